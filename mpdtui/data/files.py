@@ -1,0 +1,81 @@
+"""Atomic, versioned files in the cache directory.
+
+Every JSON file carries `{"format": NAME, "version": N, ...}`; every write goes to a
+temporary file in the same directory, is fsynced, then `os.replace`d over the target.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import orjson
+
+
+class FormatVersionError(Exception):
+    """A file in the cache dir of another format or version than this mpdtui reads."""
+
+
+def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, fmt: str, version: int, payload: Mapping[str, Any]) -> None:
+    document = {"format": fmt, "version": version, **payload}
+    atomic_write(path, lambda fh: fh.write(orjson.dumps(document, option=orjson.OPT_INDENT_2)))
+
+
+def read_json(path: Path, fmt: str, version: int, rebuild_hint: str) -> dict[str, Any] | None:
+    """The document, or None when the file does not exist. Wrong format/version is refused."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    try:
+        document = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise FormatVersionError(f"{path} is corrupt ({exc}): {rebuild_hint}") from exc
+    _check_version(path, document.get("format"), document.get("version"), fmt, version, rebuild_hint)
+    return document
+
+
+def write_npz(path: Path, fmt: str, version: int, arrays: Mapping[str, np.ndarray]) -> None:
+    tagged = {"__format__": np.array(fmt), "__version__": np.array(version), **arrays}
+    atomic_write(path, lambda fh: np.savez(fh, **tagged))
+
+
+def read_npz(path: Path, fmt: str, version: int, rebuild_hint: str) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in npz.files}
+    except (OSError, ValueError) as exc:
+        raise FormatVersionError(f"{path} is unreadable ({exc}): {rebuild_hint}") from exc
+    found_fmt = str(arrays.pop("__format__", ""))
+    found_version = int(arrays.pop("__version__", -1))
+    _check_version(path, found_fmt, found_version, fmt, version, rebuild_hint)
+    return arrays
+
+
+def _check_version(path: Path, found_fmt: object, found_version: object, fmt: str, version: int,
+                   rebuild_hint: str) -> None:
+    if found_fmt != fmt:
+        raise FormatVersionError(f"{path} is not an {fmt} file: {rebuild_hint}")
+    if found_version != version:
+        raise FormatVersionError(
+            f"{path} has format version {found_version}, this mpdtui reads version {version}: "
+            f"{rebuild_hint}"
+        )

@@ -1,0 +1,104 @@
+"""Every path mpdtui reads or writes, in one place.
+
+The cache directory defaults to platformdirs' user cache dir for "mpdtui"; the
+`--cache-dir` option and the `MPDTUI_CACHE_DIR` environment variable override it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "mpdtui"
+CACHE_DIR_ENV = "MPDTUI_CACHE_DIR"
+
+
+def default_cache_dir() -> Path:
+    override = os.environ.get(CACHE_DIR_ENV)
+    if override:
+        return Path(override).expanduser()
+    return Path(platformdirs.user_cache_dir(APP_NAME))
+
+
+@dataclass(frozen=True)
+class Locations:
+    """Paths inside one cache directory."""
+
+    root: Path
+
+    @classmethod
+    def resolve(cls, cache_dir: str | os.PathLike[str] | None = None) -> Locations:
+        root = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
+        return cls(root.resolve())
+
+    def ensure(self) -> Locations:
+        self.root.mkdir(parents=True, exist_ok=True)
+        return self
+
+    @property
+    def catalog_db(self) -> Path:
+        """SQLite catalog: tracks, artists, albums, playlists, FTS index, ingest manifest."""
+        return self.root / "catalog.sqlite3"
+
+    @property
+    def chunks_dir(self) -> Path:
+        """One file of playlist-track rows per ingested slice."""
+        return self.root / "chunks"
+
+    @property
+    def interactions_npz(self) -> Path:
+        """Binary playlists x tracks CSR matrix."""
+        return self.root / "interactions.npz"
+
+    @property
+    def sequences_npz(self) -> Path:
+        """Every playlist's tracks in playlist order, repeats included."""
+        return self.root / "sequences.npz"
+
+    @property
+    def demo_dir(self) -> Path:
+        """Where `--demo` generates the demo dataset."""
+        return self.root / "demo-mpd"
+
+    @property
+    def features_db(self) -> Path:
+        """Track audio features (Spotify API, CSV imports) and download progress."""
+        return self.root / "features.sqlite3"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.root / "models"
+
+    def model_dir(self, name: str) -> Path:
+        return self.models_dir / name
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.root / "reports"
+
+    @property
+    def evaluation_json(self) -> Path:
+        return self.reports_dir / "evaluation.json"
+
+    @property
+    def train_state_json(self) -> Path:
+        """Which `--train` stages are done, for which data."""
+        return self.root / "train-state.json"
+
+    @property
+    def config_json(self) -> Path:
+        """User settings: Spotify client id, chosen data source."""
+        return self.root / "config.json"
+
+    @property
+    def spotify_token(self) -> Path:
+        """spotipy token cache (mode 600): one login per cache dir."""
+        return self.root / "spotify-token.json"
+
+    @property
+    def playlists_db(self) -> Path:
+        """The builder's saved playlists."""
+        return self.root / "playlists.sqlite3"
