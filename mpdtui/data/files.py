@@ -20,10 +20,12 @@ class FormatVersionError(Exception):
     """A file in the cache dir of another format or version than this mpdtui reads."""
 
 
-def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+def atomic_write(path: Path, write: Callable[[IO[bytes]], None], mode: int = 0o644) -> None:
+    """Write through a temporary file in the same folder, fsync, then rename over `path`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(tmp_name, mode)
         with os.fdopen(fd, "wb") as fh:
             write(fh)
             fh.flush()

@@ -1,0 +1,88 @@
+"""`mpdtui ingest`, `mpdtui demo-data`, `mpdtui info`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from collections.abc import Callable
+
+import orjson
+
+from mpdtui.data.demo import DEFAULT_PLAYLISTS, generate_demo
+from mpdtui.data.ingest import IngestProgress
+from mpdtui.locations import Locations
+from mpdtui.progress_view import HeadlessProgress, StageProgress
+from mpdtui.service import AppService
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    ingest = subparsers.add_parser("ingest",
+                                   help="ingest an MPD folder, slice file or zip")
+    ingest.add_argument("path", type=Path)
+    ingest.add_argument("--skip-bad", action="store_true",
+                        help="skip slices that fail to parse and list them at the end")
+    ingest.set_defaults(func=run_ingest)
+
+    demo = subparsers.add_parser("demo-data",
+                                 help="write the deterministic demo dataset in MPD format")
+    demo.add_argument("out_dir", type=Path)
+    demo.add_argument("--playlists", type=_positive_int, default=DEFAULT_PLAYLISTS)
+    demo.add_argument("--seed", type=int, default=0)
+    demo.set_defaults(func=run_demo_data)
+
+    info = subparsers.add_parser("info", help="what the cache dir holds")
+    info.add_argument("--json", action="store_true")
+    info.set_defaults(func=run_info)
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def run_ingest(args: argparse.Namespace, locations: Locations) -> int:
+    with HeadlessProgress().stage("ingest") as stage:
+        result = AppService(locations).ingest(args.path, args.skip_bad,
+                                              progress=ingest_progress_printer(stage))
+    print(f"ingested {result.ingested} slice(s) ({result.playlists:,} playlists, {result.rows:,} rows); "
+          f"{result.already_done} already there")
+    return report_skipped(result.skipped)
+
+
+def ingest_progress_printer(stage: StageProgress) -> Callable[[IngestProgress], None]:
+    def show(p: IngestProgress) -> None:
+        stage.update(p.slices_done, p.slices_total, f"{p.rows_per_second:,.0f} rows/s")
+
+    return show
+
+
+def report_skipped(skipped: list[tuple[str, str]]) -> int:
+    if not skipped:
+        return 0
+    print(f"skipped {len(skipped)} bad slice(s):", file=sys.stderr)
+    for _label, message in skipped:
+        print(f"  {message}", file=sys.stderr)
+    return 0
+
+
+def run_demo_data(args: argparse.Namespace, locations: Locations) -> int:
+    view = HeadlessProgress()
+    with view.stage("demo data") as stage:
+        written = generate_demo(args.out_dir, args.playlists, args.seed,
+                                progress=lambda done, total: stage.update(done, total, "slices"))
+    print(f"wrote {len(written)} slice(s) and tracks_features.csv to {args.out_dir}")
+    return 0
+
+
+def run_info(args: argparse.Namespace, locations: Locations) -> int:
+    info = AppService(locations).info()
+    if args.json:
+        sys.stdout.write(orjson.dumps(info, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return 0
+    for key, value in info.items():
+        print(f"{key:>14}: {value}")
+    return 0

@@ -1,0 +1,49 @@
+"""Assemble the models' `Dataset` from the catalog, the matrices and the feature store."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from models.base import Dataset
+from mpdtui.data.catalog import Catalog
+from mpdtui.data.matrices import Sequences, load_interactions, load_sequences
+from mpdtui.locations import Locations
+
+
+def load_dataset(locations: Locations, with_features: bool = True) -> Dataset:
+    """Every ingested playlist, with audio features where the feature store has them."""
+    matrix, fingerprint = load_interactions(locations)
+    with Catalog.open(locations) as catalog:
+        names = catalog.playlist_names()
+        artist, album, duration = catalog.track_arrays()
+        uris = catalog.track_uris() if with_features else []
+    features, feature_names = _features(locations, uris) if with_features else (None, ())
+    return Dataset(
+        interactions=matrix,
+        playlist_names=names,
+        track_artist=artist,
+        track_album=album,
+        track_duration_ms=duration,
+        fingerprint=fingerprint,
+        track_features=features,
+        feature_names=feature_names,
+    )
+
+
+def load_playlist_sequences(locations: Locations) -> Sequences:
+    return load_sequences(locations)[0]
+
+
+def _features(locations: Locations, uris: list[str]) -> tuple[np.ndarray | None, tuple[str, ...]]:
+    if not locations.features_db.exists():
+        return None, ()
+    from mpdtui.data.features import FeatureStore
+
+    store = FeatureStore.open(locations)
+    try:
+        matrix, names = store.feature_matrix(uris)
+    finally:
+        store.close()
+    if not np.isfinite(matrix).any():
+        return None, ()
+    return matrix, names

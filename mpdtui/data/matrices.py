@@ -1,0 +1,116 @@
+"""The interaction matrices built from the per-slice chunks.
+
+`sequences.npz` holds every playlist's tracks in playlist order (repeats included);
+`interactions.npz` holds the binary playlists x tracks CSR matrix (int32 indices). Both
+record the manifest fingerprint they were built from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from mpdtui.data.catalog import Catalog
+from mpdtui.data.files import FormatVersionError, read_npz, write_npz
+from mpdtui.locations import Locations
+
+CHUNK_FORMAT = "mpdtui-chunk"
+CHUNK_VERSION = 1
+MATRIX_FORMAT = "mpdtui-interactions"
+SEQUENCES_FORMAT = "mpdtui-sequences"
+MATRIX_VERSION = 1
+REBUILD_HINT = "run `mpdtui ingest PATH` again to rebuild it"
+
+
+@dataclass(frozen=True)
+class Sequences:
+    """Every playlist's track ids in order: playlist r is indices[indptr[r]:indptr[r+1]]."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+
+    def playlist(self, row: int) -> np.ndarray:
+        return self.indices[self.indptr[row]:self.indptr[row + 1]]
+
+
+def chunk_path(locations: Locations, slice_id: int) -> Path:
+    return locations.chunks_dir / f"slice-{slice_id:05d}.npz"
+
+
+def manifest_fingerprint(catalog: Catalog) -> str:
+    digest = hashlib.blake2b(digest_size=12)
+    for name, checksum in catalog.manifest():
+        digest.update(f"{name}:{checksum};".encode())
+    return digest.hexdigest()
+
+
+def finalize(locations: Locations, catalog: Catalog) -> None:
+    """Build both matrices and track popularity from the chunks, unless already done."""
+    fingerprint = manifest_fingerprint(catalog)
+    if (catalog.meta("finalized") == fingerprint and locations.interactions_npz.exists()
+            and locations.sequences_npz.exists()):
+        return
+    n_tracks = int(catalog.scalar("SELECT count(*) FROM tracks") or 0)
+    sequences = _concat_chunks(locations, catalog)
+    matrix = binary_matrix(sequences, n_tracks)
+    write_npz(locations.sequences_npz, SEQUENCES_FORMAT, MATRIX_VERSION, {
+        "indptr": sequences.indptr, "indices": sequences.indices,
+        "fingerprint": np.array(fingerprint)})
+    write_npz(locations.interactions_npz, MATRIX_FORMAT, MATRIX_VERSION, {
+        "indptr": matrix.indptr, "indices": matrix.indices, "shape": np.array(matrix.shape),
+        "fingerprint": np.array(fingerprint)})
+    popularity = np.asarray(matrix.getnnz(axis=0), dtype=np.int64)
+    with catalog.lock:
+        catalog.db.execute("BEGIN IMMEDIATE")
+        catalog.db.executemany("UPDATE tracks SET num_playlists = ? WHERE id = ?",
+                               zip(popularity.tolist(), range(n_tracks), strict=True))
+        catalog.db.execute("INSERT OR REPLACE INTO meta VALUES ('finalized', ?)", (fingerprint,))
+        catalog.db.execute("COMMIT")
+
+
+def _concat_chunks(locations: Locations, catalog: Catalog) -> Sequences:
+    lengths, tracks = [], []
+    for (slice_id,) in catalog.query("SELECT id FROM slices ORDER BY id"):
+        chunk = read_npz(chunk_path(locations, slice_id), CHUNK_FORMAT, CHUNK_VERSION,
+                         f"delete {catalog.path} and ingest again")
+        lengths.append(chunk["lengths"])
+        tracks.append(chunk["tracks"])
+    all_lengths = np.concatenate(lengths) if lengths else np.zeros(0, np.int32)
+    indptr = np.zeros(len(all_lengths) + 1, dtype=np.int64)
+    np.cumsum(all_lengths, out=indptr[1:])
+    indices = np.concatenate(tracks) if tracks else np.zeros(0, np.int32)
+    return Sequences(indptr, indices.astype(np.int32, copy=False))
+
+
+def binary_matrix(sequences: Sequences, n_tracks: int) -> sp.csr_matrix:
+    """Playlists x tracks, 1.0 where a playlist holds a track (repeats collapsed)."""
+    n_rows = len(sequences.indptr) - 1
+    matrix = sp.csr_matrix(
+        (np.ones(len(sequences.indices), dtype=np.float32), sequences.indices.copy(),
+         sequences.indptr.copy()), shape=(n_rows, n_tracks))
+    matrix.sum_duplicates()
+    matrix.data[:] = 1.0
+    matrix.indices = matrix.indices.astype(np.int32, copy=False)
+    matrix.indptr = matrix.indptr.astype(np.int32 if matrix.nnz < 2**31 else np.int64, copy=False)
+    return matrix
+
+
+def load_interactions(locations: Locations) -> tuple[sp.csr_matrix, str]:
+    arrays = read_npz(locations.interactions_npz, MATRIX_FORMAT, MATRIX_VERSION, REBUILD_HINT)
+    shape = tuple(int(x) for x in arrays["shape"])
+    data = np.ones(len(arrays["indices"]), dtype=np.float32)
+    matrix = sp.csr_matrix((data, arrays["indices"], arrays["indptr"]), shape=shape)
+    return matrix, str(arrays["fingerprint"])
+
+
+def load_sequences(locations: Locations) -> tuple[Sequences, str]:
+    arrays = read_npz(locations.sequences_npz, SEQUENCES_FORMAT, MATRIX_VERSION, REBUILD_HINT)
+    return Sequences(arrays["indptr"], arrays["indices"]), str(arrays["fingerprint"])
+
+
+__all__ = ["FormatVersionError", "Sequences", "binary_matrix", "finalize", "load_interactions",
+           "load_sequences"]
