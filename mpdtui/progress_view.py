@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TextIO
 
 from rich.console import Console
@@ -13,27 +11,30 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
 
+from models.base import Progress as StageReport
+
 PLAIN_INTERVAL_S = 2.0
 
 
 class StageProgress:
-    """Updates one stage's bar (or prints a line now and then when not on a terminal)."""
+    """One stage's bar, or a line now and then when stdout is not a terminal."""
 
-    def __init__(self, name: str, rich_progress: Progress | None, out: TextIO) -> None:
+    def __init__(self, name: str, bars: Progress | None, out: TextIO) -> None:
         self.name = name
-        self.rich = rich_progress
+        self.bars = bars
         self.out = out
-        self.task = rich_progress.add_task(name, total=None, info="") if rich_progress else None
+        self.task: TaskID | None = bars.add_task(name, total=None, info="") if bars else None
         self.last_line = 0.0
 
     def update(self, done: float, total: float | None, info: str = "") -> None:
-        if self.rich is not None and self.task is not None:
-            self.rich.update(self.task, completed=done, total=total, info=info)
+        if self.bars is not None and self.task is not None:
+            self.bars.update(self.task, completed=done, total=total, info=info)
             return
         now = time.monotonic()
         finished = total is not None and done >= total
@@ -43,26 +44,38 @@ class StageProgress:
             print(f"{self.name}: {done:g}{of_total} {info}".rstrip(), file=self.out, flush=True)
 
     def message(self, text: str) -> None:
-        if self.rich is not None:
-            self.rich.console.print(f"[yellow]{self.name}:[/] {text}")
+        if self.bars is not None:
+            self.bars.console.print(f"[yellow]{self.name}:[/] {text}")
         else:
             print(f"{self.name}: {text}", file=self.out, flush=True)
 
 
 class HeadlessProgress:
-    """Creates one StageProgress per stage of a long job."""
+    """A context manager holding one bar per stage of a long job."""
 
     def __init__(self, out: TextIO | None = None, force_plain: bool = False) -> None:
         self.out = out or sys.stdout
         self.plain = force_plain or not self.out.isatty()
-        self.console = Console(file=self.out)
+        self.bars: Progress | None = None
+        self.stages: dict[str, StageProgress] = {}
 
-    @contextmanager
-    def stage(self, name: str) -> Iterator[StageProgress]:
-        if self.plain:
-            yield StageProgress(name, None, self.out)
-            return
-        columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TimeRemainingColumn())
-        with Progress(*columns, console=self.console, transient=False) as rich_progress:
-            yield StageProgress(name, rich_progress, self.out)
+    def __enter__(self) -> HeadlessProgress:
+        if not self.plain:
+            columns = (TextColumn("[bold]{task.description:<12}"), BarColumn(), MofNCompleteColumn(),
+                       TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TimeRemainingColumn())
+            self.bars = Progress(*columns, console=Console(file=self.out))
+            self.bars.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bars is not None:
+            self.bars.stop()
+
+    def stage(self, name: str) -> StageProgress:
+        if name not in self.stages:
+            self.stages[name] = StageProgress(name, self.bars, self.out)
+        return self.stages[name]
+
+    def report(self, progress: StageReport) -> None:
+        """A `models.base.Progress` callback: route each report to its stage's bar."""
+        self.stage(progress.stage).update(progress.done, progress.total, progress.message)

@@ -8,15 +8,22 @@ from __future__ import annotations
 
 import shutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from models.base import Dataset, PlaylistQuery, Progress, ProgressCallback, Recommender
+from models.registry import MODEL_NAMES
+from mpdtui import training
 from mpdtui.data.catalog import Catalog, Track
 from mpdtui.data.demo import DEFAULT_PLAYLISTS, generate_demo
+from mpdtui.data.demo import FEATURES_CSV as DEMO_FEATURES_CSV
 from mpdtui.data.files import read_json, write_json
 from mpdtui.data.ingest import IngestCallback, IngestResult, ingest
+from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 
 DEMO_FORMAT = "mpdtui-demo"
@@ -29,11 +36,22 @@ class DemoSpec:
     seed: int = 0
 
 
+@dataclass(frozen=True)
+class Suggestion:
+    track: Track
+    score: float
+    reason: str
+
+
 class AppService:
     """One cache directory's data, models and settings."""
 
     def __init__(self, locations: Locations) -> None:
         self.locations = locations
+        self._lock = threading.RLock()
+        self._models: dict[str, Recommender] = {}
+        self._data: Dataset | None = None
+        self._catalog: Catalog | None = None
 
     # --- settings ------------------------------------------------------------------------
     def config(self) -> dict[str, Any]:
@@ -67,6 +85,11 @@ class AppService:
     def ingest(self, source: Path, skip_bad: bool = False, progress: IngestCallback | None = None,
                cancel: threading.Event | None = None) -> IngestResult:
         result = ingest(self.locations, Path(source).expanduser(), skip_bad, progress, cancel)
+        self._forget_loaded()
+        with self._lock:
+            if self._catalog is not None:
+                self._catalog.close()
+                self._catalog = None
         self.update_config(data_source=str(Path(source).expanduser().resolve()))
         return result
 
@@ -80,16 +103,141 @@ class AppService:
         else:
             info.update(playlists=0, rows=0, tracks=0, artists=0, albums=0, slices=0)
         info["data_source"] = self.config().get("data_source")
-        info["models"] = self.trained_models()
+        info["models"] = self.servable_models()
         return info
 
-    def trained_models(self) -> list[str]:
-        models_dir = self.locations.models_dir
-        if not models_dir.is_dir():
+    # --- features ----------------------------------------------------------------------------
+    def import_features_csv(self, path: Path, progress: Callable[[int, int], None] | None = None,
+                            cancel: threading.Event | None = None) -> str:
+        """Import a features CSV (either public layout); returns a one-line summary."""
+        from mpdtui.data.features import FeatureStore
+
+        def forward(report: Progress) -> None:
+            if progress is not None:
+                progress(int(report.done), int(report.total or 0))
+
+        with FeatureStore.open(self.locations.ensure()) as store:
+            result = store.import_csv(Path(path).expanduser(), progress=forward, cancel=cancel)
+        self._forget_loaded()
+        return result.describe()
+
+    def demo_features_csv(self) -> Path | None:
+        """The demo dataset's features CSV, when the demo is the data and it was not imported."""
+        csv_path = self.locations.demo_dir / DEMO_FEATURES_CSV
+        using_demo = self.config().get("data_source") == str(self.locations.demo_dir.resolve())
+        if using_demo and csv_path.exists() and not self.locations.features_db.exists():
+            return csv_path
+        return None
+
+    def download_features_if_logged_in(self, progress: ProgressCallback | None = None,
+                                       cancel: threading.Event | None = None) -> str | None:
+        """Download missing audio features when a Spotify login exists; a summary or None."""
+        from mpdtui.spotify import auth
+
+        if not auth.status(self.locations).logged_in or not self.has_data():
+            return None
+        return self.download_features(progress=progress, cancel=cancel).describe()
+
+    def download_features(self, progress: ProgressCallback | None = None,
+                          cancel: threading.Event | None = None, retry_forbidden: bool = False):
+        from mpdtui.spotify.download import download
+
+        uris = self.catalog().track_uris_by_popularity()
+        result = download(self.locations, uris, progress=progress, cancel=cancel,
+                          retry_forbidden=retry_forbidden)
+        self._forget_loaded()
+        return result
+
+    def _forget_loaded(self) -> None:
+        with self._lock:
+            self._models.clear()
+            self._data = None
+
+    # --- models ----------------------------------------------------------------------------
+    def servable_models(self) -> list[str]:
+        """Trained models that match the current data, in the order of `MODEL_NAMES`."""
+        if not self.has_data():
             return []
-        return sorted(p.name for p in models_dir.iterdir() if (p / "meta.json").exists())
+        expected = training.train_fingerprint(training.data_fingerprint(self.locations))
+        return [name for name in MODEL_NAMES
+                if training.saved_model_fingerprint(self.locations, name) == expected]
+
+    def default_model(self) -> str | None:
+        servable = self.servable_models()
+        for preferred in ("blend", "als", "two_tower", "item_knn", "title", "popularity"):
+            if preferred in servable:
+                return preferred
+        return None
+
+    def model(self, name: str) -> Recommender:
+        """A trained model, loaded once and kept (thread-safe)."""
+        with self._lock:
+            if name not in self._models:
+                self._models[name] = training.load_model(self.locations, name, self.training_data())
+            return self._models[name]
+
+    def training_data(self) -> Dataset:
+        """The training split the models learned from (loaded once)."""
+        if self._data is None:
+            self._data = training.training_dataset(self.locations,
+                                                   training.training_split(self.locations))
+        return self._data
+
+    def train(self, models: Sequence[str] | None = None, progress: ProgressCallback | None = None,
+              cancel: threading.Event | None = None, retrain: bool = False) -> training.TrainResult:
+        result = training.train_models(self.locations, models or training.DEFAULT_MODELS,
+                                       progress=progress, cancel=cancel, retrain=retrain)
+        self._forget_loaded()
+        return result
+
+    def evaluation(self) -> dict[str, Any] | None:
+        return training.load_report(self.locations)
 
     # --- the builder -----------------------------------------------------------------------
+    def catalog(self) -> Catalog:
+        with self._lock:
+            if self._catalog is None:
+                self._catalog = Catalog.open(self.locations)
+            return self._catalog
+
     def search(self, text: str, limit: int = 50) -> list[Track]:
-        with Catalog.open(self.locations) as catalog:
-            return catalog.search(text, limit)
+        return self.catalog().search(text, limit)
+
+    def resolve_uris(self, uris: Sequence[str]) -> list[int]:
+        """Track ids of the URIs the catalog knows (unknown ones are skipped)."""
+        return [i for i in self.catalog().track_ids(uris) if i is not None]
+
+    def suggest(self, name: str, seeds: Sequence[int], model: str | None = None,
+                k: int = 50) -> list[Suggestion]:
+        """Suggestions for a playlist being built, each with a short reason."""
+        model_name = model or self.default_model()
+        if model_name is None:
+            raise UserError("no trained model yet: run `mpdtui --train` (or the setup's training step)")
+        query = PlaylistQuery.of(name, seeds)
+        ranked = self.model(model_name).recommend(query, k)
+        tracks = self.catalog().tracks(ranked.ids.tolist())
+        reasons = self._reasons(query, ranked.ids)
+        return [Suggestion(track, float(score), reason)
+                for track, score, reason in zip(tracks, ranked.scores.tolist(), reasons, strict=True)]
+
+    def _reasons(self, query: PlaylistQuery, ids: np.ndarray) -> list[str]:
+        """Why each track is suggested: a seed it is often with, the name, or its sound."""
+        servable = set(self.servable_models())
+        reasons = [""] * len(ids)
+        if query.seeds and "item_knn" in servable:
+            knn = self.model("item_knn")
+            similarity = knn.similarity[list(query.seeds)][:, ids].toarray()
+            seed_names = [t.name for t in self.catalog().tracks(list(query.seeds))]
+            for i in range(len(ids)):
+                best = int(similarity[:, i].argmax())
+                if similarity[best, i] > 0:
+                    reasons[i] = f"often with {seed_names[best]}"
+        if query.name.strip() and "title" in servable:
+            title = self.model("title")
+            names, weights = title.name_weights(query.name)
+            if names.size:
+                in_named = np.asarray(title.name_tracks[names][:, ids].sum(axis=0)).ravel() > 0
+                for i in np.flatnonzero(in_named):
+                    reasons[i] = reasons[i] or f"popular in '{query.name.strip()}' playlists"
+        fallback = "similar sound" if "two_tower" in servable else "popular overall"
+        return [reason or fallback for reason in reasons]

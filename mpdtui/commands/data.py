@@ -45,9 +45,9 @@ def _positive_int(text: str) -> int:
 
 
 def run_ingest(args: argparse.Namespace, locations: Locations) -> int:
-    with HeadlessProgress().stage("ingest") as stage:
+    with HeadlessProgress() as view:
         result = AppService(locations).ingest(args.path, args.skip_bad,
-                                              progress=ingest_progress_printer(stage))
+                                              progress=ingest_progress_printer(view.stage("ingest")))
     print(f"ingested {result.ingested} slice(s) ({result.playlists:,} playlists, {result.rows:,} rows); "
           f"{result.already_done} already there")
     return report_skipped(result.skipped)
@@ -70,8 +70,8 @@ def report_skipped(skipped: list[tuple[str, str]]) -> int:
 
 
 def run_demo_data(args: argparse.Namespace, locations: Locations) -> int:
-    view = HeadlessProgress()
-    with view.stage("demo data") as stage:
+    with HeadlessProgress() as view:
+        stage = view.stage("demo data")
         written = generate_demo(args.out_dir, args.playlists, args.seed,
                                 progress=lambda done, total: stage.update(done, total, "slices"))
     print(f"wrote {len(written)} slice(s) and tracks_features.csv to {args.out_dir}")

@@ -1,0 +1,120 @@
+"""`mpdtui evaluate`, `mpdtui submit`, `mpdtui suggest`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import orjson
+from rich.console import Console
+from rich.table import Table
+
+from models.registry import MODEL_NAMES
+from mpdtui import training
+from mpdtui.commands.train import print_report
+from mpdtui.errors import UserError
+from mpdtui.locations import Locations
+from mpdtui.progress_view import HeadlessProgress
+from mpdtui.service import AppService
+from mpdtui.submission import read_challenge_set, write_submission
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    evaluate = subparsers.add_parser("evaluate", help="score the trained models on held-out playlists")
+    evaluate.add_argument("--models", nargs="+", choices=MODEL_NAMES, metavar="MODEL",
+                          help="models to evaluate (default: every trained model)")
+    evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
+    evaluate.add_argument("--notebook", action="store_true",
+                          help="also the old notebook's precision@K and its ALS alpha sweep")
+    evaluate.set_defaults(func=run_evaluate)
+
+    submit = subparsers.add_parser("submit", help="answer a RecSys Challenge challenge_set.json")
+    submit.add_argument("--challenge-set", type=Path, required=True, metavar="FILE")
+    submit.add_argument("--out", type=Path, required=True, metavar="FILE")
+    submit.add_argument("--model", choices=MODEL_NAMES, help="default: the best trained model")
+    submit.add_argument("--team", default="mpdtui", help="team name for the team_info line")
+    submit.add_argument("--email", default="mpdtui@example.com", help="contact for team_info")
+    submit.set_defaults(func=run_submit)
+
+    suggest = subparsers.add_parser("suggest", help="suggest tracks for a playlist")
+    suggest.add_argument("--name", default="", help="the playlist's name")
+    suggest.add_argument("--seed", action="append", default=[], metavar="URI",
+                         help="a track already in the playlist (repeatable)")
+    suggest.add_argument("--model", choices=MODEL_NAMES, help="default: the best trained model")
+    suggest.add_argument("--k", type=int, default=20, help="how many suggestions (default 20)")
+    suggest.add_argument("--json", action="store_true")
+    suggest.set_defaults(func=run_suggest)
+
+
+def run_evaluate(args: argparse.Namespace, locations: Locations) -> int:
+    service = AppService(locations)
+    names = args.models or service.servable_models()
+    if not names:
+        raise UserError("no trained model to evaluate: run `mpdtui --train` first")
+    missing = sorted(set(names) - set(service.servable_models()))
+    if missing:
+        raise UserError(f"not trained for this data: {', '.join(missing)}: run `mpdtui --train`")
+    models = {name: service.model(name) for name in names}
+    with HeadlessProgress(out=sys.stderr if args.json else None) as view:
+        report = training.evaluate_models(locations, models, progress=view.report)
+    if args.json:
+        sys.stdout.write(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n")
+    else:
+        print_report(report)
+        print(f"report saved to {locations.evaluation_json}")
+    if args.notebook:
+        print_notebook_view(service)
+    return 0
+
+
+def print_notebook_view(service: AppService) -> None:
+    from models.notebook_eval import alpha_sweep
+
+    points = alpha_sweep(service.training_data())
+    table = Table(title="the notebook's view: ALS precision@100 (implicit train_test_split) by alpha")
+    table.add_column("alpha", justify="right")
+    table.add_column("precision@100", justify="right")
+    for point in points:
+        table.add_row(f"{point.alpha:g}", f"{point.precision:.4f}")
+    Console().print(table)
+
+
+def run_submit(args: argparse.Namespace, locations: Locations) -> int:
+    service = AppService(locations)
+    challenge = read_challenge_set(args.challenge_set)
+    model_name = args.model or service.default_model()
+    if model_name is None:
+        raise UserError("no trained model yet: run `mpdtui --train` first")
+    model = service.model(model_name)
+    with HeadlessProgress() as view:
+        stage = view.stage("submit")
+        write_submission(challenge, model, service.catalog(), args.out, args.team, args.email,
+                         progress=lambda done, total: stage.update(done, total, "playlists"))
+    print(f"wrote {len(challenge)} answers from '{model_name}' to {args.out}")
+    return 0
+
+
+def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
+    if args.k <= 0:
+        raise UserError(f"--k must be positive, got {args.k}")
+    service = AppService(locations)
+    seeds = service.resolve_uris(args.seed)
+    unknown = len(args.seed) - len(seeds)
+    suggestions = service.suggest(args.name, seeds, args.model, args.k)
+    if args.json:
+        rows = [{"uri": s.track.uri, "track": s.track.name, "artist": s.track.artist_name,
+                 "album": s.track.album_name, "score": s.score, "reason": s.reason}
+                for s in suggestions]
+        sys.stdout.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return 0
+    table = Table(title=f"suggestions for '{args.name}'" if args.name else "suggestions")
+    for column in ("#", "track", "artist", "score", "why", "uri"):
+        table.add_column(column)
+    for rank, s in enumerate(suggestions, 1):
+        table.add_row(str(rank), s.track.name, s.track.artist_name, f"{s.score:.3f}", s.reason,
+                      s.track.uri)
+    Console().print(table)
+    if unknown:
+        print(f"ignored {unknown} seed URI(s) not in the catalog", file=sys.stderr)
+    return 0

@@ -1,0 +1,80 @@
+"""RecSys Challenge 2018 submissions: read `challenge_set.json`, write the official CSV."""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from models.base import PlaylistQuery, Recommender, check_cancel
+from mpdtui.data.catalog import Catalog
+from mpdtui.data.files import atomic_write
+from mpdtui.errors import UserError
+
+SUBMISSION_SIZE = 500
+
+
+def read_challenge_set(path: Path) -> list[dict[str, Any]]:
+    """The challenge playlists, each checked for a pid and a track list."""
+    try:
+        document = orjson.loads(path.read_bytes())
+    except FileNotFoundError:
+        raise UserError(f"{path} does not exist: give the challenge_set.json file") from None
+    except orjson.JSONDecodeError as exc:
+        raise UserError(f"{path}: invalid JSON ({exc})") from None
+    playlists = document.get("playlists") if isinstance(document, dict) else None
+    if not isinstance(playlists, list):
+        raise UserError(f'{path}: expected an object with a "playlists" list (a challenge_set.json)')
+    for index, playlist in enumerate(playlists):
+        where = f"{path}: playlists[{index}]"
+        if not isinstance(playlist, dict) or not isinstance(playlist.get("pid"), int):
+            raise UserError(f'{where}: missing integer field "pid"')
+        tracks = playlist.get("tracks")
+        if not isinstance(tracks, list) or not all(
+                isinstance(t, dict) and isinstance(t.get("track_uri"), str) for t in tracks):
+            raise UserError(f'{where} (pid {playlist["pid"]}): "tracks" must be a list of '
+                            'objects with a "track_uri"')
+    return playlists
+
+
+def write_submission(challenge: list[dict[str, Any]], model: Recommender, catalog: Catalog,
+                     out: Path, team: str, email: str,
+                     progress: Callable[[int, int], None] | None = None,
+                     cancel: threading.Event | None = None) -> None:
+    """One line per challenge playlist: the pid and 500 distinct URIs, none of them a seed."""
+    uris = catalog.track_uris()
+    lines = io.StringIO()
+    lines.write(f"team_info,{team},{email}\n")
+    for done, playlist in enumerate(challenge):
+        if done % 100 == 0:
+            check_cancel(cancel)
+            if progress:
+                progress(done, len(challenge))
+        seed_uris = [t["track_uri"] for t in playlist["tracks"]]
+        seeds = [i for i in catalog.track_ids(seed_uris) if i is not None]  # unknown seeds ignored
+        ranked = model.recommend(PlaylistQuery.of(playlist.get("name") or "", seeds),
+                                 SUBMISSION_SIZE + len(seed_uris))
+        chosen = _distinct_non_seed([uris[i] for i in ranked.ids.tolist()], set(seed_uris))
+        if len(chosen) < SUBMISSION_SIZE:
+            raise UserError(f"the catalog has too few tracks for a {SUBMISSION_SIZE}-track "
+                            f"answer to pid {playlist['pid']}: ingest the full MPD first")
+        lines.write(f"{playlist['pid']}," + ",".join(chosen) + "\n")
+    if progress:
+        progress(len(challenge), len(challenge))
+    atomic_write(out, lambda fh: fh.write(lines.getvalue().encode()))
+
+
+def _distinct_non_seed(ranked_uris: list[str], seeds: set[str]) -> list[str]:
+    chosen: list[str] = []
+    seen = set(seeds)
+    for uri in ranked_uris:
+        if uri not in seen:
+            seen.add(uri)
+            chosen.append(uri)
+            if len(chosen) == SUBMISSION_SIZE:
+                break
+    return chosen

@@ -1,0 +1,167 @@
+"""The setup pipeline behind `mpdtui --train` and the app's training screen.
+
+Stages: data (ingest), features, split (hold out the evaluation playlists), one stage per
+model, evaluate. Every stage is skipped when its output already exists for the same data,
+so an interrupted run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from models.base import Dataset, ModelFormatError, Progress, Recommender, check_cancel, report
+from models.evaluation import ChallengeSplit, make_challenge_split
+from models.registry import MODEL_NAMES, model_class
+from mpdtui.data.catalog import Catalog
+from mpdtui.data.dataset import load_dataset
+from mpdtui.data.files import read_json, read_npz, write_json, write_npz
+from mpdtui.data.matrices import load_sequences
+from mpdtui.locations import Locations
+
+SPLIT_FORMAT, SPLIT_VERSION = "mpdtui-split", 1
+REPORT_FORMAT, REPORT_VERSION = "mpdtui-evaluation", 1
+MAX_HOLDOUT = 1000
+SPLIT_SEED = 2018
+DEFAULT_MODELS: tuple[str, ...] = MODEL_NAMES
+"""Models in training order: the blend comes last, it combines the others."""
+
+Log = Callable[[str, str], None]
+
+
+@dataclass
+class TrainResult:
+    trained: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    report: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Split:
+    """Which playlists models train on; the rest are evaluation cases."""
+
+    fingerprint: str
+    train_rows: np.ndarray
+    challenge: ChallengeSplit | None = None
+
+
+def holdout_size(n_playlists: int) -> int:
+    return min(MAX_HOLDOUT, n_playlists // 10)
+
+
+def data_fingerprint(locations: Locations) -> str:
+    with Catalog.open(locations) as catalog:
+        fingerprint = catalog.meta("finalized")
+    if fingerprint is None:
+        raise ModelFormatError("the data is not fully ingested: run `mpdtui ingest` again")
+    return fingerprint
+
+
+def training_split(locations: Locations, need_cases: bool = False) -> Split:
+    """The saved split for the current data, made (deterministically) when missing or stale."""
+    fingerprint = data_fingerprint(locations)
+    path = locations.root / "split.npz"
+    if path.exists() and not need_cases:
+        arrays = read_npz(path, SPLIT_FORMAT, SPLIT_VERSION, f"delete {path}")
+        if str(arrays["fingerprint"]) == fingerprint:
+            return Split(train_fingerprint(fingerprint), arrays["train_rows"])
+    sequences, _ = load_sequences(locations)
+    with Catalog.open(locations) as catalog:
+        names = catalog.playlist_raw_names()
+    n_holdout = holdout_size(len(names))
+    challenge = make_challenge_split(sequences.indptr, sequences.indices, names, n_holdout,
+                                     SPLIT_SEED)
+    write_npz(path, SPLIT_FORMAT, SPLIT_VERSION,
+              {"train_rows": challenge.train_rows, "fingerprint": np.array(fingerprint)})
+    return Split(train_fingerprint(fingerprint), challenge.train_rows, challenge)
+
+
+def train_fingerprint(data_fp: str) -> str:
+    return f"{data_fp}/train-{SPLIT_SEED}"
+
+
+def training_dataset(locations: Locations, split: Split) -> Dataset:
+    full = load_dataset(locations)
+    train = full.with_rows(split.train_rows, "")
+    train.fingerprint = split.fingerprint
+    return train
+
+
+def saved_model_fingerprint(locations: Locations, name: str) -> str | None:
+    """The fingerprint a saved model was trained on (None when there is none)."""
+    try:
+        return json.loads((locations.model_dir(name) / "meta.json").read_text()).get("fingerprint")
+    except (OSError, ValueError):
+        return None
+
+
+def load_model(locations: Locations, name: str, data: Dataset) -> Recommender:
+    """A saved model; the blend loads its components from the sibling directories."""
+    return model_class(name).load(locations.model_dir(name), data)
+
+
+def train_models(locations: Locations, names: Sequence[str] = DEFAULT_MODELS,
+                 progress: Callable[[Progress], None] | None = None, log: Log | None = None,
+                 cancel: threading.Event | None = None, retrain: bool = False) -> TrainResult:
+    """Train (or reuse) each model on the training split, then evaluate them all."""
+    split = training_split(locations)
+    data = training_dataset(locations, split)
+    result = TrainResult()
+    trained: dict[str, Recommender] = {}
+    for name in names:
+        check_cancel(cancel)
+        if not retrain and saved_model_fingerprint(locations, name) == split.fingerprint:
+            trained[name] = load_model(locations, name, data)
+            result.reused.append(name)
+            report(progress, name, 1, 1, "already trained for this data")
+            continue
+        model = _new_model(name, trained)
+        model.fit(data, progress=progress, cancel=cancel)
+        model.save(locations.model_dir(name))
+        trained[name] = model
+        result.trained.append(name)
+    result.report = evaluate_models(locations, trained, progress=progress, cancel=cancel,
+                                     force=bool(result.trained))
+    return result
+
+
+def _new_model(name: str, trained: dict[str, Recommender]) -> Recommender:
+    cls = model_class(name)
+    if name == "blend":
+        return cls(components={k: v for k, v in trained.items() if k != "blend"})
+    return cls()
+
+
+def evaluate_models(locations: Locations, models: dict[str, Recommender],
+                    progress: Callable[[Progress], None] | None = None,
+                    cancel: threading.Event | None = None, force: bool = False) -> dict[str, Any]:
+    """The challenge evaluation of `models`, saved as JSON; reused when nothing changed."""
+    from models.evaluation import evaluate
+
+    split = training_split(locations, need_cases=True)
+    path = locations.evaluation_json
+    saved = read_json(path, REPORT_FORMAT, REPORT_VERSION, f"delete {path}")
+    if (not force and saved and saved.get("fingerprint") == split.fingerprint
+            and set(saved["models"]) == set(models)):
+        report(progress, "evaluate", 1, 1, "already evaluated for this data")
+        return saved
+    with Catalog.open(locations) as catalog:
+        track_artist = catalog.track_arrays()[0]
+    assert split.challenge is not None
+    evaluation = evaluate(models, split.challenge.cases, track_artist, k=500, progress=progress,
+                          cancel=cancel)
+    evaluation["fingerprint"] = split.fingerprint
+    write_json(path, REPORT_FORMAT, REPORT_VERSION, evaluation)
+    return evaluation
+
+
+def load_report(locations: Locations) -> dict[str, Any] | None:
+    path = locations.evaluation_json
+    return read_json(path, REPORT_FORMAT, REPORT_VERSION, f"delete {path} and run `mpdtui evaluate`")
+
+
