@@ -171,7 +171,7 @@ def _zipf_weights(n: int, exponent: float, rng: np.random.Generator) -> np.ndarr
     return weights / weights.sum()
 
 
-THEME_POPULARITY = _zipf_weights(len(THEMES), 0.6, np.random.default_rng(12345))
+THEME_POPULARITY = _zipf_weights(len(THEMES), 0.3, np.random.default_rng(12345))
 
 
 def _make_playlist(rng: np.random.Generator, catalog: Catalog, pid: int) -> dict[str, Any]:
@@ -192,7 +192,7 @@ def _pick_tracks(rng: np.random.Generator, catalog: Catalog, themes: list[int],
     for theme, fraction in zip(themes, share, strict=True):
         wanted = max(1, round(length * fraction))
         favourites = _favourite_artist_tracks(rng, catalog, theme)
-        from_favourites = int(wanted * rng.uniform(0.3, 0.7))
+        from_favourites = int(wanted * rng.uniform(0.5, 0.9))
         picks = list(rng.choice(favourites, size=min(from_favourites, len(favourites)),
                                 replace=False))
         picks += list(rng.choice(catalog.theme_tracks[theme], size=wanted * 2,
