@@ -1,0 +1,220 @@
+"""`mpdtui auth`, `features`, `export` and `import-spotify`: Spotify and track features.
+
+Each handler is `func(args, locations) -> exit code`; problems the user can fix are raised
+as `UserError` (one line, exit code 2). Progress is printed as plain lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import webbrowser
+from pathlib import Path
+from typing import Any
+
+from models.base import Progress
+from mpdtui.data.features import FeatureStore
+from mpdtui.data.saved_playlists import SavedPlaylists
+from mpdtui.errors import UserError
+from mpdtui.exporting import FILE_FORMATS, export_file
+from mpdtui.locations import Locations
+from mpdtui.spotify import auth
+from mpdtui.spotify.client import Wait, open_client
+from mpdtui.spotify.download import download
+from mpdtui.spotify.export import export_to_spotify, import_own_playlists
+from mpdtui.spotify.settings import CLIENT_ID_ENV, CONFIG_CLIENT_ID_KEY, resolve_client_id
+
+NO_CLIENT_ID = (f"no Spotify client id: pass --client-id ID, set {CLIENT_ID_ENV}, or put "
+                f'"{CONFIG_CLIENT_ID_KEY}" in config.json (README: "Spotify")')
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("auth", help="log in to Spotify (PKCE), show or remove the login")
+    p.add_argument("--client-id", help="your Spotify app's client id")
+    p.add_argument("--no-browser", action="store_true",
+                   help="print the login URL and accept the pasted redirected URL (SSH)")
+    p.add_argument("--port", type=int, default=auth.DEFAULT_PORT,
+                   help=f"port of the redirect URI http://127.0.0.1:PORT/callback "
+                        f"(default {auth.DEFAULT_PORT})")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--status", action="store_true", help="who is logged in, until when")
+    group.add_argument("--logout", action="store_true", help="remove the stored login")
+    p.set_defaults(func=run_auth)
+
+    p = subparsers.add_parser("features", help="track audio features: CSV import, download, "
+                                               "coverage")
+    p.add_argument("--download", action="store_true",
+                   help="download audio features for the catalog's tracks (needs `mpdtui auth`)")
+    p.add_argument("--csv", nargs="+", metavar="FILE", default=[],
+                   help="import tracks_features.csv / dataset.csv files")
+    p.add_argument("--retry-forbidden", action="store_true",
+                   help="ask Spotify again even though it answered 403 before (implies "
+                        "--download)")
+    p.set_defaults(func=run_features)
+
+    p = subparsers.add_parser("export", help="export a saved playlist to Spotify or a file")
+    p.add_argument("name", help="the saved playlist's name")
+    p.add_argument("--to", required=True, choices=("spotify", *FILE_FORMATS))
+    p.add_argument("--out", metavar="PATH", help="output file (default: NAME.m3u8/.json/.csv)")
+    p.add_argument("--public", action="store_true", help="make the Spotify playlist public")
+    p.set_defaults(func=run_export)
+
+    p = subparsers.add_parser("import-spotify",
+                              help="import your own Spotify playlists (training data and "
+                                   "saved playlists)")
+    p.add_argument("--no-training", action="store_true",
+                   help="only add them as saved playlists, not as training playlists")
+    p.set_defaults(func=run_import_spotify)
+
+
+# --- auth -----------------------------------------------------------------------------------
+
+def run_auth(args: argparse.Namespace, locations: Locations) -> int:
+    if args.logout:
+        removed = auth.logout(locations)
+        print("Logged out of Spotify: the token is removed." if removed
+              else "Not logged in to Spotify: nothing to remove.")
+        return 0
+    if args.status:
+        current = auth.status(locations)
+        print(current.describe())
+        return 0 if current.logged_in else 1
+    client_id = resolve_client_id(locations, args.client_id, auth.status(locations).client_id)
+    if client_id is None:
+        raise UserError(NO_CLIENT_ID)
+    locations.ensure()
+    paste = _paste_prompt if args.no_browser else None
+    result = auth.login(locations, client_id, port=args.port,
+                        open_url=None if args.no_browser else webbrowser.open,
+                        paste=paste, on_url=lambda url: _show_url(url, args.no_browser))
+    print(result.describe())
+    return 0
+
+
+def _show_url(url: str, no_browser: bool) -> None:
+    if no_browser:
+        print("Open this URL in a browser (on any machine) and allow access:", flush=True)
+    else:
+        print("Opening the Spotify login in your browser. If nothing opens, visit:", flush=True)
+    print(url, flush=True)
+
+
+def _paste_prompt() -> str:
+    return input("Then paste the address the browser was sent to (it starts with "
+                 "http://127.0.0.1): ")
+
+
+# --- features -------------------------------------------------------------------------------
+
+def run_features(args: argparse.Namespace, locations: Locations) -> int:
+    locations.ensure()
+    printer = _Printer()
+    with FeatureStore.open(locations) as store:
+        for name in args.csv:
+            result = store.import_csv(Path(name), progress=printer)
+            print(result.describe(), flush=True)
+    uris = _catalog_track_uris(locations, required=args.download or args.retry_forbidden)
+    if args.download or args.retry_forbidden:
+        try:
+            outcome = download(locations, uris, progress=printer,
+                               retry_forbidden=args.retry_forbidden)
+        except KeyboardInterrupt:
+            print("Interrupted: the batches downloaded so far are stored; run the same command "
+                  "to continue.", file=sys.stderr)
+            return 130
+        print(outcome.describe(), flush=True)
+    with FeatureStore.open(locations) as store:
+        print(describe_coverage(store.coverage(uris)))
+    return 0
+
+
+def describe_coverage(counts: dict[str, Any]) -> str:
+    text = (f"Audio features: {counts['api']:,} tracks from the Spotify API, {counts['csv']:,} "
+            f"from CSV, {counts['no_features']:,} known to have none")
+    if "tracks" in counts:
+        text += f"; {counts['missing']:,} of the catalog's {counts['tracks']:,} tracks unknown"
+    if counts.get("forbidden"):
+        text += "; the API answered 403 to this app (fallback: CSV and MPD-derived features)"
+    return text + "."
+
+
+def _catalog_track_uris(locations: Locations, *, required: bool) -> list[str] | None:
+    """The catalog's tracks, most popular first (None without a catalog, unless required)."""
+    if not locations.catalog_db.exists():
+        if required:
+            raise UserError(f"no catalog in {locations.root} yet: run `mpdtui ingest PATH` "
+                            "or `mpdtui --train --demo` first")
+        return None
+    from mpdtui.data.catalog import Catalog
+
+    catalog = Catalog.open(locations)
+    try:
+        return list(catalog.track_uris_by_popularity())
+    finally:
+        catalog.close()
+
+
+class _Printer:
+    """Plain progress lines: every wait/403 at once, routine progress at most every 2 s."""
+
+    def __init__(self, every_s: float = 2.0) -> None:
+        self._every = every_s
+        self._last = 0.0
+
+    def __call__(self, progress: Progress) -> None:
+        kind = getattr(progress, "kind", "batch")
+        now = time.monotonic()
+        finished = progress.total is not None and progress.done >= progress.total
+        if kind == "batch" and not finished and now - self._last < self._every:
+            return
+        self._last = now
+        print(progress.message if kind != "batch" else _fraction(progress), flush=True)
+
+    def wait(self, wait: Wait) -> None:
+        print(wait.message, flush=True)
+
+
+def _fraction(progress: Progress) -> str:
+    if not progress.total:
+        return progress.message
+    return f"{progress.stage}: {100 * progress.done / progress.total:.0f}% ({progress.message})"
+
+
+# --- export / import --------------------------------------------------------------------------
+
+def run_export(args: argparse.Namespace, locations: Locations) -> int:
+    with SavedPlaylists.open(locations.ensure()) as playlists:
+        playlist = playlists.get(args.name)
+        if args.to != "spotify":
+            path = export_file(playlist, args.to, Path(args.out) if args.out else None)
+            print(f"Wrote {len(playlist.tracks)} tracks of {playlist.name!r} to {path}")
+            return 0
+        if args.out:
+            raise UserError("--out is for file exports; a Spotify export goes to your account")
+        printer = _Printer()
+        client = open_client(locations, on_wait=printer.wait)
+        result = export_to_spotify(playlists, playlist.id, client, public=args.public,
+                                   progress=printer)
+    how = "Finished the earlier export" if result.resumed else "Exported"
+    print(f"{how} of {playlist.name!r} ({result.added} tracks) to Spotify: {result.url}")
+    return 0
+
+
+def run_import_spotify(args: argparse.Namespace, locations: Locations) -> int:
+    printer = _Printer()
+    client = open_client(locations.ensure(), on_wait=printer.wait)
+    ingest = None if args.no_training else _ingester(locations)
+    with SavedPlaylists.open(locations) as playlists:
+        result = import_own_playlists(client, playlists, ingest=ingest, progress=printer)
+    print(f"Imported {result.imported} playlists ({result.tracks:,} tracks) of Spotify user "
+          f"{result.user_id}: {result.created} new saved playlists, {result.updated} refreshed"
+          + ("" if args.no_training else ", added as training playlists")
+          + f"; skipped {result.skipped_empty} empty and {result.skipped_not_own} not your own.")
+    return 0
+
+
+def _ingester(locations: Locations) -> Any:
+    from mpdtui.data.ingest import ingest_playlists
+
+    return lambda playlists, source_name: ingest_playlists(locations, playlists, source_name)

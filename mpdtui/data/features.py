@@ -1,0 +1,366 @@
+"""Track audio features in SQLite (`Locations.features_db`): from the Spotify API or CSV files.
+
+Tables: `features` (one row per bare track id, with its source "api" or "csv"; API rows are
+never overwritten by a CSV), `api_fetched` (every id the API was asked about, and whether it
+had features: `null` answers are remembered as "no features" so nothing is asked twice) and
+`meta` (format, version, and the login a 403 was answered to). Each batch is one transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from models.base import ProgressCallback, check_cancel, report
+from mpdtui.data.files import FormatVersionError
+from mpdtui.errors import UserError
+from mpdtui.locations import Locations
+
+FORMAT = "mpdtui-features"
+VERSION = 1
+FEATURE_NAMES: tuple[str, ...] = (
+    "danceability", "energy", "valence", "acousticness", "instrumentalness", "speechiness",
+    "liveness", "mode", "key", "loudness", "tempo", "duration_ms",
+)
+TRACK_PREFIX = "spotify:track:"
+CSV_BATCH = 5000
+_ID = re.compile(r"^[0-9A-Za-z]{1,64}$")
+_COLUMNS = ", ".join(FEATURE_NAMES)
+_UPSERT = (
+    f"INSERT INTO features (track_id, source, {_COLUMNS}) VALUES (?, ?"
+    + ", ?" * len(FEATURE_NAMES)
+    + ") ON CONFLICT(track_id) DO UPDATE SET source = excluded.source, "
+    + ", ".join(f"{name} = excluded.{name}" for name in FEATURE_NAMES)
+)
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS features (
+    track_id TEXT PRIMARY KEY, source TEXT NOT NULL,
+    {", ".join(f"{name} REAL" for name in FEATURE_NAMES)}
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS api_fetched (
+    track_id TEXT PRIMARY KEY, has_features INTEGER NOT NULL, fetched_at REAL NOT NULL
+) WITHOUT ROWID;
+"""
+
+
+class FeatureStoreError(FormatVersionError, UserError):
+    """The features file is of another version, or not a database at all."""
+
+
+class CsvLayoutError(UserError):
+    """A CSV without the columns of either known layout."""
+
+
+def bare_id(track: str) -> str:
+    """`spotify:track:ID` or a bare ID -> ID."""
+    return track.removeprefix(TRACK_PREFIX).strip()
+
+
+@dataclass(frozen=True)
+class CsvImportResult:
+    path: Path
+    layout: str  # "tracks_features" (column `id`) or "dataset" (column `track_id`)
+    rows: int  # data rows read
+    imported: int  # rows stored (duplicates of one id count each time)
+    bad: int  # rows that did not parse
+    bad_examples: tuple[str, ...] = field(default_factory=tuple)  # "line N: what"
+
+    def describe(self) -> str:
+        text = (f"{self.path.name}: {self.imported:,} of {self.rows:,} rows imported "
+                f"({self.layout} layout)")
+        if self.bad:
+            text += f"; {self.bad:,} bad rows skipped (first: {self.bad_examples[0]})"
+        return text
+
+
+class FeatureStore:
+    """Open with `FeatureStore.open(locations)`; safe to share between threads."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+            self._check_version()
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise FeatureStoreError(f"{path} is not a features database ({exc}): delete it and "
+                                    "run `mpdtui features` again") from None
+
+    @classmethod
+    def open(cls, locations: Locations) -> FeatureStore:
+        return cls(locations.features_db)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> FeatureStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _check_version(self) -> None:
+        meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+        if not meta:
+            with self._transaction():
+                self._db.executemany("INSERT INTO meta VALUES (?, ?)",
+                                     [("format", FORMAT), ("version", str(VERSION))])
+            return
+        if meta.get("format") != FORMAT or meta.get("version") != str(VERSION):
+            raise FeatureStoreError(
+                f"{self.path} has format {meta.get('format')} version {meta.get('version')}, "
+                f"this mpdtui reads {FORMAT} version {VERSION}: delete it and run "
+                "`mpdtui features` again")
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
+
+    # -- reading --
+
+    def feature_matrix(self, track_uris: Sequence[str]) -> tuple[np.ndarray, tuple[str, ...]]:
+        """float32 (n, F) in `FEATURE_NAMES` order; a row of NaN where nothing is known."""
+        matrix = np.full((len(track_uris), len(FEATURE_NAMES)), np.nan, dtype=np.float32)
+        with self._lock, self._positions(track_uris) as table:
+            rows = self._db.execute(
+                f"SELECT t.pos, {', '.join('f.' + n for n in FEATURE_NAMES)} "
+                f"FROM {table} t JOIN features f ON f.track_id = t.track_id")
+            for batch in iter(lambda: rows.fetchmany(50_000), []):
+                values = np.array(batch, dtype=np.float64)  # None -> nan
+                matrix[values[:, 0].astype(np.int64)] = values[:, 1:]
+        return matrix, FEATURE_NAMES
+
+    def coverage(self, track_uris: Sequence[str] | None = None) -> dict[str, Any]:
+        """Counts by source: `api` and `csv` (have features), `no_features` (the API said
+        null and no CSV has them), `forbidden` (a 403 is remembered). With `track_uris`,
+        counted over those tracks, plus `tracks` and `missing` (nothing known)."""
+        with self._lock:
+            if track_uris is None:
+                counts = self._counts("features", "api_fetched")
+            else:
+                with self._positions(track_uris) as table:
+                    counts = self._counts(
+                        f"(SELECT f.* FROM features f JOIN (SELECT DISTINCT track_id FROM "
+                        f"{table}) t USING (track_id))",
+                        f"(SELECT a.* FROM api_fetched a JOIN (SELECT DISTINCT track_id FROM "
+                        f"{table}) t USING (track_id))")
+                distinct = len({bare_id(uri) for uri in track_uris})
+                counts["tracks"] = distinct
+                counts["missing"] = distinct - counts["api"] - counts["csv"] - counts[
+                    "no_features"]
+            counts["forbidden"] = self.forbidden_login() is not None
+        return counts
+
+    def _counts(self, features: str, fetched: str) -> dict[str, Any]:
+        by_source = dict(self._db.execute(
+            f"SELECT source, COUNT(*) FROM {features} GROUP BY source").fetchall())
+        (no_features,) = self._db.execute(
+            f"SELECT COUNT(*) FROM {fetched} a WHERE has_features = 0 AND NOT EXISTS "
+            "(SELECT 1 FROM features f WHERE f.track_id = a.track_id)").fetchone()
+        return {"api": by_source.get("api", 0), "csv": by_source.get("csv", 0),
+                "no_features": no_features}
+
+    def ids_to_fetch(self, track_uris: Sequence[str]) -> list[str]:
+        """Bare ids, in the given order and without repeats, that the API was never asked
+        about and no CSV covers."""
+        with self._lock, self._positions(track_uris) as table:
+            rows = self._db.execute(
+                f"SELECT track_id FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM api_fetched a "
+                "WHERE a.track_id = t.track_id) AND NOT EXISTS (SELECT 1 FROM features f WHERE "
+                "f.track_id = t.track_id) ORDER BY pos").fetchall()
+        return list(dict.fromkeys(track_id for (track_id,) in rows))
+
+    def _positions(self, track_uris: Sequence[str]) -> _TempPositions:
+        return _TempPositions(self._db, track_uris)
+
+    # -- the API's answers --
+
+    def store_api_batch(self, track_ids: Sequence[str],
+                        answers: Sequence[Mapping[str, Any] | None]) -> tuple[int, int]:
+        """One batch of audio-features answers, aligned with `track_ids`, in one transaction.
+        Returns (with features, without)."""
+        now = time.time()
+        found = [(tid, "api", *_feature_values(answer))
+                 for tid, answer in zip(track_ids, answers, strict=True) if answer is not None]
+        fetched = [(tid, int(answer is not None), now)
+                   for tid, answer in zip(track_ids, answers, strict=True)]
+        with self._lock, self._transaction():
+            self._db.executemany(_UPSERT, found)
+            self._db.executemany("INSERT OR REPLACE INTO api_fetched VALUES (?, ?, ?)", fetched)
+        return len(found), len(fetched) - len(found)
+
+    def forbidden_login(self) -> str | None:
+        """The login id the audio-features endpoint answered 403 to, if any."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'forbidden_login'")
+            found = row.fetchone()
+        return found[0] if found else None
+
+    def mark_forbidden(self, login_id: str) -> None:
+        with self._lock, self._transaction():
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('forbidden_login', ?)",
+                             (login_id,))
+
+    def clear_forbidden(self) -> None:
+        with self._lock, self._transaction():
+            self._db.execute("DELETE FROM meta WHERE key = 'forbidden_login'")
+
+    # -- CSV files --
+
+    def import_csv(self, path: Path, progress: ProgressCallback | None = None,
+                   cancel: threading.Event | None = None) -> CsvImportResult:
+        """Stream a `tracks_features.csv` or `dataset.csv` into the store. Rows that do not
+        parse are counted (with the first few reasons), never fatal. CSV rows never replace
+        features that came from the API."""
+        try:
+            raw = path.open("rb")
+        except OSError as exc:
+            raise UserError(f"{path}: cannot read the features CSV ({exc.strerror})") from None
+        total = path.stat().st_size
+        with raw, io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace",
+                                   newline="") as text:
+            reader = csv.reader(text)
+            layout, id_col, columns = _layout(path, next(reader, None))
+            counter = _CsvCounter()
+            for batch in _batches(_parse_rows(reader, id_col, columns, counter), CSV_BATCH):
+                check_cancel(cancel)
+                with self._lock, self._transaction():
+                    self._db.executemany(_UPSERT + " WHERE features.source = 'csv'", batch)
+                counter.imported += len(batch)
+                report(progress, "features-csv", raw.tell(), total,
+                       f"{path.name}: {counter.rows:,} rows")
+        report(progress, "features-csv", total, total, f"{path.name}: {counter.rows:,} rows")
+        return CsvImportResult(path, layout, counter.rows, counter.imported, counter.bad,
+                               tuple(counter.examples))
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+
+
+class _TempPositions:
+    """A temp table (pos, track_id) of the given URIs, for joins at catalog scale."""
+
+    def __init__(self, db: sqlite3.Connection, track_uris: Sequence[str]) -> None:
+        self._db = db
+        self._uris = track_uris
+
+    def __enter__(self) -> str:
+        self._db.execute("DROP TABLE IF EXISTS temp.positions")
+        self._db.execute("CREATE TEMP TABLE positions (pos INTEGER PRIMARY KEY, track_id TEXT)")
+        with _Transaction(self._db):  # one transaction, not one per row
+            self._db.executemany("INSERT INTO temp.positions VALUES (?, ?)",
+                                 ((i, bare_id(uri)) for i, uri in enumerate(self._uris)))
+            self._db.execute("CREATE INDEX temp.positions_id ON positions (track_id)")
+        return "temp.positions"
+
+    def __exit__(self, *exc: object) -> None:
+        self._db.execute("DROP TABLE IF EXISTS temp.positions")
+
+
+def _feature_values(answer: Mapping[str, Any]) -> list[float | None]:
+    values: list[float | None] = []
+    for name in FEATURE_NAMES:
+        value = answer.get(name)
+        values.append(float(value) if isinstance(value, int | float) and math.isfinite(value)
+                      else None)
+    return values
+
+
+def _layout(path: Path, header: list[str] | None) -> tuple[str, int, list[int]]:
+    if not header:
+        raise CsvLayoutError(f"{path}: empty file, expected a header row with `id` or "
+                             "`track_id` and the audio feature columns")
+    names = [name.strip().lower() for name in header]
+    if "id" in names:
+        layout, id_col = "tracks_features", names.index("id")
+    elif "track_id" in names:
+        layout, id_col = "dataset", names.index("track_id")
+    else:
+        raise CsvLayoutError(f"{path}: no `id` or `track_id` column; expected the layout of "
+                             "tracks_features.csv or dataset.csv")
+    missing = [name for name in FEATURE_NAMES if name not in names]
+    if missing:
+        raise CsvLayoutError(f"{path}: missing feature columns {', '.join(missing)}")
+    return layout, id_col, [names.index(name) for name in FEATURE_NAMES]
+
+
+class _CsvCounter:
+    def __init__(self) -> None:
+        self.rows = self.imported = self.bad = 0
+        self.examples: list[str] = []
+
+    def reject(self, line: int, why: str) -> None:
+        self.bad += 1
+        if len(self.examples) < 5:
+            self.examples.append(f"line {line}: {why}")
+
+
+def _parse_rows(reader: Any, id_col: int, columns: list[int],
+                counter: _CsvCounter) -> Iterator[tuple[Any, ...]]:
+    width = max(id_col, *columns) + 1
+    for row in reader:
+        counter.rows += 1
+        line = reader.line_num
+        if len(row) < width:
+            counter.reject(line, f"{len(row)} fields, expected at least {width}")
+            continue
+        track_id = bare_id(row[id_col])
+        if not _ID.match(track_id):
+            counter.reject(line, f"track id {track_id[:40]!r} is not a Spotify id")
+            continue
+        values = _numbers(row, columns)
+        if isinstance(values, str):
+            counter.reject(line, values)
+            continue
+        yield (track_id, "csv", *values)
+
+
+def _numbers(row: list[str], columns: list[int]) -> list[float] | str:
+    values = []
+    for name, col in zip(FEATURE_NAMES, columns, strict=True):
+        try:
+            value = float(row[col])
+        except ValueError:
+            return f"{name} = {row[col][:40]!r} is not a number"
+        if not math.isfinite(value):
+            return f"{name} = {row[col][:40]!r} is not a finite number"
+        values.append(value)
+    return values
+
+
+def _batches(rows: Iterable[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
+    batch: list[tuple[Any, ...]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -1,0 +1,77 @@
+"""Saved playlists to files: M3U8 (with `#EXTINF` duration and "artist - title"), JSON, CSV.
+
+Files are written atomically (temp file + rename), so a failed export never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+from mpdtui.data.files import atomic_write, write_json
+from mpdtui.data.saved_playlists import SavedPlaylist, TrackEntry
+from mpdtui.errors import UserError
+
+FILE_FORMATS = ("m3u", "json", "csv")
+EXTENSIONS = {"m3u": ".m3u8", "json": ".json", "csv": ".csv"}
+JSON_FORMAT = "mpdtui-playlist"
+JSON_VERSION = 1
+CSV_COLUMNS = ("position", "uri", "artist", "title", "duration_ms")
+
+
+def default_path(playlist: SavedPlaylist, fmt: str) -> Path:
+    """`<name as a file name>.<ext>` in the current directory."""
+    stem = re.sub(r"[^\w.-]+", "-", playlist.name, flags=re.UNICODE).strip("-.") or "playlist"
+    return Path(stem + EXTENSIONS[fmt])
+
+
+def export_file(playlist: SavedPlaylist, fmt: str, out: Path | None = None) -> Path:
+    """Write `playlist` as `fmt` ("m3u", "json" or "csv") to `out`; returns the path."""
+    if fmt not in FILE_FORMATS:
+        raise UserError(f"unknown export format {fmt!r}: use one of {', '.join(FILE_FORMATS)}")
+    path = out if out is not None else default_path(playlist, fmt)
+    try:
+        if fmt == "json":
+            write_json(path, JSON_FORMAT, JSON_VERSION, playlist_document(playlist))
+        else:
+            text = m3u8_text(playlist) if fmt == "m3u" else csv_text(playlist)
+            atomic_write(path, lambda fh: fh.write(text.encode("utf-8")))
+    except OSError as exc:
+        raise UserError(f"{path}: cannot write the playlist ({exc.strerror})") from None
+    return path
+
+
+def display_name(track: TrackEntry) -> str:
+    """ "artist - title", or whichever of them is known, or the URI."""
+    parts = [_one_line(part) for part in (track.artist, track.title) if part.strip()]
+    return " - ".join(parts) if parts else track.uri
+
+
+def m3u8_text(playlist: SavedPlaylist) -> str:
+    lines = ["#EXTM3U", f"#PLAYLIST:{_one_line(playlist.name)}"]
+    for track in playlist.tracks:
+        seconds = round(track.duration_ms / 1000) if track.duration_ms is not None else -1
+        lines += [f"#EXTINF:{seconds},{display_name(track)}", track.uri]
+    return "\n".join(lines) + "\n"
+
+
+def csv_text(playlist: SavedPlaylist) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for pos, track in enumerate(playlist.tracks, start=1):
+        duration = "" if track.duration_ms is None else track.duration_ms
+        writer.writerow((pos, track.uri, track.artist, track.title, duration))
+    return buffer.getvalue()
+
+
+def playlist_document(playlist: SavedPlaylist) -> dict[str, object]:
+    return {"name": playlist.name, "tracks": [
+        {"uri": t.uri, "artist": t.artist, "title": t.title, "duration_ms": t.duration_ms}
+        for t in playlist.tracks]}
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

@@ -1,0 +1,216 @@
+"""The Web API client: spotipy for the HTTP calls, our own retry loop around them.
+
+spotipy's built-in retry sleeps silently for as long as `Retry-After` says (sometimes hours),
+so the spotipy client gets `retries=0, status_retries=0` and a plain `requests.Session`; this
+module retries 5xx and dropped connections with exponential backoff, honours 429
+`Retry-After` while reporting each wait (so a UI can show a countdown and cancel), refreshes
+the token once on 401 and turns 403 into `Forbidden`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+import spotipy
+from spotipy.exceptions import SpotifyException
+
+from models.base import Cancelled, check_cancel
+from mpdtui.spotify.auth import LOG_IN_AGAIN, REQUEST_TIMEOUT_S, Session, install_log_redaction
+from mpdtui.spotify.errors import ApiUnavailable, Forbidden, LoginRequired, SpotifyError
+from mpdtui.spotify.settings import SpotifySettings
+
+ITEMS_PER_ADD = 100  # POST playlists/{id}/items takes at most 100 URIs
+_TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
+
+install_log_redaction()
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try. Tests shrink `backoff_base` so that injected faults cost milliseconds."""
+
+    max_attempts: int = 6  # per request, counting 5xx answers and dropped connections
+    backoff_base: float = 1.0  # seconds before the 2nd try; doubles per try
+    backoff_max: float = 60.0
+    max_retry_after: float = 3600.0  # a longer rate limit stops the job (stored work is kept)
+    max_rate_limited: int = 50  # consecutive 429 answers to one request before giving up
+
+    def backoff(self, failures: int) -> float:
+        return min(self.backoff_max, self.backoff_base * 2 ** (failures - 1))
+
+
+@dataclass(frozen=True)
+class Wait:
+    """The client is about to sleep: `kind` is "rate_limited" or "retry"."""
+
+    kind: str
+    seconds: float
+    message: str
+
+
+WaitCallback = Callable[[Wait], None]
+
+
+def retry_after_seconds(headers: Any, default: float = 1.0) -> float:
+    try:
+        return max(0.0, float(headers.get("Retry-After")))
+    except (TypeError, ValueError, AttributeError):
+        return default
+
+
+class SpotifyClient:
+    """One user's API access. `on_wait` and `cancel` may be given per client or per call."""
+
+    def __init__(self, session: Session, settings: SpotifySettings | None = None,
+                 policy: RetryPolicy | None = None, *, on_wait: WaitCallback | None = None,
+                 cancel: threading.Event | None = None) -> None:
+        self.session = session
+        self.policy = policy or RetryPolicy()
+        self.settings = settings or SpotifySettings.from_env()
+        self.on_wait = on_wait
+        self.cancel = cancel
+        self._sp = spotipy.Spotify(auth_manager=session, requests_session=requests.Session(),
+                                   retries=0, status_retries=0,
+                                   requests_timeout=REQUEST_TIMEOUT_S)
+        self._sp.prefix = self.settings.api_url
+
+    # -- the retry loop --
+
+    def call(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+             payload: Any = None) -> Any:
+        """One API request with retries; returns the decoded JSON answer."""
+        failures = limited = 0
+        refreshed = False
+        endpoint = self._endpoint(path)
+        while True:
+            check_cancel(self.cancel)
+            try:
+                result = self._sp._internal_call(method, path, payload, dict(params or {}))
+                if result is None:
+                    raise _Unreadable
+                return result
+            except SpotifyException as exc:
+                if exc.http_status == 401:
+                    if refreshed:
+                        raise LoginRequired(LOG_IN_AGAIN) from None
+                    self.session.force_refresh()
+                    refreshed = True
+                    continue
+                if exc.http_status == 403:
+                    raise Forbidden(f"Spotify answered 403 (forbidden) to {endpoint}: "
+                                    f"{_reason(exc)}") from None
+                if exc.http_status == 429:
+                    limited += 1
+                    self._rate_limited(endpoint, exc, limited)
+                    continue
+                if exc.http_status < 500:
+                    raise SpotifyError(f"Spotify answered HTTP {exc.http_status} to {method} "
+                                       f"{endpoint}: {_reason(exc)}") from None
+                what = f"Spotify answered {exc.http_status}"
+            except _TRANSIENT as exc:
+                what = f"connection to Spotify failed ({type(exc).__name__})"
+            except _Unreadable:
+                what = "Spotify sent an unreadable answer"
+            failures += 1
+            self._backoff(endpoint, what, failures)
+
+    def _rate_limited(self, endpoint: str, exc: SpotifyException, limited: int) -> None:
+        seconds = retry_after_seconds(exc.headers)
+        if seconds > self.policy.max_retry_after or limited > self.policy.max_rate_limited:
+            raise ApiUnavailable(
+                f"Spotify rate-limits {endpoint} (asked to wait {seconds:.0f} s, "
+                f"{limited} times in a row): run the command again later; "
+                "everything fetched so far is kept") from None
+        self._sleep(Wait("rate_limited", seconds, f"rate limited, retrying in {seconds:.0f} s"))
+
+    def _backoff(self, endpoint: str, what: str, failures: int) -> None:
+        if failures >= self.policy.max_attempts:
+            raise ApiUnavailable(f"{what} to {endpoint} {failures} times: run the command "
+                                 "again later; everything fetched so far is kept")
+        seconds = self.policy.backoff(failures)
+        self._sleep(Wait("retry", seconds, f"{what}, retrying in {seconds:g} s "
+                                           f"(try {failures + 1} of {self.policy.max_attempts})"))
+
+    def _sleep(self, wait: Wait) -> None:
+        if self.on_wait is not None:
+            self.on_wait(wait)
+        if self.cancel is None:
+            time.sleep(wait.seconds)
+        elif self.cancel.wait(wait.seconds):
+            raise Cancelled
+
+    def _endpoint(self, path: str) -> str:
+        path = path.removeprefix(self.settings.api_url).split("?", 1)[0]
+        return path or "/"
+
+    # -- endpoints --
+
+    def me(self) -> dict[str, Any]:
+        return self.call("GET", "me")
+
+    def audio_features(self, track_ids: list[str]) -> list[dict[str, Any] | None]:
+        """Features for up to 100 bare track ids, aligned with them (None = no features)."""
+        answer = self.call("GET", "audio-features", params={"ids": ",".join(track_ids)})
+        entries = answer.get("audio_features") if isinstance(answer, dict) else None
+        if not isinstance(entries, list) or len(entries) != len(track_ids):
+            raise SpotifyError("Spotify's audio-features answer does not match the request "
+                               f"({len(track_ids)} ids asked)")
+        return [entry if isinstance(entry, dict) else None for entry in entries]
+
+    def create_playlist(self, name: str, *, public: bool = False,
+                        description: str = "") -> dict[str, Any]:
+        answer = self.call("POST", "me/playlists", payload={
+            "name": name, "public": public, "description": description})
+        if not isinstance(answer, dict) or not answer.get("id"):
+            raise SpotifyError("Spotify's answer to creating a playlist has no playlist id")
+        return answer
+
+    def add_items(self, playlist_id: str, uris: list[str]) -> None:
+        if len(uris) > ITEMS_PER_ADD:
+            raise ValueError(f"at most {ITEMS_PER_ADD} URIs per call")
+        self.call("POST", f"playlists/{playlist_id}/items", payload={"uris": uris})
+
+    def my_playlists(self) -> Iterator[dict[str, Any]]:
+        """The current user's playlists (simplified objects), all pages."""
+        yield from self._paged("me/playlists", limit=50)
+
+    def playlist_tracks(self, playlist_id: str) -> Iterator[dict[str, Any]]:
+        """The track objects of a playlist in order; local files and episodes skipped."""
+        for entry in self._paged(f"playlists/{playlist_id}/items", limit=100):
+            track = entry.get("item") or entry.get("track")  # new name first
+            if (isinstance(track, dict) and track.get("type", "track") == "track"
+                    and not entry.get("is_local") and str(track.get("uri", "")).startswith(
+                        "spotify:track:")):
+                yield track
+
+    def _paged(self, path: str, limit: int) -> Iterator[dict[str, Any]]:
+        page = self.call("GET", path, params={"limit": limit, "offset": 0})
+        while isinstance(page, dict):
+            yield from (item for item in page.get("items") or () if isinstance(item, dict))
+            next_url = page.get("next")
+            if not next_url:
+                return
+            page = self.call("GET", next_url)
+
+
+class _Unreadable(Exception):
+    """A 2xx answer that is not JSON."""
+
+
+def _reason(exc: SpotifyException) -> str:
+    message = str(exc.msg).split("\n", 1)[-1].strip() if exc.msg else ""
+    return (message or exc.reason or "no details")[:160]
+
+
+def open_client(locations: Any, *, policy: RetryPolicy | None = None,
+                on_wait: WaitCallback | None = None,
+                cancel: threading.Event | None = None) -> SpotifyClient:
+    """A client for the login stored in `locations` (raises `LoginRequired` when none)."""
+    settings = SpotifySettings.from_env()
+    return SpotifyClient(Session(locations, settings), settings, policy, on_wait=on_wait,
+                         cancel=cancel)

@@ -1,0 +1,25 @@
+"""Spotify failures the user can act on: each is one line and never contains a token."""
+
+from __future__ import annotations
+
+from mpdtui.errors import UserError
+
+
+class SpotifyError(UserError):
+    """A Spotify request or login that did not work out."""
+
+
+class LoginRequired(SpotifyError):
+    """No usable login: never logged in, logged out, or the refresh token was refused."""
+
+
+class LoginFailed(SpotifyError):
+    """The interactive login did not complete (refused, state mismatch, timeout)."""
+
+
+class Forbidden(SpotifyError):
+    """HTTP 403: the endpoint is closed to this app (e.g. audio features for new apps)."""
+
+
+class ApiUnavailable(SpotifyError):
+    """Retries exhausted (5xx, dropped connections) or a rate limit longer than we wait."""

@@ -1,0 +1,195 @@
+"""Saved playlists to Spotify, and the user's Spotify playlists back into mpdtui.
+
+Export: `POST me/playlists`, then `POST playlists/{id}/items` in chunks of 100. Progress is
+recorded after every chunk, so a failed export (the local playlist is never touched) resumes
+on the same Spotify playlist when run again, as long as the playlist did not change.
+Import: `GET me/playlists` and each playlist's items, paged; the user's own playlists become
+MPD-format playlists (extra training data) and saved playlists (starting points).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from models.base import Cancelled, ProgressCallback, check_cancel, report
+from mpdtui.data.saved_playlists import (
+    ExportState,
+    PlaylistKey,
+    SavedPlaylist,
+    SavedPlaylists,
+    TrackEntry,
+)
+from mpdtui.spotify.client import ITEMS_PER_ADD, SpotifyClient
+from mpdtui.spotify.errors import SpotifyError
+
+DESCRIPTION = "Made with mpdtui"
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    spotify_id: str
+    url: str
+    added: int
+    resumed: bool  # continued an earlier export that had stopped part way
+
+
+def export_to_spotify(playlists: SavedPlaylists, key: PlaylistKey, client: SpotifyClient, *,
+                      public: bool = False, progress: ProgressCallback | None = None,
+                      cancel: threading.Event | None = None) -> ExportResult:
+    playlist = playlists.get(key)
+    content = playlist.content_key()
+    state = playlists.export_state(playlist.id)
+    resumed = state is not None and not state.finished and state.content == content
+    if state is None or not resumed:
+        created = client.create_playlist(playlist.name, public=public, description=DESCRIPTION)
+        url = (created.get("external_urls") or {}).get("spotify") or str(created.get("uri", ""))
+        state = ExportState(str(created["id"]), url, content, 0, False)
+        playlists.record_export(playlist.id, state)
+    state = _add_chunks(playlists, playlist, state, client, progress, cancel)
+    return ExportResult(state.spotify_id, state.url, state.added, resumed)
+
+
+def _add_chunks(playlists: SavedPlaylists, playlist: SavedPlaylist, state: ExportState,
+                client: SpotifyClient, progress: ProgressCallback | None,
+                cancel: threading.Event | None) -> ExportState:
+    uris = playlist.uris
+    saved_cancel, client.cancel = client.cancel, cancel
+    try:
+        for start in range(state.added, len(uris), ITEMS_PER_ADD):
+            check_cancel(cancel)
+            chunk = uris[start:start + ITEMS_PER_ADD]
+            client.add_items(state.spotify_id, chunk)
+            state = ExportState(state.spotify_id, state.url, state.content,
+                                start + len(chunk), False)
+            playlists.record_export(playlist.id, state)
+            report(progress, "export", state.added, len(uris),
+                   f"{state.added} of {len(uris)} tracks added")
+    except (SpotifyError, Cancelled) as exc:
+        why = str(exc) or "cancelled"
+        raise SpotifyError(
+            f"export of {playlist.name!r} stopped after {state.added} of {len(uris)} tracks "
+            f"({why}); the local playlist is unchanged: run the same export again to continue "
+            f"into {state.url}") from None
+    finally:
+        client.cancel = saved_cancel
+    state = ExportState(state.spotify_id, state.url, state.content, state.added, True)
+    playlists.record_export(playlist.id, state)
+    return state
+
+
+# --- import ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ImportedPlaylist:
+    spotify_id: str
+    name: str
+    description: str
+    collaborative: bool
+    tracks: tuple[dict[str, Any], ...]  # Spotify track objects, in playlist order
+
+    @property
+    def origin(self) -> str:
+        return f"spotify:playlist:{self.spotify_id}"
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    user_id: str
+    imported: int  # playlists with at least one track
+    tracks: int
+    skipped_not_own: int
+    skipped_empty: int
+    created: int  # new saved playlists
+    updated: int  # saved playlists from an earlier import, refreshed
+
+
+def fetch_own_playlists(client: SpotifyClient, *, progress: ProgressCallback | None = None,
+                        cancel: threading.Event | None = None
+                        ) -> tuple[str, list[ImportedPlaylist], int]:
+    """(user id, the user's own playlists with their tracks, how many others were skipped)."""
+    saved_cancel, client.cancel = client.cancel, cancel
+    try:
+        user_id = str(client.me().get("id", ""))
+        listed = list(client.my_playlists())
+        own = [p for p in listed if (p.get("owner") or {}).get("id") == user_id]
+        found = []
+        for n, simple in enumerate(own, start=1):
+            check_cancel(cancel)
+            tracks = tuple(client.playlist_tracks(str(simple["id"])))
+            found.append(ImportedPlaylist(str(simple["id"]), str(simple.get("name") or ""),
+                                          str(simple.get("description") or ""),
+                                          bool(simple.get("collaborative")), tracks))
+            report(progress, "import-spotify", n, len(own), str(simple.get("name") or ""))
+    finally:
+        client.cancel = saved_cancel
+    return user_id, found, len(listed) - len(own)
+
+
+def mpd_playlist(playlist: ImportedPlaylist, pid: int, modified_at: int | None = None
+                 ) -> dict[str, Any]:
+    """The playlist in the Million Playlist Dataset's JSON shape."""
+    tracks = [_mpd_track(pos, track) for pos, track in enumerate(playlist.tracks)]
+    document: dict[str, Any] = {
+        "name": playlist.name,
+        "collaborative": "true" if playlist.collaborative else "false",
+        "pid": pid,
+        "modified_at": int(modified_at if modified_at is not None else time.time()),
+        "num_tracks": len(tracks),
+        "num_albums": len({t["album_uri"] for t in tracks}),
+        "num_followers": 1,
+        "num_edits": 1,
+        "duration_ms": sum(t["duration_ms"] for t in tracks),
+        "num_artists": len({t["artist_uri"] for t in tracks}),
+        "tracks": tracks,
+    }
+    if playlist.description:
+        document["description"] = playlist.description
+    return document
+
+
+def _mpd_track(pos: int, track: dict[str, Any]) -> dict[str, Any]:
+    artists = track.get("artists") or [{}]
+    album = track.get("album") or {}
+    return {"pos": pos, "artist_name": str(artists[0].get("name") or ""),
+            "track_uri": str(track["uri"]), "artist_uri": str(artists[0].get("uri") or ""),
+            "track_name": str(track.get("name") or ""), "album_uri": str(album.get("uri") or ""),
+            "duration_ms": int(track.get("duration_ms") or 0),
+            "album_name": str(album.get("name") or "")}
+
+
+def track_entry(track: dict[str, Any]) -> TrackEntry:
+    artists = track.get("artists") or [{}]
+    duration = track.get("duration_ms")
+    return TrackEntry(str(track["uri"]), str(track.get("name") or ""),
+                      str(artists[0].get("name") or ""),
+                      int(duration) if isinstance(duration, int) else None)
+
+
+def import_own_playlists(client: SpotifyClient, playlists: SavedPlaylists, *,
+                         ingest: Callable[[list[dict[str, Any]], str], None] | None = None,
+                         progress: ProgressCallback | None = None,
+                         cancel: threading.Event | None = None) -> ImportResult:
+    """Fetch the user's own playlists; save each as a builder playlist (an earlier import of
+    the same Spotify playlist is refreshed, not duplicated) and hand them, in MPD format, to
+    `ingest(playlists, source_name)` as extra training data."""
+    user_id, found, not_own = fetch_own_playlists(client, progress=progress, cancel=cancel)
+    usable = [p for p in found if p.tracks]
+    created = updated = 0
+    for playlist in usable:
+        entries = [track_entry(t) for t in playlist.tracks]
+        earlier = playlists.find_by_origin(playlist.origin)
+        if earlier is not None:
+            playlists.set_tracks(earlier.id, entries)
+            updated += 1
+        else:
+            name = playlists.free_name(playlist.name or "Spotify playlist")
+            playlists.create(name, entries, origin=playlist.origin)
+            created += 1
+    if ingest is not None and usable:
+        ingest([mpd_playlist(p, pid) for pid, p in enumerate(usable)], f"spotify-user:{user_id}")
+    return ImportResult(user_id, len(usable), sum(len(p.tracks) for p in usable), not_own,
+                        len(found) - len(usable), created, updated)

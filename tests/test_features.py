@@ -1,0 +1,333 @@
+"""Audio features: download against the loopback fake (resume, 429 storms, 5xx, dropped
+connections, null entries, 403 fallback), CSV import of both layouts, the feature matrix."""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import requests
+from fake_spotify import DROP, FakeSpotify, Fault, features_for, too_many
+
+from models.base import Cancelled
+from mpdtui.data.features import (
+    FEATURE_NAMES,
+    CsvLayoutError,
+    FeatureStore,
+    FeatureStoreError,
+)
+from mpdtui.errors import UserError
+from mpdtui.locations import Locations
+from mpdtui.spotify import auth
+from mpdtui.spotify.client import RetryPolicy, open_client
+from mpdtui.spotify.download import DownloadProgress, download, download_features
+from mpdtui.spotify.errors import ApiUnavailable
+
+FAST = RetryPolicy(max_attempts=4, backoff_base=0.001)
+
+
+def track_id(n: int) -> str:
+    return f"t{n:021d}"  # 22 base62 characters, like real ids
+
+
+URIS = [f"spotify:track:{track_id(n)}" for n in range(350)]
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSpotify]:
+    with FakeSpotify() as server:
+        for key, value in server.env.items():
+            monkeypatch.setenv(key, value)
+        yield server
+
+
+@pytest.fixture
+def locations(tmp_path) -> Locations:
+    return Locations.resolve(tmp_path / "cache").ensure()
+
+
+def log_in(fake: FakeSpotify, locations: Locations) -> None:
+    auth.login(locations, fake.state.client_id, port=0, timeout=20,
+               open_url=lambda url: requests.get(url, timeout=10))
+
+
+@pytest.fixture
+def logged_in(fake: FakeSpotify, locations: Locations) -> Locations:
+    log_in(fake, locations)
+    return locations
+
+
+def requested_ids(fake: FakeSpotify) -> list[str]:
+    """Ids of every audio-features request the server answered with data."""
+    return [i for call in fake.calls("audio-features") if call.status == 200
+            for i in call.query["ids"][0].split(",")]
+
+
+def test_download_stores_batches_of_100_in_popularity_order(fake: FakeSpotify,
+                                                            logged_in: Locations) -> None:
+    fake.state.no_feature_ids = {track_id(3), track_id(120)}
+    events: list[DownloadProgress] = []
+    result = download(logged_in, URIS, progress=events.append, policy=FAST)
+
+    assert (result.fetched, result.batches) == (350, 4)
+    assert (result.with_features, result.no_features) == (348, 2)
+    sizes = [len(c.query["ids"][0].split(",")) for c in fake.calls("audio-features")]
+    assert sizes == [100, 100, 100, 50]
+    assert requested_ids(fake) == [u.split(":")[-1] for u in URIS]
+    assert [e.done for e in events if e.kind == "batch"] == [100, 200, 300, 350]
+    with FeatureStore.open(logged_in) as store:
+        matrix, names = store.feature_matrix(URIS[:5])
+        assert names == FEATURE_NAMES and matrix.dtype == np.float32
+        expected = features_for(track_id(0))
+        assert matrix[0] == pytest.approx([expected[n] for n in FEATURE_NAMES])
+        assert np.isnan(matrix[3]).all()  # null entry: no features
+        assert store.coverage(URIS) == {"api": 348, "csv": 0, "no_features": 2,
+                                        "tracks": 350, "missing": 0, "forbidden": False}
+    again = download(logged_in, URIS, policy=FAST)  # nothing asked twice, nulls included
+    assert again.to_fetch == 0 and len(fake.calls("audio-features")) == 4
+
+
+def test_interrupted_download_resumes_without_fetching_a_batch_twice(
+        fake: FakeSpotify, logged_in: Locations) -> None:
+    cancel = threading.Event()
+
+    def stop_after_two_batches(event: DownloadProgress) -> None:
+        if event.kind == "batch" and event.done >= 200:
+            cancel.set()
+
+    with pytest.raises(Cancelled):
+        download(logged_in, URIS, progress=stop_after_two_batches, cancel=cancel, policy=FAST)
+    fake.fail_next("audio-features", *[Fault(503)] * FAST.max_attempts)  # then Spotify is down
+    with pytest.raises(ApiUnavailable, match="kept"):
+        download(logged_in, URIS, policy=FAST)
+    result = download(logged_in, URIS, policy=FAST)
+
+    assert result.to_fetch == 150 and result.batches == 2
+    counts = Counter(requested_ids(fake))
+    assert set(counts) == {u.split(":")[-1] for u in URIS}
+    assert max(counts.values()) == 1
+
+
+def test_429_storm_is_waited_out_and_reported(fake: FakeSpotify,
+                                              logged_in: Locations) -> None:
+    fake.fail_next("audio-features", too_many(1), *[too_many(0)] * 25)
+    events: list[DownloadProgress] = []
+    result = download(logged_in, URIS[:150], progress=events.append, policy=FAST)
+
+    assert result.fetched == 150
+    waits = [e for e in events if e.kind == "rate_limited"]
+    assert len(waits) == 26
+    assert waits[0].wait_s == 1 and waits[0].message == "rate limited, retrying in 1 s"
+    assert Counter(requested_ids(fake)).most_common(1)[0][1] == 1
+
+
+def test_5xx_and_dropped_connections_are_retried_with_backoff(fake: FakeSpotify,
+                                                              logged_in: Locations) -> None:
+    fake.fail_next("audio-features", Fault(500), DROP, Fault(502))
+    events: list[DownloadProgress] = []
+    result = download(logged_in, URIS[:100], progress=events.append, policy=FAST)
+
+    assert result.fetched == 100
+    retries = [e for e in events if e.kind == "retry"]
+    assert [e.wait_s for e in retries] == [0.001, 0.002, 0.004]
+    assert "Spotify answered 500" in retries[0].message
+    assert "connection to Spotify failed" in retries[1].message
+
+
+def test_401_during_download_refreshes_once(fake: FakeSpotify, logged_in: Locations) -> None:
+    fake.fail_next("audio-features", Fault(401))
+    assert download(logged_in, URIS[:100], policy=FAST).fetched == 100
+    assert len(fake.calls("api/token")) == 2  # the login, one refresh
+
+
+def test_403_stops_at_once_and_is_remembered_for_this_login(
+        fake: FakeSpotify, logged_in: Locations) -> None:
+    fake.state.forbid_audio_features = True
+    events: list[DownloadProgress] = []
+    first = download(logged_in, URIS, progress=events.append, policy=FAST)
+
+    assert first.forbidden and first.fetched == 0
+    assert "403" in first.describe() and "CSV" in first.describe()
+    assert "\n" not in first.describe()
+    assert [e.kind for e in events] == ["start", "forbidden"]
+    assert len(fake.calls("audio-features")) == 1
+
+    second = download(logged_in, URIS, policy=FAST)
+    assert second.forbidden and len(fake.calls("audio-features")) == 1  # not asked again
+    with FeatureStore.open(logged_in) as store:
+        assert store.coverage()["forbidden"]
+
+    download(logged_in, URIS, policy=FAST, retry_forbidden=True)
+    assert len(fake.calls("audio-features")) == 2
+    log_in(fake, logged_in)  # a new login is a new token: asked again
+    fake.state.forbid_audio_features = False
+    assert download(logged_in, URIS, policy=FAST).fetched == 350
+
+
+def test_download_can_be_cancelled_during_a_rate_limit_wait(fake: FakeSpotify,
+                                                            logged_in: Locations) -> None:
+    fake.fail_next("audio-features", too_many(30))
+    cancel = threading.Event()
+
+    def on_event(event: DownloadProgress) -> None:
+        if event.kind == "rate_limited":
+            cancel.set()
+
+    with FeatureStore.open(logged_in) as store, pytest.raises(Cancelled):
+        download_features(store, open_client(logged_in, policy=FAST), URIS,
+                          progress=on_event, cancel=cancel)
+
+
+TRACKS_FEATURES_HEADER = (
+    "id,name,album,album_id,artists,artist_ids,track_number,disc_number,explicit,danceability,"
+    "energy,key,loudness,mode,speechiness,acousticness,instrumentalness,liveness,valence,tempo,"
+    "duration_ms,time_signature,year,release_date")
+DATASET_HEADER = (
+    ",track_id,artists,album_name,track_name,popularity,duration_ms,explicit,danceability,"
+    "energy,key,loudness,mode,speechiness,acousticness,instrumentalness,liveness,valence,tempo,"
+    "time_signature,track_genre")
+
+
+def tracks_features_row(tid: str, dance: str = "0.5") -> str:
+    return (f'{tid},"Song, with comma",Album,alb,[\'A\'],[\'x\'],1,1,False,{dance},0.6,5,-7.5,'
+            f"1,0.05,0.1,0.0,0.2,0.7,120.0,210000,4,1999,1999-01-01")
+
+
+def dataset_row(n: int, tid: str, energy: str = "0.9") -> str:
+    return (f"{n},{tid},Artist A;Artist B,Album,Song,50,180000,False,0.3,{energy},2,-5.0,0,"
+            "0.04,0.2,0.01,0.1,0.4,95.5,4,pop")
+
+
+def write(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_csv_import_of_both_layouts_counts_bad_rows(tmp_path: Path,
+                                                    locations: Locations) -> None:
+    tracks = write(tmp_path / "tracks_features.csv", [
+        TRACKS_FEATURES_HEADER,
+        tracks_features_row(track_id(0)),
+        tracks_features_row(track_id(1), dance="high"),  # not a number
+        "only,three,fields",
+        tracks_features_row("not an id!"),
+        tracks_features_row(track_id(2), dance="nan"),
+        tracks_features_row(track_id(3)),
+    ])
+    dataset = write(tmp_path / "dataset.csv", [
+        DATASET_HEADER,
+        dataset_row(0, track_id(4)),
+        dataset_row(1, track_id(4)),  # the same track under two genres
+        dataset_row(2, "spotify:track:" + track_id(5)),
+        dataset_row(3, track_id(6), energy=""),
+    ])
+    with FeatureStore.open(locations) as store:
+        first = store.import_csv(tracks)
+        second = store.import_csv(dataset)
+        matrix, _ = store.feature_matrix([f"spotify:track:{track_id(n)}" for n in range(8)])
+        coverage = store.coverage()
+
+    assert (first.layout, first.rows, first.imported, first.bad) == ("tracks_features", 6, 2, 4)
+    assert first.bad_examples[0] == "line 3: danceability = 'high' is not a number"
+    assert "4 bad rows skipped" in first.describe()
+    assert (second.layout, second.rows, second.imported, second.bad) == ("dataset", 4, 3, 1)
+    assert "energy" in second.bad_examples[0]
+    assert matrix[0].tolist() == pytest.approx(
+        [0.5, 0.6, 0.7, 0.1, 0.0, 0.05, 0.2, 1, 5, -7.5, 120.0, 210000])
+    assert matrix[4][FEATURE_NAMES.index("tempo")] == pytest.approx(95.5)
+    assert not np.isnan(matrix[5]).any()
+    assert np.isnan(matrix[[1, 2, 6, 7]]).all()
+    assert coverage["csv"] == 4
+
+
+def test_csv_never_replaces_api_features_and_download_skips_csv_tracks(
+        tmp_path: Path, fake: FakeSpotify, logged_in: Locations) -> None:
+    download(logged_in, URIS[:100], policy=FAST)
+    csv_file = write(tmp_path / "tracks_features.csv", [
+        TRACKS_FEATURES_HEADER, tracks_features_row(track_id(0), dance="0.999"),
+        tracks_features_row(track_id(200), dance="0.123")])
+    with FeatureStore.open(logged_in) as store:
+        store.import_csv(csv_file)
+        matrix, _ = store.feature_matrix([URIS[0], URIS[200]])
+    assert matrix[0][0] == pytest.approx(features_for(track_id(0))["danceability"])
+    assert matrix[1][0] == pytest.approx(0.123)
+    download(logged_in, URIS, policy=FAST)
+    assert URIS[200].split(":")[-1] not in requested_ids(fake)
+
+
+def test_csv_without_known_columns_is_a_clear_error(tmp_path: Path,
+                                                    locations: Locations) -> None:
+    with FeatureStore.open(locations) as store:
+        with pytest.raises(CsvLayoutError, match="no `id` or `track_id` column"):
+            store.import_csv(write(tmp_path / "x.csv", ["a,b,c", "1,2,3"]))
+        with pytest.raises(CsvLayoutError, match="missing feature columns tempo"):
+            store.import_csv(write(tmp_path / "y.csv", [TRACKS_FEATURES_HEADER.replace(
+                "tempo", "speed")]))
+        with pytest.raises(UserError, match="cannot read"):
+            store.import_csv(tmp_path / "absent.csv")
+
+
+def test_large_csv_streams_with_progress(tmp_path: Path, locations: Locations) -> None:
+    lines = [TRACKS_FEATURES_HEADER] + [tracks_features_row(track_id(n)) for n in range(12_000)]
+    reports = []
+    with FeatureStore.open(locations) as store:
+        result = store.import_csv(write(tmp_path / "big.csv", lines), progress=reports.append)
+    assert result.imported == 12_000
+    assert len(reports) >= 3 and reports[-1].done == reports[-1].total
+
+
+def test_store_of_another_version_is_refused(locations: Locations) -> None:
+    FeatureStore.open(locations).close()
+    with sqlite3.connect(locations.features_db) as db:
+        db.execute("UPDATE meta SET value = '99' WHERE key = 'version'")
+    with pytest.raises(FeatureStoreError, match=r"version 99.*delete it"):
+        FeatureStore.open(locations)
+    locations.features_db.unlink()
+    locations.features_db.write_text("not a database " * 100)
+    for extra in ("-wal", "-shm"):
+        Path(str(locations.features_db) + extra).unlink(missing_ok=True)
+    with pytest.raises(UserError, match="not a features database"):
+        FeatureStore.open(locations)
+
+
+def features_args(**overrides: object) -> argparse.Namespace:
+    values = {"download": False, "csv": [], "retry_forbidden": False}
+    values.update(overrides)
+    return argparse.Namespace(**values)
+
+
+def test_cli_features(tmp_path: Path, fake: FakeSpotify, logged_in: Locations,
+                      capsys: pytest.CaptureFixture[str]) -> None:
+    from mpdtui.commands.spotify import run_features
+    from mpdtui.data.ingest import ingest_playlists
+
+    with pytest.raises(UserError, match="no catalog"):
+        run_features(features_args(download=True), logged_in)
+    tracks = [{"pos": i, "artist_name": "A", "track_uri": URIS[i], "artist_uri": "spotify:artist:a",
+               "track_name": f"T{i}", "album_uri": "spotify:album:b", "duration_ms": 1000,
+               "album_name": "B"} for i in range(150)]
+    ingest_playlists(logged_in, [{
+        "name": "test", "collaborative": "false", "pid": 0, "modified_at": 0, "num_tracks": 150,
+        "num_albums": 1, "num_followers": 1, "num_edits": 1, "duration_ms": 150_000,
+        "num_artists": 1, "tracks": tracks}], "test-slice")
+    fake.state.forbid_audio_features = True
+    assert run_features(features_args(download=True), logged_in) == 0
+    assert "Spotify refused audio features to this app (403" in capsys.readouterr().out
+    fake.state.forbid_audio_features = False
+    assert run_features(features_args(download=True), logged_in) == 0
+    assert "refused audio features to this login before" in capsys.readouterr().out
+
+    csv_file = write(tmp_path / "tracks_features.csv", [
+        TRACKS_FEATURES_HEADER, tracks_features_row(track_id(149)), "bad,row"])
+    assert run_features(features_args(retry_forbidden=True, csv=[str(csv_file)]), logged_in) == 0
+    out = capsys.readouterr().out
+    assert "1 of 2 rows imported" in out and "1 bad rows skipped" in out
+    assert "asked for 149 of 149 tracks in 2 batches" in out
+    assert "149 tracks from the Spotify API, 1 from CSV" in out
+    assert "0 of the catalog's 150 tracks unknown" in out

@@ -1,0 +1,239 @@
+"""Spotify PKCE login against the loopback fake: browser and pasted-URL flows, token file,
+refresh, invalid_grant, 401, status/logout, client id resolution, no tokens in logs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import stat
+import threading
+from collections.abc import Iterator
+
+import pytest
+import requests
+from fake_spotify import FakeSpotify, s256
+
+from mpdtui.errors import UserError
+from mpdtui.locations import Locations
+from mpdtui.spotify import auth
+from mpdtui.spotify.client import open_client
+from mpdtui.spotify.errors import LoginFailed, LoginRequired
+from mpdtui.spotify.settings import SpotifySettings, resolve_client_id
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSpotify]:
+    with FakeSpotify() as server:
+        for key, value in server.env.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.delenv("MPDTUI_SPOTIFY_CLIENT_ID", raising=False)
+        yield server
+
+
+@pytest.fixture
+def locations(tmp_path) -> Locations:
+    return Locations.resolve(tmp_path / "cache").ensure()
+
+
+def browser(url: str) -> None:
+    """Plays the user's browser: follows the authorize URL and its redirect to the callback."""
+    answer = requests.get(url, timeout=10)
+    assert answer.status_code == 200, answer.text
+
+
+def log_in(fake: FakeSpotify, locations: Locations) -> auth.LoginStatus:
+    return auth.login(locations, fake.state.client_id, port=0, open_url=browser, timeout=20)
+
+
+def token_file(locations: Locations) -> dict:
+    return json.loads(locations.spotify_token.read_text())
+
+
+def test_full_login_through_the_browser(fake: FakeSpotify, locations: Locations,
+                                        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    seen: list[str] = []
+    result = auth.login(locations, fake.state.client_id, port=0, open_url=browser,
+                        on_url=seen.append, timeout=20)
+
+    assert result.logged_in and result.user_id == "fake-user"
+    assert result.display_name == "Fake User" and result.client_id == "test-client-id"
+    assert "Fake User (fake-user)" in result.describe()
+    authorize = fake.calls("authorize")[0].query
+    assert authorize["redirect_uri"][0].startswith("http://127.0.0.1:")
+    assert authorize["redirect_uri"][0].endswith("/callback")
+    assert authorize["code_challenge_method"] == ["S256"] and authorize["state"][0]
+    assert seen and seen[0].startswith(fake.accounts_url + "authorize?")
+    exchange = fake.calls("api/token")[0]
+    assert exchange.status == 200  # the fake checked S256(code_verifier) == code_challenge
+    assert s256(exchange.body["code_verifier"][0]) == authorize["code_challenge"][0]
+    stored = token_file(locations)
+    assert stored["access_token"] in fake.state.issued
+    assert stat.S_IMODE(os.stat(locations.spotify_token).st_mode) == 0o600
+    for token in fake.state.issued:  # tokens never in logs
+        assert token not in caplog.text
+    assert exchange.body["code_verifier"][0] not in caplog.text
+
+
+def test_no_browser_accepts_the_pasted_redirect_url(fake: FakeSpotify,
+                                                    locations: Locations) -> None:
+    shown: list[str] = []
+
+    def paste() -> str:  # the user opens the URL elsewhere and copies the address bar
+        redirect = requests.get(shown[0], allow_redirects=False, timeout=10)
+        return redirect.headers["Location"] + "\n"
+
+    result = auth.login(locations, fake.state.client_id, port=0, open_url=None, paste=paste,
+                        on_url=shown.append, timeout=20)
+    assert result.logged_in and result.user_id == "fake-user"
+
+
+def test_a_redirect_with_another_state_is_refused(fake: FakeSpotify,
+                                                  locations: Locations) -> None:
+    shown: list[str] = []
+
+    def forged() -> str:
+        location = requests.get(shown[0], allow_redirects=False, timeout=10).headers["Location"]
+        return location.replace("state=", "state=forged")
+
+    with pytest.raises(LoginFailed, match="state does not match"):
+        auth.login(locations, fake.state.client_id, port=0, open_url=None, paste=forged,
+                   on_url=shown.append, timeout=20)
+    assert not locations.spotify_token.exists()
+
+
+def test_a_refused_or_bogus_login_is_one_clear_error(fake: FakeSpotify,
+                                                     locations: Locations) -> None:
+    shown: list[str] = []
+
+    def bogus_code() -> str:
+        state = shown[0].split("state=")[1].split("&")[0]
+        return f"http://127.0.0.1:1/callback?code=not-a-code&state={state}"
+
+    with pytest.raises(LoginFailed, match=r"refused the login code \(invalid_grant\)"):
+        auth.login(locations, fake.state.client_id, port=0, open_url=None, paste=bogus_code,
+                   on_url=shown.append, timeout=20)
+    with pytest.raises(LoginFailed, match="refused"):
+        auth.login(locations, fake.state.client_id, port=0, open_url=None,
+                   paste=lambda: "http://127.0.0.1/callback?error=access_denied", timeout=20)
+    with pytest.raises(LoginFailed, match="no `code=`"):
+        auth.login(locations, fake.state.client_id, port=0, open_url=None,
+                   paste=lambda: "hello", timeout=20)
+
+
+def test_login_can_be_cancelled(fake: FakeSpotify, locations: Locations) -> None:
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(LoginFailed, match="cancelled"):
+        auth.login(locations, fake.state.client_id, port=0, open_url=None, cancel=cancel)
+
+
+def test_expired_token_is_refreshed_and_keeps_refresh_token(fake: FakeSpotify,
+                                                            locations: Locations) -> None:
+    log_in(fake, locations)
+    first = token_file(locations)
+    first["expires_at"] = 0  # long expired
+    locations.spotify_token.write_text(json.dumps(first))
+    fake.state.omit_refresh_token = True  # a refresh answer may leave it out
+
+    assert open_client(locations).me()["id"] == "fake-user"
+
+    renewed = token_file(locations)
+    assert renewed["access_token"] != first["access_token"]
+    assert renewed["refresh_token"] == first["refresh_token"]
+    assert renewed["mpdtui_login_id"] == first["mpdtui_login_id"]
+    assert renewed["mpdtui_user_id"] == "fake-user"
+    assert stat.S_IMODE(os.stat(locations.spotify_token).st_mode) == 0o600
+
+
+def test_401_refreshes_once_then_retries(fake: FakeSpotify, locations: Locations) -> None:
+    log_in(fake, locations)
+    client = open_client(locations)
+    refreshes = len(fake.calls("api/token"))
+    fake.expire_access_tokens()
+    assert client.me()["id"] == "fake-user"
+    assert len(fake.calls("api/token")) == refreshes + 1
+
+
+def test_invalid_grant_means_log_in_again(fake: FakeSpotify, locations: Locations) -> None:
+    log_in(fake, locations)
+    client = open_client(locations)
+    fake.revoke_refresh_tokens()
+    fake.expire_access_tokens()
+    with pytest.raises(LoginRequired, match="log in again") as caught:
+        client.me()
+    for token in fake.state.issued:
+        assert token not in str(caught.value)
+
+
+def test_not_logged_in(locations: Locations) -> None:
+    with pytest.raises(LoginRequired, match="mpdtui auth"):
+        open_client(locations)
+    assert not auth.status(locations).logged_in
+
+
+def auth_args(**overrides: object) -> argparse.Namespace:
+    values = {"client_id": None, "no_browser": False, "port": 0, "status": False,
+              "logout": False}
+    values.update(overrides)
+    return argparse.Namespace(**values)
+
+
+def test_cli_auth_status_and_logout(fake: FakeSpotify, locations: Locations,
+                                    monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from mpdtui.commands.spotify import run_auth
+
+    monkeypatch.setattr("webbrowser.open", browser)
+    assert run_auth(auth_args(client_id=fake.state.client_id), locations) == 0
+    assert "Logged in to Spotify as Fake User" in capsys.readouterr().out
+
+    assert run_auth(auth_args(status=True), locations) == 0
+    said = capsys.readouterr().out
+    assert "Fake User (fake-user)" in said and "valid until" in said
+    assert token_file(locations)["access_token"] not in said
+
+    assert run_auth(auth_args(logout=True), locations) == 0
+    assert not locations.spotify_token.exists()
+    assert run_auth(auth_args(status=True), locations) == 1
+    assert "Not logged in" in capsys.readouterr().out
+
+
+def test_cli_auth_without_client_id_is_a_user_error(fake: FakeSpotify,
+                                                    locations: Locations) -> None:
+    from mpdtui.commands.spotify import run_auth
+
+    with pytest.raises(UserError, match="--client-id"):
+        run_auth(auth_args(), locations)
+
+
+def test_client_id_sources_in_order(locations: Locations,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MPDTUI_SPOTIFY_CLIENT_ID", raising=False)
+    assert resolve_client_id(locations) is None
+    assert resolve_client_id(locations, previous="old") == "old"
+    locations.config_json.write_text(json.dumps(
+        {"format": "mpdtui-config", "version": 1, "spotify_client_id": "from-config"}))
+    assert resolve_client_id(locations, previous="old") == "from-config"
+    monkeypatch.setenv("MPDTUI_SPOTIFY_CLIENT_ID", "from-env")
+    assert resolve_client_id(locations) == "from-env"
+    assert resolve_client_id(locations, "from-flag") == "from-flag"
+
+
+def test_base_urls_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MPDTUI_SPOTIFY_API_URL", raising=False)
+    monkeypatch.delenv("MPDTUI_SPOTIFY_ACCOUNTS_URL", raising=False)
+    default = SpotifySettings.from_env()
+    assert default.api_url == "https://api.spotify.com/v1/"
+    assert default.token_url == "https://accounts.spotify.com/api/token"
+    monkeypatch.setenv("MPDTUI_SPOTIFY_ACCOUNTS_URL", "http://127.0.0.1:9/acc")
+    assert SpotifySettings.from_env().authorize_url == "http://127.0.0.1:9/acc/authorize"
+
+
+def test_redaction_masks_tokens() -> None:
+    text = auth.redact("Headers: {'Authorization': 'Bearer abc.def'} "
+                       "Body: {'refresh_token': 'RT-1', 'code': 'C-2', 'code_verifier': 'v'}")
+    assert "abc.def" not in text and "RT-1" not in text and "C-2" not in text
+    assert "'v'" not in text
