@@ -32,12 +32,13 @@ FEATURE_KEYS = ("danceability", "energy", "valence", "acousticness", "instrument
 class Fault:
     """One injected answer: an HTTP status (with optional Retry-After) or a dropped connection."""
 
-    status: int = 500
+    status: int = 500  # 0: no fault, answer normally (to place faults after a success)
     retry_after: float | None = None
     drop: bool = False
 
 
 DROP = Fault(drop=True)
+PASS = Fault(status=0)
 
 
 def too_many(retry_after: float = 0) -> Fault:
@@ -199,6 +200,8 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             endpoint = url.path.removeprefix("/v1/").strip("/")
         fault = self._take_fault(endpoint)
+        if fault is not None and fault.status == 0 and not fault.drop:
+            fault = None
         if fault is not None and fault.drop:
             self._log(method, endpoint, query, raw, 0)
             self.connection.shutdown(socket.SHUT_RDWR)

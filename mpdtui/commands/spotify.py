@@ -196,8 +196,8 @@ def run_export(args: argparse.Namespace, locations: Locations) -> int:
         client = open_client(locations, on_wait=printer.wait)
         result = export_to_spotify(playlists, playlist.id, client, public=args.public,
                                    progress=printer)
-    how = "Finished the earlier export" if result.resumed else "Exported"
-    print(f"{how} of {playlist.name!r} ({result.added} tracks) to Spotify: {result.url}")
+    how = "Finished the earlier export of" if result.resumed else "Exported"
+    print(f"{how} {playlist.name!r} ({result.added} tracks) to Spotify: {result.url}")
     return 0
 
 

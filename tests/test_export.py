@@ -1,0 +1,210 @@
+"""Exports of saved playlists (Spotify in chunks of 100, resumable; M3U8, JSON, CSV files) and
+the import of the user's own Spotify playlists, against the loopback fake."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+import requests
+from fake_spotify import DROP, PASS, FakeSpotify, Fault
+
+from mpdtui.data.mpd import parse_slice
+from mpdtui.data.saved_playlists import SavedPlaylists, TrackEntry
+from mpdtui.errors import UserError
+from mpdtui.exporting import csv_text, export_file, m3u8_text
+from mpdtui.locations import Locations
+from mpdtui.spotify import auth
+from mpdtui.spotify.client import RetryPolicy, open_client
+from mpdtui.spotify.errors import SpotifyError
+from mpdtui.spotify.export import export_to_spotify, import_own_playlists
+
+FAST = RetryPolicy(max_attempts=3, backoff_base=0.001)
+URIS = [f"spotify:track:{n:022d}" for n in range(250)]
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSpotify]:
+    with FakeSpotify() as server:
+        for key, value in server.env.items():
+            monkeypatch.setenv(key, value)
+        yield server
+
+
+@pytest.fixture
+def locations(tmp_path: Path, fake: FakeSpotify) -> Locations:
+    """Logged in to the fake through the real browser flow."""
+    locations = Locations.resolve(tmp_path / "cache").ensure()
+    auth.login(locations, fake.state.client_id, port=0, timeout=20,
+               open_url=lambda url: requests.get(url, timeout=10))
+    return locations
+
+
+@pytest.fixture
+def playlists(locations: Locations) -> Iterator[SavedPlaylists]:
+    with SavedPlaylists.open(locations) as store:
+        store.create("Long drive", URIS)
+        yield store
+
+
+def added_uris(fake: FakeSpotify, playlist_id: str) -> list[str]:
+    return [item["uri"] for item in fake.state.playlists[playlist_id]["items"]]
+
+
+def test_export_to_spotify_in_chunks_of_100(fake: FakeSpotify, locations: Locations,
+                                            playlists: SavedPlaylists) -> None:
+    result = export_to_spotify(playlists, "Long drive", open_client(locations, policy=FAST))
+
+    created = fake.calls("me/playlists", "POST")
+    assert len(created) == 1 and created[0].body["name"] == "Long drive"
+    assert created[0].body["public"] is False
+    adds = fake.calls(f"playlists/{result.spotify_id}/items", "POST")
+    assert [len(call.body["uris"]) for call in adds] == [100, 100, 50]
+    assert added_uris(fake, result.spotify_id) == URIS
+    assert result.url == f"https://open.spotify.com/playlist/{result.spotify_id}"
+    assert (result.added, result.resumed) == (250, False)
+    assert playlists.export_state("Long drive").finished
+    assert not fake.calls("users/fake-user/playlists")  # never the old endpoint
+
+
+def test_a_failed_export_keeps_the_playlist_and_resumes(fake: FakeSpotify, locations: Locations,
+                                                        playlists: SavedPlaylists) -> None:
+    # first chunk: a 500 and a dropped connection, then it lands; then Spotify stays down
+    fake.fail_next("playlists/*/items", Fault(500), DROP, PASS,
+                   *[Fault(503)] * FAST.max_attempts)
+    with pytest.raises(SpotifyError) as caught:
+        export_to_spotify(playlists, "Long drive", open_client(locations, policy=FAST))
+    message = str(caught.value)
+    assert "stopped after 100 of 250 tracks" in message
+    assert "local playlist is unchanged" in message and "run the same export again" in message
+    assert playlists.get("Long drive").uris == URIS
+    state = playlists.export_state("Long drive")
+    assert state is not None and (state.added, state.finished) == (100, False)
+
+    result = export_to_spotify(playlists, "Long drive", open_client(locations, policy=FAST))
+    assert result.resumed and result.spotify_id == state.spotify_id
+    assert len(fake.calls("me/playlists", "POST")) == 1  # no second playlist
+    assert added_uris(fake, result.spotify_id) == URIS
+
+
+def test_changed_or_finished_playlists_export_anew(fake: FakeSpotify, locations: Locations,
+                                                   playlists: SavedPlaylists) -> None:
+    client = open_client(locations, policy=FAST)
+    first = export_to_spotify(playlists, "Long drive", client)
+    second = export_to_spotify(playlists, "Long drive", client)
+    assert second.spotify_id != first.spotify_id and not second.resumed
+    playlists.set_tracks("Long drive", URIS[:3])
+    third = export_to_spotify(playlists, "Long drive", client)
+    assert added_uris(fake, third.spotify_id) == URIS[:3]
+
+
+ENTRIES = [TrackEntry("spotify:track:aaaaaaaaaaaaaaaaaaaaaa", "Blue, Green", "Ana\nDo", 201_600),
+           TrackEntry("spotify:track:bbbbbbbbbbbbbbbbbbbbbb", "Only title"),
+           TrackEntry("spotify:track:cccccccccccccccccccccc")]
+
+
+def test_m3u8_has_extinf_duration_and_artist_title(tmp_path: Path) -> None:
+    with SavedPlaylists.open(Locations.resolve(tmp_path)) as store:
+        playlist = store.create("Mix ü", ENTRIES)
+    assert m3u8_text(playlist) == (
+        "#EXTM3U\n#PLAYLIST:Mix ü\n"
+        "#EXTINF:202,Ana Do - Blue, Green\nspotify:track:aaaaaaaaaaaaaaaaaaaaaa\n"
+        "#EXTINF:-1,Only title\nspotify:track:bbbbbbbbbbbbbbbbbbbbbb\n"
+        "#EXTINF:-1,spotify:track:cccccccccccccccccccccc\nspotify:track:cccccccccccccccccccccc\n")
+    rows = list(csv.reader(io.StringIO(csv_text(playlist))))
+    assert rows[0] == ["position", "uri", "artist", "title", "duration_ms"]
+    assert rows[1] == ["1", ENTRIES[0].uri, "Ana\nDo", "Blue, Green", "201600"]
+    assert rows[3][4] == ""
+
+
+def export_args(name: str, to: str, out: Path | None = None) -> argparse.Namespace:
+    return argparse.Namespace(name=name, to=to, out=str(out) if out else None, public=False)
+
+
+def test_cli_export_to_files(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from mpdtui.commands.spotify import run_export
+
+    locations = Locations.resolve(tmp_path / "cache")
+    with SavedPlaylists.open(locations.ensure()) as store:
+        store.create("Mix: Vol 1", ENTRIES)
+    assert run_export(export_args("Mix: Vol 1", "json", tmp_path / "out.json"), locations) == 0
+    document = json.loads((tmp_path / "out.json").read_text())
+    assert document["format"] == "mpdtui-playlist" and document["version"] == 1
+    assert document["tracks"][0] == {"uri": ENTRIES[0].uri, "artist": "Ana\nDo",
+                                     "title": "Blue, Green", "duration_ms": 201_600}
+    monkeypatch.chdir(tmp_path)
+    assert run_export(export_args("Mix: Vol 1", "m3u"), locations) == 0
+    assert (tmp_path / "Mix-Vol-1.m3u8").read_text().startswith("#EXTM3U\n")
+    assert "Wrote 3 tracks" in capsys.readouterr().out
+    with pytest.raises(UserError, match="no saved playlist named 'Nope'"):
+        run_export(export_args("Nope", "csv"), locations)
+    with SavedPlaylists.open(locations) as store, pytest.raises(UserError, match="cannot write"):
+        export_file(store.get("Mix: Vol 1"), "csv",
+                    tmp_path / "out.json" / "x.csv")  # a file where a folder should be
+
+
+def test_cli_export_to_spotify(fake: FakeSpotify, locations: Locations,
+                               playlists: SavedPlaylists,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    from mpdtui.commands.spotify import run_export
+
+    assert run_export(export_args("Long drive", "spotify"), locations) == 0
+    out = capsys.readouterr().out
+    assert "Exported 'Long drive' (250 tracks) to Spotify: https://open.spotify.com/" in out
+
+
+def spotify_track(n: int, album: str = "x") -> dict[str, Any]:
+    return {"uri": f"spotify:track:{n:022d}", "id": f"{n:022d}", "type": "track",
+            "name": f"Song {n}", "duration_ms": 180_000 + n,
+            "artists": [{"name": f"Artist {n % 3}", "uri": f"spotify:artist:{n % 3}"}],
+            "album": {"name": f"Album {album}", "uri": f"spotify:album:{album}"}}
+
+
+def test_import_own_playlists(fake: FakeSpotify, locations: Locations) -> None:
+    fake.add_user_playlist("Long one", [spotify_track(n) for n in range(130)])  # 2 pages
+    fake.add_user_playlist("Short", [spotify_track(n) for n in range(3)])
+    fake.add_user_playlist("Empty", [])
+    followed = fake.add_user_playlist("Someone else's", [spotify_track(7)])
+    fake.state.playlists[followed]["owner"] = "other-user"
+    ingested: list[tuple[list[dict[str, Any]], str]] = []
+
+    with SavedPlaylists.open(locations) as store:
+        store.create("Short", [])  # a name clash
+        result = import_own_playlists(open_client(locations, policy=FAST), store,
+                                      ingest=lambda pls, source: ingested.append((pls, source)))
+        assert (result.imported, result.tracks, result.created) == (2, 133, 2)
+        assert (result.skipped_empty, result.skipped_not_own) == (1, 1)
+        long_one = store.get("Long one")
+        assert long_one.uris == [f"spotify:track:{n:022d}" for n in range(130)]
+        assert long_one.tracks[1] == TrackEntry(long_one.uris[1], "Song 1", "Artist 1", 180_001)
+        assert store.get("Short 2").origin.startswith("spotify:playlist:")
+
+        again = import_own_playlists(open_client(locations, policy=FAST), store)
+        assert (again.created, again.updated) == (0, 2)
+        assert len(store.list()) == 3
+
+    playlists, source = ingested[0]
+    assert source == "spotify-user:fake-user"
+    parsed = parse_slice(source, orjson.dumps({"playlists": playlists}))  # the MPD's checks
+    assert [p["num_tracks"] for p in parsed] == [130, 3]
+    assert parsed[0]["tracks"][5]["artist_uri"] == "spotify:artist:2"
+
+
+def test_cli_import_spotify_adds_training_playlists(fake: FakeSpotify, locations: Locations,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from mpdtui.commands.spotify import run_import_spotify
+    from mpdtui.data.catalog import Catalog
+
+    fake.add_user_playlist("Mine", [spotify_track(n) for n in range(12)])
+    assert run_import_spotify(argparse.Namespace(no_training=False), locations) == 0
+    assert "Imported 1 playlists (12 tracks)" in capsys.readouterr().out
+    with Catalog.open(locations) as catalog:
+        assert f"spotify:track:{0:022d}" in catalog.track_uris()
