@@ -1,0 +1,391 @@
+"""TensorFlow half of the two-tower model: towers, training loop, export to numpy.
+
+Imported only by `TwoTowerRecommender.fit` (never at app start or query time). Sets
+`TF_USE_LEGACY_KERAS=1` before importing TensorFlow, as tensorflow-recommenders needs Keras 2.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import math
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+import tensorflow_recommenders as tfrs
+import tf_keras
+
+from models.base import ProgressCallback, report
+from models.numpy_towers import (
+    Dense,
+    QueryTower,
+    Vocabulary,
+    name_chars,
+    name_words,
+)
+from models.two_tower import Catalog
+
+
+@dataclass
+class Examples:
+    """What a training step reads: playlist rows, their name ids, the CSR playlists."""
+
+    rows: np.ndarray
+    word_ids: np.ndarray  # (n_playlists, max_words) int64, all playlists of the fit data
+    char_ids: np.ndarray
+    indptr: np.ndarray
+    indices: np.ndarray
+
+
+def set_seeds(seed: int) -> None:
+    tf_keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+def build_vectorizers(names: list[str], settings: Any) -> tuple[Any, Any]:
+    """TextVectorization layers over words and character trigrams, adapted to `names`."""
+    words = tf_keras.layers.TextVectorization(
+        max_tokens=settings.word_vocab, standardize=None, split="whitespace",
+        output_mode="int", output_sequence_length=settings.max_words)
+    chars = tf_keras.layers.TextVectorization(
+        max_tokens=settings.char_vocab, standardize=None, split="character", ngrams=(3,),
+        output_mode="int", output_sequence_length=settings.max_trigrams)
+    distinct = sorted(set(names)) or [""]
+    words.adapt(tf.constant([name_words(n) for n in distinct]), batch_size=4096)
+    chars.adapt(tf.constant([name_chars(n) for n in distinct]), batch_size=4096)
+    return words, chars
+
+
+def vectorize(layer: Any, texts: list[str]) -> np.ndarray:
+    if not texts:
+        return np.zeros((0, layer._output_sequence_length), np.int64)
+    out = [layer(tf.constant(texts[i:i + 8192])).numpy() for i in range(0, len(texts), 8192)]
+    return np.concatenate(out).astype(np.int64)
+
+
+def _masked_mean(embedded: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
+    mask = tf.cast(mask, tf.float32)[..., None]
+    total = tf.reduce_sum(embedded * mask, axis=1)
+    return total / tf.maximum(tf.reduce_sum(mask, axis=1), 1.0)
+
+
+def _dense_stack(settings: Any, prefix: str) -> list[Any]:
+    layers = []
+    if settings.hidden > 0:
+        layers.append(tf_keras.layers.Dense(settings.hidden, activation="relu",
+                                            name=f"{prefix}_hidden"))
+    layers.append(tf_keras.layers.Dense(settings.dim, name=f"{prefix}_out"))
+    return layers
+
+
+class QueryModel(tf_keras.Model):
+    """Name (word + trigram embeddings) and mean seed embedding -> query vector."""
+
+    def __init__(self, n_words: int, n_chars: int, catalog: Catalog, settings: Any) -> None:
+        super().__init__()
+        d = settings.dim
+        self.use_name = settings.use_name
+        self.word_emb = tf_keras.layers.Embedding(n_words, d, name="q_words")
+        self.char_emb = tf_keras.layers.Embedding(n_chars, d, name="q_chars")
+        self.track_emb = tf_keras.layers.Embedding(
+            int(catalog.track_bucket.max()) + 1, d, name="q_tracks")
+        self.artist_emb = tf_keras.layers.Embedding(
+            int(catalog.artist_bucket.max()) + 1, d, name="q_artists")
+        self.track_bucket = tf.constant(catalog.track_bucket)
+        self.artist_bucket = tf.constant(catalog.artist_bucket)
+        self.dense = _dense_stack(settings, "q")
+
+    def seed_vectors(self, track_ids: tf.Tensor) -> tf.Tensor:
+        """Seed representation of tracks: query-side id + artist embeddings."""
+        return (self.track_emb(tf.gather(self.track_bucket, track_ids))
+                + self.artist_emb(tf.gather(self.artist_bucket, track_ids)))
+
+    def call(self, inputs: dict[str, tf.Tensor]) -> tf.Tensor:
+        words, chars, seeds = inputs["words"], inputs["chars"], inputs["seeds"]
+        name_vec = (_masked_mean(self.word_emb(words), words != 0)
+                    + _masked_mean(self.char_emb(chars), chars != 0))
+        seed_mask = seeds >= 0
+        seed_vec = _masked_mean(self.seed_vectors(tf.maximum(seeds, 0)), seed_mask)
+        n_seeds = tf.reduce_sum(tf.cast(seed_mask, tf.float32), axis=1)
+        has_name = tf.cast(tf.reduce_any(words != 0, axis=1), tf.float32)
+        if not self.use_name:
+            name_vec, has_name = tf.zeros_like(name_vec), tf.zeros_like(has_name)
+        flags = tf.stack([tf.math.log1p(n_seeds) / math.log(101.0), has_name], axis=1)
+        x = tf.concat([name_vec, seed_vec, flags], axis=1)
+        for layer in self.dense:
+            x = layer(x)
+        return x
+
+
+class CandidateModel(tf_keras.Model):
+    """Track id, artist, album embeddings and normalised audio features -> track vector."""
+
+    def __init__(self, catalog: Catalog, settings: Any) -> None:
+        super().__init__()
+        d = settings.dim
+        self.track_bucket = tf.constant(catalog.track_bucket)
+        self.artist_bucket = tf.constant(catalog.artist_bucket)
+        self.album_bucket = tf.constant(catalog.album_bucket)
+        self.track_emb = tf_keras.layers.Embedding(
+            int(catalog.track_bucket.max()) + 1, d, name="c_tracks")
+        self.artist_emb = tf_keras.layers.Embedding(
+            int(catalog.artist_bucket.max()) + 1, d, name="c_artists")
+        self.album_emb = tf_keras.layers.Embedding(
+            int(catalog.album_bucket.max()) + 1, d, name="c_albums")
+        self.features = None
+        if catalog.features is not None:
+            values, missing = catalog.features[:, :-1], catalog.features[:, -1:]
+            self.features = tf.constant(values)
+            self.missing = tf.constant(missing)
+            self.norm = tf_keras.layers.Normalization(
+                mean=catalog.feature_mean, variance=catalog.feature_var, name="c_norm")
+        self.dense = _dense_stack(settings, "c")
+
+    def call(self, track_ids: tf.Tensor) -> tf.Tensor:
+        parts = [
+            self.track_emb(tf.gather(self.track_bucket, track_ids)),
+            self.artist_emb(tf.gather(self.artist_bucket, track_ids)),
+            self.album_emb(tf.gather(self.album_bucket, track_ids)),
+        ]
+        if self.features is not None:
+            parts.append(self.norm(tf.gather(self.features, track_ids)))
+            parts.append(tf.gather(self.missing, track_ids))
+        x = tf.concat(parts, axis=1)
+        for layer in self.dense:
+            x = layer(x)
+        return x
+
+
+class RetrievalModel(tfrs.Model):
+    def __init__(self, query: QueryModel, candidate: CandidateModel, catalog: Catalog,
+                 settings: Any) -> None:
+        super().__init__()
+        self.query_model = query
+        self.candidate_model = candidate
+        self.use_logq = settings.logq
+        self.sampling_prob = tf.constant(catalog.sampling_prob)
+        all_tracks = tf.data.Dataset.range(catalog.n_tracks).map(
+            lambda t: tf.cast(t, tf.int32)).batch(8192)
+        candidates = all_tracks.map(lambda ids: (ids, candidate(ids)))
+        self.task = tfrs.tasks.Retrieval(
+            metrics=tfrs.metrics.FactorizedTopK(candidates=candidates, ks=(10, 100)),
+            remove_accidental_hits=True)
+
+    def compute_loss(self, features: dict[str, tf.Tensor], training: bool = False) -> tf.Tensor:
+        query = self.query_model(features)
+        target = features["target"]
+        candidate = self.candidate_model(target)
+        prob = tf.gather(self.sampling_prob, target) if self.use_logq else None
+        return self.task(query, candidate, candidate_sampling_probability=prob,
+                         candidate_ids=target, compute_metrics=not training)
+
+
+def sample_batch(ex: Examples, rows: np.ndarray, settings: Any,
+                 rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Training examples for playlist `rows`: one held-out target, a random subset as seeds."""
+    starts, lengths = ex.indptr[rows], ex.indptr[rows + 1] - ex.indptr[rows]
+    width = int(lengths.max())
+    column = np.arange(width)
+    valid = column[None, :] < lengths[:, None]
+    tracks = np.where(valid, ex.indices[np.where(valid, starts[:, None] + column, 0)], -1)
+    keys = np.where(valid, rng.random(tracks.shape), np.inf)
+    shuffled = np.take_along_axis(tracks, np.argsort(keys, axis=1), axis=1)
+    counts = rng.choice(np.asarray(settings.seed_counts), size=len(rows))
+    counts = np.minimum(counts, lengths - 1)
+    seeds = np.full((len(rows), settings.max_seeds), -1, np.int32)
+    available = shuffled[:, 1:1 + settings.max_seeds]
+    keep = np.arange(available.shape[1])[None, :] < counts[:, None]
+    seeds[:, :available.shape[1]] = np.where(keep, available, -1)
+    words, chars = ex.word_ids[rows].copy(), ex.char_ids[rows].copy()
+    blank = rng.random(len(rows)) < settings.name_dropout
+    words[blank], chars[blank] = 0, 0
+    return {"words": words, "chars": chars, "seeds": seeds,
+            "target": shuffled[:, 0].astype(np.int32)}
+
+
+def _signature(settings: Any) -> dict[str, tf.TensorSpec]:
+    return {
+        "words": tf.TensorSpec((None, settings.max_words), tf.int64),
+        "chars": tf.TensorSpec((None, settings.max_trigrams), tf.int64),
+        "seeds": tf.TensorSpec((None, settings.max_seeds), tf.int32),
+        "target": tf.TensorSpec((None,), tf.int32),
+    }
+
+
+def training_data(ex: Examples, settings: Any, rng: np.random.Generator) -> tuple[Any, int]:
+    """An endless stream of freshly sampled batches, and the number of steps per epoch."""
+    per_epoch = np.repeat(ex.rows, settings.examples_per_playlist)
+    # full batches only: in-batch softmax losses of different batch sizes do not compare
+    steps = max(1, len(per_epoch) // settings.batch_size)
+
+    def batches() -> Iterator[dict[str, np.ndarray]]:
+        while True:
+            order = rng.permutation(per_epoch)
+            for i in range(steps):
+                yield sample_batch(ex, order[i * settings.batch_size:(i + 1) * settings.batch_size],
+                                   settings, rng)
+
+    stream = tf.data.Dataset.from_generator(batches, output_signature=_signature(settings))
+    return stream.prefetch(2), steps
+
+
+def validation_data(ex: Examples, settings: Any, seed: int) -> Any:
+    rng = np.random.default_rng(seed + 1)
+    batch = sample_batch(ex, ex.rows, settings, rng)
+    return tf.data.Dataset.from_tensor_slices(batch).batch(settings.batch_size)
+
+
+class ProgressAndCancel(tf_keras.callbacks.Callback):
+    """Feeds Keras epoch/step progress to a `ProgressCallback`; stops training on cancel."""
+
+    def __init__(self, progress: ProgressCallback | None, cancel: threading.Event | None,
+                 epochs: int, steps: int) -> None:
+        super().__init__()
+        self.progress, self.cancel = progress, cancel
+        self.epochs, self.steps = epochs, steps
+        self.epoch = 0
+        self.batch_losses: list[float] = []
+        self.epoch_losses: list[float] = []
+        """Mean in-batch softmax loss per batch, each epoch (tfrs logs only the last batch's)."""
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        self.epoch = epoch
+        self.batch_losses = []
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        self.epoch_losses.append(float(np.mean(self.batch_losses)))
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, float] | None = None) -> None:
+        loss = float((logs or {}).get("loss", float("nan")))
+        self.batch_losses.append(loss)
+        report(self.progress, "two_tower", self.epoch * self.steps + batch + 1,
+               self.epochs * self.steps,
+               f"epoch {self.epoch + 1}/{self.epochs} step {batch + 1}/{self.steps} "
+               f"loss {loss:.3f}")
+        if self.cancel is not None and self.cancel.is_set():
+            self.model.stop_training = True
+
+
+@dataclass
+class Trained:
+    tower: QueryTower
+    candidates: np.ndarray
+    history: dict[str, list[float]]
+
+
+def train(names: list[str], ex_indptr: np.ndarray, ex_indices: np.ndarray, catalog: Catalog,
+          settings: Any, progress: ProgressCallback | None,
+          cancel: threading.Event | None) -> Trained | None:
+    """Train both towers; None when cancelled."""
+    set_seeds(settings.seed)
+    rng = np.random.default_rng(settings.seed)
+    words_vec, chars_vec = build_vectorizers(names, settings)
+    word_ids = vectorize(words_vec, [name_words(n) for n in names])
+    char_ids = vectorize(chars_vec, [name_chars(n) for n in names])
+    usable = np.flatnonzero(np.diff(ex_indptr) >= 1)
+    train_rows, val_rows = _split_rows(usable, settings, rng)
+    ex = Examples(train_rows, word_ids, char_ids, ex_indptr, ex_indices)
+    stream, steps = training_data(ex, settings, rng)
+    val = validation_data(Examples(val_rows, word_ids, char_ids, ex_indptr, ex_indices),
+                          settings, settings.seed) if len(val_rows) else None
+    query = QueryModel(words_vec.vocabulary_size(), chars_vec.vocabulary_size(), catalog, settings)
+    candidate = CandidateModel(catalog, settings)
+    model = RetrievalModel(query, candidate, catalog, settings)
+    model.compile(optimizer=tf_keras.optimizers.Adam(settings.learning_rate))
+    tracker = ProgressAndCancel(progress, cancel, settings.epochs, steps)
+    callbacks: list[Any] = [tracker]
+    if val is not None:
+        callbacks.append(tf_keras.callbacks.EarlyStopping(
+            monitor="val_factorized_top_k/top_100_categorical_accuracy", mode="max",
+            patience=settings.patience, restore_best_weights=True))
+    fitted = model.fit(stream, epochs=settings.epochs, steps_per_epoch=steps,
+                       validation_data=val, callbacks=callbacks, verbose=0)
+    if cancel is not None and cancel.is_set():
+        return None
+    batch = min(settings.batch_size, len(train_rows) * settings.examples_per_playlist)
+    history = _history(tracker.epoch_losses, fitted.history, batch)
+    tower = export_query_tower(query, words_vec, chars_vec, catalog, settings)
+    candidates = _embed_all(candidate, catalog.n_tracks)
+    check_export(query, tower, words_vec, chars_vec, settings)
+    tf_keras.backend.clear_session()
+    total = settings.epochs * steps
+    report(progress, "two_tower", total, total, f"trained {len(history['loss'])} epochs")
+    return Trained(tower, candidates, history)
+
+
+def _history(losses: list[float], keras: dict[str, list[float]],
+             batch: int) -> dict[str, list[float]]:
+    """Per epoch: mean loss per example, validation top-10/100 accuracy over all tracks."""
+    history = {"loss": [loss / batch for loss in losses]}
+    for k in (10, 100):
+        key = f"val_factorized_top_k/top_{k}_categorical_accuracy"
+        if key in keras:
+            history[f"val_top_{k}"] = [float(v) for v in keras[key]]
+    return history
+
+
+def _split_rows(rows: np.ndarray, settings: Any,
+                rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    n_val = min(settings.max_val_playlists, int(len(rows) * settings.val_fraction))
+    if len(rows) - n_val < 1:
+        n_val = 0
+    shuffled = rng.permutation(rows)
+    return np.sort(shuffled[n_val:]), np.sort(shuffled[:n_val])
+
+
+def _embed_all(candidate: CandidateModel, n_tracks: int) -> np.ndarray:
+    ids = np.arange(n_tracks, dtype=np.int32)
+    out = [candidate(tf.constant(ids[i:i + 8192])).numpy() for i in range(0, n_tracks, 8192)]
+    return np.concatenate(out).astype(np.float32)
+
+
+def export_query_tower(query: QueryModel, words_vec: Any, chars_vec: Any, catalog: Catalog,
+                       settings: Any) -> QueryTower:
+    """The query tower's weights as a numpy `QueryTower`."""
+    all_tracks = tf.constant(np.arange(catalog.n_tracks, dtype=np.int32))
+    layers = [Dense(layer.kernel.numpy(), layer.bias.numpy(),
+                    relu=layer.get_config()["activation"] == "relu") for layer in query.dense]
+    return QueryTower(
+        words=Vocabulary(words_vec.get_vocabulary()),
+        chars=Vocabulary(chars_vec.get_vocabulary()),
+        word_table=query.word_emb.embeddings.numpy(),
+        char_table=query.char_emb.embeddings.numpy(),
+        seed_table=query.seed_vectors(all_tracks).numpy(),
+        layers=layers,
+        use_name=settings.use_name,
+        max_words=settings.max_words,
+        max_trigrams=settings.max_trigrams,
+        max_seeds=settings.max_seeds,
+    )
+
+
+CHECK_NAMES = ["Chill Vibes!!", "", "chilll", "Música Latina 🎉", "a", "workout " * 12, "x y"]
+
+
+def check_export(query: QueryModel, tower: QueryTower, words_vec: Any, chars_vec: Any,
+                 settings: Any) -> None:
+    """The numpy tower must give what the Keras tower gives (same vocabularies, same maths)."""
+    n_tracks = tower.seed_table.shape[0]
+    seed_lists = [list(range(min(n, n_tracks))) for n in (0, 1, 3, 0, 7, 2, 150)]
+    seeds = np.full((len(CHECK_NAMES), settings.max_seeds), -1, np.int32)
+    for i, s in enumerate(seed_lists):
+        s = s[: settings.max_seeds]
+        seeds[i, :len(s)] = s
+    inputs = {
+        "words": tf.constant(vectorize(words_vec, [name_words(n) for n in CHECK_NAMES])),
+        "chars": tf.constant(vectorize(chars_vec, [name_chars(n) for n in CHECK_NAMES])),
+        "seeds": tf.constant(seeds),
+    }
+    expected = query(inputs).numpy()
+    got = np.stack([tower.encode(n, s) for n, s in zip(CHECK_NAMES, seed_lists, strict=True)])
+    if not np.allclose(expected, got, rtol=1e-4, atol=1e-4):
+        raise RuntimeError("two-tower export: numpy query tower disagrees with the Keras tower "
+                           f"(max difference {np.abs(expected - got).max():.3g})")
+

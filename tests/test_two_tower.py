@@ -1,0 +1,177 @@
+"""Two-tower model: the shared contract, learning on tiny data, cold tracks, numpy serving."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from model_contract import ModelContract
+from model_data import Synthetic, genre_data
+
+from models.base import Dataset, PlaylistQuery
+from models.numpy_towers import Vocabulary, name_chars, trigrams
+from models.popularity import PopularityRecommender
+from models.two_tower import TwoTowerRecommender, TwoTowerSettings, build_catalog
+
+pytestmark = pytest.mark.tf
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = TwoTowerSettings(dim=16, epochs=2, batch_size=64, examples_per_playlist=4,
+                        learning_rate=0.02, val_fraction=0.1)
+
+
+class TestTwoTowerContract(ModelContract):
+    def make_model(self) -> TwoTowerRecommender:
+        return TwoTowerRecommender(TINY)
+
+
+def with_features(synthetic: Synthetic, cold_tracks: int = 2) -> Dataset:
+    """Genre-shaped audio features (10% missing) plus `cold_tracks` tracks in no playlist."""
+    data = synthetic.dataset
+    rng = np.random.default_rng(3)
+    genre = np.concatenate([synthetic.track_genre, rng.integers(0, 4, cold_tracks)])
+    centres = rng.normal(0, 1, (genre.max() + 1, 5))
+    features = (centres[genre] + rng.normal(0, 0.2, (genre.size, 5))).astype(np.float32)
+    features[rng.random(genre.size) < 0.1] = np.nan
+    matrix = data.interactions.copy()
+    matrix.resize((matrix.shape[0], matrix.shape[1] + cold_tracks))
+    extra_artist = np.arange(cold_tracks) + data.track_artist.max() + 1
+    return dataclasses.replace(
+        data,
+        interactions=matrix.tocsr(),
+        track_artist=np.concatenate([data.track_artist, extra_artist]),
+        track_album=np.concatenate([data.track_album, extra_artist * 3]),
+        track_duration_ms=np.concatenate([data.track_duration_ms, [200_000] * cold_tracks]),
+        track_features=features,
+        feature_names=("a", "b", "c", "d", "e"),
+        fingerprint=data.fingerprint + "-features",
+    )
+
+
+@pytest.fixture(scope="module")
+def synthetic() -> Synthetic:
+    return genre_data(n_genres=4, tracks_per_genre=50, n_playlists=400, seed=11)
+
+
+@pytest.fixture(scope="module")
+def data(synthetic: Synthetic) -> Dataset:
+    return with_features(synthetic)
+
+
+@pytest.fixture(scope="module")
+def fitted(data: Dataset) -> TwoTowerRecommender:
+    model = TwoTowerRecommender(dataclasses.replace(TINY, epochs=4, hidden=16))
+    model.fit(data)
+    return model
+
+
+def test_loss_falls_clearly(fitted: TwoTowerRecommender):
+    losses = fitted.history["loss"]
+    assert losses[-1] < 0.9 * losses[0], losses
+
+
+def test_beats_popularity_on_seeded_queries(synthetic: Synthetic, data: Dataset,
+                                            fitted: TwoTowerRecommender):
+    popularity = PopularityRecommender()
+    popularity.fit(data)
+    fresh = genre_data(n_genres=4, tracks_per_genre=50, n_playlists=40, seed=12)
+    hits = {"two_tower": 0, "popularity": 0}
+    for row in range(40):
+        tracks = fresh.indices[fresh.indptr[row]:fresh.indptr[row + 1]]
+        query = PlaylistQuery.of("", tracks[:5].tolist())
+        truth = set(tracks[5:].tolist())
+        for name, model in (("two_tower", fitted), ("popularity", popularity)):
+            hits[name] += len(truth & set(model.recommend(query, 20).ids.tolist()))
+    assert hits["two_tower"] > 1.5 * hits["popularity"], hits
+
+
+def test_title_only_query_finds_its_genre(synthetic: Synthetic, fitted: TwoTowerRecommender):
+    for genre, word in enumerate(("rock", "jazz", "hiphop", "country")):
+        ids = fitted.recommend(PlaylistQuery.of(word.title() + "!!"), 20).ids
+        in_genre = np.mean(synthetic.track_genre[ids[ids < synthetic.track_genre.size]] == genre)
+        assert in_genre >= 0.6, (word, in_genre)
+
+
+def test_misspelt_name_lands_near_the_real_one(fitted: TwoTowerRecommender):
+    tower = fitted.tower
+    assert tower is not None
+    rock, typo, jazz = (tower.encode(n, []) for n in ("rock", "Rockk!!", "jazz"))
+    assert _cosine(rock, typo) > _cosine(rock, jazz)
+
+
+def test_track_with_features_but_no_playlists_gets_a_finite_embedding(
+        data: Dataset, fitted: TwoTowerRecommender):
+    assert fitted.candidates is not None
+    cold = fitted.candidates[-2:]
+    assert np.all(np.isfinite(cold)) and np.all(np.abs(cold).sum(axis=1) > 0)
+    assert not np.allclose(cold[0], cold[1]), "features must make cold tracks differ"
+    assert data.track_popularity()[-2:].tolist() == [0, 0]
+
+
+def test_catalog_buckets_and_features(data: Dataset):
+    catalog = build_catalog(data, TINY)
+    assert catalog.track_bucket[-2:].tolist() == [0, 0], "unplayed tracks share the rare bucket"
+    assert catalog.features is not None and np.isfinite(catalog.features).all()
+    missing = np.isnan(data.track_features).any(axis=1)
+    np.testing.assert_array_equal(catalog.features[:, -1], missing.astype(np.float32))
+    assert catalog.sampling_prob.sum() == pytest.approx(1.0, rel=1e-4)
+
+
+def test_variants_train_and_serve(data: Dataset):
+    for variant in ({"use_features": False}, {"use_name": False}):
+        model = TwoTowerRecommender(dataclasses.replace(TINY, epochs=1), **variant)
+        model.fit(data)
+        recs = model.recommend(PlaylistQuery.of("rock", [0, 1]), 10)
+        assert len(recs) == 10 and not {0, 1} & set(recs.ids.tolist())
+    blind = model.tower
+    assert blind is not None
+    np.testing.assert_array_equal(blind.encode("rock", [0]), blind.encode("jazz", [0]))
+
+
+def test_fit_progress_counts_epochs_and_steps(data: Dataset):
+    messages: list[str] = []
+    TwoTowerRecommender(dataclasses.replace(TINY, epochs=1)).fit(
+        data, progress=lambda p: messages.append(p.message))
+    assert any(m.startswith("epoch 1/1 step 1/") for m in messages), messages[:3]
+
+
+def test_vocabulary_matches_text_vectorization_ids():
+    vocab = Vocabulary(["", "[UNK]", "< c h", "c h i"])
+    assert trigrams(name_chars("Chi!!")) == ["< c h", "c h i", "h i >"]
+    np.testing.assert_array_equal(vocab.ids(trigrams(name_chars("chi")), 5), [2, 3, 1])
+    assert name_chars("") == "" and trigrams("") == []
+
+
+def test_serving_never_imports_tensorflow(fitted: TwoTowerRecommender, data: Dataset,
+                                          tmp_path: Path):
+    fitted.save(tmp_path / "two_tower")
+    np.savez(tmp_path / "data.npz", indptr=data.interactions.indptr,
+             indices=data.interactions.indices, shape=data.interactions.shape)
+    expected = fitted.recommend(PlaylistQuery.of("rock", [1, 2]), 10).ids.tolist()
+    script = textwrap.dedent(f"""
+        import sys, dataclasses
+        import numpy as np, scipy.sparse as sp
+        sys.path.insert(0, {str(ROOT / 'tests')!r})
+        from models.base import Dataset, PlaylistQuery
+        from models.two_tower import TwoTowerRecommender
+        z = np.load({str(tmp_path / 'data.npz')!r})
+        matrix = sp.csr_matrix((np.ones(len(z["indices"]), np.float32), z["indices"],
+                                z["indptr"]), shape=tuple(z["shape"]))
+        data = Dataset(matrix, [], np.zeros(0), np.zeros(0), np.zeros(0), {data.fingerprint!r})
+        model = TwoTowerRecommender.load({str(tmp_path / 'two_tower')!r}, data)
+        print(model.recommend(PlaylistQuery.of("rock", [1, 2]), 10).ids.tolist())
+        assert "tensorflow" not in sys.modules, "serving imported tensorflow"
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(expected)
+
+
+def _cosine(a: np.ndarray, b: np.ndarray) -> float:
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
