@@ -1,0 +1,43 @@
+"""Shared fixtures: a small demo dataset, generated and ingested once per test session."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from mpdtui.data.demo import generate_demo  # noqa: E402
+from mpdtui.data.ingest import ingest  # noqa: E402
+from mpdtui.locations import Locations  # noqa: E402
+
+SMALL_DEMO_PLAYLISTS = 3000
+SMALL_DEMO_SEED = 7
+
+
+@pytest.fixture(scope="session")
+def small_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 3,000-playlist demo dataset (3 slices) in MPD format."""
+    folder = tmp_path_factory.mktemp("demo-mpd")
+    generate_demo(folder, SMALL_DEMO_PLAYLISTS, SMALL_DEMO_SEED)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def small_store(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Locations:
+    """A cache dir holding the small demo dataset, ingested. Read-only for tests."""
+    locations = Locations.resolve(tmp_path_factory.mktemp("cache"))
+    ingest(locations, small_demo)
+    return locations
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Locations:
+    """An empty cache dir, also set as MPDTUI_CACHE_DIR."""
+    monkeypatch.setenv("MPDTUI_CACHE_DIR", str(tmp_path / "cache"))
+    return Locations.resolve(tmp_path / "cache")

@@ -1,0 +1,89 @@
+"""The command line: cache-dir overrides, info --json, demo determinism, exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mpdtui.cli import main
+from mpdtui.locations import Locations
+
+HANDMADE = Path(__file__).parent / "fixtures" / "handmade.mpd.slice.0-2.json"
+
+
+def test_info_json_counts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cache = tmp_path / "cache"
+    assert main(["ingest", str(HANDMADE), "--cache-dir", str(cache)]) == 0
+    capsys.readouterr()
+    assert main(["--cache-dir", str(cache), "info", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert {k: info[k] for k in ("playlists", "rows", "tracks", "artists", "albums")} == {
+        "playlists": 3, "rows": 7, "tracks": 5, "artists": 3, "albums": 3}
+    assert info["models"] == []
+    assert info["cache_dir"] == str(cache.resolve())
+
+
+def test_env_var_sets_the_cache_dir(cache_dir: Locations, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ingest", str(HANDMADE)]) == 0
+    assert cache_dir.catalog_db.exists()
+
+
+def test_cache_dir_option_beats_env_var(cache_dir: Locations, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    assert main(["ingest", str(HANDMADE), "--cache-dir", str(other)]) == 0
+    assert (other / "catalog.sqlite3").exists() and not cache_dir.catalog_db.exists()
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def test_demo_data_same_seed_same_bytes(tmp_path: Path) -> None:
+    for name, seed in (("a", 3), ("b", 3), ("c", 4)):
+        assert main(["demo-data", str(tmp_path / name), "--playlists", "1200", "--seed", str(seed)]) == 0
+    first = _digest(tmp_path / "a")
+    assert sorted(first) == ["mpd.slice.0-999.json", "mpd.slice.1000-1999.json", "tracks_features.csv"]
+    assert first == _digest(tmp_path / "b")
+    assert first != _digest(tmp_path / "c")
+
+
+def _run(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache), *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (("ingest", "/no/such/folder"), "/no/such/folder does not exist"),
+    (("suggest", "--name", "x"), "no data in"),
+    (("evaluate",), "no trained model to evaluate"),
+])
+def test_bad_input_is_one_line_exit_2(tmp_path: Path, args: tuple[str, ...], expected: str) -> None:
+    done = _run(*args, cache=tmp_path / "cache")
+    assert done.returncode == 2, done.stderr
+    assert expected in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in done.stderr
+
+
+def test_bad_slice_exit_2_and_debug_shows_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "mpd.slice.0-999.json"
+    bad.write_text('{"playlists": [{"name": "x", "pid": 0}]}')
+    done = _run("ingest", str(bad), cache=tmp_path / "cache")
+    assert done.returncode == 2
+    assert done.stderr.strip() == (f"mpdtui: {bad}: playlist pid=0 (playlists[0]): "
+                                   'missing field "collaborative"')
+    debug = _run("ingest", str(bad), "--debug", cache=tmp_path / "cache")
+    assert "Traceback" in debug.stderr
+
+
+def test_ingest_progress_is_plain_lines_when_not_a_terminal(small_demo: Path, tmp_path: Path) -> None:
+    done = _run("ingest", str(small_demo), cache=tmp_path / "cache")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert lines[0].startswith("ingest: ") and "rows/s" in lines[-2]
+    assert lines[-1] == "ingested 3 slice(s) (3,000 playlists, " + lines[-1].split(", ", 1)[1]

@@ -1,0 +1,143 @@
+"""Ingest into the store: counts, matrices, search, idempotence, appends and bad slices."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mpdtui.data.catalog import Catalog
+from mpdtui.data.files import FormatVersionError
+from mpdtui.data.ingest import ingest
+from mpdtui.data.matrices import load_interactions, load_sequences
+from mpdtui.data.mpd import SliceError
+from mpdtui.locations import Locations
+
+HANDMADE = Path(__file__).parent / "fixtures" / "handmade.mpd.slice.0-2.json"
+
+
+@pytest.fixture
+def handmade_store(tmp_path: Path) -> Locations:
+    locations = Locations.resolve(tmp_path / "cache")
+    ingest(locations, HANDMADE)
+    return locations
+
+
+def test_counts_rows_with_repeats_and_distinct_entities(handmade_store: Locations) -> None:
+    with Catalog.open(handmade_store) as catalog:
+        counts = catalog.counts()
+    assert (counts.playlists, counts.rows, counts.tracks, counts.artists, counts.albums) == (3, 7, 5, 3, 3)
+
+
+def test_matrix_is_binary_csr_aligned_with_tables(handmade_store: Locations) -> None:
+    matrix, _ = load_interactions(handmade_store)
+    assert matrix.shape == (3, 5)
+    assert matrix.indices.dtype == np.int32
+    assert matrix.nnz == 6  # the repeated track counts once
+    assert set(matrix.data) == {1.0}
+    with Catalog.open(handmade_store) as catalog:
+        joga = catalog.track_ids(["spotify:track:AAAAAAAAAAAAAAAAAAAAA1"])[0]
+        assert catalog.tracks([joga])[0].num_playlists == 2
+        assert catalog.playlist_names() == ["cafe del mar", "gym", "empty ish"]
+    assert matrix[:, joga].toarray().ravel().tolist() == [1.0, 1.0, 0.0]
+
+
+def test_sequences_keep_playlist_order_and_repeats(handmade_store: Locations) -> None:
+    sequences, _ = load_sequences(handmade_store)
+    gym = sequences.playlist(1).tolist()
+    assert len(gym) == 3 and gym[0] == gym[2] != gym[1]
+
+
+def test_search_matches_word_prefixes_across_fields_by_popularity(handmade_store: Locations) -> None:
+    with Catalog.open(handmade_store) as catalog:
+        assert [t.name for t in catalog.search("bjor")] == ["Jóga", "Bachelorette"]  # Jóga: 2 playlists
+        assert [t.name for t in catalog.search("daft one")] == ["One More Time"]
+        assert [t.name for t in catalog.search("homogenic bach")] == ["Bachelorette"]
+        assert [t.name for t in catalog.search("joga")] == ["Jóga"]  # accents folded
+        assert catalog.search("nothing matches this") == []
+        assert catalog.search('"; DROP TABLE tracks; --') == []
+
+
+def test_same_source_again_does_no_work(small_demo: Path, tmp_path: Path) -> None:
+    locations = Locations.resolve(tmp_path / "cache")
+    first = ingest(locations, small_demo)
+    second = ingest(locations, small_demo)
+    assert (first.ingested, second.ingested, second.already_done) == (3, 0, 3)
+
+
+def test_new_slices_are_appended(small_demo: Path, tmp_path: Path) -> None:
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    slices = sorted(small_demo.glob("mpd.slice.*.json"))
+    shutil.copy(slices[0], partial / slices[0].name)
+    appended = Locations.resolve(tmp_path / "appended")
+    ingest(appended, partial)
+    for path in slices[1:]:
+        shutil.copy(path, partial / path.name)
+    assert ingest(appended, partial).ingested == 2
+    direct = Locations.resolve(tmp_path / "direct")
+    ingest(direct, small_demo)
+    assert store_dump(appended) == store_dump(direct)
+
+
+def test_bad_slice_stops_and_keeps_what_was_committed(small_demo: Path, tmp_path: Path) -> None:
+    source = _copy_with_bad_second_slice(small_demo, tmp_path)
+    locations = Locations.resolve(tmp_path / "cache")
+    with pytest.raises(SliceError, match="mpd.slice.1000-1999.json: invalid JSON"):
+        ingest(locations, source)
+    with Catalog.open(locations) as catalog:
+        assert catalog.counts().playlists == 1000
+        assert list(catalog.ingested_slices()) == ["mpd.slice.0-999.json"]
+
+
+def test_skip_bad_ingests_the_rest_and_lists_skipped(small_demo: Path, tmp_path: Path) -> None:
+    source = _copy_with_bad_second_slice(small_demo, tmp_path)
+    result = ingest(Locations.resolve(tmp_path / "cache"), source, skip_bad=True)
+    assert result.ingested == 2
+    assert [label for label, _ in result.skipped] == [str(source / "mpd.slice.1000-1999.json")]
+
+
+def test_unknown_catalog_version_is_refused_with_rebuild_hint(handmade_store: Locations) -> None:
+    with sqlite3.connect(handmade_store.catalog_db) as db:
+        db.execute("UPDATE meta SET value = '99' WHERE key = 'version'")
+    with pytest.raises(FormatVersionError, match="version 99.*delete it and run `mpdtui ingest"):
+        Catalog.open(handmade_store)
+
+
+def test_changed_slice_with_same_name_is_refused(handmade_store: Locations, tmp_path: Path) -> None:
+    changed = tmp_path / "mpd.slice.0-2.json"
+    changed.write_bytes(HANDMADE.read_bytes().replace(b'"gym"', b'"gym and more"'))
+    handmade = Locations.resolve(tmp_path / "other")
+    folder = tmp_path / "one"
+    folder.mkdir()
+    shutil.copy(HANDMADE, folder / "mpd.slice.0-2.json")
+    ingest(handmade, folder)
+    with pytest.raises(Exception, match="differs from the mpd.slice.0-2.json ingested before"):
+        ingest(handmade, changed)
+
+
+def _copy_with_bad_second_slice(demo: Path, tmp_path: Path) -> Path:
+    source = tmp_path / "source"
+    shutil.copytree(demo, source)
+    bad = source / "mpd.slice.1000-1999.json"
+    bad.write_bytes(bad.read_bytes()[:5000])
+    return source
+
+
+def store_dump(locations: Locations) -> tuple:
+    """Everything an ingest produces, in comparable form (sources' labels aside)."""
+    with Catalog.open(locations) as catalog:
+        tables = tuple(
+            tuple(catalog.query(f"SELECT * FROM {table} ORDER BY 1"))
+            for table in ("artists", "albums", "tracks", "playlists"))
+        manifest = tuple(catalog.query("SELECT id, name, size, checksum, first_row, playlists, rows "
+                                       "FROM slices ORDER BY id"))
+        fts = tuple(catalog.query("SELECT rowid FROM tracks_fts WHERE tracks_fts MATCH 'a* OR e*' "
+                                  "ORDER BY rowid"))
+    matrix, fingerprint = load_interactions(locations)
+    sequences, _ = load_sequences(locations)
+    return (tables, manifest, fts, fingerprint, matrix.indptr.tolist(), matrix.indices.tolist(),
+            sequences.indptr.tolist(), sequences.indices.tolist())

@@ -1,0 +1,117 @@
+"""The MPD reader: folders, single files and zips; every bad-input case is one clear error."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import orjson
+import pytest
+
+from mpdtui.data.mpd import SliceError, find_slices, iter_playlists, parse_slice
+from mpdtui.errors import UserError
+
+HANDMADE = Path(__file__).parent / "fixtures" / "handmade.mpd.slice.0-2.json"
+
+
+@pytest.fixture
+def slice_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    shutil.copy(HANDMADE, folder / "mpd.slice.0-2.json")
+    return folder
+
+
+def test_reads_unicode_escapes_string_booleans_and_optional_description(slice_folder: Path) -> None:
+    playlists = list(iter_playlists(slice_folder))
+    assert [p["pid"] for p in playlists] == [0, 1, 2]
+    assert playlists[0]["name"] == "Café del Mar 🌊"
+    assert playlists[0]["tracks"][0]["artist_name"] == "Björk"
+    assert playlists[0]["collaborative"] == "true"
+    assert "description" not in playlists[0]
+    assert playlists[1]["description"] == 'lifting "heavy" things'
+
+
+def test_track_list_is_trusted_over_num_tracks(slice_folder: Path) -> None:
+    gym = list(iter_playlists(slice_folder))[1]
+    assert gym["num_tracks"] == 7
+    assert len(gym["tracks"]) == 3  # including one repeated track
+
+
+def test_folder_slices_are_in_slice_order(tmp_path: Path) -> None:
+    for start in (1000, 0, 20000, 3000):
+        (tmp_path / f"mpd.slice.{start}-{start + 999}.json").write_text('{"playlists": []}')
+    (tmp_path / "README.md").write_text("not a slice")
+    assert [s.name for s in find_slices(tmp_path)] == [
+        "mpd.slice.0-999.json", "mpd.slice.1000-1999.json", "mpd.slice.3000-3999.json",
+        "mpd.slice.20000-20999.json"]
+
+
+def test_parent_of_data_folder_is_accepted(slice_folder: Path) -> None:
+    assert [s.name for s in find_slices(slice_folder.parent)] == ["mpd.slice.0-2.json"]
+
+
+def test_zip_members_are_read_in_place(tmp_path: Path) -> None:
+    archive = tmp_path / "spotify_million_playlist_dataset.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.write(HANDMADE, "data/mpd.slice.0-2.json")
+        zf.writestr("README.md", "readme")
+        zf.writestr("src/stats.py", "print()")
+    sources = find_slices(archive)
+    assert [(s.name, s.member) for s in sources] == [("mpd.slice.0-2.json", "data/mpd.slice.0-2.json")]
+    assert [p["pid"] for p in iter_playlists(archive)] == [0, 1, 2]
+    assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize(("make", "expected"), [
+    (lambda p: p / "missing", "does not exist"),
+    (lambda p: p, "holds no mpd.slice"),
+    (lambda p: _zip_without_slices(p), "has no data/mpd.slice"),
+    (lambda p: _text_file(p), "neither a folder"),
+])
+def test_bad_paths_say_what_was_expected(tmp_path: Path, make, expected: str) -> None:
+    with pytest.raises(UserError, match=expected) as error:
+        find_slices(make(tmp_path))
+    assert "\n" not in str(error.value)
+
+
+def _zip_without_slices(folder: Path) -> Path:
+    archive = folder / "other.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("data/notes.txt", "nothing")
+    return archive
+
+
+def _text_file(folder: Path) -> Path:
+    path = folder / "notes.txt"
+    path.write_text("hello")
+    return path
+
+
+def _slice_with(change) -> bytes:
+    document = orjson.loads(HANDMADE.read_bytes())
+    change(document["playlists"])
+    return orjson.dumps(document)
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    (b'{"playlists": [ {"name": "x", ', "invalid JSON"),
+    (b'[1, 2]', 'expected an object with a "playlists" list'),
+    (_slice_with(lambda ps: ps[1].pop("pid")), 'playlist pid=? (playlists[1]): missing field "pid"'),
+    (_slice_with(lambda ps: ps[2].update(num_followers="1")),
+     'playlist pid=2 (playlists[2]): field "num_followers" is str \'1\', expected an integer'),
+    (_slice_with(lambda ps: ps[0].update(collaborative=True)), 'field "collaborative" is bool'),
+    (_slice_with(lambda ps: ps[0].update(collaborative="yes")), "expected \"true\" or \"false\""),
+    (_slice_with(lambda ps: ps[1]["tracks"][2].pop("track_uri")),
+     'playlist pid=1 (playlists[1]) tracks[2]: missing field "track_uri"'),
+    (_slice_with(lambda ps: ps[0]["tracks"][0].update(duration_ms=None)),
+     'tracks[0]: field "duration_ms" is NoneType None, expected an integer'),
+])
+def test_bad_slices_name_file_playlist_and_problem(raw: bytes, expected: str) -> None:
+    with pytest.raises(SliceError) as error:
+        parse_slice("data/mpd.slice.0-2.json", raw)
+    message = str(error.value)
+    assert message.startswith("data/mpd.slice.0-2.json: ")
+    assert expected in message
+    assert "\n" not in message

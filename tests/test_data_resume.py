@@ -1,0 +1,46 @@
+"""An ingest killed with SIGKILL mid-run resumes to exactly the store of an uninterrupted run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from mpdtui.data.catalog import Catalog
+from mpdtui.data.ingest import ingest
+from mpdtui.locations import Locations
+from test_data_ingest import store_dump
+
+
+def _committed_slices(locations: Locations) -> int:
+    if not locations.catalog_db.exists():
+        return 0
+    try:
+        with Catalog.open(locations) as catalog:
+            return catalog.counts().slices
+    except Exception:  # the schema may not be committed yet
+        return 0
+
+
+def test_killed_ingest_resumes_to_the_same_store(small_demo: Path, tmp_path: Path) -> None:
+    killed = Locations.resolve(tmp_path / "killed")
+    command = [sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(killed.root), "ingest",
+               str(small_demo)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while _committed_slices(killed) < 1 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL
+    assert 1 <= _committed_slices(killed) < 3, "the kill must land mid-ingest"
+
+    result = ingest(killed, small_demo)
+    assert result.already_done >= 1 and result.ingested == 3 - result.already_done
+
+    uninterrupted = Locations.resolve(tmp_path / "uninterrupted")
+    ingest(uninterrupted, small_demo)
+    assert store_dump(killed) == store_dump(uninterrupted)
