@@ -192,7 +192,7 @@ def test_import_own_playlists(fake: FakeSpotify, locations: Locations) -> None:
         assert len(store.list()) == 3
 
     playlists, source = ingested[0]
-    assert source == "spotify-user:fake-user"
+    assert source.startswith("spotify-user:fake-user:")
     parsed = parse_slice(source, orjson.dumps({"playlists": playlists}))  # the MPD's checks
     assert [p["num_tracks"] for p in parsed] == [130, 3]
     assert parsed[0]["tracks"][5]["artist_uri"] == "spotify:artist:2"
@@ -208,3 +208,17 @@ def test_cli_import_spotify_adds_training_playlists(fake: FakeSpotify, locations
     assert "Imported 1 playlists (12 tracks)" in capsys.readouterr().out
     with Catalog.open(locations) as catalog:
         assert f"spotify:track:{0:022d}" in catalog.track_uris()
+
+
+def test_playlists_mpdtui_exported_are_not_imported_back(fake: FakeSpotify, locations: Locations,
+                                                         playlists: SavedPlaylists) -> None:
+    client = open_client(locations, policy=FAST)
+    export_to_spotify(playlists, "Long drive", client)
+    fake.add_user_playlist("Mine", [spotify_track(1)])
+    ingested: list[str] = []
+    result = import_own_playlists(client, playlists,
+                                  ingest=lambda pls, source: ingested.append(source))
+    assert (result.imported, result.skipped_exported, result.skipped_empty) == (1, 1, 0)
+    assert sorted(s.name for s in playlists.list()) == ["Long drive", "Mine"]
+    import_own_playlists(client, playlists, ingest=lambda pls, source: ingested.append(source))
+    assert ingested[0] == ingested[1]  # the same content: the same slice name, ingested once

@@ -164,6 +164,8 @@ class _Printer:
 
     def __call__(self, progress: Progress) -> None:
         kind = getattr(progress, "kind", "batch")
+        if kind == "start" and not progress.total:
+            return
         now = time.monotonic()
         finished = progress.total is not None and progress.done >= progress.total
         if kind == "batch" and not finished and now - self._last < self._every:
@@ -210,7 +212,8 @@ def run_import_spotify(args: argparse.Namespace, locations: Locations) -> int:
     print(f"Imported {result.imported} playlists ({result.tracks:,} tracks) of Spotify user "
           f"{result.user_id}: {result.created} new saved playlists, {result.updated} refreshed"
           + ("" if args.no_training else ", added as training playlists")
-          + f"; skipped {result.skipped_empty} empty and {result.skipped_not_own} not your own.")
+          + f"; skipped {result.skipped_empty} empty, {result.skipped_not_own} not your own, "
+          f"{result.skipped_exported} exported by mpdtui.")
     return 0
 
 

@@ -138,13 +138,15 @@ class FeatureStore:
     def feature_matrix(self, track_uris: Sequence[str]) -> tuple[np.ndarray, tuple[str, ...]]:
         """float32 (n, F) in `FEATURE_NAMES` order; a row of NaN where nothing is known."""
         matrix = np.full((len(track_uris), len(FEATURE_NAMES)), np.nan, dtype=np.float32)
+        # NULL comes out as +inf (9e999), a float numpy converts fast; stored values are finite
+        columns = ", ".join(f"IFNULL(f.{name}, 9e999)" for name in FEATURE_NAMES)
         with self._lock, self._positions(track_uris) as table:
-            rows = self._db.execute(
-                f"SELECT t.pos, {', '.join('f.' + n for n in FEATURE_NAMES)} "
-                f"FROM {table} t JOIN features f ON f.track_id = t.track_id")
+            rows = self._db.execute(f"SELECT t.pos, {columns} FROM {table} t "
+                                    "JOIN features f ON f.track_id = t.track_id")
             for batch in iter(lambda: rows.fetchmany(50_000), []):
-                values = np.array(batch, dtype=np.float64)  # None -> nan
+                values = np.array(batch, dtype=np.float64)
                 matrix[values[:, 0].astype(np.int64)] = values[:, 1:]
+        matrix[np.isinf(matrix)] = np.nan
         return matrix, FEATURE_NAMES
 
     def coverage(self, track_uris: Sequence[str] | None = None) -> dict[str, Any]:
@@ -155,13 +157,12 @@ class FeatureStore:
             if track_uris is None:
                 counts = self._counts("features", "api_fetched")
             else:
-                with self._positions(track_uris) as table:
+                distinct_ids = list(dict.fromkeys(bare_id(uri) for uri in track_uris))
+                with self._positions(distinct_ids) as table:
                     counts = self._counts(
-                        f"(SELECT f.* FROM features f JOIN (SELECT DISTINCT track_id FROM "
-                        f"{table}) t USING (track_id))",
-                        f"(SELECT a.* FROM api_fetched a JOIN (SELECT DISTINCT track_id FROM "
-                        f"{table}) t USING (track_id))")
-                distinct = len({bare_id(uri) for uri in track_uris})
+                        f"(SELECT f.* FROM {table} t JOIN features f USING (track_id))",
+                        f"(SELECT a.* FROM {table} t JOIN api_fetched a USING (track_id))")
+                distinct = len(distinct_ids)
                 counts["tracks"] = distinct
                 counts["missing"] = distinct - counts["api"] - counts["csv"] - counts[
                     "no_features"]
@@ -265,7 +266,8 @@ class _Transaction:
 
 
 class _TempPositions:
-    """A temp table (pos, track_id) of the given URIs, for joins at catalog scale."""
+    """A temp table (pos, track_id) of the given URIs, for joins at catalog scale: scanned in
+    order, each row looked up by the other table's primary key."""
 
     def __init__(self, db: sqlite3.Connection, track_uris: Sequence[str]) -> None:
         self._db = db
@@ -277,7 +279,6 @@ class _TempPositions:
         with _Transaction(self._db):  # one transaction, not one per row
             self._db.executemany("INSERT INTO temp.positions VALUES (?, ?)",
                                  ((i, bare_id(uri)) for i, uri in enumerate(self._uris)))
-            self._db.execute("CREATE INDEX temp.positions_id ON positions (track_id)")
         return "temp.positions"
 
     def __exit__(self, *exc: object) -> None:

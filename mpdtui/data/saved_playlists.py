@@ -299,6 +299,12 @@ class SavedPlaylists:
         return None if row is None else ExportState(row[0], row[1], row[2], row[3],
                                                     bool(row[4]))
 
+    def exported_spotify_ids(self) -> set[str]:
+        """Spotify playlists that mpdtui itself created by exporting."""
+        with self._lock:
+            rows = self._db.execute("SELECT spotify_id FROM spotify_exports").fetchall()
+        return {row[0] for row in rows}
+
     def record_export(self, key: PlaylistKey, state: ExportState) -> None:
         with self._transaction():
             self._db.execute(

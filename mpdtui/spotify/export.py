@@ -9,6 +9,7 @@ MPD-format playlists (extra training data) and saved playlists (starting points)
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Callable
@@ -44,12 +45,18 @@ def export_to_spotify(playlists: SavedPlaylists, key: PlaylistKey, client: Spoti
     content = playlist.content_key()
     state = playlists.export_state(playlist.id)
     resumed = state is not None and not state.finished and state.content == content
-    if state is None or not resumed:
-        created = client.create_playlist(playlist.name, public=public, description=DESCRIPTION)
-        url = (created.get("external_urls") or {}).get("spotify") or str(created.get("uri", ""))
-        state = ExportState(str(created["id"]), url, content, 0, False)
-        playlists.record_export(playlist.id, state)
-    state = _add_chunks(playlists, playlist, state, client, progress, cancel)
+    saved_cancel, client.cancel = client.cancel, cancel
+    try:
+        if state is None or not resumed:
+            created = client.create_playlist(playlist.name, public=public,
+                                             description=DESCRIPTION)
+            url = ((created.get("external_urls") or {}).get("spotify")
+                   or str(created.get("uri", "")))
+            state = ExportState(str(created["id"]), url, content, 0, False)
+            playlists.record_export(playlist.id, state)
+        state = _add_chunks(playlists, playlist, state, client, progress, cancel)
+    finally:
+        client.cancel = saved_cancel
     return ExportResult(state.spotify_id, state.url, state.added, resumed)
 
 
@@ -57,7 +64,6 @@ def _add_chunks(playlists: SavedPlaylists, playlist: SavedPlaylist, state: Expor
                 client: SpotifyClient, progress: ProgressCallback | None,
                 cancel: threading.Event | None) -> ExportState:
     uris = playlist.uris
-    saved_cancel, client.cancel = client.cancel, cancel
     try:
         for start in range(state.added, len(uris), ITEMS_PER_ADD):
             check_cancel(cancel)
@@ -74,8 +80,6 @@ def _add_chunks(playlists: SavedPlaylists, playlist: SavedPlaylist, state: Expor
             f"export of {playlist.name!r} stopped after {state.added} of {len(uris)} tracks "
             f"({why}); the local playlist is unchanged: run the same export again to continue "
             f"into {state.url}") from None
-    finally:
-        client.cancel = saved_cancel
     state = ExportState(state.spotify_id, state.url, state.content, state.added, True)
     playlists.record_export(playlist.id, state)
     return state
@@ -103,6 +107,7 @@ class ImportResult:
     tracks: int
     skipped_not_own: int
     skipped_empty: int
+    skipped_exported: int  # made by mpdtui's own export: not fed back as training data
     created: int  # new saved playlists
     updated: int  # saved playlists from an earlier import, refreshed
 
@@ -177,7 +182,8 @@ def import_own_playlists(client: SpotifyClient, playlists: SavedPlaylists, *,
     the same Spotify playlist is refreshed, not duplicated) and hand them, in MPD format, to
     `ingest(playlists, source_name)` as extra training data."""
     user_id, found, not_own = fetch_own_playlists(client, progress=progress, cancel=cancel)
-    usable = [p for p in found if p.tracks]
+    exported = playlists.exported_spotify_ids()
+    usable = [p for p in found if p.tracks and p.spotify_id not in exported]
     created = updated = 0
     for playlist in usable:
         entries = [track_entry(t) for t in playlist.tracks]
@@ -190,6 +196,19 @@ def import_own_playlists(client: SpotifyClient, playlists: SavedPlaylists, *,
             playlists.create(name, entries, origin=playlist.origin)
             created += 1
     if ingest is not None and usable:
-        ingest([mpd_playlist(p, pid) for pid, p in enumerate(usable)], f"spotify-user:{user_id}")
+        ingest([mpd_playlist(p, pid) for pid, p in enumerate(usable)], source_name(user_id, usable))
+    skipped_exported = sum(1 for p in found if p.spotify_id in exported)
     return ImportResult(user_id, len(usable), sum(len(p.tracks) for p in usable), not_own,
-                        len(found) - len(usable), created, updated)
+                        len(found) - len(usable) - skipped_exported, skipped_exported,
+                        created, updated)
+
+
+def source_name(user_id: str, imported: list[ImportedPlaylist]) -> str:
+    """Names the import as a slice: the same playlists give the same name (ingested once),
+    changed ones a new name."""
+    digest = hashlib.sha256()
+    for playlist in imported:
+        digest.update(playlist.spotify_id.encode())
+        for track in playlist.tracks:
+            digest.update(b"\0" + str(track["uri"]).encode())
+    return f"spotify-user:{user_id}:{digest.hexdigest()[:16]}"
