@@ -27,6 +27,7 @@ from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 
 DEMO_FORMAT = "mpdtui-demo"
+SEED_ONLY_MODELS = ("als", "item_knn")
 CONFIG_FORMAT = "mpdtui-config"
 
 
@@ -104,7 +105,17 @@ class AppService:
             info.update(playlists=0, rows=0, tracks=0, artists=0, albums=0, slices=0)
         info["data_source"] = self.config().get("data_source")
         info["models"] = self.servable_models()
+        info["features"] = self.feature_coverage()
         return info
+
+    def feature_coverage(self) -> dict[str, Any] | None:
+        """How many catalog tracks have audio features, by source (None before any import)."""
+        if not self.locations.features_db.exists() or not self.locations.catalog_db.exists():
+            return None
+        from mpdtui.data.features import FeatureStore
+
+        with FeatureStore.open(self.locations) as store:
+            return store.coverage(self.catalog().track_uris())
 
     # --- features ----------------------------------------------------------------------------
     def import_features_csv(self, path: Path, progress: Callable[[int, int], None] | None = None,
@@ -214,11 +225,17 @@ class AppService:
         if model_name is None:
             raise UserError("no trained model yet: run `mpdtui --train` (or the setup's training step)")
         query = PlaylistQuery.of(name, seeds)
-        ranked = self.model(model_name).recommend(query, k)
+        ranked = self.model(self.answering_model(model_name, query)).recommend(query, k)
         tracks = self.catalog().tracks(ranked.ids.tolist())
         reasons = self._reasons(query, ranked.ids)
         return [Suggestion(track, float(score), reason)
                 for track, score, reason in zip(tracks, ranked.scores.tolist(), reasons, strict=True)]
+
+    def answering_model(self, requested: str, query: PlaylistQuery) -> str:
+        """Seed-only models cannot read a name: with no seeds the title model answers for them."""
+        if not query.seeds and requested in SEED_ONLY_MODELS and "title" in self.servable_models():
+            return "title"
+        return requested
 
     def _reasons(self, query: PlaylistQuery, ids: np.ndarray) -> list[str]:
         """Why each track is suggested: a seed it is often with, the name, or its sound."""
@@ -241,3 +258,105 @@ class AppService:
                     reasons[i] = reasons[i] or f"popular in '{query.name.strip()}' playlists"
         fallback = "similar sound" if "two_tower" in servable else "popular overall"
         return [reason or fallback for reason in reasons]
+
+    # --- used by the app (tui) ---
+    # Thin calls for the Textual app; each delegates to the module that owns the work.
+    def trainable_models(self) -> tuple[str, ...]:
+        """Every model `train` knows, in training order."""
+        return training.DEFAULT_MODELS
+
+    def free_disk_bytes(self) -> int:
+        """Free space on the disk holding the cache dir (or its nearest existing parent)."""
+        folder = self.locations.root
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        return shutil.disk_usage(folder).free
+
+    def check_source(self, path: Path) -> int:
+        """How many MPD slices `path` holds; UserError naming the problem when none."""
+        from mpdtui.data.mpd import find_slices
+
+        return len(find_slices(Path(path).expanduser()))
+
+    def tracks(self, ids: Sequence[int]) -> list[Track]:
+        return self.catalog().tracks(list(ids))
+
+    def _playlists(self) -> Any:
+        from mpdtui.data.saved_playlists import SavedPlaylists
+
+        with self._lock:
+            store = getattr(self, "_saved_playlists", None)
+            if store is None:
+                store = self._saved_playlists = SavedPlaylists.open(self.locations.ensure())
+            return store
+
+    def list_playlists(self) -> list[Any]:
+        """Saved playlists (`PlaylistSummary`), most recently changed first."""
+        return self._playlists().list()
+
+    def get_playlist(self, key: int | str) -> Any:
+        """One saved playlist (`SavedPlaylist`) by id or name."""
+        return self._playlists().get(key)
+
+    def playlist_tracks(self, key: int | str) -> list[Track]:
+        """A saved playlist's tracks that the catalog knows, in order."""
+        return self.tracks(self.resolve_uris(self.get_playlist(key).uris))
+
+    def save_playlist(self, name: str, tracks: Sequence[Track]) -> Any:
+        """Create playlist `name` or replace its tracks; durable when this returns."""
+        from mpdtui.data.saved_playlists import TrackEntry
+
+        entries = [TrackEntry(t.uri, t.name, t.artist_name, t.duration_ms) for t in tracks]
+        return self._playlists().save(name, entries)
+
+    def rename_playlist(self, key: int | str, new_name: str) -> Any:
+        return self._playlists().rename(key, new_name)
+
+    def duplicate_playlist(self, key: int | str) -> Any:
+        return self._playlists().duplicate(key)
+
+    def delete_playlist(self, key: int | str) -> None:
+        self._playlists().delete(key)
+
+    def export_playlist_file(self, key: int | str, fmt: str, folder: Path) -> Path:
+        """Write a saved playlist as "m3u", "json" or "csv" into `folder`; the file's path."""
+        from mpdtui.exporting import default_path, export_file
+
+        playlist = self.get_playlist(key)
+        return export_file(playlist, fmt, Path(folder) / default_path(playlist, fmt))
+
+    def export_playlist_spotify(self, key: int | str, progress: ProgressCallback | None = None,
+                                cancel: threading.Event | None = None) -> Any:
+        """Export a saved playlist to the logged-in Spotify account (`ExportResult`)."""
+        from mpdtui.spotify.client import open_client
+        from mpdtui.spotify.export import export_to_spotify
+
+        return export_to_spotify(self._playlists(), key, open_client(self.locations),
+                                 progress=progress, cancel=cancel)
+
+    def spotify_status(self) -> Any:
+        """The stored Spotify login (`LoginStatus`); no network."""
+        from mpdtui.spotify import auth
+
+        return auth.status(self.locations)
+
+    def spotify_client_id(self) -> str | None:
+        from mpdtui.spotify.settings import resolve_client_id
+
+        return resolve_client_id(self.locations, previous=self.spotify_status().client_id)
+
+    def spotify_login(self, client_id: str, *, on_url: Callable[[str], None] | None = None,
+                      paste: Callable[[], str] | None = None, open_browser: bool = True,
+                      cancel: threading.Event | None = None) -> Any:
+        """PKCE login (remembering the client id); the new `LoginStatus`."""
+        import webbrowser
+
+        from mpdtui.spotify import auth
+        from mpdtui.spotify.settings import CONFIG_CLIENT_ID_KEY
+
+        client_id = client_id.strip()
+        if not client_id:
+            raise UserError("enter the client id of your Spotify app first")
+        self.update_config(**{CONFIG_CLIENT_ID_KEY: client_id})
+        return auth.login(self.locations, client_id, on_url=on_url, paste=paste,
+                          open_url=webbrowser.open if open_browser else None, cancel=cancel)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import orjson
 
+from mpdtui.commands.spotify import describe_coverage
 from mpdtui.data.demo import DEFAULT_PLAYLISTS, generate_demo
 from mpdtui.data.ingest import IngestProgress
 from mpdtui.locations import Locations
@@ -84,5 +85,9 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
         sys.stdout.write(orjson.dumps(info, option=orjson.OPT_INDENT_2).decode() + "\n")
         return 0
     for key, value in info.items():
-        print(f"{key:>14}: {value}")
+        if key == "features":
+            value = describe_coverage(value) if value else "none yet (`mpdtui features --csv FILE`)"
+        elif key == "models":
+            value = ", ".join(value) or "none yet (`mpdtui --train`)"
+        print(f"{key:>12}: {value}")
     return 0

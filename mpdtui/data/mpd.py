@@ -19,7 +19,7 @@ from mpdtui.errors import UserError
 
 SLICE_NAME = re.compile(r"^mpd\.slice\.(\d+)-(\d+)\.json$")
 
-PLAYLIST_FIELDS: dict[str, type | tuple[type, ...]] = {
+PLAYLIST_FIELDS: dict[str, type] = {
     "name": str,
     "collaborative": str,
     "pid": int,
@@ -32,7 +32,7 @@ PLAYLIST_FIELDS: dict[str, type | tuple[type, ...]] = {
     "num_artists": int,
     "tracks": list,
 }
-TRACK_FIELDS: dict[str, type | tuple[type, ...]] = {
+TRACK_FIELDS: dict[str, type] = {
     "pos": int,
     "artist_name": str,
     "track_uri": str,
@@ -130,7 +130,29 @@ def parse_slice(source_label: str, raw: bytes) -> list[dict[str, Any]]:
     return playlists
 
 
+_PLAYLIST_KEYS, _PLAYLIST_TYPES = tuple(PLAYLIST_FIELDS), tuple(PLAYLIST_FIELDS.values())
+_TRACK_KEYS, _TRACK_TYPES = tuple(TRACK_FIELDS), tuple(TRACK_FIELDS.values())
+
+
+def _has_types(obj: Any, keys: tuple[str, ...], types: tuple[type, ...]) -> bool:
+    """Fast check that `obj` holds every key with exactly its type (bool is not int)."""
+    try:
+        return tuple(map(type, map(obj.__getitem__, keys))) == types
+    except (KeyError, TypeError, AttributeError):
+        return False
+
+
 def _check_playlist(source: str, index: int, playlist: Any) -> None:
+    if (_has_types(playlist, _PLAYLIST_KEYS, _PLAYLIST_TYPES)
+            and playlist["collaborative"] in ("true", "false")
+            and type(playlist.get("description", "")) is str
+            and all(_has_types(track, _TRACK_KEYS, _TRACK_TYPES) for track in playlist["tracks"])):
+        return
+    _explain_bad_playlist(source, index, playlist)
+
+
+def _explain_bad_playlist(source: str, index: int, playlist: Any) -> None:
+    """The slow path: find the first problem and raise it as a SliceError."""
     if not isinstance(playlist, dict):
         raise SliceError(source, f"playlists[{index}]", "is not an object")
     where = f"playlist pid={playlist.get('pid', '?')} (playlists[{index}])"
@@ -147,8 +169,7 @@ def _check_playlist(source: str, index: int, playlist: Any) -> None:
         _check_fields(source, f"{where} tracks[{position}]", track, TRACK_FIELDS)
 
 
-def _check_fields(source: str, where: str, obj: dict[str, Any],
-                  fields: dict[str, type | tuple[type, ...]]) -> None:
+def _check_fields(source: str, where: str, obj: dict[str, Any], fields: dict[str, type]) -> None:
     for field, expected in fields.items():
         value = obj.get(field, _MISSING)
         if value is _MISSING:
@@ -164,10 +185,8 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _type_name(expected: type | tuple[type, ...]) -> str:
+def _type_name(expected: type) -> str:
     names = {str: "a string", int: "an integer", list: "a list", dict: "an object"}
-    if isinstance(expected, tuple):
-        return " or ".join(names.get(t, t.__name__) for t in expected)
     return names.get(expected, expected.__name__)
 
 
