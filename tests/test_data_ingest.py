@@ -141,3 +141,20 @@ def store_dump(locations: Locations) -> tuple:
     sequences, _ = load_sequences(locations)
     return (tables, manifest, fts, fingerprint, matrix.indptr.tolist(), matrix.indices.tolist(),
             sequences.indptr.tolist(), sequences.indices.tolist())
+
+
+def test_parallel_ingest_gives_the_same_store(small_demo: Path, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import mpdtui.data.ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module, "PARALLEL_MIN_SLICES", 2)
+    source = _copy_with_bad_second_slice(small_demo, tmp_path)
+    parallel = Locations.resolve(tmp_path / "parallel")
+    serial = Locations.resolve(tmp_path / "serial")
+    result = ingest(parallel, source, skip_bad=True, workers=2)
+    ingest(serial, source, skip_bad=True, workers=1)
+    assert result.ingested == 2 and len(result.skipped) == 1
+    assert "mpd.slice.1000-1999.json: invalid JSON" in result.skipped[0][1]
+    assert store_dump(parallel) == store_dump(serial)
+    with pytest.raises(SliceError, match="mpd.slice.1000-1999.json: invalid JSON"):
+        ingest(Locations.resolve(tmp_path / "strict"), source, workers=2)

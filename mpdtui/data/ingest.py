@@ -10,10 +10,15 @@ Afterwards `finalize` builds the interaction matrices from the chunks.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +33,10 @@ from mpdtui.data.matrices import CHUNK_FORMAT, CHUNK_VERSION, chunk_path, finali
 from mpdtui.data.mpd import SliceError, SliceSource, find_slices, parse_slice
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
+
+PARALLEL_MIN_SLICES = 4
+"""Fewer slices than this are not worth starting worker processes for."""
+
 
 @dataclass(frozen=True)
 class IngestProgress:
@@ -79,13 +88,19 @@ class _Ids:
 
 
 def ingest(locations: Locations, source: Path, skip_bad: bool = False,
-           progress: IngestCallback | None = None, cancel: threading.Event | None = None) -> IngestResult:
-    """Ingest every slice under `source` not yet in the catalog, then rebuild the matrices."""
+           progress: IngestCallback | None = None, cancel: threading.Event | None = None,
+           workers: int | None = None) -> IngestResult:
+    """Ingest every slice under `source` not yet in the catalog, then rebuild the matrices.
+
+    Slices are read and parsed by `workers` processes (default: one per core) ahead of the
+    commits, which stay in slice order in this process.
+    """
     sources = find_slices(source)
     with Catalog.create_or_open(locations) as catalog:
         pending = _pending(catalog, sources)
         result = IngestResult(already_done=len(sources) - len(pending))
-        _ingest_pending(locations, catalog, pending, skip_bad, result, progress, cancel)
+        _ingest_pending(locations, catalog, pending, skip_bad, result, progress, cancel,
+                        workers or os.cpu_count() or 1)
         finalize(locations, catalog)
     return result
 
@@ -93,13 +108,13 @@ def ingest(locations: Locations, source: Path, skip_bad: bool = False,
 def ingest_playlists(locations: Locations, playlists: list[dict[str, Any]], source_name: str) -> None:
     """Add MPD-format playlists from elsewhere (e.g. the user's Spotify) as one extra slice."""
     raw = orjson.dumps({"playlists": playlists})
-    parse_slice(source_name, raw)  # same checks as a file
+    parsed = _compact(parse_slice(source_name, raw), raw)  # same checks as a file
     with Catalog.create_or_open(locations) as catalog:
         if source_name in catalog.ingested_slices():
             return
         ids = _Ids(catalog)
-        batch = _prepare(playlists, ids)
-        _commit(locations, catalog, source_name, len(raw), _checksum(raw), "import", batch, ids)
+        _commit(locations, catalog, source_name, len(raw), parsed.checksum, "import",
+                _prepare(parsed, ids), ids)
         finalize(locations, catalog)
 
 
@@ -119,21 +134,19 @@ def _pending(catalog: Catalog, sources: Sequence[SliceSource]) -> list[SliceSour
 
 def _ingest_pending(locations: Locations, catalog: Catalog, pending: list[SliceSource],
                     skip_bad: bool, result: IngestResult, progress: IngestCallback | None,
-                    cancel: threading.Event | None) -> None:
+                    cancel: threading.Event | None, workers: int) -> None:
     ids = _Ids(catalog)
     started = time.perf_counter()
-    for index, source in enumerate(pending):
+    for index, (source, parsed) in enumerate(_parsed_slices(pending, workers)):
         check_cancel(cancel)
-        raw = source.read_bytes()
-        try:
-            playlists = parse_slice(source.label, raw)
-        except SliceError as exc:
+        if isinstance(parsed, SliceError):
             if not skip_bad:
-                raise
-            result.skipped.append((source.label, str(exc)))
+                raise parsed
+            result.skipped.append((source.label, str(parsed)))
             continue
-        batch = _prepare(playlists, ids)
-        _commit(locations, catalog, source.name, source.size, _checksum(raw), source.label, batch, ids)
+        batch = _prepare(parsed, ids)
+        _commit(locations, catalog, source.name, source.size, parsed.checksum, source.label,
+                batch, ids)
         result.ingested += 1
         result.playlists += len(batch.playlists)
         result.rows += len(batch.track_ids)
@@ -142,43 +155,102 @@ def _ingest_pending(locations: Locations, catalog: Catalog, pending: list[SliceS
                                     time.perf_counter() - started, source.name))
 
 
-def _checksum(raw: bytes) -> str:
-    return hashlib.sha256(raw).hexdigest()[:32]  # sha256 is hardware-accelerated
+@dataclass
+class ParsedSlice:
+    """A checked slice reduced to what the catalog stores (cheap to send between processes)."""
+
+    checksum: str
+    playlists: list[tuple[Any, ...]]
+    """(pid, name, normalised name, collaborative, modified_at, followers, edits, duration ms,
+    description, number of tracks) per playlist."""
+    uris: list[str]
+    """Every playlist's track URIs, in order, one playlist after the other."""
+    tracks: dict[str, tuple[str, str, str, str, str, int]]
+    """URI -> (name, artist URI, artist name, album URI, album name, duration) per distinct track."""
 
 
-def _prepare(playlists: list[dict[str, Any]], ids: _Ids) -> _SliceBatch:
-    batch = _SliceBatch()
+def load_slice(source: SliceSource) -> ParsedSlice | SliceError:
+    """Read, check and compact one slice; a bad slice is returned, not raised (for skip-bad)."""
+    raw = source.read_bytes()
+    try:
+        return _compact(parse_slice(source.label, raw), raw)
+    except SliceError as exc:
+        return exc
+
+
+def _compact(playlists: list[dict[str, Any]], raw: bytes) -> ParsedSlice:
+    parsed = ParsedSlice(hashlib.sha256(raw).hexdigest()[:32], [], [], {})
     for playlist in playlists:
         tracks = playlist["tracks"]
-        for track in tracks:
-            batch.track_ids.append(_track_id(track, ids, batch))
-        batch.lengths.append(len(tracks))
-        batch.playlists.append((
-            ids.next_row, playlist["pid"], playlist["name"], normalize_name(playlist["name"]),
+        for t in tracks:
+            uri = t["track_uri"]
+            parsed.uris.append(uri)
+            if uri not in parsed.tracks:
+                parsed.tracks[uri] = (t["track_name"], t["artist_uri"], t["artist_name"],
+                                      t["album_uri"], t["album_name"], t["duration_ms"])
+        parsed.playlists.append((
+            playlist["pid"], playlist["name"], normalize_name(playlist["name"]),
             playlist["collaborative"] == "true", playlist["modified_at"],
             playlist["num_followers"], playlist["num_edits"],
             sum(t["duration_ms"] for t in tracks), playlist.get("description"), len(tracks),
         ))
+    return parsed
+
+
+def _parsed_slices(pending: list[SliceSource], workers: int
+                   ) -> Iterator[tuple[SliceSource, ParsedSlice | SliceError]]:
+    """Each pending slice, loaded in order; by a process pool when there is enough work."""
+    if workers <= 1 or len(pending) < PARALLEL_MIN_SLICES:
+        for source in pending:
+            yield source, load_slice(source)
+        return
+    # spawn, not fork: the app calls this from a thread, and forking threads is unsafe
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        queue: deque[tuple[SliceSource, Future[ParsedSlice | SliceError]]] = deque()
+        upcoming = iter(pending)
+        try:
+            for source in islice(upcoming, workers + 1):
+                queue.append((source, pool.submit(load_slice, source)))
+            while queue:
+                source, future = queue.popleft()
+                following = next(upcoming, None)
+                if following is not None:
+                    queue.append((following, pool.submit(load_slice, following)))
+                yield source, future.result()
+        finally:
+            for _, future in queue:
+                future.cancel()
+
+
+def _prepare(parsed: ParsedSlice, ids: _Ids) -> _SliceBatch:
+    batch = _SliceBatch()
+    track_ids = ids.tracks
+    for uri in parsed.uris:
+        track_id = track_ids.get(uri)
+        if track_id is None:
+            track_id = _new_track(uri, parsed.tracks[uri], ids, batch)
+        batch.track_ids.append(track_id)
+    for playlist in parsed.playlists:
+        batch.playlists.append((ids.next_row, *playlist))
+        batch.lengths.append(playlist[-1])
         ids.next_row += 1
     return batch
 
 
-def _track_id(track: dict[str, Any], ids: _Ids, batch: _SliceBatch) -> int:
-    track_id = ids.tracks.get(track["track_uri"])
-    if track_id is not None:
-        return track_id
-    artist_id = ids.artists.get(track["artist_uri"])
+def _new_track(uri: str, info: tuple[str, str, str, str, str, int], ids: _Ids,
+               batch: _SliceBatch) -> int:
+    name, artist_uri, artist_name, album_uri, album_name, duration = info
+    artist_id = ids.artists.get(artist_uri)
     if artist_id is None:
-        artist_id = ids.artists[track["artist_uri"]] = len(ids.artists)
-        batch.artists.append((artist_id, track["artist_uri"], track["artist_name"]))
-    album_id = ids.albums.get(track["album_uri"])
+        artist_id = ids.artists[artist_uri] = len(ids.artists)
+        batch.artists.append((artist_id, artist_uri, artist_name))
+    album_id = ids.albums.get(album_uri)
     if album_id is None:
-        album_id = ids.albums[track["album_uri"]] = len(ids.albums)
-        batch.albums.append((album_id, track["album_uri"], track["album_name"], artist_id))
-    track_id = ids.tracks[track["track_uri"]] = len(ids.tracks)
-    batch.tracks.append((track_id, track["track_uri"], track["track_name"], artist_id, album_id,
-                         track["duration_ms"]))
-    batch.fts.append((track_id, track["track_name"], track["artist_name"], track["album_name"]))
+        album_id = ids.albums[album_uri] = len(ids.albums)
+        batch.albums.append((album_id, album_uri, album_name, artist_id))
+    track_id = ids.tracks[uri] = len(ids.tracks)
+    batch.tracks.append((track_id, uri, name, artist_id, album_id, duration))
+    batch.fts.append((track_id, name, artist_name, album_name))
     return track_id
 
 

@@ -48,8 +48,11 @@ class SliceError(UserError):
     """A slice that cannot be ingested: invalid JSON, a missing field or a wrong type."""
 
     def __init__(self, source: str, where: str, what: str) -> None:
-        self.source = source
+        self.source, self.where, self.what = source, where, what
         super().__init__(f"{source}: {where}: {what}")
+
+    def __reduce__(self) -> tuple[type[SliceError], tuple[str, str, str]]:
+        return (SliceError, (self.source, self.where, self.what))  # crosses process boundaries
 
 
 @dataclass(frozen=True)
