@@ -42,7 +42,7 @@ class TwoTowerSettings:
 
     dim: int = 64
     """Size of every embedding and of the query/candidate vectors."""
-    hidden: int = 0
+    hidden: int = 128
     """0 = linear towers; > 0 = a ReLU hidden layer of this size in both towers."""
     use_features: bool = True
     """Feed audio features (when the data has them) to the candidate tower."""
@@ -52,7 +52,7 @@ class TwoTowerSettings:
     """Upper bound; early stopping on validation top-100 accuracy usually ends sooner."""
     patience: int = 3
     batch_size: int = 1024
-    learning_rate: float = 0.01
+    learning_rate: float = 0.003
     examples_per_playlist: int = 4
     """Training examples cut from each playlist per epoch (fresh seeds/target every epoch)."""
     max_seeds: int = 100

@@ -238,7 +238,8 @@ def training_data(ex: Examples, settings: Any, rng: np.random.Generator) -> tupl
 
 def validation_data(ex: Examples, settings: Any, seed: int) -> Any:
     rng = np.random.default_rng(seed + 1)
-    batch = sample_batch(ex, ex.rows, settings, rng)
+    # several examples per playlist: a steadier signal for early stopping
+    batch = sample_batch(ex, np.repeat(ex.rows, settings.examples_per_playlist), settings, rng)
     return tf.data.Dataset.from_tensor_slices(batch).batch(settings.batch_size)
 
 
