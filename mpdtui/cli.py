@@ -14,9 +14,10 @@ from collections.abc import Sequence
 # implicit's ALS is slower with a multithreaded BLAS; must be set before numpy loads.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ chatter on stderr
 
-from mpdtui import __version__  # noqa: E402
-from mpdtui.locations import CACHE_DIR_ENV, Locations  # noqa: E402
+from mpdtui import __version__
+from mpdtui.locations import CACHE_DIR_ENV, Locations
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
 

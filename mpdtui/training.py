@@ -8,9 +8,13 @@ so an interrupted run resumes where it stopped.
 from __future__ import annotations
 
 import json
+import os
+import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,7 +35,8 @@ SPLIT_SEED = 2018
 DEFAULT_MODELS: tuple[str, ...] = MODEL_NAMES
 """Models in training order: the blend comes last, it combines the others."""
 
-Log = Callable[[str, str], None]
+TF_MODELS = frozenset({"two_tower", "blend"})
+"""Models whose training imports TensorFlow."""
 
 
 @dataclass
@@ -106,7 +111,7 @@ def load_model(locations: Locations, name: str, data: Dataset) -> Recommender:
 
 
 def train_models(locations: Locations, names: Sequence[str] = DEFAULT_MODELS,
-                 progress: Callable[[Progress], None] | None = None, log: Log | None = None,
+                 progress: Callable[[Progress], None] | None = None,
                  cancel: threading.Event | None = None, retrain: bool = False) -> TrainResult:
     """Train (or reuse) each model on the training split, then evaluate them all."""
     split = training_split(locations)
@@ -121,13 +126,37 @@ def train_models(locations: Locations, names: Sequence[str] = DEFAULT_MODELS,
             report(progress, name, 1, 1, "already trained for this data")
             continue
         model = _new_model(name, trained)
-        model.fit(data, progress=progress, cancel=cancel)
+        with native_stderr_to(locations.root / "tensorflow.log", enabled=name in TF_MODELS):
+            model.fit(data, progress=progress, cancel=cancel)
         model.save(locations.model_dir(name))
         trained[name] = model
         result.trained.append(name)
     result.report = evaluate_models(locations, trained, progress=progress, cancel=cancel,
                                      force=bool(result.trained))
     return result
+
+
+@contextmanager
+def native_stderr_to(path: Path, enabled: bool = True) -> Iterator[None]:
+    """Send file descriptor 2 to `path` for a while.
+
+    TensorFlow's C++ runtime logs to fd 2 whatever TF_CPP_MIN_LOG_LEVEL says; on a terminal
+    that garbles progress bars and the app's screen. Python exceptions still propagate.
+    """
+    if not enabled:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "ab") as log:
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def _new_model(name: str, trained: dict[str, Recommender]) -> Recommender:

@@ -9,7 +9,6 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from models.base import Progress
 from mpdtui.commands.data import ingest_progress_printer, report_skipped
 from mpdtui.locations import Locations
 from mpdtui.progress_view import HeadlessProgress
@@ -71,7 +70,7 @@ def features_stage(service: AppService, args: argparse.Namespace, view: Headless
     for path in csv_files:
         stage = view.stage("features")
         stage.message(service.import_features_csv(
-            path, progress=lambda done, total, s=stage: s.update(done, total, "rows")))
+            path, progress=lambda done, total, s=stage: s.update(done, total, "bytes read")))
     message = service.download_features_if_logged_in()
     if message:
         view.stage("features").message(message)
