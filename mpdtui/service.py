@@ -251,7 +251,7 @@ class AppService:
                     reasons[i] = f"often with {seed_names[best]}"
         if query.name.strip() and "title" in servable:
             title = self.model("title")
-            names, weights = title.name_weights(query.name)
+            names, _ = title.name_weights(query.name)
             if names.size:
                 in_named = np.asarray(title.name_tracks[names][:, ids].sum(axis=0)).ravel() > 0
                 for i in np.flatnonzero(in_named):

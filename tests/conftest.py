@@ -8,13 +8,13 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from pathlib import Path  # noqa: E402
+from pathlib import Path
 
-import pytest  # noqa: E402
+import pytest
 
-from mpdtui.data.demo import generate_demo  # noqa: E402
-from mpdtui.data.ingest import ingest  # noqa: E402
-from mpdtui.locations import Locations  # noqa: E402
+from mpdtui.data.demo import generate_demo
+from mpdtui.data.ingest import ingest
+from mpdtui.locations import Locations
 
 SMALL_DEMO_PLAYLISTS = 3000
 SMALL_DEMO_SEED = 7

@@ -9,10 +9,11 @@ import sys
 import time
 from pathlib import Path
 
+from test_data_ingest import store_dump
+
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.ingest import ingest
 from mpdtui.locations import Locations
-from test_data_ingest import store_dump
 
 
 def _committed_slices(locations: Locations) -> int:
