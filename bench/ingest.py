@@ -1,0 +1,131 @@
+"""Ingest speed against a bare orjson parse of the same files, and peak memory.
+
+    python bench/ingest.py [--playlists 20000 100000]
+
+For each size: generates the demo dataset once (kept under .bench-data/), times reading +
+orjson-parsing every slice (the floor any ingest pays), then times a full ingest into a fresh
+cache dir in a child process that also reports its peak RSS. With two sizes it extrapolates
+the peak RSS to the full MPD (1M playlists, 66M rows, 2.26M tracks).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import orjson
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / ".bench-data"
+MPD_PLAYLISTS, MPD_ROWS, MPD_TRACKS = 1_000_000, 66_346_428, 2_262_292
+
+CHILD = """
+import json, resource, sys, time
+from pathlib import Path
+from mpdtui.data.ingest import ingest
+from mpdtui.locations import Locations
+from mpdtui.data.catalog import Catalog
+started = time.perf_counter()
+locations = Locations.resolve(sys.argv[2])
+result = ingest(locations, Path(sys.argv[1]))
+seconds = time.perf_counter() - started
+peak_mb = max(resource.getrusage(who).ru_maxrss for who in
+              (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
+# the matrices' share of memory: rebuild them under tracemalloc (numpy reports to it)
+import tracemalloc
+from mpdtui.data.matrices import finalize
+with Catalog.open(locations) as catalog:
+    counts = catalog.counts()
+    catalog.db.execute("DELETE FROM meta WHERE key = 'finalized'")
+    tracemalloc.start()
+    finalize(locations, catalog)
+    finalize_peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+print(json.dumps({"seconds": seconds, "rows": result.rows, "tracks": counts.tracks,
+                  "peak_rss_mb": peak_mb, "finalize_bytes_per_row": finalize_peak / result.rows}))
+"""
+
+
+def demo_folder(playlists: int) -> Path:
+    folder = DATA / f"demo-{playlists}"
+    if not (folder / "done").exists():
+        from mpdtui.data.demo import generate_demo
+
+        shutil.rmtree(folder, ignore_errors=True)
+        print(f"generating {playlists:,} demo playlists into {folder} ...", flush=True)
+        generate_demo(folder, playlists, seed=0)
+        (folder / "done").touch()
+    return folder
+
+
+def bare_parse_seconds(folder: Path) -> float:
+    started = time.perf_counter()
+    for path in sorted(folder.glob("mpd.slice.*.json")):
+        orjson.loads(path.read_bytes())
+    return time.perf_counter() - started
+
+
+def ingest_in_child(folder: Path) -> dict[str, float]:
+    cache = DATA / "cache-ingest"
+    shutil.rmtree(cache, ignore_errors=True)
+    done = subprocess.run([sys.executable, "-c", CHILD, str(folder), str(cache)], check=True,
+                          capture_output=True, text=True)
+    shutil.rmtree(cache, ignore_errors=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--playlists", type=int, nargs="+", default=[20_000])
+    args = parser.parse_args()
+    runs = []
+    for playlists in args.playlists:
+        folder = demo_folder(playlists)
+        bare_parse_seconds(folder)  # warm the page cache so both timings read from memory
+        parse = bare_parse_seconds(folder)
+        run = ingest_in_child(folder) | {"playlists": playlists, "parse_seconds": parse}
+        runs.append(run)
+        print(f"{playlists:>9,} playlists {run['rows']:>11,} rows {run['tracks']:>9,} tracks | "
+              f"bare orjson parse {parse:6.2f} s | ingest {run['seconds']:6.2f} s "
+              f"({run['rows'] / run['seconds']:,.0f} rows/s) | ratio {run['seconds'] / parse:4.2f}x | "
+              f"peak RSS {run['peak_rss_mb']:,.0f} MB", flush=True)
+    if len(runs) >= 2:
+        print_extrapolation(runs[0], runs[-1])
+
+
+def print_extrapolation(small: dict[str, float], large: dict[str, float]) -> None:
+    """Peak RSS = what a run needs anyway (one parsed slice per process, libraries) plus the
+    larger of two phases: the URI -> id maps while slices go in (grows with distinct tracks),
+    and the matrix build at the end (grows with rows)."""
+    base_mb = large["peak_rss_mb"]
+    maps_mb = track_map_cost_mb() * MPD_TRACKS
+    matrices_mb = large["finalize_bytes_per_row"] * MPD_ROWS / 2**20
+    estimate = base_mb + max(maps_mb, matrices_mb)
+    rate = large["rows"] / large["seconds"]
+    print(f"peak RSS {small['peak_rss_mb']:,.0f} MB at {small['playlists']:,} playlists and "
+          f"{large['peak_rss_mb']:,.0f} MB at {large['playlists']:,} (the demo's catalog stays "
+          f"~31k tracks); matrix build {large['finalize_bytes_per_row']:.1f} bytes/row")
+    print(f"full MPD estimate: peak RSS {estimate / 1024:.1f} GB (base {base_mb:,.0f} MB + "
+          f"max(URI maps {maps_mb:,.0f} MB, matrices {matrices_mb:,.0f} MB)); "
+          f"ingest {MPD_ROWS / rate / 60:.0f} min at {rate:,.0f} rows/s")
+
+
+def track_map_cost_mb(n: int = 200_000) -> float:
+    """Memory per track of ingest's URI -> id maps (track, plus its album and artist)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    maps = [{f"spotify:{kind}:{i:022d}": i for i in range(n)} for kind in ("track", "album", "artist")]
+    size = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    del maps
+    return size / n / 2**20
+
+
+if __name__ == "__main__":
+    main()
