@@ -20,7 +20,10 @@ from mpdtui.service import AppService
 def register(subparsers: argparse._SubParsersAction) -> None:
     ingest = subparsers.add_parser("ingest",
                                    help="ingest an MPD folder, slice file or zip")
-    ingest.add_argument("path", type=Path)
+    source = ingest.add_mutually_exclusive_group(required=True)
+    source.add_argument("path", type=Path, nargs="?", help="MPD folder, slice file or zip")
+    source.add_argument("--demo", action="store_true",
+                        help="the built-in demo dataset (generated into the cache dir on first use)")
     ingest.add_argument("--skip-bad", action="store_true",
                         help="skip slices that fail to parse and list them at the end")
     ingest.set_defaults(func=run_ingest)
@@ -45,9 +48,14 @@ def _positive_int(text: str) -> int:
 
 
 def run_ingest(args: argparse.Namespace, locations: Locations) -> int:
+    service = AppService(locations)
     with HeadlessProgress() as view:
-        result = AppService(locations).ingest(args.path, args.skip_bad,
-                                              progress=ingest_progress_printer(view.stage("ingest")))
+        source = args.path
+        if args.demo:
+            stage = view.stage("demo data")
+            source = service.demo_source(progress=lambda done, total: stage.update(done, total, "slices"))
+        result = service.ingest(source, args.skip_bad,
+                                progress=ingest_progress_printer(view.stage("ingest")))
     print(f"ingested {result.ingested} slice(s) ({result.playlists:,} playlists, {result.rows:,} rows); "
           f"{result.already_done} already there")
     return report_skipped(result.skipped)
