@@ -1,0 +1,182 @@
+"""ALS: implicit's AlternatingLeastSquares on BM25-weighted playlist x track interactions.
+
+As in the notebook the binary playlist x track matrix is BM25-weighted (K1=100, B=0.8), each
+playlist a document: a track's weight falls with its popularity and with the playlist's
+length. The confidence `alpha` multiplies those weights. A new playlist is folded in like
+implicit's `recommend(..., recalculate_user=True)`: its factors are solved against the fixed
+track factors, then every track is scored. Implicit's CPU classes only, so that results do
+not depend on a GPU.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from implicit.cpu.als import AlternatingLeastSquares
+from threadpoolctl import threadpool_limits
+
+from models.base import (
+    Dataset,
+    ModelFormatError,
+    PlaylistQuery,
+    ProgressCallback,
+    Recommendations,
+    Recommender,
+    check_cancel,
+    report,
+)
+from models.popularity import check_arrays, seed_ids
+from models.topk import top_k
+
+
+@dataclass(frozen=True)
+class ALSSettings:
+    """Matrix factorisation settings (defaults tuned on the demo data)."""
+
+    factors: int = 64
+    """Latent dimensions per playlist and track."""
+    regularization: float = 0.05
+    """L2 penalty on the factors."""
+    alpha: float = 1.0
+    """Confidence multiplier of the BM25 weights (the notebook swept it over 0..9)."""
+    iterations: int = 15
+    """ALS sweeps (each solves all playlists, then all tracks)."""
+    bm25_k1: float = 100.0
+    bm25_b: float = 0.8
+    random_state: int = 42
+    """Seed of the initial factors: the same seed and data give the same model."""
+    num_threads: int = 0
+    """Solver threads (0 = all cores); each row is solved alone, so results do not depend on it."""
+
+
+@dataclass(frozen=True)
+class BM25:
+    """BM25 with playlists as documents and tracks as terms, kept so new playlists weigh alike.
+
+    `weigh(X)` equals `implicit.nearest_neighbours.bm25_weight(X, K1, B)` on the binary
+    playlist x track matrix, except that a track held by most playlists keeps a small
+    positive IDF (a negative value would mean "disliked" to implicit).
+    """
+
+    idf: np.ndarray
+    """log(N) - log1p(popularity) per track: rare tracks say more about a playlist."""
+    mean_length: float
+    k1: float
+    b: float
+
+    @classmethod
+    def fit(cls, interactions: sp.csr_matrix, k1: float, b: float) -> BM25:
+        popularity = np.asarray(interactions.getnnz(axis=0), dtype=np.float64)
+        n = max(interactions.shape[0], 2)
+        idf = np.maximum(np.log(n) - np.log1p(popularity), 1e-3)
+        lengths = np.diff(interactions.indptr)
+        mean_length = float(lengths.mean()) if lengths.size and lengths.mean() > 0 else 1.0
+        return cls(idf.astype(np.float32), mean_length, k1, b)
+
+    def playlist_weight(self, lengths: np.ndarray) -> np.ndarray:
+        """(K1 + 1) / (K1 * length_norm + 1) per playlist: falls as the playlist grows."""
+        norm = (1.0 - self.b) + self.b * lengths.astype(np.float64) / self.mean_length
+        return ((self.k1 + 1.0) / (self.k1 * norm + 1.0)).astype(np.float32)
+
+    def weigh(self, interactions: sp.csr_matrix) -> sp.csr_matrix:
+        m = interactions.tocsr().astype(np.float32, copy=True)
+        lengths = np.diff(m.indptr)
+        m.data[:] = np.repeat(self.playlist_weight(lengths), lengths) * self.idf[m.indices]
+        return m
+
+    def weigh_seeds(self, seeds: np.ndarray) -> sp.csr_matrix:
+        """One weighted row for a new playlist holding `seeds`."""
+        seeds = np.sort(seeds)
+        data = self.playlist_weight(np.array([seeds.size]))[0] * self.idf[seeds]
+        return sp.csr_matrix((data.astype(np.float32), seeds.astype(np.int32),
+                              np.array([0, seeds.size], np.int32)), shape=(1, self.idf.size))
+
+
+def implicit_als(settings: ALSSettings) -> Any:
+    """The CPU implicit model these settings describe (call under a BLAS thread limit)."""
+    return AlternatingLeastSquares(
+        factors=settings.factors, regularization=settings.regularization,
+        alpha=settings.alpha, iterations=settings.iterations,
+        random_state=settings.random_state, num_threads=settings.num_threads,
+    )
+
+
+class ALSRecommender(Recommender):
+    """Implicit-feedback matrix factorisation; new playlists folded in from their seeds."""
+
+    name = "als"
+    version = 1
+
+    def __init__(self, settings: ALSSettings | None = None) -> None:
+        super().__init__()
+        self.settings = settings or ALSSettings()
+        self.model: Any = None
+        self.bm25 = BM25(np.zeros(0, np.float32), 1.0, self.settings.bm25_k1, self.settings.bm25_b)
+        self.popularity = np.zeros(0, np.int64)
+
+    def fit(self, data: Dataset, progress: ProgressCallback | None = None,
+            cancel: threading.Event | None = None) -> None:
+        check_cancel(cancel)
+        self._remember(data)
+        s = self.settings
+        self.bm25 = BM25.fit(data.interactions, s.bm25_k1, s.bm25_b)
+        weighted = self.bm25.weigh(data.interactions)
+        self.popularity = data.track_popularity()
+        report(progress, self.name, 0, s.iterations, f"{s.factors} factors, alpha {s.alpha}")
+
+        def on_iteration(iteration: int, elapsed: float, loss: float | None) -> None:
+            report(progress, self.name, iteration + 1, s.iterations,
+                   f"iteration {iteration + 1}/{s.iterations} ({elapsed:.2f} s)")
+            check_cancel(cancel)
+
+        with threadpool_limits(1, "blas"):
+            model = implicit_als(s)
+            model.fit(weighted, show_progress=False, callback=on_iteration)
+        model.user_factors = np.zeros((0, s.factors), model.dtype)  # training playlists unused
+        self.model = model
+
+    @property
+    def item_factors(self) -> np.ndarray:
+        return self.model.item_factors
+
+    def playlist_factors(self, seeds: np.ndarray) -> np.ndarray:
+        """Fold a new playlist in: its least-squares factors against the fixed track factors."""
+        with threadpool_limits(1, "blas"):
+            return self.model.recalculate_user(0, self.bm25.weigh_seeds(seeds))
+
+    def recommend(self, query: PlaylistQuery, k: int = 500) -> Recommendations:
+        seeds = seed_ids(query, self.n_tracks)
+        if seeds.size == 0:
+            return top_k(self.popularity.astype(np.float32), k)
+        scores = self.item_factors @ self.playlist_factors(seeds)
+        return top_k(scores, k, seeds)
+
+    def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        return asdict(self.settings), {
+            "item_factors": self.item_factors,
+            "idf": self.bm25.idf,
+            "mean_length": np.array(self.bm25.mean_length),
+            "popularity": self.popularity,
+        }
+
+    def _restore(self, settings: Mapping[str, Any], arrays: Mapping[str, np.ndarray],
+                 data: Dataset) -> None:
+        check_arrays(self.name, arrays, self.n_tracks, "item_factors", "idf", "mean_length",
+                     "popularity")
+        self.settings = ALSSettings(**settings)
+        factors = arrays["item_factors"].astype(np.float32)
+        if factors.shape != (self.n_tracks, self.settings.factors):
+            raise ModelFormatError(f"saved '{self.name}' model has factors of shape "
+                                   f"{factors.shape}: retrain it")
+        with threadpool_limits(1, "blas"):
+            self.model = implicit_als(self.settings)
+        self.model.item_factors = factors
+        self.model.user_factors = np.zeros((0, self.settings.factors), np.float32)
+        self.bm25 = BM25(arrays["idf"].astype(np.float32), float(arrays["mean_length"]),
+                         self.settings.bm25_k1, self.settings.bm25_b)
+        self.popularity = arrays["popularity"].astype(np.int64)

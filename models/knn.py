@@ -1,0 +1,110 @@
+"""Item-kNN: tracks that co-occur with the seeds, via implicit's item-item neighbours.
+
+The similarity of every track to its `neighbours` nearest tracks is computed once by
+`implicit.nearest_neighbours` (BM25 or cosine weighting of the playlist x track matrix); a
+playlist's score for a track is the sum of its seeds' similarities to it. Tracks no seed is
+near, and every track when there are no seeds, are ranked by popularity.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+import numpy as np
+import scipy.sparse as sp
+from implicit.nearest_neighbours import ItemItemRecommender, bm25_weight, normalize
+from threadpoolctl import threadpool_limits
+
+from models.base import (
+    Dataset,
+    ModelFormatError,
+    PlaylistQuery,
+    ProgressCallback,
+    Recommendations,
+    Recommender,
+    check_cancel,
+    report,
+)
+from models.popularity import backoff_scores, check_arrays, seed_ids, with_backoff
+from models.topk import top_k
+
+Weighting = Literal["bm25", "cosine"]
+
+
+@dataclass(frozen=True)
+class ItemKNNSettings:
+    """Item-item similarity settings."""
+
+    weighting: Weighting = "bm25"
+    """"bm25" (down-weights popular tracks and long playlists) or "cosine"."""
+    neighbours: int = 200
+    """Similar tracks kept per track."""
+    bm25_k1: float = 1.2
+    bm25_b: float = 0.75
+    num_threads: int = 0
+    """Threads for the similarity computation (0 = all cores); results do not depend on it."""
+
+
+class ItemKNNRecommender(Recommender):
+    """Sum of the seeds' item-item similarities."""
+
+    name = "item_knn"
+    version = 1
+
+    def __init__(self, settings: ItemKNNSettings | None = None) -> None:
+        super().__init__()
+        self.settings = settings or ItemKNNSettings()
+        self.similarity = sp.csr_matrix((0, 0), dtype=np.float32)
+        self.popularity = np.zeros(0, np.int64)
+        self._backoff = np.zeros(0, np.float32)
+
+    def fit(self, data: Dataset, progress: ProgressCallback | None = None,
+            cancel: threading.Event | None = None) -> None:
+        check_cancel(cancel)
+        self._remember(data)
+        s = self.settings
+        if s.weighting not in ("bm25", "cosine"):
+            raise ValueError(f"item_knn weighting '{s.weighting}': use 'bm25' or 'cosine'")
+        report(progress, self.name, 0, 1, f"{s.weighting} similarities of {data.n_tracks} tracks")
+        # the weighting implicit's BM25Recommender / CosineRecommender apply, kept in CSR
+        by_track = data.interactions.T
+        weighted = (bm25_weight(by_track, s.bm25_k1, s.bm25_b) if s.weighting == "bm25"
+                    else normalize(by_track)).T.tocsr()
+        with threadpool_limits(1, "blas"):
+            knn = ItemItemRecommender(K=s.neighbours, num_threads=s.num_threads)
+            knn.fit(weighted, show_progress=False)
+        check_cancel(cancel)
+        self._set(knn.similarity.tocsr().astype(np.float32), data.track_popularity())
+        report(progress, self.name, 1, 1, f"{self.similarity.nnz} similarities")
+
+    def _set(self, similarity: sp.csr_matrix, popularity: np.ndarray) -> None:
+        self.similarity = similarity
+        self.popularity = popularity
+        self._backoff = backoff_scores(popularity)
+
+    def recommend(self, query: PlaylistQuery, k: int = 500) -> Recommendations:
+        seeds = seed_ids(query, self.n_tracks)
+        if seeds.size == 0:
+            return top_k(self._backoff.copy(), k)
+        scores = np.asarray(self.similarity[seeds].sum(axis=0)).ravel()
+        return top_k(with_backoff(scores, self._backoff), k, seeds)
+
+    def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        m = self.similarity
+        return asdict(self.settings), {
+            "data": m.data, "indices": m.indices, "indptr": m.indptr,
+            "popularity": self.popularity,
+        }
+
+    def _restore(self, settings: Mapping[str, Any], arrays: Mapping[str, np.ndarray],
+                 data: Dataset) -> None:
+        check_arrays(self.name, arrays, self.n_tracks, "data", "indices", "indptr", "popularity")
+        if arrays["indptr"].shape[0] != self.n_tracks + 1:
+            raise ModelFormatError(f"saved '{self.name}' model is inconsistent: retrain it")
+        self.settings = ItemKNNSettings(**settings)
+        self._set(sp.csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]),
+                                shape=(self.n_tracks, self.n_tracks)),
+                  arrays["popularity"].astype(np.int64))

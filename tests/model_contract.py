@@ -1,0 +1,135 @@
+"""The contract every Recommender keeps, as a mixin for pytest classes.
+
+Use it in a test module:
+
+    from model_contract import ModelContract
+
+    class TestMyModelContract(ModelContract):
+        def make_model(self):
+            return MyRecommender(MySettings(small=True))
+
+        # optional: def make_data(self) -> Dataset (default: model_data.contract_dataset())
+
+The model is fitted once per class (and twice more for the determinism and progress tests).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from model_data import contract_dataset
+
+from models.base import (
+    Cancelled,
+    Dataset,
+    ModelFormatError,
+    PlaylistQuery,
+    Progress,
+    Recommender,
+)
+
+
+class ModelContract:
+    """Tests shared by every model; subclasses implement `make_model`."""
+
+    k = 20
+
+    def make_model(self) -> Recommender:
+        raise NotImplementedError
+
+    def make_data(self) -> Dataset:
+        return contract_dataset()
+
+    @pytest.fixture(scope="class")
+    def data(self) -> Dataset:
+        return self.make_data()
+
+    @pytest.fixture(scope="class")
+    def fitted(self, data: Dataset) -> Recommender:
+        model = self.make_model()
+        model.fit(data)
+        return model
+
+    @staticmethod
+    def queries(data: Dataset) -> list[PlaylistQuery]:
+        """A titled and an untitled query with seeds, a name alone, nothing at all."""
+        row = data.interactions[0]
+        other = data.interactions[1]
+        return [
+            PlaylistQuery.of(data.playlist_names[0], row.indices[:5].tolist()),
+            PlaylistQuery.of("", other.indices[:3].tolist()),
+            PlaylistQuery.of(data.playlist_names[2]),
+            PlaylistQuery.of(),
+        ]
+
+    def test_returns_k_distinct_catalog_ids_best_first(self, fitted: Recommender, data: Dataset):
+        for query in self.queries(data):
+            recs = fitted.recommend(query, self.k)
+            assert len(recs) == self.k == len(recs.scores)
+            assert len(set(recs.ids.tolist())) == self.k
+            assert np.all((recs.ids >= 0) & (recs.ids < data.n_tracks))
+            assert np.all(np.diff(recs.scores) <= 1e-6), "scores must be best first"
+
+    def test_never_returns_seeds(self, fitted: Recommender, data: Dataset):
+        for query in self.queries(data):
+            ids = fitted.recommend(query, 100).ids
+            assert not set(ids.tolist()) & set(query.seeds)
+
+    def test_asking_for_more_than_the_catalog_returns_every_other_track(
+            self, fitted: Recommender, data: Dataset):
+        query = self.queries(data)[0]
+        ids = fitted.recommend(query, data.n_tracks + 10).ids
+        assert sorted(ids.tolist()) == sorted(set(range(data.n_tracks)) - set(query.seeds))
+
+    def test_no_seeds_and_unknown_name(self, fitted: Recommender):
+        for name in ("", "zzqx never seen before", "!!!", "Ünïcødé ♫ 2018"):
+            recs = fitted.recommend(PlaylistQuery.of(name), self.k)
+            assert len(set(recs.ids.tolist())) == self.k
+
+    def test_same_seed_same_model(self, fitted: Recommender, data: Dataset):
+        again = self.make_model()
+        again.fit(data)
+        for query in self.queries(data):
+            first, second = fitted.recommend(query, self.k), again.recommend(query, self.k)
+            np.testing.assert_array_equal(first.ids, second.ids)
+            np.testing.assert_allclose(first.scores, second.scores, rtol=1e-5, atol=1e-6)
+
+    def test_save_load_round_trip(self, fitted: Recommender, data: Dataset, tmp_path: Path):
+        fitted.save(tmp_path / "model")
+        loaded = type(fitted).load(tmp_path / "model", data)
+        assert dataclasses.asdict(loaded.settings) == dataclasses.asdict(fitted.settings)
+        for query in self.queries(data):
+            before, after = fitted.recommend(query, self.k), loaded.recommend(query, self.k)
+            np.testing.assert_array_equal(before.ids, after.ids)
+            np.testing.assert_array_equal(before.scores, after.scores)
+
+    def test_load_refuses_other_data(self, fitted: Recommender, data: Dataset, tmp_path: Path):
+        fitted.save(tmp_path / "model")
+        other = dataclasses.replace(data, fingerprint=data.fingerprint + "-other")
+        with pytest.raises(ModelFormatError, match="other data"):
+            type(fitted).load(tmp_path / "model", other)
+
+    def test_load_refuses_missing_model(self, data: Dataset, tmp_path: Path):
+        with pytest.raises(ModelFormatError):
+            type(self.make_model()).load(tmp_path / "nothing", data)
+
+    def test_untrained_model_cannot_be_saved(self, tmp_path: Path):
+        with pytest.raises(ModelFormatError):
+            self.make_model().save(tmp_path / "model")
+
+    def test_fit_raises_cancelled_when_cancel_is_set(self, data: Dataset):
+        cancel = threading.Event()
+        cancel.set()
+        with pytest.raises(Cancelled):
+            self.make_model().fit(data, cancel=cancel)
+
+    def test_fit_reports_progress(self, data: Dataset):
+        seen: list[Progress] = []
+        self.make_model().fit(data, progress=seen.append)
+        assert seen and all(isinstance(p, Progress) for p in seen)
+        last = seen[-1]
+        assert last.total is None or last.done == last.total

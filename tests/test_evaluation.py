@@ -1,0 +1,165 @@
+"""The challenge split (no leaks, right categories) and the evaluation report."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import numpy as np
+import pytest
+from model_data import genre_data
+
+from models.base import Cancelled, PlaylistQuery, Recommendations, Recommender
+from models.evaluation import (
+    CATEGORIES,
+    CATEGORY_KEYS,
+    SEEDED_KEYS,
+    distinct_in_order,
+    evaluate,
+    make_challenge_split,
+    ratio,
+    table_rows,
+)
+from models.popularity import PopularityRecommender
+from models.topk import top_k
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    # lengths up to 260 so that every category can be served; a few repeats inside playlists
+    data = genre_data(n_genres=4, tracks_per_genre=500, n_playlists=600, min_len=8,
+                      max_len=260, seed=5)
+    indices = data.indices.copy()
+    indices[data.indptr[1:-1] - 1] = indices[data.indptr[:-2]]  # last track repeats the first
+    return data, indices
+
+
+@pytest.fixture(scope="module")
+def split(synthetic):
+    data, indices = synthetic
+    return make_challenge_split(data.indptr, indices, data.names, 200, seed=11)
+
+
+def playlist(synthetic, row: int) -> np.ndarray:
+    data, indices = synthetic
+    return indices[data.indptr[row]:data.indptr[row + 1]]
+
+
+def test_held_out_playlists_never_reach_training(synthetic, split):
+    data, _ = synthetic
+    rows = {case.row for case in split.cases}
+    assert rows == set(split.held_out_rows.tolist())
+    assert not rows & set(split.train_rows.tolist())
+    assert len(split.train_rows) + len(split.held_out_rows) == data.dataset.n_playlists
+    train = data.dataset.with_rows(split.train_rows, "train")
+    held = {tuple(data.dataset.interactions[r].indices) for r in rows}
+    trained = {tuple(train.interactions[r].indices) for r in range(train.n_playlists)}
+    assert not held & trained
+    # the held-out interactions are exactly what training lacks
+    assert train.interactions.nnz + sum(
+        data.dataset.interactions[r].nnz for r in rows) == data.dataset.interactions.nnz
+
+
+def test_cases_follow_the_ten_categories(synthetic, split):
+    data, _ = synthetic
+    assert split.counts() == dict.fromkeys(CATEGORY_KEYS, 20)
+    spec = {c.key: c for c in CATEGORIES}
+    for case in split.cases:
+        category = spec[case.category]
+        tracks = distinct_in_order(playlist(synthetic, case.row))
+        assert category.min_tracks <= tracks.size
+        assert len(case.query.seeds) == category.n_seeds
+        assert (case.query.name != "") == category.with_title
+        if category.with_title:
+            assert case.query.name == data.names[case.row]
+        if not category.random_seeds:
+            assert list(case.query.seeds) == tracks[:category.n_seeds].tolist()
+        assert set(case.query.seeds) <= set(tracks.tolist())
+        # the truth is the rest of the playlist: distinct, without the seeds
+        assert len(set(case.truth.tolist())) == case.truth.size > 0
+        assert set(case.truth.tolist()) == set(tracks.tolist()) - set(case.query.seeds)
+
+
+def test_random_seeds_are_not_the_first_tracks(synthetic, split):
+    random_cases = [c for c in split.cases if c.category == "title_random_25"]
+    firsts = [distinct_in_order(playlist(synthetic, c.row))[:25].tolist() for c in random_cases]
+    assert any(list(c.query.seeds) != f for c, f in zip(random_cases, firsts, strict=True))
+
+
+def test_split_is_deterministic_given_the_seed(synthetic, split):
+    data, indices = synthetic
+    again = make_challenge_split(data.indptr, indices, data.names, 200, seed=11)
+    other = make_challenge_split(data.indptr, indices, data.names, 200, seed=12)
+    assert [(c.row, c.query) for c in again.cases] == [(c.row, c.query) for c in split.cases]
+    np.testing.assert_array_equal(again.train_rows, split.train_rows)
+    assert [c.row for c in other.cases] != [c.row for c in split.cases]
+
+
+def test_short_data_gives_fewer_cases_for_long_categories():
+    data = genre_data(n_playlists=200, min_len=8, max_len=60, seed=2)
+    split = make_challenge_split(data.indptr, data.indices, data.names, 100, seed=0)
+    counts = split.counts()
+    assert counts["title_first_100"] == counts["title_random_100"] == 0
+    assert counts["title_only"] == 10
+    assert len(split.train_rows) == 200 - len(split.cases)
+
+
+class Oracle(Recommender):
+    """Returns each case's truth first (cases asked in order): the best any model can do."""
+
+    name = "oracle"
+
+    def __init__(self, cases, n_tracks: int) -> None:
+        super().__init__()
+        self.answers: dict[PlaylistQuery, list[np.ndarray]] = {}
+        for case in cases:
+            self.answers.setdefault(case.query, []).append(case.truth)
+        self.n_tracks = n_tracks
+
+    def fit(self, data, progress=None, cancel=None) -> None:
+        raise NotImplementedError
+
+    def recommend(self, query: PlaylistQuery, k: int = 500) -> Recommendations:
+        scores = np.zeros(self.n_tracks, np.float32)
+        scores[self.answers[query].pop(0)] = 1.0
+        return top_k(scores, k, query.seeds)
+
+    def _state(self):
+        raise NotImplementedError
+
+    def _restore(self, settings, arrays, data) -> None:
+        raise NotImplementedError
+
+
+def test_evaluate_reports_means_per_category_and_overall(synthetic, split):
+    data, _ = synthetic
+    cases = split.cases
+    popularity = PopularityRecommender()
+    popularity.fit(data.dataset.with_rows(split.train_rows, "train"))
+    oracle = Oracle(cases, data.dataset.n_tracks)
+    seen = []
+    report = evaluate({"popularity": popularity, "oracle": oracle}, cases,
+                      data.dataset.track_artist, k=500, progress=seen.append)
+    json.dumps(report, allow_nan=False)
+    assert report["n_cases"] == len(cases) and report["k"] == 500
+    assert [c["key"] for c in report["categories"]] == list(CATEGORY_KEYS)
+    best = report["models"]["oracle"]
+    assert best["overall"] == {"r_precision": 1.0, "r_precision_artist": 1.0, "ndcg": 1.0,
+                               "clicks": 0.0}
+    pop = report["models"]["popularity"]
+    assert 0 < pop["overall"]["r_precision"] < 1 and pop["overall"]["clicks"] > 0
+    assert seen and seen[-1].done == seen[-1].total
+    header, rows = table_rows(report, "ndcg")
+    assert header[0] == "model" and header[-1] == "overall" and len(header) == 12
+    assert rows[1] == ["oracle"] + ["1.000"] * 11
+    assert ratio(report, "oracle", "popularity", categories=SEEDED_KEYS) > 1
+
+
+def test_evaluate_stops_when_cancelled(synthetic, split):
+    data, _ = synthetic
+    model = PopularityRecommender()
+    model.fit(data.dataset)
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(Cancelled):
+        evaluate({"popularity": model}, split.cases, data.dataset.track_artist, cancel=cancel)

@@ -1,0 +1,136 @@
+"""Popularity, title and item-kNN: the shared contract, their behaviour, and the registry."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from model_contract import ModelContract
+from model_data import genre_data
+
+from models.base import PlaylistQuery
+from models.knn import ItemKNNRecommender, ItemKNNSettings
+from models.popularity import PopularityRecommender
+from models.registry import (
+    MODEL_NAMES,
+    UnknownModelError,
+    create_model,
+    default_settings,
+    model_class,
+)
+from models.title import TitleRecommender, TitleSettings
+
+
+class TestPopularityContract(ModelContract):
+    def make_model(self):
+        return PopularityRecommender()
+
+
+class TestTitleContract(ModelContract):
+    def make_model(self):
+        return TitleRecommender()
+
+
+class TestItemKNNContract(ModelContract):
+    def make_model(self):
+        return ItemKNNRecommender(ItemKNNSettings(neighbours=30))
+
+
+class TestItemKNNCosineContract(ModelContract):
+    def make_model(self):
+        return ItemKNNRecommender(ItemKNNSettings(weighting="cosine", neighbours=30))
+
+
+@pytest.fixture(scope="module")
+def genres():
+    return genre_data(n_genres=4, tracks_per_genre=60, n_playlists=400, seed=3)
+
+
+def genre_share(ids: np.ndarray, track_genre: np.ndarray, genre: int) -> float:
+    return float(np.mean(track_genre[ids] == genre))
+
+
+def test_popularity_ranks_by_playlist_count(genres):
+    model = PopularityRecommender()
+    model.fit(genres.dataset)
+    counts = genres.dataset.track_popularity()
+    ids = model.recommend(PlaylistQuery.of(), 50).ids
+    assert np.all(np.diff(counts[ids]) <= 0)
+    assert counts[ids[0]] == counts.max()
+
+
+@pytest.mark.parametrize("settings", [ItemKNNSettings(), ItemKNNSettings(weighting="cosine")])
+def test_item_knn_seeds_from_one_genre_give_that_genre(genres, settings):
+    model = ItemKNNRecommender(settings)
+    model.fit(genres.dataset)
+    for genre in range(4):
+        seeds = np.flatnonzero(genres.track_genre == genre)[:5]
+        ids = model.recommend(PlaylistQuery.of("", seeds.tolist()), 20).ids
+        assert genre_share(ids, genres.track_genre, genre) >= 0.8
+
+
+def test_title_gives_the_named_genres_tracks(genres):
+    model = TitleRecommender()
+    model.fit(genres.dataset)
+    for genre, name in enumerate(["Rock", "smooth", "rap bars", "country roads"]):
+        ids = model.recommend(PlaylistQuery.of(name), 20).ids
+        assert genre_share(ids, genres.track_genre, genre) >= 0.8, name
+
+
+def test_title_borrows_from_similar_names_and_backs_off_to_popularity(genres):
+    model = TitleRecommender(TitleSettings(similar_weight=0.5))
+    model.fit(genres.dataset)
+    _, weights = model.name_weights("jazz sax")
+    assert weights.max() == 1.0 and weights.min() < 1.0  # exact name plus "jazz", "sax", ...
+    borrowed = model.recommend(PlaylistQuery.of("late night jazz"), 20).ids
+    assert genre_share(borrowed, genres.track_genre, 1) >= 0.8
+    popularity = PopularityRecommender()
+    popularity.fit(genres.dataset)
+    unknown = model.recommend(PlaylistQuery.of("zzqx"), 20)
+    np.testing.assert_array_equal(unknown.ids, popularity.recommend(PlaylistQuery.of(), 20).ids)
+
+
+def test_seeds_outside_the_catalog_are_ignored(genres):
+    for model in (PopularityRecommender(), TitleRecommender(), ItemKNNRecommender()):
+        model.fit(genres.dataset)
+        n = genres.dataset.n_tracks
+        recs = model.recommend(PlaylistQuery.of("rock", [0, n + 5, -1]), 10)
+        assert len(recs) == 10 and 0 not in recs.ids.tolist()
+
+
+def test_item_knn_rejects_unknown_weighting(genres):
+    with pytest.raises(ValueError, match="weighting"):
+        ItemKNNRecommender(ItemKNNSettings(weighting="tfidf")).fit(genres.dataset)  # type: ignore[arg-type]
+
+
+def test_registry_creates_every_baseline_with_settings():
+    assert MODEL_NAMES[:4] == ("popularity", "title", "item_knn", "als")
+    assert {"two_tower", "blend"} <= set(MODEL_NAMES)
+    for name in ("popularity", "title", "item_knn", "als"):
+        assert model_class(name).name == name
+        assert create_model(name).name == name
+        json.dumps(default_settings(name))
+    model = create_model("item_knn", neighbours=7, weighting="cosine")
+    assert model.settings.neighbours == 7 and model.settings.weighting == "cosine"
+    assert create_model("als", factors=8).settings.factors == 8
+
+
+def test_registry_names_unknown_models_and_settings():
+    with pytest.raises(UnknownModelError, match=r"unknown model 'nope'.*popularity"):
+        model_class("nope")
+    with pytest.raises(UnknownModelError, match=r"no setting colour.*factors"):
+        create_model("als", colour=3)
+
+
+def test_registry_does_not_import_tensorflow_for_the_baselines():
+    code = (
+        "import sys\n"
+        "from models.registry import create_model\n"
+        "for n in ('popularity', 'title', 'item_knn', 'als'): create_model(n)\n"
+        "print(any(m == 'tensorflow' or m.startswith('tensorflow.') for m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
