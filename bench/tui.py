@@ -1,0 +1,165 @@
+"""Benchmark of the app: time to first paint, and from "track added" to fresh suggestions.
+
+    .venv/bin/python bench/tui.py [--cache-dir DIR] [--playlists 10000] [--adds 40]
+
+The demo data and the models are built into the cache dir on first use (reused afterwards).
+First paint is measured in fresh processes (interpreter start excluded, imports included), for
+a first run (empty cache: the setup wizard) and with trained models (the builder). Suggestion
+latency is measured through the UI (key press to the refreshed list, debounce included) and,
+as the baseline, `AppService.suggest` called directly in the same process.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+
+import argparse
+import asyncio
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+MODELS = ["popularity", "title", "item_knn", "als", "blend"]
+
+PAINT_SCRIPT = """
+import time
+T0 = time.perf_counter()
+import sys
+from mpdtui.locations import Locations
+from mpdtui.tui.app import MpdtuiApp
+
+class Timed(MpdtuiApp):
+    def on_ready(self):
+        self.first_paint = time.perf_counter() - T0
+
+    def on_service_ready(self, message):
+        super().on_service_ready(message)
+        self.call_after_refresh(self.done)
+
+    def done(self):
+        self.call_after_refresh(self.exit)
+
+app = Timed(Locations.resolve(sys.argv[1]))
+app.run(headless=True, size=(130, 40))
+print(app.first_paint, time.perf_counter() - T0, type(app.screen_stack[-1]).__name__
+      if app.screen_stack else "")
+"""
+
+
+def prepare(cache: Path, playlists: int) -> list[str]:
+    from mpdtui.locations import Locations
+    from mpdtui.service import AppService, DemoSpec
+
+    service = AppService(Locations.resolve(cache))
+    if not service.has_data():
+        print(f"building the demo data ({playlists:,} playlists) in {cache} …", flush=True)
+        service.ingest(service.demo_source(DemoSpec(playlists=playlists)))
+    missing = [m for m in MODELS if m not in service.servable_models()]
+    if missing:
+        print(f"training {', '.join(missing)} …", flush=True)
+        try:
+            service.train(MODELS)
+        except Exception as exc:  # blend may be missing: fall back to the others
+            print(f"  training all failed ({type(exc).__name__}: {exc}); without blend")
+            service.train(MODELS[:-1])
+    return service.servable_models()
+
+
+def first_paint(cache: Path, runs: int) -> tuple[list[float], list[float]]:
+    paints, screens = [], []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", PAINT_SCRIPT, str(cache)], check=True,
+                             capture_output=True, text=True, timeout=120).stdout.split()
+        paints.append(float(out[0]))
+        screens.append(float(out[1]))
+    return paints, screens
+
+
+async def suggestion_latency(cache: Path, adds: int) -> tuple[str, list[float], list[float]]:
+    """From the add action (key handled) to the refreshed suggestions in the table."""
+    from mpdtui.locations import Locations
+    from mpdtui.tui.app import create_app
+    from mpdtui.tui.screens.builder import BuilderScreen
+
+    shown_at: dict[int, float] = {}
+    original = BuilderScreen.on_suggestions_ready
+
+    def timed(self: BuilderScreen, message: object) -> None:
+        original(self, message)  # type: ignore[arg-type]
+        shown_at[self.suggestions_shown] = time.perf_counter()
+
+    BuilderScreen.on_suggestions_ready = timed  # type: ignore[method-assign]
+    app = create_app(Locations.resolve(cache))
+    async with app.run_test(size=(130, 40)) as pilot:
+        while type(app.screen).__name__ != "BuilderScreen" or not all(
+                w.is_finished for w in app.workers) or app.screen.model_name is None:
+            await pilot.pause(0.05)
+        screen = app.screen
+        assert isinstance(screen, BuilderScreen)
+        service = app.service
+        popular = service.catalog().track_uris_by_popularity()[: adds * 3]
+        results = screen.query_one("#results")
+        results.show(service.tracks(service.resolve_uris(popular)))  # type: ignore[attr-defined]
+        results.focus()
+        await pilot.pause()
+        added_at: list[float] = []
+        add = screen.action_add
+
+        def timed_add() -> None:
+            added_at.append(time.perf_counter())
+            add()
+
+        screen.action_add = timed_add  # type: ignore[method-assign]
+        ui, direct = [], []
+        for _ in range(adds):
+            await pilot.press("a")
+            while screen._request not in shown_at:
+                await pilot.pause(0.002)
+            ui.append(shown_at[screen._request] - added_at[-1])
+            await pilot.press("j", "j")
+            seeds = [t.id for t in screen.playlist]
+            start = time.perf_counter()
+            service.suggest("", seeds, model=screen.model_name)
+            direct.append(time.perf_counter() - start)
+        return str(screen.model_name), ui, direct
+
+
+def describe(name: str, values: list[float]) -> str:
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return (f"{name}: median {statistics.median(values) * 1000:.0f} ms, "
+            f"p95 {p95 * 1000:.0f} ms (n={len(values)})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cache-dir", type=Path,
+                        default=Path(tempfile.gettempdir()) / "mpdtui-bench-tui")
+    parser.add_argument("--playlists", type=int, default=10_000)
+    parser.add_argument("--adds", type=int, default=40)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    models = prepare(args.cache_dir, args.playlists)
+    print(f"models: {', '.join(models)}")
+    with tempfile.TemporaryDirectory() as empty:
+        paint, shown = first_paint(Path(empty), args.runs)
+    print(describe("first paint, first run (wizard)", paint))
+    print(describe("  setup step 1 on screen", shown))
+    paint, shown = first_paint(args.cache_dir, args.runs)
+    print(describe("first paint, trained cache", paint))
+    print(describe("  builder on screen", shown))
+    model, ui, direct = asyncio.run(suggestion_latency(args.cache_dir, args.adds))
+    print(f"suggestions after 'track added', model {model}:")
+    print(describe("  through the UI (add key handled to refreshed list)", ui))
+    print(describe("  AppService.suggest alone (baseline)", direct))
+    print(f"  UI / baseline (medians): {statistics.median(ui) / statistics.median(direct):.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The Textual app: setup wizard and playlist builder. It only calls `mpdtui.service`."""

@@ -1,0 +1,44 @@
+"""Command palette (ctrl+p): setup steps, saved playlists, model switch, save/export, help."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+
+class MpdtuiCommands(Provider):
+    def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        app = self.app
+        commands: list[tuple[str, str, Callable[[], object]]] = [
+            ("Setup wizard", "cache dir, data, Spotify, features, training",
+             partial(app.run_action, "setup(0)")),
+            ("Setup: data", "ingest the demo dataset or the MPD",
+             partial(app.run_action, "setup(1)")),
+            ("Setup: Spotify login", "client id and PKCE login",
+             partial(app.run_action, "setup(2)")),
+            ("Setup: audio features", "download or import a CSV",
+             partial(app.run_action, "setup(3)")),
+            ("Setup: training and evaluation", "train models, see the evaluation",
+             partial(app.run_action, "setup(4)")),
+            ("Help", "every key", partial(app.run_action, "help")),
+        ]
+        screen = self.screen  # the screen under the palette
+        for action, title, help_text in getattr(screen, "PALETTE", ()):
+            commands.append((title, help_text, partial(screen.run_action, action)))
+        for name in getattr(screen, "models", []):
+            commands.append((f"Model: {name}", "suggest with this model",
+                             partial(screen.run_action, f"use_model('{name}')")))
+        return commands
+
+    async def discover(self) -> Hits:
+        for title, help_text, callback in self._commands():
+            yield DiscoveryHit(title, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, callback in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)

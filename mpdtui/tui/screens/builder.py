@@ -1,0 +1,380 @@
+"""The playlist builder: name, search, the playlist, and suggestions that follow every change.
+
+Suggestions are fetched by a thread worker after a short debounce. Every request gets a
+number; an answer whose number is not the latest is dropped, so a slow, stale answer never
+replaces a newer one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.events import DescendantFocus
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Input, Label
+
+from mpdtui.tui.messages import ModelsReady, PlaylistLoaded, SearchResults, SuggestionsReady
+from mpdtui.tui.screens.base import BaseScreen
+from mpdtui.tui.text import duration
+from mpdtui.tui.widgets.track_table import TrackTable
+
+NAME_DEBOUNCE_S = 0.3
+TRACKS_DEBOUNCE_S = 0.02
+SUGGESTIONS = 50
+SEARCH_LIMIT = 50
+
+
+class BuilderScreen(BaseScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "focus_search", "Search", key_display="/"),
+        Binding("n", "focus_name", "Name"),
+        Binding("a", "add", "Add"),
+        Binding("x,delete", "remove", "Remove"),
+        Binding("K,shift+up", "move(-1)", "Up", key_display="K"),
+        Binding("J,shift+down", "move(1)", "Down", key_display="J"),
+        Binding("l", "more_like", "More like this"),
+        Binding("m", "switch_model", "Model"),
+        Binding("ctrl+s", "save", "Save"),
+        Binding("e", "export", "Export"),
+        Binding("p", "playlists", "Saved"),
+        Binding("ctrl+n", "new", "New", show=False),
+        Binding("escape", "back", "Back", show=False),
+        Binding("q", "quit", "Quit"),
+    ]
+    PALETTE = (
+        ("save", "Save playlist", "keep it in the saved playlists (ctrl+s)"),
+        ("export", "Export playlist", "M3U8, JSON, CSV or Spotify (e)"),
+        ("playlists", "Saved playlists", "reopen, rename, duplicate, delete (p)"),
+        ("new", "New playlist", "start over (ctrl+n)"),
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.playlist: list[Any] = []
+        self.models: list[str] = []
+        self.model_name: str | None = None
+        self.like: Any | None = None  # the track of "more like this", while shown
+        self._request = 0  # the latest suggestions request; older answers are dropped
+        self._search_request = 0
+        self._timer: Timer | None = None
+        self.suggestions_shown = 0  # the request whose answer is on screen
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="builder"):
+            with Vertical(id="left"):
+                yield Input(placeholder="Playlist name (n)", id="name")
+                yield TrackTable(numbered=True, with_album=False, id="playlist")
+                yield Label("", id="totals")
+            with Vertical(id="right"):
+                yield Input(placeholder="Search tracks, artists, albums (/)", id="search")
+                yield TrackTable(id="results")
+                yield TrackTable(with_reason=True, id="suggestions")
+                yield Label("", id="suggest-status", classes="hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#playlist").border_title = "Playlist"
+        self.query_one("#results").border_title = "Search results"
+        self.query_one("#suggestions").border_title = "Suggestions"
+        self._update_totals()
+        self._set_status("loading models…")
+        self._load_models()
+        self.query_one("#name", Input).focus()
+
+    def on_screen_resume(self) -> None:
+        if self.models or self.model_name is None:
+            self._load_models()  # back from setup: new models may be there
+
+    # --- models ------------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, exit_on_error=False, group="models",
+          description="loading models")
+    def _load_models(self) -> None:
+        service = self.service
+        models = service.servable_models()
+        default = service.default_model()
+        if default is not None:
+            service.model(default)  # load now, so the first suggestion is quick
+            for helper in ("item_knn", "title"):  # used for the reasons
+                if helper in models:
+                    service.model(helper)
+        service.catalog()
+        self.post_message(ModelsReady(models, default))
+
+    def on_models_ready(self, message: ModelsReady) -> None:
+        self.models = message.models
+        if self.model_name not in self.models:
+            self.model_name = message.default
+        self._update_model_title()
+        if self.model_name is None:
+            self._set_status("No trained model yet: press f2 (setup) to ingest data and train.")
+            self.notify("No trained model yet: open the setup (f2) to train one.",
+                        severity="warning", timeout=8)
+        else:
+            self._schedule(0)
+        self.refresh_bindings()
+
+    def _update_model_title(self) -> None:
+        table = self.query_one("#suggestions")
+        model = self.model_name or "no model"
+        if self.like is not None:
+            table.border_title = f"More like '{self.like.name}' · {model}"
+        else:
+            table.border_title = f"Suggestions · {model}"
+
+    def action_switch_model(self) -> None:
+        if not self.models:
+            self.notify("No trained model yet: open the setup (f2).", severity="warning")
+            return
+        index = self.models.index(self.model_name) if self.model_name in self.models else -1
+        self.action_use_model(self.models[(index + 1) % len(self.models)])
+
+    def action_use_model(self, name: str) -> None:
+        self.model_name = name
+        self._update_model_title()
+        self.notify(f"Suggesting with {name}.")
+        self._schedule(0)
+
+    # --- suggestions -------------------------------------------------------------------------
+    def _schedule(self, delay: float) -> None:
+        """Ask for fresh suggestions after `delay` s; a newer call supersedes this one."""
+        self._request += 1
+        request = self._request
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(max(delay, 0.005), lambda: self._fetch(request))
+
+    def _fetch(self, request: int) -> None:
+        if request != self._request or self.model_name is None:
+            return
+        name = self.query_one("#name", Input).value
+        seeds = [t.id for t in self.playlist]
+        if self.like is not None:
+            name, seeds = "", [*seeds, self.like.id]
+        if not name.strip() and not seeds:
+            self.query_one("#suggestions", TrackTable).show([])
+            self._set_status("Type a name or add tracks to get suggestions.")
+            return
+        self._set_status("thinking…")
+        self._suggest(request, name, seeds, self.model_name)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="suggest",
+          description="suggestions")
+    def _suggest(self, request: int, name: str, seeds: list[int], model: str) -> None:
+        found = self.service.suggest(name, seeds, model=model, k=SUGGESTIONS)
+        self.post_message(SuggestionsReady(request, found, model))
+
+    def on_suggestions_ready(self, message: SuggestionsReady) -> None:
+        if message.request != self._request:
+            return  # stale: a newer request is on its way
+        table = self.query_one("#suggestions", TrackTable)
+        in_playlist = {t.id for t in self.playlist}
+        shown = [s for s in message.suggestions if s.track.id not in in_playlist]
+        table.show([s.track for s in shown], [s.reason for s in shown])
+        self._set_status(f"{len(shown)} suggestions from {message.title}")
+        self.suggestions_shown = message.request
+
+    def _set_status(self, text: str) -> None:
+        self.query_one("#suggest-status", Label).update(text)
+
+    # --- search ------------------------------------------------------------------------------
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "search":
+            self._search_request += 1
+            self._search(self._search_request, event.value)
+        elif event.input.id == "name":
+            self._schedule(NAME_DEBOUNCE_S)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        target = "#results" if event.input.id == "search" else "#playlist"
+        self.query_one(target).focus()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="search", description="search")
+    def _search(self, request: int, text: str) -> None:
+        tracks = self.service.search(text, SEARCH_LIMIT) if text.strip() else []
+        self.post_message(SearchResults(request, tracks))
+
+    def on_search_results(self, message: SearchResults) -> None:
+        if message.request == self._search_request:
+            self.query_one("#results", TrackTable).show(message.tracks)
+
+    # --- editing the playlist ----------------------------------------------------------------
+    def _focused_table(self) -> TrackTable | None:
+        focused = self.focused
+        return focused if isinstance(focused, TrackTable) else None
+
+    def on_data_table_row_selected(self, event: TrackTable.RowSelected) -> None:
+        event.stop()
+        if event.data_table.id in ("results", "suggestions"):
+            self.action_add()
+
+    def action_add(self) -> None:
+        table = self._focused_table()
+        if table is None or table.id == "playlist":
+            return
+        track = table.current()
+        if track is None:
+            return
+        if any(t.id == track.id for t in self.playlist):
+            self.notify(f"'{track.name}' is already in the playlist.", markup=False)
+            return
+        self.playlist.append(track)
+        self._playlist_changed()
+        if table.id == "suggestions":
+            table.action_cursor_down()
+
+    def action_remove(self) -> None:
+        table = self._focused_table()
+        if table is None or table.id != "playlist" or table.current() is None:
+            return
+        del self.playlist[table.cursor_row]
+        self._playlist_changed()
+
+    def action_move(self, step: int) -> None:
+        table = self._focused_table()
+        if table is None or table.id != "playlist" or not self.playlist:
+            return
+        row = table.cursor_row
+        target = row + step
+        if not 0 <= target < len(self.playlist):
+            return
+        self.playlist[row], self.playlist[target] = self.playlist[target], self.playlist[row]
+        self._playlist_changed(cursor=target)
+
+    def _playlist_changed(self, cursor: int | None = None) -> None:
+        table = self.query_one("#playlist", TrackTable)
+        table.show(self.playlist, keep_cursor=True)
+        if cursor is not None:
+            table.move_cursor(row=cursor)
+        self._update_totals()
+        if cursor is None:  # order does not change suggestions
+            self._schedule(TRACKS_DEBOUNCE_S)
+
+    def _update_totals(self) -> None:
+        total = sum(t.duration_ms for t in self.playlist)
+        count = len(self.playlist)
+        self.query_one("#totals", Label).update(
+            f"{count} track{'s' if count != 1 else ''} · {duration(total)}")
+
+    def action_more_like(self) -> None:
+        table = self._focused_table()
+        track = table.current() if table is not None else None
+        if track is None:
+            return
+        self.like = track
+        self._update_model_title()
+        self._schedule(0)
+        self.query_one("#suggestions").focus()
+
+    def action_back(self) -> None:
+        if self.like is not None:
+            self.like = None
+            self._update_model_title()
+            self._schedule(0)
+        elif isinstance(self.focused, Input):
+            self.query_one("#playlist").focus()
+
+    def action_new(self) -> None:
+        self.playlist = []
+        self.like = None
+        self.query_one("#name", Input).value = ""
+        self._playlist_changed()
+        self.query_one("#name", Input).focus()
+
+    # --- focus helpers -------------------------------------------------------------------------
+    def action_focus_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_focus_name(self) -> None:
+        self.query_one("#name", Input).focus()
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Footer shows the keys that apply to the focused list."""
+        focused = self._focused_table()
+        if action in ("remove", "move"):
+            return focused is not None and focused.id == "playlist" and bool(self.playlist)
+        if action == "add":
+            return focused is not None and focused.id != "playlist"
+        if action == "more_like":
+            return focused is not None
+        if action in ("save", "export"):
+            return bool(self.playlist)
+        return True
+
+    # --- saving, exporting, loading --------------------------------------------------------------
+    def _playlist_name(self) -> str | None:
+        name = self.query_one("#name", Input).value.strip()
+        if not name:
+            self.notify("Give the playlist a name first (press n).", severity="warning")
+            self.query_one("#name", Input).focus()
+            return None
+        return name
+
+    def action_save(self) -> Any | None:
+        name = self._playlist_name()
+        if name is None:
+            return None
+        saved = self.app.attempt(self.service.save_playlist, name, self.playlist)
+        if saved is not None:
+            self.notify(f"Saved '{saved.name}' ({len(saved.tracks)} tracks).", markup=False)
+        return saved
+
+    def action_export(self) -> None:
+        if not self.playlist:
+            self.notify("Add tracks before exporting.", severity="warning")
+            return
+        saved = self.action_save()
+        if saved is None:
+            return
+        from mpdtui.tui.screens.export import ExportScreen
+
+        folder = self._export_dir()
+        self.app.push_screen(ExportScreen(saved.name, str(folder)),
+                             lambda fmt: fmt and self._export(saved.id, fmt, folder))
+
+    def _export_dir(self) -> Path:
+        return self.app.options.export_dir or Path.cwd()  # type: ignore[attr-defined]
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="export", description="export")
+    def _export(self, playlist_id: int, fmt: str, folder: Path) -> None:
+        if fmt == "spotify":
+            result = self.service.export_playlist_spotify(playlist_id)
+            text = f"Exported to Spotify: {result.added} tracks in {result.url}"
+        else:
+            path = self.service.export_playlist_file(playlist_id, fmt, folder)
+            text = f"Exported to {path}"
+        self.app.call_from_thread(self.notify, text, markup=False, timeout=10)
+
+    def action_playlists(self) -> None:
+        from mpdtui.tui.screens.playlists import PlaylistsScreen
+
+        self.app.push_screen(PlaylistsScreen(), self._open_saved)
+
+    def _open_saved(self, playlist_id: int | None) -> None:
+        if playlist_id is not None:
+            self._load_saved(playlist_id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="load", description="open")
+    def _load_saved(self, playlist_id: int) -> None:
+        saved = self.service.get_playlist(playlist_id)
+        self.post_message(PlaylistLoaded(saved.name, self.service.playlist_tracks(playlist_id)))
+
+    def on_playlist_loaded(self, message: PlaylistLoaded) -> None:
+        self.like = None
+        with self.query_one("#name", Input).prevent(Input.Changed):
+            self.query_one("#name", Input).value = message.name
+        self.playlist = list(message.tracks)
+        self._playlist_changed()
+        self.query_one("#playlist").focus()
+        self.notify(f"Opened '{message.name}'.", markup=False)
+
+    def action_quit(self) -> None:
+        self.app.exit()

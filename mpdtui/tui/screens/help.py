@@ -1,0 +1,80 @@
+"""`?`: every key of the app, by screen."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+KEYS: dict[str, list[tuple[str, str]]] = {
+    "Everywhere": [
+        ("?", "this help"),
+        ("ctrl+p", "command palette (setup steps, models, save, export...)"),
+        ("f2", "setup wizard"),
+        ("tab / shift+tab", "next / previous field or list"),
+        ("ctrl+q", "quit"),
+    ],
+    "Playlist builder": [
+        ("/", "search tracks (results as you type)"),
+        ("n", "edit the playlist name"),
+        ("j / k, up / down", "move in a list"),
+        ("g / G", "top / bottom of a list"),
+        ("enter / a", "add the highlighted search result or suggestion"),
+        ("x / delete", "remove the highlighted track from the playlist"),
+        ("K / J, shift+up / shift+down", "move the highlighted track up / down"),
+        ("l", "more like this (suggestions like the highlighted track)"),
+        ("m", "switch model (blend by default)"),
+        ("ctrl+s", "save the playlist"),
+        ("e", "export (M3U8, JSON, CSV, Spotify)"),
+        ("p", "saved playlists"),
+        ("ctrl+n", "start a new playlist"),
+        ("escape", "leave a field / back from 'more like this'"),
+        ("q", "quit"),
+    ],
+    "Saved playlists": [
+        ("enter", "open in the builder"),
+        ("r", "rename"),
+        ("d", "duplicate"),
+        ("x / delete", "delete (asks first)"),
+        ("q / escape", "back"),
+    ],
+    "Setup wizard": [
+        ("ctrl+r", "run this step (ingest, log in, import/download, train)"),
+        ("ctrl+n", "next step (skips this one)"),
+        ("escape", "cancel the running job, else previous step"),
+        ("v", "training step: next metric in the evaluation"),
+    ],
+    "Dialogs": [
+        ("enter", "confirm / choose"),
+        ("escape", "cancel"),
+    ],
+}
+
+
+def help_text() -> str:
+    lines = []
+    for section, keys in KEYS.items():
+        lines.append(f"[b]{section}[/b]")
+        lines.extend(f"  [$accent]{key:<30}[/] {what}" for key, what in keys)
+        lines.append("")
+    return "\n".join(lines)
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "dismiss", "Close", key_display="esc"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help"):
+            yield Static(help_text(), id="help-text")
+
+    def on_mount(self) -> None:
+        self.query_one("#help").border_title = "Keys"
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(result)

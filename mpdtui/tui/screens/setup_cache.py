@@ -1,0 +1,61 @@
+"""Setup 1: where mpdtui keeps its data, and how much room is left there."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.widgets import Input, Label, Static
+from textual.worker import Worker
+
+from mpdtui.locations import CACHE_DIR_ENV
+from mpdtui.tui.screens.setup_step import SetupStep
+from mpdtui.tui.text import size
+
+NEEDED = ("The demo dataset needs about 100 MB; the full Million Playlist Dataset about "
+          "40 GB (33 GB of JSON plus the catalog and models).")
+
+
+class CacheStep(SetupStep):
+    STEP = 0
+    RUN_LABEL = "Use this folder"
+
+    def body(self) -> ComposeResult:
+        yield Static("mpdtui keeps the catalog, the models and your saved playlists in one "
+                     "folder.\n" + NEEDED, classes="explain")
+        yield Label("", id="cache-path", classes="volatile")
+        yield Label("", id="cache-free", classes="volatile")
+        yield Input(placeholder="another folder (enter or ctrl+r to use it)", id="cache-input")
+        yield Static(f"A folder chosen here holds for this session; start with "
+                     f"`mpdtui --cache-dir PATH` or set {CACHE_DIR_ENV} to keep using it.",
+                     classes="hint")
+
+    def on_mount(self) -> None:
+        self.show_location()
+        self.query_one("#cache-input", Input).focus()
+
+    def show_location(self) -> None:
+        service = self.service
+        self.query_one("#cache-path", Label).update(f"Folder: {service.locations.root}")
+        free = self.app.attempt(service.free_disk_bytes)
+        has_data = "holds data already" if service.has_data() else "no data yet"
+        self.query_one("#cache-free", Label).update(
+            f"Free disk space: {size(free) if free is not None else '?'} · {has_data}")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.action_run()
+
+    def run(self) -> Worker[Any] | None:
+        path = self.query_one("#cache-input", Input).value.strip()
+        if not path:
+            self.status("Keeping this folder: press ctrl+n for the next step.")
+            return None
+        try:
+            self.app.use_cache_dir(path)  # type: ignore[attr-defined]
+            self.service.locations.ensure()
+        except OSError as exc:
+            self.status(f"Cannot use {path}: {exc.strerror}. Choose another folder.")
+            return None
+        self.show_location()
+        self.status("Using the new folder for this session.")
+        return None

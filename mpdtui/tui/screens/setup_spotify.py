@@ -1,0 +1,89 @@
+"""Setup 3 (optional): Spotify client id and PKCE login, for audio features and export."""
+
+from __future__ import annotations
+
+import queue
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.widgets import Input, Label, Static
+from textual.worker import Worker, WorkerState
+
+from mpdtui.tui.messages import LoginUrl
+from mpdtui.tui.screens.setup_step import SetupStep
+
+REGISTRATION = """Spotify is optional: it adds audio features and export to your account.
+To use it, register a (free) app once:
+  1. open https://developer.spotify.com/dashboard and log in
+  2. "Create app": any name and description; tick "Web API"
+  3. add the redirect URI  http://127.0.0.1:8765/callback  (exactly this)
+  4. copy the app's Client ID into the field below and press enter (or ctrl+r)
+The login opens your browser. Over SSH, open the URL shown below on any machine, then paste
+the address the browser is sent to (it starts with http://127.0.0.1:8765/callback?code=)."""
+
+
+class SpotifyStep(SetupStep):
+    STEP = 2
+    RUN_LABEL = "Log in"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pasted: queue.Queue[str] = queue.Queue()
+
+    def body(self) -> ComposeResult:
+        yield Static(REGISTRATION, classes="explain")
+        yield Label("", id="spotify-user")
+        yield Input(placeholder="Client ID of your Spotify app", id="client-id")
+        yield Static("", id="login-url", classes="hint")
+        yield Input(placeholder="redirected URL (only when the browser cannot reach this "
+                    "machine)", id="redirect-url")
+
+    def on_mount(self) -> None:
+        self.query_one("#redirect-url").display = False
+        self.show_user()
+        client_id = self.app.attempt(self.service.spotify_client_id)
+        if client_id:
+            self.query_one("#client-id", Input).value = client_id
+        self.query_one("#client-id", Input).focus()
+
+    def show_user(self) -> None:
+        status = self.app.attempt(self.service.spotify_status)
+        self.query_one("#spotify-user", Label).update(
+            status.describe() if status is not None else "Login state unknown.")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "redirect-url":
+            self.pasted.put(event.value.strip())
+            self.status("Checking the pasted URL…")
+        else:
+            self.action_run()
+
+    def run(self) -> Worker[Any] | None:
+        client_id = self.query_one("#client-id", Input).value.strip()
+        if not client_id:
+            self.status("Enter the Client ID first, or press ctrl+n to skip Spotify.")
+            return None
+        self.status("Waiting for the login in the browser (escape cancels)…")
+        return self._login(client_id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="setup", description="login")
+    def _login(self, client_id: str) -> Any:
+        open_browser = self.app.options.open_browser  # type: ignore[attr-defined]
+        return self.service.spotify_login(
+            client_id, on_url=lambda url: self.post_message(LoginUrl(url)),
+            paste=self.pasted.get, open_browser=open_browser, cancel=self.cancel)
+
+    def on_login_url(self, message: LoginUrl) -> None:
+        self.query_one("#login-url", Static).update(f"Login page: {message.url}")
+        paste = self.query_one("#redirect-url", Input)
+        paste.display = True
+        paste.focus()
+
+    def job_done(self, worker: Worker[Any]) -> None:
+        self.query_one("#redirect-url").display = False
+        self.show_user()
+        if worker.state == WorkerState.SUCCESS:
+            self.status("Logged in. Press ctrl+n for the next step.")
+        else:
+            self.status("Not logged in. Try again (ctrl+r) or skip (ctrl+n).")

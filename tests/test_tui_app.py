@@ -1,0 +1,419 @@
+"""Pilot tests of the app, driven by keys only, on a tiny demo dataset."""
+
+# ruff: noqa: F811 (fixtures imported from test_tui_support are parameters here)
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_tui_support import (  # noqa: F401 (fixtures)
+    DEMO,
+    MODELS,
+    SIZE,
+    builder_ready,
+    ingested_copy,
+    make_app,
+    notifications,
+    screen_name,
+    settle,
+    trained_copy,
+    trained_dir,
+    wait_for,
+)
+from textual.widgets import DataTable, Input, Label
+
+from mpdtui.locations import Locations
+from mpdtui.service import AppService
+from mpdtui.tui.screens.builder import BuilderScreen
+from mpdtui.tui.screens.help import KEYS
+from mpdtui.tui.screens.playlists import PlaylistsScreen
+from mpdtui.tui.screens.setup_step import SetupStep, setup_steps
+
+pytestmark = pytest.mark.asyncio
+
+
+def label_text(pilot: Any, selector: str) -> str:
+    return str(pilot.app.screen.query_one(selector, Label).render())
+
+
+async def type_text(pilot: Any, text: str) -> None:
+    await pilot.press(*text)
+
+
+async def run_command(pilot: Any, text: str) -> None:
+    """ctrl+p, type, wait for the palette's hits, enter."""
+    await pilot.press("ctrl+p")
+    await type_text(pilot, text)
+    palette = pilot.app.screen
+    await wait_for(pilot, lambda: palette.query_one("CommandList").option_count,
+                   what="palette hits")
+    await pilot.press("enter")
+
+
+# --- the setup wizard ------------------------------------------------------------------------
+
+async def test_first_run_walks_the_wizard_with_keys(trained_dir: Path, tmp_path: Path) -> None:
+    app = make_app(Locations.resolve(tmp_path / "fresh"), tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep", what="setup step 1")
+        assert "Free disk space" in label_text(pilot, "#cache-free")
+        await pilot.press("ctrl+n")
+        assert screen_name(pilot) == "DataStep"
+        await type_text(pilot, str(trained_dir / "demo-mpd"))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "Data ready" in label_text(pilot, "#step-status")
+        assert "1,500 playlists" in label_text(pilot, "#data-now")
+        await pilot.press("ctrl+n")
+        assert screen_name(pilot) == "SpotifyStep"
+        assert "Not logged in" in label_text(pilot, "#spotify-user")
+        await pilot.press("ctrl+n")  # skip Spotify
+        assert screen_name(pilot) == "FeaturesStep"
+        await type_text(pilot, str(trained_dir / "demo-mpd" / "tracks_features.csv"))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "rows imported" in label_text(pilot, "#step-status")
+        await pilot.press("ctrl+n")
+        assert screen_name(pilot) == "TrainingStep"
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert "Done" in label_text(pilot, "#step-status")
+        table = app.screen.query_one("#evaluation", DataTable)
+        assert table.row_count == len(MODELS)
+        assert "r_precision" in label_text(pilot, "#eval-title")
+        await pilot.press("v")
+        assert "r_precision_artist" in label_text(pilot, "#eval-title")
+        assert "█" in str(app.screen.query_one("#chart").render())
+        await pilot.press("ctrl+n")  # finish
+        await builder_ready(pilot)
+        assert app.screen.models == list(MODELS)  # type: ignore[attr-defined]
+
+
+async def test_wrong_mpd_path_is_explained(tmp_path: Path) -> None:
+    app = make_app(Locations.resolve(tmp_path / "fresh"), tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
+        await pilot.press("ctrl+n")
+        await type_text(pilot, str(tmp_path / "nowhere"))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "does not exist" in label_text(pilot, "#path-error")
+        assert app.screen.running is None  # type: ignore[attr-defined]
+
+
+class PausingIngest(AppService):
+    """Holds the first ingest until it is cancelled, so the test can press escape."""
+
+    def __init__(self, locations: Locations) -> None:
+        super().__init__(locations)
+        self.started = threading.Event()
+        self.hold = True
+
+    def ingest(self, source: Path, skip_bad: bool = False, progress: Any = None,
+               cancel: threading.Event | None = None) -> Any:
+        if self.hold:
+            self.hold = False
+            self.started.set()
+            assert cancel is not None
+            cancel.wait(30)
+        return super().ingest(source, skip_bad, progress, cancel)
+
+
+async def test_ingest_cancels_with_escape_and_resumes(trained_dir: Path, tmp_path: Path) -> None:
+    locations = Locations.resolve(tmp_path / "fresh")
+    service = PausingIngest(locations)
+    app = make_app(locations, tmp_path, service=service)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
+        await pilot.press("ctrl+n")
+        await type_text(pilot, str(trained_dir / "demo-mpd"))
+        await pilot.press("enter")
+        await wait_for(pilot, service.started.is_set)
+        await pilot.press("escape")  # cancels (does not go back while running)
+        await settle(pilot)
+        assert screen_name(pilot) == "DataStep"
+        assert "Run it again" in label_text(pilot, "#step-status")
+        assert any("Cancelled" in n for n in notifications(app))
+        assert not service.has_data()
+        await pilot.press("ctrl+r")  # resume
+        await settle(pilot)
+        assert "Data ready" in label_text(pilot, "#step-status")
+        assert service.has_data()
+
+
+async def test_demo_dataset_from_the_data_step(tmp_path: Path) -> None:
+    app = make_app(Locations.resolve(tmp_path / "fresh"), tmp_path, demo_playlists=200)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
+        await pilot.press("ctrl+n", "ctrl+r")  # empty path: the demo dataset
+        await settle(pilot)
+        assert "200 playlists" in label_text(pilot, "#data-now")
+
+
+async def test_cache_dir_can_be_changed(tmp_path: Path) -> None:
+    app = make_app(Locations.resolve(tmp_path / "fresh"), tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
+        await type_text(pilot, str(tmp_path / "other"))
+        await pilot.press("enter")
+        assert app.service.locations.root == (tmp_path / "other").resolve()
+        assert str(tmp_path / "other") in label_text(pilot, "#cache-path")
+
+
+async def test_setup_is_reachable_from_the_builder(trained_copy: Locations, tmp_path: Path) -> None:
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        await pilot.press("f2")
+        assert screen_name(pilot) == "CacheStep"
+        await pilot.press("escape")  # back out of the first step: the builder again
+        assert screen_name(pilot) == "BuilderScreen"
+        await run_command(pilot, "training")
+        await wait_for(pilot, lambda: screen_name(pilot) == "TrainingStep")
+        # the evaluation of the earlier training is shown without retraining
+        assert app.screen.query_one("#evaluation", DataTable).row_count == len(MODELS)
+
+
+# --- the builder --------------------------------------------------------------------------------
+
+def builder(app: Any) -> BuilderScreen:
+    assert isinstance(app.screen, BuilderScreen)
+    return app.screen
+
+
+async def test_build_save_and_export_with_keys(trained_copy: Locations, tmp_path: Path) -> None:
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        assert screen.model_name == "als"  # the best trained model by default
+        await type_text(pilot, "road trip")
+        await pilot.press("escape", "slash")
+        query = app.service.catalog().tracks([0])[0].name.split()[0]
+        await type_text(pilot, query)
+        await wait_for(pilot, lambda: screen.query_one("#results").tracks, what="results")
+        await pilot.press("enter", "a", "j", "a")  # focus results, add two
+        await settle(pilot)
+        assert len(screen.playlist) == 2
+        first, second = screen.playlist
+        assert screen.suggestions_shown == screen._request
+        await pilot.press("tab", "enter")  # suggestions: enter adds the highlighted one
+        await settle(pilot)
+        assert len(screen.playlist) == 3
+        # reorder and remove in the playlist
+        await pilot.press("shift+tab", "shift+tab", "shift+tab")  # results, search, playlist
+        assert screen.focused is screen.query_one("#playlist")
+        await pilot.press("g", "J")
+        assert screen.playlist[:2] == [second, first]
+        await pilot.press("K")
+        assert screen.playlist[:2] == [first, second]
+        await pilot.press("G", "x")
+        await settle(pilot)
+        assert screen.playlist == [first, second]
+        total = first.duration_ms + second.duration_ms
+        assert "2 tracks" in label_text(pilot, "#totals")
+        assert f"{total // 60000}:" in label_text(pilot, "#totals")
+        await pilot.press("ctrl+s")
+        saved = app.service.list_playlists()
+        assert [(p.name, p.num_tracks) for p in saved] == [("road trip", 2)]
+        await pilot.press("e")
+        assert screen_name(pilot) == "ExportScreen"
+        await pilot.press("enter")  # M3U8
+        await settle(pilot)
+        m3u = (tmp_path / "exports" / "road-trip.m3u8").read_text()
+        assert first.uri in m3u and second.uri in m3u and m3u.startswith("#EXTM3U")
+        await pilot.press("e", "j", "enter")  # JSON
+        await settle(pilot)
+        document = json.loads((tmp_path / "exports" / "road-trip.json").read_text())
+        assert [t["uri"] for t in document["tracks"]] == [first.uri, second.uri]
+
+
+async def test_title_only_suggestions_and_model_switch(trained_copy: Locations,
+                                                       tmp_path: Path) -> None:
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        assert screen.query_one("#suggestions").tracks == []
+        await type_text(pilot, "chill")
+        await wait_for(pilot, lambda: screen.query_one("#suggestions").tracks)
+        await settle(pilot)
+        expected = app.service.suggest("chill", [], model="als")
+        assert [t.id for t in screen.query_one("#suggestions").tracks] == [
+            s.track.id for s in expected]
+        await pilot.press("escape", "m")  # als -> popularity (wraps around)
+        await settle(pilot)
+        assert screen.model_name == "popularity"
+        assert "popularity" in screen.query_one("#suggestions").border_title
+
+
+async def test_more_like_this(trained_copy: Locations, tmp_path: Path) -> None:
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        await type_text(pilot, "party")
+        await wait_for(pilot, lambda: screen.query_one("#suggestions").tracks)
+        await pilot.press("escape", "tab", "tab", "tab")
+        assert screen.focused is screen.query_one("#suggestions")
+        liked = screen.query_one("#suggestions").current()
+        await pilot.press("l")
+        await settle(pilot)
+        assert "More like" in screen.query_one("#suggestions").border_title
+        expected = app.service.suggest("", [liked.id], model="als")
+        assert [t.id for t in screen.query_one("#suggestions").tracks] == [
+            s.track.id for s in expected]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "More like" not in screen.query_one("#suggestions").border_title
+
+
+class SlowFirstSuggest(AppService):
+    """The first `suggest` call waits until the test releases it (a slow, stale answer)."""
+
+    def __init__(self, locations: Locations) -> None:
+        super().__init__(locations)
+        self.release = threading.Event()
+        self.calls = 0
+        self.lock = threading.Lock()
+
+    def suggest(self, name: str, seeds: Any, model: str | None = None, k: int = 50) -> Any:
+        with self.lock:
+            self.calls += 1
+            first = self.calls == 1
+        answer = super().suggest(name, seeds, model, k)
+        if first:
+            self.release.wait(30)
+        return answer
+
+
+async def test_a_stale_suggestion_answer_is_discarded(trained_copy: Locations,
+                                                      tmp_path: Path) -> None:
+    service = SlowFirstSuggest(trained_copy)
+    app = make_app(trained_copy, tmp_path, service=service)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        await type_text(pilot, "sleep")  # request 1: held back
+        await wait_for(pilot, lambda: service.calls == 1)
+        await pilot.press("backspace")  # "slee": request 2 answers at once
+        await wait_for(pilot, lambda: service.calls == 2 and screen.suggestions_shown)
+        await settle_except_held(pilot)
+        newest = [s.track.id for s in service.suggest("slee", [], model="als")]
+        assert [t.id for t in screen.query_one("#suggestions").tracks] == newest
+        shown = screen.suggestions_shown
+        service.release.set()  # the stale answer to "sleep" arrives now
+        await settle(pilot)
+        assert screen.suggestions_shown == shown
+        assert [t.id for t in screen.query_one("#suggestions").tracks] == newest
+        stale = [s.track.id for s in service.suggest("sleep", [], model="als")]
+        assert stale != newest
+
+
+async def settle_except_held(pilot: Any) -> None:
+    await pilot.pause(0.3)
+
+
+async def test_saved_playlists_screen(trained_copy: Locations, tmp_path: Path) -> None:
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        tracks = app.service.tracks([3, 1, 4])
+        app.service.save_playlist("gym", tracks)
+        await pilot.press("escape", "p")
+        assert isinstance(app.screen, PlaylistsScreen)
+        await pilot.press("r")
+        await pilot.press(*["backspace"] * 3)
+        await type_text(pilot, "workout")
+        await pilot.press("enter")
+        assert [p.name for p in app.service.list_playlists()] == ["workout"]
+        await pilot.press("d")
+        names = sorted(p.name for p in app.service.list_playlists())
+        assert names == ["workout", "workout (copy)"]
+        await pilot.press("x", "y")  # delete the highlighted copy, confirmed
+        assert [p.name for p in app.service.list_playlists()] == ["workout"]
+        await pilot.press("x", "n")  # asked, refused: kept
+        assert [p.name for p in app.service.list_playlists()] == ["workout"]
+        await pilot.press("enter")  # open in the builder
+        await settle(pilot)
+        screen = builder(app)
+        assert [t.id for t in screen.playlist] == [3, 1, 4]
+        assert screen.query_one("#name", Input).value == "workout"
+
+
+async def test_no_models_yet_is_a_notification(ingested_copy: Locations, tmp_path: Path) -> None:
+    app = make_app(ingested_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        assert any("No trained model" in n for n in notifications(app))
+        assert "No trained model" in label_text(pilot, "#suggest-status")
+        await pilot.press("escape", "m")
+        assert screen_name(pilot) == "BuilderScreen"
+
+
+async def test_spotify_export_without_login_is_an_error_message(trained_copy: Locations,
+                                                                tmp_path: Path) -> None:
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        await type_text(pilot, "mix")
+        screen.playlist = app.service.tracks([1, 2])
+        await pilot.press("escape", "e", "j", "j", "j", "enter")
+        await settle(pilot)
+        assert any("not logged in to Spotify" in n for n in notifications(app))
+        assert screen_name(pilot) == "BuilderScreen"
+
+
+class BrokenSearch(AppService):
+    def search(self, text: str, limit: int = 50) -> list[Any]:
+        raise RuntimeError("disk on fire")
+
+
+async def test_an_unexpected_worker_error_is_a_notification(trained_copy: Locations,
+                                                            tmp_path: Path) -> None:
+    app = make_app(trained_copy, tmp_path, service=BrokenSearch(trained_copy))
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        await pilot.press("escape", "slash", "a")
+        await settle(pilot)
+        assert any("disk on fire" in n for n in notifications(app))
+        assert app.is_running
+
+
+# --- help and palette ---------------------------------------------------------------------------
+
+async def test_help_lists_every_key() -> None:
+    documented = " ".join(key for keys in KEYS.values() for key, _ in keys)
+    screens: list[type] = [BuilderScreen, PlaylistsScreen, SetupStep, *setup_steps()]
+    for screen in screens:
+        for binding in screen.BINDINGS:
+            for key in binding.key.split(","):  # type: ignore[union-attr]
+                shown = {"slash": "/", "question_mark": "?"}.get(key, key)
+                assert shown in documented, f"{screen.__name__}: key {key} not in the help"
+
+
+async def test_help_screen_opens_and_closes(trained_copy: Locations, tmp_path: Path) -> None:
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        await pilot.press("escape", "question_mark")
+        assert screen_name(pilot) == "HelpScreen"
+        assert "more like this" in str(app.screen.query_one("#help-text").render())
+        await pilot.press("escape")
+        assert screen_name(pilot) == "BuilderScreen"
+
+
+async def test_palette_switches_model(trained_copy: Locations, tmp_path: Path) -> None:
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        await run_command(pilot, "model: item")
+        await settle(pilot)
+        assert builder(app).model_name == "item_knn"
+
+
+assert DEMO.playlists == 1500  # the sizes the assertions above rely on

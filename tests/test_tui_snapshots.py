@@ -1,0 +1,127 @@
+"""One snapshot per screen (fixed terminal size; paths, free space and times masked; only
+models that train to the same numbers every time)."""
+
+# ruff: noqa: F811 (fixtures imported from test_tui_support are parameters here)
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_tui_support import (  # noqa: F401 (fixtures)
+    SIZE,
+    builder_ready,
+    make_app,
+    settle,
+    steady_copy,
+    steady_dir,
+    trained_dir,
+    wait_for,
+)
+from textual.widgets import DataTable, Label
+
+from mpdtui.locations import Locations
+from mpdtui.tui.messages import PlaylistLoaded
+
+
+@pytest.fixture(autouse=True)
+def no_client_id_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MPDTUI_SPOTIFY_CLIENT_ID", raising=False)
+
+
+async def steady(pilot: Any) -> None:
+    """Mask what differs between machines and runs, drop toasts, let rendering finish."""
+    await settle(pilot)
+    for label in pilot.app.screen.query(".volatile").results(Label):
+        label.update(f"<{label.id or 'masked'}>")
+    pilot.app.clear_notifications()
+    await pilot.pause()
+
+
+def goto(step: int) -> Any:
+    async def run_before(pilot: Any) -> None:
+        await wait_for(pilot, lambda: pilot.app.service is not None
+                       and type(pilot.app.screen).__name__ != "Screen")
+        if type(pilot.app.screen).__name__ != "CacheStep" or step:
+            pilot.app.goto_step(step)
+        await wait_for(pilot, lambda: type(pilot.app.screen).__name__.endswith("Step"))
+        await steady(pilot)
+
+    return run_before
+
+
+@pytest.mark.parametrize("step", [0, 1, 2, 3, 4],
+                         ids=["cache", "data", "spotify", "features", "training"])
+def test_setup_steps(snap_compare: Any, steady_copy: Locations, tmp_path: Path,
+                     step: int) -> None:
+    app = make_app(steady_copy, tmp_path)
+    assert snap_compare(app, terminal_size=SIZE, run_before=goto(step))
+
+
+async def open_builder_with_tracks(pilot: Any) -> None:
+    await builder_ready(pilot)
+    screen = pilot.app.screen
+    screen.post_message(PlaylistLoaded("road trip", pilot.app.service.tracks([5, 8, 13])))
+    await wait_for(pilot, lambda: len(screen.playlist) == 3)
+    await steady(pilot)
+
+
+def test_builder(snap_compare: Any, steady_copy: Locations, tmp_path: Path) -> None:
+    app = make_app(steady_copy, tmp_path)
+    assert snap_compare(app, terminal_size=SIZE, run_before=open_builder_with_tracks)
+
+
+def test_builder_search(snap_compare: Any, steady_copy: Locations,
+                        tmp_path: Path) -> None:
+    async def run_before(pilot: Any) -> None:
+        await open_builder_with_tracks(pilot)
+        await pilot.press("escape", "slash", *"ra")
+        await wait_for(pilot, lambda: pilot.app.screen.query_one("#results").tracks)
+        await steady(pilot)
+
+    assert snap_compare(make_app(steady_copy, tmp_path), terminal_size=SIZE,
+                        run_before=run_before)
+
+
+def test_saved_playlists(snap_compare: Any, steady_copy: Locations,
+                         tmp_path: Path) -> None:
+    async def run_before(pilot: Any) -> None:
+        await builder_ready(pilot)
+        service = pilot.app.service
+        service.save_playlist("gym", service.tracks([1, 2, 3]))
+        service.save_playlist("sleep", service.tracks([7]))
+        await pilot.press("escape", "p")
+        mask_times(pilot)
+        await steady(pilot)
+
+    assert snap_compare(make_app(steady_copy, tmp_path), terminal_size=SIZE,
+                        run_before=run_before)
+
+
+def mask_times(pilot: Any) -> None:
+    table = pilot.app.screen.query_one(DataTable)
+    for row in range(table.row_count):
+        table.update_cell_at((row, 2), "<changed>")
+
+
+@pytest.mark.parametrize("keys", [("question_mark",), ("e",), ("p", "x"), ("p", "r")],
+                         ids=["help", "export", "confirm", "prompt"])
+def test_dialogs(snap_compare: Any, steady_copy: Locations, tmp_path: Path,
+                 keys: tuple[str, ...]) -> None:
+    async def run_before(pilot: Any) -> None:
+        await open_builder_with_tracks(pilot)
+        service = pilot.app.service
+        service.save_playlist("road trip", service.tracks([5, 8, 13]))
+        await pilot.press("escape", *keys[:1])
+        if keys[0] == "p":
+            mask_times(pilot)
+            await pilot.press(*keys[1:])
+        await steady(pilot)
+
+    assert snap_compare(make_app(steady_copy, tmp_path), terminal_size=SIZE,
+                        run_before=run_before)
+
+
+def test_first_run_cache_step(snap_compare: Any, tmp_path: Path) -> None:
+    app = make_app(Locations.resolve(tmp_path / "fresh"), tmp_path)
+    assert snap_compare(app, terminal_size=SIZE, run_before=goto(0))

@@ -1,0 +1,124 @@
+"""Shared by the TUI tests (no tests here): a trained tiny demo cache and pilot helpers.
+
+The trained cache is built once per session under pytest's base temp dir (a marker file
+makes the other TUI modules reuse it); tests that write get their own copy.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from mpdtui.locations import Locations
+from mpdtui.service import AppService, DemoSpec
+from mpdtui.tui.app import AppOptions, MpdtuiApp, create_app
+
+DEMO = DemoSpec(playlists=1500, seed=1)
+MODELS = ("popularity", "title", "item_knn", "als")
+SIZE = (130, 40)
+
+
+def build_trained(root: Path) -> Path:
+    """Ingest the demo and train the light models into `root` (once)."""
+    marker = root / "tui-trained.ok"
+    if marker.exists():
+        return root
+    service = AppService(Locations.resolve(root))
+    service.ingest(service.demo_source(DEMO))
+    service.train(list(MODELS))
+    marker.write_text("ok")
+    return root
+
+
+@pytest.fixture(scope="session")
+def trained_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_trained(tmp_path_factory.getbasetemp() / "tui-trained")
+
+
+STEADY_MODELS = ("popularity", "title", "item_knn")
+"""Models that train to the same numbers every time (ALS may not): for snapshots."""
+
+
+@pytest.fixture(scope="session")
+def steady_dir(trained_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.getbasetemp() / "tui-steady"
+    marker = root / "tui-steady.ok"
+    if not marker.exists():
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.copytree(trained_dir, root,
+                        ignore=shutil.ignore_patterns("demo-mpd", "models", "reports", "*.ok"))
+        AppService(Locations.resolve(root)).train(list(STEADY_MODELS))
+        marker.write_text("ok")
+    return root
+
+
+@pytest.fixture
+def steady_copy(steady_dir: Path, tmp_path: Path) -> Locations:
+    """A private copy of a cache with deterministic models only."""
+    target = tmp_path / "cache"
+    shutil.copytree(steady_dir, target)
+    return Locations.resolve(target)
+
+
+@pytest.fixture
+def trained_copy(trained_dir: Path, tmp_path: Path) -> Locations:
+    """A private copy of the trained cache (without the demo's JSON files)."""
+    target = tmp_path / "cache"
+    shutil.copytree(trained_dir, target, ignore=shutil.ignore_patterns("demo-mpd"))
+    return Locations.resolve(target)
+
+
+@pytest.fixture
+def ingested_copy(trained_dir: Path, tmp_path: Path) -> Locations:
+    """Data but no models."""
+    target = tmp_path / "cache"
+    shutil.copytree(trained_dir, target,
+                    ignore=shutil.ignore_patterns("demo-mpd", "models", "reports"))
+    return Locations.resolve(target)
+
+
+def make_app(locations: Locations, tmp_path: Path, service: AppService | None = None,
+             **options: object) -> MpdtuiApp:
+    defaults: dict[str, object] = {"train_models": MODELS, "export_dir": tmp_path / "exports",
+                                   "open_browser": False, "demo_playlists": 1500,
+                                   "demo_seed": 1}
+    defaults.update(options)
+    (tmp_path / "exports").mkdir(exist_ok=True)
+    return create_app(locations, AppOptions(**defaults), service)  # type: ignore[arg-type]
+
+
+async def wait_for(pilot: Pilot, condition: Callable[[], object], timeout: float = 60.0,
+                   what: str = "condition") -> None:
+    """Let the app run until `condition()` is true (workers are threads)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.05)
+    await pilot.pause()  # let the screen finish mounting / handle posted messages
+
+
+def screen_name(pilot: Pilot) -> str:
+    return type(pilot.app.screen).__name__
+
+
+async def builder_ready(pilot: Pilot) -> None:
+    """Wait for the builder with its models loaded."""
+    await wait_for(pilot, lambda: screen_name(pilot) == "BuilderScreen", what="the builder")
+    await settle(pilot)
+
+
+def notifications(app: MpdtuiApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def settle(pilot: Pilot) -> None:
+    """Wait until no worker of the current screen or app runs."""
+    await wait_for(pilot, lambda: all(w.is_finished for w in pilot.app.workers),
+                   what="workers")
+    await pilot.pause(0.05)
