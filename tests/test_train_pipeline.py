@@ -1,0 +1,139 @@
+"""`mpdtui --train` end to end on a small demo set, resume, Ctrl-C, submit and suggest."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import orjson
+import pytest
+from conftest import SMALL_DEMO_SEED
+
+from mpdtui.data import demo
+from mpdtui.locations import Locations
+from mpdtui.service import AppService
+
+BASELINES = ["popularity", "title", "item_knn", "als"]
+
+
+def _mpdtui(*args: str, cache: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache), *args],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def trained(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    cache = tmp_path_factory.mktemp("trained")
+    done = _mpdtui("--train", "--mpd", str(small_demo), "--models", *BASELINES, cache=cache)
+    assert done.returncode == 0, done.stderr
+    return cache, done.stdout
+
+
+def test_train_runs_every_stage_and_prints_the_comparison(trained: tuple[Path, str]) -> None:
+    cache, out = trained
+    assert "ingest: 3/3" in out
+    assert f"trained: {', '.join(BASELINES)}" in out
+    assert "r_precision on 300 held-out playlists" in out
+    info = AppService(Locations.resolve(cache)).info()
+    assert info["models"] == BASELINES and info["playlists"] == 3000
+
+
+def test_train_again_reuses_every_stage(trained: tuple[Path, str]) -> None:
+    cache, _ = trained
+    done = _mpdtui("--train", "--models", *BASELINES, cache=cache)
+    assert done.returncode == 0, done.stderr
+    assert f"trained: none; already trained for this data: {', '.join(BASELINES)}" in done.stdout
+
+
+def test_ctrl_c_exits_130_and_the_rerun_resumes(trained: tuple[Path, str], tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    shutil.copytree(trained[0], cache)
+    shutil.rmtree(cache / "models" / "als")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache), "--train", "--retrain",
+         "--models", "item_knn", "als"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("item_knn:"):
+            break
+    time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130
+    assert err.strip().splitlines()[-1].startswith(("interrupted", "cancelled"))
+    assert "Traceback" not in err
+    rerun = _mpdtui("--train", "--models", *BASELINES, cache=cache)
+    assert rerun.returncode == 0, rerun.stderr
+    assert "ingest" not in rerun.stdout.split("trained:")[0]
+
+
+def _theme_of_uri(seed: int) -> dict[str, int]:
+    catalog = demo._make_catalog(np.random.default_rng(seed))
+    return {uri: int(theme) for uri, theme in zip(catalog.uris, catalog.theme, strict=True)}
+
+
+@pytest.mark.parametrize("model", ["als", "item_knn", "title"])
+def test_seeds_from_one_theme_give_mostly_that_theme(trained: tuple[Path, str], model: str) -> None:
+    themes = _theme_of_uri(SMALL_DEMO_SEED)
+    service = AppService(Locations.resolve(trained[0]))
+    for theme in (1, 4, 9):  # workout, rap, latin
+        name = demo.THEMES[theme][1][0]
+        popular = service.suggest(name, [], "title", k=50)
+        seeds = [s.track.id for s in popular if themes[s.track.uri] == theme][:5]
+        suggestions = service.suggest("" if model != "title" else name, seeds, model, k=20)
+        same = sum(themes[s.track.uri] == theme for s in suggestions)
+        assert same >= 15, f"{model}: only {same}/20 suggestions from theme {name!r}"
+
+
+def test_suggest_json_gives_uri_track_artist_score(trained: tuple[Path, str]) -> None:
+    service = AppService(Locations.resolve(trained[0]))
+    seed_uri = service.suggest("party", [], "title", k=1)[0].track.uri
+    done = _mpdtui("suggest", "--name", "party", "--seed", seed_uri, "--seed", "spotify:track:nope",
+                   "--model", "als", "--k", "7", "--json", cache=trained[0])
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    assert len(rows) == 7 and seed_uri not in {r["uri"] for r in rows}
+    assert set(rows[0]) >= {"uri", "track", "artist", "score", "reason"}
+
+
+def test_submit_writes_the_official_csv(trained: tuple[Path, str], small_demo: Path,
+                                        tmp_path: Path) -> None:
+    playlists = orjson.loads((small_demo / "mpd.slice.2000-2999.json").read_bytes())["playlists"]
+    challenge = [
+        {"pid": 1_000_000 + i, "num_holdouts": 5, "num_samples": n, "num_tracks": n + 5,
+         **({"name": p["name"]} if i % 2 else {}), "tracks": p["tracks"][:n]}
+        for i, (p, n) in enumerate(zip(playlists[:20], [0, 1, 5, 10, 25] * 4, strict=True))
+    ]
+    challenge[3]["tracks"].append({**challenge[3]["tracks"][0], "track_uri": "spotify:track:unknown"})
+    path = tmp_path / "challenge_set.json"
+    path.write_bytes(orjson.dumps({"date": "2018-01-16", "version": "v1", "name": "challenge_set",
+                                   "description": "test", "playlists": challenge}))
+    out = tmp_path / "submission.csv"
+    done = _mpdtui("submit", "--challenge-set", str(path), "--out", str(out), "--model", "als",
+                   "--team", "tests", "--email", "t@example.com", cache=trained[0])
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.reader(out.read_text().splitlines()))
+    assert rows[0] == ["team_info", "tests", "t@example.com"]
+    assert [int(r[0]) for r in rows[1:]] == [c["pid"] for c in challenge]
+    for row, playlist in zip(rows[1:], challenge, strict=True):
+        uris = row[1:]
+        assert len(uris) == 500 == len(set(uris))
+        assert not set(uris) & {t["track_uri"] for t in playlist["tracks"]}
+        assert all(u.startswith("spotify:track:") for u in uris)
+
+
+def test_submit_refuses_a_file_that_is_not_a_challenge_set(trained: tuple[Path, str],
+                                                           tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text('{"playlists": [{"name": "no pid"}]}')
+    done = _mpdtui("submit", "--challenge-set", str(path), "--out", str(tmp_path / "o.csv"),
+                   cache=trained[0])
+    assert done.returncode == 2
+    assert done.stderr.strip() == f'mpdtui: {path}: playlists[0]: missing integer field "pid"'
