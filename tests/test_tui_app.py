@@ -417,3 +417,54 @@ async def test_palette_switches_model(trained_copy: Locations, tmp_path: Path) -
 
 
 assert DEMO.playlists == 1500  # the sizes the assertions above rely on
+
+
+# --- Spotify: login in the setup, then export (against the loopback fake) ----------------------
+
+class AnyPort(AppService):
+    def spotify_login(self, client_id: str, **kwargs: Any) -> Any:
+        return super().spotify_login(client_id, port=0, **kwargs)
+
+
+@pytest.fixture
+def fake_spotify(monkeypatch: pytest.MonkeyPatch) -> Any:
+    from fake_spotify import FakeSpotify
+
+    with FakeSpotify() as server:
+        for key, value in server.env.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.delenv("MPDTUI_SPOTIFY_CLIENT_ID", raising=False)
+        yield server
+
+
+async def test_spotify_login_by_pasted_url_then_export(fake_spotify: Any,
+                                                       trained_copy: Locations,
+                                                       tmp_path: Path) -> None:
+    import requests
+
+    app = make_app(trained_copy, tmp_path, service=AnyPort(trained_copy))
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        await pilot.press("f2", "ctrl+n", "ctrl+n")
+        assert screen_name(pilot) == "SpotifyStep"
+        await type_text(pilot, fake_spotify.state.client_id)
+        await pilot.press("enter")
+        step = app.screen
+        await wait_for(pilot, lambda: "Login page" in str(step.query_one("#login-url").render()))
+        url = str(step.query_one("#login-url").render()).split("Login page: ", 1)[1].strip()
+        redirect = requests.get(url, allow_redirects=False, timeout=10).headers["Location"]
+        paste = step.query_one("#redirect-url", Input)
+        assert paste.has_focus
+        paste.value = redirect  # what a terminal paste puts in the field
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "Logged in" in label_text(pilot, "#step-status")
+        assert "Fake User" in label_text(pilot, "#spotify-user")
+        await pilot.press("ctrl+n", "ctrl+n", "ctrl+n")  # features, training, finish
+        await builder_ready(pilot)
+        screen = builder(app)
+        await type_text(pilot, "for spotify")
+        screen.playlist = app.service.tracks([1, 2, 3])
+        await pilot.press("escape", "e", "j", "j", "j", "enter")
+        await settle(pilot)
+        assert any("Exported to Spotify: 3 tracks" in n for n in notifications(app))
