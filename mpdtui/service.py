@@ -347,8 +347,9 @@ class AppService:
 
     def spotify_login(self, client_id: str, *, on_url: Callable[[str], None] | None = None,
                       paste: Callable[[], str] | None = None, open_browser: bool = True,
-                      cancel: threading.Event | None = None) -> Any:
-        """PKCE login (remembering the client id); the new `LoginStatus`."""
+                      cancel: threading.Event | None = None, port: int | None = None) -> Any:
+        """PKCE login (remembering the client id); the new `LoginStatus`. `port` of the
+        redirect catcher: None for the registered default, 0 for any free one (tests)."""
         import webbrowser
 
         from mpdtui.spotify import auth
@@ -359,4 +360,5 @@ class AppService:
             raise UserError("enter the client id of your Spotify app first")
         self.update_config(**{CONFIG_CLIENT_ID_KEY: client_id})
         return auth.login(self.locations, client_id, on_url=on_url, paste=paste,
-                          open_url=webbrowser.open if open_browser else None, cancel=cancel)
+                          open_url=webbrowser.open if open_browser else None, cancel=cancel,
+                          port=auth.DEFAULT_PORT if port is None else port)
