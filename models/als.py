@@ -10,6 +10,7 @@ not depend on a GPU.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -18,7 +19,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from implicit.cpu.als import AlternatingLeastSquares
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController, threadpool_limits
 
 from models.base import (
     Dataset,
@@ -51,7 +52,8 @@ class ALSSettings:
     random_state: int = 42
     """Seed of the initial factors: the same seed and data give the same model."""
     num_threads: int = 0
-    """Solver threads (0 = all cores); each row is solved alone, so results do not depend on it."""
+    """Training threads (0 = all cores); each row is solved alone, so results do not depend on
+    it. Suggestions always use one thread: for one playlist, threads cost more than they save."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,12 @@ def implicit_als(settings: ALSSettings) -> Any:
     )
 
 
+@functools.cache
+def _blas() -> ThreadpoolController:
+    """The loaded BLAS libraries, found once (implicit is imported above, so all are loaded)."""
+    return ThreadpoolController()
+
+
 class ALSRecommender(Recommender):
     """Implicit-feedback matrix factorisation; new playlists folded in from their seeds."""
 
@@ -137,7 +145,11 @@ class ALSRecommender(Recommender):
         with threadpool_limits(1, "blas"):
             model = implicit_als(s)
             model.fit(weighted, show_progress=False, callback=on_iteration)
-        model.user_factors = np.zeros((0, s.factors), model.dtype)  # training playlists unused
+        self._serve(model)
+
+    def _serve(self, model: Any) -> None:
+        model.user_factors = np.zeros((0, model.factors), model.dtype)  # training rows unused
+        model.num_threads = 1
         self.model = model
 
     @property
@@ -146,7 +158,7 @@ class ALSRecommender(Recommender):
 
     def playlist_factors(self, seeds: np.ndarray) -> np.ndarray:
         """Fold a new playlist in: its least-squares factors against the fixed track factors."""
-        with threadpool_limits(1, "blas"):
+        with _blas().limit(limits=1, user_api="blas"):  # threadpool_limits costs ~2 ms a call
             return self.model.recalculate_user(0, self.bm25.weigh_seeds(seeds))
 
     def recommend(self, query: PlaylistQuery, k: int = 500) -> Recommendations:
@@ -174,9 +186,9 @@ class ALSRecommender(Recommender):
             raise ModelFormatError(f"saved '{self.name}' model has factors of shape "
                                    f"{factors.shape}: retrain it")
         with threadpool_limits(1, "blas"):
-            self.model = implicit_als(self.settings)
-        self.model.item_factors = factors
-        self.model.user_factors = np.zeros((0, self.settings.factors), np.float32)
+            model = implicit_als(self.settings)
+        model.item_factors = factors
+        self._serve(model)
         self.bm25 = BM25(arrays["idf"].astype(np.float32), float(arrays["mean_length"]),
                          self.settings.bm25_k1, self.settings.bm25_b)
         self.popularity = arrays["popularity"].astype(np.int64)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from models.base import PlaylistQuery, ProgressCallback, Recommender, check_cancel, report
 from models.metrics import METRICS, score
@@ -95,8 +96,7 @@ def make_challenge_split(indptr: np.ndarray, indices: np.ndarray, names: Sequenc
     """
     rng = np.random.default_rng(seed)
     n_playlists = len(indptr) - 1
-    lengths = np.array([np.unique(indices[indptr[r]:indptr[r + 1]]).size
-                        for r in range(n_playlists)])
+    lengths = _distinct_lengths(np.asarray(indptr), np.asarray(indices))
     quota = _quotas(n_holdout)
     available = np.ones(n_playlists, bool)
     cases: list[Case] = []
@@ -112,6 +112,15 @@ def make_challenge_split(indptr: np.ndarray, indices: np.ndarray, names: Sequenc
     cases.sort(key=lambda c: (order[c.category], c.row))
     held_out = np.flatnonzero(~available)
     return ChallengeSplit(np.flatnonzero(available), held_out, tuple(cases), seed)
+
+
+def _distinct_lengths(indptr: np.ndarray, indices: np.ndarray) -> np.ndarray:
+    """Distinct tracks per playlist (repeats merged), without a Python loop over playlists."""
+    n_columns = int(indices.max()) + 1 if indices.size else 0
+    matrix = sp.csr_matrix((np.ones(indices.size, np.int8), indices, indptr),
+                           shape=(len(indptr) - 1, n_columns))
+    matrix.sum_duplicates()
+    return np.diff(matrix.indptr)
 
 
 def _quotas(n_holdout: int) -> dict[str, int]:

@@ -50,19 +50,19 @@ def genre_data(n_genres: int = 4, tracks_per_genre: int = 60, n_playlists: int =
     track_genre = np.repeat(np.arange(n_genres), tracks_per_genre)
     track_sub = rng.integers(0, subgenres, n_tracks)
     weight = 1.0 / (rng.permutation(n_tracks) % tracks_per_genre + 1.0) ** 0.9
-    pools = {(g, s): np.flatnonzero((track_genre == g) & (track_sub == s))
+    pools = {(g, s): _Pool(np.flatnonzero((track_genre == g) & (track_sub == s)), weight)
              for g in range(n_genres) for s in range(subgenres)}
-    genre_pools = {g: np.flatnonzero(track_genre == g) for g in range(n_genres)}
-    everything = np.arange(n_tracks)
+    genre_pools = {g: _Pool(np.flatnonzero(track_genre == g), weight) for g in range(n_genres)}
+    everything = _Pool(np.arange(n_tracks), weight)
     playlist_genre = rng.integers(0, n_genres, n_playlists)
     lengths = np.exp(rng.uniform(np.log(min_len), np.log(max_len + 1), n_playlists)).astype(int)
     playlists, names = [], []
     for genre, length in zip(playlist_genre, np.clip(lengths, min_len, max_len), strict=True):
         sub = int(rng.integers(subgenres))
         counts = rng.multinomial(length, mix)
-        parts = [_draw(rng, pool, weight, n) for pool, n in
+        parts = [pool.draw(rng, n) for pool, n in
                  zip((pools[genre, sub], genre_pools[genre], everything), counts, strict=True)]
-        tracks = np.concatenate(parts)
+        tracks = distinct(np.concatenate(parts))
         playlists.append(rng.permutation(tracks))
         names.append(_name(rng, genre, sub))
     indptr = np.concatenate([[0], np.cumsum([len(p) for p in playlists])]).astype(np.int64)
@@ -72,12 +72,24 @@ def genre_data(n_genres: int = 4, tracks_per_genre: int = 60, n_playlists: int =
     return Synthetic(dataset, indptr, indices, names, track_genre, playlist_genre)
 
 
-def _draw(rng: np.random.Generator, pool: np.ndarray, weight: np.ndarray, n: int) -> np.ndarray:
-    n = min(n, pool.size)
-    if n == 0:
-        return np.empty(0, np.int64)
-    p = weight[pool] / weight[pool].sum()
-    return rng.choice(pool, size=n, replace=False, p=p)
+class _Pool:
+    """Tracks to draw from by popularity weight (cumulative, for fast repeated draws)."""
+
+    def __init__(self, tracks: np.ndarray, weight: np.ndarray) -> None:
+        self.tracks = tracks
+        self.cdf = np.cumsum(weight[tracks])
+
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """Up to n distinct tracks, popular ones more likely."""
+        if n == 0 or self.tracks.size == 0:
+            return np.empty(0, np.int64)
+        picks = np.searchsorted(self.cdf, rng.random(3 * n + 5) * self.cdf[-1])
+        return distinct(self.tracks[np.minimum(picks, self.tracks.size - 1)])[:n]
+
+
+def distinct(tracks: np.ndarray) -> np.ndarray:
+    _, first = np.unique(tracks, return_index=True)
+    return tracks[np.sort(first)]
 
 
 def _name(rng: np.random.Generator, genre: int, sub: int) -> str:
@@ -111,3 +123,9 @@ def make_dataset(indptr: np.ndarray, indices: np.ndarray, names: list[str], n_tr
 def contract_dataset() -> Dataset:
     """A small dataset for the contract suite: fast to fit, big enough to be meaningful."""
     return genre_data(n_genres=3, tracks_per_genre=40, n_playlists=150, seed=7).dataset
+
+
+def bench_data(n_playlists: int = 20_000, seed: int = 0) -> Synthetic:
+    """About 50k tracks and 1.4M interactions: the scale the speed targets name."""
+    return genre_data(n_genres=12, tracks_per_genre=4200, n_playlists=n_playlists, min_len=10,
+                      max_len=250, subgenres=6, artists_per_genre=300, seed=seed)

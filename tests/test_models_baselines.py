@@ -39,9 +39,9 @@ class TestItemKNNContract(ModelContract):
         return ItemKNNRecommender(ItemKNNSettings(neighbours=30))
 
 
-class TestItemKNNCosineContract(ModelContract):
+class TestItemKNNBM25Contract(ModelContract):
     def make_model(self):
-        return ItemKNNRecommender(ItemKNNSettings(weighting="cosine", neighbours=30))
+        return ItemKNNRecommender(ItemKNNSettings(weighting="bm25", neighbours=30))
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def test_popularity_ranks_by_playlist_count(genres):
     assert counts[ids[0]] == counts.max()
 
 
-@pytest.mark.parametrize("settings", [ItemKNNSettings(), ItemKNNSettings(weighting="cosine")])
+@pytest.mark.parametrize("settings", [ItemKNNSettings(), ItemKNNSettings(weighting="bm25")])
 def test_item_knn_seeds_from_one_genre_give_that_genre(genres, settings):
     model = ItemKNNRecommender(settings)
     model.fit(genres.dataset)
