@@ -11,17 +11,15 @@ from models.base import Recommendations
 
 def top_k(scores: np.ndarray, k: int, exclude: Iterable[int] = ()) -> Recommendations:
     """The k highest scores, best first, never an excluded id. `scores` is modified in place."""
-    excluded = np.fromiter(exclude, dtype=np.int64)
+    excluded = np.unique(np.fromiter(exclude, dtype=np.int64))
     if excluded.size:
         scores[excluded] = -np.inf
     available = scores.shape[0] - excluded.size
     k = max(0, min(k, available))
     if k == 0:
         return Recommendations(np.empty(0, np.int64), np.empty(0, np.float32))
-    if k < scores.shape[0]:
-        candidates = np.argpartition(-scores, k - 1)[:k]
-    else:
-        candidates = np.arange(scores.shape[0])
+    whole = k >= scores.shape[0]
+    candidates = np.arange(scores.shape[0]) if whole else np.argpartition(-scores, k - 1)[:k]
     # stable tie-break on track id keeps results deterministic
     order = np.lexsort((candidates, -scores[candidates]))
     best = candidates[order]
