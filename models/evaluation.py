@@ -117,7 +117,8 @@ def make_challenge_split(indptr: np.ndarray, indices: np.ndarray, names: Sequenc
 def _distinct_lengths(indptr: np.ndarray, indices: np.ndarray) -> np.ndarray:
     """Distinct tracks per playlist (repeats merged), without a Python loop over playlists."""
     n_columns = int(indices.max()) + 1 if indices.size else 0
-    matrix = sp.csr_matrix((np.ones(indices.size, np.int8), indices, indptr),
+    # copies: sum_duplicates compacts in place and would scramble the caller's playlists
+    matrix = sp.csr_matrix((np.ones(indices.size, np.int8), indices.copy(), indptr.copy()),
                            shape=(len(indptr) - 1, n_columns))
     matrix.sum_duplicates()
     return np.diff(matrix.indptr)

@@ -163,3 +163,12 @@ def test_evaluate_stops_when_cancelled(synthetic, split):
     cancel.set()
     with pytest.raises(Cancelled):
         evaluate({"popularity": model}, split.cases, data.dataset.track_artist, cancel=cancel)
+
+
+def test_split_leaves_the_callers_playlists_untouched(synthetic):
+    data, synthetic_indices = synthetic
+    # the store's dtypes: scipy then shares the indices array instead of converting it
+    indices, indptr = synthetic_indices.astype(np.int32), data.indptr.astype(np.int64)
+    before = indices.copy()
+    make_challenge_split(indptr, indices, data.names, 200, seed=3)
+    np.testing.assert_array_equal(indices, before)  # repeats must not be compacted in place
