@@ -137,3 +137,13 @@ def test_submit_refuses_a_file_that_is_not_a_challenge_set(trained: tuple[Path, 
                    cache=trained[0])
     assert done.returncode == 2
     assert done.stderr.strip() == f'mpdtui: {path}: playlists[0]: missing integer field "pid"'
+
+
+def test_models_learn_the_demo_structure(trained: tuple[Path, str]) -> None:
+    from models.evaluation import SEEDED_KEYS, ratio
+
+    report = AppService(Locations.resolve(trained[0])).evaluation()
+    assert report is not None
+    assert ratio(report, "title", "popularity", categories=["title_only"]) >= 2.5
+    assert ratio(report, "als", "popularity", categories=SEEDED_KEYS) >= 4
+    assert ratio(report, "item_knn", "popularity", categories=SEEDED_KEYS) >= 4
