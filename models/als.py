@@ -21,6 +21,7 @@ import scipy.sparse as sp
 from implicit.cpu.als import AlternatingLeastSquares
 from threadpoolctl import ThreadpoolController, threadpool_limits
 
+from models.ann import ANN_MIN_ITEMS, IndexSettings, ItemIndex
 from models.base import (
     Dataset,
     ModelFormatError,
@@ -54,6 +55,8 @@ class ALSSettings:
     num_threads: int = 0
     """Training threads (0 = all cores); each row is solved alone, so results do not depend on
     it. Suggestions always use one thread: for one playlist, threads cost more than they save."""
+    ann_min_items: int = ANN_MIN_ITEMS
+    """Catalogs this large are served through an approximate index (models.ann)."""
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,7 @@ class ALSRecommender(Recommender):
         self.model: Any = None
         self.bm25 = BM25(np.zeros(0, np.float32), 1.0, self.settings.bm25_k1, self.settings.bm25_b)
         self.popularity = np.zeros(0, np.int64)
+        self.index: ItemIndex | None = None
 
     def fit(self, data: Dataset, progress: ProgressCallback | None = None,
             cancel: threading.Event | None = None) -> None:
@@ -146,6 +150,8 @@ class ALSRecommender(Recommender):
             model = implicit_als(s)
             model.fit(weighted, show_progress=False, callback=on_iteration)
         self._serve(model)
+        self.index = ItemIndex.build(self.item_factors, progress, cancel,
+                                     IndexSettings(min_items=s.ann_min_items))
 
     def _serve(self, model: Any) -> None:
         model.user_factors = np.zeros((0, model.factors), model.dtype)  # training rows unused
@@ -165,11 +171,13 @@ class ALSRecommender(Recommender):
         seeds = seed_ids(query, self.n_tracks)
         if seeds.size == 0:
             return top_k(self.popularity.astype(np.float32), k)
-        scores = self.item_factors @ self.playlist_factors(seeds)
-        return top_k(scores, k, seeds)
+        index = self.index or ItemIndex(self.item_factors)
+        return index.search(self.playlist_factors(seeds), k, seeds)
 
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        return asdict(self.settings), {
+        index_meta, index_arrays = (self.index or ItemIndex(self.item_factors)).state()
+        return {**asdict(self.settings), "ann": index_meta}, {
+            **index_arrays,
             "item_factors": self.item_factors,
             "idf": self.bm25.idf,
             "mean_length": np.array(self.bm25.mean_length),
@@ -180,7 +188,7 @@ class ALSRecommender(Recommender):
                  data: Dataset) -> None:
         check_arrays(self.name, arrays, self.n_tracks, "item_factors", "idf", "mean_length",
                      "popularity")
-        self.settings = ALSSettings(**settings)
+        self.settings = ALSSettings(**{k: v for k, v in settings.items() if k != "ann"})
         factors = arrays["item_factors"].astype(np.float32)
         if factors.shape != (self.n_tracks, self.settings.factors):
             raise ModelFormatError(f"saved '{self.name}' model has factors of shape "
@@ -189,6 +197,7 @@ class ALSRecommender(Recommender):
             model = implicit_als(self.settings)
         model.item_factors = factors
         self._serve(model)
+        self.index = ItemIndex.from_state(settings.get("ann"), arrays, factors)
         self.bm25 = BM25(arrays["idf"].astype(np.float32), float(arrays["mean_length"]),
                          self.settings.bm25_k1, self.settings.bm25_b)
         self.popularity = arrays["popularity"].astype(np.int64)

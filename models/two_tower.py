@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from models.ann import ANN_MIN_ITEMS, IndexSettings, ItemIndex
 from models.base import (
     Cancelled,
     Dataset,
@@ -33,7 +34,6 @@ from models.base import (
     report,
 )
 from models.numpy_towers import QueryTower
-from models.topk import top_k
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,8 @@ class TwoTowerSettings:
     max_words: int = 8
     max_trigrams: int = 40
     seed: int = 0
+    ann_min_items: int = ANN_MIN_ITEMS
+    """Catalogs this large are served through an approximate index (models.ann)."""
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> TwoTowerSettings:
@@ -108,6 +110,7 @@ class TwoTowerRecommender(Recommender):
         self.settings = replace(settings or TwoTowerSettings(), **overrides)
         self.tower: QueryTower | None = None
         self.candidates: np.ndarray | None = None
+        self.index: ItemIndex | None = None
         self.history: dict[str, list[float]] = {}
 
     def fit(self, data: Dataset, progress: ProgressCallback | None = None,
@@ -126,10 +129,14 @@ class TwoTowerRecommender(Recommender):
             raise Cancelled
         self.tower, self.candidates, self.history = (trained.tower, trained.candidates,
                                                      trained.history)
+        self.index = ItemIndex.build(self.candidates, progress, cancel,
+                                     IndexSettings(min_items=self.settings.ann_min_items))
 
     def recommend(self, query: PlaylistQuery, k: int = 500) -> Recommendations:
         seeds = [s for s in query.seeds if 0 <= s < self.n_tracks]
-        return top_k(self.scores(query.name, seeds), k, exclude=seeds)
+        tower, candidates = self._fitted()
+        index = self.index or ItemIndex(candidates)
+        return index.search(tower.encode(query.name, seeds), k, exclude=seeds)
 
     def scores(self, name: str, seeds: list[int]) -> np.ndarray:
         """Score of every track for a playlist (higher = better)."""
@@ -143,9 +150,10 @@ class TwoTowerRecommender(Recommender):
 
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         tower, candidates = self._fitted()
+        index_meta, index_arrays = (self.index or ItemIndex(candidates)).state()
         settings = {**asdict(self.settings), "n_layers": len(tower.layers),
-                    "history": self.history}
-        return settings, {**tower.state(), "candidates": candidates}
+                    "history": self.history, "ann": index_meta}
+        return settings, {**tower.state(), "candidates": candidates, **index_arrays}
 
     def _restore(self, settings: Mapping[str, Any], arrays: Mapping[str, np.ndarray],
                  data: Dataset) -> None:
@@ -159,6 +167,7 @@ class TwoTowerRecommender(Recommender):
         self.tower = QueryTower.from_state(arrays, int(settings["n_layers"]), s.use_name,
                                            s.max_words, s.max_trigrams, s.max_seeds)
         self.candidates = arrays["candidates"]
+        self.index = ItemIndex.from_state(settings.get("ann"), arrays, self.candidates)
 
 
 def build_catalog(data: Dataset, settings: TwoTowerSettings) -> Catalog:
