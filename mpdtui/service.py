@@ -53,6 +53,7 @@ class AppService:
         self._models: dict[str, Recommender] = {}
         self._data: Dataset | None = None
         self._catalog: Catalog | None = None
+        self._saved_playlists: Any = None  # SavedPlaylists, opened on first use
 
     # --- settings ------------------------------------------------------------------------
     def config(self) -> dict[str, Any]:
@@ -285,10 +286,9 @@ class AppService:
         from mpdtui.data.saved_playlists import SavedPlaylists
 
         with self._lock:
-            store = getattr(self, "_saved_playlists", None)
-            if store is None:
-                store = self._saved_playlists = SavedPlaylists.open(self.locations.ensure())
-            return store
+            if self._saved_playlists is None:
+                self._saved_playlists = SavedPlaylists.open(self.locations.ensure())
+            return self._saved_playlists
 
     def list_playlists(self) -> list[Any]:
         """Saved playlists (`PlaylistSummary`), most recently changed first."""
