@@ -9,7 +9,6 @@ Afterwards `finalize` builds the interaction matrices from the chunks.
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import os
 import threading
@@ -26,11 +25,11 @@ import numpy as np
 import orjson
 
 from models.base import Cancelled, check_cancel
-from models.text import normalize_name
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.files import write_npz
 from mpdtui.data.matrices import CHUNK_FORMAT, CHUNK_VERSION, chunk_path, finalize
-from mpdtui.data.mpd import SliceError, SliceSource, find_slices, parse_slice
+from mpdtui.data.mpd import SliceError, SliceSource, find_slices
+from mpdtui.data.slices import ParsedSlice, compact_slice, load_slice
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 
@@ -74,7 +73,7 @@ class _SliceBatch:
     fts: list[tuple[int, str, str, str]] = field(default_factory=list)
     playlists: list[tuple[Any, ...]] = field(default_factory=list)
     lengths: list[int] = field(default_factory=list)
-    track_ids: list[int] = field(default_factory=list)
+    track_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
 
 
 class _Ids:
@@ -108,7 +107,7 @@ def ingest(locations: Locations, source: Path, skip_bad: bool = False,
 def ingest_playlists(locations: Locations, playlists: list[dict[str, Any]], source_name: str) -> None:
     """Add MPD-format playlists from elsewhere (e.g. the user's Spotify) as one extra slice."""
     raw = orjson.dumps({"playlists": playlists})
-    parsed = _compact(parse_slice(source_name, raw), raw)  # same checks as a file
+    parsed = compact_slice(source_name, raw)  # the same checks as a file
     with Catalog.create_or_open(locations) as catalog:
         if source_name in catalog.ingested_slices():
             return
@@ -155,48 +154,6 @@ def _ingest_pending(locations: Locations, catalog: Catalog, pending: list[SliceS
                                     time.perf_counter() - started, source.name))
 
 
-@dataclass
-class ParsedSlice:
-    """A checked slice reduced to what the catalog stores (cheap to send between processes)."""
-
-    checksum: str
-    playlists: list[tuple[Any, ...]]
-    """(pid, name, normalised name, collaborative, modified_at, followers, edits, duration ms,
-    description, number of tracks) per playlist."""
-    uris: list[str]
-    """Every playlist's track URIs, in order, one playlist after the other."""
-    tracks: dict[str, tuple[str, str, str, str, str, int]]
-    """URI -> (name, artist URI, artist name, album URI, album name, duration) per distinct track."""
-
-
-def load_slice(source: SliceSource) -> ParsedSlice | SliceError:
-    """Read, check and compact one slice; a bad slice is returned, not raised (for skip-bad)."""
-    raw = source.read_bytes()
-    try:
-        return _compact(parse_slice(source.label, raw), raw)
-    except SliceError as exc:
-        return exc
-
-
-def _compact(playlists: list[dict[str, Any]], raw: bytes) -> ParsedSlice:
-    parsed = ParsedSlice(hashlib.sha256(raw).hexdigest()[:32], [], [], {})
-    for playlist in playlists:
-        tracks = playlist["tracks"]
-        for t in tracks:
-            uri = t["track_uri"]
-            parsed.uris.append(uri)
-            if uri not in parsed.tracks:
-                parsed.tracks[uri] = (t["track_name"], t["artist_uri"], t["artist_name"],
-                                      t["album_uri"], t["album_name"], t["duration_ms"])
-        parsed.playlists.append((
-            playlist["pid"], playlist["name"], normalize_name(playlist["name"]),
-            playlist["collaborative"] == "true", playlist["modified_at"],
-            playlist["num_followers"], playlist["num_edits"],
-            sum(t["duration_ms"] for t in tracks), playlist.get("description"), len(tracks),
-        ))
-    return parsed
-
-
 def _parsed_slices(pending: list[SliceSource], workers: int
                    ) -> Iterator[tuple[SliceSource, ParsedSlice | SliceError]]:
     """Each pending slice, loaded in order; by a process pool when there is enough work."""
@@ -223,13 +180,13 @@ def _parsed_slices(pending: list[SliceSource], workers: int
 
 
 def _prepare(parsed: ParsedSlice, ids: _Ids) -> _SliceBatch:
+    """Give the slice's new tracks (and their artists and albums) ids; map its rows to ids."""
     batch = _SliceBatch()
-    track_ids = ids.tracks
-    for uri in parsed.uris:
-        track_id = track_ids.get(uri)
-        if track_id is None:
-            track_id = _new_track(uri, parsed.tracks[uri], ids, batch)
-        batch.track_ids.append(track_id)
+    global_ids = np.empty(len(parsed.tracks), dtype=np.int32)
+    for code, values in enumerate(parsed.tracks):
+        track_id = ids.tracks.get(values[2])
+        global_ids[code] = _new_track(values, ids, batch) if track_id is None else track_id
+    batch.track_ids = global_ids[np.frombuffer(parsed.codes, dtype=np.int32)]
     for playlist in parsed.playlists:
         batch.playlists.append((ids.next_row, *playlist))
         batch.lengths.append(playlist[-1])
@@ -237,9 +194,8 @@ def _prepare(parsed: ParsedSlice, ids: _Ids) -> _SliceBatch:
     return batch
 
 
-def _new_track(uri: str, info: tuple[str, str, str, str, str, int], ids: _Ids,
-               batch: _SliceBatch) -> int:
-    name, artist_uri, artist_name, album_uri, album_name, duration = info
+def _new_track(values: tuple[Any, ...], ids: _Ids, batch: _SliceBatch) -> int:
+    _pos, artist_name, uri, artist_uri, name, album_uri, duration, album_name = values
     artist_id = ids.artists.get(artist_uri)
     if artist_id is None:
         artist_id = ids.artists[artist_uri] = len(ids.artists)

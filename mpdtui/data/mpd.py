@@ -121,20 +121,28 @@ def _zip_slices(archive_path: Path) -> list[SliceSource]:
 
 def parse_slice(source_label: str, raw: bytes) -> list[dict[str, Any]]:
     """The playlists of one slice, every required field checked."""
+    playlists = load_playlists(source_label, raw)
+    for index, playlist in enumerate(playlists):
+        if not (playlist_fields_ok(playlist)
+                and all(_has_types(track, _TRACK_KEYS, _TRACK_TYPES) for track in playlist["tracks"])):
+            explain_bad_playlist(source_label, index, playlist)
+    return playlists
+
+
+def load_playlists(source_label: str, raw: bytes) -> list[Any]:
+    """The slice's "playlists" list, unchecked; SliceError for bad JSON or another shape."""
     try:
         document = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise SliceError(source_label, "invalid JSON", str(exc)) from None
     if not isinstance(document, dict) or not isinstance(document.get("playlists"), list):
         raise SliceError(source_label, "top level", 'expected an object with a "playlists" list')
-    playlists = document["playlists"]
-    for index, playlist in enumerate(playlists):
-        _check_playlist(source_label, index, playlist)
-    return playlists
+    return document["playlists"]
 
 
 _PLAYLIST_KEYS, _PLAYLIST_TYPES = tuple(PLAYLIST_FIELDS), tuple(PLAYLIST_FIELDS.values())
 _TRACK_KEYS, _TRACK_TYPES = tuple(TRACK_FIELDS), tuple(TRACK_FIELDS.values())
+TRACK_TYPES = _TRACK_TYPES
 
 
 def _has_types(obj: Any, keys: tuple[str, ...], types: tuple[type, ...]) -> bool:
@@ -145,17 +153,15 @@ def _has_types(obj: Any, keys: tuple[str, ...], types: tuple[type, ...]) -> bool
         return False
 
 
-def _check_playlist(source: str, index: int, playlist: Any) -> None:
-    if (_has_types(playlist, _PLAYLIST_KEYS, _PLAYLIST_TYPES)
+def playlist_fields_ok(playlist: Any) -> bool:
+    """Fast check of a playlist's own fields (not its tracks)."""
+    return (_has_types(playlist, _PLAYLIST_KEYS, _PLAYLIST_TYPES)
             and playlist["collaborative"] in ("true", "false")
-            and type(playlist.get("description", "")) is str
-            and all(_has_types(track, _TRACK_KEYS, _TRACK_TYPES) for track in playlist["tracks"])):
-        return
-    _explain_bad_playlist(source, index, playlist)
+            and type(playlist.get("description", "")) in (str, type(None)))
 
 
-def _explain_bad_playlist(source: str, index: int, playlist: Any) -> None:
-    """The slow path: find the first problem and raise it as a SliceError."""
+def explain_bad_playlist(source: str, index: int, playlist: Any) -> None:
+    """The slow path, once a fast check failed: raise the first problem as a SliceError."""
     if not isinstance(playlist, dict):
         raise SliceError(source, f"playlists[{index}]", "is not an object")
     where = f"playlist pid={playlist.get('pid', '?')} (playlists[{index}])"

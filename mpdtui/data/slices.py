@@ -1,0 +1,88 @@
+"""One slice read, checked and reduced to what the catalog stores, in a single pass.
+
+This runs in ingest's worker processes, so it imports little (no numpy or scipy) and its
+result is cheap to send back: each distinct track once, and every playlist row as a small
+integer code into that list.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from array import array
+from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import Any
+
+from models.text import normalize_name
+from mpdtui.data.mpd import (
+    TRACK_FIELDS,
+    TRACK_TYPES,
+    SliceError,
+    SliceSource,
+    explain_bad_playlist,
+    load_playlists,
+    playlist_fields_ok,
+)
+
+_TRACK_VALUES = itemgetter(*TRACK_FIELDS)
+# positions in TRACK_FIELDS order: pos, artist_name, track_uri, artist_uri, track_name,
+# album_uri, duration_ms, album_name
+_URI = 2
+
+
+@dataclass
+class ParsedSlice:
+    """A checked slice: playlists, distinct tracks, and each row as a code into `tracks`."""
+
+    checksum: str
+    playlists: list[tuple[Any, ...]] = field(default_factory=list)
+    """(pid, name, normalised name, collaborative, modified_at, followers, edits, duration ms,
+    description, number of tracks) per playlist."""
+    tracks: list[tuple[Any, ...]] = field(default_factory=list)
+    """Each distinct track once, as its TRACK_FIELDS values, in order of first appearance."""
+    codes: array = field(default_factory=lambda: array("i"))
+    """Every playlist's rows in order, as indices into `tracks`."""
+
+
+def load_slice(source: SliceSource) -> ParsedSlice | SliceError:
+    """Read and compact one slice; a bad slice is returned, not raised (for --skip-bad)."""
+    raw = source.read_bytes()
+    try:
+        return compact_slice(source.label, raw)
+    except SliceError as exc:
+        return exc
+
+
+def compact_slice(label: str, raw: bytes) -> ParsedSlice:
+    parsed = ParsedSlice(hashlib.sha256(raw).hexdigest()[:32])  # sha256: hardware-accelerated
+    local: dict[str, int] = {}
+    for index, playlist in enumerate(load_playlists(label, raw)):
+        if not playlist_fields_ok(playlist):
+            explain_bad_playlist(label, index, playlist)
+        duration = 0
+        for track in playlist["tracks"]:
+            values = _track_values(track)
+            if values is None:
+                explain_bad_playlist(label, index, playlist)
+            code = local.get(values[_URI])
+            if code is None:
+                code = local[values[_URI]] = len(parsed.tracks)
+                parsed.tracks.append(values)
+            parsed.codes.append(code)
+            duration += values[6]
+        parsed.playlists.append((
+            playlist["pid"], playlist["name"], normalize_name(playlist["name"]),
+            playlist["collaborative"] == "true", playlist["modified_at"],
+            playlist["num_followers"], playlist["num_edits"], duration,
+            playlist.get("description"), len(playlist["tracks"]),
+        ))
+    return parsed
+
+
+def _track_values(track: Any) -> tuple[Any, ...] | None:
+    """The track's field values when every field is there with its exact type, else None."""
+    try:
+        values = _TRACK_VALUES(track)
+    except (KeyError, TypeError):
+        return None
+    return values if tuple(map(type, values)) == TRACK_TYPES else None
