@@ -170,7 +170,7 @@ class AppService:
         """Trained models that match the current data, in the order of `MODEL_NAMES`."""
         if not self.has_data():
             return []
-        expected = training.train_fingerprint(training.data_fingerprint(self.locations))
+        expected = training.training_split(self.locations).fingerprint
         return [name for name in MODEL_NAMES
                 if training.saved_model_fingerprint(self.locations, name) == expected]
 

@@ -7,6 +7,7 @@ so an interrupted run resumes where it stopped.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
@@ -68,26 +69,32 @@ def data_fingerprint(locations: Locations) -> str:
 
 
 def training_split(locations: Locations, need_cases: bool = False) -> Split:
-    """The saved split for the current data, made (deterministically) when missing or stale."""
+    """The saved split for the current data, made (deterministically) when missing or stale.
+
+    `need_cases` rebuilds the evaluation cases too (the saved file keeps only the rows).
+    """
     fingerprint = data_fingerprint(locations)
     path = locations.root / "split.npz"
     if path.exists() and not need_cases:
         arrays = read_npz(path, SPLIT_FORMAT, SPLIT_VERSION, f"delete {path}")
         if str(arrays["fingerprint"]) == fingerprint:
-            return Split(train_fingerprint(fingerprint), arrays["train_rows"])
+            return Split(train_fingerprint(fingerprint, arrays["train_rows"]), arrays["train_rows"])
     sequences, _ = load_sequences(locations)
     with Catalog.open(locations) as catalog:
         names = catalog.playlist_raw_names()
-    n_holdout = holdout_size(len(names))
-    challenge = make_challenge_split(sequences.indptr, sequences.indices, names, n_holdout,
-                                     SPLIT_SEED)
+    challenge = make_challenge_split(sequences.indptr, sequences.indices, names,
+                                     holdout_size(len(names)), SPLIT_SEED)
     write_npz(path, SPLIT_FORMAT, SPLIT_VERSION,
               {"train_rows": challenge.train_rows, "fingerprint": np.array(fingerprint)})
-    return Split(train_fingerprint(fingerprint), challenge.train_rows, challenge)
+    return Split(train_fingerprint(fingerprint, challenge.train_rows), challenge.train_rows,
+                 challenge)
 
 
-def train_fingerprint(data_fp: str) -> str:
-    return f"{data_fp}/train-{SPLIT_SEED}"
+def train_fingerprint(data_fp: str, train_rows: np.ndarray) -> str:
+    """The data plus exactly which playlists were trained on: a model trained on another
+    split must not be evaluated on cases it may have seen."""
+    rows = hashlib.blake2b(np.ascontiguousarray(train_rows, dtype=np.int64).tobytes(), digest_size=6)
+    return f"{data_fp}/train-{rows.hexdigest()}"
 
 
 def training_dataset(locations: Locations, split: Split) -> Dataset:
