@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/serve.py [--sizes 50000 500000 2262292] [--dim 128] [--queries 200]
     .venv/bin/python bench/serve.py --compare 200000     # the library comparison behind models.ann
+    .venv/bin/python bench/serve.py --vectors als.npz [--compare 1 --only ann alone]
+                                    # on real ALS factors from `bench/scale.py --save-factors`
 
 Item vectors are synthetic but shaped like ALS factors: clusters inside genres, and log-normal
 norms (sigma 0.5, as the demo data's ALS factors have), so that popular items dominate inner
@@ -11,7 +13,8 @@ random ones, the seeds excluded from the results.
 For each size it prints, one query at a time: exact scan (`vectors @ q` + top-500) latency
 p50/p95, index build time and memory, index search (candidates + exact re-scoring) p50/p95,
 and recall@500 of the index against the exact top-500. `--compare` runs the same queries
-through every candidate library that is installed (faiss-cpu, hnswlib, usearch, voyager).
+through every candidate library that is installed (faiss-cpu, hnswlib, usearch, voyager),
+each proposing `--fetch` candidates that are re-scored exactly.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ from models.topk import top_k
 K = 500
 MPD_TRACKS = 2_262_292
 Query = tuple[np.ndarray, np.ndarray]
+HNSW_WIDTHS = (1, 3)
+"""HNSW search widths (ef) as multiples of the candidates fetched."""
 
 
 def clustered(n: int, dim: int, seed: int = 0, chunk: int = 250_000) -> tuple[np.ndarray, np.ndarray]:
@@ -104,12 +109,23 @@ def exact_search(vectors: np.ndarray) -> Callable[[np.ndarray, np.ndarray], np.n
     return lambda q, seeds: top_k(vectors @ q, K, seeds).ids
 
 
-def bench_size(n: int, dim: int, n_queries: int) -> None:
-    started = time.perf_counter()
+def synthetic(n: int, dim: int, n_queries: int) -> tuple[np.ndarray, list[Query]]:
     vectors, cluster = clustered(n, dim)
-    queries = playlist_queries(vectors, cluster, n_queries)
-    print(f"\n{n:,} items x {dim} dims ({vectors.nbytes / 2**20:,.0f} MiB float32, generated in "
-          f"{time.perf_counter() - started:.0f} s; {load()})", flush=True)
+    return vectors, playlist_queries(vectors, cluster, n_queries)
+
+
+def saved(path: Path, n_queries: int) -> tuple[np.ndarray, list[Query]]:
+    """Item vectors and fold-in queries saved by `bench/scale.py --save-factors`."""
+    with np.load(path) as z:
+        vectors, queries = np.ascontiguousarray(z["vectors"], np.float32), z["queries"]
+        seeds = np.split(z["seeds"], np.cumsum(z["seed_counts"])[:-1])
+    return vectors, list(zip(queries, seeds, strict=True))[:n_queries]
+
+
+def bench_size(vectors: np.ndarray, queries: list[Query], source: str) -> None:
+    n, dim = vectors.shape
+    print(f"\n{n:,} items x {dim} dims ({vectors.nbytes / 2**20:,.0f} MiB float32, {source}; "
+          f"{load()})", flush=True)
     exact_ms, truth = timed(exact_search(vectors), queries)
     print(f"  exact scan + top-{K}:  p50 {np.median(exact_ms):6.2f} ms  "
           f"p95 {np.percentile(exact_ms, 95):6.2f} ms", flush=True)
@@ -164,6 +180,12 @@ def faiss_factory(kind: str, probes: tuple[int, ...]):
     return build
 
 
+def ann_build(vectors: np.ndarray):
+    """models.ann as the app uses it: its own candidates, norm head and exact re-scoring."""
+    index = ItemIndex.build(vectors, settings=IndexSettings(min_items=0))
+    return index, {"": lambda q, k: index.search(q, K).ids}
+
+
 def hnswlib_build(vectors: np.ndarray):
     import hnswlib
 
@@ -172,12 +194,12 @@ def hnswlib_build(vectors: np.ndarray):
     index.add_items(vectors, num_threads=2)
     index.set_num_threads(1)
 
-    def variant(ef):
+    def variant(widen):
         def search(q, k):
-            index.set_ef(max(ef, k))
+            index.set_ef(widen * k)
             return index.knn_query(q, k=k)[0][0].astype(np.int64)
         return search
-    return index, {f"ef={ef}": variant(ef) for ef in (1000, 3000)}
+    return index, {f"ef={w}x fetch": variant(w) for w in HNSW_WIDTHS}
 
 
 def usearch_build(vectors: np.ndarray):
@@ -186,12 +208,12 @@ def usearch_build(vectors: np.ndarray):
     index = Index(ndim=vectors.shape[1], metric="ip", dtype="f16", connectivity=16, expansion_add=128)
     index.add(np.arange(len(vectors)), vectors, threads=2)
 
-    def variant(ef):
+    def variant(widen):
         def search(q, k):
-            index.expansion_search = max(ef, k)
+            index.expansion_search = widen * k
             return index.search(q, k, threads=1).keys.astype(np.int64)
         return search
-    return index, {f"ef={ef}": variant(ef) for ef in (1000, 3000)}
+    return index, {f"ef={w}x fetch": variant(w) for w in HNSW_WIDTHS}
 
 
 def voyager_build(vectors: np.ndarray):
@@ -201,17 +223,18 @@ def voyager_build(vectors: np.ndarray):
                   max_elements=len(vectors))
     index.add_items(vectors, num_threads=2)
 
-    def variant(ef):
-        return lambda q, k: index.query(q, k=k, query_ef=max(ef, k))[0].astype(np.int64)
-    return index, {f"ef={ef}": variant(ef) for ef in (1000, 3000)}
+    def variant(widen):
+        return lambda q, k: index.query(q, k=k, query_ef=widen * k)[0].astype(np.int64)
+    return index, {f"ef={w}x fetch": variant(w) for w in HNSW_WIDTHS}
 
 
-def compare(n: int, dim: int, n_queries: int, fetch: int) -> None:
-    vectors, cluster = clustered(n, dim)
-    queries = playlist_queries(vectors, cluster, n_queries)
+def compare(vectors: np.ndarray, queries: list[Query], fetch: int, only: list[str]) -> None:
+    n, dim = vectors.shape
     nlist = max(64, int(4 * np.sqrt(n)) // 64 * 64)
     candidates = {
-        "faiss PQ fast scan (chosen)": faiss_factory(f"PQ{dim // 2}x4fs", (0,)),
+        "models.ann: PQ fast scan + norm head": ann_build,
+        "faiss PQ fast scan alone": faiss_factory(f"PQ{dim // 2}x4fs", (0,)),
+        "faiss RaBitQ fast scan": faiss_factory("RaBitQfs", (0,)),
         "faiss IVF + PQ fast scan": faiss_factory(f"IVF{nlist},PQ{dim // 2}x4fs", (nlist // 8, nlist // 4)),
         "faiss IVF flat": faiss_factory(f"IVF{nlist},Flat", (nlist // 8, nlist // 4)),
         "faiss SQ8 scan": faiss_factory("SQ8", (0,)),
@@ -221,10 +244,12 @@ def compare(n: int, dim: int, n_queries: int, fetch: int) -> None:
     }
     exact_ms, truth = timed(exact_search(vectors), queries)
     print(f"library comparison: {n:,} items x {dim} dims, top-{fetch} candidates re-scored exactly, "
-          f"{n_queries} queries ({load()})")
+          f"{len(queries)} queries ({load()})")
     print(f"  {'exact scan':40s} build      -  mem      -   p50 {np.median(exact_ms):6.2f} ms  "
           f"p95 {np.percentile(exact_ms, 95):6.2f} ms  recall 1.000", flush=True)
     for name, build in candidates.items():
+        if only and not any(word.lower() in name.lower() for word in only):
+            continue
         before, started = rss_mb(), time.perf_counter()
         try:
             index, variants = build(vectors)
@@ -233,7 +258,9 @@ def compare(n: int, dim: int, n_queries: int, fetch: int) -> None:
             continue
         build_s, mem = time.perf_counter() - started, rss_mb() - before
         for label, search in variants.items():
-            ms, found = timed(rescored(search, vectors, fetch), queries)
+            wrapped = rescored(search, vectors, fetch) if build is not ann_build else (
+                lambda q, seeds, index=index: index.search(q, K, seeds).ids)
+            ms, found = timed(wrapped, queries)
             print(f"  {name + ' ' + label:40s} build {build_s:5.1f} s  mem {mem:5.0f} MiB  "
                   f"p50 {np.median(ms):6.2f} ms  p95 {np.percentile(ms, 95):6.2f} ms  "
                   f"recall {recall(found, truth).mean():.3f}", flush=True)
@@ -246,16 +273,28 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[50_000, 500_000, MPD_TRACKS])
     parser.add_argument("--dim", type=int, default=128)
     parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--compare", type=int, metavar="N", help="compare libraries at N items")
+    parser.add_argument("--compare", type=int, metavar="N",
+                        help="compare libraries at N synthetic items (with --vectors: on those)")
+    parser.add_argument("--vectors", type=Path, metavar="NPZ",
+                        help="item vectors and queries from `bench/scale.py --save-factors`")
     parser.add_argument("--fetch", type=int, default=IndexSettings().fetch,
                         help="candidates re-scored per query in --compare")
+    parser.add_argument("--only", nargs="+", default=[],
+                        help="in --compare, only the candidates whose name holds one of these words")
     args = parser.parse_args()
     print(f"bench/serve.py: {load()}, {psutil.virtual_memory().total / 2**30:.0f} GiB RAM")
+    if args.vectors:
+        vectors, queries = saved(args.vectors, args.queries)
+        if args.compare:
+            compare(vectors, queries, args.fetch, args.only)
+        else:
+            bench_size(vectors, queries, f"from {args.vectors}")
+        return
     if args.compare:
-        compare(args.compare, args.dim, args.queries, args.fetch)
+        compare(*synthetic(args.compare, args.dim, args.queries), args.fetch, args.only)
         return
     for n in args.sizes:
-        bench_size(n, args.dim, args.queries)
+        bench_size(*synthetic(n, args.dim, args.queries), "synthetic clusters")
         gc.collect()
 
 

@@ -151,7 +151,7 @@ class ALSRecommender(Recommender):
             model.fit(weighted, show_progress=False, callback=on_iteration)
         self._serve(model)
         self.index = ItemIndex.build(self.item_factors, progress, cancel,
-                                     IndexSettings(min_items=s.ann_min_items))
+                                     IndexSettings(min_items=s.ann_min_items), self.name)
 
     def _serve(self, model: Any) -> None:
         model.user_factors = np.zeros((0, model.factors), model.dtype)  # training rows unused

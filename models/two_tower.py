@@ -130,7 +130,7 @@ class TwoTowerRecommender(Recommender):
         self.tower, self.candidates, self.history = (trained.tower, trained.candidates,
                                                      trained.history)
         self.index = ItemIndex.build(self.candidates, progress, cancel,
-                                     IndexSettings(min_items=self.settings.ann_min_items))
+                                     IndexSettings(min_items=self.settings.ann_min_items), self.name)
 
     def recommend(self, query: PlaylistQuery, k: int = 500) -> Recommendations:
         seeds = [s for s in query.seeds if 0 <= s < self.n_tracks]

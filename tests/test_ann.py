@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from model_data import genre_data
 
 from models.als import ALSRecommender, ALSSettings
@@ -15,15 +14,16 @@ from models.ann import ANN_MIN_ITEMS, IndexSettings, ItemIndex
 from models.base import Cancelled, ModelFormatError, PlaylistQuery, read_model_dir, write_model_dir
 from models.topk import top_k
 
-SMALL = IndexSettings(min_items=1_000, fetch=300, train_sample=3_000)
+SMALL = IndexSettings(min_items=1_000, fetch=300, train_sample=3_000, head=500)
+QUANTISER_ONLY = IndexSettings(min_items=1_000, fetch=300, train_sample=3_000, head=0)
 
 
-def clustered(n: int, dim: int, seed: int = 0) -> np.ndarray:
+def clustered(n: int, dim: int, seed: int = 0, norm_spread: float = 0.5) -> np.ndarray:
     """Items around 40 centres with popularity-like (log-normal) norms, as ALS factors have."""
     rng = np.random.default_rng(seed)
     centres = rng.normal(0, 1, (40, dim))
     vectors = centres[rng.integers(0, 40, n)] + rng.normal(0, 0.8, (n, dim))
-    return (vectors * rng.lognormal(0, 0.5, (n, 1))).astype(np.float32)
+    return (vectors * rng.lognormal(0, norm_spread, (n, 1))).astype(np.float32)
 
 
 def playlist_queries(vectors: np.ndarray, count: int, seed: int = 1) -> list[tuple[np.ndarray, list[int]]]:
@@ -48,7 +48,9 @@ def index(vectors: np.ndarray) -> ItemIndex:
     return built
 
 
-def test_recall_against_exact_above_floor(vectors: np.ndarray, index: ItemIndex):
+@pytest.mark.parametrize("settings", [SMALL, QUANTISER_ONLY], ids=["with-head", "quantiser-only"])
+def test_recall_against_exact_above_floor(vectors: np.ndarray, settings: IndexSettings):
+    index = ItemIndex.build(vectors, settings=settings)
     k, recalls = 100, []
     for query, seeds in playlist_queries(vectors, 30):
         exact = top_k(vectors @ query, k, seeds)
@@ -62,15 +64,28 @@ def test_recall_against_exact_above_floor(vectors: np.ndarray, index: ItemIndex)
     assert min(recalls) >= 0.75, recalls
 
 
+def test_norm_head_makes_skewed_catalogs_exact():
+    """ALS-like norms spanning orders of magnitude: the head holds every possible winner."""
+    vectors = clustered(6_000, 32, seed=8, norm_spread=1.0)
+    with_head = ItemIndex.build(vectors, settings=SMALL)
+    without = ItemIndex.build(vectors, settings=QUANTISER_ONLY)
+    misses = 0
+    for query, seeds in playlist_queries(vectors, 20, seed=9):
+        exact = top_k(vectors @ query, 50, seeds)
+        np.testing.assert_array_equal(with_head.search(query, 50, seeds).ids, exact.ids)
+        misses += 50 - np.intersect1d(without.search(query, 50, seeds).ids, exact.ids).size
+    assert misses > 0  # the quantiser alone does miss some: the head is what made it exact
+
+
 def test_excluded_ids_never_come_back(vectors: np.ndarray, index: ItemIndex):
     query = vectors[:5].mean(axis=0)
     best = top_k(vectors @ query, 50).ids
-    excluded = [*best[:30].tolist(), 1, 2, 3]
+    excluded = [*best[:30].tolist(), *index.head.ids[:20].tolist(), 1, 2, 3]
     found = index.search(query, 50, excluded)
     assert len(found) == 50
     assert not set(found.ids.tolist()) & set(excluded)
     # the next-best items take their places
-    assert set(best[30:].tolist()) <= set(found.ids.tolist())
+    assert set(best[30:].tolist()) - set(excluded) <= set(found.ids.tolist())
 
 
 def test_k_beyond_fetch_and_beyond_catalog(vectors: np.ndarray, index: ItemIndex):
