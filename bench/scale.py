@@ -227,8 +227,9 @@ def bench_two_tower(data: Dataset, fraction: float) -> None:
     examples_full = data.n_playlists * model.settings.examples_per_playlist
     print(f"  steady state {steady:,.0f} examples/s; whole fit {wall:.0f} s "
           f"(vocabularies, tracing, validation, candidate export, index)")
-    print(f"  full MPD epoch ({examples_full:,} examples) estimated {examples_full / steady / 60:.0f} min "
-          f"from this run; peak RSS {peak_rss_gb():.2f} GB ({load()})", flush=True)
+    print(f"  epoch over all {data.n_playlists:,} playlists ({examples_full:,} examples) estimated "
+          f"{examples_full / steady / 60:.0f} min from this rate; peak RSS {peak_rss_gb():.2f} GB "
+          f"({load()})", flush=True)
 
 
 def main() -> None:

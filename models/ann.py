@@ -38,8 +38,10 @@ from models.base import (
 from models.topk import top_k
 
 ANN_MIN_ITEMS = 100_000
-"""Catalogs at least this large get an index (bench/serve.py: below it an exact scan is
-about as fast, and needs no build)."""
+"""Catalogs at least this large get an index. bench/serve.py, 128 dims, one query at a time:
+exact scan vs index p50 0.5 vs 0.9 ms at 20k items, 2.2 vs 1.7 ms at 50k, 3.9 vs 1.6 ms at
+100k, 8.7 vs 2.2 ms at 200k. Below 100k an exact scan stays under ~4 ms with no build and
+no approximation; from there the index is 2.5x faster and the gap grows linearly."""
 INDEX_FORMAT = "faiss-pq-fastscan"
 INDEX_VERSION = 1
 ADD_CHUNK = 100_000
@@ -63,10 +65,11 @@ class IndexSettings:
 
 
 class ItemIndex:
-    """Item vectors plus, for large catalogs, a faiss index over them.
+    """Item vectors plus, for large catalogs, a quantiser and a norm head over them.
 
     `search(query, k, exclude)` returns the k best items by exact inner product among the
-    index's candidates (all items when there is no index), never an excluded id.
+    quantiser's candidates and the head items that could beat them (all items when there is
+    no index), never an excluded id.
     """
 
     def __init__(self, vectors: np.ndarray, index: Any = None,
