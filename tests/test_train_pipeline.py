@@ -147,3 +147,16 @@ def test_models_learn_the_demo_structure(trained: tuple[Path, str]) -> None:
     assert ratio(report, "title", "popularity", categories=["title_only"]) >= 2.5
     assert ratio(report, "als", "popularity", categories=SEEDED_KEYS) >= 4
     assert ratio(report, "item_knn", "popularity", categories=SEEDED_KEYS) >= 4
+
+
+def test_evaluate_json_and_the_notebook_view(trained: tuple[Path, str]) -> None:
+    done = _mpdtui("evaluate", "--models", "popularity", "als", "--json", cache=trained[0])
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert set(report["models"]) == {"popularity", "als"} and report["n_cases"] == 300
+    notebook = _mpdtui("evaluate", "--models", "popularity", "--notebook", cache=trained[0])
+    assert notebook.returncode == 0, notebook.stderr
+    rows = [line for line in notebook.stdout.splitlines() if line.startswith("│")]
+    precision = {int(r.split("│")[1]): float(r.split("│")[2]) for r in rows[-10:]}
+    assert sorted(precision) == list(range(10))
+    assert precision[9] > precision[0]  # confidence weighting helps, as in the notebook
