@@ -6,7 +6,7 @@ import numpy as np
 
 from models.base import Dataset
 from mpdtui.data.catalog import Catalog
-from mpdtui.data.matrices import Sequences, load_interactions, load_sequences
+from mpdtui.data.matrices import load_interactions
 from mpdtui.locations import Locations
 
 
@@ -28,10 +28,6 @@ def load_dataset(locations: Locations, with_features: bool = True) -> Dataset:
         track_features=features,
         feature_names=feature_names,
     )
-
-
-def load_playlist_sequences(locations: Locations) -> Sequences:
-    return load_sequences(locations)[0]
 
 
 def _features(locations: Locations, uris: list[str]) -> tuple[np.ndarray | None, tuple[str, ...]]:
