@@ -111,8 +111,9 @@ def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
         sys.stdout.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode() + "\n")
         return 0
     table = Table(title=f"suggestions for '{args.name}'" if args.name else "suggestions")
-    for column in ("#", "track", "artist", "score", "why", "uri"):
+    for column in ("#", "track", "artist", "score", "why"):
         table.add_column(column)
+    table.add_column("uri", no_wrap=True, min_width=36)  # whole, to copy into --seed
     for rank, s in enumerate(suggestions, 1):
         table.add_row(str(rank), s.track.name, s.track.artist_name, f"{s.score:.3f}", s.reason,
                       s.track.uri)
