@@ -15,7 +15,8 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ import numpy as np
 
 from models.base import ProgressCallback, check_cancel, report
 from mpdtui.data.files import FormatVersionError
+from mpdtui.data.sqlite_store import SqliteStore
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 
@@ -85,53 +87,17 @@ class CsvImportResult:
         return text
 
 
-class FeatureStore:
+class FeatureStore(SqliteStore):
     """Open with `FeatureStore.open(locations)`; safe to share between threads."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        try:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
-            self._check_version()
-        except sqlite3.DatabaseError as exc:
-            self._db.close()
-            raise FeatureStoreError(f"{path} is not a features database ({exc}): delete it and "
-                                    "run `mpdtui features` again") from None
+    FORMAT, VERSION, SCHEMA = FORMAT, VERSION, _SCHEMA
+    ERROR = FeatureStoreError
+    DESCRIPTION = "features database"
+    REBUILD_HINT = "delete it and run `mpdtui features` again"
 
     @classmethod
     def open(cls, locations: Locations) -> FeatureStore:
         return cls(locations.features_db)
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    def __enter__(self) -> FeatureStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _check_version(self) -> None:
-        meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
-        if not meta:
-            with self._transaction():
-                self._db.executemany("INSERT INTO meta VALUES (?, ?)",
-                                     [("format", FORMAT), ("version", str(VERSION))])
-            return
-        if meta.get("format") != FORMAT or meta.get("version") != str(VERSION):
-            raise FeatureStoreError(
-                f"{self.path} has format {meta.get('format')} version {meta.get('version')}, "
-                f"this mpdtui reads {FORMAT} version {VERSION}: delete it and run "
-                "`mpdtui features` again")
-
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self._db)
 
     # -- reading --
 
@@ -189,7 +155,7 @@ class FeatureStore:
         return list(dict.fromkeys(track_id for (track_id,) in rows))
 
     def _positions(self, track_uris: Sequence[str]) -> _TempPositions:
-        return _TempPositions(self._db, track_uris)
+        return _TempPositions(self._db, track_uris, self._transaction)
 
     # -- the API's answers --
 
@@ -254,29 +220,20 @@ class FeatureStore:
 
 # --- helpers ------------------------------------------------------------------------------
 
-class _Transaction:
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-
-    def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, exc_type: object, *exc: object) -> None:
-        self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
-
-
 class _TempPositions:
     """A temp table (pos, track_id) of the given URIs, for joins at catalog scale: scanned in
     order, each row looked up by the other table's primary key."""
 
-    def __init__(self, db: sqlite3.Connection, track_uris: Sequence[str]) -> None:
+    def __init__(self, db: sqlite3.Connection, track_uris: Sequence[str],
+                 transaction: Callable[[], AbstractContextManager[None]]) -> None:
         self._db = db
         self._uris = track_uris
+        self._transaction = transaction
 
     def __enter__(self) -> str:
         self._db.execute("DROP TABLE IF EXISTS temp.positions")
         self._db.execute("CREATE TEMP TABLE positions (pos INTEGER PRIMARY KEY, track_id TEXT)")
-        with _Transaction(self._db):  # one transaction, not one per row
+        with self._transaction():  # one transaction, not one per row
             self._db.executemany("INSERT INTO temp.positions VALUES (?, ?)",
                                  ((i, bare_id(uri)) for i, uri in enumerate(self._uris)))
         return "temp.positions"

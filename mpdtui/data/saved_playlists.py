@@ -10,15 +10,12 @@ same Spotify playlist instead of making a second one.
 from __future__ import annotations
 
 import hashlib
-import sqlite3
-import threading
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 from mpdtui.data.files import FormatVersionError
+from mpdtui.data.sqlite_store import SqliteStore
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 
@@ -111,66 +108,20 @@ PlaylistKey = int | str  # an id, or a name
 Tracks = Iterable[str | TrackEntry]
 
 
-class SavedPlaylists:
+class SavedPlaylists(SqliteStore):
     """Open with `SavedPlaylists.open(locations)`; safe to share between threads. Methods take
     a playlist id (int) or name (str)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        try:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.executescript(_SCHEMA)
-            self._check_version()
-        except sqlite3.DatabaseError as exc:
-            self._db.close()
-            raise PlaylistStoreError(f"{path} is not a playlists database ({exc}): move it "
-                                     "away to start with no saved playlists") from None
+    FORMAT, VERSION, SCHEMA = FORMAT, VERSION, _SCHEMA
+    ERROR = PlaylistStoreError
+    DESCRIPTION = "playlists database"
+    REBUILD_HINT = "move it away to start with no saved playlists"
+    # FULL: a playlist is on disk when save returns, even if the machine dies right after
+    PRAGMAS = ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON")
 
     @classmethod
     def open(cls, locations: Locations) -> SavedPlaylists:
         return cls(locations.playlists_db)
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    def __enter__(self) -> SavedPlaylists:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _check_version(self) -> None:
-        meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
-        if not meta:
-            with self._transaction():
-                self._db.executemany("INSERT INTO meta VALUES (?, ?)",
-                                     [("format", FORMAT), ("version", str(VERSION))])
-        elif meta.get("format") != FORMAT or meta.get("version") != str(VERSION):
-            raise PlaylistStoreError(
-                f"{self.path} has format {meta.get('format')} version {meta.get('version')}, "
-                f"this mpdtui reads {FORMAT} version {VERSION}: move it away to start with no "
-                "saved playlists")
-
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        """One transaction; nested uses join the outer one."""
-        with self._lock:
-            if self._db.in_transaction:
-                yield
-                return
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
 
     # -- reading --
 
