@@ -54,6 +54,7 @@ class AppService:
         self._data: Dataset | None = None
         self._catalog: Catalog | None = None
         self._saved_playlists: Any = None  # SavedPlaylists, opened on first use
+        self._servable: list[str] | None = None
 
     # --- settings ------------------------------------------------------------------------
     def config(self) -> dict[str, Any]:
@@ -86,12 +87,14 @@ class AppService:
 
     def ingest(self, source: Path, skip_bad: bool = False, progress: IngestCallback | None = None,
                cancel: threading.Event | None = None) -> IngestResult:
-        result = ingest(self.locations, Path(source).expanduser(), skip_bad, progress, cancel)
-        self._forget_loaded()
-        with self._lock:
-            if self._catalog is not None:
-                self._catalog.close()
-                self._catalog = None
+        try:
+            result = ingest(self.locations, Path(source).expanduser(), skip_bad, progress, cancel)
+        finally:  # even a cancelled ingest may have committed slices
+            self._forget_loaded()
+            with self._lock:
+                if self._catalog is not None:
+                    self._catalog.close()
+                    self._catalog = None
         self.update_config(data_source=str(Path(source).expanduser().resolve()))
         return result
 
@@ -164,10 +167,20 @@ class AppService:
         with self._lock:
             self._models.clear()
             self._data = None
+            self._servable = None
 
     # --- models ----------------------------------------------------------------------------
     def servable_models(self) -> list[str]:
-        """Trained models that match the current data, in the order of `MODEL_NAMES`."""
+        """Trained models that match the current data, in the order of `MODEL_NAMES`.
+
+        Kept until this service ingests, imports features or trains: every suggestion asks.
+        """
+        with self._lock:
+            if self._servable is None:
+                self._servable = self._find_servable_models()
+            return list(self._servable)
+
+    def _find_servable_models(self) -> list[str]:
         if not self.has_data():
             return []
         expected = training.training_split(self.locations).fingerprint
@@ -197,10 +210,11 @@ class AppService:
 
     def train(self, models: Sequence[str] | None = None, progress: ProgressCallback | None = None,
               cancel: threading.Event | None = None, retrain: bool = False) -> training.TrainResult:
-        result = training.train_models(self.locations, models or training.DEFAULT_MODELS,
-                                       progress=progress, cancel=cancel, retrain=retrain)
-        self._forget_loaded()
-        return result
+        try:
+            return training.train_models(self.locations, models or training.DEFAULT_MODELS,
+                                         progress=progress, cancel=cancel, retrain=retrain)
+        finally:  # a cancelled run still saved the models it finished
+            self._forget_loaded()
 
     def evaluation(self) -> dict[str, Any] | None:
         return training.load_report(self.locations)
