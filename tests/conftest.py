@@ -8,9 +8,11 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fake_spotify import FakeSpotify
 
 from mpdtui.data.demo import generate_demo
 from mpdtui.data.ingest import ingest
@@ -41,3 +43,12 @@ def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Locations:
     """An empty cache dir, also set as MPDTUI_CACHE_DIR."""
     monkeypatch.setenv("MPDTUI_CACHE_DIR", str(tmp_path / "cache"))
     return Locations.resolve(tmp_path / "cache")
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSpotify]:
+    """A Spotify API and accounts server on 127.0.0.1, with mpdtui's base URLs pointing at it."""
+    with FakeSpotify() as server:
+        for key, value in server.env.items():
+            monkeypatch.setenv(key, value)
+        yield server

@@ -31,14 +31,6 @@ URIS = [f"spotify:track:{n:022d}" for n in range(250)]
 
 
 @pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSpotify]:
-    with FakeSpotify() as server:
-        for key, value in server.env.items():
-            monkeypatch.setenv(key, value)
-        yield server
-
-
-@pytest.fixture
 def locations(tmp_path: Path, fake: FakeSpotify) -> Locations:
     """Logged in to the fake through the real browser flow."""
     locations = Locations.resolve(tmp_path / "cache").ensure()

@@ -7,7 +7,6 @@ import argparse
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -37,14 +36,6 @@ def track_id(n: int) -> str:
 
 
 URIS = [f"spotify:track:{track_id(n)}" for n in range(350)]
-
-
-@pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSpotify]:
-    with FakeSpotify() as server:
-        for key, value in server.env.items():
-            monkeypatch.setenv(key, value)
-        yield server
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import logging
 import os
 import stat
 import threading
-from collections.abc import Iterator
 
 import pytest
 import requests
@@ -24,12 +23,10 @@ from mpdtui.spotify.settings import SpotifySettings, resolve_client_id
 
 
 @pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSpotify]:
-    with FakeSpotify() as server:
-        for key, value in server.env.items():
-            monkeypatch.setenv(key, value)
-        monkeypatch.delenv("MPDTUI_SPOTIFY_CLIENT_ID", raising=False)
-        yield server
+def fake(fake: FakeSpotify, monkeypatch: pytest.MonkeyPatch) -> FakeSpotify:
+    """The shared fake server, with no client id in the environment."""
+    monkeypatch.delenv("MPDTUI_SPOTIFY_CLIENT_ID", raising=False)
+    return fake
 
 
 @pytest.fixture
