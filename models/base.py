@@ -139,6 +139,10 @@ class Recommender(ABC):
     def __init__(self) -> None:
         self.fingerprint: str | None = None
         self.n_tracks: int = 0
+        self.checkpoint_dir: Path | None = None
+        """Where `fit` may keep its state between epochs, so that a fit cancelled or killed
+        resumes there (set by the caller, who deletes it once the model is saved). Models
+        quick to train ignore it."""
 
     @abstractmethod
     def fit(self, data: Dataset, progress: ProgressCallback | None = None,

@@ -98,7 +98,7 @@ class BlendRecommender(Recommender):
                                      data.playlist_names, self.settings.val_playlists,
                                      self.settings.seed)
         inner = data.with_rows(split.train_rows, "blend-weights")
-        searchers = {name: self._train(name, inner, progress, cancel) for name in names}
+        searchers = {name: self._train(name, "weights", inner, progress, cancel) for name in names}
         self.weights, self.validation = choose_weights(
             searchers, split.cases, self.settings, progress, cancel)
         self.components, self.owned = {}, set()
@@ -106,7 +106,7 @@ class BlendRecommender(Recommender):
             if name in self.given:
                 self.components[name] = self.given[name]
             elif self.settings.refit:
-                self.components[name] = self._train(name, data, progress, cancel)
+                self.components[name] = self._train(name, "serving", data, progress, cancel)
                 self.owned.add(name)
             else:
                 # trained on part of `data`: record the blend's fingerprint so it loads with it
@@ -115,11 +115,13 @@ class BlendRecommender(Recommender):
                 self.owned.add(name)
         report(progress, self.name, 1, 1, "weights chosen")
 
-    def _train(self, name: str, data: Dataset, progress: ProgressCallback | None,
+    def _train(self, name: str, purpose: str, data: Dataset, progress: ProgressCallback | None,
                cancel: threading.Event | None) -> Recommender:
         check_cancel(cancel)
         report(progress, self.name, 0, None, f"training {name} on {data.n_playlists} playlists")
         model = _new_like(name, self.given.get(name))
+        if self.checkpoint_dir is not None:  # the caller deletes it once the blend is saved
+            model.checkpoint_dir = self.checkpoint_dir / f"{purpose}-{name}"
         model.fit(data, progress=progress, cancel=cancel)
         return model
 

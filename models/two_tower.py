@@ -13,6 +13,8 @@ imports TensorFlow; only `fit` does.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import threading
 from collections.abc import Mapping
@@ -53,6 +55,9 @@ class TwoTowerSettings:
     patience: int = 3
     batch_size: int = 1024
     learning_rate: float = 0.003
+    lazy_adam: bool = True
+    """Adam steps only the embedding rows a batch touched (`two_tower_tf.LazyAdam`); Keras'
+    Adam moves every row every step, which costs O(catalog) per step."""
     examples_per_playlist: int = 4
     """Training examples cut from each playlist per epoch (fresh seeds/target every epoch)."""
     max_seeds: int = 100
@@ -124,13 +129,18 @@ class TwoTowerRecommender(Recommender):
 
         trained = two_tower_tf.train(data.playlist_names, data.interactions.indptr,
                                      data.interactions.indices, catalog, self.settings,
-                                     progress, cancel)
+                                     progress, cancel, self.checkpoint_dir, self._run_key(data))
         if trained is None:
             raise Cancelled
         self.tower, self.candidates, self.history = (trained.tower, trained.candidates,
                                                      trained.history)
         self.index = ItemIndex.build(self.candidates, progress, cancel,
                                      IndexSettings(min_items=self.settings.ann_min_items), self.name)
+
+    def _run_key(self, data: Dataset) -> str:
+        """What a checkpoint must match to be resumed: the data and every setting."""
+        settings = json.dumps(asdict(self.settings), sort_keys=True)
+        return hashlib.sha256(f"{data.fingerprint}\n{settings}".encode()).hexdigest()
 
     def recommend(self, query: PlaylistQuery, k: int = 500) -> Recommendations:
         seeds = [s for s in query.seeds if 0 <= s < self.n_tracks]

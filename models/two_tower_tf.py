@@ -11,10 +11,12 @@ import os
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import itertools
 import math
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,6 +32,7 @@ from models.numpy_towers import (
     name_chars,
     name_words,
 )
+from models.tf_checkpoints import EpochCheckpoints, TrainingState
 from models.two_tower import Catalog
 
 
@@ -163,6 +166,32 @@ class CandidateModel(tf_keras.Model):
         return x
 
 
+class LazyAdam(tf_keras.optimizers.Adam):
+    """Adam that moves only the embedding rows a batch touched.
+
+    Keras' Adam decays the moments of every row of an embedding table and moves every row on
+    every step, so a step costs O(table size): with the MPD's 2.26M tracks that dwarfs the
+    towers' own work. Here rows outside the batch keep their moments and values, as in
+    TensorFlow Addons' LazyAdam. Dense weights get the usual Adam step.
+    """
+
+    def update_step(self, gradient: Any, variable: Any) -> None:
+        if not isinstance(gradient, tf.IndexedSlices):  # indices arrive deduplicated
+            super().update_step(gradient, variable)
+            return
+        step = tf.cast(self.iterations + 1, variable.dtype)
+        beta_1, beta_2 = tf.cast(self.beta_1, variable.dtype), tf.cast(self.beta_2, variable.dtype)
+        lr = tf.cast(self.learning_rate, variable.dtype)
+        alpha = lr * tf.sqrt(1 - tf.pow(beta_2, step)) / (1 - tf.pow(beta_1, step))
+        slot = self._index_dict[self._var_key(variable)]
+        m, v, rows = self._momentums[slot], self._velocities[slot], gradient.indices
+        m_rows = tf.gather(m, rows) * beta_1 + gradient.values * (1 - beta_1)
+        v_rows = tf.gather(v, rows) * beta_2 + tf.square(gradient.values) * (1 - beta_2)
+        m.scatter_update(tf.IndexedSlices(m_rows, rows))
+        v.scatter_update(tf.IndexedSlices(v_rows, rows))
+        variable.scatter_sub(tf.IndexedSlices(alpha * m_rows / (tf.sqrt(v_rows) + self.epsilon), rows))
+
+
 class RetrievalModel(tfrs.Model):
     def __init__(self, query: QueryModel, candidate: CandidateModel, catalog: Catalog,
                  settings: Any) -> None:
@@ -219,14 +248,19 @@ def _signature(settings: Any) -> dict[str, tf.TensorSpec]:
     }
 
 
-def training_data(ex: Examples, settings: Any, rng: np.random.Generator) -> tuple[Any, int]:
-    """An endless stream of freshly sampled batches, and the number of steps per epoch."""
+def training_data(ex: Examples, settings: Any, first_epoch: int) -> tuple[Any, int]:
+    """An endless stream of freshly sampled batches from `first_epoch` on, and steps per epoch.
+
+    Each epoch's batches come from a generator seeded by (seed, epoch), so a run resumed at
+    epoch n sees the batches an uninterrupted run would have seen.
+    """
     per_epoch = np.repeat(ex.rows, settings.examples_per_playlist)
     # full batches only: in-batch softmax losses of different batch sizes do not compare
     steps = max(1, len(per_epoch) // settings.batch_size)
 
     def batches() -> Iterator[dict[str, np.ndarray]]:
-        while True:
+        for epoch in itertools.count(first_epoch):
+            rng = np.random.default_rng([settings.seed, epoch])
             order = rng.permutation(per_epoch)
             for i in range(steps):
                 yield sample_batch(ex, order[i * settings.batch_size:(i + 1) * settings.batch_size],
@@ -247,21 +281,21 @@ class ProgressAndCancel(tf_keras.callbacks.Callback):
     """Feeds Keras epoch/step progress to a `ProgressCallback`; stops training on cancel."""
 
     def __init__(self, progress: ProgressCallback | None, cancel: threading.Event | None,
-                 epochs: int, steps: int) -> None:
+                 epochs: int, steps: int, batch_size: int) -> None:
         super().__init__()
         self.progress, self.cancel = progress, cancel
-        self.epochs, self.steps = epochs, steps
+        self.epochs, self.steps, self.batch_size = epochs, steps, batch_size
         self.epoch = 0
         self.batch_losses: list[float] = []
-        self.epoch_losses: list[float] = []
-        """Mean in-batch softmax loss per batch, each epoch (tfrs logs only the last batch's)."""
+        """In-batch softmax loss of each batch this epoch (tfrs logs only the last batch's)."""
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, float] | None = None) -> None:
         self.epoch = epoch
         self.batch_losses = []
 
-    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
-        self.epoch_losses.append(float(np.mean(self.batch_losses)))
+    def epoch_loss(self) -> float:
+        """This epoch's mean loss per example."""
+        return float(np.mean(self.batch_losses)) / self.batch_size
 
     def on_train_batch_end(self, batch: int, logs: dict[str, float] | None = None) -> None:
         loss = float((logs or {}).get("loss", float("nan")))
@@ -282,54 +316,59 @@ class Trained:
 
 
 def train(names: list[str], ex_indptr: np.ndarray, ex_indices: np.ndarray, catalog: Catalog,
-          settings: Any, progress: ProgressCallback | None,
-          cancel: threading.Event | None) -> Trained | None:
-    """Train both towers; None when cancelled."""
+          settings: Any, progress: ProgressCallback | None, cancel: threading.Event | None,
+          checkpoints: Path | None = None, key: str = "") -> Trained | None:
+    """Train both towers; None when cancelled.
+
+    With `checkpoints`, every finished epoch is saved there, and a later call with the same
+    `key` (data fingerprint + settings) resumes after the last finished epoch.
+    """
     set_seeds(settings.seed)
-    rng = np.random.default_rng(settings.seed)
     words_vec, chars_vec = build_vectorizers(names, settings)
     word_ids = vectorize(words_vec, [name_words(n) for n in names])
     char_ids = vectorize(chars_vec, [name_chars(n) for n in names])
     usable = np.flatnonzero(np.diff(ex_indptr) >= 1)
-    train_rows, val_rows = _split_rows(usable, settings, rng)
+    train_rows, val_rows = _split_rows(usable, settings, np.random.default_rng(settings.seed))
+    state = TrainingState.load(checkpoints, key)
     ex = Examples(train_rows, word_ids, char_ids, ex_indptr, ex_indices)
-    stream, steps = training_data(ex, settings, rng)
+    stream, steps = training_data(ex, settings, state.epochs_done)
     val = validation_data(Examples(val_rows, word_ids, char_ids, ex_indptr, ex_indices),
                           settings, settings.seed) if len(val_rows) else None
     query = QueryModel(words_vec.vocabulary_size(), chars_vec.vocabulary_size(), catalog, settings)
     candidate = CandidateModel(catalog, settings)
     model = RetrievalModel(query, candidate, catalog, settings)
-    model.compile(optimizer=tf_keras.optimizers.Adam(settings.learning_rate))
-    tracker = ProgressAndCancel(progress, cancel, settings.epochs, steps)
-    callbacks: list[Any] = [tracker]
-    if val is not None:
-        callbacks.append(tf_keras.callbacks.EarlyStopping(
-            monitor="val_factorized_top_k/top_100_categorical_accuracy", mode="max",
-            patience=settings.patience, restore_best_weights=True))
-    fitted = model.fit(stream, epochs=settings.epochs, steps_per_epoch=steps,
-                       validation_data=val, callbacks=callbacks, verbose=0)
+    optimizer = LazyAdam if settings.lazy_adam else tf_keras.optimizers.Adam
+    model.compile(optimizer=optimizer(settings.learning_rate))
+    batch_size = min(settings.batch_size, len(train_rows) * settings.examples_per_playlist)
+    tracker = ProgressAndCancel(progress, cancel, settings.epochs, steps, batch_size)
+    epochs = EpochCheckpoints(state, checkpoints, settings.patience, cancel, tracker.epoch_loss)
+    _build(model, next(iter(stream)))
+    epochs.set_model(model)
+    epochs.resume()
+    if not state.finished:
+        if state.epochs_done:
+            report(progress, "two_tower", state.epochs_done * steps, settings.epochs * steps,
+                   f"resuming after epoch {state.epochs_done}/{settings.epochs}")
+        model.fit(stream, epochs=settings.epochs, initial_epoch=state.epochs_done,
+                  steps_per_epoch=steps, validation_data=val, callbacks=[tracker, epochs],
+                  verbose=0)
     if cancel is not None and cancel.is_set():
         return None
-    batch = min(settings.batch_size, len(train_rows) * settings.examples_per_playlist)
-    history = _history(tracker.epoch_losses, fitted.history, batch)
+    epochs.restore_best()
     tower = export_query_tower(query, words_vec, chars_vec, catalog, settings)
     candidates = _embed_all(candidate, catalog.n_tracks)
     check_export(query, tower, words_vec, chars_vec, settings)
     tf_keras.backend.clear_session()
     total = settings.epochs * steps
-    report(progress, "two_tower", total, total, f"trained {len(history['loss'])} epochs")
-    return Trained(tower, candidates, history)
+    report(progress, "two_tower", total, total, f"trained {state.epochs_done} epochs")
+    return Trained(tower, candidates, state.history())
 
 
-def _history(losses: list[float], keras: dict[str, list[float]],
-             batch: int) -> dict[str, list[float]]:
-    """Per epoch: mean loss per example, validation top-10/100 accuracy over all tracks."""
-    history = {"loss": [loss / batch for loss in losses]}
-    for k in (10, 100):
-        key = f"val_factorized_top_k/top_{k}_categorical_accuracy"
-        if key in keras:
-            history[f"val_top_{k}"] = [float(v) for v in keras[key]]
-    return history
+def _build(model: RetrievalModel, batch: dict[str, tf.Tensor]) -> None:
+    """Create every variable (towers and optimizer) so that a checkpoint can be read into them."""
+    model.query_model(batch)
+    model.candidate_model(batch["target"])
+    model.optimizer.build(model.trainable_variables)
 
 
 def _split_rows(rows: np.ndarray, settings: Any,

@@ -75,6 +75,10 @@ class Locations:
     def model_dir(self, name: str) -> Path:
         return self.models_dir / name
 
+    def checkpoint_dir(self, name: str) -> Path:
+        """A model's between-epoch training state while its training is unfinished."""
+        return self.root / "checkpoints" / name
+
     @property
     def reports_dir(self) -> Path:
         return self.root / "reports"

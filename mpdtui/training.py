@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -133,9 +134,13 @@ def train_models(locations: Locations, names: Sequence[str] = DEFAULT_MODELS,
             report(progress, name, 1, 1, "already trained for this data")
             continue
         model = _new_model(name, trained)
+        model.checkpoint_dir = locations.checkpoint_dir(name)
+        if retrain:
+            shutil.rmtree(model.checkpoint_dir, ignore_errors=True)
         with native_stderr_to(locations.root / "tensorflow.log", enabled=name in TF_MODELS):
             model.fit(data, progress=progress, cancel=cancel)
         model.save(locations.model_dir(name))
+        shutil.rmtree(model.checkpoint_dir, ignore_errors=True)
         trained[name] = model
         result.trained.append(name)
     result.report = evaluate_models(locations, trained, progress=progress, cancel=cancel,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +15,7 @@ import pytest
 from model_contract import ModelContract
 from model_data import Synthetic, genre_data
 
-from models.base import Dataset, PlaylistQuery
+from models.base import Cancelled, Dataset, PlaylistQuery, Progress
 from models.numpy_towers import Vocabulary, name_chars, trigrams
 from models.popularity import PopularityRecommender
 from models.two_tower import TwoTowerRecommender, TwoTowerSettings, build_catalog
@@ -157,7 +159,7 @@ def test_serving_never_imports_tensorflow(fitted: TwoTowerRecommender, data: Dat
         import sys, dataclasses
         import numpy as np, scipy.sparse as sp
         sys.path.insert(0, {str(ROOT / 'tests')!r})
-        from models.base import Dataset, PlaylistQuery
+        from models.base import Cancelled, Dataset, PlaylistQuery, Progress
         from models.two_tower import TwoTowerRecommender
         z = np.load({str(tmp_path / 'data.npz')!r})
         matrix = sp.csr_matrix((np.ones(len(z["indices"]), np.float32), z["indices"],
@@ -175,3 +177,58 @@ def test_serving_never_imports_tensorflow(fitted: TwoTowerRecommender, data: Dat
 
 def _cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+
+def _cancel_in_epoch(epoch: int, cancel: threading.Event, messages: list[str]):
+    def on_progress(progress: Progress) -> None:
+        messages.append(progress.message)
+        if progress.message.startswith(f"epoch {epoch}/"):
+            cancel.set()
+    return on_progress
+
+
+def test_cancelled_fit_resumes_after_the_last_whole_epoch(data: Dataset, tmp_path: Path):
+    settings = dataclasses.replace(TINY, epochs=3, patience=3)
+    straight = TwoTowerRecommender(settings)
+    straight.fit(data)
+
+    cancel, first_run = threading.Event(), []
+    interrupted = TwoTowerRecommender(settings)
+    interrupted.checkpoint_dir = tmp_path
+    with pytest.raises(Cancelled):
+        interrupted.fit(data, progress=_cancel_in_epoch(3, cancel, first_run), cancel=cancel)
+    state = json.loads((tmp_path / "state.json").read_text())
+    assert state["epochs_done"] == 2 and not state["finished"]
+    assert {p.name.split(".")[0] for p in tmp_path.glob("epoch-*")} <= {"epoch-1", "epoch-2"}
+
+    resumed_messages: list[str] = []
+    resumed = TwoTowerRecommender(settings)
+    resumed.checkpoint_dir = tmp_path
+    resumed.fit(data, progress=lambda p: resumed_messages.append(p.message))
+    assert "resuming after epoch 2/3" in resumed_messages
+    assert not any(m.startswith(("epoch 1/", "epoch 2/")) for m in resumed_messages)
+    assert resumed.history == straight.history
+    np.testing.assert_allclose(resumed.candidates, straight.candidates, rtol=1e-5, atol=1e-5)
+
+    again: list[str] = []
+    finished = TwoTowerRecommender(settings)
+    finished.checkpoint_dir = tmp_path
+    finished.fit(data, progress=lambda p: again.append(p.message))
+    assert not any(m.startswith("epoch ") for m in again), "a finished run trains nothing more"
+    np.testing.assert_allclose(finished.candidates, straight.candidates, rtol=1e-5, atol=1e-5)
+
+
+def test_checkpoint_of_other_settings_is_not_resumed(data: Dataset, tmp_path: Path):
+    cancel = threading.Event()
+    model = TwoTowerRecommender(dataclasses.replace(TINY, epochs=2))
+    model.checkpoint_dir = tmp_path
+    with pytest.raises(Cancelled):
+        model.fit(data, progress=_cancel_in_epoch(2, cancel, []), cancel=cancel)
+    assert (tmp_path / "state.json").exists()
+
+    messages: list[str] = []
+    other = TwoTowerRecommender(dataclasses.replace(TINY, epochs=2, learning_rate=0.01))
+    other.checkpoint_dir = tmp_path
+    other.fit(data, progress=lambda p: messages.append(p.message))
+    assert any(m.startswith("epoch 1/2 step 1/") for m in messages)
+    assert not any(m.startswith("resuming") for m in messages)

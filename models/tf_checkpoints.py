@@ -1,0 +1,162 @@
+"""Between-epoch state of a Keras training run: early stopping, and resuming after a cancel.
+
+`EpochCheckpoints` is a Keras callback that keeps, after every finished epoch, the epoch's loss
+and validation accuracy, the best epoch so far (early stopping on validation top-100), and,
+when it has a directory, a checkpoint of the model and optimizer plus `state.json`, so that a
+run cancelled or killed mid-epoch resumes after the last finished epoch. Only the latest and
+the best epoch's checkpoints are kept. `state.json` is written atomically after the checkpoint
+it names, and carries a key (data fingerprint + settings): a checkpoint of other data or other
+settings is discarded, never resumed.
+
+Imported only by `models.two_tower_tf` (it imports TensorFlow).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import threading
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tensorflow as tf
+import tf_keras
+
+STATE_FORMAT = "mpdtui-training-state"
+STATE_VERSION = 1
+VAL_METRIC = "val_factorized_top_k/top_{k}_categorical_accuracy"
+
+
+@dataclass
+class TrainingState:
+    key: str
+    epochs_done: int = 0
+    best_epoch: int = 0
+    """The `epochs_done` whose weights are the best so far (0 = none yet)."""
+    best_value: float = -math.inf
+    wait: int = 0
+    """Epochs since the best one (early stopping ends training at `patience`)."""
+    finished: bool = False
+    losses: list[float] = field(default_factory=list)
+    val_top_10: list[float] = field(default_factory=list)
+    val_top_100: list[float] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, directory: Path | None, key: str) -> TrainingState:
+        """The saved state for `key`; a fresh one when there is none or it is for other runs."""
+        path = _state_path(directory)
+        if path is None or not path.exists():
+            return cls(key)
+        try:
+            raw = json.loads(path.read_text())
+        except (OSError, ValueError):
+            raw = {}
+        if (raw.get("format"), raw.get("version"), raw.get("key")) != (STATE_FORMAT, STATE_VERSION, key):
+            shutil.rmtree(path.parent, ignore_errors=True)
+            return cls(key)
+        raw.pop("format"), raw.pop("version")
+        return cls(**raw)
+
+    def save(self, directory: Path) -> None:
+        path = directory / "state.json"
+        staging = path.with_suffix(f".tmp-{os.getpid()}")
+        with open(staging, "w") as fh:
+            json.dump({"format": STATE_FORMAT, "version": STATE_VERSION, **asdict(self)}, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(staging, path)
+
+    def history(self) -> dict[str, list[float]]:
+        out = {"loss": list(self.losses)}
+        if self.val_top_100:
+            out["val_top_10"], out["val_top_100"] = list(self.val_top_10), list(self.val_top_100)
+        return out
+
+
+def _state_path(directory: Path | None) -> Path | None:
+    return None if directory is None else directory / "state.json"
+
+
+def _prefix(directory: Path, epoch: int) -> str:
+    return str(directory / f"epoch-{epoch}")
+
+
+class EpochCheckpoints(tf_keras.callbacks.Callback):
+    """Early stopping on validation top-100 accuracy, and a checkpoint after every epoch.
+
+    `epoch_loss()` gives the finished epoch's mean training loss (the caller measures it).
+    Without a directory the best weights are kept in memory instead of on disk.
+    """
+
+    def __init__(self, state: TrainingState, directory: Path | None, patience: int,
+                 cancel: threading.Event | None, epoch_loss: Any) -> None:
+        super().__init__()
+        self.state, self.directory, self.patience = state, directory, patience
+        self.cancel, self.epoch_loss = cancel, epoch_loss
+        self.best_weights: list[Any] | None = None
+
+    def checkpoint(self) -> tf.train.Checkpoint:
+        return tf.train.Checkpoint(model=self.model, optimizer=self.model.optimizer)
+
+    def resume(self) -> None:
+        """Load the latest finished epoch's model and optimizer (variables must exist)."""
+        if self.directory is not None and self.state.epochs_done:
+            status = self.checkpoint().read(_prefix(self.directory, self.state.epochs_done))
+            status.assert_existing_objects_matched()
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            return  # a part of an epoch: resume from the last whole one
+        logs, state = logs or {}, self.state
+        state.epochs_done = epoch + 1
+        state.losses.append(self.epoch_loss())
+        value = logs.get(VAL_METRIC.format(k=100))
+        if value is not None:
+            state.val_top_10.append(float(logs[VAL_METRIC.format(k=10)]))
+            state.val_top_100.append(float(value))
+        if value is None or value > state.best_value:
+            state.best_epoch, state.best_value, state.wait = epoch + 1, float(value or 0.0), 0
+        else:
+            state.wait += 1
+        if value is not None and state.wait >= self.patience:
+            self.model.stop_training = True
+            state.finished = True
+        self._keep(state.best_epoch == epoch + 1)
+
+    def on_train_end(self, logs: dict[str, float] | None = None) -> None:
+        if self.cancel is None or not self.cancel.is_set():
+            self.state.finished = True
+            self._write_state()
+
+    def _keep(self, is_best: bool) -> None:
+        if self.directory is None:
+            if is_best:
+                self.best_weights = self.model.get_weights()
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.checkpoint().write(_prefix(self.directory, self.state.epochs_done))
+        self._write_state()
+        self._forget_old()
+
+    def _write_state(self) -> None:
+        if self.directory is not None:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self.state.save(self.directory)
+
+    def _forget_old(self) -> None:
+        assert self.directory is not None
+        keep = {f"epoch-{self.state.epochs_done}", f"epoch-{self.state.best_epoch}"}
+        for path in self.directory.glob("epoch-*"):
+            if path.name.split(".")[0] not in keep:
+                path.unlink(missing_ok=True)
+
+    def restore_best(self) -> None:
+        """Put the best epoch's weights back into the model."""
+        if self.best_weights is not None:
+            self.model.set_weights(self.best_weights)
+        elif self.directory is not None and self.state.best_epoch:
+            tf.train.Checkpoint(model=self.model).read(
+                _prefix(self.directory, self.state.best_epoch)).expect_partial()

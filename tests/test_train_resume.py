@@ -1,0 +1,67 @@
+"""The training pipeline resumes a cancelled two-tower fit after its last whole epoch."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from models.base import Cancelled, Progress
+from models.two_tower import TwoTowerRecommender, TwoTowerSettings
+from mpdtui import training
+from mpdtui.locations import Locations
+
+pytestmark = pytest.mark.tf
+
+SMALL = TwoTowerSettings(dim=16, epochs=3, patience=3, batch_size=256, examples_per_playlist=2)
+
+
+class SmallTwoTower(TwoTowerRecommender):
+    def __init__(self, settings: TwoTowerSettings | None = None, **overrides: Any) -> None:
+        super().__init__(settings or SMALL, **overrides)
+
+
+@pytest.fixture
+def store(small_store: Locations, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Locations:
+    shutil.copytree(small_store.root, tmp_path / "cache")
+    monkeypatch.setattr(training, "model_class", lambda name: SmallTwoTower)
+    return Locations.resolve(tmp_path / "cache")
+
+
+def test_cancelled_training_resumes_and_cleans_up(store: Locations) -> None:
+    cancel = threading.Event()
+
+    def cancel_in_epoch_2(progress: Progress) -> None:
+        if progress.message.startswith("epoch 2/"):
+            cancel.set()
+
+    with pytest.raises(Cancelled):
+        training.train_models(store, ["two_tower"], progress=cancel_in_epoch_2, cancel=cancel)
+    checkpoints = store.checkpoint_dir("two_tower")
+    assert (checkpoints / "state.json").exists()
+    assert not store.model_dir("two_tower").exists()
+
+    messages: list[str] = []
+    result = training.train_models(store, ["two_tower"],
+                                   progress=lambda p: messages.append(p.message))
+    assert result.trained == ["two_tower"]
+    assert "resuming after epoch 1/3" in messages
+    assert not any(m.startswith("epoch 1/") for m in messages)
+    assert (store.model_dir("two_tower") / "meta.json").exists()
+    assert not checkpoints.exists(), "a saved model needs no checkpoint"
+
+
+def test_retrain_starts_over(store: Locations) -> None:
+    cancel = threading.Event()
+    with pytest.raises(Cancelled):
+        training.train_models(store, ["two_tower"], cancel=cancel,
+                              progress=lambda p: cancel.set() if p.message.startswith("epoch 2/")
+                              else None)
+    messages: list[str] = []
+    training.train_models(store, ["two_tower"], retrain=True,
+                          progress=lambda p: messages.append(p.message))
+    assert any(m.startswith("epoch 1/3 step 1/") for m in messages)
+    assert not any(m.startswith("resuming") for m in messages)
