@@ -1,7 +1,7 @@
 """Full-MPD scale: a synthetic 1M-playlist interaction matrix, ALS on it, serving from it.
 
     .venv/bin/python bench/scale.py [--playlists 1000000] [--tracks 2262292] [--iterations 2]
-                                    [--factors 64] [--two-tower-fraction 0.1]
+                                    [--factors 64] [--skip-als] [--two-tower [--two-tower-epochs 1]]
 
 The matrix has the MPD's shape and is built directly as CSR in chunks (no JSON): 1M playlists
 of 5-250 tracks (mean ~66), 2.26M tracks with long-tailed popularity (every track in at least
@@ -9,16 +9,19 @@ one playlist, about half of them in only a handful), and genre structure (a play
 most tracks from one of 200 genres). Then it trains ALS (models.als, BM25-weighted, implicit's
 CPU solver) for a few iterations and prints seconds per iteration and peak RSS, builds the
 item index (models.ann) and serves playlists folded in from their seeds through it, against an
-exact scan. With --two-tower-fraction it also trains the two-tower model for one epoch on that
-share of the playlists (all 2.26M tracks in the catalog) and extrapolates its epoch time.
+exact scan. With --two-tower it also trains the two-tower model (default settings, checkpoints
+on) for whole epochs, after timing a few steps with Keras' own Adam as the baseline.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -205,31 +208,58 @@ def serve_als(model: ALSRecommender, data: Dataset, n_queries: int, save_to: Pat
         print(f"  item factors and queries saved to {save_to}")
 
 
-def bench_two_tower(data: Dataset, fraction: float) -> None:
+class StepClock:
+    """Times two-tower training steps from its progress reports; cancels after `stop_after`."""
+
+    def __init__(self, stop_after: int | None = None) -> None:
+        self.started = time.perf_counter()
+        self.steps: list[float] = []
+        self.stop_after = stop_after
+        self.cancel = threading.Event()
+
+    def __call__(self, progress: Progress) -> None:
+        if progress.message.startswith("epoch"):
+            self.steps.append(time.perf_counter())
+            if self.stop_after is not None and len(self.steps) >= self.stop_after:
+                self.cancel.set()
+
+    def examples_per_s(self, batch: int, skip: int = 5) -> float:
+        """Steady-state rate, leaving out the first steps (tracing, warm-up)."""
+        times = self.steps[skip:]
+        return (len(times) - 1) * batch / (times[-1] - times[0]) if len(times) > 1 else float("nan")
+
+
+def bench_two_tower(data: Dataset, fraction: float, epochs: int, baseline_steps: int) -> None:
+    from models.base import Cancelled
     from models.two_tower import TwoTowerRecommender
 
-    rows = np.arange(int(data.n_playlists * fraction))
-    part = data.with_rows(rows, f"two-tower-{fraction}")
-    model = TwoTowerRecommender(epochs=1, patience=1, min_track_count=5, max_val_playlists=500)
-    steps: list[float] = []
-
-    def on_progress(progress: Progress) -> None:
-        if progress.message.startswith("epoch"):
-            steps.append(time.perf_counter())
-
-    print(f"\ntwo-tower: {part.n_playlists:,} playlists ({fraction:.0%}), {part.n_tracks:,} tracks, "
-          f"1 epoch, min_track_count 5 ({load()})", flush=True)
-    started = time.perf_counter()
-    model.fit(part, progress=on_progress)
-    wall = time.perf_counter() - started
+    part = data if fraction >= 1 else data.with_rows(np.arange(int(data.n_playlists * fraction)),
+                                                     f"two-tower-{fraction}")
+    print(f"\ntwo-tower: {part.n_playlists:,} playlists, {part.n_tracks:,} tracks, default "
+          f"settings, {epochs} epoch(s) ({load()})", flush=True)
+    baseline = StepClock(stop_after=baseline_steps)
+    with contextlib.suppress(Cancelled):
+        TwoTowerRecommender(lazy_adam=False).fit(part, progress=baseline, cancel=baseline.cancel)
+    model, clock = TwoTowerRecommender(epochs=epochs, patience=epochs), StepClock()
     batch = model.settings.batch_size
-    steady = (len(steps) - 1) * batch / (steps[-1] - steps[0]) if len(steps) > 1 else float("nan")
-    examples_full = data.n_playlists * model.settings.examples_per_playlist
-    print(f"  steady state {steady:,.0f} examples/s; whole fit {wall:.0f} s "
-          f"(vocabularies, tracing, validation, candidate export, index)")
-    print(f"  epoch over all {data.n_playlists:,} playlists ({examples_full:,} examples) estimated "
-          f"{examples_full / steady / 60:.0f} min from this rate; peak RSS {peak_rss_gb():.2f} GB "
-          f"({load()})", flush=True)
+    with tempfile.TemporaryDirectory(prefix="two-tower-checkpoints-") as checkpoints:
+        model.checkpoint_dir = Path(checkpoints)
+        model.fit(part, progress=clock)
+        finished = time.perf_counter()
+        checkpoint_gb = sum(p.stat().st_size for p in Path(checkpoints).iterdir()) / 2**30
+    lazy, dense = clock.examples_per_s(batch), baseline.examples_per_s(batch)
+    steps_per_epoch = len(clock.steps) // epochs
+    epoch_s = (clock.steps[-1] - clock.steps[0]) / len(clock.steps) * steps_per_epoch
+    print(f"  Keras Adam (every embedding row, every step), {baseline_steps} steps: "
+          f"{dense:,.0f} examples/s")
+    print(f"  lazy Adam (rows in the batch only): {lazy:,.0f} examples/s = {lazy / dense:.1f}x")
+    print(f"  epoch: {steps_per_epoch:,} steps x {batch} = {steps_per_epoch * batch:,} examples "
+          f"in {epoch_s / 60:.1f} min")
+    print(f"  before the first step (catalog, vocabularies, tracing) "
+          f"{clock.steps[0] - clock.started:.0f} s; after the last (validation, checkpoint, "
+          f"export, item index) {finished - clock.steps[-1]:.0f} s")
+    print(f"  checkpoint on disk {checkpoint_gb:.2f} GB; peak RSS {peak_rss_gb():.2f} GB ({load()})",
+          flush=True)
 
 
 def main() -> None:
@@ -239,7 +269,12 @@ def main() -> None:
     parser.add_argument("--factors", type=int, default=ALSSettings().factors)
     parser.add_argument("--iterations", type=int, default=2)
     parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--two-tower-fraction", type=float, default=0.0)
+    parser.add_argument("--two-tower", action="store_true", help="also train the two-tower model")
+    parser.add_argument("--two-tower-fraction", type=float, default=1.0,
+                        help="share of the playlists it trains on (all tracks stay)")
+    parser.add_argument("--two-tower-epochs", type=int, default=1)
+    parser.add_argument("--baseline-steps", type=int, default=40,
+                        help="steps timed with Keras' Adam, the baseline for lazy Adam")
     parser.add_argument("--skip-als", action="store_true")
     parser.add_argument("--save-factors", type=Path, metavar="NPZ",
                         help="save the ALS item factors and fold-in queries (bench/serve.py --vectors)")
@@ -251,8 +286,8 @@ def main() -> None:
     describe(data, time.perf_counter() - started)
     if not args.skip_als:
         bench_als(data, args.factors, args.iterations, args.queries, args.save_factors)
-    if args.two_tower_fraction > 0:
-        bench_two_tower(data, args.two_tower_fraction)
+    if args.two_tower:
+        bench_two_tower(data, args.two_tower_fraction, args.two_tower_epochs, args.baseline_steps)
 
 
 if __name__ == "__main__":

@@ -16,8 +16,7 @@ from __future__ import annotations
 import json
 import math
 import os
-import shutil
-import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,6 @@ import tf_keras
 
 STATE_FORMAT = "mpdtui-training-state"
 STATE_VERSION = 1
-VAL_METRIC = "val_factorized_top_k/top_{k}_categorical_accuracy"
 
 
 @dataclass
@@ -47,7 +45,7 @@ class TrainingState:
     @classmethod
     def load(cls, directory: Path | None, key: str) -> TrainingState:
         """The saved state for `key`; a fresh one when there is none or it is for other runs."""
-        path = _state_path(directory)
+        path = None if directory is None else directory / "state.json"
         if path is None or not path.exists():
             return cls(key)
         try:
@@ -55,10 +53,20 @@ class TrainingState:
         except (OSError, ValueError):
             raw = {}
         if (raw.get("format"), raw.get("version"), raw.get("key")) != (STATE_FORMAT, STATE_VERSION, key):
-            shutil.rmtree(path.parent, ignore_errors=True)
-            return cls(key)
+            return cls._fresh(path.parent, key)
         raw.pop("format"), raw.pop("version")
-        return cls(**raw)
+        state = cls(**raw)
+        needed = {state.epochs_done, state.best_epoch} - {0}
+        if not all(Path(f"{_prefix(path.parent, n)}.index").exists() for n in needed):
+            return cls._fresh(path.parent, key)
+        return state
+
+    @classmethod
+    def _fresh(cls, directory: Path, key: str) -> TrainingState:
+        """A new state, after deleting the checkpoint files of another run."""
+        for stale in [directory / "state.json", *directory.glob("epoch-*")]:
+            stale.unlink(missing_ok=True)
+        return cls(key)
 
     def save(self, directory: Path) -> None:
         path = directory / "state.json"
@@ -76,10 +84,6 @@ class TrainingState:
         return out
 
 
-def _state_path(directory: Path | None) -> Path | None:
-    return None if directory is None else directory / "state.json"
-
-
 def _prefix(directory: Path, epoch: int) -> str:
     return str(directory / f"epoch-{epoch}")
 
@@ -87,15 +91,17 @@ def _prefix(directory: Path, epoch: int) -> str:
 class EpochCheckpoints(tf_keras.callbacks.Callback):
     """Early stopping on validation top-100 accuracy, and a checkpoint after every epoch.
 
-    `epoch_loss()` gives the finished epoch's mean training loss (the caller measures it).
-    Without a directory the best weights are kept in memory instead of on disk.
+    `epoch_loss()` gives the finished epoch's mean training loss (the caller measures it),
+    `validate()` the validation top-10/100 accuracy (None: no validation, every epoch counts as
+    the best). Without a directory the best weights are kept in memory instead of on disk.
     """
 
     def __init__(self, state: TrainingState, directory: Path | None, patience: int,
-                 cancel: threading.Event | None, epoch_loss: Any) -> None:
+                 epoch_loss: Callable[[], float],
+                 validate: Callable[[], dict[int, float]] | None) -> None:
         super().__init__()
         self.state, self.directory, self.patience = state, directory, patience
-        self.cancel, self.epoch_loss = cancel, epoch_loss
+        self.epoch_loss, self.validate = epoch_loss, validate
         self.best_weights: list[Any] | None = None
 
     def checkpoint(self) -> tf.train.Checkpoint:
@@ -108,28 +114,26 @@ class EpochCheckpoints(tf_keras.callbacks.Callback):
             status.assert_existing_objects_matched()
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
-        if self.cancel is not None and self.cancel.is_set():
-            return  # a part of an epoch: resume from the last whole one
-        logs, state = logs or {}, self.state
+        state = self.state
         state.epochs_done = epoch + 1
         state.losses.append(self.epoch_loss())
-        value = logs.get(VAL_METRIC.format(k=100))
-        if value is not None:
-            state.val_top_10.append(float(logs[VAL_METRIC.format(k=10)]))
-            state.val_top_100.append(float(value))
-        if value is None or value > state.best_value:
-            state.best_epoch, state.best_value, state.wait = epoch + 1, float(value or 0.0), 0
+        accuracy = self.validate() if self.validate is not None else None
+        if accuracy is not None:
+            state.val_top_10.append(accuracy[10])
+            state.val_top_100.append(accuracy[100])
+        if accuracy is None or accuracy[100] > state.best_value:
+            state.best_epoch, state.wait = epoch + 1, 0
+            state.best_value = accuracy[100] if accuracy is not None else 0.0
         else:
             state.wait += 1
-        if value is not None and state.wait >= self.patience:
+        if accuracy is not None and state.wait >= self.patience:
             self.model.stop_training = True
-            state.finished = True
         self._keep(state.best_epoch == epoch + 1)
 
     def on_train_end(self, logs: dict[str, float] | None = None) -> None:
-        if self.cancel is None or not self.cancel.is_set():
-            self.state.finished = True
-            self._write_state()
+        # not called when a cancel raised out of fit: that part of an epoch is redone
+        self.state.finished = True
+        self._write_state()
 
     def _keep(self, is_best: bool) -> None:
         if self.directory is None:

@@ -25,7 +25,6 @@ import numpy as np
 
 from models.ann import ANN_MIN_ITEMS, IndexSettings, ItemIndex
 from models.base import (
-    Cancelled,
     Dataset,
     ModelFormatError,
     PlaylistQuery,
@@ -52,7 +51,10 @@ class TwoTowerSettings:
     """Feed the playlist name to the query tower."""
     epochs: int = 30
     """Upper bound; early stopping on validation top-100 accuracy usually ends sooner."""
-    patience: int = 3
+    patience: int = 6
+    """Epochs without a better validation top-100 before stopping. That accuracy moves by
+    +-0.005 between epochs on the demo: with 3, two runs of three stopped at 10-11 epochs
+    (R-precision 0.227) while it was still rising to 30 (0.238)."""
     batch_size: int = 1024
     learning_rate: float = 0.003
     lazy_adam: bool = True
@@ -130,8 +132,6 @@ class TwoTowerRecommender(Recommender):
         trained = two_tower_tf.train(data.playlist_names, data.interactions.indptr,
                                      data.interactions.indices, catalog, self.settings,
                                      progress, cancel, self.checkpoint_dir, self._run_key(data))
-        if trained is None:
-            raise Cancelled
         self.tower, self.candidates, self.history = (trained.tower, trained.candidates,
                                                      trained.history)
         self.index = ItemIndex.build(self.candidates, progress, cancel,

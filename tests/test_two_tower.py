@@ -232,3 +232,20 @@ def test_checkpoint_of_other_settings_is_not_resumed(data: Dataset, tmp_path: Pa
     other.fit(data, progress=lambda p: messages.append(p.message))
     assert any(m.startswith("epoch 1/2 step 1/") for m in messages)
     assert not any(m.startswith("resuming") for m in messages)
+
+
+def test_state_without_its_checkpoint_files_starts_over(data: Dataset, tmp_path: Path):
+    cancel = threading.Event()
+    model = TwoTowerRecommender(dataclasses.replace(TINY, epochs=2))
+    model.checkpoint_dir = tmp_path
+    with pytest.raises(Cancelled):
+        model.fit(data, progress=_cancel_in_epoch(2, cancel, []), cancel=cancel)
+    for path in tmp_path.glob("epoch-*"):
+        path.unlink()
+
+    messages: list[str] = []
+    again = TwoTowerRecommender(dataclasses.replace(TINY, epochs=2))
+    again.checkpoint_dir = tmp_path
+    again.fit(data, progress=lambda p: messages.append(p.message))
+    assert any(m.startswith("epoch 1/2 step 1/") for m in messages)
+    assert json.loads((tmp_path / "state.json").read_text())["finished"]
