@@ -93,15 +93,17 @@ class EpochCheckpoints(tf_keras.callbacks.Callback):
 
     `epoch_loss()` gives the finished epoch's mean training loss (the caller measures it),
     `validate()` the validation top-10/100 accuracy (None: no validation, every epoch counts as
-    the best). Without a directory the best weights are kept in memory instead of on disk.
+    the best), `say(message)` reports progress. Without a directory the best weights are kept
+    in memory instead of on disk.
     """
 
     def __init__(self, state: TrainingState, directory: Path | None, patience: int,
                  epoch_loss: Callable[[], float],
-                 validate: Callable[[], dict[int, float]] | None) -> None:
+                 validate: Callable[[], dict[int, float]] | None,
+                 say: Callable[[str], None]) -> None:
         super().__init__()
         self.state, self.directory, self.patience = state, directory, patience
-        self.epoch_loss, self.validate = epoch_loss, validate
+        self.epoch_loss, self.validate, self.say = epoch_loss, validate, say
         self.best_weights: list[Any] | None = None
 
     def checkpoint(self) -> tf.train.Checkpoint:
@@ -126,8 +128,11 @@ class EpochCheckpoints(tf_keras.callbacks.Callback):
             state.best_value = accuracy[100] if accuracy is not None else 0.0
         else:
             state.wait += 1
-        if accuracy is not None and state.wait >= self.patience:
-            self.model.stop_training = True
+        if accuracy is not None:
+            self.say(f"validation after epoch {epoch + 1}: top-100 accuracy {accuracy[100]:.3f} "
+                     f"(best {state.best_value:.3f}, epoch {state.best_epoch})")
+            if state.wait >= self.patience:
+                self.model.stop_training = True
         self._keep(state.best_epoch == epoch + 1)
 
     def on_train_end(self, logs: dict[str, float] | None = None) -> None:
@@ -144,6 +149,7 @@ class EpochCheckpoints(tf_keras.callbacks.Callback):
         self.checkpoint().write(_prefix(self.directory, self.state.epochs_done))
         self._write_state()
         self._forget_old()
+        self.say(f"checkpoint after epoch {self.state.epochs_done} saved")
 
     def _write_state(self) -> None:
         if self.directory is not None:

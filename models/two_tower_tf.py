@@ -289,8 +289,8 @@ class Validation:
         target_scores = tf.reduce_sum(queries * tf.gather(candidates, self.examples["target"]),
                                       axis=1, keepdims=True)
         ranks = tf.zeros(tf.shape(queries)[0], tf.int32)
-        for start in range(0, self.n_tracks, 65_536):
-            scores = tf.matmul(queries, candidates[start:start + 65_536], transpose_b=True)
+        for start in range(0, self.n_tracks, 16_384):
+            scores = tf.matmul(queries, candidates[start:start + 16_384], transpose_b=True)
             ranks += tf.reduce_sum(tf.cast(scores > target_scores, tf.int32), axis=1)
         ranks = ranks.numpy()
         return {k: float(np.mean(ranks < k)) for k in (10, 100)}
@@ -315,6 +315,11 @@ class ProgressAndCancel(tf_keras.callbacks.Callback):
     def epoch_loss(self) -> float:
         """This epoch's mean loss per example."""
         return float(np.mean(self.batch_losses)) / self.batch_size
+
+    def say(self, message: str) -> None:
+        """Report `message` at the current step."""
+        report(self.progress, "two_tower", (self.epoch + 1) * self.steps,
+               self.epochs * self.steps, message)
 
     def on_train_batch_end(self, batch: int, logs: dict[str, float] | None = None) -> None:
         loss = float((logs or {}).get("loss", float("nan")))
@@ -360,7 +365,7 @@ def train(names: list[str], ex_indptr: np.ndarray, ex_indices: np.ndarray, catal
     batch_size = min(settings.batch_size, len(train_rows) * settings.examples_per_playlist)
     tracker = ProgressAndCancel(progress, cancel, settings.epochs, steps, batch_size)
     epochs = EpochCheckpoints(state, checkpoints, settings.patience, tracker.epoch_loss,
-                              (lambda: validate(model)) if validate else None)
+                              (lambda: validate(model)) if validate else None, tracker.say)
     try:
         _build(model, next(iter(stream)))
         epochs.set_model(model)
