@@ -77,7 +77,30 @@ class Locations:
 
     def checkpoint_dir(self, name: str) -> Path:
         """A model's between-epoch training state while its training is unfinished."""
-        return self.root / "checkpoints" / name
+        return self.checkpoints_dir / name
+
+    @property
+    def checkpoints_dir(self) -> Path:
+        return self.root / "checkpoints"
+
+    @property
+    def split_npz(self) -> Path:
+        """Which playlists models train on, and the held-out evaluation cases."""
+        return self.root / "split.npz"
+
+    @property
+    def tensorflow_log(self) -> Path:
+        """TensorFlow's native log lines while a model trains."""
+        return self.root / "tensorflow.log"
+
+    def derived_from_playlists(self) -> list[Path]:
+        """Everything built from the ingested playlists: the catalog, matrices, split, models,
+        reports (not the features, saved playlists, login or settings)."""
+        catalog = self.catalog_db
+        return [catalog, catalog.with_name(f"{catalog.name}-wal"),
+                catalog.with_name(f"{catalog.name}-shm"), self.chunks_dir, self.interactions_npz,
+                self.sequences_npz, self.split_npz, self.models_dir, self.checkpoints_dir,
+                self.reports_dir, self.train_state_json]
 
     @property
     def reports_dir(self) -> Path:

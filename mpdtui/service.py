@@ -87,16 +87,32 @@ class AppService:
 
     def ingest(self, source: Path, skip_bad: bool = False, progress: IngestCallback | None = None,
                cancel: threading.Event | None = None) -> IngestResult:
+        """Ingest an MPD source; other data replaces the demo (it is appended to anything else)."""
+        source = Path(source).expanduser()
+        if self.holds_demo() and source.resolve() != self.locations.demo_dir.resolve():
+            self._close_data()
+            for path in self.locations.derived_from_playlists():
+                if path.is_dir():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink(missing_ok=True)
         try:
-            result = ingest(self.locations, Path(source).expanduser(), skip_bad, progress, cancel)
+            result = ingest(self.locations, source, skip_bad, progress, cancel)
         finally:  # even a cancelled ingest may have committed slices
-            self._forget_loaded()
-            with self._lock:
-                if self._catalog is not None:
-                    self._catalog.close()
-                    self._catalog = None
-        self.update_config(data_source=str(Path(source).expanduser().resolve()))
+            self._close_data()
+        self.update_config(data_source=str(source.resolve()))
         return result
+
+    def holds_demo(self) -> bool:
+        """Whether the ingested data is the built-in demo dataset."""
+        return self.config().get("data_source") == str(self.locations.demo_dir.resolve())
+
+    def _close_data(self) -> None:
+        self._forget_loaded()
+        with self._lock:
+            if self._catalog is not None:
+                self._catalog.close()
+                self._catalog = None
 
     def info(self) -> dict[str, Any]:
         info: dict[str, Any] = {"cache_dir": str(self.locations.root)}
@@ -139,7 +155,7 @@ class AppService:
     def demo_features_csv(self) -> Path | None:
         """The demo dataset's features CSV, when the demo is the data and it was not imported."""
         csv_path = self.locations.demo_dir / DEMO_FEATURES_CSV
-        using_demo = self.config().get("data_source") == str(self.locations.demo_dir.resolve())
+        using_demo = self.holds_demo()
         if using_demo and csv_path.exists() and not self.locations.features_db.exists():
             return csv_path
         return None

@@ -75,7 +75,7 @@ def training_split(locations: Locations, need_cases: bool = False) -> Split:
     `need_cases` rebuilds the evaluation cases too (the saved file keeps only the rows).
     """
     fingerprint = data_fingerprint(locations)
-    path = locations.root / "split.npz"
+    path = locations.split_npz
     if path.exists() and not need_cases:
         arrays = read_npz(path, SPLIT_FORMAT, SPLIT_VERSION, f"delete {path}")
         if str(arrays["fingerprint"]) == fingerprint:
@@ -137,7 +137,7 @@ def train_models(locations: Locations, names: Sequence[str] = DEFAULT_MODELS,
         model.checkpoint_dir = locations.checkpoint_dir(name)
         if retrain:
             shutil.rmtree(model.checkpoint_dir, ignore_errors=True)
-        with native_stderr_to(locations.root / "tensorflow.log", enabled=name in TF_MODELS):
+        with native_stderr_to(locations.tensorflow_log, enabled=name in TF_MODELS):
             model.fit(data, progress=progress, cancel=cancel)
         model.save(locations.model_dir(name))
         shutil.rmtree(model.checkpoint_dir, ignore_errors=True)

@@ -12,6 +12,7 @@ import pytest
 
 from mpdtui.cli import main
 from mpdtui.locations import Locations
+from mpdtui.service import AppService, DemoSpec
 
 HANDMADE = Path(__file__).parent / "fixtures" / "handmade.mpd.slice.0-2.json"
 
@@ -87,3 +88,29 @@ def test_ingest_progress_is_plain_lines_when_not_a_terminal(small_demo: Path, tm
     lines = done.stdout.strip().splitlines()
     assert lines[0].startswith("ingest: ") and "rows/s" in lines[-2]
     assert lines[-1] == "ingested 3 slice(s) (3,000 playlists, " + lines[-1].split(", ", 1)[1]
+
+
+def test_other_data_replaces_the_demo_and_keeps_saved_playlists(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    locations = Locations.resolve(tmp_path / "cache")
+    service = AppService(locations)
+    service.ingest(service.demo_source(DemoSpec(playlists=600, seed=2)))
+    service.train(["popularity"])
+    service.save_playlist("from the demo", service.search("a", 2))
+    assert service.holds_demo() and service.info()["models"] == ["popularity"]
+
+    assert main(["ingest", str(HANDMADE), "--cache-dir", str(locations.root)]) == 0
+    capsys.readouterr()
+    after = AppService(locations)
+    info = after.info()
+    assert (info["playlists"], info["tracks"], info["models"]) == (3, 5, [])
+    assert not after.holds_demo() and not locations.models_dir.exists()
+    assert [p.name for p in after.list_playlists()] == ["from the demo"]
+    assert locations.demo_dir.exists(), "the demo files stay, to switch back without generating"
+
+
+def test_other_data_is_appended_to_real_data(tmp_path: Path, small_demo: Path) -> None:
+    cache = tmp_path / "cache"
+    assert main(["ingest", str(HANDMADE), "--cache-dir", str(cache)]) == 0
+    assert main(["ingest", str(small_demo), "--cache-dir", str(cache)]) == 0
+    assert AppService(Locations.resolve(cache)).info()["playlists"] == 3 + 3000
