@@ -90,12 +90,15 @@ class AppService:
         """Ingest an MPD source; other data replaces the demo (it is appended to anything else)."""
         source = Path(source).expanduser()
         if self.holds_demo() and source.resolve() != self.locations.demo_dir.resolve():
+            self.check_source(source)  # a wrong path must not cost the demo's models
             self._close_data()
             for path in self.locations.derived_from_playlists():
                 if path.is_dir():
                     shutil.rmtree(path)
                 else:
                     path.unlink(missing_ok=True)
+            # now, not after: a cancelled ingest of `source` must resume, not replace again
+            self.update_config(data_source=str(source.resolve()))
         try:
             result = ingest(self.locations, source, skip_bad, progress, cancel)
         finally:  # even a cancelled ingest may have committed slices

@@ -6,10 +6,12 @@ import hashlib
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
+from models.base import Cancelled
 from mpdtui.cli import main
 from mpdtui.locations import Locations
 from mpdtui.service import AppService, DemoSpec
@@ -99,6 +101,8 @@ def test_other_data_replaces_the_demo_and_keeps_saved_playlists(tmp_path: Path,
     service.save_playlist("from the demo", service.search("a", 2))
     assert service.holds_demo() and service.info()["models"] == ["popularity"]
 
+    assert main(["ingest", str(tmp_path / "nowhere"), "--cache-dir", str(locations.root)]) == 2
+    assert service.info()["models"] == ["popularity"], "a wrong path replaces nothing"
     assert main(["ingest", str(HANDMADE), "--cache-dir", str(locations.root)]) == 0
     capsys.readouterr()
     after = AppService(locations)
@@ -114,3 +118,17 @@ def test_other_data_is_appended_to_real_data(tmp_path: Path, small_demo: Path) -
     assert main(["ingest", str(HANDMADE), "--cache-dir", str(cache)]) == 0
     assert main(["ingest", str(small_demo), "--cache-dir", str(cache)]) == 0
     assert AppService(Locations.resolve(cache)).info()["playlists"] == 3 + 3000
+
+
+def test_a_cancelled_replacement_of_the_demo_resumes(tmp_path: Path, small_demo: Path) -> None:
+    service = AppService(Locations.resolve(tmp_path / "cache"))
+    service.ingest(service.demo_source(DemoSpec(playlists=600, seed=2)))
+    cancel = threading.Event()
+    with pytest.raises(Cancelled):
+        service.ingest(small_demo, progress=lambda _: cancel.set(), cancel=cancel)
+    committed = service.info()["slices"]
+    assert 1 <= committed < 3
+
+    resumed = service.ingest(small_demo)
+    assert (resumed.already_done, resumed.ingested) == (committed, 3 - committed)
+    assert service.info()["playlists"] == 3000
