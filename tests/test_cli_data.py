@@ -102,7 +102,7 @@ def test_other_data_replaces_the_demo_and_keeps_saved_playlists(tmp_path: Path,
     assert service.holds_demo() and service.info()["models"] == ["popularity"]
 
     assert main(["ingest", str(tmp_path / "nowhere"), "--cache-dir", str(locations.root)]) == 2
-    assert service.info()["models"] == ["popularity"], "a wrong path replaces nothing"
+    assert AppService(locations).info()["models"] == ["popularity"], "a wrong path replaces nothing"
     assert main(["ingest", str(HANDMADE), "--cache-dir", str(locations.root)]) == 0
     capsys.readouterr()
     after = AppService(locations)
