@@ -31,6 +31,7 @@ from models.base import (
     Recommender,
     check_cancel,
     report,
+    settings_from_json,
 )
 from models.popularity import check_arrays, seed_ids
 from models.topk import top_k
@@ -188,7 +189,7 @@ class ALSRecommender(Recommender):
                  data: Dataset) -> None:
         check_arrays(self.name, arrays, self.n_tracks, "item_factors", "idf", "mean_length",
                      "popularity")
-        self.settings = ALSSettings(**{k: v for k, v in settings.items() if k != "ann"})
+        self.settings = settings_from_json(ALSSettings, settings)
         factors = arrays["item_factors"].astype(np.float32)
         if factors.shape != (self.n_tracks, self.settings.factors):
             raise ModelFormatError(f"saved '{self.name}' model has factors of shape "

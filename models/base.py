@@ -13,14 +13,15 @@ import shutil
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
 
 MODEL_FORMAT = "mpdtui-model"
+SettingsT = TypeVar("SettingsT")
 
 
 class ModelFormatError(Exception):
@@ -196,6 +197,13 @@ class Recommender(ABC):
         model.n_tracks = int(meta["n_tracks"])
         model._restore(meta["settings"], arrays, data)
         return model
+
+
+def settings_from_json(cls: type[SettingsT], raw: Mapping[str, Any]) -> SettingsT:
+    """A settings dataclass from saved model settings: keys it lacks (history, index
+    metadata) are ignored, and JSON lists become the tuples the dataclass holds."""
+    known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items() if k in known})
 
 
 def write_model_dir(directory: Path, meta: dict[str, Any], arrays: Mapping[str, np.ndarray]) -> None:

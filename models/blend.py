@@ -25,7 +25,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Self
 
@@ -40,6 +40,7 @@ from models.base import (
     Recommender,
     check_cancel,
     report,
+    settings_from_json,
 )
 from models.evaluation import Case, make_challenge_split
 from models.topk import top_k
@@ -64,12 +65,6 @@ class BlendSettings:
     refit: bool = True
     """Without given components: retrain them on all of `data` after choosing weights."""
     seed: int = 0
-
-    @classmethod
-    def from_json(cls, raw: Mapping[str, Any]) -> BlendSettings:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: tuple(v) if isinstance(v, list) else v
-                      for k, v in raw.items() if k in known})
 
 
 class BlendRecommender(Recommender):
@@ -154,7 +149,7 @@ class BlendRecommender(Recommender):
 
     def _restore(self, settings: Mapping[str, Any], arrays: Mapping[str, np.ndarray],
                  data: Dataset) -> None:
-        self.settings = BlendSettings.from_json(settings)
+        self.settings = settings_from_json(BlendSettings, settings)
         self.validation = dict(settings.get("validation", {}))
         if list(settings.get("buckets", [])) != list(BUCKETS) or arrays["weights"].shape != (
                 len(BUCKETS), len(self.settings.components)):

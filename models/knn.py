@@ -27,6 +27,7 @@ from models.base import (
     Recommender,
     check_cancel,
     report,
+    settings_from_json,
 )
 from models.popularity import backoff_scores, check_arrays, seed_ids, with_backoff
 from models.topk import top_k
@@ -105,7 +106,7 @@ class ItemKNNRecommender(Recommender):
         check_arrays(self.name, arrays, self.n_tracks, "data", "indices", "indptr", "popularity")
         if arrays["indptr"].shape[0] != self.n_tracks + 1:
             raise ModelFormatError(f"saved '{self.name}' model is inconsistent: retrain it")
-        self.settings = ItemKNNSettings(**settings)
+        self.settings = settings_from_json(ItemKNNSettings, settings)
         self._set(sp.csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]),
                                 shape=(self.n_tracks, self.n_tracks)),
                   arrays["popularity"].astype(np.int64))

@@ -22,6 +22,7 @@ from models.base import (
     Recommender,
     check_cancel,
     report,
+    settings_from_json,
 )
 from models.topk import top_k
 
@@ -86,5 +87,5 @@ class PopularityRecommender(Recommender):
     def _restore(self, settings: Mapping[str, Any], arrays: Mapping[str, np.ndarray],
                  data: Dataset) -> None:
         check_arrays(self.name, arrays, self.n_tracks, "popularity")
-        self.settings = PopularitySettings(**settings)
+        self.settings = settings_from_json(PopularitySettings, settings)
         self.popularity = arrays["popularity"].astype(np.int64)

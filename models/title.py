@@ -25,6 +25,7 @@ from models.base import (
     Recommender,
     check_cancel,
     report,
+    settings_from_json,
 )
 from models.popularity import backoff_scores, check_arrays, seed_ids, with_backoff
 from models.text import normalize_name
@@ -152,5 +153,5 @@ class TitleRecommender(Recommender):
             raise ModelFormatError(f"saved '{self.name}' model is inconsistent: retrain it")
         matrix = sp.csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]),
                                shape=(len(names), self.n_tracks))
-        self.settings = TitleSettings(**settings)
+        self.settings = settings_from_json(TitleSettings, settings)
         self._set(names, matrix, arrays["popularity"].astype(np.int64))

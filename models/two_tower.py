@@ -18,7 +18,7 @@ import json
 import os
 import threading
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -33,6 +33,7 @@ from models.base import (
     Recommender,
     check_cancel,
     report,
+    settings_from_json,
 )
 from models.numpy_towers import QueryTower
 
@@ -81,12 +82,6 @@ class TwoTowerSettings:
     seed: int = 0
     ann_min_items: int = ANN_MIN_ITEMS
     """Catalogs this large are served through an approximate index (models.ann)."""
-
-    @classmethod
-    def from_json(cls, raw: Mapping[str, Any]) -> TwoTowerSettings:
-        known = {f.name for f in fields(cls)}
-        values = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items() if k in known}
-        return cls(**values)
 
 
 @dataclass
@@ -171,7 +166,7 @@ class TwoTowerRecommender(Recommender):
             raise ModelFormatError(
                 f"saved two_tower model has {arrays['candidates'].shape[0]} tracks, the data "
                 f"has {data.n_tracks}: retrain it with `mpdtui --train`")
-        self.settings = TwoTowerSettings.from_json(settings)
+        self.settings = settings_from_json(TwoTowerSettings, settings)
         self.history = dict(settings.get("history", {}))
         s = self.settings
         self.tower = QueryTower.from_state(arrays, int(settings["n_layers"]), s.use_name,
