@@ -54,7 +54,7 @@ class TrainingState:
             raw = {}
         if (raw.get("format"), raw.get("version"), raw.get("key")) != (STATE_FORMAT, STATE_VERSION, key):
             return cls._fresh(path.parent, key)
-        raw.pop("format"), raw.pop("version")
+        del raw["format"], raw["version"]
         state = cls(**raw)
         needed = {state.epochs_done, state.best_epoch} - {0}
         if not all(Path(f"{_prefix(path.parent, n)}.index").exists() for n in needed):
@@ -142,7 +142,8 @@ class EpochCheckpoints(tf_keras.callbacks.Callback):
 
     def _keep(self, is_best: bool) -> None:
         if self.directory is None:
-            if is_best:
+            # without validation every epoch is the best, and the latest is in the model
+            if is_best and self.validate is not None:
                 self.best_weights = self.model.get_weights()
             return
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -164,7 +165,9 @@ class EpochCheckpoints(tf_keras.callbacks.Callback):
                 path.unlink(missing_ok=True)
 
     def restore_best(self) -> None:
-        """Put the best epoch's weights back into the model."""
+        """Put the best epoch's weights back into the model (it holds the latest epoch's)."""
+        if self.state.best_epoch == self.state.epochs_done:
+            return
         if self.best_weights is not None:
             self.model.set_weights(self.best_weights)
         elif self.directory is not None and self.state.best_epoch:
