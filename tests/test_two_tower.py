@@ -179,12 +179,28 @@ def _cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
 
 
-def _cancel_in_epoch(epoch: int, cancel: threading.Event, messages: list[str]):
+def _cancel_in_epoch(settings: TwoTowerSettings, data: Dataset, directory: Path, epoch: int) -> None:
+    """Fit with checkpoints in `directory`, cancelled as `epoch` starts."""
+    cancel = threading.Event()
+    model = TwoTowerRecommender(settings)
+    model.checkpoint_dir = directory
+
     def on_progress(progress: Progress) -> None:
-        messages.append(progress.message)
         if progress.message.startswith(f"epoch {epoch}/"):
             cancel.set()
-    return on_progress
+
+    with pytest.raises(Cancelled):
+        model.fit(data, progress=on_progress, cancel=cancel)
+
+
+def _fit_from(settings: TwoTowerSettings, data: Dataset,
+              directory: Path) -> tuple[TwoTowerRecommender, list[str]]:
+    """Fit with checkpoints in `directory`; the model and its progress messages."""
+    messages: list[str] = []
+    model = TwoTowerRecommender(settings)
+    model.checkpoint_dir = directory
+    model.fit(data, progress=lambda p: messages.append(p.message))
+    return model, messages
 
 
 def test_cancelled_fit_resumes_after_the_last_whole_epoch(data: Dataset, tmp_path: Path):
@@ -192,60 +208,37 @@ def test_cancelled_fit_resumes_after_the_last_whole_epoch(data: Dataset, tmp_pat
     straight = TwoTowerRecommender(settings)
     straight.fit(data)
 
-    cancel, first_run = threading.Event(), []
-    interrupted = TwoTowerRecommender(settings)
-    interrupted.checkpoint_dir = tmp_path
-    with pytest.raises(Cancelled):
-        interrupted.fit(data, progress=_cancel_in_epoch(3, cancel, first_run), cancel=cancel)
+    _cancel_in_epoch(settings, data, tmp_path, 3)
     state = json.loads((tmp_path / "state.json").read_text())
     assert state["epochs_done"] == 2 and not state["finished"]
     assert {p.name.split(".")[0] for p in tmp_path.glob("epoch-*")} <= {"epoch-1", "epoch-2"}
 
-    resumed_messages: list[str] = []
-    resumed = TwoTowerRecommender(settings)
-    resumed.checkpoint_dir = tmp_path
-    resumed.fit(data, progress=lambda p: resumed_messages.append(p.message))
+    resumed, resumed_messages = _fit_from(settings, data, tmp_path)
     assert "resuming after epoch 2/3" in resumed_messages
     assert not any(m.startswith(("epoch 1/", "epoch 2/")) for m in resumed_messages)
     assert resumed.history == straight.history
     np.testing.assert_allclose(resumed.candidates, straight.candidates, rtol=1e-5, atol=1e-5)
 
-    again: list[str] = []
-    finished = TwoTowerRecommender(settings)
-    finished.checkpoint_dir = tmp_path
-    finished.fit(data, progress=lambda p: again.append(p.message))
+    finished, again = _fit_from(settings, data, tmp_path)
     assert not any(m.startswith("epoch ") for m in again), "a finished run trains nothing more"
     np.testing.assert_allclose(finished.candidates, straight.candidates, rtol=1e-5, atol=1e-5)
 
 
 def test_checkpoint_of_other_settings_is_not_resumed(data: Dataset, tmp_path: Path):
-    cancel = threading.Event()
-    model = TwoTowerRecommender(dataclasses.replace(TINY, epochs=2))
-    model.checkpoint_dir = tmp_path
-    with pytest.raises(Cancelled):
-        model.fit(data, progress=_cancel_in_epoch(2, cancel, []), cancel=cancel)
+    _cancel_in_epoch(dataclasses.replace(TINY, epochs=2), data, tmp_path, 2)
     assert (tmp_path / "state.json").exists()
 
-    messages: list[str] = []
-    other = TwoTowerRecommender(dataclasses.replace(TINY, epochs=2, learning_rate=0.01))
-    other.checkpoint_dir = tmp_path
-    other.fit(data, progress=lambda p: messages.append(p.message))
+    _, messages = _fit_from(dataclasses.replace(TINY, epochs=2, learning_rate=0.01), data, tmp_path)
     assert any(m.startswith("epoch 1/2 step 1/") for m in messages)
     assert not any(m.startswith("resuming") for m in messages)
 
 
 def test_state_without_its_checkpoint_files_starts_over(data: Dataset, tmp_path: Path):
-    cancel = threading.Event()
-    model = TwoTowerRecommender(dataclasses.replace(TINY, epochs=2))
-    model.checkpoint_dir = tmp_path
-    with pytest.raises(Cancelled):
-        model.fit(data, progress=_cancel_in_epoch(2, cancel, []), cancel=cancel)
+    settings = dataclasses.replace(TINY, epochs=2)
+    _cancel_in_epoch(settings, data, tmp_path, 2)
     for path in tmp_path.glob("epoch-*"):
         path.unlink()
 
-    messages: list[str] = []
-    again = TwoTowerRecommender(dataclasses.replace(TINY, epochs=2))
-    again.checkpoint_dir = tmp_path
-    again.fit(data, progress=lambda p: messages.append(p.message))
+    _, messages = _fit_from(settings, data, tmp_path)
     assert any(m.startswith("epoch 1/2 step 1/") for m in messages)
     assert json.loads((tmp_path / "state.json").read_text())["finished"]
