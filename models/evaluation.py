@@ -158,6 +158,19 @@ def _case(rng: np.random.Generator, category: Category, row: int, tracks: np.nda
     return Case(category.key, row, query, tracks[rest].astype(np.int64))
 
 
+def seed_counts(cases: Sequence[Case], known: np.ndarray) -> dict[str, dict[str, int]]:
+    """Per category: the seeds its cases give, and how many of them are unknown to training
+    (`known[t]` is False: no training playlist holds track t, as for a long-tail track that
+    only held-out playlists hold)."""
+    counts = {key: {"seeds": 0, "unknown": 0} for key in CATEGORY_KEYS}
+    for case in cases:
+        seeds = np.asarray(case.query.seeds, dtype=np.int64)
+        in_range = (seeds >= 0) & (seeds < known.size)
+        counts[case.category]["seeds"] += int(seeds.size)
+        counts[case.category]["unknown"] += int(seeds.size - known[seeds[in_range]].sum())
+    return counts
+
+
 def evaluate(models: Mapping[str, Recommender], cases: Sequence[Case], track_artist: np.ndarray,
              k: int = 500, progress: ProgressCallback | None = None,
              cancel: threading.Event | None = None) -> dict[str, Any]:

@@ -131,6 +131,14 @@ class AppService:
         info["features"] = self.feature_coverage()
         return info
 
+    def data_stats(self) -> Any:
+        """How MPD-like the ingested data is (`DataStats`: long tail, names, unknown seeds)."""
+        from mpdtui.data.stats import store_stats
+
+        if not self.has_data():
+            raise UserError("no data yet: run `mpdtui ingest PATH` (or `--demo`) first")
+        return store_stats(self.locations, training.holdout_size, training.SPLIT_SEED)
+
     def feature_coverage(self) -> dict[str, Any] | None:
         """How many catalog tracks have audio features, by source (None before any import)."""
         if not self.locations.features_db.exists() or not self.locations.catalog_db.exists():

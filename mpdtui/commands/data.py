@@ -8,10 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import orjson
+from rich.console import Console
+from rich.table import Table
 
 from mpdtui.commands.spotify import describe_coverage
 from mpdtui.data.demo import DEFAULT_PLAYLISTS, generate_demo
 from mpdtui.data.ingest import IngestProgress
+from mpdtui.data.stats import REAL_MPD, ROWS, DataStats, figure_text
 from mpdtui.locations import Locations
 from mpdtui.progress_view import HeadlessProgress, StageProgress
 from mpdtui.service import AppService
@@ -37,6 +40,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     info = subparsers.add_parser("info", help="what the cache dir holds")
     info.add_argument("--json", action="store_true")
+    info.add_argument("--stats", action="store_true",
+                      help="the data's statistics (long tail, names, unknown seeds) beside the real MPD's")
     info.set_defaults(func=run_info)
 
 
@@ -87,6 +92,8 @@ def run_demo_data(args: argparse.Namespace, locations: Locations) -> int:
 
 
 def run_info(args: argparse.Namespace, locations: Locations) -> int:
+    if args.stats:
+        return print_stats(AppService(locations).data_stats(), args.json)
     info = AppService(locations).info()
     if args.json:
         sys.stdout.write(orjson.dumps(info, option=orjson.OPT_INDENT_2).decode() + "\n")
@@ -97,4 +104,20 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
         elif key == "models":
             value = ", ".join(value) or "none yet (`mpdtui --train`)"
         print(f"{key:>12}: {value}")
+    return 0
+
+
+def print_stats(stats: DataStats, as_json: bool) -> int:
+    if as_json:
+        sys.stdout.write(orjson.dumps(stats.as_json(), option=orjson.OPT_INDENT_2).decode() + "\n")
+        return 0
+    table = Table(title="the data beside the real MPD")
+    for column in ("", "this data", *REAL_MPD):
+        table.add_column(column, justify="left" if not column else "right")
+    values = stats.as_json()
+    for key, label, fmt in ROWS:
+        table.add_row(label, figure_text(values, key, fmt),
+                      *(figure_text(real, key, fmt) for real in REAL_MPD.values()))
+    Console().print(table)
+    print("most frequent names: " + ", ".join(f"{name} ({count})" for name, count in stats.top_names))
     return 0
