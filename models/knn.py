@@ -87,10 +87,8 @@ class ItemKNNRecommender(Recommender):
         self.popularity = popularity
         self._backoff = backoff_scores(popularity)
 
-    def recommend(self, query: PlaylistQuery, k: int = 500) -> Recommendations:
+    def _recommend(self, query: PlaylistQuery, k: int) -> Recommendations:
         seeds = seed_ids(query, self.n_tracks)
-        if seeds.size == 0:
-            return top_k(self._backoff.copy(), k)
         scores = np.asarray(self.similarity[seeds].sum(axis=0)).ravel()
         return top_k(with_backoff(scores, self._backoff), k, seeds)
 

@@ -91,9 +91,11 @@ def run_submit(args: argparse.Namespace, locations: Locations) -> int:
     model = service.model(model_name)
     with HeadlessProgress() as view:
         stage = view.stage("submit")
-        write_submission(challenge, model, service.catalog(), args.out, args.team, args.email,
-                         progress=lambda done, total: stage.update(done, total, "playlists"))
+        summary = write_submission(
+            challenge, model, service.catalog(), args.out, args.team, args.email,
+            progress=lambda done, total: stage.update(done, total, "playlists"))
     print(f"wrote {len(challenge)} answers from '{model_name}' to {args.out}")
+    print(summary.describe())
     return 0
 
 

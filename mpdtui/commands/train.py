@@ -88,6 +88,21 @@ def print_report(report: dict, metric: str = "r_precision") -> None:
         for row in rows:
             table.add_row(*row)
         Console(file=sys.stdout, width=max(120, len(header) * 12)).print(table)
+    print_seed_table(report)
+
+
+def print_seed_table(report: dict) -> None:
+    from models.evaluation import seed_table_rows
+
+    header, rows = seed_table_rows(report)
+    if not rows:
+        return
+    table = Table(title="seeds unknown to training, and answers that needed a fallback")
+    for column in header:
+        table.add_column(column, justify="left" if column == "seeds" else "right")
+    for row in rows:
+        table.add_row(*row)
+    Console(file=sys.stdout, width=max(120, len(header) * 12)).print(table)
 
 
 def run_app(args: argparse.Namespace, locations: Locations) -> int:
