@@ -220,11 +220,13 @@ class Recommender(ABC):
         for source, answer in self._fallbacks():
             if len(ranked) >= wanted:
                 break
-            used.append(source)
-            ranked = _appended(ranked, _without(answer(query, k + seeds.size), seeds))
+            extra = answer(query, k + seeds.size)
+            passed_on = extra.fallback.rpartition(ANSWERED_BY)[2]  # the fallback's own fallback
+            used.append(f"{source} then {passed_on}" if passed_on else source)
+            ranked = _appended(ranked, _without(extra, seeds))
         if used:
             why = reason or f"{self.name}: {found} tracks found"
-            reason = f"{why}; answered by {' then '.join(used)}"
+            reason = f"{why}{ANSWERED_BY}{' then '.join(used)}"
         return Recommendations(ranked.ids, ranked.scores, fallback=reason)
 
     def _fallbacks(self) -> list[tuple[str, Callable[[PlaylistQuery, int], Recommendations]]]:
@@ -282,6 +284,7 @@ class Recommender(ABC):
         return model
 
 
+ANSWERED_BY = "; answered by "
 FALLBACK_MODEL = "title"
 """The model that answers for the others when they have nothing to go on."""
 

@@ -36,6 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     demo.add_argument("out_dir", type=Path)
     demo.add_argument("--playlists", type=_positive_int, default=DEFAULT_PLAYLISTS)
     demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--dense", action="store_true",
+                      help="the first, denser demo (31k tracks at any size), for comparisons")
     demo.set_defaults(func=run_demo_data)
 
     info = subparsers.add_parser("info", help="what the cache dir holds")
@@ -86,7 +88,8 @@ def run_demo_data(args: argparse.Namespace, locations: Locations) -> int:
     with HeadlessProgress() as view:
         stage = view.stage("demo data")
         written = generate_demo(args.out_dir, args.playlists, args.seed,
-                                progress=lambda done, total: stage.update(done, total, "slices"))
+                                progress=lambda done, total: stage.update(done, total, "slices"),
+                                dense=args.dense)
     print(f"wrote {len(written)} slice(s) and tracks_features.csv to {args.out_dir}")
     return 0
 

@@ -188,8 +188,17 @@ DEFAULT_SHAPE = Shape()
 
 
 def generate_demo(out_dir: Path, playlists: int = DEFAULT_PLAYLISTS, seed: int = 0,
-                  progress: Callable[[int, int], None] | None = None) -> list[Path]:
-    """Write `mpd.slice.*.json` files and `tracks_features.csv` into `out_dir`."""
+                  progress: Callable[[int, int], None] | None = None,
+                  dense: bool = False) -> list[Path]:
+    """Write `mpd.slice.*.json` files and `tracks_features.csv` into `out_dir`.
+
+    `dense` writes the first demo instead (`mpdtui.data.demo_dense`): 31k tracks whatever the
+    size, for comparisons with the figures measured on it.
+    """
+    if dense:
+        from mpdtui.data.demo_dense import generate_dense_demo
+
+        return generate_dense_demo(out_dir, playlists, seed, progress)
     out_dir.mkdir(parents=True, exist_ok=True)
     generator = DemoGenerator(seed)
     written = []
