@@ -282,13 +282,23 @@ class DemoGenerator:
     def _draw_keys(self, themes: np.ndarray, second: np.ndarray,
                    lengths: np.ndarray) -> list[np.ndarray]:
         """Each playlist's distinct track keys, in playlist order."""
-        s, rng = self.shape, self.rng
-        draws = (lengths * 1.5).astype(np.int64) + 8
+        draws = (lengths * 1.5).astype(np.int64) + 8  # repeats are dropped: draw more
         owner = np.repeat(np.arange(lengths.size), draws)
+        keys, priority = self._draw_rows(themes, second, lengths, owner)
+        keys = keys[np.lexsort((priority, owner))]
+        bounds = np.concatenate([[0], np.cumsum(draws)])
+        return [_first_distinct(keys[bounds[i]:bounds[i + 1]], int(lengths[i]))
+                for i in range(lengths.size)]
+
+    def _draw_rows(self, themes: np.ndarray, second: np.ndarray, lengths: np.ndarray,
+                   owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Track keys of rows owned by playlists, and each row's position priority: theme
+        rows (a theme's artist and song by popularity), rows of the playlist's favourite
+        artists, and chart hits of any theme."""
+        s, rng = self.shape, self.rng
         n_rows = owner.size
-        theme = themes[owner]
         use_second = (second[owner] >= 0) & (rng.random(n_rows) < 0.3)
-        theme = np.where(use_second, second[owner], theme)
+        theme = np.where(use_second, second[owner], themes[owner])
         artist = s.artists.draw(rng, n_rows, MAX_ARTIST_RANK)
         track = s.tracks.draw(rng, n_rows, MAX_TRACK_RANK)
         source = rng.random(n_rows)
@@ -302,15 +312,11 @@ class DemoGenerator:
         theme[from_chart] = rng.choice(len(THEMES), size=n_chart, p=CHART_SHARE)
         artist[from_chart] = s.chart_artists.draw(rng, n_chart, MAX_ARTIST_RANK)
         track[from_chart] = s.chart_tracks.draw(rng, n_chart, MAX_TRACK_RANK)
-        keys = (theme.astype(np.int64) << (ARTIST_BITS + TRACK_BITS)) | (artist << TRACK_BITS) | track
         # a playlist starts with its theme's well-known artists; deep cuts come later
         theme_head = ~from_favourite & ~from_chart & (artist < s.artists.scale)
         deep_cut = from_favourite & (track >= s.deep_tracks.scale)
         priority = rng.random(n_rows) + s.hits_first * (deep_cut.astype(float) - theme_head)
-        keys = keys[np.lexsort((priority, owner))]
-        bounds = np.concatenate([[0], np.cumsum(draws)])
-        return [_first_distinct(keys[bounds[i]:bounds[i + 1]], int(lengths[i]))
-                for i in range(lengths.size)]
+        return _track_key(theme, artist, track), priority
 
     def _favourites(self, rng: np.random.Generator, themes: np.ndarray, owner: np.ndarray,
                     rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -510,6 +516,11 @@ class DemoGenerator:
                 lists["valence"][i], lists["tempo"][i], c.track_duration[t], 4, year,
                 f"{year}-01-01",
             ]
+
+
+def _track_key(theme: np.ndarray, artist: np.ndarray, track: np.ndarray) -> np.ndarray:
+    """(theme, artist rank, track rank) packed into one int64."""
+    return (theme.astype(np.int64) << (ARTIST_BITS + TRACK_BITS)) | (artist << TRACK_BITS) | track
 
 
 @functools.cache
