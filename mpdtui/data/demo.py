@@ -240,7 +240,7 @@ class _Catalog:
     artist_uris: list[str] = field(default_factory=list)
     artist_names: list[str] = field(default_factory=list)
     artist_albums: list[int] = field(default_factory=list)
-    album_ids: dict[tuple[int, int], int] = field(default_factory=dict)
+    album_ids: dict[int, int] = field(default_factory=dict)
     album_uris: list[str] = field(default_factory=list)
     album_names: list[str] = field(default_factory=list)
     used_uris: set[str] = field(default_factory=set)
@@ -348,41 +348,40 @@ class DemoGenerator:
 
     def _add_tracks(self, keys: np.ndarray) -> None:
         c, rng = self.catalog, self.names_rng
-        artist_keys = keys >> TRACK_BITS
-        self._add_artists(artist_keys)
-        ranks = keys & MAX_TRACK_RANK
-        new_albums = 0
-        for key, artist_key, rank in zip(keys.tolist(), artist_keys.tolist(), ranks.tolist(),
-                                         strict=True):
-            artist = c.artist_ids[artist_key]
-            album_key = (artist, rank % c.artist_albums[artist])
-            if album_key not in c.album_ids:
-                c.album_ids[album_key] = len(c.album_ids)
-                new_albums += 1
-            c.track_ids[key] = len(c.track_album)
-            c.track_album.append(c.album_ids[album_key])
-            c.track_artist.append(artist)
-        c.album_uris.extend(self._uris("album", new_albums))
-        c.album_names.extend(_pseudo_names(rng, new_albums, 3))
+        artists = self._artist_ids(keys >> TRACK_BITS)
+        album_of_artist = (keys & MAX_TRACK_RANK) % np.asarray(c.artist_albums)[artists]
+        albums = self._album_ids((artists << 8) | album_of_artist)
+        first = len(c.track_uris)
+        c.track_ids.update(zip(keys.tolist(), range(first, first + keys.size), strict=True))
+        c.track_artist.extend(artists.tolist())
+        c.track_album.extend(albums.tolist())
         c.track_keys = np.concatenate([c.track_keys, keys])
         c.track_uris.extend(self._uris("track", keys.size))
         c.track_names.extend(_pseudo_names(rng, keys.size, 3))
         durations = np.clip(rng.normal(225_000, 45_000, keys.size), 60_000, 600_000)
         c.track_duration.extend(durations.astype(np.int64).tolist())
-        for t in range(len(c.track_rows), len(c.track_uris)):
+        for t in range(first, len(c.track_uris)):
             artist, album = c.track_artist[t], c.track_album[t]
             c.track_rows.append((c.artist_names[artist], c.track_uris[t], c.artist_uris[artist],
                                  c.track_names[t], c.album_uris[album], c.track_duration[t],
                                  c.album_names[album]))
 
-    def _add_artists(self, artist_keys: np.ndarray) -> None:
+    def _artist_ids(self, artist_keys: np.ndarray) -> np.ndarray:
+        """Catalog ids of the artists, adding those never seen (with a number of albums)."""
         c, rng = self.catalog, self.names_rng
-        new = [k for k in dict.fromkeys(artist_keys.tolist()) if k not in c.artist_ids]
-        for key in new:
-            c.artist_ids[key] = len(c.artist_ids)
-        c.artist_uris.extend(self._uris("artist", len(new)))
-        c.artist_names.extend(_pseudo_names(rng, len(new), 2))
-        c.artist_albums.extend((1 + rng.geometric(0.35, len(new))).tolist())
+        new = _ids_of(c.artist_ids, artist_keys)
+        c.artist_uris.extend(self._uris("artist", new))
+        c.artist_names.extend(_pseudo_names(rng, new, 2))
+        c.artist_albums.extend((1 + rng.geometric(0.35, new)).tolist())
+        return np.array([c.artist_ids[k] for k in artist_keys.tolist()], np.int64)
+
+    def _album_ids(self, album_keys: np.ndarray) -> np.ndarray:
+        """Catalog ids of the albums ((artist id << 8) | album number), adding new ones."""
+        c = self.catalog
+        new = _ids_of(c.album_ids, album_keys)
+        c.album_uris.extend(self._uris("album", new))
+        c.album_names.extend(_pseudo_names(self.names_rng, new, 3))
+        return np.array([c.album_ids[k] for k in album_keys.tolist()], np.int64)
 
     def _uris(self, kind: str, n: int) -> list[str]:
         """n new Spotify-style URIs (22 base62 characters), never one used before."""
@@ -516,6 +515,14 @@ class DemoGenerator:
                 lists["valence"][i], lists["tempo"][i], c.track_duration[t], 4, year,
                 f"{year}-01-01",
             ]
+
+
+def _ids_of(ids: dict[int, int], keys: np.ndarray) -> int:
+    """Give the keys `ids` lacks the next ids, in order of first appearance; how many."""
+    before = len(ids)
+    for key in dict.fromkeys(keys.tolist()):
+        ids.setdefault(key, len(ids))
+    return len(ids) - before
 
 
 def _track_key(theme: np.ndarray, artist: np.ndarray, track: np.ndarray) -> np.ndarray:
