@@ -1,0 +1,210 @@
+"""Jobs: one writer per cache dir, readers never blocked, interrupted work resumed with the
+user's data, and no process left behind by a killed job or a killed front end."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from models.base import Cancelled
+from mpdtui.data.catalog import Catalog
+from mpdtui.data.demo import generate_demo
+from mpdtui.data.matrices import load_interactions
+from mpdtui.locations import Locations
+from mpdtui.pipeline.events import (
+    JobFailed,
+    JobFinished,
+    ModelSaved,
+    Notice,
+    StageFinished,
+    StageProgress,
+    StageStarted,
+    decode,
+    encode,
+)
+from mpdtui.pipeline.lock import CacheBusy, WriterLock, current_holder, is_locked
+from mpdtui.pipeline.request import JobRequest
+from mpdtui.service import AppService
+
+HANDMADE = Path(__file__).parent / "fixtures" / "handmade.mpd.slice.0-2.json"
+
+
+def mpdtui(*args: str, cache: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache), *args],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def start(*args: str, cache: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache), *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_until(condition: object, timeout: float = 60, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+def store_contents(locations: Locations) -> tuple[object, ...]:
+    """What an ingest produced: counts, the manifest and the matrix."""
+    with Catalog.open(locations) as catalog:
+        counts, manifest = catalog.counts(), catalog.manifest()
+    matrix, fingerprint = load_interactions(locations)
+    return counts, manifest, fingerprint, matrix.indptr.tolist(), matrix.indices.tolist()
+
+
+@pytest.fixture(scope="module")
+def six_slices(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Enough slices that the ingest starts its worker processes."""
+    folder = tmp_path_factory.mktemp("six-slices")
+    generate_demo(folder, 6000, seed=5)
+    return folder
+
+
+def test_events_are_json_lines() -> None:
+    events = [StageStarted("ingest", "ingest"), StageProgress("ingest", 3, 10, "slices", "x", 1.5, 4),
+              StageFinished("als", "skipped", "already trained"), Notice("features", "wait", 30.0),
+              ModelSaved("als"), JobFinished({"trained": ["als"]}),
+              JobFailed("busy", "the cache dir is busy", "trace")]
+    for event in events:
+        line = encode(event)
+        assert line.endswith(b"\n") and line.count(b"\n") == 1
+        assert decode(line) == event
+    with pytest.raises(ValueError):
+        decode(b'{"event": "nosuch"}')
+
+
+def test_a_second_writer_is_refused_at_once(tmp_path: Path) -> None:
+    locations = Locations.resolve(tmp_path / "cache")
+    with WriterLock(locations, "training"):
+        assert is_locked(locations)
+        holder = current_holder(locations)
+        assert holder is not None and holder.pid == os.getpid() and holder.what == "training"
+        with pytest.raises(CacheBusy, match=r"busy: training \(pid \d+\) since"), \
+                WriterLock(locations, "ingest"):
+            pass
+        began = time.monotonic()
+        done = mpdtui("ingest", str(HANDMADE), cache=locations.root)
+        assert time.monotonic() - began < 30
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()]
+    assert "is busy: training (pid" in done.stderr and "Traceback" not in done.stderr
+    assert not locations.catalog_db.exists(), "the refused writer wrote nothing"
+    assert not is_locked(locations)
+
+
+def test_two_ingests_at_once_give_one_clean_store(tmp_path: Path, small_demo: Path) -> None:
+    cache = tmp_path / "cache"
+    first = start("ingest", str(small_demo), cache=cache)
+    locations = Locations.resolve(cache)
+    wait_until(lambda: current_holder(locations) is not None, what="the first ingest's lock")
+    job = psutil.Process(current_holder(locations).pid)  # type: ignore[union-attr]
+    job.suspend()  # the first writer holds the cache dir as long as the second tries
+    try:
+        second = mpdtui("ingest", str(HANDMADE), cache=cache)
+    finally:
+        job.resume()
+    _out, err = first.communicate(timeout=300)
+    assert first.returncode == 0, err
+    assert second.returncode == 2 and f"ingest (pid {job.pid})" in second.stderr
+
+    clean = Locations.resolve(tmp_path / "clean")
+    assert mpdtui("ingest", str(small_demo), cache=clean.root).returncode == 0
+    assert store_contents(locations) == store_contents(clean)
+
+
+def test_readers_are_not_blocked_by_a_writer(trained_cache: Path) -> None:
+    locations = Locations.resolve(trained_cache)
+    with WriterLock(locations, "training"):
+        info = mpdtui("info", "--json", cache=trained_cache, timeout=60)
+        suggest = mpdtui("suggest", "--name", "party", "--k", "5", cache=trained_cache, timeout=60)
+    assert info.returncode == 0 and '"models"' in info.stdout
+    assert suggest.returncode == 0, suggest.stderr
+    assert suggest.stdout.count("spotify:track:") == 5
+
+
+@pytest.fixture(scope="module")
+def trained_cache(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    cache = tmp_path_factory.mktemp("jobs-trained")
+    done = mpdtui("--train", "--mpd", str(small_demo), "--models", "popularity", "title",
+                  cache=cache)
+    assert done.returncode == 0, done.stderr
+    return cache
+
+
+def test_train_after_an_interrupted_ingest_keeps_the_users_data(tmp_path: Path,
+                                                                 small_demo: Path) -> None:
+    locations = Locations.resolve(tmp_path / "cache")
+    cancel = threading.Event()
+    with pytest.raises(Cancelled):
+        AppService(locations).ingest(small_demo, progress=lambda _: cancel.set(), cancel=cancel)
+    assert AppService(locations).info()["slices"] == 1
+
+    done = mpdtui("--train", "--models", "popularity", cache=locations.root)
+    assert done.returncode == 0, done.stderr
+    info = AppService(locations).info()
+    assert info["playlists"] == 3000, "the interrupted ingest was resumed, not the demo added"
+    assert info["data_source"] == str(small_demo.resolve())
+    assert not locations.demo_dir.exists()
+    again = mpdtui("ingest", str(small_demo), cache=locations.root)
+    assert again.returncode == 0 and "0 slice(s)" in again.stdout
+    assert AppService(locations).info()["models"] == ["popularity"], "ingest A again drops nothing"
+
+
+def test_replacing_the_data_is_asked_for_and_says_what_goes(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    assert mpdtui("ingest", str(HANDMADE), cache=cache).returncode == 0
+    refused = mpdtui("ingest", "--demo", cache=cache)
+    assert refused.returncode == 2
+    assert "holds 3 playlists from" in refused.stderr and "--replace" in refused.stderr
+    assert AppService(Locations.resolve(cache)).info()["playlists"] == 3
+
+
+def _descendants(pid: int) -> list[psutil.Process]:
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+def _left_running(processes: list[psutil.Process], within: float) -> list[psutil.Process]:
+    deadline = time.monotonic() + within
+    while True:
+        alive = [p for p in processes if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("killed", ["job", "front end"])
+def test_a_killed_job_or_front_end_leaves_nothing_running(tmp_path: Path, six_slices: Path,
+                                                          killed: str) -> None:
+    cli = start("ingest", str(six_slices), cache=tmp_path / "cache")
+    wait_until(lambda: len(_descendants(cli.pid)) >= 3, what="the job and its ingest workers")
+    everything = _descendants(cli.pid)
+    job = next(p for p in everything if p.ppid() == cli.pid)
+    os.kill(job.pid if killed == "job" else cli.pid, signal.SIGKILL)
+    cli.communicate(timeout=60)
+    assert not _left_running(everything, within=5.0)
+
+
+def test_the_front_end_renders_a_failed_job_in_one_line(tmp_path: Path) -> None:
+    done = mpdtui("--train", "--models", "nosuch", cache=tmp_path / "cache")
+    assert done.returncode == 2
+    assert done.stderr.strip() == ("mpdtui: unknown model 'nosuch': choose from popularity, "
+                                   "title, item_knn, als, two_tower, blend")
+
+
+def test_request_round_trip() -> None:
+    request = JobRequest("setup", source="/x", models=("als", "title"), features_csv=("a.csv",))
+    assert JobRequest.from_json(request.to_json()) == request
