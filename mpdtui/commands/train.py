@@ -72,11 +72,12 @@ def print_seed_table(report: dict) -> None:
     if not rows:
         return
     table = Table(title="seeds unknown to training, and answers that needed a fallback")
-    for column in header:
-        table.add_column(column, justify="left" if column == "seeds" else "right")
+    table.add_column(header[0], no_wrap=True)
+    for column in header[1:]:
+        table.add_column(column, justify="right")
     for row in rows:
         table.add_row(*row)
-    Console(file=sys.stdout, width=max(120, len(header) * 12)).print(table)
+    Console(file=sys.stdout, width=max(140, len(header) * 14)).print(table)
 
 
 def run_app(args: argparse.Namespace, locations: Locations) -> int:
