@@ -221,7 +221,10 @@ def evaluate_models(locations: Locations, models: dict[str, Recommender],
 
     split = training_split(locations, need_cases=True)
     path = locations.evaluation_json
-    saved = read_json(path, REPORT_FORMAT, REPORT_VERSION, f"delete {path}")
+    try:
+        saved = read_json(path, REPORT_FORMAT, REPORT_VERSION, f"delete {path}")
+    except FormatVersionError:
+        saved = None  # damaged or of another version: evaluated again below
     if (not force and saved and saved.get("fingerprint") == split.fingerprint
             and set(saved["models"]) == set(models)):
         report(progress, "evaluate", 1, 1, "already evaluated for this data")
