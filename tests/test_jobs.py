@@ -4,6 +4,7 @@ user's data, and no process left behind by a killed job or a killed front end.""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import pytest
 from models.base import Cancelled
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.demo import generate_demo
+from mpdtui.data.files import npz_is_whole
 from mpdtui.data.matrices import load_interactions
 from mpdtui.locations import Locations
 from mpdtui.pipeline.events import (
@@ -208,3 +210,61 @@ def test_the_front_end_renders_a_failed_job_in_one_line(tmp_path: Path) -> None:
 def test_request_round_trip() -> None:
     request = JobRequest("setup", source="/x", models=("als", "title"), features_csv=("a.csv",))
     assert JobRequest.from_json(request.to_json()) == request
+
+
+def _damage(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle:middle + 64] = bytes(64)
+    path.write_bytes(bytes(data))
+
+
+def test_damaged_derived_files_are_rebuilt_by_the_next_train(trained_cache: Path,
+                                                             tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    shutil.copytree(trained_cache, cache)
+    locations = Locations.resolve(cache)
+    _damage(locations.model_dir("title") / "arrays.npz")
+    meta = locations.model_dir("popularity") / "meta.json"
+    meta.write_text(meta.read_text().replace('"version": 1', '"version": 99'))
+    _damage(locations.interactions_npz)
+    _damage(locations.split_npz)
+    locations.evaluation_json.write_text("{not json")
+    broken = mpdtui("suggest", "--name", "party", "--model", "title", cache=cache)
+    assert broken.returncode == 2 and "mpdtui --train" in broken.stderr
+    assert "allow_pickle" not in broken.stderr
+
+    done = mpdtui("--train", "--models", "popularity", "title", cache=cache)
+    assert done.returncode == 0, done.stderr
+    assert "trained: popularity, title" in done.stdout
+    assert npz_is_whole(locations.interactions_npz) and npz_is_whole(locations.split_npz)
+    assert AppService(locations).info()["models"] == ["popularity", "title"]
+    assert mpdtui("suggest", "--name", "party", "--model", "title", cache=cache).returncode == 0
+
+
+def test_source_rules(tmp_path: Path) -> None:
+    from mpdtui.errors import UserError
+    from mpdtui.pipeline.sources import DataSource, DataState, DemoSpec, plan_source
+
+    locations = Locations.resolve(tmp_path / "cache")
+    demo = DataSource.of_demo(locations, DemoSpec(600, 2))
+    other_demo = DataSource.of_demo(locations, DemoSpec(900, 2))
+    mpd, more = DataSource.mpd(tmp_path / "mpd"), DataSource.mpd(tmp_path / "more")
+    empty, holds_demo = DataState(), DataState((demo,), 600)
+    holds_mpd = DataState((mpd,), 3000, ("als",))
+
+    def plan(state: DataState, wanted: DataSource | None, replace: bool = False) -> tuple:
+        found = plan_source(locations, state, wanted, replace, DemoSpec(600, 2))
+        return found.source, found.record, found.replace
+
+    assert plan(empty, None) == (demo, True, False), "no data means the demo"
+    assert plan(empty, mpd) == (mpd, True, False)
+    assert plan(holds_mpd, None) == (mpd, False, False), "the data there is resumed"
+    assert plan(holds_mpd, mpd) == (mpd, False, False)
+    assert plan(holds_mpd, more) == (more, True, False), "another MPD folder is added"
+    assert plan(holds_mpd, more, replace=True) == (more, True, True)
+    assert plan(holds_demo, demo) == (demo, False, False)
+    assert plan(holds_demo, mpd, replace=True) == (mpd, True, True)
+    for state, wanted in ((holds_demo, mpd), (holds_mpd, demo), (holds_demo, other_demo)):
+        with pytest.raises(UserError, match="--replace"):
+            plan(state, wanted)

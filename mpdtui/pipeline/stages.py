@@ -25,7 +25,7 @@ from models.registry import MODEL_NAMES
 from mpdtui import config, training
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.demo import FEATURES_CSV, generate_demo
-from mpdtui.data.files import read_json, write_json
+from mpdtui.data.files import FormatVersionError, read_json, write_json
 from mpdtui.data.ingest import IngestProgress, IngestResult, ingest
 from mpdtui.data.matrices import matrices_are_current
 from mpdtui.data.mpd import find_slices
@@ -507,7 +507,10 @@ class EvaluateStage(Stage):
     def is_done(self, job: Job) -> bool:
         if job.request.goal == "evaluate" or job.summary.trained:
             return False
-        saved = training.load_report(job.locations)
+        try:
+            saved = training.load_report(job.locations)
+        except FormatVersionError:
+            return False  # damaged, or of another version: evaluated again
         return bool(saved and saved.get("fingerprint") == job.split().fingerprint
                     and set(saved["models"]) == set(job.models))
 
