@@ -102,6 +102,16 @@ def test_suggest_json_gives_uri_track_artist_score(trained: tuple[Path, str]) ->
     assert set(rows[0]) >= {"uri", "track", "artist", "score", "reason"}
 
 
+def test_suggest_with_nothing_to_go_on_still_suggests_and_says_why(trained: tuple[Path, str]) -> None:
+    done = _mpdtui("suggest", "--seed", "spotify:track:nope", "--model", "als", "--k", "5",
+                   "--json", cache=trained[0])
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    assert len(rows) == 5
+    assert all("als: no seed in the catalog and no name; answered by title then popularity"
+               in row["reason"] for row in rows)
+
+
 def test_submit_writes_the_official_csv(trained: tuple[Path, str], small_demo: Path,
                                         tmp_path: Path) -> None:
     playlists = orjson.loads((small_demo / "mpd.slice.2000-2999.json").read_bytes())["playlists"]
