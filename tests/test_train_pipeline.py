@@ -103,12 +103,13 @@ def test_suggest_json_gives_uri_track_artist_score(trained: tuple[Path, str]) ->
 
 
 def test_suggest_with_nothing_to_go_on_still_suggests_and_says_why(trained: tuple[Path, str]) -> None:
+    """The URI the catalog lacks is dropped before the model sees it: no seeds, no name."""
     done = _mpdtui("suggest", "--seed", "spotify:track:nope", "--model", "als", "--k", "5",
                    "--json", cache=trained[0])
     assert done.returncode == 0, done.stderr
     rows = json.loads(done.stdout)
     assert len(rows) == 5
-    assert all("als: no seed in the catalog and no name; answered by title then popularity"
+    assert all("als: no seeds and no name; answered by title then popularity"
                in row["reason"] for row in rows)
 
 
