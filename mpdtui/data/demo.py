@@ -32,6 +32,9 @@ from mpdtui.data.files import atomic_write
 
 SLICE_SIZE = 1000
 DEFAULT_PLAYLISTS = 10_000
+GENERATOR_VERSION = 2
+"""1: the first, dense demo (`demo_dense`); 2: this MPD-like one. A cache dir records which
+generator made its demo, so a newer one is a different dataset (replacing it is asked for)."""
 FEATURES_CSV = "tracks_features.csv"
 
 # theme name, title phrases (the first is the most common), share of playlists whose main theme
