@@ -172,6 +172,9 @@ class ALSRecommender(Recommender):
         index = self.index or ItemIndex(self.item_factors)
         return index.search(self.playlist_factors(seeds), k, seeds)
 
+    def _score(self, query: PlaylistQuery, ids: np.ndarray) -> np.ndarray:
+        return self.item_factors[ids] @ self.playlist_factors(seed_ids(query, self.n_tracks))
+
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         index_meta, index_arrays = (self.index or ItemIndex(self.item_factors)).state()
         return {**asdict(self.settings), "ann": index_meta}, {

@@ -47,15 +47,30 @@ class Progress:
     done: float
     total: float | None
     message: str = ""
+    unit: str = ""
+    """What `done` counts ("iterations", "playlists"...), for rates ("" when it goes unsaid)."""
 
 
 ProgressCallback = Callable[[Progress], None]
 
 
 def report(progress: ProgressCallback | None, stage: str, done: float, total: float | None,
-           message: str = "") -> None:
+           message: str = "", unit: str = "") -> None:
     if progress is not None:
-        progress(Progress(stage, done, total, message))
+        progress(Progress(stage, done, total, message, unit))
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a model suggests a track, for the app to put in words.
+
+    `kind`: "often_with" (the seed `seed` shares many playlists with it), "same_artist" /
+    "same_album" (as `count` seeds), "fits_name", "similar_playlists", "similar_sound",
+    "popular"."""
+
+    kind: str
+    seed: int | None = None
+    count: int = 0
 
 
 def check_cancel(cancel: threading.Event | None) -> None:
@@ -179,19 +194,50 @@ class Recommender(ABC):
 
     def recommend(self, query: PlaylistQuery, k: int = 500) -> Recommendations:
         """The k best tracks for `query`, excluding its seeds, whatever the query."""
-        in_catalog = np.array([s for s in query.seeds if 0 <= s < self.n_tracks], np.int64)
-        known = in_catalog[self.knows(in_catalog)]
-        unknown = tuple(s for s in query.seeds if s not in set(known.tolist()))
-        usable = PlaylistQuery(query.name, tuple(known.tolist()))
-        if self.can_answer(usable):
-            # unknown catalog seeds are no seeds to the model, so it may return them: ask for more
-            ranked = self._recommend(usable, k + in_catalog.size - known.size)
-            ranked = _without(ranked, in_catalog)
-        else:
-            ranked = Recommendations(np.empty(0, np.int64), np.empty(0, np.float32),
+        usable, in_catalog = self._usable(query)
+        unknown = tuple(s for s in query.seeds if s not in set(usable.seeds))
+        ranked = self.retrieve(query, k)
+        if not self.can_answer(usable):
+            ranked = Recommendations(ranked.ids, ranked.scores,
                                      fallback=self._nothing_usable(query, in_catalog.size))
         ranked = self._fill(ranked, usable, k, in_catalog)
         return Recommendations(ranked.ids[:k], ranked.scores[:k], unknown, ranked.fallback)
+
+    def retrieve(self, query: PlaylistQuery, k: int) -> Recommendations:
+        """The model's own k best tracks, with no fallback: fewer, or none when the model has
+        nothing to go on (unknown seeds are ignored). A ranking stage's candidates."""
+        usable, in_catalog = self._usable(query)
+        if not self.can_answer(usable):
+            return Recommendations(np.empty(0, np.int64), np.empty(0, np.float32))
+        # unknown catalog seeds are no seeds to the model, so it may return them: ask for more
+        ranked = self._recommend(usable, k + in_catalog.size - len(usable.seeds))
+        return _without(ranked, in_catalog)
+
+    def score(self, query: PlaylistQuery, ids: np.ndarray) -> np.ndarray:
+        """The model's score of each track of `ids` for `query` (higher is better), NaN where
+        it has nothing to go on: a ranking stage's features."""
+        usable, _ = self._usable(query)
+        if not self.can_answer(usable):
+            return np.full(len(ids), np.nan, np.float32)
+        return np.asarray(self._score(usable, np.asarray(ids, np.int64)), np.float32)
+
+    def _score(self, query: PlaylistQuery, ids: np.ndarray) -> np.ndarray:
+        """Scores of `ids` for a query the model can answer; NaN when it has no such score."""
+        return np.full(len(ids), np.nan, np.float32)
+
+    def explain(self, query: PlaylistQuery, ids: np.ndarray) -> list[Reason] | None:
+        """Why each of `ids` was suggested, as the model knows it (None: it cannot say)."""
+        return None
+
+    def components_needed(self) -> tuple[str, ...]:
+        """Models this one is built on (trained, and loaded, before it)."""
+        return ()
+
+    def _usable(self, query: PlaylistQuery) -> tuple[PlaylistQuery, np.ndarray]:
+        """The query with only the seeds this model knows, and every seed in the catalog."""
+        in_catalog = np.array([s for s in query.seeds if 0 <= s < self.n_tracks], np.int64)
+        known = in_catalog[self.knows(in_catalog)]
+        return PlaylistQuery(query.name, tuple(known.tolist())), in_catalog
 
     @abstractmethod
     def _recommend(self, query: PlaylistQuery, k: int) -> Recommendations:

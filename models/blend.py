@@ -83,6 +83,9 @@ class BlendRecommender(Recommender):
         self.weights = np.zeros((len(BUCKETS), len(self.settings.components)), np.float64)
         self.validation: dict[str, Any] = {}
 
+    def components_needed(self) -> tuple[str, ...]:
+        return self.settings.components
+
     # -- training -------------------------------------------------------------------------
 
     def fit(self, data: Dataset, progress: ProgressCallback | None = None,

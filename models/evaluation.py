@@ -114,6 +114,20 @@ def make_challenge_split(indptr: np.ndarray, indices: np.ndarray, names: Sequenc
     return ChallengeSplit(np.flatnonzero(available), held_out, tuple(cases), seed)
 
 
+def every_category_cases(indptr: np.ndarray, indices: np.ndarray, names: Sequence[str],
+                         rows: np.ndarray, seed: int = 0) -> tuple[Case, ...]:
+    """Each playlist of `rows` cut in every challenge category it is long enough for (a
+    ranking stage learns from many seed counts per playlist; the evaluation uses one)."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for row in rows:
+        tracks = distinct_in_order(np.asarray(indices[indptr[row]:indptr[row + 1]]))
+        for category in CATEGORIES:
+            if tracks.size >= category.min_tracks:
+                cases.append(_case(rng, category, int(row), tracks, names[row]))
+    return tuple(cases)
+
+
 def _distinct_lengths(indptr: np.ndarray, indices: np.ndarray) -> np.ndarray:
     """Distinct tracks per playlist (repeats merged), without a Python loop over playlists."""
     n_columns = int(indices.max()) + 1 if indices.size else 0

@@ -105,6 +105,15 @@ class ItemKNNRecommender(Recommender):
         scores = np.asarray(self.similarity[seeds].sum(axis=0)).ravel()
         return top_k(with_backoff(scores, self._backoff), k, seeds)
 
+    def _score(self, query: PlaylistQuery, ids: np.ndarray) -> np.ndarray:
+        return self.seed_similarities(seed_ids(query, self.n_tracks), ids).sum(axis=0)
+
+    def seed_similarities(self, seeds: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """Similarity of each seed (rows) to each track of `ids` (columns), dense."""
+        if not len(seeds):
+            return np.zeros((0, len(ids)), np.float32)
+        return self.similarity[seeds][:, ids].toarray()
+
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         m = self.similarity
         return asdict(self.settings), {

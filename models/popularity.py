@@ -84,6 +84,9 @@ class PopularityRecommender(Recommender):
         scores = self.popularity.astype(np.float32)
         return top_k(scores, k, seed_ids(query, self.n_tracks))
 
+    def _score(self, query: PlaylistQuery, ids: np.ndarray) -> np.ndarray:
+        return self.popularity[ids].astype(np.float32)
+
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         return asdict(self.settings), {"popularity": self.popularity}
 

@@ -137,6 +137,13 @@ class TitleRecommender(Recommender):
         scores = np.asarray(self.name_tracks[names].T @ weights).ravel()
         return top_k(with_backoff(scores, self._backoff), k, seed_ids(query, self.n_tracks))
 
+    def _score(self, query: PlaylistQuery, ids: np.ndarray) -> np.ndarray:
+        """How often each track is in playlists named like the query (NaN: no such name)."""
+        names, weights = self.name_weights(query.name)
+        if not names.size:
+            return np.full(len(ids), np.nan, np.float32)
+        return np.asarray(self.name_tracks[names][:, ids].T @ weights).ravel()
+
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         m = self.name_tracks
         return asdict(self.settings), {

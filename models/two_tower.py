@@ -156,6 +156,10 @@ class TwoTowerRecommender(Recommender):
         index = self.index or ItemIndex(candidates)
         return index.search(tower.encode(query.name, seeds), k, exclude=seeds)
 
+    def _score(self, query: PlaylistQuery, ids: np.ndarray) -> np.ndarray:
+        tower, candidates = self._fitted()
+        return candidates[ids] @ tower.encode(query.name, list(query.seeds))
+
     def scores(self, name: str, seeds: list[int]) -> np.ndarray:
         """Score of every track for a playlist (higher = better)."""
         tower, candidates = self._fitted()

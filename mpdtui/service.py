@@ -20,13 +20,15 @@ from models.base import (
     Dataset,
     PlaylistQuery,
     ProgressCallback,
+    Reason,
     Recommender,
     link_fallbacks,
 )
-from models.registry import MODEL_NAMES
+from models.registry import MODEL_NAMES, model_class
 from mpdtui import config, training
 from mpdtui.data.catalog import Catalog, Track
 from mpdtui.data.demo import FEATURES_CSV as DEMO_FEATURES_CSV
+from mpdtui.data.files import FormatVersionError
 from mpdtui.data.ingest import IngestResult
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
@@ -42,6 +44,11 @@ from mpdtui.pipeline.sources import (
     replaces,
 )
 from mpdtui.pipeline.stages import JobSummary, source_for_path, write_demo_files
+
+REASON_WORDS = {"similar_playlists": "in playlists like yours", "similar_sound": "similar sound",
+                "popular": "popular overall"}
+PREFERRED_MODELS = ("ranker", "blend", "als", "two_tower", "item_knn", "title", "popularity")
+"""The default model's order when there is no evaluation to choose by."""
 
 
 @dataclass(frozen=True)
@@ -229,17 +236,33 @@ class AppService:
         return tuple(times)
 
     def default_model(self) -> str | None:
+        """The servable model that scored best in the evaluation of this data (overall
+        R-precision); without one, the first of `PREFERRED_MODELS` that is servable."""
         servable = self.servable_models()
-        for preferred in ("blend", "als", "two_tower", "item_knn", "title", "popularity"):
-            if preferred in servable:
-                return preferred
-        return None
+        scores = self._evaluated_scores()
+        if scores and any(name in scores for name in servable):
+            return max((n for n in servable if n in scores), key=lambda n: scores[n])
+        return next((name for name in PREFERRED_MODELS if name in servable), None)
+
+    def _evaluated_scores(self) -> dict[str, float]:
+        try:
+            report = training.load_report(self.locations)
+        except FormatVersionError:
+            return {}
+        split = training.current_split(self.locations)
+        if not report or split is None or report.get("fingerprint") != split.fingerprint:
+            return {}
+        return {name: float(result["overall"]["r_precision"])
+                for name, result in report.get("models", {}).items()}
 
     def model(self, name: str) -> Recommender:
-        """A trained model, loaded once and kept (thread-safe)."""
+        """A trained model, loaded once and kept (thread-safe); one built on others shares
+        them with the service (they are in memory once)."""
         with self._lock:
             if name not in self._models:
-                model = training.load_model(self.locations, name, self.training_data())
+                needed = model_class(name)().components_needed()
+                loaded = {n: self.model(n) for n in needed}
+                model = training.load_model(self.locations, name, self.training_data(), loaded)
                 if FALLBACK_MODEL in self.servable_models() and name != FALLBACK_MODEL:
                     link_fallbacks({name: model, FALLBACK_MODEL: self.model(FALLBACK_MODEL)})
                 self._models[name] = model
@@ -287,13 +310,35 @@ class AppService:
         if model_name is None:
             raise UserError("no trained model yet: run `mpdtui --train` (or the setup's training step)")
         query = PlaylistQuery.of(name, seeds)
-        ranked = self.model(model_name).recommend(query, k)  # falls back when it must
+        recommender = self.model(model_name)
+        ranked = recommender.recommend(query, k)  # falls back when it must
         tracks = self.catalog().tracks(ranked.ids.tolist())
-        reasons = self._reasons(query, ranked.ids)
+        explained = recommender.explain(query, ranked.ids) if not ranked.fallback else None
+        reasons = (self._words(query, explained) if explained is not None
+                   else self._reasons(query, ranked.ids))
         if ranked.fallback:
             reasons = [f"{reason} ({ranked.fallback})" for reason in reasons]
         return [Suggestion(track, float(score), reason)
                 for track, score, reason in zip(tracks, ranked.scores.tolist(), reasons, strict=True)]
+
+    def _words(self, query: PlaylistQuery, reasons: Sequence[Reason]) -> list[str]:
+        """A model's reasons (`models.base.Reason`) in words."""
+        seeds = {t.id: t.name for t in self.catalog().tracks(
+            [r.seed for r in reasons if r.seed is not None])}
+        name = query.name.strip()
+
+        def words(reason: Reason) -> str:
+            if reason.kind == "often_with" and reason.seed in seeds:
+                return f"often with {seeds[reason.seed]}"
+            if reason.kind in ("same_artist", "same_album") and reason.count:
+                what = reason.kind.removeprefix("same_")
+                of = "one" if reason.count == 1 else str(reason.count)
+                return f"same {what} as {of} of your tracks"
+            if reason.kind == "fits_name" and name:
+                return f"fits the name '{name}'"
+            return REASON_WORDS.get(reason.kind, "in playlists like yours")
+
+        return [words(reason) for reason in reasons]
 
     def _reasons(self, query: PlaylistQuery, ids: np.ndarray) -> list[str]:
         """Why each track is suggested: a seed it is often with, the name, or its sound."""

@@ -116,7 +116,9 @@ class Job:
         return self._data
 
     def model_names(self) -> tuple[str, ...]:
-        return self.request.models or training.DEFAULT_MODELS
+        """The models asked for and those they are built on, in training order."""
+        return training.with_components(self.request.models or training.DEFAULT_MODELS,
+                                        self.settings.model_settings)
 
     def progress(self, stage: str, unit: str = "", name_inner: bool = False) -> ProgressCallback:
         """A `models.base.Progress` callback sending `StageProgress` events for `stage`, with
@@ -480,7 +482,8 @@ class ModelStage(Stage):
         return "trained"
 
     def skip(self, job: Job) -> str:
-        job.models[self.name] = training.load_model(job.locations, self.name, job.training_data())
+        job.models[self.name] = training.load_model(job.locations, self.name,
+                                                    job.training_data(), job.models)
         job.summary.reused.append(self.name)
         return "already trained for this data"
 
@@ -500,7 +503,10 @@ class EvaluateStage(Stage):
         if missing:
             raise UserError(f"not trained for this data: {', '.join(missing)}: run "
                             "`mpdtui --train`")
-        return {n: training.load_model(job.locations, n, job.training_data()) for n in names}
+        for name in training.with_components(names):
+            job.models[name] = training.load_model(job.locations, name, job.training_data(),
+                                                   job.models)
+        return {n: job.models[n] for n in names}
 
     def is_done(self, job: Job) -> bool:
         if job.request.goal == "evaluate" or job.summary.trained:
