@@ -11,6 +11,8 @@ import json
 import os
 import shutil
 import threading
+import zipfile
+import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -26,6 +28,14 @@ SettingsT = TypeVar("SettingsT")
 
 class ModelFormatError(Exception):
     """A saved model that cannot be used: unknown format/version, or trained on other data."""
+
+
+class DamagedModelError(ModelFormatError):
+    """A saved model whose files cannot be read back (truncated, overwritten, garbage)."""
+
+    def __init__(self, directory: Path, message: str) -> None:
+        self.directory = directory
+        super().__init__(message)
 
 
 class Cancelled(Exception):
@@ -195,7 +205,12 @@ class Recommender(ABC):
         model = cls()
         model.fingerprint = meta["fingerprint"]
         model.n_tracks = int(meta["n_tracks"])
-        model._restore(meta["settings"], arrays, data)
+        try:
+            model._restore(meta["settings"], arrays, data)
+        except (KeyError, TypeError, ValueError) as exc:  # files that do not fit together
+            raise DamagedModelError(directory, f"{directory} does not hold what a '{cls.name}' "
+                                    f"model saves ({type(exc).__name__}: {exc}): "
+                                    f"{retrain_hint(Path(directory), cls.name)}") from None
         return model
 
 
@@ -223,23 +238,53 @@ def write_model_dir(directory: Path, meta: dict[str, Any], arrays: Mapping[str, 
 
 
 def read_model_dir(directory: Path, name: str, version: int) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The saved model's meta.json and arrays; ModelFormatError (DamagedModelError for a
+    damaged file) saying how to retrain it."""
     meta_path = directory / "meta.json"
     if not meta_path.exists():
         raise ModelFormatError(f"no trained '{name}' model in {directory}: train it with `mpdtui --train`")
+    retrain = retrain_hint(directory, name)
     try:
         meta = json.loads(meta_path.read_text())
     except (OSError, ValueError) as exc:
-        raise ModelFormatError(f"{meta_path} is unreadable ({exc}): retrain with `mpdtui --train`") from exc
-    if meta.get("format") != MODEL_FORMAT or meta.get("model") != name:
-        raise ModelFormatError(f"{meta_path} is not a saved '{name}' model: retrain with `mpdtui --train`")
+        raise DamagedModelError(directory, f"{meta_path} is unreadable ({exc}): {retrain}") from None
+    if not isinstance(meta, dict) or meta.get("format") != MODEL_FORMAT or meta.get("model") != name:
+        raise ModelFormatError(f"{meta_path} is not a saved '{name}' model: {retrain}")
     if meta.get("version") != version:
         raise ModelFormatError(
             f"{meta_path} has format version {meta.get('version')}, this mpdtui reads {version}: "
-            "retrain with `mpdtui --train`"
-        )
-    with np.load(directory / "arrays.npz", allow_pickle=False) as npz:
-        arrays = {key: npz[key] for key in npz.files}
+            f"{retrain}")
+    if any(not isinstance(meta.get(key), kind) for key, kind in _META_TYPES.items()):
+        raise DamagedModelError(directory, f"{meta_path} is damaged (a field is missing or of "
+                                f"another type): {retrain}")
+    arrays_path = directory / "arrays.npz"
+    try:
+        with np.load(arrays_path, allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in npz.files}
+    except NPZ_LOAD_ERRORS as exc:
+        raise DamagedModelError(directory, f"{arrays_path} is damaged ({describe_npz_damage(exc)}): "
+                                f"{retrain}") from None
     return meta, arrays
+
+
+def retrain_hint(directory: Path, name: str) -> str:
+    """Advice that works for any model whose saved files are damaged or outdated."""
+    return f"delete {directory} and run `mpdtui --train --models {name}`"
+
+
+_META_TYPES: dict[str, type] = {"fingerprint": str, "n_tracks": int, "settings": dict}
+NPZ_LOAD_ERRORS = (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error)
+"""What `np.load` of a damaged .npz raises (ValueError also for a pickled object inside)."""
+
+
+def describe_npz_damage(exc: BaseException) -> str:
+    """What is wrong, in words that never suggest allow_pickle (numpy's message for a file
+    holding objects does)."""
+    if isinstance(exc, ValueError) and "pickle" in str(exc):
+        return "it holds pickled objects, which mpdtui never writes"
+    if isinstance(exc, zipfile.BadZipFile | zlib.error | EOFError):
+        return f"not a readable archive: {exc}"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _fsync_dir(directory: Path) -> None:

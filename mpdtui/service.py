@@ -137,7 +137,7 @@ class AppService:
             return None
         from mpdtui.data.features import FeatureStore
 
-        with FeatureStore.open(self.locations) as store:
+        with FeatureStore.open(self.locations, write=False) as store:
             return store.coverage(self.catalog().track_uris())
 
     # --- features ----------------------------------------------------------------------------
@@ -200,10 +200,12 @@ class AppService:
             return list(self._servable)
 
     def _find_servable_models(self) -> list[str]:
-        if not self.has_data():
+        saved = [name for name in MODEL_NAMES
+                 if training.saved_model_fingerprint(self.locations, name) is not None]
+        if not saved or not self.has_data():  # no split needed (nor written: read-only dirs)
             return []
         expected = training.training_split(self.locations).fingerprint
-        return [name for name in MODEL_NAMES
+        return [name for name in saved
                 if training.saved_model_fingerprint(self.locations, name) == expected]
 
     def default_model(self) -> str | None:

@@ -108,9 +108,10 @@ def training_dataset(locations: Locations, split: Split) -> Dataset:
 def saved_model_fingerprint(locations: Locations, name: str) -> str | None:
     """The fingerprint a saved model was trained on (None when there is none)."""
     try:
-        return json.loads((locations.model_dir(name) / "meta.json").read_text()).get("fingerprint")
+        meta = json.loads((locations.model_dir(name) / "meta.json").read_text())
     except (OSError, ValueError):
         return None
+    return meta.get("fingerprint") if isinstance(meta, dict) else None
 
 
 def load_model(locations: Locations, name: str, data: Dataset) -> Recommender:

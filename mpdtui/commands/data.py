@@ -9,12 +9,15 @@ from pathlib import Path
 
 import orjson
 
+from mpdtui.commands.argtypes import int_between, non_negative_int
 from mpdtui.commands.spotify import describe_coverage
 from mpdtui.data.demo import DEFAULT_PLAYLISTS, generate_demo
 from mpdtui.data.ingest import IngestProgress
 from mpdtui.locations import Locations
 from mpdtui.progress_view import HeadlessProgress, StageProgress
 from mpdtui.service import AppService
+
+MAX_DEMO_PLAYLISTS = 1_000_000
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -31,20 +34,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     demo = subparsers.add_parser("demo-data",
                                  help="write the deterministic demo dataset in MPD format")
     demo.add_argument("out_dir", type=Path)
-    demo.add_argument("--playlists", type=_positive_int, default=DEFAULT_PLAYLISTS)
-    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--playlists", type=int_between(1, MAX_DEMO_PLAYLISTS), default=DEFAULT_PLAYLISTS,
+                      help=f"how many playlists (default {DEFAULT_PLAYLISTS:,}, at most the MPD's "
+                           f"{MAX_DEMO_PLAYLISTS:,})")
+    demo.add_argument("--seed", type=non_negative_int, default=0,
+                      help="random seed: the same seed writes the same bytes (default 0)")
     demo.set_defaults(func=run_demo_data)
 
     info = subparsers.add_parser("info", help="what the cache dir holds")
     info.add_argument("--json", action="store_true")
     info.set_defaults(func=run_info)
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
 
 
 def run_ingest(args: argparse.Namespace, locations: Locations) -> int:

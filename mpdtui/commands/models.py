@@ -12,12 +12,16 @@ from rich.table import Table
 
 from models.registry import MODEL_NAMES
 from mpdtui import training
+from mpdtui.commands.argtypes import int_between
 from mpdtui.commands.train import print_report
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 from mpdtui.progress_view import HeadlessProgress
 from mpdtui.service import AppService
 from mpdtui.submission import read_challenge_set, write_submission
+
+MAX_SUGGESTIONS = 500
+"""What every model can rank (the challenge's answer size)."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -42,7 +46,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     suggest.add_argument("--seed", action="append", default=[], metavar="URI",
                          help="a track already in the playlist (repeatable)")
     suggest.add_argument("--model", choices=MODEL_NAMES, help="default: the best trained model")
-    suggest.add_argument("--k", type=int, default=20, help="how many suggestions (default 20)")
+    suggest.add_argument("--k", type=int_between(1, MAX_SUGGESTIONS), default=20,
+                         help=f"how many suggestions (default 20, at most {MAX_SUGGESTIONS})")
     suggest.add_argument("--json", action="store_true")
     suggest.set_defaults(func=run_suggest)
 
@@ -98,8 +103,6 @@ def run_submit(args: argparse.Namespace, locations: Locations) -> int:
 
 
 def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
-    if args.k <= 0:
-        raise UserError(f"--k must be positive, got {args.k}")
     service = AppService(locations)
     seeds = service.resolve_uris(args.seed)
     unknown = len(args.seed) - len(seeds)

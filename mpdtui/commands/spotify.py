@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from models.base import Progress
+from mpdtui.commands.argtypes import port_number
 from mpdtui.data.features import FeatureStore
 from mpdtui.data.saved_playlists import SavedPlaylists
 from mpdtui.errors import UserError
@@ -34,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--client-id", help="your Spotify app's client id")
     p.add_argument("--no-browser", action="store_true",
                    help="print the login URL and accept the pasted redirected URL (SSH)")
-    p.add_argument("--port", type=int, default=auth.DEFAULT_PORT,
+    p.add_argument("--port", type=port_number, default=auth.DEFAULT_PORT,
                    help=f"port of the redirect URI http://127.0.0.1:PORT/callback "
                         f"(default {auth.DEFAULT_PORT})")
     group = p.add_mutually_exclusive_group()

@@ -9,6 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from models.registry import MODEL_NAMES
 from mpdtui.commands.data import ingest_progress_printer, report_skipped
 from mpdtui.locations import Locations
 from mpdtui.progress_view import HeadlessProgress
@@ -23,8 +24,8 @@ def add_train_options(parser: argparse.ArgumentParser) -> None:
     source.add_argument("--demo", action="store_true", help="use the built-in demo dataset")
     source.add_argument("--mpd", type=Path, metavar="PATH", help="MPD folder, slice file or zip")
     group.add_argument("--skip-bad", action="store_true", help="skip slices that fail to parse")
-    group.add_argument("--models", nargs="+", metavar="MODEL",
-                       help="train only these models (default: all)")
+    group.add_argument("--models", nargs="+", metavar="MODEL", choices=MODEL_NAMES,
+                       help=f"train only these models (default: all): {', '.join(MODEL_NAMES)}")
     group.add_argument("--retrain", action="store_true", help="retrain models already trained")
     group.add_argument("--features-csv", type=Path, nargs="+", default=[], metavar="FILE",
                        help="import audio features from CSV files before training")

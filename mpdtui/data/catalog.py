@@ -8,6 +8,7 @@ Track ids are 0-based and equal the interaction matrix's column indices; playlis
 from __future__ import annotations
 
 import re
+import shlex
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
@@ -15,14 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import orjson
 
-from mpdtui.data.files import FormatVersionError
+from mpdtui.data.files import DamagedFileError, FormatVersionError
+from mpdtui.data.sqlite_store import Connection, connect
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 
 CATALOG_FORMAT = "mpdtui-catalog"
 CATALOG_VERSION = 1
-REBUILD_HINT = "delete it and run `mpdtui ingest PATH` (or `mpdtui --train --demo`) again"
+PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -83,38 +86,64 @@ FROM tracks t JOIN artists ar ON ar.id = t.artist_id JOIN albums al ON al.id = t
 """
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=NORMAL")
-    return connection
+def rebuild_hint(locations: Locations) -> str:
+    """How to rebuild the catalog: from the data source recorded in config.json."""
+    return f"delete it and run {ingest_command(locations)} again (then anything else you had added)"
+
+
+def ingest_command(locations: Locations) -> str:
+    """The command that ingests the recorded data source again (from config.json)."""
+    source = _recorded_data_source(locations)
+    if source is None:
+        return "`mpdtui ingest PATH` with the MPD folder, slice or zip you ingested"
+    if Path(source) == locations.demo_dir:
+        return "`mpdtui ingest --demo`"
+    return f"`mpdtui ingest {shlex.quote(source)}`"
+
+
+def _recorded_data_source(locations: Locations) -> str | None:
+    """The last ingested source (`data_source` in config.json), read leniently."""
+    try:
+        document = orjson.loads(locations.config_json.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    source = document.get("data_source") if isinstance(document, dict) else None
+    return source if isinstance(source, str) else None
 
 
 class Catalog:
     """Read and write access to the catalog database. Thread-safe through one lock."""
 
-    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, connection: Connection, path: Path) -> None:
         self.db = connection
         self.path = path
         self.lock = threading.RLock()
 
     @classmethod
     def open(cls, locations: Locations) -> Catalog:
-        """The existing catalog; UserError when nothing was ingested yet."""
-        path = locations.catalog_db
-        if not path.exists():
+        """The existing catalog (read-only in a read-only cache dir); UserError when nothing
+        was ingested yet."""
+        if not locations.catalog_db.exists():
             raise UserError(f"no data in {locations.root} yet: run `mpdtui ingest PATH` or "
                             "`mpdtui --train --demo`")
-        return cls._checked(path, create=False)
+        return cls._checked(locations, create=False)
 
     @classmethod
     def create_or_open(cls, locations: Locations) -> Catalog:
         locations.ensure()
-        return cls._checked(locations.catalog_db, create=True)
+        if not locations.catalog_db.exists():  # a -wal left by another file must not be replayed
+            for suffix in ("-wal", "-shm"):
+                locations.catalog_db.with_name(locations.catalog_db.name + suffix).unlink(missing_ok=True)
+        return cls._checked(locations, create=True)
 
     @classmethod
-    def _checked(cls, path: Path, create: bool) -> Catalog:
-        connection = connect(path)
+    def _checked(cls, locations: Locations, create: bool) -> Catalog:
+        path = locations.catalog_db
+
+        def damaged(exc: sqlite3.DatabaseError) -> Exception:
+            return DamagedFileError(path, f"{path} is damaged ({exc}): {rebuild_hint(locations)}")
+
+        connection = connect(path, damaged, PRAGMAS, write=create)
         try:
             version = _stored_version(connection)
             if version is None and create:
@@ -126,10 +155,10 @@ class Catalog:
             elif version != str(CATALOG_VERSION):
                 raise FormatVersionError(
                     f"{path} has catalog format version {version}, this mpdtui reads "
-                    f"{CATALOG_VERSION}: {REBUILD_HINT}")
+                    f"{CATALOG_VERSION}: {rebuild_hint(locations)}")
         except sqlite3.DatabaseError as exc:
             connection.close()
-            raise FormatVersionError(f"{path} is not a readable catalog ({exc}): {REBUILD_HINT}") from exc
+            raise damaged(exc) from None
         except BaseException:
             connection.close()
             raise
@@ -227,7 +256,7 @@ class Catalog:
                 table[:, 2].astype(np.int32))
 
 
-def _stored_version(connection: sqlite3.Connection) -> str | None:
+def _stored_version(connection: Connection) -> str | None:
     has_meta = connection.execute(
         "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()
     if not has_meta:
