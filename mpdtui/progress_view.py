@@ -16,8 +16,10 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
 from models.base import Progress as StageReport
+from mpdtui.printable import printable
 
 PLAIN_INTERVAL_S = 2.0
 
@@ -34,20 +36,21 @@ class StageProgress:
 
     def update(self, done: float, total: float | None, info: str = "") -> None:
         if self.bars is not None and self.task is not None:
-            self.bars.update(self.task, completed=done, total=total, info=info)
+            self.bars.update(self.task, completed=done, total=total, info=printable(info))
             return
         now = time.monotonic()
         finished = total is not None and done >= total
         if finished or now - self.last_line >= PLAIN_INTERVAL_S:
             self.last_line = now
             of_total = f"/{total:g}" if total is not None else ""
-            print(f"{self.name}: {done:g}{of_total} {info}".rstrip(), file=self.out, flush=True)
+            print(printable(f"{self.name}: {done:g}{of_total} {info}".rstrip()), file=self.out,
+                  flush=True)
 
     def message(self, text: str) -> None:
         if self.bars is not None:
-            self.bars.console.print(f"[yellow]{self.name}:[/] {text}")
+            self.bars.console.print(Text.assemble((f"{self.name}:", "yellow"), " ", printable(text)))
         else:
-            print(f"{self.name}: {text}", file=self.out, flush=True)
+            print(printable(f"{self.name}: {text}"), file=self.out, flush=True)
 
 
 class HeadlessProgress:
@@ -62,7 +65,8 @@ class HeadlessProgress:
     def __enter__(self) -> HeadlessProgress:
         if not self.plain:
             columns = (TextColumn("[bold]{task.description:<12}"), BarColumn(), MofNCompleteColumn(),
-                       TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TimeRemainingColumn())
+                       TextColumn("{task.fields[info]}", markup=False), TimeElapsedColumn(),
+                       TimeRemainingColumn())
             self.bars = Progress(*columns, console=Console(file=self.out))
             self.bars.start()
         return self

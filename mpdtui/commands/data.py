@@ -14,6 +14,7 @@ from mpdtui.commands.spotify import describe_coverage
 from mpdtui.data.demo import DEFAULT_PLAYLISTS, generate_demo
 from mpdtui.data.ingest import IngestProgress
 from mpdtui.locations import Locations
+from mpdtui.printable import printable
 from mpdtui.progress_view import HeadlessProgress, StageProgress
 from mpdtui.service import AppService
 
@@ -72,7 +73,7 @@ def report_skipped(skipped: list[tuple[str, str]]) -> int:
         return 0
     print(f"skipped {len(skipped)} bad slice(s):", file=sys.stderr)
     for _label, message in skipped:
-        print(f"  {message}", file=sys.stderr)
+        print(f"  {printable(message)}", file=sys.stderr)
     return 0
 
 
@@ -95,5 +96,5 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
             value = describe_coverage(value) if value else "none yet (`mpdtui features --csv FILE`)"
         elif key == "models":
             value = ", ".join(value) or "none yet (`mpdtui --train`)"
-        print(f"{key:>12}: {value}")
+        print(f"{key:>12}: {printable(str(value))}")
     return 0

@@ -9,6 +9,7 @@ from pathlib import Path
 import orjson
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from models.registry import MODEL_NAMES
 from mpdtui import training
@@ -16,6 +17,7 @@ from mpdtui.commands.argtypes import int_between
 from mpdtui.commands.train import print_report
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
+from mpdtui.printable import printable
 from mpdtui.progress_view import HeadlessProgress
 from mpdtui.service import AppService
 from mpdtui.submission import read_challenge_set, write_submission
@@ -102,6 +104,11 @@ def run_submit(args: argparse.Namespace, locations: Locations) -> int:
     return 0
 
 
+def as_text(data: str) -> Text:
+    """Text from data for a Rich table: control characters escaped, `[markup]` kept as typed."""
+    return Text(printable(data))
+
+
 def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
     service = AppService(locations)
     seeds = service.resolve_uris(args.seed)
@@ -113,13 +120,14 @@ def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
                 for s in suggestions]
         sys.stdout.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode() + "\n")
         return 0
-    table = Table(title=f"suggestions for '{args.name}'" if args.name else "suggestions")
+    title = f"suggestions for '{args.name}'" if args.name else "suggestions"
+    table = Table(title=as_text(title))
     for column in ("#", "track", "artist", "score", "why"):
         table.add_column(column)
     table.add_column("uri", no_wrap=True, min_width=36)  # whole, to copy into --seed
     for rank, s in enumerate(suggestions, 1):
-        table.add_row(str(rank), s.track.name, s.track.artist_name, f"{s.score:.3f}", s.reason,
-                      s.track.uri)
+        table.add_row(str(rank), as_text(s.track.name), as_text(s.track.artist_name),
+                      f"{s.score:.3f}", as_text(s.reason), as_text(s.track.uri))
     Console().print(table)
     if unknown:
         print(f"ignored {unknown} seed URI(s) not in the catalog", file=sys.stderr)

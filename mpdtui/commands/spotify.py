@@ -20,6 +20,7 @@ from mpdtui.data.saved_playlists import SavedPlaylists
 from mpdtui.errors import UserError
 from mpdtui.exporting import FILE_FORMATS, export_file
 from mpdtui.locations import Locations
+from mpdtui.printable import printable
 from mpdtui.spotify import auth
 from mpdtui.spotify.client import Wait, open_client
 from mpdtui.spotify.download import download
@@ -79,7 +80,7 @@ def run_auth(args: argparse.Namespace, locations: Locations) -> int:
         return 0
     if args.status:
         current = auth.status(locations)
-        print(current.describe())
+        print(printable(current.describe()))
         return 0 if current.logged_in else 1
     client_id = resolve_client_id(locations, args.client_id, auth.status(locations).client_id)
     if client_id is None:
@@ -89,7 +90,7 @@ def run_auth(args: argparse.Namespace, locations: Locations) -> int:
     result = auth.login(locations, client_id, port=args.port,
                         open_url=None if args.no_browser else webbrowser.open,
                         paste=paste, on_url=lambda url: _show_url(url, args.no_browser))
-    print(result.describe())
+    print(printable(result.describe()))
     return 0
 
 
@@ -114,7 +115,7 @@ def run_features(args: argparse.Namespace, locations: Locations) -> int:
     with FeatureStore.open(locations) as store:
         for name in args.csv:
             result = store.import_csv(Path(name), progress=printer)
-            print(result.describe(), flush=True)
+            print(printable(result.describe()), flush=True)
     uris = _catalog_track_uris(locations, required=args.download or args.retry_forbidden)
     if args.download or args.retry_forbidden:
         try:
@@ -172,7 +173,7 @@ class _Printer:
         if kind == "batch" and not finished and now - self._last < self._every:
             return
         self._last = now
-        print(progress.message if kind != "batch" else _fraction(progress), flush=True)
+        print(printable(progress.message if kind != "batch" else _fraction(progress)), flush=True)
 
     def wait(self, wait: Wait) -> None:
         print(wait.message, flush=True)
@@ -211,7 +212,7 @@ def run_import_spotify(args: argparse.Namespace, locations: Locations) -> int:
     with SavedPlaylists.open(locations) as playlists:
         result = import_own_playlists(client, playlists, ingest=ingest, progress=printer)
     print(f"Imported {result.imported} playlists ({result.tracks:,} tracks) of Spotify user "
-          f"{result.user_id}: {result.created} new saved playlists, {result.updated} refreshed"
+          f"{printable(result.user_id)}: {result.created} new saved playlists, {result.updated} refreshed"
           + ("" if args.no_training else ", added as training playlists")
           + f"; skipped {result.skipped_empty} empty, {result.skipped_not_own} not your own, "
           f"{result.skipped_exported} exported by mpdtui.")

@@ -18,6 +18,7 @@ from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
 from mpdtui.locations import Locations
+from mpdtui.printable import printable
 from mpdtui.tui.commands import MpdtuiCommands
 from mpdtui.tui.messages import ServiceReady
 
@@ -139,11 +140,11 @@ class MpdtuiApp(App[None]):
             self.notify("Cancelled. What was finished is kept: run it again to resume.",
                         severity="warning")
         elif isinstance(error, UserError | ModelFormatError):
-            self.notify(str(error), title="Could not finish", severity="error", markup=False,
+            self.notify(printable(str(error)), title="Could not finish", severity="error", markup=False,
                         timeout=12)
         else:
             self.log.error(f"worker {worker.description!r} failed", error)
-            self.notify(f"{type(error).__name__}: {error}", title="Unexpected error",
+            self.notify(printable(f"{type(error).__name__}: {error}"), title="Unexpected error",
                         severity="error", markup=False, timeout=15)
 
     def attempt(self, call: Any, *args: Any, **kwargs: Any) -> Any:
@@ -155,7 +156,7 @@ class MpdtuiApp(App[None]):
         try:
             return call(*args, **kwargs)
         except (UserError, ModelFormatError) as exc:
-            self.notify(str(exc), title="Could not do that", severity="error", markup=False)
+            self.notify(printable(str(exc)), title="Could not do that", severity="error", markup=False)
             return None
 
 

@@ -12,7 +12,7 @@ from textual.worker import Worker, WorkerState
 
 from mpdtui.tui.messages import IngestUpdate, StageUpdate
 from mpdtui.tui.screens.setup_step import SetupStep
-from mpdtui.tui.text import eta
+from mpdtui.tui.text import data_text, eta
 from mpdtui.tui.widgets.stage_progress import StageProgress
 
 
@@ -59,7 +59,7 @@ class DataStep(SetupStep):
             try:
                 slices = self.service.check_source(Path(text))
             except UserError as exc:
-                self.query_one("#path-error", Label).update(str(exc))
+                self.query_one("#path-error", Label).update(data_text(str(exc)))
                 return None
             self.status(f"Ingesting {slices} slices from {text}…")
         else:
