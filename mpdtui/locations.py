@@ -35,7 +35,8 @@ class Locations:
         return cls(root.resolve())
 
     def ensure(self) -> Locations:
-        self.root.mkdir(parents=True, exist_ok=True)
+        """Create the cache dir when missing, private (0700): it holds the Spotify login."""
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         return self
 
     @property

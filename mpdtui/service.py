@@ -74,7 +74,7 @@ class AppService:
     def demo_source(self, spec: DemoSpec = DemoSpec(),
                     progress: Callable[[int, int], None] | None = None) -> Path:
         """The demo dataset in the cache dir, generated on first use."""
-        folder = self.locations.demo_dir
+        folder = self.locations.ensure().demo_dir
         marker = folder / "demo.json"
         wanted = {"playlists": spec.playlists, "seed": spec.seed}
         done = read_json(marker, DEMO_FORMAT, 1, f"delete {folder}")

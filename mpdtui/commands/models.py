@@ -90,6 +90,9 @@ def print_notebook_view(service: AppService) -> None:
 
 
 def run_submit(args: argparse.Namespace, locations: Locations) -> int:
+    if args.out.is_dir():
+        raise UserError(f"--out {args.out} is a folder: give the file to write, e.g. "
+                        f"--out {args.out / 'submission.csv'}")
     service = AppService(locations)
     challenge = read_challenge_set(args.challenge_set)
     model_name = args.model or service.default_model()

@@ -7,6 +7,7 @@ as `UserError` (one line, exit code 2). Progress is printed as plain lines.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import webbrowser
@@ -82,7 +83,7 @@ def run_auth(args: argparse.Namespace, locations: Locations) -> int:
         current = auth.status(locations)
         print(printable(current.describe()))
         return 0 if current.logged_in else 1
-    client_id = resolve_client_id(locations, args.client_id, auth.status(locations).client_id)
+    client_id = resolve_client_id(locations, args.client_id, _previous_client_id(locations))
     if client_id is None:
         raise UserError(NO_CLIENT_ID)
     locations.ensure()
@@ -94,6 +95,13 @@ def run_auth(args: argparse.Namespace, locations: Locations) -> int:
     return 0
 
 
+def _previous_client_id(locations: Locations) -> str | None:
+    """The stored login's client id, also from a damaged token file (the login replaces it)."""
+    stored = auth.TokenFile(locations.spotify_token).get_cached_token() or {}
+    client_id = stored.get("mpdtui_client_id")
+    return client_id if isinstance(client_id, str) and client_id.strip() else None
+
+
 def _show_url(url: str, no_browser: bool) -> None:
     if no_browser:
         print("Open this URL in a browser (on any machine) and allow access:", flush=True)
@@ -103,8 +111,25 @@ def _show_url(url: str, no_browser: bool) -> None:
 
 
 def _paste_prompt() -> str:
-    return input("Then paste the address the browser was sent to (it starts with "
-                 "http://127.0.0.1): ")
+    print("Then paste the address the browser was sent to (it starts with http://127.0.0.1): ",
+          end="", flush=True)
+    return read_stdin_line()
+
+
+def read_stdin_line() -> str:
+    """One line from standard input, read from its file descriptor: the login may end through
+    the callback while this waits in a thread, and a thread blocked here holds no lock that
+    the interpreter's shutdown needs (`input()` does: a fatal error at exit)."""
+    fd = sys.stdin.fileno()
+    data = b""
+    while b"\n" not in data:
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            if not data:
+                raise EOFError
+            break
+        data += chunk
+    return data.split(b"\n", 1)[0].decode(errors="replace")
 
 
 # --- features -------------------------------------------------------------------------------
