@@ -73,7 +73,7 @@ def split_global_options(argv: Sequence[str]) -> tuple[list[str], str | None, bo
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    debug = False  # until the options are read: a mistake there is one line too
     with stdout_closed_quietly():
         try:
             rest, cache_dir, debug = split_global_options(sys.argv[1:] if argv is None else argv)

@@ -14,7 +14,7 @@ from mpdtui.commands.spotify import describe_coverage
 from mpdtui.data.demo import DEFAULT_PLAYLISTS, generate_demo
 from mpdtui.data.ingest import IngestProgress
 from mpdtui.locations import Locations
-from mpdtui.printable import printable
+from mpdtui.printable import printable, printable_json
 from mpdtui.progress_view import HeadlessProgress, StageProgress
 from mpdtui.service import AppService
 
@@ -89,7 +89,7 @@ def run_demo_data(args: argparse.Namespace, locations: Locations) -> int:
 def run_info(args: argparse.Namespace, locations: Locations) -> int:
     info = AppService(locations).info()
     if args.json:
-        sys.stdout.write(orjson.dumps(info, option=orjson.OPT_INDENT_2).decode() + "\n")
+        sys.stdout.write(printable_json(orjson.dumps(info, option=orjson.OPT_INDENT_2).decode()) + "\n")
         return 0
     for key, value in info.items():
         if key == "features":

@@ -17,7 +17,7 @@ from mpdtui.commands.argtypes import int_between
 from mpdtui.commands.train import print_report
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
-from mpdtui.printable import printable
+from mpdtui.printable import printable, printable_json
 from mpdtui.progress_view import HeadlessProgress
 from mpdtui.service import AppService
 from mpdtui.submission import read_challenge_set, write_submission
@@ -66,7 +66,7 @@ def run_evaluate(args: argparse.Namespace, locations: Locations) -> int:
     with HeadlessProgress(out=sys.stderr if args.json else None) as view:
         report = training.evaluate_models(locations, models, progress=view.report)
     if args.json:
-        sys.stdout.write(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n")
+        sys.stdout.write(printable_json(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode()) + "\n")
     else:
         print_report(report)
         print(f"report saved to {locations.evaluation_json}")
@@ -121,7 +121,7 @@ def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
         rows = [{"uri": s.track.uri, "track": s.track.name, "artist": s.track.artist_name,
                  "album": s.track.album_name, "score": s.score, "reason": s.reason}
                 for s in suggestions]
-        sys.stdout.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode() + "\n")
+        sys.stdout.write(printable_json(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode()) + "\n")
         return 0
     title = f"suggestions for '{args.name}'" if args.name else "suggestions"
     table = Table(title=as_text(title))
