@@ -7,10 +7,14 @@ application maps them to Spotify URIs. Models are saved as a directory holding `
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import shutil
+import sys
 import threading
+import time
+import uuid
 import zipfile
 import zlib
 from abc import ABC, abstractmethod
@@ -222,14 +226,23 @@ def settings_from_json(cls: type[SettingsT], raw: Mapping[str, Any]) -> Settings
 
 
 def write_model_dir(directory: Path, meta: dict[str, Any], arrays: Mapping[str, np.ndarray]) -> None:
+    """Write a model directory so that readers (another process serving suggestions) never see
+    it half-written: staged beside it, then swapped in (atomically where the OS can). Both
+    files carry one token, so a reader that read one file before a swap and the other after
+    notices and reads again."""
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = directory.with_name(f".{directory.name}.tmp-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
+    token = uuid.uuid4().hex
     with open(staging / "arrays.npz", "wb") as fh:
-        np.savez(fh, **arrays)
-    (staging / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True))
+        np.savez(fh, **arrays, __token__=np.array(token))
+    (staging / "meta.json").write_text(json.dumps({**meta, "token": token}, indent=2,
+                                                  sort_keys=True))
     _fsync_dir(staging)
+    if directory.exists() and _exchange(staging, directory):
+        shutil.rmtree(staging, ignore_errors=True)  # the old model, swapped out
+        return
     retired = directory.with_name(f".{directory.name}.old-{os.getpid()}")
     if directory.exists():
         os.replace(directory, retired)
@@ -237,9 +250,47 @@ def write_model_dir(directory: Path, meta: dict[str, Any], arrays: Mapping[str, 
     shutil.rmtree(retired, ignore_errors=True)
 
 
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two directories in one step (Linux renameat2 RENAME_EXCHANGE); False where the
+    OS or file system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        at_fdcwd, rename_exchange = -100, 2
+        done = libc.renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    except (AttributeError, OSError):
+        return False
+    return done == 0
+
+
+READ_ATTEMPTS = 20
+
+
 def read_model_dir(directory: Path, name: str, version: int) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """The saved model's meta.json and arrays; ModelFormatError (DamagedModelError for a
     damaged file) saying how to retrain it."""
+    arrays_path = directory / "arrays.npz"
+    for _ in range(READ_ATTEMPTS):
+        meta = _read_meta(directory, name, version)
+        try:
+            with np.load(arrays_path, allow_pickle=False) as npz:
+                arrays = {key: npz[key] for key in npz.files}
+        except FileNotFoundError:
+            time.sleep(0.01)  # swapped out under us: read the new one
+            continue
+        except NPZ_LOAD_ERRORS as exc:
+            raise DamagedModelError(directory, f"{arrays_path} is damaged ("
+                                    f"{describe_npz_damage(exc)}): {retrain_hint(directory, name)}"
+                                    ) from None
+        token = arrays.pop("__token__", None)
+        if token is None or str(token) == meta.get("token"):
+            return meta, arrays
+        time.sleep(0.01)  # the files of two different saves: read again
+    raise ModelFormatError(f"{directory} keeps changing while it is read: try again")
+
+
+def _read_meta(directory: Path, name: str, version: int) -> dict[str, Any]:
     meta_path = directory / "meta.json"
     if not meta_path.exists():
         raise ModelFormatError(f"no trained '{name}' model in {directory}: train it with `mpdtui --train`")
@@ -257,14 +308,7 @@ def read_model_dir(directory: Path, name: str, version: int) -> tuple[dict[str, 
     if any(not isinstance(meta.get(key), kind) for key, kind in _META_TYPES.items()):
         raise DamagedModelError(directory, f"{meta_path} is damaged (a field is missing or of "
                                 f"another type): {retrain}")
-    arrays_path = directory / "arrays.npz"
-    try:
-        with np.load(arrays_path, allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in npz.files}
-    except NPZ_LOAD_ERRORS as exc:
-        raise DamagedModelError(directory, f"{arrays_path} is damaged ({describe_npz_damage(exc)}): "
-                                f"{retrain}") from None
-    return meta, arrays
+    return meta
 
 
 def retrain_hint(directory: Path, name: str) -> str:

@@ -89,11 +89,6 @@ class Locations:
         """Which playlists models train on, and the held-out evaluation cases."""
         return self.root / "split.npz"
 
-    @property
-    def tensorflow_log(self) -> Path:
-        """TensorFlow's native log lines while a model trains."""
-        return self.root / "tensorflow.log"
-
     def derived_from_playlists(self) -> list[Path]:
         """Everything built from the ingested playlists: the catalog, matrices, split, models,
         reports (not the features, saved playlists, login or settings)."""
@@ -115,6 +110,25 @@ class Locations:
     def train_state_json(self) -> Path:
         """Which `--train` stages are done, for which data."""
         return self.root / "train-state.json"
+
+    @property
+    def writer_lock(self) -> Path:
+        """Held (flock) by the one process writing to the cache dir."""
+        return self.root / "writer.lock"
+
+    @property
+    def writer_json(self) -> Path:
+        """What the writer does, its pid and since when (for a second writer's message)."""
+        return self.root / "writer.json"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def job_log(self) -> Path:
+        """stdout and stderr of job processes: TensorFlow's native log lines, warnings."""
+        return self.logs_dir / "jobs.log"
 
     @property
     def config_json(self) -> Path:
