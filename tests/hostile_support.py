@@ -8,6 +8,7 @@ import hashlib
 import re
 import shlex
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,10 @@ import orjson
 import pytest
 
 from mpdtui.cli import main
+from mpdtui.locations import Locations
+from mpdtui.pipeline.events import Event
+from mpdtui.pipeline.request import JobRequest
+from mpdtui.pipeline.runner import execute
 
 HANDMADE = Path(__file__).parent / "fixtures" / "handmade.mpd.slice.0-2.json"
 HANDMADE_PLAYLISTS: list[dict[str, Any]] = orjson.loads(HANDMADE.read_bytes())["playlists"]
@@ -26,6 +31,35 @@ class Outcome:
     code: int
     out: str
     err: str
+
+
+class InProcessJob:
+    """`JobProcess` with the job run in this process: the same stages, events and failure
+    lines, without a process start per command (and the tests' patches apply)."""
+
+    def __init__(self, events: list[Event]) -> None:
+        self._events = events
+
+    @classmethod
+    def start(cls, locations: Locations, request: JobRequest, nice: int = 0) -> InProcessJob:
+        events: list[Event] = []
+        execute(locations, request, events.append)
+        return cls(events)
+
+    def events(self) -> Iterator[Event]:
+        yield from self._events
+
+    def cancel(self) -> None:
+        return
+
+    def close(self) -> None:
+        return
+
+
+@pytest.fixture
+def jobs_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI runs its jobs in this process (see `InProcessJob`)."""
+    monkeypatch.setattr("mpdtui.commands.jobs.JobProcess", InProcessJob)
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], cache: Path | None, *args: str) -> Outcome:
@@ -73,12 +107,15 @@ def write_slice(folder: Path, first_pid: int, playlists: list[Any] | None = None
     return path
 
 
+BOOKKEEPING = ("-wal", "-shm", "writer.lock", "writer.json", ".log")
+"""Files a command may touch without changing any data: SQLite's (reading may create them)
+and the writer lock's."""
+
+
 def file_digests(root: Path) -> dict[str, str]:
-    """Every file under `root` and its content hash (SQLite's -wal/-shm aside: reading may
-    create them without changing anything)."""
+    """Every data file under `root` and its content hash."""
     return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*"))
-            if p.is_file() and not p.name.endswith(("-wal", "-shm"))}
+            for p in sorted(root.rglob("*")) if p.is_file() and not p.name.endswith(BOOKKEEPING)}
 
 
 _DELETE = re.compile(r"delete (\S+?) and |delete (\S+)$")

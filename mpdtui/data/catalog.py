@@ -12,13 +12,16 @@ import shlex
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 import orjson
 
-from mpdtui.data.files import DamagedFileError, FormatVersionError
+from mpdtui.data.files import DamagedFileError, FormatVersionError, read_json, write_json
 from mpdtui.data.sqlite_store import Connection, connect
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
@@ -26,6 +29,7 @@ from mpdtui.locations import Locations
 CATALOG_FORMAT = "mpdtui-catalog"
 CATALOG_VERSION = 1
 PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL")
+SOURCES_COPY_FORMAT = "mpdtui-catalog-sources"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -87,22 +91,59 @@ FROM tracks t JOIN artists ar ON ar.id = t.artist_id JOIN albums al ON al.id = t
 
 
 def rebuild_hint(locations: Locations) -> str:
-    """How to rebuild the catalog: from the data source recorded in config.json."""
-    return f"delete it and run {ingest_command(locations)} again (then anything else you had added)"
+    """How to rebuild a damaged catalog: ingest its recorded sources again into a new one."""
+    return f"delete it and run {ingest_command(locations)} again"
 
 
 def ingest_command(locations: Locations) -> str:
-    """The command that ingests the recorded data source again (from config.json)."""
-    source = _recorded_data_source(locations)
-    if source is None:
+    """The commands that ingest the catalog's recorded sources again, in their order."""
+    commands = [_command_for(source) for source in _recorded_sources(locations)]
+    if not commands:
         return "`mpdtui ingest PATH` with the MPD folder, slice or zip you ingested"
-    if Path(source) == locations.demo_dir:
-        return "`mpdtui ingest --demo`"
-    return f"`mpdtui ingest {shlex.quote(source)}`"
+    return ", then ".join(f"`{command}`" for command in dict.fromkeys(commands))
 
 
-def _recorded_data_source(locations: Locations) -> str | None:
-    """The last ingested source (`data_source` in config.json), read leniently."""
+def _command_for(source: dict[str, Any]) -> str:
+    kind = source.get("kind")
+    if kind == "demo":
+        return "mpdtui ingest --demo"
+    if kind == "spotify":
+        return "mpdtui import-spotify"
+    return f"mpdtui ingest {shlex.quote(str(source.get('path')))}"
+
+
+def _recorded_sources(locations: Locations) -> list[dict[str, Any]]:
+    """The sources the catalog recorded: read from what is left of it, else from its copy
+    (`add_source`), else (older versions) from config.json's `data_source`; [] when none of
+    them can be read."""
+    for sources in (_sources_in_catalog(locations), _sources_in_copy(locations)):
+        if isinstance(sources, list) and sources and all(isinstance(s, dict) for s in sources):
+            return sources
+    legacy = _legacy_data_source(locations)
+    if legacy is None:
+        return []
+    return [{"kind": "demo" if Path(legacy) == locations.demo_dir else "mpd", "path": legacy}]
+
+
+def _sources_in_catalog(locations: Locations) -> Any:
+    try:
+        with closing(sqlite3.connect(f"file:{quote(str(locations.catalog_db))}?mode=ro",
+                                     uri=True)) as connection:
+            row = connection.execute("SELECT value FROM meta WHERE key = 'sources'").fetchone()
+        return orjson.loads(row[0]) if row else None
+    except (sqlite3.Error, orjson.JSONDecodeError, TypeError):
+        return None
+
+
+def _sources_in_copy(locations: Locations) -> Any:
+    try:
+        document = read_json(locations.catalog_sources_json, SOURCES_COPY_FORMAT, 1, "")
+    except FormatVersionError:
+        return None
+    return (document or {}).get("sources")
+
+
+def _legacy_data_source(locations: Locations) -> str | None:
     try:
         document = orjson.loads(locations.config_json.read_bytes())
     except (OSError, orjson.JSONDecodeError):
@@ -114,9 +155,12 @@ def _recorded_data_source(locations: Locations) -> str | None:
 class Catalog:
     """Read and write access to the catalog database. Thread-safe through one lock."""
 
-    def __init__(self, connection: Connection, path: Path) -> None:
+    def __init__(self, connection: Connection, path: Path,
+                 sources_copy: Path | None = None) -> None:
         self.db = connection
         self.path = path
+        self.sources_copy = sources_copy
+        """Where `add_source` keeps a copy of the sources (see `rebuild_hint`)."""
         self.lock = threading.RLock()
 
     @classmethod
@@ -162,7 +206,7 @@ class Catalog:
         except BaseException:
             connection.close()
             raise
-        return cls(connection, path)
+        return cls(connection, path, locations.catalog_sources_json)
 
     def close(self) -> None:
         self.db.close()
@@ -212,6 +256,8 @@ class Catalog:
         with self.lock:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('sources', ?)",
                             (orjson.dumps(sources).decode(),))
+        if self.sources_copy is not None:  # outside the catalog: readable when it is damaged
+            write_json(self.sources_copy, SOURCES_COPY_FORMAT, 1, {"sources": sources})
 
     def manifest(self) -> list[tuple[str, str]]:
         return [(n, c) for n, c in self.query("SELECT name, checksum FROM slices ORDER BY id")]
