@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import numpy as np
+import orjson
 import pytest
 import requests
 from fake_spotify import FakeSpotify
@@ -48,6 +49,7 @@ from mpdtui.spotify import auth
 from mpdtui.tui.widgets.track_table import TrackTable
 
 MODELS = ("popularity", "title")
+TEMPLATE_PLAYLISTS = 300
 
 
 pytestmark = pytest.mark.usefixtures("jobs_in_process")
@@ -55,13 +57,15 @@ pytestmark = pytest.mark.usefixtures("jobs_in_process")
 
 @pytest.fixture(scope="module")
 def template(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One slice of the small demo ingested through the CLI (so the source is recorded), its
-    features imported, the light models trained. Read-only: tests work on copies."""
+    """The small demo's first playlists ingested through the CLI (so the source is recorded),
+    their features imported, the light models trained. Read-only: tests work on copies."""
     root = tmp_path_factory.mktemp("hostile-cache")
     source = root / "mpd"
     source.mkdir()
-    for name in ("mpd.slice.0-999.json", FEATURES_CSV):
-        shutil.copy(small_demo / name, source)
+    playlists = orjson.loads((small_demo / "mpd.slice.0-999.json").read_bytes())["playlists"]
+    (source / f"mpd.slice.0-{TEMPLATE_PLAYLISTS - 1}.json").write_bytes(
+        orjson.dumps({"playlists": playlists[:TEMPLATE_PLAYLISTS]}))
+    shutil.copy(small_demo / FEATURES_CSV, source)
     cache = root / "cache"
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("mpdtui.commands.jobs.JobProcess", InProcessJob)
@@ -244,7 +248,7 @@ def test_a_read_only_cache_can_be_read(cache: Path) -> None:
         except subprocess.SubprocessError as exc:  # the capabilities could not be dropped
             pytest.skip(f"cannot run as a plain user here: {exc}")
         assert info.code == 0, info.err
-        assert "playlists: 1000" in info.out and "popularity, title" in info.out
+        assert f"playlists: {TEMPLATE_PLAYLISTS}" in info.out and "popularity, title" in info.out
         suggest = run_child(cache, *SUGGEST, as_plain_user=True)
         assert suggest.code == 0, suggest.err
         assert suggest.out.count("spotify:track:") == 3
