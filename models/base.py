@@ -201,6 +201,10 @@ class Recommender(ABC):
     def load(cls, directory: Path, data: Dataset) -> Self:
         """Load a saved model; refuse one of another format/version or trained on other data."""
         meta, arrays = read_model_dir(Path(directory), cls.name, cls.version)
+        if any(not isinstance(meta.get(key), kind) for key, kind in _META_TYPES.items()):
+            raise DamagedModelError(directory, f"{Path(directory) / 'meta.json'} is damaged (a "
+                                    "field is missing or of another type): "
+                                    f"{retrain_hint(Path(directory), cls.name)}")
         if meta["fingerprint"] != data.fingerprint:
             raise ModelFormatError(
                 f"model '{cls.name}' in {directory} was trained on other data: "
@@ -305,9 +309,6 @@ def _read_meta(directory: Path, name: str, version: int) -> dict[str, Any]:
         raise ModelFormatError(
             f"{meta_path} has format version {meta.get('version')}, this mpdtui reads {version}: "
             f"{retrain}")
-    if any(not isinstance(meta.get(key), kind) for key, kind in _META_TYPES.items()):
-        raise DamagedModelError(directory, f"{meta_path} is damaged (a field is missing or of "
-                                f"another type): {retrain}")
     return meta
 
 

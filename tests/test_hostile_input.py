@@ -387,7 +387,7 @@ ARGUMENTS: list[tuple[tuple[str, ...], str]] = [
     (("demo-data", "{tmp}/out", "--seed", "x"), "argument --seed: expected a non-negative integer, got 'x'"),
     (("demo-data", "{tmp}/out", "--playlists", "0"), "argument --playlists: expected an integer from 1"),
     (("demo-data", "{tmp}/out", "--playlists", "10000000"), "got 10000000"),
-    (("--train", "--models", "nosuch"), "argument --models: invalid choice: 'nosuch'"),
+    (("--train", "--models", "nosuch"), "unknown model 'nosuch': choose from popularity, title"),
     (("evaluate", "--models", "nosuch"), "invalid choice: 'nosuch'"),
     (("auth", "--port", "70000"), "argument --port: expected an integer from 1 to 65535, got 70000"),
     (("auth", "--port", "-1"), "argument --port: expected an integer from 1 to 65535, got -1"),

@@ -10,7 +10,6 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from models.registry import MODEL_NAMES
 from mpdtui.commands.jobs import report_skipped, run_job
 from mpdtui.locations import Locations
 from mpdtui.pipeline.request import JobRequest
@@ -27,8 +26,8 @@ def add_train_options(parser: argparse.ArgumentParser) -> None:
                        help="--demo/--mpd replace the playlists there (and the models trained "
                             "on them) when they come from elsewhere")
     group.add_argument("--skip-bad", action="store_true", help="skip slices that fail to parse")
-    group.add_argument("--models", nargs="+", metavar="MODEL", choices=MODEL_NAMES,
-                       help=f"train only these models (default: all): {', '.join(MODEL_NAMES)}")
+    group.add_argument("--models", nargs="+", metavar="MODEL",
+                       help="train only these models (default: all)")
     group.add_argument("--retrain", action="store_true", help="retrain models already trained")
     group.add_argument("--features-csv", type=Path, nargs="+", default=[], metavar="FILE",
                        help="import audio features from CSV files before training")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Input, Label, Static
 
@@ -49,7 +48,7 @@ class DataStep(SetupStep):
                 f"Ingested: {info.get('playlists', 0):,} playlists, {info.get('rows', 0):,} rows, "
                 f"{info.get('tracks', 0):,} tracks. Ingest more, or press ctrl+n.")
         elif state is not None and state.primary is not None:
-            self.query_one("#data-now", Label).update(Text(
+            self.query_one("#data-now", Label).update(data_text(
                 f"An ingest of {state.primary.describe()} was interrupted: ctrl+r with an empty "
                 "path continues it."))
         else:
