@@ -272,8 +272,9 @@ def parse_slice(source_label: str, raw: bytes) -> list[dict[str, Any]]:
     first_index: dict[int, int] = {}
     for index, playlist in enumerate(playlists):
         if not (playlist_fields_ok(playlist)
-                and all(_has_types(track, _TRACK_KEYS, _TRACK_TYPES) and track_values_ok(
-                    track_values(track), new=True) for track in playlist["tracks"])):
+                and all(_has_types(track, _TRACK_KEYS, _TRACK_TYPES)
+                        and row_values_ok(track_values(track)) and new_track_ok(track_values(track))
+                        for track in playlist["tracks"])):
             explain_bad_playlist(source_label, index, playlist)
         check_unique_pid(source_label, index, playlist["pid"], first_index)
     return playlists
@@ -323,18 +324,25 @@ def playlist_fields_ok(playlist: Any) -> bool:
         playlist.get("description") or "")
 
 
-def track_values_ok(values: tuple[Any, ...], new: bool) -> bool:
-    """Fast check of a track row's values (in TRACK_FIELDS order, types already checked).
+def row_values_ok(values: tuple[Any, ...]) -> bool:
+    """Fast check of what every row of a track holds (values in TRACK_FIELDS order, types
+    already checked): position and duration, neither negative nor past int32."""
+    return not (values[0] | values[6]) >> 31
 
-    Position and duration on every row; the URI and texts only for a track `new` to the
-    slice (the catalog keeps a track's first row)."""
-    if (values[0] | values[6]) >> 31:  # negative, or past int32
+
+def new_track_ok(values: tuple[Any, ...]) -> bool:
+    """Fast check of a track's URI and texts, for its first row in a slice (the catalog keeps
+    a track's first row)."""
+    if TRACK_URI.fullmatch(values[2]) is None:
         return False
-    return not new or (TRACK_URI.fullmatch(values[2]) is not None
-                       and all(_text_ok(values[i]) for i in _TRACK_TEXT_POSITIONS))
+    texts = _track_texts(values)
+    joined = "".join(texts)
+    return "\0" not in joined and (len(joined) <= MAX_TEXT_CHARS
+                                   or all(len(text) <= MAX_TEXT_CHARS for text in texts))
 
 
-_TRACK_TEXT_POSITIONS = tuple(i for i, key in enumerate(_TRACK_KEYS) if TRACK_FIELDS[key] is str)
+_track_texts = itemgetter(*(i for i, key in enumerate(_TRACK_KEYS)
+                            if TRACK_FIELDS[key] is str and key != "track_uri"))
 
 
 def _text_ok(text: str) -> bool:

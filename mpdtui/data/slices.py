@@ -20,9 +20,10 @@ from mpdtui.data.mpd import (
     check_unique_pid,
     explain_bad_playlist,
     load_playlists,
+    new_track_ok,
     playlist_fields_ok,
+    row_values_ok,
     track_values,
-    track_values_ok,
 )
 
 # positions in TRACK_FIELDS order: pos, artist_name, track_uri, artist_uri, track_name,
@@ -64,7 +65,8 @@ def compact_slice(label: str, raw: bytes) -> ParsedSlice:
         for track in playlist["tracks"]:
             values = _track_values(track)
             code = None if values is None else local.get(values[_URI])
-            if values is None or not track_values_ok(values, new=code is None):
+            if values is None or not row_values_ok(values) or (
+                    code is None and not new_track_ok(values)):
                 explain_bad_playlist(label, index, playlist)
             if code is None:
                 code = local[values[_URI]] = len(parsed.tracks)
