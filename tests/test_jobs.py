@@ -265,6 +265,12 @@ def test_source_rules(tmp_path: Path) -> None:
     assert plan(holds_mpd, more, replace=True) == (more, True, True)
     assert plan(holds_demo, demo) == (demo, False, False)
     assert plan(holds_demo, mpd, replace=True) == (mpd, True, True)
-    for state, wanted in ((holds_demo, mpd), (holds_mpd, demo), (holds_demo, other_demo)):
+    first_generator = DataSource.from_json({"kind": "demo", "path": demo.path,
+                                            "demo": {"playlists": 600, "seed": 2}})
+    assert first_generator.demo is not None and first_generator.demo.generator == 1
+    holds_first = DataState((first_generator,), 600)
+    assert plan(holds_first, None) == (first_generator, False, False), "kept until replaced"
+    for state, wanted in ((holds_demo, mpd), (holds_mpd, demo), (holds_demo, other_demo),
+                          (holds_first, demo)):
         with pytest.raises(UserError, match="--replace"):
             plan(state, wanted)

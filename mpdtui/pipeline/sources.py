@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from mpdtui.data.catalog import Catalog
-from mpdtui.data.demo import DEFAULT_PLAYLISTS
+from mpdtui.data.demo import DEFAULT_PLAYLISTS, GENERATOR_VERSION
 from mpdtui.data.files import read_json
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
@@ -36,6 +36,16 @@ LEGACY_CONFIG_KEY = "data_source"
 class DemoSpec:
     playlists: int = DEFAULT_PLAYLISTS
     seed: int = 0
+    generator: int = GENERATOR_VERSION
+    """Which generator made it (`demo.GENERATOR_VERSION`): recorded before it was 1."""
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> DemoSpec:
+        return cls(int(raw.get("playlists", DEFAULT_PLAYLISTS)), int(raw.get("seed", 0)),
+                   int(raw.get("generator", 1)))
+
+    def to_json(self) -> dict[str, int]:
+        return {"playlists": self.playlists, "seed": self.seed, "generator": self.generator}
 
 
 @dataclass(frozen=True)
@@ -57,12 +67,12 @@ class DataSource:
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> DataSource:
         spec = raw.get("demo")
-        return cls(str(raw["kind"]), str(raw["path"]), DemoSpec(**spec) if spec else None)
+        return cls(str(raw["kind"]), str(raw["path"]), DemoSpec.from_json(spec) if spec else None)
 
     def to_json(self) -> dict[str, Any]:
         document: dict[str, Any] = {"kind": self.kind, "path": self.path}
         if self.demo is not None:
-            document["demo"] = {"playlists": self.demo.playlists, "seed": self.demo.seed}
+            document["demo"] = self.demo.to_json()
         return document
 
     @property
@@ -116,8 +126,7 @@ def _legacy_sources(locations: Locations) -> tuple[DataSource, ...]:
 
 def _demo_marker_spec(locations: Locations) -> DemoSpec:
     marker = read_json(locations.demo_dir / "demo.json", "mpdtui-demo", 1, "")
-    return DemoSpec(int((marker or {}).get("playlists", DEFAULT_PLAYLISTS)),
-                    int((marker or {}).get("seed", 0)))
+    return DemoSpec.from_json(marker or {})
 
 
 @dataclass(frozen=True)

@@ -215,8 +215,7 @@ def source_for_path(locations: Locations, path: Path) -> DataSource:
     if resolved == locations.demo_dir.resolve():
         marker = read_json(locations.demo_dir / "demo.json", DEMO_MARKER_FORMAT, 1, "")
         if marker:
-            return DataSource.of_demo(locations, DemoSpec(int(marker["playlists"]),
-                                                          int(marker["seed"])))
+            return DataSource.of_demo(locations, DemoSpec.from_json(marker))
     return DataSource.mpd(resolved)
 
 
@@ -286,8 +285,7 @@ class DemoStage(Stage):
 def demo_files_ready(locations: Locations, spec: DemoSpec | None) -> bool:
     marker = read_json(locations.demo_dir / "demo.json", DEMO_MARKER_FORMAT, 1,
                        f"delete {locations.demo_dir}")
-    return bool(marker) and spec is not None and (
-        marker.get("playlists"), marker.get("seed")) == (spec.playlists, spec.seed)
+    return bool(marker) and spec is not None and DemoSpec.from_json(marker) == spec
 
 
 def write_demo_files(locations: Locations, spec: DemoSpec, progress: ProgressCallback | None = None,
@@ -305,9 +303,9 @@ def write_demo_files(locations: Locations, spec: DemoSpec, progress: ProgressCal
             progress(Progress("demo", done, total, f"{done:,} of {total:,} slices"))
         check_cancel(cancel)
 
-    generate_demo(folder, spec.playlists, spec.seed, progress=on_slice)
-    write_json(folder / "demo.json", DEMO_MARKER_FORMAT, 1,
-               {"playlists": spec.playlists, "seed": spec.seed})
+    generate_demo(folder, spec.playlists, spec.seed, progress=on_slice,
+                  dense=spec.generator == 1)  # resuming a demo the first generator made
+    write_json(folder / "demo.json", DEMO_MARKER_FORMAT, 1, spec.to_json())
     return folder
 
 
