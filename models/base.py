@@ -16,6 +16,7 @@ import threading
 import time
 import uuid
 import zipfile
+import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -33,6 +34,14 @@ SettingsT = TypeVar("SettingsT")
 
 class ModelFormatError(Exception):
     """A saved model that cannot be used: unknown format/version, or trained on other data."""
+
+
+class DamagedModelError(ModelFormatError):
+    """A saved model whose files cannot be read back (truncated, overwritten, garbage)."""
+
+    def __init__(self, directory: Path, message: str) -> None:
+        self.directory = directory
+        super().__init__(message)
 
 
 class Cancelled(Exception):
@@ -322,6 +331,10 @@ class Recommender(ABC):
     def load(cls, directory: Path, data: Dataset) -> Self:
         """Load a saved model; refuse one of another format/version or trained on other data."""
         meta, arrays = read_model_dir(Path(directory), cls.name, cls.version)
+        if any(not isinstance(meta.get(key), kind) for key, kind in _META_TYPES.items()):
+            raise DamagedModelError(directory, f"{Path(directory) / 'meta.json'} is damaged (a "
+                                    "field is missing or of another type): "
+                                    f"{retrain_hint(Path(directory), cls.name)}")
         if meta["fingerprint"] != data.fingerprint:
             raise ModelFormatError(
                 f"model '{cls.name}' in {directory} was trained on other data: "
@@ -331,7 +344,12 @@ class Recommender(ABC):
         model.fingerprint = meta["fingerprint"]
         model.n_tracks = int(meta["n_tracks"])
         model.popularity = data.track_popularity()
-        model._restore(meta["settings"], arrays, data)
+        try:
+            model._restore(meta["settings"], arrays, data)
+        except (KeyError, TypeError, ValueError) as exc:  # files that do not fit together
+            raise DamagedModelError(directory, f"{directory} does not hold what a '{cls.name}' "
+                                    f"model saves ({type(exc).__name__}: {exc}): "
+                                    f"{retrain_hint(Path(directory), cls.name)}") from None
         return model
 
 
@@ -420,17 +438,21 @@ READ_ATTEMPTS = 20
 
 
 def read_model_dir(directory: Path, name: str, version: int) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The saved model's meta.json and arrays; ModelFormatError (DamagedModelError for a
+    damaged file) saying how to retrain it."""
+    arrays_path = directory / "arrays.npz"
     for _ in range(READ_ATTEMPTS):
         meta = _read_meta(directory, name, version)
         try:
-            with np.load(directory / "arrays.npz", allow_pickle=False) as npz:
+            with np.load(arrays_path, allow_pickle=False) as npz:
                 arrays = {key: npz[key] for key in npz.files}
         except FileNotFoundError:
             time.sleep(0.01)  # swapped out under us: read the new one
             continue
-        except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-            raise ModelFormatError(f"{directory / 'arrays.npz'} is damaged ({type(exc).__name__}): "
-                                   f"retrain '{name}' with `mpdtui --train`") from None
+        except NPZ_LOAD_ERRORS as exc:
+            raise DamagedModelError(directory, f"{arrays_path} is damaged ("
+                                    f"{describe_npz_damage(exc)}): {retrain_hint(directory, name)}"
+                                    ) from None
         token = arrays.pop("__token__", None)
         if token is None or str(token) == meta.get("token"):
             return meta, arrays
@@ -442,18 +464,38 @@ def _read_meta(directory: Path, name: str, version: int) -> dict[str, Any]:
     meta_path = directory / "meta.json"
     if not meta_path.exists():
         raise ModelFormatError(f"no trained '{name}' model in {directory}: train it with `mpdtui --train`")
+    retrain = retrain_hint(directory, name)
     try:
         meta = json.loads(meta_path.read_text())
     except (OSError, ValueError) as exc:
-        raise ModelFormatError(f"{meta_path} is unreadable ({exc}): retrain with `mpdtui --train`") from exc
-    if meta.get("format") != MODEL_FORMAT or meta.get("model") != name:
-        raise ModelFormatError(f"{meta_path} is not a saved '{name}' model: retrain with `mpdtui --train`")
+        raise DamagedModelError(directory, f"{meta_path} is unreadable ({exc}): {retrain}") from None
+    if not isinstance(meta, dict) or meta.get("format") != MODEL_FORMAT or meta.get("model") != name:
+        raise ModelFormatError(f"{meta_path} is not a saved '{name}' model: {retrain}")
     if meta.get("version") != version:
         raise ModelFormatError(
             f"{meta_path} has format version {meta.get('version')}, this mpdtui reads {version}: "
-            "retrain with `mpdtui --train`"
-        )
+            f"{retrain}")
     return meta
+
+
+def retrain_hint(directory: Path, name: str) -> str:
+    """Advice that works for any model whose saved files are damaged or outdated."""
+    return f"delete {directory} and run `mpdtui --train --models {name}`"
+
+
+_META_TYPES: dict[str, type] = {"fingerprint": str, "n_tracks": int, "settings": dict}
+NPZ_LOAD_ERRORS = (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error)
+"""What `np.load` of a damaged .npz raises (ValueError also for a pickled object inside)."""
+
+
+def describe_npz_damage(exc: BaseException) -> str:
+    """What is wrong, in words that never suggest allow_pickle (numpy's message for a file
+    holding objects does)."""
+    if isinstance(exc, ValueError) and "pickle" in str(exc):
+        return "it holds pickled objects, which mpdtui never writes"
+    if isinstance(exc, zipfile.BadZipFile | zlib.error | EOFError):
+        return f"not a readable archive: {exc}"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _fsync_dir(directory: Path) -> None:

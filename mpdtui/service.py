@@ -175,7 +175,7 @@ class AppService:
             return None
         from mpdtui.data.features import FeatureStore
 
-        with FeatureStore.open(self.locations) as store:
+        with FeatureStore.open(self.locations, write=False) as store:
             return store.coverage(self.catalog().track_uris())
 
     # --- features ----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
+from mpdtui.commands.argtypes import int_between, non_negative_int
 from mpdtui.commands.jobs import report_skipped, run_job
 from mpdtui.commands.spotify import describe_coverage
 from mpdtui.data.demo import DEFAULT_PLAYLISTS, generate_demo
@@ -17,8 +18,11 @@ from mpdtui.data.stats import REAL_MPD, ROWS, DataStats, figure_text
 from mpdtui.locations import Locations
 from mpdtui.pipeline.events import StageProgress
 from mpdtui.pipeline.request import JobRequest
+from mpdtui.printable import printable, printable_json
 from mpdtui.progress_view import HeadlessProgress
 from mpdtui.service import AppService
+
+MAX_DEMO_PLAYLISTS = 1_000_000
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,8 +42,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     demo = subparsers.add_parser("demo-data",
                                  help="write the deterministic demo dataset in MPD format")
     demo.add_argument("out_dir", type=Path)
-    demo.add_argument("--playlists", type=_positive_int, default=DEFAULT_PLAYLISTS)
-    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--playlists", type=int_between(1, MAX_DEMO_PLAYLISTS), default=DEFAULT_PLAYLISTS,
+                      help=f"how many playlists (default {DEFAULT_PLAYLISTS:,}, at most the MPD's "
+                           f"{MAX_DEMO_PLAYLISTS:,})")
+    demo.add_argument("--seed", type=non_negative_int, default=0,
+                      help="random seed: the same seed writes the same bytes (default 0)")
     demo.add_argument("--dense", action="store_true",
                       help="the first, denser demo (31k tracks at any size), for comparisons")
     demo.set_defaults(func=run_demo_data)
@@ -49,13 +56,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     info.add_argument("--stats", action="store_true",
                       help="the data's statistics (long tail, names, unknown seeds) beside the real MPD's")
     info.set_defaults(func=run_info)
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
 
 
 def run_ingest(args: argparse.Namespace, locations: Locations) -> int:
@@ -84,20 +84,21 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
         return print_stats(AppService(locations).data_stats(), args.json)
     info = AppService(locations).info()
     if args.json:
-        sys.stdout.write(orjson.dumps(info, option=orjson.OPT_INDENT_2).decode() + "\n")
+        sys.stdout.write(printable_json(orjson.dumps(info, option=orjson.OPT_INDENT_2).decode()) + "\n")
         return 0
     for key, value in info.items():
         if key == "features":
             value = describe_coverage(value) if value else "none yet (`mpdtui features --csv FILE`)"
         elif key == "models":
             value = ", ".join(value) or "none yet (`mpdtui --train`)"
-        print(f"{key:>12}: {value}")
+        print(f"{key:>12}: {printable(str(value))}")
     return 0
 
 
 def print_stats(stats: DataStats, as_json: bool) -> int:
     if as_json:
-        sys.stdout.write(orjson.dumps(stats.as_json(), option=orjson.OPT_INDENT_2).decode() + "\n")
+        sys.stdout.write(printable_json(orjson.dumps(stats.as_json(), option=orjson.OPT_INDENT_2).decode())
+                         + "\n")
         return 0
     table = Table(title="the data beside the real MPD")
     for column in ("", "this data", *REAL_MPD):
@@ -107,5 +108,6 @@ def print_stats(stats: DataStats, as_json: bool) -> int:
         table.add_row(label, figure_text(values, key, fmt),
                       *(figure_text(real, key, fmt) for real in REAL_MPD.values()))
     Console().print(table)
-    print("most frequent names: " + ", ".join(f"{name} ({count})" for name, count in stats.top_names))
+    print("most frequent names: " + printable(", ".join(f"{name} ({count})"
+                                                        for name, count in stats.top_names)))
     return 0

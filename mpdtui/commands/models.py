@@ -9,17 +9,23 @@ from pathlib import Path
 import orjson
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from models.registry import MODEL_NAMES
+from mpdtui.commands.argtypes import int_between
 from mpdtui.commands.jobs import run_job
 from mpdtui.commands.train import print_report
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 from mpdtui.pipeline.events import StageProgress
 from mpdtui.pipeline.request import JobRequest
+from mpdtui.printable import printable, printable_json
 from mpdtui.progress_view import HeadlessProgress
 from mpdtui.service import AppService
 from mpdtui.submission import read_challenge_set, write_submission
+
+MAX_SUGGESTIONS = 500
+"""What every model can rank (the challenge's answer size)."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -44,7 +50,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     suggest.add_argument("--seed", action="append", default=[], metavar="URI",
                          help="a track already in the playlist (repeatable)")
     suggest.add_argument("--model", choices=MODEL_NAMES, help="default: the best trained model")
-    suggest.add_argument("--k", type=int, default=20, help="how many suggestions (default 20)")
+    suggest.add_argument("--k", type=int_between(1, MAX_SUGGESTIONS), default=20,
+                         help=f"how many suggestions (default 20, at most {MAX_SUGGESTIONS})")
     suggest.add_argument("--json", action="store_true")
     suggest.set_defaults(func=run_suggest)
 
@@ -53,7 +60,7 @@ def run_evaluate(args: argparse.Namespace, locations: Locations) -> int:
     request = JobRequest("evaluate", models=tuple(args.models) if args.models else None)
     report = run_job(locations, request, out=sys.stderr if args.json else None)["report"]
     if args.json:
-        sys.stdout.write(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n")
+        sys.stdout.write(printable_json(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode()) + "\n")
     else:
         print_report(report)
         print(f"report saved to {locations.evaluation_json}")
@@ -77,6 +84,9 @@ def print_notebook_view(service: AppService) -> None:
 
 
 def run_submit(args: argparse.Namespace, locations: Locations) -> int:
+    if args.out.is_dir():
+        raise UserError(f"--out {args.out} is a folder: give the file to write, e.g. "
+                        f"--out {args.out / 'submission.csv'}")
     service = AppService(locations)
     challenge = read_challenge_set(args.challenge_set)
     model_name = args.model or service.default_model()
@@ -92,9 +102,12 @@ def run_submit(args: argparse.Namespace, locations: Locations) -> int:
     return 0
 
 
+def as_text(data: str) -> Text:
+    """Text from data for a Rich table: control characters escaped, `[markup]` kept as typed."""
+    return Text(printable(data))
+
+
 def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
-    if args.k <= 0:
-        raise UserError(f"--k must be positive, got {args.k}")
     service = AppService(locations)
     seeds = service.resolve_uris(args.seed)
     unknown = len(args.seed) - len(seeds)
@@ -103,15 +116,16 @@ def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
         rows = [{"uri": s.track.uri, "track": s.track.name, "artist": s.track.artist_name,
                  "album": s.track.album_name, "score": s.score, "reason": s.reason}
                 for s in suggestions]
-        sys.stdout.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode() + "\n")
+        sys.stdout.write(printable_json(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode()) + "\n")
         return 0
-    table = Table(title=f"suggestions for '{args.name}'" if args.name else "suggestions")
+    title = f"suggestions for '{args.name}'" if args.name else "suggestions"
+    table = Table(title=as_text(title))
     for column in ("#", "track", "artist", "score", "why"):
         table.add_column(column)
     table.add_column("uri", no_wrap=True, min_width=36)  # whole, to copy into --seed
     for rank, s in enumerate(suggestions, 1):
-        table.add_row(str(rank), s.track.name, s.track.artist_name, f"{s.score:.3f}", s.reason,
-                      s.track.uri)
+        table.add_row(str(rank), as_text(s.track.name), as_text(s.track.artist_name),
+                      f"{s.score:.3f}", as_text(s.reason), as_text(s.track.uri))
     Console().print(table)
     if unknown:
         print(f"ignored {unknown} seed URI(s) not in the catalog", file=sys.stderr)

@@ -19,10 +19,11 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Label
 
 from mpdtui.pipeline.events import ModelSaved
+from mpdtui.printable import printable
 from mpdtui.tui.jobs import JobUpdate
 from mpdtui.tui.messages import ModelsReady, PlaylistLoaded, SearchResults, SuggestionsReady
 from mpdtui.tui.screens.base import BaseScreen
-from mpdtui.tui.text import duration
+from mpdtui.tui.text import data_text, duration
 from mpdtui.tui.widgets.track_table import TrackTable
 
 NAME_DEBOUNCE_S = 0.3
@@ -141,7 +142,7 @@ class BuilderScreen(BaseScreen):
         table = self.query_one("#suggestions")
         model = self.model_name or "no model"
         if self.like is not None:
-            table.border_title = f"More like '{self.like.name}' · {model}"
+            table.border_title = data_text(f"More like '{self.like.name}' · {model}")
         else:
             table.border_title = f"Suggestions · {model}"
 
@@ -199,7 +200,7 @@ class BuilderScreen(BaseScreen):
         self.suggestions_shown = message.request
 
     def _set_status(self, text: str) -> None:
-        self.query_one("#suggest-status", Label).update(text)
+        self.query_one("#suggest-status", Label).update(data_text(text))
 
     # --- search ------------------------------------------------------------------------------
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -240,7 +241,7 @@ class BuilderScreen(BaseScreen):
         if track is None:
             return
         if any(t.id == track.id for t in self.playlist):
-            self.notify(f"'{track.name}' is already in the playlist.", markup=False)
+            self.notify(printable(f"'{track.name}' is already in the playlist."), markup=False)
             return
         self.playlist.append(track)
         self._playlist_changed()
@@ -343,7 +344,7 @@ class BuilderScreen(BaseScreen):
             return None
         saved = self.app.attempt(self.service.save_playlist, name, self.playlist)
         if saved is not None:
-            self.notify(f"Saved '{saved.name}' ({len(saved.tracks)} tracks).", markup=False)
+            self.notify(printable(f"Saved '{saved.name}' ({len(saved.tracks)} tracks)."), markup=False)
         return saved
 
     def action_export(self) -> None:
@@ -370,7 +371,7 @@ class BuilderScreen(BaseScreen):
         else:
             path = self.service.export_playlist_file(playlist_id, fmt, folder)
             text = f"Exported to {path}"
-        self.app.call_from_thread(self.notify, text, markup=False, timeout=10)
+        self.app.call_from_thread(self.notify, printable(text), markup=False, timeout=10)
 
     def action_playlists(self) -> None:
         from mpdtui.tui.screens.playlists import PlaylistsScreen
@@ -393,7 +394,7 @@ class BuilderScreen(BaseScreen):
         self.playlist = list(message.tracks)
         self._playlist_changed()
         self.query_one("#playlist").focus()
-        self.notify(f"Opened '{message.name}'.", markup=False)
+        self.notify(printable(f"Opened '{message.name}'."), markup=False)
 
     def action_quit(self) -> None:
         self.app.exit()

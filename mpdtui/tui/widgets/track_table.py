@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
-from mpdtui.tui.text import duration
+from mpdtui.tui.text import data_text, duration
 
 
 class TrackTable(DataTable):
@@ -47,12 +48,12 @@ class TrackTable(DataTable):
         self.clear()
         self.tracks = list(tracks)
         for index, track in enumerate(self.tracks):
-            cells = [str(index + 1)] if self.numbered else []
-            cells += [track.name, track.artist_name]
-            cells += [track.album_name] if self.with_album else []
+            cells: list[str | Text] = [str(index + 1)] if self.numbered else []
+            cells += [data_text(track.name), data_text(track.artist_name)]
+            cells += [data_text(track.album_name)] if self.with_album else []
             cells.append(duration(track.duration_ms))
             if self.with_reason:
-                cells.append(reasons[index] if reasons else "")
+                cells.append(data_text(reasons[index]) if reasons else "")
             self.add_row(*cells)
         if keep_cursor and self.tracks:
             self.move_cursor(row=min(row, len(self.tracks) - 1))
