@@ -23,7 +23,7 @@ EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from mpdtui.commands import data, models, spotify, train
+    from mpdtui.commands import audio, data, models, spotify, train
 
     parser = argparse.ArgumentParser(prog="mpdtui",
                                      description="A keyboard-driven terminal playlist assistant.")
@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     train.add_train_options(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (data, models, spotify):
+    for module in (data, models, spotify, audio):
         module.register(subparsers)
     return parser
 

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from models.base import Dataset, PlaylistQuery, Progress, ProgressCallback, Recommender
+from models.filtered import recommend_allowed
 from models.registry import MODEL_NAMES
 from mpdtui import training
 from mpdtui.data.catalog import Catalog, Track
@@ -55,6 +56,7 @@ class AppService:
         self._catalog: Catalog | None = None
         self._saved_playlists: Any = None  # SavedPlaylists, opened on first use
         self._servable: list[str] | None = None
+        self._audio: Any = None  # AudioService, made on first use
 
     # --- settings ------------------------------------------------------------------------
     def config(self) -> dict[str, Any]:
@@ -187,6 +189,17 @@ class AppService:
             self._models.clear()
             self._data = None
             self._servable = None
+            self._audio = None
+
+    @property
+    def audio(self) -> Any:
+        """Audio-aware building (`AudioService`): filtered suggestions, features, flow."""
+        from mpdtui.audio_service import AudioService
+
+        with self._lock:
+            if self._audio is None:
+                self._audio = AudioService(self)
+            return self._audio
 
     # --- models ----------------------------------------------------------------------------
     def servable_models(self) -> list[str]:
@@ -253,13 +266,16 @@ class AppService:
         return [i for i in self.catalog().track_ids(uris) if i is not None]
 
     def suggest(self, name: str, seeds: Sequence[int], model: str | None = None,
-                k: int = 50) -> list[Suggestion]:
-        """Suggestions for a playlist being built, each with a short reason."""
+                k: int = 50, allowed: np.ndarray | None = None) -> list[Suggestion]:
+        """Suggestions for a playlist being built, each with a short reason; only tracks where
+        `allowed` (a mask by track id) is True when it is given."""
         model_name = model or self.default_model()
         if model_name is None:
             raise UserError("no trained model yet: run `mpdtui --train` (or the setup's training step)")
         query = PlaylistQuery.of(name, seeds)
-        ranked = self.model(self.answering_model(model_name, query)).recommend(query, k)
+        recommender = self.model(self.answering_model(model_name, query))
+        ranked = (recommender.recommend(query, k) if allowed is None
+                  else recommend_allowed(recommender, query, k, allowed))
         tracks = self.catalog().tracks(ranked.ids.tolist())
         reasons = self._reasons(query, ranked.ids)
         return [Suggestion(track, float(score), reason)
@@ -342,6 +358,10 @@ class AppService:
         entries = [TrackEntry(t.uri, t.name, t.artist_name, t.duration_ms) for t in tracks]
         return self._playlists().save(name, entries)
 
+    def replace_playlist_tracks(self, key: int | str, entries: Sequence[Any]) -> Any:
+        """Give a saved playlist these tracks (`TrackEntry`s, e.g. its own in a new order)."""
+        return self._playlists().set_tracks(key, entries)
+
     def rename_playlist(self, key: int | str, new_name: str) -> Any:
         return self._playlists().rename(key, new_name)
 
@@ -356,7 +376,8 @@ class AppService:
         from mpdtui.exporting import default_path, export_file
 
         playlist = self.get_playlist(key)
-        return export_file(playlist, fmt, Path(folder) / default_path(playlist, fmt))
+        return export_file(playlist, fmt, Path(folder) / default_path(playlist, fmt),
+                           audio=self.audio.audio_of_uris(playlist.uris))
 
     def export_playlist_spotify(self, key: int | str, progress: ProgressCallback | None = None,
                                 cancel: threading.Event | None = None) -> Any:

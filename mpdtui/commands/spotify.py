@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from models.base import Progress
+from mpdtui.audio_service import audio_of_uris
 from mpdtui.data.features import FeatureStore
 from mpdtui.data.saved_playlists import SavedPlaylists
 from mpdtui.errors import UserError
@@ -189,7 +190,8 @@ def run_export(args: argparse.Namespace, locations: Locations) -> int:
     with SavedPlaylists.open(locations.ensure()) as playlists:
         playlist = playlists.get(args.name)
         if args.to != "spotify":
-            path = export_file(playlist, args.to, Path(args.out) if args.out else None)
+            path = export_file(playlist, args.to, Path(args.out) if args.out else None,
+                               audio=audio_of_uris(locations, playlist.uris))
             print(f"Wrote {len(playlist.tracks)} tracks of {playlist.name!r} to {path}")
             return 0
         if args.out:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from textual.message import Message
@@ -37,12 +37,15 @@ class SuggestionsReady(Message):
     request: int
     suggestions: list[Any]
     title: str
+    audio: list[Any] = field(default_factory=list)  # each suggestion's `TrackAudio` or None
+    note: str = ""  # what an audio filter did, or why it could not
 
 
 @dataclass
 class SearchResults(Message):
     request: int
     tracks: list[Any]
+    audio: list[Any] = field(default_factory=list)
 
 
 @dataclass
@@ -51,12 +54,22 @@ class ModelsReady(Message):
 
     models: list[str]
     default: str | None
+    with_audio: bool = False  # whether any catalog track has audio features
 
 
 @dataclass
 class PlaylistLoaded(Message):
     name: str
     tracks: list[Any]
+    audio: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class FlowPlanned(Message):
+    """Ways to order the playlist whose track ids are `track_ids` (direction -> FlowResult)."""
+
+    track_ids: list[int]
+    results: dict[Any, Any]
 
 
 @dataclass

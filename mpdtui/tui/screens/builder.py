@@ -1,5 +1,8 @@
 """The playlist builder: name, search, the playlist, and suggestions that follow every change.
 
+When audio features are known, every list also shows tempo, key and energy, suggestions can
+be filtered by them (`f`), and the playlist can be ordered for flow (`o`).
+
 Suggestions are fetched by a thread worker after a short debounce. Every request gets a
 number; an answer whose number is not the latest is dropped, so a slow, stale answer never
 replaces a newer one.
@@ -10,17 +13,25 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.events import DescendantFocus
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Label
+from textual.widgets import DataTable, Footer, Header, Input, Label
 
-from mpdtui.tui.messages import ModelsReady, PlaylistLoaded, SearchResults, SuggestionsReady
+from mpdtui.tui.messages import (
+    FlowPlanned,
+    ModelsReady,
+    PlaylistLoaded,
+    SearchResults,
+    SuggestionsReady,
+)
 from mpdtui.tui.screens.base import BaseScreen
 from mpdtui.tui.text import duration
+from mpdtui.tui.widgets.sound_filter import SoundFilter
 from mpdtui.tui.widgets.track_table import TrackTable
 
 NAME_DEBOUNCE_S = 0.3
@@ -39,6 +50,8 @@ class BuilderScreen(BaseScreen):
         Binding("J,shift+down", "move(1)", "Down", key_display="J"),
         Binding("l", "more_like", "More like this"),
         Binding("m", "switch_model", "Model"),
+        Binding("f", "focus_filter", "Filter"),
+        Binding("o", "order_flow", "Flow"),
         Binding("ctrl+s", "save", "Save"),
         Binding("e", "export", "Export"),
         Binding("p", "playlists", "Saved"),
@@ -51,6 +64,8 @@ class BuilderScreen(BaseScreen):
         ("export", "Export playlist", "M3U8, JSON, CSV or Spotify (e)"),
         ("playlists", "Saved playlists", "reopen, rename, duplicate, delete (p)"),
         ("new", "New playlist", "start over (ctrl+n)"),
+        ("order_flow", "Order for flow", "compatible keys, close tempos, energy up or down (o)"),
+        ("focus_filter", "Filter suggestions by sound", "tempo 150-170, energy > 0.7, key 8A (f)"),
     )
 
     def __init__(self) -> None:
@@ -63,6 +78,8 @@ class BuilderScreen(BaseScreen):
         self._search_request = 0
         self._timer: Timer | None = None
         self.suggestions_shown = 0  # the request whose answer is on screen
+        self.with_audio = False  # audio features are known: show them, filter, order
+        self.sound: dict[int, Any] = {}  # track id -> its `TrackAudio` (None: no features)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -71,9 +88,11 @@ class BuilderScreen(BaseScreen):
                 yield Input(placeholder="Playlist name (n)", id="name")
                 yield TrackTable(numbered=True, with_album=False, id="playlist")
                 yield Label("", id="totals")
+                yield Label("", id="track-sound", classes="hint")
             with Vertical(id="right"):
                 yield Input(placeholder="Search tracks, artists, albums (/)", id="search")
                 yield TrackTable(id="results")
+                yield SoundFilter(id="filter")
                 yield TrackTable(with_reason=True, id="suggestions")
                 yield Label("", id="suggest-status", classes="hint")
         yield Footer()
@@ -104,10 +123,12 @@ class BuilderScreen(BaseScreen):
                 if helper in models:
                     service.model(helper)
         service.catalog()
-        self.post_message(ModelsReady(models, default))
+        with_audio = service.audio.catalog_features().count_known() > 0
+        self.post_message(ModelsReady(models, default, with_audio))
 
     def on_models_ready(self, message: ModelsReady) -> None:
         self.models = message.models
+        self._show_audio(message.with_audio)
         if self.model_name not in self.models:
             self.model_name = message.default
         self._update_model_title()
@@ -160,27 +181,45 @@ class BuilderScreen(BaseScreen):
             self.query_one("#suggestions", TrackTable).show([])
             self._set_status("Type a name or add tracks to get suggestions.")
             return
+        sound_filter = self.query_one(SoundFilter)
+        if sound_filter.error:
+            self._set_status(sound_filter.error)
+            return
         self._set_status("thinking…")
-        self._suggest(request, name, seeds, self.model_name)
+        self._suggest(request, name, seeds, self.model_name, sound_filter.audio_filter)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="suggest",
           description="suggestions")
-    def _suggest(self, request: int, name: str, seeds: list[int], model: str) -> None:
-        found = self.service.suggest(name, seeds, model=model, k=SUGGESTIONS)
-        self.post_message(SuggestionsReady(request, found, model))
+    def _suggest(self, request: int, name: str, seeds: list[int], model: str,
+                 audio_filter: Any) -> None:
+        from mpdtui.audio_service import FeaturesMissing
+
+        try:
+            found = self.service.audio.suggest(name, seeds, audio_filter, model=model,
+                                               k=SUGGESTIONS)
+        except FeaturesMissing as exc:  # a filter, and no features to apply it to
+            self.post_message(SuggestionsReady(request, [], model, note=str(exc)))
+            return
+        self.post_message(SuggestionsReady(request, found.suggestions, model, found.audio,
+                                           found.note()))
 
     def on_suggestions_ready(self, message: SuggestionsReady) -> None:
         if message.request != self._request:
             return  # stale: a newer request is on its way
         table = self.query_one("#suggestions", TrackTable)
         in_playlist = {t.id for t in self.playlist}
-        shown = [s for s in message.suggestions if s.track.id not in in_playlist]
-        table.show([s.track for s in shown], [s.reason for s in shown])
-        self._set_status(f"{len(shown)} suggestions from {message.title}")
+        audio = message.audio or [None] * len(message.suggestions)
+        shown = [(s, a) for s, a in zip(message.suggestions, audio, strict=True)
+                 if s.track.id not in in_playlist]
+        self._remember_sound([s.track for s, _ in shown], [a for _, a in shown])
+        table.show([s.track for s, _ in shown], [s.reason for s, _ in shown],
+                   audio=[a for _, a in shown])
+        status = f"{len(shown)} suggestions from {message.title}"
+        self._set_status(f"{message.note} · {message.title}" if message.note else status)
         self.suggestions_shown = message.request
 
     def _set_status(self, text: str) -> None:
-        self.query_one("#suggest-status", Label).update(text)
+        self.query_one("#suggest-status", Label).update(Text(text))
 
     # --- search ------------------------------------------------------------------------------
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -189,19 +228,24 @@ class BuilderScreen(BaseScreen):
             self._search(self._search_request, event.value)
         elif event.input.id == "name":
             self._schedule(NAME_DEBOUNCE_S)
+        elif event.input.id == "filter":
+            self.query_one(SoundFilter).read()
+            self._schedule(NAME_DEBOUNCE_S)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        target = "#results" if event.input.id == "search" else "#playlist"
-        self.query_one(target).focus()
+        targets = {"search": "#results", "filter": "#suggestions"}
+        self.query_one(targets.get(event.input.id or "", "#playlist")).focus()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search", description="search")
     def _search(self, request: int, text: str) -> None:
         tracks = self.service.search(text, SEARCH_LIMIT) if text.strip() else []
-        self.post_message(SearchResults(request, tracks))
+        audio = self.service.audio.audio([t.id for t in tracks]) if tracks else []
+        self.post_message(SearchResults(request, tracks, audio))
 
     def on_search_results(self, message: SearchResults) -> None:
         if message.request == self._search_request:
-            self.query_one("#results", TrackTable).show(message.tracks)
+            self._remember_sound(message.tracks, message.audio)
+            self.query_one("#results", TrackTable).show(message.tracks, audio=message.audio)
 
     # --- editing the playlist ----------------------------------------------------------------
     def _focused_table(self) -> TrackTable | None:
@@ -248,7 +292,7 @@ class BuilderScreen(BaseScreen):
 
     def _playlist_changed(self, cursor: int | None = None) -> None:
         table = self.query_one("#playlist", TrackTable)
-        table.show(self.playlist, keep_cursor=True)
+        table.show(self.playlist, keep_cursor=True, audio=self._playlist_audio())
         if cursor is not None:
             table.move_cursor(row=cursor)
         self._update_totals()
@@ -260,6 +304,70 @@ class BuilderScreen(BaseScreen):
         count = len(self.playlist)
         self.query_one("#totals", Label).update(
             f"{count} track{'s' if count != 1 else ''} · {duration(total)}")
+
+    # --- audio: columns, the highlighted track's sound, order for flow ---------------------------
+    def _show_audio(self, on: bool) -> None:
+        self.with_audio = on
+        self.query_one("#builder").set_class(on, "with-audio")
+        for table in self.query(TrackTable).results(TrackTable):
+            table.set_audio(on)
+        self._update_sound()
+
+    def _remember_sound(self, tracks: list[Any], audio: list[Any]) -> None:
+        self.sound.update((t.id, a) for t, a in zip(tracks, audio, strict=False))
+
+    def _playlist_audio(self) -> list[Any]:
+        return [self.sound.get(t.id) for t in self.playlist]
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table is self.focused:
+            self._update_sound()
+
+    def _update_sound(self) -> None:
+        """The highlighted track's features in words, under the playlist."""
+        table = self._focused_table()
+        track = table.current() if table is not None else None
+        if not self.with_audio or table is None or track is None:
+            text = ""
+        else:
+            sound = table.current_audio()
+            parts = [table.current_reason(),
+                     sound.describe() if sound is not None else "no audio features"]
+            text = " · ".join(part for part in parts if part)
+        self.query_one("#track-sound", Label).update(Text(text))
+
+    def action_order_flow(self) -> None:
+        if len(self.playlist) < 3:
+            self.notify("Add at least three tracks to order them for flow.", severity="warning")
+            return
+        self._plan_flow([t.id for t in self.playlist])
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="flow", description="flow")
+    def _plan_flow(self, track_ids: list[int]) -> None:
+        from mpdtui.audio.flow import DIRECTIONS
+
+        audio = self.service.audio
+        results = {direction: audio.order_tracks(track_ids, direction) for direction in DIRECTIONS}
+        self.post_message(FlowPlanned(track_ids, results))
+
+    def on_flow_planned(self, message: FlowPlanned) -> None:
+        if message.track_ids != [t.id for t in self.playlist]:
+            return  # the playlist changed meanwhile
+        if not any(result.changed for result in message.results.values()):
+            self.notify(f"Already in the best order found ({message.results[None].summary()}).")
+            return
+        from mpdtui.tui.screens.order import OrderScreen
+
+        self.app.push_screen(OrderScreen(message.results),
+                             lambda result: self._apply_flow(message.track_ids, result))
+
+    def _apply_flow(self, planned_ids: list[int], result: Any) -> None:
+        if result is None or planned_ids != [t.id for t in self.playlist]:
+            return
+        self.playlist = [self.playlist[i] for i in result.order]
+        self._playlist_changed(cursor=0)
+        self.query_one("#playlist").focus()
+        self.notify(f"Ordered for flow: {result.summary()}.", timeout=8)
 
     def action_more_like(self) -> None:
         table = self._focused_table()
@@ -293,8 +401,12 @@ class BuilderScreen(BaseScreen):
     def action_focus_name(self) -> None:
         self.query_one("#name", Input).focus()
 
+    def action_focus_filter(self) -> None:
+        self.query_one(SoundFilter).focus()
+
     def on_descendant_focus(self, event: DescendantFocus) -> None:
         self.refresh_bindings()
+        self._update_sound()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Footer shows the keys that apply to the focused list."""
@@ -307,6 +419,8 @@ class BuilderScreen(BaseScreen):
             return focused is not None
         if action in ("save", "export"):
             return bool(self.playlist)
+        if action == "order_flow":
+            return self.with_audio and len(self.playlist) >= 3
         return True
 
     # --- saving, exporting, loading --------------------------------------------------------------
@@ -365,13 +479,16 @@ class BuilderScreen(BaseScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="load", description="open")
     def _load_saved(self, playlist_id: int) -> None:
         saved = self.service.get_playlist(playlist_id)
-        self.post_message(PlaylistLoaded(saved.name, self.service.playlist_tracks(playlist_id)))
+        tracks = self.service.playlist_tracks(playlist_id)
+        audio = self.service.audio.audio([t.id for t in tracks])
+        self.post_message(PlaylistLoaded(saved.name, tracks, audio))
 
     def on_playlist_loaded(self, message: PlaylistLoaded) -> None:
         self.like = None
         with self.query_one("#name", Input).prevent(Input.Changed):
             self.query_one("#name", Input).value = message.name
         self.playlist = list(message.tracks)
+        self._remember_sound(self.playlist, message.audio)
         self._playlist_changed()
         self.query_one("#playlist").focus()
         self.notify(f"Opened '{message.name}'.", markup=False)
