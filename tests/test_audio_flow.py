@@ -120,9 +120,9 @@ def test_very_long_playlists_are_refused_with_a_reason() -> None:
         order_for_flow(many)
 
 
-def test_when_the_cheapest_path_trades_clashes_for_tempo_the_users_order_is_improved() -> None:
-    # the cheapest path here has fewer clashes but bigger tempo jumps than this order, so the
-    # search starts from this order and takes only moves that worsen neither measure
+def test_when_the_cheapest_path_is_worse_on_one_measure_the_users_order_is_improved() -> None:
+    # the cheapest path from here is worse than this order on one of the two measures, so the
+    # search starts from this order and takes only moves that worsen neither
     tracks: list[Track] = [(134.0, 1, 1, 0.5), (133.0, 5, 0, 0.5), (139.0, 11, 1, 0.5),
                            (115.0, 2, 1, 0.5), (110.0, 6, 1, 0.5), (109.0, 3, 1, 0.5)]
     result = order_for_flow(features(tracks))
