@@ -8,6 +8,7 @@ with the module's own `flow_stats`, so that a wrong measure cannot hide a wrong 
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -40,8 +41,7 @@ def reference_measures(tracks: list[Track]) -> tuple[int, float]:
     """(key clashes, mean tempo jump) of neighbouring tracks that have features."""
     measured = [t for t in tracks if not math.isnan(t[0])]
     clashes, jumps = 0, []
-    for (tempo_a, pitch_a, mode_a, _), (tempo_b, pitch_b, mode_b, _) in zip(
-            measured, measured[1:], strict=False):
+    for (tempo_a, pitch_a, mode_a, _), (tempo_b, pitch_b, mode_b, _) in pairwise(measured):
         jumps.append(abs(tempo_a - tempo_b))
         if pitch_a >= 0 and pitch_b >= 0:
             a, b = camelot(code_of(pitch_a, mode_a)), camelot(code_of(pitch_b, mode_b))

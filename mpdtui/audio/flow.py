@@ -69,15 +69,18 @@ class FlowResult:
 
     def summary(self) -> str:
         """"key clashes 7 → 1, mean tempo jump 23.4 → 6.1 BPM" (+ energy, + what was left)."""
+        return "; ".join(self.summary_lines())
+
+    def summary_lines(self) -> list[str]:
+        """What changed: the measures, the energy when it was asked for, what was left out."""
         before, after = self.before, self.after
-        parts = [f"key clashes {before.clashes} → {after.clashes}",
-                 f"mean tempo jump {before.tempo_jump:.1f} → {after.tempo_jump:.1f} BPM"]
+        lines = [f"key clashes {before.clashes} → {after.clashes}, mean tempo jump "
+                 f"{before.tempo_jump:.1f} → {after.tempo_jump:.1f} BPM"]
         if self.direction is not None:
-            parts.append(f"energy by quarter {_quarters(before)} → {_quarters(after)}")
-        text = ", ".join(parts)
+            lines.append(f"energy by quarter {_quarters(before)} → {_quarters(after)}")
         if self.without_features:
-            text += f"; {self.without_features} without features at the end"
-        return text
+            lines.append(f"{self.without_features} without features at the end")
+        return lines
 
 
 def flow_stats(features: TrackFeatures) -> FlowStats:

@@ -42,7 +42,8 @@ class OrderScreen(ModalScreen[Any]):
     @staticmethod
     def _option(direction: Any, result: Any) -> Option:
         text = Text(TITLES[direction], style="bold")
-        text.append("\n  " + result.summary().replace(", energy", "\n  energy"), style="")
+        for line in result.summary_lines():
+            text.append(f"\n  {line}", style="")
         return Option(text, id=KEYS[direction])
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
