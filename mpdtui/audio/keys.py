@@ -44,14 +44,15 @@ def code_of(pitch: float, mode: float) -> int:
 
 def codes_of(pitch: np.ndarray, mode: np.ndarray) -> np.ndarray:
     """Integer codes of whole arrays (NaN, -1 or out-of-range keys give -1)."""
-    pitch = np.asarray(pitch, dtype=np.float64)
-    mode = np.asarray(mode, dtype=np.float64)
-    known = np.isfinite(pitch) & np.isfinite(mode) & (pitch >= 0) & (pitch <= 11)
-    whole = np.where(known, pitch, 0).astype(np.int64)
-    major = np.where(known, mode, 0) >= 0.5
-    tonic = np.where(major, whole, (whole + 3) % 12)
-    number = (7 * tonic + 7) % 12 + 1
-    return np.where(known, 2 * (number - 1) + major.astype(np.int64), UNKNOWN)
+    pitch, mode = np.asarray(pitch), np.asarray(mode)
+    known = (pitch >= 0) & (pitch <= 11) & np.isfinite(mode)  # NaN compares False
+    major = (mode >= 0.5).astype(np.int8)
+    codes = _CODE_TABLE[major, np.where(known, pitch, 0).astype(np.int8)]
+    return np.where(known, codes, UNKNOWN)
+
+
+_CODE_TABLE = np.array([[code_of(p, mode) for p in range(12)] for mode in (0, 1)], dtype=np.int16)
+"""[mode, pitch] -> code."""
 
 
 def camelot(code: int) -> str:

@@ -65,7 +65,7 @@ def order_table(playlist: SavedPlaylist, result: FlowResult,
     for position, was in enumerate(result.order, 1):
         track = playlist.tracks[was]
         table.add_row(str(position), str(was + 1), Text(track.title), Text(track.artist),
-                      *audio_cells(audio[was]))
+                      *audio_cells(track.duration_ms, audio[was]))
     return table
 
 
@@ -88,14 +88,21 @@ def stats_document(stats: FlowStats) -> dict[str, Any]:
 
 
 def add_audio_columns(table: Table) -> None:
+    table.add_column("time", justify="right")
     table.add_column("BPM", justify="right")
     table.add_column("key")
     table.add_column("energy", justify="right")
 
 
-def audio_cells(sound: TrackAudio | None) -> tuple[str, str, str]:
-    """BPM, "A minor 8A", energy; blanks when unknown."""
+def audio_cells(duration_ms: int | None, sound: TrackAudio | None) -> tuple[str, ...]:
+    """Duration (m:ss), BPM, "A minor 8A", energy; blanks when unknown."""
+    time = "" if duration_ms is None else _minutes(duration_ms)
     if sound is None:
-        return ("", "", "")
+        return (time, "", "", "")
     key = f"{sound.key} {sound.camelot}".strip()
-    return (sound.bpm_text(), key, sound.energy_text())
+    return (time, sound.bpm_text(), key, sound.energy_text())
+
+
+def _minutes(ms: int) -> str:
+    minutes, seconds = divmod(round(ms / 1000), 60)
+    return f"{minutes}:{seconds:02d}"

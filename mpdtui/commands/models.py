@@ -114,7 +114,8 @@ def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
     suggestions = found.suggestions
     if args.json:
         rows = [{"uri": s.track.uri, "track": s.track.name, "artist": s.track.artist_name,
-                 "album": s.track.album_name, "score": s.score, "reason": s.reason,
+                 "album": s.track.album_name, "duration_ms": s.track.duration_ms,
+                 "score": s.score, "reason": s.reason,
                  "audio": None if sound is None else sound.as_json()}
                 for s, sound in zip(suggestions, found.audio, strict=True)]
         sys.stdout.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode() + "\n")
@@ -129,7 +130,7 @@ def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
         add_audio_columns(table)
     table.add_column("uri", no_wrap=True, min_width=36)  # whole, to copy into --seed
     for rank, (s, sound) in enumerate(zip(suggestions, found.audio, strict=True), 1):
-        cells = audio_cells(sound) if with_audio else ()
+        cells = audio_cells(s.track.duration_ms, sound) if with_audio else ()
         table.add_row(str(rank), s.track.name, s.track.artist_name, f"{s.score:.3f}", s.reason,
                       *cells, s.track.uri)
     if suggestions:
