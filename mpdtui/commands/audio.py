@@ -48,12 +48,19 @@ def run_order(args: argparse.Namespace, locations: Locations) -> int:
     Console().print(order_table(playlist, result, audio))
     print(result.summary())
     if not result.changed:
-        print("already in the best order found: nothing changed")
+        print(unchanged_reason(result))
     elif saved:
         print(f"saved {playlist.name!r} in the new order")
     else:
         print("not saved (--dry-run)")
     return 0
+
+
+def unchanged_reason(result: FlowResult) -> str:
+    if result.direction is None:
+        return "already in the best order found: nothing changed"
+    return (f"no order with {'rising' if result.direction == 'rise' else 'falling'} energy keeps "
+            "the key clashes and tempo jumps as low as they are now: nothing changed")
 
 
 def order_table(playlist: SavedPlaylist, result: FlowResult,
