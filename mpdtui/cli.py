@@ -69,9 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as exc:  # a user-facing tool: one line, not a traceback
-        if debug:
-            raise
-        return _report_error(exc)
+        return _report_error(exc, debug)
 
 
 def run(args: argparse.Namespace, locations: Locations) -> int:
@@ -84,10 +82,19 @@ def run(args: argparse.Namespace, locations: Locations) -> int:
     return train.run_app(args, locations)
 
 
-def _report_error(exc: Exception) -> int:
+def _report_error(exc: Exception, debug: bool) -> int:
     from models.base import Cancelled, ModelFormatError
+    from mpdtui.commands.jobs import JobStopped
     from mpdtui.data.files import FormatVersionError
     from mpdtui.errors import UserError
+
+    if isinstance(exc, JobStopped):  # the job process said what went wrong
+        if debug:
+            print(exc.failure.details, file=sys.stderr, end="")
+        print(exc.line, file=sys.stderr)
+        return exc.exit_code
+    if debug:
+        raise exc
 
     if isinstance(exc, Cancelled):
         print("cancelled: run the same command again to resume", file=sys.stderr)

@@ -116,6 +116,25 @@ class Locations:
         return self.root / "train-state.json"
 
     @property
+    def writer_lock(self) -> Path:
+        """Held (flock) by the one process writing to the cache dir."""
+        return self.root / "writer.lock"
+
+    @property
+    def writer_json(self) -> Path:
+        """What the writer does, its pid and since when (for a second writer's message)."""
+        return self.root / "writer.json"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def job_log(self) -> Path:
+        """stdout and stderr of job processes: TensorFlow's native log lines, warnings."""
+        return self.logs_dir / "jobs.log"
+
+    @property
     def config_json(self) -> Path:
         """User settings: Spotify client id, chosen data source."""
         return self.root / "config.json"

@@ -1,4 +1,5 @@
-"""Headless progress: rich progress bars on a terminal, plain periodic lines otherwise."""
+"""Headless progress: a job's events as rich progress bars on a terminal, plain periodic
+lines otherwise (logs, pipes, CI)."""
 
 from __future__ import annotations
 
@@ -7,62 +8,37 @@ import time
 from typing import TextIO
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.text import Text
+
+from mpdtui.pipeline.display import describe_progress
+from mpdtui.pipeline.events import (
+    Event,
+    Notice,
+    StageFinished,
+    StageProgress,
+    StageStarted,
 )
 
-from models.base import Progress as StageReport
-
 PLAIN_INTERVAL_S = 2.0
-
-
-class StageProgress:
-    """One stage's bar, or a line now and then when stdout is not a terminal."""
-
-    def __init__(self, name: str, bars: Progress | None, out: TextIO) -> None:
-        self.name = name
-        self.bars = bars
-        self.out = out
-        self.task: TaskID | None = bars.add_task(name, total=None, info="") if bars else None
-        self.last_line = 0.0
-
-    def update(self, done: float, total: float | None, info: str = "") -> None:
-        if self.bars is not None and self.task is not None:
-            self.bars.update(self.task, completed=done, total=total, info=info)
-            return
-        now = time.monotonic()
-        finished = total is not None and done >= total
-        if finished or now - self.last_line >= PLAIN_INTERVAL_S:
-            self.last_line = now
-            of_total = f"/{total:g}" if total is not None else ""
-            print(f"{self.name}: {done:g}{of_total} {info}".rstrip(), file=self.out, flush=True)
-
-    def message(self, text: str) -> None:
-        if self.bars is not None:
-            self.bars.console.print(f"[yellow]{self.name}:[/] {text}")
-        else:
-            print(f"{self.name}: {text}", file=self.out, flush=True)
+QUIET_SKIPS = frozenset({"not used"})
 
 
 class HeadlessProgress:
-    """A context manager holding one bar per stage of a long job."""
+    """Renders job events: one rich bar per stage on a terminal, else a line per stage at
+    most every `PLAIN_INTERVAL_S` (and its last one)."""
 
     def __init__(self, out: TextIO | None = None, force_plain: bool = False) -> None:
         self.out = out or sys.stdout
         self.plain = force_plain or not self.out.isatty()
         self.bars: Progress | None = None
-        self.stages: dict[str, StageProgress] = {}
+        self.tasks: dict[str, TaskID] = {}
+        self.last_line: dict[str, float] = {}
 
     def __enter__(self) -> HeadlessProgress:
         if not self.plain:
-            columns = (TextColumn("[bold]{task.description:<12}"), BarColumn(), MofNCompleteColumn(),
-                       TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TimeRemainingColumn())
+            columns = (TextColumn("[bold]{task.description:<12}"), BarColumn(),
+                       TextColumn("{task.fields[info]}", markup=False), TimeElapsedColumn())
             self.bars = Progress(*columns, console=Console(file=self.out))
             self.bars.start()
         return self
@@ -71,11 +47,45 @@ class HeadlessProgress:
         if self.bars is not None:
             self.bars.stop()
 
-    def stage(self, name: str) -> StageProgress:
-        if name not in self.stages:
-            self.stages[name] = StageProgress(name, self.bars, self.out)
-        return self.stages[name]
+    def show(self, event: Event) -> None:
+        if isinstance(event, StageStarted) and self.bars is not None:
+            self._task(event.stage)
+        elif isinstance(event, StageProgress):
+            self._progress(event)
+        elif isinstance(event, StageFinished):
+            self._finished(event)
+        elif isinstance(event, Notice):
+            self.message(event.stage, event.message)
 
-    def report(self, progress: StageReport) -> None:
-        """A `models.base.Progress` callback: route each report to its stage's bar."""
-        self.stage(progress.stage).update(progress.done, progress.total, progress.message)
+    def message(self, stage: str, text: str) -> None:
+        if self.bars is not None:
+            line = Text.assemble((f"{stage}: ", "yellow"), text)  # data stays text, not markup
+            self.bars.console.print(line)
+        else:
+            print(f"{stage}: {text}", file=self.out, flush=True)
+
+    def _task(self, stage: str) -> TaskID:
+        assert self.bars is not None
+        if stage not in self.tasks:
+            self.tasks[stage] = self.bars.add_task(stage, total=None, info="")
+        return self.tasks[stage]
+
+    def _progress(self, event: StageProgress) -> None:
+        info = describe_progress(event)
+        if self.bars is not None:
+            self.bars.update(self._task(event.stage), completed=event.done, total=event.total,
+                             info=info)
+            return
+        now = time.monotonic()
+        finished = event.total is not None and event.done >= event.total
+        if finished or now - self.last_line.get(event.stage, 0.0) >= PLAIN_INTERVAL_S:
+            self.last_line[event.stage] = now
+            print(f"{event.stage}: {info}".rstrip(), file=self.out, flush=True)
+
+    def _finished(self, event: StageFinished) -> None:
+        if self.bars is None:
+            return  # plain lines: the progress lines and the closing summary say it
+        if event.stage in self.tasks:
+            self.bars.update(self.tasks[event.stage], completed=1, total=1, info=event.message)
+        elif event.message not in QUIET_SKIPS:
+            self.bars.console.print(Text(f"{event.stage}: {event.message}", style="dim"))

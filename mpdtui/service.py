@@ -15,27 +15,29 @@ from typing import Any
 
 import numpy as np
 
-from models.base import Dataset, PlaylistQuery, Progress, ProgressCallback, Recommender
+from models.base import Dataset, PlaylistQuery, ProgressCallback, Recommender
 from models.filtered import recommend_allowed
 from models.registry import MODEL_NAMES
-from mpdtui import training
+from mpdtui import config, training
 from mpdtui.data.catalog import Catalog, Track
-from mpdtui.data.demo import DEFAULT_PLAYLISTS, generate_demo
 from mpdtui.data.demo import FEATURES_CSV as DEMO_FEATURES_CSV
-from mpdtui.data.files import read_json, write_json
-from mpdtui.data.ingest import IngestCallback, IngestResult, ingest
+from mpdtui.data.ingest import IngestResult
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
+from mpdtui.pipeline.events import Event, StageProgress
+from mpdtui.pipeline.request import JobRequest
+from mpdtui.pipeline.runner import run_job
+from mpdtui.pipeline.sources import (
+    DataSource,
+    DataState,
+    DemoSpec,
+    plan_source,
+    read_state,
+    replacement_question,
+)
+from mpdtui.pipeline.stages import JobSummary, source_for_path, write_demo_files
 
-DEMO_FORMAT = "mpdtui-demo"
 SEED_ONLY_MODELS = ("als", "item_knn")
-CONFIG_FORMAT = "mpdtui-config"
-
-
-@dataclass(frozen=True)
-class DemoSpec:
-    playlists: int = DEFAULT_PLAYLISTS
-    seed: int = 0
 
 
 @dataclass(frozen=True)
@@ -60,61 +62,81 @@ class AppService:
 
     # --- settings ------------------------------------------------------------------------
     def config(self) -> dict[str, Any]:
-        document = read_json(self.locations.config_json, CONFIG_FORMAT, 1,
-                             f"delete {self.locations.config_json} and set it up again")
-        return {k: v for k, v in (document or {}).items() if k not in ("format", "version")}
+        return config.read_raw(self.locations)
 
     def update_config(self, **changes: Any) -> None:
-        config = self.config()
-        config.update(changes)
-        write_json(self.locations.ensure().config_json, CONFIG_FORMAT, 1, config)
+        config.update(self.locations, **changes)
 
     # --- data ----------------------------------------------------------------------------
+    def data_state(self) -> DataState:
+        """The recorded sources, playlists and models (see `pipeline.sources`)."""
+        return read_state(self.locations)
+
     def has_data(self) -> bool:
-        return self.locations.catalog_db.exists() and self.locations.interactions_npz.exists()
-
-    def demo_source(self, spec: DemoSpec = DemoSpec(),
-                    progress: Callable[[int, int], None] | None = None) -> Path:
-        """The demo dataset in the cache dir, generated on first use."""
-        folder = self.locations.demo_dir
-        marker = folder / "demo.json"
-        wanted = {"playlists": spec.playlists, "seed": spec.seed}
-        done = read_json(marker, DEMO_FORMAT, 1, f"delete {folder}")
-        if done and all(done.get(k) == v for k, v in wanted.items()):
-            return folder
-        shutil.rmtree(folder, ignore_errors=True)
-        generate_demo(folder, spec.playlists, spec.seed, progress=progress)
-        write_json(marker, DEMO_FORMAT, 1, wanted)
-        return folder
-
-    def ingest(self, source: Path, skip_bad: bool = False, progress: IngestCallback | None = None,
-               cancel: threading.Event | None = None) -> IngestResult:
-        """Ingest an MPD source; other data replaces the demo (it is appended to anything else)."""
-        source = Path(source).expanduser()
-        if self.holds_demo() and source.resolve() != self.locations.demo_dir.resolve():
-            self.check_source(source)  # a wrong path must not cost the demo's models
-            self._close_data()
-            for path in self.locations.derived_from_playlists():
-                if path.is_dir():
-                    shutil.rmtree(path)
-                else:
-                    path.unlink(missing_ok=True)
-            # now, not after: a cancelled ingest of `source` must resume, not replace again
-            self.update_config(data_source=str(source.resolve()))
-        try:
-            result = ingest(self.locations, source, skip_bad, progress, cancel)
-        finally:  # even a cancelled ingest may have committed slices
-            self._close_data()
-        self.update_config(data_source=str(source.resolve()))
-        return result
+        """Whether the data is fully ingested (ready for training)."""
+        if not self.locations.catalog_db.exists():
+            return False
+        with Catalog.open(self.locations) as catalog:
+            return catalog.meta("finalized") is not None and self.locations.interactions_npz.exists()
 
     def holds_demo(self) -> bool:
         """Whether the ingested data is the built-in demo dataset."""
-        return self.config().get("data_source") == str(self.locations.demo_dir.resolve())
+        return self.data_state().holds_demo()
+
+    def replacement_question(self, path: Path | None, demo_playlists: int | None = None,
+                             demo_seed: int = 0) -> str | None:
+        """What ingesting `path` (None: the demo dataset, of the given size or the configured
+        one) would drop, or None when it drops nothing (the same source, another MPD folder,
+        an empty cache dir)."""
+        state = self.data_state()
+        spec = DemoSpec(demo_playlists, demo_seed) if demo_playlists else self.demo_spec()
+        wanted = (source_for_path(self.locations, Path(path)) if path is not None
+                  else DataSource.of_demo(self.locations, spec))
+        try:
+            plan_source(self.locations, state, wanted, replace=False, demo=spec)
+        except UserError:
+            return replacement_question(state, wanted)
+        return None
+
+    def demo_spec(self) -> DemoSpec:
+        settings = config.read(self.locations)
+        return DemoSpec(settings.demo_playlists, settings.demo_seed)
+
+    def demo_source(self, spec: DemoSpec | None = None,
+                    progress: ProgressCallback | None = None) -> Path:
+        """The demo dataset in the cache dir, generated on first use."""
+        return write_demo_files(self.locations, spec or DemoSpec(), progress)
+
+    def run(self, request: JobRequest, progress: Callable[[Event], None] | None = None,
+            cancel: threading.Event | None = None) -> JobSummary:
+        """Run a job in this process (callers that own it: tests, benchmarks; the front ends
+        run jobs in a job process, `pipeline.client`)."""
+        try:
+            return run_job(self.locations, request, progress or (lambda event: None), cancel)
+        finally:  # even a cancelled job may have changed the data or the models
+            self._close_data()
+
+    def ingest(self, source: Path, skip_bad: bool = False,
+               progress: Callable[[Event], None] | None = None,
+               cancel: threading.Event | None = None, replace: bool = False) -> IngestResult:
+        """Ingest an MPD source (the rules of `pipeline.sources`); `progress` gets the ingest
+        stage's progress events."""
+
+        def ingest_progress(event: Event) -> None:
+            if progress is not None and isinstance(event, StageProgress) and event.stage == "ingest":
+                progress(event)
+
+        summary = self.run(JobRequest("data", source=str(source), skip_bad=skip_bad,
+                                      replace=replace), ingest_progress, cancel)
+        done = summary.ingest or {}
+        return IngestResult(done.get("ingested", 0), done.get("already_done", 0),
+                            done.get("playlists", 0), done.get("rows", 0),
+                            [tuple(s) for s in done.get("skipped", [])])
 
     def _close_data(self) -> None:
         self._forget_loaded()
         with self._lock:
+            self._audio = None  # the features or the catalog may have changed
             if self._catalog is not None:
                 self._catalog.close()
                 self._catalog = None
@@ -128,7 +150,8 @@ class AppService:
                         artists=counts.artists, albums=counts.albums, slices=counts.slices)
         else:
             info.update(playlists=0, rows=0, tracks=0, artists=0, albums=0, slices=0)
-        info["data_source"] = self.config().get("data_source")
+        primary = self.data_state().primary
+        info["data_source"] = primary.path if primary else None
         info["models"] = self.servable_models()
         info["features"] = self.feature_coverage()
         return info
@@ -143,53 +166,33 @@ class AppService:
             return store.coverage(self.catalog().track_uris())
 
     # --- features ----------------------------------------------------------------------------
-    def import_features_csv(self, path: Path, progress: Callable[[int, int], None] | None = None,
+    def import_features_csv(self, path: Path, progress: Callable[[Event], None] | None = None,
                             cancel: threading.Event | None = None) -> str:
         """Import a features CSV (either public layout); returns a one-line summary."""
-        from mpdtui.data.features import FeatureStore
-
-        def forward(report: Progress) -> None:
-            if progress is not None:
-                progress(int(report.done), int(report.total or 0))
-
-        with FeatureStore.open(self.locations.ensure()) as store:
-            result = store.import_csv(Path(path).expanduser(), progress=forward, cancel=cancel)
-        self._forget_loaded()
-        return result.describe()
+        summary = self.run(JobRequest("features", features_csv=(str(path),), download="no"),
+                           progress, cancel)
+        return summary.features[-1]
 
     def demo_features_csv(self) -> Path | None:
         """The demo dataset's features CSV, when the demo is the data and it was not imported."""
         csv_path = self.locations.demo_dir / DEMO_FEATURES_CSV
-        using_demo = self.holds_demo()
-        if using_demo and csv_path.exists() and not self.locations.features_db.exists():
+        if self.holds_demo() and csv_path.exists() and not self.locations.features_db.exists():
             return csv_path
         return None
 
-    def download_features_if_logged_in(self, progress: ProgressCallback | None = None,
-                                       cancel: threading.Event | None = None) -> str | None:
-        """Download missing audio features when a Spotify login exists; a summary or None."""
-        from mpdtui.spotify import auth
+    def forget_loaded(self) -> None:
+        """Drop the catalog connection, loaded models and data: a job changed the data."""
+        self._close_data()
 
-        if not auth.status(self.locations).logged_in or not self.has_data():
-            return None
-        return self.download_features(progress=progress, cancel=cancel).describe()
-
-    def download_features(self, progress: ProgressCallback | None = None,
-                          cancel: threading.Event | None = None, retry_forbidden: bool = False):
-        from mpdtui.spotify.download import download
-
-        uris = self.catalog().track_uris_by_popularity()
-        result = download(self.locations, uris, progress=progress, cancel=cancel,
-                          retry_forbidden=retry_forbidden)
+    def forget_models(self) -> None:
+        """Drop loaded models and the list of servable ones: a job saved a model."""
         self._forget_loaded()
-        return result
 
     def _forget_loaded(self) -> None:
         with self._lock:
             self._models.clear()
             self._data = None
             self._servable = None
-            self._audio = None
 
     @property
     def audio(self) -> Any:
@@ -213,11 +216,21 @@ class AppService:
             return list(self._servable)
 
     def _find_servable_models(self) -> list[str]:
-        if not self.has_data():
+        split = training.current_split(self.locations)
+        if split is None:
             return []
-        expected = training.training_split(self.locations).fingerprint
         return [name for name in MODEL_NAMES
-                if training.saved_model_fingerprint(self.locations, name) == expected]
+                if training.saved_model_fingerprint(self.locations, name) == split.fingerprint]
+
+    def models_signature(self) -> tuple[float, ...]:
+        """Changes when a model is saved (by any process): the builder polls it."""
+        times = []
+        for name in MODEL_NAMES:
+            try:
+                times.append((self.locations.model_dir(name) / "meta.json").stat().st_mtime)
+            except OSError:
+                times.append(0.0)
+        return tuple(times)
 
     def default_model(self) -> str | None:
         servable = self.servable_models()
@@ -236,17 +249,20 @@ class AppService:
     def training_data(self) -> Dataset:
         """The training split the models learned from (loaded once)."""
         if self._data is None:
-            self._data = training.training_dataset(self.locations,
-                                                   training.training_split(self.locations))
+            split = training.current_split(self.locations)
+            if split is None:
+                raise UserError("the data changed since the models were trained: train them "
+                                "again (`mpdtui --train`, or the setup's training step)")
+            self._data = training.training_dataset(self.locations, split)
         return self._data
 
-    def train(self, models: Sequence[str] | None = None, progress: ProgressCallback | None = None,
+    def train(self, models: Sequence[str] | None = None,
+              progress: Callable[[Event], None] | None = None,
               cancel: threading.Event | None = None, retrain: bool = False) -> training.TrainResult:
-        try:
-            return training.train_models(self.locations, models or training.DEFAULT_MODELS,
-                                         progress=progress, cancel=cancel, retrain=retrain)
-        finally:  # a cancelled run still saved the models it finished
-            self._forget_loaded()
+        """The whole pipeline (data already there, else the demo), training `models`."""
+        summary = self.run(JobRequest("setup", models=tuple(models) if models else None,
+                                      retrain=retrain), progress, cancel)
+        return training.TrainResult(summary.trained, summary.reused, summary.report)
 
     def evaluation(self) -> dict[str, Any] | None:
         return training.load_report(self.locations)

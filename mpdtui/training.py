@@ -9,25 +9,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
 
 from models.base import Dataset, ModelFormatError, Progress, Recommender, check_cancel, report
 from models.evaluation import ChallengeSplit, make_challenge_split
-from models.registry import MODEL_NAMES, model_class
+from models.registry import MODEL_NAMES, UnknownModelError, model_class
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.dataset import load_dataset
-from mpdtui.data.files import read_json, read_npz, write_json, write_npz
+from mpdtui.data.files import FormatVersionError, npz_is_whole, read_json, read_npz, write_json, write_npz
 from mpdtui.data.matrices import load_sequences
+from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 
 SPLIT_FORMAT, SPLIT_VERSION = "mpdtui-split", 1
@@ -37,8 +34,6 @@ SPLIT_SEED = 2018
 DEFAULT_MODELS: tuple[str, ...] = MODEL_NAMES
 """Models in training order: the blend comes last, it combines the others."""
 
-TF_MODELS = frozenset({"two_tower", "blend"})
-"""Models whose training imports TensorFlow."""
 
 
 @dataclass
@@ -77,8 +72,11 @@ def training_split(locations: Locations, need_cases: bool = False) -> Split:
     fingerprint = data_fingerprint(locations)
     path = locations.split_npz
     if path.exists() and not need_cases:
-        arrays = read_npz(path, SPLIT_FORMAT, SPLIT_VERSION, f"delete {path}")
-        if str(arrays["fingerprint"]) == fingerprint:
+        try:
+            arrays = read_npz(path, SPLIT_FORMAT, SPLIT_VERSION, f"delete {path}")
+        except FormatVersionError:
+            arrays = {}  # damaged or of another version: made again below
+        if str(arrays.get("fingerprint")) == fingerprint:
             return Split(train_fingerprint(fingerprint, arrays["train_rows"]), arrays["train_rows"])
     sequences, _ = load_sequences(locations)
     with Catalog.open(locations) as catalog:
@@ -89,6 +87,19 @@ def training_split(locations: Locations, need_cases: bool = False) -> Split:
               {"train_rows": challenge.train_rows, "fingerprint": np.array(fingerprint)})
     return Split(train_fingerprint(fingerprint, challenge.train_rows), challenge.train_rows,
                  challenge)
+
+
+def current_split(locations: Locations) -> Split | None:
+    """The saved split when it matches the current data; never computes or writes (readers:
+    a missing split means no model can be current)."""
+    try:
+        fingerprint = data_fingerprint(locations)
+        arrays = read_npz(locations.split_npz, SPLIT_FORMAT, SPLIT_VERSION, "")
+    except (ModelFormatError, FormatVersionError, UserError):
+        return None
+    if str(arrays.get("fingerprint")) != fingerprint:
+        return None
+    return Split(train_fingerprint(fingerprint, arrays["train_rows"]), arrays["train_rows"])
 
 
 def train_fingerprint(data_fp: str, train_rows: np.ndarray) -> str:
@@ -107,10 +118,33 @@ def training_dataset(locations: Locations, split: Split) -> Dataset:
 
 def saved_model_fingerprint(locations: Locations, name: str) -> str | None:
     """The fingerprint a saved model was trained on (None when there is none)."""
+    return _saved_meta(locations, name).get("fingerprint")
+
+
+def _saved_meta(locations: Locations, name: str) -> dict[str, Any]:
     try:
-        return json.loads((locations.model_dir(name) / "meta.json").read_text()).get("fingerprint")
+        meta = json.loads((locations.model_dir(name) / "meta.json").read_text())
     except (OSError, ValueError):
-        return None
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def model_is_current(locations: Locations, name: str, fingerprint: str,
+                     overrides: Mapping[str, Any] | None = None) -> bool:
+    """Whether the saved model `name` was trained on this split with these settings and its
+    files are whole (a damaged or outdated one is retrained)."""
+    meta = _saved_meta(locations, name)
+    if meta.get("fingerprint") != fingerprint:
+        return False
+    wanted = _jsonable(asdict(new_model(name, {}, overrides).settings))  # type: ignore[attr-defined]
+    saved = meta.get("settings") or {}
+    if any(saved.get(key) != value for key, value in wanted.items()):
+        return False
+    return npz_is_whole(locations.model_dir(name) / "arrays.npz")
+
+
+def _jsonable(value: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(value))
 
 
 def load_model(locations: Locations, name: str, data: Dataset) -> Recommender:
@@ -118,64 +152,63 @@ def load_model(locations: Locations, name: str, data: Dataset) -> Recommender:
     return model_class(name).load(locations.model_dir(name), data)
 
 
+def new_model(name: str, trained: Mapping[str, Recommender],
+              overrides: Mapping[str, Any] | None = None) -> Recommender:
+    """A fresh model `name` with its default settings but for `overrides` (config.json's
+    `model_settings`); the blend gets the models trained so far as its components."""
+    cls = model_class(name)
+    defaults = cls().settings  # type: ignore[attr-defined]
+    unknown = sorted(set(overrides or {}) - {f.name for f in fields(defaults)})
+    if unknown:
+        raise UnknownModelError(f"model '{name}' has no setting {', '.join(unknown)}: its "
+                                f"settings are {', '.join(f.name for f in fields(defaults))}")
+    settings = replace(defaults, **{k: tuple(v) if isinstance(v, list) else v
+                                    for k, v in (overrides or {}).items()})
+    if name == "blend":
+        return cls(settings=settings,  # type: ignore[call-arg]
+                   components={k: v for k, v in trained.items() if k != "blend"})
+    return cls(settings=settings)  # type: ignore[call-arg]
+
+
+def train_model(locations: Locations, name: str, data: Dataset, trained: Mapping[str, Recommender],
+                progress: Callable[[Progress], None] | None = None,
+                cancel: threading.Event | None = None, retrain: bool = False,
+                overrides: Mapping[str, Any] | None = None) -> Recommender:
+    """Fit model `name` on `data` and save it (atomically); resumes from its checkpoint."""
+    model = new_model(name, trained, overrides)
+    model.checkpoint_dir = locations.checkpoint_dir(name)
+    if retrain:
+        shutil.rmtree(model.checkpoint_dir, ignore_errors=True)
+    model.fit(data, progress=progress, cancel=cancel)
+    model.save(locations.model_dir(name))
+    shutil.rmtree(model.checkpoint_dir, ignore_errors=True)
+    return model
+
+
 def train_models(locations: Locations, names: Sequence[str] = DEFAULT_MODELS,
                  progress: Callable[[Progress], None] | None = None,
-                 cancel: threading.Event | None = None, retrain: bool = False) -> TrainResult:
-    """Train (or reuse) each model on the training split, then evaluate them all."""
+                 cancel: threading.Event | None = None, retrain: bool = False,
+                 settings: Mapping[str, Mapping[str, Any]] | None = None) -> TrainResult:
+    """Train (or reuse) each model on the training split, then evaluate them all: the model
+    part of the pipeline (`mpdtui.pipeline.stages`), for callers without a job."""
     split = training_split(locations)
     data = training_dataset(locations, split)
     result = TrainResult()
     trained: dict[str, Recommender] = {}
     for name in names:
         check_cancel(cancel)
-        if not retrain and saved_model_fingerprint(locations, name) == split.fingerprint:
+        overrides = (settings or {}).get(name)
+        if not retrain and model_is_current(locations, name, split.fingerprint, overrides):
             trained[name] = load_model(locations, name, data)
             result.reused.append(name)
             report(progress, name, 1, 1, "already trained for this data")
             continue
-        model = _new_model(name, trained)
-        model.checkpoint_dir = locations.checkpoint_dir(name)
-        if retrain:
-            shutil.rmtree(model.checkpoint_dir, ignore_errors=True)
-        with native_stderr_to(locations.tensorflow_log, enabled=name in TF_MODELS):
-            model.fit(data, progress=progress, cancel=cancel)
-        model.save(locations.model_dir(name))
-        shutil.rmtree(model.checkpoint_dir, ignore_errors=True)
-        trained[name] = model
+        trained[name] = train_model(locations, name, data, trained, progress, cancel, retrain,
+                                    overrides)
         result.trained.append(name)
     result.report = evaluate_models(locations, trained, progress=progress, cancel=cancel,
                                      force=bool(result.trained))
     return result
-
-
-@contextmanager
-def native_stderr_to(path: Path, enabled: bool = True) -> Iterator[None]:
-    """Send file descriptor 2 to `path` for a while.
-
-    TensorFlow's C++ runtime logs to fd 2 whatever TF_CPP_MIN_LOG_LEVEL says; on a terminal
-    that garbles progress bars and the app's screen. Python exceptions still propagate.
-    """
-    if not enabled:
-        yield
-        return
-    sys.stderr.flush()
-    saved = os.dup(2)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "ab") as log:
-        os.dup2(log.fileno(), 2)
-        try:
-            yield
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-
-
-def _new_model(name: str, trained: dict[str, Recommender]) -> Recommender:
-    cls = model_class(name)
-    if name == "blend":
-        return cls(components={k: v for k, v in trained.items() if k != "blend"})
-    return cls()
 
 
 def evaluate_models(locations: Locations, models: dict[str, Recommender],

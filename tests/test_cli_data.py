@@ -103,7 +103,10 @@ def test_other_data_replaces_the_demo_and_keeps_saved_playlists(tmp_path: Path,
 
     assert main(["ingest", str(tmp_path / "nowhere"), "--cache-dir", str(locations.root)]) == 2
     assert AppService(locations).info()["models"] == ["popularity"], "a wrong path replaces nothing"
-    assert main(["ingest", str(HANDMADE), "--cache-dir", str(locations.root)]) == 0
+    assert main(["ingest", str(HANDMADE), "--cache-dir", str(locations.root)]) == 2, \
+        "replacing the demo is asked for"
+    assert "--replace" in capsys.readouterr().err
+    assert main(["ingest", str(HANDMADE), "--replace", "--cache-dir", str(locations.root)]) == 0
     capsys.readouterr()
     after = AppService(locations)
     info = after.info()
@@ -125,7 +128,7 @@ def test_a_cancelled_replacement_of_the_demo_resumes(tmp_path: Path, small_demo:
     service.ingest(service.demo_source(DemoSpec(playlists=600, seed=2)))
     cancel = threading.Event()
     with pytest.raises(Cancelled):
-        service.ingest(small_demo, progress=lambda _: cancel.set(), cancel=cancel)
+        service.ingest(small_demo, progress=lambda _: cancel.set(), cancel=cancel, replace=True)
     committed = service.info()["slices"]
     assert 1 <= committed < 3
 

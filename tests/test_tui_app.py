@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import threading
 from pathlib import Path
 from typing import Any
@@ -104,35 +106,20 @@ async def test_wrong_mpd_path_is_explained(tmp_path: Path) -> None:
         assert app.screen.running is None  # type: ignore[attr-defined]
 
 
-class PausingIngest(AppService):
-    """Holds the first ingest until it is cancelled, so the test can press escape."""
-
-    def __init__(self, locations: Locations) -> None:
-        super().__init__(locations)
-        self.started = threading.Event()
-        self.hold = True
-
-    def ingest(self, source: Path, skip_bad: bool = False, progress: Any = None,
-               cancel: threading.Event | None = None) -> Any:
-        if self.hold:
-            self.hold = False
-            self.started.set()
-            assert cancel is not None
-            cancel.wait(30)
-        return super().ingest(source, skip_bad, progress, cancel)
-
-
 async def test_ingest_cancels_with_escape_and_resumes(trained_dir: Path, tmp_path: Path) -> None:
     locations = Locations.resolve(tmp_path / "fresh")
-    service = PausingIngest(locations)
-    app = make_app(locations, tmp_path, service=service)
+    app = make_app(locations, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
+        service = app.service
         await pilot.press("ctrl+n")
         await type_text(pilot, str(trained_dir / "demo-mpd"))
         await pilot.press("enter")
-        await wait_for(pilot, service.started.is_set)
+        await wait_for(pilot, lambda: app.jobs.process is not None, what="the job process")
+        job = app.jobs.process.pid
+        os.kill(job, signal.SIGSTOP)  # hold the job before it ingests anything
         await pilot.press("escape")  # cancels (does not go back while running)
+        os.kill(job, signal.SIGCONT)
         await settle(pilot)
         assert screen_name(pilot) == "DataStep"
         assert "Run it again" in label_text(pilot, "#step-status")

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import orjson
 
+from mpdtui.commands.jobs import report_skipped, run_job
 from mpdtui.commands.spotify import describe_coverage
 from mpdtui.data.demo import DEFAULT_PLAYLISTS, generate_demo
-from mpdtui.data.ingest import IngestProgress
 from mpdtui.locations import Locations
-from mpdtui.progress_view import HeadlessProgress, StageProgress
+from mpdtui.pipeline.events import StageProgress
+from mpdtui.pipeline.request import JobRequest
+from mpdtui.progress_view import HeadlessProgress
 from mpdtui.service import AppService
 
 
@@ -26,6 +27,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="the built-in demo dataset (generated into the cache dir on first use)")
     ingest.add_argument("--skip-bad", action="store_true",
                         help="skip slices that fail to parse and list them at the end")
+    ingest.add_argument("--replace", action="store_true",
+                        help="replace the playlists there (and the models trained on them) "
+                             "when they come from another source")
     ingest.set_defaults(func=run_ingest)
 
     demo = subparsers.add_parser("demo-data",
@@ -48,40 +52,21 @@ def _positive_int(text: str) -> int:
 
 
 def run_ingest(args: argparse.Namespace, locations: Locations) -> int:
-    service = AppService(locations)
-    with HeadlessProgress() as view:
-        source = args.path
-        if args.demo:
-            stage = view.stage("demo data")
-            source = service.demo_source(progress=lambda done, total: stage.update(done, total, "slices"))
-        result = service.ingest(source, args.skip_bad,
-                                progress=ingest_progress_printer(view.stage("ingest")))
-    print(f"ingested {result.ingested} slice(s) ({result.playlists:,} playlists, {result.rows:,} rows); "
-          f"{result.already_done} already there")
-    return report_skipped(result.skipped)
-
-
-def ingest_progress_printer(stage: StageProgress) -> Callable[[IngestProgress], None]:
-    def show(p: IngestProgress) -> None:
-        stage.update(p.slices_done, p.slices_total, f"{p.rows_per_second:,.0f} rows/s")
-
-    return show
-
-
-def report_skipped(skipped: list[tuple[str, str]]) -> int:
-    if not skipped:
-        return 0
-    print(f"skipped {len(skipped)} bad slice(s):", file=sys.stderr)
-    for _label, message in skipped:
-        print(f"  {message}", file=sys.stderr)
+    request = JobRequest("data", source=str(args.path) if args.path else None, demo=args.demo,
+                         replace=args.replace, skip_bad=args.skip_bad)
+    summary = run_job(locations, request)
+    done = summary["ingest"] or {}
+    print(f"ingested {done.get('ingested', 0)} slice(s) ({done.get('playlists', 0):,} playlists, "
+          f"{done.get('rows', 0):,} rows); {done.get('already_done', 0)} already there")
+    report_skipped(summary)
     return 0
 
 
 def run_demo_data(args: argparse.Namespace, locations: Locations) -> int:
     with HeadlessProgress() as view:
-        stage = view.stage("demo data")
-        written = generate_demo(args.out_dir, args.playlists, args.seed,
-                                progress=lambda done, total: stage.update(done, total, "slices"))
+        written = generate_demo(
+            args.out_dir, args.playlists, args.seed,
+            progress=lambda done, total: view.show(StageProgress("demo data", done, total, "slices")))
     print(f"wrote {len(written)} slice(s) and tracks_features.csv to {args.out_dir}")
     return 0
 

@@ -11,12 +11,14 @@ from rich.console import Console
 from rich.table import Table
 
 from models.registry import MODEL_NAMES
-from mpdtui import training
 from mpdtui.audio.filters import parse_filter
 from mpdtui.commands.audio import add_audio_columns, audio_cells
+from mpdtui.commands.jobs import run_job
 from mpdtui.commands.train import print_report
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
+from mpdtui.pipeline.events import StageProgress
+from mpdtui.pipeline.request import JobRequest
 from mpdtui.progress_view import HeadlessProgress
 from mpdtui.service import AppService
 from mpdtui.submission import read_challenge_set, write_submission
@@ -54,23 +56,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_evaluate(args: argparse.Namespace, locations: Locations) -> int:
-    service = AppService(locations)
-    names = args.models or service.servable_models()
-    if not names:
-        raise UserError("no trained model to evaluate: run `mpdtui --train` first")
-    missing = sorted(set(names) - set(service.servable_models()))
-    if missing:
-        raise UserError(f"not trained for this data: {', '.join(missing)}: run `mpdtui --train`")
-    models = {name: service.model(name) for name in names}
-    with HeadlessProgress(out=sys.stderr if args.json else None) as view:
-        report = training.evaluate_models(locations, models, progress=view.report)
+    request = JobRequest("evaluate", models=tuple(args.models) if args.models else None)
+    report = run_job(locations, request, out=sys.stderr if args.json else None)["report"]
     if args.json:
         sys.stdout.write(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n")
     else:
         print_report(report)
         print(f"report saved to {locations.evaluation_json}")
     if args.notebook:
-        print_notebook_view(service)
+        print_notebook_view(AppService(locations))
     return 0
 
 
@@ -96,9 +90,9 @@ def run_submit(args: argparse.Namespace, locations: Locations) -> int:
         raise UserError("no trained model yet: run `mpdtui --train` first")
     model = service.model(model_name)
     with HeadlessProgress() as view:
-        stage = view.stage("submit")
         write_submission(challenge, model, service.catalog(), args.out, args.team, args.email,
-                         progress=lambda done, total: stage.update(done, total, "playlists"))
+                         progress=lambda done, total: view.show(
+                             StageProgress("submit", done, total, "playlists")))
     print(f"wrote {len(challenge)} answers from '{model_name}' to {args.out}")
     return 0
 

@@ -7,7 +7,6 @@ as `UserError` (one line, exit code 2). Progress is printed as plain lines.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 import webbrowser
 from pathlib import Path
@@ -15,15 +14,16 @@ from typing import Any
 
 from models.base import Progress
 from mpdtui.audio_service import audio_of_uris
+from mpdtui.commands.jobs import run_job
 from mpdtui.data.features import FeatureStore
 from mpdtui.data.saved_playlists import SavedPlaylists
 from mpdtui.errors import UserError
 from mpdtui.exporting import FILE_FORMATS, export_file
 from mpdtui.locations import Locations
+from mpdtui.pipeline.request import JobRequest
 from mpdtui.spotify import auth
 from mpdtui.spotify.client import Wait, open_client
-from mpdtui.spotify.download import download
-from mpdtui.spotify.export import export_to_spotify, import_own_playlists
+from mpdtui.spotify.export import export_to_spotify
 from mpdtui.spotify.settings import CLIENT_ID_ENV, CONFIG_CLIENT_ID_KEY, resolve_client_id
 
 NO_CLIENT_ID = (f"no Spotify client id: pass --client-id ID, set {CLIENT_ID_ENV}, or put "
@@ -109,22 +109,17 @@ def _paste_prompt() -> str:
 # --- features -------------------------------------------------------------------------------
 
 def run_features(args: argparse.Namespace, locations: Locations) -> int:
-    locations.ensure()
-    printer = _Printer()
-    with FeatureStore.open(locations) as store:
-        for name in args.csv:
-            result = store.import_csv(Path(name), progress=printer)
-            print(result.describe(), flush=True)
-    uris = _catalog_track_uris(locations, required=args.download or args.retry_forbidden)
-    if args.download or args.retry_forbidden:
-        try:
-            outcome = download(locations, uris, progress=printer,
-                               retry_forbidden=args.retry_forbidden)
-        except KeyboardInterrupt:
-            print("Interrupted: the batches downloaded so far are stored; run the same command "
-                  "to continue.", file=sys.stderr)
-            return 130
-        print(outcome.describe(), flush=True)
+    download = args.download or args.retry_forbidden
+    if args.csv or download:
+        request = JobRequest("features", features_csv=tuple(args.csv),
+                             download="yes" if download else "no",
+                             retry_forbidden=args.retry_forbidden)
+        for line in run_job(locations, request)["features"]:
+            print(line, flush=True)
+    if not locations.features_db.exists():
+        print("Audio features: none yet (`mpdtui features --csv FILE` or `--download`).")
+        return 0
+    uris = _catalog_track_uris(locations)
     with FeatureStore.open(locations) as store:
         print(describe_coverage(store.coverage(uris)))
     return 0
@@ -140,20 +135,14 @@ def describe_coverage(counts: dict[str, Any]) -> str:
     return text + "."
 
 
-def _catalog_track_uris(locations: Locations, *, required: bool) -> list[str] | None:
-    """The catalog's tracks, most popular first (None without a catalog, unless required)."""
+def _catalog_track_uris(locations: Locations) -> list[str] | None:
+    """The catalog's tracks (None without a catalog)."""
     if not locations.catalog_db.exists():
-        if required:
-            raise UserError(f"no catalog in {locations.root} yet: run `mpdtui ingest PATH` "
-                            "or `mpdtui --train --demo` first")
         return None
     from mpdtui.data.catalog import Catalog
 
-    catalog = Catalog.open(locations)
-    try:
+    with Catalog.open(locations) as catalog:
         return list(catalog.track_uris_by_popularity())
-    finally:
-        catalog.close()
 
 
 class _Printer:
@@ -206,20 +195,11 @@ def run_export(args: argparse.Namespace, locations: Locations) -> int:
 
 
 def run_import_spotify(args: argparse.Namespace, locations: Locations) -> int:
-    printer = _Printer()
-    client = open_client(locations.ensure(), on_wait=printer.wait)
-    ingest = None if args.no_training else _ingester(locations)
-    with SavedPlaylists.open(locations) as playlists:
-        result = import_own_playlists(client, playlists, ingest=ingest, progress=printer)
-    print(f"Imported {result.imported} playlists ({result.tracks:,} tracks) of Spotify user "
-          f"{result.user_id}: {result.created} new saved playlists, {result.updated} refreshed"
-          + ("" if args.no_training else ", added as training playlists")
-          + f"; skipped {result.skipped_empty} empty, {result.skipped_not_own} not your own, "
-          f"{result.skipped_exported} exported by mpdtui.")
+    request = JobRequest("import_spotify", spotify_training=not args.no_training)
+    result = run_job(locations, request)["spotify"]
+    print(f"Imported {result['imported']} playlists ({result['tracks']:,} tracks) of Spotify user "
+          f"{result['user']}: {result['created']} new saved playlists, {result['updated']} "
+          "refreshed" + ("" if args.no_training else ", added as training playlists")
+          + f"; skipped {result['skipped_empty']} empty, {result['skipped_not_own']} not your "
+          f"own, {result['skipped_exported']} exported by mpdtui.")
     return 0
-
-
-def _ingester(locations: Locations) -> Any:
-    from mpdtui.data.ingest import ingest_playlists
-
-    return lambda playlists, source_name: ingest_playlists(locations, playlists, source_name)

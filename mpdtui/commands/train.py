@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from mpdtui.commands.data import ingest_progress_printer, report_skipped
+from mpdtui.commands.jobs import report_skipped, run_job
 from mpdtui.locations import Locations
-from mpdtui.progress_view import HeadlessProgress
-from mpdtui.service import AppService
+from mpdtui.pipeline.request import JobRequest
 
 
 def add_train_options(parser: argparse.ArgumentParser) -> None:
@@ -22,6 +22,9 @@ def add_train_options(parser: argparse.ArgumentParser) -> None:
     source = group.add_mutually_exclusive_group()
     source.add_argument("--demo", action="store_true", help="use the built-in demo dataset")
     source.add_argument("--mpd", type=Path, metavar="PATH", help="MPD folder, slice file or zip")
+    group.add_argument("--replace", action="store_true",
+                       help="--demo/--mpd replace the playlists there (and the models trained "
+                            "on them) when they come from elsewhere")
     group.add_argument("--skip-bad", action="store_true", help="skip slices that fail to parse")
     group.add_argument("--models", nargs="+", metavar="MODEL",
                        help="train only these models (default: all)")
@@ -31,52 +34,23 @@ def add_train_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run_train(args: argparse.Namespace, locations: Locations) -> int:
-    service = AppService(locations)
-    with HeadlessProgress() as view:
-        exit_code = ingest_stage(service, args, view)
-        features_stage(service, args, view)
-        result = service.train(args.models, progress=view.report, retrain=args.retrain)
-    print(f"trained: {', '.join(result.trained) or 'none'}; "
-          f"already trained for this data: {', '.join(result.reused) or 'none'}")
-    if result.report:
-        print_report(result.report)
-    return exit_code
+    request = JobRequest(
+        "setup", source=str(args.mpd) if args.mpd else None, demo=args.demo,
+        replace=args.replace, skip_bad=args.skip_bad,
+        features_csv=tuple(str(p) for p in args.features_csv),
+        models=tuple(args.models) if args.models else None, retrain=args.retrain)
+    summary = run_job(locations, request)
+    for line in summary["features"]:
+        print(f"features: {line}")
+    print(f"trained: {', '.join(summary['trained']) or 'none'}; "
+          f"already trained for this data: {', '.join(summary['reused']) or 'none'}")
+    if summary["report"]:
+        print_report(summary["report"])
+    report_skipped(summary)
+    return 0
 
 
-def ingest_stage(service: AppService, args: argparse.Namespace, view: HeadlessProgress) -> int:
-    source = data_source(service, args, view)
-    if source is None:
-        return 0
-    result = service.ingest(source, args.skip_bad,
-                            progress=ingest_progress_printer(view.stage("ingest")))
-    return report_skipped(result.skipped)
-
-
-def data_source(service: AppService, args: argparse.Namespace, view: HeadlessProgress) -> Path | None:
-    """--mpd, --demo, the data already there (None), else the demo dataset."""
-    if args.mpd:
-        return args.mpd
-    if not args.demo and service.has_data():
-        return None
-    stage = view.stage("demo data")
-    return service.demo_source(progress=lambda done, total: stage.update(done, total, "slices"))
-
-
-def features_stage(service: AppService, args: argparse.Namespace, view: HeadlessProgress) -> None:
-    csv_files = list(args.features_csv)
-    demo_csv = service.demo_features_csv()
-    if not csv_files and demo_csv is not None:
-        csv_files.append(demo_csv)
-    for path in csv_files:
-        stage = view.stage("features")
-        stage.message(service.import_features_csv(
-            path, progress=lambda done, total, s=stage: s.update(done, total, "bytes read")))
-    message = service.download_features_if_logged_in()
-    if message:
-        view.stage("features").message(message)
-
-
-def print_report(report: dict, metric: str = "r_precision") -> None:
+def print_report(report: dict[str, Any], metric: str = "r_precision") -> None:
     from models.evaluation import table_rows
 
     for metric_name in (metric, "ndcg", "clicks"):

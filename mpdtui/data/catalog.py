@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import orjson
 
 from mpdtui.data.files import FormatVersionError
 from mpdtui.errors import UserError
@@ -169,6 +170,20 @@ class Catalog:
         """Slice name -> (size, checksum) of every committed slice."""
         return {name: (size, checksum)
                 for name, size, checksum in self.query("SELECT name, size, checksum FROM slices")}
+
+    def sources(self) -> list[dict[str, object]]:
+        """Where the playlists come from, in the order they were added (see
+        `mpdtui.pipeline.sources`)."""
+        recorded = self.meta("sources")
+        return list(orjson.loads(recorded)) if recorded else []
+
+    def add_source(self, source: dict[str, object]) -> None:
+        """Record a source before its first slice is ingested (so an interrupted ingest of it
+        is resumed, never replaced)."""
+        sources = [s for s in self.sources() if s != source] + [source]
+        with self.lock:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('sources', ?)",
+                            (orjson.dumps(sources).decode(),))
 
     def manifest(self) -> list[tuple[str, str]]:
         return [(n, c) for n, c in self.query("SELECT name, checksum FROM slices ORDER BY id")]

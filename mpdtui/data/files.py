@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -58,6 +59,16 @@ def read_json(path: Path, fmt: str, version: int, rebuild_hint: str) -> dict[str
 def write_npz(path: Path, fmt: str, version: int, arrays: Mapping[str, np.ndarray]) -> None:
     tagged = {"__format__": np.array(fmt), "__version__": np.array(version), **arrays}
     atomic_write(path, lambda fh: np.savez(fh, **tagged))
+
+
+def npz_is_whole(path: Path) -> bool:
+    """Whether `path` is a readable npz whose members all pass their CRC check (a derived
+    file that fails this is rebuilt rather than trusted)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.testzip() is None
+    except (OSError, zipfile.BadZipFile, EOFError, ValueError):
+        return False
 
 
 def read_npz(path: Path, fmt: str, version: int, rebuild_hint: str) -> dict[str, np.ndarray]:

@@ -32,6 +32,7 @@ from mpdtui.data.mpd import SliceError, SliceSource, find_slices
 from mpdtui.data.slices import ParsedSlice, compact_slice, load_slice
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
+from mpdtui.procs import die_with_parent
 
 PARALLEL_MIN_SLICES = 4
 """Fewer slices than this are not worth starting worker processes for."""
@@ -161,8 +162,10 @@ def _parsed_slices(pending: list[SliceSource], workers: int
         for source in pending:
             yield source, load_slice(source)
         return
-    # spawn, not fork: the app calls this from a thread, and forking threads is unsafe
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    # spawn, not fork: forking a process with threads is unsafe; the workers die with this
+    # process, even when it is SIGKILLed
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         queue: deque[tuple[SliceSource, Future[ParsedSlice | SliceError]]] = deque()
         upcoming = iter(pending)
         try:

@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from mpdtui.data.catalog import Catalog
-from mpdtui.data.files import FormatVersionError, read_npz, write_npz
+from mpdtui.data.files import FormatVersionError, npz_is_whole, read_npz, write_npz
 from mpdtui.locations import Locations
 
 CHUNK_FORMAT = "mpdtui-chunk"
@@ -51,8 +51,7 @@ def manifest_fingerprint(catalog: Catalog) -> str:
 def finalize(locations: Locations, catalog: Catalog) -> None:
     """Build both matrices and track popularity from the chunks, unless already done."""
     fingerprint = manifest_fingerprint(catalog)
-    if (catalog.meta("finalized") == fingerprint and locations.interactions_npz.exists()
-            and locations.sequences_npz.exists()):
+    if matrices_are_current(locations, catalog, fingerprint):
         return
     n_tracks = int(catalog.scalar("SELECT count(*) FROM tracks") or 0)
     sequences = _concat_chunks(locations, catalog)
@@ -70,6 +69,15 @@ def finalize(locations: Locations, catalog: Catalog) -> None:
                                zip(popularity.tolist(), range(n_tracks), strict=True))
         catalog.db.execute("INSERT OR REPLACE INTO meta VALUES ('finalized', ?)", (fingerprint,))
         catalog.db.execute("COMMIT")
+
+
+def matrices_are_current(locations: Locations, catalog: Catalog,
+                         fingerprint: str | None = None) -> bool:
+    """Whether both matrices were built from the catalog's slices and are whole (damaged ones
+    are rebuilt from the chunks by `finalize`)."""
+    fingerprint = fingerprint or manifest_fingerprint(catalog)
+    return (catalog.meta("finalized") == fingerprint
+            and npz_is_whole(locations.interactions_npz) and npz_is_whole(locations.sequences_npz))
 
 
 def _concat_chunks(locations: Locations, catalog: Catalog) -> Sequences:

@@ -18,7 +18,10 @@ from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
 from mpdtui.locations import Locations
+from mpdtui.pipeline.events import Event, JobFailed, ModelSaved, is_final
+from mpdtui.pipeline.request import JobRequest
 from mpdtui.tui.commands import MpdtuiCommands
+from mpdtui.tui.jobs import JobRunner, headline
 from mpdtui.tui.messages import ServiceReady
 
 
@@ -54,6 +57,7 @@ class MpdtuiApp(App[None]):
         self.locations = locations
         self.options = options or AppOptions()
         self.service: Any | None = service
+        self.jobs = JobRunner(self)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -120,8 +124,42 @@ class MpdtuiApp(App[None]):
         """Switch this session to another cache directory."""
         from mpdtui.service import AppService
 
+        if self.jobs.running:
+            raise OSError(0, "a job is still running in the current folder")
         self.locations = Locations.resolve(path)
         self.service = AppService(self.locations)
+
+    # --- jobs ------------------------------------------------------------------------------
+    def job_event(self, request: JobRequest, event: Event) -> None:
+        """Every event of the app's job, before the screens get it: the header says what
+        runs, the service forgets what the job changed, failures are reported."""
+        if isinstance(event, ModelSaved) and self.service is not None:
+            self.service.forget_models()
+        if is_final(event):
+            self.sub_title = self.SUB_TITLE
+            if self.service is not None and request.goal != "evaluate":
+                self.service.forget_loaded()
+            if isinstance(event, JobFailed):
+                self.report_failure(event)
+            return
+        words = headline(event)
+        if words:
+            self.sub_title = f"{request.describe()}: {words}"
+
+    def report_failure(self, failure: JobFailed) -> None:
+        if failure.reason == "cancelled":
+            self.notify("Cancelled. What was finished is kept: run it again to resume.",
+                        severity="warning")
+        elif failure.reason in ("user", "busy"):
+            self.notify(failure.message, title="Could not finish", severity="error",
+                        markup=False, timeout=12)
+        else:
+            self.log.error(failure.details)
+            self.notify(f"{failure.message} (details: {self.locations.job_log})",
+                        title="Unexpected error", severity="error", markup=False, timeout=15)
+
+    def on_unmount(self) -> None:
+        self.jobs.close()  # the job stops at a resumable point and continues next time
 
     # --- errors ----------------------------------------------------------------------------
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

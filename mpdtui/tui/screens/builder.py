@@ -22,6 +22,8 @@ from textual.events import DescendantFocus
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Label
 
+from mpdtui.pipeline.events import ModelSaved
+from mpdtui.tui.jobs import JobUpdate
 from mpdtui.tui.messages import (
     FlowPlanned,
     ModelsReady,
@@ -38,6 +40,7 @@ NAME_DEBOUNCE_S = 0.3
 TRACKS_DEBOUNCE_S = 0.02
 SUGGESTIONS = 50
 SEARCH_LIMIT = 50
+MODELS_POLL_S = 3.0
 
 
 class BuilderScreen(BaseScreen):
@@ -78,6 +81,8 @@ class BuilderScreen(BaseScreen):
         self._search_request = 0
         self._timer: Timer | None = None
         self.suggestions_shown = 0  # the request whose answer is on screen
+        self.model_chosen = False  # by the user; else the best servable model, as they come
+        self._models_seen: tuple[float, ...] = ()
         self.with_audio = False  # audio features are known: show them, filter, order
         self.sound: dict[int, Any] = {}  # track id -> its `TrackAudio` (None: no features)
 
@@ -105,6 +110,19 @@ class BuilderScreen(BaseScreen):
         self._set_status("loading models…")
         self._load_models()
         self.query_one("#name", Input).focus()
+        self.set_interval(MODELS_POLL_S, self._check_models)
+
+    def on_job_update(self, message: JobUpdate) -> None:
+        if isinstance(message.event, ModelSaved):
+            self._load_models()  # training goes on in the background: serve what is ready
+
+    def _check_models(self) -> None:
+        """Another process (`mpdtui --train`) may have saved models: pick them up."""
+        seen = self.service.models_signature()
+        if self._models_seen and seen != self._models_seen:
+            self.service.forget_models()
+            self._load_models()
+        self._models_seen = seen
 
     def on_screen_resume(self) -> None:
         if self.models or self.model_name is None:
@@ -129,7 +147,7 @@ class BuilderScreen(BaseScreen):
     def on_models_ready(self, message: ModelsReady) -> None:
         self.models = message.models
         self._show_audio(message.with_audio)
-        if self.model_name not in self.models:
+        if not self.model_chosen or self.model_name not in self.models:
             self.model_name = message.default
         self._update_model_title()
         if self.model_name is None:
@@ -157,6 +175,7 @@ class BuilderScreen(BaseScreen):
 
     def action_use_model(self, name: str) -> None:
         self.model_name = name
+        self.model_chosen = True
         self._update_model_title()
         self.notify(f"Suggesting with {name}.")
         self._schedule(0)

@@ -2,34 +2,38 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
-from textual import work
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Input, Label, Static
-from textual.worker import Worker, WorkerState
 
-from mpdtui.tui.messages import IngestUpdate, StageUpdate
+from mpdtui.errors import UserError
+from mpdtui.pipeline.display import describe_progress
+from mpdtui.pipeline.events import Event, JobFinished, StageFinished, StageProgress
+from mpdtui.pipeline.request import JobRequest
 from mpdtui.tui.screens.setup_step import SetupStep
-from mpdtui.tui.text import eta
-from mpdtui.tui.widgets.stage_progress import StageProgress
+from mpdtui.tui.widgets.stage_progress import StageProgress as StageBar
+
+EXPLAIN = ("Leave the path empty for the built-in demo dataset ({playlists:,} playlists in MPD "
+           "format, generated here), or give the MPD's data folder, one slice file or the MPD "
+           "zip. An interrupted ingest continues where it stopped.")
 
 
 class DataStep(SetupStep):
     STEP = 1
     RUN_LABEL = "Ingest"
+    JOB_GOAL = "data"
 
     def body(self) -> ComposeResult:
-        yield Static("Leave the path empty for the built-in demo dataset (a few thousand "
-                     "playlists in MPD format), or give the MPD's data folder, one slice file "
-                     "or the MPD zip. An interrupted ingest continues where it stopped.",
-                     classes="explain")
+        yield Static(EXPLAIN.format(playlists=self._demo_request().demo_playlists
+                                    or self.service.demo_spec().playlists), classes="explain")
         yield Label("", id="data-now")
         yield Input(placeholder="MPD folder or zip (empty: demo dataset)", id="mpd-path")
         yield Label("", id="path-error", classes="error")
-        yield StageProgress("demo", "demo data", id="demo-progress")
-        yield StageProgress("ingest", "ingest", id="ingest-progress")
+        yield StageBar("demo", "demo data", id="demo-progress")
+        yield StageBar("ingest", "ingest", id="ingest-progress")
 
     def on_mount(self) -> None:
         self.show_data()
@@ -37,13 +41,21 @@ class DataStep(SetupStep):
 
     def show_data(self) -> None:
         service = self.service
+        state = self.app.attempt(service.data_state)
         if service.has_data():
             info = self.app.attempt(service.info) or {}
             self.query_one("#data-now", Label).update(
                 f"Ingested: {info.get('playlists', 0):,} playlists, {info.get('rows', 0):,} rows, "
                 f"{info.get('tracks', 0):,} tracks. Ingest more, or press ctrl+n.")
+        elif state is not None and state.primary is not None:
+            self.query_one("#data-now", Label).update(Text(
+                f"An ingest of {state.primary.describe()} was interrupted: ctrl+r with an empty "
+                "path continues it."))
         else:
             self.query_one("#data-now", Label).update("No data yet.")
+        if state is not None and state.primary is not None:
+            self.query_one("#mpd-path", Input).placeholder = (
+                f"MPD folder or zip (empty: {state.primary.describe()})")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_run()
@@ -51,63 +63,57 @@ class DataStep(SetupStep):
     def on_input_changed(self, event: Input.Changed) -> None:
         self.query_one("#path-error", Label).update("")
 
-    def run(self) -> Worker[Any] | None:
+    def _demo_request(self) -> JobRequest:
+        options = self.app.options  # type: ignore[attr-defined]
+        return JobRequest("data", demo=True, demo_playlists=options.demo_playlists,
+                          demo_seed=options.demo_seed)
+
+    def run(self) -> None:
         text = self.query_one("#mpd-path", Input).value.strip()
-        if text:
-            from mpdtui.errors import UserError
+        request = self._request(text)
+        if request is None:
+            return
+        question = self.app.attempt(self.service.replacement_question,
+                                    Path(text) if text else None, request.demo_playlists,
+                                    request.demo_seed)
+        if question:
+            from mpdtui.tui.screens.confirm import ConfirmScreen
 
-            try:
-                slices = self.service.check_source(Path(text))
-            except UserError as exc:
-                self.query_one("#path-error", Label).update(str(exc))
-                return None
-            self.status(f"Ingesting {slices} slices from {text}…")
-        else:
-            self.status("Preparing the demo dataset…")
-        self.query_one("#demo-progress", StageProgress).reset()
-        self.query_one("#ingest-progress", StageProgress).reset()
-        return self._ingest(text or None)
+            self.app.push_screen(ConfirmScreen(f"{question[0].upper()}{question[1:]}. Replace?"),
+                                 lambda yes: yes and self._ingest(replace(request, replace=True)))
+            return
+        self._ingest(request)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="setup", description="ingest")
-    def _ingest(self, path: str | None) -> Any:
-        service = self.service
-        if path is None:
-            from mpdtui.service import DemoSpec
+    def _request(self, text: str) -> JobRequest | None:
+        if not text:
+            state = self.app.attempt(self.service.data_state)
+            if state is not None and state.primary is not None:
+                return JobRequest("data")  # the data there: continue or refresh it
+            return self._demo_request()
+        try:
+            self.service.check_source(Path(text))
+        except UserError as exc:
+            self.query_one("#path-error", Label).update(Text(str(exc)))
+            return None
+        return JobRequest("data", source=text)
 
-            options = self.app.options  # type: ignore[attr-defined]
-            spec = (DemoSpec(options.demo_playlists, options.demo_seed)
-                    if options.demo_playlists else DemoSpec(seed=options.demo_seed))
-            source = service.demo_source(spec, progress=self._demo_progress)
-        else:
-            source = Path(path)
-        return service.ingest(source, progress=lambda p: self.post_message(IngestUpdate(p)),
-                              cancel=self.cancel)
+    def _ingest(self, request: JobRequest) -> None:
+        where = request.source or ("the demo dataset" if request.demo else "the data there")
+        self.status(f"Ingesting {where}… (escape cancels)")
+        self.query_one("#demo-progress", StageBar).reset()
+        self.query_one("#ingest-progress", StageBar).reset()
+        self.start_job(request)
 
-    def _demo_progress(self, done: int, total: int) -> None:
-        from models.base import Progress
+    def job_event(self, event: Event) -> None:
+        bars = {"demo": "#demo-progress", "ingest": "#ingest-progress"}
+        if isinstance(event, StageProgress) and event.stage in bars:
+            self.query_one(bars[event.stage], StageBar).show(
+                event.done, event.total, describe_progress(event))
+        elif isinstance(event, StageFinished) and event.stage in bars:
+            self.query_one(bars[event.stage], StageBar).finish(event.message)
 
-        self.post_message(StageUpdate(Progress("demo", done, total, f"{done:,} of {total:,}")))
-        if self.cancel.is_set():
-            from models.base import Cancelled
-
-            raise Cancelled
-
-    def on_stage_update(self, message: StageUpdate) -> None:
-        p = message.progress
-        self.query_one("#demo-progress", StageProgress).show(p.done, p.total, p.message)
-
-    def on_ingest_update(self, message: IngestUpdate) -> None:
-        p = message.progress
-        rate = p.rows_per_second
-        info = (f"{p.slices_done}/{p.slices_total} slices · {p.playlists:,} playlists · "
-                f"{rate:,.0f} rows/s · ETA {eta(p.slices_done, p.slices_total, p.elapsed)}")
-        self.query_one("#ingest-progress", StageProgress).show(p.slices_done, p.slices_total, info)
-
-    def job_done(self, worker: Worker[Any]) -> None:
-        if worker.state == WorkerState.SUCCESS:
-            result = worker.result
-            self.query_one("#ingest-progress", StageProgress).finish(
-                f"done: {result.ingested} new slices, {result.already_done} already there")
+    def job_finished(self, event: Event) -> None:
+        if isinstance(event, JobFinished):
             self.status("Data ready. Press ctrl+n for the next step.")
         else:
             self.status("Ingest stopped. Run it again (ctrl+r) to continue where it stopped.")

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
-from typing import Any
 
-from textual import work
 from textual.app import ComposeResult
 from textual.widgets import Input, Label, Static
-from textual.worker import Worker, WorkerState
 
-from mpdtui.tui.messages import StageUpdate
+from mpdtui.pipeline.display import describe_progress
+from mpdtui.pipeline.events import Event, JobFinished, Notice, StageProgress
+from mpdtui.pipeline.request import JobRequest
 from mpdtui.tui.screens.setup_step import SetupStep
-from mpdtui.tui.widgets.stage_progress import StageProgress
+from mpdtui.tui.widgets.stage_progress import StageProgress as StageBar
 
 EXPLAIN = """Audio features (danceability, energy, tempo...) help the two-tower model suggest
 tracks that sound alike. Give a features CSV (Kaggle's tracks_features.csv or dataset.csv; the
@@ -26,6 +24,7 @@ Or skip with ctrl+n: every model works without features."""
 class FeaturesStep(SetupStep):
     STEP = 3
     RUN_LABEL = "Import / download"
+    JOB_GOAL = "features"
 
     def __init__(self) -> None:
         super().__init__()
@@ -34,7 +33,7 @@ class FeaturesStep(SetupStep):
     def body(self) -> ComposeResult:
         yield Static(EXPLAIN, classes="explain")
         yield Input(placeholder="features CSV (empty: download from Spotify)", id="csv-path")
-        yield StageProgress("features", "features", id="features-progress")
+        yield StageBar("features", "features", id="features-progress")
         yield Label("", id="countdown")
 
     def on_mount(self) -> None:
@@ -47,53 +46,41 @@ class FeaturesStep(SetupStep):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_run()
 
-    def run(self) -> Worker[Any] | None:
-        if not self.service.has_data():
+    def run(self) -> None:
+        if not self.app.attempt(self.service.data_state).sources:
             self.status("Ingest data first (previous step), or skip with ctrl+n.")
-            return None
+            return
         path = self.query_one("#csv-path", Input).value.strip()
         self.status(f"Importing {path}…" if path else "Downloading from Spotify…")
-        return self._import(path) if path else self._download()
+        self.query_one("#features-progress", StageBar).reset()
+        request = (JobRequest("features", features_csv=(path,), download="no") if path
+                   else JobRequest("features", download="yes"))
+        self.start_job(request)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="setup", description="features")
-    def _import(self, path: str) -> str:
-        from models.base import Progress
-
-        def forward(done: int, total: int) -> None:
-            self.post_message(StageUpdate(Progress("features-csv", done, total, "reading")))
-
-        return str(self.service.import_features_csv(Path(path), progress=forward,
-                                                    cancel=self.cancel))
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="setup", description="features")
-    def _download(self) -> str:
-        result = self.service.download_features(
-            progress=lambda p: self.post_message(StageUpdate(p)), cancel=self.cancel)
-        return str(result.describe())
-
-    def on_stage_update(self, message: StageUpdate) -> None:
-        p = message.progress
-        kind = getattr(p, "kind", "batch")
-        if kind in ("rate_limited", "retry"):
-            self.wait_until = time.monotonic() + float(getattr(p, "wait_s", 0.0))
-            self._tick()
-        elif kind == "forbidden":
-            self.status(p.message)
-        else:
+    def job_event(self, event: Event) -> None:
+        if isinstance(event, Notice):
+            if event.wait_s:
+                self.wait_until = time.monotonic() + event.wait_s
+                self._tick()
+            else:
+                self.status(event.message)
+        elif isinstance(event, StageProgress):
             self.wait_until = 0.0
-            self.query_one("#features-progress", StageProgress).show(p.done, p.total, p.message)
+            self.query_one("#features-progress", StageBar).show(
+                event.done, event.total, describe_progress(event))
 
     def _tick(self) -> None:
         left = self.wait_until - time.monotonic()
         self.query_one("#countdown", Label).update(
             f"Spotify asked us to wait: retrying in {left:.0f} s" if left > 0 else "")
 
-    def job_done(self, worker: Worker[Any]) -> None:
+    def job_finished(self, event: Event) -> None:
         self.wait_until = 0.0
         self._tick()
-        if worker.state == WorkerState.SUCCESS:
-            self.query_one("#features-progress", StageProgress).finish("done")
-            self.status(f"{worker.result} Press ctrl+n for the next step.")
-        elif worker.state == WorkerState.ERROR:
+        if isinstance(event, JobFinished):
+            self.query_one("#features-progress", StageBar).finish("done")
+            outcome = " ".join(event.summary.get("features") or [])
+            self.status(f"{outcome} Press ctrl+n for the next step.")
+        else:
             self.status("No features this time; the models work without them. Retry (ctrl+r) "
                         "or go on (ctrl+n).")

@@ -5,12 +5,16 @@ from __future__ import annotations
 import threading
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Label, Static
 from textual.worker import Worker
 
+from mpdtui.pipeline.events import Event, is_final
+from mpdtui.pipeline.request import JobRequest
+from mpdtui.tui.jobs import JobRunner, JobUpdate, JobWaiting
 from mpdtui.tui.screens.base import BaseScreen
 
 STEP_TITLES = ("Cache directory", "Data", "Spotify (optional)", "Audio features (optional)",
@@ -28,10 +32,15 @@ def setup_steps() -> list[type[SetupStep]]:
 
 
 class SetupStep(BaseScreen):
-    """One step. Subclasses set STEP and RUN_LABEL, compose `body`, implement `run`."""
+    """One step. Subclasses set STEP and RUN_LABEL, compose `body`, implement `run`.
+
+    A step's work is either a job (`start_job`: ingest, features, training, in the job
+    process) or a thread worker (the Spotify login); `running` is whichever is going on."""
 
     STEP: ClassVar[int] = 0
     RUN_LABEL: ClassVar[str] = "Run"
+    JOB_GOAL: ClassVar[str | None] = None
+    """The goal of this step's jobs: a job of it still running when the step opens is its."""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "run", "Run"),
         Binding("ctrl+n", "next", "Next"),
@@ -41,7 +50,7 @@ class SetupStep(BaseScreen):
     def __init__(self) -> None:
         super().__init__()
         self.cancel = threading.Event()
-        self.running: Worker[Any] | None = None
+        self.running: Worker[Any] | JobRequest | None = None
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="step"):
@@ -61,37 +70,78 @@ class SetupStep(BaseScreen):
     def body(self) -> ComposeResult:
         yield from ()
 
+    def on_mount(self) -> None:
+        request = self.jobs.request
+        if request is not None and request.goal == self.JOB_GOAL:
+            self._started(request)  # started before this step was last left
+            self.status("Still running (escape cancels)…")
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         {"back": self.action_back, "run": self.action_run, "next": self.action_next}[
             str(event.button.id)]()
 
     def status(self, text: str) -> None:
-        self.query_one("#step-status", Label).update(text)
+        self.query_one("#step-status", Label).update(Text(text))  # data (paths) is not markup
+
+    @property
+    def jobs(self) -> JobRunner:
+        return self.app.jobs  # type: ignore[attr-defined,no-any-return]
 
     # --- actions ---------------------------------------------------------------------------
     def action_run(self) -> None:
-        if self.running is not None:
+        if self.running is not None or self.jobs.running:
             self.notify("Still running: wait, or press escape to cancel.", severity="warning")
             return
         self.cancel = threading.Event()
         worker = self.run()
         if worker is not None:
-            self.running = worker
-            self.query_one("#run", Button).disabled = True
+            self._started(worker)
 
     def run(self) -> Worker[Any] | None:
-        """Start the step's job (a thread worker) and return it; None when nothing to do."""
+        """Start the step's work: `start_job(request)`, or return a thread worker."""
         return None
+
+    def start_job(self, request: JobRequest) -> None:
+        if self.jobs.start(request):
+            self._started(request)
+
+    def _started(self, work: Worker[Any] | JobRequest) -> None:
+        self.running = work
+        self.query_one("#run", Button).disabled = True
+
+    def _stopped(self) -> None:
+        self.running = None
+        self.query_one("#run", Button).disabled = False
 
     def worker_done(self, worker: Worker[Any]) -> None:
         if worker is self.running:
-            self.running = None
-            self.query_one("#run", Button).disabled = False
+            self._stopped()
             self.job_done(worker)
 
     def job_done(self, worker: Worker[Any]) -> None:
-        """The job finished (succeeded, failed or was cancelled): show where things stand."""
+        """The step's worker finished (succeeded, failed or was cancelled)."""
+
+    def on_job_update(self, message: JobUpdate) -> None:
+        if message.request is not self.running:
+            return
+        event = message.event
+        if is_final(event):
+            self._stopped()
+            self.job_finished(event)
+        else:
+            self.job_event(event)
+
+    def on_job_waiting(self, message: JobWaiting) -> None:
+        if message.request is self.running:
+            self.status(f"The cache dir is busy: {message.holder}. Waiting for it to finish… "
+                        "(escape stops waiting)")
+
+    def job_event(self, event: Event) -> None:
+        """A progress event of the step's job."""
+
+    def job_finished(self, event: Event) -> None:
+        """The step's job ended (`JobFinished`, or `JobFailed`: the app has said why)."""
 
     def action_next(self) -> None:
         if self.running is not None:
@@ -100,6 +150,10 @@ class SetupStep(BaseScreen):
         self.app.goto_step(self.STEP + 1)  # type: ignore[attr-defined]
 
     def action_back(self) -> None:
+        if isinstance(self.running, JobRequest):
+            self.jobs.cancel()
+            self.status("Cancelling…")
+            return
         if self.running is not None:
             self.cancel.set()
             self.status("Cancelling…")

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable, Label, SelectionList, Static
-from textual.worker import Worker, WorkerState
 
-from mpdtui.tui.messages import StageUpdate
+from mpdtui.pipeline.display import describe_progress
+from mpdtui.pipeline.events import (
+    Event,
+    JobFinished,
+    ModelSaved,
+    StageFinished,
+    StageProgress,
+    StageStarted,
+)
+from mpdtui.pipeline.request import JobRequest
 from mpdtui.tui.screens.setup_step import SetupStep
 from mpdtui.tui.widgets.metric_chart import MetricChart
-from mpdtui.tui.widgets.stage_progress import StageProgress
+from mpdtui.tui.widgets.stage_progress import StageProgress as StageBar
 
 MAIN_METRICS = ("r_precision", "ndcg", "clicks", "r_precision_artist")
 EXPLAIN = ("Tick the models to train (space), then ctrl+r. Models already trained for this "
@@ -25,6 +32,7 @@ EXPLAIN = ("Tick the models to train (space), then ctrl+r. Models already traine
 class TrainingStep(SetupStep):
     STEP = 4
     RUN_LABEL = "Train"
+    JOB_GOAL = "setup"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("v", "next_metric", "Metric")]
 
     def __init__(self) -> None:
@@ -39,16 +47,23 @@ class TrainingStep(SetupStep):
         yield SelectionList[str](*((name, name, wanted is None or name in wanted)
                                    for name in names), id="models")
         with Vertical(id="bars"):
-            for name in (*names, "evaluate"):
-                yield StageProgress(name, id=f"bar-{name}")
+            for name in ("ingest", "features", *names, "evaluate"):
+                yield StageBar(name, id=f"bar-{name}")
         yield Label("", id="eval-title")
         yield DataTable(id="evaluation", zebra_stripes=True)
         yield MetricChart(id="chart")
 
     def on_mount(self) -> None:
         self.query_one("#models").border_title = "Models"
+        if self.app.attempt(self.service.has_data):
+            self.query_one("#bar-ingest", StageBar).finish("data ready")
+        features_bar = self.query_one("#bar-features", StageBar)
+        if self.service.locations.features_db.exists():
+            features_bar.finish("imported")
+        else:
+            features_bar.reset("none (optional)")
         for name in self.app.attempt(self.service.servable_models) or []:
-            self.query_one(f"#bar-{name}", StageProgress).finish("trained for this data")
+            self.query_one(f"#bar-{name}", StageBar).finish("trained for this data")
         self.show_report(self.app.attempt(self.service.evaluation))
         self.query_one("#models").focus()
 
@@ -56,43 +71,45 @@ class TrainingStep(SetupStep):
         chosen = set(self.query_one("#models", SelectionList).selected)
         return [name for name in self.service.trainable_models() if name in chosen]
 
-    def run(self) -> Worker[Any] | None:
-        if not self.service.has_data():
+    def run(self) -> None:
+        if not self.app.attempt(self.service.data_state).sources:
             self.status("Ingest data first (step 2: escape twice).")
-            return None
+            return
         models = self._selected()
         if not models:
             self.status("Tick at least one model (space).")
-            return None
-        for bar in self.query(StageProgress):
+            return
+        for bar in self.query(StageBar):
             bar.reset("waiting" if bar.stage in (*models, "evaluate") else "not selected")
         self.status(f"Training {', '.join(models)}… (escape cancels)")
-        return self._train(models)
+        self.start_job(JobRequest("setup", models=tuple(models)))
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="setup", description="training")
-    def _train(self, models: list[str]) -> Any:
-        return self.service.train(models, progress=lambda p: self.post_message(StageUpdate(p)),
-                                  cancel=self.cancel)
+    def job_event(self, event: Event) -> None:
+        stage = getattr(event, "stage", None)
+        for bar in self.query(f"#bar-{stage}").results(StageBar) if stage else []:
+            if isinstance(event, StageStarted):
+                bar.show(0, None, "starting…")
+            elif isinstance(event, StageProgress):
+                bar.show(event.done, event.total, describe_progress(event))
+            elif isinstance(event, StageFinished):
+                bar.finish(event.message)
+        if isinstance(event, ModelSaved):
+            self.status(f"{event.model} is ready: press ctrl+n to build playlists with it while "
+                        "the other models train (escape cancels the training).")
 
-    def on_stage_update(self, message: StageUpdate) -> None:
-        p = message.progress
-        bars = self.query(f"#bar-{p.stage}").results(StageProgress)
-        for bar in bars:
-            info = p.message or (f"{p.done:g}/{p.total:g}" if p.total else f"{p.done:g}")
-            bar.show(p.done, p.total, info)
-
-    def job_done(self, worker: Worker[Any]) -> None:
-        if worker.state == WorkerState.SUCCESS:
-            result = worker.result
-            for name in result.trained:
-                self.query_one(f"#bar-{name}", StageProgress).finish("trained")
-            for name in result.reused:
-                self.query_one(f"#bar-{name}", StageProgress).finish("already trained")
-            self.query_one("#bar-evaluate", StageProgress).finish("done")
-            self.show_report(result.report)
+    def job_finished(self, event: Event) -> None:
+        if isinstance(event, JobFinished):
+            self.show_report(event.summary.get("report"))
             self.status("Done. Press ctrl+n to start building playlists.")
         else:
             self.status("Training stopped; finished models are kept. ctrl+r continues.")
+
+    def action_next(self) -> None:
+        """Training may go on in the background once a model is ready."""
+        if isinstance(self.running, JobRequest) and self.service.servable_models():
+            self.app.goto_step(self.STEP + 1)  # type: ignore[attr-defined]
+            return
+        super().action_next()
 
     # --- evaluation ----------------------------------------------------------------------------
     def show_report(self, report: Any | None) -> None:

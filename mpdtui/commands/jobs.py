@@ -1,0 +1,73 @@
+"""Run a job from the command line: start the job process, render its events, end with its
+summary or its failure (one line, the exit code of `mpdtui.cli`)."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from types import FrameType
+from typing import Any, TextIO
+
+from mpdtui.errors import UserError
+from mpdtui.locations import Locations
+from mpdtui.pipeline.client import JobProcess
+from mpdtui.pipeline.events import JobFailed, JobFinished
+from mpdtui.pipeline.request import JobRequest
+from mpdtui.pipeline.runner import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED
+from mpdtui.progress_view import HeadlessProgress
+
+INTERRUPTED = "interrupted: what was finished is kept; run the same command again to resume"
+
+
+class JobStopped(UserError):
+    """The job ended without finishing; `cli.main` prints `line` and returns `exit_code`
+    (a `UserError` for callers in this process: what the job says is for the user)."""
+
+    def __init__(self, failure: JobFailed) -> None:
+        self.failure = failure
+        self.exit_code = {"user": EXIT_BAD_INPUT, "busy": EXIT_BAD_INPUT,
+                          "cancelled": EXIT_INTERRUPTED}.get(failure.reason, EXIT_FAILED)
+        super().__init__(failure.message)
+
+    @property
+    def line(self) -> str:
+        if self.failure.reason == "cancelled":
+            return INTERRUPTED
+        if self.failure.reason == "unexpected":
+            return (f"mpdtui: unexpected error: {self.failure.message} (rerun with --debug for "
+                    "details)")
+        return f"mpdtui: {self.failure.message}"
+
+
+def run_job(locations: Locations, request: JobRequest, out: TextIO | None = None) -> dict[str, Any]:
+    """The job's summary (see `pipeline.stages.JobSummary`); `JobStopped` when it failed or
+    was interrupted (Ctrl-C here asks the job to stop at a resumable point)."""
+    job = JobProcess.start(locations, request)
+    previous = signal.signal(signal.SIGINT, _forward_to(job))
+    try:
+        with HeadlessProgress(out=out) as view:
+            for event in job.events():
+                if isinstance(event, JobFinished):
+                    return event.summary
+                if isinstance(event, JobFailed):
+                    raise JobStopped(event)
+                view.show(event)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        job.close()
+    raise AssertionError("a job's events always end with JobFinished or JobFailed")
+
+
+def _forward_to(job: JobProcess) -> Any:
+    def forward(signum: int, frame: FrameType | None) -> None:
+        job.cancel()
+
+    return forward
+
+
+def report_skipped(summary: dict[str, Any]) -> None:
+    skipped = (summary.get("ingest") or {}).get("skipped") or []
+    if skipped:
+        print(f"skipped {len(skipped)} bad slice(s):", file=sys.stderr)
+        for _label, message in skipped:
+            print(f"  {message}", file=sys.stderr)

@@ -1,0 +1,59 @@
+"""The cache dir's settings file, `config.json`: read and written here only.
+
+Keys (all optional):
+- `spotify_client_id`: the Spotify app to log in with;
+- `demo`: `{"playlists": N, "seed": S}`, the demo dataset the app and `--train` generate;
+- `model_settings`: `{"als": {"factors": 128}, "two_tower": {"epochs": 10}, ...}`, settings
+  that replace a model's defaults (README: "Models"); a model trained with other settings is
+  retrained by the next `--train`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from mpdtui.data.demo import DEFAULT_PLAYLISTS
+from mpdtui.data.files import read_json, write_json
+from mpdtui.errors import UserError
+from mpdtui.locations import Locations
+
+CONFIG_FORMAT, CONFIG_VERSION = "mpdtui-config", 1
+
+
+@dataclass(frozen=True)
+class Config:
+    spotify_client_id: str | None = None
+    demo_playlists: int = DEFAULT_PLAYLISTS
+    demo_seed: int = 0
+    model_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def read_raw(locations: Locations) -> dict[str, Any]:
+    document = read_json(locations.config_json, CONFIG_FORMAT, CONFIG_VERSION,
+                         f"delete {locations.config_json} and set it up again")
+    return {k: v for k, v in (document or {}).items() if k not in ("format", "version")}
+
+
+def update(locations: Locations, **changes: Any) -> None:
+    """Set some keys, keeping the others (an atomic rewrite)."""
+    config = read_raw(locations)
+    config.update(changes)
+    write_json(locations.ensure().config_json, CONFIG_FORMAT, CONFIG_VERSION, config)
+
+
+def read(locations: Locations) -> Config:
+    raw = read_raw(locations)
+    demo = raw.get("demo") or {}
+    settings = raw.get("model_settings") or {}
+    path = locations.config_json
+    if not isinstance(demo, dict) or not isinstance(settings, dict) or not all(
+            isinstance(v, dict) for v in settings.values()):
+        raise UserError(f'{path}: "demo" and "model_settings" must be objects (README: '
+                        '"Settings"); fix or delete the file')
+    playlists, seed = demo.get("playlists", DEFAULT_PLAYLISTS), demo.get("seed", 0)
+    if not isinstance(playlists, int) or playlists <= 0 or not isinstance(seed, int) or seed < 0:
+        raise UserError(f'{path}: "demo" needs a positive "playlists" and a "seed" >= 0, got '
+                        f"{demo!r}; fix or delete the file")
+    client_id = raw.get("spotify_client_id")
+    return Config(client_id if isinstance(client_id, str) else None, playlists, seed, settings)

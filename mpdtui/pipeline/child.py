@@ -1,0 +1,97 @@
+"""The job process: `python -m mpdtui.pipeline.child --cache-dir DIR --events-fd N REQUEST`.
+
+Started by `client.JobProcess` for both front ends. It owns its process-wide state: its
+stdout and stderr go to the cache dir's job log (TensorFlow's native log lines land there),
+its worker processes, its signals. Events go as JSON lines to the pipe `--events-fd`.
+SIGINT or SIGTERM cancels (the job stops at a resumable point; a second one stops at once);
+when its parent dies (stdin, a pipe from the parent, reaches end of file) it cancels too and
+exits within `ORPHAN_GRACE_S`, so killing the app kills the job.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from types import FrameType
+
+CANCEL = threading.Event()
+
+
+def _cancel(signum: int, frame: FrameType | None) -> None:
+    if CANCEL.is_set():
+        raise KeyboardInterrupt  # the second time: stop now
+    CANCEL.set()
+
+
+# first thing: a cancel that arrives while the modules below load is kept, not a traceback
+signal.signal(signal.SIGINT, _cancel)
+signal.signal(signal.SIGTERM, _cancel)
+
+# before numpy loads: implicit's ALS is slower with a multithreaded BLAS
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import argparse  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
+
+from mpdtui.locations import Locations  # noqa: E402
+from mpdtui.pipeline.events import Event, encode  # noqa: E402
+from mpdtui.pipeline.request import JobRequest  # noqa: E402
+from mpdtui.pipeline.runner import EXIT_INTERRUPTED, execute  # noqa: E402
+
+ORPHAN_GRACE_S = 3.0
+
+
+class EventWriter:
+    """Writes events to the pipe, whole lines, from any thread. A closed pipe (the parent is
+    gone) cancels the job."""
+
+    def __init__(self, fd: int, cancel: threading.Event) -> None:
+        self.fd, self.cancel = fd, cancel
+        self.lock = threading.Lock()
+
+    def emit(self, event: Event) -> None:
+        data = encode(event)
+        with self.lock:
+            try:
+                while data:
+                    data = data[os.write(self.fd, data):]
+            except OSError:  # BrokenPipeError: nobody reads any more
+                self.cancel.set()
+
+
+def watch_parent(cancel: threading.Event) -> None:
+    """Cancel, then exit, once stdin (a pipe the parent holds open) is closed."""
+
+    def watch() -> None:
+        try:
+            while os.read(0, 4096):  # raw reads: no buffered-stdin lock at shutdown
+                pass
+        except OSError:
+            pass
+        cancel.set()
+        threading.Timer(ORPHAN_GRACE_S, os._exit, (EXIT_INTERRUPTED,)).start()
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m mpdtui.pipeline.child")
+    parser.add_argument("--cache-dir", required=True)
+    parser.add_argument("--events-fd", type=int, required=True)
+    parser.add_argument("request", help="a JobRequest as JSON")
+    args = parser.parse_args(argv)
+    watch_parent(CANCEL)
+    writer = EventWriter(args.events_fd, CANCEL)
+    return execute(Locations.resolve(args.cache_dir), JobRequest.from_json(args.request),
+                   writer.emit, CANCEL)
+
+
+if __name__ == "__main__":
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)  # threads (the parent watch) must not hold up the exit

@@ -1,0 +1,62 @@
+"""What a job is asked to do: a plain, JSON-able request (it crosses to the job process)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Literal
+
+import orjson
+
+Goal = Literal["setup", "data", "features", "evaluate", "import_spotify"]
+Download = Literal["no", "if_logged_in", "yes"]
+
+GOAL_TITLES: dict[str, str] = {
+    "setup": "training", "data": "ingest", "features": "audio features",
+    "evaluate": "evaluation", "import_spotify": "Spotify import",
+}
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """One job. `goal` picks the stages (see `stages.stages_for`); the rest are their options.
+
+    - setup: data, features, split, every model, evaluation (`mpdtui --train`, the app's
+      training step)
+    - data: the data stages only (`mpdtui ingest`, the app's data step)
+    - features: audio features only (`mpdtui features`, the app's features step)
+    - evaluate: the evaluation of the trained models, always redone (`mpdtui evaluate`)
+    - import_spotify: the user's own playlists (`mpdtui import-spotify`)
+    """
+
+    goal: Goal = "setup"
+    source: str | None = None
+    """An MPD folder, slice or zip; None: the data already there, else the demo dataset."""
+    demo: bool = False
+    """The demo dataset, whatever is there (a replacement needs `replace`)."""
+    demo_playlists: int | None = None
+    demo_seed: int = 0
+    replace: bool = False
+    """Drop the playlists there (and everything derived) when the source is another one."""
+    skip_bad: bool = False
+    features_csv: tuple[str, ...] = ()
+    download: Download = "if_logged_in"
+    retry_forbidden: bool = False
+    models: tuple[str, ...] | None = None
+    """Models to train or evaluate, in training order (None: every model / every trained one)."""
+    retrain: bool = False
+    spotify_training: bool = True
+    """import_spotify: also add the playlists as training data."""
+
+    def to_json(self) -> str:
+        return orjson.dumps(asdict(self)).decode()
+
+    @classmethod
+    def from_json(cls, text: str) -> JobRequest:
+        raw: dict[str, Any] = orjson.loads(text)
+        known = {f.name for f in fields(cls)}
+        values = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items() if k in known}
+        return cls(**values)
+
+    def describe(self) -> str:
+        """What the job does, for the writer lock's message ("training", "ingest"...)."""
+        return GOAL_TITLES[self.goal]

@@ -1,0 +1,74 @@
+"""Run a job's stages under the cache dir's writer lock, reporting typed events.
+
+`run_job` raises (for callers in the same process: the service, tests); `execute` turns
+every outcome into a final event and an exit code (the job process).
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from collections.abc import Callable
+from dataclasses import asdict
+
+from models.base import Cancelled, ModelFormatError, check_cancel
+from models.registry import UnknownModelError
+from mpdtui.data.files import FormatVersionError
+from mpdtui.errors import UserError
+from mpdtui.locations import Locations
+from mpdtui.pipeline.events import (
+    Event,
+    JobFailed,
+    JobFinished,
+    StageFinished,
+    StageStarted,
+)
+from mpdtui.pipeline.lock import CacheBusy, WriterLock
+from mpdtui.pipeline.request import JobRequest
+from mpdtui.pipeline.stages import Job, JobSummary, stages_for
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+USER_ERRORS = (UserError, FormatVersionError, ModelFormatError, UnknownModelError)
+"""Problems the user can fix: one line, exit code 2."""
+
+
+def run_job(locations: Locations, request: JobRequest, emit: Callable[[Event], None],
+            cancel: threading.Event | None = None) -> JobSummary:
+    """Every stage of `request` that is not done yet, in order; raises `CacheBusy` when
+    another process writes to the cache dir, `Cancelled` when `cancel` is set."""
+    with WriterLock(locations, request.describe()):
+        job = Job(locations, request, emit, cancel)
+        for stage in stages_for(request, job.model_names()):
+            check_cancel(job.cancel)
+            if stage.is_done(job):
+                emit(StageFinished(stage.name, "skipped", stage.skip(job)))
+                continue
+            emit(StageStarted(stage.name, stage.title))
+            emit(StageFinished(stage.name, "done", stage.run(job)))
+        return job.summary
+
+
+def execute(locations: Locations, request: JobRequest, emit: Callable[[Event], None],
+            cancel: threading.Event | None = None) -> int:
+    """`run_job`, ending with one `JobFinished` or `JobFailed` event; the exit code."""
+    try:
+        summary = run_job(locations, request, emit, cancel)
+    except CacheBusy as exc:
+        return _fail(emit, "busy", exc, EXIT_BAD_INPUT)
+    except USER_ERRORS as exc:
+        return _fail(emit, "user", exc, EXIT_BAD_INPUT)
+    except (Cancelled, KeyboardInterrupt) as exc:
+        return _fail(emit, "cancelled", exc, EXIT_INTERRUPTED)
+    except Exception as exc:
+        return _fail(emit, "unexpected", exc, EXIT_FAILED)
+    emit(JobFinished(asdict(summary)))
+    return EXIT_OK
+
+
+def _fail(emit: Callable[[Event], None], reason: str, exc: BaseException, code: int) -> int:
+    message = str(exc) if reason != "unexpected" else f"{type(exc).__name__}: {exc}"
+    if reason == "cancelled":
+        message = "cancelled: what was finished is kept; run it again to resume"
+    details = "".join(traceback.format_exception(exc))
+    emit(JobFailed(reason, message, details))  # type: ignore[arg-type]
+    return code

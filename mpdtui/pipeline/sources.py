@@ -1,0 +1,171 @@
+"""Where the cache dir's playlists come from, and the rules for changing it.
+
+The catalog's manifest records the sources (`Catalog.sources`) before their first slice is
+ingested, so "is there data" and "what is it" are answered by the catalog itself: an
+interrupted ingest of a folder is resumed by the next `ingest` or `--train`, never replaced
+by the demo. The rules, in one place:
+
+- no source recorded: the requested one, or the built-in demo dataset when none is named;
+- the recorded one again: resume it (new slices are appended);
+- another MPD folder next to an MPD folder: added to it;
+- anything else (the demo for an MPD folder, an MPD folder for the demo, another demo size):
+  a replacement, done only when asked for (`--replace`, or the app's confirmation), which drops
+  the playlists and everything derived from them and keeps saved playlists, audio features,
+  the Spotify login and the settings.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mpdtui.data.catalog import Catalog
+from mpdtui.data.demo import DEFAULT_PLAYLISTS
+from mpdtui.data.files import read_json
+from mpdtui.errors import UserError
+from mpdtui.locations import Locations
+
+DEMO_KIND, MPD_KIND, SPOTIFY_KIND = "demo", "mpd", "spotify"
+LEGACY_CONFIG_KEY = "data_source"
+"""Where versions before the manifest kept the data source (config.json)."""
+
+
+@dataclass(frozen=True)
+class DemoSpec:
+    playlists: int = DEFAULT_PLAYLISTS
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """One recorded source: an MPD folder/zip/slice, the demo dataset, or a Spotify import."""
+
+    kind: str
+    path: str
+    demo: DemoSpec | None = None
+
+    @classmethod
+    def mpd(cls, path: Path) -> DataSource:
+        return cls(MPD_KIND, str(Path(path).expanduser().resolve()))
+
+    @classmethod
+    def of_demo(cls, locations: Locations, spec: DemoSpec) -> DataSource:
+        return cls(DEMO_KIND, str(locations.demo_dir.resolve()), spec)
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> DataSource:
+        spec = raw.get("demo")
+        return cls(str(raw["kind"]), str(raw["path"]), DemoSpec(**spec) if spec else None)
+
+    def to_json(self) -> dict[str, Any]:
+        document: dict[str, Any] = {"kind": self.kind, "path": self.path}
+        if self.demo is not None:
+            document["demo"] = {"playlists": self.demo.playlists, "seed": self.demo.seed}
+        return document
+
+    @property
+    def is_demo(self) -> bool:
+        return self.kind == DEMO_KIND
+
+    def describe(self) -> str:
+        if self.demo is not None:
+            return f"the demo dataset ({self.demo.playlists:,} playlists, seed {self.demo.seed})"
+        return self.path
+
+
+@dataclass(frozen=True)
+class DataState:
+    """What the cache dir holds now."""
+
+    sources: tuple[DataSource, ...] = ()
+    playlists: int = 0
+    models: tuple[str, ...] = ()
+
+    @property
+    def primary(self) -> DataSource | None:
+        """The dataset (the demo or the MPD), as opposed to additions like a Spotify import."""
+        return next((s for s in self.sources if s.kind != SPOTIFY_KIND), None)
+
+    def holds_demo(self) -> bool:
+        return self.primary is not None and self.primary.is_demo
+
+
+def read_state(locations: Locations) -> DataState:
+    if not locations.catalog_db.exists():
+        return DataState()
+    with Catalog.open(locations) as catalog:
+        sources = tuple(DataSource.from_json(s) for s in catalog.sources())
+        playlists = catalog.counts().playlists
+    if not sources and playlists:
+        sources = _legacy_sources(locations)
+    models = tuple(sorted(p.parent.name for p in locations.models_dir.glob("*/meta.json")))
+    return DataState(sources, playlists, models)
+
+
+def _legacy_sources(locations: Locations) -> tuple[DataSource, ...]:
+    config = read_json(locations.config_json, "mpdtui-config", 1, f"delete {locations.config_json}")
+    recorded = (config or {}).get(LEGACY_CONFIG_KEY)
+    if not recorded:
+        return ()
+    if Path(recorded) == locations.demo_dir.resolve():
+        return (DataSource(DEMO_KIND, recorded, _demo_marker_spec(locations)),)
+    return (DataSource(MPD_KIND, recorded),)
+
+
+def _demo_marker_spec(locations: Locations) -> DemoSpec:
+    marker = read_json(locations.demo_dir / "demo.json", "mpdtui-demo", 1, "")
+    return DemoSpec(int((marker or {}).get("playlists", DEFAULT_PLAYLISTS)),
+                    int((marker or {}).get("seed", 0)))
+
+
+@dataclass(frozen=True)
+class SourcePlan:
+    """What the data stages do: ingest `source` (None: use what is there), after recording it
+    (and first dropping the current playlists when `replace`)."""
+
+    source: DataSource | None
+    record: bool = False
+    replace: bool = False
+
+
+def plan_source(locations: Locations, state: DataState, wanted: DataSource | None,
+                replace: bool, demo: DemoSpec) -> SourcePlan:
+    """Apply the rules of this module; UserError when a replacement was not asked for."""
+    current = state.primary
+    if wanted is None:
+        if current is not None or state.playlists:
+            return SourcePlan(current)  # resume it (None: data of an unrecorded origin)
+        wanted = DataSource.of_demo(locations, demo)
+    if wanted == current or wanted in state.sources:
+        return SourcePlan(wanted)
+    holds_playlists = current is not None or state.playlists > 0
+    if replace or not holds_playlists:
+        return SourcePlan(wanted, record=True, replace=holds_playlists)
+    if not wanted.is_demo and (current is None or not current.is_demo):
+        return SourcePlan(wanted, record=True)  # another MPD folder: added to the one there
+    raise UserError(replacement_question(state, wanted) + ": add --replace to do it, or use "
+                    "another --cache-dir")
+
+
+def replacement_question(state: DataState, wanted: DataSource) -> str:
+    """What a replacement drops, in words (the CLI's refusal, the app's confirmation)."""
+    primary = state.primary
+    held = "the demo dataset" if primary and primary.is_demo else primary.path if primary else ""
+    origin = f" from {held}" if held else ""
+    count = len(state.models)
+    models = (f" and {count} model{'s' if count > 1 else ''} trained on them "
+              f"({', '.join(state.models)})" if count else "")
+    return (f"the cache dir holds {state.playlists:,} playlists{origin}{models}. Ingesting "
+            f"{wanted.describe()} replaces them (saved playlists, audio features, the Spotify "
+            "login and settings stay)")
+
+
+def drop_playlists(locations: Locations) -> None:
+    """Delete the playlists and everything derived from them (not the demo's files)."""
+    for path in locations.derived_from_playlists():
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)

@@ -1,0 +1,142 @@
+"""The app's long jobs: one job process at a time, its events turned into Textual messages.
+
+The job runs in a child process (`mpdtui.pipeline.client`): TensorFlow, process pools and
+native log lines stay out of the app's process. A thread worker reads the job's events and
+posts each as a `JobUpdate` to every screen on the stack; the job outlives the screen that
+started it (training goes on while the builder is open), and quitting the app stops it at a
+resumable point.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+from textual.timer import Timer
+from textual.worker import get_current_worker
+
+from mpdtui.pipeline.client import JobProcess
+from mpdtui.pipeline.events import Event, JobFailed, StageProgress, StageStarted, is_final
+from mpdtui.pipeline.lock import current_holder, is_locked
+from mpdtui.pipeline.request import JobRequest
+
+if TYPE_CHECKING:
+    from mpdtui.tui.app import MpdtuiApp
+
+WAIT_POLL_S = 1.0
+
+
+@dataclass
+class JobUpdate(Message):
+    """One event of the running job (`request` says which job)."""
+
+    request: JobRequest
+    event: Event
+
+
+@dataclass
+class JobWaiting(Message):
+    """The cache dir is busy with another writer: the job starts when it is free."""
+
+    request: JobRequest
+    holder: str
+
+
+class JobRunner:
+    """Starts the app's jobs and relays their events; at most one runs at a time."""
+
+    def __init__(self, app: MpdtuiApp) -> None:
+        self.app = app
+        self.process: JobProcess | None = None
+        self.request: JobRequest | None = None
+        self.waiting: JobRequest | None = None
+        self._wait_timer: Timer | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.request is not None
+
+    def start(self, request: JobRequest) -> bool:
+        """Start `request` now (False when another of this app's jobs runs). When another
+        process holds the cache dir, the job waits for it (`JobWaiting`), then starts."""
+        if self.running:
+            return False
+        self.request = request
+        if is_locked(self.app.locations):
+            self._wait(request)
+            return True
+        self._launch(request)
+        return True
+
+    def cancel(self) -> None:
+        """Ask the job to stop at a resumable point (or stop waiting for the cache dir)."""
+        if self.waiting is not None:
+            request = self.waiting
+            self._stop_waiting()
+            self._deliver(request, JobFailed("cancelled", "stopped waiting for the cache dir"))
+        elif self.process is not None:
+            self.process.cancel()
+
+    def close(self) -> None:
+        """The app quits: the job stops at a resumable point (it resumes next time)."""
+        if self.process is not None:
+            self.process.cancel()
+            self.process.close()
+
+    # --- inside -----------------------------------------------------------------------------
+    def _launch(self, request: JobRequest) -> None:
+        self.process = JobProcess.start(self.app.locations, request)
+        self.app.run_worker(lambda: self._relay(request), thread=True, group="job",
+                            description=f"job: {request.describe()}", exit_on_error=False)
+
+    def _relay(self, request: JobRequest) -> None:
+        """Thread worker: every event of the job to the screens, in order."""
+        assert self.process is not None
+        worker = get_current_worker()
+        for event in self.process.events():
+            if worker.is_cancelled:
+                self.process.cancel()
+            self.app.call_from_thread(self._deliver, request, event)
+
+    def _deliver(self, request: JobRequest, event: Event) -> None:
+        if is_final(event):
+            self.process = None
+            self.request = None
+        self.app.job_event(request, event)
+        self._broadcast(lambda: JobUpdate(request, event))
+
+    def _broadcast(self, message: Callable[[], Message]) -> None:
+        """A message of its own to each screen on the stack (the job outlives screens)."""
+        for screen in list(self.app.screen_stack):
+            screen.post_message(message())
+
+    def _wait(self, request: JobRequest) -> None:
+        self.waiting = request
+        holder = current_holder(self.app.locations)
+        who = holder.describe() if holder else "another mpdtui"
+        self._broadcast(lambda: JobWaiting(request, who))
+        self._wait_timer = self.app.set_interval(WAIT_POLL_S, self._poll_lock)
+
+    def _poll_lock(self) -> None:
+        if self.waiting is not None and not is_locked(self.app.locations):
+            request = self.waiting
+            self._stop_waiting()
+            self._launch(request)
+
+    def _stop_waiting(self) -> None:
+        if self._wait_timer is not None:
+            self._wait_timer.stop()
+            self._wait_timer = None
+        self.waiting = None
+
+
+def headline(event: Event) -> str | None:
+    """A few words on what the job does now, for the header (None: keep the last ones)."""
+    if isinstance(event, StageStarted):
+        return f"{event.title}…"
+    if isinstance(event, StageProgress):
+        share = f" {100 * event.done / event.total:.0f}%" if event.total else ""
+        return f"{event.stage}{share}"
+    return None
