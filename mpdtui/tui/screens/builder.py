@@ -97,8 +97,8 @@ class BuilderScreen(BaseScreen):
             with Vertical(id="right"):
                 yield Input(placeholder="Search tracks, artists, albums (/)", id="search")
                 yield TrackTable(id="results")
-                yield SoundFilter(id="filter")
                 yield TrackTable(with_reason=True, id="suggestions")
+                yield SoundFilter(id="filter")  # after the suggestions: tab goes there first
                 yield Label("", id="suggest-status", classes="hint")
         yield Footer()
 
