@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -37,6 +37,9 @@ from mpdtui.pipeline.sources import (
 )
 from mpdtui.pipeline.stages import JobSummary, source_for_path, write_demo_files
 
+if TYPE_CHECKING:
+    from mpdtui.audio_service import AudioService
+
 SEED_ONLY_MODELS = ("als", "item_knn")
 
 
@@ -58,7 +61,7 @@ class AppService:
         self._catalog: Catalog | None = None
         self._saved_playlists: Any = None  # SavedPlaylists, opened on first use
         self._servable: list[str] | None = None
-        self._audio: Any = None  # AudioService, made on first use
+        self._audio: AudioService | None = None  # made on first use
 
     # --- settings ------------------------------------------------------------------------
     def config(self) -> dict[str, Any]:
@@ -195,8 +198,8 @@ class AppService:
             self._servable = None
 
     @property
-    def audio(self) -> Any:
-        """Audio-aware building (`AudioService`): filtered suggestions, features, flow."""
+    def audio(self) -> AudioService:
+        """Audio-aware building: filtered suggestions, features, flow."""
         from mpdtui.audio_service import AudioService
 
         with self._lock:

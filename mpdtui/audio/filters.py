@@ -92,7 +92,7 @@ class Condition:
     def mask(self, features: TrackFeatures) -> np.ndarray:
         """Which tracks match (False wherever the feature is unknown)."""
         if self.column == "key":
-            return np.isin(codes_of(features["key"], features["mode"]), self.keys)
+            return np.isin(features.derived("key_code", key_codes), self.keys)
         values = features[self.column]
         above = values > self.low if self.strict_low else values >= self.low
         below = values < self.high if self.strict_high else values <= self.high
@@ -116,6 +116,10 @@ class AudioFilter:
     def describe(self) -> str:
         """The filter as mpdtui understood it: "tempo 150-170 BPM, energy > 0.7"."""
         return ", ".join(condition.label for condition in self.conditions)
+
+
+def key_codes(features: TrackFeatures) -> np.ndarray:
+    return codes_of(features["key"], features["mode"])
 
 
 def parse_filter(texts: str | Iterable[str]) -> AudioFilter:

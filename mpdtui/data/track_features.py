@@ -7,8 +7,8 @@ track id; for a saved playlist's URIs, columns in playlist order.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -21,6 +21,7 @@ class TrackFeatures:
     """One float32 array per feature in `FEATURE_NAMES` (NaN where unknown), all of one length."""
 
     columns: Mapping[str, np.ndarray]
+    _derived: dict[str, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_matrix(cls, matrix: np.ndarray, names: Sequence[str]) -> TrackFeatures:
@@ -50,6 +51,12 @@ class TrackFeatures:
     def known(self) -> np.ndarray:
         """Tracks with any audio feature."""
         return np.logical_or.reduce([np.isfinite(column) for column in self.columns.values()])
+
+    def derived(self, name: str, compute: Callable[[TrackFeatures], np.ndarray]) -> np.ndarray:
+        """An array computed from the columns once and kept (e.g. key codes for key filters)."""
+        if name not in self._derived:
+            self._derived[name] = compute(self)
+        return self._derived[name]
 
     def count_known(self) -> int:
         return int(np.count_nonzero(self.known))
