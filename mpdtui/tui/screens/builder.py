@@ -356,6 +356,11 @@ class BuilderScreen(BaseScreen):
         self.query_one("#track-sound", Label).update(Text(text))
 
     def action_order_flow(self) -> None:
+        if not self.with_audio:
+            from mpdtui.audio_service import FEATURES_HINT
+
+            self.notify(f"No audio features yet: {FEATURES_HINT}.", severity="warning", timeout=10)
+            return
         if len(self.playlist) < 3:
             self.notify("Add at least three tracks to order them for flow.", severity="warning")
             return
@@ -439,7 +444,7 @@ class BuilderScreen(BaseScreen):
         if action in ("save", "export"):
             return bool(self.playlist)
         if action == "order_flow":
-            return self.with_audio and len(self.playlist) >= 3
+            return bool(self.playlist)
         return True
 
     # --- saving, exporting, loading --------------------------------------------------------------
