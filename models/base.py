@@ -7,10 +7,15 @@ application maps them to Spotify URIs. Models are saved as a directory holding `
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import shutil
+import sys
 import threading
+import time
+import uuid
+import zipfile
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -207,14 +212,23 @@ def settings_from_json(cls: type[SettingsT], raw: Mapping[str, Any]) -> Settings
 
 
 def write_model_dir(directory: Path, meta: dict[str, Any], arrays: Mapping[str, np.ndarray]) -> None:
+    """Write a model directory so that readers (another process serving suggestions) never see
+    it half-written: staged beside it, then swapped in (atomically where the OS can). Both
+    files carry one token, so a reader that read one file before a swap and the other after
+    notices and reads again."""
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = directory.with_name(f".{directory.name}.tmp-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
+    token = uuid.uuid4().hex
     with open(staging / "arrays.npz", "wb") as fh:
-        np.savez(fh, **arrays)
-    (staging / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True))
+        np.savez(fh, **arrays, __token__=np.array(token))
+    (staging / "meta.json").write_text(json.dumps({**meta, "token": token}, indent=2,
+                                                  sort_keys=True))
     _fsync_dir(staging)
+    if directory.exists() and _exchange(staging, directory):
+        shutil.rmtree(staging, ignore_errors=True)  # the old model, swapped out
+        return
     retired = directory.with_name(f".{directory.name}.old-{os.getpid()}")
     if directory.exists():
         os.replace(directory, retired)
@@ -222,7 +236,43 @@ def write_model_dir(directory: Path, meta: dict[str, Any], arrays: Mapping[str, 
     shutil.rmtree(retired, ignore_errors=True)
 
 
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two directories in one step (Linux renameat2 RENAME_EXCHANGE); False where the
+    OS or file system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        at_fdcwd, rename_exchange = -100, 2
+        done = libc.renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    except (AttributeError, OSError):
+        return False
+    return done == 0
+
+
+READ_ATTEMPTS = 20
+
+
 def read_model_dir(directory: Path, name: str, version: int) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    for _ in range(READ_ATTEMPTS):
+        meta = _read_meta(directory, name, version)
+        try:
+            with np.load(directory / "arrays.npz", allow_pickle=False) as npz:
+                arrays = {key: npz[key] for key in npz.files}
+        except FileNotFoundError:
+            time.sleep(0.01)  # swapped out under us: read the new one
+            continue
+        except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+            raise ModelFormatError(f"{directory / 'arrays.npz'} is damaged ({type(exc).__name__}): "
+                                   f"retrain '{name}' with `mpdtui --train`") from None
+        token = arrays.pop("__token__", None)
+        if token is None or str(token) == meta.get("token"):
+            return meta, arrays
+        time.sleep(0.01)  # the files of two different saves: read again
+    raise ModelFormatError(f"{directory} keeps changing while it is read: try again")
+
+
+def _read_meta(directory: Path, name: str, version: int) -> dict[str, Any]:
     meta_path = directory / "meta.json"
     if not meta_path.exists():
         raise ModelFormatError(f"no trained '{name}' model in {directory}: train it with `mpdtui --train`")
@@ -237,9 +287,7 @@ def read_model_dir(directory: Path, name: str, version: int) -> tuple[dict[str, 
             f"{meta_path} has format version {meta.get('version')}, this mpdtui reads {version}: "
             "retrain with `mpdtui --train`"
         )
-    with np.load(directory / "arrays.npz", allow_pickle=False) as npz:
-        arrays = {key: npz[key] for key in npz.files}
-    return meta, arrays
+    return meta
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -209,12 +209,16 @@ def choose_weights(models: Mapping[str, Recommender], cases: Sequence[Case],
         by_bucket.setdefault(bucket_of(len(case.query.seeds)), []).append(case)
     weights = np.zeros((len(BUCKETS), len(names)))
     summary: dict[str, Any] = {}
-    for b in range(len(BUCKETS)):
-        check_cancel(cancel)
-        report(progress, "blend", b, len(BUCKETS), f"choosing weights for {BUCKETS[b]} seeds")
-        chosen = by_bucket.get(b) or _nearest_cases(by_bucket, b)
-        values = np.mean([_grid_values(models, names, case, grid, settings) for case in chosen],
-                         axis=0) if chosen else np.zeros(len(grid))
+    chosen_by_bucket = [by_bucket.get(b) or _nearest_cases(by_bucket, b) for b in range(len(BUCKETS))]
+    total, done = sum(map(len, chosen_by_bucket)), 0
+    for b, chosen in enumerate(chosen_by_bucket):
+        rows = []
+        for case in chosen:
+            check_cancel(cancel)
+            rows.append(_grid_values(models, names, case, grid, settings))
+            done += 1
+            report(progress, "blend", done, total, f"choosing weights for {BUCKETS[b]} seeds")
+        values = np.mean(rows, axis=0) if rows else np.zeros(len(grid))
         best = int(np.argmax(values))
         weights[b] = grid[best]
         singles = {n: float(values[_single(grid, i)]) for i, n in enumerate(names)}

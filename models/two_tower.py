@@ -121,8 +121,11 @@ class TwoTowerRecommender(Recommender):
         report(progress, self.name, 0, None, "preparing training data")
         check_cancel(cancel)
         catalog = build_catalog(data, self.settings)
+        report(progress, self.name, 0, None, "loading TensorFlow")
         os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
         from models import two_tower_tf  # TensorFlow is imported only here
+
+        report(progress, self.name, 0, None, "building the towers")
 
         trained = two_tower_tf.train(data.playlist_names, data.interactions.indptr,
                                      data.interactions.indices, catalog, self.settings,

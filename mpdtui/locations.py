@@ -88,11 +88,6 @@ class Locations:
         """Which playlists models train on, and the held-out evaluation cases."""
         return self.root / "split.npz"
 
-    @property
-    def tensorflow_log(self) -> Path:
-        """TensorFlow's native log lines while a model trains."""
-        return self.root / "tensorflow.log"
-
     def derived_from_playlists(self) -> list[Path]:
         """Everything built from the ingested playlists: the catalog, matrices, split, models,
         reports (not the features, saved playlists, login or settings)."""

@@ -31,9 +31,9 @@ from mpdtui.pipeline.sources import (
     DataSource,
     DataState,
     DemoSpec,
-    plan_source,
     read_state,
     replacement_question,
+    replaces,
 )
 from mpdtui.pipeline.stages import JobSummary, source_for_path, write_demo_files
 
@@ -95,11 +95,7 @@ class AppService:
         spec = DemoSpec(demo_playlists, demo_seed) if demo_playlists else self.demo_spec()
         wanted = (source_for_path(self.locations, Path(path)) if path is not None
                   else DataSource.of_demo(self.locations, spec))
-        try:
-            plan_source(self.locations, state, wanted, replace=False, demo=spec)
-        except UserError:
-            return replacement_question(state, wanted)
-        return None
+        return replacement_question(state, wanted) if replaces(state, wanted) else None
 
     def demo_spec(self) -> DemoSpec:
         settings = config.read(self.locations)

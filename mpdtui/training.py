@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from models.base import Dataset, ModelFormatError, Progress, Recommender, check_cancel, report
+from models.base import MODEL_FORMAT, Dataset, ModelFormatError, Progress, Recommender, check_cancel, report
 from models.evaluation import ChallengeSplit, make_challenge_split
 from models.registry import MODEL_NAMES, UnknownModelError, model_class
 from mpdtui.data.catalog import Catalog
@@ -134,7 +134,9 @@ def model_is_current(locations: Locations, name: str, fingerprint: str,
     """Whether the saved model `name` was trained on this split with these settings and its
     files are whole (a damaged or outdated one is retrained)."""
     meta = _saved_meta(locations, name)
-    if meta.get("fingerprint") != fingerprint:
+    if meta.get("fingerprint") != fingerprint or (meta.get("format"), meta.get("model"),
+                                                 meta.get("version")) != (
+            MODEL_FORMAT, name, model_class(name).version):
         return False
     wanted = _jsonable(asdict(new_model(name, {}, overrides).settings))  # type: ignore[attr-defined]
     saved = meta.get("settings") or {}
@@ -219,7 +221,10 @@ def evaluate_models(locations: Locations, models: dict[str, Recommender],
 
     split = training_split(locations, need_cases=True)
     path = locations.evaluation_json
-    saved = read_json(path, REPORT_FORMAT, REPORT_VERSION, f"delete {path}")
+    try:
+        saved = read_json(path, REPORT_FORMAT, REPORT_VERSION, f"delete {path}")
+    except FormatVersionError:
+        saved = None  # damaged or of another version: evaluated again below
     if (not force and saved and saved.get("fingerprint") == split.fingerprint
             and set(saved["models"]) == set(models)):
         report(progress, "evaluate", 1, 1, "already evaluated for this data")

@@ -131,6 +131,27 @@ async def test_ingest_cancels_with_escape_and_resumes(trained_dir: Path, tmp_pat
         assert service.has_data()
 
 
+async def test_a_busy_cache_dir_is_waited_for(trained_dir: Path, tmp_path: Path) -> None:
+    from mpdtui.pipeline.lock import WriterLock
+
+    locations = Locations.resolve(tmp_path / "fresh")
+    app = make_app(locations, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
+        await pilot.press("ctrl+n")
+        with WriterLock(locations, "training"):  # another mpdtui writes to this cache dir
+            await type_text(pilot, str(trained_dir / "demo-mpd"))
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: "busy" in label_text(pilot, "#step-status"))
+            status = label_text(pilot, "#step-status")
+            assert f"training (pid {os.getpid()})" in status and "Waiting" in status
+            await pilot.pause(1.5)
+            assert not app.service.has_data()
+        await wait_for(pilot, lambda: "Data ready" in label_text(pilot, "#step-status"),
+                       what="the ingest once the cache dir is free")
+        assert "1,500 playlists" in label_text(pilot, "#data-now")
+
+
 async def test_demo_dataset_from_the_data_step(tmp_path: Path) -> None:
     app = make_app(Locations.resolve(tmp_path / "fresh"), tmp_path, demo_playlists=200)
     async with app.run_test(size=SIZE) as pilot:
@@ -162,6 +183,37 @@ async def test_setup_is_reachable_from_the_builder(trained_copy: Locations, tmp_
         await wait_for(pilot, lambda: screen_name(pilot) == "TrainingStep")
         # the evaluation of the earlier training is shown without retraining
         assert app.screen.query_one("#evaluation", DataTable).row_count == len(MODELS)
+
+
+SMALL_TWO_TOWER = {"dim": 16, "hidden": 32, "epochs": 2, "batch_size": 256,
+                   "examples_per_playlist": 2}
+
+
+@pytest.mark.tf
+async def test_the_builder_serves_while_training_goes_on(ingested_copy: Locations,
+                                                         tmp_path: Path) -> None:
+    from mpdtui import config
+
+    config.update(ingested_copy, model_settings={"two_tower": SMALL_TWO_TOWER})
+    app = make_app(ingested_copy, tmp_path, train_models=("popularity", "title", "two_tower"))
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        await run_command(pilot, "training")
+        await wait_for(pilot, lambda: screen_name(pilot) == "TrainingStep")
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: "is ready" in label_text(pilot, "#step-status"),
+                       what="the first model")
+        await pilot.press("ctrl+n")  # to the builder, while two-tower trains
+        assert screen_name(pilot) == "BuilderScreen" and app.jobs.running
+        screen = builder(app)
+        await wait_for(pilot, lambda: screen.models, what="a servable model")
+        await type_text(pilot, "party")
+        await wait_for(pilot, lambda: screen.suggestions_shown, what="suggestions")
+        assert "training" in app.sub_title, "the header says the training goes on"
+        await wait_for(pilot, lambda: not app.jobs.running, timeout=300, what="the training")
+        await wait_for(pilot, lambda: "two_tower" in screen.models, what="the new model")
+        assert screen.models == ["popularity", "title", "two_tower"]
+        assert screen.model_name == "two_tower", "the best model, as it comes"
 
 
 # --- the builder --------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from test_tui_support import (  # noqa: F401 (fixtures)
     trained_dir,
     wait_for,
 )
-from textual.widgets import DataTable, Label
+from textual.widgets import DataTable, Input, Label
 
 from mpdtui.locations import Locations
 from mpdtui.tui.messages import PlaylistLoaded
@@ -32,6 +32,8 @@ def no_client_id_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
 async def steady(pilot: Any) -> None:
     """Mask what differs between machines and runs, drop toasts, let rendering finish."""
     await settle(pilot)
+    for field in pilot.app.screen.query(Input).results(Input):
+        field.cursor_blink = False  # a blinking cursor is on or off by the clock
     for label in pilot.app.screen.query(".volatile").results(Label):
         label.update(f"<{label.id or 'masked'}>")
     pilot.app.clear_notifications()

@@ -75,8 +75,8 @@ def read_npz(path: Path, fmt: str, version: int, rebuild_hint: str) -> dict[str,
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in npz.files}
-    except (OSError, ValueError) as exc:
-        raise FormatVersionError(f"{path} is unreadable ({exc}): {rebuild_hint}") from exc
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise FormatVersionError(f"{path} is unreadable ({type(exc).__name__}): {rebuild_hint}") from None
     found_fmt = str(arrays.pop("__format__", ""))
     found_version = int(arrays.pop("__version__", -1))
     _check_version(path, found_fmt, found_version, fmt, version, rebuild_hint)

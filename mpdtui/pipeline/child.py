@@ -82,8 +82,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mpdtui.pipeline.child")
     parser.add_argument("--cache-dir", required=True)
     parser.add_argument("--events-fd", type=int, required=True)
+    parser.add_argument("--nice", type=int, default=0,
+                        help="lower this job's priority (the app keeps its screen responsive)")
     parser.add_argument("request", help="a JobRequest as JSON")
     args = parser.parse_args(argv)
+    if args.nice:
+        os.nice(args.nice)
     watch_parent(CANCEL)
     writer = EventWriter(args.events_fd, CANCEL)
     return execute(Locations.resolve(args.cache_dir), JobRequest.from_json(args.request),

@@ -34,7 +34,8 @@ class JobProcess:
         self.cancelled = False
 
     @classmethod
-    def start(cls, locations: Locations, request: JobRequest) -> JobProcess:
+    def start(cls, locations: Locations, request: JobRequest, nice: int = 0) -> JobProcess:
+        """Start `request`; `nice` lowers the job's CPU priority (and its workers')."""
         locations.ensure()
         log_path = _rotated(locations.job_log)
         read_fd, write_fd = os.pipe()
@@ -42,7 +43,8 @@ class JobProcess:
             with open(log_path, "ab") as log:
                 process = subprocess.Popen(
                     [sys.executable, "-m", "mpdtui.pipeline.child", "--cache-dir",
-                     str(locations.root), "--events-fd", str(write_fd), request.to_json()],
+                     str(locations.root), "--events-fd", str(write_fd), "--nice", str(nice),
+                     request.to_json()],
                     stdin=subprocess.PIPE, stdout=log, stderr=log, pass_fds=(write_fd,),
                     start_new_session=True, env=_job_environment())
         except BaseException:

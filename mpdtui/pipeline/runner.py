@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 
 from models.base import Cancelled, ModelFormatError, check_cancel
-from models.registry import UnknownModelError
+from models.registry import UnknownModelError, model_class
 from mpdtui.data.files import FormatVersionError
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
@@ -36,6 +36,8 @@ def run_job(locations: Locations, request: JobRequest, emit: Callable[[Event], N
             cancel: threading.Event | None = None) -> JobSummary:
     """Every stage of `request` that is not done yet, in order; raises `CacheBusy` when
     another process writes to the cache dir, `Cancelled` when `cancel` is set."""
+    for name in request.models or ():
+        model_class(name)  # an unknown name is bad input, said before any work
     with WriterLock(locations, request.describe()):
         job = Job(locations, request, emit, cancel)
         for stage in stages_for(request, job.model_names()):
@@ -44,7 +46,9 @@ def run_job(locations: Locations, request: JobRequest, emit: Callable[[Event], N
                 emit(StageFinished(stage.name, "skipped", stage.skip(job)))
                 continue
             emit(StageStarted(stage.name, stage.title))
-            emit(StageFinished(stage.name, "done", stage.run(job)))
+            with job.heartbeat.beating(stage.name):
+                outcome = stage.run(job)
+            emit(StageFinished(stage.name, "done", outcome))
         return job.summary
 
 

@@ -133,20 +133,28 @@ class SourcePlan:
 def plan_source(locations: Locations, state: DataState, wanted: DataSource | None,
                 replace: bool, demo: DemoSpec) -> SourcePlan:
     """Apply the rules of this module; UserError when a replacement was not asked for."""
-    current = state.primary
     if wanted is None:
-        if current is not None or state.playlists:
-            return SourcePlan(current)  # resume it (None: data of an unrecorded origin)
+        if state.primary is not None or state.playlists:
+            return SourcePlan(state.primary)  # resume it (None: data of an unrecorded origin)
         wanted = DataSource.of_demo(locations, demo)
-    if wanted == current or wanted in state.sources:
+    if wanted == state.primary or wanted in state.sources:
         return SourcePlan(wanted)
-    holds_playlists = current is not None or state.playlists > 0
-    if replace or not holds_playlists:
-        return SourcePlan(wanted, record=True, replace=holds_playlists)
-    if not wanted.is_demo and (current is None or not current.is_demo):
-        return SourcePlan(wanted, record=True)  # another MPD folder: added to the one there
+    if replace and (state.primary is not None or state.playlists):
+        return SourcePlan(wanted, record=True, replace=True)
+    if not replaces(state, wanted):
+        return SourcePlan(wanted, record=True)  # into an empty cache dir, or added
     raise UserError(replacement_question(state, wanted) + ": add --replace to do it, or use "
                     "another --cache-dir")
+
+
+def replaces(state: DataState, wanted: DataSource) -> bool:
+    """Whether ingesting `wanted` means dropping the playlists there (which is only done when
+    asked for): the demo for anything, anything for the demo."""
+    if wanted == state.primary or wanted in state.sources:
+        return False
+    if state.primary is None and not state.playlists:
+        return False
+    return wanted.is_demo or (state.primary is not None and state.primary.is_demo)
 
 
 def replacement_question(state: DataState, wanted: DataSource) -> str:

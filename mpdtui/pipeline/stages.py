@@ -14,8 +14,9 @@ from __future__ import annotations
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from models.registry import MODEL_NAMES
 from mpdtui import config, training
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.demo import FEATURES_CSV, generate_demo
-from mpdtui.data.files import read_json, write_json
+from mpdtui.data.files import FormatVersionError, read_json, write_json
 from mpdtui.data.ingest import IngestProgress, IngestResult, ingest
 from mpdtui.data.matrices import matrices_are_current
 from mpdtui.data.mpd import find_slices
@@ -44,7 +45,8 @@ from mpdtui.pipeline.sources import (
 
 DEMO_MARKER_FORMAT = "mpdtui-demo"
 PROGRESS_INTERVAL_S = 0.2
-"""At most this often a stage's progress is sent (the first and the last report always are)."""
+"""At most this often a stage's progress ticks are sent (the first and the last always are)."""
+HEARTBEAT_S = 1.0
 
 
 @dataclass
@@ -71,6 +73,7 @@ class Job:
         self.cancel = cancel or threading.Event()
         self.summary = JobSummary()
         self.settings = config.read(locations)
+        self.heartbeat = Heartbeat(emit)
         self.models: dict[str, Recommender] = {}
         """Models trained or loaded by this job (the blend and the evaluation use them)."""
         self._plan: SourcePlan | None = None
@@ -117,21 +120,24 @@ class Job:
 
     def progress(self, stage: str, unit: str = "", name_inner: bool = False) -> ProgressCallback:
         """A `models.base.Progress` callback sending `StageProgress` events for `stage`, with
-        the rate and time left so far, at most every `PROGRESS_INTERVAL_S`."""
-        return ProgressRelay(stage, unit, self.emit, name_inner)
+        the rate and time left so far (`ProgressRelay`)."""
+        return ProgressRelay(stage, unit, self.heartbeat.send, name_inner)
 
 
 class ProgressRelay:
-    """Turns a stage's `Progress` reports into throttled `StageProgress` events.
+    """Turns a stage's `Progress` reports into `StageProgress` events with a rate and time
+    left, sending progress ticks at most every `PROGRESS_INTERVAL_S` (a new phase, a report
+    that does not move `done`, always goes).
 
     Reports under another name (a model training inside the blend) are shown on this stage's
     bar, with that name leading the message when `name_inner`."""
 
-    def __init__(self, stage: str, unit: str, emit: Callable[[Event], None],
+    def __init__(self, stage: str, unit: str, send: Callable[[StageProgress], None],
                  name_inner: bool = False) -> None:
-        self.stage, self.unit, self.emit, self.name_inner = stage, unit, emit, name_inner
+        self.stage, self.unit, self.send, self.name_inner = stage, unit, send, name_inner
         self.started = time.monotonic()
         self.first_done: float | None = None
+        self.last_done: float | None = None
         self.last_sent = 0.0
 
     def __call__(self, report: Progress) -> None:
@@ -139,9 +145,10 @@ class ProgressRelay:
         finished = report.total is not None and report.done >= report.total
         if self.first_done is None or report.done < self.first_done:
             self.first_done, self.started = report.done, now  # a new phase: measure afresh
-        elif not finished and now - self.last_sent < PROGRESS_INTERVAL_S:
+        elif (report.done != self.last_done and not finished
+              and now - self.last_sent < PROGRESS_INTERVAL_S):
             return
-        self.last_sent = now
+        self.last_sent, self.last_done = now, report.done
         message = report.message
         if self.name_inner and report.stage != self.stage:
             message = f"{report.stage}: {message}" if message else report.stage
@@ -151,9 +158,55 @@ class ProgressRelay:
             rate = (report.done - self.first_done) / elapsed
             if report.total is not None:
                 eta = max(0.0, (report.total - report.done) / rate)
-        self.emit(StageProgress(self.stage, float(report.done),
+        self.send(StageProgress(self.stage, float(report.done),
                                 None if report.total is None else float(report.total),
                                 getattr(report, "unit", "") or self.unit, message, rate, eta))
+
+
+class Heartbeat:
+    """While a stage runs, resends its last progress every `HEARTBEAT_S` when nothing new came,
+    with how long the current phase has taken ("loading TensorFlow · 4 s"): a long step (an
+    import, a first compile, a big matrix) shows as alive, not frozen."""
+
+    def __init__(self, emit: Callable[[Event], None]) -> None:
+        self.emit = emit
+        self.lock = threading.Lock()
+        self.stage: str | None = None
+        self.last: StageProgress | None = None
+        self.phase_started = self.last_sent = time.monotonic()
+
+    def send(self, event: StageProgress) -> None:
+        with self.lock:
+            self.last = event
+            self.phase_started = self.last_sent = time.monotonic()
+            self.emit(event)
+
+    @contextmanager
+    def beating(self, stage: str) -> Iterator[None]:
+        with self.lock:
+            self.stage, self.last = stage, None
+            self.phase_started = self.last_sent = time.monotonic()
+        stop = threading.Event()
+        thread = threading.Thread(target=self._beat, args=(stop,), name="heartbeat", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+            self.stage = None
+
+    def _beat(self, stop: threading.Event) -> None:
+        while not stop.wait(HEARTBEAT_S):
+            with self.lock:
+                now = time.monotonic()
+                if self.stage is None or now - self.last_sent < HEARTBEAT_S:
+                    continue
+                base = self.last or StageProgress(self.stage, 0.0, None)
+                took = f"{now - self.phase_started:.0f} s"
+                message = f"{base.message} · {took}" if base.message else took
+                self.last_sent = now
+                self.emit(replace(base, message=message))
 
 
 def source_for_path(locations: Locations, path: Path) -> DataSource:
@@ -454,7 +507,10 @@ class EvaluateStage(Stage):
     def is_done(self, job: Job) -> bool:
         if job.request.goal == "evaluate" or job.summary.trained:
             return False
-        saved = training.load_report(job.locations)
+        try:
+            saved = training.load_report(job.locations)
+        except FormatVersionError:
+            return False  # damaged, or of another version: evaluated again
         return bool(saved and saved.get("fingerprint") == job.split().fingerprint
                     and set(saved["models"]) == set(job.models))
 

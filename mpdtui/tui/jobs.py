@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from mpdtui.tui.app import MpdtuiApp
 
 WAIT_POLL_S = 1.0
+JOB_NICENESS = 5
+"""The app's jobs yield the CPU to the app itself: the screen stays responsive on few cores."""
 
 
 @dataclass
@@ -87,7 +89,7 @@ class JobRunner:
 
     # --- inside -----------------------------------------------------------------------------
     def _launch(self, request: JobRequest) -> None:
-        self.process = JobProcess.start(self.app.locations, request)
+        self.process = JobProcess.start(self.app.locations, request, nice=JOB_NICENESS)
         self.app.run_worker(lambda: self._relay(request), thread=True, group="job",
                             description=f"job: {request.describe()}", exit_on_error=False)
 

@@ -58,13 +58,14 @@ class SetupStep(BaseScreen):
                                 for i, t in enumerate(STEP_TITLES))
             yield Static(f"Setup {self.STEP + 1}/{len(STEP_TITLES)}: {titles}", id="steps")
             yield from self.body()
-            yield Label("", id="step-status")
-            with Horizontal(id="step-buttons"):
-                yield Button("Back (esc)", id="back")
-                yield Button(f"{self.RUN_LABEL} (ctrl+r)", id="run", variant="primary")
-                last = len(STEP_TITLES) - 1 == self.STEP
-                next_label = "Finish" if last else "Next"
-                yield Button(f"{next_label} (ctrl+n)", id="next")
+        # below the scrolling part: what happened and what to press stay on screen
+        yield Label("", id="step-status")
+        with Horizontal(id="step-buttons"):
+            yield Button("Back (esc)", id="back")
+            yield Button(f"{self.RUN_LABEL} (ctrl+r)", id="run", variant="primary")
+            last = len(STEP_TITLES) - 1 == self.STEP
+            next_label = "Finish" if last else "Next"
+            yield Button(f"{next_label} (ctrl+n)", id="next")
         yield Footer()
 
     def body(self) -> ComposeResult:

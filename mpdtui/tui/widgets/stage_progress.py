@@ -1,42 +1,66 @@
-"""One labelled progress bar: a stage's name, its bar and a line of detail."""
+"""One labelled progress bar: a stage's name, its bar, a line of detail and its running time."""
 
 from __future__ import annotations
 
+import time
+
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label, ProgressBar
 
+from mpdtui.pipeline.display import clock
+
 
 class StageProgress(Horizontal):
-    """Shows `done` of `total` for one stage (a model, "evaluate", the ingest...)."""
+    """Shows `done` of `total` for one stage (a model, "evaluate", the ingest...), and how long
+    it has been running, ticking every second: a long step without news (loading TensorFlow, a
+    first compile) still shows that the stage is at work."""
 
     DEFAULT_CSS = """
     StageProgress { height: 1; }
     StageProgress > .stage-name { width: 14; }
     StageProgress > ProgressBar { width: 46; }
     StageProgress > .stage-info { width: 1fr; color: $text-muted; }
+    StageProgress > .stage-time { width: 8; color: $text-muted; text-align: right; }
     """
 
     def __init__(self, stage: str, label: str | None = None, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.stage = stage
         self.label = label or stage
+        self.started: float | None = None
 
     def compose(self) -> ComposeResult:
         yield Label(self.label, classes="stage-name")
         # a known total from the start: an indeterminate bar animates (and snapshots flicker)
         yield ProgressBar(total=1, show_eta=False)
         yield Label("waiting", classes="stage-info")
+        yield Label("", classes="stage-time")
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self._tick)
 
     def show(self, done: float, total: float | None, info: str = "") -> None:
+        if self.started is None:
+            self.started = time.monotonic()
         bar = self.query_one(ProgressBar)
         bar.update(total=total if total else None, progress=done)
-        self.query_one(".stage-info", Label).update(info)
+        self.query_one(".stage-info", Label).update(Text(info))  # from data: not markup
+        self._tick()
 
     def finish(self, info: str) -> None:
+        self._tick()
+        self.started = None
         self.query_one(ProgressBar).update(total=1, progress=1)
-        self.query_one(".stage-info", Label).update(info)
+        self.query_one(".stage-info", Label).update(Text(info))
 
     def reset(self, info: str = "waiting") -> None:
+        self.started = None
         self.query_one(ProgressBar).update(total=1, progress=0)
-        self.query_one(".stage-info", Label).update(info)
+        self.query_one(".stage-info", Label).update(Text(info))
+        self.query_one(".stage-time", Label).update("")
+
+    def _tick(self) -> None:
+        if self.started is not None:
+            self.query_one(".stage-time", Label).update(clock(time.monotonic() - self.started))

@@ -1,0 +1,84 @@
+"""Drive the real app in a pseudo-terminal: keys in, the screen read back with pyte.
+
+Not the Textual pilot: the app runs as `mpdtui` does for a person, in its own process, with
+its own terminal driver, file descriptors and job processes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pexpect
+import pyte
+
+KEYS = {"ctrl+n": "\x0e", "ctrl+r": "\x12", "ctrl+q": "\x11", "enter": "\r", "escape": "\x1b",
+        "tab": "\t"}
+ERROR_WORDS = ("Unexpected error", "Traceback", "Could not finish", "Error:")
+
+
+class Terminal:
+    """`mpdtui` in a `cols` x `rows` pseudo-terminal; `text()` is what the screen shows."""
+
+    def __init__(self, cache: Path, cols: int = 160, rows: int = 45,
+                 args: tuple[str, ...] = ()) -> None:
+        self.screen = pyte.Screen(cols, rows)
+        self.stream = pyte.ByteStream(self.screen)
+        env = {**os.environ, "MPDTUI_CACHE_DIR": str(cache), "TERM": "xterm-256color",
+               "COLUMNS": str(cols), "LINES": str(rows)}
+        self.child = pexpect.spawn(sys.executable, ["-m", "mpdtui.cli", *args], env=env,
+                                   dimensions=(rows, cols), timeout=5)
+        self.seen_errors: list[str] = []
+
+    def pump(self, seconds: float = 0.05) -> None:
+        """Read what the app drew during `seconds` into the screen."""
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                self.stream.feed(self.child.read_nonblocking(65536, timeout=0.02))
+            except pexpect.TIMEOUT:
+                pass
+            except pexpect.EOF:
+                return
+            if time.monotonic() >= deadline:
+                break
+        text = self.text()
+        self.seen_errors += [w for w in ERROR_WORDS if w in text and w not in self.seen_errors]
+
+    def text(self) -> str:
+        return "\n".join(self.screen.display)
+
+    def press(self, *keys: str) -> None:
+        for key in keys:
+            self.child.send(KEYS.get(key, key))
+            self.pump(0.15)
+
+    def type(self, text: str) -> None:
+        self.child.send(text)
+        self.pump(0.2)
+
+    def wait_for(self, condition: str | Callable[[str], bool], timeout: float = 60,
+                 every: Callable[[str], None] | None = None) -> str:
+        """Pump until `condition` (a text on screen, or a test of the screen) holds."""
+        test = (lambda text: condition in text) if isinstance(condition, str) else condition
+        deadline = time.monotonic() + timeout
+        while True:
+            self.pump(0.1)
+            text = self.text()
+            if every is not None:
+                every(text)
+            if test(text):
+                return text
+            if time.monotonic() > deadline or not self.child.isalive():
+                raise AssertionError(f"timed out waiting for {condition!r}; the screen:\n{text}")
+
+    def close(self) -> None:
+        if self.child.isalive():
+            self.press("ctrl+q")
+            with contextlib.suppress(pexpect.TIMEOUT, pexpect.EOF):
+                self.child.expect(pexpect.EOF, timeout=15)
+        self.child.close(force=True)

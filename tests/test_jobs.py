@@ -1,0 +1,270 @@
+"""Jobs: one writer per cache dir, readers never blocked, interrupted work resumed with the
+user's data, and no process left behind by a killed job or a killed front end."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from models.base import Cancelled
+from mpdtui.data.catalog import Catalog
+from mpdtui.data.demo import generate_demo
+from mpdtui.data.files import npz_is_whole
+from mpdtui.data.matrices import load_interactions
+from mpdtui.locations import Locations
+from mpdtui.pipeline.events import (
+    JobFailed,
+    JobFinished,
+    ModelSaved,
+    Notice,
+    StageFinished,
+    StageProgress,
+    StageStarted,
+    decode,
+    encode,
+)
+from mpdtui.pipeline.lock import CacheBusy, WriterLock, current_holder, is_locked
+from mpdtui.pipeline.request import JobRequest
+from mpdtui.service import AppService
+
+HANDMADE = Path(__file__).parent / "fixtures" / "handmade.mpd.slice.0-2.json"
+
+
+def mpdtui(*args: str, cache: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache), *args],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def start(*args: str, cache: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache), *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_until(condition: object, timeout: float = 60, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+def store_contents(locations: Locations) -> tuple[object, ...]:
+    """What an ingest produced: counts, the manifest and the matrix."""
+    with Catalog.open(locations) as catalog:
+        counts, manifest = catalog.counts(), catalog.manifest()
+    matrix, fingerprint = load_interactions(locations)
+    return counts, manifest, fingerprint, matrix.indptr.tolist(), matrix.indices.tolist()
+
+
+@pytest.fixture(scope="module")
+def six_slices(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Enough slices that the ingest starts its worker processes."""
+    folder = tmp_path_factory.mktemp("six-slices")
+    generate_demo(folder, 6000, seed=5)
+    return folder
+
+
+def test_events_are_json_lines() -> None:
+    events = [StageStarted("ingest", "ingest"), StageProgress("ingest", 3, 10, "slices", "x", 1.5, 4),
+              StageFinished("als", "skipped", "already trained"), Notice("features", "wait", 30.0),
+              ModelSaved("als"), JobFinished({"trained": ["als"]}),
+              JobFailed("busy", "the cache dir is busy", "trace")]
+    for event in events:
+        line = encode(event)
+        assert line.endswith(b"\n") and line.count(b"\n") == 1
+        assert decode(line) == event
+    with pytest.raises(ValueError):
+        decode(b'{"event": "nosuch"}')
+
+
+def test_a_second_writer_is_refused_at_once(tmp_path: Path) -> None:
+    locations = Locations.resolve(tmp_path / "cache")
+    with WriterLock(locations, "training"):
+        assert is_locked(locations)
+        holder = current_holder(locations)
+        assert holder is not None and holder.pid == os.getpid() and holder.what == "training"
+        with pytest.raises(CacheBusy, match=r"busy: training \(pid \d+\) since"), \
+                WriterLock(locations, "ingest"):
+            pass
+        began = time.monotonic()
+        done = mpdtui("ingest", str(HANDMADE), cache=locations.root)
+        assert time.monotonic() - began < 30
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()]
+    assert "is busy: training (pid" in done.stderr and "Traceback" not in done.stderr
+    assert not locations.catalog_db.exists(), "the refused writer wrote nothing"
+    assert not is_locked(locations)
+
+
+def test_two_ingests_at_once_give_one_clean_store(tmp_path: Path, small_demo: Path) -> None:
+    cache = tmp_path / "cache"
+    first = start("ingest", str(small_demo), cache=cache)
+    locations = Locations.resolve(cache)
+    wait_until(lambda: current_holder(locations) is not None, what="the first ingest's lock")
+    job = psutil.Process(current_holder(locations).pid)  # type: ignore[union-attr]
+    job.suspend()  # the first writer holds the cache dir as long as the second tries
+    try:
+        second = mpdtui("ingest", str(HANDMADE), cache=cache)
+    finally:
+        job.resume()
+    _out, err = first.communicate(timeout=300)
+    assert first.returncode == 0, err
+    assert second.returncode == 2 and f"ingest (pid {job.pid})" in second.stderr
+
+    clean = Locations.resolve(tmp_path / "clean")
+    assert mpdtui("ingest", str(small_demo), cache=clean.root).returncode == 0
+    assert store_contents(locations) == store_contents(clean)
+
+
+def test_readers_are_not_blocked_by_a_writer(trained_cache: Path) -> None:
+    locations = Locations.resolve(trained_cache)
+    with WriterLock(locations, "training"):
+        info = mpdtui("info", "--json", cache=trained_cache, timeout=60)
+        suggest = mpdtui("suggest", "--name", "party", "--k", "5", cache=trained_cache, timeout=60)
+    assert info.returncode == 0 and '"models"' in info.stdout
+    assert suggest.returncode == 0, suggest.stderr
+    assert suggest.stdout.count("spotify:track:") == 5
+
+
+@pytest.fixture(scope="module")
+def trained_cache(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    cache = tmp_path_factory.mktemp("jobs-trained")
+    done = mpdtui("--train", "--mpd", str(small_demo), "--models", "popularity", "title",
+                  cache=cache)
+    assert done.returncode == 0, done.stderr
+    return cache
+
+
+def test_train_after_an_interrupted_ingest_keeps_the_users_data(tmp_path: Path,
+                                                                 small_demo: Path) -> None:
+    locations = Locations.resolve(tmp_path / "cache")
+    cancel = threading.Event()
+    with pytest.raises(Cancelled):
+        AppService(locations).ingest(small_demo, progress=lambda _: cancel.set(), cancel=cancel)
+    assert AppService(locations).info()["slices"] == 1
+
+    done = mpdtui("--train", "--models", "popularity", cache=locations.root)
+    assert done.returncode == 0, done.stderr
+    info = AppService(locations).info()
+    assert info["playlists"] == 3000, "the interrupted ingest was resumed, not the demo added"
+    assert info["data_source"] == str(small_demo.resolve())
+    assert not locations.demo_dir.exists()
+    again = mpdtui("ingest", str(small_demo), cache=locations.root)
+    assert again.returncode == 0 and "0 slice(s)" in again.stdout
+    assert AppService(locations).info()["models"] == ["popularity"], "ingest A again drops nothing"
+
+
+def test_replacing_the_data_is_asked_for_and_says_what_goes(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    assert mpdtui("ingest", str(HANDMADE), cache=cache).returncode == 0
+    refused = mpdtui("ingest", "--demo", cache=cache)
+    assert refused.returncode == 2
+    assert "holds 3 playlists from" in refused.stderr and "--replace" in refused.stderr
+    assert AppService(Locations.resolve(cache)).info()["playlists"] == 3
+
+
+def _descendants(pid: int) -> list[psutil.Process]:
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+def _left_running(processes: list[psutil.Process], within: float) -> list[psutil.Process]:
+    deadline = time.monotonic() + within
+    while True:
+        alive = [p for p in processes if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("killed", ["job", "front end"])
+def test_a_killed_job_or_front_end_leaves_nothing_running(tmp_path: Path, six_slices: Path,
+                                                          killed: str) -> None:
+    cli = start("ingest", str(six_slices), cache=tmp_path / "cache")
+    wait_until(lambda: len(_descendants(cli.pid)) >= 3, what="the job and its ingest workers")
+    everything = _descendants(cli.pid)
+    job = next(p for p in everything if p.ppid() == cli.pid)
+    os.kill(job.pid if killed == "job" else cli.pid, signal.SIGKILL)
+    cli.communicate(timeout=60)
+    assert not _left_running(everything, within=5.0)
+
+
+def test_the_front_end_renders_a_failed_job_in_one_line(tmp_path: Path) -> None:
+    done = mpdtui("--train", "--models", "nosuch", cache=tmp_path / "cache")
+    assert done.returncode == 2
+    assert done.stderr.strip() == ("mpdtui: unknown model 'nosuch': choose from popularity, "
+                                   "title, item_knn, als, two_tower, blend")
+
+
+def test_request_round_trip() -> None:
+    request = JobRequest("setup", source="/x", models=("als", "title"), features_csv=("a.csv",))
+    assert JobRequest.from_json(request.to_json()) == request
+
+
+def _damage(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle:middle + 64] = bytes(64)
+    path.write_bytes(bytes(data))
+
+
+def test_damaged_derived_files_are_rebuilt_by_the_next_train(trained_cache: Path,
+                                                             tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    shutil.copytree(trained_cache, cache)
+    locations = Locations.resolve(cache)
+    _damage(locations.model_dir("title") / "arrays.npz")
+    meta = locations.model_dir("popularity") / "meta.json"
+    meta.write_text(meta.read_text().replace('"version": 1', '"version": 99'))
+    _damage(locations.interactions_npz)
+    _damage(locations.split_npz)
+    locations.evaluation_json.write_text("{not json")
+    broken = mpdtui("suggest", "--name", "party", "--model", "title", cache=cache)
+    assert broken.returncode == 2 and "mpdtui --train" in broken.stderr
+    assert "allow_pickle" not in broken.stderr
+
+    done = mpdtui("--train", "--models", "popularity", "title", cache=cache)
+    assert done.returncode == 0, done.stderr
+    assert "trained: popularity, title" in done.stdout
+    assert npz_is_whole(locations.interactions_npz) and npz_is_whole(locations.split_npz)
+    assert AppService(locations).info()["models"] == ["popularity", "title"]
+    assert mpdtui("suggest", "--name", "party", "--model", "title", cache=cache).returncode == 0
+
+
+def test_source_rules(tmp_path: Path) -> None:
+    from mpdtui.errors import UserError
+    from mpdtui.pipeline.sources import DataSource, DataState, DemoSpec, plan_source
+
+    locations = Locations.resolve(tmp_path / "cache")
+    demo = DataSource.of_demo(locations, DemoSpec(600, 2))
+    other_demo = DataSource.of_demo(locations, DemoSpec(900, 2))
+    mpd, more = DataSource.mpd(tmp_path / "mpd"), DataSource.mpd(tmp_path / "more")
+    empty, holds_demo = DataState(), DataState((demo,), 600)
+    holds_mpd = DataState((mpd,), 3000, ("als",))
+
+    def plan(state: DataState, wanted: DataSource | None, replace: bool = False) -> tuple:
+        found = plan_source(locations, state, wanted, replace, DemoSpec(600, 2))
+        return found.source, found.record, found.replace
+
+    assert plan(empty, None) == (demo, True, False), "no data means the demo"
+    assert plan(empty, mpd) == (mpd, True, False)
+    assert plan(holds_mpd, None) == (mpd, False, False), "the data there is resumed"
+    assert plan(holds_mpd, mpd) == (mpd, False, False)
+    assert plan(holds_mpd, more) == (more, True, False), "another MPD folder is added"
+    assert plan(holds_mpd, more, replace=True) == (more, True, True)
+    assert plan(holds_demo, demo) == (demo, False, False)
+    assert plan(holds_demo, mpd, replace=True) == (mpd, True, True)
+    for state, wanted in ((holds_demo, mpd), (holds_mpd, demo), (holds_demo, other_demo)):
+        with pytest.raises(UserError, match="--replace"):
+            plan(state, wanted)
