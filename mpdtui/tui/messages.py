@@ -65,14 +65,6 @@ class PlaylistLoaded(Message):
 
 
 @dataclass
-class FlowPlanned(Message):
-    """Ways to order the playlist whose track ids are `track_ids` (direction -> FlowResult)."""
-
-    track_ids: list[int]
-    results: dict[Any, Any]
-
-
-@dataclass
 class LoginUrl(Message):
     """The Spotify authorize URL to show while the login waits for the redirect."""
 

@@ -24,16 +24,11 @@ from textual.widgets import DataTable, Footer, Header, Input, Label
 
 from mpdtui.pipeline.events import ModelSaved
 from mpdtui.tui.jobs import JobUpdate
-from mpdtui.tui.messages import (
-    FlowPlanned,
-    ModelsReady,
-    PlaylistLoaded,
-    SearchResults,
-    SuggestionsReady,
-)
+from mpdtui.tui.messages import ModelsReady, PlaylistLoaded, SearchResults, SuggestionsReady
 from mpdtui.tui.screens.base import BaseScreen
 from mpdtui.tui.text import duration
 from mpdtui.tui.widgets.sound_filter import SoundFilter
+from mpdtui.tui.widgets.track_sound import TrackSound
 from mpdtui.tui.widgets.track_table import TrackTable
 
 NAME_DEBOUNCE_S = 0.3
@@ -93,7 +88,7 @@ class BuilderScreen(BaseScreen):
                 yield Input(placeholder="Playlist name (n)", id="name")
                 yield TrackTable(numbered=True, with_album=False, id="playlist")
                 yield Label("", id="totals")
-                yield Label("", id="track-sound", classes="hint")
+                yield TrackSound("", id="track-sound", classes="hint")
             with Vertical(id="right"):
                 yield Input(placeholder="Search tracks, artists, albums (/)", id="search")
                 yield TrackTable(id="results")
@@ -343,17 +338,8 @@ class BuilderScreen(BaseScreen):
             self._update_sound()
 
     def _update_sound(self) -> None:
-        """The highlighted track's features in words, under the playlist."""
-        table = self._focused_table()
-        track = table.current() if table is not None else None
-        if not self.with_audio or table is None or track is None:
-            text = ""
-        else:
-            sound = table.current_audio()
-            parts = [table.current_reason(),
-                     sound.describe() if sound is not None else "no audio features"]
-            text = " · ".join(part for part in parts if part)
-        self.query_one("#track-sound", Label).update(Text(text))
+        table = self._focused_table() if self.with_audio else None
+        self.query_one(TrackSound).describe(table)
 
     def action_order_flow(self) -> None:
         if not self.with_audio:
@@ -364,29 +350,15 @@ class BuilderScreen(BaseScreen):
         if len(self.playlist) < 3:
             self.notify("Add at least three tracks to order them for flow.", severity="warning")
             return
-        self._plan_flow([t.id for t in self.playlist])
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="flow", description="flow")
-    def _plan_flow(self, track_ids: list[int]) -> None:
-        from mpdtui.audio.flow import DIRECTIONS
-
-        audio = self.service.audio
-        results = {direction: audio.order_tracks(track_ids, direction) for direction in DIRECTIONS}
-        self.post_message(FlowPlanned(track_ids, results))
-
-    def on_flow_planned(self, message: FlowPlanned) -> None:
-        if message.track_ids != [t.id for t in self.playlist]:
-            return  # the playlist changed meanwhile
-        if not any(result.changed for result in message.results.values()):
-            self.notify(f"Already in the best order found ({message.results[None].summary()}).")
-            return
         from mpdtui.tui.screens.order import OrderScreen
 
-        self.app.push_screen(OrderScreen(message.results),
-                             lambda result: self._apply_flow(message.track_ids, result))
+        planned = [t.id for t in self.playlist]
+        self.app.push_screen(OrderScreen(planned), lambda result: self._apply_flow(planned, result))
 
     def _apply_flow(self, planned_ids: list[int], result: Any) -> None:
         if result is None or planned_ids != [t.id for t in self.playlist]:
+            return  # cancelled
+        if not result.changed:
             return
         self.playlist = [self.playlist[i] for i in result.order]
         self._playlist_changed(cursor=0)
