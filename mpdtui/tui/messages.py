@@ -54,7 +54,16 @@ class ModelsReady(Message):
 
     models: list[str]
     default: str | None
-    with_audio: bool = False  # whether any catalog track has audio features
+
+
+@dataclass
+class AudioReady(Message):
+    """The catalog's audio features are read: whether any track has them, and the features
+    of some tracks (the playlist's when it was asked)."""
+
+    with_audio: bool
+    track_ids: list[int]
+    audio: list[Any]
 
 
 @dataclass

@@ -24,7 +24,13 @@ from textual.widgets import DataTable, Footer, Header, Input, Label
 
 from mpdtui.pipeline.events import ModelSaved
 from mpdtui.tui.jobs import JobUpdate
-from mpdtui.tui.messages import ModelsReady, PlaylistLoaded, SearchResults, SuggestionsReady
+from mpdtui.tui.messages import (
+    AudioReady,
+    ModelsReady,
+    PlaylistLoaded,
+    SearchResults,
+    SuggestionsReady,
+)
 from mpdtui.tui.screens.base import BaseScreen
 from mpdtui.tui.text import duration
 from mpdtui.tui.widgets.sound_filter import SoundFilter
@@ -104,6 +110,7 @@ class BuilderScreen(BaseScreen):
         self._update_totals()
         self._set_status("loading models…")
         self._load_models()
+        self._load_audio([])
         self.query_one("#name", Input).focus()
         self.set_interval(MODELS_POLL_S, self._check_models)
 
@@ -122,6 +129,7 @@ class BuilderScreen(BaseScreen):
     def on_screen_resume(self) -> None:
         if self.models or self.model_name is None:
             self._load_models()  # back from setup: new models may be there
+        self._load_audio([t.id for t in self.playlist])  # ...or new features
 
     # --- models ------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False, group="models",
@@ -136,12 +144,10 @@ class BuilderScreen(BaseScreen):
                 if helper in models:
                     service.model(helper)
         service.catalog()
-        with_audio = service.audio.catalog_features().count_known() > 0
-        self.post_message(ModelsReady(models, default, with_audio))
+        self.post_message(ModelsReady(models, default))
 
     def on_models_ready(self, message: ModelsReady) -> None:
         self.models = message.models
-        self._show_audio(message.with_audio)
         if not self.model_chosen or self.model_name not in self.models:
             self.model_name = message.default
         self._update_model_title()
@@ -208,6 +214,10 @@ class BuilderScreen(BaseScreen):
                  audio_filter: Any) -> None:
         from mpdtui.audio_service import FeaturesMissing
 
+        if not audio_filter and not self.with_audio:  # the features may still be loading
+            self.post_message(SuggestionsReady(
+                request, self.service.suggest(name, seeds, model=model, k=SUGGESTIONS), model))
+            return
         try:
             found = self.service.audio.suggest(name, seeds, audio_filter, model=model,
                                                k=SUGGESTIONS)
@@ -253,8 +263,7 @@ class BuilderScreen(BaseScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="search", description="search")
     def _search(self, request: int, text: str) -> None:
         tracks = self.service.search(text, SEARCH_LIMIT) if text.strip() else []
-        audio = self.service.audio.audio([t.id for t in tracks]) if tracks else []
-        self.post_message(SearchResults(request, tracks, audio))
+        self.post_message(SearchResults(request, tracks, self._audio_of(tracks)))
 
     def on_search_results(self, message: SearchResults) -> None:
         if message.request == self._search_request:
@@ -320,12 +329,31 @@ class BuilderScreen(BaseScreen):
             f"{count} track{'s' if count != 1 else ''} · {duration(total)}")
 
     # --- audio: columns, the highlighted track's sound, order for flow ---------------------------
-    def _show_audio(self, on: bool) -> None:
-        self.with_audio = on
-        self.query_one("#builder").set_class(on, "with-audio")
-        for table in self.query(TrackTable).results(TrackTable):
-            table.set_audio(on)
+    @work(thread=True, exclusive=True, exit_on_error=False, group="audio",
+          description="loading audio features")
+    def _load_audio(self, track_ids: list[int]) -> None:
+        """Read the catalog's features (once; a while at MPD scale, so not before the models)."""
+        audio = self.service.audio
+        with_audio = audio.catalog_features().count_known() > 0
+        self.post_message(AudioReady(with_audio, track_ids, audio.audio(track_ids)))
+
+    def on_audio_ready(self, message: AudioReady) -> None:
+        self.sound.update(zip(message.track_ids, message.audio, strict=True))
+        if message.with_audio != self.with_audio:
+            self.with_audio = message.with_audio
+            self.query_one("#builder").set_class(self.with_audio, "with-audio")
+            for table in self.query(TrackTable).results(TrackTable):
+                table.set_audio(self.with_audio)
+            self._schedule(0)  # the suggestions again, with (or without) their features
+        self._playlist_changed(cursor=self.query_one("#playlist", TrackTable).cursor_row)
         self._update_sound()
+
+    def _audio_of(self, tracks: list[Any]) -> list[Any]:
+        """The tracks' features once they are loaded (no wait before: the lists get them when
+        `AudioReady` comes)."""
+        if not self.with_audio or not tracks:
+            return [None] * len(tracks)
+        return self.service.audio.audio([t.id for t in tracks])
 
     def _remember_sound(self, tracks: list[Any], audio: list[Any]) -> None:
         self.sound.update((t.id, a) for t, a in zip(tracks, audio, strict=False))
@@ -476,8 +504,7 @@ class BuilderScreen(BaseScreen):
     def _load_saved(self, playlist_id: int) -> None:
         saved = self.service.get_playlist(playlist_id)
         tracks = self.service.playlist_tracks(playlist_id)
-        audio = self.service.audio.audio([t.id for t in tracks])
-        self.post_message(PlaylistLoaded(saved.name, tracks, audio))
+        self.post_message(PlaylistLoaded(saved.name, tracks, self._audio_of(tracks)))
 
     def on_playlist_loaded(self, message: PlaylistLoaded) -> None:
         self.like = None
