@@ -25,6 +25,8 @@ from typing import Any, ClassVar, Self, TypeVar
 import numpy as np
 import scipy.sparse as sp
 
+from models.text import normalize_name
+
 MODEL_FORMAT = "mpdtui-model"
 SettingsT = TypeVar("SettingsT")
 
@@ -79,6 +81,10 @@ class Recommendations:
 
     ids: np.ndarray
     scores: np.ndarray
+    unknown_seeds: tuple[int, ...] = ()
+    """Seeds the model ignored: not in its catalog, or in no playlist it learned from."""
+    fallback: str = ""
+    """Why (some of) the answer comes from another model, and which ("" when it does not)."""
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -103,6 +109,7 @@ class Dataset:
     track_features: np.ndarray | None = None
     feature_names: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    _popularity: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def n_playlists(self) -> int:
@@ -113,8 +120,10 @@ class Dataset:
         return self.interactions.shape[1]
 
     def track_popularity(self) -> np.ndarray:
-        """Number of playlists holding each track."""
-        return np.asarray(self.interactions.getnnz(axis=0), dtype=np.int64)
+        """Number of playlists holding each track (computed once)."""
+        if self._popularity is None:
+            self._popularity = np.asarray(self.interactions.getnnz(axis=0), dtype=np.int64)
+        return self._popularity
 
     def with_rows(self, rows: np.ndarray, tag: str) -> Dataset:
         """The same catalog restricted to some playlists (e.g. a training split)."""
@@ -135,16 +144,29 @@ class Dataset:
 class Recommender(ABC):
     """Base class: `fit`, `recommend`, `save`, `load`.
 
-    Subclasses set `name` and `version`, implement `fit`, `recommend`, `_state` (JSON-able
-    settings plus numpy arrays to save) and `_restore`.
+    Subclasses set `name` and `version`, implement `fit`, `_recommend` (the k best tracks for
+    a query whose seeds are all known to them), `_state` (JSON-able settings plus numpy arrays
+    to save) and `_restore`.
+
+    `recommend` always answers with k tracks (fewer only when the catalog has fewer that are
+    not seeds): seeds the model does not know are reported and ignored; when nothing usable is
+    left (no known seed, and no name the model reads) or the model returns too few tracks,
+    the rest comes from `fallback` (the title model, set by whoever serves) and then from
+    popularity, and `Recommendations.fallback` says so.
     """
 
     name: ClassVar[str]
     version: ClassVar[int] = 1
+    reads_names: ClassVar[bool] = False
+    """Whether a playlist name alone is something this model can answer."""
 
     def __init__(self) -> None:
         self.fingerprint: str | None = None
         self.n_tracks: int = 0
+        self.popularity = np.zeros(0, np.int64)
+        """Training playlists holding each track: which seeds are known, and the last resort."""
+        self.fallback: Recommender | None = None
+        """Answers what this model cannot (the title model); popularity when None."""
         self.checkpoint_dir: Path | None = None
         """Where `fit` may keep its state between epochs, so that a fit cancelled or killed
         resumes there (set by the caller, who deletes it once the model is saved). Models
@@ -155,9 +177,70 @@ class Recommender(ABC):
             cancel: threading.Event | None = None) -> None:
         """Learn from `data`. Reports through `progress`; raises `Cancelled` when `cancel` is set."""
 
-    @abstractmethod
     def recommend(self, query: PlaylistQuery, k: int = 500) -> Recommendations:
-        """The k best tracks for `query`, excluding its seeds."""
+        """The k best tracks for `query`, excluding its seeds, whatever the query."""
+        in_catalog = np.array([s for s in query.seeds if 0 <= s < self.n_tracks], np.int64)
+        known = in_catalog[self.knows(in_catalog)]
+        unknown = tuple(s for s in query.seeds if s not in set(known.tolist()))
+        usable = PlaylistQuery(query.name, tuple(known.tolist()))
+        if self.can_answer(usable):
+            # unknown catalog seeds are no seeds to the model, so it may return them: ask for more
+            ranked = self._recommend(usable, k + in_catalog.size - known.size)
+            ranked = _without(ranked, in_catalog)
+        else:
+            ranked = Recommendations(np.empty(0, np.int64), np.empty(0, np.float32),
+                                     fallback=self._nothing_usable(query, in_catalog.size))
+        ranked = self._fill(ranked, usable, k, in_catalog)
+        return Recommendations(ranked.ids[:k], ranked.scores[:k], unknown, ranked.fallback)
+
+    @abstractmethod
+    def _recommend(self, query: PlaylistQuery, k: int) -> Recommendations:
+        """The k best tracks for `query` (every seed known to this model), excluding its seeds."""
+
+    def knows(self, tracks: np.ndarray) -> np.ndarray:
+        """Which of these catalog tracks the model learned something about (as seeds)."""
+        return self.popularity[tracks] > 0 if self.popularity.size else np.ones(tracks.size, bool)
+
+    def can_answer(self, query: PlaylistQuery) -> bool:
+        """Whether the model has something to go on: a known seed, or a name it reads."""
+        return bool(query.seeds) or (self.reads_names and bool(normalize_name(query.name)))
+
+    def _nothing_usable(self, query: PlaylistQuery, in_catalog: int) -> str:
+        """Why the model has nothing to go on, e.g. "als: no seed in the catalog and no name"."""
+        if not query.seeds:
+            seeds = "no seeds"
+        elif not in_catalog:
+            seeds = "no seed in the catalog"
+        else:
+            seeds = "no seed in any training playlist"
+        has_name = bool(normalize_name(query.name))
+        name = "a name it cannot read" if has_name and not self.reads_names else "no name"
+        return f"{self.name}: {seeds} and {name}"
+
+    def _fill(self, ranked: Recommendations, query: PlaylistQuery, k: int,
+              seeds: np.ndarray) -> Recommendations:
+        """`ranked` topped up to k tracks: the fallback model's, then the most popular."""
+        wanted = min(k, self.n_tracks - seeds.size)
+        found, reason, used = len(ranked), ranked.fallback, []
+        for source, answer in self._fallbacks():
+            if len(ranked) >= wanted:
+                break
+            extra = answer(query, k + seeds.size)
+            passed_on = extra.fallback.rpartition(ANSWERED_BY)[2]  # the fallback's own fallback
+            used.append(f"{source} then {passed_on}" if passed_on else source)
+            ranked = _appended(ranked, _without(extra, seeds))
+        if used:
+            why = reason or f"{self.name}: {found} tracks found"
+            reason = f"{why}{ANSWERED_BY}{' then '.join(used)}"
+        return Recommendations(ranked.ids, ranked.scores, fallback=reason)
+
+    def _fallbacks(self) -> list[tuple[str, Callable[[PlaylistQuery, int], Recommendations]]]:
+        """(what, how to ask it) for each fallback, in order: the title model, popularity."""
+        chain: list[tuple[str, Callable[[PlaylistQuery, int], Recommendations]]] = []
+        if self.fallback is not None and self.fallback is not self:
+            chain.append((self.fallback.name, self.fallback.recommend))
+        chain.append(("popularity", lambda _query, k: most_popular(self.popularity, k)))
+        return chain
 
     @abstractmethod
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -172,6 +255,7 @@ class Recommender(ABC):
         """Call at the start of `fit`."""
         self.fingerprint = data.fingerprint
         self.n_tracks = data.n_tracks
+        self.popularity = data.track_popularity()
 
     def save(self, directory: Path) -> None:
         """Write the model atomically: a temporary directory renamed over the old one."""
@@ -200,8 +284,44 @@ class Recommender(ABC):
         model = cls()
         model.fingerprint = meta["fingerprint"]
         model.n_tracks = int(meta["n_tracks"])
+        model.popularity = data.track_popularity()
         model._restore(meta["settings"], arrays, data)
         return model
+
+
+ANSWERED_BY = "; answered by "
+FALLBACK_MODEL = "title"
+"""The model that answers for the others when they have nothing to go on."""
+
+
+def link_fallbacks(models: Mapping[str, Recommender]) -> None:
+    """Let the title model among `models` answer for each of the others that cannot."""
+    title = models.get(FALLBACK_MODEL)
+    for name, model in models.items():
+        if title is not None and name not in (FALLBACK_MODEL, "popularity"):
+            model.fallback = title
+
+
+def most_popular(popularity: np.ndarray, k: int) -> Recommendations:
+    """The k tracks in the most playlists (ties by track id), scored by that count."""
+    order = np.lexsort((np.arange(popularity.size), -popularity))[:k]
+    return Recommendations(order.astype(np.int64), popularity[order].astype(np.float32))
+
+
+def _without(ranked: Recommendations, excluded: np.ndarray) -> Recommendations:
+    keep = ~np.isin(ranked.ids, excluded)
+    return Recommendations(ranked.ids[keep], ranked.scores[keep], fallback=ranked.fallback)
+
+
+def _appended(ranked: Recommendations, extra: Recommendations) -> Recommendations:
+    """`ranked`, then the tracks of `extra` it lacks, scored below its last (best first)."""
+    new = extra.ids[~np.isin(extra.ids, ranked.ids)]
+    if not len(ranked):
+        return Recommendations(new, extra.scores[~np.isin(extra.ids, ranked.ids)])
+    floor = float(ranked.scores[-1]) if np.isfinite(ranked.scores[-1]) else 0.0
+    scores = floor - 1.0 - np.arange(new.size, dtype=np.float32)
+    return Recommendations(np.concatenate([ranked.ids, new]),
+                           np.concatenate([ranked.scores, scores]).astype(np.float32))
 
 
 def settings_from_json(cls: type[SettingsT], raw: Mapping[str, Any]) -> SettingsT:

@@ -6,6 +6,7 @@ allowed, up to its whole ranking of the catalog.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -21,7 +22,8 @@ MIN_CANDIDATES = 200
 def recommend_allowed(model: Recommender, query: PlaylistQuery, k: int,
                       allowed: np.ndarray) -> Recommendations:
     """The k best tracks of `model` among those where `allowed` is True (fewer only when fewer
-    allowed tracks exist, or the model ranks fewer), best first."""
+    allowed tracks exist, or the model ranks fewer), best first; what the model said about
+    its seeds and fallbacks is kept."""
     n_tracks = len(allowed)
     available = int(np.count_nonzero(allowed))
     if k <= 0 or available == 0:
@@ -31,8 +33,7 @@ def recommend_allowed(model: Recommender, query: PlaylistQuery, k: int,
         ranked = model.recommend(query, wanted)
         keep = allowed[ranked.ids]
         if np.count_nonzero(keep) >= k or wanted >= n_tracks or len(ranked) < wanted:
-            ids, scores = ranked.ids[keep][:k], ranked.scores[keep][:k]
-            return Recommendations(ids, scores)
+            return replace(ranked, ids=ranked.ids[keep][:k], scores=ranked.scores[keep][:k])
         wanted = min(n_tracks, wanted * GROWTH)
 
 

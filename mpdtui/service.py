@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from models.base import Dataset, PlaylistQuery, ProgressCallback, Recommender
+from models.base import (
+    FALLBACK_MODEL,
+    Dataset,
+    PlaylistQuery,
+    ProgressCallback,
+    Recommender,
+    link_fallbacks,
+)
 from models.filtered import recommend_allowed
 from models.registry import MODEL_NAMES
 from mpdtui import config, training
@@ -39,8 +46,6 @@ from mpdtui.pipeline.stages import JobSummary, source_for_path, write_demo_files
 
 if TYPE_CHECKING:
     from mpdtui.audio_service import AudioService
-
-SEED_ONLY_MODELS = ("als", "item_knn")
 
 
 @dataclass(frozen=True)
@@ -155,6 +160,14 @@ class AppService:
         info["features"] = self.feature_coverage()
         return info
 
+    def data_stats(self) -> Any:
+        """How MPD-like the ingested data is (`DataStats`: long tail, names, unknown seeds)."""
+        from mpdtui.data.stats import store_stats
+
+        if not self.has_data():
+            raise UserError("no data yet: run `mpdtui ingest PATH` (or `--demo`) first")
+        return store_stats(self.locations, training.holdout_size, training.SPLIT_SEED)
+
     def feature_coverage(self) -> dict[str, Any] | None:
         """How many catalog tracks have audio features, by source (None before any import)."""
         if not self.locations.features_db.exists() or not self.locations.catalog_db.exists():
@@ -242,7 +255,10 @@ class AppService:
         """A trained model, loaded once and kept (thread-safe)."""
         with self._lock:
             if name not in self._models:
-                self._models[name] = training.load_model(self.locations, name, self.training_data())
+                model = training.load_model(self.locations, name, self.training_data())
+                if FALLBACK_MODEL in self.servable_models() and name != FALLBACK_MODEL:
+                    link_fallbacks({name: model, FALLBACK_MODEL: self.model(FALLBACK_MODEL)})
+                self._models[name] = model
             return self._models[name]
 
     def training_data(self) -> Dataset:
@@ -288,19 +304,15 @@ class AppService:
         if model_name is None:
             raise UserError("no trained model yet: run `mpdtui --train` (or the setup's training step)")
         query = PlaylistQuery.of(name, seeds)
-        recommender = self.model(self.answering_model(model_name, query))
+        recommender = self.model(model_name)  # falls back when it must
         ranked = (recommender.recommend(query, k) if allowed is None
                   else recommend_allowed(recommender, query, k, allowed))
         tracks = self.catalog().tracks(ranked.ids.tolist())
         reasons = self._reasons(query, ranked.ids)
+        if ranked.fallback:
+            reasons = [f"{reason} ({ranked.fallback})" for reason in reasons]
         return [Suggestion(track, float(score), reason)
                 for track, score, reason in zip(tracks, ranked.scores.tolist(), reasons, strict=True)]
-
-    def answering_model(self, requested: str, query: PlaylistQuery) -> str:
-        """Seed-only models cannot read a name: with no seeds the title model answers for them."""
-        if not query.seeds and requested in SEED_ONLY_MODELS and "title" in self.servable_models():
-            return "title"
-        return requested
 
     def _reasons(self, query: PlaylistQuery, ids: np.ndarray) -> list[str]:
         """Why each track is suggested: a seed it is often with, the name, or its sound."""

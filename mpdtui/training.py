@@ -17,7 +17,16 @@ from typing import Any
 
 import numpy as np
 
-from models.base import MODEL_FORMAT, Dataset, ModelFormatError, Progress, Recommender, check_cancel, report
+from models.base import (
+    MODEL_FORMAT,
+    Dataset,
+    ModelFormatError,
+    Progress,
+    Recommender,
+    check_cancel,
+    link_fallbacks,
+    report,
+)
 from models.evaluation import ChallengeSplit, make_challenge_split
 from models.registry import MODEL_NAMES, UnknownModelError, model_class
 from mpdtui.data.catalog import Catalog
@@ -232,6 +241,7 @@ def evaluate_models(locations: Locations, models: dict[str, Recommender],
     with Catalog.open(locations) as catalog:
         track_artist = catalog.track_arrays()[0]
     assert split.challenge is not None
+    link_fallbacks(models)
     evaluation = evaluate(models, split.challenge.cases, track_artist, k=500, progress=progress,
                           cancel=cancel)
     evaluation["fingerprint"] = split.fingerprint

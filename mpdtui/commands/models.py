@@ -90,10 +90,11 @@ def run_submit(args: argparse.Namespace, locations: Locations) -> int:
         raise UserError("no trained model yet: run `mpdtui --train` first")
     model = service.model(model_name)
     with HeadlessProgress() as view:
-        write_submission(challenge, model, service.catalog(), args.out, args.team, args.email,
-                         progress=lambda done, total: view.show(
-                             StageProgress("submit", done, total, "playlists")))
+        summary = write_submission(
+            challenge, model, service.catalog(), args.out, args.team, args.email,
+            progress=lambda done, total: view.show(StageProgress("submit", done, total, "playlists")))
     print(f"wrote {len(challenge)} answers from '{model_name}' to {args.out}")
+    print(summary.describe())
     return 0
 
 

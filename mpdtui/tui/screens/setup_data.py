@@ -62,6 +62,8 @@ class DataStep(SetupStep):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.query_one("#path-error", Label).update("")
+        if self.running is None:
+            self.status("")  # what the last run said is about another path
 
     def _demo_request(self) -> JobRequest:
         options = self.app.options  # type: ignore[attr-defined]

@@ -20,8 +20,9 @@ class StageProgress(Horizontal):
     DEFAULT_CSS = """
     StageProgress { height: 1; }
     StageProgress > .stage-name { width: 14; }
-    StageProgress > ProgressBar { width: 46; }
-    StageProgress > .stage-info { width: 1fr; color: $text-muted; }
+    StageProgress > ProgressBar { width: 2fr; max-width: 46; }
+    StageProgress > ProgressBar Bar { width: 1fr; }
+    StageProgress > .stage-info { width: 3fr; padding-left: 1; color: $text-muted; }
     StageProgress > .stage-time { width: 8; color: $text-muted; text-align: right; }
     """
 
