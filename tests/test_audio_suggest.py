@@ -130,6 +130,9 @@ class Ranked(Recommender):
 
     def recommend(self, query: PlaylistQuery, k: int = 500) -> Recommendations:
         self.asked.append(k)
+        return self._recommend(query, k)
+
+    def _recommend(self, query: PlaylistQuery, k: int) -> Recommendations:
         ids = np.array([i for i in range(self.n_tracks) if i not in query.seeds][:k])
         return Recommendations(ids, -ids.astype(np.float32))
 
