@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from models.base import (
     Recommender,
     link_fallbacks,
 )
+from models.filtered import recommend_allowed
 from models.registry import MODEL_NAMES, model_class
 from mpdtui import config, training
 from mpdtui.data.catalog import Catalog, Track
@@ -49,6 +50,8 @@ REASON_WORDS = {"similar_playlists": "in playlists like yours", "similar_sound":
                 "popular": "popular overall"}
 PREFERRED_MODELS = ("ranker", "blend", "als", "two_tower", "item_knn", "title", "popularity")
 """The default model's order when there is no evaluation to choose by."""
+if TYPE_CHECKING:
+    from mpdtui.audio_service import AudioService
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ class AppService:
         self._catalog: Catalog | None = None
         self._saved_playlists: Any = None  # SavedPlaylists, opened on first use
         self._servable: list[str] | None = None
+        self._audio: AudioService | None = None  # made on first use
 
     # --- settings ------------------------------------------------------------------------
     def config(self) -> dict[str, Any]:
@@ -142,6 +146,7 @@ class AppService:
     def _close_data(self) -> None:
         self._forget_loaded()
         with self._lock:
+            self._audio = None  # the features or the catalog may have changed
             if self._catalog is not None:
                 self._catalog.close()
                 self._catalog = None
@@ -206,6 +211,16 @@ class AppService:
             self._models.clear()
             self._data = None
             self._servable = None
+
+    @property
+    def audio(self) -> AudioService:
+        """Audio-aware building: filtered suggestions, features, flow."""
+        from mpdtui.audio_service import AudioService
+
+        with self._lock:
+            if self._audio is None:
+                self._audio = AudioService(self)
+            return self._audio
 
     # --- models ----------------------------------------------------------------------------
     def servable_models(self) -> list[str]:
@@ -304,14 +319,16 @@ class AppService:
         return [i for i in self.catalog().track_ids(uris) if i is not None]
 
     def suggest(self, name: str, seeds: Sequence[int], model: str | None = None,
-                k: int = 50) -> list[Suggestion]:
-        """Suggestions for a playlist being built, each with a short reason."""
+                k: int = 50, allowed: np.ndarray | None = None) -> list[Suggestion]:
+        """Suggestions for a playlist being built, each with a short reason; only tracks where
+        `allowed` (a mask by track id) is True when it is given."""
         model_name = model or self.default_model()
         if model_name is None:
             raise UserError("no trained model yet: run `mpdtui --train` (or the setup's training step)")
         query = PlaylistQuery.of(name, seeds)
-        recommender = self.model(model_name)
-        ranked = recommender.recommend(query, k)  # falls back when it must
+        recommender = self.model(model_name)  # falls back when it must
+        ranked = (recommender.recommend(query, k) if allowed is None
+                  else recommend_allowed(recommender, query, k, allowed))
         tracks = self.catalog().tracks(ranked.ids.tolist())
         explained = recommender.explain(query, ranked.ids) if not ranked.fallback else None
         reasons = (self._words(query, explained) if explained is not None
@@ -411,6 +428,10 @@ class AppService:
         entries = [TrackEntry(t.uri, t.name, t.artist_name, t.duration_ms) for t in tracks]
         return self._playlists().save(name, entries)
 
+    def replace_playlist_tracks(self, key: int | str, entries: Sequence[Any]) -> Any:
+        """Give a saved playlist these tracks (`TrackEntry`s, e.g. its own in a new order)."""
+        return self._playlists().set_tracks(key, entries)
+
     def rename_playlist(self, key: int | str, new_name: str) -> Any:
         return self._playlists().rename(key, new_name)
 
@@ -425,7 +446,8 @@ class AppService:
         from mpdtui.exporting import default_path, export_file
 
         playlist = self.get_playlist(key)
-        return export_file(playlist, fmt, Path(folder) / default_path(playlist, fmt))
+        return export_file(playlist, fmt, Path(folder) / default_path(playlist, fmt),
+                           audio=self.audio.audio_of_uris(playlist.uris))
 
     def export_playlist_spotify(self, key: int | str, progress: ProgressCallback | None = None,
                                 cancel: threading.Event | None = None) -> Any:

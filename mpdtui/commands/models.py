@@ -12,7 +12,9 @@ from rich.table import Table
 from rich.text import Text
 
 from models.registry import MODEL_NAMES
+from mpdtui.audio.filters import parse_filter
 from mpdtui.commands.argtypes import int_between
+from mpdtui.commands.audio import add_audio_columns, audio_cells
 from mpdtui.commands.jobs import run_job
 from mpdtui.commands.train import print_report
 from mpdtui.errors import UserError
@@ -52,6 +54,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     suggest.add_argument("--model", choices=MODEL_NAMES, help="default: the best trained model")
     suggest.add_argument("--k", type=int_between(1, MAX_SUGGESTIONS), default=20,
                          help=f"how many suggestions (default 20, at most {MAX_SUGGESTIONS})")
+    suggest.add_argument("--filter", action="append", default=[], metavar="TERM",
+                         help="only tracks whose audio features match, e.g. 'tempo 150-170', "
+                         "'energy > 0.7', 'key 8A', 'key ~Am', 'acoustic', 'not live' "
+                         "(repeatable, or comma-separated: all must match)")
     suggest.add_argument("--json", action="store_true")
     suggest.set_defaults(func=run_suggest)
 
@@ -108,25 +114,39 @@ def as_text(data: str) -> Text:
 
 
 def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
+    audio_filter = parse_filter(args.filter)
     service = AppService(locations)
     seeds = service.resolve_uris(args.seed)
     unknown = len(args.seed) - len(seeds)
-    suggestions = service.suggest(args.name, seeds, args.model, args.k)
+    found = service.audio.suggest(args.name, seeds, audio_filter, args.model, args.k)
+    suggestions = found.suggestions
     if args.json:
         rows = [{"uri": s.track.uri, "track": s.track.name, "artist": s.track.artist_name,
-                 "album": s.track.album_name, "score": s.score, "reason": s.reason}
-                for s in suggestions]
+                 "album": s.track.album_name, "duration_ms": s.track.duration_ms,
+                 "score": s.score, "reason": s.reason,
+                 "audio": None if sound is None else sound.as_json()}
+                for s, sound in zip(suggestions, found.audio, strict=True)]
         sys.stdout.write(printable_json(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode()) + "\n")
+        if found.note():
+            print(printable(found.note()), file=sys.stderr)
         return 0
     title = f"suggestions for '{args.name}'" if args.name else "suggestions"
     table = Table(title=as_text(title))
     for column in ("#", "track", "artist", "score", "why"):
         table.add_column(column)
+    with_audio = any(sound is not None for sound in found.audio)
+    if with_audio:
+        add_audio_columns(table)
     table.add_column("uri", no_wrap=True, min_width=36)  # whole, to copy into --seed
-    for rank, s in enumerate(suggestions, 1):
+    for rank, (s, sound) in enumerate(zip(suggestions, found.audio, strict=True), 1):
+        cells = audio_cells(s.track.duration_ms, sound) if with_audio else ()
         table.add_row(str(rank), as_text(s.track.name), as_text(s.track.artist_name),
-                      f"{s.score:.3f}", as_text(s.reason), as_text(s.track.uri))
-    Console().print(table)
+                      f"{s.score:.3f}", as_text(s.reason),
+                      *cells, as_text(s.track.uri))
+    if suggestions:
+        Console().print(table)
+    if found.note():
+        print(printable(found.note()))
     if unknown:
         print(f"ignored {unknown} seed URI(s) not in the catalog", file=sys.stderr)
     return 0

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from models.base import Progress
+from mpdtui.audio_service import audio_of_uris
 from mpdtui.commands.argtypes import port_number
 from mpdtui.commands.jobs import run_job
 from mpdtui.data.features import FeatureStore
@@ -206,7 +207,8 @@ def run_export(args: argparse.Namespace, locations: Locations) -> int:
     with SavedPlaylists.open(locations.ensure()) as playlists:
         playlist = playlists.get(args.name)
         if args.to != "spotify":
-            path = export_file(playlist, args.to, Path(args.out) if args.out else None)
+            path = export_file(playlist, args.to, Path(args.out) if args.out else None,
+                               audio=audio_of_uris(locations, playlist.uris))
             print(f"Wrote {len(playlist.tracks)} tracks of {playlist.name!r} to {path}")
             return 0
         if args.out:

@@ -16,7 +16,7 @@ from mpdtui.tui.text import data_text
 CHOICES = (
     ("m3u", "M3U8 file (players: duration, artist - title, URI)"),
     ("json", "JSON file"),
-    ("csv", "CSV file (position, uri, artist, title, duration)"),
+    ("csv", "CSV file (position, uri, artist, title, duration, tempo, key, energy)"),
     ("spotify", "Spotify (a private playlist in your account; needs the login)"),
 )
 
