@@ -235,9 +235,15 @@ class Recommender(ABC):
         """Scores of `ids` for a query the model can answer; NaN when it has no such score."""
         return np.full(len(ids), np.nan, np.float32)
 
-    def explain(self, query: PlaylistQuery, ids: np.ndarray) -> list[Reason] | None:
-        """Why each of `ids` was suggested, as the model knows it (None: it cannot say)."""
-        return None
+    def explain(self, query: PlaylistQuery, ids: np.ndarray) -> list[Reason]:
+        """Why each of `ids` was suggested, as far as the model can tell. By default what it
+        went on: the seeds (playlists like yours), else the name; models that know more say it."""
+        usable, _ = self._usable(query)
+        if usable.seeds:
+            kind = "similar_playlists"
+        else:
+            kind = "fits_name" if self.reads_names and usable.name.strip() else "popular"
+        return [Reason(kind)] * len(ids)
 
     def components_needed(self) -> tuple[str, ...]:
         """Models this one is built on (trained, and loaded, before it)."""

@@ -23,6 +23,7 @@ from models.base import (
     ModelFormatError,
     PlaylistQuery,
     ProgressCallback,
+    Reason,
     Recommendations,
     Recommender,
     check_cancel,
@@ -107,6 +108,17 @@ class ItemKNNRecommender(Recommender):
 
     def _score(self, query: PlaylistQuery, ids: np.ndarray) -> np.ndarray:
         return self.seed_similarities(seed_ids(query, self.n_tracks), ids).sum(axis=0)
+
+    def explain(self, query: PlaylistQuery, ids: np.ndarray) -> list[Reason]:
+        """The seed each track is most often with; popular where it shares no playlist with
+        any seed (the back-off fills the list then)."""
+        seeds = seed_ids(self._usable(query)[0], self.n_tracks)
+        similarity = self.seed_similarities(seeds, np.asarray(ids, np.int64))
+        if not similarity.size:
+            return [Reason("popular")] * len(ids)
+        best = similarity.argmax(axis=0)
+        return [Reason("often_with", seed=int(seeds[b])) if similarity[b, i] > 0
+                else Reason("popular") for i, b in enumerate(best)]
 
     def seed_similarities(self, seeds: np.ndarray, ids: np.ndarray) -> np.ndarray:
         """Similarity of each seed (rows) to each track of `ids` (columns), dense."""

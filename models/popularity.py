@@ -18,6 +18,7 @@ from models.base import (
     ModelFormatError,
     PlaylistQuery,
     ProgressCallback,
+    Reason,
     Recommendations,
     Recommender,
     check_cancel,
@@ -86,6 +87,9 @@ class PopularityRecommender(Recommender):
 
     def _score(self, query: PlaylistQuery, ids: np.ndarray) -> np.ndarray:
         return self.popularity[ids].astype(np.float32)
+
+    def explain(self, query: PlaylistQuery, ids: np.ndarray) -> list[Reason]:
+        return [Reason("popular")] * len(ids)
 
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         return asdict(self.settings), {"popularity": self.popularity}

@@ -21,6 +21,7 @@ from models.base import (
     ModelFormatError,
     PlaylistQuery,
     ProgressCallback,
+    Reason,
     Recommendations,
     Recommender,
     check_cancel,
@@ -143,6 +144,11 @@ class TitleRecommender(Recommender):
         if not names.size:
             return np.full(len(ids), np.nan, np.float32)
         return np.asarray(self.name_tracks[names][:, ids].T @ weights).ravel()
+
+    def explain(self, query: PlaylistQuery, ids: np.ndarray) -> list[Reason]:
+        """Fits the name where playlists named like it hold the track, else popular overall."""
+        fits = np.nan_to_num(self._score(query, np.asarray(ids, np.int64))) > 0
+        return [Reason("fits_name") if fit else Reason("popular") for fit in fits]
 
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         m = self.name_tracks

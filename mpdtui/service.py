@@ -332,11 +332,9 @@ class AppService:
         ranked = (recommender.recommend(query, k) if allowed is None
                   else recommend_allowed(recommender, query, k, allowed))
         tracks = self.catalog().tracks(ranked.ids.tolist())
-        explained = recommender.explain(query, ranked.ids) if not ranked.fallback else None
-        reasons = (self._words(query, explained) if explained is not None
-                   else self._reasons(query, ranked.ids))
-        if ranked.fallback:
-            reasons = [f"{reason} ({ranked.fallback})" for reason in reasons]
+        # the model's own reasons; with nothing usable the fallback said who answered instead
+        reasons = ([ranked.fallback] * len(tracks) if ranked.fallback
+                   else self._words(query, recommender.explain(query, ranked.ids)))
         return [Suggestion(track, float(score), reason)
                 for track, score, reason in zip(tracks, ranked.scores.tolist(), reasons, strict=True)]
 
@@ -360,28 +358,6 @@ class AppService:
             return REASON_WORDS.get(reason.kind, "in playlists like yours")
 
         return [words(reason) for reason in reasons]
-
-    def _reasons(self, query: PlaylistQuery, ids: np.ndarray) -> list[str]:
-        """Why each track is suggested: a seed it is often with, the name, or its sound."""
-        servable = set(self.servable_models())
-        reasons = [""] * len(ids)
-        if query.seeds and "item_knn" in servable:
-            knn = self.model("item_knn")
-            similarity = knn.similarity[list(query.seeds)][:, ids].toarray()
-            seed_names = [t.name for t in self.catalog().tracks(list(query.seeds))]
-            for i in range(len(ids)):
-                best = int(similarity[:, i].argmax())
-                if similarity[best, i] > 0:
-                    reasons[i] = f"often with {seed_names[best]}"
-        if query.name.strip() and "title" in servable:
-            title = self.model("title")
-            names, _ = title.name_weights(query.name)
-            if names.size:
-                in_named = np.asarray(title.name_tracks[names][:, ids].sum(axis=0)).ravel() > 0
-                for i in np.flatnonzero(in_named):
-                    reasons[i] = reasons[i] or f"popular in '{query.name.strip()}' playlists"
-        fallback = "similar sound" if "two_tower" in servable else "popular overall"
-        return [reason or fallback for reason in reasons]
 
     # --- used by the app (tui) ---
     # Thin calls for the Textual app; each delegates to the module that owns the work.

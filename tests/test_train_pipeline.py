@@ -215,3 +215,20 @@ def test_evaluate_json_and_the_notebook_view(trained: tuple[Path, str]) -> None:
     precision = {int(r.split("│")[1]): float(r.split("│")[2]) for r in rows[-10:]}
     assert sorted(precision) == list(range(10))
     assert precision[9] > precision[0]  # confidence weighting helps, as in the notebook
+
+
+def test_each_model_gives_its_own_true_reasons(trained: tuple[Path, str]) -> None:
+    service = AppService(Locations.resolve(trained[0]))
+    seeds = [s.track.id for s in service.suggest("party", [], "title", k=3)]
+    seed_names = {t.name for t in service.catalog().tracks(seeds)}
+
+    def reasons(model: str, name: str = "party", with_seeds: bool = True) -> set[str]:
+        return {s.reason for s in service.suggest(name, seeds if with_seeds else [], model, k=20)}
+
+    assert reasons("popularity") == {"popular overall"}
+    assert reasons("title", with_seeds=False) <= {"fits the name 'party'", "popular overall"}
+    assert "fits the name 'party'" in reasons("title", with_seeds=False)
+    knn = reasons("item_knn")
+    assert knn <= {f"often with {n}" for n in seed_names} | {"popular overall"}
+    assert any(r.startswith("often with") for r in knn)
+    assert reasons("als") == {"in playlists like yours"}
