@@ -34,6 +34,8 @@ async def steady(pilot: Any) -> None:
     await settle(pilot)
     for field in pilot.app.screen.query(Input).results(Input):
         field.cursor_blink = False  # a blinking cursor is on or off by the clock
+        if field.has_class("volatile"):
+            field.value = f"<{field.id or 'masked'}>"
     for label in pilot.app.screen.query(".volatile").results(Label):
         label.update(f"<{label.id or 'masked'}>")
     pilot.app.clear_notifications()
@@ -81,6 +83,14 @@ async def open_builder_with_tracks(pilot: Any) -> None:
 def test_builder(snap_compare: Any, steady_copy: Locations, tmp_path: Path) -> None:
     app = make_app(steady_copy, tmp_path)
     assert snap_compare(app, terminal_size=SIZE, run_before=open_builder_with_tracks)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)], ids=["80x24", "160x45"])
+def test_builder_at_common_sizes(snap_compare: Any, steady_copy: Locations, tmp_path: Path,
+                                 size: tuple[int, int]) -> None:
+    """Suggestions showing: whole names and reasons at 160x45, track and artist at 80x24."""
+    app = make_app(steady_copy, tmp_path)
+    assert snap_compare(app, terminal_size=size, run_before=open_builder_with_tracks)
 
 
 def test_builder_search(snap_compare: Any, steady_copy: Locations,
