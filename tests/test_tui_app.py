@@ -107,6 +107,26 @@ async def test_wrong_mpd_path_is_explained(tmp_path: Path) -> None:
         assert app.screen.running is None  # type: ignore[attr-defined]
 
 
+async def test_a_new_attempt_clears_what_the_last_ingest_said(tmp_path: Path) -> None:
+    bad = tmp_path / "mpd" / "mpd.slice.0-999.json"
+    bad.parent.mkdir()
+    bad.write_text('{"info": {}, "playlists": [{"name": 3}]}')  # read by the job, refused
+    app = make_app(Locations.resolve(tmp_path / "fresh"), tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
+        await pilot.press("ctrl+n")
+        await type_text(pilot, str(bad.parent))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "Ingest stopped" in label_text(pilot, "#step-status"),
+                       what="the failed ingest")
+        assert "Fix it" in label_text(pilot, "#step-status")  # not "run it again to continue"
+        app.screen.query_one("#mpd-path", Input).value = str(tmp_path / "nowhere")
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert "does not exist" in label_text(pilot, "#path-error")
+        assert label_text(pilot, "#step-status") == ""
+
+
 async def test_ingest_cancels_with_escape_and_resumes(trained_dir: Path, tmp_path: Path) -> None:
     locations = Locations.resolve(tmp_path / "fresh")
     app = make_app(locations, tmp_path)
@@ -495,6 +515,16 @@ async def test_no_models_yet_is_a_notification(ingested_copy: Locations, tmp_pat
         assert screen_name(pilot) == "BuilderScreen"
 
 
+async def test_the_builder_without_data_says_what_is_missing(tmp_path: Path) -> None:
+    app = make_app(Locations.resolve(tmp_path / "fresh"), tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
+        app.open_builder()  # however one gets there (another process removed the data)
+        await builder_ready(pilot)
+        status = label_text(pilot, "#suggest-status")
+        assert "No data yet" in status and "data step (f2)" in status
+
+
 async def test_spotify_export_without_login_is_an_error_message(trained_copy: Locations,
                                                                 tmp_path: Path) -> None:
     app = make_app(trained_copy, tmp_path)
@@ -505,7 +535,8 @@ async def test_spotify_export_without_login_is_an_error_message(trained_copy: Lo
         screen.playlist = app.service.tracks([1, 2])
         await pilot.press("escape", "e", "j", "j", "j", "enter")
         await settle(pilot)
-        assert any("not logged in to Spotify" in n for n in notifications(app))
+        said = [n for n in notifications(app) if "not logged in to Spotify" in n]
+        assert said and "Spotify step (f2)" in said[0] and "mpdtui auth" not in said[0]
         assert screen_name(pilot) == "BuilderScreen"
 
 

@@ -64,6 +64,17 @@ def test_setup_steps_at_common_sizes(snap_compare: Any, steady_copy: Locations, 
     assert snap_compare(app, terminal_size=size, run_before=goto(step))
 
 
+def test_evaluation_chart(snap_compare: Any, steady_copy: Locations, tmp_path: Path) -> None:
+    """The training step scrolled to the evaluation chart (a README picture)."""
+    async def run_before(pilot: Any) -> None:
+        await goto(4)(pilot)
+        pilot.app.screen.query_one("#step").scroll_end(animate=False)
+        await steady(pilot)
+
+    assert snap_compare(make_app(steady_copy, tmp_path), terminal_size=(160, 45),
+                        run_before=run_before)
+
+
 @pytest.mark.parametrize("step", [0, 1, 2, 3, 4],
                          ids=["cache", "data", "spotify", "features", "training"])
 def test_setup_steps(snap_compare: Any, steady_copy: Locations, tmp_path: Path,
