@@ -4,8 +4,10 @@ models that train to the same numbers every time)."""
 # ruff: noqa: F811 (fixtures imported from test_tui_support are parameters here)
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from test_tui_support import (  # noqa: F401 (fixtures)
@@ -158,3 +160,16 @@ def test_dialogs(snap_compare: Any, steady_copy: Locations, tmp_path: Path,
 def test_first_run_cache_step(snap_compare: Any, tmp_path: Path) -> None:
     app = make_app(Locations.resolve(tmp_path / "fresh"), tmp_path)
     assert snap_compare(app, terminal_size=SIZE, run_before=goto(0))
+
+
+def test_readme_pictures_are_the_snapshots() -> None:
+    """The README's screenshots are snapshot files of this suite, so they stay current."""
+    root = Path(__file__).parent.parent
+    pictures = re.findall(r"!\[[^\]]*\]\(([^)\s]+\.svg)\)", (root / "README.md").read_text())
+    assert {"builder", "training", "evaluation_chart"} <= {
+        key for key in ("builder", "training", "evaluation_chart")
+        if any(key in unquote(p) for p in pictures)}
+    for picture in pictures:
+        path = root / unquote(picture)
+        assert path.is_file(), f"README shows {picture}, which no snapshot test writes"
+        assert path.parent.parent == root / "tests" / "__snapshots__"

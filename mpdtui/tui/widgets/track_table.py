@@ -26,18 +26,19 @@ from mpdtui.tui.widgets.columns import Column, fit
 SCROLLBAR = 2  # kept free always: a scrollbar that comes and goes must not reflow the columns
 UNSIZED = 200  # the width assumed before the first layout
 
-# least and most useful widths; `drop`: left out when short of width, the highest first
+# least and most useful widths ("C#m 12A": a key is no use cut); `drop`: left out when short
+# of width, the highest first
 PLAYLIST = (Column("#", 2, 3, drop=5), Column("Track", 8, 40, good=12),
             Column("Artist", 6, 24, good=10),
             Column("Time", 4, 5, drop=4), Column("BPM", 3, 3, drop=2, audio=True),
-            Column("Key", 6, 7, drop=3, audio=True))
+            Column("Key", 7, 7, drop=3, audio=True))
 RESULTS = (Column("Track", 10, 48, good=16), Column("Artist", 8, 28, good=12),
            Column("Album", 8, 28, drop=5),
            Column("Time", 4, 5, drop=2), Column("BPM", 3, 3, drop=3, audio=True),
-           Column("Key", 6, 7, drop=4, audio=True), Column("Energy", 6, 6, drop=6, audio=True))
+           Column("Key", 7, 7, drop=4, audio=True), Column("Energy", 6, 6, drop=6, audio=True))
 SUGGESTIONS = (Column("Track", 10, 48, good=16), Column("Artist", 8, 28, good=12),
                Column("Album", 8, 24, drop=7), Column("Time", 4, 5, drop=6),
-               Column("BPM", 3, 3, drop=3, audio=True), Column("Key", 6, 7, drop=4, audio=True),
+               Column("BPM", 3, 3, drop=3, audio=True), Column("Key", 7, 7, drop=4, audio=True),
                Column("Energy", 6, 6, drop=5, audio=True), Column("Why", 12, 60, good=20))
 
 Cell = Text | str
