@@ -75,11 +75,12 @@ class Reason:
 
     `kind`: "often_with" (the seed `seed` shares many playlists with it), "same_artist" /
     "same_album" (as `count` seeds), "fits_name", "similar_playlists", "similar_sound",
-    "popular"."""
+    "popular"; `feature` names what sounds alike for "similar_sound" ("tempo", "duration"...)."""
 
     kind: str
     seed: int | None = None
     count: int = 0
+    feature: str = ""
 
 
 def check_cancel(cancel: threading.Event | None) -> None:

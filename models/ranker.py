@@ -55,6 +55,8 @@ class RankerSettings:
     """Retrievers proposing candidates, by registry name."""
     candidates: int = 300
     """Tracks each retriever proposes (the union is ranked)."""
+    max_cases: int = 8000
+    """Validation cases the booster learns from at most (a deterministic sample of them)."""
     learning_rate: float = 0.05
     num_leaves: int = 31
     min_data_in_leaf: int = 40
@@ -109,10 +111,11 @@ class RankerRecommender(Recommender):
         """(features, labels) of each validation case's candidates."""
         assert self.features is not None
         rows = []
-        for done, case in enumerate(self.cases):
+        cases = _sample(self.cases, self.settings.max_cases, self.settings.seed)
+        for done, case in enumerate(cases):
             check_cancel(cancel)
-            report(progress, self.name, done, len(self.cases),
-                   f"features of {done:,} of {len(self.cases):,} validation playlists",
+            report(progress, self.name, done, len(cases),
+                   f"features of {done:,} of {len(cases):,} validation playlists",
                    unit="playlists")
             ids, matrix = self.features.of(case.query)
             rows.append((matrix, np.isin(ids, case.truth).astype(np.int32)))
@@ -145,7 +148,11 @@ class RankerRecommender(Recommender):
         for track, row in zip(ids, contributions, strict=True):
             totals = {g: float(row[cols].sum()) for g, cols in groups.items()}
             best = max(totals, key=lambda g: totals[g])
-            reasons.append(features.reason(query, int(track), best))
+            reason = features.reason(query, int(track), best)
+            if reason.kind == "similar_sound":  # which feature: the largest contribution
+                column = groups["sound"][int(row[groups["sound"]].argmax())]
+                reason = replace(reason, feature=features.names[column].removesuffix("_distance"))
+            reasons.append(reason)
         return reasons
 
     def _fitted(self) -> CandidateFeatures:
@@ -359,6 +366,13 @@ def _counts(seed_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
     where = np.searchsorted(values, keys)
     where = np.minimum(where, values.size - 1)
     return np.where(values[where] == keys, counts[where], 0).astype(np.float32)
+
+
+def _sample(cases: Sequence[Case], most: int, seed: int) -> Sequence[Case]:
+    if len(cases) <= most:
+        return cases
+    keep = np.random.default_rng(seed).choice(len(cases), most, replace=False)
+    return [cases[i] for i in np.sort(keep)]
 
 
 def _pick(ids: np.ndarray, scores: np.ndarray, k: int) -> Recommendations:

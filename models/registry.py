@@ -8,34 +8,61 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+from dataclasses import dataclass
 from typing import Any
 
 from models.base import Recommender
 
-_MODELS: dict[str, tuple[str, str]] = {
-    "popularity": ("models.popularity", "PopularityRecommender"),
-    "title": ("models.title", "TitleRecommender"),
-    "item_knn": ("models.knn", "ItemKNNRecommender"),
-    "als": ("models.als", "ALSRecommender"),
-    "two_tower": ("models.two_tower", "TwoTowerRecommender"),
-    "blend": ("models.blend", "BlendRecommender"),
-    "ranker": ("models.ranker", "RankerRecommender"),
-}
 
-MODEL_NAMES: tuple[str, ...] = tuple(_MODELS)
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the app needs to know about a model without importing it."""
+
+    name: str
+    module: str
+    attribute: str
+    serving_priority: int
+    """Which model serves when no evaluation chooses (lowest first)."""
+    trained_by_default: bool = True
+    """Whether `--train` (and the setup's training step) trains it unasked."""
+
+
+MODELS: tuple[ModelInfo, ...] = (
+    ModelInfo("popularity", "models.popularity", "PopularityRecommender", 6),
+    ModelInfo("title", "models.title", "TitleRecommender", 5),
+    ModelInfo("item_knn", "models.knn", "ItemKNNRecommender", 4),
+    ModelInfo("als", "models.als", "ALSRecommender", 2),
+    ModelInfo("two_tower", "models.two_tower", "TwoTowerRecommender", 3),
+    # the ranker's predecessor: a weighted mix, trained when asked for
+    ModelInfo("blend", "models.blend", "BlendRecommender", 1, trained_by_default=False),
+    ModelInfo("ranker", "models.ranker", "RankerRecommender", 0),
+)
+"""Every model, in training order (a model built on others comes after them)."""
+_BY_NAME = {info.name: info for info in MODELS}
+
+MODEL_NAMES: tuple[str, ...] = tuple(_BY_NAME)
 """All model names, baselines first."""
+DEFAULT_MODELS: tuple[str, ...] = tuple(i.name for i in MODELS if i.trained_by_default)
+"""Models `--train` trains, in training order."""
+SERVING_ORDER: tuple[str, ...] = tuple(i.name for i in sorted(MODELS,
+                                                              key=lambda i: i.serving_priority))
+"""The default model's order when there is no evaluation to choose by."""
 
 
 class UnknownModelError(ValueError):
     """A model name or setting that does not exist."""
 
 
+def model_info(name: str) -> ModelInfo:
+    if name not in _BY_NAME:
+        raise UnknownModelError(f"unknown model '{name}': choose from {', '.join(MODEL_NAMES)}")
+    return _BY_NAME[name]
+
+
 def model_class(name: str) -> type[Recommender]:
     """The class of model `name`, importing its module now."""
-    if name not in _MODELS:
-        raise UnknownModelError(f"unknown model '{name}': choose from {', '.join(MODEL_NAMES)}")
-    module, attribute = _MODELS[name]
-    return getattr(importlib.import_module(module), attribute)
+    info = model_info(name)
+    return getattr(importlib.import_module(info.module), info.attribute)
 
 
 def default_settings(name: str) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from models.numpy_towers import (
     name_words,
 )
 from models.tf_checkpoints import EpochCheckpoints, TrainingState
-from models.two_tower import Catalog
+from models.tower_catalog import TowerCatalog
 
 
 @dataclass
@@ -91,7 +91,7 @@ def _dense_stack(settings: Any, prefix: str) -> list[Any]:
 class QueryModel(tf_keras.Model):
     """Name (word + trigram embeddings) and mean seed embedding -> query vector."""
 
-    def __init__(self, n_words: int, n_chars: int, catalog: Catalog, settings: Any) -> None:
+    def __init__(self, n_words: int, n_chars: int, catalog: TowerCatalog, settings: Any) -> None:
         super().__init__()
         d = settings.dim
         self.use_name = settings.use_name
@@ -130,7 +130,7 @@ class QueryModel(tf_keras.Model):
 class CandidateModel(tf_keras.Model):
     """Track id, artist, album embeddings and normalised audio features -> track vector."""
 
-    def __init__(self, catalog: Catalog, settings: Any) -> None:
+    def __init__(self, catalog: TowerCatalog, settings: Any) -> None:
         super().__init__()
         d = settings.dim
         self.track_bucket = tf.constant(catalog.track_bucket)
@@ -193,7 +193,7 @@ class LazyAdam(tf_keras.optimizers.Adam):
 
 
 class RetrievalModel(tfrs.Model):
-    def __init__(self, query: QueryModel, candidate: CandidateModel, catalog: Catalog,
+    def __init__(self, query: QueryModel, candidate: CandidateModel, catalog: TowerCatalog,
                  settings: Any) -> None:
         super().__init__()
         self.query_model = query
@@ -338,7 +338,7 @@ class Trained:
     history: dict[str, list[float]]
 
 
-def train(names: list[str], ex_indptr: np.ndarray, ex_indices: np.ndarray, catalog: Catalog,
+def train(names: list[str], ex_indptr: np.ndarray, ex_indices: np.ndarray, catalog: TowerCatalog,
           settings: Any, progress: ProgressCallback | None, cancel: threading.Event | None,
           checkpoints: Path | None = None, key: str = "") -> Trained:
     """Train both towers; raises `Cancelled` when `cancel` is set.
@@ -411,7 +411,7 @@ def _embed_all(candidate: CandidateModel, n_tracks: int) -> np.ndarray:
     return out
 
 
-def export_query_tower(query: QueryModel, words_vec: Any, chars_vec: Any, catalog: Catalog,
+def export_query_tower(query: QueryModel, words_vec: Any, chars_vec: Any, catalog: TowerCatalog,
                        settings: Any) -> QueryTower:
     """The query tower's weights as a numpy `QueryTower`."""
     all_tracks = tf.constant(np.arange(catalog.n_tracks, dtype=np.int32))

@@ -25,7 +25,7 @@ from models.base import (
     link_fallbacks,
 )
 from models.filtered import recommend_allowed
-from models.registry import MODEL_NAMES, model_class
+from models.registry import MODEL_NAMES, SERVING_ORDER, model_class
 from mpdtui import config, training
 from mpdtui.data.catalog import Catalog, Track
 from mpdtui.data.demo import FEATURES_CSV as DEMO_FEATURES_CSV
@@ -48,8 +48,10 @@ from mpdtui.pipeline.stages import JobSummary, source_for_path, write_demo_files
 
 REASON_WORDS = {"similar_playlists": "in playlists like yours", "similar_sound": "similar sound",
                 "popular": "popular overall"}
-PREFERRED_MODELS = ("ranker", "blend", "als", "two_tower", "item_knn", "title", "popularity")
-"""The default model's order when there is no evaluation to choose by."""
+SOUND_WORDS = {"duration": "length", "loudness": "loudness", "acousticness": "acoustic feel",
+               "instrumentalness": "instrumental feel", "speechiness": "amount of speech",
+               "valence": "mood"}
+"""How a feature whose distance to the seeds moved a suggestion up is named."""
 if TYPE_CHECKING:
     from mpdtui.audio_service import AudioService
 
@@ -252,12 +254,12 @@ class AppService:
 
     def default_model(self) -> str | None:
         """The servable model that scored best in the evaluation of this data (overall
-        R-precision); without one, the first of `PREFERRED_MODELS` that is servable."""
+        R-precision); without one, the first of `SERVING_ORDER` that is servable."""
         servable = self.servable_models()
         scores = self._evaluated_scores()
         if scores and any(name in scores for name in servable):
             return max((n for n in servable if n in scores), key=lambda n: scores[n])
-        return next((name for name in PREFERRED_MODELS if name in servable), None)
+        return next((name for name in SERVING_ORDER if name in servable), None)
 
     def _evaluated_scores(self) -> dict[str, float]:
         try:
@@ -353,6 +355,8 @@ class AppService:
                 return f"same {what} as {of} of your tracks"
             if reason.kind == "fits_name" and name:
                 return f"fits the name '{name}'"
+            if reason.kind == "similar_sound" and reason.feature:
+                return f"similar {SOUND_WORDS.get(reason.feature, reason.feature)}"
             return REASON_WORDS.get(reason.kind, "in playlists like yours")
 
         return [words(reason) for reason in reasons]

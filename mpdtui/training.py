@@ -28,7 +28,7 @@ from models.base import (
     report,
 )
 from models.evaluation import Case, ChallengeSplit, every_category_cases, make_challenge_split
-from models.registry import MODEL_NAMES, UnknownModelError, model_class
+from models.registry import DEFAULT_MODELS, MODEL_NAMES, UnknownModelError, model_class
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.dataset import load_dataset
 from mpdtui.data.files import FormatVersionError, npz_is_whole, read_json, read_npz, write_json, write_npz
@@ -40,12 +40,8 @@ SPLIT_FORMAT, SPLIT_VERSION = "mpdtui-split", 2
 REPORT_FORMAT, REPORT_VERSION = "mpdtui-evaluation", 1
 MAX_HOLDOUT = 1000
 MAX_RANKER_HOLDOUT = 5000
-MAX_RANKER_CASES = 8000
 SPLIT_SEED = 2018
 RANKER_SEED = 2019
-DEFAULT_MODELS: tuple[str, ...] = tuple(n for n in MODEL_NAMES if n != "blend")
-"""Models `--train` trains, in training order: the ranker comes last, it orders the others'
-candidates. The blend (a weighted mix, the ranker's predecessor) is trained when asked for."""
 
 
 
@@ -114,15 +110,11 @@ def _playlists(locations: Locations) -> tuple[Sequences, list[str]]:
 
 def ranker_cases(locations: Locations) -> tuple[Case, ...]:
     """The ranking stage's validation cases: each of the split's ranker playlists cut in every
-    challenge category it is long enough for, at most `MAX_RANKER_CASES` (deterministic)."""
+    challenge category it is long enough for (the ranker learns from at most its `max_cases`)."""
     split = training_split(locations)
     sequences, names = _playlists(locations)
-    cases = every_category_cases(sequences.indptr, sequences.indices, names, split.ranker_rows,
-                                 RANKER_SEED)
-    if len(cases) <= MAX_RANKER_CASES:
-        return cases
-    keep = np.random.default_rng(RANKER_SEED).choice(len(cases), MAX_RANKER_CASES, replace=False)
-    return tuple(cases[i] for i in np.sort(keep))
+    return every_category_cases(sequences.indptr, sequences.indices, names, split.ranker_rows,
+                                RANKER_SEED)
 
 
 def current_split(locations: Locations) -> Split | None:

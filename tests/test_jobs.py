@@ -204,7 +204,7 @@ def test_the_front_end_renders_a_failed_job_in_one_line(tmp_path: Path) -> None:
     done = mpdtui("--train", "--models", "nosuch", cache=tmp_path / "cache")
     assert done.returncode == 2
     assert done.stderr.strip() == ("mpdtui: unknown model 'nosuch': choose from popularity, "
-                                   "title, item_knn, als, two_tower, blend")
+                                   "title, item_knn, als, two_tower, blend, ranker")
 
 
 def test_request_round_trip() -> None:

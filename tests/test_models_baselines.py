@@ -108,7 +108,7 @@ def test_item_knn_rejects_unknown_weighting(genres):
 
 def test_registry_creates_every_baseline_with_settings():
     assert MODEL_NAMES[:4] == ("popularity", "title", "item_knn", "als")
-    assert {"two_tower", "blend"} <= set(MODEL_NAMES)
+    assert {"two_tower", "blend", "ranker"} <= set(MODEL_NAMES)
     for name in ("popularity", "title", "item_knn", "als"):
         assert model_class(name).name == name
         assert create_model(name).name == name
@@ -134,3 +134,13 @@ def test_registry_does_not_import_tensorflow_for_the_baselines():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_every_model_comes_after_the_models_it_is_built_on():
+    from models.registry import DEFAULT_MODELS, MODELS, SERVING_ORDER, create_model
+
+    for position, info in enumerate(MODELS):
+        earlier = {i.name for i in MODELS[:position]}
+        assert set(create_model(info.name).components_needed()) <= earlier, info.name
+    assert "blend" not in DEFAULT_MODELS and DEFAULT_MODELS[-1] == "ranker"
+    assert SERVING_ORDER[0] == "ranker" and sorted(SERVING_ORDER) == sorted(MODEL_NAMES)

@@ -20,7 +20,7 @@ from terminal import Terminal
 
 pytestmark = [pytest.mark.slow, pytest.mark.tf]
 
-MODELS = ("popularity", "title", "item_knn", "als", "two_tower", "blend")
+MODELS = ("popularity", "title", "item_knn", "als", "two_tower", "ranker")
 BAR = re.compile(r"^\s+(" + "|".join(MODELS) + r"|evaluate)\s+[━╸╺─ ]*\s+(?:\d+|--)%\s+(.*?)\s*$")
 SMALL = {
     "demo": {"playlists": 4000, "seed": 3},
@@ -28,7 +28,7 @@ SMALL = {
         "als": {"iterations": 6},
         "two_tower": {"dim": 16, "hidden": 32, "epochs": 2, "batch_size": 256,
                       "examples_per_playlist": 2},
-        "blend": {"val_playlists": 300, "grid_step": 0.25},
+        "ranker": {"max_cases": 400, "candidates": 100},
     },
 }
 STILL_LIMIT_S = 5.0

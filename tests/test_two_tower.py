@@ -18,7 +18,8 @@ from model_data import Synthetic, genre_data
 from models.base import Cancelled, Dataset, PlaylistQuery, Progress
 from models.numpy_towers import Vocabulary, name_chars, trigrams
 from models.popularity import PopularityRecommender
-from models.two_tower import TwoTowerRecommender, TwoTowerSettings, build_catalog
+from models.tower_catalog import build_catalog
+from models.two_tower import TwoTowerRecommender, TwoTowerSettings
 
 pytestmark = pytest.mark.tf
 
@@ -116,7 +117,7 @@ def test_track_with_features_but_no_playlists_gets_a_finite_embedding(
 
 
 def test_catalog_buckets_and_features(data: Dataset):
-    catalog = build_catalog(data, TINY)
+    catalog = build_catalog(data, TINY.min_track_count, TINY.use_features)
     assert catalog.track_bucket[-2:].tolist() == [0, 0], "unplayed tracks share the rare bucket"
     assert catalog.features is not None and np.isfinite(catalog.features).all()
     missing = np.isnan(data.track_features).any(axis=1)

@@ -37,7 +37,7 @@ class TrackFeatures:
         """The stored features of `track_uris`, in their order (all NaN without a feature store)."""
         if not locations.features_db.exists():
             return cls.empty(len(track_uris))
-        with FeatureStore.open(locations) as store:
+        with FeatureStore.open(locations, write=False) as store:
             matrix, names = store.feature_matrix(track_uris)
         return cls.from_matrix(matrix, names)
 

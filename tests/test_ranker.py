@@ -1,0 +1,212 @@
+"""The ranking stage: the shared contract, its features, a booster saved without pickle, reasons
+from what moved a track up, and seeds that outweigh a name that disagrees with them."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+from model_contract import ModelContract
+from model_data import contract_dataset, genre_data
+
+from models.base import Dataset, ModelFormatError, PlaylistQuery, Reason, Recommender
+from models.evaluation import Case, evaluate, every_category_cases, make_challenge_split
+from models.ranker import CandidateFeatures, RankerRecommender, RankerSettings
+from models.registry import create_model
+from mpdtui.data.catalog import Catalog
+from mpdtui.data.dataset import load_dataset
+from mpdtui.data.demo import THEMES, track_themes
+from mpdtui.locations import Locations
+
+COMPONENTS = ("als", "item_knn", "title")
+"""Retrievers fast enough for tests (the two-tower is tested on its own)."""
+FAST = RankerSettings(components=COMPONENTS, candidates=60, max_rounds=60, early_stopping=15,
+                      min_data_in_leaf=10)
+
+
+def train_components(data: Dataset, names: tuple[str, ...]) -> dict[str, Recommender]:
+    small = {"als": {"factors": 16, "iterations": 5}}
+    components = {}
+    for name in names:
+        model = create_model(name, **small.get(name, {}))
+        model.fit(data)
+        components[name] = model
+    return components
+
+
+def cases_of(data: Dataset, rows: np.ndarray, seed: int = 0) -> tuple[Case, ...]:
+    """Every challenge category of each playlist of `rows` (track order: by id)."""
+    matrix = data.interactions
+    return every_category_cases(matrix.indptr, matrix.indices, data.playlist_names, rows, seed)
+
+
+def ranker_for(data: Dataset, settings: RankerSettings = FAST) -> RankerRecommender:
+    """A ranker over components trained on `data`, learning from cases cut from its playlists."""
+    rows = np.arange(0, data.n_playlists, 3)
+    return RankerRecommender(settings, components=train_components(data, settings.components),
+                             cases=cases_of(data, rows))
+
+
+class TestRankerContract(ModelContract):
+    """The contract, but the components are saved beside the ranker, as the pipeline does."""
+
+    def make_model(self) -> RankerRecommender:
+        return ranker_for(contract_dataset())
+
+    def test_save_load_round_trip(self, fitted: Recommender, data: Dataset, tmp_path: Path):
+        assert isinstance(fitted, RankerRecommender)
+        for name, component in fitted.components.items():
+            component.save(tmp_path / name)
+        fitted.save(tmp_path / "ranker")
+        loaded = RankerRecommender.load(tmp_path / "ranker", data)
+        assert dataclasses.asdict(loaded.settings) == dataclasses.asdict(fitted.settings)
+        for query in self.queries(data):
+            before, after = fitted.recommend(query, self.k), loaded.recommend(query, self.k)
+            np.testing.assert_array_equal(before.ids, after.ids)
+            np.testing.assert_allclose(before.scores, after.scores, rtol=1e-6)
+
+    def test_load_refuses_other_data(self, fitted: Recommender, data: Dataset, tmp_path: Path):
+        fitted.save(tmp_path / "model")
+        other = dataclasses.replace(data, fingerprint=data.fingerprint + "-other")
+        with pytest.raises(ModelFormatError, match="other data"):
+            RankerRecommender.load(tmp_path / "model", other, components={})
+
+
+@pytest.fixture(scope="module")
+def genres():
+    return genre_data(n_genres=4, tracks_per_genre=60, n_playlists=400, seed=3)
+
+
+@pytest.fixture(scope="module")
+def fitted(genres) -> RankerRecommender:
+    model = ranker_for(genres.dataset)
+    model.fit(genres.dataset)
+    return model
+
+
+def test_the_booster_learns_and_is_saved_as_lightgbm_text_not_pickle(fitted, tmp_path: Path):
+    assert fitted.booster is not None and fitted.history["rounds"] > 0
+    fitted.save(tmp_path / "ranker")
+    with np.load(tmp_path / "ranker" / "arrays.npz", allow_pickle=False) as arrays:
+        text = bytes(arrays["booster"]).decode()
+    assert text.startswith("tree\n") and "objective=lambdarank" in text
+
+
+def test_features_of_a_query(fitted, genres):
+    data = genres.dataset
+    seeds = data.interactions[0].indices[:4].tolist()
+    features = fitted.features
+    assert isinstance(features, CandidateFeatures)
+    ids, rows = features.of(PlaylistQuery.of(data.playlist_names[0], seeds))
+    assert rows.shape == (ids.size, len(features.names)) and ids.size > 0
+    assert not set(ids.tolist()) & set(seeds), "seeds are never candidates"
+    column = {name: rows[:, i] for i, name in enumerate(features.names)}
+    proposed = sum(column[f"{n}_rank"] <= FAST.candidates for n in COMPONENTS)
+    np.testing.assert_array_equal(column["n_retrievers"], proposed)
+    assert (column["n_retrievers"] >= 1).all(), "every candidate comes from some retriever"
+    expected_artists = [sum(data.track_artist[s] == data.track_artist[t] for s in seeds)
+                        for t in ids]
+    np.testing.assert_array_equal(column["artist_seeds"], expected_artists)
+    assert (column["n_seeds"] == 4).all() and (column["has_name"] == 1).all()
+
+
+def test_union_of_candidates_recalls_more_than_any_retriever(fitted, genres):
+    data = genres.dataset
+    split = make_challenge_split(genres.indptr, genres.indices, genres.names, 40, seed=5)
+    found = {name: 0 for name in (*COMPONENTS, "union")}
+    for case in split.cases:
+        truth = set(case.truth.tolist())
+        ids, _ = fitted.features.of(case.query)
+        found["union"] += len(truth & set(ids.tolist()))
+        for name in COMPONENTS:
+            listed = fitted.components[name].retrieve(case.query, FAST.candidates).ids
+            found[name] += len(truth & set(listed.tolist()))
+    assert found["union"] >= max(found[name] for name in COMPONENTS)
+    assert data.n_tracks > FAST.candidates  # else the union is trivially everything
+
+
+def test_reasons_come_from_what_moved_each_track_up(fitted, genres):
+    data = genres.dataset
+    seeds = data.interactions[5].indices[:6].tolist()
+    query = PlaylistQuery.of(data.playlist_names[5], seeds)
+    ids = fitted.recommend(query, 20).ids
+    reasons = fitted.explain(query, ids)
+    assert reasons is not None and len(reasons) == len(ids)
+    kinds = {"often_with", "same_artist", "same_album", "fits_name", "similar_playlists",
+             "similar_sound", "popular"}
+    assert all(isinstance(r, Reason) and r.kind in kinds for r in reasons)
+    for track, reason in zip(ids, reasons, strict=True):
+        if reason.kind == "same_artist":
+            assert reason.count == sum(data.track_artist[s] == data.track_artist[track]
+                                       for s in seeds) > 0
+        if reason.kind == "often_with":
+            assert reason.seed in seeds
+
+
+def test_the_registry_builds_the_ranker():
+    model = create_model("ranker")
+    assert isinstance(model, RankerRecommender)
+    assert model.components_needed() == ("als", "two_tower", "item_knn", "title")
+
+
+# --- the demo's themes: a name and seeds that disagree ----------------------------------------
+
+THEME = {name: i for i, (name, *_rest) in enumerate(THEMES)}
+
+
+@dataclasses.dataclass
+class Demo:
+    model: RankerRecommender
+    cases: tuple[Case, ...]
+    """Challenge cases of playlists neither the retrievers nor the ranker saw."""
+    track_theme: np.ndarray
+    popularity: np.ndarray
+    data: Dataset
+
+
+@pytest.fixture(scope="module")
+def demo(small_store: Locations) -> Demo:
+    """A ranker (ALS, item-kNN, title) on the small demo: retrievers on 90% of the training
+    playlists, the booster on cases cut from the other 10%."""
+    from conftest import SMALL_DEMO_PLAYLISTS, SMALL_DEMO_SEED
+
+    full = load_dataset(small_store)
+    matrix = full.interactions
+    split = make_challenge_split(matrix.indptr, matrix.indices, full.playlist_names, 300, seed=1)
+    held = split.train_rows[::10]
+    retrievers = full.with_rows(np.setdiff1d(split.train_rows, held), "retrievers")
+    settings = RankerSettings(components=("als", "item_knn", "title"), candidates=200)
+    model = RankerRecommender(settings, components=train_components(retrievers, settings.components),
+                              cases=cases_of(full, held))
+    model.fit(retrievers)
+    themes_by_uri = track_themes(SMALL_DEMO_PLAYLISTS, SMALL_DEMO_SEED)
+    uris = [t.uri for t in Catalog.open(small_store).tracks(list(range(full.n_tracks)))]
+    themes = np.array([themes_by_uri.get(u, -1) for u in uris])
+    return Demo(model, split.cases, themes, retrievers.track_popularity(), retrievers)
+
+
+def test_the_ranker_orders_unseen_playlists_better_than_its_retrievers_and_rank_fusion(demo):
+    fusion = RankerRecommender(demo.model.settings, components=demo.model.components, cases=())
+    fusion.fit(demo.data)
+    assert fusion.booster is None
+    models = {"ranker": demo.model, "fusion": fusion, **demo.model.components}
+    report = evaluate(models, demo.cases, demo.data.track_artist)
+    ndcg = {name: report["models"][name]["overall"]["ndcg"] for name in models}
+    assert ndcg["ranker"] > max(ndcg[name] for name in models if name != "ranker"), ndcg
+
+
+def share_of(theme: str, ids: np.ndarray, track_theme: np.ndarray) -> float:
+    return float(np.mean(track_theme[ids] == THEME[theme]))
+
+
+def test_several_seeds_outweigh_a_name_that_disagrees(demo):
+    model, track_theme, popularity = demo.model, demo.track_theme, demo.popularity
+    workout = np.flatnonzero(track_theme == THEME["workout"])
+    seeds = workout[np.argsort(-popularity[workout])][:4].tolist()
+    name_alone = model.recommend(PlaylistQuery.of("chill vibes"), 20).ids
+    assert share_of("chill", name_alone, track_theme) >= 0.5, "the name alone says chill"
+    both = model.recommend(PlaylistQuery.of("chill vibes", seeds), 20).ids
+    assert share_of("workout", both, track_theme) >= 0.6 > share_of("chill", both, track_theme)
+    assert len(set(both.tolist()) & set(name_alone.tolist())) <= 5, "not the name's list"
