@@ -5,18 +5,21 @@ Keys (all optional):
 - `demo`: `{"playlists": N, "seed": S}`, the demo dataset the app and `--train` generate;
 - `model_settings`: `{"als": {"factors": 128}, "two_tower": {"epochs": 10}, ...}`, settings
   that replace a model's defaults (README: "Models"); a model trained with other settings is
-  retrained by the next `--train`.
+  retrained by the next `--train`;
+- `export_dir`: the folder exported playlist files go to (default: `default_export_dir()`,
+  platformdirs' user data dir, `exports`); the app's export dialog shows and sets it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from mpdtui.data.demo import DEFAULT_PLAYLISTS
 from mpdtui.data.files import read_json, write_json
 from mpdtui.errors import UserError
-from mpdtui.locations import Locations
+from mpdtui.locations import Locations, default_export_dir
 
 CONFIG_FORMAT, CONFIG_VERSION = "mpdtui-config", 1
 
@@ -57,3 +60,18 @@ def read(locations: Locations) -> Config:
                         f"{demo!r}; fix or delete the file")
     client_id = raw.get("spotify_client_id")
     return Config(client_id if isinstance(client_id, str) else None, playlists, seed, settings)
+
+
+def export_dir(locations: Locations) -> Path:
+    """Where exported playlist files go: config.json's `export_dir`, else the default."""
+    folder = read_raw(locations).get("export_dir")
+    if folder is None:
+        return default_export_dir()
+    if not isinstance(folder, str) or not folder.strip():
+        raise UserError(f'{locations.config_json}: "export_dir" must be a folder\'s path, got '
+                        f"{folder!r}; fix or delete it")
+    return Path(folder).expanduser()
+
+
+def set_export_dir(locations: Locations, folder: Path) -> None:
+    update(locations, export_dir=str(folder))

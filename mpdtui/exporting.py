@@ -28,18 +28,19 @@ Audio = Sequence[TrackAudio | None] | None  # aligned with the playlist's tracks
 
 
 def default_path(playlist: SavedPlaylist, fmt: str) -> Path:
-    """`<name as a file name>.<ext>` in the current directory."""
+    """`<name as a file name>.<ext>`, for the export folder (`config.export_dir`)."""
     stem = re.sub(r"[^\w.-]+", "-", playlist.name, flags=re.UNICODE).strip("-.") or "playlist"
     return Path(stem + EXTENSIONS[fmt])
 
 
-def export_file(playlist: SavedPlaylist, fmt: str, out: Path | None = None,
-                audio: Audio = None) -> Path:
-    """Write `playlist` as `fmt` ("m3u", "json" or "csv") to `out`; returns the path."""
+def export_file(playlist: SavedPlaylist, fmt: str, out: Path, audio: Audio = None) -> Path:
+    """Write `playlist` as `fmt` ("m3u", "json" or "csv") to `out` (its folder created when
+    missing); returns the full path."""
     if fmt not in FILE_FORMATS:
         raise UserError(f"unknown export format {fmt!r}: use one of {', '.join(FILE_FORMATS)}")
-    path = out if out is not None else default_path(playlist, fmt)
+    path = out.expanduser().absolute()
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "json":
             write_json(path, JSON_FORMAT, JSON_VERSION, playlist_document(playlist, audio))
         else:

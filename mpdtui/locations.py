@@ -2,6 +2,9 @@
 
 The cache directory defaults to platformdirs' user cache dir for "mpdtui"; the
 `--cache-dir` option and the `MPDTUI_CACHE_DIR` environment variable override it.
+Exported playlist files go to `default_export_dir()` (platformdirs' user data dir for
+"mpdtui", then `exports`) unless the cache dir's config.json names another folder
+(`export_dir`, also set from the app's export dialog): never the current directory.
 """
 
 from __future__ import annotations
@@ -21,6 +24,11 @@ def default_cache_dir() -> Path:
     if override:
         return Path(override).expanduser()
     return Path(platformdirs.user_cache_dir(APP_NAME))
+
+
+def default_export_dir() -> Path:
+    """~/.local/share/mpdtui/exports on Linux: the user's files, not a cache to be wiped."""
+    return Path(platformdirs.user_data_dir(APP_NAME)) / "exports"
 
 
 @dataclass(frozen=True)
@@ -138,7 +146,7 @@ class Locations:
 
     @property
     def config_json(self) -> Path:
-        """User settings: Spotify client id, chosen data source."""
+        """User settings: Spotify client id, demo size, model settings, export folder."""
         return self.root / "config.json"
 
     @property

@@ -17,7 +17,7 @@ import pexpect
 import pyte
 
 KEYS = {"ctrl+n": "\x0e", "ctrl+r": "\x12", "ctrl+q": "\x11", "enter": "\r", "escape": "\x1b",
-        "tab": "\t"}
+        "tab": "\t", "down": "\x1b[B", "up": "\x1b[A"}
 ERROR_WORDS = ("Unexpected error", "Traceback", "Could not finish", "Error:")
 
 

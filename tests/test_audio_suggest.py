@@ -170,6 +170,9 @@ def test_cli_suggest_with_filters(audio_cache: Locations, capsys: pytest.Capture
     assert all(row["audio"]["tempo"] >= 150 and row["audio"]["energy"] > 0.7 for row in rows)
     assert all(row["audio"]["camelot"] and row["audio"]["key"] for row in rows)
     assert "5 of" in out.err and "matching tempo >= 150, energy > 0.7" in out.err
+    scores = [row["score"] for row in rows]  # one scale: 1 for the best, then its fraction
+    assert scores[0] == 1.0 and scores == sorted(scores, reverse=True) and scores[-1] >= 0
+    assert all(isinstance(row["model_score"], float) for row in rows)
     assert main([*cache, "suggest", "--name", "workout", "--model", "title", "--k", "3",
                  "--filter", "key 8A"]) == 0
     table = capsys.readouterr().out

@@ -16,6 +16,7 @@ import pytest
 import requests
 from fake_spotify import DROP, PASS, FakeSpotify, Fault
 
+from mpdtui import config
 from mpdtui.data.mpd import parse_slice
 from mpdtui.data.saved_playlists import SavedPlaylists, TrackEntry
 from mpdtui.errors import UserError
@@ -134,10 +135,12 @@ def test_cli_export_to_files(tmp_path: Path, capsys: pytest.CaptureFixture[str],
     assert document["tracks"][0] == {"uri": ENTRIES[0].uri, "artist": "Ana\nDo",
                                      "title": "Blue, Green", "duration_ms": 201_600,
                                      "audio": None}  # no features known
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.chdir(tmp_path)  # never the current directory: the export folder
+    config.update(locations, export_dir=str(tmp_path / "exports" / "new"))
     assert run_export(export_args("Mix: Vol 1", "m3u"), locations) == 0
-    assert (tmp_path / "Mix-Vol-1.m3u8").read_text().startswith("#EXTM3U\n")
-    assert "Wrote 3 tracks" in capsys.readouterr().out
+    written = tmp_path / "exports" / "new" / "Mix-Vol-1.m3u8"
+    assert written.read_text().startswith("#EXTM3U\n") and not (tmp_path / written.name).exists()
+    assert f"Wrote 3 tracks of 'Mix: Vol 1' to {written}" in capsys.readouterr().out
     with pytest.raises(UserError, match="no saved playlist named 'Nope'"):
         run_export(export_args("Nope", "csv"), locations)
     with SavedPlaylists.open(locations) as store, pytest.raises(UserError, match="cannot write"):
@@ -216,3 +219,17 @@ def test_playlists_mpdtui_exported_are_not_imported_back(fake: FakeSpotify, loca
     assert sorted(s.name for s in playlists.list()) == ["Long drive", "Mine"]
     import_own_playlists(client, playlists, ingest=lambda pls, source: ingested.append(source))
     assert ingested[0] == ingested[1]  # the same content: the same slice name, ingested once
+
+
+def test_the_export_folder_defaults_to_the_user_data_dir(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import platformdirs
+
+    monkeypatch.setattr(platformdirs, "user_data_dir", lambda name: str(tmp_path / "data" / name))
+    locations = Locations.resolve(tmp_path / "cache")
+    assert config.export_dir(locations) == tmp_path / "data" / "mpdtui" / "exports"
+    config.set_export_dir(locations, tmp_path / "mine")
+    assert config.export_dir(locations) == tmp_path / "mine"
+    config.update(locations, export_dir=3)
+    with pytest.raises(UserError, match='"export_dir" must be a folder'):
+        config.export_dir(locations)

@@ -33,6 +33,7 @@ from mpdtui.tui.screens.builder import BuilderScreen
 from mpdtui.tui.screens.help import KEYS
 from mpdtui.tui.screens.playlists import PlaylistsScreen
 from mpdtui.tui.screens.setup_step import SetupStep, setup_steps
+from mpdtui.tui.widgets.track_table import TrackTable
 
 pytestmark = pytest.mark.asyncio
 
@@ -104,6 +105,26 @@ async def test_wrong_mpd_path_is_explained(tmp_path: Path) -> None:
         await pilot.pause()
         assert "does not exist" in label_text(pilot, "#path-error")
         assert app.screen.running is None  # type: ignore[attr-defined]
+
+
+async def test_a_new_attempt_clears_what_the_last_ingest_said(tmp_path: Path) -> None:
+    bad = tmp_path / "mpd" / "mpd.slice.0-999.json"
+    bad.parent.mkdir()
+    bad.write_text('{"info": {}, "playlists": [{"name": 3}]}')  # read by the job, refused
+    app = make_app(Locations.resolve(tmp_path / "fresh"), tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
+        await pilot.press("ctrl+n")
+        await type_text(pilot, str(bad.parent))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "Ingest stopped" in label_text(pilot, "#step-status"),
+                       what="the failed ingest")
+        assert "Fix it" in label_text(pilot, "#step-status")  # not "run it again to continue"
+        app.screen.query_one("#mpd-path", Input).value = str(tmp_path / "nowhere")
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert "does not exist" in label_text(pilot, "#path-error")
+        assert label_text(pilot, "#step-status") == ""
 
 
 async def test_ingest_cancels_with_escape_and_resumes(trained_dir: Path, tmp_path: Path) -> None:
@@ -261,7 +282,9 @@ async def test_build_save_and_export_with_keys(trained_copy: Locations, tmp_path
         query = app.service.catalog().tracks([0])[0].name.split()[0]
         await type_text(pilot, query)
         await wait_for(pilot, lambda: screen.query_one("#results").tracks, what="results")
-        await pilot.press("enter", "a", "j", "a")  # focus results, add two
+        await pilot.press("enter")  # adds the best result; the search box keeps the focus
+        assert screen.focused is screen.query_one("#search")
+        await pilot.press("down", "a")  # into the results, on the next one: add it
         await settle(pilot)
         assert len(screen.playlist) == 2
         first, second = screen.playlist
@@ -289,12 +312,84 @@ async def test_build_save_and_export_with_keys(trained_copy: Locations, tmp_path
         assert screen_name(pilot) == "ExportScreen"
         await pilot.press("enter")  # M3U8
         await settle(pilot)
-        m3u = (tmp_path / "exports" / "road-trip.m3u8").read_text()
+        written = tmp_path / "exports" / "road-trip.m3u8"
+        assert any(f"Exported to {written}" in n for n in notifications(app))  # the full path
+        m3u = written.read_text()
         assert first.uri in m3u and second.uri in m3u and m3u.startswith("#EXTM3U")
         await pilot.press("e", "j", "enter")  # JSON
         await settle(pilot)
         document = json.loads((tmp_path / "exports" / "road-trip.json").read_text())
         assert [t["uri"] for t in document["tracks"]] == [first.uri, second.uri]
+
+
+async def test_the_export_folder_is_shown_and_changed_in_the_dialog(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    from mpdtui import config
+
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        await type_text(pilot, "mix")
+        screen.playlist = app.service.tracks([1, 2])
+        await pilot.press("escape", "e")
+        folder = app.screen.query_one("#export-folder", Input)
+        assert folder.value == str(tmp_path / "exports")
+        await pilot.press("tab")
+        folder.value = ""
+        await type_text(pilot, str(tmp_path / "my music"))
+        await pilot.press("enter", "j", "enter")  # back to the formats: JSON
+        await settle(pilot)
+        written = tmp_path / "my music" / "mix.json"
+        assert written.exists() and any(str(written) in n for n in notifications(app))
+        assert config.export_dir(trained_copy) == tmp_path / "my music"  # kept for next time
+        await pilot.press("e")
+        assert app.screen.query_one("#export-folder", Input).value == str(tmp_path / "my music")
+
+
+def footer_keys(screen: Any) -> set[str]:
+    """The keys the footer shows (active, shown bindings)."""
+    return {key for key, active in screen.active_bindings.items() if active.binding.show}
+
+
+async def test_the_footer_shows_only_keys_that_work_where_the_cursor_is(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        assert screen.focused is screen.query_one("#name")
+        in_name = footer_keys(screen)
+        assert not {"slash", "n", "question_mark", "q"} & in_name  # they type letters here
+        assert {"ctrl+s", "escape"} <= in_name
+        await type_text(pilot, "a/b?")
+        assert screen.query_one("#name", Input).value == "a/b?"
+        await pilot.press("escape")  # out of the field: the list keys are back
+        assert screen.focused is screen.query_one("#playlist")
+        assert {"slash", "n", "question_mark"} <= footer_keys(screen)
+        await pilot.press("slash")
+        assert screen.focused is screen.query_one("#search")
+
+
+async def test_search_box_down_moves_to_results_and_one_enter_adds(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        await pilot.press("escape", "slash")
+        query = app.service.catalog().tracks([0])[0].name.split()[0]
+        await type_text(pilot, query)
+        await pilot.press("enter")  # at once, maybe before the results: added when they come
+        await wait_for(pilot, lambda: screen.playlist, what="the added track")
+        results = screen.query_one("#results", TrackTable)
+        assert screen.playlist == results.tracks[:1]
+        assert screen.focused is screen.query_one("#search")
+        await pilot.press("down")
+        assert screen.focused is results and results.cursor_row == 1
+        await pilot.press("enter")  # in the results: adds the highlighted one
+        await settle(pilot)
+        assert screen.playlist == results.tracks[:2]
 
 
 async def test_title_only_suggestions_and_model_switch(trained_copy: Locations,
@@ -420,6 +515,16 @@ async def test_no_models_yet_is_a_notification(ingested_copy: Locations, tmp_pat
         assert screen_name(pilot) == "BuilderScreen"
 
 
+async def test_the_builder_without_data_says_what_is_missing(tmp_path: Path) -> None:
+    app = make_app(Locations.resolve(tmp_path / "fresh"), tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
+        app.open_builder()  # however one gets there (another process removed the data)
+        await builder_ready(pilot)
+        status = label_text(pilot, "#suggest-status")
+        assert "No data yet" in status and "data step (f2)" in status
+
+
 async def test_spotify_export_without_login_is_an_error_message(trained_copy: Locations,
                                                                 tmp_path: Path) -> None:
     app = make_app(trained_copy, tmp_path)
@@ -430,7 +535,8 @@ async def test_spotify_export_without_login_is_an_error_message(trained_copy: Lo
         screen.playlist = app.service.tracks([1, 2])
         await pilot.press("escape", "e", "j", "j", "j", "enter")
         await settle(pilot)
-        assert any("not logged in to Spotify" in n for n in notifications(app))
+        said = [n for n in notifications(app) if "not logged in to Spotify" in n]
+        assert said and "Spotify step (f2)" in said[0] and "mpdtui auth" not in said[0]
         assert screen_name(pilot) == "BuilderScreen"
 
 

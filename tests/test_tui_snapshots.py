@@ -4,8 +4,10 @@ models that train to the same numbers every time)."""
 # ruff: noqa: F811 (fixtures imported from test_tui_support are parameters here)
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from test_tui_support import (  # noqa: F401 (fixtures)
@@ -34,6 +36,8 @@ async def steady(pilot: Any) -> None:
     await settle(pilot)
     for field in pilot.app.screen.query(Input).results(Input):
         field.cursor_blink = False  # a blinking cursor is on or off by the clock
+        if field.has_class("volatile"):
+            field.value = f"<{field.id or 'masked'}>"
     for label in pilot.app.screen.query(".volatile").results(Label):
         label.update(f"<{label.id or 'masked'}>")
     pilot.app.clear_notifications()
@@ -62,6 +66,17 @@ def test_setup_steps_at_common_sizes(snap_compare: Any, steady_copy: Locations, 
     assert snap_compare(app, terminal_size=size, run_before=goto(step))
 
 
+def test_evaluation_chart(snap_compare: Any, steady_copy: Locations, tmp_path: Path) -> None:
+    """The training step scrolled to the evaluation chart (a README picture)."""
+    async def run_before(pilot: Any) -> None:
+        await goto(4)(pilot)
+        pilot.app.screen.query_one("#step").scroll_end(animate=False)
+        await steady(pilot)
+
+    assert snap_compare(make_app(steady_copy, tmp_path), terminal_size=(160, 45),
+                        run_before=run_before)
+
+
 @pytest.mark.parametrize("step", [0, 1, 2, 3, 4],
                          ids=["cache", "data", "spotify", "features", "training"])
 def test_setup_steps(snap_compare: Any, steady_copy: Locations, tmp_path: Path,
@@ -81,6 +96,14 @@ async def open_builder_with_tracks(pilot: Any) -> None:
 def test_builder(snap_compare: Any, steady_copy: Locations, tmp_path: Path) -> None:
     app = make_app(steady_copy, tmp_path)
     assert snap_compare(app, terminal_size=SIZE, run_before=open_builder_with_tracks)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)], ids=["80x24", "160x45"])
+def test_builder_at_common_sizes(snap_compare: Any, steady_copy: Locations, tmp_path: Path,
+                                 size: tuple[int, int]) -> None:
+    """Suggestions showing: whole names and reasons at 160x45, track and artist at 80x24."""
+    app = make_app(steady_copy, tmp_path)
+    assert snap_compare(app, terminal_size=size, run_before=open_builder_with_tracks)
 
 
 def test_builder_search(snap_compare: Any, steady_copy: Locations,
@@ -137,3 +160,16 @@ def test_dialogs(snap_compare: Any, steady_copy: Locations, tmp_path: Path,
 def test_first_run_cache_step(snap_compare: Any, tmp_path: Path) -> None:
     app = make_app(Locations.resolve(tmp_path / "fresh"), tmp_path)
     assert snap_compare(app, terminal_size=SIZE, run_before=goto(0))
+
+
+def test_readme_pictures_are_the_snapshots() -> None:
+    """The README's screenshots are snapshot files of this suite, so they stay current."""
+    root = Path(__file__).parent.parent
+    pictures = re.findall(r"!\[[^\]]*\]\(([^)\s]+\.svg)\)", (root / "README.md").read_text())
+    assert {"builder", "training", "evaluation_chart"} <= {
+        key for key in ("builder", "training", "evaluation_chart")
+        if any(key in unquote(p) for p in pictures)}
+    for picture in pictures:
+        path = root / unquote(picture)
+        assert path.is_file(), f"README shows {picture}, which no snapshot test writes"
+        assert path.parent.parent == root / "tests" / "__snapshots__"

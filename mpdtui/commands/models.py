@@ -23,6 +23,7 @@ from mpdtui.pipeline.events import StageProgress
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable, printable_json
 from mpdtui.progress_view import HeadlessProgress
+from mpdtui.scores import relative
 from mpdtui.service import AppService
 from mpdtui.submission import read_challenge_set, write_submission
 
@@ -120,12 +121,13 @@ def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
     unknown = len(args.seed) - len(seeds)
     found = service.audio.suggest(args.name, seeds, audio_filter, args.model, args.k)
     suggestions = found.suggestions
+    shown = relative([s.score for s in suggestions])  # one scale whatever the model (README)
     if args.json:
         rows = [{"uri": s.track.uri, "track": s.track.name, "artist": s.track.artist_name,
                  "album": s.track.album_name, "duration_ms": s.track.duration_ms,
-                 "score": s.score, "reason": s.reason,
+                 "score": score, "model_score": float(s.score), "reason": s.reason,
                  "audio": None if sound is None else sound.as_json()}
-                for s, sound in zip(suggestions, found.audio, strict=True)]
+                for s, score, sound in zip(suggestions, shown, found.audio, strict=True)]
         sys.stdout.write(printable_json(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode()) + "\n")
         if found.note():
             print(printable(found.note()), file=sys.stderr)
@@ -138,10 +140,11 @@ def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
     if with_audio:
         add_audio_columns(table)
     table.add_column("uri", no_wrap=True, min_width=36)  # whole, to copy into --seed
-    for rank, (s, sound) in enumerate(zip(suggestions, found.audio, strict=True), 1):
+    for rank, (s, score, sound) in enumerate(zip(suggestions, shown, found.audio, strict=True),
+                                             1):
         cells = audio_cells(s.track.duration_ms, sound) if with_audio else ()
         table.add_row(str(rank), as_text(s.track.name), as_text(s.track.artist_name),
-                      f"{s.score:.3f}", as_text(s.reason),
+                      f"{score:.2f}", as_text(s.reason),
                       *cells, as_text(s.track.uri))
     if suggestions:
         Console().print(table)

@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from models.base import Progress
+from mpdtui import config
 from mpdtui.audio_service import audio_of_uris
 from mpdtui.commands.argtypes import port_number
 from mpdtui.commands.jobs import run_job
 from mpdtui.data.features import FeatureStore
 from mpdtui.data.saved_playlists import SavedPlaylists
 from mpdtui.errors import UserError
-from mpdtui.exporting import FILE_FORMATS, export_file
+from mpdtui.exporting import FILE_FORMATS, default_path, export_file
 from mpdtui.locations import Locations
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable
@@ -61,7 +62,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("export", help="export a saved playlist to Spotify or a file")
     p.add_argument("name", help="the saved playlist's name")
     p.add_argument("--to", required=True, choices=("spotify", *FILE_FORMATS))
-    p.add_argument("--out", metavar="PATH", help="output file (default: NAME.m3u8/.json/.csv)")
+    p.add_argument("--out", metavar="PATH", help="output file (default: NAME.m3u8/.json/.csv "
+                   "in the export folder: config.json's export_dir, else "
+                   "~/.local/share/mpdtui/exports or your platform's equivalent)")
     p.add_argument("--public", action="store_true", help="make the Spotify playlist public")
     p.set_defaults(func=run_export)
 
@@ -207,9 +210,10 @@ def run_export(args: argparse.Namespace, locations: Locations) -> int:
     with SavedPlaylists.open(locations.ensure()) as playlists:
         playlist = playlists.get(args.name)
         if args.to != "spotify":
-            path = export_file(playlist, args.to, Path(args.out) if args.out else None,
-                               audio=audio_of_uris(locations, playlist.uris))
-            print(f"Wrote {len(playlist.tracks)} tracks of {playlist.name!r} to {path}")
+            out = (Path(args.out) if args.out
+                   else config.export_dir(locations) / default_path(playlist, args.to))
+            path = export_file(playlist, args.to, out, audio=audio_of_uris(locations, playlist.uris))
+            print(printable(f"Wrote {len(playlist.tracks)} tracks of {playlist.name!r} to {path}"))
             return 0
         if args.out:
             raise UserError("--out is for file exports; a Spotify export goes to your account")

@@ -24,6 +24,7 @@ from mpdtui.printable import printable
 from mpdtui.tui.commands import MpdtuiCommands
 from mpdtui.tui.jobs import JobRunner, headline
 from mpdtui.tui.messages import ServiceReady
+from mpdtui.tui.text import in_app
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,8 @@ class AppOptions:
     train_models: tuple[str, ...] | None = None
     """Models ticked in the training step (None: every model)."""
     export_dir: Path | None = None
-    """Where file exports go (None: the current directory)."""
+    """Where file exports go (None: config.json's `export_dir`, else the default folder;
+    the export dialog sets it for the session and in config.json)."""
     open_browser: bool = True
     """Open the Spotify login page in a browser (else only show its URL)."""
 
@@ -115,6 +117,12 @@ class MpdtuiApp(App[None]):
         if self.service is not None:
             self.goto_step(step)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """In a text field `?` types a question mark: no "? Help" in the footer there."""
+        from textual.widgets import Input
+
+        return not (action == "help" and isinstance(self.screen.focused, Input))
+
     def action_help(self) -> None:
         from mpdtui.tui.screens.help import HelpScreen
 
@@ -152,11 +160,11 @@ class MpdtuiApp(App[None]):
             self.notify("Cancelled. What was finished is kept: run it again to resume.",
                         severity="warning")
         elif failure.reason in ("user", "busy"):
-            self.notify(printable(failure.message), title="Could not finish", severity="error",
+            self.notify(printable(in_app(failure.message)), title="Could not finish", severity="error",
                         markup=False, timeout=12)
         else:
             self.log.error(failure.details)
-            self.notify(printable(f"{failure.message} (details: {self.locations.job_log})"),
+            self.notify(printable(f"{in_app(failure.message)} (details: {self.locations.job_log})"),
                         title="Unexpected error", severity="error", markup=False, timeout=15)
 
     def on_unmount(self) -> None:
@@ -178,8 +186,8 @@ class MpdtuiApp(App[None]):
             self.notify("Cancelled. What was finished is kept: run it again to resume.",
                         severity="warning")
         elif isinstance(error, UserError | ModelFormatError):
-            self.notify(printable(str(error)), title="Could not finish", severity="error", markup=False,
-                        timeout=12)
+            self.notify(printable(in_app(str(error))), title="Could not finish",
+                        severity="error", markup=False, timeout=12)
         else:
             self.log.error(f"worker {worker.description!r} failed", error)
             self.notify(printable(f"{type(error).__name__}: {error}"), title="Unexpected error",
@@ -194,7 +202,8 @@ class MpdtuiApp(App[None]):
         try:
             return call(*args, **kwargs)
         except (UserError, ModelFormatError) as exc:
-            self.notify(printable(str(exc)), title="Could not do that", severity="error", markup=False)
+            self.notify(printable(in_app(str(exc))), title="Could not do that", severity="error",
+                        markup=False)
             return None
 
 

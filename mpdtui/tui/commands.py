@@ -1,4 +1,9 @@
-"""Command palette (ctrl+p): setup steps, saved playlists, model switch, save/export, help."""
+"""Command palette (ctrl+p): setup steps, saved playlists, model switch, save/export, help.
+
+The commands call the action methods themselves, not `run_action`: `check_action` hides keys
+that do not work where the cursor is (letters in a text field), and the palette must work
+whatever the cursor was on.
+"""
 
 from __future__ import annotations
 
@@ -13,23 +18,23 @@ class MpdtuiCommands(Provider):
         app = self.app
         commands: list[tuple[str, str, Callable[[], object]]] = [
             ("Setup wizard", "cache dir, data, Spotify, features, training",
-             partial(app.run_action, "setup(0)")),
+             partial(app.action_setup, 0)),
             ("Setup: data", "ingest the demo dataset or the MPD",
-             partial(app.run_action, "setup(1)")),
+             partial(app.action_setup, 1)),
             ("Setup: Spotify login", "client id and PKCE login",
-             partial(app.run_action, "setup(2)")),
+             partial(app.action_setup, 2)),
             ("Setup: audio features", "download or import a CSV",
-             partial(app.run_action, "setup(3)")),
+             partial(app.action_setup, 3)),
             ("Setup: training and evaluation", "train models, see the evaluation",
-             partial(app.run_action, "setup(4)")),
-            ("Help", "every key", partial(app.run_action, "help")),
+             partial(app.action_setup, 4)),
+            ("Help", "every key", app.action_help),
         ]
         screen = self.screen  # the screen under the palette
         for action, title, help_text in getattr(screen, "PALETTE", ()):
-            commands.append((title, help_text, partial(screen.run_action, action)))
+            commands.append((title, help_text, getattr(screen, f"action_{action}")))
         for name in getattr(screen, "models", []):
             commands.append((f"Model: {name}", "suggest with this model",
-                             partial(screen.run_action, f"use_model('{name}')")))
+                             partial(screen.action_use_model, name)))
         return commands
 
     async def discover(self) -> Hits:

@@ -54,6 +54,7 @@ class ModelsReady(Message):
 
     models: list[str]
     default: str | None
+    has_data: bool = True
 
 
 @dataclass

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.text import Text
 
 from mpdtui.printable import printable
@@ -11,6 +13,38 @@ def data_text(text: str) -> Text:
     """Text from data (names, paths, messages naming them) for a widget: control characters
     escaped, and `[red]` shown as typed, never read as markup."""
     return Text(printable(text))
+
+
+# The service's messages name the CLI command that fixes a problem ("run `mpdtui auth`
+# first"); the app has a step for each, so its messages point there instead. One table, in
+# the front end: the service stays the same for both front ends.
+DATA_STEP = "the setup's data step (f2)"
+LOGIN_STEP = "the setup's Spotify step (f2)"
+FEATURES_STEP = "the setup's audio features step (f2)"
+TRAINING_STEP = "the setup's training step (f2)"
+IN_APP: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), r) for p, r in (
+    # a CLI alternative after the app's own step: drop it
+    (r",? or with `mpdtui [^`]*`(?: or `mpdtui [^`]*`)*", ""),
+    (r"\(`mpdtui [^`]*`, or (the (?:setup|app)'s [a-z ]+ step)\)", r"(\1, f2)"),
+    (r"run `mpdtui [^`]*` \(or (the (?:setup|app)'s [a-z ]+ step)\)", r"use \1 (f2)"),
+    (r"`mpdtui features[^`]*` or `mpdtui features[^`]*`", FEATURES_STEP),
+    (r"`mpdtui ingest PATH` \(or `--demo`\)", DATA_STEP),
+    (r"`mpdtui ingest PATH` or `mpdtui --train --demo`", DATA_STEP),
+    (r"\(run `mpdtui auth`\)", f"(log in at {LOGIN_STEP})"),
+    (r"run `mpdtui auth`(?: first| again)?(?: to log in again)?(?: \(it replaces the file\))?",
+     f"log in at {LOGIN_STEP}"),
+    (r"`mpdtui (?:ingest|demo-data)[^`]*`", DATA_STEP),
+    (r"`mpdtui (?:--train|evaluate)[^`]*`", TRAINING_STEP),
+    (r"`mpdtui features[^`]*`", FEATURES_STEP),
+))
+
+
+def in_app(text: str) -> str:
+    """A service message for the app: "run `mpdtui auth` first" becomes "log in at the
+    setup's Spotify step (f2)", `mpdtui ingest PATH` the data step, and so on."""
+    for pattern, replacement in IN_APP:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def duration(ms: float) -> str:

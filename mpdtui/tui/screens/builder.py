@@ -20,6 +20,7 @@ from textual.containers import Horizontal, Vertical
 from textual.events import DescendantFocus
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Label
+from textual.worker import Worker, WorkerState
 
 from mpdtui.pipeline.events import ModelSaved
 from mpdtui.printable import printable
@@ -32,7 +33,7 @@ from mpdtui.tui.messages import (
     SuggestionsReady,
 )
 from mpdtui.tui.screens.base import BaseScreen
-from mpdtui.tui.text import data_text, duration
+from mpdtui.tui.text import data_text, duration, in_app
 from mpdtui.tui.widgets.sound_filter import SoundFilter
 from mpdtui.tui.widgets.track_sound import TrackSound
 from mpdtui.tui.widgets.track_table import TrackTable
@@ -42,6 +43,8 @@ TRACKS_DEBOUNCE_S = 0.02
 SUGGESTIONS = 50
 SEARCH_LIMIT = 50
 MODELS_POLL_S = 3.0
+MISSING_DATA = "No data yet: ingest the demo or the MPD at the setup's data step (f2)."
+MISSING_MODEL = "No trained model yet: train one at the setup's training step (f2)."
 
 
 class BuilderScreen(BaseScreen):
@@ -60,9 +63,16 @@ class BuilderScreen(BaseScreen):
         Binding("e", "export", "Export"),
         Binding("p", "playlists", "Saved"),
         Binding("ctrl+n", "new", "New", show=False),
-        Binding("escape", "back", "Back", show=False),
+        Binding("escape", "back", "Back"),
+        Binding("down", "leave_field(1)", "Down", show=False),
+        Binding("up", "leave_field(-1)", "Up", show=False),
         Binding("q", "quit", "Quit"),
     ]
+    IN_A_FIELD: ClassVar[frozenset[str]] = frozenset({"save", "new", "back", "leave_field"})
+    """The actions whose keys still work while typing (the others' keys type letters)."""
+    FIELD_MOVES: ClassVar[dict[tuple[str, int], str]] = {
+        ("search", 1): "#results", ("name", 1): "#playlist", ("filter", -1): "#suggestions"}
+    """Where up/down go from a text field: the list next to it."""
     PALETTE = (
         ("save", "Save playlist", "keep it in the saved playlists (ctrl+s)"),
         ("export", "Export playlist", "M3U8, JSON, CSV or Spotify (e)"),
@@ -80,12 +90,14 @@ class BuilderScreen(BaseScreen):
         self.like: Any | None = None  # the track of "more like this", while shown
         self._request = 0  # the latest suggestions request; older answers are dropped
         self._search_request = 0
+        self._search_shown = 0  # the search whose results are on screen
         self._timer: Timer | None = None
         self.suggestions_shown = 0  # the request whose answer is on screen
         self.model_chosen = False  # by the user; else the best servable model, as they come
         self._models_seen: tuple[float, ...] = ()
         self.with_audio = False  # audio features are known: show them, filter, order
         self.sound: dict[int, Any] = {}  # track id -> its `TrackAudio` (None: no features)
+        self._add_when_found: int | None = None  # Enter came before this search's results
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -114,6 +126,11 @@ class BuilderScreen(BaseScreen):
         self.query_one("#name", Input).focus()
         self.set_interval(MODELS_POLL_S, self._check_models)
 
+    def worker_done(self, worker: Worker[Any]) -> None:
+        if worker.group == "models" and worker.state == WorkerState.ERROR:
+            # the app has said why; the status line must not go on "loading models…"
+            self._set_status(f"No models: {worker.error}")
+
     def on_job_update(self, message: JobUpdate) -> None:
         if isinstance(message.event, ModelSaved):
             self._load_models()  # training goes on in the background: serve what is ready
@@ -136,6 +153,9 @@ class BuilderScreen(BaseScreen):
           description="loading models")
     def _load_models(self) -> None:
         service = self.service
+        if not service.has_data():  # nothing to load: say what is missing (on_models_ready)
+            self.post_message(ModelsReady([], None, has_data=False))
+            return
         models = service.servable_models()
         default = service.default_model()
         if default is not None:
@@ -152,9 +172,9 @@ class BuilderScreen(BaseScreen):
             self.model_name = message.default
         self._update_model_title()
         if self.model_name is None:
-            self._set_status("No trained model yet: press f2 (setup) to ingest data and train.")
-            self.notify("No trained model yet: open the setup (f2) to train one.",
-                        severity="warning", timeout=8)
+            missing = (MISSING_MODEL if message.has_data else MISSING_DATA)
+            self._set_status(missing)
+            self.notify(missing, severity="warning", timeout=8)
         else:
             self._schedule(0)
         self.refresh_bindings()
@@ -243,7 +263,7 @@ class BuilderScreen(BaseScreen):
         self.suggestions_shown = message.request
 
     def _set_status(self, text: str) -> None:
-        self.query_one("#suggest-status", Label).update(data_text(text))
+        self.query_one("#suggest-status", Label).update(data_text(in_app(text)))
 
     # --- search ------------------------------------------------------------------------------
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -257,8 +277,28 @@ class BuilderScreen(BaseScreen):
             self._schedule(NAME_DEBOUNCE_S)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        targets = {"search": "#results", "filter": "#suggestions"}
+        if event.input.id == "search":
+            self._add_from_search()
+            return
+        targets = {"filter": "#suggestions"}
         self.query_one(targets.get(event.input.id or "", "#playlist")).focus()
+
+    def _add_from_search(self) -> None:
+        """Enter in the search box adds the highlighted result (the best unless moved), once
+        the results for what is typed are there; the search box keeps the focus."""
+        if not self.query_one("#search", Input).value.strip():
+            return
+        if self._search_shown != self._search_request:
+            self._add_when_found = self._search_request  # typed faster than the search ran
+            return
+        results = self.query_one("#results", TrackTable)
+        track = results.current()
+        if track is None:
+            self.notify("Nothing found: change the search.", severity="warning")
+            return
+        if self._add_track(track):
+            self.notify(printable(f"Added '{track.name}'."), markup=False)
+            results.action_cursor_down()  # Enter again adds the next one
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search", description="search")
     def _search(self, request: int, text: str) -> None:
@@ -269,6 +309,10 @@ class BuilderScreen(BaseScreen):
         if message.request == self._search_request:
             self._remember_sound(message.tracks, message.audio)
             self.query_one("#results", TrackTable).show(message.tracks, audio=message.audio)
+            self._search_shown = message.request
+            if self._add_when_found == message.request:
+                self._add_when_found = None
+                self._add_from_search()
 
     # --- editing the playlist ----------------------------------------------------------------
     def _focused_table(self) -> TrackTable | None:
@@ -285,15 +329,16 @@ class BuilderScreen(BaseScreen):
         if table is None or table.id == "playlist":
             return
         track = table.current()
-        if track is None:
-            return
+        if track is not None and self._add_track(track) and table.id == "suggestions":
+            table.action_cursor_down()
+
+    def _add_track(self, track: Any) -> bool:
         if any(t.id == track.id for t in self.playlist):
             self.notify(printable(f"'{track.name}' is already in the playlist."), markup=False)
-            return
+            return False
         self.playlist.append(track)
         self._playlist_changed()
-        if table.id == "suggestions":
-            table.action_cursor_down()
+        return True
 
     def action_remove(self) -> None:
         table = self._focused_table()
@@ -373,7 +418,8 @@ class BuilderScreen(BaseScreen):
         if not self.with_audio:
             from mpdtui.audio_service import FEATURES_HINT
 
-            self.notify(f"No audio features yet: {FEATURES_HINT}.", severity="warning", timeout=10)
+            self.notify(in_app(f"No audio features yet: {FEATURES_HINT}."), severity="warning",
+                        timeout=10)
             return
         if len(self.playlist) < 3:
             self.notify("Add at least three tracks to order them for flow.", severity="warning")
@@ -428,12 +474,25 @@ class BuilderScreen(BaseScreen):
     def action_focus_filter(self) -> None:
         self.query_one(SoundFilter).focus()
 
+    def action_leave_field(self, step: int) -> None:
+        field = self.focused.id if isinstance(self.focused, Input) else None
+        target = self.FIELD_MOVES.get((field or "", step))
+        if target is not None:
+            self.query_one(target).focus()
+
     def on_descendant_focus(self, event: DescendantFocus) -> None:
         self.refresh_bindings()
         self._update_sound()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Footer shows the keys that apply to the focused list."""
+        """Footer shows the keys that work where the cursor is: in a text field letters and
+        `/` are typed, so only ctrl and escape keys; in a list, those that apply to it."""
+        if isinstance(self.focused, Input):
+            return action in self.IN_A_FIELD
+        if action == "leave_field":
+            return False
+        if action == "back":
+            return self.like is not None  # escape leaves "more like this"
         focused = self._focused_table()
         if action in ("remove", "move"):
             return focused is not None and focused.id == "playlist" and bool(self.playlist)
@@ -474,12 +533,33 @@ class BuilderScreen(BaseScreen):
             return
         from mpdtui.tui.screens.export import ExportScreen
 
-        folder = self._export_dir()
-        self.app.push_screen(ExportScreen(saved.name, str(folder)),
-                             lambda fmt: fmt and self._export(saved.id, fmt, folder))
+        self.app.push_screen(ExportScreen(saved.name, str(self._export_dir())),
+                             lambda choice: choice and self._export_to(saved.id, *choice))
 
     def _export_dir(self) -> Path:
-        return self.app.options.export_dir or Path.cwd()  # type: ignore[attr-defined]
+        """The export folder: the app's option (tests), else config.json's or the default."""
+        from mpdtui import config
+        from mpdtui.locations import default_export_dir
+
+        chosen = self.app.options.export_dir  # type: ignore[attr-defined]
+        # a damaged config.json is said once (attempt) and the default used
+        return (chosen or self.app.attempt(config.export_dir, self.service.locations)  # type: ignore[attr-defined]
+                or default_export_dir())
+
+    def _export_to(self, playlist_id: int, fmt: str, typed: str) -> None:
+        folder = Path(typed.strip() or str(self._export_dir())).expanduser().absolute()
+        if fmt != "spotify" and folder != self._export_dir():
+            self._remember_export_dir(folder)
+        self._export(playlist_id, fmt, folder)
+
+    def _remember_export_dir(self, folder: Path) -> None:
+        """A folder typed in the export dialog is the export folder from now on."""
+        from dataclasses import replace
+
+        from mpdtui import config
+
+        self.app.attempt(config.set_export_dir, self.service.locations, folder)
+        self.app.options = replace(self.app.options, export_dir=folder)  # type: ignore[attr-defined]
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="export", description="export")
     def _export(self, playlist_id: int, fmt: str, folder: Path) -> None:

@@ -1,4 +1,8 @@
-"""Choose where to export the playlist: a file format or Spotify."""
+"""Choose where to export the playlist: a file format or Spotify, and the folder files go to.
+
+The folder is the export folder (config.json's `export_dir`, else the default under the user's
+data dir); changing it here keeps the new one for the next exports.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Label, OptionList
+from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from mpdtui.tui.text import data_text
@@ -21,9 +25,11 @@ CHOICES = (
 )
 
 
-class ExportScreen(ModalScreen[str | None]):
+class ExportScreen(ModalScreen[tuple[str, str] | None]):
+    """Dismissed with (format, folder as typed), or None when cancelled."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "cancel", "Cancel"),
+        Binding("escape,q", "cancel", "Cancel"),  # in the folder field q is typed
         Binding("j", "down", show=False),
         Binding("k", "up", show=False),
     ]
@@ -37,10 +43,14 @@ class ExportScreen(ModalScreen[str | None]):
         with Vertical(classes="dialog"):
             yield Label(data_text(f"Export '{self.playlist_name}' as:"))
             yield OptionList(*(Option(text, id=key) for key, text in CHOICES), id="formats")
-            yield Label(data_text(f"files go to {self.folder}"), classes="hint volatile")
+            yield Label("Files go to (tab to change):", classes="hint")
+            yield Input(self.folder, id="export-folder", classes="volatile")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+        self.dismiss((str(event.option.id), self.query_one("#export-folder", Input).value))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one(OptionList).focus()  # the folder is set: now the format
 
     def action_down(self) -> None:
         self.query_one(OptionList).action_cursor_down()

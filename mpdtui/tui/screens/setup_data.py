@@ -10,10 +10,10 @@ from textual.widgets import Input, Label, Static
 
 from mpdtui.errors import UserError
 from mpdtui.pipeline.display import describe_progress
-from mpdtui.pipeline.events import Event, JobFinished, StageFinished, StageProgress
+from mpdtui.pipeline.events import Event, JobFailed, JobFinished, StageFinished, StageProgress
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.tui.screens.setup_step import SetupStep
-from mpdtui.tui.text import data_text
+from mpdtui.tui.text import data_text, in_app
 from mpdtui.tui.widgets.stage_progress import StageProgress as StageBar
 
 EXPLAIN = ("Leave the path empty for the built-in demo dataset ({playlists:,} playlists in MPD "
@@ -71,6 +71,7 @@ class DataStep(SetupStep):
                           demo_seed=options.demo_seed)
 
     def run(self) -> None:
+        self.status("")  # what the last attempt said is stale now
         text = self.query_one("#mpd-path", Input).value.strip()
         request = self._request(text)
         if request is None:
@@ -95,7 +96,7 @@ class DataStep(SetupStep):
         try:
             self.service.check_source(Path(text))
         except UserError as exc:
-            self.query_one("#path-error", Label).update(data_text(str(exc)))
+            self.query_one("#path-error", Label).update(data_text(in_app(str(exc))))
             return None
         return JobRequest("data", source=text)
 
@@ -117,6 +118,9 @@ class DataStep(SetupStep):
     def job_finished(self, event: Event) -> None:
         if isinstance(event, JobFinished):
             self.status("Data ready. Press ctrl+n for the next step.")
+        elif isinstance(event, JobFailed) and event.reason == "user":
+            # running it again would fail the same way: say what to fix, beside the path
+            self.status(f"Ingest stopped: {event.message}. Fix it and run it again (ctrl+r).")
         else:
             self.status("Ingest stopped. Run it again (ctrl+r) to continue where it stopped.")
         self.show_data()

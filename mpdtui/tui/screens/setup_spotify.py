@@ -12,7 +12,7 @@ from textual.worker import Worker, WorkerState
 
 from mpdtui.tui.messages import LoginUrl
 from mpdtui.tui.screens.setup_step import SetupStep
-from mpdtui.tui.text import data_text
+from mpdtui.tui.text import data_text, in_app
 
 REGISTRATION = """Spotify is optional: it adds audio features and export to your account.
 To use it, register a (free) app once:
@@ -50,8 +50,13 @@ class SpotifyStep(SetupStep):
 
     def show_user(self) -> None:
         status = self.app.attempt(self.service.spotify_status)
-        self.query_one("#spotify-user", Label).update(
-            data_text(status.describe()) if status is not None else "Login state unknown.")
+        if status is None:
+            text = "Login state unknown."
+        elif not status.logged_in:
+            text = "Not logged in to Spotify yet: enter the Client ID and press ctrl+r."
+        else:  # "then log in again here" rather than the CLI command
+            text = in_app(status.describe())
+        self.query_one("#spotify-user", Label).update(data_text(text))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "redirect-url":

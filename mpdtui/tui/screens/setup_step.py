@@ -15,7 +15,7 @@ from mpdtui.pipeline.events import Event, is_final
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.tui.jobs import JobRunner, JobUpdate, JobWaiting
 from mpdtui.tui.screens.base import BaseScreen
-from mpdtui.tui.text import data_text
+from mpdtui.tui.text import data_text, in_app
 
 STEP_TITLES = ("Cache directory", "Data", "Spotify (optional)", "Audio features (optional)",
                "Training")
@@ -83,7 +83,8 @@ class SetupStep(BaseScreen):
             str(event.button.id)]()
 
     def status(self, text: str) -> None:
-        self.query_one("#step-status", Label).update(data_text(text))  # data (paths) is not markup
+        # data (paths) is not markup; the service's CLI hints become the app's steps
+        self.query_one("#step-status", Label).update(data_text(in_app(text)))
 
     @property
     def jobs(self) -> JobRunner:

@@ -3,6 +3,10 @@
 With `with_audio` on (the builder turns it on when audio features are known) it also shows
 each track's tempo, key ("Am 8A") and, where there is room, energy. Cells hold text from the
 data as plain text, never as markup.
+
+Column widths follow the table's width (`columns.fit`): names get what their content needs,
+the reason (or the track name) takes what is left, and a narrow table leaves out album, time
+and the audio columns before it cuts track and artist short.
 """
 
 from __future__ import annotations
@@ -10,19 +14,34 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
 from mpdtui.tui.text import data_text, duration
+from mpdtui.tui.widgets.columns import Column, fit
 
-# column widths: (plain, with audio); None = no such column
-PLAYLIST = {"#": (3, 3), "Track": (16, 12), "Artist": (10, 8), "Time": (7, 5), "BPM": (None, 3),
-            "Key": (None, 7)}
-RESULTS = {"Track": (18, 14), "Artist": (12, 9), "Album": (12, 10), "Time": (7, 5),
-           "BPM": (None, 3), "Key": (None, 7), "Energy": (None, 6)}
-SUGGESTIONS = {"Track": (18, 14), "Artist": (12, 9), "Album": (12, None), "Time": (7, 5),
-               "BPM": (None, 3), "Key": (None, 7), "Energy": (None, 6), "Why": (28, 14)}
+SCROLLBAR = 2  # kept free always: a scrollbar that comes and goes must not reflow the columns
+UNSIZED = 200  # the width assumed before the first layout
+
+# least and most useful widths ("C#m 12A": a key is no use cut); `drop`: left out when short
+# of width, the highest first
+PLAYLIST = (Column("#", 2, 3, drop=5), Column("Track", 8, 40, good=12),
+            Column("Artist", 6, 24, good=10),
+            Column("Time", 4, 5, drop=4), Column("BPM", 3, 3, drop=2, audio=True),
+            Column("Key", 7, 7, drop=3, audio=True))
+RESULTS = (Column("Track", 10, 48, good=16), Column("Artist", 8, 28, good=12),
+           Column("Album", 8, 28, drop=5),
+           Column("Time", 4, 5, drop=2), Column("BPM", 3, 3, drop=3, audio=True),
+           Column("Key", 7, 7, drop=4, audio=True), Column("Energy", 6, 6, drop=6, audio=True))
+SUGGESTIONS = (Column("Track", 10, 48, good=16), Column("Artist", 8, 28, good=12),
+               Column("Album", 8, 24, drop=7), Column("Time", 4, 5, drop=6),
+               Column("BPM", 3, 3, drop=3, audio=True), Column("Key", 7, 7, drop=4, audio=True),
+               Column("Energy", 6, 6, drop=5, audio=True), Column("Why", 12, 60, good=20))
+
+Cell = Text | str
 
 
 class TrackTable(DataTable):
@@ -38,58 +57,75 @@ class TrackTable(DataTable):
     def __init__(self, *, with_reason: bool = False, numbered: bool = False,
                  with_album: bool = True, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
-        self.layout_widths = PLAYLIST if numbered else SUGGESTIONS if with_reason else RESULTS
-        if not with_album:
-            self.layout_widths = {k: v for k, v in self.layout_widths.items() if k != "Album"}
+        spec = PLAYLIST if numbered else SUGGESTIONS if with_reason else RESULTS
+        self.spec = tuple(c for c in spec if with_album or c.name != "Album")
+        self.rest = "Why" if with_reason else "Track"
         self.with_audio = False
         self.tracks: list[Any] = []
         self.reasons: list[str] = []
         self.audio: list[Any] = []
+        self._cells: list[dict[str, Cell]] = []
+        self.fitted: list[tuple[str, int]] = []
 
     def on_mount(self) -> None:
-        self._add_columns()
+        self._draw()
 
-    def _columns(self) -> list[tuple[str, int]]:
-        choice = int(self.with_audio)
-        return [(name, widths[choice]) for name, widths in self.layout_widths.items()
-                if widths[choice] is not None]
+    def on_resize(self, event: events.Resize) -> None:
+        if self._fit() != self.fitted:
+            self._draw(keep_cursor=True)
 
-    def _add_columns(self) -> None:
-        # fixed widths: long names are cut instead of pushing the duration out of view
-        for name, width in self._columns():
-            self.add_column(name, width=width, key=name)
+    def _fit(self) -> list[tuple[str, int]]:
+        columns = [c for c in self.spec if self.with_audio or not c.audio]
+        wanted = {c.name: max([cell_len(c.name), *(cell_len(_plain(row[c.name]))
+                                                   for row in self._cells)])
+                  for c in columns}
+        width = self.size.width - SCROLLBAR if self.size.width else UNSIZED
+        return fit(columns, wanted, width, self.rest)
+
+    def _draw(self, keep_cursor: bool = False) -> None:
+        """Columns for the current width, then the rows."""
+        row = self.cursor_row
+        layout = self._fit()
+        if layout != self.fitted:
+            self.clear(columns=True)
+            for name, width in layout:
+                self.add_column(name, width=width, key=name)
+            self.fitted = layout
+        else:
+            self.clear()
+        for cells in self._cells:
+            self.add_row(*(cells[name] for name, _ in layout))
+        if keep_cursor and self.tracks:
+            self.move_cursor(row=min(row, len(self.tracks) - 1))
+
+    def columns_shown(self) -> list[str]:
+        return [name for name, _ in self.fitted]
 
     def set_audio(self, on: bool) -> None:
         """Show (or hide) the audio columns."""
         if on == self.with_audio:
             return
         self.with_audio = on
-        self.clear(columns=True)
-        self._add_columns()
         self.show(self.tracks, self.reasons, keep_cursor=True, audio=self.audio)
 
     def show(self, tracks: Sequence[Any], reasons: Sequence[str] | None = None,
              keep_cursor: bool = False, audio: Sequence[Any] | None = None) -> None:
-        row = self.cursor_row
-        self.clear()
         self.tracks = list(tracks)
         self.reasons = list(reasons or [])
         self.audio = list(audio) if audio is not None else [None] * len(self.tracks)
-        for index, track in enumerate(self.tracks):
-            self.add_row(*self._cells(index, track))
-        if keep_cursor and self.tracks:
-            self.move_cursor(row=min(row, len(self.tracks) - 1))
+        self._cells = [self._row(index, track) for index, track in enumerate(self.tracks)]
+        self._draw(keep_cursor)
 
-    def _cells(self, index: int, track: Any) -> list[Text | str]:
+    def _row(self, index: int, track: Any) -> dict[str, Cell]:
         sound = self.audio[index]
-        values: dict[str, Text | str] = {
-            "#": str(index + 1), "Track": data_text(track.name), "Artist": data_text(track.artist_name),
-            "Album": data_text(track.album_name), "Time": duration(track.duration_ms),
+        return {
+            "#": str(index + 1), "Track": data_text(track.name),
+            "Artist": data_text(track.artist_name), "Album": data_text(track.album_name),
+            "Time": duration(track.duration_ms),
             "BPM": sound.bpm_text() if sound else "", "Key": sound.key_text() if sound else "",
             "Energy": sound.energy_text() if sound else "",
             "Why": data_text(self.reasons[index] if index < len(self.reasons) else ""),
         }
-        return [values[name] for name, _ in self._columns()]
 
     def current(self) -> Any | None:
         """The highlighted track, if any."""
@@ -107,3 +143,7 @@ class TrackTable(DataTable):
         """Why the highlighted track is suggested ("" when not a suggestion)."""
         row = self.cursor_row
         return self.reasons[row] if self.current() is not None and row < len(self.reasons) else ""
+
+
+def _plain(cell: Cell) -> str:
+    return cell.plain if isinstance(cell, Text) else cell

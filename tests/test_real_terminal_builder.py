@@ -1,0 +1,58 @@
+"""The builder's keys as a person meets them: `mpdtui` in an 80x24 pseudo-terminal on a
+trained cache (the light models only), keys in, the screen read back.
+
+What the footer offers works where the cursor is: no "/ Search" while typing the name (there
+`/` is a letter of it), one Enter in the search box adds the best result, Down goes from the
+search box to its results, and every suggestion shows its track and artist at 80 columns.
+"""
+
+# ruff: noqa: F811 (fixtures imported from test_tui_support are parameters here)
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from terminal import Terminal
+from test_tui_support import trained_dir  # noqa: F401 (fixture)
+
+from mpdtui.locations import Locations
+from mpdtui.service import AppService
+
+pytestmark = pytest.mark.slow
+
+
+def footer(text: str) -> str:
+    return text.splitlines()[-1]
+
+
+def test_builder_keys_in_a_real_terminal(trained_dir: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    shutil.copytree(trained_dir, cache, ignore=shutil.ignore_patterns("demo-mpd"))
+    service = AppService(Locations.resolve(cache))
+    track = service.catalog().tracks([0])[0]
+    query = track.name.split()[0]
+    term = Terminal(cache, cols=80, rows=24)
+    try:
+        term.wait_for("Suggestions", timeout=90)
+        term.type("road/trip")  # the cursor starts in the name field
+        text = term.wait_for(lambda t: "suggestions from" in t, timeout=60)
+        assert "road/trip" in text and "Search" not in footer(text)
+        assert re.search(r"Track\s+Artist\s+Why", text), "track, artist and reason at 80 columns"
+        assert "esc" in footer(text).lower()
+
+        term.press("escape")  # out of the field: the list keys are back in the footer
+        term.wait_for(lambda t: "Search" in footer(t), timeout=10)
+        term.press("/")
+        term.wait_for(lambda t: "Search" not in footer(t), timeout=10)  # in the search box
+        term.type(query)
+        term.press("enter")  # one Enter: the best result is in the playlist
+        text = term.wait_for("1 track ·", timeout=30)
+        assert "Added" in text
+
+        term.press("down")  # from the search box into the results: their keys in the footer
+        text = term.wait_for(lambda t: "Add" in footer(t), timeout=10)
+        assert not term.seen_errors, term.seen_errors
+    finally:
+        term.close()

@@ -1,0 +1,43 @@
+"""The app's wording of service messages: the app's own steps instead of CLI commands."""
+
+from __future__ import annotations
+
+import pytest
+
+from mpdtui.audio_service import FEATURES_HINT
+from mpdtui.data.features import FeatureStore
+from mpdtui.spotify import auth
+from mpdtui.tui.text import in_app
+
+MESSAGES = [  # what the service and its errors say, with the CLI command in them
+    (auth.NOT_LOGGED_IN, "not logged in to Spotify: log in at the setup's Spotify step (f2)"),
+    (auth.LOG_IN_AGAIN, "the Spotify login has expired or was revoked: log in at the setup's "
+                        "Spotify step (f2)"),
+    ("no data yet: run `mpdtui ingest PATH` (or `--demo`) first",
+     "no data yet: run the setup's data step (f2) first"),
+    ("no trained model yet: run `mpdtui --train` (or the setup's training step)",
+     "no trained model yet: use the setup's training step (f2)"),
+    ("the data changed since the models were trained: train them again (`mpdtui --train`, or "
+     "the setup's training step)", "the data changed since the models were trained: train "
+                                   "them again (the setup's training step, f2)"),
+    (f"No audio features yet: {FEATURES_HINT}.",
+     "No audio features yet: get them in the setup's audio features step (f2)."),
+]
+
+
+@pytest.mark.parametrize(("message", "in_the_app"), MESSAGES)
+def test_cli_commands_become_the_apps_steps(message: str, in_the_app: str) -> None:
+    assert in_app(message) == in_the_app
+
+
+@pytest.mark.parametrize("message", [auth.REPAIR, FeatureStore.REBUILD_HINT,
+                                     "login valid until about 2026, then run `mpdtui auth` again",
+                                     "the data is not fully ingested: run `mpdtui ingest` again",
+                                     "not trained for this data: als: run `mpdtui --train`"])
+def test_no_cli_command_is_left(message: str) -> None:
+    assert "`mpdtui" not in in_app(message) and "(f2)" in in_app(message)
+
+
+def test_other_text_is_kept() -> None:
+    text = "Spotify refused the login code (invalid_grant)"
+    assert in_app(text) == text
