@@ -81,8 +81,11 @@ def first_paint(cache: Path, runs: int) -> tuple[list[float], list[float]]:
     return paints, screens
 
 
-async def suggestion_latency(cache: Path, adds: int) -> tuple[str, list[float], list[float]]:
-    """From the add action (key handled) to the refreshed suggestions in the table."""
+async def suggestion_latency(cache: Path, adds: int,
+                             sound_filter: str = "") -> tuple[str, list[float], list[float]]:
+    """From the add action (key handled) to the refreshed suggestions in the table; with
+    `sound_filter` typed into the builder's filter field first (bench/filter.py)."""
+    from mpdtui.audio.filters import parse_filter
     from mpdtui.locations import Locations
     from mpdtui.tui.app import create_app
     from mpdtui.tui.screens.builder import BuilderScreen
@@ -103,6 +106,8 @@ async def suggestion_latency(cache: Path, adds: int) -> tuple[str, list[float], 
         screen = app.screen
         assert isinstance(screen, BuilderScreen)
         service = app.service
+        audio_filter = parse_filter(sound_filter)
+        screen.query_one("#filter").value = sound_filter  # type: ignore[attr-defined]
         popular = service.catalog().track_uris_by_popularity()[: adds * 3]
         results = screen.query_one("#results")
         results.show(service.tracks(service.resolve_uris(popular)))  # type: ignore[attr-defined]
@@ -125,7 +130,7 @@ async def suggestion_latency(cache: Path, adds: int) -> tuple[str, list[float], 
             await pilot.press("j", "j")
             seeds = [t.id for t in screen.playlist]
             start = time.perf_counter()
-            service.suggest("", seeds, model=screen.model_name)
+            service.audio.suggest("", seeds, audio_filter, model=screen.model_name)
             direct.append(time.perf_counter() - start)
         return str(screen.model_name), ui, direct
 
@@ -157,7 +162,7 @@ def main() -> None:
     model, ui, direct = asyncio.run(suggestion_latency(args.cache_dir, args.adds))
     print(f"suggestions after 'track added', model {model}:")
     print(describe("  through the UI (add key handled to refreshed list)", ui))
-    print(describe("  AppService.suggest alone (baseline)", direct))
+    print(describe("  the service's suggestion alone (baseline)", direct))
     print(f"  UI / baseline (medians): {statistics.median(ui) / statistics.median(direct):.2f}x")
 
 

@@ -34,7 +34,6 @@ from models.base import (
     settings_from_json,
 )
 from models.popularity import check_arrays, seed_ids
-from models.topk import top_k
 
 
 @dataclass(frozen=True)
@@ -168,12 +167,13 @@ class ALSRecommender(Recommender):
         with _blas().limit(limits=1, user_api="blas"):  # threadpool_limits costs ~2 ms a call
             return self.model.recalculate_user(0, self.bm25.weigh_seeds(seeds))
 
-    def recommend(self, query: PlaylistQuery, k: int = 500) -> Recommendations:
+    def _recommend(self, query: PlaylistQuery, k: int) -> Recommendations:
         seeds = seed_ids(query, self.n_tracks)
-        if seeds.size == 0:
-            return top_k(self.popularity.astype(np.float32), k)
         index = self.index or ItemIndex(self.item_factors)
         return index.search(self.playlist_factors(seeds), k, seeds)
+
+    def _score(self, query: PlaylistQuery, ids: np.ndarray) -> np.ndarray:
+        return self.item_factors[ids] @ self.playlist_factors(seed_ids(query, self.n_tracks))
 
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         index_meta, index_arrays = (self.index or ItemIndex(self.item_factors)).state()

@@ -16,6 +16,7 @@ import threading
 import time
 import uuid
 import zipfile
+import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -25,12 +26,22 @@ from typing import Any, ClassVar, Self, TypeVar
 import numpy as np
 import scipy.sparse as sp
 
+from models.text import normalize_name
+
 MODEL_FORMAT = "mpdtui-model"
 SettingsT = TypeVar("SettingsT")
 
 
 class ModelFormatError(Exception):
     """A saved model that cannot be used: unknown format/version, or trained on other data."""
+
+
+class DamagedModelError(ModelFormatError):
+    """A saved model whose files cannot be read back (truncated, overwritten, garbage)."""
+
+    def __init__(self, directory: Path, message: str) -> None:
+        self.directory = directory
+        super().__init__(message)
 
 
 class Cancelled(Exception):
@@ -45,15 +56,30 @@ class Progress:
     done: float
     total: float | None
     message: str = ""
+    unit: str = ""
+    """What `done` counts ("iterations", "playlists"...), for rates ("" when it goes unsaid)."""
 
 
 ProgressCallback = Callable[[Progress], None]
 
 
 def report(progress: ProgressCallback | None, stage: str, done: float, total: float | None,
-           message: str = "") -> None:
+           message: str = "", unit: str = "") -> None:
     if progress is not None:
-        progress(Progress(stage, done, total, message))
+        progress(Progress(stage, done, total, message, unit))
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a model suggests a track, for the app to put in words.
+
+    `kind`: "often_with" (the seed `seed` shares many playlists with it), "same_artist" /
+    "same_album" (as `count` seeds), "fits_name", "similar_playlists", "similar_sound",
+    "popular"."""
+
+    kind: str
+    seed: int | None = None
+    count: int = 0
 
 
 def check_cancel(cancel: threading.Event | None) -> None:
@@ -79,6 +105,10 @@ class Recommendations:
 
     ids: np.ndarray
     scores: np.ndarray
+    unknown_seeds: tuple[int, ...] = ()
+    """Seeds the model ignored: not in its catalog, or in no playlist it learned from."""
+    fallback: str = ""
+    """Why (some of) the answer comes from another model, and which ("" when it does not)."""
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -103,6 +133,7 @@ class Dataset:
     track_features: np.ndarray | None = None
     feature_names: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    _popularity: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def n_playlists(self) -> int:
@@ -113,8 +144,10 @@ class Dataset:
         return self.interactions.shape[1]
 
     def track_popularity(self) -> np.ndarray:
-        """Number of playlists holding each track."""
-        return np.asarray(self.interactions.getnnz(axis=0), dtype=np.int64)
+        """Number of playlists holding each track (computed once)."""
+        if self._popularity is None:
+            self._popularity = np.asarray(self.interactions.getnnz(axis=0), dtype=np.int64)
+        return self._popularity
 
     def with_rows(self, rows: np.ndarray, tag: str) -> Dataset:
         """The same catalog restricted to some playlists (e.g. a training split)."""
@@ -135,16 +168,29 @@ class Dataset:
 class Recommender(ABC):
     """Base class: `fit`, `recommend`, `save`, `load`.
 
-    Subclasses set `name` and `version`, implement `fit`, `recommend`, `_state` (JSON-able
-    settings plus numpy arrays to save) and `_restore`.
+    Subclasses set `name` and `version`, implement `fit`, `_recommend` (the k best tracks for
+    a query whose seeds are all known to them), `_state` (JSON-able settings plus numpy arrays
+    to save) and `_restore`.
+
+    `recommend` always answers with k tracks (fewer only when the catalog has fewer that are
+    not seeds): seeds the model does not know are reported and ignored; when nothing usable is
+    left (no known seed, and no name the model reads) or the model returns too few tracks,
+    the rest comes from `fallback` (the title model, set by whoever serves) and then from
+    popularity, and `Recommendations.fallback` says so.
     """
 
     name: ClassVar[str]
     version: ClassVar[int] = 1
+    reads_names: ClassVar[bool] = False
+    """Whether a playlist name alone is something this model can answer."""
 
     def __init__(self) -> None:
         self.fingerprint: str | None = None
         self.n_tracks: int = 0
+        self.popularity = np.zeros(0, np.int64)
+        """Training playlists holding each track: which seeds are known, and the last resort."""
+        self.fallback: Recommender | None = None
+        """Answers what this model cannot (the title model); popularity when None."""
         self.checkpoint_dir: Path | None = None
         """Where `fit` may keep its state between epochs, so that a fit cancelled or killed
         resumes there (set by the caller, who deletes it once the model is saved). Models
@@ -155,9 +201,101 @@ class Recommender(ABC):
             cancel: threading.Event | None = None) -> None:
         """Learn from `data`. Reports through `progress`; raises `Cancelled` when `cancel` is set."""
 
-    @abstractmethod
     def recommend(self, query: PlaylistQuery, k: int = 500) -> Recommendations:
-        """The k best tracks for `query`, excluding its seeds."""
+        """The k best tracks for `query`, excluding its seeds, whatever the query."""
+        usable, in_catalog = self._usable(query)
+        unknown = tuple(s for s in query.seeds if s not in set(usable.seeds))
+        ranked = self.retrieve(query, k)
+        if not self.can_answer(usable):
+            ranked = Recommendations(ranked.ids, ranked.scores,
+                                     fallback=self._nothing_usable(query, in_catalog.size))
+        ranked = self._fill(ranked, usable, k, in_catalog)
+        return Recommendations(ranked.ids[:k], ranked.scores[:k], unknown, ranked.fallback)
+
+    def retrieve(self, query: PlaylistQuery, k: int) -> Recommendations:
+        """The model's own k best tracks, with no fallback: fewer, or none when the model has
+        nothing to go on (unknown seeds are ignored). A ranking stage's candidates."""
+        usable, in_catalog = self._usable(query)
+        if not self.can_answer(usable):
+            return Recommendations(np.empty(0, np.int64), np.empty(0, np.float32))
+        # unknown catalog seeds are no seeds to the model, so it may return them: ask for more
+        ranked = self._recommend(usable, k + in_catalog.size - len(usable.seeds))
+        return _without(ranked, in_catalog)
+
+    def score(self, query: PlaylistQuery, ids: np.ndarray) -> np.ndarray:
+        """The model's score of each track of `ids` for `query` (higher is better), NaN where
+        it has nothing to go on: a ranking stage's features."""
+        usable, _ = self._usable(query)
+        if not self.can_answer(usable):
+            return np.full(len(ids), np.nan, np.float32)
+        return np.asarray(self._score(usable, np.asarray(ids, np.int64)), np.float32)
+
+    def _score(self, query: PlaylistQuery, ids: np.ndarray) -> np.ndarray:
+        """Scores of `ids` for a query the model can answer; NaN when it has no such score."""
+        return np.full(len(ids), np.nan, np.float32)
+
+    def explain(self, query: PlaylistQuery, ids: np.ndarray) -> list[Reason] | None:
+        """Why each of `ids` was suggested, as the model knows it (None: it cannot say)."""
+        return None
+
+    def components_needed(self) -> tuple[str, ...]:
+        """Models this one is built on (trained, and loaded, before it)."""
+        return ()
+
+    def _usable(self, query: PlaylistQuery) -> tuple[PlaylistQuery, np.ndarray]:
+        """The query with only the seeds this model knows, and every seed in the catalog."""
+        in_catalog = np.array([s for s in query.seeds if 0 <= s < self.n_tracks], np.int64)
+        known = in_catalog[self.knows(in_catalog)]
+        return PlaylistQuery(query.name, tuple(known.tolist())), in_catalog
+
+    @abstractmethod
+    def _recommend(self, query: PlaylistQuery, k: int) -> Recommendations:
+        """The k best tracks for `query` (every seed known to this model), excluding its seeds."""
+
+    def knows(self, tracks: np.ndarray) -> np.ndarray:
+        """Which of these catalog tracks the model learned something about (as seeds)."""
+        return self.popularity[tracks] > 0 if self.popularity.size else np.ones(tracks.size, bool)
+
+    def can_answer(self, query: PlaylistQuery) -> bool:
+        """Whether the model has something to go on: a known seed, or a name it reads."""
+        return bool(query.seeds) or (self.reads_names and bool(normalize_name(query.name)))
+
+    def _nothing_usable(self, query: PlaylistQuery, in_catalog: int) -> str:
+        """Why the model has nothing to go on, e.g. "als: no seed in the catalog and no name"."""
+        if not query.seeds:
+            seeds = "no seeds"
+        elif not in_catalog:
+            seeds = "no seed in the catalog"
+        else:
+            seeds = "no seed in any training playlist"
+        has_name = bool(normalize_name(query.name))
+        name = "a name it cannot read" if has_name and not self.reads_names else "no name"
+        return f"{self.name}: {seeds} and {name}"
+
+    def _fill(self, ranked: Recommendations, query: PlaylistQuery, k: int,
+              seeds: np.ndarray) -> Recommendations:
+        """`ranked` topped up to k tracks: the fallback model's, then the most popular."""
+        wanted = min(k, self.n_tracks - seeds.size)
+        found, reason, used = len(ranked), ranked.fallback, []
+        for source, answer in self._fallbacks():
+            if len(ranked) >= wanted:
+                break
+            extra = answer(query, k + seeds.size)
+            passed_on = extra.fallback.rpartition(ANSWERED_BY)[2]  # the fallback's own fallback
+            used.append(f"{source} then {passed_on}" if passed_on else source)
+            ranked = _appended(ranked, _without(extra, seeds))
+        if used:
+            why = reason or f"{self.name}: {found} tracks found"
+            reason = f"{why}{ANSWERED_BY}{' then '.join(used)}"
+        return Recommendations(ranked.ids, ranked.scores, fallback=reason)
+
+    def _fallbacks(self) -> list[tuple[str, Callable[[PlaylistQuery, int], Recommendations]]]:
+        """(what, how to ask it) for each fallback, in order: the title model, popularity."""
+        chain: list[tuple[str, Callable[[PlaylistQuery, int], Recommendations]]] = []
+        if self.fallback is not None and self.fallback is not self:
+            chain.append((self.fallback.name, self.fallback.recommend))
+        chain.append(("popularity", lambda _query, k: most_popular(self.popularity, k)))
+        return chain
 
     @abstractmethod
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -172,6 +310,7 @@ class Recommender(ABC):
         """Call at the start of `fit`."""
         self.fingerprint = data.fingerprint
         self.n_tracks = data.n_tracks
+        self.popularity = data.track_popularity()
 
     def save(self, directory: Path) -> None:
         """Write the model atomically: a temporary directory renamed over the old one."""
@@ -192,6 +331,10 @@ class Recommender(ABC):
     def load(cls, directory: Path, data: Dataset) -> Self:
         """Load a saved model; refuse one of another format/version or trained on other data."""
         meta, arrays = read_model_dir(Path(directory), cls.name, cls.version)
+        if any(not isinstance(meta.get(key), kind) for key, kind in _META_TYPES.items()):
+            raise DamagedModelError(directory, f"{Path(directory) / 'meta.json'} is damaged (a "
+                                    "field is missing or of another type): "
+                                    f"{retrain_hint(Path(directory), cls.name)}")
         if meta["fingerprint"] != data.fingerprint:
             raise ModelFormatError(
                 f"model '{cls.name}' in {directory} was trained on other data: "
@@ -200,8 +343,49 @@ class Recommender(ABC):
         model = cls()
         model.fingerprint = meta["fingerprint"]
         model.n_tracks = int(meta["n_tracks"])
-        model._restore(meta["settings"], arrays, data)
+        model.popularity = data.track_popularity()
+        try:
+            model._restore(meta["settings"], arrays, data)
+        except (KeyError, TypeError, ValueError) as exc:  # files that do not fit together
+            raise DamagedModelError(directory, f"{directory} does not hold what a '{cls.name}' "
+                                    f"model saves ({type(exc).__name__}: {exc}): "
+                                    f"{retrain_hint(Path(directory), cls.name)}") from None
         return model
+
+
+ANSWERED_BY = "; answered by "
+FALLBACK_MODEL = "title"
+"""The model that answers for the others when they have nothing to go on."""
+
+
+def link_fallbacks(models: Mapping[str, Recommender]) -> None:
+    """Let the title model among `models` answer for each of the others that cannot."""
+    title = models.get(FALLBACK_MODEL)
+    for name, model in models.items():
+        if title is not None and name not in (FALLBACK_MODEL, "popularity"):
+            model.fallback = title
+
+
+def most_popular(popularity: np.ndarray, k: int) -> Recommendations:
+    """The k tracks in the most playlists (ties by track id), scored by that count."""
+    order = np.lexsort((np.arange(popularity.size), -popularity))[:k]
+    return Recommendations(order.astype(np.int64), popularity[order].astype(np.float32))
+
+
+def _without(ranked: Recommendations, excluded: np.ndarray) -> Recommendations:
+    keep = ~np.isin(ranked.ids, excluded)
+    return Recommendations(ranked.ids[keep], ranked.scores[keep], fallback=ranked.fallback)
+
+
+def _appended(ranked: Recommendations, extra: Recommendations) -> Recommendations:
+    """`ranked`, then the tracks of `extra` it lacks, scored below its last (best first)."""
+    new = extra.ids[~np.isin(extra.ids, ranked.ids)]
+    if not len(ranked):
+        return Recommendations(new, extra.scores[~np.isin(extra.ids, ranked.ids)])
+    floor = float(ranked.scores[-1]) if np.isfinite(ranked.scores[-1]) else 0.0
+    scores = floor - 1.0 - np.arange(new.size, dtype=np.float32)
+    return Recommendations(np.concatenate([ranked.ids, new]),
+                           np.concatenate([ranked.scores, scores]).astype(np.float32))
 
 
 def settings_from_json(cls: type[SettingsT], raw: Mapping[str, Any]) -> SettingsT:
@@ -254,17 +438,21 @@ READ_ATTEMPTS = 20
 
 
 def read_model_dir(directory: Path, name: str, version: int) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The saved model's meta.json and arrays; ModelFormatError (DamagedModelError for a
+    damaged file) saying how to retrain it."""
+    arrays_path = directory / "arrays.npz"
     for _ in range(READ_ATTEMPTS):
         meta = _read_meta(directory, name, version)
         try:
-            with np.load(directory / "arrays.npz", allow_pickle=False) as npz:
+            with np.load(arrays_path, allow_pickle=False) as npz:
                 arrays = {key: npz[key] for key in npz.files}
         except FileNotFoundError:
             time.sleep(0.01)  # swapped out under us: read the new one
             continue
-        except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-            raise ModelFormatError(f"{directory / 'arrays.npz'} is damaged ({type(exc).__name__}): "
-                                   f"retrain '{name}' with `mpdtui --train`") from None
+        except NPZ_LOAD_ERRORS as exc:
+            raise DamagedModelError(directory, f"{arrays_path} is damaged ("
+                                    f"{describe_npz_damage(exc)}): {retrain_hint(directory, name)}"
+                                    ) from None
         token = arrays.pop("__token__", None)
         if token is None or str(token) == meta.get("token"):
             return meta, arrays
@@ -276,18 +464,38 @@ def _read_meta(directory: Path, name: str, version: int) -> dict[str, Any]:
     meta_path = directory / "meta.json"
     if not meta_path.exists():
         raise ModelFormatError(f"no trained '{name}' model in {directory}: train it with `mpdtui --train`")
+    retrain = retrain_hint(directory, name)
     try:
         meta = json.loads(meta_path.read_text())
     except (OSError, ValueError) as exc:
-        raise ModelFormatError(f"{meta_path} is unreadable ({exc}): retrain with `mpdtui --train`") from exc
-    if meta.get("format") != MODEL_FORMAT or meta.get("model") != name:
-        raise ModelFormatError(f"{meta_path} is not a saved '{name}' model: retrain with `mpdtui --train`")
+        raise DamagedModelError(directory, f"{meta_path} is unreadable ({exc}): {retrain}") from None
+    if not isinstance(meta, dict) or meta.get("format") != MODEL_FORMAT or meta.get("model") != name:
+        raise ModelFormatError(f"{meta_path} is not a saved '{name}' model: {retrain}")
     if meta.get("version") != version:
         raise ModelFormatError(
             f"{meta_path} has format version {meta.get('version')}, this mpdtui reads {version}: "
-            "retrain with `mpdtui --train`"
-        )
+            f"{retrain}")
     return meta
+
+
+def retrain_hint(directory: Path, name: str) -> str:
+    """Advice that works for any model whose saved files are damaged or outdated."""
+    return f"delete {directory} and run `mpdtui --train --models {name}`"
+
+
+_META_TYPES: dict[str, type] = {"fingerprint": str, "n_tracks": int, "settings": dict}
+NPZ_LOAD_ERRORS = (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error)
+"""What `np.load` of a damaged .npz raises (ValueError also for a pickled object inside)."""
+
+
+def describe_npz_damage(exc: BaseException) -> str:
+    """What is wrong, in words that never suggest allow_pickle (numpy's message for a file
+    holding objects does)."""
+    if isinstance(exc, ValueError) and "pickle" in str(exc):
+        return "it holds pickled objects, which mpdtui never writes"
+    if isinstance(exc, zipfile.BadZipFile | zlib.error | EOFError):
+        return f"not a readable archive: {exc}"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -39,6 +39,7 @@ from models.base import (
     Recommendations,
     Recommender,
     check_cancel,
+    link_fallbacks,
     report,
     settings_from_json,
 )
@@ -70,6 +71,7 @@ class BlendSettings:
 class BlendRecommender(Recommender):
     name = "blend"
     version = 1
+    reads_names = True
 
     def __init__(self, settings: BlendSettings | None = None,
                  components: Mapping[str, Recommender] | None = None, **overrides: Any) -> None:
@@ -80,6 +82,9 @@ class BlendRecommender(Recommender):
         self.owned: set[str] = set()
         self.weights = np.zeros((len(BUCKETS), len(self.settings.components)), np.float64)
         self.validation: dict[str, Any] = {}
+
+    def components_needed(self) -> tuple[str, ...]:
+        return self.settings.components
 
     # -- training -------------------------------------------------------------------------
 
@@ -96,6 +101,7 @@ class BlendRecommender(Recommender):
                                      data.playlist_names, n_val, self.settings.seed)
         inner = data.with_rows(split.train_rows, "blend-weights")
         searchers = {name: self._train(name, "weights", inner, progress, cancel) for name in names}
+        link_fallbacks(searchers)
         self.weights, self.validation = choose_weights(
             searchers, split.cases, self.settings, progress, cancel)
         self.components, self.owned = {}, set()
@@ -110,6 +116,7 @@ class BlendRecommender(Recommender):
                 self.components[name] = searchers[name]
                 searchers[name].fingerprint = data.fingerprint
                 self.owned.add(name)
+        link_fallbacks(self.components)
         report(progress, self.name, 1, 1, "weights chosen")
 
     def _train(self, name: str, purpose: str, data: Dataset, progress: ProgressCallback | None,
@@ -124,10 +131,17 @@ class BlendRecommender(Recommender):
 
     # -- serving ----------------------------------------------------------------------------
 
-    def recommend(self, query: PlaylistQuery, k: int = 500) -> Recommendations:
+    def knows(self, tracks: np.ndarray) -> np.ndarray:
+        """Seeds any component knows (each component ignores the ones it does not)."""
+        known = np.zeros(tracks.size, bool)
+        for component in self.components.values():
+            known |= component.knows(tracks)
+        return known
+
+    def _recommend(self, query: PlaylistQuery, k: int) -> Recommendations:
         if not self.components:
             raise RuntimeError("blend is not trained: call fit() or load()")
-        seeds = [s for s in query.seeds if 0 <= s < self.n_tracks]
+        seeds = list(query.seeds)
         weights = self.weights[bucket_of(len(seeds))]
         lists = {name: self.components[name].recommend(query, max(k, self.settings.candidates))
                  for name, w in zip(self.settings.components, weights, strict=True) if w > 0}
@@ -174,6 +188,7 @@ class BlendRecommender(Recommender):
             else:
                 model.components[name] = _model_class(name).load(Path(directory).parent / name,
                                                                  data)
+        link_fallbacks(model.components)
         return model
 
 

@@ -114,6 +114,20 @@ def make_challenge_split(indptr: np.ndarray, indices: np.ndarray, names: Sequenc
     return ChallengeSplit(np.flatnonzero(available), held_out, tuple(cases), seed)
 
 
+def every_category_cases(indptr: np.ndarray, indices: np.ndarray, names: Sequence[str],
+                         rows: np.ndarray, seed: int = 0) -> tuple[Case, ...]:
+    """Each playlist of `rows` cut in every challenge category it is long enough for (a
+    ranking stage learns from many seed counts per playlist; the evaluation uses one)."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for row in rows:
+        tracks = distinct_in_order(np.asarray(indices[indptr[row]:indptr[row + 1]]))
+        for category in CATEGORIES:
+            if tracks.size >= category.min_tracks:
+                cases.append(_case(rng, category, int(row), tracks, names[row]))
+    return tuple(cases)
+
+
 def _distinct_lengths(indptr: np.ndarray, indices: np.ndarray) -> np.ndarray:
     """Distinct tracks per playlist (repeats merged), without a Python loop over playlists."""
     n_columns = int(indices.max()) + 1 if indices.size else 0
@@ -158,44 +172,74 @@ def _case(rng: np.random.Generator, category: Category, row: int, tracks: np.nda
     return Case(category.key, row, query, tracks[rest].astype(np.int64))
 
 
+def seed_counts(cases: Sequence[Case], known: np.ndarray) -> dict[str, dict[str, int]]:
+    """Per category: the seeds its cases give, and how many of them are unknown to training
+    (`known[t]` is False: no training playlist holds track t, as for a long-tail track that
+    only held-out playlists hold)."""
+    counts = {key: {"seeds": 0, "unknown": 0} for key in CATEGORY_KEYS}
+    for case in cases:
+        seeds = np.asarray(case.query.seeds, dtype=np.int64)
+        in_range = (seeds >= 0) & (seeds < known.size)
+        counts[case.category]["seeds"] += int(seeds.size)
+        counts[case.category]["unknown"] += int(seeds.size - known[seeds[in_range]].sum())
+    return counts
+
+
 def evaluate(models: Mapping[str, Recommender], cases: Sequence[Case], track_artist: np.ndarray,
              k: int = 500, progress: ProgressCallback | None = None,
              cancel: threading.Event | None = None) -> dict[str, Any]:
-    """Mean metrics per model, per category and overall, as a JSON-able report."""
+    """Mean metrics per model, per category and overall, as a JSON-able report.
+
+    Each category also tells how many of its seeds no training playlist holds (by the models'
+    popularity: they all learned from the same playlists), and each model in how many cases
+    some of its answer came from a fallback (`Recommendations.fallback`).
+    """
     categories = [c for c in CATEGORIES if any(case.category == c.key for case in cases)]
+    seeds = seed_counts(cases, _trained_tracks(models))
     report_: dict[str, Any] = {
         "k": k,
         "n_cases": len(cases),
         "metrics": list(METRICS),
-        "categories": [{"key": c.key, "label": c.label, "n": sum(case.category == c.key
-                                                                  for case in cases)}
+        "categories": [{"key": c.key, "label": c.label,
+                        "n": sum(case.category == c.key for case in cases),
+                        "seeds": seeds[c.key]["seeds"], "unknown_seeds": seeds[c.key]["unknown"]}
                        for c in categories],
         "models": {},
     }
     for name, model in models.items():
-        rows = []
+        rows, fell_back = [], []
         for done, case in enumerate(cases):
             if done % 50 == 0:
                 check_cancel(cancel)
                 report(progress, "evaluate", done, len(cases), f"{name}: {done}/{len(cases)}")
-            ranked = model.recommend(case.query, k).ids
-            rows.append(score(case.truth, ranked, track_artist))
+            ranked = model.recommend(case.query, k)
+            rows.append(score(case.truth, ranked.ids, track_artist))
+            fell_back.append(bool(ranked.fallback))
         report(progress, "evaluate", len(cases), len(cases), f"{name}: done")
-        report_["models"][name] = _summarise(cases, rows, categories)
+        report_["models"][name] = _summarise(cases, rows, fell_back, categories)
     return report_
 
 
-def _summarise(cases: Sequence[Case], rows: list[dict[str, float]],
+def _trained_tracks(models: Mapping[str, Recommender]) -> np.ndarray:
+    """Tracks some training playlist holds, from any model's popularity."""
+    for model in models.values():
+        if model.popularity.size:
+            return model.popularity > 0
+    return np.zeros(0, bool)
+
+
+def _summarise(cases: Sequence[Case], rows: list[dict[str, float]], fell_back: list[bool],
                categories: list[Category]) -> dict[str, Any]:
     def means(selected: list[dict[str, float]]) -> dict[str, float | None]:
         return {m: float(np.mean([r[m] for r in selected])) if selected else None
                 for m in METRICS}
 
+    in_category = {c.key: [i for i, case in enumerate(cases) if case.category == c.key]
+                   for c in categories}
     return {
         "overall": means(rows),
-        "categories": {c.key: means([r for case, r in zip(cases, rows, strict=True)
-                                     if case.category == c.key])
-                       for c in categories},
+        "categories": {key: means([rows[i] for i in found]) for key, found in in_category.items()},
+        "fallbacks": {key: sum(fell_back[i] for i in found) for key, found in in_category.items()},
     }
 
 
@@ -212,6 +256,28 @@ def table_rows(report_: Mapping[str, Any], metric: str = "r_precision"
         values.append(result["overall"][metric])
         rows.append([name] + ["-" if v is None else f"{v:.{places}f}" for v in values])
     return header, rows
+
+
+def seed_table_rows(report_: Mapping[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """Per category: the seeds given, the share of them unknown to training, and per model
+    the cases some of whose answer came from a fallback (empty for reports without them)."""
+    categories = [c for c in report_["categories"] if "seeds" in c]
+    if not categories:
+        return [], []
+    header = ["seeds"] + [c["label"] for c in categories] + ["overall"]
+    given = [c["seeds"] for c in categories]
+    unknown = [c["unknown_seeds"] for c in categories]
+    rows = [["given"] + [f"{n:,}" for n in given] + [f"{sum(given):,}"],
+            ["unknown to training"] + [_share(u, n) for u, n in zip(unknown, given, strict=True)]
+            + [_share(sum(unknown), sum(given))]]
+    for name, result in report_["models"].items():
+        fallbacks = [result.get("fallbacks", {}).get(c["key"], 0) for c in categories]
+        rows.append([f"{name}: fallback cases"] + [str(n) for n in fallbacks] + [str(sum(fallbacks))])
+    return header, rows
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part / whole:.0%}" if whole else "-"
 
 
 def ratio(report_: Mapping[str, Any], model: str, baseline: str, metric: str = "r_precision",

@@ -77,9 +77,15 @@ class PopularityRecommender(Recommender):
         self.popularity = data.track_popularity()
         report(progress, self.name, 1, 1, "done")
 
-    def recommend(self, query: PlaylistQuery, k: int = 500) -> Recommendations:
+    def can_answer(self, query: PlaylistQuery) -> bool:
+        return True
+
+    def _recommend(self, query: PlaylistQuery, k: int) -> Recommendations:
         scores = self.popularity.astype(np.float32)
         return top_k(scores, k, seed_ids(query, self.n_tracks))
+
+    def _score(self, query: PlaylistQuery, ids: np.ndarray) -> np.ndarray:
+        return self.popularity[ids].astype(np.float32)
 
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         return asdict(self.settings), {"popularity": self.popularity}

@@ -19,6 +19,7 @@ _MODELS: dict[str, tuple[str, str]] = {
     "als": ("models.als", "ALSRecommender"),
     "two_tower": ("models.two_tower", "TwoTowerRecommender"),
     "blend": ("models.blend", "BlendRecommender"),
+    "ranker": ("models.ranker", "RankerRecommender"),
 }
 
 MODEL_NAMES: tuple[str, ...] = tuple(_MODELS)

@@ -80,6 +80,7 @@ class TitleRecommender(Recommender):
 
     name = "title"
     version = 1
+    reads_names = True
 
     def __init__(self, settings: TitleSettings | None = None) -> None:
         super().__init__()
@@ -127,14 +128,21 @@ class TitleRecommender(Recommender):
             weights[names == exact] = 1.0
         return names, weights
 
-    def recommend(self, query: PlaylistQuery, k: int = 500) -> Recommendations:
+    def _recommend(self, query: PlaylistQuery, k: int) -> Recommendations:
         names, weights = self.name_weights(query.name)
-        if names.size:
-            scores = np.asarray(self.name_tracks[names].T @ weights).ravel()
-            scores = with_backoff(scores, self._backoff)
-        else:
-            scores = self._backoff.copy()
-        return top_k(scores, k, seed_ids(query, self.n_tracks))
+        if not names.size:
+            ranked = top_k(self._backoff.copy(), k, seed_ids(query, self.n_tracks))
+            return Recommendations(ranked.ids, ranked.scores, fallback=(
+                "title: no training playlist has a name like this; answered by popularity"))
+        scores = np.asarray(self.name_tracks[names].T @ weights).ravel()
+        return top_k(with_backoff(scores, self._backoff), k, seed_ids(query, self.n_tracks))
+
+    def _score(self, query: PlaylistQuery, ids: np.ndarray) -> np.ndarray:
+        """How often each track is in playlists named like the query (NaN: no such name)."""
+        names, weights = self.name_weights(query.name)
+        if not names.size:
+            return np.full(len(ids), np.nan, np.float32)
+        return np.asarray(self.name_tracks[names][:, ids].T @ weights).ravel()
 
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         m = self.name_tracks

@@ -106,6 +106,7 @@ class Catalog:
 class TwoTowerRecommender(Recommender):
     name = "two_tower"
     version = 1
+    reads_names = True
 
     def __init__(self, settings: TwoTowerSettings | None = None, **overrides: Any) -> None:
         super().__init__()
@@ -114,6 +115,7 @@ class TwoTowerRecommender(Recommender):
         self.candidates: np.ndarray | None = None
         self.index: ItemIndex | None = None
         self.history: dict[str, list[float]] = {}
+        self.known_seeds: np.ndarray | None = None
 
     def fit(self, data: Dataset, progress: ProgressCallback | None = None,
             cancel: threading.Event | None = None) -> None:
@@ -121,6 +123,7 @@ class TwoTowerRecommender(Recommender):
         report(progress, self.name, 0, None, "preparing training data")
         check_cancel(cancel)
         catalog = build_catalog(data, self.settings)
+        self.known_seeds = (catalog.track_bucket > 0) | (catalog.artist_bucket > 0)
         report(progress, self.name, 0, None, "loading TensorFlow")
         os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
         from models import two_tower_tf  # TensorFlow is imported only here
@@ -140,11 +143,22 @@ class TwoTowerRecommender(Recommender):
         settings = json.dumps(asdict(self.settings), sort_keys=True)
         return hashlib.sha256(f"{data.fingerprint}\n{settings}".encode()).hexdigest()
 
-    def recommend(self, query: PlaylistQuery, k: int = 500) -> Recommendations:
-        seeds = [s for s in query.seeds if 0 <= s < self.n_tracks]
+    def knows(self, tracks: np.ndarray) -> np.ndarray:
+        """Seeds with their own id embedding or a known artist: a track in no training
+        playlist still says something through its artist."""
+        if self.known_seeds is None:
+            return super().knows(tracks)
+        return self.known_seeds[tracks]
+
+    def _recommend(self, query: PlaylistQuery, k: int) -> Recommendations:
+        seeds = list(query.seeds)
         tower, candidates = self._fitted()
         index = self.index or ItemIndex(candidates)
         return index.search(tower.encode(query.name, seeds), k, exclude=seeds)
+
+    def _score(self, query: PlaylistQuery, ids: np.ndarray) -> np.ndarray:
+        tower, candidates = self._fitted()
+        return candidates[ids] @ tower.encode(query.name, list(query.seeds))
 
     def scores(self, name: str, seeds: list[int]) -> np.ndarray:
         """Score of every track for a playlist (higher = better)."""
@@ -161,7 +175,8 @@ class TwoTowerRecommender(Recommender):
         index_meta, index_arrays = (self.index or ItemIndex(candidates)).state()
         settings = {**asdict(self.settings), "n_layers": len(tower.layers),
                     "history": self.history, "ann": index_meta}
-        return settings, {**tower.state(), "candidates": candidates, **index_arrays}
+        known = {} if self.known_seeds is None else {"known_seeds": self.known_seeds}
+        return settings, {**tower.state(), "candidates": candidates, **index_arrays, **known}
 
     def _restore(self, settings: Mapping[str, Any], arrays: Mapping[str, np.ndarray],
                  data: Dataset) -> None:
@@ -175,6 +190,7 @@ class TwoTowerRecommender(Recommender):
         self.tower = QueryTower.from_state(arrays, int(settings["n_layers"]), s.use_name,
                                            s.max_words, s.max_trigrams, s.max_seeds)
         self.candidates = arrays["candidates"]
+        self.known_seeds = arrays.get("known_seeds")
         self.index = ItemIndex.from_state(settings.get("ann"), arrays, self.candidates)
 
 

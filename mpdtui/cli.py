@@ -1,7 +1,9 @@
 """The `mpdtui` command line.
 
 `mpdtui` opens the app; `mpdtui --train` runs the whole setup headless; subcommands do one
-thing each. Bad input is one line on stderr and exit code 2; Ctrl-C is exit code 130.
+thing each. Bad input (a mistyped option included) is one line on stderr and exit code 2;
+Ctrl-C is exit code 130. Output piped into a reader that stops early (`mpdtui info | head -2`)
+is dropped quietly and the command finishes its work.
 """
 
 from __future__ import annotations
@@ -9,7 +11,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, NoReturn, TextIO
 
 # implicit's ALS is slower with a multithreaded BLAS; must be set before numpy loads.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -17,23 +21,31 @@ os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ chatter on stderr
 
 from mpdtui import __version__
+from mpdtui.errors import UserError
 from mpdtui.locations import CACHE_DIR_ENV, Locations
+from mpdtui.printable import printable
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from mpdtui.commands import data, models, spotify, train
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is a UserError (one line, exit code 2), not the usage."""
 
-    parser = argparse.ArgumentParser(prog="mpdtui",
-                                     description="A keyboard-driven terminal playlist assistant.")
+    def error(self, message: str) -> NoReturn:
+        raise UserError(f"{message} (see `{self.prog} --help`)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from mpdtui.commands import audio, data, models, spotify, train
+
+    parser = Parser(prog="mpdtui", description="A keyboard-driven terminal playlist assistant.")
     parser.add_argument("--version", action="version", version=f"mpdtui {__version__}")
     parser.add_argument("--cache-dir", help="where mpdtui keeps its data (default: "
                         f"${CACHE_DIR_ENV} or the user cache dir); accepted by every command")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     train.add_train_options(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (data, models, spotify):
+    for module in (data, models, spotify, audio):
         module.register(subparsers)
     return parser
 
@@ -46,30 +58,42 @@ def split_global_options(argv: Sequence[str]) -> tuple[list[str], str | None, bo
     for item in items:
         if item == "--cache-dir":
             cache_dir = next(items, None)
-            if cache_dir is None:
-                raise SystemExit("mpdtui: --cache-dir needs a directory")
+            if cache_dir is None or cache_dir.startswith("--"):
+                raise UserError("--cache-dir needs a directory: --cache-dir DIR")
         elif item.startswith("--cache-dir="):
             cache_dir = item.split("=", 1)[1]
         elif item == "--debug":
             debug = True
         else:
             rest.append(item)
+    if cache_dir is not None and not cache_dir.strip():
+        raise UserError("--cache-dir is empty: give a directory, or leave the option out for "
+                        f"${CACHE_DIR_ENV} or the default")
     return rest, cache_dir, debug
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    rest, cache_dir, debug = split_global_options(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(rest)
-    args.cache_dir, args.debug = cache_dir, debug
-    try:
-        locations = Locations.resolve(cache_dir)
-        return run(args, locations)
-    except KeyboardInterrupt:
-        print("interrupted: what was finished is kept; run the same command again to resume",
-              file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except Exception as exc:  # a user-facing tool: one line, not a traceback
-        return _report_error(exc, debug)
+    debug = False  # until the options are read: a mistake there is one line too
+    with stdout_closed_quietly():
+        try:
+            rest, cache_dir, debug = split_global_options(sys.argv[1:] if argv is None else argv)
+            args = build_parser().parse_args(rest)
+            args.cache_dir, args.debug = cache_dir, debug
+            return run(args, resolve_locations(cache_dir))
+        except KeyboardInterrupt:
+            print("interrupted: what was finished is kept; run the same command again to resume",
+                  file=sys.stderr)
+            return EXIT_INTERRUPTED
+        except Exception as exc:  # a user-facing tool: one line, not a traceback
+            return _report_error(exc, debug)
+
+
+def resolve_locations(cache_dir: str | None) -> Locations:
+    locations = Locations.resolve(cache_dir)
+    if locations.root.exists() and not locations.root.is_dir():
+        raise UserError(f"the cache dir {locations.root} is a file: give a directory with "
+                        f"--cache-dir or ${CACHE_DIR_ENV}")
+    return locations
 
 
 def run(args: argparse.Namespace, locations: Locations) -> int:
@@ -84,31 +108,80 @@ def run(args: argparse.Namespace, locations: Locations) -> int:
 
 def _report_error(exc: Exception, debug: bool) -> int:
     from models.base import Cancelled, ModelFormatError
+    from models.registry import UnknownModelError
     from mpdtui.commands.jobs import JobStopped
     from mpdtui.data.files import FormatVersionError
-    from mpdtui.errors import UserError
 
     if isinstance(exc, JobStopped):  # the job process said what went wrong
         if debug:
             print(exc.failure.details, file=sys.stderr, end="")
-        print(exc.line, file=sys.stderr)
+        _say(exc.line)
         return exc.exit_code
     if debug:
         raise exc
 
     if isinstance(exc, Cancelled):
-        print("cancelled: run the same command again to resume", file=sys.stderr)
+        _say("cancelled: run the same command again to resume")
         return EXIT_INTERRUPTED
-    if isinstance(exc, UserError | FormatVersionError | ModelFormatError):
-        print(f"mpdtui: {exc}", file=sys.stderr)
+    if isinstance(exc, UserError | FormatVersionError | ModelFormatError | UnknownModelError):
+        _say(f"mpdtui: {exc}")
         return EXIT_BAD_INPUT
     if isinstance(exc, OSError):
-        print(f"mpdtui: {exc.strerror or exc}: {exc.filename or ''} (check the path and permissions)",
-              file=sys.stderr)
+        where = f"{exc.filename}: " if exc.filename else ""
+        _say(f"mpdtui: {where}{exc.strerror or exc} (check the path and permissions)")
         return EXIT_BAD_INPUT
-    print(f"mpdtui: unexpected error: {type(exc).__name__}: {exc} (rerun with --debug for details)",
-          file=sys.stderr)
+    _say(f"mpdtui: unexpected error: {type(exc).__name__}: {exc} (rerun with --debug for details)")
     return 1
+
+
+def _say(line: str) -> None:
+    """One line on stderr, whatever the message holds (a file name with a newline, escapes)."""
+    print(printable(line), file=sys.stderr)
+
+
+@contextmanager
+def stdout_closed_quietly() -> Iterator[None]:
+    """While the command runs, output to a closed pipe is dropped instead of failing it."""
+    original = sys.stdout
+    guarded = sys.stdout = _ClosedPipeGuard(original)
+    try:
+        yield
+    finally:
+        guarded.flush()
+        sys.stdout = original
+
+
+class _ClosedPipeGuard:
+    """A stdout that turns into /dev/null once its reader is gone (EPIPE)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._discard()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._discard()
+
+    def _discard(self) -> None:
+        try:
+            fd = self._stream.fileno()
+        except (OSError, ValueError):  # not a real file (captured by a test)
+            return
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, fd)  # what is still buffered goes there too
+        os.close(devnull)
+        self._stream.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 """Saved playlists to files: M3U8 (with `#EXTINF` duration and "artist - title"), JSON, CSV.
 
+JSON and CSV also carry each track's tempo, key, Camelot code and energy when they are known.
+
 Files are written atomically (temp file + rename), so a failed export never leaves half a file.
 """
 
@@ -8,8 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
+from mpdtui.audio.describe import TrackAudio
 from mpdtui.data.files import atomic_write, write_json
 from mpdtui.data.saved_playlists import SavedPlaylist, TrackEntry
 from mpdtui.errors import UserError
@@ -18,7 +22,9 @@ FILE_FORMATS = ("m3u", "json", "csv")
 EXTENSIONS = {"m3u": ".m3u8", "json": ".json", "csv": ".csv"}
 JSON_FORMAT = "mpdtui-playlist"
 JSON_VERSION = 1
-CSV_COLUMNS = ("position", "uri", "artist", "title", "duration_ms")
+CSV_COLUMNS = ("position", "uri", "artist", "title", "duration_ms", "tempo", "key", "camelot",
+               "energy")
+Audio = Sequence[TrackAudio | None] | None  # aligned with the playlist's tracks
 
 
 def default_path(playlist: SavedPlaylist, fmt: str) -> Path:
@@ -27,16 +33,17 @@ def default_path(playlist: SavedPlaylist, fmt: str) -> Path:
     return Path(stem + EXTENSIONS[fmt])
 
 
-def export_file(playlist: SavedPlaylist, fmt: str, out: Path | None = None) -> Path:
+def export_file(playlist: SavedPlaylist, fmt: str, out: Path | None = None,
+                audio: Audio = None) -> Path:
     """Write `playlist` as `fmt` ("m3u", "json" or "csv") to `out`; returns the path."""
     if fmt not in FILE_FORMATS:
         raise UserError(f"unknown export format {fmt!r}: use one of {', '.join(FILE_FORMATS)}")
     path = out if out is not None else default_path(playlist, fmt)
     try:
         if fmt == "json":
-            write_json(path, JSON_FORMAT, JSON_VERSION, playlist_document(playlist))
+            write_json(path, JSON_FORMAT, JSON_VERSION, playlist_document(playlist, audio))
         else:
-            text = m3u8_text(playlist) if fmt == "m3u" else csv_text(playlist)
+            text = m3u8_text(playlist) if fmt == "m3u" else csv_text(playlist, audio)
             atomic_write(path, lambda fh: fh.write(text.encode("utf-8")))
     except OSError as exc:
         raise UserError(f"{path}: cannot write the playlist ({exc.strerror})") from None
@@ -57,20 +64,33 @@ def m3u8_text(playlist: SavedPlaylist) -> str:
     return "\n".join(lines) + "\n"
 
 
-def csv_text(playlist: SavedPlaylist) -> str:
+def csv_text(playlist: SavedPlaylist, audio: Audio = None) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for pos, track in enumerate(playlist.tracks, start=1):
+    for pos, (track, sound) in enumerate(zip(playlist.tracks, _aligned(playlist, audio),
+                                             strict=True), start=1):
         duration = "" if track.duration_ms is None else track.duration_ms
-        writer.writerow((pos, track.uri, track.artist, track.title, duration))
+        writer.writerow((pos, track.uri, track.artist, track.title, duration, *_audio_cells(sound)))
     return buffer.getvalue()
 
 
-def playlist_document(playlist: SavedPlaylist) -> dict[str, object]:
+def playlist_document(playlist: SavedPlaylist, audio: Audio = None) -> dict[str, object]:
     return {"name": playlist.name, "tracks": [
-        {"uri": t.uri, "artist": t.artist, "title": t.title, "duration_ms": t.duration_ms}
-        for t in playlist.tracks]}
+        {"uri": t.uri, "artist": t.artist, "title": t.title, "duration_ms": t.duration_ms,
+         "audio": None if sound is None else sound.as_json()}
+        for t, sound in zip(playlist.tracks, _aligned(playlist, audio), strict=True)]}
+
+
+def _aligned(playlist: SavedPlaylist, audio: Audio) -> Sequence[TrackAudio | None]:
+    return [None] * len(playlist.tracks) if audio is None else audio
+
+
+def _audio_cells(sound: TrackAudio | None) -> tuple[str, ...]:
+    if sound is None:
+        return ("", "", "", "")
+    tempo = "" if sound.tempo is None else f"{sound.tempo:.1f}"
+    return (tempo, sound.key, sound.camelot, sound.energy_text())
 
 
 def _one_line(text: str) -> str:

@@ -35,7 +35,8 @@ class Locations:
         return cls(root.resolve())
 
     def ensure(self) -> Locations:
-        self.root.mkdir(parents=True, exist_ok=True)
+        """Create the cache dir when missing, private (0700): it holds the Spotify login."""
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         return self
 
     @property
@@ -93,7 +94,8 @@ class Locations:
         reports (not the features, saved playlists, login or settings)."""
         catalog = self.catalog_db
         return [catalog, catalog.with_name(f"{catalog.name}-wal"),
-                catalog.with_name(f"{catalog.name}-shm"), self.chunks_dir, self.interactions_npz,
+                catalog.with_name(f"{catalog.name}-shm"), self.catalog_sources_json,
+                self.chunks_dir, self.interactions_npz,
                 self.sequences_npz, self.split_npz, self.models_dir, self.checkpoints_dir,
                 self.reports_dir, self.train_state_json]
 
@@ -109,6 +111,11 @@ class Locations:
     def train_state_json(self) -> Path:
         """Which `--train` stages are done, for which data."""
         return self.root / "train-state.json"
+
+    @property
+    def catalog_sources_json(self) -> Path:
+        """A copy of the sources the catalog records, to rebuild it from should it be damaged."""
+        return self.root / "catalog-sources.json"
 
     @property
     def writer_lock(self) -> Path:

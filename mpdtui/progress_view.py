@@ -19,6 +19,7 @@ from mpdtui.pipeline.events import (
     StageProgress,
     StageStarted,
 )
+from mpdtui.printable import printable
 
 PLAIN_INTERVAL_S = 2.0
 QUIET_SKIPS = frozenset({"not used"})
@@ -58,6 +59,7 @@ class HeadlessProgress:
             self.message(event.stage, event.message)
 
     def message(self, stage: str, text: str) -> None:
+        text = printable(text)  # names and paths from data: no control characters
         if self.bars is not None:
             line = Text.assemble((f"{stage}: ", "yellow"), text)  # data stays text, not markup
             self.bars.console.print(line)
@@ -71,7 +73,7 @@ class HeadlessProgress:
         return self.tasks[stage]
 
     def _progress(self, event: StageProgress) -> None:
-        info = describe_progress(event)
+        info = printable(describe_progress(event))
         if self.bars is not None:
             self.bars.update(self._task(event.stage), completed=event.done, total=event.total,
                              info=info)
@@ -86,6 +88,7 @@ class HeadlessProgress:
         if self.bars is None:
             return  # plain lines: the progress lines and the closing summary say it
         if event.stage in self.tasks:
-            self.bars.update(self.tasks[event.stage], completed=1, total=1, info=event.message)
+            self.bars.update(self.tasks[event.stage], completed=1, total=1,
+                             info=printable(event.message))
         elif event.message not in QUIET_SKIPS:
-            self.bars.console.print(Text(f"{event.stage}: {event.message}", style="dim"))
+            self.bars.console.print(Text(printable(f"{event.stage}: {event.message}"), style="dim"))

@@ -11,15 +11,25 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from models.base import Dataset, PlaylistQuery, ProgressCallback, Recommender
-from models.registry import MODEL_NAMES
+from models.base import (
+    FALLBACK_MODEL,
+    Dataset,
+    PlaylistQuery,
+    ProgressCallback,
+    Reason,
+    Recommender,
+    link_fallbacks,
+)
+from models.filtered import recommend_allowed
+from models.registry import MODEL_NAMES, model_class
 from mpdtui import config, training
 from mpdtui.data.catalog import Catalog, Track
 from mpdtui.data.demo import FEATURES_CSV as DEMO_FEATURES_CSV
+from mpdtui.data.files import FormatVersionError
 from mpdtui.data.ingest import IngestResult
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
@@ -30,13 +40,18 @@ from mpdtui.pipeline.sources import (
     DataSource,
     DataState,
     DemoSpec,
-    plan_source,
     read_state,
     replacement_question,
+    replaces,
 )
 from mpdtui.pipeline.stages import JobSummary, source_for_path, write_demo_files
 
-SEED_ONLY_MODELS = ("als", "item_knn")
+REASON_WORDS = {"similar_playlists": "in playlists like yours", "similar_sound": "similar sound",
+                "popular": "popular overall"}
+PREFERRED_MODELS = ("ranker", "blend", "als", "two_tower", "item_knn", "title", "popularity")
+"""The default model's order when there is no evaluation to choose by."""
+if TYPE_CHECKING:
+    from mpdtui.audio_service import AudioService
 
 
 @dataclass(frozen=True)
@@ -57,6 +72,7 @@ class AppService:
         self._catalog: Catalog | None = None
         self._saved_playlists: Any = None  # SavedPlaylists, opened on first use
         self._servable: list[str] | None = None
+        self._audio: AudioService | None = None  # made on first use
 
     # --- settings ------------------------------------------------------------------------
     def config(self) -> dict[str, Any]:
@@ -90,11 +106,7 @@ class AppService:
         spec = DemoSpec(demo_playlists, demo_seed) if demo_playlists else self.demo_spec()
         wanted = (source_for_path(self.locations, Path(path)) if path is not None
                   else DataSource.of_demo(self.locations, spec))
-        try:
-            plan_source(self.locations, state, wanted, replace=False, demo=spec)
-        except UserError:
-            return replacement_question(state, wanted)
-        return None
+        return replacement_question(state, wanted) if replaces(state, wanted) else None
 
     def demo_spec(self) -> DemoSpec:
         settings = config.read(self.locations)
@@ -134,6 +146,7 @@ class AppService:
     def _close_data(self) -> None:
         self._forget_loaded()
         with self._lock:
+            self._audio = None  # the features or the catalog may have changed
             if self._catalog is not None:
                 self._catalog.close()
                 self._catalog = None
@@ -153,13 +166,21 @@ class AppService:
         info["features"] = self.feature_coverage()
         return info
 
+    def data_stats(self) -> Any:
+        """How MPD-like the ingested data is (`DataStats`: long tail, names, unknown seeds)."""
+        from mpdtui.data.stats import store_stats
+
+        if not self.has_data():
+            raise UserError("no data yet: run `mpdtui ingest PATH` (or `--demo`) first")
+        return store_stats(self.locations, training.holdout_size, training.SPLIT_SEED)
+
     def feature_coverage(self) -> dict[str, Any] | None:
         """How many catalog tracks have audio features, by source (None before any import)."""
         if not self.locations.features_db.exists() or not self.locations.catalog_db.exists():
             return None
         from mpdtui.data.features import FeatureStore
 
-        with FeatureStore.open(self.locations) as store:
+        with FeatureStore.open(self.locations, write=False) as store:
             return store.coverage(self.catalog().track_uris())
 
     # --- features ----------------------------------------------------------------------------
@@ -191,6 +212,16 @@ class AppService:
             self._data = None
             self._servable = None
 
+    @property
+    def audio(self) -> AudioService:
+        """Audio-aware building: filtered suggestions, features, flow."""
+        from mpdtui.audio_service import AudioService
+
+        with self._lock:
+            if self._audio is None:
+                self._audio = AudioService(self)
+            return self._audio
+
     # --- models ----------------------------------------------------------------------------
     def servable_models(self) -> list[str]:
         """Trained models that match the current data, in the order of `MODEL_NAMES`.
@@ -220,17 +251,36 @@ class AppService:
         return tuple(times)
 
     def default_model(self) -> str | None:
+        """The servable model that scored best in the evaluation of this data (overall
+        R-precision); without one, the first of `PREFERRED_MODELS` that is servable."""
         servable = self.servable_models()
-        for preferred in ("blend", "als", "two_tower", "item_knn", "title", "popularity"):
-            if preferred in servable:
-                return preferred
-        return None
+        scores = self._evaluated_scores()
+        if scores and any(name in scores for name in servable):
+            return max((n for n in servable if n in scores), key=lambda n: scores[n])
+        return next((name for name in PREFERRED_MODELS if name in servable), None)
+
+    def _evaluated_scores(self) -> dict[str, float]:
+        try:
+            report = training.load_report(self.locations)
+        except FormatVersionError:
+            return {}
+        split = training.current_split(self.locations)
+        if not report or split is None or report.get("fingerprint") != split.fingerprint:
+            return {}
+        return {name: float(result["overall"]["r_precision"])
+                for name, result in report.get("models", {}).items()}
 
     def model(self, name: str) -> Recommender:
-        """A trained model, loaded once and kept (thread-safe)."""
+        """A trained model, loaded once and kept (thread-safe); one built on others shares
+        them with the service (they are in memory once)."""
         with self._lock:
             if name not in self._models:
-                self._models[name] = training.load_model(self.locations, name, self.training_data())
+                needed = model_class(name)().components_needed()
+                loaded = {n: self.model(n) for n in needed}
+                model = training.load_model(self.locations, name, self.training_data(), loaded)
+                if FALLBACK_MODEL in self.servable_models() and name != FALLBACK_MODEL:
+                    link_fallbacks({name: model, FALLBACK_MODEL: self.model(FALLBACK_MODEL)})
+                self._models[name] = model
             return self._models[name]
 
     def training_data(self) -> Dataset:
@@ -269,23 +319,43 @@ class AppService:
         return [i for i in self.catalog().track_ids(uris) if i is not None]
 
     def suggest(self, name: str, seeds: Sequence[int], model: str | None = None,
-                k: int = 50) -> list[Suggestion]:
-        """Suggestions for a playlist being built, each with a short reason."""
+                k: int = 50, allowed: np.ndarray | None = None) -> list[Suggestion]:
+        """Suggestions for a playlist being built, each with a short reason; only tracks where
+        `allowed` (a mask by track id) is True when it is given."""
         model_name = model or self.default_model()
         if model_name is None:
             raise UserError("no trained model yet: run `mpdtui --train` (or the setup's training step)")
         query = PlaylistQuery.of(name, seeds)
-        ranked = self.model(self.answering_model(model_name, query)).recommend(query, k)
+        recommender = self.model(model_name)  # falls back when it must
+        ranked = (recommender.recommend(query, k) if allowed is None
+                  else recommend_allowed(recommender, query, k, allowed))
         tracks = self.catalog().tracks(ranked.ids.tolist())
-        reasons = self._reasons(query, ranked.ids)
+        explained = recommender.explain(query, ranked.ids) if not ranked.fallback else None
+        reasons = (self._words(query, explained) if explained is not None
+                   else self._reasons(query, ranked.ids))
+        if ranked.fallback:
+            reasons = [f"{reason} ({ranked.fallback})" for reason in reasons]
         return [Suggestion(track, float(score), reason)
                 for track, score, reason in zip(tracks, ranked.scores.tolist(), reasons, strict=True)]
 
-    def answering_model(self, requested: str, query: PlaylistQuery) -> str:
-        """Seed-only models cannot read a name: with no seeds the title model answers for them."""
-        if not query.seeds and requested in SEED_ONLY_MODELS and "title" in self.servable_models():
-            return "title"
-        return requested
+    def _words(self, query: PlaylistQuery, reasons: Sequence[Reason]) -> list[str]:
+        """A model's reasons (`models.base.Reason`) in words."""
+        seeds = {t.id: t.name for t in self.catalog().tracks(
+            [r.seed for r in reasons if r.seed is not None])}
+        name = query.name.strip()
+
+        def words(reason: Reason) -> str:
+            if reason.kind == "often_with" and reason.seed in seeds:
+                return f"often with {seeds[reason.seed]}"
+            if reason.kind in ("same_artist", "same_album") and reason.count:
+                what = reason.kind.removeprefix("same_")
+                of = "one" if reason.count == 1 else str(reason.count)
+                return f"same {what} as {of} of your tracks"
+            if reason.kind == "fits_name" and name:
+                return f"fits the name '{name}'"
+            return REASON_WORDS.get(reason.kind, "in playlists like yours")
+
+        return [words(reason) for reason in reasons]
 
     def _reasons(self, query: PlaylistQuery, ids: np.ndarray) -> list[str]:
         """Why each track is suggested: a seed it is often with, the name, or its sound."""
@@ -358,6 +428,10 @@ class AppService:
         entries = [TrackEntry(t.uri, t.name, t.artist_name, t.duration_ms) for t in tracks]
         return self._playlists().save(name, entries)
 
+    def replace_playlist_tracks(self, key: int | str, entries: Sequence[Any]) -> Any:
+        """Give a saved playlist these tracks (`TrackEntry`s, e.g. its own in a new order)."""
+        return self._playlists().set_tracks(key, entries)
+
     def rename_playlist(self, key: int | str, new_name: str) -> Any:
         return self._playlists().rename(key, new_name)
 
@@ -372,7 +446,8 @@ class AppService:
         from mpdtui.exporting import default_path, export_file
 
         playlist = self.get_playlist(key)
-        return export_file(playlist, fmt, Path(folder) / default_path(playlist, fmt))
+        return export_file(playlist, fmt, Path(folder) / default_path(playlist, fmt),
+                           audio=self.audio.audio_of_uris(playlist.uris))
 
     def export_playlist_spotify(self, key: int | str, progress: ProgressCallback | None = None,
                                 cancel: threading.Event | None = None) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,25 @@ from mpdtui.data.files import atomic_write
 from mpdtui.errors import UserError
 
 SUBMISSION_SIZE = 500
+
+
+@dataclass
+class SubmissionSummary:
+    """What answering a challenge set took: seeds the model could not use, fallbacks."""
+
+    playlists: int = 0
+    seeds: int = 0
+    not_in_catalog: int = 0
+    """Seed URIs the catalog does not hold."""
+    unknown_to_model: int = 0
+    """Seeds in the catalog that the model learned nothing about (in no training playlist)."""
+    fallbacks: int = 0
+    """Answers that came (partly) from the title model or popularity."""
+
+    def describe(self) -> str:
+        return (f"{self.seeds:,} seeds: {self.not_in_catalog:,} not in the catalog, "
+                f"{self.unknown_to_model:,} unknown to the model (all ignored); "
+                f"{self.fallbacks:,} of {self.playlists:,} answers needed a fallback")
 
 
 def read_challenge_set(path: Path) -> list[dict[str, Any]]:
@@ -44,11 +64,12 @@ def read_challenge_set(path: Path) -> list[dict[str, Any]]:
 def write_submission(challenge: list[dict[str, Any]], model: Recommender, catalog: Catalog,
                      out: Path, team: str, email: str,
                      progress: Callable[[int, int], None] | None = None,
-                     cancel: threading.Event | None = None) -> None:
+                     cancel: threading.Event | None = None) -> SubmissionSummary:
     """One line per challenge playlist: the pid and 500 distinct URIs, none of them a seed."""
     uris = catalog.track_uris()
     lines = io.StringIO()
     lines.write(f"team_info,{team},{email}\n")
+    summary = SubmissionSummary(playlists=len(challenge))
     for done, playlist in enumerate(challenge):
         if done % 100 == 0:
             check_cancel(cancel)
@@ -58,6 +79,10 @@ def write_submission(challenge: list[dict[str, Any]], model: Recommender, catalo
         seeds = [i for i in catalog.track_ids(seed_uris) if i is not None]  # unknown seeds ignored
         ranked = model.recommend(PlaylistQuery.of(playlist.get("name") or "", seeds),
                                  SUBMISSION_SIZE + len(seed_uris))
+        summary.seeds += len(seed_uris)
+        summary.not_in_catalog += len(seed_uris) - len(seeds)
+        summary.unknown_to_model += len(ranked.unknown_seeds)
+        summary.fallbacks += bool(ranked.fallback)
         chosen = _distinct_non_seed([uris[i] for i in ranked.ids.tolist()], set(seed_uris))
         if len(chosen) < SUBMISSION_SIZE:
             raise UserError(f"the catalog has too few tracks for a {SUBMISSION_SIZE}-track "
@@ -66,6 +91,7 @@ def write_submission(challenge: list[dict[str, Any]], model: Recommender, catalo
     if progress:
         progress(len(challenge), len(challenge))
     atomic_write(out, lambda fh: fh.write(lines.getvalue().encode()))
+    return summary
 
 
 def _distinct_non_seed(ranked_uris: list[str], seeds: set[str]) -> list[str]:

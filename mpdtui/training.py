@@ -17,22 +17,35 @@ from typing import Any
 
 import numpy as np
 
-from models.base import MODEL_FORMAT, Dataset, ModelFormatError, Progress, Recommender, check_cancel, report
-from models.evaluation import ChallengeSplit, make_challenge_split
+from models.base import (
+    MODEL_FORMAT,
+    Dataset,
+    ModelFormatError,
+    Progress,
+    Recommender,
+    check_cancel,
+    link_fallbacks,
+    report,
+)
+from models.evaluation import Case, ChallengeSplit, every_category_cases, make_challenge_split
 from models.registry import MODEL_NAMES, UnknownModelError, model_class
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.dataset import load_dataset
 from mpdtui.data.files import FormatVersionError, npz_is_whole, read_json, read_npz, write_json, write_npz
-from mpdtui.data.matrices import load_sequences
+from mpdtui.data.matrices import Sequences, load_sequences
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 
-SPLIT_FORMAT, SPLIT_VERSION = "mpdtui-split", 1
+SPLIT_FORMAT, SPLIT_VERSION = "mpdtui-split", 2
 REPORT_FORMAT, REPORT_VERSION = "mpdtui-evaluation", 1
 MAX_HOLDOUT = 1000
+MAX_RANKER_HOLDOUT = 5000
+MAX_RANKER_CASES = 8000
 SPLIT_SEED = 2018
-DEFAULT_MODELS: tuple[str, ...] = MODEL_NAMES
-"""Models in training order: the blend comes last, it combines the others."""
+RANKER_SEED = 2019
+DEFAULT_MODELS: tuple[str, ...] = tuple(n for n in MODEL_NAMES if n != "blend")
+"""Models `--train` trains, in training order: the ranker comes last, it orders the others'
+candidates. The blend (a weighted mix, the ranker's predecessor) is trained when asked for."""
 
 
 
@@ -45,10 +58,13 @@ class TrainResult:
 
 @dataclass(frozen=True)
 class Split:
-    """Which playlists models train on; the rest are evaluation cases."""
+    """Which playlists the models learn from; the held-out ones are evaluation cases, and
+    `ranker_rows` (training playlists too) are kept from the retrievers for the ranking stage
+    to learn on."""
 
     fingerprint: str
     train_rows: np.ndarray
+    ranker_rows: np.ndarray
     challenge: ChallengeSplit | None = None
 
 
@@ -64,29 +80,49 @@ def data_fingerprint(locations: Locations) -> str:
     return fingerprint
 
 
+def ranker_holdout_size(n_training: int) -> int:
+    return min(MAX_RANKER_HOLDOUT, n_training // 10)
+
+
 def training_split(locations: Locations, need_cases: bool = False) -> Split:
     """The saved split for the current data, made (deterministically) when missing or stale.
 
     `need_cases` rebuilds the evaluation cases too (the saved file keeps only the rows).
     """
     fingerprint = data_fingerprint(locations)
-    path = locations.split_npz
-    if path.exists() and not need_cases:
-        try:
-            arrays = read_npz(path, SPLIT_FORMAT, SPLIT_VERSION, f"delete {path}")
-        except FormatVersionError:
-            arrays = {}  # damaged or of another version: made again below
-        if str(arrays.get("fingerprint")) == fingerprint:
-            return Split(train_fingerprint(fingerprint, arrays["train_rows"]), arrays["train_rows"])
-    sequences, _ = load_sequences(locations)
-    with Catalog.open(locations) as catalog:
-        names = catalog.playlist_raw_names()
+    if not need_cases:
+        saved = current_split(locations)
+        if saved is not None:
+            return saved
+    sequences, names = _playlists(locations)
     challenge = make_challenge_split(sequences.indptr, sequences.indices, names,
                                      holdout_size(len(names)), SPLIT_SEED)
-    write_npz(path, SPLIT_FORMAT, SPLIT_VERSION,
-              {"train_rows": challenge.train_rows, "fingerprint": np.array(fingerprint)})
-    return Split(train_fingerprint(fingerprint, challenge.train_rows), challenge.train_rows,
-                 challenge)
+    ranker_rows = np.sort(np.random.default_rng(RANKER_SEED).choice(
+        challenge.train_rows, ranker_holdout_size(len(challenge.train_rows)), replace=False))
+    train_rows = np.setdiff1d(challenge.train_rows, ranker_rows)
+    write_npz(locations.split_npz, SPLIT_FORMAT, SPLIT_VERSION,
+              {"train_rows": train_rows, "ranker_rows": ranker_rows,
+               "fingerprint": np.array(fingerprint)})
+    return Split(train_fingerprint(fingerprint, train_rows), train_rows, ranker_rows, challenge)
+
+
+def _playlists(locations: Locations) -> tuple[Sequences, list[str]]:
+    sequences, _ = load_sequences(locations)
+    with Catalog.open(locations) as catalog:
+        return sequences, catalog.playlist_raw_names()
+
+
+def ranker_cases(locations: Locations) -> tuple[Case, ...]:
+    """The ranking stage's validation cases: each of the split's ranker playlists cut in every
+    challenge category it is long enough for, at most `MAX_RANKER_CASES` (deterministic)."""
+    split = training_split(locations)
+    sequences, names = _playlists(locations)
+    cases = every_category_cases(sequences.indptr, sequences.indices, names, split.ranker_rows,
+                                 RANKER_SEED)
+    if len(cases) <= MAX_RANKER_CASES:
+        return cases
+    keep = np.random.default_rng(RANKER_SEED).choice(len(cases), MAX_RANKER_CASES, replace=False)
+    return tuple(cases[i] for i in np.sort(keep))
 
 
 def current_split(locations: Locations) -> Split | None:
@@ -99,7 +135,8 @@ def current_split(locations: Locations) -> Split | None:
         return None
     if str(arrays.get("fingerprint")) != fingerprint:
         return None
-    return Split(train_fingerprint(fingerprint, arrays["train_rows"]), arrays["train_rows"])
+    return Split(train_fingerprint(fingerprint, arrays["train_rows"]), arrays["train_rows"],
+                 arrays["ranker_rows"])
 
 
 def train_fingerprint(data_fp: str, train_rows: np.ndarray) -> str:
@@ -149,15 +186,33 @@ def _jsonable(value: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(value))
 
 
-def load_model(locations: Locations, name: str, data: Dataset) -> Recommender:
-    """A saved model; the blend loads its components from the sibling directories."""
-    return model_class(name).load(locations.model_dir(name), data)
+def load_model(locations: Locations, name: str, data: Dataset,
+               loaded: Mapping[str, Recommender] | None = None) -> Recommender:
+    """A saved model; one built on others (the ranker, the blend) takes them from `loaded`
+    (else loads them from their own directories)."""
+    cls = model_class(name)
+    needed = cls().components_needed()
+    if not needed:
+        return cls.load(locations.model_dir(name), data)
+    given = {n: m for n, m in (loaded or {}).items() if n in needed}
+    return cls.load(locations.model_dir(name), data, components=given)  # type: ignore[call-arg]
+
+
+def with_components(names: Sequence[str],
+                    settings: Mapping[str, Mapping[str, Any]] | None = None) -> tuple[str, ...]:
+    """`names` and the models they are built on, in training order."""
+    wanted = set(names)
+    for name in names:
+        wanted.update(new_model(name, {}, (settings or {}).get(name)).components_needed())
+    return tuple(n for n in MODEL_NAMES if n in wanted)
 
 
 def new_model(name: str, trained: Mapping[str, Recommender],
-              overrides: Mapping[str, Any] | None = None) -> Recommender:
+              overrides: Mapping[str, Any] | None = None,
+              cases: Callable[[], Sequence[Case]] | None = None) -> Recommender:
     """A fresh model `name` with its default settings but for `overrides` (config.json's
-    `model_settings`); the blend gets the models trained so far as its components."""
+    `model_settings`); a model built on others gets them from `trained`, and the ranker its
+    validation cases from `cases`."""
     cls = model_class(name)
     defaults = cls().settings  # type: ignore[attr-defined]
     unknown = sorted(set(overrides or {}) - {f.name for f in fields(defaults)})
@@ -166,10 +221,15 @@ def new_model(name: str, trained: Mapping[str, Recommender],
                                 f"settings are {', '.join(f.name for f in fields(defaults))}")
     settings = replace(defaults, **{k: tuple(v) if isinstance(v, list) else v
                                     for k, v in (overrides or {}).items()})
-    if name == "blend":
-        return cls(settings=settings,  # type: ignore[call-arg]
-                   components={k: v for k, v in trained.items() if k != "blend"})
-    return cls(settings=settings)  # type: ignore[call-arg]
+    model = cls(settings=settings)  # type: ignore[call-arg]
+    needed = model.components_needed()
+    if not needed:
+        return model
+    components = {n: trained[n] for n in needed if n in trained}
+    if name == "ranker":
+        return cls(settings=settings, components=components,  # type: ignore[call-arg]
+                   cases=cases() if cases else ())
+    return cls(settings=settings, components=components)  # type: ignore[call-arg]
 
 
 def train_model(locations: Locations, name: str, data: Dataset, trained: Mapping[str, Recommender],
@@ -177,7 +237,7 @@ def train_model(locations: Locations, name: str, data: Dataset, trained: Mapping
                 cancel: threading.Event | None = None, retrain: bool = False,
                 overrides: Mapping[str, Any] | None = None) -> Recommender:
     """Fit model `name` on `data` and save it (atomically); resumes from its checkpoint."""
-    model = new_model(name, trained, overrides)
+    model = new_model(name, trained, overrides, lambda: ranker_cases(locations))
     model.checkpoint_dir = locations.checkpoint_dir(name)
     if retrain:
         shutil.rmtree(model.checkpoint_dir, ignore_errors=True)
@@ -197,11 +257,11 @@ def train_models(locations: Locations, names: Sequence[str] = DEFAULT_MODELS,
     data = training_dataset(locations, split)
     result = TrainResult()
     trained: dict[str, Recommender] = {}
-    for name in names:
+    for name in with_components(names, settings):
         check_cancel(cancel)
         overrides = (settings or {}).get(name)
         if not retrain and model_is_current(locations, name, split.fingerprint, overrides):
-            trained[name] = load_model(locations, name, data)
+            trained[name] = load_model(locations, name, data, trained)
             result.reused.append(name)
             report(progress, name, 1, 1, "already trained for this data")
             continue
@@ -232,6 +292,7 @@ def evaluate_models(locations: Locations, models: dict[str, Recommender],
     with Catalog.open(locations) as catalog:
         track_artist = catalog.track_arrays()[0]
     assert split.challenge is not None
+    link_fallbacks(models)
     evaluation = evaluate(models, split.challenge.cases, track_artist, k=500, progress=progress,
                           cancel=cancel)
     evaluation["fingerprint"] = split.fingerprint

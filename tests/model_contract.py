@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from model_data import contract_dataset
+from model_data import UNPLAYED, contract_dataset
 
 from models.base import (
     Cancelled,
@@ -89,6 +89,27 @@ class ModelContract:
         for name in ("", "zzqx never seen before", "!!!", "Ünïcødé ♫ 2018"):
             recs = fitted.recommend(PlaylistQuery.of(name), self.k)
             assert len(set(recs.ids.tolist())) == self.k
+
+    def test_unknown_seeds_are_reported_ignored_and_never_returned(self, fitted: Recommender,
+                                                                   data: Dataset):
+        unplayed = [data.n_tracks - 1 - i for i in range(UNPLAYED)]
+        outside = [data.n_tracks + 5, -1]
+        for query in self.queries(data)[:2]:
+            mixed = PlaylistQuery.of(query.name, [*query.seeds, *unplayed, *outside])
+            recs = fitted.recommend(mixed, self.k)
+            assert set(recs.unknown_seeds) == {*unplayed, *outside}
+            assert len(set(recs.ids.tolist())) == self.k and not set(recs.ids.tolist()) & set(unplayed)
+            np.testing.assert_array_equal(recs.ids, fitted.recommend(query, self.k).ids)
+
+    def test_nothing_usable_still_gives_k_tracks_and_says_why(self, fitted: Recommender,
+                                                              data: Dataset):
+        unplayed = [data.n_tracks - 1 - i for i in range(UNPLAYED)]
+        for seeds in ([], unplayed, [data.n_tracks + 5]):
+            recs = fitted.recommend(PlaylistQuery.of("", seeds), self.k)
+            assert len(set(recs.ids.tolist())) == self.k and not set(recs.ids.tolist()) & set(seeds)
+            if fitted.name != "popularity":
+                assert recs.fallback.startswith(f"{fitted.name}: no seed")
+                assert recs.fallback.endswith("answered by popularity")
 
     def test_same_seed_same_model(self, fitted: Recommender, data: Dataset):
         again = self.make_model()

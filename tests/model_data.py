@@ -8,6 +8,7 @@ title, seeds and tracks all point to the same genre.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 
@@ -121,8 +122,29 @@ def make_dataset(indptr: np.ndarray, indices: np.ndarray, names: list[str], n_tr
 
 
 def contract_dataset() -> Dataset:
-    """A small dataset for the contract suite: fast to fit, big enough to be meaningful."""
-    return genre_data(n_genres=3, tracks_per_genre=40, n_playlists=150, seed=7).dataset
+    """A small dataset for the contract suite: fast to fit, big enough to be meaningful, and
+    ending with UNPLAYED tracks that no playlist holds (as a long-tail track only held-out
+    playlists hold is to the training data)."""
+    return with_unplayed_tracks(
+        genre_data(n_genres=3, tracks_per_genre=40, n_playlists=150, seed=7).dataset, UNPLAYED)
+
+
+UNPLAYED = 2
+
+
+def with_unplayed_tracks(data: Dataset, count: int) -> Dataset:
+    """`data` with `count` more tracks in no playlist, each by an artist and album of its own."""
+    interactions = sp.hstack([data.interactions, sp.csr_matrix((data.n_playlists, count),
+                                                               dtype=np.float32)]).tocsr()
+    interactions.indices = interactions.indices.astype(np.int32)
+    new_artists = data.track_artist.max() + 1 + np.arange(count)
+    new_albums = data.track_album.max() + 1 + np.arange(count)
+    return dataclasses.replace(
+        data, interactions=interactions, fingerprint=f"{data.fingerprint}+{count}",
+        track_artist=np.concatenate([data.track_artist, new_artists]),
+        track_album=np.concatenate([data.track_album, new_albums]),
+        track_duration_ms=np.concatenate([data.track_duration_ms, np.full(count, 200_000)]),
+        _popularity=None)
 
 
 def bench_data(n_playlists: int = 20_000, seed: int = 0) -> Synthetic:

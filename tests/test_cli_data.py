@@ -128,7 +128,9 @@ def test_a_cancelled_replacement_of_the_demo_resumes(tmp_path: Path, small_demo:
     service.ingest(service.demo_source(DemoSpec(playlists=600, seed=2)))
     cancel = threading.Event()
     with pytest.raises(Cancelled):
-        service.ingest(small_demo, progress=lambda _: cancel.set(), cancel=cancel, replace=True)
+        # cancel once a slice is committed (a heartbeat may come first: slices take a while)
+        service.ingest(small_demo, progress=lambda event: event.done >= 1 and cancel.set(),
+                       cancel=cancel, replace=True)
     committed = service.info()["slices"]
     assert 1 <= committed < 3
 

@@ -111,8 +111,9 @@ def test_m3u8_has_extinf_duration_and_artist_title(tmp_path: Path) -> None:
         "#EXTINF:-1,Only title\nspotify:track:bbbbbbbbbbbbbbbbbbbbbb\n"
         "#EXTINF:-1,spotify:track:cccccccccccccccccccccc\nspotify:track:cccccccccccccccccccccc\n")
     rows = list(csv.reader(io.StringIO(csv_text(playlist))))
-    assert rows[0] == ["position", "uri", "artist", "title", "duration_ms"]
-    assert rows[1] == ["1", ENTRIES[0].uri, "Ana\nDo", "Blue, Green", "201600"]
+    assert rows[0] == ["position", "uri", "artist", "title", "duration_ms", "tempo", "key",
+                       "camelot", "energy"]
+    assert rows[1] == ["1", ENTRIES[0].uri, "Ana\nDo", "Blue, Green", "201600", "", "", "", ""]
     assert rows[3][4] == ""
 
 
@@ -131,7 +132,8 @@ def test_cli_export_to_files(tmp_path: Path, capsys: pytest.CaptureFixture[str],
     document = json.loads((tmp_path / "out.json").read_text())
     assert document["format"] == "mpdtui-playlist" and document["version"] == 1
     assert document["tracks"][0] == {"uri": ENTRIES[0].uri, "artist": "Ana\nDo",
-                                     "title": "Blue, Green", "duration_ms": 201_600}
+                                     "title": "Blue, Green", "duration_ms": 201_600,
+                                     "audio": None}  # no features known
     monkeypatch.chdir(tmp_path)
     assert run_export(export_args("Mix: Vol 1", "m3u"), locations) == 0
     assert (tmp_path / "Mix-Vol-1.m3u8").read_text().startswith("#EXTM3U\n")

@@ -240,3 +240,37 @@ def test_damaged_derived_files_are_rebuilt_by_the_next_train(trained_cache: Path
     assert npz_is_whole(locations.interactions_npz) and npz_is_whole(locations.split_npz)
     assert AppService(locations).info()["models"] == ["popularity", "title"]
     assert mpdtui("suggest", "--name", "party", "--model", "title", cache=cache).returncode == 0
+
+
+def test_source_rules(tmp_path: Path) -> None:
+    from mpdtui.errors import UserError
+    from mpdtui.pipeline.sources import DataSource, DataState, DemoSpec, plan_source
+
+    locations = Locations.resolve(tmp_path / "cache")
+    demo = DataSource.of_demo(locations, DemoSpec(600, 2))
+    other_demo = DataSource.of_demo(locations, DemoSpec(900, 2))
+    mpd, more = DataSource.mpd(tmp_path / "mpd"), DataSource.mpd(tmp_path / "more")
+    empty, holds_demo = DataState(), DataState((demo,), 600)
+    holds_mpd = DataState((mpd,), 3000, ("als",))
+
+    def plan(state: DataState, wanted: DataSource | None, replace: bool = False) -> tuple:
+        found = plan_source(locations, state, wanted, replace, DemoSpec(600, 2))
+        return found.source, found.record, found.replace
+
+    assert plan(empty, None) == (demo, True, False), "no data means the demo"
+    assert plan(empty, mpd) == (mpd, True, False)
+    assert plan(holds_mpd, None) == (mpd, False, False), "the data there is resumed"
+    assert plan(holds_mpd, mpd) == (mpd, False, False)
+    assert plan(holds_mpd, more) == (more, True, False), "another MPD folder is added"
+    assert plan(holds_mpd, more, replace=True) == (more, True, True)
+    assert plan(holds_demo, demo) == (demo, False, False)
+    assert plan(holds_demo, mpd, replace=True) == (mpd, True, True)
+    first_generator = DataSource.from_json({"kind": "demo", "path": demo.path,
+                                            "demo": {"playlists": 600, "seed": 2}})
+    assert first_generator.demo is not None and first_generator.demo.generator == 1
+    holds_first = DataState((first_generator,), 600)
+    assert plan(holds_first, None) == (first_generator, False, False), "kept until replaced"
+    for state, wanted in ((holds_demo, mpd), (holds_mpd, demo), (holds_demo, other_demo),
+                          (holds_first, demo)):
+        with pytest.raises(UserError, match="--replace"):
+            plan(state, wanted)

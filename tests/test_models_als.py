@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 
 import numpy as np
 import pytest
 from implicit.nearest_neighbours import bm25_weight
 from model_contract import ModelContract
-from model_data import genre_data
+from model_data import UNPLAYED, contract_dataset, genre_data
 
 from models.als import BM25, ALSRecommender, ALSSettings
 from models.base import Cancelled, PlaylistQuery
@@ -100,3 +101,17 @@ def test_the_notebook_view_rises_with_alpha(genres):
     assert [p.alpha for p in points] == [0.0, 1.0]
     assert 0.0 <= points[0].precision < points[1].precision <= 1.0
     assert points[1].precision == precision_at_k(train, test, SMALL, k=10)
+
+
+def test_seeds_in_no_training_playlist_still_get_k_tracks_through_the_index():
+    """Their factors are zero, and so is the folded-in playlist: the index finds nothing for a
+    zero vector (the real-MPD `submit` failure of issue 18), so the fallbacks answer."""
+    data = contract_dataset()
+    model = ALSRecommender(dataclasses.replace(SMALL, ann_min_items=50))
+    model.fit(data)
+    unplayed = [data.n_tracks - 1 - i for i in range(UNPLAYED)]
+    assert model.index is not None and model.index.index is not None
+    assert len(model._recommend(PlaylistQuery.of("", unplayed), 20)) == 0
+    recs = model.recommend(PlaylistQuery.of("", unplayed), 20)
+    assert len(set(recs.ids.tolist())) == 20 and not set(recs.ids.tolist()) & set(unplayed)
+    assert recs.fallback.startswith("als: no seed in any training playlist")

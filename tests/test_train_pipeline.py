@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import orjson
 import pytest
-from conftest import SMALL_DEMO_SEED
+from conftest import SMALL_DEMO_PLAYLISTS, SMALL_DEMO_SEED
 
 from mpdtui.data import demo
 from mpdtui.locations import Locations
@@ -75,8 +75,7 @@ def test_ctrl_c_exits_130_and_the_rerun_resumes(trained: tuple[Path, str], tmp_p
 
 
 def _theme_of_uri(seed: int) -> dict[str, int]:
-    catalog = demo._make_catalog(np.random.default_rng(seed))
-    return {uri: int(theme) for uri, theme in zip(catalog.uris, catalog.theme, strict=True)}
+    return demo.track_themes(SMALL_DEMO_PLAYLISTS, seed)
 
 
 @pytest.mark.parametrize("model", ["als", "item_knn", "title"])
@@ -101,6 +100,17 @@ def test_suggest_json_gives_uri_track_artist_score(trained: tuple[Path, str]) ->
     rows = json.loads(done.stdout)
     assert len(rows) == 7 and seed_uri not in {r["uri"] for r in rows}
     assert set(rows[0]) >= {"uri", "track", "artist", "score", "reason"}
+
+
+def test_suggest_with_nothing_to_go_on_still_suggests_and_says_why(trained: tuple[Path, str]) -> None:
+    """The URI the catalog lacks is dropped before the model sees it: no seeds, no name."""
+    done = _mpdtui("suggest", "--seed", "spotify:track:nope", "--model", "als", "--k", "5",
+                   "--json", cache=trained[0])
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    assert len(rows) == 5
+    assert all("als: no seeds and no name; answered by title then popularity"
+               in row["reason"] for row in rows)
 
 
 def test_submit_writes_the_official_csv(trained: tuple[Path, str], small_demo: Path,
@@ -129,6 +139,39 @@ def test_submit_writes_the_official_csv(trained: tuple[Path, str], small_demo: P
         assert all(u.startswith("spotify:track:") for u in uris)
 
 
+@pytest.mark.parametrize("model", BASELINES)
+def test_submit_answers_500_tracks_even_with_nothing_to_go_on(trained: tuple[Path, str],
+                                                              tmp_path: Path, model: str) -> None:
+    """No name (or one that normalises to nothing) and seeds the model cannot use: URIs not in
+    the catalog, or catalog tracks that only held-out playlists hold."""
+    service = AppService(Locations.resolve(trained[0]))
+    untrained = np.flatnonzero(service.training_data().track_popularity() == 0)
+    held_out_only = [service.catalog().tracks([int(t)])[0].uri for t in untrained[:3]]
+    assert len(held_out_only) == 3, "the demo's long tail leaves tracks only held-out playlists hold"
+    tracks = {
+        "not in the catalog": [{"track_uri": f"spotify:track:nowhere{i}"} for i in range(5)],
+        "held-out only": [{"track_uri": uri} for uri in held_out_only],
+        "none": [],
+    }
+    challenge = [{"pid": pid, **name, "tracks": tracks[kind]}
+                 for pid, (kind, name) in enumerate(
+                     (kind, name) for kind in tracks for name in ({}, {"name": "🔥"}))]
+    path = tmp_path / "challenge_set.json"
+    path.write_bytes(orjson.dumps({"playlists": challenge}))
+    out = tmp_path / "submission.csv"
+    done = _mpdtui("submit", "--challenge-set", str(path), "--out", str(out), "--model", model,
+                   cache=trained[0])
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.reader(out.read_text().splitlines()))[1:]
+    assert [int(r[0]) for r in rows] == [c["pid"] for c in challenge]
+    for row, playlist in zip(rows, challenge, strict=True):
+        assert len(set(row[1:])) == 500
+        assert not set(row[1:]) & {t["track_uri"] for t in playlist["tracks"]}
+    fallbacks = 0 if model == "popularity" else len(challenge)
+    assert f"{fallbacks} of {len(challenge)} answers needed a fallback" in done.stdout
+    assert "10 not in the catalog, 6 unknown to the model" in done.stdout
+
+
 def test_submit_refuses_a_file_that_is_not_a_challenge_set(trained: tuple[Path, str],
                                                            tmp_path: Path) -> None:
     path = tmp_path / "bad.json"
@@ -139,10 +182,22 @@ def test_submit_refuses_a_file_that_is_not_a_challenge_set(trained: tuple[Path, 
     assert done.stderr.strip() == f'mpdtui: {path}: playlists[0]: missing integer field "pid"'
 
 
-def test_models_learn_the_demo_structure(trained: tuple[Path, str]) -> None:
+@pytest.fixture(scope="module")
+def trained_dense(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The baselines trained on the first, dense demo (3,000 playlists, the small demo's seed)."""
+    folder = tmp_path_factory.mktemp("dense-demo")
+    demo.generate_demo(folder, SMALL_DEMO_PLAYLISTS, SMALL_DEMO_SEED, dense=True)
+    cache = tmp_path_factory.mktemp("trained-dense")
+    done = _mpdtui("--train", "--mpd", str(folder), "--models", *BASELINES, cache=cache)
+    assert done.returncode == 0, done.stderr
+    return cache
+
+
+def test_models_learn_the_demo_structure(trained_dense: Path) -> None:
+    """On the dense demo, whose every track is in many playlists."""
     from models.evaluation import SEEDED_KEYS, ratio
 
-    report = AppService(Locations.resolve(trained[0])).evaluation()
+    report = AppService(Locations.resolve(trained_dense)).evaluation()
     assert report is not None
     assert ratio(report, "title", "popularity", categories=["title_only"]) >= 2.5
     assert ratio(report, "als", "popularity", categories=SEEDED_KEYS) >= 4

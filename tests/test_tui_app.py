@@ -216,6 +216,33 @@ async def test_the_builder_serves_while_training_goes_on(ingested_copy: Location
         assert screen.model_name == "two_tower", "the best model, as it comes"
 
 
+async def test_finishing_without_a_model_offers_the_missing_step(tmp_path: Path) -> None:
+    app = make_app(Locations.resolve(tmp_path / "fresh"), tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
+        await pilot.press("ctrl+n", "ctrl+n", "ctrl+n", "ctrl+n")
+        assert screen_name(pilot) == "TrainingStep"
+        await pilot.press("ctrl+n")  # finish, with no data
+        assert screen_name(pilot) == "ConfirmScreen"
+        assert "no data yet" in str(app.screen.query_one(Label).render())
+        await pilot.press("y")
+        assert screen_name(pilot) == "DataStep"
+
+
+async def test_finishing_with_data_but_no_model_offers_training(ingested_copy: Locations,
+                                                                tmp_path: Path) -> None:
+    app = make_app(ingested_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        await run_command(pilot, "training")
+        await wait_for(pilot, lambda: screen_name(pilot) == "TrainingStep")
+        await pilot.press("ctrl+n")
+        assert "No model is trained yet" in str(app.screen.query_one(Label).render())
+        await pilot.press("n")  # the builder anyway: it says what is missing
+        assert screen_name(pilot) == "BuilderScreen"
+        assert "No trained model" in label_text(pilot, "#suggest-status")
+
+
 # --- the builder --------------------------------------------------------------------------------
 
 def builder(app: Any) -> BuilderScreen:

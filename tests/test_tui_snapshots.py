@@ -52,6 +52,16 @@ def goto(step: int) -> Any:
     return run_before
 
 
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)], ids=["80x24", "160x45"])
+@pytest.mark.parametrize("step", [0, 1, 2, 3, 4],
+                         ids=["cache", "data", "spotify", "features", "training"])
+def test_setup_steps_at_common_sizes(snap_compare: Any, steady_copy: Locations, tmp_path: Path,
+                                     step: int, size: tuple[int, int]) -> None:
+    """Every step's buttons and status stay on screen, the body scrolls above them."""
+    app = make_app(steady_copy, tmp_path)
+    assert snap_compare(app, terminal_size=size, run_before=goto(step))
+
+
 @pytest.mark.parametrize("step", [0, 1, 2, 3, 4],
                          ids=["cache", "data", "spotify", "features", "training"])
 def test_setup_steps(snap_compare: Any, steady_copy: Locations, tmp_path: Path,

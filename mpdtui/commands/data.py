@@ -7,15 +7,22 @@ import sys
 from pathlib import Path
 
 import orjson
+from rich.console import Console
+from rich.table import Table
 
+from mpdtui.commands.argtypes import int_between, non_negative_int
 from mpdtui.commands.jobs import report_skipped, run_job
 from mpdtui.commands.spotify import describe_coverage
 from mpdtui.data.demo import DEFAULT_PLAYLISTS, generate_demo
+from mpdtui.data.stats import REAL_MPD, ROWS, DataStats, figure_text
 from mpdtui.locations import Locations
 from mpdtui.pipeline.events import StageProgress
 from mpdtui.pipeline.request import JobRequest
+from mpdtui.printable import printable, printable_json
 from mpdtui.progress_view import HeadlessProgress
 from mpdtui.service import AppService
+
+MAX_DEMO_PLAYLISTS = 1_000_000
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -35,20 +42,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     demo = subparsers.add_parser("demo-data",
                                  help="write the deterministic demo dataset in MPD format")
     demo.add_argument("out_dir", type=Path)
-    demo.add_argument("--playlists", type=_positive_int, default=DEFAULT_PLAYLISTS)
-    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--playlists", type=int_between(1, MAX_DEMO_PLAYLISTS), default=DEFAULT_PLAYLISTS,
+                      help=f"how many playlists (default {DEFAULT_PLAYLISTS:,}, at most the MPD's "
+                           f"{MAX_DEMO_PLAYLISTS:,})")
+    demo.add_argument("--seed", type=non_negative_int, default=0,
+                      help="random seed: the same seed writes the same bytes (default 0)")
+    demo.add_argument("--dense", action="store_true",
+                      help="the first, denser demo (31k tracks at any size), for comparisons")
     demo.set_defaults(func=run_demo_data)
 
     info = subparsers.add_parser("info", help="what the cache dir holds")
     info.add_argument("--json", action="store_true")
+    info.add_argument("--stats", action="store_true",
+                      help="the data's statistics (long tail, names, unknown seeds) beside the real MPD's")
     info.set_defaults(func=run_info)
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
 
 
 def run_ingest(args: argparse.Namespace, locations: Locations) -> int:
@@ -66,20 +73,41 @@ def run_demo_data(args: argparse.Namespace, locations: Locations) -> int:
     with HeadlessProgress() as view:
         written = generate_demo(
             args.out_dir, args.playlists, args.seed,
-            progress=lambda done, total: view.show(StageProgress("demo data", done, total, "slices")))
+            progress=lambda done, total: view.show(StageProgress("demo data", done, total, "slices")),
+            dense=args.dense)
     print(f"wrote {len(written)} slice(s) and tracks_features.csv to {args.out_dir}")
     return 0
 
 
 def run_info(args: argparse.Namespace, locations: Locations) -> int:
+    if args.stats:
+        return print_stats(AppService(locations).data_stats(), args.json)
     info = AppService(locations).info()
     if args.json:
-        sys.stdout.write(orjson.dumps(info, option=orjson.OPT_INDENT_2).decode() + "\n")
+        sys.stdout.write(printable_json(orjson.dumps(info, option=orjson.OPT_INDENT_2).decode()) + "\n")
         return 0
     for key, value in info.items():
         if key == "features":
             value = describe_coverage(value) if value else "none yet (`mpdtui features --csv FILE`)"
         elif key == "models":
             value = ", ".join(value) or "none yet (`mpdtui --train`)"
-        print(f"{key:>12}: {value}")
+        print(f"{key:>12}: {printable(str(value))}")
+    return 0
+
+
+def print_stats(stats: DataStats, as_json: bool) -> int:
+    if as_json:
+        sys.stdout.write(printable_json(orjson.dumps(stats.as_json(), option=orjson.OPT_INDENT_2).decode())
+                         + "\n")
+        return 0
+    table = Table(title="the data beside the real MPD")
+    for column in ("", "this data", *REAL_MPD):
+        table.add_column(column, justify="left" if not column else "right")
+    values = stats.as_json()
+    for key, label, fmt in ROWS:
+        table.add_row(label, figure_text(values, key, fmt),
+                      *(figure_text(real, key, fmt) for real in REAL_MPD.values()))
+    Console().print(table)
+    print("most frequent names: " + printable(", ".join(f"{name} ({count})"
+                                                        for name, count in stats.top_names)))
     return 0

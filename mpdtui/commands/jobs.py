@@ -14,6 +14,7 @@ from mpdtui.pipeline.client import JobProcess
 from mpdtui.pipeline.events import JobFailed, JobFinished
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.pipeline.runner import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED
+from mpdtui.printable import printable
 from mpdtui.progress_view import HeadlessProgress
 
 INTERRUPTED = "interrupted: what was finished is kept; run the same command again to resume"
@@ -70,4 +71,4 @@ def report_skipped(summary: dict[str, Any]) -> None:
     if skipped:
         print(f"skipped {len(skipped)} bad slice(s):", file=sys.stderr)
         for _label, message in skipped:
-            print(f"  {message}", file=sys.stderr)
+            print(f"  {printable(message)}", file=sys.stderr)

@@ -9,17 +9,25 @@ from pathlib import Path
 import orjson
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from models.registry import MODEL_NAMES
+from mpdtui.audio.filters import parse_filter
+from mpdtui.commands.argtypes import int_between
+from mpdtui.commands.audio import add_audio_columns, audio_cells
 from mpdtui.commands.jobs import run_job
 from mpdtui.commands.train import print_report
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 from mpdtui.pipeline.events import StageProgress
 from mpdtui.pipeline.request import JobRequest
+from mpdtui.printable import printable, printable_json
 from mpdtui.progress_view import HeadlessProgress
 from mpdtui.service import AppService
 from mpdtui.submission import read_challenge_set, write_submission
+
+MAX_SUGGESTIONS = 500
+"""What every model can rank (the challenge's answer size)."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -44,7 +52,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     suggest.add_argument("--seed", action="append", default=[], metavar="URI",
                          help="a track already in the playlist (repeatable)")
     suggest.add_argument("--model", choices=MODEL_NAMES, help="default: the best trained model")
-    suggest.add_argument("--k", type=int, default=20, help="how many suggestions (default 20)")
+    suggest.add_argument("--k", type=int_between(1, MAX_SUGGESTIONS), default=20,
+                         help=f"how many suggestions (default 20, at most {MAX_SUGGESTIONS})")
+    suggest.add_argument("--filter", action="append", default=[], metavar="TERM",
+                         help="only tracks whose audio features match, e.g. 'tempo 150-170', "
+                         "'energy > 0.7', 'key 8A', 'key ~Am', 'acoustic', 'not live' "
+                         "(repeatable, or comma-separated: all must match)")
     suggest.add_argument("--json", action="store_true")
     suggest.set_defaults(func=run_suggest)
 
@@ -53,7 +66,7 @@ def run_evaluate(args: argparse.Namespace, locations: Locations) -> int:
     request = JobRequest("evaluate", models=tuple(args.models) if args.models else None)
     report = run_job(locations, request, out=sys.stderr if args.json else None)["report"]
     if args.json:
-        sys.stdout.write(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n")
+        sys.stdout.write(printable_json(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode()) + "\n")
     else:
         print_report(report)
         print(f"report saved to {locations.evaluation_json}")
@@ -77,6 +90,9 @@ def print_notebook_view(service: AppService) -> None:
 
 
 def run_submit(args: argparse.Namespace, locations: Locations) -> int:
+    if args.out.is_dir():
+        raise UserError(f"--out {args.out} is a folder: give the file to write, e.g. "
+                        f"--out {args.out / 'submission.csv'}")
     service = AppService(locations)
     challenge = read_challenge_set(args.challenge_set)
     model_name = args.model or service.default_model()
@@ -84,34 +100,53 @@ def run_submit(args: argparse.Namespace, locations: Locations) -> int:
         raise UserError("no trained model yet: run `mpdtui --train` first")
     model = service.model(model_name)
     with HeadlessProgress() as view:
-        write_submission(challenge, model, service.catalog(), args.out, args.team, args.email,
-                         progress=lambda done, total: view.show(
-                             StageProgress("submit", done, total, "playlists")))
+        summary = write_submission(
+            challenge, model, service.catalog(), args.out, args.team, args.email,
+            progress=lambda done, total: view.show(StageProgress("submit", done, total, "playlists")))
     print(f"wrote {len(challenge)} answers from '{model_name}' to {args.out}")
+    print(summary.describe())
     return 0
 
 
+def as_text(data: str) -> Text:
+    """Text from data for a Rich table: control characters escaped, `[markup]` kept as typed."""
+    return Text(printable(data))
+
+
 def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
-    if args.k <= 0:
-        raise UserError(f"--k must be positive, got {args.k}")
+    audio_filter = parse_filter(args.filter)
     service = AppService(locations)
     seeds = service.resolve_uris(args.seed)
     unknown = len(args.seed) - len(seeds)
-    suggestions = service.suggest(args.name, seeds, args.model, args.k)
+    found = service.audio.suggest(args.name, seeds, audio_filter, args.model, args.k)
+    suggestions = found.suggestions
     if args.json:
         rows = [{"uri": s.track.uri, "track": s.track.name, "artist": s.track.artist_name,
-                 "album": s.track.album_name, "score": s.score, "reason": s.reason}
-                for s in suggestions]
-        sys.stdout.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode() + "\n")
+                 "album": s.track.album_name, "duration_ms": s.track.duration_ms,
+                 "score": s.score, "reason": s.reason,
+                 "audio": None if sound is None else sound.as_json()}
+                for s, sound in zip(suggestions, found.audio, strict=True)]
+        sys.stdout.write(printable_json(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode()) + "\n")
+        if found.note():
+            print(printable(found.note()), file=sys.stderr)
         return 0
-    table = Table(title=f"suggestions for '{args.name}'" if args.name else "suggestions")
+    title = f"suggestions for '{args.name}'" if args.name else "suggestions"
+    table = Table(title=as_text(title))
     for column in ("#", "track", "artist", "score", "why"):
         table.add_column(column)
+    with_audio = any(sound is not None for sound in found.audio)
+    if with_audio:
+        add_audio_columns(table)
     table.add_column("uri", no_wrap=True, min_width=36)  # whole, to copy into --seed
-    for rank, s in enumerate(suggestions, 1):
-        table.add_row(str(rank), s.track.name, s.track.artist_name, f"{s.score:.3f}", s.reason,
-                      s.track.uri)
-    Console().print(table)
+    for rank, (s, sound) in enumerate(zip(suggestions, found.audio, strict=True), 1):
+        cells = audio_cells(s.track.duration_ms, sound) if with_audio else ()
+        table.add_row(str(rank), as_text(s.track.name), as_text(s.track.artist_name),
+                      f"{s.score:.3f}", as_text(s.reason),
+                      *cells, as_text(s.track.uri))
+    if suggestions:
+        Console().print(table)
+    if found.note():
+        print(printable(found.note()))
     if unknown:
         print(f"ignored {unknown} seed URI(s) not in the catalog", file=sys.stderr)
     return 0

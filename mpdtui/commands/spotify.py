@@ -7,12 +7,16 @@ as `UserError` (one line, exit code 2). Progress is printed as plain lines.
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 import time
 import webbrowser
 from pathlib import Path
 from typing import Any
 
 from models.base import Progress
+from mpdtui.audio_service import audio_of_uris
+from mpdtui.commands.argtypes import port_number
 from mpdtui.commands.jobs import run_job
 from mpdtui.data.features import FeatureStore
 from mpdtui.data.saved_playlists import SavedPlaylists
@@ -20,6 +24,7 @@ from mpdtui.errors import UserError
 from mpdtui.exporting import FILE_FORMATS, export_file
 from mpdtui.locations import Locations
 from mpdtui.pipeline.request import JobRequest
+from mpdtui.printable import printable
 from mpdtui.spotify import auth
 from mpdtui.spotify.client import Wait, open_client
 from mpdtui.spotify.export import export_to_spotify
@@ -34,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--client-id", help="your Spotify app's client id")
     p.add_argument("--no-browser", action="store_true",
                    help="print the login URL and accept the pasted redirected URL (SSH)")
-    p.add_argument("--port", type=int, default=auth.DEFAULT_PORT,
+    p.add_argument("--port", type=port_number, default=auth.DEFAULT_PORT,
                    help=f"port of the redirect URI http://127.0.0.1:PORT/callback "
                         f"(default {auth.DEFAULT_PORT})")
     group = p.add_mutually_exclusive_group()
@@ -78,9 +83,9 @@ def run_auth(args: argparse.Namespace, locations: Locations) -> int:
         return 0
     if args.status:
         current = auth.status(locations)
-        print(current.describe())
+        print(printable(current.describe()))
         return 0 if current.logged_in else 1
-    client_id = resolve_client_id(locations, args.client_id, auth.status(locations).client_id)
+    client_id = resolve_client_id(locations, args.client_id, _previous_client_id(locations))
     if client_id is None:
         raise UserError(NO_CLIENT_ID)
     locations.ensure()
@@ -88,8 +93,15 @@ def run_auth(args: argparse.Namespace, locations: Locations) -> int:
     result = auth.login(locations, client_id, port=args.port,
                         open_url=None if args.no_browser else webbrowser.open,
                         paste=paste, on_url=lambda url: _show_url(url, args.no_browser))
-    print(result.describe())
+    print(printable(result.describe()))
     return 0
+
+
+def _previous_client_id(locations: Locations) -> str | None:
+    """The stored login's client id, also from a damaged token file (the login replaces it)."""
+    stored = auth.TokenFile(locations.spotify_token).get_cached_token() or {}
+    client_id = stored.get("mpdtui_client_id")
+    return client_id if isinstance(client_id, str) and client_id.strip() else None
 
 
 def _show_url(url: str, no_browser: bool) -> None:
@@ -101,8 +113,25 @@ def _show_url(url: str, no_browser: bool) -> None:
 
 
 def _paste_prompt() -> str:
-    return input("Then paste the address the browser was sent to (it starts with "
-                 "http://127.0.0.1): ")
+    print("Then paste the address the browser was sent to (it starts with http://127.0.0.1): ",
+          end="", flush=True)
+    return read_stdin_line()
+
+
+def read_stdin_line() -> str:
+    """One line from standard input, read from its file descriptor: the login may end through
+    the callback while this waits in a thread, and a thread blocked here holds no lock that
+    the interpreter's shutdown needs (`input()` does: a fatal error at exit)."""
+    fd = sys.stdin.fileno()
+    data = b""
+    while b"\n" not in data:
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            if not data:
+                raise EOFError
+            break
+        data += chunk
+    return data.split(b"\n", 1)[0].decode(errors="replace")
 
 
 # --- features -------------------------------------------------------------------------------
@@ -114,7 +143,7 @@ def run_features(args: argparse.Namespace, locations: Locations) -> int:
                              download="yes" if download else "no",
                              retry_forbidden=args.retry_forbidden)
         for line in run_job(locations, request)["features"]:
-            print(line, flush=True)
+            print(printable(line), flush=True)
     if not locations.features_db.exists():
         print("Audio features: none yet (`mpdtui features --csv FILE` or `--download`).")
         return 0
@@ -160,7 +189,7 @@ class _Printer:
         if kind == "batch" and not finished and now - self._last < self._every:
             return
         self._last = now
-        print(progress.message if kind != "batch" else _fraction(progress), flush=True)
+        print(printable(progress.message if kind != "batch" else _fraction(progress)), flush=True)
 
     def wait(self, wait: Wait) -> None:
         print(wait.message, flush=True)
@@ -178,7 +207,8 @@ def run_export(args: argparse.Namespace, locations: Locations) -> int:
     with SavedPlaylists.open(locations.ensure()) as playlists:
         playlist = playlists.get(args.name)
         if args.to != "spotify":
-            path = export_file(playlist, args.to, Path(args.out) if args.out else None)
+            path = export_file(playlist, args.to, Path(args.out) if args.out else None,
+                               audio=audio_of_uris(locations, playlist.uris))
             print(f"Wrote {len(playlist.tracks)} tracks of {playlist.name!r} to {path}")
             return 0
         if args.out:
@@ -196,7 +226,7 @@ def run_import_spotify(args: argparse.Namespace, locations: Locations) -> int:
     request = JobRequest("import_spotify", spotify_training=not args.no_training)
     result = run_job(locations, request)["spotify"]
     print(f"Imported {result['imported']} playlists ({result['tracks']:,} tracks) of Spotify user "
-          f"{result['user']}: {result['created']} new saved playlists, {result['updated']} "
+          f"{printable(str(result['user']))}: {result['created']} new saved playlists, {result['updated']} "
           "refreshed" + ("" if args.no_training else ", added as training playlists")
           + f"; skipped {result['skipped_empty']} empty, {result['skipped_not_own']} not your "
           f"own, {result['skipped_exported']} exported by mpdtui.")

@@ -62,6 +62,22 @@ def print_report(report: dict[str, Any], metric: str = "r_precision") -> None:
         for row in rows:
             table.add_row(*row)
         Console(file=sys.stdout, width=max(120, len(header) * 12)).print(table)
+    print_seed_table(report)
+
+
+def print_seed_table(report: dict) -> None:
+    from models.evaluation import seed_table_rows
+
+    header, rows = seed_table_rows(report)
+    if not rows:
+        return
+    table = Table(title="seeds unknown to training, and answers that needed a fallback")
+    table.add_column(header[0], no_wrap=True)
+    for column in header[1:]:
+        table.add_column(column, justify="right")
+    for row in rows:
+        table.add_row(*row)
+    Console(file=sys.stdout, width=max(140, len(header) * 14)).print(table)
 
 
 def run_app(args: argparse.Namespace, locations: Locations) -> int:

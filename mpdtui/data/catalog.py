@@ -8,22 +8,28 @@ Track ids are 0-based and equal the interaction matrix's column indices; playlis
 from __future__ import annotations
 
 import re
+import shlex
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 import orjson
 
-from mpdtui.data.files import FormatVersionError
+from mpdtui.data.files import DamagedFileError, FormatVersionError, read_json, write_json
+from mpdtui.data.sqlite_store import Connection, connect
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 
 CATALOG_FORMAT = "mpdtui-catalog"
 CATALOG_VERSION = 1
-REBUILD_HINT = "delete it and run `mpdtui ingest PATH` (or `mpdtui --train --demo`) again"
+PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL")
+SOURCES_COPY_FORMAT = "mpdtui-catalog-sources"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -84,38 +90,104 @@ FROM tracks t JOIN artists ar ON ar.id = t.artist_id JOIN albums al ON al.id = t
 """
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=NORMAL")
-    return connection
+def rebuild_hint(locations: Locations) -> str:
+    """How to rebuild a damaged catalog: ingest its recorded sources again into a new one."""
+    return f"delete it and run {ingest_command(locations)} again"
+
+
+def ingest_command(locations: Locations) -> str:
+    """The commands that ingest the catalog's recorded sources again, in their order."""
+    commands = [_command_for(source) for source in _recorded_sources(locations)]
+    if not commands:
+        return "`mpdtui ingest PATH` with the MPD folder, slice or zip you ingested"
+    return ", then ".join(f"`{command}`" for command in dict.fromkeys(commands))
+
+
+def _command_for(source: dict[str, Any]) -> str:
+    kind = source.get("kind")
+    if kind == "demo":
+        return "mpdtui ingest --demo"
+    if kind == "spotify":
+        return "mpdtui import-spotify"
+    return f"mpdtui ingest {shlex.quote(str(source.get('path')))}"
+
+
+def _recorded_sources(locations: Locations) -> list[dict[str, Any]]:
+    """The sources the catalog recorded: read from what is left of it, else from its copy
+    (`add_source`), else (older versions) from config.json's `data_source`; [] when none of
+    them can be read."""
+    for sources in (_sources_in_catalog(locations), _sources_in_copy(locations)):
+        if isinstance(sources, list) and sources and all(isinstance(s, dict) for s in sources):
+            return sources
+    legacy = _legacy_data_source(locations)
+    if legacy is None:
+        return []
+    return [{"kind": "demo" if Path(legacy) == locations.demo_dir else "mpd", "path": legacy}]
+
+
+def _sources_in_catalog(locations: Locations) -> Any:
+    try:
+        with closing(sqlite3.connect(f"file:{quote(str(locations.catalog_db))}?mode=ro",
+                                     uri=True)) as connection:
+            row = connection.execute("SELECT value FROM meta WHERE key = 'sources'").fetchone()
+        return orjson.loads(row[0]) if row else None
+    except (sqlite3.Error, orjson.JSONDecodeError, TypeError):
+        return None
+
+
+def _sources_in_copy(locations: Locations) -> Any:
+    try:
+        document = read_json(locations.catalog_sources_json, SOURCES_COPY_FORMAT, 1, "")
+    except FormatVersionError:
+        return None
+    return (document or {}).get("sources")
+
+
+def _legacy_data_source(locations: Locations) -> str | None:
+    try:
+        document = orjson.loads(locations.config_json.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    source = document.get("data_source") if isinstance(document, dict) else None
+    return source if isinstance(source, str) else None
 
 
 class Catalog:
     """Read and write access to the catalog database. Thread-safe through one lock."""
 
-    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, connection: Connection, path: Path,
+                 sources_copy: Path | None = None) -> None:
         self.db = connection
         self.path = path
+        self.sources_copy = sources_copy
+        """Where `add_source` keeps a copy of the sources (see `rebuild_hint`)."""
         self.lock = threading.RLock()
 
     @classmethod
     def open(cls, locations: Locations) -> Catalog:
-        """The existing catalog; UserError when nothing was ingested yet."""
-        path = locations.catalog_db
-        if not path.exists():
+        """The existing catalog (read-only in a read-only cache dir); UserError when nothing
+        was ingested yet."""
+        if not locations.catalog_db.exists():
             raise UserError(f"no data in {locations.root} yet: run `mpdtui ingest PATH` or "
                             "`mpdtui --train --demo`")
-        return cls._checked(path, create=False)
+        return cls._checked(locations, create=False)
 
     @classmethod
     def create_or_open(cls, locations: Locations) -> Catalog:
         locations.ensure()
-        return cls._checked(locations.catalog_db, create=True)
+        if not locations.catalog_db.exists():  # a -wal left by another file must not be replayed
+            for suffix in ("-wal", "-shm"):
+                locations.catalog_db.with_name(locations.catalog_db.name + suffix).unlink(missing_ok=True)
+        return cls._checked(locations, create=True)
 
     @classmethod
-    def _checked(cls, path: Path, create: bool) -> Catalog:
-        connection = connect(path)
+    def _checked(cls, locations: Locations, create: bool) -> Catalog:
+        path = locations.catalog_db
+
+        def damaged(exc: sqlite3.DatabaseError) -> Exception:
+            return DamagedFileError(path, f"{path} is damaged ({exc}): {rebuild_hint(locations)}")
+
+        connection = connect(path, damaged, PRAGMAS, write=create)
         try:
             version = _stored_version(connection)
             if version is None and create:
@@ -127,14 +199,14 @@ class Catalog:
             elif version != str(CATALOG_VERSION):
                 raise FormatVersionError(
                     f"{path} has catalog format version {version}, this mpdtui reads "
-                    f"{CATALOG_VERSION}: {REBUILD_HINT}")
+                    f"{CATALOG_VERSION}: {rebuild_hint(locations)}")
         except sqlite3.DatabaseError as exc:
             connection.close()
-            raise FormatVersionError(f"{path} is not a readable catalog ({exc}): {REBUILD_HINT}") from exc
+            raise damaged(exc) from None
         except BaseException:
             connection.close()
             raise
-        return cls(connection, path)
+        return cls(connection, path, locations.catalog_sources_json)
 
     def close(self) -> None:
         self.db.close()
@@ -184,6 +256,8 @@ class Catalog:
         with self.lock:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('sources', ?)",
                             (orjson.dumps(sources).decode(),))
+        if self.sources_copy is not None:  # outside the catalog: readable when it is damaged
+            write_json(self.sources_copy, SOURCES_COPY_FORMAT, 1, {"sources": sources})
 
     def manifest(self) -> list[tuple[str, str]]:
         return [(n, c) for n, c in self.query("SELECT name, checksum FROM slices ORDER BY id")]
@@ -242,7 +316,7 @@ class Catalog:
                 table[:, 2].astype(np.int32))
 
 
-def _stored_version(connection: sqlite3.Connection) -> str | None:
+def _stored_version(connection: Connection) -> str | None:
     has_meta = connection.execute(
         "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()
     if not has_meta:

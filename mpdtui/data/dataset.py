@@ -35,7 +35,7 @@ def _features(locations: Locations, uris: list[str]) -> tuple[np.ndarray | None,
         return None, ()
     from mpdtui.data.features import FeatureStore
 
-    store = FeatureStore.open(locations)
+    store = FeatureStore.open(locations, write=False)
     try:
         matrix, names = store.feature_matrix(uris)
     finally:

@@ -93,11 +93,14 @@ class FeatureStore(SqliteStore):
     FORMAT, VERSION, SCHEMA = FORMAT, VERSION, _SCHEMA
     ERROR = FeatureStoreError
     DESCRIPTION = "features database"
-    REBUILD_HINT = "delete it and run `mpdtui features` again"
+    REBUILD_HINT = ("delete it and import the features again (`mpdtui features --csv FILE` or "
+                    "`mpdtui features --download`)")
 
     @classmethod
-    def open(cls, locations: Locations) -> FeatureStore:
-        return cls(locations.features_db)
+    def open(cls, locations: Locations, write: bool = True) -> FeatureStore:
+        """The store (created when missing); `write=False` for reading only, which also
+        works in a read-only cache dir."""
+        return cls(locations.features_db, write=write)
 
     # -- reading --
 

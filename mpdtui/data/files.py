@@ -16,15 +16,30 @@ from typing import IO, Any
 import numpy as np
 import orjson
 
+from models.base import NPZ_LOAD_ERRORS, describe_npz_damage
+
 
 class FormatVersionError(Exception):
     """A file in the cache dir of another format or version than this mpdtui reads."""
 
 
+class DamagedFileError(FormatVersionError):
+    """A file in the cache dir that cannot be read back: truncated, overwritten, garbage."""
+
+    def __init__(self, path: Path, message: str) -> None:
+        self.path = path
+        super().__init__(message)
+
+
 def atomic_write(path: Path, write: Callable[[IO[bytes]], None], mode: int = 0o644) -> None:
-    """Write through a temporary file in the same folder, fsync, then rename over `path`."""
+    """Write through a temporary file in the same folder, fsync, then rename over `path`.
+
+    An OSError names `path`, never the temporary file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise _naming(exc, path) from None
     try:
         os.chmod(tmp_name, mode)
         with os.fdopen(fd, "wb") as fh:
@@ -32,9 +47,18 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None], mode: int = 0o6
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp_name, path)
+    except OSError as exc:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise _naming(exc, path) from None
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
+
+
+def _naming(exc: OSError, path: Path) -> OSError:
+    if exc.errno is None:
+        return exc
+    return type(exc)(exc.errno, exc.strerror, str(path))
 
 
 def write_json(path: Path, fmt: str, version: int, payload: Mapping[str, Any]) -> None:
@@ -51,7 +75,9 @@ def read_json(path: Path, fmt: str, version: int, rebuild_hint: str) -> dict[str
     try:
         document = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise FormatVersionError(f"{path} is corrupt ({exc}): {rebuild_hint}") from exc
+        raise DamagedFileError(path, f"{path} is corrupt ({exc}): {rebuild_hint}") from None
+    if not isinstance(document, dict):
+        raise DamagedFileError(path, f"{path} is corrupt (not a JSON object): {rebuild_hint}")
     _check_version(path, document.get("format"), document.get("version"), fmt, version, rebuild_hint)
     return document
 
@@ -75,12 +101,23 @@ def read_npz(path: Path, fmt: str, version: int, rebuild_hint: str) -> dict[str,
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in npz.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-        raise FormatVersionError(f"{path} is unreadable ({type(exc).__name__}): {rebuild_hint}") from None
+    except FileNotFoundError:
+        raise FormatVersionError(f"{path} is missing: {rebuild_hint}") from None
+    except NPZ_LOAD_ERRORS as exc:
+        raise DamagedFileError(path, f"{path} is damaged ({describe_npz_damage(exc)}): "
+                               f"{rebuild_hint}") from None
     found_fmt = str(arrays.pop("__format__", ""))
-    found_version = int(arrays.pop("__version__", -1))
+    found_version = _tag_value(arrays.pop("__version__", np.array(-1)))
     _check_version(path, found_fmt, found_version, fmt, version, rebuild_hint)
     return arrays
+
+
+def _tag_value(tag: np.ndarray) -> int | str:
+    """The version tag as an int (as written), or as text when it is something else."""
+    try:
+        return int(tag)
+    except (TypeError, ValueError):
+        return str(tag)
 
 
 def _check_version(path: Path, found_fmt: object, found_version: object, fmt: str, version: int,

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from mpdtui.data.catalog import Catalog
+from mpdtui.data.catalog import Catalog, ingest_command
 from mpdtui.data.files import FormatVersionError, npz_is_whole, read_npz, write_npz
 from mpdtui.locations import Locations
 
@@ -23,7 +23,6 @@ CHUNK_VERSION = 1
 MATRIX_FORMAT = "mpdtui-interactions"
 SEQUENCES_FORMAT = "mpdtui-sequences"
 MATRIX_VERSION = 1
-REBUILD_HINT = "run `mpdtui ingest PATH` again to rebuild it"
 
 
 @dataclass(frozen=True)
@@ -84,7 +83,7 @@ def _concat_chunks(locations: Locations, catalog: Catalog) -> Sequences:
     lengths, tracks = [], []
     for (slice_id,) in catalog.query("SELECT id FROM slices ORDER BY id"):
         chunk = read_npz(chunk_path(locations, slice_id), CHUNK_FORMAT, CHUNK_VERSION,
-                         f"delete {catalog.path} and ingest again")
+                         f"delete {catalog.path} and run {ingest_command(locations)} again")
         lengths.append(chunk["lengths"])
         tracks.append(chunk["tracks"])
     all_lengths = np.concatenate(lengths) if lengths else np.zeros(0, np.int32)
@@ -108,7 +107,8 @@ def binary_matrix(sequences: Sequences, n_tracks: int) -> sp.csr_matrix:
 
 
 def load_interactions(locations: Locations) -> tuple[sp.csr_matrix, str]:
-    arrays = read_npz(locations.interactions_npz, MATRIX_FORMAT, MATRIX_VERSION, REBUILD_HINT)
+    arrays = read_npz(locations.interactions_npz, MATRIX_FORMAT, MATRIX_VERSION,
+                      _rebuild_hint(locations))
     shape = tuple(int(x) for x in arrays["shape"])
     data = np.ones(len(arrays["indices"]), dtype=np.float32)
     matrix = sp.csr_matrix((data, arrays["indices"], arrays["indptr"]), shape=shape)
@@ -116,8 +116,13 @@ def load_interactions(locations: Locations) -> tuple[sp.csr_matrix, str]:
 
 
 def load_sequences(locations: Locations) -> tuple[Sequences, str]:
-    arrays = read_npz(locations.sequences_npz, SEQUENCES_FORMAT, MATRIX_VERSION, REBUILD_HINT)
+    arrays = read_npz(locations.sequences_npz, SEQUENCES_FORMAT, MATRIX_VERSION,
+                      _rebuild_hint(locations))
     return Sequences(arrays["indptr"], arrays["indices"]), str(arrays["fingerprint"])
+
+
+def _rebuild_hint(locations: Locations) -> str:
+    return f"delete it and run {ingest_command(locations)} again to rebuild it"
 
 
 __all__ = ["FormatVersionError", "Sequences", "binary_matrix", "finalize", "load_interactions",

@@ -10,21 +10,22 @@ from __future__ import annotations
 import hashlib
 from array import array
 from dataclasses import dataclass, field
-from operator import itemgetter
 from typing import Any
 
 from models.text import normalize_name
 from mpdtui.data.mpd import (
-    TRACK_FIELDS,
     TRACK_TYPES,
     SliceError,
     SliceSource,
+    check_unique_pid,
     explain_bad_playlist,
     load_playlists,
+    new_track_ok,
     playlist_fields_ok,
+    row_values_ok,
+    track_values,
 )
 
-_TRACK_VALUES = itemgetter(*TRACK_FIELDS)
 # positions in TRACK_FIELDS order: pos, artist_name, track_uri, artist_uri, track_name,
 # album_uri, duration_ms, album_name
 _URI = 2
@@ -46,9 +47,8 @@ class ParsedSlice:
 
 def load_slice(source: SliceSource) -> ParsedSlice | SliceError:
     """Read and compact one slice; a bad slice is returned, not raised (for --skip-bad)."""
-    raw = source.read_bytes()
     try:
-        return compact_slice(source.label, raw)
+        return compact_slice(source.label, source.read_bytes())
     except SliceError as exc:
         return exc
 
@@ -56,15 +56,18 @@ def load_slice(source: SliceSource) -> ParsedSlice | SliceError:
 def compact_slice(label: str, raw: bytes) -> ParsedSlice:
     parsed = ParsedSlice(hashlib.sha256(raw).hexdigest()[:32])  # sha256: hardware-accelerated
     local: dict[str, int] = {}
+    pid_index: dict[int, int] = {}
     for index, playlist in enumerate(load_playlists(label, raw)):
         if not playlist_fields_ok(playlist):
             explain_bad_playlist(label, index, playlist)
+        check_unique_pid(label, index, playlist["pid"], pid_index)
         duration = 0
         for track in playlist["tracks"]:
             values = _track_values(track)
-            if values is None:
+            code = None if values is None else local.get(values[_URI])
+            if values is None or not row_values_ok(values) or (
+                    code is None and not new_track_ok(values)):
                 explain_bad_playlist(label, index, playlist)
-            code = local.get(values[_URI])
             if code is None:
                 code = local[values[_URI]] = len(parsed.tracks)
                 parsed.tracks.append(values)
@@ -82,7 +85,7 @@ def compact_slice(label: str, raw: bytes) -> ParsedSlice:
 def _track_values(track: Any) -> tuple[Any, ...] | None:
     """The track's field values when every field is there with its exact type, else None."""
     try:
-        values = _TRACK_VALUES(track)
+        values = track_values(track)
     except (KeyError, TypeError):
         return None
     return values if tuple(map(type, values)) == TRACK_TYPES else None

@@ -1,18 +1,134 @@
-"""The common ground of mpdtui's small SQLite stores (features, saved playlists).
+"""The common ground of mpdtui's SQLite files (the catalog, features, saved playlists).
 
 Each store is one versioned file shared between threads: WAL, one lock, a `meta` table
 holding its format and version, and `BEGIN IMMEDIATE` transactions. A file of another format
 or version, or no database at all, is refused with the store's own rebuild hint.
+
+Every connection comes from `connect`, whose errors name the file: a damaged file raises the
+store's own error (with its rebuild hint), a write to a read-only one a PermissionError. A
+store only read is opened read-only when its file or folder cannot be written.
 """
 
 from __future__ import annotations
 
+import errno
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import ClassVar, Self
+from typing import Any, ClassVar, Self
+from urllib.parse import quote
+
+DamageError = Callable[[sqlite3.DatabaseError], Exception]
+"""Makes the error to raise for a damaged file from SQLite's own."""
+
+_DAMAGED = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+_READ_ONLY = "SQLITE_READONLY"
+
+
+class Connection(sqlite3.Connection):
+    """A connection whose errors name its file (see `connect`)."""
+
+    path: Path
+    damage_error: DamageError
+    read_only: bool = False
+
+    def cursor(self, factory: Any = None) -> sqlite3.Cursor:
+        return super().cursor(factory or _Cursor)
+
+    def execute(self, sql: str, parameters: Any = ()) -> sqlite3.Cursor:
+        return self.cursor().execute(sql, parameters)
+
+    def executemany(self, sql: str, parameters: Iterable[Any]) -> sqlite3.Cursor:
+        return self.cursor().executemany(sql, parameters)
+
+    def executescript(self, script: str) -> sqlite3.Cursor:
+        return self.cursor().executescript(script)
+
+
+class _Cursor(sqlite3.Cursor):
+    """Every call that steps through the file translates SQLite's errors."""
+
+    connection: Connection
+
+    def execute(self, sql: str, parameters: Any = ()) -> Self:
+        with _named_errors(self.connection):
+            return super().execute(sql, parameters)
+
+    def executemany(self, sql: str, parameters: Iterable[Any]) -> Self:
+        with _named_errors(self.connection):
+            return super().executemany(sql, parameters)
+
+    def executescript(self, script: str) -> Self:
+        with _named_errors(self.connection):
+            return super().executescript(script)
+
+    def fetchone(self) -> Any:
+        with _named_errors(self.connection):
+            return super().fetchone()
+
+    def fetchmany(self, size: int | None = None) -> list[Any]:
+        with _named_errors(self.connection):
+            return super().fetchmany(self.arraysize if size is None else size)
+
+    def fetchall(self) -> list[Any]:
+        with _named_errors(self.connection):
+            return super().fetchall()
+
+    def __next__(self) -> Any:
+        with _named_errors(self.connection):
+            return super().__next__()
+
+
+@contextmanager
+def _named_errors(connection: Connection) -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        name = getattr(exc, "sqlite_errorname", "")
+        if name.startswith(_DAMAGED):
+            raise connection.damage_error(exc) from None
+        if name.startswith(_READ_ONLY):
+            raise PermissionError(errno.EACCES, "cannot write to it (read-only)",
+                                  str(connection.path)) from None
+        raise
+
+
+def connect(path: Path, damage_error: DamageError, pragmas: Iterable[str] = (),
+            *, write: bool = True) -> Connection:
+    """A connection to `path` (created when missing) with `pragmas` applied. Unless `write`,
+    a file that cannot be written (or its folder) is opened read-only instead."""
+    connection = _connection(str(path), path, damage_error)
+    try:
+        for pragma in pragmas:
+            connection.execute(f"PRAGMA {pragma}")
+    except PermissionError:
+        connection.close()
+        if write:
+            raise
+        return _read_only_connection(path, damage_error)
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _read_only_connection(path: Path, damage_error: DamageError) -> Connection:
+    # immutable: without a WAL file left to read, nothing needs the -shm file it cannot create
+    wal = path.with_name(f"{path.name}-wal")
+    immutable = not (wal.exists() and wal.stat().st_size > 0)
+    uri = f"file:{quote(str(path))}?mode=ro" + ("&immutable=1" if immutable else "")
+    connection = _connection(uri, path, damage_error, uri=True)
+    connection.read_only = True
+    return connection
+
+
+def _connection(target: str, path: Path, damage_error: DamageError, uri: bool = False) -> Connection:
+    connection = sqlite3.connect(target, uri=uri, factory=Connection, check_same_thread=False,
+                                 isolation_level=None)
+    connection.path, connection.damage_error = path, damage_error
+    return connection
 
 
 class SqliteStore:
@@ -26,22 +142,27 @@ class SqliteStore:
     DESCRIPTION: ClassVar[str] = "database"
     PRAGMAS: ClassVar[tuple[str, ...]] = ("journal_mode=WAL", "synchronous=NORMAL")
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, write: bool = True) -> None:
+        """Open (or create) the store; `write=False` opens it read-only when it cannot be
+        written (a read-only cache dir)."""
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db = connect(path, self._damaged, self.PRAGMAS, write=write)
         try:
-            for pragma in self.PRAGMAS:
-                self._db.execute(f"PRAGMA {pragma}")
-            self._db.executescript(self.SCHEMA)
+            if not self._db.read_only:
+                self._db.executescript(self.SCHEMA)
             self._check_version()
         except sqlite3.DatabaseError as exc:
             self._db.close()
-            raise self.ERROR(f"{path} is not a {self.DESCRIPTION} ({exc}): {self.REBUILD_HINT}") from None
+            raise self._damaged(exc) from None
         except BaseException:
             self._db.close()
             raise
+
+    def _damaged(self, exc: sqlite3.DatabaseError) -> Exception:
+        return self.ERROR(f"{self.path} is not a {self.DESCRIPTION} or is damaged ({exc}): "
+                          f"{self.REBUILD_HINT}")
 
     def close(self) -> None:
         with self._lock:

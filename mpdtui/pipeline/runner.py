@@ -61,12 +61,19 @@ def execute(locations: Locations, request: JobRequest, emit: Callable[[Event], N
         return _fail(emit, "busy", exc, EXIT_BAD_INPUT)
     except USER_ERRORS as exc:
         return _fail(emit, "user", exc, EXIT_BAD_INPUT)
+    except OSError as exc:  # a path that cannot be read or written: the user's to fix
+        return _fail(emit, "user", _naming_file(exc), EXIT_BAD_INPUT)
     except (Cancelled, KeyboardInterrupt) as exc:
         return _fail(emit, "cancelled", exc, EXIT_INTERRUPTED)
     except Exception as exc:
         return _fail(emit, "unexpected", exc, EXIT_FAILED)
     emit(JobFinished(asdict(summary)))
     return EXIT_OK
+
+
+def _naming_file(exc: OSError) -> UserError:
+    where = f"{exc.filename}: " if exc.filename else ""
+    return UserError(f"{where}{exc.strerror or exc} (check the path and permissions)")
 
 
 def _fail(emit: Callable[[Event], None], reason: str, exc: BaseException, code: int) -> int:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from mpdtui.data.catalog import Catalog
-from mpdtui.data.demo import DEFAULT_PLAYLISTS
+from mpdtui.data.demo import DEFAULT_PLAYLISTS, GENERATOR_VERSION
 from mpdtui.data.files import read_json
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
@@ -36,6 +36,16 @@ LEGACY_CONFIG_KEY = "data_source"
 class DemoSpec:
     playlists: int = DEFAULT_PLAYLISTS
     seed: int = 0
+    generator: int = GENERATOR_VERSION
+    """Which generator made it (`demo.GENERATOR_VERSION`): recorded before it was 1."""
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> DemoSpec:
+        return cls(int(raw.get("playlists", DEFAULT_PLAYLISTS)), int(raw.get("seed", 0)),
+                   int(raw.get("generator", 1)))
+
+    def to_json(self) -> dict[str, int]:
+        return {"playlists": self.playlists, "seed": self.seed, "generator": self.generator}
 
 
 @dataclass(frozen=True)
@@ -57,12 +67,12 @@ class DataSource:
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> DataSource:
         spec = raw.get("demo")
-        return cls(str(raw["kind"]), str(raw["path"]), DemoSpec(**spec) if spec else None)
+        return cls(str(raw["kind"]), str(raw["path"]), DemoSpec.from_json(spec) if spec else None)
 
     def to_json(self) -> dict[str, Any]:
         document: dict[str, Any] = {"kind": self.kind, "path": self.path}
         if self.demo is not None:
-            document["demo"] = {"playlists": self.demo.playlists, "seed": self.demo.seed}
+            document["demo"] = self.demo.to_json()
         return document
 
     @property
@@ -116,8 +126,7 @@ def _legacy_sources(locations: Locations) -> tuple[DataSource, ...]:
 
 def _demo_marker_spec(locations: Locations) -> DemoSpec:
     marker = read_json(locations.demo_dir / "demo.json", "mpdtui-demo", 1, "")
-    return DemoSpec(int((marker or {}).get("playlists", DEFAULT_PLAYLISTS)),
-                    int((marker or {}).get("seed", 0)))
+    return DemoSpec.from_json(marker or {})
 
 
 @dataclass(frozen=True)
@@ -133,20 +142,28 @@ class SourcePlan:
 def plan_source(locations: Locations, state: DataState, wanted: DataSource | None,
                 replace: bool, demo: DemoSpec) -> SourcePlan:
     """Apply the rules of this module; UserError when a replacement was not asked for."""
-    current = state.primary
     if wanted is None:
-        if current is not None or state.playlists:
-            return SourcePlan(current)  # resume it (None: data of an unrecorded origin)
+        if state.primary is not None or state.playlists:
+            return SourcePlan(state.primary)  # resume it (None: data of an unrecorded origin)
         wanted = DataSource.of_demo(locations, demo)
-    if wanted == current or wanted in state.sources:
+    if wanted == state.primary or wanted in state.sources:
         return SourcePlan(wanted)
-    holds_playlists = current is not None or state.playlists > 0
-    if replace or not holds_playlists:
-        return SourcePlan(wanted, record=True, replace=holds_playlists)
-    if not wanted.is_demo and (current is None or not current.is_demo):
-        return SourcePlan(wanted, record=True)  # another MPD folder: added to the one there
+    if replace and (state.primary is not None or state.playlists):
+        return SourcePlan(wanted, record=True, replace=True)
+    if not replaces(state, wanted):
+        return SourcePlan(wanted, record=True)  # into an empty cache dir, or added
     raise UserError(replacement_question(state, wanted) + ": add --replace to do it, or use "
                     "another --cache-dir")
+
+
+def replaces(state: DataState, wanted: DataSource) -> bool:
+    """Whether ingesting `wanted` means dropping the playlists there (which is only done when
+    asked for): the demo for anything, anything for the demo."""
+    if wanted == state.primary or wanted in state.sources:
+        return False
+    if state.primary is None and not state.playlists:
+        return False
+    return wanted.is_demo or (state.primary is not None and state.primary.is_demo)
 
 
 def replacement_question(state: DataState, wanted: DataSource) -> str:

@@ -116,7 +116,9 @@ class Job:
         return self._data
 
     def model_names(self) -> tuple[str, ...]:
-        return self.request.models or training.DEFAULT_MODELS
+        """The models asked for and those they are built on, in training order."""
+        return training.with_components(self.request.models or training.DEFAULT_MODELS,
+                                        self.settings.model_settings)
 
     def progress(self, stage: str, unit: str = "", name_inner: bool = False) -> ProgressCallback:
         """A `models.base.Progress` callback sending `StageProgress` events for `stage`, with
@@ -215,8 +217,7 @@ def source_for_path(locations: Locations, path: Path) -> DataSource:
     if resolved == locations.demo_dir.resolve():
         marker = read_json(locations.demo_dir / "demo.json", DEMO_MARKER_FORMAT, 1, "")
         if marker:
-            return DataSource.of_demo(locations, DemoSpec(int(marker["playlists"]),
-                                                          int(marker["seed"])))
+            return DataSource.of_demo(locations, DemoSpec.from_json(marker))
     return DataSource.mpd(resolved)
 
 
@@ -286,8 +287,7 @@ class DemoStage(Stage):
 def demo_files_ready(locations: Locations, spec: DemoSpec | None) -> bool:
     marker = read_json(locations.demo_dir / "demo.json", DEMO_MARKER_FORMAT, 1,
                        f"delete {locations.demo_dir}")
-    return bool(marker) and spec is not None and (
-        marker.get("playlists"), marker.get("seed")) == (spec.playlists, spec.seed)
+    return bool(marker) and spec is not None and DemoSpec.from_json(marker) == spec
 
 
 def write_demo_files(locations: Locations, spec: DemoSpec, progress: ProgressCallback | None = None,
@@ -305,9 +305,9 @@ def write_demo_files(locations: Locations, spec: DemoSpec, progress: ProgressCal
             progress(Progress("demo", done, total, f"{done:,} of {total:,} slices"))
         check_cancel(cancel)
 
-    generate_demo(folder, spec.playlists, spec.seed, progress=on_slice)
-    write_json(folder / "demo.json", DEMO_MARKER_FORMAT, 1,
-               {"playlists": spec.playlists, "seed": spec.seed})
+    generate_demo(folder, spec.playlists, spec.seed, progress=on_slice,
+                  dense=spec.generator == 1)  # resuming a demo the first generator made
+    write_json(folder / "demo.json", DEMO_MARKER_FORMAT, 1, spec.to_json())
     return folder
 
 
@@ -482,7 +482,8 @@ class ModelStage(Stage):
         return "trained"
 
     def skip(self, job: Job) -> str:
-        job.models[self.name] = training.load_model(job.locations, self.name, job.training_data())
+        job.models[self.name] = training.load_model(job.locations, self.name,
+                                                    job.training_data(), job.models)
         job.summary.reused.append(self.name)
         return "already trained for this data"
 
@@ -502,7 +503,10 @@ class EvaluateStage(Stage):
         if missing:
             raise UserError(f"not trained for this data: {', '.join(missing)}: run "
                             "`mpdtui --train`")
-        return {n: training.load_model(job.locations, n, job.training_data()) for n in names}
+        for name in training.with_components(names):
+            job.models[name] = training.load_model(job.locations, name, job.training_data(),
+                                                   job.models)
+        return {n: job.models[n] for n in names}
 
     def is_done(self, job: Job) -> bool:
         if job.request.goal == "evaluate" or job.summary.trained:

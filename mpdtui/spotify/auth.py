@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import os
 import queue
 import re
@@ -21,7 +22,7 @@ import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -33,11 +34,14 @@ from spotipy.exceptions import SpotifyOauthError
 from spotipy.oauth2 import SpotifyPKCE
 
 from mpdtui.locations import Locations
-from mpdtui.spotify.errors import LoginFailed, LoginRequired, SpotifyError
+from mpdtui.printable import printable
+from mpdtui.spotify.errors import DamagedLogin, LoginFailed, LoginRequired, SpotifyError
 from mpdtui.spotify.settings import SCOPES, SpotifySettings
 
 DEFAULT_PORT = 8765
 LOGIN_TIMEOUT_S = 300.0
+CALLBACK_IDLE_S = 10.0
+"""How long the redirect catcher waits on a connection that sends nothing."""
 REFRESH_TOKEN_LIFETIME_S = 182 * 24 * 3600  # refresh tokens expire 6 months after login
 REQUEST_TIMEOUT_S = 20.0
 
@@ -110,7 +114,8 @@ class TokenFile(CacheFileHandler):
 
     def save_token_to_cache(self, token_info: dict[str, Any]) -> None:
         previous = self.get_cached_token() or {}
-        merged = {key: previous[key] for key in _META_KEYS if key in previous}
+        merged = {key: previous[key] for key in _META_KEYS
+                  if key in previous and _field_problem(key, previous[key]) is None}
         merged.update(self.pending_meta)
         merged.update(token_info)
         if "refresh_token" not in merged and "refresh_token" in previous:
@@ -123,7 +128,7 @@ class TokenFile(CacheFileHandler):
             self._write({**current, **fields})
 
     def _write(self, document: dict[str, Any]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp",
                                    dir=self.path.parent)  # mkstemp creates it 0600
         try:
@@ -136,6 +141,49 @@ class TokenFile(CacheFileHandler):
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+_TEXT_FIELDS = ("access_token", "refresh_token", "scope", "token_type", *(
+    key for key in _META_KEYS if key != "mpdtui_authorized_at"))
+_TIME_FIELDS = ("expires_at", "mpdtui_authorized_at")
+_SECRET_FIELDS = ("access_token", "refresh_token")
+_LATEST_TIMESTAMP = 2.0**34  # the year 2514: later is not a time, it is damage
+REPAIR = "run `mpdtui auth` to log in again (it replaces the file)"
+
+
+def read_login(path: Path) -> dict[str, Any] | None:
+    """The stored login (None when there is none); DamagedLogin naming the file, the field
+    and what is wrong when it cannot be used."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    try:
+        document = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise DamagedLogin(f"{path} is damaged (not JSON): {REPAIR}") from None
+    if not isinstance(document, dict):
+        raise DamagedLogin(f"{path} is damaged (not a JSON object): {REPAIR}")
+    for key, value in document.items():
+        problem = _field_problem(key, value)
+        if problem is not None:
+            raise DamagedLogin(f'{path} is damaged: field "{key}" {problem}: {REPAIR}')
+    return document
+
+
+def _field_problem(key: str, value: Any) -> str | None:
+    """What is wrong with a token file field (None: nothing); never shows a token."""
+    shown = type(value).__name__ if key in _SECRET_FIELDS else printable(repr(value))[:40]
+    if key in _TEXT_FIELDS and not (value is None or isinstance(value, str)):
+        return f"is {shown}, expected a string"
+    if key in _TIME_FIELDS and not (value is None or _is_timestamp(value)):
+        return f"is {shown}, expected a time in seconds"
+    return None
+
+
+def _is_timestamp(value: Any) -> bool:
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(value) and 0 <= value < _LATEST_TIMESTAMP)
 
 
 def _pkce(client_id: str, redirect_uri: str, settings: SpotifySettings, tokens: TokenFile,
@@ -190,7 +238,8 @@ def _when(timestamp: float) -> str:
 
 
 def status(locations: Locations) -> LoginStatus:
-    info = TokenFile(locations.spotify_token).get_cached_token()
+    """What the token file says; DamagedLogin when it cannot be used."""
+    info = read_login(locations.spotify_token)
     if not info or not info.get("refresh_token"):
         return LoginStatus(logged_in=False)
     return LoginStatus(
@@ -223,7 +272,7 @@ class Session:
     def __init__(self, locations: Locations, settings: SpotifySettings | None = None) -> None:
         self._tokens = TokenFile(locations.spotify_token)
         self._lock = threading.Lock()
-        info = self._tokens.get_cached_token()
+        info = read_login(locations.spotify_token)
         if not info or not info.get("refresh_token") or not info.get("mpdtui_client_id"):
             raise LoginRequired(NOT_LOGGED_IN)
         self._info = info
@@ -264,11 +313,18 @@ def _short(text: object) -> str:
 # --- interactive login ------------------------------------------------------------------
 
 class _CallbackHandler(BaseHTTPRequestHandler):
+    timeout = CALLBACK_IDLE_S  # a connection that sends nothing is dropped
+    server: _RedirectServer
+
     def do_GET(self) -> None:
-        if urlparse(self.path).path.rstrip("/") != "/callback":
+        url = urlparse(self.path)
+        if url.path.rstrip("/") != "/callback":
             self.send_error(404)
             return
-        self.server.answers.put(self.path)  # type: ignore[attr-defined]
+        if parse_qs(url.query).get("state", [""])[0] != self.server.state:
+            self.send_error(400, "Not the redirect of the login mpdtui is waiting for")
+            return  # a stale tab or another page: keep waiting for the real redirect
+        self.server.answers.put(self.path)
         body = (b"<html><body><h1>mpdtui: login received</h1>"
                 b"<p>You can close this window and go back to the terminal.</p></body></html>")
         self.send_response(200)
@@ -281,17 +337,32 @@ class _CallbackHandler(BaseHTTPRequestHandler):
         return
 
 
-class _CallbackServer:
-    """The redirect target: 127.0.0.1 only, served from a daemon thread."""
+class _RedirectServer(ThreadingHTTPServer):
+    """One thread per connection (an idle one never holds up the redirect), none waited for
+    on close, and a connection that fails is no one's concern: no traceback."""
 
-    def __init__(self, port: int, answers: queue.Queue[str]) -> None:
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, port: int, answers: queue.Queue[str], state: str) -> None:
+        super().__init__(("127.0.0.1", port), _CallbackHandler)
+        self.answers, self.state = answers, state
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        return
+
+
+class _CallbackServer:
+    """The redirect target: 127.0.0.1 only, served from a daemon thread. Only a redirect
+    carrying this login's `state` ends the wait."""
+
+    def __init__(self, port: int, answers: queue.Queue[str], state: str) -> None:
         try:
-            self._server = HTTPServer(("127.0.0.1", port), _CallbackHandler)
+            self._server = _RedirectServer(port, answers, state)
         except OSError as exc:
             raise LoginFailed(
                 f"cannot listen on 127.0.0.1:{port} for the login redirect ({exc.strerror}): "
                 "pass --port with a free port (and register that redirect URI)") from None
-        self._server.answers = answers  # type: ignore[attr-defined]
         self.port = int(self._server.server_address[1])
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={"poll_interval": 0.1}, daemon=True)
@@ -316,7 +387,7 @@ def login(locations: Locations, client_id: str, *, settings: SpotifySettings | N
     settings = settings or SpotifySettings.from_env()
     state = secrets.token_urlsafe(16)
     answers: queue.Queue[str] = queue.Queue()
-    server = _CallbackServer(port, answers)
+    server = _CallbackServer(port, answers, state)
     try:
         redirect_uri = redirect_uri_for(server.port)
         tokens = TokenFile(locations.spotify_token)

@@ -13,6 +13,10 @@ class LoginRequired(SpotifyError):
     """No usable login: never logged in, logged out, or the refresh token was refused."""
 
 
+class DamagedLogin(LoginRequired):
+    """The token file cannot be used (not JSON, a field of the wrong type)."""
+
+
 class LoginFailed(SpotifyError):
     """The interactive login did not complete (refused, state mismatch, timeout)."""
 

@@ -20,6 +20,7 @@ from textual.worker import Worker, WorkerState
 from mpdtui.locations import Locations
 from mpdtui.pipeline.events import Event, JobFailed, ModelSaved, is_final
 from mpdtui.pipeline.request import JobRequest
+from mpdtui.printable import printable
 from mpdtui.tui.commands import MpdtuiCommands
 from mpdtui.tui.jobs import JobRunner, headline
 from mpdtui.tui.messages import ServiceReady
@@ -151,11 +152,11 @@ class MpdtuiApp(App[None]):
             self.notify("Cancelled. What was finished is kept: run it again to resume.",
                         severity="warning")
         elif failure.reason in ("user", "busy"):
-            self.notify(failure.message, title="Could not finish", severity="error",
+            self.notify(printable(failure.message), title="Could not finish", severity="error",
                         markup=False, timeout=12)
         else:
             self.log.error(failure.details)
-            self.notify(f"{failure.message} (details: {self.locations.job_log})",
+            self.notify(printable(f"{failure.message} (details: {self.locations.job_log})"),
                         title="Unexpected error", severity="error", markup=False, timeout=15)
 
     def on_unmount(self) -> None:
@@ -177,11 +178,11 @@ class MpdtuiApp(App[None]):
             self.notify("Cancelled. What was finished is kept: run it again to resume.",
                         severity="warning")
         elif isinstance(error, UserError | ModelFormatError):
-            self.notify(str(error), title="Could not finish", severity="error", markup=False,
+            self.notify(printable(str(error)), title="Could not finish", severity="error", markup=False,
                         timeout=12)
         else:
             self.log.error(f"worker {worker.description!r} failed", error)
-            self.notify(f"{type(error).__name__}: {error}", title="Unexpected error",
+            self.notify(printable(f"{type(error).__name__}: {error}"), title="Unexpected error",
                         severity="error", markup=False, timeout=15)
 
     def attempt(self, call: Any, *args: Any, **kwargs: Any) -> Any:
@@ -193,7 +194,7 @@ class MpdtuiApp(App[None]):
         try:
             return call(*args, **kwargs)
         except (UserError, ModelFormatError) as exc:
-            self.notify(str(exc), title="Could not do that", severity="error", markup=False)
+            self.notify(printable(str(exc)), title="Could not do that", severity="error", markup=False)
             return None
 
 

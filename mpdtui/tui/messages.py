@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from textual.message import Message
@@ -37,12 +37,15 @@ class SuggestionsReady(Message):
     request: int
     suggestions: list[Any]
     title: str
+    audio: list[Any] = field(default_factory=list)  # each suggestion's `TrackAudio` or None
+    note: str = ""  # what an audio filter did, or why it could not
 
 
 @dataclass
 class SearchResults(Message):
     request: int
     tracks: list[Any]
+    audio: list[Any] = field(default_factory=list)
 
 
 @dataclass
@@ -54,9 +57,20 @@ class ModelsReady(Message):
 
 
 @dataclass
+class AudioReady(Message):
+    """The catalog's audio features are read: whether any track has them, and the features
+    of some tracks (the playlist's when it was asked)."""
+
+    with_audio: bool
+    track_ids: list[int]
+    audio: list[Any]
+
+
+@dataclass
 class PlaylistLoaded(Message):
     name: str
     tracks: list[Any]
+    audio: list[Any] = field(default_factory=list)
 
 
 @dataclass

@@ -1,6 +1,16 @@
-"""Formatting helpers for the screens (durations, sizes, rates)."""
+"""Formatting helpers for the screens (durations, sizes, rates, text from data)."""
 
 from __future__ import annotations
+
+from rich.text import Text
+
+from mpdtui.printable import printable
+
+
+def data_text(text: str) -> Text:
+    """Text from data (names, paths, messages naming them) for a widget: control characters
+    escaped, and `[red]` shown as typed, never read as markup."""
+    return Text(printable(text))
 
 
 def duration(ms: float) -> str:

@@ -1,5 +1,8 @@
 """The playlist builder: name, search, the playlist, and suggestions that follow every change.
 
+When audio features are known, every list also shows tempo, key and energy, suggestions can
+be filtered by them (`f`), and the playlist can be ordered for flow (`o`).
+
 Suggestions are fetched by a thread worker after a short debounce. Every request gets a
 number; an answer whose number is not the latest is dropped, so a slow, stale answer never
 replaces a newer one.
@@ -16,13 +19,22 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.events import DescendantFocus
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Label
+from textual.widgets import DataTable, Footer, Header, Input, Label
 
 from mpdtui.pipeline.events import ModelSaved
+from mpdtui.printable import printable
 from mpdtui.tui.jobs import JobUpdate
-from mpdtui.tui.messages import ModelsReady, PlaylistLoaded, SearchResults, SuggestionsReady
+from mpdtui.tui.messages import (
+    AudioReady,
+    ModelsReady,
+    PlaylistLoaded,
+    SearchResults,
+    SuggestionsReady,
+)
 from mpdtui.tui.screens.base import BaseScreen
-from mpdtui.tui.text import duration
+from mpdtui.tui.text import data_text, duration
+from mpdtui.tui.widgets.sound_filter import SoundFilter
+from mpdtui.tui.widgets.track_sound import TrackSound
 from mpdtui.tui.widgets.track_table import TrackTable
 
 NAME_DEBOUNCE_S = 0.3
@@ -42,6 +54,8 @@ class BuilderScreen(BaseScreen):
         Binding("J,shift+down", "move(1)", "Down", key_display="J"),
         Binding("l", "more_like", "More like this"),
         Binding("m", "switch_model", "Model"),
+        Binding("f", "focus_filter", "Filter"),
+        Binding("o", "order_flow", "Flow"),
         Binding("ctrl+s", "save", "Save"),
         Binding("e", "export", "Export"),
         Binding("p", "playlists", "Saved"),
@@ -54,6 +68,8 @@ class BuilderScreen(BaseScreen):
         ("export", "Export playlist", "M3U8, JSON, CSV or Spotify (e)"),
         ("playlists", "Saved playlists", "reopen, rename, duplicate, delete (p)"),
         ("new", "New playlist", "start over (ctrl+n)"),
+        ("order_flow", "Order for flow", "compatible keys, close tempos, energy up or down (o)"),
+        ("focus_filter", "Filter suggestions by sound", "tempo 150-170, energy > 0.7, key 8A (f)"),
     )
 
     def __init__(self) -> None:
@@ -68,6 +84,8 @@ class BuilderScreen(BaseScreen):
         self.suggestions_shown = 0  # the request whose answer is on screen
         self.model_chosen = False  # by the user; else the best servable model, as they come
         self._models_seen: tuple[float, ...] = ()
+        self.with_audio = False  # audio features are known: show them, filter, order
+        self.sound: dict[int, Any] = {}  # track id -> its `TrackAudio` (None: no features)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -76,10 +94,12 @@ class BuilderScreen(BaseScreen):
                 yield Input(placeholder="Playlist name (n)", id="name")
                 yield TrackTable(numbered=True, with_album=False, id="playlist")
                 yield Label("", id="totals")
+                yield TrackSound("", id="track-sound", classes="hint")
             with Vertical(id="right"):
                 yield Input(placeholder="Search tracks, artists, albums (/)", id="search")
                 yield TrackTable(id="results")
                 yield TrackTable(with_reason=True, id="suggestions")
+                yield SoundFilter(id="filter")  # after the suggestions: tab goes there first
                 yield Label("", id="suggest-status", classes="hint")
         yield Footer()
 
@@ -90,6 +110,7 @@ class BuilderScreen(BaseScreen):
         self._update_totals()
         self._set_status("loading models…")
         self._load_models()
+        self._load_audio([])
         self.query_one("#name", Input).focus()
         self.set_interval(MODELS_POLL_S, self._check_models)
 
@@ -108,6 +129,7 @@ class BuilderScreen(BaseScreen):
     def on_screen_resume(self) -> None:
         if self.models or self.model_name is None:
             self._load_models()  # back from setup: new models may be there
+        self._load_audio([t.id for t in self.playlist])  # ...or new features
 
     # --- models ------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False, group="models",
@@ -141,7 +163,7 @@ class BuilderScreen(BaseScreen):
         table = self.query_one("#suggestions")
         model = self.model_name or "no model"
         if self.like is not None:
-            table.border_title = f"More like '{self.like.name}' · {model}"
+            table.border_title = data_text(f"More like '{self.like.name}' · {model}")
         else:
             table.border_title = f"Suggestions · {model}"
 
@@ -179,27 +201,49 @@ class BuilderScreen(BaseScreen):
             self.query_one("#suggestions", TrackTable).show([])
             self._set_status("Type a name or add tracks to get suggestions.")
             return
+        sound_filter = self.query_one(SoundFilter)
+        if sound_filter.error:
+            self._set_status(sound_filter.error)
+            return
         self._set_status("thinking…")
-        self._suggest(request, name, seeds, self.model_name)
+        self._suggest(request, name, seeds, self.model_name, sound_filter.audio_filter)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="suggest",
           description="suggestions")
-    def _suggest(self, request: int, name: str, seeds: list[int], model: str) -> None:
-        found = self.service.suggest(name, seeds, model=model, k=SUGGESTIONS)
-        self.post_message(SuggestionsReady(request, found, model))
+    def _suggest(self, request: int, name: str, seeds: list[int], model: str,
+                 audio_filter: Any) -> None:
+        from mpdtui.audio_service import FeaturesMissing
+
+        if not audio_filter and not self.with_audio:  # the features may still be loading
+            self.post_message(SuggestionsReady(
+                request, self.service.suggest(name, seeds, model=model, k=SUGGESTIONS), model))
+            return
+        try:
+            found = self.service.audio.suggest(name, seeds, audio_filter, model=model,
+                                               k=SUGGESTIONS)
+        except FeaturesMissing as exc:  # a filter, and no features to apply it to
+            self.post_message(SuggestionsReady(request, [], model, note=str(exc)))
+            return
+        self.post_message(SuggestionsReady(request, found.suggestions, model, found.audio,
+                                           found.note()))
 
     def on_suggestions_ready(self, message: SuggestionsReady) -> None:
         if message.request != self._request:
             return  # stale: a newer request is on its way
         table = self.query_one("#suggestions", TrackTable)
         in_playlist = {t.id for t in self.playlist}
-        shown = [s for s in message.suggestions if s.track.id not in in_playlist]
-        table.show([s.track for s in shown], [s.reason for s in shown])
-        self._set_status(f"{len(shown)} suggestions from {message.title}")
+        audio = message.audio or [None] * len(message.suggestions)
+        shown = [(s, a) for s, a in zip(message.suggestions, audio, strict=True)
+                 if s.track.id not in in_playlist]
+        self._remember_sound([s.track for s, _ in shown], [a for _, a in shown])
+        table.show([s.track for s, _ in shown], [s.reason for s, _ in shown],
+                   audio=[a for _, a in shown])
+        status = f"{len(shown)} suggestions from {message.title}"
+        self._set_status(f"{message.note} · {message.title}" if message.note else status)
         self.suggestions_shown = message.request
 
     def _set_status(self, text: str) -> None:
-        self.query_one("#suggest-status", Label).update(text)
+        self.query_one("#suggest-status", Label).update(data_text(text))
 
     # --- search ------------------------------------------------------------------------------
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -208,19 +252,23 @@ class BuilderScreen(BaseScreen):
             self._search(self._search_request, event.value)
         elif event.input.id == "name":
             self._schedule(NAME_DEBOUNCE_S)
+        elif event.input.id == "filter":
+            self.query_one(SoundFilter).read()
+            self._schedule(NAME_DEBOUNCE_S)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        target = "#results" if event.input.id == "search" else "#playlist"
-        self.query_one(target).focus()
+        targets = {"search": "#results", "filter": "#suggestions"}
+        self.query_one(targets.get(event.input.id or "", "#playlist")).focus()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search", description="search")
     def _search(self, request: int, text: str) -> None:
         tracks = self.service.search(text, SEARCH_LIMIT) if text.strip() else []
-        self.post_message(SearchResults(request, tracks))
+        self.post_message(SearchResults(request, tracks, self._audio_of(tracks)))
 
     def on_search_results(self, message: SearchResults) -> None:
         if message.request == self._search_request:
-            self.query_one("#results", TrackTable).show(message.tracks)
+            self._remember_sound(message.tracks, message.audio)
+            self.query_one("#results", TrackTable).show(message.tracks, audio=message.audio)
 
     # --- editing the playlist ----------------------------------------------------------------
     def _focused_table(self) -> TrackTable | None:
@@ -240,7 +288,7 @@ class BuilderScreen(BaseScreen):
         if track is None:
             return
         if any(t.id == track.id for t in self.playlist):
-            self.notify(f"'{track.name}' is already in the playlist.", markup=False)
+            self.notify(printable(f"'{track.name}' is already in the playlist."), markup=False)
             return
         self.playlist.append(track)
         self._playlist_changed()
@@ -267,7 +315,7 @@ class BuilderScreen(BaseScreen):
 
     def _playlist_changed(self, cursor: int | None = None) -> None:
         table = self.query_one("#playlist", TrackTable)
-        table.show(self.playlist, keep_cursor=True)
+        table.show(self.playlist, keep_cursor=True, audio=self._playlist_audio())
         if cursor is not None:
             table.move_cursor(row=cursor)
         self._update_totals()
@@ -279,6 +327,71 @@ class BuilderScreen(BaseScreen):
         count = len(self.playlist)
         self.query_one("#totals", Label).update(
             f"{count} track{'s' if count != 1 else ''} · {duration(total)}")
+
+    # --- audio: columns, the highlighted track's sound, order for flow ---------------------------
+    @work(thread=True, exclusive=True, exit_on_error=False, group="audio",
+          description="loading audio features")
+    def _load_audio(self, track_ids: list[int]) -> None:
+        """Read the catalog's features (once; a while at MPD scale, so not before the models)."""
+        audio = self.service.audio
+        with_audio = audio.catalog_features().count_known() > 0
+        self.post_message(AudioReady(with_audio, track_ids, audio.audio(track_ids)))
+
+    def on_audio_ready(self, message: AudioReady) -> None:
+        self.sound.update(zip(message.track_ids, message.audio, strict=True))
+        if message.with_audio != self.with_audio:
+            self.with_audio = message.with_audio
+            self.query_one("#builder").set_class(self.with_audio, "with-audio")
+            for table in self.query(TrackTable).results(TrackTable):
+                table.set_audio(self.with_audio)
+            self._schedule(0)  # the suggestions again, with (or without) their features
+        self._playlist_changed(cursor=self.query_one("#playlist", TrackTable).cursor_row)
+        self._update_sound()
+
+    def _audio_of(self, tracks: list[Any]) -> list[Any]:
+        """The tracks' features once they are loaded (no wait before: the lists get them when
+        `AudioReady` comes)."""
+        if not self.with_audio or not tracks:
+            return [None] * len(tracks)
+        return self.service.audio.audio([t.id for t in tracks])
+
+    def _remember_sound(self, tracks: list[Any], audio: list[Any]) -> None:
+        self.sound.update((t.id, a) for t, a in zip(tracks, audio, strict=False))
+
+    def _playlist_audio(self) -> list[Any]:
+        return [self.sound.get(t.id) for t in self.playlist]
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table is self.focused:
+            self._update_sound()
+
+    def _update_sound(self) -> None:
+        table = self._focused_table() if self.with_audio else None
+        self.query_one(TrackSound).describe(table)
+
+    def action_order_flow(self) -> None:
+        if not self.with_audio:
+            from mpdtui.audio_service import FEATURES_HINT
+
+            self.notify(f"No audio features yet: {FEATURES_HINT}.", severity="warning", timeout=10)
+            return
+        if len(self.playlist) < 3:
+            self.notify("Add at least three tracks to order them for flow.", severity="warning")
+            return
+        from mpdtui.tui.screens.order import OrderScreen
+
+        planned = [t.id for t in self.playlist]
+        self.app.push_screen(OrderScreen(planned), lambda result: self._apply_flow(planned, result))
+
+    def _apply_flow(self, planned_ids: list[int], result: Any) -> None:
+        if result is None or planned_ids != [t.id for t in self.playlist]:
+            return  # cancelled
+        if not result.changed:
+            return
+        self.playlist = [self.playlist[i] for i in result.order]
+        self._playlist_changed(cursor=0)
+        self.query_one("#playlist").focus()
+        self.notify(f"Ordered for flow: {result.summary()}.", timeout=8)
 
     def action_more_like(self) -> None:
         table = self._focused_table()
@@ -312,8 +425,12 @@ class BuilderScreen(BaseScreen):
     def action_focus_name(self) -> None:
         self.query_one("#name", Input).focus()
 
+    def action_focus_filter(self) -> None:
+        self.query_one(SoundFilter).focus()
+
     def on_descendant_focus(self, event: DescendantFocus) -> None:
         self.refresh_bindings()
+        self._update_sound()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Footer shows the keys that apply to the focused list."""
@@ -325,6 +442,8 @@ class BuilderScreen(BaseScreen):
         if action == "more_like":
             return focused is not None
         if action in ("save", "export"):
+            return bool(self.playlist)
+        if action == "order_flow":
             return bool(self.playlist)
         return True
 
@@ -343,7 +462,7 @@ class BuilderScreen(BaseScreen):
             return None
         saved = self.app.attempt(self.service.save_playlist, name, self.playlist)
         if saved is not None:
-            self.notify(f"Saved '{saved.name}' ({len(saved.tracks)} tracks).", markup=False)
+            self.notify(printable(f"Saved '{saved.name}' ({len(saved.tracks)} tracks)."), markup=False)
         return saved
 
     def action_export(self) -> None:
@@ -370,7 +489,7 @@ class BuilderScreen(BaseScreen):
         else:
             path = self.service.export_playlist_file(playlist_id, fmt, folder)
             text = f"Exported to {path}"
-        self.app.call_from_thread(self.notify, text, markup=False, timeout=10)
+        self.app.call_from_thread(self.notify, printable(text), markup=False, timeout=10)
 
     def action_playlists(self) -> None:
         from mpdtui.tui.screens.playlists import PlaylistsScreen
@@ -384,16 +503,18 @@ class BuilderScreen(BaseScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="load", description="open")
     def _load_saved(self, playlist_id: int) -> None:
         saved = self.service.get_playlist(playlist_id)
-        self.post_message(PlaylistLoaded(saved.name, self.service.playlist_tracks(playlist_id)))
+        tracks = self.service.playlist_tracks(playlist_id)
+        self.post_message(PlaylistLoaded(saved.name, tracks, self._audio_of(tracks)))
 
     def on_playlist_loaded(self, message: PlaylistLoaded) -> None:
         self.like = None
         with self.query_one("#name", Input).prevent(Input.Changed):
             self.query_one("#name", Input).value = message.name
         self.playlist = list(message.tracks)
+        self._remember_sound(self.playlist, message.audio)
         self._playlist_changed()
         self.query_one("#playlist").focus()
-        self.notify(f"Opened '{message.name}'.", markup=False)
+        self.notify(printable(f"Opened '{message.name}'."), markup=False)
 
     def action_quit(self) -> None:
         self.app.exit()

@@ -11,10 +11,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
+from mpdtui.tui.text import data_text
+
 CHOICES = (
     ("m3u", "M3U8 file (players: duration, artist - title, URI)"),
     ("json", "JSON file"),
-    ("csv", "CSV file (position, uri, artist, title, duration)"),
+    ("csv", "CSV file (position, uri, artist, title, duration, tempo, key, energy)"),
     ("spotify", "Spotify (a private playlist in your account; needs the login)"),
 )
 
@@ -33,9 +35,9 @@ class ExportScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"Export '{self.playlist_name}' as:")
+            yield Label(data_text(f"Export '{self.playlist_name}' as:"))
             yield OptionList(*(Option(text, id=key) for key, text in CHOICES), id="formats")
-            yield Label(f"files go to {self.folder}", classes="hint volatile")
+            yield Label(data_text(f"files go to {self.folder}"), classes="hint volatile")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)

@@ -28,6 +28,9 @@ KEYS: dict[str, list[tuple[str, str]]] = {
         ("K / J, shift+up / shift+down", "move the highlighted track up / down"),
         ("l", "more like this (suggestions like the highlighted track)"),
         ("m", "switch model (blend by default)"),
+        ("f", "filter suggestions by sound: tempo 150-170, energy > 0.7, key 8A, key ~Am, "
+              "acoustic, not live (comma-separated; all must match)"),
+        ("o", "order the playlist for flow: compatible keys, close tempos, energy up/down"),
         ("ctrl+s", "save the playlist"),
         ("e", "export (M3U8, JSON, CSV, Spotify)"),
         ("p", "saved playlists"),

@@ -9,9 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Label
 
+from mpdtui.printable import printable
 from mpdtui.tui.screens.base import BaseScreen
 from mpdtui.tui.screens.confirm import ConfirmScreen
 from mpdtui.tui.screens.prompt import PromptScreen
+from mpdtui.tui.text import data_text
 
 
 class PlaylistsScreen(BaseScreen):
@@ -48,7 +50,7 @@ class PlaylistsScreen(BaseScreen):
         table.clear()
         for summary in self.summaries:
             changed = time.strftime("%Y-%m-%d %H:%M", time.localtime(summary.updated_at))
-            table.add_row(summary.name, str(summary.num_tracks), changed)
+            table.add_row(data_text(summary.name), str(summary.num_tracks), changed)
         self.query_one("#saved-empty", Label).update(
             "" if self.summaries else "No saved playlists yet: build one and press ctrl+s.")
         ids = [s.id for s in self.summaries]
@@ -76,7 +78,7 @@ class PlaylistsScreen(BaseScreen):
             if new_name:
                 renamed = self.app.attempt(self.service.rename_playlist, selected.id, new_name)
                 if renamed is not None:
-                    self.notify(f"Renamed to '{renamed.name}'.", markup=False)
+                    self.notify(printable(f"Renamed to '{renamed.name}'."), markup=False)
                 self.reload(selected.id)
 
         self.app.push_screen(PromptScreen(f"New name for '{selected.name}':", selected.name),
@@ -86,7 +88,7 @@ class PlaylistsScreen(BaseScreen):
         if (selected := self._selected()) is not None:
             copy = self.app.attempt(self.service.duplicate_playlist, selected.id)
             if copy is not None:
-                self.notify(f"Duplicated as '{copy.name}'.", markup=False)
+                self.notify(printable(f"Duplicated as '{copy.name}'."), markup=False)
                 self.reload(copy.id)
 
     def action_delete(self) -> None:
@@ -96,7 +98,7 @@ class PlaylistsScreen(BaseScreen):
         def delete(yes: bool | None) -> None:
             if yes:
                 self.app.attempt(self.service.delete_playlist, selected.id)
-                self.notify(f"Deleted '{selected.name}'.", markup=False)
+                self.notify(printable(f"Deleted '{selected.name}'."), markup=False)
                 self.reload()
 
         self.app.push_screen(ConfirmScreen(f"Delete '{selected.name}'? This cannot be undone."),

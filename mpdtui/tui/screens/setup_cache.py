@@ -10,7 +10,7 @@ from textual.worker import Worker
 
 from mpdtui.locations import CACHE_DIR_ENV
 from mpdtui.tui.screens.setup_step import SetupStep
-from mpdtui.tui.text import size
+from mpdtui.tui.text import data_text, size
 
 NEEDED = ("The demo dataset needs about 100 MB; the full Million Playlist Dataset about "
           "40 GB (33 GB of JSON plus the catalog and models).")
@@ -36,7 +36,7 @@ class CacheStep(SetupStep):
 
     def show_location(self) -> None:
         service = self.service
-        self.query_one("#cache-path", Label).update(f"Folder: {service.locations.root}")
+        self.query_one("#cache-path", Label).update(data_text(f"Folder: {service.locations.root}"))
         free = self.app.attempt(service.free_disk_bytes)
         has_data = "holds data already" if service.has_data() else "no data yet"
         self.query_one("#cache-free", Label).update(

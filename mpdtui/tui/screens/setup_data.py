@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Input, Label, Static
 
@@ -14,6 +13,7 @@ from mpdtui.pipeline.display import describe_progress
 from mpdtui.pipeline.events import Event, JobFinished, StageFinished, StageProgress
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.tui.screens.setup_step import SetupStep
+from mpdtui.tui.text import data_text
 from mpdtui.tui.widgets.stage_progress import StageProgress as StageBar
 
 EXPLAIN = ("Leave the path empty for the built-in demo dataset ({playlists:,} playlists in MPD "
@@ -48,7 +48,7 @@ class DataStep(SetupStep):
                 f"Ingested: {info.get('playlists', 0):,} playlists, {info.get('rows', 0):,} rows, "
                 f"{info.get('tracks', 0):,} tracks. Ingest more, or press ctrl+n.")
         elif state is not None and state.primary is not None:
-            self.query_one("#data-now", Label).update(Text(
+            self.query_one("#data-now", Label).update(data_text(
                 f"An ingest of {state.primary.describe()} was interrupted: ctrl+r with an empty "
                 "path continues it."))
         else:
@@ -62,6 +62,8 @@ class DataStep(SetupStep):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.query_one("#path-error", Label).update("")
+        if self.running is None:
+            self.status("")  # what the last run said is about another path
 
     def _demo_request(self) -> JobRequest:
         options = self.app.options  # type: ignore[attr-defined]
@@ -93,7 +95,7 @@ class DataStep(SetupStep):
         try:
             self.service.check_source(Path(text))
         except UserError as exc:
-            self.query_one("#path-error", Label).update(Text(str(exc)))
+            self.query_one("#path-error", Label).update(data_text(str(exc)))
             return None
         return JobRequest("data", source=text)
 

@@ -12,6 +12,7 @@ from textual.worker import Worker, WorkerState
 
 from mpdtui.tui.messages import LoginUrl
 from mpdtui.tui.screens.setup_step import SetupStep
+from mpdtui.tui.text import data_text
 
 REGISTRATION = """Spotify is optional: it adds audio features and export to your account.
 To use it, register a (free) app once:
@@ -50,7 +51,7 @@ class SpotifyStep(SetupStep):
     def show_user(self) -> None:
         status = self.app.attempt(self.service.spotify_status)
         self.query_one("#spotify-user", Label).update(
-            status.describe() if status is not None else "Login state unknown.")
+            data_text(status.describe()) if status is not None else "Login state unknown.")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "redirect-url":

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from typing import Any, ClassVar
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -16,6 +15,7 @@ from mpdtui.pipeline.events import Event, is_final
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.tui.jobs import JobRunner, JobUpdate, JobWaiting
 from mpdtui.tui.screens.base import BaseScreen
+from mpdtui.tui.text import data_text
 
 STEP_TITLES = ("Cache directory", "Data", "Spotify (optional)", "Audio features (optional)",
                "Training")
@@ -83,7 +83,7 @@ class SetupStep(BaseScreen):
             str(event.button.id)]()
 
     def status(self, text: str) -> None:
-        self.query_one("#step-status", Label).update(Text(text))  # data (paths) is not markup
+        self.query_one("#step-status", Label).update(data_text(text))  # data (paths) is not markup
 
     @property
     def jobs(self) -> JobRunner:

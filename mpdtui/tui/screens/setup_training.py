@@ -105,11 +105,34 @@ class TrainingStep(SetupStep):
             self.status("Training stopped; finished models are kept. ctrl+r continues.")
 
     def action_next(self) -> None:
-        """Training may go on in the background once a model is ready."""
-        if isinstance(self.running, JobRequest) and self.service.servable_models():
+        """Training may go on in the background once a model is ready; without any model
+        the builder would have nothing to suggest: say so, and offer the step that is missing."""
+        servable = self.app.attempt(self.service.servable_models) or []
+        if isinstance(self.running, JobRequest) and servable:
             self.app.goto_step(self.STEP + 1)  # type: ignore[attr-defined]
+        elif self.running is None and not servable:
+            self._offer_missing_step()
+        else:
+            super().action_next()
+
+    def _offer_missing_step(self) -> None:
+        from mpdtui.tui.screens.confirm import ConfirmScreen
+
+        if not self.app.attempt(self.service.has_data):
+            question = ("There is no data yet, so there is nothing to train on or suggest "
+                        "from. Go to the data step?")
+            self.app.push_screen(ConfirmScreen(question),
+                                 lambda yes: yes and self.app.goto_step(1))  # type: ignore[attr-defined]
             return
-        super().action_next()
+        question = ("No model is trained yet, so the builder would have nothing to suggest. "
+                    "Train the ticked models now?")
+        self.app.push_screen(ConfirmScreen(question), self._train_or_leave)
+
+    def _train_or_leave(self, train: bool | None) -> None:
+        if train:
+            self.action_run()
+        else:
+            self.app.goto_step(self.STEP + 1)  # type: ignore[attr-defined]
 
     # --- evaluation ----------------------------------------------------------------------------
     def show_report(self, report: Any | None) -> None:
@@ -124,12 +147,13 @@ class TrainingStep(SetupStep):
         from models.evaluation import table_rows
 
         header, rows = table_rows(report, self.metric)
-        table.add_columns(*header)
+        # "overall" first: the ten categories rarely fit, the summary must
+        table.add_columns(*overall_first(header))
         for row in rows:
-            table.add_row(*row)
+            table.add_row(*overall_first(row))
         self.query_one("#eval-title", Label).update(
             f"Evaluation: {self.metric} on {report['n_cases']} held-out playlists "
-            f"(v: next metric)")
+            "(v: next metric; tab, then ← → scroll the categories)")
         chart.show(report, self.metric)
 
     def action_next_metric(self) -> None:
@@ -137,3 +161,9 @@ class TrainingStep(SetupStep):
         index = metrics.index(self.metric) if self.metric in metrics else -1
         self.metric = metrics[(index + 1) % len(metrics)]
         self.show_report(self.report)
+
+
+def overall_first(cells: list[str]) -> list[str]:
+    """A table row as `table_rows` gives it (model, categories..., overall), with the overall
+    column second."""
+    return [cells[0], cells[-1], *cells[1:-1]]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import time
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label, ProgressBar
 
 from mpdtui.pipeline.display import clock
+from mpdtui.tui.text import data_text
 
 
 class StageProgress(Horizontal):
@@ -20,8 +20,9 @@ class StageProgress(Horizontal):
     DEFAULT_CSS = """
     StageProgress { height: 1; }
     StageProgress > .stage-name { width: 14; }
-    StageProgress > ProgressBar { width: 46; }
-    StageProgress > .stage-info { width: 1fr; color: $text-muted; }
+    StageProgress > ProgressBar { width: 2fr; max-width: 46; }
+    StageProgress > ProgressBar Bar { width: 1fr; }
+    StageProgress > .stage-info { width: 3fr; padding-left: 1; color: $text-muted; }
     StageProgress > .stage-time { width: 8; color: $text-muted; text-align: right; }
     """
 
@@ -46,19 +47,19 @@ class StageProgress(Horizontal):
             self.started = time.monotonic()
         bar = self.query_one(ProgressBar)
         bar.update(total=total if total else None, progress=done)
-        self.query_one(".stage-info", Label).update(Text(info))  # from data: not markup
+        self.query_one(".stage-info", Label).update(data_text(info))  # from data: not markup
         self._tick()
 
     def finish(self, info: str) -> None:
         self._tick()
         self.started = None
         self.query_one(ProgressBar).update(total=1, progress=1)
-        self.query_one(".stage-info", Label).update(Text(info))
+        self.query_one(".stage-info", Label).update(data_text(info))
 
     def reset(self, info: str = "waiting") -> None:
         self.started = None
         self.query_one(ProgressBar).update(total=1, progress=0)
-        self.query_one(".stage-info", Label).update(Text(info))
+        self.query_one(".stage-info", Label).update(data_text(info))
         self.query_one(".stage-time", Label).update("")
 
     def _tick(self) -> None:

@@ -1,0 +1,141 @@
+"""Audio-aware building for the CLI and the app: suggestions filtered by audio features, the
+features of tracks for display, and ordering playlists for flow.
+
+The catalog's features are read once into numpy columns aligned with track ids (and read
+again after the features or the data change: `AppService` drops this object then).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from mpdtui.audio.describe import TrackAudio, track_audio
+from mpdtui.audio.filters import AudioFilter
+from mpdtui.audio.flow import Direction, FlowResult, order_for_flow
+from mpdtui.data.saved_playlists import SavedPlaylist
+from mpdtui.data.track_features import TrackFeatures
+from mpdtui.errors import UserError
+from mpdtui.locations import Locations
+
+if TYPE_CHECKING:
+    from mpdtui.service import AppService, Suggestion
+
+FEATURES_HINT = ("get them in the setup's audio features step (f2), or with `mpdtui features "
+                 "--csv tracks_features.csv` or `mpdtui features --download`")
+
+
+class FeaturesMissing(UserError):
+    """Audio features are needed and none are known."""
+
+
+@dataclass(frozen=True)
+class FilteredSuggestions:
+    suggestions: list[Suggestion]
+    audio: list[TrackAudio | None]  # aligned with `suggestions`
+    audio_filter: AudioFilter
+    k: int
+    matching: int = 0  # catalog tracks that match the filter, besides the playlist's own
+    without_features: int = 0  # catalog tracks without features: a filter never shows them
+
+    def note(self) -> str:
+        """What the filter did, for a status line ("" without a filter)."""
+        if not self.audio_filter:
+            return ""
+        wanted = self.audio_filter.describe()
+        shown = len(self.suggestions)
+        if self.matching == 0:
+            text = f"no track matches {wanted}"
+        elif shown < self.k and shown == self.matching:
+            text = f"only {self.matching:,} track{'s' * (self.matching > 1)} match {wanted}"
+        else:
+            text = f"{shown} of {self.matching:,} tracks matching {wanted}"
+        if self.without_features:
+            text += f" · {self.without_features:,} without features left out"
+        return text
+
+
+def audio_of_uris(locations: Locations, uris: Sequence[str]) -> list[TrackAudio | None]:
+    """The stored features of any tracks, by URI (all None without a feature store)."""
+    return track_audio(TrackFeatures.load(locations, uris))
+
+
+class AudioService:
+    """Owned by an `AppService` (`service.audio`)."""
+
+    def __init__(self, app: AppService) -> None:
+        self.app = app
+        self._lock = threading.Lock()
+        self._catalog_features: TrackFeatures | None = None
+        self._last_mask: tuple[AudioFilter, np.ndarray] | None = None
+
+    # --- features ----------------------------------------------------------------------------
+    def catalog_features(self) -> TrackFeatures:
+        """The features of every catalog track, indexed by track id (read once)."""
+        with self._lock:
+            if self._catalog_features is None:
+                uris = self.app.catalog().track_uris()
+                self._catalog_features = TrackFeatures.load(self.app.locations, uris)
+            return self._catalog_features
+
+    def audio(self, track_ids: Sequence[int]) -> list[TrackAudio | None]:
+        """The features of catalog tracks, for display."""
+        return track_audio(self.catalog_features().take(list(track_ids)))
+
+    def audio_of_uris(self, uris: Sequence[str]) -> list[TrackAudio | None]:
+        """The features of any tracks (catalog or not), for display and exports."""
+        return audio_of_uris(self.app.locations, uris)
+
+    def require_features(self, features: TrackFeatures, what: str) -> None:
+        if features.count_known() == 0:
+            raise FeaturesMissing(f"no audio features for {what}: {FEATURES_HINT}")
+
+    # --- suggestions -------------------------------------------------------------------------
+    def suggest(self, name: str, seeds: Sequence[int], audio_filter: AudioFilter,
+                model: str | None = None, k: int = 50) -> FilteredSuggestions:
+        """Suggestions (filtered before the top k is cut), with each track's features."""
+        if not audio_filter:
+            found = self.app.suggest(name, seeds, model, k)
+            return FilteredSuggestions(found, self.audio([s.track.id for s in found]),
+                                       audio_filter, k)
+        features = self.catalog_features()
+        self.require_features(features, "the catalog's tracks, so nothing can match a filter")
+        allowed = self._mask(audio_filter, features)
+        found = self.app.suggest(name, seeds, model, k, allowed=allowed)
+        others = np.ones(len(allowed), dtype=bool)
+        others[np.asarray(list(seeds), dtype=np.int64)] = False
+        return FilteredSuggestions(
+            found, self.audio([s.track.id for s in found]), audio_filter, k,
+            matching=int(np.count_nonzero(allowed & others)),
+            without_features=len(features) - features.count_known())
+
+    def _mask(self, audio_filter: AudioFilter, features: TrackFeatures) -> np.ndarray:
+        """The tracks matching `audio_filter` (the last one is kept: typing a track's name
+        or adding tracks asks again with the same filter)."""
+        with self._lock:
+            if self._last_mask is None or self._last_mask[0] != audio_filter:
+                self._last_mask = (audio_filter, audio_filter.mask(features))
+            return self._last_mask[1]
+
+    # --- flow --------------------------------------------------------------------------------
+    def order_tracks(self, track_ids: Sequence[int], direction: Direction = None) -> FlowResult:
+        """A flowing order of catalog tracks (the builder's playlist)."""
+        features = self.catalog_features().take(list(track_ids))
+        self.require_features(features, "these tracks")
+        return order_for_flow(features, direction)
+
+    def order_saved(self, key: int | str, direction: Direction = None,
+                    save: bool = True) -> tuple[SavedPlaylist, FlowResult]:
+        """A saved playlist in a flowing order (stored when `save`): (the playlist as it
+        was, the result)."""
+        playlist = self.app.get_playlist(key)
+        features = TrackFeatures.load(self.app.locations, playlist.uris)
+        self.require_features(features, f"the tracks of {playlist.name!r}")
+        result = order_for_flow(features, direction)
+        if save and result.changed:
+            self.app.replace_playlist_tracks(playlist.id, [playlist.tracks[i] for i in result.order])
+        return playlist, result

@@ -1,0 +1,34 @@
+"""Text from data made safe to show on a terminal.
+
+Names in the MPD, in Spotify answers or in file paths may hold control characters: an escape
+sequence would set the window title, clear the screen or recolour it, a newline would split a
+one-line message. `printable` shows each of them as a visible escape (`\\x1b`, `\\n`) instead.
+Rich markup is a separate matter: the CLI and the app pass data to Rich and Textual as `Text`,
+which never interprets `[red]`.
+"""
+
+from __future__ import annotations
+
+import re
+
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+"""C0 and C1 controls and DEL, line and paragraph separators, bidirectional overrides."""
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+"""What JSON encoders leave raw (they escape C0 controls themselves)."""
+
+
+def printable(text: str) -> str:
+    """`text` with every control character shown as an escape: one line, nothing the terminal
+    would act on."""
+    return _UNSAFE.sub(_escape, text)
+
+
+def printable_json(document: str) -> str:
+    """JSON text with every control character inside its strings as a \\u escape: the same
+    data, safe on a terminal."""
+    return _UNSAFE_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", document)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"

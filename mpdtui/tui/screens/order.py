@@ -1,0 +1,99 @@
+"""Order the playlist for flow: each way to order it, with what it would change.
+
+The orders are computed by a thread worker when the dialog opens; choosing one dismisses the
+dialog with its `FlowResult` (None on escape).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Label, OptionList
+from textual.widgets.option_list import Option
+
+TITLES = {None: "Smooth: compatible keys, close tempos", "rise": "Energy rising",
+          "fall": "Energy falling"}
+KEYS = {None: "smooth", "rise": "rise", "fall": "fall"}
+EXPLAIN = ("Neighbours in compatible keys (the same, one step on the Camelot wheel, or the "
+           "relative major/minor) with close tempos. The first track stays first.")
+
+
+class OrderScreen(ModalScreen[Any]):
+    """Dismisses with the chosen `FlowResult`, or None."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "cancel", "Cancel"),
+        Binding("j", "down", show=False),
+        Binding("k", "up", show=False),
+    ]
+
+    @dataclass
+    class Planned(Message):
+        """Every way to order the tracks: direction -> `FlowResult`."""
+
+        results: dict[Any, Any]
+
+    def __init__(self, track_ids: list[int]) -> None:
+        super().__init__()
+        self.track_ids = track_ids
+        self.results: dict[Any, Any] = {}
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="order"):
+            yield Label("Order the playlist for flow:")
+            yield OptionList(id="orders")
+            yield Label("working out the orders…", id="order-hint", classes="hint")
+
+    def on_mount(self) -> None:
+        self._plan()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="flow", description="flow")
+    def _plan(self) -> None:
+        from mpdtui.audio.flow import DIRECTIONS
+
+        audio = self.app.service.audio  # type: ignore[attr-defined]
+        self.post_message(self.Planned({direction: audio.order_tracks(self.track_ids, direction)
+                                        for direction in DIRECTIONS}))
+
+    def on_order_screen_planned(self, message: Planned) -> None:
+        self.results = message.results
+        options = self.query_one(OptionList)
+        options.add_options([self._option(d, r) for d, r in self.results.items()])
+        options.highlighted = 0
+        options.focus()
+        unchanged = not any(result.changed for result in self.results.values())
+        hint = "Already in the best order found. " + EXPLAIN if unchanged else EXPLAIN
+        self.query_one("#order-hint", Label).update(hint)
+
+    def on_worker_state_changed(self, event: Any) -> None:
+        self.app.report_worker(event.worker)  # type: ignore[attr-defined]
+        if event.worker.error is not None:
+            self.dismiss(None)  # e.g. no features: the app says why
+
+    @staticmethod
+    def _option(direction: Any, result: Any) -> Option:
+        text = Text(TITLES[direction], style="bold")
+        for line in result.summary_lines():
+            text.append(f"\n  {line}", style="")
+        return Option(text, id=KEYS[direction])
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        chosen = next(d for d, key in KEYS.items() if key == event.option.id)
+        self.dismiss(self.results[chosen])
+
+    def action_down(self) -> None:
+        self.query_one(OptionList).action_cursor_down()
+
+    def action_up(self) -> None:
+        self.query_one(OptionList).action_cursor_up()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

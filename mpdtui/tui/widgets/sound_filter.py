@@ -1,0 +1,27 @@
+"""The builder's filter by audio features: an input that reads what is typed as a filter."""
+
+from __future__ import annotations
+
+from textual.widgets import Input
+
+from mpdtui.audio.filters import AudioFilter, FilterError, parse_filter
+
+PLACEHOLDER = "Filter by sound (f): tempo 150-170, energy > 0.7, key 8A, acoustic"
+
+
+class SoundFilter(Input):
+    """`audio_filter` is what the text says (empty when it cannot be read); `error` says why
+    it cannot be read ("" when it can)."""
+
+    def __init__(self, id: str | None = None) -> None:
+        super().__init__(placeholder=PLACEHOLDER, id=id)
+        self.audio_filter = AudioFilter()
+        self.error = ""
+
+    def read(self) -> None:
+        """Parse the current text into `audio_filter` / `error`."""
+        try:
+            self.audio_filter, self.error = parse_filter(self.value), ""
+        except FilterError as exc:
+            self.audio_filter, self.error = AudioFilter(), str(exc)
+        self.set_class(bool(self.error), "-invalid")

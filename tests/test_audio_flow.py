@@ -1,0 +1,130 @@
+"""Ordering for flow: never more key clashes nor a higher mean tempo jump, deterministic, the
+first track first; energy rising or falling when asked.
+
+The measures are recomputed here from scratch (Camelot numbers and letters, plain loops), not
+with the module's own `flow_stats`, so that a wrong measure cannot hide a wrong order.
+"""
+
+from __future__ import annotations
+
+import math
+from itertools import pairwise
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mpdtui.audio.flow import ENERGY_NOISE, FlowError, order_for_flow
+from mpdtui.audio.keys import camelot, code_of
+from mpdtui.data.features import FEATURE_NAMES
+from mpdtui.data.track_features import TrackFeatures
+
+DETERMINISTIC = settings(derandomize=True, max_examples=150, deadline=None,
+                         suppress_health_check=[HealthCheck.too_slow])
+Track = tuple[float, int, int, float]  # tempo (NaN: no features), pitch (-1: none), mode, energy
+
+
+def features(tracks: list[Track]) -> TrackFeatures:
+    matrix = np.full((len(tracks), len(FEATURE_NAMES)), np.nan, np.float32)
+    for row, (tempo, pitch, mode, energy) in enumerate(tracks):
+        if math.isnan(tempo):
+            continue  # a track without features: a row of NaN
+        matrix[row, FEATURE_NAMES.index("tempo")] = tempo
+        matrix[row, FEATURE_NAMES.index("key")] = pitch
+        matrix[row, FEATURE_NAMES.index("mode")] = mode
+        matrix[row, FEATURE_NAMES.index("energy")] = energy
+    return TrackFeatures.from_matrix(matrix, FEATURE_NAMES)
+
+
+def reference_measures(tracks: list[Track]) -> tuple[int, float]:
+    """(key clashes, mean tempo jump) of neighbouring tracks that have features."""
+    measured = [t for t in tracks if not math.isnan(t[0])]
+    clashes, jumps = 0, []
+    for (tempo_a, pitch_a, mode_a, _), (tempo_b, pitch_b, mode_b, _) in pairwise(measured):
+        jumps.append(abs(tempo_a - tempo_b))
+        if pitch_a >= 0 and pitch_b >= 0:
+            a, b = camelot(code_of(pitch_a, mode_a)), camelot(code_of(pitch_b, mode_b))
+            number_a, number_b = int(a[:-1]), int(b[:-1])
+            apart = min(abs(number_a - number_b), 12 - abs(number_a - number_b))
+            fits = apart == 0 or (apart == 1 and a[-1] == b[-1])
+            clashes += not fits
+    return clashes, float(np.mean(jumps)) if jumps else 0.0
+
+
+track = st.tuples(
+    st.one_of(st.floats(60, 200, width=32), st.just(math.nan)),
+    st.integers(-1, 11), st.integers(0, 1), st.floats(0, 1, width=32))
+playlists = st.lists(track, min_size=1, max_size=40)
+
+
+@DETERMINISTIC
+@given(playlists, st.sampled_from([None, "rise", "fall"]))
+def test_flow_never_adds_clashes_nor_tempo_jumps(tracks: list[Track], direction: str | None) -> None:
+    result = order_for_flow(features(tracks), direction)  # type: ignore[arg-type]
+    assert sorted(result.order) == list(range(len(tracks)))
+    assert result.order[0] == 0  # the user's first track stays first
+    reordered = [tracks[i] for i in result.order]
+    clashes_before, jump_before = reference_measures(tracks)
+    clashes_after, jump_after = reference_measures(reordered)
+    assert clashes_after <= clashes_before
+    assert jump_after <= jump_before + 1e-6
+    assert (result.before.clashes, result.after.clashes) == (clashes_before, clashes_after)
+    assert result.after.tempo_jump == pytest.approx(jump_after, abs=1e-3)
+    assert order_for_flow(features(tracks), direction).order == result.order  # type: ignore[arg-type]
+
+
+@DETERMINISTIC
+@given(playlists)
+def test_tracks_without_features_go_to_the_end_in_their_order(tracks: list[Track]) -> None:
+    result = order_for_flow(features(tracks))
+    unmeasured = [i for i, t in enumerate(tracks) if math.isnan(t[0]) and i != 0]
+    if result.changed:
+        assert list(result.order[len(tracks) - len(unmeasured):]) == unmeasured
+    assert result.without_features == len(unmeasured) + math.isnan(tracks[0][0])
+
+
+@DETERMINISTIC
+@given(st.lists(st.floats(0, 1, width=32), min_size=3, max_size=60),
+       st.sampled_from(["rise", "fall"]))
+def test_energy_rises_or_falls_when_keys_and_tempos_allow(energies: list[float],
+                                                          direction: str) -> None:
+    tracks = [(120.0, 9, 0, energy) for energy in energies]  # one key, one tempo: free to order
+    result = order_for_flow(features(tracks), direction)  # type: ignore[arg-type]
+    sign = 1.0 if direction == "rise" else -1.0
+    ordered = np.array([energies[i] for i in result.order]) * sign
+    # at most one step against the direction: from the fixed first track into the order
+    assert np.count_nonzero(np.diff(ordered) < -ENERGY_NOISE) <= 1
+
+
+def test_a_known_best_order() -> None:
+    # A minor 120, E minor 124, B minor 128, F# minor 132 (each one step on the wheel), shuffled
+    tracks: list[Track] = [(120.0, 9, 0, 0.5), (132.0, 6, 0, 0.5), (124.0, 4, 0, 0.5),
+                           (128.0, 11, 0, 0.5)]
+    result = order_for_flow(features(tracks))
+    assert result.order == (0, 2, 3, 1)
+    assert (result.before.clashes, result.after.clashes) == (2, 0)
+    assert result.after.tempo_jump == pytest.approx(4.0)
+    assert result.summary() == "key clashes 2 → 0, mean tempo jump 8.0 → 4.0 BPM"
+
+
+def test_too_few_tracks_with_features_stay_as_they_are() -> None:
+    tracks: list[Track] = [(120.0, 9, 0, 0.5), (math.nan, -1, 0, 0.0), (150.0, 0, 1, 0.9)]
+    result = order_for_flow(features(tracks))
+    assert not result.changed and result.without_features == 1
+
+
+def test_very_long_playlists_are_refused_with_a_reason() -> None:
+    many = features([(120.0, 9, 0, 0.5)] * 2001)
+    with pytest.raises(FlowError, match="up to 2,000 tracks"):
+        order_for_flow(many)
+
+
+def test_when_the_cheapest_path_is_worse_on_one_measure_the_users_order_is_improved() -> None:
+    # the cheapest path from here is worse than this order on one of the two measures, so the
+    # search starts from this order and takes only moves that worsen neither
+    tracks: list[Track] = [(134.0, 1, 1, 0.5), (133.0, 5, 0, 0.5), (139.0, 11, 1, 0.5),
+                           (115.0, 2, 1, 0.5), (110.0, 6, 1, 0.5), (109.0, 3, 1, 0.5)]
+    result = order_for_flow(features(tracks))
+    assert result.order == (0, 2, 1, 3, 4, 5)
+    assert result.summary() == "key clashes 5 → 5, mean tempo jump 7.4 → 7.0 BPM"

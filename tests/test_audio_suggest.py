@@ -1,0 +1,228 @@
+"""Audio-aware building on the demo dataset: filtered suggestions (only matching tracks, still
+k of them), `mpdtui suggest --filter`, `mpdtui order`, and features in exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from models.base import PlaylistQuery, Recommendations, Recommender
+from models.filtered import recommend_allowed
+from mpdtui.audio.filters import parse_filter
+from mpdtui.audio.keys import code_of
+from mpdtui.audio_service import FeaturesMissing
+from mpdtui.cli import main
+from mpdtui.data.demo import FEATURES_CSV
+from mpdtui.data.features import FEATURE_NAMES, FeatureStore
+from mpdtui.locations import Locations
+from mpdtui.service import AppService
+
+MODELS = ["popularity", "title", "item_knn"]
+K = 20
+
+
+@pytest.fixture(scope="module")
+def audio_cache(small_store: Locations, small_demo: Path,
+                tmp_path_factory: pytest.TempPathFactory) -> Locations:
+    """The small demo with its features imported and the light models trained (read-only)."""
+    locations = Locations.resolve(tmp_path_factory.mktemp("audio") / "cache")
+    shutil.copytree(small_store.root, locations.root)
+    service = AppService(locations)
+    service.import_features_csv(small_demo / FEATURES_CSV)
+    service.train(MODELS)
+    return locations
+
+
+@pytest.fixture
+def service(audio_cache: Locations, tmp_path: Path) -> AppService:
+    """A private copy (tests that save playlists)."""
+    root = tmp_path / "cache"
+    shutil.copytree(audio_cache.root, root)
+    return AppService(Locations.resolve(root))
+
+
+def features_of(locations: Locations, uri: str) -> dict[str, float]:
+    """One track's features straight from the store, one query (the slow, obvious way)."""
+    with FeatureStore.open(locations) as store:
+        row, _ = store.feature_matrix([uri])
+    return dict(zip(FEATURE_NAMES, row[0].tolist(), strict=True))
+
+
+def matches(values: dict[str, float], term: str) -> bool:
+    tempo, energy = values["tempo"], values["energy"]
+    return {"tempo 150-170": 150 <= tempo <= 170, "energy > 0.7": energy > 0.7,
+            "key 8A": code_of(values["key"], values["mode"]) == code_of(9, 0),
+            "acoustic": values["acousticness"] >= 0.5,
+            "minor": values["mode"] == 0, "tempo < 100": tempo < 100}[term]
+
+
+@pytest.mark.parametrize("terms", [["tempo 150-170"], ["energy > 0.7", "minor"], ["key 8A"],
+                                   ["acoustic"], ["tempo < 100", "energy > 0.7"]],
+                         ids=lambda terms: ", ".join(terms))
+@pytest.mark.parametrize("model", ["title", "item_knn"])
+def test_filters_return_only_matching_tracks_and_still_k(audio_cache: Locations, model: str,
+                                                         terms: list[str]) -> None:
+    service = AppService(audio_cache)
+    seeds = [s.track.id for s in service.suggest("workout", [], "title", k=5)]
+    found = service.audio.suggest("workout", seeds, parse_filter(terms), model, K)
+    assert found.matching >= K  # the catalog has enough: so k come back
+    assert len(found.suggestions) == K
+    for suggestion, sound in zip(found.suggestions, found.audio, strict=True):
+        values = features_of(audio_cache, suggestion.track.uri)
+        assert all(matches(values, term) for term in terms), (suggestion.track.name, values)
+        assert sound is not None and sound.tempo == pytest.approx(values["tempo"])
+        assert suggestion.track.id not in seeds
+    assert f"{K} of {found.matching:,} tracks matching" in found.note()
+    assert f"{found.without_features:,} without features left out" in found.note()
+
+
+def test_filtering_comes_before_the_top_k_cut(audio_cache: Locations) -> None:
+    """The filtered list is the model's whole ranking with the other tracks taken out."""
+    service = AppService(audio_cache)
+    seeds = [s.track.id for s in service.suggest("chill", [], "title", k=3)]
+    audio_filter = parse_filter("tempo 150-170, energy > 0.7")
+    found = service.audio.suggest("", seeds, audio_filter, "item_knn", K)
+    model = service.model("item_knn")
+    whole = model.recommend(PlaylistQuery.of("", seeds), model.n_tracks).ids
+    allowed = audio_filter.mask(service.audio.catalog_features())
+    assert [s.track.id for s in found.suggestions] == [i for i in whole if allowed[i]][:K]
+    assert len(found.suggestions) == K
+
+
+def test_a_filter_few_tracks_match_returns_them_all_and_says_so(audio_cache: Locations) -> None:
+    service = AppService(audio_cache)
+    audio_filter = parse_filter("key 8A, tempo 150-152, energy > 0.5")
+    expected = int(np.count_nonzero(audio_filter.mask(service.audio.catalog_features())))
+    assert 0 < expected < K
+    found = service.audio.suggest("party", [], audio_filter, "title", K)
+    assert len(found.suggestions) == found.matching == expected
+    assert found.note().startswith(f"only {expected} track")
+    none = service.audio.suggest("party", [], parse_filter("tempo > 400"), "title", K)
+    assert none.suggestions == [] and none.note().startswith("no track matches tempo > 400")
+
+
+def test_a_filter_without_features_says_how_to_get_them(small_store: Locations,
+                                                        tmp_path: Path) -> None:
+    shutil.copytree(small_store.root, tmp_path / "cache")
+    service = AppService(Locations.resolve(tmp_path / "cache"))
+    service.train(["popularity", "title"])
+    with pytest.raises(FeaturesMissing, match="mpdtui features --csv"):
+        service.audio.suggest("chill", [], parse_filter("tempo > 120"), "title", K)
+    plain = service.audio.suggest("chill", [], parse_filter(""), "title", K)
+    assert len(plain.suggestions) == K and plain.audio == [None] * K and plain.note() == ""
+
+
+class Ranked(Recommender):
+    """Ranks every track by id, the lowest first; counts how much it is asked for."""
+
+    name = "ranked"
+
+    def __init__(self, n_tracks: int) -> None:
+        super().__init__()
+        self.n_tracks = n_tracks
+        self.asked: list[int] = []
+
+    def recommend(self, query: PlaylistQuery, k: int = 500) -> Recommendations:
+        self.asked.append(k)
+        return self._recommend(query, k)
+
+    def _recommend(self, query: PlaylistQuery, k: int) -> Recommendations:
+        ids = np.array([i for i in range(self.n_tracks) if i not in query.seeds][:k])
+        return Recommendations(ids, -ids.astype(np.float32))
+
+    def fit(self, data, progress=None, cancel=None) -> None:  # type: ignore[no-untyped-def]
+        raise NotImplementedError
+
+    def _state(self):  # type: ignore[no-untyped-def]
+        raise NotImplementedError
+
+    def _restore(self, settings, arrays, data) -> None:  # type: ignore[no-untyped-def]
+        raise NotImplementedError
+
+
+def test_the_candidate_list_grows_until_k_pass_up_to_the_whole_catalog() -> None:
+    model = Ranked(10_000)
+    allowed = np.zeros(10_000, dtype=bool)
+    allowed[[3, 5000, 9000, 9998, 9999]] = True
+    found = recommend_allowed(model, PlaylistQuery.of("", [9999]), 4, allowed)
+    assert found.ids.tolist() == [3, 5000, 9000, 9998]
+    assert model.asked[-1] == 10_000 and model.asked == sorted(model.asked)
+    everything = recommend_allowed(model, PlaylistQuery(), 50, allowed)
+    assert everything.ids.tolist() == [3, 5000, 9000, 9998, 9999]  # fewer exist: all of them
+    assert len(recommend_allowed(model, PlaylistQuery(), 5, np.zeros(10_000, bool))) == 0
+
+
+def test_cli_suggest_with_filters(audio_cache: Locations, capsys: pytest.CaptureFixture[str],
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # the whole table on one line a row
+    cache = ["--cache-dir", str(audio_cache.root)]
+    assert main([*cache, "suggest", "--name", "workout", "--model", "title", "--k", "5",
+                 "--filter", "tempo>=150", "--filter", "energy > 0.7", "--json"]) == 0
+    out = capsys.readouterr()
+    rows = json.loads(out.out)
+    assert len(rows) == 5
+    assert all(row["audio"]["tempo"] >= 150 and row["audio"]["energy"] > 0.7 for row in rows)
+    assert all(row["audio"]["camelot"] and row["audio"]["key"] for row in rows)
+    assert "5 of" in out.err and "matching tempo >= 150, energy > 0.7" in out.err
+    assert main([*cache, "suggest", "--name", "workout", "--model", "title", "--k", "3",
+                 "--filter", "key 8A"]) == 0
+    table = capsys.readouterr().out
+    assert "BPM" in table and "A minor 8A" in table
+    assert main([*cache, "suggest", "--name", "x", "--filter", "tempo > fast"]) == 2
+    assert "filter 'tempo > fast'" in capsys.readouterr().err
+
+
+def test_cli_order_saves_a_flowing_order(service: AppService,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    tracks = [s.track for s in service.suggest("party", [], "title", k=25)]
+    service.save_playlist("Party", tracks)
+    cache = ["--cache-dir", str(service.locations.root)]
+    assert main([*cache, "order", "Party", "--dry-run", "--json"]) == 0
+    planned = json.loads(capsys.readouterr().out)
+    assert planned["saved"] is False
+    assert service.get_playlist("Party").uris == [t.uri for t in tracks]  # untouched
+    before, after = planned["before"], planned["after"]
+    assert after["key_clashes"] <= before["key_clashes"]
+    assert after["mean_tempo_jump"] <= before["mean_tempo_jump"]
+    assert planned["tracks"][0]["uri"] == tracks[0].uri
+
+    assert main([*cache, "order", "Party", "--energy", "rise"]) == 0
+    printed = capsys.readouterr().out
+    assert "key clashes" in printed and "energy by quarter" in printed
+    assert "saved 'Party' in the new order" in printed
+    reordered = service.get_playlist("Party").uris
+    assert sorted(reordered) == sorted(t.uri for t in tracks) and reordered[0] == tracks[0].uri
+    assert reordered != [t.uri for t in tracks]
+
+
+def test_cli_order_without_features_says_how_to_get_them(
+        small_store: Locations, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copytree(small_store.root, tmp_path / "cache")
+    service = AppService(Locations.resolve(tmp_path / "cache"))
+    service.save_playlist("Quiet", service.tracks([1, 2, 3, 4]))
+    assert main(["--cache-dir", str(tmp_path / "cache"), "order", "Quiet"]) == 2
+    assert "no audio features for the tracks of 'Quiet'" in capsys.readouterr().err
+
+
+def test_exports_carry_tempo_key_and_energy(service: AppService, tmp_path: Path) -> None:
+    tracks = [s.track for s in service.suggest("chill", [], "title", k=5)]
+    saved = service.save_playlist("Chill", tracks)
+    audio = service.audio.audio_of_uris(saved.uris)
+    rows = list(csv.DictReader(io.StringIO(
+        service.export_playlist_file("Chill", "csv", tmp_path).read_text())))
+    for row, sound in zip(rows, audio, strict=True):
+        if sound is None:
+            assert row["tempo"] == row["key"] == row["camelot"] == row["energy"] == ""
+        else:
+            assert float(row["tempo"]) == pytest.approx(sound.tempo, abs=0.05)
+            assert (row["key"], row["camelot"]) == (sound.key, sound.camelot)
+    document = json.loads(service.export_playlist_file("Chill", "json", tmp_path).read_text())
+    assert [t["audio"] for t in document["tracks"]] == [
+        None if sound is None else sound.as_json() for sound in audio]
+    assert any(sound is not None for sound in audio)

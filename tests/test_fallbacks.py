@@ -1,0 +1,97 @@
+"""Every model answers with k tracks: the title model, then popularity, answer what it cannot."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pytest
+from model_data import UNPLAYED, contract_dataset
+
+from models.base import (
+    Dataset,
+    PlaylistQuery,
+    Recommendations,
+    Recommender,
+    link_fallbacks,
+)
+from models.knn import ItemKNNRecommender, ItemKNNSettings
+from models.popularity import PopularityRecommender
+from models.title import TitleRecommender
+
+
+@pytest.fixture(scope="module")
+def data() -> Dataset:
+    return contract_dataset()
+
+
+@pytest.fixture(scope="module")
+def fitted(data: Dataset) -> dict[str, Recommender]:
+    models: dict[str, Recommender] = {"title": TitleRecommender(),
+                                      "item_knn": ItemKNNRecommender(ItemKNNSettings(neighbours=30)),
+                                      "popularity": PopularityRecommender()}
+    for model in models.values():
+        model.fit(data)
+    link_fallbacks(models)
+    return models
+
+
+def test_link_fallbacks_lets_the_title_model_answer_for_the_others(fitted):
+    assert fitted["item_knn"].fallback is fitted["title"]
+    assert fitted["title"].fallback is None and fitted["popularity"].fallback is None
+
+
+def test_a_name_alone_is_answered_by_the_title_model(fitted, data: Dataset):
+    query = PlaylistQuery.of(data.playlist_names[3])
+    recs = fitted["item_knn"].recommend(query, 20)
+    np.testing.assert_array_equal(recs.ids, fitted["title"].recommend(query, 20).ids)
+    assert recs.fallback == "item_knn: no seeds and a name it cannot read; answered by title"
+
+
+def test_unknown_seeds_and_a_name_are_answered_by_the_title_model(fitted, data: Dataset):
+    unplayed = [data.n_tracks - 1 - i for i in range(UNPLAYED)]
+    query = PlaylistQuery.of(data.playlist_names[3], [*unplayed, data.n_tracks + 3])
+    recs = fitted["item_knn"].recommend(query, 20)
+    assert set(recs.unknown_seeds) == {*unplayed, data.n_tracks + 3}
+    assert recs.fallback.startswith("item_knn: no seed in any training playlist")
+    expected = fitted["title"].recommend(PlaylistQuery.of(data.playlist_names[3]), 20 + UNPLAYED)
+    assert recs.ids.tolist() == [t for t in expected.ids.tolist() if t not in unplayed][:20]
+
+
+def test_without_a_name_the_title_model_passes_on_to_popularity(fitted, data: Dataset):
+    recs = fitted["item_knn"].recommend(PlaylistQuery.of("🔥🔥"), 20)
+    np.testing.assert_array_equal(recs.ids, fitted["popularity"].recommend(PlaylistQuery.of(), 20).ids)
+    assert recs.fallback.endswith("answered by title then popularity")
+
+
+class _Short(Recommender):
+    """A model whose answers run short (as an approximate index can): three tracks at most."""
+
+    name = "short"
+
+    def fit(self, data: Dataset, progress: Any = None, cancel: Any = None) -> None:
+        self._remember(data)
+
+    def _recommend(self, query: PlaylistQuery, k: int) -> Recommendations:
+        ids = np.array([t for t in (7, 8, 9) if t not in query.seeds][:k], np.int64)
+        return Recommendations(ids, np.array([3.0, 2.0, 1.0][: ids.size], np.float32))
+
+    def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        return {}, {}
+
+    def _restore(self, settings: Mapping[str, Any], arrays: Mapping[str, np.ndarray],
+                 data: Dataset) -> None:
+        """Nothing to restore."""
+
+
+def test_a_short_answer_is_topped_up_below_its_own_tracks(fitted, data: Dataset):
+    short = _Short()
+    short.fit(data)
+    short.fallback = fitted["title"]
+    query = PlaylistQuery.of(data.playlist_names[0], [8, 1])
+    recs = short.recommend(query, 20)
+    assert recs.ids[:2].tolist() == [7, 9] and len(set(recs.ids.tolist())) == 20
+    assert not {8, 1} & set(recs.ids.tolist())
+    assert np.all(np.diff(recs.scores) < 0)  # the title model's tracks rank after its own
+    assert recs.fallback == "short: 2 tracks found; answered by title"

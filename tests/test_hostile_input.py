@@ -1,0 +1,512 @@
+"""Hostile data sources and arguments (issue 12): every bad slice, zip, special file or
+argument ends with exit code 2 and one line naming the file (or the option) and the value, or
+with 0 under --skip-bad; never a traceback or a hang, and what was stored stays unchanged."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+import threading
+import warnings
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from hostile_support import (  # noqa: F401 (jobs_in_process: a fixture)
+    HANDMADE,
+    Outcome,
+    assert_refused,
+    jobs_in_process,
+    playlists_from,
+    run_cli,
+    slice_name,
+    write_slice,
+)
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_data_ingest import store_dump
+
+import mpdtui.data.mpd as mpd
+from mpdtui.data.catalog import Catalog
+from mpdtui.locations import Locations
+
+GOOD_PID = 6
+"""The first pid of the good slice that --skip-bad cases ingest next to the bad one."""
+
+pytestmark = pytest.mark.usefixtures("jobs_in_process")
+
+
+@pytest.fixture
+def store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """A cache dir holding the hand-made slice."""
+    cache = tmp_path / "cache"
+    assert run_cli(capsys, cache, "ingest", str(HANDMADE)).code == 0
+    return cache
+
+
+def ingest(capsys: pytest.CaptureFixture[str], cache: Path, source: Path, *extra: str) -> Outcome:
+    return run_cli(capsys, cache, "ingest", str(source), *extra)
+
+
+def assert_skipped(outcome: Outcome, cache: Path, *labels: str) -> None:
+    """Exit 0, each bad source listed as skipped, and only the good slice added to the
+    hand-made one."""
+    assert outcome.code == 0, outcome
+    assert "Traceback" not in outcome.err
+    for label in labels:
+        assert label in outcome.err, (label, outcome.err)
+    with Catalog.open(Locations.resolve(cache)) as catalog:
+        assert sorted(catalog.ingested_slices()) == [HANDMADE.name, slice_name(GOOD_PID)]
+        assert catalog.counts().playlists == 3 + 3
+
+
+# --- bad slices: values the MPD never holds ----------------------------------------------------
+
+def _set(path: tuple[Any, ...], value: Any) -> Callable[[list[dict[str, Any]]], None]:
+    def change(playlists: list[dict[str, Any]]) -> None:
+        target: Any = playlists
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+    return change
+
+
+def _same_pid_twice(playlists: list[dict[str, Any]]) -> None:
+    playlists[1]["pid"] = playlists[0]["pid"]
+
+
+def _no_playlists(playlists: list[dict[str, Any]]) -> None:
+    playlists.clear()
+
+
+BAD_SLICES: list[tuple[str, Callable[[list[dict[str, Any]]], None], str]] = [
+    ("pid 2^64-1", _set((0, "pid"), 2**64 - 1), 'field "pid" is 18446744073709551615'),
+    ("num_followers 2^63", _set((0, "num_followers"), 2**63), 'field "num_followers" is 9223372036854775808'),
+    ("playlist duration 2^64-1", _set((0, "duration_ms"), 2**64 - 1),
+     'field "duration_ms" is 18446744073709551615'),
+    ("track duration 2^64-1", _set((0, "tracks", 0, "duration_ms"), 2**64 - 1),
+     'tracks[0]: field "duration_ms" is 18446744073709551615'),
+    ("track duration 2^40", _set((0, "tracks", 1, "duration_ms"), 2**40),
+     'tracks[1]: field "duration_ms" is 1099511627776, expected 0 to 2,147,483,647'),
+    ("negative duration", _set((2, "tracks", 0, "duration_ms"), -5), 'field "duration_ms" is -5'),
+    ("negative pos", _set((1, "tracks", 2, "pos"), -1), 'tracks[2]: field "pos" is -1'),
+    ("negative num_edits", _set((1, "num_edits"), -3), 'field "num_edits" is -3'),
+    ("duplicate pid", _same_pid_twice, "the same pid as playlists[0]"),
+    ("non-Spotify track_uri", _set((0, "tracks", 0, "track_uri"), "https://example.com/track/1"),
+     "field \"track_uri\" is 'https://example.com/track/1', expected spotify:track:"),
+    ("empty track_uri", _set((2, "tracks", 0, "track_uri"), ""), "field \"track_uri\" is ''"),
+    ("short track id", _set((2, "tracks", 0, "track_uri"), "spotify:track:abc"), "spotify:track:abc"),
+    ("NUL in a playlist name", _set((1, "name"), "gym\0"), 'field "name" holds a NUL character'),
+    ("NUL in a track name", _set((0, "tracks", 2, "track_name"), "Hopp\0"),
+     'field "track_name" holds a NUL character'),
+    ("NUL in an artist name", _set((0, "tracks", 0, "artist_name"), "\0"), 'field "artist_name" holds a NUL'),
+    ("NUL in a description", _set((1, "description"), "a\0b"), 'field "description" holds a NUL'),
+    ("20 MB name", _set((0, "name"), "x" * 20_000_000), 'field "name" is 20,000,000 characters long'),
+    ("empty playlists list", _no_playlists, '"playlists" is empty'),
+]
+
+
+@pytest.mark.parametrize(("change", "expected"), [case[1:] for case in BAD_SLICES],
+                         ids=[case[0] for case in BAD_SLICES])
+def test_bad_slice_is_refused_and_skippable(store: Path, tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str],
+                                            change: Callable[[list[dict[str, Any]]], None],
+                                            expected: str) -> None:
+    playlists = playlists_from(3)
+    change(playlists)
+    bad = write_slice(tmp_path / "source", 3, playlists)
+    before = store_dump(Locations.resolve(store))
+
+    assert_refused(ingest(capsys, store, bad.parent), f"mpdtui: {bad}: ", expected)
+    assert store_dump(Locations.resolve(store)) == before
+
+    write_slice(bad.parent, GOOD_PID)
+    skipped = ingest(capsys, store, bad.parent, "--skip-bad")
+    assert_skipped(skipped, store, f"{bad}: ", expected)
+
+
+def test_a_valid_slice_of_the_table_is_accepted(store: Path, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """The cases above differ from this slice only by their one change."""
+    assert ingest(capsys, store, write_slice(tmp_path / "source", 3)).code == 0
+
+
+# --- zips ---------------------------------------------------------------------------------------
+
+def _zip(path: Path, members: list[tuple[str, bytes]],
+         compression: int = zipfile.ZIP_DEFLATED) -> Path:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # a duplicate name, on purpose
+        with zipfile.ZipFile(path, "w", compression) as archive:
+            for name, data in members:
+                archive.writestr(name, data)
+    return path
+
+
+def _slice_bytes(first_pid: int) -> bytes:
+    return orjson.dumps({"playlists": playlists_from(first_pid)})
+
+
+def _good_member() -> tuple[str, bytes]:
+    return f"data/{slice_name(GOOD_PID)}", _slice_bytes(GOOD_PID)
+
+
+BAD_MEMBER = f"data/{slice_name(3)}"
+
+
+def _patch_headers(archive: Path, member: str, local_offset: int, central_offset: int,
+                   value: int, size: int = 2) -> None:
+    """Overwrite one field of `member`'s local and central directory headers."""
+    with zipfile.ZipFile(archive) as zf:
+        info = zf.getinfo(member)
+    data = bytearray(archive.read_bytes())
+    field = value.to_bytes(size, "little")
+    start = info.header_offset + local_offset
+    data[start:start + size] = field
+    central = data.find(b"PK\x01\x02")
+    while data[central + 46:central + 46 + len(member)] != member.encode():
+        central = data.find(b"PK\x01\x02", central + 4)
+        assert central != -1, member
+    data[central + central_offset:central + central_offset + size] = field
+    archive.write_bytes(bytes(data))
+
+
+def _bad_crc(archive: Path) -> None:
+    with zipfile.ZipFile(archive) as zf:
+        info = zf.getinfo(BAD_MEMBER)
+    data = bytearray(archive.read_bytes())
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    data[start + 20] ^= 0xFF  # stored: a byte of the member's own data
+    archive.write_bytes(bytes(data))
+
+
+def _encrypted(archive: Path) -> None:
+    _patch_headers(archive, BAD_MEMBER, 6, 8, 0x1)  # general purpose flag bit 0
+
+
+def _method_99(archive: Path) -> None:
+    _patch_headers(archive, BAD_MEMBER, 8, 10, 99)
+
+
+def _broken_deflate(archive: Path) -> None:
+    with zipfile.ZipFile(archive) as zf:
+        info = zf.getinfo(BAD_MEMBER)
+    data = bytearray(archive.read_bytes())
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    data[start:start + 64] = b"\xff" * 64
+    archive.write_bytes(bytes(data))
+
+
+def _declares_3_gb(archive: Path) -> None:
+    _patch_headers(archive, BAD_MEMBER, 22, 24, 3_000_000_000, size=4)  # uncompressed size
+
+
+ZIP_MEMBER_CASES = [
+    ("bad CRC", zipfile.ZIP_STORED, _bad_crc, "cannot be read: Bad CRC-32"),
+    ("encrypted member", zipfile.ZIP_DEFLATED, _encrypted, "is encrypted"),
+    ("compression method 99", zipfile.ZIP_STORED, _method_99, "uses compression method 99"),
+    ("damaged deflate stream", zipfile.ZIP_DEFLATED, _broken_deflate, "cannot be read"),
+    ("declared 3 GB", zipfile.ZIP_DEFLATED, _declares_3_gb, "3,000,000,000 bytes, more than any MPD slice"),
+]
+
+
+@pytest.mark.parametrize(("compression", "damage", "expected"), [c[1:] for c in ZIP_MEMBER_CASES],
+                         ids=[c[0] for c in ZIP_MEMBER_CASES])
+def test_damaged_zip_member_is_refused_and_skippable(
+            store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], compression: int,
+        damage: Callable[[Path], None], expected: str) -> None:
+    archive = _zip(tmp_path / "mpd.zip", [(BAD_MEMBER, _slice_bytes(3)), _good_member()], compression)
+    damage(archive)
+    before = store_dump(Locations.resolve(store))
+
+    assert_refused(ingest(capsys, store, archive), f"mpdtui: {archive}:{BAD_MEMBER}: ", expected)
+    assert store_dump(Locations.resolve(store)) == before
+
+    assert_skipped(ingest(capsys, store, archive, "--skip-bad"), store,
+                   f"{archive}:{BAD_MEMBER}", expected)
+
+
+def test_zip_bomb_is_refused_after_at_most_the_bound(store: Path, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A member expanding past MAX_SLICE_BYTES (lowered here) is refused, even when its header
+    understates its size: the stream is read up to the bound, never further."""
+    monkeypatch.setattr(mpd, "MAX_SLICE_BYTES", 64 * 1024)
+    padded = _slice_bytes(3).replace(b'{"playlists"', b'{"padding":"' + b" " * 2_000_000 + b'","playlists"')
+    archive = _zip(tmp_path / "bomb.zip", [(BAD_MEMBER, padded), _good_member()])
+    assert archive.stat().st_size < 20_000, "highly compressible"
+    before = store_dump(Locations.resolve(store))
+    assert_refused(ingest(capsys, store, archive), f"{archive}:{BAD_MEMBER}: too large")
+
+    _patch_headers(archive, BAD_MEMBER, 22, 24, 1000, size=4)  # claims 1,000 bytes
+    read: list[int] = []  # the sizes asked of the bomb's stream
+    original_read = zipfile.ZipExtFile.read
+
+    def spied_read(self: zipfile.ZipExtFile, n: int = -1) -> bytes:
+        if self.name == BAD_MEMBER:
+            read.append(n)
+        return original_read(self, n)
+
+    monkeypatch.setattr(zipfile.ZipExtFile, "read", spied_read)
+    assert_refused(ingest(capsys, store, archive), f"{archive}:{BAD_MEMBER}: ")
+    assert read and all(0 < n <= 64 * 1024 + 1 for n in read), "never read whole"
+    assert store_dump(Locations.resolve(store)) == before
+    assert_skipped(ingest(capsys, store, archive, "--skip-bad"), store, BAD_MEMBER)
+
+
+def test_slice_file_larger_than_any_slice_is_refused(store: Path, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mpd, "MAX_SLICE_BYTES", 1024)
+    big = write_slice(tmp_path / "source", 3)
+    assert_refused(ingest(capsys, store, big), f"{big}: too large: {big.stat().st_size:,} bytes")
+
+
+@pytest.mark.parametrize("skip_bad", [(), ("--skip-bad",)], ids=["strict", "skip-bad"])
+def test_zip_with_one_slice_name_twice_is_refused(store: Path, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str],
+                                                  skip_bad: tuple[str, ...]) -> None:
+    """Slices are known by name: which copy is meant cannot be guessed, even with --skip-bad."""
+    archive = _zip(tmp_path / "twice.zip", [(BAD_MEMBER, _slice_bytes(3)),
+                                            (BAD_MEMBER, _slice_bytes(3)), _good_member()])
+    before = store_dump(Locations.resolve(store))
+    assert_refused(ingest(capsys, store, archive, *skip_bad),
+                   f"{archive} holds {slice_name(3)} twice", "extract the slices you want")
+    assert store_dump(Locations.resolve(store)) == before
+
+
+@pytest.mark.parametrize("skip_bad", [(), ("--skip-bad",)], ids=["strict", "skip-bad"])
+def test_truncated_zip_is_refused_as_a_whole(store: Path, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str],
+                                             skip_bad: tuple[str, ...]) -> None:
+    """Without its directory no member can be listed, so none can be skipped either."""
+    archive = _zip(tmp_path / "cut.zip", [(BAD_MEMBER, _slice_bytes(3)), _good_member()])
+    archive.write_bytes(archive.read_bytes()[:archive.stat().st_size // 2])
+    before = store_dump(Locations.resolve(store))
+    assert_refused(ingest(capsys, store, archive, *skip_bad),
+                   f"{archive} is not a readable zip (truncated or damaged)")
+    assert store_dump(Locations.resolve(store)) == before
+
+
+# --- special files named like slices -------------------------------------------------------------
+
+SPECIAL_FILES: list[tuple[str, Callable[[Path], None], str]] = [
+    ("folder", lambda p: p.mkdir(), "it is a folder"),
+    ("dangling symlink", lambda p: p.symlink_to(p.parent / "gone.json"), "it is a broken symlink"),
+    ("symlink loop", lambda p: p.symlink_to(p), "it is a symlink loop"),
+]
+
+
+@pytest.mark.parametrize(("make", "expected"), [c[1:] for c in SPECIAL_FILES],
+                         ids=[c[0] for c in SPECIAL_FILES])
+def test_special_file_named_like_a_slice_is_refused_and_skippable(
+        store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        make: Callable[[Path], None], expected: str) -> None:
+    source = tmp_path / "source"
+    source.mkdir()
+    special = source / slice_name(3)
+    make(special)
+    before = store_dump(Locations.resolve(store))
+    assert_refused(ingest(capsys, store, source), f"mpdtui: {special}: not a slice file: {expected}",
+                   "--skip-bad")
+    assert store_dump(Locations.resolve(store)) == before
+
+    write_slice(source, GOOD_PID)
+    assert_skipped(ingest(capsys, store, source, "--skip-bad"), store, str(special))
+
+
+@contextmanager
+def writer_after_a_minute(fifo: Path) -> Iterator[None]:
+    """Were the FIFO opened for reading, that would wait for a writer forever: after a minute
+    this keeps becoming that writer (and going at once), so a regression fails, never hangs."""
+    done = threading.Event()
+
+    def open_as_writer() -> None:
+        if done.wait(60):
+            return
+        while not done.wait(0.5):
+            with contextlib.suppress(OSError):  # ENXIO: nobody waits on it, as it should be
+                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+
+    valve = threading.Thread(target=open_as_writer, daemon=True)
+    valve.start()
+    try:
+        yield
+    finally:
+        done.set()
+        valve.join()
+
+
+def test_fifo_named_like_a_slice_never_hangs(store: Path, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "source"
+    source.mkdir()
+    fifo = source / slice_name(3)
+    os.mkfifo(fifo)
+    with writer_after_a_minute(fifo):
+        refused = ingest(capsys, store, source)
+        write_slice(source, GOOD_PID)
+        skipped = ingest(capsys, store, source, "--skip-bad")
+    assert_refused(refused, f"{fifo}: not a slice file: it is a named pipe (FIFO)")
+    assert_skipped(skipped, store, f"{fifo}: not a slice file")
+
+
+def test_fifo_given_as_the_source_is_refused(store: Path, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    fifo = tmp_path / "mpd.zip"
+    os.mkfifo(fifo)
+    with writer_after_a_minute(fifo):
+        refused = ingest(capsys, store, fifo)
+    assert_refused(refused, f"{fifo} is a named pipe (FIFO)")
+
+
+def test_file_name_with_a_newline_stays_one_line(store: Path, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "two\nlines"
+    bad = write_slice(source, 3, raw=b'{"playlists": [')
+    line = assert_refused(ingest(capsys, store, source), "invalid JSON")
+    assert str(bad).replace("\n", "\\x0a") in line
+
+    named = tmp_path / "named"
+    named.mkdir()
+    (named / f"{slice_name(3)}\n").write_bytes(_slice_bytes(3))  # only starts like a slice name
+    assert_refused(ingest(capsys, store, named), "holds no mpd.slice")
+
+
+# --- arguments ---------------------------------------------------------------------------------------
+
+ARGUMENTS: list[tuple[tuple[str, ...], str]] = [
+    (("demo-data", "{tmp}/out", "--seed", "-1"), "argument --seed: expected a non-negative integer, got -1"),
+    (("demo-data", "{tmp}/out", "--seed", "x"), "argument --seed: expected a non-negative integer, got 'x'"),
+    (("demo-data", "{tmp}/out", "--playlists", "0"), "argument --playlists: expected an integer from 1"),
+    (("demo-data", "{tmp}/out", "--playlists", "10000000"), "got 10000000"),
+    (("--train", "--models", "nosuch"), "unknown model 'nosuch': choose from popularity, title"),
+    (("evaluate", "--models", "nosuch"), "invalid choice: 'nosuch'"),
+    (("auth", "--port", "70000"), "argument --port: expected an integer from 1 to 65535, got 70000"),
+    (("auth", "--port", "-1"), "argument --port: expected an integer from 1 to 65535, got -1"),
+    (("suggest", "--k", "0"), "argument --k: expected an integer from 1 to 500, got 0"),
+    (("suggest", "--k", "many"), "argument --k: expected an integer from 1 to 500, got 'many'"),
+    (("ingest",), "one of the arguments path --demo is required"),
+    (("nosuch",), "invalid choice: 'nosuch'"),
+    (("submit", "--challenge-set", "{tmp}/c.json", "--out", "{tmp}"), "--out {tmp} is a folder"),
+]
+
+
+@pytest.mark.parametrize(("args", "expected"), ARGUMENTS, ids=[" ".join(a) for a, _ in ARGUMENTS])
+def test_bad_argument_is_one_line(store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                  args: tuple[str, ...], expected: str) -> None:
+    before = store_dump(Locations.resolve(store))
+    filled = [arg.replace("{tmp}", str(tmp_path)) for arg in args]
+    assert_refused(run_cli(capsys, store, *filled), expected.replace("{tmp}", str(tmp_path)))
+    assert store_dump(Locations.resolve(store)) == before
+
+
+def test_the_help_an_argument_error_points_to_exists(capsys: pytest.CaptureFixture[str]) -> None:
+    line = assert_refused(run_cli(capsys, None, "demo-data", "out", "--seed", "-1"))
+    assert "(see `mpdtui demo-data --help`)" in line
+    with pytest.raises(SystemExit) as done:
+        run_cli(capsys, None, "demo-data", "--help")
+    assert done.value.code == 0 and "--seed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (("--cache-dir",), "--cache-dir needs a directory"),
+    (("info", "--cache-dir"), "--cache-dir needs a directory"),
+    (("--cache-dir", "--debug", "info"), "--cache-dir needs a directory"),
+    (("--cache-dir", "", "info"), "--cache-dir is empty"),
+    (("--cache-dir=", "info"), "--cache-dir is empty"),
+])
+def test_cache_dir_without_a_directory_is_refused(cache_dir: Locations, capsys: pytest.CaptureFixture[str],
+                                                  argv: tuple[str, ...], expected: str) -> None:
+    assert_refused(run_cli(capsys, None, *argv), expected)
+    assert not cache_dir.root.exists(), "nothing written anywhere"
+
+
+def test_cache_dir_that_is_a_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    file = tmp_path / "file"
+    file.write_text("x")
+    assert_refused(run_cli(capsys, file, "ingest", str(HANDMADE)), f"the cache dir {file} is a file")
+
+
+# --- mutations of a valid slice -----------------------------------------------------------------
+
+PLAYLIST_KEYS = [*mpd.PLAYLIST_FIELDS, "description", "extra"]
+TRACK_KEYS = [*mpd.TRACK_FIELDS, "extra"]
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.floats(allow_nan=False)
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.sampled_from([0, -1, 2**31 - 1, 2**31, 2**53, 2**63 - 1, 2**63, 2**64 - 1, 2**64])
+    | st.text(max_size=30) | st.sampled_from(["", "\0", "\x1b[2J", "true", "false",
+                                               "spotify:track:" + "A" * 22, "[red]x[/red]"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=5)
+MISSING = object()
+
+
+@st.composite
+def mutations(draw: st.DrawFn) -> tuple[int, int | None, str, Any]:
+    """(playlist index, track index or None, field, new value or MISSING to delete it)."""
+    playlist = draw(st.integers(0, 2))
+    track = draw(st.none() | st.integers(0, len(playlists_from(0)[playlist]["tracks"]) - 1))
+    key = draw(st.sampled_from(PLAYLIST_KEYS if track is None else TRACK_KEYS))
+    return playlist, track, key, draw(st.just(MISSING) | JSON_VALUES)
+
+
+def _mutated(mutation: tuple[int, int | None, str, Any]) -> list[dict[str, Any]]:
+    index, track, key, value = mutation
+    playlists = playlists_from(3)
+    target = playlists[index] if track is None else playlists[index]["tracks"][track]
+    if value is MISSING:
+        target.pop(key, None)
+    else:
+        target[key] = value
+    return playlists
+
+
+@settings(max_examples=50, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(mutation=mutations())
+def test_a_mutated_slice_is_stored_exactly_or_refused(store: Path,
+                                                      capsys: pytest.CaptureFixture[str],
+                                                      mutation: tuple[int, int | None, str, Any]) -> None:
+    """Whatever one field becomes, the slice is either stored as it reads (every value read
+    back equal) or refused in one line naming it, leaving the store as it was."""
+    playlists = _mutated(mutation)
+    with tempfile.TemporaryDirectory() as scratch:
+        cache = Path(scratch) / "cache"
+        shutil.copytree(store, cache)
+        bad = write_slice(Path(scratch) / "source", 3, raw=json.dumps({"playlists": playlists}).encode())
+        before = store_dump(Locations.resolve(cache))
+        outcome = ingest(capsys, cache, bad)
+        if outcome.code == 0:
+            _assert_stored_as_written(Locations.resolve(cache), playlists)
+            return
+        assert_refused(outcome, f"mpdtui: {bad}: ")
+        assert store_dump(Locations.resolve(cache)) == before
+        skipped = ingest(capsys, cache, bad, "--skip-bad")
+        assert skipped.code == 0 and f"{bad}: " in skipped.err
+        assert store_dump(Locations.resolve(cache)) == before
+
+
+def _assert_stored_as_written(locations: Locations, playlists: list[dict[str, Any]]) -> None:
+    with Catalog.open(locations) as catalog:
+        stored = catalog.query(
+            "SELECT pid, name, modified_at, num_followers, num_edits, num_rows FROM playlists "
+            "WHERE slice_id = (SELECT id FROM slices WHERE name = ?) ORDER BY row", (slice_name(3),))
+        assert stored == [(p["pid"], p["name"], p["modified_at"], p["num_followers"], p["num_edits"],
+                           len(p["tracks"])) for p in playlists]
+        durations = catalog.track_arrays()[2]  # as the models read them
+        first_duration: dict[str, int] = {}  # the catalog keeps a track's first row
+        for playlist in [*playlists_from(0), *playlists]:
+            for track in playlist["tracks"]:
+                first_duration.setdefault(track["track_uri"], track["duration_ms"])
+        for uri, duration in first_duration.items():
+            (track_id,) = catalog.track_ids([uri])
+            assert track_id is not None and int(durations[track_id]) == duration, uri

@@ -1,0 +1,200 @@
+"""The builder with audio features: tempo/key/energy columns, the filter field (f), ordering
+for flow (o); pilot tests driven by keys, and snapshots of the layout."""
+
+# ruff: noqa: F811 (fixtures imported from test_tui_support are parameters here)
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_tui_support import (  # noqa: F401 (fixtures)
+    SIZE,
+    builder_ready,
+    make_app,
+    notifications,
+    settle,
+    steady_copy,
+    steady_dir,
+    trained_dir,
+    wait_for,
+)
+from textual.widgets import Label
+
+from mpdtui.audio.filters import parse_filter
+from mpdtui.audio.flow import flow_stats
+from mpdtui.data.demo import FEATURES_CSV
+from mpdtui.data.track_features import TrackFeatures
+from mpdtui.locations import Locations
+from mpdtui.service import AppService
+from mpdtui.tui.messages import PlaylistLoaded
+from mpdtui.tui.screens.builder import SUGGESTIONS, BuilderScreen
+from mpdtui.tui.widgets.track_table import TrackTable
+
+PLAYLIST = list(range(0, 60, 5))  # twelve tracks of the demo
+
+
+@pytest.fixture(scope="session")
+def audio_dir(steady_dir: Path, trained_dir: Path,
+              tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The steady cache (deterministic models) with the demo's audio features imported."""
+    root = tmp_path_factory.getbasetemp() / "tui-audio"
+    marker = root / "tui-audio.ok"
+    if not marker.exists():
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.copytree(steady_dir, root, ignore=shutil.ignore_patterns("*.ok"))
+        AppService(Locations.resolve(root)).import_features_csv(
+            trained_dir / "demo-mpd" / FEATURES_CSV)
+        marker.write_text("ok")
+    return root
+
+
+@pytest.fixture
+def audio_copy(audio_dir: Path, tmp_path: Path) -> Locations:
+    target = tmp_path / "cache"
+    shutil.copytree(audio_dir, target)
+    return Locations.resolve(target)
+
+
+def builder(app: Any) -> BuilderScreen:
+    assert isinstance(app.screen, BuilderScreen)
+    return app.screen
+
+
+def status(app: Any) -> str:
+    return str(app.screen.query_one("#suggest-status", Label).render())
+
+
+def headers(table: TrackTable) -> list[str]:
+    return [str(column.label) for column in table.columns.values()]
+
+
+async def open_playlist(pilot: Any) -> BuilderScreen:
+    await builder_ready(pilot)
+    screen = builder(pilot.app)
+    service = pilot.app.service
+    tracks = service.tracks(PLAYLIST)
+    screen.post_message(PlaylistLoaded("road trip", tracks, service.audio.audio(PLAYLIST)))
+    await wait_for(pilot, lambda: len(screen.playlist) == len(PLAYLIST), what="the playlist")
+    await settle(pilot)
+    return screen
+
+
+@pytest.mark.asyncio
+async def test_audio_columns_and_a_filter_typed_in_the_builder(audio_copy: Locations,
+                                                               tmp_path: Path) -> None:
+    app = make_app(audio_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_playlist(pilot)
+        assert screen.with_audio
+        for table_id in ("#playlist", "#results", "#suggestions"):
+            assert {"BPM", "Key"} <= set(headers(screen.query_one(table_id, TrackTable)))
+        playlist_table = screen.query_one("#playlist", TrackTable)
+        assert playlist_table.audio == app.service.audio.audio(PLAYLIST)
+
+        await pilot.press("escape", "f", *"tempo 100-140, energy > 0.6")
+        await wait_for(pilot, lambda: "matching" in status(app), what="filtered suggestions")
+        suggestions = screen.query_one("#suggestions", TrackTable)
+        allowed = parse_filter("tempo 100-140, energy > 0.6").mask(
+            app.service.audio.catalog_features())
+        shown = [track.id for track in suggestions.tracks]
+        assert len(shown) == SUGGESTIONS and all(allowed[i] for i in shown)
+        assert not set(shown) & set(PLAYLIST)
+        text = status(app)
+        assert f"{SUGGESTIONS} of" in text and "tracks matching tempo 100-140 BPM" in text
+        assert "without features left out" in text
+
+        await pilot.press("enter")  # to the suggestions: the highlighted track in words
+        assert "BPM ·" in str(screen.query_one("#track-sound", Label).render())
+
+
+@pytest.mark.asyncio
+async def test_a_filter_that_cannot_be_read_says_why(audio_copy: Locations,
+                                                    tmp_path: Path) -> None:
+    app = make_app(audio_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_playlist(pilot)
+        before = list(screen.query_one("#suggestions", TrackTable).tracks)
+        await pilot.press("escape", "f", *"tempo > fast")
+        await wait_for(pilot, lambda: "filter 'tempo > fast'" in status(app), what="the error")
+        assert "filter 'tempo > fast'" in status(app)
+        assert screen.query_one("#filter").has_class("-invalid")
+        assert screen.query_one("#suggestions", TrackTable).tracks == before
+
+
+@pytest.mark.asyncio
+async def test_order_for_flow_with_keys(audio_copy: Locations, tmp_path: Path) -> None:
+    app = make_app(audio_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_playlist(pilot)
+        first = screen.playlist[0].id
+        await pilot.press("escape", "o")  # focus the playlist, then order
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "OrderScreen",
+                       what="the order dialog")
+        await pilot.press("enter")  # the first choice: smooth
+        await settle(pilot)
+        ids = [t.id for t in screen.playlist]
+        assert sorted(ids) == sorted(PLAYLIST) and ids[0] == first and ids != PLAYLIST
+        features = app.service.audio.catalog_features()
+        before, after = flow_stats(features.take(PLAYLIST)), flow_stats(features.take(ids))
+        assert after.clashes <= before.clashes and after.tempo_jump <= before.tempo_jump
+        assert [t.id for t in screen.query_one("#playlist", TrackTable).tracks] == ids
+        assert any(n.startswith("Ordered for flow: key clashes") for n in notifications(app))
+
+
+@pytest.mark.asyncio
+async def test_without_features_there_are_no_audio_columns_and_filters_say_why(
+        steady_copy: Locations, tmp_path: Path) -> None:
+    app = make_app(steady_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_playlist(pilot)
+        assert not screen.with_audio
+        assert "BPM" not in headers(screen.query_one("#suggestions", TrackTable))
+        await pilot.press("escape", "f", *"tempo > 120")
+        await wait_for(pilot, lambda: "no audio features" in status(app), what="the reason")
+        assert "no audio features" in status(app) and "(f2)" in status(app)
+        assert screen.query_one("#suggestions", TrackTable).tracks == []
+        await pilot.press("escape", "o")
+        assert any(n.startswith("No audio features yet: get them in the setup's audio "
+                                "features step (f2)") for n in notifications(app))
+
+
+# --- snapshots -----------------------------------------------------------------------------------
+
+async def steady(pilot: Any) -> None:
+    await settle(pilot)
+    pilot.app.clear_notifications()
+    await pilot.pause()
+
+
+def test_builder_with_audio_and_a_filter(snap_compare: Any, audio_copy: Locations,
+                                         tmp_path: Path) -> None:
+    async def run_before(pilot: Any) -> None:
+        await open_playlist(pilot)
+        await pilot.press("escape", "f", *"tempo 100-140, energy > 0.6", "enter")
+        await wait_for(pilot, lambda: "matching" in status(pilot.app), what="filtered suggestions")
+        await steady(pilot)
+
+    assert snap_compare(make_app(audio_copy, tmp_path), terminal_size=SIZE, run_before=run_before)
+
+
+def test_order_dialog(snap_compare: Any, audio_copy: Locations, tmp_path: Path) -> None:
+    async def run_before(pilot: Any) -> None:
+        await open_playlist(pilot)
+        await steady(pilot)  # no toast of the opened playlist under the dialog
+        await pilot.press("escape", "o")
+        await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "OrderScreen")
+        await steady(pilot)
+
+    assert snap_compare(make_app(audio_copy, tmp_path), terminal_size=SIZE, run_before=run_before)
+
+
+def test_features_of_a_saved_playlist_follow_its_order(audio_copy: Locations) -> None:
+    """`TrackFeatures.load` by URI and the catalog columns by id agree."""
+    service = AppService(audio_copy)
+    uris = [t.uri for t in service.tracks(PLAYLIST)]
+    by_uri = TrackFeatures.load(audio_copy, uris)
+    by_id = service.audio.catalog_features().take(PLAYLIST)
+    for name in ("tempo", "key", "energy"):
+        assert by_uri[name].tobytes() == by_id[name].tobytes()
