@@ -53,7 +53,8 @@ INDEX_FORMAT = "faiss-ivf-norm-bands"
 INDEX_VERSION = 2
 ADD_CHUNK = 100_000
 TINY = float(np.finfo(np.float32).tiny)
-KMEANS_SAMPLE_PER_LIST = 64
+KMEANS_SAMPLE_PER_LIST = 32
+KMEANS_ITERATIONS = 10
 SUBDIMS = 2
 EXACT_SHARE = 8
 """A query wanting more than 1/EXACT_SHARE of the catalog is answered by an exact scan."""
@@ -68,16 +69,16 @@ class IndexSettings:
     bands: int = 8
     """Norm bands: band b holds the items between the norm quantiles 1 - 2^-b and 1 - 2^-(b+1);
     the last one the top 2^-(bands-1)."""
-    list_size: int = 1000
+    list_size: int = 250
     """Items per list: each band has its own directions (spherical k-means centroids), one per
     this many items."""
     scan: float = 0.02
     """Share of the catalog in the lists a query probes (at least `min_scan` items)."""
     min_scan: int = 20_000
-    fetch: int = 1000
+    fetch: int = 1500
     """Candidates the codes propose for exact re-scoring: this many (at least 2 x k),
     plus the excluded ids."""
-    slack: float = 0.25
+    slack: float = 0.1
     """Share of a list's angular radius credited to the query when ranking lists."""
     train_sample: int = 100_000
     """Items the directions and the product quantiser are trained on."""
@@ -371,7 +372,7 @@ class _Builder:
         if count == 1:
             mean = units.mean(axis=0)
             return (mean / max(float(np.linalg.norm(mean)), TINY))[None, :].astype(np.float32)
-        kmeans = faiss.Kmeans(sample.shape[1], count, niter=20, spherical=True,
+        kmeans = faiss.Kmeans(sample.shape[1], count, niter=KMEANS_ITERATIONS, spherical=True,
                               seed=self.settings.seed, max_points_per_centroid=KMEANS_SAMPLE_PER_LIST)
         kmeans.train(np.ascontiguousarray(units, dtype=np.float32))
         check_cancel(self.cancel)

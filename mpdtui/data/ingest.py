@@ -41,6 +41,9 @@ PARALLEL_MIN_SLICES = 4
 """Fewer slices than this are not worth starting worker processes for."""
 MAX_GROUP_SLICES = 8
 """Most slices committed in one transaction (a kill re-does at most this many)."""
+INGEST_CACHE_KIB = 65_536
+"""SQLite page cache of the ingesting connection (the default 2 MB re-reads the URI indexes'
+pages for every slice; ~20% of the track inserts' time in a micro-benchmark at 317k tracks)."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,7 @@ def ingest(locations: Locations, source: Path, skip_bad: bool = False,
     """
     sources = find_slices(source)
     with Catalog.create_or_open(locations) as catalog:
+        catalog.db.execute(f"PRAGMA cache_size = -{INGEST_CACHE_KIB}")
         pending = _pending(catalog, sources)
         result = IngestResult(already_done=len(sources) - len(pending))
         _ingest_pending(locations, catalog, pending, skip_bad, result, progress, cancel,
