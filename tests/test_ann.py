@@ -166,3 +166,19 @@ def test_als_builds_saves_and_serves_through_the_index(tmp_path: Path):
         assert not set(found.ids.tolist()) & set(seeds)
         assert np.intersect1d(found.ids, truth.ids).size >= 45
         np.testing.assert_array_equal(loaded.recommend(query, 50).ids, found.ids)
+
+
+def test_the_switch_to_the_index_is_at_min_items(vectors: np.ndarray):
+    """One item under the threshold: exact; at it: the index, with recall against exact."""
+    settings = IndexSettings(min_items=len(vectors), fetch=300, train_sample=3_000,
+                             list_size=100, min_scan=1_500)
+    below = ItemIndex.build(vectors[:-1], settings=settings)
+    at = ItemIndex.build(vectors, settings=settings)
+    assert not below.approximate and at.approximate
+    recalls = []
+    for query, seeds in playlist_queries(vectors, 10, seed=6):
+        expected = top_k(vectors[:-1] @ query, 100, seeds)
+        np.testing.assert_array_equal(below.search(query, 100, seeds).ids, expected.ids)
+        exact = top_k(vectors @ query, 100, seeds)
+        recalls.append(np.intersect1d(at.search(query, 100, seeds).ids, exact.ids).size / 100)
+    assert np.mean(recalls) >= 0.9, recalls  # the floor of the recall test above
