@@ -11,7 +11,7 @@ replaces a newer one.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -36,6 +36,13 @@ from mpdtui.tui.text import data_text, duration
 from mpdtui.tui.widgets.sound_filter import SoundFilter
 from mpdtui.tui.widgets.track_sound import TrackSound
 from mpdtui.tui.widgets.track_table import TrackTable
+
+if TYPE_CHECKING:  # annotations only: these load with the service, after the first paint
+    from mpdtui.audio.describe import TrackAudio
+    from mpdtui.audio.filters import AudioFilter
+    from mpdtui.audio.flow import FlowResult
+    from mpdtui.data.catalog import Track
+    from mpdtui.data.saved_playlists import SavedPlaylist
 
 NAME_DEBOUNCE_S = 0.3
 TRACKS_DEBOUNCE_S = 0.02
@@ -74,10 +81,10 @@ class BuilderScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.playlist: list[Any] = []
+        self.playlist: list[Track] = []
         self.models: list[str] = []
         self.model_name: str | None = None
-        self.like: Any | None = None  # the track of "more like this", while shown
+        self.like: Track | None = None  # the track of "more like this", while shown
         self._request = 0  # the latest suggestions request; older answers are dropped
         self._search_request = 0
         self._timer: Timer | None = None
@@ -85,7 +92,7 @@ class BuilderScreen(BaseScreen):
         self.model_chosen = False  # by the user; else the best servable model, as they come
         self._models_seen: tuple[float, ...] = ()
         self.with_audio = False  # audio features are known: show them, filter, order
-        self.sound: dict[int, Any] = {}  # track id -> its `TrackAudio` (None: no features)
+        self.sound: dict[int, TrackAudio | None] = {}  # track id -> its features (None: none)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -211,7 +218,7 @@ class BuilderScreen(BaseScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="suggest",
           description="suggestions")
     def _suggest(self, request: int, name: str, seeds: list[int], model: str,
-                 audio_filter: Any) -> None:
+                 audio_filter: AudioFilter) -> None:
         from mpdtui.audio_service import FeaturesMissing
 
         if not audio_filter and not self.with_audio:  # the features may still be loading
@@ -348,17 +355,17 @@ class BuilderScreen(BaseScreen):
         self._playlist_changed(cursor=self.query_one("#playlist", TrackTable).cursor_row)
         self._update_sound()
 
-    def _audio_of(self, tracks: list[Any]) -> list[Any]:
+    def _audio_of(self, tracks: list[Track]) -> list[TrackAudio | None]:
         """The tracks' features once they are loaded (no wait before: the lists get them when
         `AudioReady` comes)."""
         if not self.with_audio or not tracks:
             return [None] * len(tracks)
         return self.service.audio.audio([t.id for t in tracks])
 
-    def _remember_sound(self, tracks: list[Any], audio: list[Any]) -> None:
+    def _remember_sound(self, tracks: list[Track], audio: list[TrackAudio | None]) -> None:
         self.sound.update((t.id, a) for t, a in zip(tracks, audio, strict=False))
 
-    def _playlist_audio(self) -> list[Any]:
+    def _playlist_audio(self) -> list[TrackAudio | None]:
         return [self.sound.get(t.id) for t in self.playlist]
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -383,7 +390,7 @@ class BuilderScreen(BaseScreen):
         planned = [t.id for t in self.playlist]
         self.app.push_screen(OrderScreen(planned), lambda result: self._apply_flow(planned, result))
 
-    def _apply_flow(self, planned_ids: list[int], result: Any) -> None:
+    def _apply_flow(self, planned_ids: list[int], result: FlowResult | None) -> None:
         if result is None or planned_ids != [t.id for t in self.playlist]:
             return  # cancelled
         if not result.changed:
@@ -456,7 +463,7 @@ class BuilderScreen(BaseScreen):
             return None
         return name
 
-    def action_save(self) -> Any | None:
+    def action_save(self) -> SavedPlaylist | None:
         name = self._playlist_name()
         if name is None:
             return None
@@ -475,11 +482,15 @@ class BuilderScreen(BaseScreen):
         from mpdtui.tui.screens.export import ExportScreen
 
         folder = self._export_dir()
-        self.app.push_screen(ExportScreen(saved.name, str(folder)),
-                             lambda fmt: fmt and self._export(saved.id, fmt, folder))
+
+        def chosen(fmt: str | None) -> None:
+            if fmt:
+                self._export(saved.id, fmt, folder)
+
+        self.app.push_screen(ExportScreen(saved.name, str(folder)), chosen)
 
     def _export_dir(self) -> Path:
-        return self.app.options.export_dir or Path.cwd()  # type: ignore[attr-defined]
+        return self.app.options.export_dir or Path.cwd()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="export", description="export")
     def _export(self, playlist_id: int, fmt: str, folder: Path) -> None:

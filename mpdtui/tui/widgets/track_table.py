@@ -8,13 +8,17 @@ data as plain text, never as markup.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
 from mpdtui.tui.text import data_text, duration
+
+if TYPE_CHECKING:
+    from mpdtui.audio.describe import TrackAudio
+    from mpdtui.data.catalog import Track
 
 # column widths: (plain, with audio); None = no such column
 PLAYLIST = {"#": (3, 3), "Track": (16, 12), "Artist": (10, 8), "Time": (7, 5), "BPM": (None, 3),
@@ -42,17 +46,17 @@ class TrackTable(DataTable):
         if not with_album:
             self.layout_widths = {k: v for k, v in self.layout_widths.items() if k != "Album"}
         self.with_audio = False
-        self.tracks: list[Any] = []
+        self.tracks: list[Track] = []
         self.reasons: list[str] = []
-        self.audio: list[Any] = []
+        self.audio: list[TrackAudio | None] = []
 
     def on_mount(self) -> None:
         self._add_columns()
 
     def _columns(self) -> list[tuple[str, int]]:
         choice = int(self.with_audio)
-        return [(name, widths[choice]) for name, widths in self.layout_widths.items()
-                if widths[choice] is not None]
+        return [(name, width) for name, widths in self.layout_widths.items()
+                if (width := widths[choice]) is not None]
 
     def _add_columns(self) -> None:
         # fixed widths: long names are cut instead of pushing the duration out of view
@@ -68,8 +72,8 @@ class TrackTable(DataTable):
         self._add_columns()
         self.show(self.tracks, self.reasons, keep_cursor=True, audio=self.audio)
 
-    def show(self, tracks: Sequence[Any], reasons: Sequence[str] | None = None,
-             keep_cursor: bool = False, audio: Sequence[Any] | None = None) -> None:
+    def show(self, tracks: Sequence[Track], reasons: Sequence[str] | None = None,
+             keep_cursor: bool = False, audio: Sequence[TrackAudio | None] | None = None) -> None:
         row = self.cursor_row
         self.clear()
         self.tracks = list(tracks)
@@ -80,7 +84,7 @@ class TrackTable(DataTable):
         if keep_cursor and self.tracks:
             self.move_cursor(row=min(row, len(self.tracks) - 1))
 
-    def _cells(self, index: int, track: Any) -> list[Text | str]:
+    def _cells(self, index: int, track: Track) -> list[Text | str]:
         sound = self.audio[index]
         values: dict[str, Text | str] = {
             "#": str(index + 1), "Track": data_text(track.name), "Artist": data_text(track.artist_name),
@@ -91,13 +95,13 @@ class TrackTable(DataTable):
         }
         return [values[name] for name, _ in self._columns()]
 
-    def current(self) -> Any | None:
+    def current(self) -> Track | None:
         """The highlighted track, if any."""
         if not self.tracks or not 0 <= self.cursor_row < len(self.tracks):
             return None
         return self.tracks[self.cursor_row]
 
-    def current_audio(self) -> Any | None:
+    def current_audio(self) -> TrackAudio | None:
         """The highlighted track's features, if known."""
         if self.current() is None:
             return None
