@@ -27,6 +27,7 @@ run: $(VENV)/.installed-run
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check mpdtui models tests bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy mpdtui models
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test

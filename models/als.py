@@ -125,7 +125,7 @@ class ALSRecommender(Recommender):
 
     def __init__(self, settings: ALSSettings | None = None) -> None:
         super().__init__()
-        self.settings = settings or ALSSettings()
+        self.settings: ALSSettings = settings or ALSSettings()
         self.model: Any = None
         self.bm25 = BM25(np.zeros(0, np.float32), 1.0, self.settings.bm25_k1, self.settings.bm25_b)
         self.popularity = np.zeros(0, np.int64)

@@ -235,10 +235,10 @@ class BandedIndex:
                                              coarse[start:stop])
                 ids.append(found)
                 scores.append(coded)
-        ids, scores = np.concatenate(ids), np.concatenate(scores)
-        if ids.size > wanted:
-            ids = ids[np.argpartition(-scores, wanted - 1)[:wanted]]
-        return ids
+        all_ids, all_scores = np.concatenate(ids), np.concatenate(scores)
+        if all_ids.size > wanted:
+            all_ids = all_ids[np.argpartition(-all_scores, wanted - 1)[:wanted]]
+        return all_ids
 
     def arrays(self) -> dict[str, np.ndarray]:
         import faiss
@@ -271,6 +271,15 @@ class BandedIndex:
         return cls(indexes, bounds)
 
 
+def _probing(lists: int) -> Any:
+    """Search parameters visiting `lists` preassigned lists (faiss reads nprobe from them)."""
+    import faiss
+
+    params = faiss.SearchParametersIVF()
+    params.nprobe = lists
+    return params
+
+
 def _search_lists(index: Any, query: np.ndarray, wanted: int, lists: np.ndarray,
                   coarse: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The `wanted` best ids (and coded scores) in `lists` of one faiss inverted file."""
@@ -283,8 +292,7 @@ def _search_lists(index: Any, query: np.ndarray, wanted: int, lists: np.ndarray,
     scores = np.empty((1, wanted), dtype=np.float32)
     index.search_preassigned_c(
         1, faiss.swig_ptr(padded), wanted, faiss.swig_ptr(lists), faiss.swig_ptr(coarse),
-        faiss.swig_ptr(scores), faiss.swig_ptr(found), False,
-        faiss.SearchParametersIVF(nprobe=lists.shape[1]))
+        faiss.swig_ptr(scores), faiss.swig_ptr(found), False, _probing(lists.shape[1]))
     valid = found[0] >= 0
     return found[0][valid], scores[0][valid]
 
@@ -360,8 +368,8 @@ class _Builder:
             self.added += chunk.size
             self._report(f"indexed {self.added:,} of {self.vectors.shape[0]:,} items")
         # one self-contained object: a deserialised index owns its quantizer
-        index = faiss.deserialize_index(faiss.serialize_index(index))
-        return _Band(index, directions, scale, members, _lists_of(index, members))
+        owned = faiss.deserialize_index(faiss.serialize_index(index))
+        return _Band(owned, directions, scale, members, _lists_of(owned, members))
 
     def _directions(self, members: np.ndarray) -> np.ndarray:
         """Spherical k-means centroids of the members' directions, one per `list_size` items."""

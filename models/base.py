@@ -21,15 +21,18 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, ClassVar, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
 
 from models.text import normalize_name
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 MODEL_FORMAT = "mpdtui-model"
-SettingsT = TypeVar("SettingsT")
+SettingsT = TypeVar("SettingsT", bound="DataclassInstance")
 
 
 class ModelFormatError(Exception):
@@ -184,6 +187,8 @@ class Recommender(ABC):
     version: ClassVar[int] = 1
     reads_names: ClassVar[bool] = False
     """Whether a playlist name alone is something this model can answer."""
+    settings: DataclassInstance
+    """The model's frozen settings dataclass (each subclass names its own)."""
 
     def __init__(self) -> None:
         self.fingerprint: str | None = None
@@ -365,6 +370,13 @@ FALLBACK_MODEL = "title"
 """The model that answers for the others when they have nothing to go on."""
 
 
+class SeedSimilarities(Protocol):
+    """A model that says how alike each seed and each track are (item-kNN's co-occurrence),
+    which the ranker uses as features and reasons."""
+
+    def seed_similarities(self, seeds: np.ndarray, ids: np.ndarray) -> np.ndarray: ...
+
+
 def link_fallbacks(models: Mapping[str, Recommender]) -> None:
     """Let the title model among `models` answer for each of the others that cannot."""
     title = models.get(FALLBACK_MODEL)
@@ -398,7 +410,7 @@ def _appended(ranked: Recommendations, extra: Recommendations) -> Recommendation
 def settings_from_json(cls: type[SettingsT], raw: Mapping[str, Any]) -> SettingsT:
     """A settings dataclass from saved model settings: keys it lacks (history, index
     metadata) are ignored, and JSON lists become the tuples the dataclass holds."""
-    known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    known = {f.name for f in fields(cls)}
     return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items() if k in known})
 
 
@@ -413,7 +425,7 @@ def write_model_dir(directory: Path, meta: dict[str, Any], arrays: Mapping[str, 
     staging.mkdir()
     token = uuid.uuid4().hex
     with open(staging / "arrays.npz", "wb") as fh:
-        np.savez(fh, **arrays, __token__=np.array(token))
+        np.savez(fh, allow_pickle=True, **arrays, __token__=np.array(token))  # numpy's default
     (staging / "meta.json").write_text(json.dumps({**meta, "token": token}, indent=2,
                                                   sort_keys=True))
     _fsync_dir(staging)

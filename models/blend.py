@@ -27,7 +27,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 
@@ -45,6 +45,9 @@ from models.base import (
 )
 from models.evaluation import Case, make_challenge_split
 from models.topk import top_k
+
+if TYPE_CHECKING:
+    from models.registry import ModelClass
 
 BUCKETS = (0, 1, 5, 10, 25, 100)
 
@@ -76,7 +79,7 @@ class BlendRecommender(Recommender):
     def __init__(self, settings: BlendSettings | None = None,
                  components: Mapping[str, Recommender] | None = None, **overrides: Any) -> None:
         super().__init__()
-        self.settings = replace(settings or BlendSettings(), **overrides)
+        self.settings: BlendSettings = replace(settings or BlendSettings(), **overrides)
         self.given = dict(components or {})
         self.components: dict[str, Recommender] = {}
         self.owned: set[str] = set()
@@ -276,7 +279,7 @@ def _grid_values(models: Mapping[str, Recommender], names: list[str], case: Case
     return r_prec + discount @ hits / ideal
 
 
-def _model_class(name: str) -> type[Recommender]:
+def _model_class(name: str) -> ModelClass:
     from models.registry import model_class
 
     return model_class(name)
@@ -287,4 +290,4 @@ def _new_like(name: str, model: Recommender | None) -> Recommender:
     cls = _model_class(name)
     if model is None:
         return cls()
-    return cls(settings=model.settings)  # type: ignore[call-arg, attr-defined]
+    return cls(settings=model.settings)

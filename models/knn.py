@@ -72,7 +72,7 @@ class ItemKNNRecommender(Recommender):
 
     def __init__(self, settings: ItemKNNSettings | None = None) -> None:
         super().__init__()
-        self.settings = settings or ItemKNNSettings()
+        self.settings: ItemKNNSettings = settings or ItemKNNSettings()
         self.similarity = sp.csr_matrix((0, 0), dtype=np.float32)
         self.popularity = np.zeros(0, np.int64)
         self._backoff = np.zeros(0, np.float32)

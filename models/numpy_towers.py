@@ -93,12 +93,12 @@ class QueryTower:
         """The query embedding of a playlist (float32 vector)."""
         word_ids, char_ids = self.name_ids(name)
         name_vec = masked_mean(self.word_table, word_ids) + masked_mean(self.char_table, char_ids)
-        seeds = np.asarray(seeds, dtype=np.int64)[: self.max_seeds]
-        if seeds.size:
-            seed_vec = self.seed_table[seeds].mean(axis=0)
+        seed_ids = np.asarray(seeds, dtype=np.int64)[: self.max_seeds]
+        if seed_ids.size:
+            seed_vec = self.seed_table[seed_ids].mean(axis=0)
         else:
             seed_vec = np.zeros(self.seed_table.shape[1], dtype=np.float32)
-        flags = np.array([seed_count_feature(seeds.size), float(word_ids.size > 0)], np.float32)
+        flags = np.array([seed_count_feature(seed_ids.size), float(word_ids.size > 0)], np.float32)
         if not self.use_name:
             name_vec = np.zeros_like(name_vec)
             flags[1] = 0.0

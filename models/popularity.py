@@ -67,7 +67,7 @@ class PopularityRecommender(Recommender):
 
     def __init__(self, settings: PopularitySettings | None = None) -> None:
         super().__init__()
-        self.settings = settings or PopularitySettings()
+        self.settings: PopularitySettings = settings or PopularitySettings()
         self.popularity = np.zeros(0, np.int64)
 
     def fit(self, data: Dataset, progress: ProgressCallback | None = None,

@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, cast
 
 import numpy as np
 
@@ -34,6 +34,7 @@ from models.base import (
     Reason,
     Recommendations,
     Recommender,
+    SeedSimilarities,
     check_cancel,
     link_fallbacks,
     report,
@@ -79,7 +80,7 @@ class RankerRecommender(Recommender):
                  components: Mapping[str, Recommender] | None = None,
                  cases: Sequence[Case] = (), **overrides: Any) -> None:
         super().__init__()
-        self.settings = replace(settings or RankerSettings(), **overrides)
+        self.settings: RankerSettings = replace(settings or RankerSettings(), **overrides)
         self.components = dict(components or {})
         self.cases = tuple(cases)
         self.booster: Any = None
@@ -271,10 +272,10 @@ class CandidateFeatures:
         return [artists, share.astype(np.float32), albums]
 
     def _cooccurrence(self, seeds: np.ndarray, ids: np.ndarray) -> list[np.ndarray]:
-        knn = self.components.get("item_knn")
+        knn = cast("SeedSimilarities | None", self.components.get("item_knn"))  # item-kNN has it
         if knn is None or not seeds.size:
             return [np.full(ids.size, np.nan, np.float32)] * 2
-        similarity = knn.seed_similarities(seeds, ids)  # type: ignore[attr-defined]
+        similarity = knn.seed_similarities(seeds, ids)
         return [similarity.max(axis=0), similarity.mean(axis=0)]
 
     def _name_only(self, query: PlaylistQuery, ids: np.ndarray) -> np.ndarray:
@@ -308,8 +309,8 @@ class CandidateFeatures:
             return Reason("same_album", count=int(sum(self.album[s] == self.album[track]
                                                       for s in seeds)))
         if group == "cooccurrence" and seeds and "item_knn" in self.components:
-            knn = self.components["item_knn"]
-            similarity = knn.seed_similarities(np.array(seeds), np.array([track]))  # type: ignore[attr-defined]
+            knn = cast(SeedSimilarities, self.components["item_knn"])  # item-kNN has it
+            similarity = knn.seed_similarities(np.array(seeds), np.array([track]))
             if similarity.max() > 0:
                 return Reason("often_with", seed=int(seeds[int(similarity[:, 0].argmax())]))
         if group == "name" and normalize_name(query.name):

@@ -9,9 +9,10 @@ from __future__ import annotations
 import dataclasses
 import importlib
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
-from models.base import Recommender
+from models.base import Dataset, Recommender
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,20 @@ SERVING_ORDER: tuple[str, ...] = tuple(i.name for i in sorted(MODELS,
 """The default model's order when there is no evaluation to choose by."""
 
 
+class ModelClass(Protocol):
+    """A model class as the registry hands it out (the module is imported by name, so this is
+    the contract each model class keeps): made from its settings dataclass (one built on others
+    also takes `components`, the ranker its validation `cases`), or loaded from a directory
+    (again with `components` for one built on others)."""
+
+    name: str
+    version: int
+
+    def __call__(self, settings: Any = None, **parts: Any) -> Recommender: ...
+
+    def load(self, directory: Path, data: Dataset, **parts: Any) -> Recommender: ...
+
+
 class UnknownModelError(ValueError):
     """A model name or setting that does not exist."""
 
@@ -59,7 +74,7 @@ def model_info(name: str) -> ModelInfo:
     return _BY_NAME[name]
 
 
-def model_class(name: str) -> type[Recommender]:
+def model_class(name: str) -> ModelClass:
     """The class of model `name`, importing its module now."""
     info = model_info(name)
     return getattr(importlib.import_module(info.module), info.attribute)

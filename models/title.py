@@ -85,7 +85,7 @@ class TitleRecommender(Recommender):
 
     def __init__(self, settings: TitleSettings | None = None) -> None:
         super().__init__()
-        self.settings = settings or TitleSettings()
+        self.settings: TitleSettings = settings or TitleSettings()
         self.names: list[str] = []
         self.name_tracks = sp.csr_matrix((0, 0), dtype=np.float32)
         self.popularity = np.zeros(0, np.int64)

@@ -92,7 +92,7 @@ class TwoTowerRecommender(Recommender):
 
     def __init__(self, settings: TwoTowerSettings | None = None, **overrides: Any) -> None:
         super().__init__()
-        self.settings = replace(settings or TwoTowerSettings(), **overrides)
+        self.settings: TwoTowerSettings = replace(settings or TwoTowerSettings(), **overrides)
         self.tower: QueryTower | None = None
         self.candidates: np.ndarray | None = None
         self.index: ItemIndex | None = None

@@ -54,6 +54,10 @@ SOUND_WORDS = {"duration": "length", "loudness": "loudness", "acousticness": "ac
 """How a feature whose distance to the seeds moved a suggestion up is named."""
 if TYPE_CHECKING:
     from mpdtui.audio_service import AudioService
+    from mpdtui.data.saved_playlists import PlaylistSummary, SavedPlaylist, SavedPlaylists, TrackEntry
+    from mpdtui.data.stats import DataStats
+    from mpdtui.spotify.auth import LoginStatus
+    from mpdtui.spotify.export import ExportResult
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,7 @@ class AppService:
         self._models: dict[str, Recommender] = {}
         self._data: Dataset | None = None
         self._catalog: Catalog | None = None
-        self._saved_playlists: Any = None  # SavedPlaylists, opened on first use
+        self._saved_playlists: SavedPlaylists | None = None  # opened on first use
         self._servable: list[str] | None = None
         self._audio: AudioService | None = None  # made on first use
 
@@ -168,7 +172,7 @@ class AppService:
         info["features"] = self.feature_coverage()
         return info
 
-    def data_stats(self) -> Any:
+    def data_stats(self) -> DataStats:
         """How MPD-like the ingested data is (`DataStats`: long tail, names, unknown seeds)."""
         from mpdtui.data.stats import store_stats
 
@@ -381,7 +385,7 @@ class AppService:
     def tracks(self, ids: Sequence[int]) -> list[Track]:
         return self.catalog().tracks(list(ids))
 
-    def _playlists(self) -> Any:
+    def _playlists(self) -> SavedPlaylists:
         from mpdtui.data.saved_playlists import SavedPlaylists
 
         with self._lock:
@@ -389,11 +393,11 @@ class AppService:
                 self._saved_playlists = SavedPlaylists.open(self.locations.ensure())
             return self._saved_playlists
 
-    def list_playlists(self) -> list[Any]:
+    def list_playlists(self) -> list[PlaylistSummary]:
         """Saved playlists (`PlaylistSummary`), most recently changed first."""
         return self._playlists().list()
 
-    def get_playlist(self, key: int | str) -> Any:
+    def get_playlist(self, key: int | str) -> SavedPlaylist:
         """One saved playlist (`SavedPlaylist`) by id or name."""
         return self._playlists().get(key)
 
@@ -401,21 +405,21 @@ class AppService:
         """A saved playlist's tracks that the catalog knows, in order."""
         return self.tracks(self.resolve_uris(self.get_playlist(key).uris))
 
-    def save_playlist(self, name: str, tracks: Sequence[Track]) -> Any:
+    def save_playlist(self, name: str, tracks: Sequence[Track]) -> SavedPlaylist:
         """Create playlist `name` or replace its tracks; durable when this returns."""
         from mpdtui.data.saved_playlists import TrackEntry
 
         entries = [TrackEntry(t.uri, t.name, t.artist_name, t.duration_ms) for t in tracks]
         return self._playlists().save(name, entries)
 
-    def replace_playlist_tracks(self, key: int | str, entries: Sequence[Any]) -> Any:
+    def replace_playlist_tracks(self, key: int | str, entries: Sequence[TrackEntry]) -> SavedPlaylist:
         """Give a saved playlist these tracks (`TrackEntry`s, e.g. its own in a new order)."""
         return self._playlists().set_tracks(key, entries)
 
-    def rename_playlist(self, key: int | str, new_name: str) -> Any:
+    def rename_playlist(self, key: int | str, new_name: str) -> SavedPlaylist:
         return self._playlists().rename(key, new_name)
 
-    def duplicate_playlist(self, key: int | str) -> Any:
+    def duplicate_playlist(self, key: int | str) -> SavedPlaylist:
         return self._playlists().duplicate(key)
 
     def delete_playlist(self, key: int | str) -> None:
@@ -430,7 +434,7 @@ class AppService:
                            audio=self.audio.audio_of_uris(playlist.uris))
 
     def export_playlist_spotify(self, key: int | str, progress: ProgressCallback | None = None,
-                                cancel: threading.Event | None = None) -> Any:
+                                cancel: threading.Event | None = None) -> ExportResult:
         """Export a saved playlist to the logged-in Spotify account (`ExportResult`)."""
         from mpdtui.spotify.client import open_client
         from mpdtui.spotify.export import export_to_spotify
@@ -438,7 +442,7 @@ class AppService:
         return export_to_spotify(self._playlists(), key, open_client(self.locations),
                                  progress=progress, cancel=cancel)
 
-    def spotify_status(self) -> Any:
+    def spotify_status(self) -> LoginStatus:
         """The stored Spotify login (`LoginStatus`); no network."""
         from mpdtui.spotify import auth
 
@@ -451,7 +455,8 @@ class AppService:
 
     def spotify_login(self, client_id: str, *, on_url: Callable[[str], None] | None = None,
                       paste: Callable[[], str] | None = None, open_browser: bool = True,
-                      cancel: threading.Event | None = None, port: int | None = None) -> Any:
+                      cancel: threading.Event | None = None,
+                      port: int | None = None) -> LoginStatus:
         """PKCE login (remembering the client id); the new `LoginStatus`. `port` of the
         redirect catcher: None for the registered default, 0 for any free one (tests)."""
         import webbrowser

@@ -167,7 +167,7 @@ def model_is_current(locations: Locations, name: str, fingerprint: str,
                                                  meta.get("version")) != (
             MODEL_FORMAT, name, model_class(name).version):
         return False
-    wanted = _jsonable(asdict(new_model(name, {}, overrides).settings))  # type: ignore[attr-defined]
+    wanted = _jsonable(asdict(new_model(name, {}, overrides).settings))
     saved = meta.get("settings") or {}
     if any(saved.get(key) != value for key, value in wanted.items()):
         return False
@@ -187,7 +187,7 @@ def load_model(locations: Locations, name: str, data: Dataset,
     if not needed:
         return cls.load(locations.model_dir(name), data)
     given = {n: m for n, m in (loaded or {}).items() if n in needed}
-    return cls.load(locations.model_dir(name), data, components=given)  # type: ignore[call-arg]
+    return cls.load(locations.model_dir(name), data, components=given)
 
 
 def with_components(names: Sequence[str],
@@ -206,22 +206,22 @@ def new_model(name: str, trained: Mapping[str, Recommender],
     `model_settings`); a model built on others gets them from `trained`, and the ranker its
     validation cases from `cases`."""
     cls = model_class(name)
-    defaults = cls().settings  # type: ignore[attr-defined]
+    defaults = cls().settings
     unknown = sorted(set(overrides or {}) - {f.name for f in fields(defaults)})
     if unknown:
         raise UnknownModelError(f"model '{name}' has no setting {', '.join(unknown)}: its "
                                 f"settings are {', '.join(f.name for f in fields(defaults))}")
     settings = replace(defaults, **{k: tuple(v) if isinstance(v, list) else v
                                     for k, v in (overrides or {}).items()})
-    model = cls(settings=settings)  # type: ignore[call-arg]
+    model = cls(settings=settings)
     needed = model.components_needed()
     if not needed:
         return model
     components = {n: trained[n] for n in needed if n in trained}
     if name == "ranker":
-        return cls(settings=settings, components=components,  # type: ignore[call-arg]
+        return cls(settings=settings, components=components,
                    cases=cases() if cases else ())
-    return cls(settings=settings, components=components)  # type: ignore[call-arg]
+    return cls(settings=settings, components=components)
 
 
 def train_model(locations: Locations, name: str, data: Dataset, trained: Mapping[str, Recommender],

@@ -66,8 +66,8 @@ def track_audio(features: TrackFeatures) -> list[TrackAudio | None]:
     tempo, energy = _optional(features["tempo"]), _optional(features["energy"])
     details = {name: _optional(features[name]) for name in DETAIL_FEATURES}
     return [TrackAudio(tempo[i], codes[i], _rounded(energy[i]),
-                       tuple((name, round(values[i], 3)) for name, values in details.items()
-                             if values[i] is not None))
+                       tuple((name, round(value, 3)) for name, values in details.items()
+                             if (value := values[i]) is not None))
             if known[i] else None for i in range(len(features))]
 
 

@@ -172,12 +172,13 @@ def _key(term: str, spec: str) -> Condition:
     near = spec.startswith(("~", "near "))
     spec = spec.removeprefix("~").removeprefix("near ").strip()
     whole = parse_key(spec)
-    codes = [whole] if whole is not None else [parse_key(part) for part in re.split(r"[\s/|]+", spec)]
-    if not codes or any(code is None for code in codes):
+    parsed = [whole] if whole is not None else [parse_key(part) for part in re.split(r"[\s/|]+", spec)]
+    codes = [code for code in parsed if code is not None]
+    if not codes or len(codes) != len(parsed):
         raise FilterError(f"filter {term.strip()!r}: a key is a Camelot code (8A, 12B) or a name "
                           "(A minor, Am, F#, Bb major); 'key ~8A' adds the keys that mix with it")
     keys = tuple(dict.fromkeys(c for code in codes for c in (neighbours(code) if near else [code])))
-    named = " ".join(f"{camelot(code)} ({key_name(code)})" for code in codes if code is not None)
+    named = " ".join(f"{camelot(code)} ({key_name(code)})" for code in codes)
     label = f"key {named}" + (" or a key that mixes with it" if near else "")
     return Condition("key", keys=keys, label=label)
 

@@ -85,7 +85,7 @@ def order_document(playlist: SavedPlaylist, result: FlowResult,
         "before": stats_document(result.before), "after": stats_document(result.after),
         "tracks": [{"was": was + 1, "uri": playlist.tracks[was].uri,
                     "title": playlist.tracks[was].title, "artist": playlist.tracks[was].artist,
-                    "audio": None if audio[was] is None else audio[was].as_json()}
+                    "audio": None if (sound := audio[was]) is None else sound.as_json()}
                    for was in result.order],
     }
 

@@ -222,7 +222,8 @@ class Catalog:
         with self.lock:
             return self.db.execute(sql, params).fetchall()
 
-    def scalar(self, sql: str, params: Sequence[object] = ()) -> object:
+    def scalar(self, sql: str, params: Sequence[object] = ()) -> int | float | str | bytes | None:
+        """The first column of the first row (what SQLite stores; None: no row)."""
         rows = self.query(sql, params)
         return rows[0][0] if rows else None
 

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from mpdtui.data.files import atomic_write
+from mpdtui.data.files import atomic_write, atomic_write_bytes
 
 SLICE_SIZE = 1000
 DEFAULT_PLAYLISTS = 10_000
@@ -211,7 +211,7 @@ def generate_demo(out_dir: Path, playlists: int = DEFAULT_PLAYLISTS, seed: int =
         end = min(start + SLICE_SIZE, playlists)
         items = generator.playlists(start, end)
         path = out_dir / f"mpd.slice.{start}-{start + SLICE_SIZE - 1}.json"
-        atomic_write(path, lambda fh, items=items, s=start: fh.write(_slice_bytes(items, s)))
+        atomic_write_bytes(path, _slice_bytes(items, start))
         written.append(path)
         if progress:
             progress(slice_index + 1, n_slices)

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from mpdtui.data.files import atomic_write
+from mpdtui.data.files import atomic_write, atomic_write_bytes
 
 SLICE_SIZE = 1000
 DEFAULT_PLAYLISTS = 10_000
@@ -117,7 +117,7 @@ def generate_dense_demo(out_dir: Path, playlists: int = DEFAULT_PLAYLISTS, seed:
         end = min(start + SLICE_SIZE, playlists)
         items = [_make_playlist(playlist_rng, catalog, pid) for pid in range(start, end)]
         path = out_dir / f"mpd.slice.{start}-{start + SLICE_SIZE - 1}.json"
-        atomic_write(path, lambda fh, items=items, s=start, e=end: fh.write(_slice_bytes(items, s, e)))
+        atomic_write_bytes(path, _slice_bytes(items, start, end))
         written.append(path)
         if progress:
             progress(slice_index + 1, n_slices)
@@ -128,10 +128,21 @@ def generate_dense_demo(out_dir: Path, playlists: int = DEFAULT_PLAYLISTS, seed:
 
 def _make_catalog(rng: np.random.Generator) -> Catalog:
     used_uris: set[str] = set()
-    uris, names, artist_of, album_of, theme_of, durations = [], [], [], [], [], []
-    artist_uris, artist_names, album_uris, album_names = [], [], [], []
-    theme_tracks, theme_weights, theme_artists, artist_tracks = [], [], [], []
-    theme_artist_weights = []
+    uris: list[str] = []
+    names: list[str] = []
+    artist_of: list[int] = []
+    album_of: list[int] = []
+    theme_of: list[int] = []
+    durations: list[int] = []
+    artist_uris: list[str] = []
+    artist_names: list[str] = []
+    album_uris: list[str] = []
+    album_names: list[str] = []
+    theme_tracks: list[np.ndarray] = []
+    theme_weights: list[np.ndarray] = []
+    theme_artists: list[np.ndarray] = []
+    artist_tracks: list[np.ndarray] = []
+    theme_artist_weights: list[np.ndarray] = []
     for theme_index in range(len(THEMES)):
         n_artists = int(rng.integers(50, 90))
         artist_ids, weights, tracks_of_theme = [], [], []

@@ -31,7 +31,7 @@ class DamagedFileError(FormatVersionError):
         super().__init__(message)
 
 
-def atomic_write(path: Path, write: Callable[[IO[bytes]], None], mode: int = 0o644) -> None:
+def atomic_write(path: Path, write: Callable[[IO[bytes]], object], mode: int = 0o644) -> None:
     """Write through a temporary file in the same folder, fsync, then rename over `path`.
 
     An OSError names `path`, never the temporary file."""
@@ -53,6 +53,11 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None], mode: int = 0o6
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
+
+
+def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """`atomic_write` of bytes already in memory."""
+    atomic_write(path, lambda fh: fh.write(data), mode)
 
 
 def _naming(exc: OSError, path: Path) -> OSError:
@@ -84,7 +89,7 @@ def read_json(path: Path, fmt: str, version: int, rebuild_hint: str) -> dict[str
 
 def write_npz(path: Path, fmt: str, version: int, arrays: Mapping[str, np.ndarray]) -> None:
     tagged = {"__format__": np.array(fmt), "__version__": np.array(version), **arrays}
-    atomic_write(path, lambda fh: np.savez(fh, **tagged))
+    atomic_write(path, lambda fh: np.savez(fh, allow_pickle=True, **tagged))  # numpy's default
 
 
 def npz_is_whole(path: Path) -> bool:

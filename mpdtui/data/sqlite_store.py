@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, TypeVar, overload
 from urllib.parse import quote
 
 DamageError = Callable[[sqlite3.DatabaseError], Exception]
@@ -25,6 +25,7 @@ DamageError = Callable[[sqlite3.DatabaseError], Exception]
 
 _DAMAGED = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
 _READ_ONLY = "SQLITE_READONLY"
+_CursorT = TypeVar("_CursorT", bound=sqlite3.Cursor)
 
 
 class Connection(sqlite3.Connection):
@@ -34,7 +35,12 @@ class Connection(sqlite3.Connection):
     damage_error: DamageError
     read_only: bool = False
 
-    def cursor(self, factory: Any = None) -> sqlite3.Cursor:
+    @overload
+    def cursor(self, factory: None = None) -> sqlite3.Cursor: ...
+    @overload
+    def cursor(self, factory: Callable[[sqlite3.Connection], _CursorT]) -> _CursorT: ...
+    def cursor(self, factory: Callable[[sqlite3.Connection], sqlite3.Cursor] | None = None
+               ) -> sqlite3.Cursor:
         return super().cursor(factory or _Cursor)
 
     def execute(self, sql: str, parameters: Any = ()) -> sqlite3.Cursor:
@@ -60,7 +66,7 @@ class _Cursor(sqlite3.Cursor):
         with _named_errors(self.connection):
             return super().executemany(sql, parameters)
 
-    def executescript(self, script: str) -> Self:
+    def executescript(self, script: str) -> sqlite3.Cursor:
         with _named_errors(self.connection):
             return super().executescript(script)
 

@@ -18,6 +18,7 @@ from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 from mpdtui.pipeline.events import (
     Event,
+    FailureKind,
     JobFailed,
     JobFinished,
     StageFinished,
@@ -76,10 +77,10 @@ def _naming_file(exc: OSError) -> UserError:
     return UserError(f"{where}{exc.strerror or exc} (check the path and permissions)")
 
 
-def _fail(emit: Callable[[Event], None], reason: str, exc: BaseException, code: int) -> int:
+def _fail(emit: Callable[[Event], None], reason: FailureKind, exc: BaseException, code: int) -> int:
     message = str(exc) if reason != "unexpected" else f"{type(exc).__name__}: {exc}"
     if reason == "cancelled":
         message = "cancelled: what was finished is kept; run it again to resume"
     details = "".join(traceback.format_exception(exc))
-    emit(JobFailed(reason, message, details))  # type: ignore[arg-type]
+    emit(JobFailed(reason, message, details))
     return code

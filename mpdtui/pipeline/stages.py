@@ -287,7 +287,7 @@ class DemoStage(Stage):
 def demo_files_ready(locations: Locations, spec: DemoSpec | None) -> bool:
     marker = read_json(locations.demo_dir / "demo.json", DEMO_MARKER_FORMAT, 1,
                        f"delete {locations.demo_dir}")
-    return bool(marker) and spec is not None and DemoSpec.from_json(marker) == spec
+    return bool(marker and spec is not None and DemoSpec.from_json(marker) == spec)
 
 
 def write_demo_files(locations: Locations, spec: DemoSpec, progress: ProgressCallback | None = None,

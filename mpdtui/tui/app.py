@@ -7,9 +7,10 @@ TensorFlow and implicit load only when a model that needs them is used.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, ParamSpec, TypeVar
 
 from textual import work
 from textual.app import App, ComposeResult
@@ -25,6 +26,12 @@ from mpdtui.tui.commands import MpdtuiCommands
 from mpdtui.tui.jobs import JobRunner, headline
 from mpdtui.tui.messages import ServiceReady
 from mpdtui.tui.text import in_app
+
+if TYPE_CHECKING:
+    from mpdtui.service import AppService
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -55,11 +62,11 @@ class MpdtuiApp(App[None]):
     ]
 
     def __init__(self, locations: Locations, options: AppOptions | None = None,
-                 service: Any | None = None) -> None:
+                 service: AppService | None = None) -> None:
         super().__init__()
         self.locations = locations
         self.options = options or AppOptions()
-        self.service: Any | None = service
+        self.service: AppService | None = service
         self.jobs = JobRunner(self)
 
     def compose(self) -> ComposeResult:
@@ -193,7 +200,7 @@ class MpdtuiApp(App[None]):
             self.notify(printable(f"{type(error).__name__}: {error}"), title="Unexpected error",
                         severity="error", markup=False, timeout=15)
 
-    def attempt(self, call: Any, *args: Any, **kwargs: Any) -> Any:
+    def attempt(self, call: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R | None:
         """Run a quick service call on the UI thread; a user-fixable error becomes a
         notification and the result None."""
         from models.base import ModelFormatError
@@ -208,6 +215,6 @@ class MpdtuiApp(App[None]):
 
 
 def create_app(locations: Locations, options: AppOptions | None = None,
-               service: Any | None = None) -> MpdtuiApp:
+               service: AppService | None = None) -> MpdtuiApp:
     """The app for one cache directory. `service` replaces the `AppService` (tests)."""
     return MpdtuiApp(locations, options, service)

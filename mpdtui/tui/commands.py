@@ -9,13 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from mpdtui.tui.app import MpdtuiApp
 
 
 class MpdtuiCommands(Provider):
     def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
-        app = self.app
+        app = cast("MpdtuiApp", self.app)
         commands: list[tuple[str, str, Callable[[], object]]] = [
             ("Setup wizard", "cache dir, data, Spotify, features, training",
              partial(app.action_setup, 0)),
@@ -32,9 +36,9 @@ class MpdtuiCommands(Provider):
         screen = self.screen  # the screen under the palette
         for action, title, help_text in getattr(screen, "PALETTE", ()):
             commands.append((title, help_text, getattr(screen, f"action_{action}")))
-        for name in getattr(screen, "models", []):
-            commands.append((f"Model: {name}", "suggest with this model",
-                             partial(screen.action_use_model, name)))
+        use_model = getattr(screen, "action_use_model", None)  # the builder's
+        for name in getattr(screen, "models", []) if use_model else []:
+            commands.append((f"Model: {name}", "suggest with this model", partial(use_model, name)))
         return commands
 
     async def discover(self) -> Hits:

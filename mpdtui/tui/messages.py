@@ -3,31 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual.message import Message
+
+if TYPE_CHECKING:  # annotations only: the service and its data load after the first paint
+    from mpdtui.audio.describe import TrackAudio
+    from mpdtui.data.catalog import Track
+    from mpdtui.service import AppService, Suggestion
 
 
 @dataclass
 class ServiceReady(Message):
     """The application service is imported and opened (after the first paint)."""
 
-    service: Any
+    service: AppService
     first_run: bool
-
-
-@dataclass
-class StageUpdate(Message):
-    """A `models.base.Progress` (or subclass) from a long job."""
-
-    progress: Any
-
-
-@dataclass
-class IngestUpdate(Message):
-    """An `IngestProgress` from the data step."""
-
-    progress: Any
 
 
 @dataclass
@@ -35,17 +26,17 @@ class SuggestionsReady(Message):
     """Suggestions answering request number `request` (stale ones are dropped)."""
 
     request: int
-    suggestions: list[Any]
+    suggestions: list[Suggestion]
     title: str
-    audio: list[Any] = field(default_factory=list)  # each suggestion's `TrackAudio` or None
+    audio: list[TrackAudio | None] = field(default_factory=list)  # None: no features
     note: str = ""  # what an audio filter did, or why it could not
 
 
 @dataclass
 class SearchResults(Message):
     request: int
-    tracks: list[Any]
-    audio: list[Any] = field(default_factory=list)
+    tracks: list[Track]
+    audio: list[TrackAudio | None] = field(default_factory=list)
 
 
 @dataclass
@@ -64,14 +55,14 @@ class AudioReady(Message):
 
     with_audio: bool
     track_ids: list[int]
-    audio: list[Any]
+    audio: list[TrackAudio | None]
 
 
 @dataclass
 class PlaylistLoaded(Message):
     name: str
-    tracks: list[Any]
-    audio: list[Any] = field(default_factory=list)
+    tracks: list[Track]
+    audio: list[TrackAudio | None] = field(default_factory=list)
 
 
 @dataclass

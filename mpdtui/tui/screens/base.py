@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
 from textual.worker import Worker
+
+if TYPE_CHECKING:  # the app imports the screens; for the checker only
+    from textual import getters
+
+    from mpdtui.service import AppService
+    from mpdtui.tui.app import MpdtuiApp
 
 
 class BaseScreen(Screen[Any]):
     """Worker state changes reach the screen that started the worker (they do not bubble):
     forward failures to `MpdtuiApp.report_worker`, and let subclasses react in `worker_done`."""
 
+    if TYPE_CHECKING:
+        app = getters.app(MpdtuiApp)
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        self.app.report_worker(event.worker)  # type: ignore[attr-defined]
+        self.app.report_worker(event.worker)
         if event.worker.is_finished:
             self.worker_done(event.worker)
 
@@ -21,5 +30,7 @@ class BaseScreen(Screen[Any]):
         """Called once a worker succeeded, failed or was cancelled."""
 
     @property
-    def service(self) -> Any:
-        return self.app.service  # type: ignore[attr-defined]
+    def service(self) -> AppService:
+        service = self.app.service
+        assert service is not None, "screens are opened once the service is ready"
+        return service

@@ -11,7 +11,7 @@ replaces a newer one.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -37,6 +37,13 @@ from mpdtui.tui.text import data_text, duration, in_app
 from mpdtui.tui.widgets.sound_filter import SoundFilter
 from mpdtui.tui.widgets.track_sound import TrackSound
 from mpdtui.tui.widgets.track_table import TrackTable
+
+if TYPE_CHECKING:  # annotations only: these load with the service, after the first paint
+    from mpdtui.audio.describe import TrackAudio
+    from mpdtui.audio.filters import AudioFilter
+    from mpdtui.audio.flow import FlowResult
+    from mpdtui.data.catalog import Track
+    from mpdtui.data.saved_playlists import SavedPlaylist
 
 NAME_DEBOUNCE_S = 0.3
 TRACKS_DEBOUNCE_S = 0.02
@@ -84,10 +91,10 @@ class BuilderScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.playlist: list[Any] = []
+        self.playlist: list[Track] = []
         self.models: list[str] = []
         self.model_name: str | None = None
-        self.like: Any | None = None  # the track of "more like this", while shown
+        self.like: Track | None = None  # the track of "more like this", while shown
         self._request = 0  # the latest suggestions request; older answers are dropped
         self._search_request = 0
         self._search_shown = 0  # the search whose results are on screen
@@ -96,7 +103,7 @@ class BuilderScreen(BaseScreen):
         self.model_chosen = False  # by the user; else the best servable model, as they come
         self._models_seen: tuple[float, ...] = ()
         self.with_audio = False  # audio features are known: show them, filter, order
-        self.sound: dict[int, Any] = {}  # track id -> its `TrackAudio` (None: no features)
+        self.sound: dict[int, TrackAudio | None] = {}  # track id -> its features (None: none)
         self._add_when_found: int | None = None  # Enter came before this search's results
 
     def compose(self) -> ComposeResult:
@@ -231,7 +238,7 @@ class BuilderScreen(BaseScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="suggest",
           description="suggestions")
     def _suggest(self, request: int, name: str, seeds: list[int], model: str,
-                 audio_filter: Any) -> None:
+                 audio_filter: AudioFilter) -> None:
         from mpdtui.audio_service import FeaturesMissing
 
         if not audio_filter and not self.with_audio:  # the features may still be loading
@@ -393,17 +400,17 @@ class BuilderScreen(BaseScreen):
         self._playlist_changed(cursor=self.query_one("#playlist", TrackTable).cursor_row)
         self._update_sound()
 
-    def _audio_of(self, tracks: list[Any]) -> list[Any]:
+    def _audio_of(self, tracks: list[Track]) -> list[TrackAudio | None]:
         """The tracks' features once they are loaded (no wait before: the lists get them when
         `AudioReady` comes)."""
         if not self.with_audio or not tracks:
             return [None] * len(tracks)
         return self.service.audio.audio([t.id for t in tracks])
 
-    def _remember_sound(self, tracks: list[Any], audio: list[Any]) -> None:
+    def _remember_sound(self, tracks: list[Track], audio: list[TrackAudio | None]) -> None:
         self.sound.update((t.id, a) for t, a in zip(tracks, audio, strict=False))
 
-    def _playlist_audio(self) -> list[Any]:
+    def _playlist_audio(self) -> list[TrackAudio | None]:
         return [self.sound.get(t.id) for t in self.playlist]
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -429,7 +436,7 @@ class BuilderScreen(BaseScreen):
         planned = [t.id for t in self.playlist]
         self.app.push_screen(OrderScreen(planned), lambda result: self._apply_flow(planned, result))
 
-    def _apply_flow(self, planned_ids: list[int], result: Any) -> None:
+    def _apply_flow(self, planned_ids: list[int], result: FlowResult | None) -> None:
         if result is None or planned_ids != [t.id for t in self.playlist]:
             return  # cancelled
         if not result.changed:
@@ -515,7 +522,7 @@ class BuilderScreen(BaseScreen):
             return None
         return name
 
-    def action_save(self) -> Any | None:
+    def action_save(self) -> SavedPlaylist | None:
         name = self._playlist_name()
         if name is None:
             return None
@@ -533,17 +540,20 @@ class BuilderScreen(BaseScreen):
             return
         from mpdtui.tui.screens.export import ExportScreen
 
-        self.app.push_screen(ExportScreen(saved.name, str(self._export_dir())),
-                             lambda choice: choice and self._export_to(saved.id, *choice))
+        def chosen(choice: tuple[str, str] | None) -> None:
+            if choice:
+                self._export_to(saved.id, *choice)
+
+        self.app.push_screen(ExportScreen(saved.name, str(self._export_dir())), chosen)
 
     def _export_dir(self) -> Path:
         """The export folder: the app's option (tests), else config.json's or the default."""
         from mpdtui import config
         from mpdtui.locations import default_export_dir
 
-        chosen = self.app.options.export_dir  # type: ignore[attr-defined]
+        chosen = self.app.options.export_dir
         # a damaged config.json is said once (attempt) and the default used
-        return (chosen or self.app.attempt(config.export_dir, self.service.locations)  # type: ignore[attr-defined]
+        return (chosen or self.app.attempt(config.export_dir, self.service.locations)
                 or default_export_dir())
 
     def _export_to(self, playlist_id: int, fmt: str, typed: str) -> None:
@@ -559,7 +569,7 @@ class BuilderScreen(BaseScreen):
         from mpdtui import config
 
         self.app.attempt(config.set_export_dir, self.service.locations, folder)
-        self.app.options = replace(self.app.options, export_dir=folder)  # type: ignore[attr-defined]
+        self.app.options = replace(self.app.options, export_dir=folder)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="export", description="export")
     def _export(self, playlist_id: int, fmt: str, folder: Path) -> None:

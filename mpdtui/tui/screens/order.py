@@ -7,7 +7,7 @@ dialog with its `FlowResult` (None on escape).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -18,15 +18,22 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
+from textual.worker import Worker
 
-TITLES = {None: "Smooth: compatible keys, close tempos", "rise": "Energy rising",
+if TYPE_CHECKING:  # the app imports the screens; for the checker only
+    from textual import getters
+
+    from mpdtui.audio.flow import Direction, FlowResult
+    from mpdtui.tui.app import MpdtuiApp
+
+TITLES: dict[Direction, str] = {None: "Smooth: compatible keys, close tempos", "rise": "Energy rising",
           "fall": "Energy falling"}
-KEYS = {None: "smooth", "rise": "rise", "fall": "fall"}
+KEYS: dict[Direction, str] = {None: "smooth", "rise": "rise", "fall": "fall"}
 EXPLAIN = ("Neighbours in compatible keys (the same, one step on the Camelot wheel, or the "
            "relative major/minor) with close tempos. The first track stays first.")
 
 
-class OrderScreen(ModalScreen[Any]):
+class OrderScreen(ModalScreen["FlowResult | None"]):
     """Dismisses with the chosen `FlowResult`, or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -34,17 +41,19 @@ class OrderScreen(ModalScreen[Any]):
         Binding("j", "down", show=False),
         Binding("k", "up", show=False),
     ]
+    if TYPE_CHECKING:
+        app = getters.app(MpdtuiApp)
 
     @dataclass
     class Planned(Message):
         """Every way to order the tracks: direction -> `FlowResult`."""
 
-        results: dict[Any, Any]
+        results: dict[Direction, FlowResult]
 
     def __init__(self, track_ids: list[int]) -> None:
         super().__init__()
         self.track_ids = track_ids
-        self.results: dict[Any, Any] = {}
+        self.results: dict[Direction, FlowResult] = {}
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="order"):
@@ -59,7 +68,9 @@ class OrderScreen(ModalScreen[Any]):
     def _plan(self) -> None:
         from mpdtui.audio.flow import DIRECTIONS
 
-        audio = self.app.service.audio  # type: ignore[attr-defined]
+        service = self.app.service
+        assert service is not None, "screens are opened once the service is ready"
+        audio = service.audio
         self.post_message(self.Planned({direction: audio.order_tracks(self.track_ids, direction)
                                         for direction in DIRECTIONS}))
 
@@ -73,13 +84,13 @@ class OrderScreen(ModalScreen[Any]):
         hint = "Already in the best order found. " + EXPLAIN if unchanged else EXPLAIN
         self.query_one("#order-hint", Label).update(hint)
 
-    def on_worker_state_changed(self, event: Any) -> None:
-        self.app.report_worker(event.worker)  # type: ignore[attr-defined]
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.app.report_worker(event.worker)
         if event.worker.error is not None:
             self.dismiss(None)  # e.g. no features: the app says why
 
     @staticmethod
-    def _option(direction: Any, result: Any) -> Option:
+    def _option(direction: Direction, result: FlowResult) -> Option:
         text = Text(TITLES[direction], style="bold")
         for line in result.summary_lines():
             text.append(f"\n  {line}", style="")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -14,6 +14,9 @@ from mpdtui.tui.screens.base import BaseScreen
 from mpdtui.tui.screens.confirm import ConfirmScreen
 from mpdtui.tui.screens.prompt import PromptScreen
 from mpdtui.tui.text import data_text
+
+if TYPE_CHECKING:
+    from mpdtui.data.saved_playlists import PlaylistSummary
 
 
 class PlaylistsScreen(BaseScreen):
@@ -31,7 +34,7 @@ class PlaylistsScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.summaries: list[Any] = []
+        self.summaries: list[PlaylistSummary] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -58,7 +61,7 @@ class PlaylistsScreen(BaseScreen):
             table.move_cursor(row=ids.index(select_id))
         table.focus()
 
-    def _selected(self) -> Any | None:
+    def _selected(self) -> PlaylistSummary | None:
         row = self.query_one(DataTable).cursor_row
         return self.summaries[row] if 0 <= row < len(self.summaries) else None
 

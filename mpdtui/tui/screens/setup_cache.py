@@ -51,7 +51,7 @@ class CacheStep(SetupStep):
             self.status("Keeping this folder: press ctrl+n for the next step.")
             return None
         try:
-            self.app.use_cache_dir(path)  # type: ignore[attr-defined]
+            self.app.use_cache_dir(path)
             self.service.locations.ensure()
         except OSError as exc:
             self.status(f"Cannot use {path}: {exc.strerror}. Choose another folder.")

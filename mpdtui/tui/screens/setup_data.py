@@ -66,7 +66,7 @@ class DataStep(SetupStep):
             self.status("")  # what the last run said is about another path
 
     def _demo_request(self) -> JobRequest:
-        options = self.app.options  # type: ignore[attr-defined]
+        options = self.app.options
         return JobRequest("data", demo=True, demo_playlists=options.demo_playlists,
                           demo_seed=options.demo_seed)
 
@@ -82,8 +82,12 @@ class DataStep(SetupStep):
         if question:
             from mpdtui.tui.screens.confirm import ConfirmScreen
 
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self._ingest(replace(request, replace=True))
+
             self.app.push_screen(ConfirmScreen(f"{question[0].upper()}{question[1:]}. Replace?"),
-                                 lambda yes: yes and self._ingest(replace(request, replace=True)))
+                                 answered)
             return
         self._ingest(request)
 

@@ -47,7 +47,10 @@ class FeaturesStep(SetupStep):
         self.action_run()
 
     def run(self) -> None:
-        if not self.app.attempt(self.service.data_state).sources:
+        state = self.app.attempt(self.service.data_state)
+        if state is None:
+            return  # the app has said why
+        if not state.sources:
             self.status("Ingest data first (previous step), or skip with ctrl+n.")
             return
         path = self.query_one("#csv-path", Input).value.strip()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import queue
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import ComposeResult
@@ -13,6 +13,9 @@ from textual.worker import Worker, WorkerState
 from mpdtui.tui.messages import LoginUrl
 from mpdtui.tui.screens.setup_step import SetupStep
 from mpdtui.tui.text import data_text, in_app
+
+if TYPE_CHECKING:
+    from mpdtui.spotify.auth import LoginStatus
 
 REGISTRATION = """Spotify is optional: it adds audio features and export to your account.
 To use it, register a (free) app once:
@@ -74,10 +77,14 @@ class SpotifyStep(SetupStep):
         return self._login(client_id)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="setup", description="login")
-    def _login(self, client_id: str) -> Any:
-        open_browser = self.app.options.open_browser  # type: ignore[attr-defined]
+    def _login(self, client_id: str) -> LoginStatus:
+        open_browser = self.app.options.open_browser
+
+        def on_url(url: str) -> None:
+            self.post_message(LoginUrl(url))
+
         return self.service.spotify_login(
-            client_id, on_url=lambda url: self.post_message(LoginUrl(url)),
+            client_id, on_url=on_url,
             paste=self.pasted.get, open_browser=open_browser, cancel=self.cancel)
 
     def on_login_url(self, message: LoginUrl) -> None:

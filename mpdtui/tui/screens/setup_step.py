@@ -88,7 +88,7 @@ class SetupStep(BaseScreen):
 
     @property
     def jobs(self) -> JobRunner:
-        return self.app.jobs  # type: ignore[attr-defined,no-any-return]
+        return self.app.jobs
 
     # --- actions ---------------------------------------------------------------------------
     def action_run(self) -> None:
@@ -149,7 +149,7 @@ class SetupStep(BaseScreen):
         if self.running is not None:
             self.notify("Still running: wait, or press escape to cancel.", severity="warning")
             return
-        self.app.goto_step(self.STEP + 1)  # type: ignore[attr-defined]
+        self.app.goto_step(self.STEP + 1)
 
     def action_back(self) -> None:
         if isinstance(self.running, JobRequest):
@@ -160,4 +160,4 @@ class SetupStep(BaseScreen):
             self.cancel.set()
             self.status("Cancelling…")
             return
-        self.app.goto_step(self.STEP - 1)  # type: ignore[attr-defined]
+        self.app.goto_step(self.STEP - 1)

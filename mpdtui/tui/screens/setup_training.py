@@ -38,11 +38,11 @@ class TrainingStep(SetupStep):
     def __init__(self) -> None:
         super().__init__()
         self.metric = MAIN_METRICS[0]
-        self.report: Any | None = None
+        self.report: dict[str, Any] | None = None  # the evaluation's JSON
 
     def body(self) -> ComposeResult:
         yield Static(EXPLAIN, classes="explain")
-        wanted = self.app.options.train_models  # type: ignore[attr-defined]
+        wanted = self.app.options.train_models
         names = self.service.trainable_models()
         yield SelectionList[str](*((name, name, wanted is None or name in wanted)
                                    for name in names), id="models")
@@ -72,7 +72,10 @@ class TrainingStep(SetupStep):
         return [name for name in self.service.trainable_models() if name in chosen]
 
     def run(self) -> None:
-        if not self.app.attempt(self.service.data_state).sources:
+        state = self.app.attempt(self.service.data_state)
+        if state is None:
+            return  # the app has said why
+        if not state.sources:
             self.status("Ingest data first (step 2: escape twice).")
             return
         models = self._selected()
@@ -109,7 +112,7 @@ class TrainingStep(SetupStep):
         the builder would have nothing to suggest: say so, and offer the step that is missing."""
         servable = self.app.attempt(self.service.servable_models) or []
         if isinstance(self.running, JobRequest) and servable:
-            self.app.goto_step(self.STEP + 1)  # type: ignore[attr-defined]
+            self.app.goto_step(self.STEP + 1)
         elif self.running is None and not servable:
             self._offer_missing_step()
         else:
@@ -121,21 +124,24 @@ class TrainingStep(SetupStep):
         if not self.app.attempt(self.service.has_data):
             question = ("There is no data yet, so there is nothing to train on or suggest "
                         "from. Go to the data step?")
-            self.app.push_screen(ConfirmScreen(question),
-                                 lambda yes: yes and self.app.goto_step(1))  # type: ignore[attr-defined]
+            self.app.push_screen(ConfirmScreen(question), self._to_data_step)
             return
         question = ("No model is trained yet, so the builder would have nothing to suggest. "
                     "Train the ticked models now?")
         self.app.push_screen(ConfirmScreen(question), self._train_or_leave)
 
+    def _to_data_step(self, yes: bool | None) -> None:
+        if yes:
+            self.app.goto_step(1)
+
     def _train_or_leave(self, train: bool | None) -> None:
         if train:
             self.action_run()
         else:
-            self.app.goto_step(self.STEP + 1)  # type: ignore[attr-defined]
+            self.app.goto_step(self.STEP + 1)
 
     # --- evaluation ----------------------------------------------------------------------------
-    def show_report(self, report: Any | None) -> None:
+    def show_report(self, report: dict[str, Any] | None) -> None:
         self.report = report
         table = self.query_one("#evaluation", DataTable)
         table.clear(columns=True)

@@ -12,7 +12,7 @@ and the audio columns before it cuts track and artist short.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -22,6 +22,10 @@ from textual.widgets import DataTable
 
 from mpdtui.tui.text import data_text, duration
 from mpdtui.tui.widgets.columns import Column, fit
+
+if TYPE_CHECKING:
+    from mpdtui.audio.describe import TrackAudio
+    from mpdtui.data.catalog import Track
 
 SCROLLBAR = 2  # kept free always: a scrollbar that comes and goes must not reflow the columns
 UNSIZED = 200  # the width assumed before the first layout
@@ -61,9 +65,9 @@ class TrackTable(DataTable):
         self.spec = tuple(c for c in spec if with_album or c.name != "Album")
         self.rest = "Why" if with_reason else "Track"
         self.with_audio = False
-        self.tracks: list[Any] = []
+        self.tracks: list[Track] = []
         self.reasons: list[str] = []
-        self.audio: list[Any] = []
+        self.audio: list[TrackAudio | None] = []
         self._cells: list[dict[str, Cell]] = []
         self.fitted: list[tuple[str, int]] = []
 
@@ -108,15 +112,15 @@ class TrackTable(DataTable):
         self.with_audio = on
         self.show(self.tracks, self.reasons, keep_cursor=True, audio=self.audio)
 
-    def show(self, tracks: Sequence[Any], reasons: Sequence[str] | None = None,
-             keep_cursor: bool = False, audio: Sequence[Any] | None = None) -> None:
+    def show(self, tracks: Sequence[Track], reasons: Sequence[str] | None = None,
+             keep_cursor: bool = False, audio: Sequence[TrackAudio | None] | None = None) -> None:
         self.tracks = list(tracks)
         self.reasons = list(reasons or [])
         self.audio = list(audio) if audio is not None else [None] * len(self.tracks)
         self._cells = [self._row(index, track) for index, track in enumerate(self.tracks)]
         self._draw(keep_cursor)
 
-    def _row(self, index: int, track: Any) -> dict[str, Cell]:
+    def _row(self, index: int, track: Track) -> dict[str, Cell]:
         sound = self.audio[index]
         return {
             "#": str(index + 1), "Track": data_text(track.name),
@@ -127,13 +131,13 @@ class TrackTable(DataTable):
             "Why": data_text(self.reasons[index] if index < len(self.reasons) else ""),
         }
 
-    def current(self) -> Any | None:
+    def current(self) -> Track | None:
         """The highlighted track, if any."""
         if not self.tracks or not 0 <= self.cursor_row < len(self.tracks):
             return None
         return self.tracks[self.cursor_row]
 
-    def current_audio(self) -> Any | None:
+    def current_audio(self) -> TrackAudio | None:
         """The highlighted track's features, if known."""
         if self.current() is None:
             return None
