@@ -36,9 +36,10 @@ class MpdtuiCommands(Provider):
         screen = self.screen  # the screen under the palette
         for action, title, help_text in getattr(screen, "PALETTE", ()):
             commands.append((title, help_text, getattr(screen, f"action_{action}")))
-        use_model = getattr(screen, "action_use_model", None)  # the builder's
-        for name in getattr(screen, "models", []) if use_model else []:
-            commands.append((f"Model: {name}", "suggest with this model", partial(use_model, name)))
+        use_model: Callable[[str], object] | None = getattr(screen, "action_use_model", None)
+        if use_model is not None:  # the builder
+            commands += [(f"Model: {name}", "suggest with this model", partial(use_model, name))
+                         for name in getattr(screen, "models", [])]
         return commands
 
     async def discover(self) -> Hits:
