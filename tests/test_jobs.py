@@ -148,8 +148,14 @@ def test_train_after_an_interrupted_ingest_keeps_the_users_data(tmp_path: Path,
                                                                  small_demo: Path) -> None:
     locations = Locations.resolve(tmp_path / "cache")
     cancel = threading.Event()
+
+    def cancel_after_the_first_slice(event: object) -> None:
+        if isinstance(event, StageProgress) and event.stage == "ingest" and event.done >= 1:
+            cancel.set()
+
     with pytest.raises(Cancelled):
-        AppService(locations).ingest(small_demo, progress=lambda _: cancel.set(), cancel=cancel)
+        AppService(locations).ingest(small_demo, progress=cancel_after_the_first_slice,
+                                     cancel=cancel)
     assert AppService(locations).info()["slices"] == 1
 
     done = mpdtui("--train", "--models", "popularity", cache=locations.root)
