@@ -121,7 +121,7 @@ class ALSRecommender(Recommender):
     """Implicit-feedback matrix factorisation; new playlists folded in from their seeds."""
 
     name = "als"
-    version = 1
+    version = 2  # 2: the item index of norm bands (models/ann.py); a saved 1 is retrained
 
     def __init__(self, settings: ALSSettings | None = None) -> None:
         super().__init__()

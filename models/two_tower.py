@@ -87,7 +87,7 @@ class TwoTowerSettings:
 
 class TwoTowerRecommender(Recommender):
     name = "two_tower"
-    version = 1
+    version = 2  # 2: the item index of norm bands (models/ann.py); a saved 1 is retrained
     reads_names = True
 
     def __init__(self, settings: TwoTowerSettings | None = None, **overrides: Any) -> None:
