@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from store_support import store_dump
 
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.files import FormatVersionError
@@ -18,7 +19,7 @@ from mpdtui.data.mpd import SliceError
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 
-HANDMADE = Path(__file__).parent / "fixtures" / "handmade.mpd.slice.0-2.json"
+HANDMADE = Path(__file__).parent.parent / "fixtures" / "handmade.mpd.slice.0-2.json"
 
 
 @pytest.fixture
@@ -127,22 +128,6 @@ def _copy_with_bad_second_slice(demo: Path, tmp_path: Path) -> Path:
     bad = source / "mpd.slice.1000-1999.json"
     bad.write_bytes(bad.read_bytes()[:5000])
     return source
-
-
-def store_dump(locations: Locations) -> tuple:
-    """Everything an ingest produces, in comparable form (sources' labels aside)."""
-    with Catalog.open(locations) as catalog:
-        tables = tuple(
-            tuple(catalog.query(f"SELECT * FROM {table} ORDER BY 1"))
-            for table in ("artists", "albums", "tracks", "playlists"))
-        manifest = tuple(catalog.query("SELECT id, name, size, checksum, first_row, playlists, rows "
-                                       "FROM slices ORDER BY id"))
-        fts = tuple(catalog.query("SELECT rowid FROM tracks_fts WHERE tracks_fts MATCH 'a* OR e*' "
-                                  "ORDER BY rowid"))
-    matrix, fingerprint = load_interactions(locations)
-    sequences, _ = load_sequences(locations)
-    return (tables, manifest, fts, fingerprint, matrix.indptr.tolist(), matrix.indices.tolist(),
-            sequences.indptr.tolist(), sequences.indices.tolist())
 
 
 def test_parallel_ingest_gives_the_same_store(small_demo: Path, tmp_path: Path,

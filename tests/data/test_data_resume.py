@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from test_data_ingest import store_dump
+from store_support import store_dump
 
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.ingest import ingest

@@ -12,7 +12,7 @@ import pytest
 from mpdtui.data.mpd import SliceError, find_slices, iter_playlists, parse_slice
 from mpdtui.errors import UserError
 
-HANDMADE = Path(__file__).parent / "fixtures" / "handmade.mpd.slice.0-2.json"
+HANDMADE = Path(__file__).parent.parent / "fixtures" / "handmade.mpd.slice.0-2.json"
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from mpdtui.pipeline.events import Event
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.pipeline.runner import execute
 
-HANDMADE = Path(__file__).parent / "fixtures" / "handmade.mpd.slice.0-2.json"
+HANDMADE = Path(__file__).parent.parent / "fixtures" / "handmade.mpd.slice.0-2.json"
 HANDMADE_PLAYLISTS: list[dict[str, Any]] = orjson.loads(HANDMADE.read_bytes())["playlists"]
 
 

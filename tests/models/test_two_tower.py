@@ -23,7 +23,7 @@ from models.two_tower import TwoTowerRecommender, TwoTowerSettings
 
 pytestmark = pytest.mark.tf
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TINY = TwoTowerSettings(dim=16, epochs=2, batch_size=64, examples_per_playlist=4,
                         learning_rate=0.02, val_fraction=0.1)
 

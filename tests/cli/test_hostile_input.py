@@ -31,7 +31,7 @@ from hostile_support import (  # noqa: F401 (jobs_in_process: a fixture)
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_data_ingest import store_dump
+from store_support import store_dump
 
 import mpdtui.data.mpd as mpd
 from mpdtui.data.catalog import Catalog

@@ -1,7 +1,7 @@
 """The builder with audio features: tempo/key/energy columns, the filter field (f), ordering
 for flow (o); pilot tests driven by keys, and snapshots of the layout."""
 
-# ruff: noqa: F811 (fixtures imported from test_tui_support are parameters here)
+# ruff: noqa: F811 (fixtures imported from tui_support are parameters here)
 from __future__ import annotations
 
 import shutil
@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_tui_support import (  # noqa: F401 (fixtures)
+from textual.widgets import Label
+from tui_support import (  # noqa: F401 (fixtures)
     SIZE,
     builder_ready,
     make_app,
@@ -20,7 +21,6 @@ from test_tui_support import (  # noqa: F401 (fixtures)
     trained_dir,
     wait_for,
 )
-from textual.widgets import Label
 
 from mpdtui.audio.filters import parse_filter
 from mpdtui.audio.flow import flow_stats

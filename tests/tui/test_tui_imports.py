@@ -1,13 +1,13 @@
 """Starting the app imports neither TensorFlow nor implicit (first paint stays fast)."""
 
-# ruff: noqa: F811 (fixtures imported from test_tui_support are parameters here)
+# ruff: noqa: F811 (fixtures imported from tui_support are parameters here)
 from __future__ import annotations
 
 import subprocess
 import sys
 from pathlib import Path
 
-from test_tui_support import trained_dir  # noqa: F401 (fixture)
+from tui_support import trained_dir  # noqa: F401 (fixture)
 
 SCRIPT = """
 import asyncio, sys

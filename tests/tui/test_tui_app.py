@@ -1,6 +1,6 @@
 """Pilot tests of the app, driven by keys only, on a tiny demo dataset."""
 
-# ruff: noqa: F811 (fixtures imported from test_tui_support are parameters here)
+# ruff: noqa: F811 (fixtures imported from tui_support are parameters here)
 from __future__ import annotations
 
 import json
@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_tui_support import (  # noqa: F401 (fixtures)
+from textual.widgets import DataTable, Input, Label
+from tui_support import (  # noqa: F401 (fixtures)
     DEMO,
     MODELS,
     SIZE,
@@ -25,7 +26,6 @@ from test_tui_support import (  # noqa: F401 (fixtures)
     trained_dir,
     wait_for,
 )
-from textual.widgets import DataTable, Input, Label
 
 from mpdtui.locations import Locations
 from mpdtui.service import AppService

@@ -6,7 +6,7 @@ What the footer offers works where the cursor is: no "/ Search" while typing the
 search box to its results, and every suggestion shows its track and artist at 80 columns.
 """
 
-# ruff: noqa: F811 (fixtures imported from test_tui_support are parameters here)
+# ruff: noqa: F811 (fixtures imported from tui_support are parameters here)
 from __future__ import annotations
 
 import re
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from terminal import Terminal
-from test_tui_support import trained_dir  # noqa: F401 (fixture)
+from tui_support import trained_dir  # noqa: F401 (fixture)
 
 from mpdtui.locations import Locations
 from mpdtui.service import AppService

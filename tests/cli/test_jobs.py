@@ -36,7 +36,7 @@ from mpdtui.pipeline.lock import CacheBusy, WriterLock, current_holder, is_locke
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.service import AppService
 
-HANDMADE = Path(__file__).parent / "fixtures" / "handmade.mpd.slice.0-2.json"
+HANDMADE = Path(__file__).parent.parent / "fixtures" / "handmade.mpd.slice.0-2.json"
 
 
 def mpdtui(*args: str, cache: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:

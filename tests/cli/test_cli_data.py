@@ -16,7 +16,7 @@ from mpdtui.cli import main
 from mpdtui.locations import Locations
 from mpdtui.service import AppService, DemoSpec
 
-HANDMADE = Path(__file__).parent / "fixtures" / "handmade.mpd.slice.0-2.json"
+HANDMADE = Path(__file__).parent.parent / "fixtures" / "handmade.mpd.slice.0-2.json"
 
 
 def test_info_json_counts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

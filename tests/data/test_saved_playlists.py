@@ -124,7 +124,7 @@ def test_a_kill_right_after_save_loses_nothing(tmp_path: Path) -> None:
         time.sleep(60)
     """)
     child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
-                             cwd=Path(__file__).resolve().parents[1])
+                             cwd=Path(__file__).resolve().parents[2])
     try:
         assert child.stdout is not None and child.stdout.readline().strip() == "saved"
         os.kill(child.pid, signal.SIGKILL)

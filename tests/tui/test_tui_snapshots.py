@@ -1,7 +1,7 @@
 """One snapshot per screen (fixed terminal size; paths, free space and times masked; only
 models that train to the same numbers every time)."""
 
-# ruff: noqa: F811 (fixtures imported from test_tui_support are parameters here)
+# ruff: noqa: F811 (fixtures imported from tui_support are parameters here)
 from __future__ import annotations
 
 import re
@@ -10,7 +10,8 @@ from typing import Any
 from urllib.parse import unquote
 
 import pytest
-from test_tui_support import (  # noqa: F401 (fixtures)
+from textual.widgets import DataTable, Input, Label
+from tui_support import (  # noqa: F401 (fixtures)
     SIZE,
     builder_ready,
     make_app,
@@ -20,7 +21,6 @@ from test_tui_support import (  # noqa: F401 (fixtures)
     trained_dir,
     wait_for,
 )
-from textual.widgets import DataTable, Input, Label
 
 from mpdtui.locations import Locations
 from mpdtui.tui.messages import PlaylistLoaded
@@ -164,7 +164,7 @@ def test_first_run_cache_step(snap_compare: Any, tmp_path: Path) -> None:
 
 def test_readme_pictures_are_the_snapshots() -> None:
     """The README's screenshots are snapshot files of this suite, so they stay current."""
-    root = Path(__file__).parent.parent
+    root = Path(__file__).parents[2]
     pictures = re.findall(r"!\[[^\]]*\]\(([^)\s]+\.svg)\)", (root / "README.md").read_text())
     assert {"builder", "training", "evaluation_chart"} <= {
         key for key in ("builder", "training", "evaluation_chart")
@@ -172,4 +172,4 @@ def test_readme_pictures_are_the_snapshots() -> None:
     for picture in pictures:
         path = root / unquote(picture)
         assert path.is_file(), f"README shows {picture}, which no snapshot test writes"
-        assert path.parent.parent == root / "tests" / "__snapshots__"
+        assert path.parent.parent == root / "tests" / "tui" / "__snapshots__"
