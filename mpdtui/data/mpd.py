@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 import orjson
 
@@ -357,7 +357,7 @@ def check_unique_pid(source: str, index: int, pid: int, first_index: dict[int, i
                          f"the same pid as playlists[{earlier}]: every MPD playlist has its own")
 
 
-def explain_bad_playlist(source: str, index: int, playlist: Any) -> None:
+def explain_bad_playlist(source: str, index: int, playlist: Any) -> NoReturn:
     """The slow path, once a fast check failed: raise the first problem as a SliceError."""
     if not isinstance(playlist, dict):
         raise SliceError(source, f"playlists[{index}]", "is not an object")
