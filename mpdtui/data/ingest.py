@@ -46,6 +46,11 @@ MAX_GROUP_SLICES = 8
 INGEST_CACHE_KIB = 65_536
 """SQLite page cache of the ingesting connection (the default 2 MB re-reads the URI indexes'
 pages for every slice; ~20% of the track inserts' time in a micro-benchmark at 317k tracks)."""
+INGEST_WAL_PAGES = 16_384
+"""WAL pages (64 MB) between automatic checkpoints while ingesting, instead of 1,000: each
+checkpoint fsyncs, and the URI indexes' pages are copied back for every group of slices
+(-11% of the SQL time in a micro-benchmark at 317k tracks). Crash safety is WAL's either way;
+the last connection's close checkpoints the rest."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,7 @@ def ingest(locations: Locations, source: Path, skip_bad: bool = False,
     sources = find_slices(source)
     with Catalog.create_or_open(locations) as catalog:
         catalog.db.execute(f"PRAGMA cache_size = -{INGEST_CACHE_KIB}")
+        catalog.db.execute(f"PRAGMA wal_autocheckpoint = {INGEST_WAL_PAGES}")
         pending = _pending(catalog, sources)
         result = IngestResult(already_done=len(sources) - len(pending))
         try:
