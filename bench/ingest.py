@@ -5,7 +5,8 @@
 For each size: generates the demo dataset once (kept under .bench-data/), times reading +
 orjson-parsing every slice (the floor any ingest pays), then times a full ingest into a fresh
 cache dir in a child process that also reports its peak RSS. With two sizes it extrapolates
-the peak RSS to the full MPD (1M playlists, 66M rows, 2.26M tracks).
+the peak RSS to the full MPD (1M playlists, 66M rows, 2.26M tracks). Also reports
+`Catalog.search` latency on the catalog it built (1-3 letter prefixes and whole title words).
 """
 
 from __future__ import annotations
@@ -46,8 +47,21 @@ with Catalog.open(locations) as catalog:
     finalize(locations, catalog)
     finalize_peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
+# search latency on the index the ingest built: 1-3 letter prefixes and whole words of titles
+with Catalog.open(locations) as catalog:
+    words = [w for (n,) in catalog.query("SELECT name FROM tracks WHERE id % 997 = 0 LIMIT 100")
+             for w in n.lower().split()[:1] if w.isalnum()]
+    queries = [w[:k] for w in words for k in (1, 2, 3, len(w))]
+    latencies = []
+    for query in queries:
+        tick = time.perf_counter()
+        catalog.search(query)
+        latencies.append(time.perf_counter() - tick)
+latencies.sort()
 print(json.dumps({"seconds": seconds, "rows": result.rows, "tracks": counts.tracks,
-                  "peak_rss_mb": peak_mb, "finalize_bytes_per_row": finalize_peak / result.rows}))
+                  "peak_rss_mb": peak_mb, "finalize_bytes_per_row": finalize_peak / result.rows,
+                  "search_p50_ms": 1e3 * latencies[len(latencies) // 2],
+                  "search_p95_ms": 1e3 * latencies[int(len(latencies) * 0.95)]}))
 """
 
 
@@ -93,7 +107,8 @@ def main() -> None:
         print(f"{playlists:>9,} playlists {run['rows']:>11,} rows {run['tracks']:>9,} tracks | "
               f"bare orjson parse {parse:6.2f} s | ingest {run['seconds']:6.2f} s "
               f"({run['rows'] / run['seconds']:,.0f} rows/s) | ratio {run['seconds'] / parse:4.2f}x | "
-              f"peak RSS {run['peak_rss_mb']:,.0f} MB", flush=True)
+              f"peak RSS {run['peak_rss_mb']:,.0f} MB | search p50 {run['search_p50_ms']:.1f} ms "
+              f"p95 {run['search_p95_ms']:.1f} ms", flush=True)
     if len(runs) >= 2:
         print_extrapolation(runs[0], runs[-1])
 

@@ -30,6 +30,11 @@ CATALOG_FORMAT = "mpdtui-catalog"
 CATALOG_VERSION = 1
 PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL")
 SOURCES_COPY_FORMAT = "mpdtui-catalog-sources"
+SEARCH_INDEXED = "search_indexed"
+"""Meta key: how many tracks (ids 0 .. n-1) the search index holds. Ingest adds tracks to the
+index in one statement after its slices, not row by row (per row, the FTS5 prefix indexes cost
+as much as everything else an ingest writes), so a killed ingest can leave it behind the tracks:
+`index_search` catches up. A catalog without the key predates this and is always current."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -178,7 +183,13 @@ class Catalog:
         if not locations.catalog_db.exists():  # a -wal left by another file must not be replayed
             for suffix in ("-wal", "-shm"):
                 locations.catalog_db.with_name(locations.catalog_db.name + suffix).unlink(missing_ok=True)
-        return cls._checked(locations, create=True)
+        catalog = cls._checked(locations, create=True)
+        try:
+            catalog.index_search()  # after a killed ingest: search must find every track
+        except BaseException:
+            catalog.close()
+            raise
+        return catalog
 
     @classmethod
     def _checked(cls, locations: Locations, create: bool) -> Catalog:
@@ -195,7 +206,8 @@ class Catalog:
                     connection.execute("BEGIN")
                     connection.executescript(SCHEMA.replace("\n\n", "\n"))
                     connection.executemany("INSERT INTO meta VALUES (?, ?)",
-                                           [("format", CATALOG_FORMAT), ("version", str(CATALOG_VERSION))])
+                                           [("format", CATALOG_FORMAT), ("version", str(CATALOG_VERSION)),
+                                            (SEARCH_INDEXED, "0")])
             elif version != str(CATALOG_VERSION):
                 raise FormatVersionError(
                     f"{path} has catalog format version {version}, this mpdtui reads "
@@ -259,6 +271,36 @@ class Catalog:
                             (orjson.dumps(sources).decode(),))
         if self.sources_copy is not None:  # outside the catalog: readable when it is damaged
             write_json(self.sources_copy, SOURCES_COPY_FORMAT, 1, {"sources": sources})
+
+    def search_indexed(self) -> int:
+        """How many tracks (the first ids) the search index holds."""
+        indexed = self.meta(SEARCH_INDEXED)
+        return self._track_count() if indexed is None else int(indexed)
+
+    def _track_count(self) -> int:
+        return int(self.scalar("SELECT count(*) FROM tracks") or 0)
+
+    def index_search(self) -> int:
+        """Add the tracks not in the search index yet, in one statement (FTS5 builds its
+        segments in bulk, in rowid order); returns how many. Ids are dense and only ever
+        appended, so the tracks from `search_indexed` on are exactly the missing ones."""
+        with self.lock:
+            start, end = self.search_indexed(), self._track_count()
+            if start >= end:
+                return 0
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.execute(
+                    "INSERT INTO tracks_fts(rowid, name, artist, album) "
+                    "SELECT t.id, t.name, ar.name, al.name FROM tracks t "
+                    "JOIN artists ar ON ar.id = t.artist_id JOIN albums al ON al.id = t.album_id "
+                    "WHERE t.id >= ? ORDER BY t.id", (start,))
+                self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (SEARCH_INDEXED, str(end)))
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            return end - start
 
     def manifest(self) -> list[tuple[str, str]]:
         return [(n, c) for n, c in self.query("SELECT name, checksum FROM slices ORDER BY id")]
