@@ -12,7 +12,7 @@ from mpdtui.data.catalog import SEARCH_INDEXED, Catalog
 from mpdtui.data.ingest import Cancelled, IngestProgress, ingest
 from mpdtui.locations import Locations
 
-HANDMADE = Path(__file__).parent / "fixtures" / "handmade.mpd.slice.0-2.json"
+HANDMADE = Path(__file__).parent.parent / "fixtures" / "handmade.mpd.slice.0-2.json"
 QUERIES = ("bjor", "daft one", "homogenic bach", "joga", "o")
 
 
