@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-MODELS = ["popularity", "title", "item_knn", "als", "blend"]
+MODELS = ["popularity", "title", "item_knn", "als", "two_tower", "ranker"]
 
 PAINT_SCRIPT = """
 import time
@@ -63,11 +63,7 @@ def prepare(cache: Path, playlists: int) -> list[str]:
     missing = [m for m in MODELS if m not in service.servable_models()]
     if missing:
         print(f"training {', '.join(missing)} …", flush=True)
-        try:
-            service.train(MODELS)
-        except Exception as exc:  # blend may be missing: fall back to the others
-            print(f"  training all failed ({type(exc).__name__}: {exc}); without blend")
-            service.train(MODELS[:-1])
+        service.train(MODELS)
     return service.servable_models()
 
 

@@ -201,10 +201,13 @@ class RankerRecommender(Recommender):
             model.components[name] = (given[name] if name in given
                                       else model_class(name).load(Path(directory).parent / name, data))
         link_fallbacks(model.components)
-        model.features = CandidateFeatures(model.components, data, model.settings)
+        # the audio features it learned from, whatever the store holds now (missing: NaN)
+        audio = tuple(n.removesuffix("_distance") for n in model._saved_names
+                      if n.endswith("_distance") and n != "duration_distance")
+        model.features = CandidateFeatures(model.components, data, model.settings, audio)
         if model.features.names != model._saved_names:
-            raise ModelFormatError("saved ranker was trained on other features (audio features "
-                                   "added or removed?): retrain it with `mpdtui --train`")
+            raise ModelFormatError("saved ranker was trained on other retrievers or features: "
+                                   "retrain it with `mpdtui --train --retrain --models ranker`")
         return model
 
 
@@ -219,14 +222,14 @@ class CandidateFeatures:
     """
 
     def __init__(self, components: Mapping[str, Recommender], data: Dataset,
-                 settings: RankerSettings) -> None:
+                 settings: RankerSettings, audio: Sequence[str] | None = None) -> None:
         self.components = {n: components[n] for n in settings.components}
         self.settings = settings
         self.artist = data.track_artist
         self.album = data.track_album
         self.log_duration = np.log1p(np.maximum(data.track_duration_ms, 0)).astype(np.float32)
         self.log_popularity = np.log1p(data.track_popularity()).astype(np.float32)
-        self.audio, self.audio_names = _audio(data)
+        self.audio, self.audio_names = _audio(data, audio)
         self.names = (
             *(f"{n}_{what}" for n in self.components for what in ("score", "rank")),
             "n_retrievers", "log_popularity", "artist_seeds", "artist_share", "album_seeds",
@@ -328,12 +331,17 @@ class CandidateFeatures:
         return Reason("similar_playlists")
 
 
-def _audio(data: Dataset) -> tuple[np.ndarray, tuple[str, ...]]:
-    if data.track_features is None:
-        return np.zeros((data.n_tracks, 0), np.float32), ()
-    names = tuple(a for a in AUDIO if a in data.feature_names)
-    columns = [data.feature_names.index(a) for a in names]
-    return np.asarray(data.track_features[:, columns], np.float32), names
+def _audio(data: Dataset, wanted: Sequence[str] | None) -> tuple[np.ndarray, tuple[str, ...]]:
+    """The audio features `wanted` (default: those of `AUDIO` the data has), NaN where the
+    data lacks one."""
+    known = data.feature_names if data.track_features is not None else ()
+    names = tuple(wanted) if wanted is not None else tuple(a for a in AUDIO if a in known)
+    columns = np.full((data.n_tracks, len(names)), np.nan, np.float32)
+    for i, name in enumerate(names):
+        if name in known:
+            assert data.track_features is not None
+            columns[:, i] = data.track_features[:, known.index(name)]
+    return columns, names
 
 
 def _groups(names: Sequence[str]) -> dict[str, np.ndarray]:

@@ -210,3 +210,20 @@ def test_several_seeds_outweigh_a_name_that_disagrees(demo):
     both = model.recommend(PlaylistQuery.of("chill vibes", seeds), 20).ids
     assert share_of("workout", both, track_theme) >= 0.6 > share_of("chill", both, track_theme)
     assert len(set(both.tolist()) & set(name_alone.tolist())) <= 5, "not the name's list"
+
+
+def test_a_saved_ranker_keeps_its_features_when_audio_features_arrive(fitted, genres,
+                                                                       tmp_path: Path):
+    data = genres.dataset
+    fitted.save(tmp_path / "ranker")
+    rng = np.random.default_rng(0)
+    with_audio = dataclasses.replace(
+        data, track_features=rng.random((data.n_tracks, 2)).astype(np.float32),
+        feature_names=("tempo", "energy"))
+    loaded = RankerRecommender.load(tmp_path / "ranker", with_audio, components=fitted.components)
+    assert loaded.features is not None and loaded.features.names == fitted.features.names
+    query = PlaylistQuery.of(data.playlist_names[0], data.interactions[0].indices[:3].tolist())
+    np.testing.assert_array_equal(loaded.recommend(query, 20).ids, fitted.recommend(query, 20).ids)
+    retrained = ranker_for(with_audio)
+    retrained.fit(with_audio)
+    assert {"tempo_distance", "energy_distance"} <= set(retrained.features.names)
