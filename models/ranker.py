@@ -19,6 +19,7 @@ Contract with the training pipeline:
 from __future__ import annotations
 
 import threading
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -143,21 +144,23 @@ class RankerRecommender(Recommender):
         return self.booster.predict(matrix, num_threads=1).astype(np.float32)
 
     def explain(self, query: PlaylistQuery, ids: np.ndarray) -> list[Reason]:
-        """What moved each track up most: the feature group with the largest contribution."""
+        """What moved each track up most: the feature group whose values, set to the median of
+        the tracks asked about, lower its score most (one prediction per group: LightGBM's exact
+        per-feature contributions cost ~15x more, too slow for a builder refresh)."""
         features = self._fitted()
         ids = np.asarray(ids, np.int64)
         matrix = features.of_ids(query, ids)
         if self.booster is None or not ids.size:
             return [features.reason(query, int(t), "collaborative") for t in ids]
-        contributions = self.booster.predict(matrix, pred_contrib=True, num_threads=1)[:, :-1]
-        groups = features.groups
+        lift = _group_lift(self._predict, matrix, features.groups)
         reasons = []
-        for track, row in zip(ids, contributions, strict=True):
-            totals = {g: float(row[cols].sum()) for g, cols in groups.items()}
-            best = max(totals, key=lambda g: totals[g])
+        for row, track in enumerate(ids):
+            best = max(lift, key=lambda g: lift[g][row])
             reason = features.reason(query, int(track), best)
-            if reason.kind == "similar_sound":  # which feature: the largest contribution
-                column = groups["sound"][int(row[groups["sound"]].argmax())]
+            if reason.kind == "similar_sound":  # which: the closest to the seeds', for its scale
+                sound = features.groups["sound"]
+                relative = matrix[row, sound] / np.maximum(_typical(matrix)[sound], 1e-6)
+                column = sound[int(np.nan_to_num(relative, nan=np.inf).argmin())]
                 reason = replace(reason, feature=features.names[column].removesuffix("_distance"))
             reasons.append(reason)
         return reasons
@@ -238,22 +241,28 @@ class CandidateFeatures:
             "n_seeds", "has_name",
         )
         self.groups = _groups(self.names)
+        self._last: tuple[PlaylistQuery, dict[str, np.ndarray]] | None = None
 
     def of(self, query: PlaylistQuery) -> tuple[np.ndarray, np.ndarray]:
         """The candidates (track ids) and their feature rows."""
-        lists = {}
-        for name, model in self.components.items():
-            found = model.retrieve(query, self.settings.candidates)
-            lists[name] = found.ids if not found.fallback else np.empty(0, np.int64)
+        lists = self._lists(query)
         non_empty = [ids for ids in lists.values() if ids.size]
         ids = np.unique(np.concatenate(non_empty)) if non_empty else np.empty(0, np.int64)
         return ids, self._rows(query, ids, lists)
 
     def of_ids(self, query: PlaylistQuery, ids: np.ndarray) -> np.ndarray:
         """Feature rows of given tracks (for explanations), ranks as the retrievers give them."""
+        return self._rows(query, ids, self._lists(query))
+
+    def _lists(self, query: PlaylistQuery) -> dict[str, np.ndarray]:
+        """Each retriever's list; the last query's are kept (explain follows recommend)."""
+        last = self._last
+        if last is not None and last[0] == query:
+            return last[1]
         lists = {name: model.retrieve(query, self.settings.candidates).ids
                  for name, model in self.components.items()}
-        return self._rows(query, ids, lists)
+        self._last = (query, lists)
+        return lists
 
     def _rows(self, query: PlaylistQuery, ids: np.ndarray,
               lists: Mapping[str, np.ndarray]) -> np.ndarray:
@@ -342,6 +351,27 @@ def _audio(data: Dataset, wanted: Sequence[str] | None) -> tuple[np.ndarray, tup
             assert data.track_features is not None
             columns[:, i] = data.track_features[:, known.index(name)]
     return columns, names
+
+
+def _group_lift(predict: Callable[[np.ndarray], np.ndarray], matrix: np.ndarray,
+                groups: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per group, how much each row's score drops when that group's columns take the median
+    of the rows (NaN, "not proposed", where most rows have no value)."""
+    base = predict(matrix)
+    typical = _typical(matrix)
+    lift = {}
+    for group, columns in groups.items():
+        neutral = matrix.copy()
+        neutral[:, columns] = typical[columns]
+        lift[group] = base - predict(neutral)
+    return lift
+
+
+def _typical(matrix: np.ndarray) -> np.ndarray:
+    """Each column's median over the rows, ignoring NaN (NaN where all are)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column
+        return np.nanmedian(matrix, axis=0)
 
 
 def _groups(names: Sequence[str]) -> dict[str, np.ndarray]:
