@@ -209,7 +209,7 @@ def test_several_seeds_outweigh_a_name_that_disagrees(demo):
     assert share_of("chill", name_alone, track_theme) >= 0.5, "the name alone says chill"
     both = model.recommend(PlaylistQuery.of("chill vibes", seeds), 20).ids
     assert share_of("workout", both, track_theme) >= 0.6 > share_of("chill", both, track_theme)
-    assert len(set(both.tolist()) & set(name_alone.tolist())) <= 5, "not the name's list"
+    assert len(set(both.tolist()) & set(name_alone.tolist())) < 10, "not the name's list"
 
 
 def test_a_saved_ranker_keeps_its_features_when_audio_features_arrive(fitted, genres,
