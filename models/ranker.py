@@ -153,13 +153,14 @@ class RankerRecommender(Recommender):
         if self.booster is None or not ids.size:
             return [features.reason(query, int(t), "collaborative") for t in ids]
         lift = _group_lift(self._predict, matrix, features.groups)
+        typical = _typical(matrix)
         reasons = []
         for row, track in enumerate(ids):
             best = max(lift, key=lambda g: lift[g][row])
             reason = features.reason(query, int(track), best)
             if reason.kind == "similar_sound":  # which: the closest to the seeds', for its scale
                 sound = features.groups["sound"]
-                relative = matrix[row, sound] / np.maximum(_typical(matrix)[sound], 1e-6)
+                relative = matrix[row, sound] / np.maximum(typical[sound], 1e-6)
                 column = sound[int(np.nan_to_num(relative, nan=np.inf).argmin())]
                 reason = replace(reason, feature=features.names[column].removesuffix("_distance"))
             reasons.append(reason)
