@@ -21,7 +21,7 @@ from implicit.cpu.als import AlternatingLeastSquares
 from implicit.nearest_neighbours import bm25_weight
 from threadpoolctl import threadpool_limits
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "helpers"))
 from model_data import bench_data
 
 from models.als import ALSRecommender, ALSSettings

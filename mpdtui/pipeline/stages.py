@@ -75,7 +75,7 @@ class Job:
         self.settings = config.read(locations)
         self.heartbeat = Heartbeat(emit)
         self.models: dict[str, Recommender] = {}
-        """Models trained or loaded by this job (the blend and the evaluation use them)."""
+        """Models trained or loaded by this job (the ranker, the blend and the evaluation use them)."""
         self._plan: SourcePlan | None = None
         self._split: training.Split | None = None
         self._data: Dataset | None = None

@@ -27,7 +27,7 @@ KEYS: dict[str, list[tuple[str, str]]] = {
         ("x / delete", "remove the highlighted track from the playlist"),
         ("K / J, shift+up / shift+down", "move the highlighted track up / down"),
         ("l", "more like this (suggestions like the highlighted track)"),
-        ("m", "switch model (blend by default)"),
+        ("m", "switch model (default: the best evaluated)"),
         ("f", "filter suggestions by sound: tempo 150-170, energy > 0.7, key 8A, key ~Am, "
               "acoustic, not live (comma-separated; all must match)"),
         ("o", "order the playlist for flow: compatible keys, close tempos, energy up/down"),
