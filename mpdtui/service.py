@@ -25,7 +25,7 @@ from models.base import (
     link_fallbacks,
 )
 from models.filtered import recommend_allowed
-from models.registry import MODEL_NAMES, SERVING_ORDER, model_class
+from models.registry import DEFAULT_MODELS, MODEL_NAMES, SERVING_ORDER, model_class
 from mpdtui import config, training
 from mpdtui.data.catalog import Catalog, Track
 from mpdtui.data.demo import FEATURES_CSV as DEMO_FEATURES_CSV
@@ -367,7 +367,7 @@ class AppService:
     # Thin calls for the Textual app; each delegates to the module that owns the work.
     def trainable_models(self) -> tuple[str, ...]:
         """Every model `train` knows, in training order."""
-        return training.DEFAULT_MODELS
+        return DEFAULT_MODELS
 
     def free_disk_bytes(self) -> int:
         """Free space on the disk holding the cache dir (or its nearest existing parent)."""

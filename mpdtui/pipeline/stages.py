@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from models.base import Dataset, Progress, ProgressCallback, Recommender, check_cancel
-from models.registry import MODEL_NAMES
+from models.registry import DEFAULT_MODELS, MODEL_NAMES
 from mpdtui import config, training
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.demo import FEATURES_CSV, generate_demo
@@ -117,7 +117,7 @@ class Job:
 
     def model_names(self) -> tuple[str, ...]:
         """The models asked for and those they are built on, in training order."""
-        return training.with_components(self.request.models or training.DEFAULT_MODELS,
+        return training.with_components(self.request.models or DEFAULT_MODELS,
                                         self.settings.model_settings)
 
     def progress(self, stage: str, unit: str = "", name_inner: bool = False) -> ProgressCallback:
