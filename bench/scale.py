@@ -36,7 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from models.als import ALSRecommender, ALSSettings
 from models.ann import ItemIndex
-from models.base import Dataset, PlaylistQuery, Progress
+from models.base import Dataset, PlaylistQuery
+from models.progress import Progress
 
 MPD_PLAYLISTS, MPD_ROWS, MPD_TRACKS = 1_000_000, 66_346_428, 2_262_292
 N_GENRES = 50
@@ -237,7 +238,7 @@ class StepClock:
 
 
 def bench_two_tower(data: Dataset, fraction: float, epochs: int, baseline_steps: int) -> None:
-    from models.base import Cancelled
+    from models.progress import Cancelled
     from models.two_tower import TwoTowerRecommender
 
     part = data if fraction >= 1 else data.with_rows(np.arange(int(data.n_playlists * fraction)),

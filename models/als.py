@@ -26,14 +26,12 @@ from models.base import (
     Dataset,
     ModelFormatError,
     PlaylistQuery,
-    ProgressCallback,
     Recommendations,
     Recommender,
-    check_cancel,
-    report,
     settings_from_json,
 )
 from models.popularity import check_arrays, seed_ids
+from models.progress import ProgressCallback, check_cancel, report
 
 
 @dataclass(frozen=True)

@@ -35,13 +35,8 @@ from typing import Any
 
 import numpy as np
 
-from models.base import (
-    ModelFormatError,
-    ProgressCallback,
-    Recommendations,
-    check_cancel,
-    report,
-)
+from models.base import ModelFormatError, Recommendations
+from models.progress import ProgressCallback, check_cancel, report
 from models.topk import top_k
 
 ANN_MIN_ITEMS = 100_000

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self, TypeVar
 import numpy as np
 import scipy.sparse as sp
 
+from models.progress import ProgressCallback
 from models.text import normalize_name
 
 if TYPE_CHECKING:
@@ -47,31 +48,6 @@ class DamagedModelError(ModelFormatError):
         super().__init__(message)
 
 
-class Cancelled(Exception):
-    """Raised by `fit` when its cancel event is set."""
-
-
-@dataclass(frozen=True)
-class Progress:
-    """One progress report from a long job: `done` of `total` units (total None = unknown)."""
-
-    stage: str
-    done: float
-    total: float | None
-    message: str = ""
-    unit: str = ""
-    """What `done` counts ("iterations", "playlists"...), for rates ("" when it goes unsaid)."""
-
-
-ProgressCallback = Callable[[Progress], None]
-
-
-def report(progress: ProgressCallback | None, stage: str, done: float, total: float | None,
-           message: str = "", unit: str = "") -> None:
-    if progress is not None:
-        progress(Progress(stage, done, total, message, unit))
-
-
 @dataclass(frozen=True)
 class Reason:
     """Why a model suggests a track, for the app to put in words.
@@ -84,11 +60,6 @@ class Reason:
     seed: int | None = None
     count: int = 0
     feature: str = ""
-
-
-def check_cancel(cancel: threading.Event | None) -> None:
-    if cancel is not None and cancel.is_set():
-        raise Cancelled
 
 
 @dataclass(frozen=True)

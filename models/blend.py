@@ -35,15 +35,13 @@ from models.base import (
     Dataset,
     ModelFormatError,
     PlaylistQuery,
-    ProgressCallback,
     Recommendations,
     Recommender,
-    check_cancel,
     link_fallbacks,
-    report,
     settings_from_json,
 )
 from models.evaluation import Case, make_challenge_split
+from models.progress import ProgressCallback, check_cancel, report
 from models.topk import top_k
 
 if TYPE_CHECKING:

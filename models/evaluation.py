@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from models.base import PlaylistQuery, ProgressCallback, Recommender, check_cancel, report
+from models.base import PlaylistQuery, Recommender
 from models.metrics import METRICS, score
+from models.progress import ProgressCallback, check_cancel, report
 
 
 @dataclass(frozen=True)

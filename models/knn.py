@@ -22,15 +22,13 @@ from models.base import (
     Dataset,
     ModelFormatError,
     PlaylistQuery,
-    ProgressCallback,
     Reason,
     Recommendations,
     Recommender,
-    check_cancel,
-    report,
     settings_from_json,
 )
 from models.popularity import backoff_scores, check_arrays, seed_ids, with_backoff
+from models.progress import ProgressCallback, check_cancel, report
 from models.topk import top_k
 
 Weighting = Literal["bm25", "cosine"]

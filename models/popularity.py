@@ -17,14 +17,12 @@ from models.base import (
     Dataset,
     ModelFormatError,
     PlaylistQuery,
-    ProgressCallback,
     Reason,
     Recommendations,
     Recommender,
-    check_cancel,
-    report,
     settings_from_json,
 )
+from models.progress import ProgressCallback, check_cancel, report
 from models.topk import top_k
 
 

@@ -31,17 +31,15 @@ from models.base import (
     Dataset,
     ModelFormatError,
     PlaylistQuery,
-    ProgressCallback,
     Reason,
     Recommendations,
     Recommender,
     SeedSimilarities,
-    check_cancel,
     link_fallbacks,
-    report,
     settings_from_json,
 )
 from models.evaluation import Case
+from models.progress import ProgressCallback, check_cancel, report
 from models.text import normalize_name
 from models.topk import top_k
 

@@ -28,14 +28,12 @@ from models.base import (
     Dataset,
     ModelFormatError,
     PlaylistQuery,
-    ProgressCallback,
     Recommendations,
     Recommender,
-    check_cancel,
-    report,
     settings_from_json,
 )
 from models.numpy_towers import QueryTower
+from models.progress import ProgressCallback, check_cancel, report
 from models.tower_catalog import build_catalog
 
 

@@ -24,7 +24,6 @@ import tensorflow as tf
 import tensorflow_recommenders as tfrs
 import tf_keras
 
-from models.base import ProgressCallback, check_cancel, report
 from models.numpy_towers import (
     Dense,
     QueryTower,
@@ -32,6 +31,7 @@ from models.numpy_towers import (
     name_chars,
     name_words,
 )
+from models.progress import ProgressCallback, check_cancel, report
 from models.tf_checkpoints import EpochCheckpoints, TrainingState
 from models.tower_catalog import TowerCatalog
 

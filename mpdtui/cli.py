@@ -107,7 +107,8 @@ def run(args: argparse.Namespace, locations: Locations) -> int:
 
 
 def _report_error(exc: Exception, debug: bool) -> int:
-    from models.base import Cancelled, ModelFormatError
+    from models.base import ModelFormatError
+    from models.progress import Cancelled
     from models.registry import UnknownModelError
     from mpdtui.commands.jobs import JobStopped
     from mpdtui.data.files import FormatVersionError

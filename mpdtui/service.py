@@ -15,16 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from models.base import (
-    FALLBACK_MODEL,
-    Dataset,
-    PlaylistQuery,
-    ProgressCallback,
-    Reason,
-    Recommender,
-    link_fallbacks,
-)
+from models.base import FALLBACK_MODEL, Dataset, PlaylistQuery, Reason, Recommender, link_fallbacks
 from models.filtered import recommend_allowed
+from models.progress import ProgressCallback
 from models.registry import DEFAULT_MODELS, MODEL_NAMES, SERVING_ORDER, model_class
 from mpdtui import config, training
 from mpdtui.data.catalog import Catalog, Track

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import io
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from models.base import PlaylistQuery, Recommender, check_cancel
+from models.base import PlaylistQuery, Recommender
+from models.progress import ProgressCallback, check_cancel, report
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.files import atomic_write
 from mpdtui.errors import UserError
@@ -63,7 +63,7 @@ def read_challenge_set(path: Path) -> list[dict[str, Any]]:
 
 def write_submission(challenge: list[dict[str, Any]], model: Recommender, catalog: Catalog,
                      out: Path, team: str, email: str,
-                     progress: Callable[[int, int], None] | None = None,
+                     progress: ProgressCallback | None = None,
                      cancel: threading.Event | None = None) -> SubmissionSummary:
     """One line per challenge playlist: the pid and 500 distinct URIs, none of them a seed."""
     uris = catalog.track_uris()
@@ -73,8 +73,7 @@ def write_submission(challenge: list[dict[str, Any]], model: Recommender, catalo
     for done, playlist in enumerate(challenge):
         if done % 100 == 0:
             check_cancel(cancel)
-            if progress:
-                progress(done, len(challenge))
+            report(progress, "submit", done, len(challenge), unit="playlists")
         seed_uris = [t["track_uri"] for t in playlist["tracks"]]
         seeds = [i for i in catalog.track_ids(seed_uris) if i is not None]  # unknown seeds ignored
         ranked = model.recommend(PlaylistQuery.of(playlist.get("name") or "", seeds),
@@ -88,8 +87,7 @@ def write_submission(challenge: list[dict[str, Any]], model: Recommender, catalo
             raise UserError(f"the catalog has too few tracks for a {SUBMISSION_SIZE}-track "
                             f"answer to pid {playlist['pid']}: ingest the full MPD first")
         lines.write(f"{playlist['pid']}," + ",".join(chosen) + "\n")
-    if progress:
-        progress(len(challenge), len(challenge))
+    report(progress, "submit", len(challenge), len(challenge), unit="playlists")
     atomic_write(out, lambda fh: fh.write(lines.getvalue().encode()))
     return summary
 

@@ -17,17 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from models.base import (
-    MODEL_FORMAT,
-    Dataset,
-    ModelFormatError,
-    Progress,
-    Recommender,
-    check_cancel,
-    link_fallbacks,
-    report,
-)
+from models.base import MODEL_FORMAT, Dataset, ModelFormatError, Recommender, link_fallbacks
 from models.evaluation import Case, ChallengeSplit, every_category_cases, make_challenge_split
+from models.progress import Progress, check_cancel, report
 from models.registry import DEFAULT_MODELS, MODEL_NAMES, UnknownModelError, model_class
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.dataset import load_dataset

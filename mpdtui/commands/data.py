@@ -73,7 +73,7 @@ def run_demo_data(args: argparse.Namespace, locations: Locations) -> int:
     with HeadlessProgress() as view:
         written = generate_demo(
             args.out_dir, args.playlists, args.seed,
-            progress=lambda done, total: view.show(StageProgress("demo data", done, total, "slices")),
+            progress=lambda p: view.show(StageProgress("demo data", p.done, p.total, "slices")),
             dense=args.dense)
     print(f"wrote {len(written)} slice(s) and tracks_features.csv to {args.out_dir}")
     return 0

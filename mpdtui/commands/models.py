@@ -103,7 +103,7 @@ def run_submit(args: argparse.Namespace, locations: Locations) -> int:
     with HeadlessProgress() as view:
         summary = write_submission(
             challenge, model, service.catalog(), args.out, args.team, args.email,
-            progress=lambda done, total: view.show(StageProgress("submit", done, total, "playlists")))
+            progress=lambda p: view.show(StageProgress("submit", p.done, p.total, "playlists")))
     print(f"wrote {len(challenge)} answers from '{model_name}' to {args.out}")
     print(summary.describe())
     return 0

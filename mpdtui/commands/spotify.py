@@ -14,7 +14,7 @@ import webbrowser
 from pathlib import Path
 from typing import Any
 
-from models.base import Progress
+from models.progress import Progress
 from mpdtui import config
 from mpdtui.audio_service import audio_of_uris
 from mpdtui.commands.argtypes import port_number

@@ -20,7 +20,7 @@ import csv
 import functools
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import orjson
 
+from models.progress import ProgressCallback, report
 from mpdtui.data.files import atomic_write, atomic_write_bytes
 
 SLICE_SIZE = 1000
@@ -191,7 +192,7 @@ DEFAULT_SHAPE = Shape()
 
 
 def generate_demo(out_dir: Path, playlists: int = DEFAULT_PLAYLISTS, seed: int = 0,
-                  progress: Callable[[int, int], None] | None = None,
+                  progress: ProgressCallback | None = None,
                   dense: bool = False) -> list[Path]:
     """Write `mpd.slice.*.json` files and `tracks_features.csv` into `out_dir`.
 
@@ -213,8 +214,8 @@ def generate_demo(out_dir: Path, playlists: int = DEFAULT_PLAYLISTS, seed: int =
         path = out_dir / f"mpd.slice.{start}-{start + SLICE_SIZE - 1}.json"
         atomic_write_bytes(path, _slice_bytes(items, start))
         written.append(path)
-        if progress:
-            progress(slice_index + 1, n_slices)
+        report(progress, "demo", slice_index + 1, n_slices,
+               f"{slice_index + 1:,} of {n_slices:,} slices", "slices")
     atomic_write(out_dir / FEATURES_CSV, lambda fh: fh.write(generator.features_csv()))
     return written
 

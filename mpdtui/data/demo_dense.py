@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import orjson
 
+from models.progress import ProgressCallback, report
 from mpdtui.data.files import atomic_write, atomic_write_bytes
 
 SLICE_SIZE = 1000
@@ -104,7 +105,7 @@ class Catalog:
 
 
 def generate_dense_demo(out_dir: Path, playlists: int = DEFAULT_PLAYLISTS, seed: int = 0,
-                        progress: Callable[[int, int], None] | None = None) -> list[Path]:
+                        progress: ProgressCallback | None = None) -> list[Path]:
     """Write `mpd.slice.*.json` files and `tracks_features.csv` into `out_dir`."""
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
@@ -119,8 +120,8 @@ def generate_dense_demo(out_dir: Path, playlists: int = DEFAULT_PLAYLISTS, seed:
         path = out_dir / f"mpd.slice.{start}-{start + SLICE_SIZE - 1}.json"
         atomic_write_bytes(path, _slice_bytes(items, start, end))
         written.append(path)
-        if progress:
-            progress(slice_index + 1, n_slices)
+        report(progress, "demo", slice_index + 1, n_slices,
+               f"{slice_index + 1:,} of {n_slices:,} slices", "slices")
     features_rng = np.random.default_rng([seed, 2])
     atomic_write(out_dir / FEATURES_CSV, lambda fh: fh.write(_features_csv(features_rng, catalog)))
     return written

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from models.base import ProgressCallback, check_cancel, report
+from models.progress import ProgressCallback, check_cancel, report
 from mpdtui.data.files import FormatVersionError
 from mpdtui.data.sqlite_store import SqliteStore
 from mpdtui.errors import UserError

@@ -19,7 +19,7 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from models.base import Cancelled, check_cancel
+from models.progress import Cancelled, Progress, ProgressCallback, check_cancel
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.files import write_npz
 from mpdtui.data.matrices import CHUNK_FORMAT, CHUNK_VERSION, chunk_path, finalize
@@ -54,13 +54,12 @@ the last connection's close checkpoints the rest."""
 
 
 @dataclass(frozen=True)
-class IngestProgress:
-    slices_done: int
-    slices_total: int
-    playlists: int
-    rows: int
-    elapsed: float
-    current: str = ""
+class IngestProgress(Progress):
+    """A `Progress` of the ingest (done/total = slices) with what the slices held so far."""
+
+    playlists: int = 0
+    rows: int = 0
+    elapsed: float = 0.0
 
     @property
     def rows_per_second(self) -> float:
@@ -76,7 +75,9 @@ class IngestResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
-IngestCallback = Callable[[IngestProgress], None]
+def _ingest_message(result: IngestResult, elapsed: float) -> str:
+    rate = result.rows / elapsed if elapsed > 0 else 0.0
+    return f"{result.playlists:,} playlists · {rate:,.0f} rows/s"
 
 
 @dataclass
@@ -103,7 +104,7 @@ class _Ids:
 
 
 def ingest(locations: Locations, source: Path, skip_bad: bool = False,
-           progress: IngestCallback | None = None, cancel: threading.Event | None = None,
+           progress: ProgressCallback | None = None, cancel: threading.Event | None = None,
            workers: int | None = None) -> IngestResult:
     """Ingest every slice under `source` not yet in the catalog, then rebuild the matrices.
 
@@ -166,7 +167,7 @@ class _Prepared:
 
 
 def _ingest_pending(locations: Locations, catalog: Catalog, pending: list[SliceSource],
-                    skip_bad: bool, result: IngestResult, progress: IngestCallback | None,
+                    skip_bad: bool, result: IngestResult, progress: ProgressCallback | None,
                     cancel: threading.Event | None, workers: int) -> None:
     ids = _Ids(catalog)
     started = time.perf_counter()
@@ -176,9 +177,10 @@ def _ingest_pending(locations: Locations, catalog: Catalog, pending: list[SliceS
     def commit() -> None:
         _commit_group(locations, catalog, group, result)
         if progress and group:
-            progress(IngestProgress(result.ingested + len(result.skipped), len(pending),
-                                    result.playlists, result.rows, time.perf_counter() - started,
-                                    group[-1].source.name))
+            elapsed = time.perf_counter() - started
+            progress(IngestProgress("ingest", result.ingested + len(result.skipped),
+                                    len(pending), _ingest_message(result, elapsed), "slices",
+                                    result.playlists, result.rows, elapsed))
         group.clear()
 
     try:

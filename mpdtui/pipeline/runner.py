@@ -11,7 +11,8 @@ import traceback
 from collections.abc import Callable
 from dataclasses import asdict
 
-from models.base import Cancelled, ModelFormatError, check_cancel
+from models.base import ModelFormatError
+from models.progress import Cancelled, check_cancel
 from models.registry import UnknownModelError, model_class
 from mpdtui.data.files import FormatVersionError
 from mpdtui.errors import UserError

@@ -20,13 +20,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from models.base import Dataset, Progress, ProgressCallback, Recommender, check_cancel
+from models.base import Dataset, Recommender
+from models.progress import Progress, ProgressCallback, check_cancel
 from models.registry import DEFAULT_MODELS, MODEL_NAMES
 from mpdtui import config, training
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.demo import FEATURES_CSV, generate_demo
 from mpdtui.data.files import FormatVersionError, read_json, write_json
-from mpdtui.data.ingest import IngestProgress, IngestResult, ingest
+from mpdtui.data.ingest import IngestResult, ingest
 from mpdtui.data.matrices import matrices_are_current
 from mpdtui.data.mpd import find_slices
 from mpdtui.errors import UserError
@@ -300,9 +301,9 @@ def write_demo_files(locations: Locations, spec: DemoSpec, progress: ProgressCal
         return folder
     shutil.rmtree(folder, ignore_errors=True)
 
-    def on_slice(done: int, total: int) -> None:
+    def on_slice(slices: Progress) -> None:
         if progress is not None:
-            progress(Progress("demo", done, total, f"{done:,} of {total:,} slices"))
+            progress(slices)
         check_cancel(cancel)
 
     generate_demo(folder, spec.playlists, spec.seed, progress=on_slice,
@@ -342,7 +343,7 @@ class IngestStage(Stage):
         relay = job.progress(self.name, "slices")
         for path in paths:
             result = ingest(job.locations, path, job.request.skip_bad,
-                            progress=lambda p: relay(_ingest_report(p)), cancel=job.cancel)
+                            progress=relay, cancel=job.cancel)
             total.ingested += result.ingested
             total.already_done += result.already_done
             total.playlists += result.playlists
@@ -358,11 +359,6 @@ class IngestStage(Stage):
         job.summary.ingest = {"ingested": 0, "already_done": there, "playlists": 0, "rows": 0,
                               "skipped": []}
         return "data ready"
-
-
-def _ingest_report(p: IngestProgress) -> Progress:
-    return Progress("ingest", p.slices_done, p.slices_total,
-                    f"{p.playlists:,} playlists · {p.rows_per_second:,.0f} rows/s")
 
 
 def _resume_impossible(job: Job) -> None:

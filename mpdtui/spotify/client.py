@@ -13,13 +13,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import requests
 import spotipy
 from spotipy.exceptions import SpotifyException
 
-from models.base import Cancelled, check_cancel
+from models.progress import Cancelled, check_cancel
 from mpdtui.spotify.auth import LOG_IN_AGAIN, REQUEST_TIMEOUT_S, Session, install_log_redaction
 from mpdtui.spotify.errors import ApiUnavailable, Forbidden, LoginRequired, SpotifyError
 from mpdtui.spotify.settings import SpotifySettings
@@ -44,11 +44,14 @@ class RetryPolicy:
         return min(self.backoff_max, self.backoff_base * 2 ** (failures - 1))
 
 
+WaitKind = Literal["rate_limited", "retry"]
+
+
 @dataclass(frozen=True)
 class Wait:
     """The client is about to sleep: `kind` is "rate_limited" or "retry"."""
 
-    kind: str
+    kind: WaitKind
     seconds: float
     message: str
 

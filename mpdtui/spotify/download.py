@@ -10,8 +10,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
-from models.base import Progress, ProgressCallback, check_cancel
+from models.progress import Progress, ProgressCallback, check_cancel
 from mpdtui.data.features import FeatureStore
 from mpdtui.locations import Locations
 from mpdtui.spotify.client import RetryPolicy, SpotifyClient, Wait, open_client
@@ -28,13 +29,16 @@ FORBIDDEN_BEFORE = ("Spotify refused audio features to this login before (403); 
                     f"{FALLBACK} (--retry-forbidden to ask again)")
 
 
+DownloadKind = Literal["start", "batch", "rate_limited", "retry", "forbidden"]
+
+
 @dataclass(frozen=True)
 class DownloadProgress(Progress):
     """A `Progress` (done/total = tracks) with what happened: `kind` is "start", "batch",
     "rate_limited" or "retry" (then `wait_s` is the pause about to start, for a countdown),
     or "forbidden"."""
 
-    kind: str = "batch"
+    kind: DownloadKind = "batch"
     wait_s: float = 0.0
 
 
@@ -67,7 +71,7 @@ def download_features(store: FeatureStore, client: SpotifyClient, track_uris: Se
     retries run out, `LoginRequired` when the login is gone."""
     login_id = client.session.login_id
 
-    def emit(done: int, total: int, message: str, kind: str, wait_s: float = 0.0) -> None:
+    def emit(done: int, total: int, message: str, kind: DownloadKind, wait_s: float = 0.0) -> None:
         if progress is not None:
             progress(DownloadProgress(STAGE, done, total, message, kind=kind, wait_s=wait_s))
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from models.base import Cancelled, ProgressCallback, check_cancel, report
+from models.progress import Cancelled, ProgressCallback, check_cancel, report
 from mpdtui.data.saved_playlists import (
     ExportState,
     PlaylistKey,

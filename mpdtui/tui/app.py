@@ -185,7 +185,8 @@ class MpdtuiApp(App[None]):
         """The one place a failed worker becomes a notification (never a crash)."""
         if worker.state != WorkerState.ERROR:
             return
-        from models.base import Cancelled, ModelFormatError
+        from models.base import ModelFormatError
+        from models.progress import Cancelled
         from mpdtui.errors import UserError
 
         error = worker.error

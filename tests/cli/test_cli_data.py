@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from models.base import Cancelled
+from models.progress import Cancelled
 from mpdtui.cli import main
 from mpdtui.locations import Locations
 from mpdtui.service import AppService, DemoSpec

@@ -15,7 +15,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from models.base import Cancelled
+from models.progress import Cancelled
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.demo import generate_demo
 from mpdtui.data.files import npz_is_whole

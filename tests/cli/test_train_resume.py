@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from models.base import Cancelled, Progress
+from models.progress import Cancelled, Progress
 from models.two_tower import TwoTowerRecommender, TwoTowerSettings
 from mpdtui import training
 from mpdtui.locations import Locations

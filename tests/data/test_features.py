@@ -14,7 +14,7 @@ import pytest
 import requests
 from fake_spotify import DROP, FakeSpotify, Fault, features_for, too_many
 
-from models.base import Cancelled
+from models.progress import Cancelled
 from mpdtui.data.features import (
     FEATURE_NAMES,
     CsvLayoutError,

@@ -23,14 +23,8 @@ import numpy as np
 import pytest
 from model_data import UNPLAYED, contract_dataset
 
-from models.base import (
-    Cancelled,
-    Dataset,
-    ModelFormatError,
-    PlaylistQuery,
-    Progress,
-    Recommender,
-)
+from models.base import Dataset, ModelFormatError, PlaylistQuery, Recommender
+from models.progress import Cancelled, Progress
 
 
 class ModelContract:

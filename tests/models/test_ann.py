@@ -11,7 +11,8 @@ from model_data import genre_data
 
 from models.als import ALSRecommender, ALSSettings
 from models.ann import ANN_MIN_ITEMS, IndexSettings, ItemIndex
-from models.base import Cancelled, ModelFormatError, PlaylistQuery, read_model_dir, write_model_dir
+from models.base import ModelFormatError, PlaylistQuery, read_model_dir, write_model_dir
+from models.progress import Cancelled
 from models.topk import top_k
 
 SMALL = IndexSettings(min_items=1_000, fetch=300, train_sample=3_000, list_size=100,

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from model_data import genre_data
 
-from models.base import Cancelled, PlaylistQuery, Recommendations, Recommender
+from models.base import PlaylistQuery, Recommendations, Recommender
 from models.evaluation import (
     CATEGORIES,
     CATEGORY_KEYS,
@@ -21,6 +21,7 @@ from models.evaluation import (
     table_rows,
 )
 from models.popularity import PopularityRecommender
+from models.progress import Cancelled
 from models.topk import top_k
 
 

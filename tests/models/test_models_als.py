@@ -12,8 +12,9 @@ from model_contract import ModelContract
 from model_data import UNPLAYED, contract_dataset, genre_data
 
 from models.als import BM25, ALSRecommender, ALSSettings
-from models.base import Cancelled, PlaylistQuery
+from models.base import PlaylistQuery
 from models.notebook_eval import alpha_sweep, notebook_split, precision_at_k
+from models.progress import Cancelled
 
 SMALL = ALSSettings(factors=16, iterations=6)
 

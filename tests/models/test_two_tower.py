@@ -15,9 +15,10 @@ import pytest
 from model_contract import ModelContract
 from model_data import Synthetic, genre_data
 
-from models.base import Cancelled, Dataset, PlaylistQuery, Progress
+from models.base import Dataset, PlaylistQuery
 from models.numpy_towers import Vocabulary, name_chars, trigrams
 from models.popularity import PopularityRecommender
+from models.progress import Cancelled, Progress
 from models.tower_catalog import build_catalog
 from models.two_tower import TwoTowerRecommender, TwoTowerSettings
 
@@ -160,7 +161,8 @@ def test_serving_never_imports_tensorflow(fitted: TwoTowerRecommender, data: Dat
         import sys, dataclasses
         import numpy as np, scipy.sparse as sp
         sys.path.insert(0, {str(ROOT / 'tests')!r})
-        from models.base import Cancelled, Dataset, PlaylistQuery, Progress
+        from models.base import Dataset, PlaylistQuery
+        from models.progress import Cancelled, Progress
         from models.two_tower import TwoTowerRecommender
         z = np.load({str(tmp_path / 'data.npz')!r})
         matrix = sp.csr_matrix((np.ones(len(z["indices"]), np.float32), z["indices"],
