@@ -5,7 +5,7 @@
 On the demo (its features CSV imported, the default model: blend when it trains), each filter
 below is typed into the builder's filter field, then tracks are added one by one as in
 bench/tui.py: through the UI (add key handled to the refreshed list, debounce included) and
-the service's suggestion alone, in the same process; the first row, no filter, is the baseline.
+the services' suggestion alone, in the same process; the first row, no filter, is the baseline.
 Then the parts that grow with the catalog, at MPD scale (2.26M tracks, synthetic features):
 the filter's mask, and the track-id lookups of a growing candidate list.
 """
@@ -36,20 +36,20 @@ MPD_TRACKS = 2_262_292
 
 def import_demo_features(cache: Path) -> None:
     from mpdtui.locations import Locations
-    from mpdtui.service import AppService
+    from mpdtui.services.root import open_services
 
-    service = AppService(Locations.resolve(cache))
-    csv_path = service.demo_features_csv()
+    services = open_services(Locations.resolve(cache))
+    csv_path = services.features.demo_csv()
     if csv_path is not None:
-        print(service.import_features_csv(csv_path), flush=True)
+        print(services.jobs.import_features_csv(csv_path), flush=True)
 
 
 def share_matching(cache: Path, text: str) -> str:
     from mpdtui.audio.filters import parse_filter
     from mpdtui.locations import Locations
-    from mpdtui.service import AppService
+    from mpdtui.services.root import open_services
 
-    features = AppService(Locations.resolve(cache)).audio.catalog_features()
+    features = open_services(Locations.resolve(cache)).audio.catalog_features()
     matching = int(np.count_nonzero(parse_filter(text).mask(features)))
     return f"{matching:,} of {len(features):,} tracks ({matching / len(features):.1%})"
 
@@ -101,12 +101,12 @@ def main() -> None:
         label = f"filter {text!r}: {share_matching(args.cache_dir, text)}" if text else "no filter"
         print(f"{label}, model {model}:")
         print(describe("  through the UI (add key handled to refreshed list)", ui))
-        print(describe("  the service's suggestion alone", direct))
+        print(describe("  the services' suggestion alone", direct))
         if not text:
             baseline_ui, baseline_direct = statistics.median(ui), statistics.median(direct)
         else:
             print(f"  against no filter (medians): UI {statistics.median(ui) / baseline_ui:.2f}x, "
-                  f"service {statistics.median(direct) / baseline_direct:.2f}x")
+                  f"services {statistics.median(direct) / baseline_direct:.2f}x")
     if not args.skip_scale:
         mask_at_scale()
 

@@ -32,7 +32,7 @@ from models.evaluation import Case
 from models.ranker import RankerRecommender
 from mpdtui import training
 from mpdtui.locations import Locations
-from mpdtui.service import AppService
+from mpdtui.services.root import open_services
 
 
 def timed(into: list[float], call: Callable[[], Any]) -> Any:
@@ -91,10 +91,10 @@ def main() -> None:
     parser.add_argument("--k", type=int, default=50)
     args = parser.parse_args()
     locations = Locations.resolve(args.cache_dir)
-    service = AppService(locations)
-    ranker = service.model("ranker")
+    services = open_services(locations)
+    ranker = services.models.model("ranker")
     assert isinstance(ranker, RankerRecommender)
-    als = service.model("als")
+    als = services.models.model("als")
     split = training.training_split(locations, need_cases=True)
     assert split.challenge is not None
     cases = list(split.challenge.cases)[:: max(1, len(split.challenge.cases) // args.queries)]

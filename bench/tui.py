@@ -6,7 +6,7 @@ The demo data and the models are built into the cache dir on first use (reused a
 First paint is measured in fresh processes (interpreter start excluded, imports included), for
 a first run (empty cache: the setup wizard) and with trained models (the builder). Suggestion
 latency is measured through the UI (key press to the refreshed list, debounce included) and,
-as the baseline, `AppService.suggest` called directly in the same process.
+as the baseline, `Services.suggest` called directly in the same process.
 """
 
 from __future__ import annotations
@@ -54,17 +54,18 @@ print(app.first_paint, time.perf_counter() - T0, type(app.screen_stack[-1]).__na
 
 def prepare(cache: Path, playlists: int) -> list[str]:
     from mpdtui.locations import Locations
-    from mpdtui.service import AppService, DemoSpec
+    from mpdtui.pipeline.sources import DemoSpec
+    from mpdtui.services.root import open_services
 
-    service = AppService(Locations.resolve(cache))
-    if not service.has_data():
+    services = open_services(Locations.resolve(cache))
+    if not services.data.has_data():
         print(f"building the demo data ({playlists:,} playlists) in {cache} …", flush=True)
-        service.ingest(service.demo_source(DemoSpec(playlists=playlists)))
-    missing = [m for m in MODELS if m not in service.servable_models()]
+        services.jobs.ingest(services.data.demo_source(DemoSpec(playlists=playlists)))
+    missing = [m for m in MODELS if m not in services.models.servable()]
     if missing:
         print(f"training {', '.join(missing)} …", flush=True)
-        service.train(MODELS)
-    return service.servable_models()
+        services.jobs.train(MODELS)
+    return services.models.servable()
 
 
 def first_paint(cache: Path, runs: int) -> tuple[list[float], list[float]]:
@@ -101,12 +102,12 @@ async def suggestion_latency(cache: Path, adds: int,
             await pilot.pause(0.05)
         screen = app.screen
         assert isinstance(screen, BuilderScreen)
-        service = app.service
+        services = app.services
         audio_filter = parse_filter(sound_filter)
         screen.query_one("#filter").value = sound_filter  # type: ignore[attr-defined]
-        popular = service.catalog().track_uris_by_popularity()[: adds * 3]
+        popular = services.catalog.catalog().track_uris_by_popularity()[: adds * 3]
         results = screen.query_one("#results")
-        results.show(service.tracks(service.resolve_uris(popular)))  # type: ignore[attr-defined]
+        results.show(services.catalog.tracks(services.catalog.resolve_uris(popular)))  # type: ignore[attr-defined]
         results.focus()
         await pilot.pause()
         added_at: list[float] = []
@@ -126,7 +127,7 @@ async def suggestion_latency(cache: Path, adds: int,
             await pilot.press("j", "j")
             seeds = [t.id for t in screen.playlist]
             start = time.perf_counter()
-            service.audio.suggest("", seeds, audio_filter, model=screen.model_name)
+            services.audio.suggest("", seeds, audio_filter, model=screen.model_name)
             direct.append(time.perf_counter() - start)
         return str(screen.model_name), ui, direct
 
@@ -158,7 +159,7 @@ def main() -> None:
     model, ui, direct = asyncio.run(suggestion_latency(args.cache_dir, args.adds))
     print(f"suggestions after 'track added', model {model}:")
     print(describe("  through the UI (add key handled to refreshed list)", ui))
-    print(describe("  the service's suggestion alone (baseline)", direct))
+    print(describe("  the services' suggestion alone (baseline)", direct))
     print(f"  UI / baseline (medians): {statistics.median(ui) / statistics.median(direct):.2f}x")
 
 

@@ -18,7 +18,7 @@ from mpdtui.audio.flow import FlowResult, FlowStats
 from mpdtui.data.saved_playlists import SavedPlaylist
 from mpdtui.locations import Locations
 from mpdtui.printable import printable, printable_json
-from mpdtui.service import AppService
+from mpdtui.services.root import open_services
 
 AUDIO_COLUMNS = ("BPM", "key", "energy")
 
@@ -38,9 +38,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_order(args: argparse.Namespace, locations: Locations) -> int:
-    service = AppService(locations)
-    playlist, result = service.audio.order_saved(args.name, args.energy, save=not args.dry_run)
-    audio = service.audio.audio_of_uris(playlist.uris)
+    services = open_services(locations)
+    playlist, result = services.audio.order_saved(args.name, args.energy, save=not args.dry_run)
+    audio = services.audio.audio_of_uris(playlist.uris)
     saved = result.changed and not args.dry_run
     if args.json:
         document = orjson.dumps(order_document(playlist, result, audio, saved),

@@ -20,7 +20,7 @@ from mpdtui.pipeline.events import StageProgress
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable, printable_json
 from mpdtui.progress_view import HeadlessProgress
-from mpdtui.service import AppService
+from mpdtui.services.root import open_services
 
 MAX_DEMO_PLAYLISTS = 1_000_000
 
@@ -81,8 +81,8 @@ def run_demo_data(args: argparse.Namespace, locations: Locations) -> int:
 
 def run_info(args: argparse.Namespace, locations: Locations) -> int:
     if args.stats:
-        return print_stats(AppService(locations).data_stats(), args.json)
-    info = AppService(locations).info()
+        return print_stats(open_services(locations).data.stats(), args.json)
+    info = open_services(locations).info()
     if args.json:
         sys.stdout.write(printable_json(orjson.dumps(info, option=orjson.OPT_INDENT_2).decode()) + "\n")
         return 0

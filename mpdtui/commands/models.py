@@ -24,7 +24,7 @@ from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable, printable_json
 from mpdtui.progress_view import HeadlessProgress
 from mpdtui.scores import relative
-from mpdtui.service import AppService
+from mpdtui.services.root import Services, open_services
 from mpdtui.submission import read_challenge_set, write_submission
 
 MAX_SUGGESTIONS = 500
@@ -72,15 +72,15 @@ def run_evaluate(args: argparse.Namespace, locations: Locations) -> int:
         print_report(report)
         print(f"report saved to {locations.evaluation_json}")
     if args.notebook:
-        print_notebook_view(AppService(locations))
+        print_notebook_view(open_services(locations))
     return 0
 
 
-def print_notebook_view(service: AppService) -> None:
+def print_notebook_view(services: Services) -> None:
     from models.notebook_eval import alpha_sweep
 
     # the notebook's scale: 1,000 playlists
-    points = alpha_sweep(service.training_data(), max_playlists=1000)
+    points = alpha_sweep(services.models.training_data(), max_playlists=1000)
     table = Table(title="the notebook's view: ALS precision@100 (implicit train_test_split, "
                   "1,000 playlists) by alpha")
     table.add_column("alpha", justify="right")
@@ -94,15 +94,15 @@ def run_submit(args: argparse.Namespace, locations: Locations) -> int:
     if args.out.is_dir():
         raise UserError(f"--out {args.out} is a folder: give the file to write, e.g. "
                         f"--out {args.out / 'submission.csv'}")
-    service = AppService(locations)
+    services = open_services(locations)
     challenge = read_challenge_set(args.challenge_set)
-    model_name = args.model or service.default_model()
+    model_name = args.model or services.models.default()
     if model_name is None:
         raise UserError("no trained model yet: run `mpdtui --train` first")
-    model = service.model(model_name)
+    model = services.models.model(model_name)
     with HeadlessProgress() as view:
         summary = write_submission(
-            challenge, model, service.catalog(), args.out, args.team, args.email,
+            challenge, model, services.catalog.catalog(), args.out, args.team, args.email,
             progress=lambda p: view.show(StageProgress("submit", p.done, p.total, "playlists")))
     print(f"wrote {len(challenge)} answers from '{model_name}' to {args.out}")
     print(summary.describe())
@@ -116,10 +116,10 @@ def as_text(data: str) -> Text:
 
 def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
     audio_filter = parse_filter(args.filter)
-    service = AppService(locations)
-    seeds = service.resolve_uris(args.seed)
+    services = open_services(locations)
+    seeds = services.catalog.resolve_uris(args.seed)
     unknown = len(args.seed) - len(seeds)
-    found = service.audio.suggest(args.name, seeds, audio_filter, args.model, args.k)
+    found = services.audio.suggest(args.name, seeds, audio_filter, args.model, args.k)
     suggestions = found.suggestions
     shown = relative([s.score for s in suggestions])  # one scale whatever the model (README)
     if args.json:

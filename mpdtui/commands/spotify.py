@@ -10,29 +10,21 @@ import argparse
 import os
 import sys
 import time
-import webbrowser
 from pathlib import Path
 from typing import Any
 
 from models.progress import Progress
-from mpdtui import config
-from mpdtui.audio_service import audio_of_uris
 from mpdtui.commands.argtypes import port_number
 from mpdtui.commands.jobs import run_job
-from mpdtui.data.features import FeatureStore
-from mpdtui.data.saved_playlists import SavedPlaylists
 from mpdtui.errors import UserError
-from mpdtui.exporting import FILE_FORMATS, default_path, export_file
+from mpdtui.exporting import FILE_FORMATS
 from mpdtui.locations import Locations
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable
-from mpdtui.spotify import auth
-from mpdtui.spotify.client import Wait, open_client
-from mpdtui.spotify.export import export_to_spotify
-from mpdtui.spotify.settings import CLIENT_ID_ENV, CONFIG_CLIENT_ID_KEY, resolve_client_id
-
-NO_CLIENT_ID = (f"no Spotify client id: pass --client-id ID, set {CLIENT_ID_ENV}, or put "
-                f'"{CONFIG_CLIENT_ID_KEY}" in config.json (README: "Spotify")')
+from mpdtui.services.root import open_services
+from mpdtui.services.spotify import NO_CLIENT_ID
+from mpdtui.spotify.auth import DEFAULT_PORT
+from mpdtui.spotify.client import Wait
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -40,9 +32,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--client-id", help="your Spotify app's client id")
     p.add_argument("--no-browser", action="store_true",
                    help="print the login URL and accept the pasted redirected URL (SSH)")
-    p.add_argument("--port", type=port_number, default=auth.DEFAULT_PORT,
+    p.add_argument("--port", type=port_number, default=DEFAULT_PORT,
                    help=f"port of the redirect URI http://127.0.0.1:PORT/callback "
-                        f"(default {auth.DEFAULT_PORT})")
+                        f"(default {DEFAULT_PORT})")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--status", action="store_true", help="who is logged in, until when")
     group.add_argument("--logout", action="store_true", help="remove the stored login")
@@ -79,32 +71,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 # --- auth -----------------------------------------------------------------------------------
 
 def run_auth(args: argparse.Namespace, locations: Locations) -> int:
+    spotify = open_services(locations).spotify
     if args.logout:
-        removed = auth.logout(locations)
-        print("Logged out of Spotify: the token is removed." if removed
+        print("Logged out of Spotify: the token is removed." if spotify.logout()
               else "Not logged in to Spotify: nothing to remove.")
         return 0
     if args.status:
-        current = auth.status(locations)
+        current = spotify.status()
         print(printable(current.describe()))
         return 0 if current.logged_in else 1
-    client_id = resolve_client_id(locations, args.client_id, _previous_client_id(locations))
+    client_id = spotify.client_id(args.client_id)
     if client_id is None:
         raise UserError(NO_CLIENT_ID)
-    locations.ensure()
-    paste = _paste_prompt if args.no_browser else None
-    result = auth.login(locations, client_id, port=args.port,
-                        open_url=None if args.no_browser else webbrowser.open,
-                        paste=paste, on_url=lambda url: _show_url(url, args.no_browser))
+    result = spotify.login(client_id, port=args.port, open_browser=not args.no_browser,
+                           paste=_paste_prompt if args.no_browser else None,
+                           on_url=lambda url: _show_url(url, args.no_browser))
     print(printable(result.describe()))
     return 0
-
-
-def _previous_client_id(locations: Locations) -> str | None:
-    """The stored login's client id, also from a damaged token file (the login replaces it)."""
-    stored = auth.TokenFile(locations.spotify_token).get_cached_token() or {}
-    client_id = stored.get("mpdtui_client_id")
-    return client_id if isinstance(client_id, str) and client_id.strip() else None
 
 
 def _show_url(url: str, no_browser: bool) -> None:
@@ -147,12 +130,11 @@ def run_features(args: argparse.Namespace, locations: Locations) -> int:
                              retry_forbidden=args.retry_forbidden)
         for line in run_job(locations, request)["features"]:
             print(printable(line), flush=True)
-    if not locations.features_db.exists():
+    coverage = open_services(locations).features.coverage()
+    if coverage is None:
         print("Audio features: none yet (`mpdtui features --csv FILE` or `--download`).")
         return 0
-    uris = _catalog_track_uris(locations)
-    with FeatureStore.open(locations) as store:
-        print(describe_coverage(store.coverage(uris)))
+    print(describe_coverage(coverage))
     return 0
 
 
@@ -164,16 +146,6 @@ def describe_coverage(counts: dict[str, Any]) -> str:
     if counts.get("forbidden"):
         text += "; the API answered 403 to this app (fallback: CSV and MPD-derived features)"
     return text + "."
-
-
-def _catalog_track_uris(locations: Locations) -> list[str] | None:
-    """The catalog's tracks (None without a catalog)."""
-    if not locations.catalog_db.exists():
-        return None
-    from mpdtui.data.catalog import Catalog
-
-    with Catalog.open(locations) as catalog:
-        return list(catalog.track_uris_by_popularity())
 
 
 class _Printer:
@@ -207,20 +179,18 @@ def _fraction(progress: Progress) -> str:
 # --- export / import --------------------------------------------------------------------------
 
 def run_export(args: argparse.Namespace, locations: Locations) -> int:
-    with SavedPlaylists.open(locations.ensure()) as playlists:
-        playlist = playlists.get(args.name)
-        if args.to != "spotify":
-            out = (Path(args.out) if args.out
-                   else config.export_dir(locations) / default_path(playlist, args.to))
-            path = export_file(playlist, args.to, out, audio=audio_of_uris(locations, playlist.uris))
-            print(printable(f"Wrote {len(playlist.tracks)} tracks of {playlist.name!r} to {path}"))
-            return 0
-        if args.out:
-            raise UserError("--out is for file exports; a Spotify export goes to your account")
-        printer = _Printer()
-        client = open_client(locations, on_wait=printer.wait)
-        result = export_to_spotify(playlists, playlist.id, client, public=args.public,
-                                   progress=printer)
+    services = open_services(locations)
+    playlist = services.playlists.get(args.name)
+    if args.to != "spotify":
+        path = services.playlists.export_file(playlist.id, args.to,
+                                              to=Path(args.out) if args.out else None)
+        print(printable(f"Wrote {len(playlist.tracks)} tracks of {playlist.name!r} to {path}"))
+        return 0
+    if args.out:
+        raise UserError("--out is for file exports; a Spotify export goes to your account")
+    printer = _Printer()
+    result = services.spotify.export(playlist.id, public=args.public, progress=printer,
+                                     on_wait=printer.wait)
     how = "Finished the earlier export of" if result.resumed else "Exported"
     print(f"{how} {playlist.name!r} ({result.added} tracks) to Spotify: {result.url}")
     return 0

@@ -1,1 +1,1 @@
-"""The Textual app: setup wizard and playlist builder. It only calls `mpdtui.service`."""
+"""The Textual app: setup wizard and playlist builder. It only calls `mpdtui.services`."""

@@ -1,7 +1,7 @@
 """The mpdtui Textual app and its factory `create_app`, used by the CLI and the tests.
 
 First paint comes before any heavy import: the app shows a loading line, then a thread worker
-imports and opens the application service (numpy, scipy, SQLite) and picks the first screen.
+imports and opens the application services (numpy, scipy, SQLite) and picks the first screen.
 TensorFlow and implicit load only when a model that needs them is used.
 """
 
@@ -28,7 +28,7 @@ from mpdtui.tui.messages import ServiceReady
 from mpdtui.tui.text import in_app
 
 if TYPE_CHECKING:
-    from mpdtui.service import AppService
+    from mpdtui.services.root import Services
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -39,7 +39,7 @@ class AppOptions:
     """Choices the CLI leaves at their defaults and tests change."""
 
     demo_playlists: int | None = None
-    """Size of the demo dataset the data step generates (None: the service's default)."""
+    """Size of the demo dataset the data step generates (None: the services' default)."""
     demo_seed: int = 0
     train_models: tuple[str, ...] | None = None
     """Models ticked in the training step (None: every model)."""
@@ -62,11 +62,11 @@ class MpdtuiApp(App[None]):
     ]
 
     def __init__(self, locations: Locations, options: AppOptions | None = None,
-                 service: AppService | None = None) -> None:
+                 services: Services | None = None) -> None:
         super().__init__()
         self.locations = locations
         self.options = options or AppOptions()
-        self.service: AppService | None = service
+        self.services: Services | None = services
         self.jobs = JobRunner(self)
 
     def compose(self) -> ComposeResult:
@@ -80,11 +80,11 @@ class MpdtuiApp(App[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="startup",
           description="opening the data")
     def _open_service(self) -> None:
-        if self.service is None:
-            from mpdtui.service import AppService
+        if self.services is None:
+            from mpdtui.services.root import open_services
 
-            self.service = AppService(self.locations)
-        self.post_message(ServiceReady(self.service, not self.service.has_data()))
+            self.services = open_services(self.locations)
+        self.post_message(ServiceReady(self.services, not self.services.data.has_data()))
 
     def on_service_ready(self, message: ServiceReady) -> None:
         if message.first_run:
@@ -121,7 +121,7 @@ class MpdtuiApp(App[None]):
             self.switch_screen(BuilderScreen())
 
     def action_setup(self, step: int = 0) -> None:
-        if self.service is not None:
+        if self.services is not None:
             self.goto_step(step)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -138,23 +138,23 @@ class MpdtuiApp(App[None]):
 
     def use_cache_dir(self, path: str) -> None:
         """Switch this session to another cache directory."""
-        from mpdtui.service import AppService
+        from mpdtui.services.root import open_services
 
         if self.jobs.running:
             raise OSError(0, "a job is still running in the current folder")
         self.locations = Locations.resolve(path)
-        self.service = AppService(self.locations)
+        self.services = open_services(self.locations)
 
     # --- jobs ------------------------------------------------------------------------------
     def job_event(self, request: JobRequest, event: Event) -> None:
         """Every event of the app's job, before the screens get it: the header says what
-        runs, the service forgets what the job changed, failures are reported."""
-        if isinstance(event, ModelSaved) and self.service is not None:
-            self.service.forget_models()
+        runs, the services forget what the job changed, failures are reported."""
+        if isinstance(event, ModelSaved) and self.services is not None:
+            self.services.forget_models()
         if is_final(event):
             self.sub_title = self.SUB_TITLE
-            if self.service is not None and request.goal != "evaluate":
-                self.service.forget_loaded()
+            if self.services is not None and request.goal != "evaluate":
+                self.services.forget_loaded()
             if isinstance(event, JobFailed):
                 self.report_failure(event)
             return
@@ -216,6 +216,6 @@ class MpdtuiApp(App[None]):
 
 
 def create_app(locations: Locations, options: AppOptions | None = None,
-               service: AppService | None = None) -> MpdtuiApp:
-    """The app for one cache directory. `service` replaces the `AppService` (tests)."""
-    return MpdtuiApp(locations, options, service)
+               services: Services | None = None) -> MpdtuiApp:
+    """The app for one cache directory. `services` replaces the usual `Services` (tests)."""
+    return MpdtuiApp(locations, options, services)

@@ -7,17 +7,18 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-if TYPE_CHECKING:  # annotations only: the service and its data load after the first paint
+if TYPE_CHECKING:  # annotations only: the services and their data load after the first paint
     from mpdtui.audio.describe import TrackAudio
     from mpdtui.data.catalog import Track
-    from mpdtui.service import AppService, Suggestion
+    from mpdtui.services.root import Services
+    from mpdtui.services.suggester import Suggestion
 
 
 @dataclass
 class ServiceReady(Message):
-    """The application service is imported and opened (after the first paint)."""
+    """The application services are imported and opened (after the first paint)."""
 
-    service: AppService
+    services: Services
     first_run: bool
 
 

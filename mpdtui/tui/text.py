@@ -15,9 +15,9 @@ def data_text(text: str) -> Text:
     return Text(printable(text))
 
 
-# The service's messages name the CLI command that fixes a problem ("run `mpdtui auth`
+# The services' messages name the CLI command that fixes a problem ("run `mpdtui auth`
 # first"); the app has a step for each, so its messages point there instead. One table, in
-# the front end: the service stays the same for both front ends.
+# the front end: the services stay the same for both front ends.
 DATA_STEP = "the setup's data step (f2)"
 LOGIN_STEP = "the setup's Spotify step (f2)"
 FEATURES_STEP = "the setup's audio features step (f2)"

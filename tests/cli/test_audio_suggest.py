@@ -16,12 +16,12 @@ from models.base import PlaylistQuery, Recommendations, Recommender
 from models.filtered import recommend_allowed
 from mpdtui.audio.filters import parse_filter
 from mpdtui.audio.keys import code_of
-from mpdtui.audio_service import FeaturesMissing
 from mpdtui.cli import main
 from mpdtui.data.demo import FEATURES_CSV
 from mpdtui.data.features import FEATURE_NAMES, FeatureStore
 from mpdtui.locations import Locations
-from mpdtui.service import AppService
+from mpdtui.services.audio import FeaturesMissing
+from mpdtui.services.root import Services, open_services
 
 MODELS = ["popularity", "title", "item_knn"]
 K = 20
@@ -33,18 +33,18 @@ def audio_cache(small_store: Locations, small_demo: Path,
     """The small demo with its features imported and the light models trained (read-only)."""
     locations = Locations.resolve(tmp_path_factory.mktemp("audio") / "cache")
     shutil.copytree(small_store.root, locations.root)
-    service = AppService(locations)
-    service.import_features_csv(small_demo / FEATURES_CSV)
-    service.train(MODELS)
+    services = open_services(locations)
+    services.jobs.import_features_csv(small_demo / FEATURES_CSV)
+    services.jobs.train(MODELS)
     return locations
 
 
 @pytest.fixture
-def service(audio_cache: Locations, tmp_path: Path) -> AppService:
+def services(audio_cache: Locations, tmp_path: Path) -> Services:
     """A private copy (tests that save playlists)."""
     root = tmp_path / "cache"
     shutil.copytree(audio_cache.root, root)
-    return AppService(Locations.resolve(root))
+    return open_services(Locations.resolve(root))
 
 
 def features_of(locations: Locations, uri: str) -> dict[str, float]:
@@ -68,9 +68,9 @@ def matches(values: dict[str, float], term: str) -> bool:
 @pytest.mark.parametrize("model", ["title", "item_knn"])
 def test_filters_return_only_matching_tracks_and_still_k(audio_cache: Locations, model: str,
                                                          terms: list[str]) -> None:
-    service = AppService(audio_cache)
-    seeds = [s.track.id for s in service.suggest("workout", [], "title", k=5)]
-    found = service.audio.suggest("workout", seeds, parse_filter(terms), model, K)
+    services = open_services(audio_cache)
+    seeds = [s.track.id for s in services.suggester.suggest("workout", [], "title", k=5)]
+    found = services.audio.suggest("workout", seeds, parse_filter(terms), model, K)
     assert found.matching >= K  # the catalog has enough: so k come back
     assert len(found.suggestions) == K
     for suggestion, sound in zip(found.suggestions, found.audio, strict=True):
@@ -84,37 +84,37 @@ def test_filters_return_only_matching_tracks_and_still_k(audio_cache: Locations,
 
 def test_filtering_comes_before_the_top_k_cut(audio_cache: Locations) -> None:
     """The filtered list is the model's whole ranking with the other tracks taken out."""
-    service = AppService(audio_cache)
-    seeds = [s.track.id for s in service.suggest("chill", [], "title", k=3)]
+    services = open_services(audio_cache)
+    seeds = [s.track.id for s in services.suggester.suggest("chill", [], "title", k=3)]
     audio_filter = parse_filter("tempo 150-170, energy > 0.7")
-    found = service.audio.suggest("", seeds, audio_filter, "item_knn", K)
-    model = service.model("item_knn")
+    found = services.audio.suggest("", seeds, audio_filter, "item_knn", K)
+    model = services.models.model("item_knn")
     whole = model.recommend(PlaylistQuery.of("", seeds), model.n_tracks).ids
-    allowed = audio_filter.mask(service.audio.catalog_features())
+    allowed = audio_filter.mask(services.audio.catalog_features())
     assert [s.track.id for s in found.suggestions] == [i for i in whole if allowed[i]][:K]
     assert len(found.suggestions) == K
 
 
 def test_a_filter_few_tracks_match_returns_them_all_and_says_so(audio_cache: Locations) -> None:
-    service = AppService(audio_cache)
+    services = open_services(audio_cache)
     audio_filter = parse_filter("key 8A, tempo 150-152, energy > 0.5")
-    expected = int(np.count_nonzero(audio_filter.mask(service.audio.catalog_features())))
+    expected = int(np.count_nonzero(audio_filter.mask(services.audio.catalog_features())))
     assert 0 < expected < K
-    found = service.audio.suggest("party", [], audio_filter, "title", K)
+    found = services.audio.suggest("party", [], audio_filter, "title", K)
     assert len(found.suggestions) == found.matching == expected
     assert found.note().startswith(f"only {expected} track")
-    none = service.audio.suggest("party", [], parse_filter("tempo > 400"), "title", K)
+    none = services.audio.suggest("party", [], parse_filter("tempo > 400"), "title", K)
     assert none.suggestions == [] and none.note().startswith("no track matches tempo > 400")
 
 
 def test_a_filter_without_features_says_how_to_get_them(small_store: Locations,
                                                         tmp_path: Path) -> None:
     shutil.copytree(small_store.root, tmp_path / "cache")
-    service = AppService(Locations.resolve(tmp_path / "cache"))
-    service.train(["popularity", "title"])
+    services = open_services(Locations.resolve(tmp_path / "cache"))
+    services.jobs.train(["popularity", "title"])
     with pytest.raises(FeaturesMissing, match="mpdtui features --csv"):
-        service.audio.suggest("chill", [], parse_filter("tempo > 120"), "title", K)
-    plain = service.audio.suggest("chill", [], parse_filter(""), "title", K)
+        services.audio.suggest("chill", [], parse_filter("tempo > 120"), "title", K)
+    plain = services.audio.suggest("chill", [], parse_filter(""), "title", K)
     assert len(plain.suggestions) == K and plain.audio == [None] * K and plain.note() == ""
 
 
@@ -181,15 +181,15 @@ def test_cli_suggest_with_filters(audio_cache: Locations, capsys: pytest.Capture
     assert "filter 'tempo > fast'" in capsys.readouterr().err
 
 
-def test_cli_order_saves_a_flowing_order(service: AppService,
+def test_cli_order_saves_a_flowing_order(services: Services,
                                          capsys: pytest.CaptureFixture[str]) -> None:
-    tracks = [s.track for s in service.suggest("party", [], "title", k=25)]
-    service.save_playlist("Party", tracks)
-    cache = ["--cache-dir", str(service.locations.root)]
+    tracks = [s.track for s in services.suggester.suggest("party", [], "title", k=25)]
+    services.playlists.save("Party", tracks)
+    cache = ["--cache-dir", str(services.locations.root)]
     assert main([*cache, "order", "Party", "--dry-run", "--json"]) == 0
     planned = json.loads(capsys.readouterr().out)
     assert planned["saved"] is False
-    assert service.get_playlist("Party").uris == [t.uri for t in tracks]  # untouched
+    assert services.playlists.get("Party").uris == [t.uri for t in tracks]  # untouched
     before, after = planned["before"], planned["after"]
     assert after["key_clashes"] <= before["key_clashes"]
     assert after["mean_tempo_jump"] <= before["mean_tempo_jump"]
@@ -199,7 +199,7 @@ def test_cli_order_saves_a_flowing_order(service: AppService,
     printed = capsys.readouterr().out
     assert "key clashes" in printed and "energy by quarter" in printed
     assert "saved 'Party' in the new order" in printed
-    reordered = service.get_playlist("Party").uris
+    reordered = services.playlists.get("Party").uris
     assert sorted(reordered) == sorted(t.uri for t in tracks) and reordered[0] == tracks[0].uri
     assert reordered != [t.uri for t in tracks]
 
@@ -207,25 +207,25 @@ def test_cli_order_saves_a_flowing_order(service: AppService,
 def test_cli_order_without_features_says_how_to_get_them(
         small_store: Locations, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     shutil.copytree(small_store.root, tmp_path / "cache")
-    service = AppService(Locations.resolve(tmp_path / "cache"))
-    service.save_playlist("Quiet", service.tracks([1, 2, 3, 4]))
+    services = open_services(Locations.resolve(tmp_path / "cache"))
+    services.playlists.save("Quiet", services.catalog.tracks([1, 2, 3, 4]))
     assert main(["--cache-dir", str(tmp_path / "cache"), "order", "Quiet"]) == 2
     assert "no audio features for the tracks of 'Quiet'" in capsys.readouterr().err
 
 
-def test_exports_carry_tempo_key_and_energy(service: AppService, tmp_path: Path) -> None:
-    tracks = [s.track for s in service.suggest("chill", [], "title", k=5)]
-    saved = service.save_playlist("Chill", tracks)
-    audio = service.audio.audio_of_uris(saved.uris)
+def test_exports_carry_tempo_key_and_energy(services: Services, tmp_path: Path) -> None:
+    tracks = [s.track for s in services.suggester.suggest("chill", [], "title", k=5)]
+    saved = services.playlists.save("Chill", tracks)
+    audio = services.audio.audio_of_uris(saved.uris)
     rows = list(csv.DictReader(io.StringIO(
-        service.export_playlist_file("Chill", "csv", tmp_path).read_text())))
+        services.playlists.export_file("Chill", "csv", tmp_path).read_text())))
     for row, sound in zip(rows, audio, strict=True):
         if sound is None:
             assert row["tempo"] == row["key"] == row["camelot"] == row["energy"] == ""
         else:
             assert float(row["tempo"]) == pytest.approx(sound.tempo, abs=0.05)
             assert (row["key"], row["camelot"]) == (sound.key, sound.camelot)
-    document = json.loads(service.export_playlist_file("Chill", "json", tmp_path).read_text())
+    document = json.loads(services.playlists.export_file("Chill", "json", tmp_path).read_text())
     assert [t["audio"] for t in document["tracks"]] == [
         None if sound is None else sound.as_json() for sound in audio]
     assert any(sound is not None for sound in audio)

@@ -14,7 +14,8 @@ import pytest
 from models.progress import Cancelled
 from mpdtui.cli import main
 from mpdtui.locations import Locations
-from mpdtui.service import AppService, DemoSpec
+from mpdtui.pipeline.sources import DemoSpec
+from mpdtui.services.root import open_services
 
 HANDMADE = Path(__file__).parent.parent / "fixtures" / "handmade.mpd.slice.0-2.json"
 
@@ -95,20 +96,20 @@ def test_ingest_progress_is_plain_lines_when_not_a_terminal(small_demo: Path, tm
 def test_other_data_replaces_the_demo_and_keeps_saved_playlists(tmp_path: Path,
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
     locations = Locations.resolve(tmp_path / "cache")
-    service = AppService(locations)
-    service.ingest(service.demo_source(DemoSpec(playlists=600, seed=2)))
-    service.train(["popularity"])
-    service.save_playlist("from the demo", service.search("a", 2))
-    assert service.holds_demo() and service.info()["models"] == ["popularity"]
+    services = open_services(locations)
+    services.jobs.ingest(services.data.demo_source(DemoSpec(playlists=600, seed=2)))
+    services.jobs.train(["popularity"])
+    services.playlists.save("from the demo", services.catalog.search("a", 2))
+    assert services.data.holds_demo() and services.info()["models"] == ["popularity"]
 
     assert main(["ingest", str(tmp_path / "nowhere"), "--cache-dir", str(locations.root)]) == 2
-    assert AppService(locations).info()["models"] == ["popularity"], "a wrong path replaces nothing"
+    assert open_services(locations).info()["models"] == ["popularity"], "a wrong path replaces nothing"
     assert main(["ingest", str(HANDMADE), "--cache-dir", str(locations.root)]) == 2, \
         "replacing the demo is asked for"
     assert "--replace" in capsys.readouterr().err
     assert main(["ingest", str(HANDMADE), "--replace", "--cache-dir", str(locations.root)]) == 0
     capsys.readouterr()
-    after = AppService(locations)
+    after = open_services(locations)
     info = after.info()
     assert (info["playlists"], info["tracks"], info["models"]) == (3, 5, [])
     assert not after.holds_demo() and not locations.models_dir.exists()
@@ -120,20 +121,20 @@ def test_other_data_is_appended_to_real_data(tmp_path: Path, small_demo: Path) -
     cache = tmp_path / "cache"
     assert main(["ingest", str(HANDMADE), "--cache-dir", str(cache)]) == 0
     assert main(["ingest", str(small_demo), "--cache-dir", str(cache)]) == 0
-    assert AppService(Locations.resolve(cache)).info()["playlists"] == 3 + 3000
+    assert open_services(Locations.resolve(cache)).info()["playlists"] == 3 + 3000
 
 
 def test_a_cancelled_replacement_of_the_demo_resumes(tmp_path: Path, small_demo: Path) -> None:
-    service = AppService(Locations.resolve(tmp_path / "cache"))
-    service.ingest(service.demo_source(DemoSpec(playlists=600, seed=2)))
+    services = open_services(Locations.resolve(tmp_path / "cache"))
+    services.jobs.ingest(services.data.demo_source(DemoSpec(playlists=600, seed=2)))
     cancel = threading.Event()
     with pytest.raises(Cancelled):
         # cancel once a slice is committed (a heartbeat may come first: slices take a while)
-        service.ingest(small_demo, progress=lambda event: event.done >= 1 and cancel.set(),
+        services.jobs.ingest(small_demo, progress=lambda event: event.done >= 1 and cancel.set(),
                        cancel=cancel, replace=True)
-    committed = service.info()["slices"]
+    committed = services.info()["slices"]
     assert 1 <= committed < 3
 
-    resumed = service.ingest(small_demo)
+    resumed = services.jobs.ingest(small_demo)
     assert (resumed.already_done, resumed.ingested) == (committed, 3 - committed)
-    assert service.info()["playlists"] == 3000
+    assert services.info()["playlists"] == 3000

@@ -44,7 +44,7 @@ from mpdtui.data.catalog import Catalog, Track
 from mpdtui.data.demo import FEATURES_CSV
 from mpdtui.locations import Locations
 from mpdtui.printable import printable
-from mpdtui.service import AppService
+from mpdtui.services.root import open_services
 from mpdtui.spotify import auth
 from mpdtui.tui.widgets.track_table import TrackTable
 
@@ -71,7 +71,7 @@ def template(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
         patch.setattr("mpdtui.commands.jobs.JobProcess", InProcessJob)
         assert main(["--cache-dir", str(cache), "ingest", str(source)]) == 0
         assert main(["--cache-dir", str(cache), "features", "--csv", str(source / FEATURES_CSV)]) == 0
-    AppService(Locations.resolve(cache)).train(list(MODELS))
+    open_services(Locations.resolve(cache)).jobs.train(list(MODELS))
     return cache
 
 
@@ -299,7 +299,7 @@ def test_escapes_in_the_data_are_printed_as_text(cache: Path, tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "400")  # one table row per line
     assert run_cli(capsys, cache, "ingest", str(_hostile_slice(tmp_path / "source"))).code == 0
-    AppService(Locations.resolve(cache)).train(list(MODELS))
+    open_services(Locations.resolve(cache)).jobs.train(list(MODELS))
 
     suggest = ("suggest", "--model", "title", "--name", HOSTILE_PLAYLIST, "--k", "3")
     table = run_cli(capsys, cache, *suggest)

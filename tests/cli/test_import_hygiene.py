@@ -26,7 +26,7 @@ def test_import_linter_contracts_hold() -> None:
 def test_domain_modules_do_not_import_textual_or_rich() -> None:
     loaded = _modules_after(
         "import models.registry, models.evaluation, models.als, models.title, models.knn\n"
-        "import mpdtui.data.ingest, mpdtui.data.dataset, mpdtui.service, mpdtui.training")
+        "import mpdtui.data.ingest, mpdtui.data.dataset, mpdtui.services, mpdtui.training")
     assert not {m for m in loaded if m.split(".")[0] in ("textual", "rich")}
 
 
@@ -37,11 +37,11 @@ def test_suggesting_with_als_does_not_import_tensorflow(small_store, tmp_path: P
     shutil.copytree(small_store.root, cache)
     code = (
         "from mpdtui.locations import Locations\n"
-        "from mpdtui.service import AppService\n"
-        f"service = AppService(Locations.resolve({str(cache)!r}))\n"
-        "service.train(['popularity', 'title', 'item_knn', 'als'])\n"
-        "seeds = [s.track.id for s in service.suggest('chill', [], 'title', k=3)]\n"
-        "assert len(service.suggest('chill', seeds, 'als', k=10)) == 10\n"
+        "from mpdtui.services.root import Services, open_services\n"
+        f"services = open_services(Locations.resolve({str(cache)!r}))\n"
+        "services.jobs.train(['popularity', 'title', 'item_knn', 'als'])\n"
+        "seeds = [s.track.id for s in services.suggester.suggest('chill', [], 'title', k=3)]\n"
+        "assert len(services.suggester.suggest('chill', seeds, 'als', k=10)) == 10\n"
     )
     loaded = _modules_after(code)
     assert "implicit" in {m.split(".")[0] for m in loaded}

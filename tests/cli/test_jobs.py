@@ -34,7 +34,7 @@ from mpdtui.pipeline.events import (
 )
 from mpdtui.pipeline.lock import CacheBusy, WriterLock, current_holder, is_locked
 from mpdtui.pipeline.request import JobRequest
-from mpdtui.service import AppService
+from mpdtui.services.root import open_services
 
 HANDMADE = Path(__file__).parent.parent / "fixtures" / "handmade.mpd.slice.0-2.json"
 
@@ -154,19 +154,19 @@ def test_train_after_an_interrupted_ingest_keeps_the_users_data(tmp_path: Path,
             cancel.set()
 
     with pytest.raises(Cancelled):
-        AppService(locations).ingest(small_demo, progress=cancel_after_the_first_slice,
+        open_services(locations).jobs.ingest(small_demo, progress=cancel_after_the_first_slice,
                                      cancel=cancel)
-    assert AppService(locations).info()["slices"] == 1
+    assert open_services(locations).info()["slices"] == 1
 
     done = mpdtui("--train", "--models", "popularity", cache=locations.root)
     assert done.returncode == 0, done.stderr
-    info = AppService(locations).info()
+    info = open_services(locations).info()
     assert info["playlists"] == 3000, "the interrupted ingest was resumed, not the demo added"
     assert info["data_source"] == str(small_demo.resolve())
     assert not locations.demo_dir.exists()
     again = mpdtui("ingest", str(small_demo), cache=locations.root)
     assert again.returncode == 0 and "0 slice(s)" in again.stdout
-    assert AppService(locations).info()["models"] == ["popularity"], "ingest A again drops nothing"
+    assert open_services(locations).info()["models"] == ["popularity"], "ingest A again drops nothing"
 
 
 def test_replacing_the_data_is_asked_for_and_says_what_goes(tmp_path: Path) -> None:
@@ -175,7 +175,7 @@ def test_replacing_the_data_is_asked_for_and_says_what_goes(tmp_path: Path) -> N
     refused = mpdtui("ingest", "--demo", cache=cache)
     assert refused.returncode == 2
     assert "holds 3 playlists from" in refused.stderr and "--replace" in refused.stderr
-    assert AppService(Locations.resolve(cache)).info()["playlists"] == 3
+    assert open_services(Locations.resolve(cache)).info()["playlists"] == 3
 
 
 def _descendants(pid: int) -> list[psutil.Process]:
@@ -244,7 +244,7 @@ def test_damaged_derived_files_are_rebuilt_by_the_next_train(trained_cache: Path
     assert done.returncode == 0, done.stderr
     assert "trained: popularity, title" in done.stdout
     assert npz_is_whole(locations.interactions_npz) and npz_is_whole(locations.split_npz)
-    assert AppService(locations).info()["models"] == ["popularity", "title"]
+    assert open_services(locations).info()["models"] == ["popularity", "title"]
     assert mpdtui("suggest", "--name", "party", "--model", "title", cache=cache).returncode == 0
 
 

@@ -18,7 +18,7 @@ from conftest import SMALL_DEMO_PLAYLISTS, SMALL_DEMO_SEED
 
 from mpdtui.data import demo
 from mpdtui.locations import Locations
-from mpdtui.service import AppService
+from mpdtui.services.root import open_services
 
 BASELINES = ["popularity", "title", "item_knn", "als"]
 
@@ -41,7 +41,7 @@ def test_train_runs_every_stage_and_prints_the_comparison(trained: tuple[Path, s
     assert "ingest: 3/3" in out
     assert f"trained: {', '.join(BASELINES)}" in out
     assert "r_precision on 300 held-out playlists" in out
-    info = AppService(Locations.resolve(cache)).info()
+    info = open_services(Locations.resolve(cache)).info()
     assert info["models"] == BASELINES and info["playlists"] == 3000
 
 
@@ -81,19 +81,19 @@ def _theme_of_uri(seed: int) -> dict[str, int]:
 @pytest.mark.parametrize("model", ["als", "item_knn", "title"])
 def test_seeds_from_one_theme_give_mostly_that_theme(trained: tuple[Path, str], model: str) -> None:
     themes = _theme_of_uri(SMALL_DEMO_SEED)
-    service = AppService(Locations.resolve(trained[0]))
+    services = open_services(Locations.resolve(trained[0]))
     for theme in (1, 4, 9):  # workout, rap, latin
         name = demo.THEMES[theme][1][0]
-        popular = service.suggest(name, [], "title", k=50)
+        popular = services.suggester.suggest(name, [], "title", k=50)
         seeds = [s.track.id for s in popular if themes[s.track.uri] == theme][:5]
-        suggestions = service.suggest("" if model != "title" else name, seeds, model, k=20)
+        suggestions = services.suggester.suggest("" if model != "title" else name, seeds, model, k=20)
         same = sum(themes[s.track.uri] == theme for s in suggestions)
         assert same >= 15, f"{model}: only {same}/20 suggestions from theme {name!r}"
 
 
 def test_suggest_json_gives_uri_track_artist_score(trained: tuple[Path, str]) -> None:
-    service = AppService(Locations.resolve(trained[0]))
-    seed_uri = service.suggest("party", [], "title", k=1)[0].track.uri
+    services = open_services(Locations.resolve(trained[0]))
+    seed_uri = services.suggester.suggest("party", [], "title", k=1)[0].track.uri
     done = _mpdtui("suggest", "--name", "party", "--seed", seed_uri, "--seed", "spotify:track:nope",
                    "--model", "als", "--k", "7", "--json", cache=trained[0])
     assert done.returncode == 0, done.stderr
@@ -144,9 +144,9 @@ def test_submit_answers_500_tracks_even_with_nothing_to_go_on(trained: tuple[Pat
                                                               tmp_path: Path, model: str) -> None:
     """No name (or one that normalises to nothing) and seeds the model cannot use: URIs not in
     the catalog, or catalog tracks that only held-out playlists hold."""
-    service = AppService(Locations.resolve(trained[0]))
-    untrained = np.flatnonzero(service.training_data().track_popularity() == 0)
-    held_out_only = [service.catalog().tracks([int(t)])[0].uri for t in untrained[:3]]
+    services = open_services(Locations.resolve(trained[0]))
+    untrained = np.flatnonzero(services.models.training_data().track_popularity() == 0)
+    held_out_only = [services.catalog.catalog().tracks([int(t)])[0].uri for t in untrained[:3]]
     assert len(held_out_only) == 3, "the demo's long tail leaves tracks only held-out playlists hold"
     tracks = {
         "not in the catalog": [{"track_uri": f"spotify:track:nowhere{i}"} for i in range(5)],
@@ -197,7 +197,7 @@ def test_models_learn_the_demo_structure(trained_dense: Path) -> None:
     """On the dense demo, whose every track is in many playlists."""
     from models.evaluation import SEEDED_KEYS, ratio
 
-    report = AppService(Locations.resolve(trained_dense)).evaluation()
+    report = open_services(Locations.resolve(trained_dense)).models.evaluation()
     assert report is not None
     assert ratio(report, "title", "popularity", categories=["title_only"]) >= 2.5
     assert ratio(report, "als", "popularity", categories=SEEDED_KEYS) >= 4
@@ -218,12 +218,12 @@ def test_evaluate_json_and_the_notebook_view(trained: tuple[Path, str]) -> None:
 
 
 def test_each_model_gives_its_own_true_reasons(trained: tuple[Path, str]) -> None:
-    service = AppService(Locations.resolve(trained[0]))
-    seeds = [s.track.id for s in service.suggest("party", [], "title", k=3)]
-    seed_names = {t.name for t in service.catalog().tracks(seeds)}
+    services = open_services(Locations.resolve(trained[0]))
+    seeds = [s.track.id for s in services.suggester.suggest("party", [], "title", k=3)]
+    seed_names = {t.name for t in services.catalog.catalog().tracks(seeds)}
 
     def reasons(model: str, name: str = "party", with_seeds: bool = True) -> set[str]:
-        return {s.reason for s in service.suggest(name, seeds if with_seeds else [], model, k=20)}
+        return {s.reason for s in services.suggester.suggest(name, seeds if with_seeds else [], model, k=20)}
 
     assert reasons("popularity") == {"popular overall"}
     assert reasons("title", with_seeds=False) <= {"fits the name 'party'", "popular overall"}

@@ -18,7 +18,7 @@ from mpdtui.data.demo import THEMES, generate_demo, track_themes
 from mpdtui.data.ingest import ingest
 from mpdtui.data.stats import REAL_MPD
 from mpdtui.locations import Locations
-from mpdtui.service import AppService
+from mpdtui.services.root import open_services
 
 REAL = REAL_MPD["real MPD playlists (5,365)"]
 
@@ -74,7 +74,7 @@ def test_a_quarter_of_held_out_seeds_are_unknown_to_training(demo_stats: dict) -
 
 
 def test_the_long_tail_does_not_depend_on_the_seed(small_store: Locations) -> None:
-    stats = AppService(small_store).data_stats()  # 3,000 playlists, seed 7
+    stats = open_services(small_store).data.stats()  # 3,000 playlists, seed 7
     assert 0.6 <= stats.single_playlist_share <= 0.78
     assert stats.tracks_per_playlist >= 20 and stats.artists >= 10_000
     assert 0.2 <= (stats.unknown_seed_share or 0) <= 0.45

@@ -1,4 +1,4 @@
-"""A real HTTP server on 127.0.0.1 that behaves like Spotify's accounts service and Web API.
+"""A real HTTP server on 127.0.0.1 that behaves like Spotify's accounts services and Web API.
 
 Accounts (under /accounts/): `GET authorize` redirects to the redirect URI with a code and the
 state (playing a user who consents), `POST api/token` exchanges a code after checking the PKCE

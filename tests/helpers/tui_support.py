@@ -15,7 +15,8 @@ import pytest
 from textual.pilot import Pilot
 
 from mpdtui.locations import Locations
-from mpdtui.service import AppService, DemoSpec
+from mpdtui.pipeline.sources import DemoSpec
+from mpdtui.services.root import Services, open_services
 from mpdtui.tui.app import AppOptions, MpdtuiApp, create_app
 
 DEMO = DemoSpec(playlists=1500, seed=1)
@@ -28,9 +29,9 @@ def build_trained(root: Path) -> Path:
     marker = root / "tui-trained.ok"
     if marker.exists():
         return root
-    service = AppService(Locations.resolve(root))
-    service.ingest(service.demo_source(DEMO))
-    service.train(list(MODELS))
+    services = open_services(Locations.resolve(root))
+    services.jobs.ingest(services.data.demo_source(DEMO))
+    services.jobs.train(list(MODELS))
     marker.write_text("ok")
     return root
 
@@ -52,7 +53,7 @@ def steady_dir(trained_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> P
         shutil.rmtree(root, ignore_errors=True)
         shutil.copytree(trained_dir, root,
                         ignore=shutil.ignore_patterns("demo-mpd", "models", "reports", "*.ok"))
-        AppService(Locations.resolve(root)).train(list(STEADY_MODELS))
+        open_services(Locations.resolve(root)).jobs.train(list(STEADY_MODELS))
         marker.write_text("ok")
     return root
 
@@ -82,14 +83,14 @@ def ingested_copy(trained_dir: Path, tmp_path: Path) -> Locations:
     return Locations.resolve(target)
 
 
-def make_app(locations: Locations, tmp_path: Path, service: AppService | None = None,
+def make_app(locations: Locations, tmp_path: Path, services: Services | None = None,
              **options: object) -> MpdtuiApp:
     defaults: dict[str, object] = {"train_models": MODELS, "export_dir": tmp_path / "exports",
                                    "open_browser": False, "demo_playlists": 1500,
                                    "demo_seed": 1}
     defaults.update(options)
     (tmp_path / "exports").mkdir(exist_ok=True)
-    return create_app(locations, AppOptions(**defaults), service)  # type: ignore[arg-type]
+    return create_app(locations, AppOptions(**defaults), services)  # type: ignore[arg-type]
 
 
 async def wait_for(pilot: Pilot, condition: Callable[[], object], timeout: float = 60.0,

@@ -16,10 +16,11 @@ from fake_spotify import FakeSpotify, s256
 
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
+from mpdtui.services.root import open_services
 from mpdtui.spotify import auth
 from mpdtui.spotify.client import open_client
 from mpdtui.spotify.errors import LoginFailed, LoginRequired
-from mpdtui.spotify.settings import SpotifySettings, resolve_client_id
+from mpdtui.spotify.settings import SpotifySettings
 
 
 @pytest.fixture
@@ -209,14 +210,17 @@ def test_cli_auth_without_client_id_is_a_user_error(fake: FakeSpotify,
 def test_client_id_sources_in_order(locations: Locations,
                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MPDTUI_SPOTIFY_CLIENT_ID", raising=False)
-    assert resolve_client_id(locations) is None
-    assert resolve_client_id(locations, previous="old") == "old"
+    spotify = open_services(locations).spotify
+    assert spotify.client_id() is None
+    auth.TokenFile(locations.ensure().spotify_token).save_token_to_cache(
+        {"mpdtui_client_id": "old"})  # a past login
+    assert spotify.client_id() == "old"
     locations.config_json.write_text(json.dumps(
         {"format": "mpdtui-config", "version": 1, "spotify_client_id": "from-config"}))
-    assert resolve_client_id(locations, previous="old") == "from-config"
+    assert spotify.client_id() == "from-config"
     monkeypatch.setenv("MPDTUI_SPOTIFY_CLIENT_ID", "from-env")
-    assert resolve_client_id(locations) == "from-env"
-    assert resolve_client_id(locations, "from-flag") == "from-flag"
+    assert spotify.client_id() == "from-env"
+    assert spotify.client_id("from-flag") == "from-flag"
 
 
 def test_base_urls_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,7 +18,7 @@ from terminal import Terminal
 from tui_support import trained_dir  # noqa: F401 (fixture)
 
 from mpdtui.locations import Locations
-from mpdtui.service import AppService
+from mpdtui.services.root import open_services
 
 pytestmark = pytest.mark.slow
 
@@ -30,8 +30,8 @@ def footer(text: str) -> str:
 def test_builder_keys_in_a_real_terminal(trained_dir: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     shutil.copytree(trained_dir, cache, ignore=shutil.ignore_patterns("demo-mpd"))
-    service = AppService(Locations.resolve(cache))
-    track = service.catalog().tracks([0])[0]
+    services = open_services(Locations.resolve(cache))
+    track = services.catalog.catalog().tracks([0])[0]
     query = track.name.split()[0]
     term = Terminal(cache, cols=80, rows=24)
     try:

@@ -28,7 +28,11 @@ from tui_support import (  # noqa: F401 (fixtures)
 )
 
 from mpdtui.locations import Locations
-from mpdtui.service import AppService
+from mpdtui.services.catalog import CatalogService
+from mpdtui.services.model_store import ModelStore
+from mpdtui.services.root import open_services
+from mpdtui.services.spotify import SpotifyService
+from mpdtui.services.suggester import Suggester
 from mpdtui.tui.screens.builder import BuilderScreen
 from mpdtui.tui.screens.help import KEYS
 from mpdtui.tui.screens.playlists import PlaylistsScreen
@@ -132,7 +136,7 @@ async def test_ingest_cancels_with_escape_and_resumes(trained_dir: Path, tmp_pat
     app = make_app(locations, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
-        service = app.service
+        services = app.services
         await pilot.press("ctrl+n")
         await type_text(pilot, str(trained_dir / "demo-mpd"))
         await pilot.press("enter")
@@ -145,11 +149,11 @@ async def test_ingest_cancels_with_escape_and_resumes(trained_dir: Path, tmp_pat
         assert screen_name(pilot) == "DataStep"
         assert "Run it again" in label_text(pilot, "#step-status")
         assert any("Cancelled" in n for n in notifications(app))
-        assert not service.has_data()
+        assert not services.data.has_data()
         await pilot.press("ctrl+r")  # resume
         await settle(pilot)
         assert "Data ready" in label_text(pilot, "#step-status")
-        assert service.has_data()
+        assert services.data.has_data()
 
 
 async def test_a_busy_cache_dir_is_waited_for(trained_dir: Path, tmp_path: Path) -> None:
@@ -167,7 +171,7 @@ async def test_a_busy_cache_dir_is_waited_for(trained_dir: Path, tmp_path: Path)
             status = label_text(pilot, "#step-status")
             assert f"training (pid {os.getpid()})" in status and "Waiting" in status
             await pilot.pause(1.5)
-            assert not app.service.has_data()
+            assert not app.services.data.has_data()
         await wait_for(pilot, lambda: "Data ready" in label_text(pilot, "#step-status"),
                        what="the ingest once the cache dir is free")
         assert "1,500 playlists" in label_text(pilot, "#data-now")
@@ -188,7 +192,7 @@ async def test_cache_dir_can_be_changed(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
         await type_text(pilot, str(tmp_path / "other"))
         await pilot.press("enter")
-        assert app.service.locations.root == (tmp_path / "other").resolve()
+        assert app.services.locations.root == (tmp_path / "other").resolve()
         assert str(tmp_path / "other") in label_text(pilot, "#cache-path")
 
 
@@ -234,8 +238,8 @@ async def test_the_builder_serves_while_training_goes_on(ingested_copy: Location
         await wait_for(pilot, lambda: not app.jobs.running, timeout=300, what="the training")
         await wait_for(pilot, lambda: "two_tower" in screen.models, what="the new model")
         assert screen.models == ["popularity", "title", "two_tower"]
-        best = app.service.default_model()  # the best in the evaluation the job just wrote
-        assert app.service.evaluation() is not None and best in screen.models
+        best = app.services.models.default()  # the best in the evaluation the job just wrote
+        assert app.services.models.evaluation() is not None and best in screen.models
         await wait_for(pilot, lambda: screen.model_name == best, what="the best model, as it comes")
 
 
@@ -281,7 +285,7 @@ async def test_build_save_and_export_with_keys(trained_copy: Locations, tmp_path
         assert screen.model_name == "als"  # the best trained model by default
         await type_text(pilot, "road trip")
         await pilot.press("escape", "slash")
-        query = app.service.catalog().tracks([0])[0].name.split()[0]
+        query = app.services.catalog.catalog().tracks([0])[0].name.split()[0]
         await type_text(pilot, query)
         await wait_for(pilot, lambda: screen.query_one("#results").tracks, what="results")
         await pilot.press("enter")  # adds the best result; the search box keeps the focus
@@ -308,7 +312,7 @@ async def test_build_save_and_export_with_keys(trained_copy: Locations, tmp_path
         assert "2 tracks" in label_text(pilot, "#totals")
         assert f"{total // 60000}:" in label_text(pilot, "#totals")
         await pilot.press("ctrl+s")
-        saved = app.service.list_playlists()
+        saved = app.services.playlists.summaries()
         assert [(p.name, p.num_tracks) for p in saved] == [("road trip", 2)]
         await pilot.press("e")
         assert screen_name(pilot) == "ExportScreen"
@@ -333,7 +337,7 @@ async def test_the_export_folder_is_shown_and_changed_in_the_dialog(
         await builder_ready(pilot)
         screen = builder(app)
         await type_text(pilot, "mix")
-        screen.playlist = app.service.tracks([1, 2])
+        screen.playlist = app.services.catalog.tracks([1, 2])
         await pilot.press("escape", "e")
         folder = app.screen.query_one("#export-folder", Input)
         assert folder.value == str(tmp_path / "exports")
@@ -380,7 +384,7 @@ async def test_search_box_down_moves_to_results_and_one_enter_adds(
         await builder_ready(pilot)
         screen = builder(app)
         await pilot.press("escape", "slash")
-        query = app.service.catalog().tracks([0])[0].name.split()[0]
+        query = app.services.catalog.catalog().tracks([0])[0].name.split()[0]
         await type_text(pilot, query)
         await pilot.press("enter")  # at once, maybe before the results: added when they come
         await wait_for(pilot, lambda: screen.playlist, what="the added track")
@@ -404,7 +408,7 @@ async def test_title_only_suggestions_and_model_switch(trained_copy: Locations,
         await type_text(pilot, "chill")
         await wait_for(pilot, lambda: screen.query_one("#suggestions").tracks)
         await settle(pilot)
-        expected = app.service.suggest("chill", [], model="als")
+        expected = app.services.suggester.suggest("chill", [], model="als")
         assert [t.id for t in screen.query_one("#suggestions").tracks] == [
             s.track.id for s in expected]
         await pilot.press("escape", "m")  # als -> popularity (wraps around)
@@ -426,7 +430,7 @@ async def test_more_like_this(trained_copy: Locations, tmp_path: Path) -> None:
         await pilot.press("l")
         await settle(pilot)
         assert "More like" in screen.query_one("#suggestions").border_title
-        expected = app.service.suggest("", [liked.id], model="als")
+        expected = app.services.suggester.suggest("", [liked.id], model="als")
         assert [t.id for t in screen.query_one("#suggestions").tracks] == [
             s.track.id for s in expected]
         await pilot.press("escape")
@@ -434,11 +438,11 @@ async def test_more_like_this(trained_copy: Locations, tmp_path: Path) -> None:
         assert "More like" not in screen.query_one("#suggestions").border_title
 
 
-class SlowFirstSuggest(AppService):
+class SlowFirstSuggest(Suggester):
     """The first `suggest` call waits until the test releases it (a slow, stale answer)."""
 
-    def __init__(self, locations: Locations) -> None:
-        super().__init__(locations)
+    def __init__(self, models: ModelStore, catalog: CatalogService) -> None:
+        super().__init__(models, catalog)
         self.release = threading.Event()
         self.calls = 0
         self.lock = threading.Lock()
@@ -455,24 +459,26 @@ class SlowFirstSuggest(AppService):
 
 async def test_a_stale_suggestion_answer_is_discarded(trained_copy: Locations,
                                                       tmp_path: Path) -> None:
-    service = SlowFirstSuggest(trained_copy)
-    app = make_app(trained_copy, tmp_path, service=service)
+    services = open_services(trained_copy, suggester=SlowFirstSuggest)
+    slow = services.suggester
+    assert isinstance(slow, SlowFirstSuggest)
+    app = make_app(trained_copy, tmp_path, services=services)
     async with app.run_test(size=SIZE) as pilot:
         await builder_ready(pilot)
         screen = builder(app)
         await type_text(pilot, "sleep")  # request 1: held back
-        await wait_for(pilot, lambda: service.calls == 1)
+        await wait_for(pilot, lambda: slow.calls == 1)
         await pilot.press("backspace")  # "slee": request 2 answers at once
-        await wait_for(pilot, lambda: service.calls == 2 and screen.suggestions_shown)
+        await wait_for(pilot, lambda: slow.calls == 2 and screen.suggestions_shown)
         await settle_except_held(pilot)
-        newest = [s.track.id for s in service.suggest("slee", [], model="als")]
+        newest = [s.track.id for s in services.suggester.suggest("slee", [], model="als")]
         assert [t.id for t in screen.query_one("#suggestions").tracks] == newest
         shown = screen.suggestions_shown
-        service.release.set()  # the stale answer to "sleep" arrives now
+        slow.release.set()  # the stale answer to "sleep" arrives now
         await settle(pilot)
         assert screen.suggestions_shown == shown
         assert [t.id for t in screen.query_one("#suggestions").tracks] == newest
-        stale = [s.track.id for s in service.suggest("sleep", [], model="als")]
+        stale = [s.track.id for s in services.suggester.suggest("sleep", [], model="als")]
         assert stale != newest
 
 
@@ -484,22 +490,22 @@ async def test_saved_playlists_screen(trained_copy: Locations, tmp_path: Path) -
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await builder_ready(pilot)
-        tracks = app.service.tracks([3, 1, 4])
-        app.service.save_playlist("gym", tracks)
+        tracks = app.services.catalog.tracks([3, 1, 4])
+        app.services.playlists.save("gym", tracks)
         await pilot.press("escape", "p")
         assert isinstance(app.screen, PlaylistsScreen)
         await pilot.press("r")
         await pilot.press(*["backspace"] * 3)
         await type_text(pilot, "workout")
         await pilot.press("enter")
-        assert [p.name for p in app.service.list_playlists()] == ["workout"]
+        assert [p.name for p in app.services.playlists.summaries()] == ["workout"]
         await pilot.press("d")
-        names = sorted(p.name for p in app.service.list_playlists())
+        names = sorted(p.name for p in app.services.playlists.summaries())
         assert names == ["workout", "workout (copy)"]
         await pilot.press("x", "y")  # delete the highlighted copy, confirmed
-        assert [p.name for p in app.service.list_playlists()] == ["workout"]
+        assert [p.name for p in app.services.playlists.summaries()] == ["workout"]
         await pilot.press("x", "n")  # asked, refused: kept
-        assert [p.name for p in app.service.list_playlists()] == ["workout"]
+        assert [p.name for p in app.services.playlists.summaries()] == ["workout"]
         await pilot.press("enter")  # open in the builder
         await settle(pilot)
         screen = builder(app)
@@ -534,7 +540,7 @@ async def test_spotify_export_without_login_is_an_error_message(trained_copy: Lo
         await builder_ready(pilot)
         screen = builder(app)
         await type_text(pilot, "mix")
-        screen.playlist = app.service.tracks([1, 2])
+        screen.playlist = app.services.catalog.tracks([1, 2])
         await pilot.press("escape", "e", "j", "j", "j", "enter")
         await settle(pilot)
         said = [n for n in notifications(app) if "not logged in to Spotify" in n]
@@ -542,14 +548,14 @@ async def test_spotify_export_without_login_is_an_error_message(trained_copy: Lo
         assert screen_name(pilot) == "BuilderScreen"
 
 
-class BrokenSearch(AppService):
+class BrokenSearch(CatalogService):
     def search(self, text: str, limit: int = 50) -> list[Any]:
         raise RuntimeError("disk on fire")
 
 
 async def test_an_unexpected_worker_error_is_a_notification(trained_copy: Locations,
                                                             tmp_path: Path) -> None:
-    app = make_app(trained_copy, tmp_path, service=BrokenSearch(trained_copy))
+    app = make_app(trained_copy, tmp_path, services=open_services(trained_copy, catalog=BrokenSearch))
     async with app.run_test(size=SIZE) as pilot:
         await builder_ready(pilot)
         await pilot.press("escape", "slash", "a")
@@ -595,9 +601,9 @@ assert DEMO.playlists == 1500  # the sizes the assertions above rely on
 
 # --- Spotify: login in the setup, then export (against the loopback fake) ----------------------
 
-class AnyPort(AppService):
-    def spotify_login(self, client_id: str, **kwargs: Any) -> Any:
-        return super().spotify_login(client_id, port=0, **kwargs)
+class AnyPort(SpotifyService):
+    def login(self, client_id: str, **kwargs: Any) -> Any:
+        return super().login(client_id, **{**kwargs, "port": 0})
 
 
 @pytest.fixture
@@ -616,7 +622,7 @@ async def test_spotify_login_by_pasted_url_then_export(fake_spotify: Any,
                                                        tmp_path: Path) -> None:
     import requests
 
-    app = make_app(trained_copy, tmp_path, service=AnyPort(trained_copy))
+    app = make_app(trained_copy, tmp_path, services=open_services(trained_copy, spotify=AnyPort))
     async with app.run_test(size=SIZE) as pilot:
         await builder_ready(pilot)
         await pilot.press("f2", "ctrl+n", "ctrl+n")
@@ -638,7 +644,7 @@ async def test_spotify_login_by_pasted_url_then_export(fake_spotify: Any,
         await builder_ready(pilot)
         screen = builder(app)
         await type_text(pilot, "for spotify")
-        screen.playlist = app.service.tracks([1, 2, 3])
+        screen.playlist = app.services.catalog.tracks([1, 2, 3])
         await pilot.press("escape", "e", "j", "j", "j", "enter")
         await settle(pilot)
         assert any("Exported to Spotify: 3 tracks" in n for n in notifications(app))

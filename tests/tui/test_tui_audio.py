@@ -27,7 +27,7 @@ from mpdtui.audio.flow import flow_stats
 from mpdtui.data.demo import FEATURES_CSV
 from mpdtui.data.track_features import TrackFeatures
 from mpdtui.locations import Locations
-from mpdtui.service import AppService
+from mpdtui.services.root import open_services
 from mpdtui.tui.messages import PlaylistLoaded
 from mpdtui.tui.screens.builder import SUGGESTIONS, BuilderScreen
 from mpdtui.tui.widgets.track_table import TrackTable
@@ -44,7 +44,7 @@ def audio_dir(steady_dir: Path, trained_dir: Path,
     if not marker.exists():
         shutil.rmtree(root, ignore_errors=True)
         shutil.copytree(steady_dir, root, ignore=shutil.ignore_patterns("*.ok"))
-        AppService(Locations.resolve(root)).import_features_csv(
+        open_services(Locations.resolve(root)).jobs.import_features_csv(
             trained_dir / "demo-mpd" / FEATURES_CSV)
         marker.write_text("ok")
     return root
@@ -73,9 +73,9 @@ def headers(table: TrackTable) -> list[str]:
 async def open_playlist(pilot: Any) -> BuilderScreen:
     await builder_ready(pilot)
     screen = builder(pilot.app)
-    service = pilot.app.service
-    tracks = service.tracks(PLAYLIST)
-    screen.post_message(PlaylistLoaded("road trip", tracks, service.audio.audio(PLAYLIST)))
+    services = pilot.app.services
+    tracks = services.catalog.tracks(PLAYLIST)
+    screen.post_message(PlaylistLoaded("road trip", tracks, services.audio.audio(PLAYLIST)))
     await wait_for(pilot, lambda: len(screen.playlist) == len(PLAYLIST), what="the playlist")
     await settle(pilot)
     return screen
@@ -91,13 +91,13 @@ async def test_audio_columns_and_a_filter_typed_in_the_builder(audio_copy: Locat
         for table_id in ("#playlist", "#results", "#suggestions"):
             assert {"BPM", "Key"} <= set(headers(screen.query_one(table_id, TrackTable)))
         playlist_table = screen.query_one("#playlist", TrackTable)
-        assert playlist_table.audio == app.service.audio.audio(PLAYLIST)
+        assert playlist_table.audio == app.services.audio.audio(PLAYLIST)
 
         await pilot.press("escape", "f", *"tempo 100-140, energy > 0.6")
         await wait_for(pilot, lambda: "matching" in status(app), what="filtered suggestions")
         suggestions = screen.query_one("#suggestions", TrackTable)
         allowed = parse_filter("tempo 100-140, energy > 0.6").mask(
-            app.service.audio.catalog_features())
+            app.services.audio.catalog_features())
         shown = [track.id for track in suggestions.tracks]
         assert len(shown) == SUGGESTIONS and all(allowed[i] for i in shown)
         assert not set(shown) & set(PLAYLIST)
@@ -136,7 +136,7 @@ async def test_order_for_flow_with_keys(audio_copy: Locations, tmp_path: Path) -
         await settle(pilot)
         ids = [t.id for t in screen.playlist]
         assert sorted(ids) == sorted(PLAYLIST) and ids[0] == first and ids != PLAYLIST
-        features = app.service.audio.catalog_features()
+        features = app.services.audio.catalog_features()
         before, after = flow_stats(features.take(PLAYLIST)), flow_stats(features.take(ids))
         assert after.clashes <= before.clashes and after.tempo_jump <= before.tempo_jump
         assert [t.id for t in screen.query_one("#playlist", TrackTable).tracks] == ids
@@ -192,9 +192,9 @@ def test_order_dialog(snap_compare: Any, audio_copy: Locations, tmp_path: Path) 
 
 def test_features_of_a_saved_playlist_follow_its_order(audio_copy: Locations) -> None:
     """`TrackFeatures.load` by URI and the catalog columns by id agree."""
-    service = AppService(audio_copy)
-    uris = [t.uri for t in service.tracks(PLAYLIST)]
+    services = open_services(audio_copy)
+    uris = [t.uri for t in services.catalog.tracks(PLAYLIST)]
     by_uri = TrackFeatures.load(audio_copy, uris)
-    by_id = service.audio.catalog_features().take(PLAYLIST)
+    by_id = services.audio.catalog_features().take(PLAYLIST)
     for name in ("tempo", "key", "energy"):
         assert by_uri[name].tobytes() == by_id[name].tobytes()

@@ -46,7 +46,7 @@ async def steady(pilot: Any) -> None:
 
 def goto(step: int) -> Any:
     async def run_before(pilot: Any) -> None:
-        await wait_for(pilot, lambda: pilot.app.service is not None
+        await wait_for(pilot, lambda: pilot.app.services is not None
                        and type(pilot.app.screen).__name__ != "Screen")
         if type(pilot.app.screen).__name__ != "CacheStep" or step:
             pilot.app.goto_step(step)
@@ -88,7 +88,7 @@ def test_setup_steps(snap_compare: Any, steady_copy: Locations, tmp_path: Path,
 async def open_builder_with_tracks(pilot: Any) -> None:
     await builder_ready(pilot)
     screen = pilot.app.screen
-    screen.post_message(PlaylistLoaded("road trip", pilot.app.service.tracks([5, 8, 13])))
+    screen.post_message(PlaylistLoaded("road trip", pilot.app.services.catalog.tracks([5, 8, 13])))
     await wait_for(pilot, lambda: len(screen.playlist) == 3)
     await steady(pilot)
 
@@ -122,9 +122,9 @@ def test_saved_playlists(snap_compare: Any, steady_copy: Locations,
                          tmp_path: Path) -> None:
     async def run_before(pilot: Any) -> None:
         await builder_ready(pilot)
-        service = pilot.app.service
-        service.save_playlist("gym", service.tracks([1, 2, 3]))
-        service.save_playlist("sleep", service.tracks([7]))
+        services = pilot.app.services
+        services.playlists.save("gym", services.catalog.tracks([1, 2, 3]))
+        services.playlists.save("sleep", services.catalog.tracks([7]))
         await pilot.press("escape", "p")
         mask_times(pilot)
         await steady(pilot)
@@ -145,8 +145,8 @@ def test_dialogs(snap_compare: Any, steady_copy: Locations, tmp_path: Path,
                  keys: tuple[str, ...]) -> None:
     async def run_before(pilot: Any) -> None:
         await open_builder_with_tracks(pilot)
-        service = pilot.app.service
-        service.save_playlist("road trip", service.tracks([5, 8, 13]))
+        services = pilot.app.services
+        services.playlists.save("road trip", services.catalog.tracks([5, 8, 13]))
         await pilot.press("escape", *keys[:1])
         if keys[0] == "p":
             mask_times(pilot)

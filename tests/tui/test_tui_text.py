@@ -1,15 +1,15 @@
-"""The app's wording of service messages: the app's own steps instead of CLI commands."""
+"""The app's wording of services messages: the app's own steps instead of CLI commands."""
 
 from __future__ import annotations
 
 import pytest
 
-from mpdtui.audio_service import FEATURES_HINT
 from mpdtui.data.features import FeatureStore
+from mpdtui.services.audio import FEATURES_HINT
 from mpdtui.spotify import auth
 from mpdtui.tui.text import in_app
 
-MESSAGES = [  # what the service and its errors say, with the CLI command in them
+MESSAGES = [  # what the services and its errors say, with the CLI command in them
     (auth.NOT_LOGGED_IN, "not logged in to Spotify: log in at the setup's Spotify step (f2)"),
     (auth.LOG_IN_AGAIN, "the Spotify login has expired or was revoked: log in at the setup's "
                         "Spotify step (f2)"),

@@ -10,7 +10,7 @@ from textual.worker import Worker
 if TYPE_CHECKING:  # the app imports the screens; for the checker only
     from textual import getters
 
-    from mpdtui.service import AppService
+    from mpdtui.services.root import Services
     from mpdtui.tui.app import MpdtuiApp
 
 
@@ -30,7 +30,7 @@ class BaseScreen(Screen[Any]):
         """Called once a worker succeeded, failed or was cancelled."""
 
     @property
-    def service(self) -> AppService:
-        service = self.app.service
-        assert service is not None, "screens are opened once the service is ready"
-        return service
+    def services(self) -> Services:
+        services = self.app.services
+        assert services is not None, "screens are opened once the services are ready"
+        return services

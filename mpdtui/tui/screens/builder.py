@@ -38,7 +38,7 @@ from mpdtui.tui.widgets.sound_filter import SoundFilter
 from mpdtui.tui.widgets.track_sound import TrackSound
 from mpdtui.tui.widgets.track_table import TrackTable
 
-if TYPE_CHECKING:  # annotations only: these load with the service, after the first paint
+if TYPE_CHECKING:  # annotations only: these load with the services, after the first paint
     from mpdtui.audio.describe import TrackAudio
     from mpdtui.audio.filters import AudioFilter
     from mpdtui.audio.flow import FlowResult
@@ -144,9 +144,9 @@ class BuilderScreen(BaseScreen):
 
     def _check_models(self) -> None:
         """Another process (`mpdtui --train`) may have saved models: pick them up."""
-        seen = self.service.models_signature()
+        seen = self.services.models.signature()
         if self._models_seen and seen != self._models_seen:
-            self.service.forget_models()
+            self.services.forget_models()
             self._load_models()
         self._models_seen = seen
 
@@ -159,18 +159,18 @@ class BuilderScreen(BaseScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="models",
           description="loading models")
     def _load_models(self) -> None:
-        service = self.service
-        if not service.has_data():  # nothing to load: say what is missing (on_models_ready)
+        services = self.services
+        if not services.data.has_data():  # nothing to load: say what is missing (on_models_ready)
             self.post_message(ModelsReady([], None, has_data=False))
             return
-        models = service.servable_models()
-        default = service.default_model()
+        models = services.models.servable()
+        default = services.models.default()
         if default is not None:
-            service.model(default)  # load now, so the first suggestion is quick
+            services.models.model(default)  # load now, so the first suggestion is quick
             for helper in ("item_knn", "title"):  # used for the reasons
                 if helper in models:
-                    service.model(helper)
-        service.catalog()
+                    services.models.model(helper)
+        services.catalog.catalog()
         self.post_message(ModelsReady(models, default))
 
     def on_models_ready(self, message: ModelsReady) -> None:
@@ -239,14 +239,14 @@ class BuilderScreen(BaseScreen):
           description="suggestions")
     def _suggest(self, request: int, name: str, seeds: list[int], model: str,
                  audio_filter: AudioFilter) -> None:
-        from mpdtui.audio_service import FeaturesMissing
+        from mpdtui.services.audio import FeaturesMissing
 
         if not audio_filter and not self.with_audio:  # the features may still be loading
             self.post_message(SuggestionsReady(
-                request, self.service.suggest(name, seeds, model=model, k=SUGGESTIONS), model))
+                request, self.services.suggester.suggest(name, seeds, model=model, k=SUGGESTIONS), model))
             return
         try:
-            found = self.service.audio.suggest(name, seeds, audio_filter, model=model,
+            found = self.services.audio.suggest(name, seeds, audio_filter, model=model,
                                                k=SUGGESTIONS)
         except FeaturesMissing as exc:  # a filter, and no features to apply it to
             self.post_message(SuggestionsReady(request, [], model, note=str(exc)))
@@ -309,7 +309,7 @@ class BuilderScreen(BaseScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search", description="search")
     def _search(self, request: int, text: str) -> None:
-        tracks = self.service.search(text, SEARCH_LIMIT) if text.strip() else []
+        tracks = self.services.catalog.search(text, SEARCH_LIMIT) if text.strip() else []
         self.post_message(SearchResults(request, tracks, self._audio_of(tracks)))
 
     def on_search_results(self, message: SearchResults) -> None:
@@ -385,7 +385,7 @@ class BuilderScreen(BaseScreen):
           description="loading audio features")
     def _load_audio(self, track_ids: list[int]) -> None:
         """Read the catalog's features (once; a while at MPD scale, so not before the models)."""
-        audio = self.service.audio
+        audio = self.services.audio
         with_audio = audio.catalog_features().count_known() > 0
         self.post_message(AudioReady(with_audio, track_ids, audio.audio(track_ids)))
 
@@ -405,7 +405,7 @@ class BuilderScreen(BaseScreen):
         `AudioReady` comes)."""
         if not self.with_audio or not tracks:
             return [None] * len(tracks)
-        return self.service.audio.audio([t.id for t in tracks])
+        return self.services.audio.audio([t.id for t in tracks])
 
     def _remember_sound(self, tracks: list[Track], audio: list[TrackAudio | None]) -> None:
         self.sound.update((t.id, a) for t, a in zip(tracks, audio, strict=False))
@@ -423,7 +423,7 @@ class BuilderScreen(BaseScreen):
 
     def action_order_flow(self) -> None:
         if not self.with_audio:
-            from mpdtui.audio_service import FEATURES_HINT
+            from mpdtui.services.audio import FEATURES_HINT
 
             self.notify(in_app(f"No audio features yet: {FEATURES_HINT}."), severity="warning",
                         timeout=10)
@@ -526,7 +526,7 @@ class BuilderScreen(BaseScreen):
         name = self._playlist_name()
         if name is None:
             return None
-        saved = self.app.attempt(self.service.save_playlist, name, self.playlist)
+        saved = self.app.attempt(self.services.playlists.save, name, self.playlist)
         if saved is not None:
             self.notify(printable(f"Saved '{saved.name}' ({len(saved.tracks)} tracks)."), markup=False)
         return saved
@@ -553,7 +553,7 @@ class BuilderScreen(BaseScreen):
 
         chosen = self.app.options.export_dir
         # a damaged config.json is said once (attempt) and the default used
-        return (chosen or self.app.attempt(config.export_dir, self.service.locations)
+        return (chosen or self.app.attempt(config.export_dir, self.services.locations)
                 or default_export_dir())
 
     def _export_to(self, playlist_id: int, fmt: str, typed: str) -> None:
@@ -568,16 +568,16 @@ class BuilderScreen(BaseScreen):
 
         from mpdtui import config
 
-        self.app.attempt(config.set_export_dir, self.service.locations, folder)
+        self.app.attempt(config.set_export_dir, self.services.locations, folder)
         self.app.options = replace(self.app.options, export_dir=folder)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="export", description="export")
     def _export(self, playlist_id: int, fmt: str, folder: Path) -> None:
         if fmt == "spotify":
-            result = self.service.export_playlist_spotify(playlist_id)
+            result = self.services.spotify.export(playlist_id)
             text = f"Exported to Spotify: {result.added} tracks in {result.url}"
         else:
-            path = self.service.export_playlist_file(playlist_id, fmt, folder)
+            path = self.services.playlists.export_file(playlist_id, fmt, folder)
             text = f"Exported to {path}"
         self.app.call_from_thread(self.notify, printable(text), markup=False, timeout=10)
 
@@ -592,8 +592,8 @@ class BuilderScreen(BaseScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load", description="open")
     def _load_saved(self, playlist_id: int) -> None:
-        saved = self.service.get_playlist(playlist_id)
-        tracks = self.service.playlist_tracks(playlist_id)
+        saved = self.services.playlists.get(playlist_id)
+        tracks = self.services.playlists.tracks(playlist_id)
         self.post_message(PlaylistLoaded(saved.name, tracks, self._audio_of(tracks)))
 
     def on_playlist_loaded(self, message: PlaylistLoaded) -> None:

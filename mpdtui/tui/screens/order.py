@@ -68,9 +68,9 @@ class OrderScreen(ModalScreen["FlowResult | None"]):
     def _plan(self) -> None:
         from mpdtui.audio.flow import DIRECTIONS
 
-        service = self.app.service
-        assert service is not None, "screens are opened once the service is ready"
-        audio = service.audio
+        services = self.app.services
+        assert services is not None, "screens are opened once the services are ready"
+        audio = services.audio
         self.post_message(self.Planned({direction: audio.order_tracks(self.track_ids, direction)
                                         for direction in DIRECTIONS}))
 

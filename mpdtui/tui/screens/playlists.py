@@ -49,7 +49,7 @@ class PlaylistsScreen(BaseScreen):
 
     def reload(self, select_id: int | None = None) -> None:
         table = self.query_one(DataTable)
-        self.summaries = self.app.attempt(self.service.list_playlists) or []
+        self.summaries = self.app.attempt(self.services.playlists.summaries) or []
         table.clear()
         for summary in self.summaries:
             changed = time.strftime("%Y-%m-%d %H:%M", time.localtime(summary.updated_at))
@@ -79,7 +79,7 @@ class PlaylistsScreen(BaseScreen):
 
         def rename(new_name: str | None) -> None:
             if new_name:
-                renamed = self.app.attempt(self.service.rename_playlist, selected.id, new_name)
+                renamed = self.app.attempt(self.services.playlists.rename, selected.id, new_name)
                 if renamed is not None:
                     self.notify(printable(f"Renamed to '{renamed.name}'."), markup=False)
                 self.reload(selected.id)
@@ -89,7 +89,7 @@ class PlaylistsScreen(BaseScreen):
 
     def action_duplicate(self) -> None:
         if (selected := self._selected()) is not None:
-            copy = self.app.attempt(self.service.duplicate_playlist, selected.id)
+            copy = self.app.attempt(self.services.playlists.duplicate, selected.id)
             if copy is not None:
                 self.notify(printable(f"Duplicated as '{copy.name}'."), markup=False)
                 self.reload(copy.id)
@@ -100,7 +100,7 @@ class PlaylistsScreen(BaseScreen):
 
         def delete(yes: bool | None) -> None:
             if yes:
-                self.app.attempt(self.service.delete_playlist, selected.id)
+                self.app.attempt(self.services.playlists.delete, selected.id)
                 self.notify(printable(f"Deleted '{selected.name}'."), markup=False)
                 self.reload()
 

@@ -35,10 +35,10 @@ class CacheStep(SetupStep):
         self.query_one("#cache-input", Input).focus()
 
     def show_location(self) -> None:
-        service = self.service
-        self.query_one("#cache-path", Label).update(data_text(f"Folder: {service.locations.root}"))
-        free = self.app.attempt(service.free_disk_bytes)
-        has_data = "holds data already" if service.has_data() else "no data yet"
+        services = self.services
+        self.query_one("#cache-path", Label).update(data_text(f"Folder: {services.locations.root}"))
+        free = self.app.attempt(services.data.free_disk_bytes)
+        has_data = "holds data already" if services.data.has_data() else "no data yet"
         self.query_one("#cache-free", Label).update(
             f"Free disk space: {size(free) if free is not None else '?'} · {has_data}")
 
@@ -52,7 +52,7 @@ class CacheStep(SetupStep):
             return None
         try:
             self.app.use_cache_dir(path)
-            self.service.locations.ensure()
+            self.services.locations.ensure()
         except OSError as exc:
             self.status(f"Cannot use {path}: {exc.strerror}. Choose another folder.")
             return None

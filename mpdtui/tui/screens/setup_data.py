@@ -28,7 +28,7 @@ class DataStep(SetupStep):
 
     def body(self) -> ComposeResult:
         yield Static(EXPLAIN.format(playlists=self._demo_request().demo_playlists
-                                    or self.service.demo_spec().playlists), classes="explain")
+                                    or self.services.data.demo_spec().playlists), classes="explain")
         yield Label("", id="data-now")
         yield Input(placeholder="MPD folder or zip (empty: demo dataset)", id="mpd-path")
         yield Label("", id="path-error", classes="error")
@@ -40,10 +40,10 @@ class DataStep(SetupStep):
         self.query_one("#mpd-path", Input).focus()
 
     def show_data(self) -> None:
-        service = self.service
-        state = self.app.attempt(service.data_state)
-        if service.has_data():
-            info = self.app.attempt(service.info) or {}
+        services = self.services
+        state = self.app.attempt(services.data.state)
+        if services.data.has_data():
+            info = self.app.attempt(services.info) or {}
             self.query_one("#data-now", Label).update(
                 f"Ingested: {info.get('playlists', 0):,} playlists, {info.get('rows', 0):,} rows, "
                 f"{info.get('tracks', 0):,} tracks. Ingest more, or press ctrl+n.")
@@ -76,7 +76,7 @@ class DataStep(SetupStep):
         request = self._request(text)
         if request is None:
             return
-        question = self.app.attempt(self.service.replacement_question,
+        question = self.app.attempt(self.services.data.replacement_question,
                                     Path(text) if text else None, request.demo_playlists,
                                     request.demo_seed)
         if question:
@@ -93,12 +93,12 @@ class DataStep(SetupStep):
 
     def _request(self, text: str) -> JobRequest | None:
         if not text:
-            state = self.app.attempt(self.service.data_state)
+            state = self.app.attempt(self.services.data.state)
             if state is not None and state.primary is not None:
                 return JobRequest("data")  # the data there: continue or refresh it
             return self._demo_request()
         try:
-            self.service.check_source(Path(text))
+            self.services.data.check_source(Path(text))
         except UserError as exc:
             self.query_one("#path-error", Label).update(data_text(in_app(str(exc))))
             return None

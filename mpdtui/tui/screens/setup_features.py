@@ -37,7 +37,7 @@ class FeaturesStep(SetupStep):
         yield Label("", id="countdown")
 
     def on_mount(self) -> None:
-        csv_path = self.app.attempt(self.service.demo_features_csv)
+        csv_path = self.app.attempt(self.services.features.demo_csv)
         if csv_path is not None:
             self.query_one("#csv-path", Input).value = str(csv_path)
         self.query_one("#csv-path", Input).focus()
@@ -47,7 +47,7 @@ class FeaturesStep(SetupStep):
         self.action_run()
 
     def run(self) -> None:
-        state = self.app.attempt(self.service.data_state)
+        state = self.app.attempt(self.services.data.state)
         if state is None:
             return  # the app has said why
         if not state.sources:

@@ -46,13 +46,13 @@ class SpotifyStep(SetupStep):
     def on_mount(self) -> None:
         self.query_one("#redirect-url").display = False
         self.show_user()
-        client_id = self.app.attempt(self.service.spotify_client_id)
+        client_id = self.app.attempt(self.services.spotify.client_id)
         if client_id:
             self.query_one("#client-id", Input).value = client_id
         self.query_one("#client-id", Input).focus()
 
     def show_user(self) -> None:
-        status = self.app.attempt(self.service.spotify_status)
+        status = self.app.attempt(self.services.spotify.status)
         if status is None:
             text = "Login state unknown."
         elif not status.logged_in:
@@ -83,7 +83,7 @@ class SpotifyStep(SetupStep):
         def on_url(url: str) -> None:
             self.post_message(LoginUrl(url))
 
-        return self.service.spotify_login(
+        return self.services.spotify.login(
             client_id, on_url=on_url,
             paste=self.pasted.get, open_browser=open_browser, cancel=self.cancel)
 

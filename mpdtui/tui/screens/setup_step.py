@@ -83,7 +83,7 @@ class SetupStep(BaseScreen):
             str(event.button.id)]()
 
     def status(self, text: str) -> None:
-        # data (paths) is not markup; the service's CLI hints become the app's steps
+        # data (paths) is not markup; the services' CLI hints become the app's steps
         self.query_one("#step-status", Label).update(data_text(in_app(text)))
 
     @property

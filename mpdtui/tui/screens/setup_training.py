@@ -43,7 +43,7 @@ class TrainingStep(SetupStep):
     def body(self) -> ComposeResult:
         yield Static(EXPLAIN, classes="explain")
         wanted = self.app.options.train_models
-        names = self.service.trainable_models()
+        names = self.services.models.trainable()
         yield SelectionList[str](*((name, name, wanted is None or name in wanted)
                                    for name in names), id="models")
         with Vertical(id="bars"):
@@ -55,24 +55,24 @@ class TrainingStep(SetupStep):
 
     def on_mount(self) -> None:
         self.query_one("#models").border_title = "Models"
-        if self.app.attempt(self.service.has_data):
+        if self.app.attempt(self.services.data.has_data):
             self.query_one("#bar-ingest", StageBar).finish("data ready")
         features_bar = self.query_one("#bar-features", StageBar)
-        if self.service.locations.features_db.exists():
+        if self.services.locations.features_db.exists():
             features_bar.finish("imported")
         else:
             features_bar.reset("none (optional)")
-        for name in self.app.attempt(self.service.servable_models) or []:
+        for name in self.app.attempt(self.services.models.servable) or []:
             self.query_one(f"#bar-{name}", StageBar).finish("trained for this data")
-        self.show_report(self.app.attempt(self.service.evaluation))
+        self.show_report(self.app.attempt(self.services.models.evaluation))
         self.query_one("#models").focus()
 
     def _selected(self) -> list[str]:
         chosen = set(self.query_one("#models", SelectionList).selected)
-        return [name for name in self.service.trainable_models() if name in chosen]
+        return [name for name in self.services.models.trainable() if name in chosen]
 
     def run(self) -> None:
-        state = self.app.attempt(self.service.data_state)
+        state = self.app.attempt(self.services.data.state)
         if state is None:
             return  # the app has said why
         if not state.sources:
@@ -110,7 +110,7 @@ class TrainingStep(SetupStep):
     def action_next(self) -> None:
         """Training may go on in the background once a model is ready; without any model
         the builder would have nothing to suggest: say so, and offer the step that is missing."""
-        servable = self.app.attempt(self.service.servable_models) or []
+        servable = self.app.attempt(self.services.models.servable) or []
         if isinstance(self.running, JobRequest) and servable:
             self.app.goto_step(self.STEP + 1)
         elif self.running is None and not servable:
@@ -121,7 +121,7 @@ class TrainingStep(SetupStep):
     def _offer_missing_step(self) -> None:
         from mpdtui.tui.screens.confirm import ConfirmScreen
 
-        if not self.app.attempt(self.service.has_data):
+        if not self.app.attempt(self.services.data.has_data):
             question = ("There is no data yet, so there is nothing to train on or suggest "
                         "from. Go to the data step?")
             self.app.push_screen(ConfirmScreen(question), self._to_data_step)

@@ -2,7 +2,7 @@
 features of tracks for display, and ordering playlists for flow.
 
 The catalog's features are read once into numpy columns aligned with track ids (and read
-again after the features or the data change: `AppService` drops this object then).
+again after a job changed the features or the data: `forget`).
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,9 +20,9 @@ from mpdtui.data.saved_playlists import SavedPlaylist
 from mpdtui.data.track_features import TrackFeatures
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
-
-if TYPE_CHECKING:
-    from mpdtui.service import AppService, Suggestion
+from mpdtui.services.catalog import CatalogService
+from mpdtui.services.playlists import PlaylistService, audio_of_uris
+from mpdtui.services.suggester import Suggester, Suggestion
 
 FEATURES_HINT = ("get them in the setup's audio features step (f2), or with `mpdtui features "
                  "--csv tracks_features.csv` or `mpdtui features --download`")
@@ -59,16 +58,13 @@ class FilteredSuggestions:
         return text
 
 
-def audio_of_uris(locations: Locations, uris: Sequence[str]) -> list[TrackAudio | None]:
-    """The stored features of any tracks, by URI (all None without a feature store)."""
-    return track_audio(TrackFeatures.load(locations, uris))
-
-
 class AudioService:
-    """Owned by an `AppService` (`service.audio`)."""
+    """Suggestions through an audio filter, features for display, playlists in flow order."""
 
-    def __init__(self, app: AppService) -> None:
-        self.app = app
+    def __init__(self, locations: Locations, catalog: CatalogService, playlists: PlaylistService,
+                 suggester: Suggester) -> None:
+        self.locations = locations
+        self._catalog, self._playlists, self._suggester = catalog, playlists, suggester
         self._lock = threading.Lock()
         self._catalog_features: TrackFeatures | None = None
         self._last_mask: tuple[AudioFilter, np.ndarray] | None = None
@@ -78,8 +74,8 @@ class AudioService:
         """The features of every catalog track, indexed by track id (read once)."""
         with self._lock:
             if self._catalog_features is None:
-                uris = self.app.catalog().track_uris()
-                self._catalog_features = TrackFeatures.load(self.app.locations, uris)
+                uris = self._catalog.catalog().track_uris()
+                self._catalog_features = TrackFeatures.load(self.locations, uris)
             return self._catalog_features
 
     def audio(self, track_ids: Sequence[int]) -> list[TrackAudio | None]:
@@ -88,24 +84,31 @@ class AudioService:
 
     def audio_of_uris(self, uris: Sequence[str]) -> list[TrackAudio | None]:
         """The features of any tracks (catalog or not), for display and exports."""
-        return audio_of_uris(self.app.locations, uris)
+        return audio_of_uris(self.locations, uris)
 
-    def require_features(self, features: TrackFeatures, what: str) -> None:
+    @staticmethod
+    def require_features(features: TrackFeatures, what: str) -> None:
         if features.count_known() == 0:
             raise FeaturesMissing(f"no audio features for {what}: {FEATURES_HINT}")
+
+    def forget(self) -> None:
+        """Read the features again on next use: a job changed them or the catalog."""
+        with self._lock:
+            self._catalog_features = None
+            self._last_mask = None
 
     # --- suggestions -------------------------------------------------------------------------
     def suggest(self, name: str, seeds: Sequence[int], audio_filter: AudioFilter,
                 model: str | None = None, k: int = 50) -> FilteredSuggestions:
         """Suggestions (filtered before the top k is cut), with each track's features."""
         if not audio_filter:
-            found = self.app.suggest(name, seeds, model, k)
+            found = self._suggester.suggest(name, seeds, model, k)
             return FilteredSuggestions(found, self.audio([s.track.id for s in found]),
                                        audio_filter, k)
         features = self.catalog_features()
         self.require_features(features, "the catalog's tracks, so nothing can match a filter")
         allowed = self._mask(audio_filter, features)
-        found = self.app.suggest(name, seeds, model, k, allowed=allowed)
+        found = self._suggester.suggest(name, seeds, model, k, allowed=allowed)
         others = np.ones(len(allowed), dtype=bool)
         others[np.asarray(list(seeds), dtype=np.int64)] = False
         return FilteredSuggestions(
@@ -132,10 +135,10 @@ class AudioService:
                     save: bool = True) -> tuple[SavedPlaylist, FlowResult]:
         """A saved playlist in a flowing order (stored when `save`): (the playlist as it
         was, the result)."""
-        playlist = self.app.get_playlist(key)
-        features = TrackFeatures.load(self.app.locations, playlist.uris)
+        playlist = self._playlists.get(key)
+        features = TrackFeatures.load(self.locations, playlist.uris)
         self.require_features(features, f"the tracks of {playlist.name!r}")
         result = order_for_flow(features, direction)
         if save and result.changed:
-            self.app.replace_playlist_tracks(playlist.id, [playlist.tracks[i] for i in result.order])
+            self._playlists.replace_tracks(playlist.id, [playlist.tracks[i] for i in result.order])
         return playlist, result

@@ -1,0 +1,41 @@
+"""Tracks by id, URI or text: the catalog's SQLite store, opened once and shared."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+from mpdtui.data.catalog import Catalog, Track
+from mpdtui.locations import Locations
+
+
+class CatalogService:
+    """The ingested tracks (thread-safe; the connection is opened on first use)."""
+
+    def __init__(self, locations: Locations) -> None:
+        self.locations = locations
+        self._lock = threading.Lock()
+        self._catalog: Catalog | None = None
+
+    def catalog(self) -> Catalog:
+        with self._lock:
+            if self._catalog is None:
+                self._catalog = Catalog.open(self.locations)
+            return self._catalog
+
+    def search(self, text: str, limit: int = 50) -> list[Track]:
+        return self.catalog().search(text, limit)
+
+    def resolve_uris(self, uris: Sequence[str]) -> list[int]:
+        """Track ids of the URIs the catalog knows (unknown ones are skipped)."""
+        return [i for i in self.catalog().track_ids(uris) if i is not None]
+
+    def tracks(self, ids: Sequence[int]) -> list[Track]:
+        return self.catalog().tracks(list(ids))
+
+    def close(self) -> None:
+        """Drop the connection: a job changed the data (the next call opens it again)."""
+        with self._lock:
+            if self._catalog is not None:
+                self._catalog.close()
+                self._catalog = None

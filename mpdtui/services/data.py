@@ -1,0 +1,91 @@
+"""The cache dir's data: where it came from, whether it is ready, the demo dataset."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from models.progress import ProgressCallback
+from mpdtui import config, training
+from mpdtui.data.catalog import Catalog
+from mpdtui.data.mpd import find_slices
+from mpdtui.data.stats import DataStats, store_stats
+from mpdtui.errors import UserError
+from mpdtui.locations import Locations
+from mpdtui.pipeline.sources import (
+    DataSource,
+    DataState,
+    DemoSpec,
+    read_state,
+    replacement_question,
+    replaces,
+)
+from mpdtui.pipeline.stages import source_for_path, write_demo_files
+
+
+class DataService:
+    """Questions about the ingested data; ingesting itself is a job (`Jobs`)."""
+
+    def __init__(self, locations: Locations) -> None:
+        self.locations = locations
+
+    def state(self) -> DataState:
+        """The recorded sources, playlists and models (see `pipeline.sources`)."""
+        return read_state(self.locations)
+
+    def has_data(self) -> bool:
+        """Whether the data is fully ingested (ready for training)."""
+        if not self.locations.catalog_db.exists():
+            return False
+        with Catalog.open(self.locations) as catalog:
+            return catalog.meta("finalized") is not None and self.locations.interactions_npz.exists()
+
+    def holds_demo(self) -> bool:
+        """Whether the ingested data is the built-in demo dataset."""
+        return self.state().holds_demo()
+
+    def replacement_question(self, path: Path | None, demo_playlists: int | None = None,
+                             demo_seed: int = 0) -> str | None:
+        """What ingesting `path` (None: the demo dataset, of the given size or the configured
+        one) would drop, or None when it drops nothing (the same source, another MPD folder,
+        an empty cache dir)."""
+        state = self.state()
+        spec = DemoSpec(demo_playlists, demo_seed) if demo_playlists else self.demo_spec()
+        wanted = (source_for_path(self.locations, Path(path)) if path is not None
+                  else DataSource.of_demo(self.locations, spec))
+        return replacement_question(state, wanted) if replaces(state, wanted) else None
+
+    def demo_spec(self) -> DemoSpec:
+        settings = config.read(self.locations)
+        return DemoSpec(settings.demo_playlists, settings.demo_seed)
+
+    def demo_source(self, spec: DemoSpec | None = None,
+                    progress: ProgressCallback | None = None) -> Path:
+        """The demo dataset in the cache dir, generated on first use."""
+        return write_demo_files(self.locations, spec or DemoSpec(), progress)
+
+    def stats(self) -> DataStats:
+        """How MPD-like the ingested data is (`DataStats`: long tail, names, unknown seeds)."""
+        if not self.has_data():
+            raise UserError("no data yet: run `mpdtui ingest PATH` (or `--demo`) first")
+        return store_stats(self.locations, training.holdout_size, training.SPLIT_SEED)
+
+    def free_disk_bytes(self) -> int:
+        """Free space on the disk holding the cache dir (or its nearest existing parent)."""
+        folder = self.locations.root
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        return shutil.disk_usage(folder).free
+
+    def check_source(self, path: Path) -> int:
+        """How many MPD slices `path` holds; UserError naming the problem when none."""
+        return len(find_slices(Path(path).expanduser()))
+
+    def counts(self) -> dict[str, int]:
+        """Playlists, rows, tracks, artists, albums and slices ingested (zeros before any)."""
+        if not self.locations.catalog_db.exists():
+            return dict.fromkeys(("playlists", "rows", "tracks", "artists", "albums", "slices"), 0)
+        with Catalog.open(self.locations) as catalog:
+            counts = catalog.counts()
+        return {"playlists": counts.playlists, "rows": counts.rows, "tracks": counts.tracks,
+                "artists": counts.artists, "albums": counts.albums, "slices": counts.slices}

@@ -1,0 +1,36 @@
+"""Audio features: how many tracks have them, and the demo's own features file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mpdtui.data.demo import FEATURES_CSV as DEMO_FEATURES_CSV
+from mpdtui.data.features import FeatureStore
+from mpdtui.locations import Locations
+from mpdtui.services.catalog import CatalogService
+from mpdtui.services.data import DataService
+
+
+class FeatureService:
+    """What the feature store holds; importing and downloading are jobs (`Jobs`)."""
+
+    def __init__(self, locations: Locations, catalog: CatalogService, data: DataService) -> None:
+        self.locations, self._catalog, self._data = locations, catalog, data
+
+    def coverage(self) -> dict[str, Any] | None:
+        """How many tracks have audio features, by source, and of the catalog's tracks how
+        many are unknown (without a catalog: the store's counts alone); None before any."""
+        if not self.locations.features_db.exists():
+            return None
+        uris = (self._catalog.catalog().track_uris() if self.locations.catalog_db.exists()
+                else None)
+        with FeatureStore.open(self.locations, write=False) as store:
+            return store.coverage(uris)
+
+    def demo_csv(self) -> Path | None:
+        """The demo dataset's features CSV, when the demo is the data and it was not imported."""
+        csv_path = self.locations.demo_dir / DEMO_FEATURES_CSV
+        if self._data.holds_demo() and csv_path.exists() and not self.locations.features_db.exists():
+            return csv_path
+        return None

@@ -1,0 +1,110 @@
+"""The trained models: which ones serve the current data, the default, each loaded once."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from models.base import FALLBACK_MODEL, Dataset, Recommender, link_fallbacks
+from models.registry import DEFAULT_MODELS, MODEL_NAMES, SERVING_ORDER, model_class
+from mpdtui import training
+from mpdtui.data.files import FormatVersionError
+from mpdtui.errors import UserError
+from mpdtui.locations import Locations
+
+
+class ModelStore:
+    """Loads each servable model once (thread-safe); a model built on others (the ranker, the
+    blend) gets the very objects this store serves, so they are in memory once."""
+
+    def __init__(self, locations: Locations) -> None:
+        self.locations = locations
+        self._lock = threading.RLock()
+        self._models: dict[str, Recommender] = {}
+        self._data: Dataset | None = None
+        self._servable: list[str] | None = None
+
+    def servable(self) -> list[str]:
+        """Trained models that match the current data, in the order of `MODEL_NAMES`.
+
+        Kept until a job changes the data or the models (`forget`): every suggestion asks."""
+        with self._lock:
+            if self._servable is None:
+                self._servable = self._find_servable()
+            return list(self._servable)
+
+    def _find_servable(self) -> list[str]:
+        split = training.current_split(self.locations)
+        if split is None:
+            return []
+        return [name for name in MODEL_NAMES
+                if training.saved_model_fingerprint(self.locations, name) == split.fingerprint]
+
+    def signature(self) -> tuple[float, ...]:
+        """Changes when a model is saved (by any process): the builder polls it."""
+        times = []
+        for name in MODEL_NAMES:
+            try:
+                times.append((self.locations.model_dir(name) / "meta.json").stat().st_mtime)
+            except OSError:
+                times.append(0.0)
+        return tuple(times)
+
+    def default(self) -> str | None:
+        """The servable model that scored best in the evaluation of this data (overall
+        R-precision); without one, the first of `SERVING_ORDER` that is servable."""
+        servable = self.servable()
+        scores = self._evaluated_scores()
+        if scores and any(name in scores for name in servable):
+            return max((n for n in servable if n in scores), key=lambda n: scores[n])
+        return next((name for name in SERVING_ORDER if name in servable), None)
+
+    def _evaluated_scores(self) -> dict[str, float]:
+        try:
+            report = training.load_report(self.locations)
+        except FormatVersionError:
+            return {}
+        split = training.current_split(self.locations)
+        if not report or split is None or report.get("fingerprint") != split.fingerprint:
+            return {}
+        return {name: float(result["overall"]["r_precision"])
+                for name, result in report.get("models", {}).items()}
+
+    def model(self, name: str) -> Recommender:
+        """A trained model, loaded once and kept; its components are this store's models."""
+        with self._lock:
+            if name not in self._models:
+                needed = model_class(name)().components_needed()
+                loaded = {n: self.model(n) for n in needed}
+                model = training.load_model(self.locations, name, self.training_data(), loaded)
+                if FALLBACK_MODEL in self.servable() and name != FALLBACK_MODEL:
+                    link_fallbacks({name: model, FALLBACK_MODEL: self.model(FALLBACK_MODEL)})
+                self._models[name] = model
+            return self._models[name]
+
+    def training_data(self) -> Dataset:
+        """The training split the models learned from (loaded once)."""
+        with self._lock:
+            if self._data is None:
+                split = training.current_split(self.locations)
+                if split is None:
+                    raise UserError("the data changed since the models were trained: train "
+                                    "them again (`mpdtui --train`, or the setup's training step)")
+                self._data = training.training_dataset(self.locations, split)
+            return self._data
+
+    @staticmethod
+    def trainable() -> tuple[str, ...]:
+        """The models a plain `--train` trains, in training order."""
+        return DEFAULT_MODELS
+
+    def evaluation(self) -> dict[str, Any] | None:
+        """The last evaluation report (`training.load_report`), None before one."""
+        return training.load_report(self.locations)
+
+    def forget(self) -> None:
+        """Drop loaded models, the data and the servable list: a job changed them."""
+        with self._lock:
+            self._models.clear()
+            self._data = None
+            self._servable = None

@@ -1,0 +1,80 @@
+"""The user's saved playlists: the SQLite store, opened once, and file exports."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from mpdtui import config
+from mpdtui.audio.describe import TrackAudio, track_audio
+from mpdtui.data.catalog import Track
+from mpdtui.data.saved_playlists import PlaylistSummary, SavedPlaylist, SavedPlaylists, TrackEntry
+from mpdtui.data.track_features import TrackFeatures
+from mpdtui.exporting import default_path, export_file
+from mpdtui.locations import Locations
+from mpdtui.services.catalog import CatalogService
+
+
+def audio_of_uris(locations: Locations, uris: Sequence[str]) -> list[TrackAudio | None]:
+    """The stored features of any tracks, by URI (all None without a feature store)."""
+    return track_audio(TrackFeatures.load(locations, uris))
+
+
+class PlaylistService:
+    """Saved playlists by id or name (thread-safe; the store opens on first use)."""
+
+    def __init__(self, locations: Locations, catalog: CatalogService) -> None:
+        self.locations, self._catalog = locations, catalog
+        self._lock = threading.Lock()
+        self._store: SavedPlaylists | None = None
+
+    def store(self) -> SavedPlaylists:
+        with self._lock:
+            if self._store is None:
+                self._store = SavedPlaylists.open(self.locations.ensure())
+            return self._store
+
+    def summaries(self) -> list[PlaylistSummary]:
+        """Saved playlists, most recently changed first."""
+        return self.store().list()
+
+    def get(self, key: int | str) -> SavedPlaylist:
+        return self.store().get(key)
+
+    def tracks(self, key: int | str) -> list[Track]:
+        """A saved playlist's tracks that the catalog knows, in order."""
+        return self._catalog.tracks(self._catalog.resolve_uris(self.get(key).uris))
+
+    def save(self, name: str, tracks: Sequence[Track]) -> SavedPlaylist:
+        """Create playlist `name` or replace its tracks; durable when this returns."""
+        entries = [TrackEntry(t.uri, t.name, t.artist_name, t.duration_ms) for t in tracks]
+        return self.store().save(name, entries)
+
+    def replace_tracks(self, key: int | str, entries: Sequence[TrackEntry]) -> SavedPlaylist:
+        """Give a saved playlist these tracks (e.g. its own in a new order)."""
+        return self.store().set_tracks(key, entries)
+
+    def rename(self, key: int | str, new_name: str) -> SavedPlaylist:
+        return self.store().rename(key, new_name)
+
+    def duplicate(self, key: int | str) -> SavedPlaylist:
+        return self.store().duplicate(key)
+
+    def delete(self, key: int | str) -> None:
+        self.store().delete(key)
+
+    def export_file(self, key: int | str, fmt: str, folder: Path | None = None, *,
+                    to: Path | None = None) -> Path:
+        """Write a saved playlist as "m3u", "json" or "csv" to the file `to`, else into
+        `folder` (default: the export folder) under its own name; the file's path."""
+        playlist = self.get(key)
+        path = to or (folder or self.export_folder()) / default_path(playlist, fmt)
+        return export_file(playlist, fmt, path, audio=audio_of_uris(self.locations, playlist.uris))
+
+    def export_folder(self) -> Path:
+        """Where exported files go: config.json's `export_dir`, else the default."""
+        return config.export_dir(self.locations)
+
+    def set_export_folder(self, folder: Path) -> None:
+        config.set_export_dir(self.locations, folder)

@@ -1,0 +1,68 @@
+"""The composition root: builds one cache dir's services once and wires them together, so
+the catalog, the saved playlists and every loaded model exist once however many services use
+them. Tests and benchmarks swap a service by passing its replacement's class."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mpdtui.locations import Locations
+from mpdtui.services.audio import AudioService
+from mpdtui.services.catalog import CatalogService
+from mpdtui.services.data import DataService
+from mpdtui.services.features import FeatureService
+from mpdtui.services.jobs import Jobs
+from mpdtui.services.model_store import ModelStore
+from mpdtui.services.playlists import PlaylistService
+from mpdtui.services.spotify import SpotifyService
+from mpdtui.services.suggester import Suggester
+
+
+@dataclass(eq=False)
+class Services:
+    locations: Locations
+    data: DataService
+    catalog: CatalogService
+    features: FeatureService
+    models: ModelStore
+    suggester: Suggester
+    audio: AudioService
+    playlists: PlaylistService
+    spotify: SpotifyService
+    jobs: Jobs
+
+    def forget_loaded(self) -> None:
+        """A job changed the data: drop the catalog connection, models and features read."""
+        self.models.forget()
+        self.audio.forget()
+        self.catalog.close()
+
+    def forget_models(self) -> None:
+        """A job saved a model: load models afresh on next use."""
+        self.models.forget()
+
+    def info(self) -> dict[str, Any]:
+        """The cache dir at a glance: counts, data source, servable models, feature coverage."""
+        primary = self.data.state().primary
+        return {"cache_dir": str(self.locations.root), **self.data.counts(),
+                "data_source": primary.path if primary else None,
+                "models": self.models.servable(), "features": self.features.coverage()}
+
+
+def open_services(locations: Locations, *, catalog: type[CatalogService] = CatalogService,
+                  suggester: type[Suggester] = Suggester,
+                  spotify: type[SpotifyService] = SpotifyService) -> Services:
+    """One cache dir's services. Nothing is opened here: each store opens on first use."""
+    data = DataService(locations)
+    catalog_service = catalog(locations)
+    models = ModelStore(locations)
+    suggester_service = suggester(models, catalog_service)
+    playlists = PlaylistService(locations, catalog_service)
+    audio = AudioService(locations, catalog_service, playlists, suggester_service)
+    # a job run here drops what it may have changed (late-bound: `services` is made next)
+    jobs = Jobs(locations, lambda: services.forget_loaded())
+    services = Services(
+        locations, data, catalog_service, FeatureService(locations, catalog_service, data),
+        models, suggester_service, audio, playlists, spotify(locations, playlists), jobs)
+    return services

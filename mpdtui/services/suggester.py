@@ -1,0 +1,96 @@
+"""Suggestions for a playlist being built, each with a reason in words.
+
+The model ranks; an `Explainer` turns the model's `Reason`s into text. `ReasonWords` is the
+app's; another front end (a language, a terse mode) passes its own."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from models.base import PlaylistQuery, Reason, Recommender
+from models.filtered import recommend_allowed
+from mpdtui.data.catalog import Track
+from mpdtui.errors import UserError
+from mpdtui.services.catalog import CatalogService
+from mpdtui.services.model_store import ModelStore
+
+REASON_WORDS = {"similar_playlists": "in playlists like yours", "similar_sound": "similar sound",
+                "popular": "popular overall"}
+SOUND_WORDS = {"duration": "length", "loudness": "loudness", "acousticness": "acoustic feel",
+               "instrumentalness": "instrumental feel", "speechiness": "amount of speech",
+               "valence": "mood"}
+"""How a feature whose distance to the seeds moved a suggestion up is named."""
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    track: Track
+    score: float
+    reason: str
+
+
+class Explainer(Protocol):
+    def explain(self, recommender: Recommender, query: PlaylistQuery,
+                ids: np.ndarray) -> list[str]:
+        """One short reason per suggested track id, in order."""
+        ...
+
+
+class ReasonWords:
+    """The model's own reasons (`Recommender.explain`) in the app's words."""
+
+    def __init__(self, catalog: CatalogService) -> None:
+        self._catalog = catalog
+
+    def explain(self, recommender: Recommender, query: PlaylistQuery,
+                ids: np.ndarray) -> list[str]:
+        reasons = recommender.explain(query, ids)
+        seeds = {t.id: t.name for t in self._catalog.tracks(
+            [r.seed for r in reasons if r.seed is not None])}
+        return [self.words(reason, seeds, query.name.strip()) for reason in reasons]
+
+    @staticmethod
+    def words(reason: Reason, seed_names: dict[int, str], name: str) -> str:
+        if reason.kind == "often_with" and reason.seed in seed_names:
+            return f"often with {seed_names[reason.seed]}"
+        if reason.kind in ("same_artist", "same_album") and reason.count:
+            what = reason.kind.removeprefix("same_")
+            of = "one" if reason.count == 1 else str(reason.count)
+            return f"same {what} as {of} of your tracks"
+        if reason.kind == "fits_name" and name:
+            return f"fits the name '{name}'"
+        if reason.kind == "similar_sound" and reason.feature:
+            return f"similar {SOUND_WORDS.get(reason.feature, reason.feature)}"
+        return REASON_WORDS.get(reason.kind, "in playlists like yours")
+
+
+class Suggester:
+    """Top-k tracks for a name and seeds from the default (or a chosen) model."""
+
+    def __init__(self, models: ModelStore, catalog: CatalogService,
+                 explainer: Explainer | None = None) -> None:
+        self._models, self._catalog = models, catalog
+        self._explainer = explainer or ReasonWords(catalog)
+
+    def suggest(self, name: str, seeds: Sequence[int], model: str | None = None,
+                k: int = 50, allowed: np.ndarray | None = None) -> list[Suggestion]:
+        """Suggestions, each with a short reason; only tracks where `allowed` (a mask by
+        track id) is True when it is given."""
+        model_name = model or self._models.default()
+        if model_name is None:
+            raise UserError("no trained model yet: run `mpdtui --train` (or the setup's "
+                            "training step)")
+        query = PlaylistQuery.of(name, seeds)
+        recommender = self._models.model(model_name)  # falls back when it must
+        ranked = (recommender.recommend(query, k) if allowed is None
+                  else recommend_allowed(recommender, query, k, allowed))
+        tracks = self._catalog.tracks(ranked.ids.tolist())
+        # the model's own reasons; with nothing usable the fallback said who answered instead
+        reasons = ([ranked.fallback] * len(tracks) if ranked.fallback
+                   else self._explainer.explain(recommender, query, ranked.ids))
+        return [Suggestion(track, float(score), reason) for track, score, reason
+                in zip(tracks, ranked.scores.tolist(), reasons, strict=True)]
