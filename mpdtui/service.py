@@ -49,8 +49,8 @@ if TYPE_CHECKING:
     from mpdtui.audio_service import AudioService
     from mpdtui.data.saved_playlists import PlaylistSummary, SavedPlaylist, SavedPlaylists, TrackEntry
     from mpdtui.data.stats import DataStats
-    from mpdtui.spotify.auth import LoginStatus
     from mpdtui.spotify.export import ExportResult
+    from mpdtui.spotify.session import LoginStatus
 
 
 @dataclass(frozen=True)
@@ -437,9 +437,9 @@ class AppService:
 
     def spotify_status(self) -> LoginStatus:
         """The stored Spotify login (`LoginStatus`); no network."""
-        from mpdtui.spotify import auth
+        from mpdtui.spotify import session
 
-        return auth.status(self.locations)
+        return session.status(self.locations)
 
     def spotify_client_id(self) -> str | None:
         from mpdtui.spotify.settings import resolve_client_id
@@ -455,6 +455,7 @@ class AppService:
         import webbrowser
 
         from mpdtui.spotify import auth
+        from mpdtui.spotify.session import DEFAULT_PORT
         from mpdtui.spotify.settings import CONFIG_CLIENT_ID_KEY
 
         client_id = client_id.strip()
@@ -463,4 +464,4 @@ class AppService:
         self.update_config(**{CONFIG_CLIENT_ID_KEY: client_id})
         return auth.login(self.locations, client_id, on_url=on_url, paste=paste,
                           open_url=webbrowser.open if open_browser else None, cancel=cancel,
-                          port=auth.DEFAULT_PORT if port is None else port)
+                          port=DEFAULT_PORT if port is None else port)

@@ -26,7 +26,7 @@ from mpdtui.exporting import FILE_FORMATS, default_path, export_file
 from mpdtui.locations import Locations
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable
-from mpdtui.spotify import auth
+from mpdtui.spotify import auth, session
 from mpdtui.spotify.client import Wait, open_client
 from mpdtui.spotify.export import export_to_spotify
 from mpdtui.spotify.settings import CLIENT_ID_ENV, CONFIG_CLIENT_ID_KEY, resolve_client_id
@@ -40,9 +40,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--client-id", help="your Spotify app's client id")
     p.add_argument("--no-browser", action="store_true",
                    help="print the login URL and accept the pasted redirected URL (SSH)")
-    p.add_argument("--port", type=port_number, default=auth.DEFAULT_PORT,
+    p.add_argument("--port", type=port_number, default=session.DEFAULT_PORT,
                    help=f"port of the redirect URI http://127.0.0.1:PORT/callback "
-                        f"(default {auth.DEFAULT_PORT})")
+                        f"(default {session.DEFAULT_PORT})")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--status", action="store_true", help="who is logged in, until when")
     group.add_argument("--logout", action="store_true", help="remove the stored login")
@@ -80,12 +80,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_auth(args: argparse.Namespace, locations: Locations) -> int:
     if args.logout:
-        removed = auth.logout(locations)
+        removed = session.logout(locations)
         print("Logged out of Spotify: the token is removed." if removed
               else "Not logged in to Spotify: nothing to remove.")
         return 0
     if args.status:
-        current = auth.status(locations)
+        current = session.status(locations)
         print(printable(current.describe()))
         return 0 if current.logged_in else 1
     client_id = resolve_client_id(locations, args.client_id, _previous_client_id(locations))
@@ -102,7 +102,7 @@ def run_auth(args: argparse.Namespace, locations: Locations) -> int:
 
 def _previous_client_id(locations: Locations) -> str | None:
     """The stored login's client id, also from a damaged token file (the login replaces it)."""
-    stored = auth.TokenFile(locations.spotify_token).get_cached_token() or {}
+    stored = session.TokenFile(locations.spotify_token).get_cached_token() or {}
     client_id = stored.get("mpdtui_client_id")
     return client_id if isinstance(client_id, str) and client_id.strip() else None
 

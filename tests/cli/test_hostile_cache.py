@@ -45,7 +45,7 @@ from mpdtui.data.demo import FEATURES_CSV
 from mpdtui.locations import Locations
 from mpdtui.printable import printable
 from mpdtui.service import AppService
-from mpdtui.spotify import auth
+from mpdtui.spotify import auth, session
 from mpdtui.tui.widgets.track_table import TrackTable
 
 MODELS = ("popularity", "title")
@@ -351,7 +351,7 @@ def spotify(fake: FakeSpotify, monkeypatch: pytest.MonkeyPatch) -> FakeSpotify:
     """The fake, a browser that consents, and the login's redirect on a free port."""
     monkeypatch.setenv("MPDTUI_SPOTIFY_CLIENT_ID", fake.state.client_id)
     monkeypatch.setattr("webbrowser.open", _browser)
-    monkeypatch.setattr(auth, "DEFAULT_PORT", _free_port())
+    monkeypatch.setattr(session, "DEFAULT_PORT", _free_port())
     return fake
 
 
