@@ -81,8 +81,10 @@ def run_demo_data(args: argparse.Namespace, locations: Locations) -> int:
 
 def run_info(args: argparse.Namespace, locations: Locations) -> int:
     if args.stats:
-        return print_stats(open_services(locations).data.stats(), args.json)
-    info = open_services(locations).info()
+        with open_services(locations) as services:
+            return print_stats(services.data.stats(), args.json)
+    with open_services(locations) as services:
+        info = services.info()
     if args.json:
         sys.stdout.write(printable_json(orjson.dumps(info, option=orjson.OPT_INDENT_2).decode()) + "\n")
         return 0

@@ -72,7 +72,8 @@ def run_evaluate(args: argparse.Namespace, locations: Locations) -> int:
         print_report(report)
         print(f"report saved to {locations.evaluation_json}")
     if args.notebook:
-        print_notebook_view(open_services(locations))
+        with open_services(locations) as services:
+            print_notebook_view(services)
     return 0
 
 
@@ -94,19 +95,19 @@ def run_submit(args: argparse.Namespace, locations: Locations) -> int:
     if args.out.is_dir():
         raise UserError(f"--out {args.out} is a folder: give the file to write, e.g. "
                         f"--out {args.out / 'submission.csv'}")
-    services = open_services(locations)
-    challenge = read_challenge_set(args.challenge_set)
-    model_name = args.model or services.models.default()
-    if model_name is None:
-        raise UserError("no trained model yet: run `mpdtui --train` first")
-    model = services.models.model(model_name)
-    with HeadlessProgress() as view:
-        summary = write_submission(
-            challenge, model, services.catalog.catalog(), args.out, args.team, args.email,
-            progress=lambda p: view.show(StageProgress("submit", p.done, p.total, "playlists")))
-    print(f"wrote {len(challenge)} answers from '{model_name}' to {args.out}")
-    print(summary.describe())
-    return 0
+    with open_services(locations) as services:
+        challenge = read_challenge_set(args.challenge_set)
+        model_name = args.model or services.models.default()
+        if model_name is None:
+            raise UserError("no trained model yet: run `mpdtui --train` first")
+        model = services.models.model(model_name)
+        with HeadlessProgress() as view:
+            summary = write_submission(
+                challenge, model, services.catalog.catalog(), args.out, args.team, args.email,
+                progress=lambda p: view.show(StageProgress("submit", p.done, p.total, "playlists")))
+        print(f"wrote {len(challenge)} answers from '{model_name}' to {args.out}")
+        print(summary.describe())
+        return 0
 
 
 def as_text(data: str) -> Text:
@@ -116,10 +117,10 @@ def as_text(data: str) -> Text:
 
 def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
     audio_filter = parse_filter(args.filter)
-    services = open_services(locations)
-    seeds = services.catalog.resolve_uris(args.seed)
+    with open_services(locations) as services:
+        seeds = services.catalog.resolve_uris(args.seed)
+        found = services.audio.suggest(args.name, seeds, audio_filter, args.model, args.k)
     unknown = len(args.seed) - len(seeds)
-    found = services.audio.suggest(args.name, seeds, audio_filter, args.model, args.k)
     suggestions = found.suggestions
     shown = relative([s.score for s in suggestions])  # one scale whatever the model (README)
     if args.json:

@@ -23,8 +23,8 @@ from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable
 from mpdtui.services.root import open_services
 from mpdtui.services.spotify import NO_CLIENT_ID
-from mpdtui.spotify.auth import DEFAULT_PORT
 from mpdtui.spotify.client import Wait
+from mpdtui.spotify.session import DEFAULT_PORT
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -130,7 +130,8 @@ def run_features(args: argparse.Namespace, locations: Locations) -> int:
                              retry_forbidden=args.retry_forbidden)
         for line in run_job(locations, request)["features"]:
             print(printable(line), flush=True)
-    coverage = open_services(locations).features.coverage()
+    with open_services(locations) as services:
+        coverage = services.features.coverage()
     if coverage is None:
         print("Audio features: none yet (`mpdtui features --csv FILE` or `--download`).")
         return 0
@@ -179,21 +180,21 @@ def _fraction(progress: Progress) -> str:
 # --- export / import --------------------------------------------------------------------------
 
 def run_export(args: argparse.Namespace, locations: Locations) -> int:
-    services = open_services(locations)
-    playlist = services.playlists.get(args.name)
-    if args.to != "spotify":
-        path = services.playlists.export_file(playlist.id, args.to,
-                                              to=Path(args.out) if args.out else None)
-        print(printable(f"Wrote {len(playlist.tracks)} tracks of {playlist.name!r} to {path}"))
+    with open_services(locations) as services:
+        playlist = services.playlists.get(args.name)
+        if args.to != "spotify":
+            path = services.playlists.export_file(playlist.id, args.to,
+                                                  to=Path(args.out) if args.out else None)
+            print(printable(f"Wrote {len(playlist.tracks)} tracks of {playlist.name!r} to {path}"))
+            return 0
+        if args.out:
+            raise UserError("--out is for file exports; a Spotify export goes to your account")
+        printer = _Printer()
+        result = services.spotify.export(playlist.id, public=args.public, progress=printer,
+                                         on_wait=printer.wait)
+        how = "Finished the earlier export of" if result.resumed else "Exported"
+        print(f"{how} {playlist.name!r} ({result.added} tracks) to Spotify: {result.url}")
         return 0
-    if args.out:
-        raise UserError("--out is for file exports; a Spotify export goes to your account")
-    printer = _Printer()
-    result = services.spotify.export(playlist.id, public=args.public, progress=printer,
-                                     on_wait=printer.wait)
-    how = "Finished the earlier export of" if result.resumed else "Exported"
-    print(f"{how} {playlist.name!r} ({result.added} tracks) to Spotify: {result.url}")
-    return 0
 
 
 def run_import_spotify(args: argparse.Namespace, locations: Locations) -> int:

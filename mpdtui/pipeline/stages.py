@@ -415,9 +415,9 @@ class FeaturesStage(Stage):
 
 
 def _logged_in(locations: Locations) -> bool:
-    from mpdtui.spotify import auth
+    from mpdtui.spotify import session
 
-    return auth.status(locations).logged_in
+    return session.status(locations).logged_in
 
 
 def _download(job: Job) -> str:

@@ -35,6 +35,12 @@ class PlaylistService:
                 self._store = SavedPlaylists.open(self.locations.ensure())
             return self._store
 
+    def close(self) -> None:
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+
     def summaries(self) -> list[PlaylistSummary]:
         """Saved playlists, most recently changed first."""
         return self.store().list()

@@ -34,9 +34,7 @@ class Services:
 
     def forget_loaded(self) -> None:
         """A job changed the data: drop the catalog connection, models and features read."""
-        self.models.forget()
-        self.audio.forget()
-        self.catalog.close()
+        _forget_loaded(self.models, self.audio, self.catalog)
 
     def forget_models(self) -> None:
         """A job saved a model: load models afresh on next use."""
@@ -49,6 +47,23 @@ class Services:
                 "data_source": primary.path if primary else None,
                 "models": self.models.servable(), "features": self.features.coverage()}
 
+    def close(self) -> None:
+        """Close the stores opened so far (a later call opens them again)."""
+        self.forget_loaded()
+        self.playlists.close()
+
+    def __enter__(self) -> Services:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _forget_loaded(models: ModelStore, audio: AudioService, catalog: CatalogService) -> None:
+    models.forget()
+    audio.forget()
+    catalog.close()
+
 
 def open_services(locations: Locations, *, catalog: type[CatalogService] = CatalogService,
                   suggester: type[Suggester] = Suggester,
@@ -60,9 +75,7 @@ def open_services(locations: Locations, *, catalog: type[CatalogService] = Catal
     suggester_service = suggester(models, catalog_service)
     playlists = PlaylistService(locations, catalog_service)
     audio = AudioService(locations, catalog_service, playlists, suggester_service)
-    # a job run here drops what it may have changed (late-bound: `services` is made next)
-    jobs = Jobs(locations, lambda: services.forget_loaded())
-    services = Services(
+    jobs = Jobs(locations, lambda: _forget_loaded(models, audio, catalog_service))
+    return Services(
         locations, data, catalog_service, FeatureService(locations, catalog_service, data),
         models, suggester_service, audio, playlists, spotify(locations, playlists), jobs)
-    return services

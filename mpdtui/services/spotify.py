@@ -13,7 +13,7 @@ from mpdtui import config
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 from mpdtui.services.playlists import PlaylistService
-from mpdtui.spotify import auth
+from mpdtui.spotify import auth, session
 from mpdtui.spotify.client import WaitCallback, open_client
 from mpdtui.spotify.export import ExportResult, export_to_spotify
 from mpdtui.spotify.settings import CLIENT_ID_ENV
@@ -26,9 +26,9 @@ class SpotifyService:
     def __init__(self, locations: Locations, playlists: PlaylistService) -> None:
         self.locations, self._playlists = locations, playlists
 
-    def status(self) -> auth.LoginStatus:
+    def status(self) -> session.LoginStatus:
         """The stored login; no network."""
-        return auth.status(self.locations)
+        return session.status(self.locations)
 
     def client_id(self, explicit: str | None = None) -> str | None:
         """The Spotify app to log in with: `explicit` (--client-id), then
@@ -42,13 +42,13 @@ class SpotifyService:
 
     def _previous_client_id(self) -> str | None:
         """The stored login's client id, also from a damaged token file (a login replaces it)."""
-        stored = auth.TokenFile(self.locations.spotify_token).get_cached_token() or {}
+        stored = session.TokenFile(self.locations.spotify_token).get_cached_token() or {}
         client_id = stored.get("mpdtui_client_id")
         return client_id if isinstance(client_id, str) else None
 
     def login(self, client_id: str, *, on_url: Callable[[str], None] | None = None,
               paste: Callable[[], str] | None = None, open_browser: bool = True,
-              cancel: threading.Event | None = None, port: int | None = None) -> auth.LoginStatus:
+              cancel: threading.Event | None = None, port: int | None = None) -> session.LoginStatus:
         """PKCE login, remembering the client id in config.json; the new status. `port` of the
         redirect catcher: None for the registered default, 0 for any free one (tests)."""
         client_id = client_id.strip()
@@ -57,11 +57,11 @@ class SpotifyService:
         config.update(self.locations, spotify_client_id=client_id)
         return auth.login(self.locations, client_id, on_url=on_url, paste=paste,
                           open_url=webbrowser.open if open_browser else None, cancel=cancel,
-                          port=auth.DEFAULT_PORT if port is None else port)
+                          port=session.DEFAULT_PORT if port is None else port)
 
     def logout(self) -> bool:
         """Remove the stored login; False when there was none."""
-        return auth.logout(self.locations)
+        return session.logout(self.locations)
 
     def export(self, key: int | str, *, public: bool = False,
                progress: ProgressCallback | None = None, cancel: threading.Event | None = None,

@@ -20,8 +20,9 @@ import spotipy
 from spotipy.exceptions import SpotifyException
 
 from models.progress import Cancelled, check_cancel
-from mpdtui.spotify.auth import LOG_IN_AGAIN, REQUEST_TIMEOUT_S, Session, install_log_redaction
 from mpdtui.spotify.errors import ApiUnavailable, Forbidden, LoginRequired, SpotifyError
+from mpdtui.spotify.redaction import install_log_redaction
+from mpdtui.spotify.session import LOG_IN_AGAIN, REQUEST_TIMEOUT_S, Session
 from mpdtui.spotify.settings import SpotifySettings
 
 ITEMS_PER_ADD = 100  # POST playlists/{id}/items takes at most 100 URIs

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, cast
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 if TYPE_CHECKING:
-    from mpdtui.tui.app import MpdtuiApp
+    from mpdtui.tui.context import MpdtuiAppBase
 
 
 class MpdtuiCommands(Provider):
     def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
-        app = cast("MpdtuiApp", self.app)
+        app = cast("MpdtuiAppBase", self.app)
         commands: list[tuple[str, str, Callable[[], object]]] = [
             ("Setup wizard", "cache dir, data, Spotify, features, training",
              partial(app.action_setup, 0)),

@@ -23,7 +23,9 @@ from mpdtui.pipeline.lock import current_holder, is_locked
 from mpdtui.pipeline.request import JobRequest
 
 if TYPE_CHECKING:
-    from mpdtui.tui.app import MpdtuiApp
+    from textual.app import App
+
+    from mpdtui.locations import Locations
 
 WAIT_POLL_S = 1.0
 JOB_NICENESS = 5
@@ -49,8 +51,10 @@ class JobWaiting(Message):
 class JobRunner:
     """Starts the app's jobs and relays their events; at most one runs at a time."""
 
-    def __init__(self, app: MpdtuiApp) -> None:
-        self.app = app
+    def __init__(self, app: App[None], locations: Callable[[], Locations],
+                 on_event: Callable[[JobRequest, Event], None]) -> None:
+        """`locations`: the app's cache dir now; `on_event` sees every event first."""
+        self.app, self._locations, self._on_event = app, locations, on_event
         self.process: JobProcess | None = None
         self.request: JobRequest | None = None
         self.waiting: JobRequest | None = None
@@ -66,7 +70,7 @@ class JobRunner:
         if self.running:
             return False
         self.request = request
-        if is_locked(self.app.locations):
+        if is_locked(self._locations()):
             self._wait(request)
             return True
         self._launch(request)
@@ -89,7 +93,7 @@ class JobRunner:
 
     # --- inside -----------------------------------------------------------------------------
     def _launch(self, request: JobRequest) -> None:
-        self.process = JobProcess.start(self.app.locations, request, nice=JOB_NICENESS)
+        self.process = JobProcess.start(self._locations(), request, nice=JOB_NICENESS)
         self.app.run_worker(lambda: self._relay(request), thread=True, group="job",
                             description=f"job: {request.describe()}", exit_on_error=False)
 
@@ -106,7 +110,7 @@ class JobRunner:
         if is_final(event):
             self.process = None
             self.request = None
-        self.app.job_event(request, event)
+        self._on_event(request, event)
         self._broadcast(lambda: JobUpdate(request, event))
 
     def _broadcast(self, message: Callable[[], Message]) -> None:
@@ -116,13 +120,13 @@ class JobRunner:
 
     def _wait(self, request: JobRequest) -> None:
         self.waiting = request
-        holder = current_holder(self.app.locations)
+        holder = current_holder(self._locations())
         who = holder.describe() if holder else "another mpdtui"
         self._broadcast(lambda: JobWaiting(request, who))
         self._wait_timer = self.app.set_interval(WAIT_POLL_S, self._poll_lock)
 
     def _poll_lock(self) -> None:
-        if self.waiting is not None and not is_locked(self.app.locations):
+        if self.waiting is not None and not is_locked(self._locations()):
             request = self.waiting
             self._stop_waiting()
             self._launch(request)

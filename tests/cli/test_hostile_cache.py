@@ -45,7 +45,7 @@ from mpdtui.data.demo import FEATURES_CSV
 from mpdtui.locations import Locations
 from mpdtui.printable import printable
 from mpdtui.services.root import open_services
-from mpdtui.spotify import auth
+from mpdtui.spotify import auth, session
 from mpdtui.tui.widgets.track_table import TrackTable
 
 MODELS = ("popularity", "title")
@@ -227,7 +227,8 @@ def read_only(root: Path) -> Iterator[None]:
         yield
     finally:
         for path, mode in reversed(modes.items()):
-            path.chmod(mode)
+            if path.exists():  # SQLite's -wal/-shm files go when the last connection closes
+                path.chmod(mode)
 
 
 def run_child(cache: Path, *args: str, as_plain_user: bool = False,
@@ -351,7 +352,7 @@ def spotify(fake: FakeSpotify, monkeypatch: pytest.MonkeyPatch) -> FakeSpotify:
     """The fake, a browser that consents, and the login's redirect on a free port."""
     monkeypatch.setenv("MPDTUI_SPOTIFY_CLIENT_ID", fake.state.client_id)
     monkeypatch.setattr("webbrowser.open", _browser)
-    monkeypatch.setattr(auth, "DEFAULT_PORT", _free_port())
+    monkeypatch.setattr(session, "DEFAULT_PORT", _free_port())
     return fake
 
 

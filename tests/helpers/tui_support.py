@@ -17,7 +17,8 @@ from textual.pilot import Pilot
 from mpdtui.locations import Locations
 from mpdtui.pipeline.sources import DemoSpec
 from mpdtui.services.root import Services, open_services
-from mpdtui.tui.app import AppOptions, MpdtuiApp, create_app
+from mpdtui.tui.app import MpdtuiApp, create_app
+from mpdtui.tui.context import AppOptions
 
 DEMO = DemoSpec(playlists=1500, seed=1)
 MODELS = ("popularity", "title", "item_knn", "als")

@@ -17,7 +17,7 @@ from fake_spotify import FakeSpotify, s256
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 from mpdtui.services.root import open_services
-from mpdtui.spotify import auth
+from mpdtui.spotify import auth, redaction, session
 from mpdtui.spotify.client import open_client
 from mpdtui.spotify.errors import LoginFailed, LoginRequired
 from mpdtui.spotify.settings import SpotifySettings
@@ -41,7 +41,7 @@ def browser(url: str) -> None:
     assert answer.status_code == 200, answer.text
 
 
-def log_in(fake: FakeSpotify, locations: Locations) -> auth.LoginStatus:
+def log_in(fake: FakeSpotify, locations: Locations) -> session.LoginStatus:
     return auth.login(locations, fake.state.client_id, port=0, open_url=browser, timeout=20)
 
 
@@ -169,7 +169,7 @@ def test_invalid_grant_means_log_in_again(fake: FakeSpotify, locations: Location
 def test_not_logged_in(locations: Locations) -> None:
     with pytest.raises(LoginRequired, match="mpdtui auth"):
         open_client(locations)
-    assert not auth.status(locations).logged_in
+    assert not session.status(locations).logged_in
 
 
 def auth_args(**overrides: object) -> argparse.Namespace:
@@ -212,7 +212,7 @@ def test_client_id_sources_in_order(locations: Locations,
     monkeypatch.delenv("MPDTUI_SPOTIFY_CLIENT_ID", raising=False)
     spotify = open_services(locations).spotify
     assert spotify.client_id() is None
-    auth.TokenFile(locations.ensure().spotify_token).save_token_to_cache(
+    session.TokenFile(locations.ensure().spotify_token).save_token_to_cache(
         {"mpdtui_client_id": "old"})  # a past login
     assert spotify.client_id() == "old"
     locations.config_json.write_text(json.dumps(
@@ -234,7 +234,7 @@ def test_base_urls_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_redaction_masks_tokens() -> None:
-    text = auth.redact("Headers: {'Authorization': 'Bearer abc.def'} "
-                       "Body: {'refresh_token': 'RT-1', 'code': 'C-2', 'code_verifier': 'v'}")
+    text = redaction.redact("Headers: {'Authorization': 'Bearer abc.def'} "
+                            "Body: {'refresh_token': 'RT-1', 'code': 'C-2', 'code_verifier': 'v'}")
     assert "abc.def" not in text and "RT-1" not in text and "C-2" not in text
     assert "'v'" not in text

@@ -36,7 +36,8 @@ from mpdtui.services.suggester import Suggester
 from mpdtui.tui.screens.builder import BuilderScreen
 from mpdtui.tui.screens.help import KEYS
 from mpdtui.tui.screens.playlists import PlaylistsScreen
-from mpdtui.tui.screens.setup_step import SetupStep, setup_steps
+from mpdtui.tui.screens.setup_step import SetupStep
+from mpdtui.tui.screens.wizard import SETUP_STEPS
 from mpdtui.tui.widgets.track_table import TrackTable
 
 pytestmark = pytest.mark.asyncio
@@ -568,7 +569,7 @@ async def test_an_unexpected_worker_error_is_a_notification(trained_copy: Locati
 
 async def test_help_lists_every_key() -> None:
     documented = " ".join(key for keys in KEYS.values() for key, _ in keys)
-    screens: list[type] = [BuilderScreen, PlaylistsScreen, SetupStep, *setup_steps()]
+    screens: list[type] = [BuilderScreen, PlaylistsScreen, SetupStep, *SETUP_STEPS]
     for screen in screens:
         for binding in screen.BINDINGS:
             for key in binding.key.split(","):  # type: ignore[union-attr]

@@ -6,12 +6,12 @@ import pytest
 
 from mpdtui.data.features import FeatureStore
 from mpdtui.services.audio import FEATURES_HINT
-from mpdtui.spotify import auth
+from mpdtui.spotify import session
 from mpdtui.tui.text import in_app
 
-MESSAGES = [  # what the services and its errors say, with the CLI command in them
-    (auth.NOT_LOGGED_IN, "not logged in to Spotify: log in at the setup's Spotify step (f2)"),
-    (auth.LOG_IN_AGAIN, "the Spotify login has expired or was revoked: log in at the setup's "
+MESSAGES = [  # what the services and their errors say, with the CLI command in them
+    (session.NOT_LOGGED_IN, "not logged in to Spotify: log in at the setup's Spotify step (f2)"),
+    (session.LOG_IN_AGAIN, "the Spotify login has expired or was revoked: log in at the setup's "
                         "Spotify step (f2)"),
     ("no data yet: run `mpdtui ingest PATH` (or `--demo`) first",
      "no data yet: run the setup's data step (f2) first"),
@@ -30,7 +30,7 @@ def test_cli_commands_become_the_apps_steps(message: str, in_the_app: str) -> No
     assert in_app(message) == in_the_app
 
 
-@pytest.mark.parametrize("message", [auth.REPAIR, FeatureStore.REBUILD_HINT,
+@pytest.mark.parametrize("message", [session.REPAIR, FeatureStore.REBUILD_HINT,
                                      "login valid until about 2026, then run `mpdtui auth` again",
                                      "the data is not fully ingested: run `mpdtui ingest` again",
                                      "not trained for this data: als: run `mpdtui --train`"])

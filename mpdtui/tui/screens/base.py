@@ -11,15 +11,15 @@ if TYPE_CHECKING:  # the app imports the screens; for the checker only
     from textual import getters
 
     from mpdtui.services.root import Services
-    from mpdtui.tui.app import MpdtuiApp
+    from mpdtui.tui.context import MpdtuiAppBase
 
 
 class BaseScreen(Screen[Any]):
     """Worker state changes reach the screen that started the worker (they do not bubble):
-    forward failures to `MpdtuiApp.report_worker`, and let subclasses react in `worker_done`."""
+    forward failures to `MpdtuiAppBase.report_worker`, and let subclasses react in `worker_done`."""
 
     if TYPE_CHECKING:
-        app = getters.app(MpdtuiApp)
+        app = getters.app(MpdtuiAppBase)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         self.app.report_worker(event.worker)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # the app imports the screens; for the checker only
     from textual import getters
 
     from mpdtui.audio.flow import Direction, FlowResult
-    from mpdtui.tui.app import MpdtuiApp
+    from mpdtui.tui.context import MpdtuiAppBase
 
 TITLES: dict[Direction, str] = {None: "Smooth: compatible keys, close tempos", "rise": "Energy rising",
           "fall": "Energy falling"}
@@ -42,7 +42,7 @@ class OrderScreen(ModalScreen["FlowResult | None"]):
         Binding("k", "up", show=False),
     ]
     if TYPE_CHECKING:
-        app = getters.app(MpdtuiApp)
+        app = getters.app(MpdtuiAppBase)
 
     @dataclass
     class Planned(Message):

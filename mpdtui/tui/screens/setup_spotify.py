@@ -15,7 +15,7 @@ from mpdtui.tui.screens.setup_step import SetupStep
 from mpdtui.tui.text import data_text, in_app
 
 if TYPE_CHECKING:
-    from mpdtui.spotify.auth import LoginStatus
+    from mpdtui.spotify.session import LoginStatus
 
 REGISTRATION = """Spotify is optional: it adds audio features and export to your account.
 To use it, register a (free) app once:

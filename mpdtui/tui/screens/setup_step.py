@@ -21,16 +21,6 @@ STEP_TITLES = ("Cache directory", "Data", "Spotify (optional)", "Audio features 
                "Training")
 
 
-def setup_steps() -> list[type[SetupStep]]:
-    from mpdtui.tui.screens.setup_cache import CacheStep
-    from mpdtui.tui.screens.setup_data import DataStep
-    from mpdtui.tui.screens.setup_features import FeaturesStep
-    from mpdtui.tui.screens.setup_spotify import SpotifyStep
-    from mpdtui.tui.screens.setup_training import TrainingStep
-
-    return [CacheStep, DataStep, SpotifyStep, FeaturesStep, TrainingStep]
-
-
 class SetupStep(BaseScreen):
     """One step. Subclasses set STEP and RUN_LABEL, compose `body`, implement `run`.
 

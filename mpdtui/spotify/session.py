@@ -1,0 +1,259 @@
+"""The stored Spotify login and the access tokens it hands to the API client.
+
+The token file lives in the cache dir (`Locations.spotify_token`, mode 600 from creation), so
+each cache dir is its own login. Besides spotipy's token fields it keeps a few `mpdtui_*`
+fields: the client id and redirect URI (needed to refresh), the user, when the login happened
+and a random login id (the "token" a remembered 403 belongs to). Reading it, `status`,
+`logout` and refreshing need no browser; the interactive login is in `auth`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+from spotipy.cache_handler import CacheFileHandler
+from spotipy.exceptions import SpotifyOauthError
+from spotipy.oauth2 import SpotifyPKCE
+
+from mpdtui.locations import Locations
+from mpdtui.printable import printable
+from mpdtui.spotify.errors import DamagedLogin, LoginRequired, SpotifyError
+from mpdtui.spotify.redaction import short_redacted
+from mpdtui.spotify.settings import SCOPES, SpotifySettings
+
+DEFAULT_PORT = 8765
+REFRESH_TOKEN_LIFETIME_S = 182 * 24 * 3600  # refresh tokens expire 6 months after login
+REQUEST_TIMEOUT_S = 20.0
+
+NOT_LOGGED_IN = "not logged in to Spotify: run `mpdtui auth` first"
+LOG_IN_AGAIN = "the Spotify login has expired or was revoked: run `mpdtui auth` to log in again"
+
+_META_KEYS = ("mpdtui_client_id", "mpdtui_redirect_uri", "mpdtui_login_id",
+              "mpdtui_authorized_at", "mpdtui_user_id", "mpdtui_display_name")
+
+
+def redirect_uri_for(port: int) -> str:
+    return f"http://127.0.0.1:{port}/callback"
+
+
+# --- the token file ---------------------------------------------------------------------
+
+class TokenFile(CacheFileHandler):
+    """spotipy's file cache, written atomically and created with mode 600 (never briefly
+    world-readable); keeps the `mpdtui_*` fields across refreshes."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(cache_path=str(path))
+        self.path = path
+        self.pending_meta: dict[str, Any] = {}
+
+    def get_cached_token(self) -> dict[str, Any] | None:
+        try:
+            document = orjson.loads(self.path.read_bytes())
+        except (OSError, orjson.JSONDecodeError):
+            return None
+        return document if isinstance(document, dict) else None
+
+    def save_token_to_cache(self, token_info: dict[str, Any]) -> None:
+        previous = self.get_cached_token() or {}
+        merged = {key: previous[key] for key in _META_KEYS
+                  if key in previous and _field_problem(key, previous[key]) is None}
+        merged.update(self.pending_meta)
+        merged.update(token_info)
+        if "refresh_token" not in merged and "refresh_token" in previous:
+            merged["refresh_token"] = previous["refresh_token"]  # refresh may omit it
+        self._write(merged)
+
+    def update(self, **fields: Any) -> None:
+        current = self.get_cached_token()
+        if current is not None:
+            self._write({**current, **fields})
+
+    def _write(self, document: dict[str, Any]) -> None:
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp",
+                                   dir=self.path.parent)  # mkstemp creates it 0600
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(orjson.dumps(document))
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+_TEXT_FIELDS = ("access_token", "refresh_token", "scope", "token_type", *(
+    key for key in _META_KEYS if key != "mpdtui_authorized_at"))
+_TIME_FIELDS = ("expires_at", "mpdtui_authorized_at")
+_SECRET_FIELDS = ("access_token", "refresh_token")
+_LATEST_TIMESTAMP = 2.0**34  # the year 2514: later is not a time, it is damage
+REPAIR = "run `mpdtui auth` to log in again (it replaces the file)"
+
+
+def read_login(path: Path) -> dict[str, Any] | None:
+    """The stored login (None when there is none); DamagedLogin naming the file, the field
+    and what is wrong when it cannot be used."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    try:
+        document = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise DamagedLogin(f"{path} is damaged (not JSON): {REPAIR}") from None
+    if not isinstance(document, dict):
+        raise DamagedLogin(f"{path} is damaged (not a JSON object): {REPAIR}")
+    for key, value in document.items():
+        problem = _field_problem(key, value)
+        if problem is not None:
+            raise DamagedLogin(f'{path} is damaged: field "{key}" {problem}: {REPAIR}')
+    return document
+
+
+def _field_problem(key: str, value: Any) -> str | None:
+    """What is wrong with a token file field (None: nothing); never shows a token."""
+    shown = type(value).__name__ if key in _SECRET_FIELDS else printable(repr(value))[:40]
+    if key in _TEXT_FIELDS and not (value is None or isinstance(value, str)):
+        return f"is {shown}, expected a string"
+    if key in _TIME_FIELDS and not (value is None or _is_timestamp(value)):
+        return f"is {shown}, expected a time in seconds"
+    return None
+
+
+def _is_timestamp(value: Any) -> bool:
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(value) and 0 <= value < _LATEST_TIMESTAMP)
+
+
+def spotify_pkce(client_id: str, redirect_uri: str, settings: SpotifySettings,
+                 tokens: TokenFile, state: str | None) -> SpotifyPKCE:
+    """spotipy's PKCE manager for the app `client_id`, on `settings`' accounts URLs, keeping
+    its tokens in `tokens`."""
+    pkce = SpotifyPKCE(client_id=client_id, redirect_uri=redirect_uri, state=state,
+                       scope=SCOPES, open_browser=False, cache_handler=tokens,
+                       requests_timeout=REQUEST_TIMEOUT_S)
+    pkce.OAUTH_AUTHORIZE_URL = settings.authorize_url
+    pkce.OAUTH_TOKEN_URL = settings.token_url
+    return pkce
+
+
+# --- status and logout ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LoginStatus:
+    """What the token file says; no network involved."""
+
+    logged_in: bool
+    user_id: str | None = None
+    display_name: str | None = None
+    client_id: str | None = None
+    scope: str = ""
+    access_expires_at: float | None = None
+    authorized_at: float | None = None
+    login_id: str | None = None
+
+    @property
+    def login_expires_at(self) -> float | None:
+        if self.authorized_at is None:
+            return None
+        return self.authorized_at + REFRESH_TOKEN_LIFETIME_S
+
+    def describe(self) -> str:
+        if not self.logged_in:
+            return "Not logged in to Spotify (run `mpdtui auth`)."
+        who = self.display_name or self.user_id or "an unknown user"
+        if self.user_id and self.display_name and self.display_name != self.user_id:
+            who = f"{self.display_name} ({self.user_id})"
+        parts = [f"Logged in to Spotify as {who} with app {self.client_id}"]
+        if self.access_expires_at is not None:
+            parts.append(f"access token valid until {_when(self.access_expires_at)} "
+                         "(renewed automatically)")
+        if self.login_expires_at is not None:
+            parts.append(f"login valid until about {_when(self.login_expires_at)}, "
+                         "then run `mpdtui auth` again")
+        return "; ".join(parts) + "."
+
+
+def _when(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp).astimezone().strftime("%Y-%m-%d %H:%M %Z")
+
+
+def status(locations: Locations) -> LoginStatus:
+    """What the token file says; DamagedLogin when it cannot be used."""
+    info = read_login(locations.spotify_token)
+    if not info or not info.get("refresh_token"):
+        return LoginStatus(logged_in=False)
+    return LoginStatus(
+        logged_in=True,
+        user_id=info.get("mpdtui_user_id"),
+        display_name=info.get("mpdtui_display_name"),
+        client_id=info.get("mpdtui_client_id"),
+        scope=info.get("scope", ""),
+        access_expires_at=info.get("expires_at"),
+        authorized_at=info.get("mpdtui_authorized_at"),
+        login_id=info.get("mpdtui_login_id"),
+    )
+
+
+def logout(locations: Locations) -> bool:
+    """Remove the token file; False when there was none."""
+    try:
+        locations.spotify_token.unlink()
+    except FileNotFoundError:
+        return False
+    return True
+
+
+# --- access tokens for API calls --------------------------------------------------------
+
+class Session:
+    """Hands access tokens to the API client: from the file, refreshed when expired or when
+    the API answered 401. Never starts an interactive login (that is `login`'s job)."""
+
+    def __init__(self, locations: Locations, settings: SpotifySettings | None = None) -> None:
+        self._tokens = TokenFile(locations.spotify_token)
+        self._lock = threading.Lock()
+        info = read_login(locations.spotify_token)
+        if not info or not info.get("refresh_token") or not info.get("mpdtui_client_id"):
+            raise LoginRequired(NOT_LOGGED_IN)
+        self._info = info
+        redirect = info.get("mpdtui_redirect_uri") or redirect_uri_for(DEFAULT_PORT)
+        self._pkce = spotify_pkce(info["mpdtui_client_id"], redirect,
+                           settings or SpotifySettings.from_env(), self._tokens, None)
+
+    @property
+    def login_id(self) -> str:
+        return str(self._info.get("mpdtui_login_id") or "")
+
+    def get_access_token(self, as_dict: bool = False) -> str:
+        """spotipy's auth-manager hook."""
+        with self._lock:
+            if SpotifyPKCE.is_token_expired(self._info):
+                self._refresh()
+            return str(self._info["access_token"])
+
+    def force_refresh(self) -> None:
+        with self._lock:
+            self._refresh()
+
+    def _refresh(self) -> None:
+        try:
+            self._pkce.refresh_access_token(self._info["refresh_token"])
+        except SpotifyOauthError as exc:
+            if exc.error == "invalid_grant":
+                raise LoginRequired(LOG_IN_AGAIN) from None
+            raise SpotifyError(f"Spotify refused to renew the login "
+                               f"({short_redacted(exc.error)}): "
+                               "run `mpdtui auth` to log in again") from None
+        self._info = self._tokens.get_cached_token() or self._info

@@ -1,0 +1,150 @@
+"""The app as its screens see it: the options, the cache dir's services, the job runner,
+one error reporter, and the navigation the screens ask for (`MpdtuiApp` implements it).
+Screens and the palette import this module, never `tui.app`, which imports them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+from textual.app import App
+from textual.worker import Worker, WorkerState
+
+from mpdtui.locations import Locations
+from mpdtui.pipeline.events import Event, JobFailed, ModelSaved, is_final
+from mpdtui.pipeline.request import JobRequest
+from mpdtui.printable import printable
+from mpdtui.tui.jobs import JobRunner, headline
+from mpdtui.tui.text import in_app
+
+if TYPE_CHECKING:
+    from mpdtui.services.root import Services
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class AppOptions:
+    """Choices the CLI leaves at their defaults and tests change."""
+
+    demo_playlists: int | None = None
+    """Size of the demo dataset the data step generates (None: the services' default)."""
+    demo_seed: int = 0
+    train_models: tuple[str, ...] | None = None
+    """Models ticked in the training step (None: every model)."""
+    export_dir: Path | None = None
+    """Where file exports go (None: config.json's `export_dir`, else the default folder;
+    the export dialog sets it for the session and in config.json)."""
+    open_browser: bool = True
+    """Open the Spotify login page in a browser (else only show its URL)."""
+
+
+class MpdtuiAppBase(App[None]):
+    """State and services shared by every screen; navigation is the subclass's."""
+
+    SUB_TITLE = "playlist assistant"  # the header's second line when no job runs
+
+    def __init__(self, locations: Locations, options: AppOptions | None = None,
+                 services: Services | None = None) -> None:
+        super().__init__()
+        self.locations = locations
+        self.options = options or AppOptions()
+        self.services: Services | None = services
+        self.jobs = JobRunner(self, lambda: self.locations, self.job_event)
+
+    # --- navigation (implemented by `MpdtuiApp`, which knows the screens) -------------------
+    def goto_step(self, index: int) -> None:
+        """Show setup step `index`; before the first, back to the builder; after the last,
+        the builder."""
+        raise NotImplementedError
+
+    def open_builder(self) -> None:
+        raise NotImplementedError
+
+    def action_help(self) -> None:
+        raise NotImplementedError
+
+    def action_setup(self, step: int = 0) -> None:
+        if self.services is not None:
+            self.goto_step(step)
+
+    def use_cache_dir(self, path: str) -> None:
+        """Switch this session to another cache directory."""
+        from mpdtui.services.root import open_services
+
+        if self.jobs.running:
+            raise OSError(0, "a job is still running in the current folder")
+        self.locations = Locations.resolve(path)
+        self.services = open_services(self.locations)
+
+    # --- jobs ------------------------------------------------------------------------------
+    def job_event(self, request: JobRequest, event: Event) -> None:
+        """Every event of the app's job, before the screens get it: the header says what
+        runs, the services forget what the job changed, failures are reported."""
+        if isinstance(event, ModelSaved) and self.services is not None:
+            self.services.forget_models()
+        if is_final(event):
+            self.sub_title = self.SUB_TITLE
+            if self.services is not None and request.goal != "evaluate":
+                self.services.forget_loaded()
+            if isinstance(event, JobFailed):
+                self.report_failure(event)
+            return
+        words = headline(event)
+        if words:
+            self.sub_title = f"{request.describe()}: {words}"
+
+    def report_failure(self, failure: JobFailed) -> None:
+        if failure.reason == "cancelled":
+            self.notify("Cancelled. What was finished is kept: run it again to resume.",
+                        severity="warning")
+        elif failure.reason in ("user", "busy"):
+            self.notify(printable(in_app(failure.message)), title="Could not finish", severity="error",
+                        markup=False, timeout=12)
+        else:
+            self.log.error(failure.details)
+            self.notify(printable(f"{in_app(failure.message)} (details: {self.locations.job_log})"),
+                        title="Unexpected error", severity="error", markup=False, timeout=15)
+
+    def on_unmount(self) -> None:
+        self.jobs.close()  # the job stops at a resumable point and continues next time
+
+    # --- errors ----------------------------------------------------------------------------
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.report_worker(event.worker)
+
+    def report_worker(self, worker: Worker[Any]) -> None:
+        """The one place a failed worker becomes a notification (never a crash)."""
+        if worker.state != WorkerState.ERROR:
+            return
+        from models.base import ModelFormatError
+        from models.progress import Cancelled
+        from mpdtui.errors import UserError
+
+        error = worker.error
+        if isinstance(error, Cancelled):
+            self.notify("Cancelled. What was finished is kept: run it again to resume.",
+                        severity="warning")
+        elif isinstance(error, UserError | ModelFormatError):
+            self.notify(printable(in_app(str(error))), title="Could not finish",
+                        severity="error", markup=False, timeout=12)
+        else:
+            self.log.error(f"worker {worker.description!r} failed", error)
+            self.notify(printable(f"{type(error).__name__}: {error}"), title="Unexpected error",
+                        severity="error", markup=False, timeout=15)
+
+    def attempt(self, call: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R | None:
+        """Run a quick service call on the UI thread; a user-fixable error becomes a
+        notification and the result None."""
+        from models.base import ModelFormatError
+        from mpdtui.errors import UserError
+
+        try:
+            return call(*args, **kwargs)
+        except (UserError, ModelFormatError) as exc:
+            self.notify(printable(in_app(str(exc))), title="Could not do that", severity="error",
+                        markup=False)
+            return None
