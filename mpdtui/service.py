@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from models.base import FALLBACK_MODEL, Dataset, PlaylistQuery, Reason, Recommender, link_fallbacks
+from models.base import FALLBACK_MODEL, PlaylistQuery, Reason, Recommender, link_fallbacks
+from models.dataset import Dataset
 from models.filtered import recommend_allowed
 from models.progress import ProgressCallback
 from models.registry import DEFAULT_MODELS, MODEL_NAMES, SERVING_ORDER, model_class

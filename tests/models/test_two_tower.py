@@ -15,7 +15,8 @@ import pytest
 from model_contract import ModelContract
 from model_data import Synthetic, genre_data
 
-from models.base import Dataset, PlaylistQuery
+from models.base import PlaylistQuery
+from models.dataset import Dataset
 from models.numpy_towers import Vocabulary, name_chars, trigrams
 from models.popularity import PopularityRecommender
 from models.progress import Cancelled, Progress
