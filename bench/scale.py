@@ -36,7 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from models.als import ALSRecommender, ALSSettings
 from models.ann import ItemIndex
-from models.base import Dataset, PlaylistQuery
+from models.base import PlaylistQuery
+from models.dataset import Dataset
 from models.progress import Progress
 
 MPD_PLAYLISTS, MPD_ROWS, MPD_TRACKS = 1_000_000, 66_346_428, 2_262_292

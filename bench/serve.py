@@ -43,7 +43,8 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from models.ann import IndexSettings, ItemIndex
+from models.ann import ItemIndex
+from models.ann_index import IndexSettings
 from models.topk import top_k
 
 K = 500

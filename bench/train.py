@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "helpers"
 from model_data import bench_data
 
 from models.als import ALSRecommender, ALSSettings
-from models.base import Dataset
+from models.dataset import Dataset
 
 Timing = tuple[float, float]  # wall seconds, CPU seconds
 

@@ -20,7 +20,8 @@ import scipy.sparse as sp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from models.base import Dataset, PlaylistQuery
+from models.base import PlaylistQuery
+from models.dataset import Dataset
 from models.progress import Progress
 from models.topk import top_k
 from models.two_tower import TwoTowerRecommender

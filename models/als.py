@@ -21,15 +21,11 @@ import scipy.sparse as sp
 from implicit.cpu.als import AlternatingLeastSquares
 from threadpoolctl import ThreadpoolController, threadpool_limits
 
-from models.ann import ANN_MIN_ITEMS, IndexSettings, ItemIndex
-from models.base import (
-    Dataset,
-    ModelFormatError,
-    PlaylistQuery,
-    Recommendations,
-    Recommender,
-    settings_from_json,
-)
+from models.ann import ItemIndex
+from models.ann_index import ANN_MIN_ITEMS, IndexSettings
+from models.base import PlaylistQuery, Recommendations, Recommender
+from models.dataset import Dataset
+from models.model_dir import ModelFormatError, settings_from_json
 from models.popularity import check_arrays, seed_ids
 from models.progress import ProgressCallback, check_cancel, report
 

@@ -1,51 +1,39 @@
-"""The one interface every recommender implements, and the data it learns from.
+"""The one interface every recommender implements, and the queries and answers it deals in.
 
 Track ids are column indices of the interaction matrix (the catalog's track rows); the
-application maps them to Spotify URIs. Models are saved as a directory holding `meta.json`
-(format, version, model name, settings, data fingerprint) and `arrays.npz`: no pickle.
+application maps them to Spotify URIs. Models learn from a `models.dataset.Dataset` and are
+saved as a directory holding `meta.json` (format, version, model name, settings, data
+fingerprint) and `arrays.npz`, no pickle: `models.model_dir` writes and reads it.
 """
 
 from __future__ import annotations
 
-import ctypes
-import json
-import os
-import shutil
-import sys
 import threading
-import time
-import uuid
-import zipfile
-import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
 import numpy as np
-import scipy.sparse as sp
 
+from models.dataset import Dataset
+from models.model_dir import (
+    MODEL_FORMAT,
+    DamagedModelError,
+    ModelFormatError,
+    read_model_dir,
+    retrain_hint,
+    write_model_dir,
+)
 from models.progress import ProgressCallback
 from models.text import normalize_name
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
-MODEL_FORMAT = "mpdtui-model"
-SettingsT = TypeVar("SettingsT", bound="DataclassInstance")
-
-
-class ModelFormatError(Exception):
-    """A saved model that cannot be used: unknown format/version, or trained on other data."""
-
-
-class DamagedModelError(ModelFormatError):
-    """A saved model whose files cannot be read back (truncated, overwritten, garbage)."""
-
-    def __init__(self, directory: Path, message: str) -> None:
-        self.directory = directory
-        super().__init__(message)
+_META_TYPES: dict[str, type] = {"fingerprint": str, "n_tracks": int, "settings": dict}
+"""The meta.json fields `Recommender.load` reads, and their types."""
 
 
 @dataclass(frozen=True)
@@ -89,55 +77,6 @@ class Recommendations:
         return len(self.ids)
 
 
-@dataclass
-class Dataset:
-    """What models learn from: a binary playlists x tracks matrix plus track metadata.
-
-    `interactions` is CSR float32 with int32 indices, rows aligned with `playlist_names`
-    (normalised names), columns with the track arrays. `track_features` holds audio
-    features (NaN where a track has none) named by `feature_names`, or is None.
-    `fingerprint` identifies the training data; saved models record it.
-    """
-
-    interactions: sp.csr_matrix
-    playlist_names: list[str]
-    track_artist: np.ndarray
-    track_album: np.ndarray
-    track_duration_ms: np.ndarray
-    fingerprint: str
-    track_features: np.ndarray | None = None
-    feature_names: tuple[str, ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
-    _popularity: np.ndarray | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def n_playlists(self) -> int:
-        return self.interactions.shape[0]
-
-    @property
-    def n_tracks(self) -> int:
-        return self.interactions.shape[1]
-
-    def track_popularity(self) -> np.ndarray:
-        """Number of playlists holding each track (computed once)."""
-        if self._popularity is None:
-            self._popularity = np.asarray(self.interactions.getnnz(axis=0), dtype=np.int64)
-        return self._popularity
-
-    def with_rows(self, rows: np.ndarray, tag: str) -> Dataset:
-        """The same catalog restricted to some playlists (e.g. a training split)."""
-        rows = np.asarray(rows, dtype=np.int64)
-        return Dataset(
-            interactions=self.interactions[rows].tocsr(),
-            playlist_names=[self.playlist_names[r] for r in rows],
-            track_artist=self.track_artist,
-            track_album=self.track_album,
-            track_duration_ms=self.track_duration_ms,
-            fingerprint=f"{self.fingerprint}/{tag}",
-            track_features=self.track_features,
-            feature_names=self.feature_names,
-            extra=dict(self.extra),
-        )
 
 
 class Recommender(ABC):
@@ -376,119 +315,3 @@ def _appended(ranked: Recommendations, extra: Recommendations) -> Recommendation
     scores = floor - 1.0 - np.arange(new.size, dtype=np.float32)
     return Recommendations(np.concatenate([ranked.ids, new]),
                            np.concatenate([ranked.scores, scores]).astype(np.float32))
-
-
-def settings_from_json(cls: type[SettingsT], raw: Mapping[str, Any]) -> SettingsT:
-    """A settings dataclass from saved model settings: keys it lacks (history, index
-    metadata) are ignored, and JSON lists become the tuples the dataclass holds."""
-    known = {f.name for f in fields(cls)}
-    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items() if k in known})
-
-
-def write_model_dir(directory: Path, meta: dict[str, Any], arrays: Mapping[str, np.ndarray]) -> None:
-    """Write a model directory so that readers (another process serving suggestions) never see
-    it half-written: staged beside it, then swapped in (atomically where the OS can). Both
-    files carry one token, so a reader that read one file before a swap and the other after
-    notices and reads again."""
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = directory.with_name(f".{directory.name}.tmp-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    token = uuid.uuid4().hex
-    with open(staging / "arrays.npz", "wb") as fh:
-        np.savez(fh, allow_pickle=True, **arrays, __token__=np.array(token))  # numpy's default
-    (staging / "meta.json").write_text(json.dumps({**meta, "token": token}, indent=2,
-                                                  sort_keys=True))
-    _fsync_dir(staging)
-    if directory.exists() and _exchange(staging, directory):
-        shutil.rmtree(staging, ignore_errors=True)  # the old model, swapped out
-        return
-    retired = directory.with_name(f".{directory.name}.old-{os.getpid()}")
-    if directory.exists():
-        os.replace(directory, retired)
-    os.replace(staging, directory)
-    shutil.rmtree(retired, ignore_errors=True)
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two directories in one step (Linux renameat2 RENAME_EXCHANGE); False where the
-    OS or file system cannot."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        at_fdcwd, rename_exchange = -100, 2
-        done = libc.renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
-    except (AttributeError, OSError):
-        return False
-    return done == 0
-
-
-READ_ATTEMPTS = 20
-
-
-def read_model_dir(directory: Path, name: str, version: int) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """The saved model's meta.json and arrays; ModelFormatError (DamagedModelError for a
-    damaged file) saying how to retrain it."""
-    arrays_path = directory / "arrays.npz"
-    for _ in range(READ_ATTEMPTS):
-        meta = _read_meta(directory, name, version)
-        try:
-            with np.load(arrays_path, allow_pickle=False) as npz:
-                arrays = {key: npz[key] for key in npz.files}
-        except FileNotFoundError:
-            time.sleep(0.01)  # swapped out under us: read the new one
-            continue
-        except NPZ_LOAD_ERRORS as exc:
-            raise DamagedModelError(directory, f"{arrays_path} is damaged ("
-                                    f"{describe_npz_damage(exc)}): {retrain_hint(directory, name)}"
-                                    ) from None
-        token = arrays.pop("__token__", None)
-        if token is None or str(token) == meta.get("token"):
-            return meta, arrays
-        time.sleep(0.01)  # the files of two different saves: read again
-    raise ModelFormatError(f"{directory} keeps changing while it is read: try again")
-
-
-def _read_meta(directory: Path, name: str, version: int) -> dict[str, Any]:
-    meta_path = directory / "meta.json"
-    if not meta_path.exists():
-        raise ModelFormatError(f"no trained '{name}' model in {directory}: train it with `mpdtui --train`")
-    retrain = retrain_hint(directory, name)
-    try:
-        meta = json.loads(meta_path.read_text())
-    except (OSError, ValueError) as exc:
-        raise DamagedModelError(directory, f"{meta_path} is unreadable ({exc}): {retrain}") from None
-    if not isinstance(meta, dict) or meta.get("format") != MODEL_FORMAT or meta.get("model") != name:
-        raise ModelFormatError(f"{meta_path} is not a saved '{name}' model: {retrain}")
-    if meta.get("version") != version:
-        raise ModelFormatError(
-            f"{meta_path} has format version {meta.get('version')}, this mpdtui reads {version}: "
-            f"{retrain}")
-    return meta
-
-
-def retrain_hint(directory: Path, name: str) -> str:
-    """Advice that works for any model whose saved files are damaged or outdated."""
-    return f"delete {directory} and run `mpdtui --train --models {name}`"
-
-
-_META_TYPES: dict[str, type] = {"fingerprint": str, "n_tracks": int, "settings": dict}
-NPZ_LOAD_ERRORS = (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error)
-"""What `np.load` of a damaged .npz raises (ValueError also for a pickled object inside)."""
-
-
-def describe_npz_damage(exc: BaseException) -> str:
-    """What is wrong, in words that never suggest allow_pickle (numpy's message for a file
-    holding objects does)."""
-    if isinstance(exc, ValueError) and "pickle" in str(exc):
-        return "it holds pickled objects, which mpdtui never writes"
-    if isinstance(exc, zipfile.BadZipFile | zlib.error | EOFError):
-        return f"not a readable archive: {exc}"
-    return f"{type(exc).__name__}: {exc}"
-
-
-def _fsync_dir(directory: Path) -> None:
-    for path in directory.iterdir():
-        with open(path, "rb") as fh:
-            os.fsync(fh.fileno())

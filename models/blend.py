@@ -31,16 +31,10 @@ from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 
-from models.base import (
-    Dataset,
-    ModelFormatError,
-    PlaylistQuery,
-    Recommendations,
-    Recommender,
-    link_fallbacks,
-    settings_from_json,
-)
+from models.base import PlaylistQuery, Recommendations, Recommender, link_fallbacks
+from models.dataset import Dataset
 from models.evaluation import Case, make_challenge_split
+from models.model_dir import ModelFormatError, settings_from_json
 from models.progress import ProgressCallback, check_cancel, report
 from models.topk import top_k
 

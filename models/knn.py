@@ -18,15 +18,9 @@ import scipy.sparse as sp
 from implicit.nearest_neighbours import ItemItemRecommender, bm25_weight
 from threadpoolctl import threadpool_limits
 
-from models.base import (
-    Dataset,
-    ModelFormatError,
-    PlaylistQuery,
-    Reason,
-    Recommendations,
-    Recommender,
-    settings_from_json,
-)
+from models.base import PlaylistQuery, Reason, Recommendations, Recommender
+from models.dataset import Dataset
+from models.model_dir import ModelFormatError, settings_from_json
 from models.popularity import backoff_scores, check_arrays, seed_ids, with_backoff
 from models.progress import ProgressCallback, check_cancel, report
 from models.topk import top_k

@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 from models.als import BM25, ALSSettings, implicit_als
-from models.base import Dataset
+from models.dataset import Dataset
 from models.progress import ProgressCallback, check_cancel, report
 
 

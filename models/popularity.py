@@ -13,15 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from models.base import (
-    Dataset,
-    ModelFormatError,
-    PlaylistQuery,
-    Reason,
-    Recommendations,
-    Recommender,
-    settings_from_json,
-)
+from models.base import PlaylistQuery, Reason, Recommendations, Recommender
+from models.dataset import Dataset
+from models.model_dir import ModelFormatError, settings_from_json
 from models.progress import ProgressCallback, check_cancel, report
 from models.topk import top_k
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from models.base import Dataset, Recommender
+from models.base import Recommender
+from models.dataset import Dataset
 
 
 @dataclass(frozen=True)

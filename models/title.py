@@ -16,15 +16,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from models.base import (
-    Dataset,
-    ModelFormatError,
-    PlaylistQuery,
-    Reason,
-    Recommendations,
-    Recommender,
-    settings_from_json,
-)
+from models.base import PlaylistQuery, Reason, Recommendations, Recommender
+from models.dataset import Dataset
+from models.model_dir import ModelFormatError, settings_from_json
 from models.popularity import backoff_scores, check_arrays, seed_ids, with_backoff
 from models.progress import ProgressCallback, check_cancel, report
 from models.text import normalize_name

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.base import Dataset
+from models.dataset import Dataset
 
 
 @dataclass

@@ -23,15 +23,11 @@ from typing import Any
 
 import numpy as np
 
-from models.ann import ANN_MIN_ITEMS, IndexSettings, ItemIndex
-from models.base import (
-    Dataset,
-    ModelFormatError,
-    PlaylistQuery,
-    Recommendations,
-    Recommender,
-    settings_from_json,
-)
+from models.ann import ItemIndex
+from models.ann_index import ANN_MIN_ITEMS, IndexSettings
+from models.base import PlaylistQuery, Recommendations, Recommender
+from models.dataset import Dataset
+from models.model_dir import ModelFormatError, settings_from_json
 from models.numpy_towers import QueryTower
 from models.progress import ProgressCallback, check_cancel, report
 from models.tower_catalog import build_catalog
@@ -58,7 +54,7 @@ class TwoTowerSettings:
     batch_size: int = 1024
     learning_rate: float = 0.003
     lazy_adam: bool = True
-    """Adam steps only the embedding rows a batch touched (`two_tower_tf.LazyAdam`); Keras'
+    """Adam steps only the embedding rows a batch touched (`tf_towers.LazyAdam`); Keras'
     Adam moves every row every step, which costs O(catalog) per step."""
     examples_per_playlist: int = 4
     """Training examples cut from each playlist per epoch (fresh seeds/target every epoch)."""

@@ -107,7 +107,7 @@ def run(args: argparse.Namespace, locations: Locations) -> int:
 
 
 def _report_error(exc: Exception, debug: bool) -> int:
-    from models.base import ModelFormatError
+    from models.model_dir import ModelFormatError
     from models.progress import Cancelled
     from models.registry import UnknownModelError
     from mpdtui.commands.jobs import JobStopped

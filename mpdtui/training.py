@@ -17,8 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from models.base import MODEL_FORMAT, Dataset, ModelFormatError, Recommender, link_fallbacks
+from models.base import Recommender, link_fallbacks
+from models.dataset import Dataset
 from models.evaluation import Case, ChallengeSplit, every_category_cases, make_challenge_split
+from models.model_dir import MODEL_FORMAT, ModelFormatError
 from models.progress import Progress, check_cancel, report
 from models.registry import DEFAULT_MODELS, MODEL_NAMES, UnknownModelError, model_class
 from mpdtui.data.catalog import Catalog

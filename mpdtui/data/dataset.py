@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.base import Dataset
+from models.dataset import Dataset
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.matrices import load_interactions
 from mpdtui.locations import Locations

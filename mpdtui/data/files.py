@@ -16,7 +16,7 @@ from typing import IO, Any
 import numpy as np
 import orjson
 
-from models.base import NPZ_LOAD_ERRORS, describe_npz_damage
+from models.model_dir import NPZ_LOAD_ERRORS, describe_npz_damage
 
 
 class FormatVersionError(Exception):

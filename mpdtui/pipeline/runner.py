@@ -11,7 +11,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import asdict
 
-from models.base import ModelFormatError
+from models.model_dir import ModelFormatError
 from models.progress import Cancelled, check_cancel
 from models.registry import UnknownModelError, model_class
 from mpdtui.data.files import FormatVersionError

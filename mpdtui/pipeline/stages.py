@@ -20,7 +20,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from models.base import Dataset, Recommender
+from models.base import Recommender
+from models.dataset import Dataset
 from models.progress import Progress, ProgressCallback, check_cancel
 from models.registry import DEFAULT_MODELS, MODEL_NAMES
 from mpdtui import config, training

@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from models.base import FALLBACK_MODEL, Dataset, Recommender, link_fallbacks
+from models.base import FALLBACK_MODEL, Recommender, link_fallbacks
+from models.dataset import Dataset
 from models.registry import DEFAULT_MODELS, MODEL_NAMES, SERVING_ORDER, model_class
 from mpdtui import training
 from mpdtui.data.files import FormatVersionError

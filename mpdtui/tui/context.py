@@ -120,7 +120,7 @@ class MpdtuiAppBase(App[None]):
         """The one place a failed worker becomes a notification (never a crash)."""
         if worker.state != WorkerState.ERROR:
             return
-        from models.base import ModelFormatError
+        from models.model_dir import ModelFormatError
         from models.progress import Cancelled
         from mpdtui.errors import UserError
 
@@ -139,7 +139,7 @@ class MpdtuiAppBase(App[None]):
     def attempt(self, call: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R | None:
         """Run a quick service call on the UI thread; a user-fixable error becomes a
         notification and the result None."""
-        from models.base import ModelFormatError
+        from models.model_dir import ModelFormatError
         from mpdtui.errors import UserError
 
         try:

@@ -23,7 +23,9 @@ import numpy as np
 import pytest
 from model_data import UNPLAYED, contract_dataset
 
-from models.base import Dataset, ModelFormatError, PlaylistQuery, Recommender
+from models.base import PlaylistQuery, Recommender
+from models.dataset import Dataset
+from models.model_dir import ModelFormatError
 from models.progress import Cancelled, Progress
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from models.base import Dataset
+from models.dataset import Dataset
 from models.text import normalize_name
 
 GENRE_WORDS = (

@@ -10,8 +10,10 @@ import pytest
 from model_data import genre_data
 
 from models.als import ALSRecommender, ALSSettings
-from models.ann import ANN_MIN_ITEMS, IndexSettings, ItemIndex
-from models.base import ModelFormatError, PlaylistQuery, read_model_dir, write_model_dir
+from models.ann import ItemIndex
+from models.ann_index import ANN_MIN_ITEMS, IndexSettings
+from models.base import PlaylistQuery
+from models.model_dir import ModelFormatError, read_model_dir, write_model_dir
 from models.progress import Cancelled
 from models.topk import top_k
 

@@ -10,7 +10,7 @@ import pytest
 from model_contract import ModelContract
 from model_data import genre_data
 
-from models.base import Dataset, ModelFormatError, PlaylistQuery
+from models.base import PlaylistQuery
 from models.blend import (
     BUCKETS,
     BlendRecommender,
@@ -19,7 +19,9 @@ from models.blend import (
     rank_scores,
     simplex_grid,
 )
+from models.dataset import Dataset
 from models.evaluation import evaluate, make_challenge_split
+from models.model_dir import ModelFormatError
 from models.registry import create_model
 
 FAST = BlendSettings(components=("item_knn", "title", "popularity"), val_playlists=40,

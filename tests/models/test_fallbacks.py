@@ -9,13 +9,8 @@ import numpy as np
 import pytest
 from model_data import UNPLAYED, contract_dataset
 
-from models.base import (
-    Dataset,
-    PlaylistQuery,
-    Recommendations,
-    Recommender,
-    link_fallbacks,
-)
+from models.base import PlaylistQuery, Recommendations, Recommender, link_fallbacks
+from models.dataset import Dataset
 from models.knn import ItemKNNRecommender, ItemKNNSettings
 from models.popularity import PopularityRecommender
 from models.title import TitleRecommender

@@ -11,9 +11,13 @@ import pytest
 from model_contract import ModelContract
 from model_data import contract_dataset, genre_data
 
-from models.base import Dataset, ModelFormatError, PlaylistQuery, Reason, Recommender
+from models.base import PlaylistQuery, Reason, Recommender
+from models.dataset import Dataset
 from models.evaluation import Case, evaluate, every_category_cases, make_challenge_split
-from models.ranker import CandidateFeatures, RankerRecommender, RankerSettings
+from models.model_dir import ModelFormatError
+from models.ranker import RankerRecommender
+from models.ranker_features import CandidateFeatures
+from models.ranker_settings import RankerSettings
 from models.registry import create_model
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.dataset import load_dataset

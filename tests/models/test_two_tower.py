@@ -15,7 +15,8 @@ import pytest
 from model_contract import ModelContract
 from model_data import Synthetic, genre_data
 
-from models.base import Dataset, PlaylistQuery
+from models.base import PlaylistQuery
+from models.dataset import Dataset
 from models.numpy_towers import Vocabulary, name_chars, trigrams
 from models.popularity import PopularityRecommender
 from models.progress import Cancelled, Progress
@@ -161,7 +162,8 @@ def test_serving_never_imports_tensorflow(fitted: TwoTowerRecommender, data: Dat
         import sys, dataclasses
         import numpy as np, scipy.sparse as sp
         sys.path.insert(0, {str(ROOT / 'tests')!r})
-        from models.base import Dataset, PlaylistQuery
+        from models.base import PlaylistQuery
+        from models.dataset import Dataset
         from models.progress import Cancelled, Progress
         from models.two_tower import TwoTowerRecommender
         z = np.load({str(tmp_path / 'data.npz')!r})

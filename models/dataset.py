@@ -1,0 +1,60 @@
+"""`Dataset`, the training data every model's `fit` and `load` receive."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+
+@dataclass
+class Dataset:
+    """What models learn from: a binary playlists x tracks matrix plus track metadata.
+
+    `interactions` is CSR float32 with int32 indices, rows aligned with `playlist_names`
+    (normalised names), columns with the track arrays. `track_features` holds audio
+    features (NaN where a track has none) named by `feature_names`, or is None.
+    `fingerprint` identifies the training data; saved models record it.
+    """
+
+    interactions: sp.csr_matrix
+    playlist_names: list[str]
+    track_artist: np.ndarray
+    track_album: np.ndarray
+    track_duration_ms: np.ndarray
+    fingerprint: str
+    track_features: np.ndarray | None = None
+    feature_names: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+    _popularity: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def n_playlists(self) -> int:
+        return self.interactions.shape[0]
+
+    @property
+    def n_tracks(self) -> int:
+        return self.interactions.shape[1]
+
+    def track_popularity(self) -> np.ndarray:
+        """Number of playlists holding each track (computed once)."""
+        if self._popularity is None:
+            self._popularity = np.asarray(self.interactions.getnnz(axis=0), dtype=np.int64)
+        return self._popularity
+
+    def with_rows(self, rows: np.ndarray, tag: str) -> Dataset:
+        """The same catalog restricted to some playlists (e.g. a training split)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        return Dataset(
+            interactions=self.interactions[rows].tocsr(),
+            playlist_names=[self.playlist_names[r] for r in rows],
+            track_artist=self.track_artist,
+            track_album=self.track_album,
+            track_duration_ms=self.track_duration_ms,
+            fingerprint=f"{self.fingerprint}/{tag}",
+            track_features=self.track_features,
+            feature_names=self.feature_names,
+            extra=dict(self.extra),
+        )
