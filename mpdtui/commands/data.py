@@ -13,7 +13,7 @@ from rich.table import Table
 from mpdtui.commands.argtypes import int_between, non_negative_int
 from mpdtui.commands.jobs import report_skipped, run_job
 from mpdtui.commands.spotify import describe_coverage
-from mpdtui.data.demo import DEFAULT_PLAYLISTS, generate_demo
+from mpdtui.data.demo import DEFAULT_PLAYLISTS
 from mpdtui.data.stats import REAL_MPD, ROWS, DataStats, figure_text
 from mpdtui.locations import Locations
 from mpdtui.pipeline.events import StageProgress
@@ -71,10 +71,9 @@ def run_ingest(args: argparse.Namespace, locations: Locations) -> int:
 
 def run_demo_data(args: argparse.Namespace, locations: Locations) -> int:
     with HeadlessProgress() as view:
-        written = generate_demo(
-            args.out_dir, args.playlists, args.seed,
-            progress=lambda p: view.show(StageProgress("demo data", p.done, p.total, "slices")),
-            dense=args.dense)
+        written = open_services(locations).data.write_demo(
+            args.out_dir, args.playlists, args.seed, dense=args.dense,
+            progress=lambda p: view.show(StageProgress("demo data", p.done, p.total, "slices")))
     print(f"wrote {len(written)} slice(s) and tracks_features.csv to {args.out_dir}")
     return 0
 

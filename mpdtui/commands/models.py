@@ -17,7 +17,6 @@ from mpdtui.commands.argtypes import int_between
 from mpdtui.commands.audio import add_audio_columns, audio_cells
 from mpdtui.commands.jobs import run_job
 from mpdtui.commands.train import print_report
-from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 from mpdtui.pipeline.events import StageProgress
 from mpdtui.pipeline.request import JobRequest
@@ -25,7 +24,6 @@ from mpdtui.printable import printable, printable_json
 from mpdtui.progress_view import HeadlessProgress
 from mpdtui.scores import relative
 from mpdtui.services.root import Services, open_services
-from mpdtui.submission import read_challenge_set, write_submission
 
 MAX_SUGGESTIONS = 500
 """What every model can rank (the challenge's answer size)."""
@@ -78,36 +76,23 @@ def run_evaluate(args: argparse.Namespace, locations: Locations) -> int:
 
 
 def print_notebook_view(services: Services) -> None:
-    from models.notebook_eval import alpha_sweep
-
-    # the notebook's scale: 1,000 playlists
-    points = alpha_sweep(services.models.training_data(), max_playlists=1000)
     table = Table(title="the notebook's view: ALS precision@100 (implicit train_test_split, "
                   "1,000 playlists) by alpha")
     table.add_column("alpha", justify="right")
     table.add_column("precision@100", justify="right")
-    for point in points:
+    for point in services.challenge.notebook_sweep():
         table.add_row(f"{point.alpha:g}", f"{point.precision:.4f}")
     Console().print(table)
 
 
 def run_submit(args: argparse.Namespace, locations: Locations) -> int:
-    if args.out.is_dir():
-        raise UserError(f"--out {args.out} is a folder: give the file to write, e.g. "
-                        f"--out {args.out / 'submission.csv'}")
-    with open_services(locations) as services:
-        challenge = read_challenge_set(args.challenge_set)
-        model_name = args.model or services.models.default()
-        if model_name is None:
-            raise UserError("no trained model yet: run `mpdtui --train` first")
-        model = services.models.model(model_name)
-        with HeadlessProgress() as view:
-            summary = write_submission(
-                challenge, model, services.catalog.catalog(), args.out, args.team, args.email,
-                progress=lambda p: view.show(StageProgress("submit", p.done, p.total, "playlists")))
-        print(f"wrote {len(challenge)} answers from '{model_name}' to {args.out}")
-        print(summary.describe())
-        return 0
+    with open_services(locations) as services, HeadlessProgress() as view:
+        done = services.challenge.submit(
+            args.challenge_set, args.out, model=args.model, team=args.team, email=args.email,
+            progress=lambda p: view.show(StageProgress("submit", p.done, p.total, "playlists")))
+    print(f"wrote {done.answered} answers from '{done.model}' to {args.out}")
+    print(done.summary.describe())
+    return 0
 
 
 def as_text(data: str) -> Text:

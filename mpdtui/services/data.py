@@ -8,6 +8,7 @@ from pathlib import Path
 from models.progress import ProgressCallback
 from mpdtui import config, training
 from mpdtui.data.catalog import Catalog
+from mpdtui.data.demo import generate_demo
 from mpdtui.data.mpd import find_slices
 from mpdtui.data.stats import DataStats, store_stats
 from mpdtui.errors import UserError
@@ -63,6 +64,13 @@ class DataService:
                     progress: ProgressCallback | None = None) -> Path:
         """The demo dataset in the cache dir, generated on first use."""
         return write_demo_files(self.locations, spec or DemoSpec(), progress)
+
+    @staticmethod
+    def write_demo(out_dir: Path, playlists: int, seed: int = 0, dense: bool = False,
+                   progress: ProgressCallback | None = None) -> list[Path]:
+        """A demo dataset in MPD format (slices and tracks_features.csv) in `out_dir`, outside
+        the cache dir; the files written."""
+        return generate_demo(out_dir, playlists, seed, progress=progress, dense=dense)
 
     def stats(self) -> DataStats:
         """How MPD-like the ingested data is (`DataStats`: long tail, names, unknown seeds)."""

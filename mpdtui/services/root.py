@@ -10,6 +10,7 @@ from typing import Any
 from mpdtui.locations import Locations
 from mpdtui.services.audio import AudioService
 from mpdtui.services.catalog import CatalogService
+from mpdtui.services.challenge import ChallengeService
 from mpdtui.services.data import DataService
 from mpdtui.services.features import FeatureService
 from mpdtui.services.jobs import Jobs
@@ -30,6 +31,7 @@ class Services:
     audio: AudioService
     playlists: PlaylistService
     spotify: SpotifyService
+    challenge: ChallengeService
     jobs: Jobs
 
     def forget_loaded(self) -> None:
@@ -78,4 +80,5 @@ def open_services(locations: Locations, *, catalog: type[CatalogService] = Catal
     jobs = Jobs(locations, lambda: _forget_loaded(models, audio, catalog_service))
     return Services(
         locations, data, catalog_service, FeatureService(locations, catalog_service, data),
-        models, suggester_service, audio, playlists, spotify(locations, playlists), jobs)
+        models, suggester_service, audio, playlists, spotify(locations, playlists),
+        ChallengeService(models, catalog_service), jobs)

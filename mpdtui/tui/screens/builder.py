@@ -10,40 +10,30 @@ replaces a newer one.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.events import DescendantFocus
-from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Label
+from textual.widgets import Footer, Header, Input, Label
 from textual.worker import Worker, WorkerState
 
 from mpdtui.pipeline.events import ModelSaved
 from mpdtui.printable import printable
 from mpdtui.tui.jobs import JobUpdate
 from mpdtui.tui.messages import (
-    AudioReady,
     ModelsReady,
-    PlaylistLoaded,
     SearchResults,
     SuggestionsReady,
 )
-from mpdtui.tui.screens.base import BaseScreen
+from mpdtui.tui.screens.builder_files import BuilderFiles
 from mpdtui.tui.text import data_text, duration, in_app
 from mpdtui.tui.widgets.sound_filter import SoundFilter
 from mpdtui.tui.widgets.track_sound import TrackSound
 from mpdtui.tui.widgets.track_table import TrackTable
 
 if TYPE_CHECKING:  # annotations only: these load with the services, after the first paint
-    from mpdtui.audio.describe import TrackAudio
     from mpdtui.audio.filters import AudioFilter
-    from mpdtui.audio.flow import FlowResult
-    from mpdtui.data.catalog import Track
-    from mpdtui.data.saved_playlists import SavedPlaylist
 
 NAME_DEBOUNCE_S = 0.3
 TRACKS_DEBOUNCE_S = 0.02
@@ -54,57 +44,9 @@ MISSING_DATA = "No data yet: ingest the demo or the MPD at the setup's data step
 MISSING_MODEL = "No trained model yet: train one at the setup's training step (f2)."
 
 
-class BuilderScreen(BaseScreen):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "focus_search", "Search", key_display="/"),
-        Binding("n", "focus_name", "Name"),
-        Binding("a", "add", "Add"),
-        Binding("x,delete", "remove", "Remove"),
-        Binding("K,shift+up", "move(-1)", "Up", key_display="K"),
-        Binding("J,shift+down", "move(1)", "Down", key_display="J"),
-        Binding("l", "more_like", "More like this"),
-        Binding("m", "switch_model", "Model"),
-        Binding("f", "focus_filter", "Filter"),
-        Binding("o", "order_flow", "Flow"),
-        Binding("ctrl+s", "save", "Save"),
-        Binding("e", "export", "Export"),
-        Binding("p", "playlists", "Saved"),
-        Binding("ctrl+n", "new", "New", show=False),
-        Binding("escape", "back", "Back"),
-        Binding("down", "leave_field(1)", "Down", show=False),
-        Binding("up", "leave_field(-1)", "Up", show=False),
-        Binding("q", "quit", "Quit"),
-    ]
-    IN_A_FIELD: ClassVar[frozenset[str]] = frozenset({"save", "new", "back", "leave_field"})
-    """The actions whose keys still work while typing (the others' keys type letters)."""
-    FIELD_MOVES: ClassVar[dict[tuple[str, int], str]] = {
-        ("search", 1): "#results", ("name", 1): "#playlist", ("filter", -1): "#suggestions"}
-    """Where up/down go from a text field: the list next to it."""
-    PALETTE = (
-        ("save", "Save playlist", "keep it in the saved playlists (ctrl+s)"),
-        ("export", "Export playlist", "M3U8, JSON, CSV or Spotify (e)"),
-        ("playlists", "Saved playlists", "reopen, rename, duplicate, delete (p)"),
-        ("new", "New playlist", "start over (ctrl+n)"),
-        ("order_flow", "Order for flow", "compatible keys, close tempos, energy up or down (o)"),
-        ("focus_filter", "Filter suggestions by sound", "tempo 150-170, energy > 0.7, key 8A (f)"),
-    )
+class BuilderScreen(BuilderFiles):
+    """Name, search, the playlist and its suggestions."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.playlist: list[Track] = []
-        self.models: list[str] = []
-        self.model_name: str | None = None
-        self.like: Track | None = None  # the track of "more like this", while shown
-        self._request = 0  # the latest suggestions request; older answers are dropped
-        self._search_request = 0
-        self._search_shown = 0  # the search whose results are on screen
-        self._timer: Timer | None = None
-        self.suggestions_shown = 0  # the request whose answer is on screen
-        self.model_chosen = False  # by the user; else the best servable model, as they come
-        self._models_seen: tuple[float, ...] = ()
-        self.with_audio = False  # audio features are known: show them, filter, order
-        self.sound: dict[int, TrackAudio | None] = {}  # track id -> its features (None: none)
-        self._add_when_found: int | None = None  # Enter came before this search's results
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -322,9 +264,6 @@ class BuilderScreen(BaseScreen):
                 self._add_from_search()
 
     # --- editing the playlist ----------------------------------------------------------------
-    def _focused_table(self) -> TrackTable | None:
-        focused = self.focused
-        return focused if isinstance(focused, TrackTable) else None
 
     def on_data_table_row_selected(self, event: TrackTable.RowSelected) -> None:
         event.stop()
@@ -380,72 +319,6 @@ class BuilderScreen(BaseScreen):
         self.query_one("#totals", Label).update(
             f"{count} track{'s' if count != 1 else ''} · {duration(total)}")
 
-    # --- audio: columns, the highlighted track's sound, order for flow ---------------------------
-    @work(thread=True, exclusive=True, exit_on_error=False, group="audio",
-          description="loading audio features")
-    def _load_audio(self, track_ids: list[int]) -> None:
-        """Read the catalog's features (once; a while at MPD scale, so not before the models)."""
-        audio = self.services.audio
-        with_audio = audio.catalog_features().count_known() > 0
-        self.post_message(AudioReady(with_audio, track_ids, audio.audio(track_ids)))
-
-    def on_audio_ready(self, message: AudioReady) -> None:
-        self.sound.update(zip(message.track_ids, message.audio, strict=True))
-        if message.with_audio != self.with_audio:
-            self.with_audio = message.with_audio
-            self.query_one("#builder").set_class(self.with_audio, "with-audio")
-            for table in self.query(TrackTable).results(TrackTable):
-                table.set_audio(self.with_audio)
-            self._schedule(0)  # the suggestions again, with (or without) their features
-        self._playlist_changed(cursor=self.query_one("#playlist", TrackTable).cursor_row)
-        self._update_sound()
-
-    def _audio_of(self, tracks: list[Track]) -> list[TrackAudio | None]:
-        """The tracks' features once they are loaded (no wait before: the lists get them when
-        `AudioReady` comes)."""
-        if not self.with_audio or not tracks:
-            return [None] * len(tracks)
-        return self.services.audio.audio([t.id for t in tracks])
-
-    def _remember_sound(self, tracks: list[Track], audio: list[TrackAudio | None]) -> None:
-        self.sound.update((t.id, a) for t, a in zip(tracks, audio, strict=False))
-
-    def _playlist_audio(self) -> list[TrackAudio | None]:
-        return [self.sound.get(t.id) for t in self.playlist]
-
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.data_table is self.focused:
-            self._update_sound()
-
-    def _update_sound(self) -> None:
-        table = self._focused_table() if self.with_audio else None
-        self.query_one(TrackSound).describe(table)
-
-    def action_order_flow(self) -> None:
-        if not self.with_audio:
-            from mpdtui.services.audio import FEATURES_HINT
-
-            self.notify(in_app(f"No audio features yet: {FEATURES_HINT}."), severity="warning",
-                        timeout=10)
-            return
-        if len(self.playlist) < 3:
-            self.notify("Add at least three tracks to order them for flow.", severity="warning")
-            return
-        from mpdtui.tui.screens.order import OrderScreen
-
-        planned = [t.id for t in self.playlist]
-        self.app.push_screen(OrderScreen(planned), lambda result: self._apply_flow(planned, result))
-
-    def _apply_flow(self, planned_ids: list[int], result: FlowResult | None) -> None:
-        if result is None or planned_ids != [t.id for t in self.playlist]:
-            return  # cancelled
-        if not result.changed:
-            return
-        self.playlist = [self.playlist[i] for i in result.order]
-        self._playlist_changed(cursor=0)
-        self.query_one("#playlist").focus()
-        self.notify(f"Ordered for flow: {result.summary()}.", timeout=8)
-
     def action_more_like(self) -> None:
         table = self._focused_table()
         track = table.current() if table is not None else None
@@ -470,141 +343,6 @@ class BuilderScreen(BaseScreen):
         self.query_one("#name", Input).value = ""
         self._playlist_changed()
         self.query_one("#name", Input).focus()
-
-    # --- focus helpers -------------------------------------------------------------------------
-    def action_focus_search(self) -> None:
-        self.query_one("#search", Input).focus()
-
-    def action_focus_name(self) -> None:
-        self.query_one("#name", Input).focus()
-
-    def action_focus_filter(self) -> None:
-        self.query_one(SoundFilter).focus()
-
-    def action_leave_field(self, step: int) -> None:
-        field = self.focused.id if isinstance(self.focused, Input) else None
-        target = self.FIELD_MOVES.get((field or "", step))
-        if target is not None:
-            self.query_one(target).focus()
-
-    def on_descendant_focus(self, event: DescendantFocus) -> None:
-        self.refresh_bindings()
-        self._update_sound()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Footer shows the keys that work where the cursor is: in a text field letters and
-        `/` are typed, so only ctrl and escape keys; in a list, those that apply to it."""
-        if isinstance(self.focused, Input):
-            return action in self.IN_A_FIELD
-        if action == "leave_field":
-            return False
-        if action == "back":
-            return self.like is not None  # escape leaves "more like this"
-        focused = self._focused_table()
-        if action in ("remove", "move"):
-            return focused is not None and focused.id == "playlist" and bool(self.playlist)
-        if action == "add":
-            return focused is not None and focused.id != "playlist"
-        if action == "more_like":
-            return focused is not None
-        if action in ("save", "export"):
-            return bool(self.playlist)
-        if action == "order_flow":
-            return bool(self.playlist)
-        return True
-
-    # --- saving, exporting, loading --------------------------------------------------------------
-    def _playlist_name(self) -> str | None:
-        name = self.query_one("#name", Input).value.strip()
-        if not name:
-            self.notify("Give the playlist a name first (press n).", severity="warning")
-            self.query_one("#name", Input).focus()
-            return None
-        return name
-
-    def action_save(self) -> SavedPlaylist | None:
-        name = self._playlist_name()
-        if name is None:
-            return None
-        saved = self.app.attempt(self.services.playlists.save, name, self.playlist)
-        if saved is not None:
-            self.notify(printable(f"Saved '{saved.name}' ({len(saved.tracks)} tracks)."), markup=False)
-        return saved
-
-    def action_export(self) -> None:
-        if not self.playlist:
-            self.notify("Add tracks before exporting.", severity="warning")
-            return
-        saved = self.action_save()
-        if saved is None:
-            return
-        from mpdtui.tui.screens.export import ExportScreen
-
-        def chosen(choice: tuple[str, str] | None) -> None:
-            if choice:
-                self._export_to(saved.id, *choice)
-
-        self.app.push_screen(ExportScreen(saved.name, str(self._export_dir())), chosen)
-
-    def _export_dir(self) -> Path:
-        """The export folder: the app's option (tests), else config.json's or the default."""
-        from mpdtui import config
-        from mpdtui.locations import default_export_dir
-
-        chosen = self.app.options.export_dir
-        # a damaged config.json is said once (attempt) and the default used
-        return (chosen or self.app.attempt(config.export_dir, self.services.locations)
-                or default_export_dir())
-
-    def _export_to(self, playlist_id: int, fmt: str, typed: str) -> None:
-        folder = Path(typed.strip() or str(self._export_dir())).expanduser().absolute()
-        if fmt != "spotify" and folder != self._export_dir():
-            self._remember_export_dir(folder)
-        self._export(playlist_id, fmt, folder)
-
-    def _remember_export_dir(self, folder: Path) -> None:
-        """A folder typed in the export dialog is the export folder from now on."""
-        from dataclasses import replace
-
-        from mpdtui import config
-
-        self.app.attempt(config.set_export_dir, self.services.locations, folder)
-        self.app.options = replace(self.app.options, export_dir=folder)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="export", description="export")
-    def _export(self, playlist_id: int, fmt: str, folder: Path) -> None:
-        if fmt == "spotify":
-            result = self.services.spotify.export(playlist_id)
-            text = f"Exported to Spotify: {result.added} tracks in {result.url}"
-        else:
-            path = self.services.playlists.export_file(playlist_id, fmt, folder)
-            text = f"Exported to {path}"
-        self.app.call_from_thread(self.notify, printable(text), markup=False, timeout=10)
-
-    def action_playlists(self) -> None:
-        from mpdtui.tui.screens.playlists import PlaylistsScreen
-
-        self.app.push_screen(PlaylistsScreen(), self._open_saved)
-
-    def _open_saved(self, playlist_id: int | None) -> None:
-        if playlist_id is not None:
-            self._load_saved(playlist_id)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="load", description="open")
-    def _load_saved(self, playlist_id: int) -> None:
-        saved = self.services.playlists.get(playlist_id)
-        tracks = self.services.playlists.tracks(playlist_id)
-        self.post_message(PlaylistLoaded(saved.name, tracks, self._audio_of(tracks)))
-
-    def on_playlist_loaded(self, message: PlaylistLoaded) -> None:
-        self.like = None
-        with self.query_one("#name", Input).prevent(Input.Changed):
-            self.query_one("#name", Input).value = message.name
-        self.playlist = list(message.tracks)
-        self._remember_sound(self.playlist, message.audio)
-        self._playlist_changed()
-        self.query_one("#playlist").focus()
-        self.notify(printable(f"Opened '{message.name}'."), markup=False)
 
     def action_quit(self) -> None:
         self.app.exit()

@@ -1,0 +1,51 @@
+"""The RecSys Challenge 2018 side: answer a challenge set with a trained model, and the old
+notebook's view of ALS (precision@100 by alpha)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from models.notebook_eval import AlphaPoint, alpha_sweep
+from models.progress import ProgressCallback
+from mpdtui.errors import UserError
+from mpdtui.services.catalog import CatalogService
+from mpdtui.services.model_store import ModelStore
+from mpdtui.submission import SubmissionSummary, read_challenge_set, write_submission
+
+NOTEBOOK_PLAYLISTS = 1000
+"""The notebook's scale."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    model: str
+    answered: int
+    summary: SubmissionSummary
+
+
+class ChallengeService:
+    def __init__(self, models: ModelStore, catalog: CatalogService) -> None:
+        self._models, self._catalog = models, catalog
+
+    def submit(self, challenge_set: Path, out: Path, *, model: str | None = None,
+               team: str = "mpdtui", email: str = "mpdtui@example.com",
+               progress: ProgressCallback | None = None,
+               cancel: threading.Event | None = None) -> Submission:
+        """Answer `challenge_set` (challenge_set.json) into the official CSV `out`, with
+        `model` or the best trained one."""
+        if out.is_dir():
+            raise UserError(f"--out {out} is a folder: give the file to write, e.g. "
+                            f"--out {out / 'submission.csv'}")
+        challenge = read_challenge_set(challenge_set)
+        name = model or self._models.default()
+        if name is None:
+            raise UserError("no trained model yet: run `mpdtui --train` first")
+        summary = write_submission(challenge, self._models.model(name), self._catalog.catalog(),
+                                   out, team, email, progress=progress, cancel=cancel)
+        return Submission(name, len(challenge), summary)
+
+    def notebook_sweep(self) -> list[AlphaPoint]:
+        """ALS precision@100 by alpha on the notebook's split (implicit's train_test_split)."""
+        return alpha_sweep(self._models.training_data(), max_playlists=NOTEBOOK_PLAYLISTS)

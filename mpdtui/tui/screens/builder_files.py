@@ -1,0 +1,105 @@
+"""The builder's playlist as a whole: save it, export it (file or Spotify), open a saved one."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.widgets import Input
+
+from mpdtui.locations import default_export_dir
+from mpdtui.printable import printable
+from mpdtui.tui.messages import PlaylistLoaded
+from mpdtui.tui.screens.builder_base import BuilderBase
+
+if TYPE_CHECKING:
+    from mpdtui.data.saved_playlists import SavedPlaylist
+
+
+class BuilderFiles(BuilderBase):
+    def _playlist_name(self) -> str | None:
+        name = self.query_one("#name", Input).value.strip()
+        if not name:
+            self.notify("Give the playlist a name first (press n).", severity="warning")
+            self.query_one("#name", Input).focus()
+            return None
+        return name
+
+    def action_save(self) -> SavedPlaylist | None:
+        name = self._playlist_name()
+        if name is None:
+            return None
+        saved = self.app.attempt(self.services.playlists.save, name, self.playlist)
+        if saved is not None:
+            self.notify(printable(f"Saved '{saved.name}' ({len(saved.tracks)} tracks)."), markup=False)
+        return saved
+
+    def action_export(self) -> None:
+        if not self.playlist:
+            self.notify("Add tracks before exporting.", severity="warning")
+            return
+        saved = self.action_save()
+        if saved is None:
+            return
+        from mpdtui.tui.screens.export import ExportScreen
+
+        def chosen(choice: tuple[str, str] | None) -> None:
+            if choice:
+                self._export_to(saved.id, *choice)
+
+        self.app.push_screen(ExportScreen(saved.name, str(self._export_dir())), chosen)
+
+    def _export_dir(self) -> Path:
+        """The export folder: the app's option (tests), else config.json's or the default."""
+        chosen = self.app.options.export_dir
+        # a damaged config.json is said once (attempt) and the default used
+        return (chosen or self.app.attempt(self.services.playlists.export_folder)
+                or default_export_dir())
+
+    def _export_to(self, playlist_id: int, fmt: str, typed: str) -> None:
+        folder = Path(typed.strip() or str(self._export_dir())).expanduser().absolute()
+        if fmt != "spotify" and folder != self._export_dir():
+            self._remember_export_dir(folder)
+        self._export(playlist_id, fmt, folder)
+
+    def _remember_export_dir(self, folder: Path) -> None:
+        """A folder typed in the export dialog is the export folder from now on."""
+        self.app.attempt(self.services.playlists.set_export_folder, folder)
+        self.app.options = replace(self.app.options, export_dir=folder)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="export", description="export")
+    def _export(self, playlist_id: int, fmt: str, folder: Path) -> None:
+        if fmt == "spotify":
+            result = self.services.spotify.export(playlist_id)
+            text = f"Exported to Spotify: {result.added} tracks in {result.url}"
+        else:
+            path = self.services.playlists.export_file(playlist_id, fmt, folder)
+            text = f"Exported to {path}"
+        self.app.call_from_thread(self.notify, printable(text), markup=False, timeout=10)
+
+    def action_playlists(self) -> None:
+        from mpdtui.tui.screens.playlists import PlaylistsScreen
+
+        self.app.push_screen(PlaylistsScreen(), self._open_saved)
+
+    def _open_saved(self, playlist_id: int | None) -> None:
+        if playlist_id is not None:
+            self._load_saved(playlist_id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="load", description="open")
+    def _load_saved(self, playlist_id: int) -> None:
+        saved = self.services.playlists.get(playlist_id)
+        tracks = self.services.playlists.tracks(playlist_id)
+        self.post_message(PlaylistLoaded(saved.name, tracks, self._audio_of(tracks)))
+
+    def on_playlist_loaded(self, message: PlaylistLoaded) -> None:
+        self.like = None
+        with self.query_one("#name", Input).prevent(Input.Changed):
+            self.query_one("#name", Input).value = message.name
+        self.playlist = list(message.tracks)
+        self._remember_sound(self.playlist, message.audio)
+        self._playlist_changed()
+        self.query_one("#playlist").focus()
+        self.notify(printable(f"Opened '{message.name}'."), markup=False)
