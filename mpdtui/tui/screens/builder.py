@@ -34,6 +34,7 @@ from mpdtui.tui.widgets.track_table import TrackTable
 
 if TYPE_CHECKING:  # annotations only: these load with the services, after the first paint
     from mpdtui.audio.filters import AudioFilter
+    from mpdtui.data.catalog import Track
 
 NAME_DEBOUNCE_S = 0.3
 TRACKS_DEBOUNCE_S = 0.02
@@ -278,7 +279,7 @@ class BuilderScreen(BuilderFiles):
         if track is not None and self._add_track(track) and table.id == "suggestions":
             table.action_cursor_down()
 
-    def _add_track(self, track: Any) -> bool:
+    def _add_track(self, track: Track) -> bool:
         if any(t.id == track.id for t in self.playlist):
             self.notify(printable(f"'{track.name}' is already in the playlist."), markup=False)
             return False
