@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Input, Label
 from textual.worker import Worker, WorkerState
 
-from mpdtui.pipeline.events import ModelSaved
+from mpdtui.pipeline.events import JobFinished, ModelSaved
 from mpdtui.printable import printable
 from mpdtui.tui.jobs import JobUpdate
 from mpdtui.tui.messages import (
@@ -84,6 +84,8 @@ class BuilderScreen(BuilderFiles):
     def on_job_update(self, message: JobUpdate) -> None:
         if isinstance(message.event, ModelSaved):
             self._load_models()  # training goes on in the background: serve what is ready
+        elif isinstance(message.event, JobFinished):
+            self._load_models()  # an evaluation may have named another model the best
 
     def _check_models(self) -> None:
         """Another process (`mpdtui --train`) may have saved models: pick them up."""
