@@ -21,12 +21,14 @@ from models.progress import ProgressCallback
 from models.registry import DEFAULT_MODELS, MODEL_NAMES, SERVING_ORDER, model_class
 from mpdtui import config, training
 from mpdtui.data.catalog import Catalog, Track
-from mpdtui.data.demo import FEATURES_CSV as DEMO_FEATURES_CSV
+from mpdtui.data.demo_files import FEATURES_CSV as DEMO_FEATURES_CSV
 from mpdtui.data.files import FormatVersionError
 from mpdtui.data.ingest import IngestResult
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
+from mpdtui.pipeline.data_stages import write_demo_files
 from mpdtui.pipeline.events import Event, StageProgress
+from mpdtui.pipeline.job import JobSummary, source_for_path
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.pipeline.runner import run_job
 from mpdtui.pipeline.sources import (
@@ -37,7 +39,6 @@ from mpdtui.pipeline.sources import (
     replacement_question,
     replaces,
 )
-from mpdtui.pipeline.stages import JobSummary, source_for_path, write_demo_files
 
 REASON_WORDS = {"similar_playlists": "in playlists like yours", "similar_sound": "similar sound",
                 "popular": "popular overall"}
