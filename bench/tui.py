@@ -105,7 +105,7 @@ async def suggestion_latency(cache: Path, adds: int,
         services = app.services
         audio_filter = parse_filter(sound_filter)
         screen.query_one("#filter").value = sound_filter  # type: ignore[attr-defined]
-        popular = services.catalog.catalog().track_uris_by_popularity()[: adds * 3]
+        popular = services.catalog.catalog().track_uris(by_popularity=True)[: adds * 3]
         results = screen.query_one("#results")
         results.show(services.catalog.tracks(services.catalog.resolve_uris(popular)))  # type: ignore[attr-defined]
         results.focus()

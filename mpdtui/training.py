@@ -238,7 +238,7 @@ def train_models(locations: Locations, names: Sequence[str] = DEFAULT_MODELS,
                  cancel: threading.Event | None = None, retrain: bool = False,
                  settings: Mapping[str, Mapping[str, Any]] | None = None) -> TrainResult:
     """Train (or reuse) each model on the training split, then evaluate them all: the model
-    part of the pipeline (`mpdtui.pipeline.stages`), for callers without a job."""
+    part of the pipeline (`mpdtui.pipeline.model_stages`), for callers without a job."""
     split = training_split(locations)
     data = training_dataset(locations, split)
     result = TrainResult()

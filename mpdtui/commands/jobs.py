@@ -41,7 +41,7 @@ class JobStopped(UserError):
 
 
 def run_job(locations: Locations, request: JobRequest, out: TextIO | None = None) -> dict[str, Any]:
-    """The job's summary (see `pipeline.stages.JobSummary`); `JobStopped` when it failed or
+    """The job's summary (see `pipeline.job.JobSummary`); `JobStopped` when it failed or
     was interrupted (Ctrl-C here asks the job to stop at a resumable point)."""
     job = JobProcess.start(locations, request)
     previous = signal.signal(signal.SIGINT, _forward_to(job))

@@ -305,13 +305,10 @@ class Catalog:
     def manifest(self) -> list[tuple[str, str]]:
         return [(n, c) for n, c in self.query("SELECT name, checksum FROM slices ORDER BY id")]
 
-    def track_uris_by_popularity(self) -> list[str]:
-        return [uri for (uri,) in self.query(
-            "SELECT uri FROM tracks ORDER BY num_playlists DESC, id")]
-
-    def track_uris(self) -> list[str]:
-        """Every track URI, indexed by track id."""
-        return [uri for (uri,) in self.query("SELECT uri FROM tracks ORDER BY id")]
+    def track_uris(self, by_popularity: bool = False) -> list[str]:
+        """Every track URI, indexed by track id (`by_popularity`: most playlists first)."""
+        order = "num_playlists DESC, id" if by_popularity else "id"
+        return [uri for (uri,) in self.query(f"SELECT uri FROM tracks ORDER BY {order}")]
 
     def track_ids(self, uris: Iterable[str]) -> list[int | None]:
         """Track id for each URI (None when unknown)."""

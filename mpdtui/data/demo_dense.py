@@ -84,7 +84,7 @@ BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
 @dataclass
-class Catalog:
+class DenseCatalog:
     """The demo's tracks as parallel arrays (index = track number)."""
 
     uris: list[str]
@@ -127,7 +127,7 @@ def generate_dense_demo(out_dir: Path, playlists: int = DEFAULT_PLAYLISTS, seed:
     return written
 
 
-def _make_catalog(rng: np.random.Generator) -> Catalog:
+def _make_catalog(rng: np.random.Generator) -> DenseCatalog:
     used_uris: set[str] = set()
     uris: list[str] = []
     names: list[str] = []
@@ -176,7 +176,7 @@ def _make_catalog(rng: np.random.Generator) -> Catalog:
         theme_weights.append(w / w.sum())
         theme_artists.append(np.array(artist_ids))
         theme_artist_weights.append(artist_popularity)
-    return Catalog(uris, names, np.array(artist_of), np.array(album_of), np.array(theme_of),
+    return DenseCatalog(uris, names, np.array(artist_of), np.array(album_of), np.array(theme_of),
                    np.array(durations), artist_uris, artist_names, album_uris, album_names,
                    theme_tracks, theme_weights, theme_artists, theme_artist_weights,
                    artist_tracks)
@@ -191,7 +191,7 @@ def _zipf_weights(n: int, exponent: float, rng: np.random.Generator) -> np.ndarr
 THEME_POPULARITY = _zipf_weights(len(THEMES), 0.3, np.random.default_rng(12345))
 
 
-def _make_playlist(rng: np.random.Generator, catalog: Catalog, pid: int) -> dict[str, Any]:
+def _make_playlist(rng: np.random.Generator, catalog: DenseCatalog, pid: int) -> dict[str, Any]:
     length = int(np.clip(rng.lognormal(np.log(45), 0.75), 5, 250))
     themes = [int(rng.choice(len(THEMES), p=THEME_POPULARITY))]
     if rng.random() < 0.35:
@@ -203,7 +203,7 @@ def _make_playlist(rng: np.random.Generator, catalog: Catalog, pid: int) -> dict
     return _playlist_json(rng, catalog, pid, _title(rng, themes[0]), track_ids)
 
 
-def _pick_tracks(rng: np.random.Generator, catalog: Catalog, themes: list[int],
+def _pick_tracks(rng: np.random.Generator, catalog: DenseCatalog, themes: list[int],
                  share: list[float], length: int) -> list[int]:
     chosen: dict[int, None] = {}
     for theme, fraction in zip(themes, share, strict=True):
@@ -226,7 +226,7 @@ def _pick_tracks(rng: np.random.Generator, catalog: Catalog, themes: list[int],
     return [tracks[i] for i in order]
 
 
-def _favourite_artist_tracks(rng: np.random.Generator, catalog: Catalog, theme: int) -> np.ndarray:
+def _favourite_artist_tracks(rng: np.random.Generator, catalog: DenseCatalog, theme: int) -> np.ndarray:
     artists = catalog.theme_artists[theme]
     count = int(rng.integers(2, 7))
     picked = rng.choice(artists, size=count, replace=False, p=catalog.theme_artist_weights[theme])
@@ -254,7 +254,7 @@ def _title(rng: np.random.Generator, theme: int) -> str:
     return phrase
 
 
-def _playlist_json(rng: np.random.Generator, catalog: Catalog, pid: int, name: str,
+def _playlist_json(rng: np.random.Generator, catalog: DenseCatalog, pid: int, name: str,
                    track_ids: list[int]) -> dict[str, Any]:
     tracks = [
         {
@@ -336,7 +336,7 @@ FEATURE_COLUMNS = ["id", "name", "album", "album_id", "artists", "artist_ids", "
                    "tempo", "duration_ms", "time_signature", "year", "release_date"]
 
 
-def _features_csv(rng: np.random.Generator, catalog: Catalog) -> bytes:
+def _features_csv(rng: np.random.Generator, catalog: DenseCatalog) -> bytes:
     """Audio features for about 90% of the tracks, in the 1.2M-song file's layout."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -346,7 +346,7 @@ def _features_csv(rng: np.random.Generator, catalog: Catalog) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def _feature_rows(rng: np.random.Generator, catalog: Catalog) -> Iterator[list[Any]]:
+def _feature_rows(rng: np.random.Generator, catalog: DenseCatalog) -> Iterator[list[Any]]:
     for t, uri in enumerate(catalog.uris):
         if rng.random() < 0.1:
             continue

@@ -33,7 +33,8 @@ from models.progress import Cancelled, Progress, ProgressCallback, check_cancel
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.files import write_npz
 from mpdtui.data.matrices import CHUNK_FORMAT, CHUNK_VERSION, chunk_path, finalize
-from mpdtui.data.mpd import SliceError, SliceSource, find_slices
+from mpdtui.data.mpd import SliceSource, find_slices
+from mpdtui.data.mpd_validation import SliceError
 from mpdtui.data.slices import ParsedSlice, compact_slice, load_slice
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from models.text import normalize_name
-from mpdtui.data.mpd import (
+from mpdtui.data.mpd import SliceSource
+from mpdtui.data.mpd_validation import (
     TRACK_TYPES,
     SliceError,
-    SliceSource,
     check_unique_pid,
     explain_bad_playlist,
     load_playlists,

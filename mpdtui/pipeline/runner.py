@@ -25,9 +25,10 @@ from mpdtui.pipeline.events import (
     StageFinished,
     StageStarted,
 )
+from mpdtui.pipeline.job import Job, JobSummary
 from mpdtui.pipeline.lock import CacheBusy, WriterLock
 from mpdtui.pipeline.request import JobRequest
-from mpdtui.pipeline.stages import Job, JobSummary, stages_for
+from mpdtui.pipeline.stages import stages_for
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 USER_ERRORS = (UserError, FormatVersionError, ModelFormatError, UnknownModelError)

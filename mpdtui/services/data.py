@@ -13,6 +13,8 @@ from mpdtui.data.mpd import find_slices
 from mpdtui.data.stats import DataStats, store_stats
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
+from mpdtui.pipeline.data_stages import write_demo_files
+from mpdtui.pipeline.job import source_for_path
 from mpdtui.pipeline.sources import (
     DataSource,
     DataState,
@@ -21,7 +23,6 @@ from mpdtui.pipeline.sources import (
     replacement_question,
     replaces,
 )
-from mpdtui.pipeline.stages import source_for_path, write_demo_files
 
 
 class DataService:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from mpdtui.data.demo import FEATURES_CSV as DEMO_FEATURES_CSV
+from mpdtui.data.demo_files import FEATURES_CSV as DEMO_FEATURES_CSV
 from mpdtui.data.features import FeatureStore
 from mpdtui.locations import Locations
 from mpdtui.services.catalog import CatalogService

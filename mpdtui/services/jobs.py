@@ -12,9 +12,9 @@ from mpdtui import training
 from mpdtui.data.ingest import IngestResult
 from mpdtui.locations import Locations
 from mpdtui.pipeline.events import Event, StageProgress
+from mpdtui.pipeline.job import JobSummary
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.pipeline.runner import run_job
-from mpdtui.pipeline.stages import JobSummary
 
 EventCallback = Callable[[Event], None]
 

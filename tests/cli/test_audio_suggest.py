@@ -17,7 +17,7 @@ from models.filtered import recommend_allowed
 from mpdtui.audio.filters import parse_filter
 from mpdtui.audio.keys import code_of
 from mpdtui.cli import main
-from mpdtui.data.demo import FEATURES_CSV
+from mpdtui.data.demo_files import FEATURES_CSV
 from mpdtui.data.features import FEATURE_NAMES, FeatureStore
 from mpdtui.locations import Locations
 from mpdtui.services.audio import FeaturesMissing

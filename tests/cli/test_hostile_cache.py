@@ -41,7 +41,7 @@ from textual.coordinate import Coordinate
 
 from mpdtui.cli import main
 from mpdtui.data.catalog import Catalog, Track
-from mpdtui.data.demo import FEATURES_CSV
+from mpdtui.data.demo_files import FEATURES_CSV
 from mpdtui.locations import Locations
 from mpdtui.printable import printable
 from mpdtui.services.root import open_services

@@ -34,6 +34,7 @@ from hypothesis import strategies as st
 from store_support import store_dump
 
 import mpdtui.data.mpd as mpd
+import mpdtui.data.mpd_validation as mpd_validation
 from mpdtui.data.catalog import Catalog
 from mpdtui.locations import Locations
 
@@ -437,8 +438,8 @@ def test_cache_dir_that_is_a_file_is_refused(tmp_path: Path, capsys: pytest.Capt
 
 # --- mutations of a valid slice -----------------------------------------------------------------
 
-PLAYLIST_KEYS = [*mpd.PLAYLIST_FIELDS, "description", "extra"]
-TRACK_KEYS = [*mpd.TRACK_FIELDS, "extra"]
+PLAYLIST_KEYS = [*mpd_validation.PLAYLIST_FIELDS, "description", "extra"]
+TRACK_KEYS = [*mpd_validation.TRACK_FIELDS, "extra"]
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.floats(allow_nan=False)
     | st.integers(min_value=-(2**70), max_value=2**70)

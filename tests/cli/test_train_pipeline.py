@@ -16,7 +16,7 @@ import orjson
 import pytest
 from conftest import SMALL_DEMO_PLAYLISTS, SMALL_DEMO_SEED
 
-from mpdtui.data import demo
+from mpdtui.data import demo, demo_vocabulary
 from mpdtui.locations import Locations
 from mpdtui.services.root import open_services
 
@@ -83,7 +83,7 @@ def test_seeds_from_one_theme_give_mostly_that_theme(trained: tuple[Path, str], 
     themes = _theme_of_uri(SMALL_DEMO_SEED)
     services = open_services(Locations.resolve(trained[0]))
     for theme in (1, 4, 9):  # workout, rap, latin
-        name = demo.THEMES[theme][1][0]
+        name = demo_vocabulary.THEMES[theme][1][0]
         popular = services.suggester.suggest(name, [], "title", k=50)
         seeds = [s.track.id for s in popular if themes[s.track.uri] == theme][:5]
         suggestions = services.suggester.suggest("" if model != "title" else name, seeds, model, k=20)

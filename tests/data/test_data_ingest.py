@@ -15,7 +15,7 @@ from mpdtui.data.catalog import Catalog
 from mpdtui.data.files import FormatVersionError
 from mpdtui.data.ingest import ingest
 from mpdtui.data.matrices import load_interactions, load_sequences
-from mpdtui.data.mpd import SliceError
+from mpdtui.data.mpd_validation import SliceError
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from mpdtui.data.mpd import SliceError, find_slices, iter_playlists, parse_slice
+from mpdtui.data.mpd import find_slices, iter_playlists
+from mpdtui.data.mpd_validation import SliceError, parse_slice
 from mpdtui.errors import UserError
 
 HANDMADE = Path(__file__).parent.parent / "fixtures" / "handmade.mpd.slice.0-2.json"

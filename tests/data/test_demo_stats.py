@@ -14,7 +14,8 @@ import orjson
 import pytest
 
 from mpdtui.cli import main
-from mpdtui.data.demo import THEMES, generate_demo, track_themes
+from mpdtui.data.demo import generate_demo, track_themes
+from mpdtui.data.demo_vocabulary import THEMES
 from mpdtui.data.ingest import ingest
 from mpdtui.data.stats import REAL_MPD
 from mpdtui.locations import Locations

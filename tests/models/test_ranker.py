@@ -21,7 +21,8 @@ from models.ranker_settings import RankerSettings
 from models.registry import create_model
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.dataset import load_dataset
-from mpdtui.data.demo import THEMES, track_themes
+from mpdtui.data.demo import track_themes
+from mpdtui.data.demo_vocabulary import THEMES
 from mpdtui.locations import Locations
 
 COMPONENTS = ("als", "item_knn", "title")

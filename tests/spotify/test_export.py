@@ -17,7 +17,7 @@ import requests
 from fake_spotify import DROP, PASS, FakeSpotify, Fault
 
 from mpdtui import config
-from mpdtui.data.mpd import parse_slice
+from mpdtui.data.mpd_validation import parse_slice
 from mpdtui.data.saved_playlists import SavedPlaylists, TrackEntry
 from mpdtui.errors import UserError
 from mpdtui.exporting import csv_text, export_file, m3u8_text

@@ -241,7 +241,7 @@ async def test_the_builder_serves_while_training_goes_on(ingested_copy: Location
         assert screen.models == ["popularity", "title", "two_tower"]
         best = app.services.models.default()  # the best in the evaluation the job just wrote
         assert app.services.models.evaluation() is not None and best in screen.models
-        await wait_for(pilot, lambda: screen.model_name == best, what=f"the best model, as it comes: {best} {screen.model_name} {screen.models}")
+        await wait_for(pilot, lambda: screen.model_name == best, what="the best model, as it comes")
 
 
 async def test_finishing_without_a_model_offers_the_missing_step(tmp_path: Path) -> None:

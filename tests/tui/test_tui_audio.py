@@ -24,7 +24,7 @@ from tui_support import (  # noqa: F401 (fixtures)
 
 from mpdtui.audio.filters import parse_filter
 from mpdtui.audio.flow import flow_stats
-from mpdtui.data.demo import FEATURES_CSV
+from mpdtui.data.demo_files import FEATURES_CSV
 from mpdtui.data.track_features import TrackFeatures
 from mpdtui.locations import Locations
 from mpdtui.services.root import open_services

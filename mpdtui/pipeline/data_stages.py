@@ -1,0 +1,284 @@
+"""The data stages: the source, the demo files, ingest, audio features, the training split,
+and the import of the user's own Spotify playlists.
+
+Each knows whether its output is current for the job's data (`Stage.is_done`); the order
+they run in is `mpdtui.pipeline.stages`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from models.progress import Progress, ProgressCallback, check_cancel
+from mpdtui import training
+from mpdtui.data.catalog import Catalog
+from mpdtui.data.demo import generate_demo
+from mpdtui.data.demo_files import FEATURES_CSV
+from mpdtui.data.files import read_json, write_json
+from mpdtui.data.ingest import IngestResult, ingest
+from mpdtui.data.matrices import matrices_are_current
+from mpdtui.data.mpd import find_slices
+from mpdtui.errors import UserError
+from mpdtui.locations import Locations
+from mpdtui.pipeline.events import Notice
+from mpdtui.pipeline.job import DEMO_MARKER_FORMAT, Job, Stage
+from mpdtui.pipeline.sources import DataSource, DataState, DemoSpec, drop_playlists, read_state
+
+
+class SourceStage(Stage):
+    """Record the source in the catalog (after dropping the data it replaces)."""
+
+    name, title = "source", "data source"
+
+    def is_done(self, job: Job) -> bool:
+        plan = job.plan()
+        return not (plan.record or plan.replace)
+
+    def run(self, job: Job) -> str:
+        plan = job.plan()
+        assert plan.source is not None
+        if plan.replace:
+            drop_playlists(job.locations)
+        with Catalog.create_or_open(job.locations) as catalog:
+            catalog.add_source(plan.source.to_json())
+        return f"using {plan.source.describe()}"
+
+    def skip(self, job: Job) -> str:
+        source = job.plan().source
+        return f"using {source.describe()}" if source else "using the data there"
+
+
+class DemoStage(Stage):
+    """Generate the demo dataset's files into the cache dir (when it is the source)."""
+
+    name, title = "demo", "demo data"
+
+    def is_done(self, job: Job) -> bool:
+        source = job.plan().source
+        return source is None or not source.is_demo or demo_files_ready(job.locations, source.demo)
+
+    def run(self, job: Job) -> str:
+        source = job.plan().source
+        assert source is not None and source.demo is not None
+        write_demo_files(job.locations, source.demo, job.progress(self.name, "slices"),
+                         job.cancel)
+        return f"{source.demo.playlists:,} playlists"
+
+    def skip(self, job: Job) -> str:
+        source = job.plan().source
+        return "ready" if source is not None and source.is_demo else "not used"
+
+
+def demo_files_ready(locations: Locations, spec: DemoSpec | None) -> bool:
+    marker = read_json(locations.demo_dir / "demo.json", DEMO_MARKER_FORMAT, 1,
+                       f"delete {locations.demo_dir}")
+    return bool(marker and spec is not None and DemoSpec.from_json(marker) == spec)
+
+
+def write_demo_files(locations: Locations, spec: DemoSpec, progress: ProgressCallback | None = None,
+                     cancel: threading.Event | None = None) -> Path:
+    """The demo dataset in the cache dir (its marker written last: a cut run starts over)."""
+    import shutil
+
+    folder = locations.demo_dir
+    if demo_files_ready(locations, spec):
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+    def on_slice(slices: Progress) -> None:
+        if progress is not None:
+            progress(slices)
+        check_cancel(cancel)
+
+    generate_demo(folder, spec.playlists, spec.seed, progress=on_slice,
+                  dense=spec.generator == 1)  # resuming a demo the first generator made
+    write_json(folder / "demo.json", DEMO_MARKER_FORMAT, 1, spec.to_json())
+    return folder
+
+
+class IngestStage(Stage):
+    """Every slice of the sources not in the catalog yet, then the matrices."""
+
+    name, title = "ingest", "ingest"
+
+    def _paths(self, job: Job) -> list[Path]:
+        plan = job.plan()
+        if plan.source is not None and (plan.record or job.request.source or job.request.demo):
+            return [Path(plan.source.path)]
+        state = read_state(job.locations)
+        return [Path(s.path) for s in state.sources
+                if s.kind != "spotify" and Path(s.path).exists()]
+
+    def is_done(self, job: Job) -> bool:
+        if not job.locations.catalog_db.exists():
+            return False
+        with Catalog.open(job.locations) as catalog:
+            if not matrices_are_current(job.locations, catalog):
+                return False
+            ingested = set(catalog.ingested_slices())
+        return all(source.name in ingested for path in self._paths(job)
+                   for source in find_slices(path))
+
+    def run(self, job: Job) -> str:
+        paths = self._paths(job)
+        if not paths:
+            _resume_impossible(job)
+        total = IngestResult()
+        relay = job.progress(self.name, "slices")
+        for path in paths:
+            result = ingest(job.locations, path, job.request.skip_bad,
+                            progress=relay, cancel=job.cancel)
+            total.ingested += result.ingested
+            total.already_done += result.already_done
+            total.playlists += result.playlists
+            total.rows += result.rows
+            total.skipped += result.skipped
+        job.summary.ingest = {"ingested": total.ingested, "already_done": total.already_done,
+                              "playlists": total.playlists, "rows": total.rows,
+                              "skipped": [list(s) for s in total.skipped]}
+        return f"{total.ingested} new slices, {total.already_done} already there"
+
+    def skip(self, job: Job) -> str:
+        there = sum(len(find_slices(path)) for path in self._paths(job))
+        job.summary.ingest = {"ingested": 0, "already_done": there, "playlists": 0, "rows": 0,
+                              "skipped": []}
+        return "data ready"
+
+
+def _resume_impossible(job: Job) -> None:
+    state: DataState = read_state(job.locations)
+    missing = ", ".join(s.path for s in state.sources if s.kind != "spotify")
+    raise UserError(f"the ingest of {missing or 'the data'} was interrupted and it is gone: put "
+                    "it back and run the same command, or ingest other data with --replace")
+
+
+class FeaturesStage(Stage):
+    """Audio features: the CSV files asked for (the demo's own), and a download from Spotify."""
+
+    name, title = "features", "audio features"
+
+    def _csv_files(self, job: Job) -> list[Path]:
+        files = [Path(f).expanduser() for f in job.request.features_csv]
+        demo_csv = job.locations.demo_dir / FEATURES_CSV
+        holds_demo = read_state(job.locations).holds_demo()
+        if (not files and holds_demo and demo_csv.exists()
+                and not job.locations.features_db.exists()):
+            files.append(demo_csv)
+        return files
+
+    def _download(self, job: Job) -> bool:
+        wanted = job.request.download
+        if wanted == "no" or (wanted == "if_logged_in" and not _logged_in(job.locations)):
+            return False
+        if not job.locations.catalog_db.exists():
+            if wanted == "yes":
+                raise UserError(f"no catalog in {job.locations.root} yet: ingest data first "
+                                "(`mpdtui ingest PATH`, or the app's data step)")
+            return False
+        return True
+
+    def is_done(self, job: Job) -> bool:
+        return not self._csv_files(job) and not self._download(job)
+
+    def run(self, job: Job) -> str:
+        from mpdtui.data.features import FeatureStore
+
+        outcomes = []
+        relay = job.progress(self.name, "bytes")
+        with FeatureStore.open(job.locations.ensure()) as store:
+            for path in self._csv_files(job):
+                outcomes.append(store.import_csv(path, progress=relay, cancel=job.cancel).describe())
+                job.emit(Notice(self.name, outcomes[-1]))
+        if self._download(job):
+            outcomes.append(_download(job))
+        job.summary.features = outcomes
+        return outcomes[-1] if outcomes else "nothing to do"
+
+    def skip(self, job: Job) -> str:
+        return "nothing to import"
+
+
+def _logged_in(locations: Locations) -> bool:
+    from mpdtui.spotify import auth
+
+    return auth.status(locations).logged_in
+
+
+def _download(job: Job) -> str:
+    from mpdtui.spotify.download import download
+
+    with Catalog.open(job.locations) as catalog:
+        uris = catalog.track_uris(by_popularity=True)
+    relay = job.progress("features", "tracks")
+
+    def forward(report: Progress) -> None:
+        kind = getattr(report, "kind", "batch")
+        if kind in ("rate_limited", "retry", "forbidden"):
+            job.emit(Notice("features", report.message, float(getattr(report, "wait_s", 0.0))))
+        else:
+            relay(report)
+
+    result = download(job.locations, uris, progress=forward, cancel=job.cancel,
+                      retry_forbidden=job.request.retry_forbidden)
+    return result.describe()
+
+
+class SplitStage(Stage):
+    """Hold out the evaluation playlists (deterministically); models train on the rest."""
+
+    name, title = "split", "training split"
+
+    def is_done(self, job: Job) -> bool:
+        return training.current_split(job.locations) is not None
+
+    def run(self, job: Job) -> str:
+        split = job.split()
+        return f"{len(split.train_rows):,} training playlists"
+
+    def skip(self, job: Job) -> str:
+        return "ready"
+
+
+class SpotifyImportStage(Stage):
+    """The user's own Spotify playlists: saved playlists, and an extra slice of training data."""
+
+    name, title = "spotify", "Spotify import"
+
+    def is_done(self, job: Job) -> bool:
+        return False
+
+    def run(self, job: Job) -> str:
+        from mpdtui.data.saved_playlists import SavedPlaylists
+        from mpdtui.spotify.client import open_client
+        from mpdtui.spotify.export import import_own_playlists
+
+        relay = job.progress(self.name, "playlists")
+
+        def on_wait(wait: Any) -> None:
+            job.emit(Notice(self.name, wait.message, float(wait.seconds)))
+
+        client = open_client(job.locations.ensure(), on_wait=on_wait)
+        ingest = _spotify_ingester(job) if job.request.spotify_training else None
+        with SavedPlaylists.open(job.locations) as playlists:
+            result = import_own_playlists(client, playlists, ingest=ingest, progress=relay,
+                                          cancel=job.cancel)
+        job.summary.spotify = {
+            "user": result.user_id, "imported": result.imported, "tracks": result.tracks,
+            "created": result.created, "updated": result.updated,
+            "skipped_empty": result.skipped_empty, "skipped_not_own": result.skipped_not_own,
+            "skipped_exported": result.skipped_exported}
+        return f"{result.imported} playlists"
+
+
+def _spotify_ingester(job: Job) -> Callable[[list[dict[str, Any]], str], None]:
+    from mpdtui.data.ingest import ingest_playlists
+
+    def add(playlists: list[dict[str, Any]], source_name: str) -> None:
+        with Catalog.create_or_open(job.locations) as catalog:
+            catalog.add_source(DataSource("spotify", source_name).to_json())
+        ingest_playlists(job.locations, playlists, source_name)
+
+    return add

@@ -1,0 +1,229 @@
+"""A job: one run of some pipeline stages, and what its stages share.
+
+`Job` holds the request, the cache dir, how to report (`Job.emit`, `Job.progress`) and when to
+stop (`Job.cancel`), and computes once what several stages need (the source plan, the
+training split and data, the models trained so far). `Stage` is what every stage is: done
+for the current data (`is_done`, then skipped) or run. `ProgressRelay` and `Heartbeat` turn a
+stage's progress reports into `StageProgress` events, with a rate, the time left and a sign
+of life during long silent steps.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from models.base import Recommender
+from models.dataset import Dataset
+from models.progress import Progress, ProgressCallback
+from models.registry import DEFAULT_MODELS
+from mpdtui import config, training
+from mpdtui.data.files import read_json
+from mpdtui.data.mpd import find_slices
+from mpdtui.locations import Locations
+from mpdtui.pipeline.events import Event, StageProgress
+from mpdtui.pipeline.request import JobRequest
+from mpdtui.pipeline.sources import DataSource, DemoSpec, SourcePlan, plan_source, read_state
+
+DEMO_MARKER_FORMAT = "mpdtui-demo"
+PROGRESS_INTERVAL_S = 0.2
+"""At most this often a stage's progress ticks are sent (the first and the last always are)."""
+HEARTBEAT_S = 1.0
+
+
+@dataclass
+class JobSummary:
+    """What a job did, for the front ends' closing lines (JSON-able)."""
+
+    source: str | None = None
+    ingest: dict[str, Any] | None = None
+    features: list[str] = field(default_factory=list)
+    trained: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    report: dict[str, Any] | None = None
+    spotify: dict[str, Any] | None = None
+
+
+class Job:
+    """One run of some stages: the request, where, how to report, when to stop."""
+
+    def __init__(self, locations: Locations, request: JobRequest, emit: Callable[[Event], None],
+                 cancel: threading.Event | None = None) -> None:
+        self.locations = locations
+        self.request = request
+        self.emit = emit
+        self.cancel = cancel or threading.Event()
+        self.summary = JobSummary()
+        self.settings = config.read(locations)
+        self.heartbeat = Heartbeat(emit)
+        self.models: dict[str, Recommender] = {}
+        """Models trained or loaded by this job (the ranker, the blend and the evaluation use them)."""
+        self._plan: SourcePlan | None = None
+        self._split: training.Split | None = None
+        self._data: Dataset | None = None
+
+    # --- what the stages share ---------------------------------------------------------------
+    @property
+    def demo_spec(self) -> DemoSpec:
+        request = self.request
+        playlists = request.demo_playlists or self.settings.demo_playlists
+        seed = request.demo_seed if request.demo_playlists else self.settings.demo_seed
+        return DemoSpec(playlists, seed)
+
+    def plan(self) -> SourcePlan:
+        """Which source the data stages ingest (the rules of `pipeline.sources`)."""
+        if self._plan is None:
+            wanted = self._wanted_source()
+            if wanted is not None and not wanted.is_demo:
+                find_slices(Path(wanted.path))  # a wrong path is named before anything else
+            self._plan = plan_source(self.locations, read_state(self.locations), wanted,
+                                     self.request.replace, self.demo_spec)
+        return self._plan
+
+    def _wanted_source(self) -> DataSource | None:
+        if self.request.demo:
+            return DataSource.of_demo(self.locations, self.demo_spec)
+        if self.request.source is None:
+            return None
+        return source_for_path(self.locations, Path(self.request.source))
+
+    def split(self) -> training.Split:
+        if self._split is None:
+            self._split = training.training_split(self.locations)
+        return self._split
+
+    def training_data(self) -> Dataset:
+        if self._data is None:
+            self._data = training.training_dataset(self.locations, self.split())
+        return self._data
+
+    def model_names(self) -> tuple[str, ...]:
+        """The models asked for and those they are built on, in training order."""
+        return training.with_components(self.request.models or DEFAULT_MODELS,
+                                        self.settings.model_settings)
+
+    def progress(self, stage: str, unit: str = "", name_inner: bool = False) -> ProgressCallback:
+        """A `models.base.Progress` callback sending `StageProgress` events for `stage`, with
+        the rate and time left so far (`ProgressRelay`)."""
+        return ProgressRelay(stage, unit, self.heartbeat.send, name_inner)
+
+
+class ProgressRelay:
+    """Turns a stage's `Progress` reports into `StageProgress` events with a rate and time
+    left, sending progress ticks at most every `PROGRESS_INTERVAL_S` (a new phase, a report
+    that does not move `done`, always goes).
+
+    Reports under another name (a model training inside the blend) are shown on this stage's
+    bar, with that name leading the message when `name_inner`."""
+
+    def __init__(self, stage: str, unit: str, send: Callable[[StageProgress], None],
+                 name_inner: bool = False) -> None:
+        self.stage, self.unit, self.send, self.name_inner = stage, unit, send, name_inner
+        self.started = time.monotonic()
+        self.first_done: float | None = None
+        self.last_done: float | None = None
+        self.last_sent = 0.0
+
+    def __call__(self, report: Progress) -> None:
+        now = time.monotonic()
+        finished = report.total is not None and report.done >= report.total
+        if self.first_done is None or report.done < self.first_done:
+            self.first_done, self.started = report.done, now  # a new phase: measure afresh
+        elif (report.done != self.last_done and not finished
+              and now - self.last_sent < PROGRESS_INTERVAL_S):
+            return
+        self.last_sent, self.last_done = now, report.done
+        message = report.message
+        if self.name_inner and report.stage != self.stage:
+            message = f"{report.stage}: {message}" if message else report.stage
+        rate = eta = None
+        elapsed = now - self.started
+        if elapsed > 0.5 and report.done > self.first_done:
+            rate = (report.done - self.first_done) / elapsed
+            if report.total is not None:
+                eta = max(0.0, (report.total - report.done) / rate)
+        self.send(StageProgress(self.stage, float(report.done),
+                                None if report.total is None else float(report.total),
+                                getattr(report, "unit", "") or self.unit, message, rate, eta))
+
+
+class Heartbeat:
+    """While a stage runs, resends its last progress every `HEARTBEAT_S` when nothing new came,
+    with how long the current phase has taken ("loading TensorFlow · 4 s"): a long step (an
+    import, a first compile, a big matrix) shows as alive, not frozen."""
+
+    def __init__(self, emit: Callable[[Event], None]) -> None:
+        self.emit = emit
+        self.lock = threading.Lock()
+        self.stage: str | None = None
+        self.last: StageProgress | None = None
+        self.phase_started = self.last_sent = time.monotonic()
+
+    def send(self, event: StageProgress) -> None:
+        with self.lock:
+            self.last = event
+            self.phase_started = self.last_sent = time.monotonic()
+            self.emit(event)
+
+    @contextmanager
+    def beating(self, stage: str) -> Iterator[None]:
+        with self.lock:
+            self.stage, self.last = stage, None
+            self.phase_started = self.last_sent = time.monotonic()
+        stop = threading.Event()
+        thread = threading.Thread(target=self._beat, args=(stop,), name="heartbeat", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+            self.stage = None
+
+    def _beat(self, stop: threading.Event) -> None:
+        while not stop.wait(HEARTBEAT_S):
+            with self.lock:
+                now = time.monotonic()
+                if self.stage is None or now - self.last_sent < HEARTBEAT_S:
+                    continue
+                base = self.last or StageProgress(self.stage, 0.0, None)
+                took = f"{now - self.phase_started:.0f} s"
+                message = f"{base.message} · {took}" if base.message else took
+                self.last_sent = now
+                self.emit(replace(base, message=message))
+
+
+def source_for_path(locations: Locations, path: Path) -> DataSource:
+    """The source `path` is: the cache dir's demo folder is the demo dataset."""
+    resolved = path.expanduser().resolve()
+    if resolved == locations.demo_dir.resolve():
+        marker = read_json(locations.demo_dir / "demo.json", DEMO_MARKER_FORMAT, 1, "")
+        if marker:
+            return DataSource.of_demo(locations, DemoSpec.from_json(marker))
+    return DataSource.mpd(resolved)
+
+
+class Stage(ABC):
+    """One step of the pipeline: `name` keys its events, `title` names its bar."""
+
+    name: str
+    title: str
+
+    @abstractmethod
+    def is_done(self, job: Job) -> bool:
+        """Whether the stage's output exists for the current data (then it is skipped)."""
+
+    @abstractmethod
+    def run(self, job: Job) -> str:
+        """Do the work; a one-line outcome for the stage's bar."""
+
+    def skip(self, job: Job) -> str:
+        """Take what the stage did before into the job; a one-line outcome."""
+        return "already done"
+

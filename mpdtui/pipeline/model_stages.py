@@ -1,0 +1,95 @@
+"""The model stages: train (or reuse) each model on the training split, then evaluate them.
+
+Each knows whether its output is current for the job's data (`Stage.is_done`); the order
+they run in is `mpdtui.pipeline.stages`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from models.base import Recommender
+from models.registry import MODEL_NAMES
+from mpdtui import training
+from mpdtui.data.files import FormatVersionError
+from mpdtui.errors import UserError
+from mpdtui.pipeline.events import ModelSaved
+from mpdtui.pipeline.job import Job, Stage
+
+
+class ModelStage(Stage):
+    """Train one model on the training split and save it; readers can serve it at once."""
+
+    def __init__(self, model: str) -> None:
+        self.name = self.title = model
+
+    def _overrides(self, job: Job) -> dict[str, Any] | None:
+        return job.settings.model_settings.get(self.name)
+
+    def is_done(self, job: Job) -> bool:
+        return not job.request.retrain and training.model_is_current(
+            job.locations, self.name, job.split().fingerprint, self._overrides(job))
+
+    def run(self, job: Job) -> str:
+        job.models[self.name] = training.train_model(
+            job.locations, self.name, job.training_data(), job.models,
+            job.progress(self.name, name_inner=True), job.cancel, job.request.retrain,
+            self._overrides(job))
+        job.summary.trained.append(self.name)
+        job.emit(ModelSaved(self.name))
+        return "trained"
+
+    def skip(self, job: Job) -> str:
+        job.models[self.name] = training.load_model(job.locations, self.name,
+                                                    job.training_data(), job.models)
+        job.summary.reused.append(self.name)
+        return "already trained for this data"
+
+
+class EvaluateStage(Stage):
+    """Score the models on the held-out playlists, the RecSys Challenge 2018 way."""
+
+    name, title = "evaluate", "evaluation"
+
+    def _models(self, job: Job) -> dict[str, Recommender]:
+        if job.request.goal != "evaluate":
+            return job.models
+        names = job.request.models or _servable(job)
+        if not names:
+            raise UserError("no trained model to evaluate: run `mpdtui --train` first")
+        missing = sorted(set(names) - set(_servable(job)))
+        if missing:
+            raise UserError(f"not trained for this data: {', '.join(missing)}: run "
+                            "`mpdtui --train`")
+        for name in training.with_components(names):
+            job.models[name] = training.load_model(job.locations, name, job.training_data(),
+                                                   job.models)
+        return {n: job.models[n] for n in names}
+
+    def is_done(self, job: Job) -> bool:
+        if job.request.goal == "evaluate" or job.summary.trained:
+            return False
+        try:
+            saved = training.load_report(job.locations)
+        except FormatVersionError:
+            return False  # damaged, or of another version: evaluated again
+        return bool(saved and saved.get("fingerprint") == job.split().fingerprint
+                    and set(saved["models"]) == set(job.models))
+
+    def run(self, job: Job) -> str:
+        job.summary.report = training.evaluate_models(
+            job.locations, self._models(job), progress=job.progress(self.name, "playlists"),
+            cancel=job.cancel, force=True)
+        return "done"
+
+    def skip(self, job: Job) -> str:
+        job.summary.report = training.load_report(job.locations)
+        return "already evaluated for this data"
+
+
+def _servable(job: Job) -> list[str]:
+    split = training.current_split(job.locations)
+    if split is None:
+        return []
+    return [n for n in MODEL_NAMES
+            if training.saved_model_fingerprint(job.locations, n) == split.fingerprint]
