@@ -223,6 +223,8 @@ def train(names: list[str], ex_indptr: np.ndarray, ex_indices: np.ndarray, catal
             if state.epochs_done:
                 report(progress, "two_tower", state.epochs_done * steps, settings.epochs * steps,
                        f"resuming after epoch {state.epochs_done}/{settings.epochs}")
+            report(progress, "two_tower", state.epochs_done * steps, settings.epochs * steps,
+                   f"training on {training_device()} (batches of {batch_size:,})")
             model.fit(stream, epochs=settings.epochs, initial_epoch=state.epochs_done,
                       steps_per_epoch=steps, callbacks=[tracker, epochs], verbose=0)
         epochs.restore_best()
@@ -234,6 +236,13 @@ def train(names: list[str], ex_indptr: np.ndarray, ex_indices: np.ndarray, catal
     total = settings.epochs * steps
     report(progress, "two_tower", total, total, f"trained {state.epochs_done} epochs")
     return Trained(tower, candidates, state.history())
+
+
+def training_device() -> str:
+    """Where TensorFlow places the training: its first GPU when it sees one (the same code,
+    the same saved numpy towers), else the CPU."""
+    gpus = tf.config.list_logical_devices("GPU")
+    return f"the GPU ({gpus[0].name})" if gpus else "the CPU"
 
 
 def _build(model: RetrievalModel, batch: dict[str, tf.Tensor]) -> None:
