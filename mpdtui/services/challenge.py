@@ -6,13 +6,16 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from models.notebook_eval import AlphaPoint, alpha_sweep
 from models.progress import ProgressCallback
 from mpdtui.errors import UserError
 from mpdtui.services.catalog import CatalogService
 from mpdtui.services.model_store import ModelStore
 from mpdtui.submission import SubmissionSummary, read_challenge_set, write_submission
+
+if TYPE_CHECKING:
+    from models.notebook_eval import AlphaPoint
 
 NOTEBOOK_PLAYLISTS = 1000
 """The notebook's scale."""
@@ -48,4 +51,6 @@ class ChallengeService:
 
     def notebook_sweep(self) -> list[AlphaPoint]:
         """ALS precision@100 by alpha on the notebook's split (implicit's train_test_split)."""
+        from models.notebook_eval import alpha_sweep  # brings implicit: only when asked for
+
         return alpha_sweep(self._models.training_data(), max_playlists=NOTEBOOK_PLAYLISTS)

@@ -112,8 +112,8 @@ def test_other_data_replaces_the_demo_and_keeps_saved_playlists(tmp_path: Path,
     after = open_services(locations)
     info = after.info()
     assert (info["playlists"], info["tracks"], info["models"]) == (3, 5, [])
-    assert not after.holds_demo() and not locations.models_dir.exists()
-    assert [p.name for p in after.list_playlists()] == ["from the demo"]
+    assert not after.data.holds_demo() and not locations.models_dir.exists()
+    assert [p.name for p in after.playlists.summaries()] == ["from the demo"]
     assert locations.demo_dir.exists(), "the demo files stay, to switch back without generating"
 
 
