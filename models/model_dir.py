@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 MODEL_FORMAT = "mpdtui-model"
+META_JSON = "meta.json"
+"""A saved model's description: its name, format version, settings and data fingerprint."""
 SettingsT = TypeVar("SettingsT", bound="DataclassInstance")
 
 
@@ -57,7 +59,7 @@ def write_model_dir(directory: Path, meta: dict[str, Any], arrays: Mapping[str, 
     token = uuid.uuid4().hex
     with open(staging / "arrays.npz", "wb") as fh:
         np.savez(fh, allow_pickle=True, **arrays, __token__=np.array(token))  # numpy's default
-    (staging / "meta.json").write_text(json.dumps({**meta, "token": token}, indent=2,
+    (staging / META_JSON).write_text(json.dumps({**meta, "token": token}, indent=2,
                                                   sort_keys=True))
     _fsync_dir(staging)
     if directory.exists() and _exchange(staging, directory):
@@ -110,8 +112,18 @@ def read_model_dir(directory: Path, name: str, version: int) -> tuple[dict[str, 
     raise ModelFormatError(f"{directory} keeps changing while it is read: try again")
 
 
+def peek_meta(directory: Path) -> dict[str, Any]:
+    """A saved model's meta.json as it stands, unchecked ({} when missing or unreadable): for
+    a quick look at its fingerprint or settings; `read_model_dir` checks it."""
+    try:
+        meta = json.loads((directory / META_JSON).read_text())
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
 def _read_meta(directory: Path, name: str, version: int) -> dict[str, Any]:
-    meta_path = directory / "meta.json"
+    meta_path = directory / META_JSON
     if not meta_path.exists():
         raise ModelFormatError(f"no trained '{name}' model in {directory}: train it with `mpdtui --train`")
     retrain = retrain_hint(directory, name)

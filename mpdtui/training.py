@@ -20,7 +20,7 @@ import numpy as np
 from models.base import Recommender, link_fallbacks
 from models.dataset import Dataset
 from models.evaluation import Case, ChallengeSplit, every_category_cases, make_challenge_split
-from models.model_dir import MODEL_FORMAT, ModelFormatError
+from models.model_dir import MODEL_FORMAT, ModelFormatError, peek_meta
 from models.progress import Progress, check_cancel, report
 from models.registry import DEFAULT_MODELS, MODEL_NAMES, UnknownModelError, model_class
 from mpdtui.data.catalog import Catalog
@@ -141,22 +141,14 @@ def training_dataset(locations: Locations, split: Split) -> Dataset:
 
 def saved_model_fingerprint(locations: Locations, name: str) -> str | None:
     """The fingerprint a saved model was trained on (None when there is none)."""
-    return _saved_meta(locations, name).get("fingerprint")
-
-
-def _saved_meta(locations: Locations, name: str) -> dict[str, Any]:
-    try:
-        meta = json.loads((locations.model_dir(name) / "meta.json").read_text())
-    except (OSError, ValueError):
-        return {}
-    return meta if isinstance(meta, dict) else {}
+    return peek_meta(locations.model_dir(name)).get("fingerprint")
 
 
 def model_is_current(locations: Locations, name: str, fingerprint: str,
                      overrides: Mapping[str, Any] | None = None) -> bool:
     """Whether the saved model `name` was trained on this split with these settings and its
     files are whole (a damaged or outdated one is retrained)."""
-    meta = _saved_meta(locations, name)
+    meta = peek_meta(locations.model_dir(name))
     if meta.get("fingerprint") != fingerprint or (meta.get("format"), meta.get("model"),
                                                  meta.get("version")) != (
             MODEL_FORMAT, name, model_class(name).version):

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from models.model_dir import META_JSON
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.demo import DEFAULT_PLAYLISTS, GENERATOR_VERSION
 from mpdtui.data.files import read_json
@@ -110,7 +111,7 @@ def read_state(locations: Locations) -> DataState:
         playlists = catalog.counts().playlists
     if not sources and playlists:
         sources = _legacy_sources(locations)
-    models = tuple(sorted(p.parent.name for p in locations.models_dir.glob("*/meta.json")))
+    models = tuple(sorted(p.parent.name for p in locations.models_dir.glob(f"*/{META_JSON}")))
     return DataState(sources, playlists, models)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from models.base import FALLBACK_MODEL, Recommender, link_fallbacks
 from models.dataset import Dataset
+from models.model_dir import META_JSON
 from models.registry import DEFAULT_MODELS, MODEL_NAMES, SERVING_ORDER, model_class
 from mpdtui import training
 from mpdtui.data.files import FormatVersionError
@@ -46,7 +47,7 @@ class ModelStore:
         times = []
         for name in MODEL_NAMES:
             try:
-                times.append((self.locations.model_dir(name) / "meta.json").stat().st_mtime)
+                times.append((self.locations.model_dir(name) / META_JSON).stat().st_mtime)
             except OSError:
                 times.append(0.0)
         return tuple(times)

@@ -16,9 +16,9 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static
 
 from mpdtui.locations import Locations
-from mpdtui.tui.commands import MpdtuiCommands
 from mpdtui.tui.context import AppOptions, MpdtuiAppBase
 from mpdtui.tui.messages import ServiceReady
+from mpdtui.tui.palette import MpdtuiCommands
 from mpdtui.tui.screens.help import HelpScreen
 from mpdtui.tui.screens.setup_step import SetupStep
 from mpdtui.tui.screens.wizard import SETUP_STEPS
