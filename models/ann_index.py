@@ -33,7 +33,7 @@ class IndexSettings:
     list_size: int = 250
     """Items per list: each band has its own directions (spherical k-means centroids), one per
     this many items."""
-    scan: float = 0.02
+    scan: float = 0.015
     """Share of the catalog in the lists a query probes (at least `min_scan` items)."""
     min_scan: int = 20_000
     fetch: int = 1500

@@ -87,11 +87,12 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
     if args.json:
         sys.stdout.write(printable_json(orjson.dumps(info, option=orjson.OPT_INDENT_2).decode()) + "\n")
         return 0
-    for key, value in info.items():
-        if key == "features":
-            value = describe_coverage(value) if value else "none yet (`mpdtui features --csv FILE`)"
-        elif key == "models":
-            value = ", ".join(value) or "none yet (`mpdtui --train`)"
+    shown: dict[str, object] = {
+        **info,
+        "models": ", ".join(info["models"]) or "none yet (`mpdtui --train`)",
+        "features": (describe_coverage(info["features"]) if info["features"]
+                     else "none yet (`mpdtui features --csv FILE`)")}
+    for key, value in shown.items():
         print(f"{key:>12}: {printable(str(value))}")
     return 0
 

@@ -11,11 +11,11 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 from models.progress import Progress
 from mpdtui.commands.argtypes import port_number
 from mpdtui.commands.jobs import run_job
+from mpdtui.data.features import Coverage
 from mpdtui.errors import UserError
 from mpdtui.exporting import FILE_FORMATS
 from mpdtui.locations import Locations
@@ -139,7 +139,7 @@ def run_features(args: argparse.Namespace, locations: Locations) -> int:
     return 0
 
 
-def describe_coverage(counts: dict[str, Any]) -> str:
+def describe_coverage(counts: Coverage) -> str:
     text = (f"Audio features: {counts['api']:,} tracks from the Spotify API, {counts['csv']:,} "
             f"from CSV, {counts['no_features']:,} known to have none")
     if "tracks" in counts:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 import numpy as np
 
@@ -55,6 +55,17 @@ CREATE TABLE IF NOT EXISTS api_fetched (
     track_id TEXT PRIMARY KEY, has_features INTEGER NOT NULL, fetched_at REAL NOT NULL
 ) WITHOUT ROWID;
 """
+
+
+class Coverage(TypedDict):
+    """What `FeatureStore.coverage` counts (a JSON document in `mpdtui info --json`)."""
+
+    api: int
+    csv: int
+    no_features: int
+    forbidden: bool
+    tracks: NotRequired[int]
+    missing: NotRequired[int]
 
 
 class FeatureStoreError(FormatVersionError, UserError):
@@ -118,7 +129,7 @@ class FeatureStore(SqliteStore):
         matrix[np.isinf(matrix)] = np.nan
         return matrix, FEATURE_NAMES
 
-    def coverage(self, track_uris: Sequence[str] | None = None) -> dict[str, Any]:
+    def coverage(self, track_uris: Sequence[str] | None = None) -> Coverage:
         """Counts by source: `api` and `csv` (have features), `no_features` (the API said
         null and no CSV has them), `forbidden` (a 403 is remembered). With `track_uris`,
         counted over those tracks, plus `tracks` and `missing` (nothing known)."""
@@ -138,14 +149,14 @@ class FeatureStore(SqliteStore):
             counts["forbidden"] = self.forbidden_login() is not None
         return counts
 
-    def _counts(self, features: str, fetched: str) -> dict[str, Any]:
+    def _counts(self, features: str, fetched: str) -> Coverage:
         by_source = dict(self._db.execute(
             f"SELECT source, COUNT(*) FROM {features} GROUP BY source").fetchall())
         (no_features,) = self._db.execute(
             f"SELECT COUNT(*) FROM {fetched} a WHERE has_features = 0 AND NOT EXISTS "
             "(SELECT 1 FROM features f WHERE f.track_id = a.track_id)").fetchone()
-        return {"api": by_source.get("api", 0), "csv": by_source.get("csv", 0),
-                "no_features": no_features}
+        return Coverage(api=by_source.get("api", 0), csv=by_source.get("csv", 0),
+                        no_features=no_features, forbidden=False)
 
     def ids_to_fetch(self, track_uris: Sequence[str]) -> list[str]:
         """Bare ids, in the given order and without repeats, that the API was never asked

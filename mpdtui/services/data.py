@@ -7,7 +7,7 @@ from pathlib import Path
 
 from models.progress import ProgressCallback
 from mpdtui import config, training
-from mpdtui.data.catalog import Catalog
+from mpdtui.data.catalog import Catalog, Counts
 from mpdtui.data.demo import generate_demo
 from mpdtui.data.mpd import find_slices
 from mpdtui.data.stats import DataStats, store_stats
@@ -90,11 +90,9 @@ class DataService:
         """How many MPD slices `path` holds; UserError naming the problem when none."""
         return len(find_slices(Path(path).expanduser()))
 
-    def counts(self) -> dict[str, int]:
+    def counts(self) -> Counts:
         """Playlists, rows, tracks, artists, albums and slices ingested (zeros before any)."""
         if not self.locations.catalog_db.exists():
-            return dict.fromkeys(("playlists", "rows", "tracks", "artists", "albums", "slices"), 0)
+            return Counts(0, 0, 0, 0, 0, 0)
         with Catalog.open(self.locations) as catalog:
-            counts = catalog.counts()
-        return {"playlists": counts.playlists, "rows": counts.rows, "tracks": counts.tracks,
-                "artists": counts.artists, "albums": counts.albums, "slices": counts.slices}
+            return catalog.counts()

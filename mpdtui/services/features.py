@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from mpdtui.data.demo_files import FEATURES_CSV as DEMO_FEATURES_CSV
-from mpdtui.data.features import FeatureStore
+from mpdtui.data.features import Coverage, FeatureStore
 from mpdtui.locations import Locations
 from mpdtui.services.catalog import CatalogService
 from mpdtui.services.data import DataService
@@ -18,7 +17,7 @@ class FeatureService:
     def __init__(self, locations: Locations, catalog: CatalogService, data: DataService) -> None:
         self.locations, self._catalog, self._data = locations, catalog, data
 
-    def coverage(self) -> dict[str, Any] | None:
+    def coverage(self) -> Coverage | None:
         """How many tracks have audio features, by source, and of the catalog's tracks how
         many are unknown (without a catalog: the store's counts alone); None before any."""
         if not self.locations.features_db.exists():

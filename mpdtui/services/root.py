@@ -5,8 +5,9 @@ them. Tests and benchmarks swap a service by passing its replacement's class."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
+from mpdtui.data.features import Coverage
 from mpdtui.locations import Locations
 from mpdtui.services.audio import AudioService
 from mpdtui.services.catalog import CatalogService
@@ -18,6 +19,21 @@ from mpdtui.services.model_store import ModelStore
 from mpdtui.services.playlists import PlaylistService
 from mpdtui.services.spotify import SpotifyService
 from mpdtui.services.suggester import Suggester
+
+
+class CacheInfo(TypedDict):
+    """`Services.info`, also `mpdtui info --json` (in this order)."""
+
+    cache_dir: str
+    playlists: int
+    rows: int
+    tracks: int
+    artists: int
+    albums: int
+    slices: int
+    data_source: str | None
+    models: list[str]
+    features: Coverage | None
 
 
 @dataclass(eq=False)
@@ -42,12 +58,14 @@ class Services:
         """A job saved a model: load models afresh on next use."""
         self.models.forget()
 
-    def info(self) -> dict[str, Any]:
+    def info(self) -> CacheInfo:
         """The cache dir at a glance: counts, data source, servable models, feature coverage."""
-        primary = self.data.state().primary
-        return {"cache_dir": str(self.locations.root), **self.data.counts(),
-                "data_source": primary.path if primary else None,
-                "models": self.models.servable(), "features": self.features.coverage()}
+        primary, counts = self.data.state().primary, self.data.counts()
+        return CacheInfo(cache_dir=str(self.locations.root), playlists=counts.playlists,
+                         rows=counts.rows, tracks=counts.tracks, artists=counts.artists,
+                         albums=counts.albums, slices=counts.slices,
+                         data_source=primary.path if primary else None,
+                         models=self.models.servable(), features=self.features.coverage())
 
     def close(self) -> None:
         """Close the stores opened so far (a later call opens them again)."""

@@ -43,10 +43,11 @@ class DataStep(SetupStep):
         services = self.services
         state = self.app.attempt(services.data.state)
         if services.data.has_data():
-            info = self.app.attempt(services.info) or {}
-            self.query_one("#data-now", Label).update(
-                f"Ingested: {info.get('playlists', 0):,} playlists, {info.get('rows', 0):,} rows, "
-                f"{info.get('tracks', 0):,} tracks. Ingest more, or press ctrl+n.")
+            counts = self.app.attempt(services.data.counts)
+            if counts is not None:
+                self.query_one("#data-now", Label).update(
+                    f"Ingested: {counts.playlists:,} playlists, {counts.rows:,} rows, "
+                    f"{counts.tracks:,} tracks. Ingest more, or press ctrl+n.")
         elif state is not None and state.primary is not None:
             self.query_one("#data-now", Label).update(data_text(
                 f"An ingest of {state.primary.describe()} was interrupted: ctrl+r with an empty "
