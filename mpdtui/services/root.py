@@ -38,6 +38,8 @@ class CacheInfo(TypedDict):
 
 @dataclass(eq=False)
 class Services:
+    """One cache dir's services, built by `open_services`; what both front ends call."""
+
     locations: Locations
     data: DataService
     catalog: CatalogService

@@ -25,6 +25,9 @@ if TYPE_CHECKING:  # annotations only: these load with the services, after the f
 
 
 class BuilderBase(BaseScreen):
+    """The builder's keys, state, focus moves, tracks' sound and flow order; the screen
+    itself is `BuilderScreen` (builder.py)."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_search", "Search", key_display="/"),
         Binding("n", "focus_name", "Name"),

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 
 class BuilderFiles(BuilderBase):
+    """Save, export and open saved playlists (the playlist as a whole)."""
+
     def _playlist_name(self) -> str | None:
         name = self.query_one("#name", Input).value.strip()
         if not name:
