@@ -41,21 +41,21 @@ def run_order(args: argparse.Namespace, locations: Locations) -> int:
     with open_services(locations) as services:
         playlist, result = services.audio.order_saved(args.name, args.energy, save=not args.dry_run)
         audio = services.audio.audio_of_uris(playlist.uris)
-        saved = result.changed and not args.dry_run
-        if args.json:
-            document = orjson.dumps(order_document(playlist, result, audio, saved),
-                                    option=orjson.OPT_INDENT_2).decode()
-            sys.stdout.write(printable_json(document) + "\n")
-            return 0
-        Console().print(order_table(playlist, result, audio))
-        print(result.summary())
-        if not result.changed:
-            print(unchanged_reason(result))
-        elif saved:
-            print(printable(f"saved {playlist.name!r} in the new order"))
-        else:
-            print("not saved (--dry-run)")
+    saved = result.changed and not args.dry_run
+    if args.json:
+        document = orjson.dumps(order_document(playlist, result, audio, saved),
+                                option=orjson.OPT_INDENT_2).decode()
+        sys.stdout.write(printable_json(document) + "\n")
         return 0
+    Console().print(order_table(playlist, result, audio))
+    print(result.summary())
+    if not result.changed:
+        print(unchanged_reason(result))
+    elif saved:
+        print(printable(f"saved {playlist.name!r} in the new order"))
+    else:
+        print("not saved (--dry-run)")
+    return 0
 
 
 def unchanged_reason(result: FlowResult) -> str:
