@@ -62,10 +62,6 @@ class IngestProgress(Progress):
     rows: int = 0
     elapsed: float = 0.0
 
-    @property
-    def rows_per_second(self) -> float:
-        return self.rows / self.elapsed if self.elapsed > 0 else 0.0
-
 
 @dataclass
 class IngestResult:
