@@ -2,7 +2,9 @@
 
 This runs in ingest's worker processes, so it imports little (no numpy or scipy) and its
 result is cheap to send back: each distinct track once, and every playlist row as a small
-integer code into that list.
+integer code into that list. A well-formed slice goes the fast way (`slice_decoder`: typed
+records checked in C); anything that way refuses goes the checked way here, which accepts or
+names the problem exactly as before.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import hashlib
 from array import array
 from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec.structs import astuple
 
 from models.text import normalize_name
 from mpdtui.data.mpd import SliceSource
@@ -24,6 +28,7 @@ from mpdtui.data.mpd_validation import (
     playlist_fields_ok,
     track_values,
 )
+from mpdtui.data.slice_decoder import PlaylistRecord, TrackRow, decode_slice
 
 # positions in TRACK_FIELDS order: pos, artist_name, track_uri, artist_uri, track_name,
 # album_uri, duration_ms, album_name
@@ -53,7 +58,55 @@ def load_slice(source: SliceSource) -> ParsedSlice | SliceError:
 
 
 def compact_slice(label: str, raw: bytes) -> ParsedSlice:
-    parsed = ParsedSlice(hashlib.sha256(raw).hexdigest()[:32])  # sha256: hardware-accelerated
+    checksum = hashlib.sha256(raw).hexdigest()[:32]  # sha256: hardware-accelerated
+    decoded = decode_slice(raw)
+    parsed = _compact_decoded(checksum, decoded) if decoded else None
+    return parsed or _compact_checked(label, raw, checksum)
+
+
+def _compact_decoded(checksum: str, playlists: list[PlaylistRecord]) -> ParsedSlice | None:
+    """The fast way: None at the first value the checked way would refuse (a NUL in a name,
+    a pid twice, a bad new track), for that way to name it."""
+    parsed = ParsedSlice(checksum)
+    local: dict[str, int] = {}
+    pids: set[int] = set()
+    for playlist in playlists:
+        name, description = playlist.name, playlist.description
+        if playlist.pid in pids or "\0" in name or (description and "\0" in description):
+            return None
+        pids.add(playlist.pid)
+        duration = _decoded_rows(playlist.tracks, parsed, local)
+        if duration is None:
+            return None
+        parsed.playlists.append((
+            playlist.pid, name, normalize_name(name), playlist.collaborative == "true",
+            playlist.modified_at, playlist.num_followers, playlist.num_edits, duration,
+            description, len(playlist.tracks),
+        ))
+    return parsed
+
+
+def _decoded_rows(rows: list[TrackRow], parsed: ParsedSlice, local: dict[str, int]) -> int | None:
+    """`_compact_rows` for decoded rows, whose types and ranges are already checked."""
+    duration = 0
+    append_code, seen, tracks = parsed.codes.append, local.get, parsed.tracks
+    for row in rows:
+        code = seen(row.track_uri)
+        if code is None:
+            values = astuple(row)
+            if not new_track_ok(values):
+                return None
+            code = local[row.track_uri] = len(tracks)
+            tracks.append(values)
+        append_code(code)
+        duration += row.duration_ms
+    return duration
+
+
+def _compact_checked(label: str, raw: bytes, checksum: str) -> ParsedSlice:
+    """The checked way: every value looked at in Python; a SliceError names the first
+    problem."""
+    parsed = ParsedSlice(checksum)
     local: dict[str, int] = {}
     pid_index: dict[int, int] = {}
     for index, playlist in enumerate(load_playlists(label, raw)):
