@@ -1,10 +1,12 @@
 """Ingest speed against a bare orjson parse of the same files, and peak memory.
 
-    python bench/ingest.py [--playlists 20000 100000]
+    python bench/ingest.py [--playlists 20000 100000] [--dense]
 
-For each size: generates the demo dataset once (kept under .bench-data/), times reading +
-orjson-parsing every slice (the floor any ingest pays), then times a full ingest into a fresh
-cache dir in a child process that also reports its peak RSS. With two sizes it extrapolates
+For each size: generates the demo dataset once (kept under .bench-data/; `--dense`: the
+first, dense demo), times reading + orjson-parsing every slice (the floor any ingest pays),
+then times a full ingest into a fresh cache dir in a child process that also reports its peak
+RSS and CPU seconds (its own and its workers'; on a shared machine the CPU ratio moves less
+with the load than the wall-time one). With two sizes it extrapolates
 the peak RSS to the full MPD (1M playlists, 66M rows, 2.26M tracks). Also reports
 `Catalog.search` latency on the catalog it built (1-3 letter prefixes and whole title words).
 """
@@ -35,6 +37,9 @@ started = time.perf_counter()
 locations = Locations.resolve(sys.argv[2])
 result = ingest(locations, Path(sys.argv[1]))
 seconds = time.perf_counter() - started
+cpu_seconds = sum(getattr(resource.getrusage(who), field) for who in
+                  (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+                  for field in ("ru_utime", "ru_stime"))
 peak_mb = max(resource.getrusage(who).ru_maxrss for who in
               (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
 # the matrices' share of memory: rebuild them under tracemalloc (numpy reports to it)
@@ -58,30 +63,31 @@ with Catalog.open(locations) as catalog:
         catalog.search(query)
         latencies.append(time.perf_counter() - tick)
 latencies.sort()
-print(json.dumps({"seconds": seconds, "rows": result.rows, "tracks": counts.tracks,
+print(json.dumps({"seconds": seconds, "cpu_seconds": cpu_seconds, "rows": result.rows, "tracks": counts.tracks,
                   "peak_rss_mb": peak_mb, "finalize_bytes_per_row": finalize_peak / result.rows,
                   "search_p50_ms": 1e3 * latencies[len(latencies) // 2],
                   "search_p95_ms": 1e3 * latencies[int(len(latencies) * 0.95)]}))
 """
 
 
-def demo_folder(playlists: int) -> Path:
-    folder = DATA / f"demo-{playlists}"
+def demo_folder(playlists: int, dense: bool = False) -> Path:
+    folder = DATA / f"demo-{'dense-' if dense else ''}{playlists}"
     if not (folder / "done").exists():
         from mpdtui.data.demo import generate_demo
 
         shutil.rmtree(folder, ignore_errors=True)
         print(f"generating {playlists:,} demo playlists into {folder} ...", flush=True)
-        generate_demo(folder, playlists, seed=0)
+        generate_demo(folder, playlists, seed=0, dense=dense)
         (folder / "done").touch()
     return folder
 
 
-def bare_parse_seconds(folder: Path) -> float:
-    started = time.perf_counter()
+def bare_parse_seconds(folder: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of reading and parsing every slice, one after another."""
+    started, cpu_started = time.perf_counter(), time.process_time()
     for path in sorted(folder.glob("mpd.slice.*.json")):
         orjson.loads(path.read_bytes())
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu_started
 
 
 def ingest_in_child(folder: Path) -> dict[str, float]:
@@ -96,17 +102,21 @@ def ingest_in_child(folder: Path) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--playlists", type=int, nargs="+", default=[20_000])
+    parser.add_argument("--dense", action="store_true",
+                        help="the dense demo (31k tracks whatever the size; issue 16's figures)")
     args = parser.parse_args()
     runs = []
     for playlists in args.playlists:
-        folder = demo_folder(playlists)
+        folder = demo_folder(playlists, args.dense)
         bare_parse_seconds(folder)  # warm the page cache so both timings read from memory
-        parse = bare_parse_seconds(folder)
+        parse, parse_cpu = bare_parse_seconds(folder)
         run = ingest_in_child(folder) | {"playlists": playlists, "parse_seconds": parse}
         runs.append(run)
         print(f"{playlists:>9,} playlists {run['rows']:>11,} rows {run['tracks']:>9,} tracks | "
               f"bare orjson parse {parse:6.2f} s | ingest {run['seconds']:6.2f} s "
               f"({run['rows'] / run['seconds']:,.0f} rows/s) | ratio {run['seconds'] / parse:4.2f}x | "
+              f"CPU {run['cpu_seconds']:.1f} s vs {parse_cpu:.1f} s = "
+              f"{run['cpu_seconds'] / parse_cpu:4.2f}x | "
               f"peak RSS {run['peak_rss_mb']:,.0f} MB | search p50 {run['search_p50_ms']:.1f} ms "
               f"p95 {run['search_p95_ms']:.1f} ms", flush=True)
     if len(runs) >= 2:
