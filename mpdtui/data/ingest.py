@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import islice, repeat
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ from mpdtui.data.files import write_npz
 from mpdtui.data.matrices import CHUNK_FORMAT, CHUNK_VERSION, chunk_path, finalize
 from mpdtui.data.mpd import SliceSource, find_slices
 from mpdtui.data.mpd_validation import SliceError
-from mpdtui.data.slices import ParsedSlice, compact_slice, load_slice
+from mpdtui.data.slices import TRACK_TEXTS, URI_AT, ParsedSlice, compact_slice, load_slice
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 from mpdtui.procs import die_with_parent
@@ -243,10 +243,12 @@ def _parsed_slices(pending: list[SliceSource], workers: int
 def _prepare(parsed: ParsedSlice, ids: _Ids) -> _SliceBatch:
     """Give the slice's new tracks (and their artists and albums) ids; map its rows to ids."""
     batch = _SliceBatch()
-    global_ids = np.empty(len(parsed.tracks), dtype=np.int32)
-    for code, values in enumerate(parsed.tracks):
-        track_id = ids.tracks.get(values[2])
-        global_ids[code] = _new_track(values, ids, batch) if track_id is None else track_id
+    texts = parsed.track_texts()
+    uris = texts[URI_AT::len(TRACK_TEXTS)]
+    global_ids = np.fromiter(map(ids.tracks.get, uris, repeat(-1)), dtype=np.int32,
+                             count=len(uris))
+    for code in np.flatnonzero(global_ids < 0).tolist():
+        global_ids[code] = _new_track(texts, code, parsed.durations[code], ids, batch)
     batch.track_ids = global_ids[np.frombuffer(parsed.codes, dtype=np.int32)]
     batch.first_row = ids.next_row
     for playlist in parsed.playlists:
@@ -256,8 +258,9 @@ def _prepare(parsed: ParsedSlice, ids: _Ids) -> _SliceBatch:
     return batch
 
 
-def _new_track(values: tuple[Any, ...], ids: _Ids, batch: _SliceBatch) -> int:
-    _pos, artist_name, uri, artist_uri, name, album_uri, duration, album_name = values
+def _new_track(texts: list[str], code: int, duration: int, ids: _Ids, batch: _SliceBatch) -> int:
+    at = code * len(TRACK_TEXTS)
+    artist_name, uri, artist_uri, name, album_uri, album_name = texts[at:at + len(TRACK_TEXTS)]
     artist_id = ids.artists.get(artist_uri)
     if artist_id is None:
         artist_id = ids.artists[artist_uri] = len(ids.artists)

@@ -10,15 +10,17 @@ names the problem exactly as before.
 from __future__ import annotations
 
 import hashlib
+import re
 from array import array
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import attrgetter, itemgetter
 from typing import Any
-
-from msgspec.structs import astuple
 
 from models.text import normalize_name
 from mpdtui.data.mpd import SliceSource
 from mpdtui.data.mpd_validation import (
+    TRACK_FIELDS,
     TRACK_TYPES,
     SliceError,
     check_unique_pid,
@@ -30,23 +32,39 @@ from mpdtui.data.mpd_validation import (
 )
 from mpdtui.data.slice_decoder import PlaylistRecord, TrackRow, decode_slice
 
-# positions in TRACK_FIELDS order: pos, artist_name, track_uri, artist_uri, track_name,
-# album_uri, duration_ms, album_name
-_URI = 2
+TRACK_TEXTS = ("artist_name", "track_uri", "artist_uri", "track_name", "album_uri", "album_name")
+"""A distinct track's texts in `ParsedSlice.texts`, in this order."""
+URI_AT = TRACK_TEXTS.index("track_uri")
+_URI = 2  # of a row's values in TRACK_FIELDS order
+_TEXTS_OF_VALUES = itemgetter(*(list(TRACK_FIELDS).index(name) for name in TRACK_TEXTS))
+_TEXTS_OF_ROW = attrgetter(*TRACK_TEXTS)
+_DURATION_OF_ROW = attrgetter("duration_ms")
+_TRACK_URI_LINES = re.compile(r"(?:spotify:track:[0-9A-Za-z]{22}\n)*")
 
 
 @dataclass
 class ParsedSlice:
-    """A checked slice: playlists, distinct tracks, and each row as a code into `tracks`."""
+    """A checked slice: playlists, distinct tracks, and each row as a code into the tracks.
+
+    The tracks travel as columns (one string, one int array): from a worker process a
+    string of megabytes pickles at memory speed, where a tuple per track cost as much as
+    decoding the slice, and the catalog's process split it back in one call."""
 
     checksum: str
     playlists: list[tuple[Any, ...]] = field(default_factory=list)
     """(pid, name, normalised name, collaborative, modified_at, followers, edits, duration ms,
     description, number of tracks) per playlist."""
-    tracks: list[tuple[Any, ...]] = field(default_factory=list)
-    """Each distinct track once, as its TRACK_FIELDS values, in order of first appearance."""
+    texts: str = ""
+    """Each distinct track's TRACK_TEXTS, in order of first appearance, joined by NUL (which
+    no accepted text holds)."""
+    durations: array = field(default_factory=lambda: array("i"))
+    """Each distinct track's duration (ms)."""
     codes: array = field(default_factory=lambda: array("i"))
-    """Every playlist's rows in order, as indices into `tracks`."""
+    """Every playlist's rows in order, as indices into the distinct tracks."""
+
+    def track_texts(self) -> list[str]:
+        """TRACK_TEXTS of track 0, then of track 1, ..."""
+        return self.texts.split("\0") if self.durations else []
 
 
 def load_slice(source: SliceSource) -> ParsedSlice | SliceError:
@@ -69,38 +87,47 @@ def _compact_decoded(checksum: str, playlists: list[PlaylistRecord]) -> ParsedSl
     a pid twice, a bad new track), for that way to name it."""
     parsed = ParsedSlice(checksum)
     local: dict[str, int] = {}
+    new_rows: list[TrackRow] = []
     pids: set[int] = set()
     for playlist in playlists:
         name, description = playlist.name, playlist.description
         if playlist.pid in pids or "\0" in name or (description and "\0" in description):
             return None
         pids.add(playlist.pid)
-        duration = _decoded_rows(playlist.tracks, parsed, local)
-        if duration is None:
-            return None
+        duration = _decoded_rows(playlist.tracks, parsed.codes, local, new_rows)
         parsed.playlists.append((
             playlist.pid, name, normalize_name(name), playlist.collaborative == "true",
             playlist.modified_at, playlist.num_followers, playlist.num_edits, duration,
             description, len(playlist.tracks),
         ))
-    return parsed
+    return parsed if _pack_rows(parsed, list(local), new_rows) else None
 
 
-def _decoded_rows(rows: list[TrackRow], parsed: ParsedSlice, local: dict[str, int]) -> int | None:
-    """`_compact_rows` for decoded rows, whose types and ranges are already checked."""
+def _decoded_rows(rows: list[TrackRow], codes: array, local: dict[str, int],
+                  new_rows: list[TrackRow]) -> int:
+    """Append a playlist's rows to `codes` (a track's first row to `new_rows`); their total
+    duration. Types and ranges are checked already; the new tracks' URIs and texts are
+    checked all at once by `_pack_rows`."""
     duration = 0
-    append_code, seen, tracks = parsed.codes.append, local.get, parsed.tracks
+    append_code, seen, add_new = codes.append, local.get, new_rows.append
     for row in rows:
         code = seen(row.track_uri)
         if code is None:
-            values = astuple(row)
-            if not new_track_ok(values):
-                return None
-            code = local[row.track_uri] = len(tracks)
-            tracks.append(values)
+            code = local[row.track_uri] = len(new_rows)
+            add_new(row)
         append_code(code)
         duration += row.duration_ms
     return duration
+
+
+def _pack_rows(parsed: ParsedSlice, uris: list[str], new_rows: list[TrackRow]) -> bool:
+    """Put the distinct tracks into `parsed`; False when a URI is not a track's or a text
+    holds a NUL (two scans of joined strings instead of a check per track)."""
+    if uris and not _TRACK_URI_LINES.fullmatch("\n".join(uris) + "\n"):
+        return False
+    parsed.texts = "\0".join(chain.from_iterable(map(_TEXTS_OF_ROW, new_rows)))
+    parsed.durations = array("i", map(_DURATION_OF_ROW, new_rows))
+    return parsed.texts.count("\0") == max(0, len(TRACK_TEXTS) * len(new_rows) - 1)
 
 
 def _compact_checked(label: str, raw: bytes, checksum: str) -> ParsedSlice:
@@ -108,12 +135,13 @@ def _compact_checked(label: str, raw: bytes, checksum: str) -> ParsedSlice:
     problem."""
     parsed = ParsedSlice(checksum)
     local: dict[str, int] = {}
+    tracks: list[tuple[Any, ...]] = []
     pid_index: dict[int, int] = {}
     for index, playlist in enumerate(load_playlists(label, raw)):
         if not playlist_fields_ok(playlist):
             explain_bad_playlist(label, index, playlist)
         check_unique_pid(label, index, playlist["pid"], pid_index)
-        duration = _compact_rows(playlist["tracks"], parsed, local)
+        duration = _compact_rows(playlist["tracks"], parsed.codes, local, tracks)
         if duration is None:
             explain_bad_playlist(label, index, playlist)
         parsed.playlists.append((
@@ -122,18 +150,20 @@ def _compact_checked(label: str, raw: bytes, checksum: str) -> ParsedSlice:
             playlist["num_followers"], playlist["num_edits"], duration,
             playlist.get("description"), len(playlist["tracks"]),
         ))
+    parsed.texts = "\0".join(chain.from_iterable(map(_TEXTS_OF_VALUES, tracks)))
+    parsed.durations = array("i", (values[6] for values in tracks))
     return parsed
 
 
-def _compact_rows(tracks: list[Any], parsed: ParsedSlice, local: dict[str, int]) -> int | None:
-    """Append a playlist's rows to `parsed` (new tracks to its tracks); their total duration, or
-    None at the first bad row. The hot loop of ingest's workers (one pass per row, every
-    name bound locally: half their time was calls and attribute look-ups)."""
+def _compact_rows(rows: list[Any], codes: array, local: dict[str, int],
+                  tracks: list[tuple[Any, ...]]) -> int | None:
+    """Append a playlist's rows to `codes` (new tracks' values to `tracks`); their total
+    duration, or None at the first bad row."""
     duration = 0
-    append_code, seen, types = parsed.codes.append, local.get, TRACK_TYPES
-    for track in tracks:
+    append_code, seen, types = codes.append, local.get, TRACK_TYPES
+    for row in rows:
         try:
-            values = track_values(track)
+            values = track_values(row)
         except (KeyError, TypeError):
             return None
         if tuple(map(type, values)) != types or (values[0] | values[6]) >> 31:
@@ -142,8 +172,8 @@ def _compact_rows(tracks: list[Any], parsed: ParsedSlice, local: dict[str, int])
         if code is None:
             if not new_track_ok(values):
                 return None
-            code = local[values[_URI]] = len(parsed.tracks)
-            parsed.tracks.append(values)
+            code = local[values[_URI]] = len(tracks)
+            tracks.append(values)
         append_code(code)
         duration += values[6]
     return duration
