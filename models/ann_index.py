@@ -65,11 +65,24 @@ class ListBounds:
     scales: np.ndarray
 
     def reach(self, query: np.ndarray, slack: float) -> tuple[np.ndarray, np.ndarray]:
-        """Per list, the best score it could hold / |query|, and query . direction."""
+        """Per list, the best score it could hold / |query|, and query . direction.
+
+        That is max_norm x cos(max(0, angle - margin)), margin = slack x radius, computed as
+        cos(angle) cos(margin) + sin(angle) sin(margin) (no arccos or cos per list and
+        query: they were a third of choosing the lists)."""
         along = self.directions @ query
-        cosine = along / max(float(np.linalg.norm(query)), TINY)
-        angle = np.arccos(np.clip(cosine, -1.0, 1.0))
-        return self.max_norm * np.cos(np.maximum(0.0, angle - slack * self.radius)), along
+        cosine = np.clip(along / max(float(np.linalg.norm(query)), TINY), -1.0, 1.0)
+        cos_margin, sin_margin = self._margin(slack)
+        closer = cosine * cos_margin + np.sqrt(1.0 - cosine * cosine) * sin_margin
+        return self.max_norm * np.where(cosine >= cos_margin, 1.0, closer), along
+
+    def _margin(self, slack: float) -> tuple[np.ndarray, np.ndarray]:
+        """cos and sin of each list's margin (slack x radius), kept per slack."""
+        cached = self.__dict__.setdefault("_margins", {})
+        if slack not in cached:
+            margin = slack * self.radius
+            cached[slack] = (np.cos(margin).astype(np.float32), np.sin(margin).astype(np.float32))
+        return cached[slack]
 
     def probe(self, query: np.ndarray, slack: float, cover: int) -> tuple[np.ndarray, np.ndarray]:
         """The lists that could score most, until they hold `cover` items, in list order, and
