@@ -190,13 +190,18 @@ class Timings:
     """Milliseconds per query (rows: passes, columns: queries) for each searcher."""
 
     ms: dict[str, np.ndarray]
+    cpu_ms: dict[str, np.ndarray]
+    """The same queries' CPU time (this thread's): on a shared machine it moves less with the
+    load than wall time, which includes waiting for a core."""
 
     def line(self, name: str) -> str:
         ms = self.ms[name]
         p50, p95 = np.median(ms, axis=1), np.percentile(ms, 95, axis=1)
         passes = " | ".join(f"{a:.2f}/{b:.2f}" for a, b in zip(p50, p95, strict=True))
+        cpu = self.cpu_ms[name]
         return (f"p50 {np.median(p50):7.2f} ms  p95 {np.median(p95):7.2f} ms  "
-                f"(per pass p50/p95: {passes})")
+                f"(per pass p50/p95: {passes}; CPU p50 {np.median(cpu):.2f} ms "
+                f"p95 {np.median(np.percentile(cpu, 95, axis=1)):.2f} ms)")
 
     def p95(self, name: str) -> float:
         return float(np.median(np.percentile(self.ms[name], 95, axis=1)))
@@ -212,16 +217,18 @@ def interleaved(searchers: dict[str, Search], queries: list[Query], passes: int
     for search in searchers.values():
         search(*queries[0])  # warm caches
     ms = {name: np.empty((passes, len(queries))) for name in searchers}
+    cpu_ms = {name: np.empty((passes, len(queries))) for name in searchers}
     found: dict[str, list[np.ndarray]] = {name: [] for name in searchers}
     for p in range(passes):
         for i, (query, seeds) in enumerate(queries):
             for name, search in searchers.items():
-                start = time.perf_counter()
+                start, cpu_start = time.perf_counter(), time.thread_time()
                 ids = search(query, seeds)
                 ms[name][p, i] = (time.perf_counter() - start) * 1000
+                cpu_ms[name][p, i] = (time.thread_time() - cpu_start) * 1000
                 if p == 0:
                     found[name].append(ids)
-    return Timings(ms), found
+    return Timings(ms, cpu_ms), found
 
 
 def recall(found: list[np.ndarray], truth: list[np.ndarray]) -> np.ndarray:
