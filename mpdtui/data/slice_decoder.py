@@ -18,7 +18,7 @@ Text = Annotated[str, Meta(max_length=MAX_TEXT_CHARS)]
 
 
 class TrackRow(Struct, gc=False):
-    """One playlist row; fields in TRACK_FIELDS order (`astuple` gives the catalog's tuple)."""
+    """One playlist row, its fields in TRACK_FIELDS order."""
 
     pos: Int32
     artist_name: Text
