@@ -64,7 +64,9 @@ M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD, M_ARENA_MAX = -1, -2, -3, -8
 def keep_freed_memory() -> None:
     """Let glibc keep the memory TensorFlow frees for the next step, instead of giving it back
     to the system and faulting it in again: with the defaults a third of a training step's
-    CPU time went to page faults (system time) on the 20k demo. Process-wide, so only the job
+    CPU time went to page faults (system time) when the fit came first in its process (later
+    in a whole `--train`, earlier stages' frees have raised glibc's thresholds already, and
+    this changes little). Process-wide, so only the job
     process (which alone imports this module) is affected; a no-op without glibc."""
     try:
         libc = ctypes.CDLL("libc.so.6")
