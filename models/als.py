@@ -124,6 +124,7 @@ class ALSRecommender(Recommender):
         self.bm25 = BM25(np.zeros(0, np.float32), 1.0, self.settings.bm25_k1, self.settings.bm25_b)
         self.popularity = np.zeros(0, np.int64)
         self.index: ItemIndex | None = None
+        self._last_fold: tuple[bytes, np.ndarray] | None = None
 
     def fit(self, data: Dataset, progress: ProgressCallback | None = None,
             cancel: threading.Event | None = None) -> None:
@@ -148,6 +149,7 @@ class ALSRecommender(Recommender):
                                      IndexSettings(min_items=s.ann_min_items), self.name)
 
     def _serve(self, model: Any) -> None:
+        self._last_fold = None
         model.user_factors = np.zeros((0, model.factors), model.dtype)  # training rows unused
         model.num_threads = 1
         self.model = model
@@ -157,9 +159,19 @@ class ALSRecommender(Recommender):
         return self.model.item_factors
 
     def playlist_factors(self, seeds: np.ndarray) -> np.ndarray:
-        """Fold a new playlist in: its least-squares factors against the fixed track factors."""
+        """Fold a new playlist in: its least-squares factors against the fixed track factors.
+
+        The last playlist's are kept: the ranker asks for a query's candidates and then for
+        their scores, which would solve the same playlist twice."""
+        key = np.asarray(seeds, np.int64).tobytes()
+        last = self._last_fold
+        if last is not None and last[0] == key:
+            return last[1]
         with _blas().limit(limits=1, user_api="blas"):  # threadpool_limits costs ~2 ms a call
-            return self.model.recalculate_user(0, self.bm25.weigh_seeds(seeds))
+            factors = self.model.recalculate_user(0, self.bm25.weigh_seeds(seeds))
+        factors.setflags(write=False)  # shared by the calls of one query
+        self._last_fold = (key, factors)
+        return factors
 
     def _recommend(self, query: PlaylistQuery, k: int) -> Recommendations:
         seeds = seed_ids(query, self.n_tracks)

@@ -21,9 +21,9 @@ from threadpoolctl import threadpool_limits
 from models.base import PlaylistQuery, Reason, Recommendations, Recommender
 from models.dataset import Dataset
 from models.model_dir import ModelFormatError, settings_from_json
-from models.popularity import backoff_scores, check_arrays, seed_ids, with_backoff
+from models.popularity import backoff_scores, check_arrays, seed_ids
 from models.progress import ProgressCallback, check_cancel, report
-from models.topk import top_k
+from models.topk import best_first, sparse_top_k
 
 Weighting = Literal["bm25", "cosine"]
 
@@ -68,6 +68,8 @@ class ItemKNNRecommender(Recommender):
         self.similarity = sp.csr_matrix((0, 0), dtype=np.float32)
         self.popularity = np.zeros(0, np.int64)
         self._backoff = np.zeros(0, np.float32)
+        self._backoff_order = np.zeros(0, np.int64)
+        self._last_similarities: tuple[tuple[bytes, bytes], np.ndarray] | None = None
 
     def fit(self, data: Dataset, progress: ProgressCallback | None = None,
             cancel: threading.Event | None = None) -> None:
@@ -90,13 +92,16 @@ class ItemKNNRecommender(Recommender):
 
     def _set(self, similarity: sp.csr_matrix, popularity: np.ndarray) -> None:
         self.similarity = similarity
+        self._last_similarities = None
         self.popularity = popularity
         self._backoff = backoff_scores(popularity)
+        self._backoff_order = best_first(self._backoff)
 
     def _recommend(self, query: PlaylistQuery, k: int) -> Recommendations:
         seeds = seed_ids(query, self.n_tracks)
-        scores = np.asarray(self.similarity[seeds].sum(axis=0)).ravel()
-        return top_k(with_backoff(scores, self._backoff), k, seeds)
+        summed = _row_sum(self.similarity[seeds])
+        return sparse_top_k(summed.indices, summed.data, k, seeds, self._backoff,
+                            self._backoff_order)
 
     def _score(self, query: PlaylistQuery, ids: np.ndarray) -> np.ndarray:
         return self.seed_similarities(seed_ids(query, self.n_tracks), ids).sum(axis=0)
@@ -113,10 +118,18 @@ class ItemKNNRecommender(Recommender):
                 else Reason("popular") for i, b in enumerate(best)]
 
     def seed_similarities(self, seeds: np.ndarray, ids: np.ndarray) -> np.ndarray:
-        """Similarity of each seed (rows) to each track of `ids` (columns), dense."""
+        """Similarity of each seed (rows) to each track of `ids` (columns), dense. The last
+        answer is kept: the ranker asks for the same one as a score and as co-occurrence."""
         if not len(seeds):
             return np.zeros((0, len(ids)), np.float32)
-        return self.similarity[seeds][:, ids].toarray()
+        key = (np.asarray(seeds, np.int64).tobytes(), np.asarray(ids, np.int64).tobytes())
+        last = self._last_similarities
+        if last is not None and last[0] == key:
+            return last[1]
+        found = self.similarity[seeds][:, ids].toarray()
+        found.setflags(write=False)
+        self._last_similarities = (key, found)
+        return found
 
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         m = self.similarity
@@ -134,3 +147,12 @@ class ItemKNNRecommender(Recommender):
         self._set(sp.csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]),
                                 shape=(self.n_tracks, self.n_tracks)),
                   arrays["popularity"].astype(np.int64))
+
+
+def _row_sum(rows: sp.csr_matrix) -> sp.csr_matrix:
+    """The sum of `rows` as one sparse row, indices ascending: only the tracks some seed is
+    near (a dense sum would cost the whole catalog per query)."""
+    ones = sp.csr_matrix(np.ones((1, rows.shape[0]), rows.dtype))
+    summed = (ones @ rows).tocsr()
+    summed.sum_duplicates()
+    return summed

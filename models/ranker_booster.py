@@ -37,7 +37,8 @@ def train_booster(rows: list[tuple[np.ndarray, np.ndarray]], names: Sequence[str
     evaluations: dict[str, Any] = {}
     booster = lightgbm.train(
         params, train_set, settings.max_rounds, valid_sets=[valid_set], valid_names=["valid"],
-        callbacks=[lightgbm.early_stopping(settings.early_stopping, verbose=False),
+        callbacks=[lightgbm.early_stopping(settings.early_stopping, verbose=False,
+                                           min_delta=settings.min_improvement),
                    lightgbm.record_evaluation(evaluations),
                    _reporter(progress, cancel, settings.max_rounds)])
     history = {"rounds": int(booster.best_iteration), "cases": len(useful),

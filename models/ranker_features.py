@@ -181,9 +181,15 @@ def _groups(names: Sequence[str]) -> dict[str, np.ndarray]:
 
 
 def _ranks(listed: np.ndarray, ids: np.ndarray, n: int) -> np.ndarray:
-    """1-based position of each of `ids` in `listed`, 2n where it is not listed."""
-    position = {int(t): i + 1 for i, t in enumerate(listed.tolist())}
-    return np.array([position.get(int(t), 2 * n) for t in ids.tolist()], np.float32)
+    """1-based position of each of `ids` in `listed` (distinct), 2n where it is not listed."""
+    ranks = np.full(len(ids), 2 * n, np.float32)
+    if not listed.size or not len(ids):
+        return ranks
+    order = np.argsort(listed, kind="stable")
+    where = np.minimum(np.searchsorted(listed, ids, sorter=order), listed.size - 1)
+    found = listed[order[where]] == ids
+    ranks[found] = order[where[found]] + 1
+    return ranks
 
 
 def _counts(seed_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:

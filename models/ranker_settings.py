@@ -22,6 +22,11 @@ class RankerSettings:
     max_rounds: int = 400
     early_stopping: int = 40
     """Rounds without a better validation NDCG before training stops."""
+    min_improvement: float = 0.001
+    """What counts as a better validation NDCG for early stopping. With 0 the booster ran all
+    400 rounds on the 20k demo (NDCG@100 0.685 at round 100, 0.692 at 393) for no gain on the
+    held-out playlists (R-precision 0.0956 at 100 rounds, 0.0950 at 393; NDCG 0.221 / 0.220);
+    with 0.001 it stops when 40 rounds add less than that: the boosting costs about a third."""
     truncation: int = 100
     """LambdaRank's truncation level: pairs below this rank weigh nothing."""
     valid_share: float = 0.2

@@ -19,10 +19,10 @@ import scipy.sparse as sp
 from models.base import PlaylistQuery, Reason, Recommendations, Recommender
 from models.dataset import Dataset
 from models.model_dir import ModelFormatError, settings_from_json
-from models.popularity import backoff_scores, check_arrays, seed_ids, with_backoff
+from models.popularity import backoff_scores, check_arrays, seed_ids
 from models.progress import ProgressCallback, check_cancel, report
 from models.text import normalize_name
-from models.topk import top_k
+from models.topk import best_first, sparse_top_k
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,8 @@ class TitleRecommender(Recommender):
         self.popularity = np.zeros(0, np.int64)
         self._index = _NameIndex([])
         self._backoff = np.zeros(0, np.float32)
+        self._backoff_order = np.zeros(0, np.int64)
+        self._last_name: tuple[str, tuple[np.ndarray, np.ndarray]] | None = None
 
     def fit(self, data: Dataset, progress: ProgressCallback | None = None,
             cancel: threading.Event | None = None) -> None:
@@ -104,13 +106,26 @@ class TitleRecommender(Recommender):
 
     def _set(self, names: list[str], name_tracks: sp.csr_matrix, popularity: np.ndarray) -> None:
         self.names = names
+        self._last_name = None
         self.name_tracks = name_tracks.astype(np.float32)
         self.popularity = popularity
         self._index = _NameIndex(names)
         self._backoff = backoff_scores(popularity)
+        self._backoff_order = best_first(self._backoff)
 
     def name_weights(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """The names this query borrows tracks from, and their weights."""
+        """The names this query borrows tracks from, and their weights (the last name's are
+        kept: the ranker asks for a query's candidates, then for their scores)."""
+        last = self._last_name
+        if last is not None and last[0] == name:
+            return last[1]
+        found = self._name_weights(name)
+        for array in found:
+            array.setflags(write=False)
+        self._last_name = (name, found)
+        return found
+
+    def _name_weights(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         names, overlap = self._index.similarities(normalize_name(name))
         if names.size > self.settings.max_similar:
             keep = np.lexsort((names, -overlap))[: self.settings.max_similar]
@@ -123,12 +138,17 @@ class TitleRecommender(Recommender):
 
     def _recommend(self, query: PlaylistQuery, k: int) -> Recommendations:
         names, weights = self.name_weights(query.name)
+        seeds = seed_ids(query, self.n_tracks)
         if not names.size:
-            ranked = top_k(self._backoff.copy(), k, seed_ids(query, self.n_tracks))
+            ranked = sparse_top_k(np.empty(0, np.int64), np.empty(0, np.float32), k, seeds,
+                                  self._backoff, self._backoff_order)
             return Recommendations(ranked.ids, ranked.scores, fallback=(
                 "title: no training playlist has a name like this; answered by popularity"))
-        scores = np.asarray(self.name_tracks[names].T @ weights).ravel()
-        return top_k(with_backoff(scores, self._backoff), k, seed_ids(query, self.n_tracks))
+        # one sparse row: only the tracks these names hold, not the whole catalog
+        summed = (sp.csr_matrix(weights[None, :]) @ self.name_tracks[names]).tocsr()
+        summed.sum_duplicates()
+        return sparse_top_k(summed.indices, summed.data, k, seeds, self._backoff,
+                            self._backoff_order)
 
     def _score(self, query: PlaylistQuery, ids: np.ndarray) -> np.ndarray:
         """How often each track is in playlists named like the query (NaN: no such name)."""

@@ -34,3 +34,33 @@ def _best_ids(scores: np.ndarray, k: int) -> np.ndarray:
     better = candidates[scores[candidates] > kth]
     tied = np.flatnonzero(scores == kth)[: k - better.size]
     return np.concatenate([better, tied])
+
+
+def sparse_top_k(ids: np.ndarray, values: np.ndarray, k: int, exclude: np.ndarray,
+                 backoff: np.ndarray, backoff_order: np.ndarray) -> Recommendations:
+    """`top_k(with_backoff(dense, backoff), k, exclude)` for scores that are zero but at `ids`
+    (distinct, ascending), without building or sorting the catalog-sized vector: the positive
+    scores first (ties to the lowest id, as `top_k`), then the back-off's own order
+    (`backoff_order`: best first, ties to the lowest id) for what they leave.
+
+    Item-kNN and title scores touch a small part of the catalog: this is what makes their
+    answers (and the ranker's candidates) cheap on a large one."""
+    excluded = np.unique(np.asarray(exclude, np.int64))
+    positive = (values > 0) & ~np.isin(ids, excluded, assume_unique=True)
+    found_ids = np.asarray(ids, np.int64)[positive]
+    k = max(0, min(k, backoff.size - excluded.size))
+    best = top_k(np.asarray(values[positive], np.float32), k)
+    ranked, scores = found_ids[best.ids], best.scores
+    missing = k - ranked.size
+    if missing <= 0:
+        return Recommendations(ranked, scores)
+    taken = np.concatenate([found_ids, excluded])
+    head = backoff_order[:missing + taken.size]
+    extra = head[~np.isin(head, taken)][:missing]
+    return Recommendations(np.concatenate([ranked, extra]).astype(np.int64),
+                           np.concatenate([scores, backoff[extra]]).astype(np.float32))
+
+
+def best_first(scores: np.ndarray) -> np.ndarray:
+    """Every id, highest score first, ties to the lowest id (`sparse_top_k`'s back-off order)."""
+    return np.lexsort((np.arange(scores.size), -scores)).astype(np.int64)

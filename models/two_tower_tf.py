@@ -12,6 +12,7 @@ import os
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import ctypes
 import itertools
 import threading
 from collections.abc import Iterator
@@ -42,6 +43,7 @@ from models.tf_towers import (
     vectorize,
 )
 from models.tower_catalog import TowerCatalog
+from models.tower_validation import count_above, top_k_accuracy
 
 
 @dataclass
@@ -53,6 +55,26 @@ class Examples:
     char_ids: np.ndarray
     indptr: np.ndarray
     indices: np.ndarray
+
+
+M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD, M_ARENA_MAX = -1, -2, -3, -8
+"""glibc's mallopt parameters (malloc.h)."""
+
+
+def keep_freed_memory() -> None:
+    """Let glibc keep the memory TensorFlow frees for the next step, instead of giving it back
+    to the system and faulting it in again: with the defaults a third of a training step's
+    CPU time went to page faults (system time) when the fit came first in its process (later
+    in a whole `--train`, earlier stages' frees have raised glibc's thresholds already, and
+    this changes little). Process-wide, so only the job
+    process (which alone imports this module) is affected; a no-op without glibc."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return
+    for parameter, value in ((M_MMAP_THRESHOLD, 32 * 2**20), (M_TRIM_THRESHOLD, 2**30),
+                             (M_TOP_PAD, 256 * 2**20), (M_ARENA_MAX, 2)):
+        libc.mallopt(parameter, value)
 
 
 def set_seeds(seed: int) -> None:
@@ -119,8 +141,9 @@ class Validation:
 
     TFRS' `FactorizedTopK` re-embeds the whole catalog for every validation batch and merges
     a top-k per block of tracks: 84 s an epoch at the MPD's 2.26M tracks. Here the catalog is
-    embedded once and a target's rank is the number of tracks scoring above it, so a
-    validation costs one pass of the candidate tower and one matrix product.
+    embedded once and a target's rank is the number of tracks scoring above it, counted only
+    as far as top-100 needs (`models.tower_validation`), so a validation costs one pass of the
+    candidate tower and a part of one matrix product.
     """
 
     def __init__(self, ex: Examples, settings: Any, n_tracks: int) -> None:
@@ -131,18 +154,13 @@ class Validation:
         self.n_tracks, self.batch_size = n_tracks, settings.batch_size
 
     def __call__(self, model: RetrievalModel) -> dict[int, float]:
-        candidates = tf.constant(embed_all(model.candidate_model, self.n_tracks))
-        queries = tf.concat([
-            model.query_model({k: v[i:i + self.batch_size] for k, v in self.examples.items()})
-            for i in range(0, len(self.examples["target"]), self.batch_size)], axis=0)
-        target_scores = tf.reduce_sum(queries * tf.gather(candidates, self.examples["target"]),
-                                      axis=1, keepdims=True)
-        ranks = tf.zeros(tf.shape(queries)[0], tf.int32)
-        for start in range(0, self.n_tracks, 16_384):
-            scores = tf.matmul(queries, candidates[start:start + 16_384], transpose_b=True)
-            ranks += tf.reduce_sum(tf.cast(scores > target_scores, tf.int32), axis=1)
-        ranks = ranks.numpy()
-        return {k: float(np.mean(ranks < k)) for k in (10, 100)}
+        candidates = embed_all(model.candidate_model, self.n_tracks)
+        queries = np.concatenate([
+            model.query_model({k: v[i:i + self.batch_size]
+                               for k, v in self.examples.items()}).numpy()
+            for i in range(0, len(self.examples["target"]), self.batch_size)])
+        counts = count_above(queries, candidates, self.examples["target"], cap=100)
+        return top_k_accuracy(counts, (10, 100))
 
 
 class ProgressAndCancel(tf_keras.callbacks.Callback):
@@ -195,6 +213,7 @@ def train(names: list[str], ex_indptr: np.ndarray, ex_indices: np.ndarray, catal
     With `checkpoints`, every finished epoch is saved there, and a later call with the same
     `key` (data fingerprint + settings) resumes after the last finished epoch.
     """
+    keep_freed_memory()
     set_seeds(settings.seed)
     words_vec, chars_vec = build_vectorizers(names, settings)
     word_ids = vectorize(words_vec, [name_words(n) for n in names])
