@@ -63,7 +63,8 @@ with Catalog.open(locations) as catalog:
         catalog.search(query)
         latencies.append(time.perf_counter() - tick)
 latencies.sort()
-print(json.dumps({"seconds": seconds, "cpu_seconds": cpu_seconds, "rows": result.rows, "tracks": counts.tracks,
+print(json.dumps({"seconds": seconds, "cpu_seconds": cpu_seconds, "rows": result.rows,
+                  "tracks": counts.tracks,
                   "peak_rss_mb": peak_mb, "finalize_bytes_per_row": finalize_peak / result.rows,
                   "search_p50_ms": 1e3 * latencies[len(latencies) // 2],
                   "search_p95_ms": 1e3 * latencies[int(len(latencies) * 0.95)]}))

@@ -12,7 +12,6 @@ import os
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import ctypes
 import itertools
 import threading
 from collections.abc import Iterator
@@ -55,26 +54,6 @@ class Examples:
     char_ids: np.ndarray
     indptr: np.ndarray
     indices: np.ndarray
-
-
-M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD, M_ARENA_MAX = -1, -2, -3, -8
-"""glibc's mallopt parameters (malloc.h)."""
-
-
-def keep_freed_memory() -> None:
-    """Let glibc keep the memory TensorFlow frees for the next step, instead of giving it back
-    to the system and faulting it in again: with the defaults a third of a training step's
-    CPU time went to page faults (system time) when the fit came first in its process (later
-    in a whole `--train`, earlier stages' frees have raised glibc's thresholds already, and
-    this changes little). Process-wide, so only the job
-    process (which alone imports this module) is affected; a no-op without glibc."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return
-    for parameter, value in ((M_MMAP_THRESHOLD, 32 * 2**20), (M_TRIM_THRESHOLD, 2**30),
-                             (M_TOP_PAD, 256 * 2**20), (M_ARENA_MAX, 2)):
-        libc.mallopt(parameter, value)
 
 
 def set_seeds(seed: int) -> None:
@@ -213,7 +192,6 @@ def train(names: list[str], ex_indptr: np.ndarray, ex_indices: np.ndarray, catal
     With `checkpoints`, every finished epoch is saved there, and a later call with the same
     `key` (data fingerprint + settings) resumes after the last finished epoch.
     """
-    keep_freed_memory()
     set_seeds(settings.seed)
     words_vec, chars_vec = build_vectorizers(names, settings)
     word_ids = vectorize(words_vec, [name_words(n) for n in names])

@@ -41,6 +41,7 @@ from mpdtui.locations import Locations  # noqa: E402
 from mpdtui.pipeline.events import Event, encode  # noqa: E402
 from mpdtui.pipeline.request import JobRequest  # noqa: E402
 from mpdtui.pipeline.runner import EXIT_INTERRUPTED, execute  # noqa: E402
+from mpdtui.procs import keep_freed_memory  # noqa: E402
 
 ORPHAN_GRACE_S = 3.0
 
@@ -89,6 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.nice:
         os.nice(args.nice)
     watch_parent(CANCEL)
+    keep_freed_memory()
     writer = EventWriter(args.events_fd, CANCEL)
     return execute(Locations.resolve(args.cache_dir), JobRequest.from_json(args.request),
                    writer.emit, CANCEL)

@@ -280,3 +280,13 @@ def test_source_rules(tmp_path: Path) -> None:
                           (holds_first, demo)):
         with pytest.raises(UserError, match="--replace"):
             plan(state, wanted)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_job_process_takes_its_allocator_settings_in_its_own_process() -> None:
+    """`keep_freed_memory` changes the whole process, so only the job process calls it (run
+    here in a child, as the job process would); every option is accepted."""
+    code = "from mpdtui.procs import keep_freed_memory; raise SystemExit(0 if keep_freed_memory() else 3)"
+    assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
+    source = (Path(__file__).parents[2] / "mpdtui" / "pipeline" / "child.py").read_text()
+    assert "keep_freed_memory()" in source.split("def main", 1)[1]

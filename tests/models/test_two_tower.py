@@ -247,13 +247,3 @@ def test_state_without_its_checkpoint_files_starts_over(data: Dataset, tmp_path:
     _, messages = _fit_from(settings, data, tmp_path)
     assert any(m.startswith("epoch 1/2 step 1/") for m in messages)
     assert json.loads((tmp_path / "state.json").read_text())["finished"]
-
-
-def test_keeping_freed_memory_is_safe_to_ask_again(fitted: TwoTowerRecommender):
-    """The fit set glibc's options already; setting them again (a second fit in the same
-    process) changes nothing and a later fit still trains."""
-    from models import two_tower_tf
-
-    two_tower_tf.keep_freed_memory()
-    two_tower_tf.keep_freed_memory()
-    assert fitted.history["loss"] and np.isfinite(fitted.history["loss"]).all()
