@@ -6,7 +6,7 @@ Each stage is scaled by what its work grows with (measured wall seconds here, on
   over the rows, or sparse products whose work follows them (item-kNN's co-occurrences grow
   with rows x mean playlist length, which the demo shares with the MPD: 65 vs 66);
 - als: the README's full-scale figure (issue 7: 17-20 s per iteration at 65.9M rows, 15
-  iterations) plus its item index build at 2.26M tracks (193-355 s, issue 16);
+  iterations) plus its item index build at 2.26M tracks (39-81 s with lists of 500, issue 16);
 - two_tower: the README's full-scale epoch (5.1 min of steps + 20 s validation + 12 s
   checkpoint) times the epochs this run trained (early stopping, at most 30), plus the index
   build and 21 s of set-up;
@@ -29,7 +29,7 @@ from mpdtui.locations import Locations
 
 MPD_PLAYLISTS, MPD_ROWS, MPD_TRACKS = 1_000_000, 66_346_428, 2_262_292
 ALS_ITERATION_S = (17.0, 20.0)
-INDEX_BUILD_S = (193.0, 355.0)
+INDEX_BUILD_S = (39.0, 81.0)
 TT_EPOCH_S = 5.1 * 60 + 20 + 12
 TT_SETUP_S = 21.0 + 14.0
 PER_ROW = ("ingest", "features", "split", "popularity", "title", "item_knn", "source", "demo")
