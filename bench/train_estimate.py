@@ -22,9 +22,9 @@ rows, 2,262,292 tracks.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from models.model_dir import peek_meta
 from mpdtui.locations import Locations
 
 MPD_PLAYLISTS, MPD_ROWS, MPD_TRACKS = 1_000_000, 66_346_428, 2_262_292
@@ -44,8 +44,8 @@ def data_size(locations: Locations) -> tuple[int, int, int]:
 
 
 def two_tower_epochs(locations: Locations) -> int:
-    meta = json.loads((locations.model_dir("two_tower") / "meta.json").read_text())
-    return len(meta["settings"].get("history", {}).get("loss", [])) or 30
+    meta = peek_meta(locations.model_dir("two_tower"))
+    return len(meta.get("settings", {}).get("history", {}).get("loss", [])) or 30
 
 
 def estimate(stages: dict[str, float], locations: Locations) -> list[tuple[str, float, float, str]]:

@@ -22,6 +22,7 @@ from mpdtui.data.mpd import SliceSource
 from mpdtui.data.mpd_validation import (
     TRACK_FIELDS,
     TRACK_TYPES,
+    TRACK_URI,
     SliceError,
     check_unique_pid,
     explain_bad_playlist,
@@ -39,7 +40,7 @@ _URI = 2  # of a row's values in TRACK_FIELDS order
 _TEXTS_OF_VALUES = itemgetter(*(list(TRACK_FIELDS).index(name) for name in TRACK_TEXTS))
 _TEXTS_OF_ROW = attrgetter(*TRACK_TEXTS)
 _DURATION_OF_ROW = attrgetter("duration_ms")
-_TRACK_URI_LINES = re.compile(r"(?:spotify:track:[0-9A-Za-z]{22}\n)*")
+_TRACK_URI_LINES = re.compile(f"(?:{TRACK_URI.pattern}\n)*")  # one URI a line
 
 
 @dataclass
