@@ -8,8 +8,8 @@ larger commits cost less; the first slice still lands at once). A run killed at 
 leaves only whole slices committed; the next run re-does the first uncommitted slice and ends
 with the store an uninterrupted run gives.
 Afterwards the new tracks go into the search index in one statement (`Catalog.index_search`;
-a killed run's are added when the catalog is next opened for writing), and `finalize` builds
-the interaction matrices from the chunks.
+a killed run's are added when the catalog is next opened for writing) while `finalize` builds
+the interaction matrices from the chunks beside it.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from mpdtui.data.files import write_npz
 from mpdtui.data.matrices import CHUNK_FORMAT, CHUNK_VERSION, chunk_path, finalize
 from mpdtui.data.mpd import SliceSource, find_slices
 from mpdtui.data.mpd_validation import SliceError
-from mpdtui.data.slices import TRACK_TEXTS, URI_AT, ParsedSlice, compact_slice, load_slice
+from mpdtui.data.slices import TRACK_TEXTS, ParsedSlice, compact_slice, load_slice
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 from mpdtui.procs import die_with_parent
@@ -120,8 +120,7 @@ def ingest(locations: Locations, source: Path, skip_bad: bool = False,
         except (SliceError, Cancelled):  # the slices kept before it are searchable too
             catalog.index_search()
             raise
-        catalog.index_search()
-        finalize(locations, catalog)
+        finalize(locations, catalog, meanwhile=catalog.index_search)
     return result
 
 
@@ -136,8 +135,7 @@ def ingest_playlists(locations: Locations, playlists: list[dict[str, Any]], sour
         slice_id = int(catalog.scalar("SELECT coalesce(max(id) + 1, 0) FROM slices") or 0)
         _commit(locations, catalog, [_Slice(slice_id, source_name, len(raw), parsed.checksum,
                                             "import", _prepare(parsed, ids))])
-        catalog.index_search()
-        finalize(locations, catalog)
+        finalize(locations, catalog, meanwhile=catalog.index_search)
 
 
 def _pending(catalog: Catalog, sources: Sequence[SliceSource]) -> list[SliceSource]:
@@ -243,12 +241,14 @@ def _parsed_slices(pending: list[SliceSource], workers: int
 def _prepare(parsed: ParsedSlice, ids: _Ids) -> _SliceBatch:
     """Give the slice's new tracks (and their artists and albums) ids; map its rows to ids."""
     batch = _SliceBatch()
-    texts = parsed.track_texts()
-    uris = texts[URI_AT::len(TRACK_TEXTS)]
+    uris = parsed.track_uris()
     global_ids = np.fromiter(map(ids.tracks.get, uris, repeat(-1)), dtype=np.int32,
                              count=len(uris))
-    for code in np.flatnonzero(global_ids < 0).tolist():
-        global_ids[code] = _new_track(texts, code, parsed.durations[code], ids, batch)
+    new_codes = np.flatnonzero(global_ids < 0).tolist()
+    texts = parsed.track_texts() if new_codes else []  # most slices of a big catalog: none
+    for code in new_codes:
+        global_ids[code] = _new_track(uris[code], texts, code, parsed.durations[code], ids,
+                                      batch)
     batch.track_ids = global_ids[np.frombuffer(parsed.codes, dtype=np.int32)]
     batch.first_row = ids.next_row
     for playlist in parsed.playlists:
@@ -258,9 +258,10 @@ def _prepare(parsed: ParsedSlice, ids: _Ids) -> _SliceBatch:
     return batch
 
 
-def _new_track(texts: list[str], code: int, duration: int, ids: _Ids, batch: _SliceBatch) -> int:
+def _new_track(uri: str, texts: list[str], code: int, duration: int, ids: _Ids,
+               batch: _SliceBatch) -> int:
     at = code * len(TRACK_TEXTS)
-    artist_name, uri, artist_uri, name, album_uri, album_name = texts[at:at + len(TRACK_TEXTS)]
+    artist_name, artist_uri, name, album_uri, album_name = texts[at:at + len(TRACK_TEXTS)]
     artist_id = ids.artists.get(artist_uri)
     if artist_id is None:
         artist_id = ids.artists[artist_uri] = len(ids.artists)

@@ -8,7 +8,10 @@ record the manifest fingerprint they were built from.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -47,13 +50,41 @@ def manifest_fingerprint(catalog: Catalog) -> str:
     return digest.hexdigest()
 
 
-def finalize(locations: Locations, catalog: Catalog) -> None:
-    """Build both matrices and track popularity from the chunks, unless already done."""
+def finalize(locations: Locations, catalog: Catalog,
+             meanwhile: Callable[[], object] | None = None) -> None:
+    """Build both matrices and track popularity from the chunks, unless already done.
+
+    `meanwhile` (the search index, say) runs in this thread while another builds the
+    matrices: that work reads no catalog, and numpy, scipy and SQLite all let go of the GIL
+    for their long loops, so the two take two cores."""
     fingerprint = manifest_fingerprint(catalog)
     if matrices_are_current(locations, catalog, fingerprint):
+        if meanwhile:
+            meanwhile()
         return
     n_tracks = int(catalog.scalar("SELECT count(*) FROM tracks") or 0)
-    sequences = _concat_chunks(locations, catalog)
+    slice_ids = [slice_id for (slice_id,) in catalog.query("SELECT id FROM slices ORDER BY id")]
+    build = partial(_build_matrices, locations, slice_ids, n_tracks, fingerprint,
+                    f"delete {catalog.path} and run {ingest_command(locations)} again")
+    if meanwhile is None:
+        popularity = build()
+    else:
+        with ThreadPoolExecutor(1, thread_name_prefix="matrices") as pool:
+            building = pool.submit(build)
+            meanwhile()
+            popularity = building.result()
+    with catalog.lock:
+        catalog.db.execute("BEGIN IMMEDIATE")
+        catalog.db.executemany("UPDATE tracks SET num_playlists = ? WHERE id = ?",
+                               zip(popularity.tolist(), range(n_tracks), strict=True))
+        catalog.db.execute("INSERT OR REPLACE INTO meta VALUES ('finalized', ?)", (fingerprint,))
+        catalog.db.execute("COMMIT")
+
+
+def _build_matrices(locations: Locations, slice_ids: list[int], n_tracks: int, fingerprint: str,
+                    fix_hint: str) -> np.ndarray:
+    """Write both matrices from the slices' chunks; each track's number of playlists."""
+    sequences = _concat_chunks(locations, slice_ids, fix_hint)
     matrix = binary_matrix(sequences, n_tracks)
     write_npz(locations.sequences_npz, SEQUENCES_FORMAT, MATRIX_VERSION, {
         "indptr": sequences.indptr, "indices": sequences.indices,
@@ -61,13 +92,7 @@ def finalize(locations: Locations, catalog: Catalog) -> None:
     write_npz(locations.interactions_npz, MATRIX_FORMAT, MATRIX_VERSION, {
         "indptr": matrix.indptr, "indices": matrix.indices, "shape": np.array(matrix.shape),
         "fingerprint": np.array(fingerprint)})
-    popularity = np.asarray(matrix.getnnz(axis=0), dtype=np.int64)
-    with catalog.lock:
-        catalog.db.execute("BEGIN IMMEDIATE")
-        catalog.db.executemany("UPDATE tracks SET num_playlists = ? WHERE id = ?",
-                               zip(popularity.tolist(), range(n_tracks), strict=True))
-        catalog.db.execute("INSERT OR REPLACE INTO meta VALUES ('finalized', ?)", (fingerprint,))
-        catalog.db.execute("COMMIT")
+    return np.asarray(matrix.getnnz(axis=0), dtype=np.int64)
 
 
 def matrices_are_current(locations: Locations, catalog: Catalog,
@@ -79,11 +104,10 @@ def matrices_are_current(locations: Locations, catalog: Catalog,
             and npz_is_whole(locations.interactions_npz) and npz_is_whole(locations.sequences_npz))
 
 
-def _concat_chunks(locations: Locations, catalog: Catalog) -> Sequences:
+def _concat_chunks(locations: Locations, slice_ids: list[int], fix_hint: str) -> Sequences:
     lengths, tracks = [], []
-    for (slice_id,) in catalog.query("SELECT id FROM slices ORDER BY id"):
-        chunk = read_npz(chunk_path(locations, slice_id), CHUNK_FORMAT, CHUNK_VERSION,
-                         f"delete {catalog.path} and run {ingest_command(locations)} again")
+    for slice_id in slice_ids:
+        chunk = read_npz(chunk_path(locations, slice_id), CHUNK_FORMAT, CHUNK_VERSION, fix_hint)
         lengths.append(chunk["lengths"])
         tracks.append(chunk["tracks"])
     all_lengths = np.concatenate(lengths) if lengths else np.zeros(0, np.int32)

@@ -33,9 +33,8 @@ from mpdtui.data.mpd_validation import (
 )
 from mpdtui.data.slice_decoder import PlaylistRecord, TrackRow, decode_slice
 
-TRACK_TEXTS = ("artist_name", "track_uri", "artist_uri", "track_name", "album_uri", "album_name")
-"""A distinct track's texts in `ParsedSlice.texts`, in this order."""
-URI_AT = TRACK_TEXTS.index("track_uri")
+TRACK_TEXTS = ("artist_name", "artist_uri", "track_name", "album_uri", "album_name")
+"""A distinct track's texts besides its URI, in `ParsedSlice.texts` in this order."""
 _URI = 2  # of a row's values in TRACK_FIELDS order
 _TEXTS_OF_VALUES = itemgetter(*(list(TRACK_FIELDS).index(name) for name in TRACK_TEXTS))
 _TEXTS_OF_ROW = attrgetter(*TRACK_TEXTS)
@@ -47,21 +46,29 @@ _TRACK_URI_LINES = re.compile(f"(?:{TRACK_URI.pattern}\n)*")  # one URI a line
 class ParsedSlice:
     """A checked slice: playlists, distinct tracks, and each row as a code into the tracks.
 
-    The tracks travel as columns (one string, one int array): from a worker process a
+    The tracks travel as columns (two strings, two int arrays): from a worker process a
     string of megabytes pickles at memory speed, where a tuple per track cost as much as
-    decoding the slice, and the catalog's process split it back in one call."""
+    decoding the slice, and the catalog's process splits it back in one call. The URIs come
+    apart from the other texts: the catalog's process looks every URI up, but needs the
+    other texts only when a slice has tracks it has not seen."""
 
     checksum: str
     playlists: list[tuple[Any, ...]] = field(default_factory=list)
     """(pid, name, normalised name, collaborative, modified_at, followers, edits, duration ms,
     description, number of tracks) per playlist."""
+    uris: str = ""
+    """Each distinct track's URI, in order of first appearance, one a line."""
     texts: str = ""
-    """Each distinct track's TRACK_TEXTS, in order of first appearance, joined by NUL (which
-    no accepted text holds)."""
+    """Each distinct track's TRACK_TEXTS, in the same order, joined by NUL (which no accepted
+    text holds)."""
     durations: array = field(default_factory=lambda: array("i"))
     """Each distinct track's duration (ms)."""
     codes: array = field(default_factory=lambda: array("i"))
     """Every playlist's rows in order, as indices into the distinct tracks."""
+
+    def track_uris(self) -> list[str]:
+        """The URI of track 0, of track 1, ..."""
+        return self.uris.split("\n") if self.durations else []
 
     def track_texts(self) -> list[str]:
         """TRACK_TEXTS of track 0, then of track 1, ..."""
@@ -108,7 +115,8 @@ def _decoded_rows(rows: list[TrackRow], codes: array, local: dict[str, int],
                   new_rows: list[TrackRow]) -> int:
     """Append a playlist's rows to `codes` (a track's first row to `new_rows`); their total
     duration. Types and ranges are checked already; the new tracks' URIs and texts are
-    checked all at once by `_pack_rows`."""
+    checked all at once by `_pack_rows`. (One dict lookup a row, as here, is the cost: doing
+    it a column at a time in C loops measured no faster.)"""
     duration = 0
     append_code, seen, add_new = codes.append, local.get, new_rows.append
     for row in rows:
@@ -124,7 +132,8 @@ def _decoded_rows(rows: list[TrackRow], codes: array, local: dict[str, int],
 def _pack_rows(parsed: ParsedSlice, uris: list[str], new_rows: list[TrackRow]) -> bool:
     """Put the distinct tracks into `parsed`; False when a URI is not a track's or a text
     holds a NUL (two scans of joined strings instead of a check per track)."""
-    if uris and not _TRACK_URI_LINES.fullmatch("\n".join(uris) + "\n"):
+    parsed.uris = "\n".join(uris)
+    if uris and not _TRACK_URI_LINES.fullmatch(parsed.uris + "\n"):
         return False
     parsed.texts = "\0".join(chain.from_iterable(map(_TEXTS_OF_ROW, new_rows)))
     parsed.durations = array("i", map(_DURATION_OF_ROW, new_rows))
@@ -151,6 +160,7 @@ def _compact_checked(label: str, raw: bytes, checksum: str) -> ParsedSlice:
             playlist["num_followers"], playlist["num_edits"], duration,
             playlist.get("description"), len(playlist["tracks"]),
         ))
+    parsed.uris = "\n".join(values[_URI] for values in tracks)
     parsed.texts = "\0".join(chain.from_iterable(map(_TEXTS_OF_VALUES, tracks)))
     parsed.durations = array("i", (values[6] for values in tracks))
     return parsed

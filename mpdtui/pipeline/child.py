@@ -40,8 +40,10 @@ from collections.abc import Sequence  # noqa: E402
 from mpdtui.locations import Locations  # noqa: E402
 from mpdtui.pipeline.events import Event, encode  # noqa: E402
 from mpdtui.pipeline.request import JobRequest  # noqa: E402
-from mpdtui.pipeline.runner import EXIT_INTERRUPTED, execute  # noqa: E402
 from mpdtui.procs import keep_freed_memory  # noqa: E402
+
+# The stages load in `main`: ingest's spawned workers import this module again (as
+# `__mp_main__`), and each would otherwise load all of them (0.7 s) before its first slice.
 
 ORPHAN_GRACE_S = 3.0
 
@@ -64,8 +66,9 @@ class EventWriter:
                 self.cancel.set()
 
 
-def watch_parent(cancel: threading.Event) -> None:
-    """Cancel, then exit, once stdin (a pipe the parent holds open) is closed."""
+def watch_parent(cancel: threading.Event, exit_code: int) -> None:
+    """Cancel, then exit with `exit_code`, once stdin (a pipe the parent holds open) is
+    closed."""
 
     def watch() -> None:
         try:
@@ -74,7 +77,7 @@ def watch_parent(cancel: threading.Event) -> None:
         except OSError:
             pass
         cancel.set()
-        threading.Timer(ORPHAN_GRACE_S, os._exit, (EXIT_INTERRUPTED,)).start()
+        threading.Timer(ORPHAN_GRACE_S, os._exit, (exit_code,)).start()
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
@@ -87,10 +90,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="lower this job's priority (the app keeps its screen responsive)")
     parser.add_argument("request", help="a JobRequest as JSON")
     args = parser.parse_args(argv)
+    keep_freed_memory()
+    from mpdtui.pipeline.runner import EXIT_INTERRUPTED, execute
+
     if args.nice:
         os.nice(args.nice)
-    watch_parent(CANCEL)
-    keep_freed_memory()
+    watch_parent(CANCEL, EXIT_INTERRUPTED)
     writer = EventWriter(args.events_fd, CANCEL)
     return execute(Locations.resolve(args.cache_dir), JobRequest.from_json(args.request),
                    writer.emit, CANCEL)

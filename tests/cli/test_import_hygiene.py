@@ -38,6 +38,12 @@ def test_domain_modules_do_not_import_textual_or_rich() -> None:
     assert not {m for m in loaded if m.split(".")[0] in ("textual", "rich")}
 
 
+def test_the_job_process_module_loads_no_stage_on_import() -> None:
+    # ingest's spawned workers import it again as `__mp_main__`, before their first slice
+    loaded = _modules_after("import mpdtui.pipeline.child")
+    assert not loaded & {"mpdtui.pipeline.runner", "mpdtui.data.ingest", "numpy", "models.registry"}
+
+
 def test_suggesting_with_als_does_not_import_tensorflow(small_store, tmp_path: Path) -> None:
     import shutil
 

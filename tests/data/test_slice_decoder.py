@@ -110,3 +110,4 @@ def test_well_formed_slices_go_the_fast_way_with_the_checked_result(tmp_path: Pa
         whole = compact_slice(path.name, raw)
         assert replace(whole, checksum="sum") == fast
         assert len(fast.track_texts()) == len(TRACK_TEXTS) * len(fast.durations)
+        assert len(fast.track_uris()) == len(fast.durations)
