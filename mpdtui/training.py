@@ -172,7 +172,8 @@ def load_model(locations: Locations, name: str, data: Dataset,
     needed = cls().components_needed()
     if not needed:
         return cls.load(locations.model_dir(name), data)
-    given = {n: m for n, m in (loaded or {}).items() if n in needed}
+    # look up, not iterate: a stage running beside this one may add to `loaded`
+    given = {n: loaded[n] for n in needed if loaded and n in loaded}
     return cls.load(locations.model_dir(name), data, components=given)
 
 
@@ -181,8 +182,14 @@ def with_components(names: Sequence[str],
     """`names` and the models they are built on, in training order."""
     wanted = set(names)
     for name in names:
-        wanted.update(new_model(name, {}, (settings or {}).get(name)).components_needed())
+        wanted.update(components_of(name, (settings or {}).get(name)))
     return tuple(n for n in MODEL_NAMES if n in wanted)
+
+
+def components_of(name: str, overrides: Mapping[str, Any] | None = None) -> tuple[str, ...]:
+    """The models `name` is built on, with these settings (the ranker's and the blend's
+    `components`); () for a retriever."""
+    return new_model(name, {}, overrides).components_needed()
 
 
 def new_model(name: str, trained: Mapping[str, Recommender],
