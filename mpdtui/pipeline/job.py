@@ -5,7 +5,8 @@ stop (`Job.cancel`), and computes once what several stages need (the source plan
 training split and data, the models trained so far). `Stage` is what every stage is: done
 for the current data (`is_done`, then skipped) or run. `ProgressRelay` and `Heartbeat` turn a
 stage's progress reports into `StageProgress` events, with a rate, the time left and a sign
-of life during long silent steps.
+of life during long silent steps. Two stages may run at once (`pipeline.overlap`): what they
+share is locked.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from models.base import Recommender
 from models.dataset import Dataset
@@ -35,6 +36,7 @@ DEMO_MARKER_FORMAT = "mpdtui-demo"
 PROGRESS_INTERVAL_S = 0.2
 """At most this often a stage's progress ticks are sent (the first and the last always are)."""
 HEARTBEAT_S = 1.0
+CANCEL_POLL_S = 0.1
 
 
 @dataclass
@@ -50,6 +52,30 @@ class JobSummary:
     spotify: dict[str, Any] | None = None
 
 
+class JobCancel(threading.Event):
+    """A job's cancel flag: set by the caller's event (Ctrl-C, the app's escape), or by the job
+    itself (`set`: a stage running beside the others failed, so they stop too) without
+    setting the caller's."""
+
+    def __init__(self, outer: threading.Event | None) -> None:
+        super().__init__()
+        self.outer = outer
+
+    def is_set(self) -> bool:
+        return super().is_set() or (self.outer is not None and self.outer.is_set())
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """`Event.wait`, seeing the caller's event too (polled: setting it wakes only its own
+        waiters)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self.is_set():
+            left = CANCEL_POLL_S if deadline is None else deadline - time.monotonic()
+            if left <= 0:
+                return False
+            super().wait(min(left, CANCEL_POLL_S))
+        return True
+
+
 class Job:
     """One run of some stages: the request, where, how to report, when to stop."""
 
@@ -57,16 +83,23 @@ class Job:
                  cancel: threading.Event | None = None) -> None:
         self.locations = locations
         self.request = request
-        self.emit = emit
-        self.cancel = cancel or threading.Event()
+        self._emit, self._emit_lock = emit, threading.Lock()
+        self.cancel = JobCancel(cancel)
         self.summary = JobSummary()
         self.settings = config.read(locations)
-        self.heartbeat = Heartbeat(emit)
+        self.heartbeat = Heartbeat(self.emit)
         self.models: dict[str, Recommender] = {}
-        """Models trained or loaded by this job (the ranker, the blend and the evaluation use them)."""
+        """Models trained or loaded by this job (the ranker, the blend and the evaluation use
+        them), in pipeline order once no stage runs beside another (`order_models`)."""
+        self._lock = threading.RLock()  # the lazy caches and the models, for stages run at once
         self._plan: SourcePlan | None = None
         self._split: training.Split | None = None
         self._data: Dataset | None = None
+
+    def emit(self, event: Event) -> None:
+        """Report `event`; from any thread, one whole event at a time."""
+        with self._emit_lock:
+            self._emit(event)
 
     # --- what the stages share ---------------------------------------------------------------
     @property
@@ -94,14 +127,38 @@ class Job:
         return source_for_path(self.locations, Path(self.request.source))
 
     def split(self) -> training.Split:
-        if self._split is None:
-            self._split = training.training_split(self.locations)
-        return self._split
+        with self._lock:
+            if self._split is None:
+                self._split = training.training_split(self.locations)
+            return self._split
 
     def training_data(self) -> Dataset:
-        if self._data is None:
-            self._data = training.training_dataset(self.locations, self.split())
-        return self._data
+        with self._lock:
+            if self._data is None:
+                self._data = training.training_dataset(self.locations, self.split())
+            return self._data
+
+    def share(self) -> None:
+        """Compute now what stages about to run at once read (the split, the training data and
+        its popularity), so that neither thread computes it while the other waits."""
+        self.training_data().track_popularity()
+
+    def keep_model(self, name: str, model: Recommender, how: Literal["trained", "reused"]) -> None:
+        """A model trained (or loaded) by a stage, for the stages that use it and the summary."""
+        with self._lock:
+            self.models[name] = model
+            getattr(self.summary, how).append(name)
+
+    def order_models(self, order: list[str]) -> None:
+        """Put the models and the summary's lists in `order` (pipeline order), whatever order
+        stages running at once finished in; only while no stage runs beside another."""
+        rank = {name: i for i, name in enumerate(order)}
+        with self._lock:
+            ordered = sorted(self.models.items(), key=lambda item: rank.get(item[0], len(rank)))
+            self.models.clear()
+            self.models.update(ordered)
+            for names in (self.summary.trained, self.summary.reused):
+                names.sort(key=lambda name: rank.get(name, len(rank)))
 
     def model_names(self) -> tuple[str, ...]:
         """The models asked for and those they are built on, in training order."""
@@ -153,49 +210,61 @@ class ProgressRelay:
                                 getattr(report, "unit", "") or self.unit, message, rate, eta))
 
 
+@dataclass
+class _Beat:
+    """One running stage's last progress, and when its phase began and something was sent."""
+
+    last: StageProgress | None
+    phase_started: float
+    last_sent: float
+
+
 class Heartbeat:
     """While a stage runs, resends its last progress every `HEARTBEAT_S` when nothing new came,
     with how long the current phase has taken ("loading TensorFlow · 4 s"): a long step (an
-    import, a first compile, a big matrix) shows as alive, not frozen."""
+    import, a first compile, a big matrix) shows as alive, not frozen. Each running stage beats
+    on its own (two run at once: `pipeline.overlap`)."""
 
     def __init__(self, emit: Callable[[Event], None]) -> None:
         self.emit = emit
         self.lock = threading.Lock()
-        self.stage: str | None = None
-        self.last: StageProgress | None = None
-        self.phase_started = self.last_sent = time.monotonic()
+        self.running: dict[str, _Beat] = {}
 
     def send(self, event: StageProgress) -> None:
         with self.lock:
-            self.last = event
-            self.phase_started = self.last_sent = time.monotonic()
+            beat = self.running.get(event.stage)
+            if beat is not None:
+                beat.last = event
+                beat.phase_started = beat.last_sent = time.monotonic()
             self.emit(event)
 
     @contextmanager
     def beating(self, stage: str) -> Iterator[None]:
+        now = time.monotonic()
         with self.lock:
-            self.stage, self.last = stage, None
-            self.phase_started = self.last_sent = time.monotonic()
+            self.running[stage] = _Beat(None, now, now)
         stop = threading.Event()
-        thread = threading.Thread(target=self._beat, args=(stop,), name="heartbeat", daemon=True)
+        thread = threading.Thread(target=self._beat, args=(stage, stop), daemon=True,
+                                  name=f"heartbeat-{stage}")
         thread.start()
         try:
             yield
         finally:
             stop.set()
             thread.join()
-            self.stage = None
+            with self.lock:
+                self.running.pop(stage, None)
 
-    def _beat(self, stop: threading.Event) -> None:
+    def _beat(self, stage: str, stop: threading.Event) -> None:
         while not stop.wait(HEARTBEAT_S):
             with self.lock:
-                now = time.monotonic()
-                if self.stage is None or now - self.last_sent < HEARTBEAT_S:
+                beat, now = self.running.get(stage), time.monotonic()
+                if beat is None or now - beat.last_sent < HEARTBEAT_S:
                     continue
-                base = self.last or StageProgress(self.stage, 0.0, None)
-                took = f"{now - self.phase_started:.0f} s"
+                base = beat.last or StageProgress(stage, 0.0, None)
+                took = f"{now - beat.phase_started:.0f} s"
                 message = f"{base.message} · {took}" if base.message else took
-                self.last_sent = now
+                beat.last_sent = now
                 self.emit(replace(base, message=message))
 
 
@@ -226,4 +295,14 @@ class Stage(ABC):
     def skip(self, job: Job) -> str:
         """Take what the stage did before into the job; a one-line outcome."""
         return "already done"
+
+    def may_run_beside(self, job: Job) -> bool:
+        """Whether the stage leaves cores idle long enough that later stages not needing it
+        should run beside it (`pipeline.overlap`)."""
+        return False
+
+    def waits_for(self, other: Stage, job: Job) -> bool:
+        """Whether `other`, earlier in the pipeline, must be finished before this one starts
+        (every stage needs all those before it, unless it knows better)."""
+        return True
 

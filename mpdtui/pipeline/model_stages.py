@@ -1,7 +1,8 @@
 """The model stages: train (or reuse) each model on the training split, then evaluate them.
 
-Each knows whether its output is current for the job's data (`Stage.is_done`); the order
-they run in is `mpdtui.pipeline.stages`.
+Each knows whether its output is current for the job's data (`Stage.is_done`) and which
+models it is built on (`Stage.waits_for`); the order they run in is `mpdtui.pipeline.stages`,
+which of them may overlap `mpdtui.pipeline.overlap`.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from models.base import Recommender
-from models.registry import MODEL_NAMES
+from models.registry import MODEL_NAMES, model_info
 from mpdtui import training
 from mpdtui.data.files import FormatVersionError
 from mpdtui.errors import UserError
@@ -31,19 +32,28 @@ class ModelStage(Stage):
             job.locations, self.name, job.split().fingerprint, self._overrides(job))
 
     def run(self, job: Job) -> str:
-        job.models[self.name] = training.train_model(
+        model = training.train_model(
             job.locations, self.name, job.training_data(), job.models,
             job.progress(self.name, name_inner=True), job.cancel, job.request.retrain,
             self._overrides(job))
-        job.summary.trained.append(self.name)
+        job.keep_model(self.name, model, "trained")
         job.emit(ModelSaved(self.name))
         return "trained"
 
     def skip(self, job: Job) -> str:
-        job.models[self.name] = training.load_model(job.locations, self.name,
-                                                    job.training_data(), job.models)
-        job.summary.reused.append(self.name)
+        model = training.load_model(job.locations, self.name, job.training_data(), job.models)
+        job.keep_model(self.name, model, "reused")
         return "already trained for this data"
+
+    def may_run_beside(self, job: Job) -> bool:
+        return model_info(self.name).one_core
+
+    def waits_for(self, other: Stage, job: Job) -> bool:
+        """Another model only when built on it (the ranker, the blend); any other stage (the
+        data, the split) always."""
+        if not isinstance(other, ModelStage):
+            return True
+        return other.name in training.components_of(self.name, self._overrides(job))
 
 
 class EvaluateStage(Stage):
