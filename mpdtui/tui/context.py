@@ -16,7 +16,7 @@ from mpdtui.locations import Locations
 from mpdtui.pipeline.events import Event, JobFailed, ModelSaved, is_final
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable
-from mpdtui.tui.jobs import JobRunner, headline
+from mpdtui.tui.jobs import Headline, JobRunner
 from mpdtui.tui.text import in_app
 
 if TYPE_CHECKING:
@@ -54,6 +54,7 @@ class MpdtuiAppBase(App[None]):
         self.options = options or AppOptions()
         self.services: Services | None = services
         self.jobs = JobRunner(self, lambda: self.locations, self.job_event)
+        self.job_headline = Headline()
 
     # --- navigation (implemented by `MpdtuiApp`, which knows the screens) -------------------
     def goto_step(self, index: int) -> None:
@@ -88,12 +89,13 @@ class MpdtuiAppBase(App[None]):
             self.services.forget_models()
         if is_final(event):
             self.sub_title = self.SUB_TITLE
+            self.job_headline = Headline()
             if self.services is not None and request.goal != "evaluate":
                 self.services.forget_loaded()
             if isinstance(event, JobFailed):
                 self.report_failure(event)
             return
-        words = headline(event)
+        words = self.job_headline.update(event)
         if words:
             self.sub_title = f"{request.describe()}: {words}"
 

@@ -18,7 +18,14 @@ from textual.timer import Timer
 from textual.worker import get_current_worker
 
 from mpdtui.pipeline.client import JobProcess
-from mpdtui.pipeline.events import Event, JobFailed, StageProgress, StageStarted, is_final
+from mpdtui.pipeline.events import (
+    Event,
+    JobFailed,
+    StageFinished,
+    StageProgress,
+    StageStarted,
+    is_final,
+)
 from mpdtui.pipeline.lock import current_holder, is_locked
 from mpdtui.pipeline.request import JobRequest
 
@@ -138,11 +145,20 @@ class JobRunner:
         self.waiting = None
 
 
-def headline(event: Event) -> str | None:
-    """A few words on what the job does now, for the header (None: keep the last ones)."""
-    if isinstance(event, StageStarted):
-        return f"{event.title}…"
-    if isinstance(event, StageProgress):
-        share = f" {100 * event.done / event.total:.0f}%" if event.total else ""
-        return f"{event.stage}{share}"
-    return None
+class Headline:
+    """A few words on what the job does now, for the header: each running stage's (two may run
+    at once: "two_tower 40% · als 12%"), in the order they started."""
+
+    def __init__(self) -> None:
+        self.running: dict[str, str] = {}
+
+    def update(self, event: Event) -> str | None:
+        """The header's words after `event` (None: keep the last ones)."""
+        if isinstance(event, StageStarted):
+            self.running[event.stage] = f"{event.title}…"
+        elif isinstance(event, StageProgress):
+            share = f" {100 * event.done / event.total:.0f}%" if event.total else ""
+            self.running[event.stage] = f"{event.stage}{share}"
+        elif not isinstance(event, StageFinished) or self.running.pop(event.stage, None) is None:
+            return None
+        return " · ".join(self.running.values()) or None
