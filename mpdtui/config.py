@@ -7,7 +7,9 @@ Keys (all optional):
   that replace a model's defaults (README: "Models"); a model trained with other settings is
   retrained by the next `--train`;
 - `export_dir`: the folder exported playlist files go to (default: `default_export_dir()`,
-  platformdirs' user data dir, `exports`); the app's export dialog shows and sets it.
+  platformdirs' user data dir, `exports`); the app's export dialog shows and sets it;
+- `overlap_stages`: false trains one model at a time (default true: a model whose training
+  keeps one core busy, the two-tower model, trains beside the others; `pipeline.overlap`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class Config:
     demo_playlists: int = DEFAULT_PLAYLISTS
     demo_seed: int = 0
     model_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    overlap_stages: bool = True
 
 
 def read_raw(locations: Locations) -> dict[str, Any]:
@@ -58,8 +61,13 @@ def read(locations: Locations) -> Config:
     if not isinstance(playlists, int) or playlists <= 0 or not isinstance(seed, int) or seed < 0:
         raise UserError(f'{path}: "demo" needs a positive "playlists" and a "seed" >= 0, got '
                         f"{demo!r}; fix or delete the file")
+    overlap = raw.get("overlap_stages", True)
+    if not isinstance(overlap, bool):
+        raise UserError(f'{path}: "overlap_stages" must be true or false, got {overlap!r}; fix '
+                        "or delete it")
     client_id = raw.get("spotify_client_id")
-    return Config(client_id if isinstance(client_id, str) else None, playlists, seed, settings)
+    return Config(client_id if isinstance(client_id, str) else None, playlists, seed, settings,
+                  overlap)
 
 
 def export_dir(locations: Locations) -> Path:

@@ -1,7 +1,8 @@
 """Run a job's stages under the cache dir's writer lock, reporting typed events.
 
 `run_job` raises (for callers in the same process: the service, tests); `execute` turns
-every outcome into a final event and an exit code (the job process).
+every outcome into a final event and an exit code (the job process). Stages run in pipeline
+order, one of them possibly in a background thread beside the others (`pipeline.overlap`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from mpdtui.pipeline.events import (
 )
 from mpdtui.pipeline.job import Job, JobSummary
 from mpdtui.pipeline.lock import CacheBusy, WriterLock
+from mpdtui.pipeline.overlap import Overlap, run_stage
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.pipeline.stages import stages_for
 
@@ -37,21 +39,26 @@ USER_ERRORS = (UserError, FormatVersionError, ModelFormatError, UnknownModelErro
 
 def run_job(locations: Locations, request: JobRequest, emit: Callable[[Event], None],
             cancel: threading.Event | None = None) -> JobSummary:
-    """Every stage of `request` that is not done yet, in order; raises `CacheBusy` when
-    another process writes to the cache dir, `Cancelled` when `cancel` is set."""
+    """Every stage of `request` that is not done yet, in order (one may run beside the others:
+    `pipeline.overlap`); raises `CacheBusy` when another process writes to the cache dir,
+    `Cancelled` when `cancel` is set, a background stage's error as its own."""
     for name in request.models or ():
         model_class(name)  # an unknown name is bad input, said before any work
     with WriterLock(locations, request.describe()):
         job = Job(locations, request, emit, cancel)
-        for stage in stages_for(request, job.model_names()):
-            check_cancel(job.cancel)
-            if stage.is_done(job):
-                emit(StageFinished(stage.name, "skipped", stage.skip(job)))
-                continue
-            emit(StageStarted(stage.name, stage.title))
-            with job.heartbeat.beating(stage.name):
-                outcome = stage.run(job)
-            emit(StageFinished(stage.name, "done", outcome))
+        stages = stages_for(request, job.model_names())
+        with Overlap(job, stages) as overlap:
+            for index, stage in enumerate(stages):
+                check_cancel(job.cancel)
+                overlap.wait_before(stage)
+                overlap.maybe_start(stages[index:])
+                if overlap.runs(stage):
+                    continue
+                if stage.is_done(job):
+                    job.emit(StageFinished(stage.name, "skipped", stage.skip(job)))
+                    continue
+                job.emit(StageStarted(stage.name, stage.title))
+                run_stage(job, stage)
         return job.summary
 
 

@@ -9,7 +9,7 @@ ingest` and the data step the data stages, and so on. Stages report typed events
 the job (`Job.emit`, `Job.progress`) and stop at a resumable point when `Job.cancel` is set.
 
 Here the stages are put in order; `job` holds what they share (`Job`, `Stage`),
-`data_stages` and `model_stages` the stages themselves.
+`data_stages` and `model_stages` the stages themselves, `overlap` which of them run at once.
 """
 
 from __future__ import annotations
