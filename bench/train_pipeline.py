@@ -2,11 +2,14 @@
 
 Starts the job process (`pipeline.client.JobProcess`, as `mpdtui --train --mpd FOLDER` does)
 on a new cache dir for a demo folder (`mpdtui demo-data --playlists N --seed S OUT`), and
-timestamps its stage events: wall seconds per stage, and CPU seconds per stage read from the
-job process's /proc stat (user+sys of every thread, plus its reaped workers) at each event.
-Repeats alternate nothing: run it again (or `--repeats`) and compare; on a shared machine
-the CPU seconds are the steadier figure. `--estimate` prints a full-MPD extrapolation from
-the measured per-stage rates (see `bench/train_estimate.py`).
+timestamps its stage events: each stage's start and end (seconds since the job started) and
+wall seconds, and the job process's CPU seconds during the stage, read from its /proc stat
+(user+sys of every thread, plus its reaped workers) at each event. Stages may overlap (the
+two-tower fit runs beside the other retrievers: `mpdtui.pipeline.overlap`): then the CPU of a
+stage includes what ran beside it, per-stage wall no longer sums to the total, and the table
+says which stages ran beside which. Repeats alternate nothing: run it again (or `--repeats`)
+and compare; on a shared machine the CPU seconds are the steadier figure. `--estimate`
+prints a full-MPD extrapolation from the measured per-stage rates (`bench/train_estimate.py`).
 
     .venv/bin/python bench/train_pipeline.py DEMO_FOLDER [--repeats 1] [--keep DIR] [--estimate]
 """
@@ -40,17 +43,31 @@ def cpu_seconds(pid: int) -> float:
 @dataclass
 class StageTime:
     name: str
-    wall: float = 0.0
+    start: float
+    """Seconds since the job started."""
+    cpu_start: float
+    end: float = 0.0
     cpu: float = 0.0
+    """The job process's CPU seconds from the stage's start to its end (with what ran beside)."""
     outcome: str = ""
+
+    @property
+    def wall(self) -> float:
+        return self.end - self.start
 
 
 @dataclass
 class Run:
     stages: list[StageTime] = field(default_factory=list)
+    """In the order they finished."""
     total_wall: float = 0.0
     total_cpu: float = 0.0
     report: dict | None = None
+
+    def beside(self, stage: StageTime) -> list[str]:
+        """The stages that ran at the same time as `stage` (for at least a moment)."""
+        return [s.name for s in self.stages
+                if s is not stage and s.start < stage.end and stage.start < s.end]
 
 
 def run_once(folder: Path, cache: Path) -> Run:
@@ -58,20 +75,19 @@ def run_once(folder: Path, cache: Path) -> Run:
     request = JobRequest("setup", source=str(folder))
     started = time.perf_counter()
     job = JobProcess.start(Locations.resolve(str(cache)), request)
-    run, current = Run(), None
-    stage_wall = stage_cpu = 0.0
+    run = Run()
+    running: dict[str, StageTime] = {}
     try:
         for event in job.events():
-            now, cpu = time.perf_counter(), _safe_cpu(job.pid)
+            now, cpu = time.perf_counter() - started, _safe_cpu(job.pid)
             if isinstance(event, StageStarted):
-                current, stage_wall, stage_cpu = StageTime(event.stage), now, cpu
-            elif isinstance(event, StageFinished) and current is not None:
-                current.wall, current.cpu = now - stage_wall, cpu - stage_cpu
-                current.outcome = event.message
-                run.stages.append(current)
-                print(f"  {current.name}: {current.wall:.1f} s wall, {current.cpu:.1f} s CPU",
-                      flush=True)
-                current = None
+                running[event.stage] = StageTime(event.stage, now, cpu)
+            elif isinstance(event, StageFinished) and event.stage in running:
+                stage = running.pop(event.stage)
+                stage.end, stage.cpu, stage.outcome = now, cpu - stage.cpu_start, event.message
+                run.stages.append(stage)
+                print(f"  {stage.name}: {stage.start:.1f}-{stage.end:.1f} s, {stage.wall:.1f} s "
+                      f"wall, {stage.cpu:.1f} s CPU", flush=True)
             elif isinstance(event, JobFinished):
                 run.total_cpu = cpu
                 run.report = event.summary.get("report")
@@ -91,10 +107,13 @@ def _safe_cpu(pid: int) -> float:
 
 
 def print_run(run: Run) -> None:
-    print(f"{'stage':<12} {'wall s':>8} {'CPU s':>8}")
-    for stage in run.stages:
-        print(f"{stage.name:<12} {stage.wall:8.1f} {stage.cpu:8.1f}")
-    print(f"{'total':<12} {run.total_wall:8.1f} {run.total_cpu:8.1f}  (job process, start to end)")
+    print(f"{'stage':<12} {'start s':>8} {'end s':>8} {'wall s':>8} {'CPU s':>8}  beside")
+    for stage in sorted(run.stages, key=lambda s: s.start):
+        print(f"{stage.name:<12} {stage.start:8.1f} {stage.end:8.1f} {stage.wall:8.1f} "
+              f"{stage.cpu:8.1f}  {', '.join(run.beside(stage))}")
+    print(f"{'total':<12} {'':8} {'':8} {run.total_wall:8.1f} {run.total_cpu:8.1f}  (job process, "
+          f"start to end; the stages' wall one after another: "
+          f"{sum(s.wall for s in run.stages):.1f} s)")
     if run.report:
         print_quality(run.report)
 
