@@ -8,6 +8,10 @@ retrievers), and only when at least one stage still to run does not need it: ove
 must have something to overlap. The main thread goes on in pipeline order without it and
 waits for it before the first stage that needs it (the ranker, the blend, the evaluation).
 
+While a background stage runs, the main thread's OpenMP pools (implicit's ALS and item-kNN,
+LightGBM) leave it a core: on two cores, two threads each would slow the stage that decides
+the job's time.
+
 Each stage reports its own events as before. A failure in the background stage stops the
 main thread at its next cancel check and becomes the job's error; a cancel, or a failure in
 the main thread, stops the background stage; the thread never outlives the job (`Overlap`
@@ -21,6 +25,8 @@ import os
 import threading
 from collections.abc import Sequence
 from types import TracebackType
+
+from threadpoolctl import threadpool_limits
 
 from models.progress import Cancelled
 from mpdtui.pipeline.events import StageFinished, StageStarted
@@ -88,6 +94,15 @@ class Overlap:
         self.thread = threading.Thread(target=self._run, args=(stage,),
                                        name=f"stage-{stage.name}")
         self.thread.start()
+
+    def run_here(self, stage: Stage) -> None:
+        """Run `stage` (announced) in the main thread, leaving the background stage a core."""
+        if self.thread is None or not self.thread.is_alive():
+            run_stage(self.job, stage)
+            return
+        # per thread: only the main thread's parallel regions get fewer threads
+        with threadpool_limits(max(1, usable_cores() - 1), user_api="openmp"):
+            run_stage(self.job, stage)
 
     def wait_before(self, stage: Stage) -> None:
         """Wait for the background stage when `stage` needs it; raises its error."""

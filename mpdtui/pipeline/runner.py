@@ -28,7 +28,7 @@ from mpdtui.pipeline.events import (
 )
 from mpdtui.pipeline.job import Job, JobSummary
 from mpdtui.pipeline.lock import CacheBusy, WriterLock
-from mpdtui.pipeline.overlap import Overlap, run_stage
+from mpdtui.pipeline.overlap import Overlap
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.pipeline.stages import stages_for
 
@@ -58,7 +58,7 @@ def run_job(locations: Locations, request: JobRequest, emit: Callable[[Event], N
                     job.emit(StageFinished(stage.name, "skipped", stage.skip(job)))
                     continue
                 job.emit(StageStarted(stage.name, stage.title))
-                run_stage(job, stage)
+                overlap.run_here(stage)
         return job.summary
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from threadpoolctl import threadpool_info
 
 from models.progress import Cancelled, check_cancel, report
 from mpdtui import config
@@ -99,6 +100,7 @@ def position(events: list[Event], kind: type[Event], stage: str) -> int:
 def test_independent_stages_run_at_once_and_the_dependent_one_waits(
         tmp_path: Path, pipeline: Callable[[list[Stage]], None]) -> None:
     slow_started, quick_done = threading.Event(), threading.Event()
+    openmp: list[int] = []
 
     def slow(job: Job) -> None:
         slow_started.set()
@@ -107,6 +109,7 @@ def test_independent_stages_run_at_once_and_the_dependent_one_waits(
     def quick(job: Job) -> None:
         waited(slow_started, "the slow stage")
         report(job.progress("quick"), "quick", 1, 2)
+        openmp.extend(p["num_threads"] for p in threadpool_info() if p["user_api"] == "openmp")
         quick_done.set()
 
     done: set[str] = set()
@@ -123,6 +126,7 @@ def test_independent_stages_run_at_once_and_the_dependent_one_waits(
     assert position(events, StageFinished, "quick") < position(events, StageStarted, "after")
     assert finished < position(events, StageStarted, "after"), "a stage waits for what it needs"
     assert stages[2].threads == ["stage-slow"] and stages[1].threads == ["MainThread"]
+    assert openmp and set(openmp) == {1}, "beside it, the main thread's pools leave it a core"
     assert done == {"data", "quick", "slow", "after"}
 
 
