@@ -11,7 +11,11 @@ says which stages ran beside which. Repeats alternate nothing: run it again (or 
 and compare; on a shared machine the CPU seconds are the steadier figure. `--estimate`
 prints a full-MPD extrapolation from the measured per-stage rates (`bench/train_estimate.py`).
 
+`--no-overlap` runs the stages one after another (config.json `overlap_stages: false`), for
+a comparison with the same code.
+
     .venv/bin/python bench/train_pipeline.py DEMO_FOLDER [--repeats 1] [--keep DIR] [--estimate]
+        [--no-overlap]
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mpdtui import config
 from mpdtui.locations import Locations
 from mpdtui.pipeline.client import JobProcess
 from mpdtui.pipeline.events import JobFailed, JobFinished, StageFinished, StageStarted
@@ -70,11 +75,14 @@ class Run:
                 if s is not stage and s.start < stage.end and stage.start < s.end]
 
 
-def run_once(folder: Path, cache: Path) -> Run:
+def run_once(folder: Path, cache: Path, overlap: bool = True) -> Run:
     """One `--train` of `folder` into the empty cache dir `cache`."""
     request = JobRequest("setup", source=str(folder))
+    locations = Locations.resolve(str(cache))
+    if not overlap:
+        config.update(locations, overlap_stages=False)
     started = time.perf_counter()
-    job = JobProcess.start(Locations.resolve(str(cache)), request)
+    job = JobProcess.start(locations, request)
     run = Run()
     running: dict[str, StageTime] = {}
     try:
@@ -132,13 +140,15 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--keep", type=Path, help="train into this cache dir (emptied first)")
     parser.add_argument("--estimate", action="store_true", help="extrapolate to the full MPD")
+    parser.add_argument("--no-overlap", action="store_true",
+                        help="run the stages one after another (overlap_stages: false)")
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.2f}", flush=True)
     for repeat in range(args.repeats):
         cache = args.keep or Path(tempfile.mkdtemp(prefix="mpdtui-bench-train-"))
         shutil.rmtree(cache, ignore_errors=True)
         try:
-            run = run_once(args.folder.resolve(), cache)
+            run = run_once(args.folder.resolve(), cache, overlap=not args.no_overlap)
             print(f"run {repeat + 1}: load average after {os.getloadavg()[0]:.2f}")
             print_run(run)
             if args.estimate:
