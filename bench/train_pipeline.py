@@ -3,13 +3,14 @@
 Starts the job process (`pipeline.client.JobProcess`, as `mpdtui --train --mpd FOLDER` does)
 on a new cache dir for a demo folder (`mpdtui demo-data --playlists N --seed S OUT`), and
 timestamps its stage events: each stage's start and end (seconds since the job started) and
-wall seconds, and the job process's CPU seconds during the stage, read from its /proc stat
-(user+sys of every thread, plus its reaped workers) at each event. Stages may overlap (the
-two-tower fit runs beside the other retrievers: `mpdtui.pipeline.overlap`): then the CPU of a
-stage includes what ran beside it, per-stage wall no longer sums to the total, and the table
-says which stages ran beside which. Repeats alternate nothing: run it again (or `--repeats`)
-and compare; on a shared machine the CPU seconds are the steadier figure. `--estimate`
-prints a full-MPD extrapolation from the measured per-stage rates (`bench/train_estimate.py`).
+wall seconds, and the job process's CPU seconds during the stage (and their system part),
+read from its /proc stat (user+sys of every thread, plus its reaped workers) at each event.
+Stages may overlap (the two-tower fit runs beside the other retrievers:
+`mpdtui.pipeline.overlap`): then the CPU of a stage includes what ran beside it, per-stage
+wall no longer sums to the total, and the table says which stages ran beside which. Repeats
+alternate nothing: run it again (or `--repeats`) and compare; on a shared machine the CPU
+seconds are the steadier figure. `--estimate` prints a full-MPD extrapolation from the
+measured per-stage rates (`bench/train_estimate.py`).
 
 `--no-overlap` runs the stages one after another (config.json `overlap_stages: false`), for
 a comparison with the same code.
@@ -38,11 +39,13 @@ from mpdtui.pipeline.request import JobRequest
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime+stime of the process (all its threads) and of its reaped children."""
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """utime+stime of the process (all its threads) and of its reaped children, and the stime
+    part (system time: mostly page faults here)."""
     with open(f"/proc/{pid}/stat") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
-    return sum(int(v) for v in fields[11:15]) / TICKS
+    return (sum(int(v) for v in fields[11:15]) / TICKS,
+            (int(fields[12]) + int(fields[14])) / TICKS)
 
 
 @dataclass
@@ -50,10 +53,12 @@ class StageTime:
     name: str
     start: float
     """Seconds since the job started."""
-    cpu_start: float
+    cpu_start: tuple[float, float]
     end: float = 0.0
     cpu: float = 0.0
     """The job process's CPU seconds from the stage's start to its end (with what ran beside)."""
+    sys: float = 0.0
+    """The system time part of `cpu`."""
     outcome: str = ""
 
     @property
@@ -67,6 +72,7 @@ class Run:
     """In the order they finished."""
     total_wall: float = 0.0
     total_cpu: float = 0.0
+    total_sys: float = 0.0
     report: dict | None = None
 
     def beside(self, stage: StageTime) -> list[str]:
@@ -92,12 +98,13 @@ def run_once(folder: Path, cache: Path, overlap: bool = True) -> Run:
                 running[event.stage] = StageTime(event.stage, now, cpu)
             elif isinstance(event, StageFinished) and event.stage in running:
                 stage = running.pop(event.stage)
-                stage.end, stage.cpu, stage.outcome = now, cpu - stage.cpu_start, event.message
+                stage.end, stage.outcome = now, event.message
+                stage.cpu, stage.sys = (cpu[i] - stage.cpu_start[i] for i in (0, 1))
                 run.stages.append(stage)
                 print(f"  {stage.name}: {stage.start:.1f}-{stage.end:.1f} s, {stage.wall:.1f} s "
-                      f"wall, {stage.cpu:.1f} s CPU", flush=True)
+                      f"wall, {stage.cpu:.1f} s CPU ({stage.sys:.1f} s system)", flush=True)
             elif isinstance(event, JobFinished):
-                run.total_cpu = cpu
+                run.total_cpu, run.total_sys = cpu
                 run.report = event.summary.get("report")
             elif isinstance(event, JobFailed):
                 raise SystemExit(f"the job failed: {event.message}\n{event.details}")
@@ -107,21 +114,22 @@ def run_once(folder: Path, cache: Path, overlap: bool = True) -> Run:
     return run
 
 
-def _safe_cpu(pid: int) -> float:
+def _safe_cpu(pid: int) -> tuple[float, float]:
     try:
         return cpu_seconds(pid)
     except OSError:
-        return float("nan")
+        return float("nan"), float("nan")
 
 
 def print_run(run: Run) -> None:
-    print(f"{'stage':<12} {'start s':>8} {'end s':>8} {'wall s':>8} {'CPU s':>8}  beside")
+    print(f"{'stage':<12} {'start s':>8} {'end s':>8} {'wall s':>8} {'CPU s':>8} {'sys s':>8}  "
+          "beside")
     for stage in sorted(run.stages, key=lambda s: s.start):
         print(f"{stage.name:<12} {stage.start:8.1f} {stage.end:8.1f} {stage.wall:8.1f} "
-              f"{stage.cpu:8.1f}  {', '.join(run.beside(stage))}")
-    print(f"{'total':<12} {'':8} {'':8} {run.total_wall:8.1f} {run.total_cpu:8.1f}  (job process, "
-          f"start to end; the stages' wall one after another: "
-          f"{sum(s.wall for s in run.stages):.1f} s)")
+              f"{stage.cpu:8.1f} {stage.sys:8.1f}  {', '.join(run.beside(stage))}")
+    print(f"{'total':<12} {'':8} {'':8} {run.total_wall:8.1f} {run.total_cpu:8.1f} "
+          f"{run.total_sys:8.1f}  (job process, start to end; the stages' wall one after "
+          f"another: {sum(s.wall for s in run.stages):.1f} s)")
     if run.report:
         print_quality(run.report)
 
