@@ -8,9 +8,9 @@ retrievers), and only when at least one stage still to run does not need it: ove
 must have something to overlap. The main thread goes on in pipeline order without it and
 waits for it before the first stage that needs it (the ranker, the blend, the evaluation).
 
-While a background stage runs, the main thread's OpenMP pools (implicit's ALS and item-kNN,
-LightGBM) leave it a core: on two cores, two threads each would slow the stage that decides
-the job's time.
+While a background stage runs, the main thread's OpenMP pools (implicit's ALS and item-kNN)
+leave it a core: on two cores, two threads each would slow the stage that decides the job's
+time.
 
 Each stage reports its own events as before. A failure in the background stage stops the
 main thread at its next cancel check and becomes the job's error; a cancel, or a failure in
