@@ -1,6 +1,6 @@
 """Ingest speed against a bare orjson parse of the same files, and peak memory.
 
-    python bench/ingest.py [--playlists 20000 100000] [--dense]
+    python bench/ingest.py [--playlists 20000 100000] [--dense] [--repeats 5]
 
 For each size: generates the demo dataset once (kept under .bench-data/; `--dense`: the
 first, dense demo), times reading + orjson-parsing every slice (the floor any ingest pays),
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -105,23 +106,38 @@ def main() -> None:
     parser.add_argument("--playlists", type=int, nargs="+", default=[20_000])
     parser.add_argument("--dense", action="store_true",
                         help="the dense demo (31k tracks whatever the size; issue 16's figures)")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="parse + ingest pairs per size (a shared machine's load moves "
+                             "single runs by 20%%); the median ratio is printed last")
     args = parser.parse_args()
     runs = []
     for playlists in args.playlists:
         folder = demo_folder(playlists, args.dense)
         bare_parse_seconds(folder)  # warm the page cache so both timings read from memory
-        parse, parse_cpu = bare_parse_seconds(folder)
-        run = ingest_in_child(folder) | {"playlists": playlists, "parse_seconds": parse}
+        ratios = []
+        for _ in range(args.repeats):
+            run = measure(folder, playlists)
+            ratios.append(run["seconds"] / run["parse_seconds"])
         runs.append(run)
-        print(f"{playlists:>9,} playlists {run['rows']:>11,} rows {run['tracks']:>9,} tracks | "
-              f"bare orjson parse {parse:6.2f} s | ingest {run['seconds']:6.2f} s "
-              f"({run['rows'] / run['seconds']:,.0f} rows/s) | ratio {run['seconds'] / parse:4.2f}x | "
-              f"CPU {run['cpu_seconds']:.1f} s vs {parse_cpu:.1f} s = "
-              f"{run['cpu_seconds'] / parse_cpu:4.2f}x | "
-              f"peak RSS {run['peak_rss_mb']:,.0f} MB | search p50 {run['search_p50_ms']:.1f} ms "
-              f"p95 {run['search_p95_ms']:.1f} ms", flush=True)
+        if args.repeats > 1:
+            print(f"{playlists:>9,} playlists: median ratio {statistics.median(ratios):4.2f}x "
+                  f"of {args.repeats} (min {min(ratios):4.2f}x, max {max(ratios):4.2f}x)")
     if len(runs) >= 2:
         print_extrapolation(runs[0], runs[-1])
+
+
+def measure(folder: Path, playlists: int) -> dict[str, float]:
+    """One bare parse, then one ingest of `folder`; prints the pair's line."""
+    parse, parse_cpu = bare_parse_seconds(folder)
+    run = ingest_in_child(folder) | {"playlists": playlists, "parse_seconds": parse}
+    print(f"{playlists:>9,} playlists {run['rows']:>11,} rows {run['tracks']:>9,} tracks | "
+          f"bare orjson parse {parse:6.2f} s | ingest {run['seconds']:6.2f} s "
+          f"({run['rows'] / run['seconds']:,.0f} rows/s) | ratio {run['seconds'] / parse:4.2f}x | "
+          f"CPU {run['cpu_seconds']:.1f} s vs {parse_cpu:.1f} s = "
+          f"{run['cpu_seconds'] / parse_cpu:4.2f}x | "
+          f"peak RSS {run['peak_rss_mb']:,.0f} MB | search p50 {run['search_p50_ms']:.1f} ms "
+          f"p95 {run['search_p95_ms']:.1f} ms", flush=True)
+    return run
 
 
 def print_extrapolation(small: dict[str, float], large: dict[str, float]) -> None:

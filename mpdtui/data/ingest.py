@@ -223,10 +223,12 @@ def _parsed_slices(pending: list[SliceSource], workers: int
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                              initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         queue: deque[tuple[SliceSource, Future[ParsedSlice | SliceError]]] = deque()
-        upcoming = iter(pending)
+        upcoming = iter(pending[1:])
         try:
             for source in islice(upcoming, workers + 1):
                 queue.append((source, pool.submit(load_slice, source)))
+            # the first slice is read here while the workers start (an interpreter each)
+            yield pending[0], load_slice(pending[0])
             while queue:
                 source, future = queue.popleft()
                 following = next(upcoming, None)
