@@ -27,8 +27,8 @@ class ModelInfo:
     """Which model serves when no evaluation chooses (lowest first)."""
     trained_by_default: bool = True
     """Whether `--train` (and the setup's training step) trains it unasked."""
-    one_core: bool = False
-    """Its training keeps about one core busy for long (TensorFlow's steps): a job trains it
+    trains_beside: bool = False
+    """Its training keeps one to two cores busy for long (TensorFlow's steps): a job trains it
     in a background thread, beside the models that are not built on it."""
 
 
@@ -37,7 +37,7 @@ MODELS: tuple[ModelInfo, ...] = (
     ModelInfo("title", "models.title", "TitleRecommender", 5),
     ModelInfo("item_knn", "models.knn", "ItemKNNRecommender", 4),
     ModelInfo("als", "models.als", "ALSRecommender", 2),
-    ModelInfo("two_tower", "models.two_tower", "TwoTowerRecommender", 3, one_core=True),
+    ModelInfo("two_tower", "models.two_tower", "TwoTowerRecommender", 3, trains_beside=True),
     # the ranker's predecessor: a weighted mix, trained when asked for
     ModelInfo("blend", "models.blend", "BlendRecommender", 1, trained_by_default=False),
     ModelInfo("ranker", "models.ranker", "RankerRecommender", 0),

@@ -46,7 +46,7 @@ class ModelStage(Stage):
         return "already trained for this data"
 
     def may_run_beside(self, job: Job) -> bool:
-        return model_info(self.name).one_core
+        return model_info(self.name).trains_beside
 
     def waits_for(self, other: Stage, job: Job) -> bool:
         """Another model only when built on it (the ranker, the blend); any other stage (the
