@@ -88,11 +88,13 @@ class ItemIndex:
         if self.banded is None or wanted * EXACT_SHARE > n:
             return top_k(self.vectors @ query, k, excluded)
         cover = max(int(self.settings.scan * n), self.settings.min_scan, EXACT_SHARE * wanted)
-        ids = self.banded.candidates(query, wanted, cover, self.settings.slack)
-        ids = np.sort(ids)  # by id: ties break on item id, as in an exact scan
-        ids = ids[~np.isin(ids, excluded, assume_unique=True)]
-        best = top_k(self.vectors[ids] @ query, k)
-        return Recommendations(ids[best.ids], best.scores)
+        ids = np.sort(self.banded.candidates(query, wanted, cover, self.settings.slack))
+        if excluded.size:
+            ids = ids[~_among(ids, excluded)]
+        scores = self.vectors[ids] @ query
+        # ids ascend, so a stable sort breaks ties on item id, as an exact scan does
+        best = np.argsort(-scores, kind="stable")[:k]
+        return Recommendations(ids[best], scores[best])
 
     def state(self) -> tuple[dict[str, Any] | None, dict[str, np.ndarray]]:
         """JSON settings and arrays to save with the model (None, {} without an index)."""
@@ -122,3 +124,10 @@ class ItemIndex:
                 f"saved search index covers {items} items of {dims} dims, the model has "
                 f"{vectors.shape[0]} of {vectors.shape[1]}: retrain with `mpdtui --train`")
         return cls(vectors, banded, IndexSettings(**meta["settings"]))
+
+
+def _among(ids: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """Which `ids` are in `sorted_set` (ascending, not empty): a binary search each, several
+    times cheaper than `np.isin` on a query's few hundred seeds and 1,500 candidates."""
+    at = np.minimum(np.searchsorted(sorted_set, ids), sorted_set.size - 1)
+    return sorted_set[at] == ids

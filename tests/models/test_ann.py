@@ -11,7 +11,7 @@ from model_data import genre_data
 
 from models.als import ALSRecommender, ALSSettings
 from models.ann import ItemIndex
-from models.ann_index import ANN_MIN_ITEMS, IndexSettings
+from models.ann_index import ANN_MIN_ITEMS, IndexSettings, band_quota
 from models.base import PlaylistQuery
 from models.model_dir import ModelFormatError, read_model_dir, write_model_dir
 from models.progress import Cancelled
@@ -79,6 +79,30 @@ def test_norm_bands_keep_recall_on_skewed_catalogs():
         exact = top_k(vectors @ query, 50, seeds)
         recalls.append(np.intersect1d(index.search(query, 50, seeds).ids, exact.ids).size / 50)
     assert np.mean(recalls) >= 0.95, recalls
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_bands_together_propose_every_candidate_wanted(seed: int):
+    """The lead band is asked for all `wanted`; the others' quotas never exceed what they
+    scanned, and take at least their share, so a skewed split never starves the merge."""
+    rng = np.random.default_rng(seed)
+    wanted = 1_500
+    scanned = rng.integers(1, 20_000, size=int(rng.integers(2, 8)))
+    total = int(scanned.sum())
+    quotas = [band_quota(wanted, int(s), total) for s in scanned]
+    assert all(1 <= q <= min(s, wanted) for q, s in zip(quotas, scanned, strict=True))
+    assert sum(quotas) >= min(wanted, total)
+    assert all(q >= min(s, wanted // 5, wanted * s // total) for q, s in zip(quotas, scanned, strict=True))
+
+
+def test_candidates_fill_the_fetch_whichever_band_leads(vectors: np.ndarray, index: ItemIndex):
+    assert index.banded is not None and len(index.banded.indexes) > 1
+    n = len(vectors)
+    for query, _ in playlist_queries(vectors, 10, seed=11):
+        for wanted in (50, 300, 900):
+            found = index.banded.candidates(query, wanted, max(SMALL.min_scan, 8 * wanted),
+                                            SMALL.slack)
+            assert found.size == min(wanted, n) and np.unique(found).size == found.size
 
 
 def test_excluded_ids_never_come_back(vectors: np.ndarray, index: ItemIndex):
