@@ -81,4 +81,18 @@ def print_estimate(run: Any, locations: Locations) -> None:
             f"{low / 60:5.1f}-{high / 60:.1f} min"
         print(f"  {name:<11} {span:>16}  {how}")
     low, high = sum(r[1] for r in rows), sum(r[2] for r in rows)
-    print(f"  {'total':<11} {low / 3600:5.1f}-{high / 3600:.1f} h")
+    print(f"  {'total':<11} {low / 3600:5.1f}-{high / 3600:.1f} h  (one stage after another)")
+    fits = [s for s in run.stages if s.name == "two_tower"]
+    beside = set(run.beside(fits[0])) & {r[0] for r in rows} if fits else set()
+    if beside:
+        low, high = (overlapped(rows, beside, column) for column in (1, 2))
+        print(f"  {'overlapped':<11} {low / 3600:5.1f}-{high / 3600:.1f} h  (two_tower beside "
+              f"{', '.join(sorted(beside))}, as in this run, with a core free for them)")
+
+
+def overlapped(rows: list[tuple[str, float, float, str]], beside: set[str], column: int) -> float:
+    """The total when the stages in `beside` run beside two_tower: the longer of the two."""
+    seconds = {row[0]: float(row[column]) for row in rows}
+    chain = sum(seconds[name] for name in beside)
+    rest = sum(value for name, value in seconds.items() if name not in beside | {"two_tower"})
+    return rest + max(seconds.get("two_tower", 0.0), chain)

@@ -14,7 +14,9 @@ The index, chosen by measurement (`bench/serve.py`), is an inverted file whose l
 - a query probes lists in the order of what they could score, `ListBounds.reach`: the list's
   largest norm times the cosine the query could reach within (`slack` x) the list's angular
   radius, until `scan` of the catalog is covered; the `fetch` best items by their codes are
-  re-scored exactly with the float32 vectors.
+  re-scored exactly with the float32 vectors. The band holding the list that could score most
+  proposes up to `fetch` of them, each other band at most twice its share of the scan
+  (`ann_index.band_quota`).
 Lists of long vectors are few and small, and they come first whenever they could matter; a
 plain inner-product IVF ranks lists by direction only and misses them (recall@500 0.5-0.7 on
 ALS-like vectors at the same scan), and a scan of the whole catalog's codes costs ~10x more.
