@@ -90,7 +90,8 @@ class ItemIndex:
         if self.banded is None or wanted * EXACT_SHARE > n:
             return top_k(self.vectors @ query, k, excluded)
         cover = max(int(self.settings.scan * n), self.settings.min_scan, EXACT_SHARE * wanted)
-        ids = np.sort(self.banded.candidates(query, wanted, cover, self.settings.slack))
+        ids = np.sort(self.banded.candidates(query, wanted, cover, self.settings.slack,
+                                             self.settings.band_share))
         if excluded.size:
             ids = ids[~_among(ids, excluded)]
         scores = self.vectors[ids] @ query

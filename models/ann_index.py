@@ -44,6 +44,9 @@ class IndexSettings:
     plus the excluded ids."""
     slack: float = 0.1
     """Share of a list's angular radius credited to the query when ranking lists."""
+    band_share: float = 2.0
+    """A band other than the lead proposes at most this many times its share of the scanned
+    items' worth of the `fetch` candidates (`band_quota`; infinity: all of them)."""
     train_sample: int = 100_000
     """Items the directions and the product quantiser are trained on."""
     seed: int = 0
@@ -126,7 +129,8 @@ class BandedIndex:
         """(items, dimensions) indexed."""
         return int(self.bounds.sizes.sum()), self.bounds.directions.shape[1]
 
-    def candidates(self, query: np.ndarray, wanted: int, cover: int, slack: float) -> np.ndarray:
+    def candidates(self, query: np.ndarray, wanted: int, cover: int, slack: float,
+                   band_share: float) -> np.ndarray:
         """The `wanted` items with the best coded scores in the lists the query probes."""
         lists, coarse, lead = self.bounds.probe(query, slack, cover)
         held = np.cumsum(self.bounds.sizes[lists])
@@ -136,7 +140,7 @@ class BandedIndex:
             if start < stop:
                 scanned = int(held[stop - 1] - (held[start - 1] if start else 0))
                 quota = min(wanted, scanned) if band == lead else band_quota(
-                    wanted, scanned, int(held[-1]))
+                    wanted, scanned, int(held[-1]), band_share)
                 found, coded = search(self.indexes[band], quota,
                                       lists[start:stop] - self.bounds.offsets[band],
                                       coarse[start:stop])
@@ -178,23 +182,18 @@ class BandedIndex:
         return cls(indexes, bounds)
 
 
-BAND_SHARE = 2.0
-"""A band other than the lead proposes at most this many times its share of the scanned items'
-worth of candidates (`band_quota`)."""
-
-
-def band_quota(wanted: int, scanned: int, total: int) -> int:
+def band_quota(wanted: int, scanned: int, total: int, band_share: float) -> int:
     """How many candidates to take from a band whose probed lists hold `scanned` of the `total`
     items probed, when another band holds the list that could score most (that band, the
-    lead, is asked for all `wanted`): BAND_SHARE x its share of `wanted`, at least a fifth of
-    `wanted`, never more than it scanned.
+    lead, is asked for all `wanted`): `band_share` x its share of `wanted`, at least a fifth
+    of `wanted`, never more than it scanned.
 
     Asking every band for all `wanted` made faiss keep a heap of 1,500 per band, half its time,
     for candidates the merge then dropped. The lead is not capped: on vectors whose norms
     follow popularity (`bench/serve.py`'s `issue` family) one band holds nearly all of the best
     items with a third of the scan, and capping it took recall@500 from 0.955 to 0.908."""
-    share = BAND_SHARE * wanted * scanned / max(total, 1)
-    return max(1, min(scanned, wanted, max(wanted // 5, int(np.ceil(share)))))
+    share = band_share * wanted * scanned / max(total, 1)
+    return max(1, min(scanned, wanted, max(wanted // 5, int(min(np.ceil(share), wanted)))))
 
 
 class _ListSearch:

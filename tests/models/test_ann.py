@@ -89,7 +89,7 @@ def test_bands_together_propose_every_candidate_wanted(seed: int):
     wanted = 1_500
     scanned = rng.integers(1, 20_000, size=int(rng.integers(2, 8)))
     total = int(scanned.sum())
-    quotas = [band_quota(wanted, int(s), total) for s in scanned]
+    quotas = [band_quota(wanted, int(s), total, SMALL.band_share) for s in scanned]
     assert all(1 <= q <= min(s, wanted) for q, s in zip(quotas, scanned, strict=True))
     assert sum(quotas) >= min(wanted, total)
     assert all(q >= min(s, wanted // 5, wanted * s // total) for q, s in zip(quotas, scanned, strict=True))
@@ -101,7 +101,7 @@ def test_candidates_fill_the_fetch_whichever_band_leads(vectors: np.ndarray, ind
     for query, _ in playlist_queries(vectors, 10, seed=11):
         for wanted in (50, 300, 900):
             found = index.banded.candidates(query, wanted, max(SMALL.min_scan, 8 * wanted),
-                                            SMALL.slack)
+                                            SMALL.slack, SMALL.band_share)
             assert found.size == min(wanted, n) and np.unique(found).size == found.size
 
 
@@ -138,6 +138,19 @@ def test_state_round_trip_through_a_model_directory(vectors: np.ndarray, index: 
     for query, seeds in playlist_queries(vectors, 5, seed=4):
         a, b = index.search(query, 40, seeds), loaded.search(query, 40, seeds)
         np.testing.assert_array_equal(a.ids, b.ids)
+
+
+def test_an_index_saved_before_band_quotas_loads_with_them(vectors: np.ndarray,
+                                                           index: ItemIndex):
+    """Search settings added since a model was saved take their defaults: no retraining."""
+    meta, arrays = index.state()
+    assert meta is not None
+    older = {**meta, "settings": {k: v for k, v in meta["settings"].items() if k != "band_share"}}
+    loaded = ItemIndex.from_state(older, arrays, vectors)
+    assert loaded.settings == index.settings
+    query, seeds = playlist_queries(vectors, 1, seed=12)[0]
+    np.testing.assert_array_equal(loaded.search(query, 30, seeds).ids,
+                                  index.search(query, 30, seeds).ids)
 
 
 def test_saved_index_must_match_its_vectors(vectors: np.ndarray, index: ItemIndex):
