@@ -130,7 +130,7 @@ class ItemIndex:
 
 
 def _among(ids: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
-    """Which `ids` are in `sorted_set` (ascending, not empty): a binary search each, several
-    times cheaper than `np.isin` on a query's few hundred seeds and 1,500 candidates."""
+    """Which `ids` are in `sorted_set` (ascending, not empty): a binary search each, where
+    `np.isin` sorts both together (10-23 vs 20-30 us for 1,500 candidates and 1-500 seeds)."""
     at = np.minimum(np.searchsorted(sorted_set, ids), sorted_set.size - 1)
     return sorted_set[at] == ids

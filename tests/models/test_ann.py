@@ -181,6 +181,14 @@ def test_odd_dimensions_are_padded():
     assert np.intersect1d(found.ids, exact.ids).size >= 18
 
 
+def test_build_writes_nothing_to_the_job_log(vectors: np.ndarray, capfd: pytest.CaptureFixture[str]):
+    """faiss prints its k-means warnings from C++ straight to the descriptors, which are the
+    job log in the app: 32 points a list is on purpose, so they would only be noise there."""
+    ItemIndex.build(vectors, settings=SMALL)
+    out, err = capfd.readouterr()
+    assert out == "" and err == "", (out, err)
+
+
 def test_build_can_be_cancelled(vectors: np.ndarray):
     cancel = threading.Event()
     cancel.set()
