@@ -83,8 +83,9 @@ def test_norm_bands_keep_recall_on_skewed_catalogs():
 
 @pytest.mark.parametrize("seed", range(5))
 def test_bands_together_propose_every_candidate_wanted(seed: int):
-    """The lead band is asked for all `wanted`; the others' quotas never exceed what they
-    scanned, and take at least their share, so a skewed split never starves the merge."""
+    """Even with no lead band asked for all of `wanted`, no quota exceeds what its band
+    scanned, none falls below the least of that, its plain share and a fifth of `wanted`,
+    and together they propose `wanted`: a skewed split never starves the merge."""
     rng = np.random.default_rng(seed)
     wanted = 1_500
     scanned = rng.integers(1, 20_000, size=int(rng.integers(2, 8)))
