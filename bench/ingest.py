@@ -5,8 +5,9 @@
 For each size: generates the demo dataset once (kept under .bench-data/; `--dense`: the
 first, dense demo), times reading + orjson-parsing every slice (the floor any ingest pays),
 then times a full ingest into a fresh cache dir in a child process that also reports its peak
-RSS and CPU seconds (its own and its workers'; on a shared machine the CPU ratio moves less
-with the load than the wall-time one). With two sizes it extrapolates
+RSS (the writer's own high-water mark, and the sum over it and its workers, sampled) and CPU
+seconds (its own and its workers'; on a shared machine the CPU ratio moves less with the load
+than the wall-time one). With two sizes it extrapolates
 the peak RSS to the full MPD (1M playlists, 66M rows, 2.26M tracks). Also reports
 `Catalog.search` latency on the catalog it built (1-3 letter prefixes and whole title words).
 """
@@ -14,15 +15,18 @@ the peak RSS to the full MPD (1M playlists, 66M rows, 2.26M tracks). Also report
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import orjson
+import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / ".bench-data"
@@ -41,8 +45,11 @@ seconds = time.perf_counter() - started
 cpu_seconds = sum(getattr(resource.getrusage(who), field) for who in
                   (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
                   for field in ("ru_utime", "ru_stime"))
-peak_mb = max(resource.getrusage(who).ru_maxrss for who in
-              (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec, so it would report the bench
+# process's own RSS (the demo it generated, the slices it parsed) whenever that is larger
+peak_mb = next(int(line.split()[1]) for line in open("/proc/self/status")
+               if line.startswith("VmHWM:")) / 1024
+print("ingested", flush=True)  # the parent stops sampling the processes' memory here
 # the matrices' share of memory: rebuild them under tracemalloc (numpy reports to it)
 import tracemalloc
 from mpdtui.data.matrices import finalize
@@ -95,10 +102,47 @@ def bare_parse_seconds(folder: Path) -> tuple[float, float]:
 def ingest_in_child(folder: Path) -> dict[str, float]:
     cache = DATA / "cache-ingest"
     shutil.rmtree(cache, ignore_errors=True)
-    done = subprocess.run([sys.executable, "-c", CHILD, str(folder), str(cache)], check=True,
-                          capture_output=True, text=True)
+    command = [sys.executable, "-c", CHILD, str(folder), str(cache)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as child:
+        assert child.stdout is not None
+        with TreePeak(child.pid) as tree:
+            child.stdout.readline()  # "ingested"
+        out = child.stdout.read()
     shutil.rmtree(cache, ignore_errors=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    if child.returncode:
+        raise subprocess.CalledProcessError(child.returncode, command)
+    return json.loads(out.strip().splitlines()[-1]) | {"peak_all_mb": tree.peak_mb}
+
+
+class TreePeak:
+    """The largest sum of RSS over a process and its descendants (the ingest's writer and its
+    workers), sampled every `every` seconds in a thread until the block ends. Sampling walks
+    /proc, so it is kept sparse: the workers' memory moves slice by slice, not in spikes."""
+
+    def __init__(self, pid: int, every: float = 0.25) -> None:
+        self.process, self.every, self.peak_mb = psutil.Process(pid), every, 0.0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> TreePeak:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._done.wait(self.every):
+            self.peak_mb = max(self.peak_mb, self._total_mb())
+
+    def _total_mb(self) -> float:
+        total = 0
+        with contextlib.suppress(psutil.NoSuchProcess):
+            for process in [self.process, *self.process.children(recursive=True)]:
+                with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                    total += process.memory_info().rss
+        return total / 2**20
 
 
 def main() -> None:
@@ -135,7 +179,8 @@ def measure(folder: Path, playlists: int) -> dict[str, float]:
           f"({run['rows'] / run['seconds']:,.0f} rows/s) | ratio {run['seconds'] / parse:4.2f}x | "
           f"CPU {run['cpu_seconds']:.1f} s vs {parse_cpu:.1f} s = "
           f"{run['cpu_seconds'] / parse_cpu:4.2f}x | "
-          f"peak RSS {run['peak_rss_mb']:,.0f} MB | search p50 {run['search_p50_ms']:.1f} ms "
+          f"peak RSS {run['peak_rss_mb']:,.0f} MB writer, {run['peak_all_mb']:,.0f} MB with its "
+          f"workers | search p50 {run['search_p50_ms']:.1f} ms "
           f"p95 {run['search_p95_ms']:.1f} ms", flush=True)
     return run
 
@@ -150,8 +195,9 @@ def print_extrapolation(small: dict[str, float], large: dict[str, float]) -> Non
     estimate = base_mb + max(maps_mb, matrices_mb)
     rate = large["rows"] / large["seconds"]
     print(f"peak RSS {small['peak_rss_mb']:,.0f} MB at {small['playlists']:,} playlists and "
-          f"{large['peak_rss_mb']:,.0f} MB at {large['playlists']:,} (the demo's catalog stays "
-          f"~31k tracks); matrix build {large['finalize_bytes_per_row']:.1f} bytes/row")
+          f"{large['peak_rss_mb']:,.0f} MB at {large['playlists']:,} ({small['tracks']:,.0f} and "
+          f"{large['tracks']:,.0f} tracks; the writer alone); "
+          f"matrix build {large['finalize_bytes_per_row']:.1f} bytes/row")
     print(f"full MPD estimate: peak RSS {estimate / 1024:.1f} GB (base {base_mb:,.0f} MB + "
           f"max(URI maps {maps_mb:,.0f} MB, matrices {matrices_mb:,.0f} MB)); "
           f"ingest {MPD_ROWS / rate / 60:.0f} min at {rate:,.0f} rows/s")
