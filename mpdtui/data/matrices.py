@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from mpdtui.data.catalog import Catalog, ingest_command
+from mpdtui.data.catalog import SEARCH_HEAD, Catalog, ingest_command
 from mpdtui.data.files import FormatVersionError, npz_is_whole, read_npz, write_npz
 from mpdtui.locations import Locations
 
@@ -52,7 +52,8 @@ def manifest_fingerprint(catalog: Catalog) -> str:
 
 def finalize(locations: Locations, catalog: Catalog,
              meanwhile: Callable[[], object] | None = None) -> None:
-    """Build both matrices and track popularity from the chunks, unless already done.
+    """Build both matrices, track popularity and the search head from the chunks, unless
+    already done.
 
     `meanwhile` (the search index, say) runs in this thread while another builds the
     matrices: that work reads no catalog, and numpy, scipy and SQLite all let go of the GIL
@@ -61,6 +62,9 @@ def finalize(locations: Locations, catalog: Catalog,
     if matrices_are_current(locations, catalog, fingerprint):
         if meanwhile:
             meanwhile()
+        if catalog.meta(SEARCH_HEAD) != fingerprint:  # a catalog from before the search head
+            with catalog.transaction():
+                catalog.rank_search_head(fingerprint)
         return
     n_tracks = int(catalog.scalar("SELECT count(*) FROM tracks") or 0)
     slice_ids = [slice_id for (slice_id,) in catalog.query("SELECT id FROM slices ORDER BY id")]
@@ -73,12 +77,11 @@ def finalize(locations: Locations, catalog: Catalog,
             building = pool.submit(build)
             meanwhile()
             popularity = building.result()
-    with catalog.lock:
-        catalog.db.execute("BEGIN IMMEDIATE")
-        catalog.db.executemany("UPDATE tracks SET num_playlists = ? WHERE id = ?",
-                               zip(popularity.tolist(), range(n_tracks), strict=True))
-        catalog.db.execute("INSERT OR REPLACE INTO meta VALUES ('finalized', ?)", (fingerprint,))
-        catalog.db.execute("COMMIT")
+    with catalog.transaction() as db:
+        db.executemany("UPDATE tracks SET num_playlists = ? WHERE id = ?",
+                       zip(popularity.tolist(), range(n_tracks), strict=True))
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('finalized', ?)", (fingerprint,))
+        catalog.rank_search_head(fingerprint)
 
 
 def _build_matrices(locations: Locations, slice_ids: list[int], n_tracks: int, fingerprint: str,

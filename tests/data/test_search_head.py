@@ -1,0 +1,148 @@
+"""The search head: the most popular tracks answer a search when they hold enough matches,
+exactly as searching every track does; a stale head, or a catalog without one, is searched
+in full."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import mpdtui.data.catalog as catalog_module
+from mpdtui.data.catalog import _HEAD_SEARCH, SEARCH_HEAD, Catalog
+from mpdtui.data.ingest import ingest
+from mpdtui.data.matrices import manifest_fingerprint
+from mpdtui.locations import Locations
+
+HEAD = 400
+LIMITS = (1, 10, 50)
+
+
+@pytest.fixture(scope="module")
+def headed(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Locations:
+    """The small demo with a head of HEAD tracks (its catalog is far below the real minimum)."""
+    locations = Locations.resolve(tmp_path_factory.mktemp("headed"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(catalog_module, "SEARCH_HEAD_MIN_TRACKS", 0)
+        patch.setattr(catalog_module, "SEARCH_HEAD_TRACKS", HEAD)
+        ingest(locations, small_demo)
+    return locations
+
+
+def _copy(locations: Locations, tmp_path: Path) -> Locations:
+    shutil.copytree(locations.root, tmp_path / "copy")
+    return Locations.resolve(tmp_path / "copy")
+
+
+def _queries(catalog: Catalog) -> list[str]:
+    """Prefixes of 1-3 letters and whole words of titles and artists, and word pairs."""
+    texts = [f"{name} {artist}" for name, artist in catalog.query(
+        "SELECT t.name, ar.name FROM tracks t JOIN artists ar ON ar.id = t.artist_id "
+        "WHERE t.id % 97 = 0 LIMIT 60")]
+    words = [word for text in texts for word in text.lower().split() if word.isalpha()]
+    singles = sorted({word[:size] for word in words for size in (1, 2, 3, len(word))})
+    return singles + [" ".join(pair) for pair in zip(words[::2], words[1::2], strict=False)]
+
+
+def _searching_everything(catalog: Catalog, query: str, limit: int) -> list[int]:
+    """What `search` answered before the head: every match, by popularity then id."""
+    match = " AND ".join(f'"{word}"*' for word in query.split())
+    return [track_id for (track_id,) in catalog.query(
+        "SELECT id FROM tracks WHERE id IN (SELECT rowid FROM tracks_fts WHERE tracks_fts "
+        "MATCH ?) ORDER BY num_playlists DESC, id LIMIT ?", (match, limit))]
+
+
+def _head_alone(catalog: Catalog, query: str, limit: int) -> int:
+    match = " AND ".join(f'"{word}"*' for word in query.split())
+    return len(catalog.query(_HEAD_SEARCH, (match, limit)))
+
+
+def test_the_head_holds_the_most_popular_tracks_by_rank(headed: Locations) -> None:
+    with Catalog.open(headed) as catalog:
+        head = [track_id for (track_id,) in catalog.query(
+            "SELECT track_id FROM search_head ORDER BY rank")]
+        assert head == [track_id for (track_id,) in catalog.query(
+            "SELECT id FROM tracks ORDER BY num_playlists DESC, id LIMIT ?", (HEAD,))]
+        assert catalog.counts().tracks > 10 * HEAD
+        assert catalog.meta(SEARCH_HEAD) == manifest_fingerprint(catalog)
+
+
+def test_search_answers_as_searching_every_track_on_both_paths(headed: Locations) -> None:
+    with Catalog.open(headed) as catalog:
+        queries = _queries(catalog)
+        by_head = 0
+        for query in queries:
+            for limit in LIMITS:
+                found = [track.id for track in catalog.search(query, limit)]
+                assert found == _searching_everything(catalog, query, limit), (query, limit)
+                by_head += _head_alone(catalog, query, limit) == limit
+        # the head alone answers the common prefixes; the rest are searched in full
+        assert 0.2 < by_head / (len(queries) * len(LIMITS)) < 0.9
+
+
+def test_a_stale_head_is_not_used(headed: Locations, tmp_path: Path) -> None:
+    """An older mpdtui's finalize counts popularity anew but does not rank the head."""
+    locations = _copy(headed, tmp_path)
+    with sqlite3.connect(locations.catalog_db) as db:
+        least_popular, name = db.execute(
+            "SELECT id, name FROM tracks ORDER BY num_playlists, id DESC LIMIT 1").fetchone()
+        db.execute("UPDATE tracks SET num_playlists = 1000000 WHERE id = ?", (least_popular,))
+        db.execute("UPDATE meta SET value = 'another' WHERE key = 'finalized'")
+    query = name.split()[0][:1]
+    with Catalog.open(locations) as catalog:
+        assert _head_alone(catalog, query, 10) == 0
+        assert catalog.search(query, 10)[0].id == least_popular
+
+
+def test_a_catalog_from_before_the_head_is_searched_in_full_then_given_one(
+        headed: Locations, small_demo: Path, tmp_path: Path) -> None:
+    locations = _copy(headed, tmp_path)
+    with Catalog.open(locations) as catalog:
+        expected = {query: [track.id for track in catalog.search(query)]
+                    for query in _queries(catalog)[:40]}
+    with sqlite3.connect(locations.catalog_db) as db:
+        db.execute("DROP TABLE search_head")
+        db.execute("DROP TABLE search_head_fts")
+        db.execute("DELETE FROM meta WHERE key = ?", (SEARCH_HEAD,))
+    with Catalog.open(locations) as catalog:  # a reader creates nothing
+        assert {query: [track.id for track in catalog.search(query)]
+                for query in expected} == expected
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(catalog_module, "SEARCH_HEAD_MIN_TRACKS", 0)
+        patch.setattr(catalog_module, "SEARCH_HEAD_TRACKS", HEAD)
+        assert ingest(locations, small_demo).ingested == 0  # nothing new: only the head
+    with Catalog.open(locations) as catalog:
+        assert catalog.meta(SEARCH_HEAD) == manifest_fingerprint(catalog)
+        assert catalog.scalar("SELECT count(*) FROM search_head") == HEAD
+        assert {query: [track.id for track in catalog.search(query)]
+                for query in expected} == expected
+
+
+def test_the_next_ingest_ranks_the_head_again(small_demo: Path, tmp_path: Path) -> None:
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    first_two = sorted(small_demo.glob("mpd.slice.*.json"))[:2]
+    for path in first_two:
+        shutil.copy(path, partial / path.name)
+    locations = Locations.resolve(tmp_path / "cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(catalog_module, "SEARCH_HEAD_MIN_TRACKS", 0)
+        patch.setattr(catalog_module, "SEARCH_HEAD_TRACKS", HEAD)
+        ingest(locations, partial)
+        ingest(locations, small_demo)
+    with Catalog.open(locations) as catalog:
+        assert catalog.meta(SEARCH_HEAD) == manifest_fingerprint(catalog)
+        assert [track_id for (track_id,) in catalog.query(
+            "SELECT track_id FROM search_head ORDER BY rank")] == [track_id for (track_id,) in catalog.query(
+                "SELECT id FROM tracks ORDER BY num_playlists DESC, id LIMIT ?", (HEAD,))]
+
+
+def test_a_catalog_below_the_minimum_has_an_empty_head(small_store: Locations) -> None:
+    with Catalog.open(small_store) as catalog:
+        assert catalog.counts().tracks < catalog_module.SEARCH_HEAD_MIN_TRACKS
+        assert catalog.scalar("SELECT count(*) FROM search_head") == 0
+        for query in _queries(catalog)[:40]:
+            assert [track.id for track in catalog.search(query)] == _searching_everything(
+                catalog, query, 50)
