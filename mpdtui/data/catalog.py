@@ -7,7 +7,6 @@ Track ids are 0-based and equal the interaction matrix's column indices; playlis
 
 from __future__ import annotations
 
-import re
 import shlex
 import sqlite3
 import threading
@@ -21,8 +20,15 @@ from urllib.parse import quote
 import numpy as np
 import orjson
 
+from mpdtui.data import track_search
 from mpdtui.data.files import DamagedFileError, FormatVersionError, read_json, write_json
 from mpdtui.data.sqlite_store import Connection, connect
+from mpdtui.data.track_search import (
+    SEARCH_INDEXED,
+    SEARCH_SCHEMA,
+    TRACK_SELECT,
+    search_rows,
+)
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 
@@ -30,18 +36,6 @@ CATALOG_FORMAT = "mpdtui-catalog"
 CATALOG_VERSION = 1
 PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL")
 SOURCES_COPY_FORMAT = "mpdtui-catalog-sources"
-SEARCH_INDEXED = "search_indexed"
-"""Meta key: how many tracks (ids 0 .. n-1) the search index holds. Ingest adds tracks to the
-index in one statement after its slices, not row by row (per row, the FTS5 prefix indexes cost
-as much as everything else an ingest writes), so a killed ingest can leave it behind the tracks:
-`index_search` catches up. A catalog without the key predates this and is always current."""
-SEARCH_HEAD = "search_head"
-"""Meta key: the `finalized` fingerprint at which the search head was ranked (see
-`rank_search_head`); the head serves searches only while the two are equal."""
-SEARCH_HEAD_TRACKS = 20_000
-"""How many of the most popular tracks the search head holds."""
-SEARCH_HEAD_MIN_TRACKS = 100_000
-"""Catalogs with fewer tracks have no search head: searching them all takes tens of ms."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -65,23 +59,7 @@ CREATE TABLE IF NOT EXISTS playlists (
     num_edits INTEGER NOT NULL, duration_ms INTEGER NOT NULL, description TEXT,
     num_rows INTEGER NOT NULL, slice_id INTEGER NOT NULL
 );
-CREATE VIRTUAL TABLE IF NOT EXISTS tracks_fts USING fts5(
-    name, artist, album, content='', tokenize='unicode61 remove_diacritics 2', prefix='1 2 3'
-);
 """
-SEARCH_HEAD_SCHEMA = """
-CREATE TABLE IF NOT EXISTS search_head (rank INTEGER PRIMARY KEY, track_id INTEGER NOT NULL);
-CREATE VIRTUAL TABLE IF NOT EXISTS search_head_fts USING fts5(
-    name, artist, album, content='', tokenize='unicode61 remove_diacritics 2', prefix='1 2 3'
-);
-"""
-"""The most popular tracks by rank (0: the most popular) and their own search index, whose
-rowids are those ranks: FTS5 gives a match's rows in rowid order, so the first `limit` are
-the most popular and it stops there. Searching every track instead looks up each match's
-popularity (~5 us a match: 1-3 letters match a third of a catalog). Catalogs from before
-the head get the tables when next opened for writing."""
-
-_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -105,21 +83,6 @@ class Counts:
     artists: int
     albums: int
     slices: int
-
-
-_TRACK_SELECT = """
-SELECT t.id, t.uri, t.name, ar.name, ar.uri, al.name, al.uri, t.duration_ms, t.num_playlists
-FROM tracks t JOIN artists ar ON ar.id = t.artist_id JOIN albums al ON al.id = t.album_id
-"""
-
-_HEAD_SEARCH = f"""
-{_TRACK_SELECT.replace("FROM tracks t", "FROM search_head h JOIN tracks t ON t.id = h.track_id")}
-WHERE h.rank IN (SELECT rowid FROM search_head_fts WHERE search_head_fts MATCH ? ORDER BY rowid LIMIT ?)
-AND (SELECT value FROM meta WHERE key = '{SEARCH_HEAD}') = (SELECT value FROM meta WHERE key = 'finalized')
-ORDER BY h.rank
-"""
-"""The most popular matches from the search head, none while it is stale (one statement: the
-head and the keys it is checked by come from one snapshot of a catalog being written)."""
 
 
 def rebuild_hint(locations: Locations) -> str:
@@ -212,7 +175,7 @@ class Catalog:
                 locations.catalog_db.with_name(locations.catalog_db.name + suffix).unlink(missing_ok=True)
         catalog = cls._checked(locations, create=True)
         try:
-            catalog.index_search()  # after a killed ingest: search must find every track
+            track_search.index_search(catalog)  # after a killed ingest: search must find every track
         except BaseException:
             catalog.close()
             raise
@@ -240,7 +203,7 @@ class Catalog:
                     f"{path} has catalog format version {version}, this mpdtui reads "
                     f"{CATALOG_VERSION}: {rebuild_hint(locations)}")
             if create:
-                connection.executescript(SEARCH_HEAD_SCHEMA)
+                connection.executescript(SEARCH_SCHEMA)
         except sqlite3.DatabaseError as exc:
             connection.close()
             raise damaged(exc) from None
@@ -301,36 +264,6 @@ class Catalog:
         if self.sources_copy is not None:  # outside the catalog: readable when it is damaged
             write_json(self.sources_copy, SOURCES_COPY_FORMAT, 1, {"sources": sources})
 
-    def search_indexed(self) -> int:
-        """How many tracks (the first ids) the search index holds."""
-        indexed = self.meta(SEARCH_INDEXED)
-        return self._track_count() if indexed is None else int(indexed)
-
-    def _track_count(self) -> int:
-        return int(self.scalar("SELECT count(*) FROM tracks") or 0)
-
-    def index_search(self) -> int:
-        """Add the tracks not in the search index yet, in one statement (FTS5 builds its
-        segments in bulk, in rowid order); returns how many. Ids are dense and only ever
-        appended, so the tracks from `search_indexed` on are exactly the missing ones."""
-        with self.lock:
-            start, end = self.search_indexed(), self._track_count()
-            if start >= end:
-                return 0
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                self.db.execute(
-                    "INSERT INTO tracks_fts(rowid, name, artist, album) "
-                    "SELECT t.id, t.name, ar.name, al.name FROM tracks t "
-                    "JOIN artists ar ON ar.id = t.artist_id JOIN albums al ON al.id = t.album_id "
-                    "WHERE t.id >= ? ORDER BY t.id", (start,))
-                self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (SEARCH_INDEXED, str(end)))
-                self.db.execute("COMMIT")
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            return end - start
-
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """One write transaction on this connection, rolled back when the block raises."""
@@ -342,24 +275,6 @@ class Catalog:
                 self.db.execute("ROLLBACK")
                 raise
             self.db.execute("COMMIT")
-
-    def rank_search_head(self, fingerprint: str) -> None:
-        """In the caller's transaction, after popularity is counted at `fingerprint`: put the
-        SEARCH_HEAD_TRACKS most popular tracks in the search head (none in a catalog of fewer
-        than SEARCH_HEAD_MIN_TRACKS), in the order `search` gives."""
-        self.db.execute("DELETE FROM search_head")
-        self.db.execute("INSERT INTO search_head_fts(search_head_fts) VALUES ('delete-all')")
-        if self._track_count() >= SEARCH_HEAD_MIN_TRACKS:
-            most_popular = self.db.execute("SELECT id FROM tracks ORDER BY num_playlists DESC, id "
-                                           "LIMIT ?", (SEARCH_HEAD_TRACKS,)).fetchall()
-            self.db.executemany("INSERT INTO search_head VALUES (?, ?)",
-                                ((rank, track_id) for rank, (track_id,) in enumerate(most_popular)))
-            self.db.execute(
-                "INSERT INTO search_head_fts(rowid, name, artist, album) "
-                "SELECT h.rank, t.name, ar.name, al.name FROM search_head h "
-                "JOIN tracks t ON t.id = h.track_id JOIN artists ar ON ar.id = t.artist_id "
-                "JOIN albums al ON al.id = t.album_id ORDER BY h.rank")
-        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (SEARCH_HEAD, fingerprint))
 
     def manifest(self) -> list[tuple[str, str]]:
         return [(n, c) for n, c in self.query("SELECT name, checksum FROM slices ORDER BY id")]
@@ -385,23 +300,13 @@ class Catalog:
         for start in range(0, len(ids), 500):
             chunk = [int(i) for i in ids[start:start + 500]]
             marks = ",".join("?" * len(chunk))
-            for row in self.query(f"{_TRACK_SELECT} WHERE t.id IN ({marks})", chunk):
+            for row in self.query(f"{TRACK_SELECT} WHERE t.id IN ({marks})", chunk):
                 by_id[row[0]] = Track(*row)
         return [by_id[int(i)] for i in ids if int(i) in by_id]
 
     def search(self, text: str, limit: int = 50) -> list[Track]:
         """Tracks matching every word of `text` (prefixes) in title/artist/album, most popular first."""
-        words = _WORD.findall(text.lower())
-        if not words:
-            return []
-        match = " AND ".join(f'"{word}"*' for word in words)
-        # the head's first `limit` matches are the catalog's: every other track ranks after it
-        rows = self.query(_HEAD_SEARCH, (match, limit)) if self.meta(SEARCH_HEAD) else []
-        if len(rows) < limit:
-            rows = self.query(
-                f"{_TRACK_SELECT} WHERE t.id IN (SELECT rowid FROM tracks_fts WHERE tracks_fts "
-                "MATCH ?) ORDER BY t.num_playlists DESC, t.id LIMIT ?", (match, limit))
-        return [Track(*row) for row in rows]
+        return [Track(*row) for row in search_rows(self, text, limit)]
 
     def playlist_names(self) -> list[str]:
         """Normalised playlist names by row."""

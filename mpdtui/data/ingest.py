@@ -7,7 +7,7 @@ and its manifest row. Slices are committed in groups that grow 1, 2, 4, ... up t
 larger commits cost less; the first slice still lands at once). A run killed at any point
 leaves only whole slices committed; the next run re-does the first uncommitted slice and ends
 with the store an uninterrupted run gives.
-Afterwards the new tracks go into the search index in one statement (`Catalog.index_search`;
+Afterwards the new tracks go into the search index in one statement (`track_search.index_search`;
 a killed run's are added when the catalog is next opened for writing) while `finalize` builds
 the interaction matrices from the chunks beside it.
 """
@@ -22,6 +22,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import islice, repeat
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ import numpy as np
 import orjson
 
 from models.progress import Cancelled, Progress, ProgressCallback, check_cancel
+from mpdtui.data import track_search
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.files import write_npz
 from mpdtui.data.matrices import CHUNK_FORMAT, CHUNK_VERSION, chunk_path, finalize
@@ -118,9 +120,9 @@ def ingest(locations: Locations, source: Path, skip_bad: bool = False,
             _ingest_pending(locations, catalog, pending, skip_bad, result, progress, cancel,
                             workers or os.cpu_count() or 1)
         except (SliceError, Cancelled):  # the slices kept before it are searchable too
-            catalog.index_search()
+            track_search.index_search(catalog)
             raise
-        finalize(locations, catalog, meanwhile=catalog.index_search)
+        finalize(locations, catalog, meanwhile=partial(track_search.index_search, catalog))
     return result
 
 
@@ -135,7 +137,7 @@ def ingest_playlists(locations: Locations, playlists: list[dict[str, Any]], sour
         slice_id = int(catalog.scalar("SELECT coalesce(max(id) + 1, 0) FROM slices") or 0)
         _commit(locations, catalog, [_Slice(slice_id, source_name, len(raw), parsed.checksum,
                                             "import", _prepare(parsed, ids))])
-        finalize(locations, catalog, meanwhile=catalog.index_search)
+        finalize(locations, catalog, meanwhile=partial(track_search.index_search, catalog))
 
 
 def _pending(catalog: Catalog, sources: Sequence[SliceSource]) -> list[SliceSource]:

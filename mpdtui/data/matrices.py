@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from mpdtui.data.catalog import SEARCH_HEAD, Catalog, ingest_command
+from mpdtui.data.catalog import Catalog, ingest_command
 from mpdtui.data.files import FormatVersionError, npz_is_whole, read_npz, write_npz
+from mpdtui.data.track_search import SEARCH_HEAD, rank_search_head
 from mpdtui.locations import Locations
 
 CHUNK_FORMAT = "mpdtui-chunk"
@@ -62,9 +63,9 @@ def finalize(locations: Locations, catalog: Catalog,
     if matrices_are_current(locations, catalog, fingerprint):
         if meanwhile:
             meanwhile()
-        if catalog.meta(SEARCH_HEAD) != fingerprint:  # a catalog from before the search head
+        if catalog.meta(SEARCH_HEAD) != fingerprint:  # from before the head, or an older mpdtui's
             with catalog.transaction():
-                catalog.rank_search_head(fingerprint)
+                rank_search_head(catalog, fingerprint)
         return
     n_tracks = int(catalog.scalar("SELECT count(*) FROM tracks") or 0)
     slice_ids = [slice_id for (slice_id,) in catalog.query("SELECT id FROM slices ORDER BY id")]
@@ -81,7 +82,7 @@ def finalize(locations: Locations, catalog: Catalog,
         db.executemany("UPDATE tracks SET num_playlists = ? WHERE id = ?",
                        zip(popularity.tolist(), range(n_tracks), strict=True))
         db.execute("INSERT OR REPLACE INTO meta VALUES ('finalized', ?)", (fingerprint,))
-        catalog.rank_search_head(fingerprint)
+        rank_search_head(catalog, fingerprint)
 
 
 def _build_matrices(locations: Locations, slice_ids: list[int], n_tracks: int, fingerprint: str,

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-import mpdtui.data.catalog as catalog_module
-from mpdtui.data.catalog import _HEAD_SEARCH, SEARCH_HEAD, Catalog
+import mpdtui.data.track_search as track_search
+from mpdtui.data.catalog import Catalog
 from mpdtui.data.ingest import ingest
 from mpdtui.data.matrices import manifest_fingerprint
+from mpdtui.data.track_search import _HEAD_SEARCH, SEARCH_HEAD
 from mpdtui.locations import Locations
 
 HEAD = 400
@@ -25,8 +26,8 @@ def headed(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Locati
     """The small demo with a head of HEAD tracks (its catalog is far below the real minimum)."""
     locations = Locations.resolve(tmp_path_factory.mktemp("headed"))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(catalog_module, "SEARCH_HEAD_MIN_TRACKS", 0)
-        patch.setattr(catalog_module, "SEARCH_HEAD_TRACKS", HEAD)
+        patch.setattr(track_search, "SEARCH_HEAD_MIN_TRACKS", 0)
+        patch.setattr(track_search, "SEARCH_HEAD_TRACKS", HEAD)
         ingest(locations, small_demo)
     return locations
 
@@ -69,17 +70,23 @@ def test_the_head_holds_the_most_popular_tracks_by_rank(headed: Locations) -> No
         assert catalog.meta(SEARCH_HEAD) == manifest_fingerprint(catalog)
 
 
+def _share_answered_by_the_head(catalog: Catalog) -> float:
+    """Check every query's answer against searching every track; the share of (query, limit)
+    pairs the head alone answered."""
+    queries = _queries(catalog)
+    by_head = 0
+    for query in queries:
+        for limit in LIMITS:
+            found = [track.id for track in catalog.search(query, limit)]
+            assert found == _searching_everything(catalog, query, limit), (query, limit)
+            by_head += _head_alone(catalog, query, limit) == limit
+    return by_head / (len(queries) * len(LIMITS))
+
+
 def test_search_answers_as_searching_every_track_on_both_paths(headed: Locations) -> None:
     with Catalog.open(headed) as catalog:
-        queries = _queries(catalog)
-        by_head = 0
-        for query in queries:
-            for limit in LIMITS:
-                found = [track.id for track in catalog.search(query, limit)]
-                assert found == _searching_everything(catalog, query, limit), (query, limit)
-                by_head += _head_alone(catalog, query, limit) == limit
         # the head alone answers the common prefixes; the rest are searched in full
-        assert 0.2 < by_head / (len(queries) * len(LIMITS)) < 0.9
+        assert 0.2 < _share_answered_by_the_head(catalog) < 0.9
 
 
 def test_a_stale_head_is_not_used(headed: Locations, tmp_path: Path) -> None:
@@ -110,8 +117,8 @@ def test_a_catalog_from_before_the_head_is_searched_in_full_then_given_one(
         assert {query: [track.id for track in catalog.search(query)]
                 for query in expected} == expected
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(catalog_module, "SEARCH_HEAD_MIN_TRACKS", 0)
-        patch.setattr(catalog_module, "SEARCH_HEAD_TRACKS", HEAD)
+        patch.setattr(track_search, "SEARCH_HEAD_MIN_TRACKS", 0)
+        patch.setattr(track_search, "SEARCH_HEAD_TRACKS", HEAD)
         assert ingest(locations, small_demo).ingested == 0  # nothing new: only the head
     with Catalog.open(locations) as catalog:
         assert catalog.meta(SEARCH_HEAD) == manifest_fingerprint(catalog)
@@ -128,8 +135,8 @@ def test_the_next_ingest_ranks_the_head_again(small_demo: Path, tmp_path: Path) 
         shutil.copy(path, partial / path.name)
     locations = Locations.resolve(tmp_path / "cache")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(catalog_module, "SEARCH_HEAD_MIN_TRACKS", 0)
-        patch.setattr(catalog_module, "SEARCH_HEAD_TRACKS", HEAD)
+        patch.setattr(track_search, "SEARCH_HEAD_MIN_TRACKS", 0)
+        patch.setattr(track_search, "SEARCH_HEAD_TRACKS", HEAD)
         ingest(locations, partial)
         ingest(locations, small_demo)
     with Catalog.open(locations) as catalog:
@@ -137,11 +144,12 @@ def test_the_next_ingest_ranks_the_head_again(small_demo: Path, tmp_path: Path) 
         assert [track_id for (track_id,) in catalog.query(
             "SELECT track_id FROM search_head ORDER BY rank")] == [track_id for (track_id,) in catalog.query(
                 "SELECT id FROM tracks ORDER BY num_playlists DESC, id LIMIT ?", (HEAD,))]
+        assert _share_answered_by_the_head(catalog) > 0.2  # its index holds the new ranks only
 
 
 def test_a_catalog_below_the_minimum_has_an_empty_head(small_store: Locations) -> None:
     with Catalog.open(small_store) as catalog:
-        assert catalog.counts().tracks < catalog_module.SEARCH_HEAD_MIN_TRACKS
+        assert catalog.counts().tracks < track_search.SEARCH_HEAD_MIN_TRACKS
         assert catalog.scalar("SELECT count(*) FROM search_head") == 0
         for query in _queries(catalog)[:40]:
             assert [track.id for track in catalog.search(query)] == _searching_everything(

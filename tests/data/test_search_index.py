@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from mpdtui.data.catalog import SEARCH_INDEXED, Catalog
+import mpdtui.data.track_search as track_search
+from mpdtui.data.catalog import Catalog
 from mpdtui.data.ingest import Cancelled, IngestProgress, ingest
+from mpdtui.data.track_search import SEARCH_INDEXED, search_indexed
 from mpdtui.locations import Locations
 
 HANDMADE = Path(__file__).parent.parent / "fixtures" / "handmade.mpd.slice.0-2.json"
@@ -40,14 +42,14 @@ def killed_before_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Loca
     """A store whose ingest committed its slices and died before building the search index."""
     locations = Locations.resolve(tmp_path / "killed")
     with monkeypatch.context() as patch:
-        patch.setattr(Catalog, "index_search", lambda self: 0)
+        patch.setattr(track_search, "index_search", lambda catalog: 0)
         ingest(locations, HANDMADE)
     return locations
 
 
 def test_a_killed_ingest_leaves_the_index_stale_and_says_so(killed_before_index: Locations) -> None:
     with Catalog.open(killed_before_index) as catalog:
-        assert catalog.search_indexed() == 0 < catalog.counts().tracks
+        assert search_indexed(catalog) == 0 < catalog.counts().tracks
         assert catalog.search("bjor") == []
 
 
@@ -57,7 +59,7 @@ def test_opening_for_write_catches_the_index_up(killed_before_index: Locations,
     assert _results(killed_before_index) == _results(uninterrupted)
     assert _index_rows(killed_before_index) == _index_rows(uninterrupted)
     with Catalog.open(killed_before_index) as catalog:
-        assert catalog.search_indexed() == catalog.counts().tracks
+        assert search_indexed(catalog) == catalog.counts().tracks
 
 
 def test_the_next_ingest_catches_the_index_up(killed_before_index: Locations,
@@ -75,7 +77,7 @@ def test_a_catalog_from_before_the_key_counts_as_current(uninterrupted: Location
     Catalog.create_or_open(uninterrupted).close()  # must not add the tracks a second time
     assert _index_rows(uninterrupted) == before
     with Catalog.open(uninterrupted) as catalog:
-        assert catalog.search_indexed() == catalog.counts().tracks
+        assert search_indexed(catalog) == catalog.counts().tracks
 
 
 def test_the_slices_a_cancel_keeps_are_searchable(small_demo: Path, tmp_path: Path) -> None:
@@ -90,6 +92,6 @@ def test_the_slices_a_cancel_keeps_are_searchable(small_demo: Path, tmp_path: Pa
     with Catalog.open(locations) as catalog:
         counts = catalog.counts()
         assert 1 <= counts.slices < 3
-        assert catalog.search_indexed() == counts.tracks
+        assert search_indexed(catalog) == counts.tracks
         name = catalog.tracks([counts.tracks - 1])[0].name
         assert counts.tracks - 1 in [track.id for track in catalog.search(name, limit=10_000)]

@@ -1,0 +1,135 @@
+"""The catalog's track search: an FTS5 index of every track, and a search head.
+
+Ingest adds tracks to the index in one statement after its slices, not row by row (per row,
+the FTS5 prefix indexes cost as much as everything else an ingest writes), so a killed ingest
+can leave it behind the tracks; `index_search` catches up.
+
+The search head holds the most popular tracks by rank (0: the most popular) and an index of
+their own whose rowids are those ranks. FTS5 gives a match's rows in rowid order, so there the
+first `limit` matches are the most popular and it stops at them; searching every track looks
+up each match's popularity instead (~5 us a match, and 1-3 letters match a third of a
+catalog). When the head holds fewer matches than asked, every track is searched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+from mpdtui.data.sqlite_store import Connection
+
+SEARCH_INDEXED = "search_indexed"
+"""Meta key: how many tracks (ids 0 .. n-1) the search index holds. A catalog without the key
+predates it and is always current."""
+SEARCH_HEAD = "search_head"
+"""Meta key: the `finalized` fingerprint at which the search head was ranked; the head serves
+searches only while the two are equal."""
+SEARCH_HEAD_TRACKS = 20_000
+"""How many of the most popular tracks the search head holds."""
+SEARCH_HEAD_MIN_TRACKS = 100_000
+"""Catalogs with fewer tracks have an empty head: searching them all takes tens of ms."""
+
+_FTS = "fts5(name, artist, album, content='', tokenize='unicode61 remove_diacritics 2', prefix='1 2 3')"
+SEARCH_SCHEMA = f"""
+CREATE VIRTUAL TABLE IF NOT EXISTS tracks_fts USING {_FTS};
+CREATE TABLE IF NOT EXISTS search_head (rank INTEGER PRIMARY KEY, track_id INTEGER NOT NULL);
+CREATE VIRTUAL TABLE IF NOT EXISTS search_head_fts USING {_FTS};
+"""
+"""Run whenever the catalog is opened for writing: catalogs from before the head get it."""
+
+TRACK_SELECT = """
+SELECT t.id, t.uri, t.name, ar.name, ar.uri, al.name, al.uri, t.duration_ms, t.num_playlists
+FROM tracks t JOIN artists ar ON ar.id = t.artist_id JOIN albums al ON al.id = t.album_id
+"""
+"""The columns of a `catalog.Track`, in its order."""
+
+_EVERY_TRACK_SEARCH = f"""{TRACK_SELECT}
+WHERE t.id IN (SELECT rowid FROM tracks_fts WHERE tracks_fts MATCH ?)
+ORDER BY t.num_playlists DESC, t.id LIMIT ?
+"""
+_HEAD_SEARCH = f"""
+{TRACK_SELECT.replace("FROM tracks t", "FROM search_head h JOIN tracks t ON t.id = h.track_id")}
+WHERE h.rank IN (SELECT rowid FROM search_head_fts WHERE search_head_fts MATCH ? ORDER BY rowid LIMIT ?)
+AND (SELECT value FROM meta WHERE key = '{SEARCH_HEAD}') = (SELECT value FROM meta WHERE key = 'finalized')
+ORDER BY h.rank
+"""
+"""The most popular matches from the search head, none while it is stale (one statement: the
+head and the keys it is checked by come from one snapshot of a catalog being written)."""
+
+_WORD = re.compile(r"\w+")
+
+
+class CatalogAccess(Protocol):
+    """What the search needs of `catalog.Catalog` (which imports this module)."""
+
+    db: Connection
+
+    @property
+    def lock(self) -> AbstractContextManager[Any]: ...
+
+    def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple]: ...
+    def scalar(self, sql: str, params: Sequence[object] = ()) -> int | float | str | bytes | None: ...
+    def meta(self, key: str) -> str | None: ...
+    def transaction(self) -> AbstractContextManager[Connection]: ...
+
+
+def search_rows(catalog: CatalogAccess, text: str, limit: int) -> list[tuple]:
+    """TRACK_SELECT rows of the tracks matching every word of `text` (as prefixes) in title,
+    artist or album, most popular first."""
+    words = _WORD.findall(text.lower())
+    if not words:
+        return []
+    match = " AND ".join(f'"{word}"*' for word in words)
+    # the head's first `limit` matches are the catalog's: every other track ranks after it
+    rows = catalog.query(_HEAD_SEARCH, (match, limit)) if catalog.meta(SEARCH_HEAD) else []
+    if len(rows) < limit:
+        rows = catalog.query(_EVERY_TRACK_SEARCH, (match, limit))
+    return rows
+
+
+def search_indexed(catalog: CatalogAccess) -> int:
+    """How many tracks (the first ids) the search index holds."""
+    indexed = catalog.meta(SEARCH_INDEXED)
+    return _track_count(catalog) if indexed is None else int(indexed)
+
+
+def index_search(catalog: CatalogAccess) -> int:
+    """Add the tracks not in the search index yet, in one statement (FTS5 builds its segments
+    in bulk, in rowid order); returns how many. Ids are dense and only ever appended, so the
+    tracks from `search_indexed` on are exactly the missing ones."""
+    with catalog.lock:
+        start, end = search_indexed(catalog), _track_count(catalog)
+        if start >= end:
+            return 0
+        with catalog.transaction() as db:
+            db.execute("INSERT INTO tracks_fts(rowid, name, artist, album) "
+                       "SELECT t.id, t.name, ar.name, al.name FROM tracks t "
+                       "JOIN artists ar ON ar.id = t.artist_id JOIN albums al ON al.id = t.album_id "
+                       "WHERE t.id >= ? ORDER BY t.id", (start,))
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (SEARCH_INDEXED, str(end)))
+        return end - start
+
+
+def rank_search_head(catalog: CatalogAccess, fingerprint: str) -> None:
+    """In the caller's transaction, after popularity is counted at `fingerprint`: put the
+    SEARCH_HEAD_TRACKS most popular tracks in the search head (none in a catalog of fewer than
+    SEARCH_HEAD_MIN_TRACKS), in the order `search_rows` gives."""
+    db = catalog.db
+    db.execute("DELETE FROM search_head")
+    db.execute("INSERT INTO search_head_fts(search_head_fts) VALUES ('delete-all')")
+    if _track_count(catalog) >= SEARCH_HEAD_MIN_TRACKS:
+        most_popular = db.execute("SELECT id FROM tracks ORDER BY num_playlists DESC, id LIMIT ?",
+                                  (SEARCH_HEAD_TRACKS,)).fetchall()
+        db.executemany("INSERT INTO search_head VALUES (?, ?)",
+                       ((rank, track_id) for rank, (track_id,) in enumerate(most_popular)))
+        db.execute("INSERT INTO search_head_fts(rowid, name, artist, album) "
+                   "SELECT h.rank, t.name, ar.name, al.name FROM search_head h "
+                   "JOIN tracks t ON t.id = h.track_id JOIN artists ar ON ar.id = t.artist_id "
+                   "JOIN albums al ON al.id = t.album_id ORDER BY h.rank")
+    db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (SEARCH_HEAD, fingerprint))
+
+
+def _track_count(catalog: CatalogAccess) -> int:
+    return int(catalog.scalar("SELECT count(*) FROM tracks") or 0)
