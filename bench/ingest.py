@@ -1,6 +1,6 @@
 """Ingest speed against a bare orjson parse of the same files, and peak memory.
 
-    python bench/ingest.py [--playlists 20000 100000] [--dense] [--repeats 5]
+    python bench/ingest.py [--playlists 20000 100000] [--dense] [--seed N] [--repeats 5]
 
 For each size: generates the demo dataset once (kept under .bench-data/; `--dense`: the
 first, dense demo), times reading + orjson-parsing every slice (the floor any ingest pays),
@@ -79,14 +79,14 @@ print(json.dumps({"seconds": seconds, "cpu_seconds": cpu_seconds, "rows": result
 """
 
 
-def demo_folder(playlists: int, dense: bool = False) -> Path:
-    folder = DATA / f"demo-{'dense-' if dense else ''}{playlists}"
+def demo_folder(playlists: int, dense: bool = False, seed: int = 0) -> Path:
+    folder = DATA / f"demo-{'dense-' if dense else ''}{f'seed{seed}-' if seed else ''}{playlists}"
     if not (folder / "done").exists():
         from mpdtui.data.demo import generate_demo
 
         shutil.rmtree(folder, ignore_errors=True)
         print(f"generating {playlists:,} demo playlists into {folder} ...", flush=True)
-        generate_demo(folder, playlists, seed=0, dense=dense)
+        generate_demo(folder, playlists, seed=seed, dense=dense)
         (folder / "done").touch()
     return folder
 
@@ -150,13 +150,14 @@ def main() -> None:
     parser.add_argument("--playlists", type=int, nargs="+", default=[20_000])
     parser.add_argument("--dense", action="store_true",
                         help="the dense demo (31k tracks whatever the size; issue 16's figures)")
+    parser.add_argument("--seed", type=int, default=0, help="the demo's seed (0: the figures' own)")
     parser.add_argument("--repeats", type=int, default=1,
                         help="parse + ingest pairs per size (a shared machine's load moves "
                              "single runs by 20%%); the median ratio is printed last")
     args = parser.parse_args()
     runs = []
     for playlists in args.playlists:
-        folder = demo_folder(playlists, args.dense)
+        folder = demo_folder(playlists, args.dense, args.seed)
         bare_parse_seconds(folder)  # warm the page cache so both timings read from memory
         ratios = []
         for _ in range(args.repeats):
