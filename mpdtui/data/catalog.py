@@ -23,12 +23,6 @@ import orjson
 from mpdtui.data import track_search
 from mpdtui.data.files import DamagedFileError, FormatVersionError, read_json, write_json
 from mpdtui.data.sqlite_store import Connection, connect
-from mpdtui.data.track_search import (
-    SEARCH_INDEXED,
-    SEARCH_SCHEMA,
-    TRACK_SELECT,
-    search_rows,
-)
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 
@@ -197,13 +191,13 @@ class Catalog:
                     connection.executescript(SCHEMA.replace("\n\n", "\n"))
                     connection.executemany("INSERT INTO meta VALUES (?, ?)",
                                            [("format", CATALOG_FORMAT), ("version", str(CATALOG_VERSION)),
-                                            (SEARCH_INDEXED, "0")])
+                                            (track_search.SEARCH_INDEXED, "0")])
             elif version != str(CATALOG_VERSION):
                 raise FormatVersionError(
                     f"{path} has catalog format version {version}, this mpdtui reads "
                     f"{CATALOG_VERSION}: {rebuild_hint(locations)}")
             if create:
-                connection.executescript(SEARCH_SCHEMA)
+                connection.executescript(track_search.SEARCH_SCHEMA)
         except sqlite3.DatabaseError as exc:
             connection.close()
             raise damaged(exc) from None
@@ -300,13 +294,13 @@ class Catalog:
         for start in range(0, len(ids), 500):
             chunk = [int(i) for i in ids[start:start + 500]]
             marks = ",".join("?" * len(chunk))
-            for row in self.query(f"{TRACK_SELECT} WHERE t.id IN ({marks})", chunk):
+            for row in self.query(f"{track_search.TRACK_SELECT} WHERE t.id IN ({marks})", chunk):
                 by_id[row[0]] = Track(*row)
         return [by_id[int(i)] for i in ids if int(i) in by_id]
 
     def search(self, text: str, limit: int = 50) -> list[Track]:
         """Tracks matching every word of `text` (prefixes) in title/artist/album, most popular first."""
-        return [Track(*row) for row in search_rows(self, text, limit)]
+        return [Track(*row) for row in track_search.search_rows(self, text, limit)]
 
     def playlist_names(self) -> list[str]:
         """Normalised playlist names by row."""
