@@ -170,6 +170,7 @@ class Catalog:
         catalog = cls._checked(locations, create=True)
         try:
             track_search.index_search(catalog)  # after a killed ingest: search must find every track
+            track_search.rank_stale_search_head(catalog)
         except BaseException:
             catalog.close()
             raise

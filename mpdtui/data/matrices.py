@@ -19,7 +19,7 @@ import scipy.sparse as sp
 
 from mpdtui.data.catalog import Catalog, ingest_command
 from mpdtui.data.files import FormatVersionError, npz_is_whole, read_npz, write_npz
-from mpdtui.data.track_search import SEARCH_HEAD, rank_search_head
+from mpdtui.data.track_search import rank_search_head
 from mpdtui.locations import Locations
 
 CHUNK_FORMAT = "mpdtui-chunk"
@@ -63,9 +63,6 @@ def finalize(locations: Locations, catalog: Catalog,
     if matrices_are_current(locations, catalog, fingerprint):
         if meanwhile:
             meanwhile()
-        if catalog.meta(SEARCH_HEAD) != fingerprint:  # from before the head, or an older mpdtui's
-            with catalog.transaction():
-                rank_search_head(catalog, fingerprint)
         return
     n_tracks = int(catalog.scalar("SELECT count(*) FROM tracks") or 0)
     slice_ids = [slice_id for (slice_id,) in catalog.query("SELECT id FROM slices ORDER BY id")]

@@ -37,7 +37,8 @@ CREATE VIRTUAL TABLE IF NOT EXISTS tracks_fts USING {_FTS};
 CREATE TABLE IF NOT EXISTS search_head (rank INTEGER PRIMARY KEY, track_id INTEGER NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS search_head_fts USING {_FTS};
 """
-"""Run whenever the catalog is opened for writing: catalogs from before the head get it."""
+"""Run whenever the catalog is opened for writing: catalogs from before the head get it (and
+`rank_stale_search_head` ranks it)."""
 
 TRACK_SELECT = """
 SELECT t.id, t.uri, t.name, ar.name, ar.uri, al.name, al.uri, t.duration_ms, t.num_playlists
@@ -129,6 +130,20 @@ def rank_search_head(catalog: CatalogAccess, fingerprint: str) -> None:
                    "JOIN tracks t ON t.id = h.track_id JOIN artists ar ON ar.id = t.artist_id "
                    "JOIN albums al ON al.id = t.album_id ORDER BY h.rank")
     db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (SEARCH_HEAD, fingerprint))
+
+
+def search_head_is_stale(catalog: CatalogAccess) -> bool:
+    """Whether the head was ranked at other popularity counts than the catalog's last, or never
+    (a catalog from before the head, or one an older mpdtui finalized)."""
+    finalized = catalog.meta("finalized")
+    return finalized is not None and catalog.meta(SEARCH_HEAD) != finalized
+
+
+def rank_stale_search_head(catalog: CatalogAccess) -> None:
+    """Rank a stale head at the catalog's last counts (for a writer, when it opens it)."""
+    if search_head_is_stale(catalog):
+        with catalog.transaction():
+            rank_search_head(catalog, str(catalog.meta("finalized")))
 
 
 def _track_count(catalog: CatalogAccess) -> int:

@@ -7,6 +7,7 @@ they run in is `mpdtui.pipeline.stages`.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +22,7 @@ from mpdtui.data.files import read_json, write_json
 from mpdtui.data.ingest import IngestResult, ingest
 from mpdtui.data.matrices import matrices_are_current
 from mpdtui.data.mpd import find_slices
+from mpdtui.data.track_search import search_head_is_stale
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 from mpdtui.pipeline.events import Notice
@@ -142,10 +144,21 @@ class IngestStage(Stage):
         return f"{total.ingested} new slices, {total.already_done} already there"
 
     def skip(self, job: Job) -> str:
+        _rank_stale_search_head(job.locations)
         there = sum(len(find_slices(path)) for path in self._paths(job))
         job.summary.ingest = {"ingested": 0, "already_done": there, "playlists": 0, "rows": 0,
                               "skipped": []}
         return "data ready"
+
+
+def _rank_stale_search_head(locations: Locations) -> None:
+    """With nothing to ingest, a catalog from before the search head (or one an older mpdtui
+    finalized) still gets a current one: opening it for writing ranks it."""
+    with Catalog.open(locations) as catalog:
+        stale = search_head_is_stale(catalog)
+    if stale:
+        with contextlib.suppress(PermissionError):  # a read-only catalog: searched in full
+            Catalog.create_or_open(locations).close()
 
 
 def _resume_impossible(job: Job) -> None:

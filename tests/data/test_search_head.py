@@ -16,6 +16,8 @@ from mpdtui.data.ingest import ingest
 from mpdtui.data.matrices import manifest_fingerprint
 from mpdtui.data.track_search import _HEAD_SEARCH, SEARCH_HEAD
 from mpdtui.locations import Locations
+from mpdtui.pipeline.request import JobRequest
+from mpdtui.pipeline.runner import run_job
 
 HEAD = 400
 LIMITS = (1, 10, 50)
@@ -102,10 +104,18 @@ def test_a_stale_head_is_not_used(headed: Locations, tmp_path: Path) -> None:
     with Catalog.open(locations) as catalog:
         assert _head_alone(catalog, query, 10) == 0
         assert catalog.search(query, 10)[0].id == least_popular
+    with pytest.MonkeyPatch.context() as patch:  # the next writer ranks it anew
+        patch.setattr(track_search, "SEARCH_HEAD_MIN_TRACKS", 0)
+        patch.setattr(track_search, "SEARCH_HEAD_TRACKS", HEAD)
+        Catalog.create_or_open(locations).close()
+    with Catalog.open(locations) as catalog:
+        assert catalog.meta(SEARCH_HEAD) == "another"
+        assert _head_alone(catalog, query, 10) == 10
+        assert catalog.search(query, 10)[0].id == least_popular
 
 
-def test_a_catalog_from_before_the_head_is_searched_in_full_then_given_one(
-        headed: Locations, small_demo: Path, tmp_path: Path) -> None:
+def test_a_catalog_from_before_the_head_is_searched_in_full_until_a_writer_opens_it(
+        headed: Locations, tmp_path: Path) -> None:
     locations = _copy(headed, tmp_path)
     with Catalog.open(locations) as catalog:
         expected = {query: [track.id for track in catalog.search(query)]
@@ -120,7 +130,7 @@ def test_a_catalog_from_before_the_head_is_searched_in_full_then_given_one(
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(track_search, "SEARCH_HEAD_MIN_TRACKS", 0)
         patch.setattr(track_search, "SEARCH_HEAD_TRACKS", HEAD)
-        assert ingest(locations, small_demo).ingested == 0  # nothing new: only the head
+        Catalog.create_or_open(locations).close()  # as the next ingest, --train or import does
     with Catalog.open(locations) as catalog:
         assert catalog.meta(SEARCH_HEAD) == manifest_fingerprint(catalog)
         assert catalog.scalar("SELECT count(*) FROM search_head") == HEAD
@@ -155,3 +165,19 @@ def test_a_catalog_below_the_minimum_has_an_empty_head(small_store: Locations) -
         for query in _queries(catalog)[:40]:
             assert [track.id for track in catalog.search(query)] == _searching_everything(
                 catalog, query, 50)
+
+
+def test_a_job_with_nothing_to_ingest_ranks_a_stale_head(headed: Locations, tmp_path: Path) -> None:
+    """`mpdtui --train` or `mpdtui ingest` on a current catalog from before the head."""
+    locations = _copy(headed, tmp_path)
+    with sqlite3.connect(locations.catalog_db) as db:
+        db.execute("DELETE FROM meta WHERE key = ?", (SEARCH_HEAD,))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(track_search, "SEARCH_HEAD_MIN_TRACKS", 0)
+        patch.setattr(track_search, "SEARCH_HEAD_TRACKS", HEAD)
+        events: list[object] = []
+        run_job(locations, JobRequest("data"), events.append)
+    assert any(getattr(event, "stage", "") == "ingest" and "data ready" in str(event)
+               for event in events), events
+    with Catalog.open(locations) as catalog:
+        assert catalog.meta(SEARCH_HEAD) == manifest_fingerprint(catalog)
