@@ -298,17 +298,10 @@ def _commit(locations: Locations, catalog: Catalog, slices: list[_Slice]) -> Non
             "lengths": np.asarray(item.batch.lengths, dtype=np.int32),
             "tracks": np.asarray(item.batch.track_ids, dtype=np.int32),
         })
-    db = catalog.db
-    with catalog.lock:
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            for item in slices:
-                _insert_slice(db, item)
-            db.execute("DELETE FROM meta WHERE key = 'finalized'")
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
+    with catalog.transaction() as db:
+        for item in slices:
+            _insert_slice(db, item)
+        db.execute("DELETE FROM meta WHERE key = 'finalized'")
 
 
 def _insert_slice(db: Any, item: _Slice) -> None:
