@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 import re
 from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import chain
-from operator import attrgetter, itemgetter
+from itertools import accumulate, count
+from operator import add, attrgetter, itemgetter
 from typing import Any
 
 from models.text import normalize_name
@@ -61,6 +62,9 @@ class ParsedSlice:
     texts: str = ""
     """Each distinct track's TRACK_TEXTS, in the same order, joined by NUL (which no accepted
     text holds)."""
+    text_ends: array = field(default_factory=lambda: array("q"))
+    """Where each distinct track's texts end in `texts` (the next track's start one after):
+    the catalog's process splits out only the tracks it has not seen."""
     durations: array = field(default_factory=lambda: array("i"))
     """Each distinct track's duration (ms)."""
     codes: array = field(default_factory=lambda: array("i"))
@@ -73,6 +77,11 @@ class ParsedSlice:
     def track_texts(self) -> list[str]:
         """TRACK_TEXTS of track 0, then of track 1, ..."""
         return self.texts.split("\0") if self.durations else []
+
+    def texts_of(self, code: int) -> list[str]:
+        """TRACK_TEXTS of track `code`."""
+        start = self.text_ends[code - 1] + 1 if code else 0
+        return self.texts[start:self.text_ends[code]].split("\0")
 
 
 def load_slice(source: SliceSource) -> ParsedSlice | SliceError:
@@ -135,9 +144,16 @@ def _pack_rows(parsed: ParsedSlice, uris: list[str], new_rows: list[TrackRow]) -
     parsed.uris = "\n".join(uris)
     if uris and not _TRACK_URI_LINES.fullmatch(parsed.uris + "\n"):
         return False
-    parsed.texts = "\0".join(chain.from_iterable(map(_TEXTS_OF_ROW, new_rows)))
+    parsed.texts, parsed.text_ends = _joined_texts(map(_TEXTS_OF_ROW, new_rows))
     parsed.durations = array("i", map(_DURATION_OF_ROW, new_rows))
     return parsed.texts.count("\0") == max(0, len(TRACK_TEXTS) * len(new_rows) - 1)
+
+
+def _joined_texts(per_track: Iterable[tuple[str, ...]]) -> tuple[str, array]:
+    """`ParsedSlice.texts` and `text_ends` of each distinct track's TRACK_TEXTS."""
+    blocks = list(map("\0".join, per_track))
+    # block i ends after the lengths of blocks 0..i and the i NULs between them
+    return "\0".join(blocks), array("q", map(add, accumulate(map(len, blocks)), count()))
 
 
 def _compact_checked(label: str, raw: bytes, checksum: str) -> ParsedSlice:
@@ -161,7 +177,7 @@ def _compact_checked(label: str, raw: bytes, checksum: str) -> ParsedSlice:
             playlist.get("description"), len(playlist["tracks"]),
         ))
     parsed.uris = "\n".join(values[_URI] for values in tracks)
-    parsed.texts = "\0".join(chain.from_iterable(map(_TEXTS_OF_VALUES, tracks)))
+    parsed.texts, parsed.text_ends = _joined_texts(map(_TEXTS_OF_VALUES, tracks))
     parsed.durations = array("i", (values[6] for values in tracks))
     return parsed
 

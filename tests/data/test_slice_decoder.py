@@ -109,5 +109,9 @@ def test_well_formed_slices_go_the_fast_way_with_the_checked_result(tmp_path: Pa
         assert fast == _checked(raw)
         whole = compact_slice(path.name, raw)
         assert replace(whole, checksum="sum") == fast
-        assert len(fast.track_texts()) == len(TRACK_TEXTS) * len(fast.durations)
+        texts = fast.track_texts()
+        assert len(texts) == len(TRACK_TEXTS) * len(fast.durations)
+        for code in (0, 1, len(fast.durations) // 2, len(fast.durations) - 1):
+            at = code * len(TRACK_TEXTS)
+            assert fast.texts_of(code) == texts[at:at + len(TRACK_TEXTS)]
         assert len(fast.track_uris()) == len(fast.durations)

@@ -17,7 +17,9 @@ def store_dump(locations: Locations) -> tuple:
                                        "FROM slices ORDER BY id"))
         fts = tuple(catalog.query("SELECT rowid FROM tracks_fts WHERE tracks_fts MATCH 'a* OR e*' "
                                   "ORDER BY rowid"))
+        indexes = tuple(catalog.query("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                                      "ORDER BY name"))
     matrix, fingerprint = load_interactions(locations)
     sequences, _ = load_sequences(locations)
-    return (tables, manifest, fts, fingerprint, matrix.indptr.tolist(), matrix.indices.tolist(),
+    return (tables, manifest, fts, indexes, fingerprint, matrix.indptr.tolist(), matrix.indices.tolist(),
             sequences.indptr.tolist(), sequences.indices.tolist())
