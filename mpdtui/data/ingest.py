@@ -4,9 +4,10 @@ Each slice is one unit of work: its playlist-track rows go to a chunk file (writ
 atomically first), then a SQLite transaction adds its tracks, artists, albums, playlists
 and its manifest row. Slices are committed in groups that grow 1, 2, 4, ... up to
 `MAX_GROUP_SLICES` (each commit rewrites the pages of the URI indexes it touched, so fewer,
-larger commits cost less; the first slice still lands at once). A run killed at any point
-leaves only whole slices committed; the next run re-does the first uncommitted slice and ends
-with the store an uninterrupted run gives.
+larger commits cost less; the first slice still lands at once). An ingest of at least as many
+slices as the catalog holds loads without those indexes and builds them at its end
+(`without_uri_indexes`). A run killed at any point leaves only whole slices committed; the
+next run re-does the first uncommitted slice and ends with the store an uninterrupted run gives.
 Afterwards the new tracks go into the search index in one statement (`track_search.index_search`;
 a killed run's are added when the catalog is next opened for writing) while `finalize` builds
 the interaction matrices from the chunks beside it.
