@@ -9,11 +9,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from store_support import store_dump
 
 import mpdtui.data.catalog as catalog_module
 import mpdtui.data.ingest as ingest_module
 from mpdtui.data.catalog import URI_TABLES, Catalog
 from mpdtui.data.ingest import ingest
+from mpdtui.data.matrices import load_interactions
 from mpdtui.locations import Locations
 
 
@@ -55,7 +57,8 @@ def test_a_large_ingest_loads_without_the_uri_indexes_and_ends_with_them(
 
 
 def test_a_slice_joining_a_larger_catalog_keeps_the_uri_indexes(
-        small_demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        small_demo: Path, small_store: Locations, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     first_two = tmp_path / "first-two"
     first_two.mkdir()
     for path in sorted(small_demo.glob("mpd.slice.*.json"))[:2]:
@@ -67,6 +70,11 @@ def test_a_slice_joining_a_larger_catalog_keeps_the_uri_indexes(
     assert result.ingested == 1
     assert seen == [{table: [f"{table}_uri"] for table in URI_TABLES}]
     _assert_unique_uris(locations, ["{table}_uri"])
+    assert store_dump(locations) == store_dump(small_store)
+    matrix, _ = load_interactions(locations)
+    with Catalog.open(locations) as catalog:  # the counts the third slice changed, updated
+        counted = [count for (count,) in catalog.query("SELECT num_playlists FROM tracks ORDER BY id")]
+    assert counted == matrix.getnnz(axis=0).tolist()
 
 
 def test_a_writer_puts_back_the_indexes_a_killed_ingest_dropped(
