@@ -31,7 +31,11 @@ SEARCH_HEAD_TRACKS = 20_000
 SEARCH_HEAD_MIN_TRACKS = 100_000
 """Catalogs with fewer tracks have an empty head: searching them all takes tens of ms."""
 
-_FTS = "fts5(name, artist, album, content='', tokenize='unicode61 remove_diacritics 2', prefix='1 2 3')"
+_FTS = ("fts5(name, artist, album, content='', tokenize='unicode61 remove_diacritics 2', "
+        "prefix='1 2 3', columnsize=0)")
+"""Contentless (the texts are the tracks'); prefix indexes for the 1-3 letters typed first;
+no column sizes, which only bm25 reads (searches rank by popularity; at 317k tracks the build
+takes 2.2-2.5 s instead of 2.8-3.1 s). Catalogs made before keep their tables, searched alike."""
 SEARCH_SCHEMA = f"""
 CREATE VIRTUAL TABLE IF NOT EXISTS tracks_fts USING {_FTS};
 CREATE TABLE IF NOT EXISTS search_head (rank INTEGER PRIMARY KEY, track_id INTEGER NOT NULL);

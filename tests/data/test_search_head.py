@@ -181,3 +181,28 @@ def test_a_job_with_nothing_to_ingest_ranks_a_stale_head(headed: Locations, tmp_
                for event in events), events
     with Catalog.open(locations) as catalog:
         assert catalog.meta(SEARCH_HEAD) == manifest_fingerprint(catalog)
+
+
+def test_search_tables_with_column_sizes_answer_alike(
+        small_demo: Path, headed: Locations, tmp_path: Path) -> None:
+    """A catalog made before the search tables dropped their column sizes keeps its tables
+    (CREATE ... IF NOT EXISTS) and answers every search as a new one does."""
+    locations = Locations.resolve(tmp_path / "before")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(track_search, "SEARCH_SCHEMA",
+                      track_search.SEARCH_SCHEMA.replace(", columnsize=0", ""))
+        patch.setattr(track_search, "SEARCH_HEAD_MIN_TRACKS", 0)
+        patch.setattr(track_search, "SEARCH_HEAD_TRACKS", HEAD)
+        Catalog.create_or_open(locations).close()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(track_search, "SEARCH_HEAD_MIN_TRACKS", 0)
+        patch.setattr(track_search, "SEARCH_HEAD_TRACKS", HEAD)
+        ingest(locations, small_demo)
+    with Catalog.open(locations) as before, Catalog.open(headed) as now:
+        tables = "SELECT sql FROM sqlite_master WHERE name IN ('tracks_fts', 'search_head_fts')"
+        assert [("columnsize=0" in sql) for (sql,) in before.query(tables)] == [False, False]
+        assert [("columnsize=0" in sql) for (sql,) in now.query(tables)] == [True, True]
+        for query in _queries(now):
+            for limit in LIMITS:
+                assert ([track.id for track in before.search(query, limit)]
+                        == [track.id for track in now.search(query, limit)]), (query, limit)
