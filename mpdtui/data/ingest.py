@@ -184,13 +184,17 @@ def _ingest_pending(locations: Locations, catalog: Catalog, pending: list[SliceS
     group: list[_Prepared] = []
     group_size = 1
 
-    def commit() -> None:
-        _commit_group(locations, catalog, group, result)
-        if progress and group:
+    def report(after: str = "") -> None:
+        if progress:
             elapsed = time.perf_counter() - started
             progress(IngestProgress("ingest", result.ingested + len(result.skipped),
-                                    len(pending), _ingest_message(result, elapsed), "slices",
-                                    result.playlists, result.rows, elapsed))
+                                    len(pending), _ingest_message(result, elapsed) + after,
+                                    "slices", result.playlists, result.rows, elapsed))
+
+    def commit() -> None:
+        _commit_group(locations, catalog, group, result)
+        if group:
+            report()
         group.clear()
 
     try:
@@ -209,6 +213,8 @@ def _ingest_pending(locations: Locations, catalog: Catalog, pending: list[SliceS
         commit()  # the slices before a bad one (or a cancel) are kept
         raise
     commit()
+    if result.ingested:  # the indexes and matrices come next: a minute or so for the whole MPD
+        report(" · indexing")
 
 
 def _commit_group(locations: Locations, catalog: Catalog, group: list[_Prepared],

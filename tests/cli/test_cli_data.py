@@ -90,6 +90,7 @@ def test_ingest_progress_is_plain_lines_when_not_a_terminal(small_demo: Path, tm
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
     assert lines[0].startswith("ingest: ") and "rows/s" in lines[-2]
+    assert "indexing" in lines[-2]  # after the slices, before the indexes and matrices
     assert lines[-1] == "ingested 3 slice(s) (3,000 playlists, " + lines[-1].split(", ", 1)[1]
 
 
