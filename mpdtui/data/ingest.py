@@ -149,7 +149,7 @@ def _in_bulk(catalog: Catalog, pending: list[SliceSource]) -> bool:
     """Whether the pending slices are at least as many as the catalog holds: then building
     the URI indexes once at the end costs less than keeping them through the inserts
     (`without_uri_indexes`; at 875k tracks 3.1-4.3 s against 9.7-11 s, at 2.26M 8 s against
-    41-51 s), and more when a few slices join a large catalog."""
+    41-51 s). For a few slices joining a large catalog, rebuilding them would cost more."""
     return bool(pending) and len(pending) >= len(catalog.ingested_slices())
 
 
