@@ -74,10 +74,6 @@ class ParsedSlice:
         """The URI of track 0, of track 1, ..."""
         return self.uris.split("\n") if self.durations else []
 
-    def track_texts(self) -> list[str]:
-        """TRACK_TEXTS of track 0, then of track 1, ..."""
-        return self.texts.split("\0") if self.durations else []
-
     def texts_of(self, code: int) -> list[str]:
         """TRACK_TEXTS of track `code`."""
         start = self.text_ends[code - 1] + 1 if code else 0
