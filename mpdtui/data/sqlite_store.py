@@ -120,6 +120,20 @@ def connect(path: Path, damage_error: DamageError, pragmas: Iterable[str] = (),
     return connection
 
 
+def connect_beside(connection: Connection, alias: str) -> Connection:
+    """A connection to a private in-memory database with `connection`'s file attached as
+    `alias` (its errors name that file): for work built apart, in another thread, while
+    `connection` writes the file, and copied into it at the end."""
+    beside = _connection(":memory:", connection.path, connection.damage_error)
+    try:
+        beside.execute(f"ATTACH DATABASE ? AS {alias}", (str(connection.path),))
+        beside.execute(f"PRAGMA {alias}.synchronous=NORMAL")
+    except BaseException:
+        beside.close()
+        raise
+    return beside
+
+
 def _read_only_connection(path: Path, damage_error: DamageError) -> Connection:
     # immutable: without a WAL file left to read, nothing needs the -shm file it cannot create
     wal = path.with_name(f"{path.name}-wal")

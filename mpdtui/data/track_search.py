@@ -14,11 +14,12 @@ catalog). When the head holds fewer matches than asked, every track is searched.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from contextlib import AbstractContextManager
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol
 
-from mpdtui.data.sqlite_store import Connection
+from mpdtui.data.sqlite_store import Connection, connect_beside
 
 SEARCH_INDEXED = "search_indexed"
 """Meta key: how many tracks (ids 0 .. n-1) the search index holds. A catalog without the key
@@ -36,6 +37,10 @@ _FTS = ("fts5(name, artist, album, content='', tokenize='unicode61 remove_diacri
 """Contentless (the texts are the tracks'); prefix indexes for the 1-3 letters typed first;
 no column sizes, which only bm25 reads (searches rank by popularity; at 317k tracks the build
 takes 2.2-2.5 s instead of 2.8-3.1 s). Catalogs made before keep their tables, searched alike."""
+_TRACKS_FTS_SQL = f"CREATE VIRTUAL TABLE tracks_fts USING {_FTS}"
+"""How SQLite records the search index's declaration."""
+_CATALOG = "catalog"
+"""The catalog's schema name on the connection that builds a search index beside it."""
 SEARCH_SCHEMA = f"""
 CREATE VIRTUAL TABLE IF NOT EXISTS tracks_fts USING {_FTS};
 CREATE TABLE IF NOT EXISTS search_head (rank INTEGER PRIMARY KEY, track_id INTEGER NOT NULL);
@@ -63,6 +68,8 @@ ORDER BY h.rank
 """The most popular matches from the search head, none while it is stale (one statement: the
 head and the keys it is checked by come from one snapshot of a catalog being written)."""
 
+_AUTOMERGE = "tracks_fts(tracks_fts, rank) VALUES ('automerge', {})"
+_DEFAULT_AUTOMERGE = 4
 _WORD = re.compile(r"\w+")
 
 
@@ -109,12 +116,95 @@ def index_search(catalog: CatalogAccess) -> int:
         if start >= end:
             return 0
         with catalog.transaction() as db:
-            db.execute("INSERT INTO tracks_fts(rowid, name, artist, album) "
-                       "SELECT t.id, t.name, ar.name, al.name FROM tracks t "
-                       "JOIN artists ar ON ar.id = t.artist_id JOIN albums al ON al.id = t.album_id "
-                       "WHERE t.id >= ? ORDER BY t.id", (start,))
+            _insert_into_search(db, "", start)
             db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (SEARCH_INDEXED, str(end)))
         return end - start
+
+
+@contextmanager
+def index_search_beside(catalog: CatalogAccess) -> Iterator[bool]:
+    """While the block runs, fill an empty search index on a connection of its own (a private
+    in-memory database with the catalog attached, in a thread), then copy its tables into the
+    catalog in one transaction; yields whether it does (else `index_search` is for later).
+
+    The block is the rest of an ingest on the catalog's own connection (the URI indexes,
+    popularity, the search head): SQLite lets one connection write a file at a time, and the
+    build and those take a core each. A failed block interrupts the build and copies nothing:
+    the next writer's `index_search` catches up, as after a kill."""
+    if not _fills_beside(catalog):
+        yield False
+        return
+    beside = _SearchIndexBeside(catalog)
+    thread = threading.Thread(target=beside.fill, name="search-index", daemon=True)
+    thread.start()
+    try:
+        yield True
+    except BaseException:
+        beside.db.interrupt()
+        thread.join()
+        beside.db.close()
+        raise
+    thread.join()
+    try:
+        beside.copy_in()
+    finally:
+        beside.db.close()
+
+
+def _fills_beside(catalog: CatalogAccess) -> bool:
+    """An empty index of today's declaration (the copy is of its tables), and tracks for it."""
+    declared = catalog.scalar("SELECT sql FROM sqlite_master WHERE name = 'tracks_fts'")
+    return declared == _TRACKS_FTS_SQL and search_indexed(catalog) == 0 < _track_count(catalog)
+
+
+class _SearchIndexBeside:
+    def __init__(self, catalog: CatalogAccess) -> None:
+        self.catalog = catalog
+        self.db = connect_beside(catalog.db, _CATALOG)
+        self.db.execute(_TRACKS_FTS_SQL.replace("tracks_fts", "main.tracks_fts", 1))
+        self.indexed = 0
+        self.error: BaseException | None = None
+
+    def fill(self) -> None:
+        """Index every track of the catalog's last commit (in the thread)."""
+        try:
+            self.db.execute("BEGIN")  # one snapshot of the catalog for the count and the index
+            self.indexed = int(self.db.execute(f"SELECT count(*) FROM {_CATALOG}.tracks").fetchone()[0])
+            _insert_into_search(self.db, f"{_CATALOG}.", 0)
+            self.db.execute("COMMIT")
+        except BaseException as exc:  # raised by copy_in, in the ingest's thread
+            self.error = exc
+
+    def copy_in(self) -> None:
+        if self.error is not None:
+            raise self.error
+        shadows = [name for (name,) in self.db.execute(
+            "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name LIKE 'tracks_fts_%'")]
+        with self.catalog.lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                for name in shadows:  # FTS5's own tables: the index is whole in them
+                    self.db.execute(f"DELETE FROM {_CATALOG}.{name}")
+                    self.db.execute(f"INSERT INTO {_CATALOG}.{name} SELECT * FROM main.{name}")
+                self.db.execute(f"INSERT OR REPLACE INTO {_CATALOG}.meta VALUES (?, ?)",
+                                (SEARCH_INDEXED, str(self.indexed)))
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+
+def _insert_into_search(db: Connection, tracks_schema: str, start: int) -> None:
+    """Add the tracks from id `start` on (of `tracks_schema`: "" or "name.") to the search
+    index of `db`'s main schema. FTS5 merges no segments meanwhile, only those it must (16 of
+    a level): at 317k-875k tracks the index builds 15-20% faster, and searches as fast."""
+    db.execute(f"INSERT INTO {_AUTOMERGE.format(0)}")
+    at = tracks_schema
+    db.execute("INSERT INTO tracks_fts(rowid, name, artist, album) "
+               f"SELECT t.id, t.name, ar.name, al.name FROM {at}tracks t "
+               f"JOIN {at}artists ar ON ar.id = t.artist_id JOIN {at}albums al ON al.id = t.album_id "
+               "WHERE t.id >= ? ORDER BY t.id", (start,))
+    db.execute(f"INSERT INTO {_AUTOMERGE.format(_DEFAULT_AUTOMERGE)}")
 
 
 def rank_search_head(catalog: CatalogAccess, fingerprint: str) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import mpdtui.data.ingest as ingest_module
 import mpdtui.data.track_search as track_search
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.ingest import Cancelled, IngestProgress, ingest
@@ -43,6 +44,7 @@ def killed_before_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Loca
     locations = Locations.resolve(tmp_path / "killed")
     with monkeypatch.context() as patch:
         patch.setattr(track_search, "index_search", lambda catalog: 0)
+        patch.setattr(track_search, "_fills_beside", lambda catalog: False)
         ingest(locations, HANDMADE)
     return locations
 
@@ -95,3 +97,120 @@ def test_the_slices_a_cancel_keeps_are_searchable(small_demo: Path, tmp_path: Pa
         assert search_indexed(catalog) == counts.tracks
         name = catalog.tracks([counts.tracks - 1])[0].name
         assert counts.tracks - 1 in [track.id for track in catalog.search(name, limit=10_000)]
+
+
+def _integrity_ok(locations: Locations) -> bool:
+    with Catalog.open(locations) as catalog:
+        return catalog.query("INSERT INTO tracks_fts(tracks_fts, rank) "
+                             "VALUES ('integrity-check', 1)") == []
+
+
+def _search_config(locations: Locations) -> list[tuple]:
+    with Catalog.open(locations) as catalog:
+        return catalog.query("SELECT k, v FROM tracks_fts_config ORDER BY k")
+
+
+def _ingest_counting_beside(locations: Locations, source: Path) -> int:
+    """Ingest `source`; how many search indexes were built beside the catalog and copied in."""
+    copies: list[int] = []
+    copy_in = track_search._SearchIndexBeside.copy_in
+
+    def counted(beside: track_search._SearchIndexBeside) -> None:
+        copy_in(beside)
+        copies.append(beside.indexed)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(track_search._SearchIndexBeside, "copy_in", counted)
+        ingest(locations, source)
+    return len(copies)
+
+
+def _catalog_queries(locations: Locations) -> list[str]:
+    """Words and 1-3 letter prefixes of the catalog's own titles, artists and albums."""
+    with Catalog.open(locations) as catalog:
+        words = sorted({word.lower() for row in catalog.query(
+            "SELECT t.name, ar.name, al.name FROM tracks t JOIN artists ar ON ar.id = t.artist_id "
+            "JOIN albums al ON al.id = t.album_id WHERE t.id % 97 = 0") for text in row
+            for word in text.split() if word.isalnum()})
+    return words[:40] + [word[:length] for word in words[:20] for length in (1, 2, 3)]
+
+
+def test_a_new_catalog_gets_its_index_built_beside_and_answers_alike(
+        small_demo: Path, tmp_path: Path) -> None:
+    """The index built on a connection of its own and copied in holds what one built in the
+    catalog holds, passes FTS5's integrity check, and leaves FTS5's merging as it was."""
+    beside, in_place = Locations.resolve(tmp_path / "beside"), Locations.resolve(tmp_path / "in-place")
+    assert _ingest_counting_beside(beside, small_demo) == 1
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(track_search, "_fills_beside", lambda catalog: False)
+        assert _ingest_counting_beside(in_place, small_demo) == 0
+    with Catalog.open(beside) as catalog:
+        assert search_indexed(catalog) == catalog.counts().tracks > 0
+    queries = _catalog_queries(in_place)
+    assert len(queries) > 50
+    for locations in (beside, in_place):
+        assert _integrity_ok(locations)
+        assert ("automerge", 4) in _search_config(locations)
+    assert _index_rows(beside) == _index_rows(in_place)
+    with Catalog.open(beside) as one, Catalog.open(in_place) as other:
+        for query in queries:
+            found = [track.id for track in one.search(query, limit=10_000)]
+            assert found == [track.id for track in other.search(query, limit=10_000)], query
+            assert found, query
+
+
+def test_slices_joining_an_indexed_catalog_are_indexed_in_place(
+        small_demo: Path, small_store: Locations, tmp_path: Path) -> None:
+    first_two, last = tmp_path / "first-two", tmp_path / "last"
+    first_two.mkdir()
+    last.mkdir()
+    slices = sorted(small_demo.glob("*.json"))
+    for path in slices[:2]:
+        (first_two / path.name).write_bytes(path.read_bytes())
+    (last / slices[2].name).write_bytes(slices[2].read_bytes())
+    locations = Locations.resolve(tmp_path / "cache")
+    assert _ingest_counting_beside(locations, first_two) == 1
+    assert _ingest_counting_beside(locations, last) == 0
+    assert _integrity_ok(locations)
+    assert _index_rows(locations) == _index_rows(small_store)
+
+
+def test_an_ingest_failing_after_its_slices_copies_no_index(
+        small_demo: Path, small_store: Locations, tmp_path: Path) -> None:
+    """The build beside is stopped, nothing is copied, and the next writer catches up."""
+    locations = Locations.resolve(tmp_path / "failed")
+
+    def disk_full(*_args: object, **_kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ingest_module, "finalize", disk_full)
+        with pytest.raises(OSError, match="No space"):
+            ingest(locations, small_demo)
+    assert not [thread for thread in threading.enumerate() if thread.name == "search-index"]
+    with Catalog.open(locations) as catalog:
+        assert search_indexed(catalog) == 0 < catalog.counts().tracks
+    Catalog.create_or_open(locations).close()
+    assert _integrity_ok(locations)
+    assert _index_rows(locations) == _index_rows(small_store)
+
+
+def test_a_failed_build_beside_fails_the_ingest_and_the_next_writer_catches_up(
+        small_demo: Path, small_store: Locations, tmp_path: Path) -> None:
+    locations = Locations.resolve(tmp_path / "failed-build")
+    insert = track_search._insert_into_search
+
+    def failing_apart(db: object, tracks_schema: str, start: int) -> None:
+        if tracks_schema:  # the build beside reads the attached catalog
+            raise sqlite3.OperationalError("database or disk is full")
+        insert(db, tracks_schema, start)  # type: ignore[arg-type]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(track_search, "_insert_into_search", failing_apart)
+        with pytest.raises(sqlite3.OperationalError, match="full"):
+            ingest(locations, small_demo)
+    with Catalog.open(locations) as catalog:
+        assert search_indexed(catalog) == 0 < catalog.counts().tracks
+        assert catalog.meta("finalized")  # the matrices and popularity were kept
+    Catalog.create_or_open(locations).close()
+    assert _index_rows(locations) == _index_rows(small_store)
