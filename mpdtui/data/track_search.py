@@ -1,8 +1,9 @@
 """The catalog's track search: an FTS5 index of every track, and a search head.
 
 Ingest adds tracks to the index in one statement after its slices, not row by row (per row,
-the FTS5 prefix indexes cost as much as everything else an ingest writes), so a killed ingest
-can leave it behind the tracks; `index_search` catches up.
+the FTS5 prefix indexes cost as much as everything else an ingest writes): into a new catalog
+apart, then copied in (`index_search_beside`), else in place (`index_search`). So a killed
+ingest can leave the index behind the tracks; `index_search` catches up.
 
 The search head holds the most popular tracks by rank (0: the most popular) and an index of
 their own whose rowids are those ranks. FTS5 gives a match's rows in rowid order, so there the
@@ -158,6 +159,8 @@ def _fills_beside(catalog: CatalogAccess) -> bool:
 
 
 class _SearchIndexBeside:
+    """A search index filled in memory from the catalog's last commit, then copied into it."""
+
     def __init__(self, catalog: CatalogAccess) -> None:
         self.catalog = catalog
         self.db = connect_beside(catalog.db, _CATALOG)
