@@ -15,6 +15,7 @@ catalog). When the head holds fewer matches than asked, every track is searched.
 from __future__ import annotations
 
 import re
+import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -131,7 +132,8 @@ def index_search_beside(catalog: CatalogAccess) -> Iterator[bool]:
     The block is the rest of an ingest on the catalog's own connection (the URI indexes,
     popularity, the search head): SQLite lets one connection write a file at a time, and the
     build and those take a core each. A failed block interrupts the build and copies nothing:
-    the next writer's `index_search` catches up, as after a kill."""
+    the next writer's `index_search` catches up, as after a kill. A failed build is done again
+    in place."""
     if not _fills_beside(catalog):
         yield False
         return
@@ -147,9 +149,14 @@ def index_search_beside(catalog: CatalogAccess) -> Iterator[bool]:
         raise
     thread.join()
     try:
-        beside.copy_in()
+        if beside.error is None:
+            beside.copy_in()
     finally:
         beside.db.close()
+    if isinstance(beside.error, sqlite3.Error):  # out of memory, say: then the catalog's own way
+        index_search(catalog)
+    elif beside.error is not None:
+        raise beside.error
 
 
 def _fills_beside(catalog: CatalogAccess) -> bool:
@@ -175,12 +182,10 @@ class _SearchIndexBeside:
             self.indexed = int(self.db.execute(f"SELECT count(*) FROM {_CATALOG}.tracks").fetchone()[0])
             _insert_into_search(self.db, f"{_CATALOG}.", 0)
             self.db.execute("COMMIT")
-        except BaseException as exc:  # raised by copy_in, in the ingest's thread
+        except BaseException as exc:  # for the ingest's thread
             self.error = exc
 
     def copy_in(self) -> None:
-        if self.error is not None:
-            raise self.error
         shadows = [name for (name,) in self.db.execute(
             "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name LIKE 'tracks_fts_%'")]
         with self.catalog.lock:
