@@ -22,7 +22,7 @@ import orjson
 
 from mpdtui.data import track_search
 from mpdtui.data.files import DamagedFileError, FormatVersionError, read_json, write_json
-from mpdtui.data.sqlite_store import Connection, connect
+from mpdtui.data.sqlite_store import Connection, connect, write_transaction
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 
@@ -267,14 +267,8 @@ class Catalog:
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """One write transaction on this connection, rolled back when the block raises."""
-        with self.lock:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.db
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            self.db.execute("COMMIT")
+        with self.lock, write_transaction(self.db) as db:
+            yield db
 
     def manifest(self) -> list[tuple[str, str]]:
         return [(n, c) for n, c in self.query("SELECT name, checksum FROM slices ORDER BY id")]

@@ -120,6 +120,19 @@ def connect(path: Path, damage_error: DamageError, pragmas: Iterable[str] = (),
     return connection
 
 
+@contextmanager
+def write_transaction(connection: Connection) -> Iterator[Connection]:
+    """One `BEGIN IMMEDIATE` transaction on `connection`, rolled back when the block raises
+    (the caller holds whatever lock keeps its other threads off the connection)."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield connection
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+
+
 def connect_beside(connection: Connection, alias: str) -> Connection:
     """A connection to a private in-memory database with `connection`'s file attached as
     `alias` (its errors name that file): for work built apart, in another thread, while
@@ -212,10 +225,5 @@ class SqliteStore:
             if self._db.in_transaction:
                 yield
                 return
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
+            with write_transaction(self._db):
                 yield
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")

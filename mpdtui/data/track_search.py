@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol
 
-from mpdtui.data.sqlite_store import Connection, connect_beside
+from mpdtui.data.sqlite_store import Connection, connect_beside, write_transaction
 
 SEARCH_INDEXED = "search_indexed"
 """Meta key: how many tracks (ids 0 .. n-1) the search index holds. A catalog without the key
@@ -188,18 +188,12 @@ class _SearchIndexBeside:
     def copy_in(self) -> None:
         shadows = [name for (name,) in self.db.execute(
             "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name LIKE 'tracks_fts_%'")]
-        with self.catalog.lock:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                for name in shadows:  # FTS5's own tables: the index is whole in them
-                    self.db.execute(f"DELETE FROM {_CATALOG}.{name}")
-                    self.db.execute(f"INSERT INTO {_CATALOG}.{name} SELECT * FROM main.{name}")
-                self.db.execute(f"INSERT OR REPLACE INTO {_CATALOG}.meta VALUES (?, ?)",
-                                (SEARCH_INDEXED, str(self.indexed)))
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            self.db.execute("COMMIT")
+        with self.catalog.lock, write_transaction(self.db) as db:
+            for name in shadows:  # FTS5's own tables: the index is whole in them
+                db.execute(f"DELETE FROM {_CATALOG}.{name}")
+                db.execute(f"INSERT INTO {_CATALOG}.{name} SELECT * FROM main.{name}")
+            db.execute(f"INSERT OR REPLACE INTO {_CATALOG}.meta VALUES (?, ?)",
+                       (SEARCH_INDEXED, str(self.indexed)))
 
 
 def _insert_into_search(db: Connection, tracks_schema: str, start: int) -> None:
