@@ -27,7 +27,10 @@ from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 
 CATALOG_FORMAT = "mpdtui-catalog"
-CATALOG_VERSION = 1
+CATALOG_VERSION = 2
+"""2: search tables without positions (`track_search`); version 1 is read and extended alike,
+and keeps its tables."""
+READABLE_CATALOG_VERSIONS = ("1", str(CATALOG_VERSION))
 PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL")
 SOURCES_COPY_FORMAT = "mpdtui-catalog-sources"
 
@@ -197,12 +200,13 @@ class Catalog:
                     connection.executemany("INSERT INTO meta VALUES (?, ?)",
                                            [("format", CATALOG_FORMAT), ("version", str(CATALOG_VERSION)),
                                             (track_search.SEARCH_INDEXED, "0")])
-            elif version != str(CATALOG_VERSION):
+            elif version not in READABLE_CATALOG_VERSIONS:
                 raise FormatVersionError(
                     f"{path} has catalog format version {version}, this mpdtui reads "
-                    f"{CATALOG_VERSION}: {rebuild_hint(locations)}")
+                    f"{' and '.join(READABLE_CATALOG_VERSIONS)}: {rebuild_hint(locations)}")
             if create:
-                connection.executescript(track_search.SEARCH_SCHEMA)
+                connection.executescript(track_search.search_schema(
+                    int(version or CATALOG_VERSION)))
                 _restore_uri_indexes(connection)  # dropped by an ingest killed while it loaded
         except sqlite3.DatabaseError as exc:
             connection.close()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import mpdtui.data.catalog as catalog_module
 import mpdtui.data.track_search as track_search
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.ingest import ingest
@@ -183,26 +184,39 @@ def test_a_job_with_nothing_to_ingest_ranks_a_stale_head(headed: Locations, tmp_
         assert catalog.meta(SEARCH_HEAD) == manifest_fingerprint(catalog)
 
 
-def test_search_tables_with_column_sizes_answer_alike(
-        small_demo: Path, headed: Locations, tmp_path: Path) -> None:
-    """A catalog made before the search tables dropped their column sizes keeps its tables
-    (CREATE ... IF NOT EXISTS) and answers every search as a new one does."""
+@pytest.mark.parametrize("declared", ["positions", "positions and column sizes"])
+def test_version_1_search_tables_are_kept_and_answer_alike(
+        declared: str, small_demo: Path, headed: Locations, tmp_path: Path) -> None:
+    """A catalog of format version 1 (search tables with positions; the first ones also with
+    column sizes) is read and extended by this version, keeps its tables (CREATE ... IF NOT
+    EXISTS) and answers every search as a new one (version 2, no positions) does."""
     locations = Locations.resolve(tmp_path / "before")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(track_search, "SEARCH_SCHEMA",
-                      track_search.SEARCH_SCHEMA.replace(", columnsize=0", ""))
-        patch.setattr(track_search, "SEARCH_HEAD_MIN_TRACKS", 0)
-        patch.setattr(track_search, "SEARCH_HEAD_TRACKS", HEAD)
+        patch.setattr(catalog_module, "CATALOG_VERSION", 1)
+        if declared == "positions and column sizes":
+            patch.setattr(track_search, "_FTS_WITH_POSITIONS",
+                          track_search._FTS_WITH_POSITIONS.replace(", columnsize=0", ""))
         Catalog.create_or_open(locations).close()
+    copies: list[object] = []
+    copy_in = track_search._SearchIndexBeside.copy_in
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(track_search, "SEARCH_HEAD_MIN_TRACKS", 0)
         patch.setattr(track_search, "SEARCH_HEAD_TRACKS", HEAD)
+        patch.setattr(track_search._SearchIndexBeside, "copy_in",
+                      lambda beside: (copy_in(beside), copies.append(beside)))
         ingest(locations, small_demo)
+    # the last version 1 tables are built beside too; the first ones in place
+    assert len(copies) == (declared == "positions")
     with Catalog.open(locations) as before, Catalog.open(headed) as now:
         tables = "SELECT sql FROM sqlite_master WHERE name IN ('tracks_fts', 'search_head_fts')"
-        assert [("columnsize=0" in sql) for (sql,) in before.query(tables)] == [False, False]
-        assert [("columnsize=0" in sql) for (sql,) in now.query(tables)] == [True, True]
-        for query in _queries(now):
+        assert (before.meta("version"), now.meta("version")) == ("1", "2")
+        assert [("detail=none" in sql, "columnsize=0" in sql) for (sql,) in before.query(tables)
+                ] == [(False, declared == "positions")] * 2
+        assert [("detail=none" in sql, "columnsize=0" in sql) for (sql,) in now.query(tables)
+                ] == [(True, True)] * 2
+        assert before.query("INSERT INTO tracks_fts(tracks_fts, rank) "
+                            "VALUES ('integrity-check', 1)") == []
+        for query in [*_queries(now), "under_score", "two words_here"]:
             for limit in LIMITS:
                 assert ([track.id for track in before.search(query, limit)]
                         == [track.id for track in now.search(query, limit)]), (query, limit)

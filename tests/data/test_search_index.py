@@ -215,3 +215,33 @@ def test_a_failed_build_beside_is_done_again_in_place(
         assert search_indexed(catalog) == catalog.counts().tracks
     assert _integrity_ok(locations)
     assert _index_rows(locations) == _index_rows(small_store)
+
+
+def _chars_fts5_parts_words_at() -> list[str]:
+    """The letters and digits of Python's Unicode that part a word in FTS5's tokenizer (whose
+    tables are of an older Unicode): a quoted word holding one is a phrase there."""
+    db = sqlite3.connect(":memory:")
+    db.execute(f"CREATE VIRTUAL TABLE words USING {track_search._FTS}")
+    parting = []
+    for char in map(chr, range(0x110000)):
+        if track_search._WORD.fullmatch(char):
+            try:
+                db.execute("SELECT rowid FROM words WHERE words MATCH ?", (f'"a{char}b"*',))
+            except sqlite3.OperationalError:
+                parting.append(char)
+    db.close()
+    return parting
+
+
+def test_a_word_fts5_parts_is_searched_as_its_parts(uninterrupted: Locations) -> None:
+    """A table without positions refuses phrases, so a typed word that FTS5's tokenizer parts
+    (at `_`, or at a letter its older Unicode does not know) is searched as its parts."""
+    with Catalog.open(uninterrupted) as catalog:
+        assert "detail=none" in str(catalog.scalar(
+            "SELECT sql FROM sqlite_master WHERE name = 'tracks_fts'"))
+        parts = [track.id for track in catalog.search("daf on")]
+        assert parts
+        assert [track.id for track in catalog.search("daf_on")] == parts
+        for char in {"\u19b0", *_chars_fts5_parts_words_at()}:  # New Tai Lue: a vowel sign once
+            assert [track.id for track in catalog.search(f"daf{char}on")] == parts, hex(ord(char))
+        assert catalog.search("\u19b0") == []
