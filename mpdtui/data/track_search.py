@@ -45,6 +45,9 @@ takes 22 MB instead of 81 MB and builds in 3.9-5.2 s instead of 5.4-6.8 s, searc
 fast). Catalogs made before keep their tables, searched alike."""
 _FTS_WITH_POSITIONS = _FTS.replace(", detail=none", "")
 """The search tables of catalog format version 1."""
+_DECLARATIONS = {f"CREATE VIRTUAL TABLE tracks_fts USING {fts}"
+                 for fts in (_FTS, _FTS_WITH_POSITIONS)}
+"""How SQLite records the search index's declarations of today (of each format version)."""
 _CATALOG = "catalog"
 """The catalog's schema name on the connection that builds a search index beside it."""
 
@@ -198,11 +201,6 @@ def _fills_beside(catalog: CatalogAccess) -> bool:
 
 def _declaration(catalog: CatalogAccess) -> object:
     return catalog.scalar("SELECT sql FROM sqlite_master WHERE name = 'tracks_fts'")
-
-
-_DECLARATIONS = {f"CREATE VIRTUAL TABLE tracks_fts USING {fts}"
-                 for fts in (_FTS, _FTS_WITH_POSITIONS)}
-"""How SQLite records the search index's declarations of today (of each format version)."""
 
 
 class _SearchIndexBeside:
