@@ -28,7 +28,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import islice, repeat
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ from mpdtui.data.matrices import CHUNK_FORMAT, CHUNK_VERSION, chunk_path, finali
 from mpdtui.data.mpd import SliceSource, find_slices
 from mpdtui.data.mpd_validation import SliceError
 from mpdtui.data.slices import ParsedSlice, compact_slice, load_slice
+from mpdtui.data.track_keys import TrackKeys
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 from mpdtui.procs import die_with_parent
@@ -103,7 +104,7 @@ class _Ids:
     def __init__(self, catalog: Catalog) -> None:
         self.artists = dict(catalog.query("SELECT uri, id FROM artists"))
         self.albums = dict(catalog.query("SELECT uri, id FROM albums"))
-        self.tracks = dict(catalog.query("SELECT uri, id FROM tracks"))
+        self.tracks = TrackKeys([uri for (uri,) in catalog.query("SELECT uri FROM tracks ORDER BY id")])
         self.next_row = int(catalog.scalar("SELECT count(*) FROM playlists") or 0)
 
 
@@ -272,12 +273,15 @@ def _parsed_slices(pending: list[SliceSource], workers: int
 def _prepare(parsed: ParsedSlice, ids: _Ids) -> _SliceBatch:
     """Give the slice's new tracks (and their artists and albums) ids; map its rows to ids."""
     batch = _SliceBatch()
-    uris = parsed.track_uris()
-    global_ids = np.fromiter(map(ids.tracks.get, uris, repeat(-1)), dtype=np.int32,
-                             count=len(uris))
-    for code in np.flatnonzero(global_ids < 0).tolist():
-        global_ids[code] = _new_track(uris[code], parsed.texts_of(code), parsed.durations[code],
-                                      ids, batch)
+    looked_up = ids.tracks.look_up(parsed.uris, len(parsed.durations))
+    global_ids = looked_up.ids
+    new_codes = np.flatnonzero(global_ids < 0)
+    if new_codes.size:
+        new_ids = ids.tracks.add(looked_up, new_codes)
+        global_ids[new_codes] = new_ids
+        for code, track_id in zip(new_codes.tolist(), new_ids.tolist(), strict=True):
+            _new_track(track_id, looked_up.uri(code), parsed.texts_of(code),
+                       parsed.durations[code], ids, batch)
     batch.track_ids = global_ids[np.frombuffer(parsed.codes, dtype=np.int32)]
     batch.first_row = ids.next_row
     for playlist in parsed.playlists:
@@ -287,7 +291,8 @@ def _prepare(parsed: ParsedSlice, ids: _Ids) -> _SliceBatch:
     return batch
 
 
-def _new_track(uri: str, texts: list[str], duration: int, ids: _Ids, batch: _SliceBatch) -> int:
+def _new_track(track_id: int, uri: str, texts: list[str], duration: int, ids: _Ids,
+               batch: _SliceBatch) -> None:
     artist_name, artist_uri, name, album_uri, album_name = texts  # TRACK_TEXTS
     artist_id = ids.artists.get(artist_uri)
     if artist_id is None:
@@ -297,9 +302,7 @@ def _new_track(uri: str, texts: list[str], duration: int, ids: _Ids, batch: _Sli
     if album_id is None:
         album_id = ids.albums[album_uri] = len(ids.albums)
         batch.albums.append((album_id, album_uri, album_name, artist_id))
-    track_id = ids.tracks[uri] = len(ids.tracks)
     batch.tracks.append((track_id, uri, name, artist_id, album_id, duration))
-    return track_id
 
 
 @dataclass(frozen=True)
