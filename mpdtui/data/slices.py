@@ -49,9 +49,9 @@ class ParsedSlice:
 
     The tracks travel as columns (two strings, two int arrays): from a worker process a
     string of megabytes pickles at memory speed, where a tuple per track cost as much as
-    decoding the slice, and the catalog's process splits it back in one call. The URIs come
-    apart from the other texts: the catalog's process looks every URI up, but needs the
-    other texts only when a slice has tracks it has not seen."""
+    decoding the slice. The URIs come apart from the other texts: the catalog's process looks
+    every URI up (as fixed-width records, `track_keys`), but needs the other texts only when
+    a slice has tracks it has not seen."""
 
     checksum: str
     playlists: list[tuple[Any, ...]] = field(default_factory=list)
@@ -69,10 +69,6 @@ class ParsedSlice:
     """Each distinct track's duration (ms)."""
     codes: array = field(default_factory=lambda: array("i"))
     """Every playlist's rows in order, as indices into the distinct tracks."""
-
-    def track_uris(self) -> list[str]:
-        """The URI of track 0, of track 1, ..."""
-        return self.uris.split("\n") if self.durations else []
 
     def texts_of(self, code: int) -> list[str]:
         """TRACK_TEXTS of track `code`."""

@@ -8,7 +8,7 @@ look-up a URI (string hashing and three cache misses among 875k keys: 5.3-5.8 s 
 MPD-like demo's 3.9M look-ups at 100k playlists; this, 1.6-1.9 s with the inserts).
 
 Hash collisions are handled, not assumed away: a URI whose hash is already taken by another
-track's (about one chance in ten million at 2.26M tracks) is kept in a dict by its full
+track's (a chance of about one in seven million at 2.26M tracks) is kept in a dict by its full
 text, and so is a URI of a catalog from before `TRACK_URI` was enforced that is not of that
 form (no slice's URI can equal it).
 """
