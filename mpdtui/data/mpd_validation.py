@@ -26,6 +26,8 @@ MAX_INT64 = 2**63 - 1
 MAX_INT32 = 2**31 - 1
 """Track positions and durations (ms, about 24 days) are kept in int32 arrays."""
 TRACK_URI = re.compile(r"spotify:track:[0-9A-Za-z]{22}")
+TRACK_URI_LINES = re.compile(f"(?:{TRACK_URI.pattern}\n)*")
+"""Track URIs one a line, each line ended (checked in one call over a joined string)."""
 
 PLAYLIST_FIELDS: dict[str, type] = {
     "name": str,

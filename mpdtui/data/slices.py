@@ -10,7 +10,6 @@ names the problem exactly as before.
 from __future__ import annotations
 
 import hashlib
-import re
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from mpdtui.data.mpd import SliceSource
 from mpdtui.data.mpd_validation import (
     TRACK_FIELDS,
     TRACK_TYPES,
-    TRACK_URI,
+    TRACK_URI_LINES,
     SliceError,
     check_unique_pid,
     explain_bad_playlist,
@@ -40,7 +39,6 @@ _URI = 2  # of a row's values in TRACK_FIELDS order
 _TEXTS_OF_VALUES = itemgetter(*(list(TRACK_FIELDS).index(name) for name in TRACK_TEXTS))
 _TEXTS_OF_ROW = attrgetter(*TRACK_TEXTS)
 _DURATION_OF_ROW = attrgetter("duration_ms")
-_TRACK_URI_LINES = re.compile(f"(?:{TRACK_URI.pattern}\n)*")  # one URI a line
 
 
 @dataclass
@@ -134,7 +132,7 @@ def _pack_rows(parsed: ParsedSlice, uris: list[str], new_rows: list[TrackRow]) -
     """Put the distinct tracks into `parsed`; False when a URI is not a track's or a text
     holds a NUL (two scans of joined strings instead of a check per track)."""
     parsed.uris = "\n".join(uris)
-    if uris and not _TRACK_URI_LINES.fullmatch(parsed.uris + "\n"):
+    if uris and not TRACK_URI_LINES.fullmatch(parsed.uris + "\n"):
         return False
     parsed.texts, parsed.text_ends = _joined_texts(map(_TEXTS_OF_ROW, new_rows))
     parsed.durations = array("i", map(_DURATION_OF_ROW, new_rows))

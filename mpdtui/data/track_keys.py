@@ -15,13 +15,12 @@ form (no slice's URI can equal it).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from mpdtui.data.mpd_validation import TRACK_URI
+from mpdtui.data.mpd_validation import TRACK_URI, TRACK_URI_LINES
 
 _PREFIX = len("spotify:track:")
 _ID_CHARS = 22
@@ -30,7 +29,6 @@ _KEY_BYTES = 24  # the id, zero-padded to three 64-bit words
 _MULTIPLIERS = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9],
                         dtype=np.uint64)
 """Odd constants (from xxHash and the golden ratio): each word times its own, XORed."""
-_URI_LINES = re.compile(f"(?:{TRACK_URI.pattern}\n)*")
 
 
 @dataclass
@@ -112,13 +110,14 @@ class TrackKeys:
         """The catalog's URIs, by id; one not of `TRACK_URI`'s form (a catalog from before it
         was enforced) goes straight to `_others`."""
         joined = "\n".join(uris)
-        if _URI_LINES.fullmatch(joined + "\n"):
+        if TRACK_URI_LINES.fullmatch(joined + "\n"):
             regular = np.arange(len(uris))
         else:
+            irregular = {uri: track_id for track_id, uri in enumerate(uris)
+                         if not TRACK_URI.fullmatch(uri)}
+            self._others.update(irregular)
             regular = np.array([track_id for track_id, uri in enumerate(uris)
-                                if TRACK_URI.fullmatch(uri)], dtype=np.intp)
-            self._others.update((uri, track_id) for track_id, uri in enumerate(uris)
-                                if not TRACK_URI.fullmatch(uri))
+                                if uri not in irregular], dtype=np.intp)
             joined = "\n".join(uris[track_id] for track_id in regular.tolist())
         self._grow(len(uris))
         self.count = len(uris)
