@@ -25,7 +25,7 @@ def _slices(rng: np.random.Generator, pool: list[str], count: int) -> list[list[
             for size in rng.integers(1, 400, count)]
 
 
-def _ingest(keys: TrackKeys, reference: dict[str, int], uris: list[str]) -> list[int]:
+def _ingest(keys: TrackKeys, reference: dict[str, int], uris: list[str]) -> None:
     """One slice's ids by `keys` (giving unseen URIs the next ids), checked against `reference`."""
     looked_up = keys.look_up("\n".join(uris), len(uris))
     expected = [reference.get(uri, -1) for uri in uris]
@@ -35,7 +35,6 @@ def _ingest(keys: TrackKeys, reference: dict[str, int], uris: list[str]) -> list
     for code in new.tolist():
         assert looked_up.uri(code) == uris[code]
         reference[uris[code]] = len(reference)
-    return looked_up.ids.tolist()
 
 
 @pytest.mark.parametrize("hash_values", [None, 7, 1])
