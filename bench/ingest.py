@@ -1,6 +1,6 @@
 """Ingest speed against a bare orjson parse of the same files, and peak memory.
 
-    python bench/ingest.py [--playlists 20000 100000] [--dense] [--seed N] [--repeats 5]
+    python bench/ingest.py [--playlists 20000 100000] [--dense] [--seed N] [--repeats 5] [--floor]
 
 For each size: generates the demo dataset once (kept under .bench-data/; `--dense`: the
 first, dense demo), times reading + orjson-parsing every slice (the floor any ingest pays),
@@ -10,6 +10,11 @@ seconds (its own and its workers'; on a shared machine the CPU ratio moves less 
 than the wall-time one). With two sizes it extrapolates
 the peak RSS to the full MPD (1M playlists, 66M rows, 2.26M tracks). Also reports
 `Catalog.search` latency on the catalog it built (1-3 letter prefixes and whole title words).
+
+Each pair also prints the ingest's CPU seconds spread over the machine's cores, against the
+bare parse: the wall-time ratio it could reach if no core ever waited. `--floor` also times
+the parsing processes alone (ingest's own pool reading, checking and compacting every slice,
+with no writer), against the bare parse in the same run.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -31,6 +37,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / ".bench-data"
 MPD_PLAYLISTS, MPD_ROWS, MPD_TRACKS = 1_000_000, 66_346_428, 2_262_292
+CORES = os.cpu_count() or 1
 
 CHILD = """
 import json, resource, sys, time
@@ -76,6 +83,19 @@ print(json.dumps({"seconds": seconds, "cpu_seconds": cpu_seconds, "rows": result
                   "peak_rss_mb": peak_mb, "finalize_bytes_per_row": finalize_peak / result.rows,
                   "search_p50_ms": 1e3 * latencies[len(latencies) // 2],
                   "search_p95_ms": 1e3 * latencies[int(len(latencies) * 0.95)]}))
+"""
+
+PARSE_ONLY_CHILD = """
+import json, os, resource, sys, time
+from pathlib import Path
+from mpdtui.data.ingest import _parsed_slices
+from mpdtui.data.mpd import find_slices
+started = time.perf_counter()
+for _ in _parsed_slices(find_slices(Path(sys.argv[1])), os.cpu_count() or 1):
+    pass
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"seconds": time.perf_counter() - started,
+                  "cpu_seconds": usage.ru_utime + usage.ru_stime}))
 """
 
 
@@ -151,6 +171,8 @@ def main() -> None:
     parser.add_argument("--dense", action="store_true",
                         help="the dense demo (31k tracks whatever the size; issue 16's figures)")
     parser.add_argument("--seed", type=int, default=0, help="the demo's seed (0: the figures' own)")
+    parser.add_argument("--floor", action="store_true",
+                        help="also time ingest's parsing processes alone, with no writer")
     parser.add_argument("--repeats", type=int, default=1,
                         help="parse + ingest pairs per size (a shared machine's load moves "
                              "single runs by 20%%); the median ratio is printed last")
@@ -162,6 +184,8 @@ def main() -> None:
         ratios = []
         for _ in range(args.repeats):
             run = measure(folder, playlists)
+            if args.floor:
+                measure_parsing_alone(folder, playlists)
             ratios.append(run["seconds"] / run["parse_seconds"])
         runs.append(run)
         if args.repeats > 1:
@@ -179,11 +203,24 @@ def measure(folder: Path, playlists: int) -> dict[str, float]:
           f"bare orjson parse {parse:6.2f} s | ingest {run['seconds']:6.2f} s "
           f"({run['rows'] / run['seconds']:,.0f} rows/s) | ratio {run['seconds'] / parse:4.2f}x | "
           f"CPU {run['cpu_seconds']:.1f} s vs {parse_cpu:.1f} s = "
-          f"{run['cpu_seconds'] / parse_cpu:4.2f}x | "
+          f"{run['cpu_seconds'] / parse_cpu:4.2f}x, over {CORES} cores "
+          f"{run['cpu_seconds'] / CORES / parse:4.2f}x | "
           f"peak RSS {run['peak_rss_mb']:,.0f} MB writer, {run['peak_all_mb']:,.0f} MB with its "
           f"workers | search p50 {run['search_p50_ms']:.1f} ms "
           f"p95 {run['search_p95_ms']:.1f} ms", flush=True)
     return run
+
+
+def measure_parsing_alone(folder: Path, playlists: int) -> None:
+    """ingest's worker pool alone over `folder` (in a child, as an ingest runs), then a bare
+    parse; prints the pair's line."""
+    command = [sys.executable, "-c", PARSE_ONLY_CHILD, str(folder)]
+    alone = json.loads(subprocess.run(command, check=True, capture_output=True,
+                                      text=True).stdout.splitlines()[-1])
+    parse, _ = bare_parse_seconds(folder)
+    print(f"{playlists:>9,} playlists | parsing processes alone {alone['seconds']:6.2f} s "
+          f"(CPU {alone['cpu_seconds']:.1f} s) vs bare orjson parse {parse:6.2f} s | ratio "
+          f"{alone['seconds'] / parse:4.2f}x", flush=True)
 
 
 def print_extrapolation(small: dict[str, float], large: dict[str, float]) -> None:
