@@ -108,6 +108,15 @@ def search_rows(catalog: CatalogAccess, text: str, limit: int) -> list[tuple]:
     """TRACK_SELECT rows of the tracks matching every word of `text` (as prefixes) in title,
     artist or album, most popular first."""
     words = _WORD.findall(text.lower())
+    rows = _rows_unless_refused(catalog, words, limit)
+    if rows is None:
+        rows = _rows_unless_refused(catalog, _older_unicode_words(words), limit)
+    return rows or []  # refused again (another SQLite's tables): nothing found, not an error
+
+
+def _rows_unless_refused(catalog: CatalogAccess, words: list[str], limit: int) -> list[tuple] | None:
+    """The tracks matching every word; None when FTS5 refuses one as a phrase (its tokenizer
+    parts the word where `_WORD` does not)."""
     if not words:
         return []
     try:
@@ -115,8 +124,7 @@ def search_rows(catalog: CatalogAccess, text: str, limit: int) -> list[tuple]:
     except sqlite3.OperationalError as exc:
         if _PHRASES_REFUSED not in str(exc):
             raise
-        words = _older_unicode_words(words)
-        return _matching_rows(catalog, words, limit) if words else []
+        return None
 
 
 def _matching_rows(catalog: CatalogAccess, words: list[str], limit: int) -> list[tuple]:

@@ -245,3 +245,13 @@ def test_a_word_fts5_parts_is_searched_as_its_parts(uninterrupted: Locations) ->
         for char in {"\u19b0", *_chars_fts5_parts_words_at()}:  # New Tai Lue: a vowel sign once
             assert [track.id for track in catalog.search(f"daf{char}on")] == parts, hex(ord(char))
         assert catalog.search("\u19b0") == []
+
+
+def test_a_word_fts5_still_refuses_finds_nothing(uninterrupted: Locations,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where FTS5 also refuses the word's Unicode 3.2 parts (an SQLite whose tokenizer tables
+    differ from this one's), the search finds nothing instead of failing."""
+    monkeypatch.setattr(track_search, "_older_unicode_words", lambda words: words)
+    with Catalog.open(uninterrupted) as catalog:
+        assert catalog.search("daf\u19b0on") == []
+        assert catalog.search("daf on")  # other searches answer as before
