@@ -14,7 +14,9 @@ the peak RSS to the full MPD (1M playlists, 66M rows, 2.26M tracks). Also report
 Each pair also prints the ingest's CPU seconds spread over the machine's cores, against the
 bare parse: the wall-time ratio it could reach if no core ever waited. `--floor` also times
 the parsing processes alone (ingest's own pool reading, checking and compacting every slice,
-with no writer), against the bare parse in the same run.
+with no writer), and SQLite's own work alone (what the ingest stored, inserted again from rows
+made beforehand, then its indexes, matrices and popularity) beside the cheapest checked parse
+(msgspec's typed decode), each against the bare parse in the same run.
 """
 
 from __future__ import annotations
@@ -99,6 +101,45 @@ print(json.dumps({"seconds": time.perf_counter() - started,
 """
 
 
+SQLITE_ALONE_CHILD = """
+import json, shutil, sys, time
+from pathlib import Path
+from mpdtui.data import track_search
+from mpdtui.data.catalog import Catalog, without_uri_indexes
+from mpdtui.data.ingest import INGEST_CACHE_KIB, INGEST_WAL_PAGES, ingest
+from mpdtui.data.matrices import finalize
+from mpdtui.locations import Locations
+built, fresh = Locations.resolve(sys.argv[2]), Locations.resolve(sys.argv[3])
+ingest(built, Path(sys.argv[1]))  # not timed: what it stored is inserted again below
+with Catalog.open(built) as catalog:
+    rows = {table: catalog.query(f"SELECT * FROM {table} ORDER BY rowid")
+            for table in ("artists", "albums", "tracks", "playlists", "slices")}
+rows["tracks"] = [(*row[:-1], 0) for row in rows["tracks"]]  # popularity comes last, as in ingest
+shutil.copytree(built.chunks_dir, fresh.chunks_dir)
+seconds = {}
+with Catalog.create_or_open(fresh) as catalog:
+    catalog.db.execute(f"PRAGMA cache_size = -{INGEST_CACHE_KIB}")
+    catalog.db.execute(f"PRAGMA wal_autocheckpoint = {INGEST_WAL_PAGES}")
+    started = time.perf_counter()
+    with without_uri_indexes(catalog):
+        with catalog.transaction() as db:
+            for table, values in rows.items():
+                db.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(values[0]))})",
+                               values)
+        seconds["inserts"] = time.perf_counter() - started
+        started = time.perf_counter()
+    seconds["URI indexes"] = time.perf_counter() - started
+    started = time.perf_counter()
+    with track_search.index_search_beside(catalog):
+        pass  # the build runs in its thread, then is copied in
+    seconds["search index"] = time.perf_counter() - started
+    started = time.perf_counter()
+    finalize(fresh, catalog)
+    seconds["finalize"] = time.perf_counter() - started
+print(json.dumps(seconds))
+"""
+
+
 def demo_folder(playlists: int, dense: bool = False, seed: int = 0) -> Path:
     folder = DATA / f"demo-{'dense-' if dense else ''}{f'seed{seed}-' if seed else ''}{playlists}"
     if not (folder / "done").exists():
@@ -172,7 +213,8 @@ def main() -> None:
                         help="the dense demo (31k tracks whatever the size; issue 16's figures)")
     parser.add_argument("--seed", type=int, default=0, help="the demo's seed (0: the figures' own)")
     parser.add_argument("--floor", action="store_true",
-                        help="also time ingest's parsing processes alone, with no writer")
+                        help="also time ingest's parsing processes alone, with no writer, "
+                             "and SQLite's own work alone")
     parser.add_argument("--repeats", type=int, default=1,
                         help="parse + ingest pairs per size (a shared machine's load moves "
                              "single runs by 20%%); the median ratio is printed last")
@@ -186,6 +228,7 @@ def main() -> None:
             run = measure(folder, playlists)
             if args.floor:
                 measure_parsing_alone(folder, playlists)
+                measure_sqlite_alone(folder, playlists)
             ratios.append(run["seconds"] / run["parse_seconds"])
         runs.append(run)
         if args.repeats > 1:
@@ -221,6 +264,41 @@ def measure_parsing_alone(folder: Path, playlists: int) -> None:
     print(f"{playlists:>9,} playlists | parsing processes alone {alone['seconds']:6.2f} s "
           f"(CPU {alone['cpu_seconds']:.1f} s) vs bare orjson parse {parse:6.2f} s | ratio "
           f"{alone['seconds'] / parse:4.2f}x", flush=True)
+
+
+def measure_sqlite_alone(folder: Path, playlists: int) -> None:
+    """What an ingest's writer cannot avoid: SQLite's own work (the rows it stores inserted
+    again from Python lists made beforehand, then the URI indexes, search index, matrices and
+    popularity, one after another), and the typed decode of every slice (msgspec, the
+    cheapest parse that checks the fields), against a bare parse; prints the line."""
+    built, fresh = DATA / "cache-ingest", DATA / "cache-sqlite-alone"
+    for cache in (built, fresh):
+        shutil.rmtree(cache, ignore_errors=True)
+    command = [sys.executable, "-c", SQLITE_ALONE_CHILD, str(folder), str(built), str(fresh)]
+    try:
+        parts = json.loads(subprocess.run(command, check=True, capture_output=True,
+                                          text=True).stdout.splitlines()[-1])
+    finally:
+        for cache in (built, fresh):
+            shutil.rmtree(cache, ignore_errors=True)
+    parse, _ = bare_parse_seconds(folder)
+    decode = typed_decode_seconds(folder)
+    sqlite_seconds = sum(parts.values())
+    print(f"{playlists:>9,} playlists | SQLite and matrices alone {sqlite_seconds:5.2f} s ("
+          + ", ".join(f"{name} {value:.2f}" for name, value in parts.items())
+          + f") = {sqlite_seconds / parse:4.2f}x the bare orjson parse ({parse:5.2f} s); with the "
+          f"typed decode ({decode:5.2f} s) over {CORES} cores "
+          f"{(sqlite_seconds + decode) / CORES / parse:4.2f}x", flush=True)
+
+
+def typed_decode_seconds(folder: Path) -> float:
+    """Reading and decoding every slice into ingest's typed records, one after another."""
+    from mpdtui.data.slice_decoder import decode_slice
+
+    started = time.perf_counter()
+    for path in sorted(folder.glob("mpd.slice.*.json")):
+        decode_slice(path.read_bytes())
+    return time.perf_counter() - started
 
 
 def print_extrapolation(small: dict[str, float], large: dict[str, float]) -> None:
