@@ -124,8 +124,9 @@ with Catalog.create_or_open(fresh) as catalog:
     with without_uri_indexes(catalog):
         with catalog.transaction() as db:
             for table, values in rows.items():
-                db.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(values[0]))})",
-                               values)
+                if values:
+                    db.executemany(
+                        f"INSERT INTO {table} VALUES ({', '.join('?' * len(values[0]))})", values)
         seconds["inserts"] = time.perf_counter() - started
         started = time.perf_counter()
     seconds["URI indexes"] = time.perf_counter() - started
