@@ -31,6 +31,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
@@ -43,6 +44,7 @@ CORES = os.cpu_count() or 1
 
 CHILD = """
 import json, resource, sys, time
+from collections.abc import Callable
 from pathlib import Path
 from mpdtui.data.ingest import ingest
 from mpdtui.locations import Locations
@@ -89,6 +91,7 @@ print(json.dumps({"seconds": seconds, "cpu_seconds": cpu_seconds, "rows": result
 
 PARSE_ONLY_CHILD = """
 import json, os, resource, sys, time
+from collections.abc import Callable
 from pathlib import Path
 from mpdtui.data.ingest import _parsed_slices
 from mpdtui.data.mpd import find_slices
@@ -103,6 +106,7 @@ print(json.dumps({"seconds": time.perf_counter() - started,
 
 SQLITE_ALONE_CHILD = """
 import json, shutil, sys, time
+from collections.abc import Callable
 from pathlib import Path
 from mpdtui.data import track_search
 from mpdtui.data.catalog import Catalog, without_uri_indexes
@@ -153,12 +157,21 @@ def demo_folder(playlists: int, dense: bool = False, seed: int = 0) -> Path:
     return folder
 
 
-def bare_parse_seconds(folder: Path) -> tuple[float, float]:
-    """Wall and CPU seconds of reading and parsing every slice, one after another."""
+def bare_parse_seconds(folder: Path, parse: Callable[[bytes], object] = orjson.loads
+                       ) -> tuple[float, float]:
+    """Wall and CPU seconds of reading and parsing every slice (with `parse`), one after
+    another."""
     started, cpu_started = time.perf_counter(), time.process_time()
     for path in sorted(folder.glob("mpd.slice.*.json")):
-        orjson.loads(path.read_bytes())
+        parse(path.read_bytes())
     return time.perf_counter() - started, time.process_time() - cpu_started
+
+
+def child_json(script: str, *args: str) -> dict[str, float]:
+    """Run `script` in a fresh interpreter with `args`; the JSON its last line of output holds."""
+    command = [sys.executable, "-c", script, *args]
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.splitlines()[-1])
 
 
 def ingest_in_child(folder: Path) -> dict[str, float]:
@@ -258,9 +271,7 @@ def measure(folder: Path, playlists: int) -> dict[str, float]:
 def measure_parsing_alone(folder: Path, playlists: int) -> None:
     """ingest's worker pool alone over `folder` (in a child, as an ingest runs), then a bare
     parse; prints the pair's line."""
-    command = [sys.executable, "-c", PARSE_ONLY_CHILD, str(folder)]
-    alone = json.loads(subprocess.run(command, check=True, capture_output=True,
-                                      text=True).stdout.splitlines()[-1])
+    alone = child_json(PARSE_ONLY_CHILD, str(folder))
     parse, _ = bare_parse_seconds(folder)
     print(f"{playlists:>9,} playlists | parsing processes alone {alone['seconds']:6.2f} s "
           f"(CPU {alone['cpu_seconds']:.1f} s) vs bare orjson parse {parse:6.2f} s | ratio "
@@ -275,31 +286,21 @@ def measure_sqlite_alone(folder: Path, playlists: int) -> None:
     built, fresh = DATA / "cache-ingest", DATA / "cache-sqlite-alone"
     for cache in (built, fresh):
         shutil.rmtree(cache, ignore_errors=True)
-    command = [sys.executable, "-c", SQLITE_ALONE_CHILD, str(folder), str(built), str(fresh)]
     try:
-        parts = json.loads(subprocess.run(command, check=True, capture_output=True,
-                                          text=True).stdout.splitlines()[-1])
+        parts = child_json(SQLITE_ALONE_CHILD, str(folder), str(built), str(fresh))
     finally:
         for cache in (built, fresh):
             shutil.rmtree(cache, ignore_errors=True)
+    from mpdtui.data.slice_decoder import decode_slice  # the typed records ingest decodes
+
     parse, _ = bare_parse_seconds(folder)
-    decode = typed_decode_seconds(folder)
+    decode, _ = bare_parse_seconds(folder, decode_slice)
     sqlite_seconds = sum(parts.values())
     print(f"{playlists:>9,} playlists | SQLite and matrices alone {sqlite_seconds:5.2f} s ("
           + ", ".join(f"{name} {value:.2f}" for name, value in parts.items())
           + f") = {sqlite_seconds / parse:4.2f}x the bare orjson parse ({parse:5.2f} s); with the "
           f"typed decode ({decode:5.2f} s) over {CORES} cores "
           f"{(sqlite_seconds + decode) / CORES / parse:4.2f}x", flush=True)
-
-
-def typed_decode_seconds(folder: Path) -> float:
-    """Reading and decoding every slice into ingest's typed records, one after another."""
-    from mpdtui.data.slice_decoder import decode_slice
-
-    started = time.perf_counter()
-    for path in sorted(folder.glob("mpd.slice.*.json")):
-        decode_slice(path.read_bytes())
-    return time.perf_counter() - started
 
 
 def print_extrapolation(small: dict[str, float], large: dict[str, float]) -> None:
