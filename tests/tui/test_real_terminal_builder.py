@@ -3,7 +3,8 @@ trained cache (the light models only), keys in, the screen read back.
 
 What the footer offers works where the cursor is: no "/ Search" while typing the name (there
 `/` is a letter of it), one Enter in the search box adds the best result, Down goes from the
-search box to its results, and every suggestion shows its track and artist at 80 columns.
+search box to its results, every suggestion shows its track and artist at 80 columns, and the
+highlighted one its whole reason under the list (the Why column is too narrow for it there).
 """
 
 # ruff: noqa: F811 (fixtures imported from tui_support are parameters here)
@@ -57,6 +58,11 @@ def test_builder_keys_in_a_real_terminal(trained_dir: Path, tmp_path: Path) -> N
 
         term.press("down")  # from the search box into the results: their keys in the footer
         text = term.wait_for(lambda t: "Add" in footer(t), timeout=10)
+
+        added = services.catalog.search(query)[0]
+        reason = services.suggester.suggest("road/trip", [added.id])[0].reason
+        term.press("tab")  # into the suggestions: the first one's reason, whole
+        term.wait_for(lambda t: f"why: {reason}" in t, timeout=30)
         assert not term.seen_errors, term.seen_errors
     finally:
         term.close()

@@ -439,6 +439,30 @@ async def test_more_like_this(trained_copy: Locations, tmp_path: Path) -> None:
         assert "More like" not in screen.query_one("#suggestions").border_title
 
 
+async def test_the_highlighted_suggestion_shows_its_whole_reason(trained_copy: Locations,
+                                                               tmp_path: Path) -> None:
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        suggestions = screen.query_one("#suggestions", TrackTable)
+        await type_text(pilot, "road trip")
+        await wait_for(pilot, lambda: suggestions.tracks)
+        await settle(pilot)
+        assert suggestions.border_subtitle is None  # only while the list has the focus
+        await pilot.press("escape", "tab", "tab", "tab")
+        assert screen.focused is suggestions
+        for row in (0, 1):
+            reason = suggestions.reasons[row]
+            shown = suggestions._border_subtitle
+            assert shown is not None and shown.plain == f"why: {reason}"
+            await pilot.press("down")
+        width = dict(suggestions.fitted)["Why"]
+        assert any(len(reason) > width for reason in suggestions.reasons)  # the column cuts
+        await pilot.press("shift+tab")
+        assert suggestions.border_subtitle is None
+
+
 class SlowFirstSuggest(Suggester):
     """The first `suggest` call waits until the test releases it (a slow, stale answer)."""
 

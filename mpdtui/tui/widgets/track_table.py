@@ -6,7 +6,9 @@ data as plain text, never as markup.
 
 Column widths follow the table's width (`columns.fit`): names get what their content needs,
 the reason (or the track name) takes what is left, and a narrow table leaves out album, time
-and the audio columns before it cuts track and artist short.
+and the audio columns before it cuts track and artist short. Below 160 columns the Why column
+cuts most reasons short, so a table of suggestions with the focus shows the highlighted one's
+whole reason in its bottom border.
 """
 
 from __future__ import annotations
@@ -74,6 +76,21 @@ class TrackTable(DataTable):
     def on_mount(self) -> None:
         self._draw()
 
+    # these handlers run before Widget's own, which set `has_focus`
+    def on_focus(self) -> None:
+        self._show_reason(focused=True)
+
+    def on_blur(self) -> None:
+        self._show_reason(focused=False)
+
+    def on_data_table_row_highlighted(self) -> None:
+        self._show_reason()
+
+    def _show_reason(self, focused: bool | None = None) -> None:
+        has_focus = self.has_focus if focused is None else focused
+        reason = self.current_reason() if has_focus else ""
+        self.border_subtitle = data_text(f"why: {reason}") if reason else None
+
     def on_resize(self, event: events.Resize) -> None:
         if self._fit() != self.fitted:
             self._draw(keep_cursor=True)
@@ -119,6 +136,7 @@ class TrackTable(DataTable):
         self.audio = list(audio) if audio is not None else [None] * len(self.tracks)
         self._cells = [self._row(index, track) for index, track in enumerate(self.tracks)]
         self._draw(keep_cursor)
+        self._show_reason()
 
     def _row(self, index: int, track: Track) -> dict[str, Cell]:
         sound = self.audio[index]
