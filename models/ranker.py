@@ -112,7 +112,8 @@ class RankerRecommender(Recommender):
     def explain(self, query: PlaylistQuery, ids: np.ndarray) -> list[Reason]:
         """What moved each track up most: the feature group whose values, set to the median of
         the tracks asked about, lower its score most (one prediction per group: LightGBM's exact
-        per-feature contributions cost ~15x more, too slow for a builder refresh)."""
+        per-feature contributions cost ~15x more, too slow for a builder refresh), among those
+        true of the track (the name only where it fits: `CandidateFeatures.fits_name`)."""
         features = self._fitted()
         ids = np.asarray(ids, np.int64)
         matrix = features.of_ids(query, ids)
@@ -122,7 +123,8 @@ class RankerRecommender(Recommender):
         typical = _typical(matrix)
         reasons = []
         for row, track in enumerate(ids):
-            best = max(lift, key=lambda g: lift[g][row])
+            true_of_it = (g for g in lift if g != "name" or features.fits_name(query, matrix[row]))
+            best = max(true_of_it, key=lambda g: lift[g][row])
             reason = features.reason(query, int(track), best)
             if reason.kind == "similar_sound":  # which: the closest to the seeds', for its scale
                 sound = features.groups["sound"]

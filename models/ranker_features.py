@@ -122,6 +122,17 @@ class CandidateFeatures:
         ranks = matrix[:, [self.names.index(f"{n}_rank") for n in self.components]]
         return (1.0 / (60.0 + ranks)).sum(axis=1).astype(np.float32)
 
+    def fits_name(self, query: PlaylistQuery, row: np.ndarray) -> bool:
+        """Whether the track of feature row `row` fits the query's name: playlists named like
+        it hold the track (the title model's score). A name no playlist has still moves tracks
+        up, by the popularity the title model's list falls back to, but fits none of them."""
+        if not normalize_name(query.name):
+            return False
+        if "title" not in self.components:
+            return True  # only the two-tower's reading of the name is left to go by
+        score = row[self.names.index("title_score")]
+        return bool(np.isfinite(score) and score > 0)
+
     def reason(self, query: PlaylistQuery, track: int, group: str) -> Reason:
         seeds = [s for s in query.seeds if 0 <= s < len(self.artist)]
         if group == "artist":

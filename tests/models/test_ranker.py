@@ -150,6 +150,25 @@ def test_reasons_come_from_what_moved_each_track_up(fitted, genres):
             assert reason.seed in seeds
 
 
+@pytest.mark.parametrize("seeds", [0, 3])
+def test_a_track_fits_the_name_only_where_playlists_named_so_hold_it(fitted, genres, seeds):
+    """A name no training playlist has still moves tracks (the title model's list falls back
+    to popularity), but no track fits it."""
+    data = genres.dataset
+    title = fitted.components["title"]
+    for name in ("zzqx", data.playlist_names[5]):
+        query = PlaylistQuery.of(name, data.interactions[5].indices[:seeds].tolist())
+        ids = fitted.recommend(query, 40).ids
+        reasons = fitted.explain(query, ids)
+        fits = np.asarray([r.kind == "fits_name" for r in reasons])
+        said_by_title = np.asarray([r.kind == "fits_name" for r in title.explain(query, ids)])
+        assert not (fits & ~said_by_title).any(), name
+        if name == "zzqx":
+            assert not said_by_title.any()
+        else:
+            assert fits.any()  # a name the playlists have is still a reason
+
+
 def test_the_registry_builds_the_ranker():
     model = create_model("ranker")
     assert isinstance(model, RankerRecommender)
