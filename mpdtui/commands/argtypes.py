@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from mpdtui.data.mpd_validation import pasted_track_uri
+
 
 def int_between(low: int, high: int | None = None) -> Callable[[str], int]:
     """An argparse type: an integer from `low` to `high` (no upper bound when None)."""
@@ -30,3 +32,17 @@ def int_between(low: int, high: int | None = None) -> Callable[[str], int]:
 positive_int = int_between(1)
 non_negative_int = int_between(0)
 port_number = int_between(1, 65535)
+
+
+def track_uri(text: str) -> str:
+    """An argparse type: a Spotify track as its URI, its open.spotify.com link or its bare id;
+    gives the URI."""
+    uri = pasted_track_uri(text)
+    if uri is None:
+        raise argparse.ArgumentTypeError(
+            f"expected a Spotify track URI (spotify:track: and 22 letters or digits) or its "
+            f"https://open.spotify.com/track/ link, got {text!r}")
+    return uri
+
+
+track_uri.__name__ = "track URI"

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from models.registry import MODEL_NAMES
 from mpdtui.audio.filters import parse_filter
-from mpdtui.commands.argtypes import int_between
+from mpdtui.commands.argtypes import int_between, track_uri
 from mpdtui.commands.audio import add_audio_columns, audio_cells
 from mpdtui.commands.jobs import run_job
 from mpdtui.commands.train import print_report
@@ -48,8 +48,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     suggest = subparsers.add_parser("suggest", help="suggest tracks for a playlist")
     suggest.add_argument("--name", default="", help="the playlist's name")
-    suggest.add_argument("--seed", action="append", default=[], metavar="URI",
-                         help="a track already in the playlist (repeatable)")
+    suggest.add_argument("--seed", action="append", default=[], metavar="URI", type=track_uri,
+                         help="a track already in the playlist: its spotify:track: URI or its "
+                              "open.spotify.com link (repeatable)")
     suggest.add_argument("--model", choices=MODEL_NAMES, help="default: the best trained model")
     suggest.add_argument("--k", type=int_between(1, MAX_SUGGESTIONS), default=20,
                          help=f"how many suggestions (default 20, at most {MAX_SUGGESTIONS})")
@@ -104,8 +105,10 @@ def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
     audio_filter = parse_filter(args.filter)
     with open_services(locations) as services:
         seeds = services.catalog.resolve_uris(args.seed)
+        unknown = [uri for uri in args.seed if not services.catalog.resolve_uris([uri])]
         found = services.audio.suggest(args.name, seeds, audio_filter, args.model, args.k)
-    unknown = len(args.seed) - len(seeds)
+    if unknown:  # on stderr, before the table or the JSON on stdout
+        print(f"ignored, not in the catalog: {', '.join(unknown)}", file=sys.stderr)
     suggestions = found.suggestions
     shown = relative([s.score for s in suggestions])  # one scale whatever the model (README)
     if args.json:
@@ -136,6 +139,4 @@ def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
         Console().print(table)
     if found.note():
         print(printable(found.note()))
-    if unknown:
-        print(f"ignored {unknown} seed URI(s) not in the catalog", file=sys.stderr)
     return 0

@@ -28,6 +28,17 @@ MAX_INT32 = 2**31 - 1
 TRACK_URI = re.compile(r"spotify:track:[0-9A-Za-z]{22}")
 TRACK_URI_LINES = re.compile(f"(?:{TRACK_URI.pattern}\n)*")
 """Track URIs one a line, each line ended (checked in one call over a joined string)."""
+_PASTED_TRACK = re.compile(
+    r"(?:spotify:track:|(?:https?://)?open\.spotify\.com/(?:intl-[A-Za-z-]+/)?track/)?"
+    r"([0-9A-Za-z]{22})(?:[?#]\S*)?")
+"""A track as people paste it: its URI, its link (the apps' "Share > Copy Song Link", with
+its `?si=` and a localised `/intl-de/` path) or its bare id."""
+
+
+def pasted_track_uri(text: str) -> str | None:
+    """The URI of the track `text` names as a URI, an open.spotify.com link or a bare id."""
+    match = _PASTED_TRACK.fullmatch(text.strip())
+    return f"spotify:track:{match.group(1)}" if match else None
 
 PLAYLIST_FIELDS: dict[str, type] = {
     "name": str,

@@ -6,6 +6,7 @@ import threading
 from collections.abc import Sequence
 
 from mpdtui.data.catalog import Catalog, Track
+from mpdtui.data.mpd_validation import pasted_track_uri
 from mpdtui.locations import Locations
 
 
@@ -24,7 +25,10 @@ class CatalogService:
             return self._catalog
 
     def search(self, text: str, limit: int = 50) -> list[Track]:
-        return self.catalog().search(text, limit)
+        """Tracks matching the words of `text`; a pasted track URI or link finds that track."""
+        uri = pasted_track_uri(text)
+        pasted = self.resolve_uris([uri]) if uri is not None else []
+        return self.tracks(pasted) if pasted else self.catalog().search(text, limit)
 
     def resolve_uris(self, uris: Sequence[str]) -> list[int]:
         """Track ids of the URIs the catalog knows (unknown ones are skipped)."""

@@ -394,6 +394,11 @@ ARGUMENTS: list[tuple[tuple[str, ...], str]] = [
     (("auth", "--port", "-1"), "argument --port: expected an integer from 1 to 65535, got -1"),
     (("suggest", "--k", "0"), "argument --k: expected an integer from 1 to 500, got 0"),
     (("suggest", "--k", "many"), "argument --k: expected an integer from 1 to 500, got 'many'"),
+    (("suggest", "--seed", "notauri"), "argument --seed: expected a Spotify track URI "
+     "(spotify:track: and 22 letters or digits) or its https://open.spotify.com/track/ link, got "
+     "'notauri'"),
+    (("suggest", "--seed", "spotify:album:AAAAAAAAAAAAAAAAAAAAA1\x1b[2J"), "got "
+     "'spotify:album:AAAAAAAAAAAAAAAAAAAAA1\\x1b[2J'"),
     (("ingest",), "one of the arguments path --demo is required"),
     (("nosuch",), "invalid choice: 'nosuch'"),
     (("submit", "--challenge-set", "{tmp}/c.json", "--out", "{tmp}"), "--out {tmp} is a folder"),

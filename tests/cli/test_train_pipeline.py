@@ -91,20 +91,26 @@ def test_seeds_from_one_theme_give_mostly_that_theme(trained: tuple[Path, str], 
         assert same >= 15, f"{model}: only {same}/20 suggestions from theme {name!r}"
 
 
+UNKNOWN_URI = "spotify:track:0000000000000000000000"
+"""A well-formed URI no demo track has."""
+
+
 def test_suggest_json_gives_uri_track_artist_score(trained: tuple[Path, str]) -> None:
     services = open_services(Locations.resolve(trained[0]))
     seed_uri = services.suggester.suggest("party", [], "title", k=1)[0].track.uri
-    done = _mpdtui("suggest", "--name", "party", "--seed", seed_uri, "--seed", "spotify:track:nope",
+    link = f"https://open.spotify.com/track/{seed_uri.removeprefix('spotify:track:')}?si=x1"
+    done = _mpdtui("suggest", "--name", "party", "--seed", link, "--seed", UNKNOWN_URI,
                    "--model", "als", "--k", "7", "--json", cache=trained[0])
     assert done.returncode == 0, done.stderr
     rows = json.loads(done.stdout)
-    assert len(rows) == 7 and seed_uri not in {r["uri"] for r in rows}
+    assert len(rows) == 7 and seed_uri not in {r["uri"] for r in rows}  # the link is the seed
+    assert done.stderr.strip() == f"ignored, not in the catalog: {UNKNOWN_URI}"
     assert set(rows[0]) >= {"uri", "track", "artist", "score", "reason"}
 
 
 def test_suggest_with_nothing_to_go_on_still_suggests_and_says_why(trained: tuple[Path, str]) -> None:
     """The URI the catalog lacks is dropped before the model sees it: no seeds, no name."""
-    done = _mpdtui("suggest", "--seed", "spotify:track:nope", "--model", "als", "--k", "5",
+    done = _mpdtui("suggest", "--seed", UNKNOWN_URI, "--model", "als", "--k", "5",
                    "--json", cache=trained[0])
     assert done.returncode == 0, done.stderr
     rows = json.loads(done.stdout)

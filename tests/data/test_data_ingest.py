@@ -15,9 +15,10 @@ from mpdtui.data.catalog import Catalog
 from mpdtui.data.files import FormatVersionError
 from mpdtui.data.ingest import ingest
 from mpdtui.data.matrices import load_interactions, load_sequences
-from mpdtui.data.mpd_validation import SliceError
+from mpdtui.data.mpd_validation import SliceError, pasted_track_uri
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
+from mpdtui.services.catalog import CatalogService
 
 HANDMADE = Path(__file__).parent.parent / "fixtures" / "handmade.mpd.slice.0-2.json"
 
@@ -62,6 +63,31 @@ def test_search_matches_word_prefixes_across_fields_by_popularity(handmade_store
         assert [t.name for t in catalog.search("joga")] == ["Jóga"]  # accents folded
         assert catalog.search("nothing matches this") == []
         assert catalog.search('"; DROP TABLE tracks; --') == []
+
+
+JOGA = "spotify:track:AAAAAAAAAAAAAAAAAAAAA1"
+
+
+@pytest.mark.parametrize("pasted", [
+    JOGA, f"  {JOGA}\n", "AAAAAAAAAAAAAAAAAAAAA1",
+    "https://open.spotify.com/track/AAAAAAAAAAAAAAAAAAAAA1",
+    "https://open.spotify.com/intl-de/track/AAAAAAAAAAAAAAAAAAAAA1?si=4f1c2a9b0e7d4c61",
+    "open.spotify.com/track/AAAAAAAAAAAAAAAAAAAAA1#play",
+])
+def test_a_pasted_track_uri_or_link_finds_that_track(handmade_store: Locations, pasted: str) -> None:
+    assert pasted_track_uri(pasted) == JOGA
+    assert [t.uri for t in CatalogService(handmade_store).search(pasted)] == [JOGA]
+
+
+@pytest.mark.parametrize("text", [
+    "spotify:album:AAAAAAAAAAAAAAAAAAAAA1", "spotify:track:AAAA", "https://example.com/track/"
+    "AAAAAAAAAAAAAAAAAAAAA1", "joga AAAAAAAAAAAAAAAAAAAAA1", "spotify:track:AAAAAAAAAAAAAAAAAAAAA1x"])
+def test_other_text_is_not_a_pasted_track(text: str) -> None:
+    assert pasted_track_uri(text) is None
+
+
+def test_a_pasted_track_the_catalog_lacks_is_searched_as_words(handmade_store: Locations) -> None:
+    assert CatalogService(handmade_store).search("spotify:track:ZZZZZZZZZZZZZZZZZZZZZZ") == []
 
 
 def test_same_source_again_does_no_work(small_demo: Path, tmp_path: Path) -> None:
