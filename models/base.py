@@ -190,8 +190,8 @@ class Recommender(ABC):
             seeds = "no seed in the catalog"
         else:
             seeds = "no seed in any training playlist"
-        has_name = bool(normalize_name(query.name))
-        name = "a name it cannot read" if has_name and not self.reads_names else "no name"
+        # here a name is one the model does not read, or one of no words (emoji, say)
+        name = "a name it cannot read" if query.name.strip() else "no name"
         return f"{self.name}: {seeds} and {name}"
 
     def _fill(self, ranked: Recommendations, query: PlaylistQuery, k: int,

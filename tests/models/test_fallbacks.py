@@ -55,9 +55,12 @@ def test_unknown_seeds_and_a_name_are_answered_by_the_title_model(fitted, data: 
 
 
 def test_without_a_name_the_title_model_passes_on_to_popularity(fitted, data: Dataset):
-    recs = fitted["item_knn"].recommend(PlaylistQuery.of("🔥🔥"), 20)
-    np.testing.assert_array_equal(recs.ids, fitted["popularity"].recommend(PlaylistQuery.of(), 20).ids)
-    assert recs.fallback.endswith("answered by title then popularity")
+    for name in ("🔥🔥", " "):  # a name of no words, none
+        recs = fitted["item_knn"].recommend(PlaylistQuery.of(name), 20)
+        np.testing.assert_array_equal(recs.ids,
+                                      fitted["popularity"].recommend(PlaylistQuery.of(), 20).ids)
+        said = "a name it cannot read" if name.strip() else "no name"
+        assert recs.fallback == f"item_knn: no seeds and {said}; answered by title then popularity"
 
 
 class _Short(Recommender):
