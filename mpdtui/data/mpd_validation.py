@@ -40,6 +40,7 @@ def pasted_track_uri(text: str) -> str | None:
     match = _PASTED_TRACK.fullmatch(text.strip())
     return f"spotify:track:{match.group(1)}" if match else None
 
+
 PLAYLIST_FIELDS: dict[str, type] = {
     "name": str,
     "collaborative": str,
