@@ -39,6 +39,9 @@ from models.ranker_settings import RankerSettings
 from models.topk import top_k
 
 BOOSTER_FORMAT = "lightgbm-text"
+EXPLAIN_REFERENCE = 50
+"""Explanations compare a track with the median of the query's best this many candidates (the
+builder's list): what set it apart among them, the same however many tracks are explained."""
 
 
 class RankerRecommender(Recommender):
@@ -57,6 +60,8 @@ class RankerRecommender(Recommender):
         self.features: CandidateFeatures | None = None
         self.history: dict[str, Any] = {}
         self._saved_names: tuple[str, ...] = ()
+        self._last_scored: tuple[PlaylistQuery, np.ndarray, np.ndarray] | None = None
+        """The last query's candidate rows and scores (explain follows recommend)."""
 
     def components_needed(self) -> tuple[str, ...]:
         return self.settings.components
@@ -102,7 +107,9 @@ class RankerRecommender(Recommender):
         ids, matrix = features.of(query)
         if not ids.size:
             return Recommendations(ids, np.empty(0, np.float32))
-        return _pick(ids, self._predict(matrix), k)
+        scores = self._predict(matrix)
+        self._last_scored = (query, matrix, scores)
+        return _pick(ids, scores, k)
 
     def _predict(self, matrix: np.ndarray) -> np.ndarray:
         if self.booster is None:  # no validation playlists to learn from: rank fusion
@@ -111,16 +118,17 @@ class RankerRecommender(Recommender):
 
     def explain(self, query: PlaylistQuery, ids: np.ndarray) -> list[Reason]:
         """What moved each track up most: the feature group whose values, set to the median of
-        the tracks asked about, lower its score most (one prediction per group: LightGBM's exact
-        per-feature contributions cost ~15x more, too slow for a builder refresh), among those
-        true of the track (the name only where it fits: `CandidateFeatures.fits_name`)."""
+        the query's best candidates (`EXPLAIN_REFERENCE`), lower its score most (one prediction
+        per group: LightGBM's exact per-feature contributions cost ~15x more, too slow for a
+        builder refresh), among those true of the track (the name only where it fits:
+        `CandidateFeatures.fits_name`)."""
         features = self._fitted()
         ids = np.asarray(ids, np.int64)
         matrix = features.of_ids(query, ids)
         if self.booster is None or not ids.size:
             return [features.reason(query, int(t), "collaborative") for t in ids]
-        lift = _group_lift(self._predict, matrix, features.groups)
-        typical = _typical(matrix)
+        typical = self._typical_best(query)
+        lift = _group_lift(self._predict, matrix, features.groups, typical)
         reasons = []
         for row, track in enumerate(ids):
             true_of_it = (g for g in lift if g != "name" or features.fits_name(query, matrix[row]))
@@ -133,6 +141,15 @@ class RankerRecommender(Recommender):
                 reason = replace(reason, feature=features.names[column].removesuffix("_distance"))
             reasons.append(reason)
         return reasons
+
+    def _typical_best(self, query: PlaylistQuery) -> np.ndarray:
+        """Each feature's median over the query's best `EXPLAIN_REFERENCE` candidates."""
+        last = self._last_scored
+        if last is None or last[0] != query:
+            _, matrix = self._fitted().of(query)
+            last = (query, matrix, self._predict(matrix) if len(matrix) else np.empty(0))
+        _, matrix, scores = last
+        return _typical(matrix[np.argsort(-scores, kind="stable")[:EXPLAIN_REFERENCE]])
 
     def _fitted(self) -> CandidateFeatures:
         if self.features is None:
@@ -184,10 +201,9 @@ class RankerRecommender(Recommender):
 
 
 def _group_lift(predict: Callable[[np.ndarray], np.ndarray], matrix: np.ndarray,
-                groups: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Per group, how much each row's score drops when that group's columns take the median
-    of the rows (NaN, "not proposed", where most rows have no value)."""
-    typical = _typical(matrix)
+                groups: Mapping[str, np.ndarray], typical: np.ndarray) -> dict[str, np.ndarray]:
+    """Per group, how much each row's score drops when that group's columns take the
+    `typical` values (NaN, "not proposed", where most of the best candidates have none)."""
     variants = [matrix]
     for columns in groups.values():
         neutral = matrix.copy()

@@ -150,6 +150,17 @@ def test_reasons_come_from_what_moved_each_track_up(fitted, genres):
             assert reason.seed in seeds
 
 
+def test_a_tracks_reason_does_not_depend_on_how_many_are_explained(fitted, genres):
+    data = genres.dataset
+    query = PlaylistQuery.of(data.playlist_names[7], data.interactions[7].indices[:2].tolist())
+    ids = fitted.recommend(query, 50).ids
+    reasons = fitted.explain(query, ids)
+    assert fitted.explain(query, ids[:5]) == reasons[:5]
+    fitted.recommend(PlaylistQuery.of(data.playlist_names[8]), 10)  # another query in between
+    assert fitted.explain(query, ids[:3]) == reasons[:3]
+    assert len({r.kind for r in reasons}) > 1
+
+
 @pytest.mark.parametrize("seeds", [0, 3])
 def test_a_track_fits_the_name_only_where_playlists_named_so_hold_it(fitted, genres, seeds):
     """A name no training playlist has still moves tracks (the title model's list falls back
