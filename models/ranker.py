@@ -126,14 +126,15 @@ class RankerRecommender(Recommender):
         ids = np.asarray(ids, np.int64)
         matrix = features.of_ids(query, ids)
         if self.booster is None or not ids.size:
-            return [features.reason(query, int(t), "collaborative") for t in ids]
+            return [features.reason(query, int(t), "collaborative", row)
+                    for t, row in zip(ids, matrix, strict=True)]
         typical = self._typical_best(query)
         lift = _group_lift(self._predict, matrix, features.groups, typical)
         reasons = []
         for row, track in enumerate(ids):
             true_of_it = (g for g in lift if g != "name" or features.fits_name(query, matrix[row]))
             best = max(true_of_it, key=lambda g: lift[g][row])
-            reason = features.reason(query, int(track), best)
+            reason = features.reason(query, int(track), best, matrix[row])
             if reason.kind == "similar_sound":  # which: the closest to the seeds', for its scale
                 sound = features.groups["sound"]
                 relative = matrix[row, sound] / np.maximum(typical[sound], 1e-6)

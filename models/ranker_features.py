@@ -133,7 +133,8 @@ class CandidateFeatures:
         score = row[self.names.index("title_score")]
         return bool(np.isfinite(score) and score > 0)
 
-    def reason(self, query: PlaylistQuery, track: int, group: str) -> Reason:
+    def reason(self, query: PlaylistQuery, track: int, group: str, row: np.ndarray) -> Reason:
+        """What `group` says of the track of feature row `row`."""
         seeds = [s for s in query.seeds if 0 <= s < len(self.artist)]
         if group == "artist":
             return Reason("same_artist", count=int(sum(self.artist[s] == self.artist[track]
@@ -152,7 +153,11 @@ class CandidateFeatures:
             return Reason("similar_sound")
         if group == "popularity":
             return Reason("popular")
-        return Reason("similar_playlists")
+        if seeds:
+            return Reason("similar_playlists")
+        # no seeds: the retrievers went by the name (those that do not read names fell back to
+        # the title model's list, then to popularity's), so "playlists like yours" is no reason
+        return Reason("fits_name" if self.fits_name(query, row) else "popular")
 
 
 def _audio(data: Dataset, wanted: Sequence[str] | None) -> tuple[np.ndarray, tuple[str, ...]]:

@@ -161,6 +161,15 @@ def test_a_tracks_reason_does_not_depend_on_how_many_are_explained(fitted, genre
     assert len({r.kind for r in reasons}) > 1
 
 
+def test_without_seeds_no_track_is_in_playlists_like_yours(fitted, genres):
+    """With no seeds every retriever went by the name (or fell back to popularity)."""
+    for name in (genres.dataset.playlist_names[5], "zzqx"):
+        query = PlaylistQuery.of(name)
+        kinds = {r.kind for r in fitted.explain(query, fitted.recommend(query, 40).ids)}
+        assert kinds <= {"fits_name", "popular"}, name
+        assert ("fits_name" in kinds) == (name != "zzqx")
+
+
 @pytest.mark.parametrize("seeds", [0, 3])
 def test_a_track_fits_the_name_only_where_playlists_named_so_hold_it(fitted, genres, seeds):
     """A name no training playlist has still moves tracks (the title model's list falls back
