@@ -90,7 +90,8 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
     shown: dict[str, object] = {
         **info,
         "models": ", ".join(info["models"]) or "none yet (`mpdtui --train`)",
-        "features": (describe_coverage(info["features"]) if info["features"]
+        "features": (describe_coverage(info["features"]).removeprefix("Audio features: ")
+                     if info["features"]
                      else "none yet (`mpdtui features --csv FILE`)")}
     for key, value in shown.items():
         print(f"{key:>12}: {printable(str(value))}")

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
 import threading
 from pathlib import Path
 
 import pytest
+from hostile_support import InProcessJob
 
 from models.progress import Cancelled
 from mpdtui.cli import main
+from mpdtui.data.demo_files import FEATURES_CSV
 from mpdtui.locations import Locations
 from mpdtui.pipeline.sources import DemoSpec
 from mpdtui.services.root import open_services
@@ -30,6 +33,21 @@ def test_info_json_counts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
         "playlists": 3, "rows": 7, "tracks": 5, "artists": 3, "albums": 3}
     assert info["models"] == []
     assert info["cache_dir"] == str(cache.resolve())
+
+
+def test_info_names_the_features_once(small_store: Locations, small_demo: Path, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str],
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("mpdtui.commands.jobs.JobProcess", InProcessJob)
+    cache = tmp_path / "cache"
+    shutil.copytree(small_store.root, cache)
+    assert main(["--cache-dir", str(cache), "features", "--csv", str(small_demo / FEATURES_CSV)]) == 0
+    capsys.readouterr()
+    assert main(["--cache-dir", str(cache), "info"]) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines()
+                if line.lstrip().startswith("features:"))
+    assert line.lstrip().startswith("features: 0 tracks from the Spotify API, ")
+    assert "Audio features" not in line
 
 
 def test_env_var_sets_the_cache_dir(cache_dir: Locations, capsys: pytest.CaptureFixture[str]) -> None:
