@@ -123,7 +123,10 @@ def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
         return 0
     title = f"suggestions for '{args.name}'" if args.name else "suggestions"
     table = Table(title=as_text(title))
-    for column in ("#", "track", "artist", "score", "why"):
+    # one reason for every track (a fallback's, say) is said once, under the table
+    reasons = {s.reason for s in suggestions}
+    shared = reasons.pop() if len(reasons) == 1 and len(suggestions) > 1 else None
+    for column in ("#", "track", "artist", "score", *(("why",) if shared is None else ())):
         table.add_column(column)
     with_audio = any(sound is not None for sound in found.audio)
     if with_audio:
@@ -132,11 +135,13 @@ def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
     for rank, (s, score, sound) in enumerate(zip(suggestions, shown, found.audio, strict=True),
                                              1):
         cells = audio_cells(s.track.duration_ms, sound) if with_audio else ()
+        why = (as_text(s.reason),) if shared is None else ()
         table.add_row(str(rank), as_text(s.track.name), as_text(s.track.artist_name),
-                      f"{score:.2f}", as_text(s.reason),
-                      *cells, as_text(s.track.uri))
+                      f"{score:.2f}", *why, *cells, as_text(s.track.uri))
     if suggestions:
         Console().print(table)
+    if shared is not None:
+        print(printable(f"why (all): {shared}"))
     if found.note():
         print(printable(found.note()))
     return 0

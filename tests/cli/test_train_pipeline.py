@@ -119,6 +119,15 @@ def test_suggest_with_nothing_to_go_on_still_suggests_and_says_why(trained: tupl
                in row["reason"] for row in rows)
 
 
+def test_a_reason_every_suggestion_shares_is_printed_once(trained: tuple[Path, str]) -> None:
+    done = _mpdtui("suggest", "--seed", UNKNOWN_URI, "--model", "als", "--k", "5", cache=trained[0])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("answered by title") == 1
+    assert done.stdout.rstrip().splitlines()[-1] == (
+        "why (all): als: no seeds and no name; answered by title then popularity")
+    assert "why" not in done.stdout.splitlines()[2]  # the header: no column for it
+
+
 def test_submit_writes_the_official_csv(trained: tuple[Path, str], small_demo: Path,
                                         tmp_path: Path) -> None:
     playlists = orjson.loads((small_demo / "mpd.slice.2000-2999.json").read_bytes())["playlists"]
