@@ -44,7 +44,6 @@ CORES = os.cpu_count() or 1
 
 CHILD = """
 import json, resource, sys, time
-from collections.abc import Callable
 from pathlib import Path
 from mpdtui.data.ingest import ingest
 from mpdtui.locations import Locations
@@ -91,7 +90,6 @@ print(json.dumps({"seconds": seconds, "cpu_seconds": cpu_seconds, "rows": result
 
 PARSE_ONLY_CHILD = """
 import json, os, resource, sys, time
-from collections.abc import Callable
 from pathlib import Path
 from mpdtui.data.ingest import _parsed_slices
 from mpdtui.data.mpd import find_slices
@@ -106,7 +104,6 @@ print(json.dumps({"seconds": time.perf_counter() - started,
 
 SQLITE_ALONE_CHILD = """
 import json, shutil, sys, time
-from collections.abc import Callable
 from pathlib import Path
 from mpdtui.data import track_search
 from mpdtui.data.catalog import Catalog, without_uri_indexes
