@@ -9,6 +9,7 @@ same Spotify playlist instead of making a second one.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import time
 from collections.abc import Iterable
@@ -21,6 +22,7 @@ from mpdtui.locations import Locations
 
 FORMAT = "mpdtui-playlists"
 VERSION = 1
+NAMES_SHOWN = 5  # saved names listed when a name matches none
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS playlists (
@@ -158,9 +160,15 @@ class SavedPlaylists(SqliteStore):
         else:
             row = self._db.execute("SELECT id FROM playlists WHERE name = ?", (key,)).fetchone()
         if row is None:
-            raise PlaylistNotFound(f"no saved playlist named {key!r}" if isinstance(key, str)
+            raise PlaylistNotFound(self._not_found(key) if isinstance(key, str)
                                    else f"no saved playlist with id {key}")
         return int(row[0])
+
+    def _not_found(self, name: str) -> str:
+        """What to type instead of a name no playlist has: the name meant, else those saved."""
+        names = [row[0] for row in self._db.execute(
+            "SELECT name FROM playlists ORDER BY updated_at DESC, id DESC")]
+        return f"no saved playlist named {name!r}; {_names_hint(name, names)}"
 
     # -- changing --
 
@@ -262,6 +270,19 @@ class SavedPlaylists(SqliteStore):
                 "INSERT OR REPLACE INTO spotify_exports VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (self._id(key), state.spotify_id, state.url, state.content, state.added,
                  int(state.finished), time.time()))
+
+
+def _names_hint(name: str, names: list[str]) -> str:
+    if not names:
+        return ("none is saved yet: save one in the app's builder (ctrl+s) or import yours "
+                "with `mpdtui import-spotify`")
+    by_folded = {saved.casefold(): saved for saved in reversed(names)}
+    close = difflib.get_close_matches(name.casefold(), by_folded, n=1, cutoff=0.75)
+    if close:
+        return f"did you mean {by_folded[close[0]]!r}?"
+    shown = ", ".join(repr(saved) for saved in names[:NAMES_SHOWN])
+    more = f" and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN else ""
+    return f"saved: {shown}{more}"
 
 
 def _valid_name(name: str) -> str:

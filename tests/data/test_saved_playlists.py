@@ -54,6 +54,22 @@ def test_names_are_unique_and_errors_are_user_errors(store: SavedPlaylists) -> N
     assert store.get("A").uris == URIS  # a failed call changes nothing
 
 
+def test_a_name_no_playlist_has_says_what_to_type(store: SavedPlaylists) -> None:
+    with pytest.raises(PlaylistNotFound, match=r"none is saved yet: .*mpdtui import-spotify"):
+        store.get("Road trip")
+    store.create("Road trip")
+    store.create("Rainy sunday")
+    with pytest.raises(PlaylistNotFound, match=r"named 'road trp'; did you mean 'Road trip'\?$"):
+        store.get("road trp")
+    with pytest.raises(PlaylistNotFound, match=r"named 'x'; saved: 'Rainy sunday', 'Road trip'$"):
+        store.get("x")
+    for n in range(6):
+        store.create(f"Mix {n}")
+    with pytest.raises(PlaylistNotFound,
+                       match=r"saved: 'Mix 5', 'Mix 4', 'Mix 3', 'Mix 2', 'Mix 1' and 3 more$"):
+        store.get("x")
+
+
 def test_rename_duplicate_delete(store: SavedPlaylists) -> None:
     original = store.create("Mix", URIS)
     store.create("Other")
