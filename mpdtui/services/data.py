@@ -71,6 +71,8 @@ class DataService:
                    progress: ProgressCallback | None = None) -> list[Path]:
         """A demo dataset in MPD format (slices and tracks_features.csv) in `out_dir`, outside
         the cache dir; the files written."""
+        _require_folder(out_dir, "give a folder to write the demo slices into (it is made "
+                                 "when missing)")
         return generate_demo(out_dir, playlists, seed, progress=progress, dense=dense)
 
     def stats(self) -> DataStats:
@@ -81,10 +83,7 @@ class DataService:
 
     def free_disk_bytes(self) -> int:
         """Free space on the disk holding the cache dir (or its nearest existing parent)."""
-        folder = self.locations.root
-        while not folder.exists() and folder != folder.parent:
-            folder = folder.parent
-        return shutil.disk_usage(folder).free
+        return shutil.disk_usage(_nearest_existing(self.locations.root)).free
 
     def check_source(self, path: Path) -> int:
         """How many MPD slices `path` holds; UserError naming the problem when none."""
@@ -96,3 +95,17 @@ class DataService:
             return Counts(0, 0, 0, 0, 0, 0)
         with Catalog.open(self.locations) as catalog:
             return catalog.counts()
+
+
+def _require_folder(path: Path, advice: str) -> None:
+    """UserError when `path`, or the nearest of its parents that exists, is not a folder."""
+    existing = _nearest_existing(path)
+    if existing.exists() and not existing.is_dir():
+        raise UserError(f"{existing} is a file: {advice}")
+
+
+def _nearest_existing(path: Path) -> Path:
+    """`path` or its nearest parent that exists (the root, say)."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path

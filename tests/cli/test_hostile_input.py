@@ -405,6 +405,16 @@ ARGUMENTS: list[tuple[tuple[str, ...], str]] = [
 ]
 
 
+@pytest.mark.parametrize("out", ["taken", "taken/sub/dir"])
+def test_demo_data_into_a_file_names_it(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                         out: str) -> None:
+    (tmp_path / "taken").write_text("mine")
+    line = assert_refused(run_cli(capsys, None, "demo-data", str(tmp_path / out)))
+    assert line == (f"mpdtui: {tmp_path / 'taken'} is a file: give a folder to write the demo "
+                    "slices into (it is made when missing)")
+    assert (tmp_path / "taken").read_text() == "mine"
+
+
 @pytest.mark.parametrize(("args", "expected"), ARGUMENTS, ids=[" ".join(a) for a, _ in ARGUMENTS])
 def test_bad_argument_is_one_line(store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                   args: tuple[str, ...], expected: str) -> None:
