@@ -54,9 +54,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("export", help="export a saved playlist to Spotify or a file")
     p.add_argument("name", help="the saved playlist's name")
     p.add_argument("--to", required=True, choices=("spotify", *FILE_FORMATS))
-    p.add_argument("--out", metavar="PATH", help="output file (default: NAME.m3u8/.json/.csv "
-                   "in the export folder: config.json's export_dir, else "
-                   "~/.local/share/mpdtui/exports or your platform's equivalent)")
+    p.add_argument("--out", metavar="PATH", help="output file, or a folder to write "
+                   "NAME.m3u8/.json/.csv into (default: the export folder: config.json's "
+                   "export_dir, else ~/.local/share/mpdtui/exports or your platform's "
+                   "equivalent); never a file in the cache dir")
     p.add_argument("--public", action="store_true", help="make the Spotify playlist public")
     p.set_defaults(func=run_export)
 

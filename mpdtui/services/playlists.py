@@ -11,6 +11,7 @@ from mpdtui.audio.describe import TrackAudio, track_audio
 from mpdtui.data.catalog import Track
 from mpdtui.data.saved_playlists import PlaylistSummary, SavedPlaylist, SavedPlaylists, TrackEntry
 from mpdtui.data.track_features import TrackFeatures
+from mpdtui.errors import UserError
 from mpdtui.exporting import default_path, export_file
 from mpdtui.locations import Locations
 from mpdtui.services.catalog import CatalogService
@@ -73,10 +74,24 @@ class PlaylistService:
     def export_file(self, key: int | str, fmt: str, folder: Path | None = None, *,
                     to: Path | None = None) -> Path:
         """Write a saved playlist as "m3u", "json" or "csv" to the file `to`, else into
-        `folder` (default: the export folder) under its own name; the file's path."""
+        `folder` (default: the export folder) under its own name; the file's path. A `to`
+        that is a folder is taken as `folder`."""
         playlist = self.get(key)
+        if to is not None and to.expanduser().is_dir():
+            to, folder = None, to.expanduser()
         path = to or (folder or self.export_folder()) / default_path(playlist, fmt)
+        self._refuse_cache_files(path)
         return export_file(playlist, fmt, path, audio=audio_of_uris(self.locations, playlist.uris))
+
+    def _refuse_cache_files(self, path: Path) -> None:
+        """An export never overwrites the catalog, a model or any other file of the cache dir
+        (the export folder may lie inside it)."""
+        resolved, root = path.expanduser().resolve(), self.locations.root.resolve()
+        exports = self.export_folder().expanduser().resolve()
+        in_export_folder = exports != root and resolved.is_relative_to(exports)
+        if resolved.is_relative_to(root) and not in_export_folder:
+            raise UserError(f"{path} is in the cache dir, whose files mpdtui manages: give a "
+                            "path outside it")
 
     def export_folder(self) -> Path:
         """Where exported files go: config.json's `export_dir`, else the default."""

@@ -143,9 +143,30 @@ def test_cli_export_to_files(tmp_path: Path, capsys: pytest.CaptureFixture[str],
     assert f"Wrote 3 tracks of 'Mix: Vol 1' to {written}" in capsys.readouterr().out
     with pytest.raises(UserError, match="no saved playlist named 'Nope'"):
         run_export(export_args("Nope", "csv"), locations)
-    with SavedPlaylists.open(locations) as store, pytest.raises(UserError, match="cannot write"):
+    with SavedPlaylists.open(locations) as store, pytest.raises(
+            UserError, match=r"out.json is a file, not a folder: give another path to write x.csv"):
         export_file(store.get("Mix: Vol 1"), "csv",
-                    tmp_path / "out.json" / "x.csv")  # a file where a folder should be
+                    tmp_path / "out.json" / "sub" / "x.csv")  # a file where a folder should be
+
+
+def test_cli_export_out_a_folder_writes_into_it_and_never_into_the_cache(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from mpdtui.commands.spotify import run_export
+
+    locations = Locations.resolve(tmp_path / "cache")
+    with SavedPlaylists.open(locations.ensure()) as store:
+        store.create("Mix: Vol 1", ENTRIES)
+    (tmp_path / "mine").mkdir()
+    assert run_export(export_args("Mix: Vol 1", "csv", tmp_path / "mine"), locations) == 0
+    assert (tmp_path / "mine" / "Mix-Vol-1.csv").read_text().startswith("position,uri,")
+    saved = locations.playlists_db.read_bytes()
+    for out in (locations.playlists_db, locations.root, locations.root / "new.json"):
+        with pytest.raises(UserError, match="is in the cache dir, whose files mpdtui manages"):
+            run_export(export_args("Mix: Vol 1", "json", out), locations)
+    assert locations.playlists_db.read_bytes() == saved and not (locations.root / "new.json").exists()
+    config.update(locations, export_dir=str(locations.root / "exports"))  # inside it: allowed
+    assert run_export(export_args("Mix: Vol 1", "json"), locations) == 0
+    assert (locations.root / "exports" / "Mix-Vol-1.json").exists()
 
 
 def test_cli_export_to_spotify(fake: FakeSpotify, locations: Locations,
