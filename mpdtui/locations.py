@@ -42,6 +42,10 @@ class Locations:
         root = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
         return cls(root.resolve())
 
+    def holds(self, path: Path) -> bool:
+        """Whether `path` is the cache dir or lies inside it (links followed)."""
+        return path.expanduser().resolve().is_relative_to(self.root.resolve())
+
     def ensure(self) -> Locations:
         """Create the cache dir when missing, private (0700): it holds the Spotify login."""
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -41,6 +41,9 @@ class ChallengeService:
         if out.is_dir():
             raise UserError(f"--out {out} is a folder: give the file to write, e.g. "
                             f"--out {out / 'submission.csv'}")
+        if self._catalog.locations.holds(out):
+            raise UserError(f"--out {out} is in the cache dir, whose files mpdtui manages: give "
+                            "a file outside it")
         challenge = read_challenge_set(challenge_set)
         name = model or self._models.default()
         if name is None:

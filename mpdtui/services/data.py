@@ -66,13 +66,15 @@ class DataService:
         """The demo dataset in the cache dir, generated on first use."""
         return write_demo_files(self.locations, spec or DemoSpec(), progress)
 
-    @staticmethod
-    def write_demo(out_dir: Path, playlists: int, seed: int = 0, dense: bool = False,
+    def write_demo(self, out_dir: Path, playlists: int, seed: int = 0, dense: bool = False,
                    progress: ProgressCallback | None = None) -> list[Path]:
         """A demo dataset in MPD format (slices and tracks_features.csv) in `out_dir`, outside
         the cache dir; the files written."""
         _require_folder(out_dir, "give a folder to write the demo slices into (it is made "
                                  "when missing)")
+        if self.locations.holds(out_dir):
+            raise UserError(f"{out_dir} is in the cache dir, whose files mpdtui manages: give a "
+                            "folder outside it (`mpdtui ingest --demo` makes the cache dir's own)")
         return generate_demo(out_dir, playlists, seed, progress=progress, dense=dense)
 
     def stats(self) -> DataStats:

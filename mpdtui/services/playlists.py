@@ -86,10 +86,10 @@ class PlaylistService:
     def _refuse_cache_files(self, path: Path) -> None:
         """An export never overwrites the catalog, a model or any other file of the cache dir
         (the export folder may lie inside it)."""
-        resolved, root = path.expanduser().resolve(), self.locations.root.resolve()
         exports = self.export_folder().expanduser().resolve()
-        in_export_folder = exports != root and resolved.is_relative_to(exports)
-        if resolved.is_relative_to(root) and not in_export_folder:
+        in_export_folder = (exports != self.locations.root
+                            and path.expanduser().resolve().is_relative_to(exports))
+        if self.locations.holds(path) and not in_export_folder:
             raise UserError(f"{path} is in the cache dir, whose files mpdtui manages: give a "
                             "path outside it")
 

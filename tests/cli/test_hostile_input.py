@@ -415,6 +415,19 @@ def test_demo_data_into_a_file_names_it(tmp_path: Path, capsys: pytest.CaptureFi
     assert (tmp_path / "taken").read_text() == "mine"
 
 
+@pytest.mark.parametrize("args", [("demo-data", "{store}/demo-mpd", "--playlists", "5"),
+                                  ("demo-data", "{store}", "--playlists", "5"),
+                                  ("submit", "--challenge-set", "{tmp}/c.json",
+                                   "--out", "{store}/catalog.sqlite3")])
+def test_nothing_writes_into_the_cache_dir_from_outside(
+        store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...]) -> None:
+    before = store_dump(Locations.resolve(store))
+    filled = [arg.replace("{tmp}", str(tmp_path)).replace("{store}", str(store)) for arg in args]
+    assert_refused(run_cli(capsys, store, *filled),
+                   "is in the cache dir, whose files mpdtui manages: give a")
+    assert store_dump(Locations.resolve(store)) == before
+
+
 @pytest.mark.parametrize(("args", "expected"), ARGUMENTS, ids=[" ".join(a) for a, _ in ARGUMENTS])
 def test_bad_argument_is_one_line(store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                   args: tuple[str, ...], expected: str) -> None:
