@@ -78,7 +78,7 @@ class PlaylistService:
         that is a folder is taken as `folder`."""
         playlist = self.get(key)
         if to is not None and to.expanduser().is_dir():
-            to, folder = None, to.expanduser()
+            folder, to = to.expanduser(), None
         path = to or (folder or self.export_folder()) / default_path(playlist, fmt)
         self._refuse_cache_files(path)
         return export_file(playlist, fmt, path, audio=audio_of_uris(self.locations, playlist.uris))
