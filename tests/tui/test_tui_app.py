@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import DataTable, Input, Label
+from textual.widgets import DataTable, Input, Label, Static
 from tui_support import (  # noqa: F401 (fixtures)
     DEMO,
     MODELS,
@@ -601,13 +601,21 @@ async def test_help_lists_every_key() -> None:
                 assert shown in documented, f"{screen.__name__}: key {key} not in the help"
 
 
-async def test_help_screen_opens_and_closes(trained_copy: Locations, tmp_path: Path) -> None:
+@pytest.mark.parametrize("size", [SIZE, (80, 24)])
+async def test_help_screen_opens_and_closes(trained_copy: Locations, tmp_path: Path,
+                                            size: tuple[int, int]) -> None:
     app = make_app(trained_copy, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await builder_ready(pilot)
         await pilot.press("escape", "question_mark")
         assert screen_name(pilot) == "HelpScreen"
-        assert "more like this" in str(app.screen.query_one("#help-text").render())
+        help_box = app.screen.query_one("#help")
+        assert help_box.region.right <= size[0]  # whole, at 80 columns too
+        key, what = (app.screen.query_one(f"#help .{part}", Static) for part in ("key", "what"))
+        assert (str(key.render()), str(what.render())) == ("?", "this help")
+        long = next(w for w in app.screen.query("#help .what").results(Static)
+                    if str(w.render()).startswith("filter suggestions by sound"))
+        assert long.region.height > 1 and long.region.x == what.region.x  # wraps in its column
         await pilot.press("escape")
         assert screen_name(pilot) == "BuilderScreen"
 

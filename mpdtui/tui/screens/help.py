@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -58,13 +59,14 @@ KEYS: dict[str, list[tuple[str, str]]] = {
 }
 
 
-def help_text() -> str:
-    lines = []
+def help_rows() -> Iterator[Static]:
+    """Every key, a section at a time: in the help's two-column grid, a long description wraps
+    in its own column."""
     for section, keys in KEYS.items():
-        lines.append(f"[b]{section}[/b]")
-        lines.extend(f"  [$accent]{key:<30}[/] {what}" for key, what in keys)
-        lines.append("")
-    return "\n".join(lines)
+        yield Static(section, classes="section", markup=False)
+        for key, what in keys:
+            yield Static(key, classes="key", markup=False)
+            yield Static(what, classes="what", markup=False)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -74,7 +76,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
-            yield Static(help_text(), id="help-text")
+            yield from help_rows()
 
     def on_mount(self) -> None:
         self.query_one("#help").border_title = "Keys"
