@@ -351,7 +351,16 @@ async def test_the_export_folder_is_shown_and_changed_in_the_dialog(
         assert written.exists() and any(str(written) in n for n in notifications(app))
         assert config.export_dir(trained_copy) == tmp_path / "my music"  # kept for next time
         await pilot.press("e")
-        assert app.screen.query_one("#export-folder", Input).value == str(tmp_path / "my music")
+        folder = app.screen.query_one("#export-folder", Input)
+        assert folder.value == str(tmp_path / "my music")
+        await pilot.press("tab")
+        folder.value = ""
+        await type_text(pilot, str(trained_copy.root))  # the cache dir: refused, not kept
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        assert any("is in the cache dir" in n for n in notifications(app))
+        assert not list(trained_copy.root.glob("mix.*"))
+        assert config.export_dir(trained_copy) == tmp_path / "my music"
 
 
 def footer_keys(screen: Any) -> set[str]:

@@ -62,9 +62,7 @@ class BuilderFiles(BuilderBase):
 
     def _export_to(self, playlist_id: int, fmt: str, typed: str) -> None:
         folder = Path(typed.strip() or str(self._export_dir())).expanduser().absolute()
-        if fmt != "spotify" and folder != self._export_dir():
-            self._remember_export_dir(folder)
-        self._export(playlist_id, fmt, folder)
+        self._export(playlist_id, fmt, folder, remember=folder != self._export_dir())
 
     def _remember_export_dir(self, folder: Path) -> None:
         """A folder typed in the export dialog is the export folder from now on."""
@@ -72,12 +70,16 @@ class BuilderFiles(BuilderBase):
         self.app.options = replace(self.app.options, export_dir=folder)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="export", description="export")
-    def _export(self, playlist_id: int, fmt: str, folder: Path) -> None:
+    def _export(self, playlist_id: int, fmt: str, folder: Path, *, remember: bool) -> None:
+        """Export; a file written to a newly typed folder makes it the export folder (a folder
+        refused, the cache dir say, is not kept)."""
         if fmt == "spotify":
             result = self.services.spotify.export(playlist_id)
             text = f"Exported to Spotify: {result.added} tracks in {result.url}"
         else:
             path = self.services.playlists.export_file(playlist_id, fmt, folder)
+            if remember:
+                self.app.call_from_thread(self._remember_export_dir, folder)
             text = f"Exported to {path}"
         self.app.call_from_thread(self.notify, printable(text), markup=False, timeout=10)
 
