@@ -235,7 +235,8 @@ class SavedPlaylists(SqliteStore):
 
     def _require_free(self, name: str) -> None:
         if self._db.execute("SELECT 1 FROM playlists WHERE name = ?", (name,)).fetchone():
-            raise PlaylistExists(f"a saved playlist named {name!r} already exists")
+            raise PlaylistExists(f"a saved playlist named {name!r} already exists: choose "
+                                 "another name")
 
     def _touch(self, playlist_id: int) -> None:
         self._db.execute("UPDATE playlists SET updated_at = ? WHERE id = ?",
