@@ -104,8 +104,7 @@ def as_text(data: str) -> Text:
 def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
     audio_filter = parse_filter(args.filter)
     with open_services(locations) as services:
-        seeds = services.catalog.resolve_uris(args.seed)
-        unknown = [uri for uri in args.seed if not services.catalog.resolve_uris([uri])]
+        seeds, unknown = services.catalog.resolve_uris_naming_unknown(args.seed)
         found = services.audio.suggest(args.name, seeds, audio_filter, args.model, args.k)
     if unknown:  # on stderr, before the table or the JSON on stdout
         print(f"ignored, not in the catalog: {', '.join(unknown)}", file=sys.stderr)

@@ -32,7 +32,13 @@ class CatalogService:
 
     def resolve_uris(self, uris: Sequence[str]) -> list[int]:
         """Track ids of the URIs the catalog knows (unknown ones are skipped)."""
-        return [i for i in self.catalog().track_ids(uris) if i is not None]
+        return self.resolve_uris_naming_unknown(uris)[0]
+
+    def resolve_uris_naming_unknown(self, uris: Sequence[str]) -> tuple[list[int], list[str]]:
+        """(track ids of the URIs the catalog knows, the URIs it does not), each in order."""
+        ids = self.catalog().track_ids(uris)
+        return ([i for i in ids if i is not None],
+                [uri for uri, i in zip(uris, ids, strict=True) if i is None])
 
     def tracks(self, ids: Sequence[int]) -> list[Track]:
         return self.catalog().tracks(list(ids))
