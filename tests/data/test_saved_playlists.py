@@ -45,7 +45,7 @@ def test_create_get_list(store: SavedPlaylists) -> None:
 
 def test_names_are_unique_and_errors_are_user_errors(store: SavedPlaylists) -> None:
     store.create("A", URIS)
-    with pytest.raises(PlaylistExists, match="'A' already exists: choose another name$"):
+    with pytest.raises(PlaylistExists, match=r"'A' already exists: choose another name$"):
         store.create("A")
     with pytest.raises(PlaylistNotFound, match="no saved playlist named 'B'"):
         store.get("B")
