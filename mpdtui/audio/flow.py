@@ -62,10 +62,17 @@ class FlowResult:
     after: FlowStats
     direction: Direction
     without_features: int
+    # False where following the energy direction would have added clashes or tempo jumps, so
+    # the order only improves on the user's without worsening either
+    direction_followed: bool = True
 
     @property
     def changed(self) -> bool:
         return self.order != tuple(range(len(self.order)))
+
+    @property
+    def direction_word(self) -> str:
+        return {"rise": "rising", "fall": "falling"}.get(self.direction or "", "")
 
     def summary(self) -> str:
         """"key clashes 7 → 1, mean tempo jump 23.4 → 6.1 BPM" (+ energy, + what was left)."""
@@ -78,6 +85,9 @@ class FlowResult:
                  f"{before.tempo_jump:.1f} → {after.tempo_jump:.1f} BPM"]
         if self.direction is not None:
             lines.append(f"energy by quarter {_quarters(before)} → {_quarters(after)}")
+            if not self.direction_followed:
+                lines.append(f"energy not ordered: {self.direction_word} energy would add "
+                             "key clashes or tempo jumps")
         if self.without_features:
             lines.append(f"{self.without_features} without features at the end")
         return lines
@@ -117,13 +127,13 @@ def order_for_flow(features: TrackFeatures, direction: Direction = None) -> Flow
                         f"this playlist has {len(measured):,}")
     if len(measured) < 3:
         return FlowResult(tuple(range(n)), before, before, direction, len(unmeasured))
-    path = _best_path(_Costs(features.take(measured), direction))
+    path, followed = _best_path(_Costs(features.take(measured), direction))
     head = [0] if 0 in unmeasured else []
     order = tuple(head + measured[path].tolist() + [i for i in unmeasured if i != 0])
     after = flow_stats(features.take(list(order)))
     if after.clashes > before.clashes or after.tempo_jump > before.tempo_jump + EPSILON:
         order, after = tuple(range(n)), before  # cannot happen (see _best_path); a safeguard
-    return FlowResult(order, before, after, direction, len(unmeasured))
+    return FlowResult(order, before, after, direction, len(unmeasured), followed)
 
 
 class _Costs:
@@ -164,9 +174,10 @@ def _stretches(energy: np.ndarray, direction: Direction) -> list[list[int]]:
     return [part.tolist() for part in np.array_split(ranked, min(ENERGY_STRETCHES, len(rest)))]
 
 
-def _best_path(costs: _Costs) -> list[int]:
+def _best_path(costs: _Costs) -> tuple[list[int], bool]:
     """The improved greedy path if it is no worse on either measure than the input order,
-    else the input order improved by moves that worsen neither."""
+    else the input order improved by moves that worsen neither; and whether it was the first
+    (the path through the energy stretches)."""
     original = list(range(costs.size))
     clash_before, tempo_before = costs.path_sums(original)
     stretch_of = np.full(costs.size + 1, len(costs.groups))  # END is a stretch of its own
@@ -177,10 +188,10 @@ def _best_path(costs: _Costs) -> list[int]:
     path = _improve(costs, path, stretch_of, constrained=False)
     clash_after, tempo_after = costs.path_sums(path)
     if clash_after <= clash_before and tempo_after <= tempo_before + EPSILON:
-        return path
+        return path, True
     free = np.zeros(costs.size + 1, dtype=np.int64)
     free[0], free[-1] = -1, 1
-    return _improve(costs, original, free, constrained=True)
+    return _improve(costs, original, free, constrained=True), False
 
 
 def _bounds(groups: list[list[int]]) -> list[tuple[int, int]]:

@@ -59,10 +59,9 @@ def run_order(args: argparse.Namespace, locations: Locations) -> int:
 
 
 def unchanged_reason(result: FlowResult) -> str:
-    if result.direction is None:
-        return "already in the best order found: nothing changed"
-    return (f"no order with {'rising' if result.direction == 'rise' else 'falling'} energy keeps "
-            "the key clashes and tempo jumps as low as they are now: nothing changed")
+    # where the energy direction gave way, the summary's last line has said why
+    return ("already in the best order found: nothing changed" if result.direction_followed
+            else "nothing changed")
 
 
 def order_table(playlist: SavedPlaylist, result: FlowResult,

@@ -95,6 +95,20 @@ def test_energy_rises_or_falls_when_keys_and_tempos_allow(energies: list[float],
     ordered = np.array([energies[i] for i in result.order]) * sign
     # at most one step against the direction: from the fixed first track into the order
     assert np.count_nonzero(np.diff(ordered) < -ENERGY_NOISE) <= 1
+    assert result.direction_followed and "energy not ordered" not in result.summary()
+
+
+def test_energy_that_keys_and_tempos_forbid_is_said_not_ordered() -> None:
+    # tempos climb smoothly while energy falls: rising energy would mean larger tempo jumps
+    tracks: list[Track] = [(100.0, 9, 0, 0.9), (110.0, 9, 0, 0.7), (120.0, 9, 0, 0.5),
+                           (130.0, 9, 0, 0.3)]
+    rising = order_for_flow(features(tracks), "rise")
+    assert not rising.direction_followed and rising.order == (0, 1, 2, 3)
+    assert rising.summary_lines()[-1] == ("energy not ordered: rising energy would add key "
+                                          "clashes or tempo jumps")
+    falling = order_for_flow(features(tracks), "fall")
+    assert falling.direction_followed and falling.order == (0, 1, 2, 3)
+    assert "energy not ordered" not in falling.summary()
 
 
 def test_a_known_best_order() -> None:
