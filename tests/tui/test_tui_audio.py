@@ -5,6 +5,7 @@ for flow (o); pilot tests driven by keys, and snapshots of the layout."""
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from mpdtui.locations import Locations
 from mpdtui.services.root import open_services
 from mpdtui.tui.messages import PlaylistLoaded
 from mpdtui.tui.screens.builder import SUGGESTIONS, BuilderScreen
+from mpdtui.tui.widgets.track_sound import TrackSound
 from mpdtui.tui.widgets.track_table import TrackTable
 
 PLAYLIST = list(range(0, 60, 5))  # twelve tracks of the demo
@@ -141,6 +143,36 @@ async def test_order_for_flow_with_keys(audio_copy: Locations, tmp_path: Path) -
         assert after.clashes <= before.clashes and after.tempo_jump <= before.tempo_jump
         assert [t.id for t in screen.query_one("#playlist", TrackTable).tracks] == ids
         assert any(n.startswith("Ordered for flow: key clashes") for n in notifications(app))
+
+
+@pytest.mark.asyncio
+async def test_a_playlist_opened_while_the_features_load_gets_them(audio_copy: Locations,
+                                                                 tmp_path: Path) -> None:
+    services, loaded = open_services(audio_copy), threading.Event()
+    read_features = services.audio.catalog_features
+    services.audio.catalog_features = (  # type: ignore[method-assign]
+        lambda: loaded.wait(60) and read_features())
+    services.playlists.save("road trip", services.catalog.tracks(PLAYLIST))
+    app = make_app(audio_copy, tmp_path, services)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, BuilderScreen), what="the builder")
+        screen = builder(app)
+        await wait_for(pilot, lambda: screen.model_name is not None, what="the models")
+        await pilot.press("escape", "p")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "PlaylistsScreen",
+                       what="the saved playlists")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(screen.playlist) == len(PLAYLIST), what="the playlist")
+        assert not screen.with_audio and all(screen.sound.get(t.id) is None
+                                             for t in screen.playlist)
+        loaded.set()  # the features arrive after the playlist
+        known = services.audio.audio(PLAYLIST)
+        assert known[0] is not None and sum(a is not None for a in known) > len(PLAYLIST) // 2
+        await wait_for(pilot, lambda: [screen.sound.get(t.id) for t in screen.playlist] == known,
+                       what="their features")
+        assert screen.focused is screen.query_one("#playlist", TrackTable)
+        await wait_for(pilot, lambda: "BPM" in str(screen.query_one(TrackSound).render()),
+                       what="the highlighted (first) track's sound")
 
 
 @pytest.mark.asyncio

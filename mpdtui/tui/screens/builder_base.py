@@ -102,6 +102,11 @@ class BuilderBase(BaseScreen):
             for table in self.query(TrackTable).results(TrackTable):
                 table.set_audio(self.with_audio)
             self._schedule(0)  # the suggestions again, with (or without) their features
+            asked = set(message.track_ids)
+            if self.with_audio and any(t.id not in asked for t in self.playlist):
+                # tracks that came while the features loaded (a saved playlist opened) got
+                # none: read theirs now
+                self._load_audio([t.id for t in self.playlist])
         self._playlist_changed(cursor=self.query_one("#playlist", TrackTable).cursor_row)
         self._update_sound()
 
