@@ -211,6 +211,22 @@ async def test_setup_is_reachable_from_the_builder(trained_copy: Locations, tmp_
         assert app.screen.query_one("#evaluation", DataTable).row_count == len(MODELS)
 
 
+async def test_every_setup_step_fits_80_columns(trained_copy: Locations, tmp_path: Path) -> None:
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await builder_ready(pilot)
+        await pilot.press("f2")
+        for step in SETUP_STEPS:
+            await wait_for(pilot, lambda step=step: isinstance(app.screen, step), what=step.__name__)
+            await settle(pilot)
+            room = app.screen.query_one("#step").content_size.width
+            texts = list(app.screen.query("#step > Static").results(Static))
+            assert texts and all(text.size.width <= room for text in texts), [
+                (text.id, text.size.width, room) for text in texts]  # long lines wrap, not cut
+            if step is not SETUP_STEPS[-1]:
+                await pilot.press("ctrl+n")
+
+
 SMALL_TWO_TOWER = {"dim": 16, "hidden": 32, "epochs": 2, "batch_size": 256,
                    "examples_per_playlist": 2}
 

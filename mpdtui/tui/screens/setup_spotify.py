@@ -22,8 +22,8 @@ To use it, register a (free) app once:
   1. open https://developer.spotify.com/dashboard and log in
   2. "Create app": any name and description; tick "Web API"
   3. add the redirect URI  http://127.0.0.1:8765/callback  (exactly this)
-  4. copy the app's Client ID into the field below and press enter (or ctrl+r)
-The login opens your browser. Over SSH, open the URL shown below on any machine, then paste
+  4. paste the app's Client ID below and press enter (or ctrl+r)
+The login opens your browser. Over SSH, open the URL shown below on any machine, then paste \
 the address the browser is sent to (it starts with http://127.0.0.1:8765/callback?code=)."""
 
 
