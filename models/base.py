@@ -72,6 +72,9 @@ class Recommendations:
     """Seeds the model ignored: not in its catalog, or in no playlist it learned from."""
     fallback: str = ""
     """Why (some of) the answer comes from another model, and which ("" when it does not)."""
+    own: int | None = None
+    """How many leading tracks are the model's own, the rest coming from `fallback` (None: all
+    of them), so that each track can be explained by whoever chose it."""
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -122,11 +125,13 @@ class Recommender(ABC):
         usable, in_catalog = self._usable(query)
         unknown = tuple(s for s in query.seeds if s not in set(usable.seeds))
         ranked = self.retrieve(query, k)
+        own = 0 if ranked.fallback else len(ranked)  # a retrieval answered by a back-off
         if not self.can_answer(usable):
             ranked = Recommendations(ranked.ids, ranked.scores,
                                      fallback=self._nothing_usable(query, in_catalog.size))
         ranked = self._fill(ranked, usable, k, in_catalog)
-        return Recommendations(ranked.ids[:k], ranked.scores[:k], unknown, ranked.fallback)
+        return Recommendations(ranked.ids[:k], ranked.scores[:k], unknown, ranked.fallback,
+                               min(own, k) if ranked.fallback else None)
 
     def retrieve(self, query: PlaylistQuery, k: int) -> Recommendations:
         """The model's own k best tracks, with no fallback: fewer, or none when the model has
@@ -303,7 +308,13 @@ def most_popular(popularity: np.ndarray, k: int) -> Recommendations:
 
 def _without(ranked: Recommendations, excluded: np.ndarray) -> Recommendations:
     keep = ~np.isin(ranked.ids, excluded)
-    return Recommendations(ranked.ids[keep], ranked.scores[keep], fallback=ranked.fallback)
+    return Recommendations(ranked.ids[keep], ranked.scores[keep], fallback=ranked.fallback,
+                           own=kept_own(ranked, keep))
+
+
+def kept_own(ranked: Recommendations, keep: np.ndarray) -> int | None:
+    """`ranked.own` once only the tracks where `keep` is True are left."""
+    return None if ranked.own is None else int(np.count_nonzero(keep[:ranked.own]))
 
 
 def _appended(ranked: Recommendations, extra: Recommendations) -> Recommendations:

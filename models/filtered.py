@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from models.base import PlaylistQuery, Recommendations, Recommender
+from models.base import PlaylistQuery, Recommendations, Recommender, kept_own
 
 GROWTH = 4
 """How much longer each next candidate list is."""
@@ -33,7 +33,9 @@ def recommend_allowed(model: Recommender, query: PlaylistQuery, k: int,
         ranked = model.recommend(query, wanted)
         keep = allowed[ranked.ids]
         if np.count_nonzero(keep) >= k or wanted >= n_tracks or len(ranked) < wanted:
-            return replace(ranked, ids=ranked.ids[keep][:k], scores=ranked.scores[keep][:k])
+            own = kept_own(ranked, keep)
+            return replace(ranked, ids=ranked.ids[keep][:k], scores=ranked.scores[keep][:k],
+                           own=None if own is None else min(own, k))
         wanted = min(n_tracks, wanted * GROWTH)
 
 

@@ -89,8 +89,9 @@ class Suggester:
         ranked = (recommender.recommend(query, k) if allowed is None
                   else recommend_allowed(recommender, query, k, allowed))
         tracks = self._catalog.tracks(ranked.ids.tolist())
-        # the model's own reasons; with nothing usable the fallback said who answered instead
-        reasons = ([ranked.fallback] * len(tracks) if ranked.fallback
-                   else self._explainer.explain(recommender, query, ranked.ids))
+        # the model's own reasons for its own tracks; the fallback's tracks say who chose them
+        own = len(tracks) if ranked.own is None else ranked.own
+        reasons = (self._explainer.explain(recommender, query, ranked.ids[:own]) if own else [])
+        reasons += [ranked.fallback] * (len(tracks) - own)
         return [Suggestion(track, float(score), reason) for track, score, reason
                 in zip(tracks, ranked.scores.tolist(), reasons, strict=True)]

@@ -42,6 +42,7 @@ def test_a_name_alone_is_answered_by_the_title_model(fitted, data: Dataset):
     recs = fitted["item_knn"].recommend(query, 20)
     np.testing.assert_array_equal(recs.ids, fitted["title"].recommend(query, 20).ids)
     assert recs.fallback == "item_knn: no seeds and a name it cannot read; answered by title"
+    assert recs.own == 0  # every track is the fallback's
 
 
 def test_unknown_seeds_and_a_name_are_answered_by_the_title_model(fitted, data: Dataset):
@@ -93,3 +94,21 @@ def test_a_short_answer_is_topped_up_below_its_own_tracks(fitted, data: Dataset)
     assert not {8, 1} & set(recs.ids.tolist())
     assert np.all(np.diff(recs.scores) < 0)  # the title model's tracks rank after its own
     assert recs.fallback == "short: 2 tracks found; answered by title"
+    assert recs.own == 2  # its own two, then the title model's
+
+
+def test_how_many_tracks_are_the_models_own_survives_filtering(fitted, data: Dataset):
+    from models.filtered import recommend_allowed
+
+    short = _Short()
+    short.fit(data)
+    short.fallback = fitted["title"]
+    query = PlaylistQuery.of(data.playlist_names[0], [1])
+    assert short.recommend(query, 2).own is None  # enough of its own: no fallback
+    allowed = np.ones(data.n_tracks, bool)
+    allowed[8] = False  # one of its own three filtered out
+    recs = recommend_allowed(short, query, 10, allowed)
+    assert recs.ids[:2].tolist() == [7, 9] and recs.own == 2 and len(recs) == 10
+    assert recommend_allowed(short, query, 1, allowed).own in (None, 1)
+    allowed[[7, 9]] = False  # none of its own allowed: all the fallback's
+    assert recommend_allowed(short, query, 5, allowed).own == 0
