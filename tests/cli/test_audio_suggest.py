@@ -7,15 +7,13 @@ import csv
 import io
 import json
 import shutil
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
+from short_model import ShortModel
 
 from models.base import PlaylistQuery, Recommendations, Recommender
-from models.dataset import Dataset
 from models.filtered import recommend_allowed
 from mpdtui.audio.filters import parse_filter
 from mpdtui.audio.keys import code_of
@@ -99,26 +97,6 @@ def test_filtering_comes_before_the_top_k_cut(audio_cache: Locations) -> None:
     assert len(found.suggestions) == K
 
 
-class _ThreeOfItsOwn(Recommender):
-    """A model that ranks three tracks only (as a retriever can): the title model the rest."""
-
-    name = "three"
-
-    def fit(self, data: Dataset, progress: Any = None, cancel: Any = None) -> None:
-        self._remember(data)
-
-    def _recommend(self, query: PlaylistQuery, k: int) -> Recommendations:
-        ids = np.array([t for t in (7, 8, 9) if t not in query.seeds][:k], np.int64)
-        return Recommendations(ids, np.array([3.0, 2.0, 1.0][: ids.size], np.float32))
-
-    def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        return {}, {}
-
-    def _restore(self, settings: Mapping[str, Any], arrays: Mapping[str, np.ndarray],
-                 data: Dataset) -> None:
-        """Nothing to restore."""
-
-
 class _OneModel:
     """What `Suggester` asks of the model store, for one model."""
 
@@ -134,22 +112,22 @@ class _OneModel:
 
 def test_each_suggestion_is_explained_by_the_model_that_chose_it(audio_cache: Locations) -> None:
     services = open_services(audio_cache)
-    three = _ThreeOfItsOwn()
-    three.fit(services.models.training_data())
-    three.fallback = services.models.model("title")
-    suggester = Suggester(_OneModel(three), services.catalog)  # type: ignore[arg-type]
+    short = ShortModel()
+    short.fit(services.models.training_data())
+    short.fallback = services.models.model("title")
+    suggester = Suggester(_OneModel(short), services.catalog)  # type: ignore[arg-type]
     query = PlaylistQuery.of("chill", [1])
-    own_reasons = ReasonWords(services.catalog).explain(three, query, np.array([7, 8, 9]))
+    own_reasons = ReasonWords(services.catalog).explain(short, query, np.array([7, 8, 9]))
     found = suggester.suggest("chill", [1], k=10)
     assert [s.track.id for s in found[:3]] == [7, 8, 9]
-    assert [s.reason for s in found] == [*own_reasons, *["three: 3 tracks found; answered by "
+    assert [s.reason for s in found] == [*own_reasons, *["short: 3 tracks found; answered by "
                                                          "title"] * 7]
-    allowed = np.ones(three.n_tracks, bool)
+    allowed = np.ones(short.n_tracks, bool)
     allowed[8] = False  # a filter that keeps two of its own
     kept = suggester.suggest("chill", [1], k=10, allowed=allowed)
     assert [s.track.id for s in kept[:2]] == [7, 9] and 8 not in {s.track.id for s in kept}
     assert [s.reason for s in kept[:2]] == [own_reasons[0], own_reasons[2]]
-    assert {s.reason for s in kept[2:]} == {"three: 3 tracks found; answered by title"}
+    assert {s.reason for s in kept[2:]} == {"short: 3 tracks found; answered by title"}
 
 
 def test_a_filter_few_tracks_match_returns_them_all_and_says_so(audio_cache: Locations) -> None:

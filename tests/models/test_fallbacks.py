@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import numpy as np
 import pytest
 from model_data import UNPLAYED, contract_dataset
+from short_model import ShortModel
 
-from models.base import PlaylistQuery, Recommendations, Recommender, link_fallbacks
+from models.base import PlaylistQuery, Recommender, link_fallbacks
 from models.dataset import Dataset
 from models.knn import ItemKNNRecommender, ItemKNNSettings
 from models.popularity import PopularityRecommender
@@ -64,28 +62,8 @@ def test_without_a_name_the_title_model_passes_on_to_popularity(fitted, data: Da
         assert recs.fallback == f"item_knn: no seeds and {said}; answered by title then popularity"
 
 
-class _Short(Recommender):
-    """A model whose answers run short (as an approximate index can): three tracks at most."""
-
-    name = "short"
-
-    def fit(self, data: Dataset, progress: Any = None, cancel: Any = None) -> None:
-        self._remember(data)
-
-    def _recommend(self, query: PlaylistQuery, k: int) -> Recommendations:
-        ids = np.array([t for t in (7, 8, 9) if t not in query.seeds][:k], np.int64)
-        return Recommendations(ids, np.array([3.0, 2.0, 1.0][: ids.size], np.float32))
-
-    def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        return {}, {}
-
-    def _restore(self, settings: Mapping[str, Any], arrays: Mapping[str, np.ndarray],
-                 data: Dataset) -> None:
-        """Nothing to restore."""
-
-
 def test_a_short_answer_is_topped_up_below_its_own_tracks(fitted, data: Dataset):
-    short = _Short()
+    short = ShortModel()
     short.fit(data)
     short.fallback = fitted["title"]
     query = PlaylistQuery.of(data.playlist_names[0], [8, 1])
@@ -100,7 +78,7 @@ def test_a_short_answer_is_topped_up_below_its_own_tracks(fitted, data: Dataset)
 def test_how_many_tracks_are_the_models_own_survives_filtering(fitted, data: Dataset):
     from models.filtered import recommend_allowed
 
-    short = _Short()
+    short = ShortModel()
     short.fit(data)
     short.fallback = fitted["title"]
     query = PlaylistQuery.of(data.playlist_names[0], [1])
