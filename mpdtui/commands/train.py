@@ -55,13 +55,8 @@ def print_report(report: dict[str, Any], metric: str = "r_precision") -> None:
 
     for metric_name in (metric, "ndcg", "clicks"):
         header, rows = table_rows(report, metric_name)
-        table = Table(title=f"{metric_name} on {report['n_cases']} held-out playlists "
-                      "(RecSys Challenge 2018 categories)")
-        for column in header:
-            table.add_column(column, justify="left" if column == "model" else "right")
-        for row in rows:
-            table.add_row(*row)
-        Console(file=sys.stdout, width=max(120, len(header) * 12)).print(table)
+        print_grid(f"{metric_name} on {report['n_cases']} held-out playlists (RecSys Challenge "
+                   "2018 categories)", header, rows, max(120, len(header) * 12))
     print_seed_table(report)
 
 
@@ -69,15 +64,27 @@ def print_seed_table(report: dict) -> None:
     from models.evaluation import seed_table_rows
 
     header, rows = seed_table_rows(report)
-    if not rows:
-        return
-    table = Table(title="seeds unknown to training, and answers that needed a fallback")
+    if rows:
+        print_grid("seeds unknown to training, and answers that needed a fallback", header,
+                   rows, max(140, len(header) * 14))
+
+
+def print_grid(title: str, header: list[str], rows: list[list[str]], width: int) -> None:
+    """A table with the categories across, `width` columns wide (a file or a pipe keeps every
+    line whole); in a terminal narrower than that, with the categories down, since the
+    terminal would wrap each wide line into the next."""
+    terminal = Console(file=sys.stdout)
+    if terminal.is_terminal and terminal.width < width:
+        header, rows = (["category", *(row[0] for row in rows)],
+                        [[name, *(row[i] for row in rows)] for i, name in enumerate(header) if i])
+        width = terminal.width
+    table = Table(title=title)
     table.add_column(header[0], no_wrap=True)
     for column in header[1:]:
         table.add_column(column, justify="right")
     for row in rows:
         table.add_row(*row)
-    Console(file=sys.stdout, width=max(140, len(header) * 14)).print(table)
+    Console(file=sys.stdout, width=width).print(table)
 
 
 def run_app(args: argparse.Namespace, locations: Locations) -> int:

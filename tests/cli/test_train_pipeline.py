@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import re
 import shutil
 import signal
 import subprocess
@@ -230,6 +232,24 @@ def test_evaluate_json_and_the_notebook_view(trained: tuple[Path, str]) -> None:
     precision = {int(r.split("│")[1]): float(r.split("│")[2]) for r in rows[-10:]}
     assert sorted(precision) == list(range(10))
     assert precision[9] > precision[0]  # confidence weighting helps, as in the notebook
+
+
+def test_the_evaluation_fits_an_80_column_terminal_and_stays_wide_in_a_pipe(
+        trained: tuple[Path, str]) -> None:
+    import pexpect
+
+    child = pexpect.spawn(sys.executable, ["-m", "mpdtui.cli", "--cache-dir", str(trained[0]),
+                                           "evaluate", "--models", *BASELINES],
+                          dimensions=(24, 80), timeout=300, encoding="utf-8",
+                          env={**os.environ, "TERM": "xterm-256color"})
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", child.read())
+    child.close()
+    assert child.exitstatus == 0, shown
+    lines = [line.rsplit("\r", 1)[-1] for line in shown.split("\r\n")]  # progress: last state
+    assert max(len(line) for line in lines) <= 80, max(lines, key=len)
+    assert any(line.startswith("│ title + 100 random ") for line in lines)  # categories down
+    piped = _mpdtui("evaluate", "--models", *BASELINES, cache=trained[0]).stdout
+    assert any(line.startswith("│ als ") for line in piped.splitlines())  # categories across
 
 
 def test_each_model_gives_its_own_true_reasons(trained: tuple[Path, str]) -> None:
