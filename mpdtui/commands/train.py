@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -77,14 +78,35 @@ def print_grid(title: str, header: list[str], rows: list[list[str]], width: int)
     if terminal.is_terminal and terminal.width < width:
         header, rows = (["category", *(row[0] for row in rows)],
                         [[name, *(row[i] for row in rows)] for i, name in enumerate(header) if i])
+        table = Table(title=title, box=box.SIMPLE_HEAD)
+        for column, (name, fit) in enumerate(zip(header, _narrow_widths(header, rows,
+                                                                        terminal.width),
+                                                  strict=True)):
+            table.add_column(name, width=fit, justify="right" if column else "left")
         width = terminal.width
-    table = Table(title=title)
-    table.add_column(header[0], no_wrap=True)
-    for column in header[1:]:
-        table.add_column(column, justify="right")
+    else:
+        table = Table(title=title)
+        table.add_column(header[0], no_wrap=True)
+        for name in header[1:]:
+            table.add_column(name, justify="right")
     for row in rows:
         table.add_row(*row)
     Console(file=sys.stdout, width=width).print(table)
+
+
+def _narrow_widths(header: list[str], rows: list[list[str]], room: int) -> list[int]:
+    """Each column as wide as its longest value (a value is never cut), then, a character at
+    a time round the columns while there is room, up to its header's longest word (a header
+    wraps at words; one still too long is cut)."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    wanted = [max(len(word) for word in name.split()) for name in header]
+    spare = room - sum(widths) - (3 * len(header) + 1)  # a space each side, a rule between
+    while spare > 0 and any(w < want for w, want in zip(widths, wanted, strict=True)):
+        for i, want in enumerate(wanted):
+            if spare > 0 and widths[i] < want:
+                widths[i] += 1
+                spare -= 1
+    return widths
 
 
 def run_app(args: argparse.Namespace, locations: Locations) -> int:

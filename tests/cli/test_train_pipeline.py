@@ -247,7 +247,10 @@ def test_the_evaluation_fits_an_80_column_terminal_and_stays_wide_in_a_pipe(
     assert child.exitstatus == 0, shown
     lines = [line.rsplit("\r", 1)[-1] for line in shown.split("\r\n")]  # progress: last state
     assert max(len(line) for line in lines) <= 80, max(lines, key=len)
-    assert any(line.startswith("│ title + 100 random ") for line in lines)  # categories down
+    down = [line.split() for line in lines if line.strip().startswith("title + 100 random ")]
+    # categories down: a row in each metric's table (a value per model), then the seeds'
+    assert [len(row) - 4 for row in down] == [len(BASELINES)] * 3 + [2 + len(BASELINES)]
+    assert not any("…" in value for row in down for value in row)  # no value cut
     piped = _mpdtui("evaluate", "--models", *BASELINES, cache=trained[0]).stdout
     assert any(line.startswith("│ als ") for line in piped.splitlines())  # categories across
 
