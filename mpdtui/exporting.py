@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mpdtui.audio.describe import TrackAudio
-from mpdtui.data.files import atomic_write, write_json
+from mpdtui.data.files import atomic_write, file_in_the_way, write_json
 from mpdtui.data.saved_playlists import SavedPlaylist, TrackEntry
 from mpdtui.errors import UserError
 
@@ -39,7 +39,7 @@ def export_file(playlist: SavedPlaylist, fmt: str, out: Path, audio: Audio = Non
     if fmt not in FILE_FORMATS:
         raise UserError(f"unknown export format {fmt!r}: use one of {', '.join(FILE_FORMATS)}")
     path = out.expanduser().absolute()
-    blocking = _file_in_the_way(path.parent)
+    blocking = file_in_the_way(path.parent)
     if blocking is not None:
         raise UserError(f"{blocking} is a file, not a folder: give another path to write "
                         f"{path.name} to")
@@ -53,13 +53,6 @@ def export_file(playlist: SavedPlaylist, fmt: str, out: Path, audio: Audio = Non
     except OSError as exc:
         raise UserError(f"{path}: cannot write the playlist ({exc.strerror})") from None
     return path
-
-
-def _file_in_the_way(folder: Path) -> Path | None:
-    """The file (not folder) at `folder` or at the nearest of its parents that exists."""
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    return folder if folder.exists() and not folder.is_dir() else None
 
 
 def display_name(track: TrackEntry) -> str:

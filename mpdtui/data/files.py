@@ -60,6 +60,20 @@ def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o644) -> None:
     atomic_write(path, lambda fh: fh.write(data), mode)
 
 
+def nearest_existing(path: Path) -> Path:
+    """`path` or its nearest parent that exists (the root, say)."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def file_in_the_way(folder: Path) -> Path | None:
+    """The file (not folder) at `folder` or at the nearest of its parents that exists: what
+    stops `folder` from being made."""
+    existing = nearest_existing(folder)
+    return existing if existing.exists() and not existing.is_dir() else None
+
+
 def _naming(exc: OSError, path: Path) -> OSError:
     if exc.errno is None:
         return exc

@@ -9,6 +9,7 @@ from models.progress import ProgressCallback
 from mpdtui import config, training
 from mpdtui.data.catalog import Catalog, Counts
 from mpdtui.data.demo import generate_demo
+from mpdtui.data.files import file_in_the_way, nearest_existing
 from mpdtui.data.mpd import find_slices
 from mpdtui.data.stats import DataStats, store_stats
 from mpdtui.errors import UserError
@@ -85,7 +86,7 @@ class DataService:
 
     def free_disk_bytes(self) -> int:
         """Free space on the disk holding the cache dir (or its nearest existing parent)."""
-        return shutil.disk_usage(_nearest_existing(self.locations.root)).free
+        return shutil.disk_usage(nearest_existing(self.locations.root)).free
 
     def check_source(self, path: Path) -> int:
         """How many MPD slices `path` holds; UserError naming the problem when none."""
@@ -101,13 +102,6 @@ class DataService:
 
 def _require_folder(path: Path, advice: str) -> None:
     """UserError when `path`, or the nearest of its parents that exists, is not a folder."""
-    existing = _nearest_existing(path)
-    if existing.exists() and not existing.is_dir():
-        raise UserError(f"{existing} is a file: {advice}")
-
-
-def _nearest_existing(path: Path) -> Path:
-    """`path` or its nearest parent that exists (the root, say)."""
-    while not path.exists() and path != path.parent:
-        path = path.parent
-    return path
+    blocking = file_in_the_way(path)
+    if blocking is not None:
+        raise UserError(f"{blocking} is a file: {advice}")
