@@ -9,13 +9,12 @@ from pathlib import Path
 import orjson
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 from models.registry import MODEL_NAMES
 from mpdtui.audio.filters import parse_filter
 from mpdtui.commands.argtypes import int_between, track_uri
-from mpdtui.commands.audio import add_audio_columns, audio_cells
 from mpdtui.commands.jobs import run_job
+from mpdtui.commands.suggestions import print_suggestions
 from mpdtui.commands.train import print_report
 from mpdtui.locations import Locations
 from mpdtui.pipeline.events import StageProgress
@@ -96,11 +95,6 @@ def run_submit(args: argparse.Namespace, locations: Locations) -> int:
     return 0
 
 
-def as_text(data: str) -> Text:
-    """Text from data for a Rich table: control characters escaped, `[markup]` kept as typed."""
-    return Text(printable(data))
-
-
 def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
     audio_filter = parse_filter(args.filter)
     with open_services(locations) as services:
@@ -121,24 +115,12 @@ def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
             print(printable(found.note()), file=sys.stderr)
         return 0
     title = f"suggestions for '{args.name}'" if args.name else "suggestions"
-    table = Table(title=as_text(title))
     # one reason for every track (a fallback's, say) is said once, under the table
     reasons = {s.reason for s in suggestions}
     shared = reasons.pop() if len(reasons) == 1 and len(suggestions) > 1 else None
-    for column in ("#", "track", "artist", "score", *(("why",) if shared is None else ())):
-        table.add_column(column)
-    with_audio = any(sound is not None for sound in found.audio)
-    if with_audio:
-        add_audio_columns(table)
-    table.add_column("uri", no_wrap=True, min_width=36)  # whole, to copy into --seed
-    for rank, (s, score, sound) in enumerate(zip(suggestions, shown, found.audio, strict=True),
-                                             1):
-        cells = audio_cells(s.track.duration_ms, sound) if with_audio else ()
-        why = (as_text(s.reason),) if shared is None else ()
-        table.add_row(str(rank), as_text(s.track.name), as_text(s.track.artist_name),
-                      f"{score:.2f}", *why, *cells, as_text(s.track.uri))
     if suggestions:
-        Console().print(table)
+        print_suggestions(Console(file=sys.stdout), title, suggestions, shown, found.audio,
+                          shared)
     if shared is not None:
         print(printable(f"why (all): {shared}"))
     if found.note():

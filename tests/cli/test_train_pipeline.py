@@ -234,12 +234,11 @@ def test_evaluate_json_and_the_notebook_view(trained: tuple[Path, str]) -> None:
     assert precision[9] > precision[0]  # confidence weighting helps, as in the notebook
 
 
-def test_the_evaluation_fits_an_80_column_terminal_and_stays_wide_in_a_pipe(
-        trained: tuple[Path, str]) -> None:
+def _in_80_columns(*args: str, cache: Path) -> list[str]:
+    """What `mpdtui ARGS` shows in an 80x24 pseudo-terminal, line by line (colours removed)."""
     import pexpect
 
-    child = pexpect.spawn(sys.executable, ["-m", "mpdtui.cli", "--cache-dir", str(trained[0]),
-                                           "evaluate", "--models", *BASELINES],
+    child = pexpect.spawn(sys.executable, ["-m", "mpdtui.cli", "--cache-dir", str(cache), *args],
                           dimensions=(24, 80), timeout=300, encoding="utf-8",
                           env={**os.environ, "TERM": "xterm-256color"})
     shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", child.read())
@@ -247,12 +246,36 @@ def test_the_evaluation_fits_an_80_column_terminal_and_stays_wide_in_a_pipe(
     assert child.exitstatus == 0, shown
     lines = [line.rsplit("\r", 1)[-1] for line in shown.split("\r\n")]  # progress: last state
     assert max(len(line) for line in lines) <= 80, max(lines, key=len)
+    return lines
+
+
+def test_the_evaluation_fits_an_80_column_terminal_and_stays_wide_in_a_pipe(
+        trained: tuple[Path, str]) -> None:
+    lines = _in_80_columns("evaluate", "--models", *BASELINES, cache=trained[0])
     down = [line.split() for line in lines if line.strip().startswith("title + 100 random ")]
     # categories down: a row in each metric's table (a value per model), then the seeds'
     assert [len(row) - 4 for row in down] == [len(BASELINES)] * 3 + [2 + len(BASELINES)]
     assert not any("…" in value for row in down for value in row)  # no value cut
     piped = _mpdtui("evaluate", "--models", *BASELINES, cache=trained[0]).stdout
     assert any(line.startswith("│ als ") for line in piped.splitlines())  # categories across
+
+
+def test_suggestions_fit_an_80_column_terminal_with_every_name_and_uri_whole(
+        trained: tuple[Path, str]) -> None:
+    """With a reason per track, a row per track wrapped every name over two or three lines."""
+    seeds = json.loads(_mpdtui("suggest", "--name", "party", "--model", "title", "--k", "2",
+                               "--json", cache=trained[0]).stdout)
+    asked = ("suggest", "--name", "party", "--seed", seeds[0]["uri"], "--seed", seeds[1]["uri"],
+             "--model", "item_knn", "--k", "6")
+    rows = json.loads(_mpdtui(*asked, "--json", cache=trained[0]).stdout)
+    assert len({row["reason"] for row in rows}) > 1  # a reason per track, not one under all
+    lines = _in_80_columns(*asked, cache=trained[0])
+    uris = [found[0] for line in lines if (found := re.search(r"spotify:track:\w{22}", line))]
+    assert uris == [row["uri"] for row in rows]
+    for row in rows:  # each on a line of its own, whole
+        assert any(row["track"] in line for line in lines), row["track"]
+        assert any(row["artist"] in line for line in lines), row["artist"]
+        assert any(row["reason"] in line for line in lines), row["reason"]
 
 
 def test_each_model_gives_its_own_true_reasons(trained: tuple[Path, str]) -> None:

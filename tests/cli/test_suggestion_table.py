@@ -1,0 +1,90 @@
+"""`mpdtui suggest`'s table: a row per track where it fits, a block per track in a narrower
+terminal (audio in columns, or in the block below that), every line whole in a file."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from rich.console import Console
+
+from mpdtui.audio.describe import TrackAudio
+from mpdtui.audio.keys import camelot, key_name
+from mpdtui.commands.suggestions import print_suggestions
+from mpdtui.data.catalog import Track
+from mpdtui.services.suggester import Suggestion
+
+NAMES = [("Lose Yourself - From \"8 Mile\" Soundtrack", "Eminem"),
+         ("Don't Stop Me Now - Remastered 2011", "Queen"),
+         ("[bold]Mr. Brightside[/bold]", "The Killers")]  # markup in data is text
+LONGEST_KEY = max(range(24), key=lambda code: len(f"{key_name(code)} {camelot(code)}"))
+URI = re.compile(r"spotify:track:[A-Za-z0-9]{22}")
+
+
+def _suggestions() -> list[Suggestion]:
+    return [Suggestion(Track(i, f"spotify:track:{chr(65 + i) * 22}", name, artist,
+                             f"spotify:artist:{'a' * 22}", "Album", f"spotify:album:{'b' * 22}",
+                             200_000 + 1000 * i, 10), 1.0 - i / 10, f"often with seed {i}")
+            for i, (name, artist) in enumerate(NAMES)]
+
+
+AUDIO = [TrackAudio(171.4, LONGEST_KEY, 0.91), None, TrackAudio(148.0, 3, 0.55)]
+
+
+def _printed(width: int, terminal: bool = True, audio: bool = True,
+             shared: str | None = None) -> list[str]:
+    out = io.StringIO()
+    console = Console(file=out, width=width, force_terminal=terminal, color_system=None)
+    print_suggestions(console, "suggestions for 'x'", _suggestions(), [1.0, 0.5, 0.25],
+                      AUDIO if audio else [None] * 3, shared)
+    return out.getvalue().splitlines()
+
+
+def _words(lines: list[str]) -> set[str]:
+    return {word for line in lines for word in line.split()}
+
+
+@pytest.mark.parametrize("width", [200, 80, 60, 50])
+def test_every_name_uri_and_value_is_whole_at_any_width(width: int) -> None:
+    lines = _printed(width)
+    assert max(len(line) for line in lines) <= width
+    assert [URI.search(line)[0] for line in lines if URI.search(line)] == [  # type: ignore[index]
+        s.track.uri for s in _suggestions()]  # whole, in rank order
+    words = _words(lines)
+    for name, artist in NAMES:
+        assert set(f"{name} {artist}".split()) <= words, name
+    assert {"often", "seed", "1.00", "0.50", "0.25", "171", "148", "0.91", "0.55", "3:20",
+            *camelot(LONGEST_KEY).split()} <= words
+    assert not any("…" in line for line in lines)
+
+
+def test_a_wide_terminal_gets_a_row_per_track_a_narrow_one_a_block() -> None:
+    wide = _printed(200)
+    assert sum(bool(URI.search(line)) and "Eminem" in line for line in wide) == 1
+    narrow = _printed(80)
+    eminem = next(i for i, line in enumerate(narrow) if "Eminem" in line)
+    assert URI.search(narrow[eminem + 2])  # name, artist, reason, URI stacked
+    assert "BPM" in narrow[narrow.index(next(line for line in narrow if "track, artist" in line))]
+    assert not any("BPM ·" in line for line in narrow)  # the audio has its columns at 80
+    assert any("171 BPM · " in line for line in _printed(50))  # a line of the block at 50
+
+
+def test_a_file_or_a_pipe_gets_every_row_on_one_line_whatever_its_width() -> None:
+    lines = _printed(40, terminal=False)
+    for s in _suggestions():
+        assert sum(s.track.uri in line and s.track.artist_name in line for line in lines) == 1
+
+
+def test_a_reason_all_share_has_no_column_and_no_line() -> None:
+    for width in (200, 80, 50):
+        lines = _printed(width, shared="often with seed 0")
+        assert "often" not in _words(lines)
+        assert not any("why" in line for line in lines)
+
+
+def test_without_audio_there_are_no_audio_columns() -> None:
+    for width in (200, 60):
+        lines = _printed(width, audio=False)
+        assert not any("BPM" in line for line in lines)
+        assert len([line for line in lines if URI.search(line)]) == 3
