@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
+import textwrap
 from pathlib import Path
 
 import orjson
@@ -89,13 +91,27 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
         return 0
     shown: dict[str, object] = {
         **info,
+        "data_source": info["data_source"] or ("not recorded" if info["playlists"] else
+                                               "none yet (`mpdtui ingest PATH` or `mpdtui "
+                                               "--train --demo`)"),
         "models": ", ".join(info["models"]) or "none yet (`mpdtui --train`)",
         "features": (describe_coverage(info["features"]).removeprefix("Audio features: ")
                      if info["features"]
                      else "none yet (`mpdtui features --csv FILE`)")}
     for key, value in shown.items():
-        print(f"{key:>12}: {printable(str(value))}")
+        text = f"{value:,}" if type(value) is int else printable(str(value))
+        print(in_terminal_width(f"{key:>12}: ", text))
     return 0
+
+
+def in_terminal_width(label: str, value: str) -> str:
+    """`label` then `value`, wrapped at words to a terminal's width under its first word; whole
+    in a file or a pipe (one line a field, for scripts)."""
+    if not sys.stdout.isatty():
+        return label + value
+    room = max(shutil.get_terminal_size().columns - len(label), 20)
+    lines = textwrap.wrap(value, room, break_long_words=False, break_on_hyphens=False)
+    return label + ("\n" + " " * len(label)).join(lines)
 
 
 def print_stats(stats: DataStats, as_json: bool) -> int:
@@ -111,6 +127,6 @@ def print_stats(stats: DataStats, as_json: bool) -> int:
         table.add_row(label, figure_text(values, key, fmt),
                       *(figure_text(real, key, fmt) for real in REAL_MPD.values()))
     Console().print(table)
-    print("most frequent names: " + printable(", ".join(f"{name} ({count})"
-                                                        for name, count in stats.top_names)))
+    names = ", ".join(f"{name} ({count})" for name, count in stats.top_names)
+    print(in_terminal_width("most frequent names: ", printable(names)))
     return 0

@@ -48,6 +48,24 @@ def test_info_names_the_features_once(small_store: Locations, small_demo: Path, 
                 if line.lstrip().startswith("features:"))
     assert line.lstrip().startswith("features: 0 tracks from the Spotify API, ")
     assert "Audio features" not in line
+    assert len(line) > 80  # a file or a pipe gets one line a field
+    shown = _info_in_80_columns(cache)  # a terminal: wrapped at words, indented under its value
+    assert all(len(row) <= 80 or len(row.split()) == 2 for row in shown)  # a long path: whole
+    assert any(row.strip() == "playlists: 3,000" for row in shown)
+    features = shown[next(i for i, row in enumerate(shown) if "features:" in row):]
+    assert len(features) > 1 and all(row.startswith(" " * 14) for row in features[1:])
+    assert " ".join(row.strip() for row in features) == line.strip()
+
+
+def _info_in_80_columns(cache: Path) -> list[str]:
+    import pexpect
+
+    info = pexpect.spawn(sys.executable, ["-m", "mpdtui.cli", "--cache-dir", str(cache), "info"],
+                         dimensions=(24, 80), encoding="utf-8")
+    lines = info.read().splitlines()
+    info.close()
+    assert info.exitstatus == 0
+    return lines
 
 
 def test_env_var_sets_the_cache_dir(cache_dir: Locations, capsys: pytest.CaptureFixture[str]) -> None:
