@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-import textwrap
 from pathlib import Path
 
 import orjson
@@ -15,6 +13,7 @@ from rich.table import Table
 from mpdtui.commands.argtypes import int_between, non_negative_int
 from mpdtui.commands.jobs import report_skipped, run_job
 from mpdtui.commands.spotify import describe_coverage
+from mpdtui.commands.terminal import in_terminal_width
 from mpdtui.data.demo import DEFAULT_PLAYLISTS
 from mpdtui.data.stats import REAL_MPD, ROWS, DataStats, figure_text
 from mpdtui.locations import Locations
@@ -102,16 +101,6 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
         text = f"{value:,}" if type(value) is int else printable(str(value))
         print(in_terminal_width(f"{key:>12}: ", text))
     return 0
-
-
-def in_terminal_width(label: str, value: str) -> str:
-    """`label` then `value`, wrapped at words to a terminal's width under its first word; whole
-    in a file or a pipe (one line a field, for scripts)."""
-    if not sys.stdout.isatty():
-        return label + value
-    room = max(shutil.get_terminal_size().columns - len(label), 20)
-    lines = textwrap.wrap(value, room, break_long_words=False, break_on_hyphens=False)
-    return label + ("\n" + " " * len(label)).join(lines)
 
 
 def print_stats(stats: DataStats, as_json: bool) -> int:

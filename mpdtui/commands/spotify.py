@@ -15,6 +15,7 @@ from pathlib import Path
 from models.progress import Progress
 from mpdtui.commands.argtypes import port_number
 from mpdtui.commands.jobs import run_job
+from mpdtui.commands.terminal import in_terminal_width
 from mpdtui.data.features import Coverage
 from mpdtui.errors import UserError
 from mpdtui.exporting import FILE_FORMATS
@@ -136,7 +137,8 @@ def run_features(args: argparse.Namespace, locations: Locations) -> int:
     if coverage is None:
         print("Audio features: none yet (`mpdtui features --csv FILE` or `--download`).")
         return 0
-    print(describe_coverage(coverage))
+    label, _, value = describe_coverage(coverage).partition(": ")
+    print(in_terminal_width(f"{label}: ", value))
     return 0
 
 
