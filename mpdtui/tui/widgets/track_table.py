@@ -6,9 +6,9 @@ data as plain text, never as markup.
 
 Column widths follow the table's width (`columns.fit`): names get what their content needs,
 the reason (or the track name) takes what is left, and a narrow table leaves out album, time
-and the audio columns before it cuts track and artist short. Below 160 columns the Why column
-cuts most reasons short, so a table of suggestions with the focus shows the highlighted one's
-whole reason in its bottom border.
+and the audio columns before it cuts track and artist short. A text cut short ends in "…".
+Below 160 columns the Why column cuts most reasons short, so a table of suggestions with the
+focus shows the highlighted one's whole reason in its bottom border.
 """
 
 from __future__ import annotations
@@ -141,12 +141,12 @@ class TrackTable(DataTable):
     def _row(self, index: int, track: Track) -> dict[str, Cell]:
         sound = self.audio[index]
         return {
-            "#": str(index + 1), "Track": data_text(track.name),
-            "Artist": data_text(track.artist_name), "Album": data_text(track.album_name),
+            "#": str(index + 1), "Track": _cut(track.name),
+            "Artist": _cut(track.artist_name), "Album": _cut(track.album_name),
             "Time": duration(track.duration_ms),
             "BPM": sound.bpm_text() if sound else "", "Key": sound.key_text() if sound else "",
             "Energy": sound.energy_text() if sound else "",
-            "Why": data_text(self.reasons[index] if index < len(self.reasons) else ""),
+            "Why": _cut(self.reasons[index] if index < len(self.reasons) else ""),
         }
 
     def current(self) -> Track | None:
@@ -165,6 +165,13 @@ class TrackTable(DataTable):
         """Why the highlighted track is suggested ("" when not a suggestion)."""
         row = self.cursor_row
         return self.reasons[row] if self.current() is not None and row < len(self.reasons) else ""
+
+
+def _cut(data: str) -> Text:
+    """Text from data that ends in "…" where its column cuts it short."""
+    text = data_text(data)
+    text.overflow, text.no_wrap = "ellipsis", True
+    return text
 
 
 def _plain(cell: Cell) -> str:
