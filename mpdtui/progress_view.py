@@ -5,10 +5,20 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from typing import TextIO
 
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.console import Console, RenderableType
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Column
 from rich.text import Text
 
 from mpdtui.pipeline.display import describe_progress
@@ -23,6 +33,10 @@ from mpdtui.printable import printable
 
 PLAIN_INTERVAL_S = 2.0
 QUIET_SKIPS = frozenset({"not used"})
+NAME_WIDTH = 12
+ELAPSED_WIDTH = 7  # "0:00:09"
+BAR_WIDTHS = (10, 40)
+"""A bar narrower than 10 columns says little; 40 is Rich's own width."""
 
 
 class HeadlessProgress:
@@ -38,11 +52,21 @@ class HeadlessProgress:
 
     def __enter__(self) -> HeadlessProgress:
         if not self.plain:
-            columns = (TextColumn("[bold]{task.description:<12}"), BarColumn(),
-                       TextColumn("{task.fields[info]}", markup=False), TimeElapsedColumn())
+            columns = (TextColumn(f"[bold]{{task.description:<{NAME_WIDTH}}}",
+                                  table_column=Column(no_wrap=True)),
+                       _FittingBar(self._room_for_the_bar), _InfoColumn(),
+                       TimeElapsedColumn(table_column=Column(no_wrap=True)))
             self.bars = Progress(*columns, console=Console(file=self.out))
             self.bars.start()
         return self
+
+    def _room_for_the_bar(self) -> int:
+        """What a line leaves the bar beside the longest name and words and the time."""
+        assert self.bars is not None
+        tasks = self.bars.tasks
+        name = max([NAME_WIDTH, *(len(task.description) for task in tasks)])
+        info = max([0, *(len(task.fields.get("info", "")) for task in tasks)])
+        return self.bars.console.width - name - info - ELAPSED_WIDTH - 3  # a space between
 
     def __exit__(self, *exc: object) -> None:
         if self.bars is not None:
@@ -92,3 +116,25 @@ class HeadlessProgress:
                              info=printable(event.message))
         elif event.message not in QUIET_SKIPS:
             self.bars.console.print(Text(printable(f"{event.stage}: {event.message}"), style="dim"))
+
+
+class _FittingBar(BarColumn):
+    """A bar 10-40 columns wide, as the terminal's line allows beside the rest: at 80 columns
+    Rich's 40 left the stage's words and the time cut (and a long line, no bar at all)."""
+
+    def __init__(self, room: Callable[[], int]) -> None:
+        super().__init__(table_column=Column(no_wrap=True))
+        self.room = room
+
+    def render(self, task: Task) -> RenderableType:
+        low, high = BAR_WIDTHS
+        self.bar_width = min(max(self.room(), low), high)
+        return super().render(task)
+
+
+class _InfoColumn(ProgressColumn):
+    """The stage's words, ending in "…" where the line is too short for them (never wrapped
+    under the bar)."""
+
+    def render(self, task: Task) -> RenderableType:
+        return Text(task.fields.get("info", ""), no_wrap=True, overflow="ellipsis")

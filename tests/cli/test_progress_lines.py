@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import io
+import re
 
-from mpdtui.pipeline.events import StageFinished, StageProgress
+import pyte
+import pytest
+
+from mpdtui.pipeline.events import StageFinished, StageProgress, StageStarted
 from mpdtui.progress_view import HeadlessProgress
 
 
@@ -28,3 +32,29 @@ def test_bytes_read_are_megabytes_and_counts_have_thousands_separators() -> None
     assert lines[1].startswith("ingest: 3/10 slices")
     assert "e+" not in "\n".join(lines)
     assert "demo: 12,345/10,000,000 playlists" in lines
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_in_an_80_column_terminal_each_bar_its_words_and_the_time_share_the_line(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rich's 40-column bar left the words and the time cut at 80 columns, or no bar at all."""
+    monkeypatch.setenv("COLUMNS", "80")
+    out = _Terminal()
+    with HeadlessProgress(out) as progress:
+        assert not progress.plain
+        progress.show(StageStarted("source"))
+        progress.show(StageFinished("source", message="using /home/someone/Downloads/spotify_million"))
+        progress.show(StageProgress("ingest", 15.0, 20.0, "slices",
+                                    "15,000 playlists · 219,888 rows/s · 4 s", eta_s=3.0))
+    screen = pyte.Screen(80, 24)
+    pyte.Stream(screen).feed(out.getvalue().replace("\n", "\r\n"))
+    shown = [line.rstrip() for line in screen.display if line.strip()]
+    ingest = next(line for line in shown if line.startswith("ingest"))
+    assert re.search(r"[━╸╺]{10}", ingest) and re.search(r"\d:\d\d:\d\d$", ingest)  # bar, time
+    assert "15/20 slices · 15,000 playlists" in ingest and "…" in ingest
+    source = next(line for line in shown if line.startswith("source"))
+    assert "using /home/someone/Downloads/spotify_million" in source
