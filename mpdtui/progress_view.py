@@ -12,6 +12,7 @@ from rich.console import Console, RenderableType
 from rich.progress import (
     BarColumn,
     Progress,
+    ProgressBar,
     ProgressColumn,
     Task,
     TaskID,
@@ -126,7 +127,7 @@ class _FittingBar(BarColumn):
         super().__init__(table_column=Column(no_wrap=True))
         self.room = room
 
-    def render(self, task: Task) -> RenderableType:
+    def render(self, task: Task) -> ProgressBar:
         low, high = BAR_WIDTHS
         self.bar_width = min(max(self.room(), low), high)
         return super().render(task)
