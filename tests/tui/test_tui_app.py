@@ -83,7 +83,8 @@ async def test_first_run_walks_the_wizard_with_keys(trained_dir: Path, tmp_path:
         await type_text(pilot, str(trained_dir / "demo-mpd" / "tracks_features.csv"))
         await pilot.press("enter")
         await settle(pilot)
-        assert "rows imported" in label_text(pilot, "#step-status")
+        assert "rows imported (tracks_features layout). Press ctrl+n" in label_text(
+            pilot, "#step-status")
         await pilot.press("ctrl+n")
         assert screen_name(pilot) == "TrainingStep"
         await pilot.press("ctrl+r")

@@ -82,8 +82,13 @@ class FeaturesStep(SetupStep):
         self._tick()
         if isinstance(event, JobFinished):
             self.query_one("#features-progress", StageBar).finish("done")
-            outcome = " ".join(event.summary.get("features") or [])
+            outcome = " ".join(_sentence(line) for line in event.summary.get("features") or [])
             self.status(f"{outcome} Press ctrl+n for the next step.")
         else:
             self.status("No features this time; the models work without them. Retry (ctrl+r) "
                         "or go on (ctrl+n).")
+
+
+def _sentence(line: str) -> str:
+    """A summary line as a sentence of the status ("… (dataset layout)" gets its full stop)."""
+    return line if line.endswith((".", "!", "?")) else line + "."
