@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.containers import VerticalScroll
+from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, Static
 from tui_support import (  # noqa: F401 (fixtures)
     DEMO,
@@ -272,6 +274,31 @@ async def test_finishing_without_a_model_offers_the_missing_step(tmp_path: Path)
         assert "no data yet" in str(app.screen.query_one(Label).render())
         await pilot.press("y")
         assert screen_name(pilot) == "DataStep"
+
+
+def in_view(widget: Widget) -> bool:
+    """Whether the widget is inside the part of its scrolling step that shows."""
+    step = widget.screen.query_one("#step", VerticalScroll)
+    top, height = step.scroll_y, step.scrollable_content_region.height
+    return top <= widget.virtual_region.y and widget.virtual_region.bottom <= top + height
+
+
+async def test_a_short_terminal_scrolls_to_the_training_and_its_evaluation(
+        ingested_copy: Locations, tmp_path: Path) -> None:
+    """At 80x24 the bars and the evaluation are below the models list: shown as they come."""
+    app = make_app(ingested_copy, tmp_path, train_models=("popularity", "title"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await builder_ready(pilot)
+        await run_command(pilot, "training")
+        await wait_for(pilot, lambda: screen_name(pilot) == "TrainingStep")
+        await settle(pilot)
+        title = app.screen.query_one("#eval-title")
+        assert not in_view(title)
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: "Done" in label_text(pilot, "#step-status"),
+                       what="the training")
+        await settle(pilot)
+        assert in_view(title) and "Evaluation: r_precision" in label_text(pilot, "#eval-title")
 
 
 async def test_finishing_with_data_but_no_model_offers_training(ingested_copy: Locations,

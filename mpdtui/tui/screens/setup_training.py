@@ -92,6 +92,7 @@ class TrainingStep(SetupStep):
         for bar in self.query(f"#bar-{stage}").results(StageBar) if stage else []:
             if isinstance(event, StageStarted):
                 bar.show(0, None, "starting…")
+                bar.scroll_visible(animate=False)  # below the fold in a short terminal
             elif isinstance(event, StageProgress):
                 bar.show(event.done, event.total, describe_progress(event))
             elif isinstance(event, StageFinished):
@@ -103,6 +104,7 @@ class TrainingStep(SetupStep):
     def job_finished(self, event: Event) -> None:
         if isinstance(event, JobFinished):
             self.show_report(event.summary.get("report"))
+            self.query_one("#eval-title").scroll_visible(animate=False, top=True)
             self.status("Done. Press ctrl+n to start building playlists.")
         else:
             self.status("Training stopped; finished models are kept. ctrl+r continues.")
