@@ -14,7 +14,7 @@ from models.registry import MODEL_NAMES
 from mpdtui.audio.filters import parse_filter
 from mpdtui.commands.argtypes import int_between, track_uri
 from mpdtui.commands.jobs import run_job
-from mpdtui.commands.suggestions import print_suggestions
+from mpdtui.commands.track_tables import TrackRow, print_tracks
 from mpdtui.commands.train import print_report
 from mpdtui.locations import Locations
 from mpdtui.pipeline.events import StageProgress
@@ -26,6 +26,7 @@ from mpdtui.services.root import Services, open_services
 
 MAX_SUGGESTIONS = 500
 """What every model can rank (the challenge's answer size)."""
+MAX_SEARCH = 500
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -45,11 +46,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     submit.add_argument("--email", default="mpdtui@example.com", help="contact for team_info")
     submit.set_defaults(func=run_submit)
 
+    search = subparsers.add_parser(
+        "search", help="find tracks by words of their title, artist or album (and their URIs, "
+                       "for suggest --seed)")
+    search.add_argument("words", help="each word matches the start of a word; a track URI or "
+                                      "open.spotify.com link finds that track")
+    search.add_argument("--k", type=int_between(1, MAX_SEARCH), default=20,
+                        help=f"how many tracks, most popular first (default 20, at most "
+                             f"{MAX_SEARCH})")
+    search.add_argument("--json", action="store_true")
+    search.set_defaults(func=run_search)
+
     suggest = subparsers.add_parser("suggest", help="suggest tracks for a playlist")
     suggest.add_argument("--name", default="", help="the playlist's name")
     suggest.add_argument("--seed", action="append", default=[], metavar="URI", type=track_uri,
                          help="a track already in the playlist: its spotify:track: URI or its "
-                              "open.spotify.com link (repeatable)")
+                              "open.spotify.com link (repeatable; `mpdtui search WORDS` finds URIs)")
     suggest.add_argument("--model", choices=MODEL_NAMES, help="default: the best trained model")
     suggest.add_argument("--k", type=int_between(1, MAX_SUGGESTIONS), default=20,
                          help=f"how many suggestions (default 20, at most {MAX_SUGGESTIONS})")
@@ -95,6 +107,26 @@ def run_submit(args: argparse.Namespace, locations: Locations) -> int:
     return 0
 
 
+def run_search(args: argparse.Namespace, locations: Locations) -> int:
+    with open_services(locations) as services:
+        tracks = services.catalog.search(args.words, args.k)
+        audio = services.audio.audio([t.id for t in tracks]) if tracks else []
+    if args.json:
+        found = [{"uri": t.uri, "track": t.name, "artist": t.artist_name, "album": t.album_name,
+                  "duration_ms": t.duration_ms, "playlists": t.num_playlists,
+                  "audio": None if sound is None else sound.as_json()}
+                 for t, sound in zip(tracks, audio, strict=True)]
+        sys.stdout.write(printable_json(orjson.dumps(found, option=orjson.OPT_INDENT_2).decode())
+                         + "\n")
+    elif tracks:
+        rows = [TrackRow(t, sound) for t, sound in zip(tracks, audio, strict=True)]
+        print_tracks(Console(file=sys.stdout), f"tracks matching '{args.words}'", rows,
+                     album=True)
+    else:
+        print(printable(f"no track matches '{args.words}': try fewer or shorter words"))
+    return 0
+
+
 def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
     audio_filter = parse_filter(args.filter)
     with open_services(locations) as services:
@@ -119,8 +151,9 @@ def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
     reasons = {s.reason for s in suggestions}
     shared = reasons.pop() if len(reasons) == 1 and len(suggestions) > 1 else None
     if suggestions:
-        print_suggestions(Console(file=sys.stdout), title, suggestions, shown, found.audio,
-                          shared)
+        table_rows = [TrackRow(s.track, sound, score, s.reason)
+                for s, score, sound in zip(suggestions, shown, found.audio, strict=True)]
+        print_tracks(Console(file=sys.stdout), title, table_rows, shared_reason=shared)
     if shared is not None:
         print(printable(f"why (all): {shared}"))
     if found.note():

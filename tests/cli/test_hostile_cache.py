@@ -311,6 +311,11 @@ def test_escapes_in_the_data_are_printed_as_text(cache: Path, tmp_path: Path,
     assert printable(HOSTILE_NAMES["track_name"]) in table.out  # [red] kept as typed
     assert printable(HOSTILE_NAMES["artist_name"]) in table.out
     assert json.loads(as_json.out)[0]["track"] == HOSTILE_NAMES["track_name"], "the data itself"
+    found = run_cli(capsys, cache, "search", HOSTILE_URI)  # search shows the album too
+    escaped = run_cli(capsys, cache, "search", "\x1b[2J")  # the words typed are echoed
+    assert found.code == escaped.code == 0
+    assert not set(found.out + escaped.out) & {"\x1b", "\x07", "\x9b", "\u202e"}
+    assert printable(HOSTILE_NAMES["album_name"]) in found.out
 
 
 class _TableApp(App[None]):

@@ -110,6 +110,27 @@ def test_suggest_json_gives_uri_track_artist_score(trained: tuple[Path, str]) ->
     assert set(rows[0]) >= {"uri", "track", "artist", "score", "reason"}
 
 
+def test_search_finds_a_track_by_its_words_and_its_uri_seeds_suggest(
+        trained: tuple[Path, str]) -> None:
+    services = open_services(Locations.resolve(trained[0]))
+    track = services.suggester.suggest("party", [], "title", k=9)[-1].track
+    words = f"{track.name.split()[0]} {track.artist_name.split()[0][:3].lower()}"  # prefixes
+    found = json.loads(_mpdtui("search", words, "--k", "50", "--json", cache=trained[0]).stdout)
+    assert track.uri in [row["uri"] for row in found] and len(found) <= 50
+    assert [row["playlists"] for row in found] == sorted((row["playlists"] for row in found),
+                                                         reverse=True)  # most popular first
+    table = _mpdtui("search", words, cache=trained[0]).stdout  # a file: a line a track
+    assert any(track.uri in line and track.album_name in line for line in table.splitlines())
+    link = f"https://open.spotify.com/track/{track.uri.removeprefix('spotify:track:')}"
+    assert [row["uri"] for row in json.loads(
+        _mpdtui("search", link, "--json", cache=trained[0]).stdout)] == [track.uri]
+    suggested = _mpdtui("suggest", "--seed", track.uri, "--model", "item_knn", "--json",
+                        cache=trained[0])
+    assert suggested.returncode == 0 and suggested.stderr == ""  # the seed is known
+    none = _mpdtui("search", "qqqzzzxx", cache=trained[0])
+    assert none.returncode == 0 and none.stdout.startswith("no track matches 'qqqzzzxx'")
+
+
 def test_suggest_with_nothing_to_go_on_still_suggests_and_says_why(trained: tuple[Path, str]) -> None:
     """The URI the catalog lacks is dropped before the model sees it: no seeds, no name."""
     done = _mpdtui("suggest", "--seed", UNKNOWN_URI, "--model", "als", "--k", "5",

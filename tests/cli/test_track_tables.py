@@ -1,5 +1,6 @@
-"""`mpdtui suggest`'s table: a row per track where it fits, a block per track in a narrower
-terminal (audio in columns, or in the block below that), every line whole in a file."""
+"""The tables of `mpdtui suggest` and `mpdtui search`: a row per track where it fits, a block
+per track in a narrower terminal (audio in columns, or in the block below that), every line
+whole in a file."""
 
 from __future__ import annotations
 
@@ -11,9 +12,8 @@ from rich.console import Console
 
 from mpdtui.audio.describe import TrackAudio
 from mpdtui.audio.keys import camelot, key_name
-from mpdtui.commands.suggestions import print_suggestions
+from mpdtui.commands.track_tables import TrackRow, print_tracks
 from mpdtui.data.catalog import Track
-from mpdtui.services.suggester import Suggestion
 
 NAMES = [("Lose Yourself - From \"8 Mile\" Soundtrack", "Eminem"),
          ("Don't Stop Me Now - Remastered 2011", "Queen"),
@@ -22,22 +22,26 @@ LONGEST_KEY = max(range(24), key=lambda code: len(f"{key_name(code)} {camelot(co
 URI = re.compile(r"spotify:track:[A-Za-z0-9]{22}")
 
 
-def _suggestions() -> list[Suggestion]:
-    return [Suggestion(Track(i, f"spotify:track:{chr(65 + i) * 22}", name, artist,
-                             f"spotify:artist:{'a' * 22}", "Album", f"spotify:album:{'b' * 22}",
-                             200_000 + 1000 * i, 10), 1.0 - i / 10, f"often with seed {i}")
+def _tracks() -> list[Track]:
+    return [Track(i, f"spotify:track:{chr(65 + i) * 22}", name, artist,
+                  f"spotify:artist:{'a' * 22}", f"Album {i}", f"spotify:album:{'b' * 22}",
+                  200_000 + 1000 * i, 10)
             for i, (name, artist) in enumerate(NAMES)]
 
 
 AUDIO = [TrackAudio(171.4, LONGEST_KEY, 0.91), None, TrackAudio(148.0, 3, 0.55)]
 
 
-def _printed(width: int, terminal: bool = True, audio: bool = True,
-             shared: str | None = None) -> list[str]:
+def _printed(width: int, terminal: bool = True, audio: bool = True, shared: str | None = None,
+             suggested: bool = True) -> list[str]:
+    """Three suggestions (score and reason), or three search results (album, neither)."""
     out = io.StringIO()
     console = Console(file=out, width=width, force_terminal=terminal, color_system=None)
-    print_suggestions(console, "suggestions for 'x'", _suggestions(), [1.0, 0.5, 0.25],
-                      AUDIO if audio else [None] * 3, shared)
+    scores = [1.0, 0.5, 0.25]
+    rows = [TrackRow(track, sound if audio else None,
+                     *((score, f"often with seed {i}") if suggested else ()))
+            for i, (track, sound, score) in enumerate(zip(_tracks(), AUDIO, scores, strict=True))]
+    print_tracks(console, "suggestions for 'x'", rows, album=not suggested, shared_reason=shared)
     return out.getvalue().splitlines()
 
 
@@ -50,7 +54,7 @@ def test_every_name_uri_and_value_is_whole_at_any_width(width: int) -> None:
     lines = _printed(width)
     assert max(len(line) for line in lines) <= width
     assert [URI.search(line)[0] for line in lines if URI.search(line)] == [  # type: ignore[index]
-        s.track.uri for s in _suggestions()]  # whole, in rank order
+        track.uri for track in _tracks()]  # whole, in rank order
     words = _words(lines)
     for name, artist in NAMES:
         assert set(f"{name} {artist}".split()) <= words, name
@@ -72,8 +76,8 @@ def test_a_wide_terminal_gets_a_row_per_track_a_narrow_one_a_block() -> None:
 
 def test_a_file_or_a_pipe_gets_every_row_on_one_line_whatever_its_width() -> None:
     lines = _printed(40, terminal=False)
-    for s in _suggestions():
-        assert sum(s.track.uri in line and s.track.artist_name in line for line in lines) == 1
+    for track in _tracks():
+        assert sum(track.uri in line and track.artist_name in line for line in lines) == 1
 
 
 def test_a_reason_all_share_has_no_column_and_no_line() -> None:
@@ -88,3 +92,12 @@ def test_without_audio_there_are_no_audio_columns() -> None:
         lines = _printed(width, audio=False)
         assert not any("BPM" in line for line in lines)
         assert len([line for line in lines if URI.search(line)]) == 3
+
+
+@pytest.mark.parametrize("width", [200, 80, 50])
+def test_search_results_show_the_album_and_no_score_or_reason(width: int) -> None:
+    lines = _printed(width, suggested=False)
+    words = _words(lines)
+    assert {"Album", "0", "1", "2"} <= words and not {"score", "why", "often", "1.00"} & words
+    assert max(len(line) for line in lines) <= width
+    assert len([line for line in lines if URI.search(line)]) == 3
