@@ -41,7 +41,8 @@ def track_uri(text: str) -> str:
     if uri is None:
         raise argparse.ArgumentTypeError(
             f"expected a Spotify track URI (spotify:track: and 22 letters or digits) or its "
-            f"https://open.spotify.com/track/ link, got {text!r}")
+            f"https://open.spotify.com/track/ link, got {text!r}; `mpdtui search WORDS` finds a "
+            f"track's URI")
     return uri
 
 
