@@ -14,6 +14,7 @@ from models.registry import MODEL_NAMES
 from mpdtui.audio.filters import parse_filter
 from mpdtui.commands.argtypes import int_between, track_uri
 from mpdtui.commands.jobs import run_job
+from mpdtui.commands.terminal import in_terminal_width
 from mpdtui.commands.track_tables import TrackRow, print_tracks
 from mpdtui.commands.train import print_report
 from mpdtui.locations import Locations
@@ -155,7 +156,7 @@ def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
                 for s, score, sound in zip(suggestions, shown, found.audio, strict=True)]
         print_tracks(Console(file=sys.stdout), title, table_rows, shared_reason=shared)
     if shared is not None:
-        print(printable(f"why (all): {shared}"))
+        print(in_terminal_width("why (all): ", printable(shared)))
     if found.note():
-        print(printable(found.note()))
+        print(in_terminal_width("", printable(found.note())))
     return 0
