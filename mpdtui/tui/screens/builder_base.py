@@ -32,6 +32,9 @@ class BuilderBase(BaseScreen):
         Binding("slash", "focus_search", "Search", key_display="/"),
         Binding("n", "focus_name", "Name"),
         Binding("a", "add", "Add"),
+        # the app's own, early in the footer: at 80 columns its end (and so every key the
+        # footer has no room for, which the help lists) is cut off
+        Binding("question_mark", "app.help", "Help", key_display="?"),
         Binding("x,delete", "remove", "Remove"),
         Binding("K,shift+up", "move(-1)", "Up", key_display="K"),
         Binding("J,shift+down", "move(1)", "Down", key_display="J"),
