@@ -20,6 +20,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NotRequired, TypedDict
+from urllib.parse import quote
 
 import numpy as np
 
@@ -147,6 +148,28 @@ class FeatureStore(SqliteStore):
                 counts["missing"] = distinct - counts["api"] - counts["csv"] - counts[
                     "no_features"]
             counts["forbidden"] = self.forbidden_login() is not None
+        return counts
+
+    def catalog_coverage(self, catalog_db: Path) -> Coverage:
+        """`coverage` over the tracks of the catalog file `catalog_db`, joined inside SQLite:
+        no list of the catalog's URIs and no temp table of them (at 2.26M tracks about a
+        fifth of the time). Raises sqlite3.Error where the catalog cannot be attached (a
+        read-only cache dir whose catalog has no -shm file): pass its URIs instead."""
+        bare = (f"trim(CASE WHEN substr(uri, 1, {len(TRACK_PREFIX)}) = '{TRACK_PREFIX}' "
+                f"THEN substr(uri, {len(TRACK_PREFIX) + 1}) ELSE uri END)")
+        tracks = f"(SELECT {bare} AS track_id FROM catalog.tracks)"  # URIs are unique there
+        with self._lock:
+            self._db.execute("ATTACH DATABASE ? AS catalog", (f"file:{quote(str(catalog_db))}?mode=ro",))
+            try:
+                counts = self._counts(
+                    f"(SELECT f.* FROM {tracks} t JOIN features f USING (track_id))",
+                    f"(SELECT a.* FROM {tracks} t JOIN api_fetched a USING (track_id))")
+                (counts["tracks"],) = self._db.execute(
+                    "SELECT COUNT(*) FROM catalog.tracks").fetchone()
+            finally:
+                self._db.execute("DETACH DATABASE catalog")
+        counts["missing"] = counts["tracks"] - counts["api"] - counts["csv"] - counts["no_features"]
+        counts["forbidden"] = self.forbidden_login() is not None
         return counts
 
     def _counts(self, features: str, fetched: str) -> Coverage:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from mpdtui.data.demo_files import FEATURES_CSV as DEMO_FEATURES_CSV
@@ -22,10 +23,13 @@ class FeatureService:
         many are unknown (without a catalog: the store's counts alone); None before any."""
         if not self.locations.features_db.exists():
             return None
-        uris = (self._catalog.catalog().track_uris() if self.locations.catalog_db.exists()
-                else None)
         with FeatureStore.open(self.locations, write=False) as store:
-            return store.coverage(uris)
+            if not self.locations.catalog_db.exists():
+                return store.coverage()
+            try:
+                return store.catalog_coverage(self.locations.catalog_db)
+            except sqlite3.Error:  # not attachable (read-only cache dir): the slower way
+                return store.coverage(self._catalog.catalog().track_uris())
 
     def demo_csv(self) -> Path | None:
         """The demo dataset's features CSV, when the demo is the data and it was not imported."""

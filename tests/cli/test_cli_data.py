@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -16,6 +17,7 @@ from hostile_support import InProcessJob
 from models.progress import Cancelled
 from mpdtui.cli import main
 from mpdtui.data.demo_files import FEATURES_CSV
+from mpdtui.data.features import FeatureStore
 from mpdtui.locations import Locations
 from mpdtui.pipeline.sources import DemoSpec
 from mpdtui.services.root import open_services
@@ -49,6 +51,13 @@ def test_info_names_the_features_once(small_store: Locations, small_demo: Path, 
     assert line.lstrip().startswith("features: 0 tracks from the Spotify API, ")
     assert "Audio features" not in line
     assert len(line) > 80  # a file or a pipe gets one line a field
+
+    def unattachable(*_: object) -> None:
+        raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setattr(FeatureStore, "catalog_coverage", unattachable)  # read-only cache dir
+    assert main(["--cache-dir", str(cache), "info"]) == 0
+    assert line in capsys.readouterr().out.splitlines()  # the same counts, the slower way
     shown = _info_in_80_columns(cache)  # a terminal: wrapped at words, indented under its value
     assert all(len(row) <= 80 or len(row.split()) == 2 for row in shown)  # a long path: whole
     assert any(row.strip() == "playlists: 3,000" for row in shown)

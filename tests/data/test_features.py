@@ -252,6 +252,31 @@ def test_csv_never_replaces_api_features_and_download_skips_csv_tracks(
     assert URIS[200].split(":")[-1] not in requested_ids(fake)
 
 
+def test_coverage_of_a_catalog_file_counts_as_its_uris_do(tmp_path: Path,
+                                                          locations: Locations) -> None:
+    catalog_uris = [*URIS[:300], *(f"spotify:track:{track_id(n)}" for n in range(1000, 1020))]
+    catalog_db = tmp_path / "catalog.sqlite3"
+    with sqlite3.connect(catalog_db) as catalog:
+        catalog.execute("CREATE TABLE tracks (id INTEGER PRIMARY KEY, uri TEXT UNIQUE)")
+        catalog.executemany("INSERT INTO tracks (uri) VALUES (?)", ((u,) for u in catalog_uris))
+    catalog.close()
+    answered = [track_id(n) for n in range(100)]
+    csv_file = write(tmp_path / "tracks_features.csv", [
+        TRACKS_FEATURES_HEADER, tracks_features_row(track_id(150)),
+        tracks_features_row(track_id(2000))])  # a CSV track the catalog lacks
+    with FeatureStore.open(locations) as store:
+        store.store_api_batch(answered, [None if n in (3, 50) else features_for(answered[n])
+                                         for n in range(100)])
+        store.import_csv(csv_file)
+        joined = store.catalog_coverage(catalog_db)
+        assert joined == store.coverage(catalog_uris) == {
+            "api": 98, "csv": 1, "no_features": 2, "tracks": 320, "missing": 219,
+            "forbidden": False}
+        with pytest.raises(sqlite3.Error):  # the caller passes the URIs instead
+            store.catalog_coverage(tmp_path / "absent.sqlite3")
+        assert store.catalog_coverage(catalog_db) == joined  # detached after the failure
+
+
 def test_csv_without_known_columns_is_a_clear_error(tmp_path: Path,
                                                     locations: Locations) -> None:
     with FeatureStore.open(locations) as store:
