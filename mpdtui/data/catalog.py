@@ -277,6 +277,10 @@ class Catalog:
     def manifest(self) -> list[tuple[str, str]]:
         return [(n, c) for n, c in self.query("SELECT name, checksum FROM slices ORDER BY id")]
 
+    def n_tracks(self) -> int:
+        """How many tracks: their ids run from 0 to this less one."""
+        return int(self.scalar("SELECT COALESCE(MAX(id), -1) + 1 FROM tracks") or 0)
+
     def track_uris(self, by_popularity: bool = False) -> list[str]:
         """Every track URI, indexed by track id (`by_popularity`: most playlists first)."""
         order = "num_playlists DESC, id" if by_popularity else "id"

@@ -7,6 +7,7 @@ import numpy as np
 from models.dataset import Dataset
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.matrices import load_interactions
+from mpdtui.data.track_features import catalog_feature_matrix
 from mpdtui.locations import Locations
 
 
@@ -16,8 +17,8 @@ def load_dataset(locations: Locations, with_features: bool = True) -> Dataset:
     with Catalog.open(locations) as catalog:
         names = catalog.playlist_names()
         artist, album, duration = catalog.track_arrays()
-        uris = catalog.track_uris() if with_features else []
-    features, feature_names = _features(locations, uris) if with_features else (None, ())
+        features, feature_names = (_features(locations, catalog, len(artist)) if with_features
+                                   else (None, ()))
     return Dataset(
         interactions=matrix,
         playlist_names=names,
@@ -30,16 +31,11 @@ def load_dataset(locations: Locations, with_features: bool = True) -> Dataset:
     )
 
 
-def _features(locations: Locations, uris: list[str]) -> tuple[np.ndarray | None, tuple[str, ...]]:
+def _features(locations: Locations, catalog: Catalog,
+              n_tracks: int) -> tuple[np.ndarray | None, tuple[str, ...]]:
     if not locations.features_db.exists():
         return None, ()
-    from mpdtui.data.features import FeatureStore
-
-    store = FeatureStore.open(locations, write=False)
-    try:
-        matrix, names = store.feature_matrix(uris)
-    finally:
-        store.close()
+    matrix, names = catalog_feature_matrix(locations, n_tracks, catalog.track_uris)
     if not np.isfinite(matrix).any():
         return None, ()
     return matrix, names

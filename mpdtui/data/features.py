@@ -16,7 +16,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NotRequired, TypedDict
@@ -118,17 +118,11 @@ class FeatureStore(SqliteStore):
 
     def feature_matrix(self, track_uris: Sequence[str]) -> tuple[np.ndarray, tuple[str, ...]]:
         """float32 (n, F) in `FEATURE_NAMES` order; a row of NaN where nothing is known."""
-        matrix = np.full((len(track_uris), len(FEATURE_NAMES)), np.nan, dtype=np.float32)
-        # NULL comes out as +inf (9e999), a float numpy converts fast; stored values are finite
         columns = ", ".join(f"IFNULL(f.{name}, 9e999)" for name in FEATURE_NAMES)
         with self._lock, self._positions(track_uris) as table:
             rows = self._db.execute(f"SELECT t.pos, {columns} FROM {table} t "
                                     "JOIN features f ON f.track_id = t.track_id")
-            for batch in iter(lambda: rows.fetchmany(50_000), []):
-                values = np.array(batch, dtype=np.float64)
-                matrix[values[:, 0].astype(np.int64)] = values[:, 1:]
-        matrix[np.isinf(matrix)] = np.nan
-        return matrix, FEATURE_NAMES
+            return _matrix(rows, len(track_uris)), FEATURE_NAMES
 
     def coverage(self, track_uris: Sequence[str] | None = None) -> Coverage:
         """Counts by source: `api` and `csv` (have features), `no_features` (the API said
@@ -150,27 +144,41 @@ class FeatureStore(SqliteStore):
             counts["forbidden"] = self.forbidden_login() is not None
         return counts
 
+    def catalog_feature_matrix(self, catalog_db: Path,
+                               n_tracks: int) -> tuple[np.ndarray, tuple[str, ...]]:
+        """`feature_matrix` of the catalog file `catalog_db`'s tracks 0..n_tracks-1, indexed
+        by track id, joined inside SQLite (no temp table of the catalog's URIs). Raises
+        sqlite3.Error where the catalog cannot be attached (see `catalog_coverage`)."""
+        columns = ", ".join(f"IFNULL(f.{name}, 9e999)" for name in FEATURE_NAMES)
+        with self._lock, self._catalog_attached(catalog_db):
+            rows = self._db.execute(f"SELECT t.id, {columns} FROM {_CATALOG_TRACKS} t "
+                                    "JOIN features f USING (track_id) WHERE t.id < ?",
+                                    (n_tracks,))
+            return _matrix(rows, n_tracks), FEATURE_NAMES
+
     def catalog_coverage(self, catalog_db: Path) -> Coverage:
         """`coverage` over the tracks of the catalog file `catalog_db`, joined inside SQLite:
         no list of the catalog's URIs and no temp table of them (at 2.26M tracks about a
         fifth of the time). Raises sqlite3.Error where the catalog cannot be attached (a
         read-only cache dir whose catalog has no -shm file): pass its URIs instead."""
-        bare = (f"trim(CASE WHEN substr(uri, 1, {len(TRACK_PREFIX)}) = '{TRACK_PREFIX}' "
-                f"THEN substr(uri, {len(TRACK_PREFIX) + 1}) ELSE uri END)")
-        tracks = f"(SELECT {bare} AS track_id FROM catalog.tracks)"  # URIs are unique there
-        with self._lock:
-            self._db.execute("ATTACH DATABASE ? AS catalog", (f"file:{quote(str(catalog_db))}?mode=ro",))
-            try:
-                counts = self._counts(
-                    f"(SELECT f.* FROM {tracks} t JOIN features f USING (track_id))",
-                    f"(SELECT a.* FROM {tracks} t JOIN api_fetched a USING (track_id))")
-                (counts["tracks"],) = self._db.execute(
-                    "SELECT COUNT(*) FROM catalog.tracks").fetchone()
-            finally:
-                self._db.execute("DETACH DATABASE catalog")
+        with self._lock, self._catalog_attached(catalog_db):
+            counts = self._counts(
+                f"(SELECT f.* FROM {_CATALOG_TRACKS} t JOIN features f USING (track_id))",
+                f"(SELECT a.* FROM {_CATALOG_TRACKS} t JOIN api_fetched a USING (track_id))")
+            (counts["tracks"],) = self._db.execute(
+                "SELECT COUNT(*) FROM catalog.tracks").fetchone()
         counts["missing"] = counts["tracks"] - counts["api"] - counts["csv"] - counts["no_features"]
         counts["forbidden"] = self.forbidden_login() is not None
         return counts
+
+    @contextmanager
+    def _catalog_attached(self, catalog_db: Path) -> Iterator[None]:
+        """The catalog file as the schema `catalog`, read-only, for the block."""
+        self._db.execute("ATTACH DATABASE ? AS catalog", (f"file:{quote(str(catalog_db))}?mode=ro",))
+        try:
+            yield
+        finally:
+            self._db.execute("DETACH DATABASE catalog")
 
     def _counts(self, features: str, fetched: str) -> Coverage:
         by_source = dict(self._db.execute(
@@ -256,6 +264,22 @@ class FeatureStore(SqliteStore):
 
 
 # --- helpers ------------------------------------------------------------------------------
+
+_CATALOG_TRACKS = (
+    f"(SELECT id, trim(CASE WHEN substr(uri, 1, {len(TRACK_PREFIX)}) = '{TRACK_PREFIX}' "
+    f"THEN substr(uri, {len(TRACK_PREFIX) + 1}) ELSE uri END) AS track_id FROM catalog.tracks)")
+"""The attached catalog's tracks: id and bare Spotify id (`bare_id`; URIs are unique there)."""
+
+
+def _matrix(rows: sqlite3.Cursor, n_tracks: int) -> np.ndarray:
+    """float32 (n_tracks, F) from rows of (position, the features with NULL as 9e999)."""
+    matrix = np.full((n_tracks, len(FEATURE_NAMES)), np.nan, dtype=np.float32)
+    # NULL comes out as +inf (9e999), a float numpy converts fast; stored values are finite
+    for batch in iter(lambda: rows.fetchmany(50_000), []):
+        values = np.array(batch, dtype=np.float64)
+        matrix[values[:, 0].astype(np.int64)] = values[:, 1:]
+    matrix[np.isinf(matrix)] = np.nan
+    return matrix
 
 class _TempPositions:
     """A temp table (pos, track_id) of the given URIs, for joins at catalog scale: scanned in

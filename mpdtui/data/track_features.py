@@ -41,6 +41,15 @@ class TrackFeatures:
             matrix, names = store.feature_matrix(track_uris)
         return cls.from_matrix(matrix, names)
 
+    @classmethod
+    def load_catalog(cls, locations: Locations, n_tracks: int,
+                     catalog_uris: Callable[[], Sequence[str]]) -> TrackFeatures:
+        """The stored features of the catalog's tracks, indexed by track id (all NaN without
+        a feature store); `catalog_uris` is called only where the catalog cannot be joined."""
+        if not locations.features_db.exists():
+            return cls.empty(n_tracks)
+        return cls.from_matrix(*catalog_feature_matrix(locations, n_tracks, catalog_uris))
+
     def __len__(self) -> int:
         return len(self.columns["tempo"])
 
@@ -65,3 +74,17 @@ class TrackFeatures:
         """The features of some tracks, in the given order."""
         index = np.asarray(positions, dtype=np.int64)
         return TrackFeatures({name: column[index] for name, column in self.columns.items()})
+
+
+def catalog_feature_matrix(locations: Locations, n_tracks: int,
+                           catalog_uris: Callable[[], Sequence[str]]
+                           ) -> tuple[np.ndarray, tuple[str, ...]]:
+    """`FeatureStore.catalog_feature_matrix`, else (a catalog that cannot be attached, or any
+    failure) the same matrix through the catalog's URIs: that way works, or fails naming the
+    damaged file, which a connection reading both files cannot tell apart."""
+    with FeatureStore.open(locations, write=False) as store:
+        try:
+            return store.catalog_feature_matrix(locations.catalog_db, n_tracks)
+        except Exception:  # the slower way says what is wrong, if anything is
+            matrix, names = store.feature_matrix(list(catalog_uris())[:n_tracks])
+    return matrix, names

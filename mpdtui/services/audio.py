@@ -74,8 +74,9 @@ class AudioService:
         """The features of every catalog track, indexed by track id (read once)."""
         with self._lock:
             if self._catalog_features is None:
-                uris = self._catalog.catalog().track_uris()
-                self._catalog_features = TrackFeatures.load(self.locations, uris)
+                catalog = self._catalog.catalog()
+                self._catalog_features = TrackFeatures.load_catalog(
+                    self.locations, catalog.n_tracks(), catalog.track_uris)
             return self._catalog_features
 
     def audio(self, track_ids: Sequence[int]) -> list[TrackAudio | None]:

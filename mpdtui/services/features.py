@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from mpdtui.data.demo_files import FEATURES_CSV as DEMO_FEATURES_CSV
@@ -28,7 +27,7 @@ class FeatureService:
                 return store.coverage()
             try:
                 return store.catalog_coverage(self.locations.catalog_db)
-            except sqlite3.Error:  # not attachable (read-only cache dir): the slower way
+            except Exception:  # as in `track_features.catalog_feature_matrix`
                 return store.coverage(self._catalog.catalog().track_uris())
 
     def demo_csv(self) -> Path | None:

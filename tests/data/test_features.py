@@ -21,6 +21,7 @@ from mpdtui.data.features import (
     FeatureStore,
     FeatureStoreError,
 )
+from mpdtui.data.track_features import catalog_feature_matrix
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 from mpdtui.spotify import auth
@@ -252,13 +253,13 @@ def test_csv_never_replaces_api_features_and_download_skips_csv_tracks(
     assert URIS[200].split(":")[-1] not in requested_ids(fake)
 
 
-def test_coverage_of_a_catalog_file_counts_as_its_uris_do(tmp_path: Path,
+def test_a_catalog_file_joined_gives_what_its_uris_give(tmp_path: Path,
                                                           locations: Locations) -> None:
     catalog_uris = [*URIS[:300], *(f"spotify:track:{track_id(n)}" for n in range(1000, 1020))]
     catalog_db = tmp_path / "catalog.sqlite3"
     with sqlite3.connect(catalog_db) as catalog:
         catalog.execute("CREATE TABLE tracks (id INTEGER PRIMARY KEY, uri TEXT UNIQUE)")
-        catalog.executemany("INSERT INTO tracks (uri) VALUES (?)", ((u,) for u in catalog_uris))
+        catalog.executemany("INSERT INTO tracks VALUES (?, ?)", enumerate(catalog_uris))
     catalog.close()
     answered = [track_id(n) for n in range(100)]
     csv_file = write(tmp_path / "tracks_features.csv", [
@@ -275,6 +276,15 @@ def test_coverage_of_a_catalog_file_counts_as_its_uris_do(tmp_path: Path,
         with pytest.raises(sqlite3.Error):  # the caller passes the URIs instead
             store.catalog_coverage(tmp_path / "absent.sqlite3")
         assert store.catalog_coverage(catalog_db) == joined  # detached after the failure
+        by_uris, _ = store.feature_matrix(catalog_uris)
+        by_id, names = store.catalog_feature_matrix(catalog_db, len(catalog_uris))
+        assert names == FEATURE_NAMES and by_id.shape == (320, len(FEATURE_NAMES))
+        assert np.array_equal(by_id, by_uris, equal_nan=True)
+        assert np.array_equal(store.catalog_feature_matrix(catalog_db, 200)[0], by_uris[:200],
+                              equal_nan=True)  # tracks a later ingest added are left out
+    # the catalog the cache dir would hold is absent: the URIs are asked for instead
+    fallback, _ = catalog_feature_matrix(locations, 320, lambda: catalog_uris)
+    assert np.array_equal(fallback, by_uris, equal_nan=True)
 
 
 def test_csv_without_known_columns_is_a_clear_error(tmp_path: Path,

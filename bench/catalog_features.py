@@ -1,8 +1,10 @@
-"""Benchmark of the audio-feature coverage `mpdtui info` and `mpdtui features` print ("N of the
-catalog's M tracks unknown"): joined inside SQLite with the catalog attached, against the
+"""Benchmark of reading the catalog's audio features: the coverage `mpdtui info` and `mpdtui
+features` print ("N of the catalog's M tracks unknown") and the feature matrix the models and
+the audio filters load, each joined inside SQLite with the catalog attached, against the
 baseline that passes the catalog's URIs (a temp table of them), in the same process.
 
-    .venv/bin/python bench/coverage.py [--tracks 2262292] [--csv-rows 1200000] [--repeats 3]
+    .venv/bin/python bench/catalog_features.py [--tracks 2262292] [--csv-rows 1200000]
+                                               [--repeats 3]
 
 A synthetic catalog of `--tracks` URIs (the MPD's 2.26M by default) and a feature store
 holding `--csv-rows` CSV rows (Kaggle's tracks_features.csv has 1.2M) spread over twice the
@@ -17,7 +19,11 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -40,8 +46,8 @@ def build(root: Path, tracks: int, csv_rows: int) -> Locations:
     locations = Locations.resolve(root).ensure()
     with sqlite3.connect(locations.catalog_db) as catalog:
         catalog.execute("CREATE TABLE tracks (id INTEGER PRIMARY KEY, uri TEXT NOT NULL)")
-        catalog.executemany("INSERT INTO tracks (uri) VALUES (?)",
-                            ((f"spotify:track:{track_id(n)}",) for n in range(tracks)))
+        catalog.executemany("INSERT INTO tracks VALUES (?, ?)",  # ids from 0, as ingest's
+                            ((n, f"spotify:track:{track_id(n)}") for n in range(tracks)))
         catalog.execute("CREATE UNIQUE INDEX tracks_uri ON tracks (uri)")
     catalog.close()
     step = max(1, 2 * tracks // csv_rows)  # spread over twice the catalog's ids
@@ -59,7 +65,7 @@ def build(root: Path, tracks: int, csv_rows: int) -> Locations:
     return locations
 
 
-def timed(run, repeats: int) -> tuple[float, object]:
+def timed(run: Callable[[], Any], repeats: int) -> tuple[float, Any]:
     times, result = [], None
     for _ in range(repeats):
         start = time.perf_counter()
@@ -80,23 +86,31 @@ def main() -> None:
         print(f"built {args.tracks:,} catalog tracks and {args.csv_rows:,} CSV rows in "
               f"{time.perf_counter() - start:.0f} s", flush=True)
 
-        def with_uris() -> object:
+        def catalog_uris() -> list[str]:
             with sqlite3.connect(locations.catalog_db) as catalog:
                 uris = [uri for (uri,) in catalog.execute("SELECT uri FROM tracks ORDER BY id")]
             catalog.close()
-            with FeatureStore.open(locations, write=False) as store:
-                return store.coverage(uris)
+            return uris
 
-        def joined() -> object:
-            with FeatureStore.open(locations, write=False) as store:
-                return store.catalog_coverage(locations.catalog_db)
+        with FeatureStore.open(locations, write=False) as store:
+            compare("coverage", lambda: store.coverage(catalog_uris()),
+                    lambda: store.catalog_coverage(locations.catalog_db), args.repeats)
+            compare("feature matrix", lambda: store.feature_matrix(catalog_uris())[0],
+                    lambda: store.catalog_feature_matrix(locations.catalog_db, args.tracks)[0],
+                    args.repeats)
 
-        baseline, expected = timed(with_uris, args.repeats)
-        now, found = timed(joined, args.repeats)
-        assert found == expected, (found, expected)
-        print(f"coverage: {found}")
-        print(f"URIs passed (baseline): median {baseline:.2f} s; catalog attached: "
-              f"{now:.2f} s = {now / baseline:.2f}x")
+
+def compare(what: str, baseline: Callable[[], Any], joined: Callable[[], Any],
+            repeats: int) -> None:
+    before, expected = timed(baseline, repeats)
+    now, found = timed(joined, repeats)
+    same = (np.array_equal(found, expected, equal_nan=True) if isinstance(found, np.ndarray)
+            else found == expected)
+    assert same, what
+    if not isinstance(found, np.ndarray):
+        print(f"{what}: {found}")
+    print(f"{what}: URIs passed (baseline) median {before:.2f} s; catalog attached "
+          f"{now:.2f} s = {now / before:.2f}x", flush=True)
 
 
 if __name__ == "__main__":
