@@ -159,7 +159,7 @@ class FeatureStore(SqliteStore):
     def catalog_coverage(self, catalog_db: Path) -> Coverage:
         """`coverage` over the tracks of the catalog file `catalog_db`, joined inside SQLite:
         no list of the catalog's URIs and no temp table of them (at 2.26M tracks about a
-        fifth of the time). Raises sqlite3.Error where the catalog cannot be attached (a
+        third of the time). Raises sqlite3.Error where the catalog cannot be attached (a
         read-only cache dir whose catalog has no -shm file): pass its URIs instead."""
         with self._lock, self._catalog_attached(catalog_db):
             counts = self._counts(
@@ -174,7 +174,8 @@ class FeatureStore(SqliteStore):
     @contextmanager
     def _catalog_attached(self, catalog_db: Path) -> Iterator[None]:
         """The catalog file as the schema `catalog`, read-only, for the block."""
-        self._db.execute("ATTACH DATABASE ? AS catalog", (f"file:{quote(str(catalog_db))}?mode=ro",))
+        read_only = f"file:{quote(str(catalog_db))}?mode=ro"
+        self._db.execute("ATTACH DATABASE ? AS catalog", (read_only,))
         try:
             yield
         finally:
@@ -280,6 +281,7 @@ def _matrix(rows: sqlite3.Cursor, n_tracks: int) -> np.ndarray:
         matrix[values[:, 0].astype(np.int64)] = values[:, 1:]
     matrix[np.isinf(matrix)] = np.nan
     return matrix
+
 
 class _TempPositions:
     """A temp table (pos, track_id) of the given URIs, for joins at catalog scale: scanned in
