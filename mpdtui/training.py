@@ -24,7 +24,7 @@ from models.model_dir import MODEL_FORMAT, ModelFormatError, peek_meta
 from models.progress import Progress, check_cancel, report
 from models.registry import DEFAULT_MODELS, MODEL_NAMES, UnknownModelError, model_class
 from mpdtui.data.catalog import Catalog
-from mpdtui.data.dataset import load_dataset
+from mpdtui.data.dataset import FeatureMatrix, load_dataset
 from mpdtui.data.files import FormatVersionError, npz_is_whole, read_json, read_npz, write_json, write_npz
 from mpdtui.data.matrices import Sequences, load_sequences
 from mpdtui.errors import UserError
@@ -132,8 +132,9 @@ def train_fingerprint(data_fp: str, train_rows: np.ndarray) -> str:
     return f"{data_fp}/train-{rows.hexdigest()}"
 
 
-def training_dataset(locations: Locations, split: Split) -> Dataset:
-    full = load_dataset(locations)
+def training_dataset(locations: Locations, split: Split,
+                     read_features: Callable[[], FeatureMatrix | None] | None = None) -> Dataset:
+    full = load_dataset(locations, read_features=read_features)
     train = full.with_rows(split.train_rows, "")
     train.fingerprint = split.fingerprint
     return train

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from models.dataset import Dataset
@@ -10,15 +12,20 @@ from mpdtui.data.matrices import load_interactions
 from mpdtui.data.track_features import catalog_feature_matrix
 from mpdtui.locations import Locations
 
+FeatureMatrix = tuple[np.ndarray, tuple[str, ...]]
+"""Every catalog track's audio features (float32, indexed by track id) and their names."""
 
-def load_dataset(locations: Locations, with_features: bool = True) -> Dataset:
-    """Every ingested playlist, with audio features where the feature store has them."""
+
+def load_dataset(locations: Locations, with_features: bool = True,
+                 read_features: Callable[[], FeatureMatrix | None] | None = None) -> Dataset:
+    """Every ingested playlist, with audio features where the feature store has them
+    (`read_features`: where they were read already, for this catalog)."""
     matrix, fingerprint = load_interactions(locations)
     with Catalog.open(locations) as catalog:
         names = catalog.playlist_names()
         artist, album, duration = catalog.track_arrays()
-        features, feature_names = (_features(locations, catalog, len(artist)) if with_features
-                                   else (None, ()))
+        features, feature_names = (_features(locations, catalog, len(artist), read_features)
+                                   if with_features else (None, ()))
     return Dataset(
         interactions=matrix,
         playlist_names=names,
@@ -31,11 +38,16 @@ def load_dataset(locations: Locations, with_features: bool = True) -> Dataset:
     )
 
 
-def _features(locations: Locations, catalog: Catalog,
-              n_tracks: int) -> tuple[np.ndarray | None, tuple[str, ...]]:
+def _features(locations: Locations, catalog: Catalog, n_tracks: int,
+              read_features: Callable[[], FeatureMatrix | None] | None
+              ) -> tuple[np.ndarray | None, tuple[str, ...]]:
     if not locations.features_db.exists():
         return None, ()
-    matrix, names = catalog_feature_matrix(locations, n_tracks, catalog.track_uris)
+    known = read_features() if read_features is not None else None
+    if known is not None and len(known[0]) == n_tracks:
+        matrix, names = known
+    else:  # not read yet, or for a catalog of other tracks
+        matrix, names = catalog_feature_matrix(locations, n_tracks, catalog.track_uris)
     if not np.isfinite(matrix).any():
         return None, ()
     return matrix, names

@@ -41,15 +41,6 @@ class TrackFeatures:
             matrix, names = store.feature_matrix(track_uris)
         return cls.from_matrix(matrix, names)
 
-    @classmethod
-    def load_catalog(cls, locations: Locations, n_tracks: int,
-                     catalog_uris: Callable[[], Sequence[str]]) -> TrackFeatures:
-        """The stored features of the catalog's tracks, indexed by track id (all NaN without
-        a feature store); `catalog_uris` is called only where the catalog cannot be joined."""
-        if not locations.features_db.exists():
-            return cls.empty(n_tracks)
-        return cls.from_matrix(*catalog_feature_matrix(locations, n_tracks, catalog_uris))
-
     def __len__(self) -> int:
         return len(self.columns["tempo"])
 

@@ -74,9 +74,9 @@ class AudioService:
         """The features of every catalog track, indexed by track id (read once)."""
         with self._lock:
             if self._catalog_features is None:
-                catalog = self._catalog.catalog()
-                self._catalog_features = TrackFeatures.load_catalog(
-                    self.locations, catalog.n_tracks(), catalog.track_uris)
+                read = self._catalog.feature_matrix()
+                self._catalog_features = (TrackFeatures.from_matrix(*read) if read is not None
+                                          else TrackFeatures.empty(self._catalog.n_tracks()))
             return self._catalog_features
 
     def audio(self, track_ids: Sequence[int]) -> list[TrackAudio | None]:

@@ -1,4 +1,5 @@
-"""Tracks by id, URI or text: the catalog's SQLite store, opened once and shared."""
+"""Tracks by id, URI or text: the catalog's SQLite store, opened once and shared, and its
+tracks' audio features, read once for the models and the audio filters alike."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import threading
 from collections.abc import Sequence
 
 from mpdtui.data.catalog import Catalog, Track
+from mpdtui.data.dataset import FeatureMatrix
 from mpdtui.data.mpd_validation import pasted_track_uri
+from mpdtui.data.track_features import catalog_feature_matrix
 from mpdtui.locations import Locations
 
 
@@ -17,12 +20,29 @@ class CatalogService:
         self.locations = locations
         self._lock = threading.Lock()
         self._catalog: Catalog | None = None
+        self._features_lock = threading.Lock()  # a read takes seconds: not under `_lock`
+        self._features: FeatureMatrix | None = None
+        self._features_read = False
 
     def catalog(self) -> Catalog:
         with self._lock:
             if self._catalog is None:
                 self._catalog = Catalog.open(self.locations)
             return self._catalog
+
+    def feature_matrix(self) -> FeatureMatrix | None:
+        """Every track's audio features, indexed by track id (read once: 5 s at the MPD's
+        2.26M tracks); None without a feature store."""
+        with self._features_lock:
+            if not self._features_read:
+                self._features, self._features_read = self._read_features(), True
+            return self._features
+
+    def _read_features(self) -> FeatureMatrix | None:
+        if not self.locations.features_db.exists():
+            return None
+        catalog = self.catalog()
+        return catalog_feature_matrix(self.locations, catalog.n_tracks(), catalog.track_uris)
 
     def search(self, text: str, limit: int = 50) -> list[Track]:
         """Tracks matching the words of `text`; a pasted track URI or link finds that track."""
@@ -40,11 +60,17 @@ class CatalogService:
         return ([i for i in ids if i is not None],
                 [uri for uri, i in zip(uris, ids, strict=True) if i is None])
 
+    def n_tracks(self) -> int:
+        return self.catalog().n_tracks()
+
     def tracks(self, ids: Sequence[int]) -> list[Track]:
         return self.catalog().tracks(list(ids))
 
     def close(self) -> None:
-        """Drop the connection: a job changed the data (the next call opens it again)."""
+        """Drop the connection and the features read: a job changed the data or the
+        features (the next call reads them again)."""
+        with self._features_lock:
+            self._features, self._features_read = None, False
         with self._lock:
             if self._catalog is not None:
                 self._catalog.close()

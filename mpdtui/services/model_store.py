@@ -13,14 +13,15 @@ from mpdtui import training
 from mpdtui.data.files import FormatVersionError
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
+from mpdtui.services.catalog import CatalogService
 
 
 class ModelStore:
     """Loads each servable model once (thread-safe); a model built on others (the ranker, the
     blend) gets the very objects this store serves, so they are in memory once."""
 
-    def __init__(self, locations: Locations) -> None:
-        self.locations = locations
+    def __init__(self, locations: Locations, catalog: CatalogService) -> None:
+        self.locations, self._catalog = locations, catalog
         self._lock = threading.RLock()
         self._models: dict[str, Recommender] = {}
         self._data: Dataset | None = None
@@ -92,7 +93,8 @@ class ModelStore:
                 if split is None:
                     raise UserError("the data changed since the models were trained: train "
                                     "them again (`mpdtui --train`, or the setup's training step)")
-                self._data = training.training_dataset(self.locations, split)
+                self._data = training.training_dataset(self.locations, split,
+                                                       self._catalog.feature_matrix)
             return self._data
 
     @staticmethod

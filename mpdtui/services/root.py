@@ -93,7 +93,7 @@ def open_services(locations: Locations, *, catalog: type[CatalogService] = Catal
     """One cache dir's services. Nothing is opened here: each store opens on first use."""
     data = DataService(locations)
     catalog_service = catalog(locations)
-    models = ModelStore(locations)
+    models = ModelStore(locations, catalog_service)
     suggester_service = suggester(models, catalog_service)
     playlists = PlaylistService(locations, catalog_service)
     audio = AudioService(locations, catalog_service, playlists, suggester_service)

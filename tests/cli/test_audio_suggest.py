@@ -49,6 +49,26 @@ def services(audio_cache: Locations, tmp_path: Path) -> Services:
     return open_services(Locations.resolve(root))
 
 
+def test_the_catalog_features_are_read_once_for_the_models_and_the_filters(
+        services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    reads = []
+    read = FeatureStore.catalog_feature_matrix
+
+    def counted(store: FeatureStore, *args: object) -> object:
+        reads.append(args)
+        return read(store, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(FeatureStore, "catalog_feature_matrix", counted)
+    found = services.audio.suggest("workout", [], parse_filter("tempo > 120"), "item_knn", K)
+    assert len(found.suggestions) == K and len(reads) == 1
+    matrix, _ = services.catalog.feature_matrix()  # type: ignore[misc]
+    assert services.models.training_data().track_features is matrix
+    assert services.audio.catalog_features()["tempo"].base is matrix  # columns: views of it
+    services.forget_loaded()  # a job changed the data: read again
+    services.audio.suggest("workout", [], parse_filter("tempo > 120"), "item_knn", K)
+    assert len(reads) == 2
+
+
 def features_of(locations: Locations, uri: str) -> dict[str, float]:
     """One track's features straight from the store, one query (the slow, obvious way)."""
     with FeatureStore.open(locations) as store:
