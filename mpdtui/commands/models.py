@@ -153,7 +153,7 @@ def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
     shared = reasons.pop() if len(reasons) == 1 and len(suggestions) > 1 else None
     if suggestions:
         table_rows = [TrackRow(s.track, sound, score, s.reason)
-                for s, score, sound in zip(suggestions, shown, found.audio, strict=True)]
+                      for s, score, sound in zip(suggestions, shown, found.audio, strict=True)]
         print_tracks(Console(file=sys.stdout), title, table_rows, shared_reason=shared)
     if shared is not None:
         print(in_terminal_width("why (all): ", printable(shared)))
