@@ -111,7 +111,7 @@ def run_submit(args: argparse.Namespace, locations: Locations) -> int:
 def run_search(args: argparse.Namespace, locations: Locations) -> int:
     with open_services(locations) as services:
         tracks = services.catalog.search(args.words, args.k)
-        audio = services.audio.audio([t.id for t in tracks]) if tracks else []
+        audio = services.audio.audio_of_uris([t.uri for t in tracks])  # not the whole catalog
     if args.json:
         found = [{"uri": t.uri, "track": t.name, "artist": t.artist_name, "album": t.album_name,
                   "duration_ms": t.duration_ms, "playlists": t.num_playlists,

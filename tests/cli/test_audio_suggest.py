@@ -236,6 +236,18 @@ def test_cli_suggest_with_filters(audio_cache: Locations, capsys: pytest.Capture
     assert "filter 'tempo > fast'" in capsys.readouterr().err
 
 
+def test_cli_search_shows_each_track_s_audio(audio_cache: Locations,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    cache = ["--cache-dir", str(audio_cache.root)]
+    track = open_services(audio_cache).suggester.suggest("workout", [], "title", k=1)[0].track
+    assert main([*cache, "search", track.uri, "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["audio"]["tempo"] == pytest.approx(features_of(audio_cache, track.uri)["tempo"],
+                                                  abs=0.05)
+    assert main([*cache, "search", track.uri]) == 0
+    assert "BPM" in capsys.readouterr().out
+
+
 def test_cli_order_saves_a_flowing_order(services: Services,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     tracks = [s.track for s in services.suggester.suggest("party", [], "title", k=25)]
