@@ -131,7 +131,8 @@ class BuilderBase(BaseScreen):
             self._update_sound()
 
     def _update_sound(self) -> None:
-        self.query_one(TrackSound).describe(self._focused_table())
+        table = self._focused_table() if self.with_audio else None
+        self.query_one(TrackSound).describe(table)
 
     def action_order_flow(self) -> None:
         if not self.with_audio:

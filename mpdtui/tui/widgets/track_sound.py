@@ -13,8 +13,7 @@ if TYPE_CHECKING:
 
 
 class TrackSound(Label):
-    """"often with X · 113 BPM · F# minor (11A) · energy 0.70 · danceability 0.63 · …": the
-    whole reason, which a narrow Why column cuts, and the sound where features are known."""
+    """"often with X · 113 BPM · F# minor (11A) · energy 0.70 · danceability 0.63 · …"."""
 
     def describe(self, table: TrackTable | None) -> None:
         """Describe the highlighted track of `table` (None: nothing)."""
@@ -22,7 +21,6 @@ class TrackSound(Label):
             self.update("")
             return
         sound = table.current_audio()
-        parts = [table.current_reason()]
-        if table.with_audio:
-            parts.append(sound.describe() if sound is not None else "no audio features")
+        parts = [table.current_reason(),
+                 sound.describe() if sound is not None else "no audio features"]
         self.update(data_text(" · ".join(part for part in parts if part)))
