@@ -34,6 +34,17 @@ non_negative_int = int_between(0)
 port_number = int_between(1, 65535)
 
 
+def search_words(text: str) -> str:
+    """An argparse type: words to search for (not blank)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            "expected words of a title, artist or album, e.g. 'mr brightside', got nothing")
+    return text
+
+
+search_words.__name__ = "words"
+
+
 def track_uri(text: str) -> str:
     """An argparse type: a Spotify track as its URI, its open.spotify.com link or its bare id;
     gives the URI."""

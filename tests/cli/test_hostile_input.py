@@ -399,6 +399,8 @@ ARGUMENTS: list[tuple[tuple[str, ...], str]] = [
      "'notauri'"),
     (("suggest", "--seed", "spotify:album:AAAAAAAAAAAAAAAAAAAAA1\x1b[2J"), "got "
      "'spotify:album:AAAAAAAAAAAAAAAAAAAAA1\\x1b[2J'"),
+    (("search", " "), "argument words: expected words of a title, artist or album, e.g. "
+     "'mr brightside', got nothing"),
     (("ingest",), "one of the arguments path --demo is required"),
     (("nosuch",), "invalid choice: 'nosuch'"),
     (("submit", "--challenge-set", "{tmp}/c.json", "--out", "{tmp}"), "--out {tmp} is a folder"),
