@@ -1,8 +1,9 @@
 """Audio features as numpy columns aligned with track positions, for lookups of thousands of
 tracks at once (filters, flow): read from the feature store in one query, never per track.
 
-`TrackFeatures.load(locations, uris)` for the catalog's `track_uris()` gives columns indexed by
-track id; for a saved playlist's URIs, columns in playlist order.
+`catalog_feature_matrix` gives every catalog track's features, indexed by track id (the
+catalog joined inside SQLite); `TrackFeatures.load(locations, uris)` those of any URIs, a saved
+playlist's say, in their order.
 """
 
 from __future__ import annotations
@@ -77,5 +78,5 @@ def catalog_feature_matrix(locations: Locations, n_tracks: int,
         try:
             return store.catalog_feature_matrix(locations.catalog_db, n_tracks)
         except Exception:  # the slower way says what is wrong, if anything is
-            matrix, names = store.feature_matrix(list(catalog_uris())[:n_tracks])
+            matrix, names = store.feature_matrix(catalog_uris()[:n_tracks])
     return matrix, names
