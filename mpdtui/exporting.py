@@ -3,6 +3,7 @@
 JSON and CSV also carry each track's tempo, key, Camelot code and energy when they are known.
 
 Files are written atomically (temp file + rename), so a failed export never leaves half a file.
+An export replaces an earlier mpdtui export at its path, never another file of the user's.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import io
 import re
 from collections.abc import Sequence
 from pathlib import Path
+
+import orjson
 
 from mpdtui.audio.describe import TrackAudio
 from mpdtui.data.files import atomic_write, file_in_the_way, write_json
@@ -25,6 +28,7 @@ JSON_VERSION = 1
 CSV_COLUMNS = ("position", "uri", "artist", "title", "duration_ms", "tempo", "key", "camelot",
                "energy")
 Audio = Sequence[TrackAudio | None] | None  # aligned with the playlist's tracks
+_LARGEST_EXPORT = 64 << 20  # far above any playlist's export; larger files are not read
 
 
 def default_path(playlist: SavedPlaylist, fmt: str) -> Path:
@@ -43,6 +47,7 @@ def export_file(playlist: SavedPlaylist, fmt: str, out: Path, audio: Audio = Non
     if blocking is not None:
         raise UserError(f"{blocking} is a file, not a folder: give another path to write "
                         f"{path.name} to")
+    _refuse_other_files(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "json":
@@ -53,6 +58,37 @@ def export_file(playlist: SavedPlaylist, fmt: str, out: Path, audio: Audio = Non
     except OSError as exc:
         raise UserError(f"{path}: cannot write the playlist ({exc.strerror})") from None
     return path
+
+
+def _refuse_other_files(path: Path) -> None:
+    """Re-exporting to the same path is the usual loop, so an earlier export (of any of the
+    three formats) is replaced; anything else at `path` is the user's and is kept."""
+    if not path.is_file() or _is_an_export(path):
+        return
+    raise UserError(f"{path} already exists and is not a playlist mpdtui exported: move or "
+                    "rename it, or export to another file")
+
+
+def _is_an_export(path: Path) -> bool:
+    try:
+        if path.stat().st_size > _LARGEST_EXPORT:
+            return False
+        raw = path.read_bytes()
+    except OSError:
+        return False  # unreadable: not ours to replace
+    if not raw.strip():
+        return True  # nothing in it to lose
+    text = raw.decode("utf-8", errors="replace")
+    lines = text.splitlines()
+    if lines[0] == ",".join(CSV_COLUMNS):
+        return True
+    if lines[0] == "#EXTM3U" and len(lines) > 1 and lines[1].startswith("#PLAYLIST:"):
+        return all(line.startswith(("#EXTINF:", "spotify:")) for line in lines[2:])
+    try:
+        document = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(document, dict) and document.get("format") == JSON_FORMAT
 
 
 def display_name(track: TrackEntry) -> str:

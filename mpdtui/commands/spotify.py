@@ -188,7 +188,9 @@ def run_export(args: argparse.Namespace, locations: Locations) -> int:
         if args.to != "spotify":
             path = services.playlists.export_file(playlist.id, args.to,
                                                   to=Path(args.out) if args.out else None)
-            print(printable(f"Wrote {len(playlist.tracks)} tracks of {playlist.name!r} to {path}"))
+            count = len(playlist.tracks)
+            print(printable(f"Wrote {count} track{'s' * (count != 1)} of {playlist.name!r} "
+                            f"to {path}"))
             return 0
         if args.out:
             raise UserError("--out is for file exports; a Spotify export goes to your account")

@@ -169,6 +169,38 @@ def test_cli_export_out_a_folder_writes_into_it_and_never_into_the_cache(
     assert (locations.root / "exports" / "Mix-Vol-1.json").exists()
 
 
+@pytest.mark.parametrize("fmt", ["m3u", "json", "csv"])
+def test_an_export_replaces_its_earlier_export_but_never_a_users_own_file(
+        tmp_path: Path, fmt: str) -> None:
+    with SavedPlaylists.open(Locations.resolve(tmp_path / "cache").ensure()) as store:
+        first = store.create("Mix", ENTRIES[:1])
+        longer = store.create("Mix 2", ENTRIES)
+        out = tmp_path / f"mix.{fmt}"
+        export_file(first, fmt, out)
+        export_file(longer, fmt, out)  # exporting again after an edit: replaced
+        assert ENTRIES[2].uri in out.read_text()
+        for other_format in ("m3u", "json", "csv"):  # any earlier export, whatever its format
+            export_file(first, other_format, out)
+            export_file(longer, fmt, out)
+        (tmp_path / "empty").touch()
+        export_file(longer, fmt, tmp_path / "empty")  # nothing in it to lose
+        users_files = {
+            "notes": "my notes\n",
+            "vlc.m3u8": "#EXTM3U\n#PLAYLIST:Mine\n#EXTINF:200,A - B\n/home/me/music/b.flac\n",
+            "other.json": '{"format": "something-else", "tracks": []}',
+            "other.csv": "title,artist\nB,A\n",
+            "bytes": "\udcff\udcfe",
+        }
+        for name, text in users_files.items():
+            mine = tmp_path / name
+            mine.write_bytes(text.encode("utf-8", errors="surrogateescape"))
+            with pytest.raises(UserError, match=(
+                    f"{mine} already exists and is not a playlist mpdtui exported: move or "
+                    "rename it, or export to another file")):
+                export_file(longer, fmt, mine)
+            assert mine.read_bytes() == text.encode("utf-8", errors="surrogateescape")
+
+
 def test_cli_export_to_spotify(fake: FakeSpotify, locations: Locations,
                                playlists: SavedPlaylists,
                                capsys: pytest.CaptureFixture[str]) -> None:
