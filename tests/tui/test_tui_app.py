@@ -29,6 +29,7 @@ from tui_support import (  # noqa: F401 (fixtures)
     wait_for,
 )
 
+from mpdtui.data.catalog import Track
 from mpdtui.locations import Locations
 from mpdtui.services.catalog import CatalogService
 from mpdtui.services.model_store import ModelStore
@@ -492,8 +493,18 @@ async def test_more_like_this(trained_copy: Locations, tmp_path: Path) -> None:
         assert "More like" not in screen.query_one("#suggestions").border_title
 
 
-async def test_the_highlighted_suggestion_shows_its_whole_reason(trained_copy: Locations,
-                                                               tmp_path: Path) -> None:
+def seed_of_mixed_reasons(services: Any) -> Track:
+    """A track whose item_knn suggestions are its neighbours, then popular ones: two reasons."""
+    catalog = services.catalog.catalog()
+    for track_id in range(0, catalog.n_tracks(), 97):
+        found = services.suggester.suggest("", [track_id], model="item_knn")
+        if len({s.reason for s in found}) > 1:
+            return catalog.tracks([track_id])[0]
+    raise AssertionError("no seed of the demo has item_knn suggestions of mixed reasons")
+
+
+async def test_a_reason_all_suggestions_share_is_said_once(trained_copy: Locations,
+                                                            tmp_path: Path) -> None:
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await builder_ready(pilot)
@@ -502,16 +513,41 @@ async def test_the_highlighted_suggestion_shows_its_whole_reason(trained_copy: L
         await type_text(pilot, "road trip")
         await wait_for(pilot, lambda: suggestions.tracks)
         await settle(pilot)
-        assert suggestions.border_subtitle is None  # only while the list has the focus
+        shared = app.services.suggester.suggest("road trip", [], model="als")[0].reason
+        assert set(suggestions.reasons) == {shared}  # als' fallback, for every suggestion
+        assert suggestions.columns_shown() == ["Track", "Artist", "Album", "Time"]
+        assert label_text(pilot, "#suggest-status") == (
+            f"50 suggestions from als: {shared.removeprefix('als: ')}")
         await pilot.press("escape", "tab", "tab", "tab")
+        assert screen.focused is suggestions and suggestions.border_subtitle is None
+
+
+async def test_the_highlighted_suggestion_shows_its_whole_reason(trained_copy: Locations,
+                                                               tmp_path: Path) -> None:
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        seed = seed_of_mixed_reasons(app.services)
+        screen = builder(app)
+        suggestions = screen.query_one("#suggestions", TrackTable)
+        await run_command(pilot, "model: item")
+        await pilot.press("escape", "slash")
+        await type_text(pilot, seed.uri)  # a pasted URI finds that one track
+        await wait_for(pilot, lambda: screen.query_one("#results").tracks, what="results")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(set(suggestions.reasons)) > 1, what="mixed reasons")
+        await settle(pilot)
+        assert "Why" in suggestions.columns_shown()
+        assert label_text(pilot, "#suggest-status") == (
+            f"{len(suggestions.tracks)} suggestions from item_knn")
+        assert suggestions.border_subtitle is None  # only while the list has the focus
+        await pilot.press("tab", "tab")  # from the search box, past the results
         assert screen.focused is suggestions
-        for row in (0, 1):
+        for row in range(len(suggestions.tracks)):
             reason = suggestions.reasons[row]
             shown = suggestions._border_subtitle
             assert shown is not None and shown.plain == f"why: {reason}"
             await pilot.press("down")
-        width = dict(suggestions.fitted)["Why"]
-        assert any(len(reason) > width for reason in suggestions.reasons)  # the column cuts
         await pilot.press("shift+tab")
         assert suggestions.border_subtitle is None
 

@@ -208,9 +208,13 @@ class BuilderScreen(BuilderFiles):
         shown = [(s, a) for s, a in zip(message.suggestions, audio, strict=True)
                  if s.track.id not in in_playlist]
         self._remember_sound([s.track for s, _ in shown], [a for _, a in shown])
-        table.show([s.track for s, _ in shown], [s.reason for s, _ in shown],
-                   audio=[a for _, a in shown])
+        reasons = [s.reason for s, _ in shown]
+        shared = _shared_reason(reasons) if not message.note else None
+        table.show([s.track for s, _ in shown], reasons, audio=[a for _, a in shown],
+                   reason_column=shared is None)
         status = f"{len(shown)} suggestions from {message.title}"
+        if shared is not None:  # said once here, not in a column of rows alike
+            status += f": {shared.removeprefix(f'{message.title}: ')}"
         self._set_status(f"{message.note} · {message.title}" if message.note else status)
         self.suggestions_shown = message.request
 
@@ -349,3 +353,8 @@ class BuilderScreen(BuilderFiles):
 
     def action_quit(self) -> None:
         self.app.exit()
+
+
+def _shared_reason(reasons: list[str]) -> str | None:
+    """The one reason of several suggestions that all share it (a fallback's), else None."""
+    return reasons[0] if len(reasons) > 1 and len(set(reasons)) == 1 and reasons[0] else None

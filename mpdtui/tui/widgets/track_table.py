@@ -8,7 +8,8 @@ Column widths follow the table's width (`columns.fit`): names get what their con
 the reason (or the track name) takes what is left, and a narrow table leaves out album, time
 and the audio columns before it cuts track and artist short. A text cut short ends in "…".
 Below 160 columns the Why column cuts most reasons short, so a table of suggestions with the
-focus shows the highlighted one's whole reason in its bottom border.
+focus shows the highlighted one's whole reason in its bottom border. A reason every row shares
+(a fallback's) has no column when the caller says it once elsewhere (`reason_column=False`).
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ class TrackTable(DataTable):
         self.with_audio = False
         self.tracks: list[Track] = []
         self.reasons: list[str] = []
+        self.reason_column = with_reason
         self.audio: list[TrackAudio | None] = []
         self._cells: list[dict[str, Cell]] = []
         self.fitted: list[tuple[str, int]] = []
@@ -88,7 +90,7 @@ class TrackTable(DataTable):
 
     def _show_reason(self, focused: bool | None = None) -> None:
         has_focus = self.has_focus if focused is None else focused
-        reason = self.current_reason() if has_focus else ""
+        reason = self.current_reason() if has_focus and self.reason_column else ""
         self.border_subtitle = data_text(f"why: {reason}") if reason else None
 
     def on_resize(self, event: events.Resize) -> None:
@@ -96,12 +98,13 @@ class TrackTable(DataTable):
             self._draw(keep_cursor=True)
 
     def _fit(self) -> list[tuple[str, int]]:
-        columns = [c for c in self.spec if self.with_audio or not c.audio]
+        columns = [c for c in self.spec if (self.with_audio or not c.audio)
+                   and (self.reason_column or c.name != "Why")]
         wanted = {c.name: max([cell_len(c.name), *(cell_len(_plain(row[c.name]))
                                                    for row in self._cells)])
                   for c in columns}
         width = self.size.width - SCROLLBAR if self.size.width else UNSIZED
-        return fit(columns, wanted, width, self.rest)
+        return fit(columns, wanted, width, self.rest if self.reason_column else "Track")
 
     def _draw(self, keep_cursor: bool = False) -> None:
         """Columns for the current width, then the rows."""
@@ -127,12 +130,15 @@ class TrackTable(DataTable):
         if on == self.with_audio:
             return
         self.with_audio = on
-        self.show(self.tracks, self.reasons, keep_cursor=True, audio=self.audio)
+        self.show(self.tracks, self.reasons, keep_cursor=True, audio=self.audio,
+                  reason_column=self.reason_column)
 
     def show(self, tracks: Sequence[Track], reasons: Sequence[str] | None = None,
-             keep_cursor: bool = False, audio: Sequence[TrackAudio | None] | None = None) -> None:
+             keep_cursor: bool = False, audio: Sequence[TrackAudio | None] | None = None, *,
+             reason_column: bool = True) -> None:
         self.tracks = list(tracks)
         self.reasons = list(reasons or [])
+        self.reason_column = reason_column and self.rest == "Why"
         self.audio = list(audio) if audio is not None else [None] * len(self.tracks)
         self._cells = [self._row(index, track) for index, track in enumerate(self.tracks)]
         self._draw(keep_cursor)
