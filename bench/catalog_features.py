@@ -1,7 +1,9 @@
 """Benchmark of reading the catalog's audio features: the coverage `mpdtui info` and `mpdtui
 features` print ("N of the catalog's M tracks unknown") and the feature matrix the models and
 the audio filters load, each joined inside SQLite with the catalog attached, against the
-baseline that passes the catalog's URIs (a temp table of them), in the same process.
+baseline that passes the catalog's URIs (a temp table of them), in the same process; then
+the matrix as a later process reads it (`catalog_feature_matrix`: kept in `feature-matrix.npz`
+by the first read) against that joined read.
 
     .venv/bin/python bench/catalog_features.py [--tracks 2262292] [--csv-rows 1200000]
                                                [--repeats 3]
@@ -20,6 +22,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +31,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mpdtui.data.features import FEATURE_NAMES, FeatureStore
+from mpdtui.data.track_features import catalog_feature_matrix
 from mpdtui.locations import Locations
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -49,6 +53,8 @@ def build(root: Path, tracks: int, csv_rows: int) -> Locations:
         catalog.executemany("INSERT INTO tracks VALUES (?, ?)",  # ids from 0, as ingest's
                             ((n, f"spotify:track:{track_id(n)}") for n in range(tracks)))
         catalog.execute("CREATE UNIQUE INDEX tracks_uri ON tracks (uri)")
+        catalog.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        catalog.execute("INSERT INTO meta VALUES ('finalized', 'synthetic')")
     catalog.close()
     step = max(1, 2 * tracks // csv_rows)  # spread over twice the catalog's ids
     csv_path = root / "tracks_features.csv"
@@ -95,13 +101,18 @@ def main() -> None:
         with FeatureStore.open(locations, write=False) as store:
             compare("coverage", lambda: store.coverage(catalog_uris()),
                     lambda: store.catalog_coverage(locations.catalog_db), args.repeats)
+            joined = partial(store.catalog_feature_matrix, locations.catalog_db, args.tracks)
             compare("feature matrix", lambda: store.feature_matrix(catalog_uris())[0],
-                    lambda: store.catalog_feature_matrix(locations.catalog_db, args.tracks)[0],
-                    args.repeats)
+                    lambda: joined()[0], args.repeats)
+            catalog_feature_matrix(locations, args.tracks, catalog_uris)  # the first read keeps it
+            size = locations.feature_matrix_npz.stat().st_size
+            compare(f"feature matrix kept ({size / 2**20:.0f} MiB)", lambda: joined()[0],
+                    lambda: catalog_feature_matrix(locations, args.tracks, catalog_uris)[0],
+                    args.repeats, ("catalog attached", "kept"))
 
 
-def compare(what: str, baseline: Callable[[], Any], joined: Callable[[], Any],
-            repeats: int) -> None:
+def compare(what: str, baseline: Callable[[], Any], joined: Callable[[], Any], repeats: int,
+            names: tuple[str, str] = ("URIs passed", "catalog attached")) -> None:
     before, expected = timed(baseline, repeats)
     now, found = timed(joined, repeats)
     same = (np.array_equal(found, expected, equal_nan=True) if isinstance(found, np.ndarray)
@@ -109,7 +120,7 @@ def compare(what: str, baseline: Callable[[], Any], joined: Callable[[], Any],
     assert same, what
     if not isinstance(found, np.ndarray):
         print(f"{what}: {found}")
-    print(f"{what}: URIs passed (baseline) median {before:.2f} s; catalog attached "
+    print(f"{what}: {names[0]} (baseline) median {before:.2f} s; {names[1]} "
           f"{now:.2f} s = {now / before:.2f}x", flush=True)
 
 

@@ -82,6 +82,11 @@ class Locations:
         return self.root / "features.sqlite3"
 
     @property
+    def feature_matrix_npz(self) -> Path:
+        """The catalog's tracks' features as read from `features_db`, kept for the next read."""
+        return self.root / "feature-matrix.npz"
+
+    @property
     def models_dir(self) -> Path:
         return self.root / "models"
 
@@ -102,12 +107,13 @@ class Locations:
         return self.root / "split.npz"
 
     def derived_from_playlists(self) -> list[Path]:
-        """Everything built from the ingested playlists: the catalog, matrices, split, models,
-        reports (not the features, saved playlists, login or settings)."""
+        """Everything built from the ingested playlists: the catalog, matrices (the features
+        by catalog track among them), split, models, reports (not the features themselves,
+        saved playlists, login or settings)."""
         catalog = self.catalog_db
         return [catalog, catalog.with_name(f"{catalog.name}-wal"),
                 catalog.with_name(f"{catalog.name}-shm"), self.catalog_sources_json,
-                self.chunks_dir, self.interactions_npz,
+                self.chunks_dir, self.interactions_npz, self.feature_matrix_npz,
                 self.sequences_npz, self.split_npz, self.models_dir, self.checkpoints_dir,
                 self.reports_dir, self.train_state_json]
 

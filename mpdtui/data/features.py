@@ -3,7 +3,9 @@
 Tables: `features` (one row per bare track id, with its source "api" or "csv"; API rows are
 never overwritten by a CSV), `api_fetched` (every id the API was asked about, and whether it
 had features: `null` answers are remembered as "no features" so nothing is asked twice) and
-`meta` (format, version, and the login a 403 was answered to). Each batch is one transaction.
+`meta` (format, version, the login a 403 was answered to, and `changed`: a token every write
+transaction renews, so a copy of the features made before it can tell). Each batch is one
+transaction.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import csv
 import io
 import math
 import re
+import secrets
 import sqlite3
 import threading
 import time
@@ -114,6 +117,15 @@ class FeatureStore(SqliteStore):
         works in a read-only cache dir."""
         return cls(locations.features_db, write=write)
 
+    @contextmanager
+    def _changing_features(self) -> Iterator[None]:
+        """A transaction that writes features: it renews the `changed` token too
+        (`catalog_stamp`)."""
+        with self._lock, self._transaction():
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('changed', ?)",
+                             (secrets.token_hex(8),))
+            yield
+
     # -- reading --
 
     def feature_matrix(self, track_uris: Sequence[str]) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -155,6 +167,19 @@ class FeatureStore(SqliteStore):
                                     "JOIN features f USING (track_id) WHERE t.id < ?",
                                     (n_tracks,))
             return _matrix(rows, n_tracks), FEATURE_NAMES
+
+    def catalog_stamp(self, catalog_db: Path, n_tracks: int) -> str | None:
+        """What `catalog_feature_matrix(catalog_db, n_tracks)` is read from, in one string: this
+        store's last change, the catalog's finalized slices, `n_tracks`. None where a file does
+        not say (a store this version never wrote to, a catalog never finalized). Raises
+        sqlite3.Error where the catalog cannot be attached."""
+        with self._lock, self._catalog_attached(catalog_db):
+            changed = self._db.execute("SELECT value FROM meta WHERE key = 'changed'").fetchone()
+            finalized = self._db.execute(
+                "SELECT value FROM catalog.meta WHERE key = 'finalized'").fetchone()
+        if changed is None or finalized is None:
+            return None
+        return f"{changed[0]} {finalized[0]} {n_tracks}"
 
     def catalog_coverage(self, catalog_db: Path) -> Coverage:
         """`coverage` over the tracks of the catalog file `catalog_db`, joined inside SQLite:
@@ -214,7 +239,7 @@ class FeatureStore(SqliteStore):
                  for tid, answer in zip(track_ids, answers, strict=True) if answer is not None]
         fetched = [(tid, int(answer is not None), now)
                    for tid, answer in zip(track_ids, answers, strict=True)]
-        with self._lock, self._transaction():
+        with self._changing_features():
             self._db.executemany(_UPSERT, found)
             self._db.executemany("INSERT OR REPLACE INTO api_fetched VALUES (?, ?, ?)", fetched)
         return len(found), len(fetched) - len(found)
@@ -254,7 +279,7 @@ class FeatureStore(SqliteStore):
             counter = _CsvCounter()
             for batch in _batches(_parse_rows(reader, id_col, columns, counter), CSV_BATCH):
                 check_cancel(cancel)
-                with self._lock, self._transaction():
+                with self._changing_features():
                     self._db.executemany(_UPSERT + " WHERE features.source = 'csv'", batch)
                 counter.imported += len(batch)
                 report(progress, "features-csv", raw.tell(), total,

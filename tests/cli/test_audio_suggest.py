@@ -8,6 +8,8 @@ import io
 import json
 import shutil
 from pathlib import Path
+from typing import Any
+from unittest.mock import Mock
 
 import numpy as np
 import pytest
@@ -18,9 +20,12 @@ from models.filtered import recommend_allowed
 from mpdtui.audio.filters import parse_filter
 from mpdtui.audio.keys import code_of
 from mpdtui.cli import main
+from mpdtui.data import track_features
 from mpdtui.data.demo_files import FEATURES_CSV
-from mpdtui.data.features import FEATURE_NAMES, FeatureStore
+from mpdtui.data.features import FEATURE_NAMES, FeatureStore, bare_id
+from mpdtui.data.track_features import catalog_feature_matrix
 from mpdtui.locations import Locations
+from mpdtui.services import catalog as catalog_service
 from mpdtui.services.audio import FeaturesMissing
 from mpdtui.services.root import Services, open_services
 from mpdtui.services.suggester import ReasonWords, Suggester
@@ -52,13 +57,13 @@ def services(audio_cache: Locations, tmp_path: Path) -> Services:
 def test_the_catalog_features_are_read_once_for_the_models_and_the_filters(
         services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
     reads = []
-    read = FeatureStore.catalog_feature_matrix
+    read = catalog_service.catalog_feature_matrix
 
-    def counted(store: FeatureStore, *args: object) -> object:
+    def counted(*args: Any) -> Any:
         reads.append(args)
-        return read(store, *args)  # type: ignore[arg-type]
+        return read(*args)
 
-    monkeypatch.setattr(FeatureStore, "catalog_feature_matrix", counted)
+    monkeypatch.setattr(catalog_service, "catalog_feature_matrix", counted)
     found = services.audio.suggest("workout", [], parse_filter("tempo > 120"), "item_knn", K)
     assert len(found.suggestions) == K and len(reads) == 1
     matrix, _ = services.catalog.feature_matrix()  # type: ignore[misc]
@@ -67,6 +72,71 @@ def test_the_catalog_features_are_read_once_for_the_models_and_the_filters(
     services.forget_loaded()  # a job changed the data: read again
     services.audio.suggest("workout", [], parse_filter("tempo > 120"), "item_knn", K)
     assert len(reads) == 2
+
+
+def test_the_catalog_features_are_kept_for_the_next_read_while_their_sources_hold(
+        services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    locations, catalog = services.locations, services.catalog.catalog()
+    n_tracks = catalog.n_tracks()
+    sql_reads = []
+    read_sql = FeatureStore.catalog_feature_matrix
+
+    def counted(store: FeatureStore, *args: Any) -> Any:
+        sql_reads.append(args)
+        return read_sql(store, *args)
+
+    def read(n: int = n_tracks) -> np.ndarray:
+        return catalog_feature_matrix(locations, n, catalog.track_uris)[0]
+
+    monkeypatch.setattr(FeatureStore, "catalog_feature_matrix", counted)
+    locations.feature_matrix_npz.unlink(missing_ok=True)
+    first = read()
+    assert len(sql_reads) == 1 and locations.feature_matrix_npz.exists()
+    assert np.isfinite(first).any() and np.isnan(first).all(axis=1).any()  # known and unknown
+    assert np.array_equal(read(), first, equal_nan=True) and len(sql_reads) == 1  # kept
+    track = catalog.tracks([0])[0]
+    with FeatureStore.open(locations) as store:  # a write to the store: read again
+        store.store_api_batch([bare_id(track.uri)], [dict.fromkeys(FEATURE_NAMES, 0.25)])
+    changed = read()
+    assert changed[0].tolist() == [0.25] * len(FEATURE_NAMES) and len(sql_reads) == 2
+    assert np.array_equal(read(), changed, equal_nan=True) and len(sql_reads) == 2
+    with catalog.transaction() as db:  # an ingest changed the catalog's slices: read again
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('finalized', 'other slices')")
+    assert np.array_equal(read(), changed, equal_nan=True) and len(sql_reads) == 3
+    assert read(n_tracks - 1).shape == (n_tracks - 1, len(FEATURE_NAMES)) and len(sql_reads) == 4
+    locations.feature_matrix_npz.write_bytes(b"not a numpy file")  # damaged: read, kept anew
+    assert np.array_equal(read(), changed, equal_nan=True) and len(sql_reads) == 5
+    assert np.array_equal(read(), changed, equal_nan=True) and len(sql_reads) == 5
+    locations.feature_matrix_npz.unlink()  # a cache dir that cannot be written: still read
+    read_only = Mock(side_effect=OSError(30, "Read-only file system"))
+    monkeypatch.setattr(track_features, "write_npz", read_only)
+    assert np.array_equal(read(), changed, equal_nan=True) and len(sql_reads) == 6
+    assert read_only.called and not locations.feature_matrix_npz.exists()
+
+
+def test_the_stamp_changes_with_writes_of_features_and_only_then(services: Services) -> None:
+    locations, catalog = services.locations, services.catalog.catalog()
+
+    def stamp() -> str | None:
+        with FeatureStore.open(locations, write=False) as store:
+            return store.catalog_stamp(locations.catalog_db, catalog.n_tracks())
+
+    before = stamp()
+    assert before is not None
+    with FeatureStore.open(locations) as store:  # reads through a temp table, and a 403
+        store.coverage(catalog.track_uris())
+        store.ids_to_fetch(catalog.track_uris()[:50])
+        store.mark_forbidden("someone")
+    assert stamp() == before
+    with FeatureStore.open(locations) as store:
+        store.store_api_batch(["x"], [None])  # only "no features": still a write
+    assert stamp() not in (None, before)
+    before = stamp()
+    for suffix in ("", "-wal", "-shm"):  # "delete it and import the features again"
+        Path(f"{locations.features_db}{suffix}").unlink(missing_ok=True)
+    with FeatureStore.open(locations) as store:
+        store.store_api_batch(["x"], [None])
+    assert stamp() not in (None, before)
 
 
 def features_of(locations: Locations, uri: str) -> dict[str, float]:
