@@ -10,6 +10,7 @@ transaction.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import math
@@ -116,6 +117,22 @@ class FeatureStore(SqliteStore):
         """The store (created when missing); `write=False` for reading only, which also
         works in a read-only cache dir."""
         return cls(locations.features_db, write=write)
+
+    def __init__(self, path: Path, write: bool = True) -> None:
+        super().__init__(path, write)
+        self._ensure_changed_token()
+
+    def _ensure_changed_token(self) -> None:
+        """A store an older mpdtui wrote has no `changed` token: one now, so its features can
+        be kept too (looked for first: a write lock at every open would wait on writers)."""
+        if self._db.read_only:
+            return
+        with self._lock:
+            if self._db.execute("SELECT 1 FROM meta WHERE key = 'changed'").fetchone():
+                return
+            with contextlib.suppress(sqlite3.Error, OSError), self._transaction():
+                self._db.execute("INSERT OR IGNORE INTO meta VALUES ('changed', ?)",
+                                 (secrets.token_hex(8),))
 
     @contextmanager
     def _changing_features(self) -> Iterator[None]:

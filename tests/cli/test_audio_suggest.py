@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 from typing import Any
 from unittest.mock import Mock
@@ -131,6 +132,11 @@ def test_the_stamp_changes_with_writes_of_features_and_only_then(services: Servi
     with FeatureStore.open(locations) as store:
         store.store_api_batch(["x"], [None])  # only "no features": still a write
     assert stamp() not in (None, before)
+    before = stamp()
+    with sqlite3.connect(locations.features_db) as db:  # as an older mpdtui left it
+        db.execute("DELETE FROM meta WHERE key = 'changed'")
+    db.close()
+    assert stamp() not in (None, before)  # given one by the next open that can write
     before = stamp()
     for suffix in ("", "-wal", "-shm"):  # "delete it and import the features again"
         Path(f"{locations.features_db}{suffix}").unlink(missing_ok=True)
