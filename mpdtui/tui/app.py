@@ -34,7 +34,7 @@ class MpdtuiApp(MpdtuiAppBase):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("f2", "setup", "Setup"),
-        Binding("ctrl+q", "quit", "Quit", show=False),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),  # in dialogs, too
     ]
 
     def compose(self) -> ComposeResult:
@@ -85,6 +85,14 @@ class MpdtuiApp(MpdtuiAppBase):
         from textual.widgets import Input
 
         return not (action == "help" and isinstance(self.screen.focused, Input))
+
+    async def action_quit(self) -> None:
+        """ctrl+q: as the builder's q, asking first where a playlist's changes are unsaved."""
+        builder = next((s for s in self.screen_stack if isinstance(s, builder_screen())), None)
+        if builder is None:
+            self.exit()
+        else:
+            builder.let_go(self.exit)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -79,6 +79,8 @@ class Terminal:
     def close(self) -> None:
         if self.child.isalive():
             self.press("ctrl+q")
+            if "Discard (d)" in self.text():  # a playlist with unsaved changes: asked first
+                self.press("d")
             with contextlib.suppress(pexpect.TIMEOUT, pexpect.EOF):
                 self.child.expect(pexpect.EOF, timeout=15)
         self.child.close(force=True)

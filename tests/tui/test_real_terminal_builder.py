@@ -4,7 +4,8 @@ trained cache (the light models only), keys in, the screen read back.
 What the footer offers works where the cursor is: no "/ Search" while typing the name (there
 `/` is a letter of it), one Enter in the search box adds the best result, Down goes from the
 search box to its results, every suggestion shows its track and artist at 80 columns, and the
-reason they all share is said once under the list, not cut short in a column of its own.
+reason they all share is said once under the list, not cut short in a column of its own, and
+quitting with a playlist never saved asks first.
 """
 
 # ruff: noqa: F811 (fixtures imported from tui_support are parameters here)
@@ -14,6 +15,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pexpect
 import pytest
 from terminal import Terminal
 from tui_support import trained_dir  # noqa: F401 (fixture)
@@ -64,6 +66,14 @@ def test_builder_keys_in_a_real_terminal(trained_dir: Path, tmp_path: Path) -> N
         reason = services.suggester.suggest("road/trip", [added.id])[0].reason
         # every als suggestion's reason, said once under the table
         term.wait_for(lambda t: f"suggestions from als: {reason}" in t, timeout=30)
+
+        term.press("q")  # the playlist was never saved: asked before it is lost
+        text = term.wait_for("Discard (d)", timeout=10)
+        assert "'road/trip' (1 track) has changes that are not saved." in text
+        term.press("escape")
+        term.wait_for(lambda t: "Discard (d)" not in t and "1 track ·" in t, timeout=10)
+        term.press("q", "d")
+        term.child.expect(pexpect.EOF, timeout=15)  # discarded: the app is gone
         assert not term.seen_errors, term.seen_errors
     finally:
         term.close()

@@ -472,6 +472,76 @@ async def test_title_only_suggestions_and_model_switch(trained_copy: Locations,
         assert "popularity" in screen.query_one("#suggestions").border_title
 
 
+async def add_first_result(pilot: Any, screen: BuilderScreen, query: str) -> None:
+    await pilot.press("escape", "slash")
+    await type_text(pilot, query)
+    await wait_for(pilot, lambda: screen.query_one("#results").tracks, what="results")
+    await pilot.press("enter", "escape")  # added; out of the search box
+    await settle(pilot)
+
+
+async def test_changes_not_saved_are_asked_about_before_they_would_be_lost(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        query = app.services.catalog.catalog().tracks([0])[0].name.split()[0]
+        await type_text(pilot, "road trip")
+        await add_first_result(pilot, screen, query)
+        await pilot.press("ctrl+n")  # a new playlist would drop this one: asked first
+        assert screen_name(pilot) == "UnsavedScreen"
+        assert "'road trip' (1 track) has changes that are not saved." in str(
+            app.screen.query_one(Label).render())
+        await pilot.press("escape")  # stay: nothing changes
+        assert app.screen is screen and len(screen.playlist) == 1
+        await pilot.press("ctrl+n", "d")  # discard: the new, empty playlist
+        assert screen.playlist == [] and screen.query_one("#name", Input).value == ""
+        await pilot.press("ctrl+n")  # nothing to lose: no question
+        assert app.screen is screen
+        await add_first_result(pilot, screen, query)
+        await pilot.press("q", "s")  # no name to save it under: the name field, not quitting
+        assert app.screen is screen and screen.focused is screen.query_one("#name")
+        await type_text(pilot, "late drive")
+        await pilot.press("escape", "q", "s")  # saved, then quit
+        await pilot.pause()
+        assert app._exit
+    saved = open_services(trained_copy).playlists.get("late drive")
+    assert len(saved.tracks) == 1
+
+
+async def test_a_saved_playlist_quits_at_once_and_its_edits_are_asked_about(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        query = app.services.catalog.catalog().tracks([0])[0].name.split()[0]
+        await type_text(pilot, "kept")
+        await add_first_result(pilot, screen, query)
+        await pilot.press("ctrl+s")
+        await pilot.press("?", "ctrl+q")  # saved: ctrl+q, even from the help, asks nothing
+        await pilot.pause()
+        assert app._exit
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        await pilot.press("escape", "p", "enter")  # open 'kept'
+        await wait_for(pilot, lambda: screen.playlist, what="the saved playlist")
+        assert not screen.unsaved()
+        await pilot.press("n")
+        await type_text(pilot, " too")  # a renamed playlist is an edit
+        await pilot.press("ctrl+q")  # in the name field too
+        assert screen_name(pilot) == "UnsavedScreen"
+        await pilot.press("ctrl+q")  # asked already: the question stands
+        assert len(app.screen_stack) == 3
+        await pilot.press("d")
+        await pilot.pause()
+        assert app._exit
+    assert open_services(trained_copy).playlists.get("kept")  # as saved
+
+
 async def test_more_like_this(trained_copy: Locations, tmp_path: Path) -> None:
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=SIZE) as pilot:

@@ -139,8 +139,9 @@ def mask_times(pilot: Any) -> None:
         table.update_cell_at((row, 2), "<changed>")
 
 
-@pytest.mark.parametrize("keys", [("question_mark",), ("e",), ("p", "x"), ("p", "r")],
-                         ids=["help", "export", "confirm", "prompt"])
+@pytest.mark.parametrize("keys", [("question_mark",), ("e",), ("p", "x"), ("p", "r"),
+                                  ("x", "ctrl+n")],
+                         ids=["help", "export", "confirm", "prompt", "unsaved"])
 def test_dialogs(snap_compare: Any, steady_copy: Locations, tmp_path: Path,
                  keys: tuple[str, ...]) -> None:
     async def run_before(pilot: Any) -> None:
@@ -150,7 +151,7 @@ def test_dialogs(snap_compare: Any, steady_copy: Locations, tmp_path: Path,
         await pilot.press("escape", *keys[:1])
         if keys[0] == "p":
             mask_times(pilot)
-            await pilot.press(*keys[1:])
+        await pilot.press(*keys[1:])  # ("x", "ctrl+n"): one track less, then a new playlist
         await steady(pilot)
 
     assert snap_compare(make_app(steady_copy, tmp_path), terminal_size=SIZE,

@@ -345,14 +345,18 @@ class BuilderScreen(BuilderFiles):
             self.query_one("#playlist").focus()
 
     def action_new(self) -> None:
+        self.let_go(self._start_new)
+
+    def _start_new(self) -> None:
         self.playlist = []
         self.like = None
         self.query_one("#name", Input).value = ""
+        self.kept = ("", ())
         self._playlist_changed()
         self.query_one("#name", Input).focus()
 
     def action_quit(self) -> None:
-        self.app.exit()
+        self.let_go(self.app.exit)
 
 
 def _shared_reason(reasons: list[str]) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +22,34 @@ if TYPE_CHECKING:
 class BuilderFiles(BuilderBase):
     """Save, export and open saved playlists (the playlist as a whole)."""
 
+    kept: tuple[str, tuple[int, ...]] = ("", ())
+    """(name, track ids) as last saved, opened or started: what is on screen otherwise is
+    unsaved."""
+
+    def _state(self) -> tuple[str, tuple[int, ...]]:
+        return self.query_one("#name", Input).value.strip(), tuple(t.id for t in self.playlist)
+
+    def unsaved(self) -> bool:
+        """Tracks whose playlist (or its name, or their order) changed since saved or opened."""
+        return bool(self.playlist) and self._state() != self.kept
+
+    def let_go(self, then: Callable[[], object]) -> None:
+        """`then` (quit, new, open another), after asking when it would lose unsaved changes:
+        save first, discard them, or stay."""
+        from mpdtui.tui.screens.unsaved import Choice, UnsavedScreen
+
+        if isinstance(self.app.screen, UnsavedScreen):
+            return  # ctrl+q while asked: the question stands
+        if not self.unsaved():
+            then()
+            return
+
+        def answered(choice: Choice | None) -> None:
+            if choice == "discard" or (choice == "save" and self.action_save() is not None):
+                then()
+
+        self.app.push_screen(UnsavedScreen(self._state()[0], len(self.playlist)), answered)
+
     def _playlist_name(self) -> str | None:
         name = self.query_one("#name", Input).value.strip()
         if not name:
@@ -35,6 +64,7 @@ class BuilderFiles(BuilderBase):
             return None
         saved = self.app.attempt(self.services.playlists.save, name, self.playlist)
         if saved is not None:
+            self.kept = self._state()
             self.notify(printable(f"Saved '{saved.name}' ({len(saved.tracks)} tracks)."), markup=False)
         return saved
 
@@ -90,7 +120,7 @@ class BuilderFiles(BuilderBase):
 
     def _open_saved(self, playlist_id: int | None) -> None:
         if playlist_id is not None:
-            self._load_saved(playlist_id)
+            self.let_go(lambda: self._load_saved(playlist_id))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load", description="open")
     def _load_saved(self, playlist_id: int) -> None:
@@ -103,6 +133,7 @@ class BuilderFiles(BuilderBase):
         with self.query_one("#name", Input).prevent(Input.Changed):
             self.query_one("#name", Input).value = message.name
         self.playlist = list(message.tracks)
+        self.kept = self._state()
         self._remember_sound(self.playlist, message.audio)
         self._playlist_changed()
         self.query_one("#playlist").focus()

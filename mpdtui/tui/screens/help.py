@@ -17,7 +17,7 @@ KEYS: dict[str, list[tuple[str, str]]] = {
         ("ctrl+p", "command palette (setup steps, models, save, export...)"),
         ("f2", "setup wizard"),
         ("tab / shift+tab", "next / previous field or list"),
-        ("ctrl+q", "quit"),
+        ("ctrl+q", "quit (a playlist with unsaved changes: save, discard or stay)"),
     ],
     "Playlist builder": [
         ("/", "search tracks (results as you type)"),
@@ -35,9 +35,9 @@ KEYS: dict[str, list[tuple[str, str]]] = {
         ("ctrl+s", "save the playlist"),
         ("e", "export (M3U8, JSON, CSV, Spotify)"),
         ("p", "saved playlists"),
-        ("ctrl+n", "start a new playlist"),
+        ("ctrl+n", "start a new playlist (unsaved changes: asked first)"),
         ("escape", "leave a field / back from 'more like this'"),
-        ("q", "quit"),
+        ("q", "quit (unsaved changes: asked first)"),
     ],
     "Saved playlists": [
         ("enter", "open in the builder"),
