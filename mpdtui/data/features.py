@@ -5,7 +5,7 @@ never overwritten by a CSV), `api_fetched` (every id the API was asked about, an
 had features: `null` answers are remembered as "no features" so nothing is asked twice) and
 `meta` (format, version, the login a 403 was answered to, and `changed`: a token every write
 transaction renews, so a copy of the features made before it can tell). Each batch is one
-transaction.
+transaction. The features' names and the parsing of CSV rows are in `feature_rows`.
 """
 
 from __future__ import annotations
@@ -13,13 +13,11 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
-import math
-import re
 import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +27,16 @@ from urllib.parse import quote
 import numpy as np
 
 from models.progress import ProgressCallback, check_cancel, report
+from mpdtui.data.feature_rows import (
+    FEATURE_NAMES,
+    TRACK_PREFIX,
+    CsvCounter,
+    bare_id,
+    batches,
+    csv_layout,
+    feature_values,
+    parse_rows,
+)
 from mpdtui.data.files import FormatVersionError
 from mpdtui.data.sqlite_store import SqliteStore
 from mpdtui.errors import UserError
@@ -36,13 +44,7 @@ from mpdtui.locations import Locations
 
 FORMAT = "mpdtui-features"
 VERSION = 1
-FEATURE_NAMES: tuple[str, ...] = (
-    "danceability", "energy", "valence", "acousticness", "instrumentalness", "speechiness",
-    "liveness", "mode", "key", "loudness", "tempo", "duration_ms",
-)
-TRACK_PREFIX = "spotify:track:"
 CSV_BATCH = 5000
-_ID = re.compile(r"^[0-9A-Za-z]{1,64}$")
 _COLUMNS = ", ".join(FEATURE_NAMES)
 _UPSERT = (
     f"INSERT INTO features (track_id, source, {_COLUMNS}) VALUES (?, ?"
@@ -75,15 +77,6 @@ class Coverage(TypedDict):
 
 class FeatureStoreError(FormatVersionError, UserError):
     """The features file is of another version, or not a database at all."""
-
-
-class CsvLayoutError(UserError):
-    """A CSV without the columns of either known layout."""
-
-
-def bare_id(track: str) -> str:
-    """`spotify:track:ID` or a bare ID -> ID."""
-    return track.removeprefix(TRACK_PREFIX).strip()
 
 
 @dataclass(frozen=True)
@@ -120,13 +113,12 @@ class FeatureStore(SqliteStore):
 
     def __init__(self, path: Path, write: bool = True) -> None:
         super().__init__(path, write)
-        self._ensure_changed_token()
+        if write:  # a writer's open: readers never wait for a write lock
+            self._ensure_changed_token()
 
     def _ensure_changed_token(self) -> None:
         """A store an older mpdtui wrote has no `changed` token: one now, so its features can
-        be kept too (looked for first: a write lock at every open would wait on writers)."""
-        if self._db.read_only:
-            return
+        be kept too (looked for first: no write lock at every open)."""
         with self._lock:
             if self._db.execute("SELECT 1 FROM meta WHERE key = 'changed'").fetchone():
                 return
@@ -252,7 +244,7 @@ class FeatureStore(SqliteStore):
         """One batch of audio-features answers, aligned with `track_ids`, in one transaction.
         Returns (with features, without)."""
         now = time.time()
-        found = [(tid, "api", *_feature_values(answer))
+        found = [(tid, "api", *feature_values(answer))
                  for tid, answer in zip(track_ids, answers, strict=True) if answer is not None]
         fetched = [(tid, int(answer is not None), now)
                    for tid, answer in zip(track_ids, answers, strict=True)]
@@ -292,9 +284,9 @@ class FeatureStore(SqliteStore):
         with raw, io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace",
                                    newline="") as text:
             reader = csv.reader(text)
-            layout, id_col, columns = _layout(path, next(reader, None))
-            counter = _CsvCounter()
-            for batch in _batches(_parse_rows(reader, id_col, columns, counter), CSV_BATCH):
+            layout, id_col, columns = csv_layout(path, next(reader, None))
+            counter = CsvCounter()
+            for batch in batches(parse_rows(reader, id_col, columns, counter), CSV_BATCH):
                 check_cancel(cancel)
                 with self._changing_features():
                     self._db.executemany(_UPSERT + " WHERE features.source = 'csv'", batch)
@@ -345,85 +337,3 @@ class _TempPositions:
 
     def __exit__(self, *exc: object) -> None:
         self._db.execute("DROP TABLE IF EXISTS temp.positions")
-
-
-def _feature_values(answer: Mapping[str, Any]) -> list[float | None]:
-    values: list[float | None] = []
-    for name in FEATURE_NAMES:
-        value = answer.get(name)
-        values.append(float(value) if isinstance(value, int | float) and math.isfinite(value)
-                      else None)
-    return values
-
-
-def _layout(path: Path, header: list[str] | None) -> tuple[str, int, list[int]]:
-    if not header:
-        raise CsvLayoutError(f"{path}: empty file, expected a header row with `id` or "
-                             "`track_id` and the audio feature columns")
-    names = [name.strip().lower() for name in header]
-    if "id" in names:
-        layout, id_col = "tracks_features", names.index("id")
-    elif "track_id" in names:
-        layout, id_col = "dataset", names.index("track_id")
-    else:
-        raise CsvLayoutError(f"{path}: no `id` or `track_id` column; expected the layout of "
-                             "tracks_features.csv or dataset.csv")
-    missing = [name for name in FEATURE_NAMES if name not in names]
-    if missing:
-        raise CsvLayoutError(f"{path}: missing feature columns {', '.join(missing)}")
-    return layout, id_col, [names.index(name) for name in FEATURE_NAMES]
-
-
-class _CsvCounter:
-    def __init__(self) -> None:
-        self.rows = self.imported = self.bad = 0
-        self.examples: list[str] = []
-
-    def reject(self, line: int, why: str) -> None:
-        self.bad += 1
-        if len(self.examples) < 5:
-            self.examples.append(f"line {line}: {why}")
-
-
-def _parse_rows(reader: Any, id_col: int, columns: list[int],
-                counter: _CsvCounter) -> Iterator[tuple[Any, ...]]:
-    width = max(id_col, *columns) + 1
-    for row in reader:
-        counter.rows += 1
-        line = reader.line_num
-        if len(row) < width:
-            counter.reject(line, f"{len(row)} fields, expected at least {width}")
-            continue
-        track_id = bare_id(row[id_col])
-        if not _ID.match(track_id):
-            counter.reject(line, f"track id {track_id[:40]!r} is not a Spotify id")
-            continue
-        values = _numbers(row, columns)
-        if isinstance(values, str):
-            counter.reject(line, values)
-            continue
-        yield (track_id, "csv", *values)
-
-
-def _numbers(row: list[str], columns: list[int]) -> list[float] | str:
-    values = []
-    for name, col in zip(FEATURE_NAMES, columns, strict=True):
-        try:
-            value = float(row[col])
-        except ValueError:
-            return f"{name} = {row[col][:40]!r} is not a number"
-        if not math.isfinite(value):
-            return f"{name} = {row[col][:40]!r} is not a finite number"
-        values.append(value)
-    return values
-
-
-def _batches(rows: Iterable[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
-    batch: list[tuple[Any, ...]] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

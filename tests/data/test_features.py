@@ -15,9 +15,9 @@ import requests
 from fake_spotify import DROP, FakeSpotify, Fault, features_for, too_many
 
 from models.progress import Cancelled
+from mpdtui.data.feature_rows import CsvLayoutError
 from mpdtui.data.features import (
     FEATURE_NAMES,
-    CsvLayoutError,
     FeatureStore,
     FeatureStoreError,
 )

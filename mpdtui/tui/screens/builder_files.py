@@ -30,7 +30,8 @@ class BuilderFiles(BuilderBase):
         return self.query_one("#name", Input).value.strip(), tuple(t.id for t in self.playlist)
 
     def unsaved(self) -> bool:
-        """Tracks whose playlist (or its name, or their order) changed since saved or opened."""
+        """Whether the playlist on screen has tracks and changed (tracks, their order, its
+        name) since it was last saved, opened or started."""
         return bool(self.playlist) and self._state() != self.kept
 
     def let_go(self, then: Callable[[], object]) -> None:
@@ -65,7 +66,9 @@ class BuilderFiles(BuilderBase):
         saved = self.app.attempt(self.services.playlists.save, name, self.playlist)
         if saved is not None:
             self.kept = self._state()
-            self.notify(printable(f"Saved '{saved.name}' ({len(saved.tracks)} tracks)."), markup=False)
+            count = len(saved.tracks)
+            self.notify(printable(f"Saved '{saved.name}' ({count} track{'s' * (count != 1)})."),
+                        markup=False)
         return saved
 
     def action_export(self) -> None:

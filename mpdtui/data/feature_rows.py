@@ -1,0 +1,114 @@
+"""Audio features as rows: their names, bare Spotify ids, an API answer's values and the rows
+of a features CSV (`tracks_features.csv` or `dataset.csv`), parsed and counted."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from mpdtui.errors import UserError
+
+FEATURE_NAMES: tuple[str, ...] = (
+    "danceability", "energy", "valence", "acousticness", "instrumentalness", "speechiness",
+    "liveness", "mode", "key", "loudness", "tempo", "duration_ms",
+)
+TRACK_PREFIX = "spotify:track:"
+_ID = re.compile(r"^[0-9A-Za-z]{1,64}$")
+
+
+class CsvLayoutError(UserError):
+    """A CSV without the columns of either known layout."""
+
+
+def bare_id(track: str) -> str:
+    """`spotify:track:ID` or a bare ID -> ID."""
+    return track.removeprefix(TRACK_PREFIX).strip()
+
+
+def feature_values(answer: Mapping[str, Any]) -> list[float | None]:
+    """An audio-features answer of the API as values in `FEATURE_NAMES` order (None: absent)."""
+    values: list[float | None] = []
+    for name in FEATURE_NAMES:
+        value = answer.get(name)
+        values.append(float(value) if isinstance(value, int | float) and math.isfinite(value)
+                      else None)
+    return values
+
+
+def csv_layout(path: Path, header: list[str] | None) -> tuple[str, int, list[int]]:
+    """(layout, the id's column, the features' columns in `FEATURE_NAMES` order)."""
+    if not header:
+        raise CsvLayoutError(f"{path}: empty file, expected a header row with `id` or "
+                             "`track_id` and the audio feature columns")
+    names = [name.strip().lower() for name in header]
+    if "id" in names:
+        layout, id_col = "tracks_features", names.index("id")
+    elif "track_id" in names:
+        layout, id_col = "dataset", names.index("track_id")
+    else:
+        raise CsvLayoutError(f"{path}: no `id` or `track_id` column; expected the layout of "
+                             "tracks_features.csv or dataset.csv")
+    missing = [name for name in FEATURE_NAMES if name not in names]
+    if missing:
+        raise CsvLayoutError(f"{path}: missing feature columns {', '.join(missing)}")
+    return layout, id_col, [names.index(name) for name in FEATURE_NAMES]
+
+
+class CsvCounter:
+    """Rows read, imported and rejected, with the first few rejections' reasons."""
+
+    def __init__(self) -> None:
+        self.rows = self.imported = self.bad = 0
+        self.examples: list[str] = []
+
+    def reject(self, line: int, why: str) -> None:
+        self.bad += 1
+        if len(self.examples) < 5:
+            self.examples.append(f"line {line}: {why}")
+
+
+def parse_rows(reader: Any, id_col: int, columns: list[int],
+                counter: CsvCounter) -> Iterator[tuple[Any, ...]]:
+    width = max(id_col, *columns) + 1
+    for row in reader:
+        counter.rows += 1
+        line = reader.line_num
+        if len(row) < width:
+            counter.reject(line, f"{len(row)} fields, expected at least {width}")
+            continue
+        track_id = bare_id(row[id_col])
+        if not _ID.match(track_id):
+            counter.reject(line, f"track id {track_id[:40]!r} is not a Spotify id")
+            continue
+        values = numbers_of(row, columns)
+        if isinstance(values, str):
+            counter.reject(line, values)
+            continue
+        yield (track_id, "csv", *values)
+
+
+def numbers_of(row: list[str], columns: list[int]) -> list[float] | str:
+    values = []
+    for name, col in zip(FEATURE_NAMES, columns, strict=True):
+        try:
+            value = float(row[col])
+        except ValueError:
+            return f"{name} = {row[col][:40]!r} is not a number"
+        if not math.isfinite(value):
+            return f"{name} = {row[col][:40]!r} is not a finite number"
+        values.append(value)
+    return values
+
+
+def batches(rows: Iterable[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
+    batch: list[tuple[Any, ...]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
