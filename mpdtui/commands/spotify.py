@@ -11,6 +11,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from models.progress import Progress
 from mpdtui.commands.argtypes import port_number
@@ -24,8 +25,10 @@ from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable
 from mpdtui.services.root import open_services
 from mpdtui.services.spotify import NO_CLIENT_ID
-from mpdtui.spotify.client import Wait
-from mpdtui.spotify.session import DEFAULT_PORT
+from mpdtui.spotify.settings import DEFAULT_PORT
+
+if TYPE_CHECKING:
+    from mpdtui.spotify.client import Wait
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

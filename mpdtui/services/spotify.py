@@ -1,5 +1,8 @@
 """The user's Spotify account: login (PKCE), which app to log in with, export of a saved
-playlist. Importing playlists and downloading features are jobs (`Jobs`, the job process)."""
+playlist. Importing playlists and downloading features are jobs (`Jobs`, the job process).
+
+spotipy (and redis, which it imports) loads when an account is used, not with the services:
+most commands and the builder never touch Spotify."""
 
 from __future__ import annotations
 
@@ -7,16 +10,19 @@ import os
 import threading
 import webbrowser
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from models.progress import ProgressCallback
 from mpdtui import config
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 from mpdtui.services.playlists import PlaylistService
-from mpdtui.spotify import auth, session
-from mpdtui.spotify.client import WaitCallback, open_client
-from mpdtui.spotify.export import ExportResult, export_to_spotify
-from mpdtui.spotify.settings import CLIENT_ID_ENV
+from mpdtui.spotify.settings import CLIENT_ID_ENV, DEFAULT_PORT
+
+if TYPE_CHECKING:
+    from mpdtui.spotify.client import WaitCallback
+    from mpdtui.spotify.export import ExportResult
+    from mpdtui.spotify.session import LoginStatus
 
 NO_CLIENT_ID = (f"no Spotify client id: pass --client-id ID, set {CLIENT_ID_ENV}, or put "
                 '"spotify_client_id" in config.json (README: "Spotify")')
@@ -26,8 +32,10 @@ class SpotifyService:
     def __init__(self, locations: Locations, playlists: PlaylistService) -> None:
         self.locations, self._playlists = locations, playlists
 
-    def status(self) -> session.LoginStatus:
+    def status(self) -> LoginStatus:
         """The stored login; no network."""
+        from mpdtui.spotify import session
+
         return session.status(self.locations)
 
     def client_id(self, explicit: str | None = None) -> str | None:
@@ -42,31 +50,40 @@ class SpotifyService:
 
     def _previous_client_id(self) -> str | None:
         """The stored login's client id, also from a damaged token file (a login replaces it)."""
+        from mpdtui.spotify import session
+
         stored = session.TokenFile(self.locations.spotify_token).get_cached_token() or {}
         client_id = stored.get("mpdtui_client_id")
         return client_id if isinstance(client_id, str) else None
 
     def login(self, client_id: str, *, on_url: Callable[[str], None] | None = None,
               paste: Callable[[], str] | None = None, open_browser: bool = True,
-              cancel: threading.Event | None = None, port: int | None = None) -> session.LoginStatus:
+              cancel: threading.Event | None = None, port: int | None = None) -> LoginStatus:
         """PKCE login, remembering the client id in config.json; the new status. `port` of the
         redirect catcher: None for the registered default, 0 for any free one (tests)."""
         client_id = client_id.strip()
         if not client_id:
             raise UserError("enter the client id of your Spotify app first")
         config.update(self.locations, spotify_client_id=client_id)
+        from mpdtui.spotify import auth
+
         return auth.login(self.locations, client_id, on_url=on_url, paste=paste,
                           open_url=webbrowser.open if open_browser else None, cancel=cancel,
-                          port=session.DEFAULT_PORT if port is None else port)
+                          port=DEFAULT_PORT if port is None else port)
 
     def logout(self) -> bool:
         """Remove the stored login; False when there was none."""
+        from mpdtui.spotify import session
+
         return session.logout(self.locations)
 
     def export(self, key: int | str, *, public: bool = False,
                progress: ProgressCallback | None = None, cancel: threading.Event | None = None,
                on_wait: WaitCallback | None = None) -> ExportResult:
         """Export a saved playlist to the logged-in account (resuming an interrupted export)."""
+        from mpdtui.spotify.client import open_client
+        from mpdtui.spotify.export import export_to_spotify
+
         client = open_client(self.locations, on_wait=on_wait)
         return export_to_spotify(self._playlists.store(), key, client, public=public,
                                  progress=progress, cancel=cancel)

@@ -27,9 +27,8 @@ from mpdtui.locations import Locations
 from mpdtui.printable import printable
 from mpdtui.spotify.errors import DamagedLogin, LoginRequired, SpotifyError
 from mpdtui.spotify.redaction import short_redacted
-from mpdtui.spotify.settings import SCOPES, SpotifySettings
+from mpdtui.spotify.settings import DEFAULT_PORT, SCOPES, SpotifySettings
 
-DEFAULT_PORT = 8765
 REFRESH_TOKEN_LIFETIME_S = 182 * 24 * 3600  # refresh tokens expire 6 months after login
 REQUEST_TIMEOUT_S = 20.0
 

@@ -38,6 +38,18 @@ def test_domain_modules_do_not_import_textual_or_rich() -> None:
     assert not {m for m in loaded if m.split(".")[0] in ("textual", "rich")}
 
 
+def test_spotipy_loads_only_when_spotify_is_used() -> None:
+    # the CLI's commands, the services and the builder (info, suggest, search) never touch it
+    loaded = _modules_after(
+        "from mpdtui.cli import build_parser\nbuild_parser()\n"
+        "import mpdtui.services.root, mpdtui.tui.screens.builder")
+    assert not loaded & {"spotipy", "redis", "http.server"}
+    assert "spotipy" in _modules_after(
+        "from mpdtui.services.root import open_services\nimport tempfile\n"
+        "from mpdtui.locations import Locations\n"
+        "open_services(Locations.resolve(tempfile.mkdtemp())).spotify.status()")
+
+
 def test_the_job_process_module_loads_no_stage_on_import() -> None:
     # ingest's spawned workers import it again as `__mp_main__`, before their first slice
     loaded = _modules_after("import mpdtui.pipeline.child")
