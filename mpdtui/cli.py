@@ -36,7 +36,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from mpdtui.commands import audio, data, models, spotify, train
+    from mpdtui.commands import audio, data, models, playlists, spotify, train
 
     parser = Parser(prog="mpdtui", description="A keyboard-driven terminal playlist assistant.")
     parser.add_argument("--version", action="version", version=f"mpdtui {__version__}")
@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     train.add_train_options(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (data, models, spotify, audio):
+    for module in (data, models, playlists, spotify, audio):
         module.register(subparsers)
     return parser
 

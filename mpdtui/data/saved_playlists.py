@@ -282,7 +282,8 @@ def _names_hint(name: str, names: list[str]) -> str:
     if close:
         return f"did you mean {by_folded[close[0]]!r}?"
     shown = ", ".join(repr(saved) for saved in names[:NAMES_SHOWN])
-    more = f" and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN else ""
+    more = (f" and {len(names) - NAMES_SHOWN} more (`mpdtui playlists` lists them all)"
+            if len(names) > NAMES_SHOWN else "")
     return f"saved: {shown}{more}"
 
 

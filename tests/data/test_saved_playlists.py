@@ -66,7 +66,8 @@ def test_a_name_no_playlist_has_says_what_to_type(store: SavedPlaylists) -> None
     for n in range(6):
         store.create(f"Mix {n}")
     with pytest.raises(PlaylistNotFound,
-                       match=r"saved: 'Mix 5', 'Mix 4', 'Mix 3', 'Mix 2', 'Mix 1' and 3 more$"):
+                       match=r"saved: 'Mix 5', 'Mix 4', 'Mix 3', 'Mix 2', 'Mix 1' and 3 more "
+                             r"\(`mpdtui playlists` lists them all\)$"):
         store.get("x")
 
 

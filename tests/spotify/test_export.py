@@ -7,6 +7,7 @@ import argparse
 import csv
 import io
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -147,6 +148,31 @@ def test_cli_export_to_files(tmp_path: Path, capsys: pytest.CaptureFixture[str],
             UserError, match=r"out.json is a file, not a folder: give another path to write x.csv"):
         export_file(store.get("Mix: Vol 1"), "csv",
                     tmp_path / "out.json" / "sub" / "x.csv")  # a file where a folder should be
+
+
+def test_cli_playlists_names_them_for_export_and_order(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from mpdtui.cli import main
+
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    assert main(["playlists", *cache]) == 0
+    assert capsys.readouterr().out == (
+        "no saved playlists yet: build one in the app (`mpdtui`) and save it with ctrl+s, or "
+        "import yours with `mpdtui import-spotify`\n")
+    with SavedPlaylists.open(Locations.resolve(tmp_path / "cache")) as store:
+        store.create("Mix: Vol 1", ENTRIES)
+        store.create("\x1b[31mred[/] night", ENTRIES[:1])  # a name is shown as text
+    assert main(["playlists", *cache]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\\x1b[31mred[/] night" in out and "Mix: Vol 1" in out
+    assert out.index("red[/] night") < out.index("Mix: Vol 1")  # the most recent first
+    assert main(["playlists", "--json", *cache]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(p["name"], p["tracks"], p["origin"]) for p in listed] == [
+        ("\x1b[31mred[/] night", 1, None), ("Mix: Vol 1", 3, None)]
+    assert listed[0]["changed"].startswith(str(time.localtime().tm_year))
+    assert main(["export", listed[1]["name"], "--to", "csv", "--out",
+                 str(tmp_path / "mix.csv"), *cache]) == 0  # a listed name is one export takes
 
 
 def test_cli_export_out_a_folder_writes_into_it_and_never_into_the_cache(
