@@ -472,9 +472,10 @@ async def test_title_only_suggestions_and_model_switch(trained_copy: Locations,
         assert "popularity" in screen.query_one("#suggestions").border_title
 
 
-async def add_first_result(pilot: Any, screen: BuilderScreen, query: str) -> None:
+async def add_first_result(pilot: Any, screen: BuilderScreen) -> None:
+    """Search for a word of the catalog's first track and add the best result."""
     await pilot.press("escape", "slash")
-    await type_text(pilot, query)
+    await type_text(pilot, pilot.app.services.catalog.catalog().tracks([0])[0].name.split()[0])
     await wait_for(pilot, lambda: screen.query_one("#results").tracks, what="results")
     await pilot.press("enter", "escape")  # added; out of the search box
     await settle(pilot)
@@ -486,9 +487,8 @@ async def test_changes_not_saved_are_asked_about_before_they_would_be_lost(
     async with app.run_test(size=SIZE) as pilot:
         await builder_ready(pilot)
         screen = builder(app)
-        query = app.services.catalog.catalog().tracks([0])[0].name.split()[0]
         await type_text(pilot, "road trip")
-        await add_first_result(pilot, screen, query)
+        await add_first_result(pilot, screen)
         await pilot.press("ctrl+n")  # a new playlist would drop this one: asked first
         assert screen_name(pilot) == "UnsavedScreen"
         assert "'road trip' (1 track) has changes that are not saved." in str(
@@ -499,7 +499,7 @@ async def test_changes_not_saved_are_asked_about_before_they_would_be_lost(
         assert screen.playlist == [] and screen.query_one("#name", Input).value == ""
         await pilot.press("ctrl+n")  # nothing to lose: no question
         assert app.screen is screen
-        await add_first_result(pilot, screen, query)
+        await add_first_result(pilot, screen)
         await pilot.press("q", "s")  # no name to save it under: the name field, not quitting
         assert app.screen is screen and screen.focused is screen.query_one("#name")
         await type_text(pilot, "late drive")
@@ -515,10 +515,8 @@ async def test_a_saved_playlist_quits_at_once_and_its_edits_are_asked_about(
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await builder_ready(pilot)
-        screen = builder(app)
-        query = app.services.catalog.catalog().tracks([0])[0].name.split()[0]
         await type_text(pilot, "kept")
-        await add_first_result(pilot, screen, query)
+        await add_first_result(pilot, builder(app))
         await pilot.press("ctrl+s")
         await pilot.press("?", "ctrl+q")  # saved: ctrl+q, even from the help, asks nothing
         await pilot.pause()
