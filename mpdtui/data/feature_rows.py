@@ -71,7 +71,8 @@ class CsvCounter:
 
 
 def parse_rows(reader: Any, id_col: int, columns: list[int],
-                counter: CsvCounter) -> Iterator[tuple[Any, ...]]:
+               counter: CsvCounter) -> Iterator[tuple[Any, ...]]:
+    """(bare id, "csv", values...) of each row that parses; the others are counted."""
     width = max(id_col, *columns) + 1
     for row in reader:
         counter.rows += 1

@@ -3,9 +3,9 @@
 Tables: `features` (one row per bare track id, with its source "api" or "csv"; API rows are
 never overwritten by a CSV), `api_fetched` (every id the API was asked about, and whether it
 had features: `null` answers are remembered as "no features" so nothing is asked twice) and
-`meta` (format, version, the login a 403 was answered to, and `changed`: a token every write
-transaction renews, so a copy of the features made before it can tell). Each batch is one
-transaction. The features' names and the parsing of CSV rows are in `feature_rows`.
+`meta` (format, version, the login a 403 was answered to, and `changed`: a token every
+transaction that writes features renews, so a copy of them made before it can tell). Each
+batch is one transaction. The features' names and the parsing of CSV rows are in `feature_rows`.
 """
 
 from __future__ import annotations
