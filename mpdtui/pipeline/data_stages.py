@@ -8,6 +8,7 @@ they run in is `mpdtui.pipeline.stages`.
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -207,11 +208,24 @@ class FeaturesStage(Stage):
                 job.emit(Notice(self.name, outcomes[-1]))
         if self._download(job):
             outcomes.append(_download(job))
+        _keep_feature_matrix(job.locations)
         job.summary.features = outcomes
         return outcomes[-1] if outcomes else "nothing to do"
 
     def skip(self, job: Job) -> str:
         return "nothing to import"
+
+
+def _keep_feature_matrix(locations: Locations) -> None:
+    """Read the catalog's features now, in the job, so that the next suggestion takes them
+    from the copy this read keeps (seconds at the MPD's scale) instead of from SQLite. The
+    features are stored either way: a catalog that cannot be read here only leaves it undone."""
+    from mpdtui.data.track_features import catalog_feature_matrix
+
+    if not locations.catalog_db.exists():
+        return
+    with contextlib.suppress(UserError, sqlite3.Error, OSError), Catalog.open(locations) as catalog:
+        catalog_feature_matrix(locations, catalog.n_tracks(), catalog.track_uris)
 
 
 def _logged_in(locations: Locations) -> bool:

@@ -10,14 +10,18 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 from hostile_support import InProcessJob
 
 from models.progress import Cancelled
 from mpdtui.cli import main
+from mpdtui.data.catalog import Catalog
 from mpdtui.data.demo_files import FEATURES_CSV
 from mpdtui.data.features import FeatureStore
+from mpdtui.data.track_features import catalog_feature_matrix
 from mpdtui.locations import Locations
 from mpdtui.pipeline.sources import DemoSpec
 from mpdtui.services.root import open_services
@@ -64,6 +68,36 @@ def test_info_names_the_features_once(small_store: Locations, small_demo: Path, 
     features = shown[next(i for i, row in enumerate(shown) if "features:" in row):]
     assert len(features) > 1 and all(row.startswith(" " * 14) for row in features[1:])
     assert " ".join(row.strip() for row in features) == line.strip()
+
+
+def test_a_features_job_keeps_the_catalog_s_features_for_the_next_suggestion(
+        small_store: Locations, small_demo: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("mpdtui.commands.jobs.JobProcess", InProcessJob)
+    cache = tmp_path / "cache"
+    shutil.copytree(small_store.root, cache)
+    locations = Locations.resolve(cache)
+    assert not locations.feature_matrix_npz.exists()
+    assert main(["--cache-dir", str(cache), "features", "--csv", str(small_demo / FEATURES_CSV)]) == 0
+    assert locations.feature_matrix_npz.exists()
+    with FeatureStore.open(locations, write=False) as store:
+        stored, _ = store.catalog_feature_matrix(locations.catalog_db, len(uris := _uris(locations)))
+    sql_reads: list[object] = []
+    read_sql = FeatureStore.catalog_feature_matrix
+
+    def counted(store: FeatureStore, *args: Any) -> Any:
+        sql_reads.append(args)
+        return read_sql(store, *args)
+
+    monkeypatch.setattr(FeatureStore, "catalog_feature_matrix", counted)
+    matrix, _ = catalog_feature_matrix(locations, len(uris), lambda: uris)
+    assert not sql_reads  # taken from the copy the job kept
+    assert np.isfinite(matrix).any() and np.array_equal(matrix, stored, equal_nan=True)
+
+
+def _uris(locations: Locations) -> list[str]:
+    with Catalog.open(locations) as catalog:
+        return list(catalog.track_uris())
 
 
 def _info_in_80_columns(cache: Path) -> list[str]:
