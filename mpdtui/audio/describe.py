@@ -45,13 +45,16 @@ class TrackAudio:
 
     def describe(self) -> str:
         """Everything known, in words: "128 BPM · A minor (8A) · energy 0.82 · danceability 0.61"."""
+        return " · ".join(self.describe_parts())
+
+    def describe_parts(self) -> list[str]:
+        """`describe`'s parts, most telling first: ["128 BPM", "A minor (8A)", "energy 0.82"]."""
         parts = [f"{self.tempo:.0f} BPM"] if self.tempo is not None else []
         if self.key_code != UNKNOWN:
             parts.append(f"{self.key} ({self.camelot})")
         if self.energy is not None:
             parts.append(f"energy {self.energy:.2f}")
-        parts += [f"{name} {value:.2f}" for name, value in self.details]
-        return " · ".join(parts)
+        return parts + [f"{name} {value:.2f}" for name, value in self.details]
 
     def as_json(self) -> dict[str, Any]:
         return {"tempo": None if self.tempo is None else round(self.tempo, 1),

@@ -31,7 +31,7 @@ from mpdtui.locations import Locations
 from mpdtui.services.root import open_services
 from mpdtui.tui.messages import PlaylistLoaded
 from mpdtui.tui.screens.builder import SUGGESTIONS, BuilderScreen
-from mpdtui.tui.widgets.track_sound import TrackSound
+from mpdtui.tui.widgets.track_sound import TrackSound, packed
 from mpdtui.tui.widgets.track_table import TrackTable
 
 PLAYLIST = list(range(0, 60, 5))  # twelve tracks of the demo
@@ -109,6 +109,25 @@ async def test_audio_columns_and_a_filter_typed_in_the_builder(audio_copy: Locat
 
         await pilot.press("enter")  # to the suggestions: the highlighted track in words
         assert "BPM ·" in str(screen.query_one("#track-sound", Label).render())
+        await pilot.resize_terminal(80, 24)  # three narrow lines: broken between whole parts
+        await settle(pilot)
+        sound = screen.query_one(TrackSound)
+        audio, reason = suggestions.current_audio(), suggestions.current_reason()
+        assert audio is not None
+        lines = str(sound.render()).splitlines()
+        assert 1 < len(lines) <= 3 and all(len(line) <= sound.content_size.width for line in lines)
+        shown = [part for line in lines for part in line.removesuffix(" …").split(" · ")]
+        assert shown == [*([reason] if reason else []), *audio.describe_parts()][:len(shown)]
+
+
+def test_the_sound_is_packed_in_whole_parts() -> None:
+    parts = ("often with Nezalu", "151 BPM", "D minor (7A)", "energy 0.79", "valence 0.30")
+    assert packed(parts, 31, 3) == ("often with Nezalu · 151 BPM\nD minor (7A) · energy 0.79\n"
+                                    "valence 0.30")
+    assert packed(parts, 29, 2) == "often with Nezalu · 151 BPM\nD minor (7A) · energy 0.79 …"
+    assert packed(parts, 27, 2) == "often with Nezalu · 151 BPM\nD minor (7A) …"
+    assert packed(("a track name far too long", "1 BPM"), 10, 3) == "a track n…\n1 BPM"
+    assert packed(parts, 0, 3) == " · ".join(parts)  # not laid out yet: one line
 
 
 @pytest.mark.asyncio

@@ -1,26 +1,71 @@
-"""One line (or three) under the playlist: the highlighted track's sound in words."""
+"""Three lines under the playlist: the highlighted track's sound in words."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
+from rich.text import Text
 from textual.widgets import Label
 
-from mpdtui.tui.text import data_text
+from mpdtui.printable import printable
 
 if TYPE_CHECKING:
     from mpdtui.tui.widgets.track_table import TrackTable
+
+ROWS = 3  # the widget's height in the stylesheet
+SEPARATOR = " · "
+MORE = " …"
 
 
 class TrackSound(Label):
     """"often with X · 113 BPM · F# minor (11A) · energy 0.70 · danceability 0.63 · …"."""
 
+    _parts: tuple[str, ...] = ()
+
     def describe(self, table: TrackTable | None) -> None:
         """Describe the highlighted track of `table` (None: nothing)."""
-        if table is None or table.current() is None:
-            self.update("")
-            return
-        sound = table.current_audio()
-        parts = [table.current_reason(),
-                 sound.describe() if sound is not None else "no audio features"]
-        self.update(data_text(" · ".join(part for part in parts if part)))
+        parts: list[str] = []
+        if table is not None and table.current() is not None:
+            sound, reason = table.current_audio(), table.current_reason()
+            parts = [printable(reason)] if reason else []
+            parts += sound.describe_parts() if sound is not None else ["no audio features"]
+        self._parts = tuple(parts)
+        self._show()
+
+    def on_resize(self) -> None:
+        self._show()
+
+    def _show(self) -> None:
+        self.update(Text(packed(self._parts, self.content_size.width, ROWS)))
+
+
+def packed(parts: tuple[str, ...], width: int, rows: int) -> str:
+    """`parts` joined by " · " in lines of `width` cells, broken only between parts, as many
+    as `rows` lines hold (a part wider than a line is cut to it); " …" ends the last line when
+    parts were left out. Without a width yet (not laid out): one line."""
+    if width <= 0:
+        return SEPARATOR.join(parts)
+    lines: list[str] = []
+    for part in (_cut(part, width) for part in parts):
+        if lines and cell_len(lines[-1] + SEPARATOR + part) <= width:
+            lines[-1] += SEPARATOR + part
+        elif len(lines) < rows:
+            lines.append(part)
+        else:
+            return "\n".join(_with_more(lines, width))
+    return "\n".join(lines)
+
+
+def _cut(part: str, width: int) -> str:
+    text = Text(part)
+    text.truncate(width, overflow="ellipsis")
+    return text.plain
+
+
+def _with_more(lines: list[str], width: int) -> list[str]:
+    """The last line ends with " …", dropping its last parts where it has no room for it."""
+    last = lines[-1]
+    while cell_len(last + MORE) > width and SEPARATOR in last:
+        last = last.rsplit(SEPARATOR, 1)[0]
+    return [*lines[:-1], last + MORE if cell_len(last + MORE) <= width else last]
