@@ -113,11 +113,32 @@ async def test_audio_columns_and_a_filter_typed_in_the_builder(audio_copy: Locat
         await settle(pilot)
         sound = screen.query_one(TrackSound)
         audio, reason = suggestions.current_audio(), suggestions.current_reason()
+        reason = reason if suggestions.reason_column else ""  # shared: said under the list
         assert audio is not None
         lines = str(sound.render()).splitlines()
         assert 1 < len(lines) <= 3 and all(len(line) <= sound.content_size.width for line in lines)
         shown = [part for line in lines for part in line.removesuffix(" …").split(" · ")]
         assert shown == [*([reason] if reason else []), *audio.describe_parts()][:len(shown)]
+
+
+@pytest.mark.asyncio
+async def test_a_reason_all_suggestions_share_is_not_repeated_in_the_sound(
+        audio_copy: Locations, tmp_path: Path) -> None:
+    app = make_app(audio_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        suggestions = screen.query_one("#suggestions", TrackTable)
+        await pilot.press(*"road trip")  # a name alone: the model's fallback for all of them
+        await wait_for(pilot, lambda: suggestions.tracks, what="suggestions")
+        await settle(pilot)
+        (shared,) = set(suggestions.reasons)
+        assert shared.split(": ", 1)[-1] in status(app)
+        await pilot.press("escape", "tab", "tab", "tab")
+        assert screen.focused is suggestions
+        audio = suggestions.current_audio()
+        first = audio.describe_parts()[0] if audio is not None else "no audio features"
+        assert str(screen.query_one(TrackSound).render()).startswith(first)
 
 
 def test_the_sound_is_packed_in_whole_parts() -> None:

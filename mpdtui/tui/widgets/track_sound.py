@@ -27,7 +27,9 @@ class TrackSound(Label):
         """Describe the highlighted track of `table` (None: nothing)."""
         parts: list[str] = []
         if table is not None and table.current() is not None:
-            sound, reason = table.current_audio(), table.current_reason()
+            sound = table.current_audio()
+            # a reason all suggestions share is said once, under the list
+            reason = table.current_reason() if table.reason_column else ""
             parts = [printable(reason)] if reason else []
             parts += sound.describe_parts() if sound is not None else ["no audio features"]
         self._parts = tuple(parts)
