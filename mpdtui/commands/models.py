@@ -61,6 +61,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     suggest = subparsers.add_parser("suggest", help="suggest tracks for a playlist")
     suggest.add_argument("--name", default="", help="the playlist's name")
+    suggest.add_argument("--playlist", metavar="SAVED", default=None,
+                         help="a saved playlist (`mpdtui playlists` lists them): its name "
+                              "and tracks (--name replaces the name, --seed adds tracks)")
     suggest.add_argument("--seed", action="append", default=[], metavar="URI", type=track_uri,
                          help="a track already in the playlist: its spotify:track: URI or its "
                               "open.spotify.com link (repeatable; `mpdtui search WORDS` finds URIs)")
@@ -73,6 +76,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          "(repeatable, or comma-separated: all must match)")
     suggest.add_argument("--json", action="store_true")
     suggest.set_defaults(func=run_suggest)
+
+
+def _playlist(args: argparse.Namespace, services: Services) -> tuple[str, list[int]]:
+    """The name and seed track ids `suggest` was given: a saved playlist's, then --name
+    and --seed; what the catalog lacks is said on stderr (before the table or the JSON)."""
+    name, seeds = args.name, list[int]()
+    if args.playlist is not None:
+        saved = services.playlists.get(args.playlist)
+        name = name or saved.name
+        seeds, missing = services.catalog.resolve_uris_naming_unknown(saved.uris)
+        if missing:
+            verb = "is" if len(missing) == 1 else "are"
+            print(printable(f"{len(missing):,} of the {len(saved.uris):,} tracks of '{saved.name}' "
+                            f"{verb} not in the catalog: suggesting from the others"), file=sys.stderr)
+    added, unknown = services.catalog.resolve_uris_naming_unknown(args.seed)
+    if unknown:
+        print(f"ignored, not in the catalog: {', '.join(unknown)}", file=sys.stderr)
+    return name, list(dict.fromkeys(seeds + added))
 
 
 def run_evaluate(args: argparse.Namespace, locations: Locations) -> int:
@@ -132,10 +153,8 @@ def run_search(args: argparse.Namespace, locations: Locations) -> int:
 def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
     audio_filter = parse_filter(args.filter)
     with open_services(locations) as services:
-        seeds, unknown = services.catalog.resolve_uris_naming_unknown(args.seed)
-        found = services.audio.suggest(args.name, seeds, audio_filter, args.model, args.k)
-    if unknown:  # on stderr, before the table or the JSON on stdout
-        print(f"ignored, not in the catalog: {', '.join(unknown)}", file=sys.stderr)
+        name, seeds = _playlist(args, services)
+        found = services.audio.suggest(name, seeds, audio_filter, args.model, args.k)
     suggestions = found.suggestions
     shown = relative([s.score for s in suggestions])  # one scale whatever the model (README)
     if args.json:
@@ -148,7 +167,7 @@ def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
         if found.note():
             print(printable(found.note()), file=sys.stderr)
         return 0
-    title = f"suggestions for '{args.name}'" if args.name else "suggestions"
+    title = f"suggestions for '{name}'" if name else "suggestions"
     # one reason for every track (a fallback's, say) is said once, under the table
     reasons = {s.reason for s in suggestions}
     shared = reasons.pop() if len(reasons) == 1 and len(suggestions) > 1 else None

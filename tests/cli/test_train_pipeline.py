@@ -19,6 +19,7 @@ import pytest
 from conftest import SMALL_DEMO_PLAYLISTS, SMALL_DEMO_SEED
 
 from mpdtui.data import demo, demo_vocabulary
+from mpdtui.data.saved_playlists import TrackEntry
 from mpdtui.locations import Locations
 from mpdtui.services.root import open_services
 
@@ -108,6 +109,30 @@ def test_suggest_json_gives_uri_track_artist_score(trained: tuple[Path, str]) ->
     assert len(rows) == 7 and seed_uri not in {r["uri"] for r in rows}  # the link is the seed
     assert done.stderr.strip() == f"ignored, not in the catalog: {UNKNOWN_URI}"
     assert set(rows[0]) >= {"uri", "track", "artist", "score", "reason"}
+
+
+def test_suggest_for_a_saved_playlist_takes_its_name_and_tracks(trained: tuple[Path, str],
+                                                                tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    shutil.copytree(trained[0], cache)
+    services = open_services(Locations.resolve(cache))
+    tracks = [s.track for s in services.suggester.suggest("party", [], "title", k=3)]
+    entries = [TrackEntry(t.uri, t.name, t.artist_name, t.duration_ms) for t in tracks]
+    services.playlists.store().save("friday <party>", [*entries, TrackEntry(UNKNOWN_URI, "x", "y", 1)])
+    done = _mpdtui("suggest", "--playlist", "friday <party>", "--model", "als", "--json",
+                   cache=cache)
+    assert done.returncode == 0, done.stderr
+    expected = services.suggester.suggest("friday <party>", [t.id for t in tracks], "als", k=20)
+    assert [row["uri"] for row in json.loads(done.stdout)] == [s.track.uri for s in expected]
+    assert done.stderr.strip() == ("1 of the 4 tracks of 'friday <party>' is not in the catalog: "
+                                   "suggesting from the others")
+    named = _mpdtui("suggest", "--playlist", "friday <party>", "--name", "rainy sunday",
+                    "--seed", UNKNOWN_URI, "--model", "title", "--k", "3", cache=cache)
+    assert named.returncode == 0 and "suggestions for 'rainy sunday'" in named.stdout
+    assert named.stderr.splitlines()[-1] == f"ignored, not in the catalog: {UNKNOWN_URI}"
+    missing = _mpdtui("suggest", "--playlist", "nothing", cache=cache)
+    assert missing.returncode == 2 and missing.stderr.startswith(
+        "mpdtui: no saved playlist named 'nothing'")
 
 
 def test_search_finds_a_track_by_its_words_and_its_uri_seeds_suggest(
