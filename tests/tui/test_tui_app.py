@@ -36,7 +36,7 @@ from mpdtui.services.model_store import ModelStore
 from mpdtui.services.root import open_services
 from mpdtui.services.spotify import SpotifyService
 from mpdtui.services.suggester import Suggester
-from mpdtui.tui.screens.builder import BuilderScreen
+from mpdtui.tui.screens.builder import MISSING_MODEL, BuilderScreen
 from mpdtui.tui.screens.help import KEYS
 from mpdtui.tui.screens.playlists import PlaylistsScreen
 from mpdtui.tui.screens.setup_step import SetupStep
@@ -699,10 +699,16 @@ async def test_no_models_yet_is_a_notification(ingested_copy: Locations, tmp_pat
     app = make_app(ingested_copy, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await builder_ready(pilot)
-        assert any("No trained model" in n for n in notifications(app))
+        await settle(pilot)
         assert "No trained model" in label_text(pilot, "#suggest-status")
         await pilot.press("escape", "m")
         assert screen_name(pilot) == "BuilderScreen"
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: screen_name(pilot) != "BuilderScreen", what="the setup")
+        await pilot.press("escape")  # back, still without a model: the status line says it
+        await wait_for(pilot, lambda: screen_name(pilot) == "BuilderScreen", what="the builder")
+        await settle(pilot)
+        assert notifications(app).count(MISSING_MODEL) == 1  # said once, not at each load
 
 
 async def test_the_builder_without_data_says_what_is_missing(tmp_path: Path) -> None:

@@ -123,12 +123,15 @@ class BuilderScreen(BuilderFiles):
         if not self.model_chosen or self.model_name not in self.models:
             self.model_name = message.default
         self._update_model_title()
-        if self.model_name is None:
-            missing = (MISSING_MODEL if message.has_data else MISSING_DATA)
-            self._set_status(missing)
-            self.notify(missing, severity="warning", timeout=8)
+        missing = "" if self.model_name is not None else (
+            MISSING_MODEL if message.has_data else MISSING_DATA)
+        if missing:  # said in the status line each time, notified once (models load again
+            self._set_status(missing)  # on showing the screen and after each job)
+            if missing != self._missing_said:
+                self.notify(missing, severity="warning", timeout=8)
         else:
             self._schedule(0)
+        self._missing_said = missing
         self.refresh_bindings()
 
     def _update_model_title(self) -> None:

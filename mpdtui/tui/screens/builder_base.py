@@ -81,6 +81,7 @@ class BuilderBase(BaseScreen):
         self.suggestions_shown = 0  # the request whose answer is on screen
         self.model_chosen = False  # by the user; else the best servable model, as they come
         self._models_seen: tuple[float, ...] = ()
+        self._missing_said = ""  # what is missing (data, a model), as last notified
         self.with_audio = False  # audio features are known: show them, filter, order
         self.sound: dict[int, TrackAudio | None] = {}  # track id -> its features (None: none)
         self._add_when_found: int | None = None  # Enter came before this search's results

@@ -17,8 +17,8 @@ from mpdtui.tui.text import data_text, in_app
 if TYPE_CHECKING:
     from mpdtui.spotify.session import LoginStatus
 
-REGISTRATION = """Spotify is optional: it adds audio features and export to your account.
-To use it, register a (free) app once:
+REGISTRATION = """Spotify is optional: export and import of playlists, and audio features for \
+apps created before 2024-11-27. To use it, register a (free) app once:
   1. open https://developer.spotify.com/dashboard and log in
   2. "Create app": any name and description; tick "Web API"
   3. add the redirect URI  http://127.0.0.1:8765/callback  (exactly this)
