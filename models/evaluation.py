@@ -212,7 +212,7 @@ def evaluate(models: Mapping[str, Recommender], cases: Sequence[Case], track_art
         for done, case in enumerate(cases):
             if done % 50 == 0:
                 check_cancel(cancel)
-                report(progress, "evaluate", done, len(cases), f"{name}: {done}/{len(cases)}")
+                report(progress, "evaluate", done, len(cases), name, unit="playlists")
             ranked = model.recommend(case.query, k)
             rows.append(score(case.truth, ranked.ids, track_artist))
             fell_back.append(bool(ranked.fallback))

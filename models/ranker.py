@@ -91,9 +91,8 @@ class RankerRecommender(Recommender):
         cases = _sample(self.cases, self.settings.max_cases, self.settings.seed)
         for done, case in enumerate(cases):
             check_cancel(cancel)
-            report(progress, self.name, done, len(cases),
-                   f"features of {done:,} of {len(cases):,} validation playlists",
-                   unit="playlists")
+            report(progress, self.name, done, len(cases), "candidate features",
+                   unit="validation playlists")
             ids, matrix = self.features.of(case.query)
             labels = np.isin(ids, case.truth).astype(np.int32)
             keep = _some_negatives(labels, self.settings.negatives, rng)

@@ -63,7 +63,7 @@ def _reporter(progress: ProgressCallback | None, cancel: threading.Event | None,
         ndcg = next((v for _, metric, v, _ in env.evaluation_result_list
                      if metric == "ndcg@100"), 0.0)
         report(progress, "ranker", env.iteration + 1, rounds,
-               f"boosting round {env.iteration + 1}: validation NDCG@100 {ndcg:.3f}",
+               f"NDCG@100 {ndcg:.3f} (validation)",
                unit="rounds")
 
     return callback

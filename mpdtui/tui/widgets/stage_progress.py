@@ -22,7 +22,10 @@ class StageProgress(Horizontal):
     StageProgress > .stage-name { width: 14; }
     StageProgress > ProgressBar { width: 2fr; max-width: 46; }
     StageProgress > ProgressBar Bar { width: 1fr; }
-    StageProgress > .stage-info { width: 3fr; padding-left: 1; color: $text-muted; }
+    StageProgress > .stage-info {
+        width: 3fr; padding-left: 1; color: $text-muted;
+        text-wrap: nowrap; text-overflow: ellipsis;  /* one row: cut with …, never mid-wrap */
+    }
     StageProgress > .stage-time { width: 8; color: $text-muted; text-align: right; }
     """
 
