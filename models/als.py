@@ -138,7 +138,7 @@ class ALSRecommender(Recommender):
 
         def on_iteration(iteration: int, elapsed: float, loss: float | None) -> None:
             report(progress, self.name, iteration + 1, s.iterations,
-                   f"{elapsed:.2f} s an iteration", unit="iterations")
+                   f"{elapsed:.2f} s each", unit="iterations")
             check_cancel(cancel)
 
         with threadpool_limits(1, "blas"):
