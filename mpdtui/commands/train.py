@@ -10,6 +10,7 @@ from typing import Any
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from mpdtui.commands.jobs import report_skipped, run_job
 from mpdtui.locations import Locations
@@ -78,7 +79,8 @@ def print_grid(title: str, header: list[str], rows: list[list[str]], width: int)
     if terminal.is_terminal and terminal.width < width:
         header, rows = (["category", *(row[0] for row in rows)],
                         [[name, *(row[i] for row in rows)] for i, name in enumerate(header) if i])
-        table = Table(title=title, box=box.SIMPLE_HEAD)
+        terminal.print(Text(title))  # its own lines: a title on the narrow table would wrap
+        table = Table(box=box.SIMPLE_HEAD)
         for column, (name, fit) in enumerate(zip(header, _narrow_widths(header, rows,
                                                                         terminal.width),
                                                   strict=True)):

@@ -302,6 +302,8 @@ def test_the_evaluation_fits_an_80_column_terminal_and_stays_wide_in_a_pipe(
     # categories down: a row in each metric's table (a value per model), then the seeds'
     assert [len(row) - 4 for row in down] == [len(BASELINES)] * 3 + [2 + len(BASELINES)]
     assert not any("…" in value for row in down for value in row)  # no value cut
+    assert "seeds unknown to training, and answers that needed a fallback" in [
+        line.strip() for line in lines]  # a title whole, on a line of its own
     piped = _mpdtui("evaluate", "--models", *BASELINES, cache=trained[0]).stdout
     assert any(line.startswith("│ als ") for line in piped.splitlines())  # categories across
 
