@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from models.progress import Progress, ProgressCallback, check_cancel
+from models.progress import Progress, ProgressCallback, check_cancel, report
 from mpdtui import training
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.demo import generate_demo
@@ -208,7 +208,7 @@ class FeaturesStage(Stage):
                 job.emit(Notice(self.name, outcomes[-1]))
         if self._download(job):
             outcomes.append(_download(job))
-        _keep_feature_matrix(job.locations)
+        _keep_feature_matrix(job)
         job.summary.features = outcomes
         return outcomes[-1] if outcomes else "nothing to do"
 
@@ -216,14 +216,16 @@ class FeaturesStage(Stage):
         return "nothing to import"
 
 
-def _keep_feature_matrix(locations: Locations) -> None:
+def _keep_feature_matrix(job: Job) -> None:
     """Read the catalog's features now, in the job, so that the next suggestion takes them
     from the copy this read keeps (seconds at the MPD's scale) instead of from SQLite. The
     features are stored either way: a catalog that cannot be read here only leaves it undone."""
     from mpdtui.data.track_features import catalog_feature_matrix
 
+    locations = job.locations
     if not locations.catalog_db.exists():
         return
+    report(job.progress("features"), "features", 0, None, "reading them for suggestions")
     with contextlib.suppress(UserError, sqlite3.Error, OSError), Catalog.open(locations) as catalog:
         catalog_feature_matrix(locations, catalog.n_tracks(), catalog.track_uris)
 

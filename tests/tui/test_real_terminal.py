@@ -119,7 +119,8 @@ def test_first_run_in_a_real_terminal(tmp_path: Path) -> None:
         term.press("ctrl+n")  # no Spotify
         term.wait_for("Setup 4/5")
         term.press("ctrl+r")  # the demo's features CSV, filled in
-        term.wait_for("rows imported", timeout=120)
+        term.wait_for(lambda text: "rows imported" in text and "Press ctrl+n" in text,
+                      timeout=120)  # the job's end, after the features are read for suggestions
         term.press("ctrl+n")
         term.wait_for("Setup 5/5")
 

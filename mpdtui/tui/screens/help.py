@@ -26,7 +26,8 @@ KEYS: dict[str, list[tuple[str, str]]] = {
         ("g / G", "top / bottom of a list"),
         ("enter / a", "add the highlighted search result or suggestion"),
         ("x / delete", "remove the highlighted track from the playlist"),
-        ("K / J, shift+up/down", "move the highlighted track up / down"),
+        ("K / J", "move the highlighted track up / down"),
+        ("shift+up / shift+down", "the same as K / J"),
         ("l", "more like this (suggestions like the highlighted track)"),
         ("m", "switch model (default: the best evaluated)"),
         ("f", "filter suggestions by sound: tempo 150-170, energy > 0.7, key 8A, key ~Am, "
