@@ -17,7 +17,7 @@ from pathlib import Path
 import orjson
 
 from mpdtui.audio.describe import TrackAudio
-from mpdtui.data.files import atomic_write, file_in_the_way, write_json
+from mpdtui.data.files import atomic_write, file_in_the_way
 from mpdtui.data.saved_playlists import SavedPlaylist, TrackEntry
 from mpdtui.errors import UserError
 
@@ -40,8 +40,7 @@ def default_path(playlist: SavedPlaylist, fmt: str) -> Path:
 def export_file(playlist: SavedPlaylist, fmt: str, out: Path, audio: Audio = None) -> Path:
     """Write `playlist` as `fmt` ("m3u", "json" or "csv") to `out` (its folder created when
     missing); returns the full path."""
-    if fmt not in FILE_FORMATS:
-        raise UserError(f"unknown export format {fmt!r}: use one of {', '.join(FILE_FORMATS)}")
+    content = export_bytes(playlist, fmt, audio)
     path = out.expanduser().absolute()
     blocking = file_in_the_way(path.parent)
     if blocking is not None:
@@ -50,14 +49,22 @@ def export_file(playlist: SavedPlaylist, fmt: str, out: Path, audio: Audio = Non
     _refuse_other_files(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        if fmt == "json":
-            write_json(path, JSON_FORMAT, JSON_VERSION, playlist_document(playlist, audio))
-        else:
-            text = m3u8_text(playlist) if fmt == "m3u" else csv_text(playlist, audio)
-            atomic_write(path, lambda fh: fh.write(text.encode("utf-8")))
+        atomic_write(path, lambda fh: fh.write(content))
     except OSError as exc:
         raise UserError(f"{path}: cannot write the playlist ({exc.strerror})") from None
     return path
+
+
+def export_bytes(playlist: SavedPlaylist, fmt: str, audio: Audio = None) -> bytes:
+    """The file an export of `playlist` as `fmt` holds (`--out -` writes it to stdout)."""
+    if fmt not in FILE_FORMATS:
+        raise UserError(f"unknown export format {fmt!r}: use one of {', '.join(FILE_FORMATS)}")
+    if fmt == "json":
+        document = {"format": JSON_FORMAT, "version": JSON_VERSION,
+                    **playlist_document(playlist, audio)}
+        return orjson.dumps(document, option=orjson.OPT_INDENT_2)
+    text = m3u8_text(playlist) if fmt == "m3u" else csv_text(playlist, audio)
+    return text.encode("utf-8")
 
 
 def _refuse_other_files(path: Path) -> None:

@@ -61,7 +61,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="PATH", help="output file, or a folder to write "
                    "NAME.m3u8/.json/.csv into (default: the export folder: config.json's "
                    "export_dir, else ~/.local/share/mpdtui/exports or your platform's "
-                   "equivalent); never a file in the cache dir")
+                   "equivalent); never a file in the cache dir; - for standard output")
     p.add_argument("--public", action="store_true", help="make the Spotify playlist public")
     p.set_defaults(func=run_export)
 
@@ -188,6 +188,9 @@ def _fraction(progress: Progress) -> str:
 def run_export(args: argparse.Namespace, locations: Locations) -> int:
     with open_services(locations) as services:
         playlist = services.playlists.get(args.name)
+        if args.to != "spotify" and args.out == "-":
+            _write_stdout(services.playlists.export_bytes(playlist.id, args.to))
+            return 0
         if args.to != "spotify":
             path = services.playlists.export_file(playlist.id, args.to,
                                                   to=Path(args.out) if args.out else None)
@@ -203,6 +206,18 @@ def run_export(args: argparse.Namespace, locations: Locations) -> int:
         how = "Finished the earlier export of" if result.resumed else "Exported"
         print(f"{how} {playlist.name!r} ({result.added} tracks) to Spotify: {result.url}")
         return 0
+
+
+def _write_stdout(content: bytes) -> None:
+    """The file's bytes to a pipe or a file; to a terminal, its lines as text (a control
+    character in a track's name is shown escaped, never acted on)."""
+    if sys.stdout.isatty():
+        text = content.decode("utf-8")
+        print("\n".join(printable(line) for line in text.splitlines()))
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(content)
+        sys.stdout.buffer.flush()
 
 
 def run_import_spotify(args: argparse.Namespace, locations: Locations) -> int:

@@ -12,7 +12,7 @@ from mpdtui.data.catalog import Track
 from mpdtui.data.saved_playlists import PlaylistSummary, SavedPlaylist, SavedPlaylists, TrackEntry
 from mpdtui.data.track_features import TrackFeatures
 from mpdtui.errors import UserError
-from mpdtui.exporting import default_path, export_file
+from mpdtui.exporting import default_path, export_bytes, export_file
 from mpdtui.locations import Locations
 from mpdtui.services.catalog import CatalogService
 
@@ -82,6 +82,11 @@ class PlaylistService:
         path = to or (folder or self.export_folder()) / default_path(playlist, fmt)
         self._refuse_cache_files(path)
         return export_file(playlist, fmt, path, audio=audio_of_uris(self.locations, playlist.uris))
+
+    def export_bytes(self, key: int | str, fmt: str) -> bytes:
+        """The file `export_file` would write, as bytes."""
+        playlist = self.get(key)
+        return export_bytes(playlist, fmt, audio=audio_of_uris(self.locations, playlist.uris))
 
     def _refuse_cache_files(self, path: Path) -> None:
         """An export never overwrites the catalog, a model or any other file of the cache dir

@@ -7,6 +7,7 @@ import argparse
 import csv
 import io
 import json
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +22,7 @@ from mpdtui import config
 from mpdtui.data.mpd_validation import parse_slice
 from mpdtui.data.saved_playlists import SavedPlaylists, TrackEntry
 from mpdtui.errors import UserError
-from mpdtui.exporting import csv_text, export_file, m3u8_text
+from mpdtui.exporting import FILE_FORMATS, csv_text, export_file, m3u8_text
 from mpdtui.locations import Locations
 from mpdtui.spotify import auth
 from mpdtui.spotify.client import RetryPolicy, open_client
@@ -173,6 +174,26 @@ def test_cli_playlists_names_them_for_export_and_order(
     assert listed[0]["changed"].startswith(str(time.localtime().tm_year))
     assert main(["export", listed[1]["name"], "--to", "csv", "--out",
                  str(tmp_path / "mix.csv"), *cache]) == 0  # a listed name is one export takes
+
+
+@pytest.mark.parametrize("fmt", FILE_FORMATS)
+def test_cli_export_out_dash_writes_the_file_to_stdout(
+        fmt: str, tmp_path: Path, capfdbinary: pytest.CaptureFixture[bytes],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from mpdtui.cli import main
+
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    with SavedPlaylists.open(Locations.resolve(tmp_path / "cache").ensure()) as store:
+        store.create("Mix: Vol 1", [*ENTRIES, TrackEntry(ENTRIES[0].uri, "\x1b[2Jbad", "x", 1)])
+    assert main(["export", "Mix: Vol 1", "--to", fmt, "--out", str(tmp_path / "f"), *cache]) == 0
+    capfdbinary.readouterr()
+    assert main(["export", "Mix: Vol 1", "--to", fmt, "--out", "-", *cache]) == 0
+    assert capfdbinary.readouterr().out == (tmp_path / "f").read_bytes()  # the file, no more
+    assert not (Path.cwd() / "-").exists()
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)  # a terminal: text, never acted on
+    assert main(["export", "Mix: Vol 1", "--to", fmt, "--out", "-", *cache]) == 0
+    shown = capfdbinary.readouterr().out
+    assert b"\x1b" not in shown and (b"\\x1b[2Jbad" in shown or b"\\u001b[2Jbad" in shown)
 
 
 def test_cli_export_out_a_folder_writes_into_it_and_never_into_the_cache(
