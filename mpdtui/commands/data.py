@@ -19,6 +19,7 @@ from mpdtui.data.stats import REAL_MPD, ROWS, DataStats, figure_text
 from mpdtui.locations import Locations
 from mpdtui.pipeline.events import StageProgress
 from mpdtui.pipeline.request import JobRequest
+from mpdtui.pipeline.sources import DataSource
 from mpdtui.printable import printable, printable_json
 from mpdtui.progress_view import HeadlessProgress
 from mpdtui.services.root import open_services
@@ -85,14 +86,15 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
             return print_stats(services.data.stats(), args.json)
     with open_services(locations) as services:
         info = services.info()
+        primary = services.data.state().primary
     if args.json:
         sys.stdout.write(printable_json(orjson.dumps(info, option=orjson.OPT_INDENT_2).decode()) + "\n")
         return 0
     shown: dict[str, object] = {
         **info,
-        "data_source": info["data_source"] or ("not recorded" if info["playlists"] else
-                                               "none yet (`mpdtui ingest PATH` or `mpdtui "
-                                               "--train --demo`)"),
+        "data_source": _source_text(primary) if primary else (
+            "not recorded" if info["playlists"] else
+            "none yet (`mpdtui ingest PATH` or `mpdtui --train --demo`)"),
         "models": ", ".join(info["models"]) or "none yet (`mpdtui --train`)",
         "features": (describe_coverage(info["features"]).removeprefix("Audio features: ")
                      if info["features"]
@@ -101,6 +103,12 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
         text = f"{value:,}" if type(value) is int else printable(str(value))
         print(in_terminal_width(f"{key:>12}: ", text))
     return 0
+
+
+def _source_text(source: DataSource) -> str:
+    """"/data/mpd", or for the demo "the demo dataset (10,000 playlists, seed 0) in PATH"."""
+    described = source.describe()
+    return described if described == source.path else f"{described} in {source.path}"
 
 
 def print_stats(stats: DataStats, as_json: bool) -> int:

@@ -181,6 +181,9 @@ def test_other_data_replaces_the_demo_and_keeps_saved_playlists(tmp_path: Path,
     services.jobs.train(["popularity"])
     services.playlists.save("from the demo", services.catalog.search("a", 2))
     assert services.data.holds_demo() and services.info()["models"] == ["popularity"]
+    assert main(["info", "--cache-dir", str(locations.root)]) == 0
+    assert (f"data_source: the demo dataset (600 playlists, seed 2) in {locations.demo_dir}"
+            in capsys.readouterr().out)
 
     assert main(["ingest", str(tmp_path / "nowhere"), "--cache-dir", str(locations.root)]) == 2
     assert open_services(locations).info()["models"] == ["popularity"], "a wrong path replaces nothing"
@@ -188,7 +191,8 @@ def test_other_data_replaces_the_demo_and_keeps_saved_playlists(tmp_path: Path,
         "replacing the demo is asked for"
     assert "--replace" in capsys.readouterr().err
     assert main(["ingest", str(HANDMADE), "--replace", "--cache-dir", str(locations.root)]) == 0
-    capsys.readouterr()
+    assert main(["info", "--cache-dir", str(locations.root)]) == 0
+    assert f"data_source: {HANDMADE.resolve()}\n" in capsys.readouterr().out
     after = open_services(locations)
     info = after.info()
     assert (info["playlists"], info["tracks"], info["models"]) == (3, 5, [])
