@@ -147,7 +147,10 @@ def test_the_sound_is_packed_in_whole_parts() -> None:
                                     "valence 0.30")
     assert packed(parts, 29, 2) == "often with Nezalu · 151 BPM\nD minor (7A) · energy 0.79 …"
     assert packed(parts, 27, 2) == "often with Nezalu · 151 BPM\nD minor (7A) …"
-    assert packed(("a track name far too long", "1 BPM"), 10, 3) == "a track n…\n1 BPM"
+    long_reason = ("often with A Very Long Track Name Indeed", "120 BPM")  # wrapped at words
+    assert packed(long_reason, 16, 3) == "often with A\nVery Long Track\nName Indeed …"
+    assert packed(long_reason, 16, 4) == "often with A\nVery Long Track\nName Indeed\n120 BPM"
+    assert packed(("Supercalifragilistic", "1 BPM"), 10, 3) == "Supercali…\n1 BPM"
     assert packed(parts, 0, 3) == " · ".join(parts)  # not laid out yet: one line
 
 

@@ -43,26 +43,39 @@ class TrackSound(Label):
 
 
 def packed(parts: tuple[str, ...], width: int, rows: int) -> str:
-    """`parts` joined by " · " in lines of `width` cells, broken only between parts, as many
-    as `rows` lines hold (a part wider than a line is cut to it); " …" ends the last line when
-    parts were left out. Without a width yet (not laid out): one line."""
+    """`parts` joined by " · " in lines of `width` cells, broken only between parts (a part
+    wider than a line, a long reason say, starts a line and wraps at its spaces), as many as
+    `rows` lines hold; " …" ends the last line when anything was left out. Without a width
+    yet (not laid out): one line."""
     if width <= 0:
         return SEPARATOR.join(parts)
     lines: list[str] = []
-    for part in (_cut(part, width) for part in parts):
+    for part in parts:
         if lines and cell_len(lines[-1] + SEPARATOR + part) <= width:
             lines[-1] += SEPARATOR + part
-        elif len(lines) < rows:
-            lines.append(part)
-        else:
-            return "\n".join(_with_more(lines, width))
+            continue
+        for piece in _wrapped(part, width):
+            if len(lines) == rows:
+                return "\n".join(_with_more(lines, width))
+            lines.append(piece)
     return "\n".join(lines)
 
 
-def _cut(part: str, width: int) -> str:
-    text = Text(part)
-    text.truncate(width, overflow="ellipsis")
-    return text.plain
+def _wrapped(part: str, width: int) -> list[str]:
+    """Lines of at most `width` cells, broken at spaces (a word wider than a line is cut)."""
+    lines: list[str] = []
+    for word in part.split(" "):
+        if lines and cell_len(lines[-1] + " " + word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(_cut(word, width))
+    return lines
+
+
+def _cut(text: str, width: int) -> str:
+    cut = Text(text)
+    cut.truncate(width, overflow="ellipsis")
+    return cut.plain
 
 
 def _with_more(lines: list[str], width: int) -> list[str]:
@@ -70,4 +83,4 @@ def _with_more(lines: list[str], width: int) -> list[str]:
     last = lines[-1]
     while cell_len(last + MORE) > width and SEPARATOR in last:
         last = last.rsplit(SEPARATOR, 1)[0]
-    return [*lines[:-1], last + MORE if cell_len(last + MORE) <= width else last]
+    return [*lines[:-1], _cut(last + MORE, width)]
