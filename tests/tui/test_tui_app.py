@@ -300,6 +300,7 @@ async def test_a_short_terminal_scrolls_to_the_training_and_its_evaluation(
                        what="the training")
         await settle(pilot)
         assert in_view(title) and "Evaluation: r_precision" in label_text(pilot, "#eval-title")
+        assert in_view(app.screen.query_one("#evaluation"))  # every model's row, not the title alone
 
 
 async def test_finishing_with_data_but_no_model_offers_training(ingested_copy: Locations,

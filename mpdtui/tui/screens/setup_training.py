@@ -104,7 +104,8 @@ class TrainingStep(SetupStep):
     def job_finished(self, event: Event) -> None:
         if isinstance(event, JobFinished):
             self.show_report(event.summary.get("report"))
-            self.query_one("#eval-title").scroll_visible(animate=False, top=True)
+            title = self.query_one("#eval-title")  # once the table's new rows are laid out
+            self.call_after_refresh(title.scroll_visible, animate=False, top=True)
             self.status("Done. Press ctrl+n to start building playlists.")
         else:
             self.status("Training stopped; finished models are kept. ctrl+r continues.")
