@@ -51,7 +51,7 @@ class BandedIndexBuilder:
         return BandedIndex(tuple(band.index for band in bands), self._bounds(bands))
 
     def _report(self, message: str) -> None:
-        report(self.progress, self.stage, self.added, self.vectors.shape[0], message)
+        report(self.progress, self.stage, self.added, self.vectors.shape[0], message, "items")
 
     def _bands(self) -> int:
         """The bands asked for, fewer when the top one would hold under 256 items."""
@@ -89,7 +89,7 @@ class BandedIndexBuilder:
             chunk = members[start:start + ADD_CHUNK]
             index.add_with_ids(pad_columns(self.vectors[chunk], padded), chunk)
             self.added += chunk.size
-            self._report(f"indexed {self.added:,} of {self.vectors.shape[0]:,} items")
+            self._report("building the item index")
         # one self-contained object: a deserialised index owns its quantizer
         owned = faiss.deserialize_index(faiss.serialize_index(index))
         return _Band(owned, directions, scale, members, _lists_of(owned, members))

@@ -78,7 +78,7 @@ class ItemKNNRecommender(Recommender):
         s = self.settings
         if s.weighting not in ("bm25", "cosine"):
             raise ValueError(f"item_knn weighting '{s.weighting}': use 'bm25' or 'cosine'")
-        report(progress, self.name, 0, 1, f"{s.weighting} similarities of {data.n_tracks} tracks")
+        report(progress, self.name, 0, 1, f"{s.weighting} similarities of {data.n_tracks:,} tracks")
         # the weighting implicit's BM25Recommender / CosineRecommender apply, kept in CSR
         by_track = data.interactions.T
         weighted = (bm25_weight(by_track, s.bm25_k1, s.bm25_b) if s.weighting == "bm25"
@@ -88,7 +88,7 @@ class ItemKNNRecommender(Recommender):
             knn.fit(weighted, show_progress=False)
         check_cancel(cancel)
         self._set(knn.similarity.tocsr().astype(np.float32), data.track_popularity())
-        report(progress, self.name, 1, 1, f"{self.similarity.nnz} similarities")
+        report(progress, self.name, 1, 1, f"{self.similarity.nnz:,} similarities")
 
     def _set(self, similarity: sp.csr_matrix, popularity: np.ndarray) -> None:
         self.similarity = similarity

@@ -102,7 +102,7 @@ class TitleRecommender(Recommender):
         check_cancel(cancel)
         report(progress, self.name, 1, 2, "counting tracks per name")
         self._set(names, (group @ data.interactions).tocsr(), data.track_popularity())
-        report(progress, self.name, 2, 2, f"{len(names)} distinct names")
+        report(progress, self.name, 2, 2, f"{len(names):,} distinct names")
 
     def _set(self, names: list[str], name_tracks: sp.csr_matrix, popularity: np.ndarray) -> None:
         self.names = names

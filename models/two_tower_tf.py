@@ -44,6 +44,9 @@ from models.tf_towers import (
 from models.tower_catalog import TowerCatalog
 from models.tower_validation import count_above, top_k_accuracy
 
+BATCHES = "batches"
+"""The unit of the two-tower progress: one optimizer step over a batch of examples."""
+
 
 @dataclass
 class Examples:
@@ -165,15 +168,14 @@ class ProgressAndCancel(tf_keras.callbacks.Callback):
     def say(self, message: str) -> None:
         """Report `message` at the current step."""
         report(self.progress, "two_tower", (self.epoch + 1) * self.steps,
-               self.epochs * self.steps, message)
+               self.epochs * self.steps, message, BATCHES)
 
     def on_train_batch_end(self, batch: int, logs: dict[str, float] | None = None) -> None:
         loss = float((logs or {}).get("loss", float("nan")))
         self.batch_losses.append(loss)
         report(self.progress, "two_tower", self.epoch * self.steps + batch + 1,
                self.epochs * self.steps,
-               f"epoch {self.epoch + 1}/{self.epochs} step {batch + 1}/{self.steps} "
-               f"loss {loss:.3f}")
+               f"epoch {self.epoch + 1}/{self.epochs} · loss {loss / self.batch_size:.3f}", BATCHES)
         check_cancel(self.cancel)  # raising stops at once: Keras would validate first
 
 
@@ -219,9 +221,9 @@ def train(names: list[str], ex_indptr: np.ndarray, ex_indices: np.ndarray, catal
         if not state.finished:
             if state.epochs_done:
                 report(progress, "two_tower", state.epochs_done * steps, settings.epochs * steps,
-                       f"resuming after epoch {state.epochs_done}/{settings.epochs}")
+                       f"resuming after epoch {state.epochs_done}/{settings.epochs}", BATCHES)
             report(progress, "two_tower", state.epochs_done * steps, settings.epochs * steps,
-                   f"training on {training_device()} (batches of {batch_size:,})")
+                   f"training on {training_device()} (batches of {batch_size:,})", BATCHES)
             model.fit(stream, epochs=settings.epochs, initial_epoch=state.epochs_done,
                       steps_per_epoch=steps, callbacks=[tracker, epochs], verbose=0)
         epochs.restore_best()
@@ -231,7 +233,7 @@ def train(names: list[str], ex_indptr: np.ndarray, ex_indices: np.ndarray, catal
     finally:  # also when cancelled: free the tables and optimizer state
         tf_keras.backend.clear_session()
     total = settings.epochs * steps
-    report(progress, "two_tower", total, total, f"trained {state.epochs_done} epochs")
+    report(progress, "two_tower", total, total, f"trained {state.epochs_done} epochs", BATCHES)
     return Trained(tower, candidates, state.history())
 
 

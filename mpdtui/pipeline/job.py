@@ -180,18 +180,22 @@ class ProgressRelay:
     bar, with that name leading the message when `name_inner`."""
 
     def __init__(self, stage: str, unit: str, send: Callable[[StageProgress], None],
-                 name_inner: bool = False) -> None:
+                 name_inner: bool = False, clock: Callable[[], float] = time.monotonic) -> None:
         self.stage, self.unit, self.send, self.name_inner = stage, unit, send, name_inner
-        self.started = time.monotonic()
-        self.first_done: float | None = None
+        self.clock = clock
+        self.started = clock()
+        self.first_done = 0.0
         self.last_done: float | None = None
+        self.last_unit: str | None = None  # None: nothing reported yet
         self.last_sent = 0.0
 
     def __call__(self, report: Progress) -> None:
-        now = time.monotonic()
+        now = self.clock()
         finished = report.total is not None and report.done >= report.total
-        if self.first_done is None or report.done < self.first_done:
-            self.first_done, self.started = report.done, now  # a new phase: measure afresh
+        unit = getattr(report, "unit", "")
+        if self._new_phase(report.done, unit):
+            self.first_done, self.started = report.done, now  # measure its rate afresh
+            self.last_unit = unit
         elif (report.done != self.last_done and not finished
               and now - self.last_sent < PROGRESS_INTERVAL_S):
             return
@@ -208,6 +212,14 @@ class ProgressRelay:
         self.send(StageProgress(self.stage, float(report.done),
                                 None if report.total is None else float(report.total),
                                 getattr(report, "unit", "") or self.unit, message, rate, eta))
+
+    def _new_phase(self, done: float, unit: str) -> bool:
+        """Whether a report starts counting something else: the first, one that counts back or
+        one in other units (the ranker's 5,824 playlists, then its 400 rounds from 1: the
+        rounds' rate is not the playlists')."""
+        if unit != self.last_unit:
+            return True
+        return self.last_done is not None and done < self.last_done
 
 
 @dataclass

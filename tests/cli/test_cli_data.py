@@ -16,9 +16,10 @@ import numpy as np
 import pytest
 from hostile_support import InProcessJob
 
-from models.progress import Cancelled
+from models.progress import Cancelled, Progress
 from mpdtui.cli import main
 from mpdtui.data.catalog import Catalog
+from mpdtui.data.demo import generate_demo
 from mpdtui.data.demo_files import FEATURES_CSV
 from mpdtui.data.features import FeatureStore
 from mpdtui.data.track_features import catalog_feature_matrix
@@ -133,6 +134,16 @@ def test_demo_data_same_seed_same_bytes(tmp_path: Path) -> None:
     assert sorted(first) == ["mpd.slice.0-999.json", "mpd.slice.1000-1999.json", "tracks_features.csv"]
     assert first == _digest(tmp_path / "b")
     assert first != _digest(tmp_path / "c")
+
+
+@pytest.mark.parametrize("dense", [False, True])
+def test_demo_progress_names_the_file_it_writes(tmp_path: Path, dense: bool) -> None:
+    reports: list[Progress] = []
+    generate_demo(tmp_path, 1200, seed=1, progress=reports.append, dense=dense)
+    assert [(p.done, p.total, p.message) for p in reports] == [
+        (1, 2, "mpd.slice.0-999.json"), (2, 2, "mpd.slice.1000-1999.json"),
+        (2, 2, "tracks_features.csv")]  # the bar counts the slices: the words need not
+    assert {p.unit for p in reports} == {"slices"}
 
 
 def _run(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:

@@ -8,7 +8,9 @@ import re
 import pyte
 import pytest
 
+from models.progress import Progress
 from mpdtui.pipeline.events import StageFinished, StageProgress, StageStarted
+from mpdtui.pipeline.job import ProgressRelay
 from mpdtui.progress_view import HeadlessProgress
 
 
@@ -58,3 +60,19 @@ def test_in_an_80_column_terminal_each_bar_its_words_and_the_time_share_the_line
     assert "15/20 slices · 15,000 playlists" in ingest and "…" in ingest
     source = next(line for line in shown if line.startswith("source"))
     assert "using /home/someone/Downloads/spotify_million" in source
+
+
+def test_a_new_count_measures_its_own_rate() -> None:
+    """The ranker counts 5,824 playlists in a minute, then 400 rounds from 1: the rounds' time
+    left came from the minute of playlists (ETA 4:23:55 after round 1)."""
+    clock = iter([0.0, 0.0, 60.0, 61.0, 62.0, 72.0])
+    sent: list[StageProgress] = []
+    relay = ProgressRelay("ranker", "", sent.append, clock=lambda: next(clock))
+    relay(Progress("ranker", 0, 5824, "candidate features", "validation playlists"))
+    relay(Progress("ranker", 5824, 5824, "candidate features", "validation playlists"))
+    relay(Progress("ranker", 1, 400, "NDCG@100 0.663", "rounds"))
+    relay(Progress("ranker", 2, 400, "NDCG@100 0.670", "rounds"))
+    relay(Progress("ranker", 12, 400, "NDCG@100 0.678", "rounds"))
+    assert sent[1].rate == pytest.approx(5824 / 60)
+    assert sent[2].eta_s is None  # its first report: no rate yet
+    assert sent[4].rate == pytest.approx(1.0) and sent[4].eta_s == pytest.approx(388.0)

@@ -138,11 +138,13 @@ def test_variants_train_and_serve(data: Dataset):
     np.testing.assert_array_equal(blind.encode("rock", [0]), blind.encode("jazz", [0]))
 
 
-def test_fit_progress_counts_epochs_and_steps(data: Dataset):
-    messages: list[str] = []
-    TwoTowerRecommender(dataclasses.replace(TINY, epochs=1)).fit(
-        data, progress=lambda p: messages.append(p.message))
-    assert any(m.startswith("epoch 1/1 step 1/") for m in messages), messages[:3]
+def test_fit_progress_counts_batches_and_says_the_epoch(data: Dataset):
+    reports: list[Progress] = []
+    TwoTowerRecommender(dataclasses.replace(TINY, epochs=1)).fit(data, progress=reports.append)
+    batches = [p for p in reports if p.message.startswith("epoch 1/1 · loss ")]
+    assert batches and all(p.unit == "batches" and p.total for p in batches), reports[:3]
+    # the loss per example, as the epoch's: a batch's sum was shown before (6255.310)
+    assert all(float(p.message.rsplit(" ", 1)[1]) < 20 for p in batches)
 
 
 def test_vocabulary_matches_text_vectorization_ids():
