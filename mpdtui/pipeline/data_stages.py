@@ -202,8 +202,9 @@ class FeaturesStage(Stage):
 
         outcomes = []
         relay = job.progress(self.name, "bytes")
+        csv_files = self._csv_files(job)  # before the store's file exists: the demo's asks that
         with FeatureStore.open(job.locations.ensure()) as store:
-            for path in self._csv_files(job):
+            for path in csv_files:
                 outcomes.append(store.import_csv(path, progress=relay, cancel=job.cancel).describe())
                 job.emit(Notice(self.name, outcomes[-1]))
         if self._download(job):

@@ -24,6 +24,7 @@ from mpdtui.data.demo_files import FEATURES_CSV
 from mpdtui.data.features import FeatureStore
 from mpdtui.data.track_features import catalog_feature_matrix
 from mpdtui.locations import Locations
+from mpdtui.pipeline.events import Notice
 from mpdtui.pipeline.sources import DemoSpec
 from mpdtui.services.root import open_services
 
@@ -94,6 +95,27 @@ def test_a_features_job_keeps_the_catalog_s_features_for_the_next_suggestion(
     matrix, _ = catalog_feature_matrix(locations, len(uris), lambda: uris)
     assert not sql_reads  # taken from the copy the job kept
     assert np.isfinite(matrix).any() and np.array_equal(matrix, stored, equal_nan=True)
+
+
+def test_training_on_the_demo_imports_its_features_once(tmp_path: Path) -> None:
+    """`mpdtui --train --demo` trained without the demo's features: opening the store made
+    the file whose absence meant "not imported yet" before the stage looked."""
+    locations = Locations.resolve(tmp_path / "cache")
+    services = open_services(locations)
+    services.jobs.ingest(services.data.demo_source(DemoSpec(playlists=600, seed=2)))
+    first: list[object] = []
+    services.jobs.train(["popularity"], progress=first.append)
+    with FeatureStore.open(locations, write=False) as store:
+        known, _ = store.catalog_feature_matrix(locations.catalog_db, len(_uris(locations)))
+    assert np.isfinite(known).all(axis=1).mean() > 0.8  # the demo's CSV covers about 90%
+    assert _imports(first) == 1
+    again: list[object] = []
+    services.jobs.train(["title"], progress=again.append)
+    assert _imports(again) == 0
+
+
+def _imports(events: list[object]) -> int:
+    return sum(isinstance(e, Notice) and e.stage == "features" for e in events)
 
 
 def _uris(locations: Locations) -> list[str]:
