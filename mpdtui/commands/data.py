@@ -75,7 +75,8 @@ def run_demo_data(args: argparse.Namespace, locations: Locations) -> int:
     with HeadlessProgress() as view:
         written = open_services(locations).data.write_demo(
             args.out_dir, args.playlists, args.seed, dense=args.dense,
-            progress=lambda p: view.show(StageProgress("demo data", p.done, p.total, "slices")))
+            progress=lambda p: view.show(StageProgress("demo data", p.done, p.total, "slices",
+                                                     p.message)))
     print(f"wrote {len(written)} slice(s) and tracks_features.csv to {args.out_dir}")
     return 0
 

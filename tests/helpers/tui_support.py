@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
+from mpdtui.data.features import FeatureStore
 from mpdtui.locations import Locations
 from mpdtui.pipeline.sources import DemoSpec
 from mpdtui.services.root import Services, open_services
@@ -26,12 +27,16 @@ SIZE = (130, 40)
 
 
 def build_trained(root: Path) -> Path:
-    """Ingest the demo and train the light models into `root` (once)."""
+    """Ingest the demo and train the light models into `root` (once), without audio features:
+    the builder's plain layout (the audio tests import them into their copy)."""
     marker = root / "tui-trained.ok"
     if marker.exists():
         return root
-    services = open_services(Locations.resolve(root))
+    locations = Locations.resolve(root)
+    services = open_services(locations)
     services.jobs.ingest(services.data.demo_source(DEMO))
+    with FeatureStore.open(locations.ensure()):
+        pass  # a features store, if empty: training then leaves the demo's CSV alone
     services.jobs.train(list(MODELS))
     marker.write_text("ok")
     return root

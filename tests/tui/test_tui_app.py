@@ -548,7 +548,7 @@ async def test_more_like_this(trained_copy: Locations, tmp_path: Path) -> None:
         screen = builder(app)
         await type_text(pilot, "party")
         await wait_for(pilot, lambda: screen.query_one("#suggestions").tracks)
-        await pilot.press("escape", "tab", "tab", "tab")
+        await pilot.press("escape")  # out of the name: to the suggestions (the playlist is empty)
         assert screen.focused is screen.query_one("#suggestions")
         liked = screen.query_one("#suggestions").current()
         await pilot.press("l")
@@ -560,6 +560,28 @@ async def test_more_like_this(trained_copy: Locations, tmp_path: Path) -> None:
         await pilot.press("escape")
         await settle(pilot)
         assert "More like" not in screen.query_one("#suggestions").border_title
+
+
+async def test_leaving_a_field_of_a_new_playlist_goes_to_the_suggestions(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """Down, enter and escape from the name went to the empty playlist (and down from a search
+    that found nothing, to its empty results): three tabs more to reach a track to pick."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        suggestions, playlist = screen.query_one("#suggestions"), screen.query_one("#playlist")
+        await type_text(pilot, "party")
+        await wait_for(pilot, lambda: suggestions.tracks)
+        for key in ("down", "enter", "escape"):
+            await pilot.press("n", key) if screen.focused is not screen.query_one("#name") \
+                else await pilot.press(key)
+            assert screen.focused is suggestions, key
+        await pilot.press("slash", *"qqqzzz", "down")  # found nothing
+        assert screen.focused is suggestions
+        await pilot.press("a", "n", "escape")  # a track in the playlist: it is the list now
+        await settle(pilot)
+        assert playlist.tracks and screen.focused is playlist
 
 
 def seed_of_mixed_reasons(services: Any) -> Track:
@@ -587,7 +609,7 @@ async def test_a_reason_all_suggestions_share_is_said_once(trained_copy: Locatio
         assert suggestions.columns_shown() == ["Track", "Artist", "Album", "Time"]
         assert label_text(pilot, "#suggest-status") == (
             f"50 suggestions from als: {shared.removeprefix('als: ')}")
-        await pilot.press("escape", "tab", "tab", "tab")
+        await pilot.press("escape")  # out of the name: to the suggestions (the playlist is empty)
         assert screen.focused is suggestions and suggestions.border_subtitle is None
 
 

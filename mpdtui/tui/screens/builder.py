@@ -240,7 +240,7 @@ class BuilderScreen(BuilderFiles):
             self._add_from_search()
             return
         targets = {"filter": "#suggestions"}
-        self.query_one(targets.get(event.input.id or "", "#playlist")).focus()
+        self.focus_list(targets.get(event.input.id or "", "#playlist"))
 
     def _add_from_search(self) -> None:
         """Enter in the search box adds the highlighted result (the best unless moved), once
@@ -345,7 +345,7 @@ class BuilderScreen(BuilderFiles):
             self._update_model_title()
             self._schedule(0)
         elif isinstance(self.focused, Input):
-            self.query_one("#playlist").focus()
+            self.focus_list("#playlist")
 
     def action_new(self) -> None:
         self.let_go(self._start_new)

@@ -173,7 +173,16 @@ class BuilderBase(BaseScreen):
         field = self.focused.id if isinstance(self.focused, Input) else None
         target = self.FIELD_MOVES.get((field or "", step))
         if target is not None:
-            self.query_one(target).focus()
+            self.focus_list(target)
+
+    def focus_list(self, preferred: str) -> None:
+        """Focus the list `preferred`, or the suggestions when it is empty and they are not:
+        down, enter or escape from the name of a new playlist go where there is a track to
+        pick, not to an empty playlist (the tab order still has every list)."""
+        empty = not self.query_one(preferred, TrackTable).row_count
+        if empty and self.query_one("#suggestions", TrackTable).row_count:
+            preferred = "#suggestions"
+        self.query_one(preferred).focus()
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
         self.refresh_bindings()
