@@ -118,8 +118,8 @@ def generate_demo(out_dir: Path, playlists: int = DEFAULT_PLAYLISTS, seed: int =
         path = out_dir / f"mpd.slice.{start}-{start + SLICE_SIZE - 1}.json"
         atomic_write_bytes(path, slice_bytes(items, start))
         written.append(path)
-        report(progress, "demo", slice_index + 1, n_slices, path.name, "slices")
-    report(progress, "demo", n_slices, n_slices, FEATURES_CSV, "slices")
+        report(progress, "demo", slice_index + 1, n_slices, unit="slices")
+    report(progress, "demo", n_slices, n_slices, "audio features CSV", "slices")
     atomic_write(out_dir / FEATURES_CSV, lambda fh: fh.write(features_csv(generator.catalog, seed)))
     return written
 

@@ -120,8 +120,8 @@ def generate_dense_demo(out_dir: Path, playlists: int = DEFAULT_PLAYLISTS, seed:
         path = out_dir / f"mpd.slice.{start}-{start + SLICE_SIZE - 1}.json"
         atomic_write_bytes(path, _slice_bytes(items, start, end))
         written.append(path)
-        report(progress, "demo", slice_index + 1, n_slices, path.name, "slices")
-    report(progress, "demo", n_slices, n_slices, FEATURES_CSV, "slices")
+        report(progress, "demo", slice_index + 1, n_slices, unit="slices")
+    report(progress, "demo", n_slices, n_slices, "audio features CSV", "slices")
     features_rng = np.random.default_rng([seed, 2])
     atomic_write(out_dir / FEATURES_CSV, lambda fh: fh.write(_features_csv(features_rng, catalog)))
     return written

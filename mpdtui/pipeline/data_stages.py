@@ -178,7 +178,7 @@ class FeaturesStage(Stage):
         files = [Path(f).expanduser() for f in job.request.features_csv]
         demo_csv = job.locations.demo_dir / FEATURES_CSV
         holds_demo = read_state(job.locations).holds_demo()
-        if (not files and holds_demo and demo_csv.exists()
+        if (not files and job.request.demo_features and holds_demo and demo_csv.exists()
                 and not job.locations.features_db.exists()):
             files.append(demo_csv)
         return files

@@ -39,6 +39,9 @@ class JobRequest:
     """Drop the playlists there (and everything derived) when the source is another one."""
     skip_bad: bool = False
     features_csv: tuple[str, ...] = ()
+    demo_features: bool = True
+    """setup: import the demo dataset's features CSV while no features are stored (the app's
+    training step leaves features to its features step, which a user may have skipped)."""
     download: Download = "if_logged_in"
     retry_forbidden: bool = False
     models: tuple[str, ...] | None = None

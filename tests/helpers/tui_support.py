@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from mpdtui.data.features import FeatureStore
 from mpdtui.locations import Locations
+from mpdtui.pipeline.request import JobRequest
 from mpdtui.pipeline.sources import DemoSpec
 from mpdtui.services.root import Services, open_services
 from mpdtui.tui.app import MpdtuiApp, create_app
@@ -32,12 +32,9 @@ def build_trained(root: Path) -> Path:
     marker = root / "tui-trained.ok"
     if marker.exists():
         return root
-    locations = Locations.resolve(root)
-    services = open_services(locations)
+    services = open_services(Locations.resolve(root))
     services.jobs.ingest(services.data.demo_source(DEMO))
-    with FeatureStore.open(locations.ensure()):
-        pass  # a features store, if empty: training then leaves the demo's CSV alone
-    services.jobs.train(list(MODELS))
+    services.jobs.run(JobRequest("setup", models=MODELS, demo_features=False))  # as the app
     marker.write_text("ok")
     return root
 

@@ -85,7 +85,7 @@ class TrainingStep(SetupStep):
         for bar in self.query(StageBar):
             bar.reset("waiting" if bar.stage in (*models, "evaluate") else "not selected")
         self.status(f"Training {', '.join(models)}… (escape cancels)")
-        self.start_job(JobRequest("setup", models=tuple(models)))
+        self.start_job(JobRequest("setup", models=tuple(models), demo_features=False))
 
     def job_event(self, event: Event) -> None:
         stage = getattr(event, "stage", None)
