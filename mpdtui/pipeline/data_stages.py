@@ -214,7 +214,7 @@ class FeaturesStage(Stage):
         return outcomes[-1] if outcomes else "nothing to do"
 
     def skip(self, job: Job) -> str:
-        return "nothing to import"
+        return "imported" if job.locations.features_db.exists() else "none (optional)"
 
 
 def _keep_feature_matrix(job: Job) -> None:

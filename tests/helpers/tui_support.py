@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
+from mpdtui.data.features import FeatureStore
 from mpdtui.locations import Locations
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.pipeline.sources import DemoSpec
@@ -28,12 +29,17 @@ SIZE = (130, 40)
 
 def build_trained(root: Path) -> Path:
     """Ingest the demo and train the light models into `root` (once), without audio features:
-    the builder's plain layout (the audio tests import them into their copy)."""
+    the builder's plain layout (the audio tests import them into their copy). The features
+    store is there, empty, as after a features step that found none (so the setup's features
+    step offers no demo CSV path, which would differ from run to run in the snapshots)."""
     marker = root / "tui-trained.ok"
     if marker.exists():
         return root
-    services = open_services(Locations.resolve(root))
+    locations = Locations.resolve(root)
+    services = open_services(locations)
     services.jobs.ingest(services.data.demo_source(DEMO))
+    with FeatureStore.open(locations.ensure()):
+        pass
     services.jobs.run(JobRequest("setup", models=MODELS, demo_features=False))  # as the app
     marker.write_text("ok")
     return root
@@ -56,7 +62,8 @@ def steady_dir(trained_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> P
         shutil.rmtree(root, ignore_errors=True)
         shutil.copytree(trained_dir, root,
                         ignore=shutil.ignore_patterns("demo-mpd", "models", "reports", "*.ok"))
-        open_services(Locations.resolve(root)).jobs.train(list(STEADY_MODELS))
+        open_services(Locations.resolve(root)).jobs.run(
+            JobRequest("setup", models=STEADY_MODELS, demo_features=False))
         marker.write_text("ok")
     return root
 

@@ -295,12 +295,29 @@ async def test_a_short_terminal_scrolls_to_the_training_and_its_evaluation(
         await settle(pilot)
         title = app.screen.query_one("#eval-title")
         assert not in_view(title)
+        said = record_status(app.screen)
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: "Done" in label_text(pilot, "#step-status"),
                        what="the training")
         await settle(pilot)
         assert in_view(title) and "Evaluation: r_precision" in label_text(pilot, "#eval-title")
         assert in_view(app.screen.query_one("#evaluation"))  # every model's row, not the title alone
+        ready = [text for text in said if "is ready" in text]
+        assert "while the other models train" in ready[0]  # popularity
+        assert ready[-1].startswith("title is ready") and "while the evaluation runs" in ready[-1]
+
+
+def record_status(step: Any) -> list[str]:
+    """What the step's status line says from now on, in order."""
+    said: list[str] = []
+    show = step.status
+
+    def recorded(text: str) -> None:
+        said.append(text)
+        show(text)
+
+    step.status = recorded
+    return said
 
 
 async def test_finishing_with_data_but_no_model_offers_training(ingested_copy: Locations,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
@@ -23,6 +24,8 @@ from mpdtui.tui.screens.setup_step import SetupStep
 from mpdtui.tui.widgets.metric_chart import MetricChart
 from mpdtui.tui.widgets.stage_progress import StageProgress as StageBar
 
+FOLLOW_EVALUATION_S = 2.0
+"""How long the step keeps the new evaluation in view while it is laid out."""
 MAIN_METRICS = ("r_precision", "ndcg", "clicks", "r_precision_artist")
 EXPLAIN = ("Tick the models to train (space), then ctrl+r. Models already trained for this "
            "data are reused, so a cancelled run continues where it stopped. The evaluation "
@@ -39,6 +42,8 @@ class TrainingStep(SetupStep):
         super().__init__()
         self.metric = MAIN_METRICS[0]
         self.report: dict[str, Any] | None = None  # the evaluation's JSON
+        self.training: set[str] = set()  # the models this run has yet to finish
+        self.follow_evaluation_until = 0.0
 
     def body(self) -> ComposeResult:
         yield Static(EXPLAIN, classes="explain")
@@ -55,6 +60,8 @@ class TrainingStep(SetupStep):
 
     def on_mount(self) -> None:
         self.query_one("#models").border_title = "Models"
+        self.watch(self.query_one("#step"), "virtual_size", self._keep_evaluation_in_view,
+                   init=False)
         if self.app.attempt(self.services.data.has_data):
             self.query_one("#bar-ingest", StageBar).finish("data ready")
         features_bar = self.query_one("#bar-features", StageBar)
@@ -85,6 +92,7 @@ class TrainingStep(SetupStep):
         for bar in self.query(StageBar):
             bar.reset("waiting" if bar.stage in (*models, "evaluate") else "not selected")
         self.status(f"Training {', '.join(models)}… (escape cancels)")
+        self.training = set(models)
         self.start_job(JobRequest("setup", models=tuple(models), demo_features=False))
 
     def job_event(self, event: Event) -> None:
@@ -97,18 +105,31 @@ class TrainingStep(SetupStep):
                 bar.show(event.done, event.total, describe_progress(event))
             elif isinstance(event, StageFinished):
                 bar.finish(event.message)
+                self.training.discard(bar.stage)
         if isinstance(event, ModelSaved):
+            self.training.discard(event.model)
+            going_on = "the other models train" if self.training else "the evaluation runs"
             self.status(f"{event.model} is ready: press ctrl+n to build playlists with it while "
-                        "the other models train (escape cancels the training).")
+                        f"{going_on} (escape cancels the training).")
 
     def job_finished(self, event: Event) -> None:
         if isinstance(event, JobFinished):
             self.show_report(event.summary.get("report"))
-            title = self.query_one("#eval-title")  # once the table's new rows are laid out
-            self.call_after_refresh(title.scroll_visible, animate=False, top=True)
+            self._scroll_to_evaluation()
             self.status("Done. Press ctrl+n to start building playlists.")
         else:
             self.status("Training stopped; finished models are kept. ctrl+r continues.")
+
+    def _scroll_to_evaluation(self) -> None:
+        """Bring the evaluation's title to the top, and again as the table and the chart below
+        it are laid out, for a moment (a refresh or two later: scrolled once, a short terminal
+        showed the title and two rows, since the step could not yet scroll that far)."""
+        self.follow_evaluation_until = time.monotonic() + FOLLOW_EVALUATION_S
+        self.call_after_refresh(self._keep_evaluation_in_view)
+
+    def _keep_evaluation_in_view(self, *_: object) -> None:
+        if time.monotonic() < self.follow_evaluation_until:  # then the scrolling is the user's
+            self.query_one("#eval-title").scroll_visible(animate=False, top=True)
 
     def action_next(self) -> None:
         """Training may go on in the background once a model is ready; without any model
