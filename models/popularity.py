@@ -68,7 +68,7 @@ class PopularityRecommender(Recommender):
         self._remember(data)
         report(progress, self.name, 0, 1, "counting playlists per track")
         self.popularity = data.track_popularity()
-        report(progress, self.name, 1, 1, "done")
+        report(progress, self.name, 1, 1, f"{int(np.count_nonzero(self.popularity)):,} tracks")
 
     def can_answer(self, query: PlaylistQuery) -> bool:
         return True

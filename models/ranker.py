@@ -80,7 +80,9 @@ class RankerRecommender(Recommender):
         rows = self._training_rows(progress, cancel)
         self.booster, self.history = train_booster(rows, self.features.names, self.settings,
                                                    progress, cancel)
-        report(progress, self.name, 1, 1, f"{self.history.get('rounds', 0)} rounds")
+        rounds = self.settings.max_rounds  # early stopping may end before: the bar is full
+        report(progress, self.name, rounds, rounds,
+               f"best at round {self.history.get('rounds', 0)}", "rounds")
 
     def _training_rows(self, progress: ProgressCallback | None,
                        cancel: threading.Event | None) -> list[tuple[np.ndarray, np.ndarray]]:

@@ -15,6 +15,7 @@ from models.base import PlaylistQuery, Reason, Recommender
 from models.dataset import Dataset
 from models.evaluation import Case, evaluate, every_category_cases, make_challenge_split
 from models.model_dir import ModelFormatError
+from models.progress import Progress
 from models.ranker import RankerRecommender
 from models.ranker_features import CandidateFeatures
 from models.ranker_settings import RankerSettings
@@ -85,10 +86,25 @@ def genres():
 
 
 @pytest.fixture(scope="module")
-def fitted(genres) -> RankerRecommender:
+def fitted_and_reports(genres) -> tuple[RankerRecommender, list[Progress]]:
     model = ranker_for(genres.dataset)
-    model.fit(genres.dataset)
-    return model
+    reports: list[Progress] = []
+    model.fit(genres.dataset, progress=reports.append)
+    return model, reports
+
+
+@pytest.fixture(scope="module")
+def fitted(fitted_and_reports) -> RankerRecommender:
+    return fitted_and_reports[0]
+
+
+def test_progress_counts_playlists_then_rounds_and_ends_on_the_best_round(fitted_and_reports):
+    fitted, reports = fitted_and_reports
+    units = [p.unit for p in reports]
+    assert units[0] == "validation playlists" and units[-1] == "rounds"
+    last = reports[-1]
+    assert last.done == last.total == fitted.settings.max_rounds  # a full bar ("1/1" before)
+    assert last.message == f"best at round {fitted.history['rounds']}"
 
 
 def test_the_booster_learns_and_is_saved_as_lightgbm_text_not_pickle(fitted, tmp_path: Path):
