@@ -211,7 +211,7 @@ class ProgressRelay:
                 eta = max(0.0, (report.total - report.done) / rate)
         self.send(StageProgress(self.stage, float(report.done),
                                 None if report.total is None else float(report.total),
-                                getattr(report, "unit", "") or self.unit, message, rate, eta))
+                                unit or self.unit, message, rate, eta))
 
     def _new_phase(self, done: float, unit: str) -> bool:
         """Whether a report starts counting something else: the first, one that counts back or

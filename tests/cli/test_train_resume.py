@@ -63,5 +63,5 @@ def test_retrain_starts_over(store: Locations) -> None:
     messages: list[str] = []
     training.train_models(store, ["two_tower"], retrain=True,
                           progress=lambda p: messages.append(p.message))
-    assert any(m.startswith("epoch 1/3 step 1/") for m in messages)
+    assert any(m.startswith("epoch 1/3 · loss ") for m in messages)
     assert not any(m.startswith("resuming") for m in messages)

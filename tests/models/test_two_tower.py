@@ -236,7 +236,7 @@ def test_checkpoint_of_other_settings_is_not_resumed(data: Dataset, tmp_path: Pa
     assert (tmp_path / "state.json").exists()
 
     _, messages = _fit_from(dataclasses.replace(TINY, epochs=2, learning_rate=0.01), data, tmp_path)
-    assert any(m.startswith("epoch 1/2 step 1/") for m in messages)
+    assert any(m.startswith("epoch 1/2 · loss ") for m in messages)
     assert not any(m.startswith("resuming") for m in messages)
 
 
@@ -247,5 +247,5 @@ def test_state_without_its_checkpoint_files_starts_over(data: Dataset, tmp_path:
         path.unlink()
 
     _, messages = _fit_from(settings, data, tmp_path)
-    assert any(m.startswith("epoch 1/2 step 1/") for m in messages)
+    assert any(m.startswith("epoch 1/2 · loss ") for m in messages)
     assert json.loads((tmp_path / "state.json").read_text())["finished"]
