@@ -12,8 +12,9 @@ from mpdtui.locations import CACHE_DIR_ENV
 from mpdtui.tui.screens.setup_step import SetupStep
 from mpdtui.tui.text import data_text, size
 
-NEEDED = ("The demo dataset needs about 100 MB; the full Million Playlist Dataset about "
-          "40 GB (33 GB of JSON plus the catalog and models).")
+NEEDED = ("The demo dataset needs about 700 MB with every model trained (270 MB of JSON); "
+          "the full Million Playlist Dataset about 40 GB (33 GB of JSON plus the catalog and "
+          "models).")
 
 
 class CacheStep(SetupStep):
