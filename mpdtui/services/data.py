@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 from pathlib import Path
 
@@ -87,6 +89,16 @@ class DataService:
     def free_disk_bytes(self) -> int:
         """Free space on the disk holding the cache dir (or its nearest existing parent)."""
         return shutil.disk_usage(nearest_existing(self.locations.root)).free
+
+    def used_disk_bytes(self) -> int:
+        """What the files in the cache dir take (0 before it exists; a file removed while
+        counted, by a job, is left out)."""
+        total = 0
+        for folder, _, files in os.walk(self.locations.root):
+            for name in files:
+                with contextlib.suppress(OSError):
+                    total += os.lstat(os.path.join(folder, name)).st_size
+        return total
 
     def check_source(self, path: Path) -> int:
         """How many MPD slices `path` holds; UserError naming the problem when none."""

@@ -41,6 +41,7 @@ from mpdtui.tui.screens.help import KEYS
 from mpdtui.tui.screens.playlists import PlaylistsScreen
 from mpdtui.tui.screens.setup_step import SetupStep
 from mpdtui.tui.screens.wizard import SETUP_STEPS
+from mpdtui.tui.text import size
 from mpdtui.tui.widgets.track_table import TrackTable
 
 pytestmark = pytest.mark.asyncio
@@ -207,6 +208,8 @@ async def test_setup_is_reachable_from_the_builder(trained_copy: Locations, tmp_
         await builder_ready(pilot)
         await pilot.press("f2")
         assert screen_name(pilot) == "CacheStep"
+        used = sum(p.stat().st_size for p in trained_copy.root.rglob("*") if p.is_file())
+        assert label_text(pilot, "#cache-free").endswith(f"holds data already ({size(used)})")
         await pilot.press("escape")  # back out of the first step: the builder again
         assert screen_name(pilot) == "BuilderScreen"
         await run_command(pilot, "training")

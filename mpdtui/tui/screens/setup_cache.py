@@ -39,7 +39,10 @@ class CacheStep(SetupStep):
         services = self.services
         self.query_one("#cache-path", Label).update(data_text(f"Folder: {services.locations.root}"))
         free = self.app.attempt(services.data.free_disk_bytes)
-        has_data = "holds data already" if services.data.has_data() else "no data yet"
+        has_data = "no data yet"
+        if services.data.has_data():
+            used = self.app.attempt(services.data.used_disk_bytes)
+            has_data = f"holds data already ({size(used)})" if used else "holds data already"
         self.query_one("#cache-free", Label).update(
             f"Free disk space: {size(free) if free is not None else '?'} · {has_data}")
 
