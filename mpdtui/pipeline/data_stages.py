@@ -204,9 +204,8 @@ class FeaturesStage(Stage):
         relay = job.progress(self.name, "bytes")
         csv_files = self._csv_files(job)  # before the store's file exists: the demo's asks that
         with FeatureStore.open(job.locations.ensure()) as store:
-            for path in csv_files:
+            for path in csv_files:  # the front ends print the outcomes from the summary
                 outcomes.append(store.import_csv(path, progress=relay, cancel=job.cancel).describe())
-                job.emit(Notice(self.name, outcomes[-1]))
         if self._download(job):
             outcomes.append(_download(job))
         _keep_feature_matrix(job)

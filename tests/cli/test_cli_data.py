@@ -24,7 +24,6 @@ from mpdtui.data.demo_files import FEATURES_CSV
 from mpdtui.data.features import FeatureStore
 from mpdtui.data.track_features import catalog_feature_matrix
 from mpdtui.locations import Locations
-from mpdtui.pipeline.events import Notice
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.pipeline.sources import DemoSpec
 from mpdtui.services.root import open_services
@@ -104,23 +103,15 @@ def test_training_on_the_demo_imports_its_features_once(tmp_path: Path) -> None:
     locations = Locations.resolve(tmp_path / "cache")
     services = open_services(locations)
     services.jobs.ingest(services.data.demo_source(DemoSpec(playlists=600, seed=2)))
-    skipped: list[object] = []  # the app's training step: features are its features step's
-    services.jobs.run(JobRequest("setup", models=("popularity",), demo_features=False),
-                      skipped.append)
-    assert _imports(skipped) == 0 and not locations.features_db.exists()
-    first: list[object] = []
-    services.jobs.train(["popularity"], progress=first.append)
+    # the app's training step: features are its features step's
+    skipped = services.jobs.run(JobRequest("setup", models=("popularity",), demo_features=False))
+    assert skipped.features == [] and not locations.features_db.exists()
+    first = services.jobs.run(JobRequest("setup", models=("popularity",)))
+    assert len(first.features) == 1 and "rows imported" in first.features[0]
     with FeatureStore.open(locations, write=False) as store:
         known, _ = store.catalog_feature_matrix(locations.catalog_db, len(_uris(locations)))
     assert np.isfinite(known).all(axis=1).mean() > 0.8  # the demo's CSV covers about 90%
-    assert _imports(first) == 1
-    again: list[object] = []
-    services.jobs.train(["title"], progress=again.append)
-    assert _imports(again) == 0
-
-
-def _imports(events: list[object]) -> int:
-    return sum(isinstance(e, Notice) and e.stage == "features" for e in events)
+    assert services.jobs.run(JobRequest("setup", models=("title",))).features == []
 
 
 def _uris(locations: Locations) -> list[str]:
