@@ -597,7 +597,15 @@ async def test_leaving_a_field_of_a_new_playlist_goes_to_the_suggestions(
             await pilot.press("n", key) if screen.focused is not screen.query_one("#name") \
                 else await pilot.press(key)
             assert screen.focused is suggestions, key
-        await pilot.press("slash", *"qqqzzz", "down")  # found nothing
+        results = screen.query_one("#results")
+        assert not results.display  # no search: the suggestions have its room
+        await pilot.press("slash", *"qqqzzz")
+        assert results.display
+        await pilot.press("down")  # found nothing
+        assert screen.focused is suggestions
+        await pilot.press("slash", *["backspace"] * 6)
+        assert not results.display
+        await pilot.press("down")
         assert screen.focused is suggestions
         await pilot.press("a", "n", "escape")  # a track in the playlist: it is the list now
         await settle(pilot)
