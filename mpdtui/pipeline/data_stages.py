@@ -202,7 +202,8 @@ class FeaturesStage(Stage):
 
         outcomes = []
         relay = job.progress(self.name, "bytes")
-        csv_files = self._csv_files(job)  # before the store's file exists: the demo's asks that
+        csv_files = self._csv_files(job)  # before opening the store makes its file: the demo's
+        # CSV is imported only while there is none
         with FeatureStore.open(job.locations.ensure()) as store:
             for path in csv_files:  # the front ends print the outcomes from the summary
                 outcomes.append(store.import_csv(path, progress=relay, cancel=job.cancel).describe())

@@ -178,7 +178,7 @@ class BuilderBase(BaseScreen):
     def focus_list(self, preferred: str) -> None:
         """Focus the list `preferred`, or the suggestions when it is empty and they are not:
         down, enter or escape from the name of a new playlist go where there is a track to
-        pick, not to an empty playlist (the tab order still has every list)."""
+        pick, not to an empty playlist (tab still visits it)."""
         empty = not self.query_one(preferred, TrackTable).row_count
         if empty and self.query_one("#suggestions", TrackTable).row_count:
             preferred = "#suggestions"
