@@ -17,6 +17,7 @@ from mpdtui.commands.terminal import in_terminal_width
 from mpdtui.data.demo import DEFAULT_PLAYLISTS
 from mpdtui.data.stats import REAL_MPD, ROWS, DataStats, figure_text
 from mpdtui.locations import Locations
+from mpdtui.pipeline.display import amount
 from mpdtui.pipeline.events import StageProgress
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.pipeline.sources import DataSource
@@ -100,6 +101,8 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
         "features": (describe_coverage(info["features"]).removeprefix("Audio features: ")
                      if info["features"]
                      else "none yet (`mpdtui features --csv FILE`)")}
+    del shown["disk_bytes"]
+    shown["disk"] = f"{amount(info['disk_bytes'], 'bytes')} (the cache dir's files)"
     for key, value in shown.items():
         text = f"{value:,}" if type(value) is int else printable(str(value))
         print(in_terminal_width(f"{key:>12}: ", text))

@@ -34,6 +34,8 @@ class CacheInfo(TypedDict):
     data_source: str | None
     models: list[str]
     features: Coverage | None
+    disk_bytes: int
+    """What the cache dir's files take."""
 
 
 @dataclass(eq=False)
@@ -67,7 +69,8 @@ class Services:
                          rows=counts.rows, tracks=counts.tracks, artists=counts.artists,
                          albums=counts.albums, slices=counts.slices,
                          data_source=primary.path if primary else None,
-                         models=self.models.servable(), features=self.features.coverage())
+                         models=self.models.servable(), features=self.features.coverage(),
+                         disk_bytes=self.data.used_disk_bytes())
 
     def close(self) -> None:
         """Close the stores opened so far (a later call opens them again)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import shutil
 import sqlite3
@@ -24,6 +25,7 @@ from mpdtui.data.demo_files import FEATURES_CSV
 from mpdtui.data.features import FeatureStore
 from mpdtui.data.track_features import catalog_feature_matrix
 from mpdtui.locations import Locations
+from mpdtui.pipeline.display import amount
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.pipeline.sources import DemoSpec
 from mpdtui.services.root import open_services
@@ -41,6 +43,7 @@ def test_info_json_counts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
         "playlists": 3, "rows": 7, "tracks": 5, "artists": 3, "albums": 3}
     assert info["models"] == []
     assert info["cache_dir"] == str(cache.resolve())
+    assert info["disk_bytes"] == _files_bytes(cache)
 
 
 def test_info_names_the_features_once(small_store: Locations, small_demo: Path, tmp_path: Path,
@@ -67,9 +70,15 @@ def test_info_names_the_features_once(small_store: Locations, small_demo: Path, 
     shown = _info_in_80_columns(cache)  # a terminal: wrapped at words, indented under its value
     assert all(len(row) <= 80 or len(row.split()) == 2 for row in shown)  # a long path: whole
     assert any(row.strip() == "playlists: 3,000" for row in shown)
-    features = shown[next(i for i, row in enumerate(shown) if "features:" in row):]
-    assert len(features) > 1 and all(row.startswith(" " * 14) for row in features[1:])
-    assert " ".join(row.strip() for row in features) == line.strip()
+    at = next(i for i, row in enumerate(shown) if "features:" in row)
+    under = itertools.takewhile(lambda row: row.startswith(" " * 14), shown[at + 1:])
+    features = [shown[at], *under]
+    assert len(features) > 1 and " ".join(row.strip() for row in features) == line.strip()
+    assert shown[-1].strip() == f"disk: {amount(_files_bytes(cache), 'bytes')} (the cache dir's files)"
+
+
+def _files_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
 def test_a_features_job_keeps_the_catalog_s_features_for_the_next_suggestion(
