@@ -23,7 +23,8 @@ def clock(seconds: float) -> str:
 
 
 def describe_progress(event: StageProgress) -> str:
-    """"3/10 slices · 1,204 rows/s · ETA 0:12" (what the bars and lines show after the name)."""
+    """"3/10 slices · ETA 0:12 · 1,204 rows/s" (what the bars and lines show after the name):
+    the time left before the stage's words, which a narrow line cuts first."""
     if event.total:
         text = f"{amount(event.done, event.unit)}/{amount(event.total, event.unit)}"
     else:
@@ -31,8 +32,8 @@ def describe_progress(event: StageProgress) -> str:
     if event.unit and event.unit != "bytes" and text:
         text += f" {event.unit}"
     parts = [text] if text else []
-    if event.message:
-        parts.append(event.message)
     if event.eta_s is not None and event.total and event.done < event.total:
         parts.append(f"ETA {clock(event.eta_s)}")
+    if event.message:
+        parts.append(event.message)
     return " · ".join(parts)
