@@ -594,8 +594,9 @@ async def test_leaving_a_field_of_a_new_playlist_goes_to_the_suggestions(
         await type_text(pilot, "party")
         await wait_for(pilot, lambda: suggestions.tracks)
         for key in ("down", "enter", "escape"):
-            await pilot.press("n", key) if screen.focused is not screen.query_one("#name") \
-                else await pilot.press(key)
+            if screen.focused is not screen.query_one("#name"):
+                await pilot.press("n")  # back into the name
+            await pilot.press(key)
             assert screen.focused is suggestions, key
         results = screen.query_one("#results")
         assert not results.display  # no search: the suggestions have its room
