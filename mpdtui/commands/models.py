@@ -53,7 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     search.add_argument("words", type=search_words,
                         help="each word matches the start of a word; a track URI or "
                              "open.spotify.com link finds that track")
-    search.add_argument("--k", type=int_between(1, MAX_SEARCH), default=20,
+    search.add_argument("-n", "--k", type=int_between(1, MAX_SEARCH), default=20,
                         help=f"how many tracks, most popular first (default 20, at most "
                              f"{MAX_SEARCH})")
     search.add_argument("--json", action="store_true")
@@ -68,7 +68,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          help="a track already in the playlist: its spotify:track: URI or its "
                               "open.spotify.com link (repeatable; `mpdtui search WORDS` finds URIs)")
     suggest.add_argument("--model", choices=MODEL_NAMES, help="default: the best trained model")
-    suggest.add_argument("--k", type=int_between(1, MAX_SUGGESTIONS), default=20,
+    suggest.add_argument("-n", "--k", type=int_between(1, MAX_SUGGESTIONS), default=20,
                          help=f"how many suggestions (default 20, at most {MAX_SUGGESTIONS})")
     suggest.add_argument("--filter", action="append", default=[], metavar="TERM",
                          help="only tracks whose audio features match, e.g. 'tempo 150-170', "

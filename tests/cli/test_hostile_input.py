@@ -447,6 +447,16 @@ def test_the_help_an_argument_error_points_to_exists(capsys: pytest.CaptureFixtu
     assert done.value.code == 0 and "--seed" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize(("argv", "unknown", "help_of"), [
+    (("suggest", "--name", "x", "-x", "3"), "-x 3", "mpdtui suggest"),
+    (("search", "love", "--top", "2"), "--top 2", "mpdtui search"),
+    (("--bogus",), "--bogus", "mpdtui")])
+def test_an_unknown_option_points_to_its_commands_help(
+        capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], unknown: str, help_of: str) -> None:
+    line = assert_refused(run_cli(capsys, None, *argv), f"unrecognized arguments: {unknown}")
+    assert line.endswith(f"(see `{help_of} --help`)")
+
+
 @pytest.mark.parametrize(("argv", "expected"), [
     (("--cache-dir",), "--cache-dir needs a directory"),
     (("info", "--cache-dir"), "--cache-dir needs a directory"),

@@ -103,7 +103,7 @@ def test_suggest_json_gives_uri_track_artist_score(trained: tuple[Path, str]) ->
     seed_uri = services.suggester.suggest("party", [], "title", k=1)[0].track.uri
     link = f"https://open.spotify.com/track/{seed_uri.removeprefix('spotify:track:')}?si=x1"
     done = _mpdtui("suggest", "--name", "party", "--seed", link, "--seed", UNKNOWN_URI,
-                   "--model", "als", "--k", "7", "--json", cache=trained[0])
+                   "--model", "als", "-n", "7", "--json", cache=trained[0])
     assert done.returncode == 0, done.stderr
     rows = json.loads(done.stdout)
     assert len(rows) == 7 and seed_uri not in {r["uri"] for r in rows}  # the link is the seed
