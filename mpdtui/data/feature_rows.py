@@ -53,7 +53,8 @@ def csv_layout(path: Path, header: list[str] | None) -> tuple[str, int, list[int
                              "tracks_features.csv or dataset.csv")
     missing = [name for name in FEATURE_NAMES if name not in names]
     if missing:
-        raise CsvLayoutError(f"{path}: missing feature columns {', '.join(missing)}")
+        raise CsvLayoutError(f"{path}: missing feature columns {', '.join(missing)}; add them, "
+                             "or give the public tracks_features.csv or dataset.csv as published")
     return layout, id_col, [names.index(name) for name in FEATURE_NAMES]
 
 
