@@ -831,6 +831,14 @@ async def test_help_screen_opens_and_closes(trained_copy: Locations, tmp_path: P
         long = next(w for w in app.screen.query("#help .what").results(Static)
                     if str(w.render()).startswith("filter suggestions by sound"))
         assert long.region.height > 1 and long.region.x == what.region.x  # wraps in its column
+        assert help_box.max_scroll_y > 2 or size != (80, 24)  # too long for 24 rows
+        if help_box.max_scroll_y:  # the keys that move in a list move in the help
+            await pilot.press("j", "j")
+            assert help_box.scroll_y == 2
+            await pilot.press("G")
+            assert help_box.scroll_y == help_box.max_scroll_y
+            await pilot.press("k", "g")
+            assert help_box.scroll_y == 0
         await pilot.press("escape")
         assert screen_name(pilot) == "BuilderScreen"
 

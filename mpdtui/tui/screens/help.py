@@ -73,6 +73,11 @@ def help_rows() -> Iterator[Static]:
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "dismiss", "Close", key_display="esc"),
+        # the keys the help lists for moving in a list move in it too
+        Binding("j", "scroll_help('down')", show=False),
+        Binding("k", "scroll_help('up')", show=False),
+        Binding("g", "scroll_help('home')", show=False),
+        Binding("G", "scroll_help('end')", show=False),
     ]
 
     def compose(self) -> ComposeResult:
@@ -81,6 +86,11 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#help").border_title = "Keys"
+
+    def action_scroll_help(self, where: str) -> None:
+        keys = self.query_one("#help", VerticalScroll)
+        {"down": keys.scroll_down, "up": keys.scroll_up,
+         "home": keys.scroll_home, "end": keys.scroll_end}[where](animate=False)
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)
