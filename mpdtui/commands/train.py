@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mpdtui.commands.jobs import report_skipped, run_job
+from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 from mpdtui.pipeline.request import JobRequest
 
@@ -112,7 +114,21 @@ def _narrow_widths(header: list[str], rows: list[list[str]], room: int) -> list[
 
 
 def run_app(args: argparse.Namespace, locations: Locations) -> int:
+    need_a_terminal()
     from mpdtui.tui.app import create_app
 
     create_app(locations).run()
     return 0
+
+
+def need_a_terminal() -> None:
+    """The app reads keys from standard input and draws on standard error (Textual's driver):
+    with either one redirected it would draw into a file, or wait for keys that never come."""
+    if os.environ.get("TEXTUAL_DRIVER"):
+        return  # a driver the user chose (`textual serve`, say) has its own screen
+    for name, stream in (("input", sys.__stdin__), ("error", sys.__stderr__)):
+        if stream is None or not stream.isatty():
+            raise UserError(f"the app needs a terminal, and its standard {name} is not one "
+                            "(redirected or piped): run `mpdtui` in a terminal without "
+                            "redirecting it; for scripts, `mpdtui --train` and the commands "
+                            "in `mpdtui --help` need none")

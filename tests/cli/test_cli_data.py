@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -260,3 +261,28 @@ def test_a_cancelled_replacement_of_the_demo_resumes(tmp_path: Path, small_demo:
     resumed = services.jobs.ingest(small_demo)
     assert (resumed.already_done, resumed.ingested) == (committed, 3 - committed)
     assert services.info()["playlists"] == 3000
+
+
+@pytest.mark.parametrize("redirected", ["input", "error"])
+def test_the_app_without_a_terminal_says_so(tmp_path: Path, redirected: str) -> None:
+    """`mpdtui < file` or `mpdtui 2> log`: one line and exit code 2, not escape codes drawn
+    into the file while the app waits for keys; the cache dir is left as it was."""
+    import pty
+
+    keyboard, terminal = pty.openpty()  # the side that is still a terminal
+    log = tmp_path / "log"
+    with log.open("w") as log_file:
+        done = subprocess.run(
+            [sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(tmp_path / "cache")],
+            stdin=subprocess.DEVNULL if redirected == "input" else terminal,
+            stderr=log_file if redirected == "error" else terminal, stdout=subprocess.DEVNULL,
+            timeout=60, env={k: v for k, v in os.environ.items() if k != "TEXTUAL_DRIVER"})
+    os.close(terminal)
+    said = log.read_text() if redirected == "error" else os.read(keyboard, 4096).decode()
+    os.close(keyboard)
+    assert done.returncode == 2
+    assert said.strip().splitlines() == [
+        f"mpdtui: the app needs a terminal, and its standard {redirected} is not one (redirected "
+        "or piped): run `mpdtui` in a terminal without redirecting it; for scripts, "
+        "`mpdtui --train` and the commands in `mpdtui --help` need none"]
+    assert not (tmp_path / "cache").exists()
