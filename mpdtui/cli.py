@@ -34,16 +34,6 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise UserError(f"{message} (see `{self.prog} --help`)")
 
-    def parse_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
-                   namespace: argparse.Namespace | None = None) -> argparse.Namespace:
-        """As argparse's, but an unknown option after a command points at that command's help."""
-        parsed, extras = self.parse_known_args(args, namespace)
-        if extras:
-            command = getattr(parsed, "command", None)
-            prog = f"{self.prog} {command}" if command else self.prog
-            raise UserError(f"unrecognized arguments: {' '.join(extras)} (see `{prog} --help`)")
-        return parsed
-
 
 def build_parser() -> argparse.ArgumentParser:
     from mpdtui.commands import audio, data, models, playlists, spotify, train
@@ -58,6 +48,16 @@ def build_parser() -> argparse.ArgumentParser:
     for module in (data, models, playlists, spotify, audio):
         module.register(subparsers)
     return parser
+
+
+def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
+    """As `parse_args`, but an unknown option after a command points at that command's help."""
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        prog = f"{parser.prog} {args.command}" if args.command else parser.prog
+        raise UserError(f"unrecognized arguments: {' '.join(unknown)} (see `{prog} --help`)")
+    return args
 
 
 def split_global_options(argv: Sequence[str]) -> tuple[list[str], str | None, bool]:
@@ -87,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with stdout_closed_quietly():
         try:
             rest, cache_dir, debug = split_global_options(sys.argv[1:] if argv is None else argv)
-            args = build_parser().parse_args(rest)
+            args = parse_arguments(rest)
             args.cache_dir, args.debug = cache_dir, debug
             return run(args, resolve_locations(cache_dir))
         except KeyboardInterrupt:
@@ -109,6 +109,7 @@ def resolve_locations(cache_dir: str | None) -> Locations:
 def run(args: argparse.Namespace, locations: Locations) -> int:
     from mpdtui.commands import train
 
+    train.check_train_options(args)
     if getattr(args, "func", None) is not None:
         return args.func(args, locations)
     if args.train:

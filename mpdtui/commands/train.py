@@ -18,31 +18,58 @@ from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 from mpdtui.pipeline.request import JobRequest
 
+# `--train`'s own options: dests of their own, as `ingest --demo` and `evaluate --models` have
+# theirs; given without --train they are refused, not dropped (`check_train_options`)
+TRAIN_ONLY = {"train_demo": "--demo", "train_mpd": "--mpd PATH", "train_replace": "--replace",
+              "train_skip_bad": "--skip-bad", "train_models": "--models MODEL ...",
+              "train_retrain": "--retrain", "train_features_csv": "--features-csv FILE ..."}
+
 
 def add_train_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("headless setup (mpdtui --train)")
     group.add_argument("--train", action="store_true",
                        help="ingest, train every model and evaluate, with progress bars")
     source = group.add_mutually_exclusive_group()
-    source.add_argument("--demo", action="store_true", help="use the built-in demo dataset")
-    source.add_argument("--mpd", type=Path, metavar="PATH", help="MPD folder, slice file or zip")
-    group.add_argument("--replace", action="store_true",
+    source.add_argument("--demo", dest="train_demo", action="store_true",
+                        help="use the built-in demo dataset")
+    source.add_argument("--mpd", dest="train_mpd", type=Path, metavar="PATH",
+                        help="MPD folder, slice file or zip")
+    group.add_argument("--replace", dest="train_replace", action="store_true",
                        help="--demo/--mpd replace the playlists there (and the models trained "
                             "on them) when they come from elsewhere")
-    group.add_argument("--skip-bad", action="store_true", help="skip slices that fail to parse")
-    group.add_argument("--models", nargs="+", metavar="MODEL",
+    group.add_argument("--skip-bad", dest="train_skip_bad", action="store_true",
+                       help="skip slices that fail to parse")
+    group.add_argument("--models", dest="train_models", nargs="+", metavar="MODEL",
                        help="train only these models (default: all)")
-    group.add_argument("--retrain", action="store_true", help="retrain models already trained")
-    group.add_argument("--features-csv", type=Path, nargs="+", default=[], metavar="FILE",
+    group.add_argument("--retrain", dest="train_retrain", action="store_true",
+                       help="retrain models already trained")
+    group.add_argument("--features-csv", dest="train_features_csv", type=Path, nargs="+",
+                       default=[], metavar="FILE",
                        help="import audio features from CSV files before training")
+
+
+def check_train_options(args: argparse.Namespace) -> None:
+    """`mpdtui --demo` (the app), `mpdtui --replace ingest X` or `mpdtui --train info`: an
+    option given where it does nothing would be dropped silently."""
+    command = getattr(args, "command", None)
+    if args.train and command:
+        raise UserError(f"--train runs the whole setup by itself: `mpdtui --train`, or "
+                        f"`mpdtui {command}` without it")
+    given = [usage for dest, usage in TRAIN_ONLY.items() if getattr(args, dest, None)]
+    if given and not args.train:
+        option = given[0].split()[0]
+        for_command = (f"; for `mpdtui {command}`, options go after its name (`mpdtui {command} "
+                       "--help` lists them)" if command else "")
+        raise UserError(f"{option} goes with --train (`mpdtui --train {given[0]}`){for_command}")
 
 
 def run_train(args: argparse.Namespace, locations: Locations) -> int:
     request = JobRequest(
-        "setup", source=str(args.mpd) if args.mpd else None, demo=args.demo,
-        replace=args.replace, skip_bad=args.skip_bad,
-        features_csv=tuple(str(p) for p in args.features_csv),
-        models=tuple(args.models) if args.models else None, retrain=args.retrain)
+        "setup", source=str(args.train_mpd) if args.train_mpd else None, demo=args.train_demo,
+        replace=args.train_replace, skip_bad=args.train_skip_bad,
+        features_csv=tuple(str(p) for p in args.train_features_csv),
+        models=tuple(args.train_models) if args.train_models else None,
+        retrain=args.train_retrain)
     summary = run_job(locations, request)
     for line in summary["features"]:
         print(f"features: {line}")

@@ -390,10 +390,17 @@ ARGUMENTS: list[tuple[tuple[str, ...], str]] = [
     (("demo-data", "{tmp}/out", "--playlists", "10000000"), "got 10000000"),
     (("--train", "--models", "nosuch"), "unknown model 'nosuch': choose from popularity, title"),
     (("evaluate", "--models", "nosuch"), "invalid choice: 'nosuch'"),
+    # an option of --train's given where it does nothing is refused, not dropped
+    (("--demo",), "--demo goes with --train (`mpdtui --train --demo`)"),
+    (("--models", "als", "info"), "--models goes with --train (`mpdtui --train --models MODEL"),
+    (("--replace", "ingest", "{tmp}/mpd"), "--replace goes with --train (`mpdtui --train "
+     "--replace`); for `mpdtui ingest`, options go after its name (`mpdtui ingest --help`"),
+    (("--train", "info"), "--train runs the whole setup by itself: `mpdtui --train`, or "
+     "`mpdtui info` without it"),
     (("auth", "--port", "70000"), "argument --port: expected an integer from 1 to 65535, got 70000"),
     (("auth", "--port", "-1"), "argument --port: expected an integer from 1 to 65535, got -1"),
-    (("suggest", "--k", "0"), "argument --k: expected an integer from 1 to 500, got 0"),
-    (("suggest", "--k", "many"), "argument --k: expected an integer from 1 to 500, got 'many'"),
+    (("suggest", "--k", "0"), "argument -n/--k: expected an integer from 1 to 500, got 0"),
+    (("suggest", "--k", "many"), "argument -n/--k: expected an integer from 1 to 500, got 'many'"),
     (("suggest", "--seed", "notauri"), "argument --seed: expected a Spotify track URI "
      "(spotify:track: and 22 letters or digits) or its https://open.spotify.com/track/ link, got "
      "'notauri'"),
