@@ -10,11 +10,15 @@ exits within `ORPHAN_GRACE_S`, so killing the app kills the job.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 from types import FrameType
+from typing import NoReturn
 
 CANCEL = threading.Event()
 
@@ -46,6 +50,7 @@ from mpdtui.procs import keep_freed_memory  # noqa: E402
 # `__mp_main__`), and each would otherwise load all of them (0.58 s) before its first slice.
 
 ORPHAN_GRACE_S = 3.0
+OWN_TEMP_DIRS: list[str] = []  # this job's temporary folder, once made
 
 
 class EventWriter:
@@ -77,9 +82,28 @@ def watch_parent(cancel: threading.Event, exit_code: int) -> None:
         except OSError:
             pass
         cancel.set()
-        threading.Timer(ORPHAN_GRACE_S, os._exit, (exit_code,)).start()
+        threading.Timer(ORPHAN_GRACE_S, exit_now, (exit_code,)).start()
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def use_own_temp_dir() -> str:
+    """A temporary folder of this job's own, removed when it exits however it exits.
+    TensorFlow's autograph writes a module file per traced function to the temporary folder
+    and removes them at the interpreter's exit, which `os._exit` skips: each two-tower training
+    had left nine `__autograph_generated_file*.py` in /tmp."""
+    folder = tempfile.mkdtemp(prefix="mpdtui-job-")
+    tempfile.tempdir = folder
+    OWN_TEMP_DIRS.append(folder)
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)  # an exit through a traceback
+    return folder
+
+
+def exit_now(code: int) -> NoReturn:
+    """Exit at once, without waiting for threads (the parent watch), temporary files removed."""
+    for folder in OWN_TEMP_DIRS:
+        shutil.rmtree(folder, ignore_errors=True)
+    os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -90,6 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="lower this job's priority (the app keeps its screen responsive)")
     parser.add_argument("request", help="a JobRequest as JSON")
     args = parser.parse_args(argv)
+    use_own_temp_dir()
     keep_freed_memory()
     from mpdtui.pipeline.runner import EXIT_INTERRUPTED, execute
 
@@ -105,4 +130,4 @@ if __name__ == "__main__":
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()
-    os._exit(code)  # threads (the parent watch) must not hold up the exit
+    exit_now(code)  # threads (the parent watch) must not hold up the exit

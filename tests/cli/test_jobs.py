@@ -290,3 +290,17 @@ def test_job_process_takes_its_allocator_settings_in_its_own_process() -> None:
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
     source = (Path(__file__).parents[2] / "mpdtui" / "pipeline" / "child.py").read_text()
     assert "keep_freed_memory()" in source.split("def main", 1)[1]
+
+
+def test_a_job_leaves_no_temporary_files(tmp_path: Path) -> None:
+    """The job process exits with `os._exit`, past the exit handlers with which TensorFlow's
+    autograph removes the module files it writes: they went to a folder of the job's own."""
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(tmp_path / "cache"), "--train",
+         "--mpd", str(HANDMADE), "--models", "two_tower"],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "TMPDIR": str(temp)})
+    assert done.returncode == 0, done.stderr
+    assert "trained: two_tower" in done.stdout
+    assert sorted(temp.iterdir()) == []
