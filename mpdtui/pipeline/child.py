@@ -88,7 +88,7 @@ def watch_parent(cancel: threading.Event, exit_code: int) -> None:
 
 
 def use_own_temp_dir() -> str:
-    """A temporary folder of this job's own, removed when it exits however it exits.
+    """A temporary folder of this job's own, removed when it exits (unless killed by SIGKILL).
     TensorFlow's autograph writes a module file per traced function to the temporary folder
     and removes them at the interpreter's exit, which `os._exit` skips: each two-tower training
     had left nine `__autograph_generated_file*.py` in /tmp."""
