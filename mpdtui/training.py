@@ -262,7 +262,9 @@ def train_models(locations: Locations, names: Sequence[str] = DEFAULT_MODELS,
 def evaluate_models(locations: Locations, models: dict[str, Recommender],
                     progress: Callable[[Progress], None] | None = None,
                     cancel: threading.Event | None = None, force: bool = False) -> dict[str, Any]:
-    """The challenge evaluation of `models`, saved as JSON; reused when nothing changed."""
+    """The challenge evaluation of `models`, saved as JSON together with the saved results of
+    the other models that still score the models saved now (`evaluate --models als` keeps
+    the rest); reused when it covers `models` already."""
     from models.evaluation import evaluate
 
     split = training_split(locations, need_cases=True)
@@ -271,9 +273,9 @@ def evaluate_models(locations: Locations, models: dict[str, Recommender],
         saved = read_json(path, REPORT_FORMAT, REPORT_VERSION, f"delete {path}")
     except FormatVersionError:
         saved = None  # damaged or of another version: evaluated again below
-    if (not force and saved and saved.get("fingerprint") == split.fingerprint
-            and set(saved["models"]) == set(models)):
+    if not force and report_covers(locations, saved, split.fingerprint, models):
         report(progress, "evaluate", 1, 1, "already evaluated for this data")
+        assert saved is not None
         return saved
     with Catalog.open(locations) as catalog:
         track_artist = catalog.track_arrays()[0]
@@ -282,8 +284,58 @@ def evaluate_models(locations: Locations, models: dict[str, Recommender],
     evaluation = evaluate(models, split.challenge.cases, track_artist, k=500, progress=progress,
                           cancel=cancel)
     evaluation["fingerprint"] = split.fingerprint
+    evaluation["model_tokens"] = {name: model_token(locations, name) for name in models}
+    evaluation = with_earlier_results(locations, evaluation, saved)
     write_json(path, REPORT_FORMAT, REPORT_VERSION, evaluation)
     return evaluation
+
+
+def model_token(locations: Locations, name: str) -> str | None:
+    """The saved model's token, new at each save: which model an evaluation scored."""
+    return peek_meta(locations.model_dir(name)).get("token")
+
+
+def current_results(locations: Locations, saved: dict[str, Any] | None,
+                    fingerprint: str) -> set[str]:
+    """The models whose results in `saved` score, on this split, the model saved now (a
+    report from before the tokens has none)."""
+    if not saved or saved.get("fingerprint") != fingerprint:
+        return set()
+    tokens = saved.get("model_tokens") or {}
+    return {name for name in saved.get("models", {})
+            if tokens.get(name) is not None and tokens.get(name) == model_token(locations, name)}
+
+
+def report_covers(locations: Locations, saved: dict[str, Any] | None, fingerprint: str,
+                  models: Mapping[str, Recommender]) -> bool:
+    """Whether `saved` scores every one of `models` as saved now, on this split."""
+    if saved and "model_tokens" not in saved:  # a report from before the tokens
+        return saved.get("fingerprint") == fingerprint and set(saved["models"]) == set(models)
+    return set(models) <= current_results(locations, saved, fingerprint)
+
+
+def with_earlier_results(locations: Locations, evaluation: dict[str, Any],
+                         saved: dict[str, Any] | None) -> dict[str, Any]:
+    """`evaluation` and the results in `saved` of the other models still current, in the
+    registry's order."""
+    results, tokens = dict(evaluation["models"]), dict(evaluation["model_tokens"])
+    if saved and (saved.get("k"), saved.get("n_cases")) == (evaluation["k"], evaluation["n_cases"]):
+        for name in current_results(locations, saved, evaluation["fingerprint"]) - set(results):
+            results[name], tokens[name] = saved["models"][name], saved["model_tokens"][name]
+    order = sorted(results, key=_registry_position)
+    return {**evaluation, "models": {n: results[n] for n in order},
+            "model_tokens": {n: tokens.get(n) for n in order}}
+
+
+def _registry_position(name: str) -> int:
+    return MODEL_NAMES.index(name) if name in MODEL_NAMES else len(MODEL_NAMES)
+
+
+def only_models(report_: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:
+    """`report_` with the results of `names` alone."""
+    return {**report_, "models": {n: r for n, r in report_["models"].items() if n in names},
+            "model_tokens": {n: t for n, t in report_.get("model_tokens", {}).items()
+                             if n in names}}
 
 
 def load_report(locations: Locations) -> dict[str, Any] | None:

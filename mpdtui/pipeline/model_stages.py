@@ -83,13 +83,16 @@ class EvaluateStage(Stage):
             saved = training.load_report(job.locations)
         except FormatVersionError:
             return False  # damaged, or of another version: evaluated again
-        return bool(saved and saved.get("fingerprint") == job.split().fingerprint
-                    and set(saved["models"]) == set(job.models))
+        return training.report_covers(job.locations, saved, job.split().fingerprint, job.models)
 
     def run(self, job: Job) -> str:
-        job.summary.report = training.evaluate_models(
-            job.locations, self._models(job), progress=job.progress(self.name, "playlists"),
+        models = self._models(job)
+        report = training.evaluate_models(
+            job.locations, models, progress=job.progress(self.name, "playlists"),
             cancel=job.cancel, force=True)
+        # `mpdtui evaluate --models als` shows als; the saved report keeps the others' too
+        job.summary.report = (training.only_models(report, list(models))
+                              if job.request.goal == "evaluate" and job.request.models else report)
         return "done"
 
     def skip(self, job: Job) -> str:

@@ -272,6 +272,10 @@ def test_evaluate_json_and_the_notebook_view(trained: tuple[Path, str]) -> None:
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert set(report["models"]) == {"popularity", "als"} and report["n_cases"] == 300
+    services = open_services(Locations.resolve(trained[0]))
+    saved = services.models.evaluation()
+    assert saved is not None and list(saved["models"]) == BASELINES  # the others are kept
+    assert saved["models"]["als"] == report["models"]["als"]
     notebook = _mpdtui("evaluate", "--models", "popularity", "--notebook", cache=trained[0])
     assert notebook.returncode == 0, notebook.stderr
     rows = [line for line in notebook.stdout.splitlines() if line.startswith("│")]
@@ -341,3 +345,30 @@ def test_each_model_gives_its_own_true_reasons(trained: tuple[Path, str]) -> Non
     assert knn <= {f"often with {n}" for n in seed_names} | {"popular overall"}
     assert any(r.startswith("often with") for r in knn)
     assert reasons("als") == {"in playlists like yours"}
+
+
+def test_an_evaluation_keeps_the_results_of_the_models_it_did_not_score(
+        small_store: Locations, tmp_path: Path) -> None:
+    """`evaluate --models popularity` after a full training keeps the other models' results
+    (the default model is the best of them), but not one of a model saved since."""
+    from mpdtui import training
+    from mpdtui.pipeline.request import JobRequest
+    from mpdtui.pipeline.runner import run_job
+
+    shutil.copytree(small_store.root, tmp_path / "cache")
+    locations = Locations.resolve(tmp_path / "cache")
+    run_job(locations, JobRequest("setup", models=("popularity", "title")), lambda event: None)
+    models = open_services(locations).models
+    full = models.evaluation()
+    assert full is not None and list(full["models"]) == ["popularity", "title"]
+    best = models.default()
+    assert best == "title"
+    shown = run_job(locations, JobRequest("evaluate", models=("popularity",)),
+                    lambda event: None).report
+    assert shown is not None and list(shown["models"]) == ["popularity"]
+    assert models.evaluation() == full and models.default() == best
+    training.train_model(locations, "title", training.training_dataset(
+        locations, training.training_split(locations)), {})  # saved anew, not scored
+    run_job(locations, JobRequest("evaluate", models=("popularity",)), lambda event: None)
+    after = models.evaluation()
+    assert after is not None and list(after["models"]) == ["popularity"]  # title's was stale
