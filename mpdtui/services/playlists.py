@@ -9,7 +9,13 @@ from pathlib import Path
 from mpdtui import config
 from mpdtui.audio.describe import TrackAudio, track_audio
 from mpdtui.data.catalog import Track
-from mpdtui.data.saved_playlists import PlaylistSummary, SavedPlaylist, SavedPlaylists, TrackEntry
+from mpdtui.data.saved_playlists import (
+    PlaylistNotFound,
+    PlaylistSummary,
+    SavedPlaylist,
+    SavedPlaylists,
+    TrackEntry,
+)
 from mpdtui.data.track_features import TrackFeatures
 from mpdtui.errors import UserError
 from mpdtui.exporting import default_path, export_bytes, export_file
@@ -48,6 +54,13 @@ class PlaylistService:
 
     def get(self, key: int | str) -> SavedPlaylist:
         return self.store().get(key)
+
+    def named(self, name: str) -> SavedPlaylist | None:
+        """The saved playlist `save(name, ...)` would replace, None when there is none."""
+        try:
+            return self.get(name.strip())
+        except PlaylistNotFound:
+            return None
 
     def tracks(self, key: int | str) -> list[Track]:
         """A saved playlist's tracks that the catalog knows, in order."""

@@ -64,6 +64,8 @@ class PlaylistLoaded(Message):
     name: str
     tracks: list[Track]
     audio: list[TrackAudio | None] = field(default_factory=list)
+    playlist_id: int | None = None
+    """The saved playlist's id."""
 
 
 @dataclass

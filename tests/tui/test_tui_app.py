@@ -561,6 +561,36 @@ async def test_a_saved_playlist_quits_at_once_and_its_edits_are_asked_about(
     assert open_services(trained_copy).playlists.get("kept")  # as saved
 
 
+async def test_a_new_playlist_does_not_replace_a_saved_one_of_its_name(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """Saving looks playlists up by name: a new playlist called as a saved one had replaced
+    its tracks. It is refused; the saved one, opened, saves in place as before."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen, saved = builder(app), app.services.playlists
+        await type_text(pilot, "mix")
+        await add_first_result(pilot, screen)
+        await pilot.press("ctrl+s")
+        first = saved.get("mix").tracks
+        await pilot.press("ctrl+n")
+        await type_text(pilot, "mix")
+        screen.playlist = app.services.catalog.tracks([1, 2])
+        await pilot.press("ctrl+s")
+        assert saved.get("mix").tracks == first and len(saved.summaries()) == 1
+        assert notifications(app)[-1] == ("'mix' is saved already (1 track): give this playlist "
+                                          "another name (n), or open that one (p) to change it.")
+        assert screen.unsaved() and screen.focused is screen.query_one("#name")
+        await type_text(pilot, " 2")
+        await pilot.press("ctrl+s")
+        assert len(saved.get("mix 2").tracks) == 2 and saved.get("mix").tracks == first
+        await pilot.press("escape", "p", "down", "enter")  # open 'mix' (the older one)
+        await wait_for(pilot, lambda: len(screen.playlist) == 1, what="the saved playlist")
+        screen.playlist = app.services.catalog.tracks([3, 4, 5])
+        await pilot.press("ctrl+s")
+        assert len(saved.get("mix").tracks) == 3 and len(saved.summaries()) == 2
+
+
 async def test_more_like_this(trained_copy: Locations, tmp_path: Path) -> None:
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=SIZE) as pilot:

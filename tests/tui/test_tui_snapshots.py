@@ -85,10 +85,13 @@ def test_setup_steps(snap_compare: Any, steady_copy: Locations, tmp_path: Path,
     assert snap_compare(app, terminal_size=SIZE, run_before=goto(step))
 
 
-async def open_builder_with_tracks(pilot: Any) -> None:
+async def open_builder_with_tracks(pilot: Any, saved: bool = False) -> None:
+    """The builder with 'road trip' open (`saved`: as the saved playlist of that name)."""
     await builder_ready(pilot)
-    screen = pilot.app.screen
-    screen.post_message(PlaylistLoaded("road trip", pilot.app.services.catalog.tracks([5, 8, 13])))
+    screen, services = pilot.app.screen, pilot.app.services
+    tracks = services.catalog.tracks([5, 8, 13])
+    playlist_id = services.playlists.save("road trip", tracks).id if saved else None
+    screen.post_message(PlaylistLoaded("road trip", tracks, playlist_id=playlist_id))
     await wait_for(pilot, lambda: len(screen.playlist) == 3)
     await steady(pilot)
 
@@ -145,9 +148,7 @@ def mask_times(pilot: Any) -> None:
 def test_dialogs(snap_compare: Any, steady_copy: Locations, tmp_path: Path,
                  keys: tuple[str, ...]) -> None:
     async def run_before(pilot: Any) -> None:
-        await open_builder_with_tracks(pilot)
-        services = pilot.app.services
-        services.playlists.save("road trip", services.catalog.tracks([5, 8, 13]))
+        await open_builder_with_tracks(pilot, saved=True)
         await pilot.press("escape", *keys[:1])
         if keys[0] == "p":
             mask_times(pilot)

@@ -365,7 +365,7 @@ class BuilderScreen(BuilderFiles):
         self.playlist = []
         self.like = None
         self.query_one("#name", Input).value = ""
-        self.kept = ("", ())
+        self.kept, self.editing = ("", ()), None
         self._playlist_changed()
         self.query_one("#name", Input).focus()
 

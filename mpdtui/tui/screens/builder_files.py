@@ -25,6 +25,8 @@ class BuilderFiles(BuilderBase):
     kept: tuple[str, tuple[int, ...]] = ("", ())
     """(name, track ids) as last saved, opened or started: what is on screen otherwise is
     unsaved."""
+    editing: int | None = None
+    """The id of the saved playlist on screen (opened or saved), None for a new one."""
 
     def _state(self) -> tuple[str, tuple[int, ...]]:
         return self.query_one("#name", Input).value.strip(), tuple(t.id for t in self.playlist)
@@ -61,15 +63,29 @@ class BuilderFiles(BuilderBase):
 
     def action_save(self) -> SavedPlaylist | None:
         name = self._playlist_name()
-        if name is None:
+        if name is None or self._name_taken(name):
             return None
         saved = self.app.attempt(self.services.playlists.save, name, self.playlist)
         if saved is not None:
-            self.kept = self._state()
+            self.kept, self.editing = self._state(), saved.id
             count = len(saved.tracks)
             self.notify(printable(f"Saved '{saved.name}' ({count} track{'s' * (count != 1)})."),
                         markup=False)
         return saved
+
+    def _name_taken(self, name: str) -> bool:
+        """Whether another saved playlist has this name (saving would replace its tracks);
+        says so, and what to do."""
+        other = self.app.attempt(self.services.playlists.named, name)
+        if other is None or other.id == self.editing:
+            return False
+        count = len(other.tracks)
+        self.notify(printable(f"'{other.name}' is saved already ({count} track"
+                              f"{'s' * (count != 1)}): give this playlist another name (n), or "
+                              "open that one (p) to change it."),
+                    severity="warning", markup=False, timeout=8)
+        self.query_one("#name", Input).focus()
+        return True
 
     def action_export(self) -> None:
         if not self.playlist:
@@ -129,14 +145,14 @@ class BuilderFiles(BuilderBase):
     def _load_saved(self, playlist_id: int) -> None:
         saved = self.services.playlists.get(playlist_id)
         tracks = self.services.playlists.tracks(playlist_id)
-        self.post_message(PlaylistLoaded(saved.name, tracks, self._audio_of(tracks)))
+        self.post_message(PlaylistLoaded(saved.name, tracks, self._audio_of(tracks), saved.id))
 
     def on_playlist_loaded(self, message: PlaylistLoaded) -> None:
         self.like = None
         with self.query_one("#name", Input).prevent(Input.Changed):
             self.query_one("#name", Input).value = message.name
         self.playlist = list(message.tracks)
-        self.kept = self._state()
+        self.kept, self.editing = self._state(), message.playlist_id
         self._remember_sound(self.playlist, message.audio)
         self._playlist_changed()
         self.query_one("#playlist").focus()
