@@ -44,7 +44,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     demo = subparsers.add_parser("demo-data",
                                  help="write the deterministic demo dataset in MPD format")
-    demo.add_argument("out_dir", type=Path)
+    demo.add_argument("out_dir", type=Path,
+                      help="a new or empty folder, or one with an earlier demo (replaced)")
     demo.add_argument("--playlists", type=int_between(1, MAX_DEMO_PLAYLISTS), default=DEFAULT_PLAYLISTS,
                       help=f"how many playlists (default {DEFAULT_PLAYLISTS:,}, at most the MPD's "
                            f"{MAX_DEMO_PLAYLISTS:,})")

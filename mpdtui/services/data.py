@@ -11,6 +11,7 @@ from models.progress import ProgressCallback
 from mpdtui import config, training
 from mpdtui.data.catalog import Catalog, Counts
 from mpdtui.data.demo import generate_demo
+from mpdtui.data.demo_files import FEATURES_CSV
 from mpdtui.data.files import file_in_the_way, nearest_existing
 from mpdtui.data.mpd import find_slices
 from mpdtui.data.stats import DataStats, store_stats
@@ -78,7 +79,11 @@ class DataService:
         if self.locations.holds(out_dir):
             raise UserError(f"{out_dir} is in the cache dir, whose files mpdtui manages: give a "
                             "folder outside it (`mpdtui ingest --demo` makes the cache dir's own)")
-        return generate_demo(out_dir, playlists, seed, progress=progress, dense=dense)
+        earlier = _earlier_demo_slices(out_dir)
+        written = generate_demo(out_dir, playlists, seed, progress=progress, dense=dense)
+        for stale in set(earlier) - set(written):  # of a larger demo: the folder holds this one
+            stale.unlink(missing_ok=True)
+        return written
 
     def stats(self) -> DataStats:
         """How MPD-like the ingested data is (`DataStats`: long tail, names, unknown seeds)."""
@@ -110,6 +115,29 @@ class DataService:
             return Counts(0, 0, 0, 0, 0, 0)
         with Catalog.open(self.locations) as catalog:
             return catalog.counts()
+
+
+DEMO_DESCRIPTION = b"mpdtui demo dataset"  # in the "info" at the head of every demo slice
+
+
+def _earlier_demo_slices(out_dir: Path) -> list[Path]:
+    """The demo slices in `out_dir` already (a new demo there replaces them); UserError for a
+    file the demo would write over that is not the demo's: an MPD slice, a features CSV."""
+    if not out_dir.is_dir():
+        return []
+    slices = sorted(out_dir.glob("mpd.slice.*.json"))
+    for path in slices:
+        with path.open("rb") as fh:
+            if DEMO_DESCRIPTION not in fh.read(1024):
+                raise UserError(f"{path} is not a slice of mpdtui's demo (the MPD's own?) and the "
+                                "demo writes slices of that name: give demo-data an empty or new "
+                                "folder")
+    features = out_dir / FEATURES_CSV
+    if features.exists() and not slices:
+        raise UserError(f"{features} is not beside a demo's slices (your own audio features?) "
+                        "and the demo writes a file of that name: give demo-data an empty or new "
+                        "folder")
+    return slices
 
 
 def _require_folder(path: Path, advice: str) -> None:

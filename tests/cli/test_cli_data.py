@@ -164,6 +164,26 @@ def test_demo_data_same_seed_same_bytes(tmp_path: Path) -> None:
     assert first != _digest(tmp_path / "c")
 
 
+def test_demo_data_writes_over_no_file_of_its_own_name_but_a_demo(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`demo-data ~/mpd/data` had written the demo over the MPD's slices of the same names (and
+    a `tracks_features.csv` of the user's); an earlier demo is replaced whole."""
+    mpd, features = tmp_path / "mpd", tmp_path / "features"
+    mpd.mkdir()
+    features.mkdir()
+    shutil.copy(HANDMADE, mpd / "mpd.slice.0-999.json")
+    (features / "tracks_features.csv").write_text("id,tempo\n")
+    for folder, named in ((mpd, "mpd.slice.0-999.json is not a slice of mpdtui's demo"),
+                          (features, "tracks_features.csv is not beside a demo's slices")):
+        before = _digest(folder)
+        assert main(["demo-data", str(folder), "--playlists", "1000"]) == 2
+        assert named in capsys.readouterr().err and _digest(folder) == before
+    assert main(["demo-data", str(tmp_path / "demo"), "--playlists", "2500"]) == 0
+    for folder in ("demo", "fresh"):
+        assert main(["demo-data", str(tmp_path / folder), "--playlists", "1000", "--seed", "1"]) == 0
+    assert _digest(tmp_path / "demo") == _digest(tmp_path / "fresh")  # 3 slices replaced by 1
+
+
 @pytest.mark.parametrize("dense", [False, True])
 def test_demo_progress_counts_slices_then_says_the_csv(tmp_path: Path, dense: bool) -> None:
     reports: list[Progress] = []
