@@ -273,9 +273,8 @@ def evaluate_models(locations: Locations, models: dict[str, Recommender],
         saved = read_json(path, REPORT_FORMAT, REPORT_VERSION, f"delete {path}")
     except FormatVersionError:
         saved = None  # damaged or of another version: evaluated again below
-    if not force and report_covers(locations, saved, split.fingerprint, models):
+    if not force and saved and report_covers(locations, saved, split.fingerprint, models):
         report(progress, "evaluate", 1, 1, "already evaluated for this data")
-        assert saved is not None
         return saved
     with Catalog.open(locations) as catalog:
         track_artist = catalog.track_arrays()[0]
@@ -309,7 +308,9 @@ def current_results(locations: Locations, saved: dict[str, Any] | None,
 def report_covers(locations: Locations, saved: dict[str, Any] | None, fingerprint: str,
                   models: Mapping[str, Recommender]) -> bool:
     """Whether `saved` scores every one of `models` as saved now, on this split."""
-    if saved and "model_tokens" not in saved:  # a report from before the tokens
+    if not saved:
+        return False
+    if "model_tokens" not in saved:  # a report from before the tokens
         return saved.get("fingerprint") == fingerprint and set(saved["models"]) == set(models)
     return set(models) <= current_results(locations, saved, fingerprint)
 
