@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from mpdtui.tui.widgets.columns import CELL_PADDING, Column, fit
 from mpdtui.tui.widgets.track_table import PLAYLIST, SUGGESTIONS
 
@@ -59,3 +61,15 @@ def test_track_artist_and_reason_are_served_before_the_album() -> None:
                       104, rest="Why"))
     assert layout["Track"] == 30 and layout["Artist"] == 16 and layout["Why"] >= 34
     assert layout["Album"] < 30
+
+
+@pytest.mark.parametrize("width", [31, 20, 12])
+def test_a_table_narrower_than_its_least_widths_cuts_the_reason_first(width: int) -> None:
+    """A split pane of 64 columns gives the suggestions 31 cells: the reason had been clipped
+    at the border ("fits th") behind a horizontal scrollbar."""
+    layout = fit(SUGGESTIONS, WANTED, width, rest="Why")
+    widths = dict(layout)
+    assert list(widths) == ["Track", "Artist", "Why"]
+    assert used(layout) <= max(width, 3 * (3 + CELL_PADDING))  # the narrowest: 3 cells each
+    assert widths["Why"] == 3 or (widths["Track"], widths["Artist"]) == (10, 8)  # it gives first
+    assert min(widths.values()) >= 3

@@ -38,6 +38,8 @@ def fit(columns: Sequence[Column], wanted: Mapping[str, int], width: int,
     shown = _drop_to_fit(list(columns), wanted, width)
     widths = {c.name: c.least for c in shown}
     spare = width - sum(widths.values()) - CELL_PADDING * len(shown)
+    if spare < 0:  # narrower than the least widths (a split pane): cut, rather than clip
+        _narrow(widths, -spare, rest)
     wants = {c.name: max(0, min(wanted.get(c.name, c.least), c.cap) - c.least) for c in shown}
     for first in (True, False):  # the columns always shown (track, artist, why), then others
         share = {c.name: wants[c.name] for c in shown if (c.drop == 0) == first}
@@ -46,6 +48,24 @@ def fit(columns: Sequence[Column], wanted: Mapping[str, int], width: int,
     if spare > 0 and rest in widths:
         widths[rest] += spare  # the reason (or the name) takes what is left
     return [(c.name, widths[c.name]) for c in shown]
+
+
+NARROWEST = 3  # "ab…"
+
+
+def _narrow(widths: dict[str, int], excess: int, rest: str | None) -> None:
+    """Take `excess` cells off the widths: from the `rest` column first, then a cell at a
+    time from the widest, none below `NARROWEST`."""
+    if rest in widths:
+        cut = max(0, min(excess, widths[rest] - NARROWEST))
+        widths[rest] -= cut
+        excess -= cut
+    while excess > 0:
+        widest = max(widths, key=lambda name: widths[name])
+        if widths[widest] <= NARROWEST:
+            return
+        widths[widest] -= 1
+        excess -= 1
 
 
 def _drop_to_fit(columns: list[Column], wanted: Mapping[str, int],
