@@ -20,7 +20,7 @@ from mpdtui.locations import Locations
 from mpdtui.pipeline.display import amount
 from mpdtui.pipeline.events import StageProgress
 from mpdtui.pipeline.request import JobRequest
-from mpdtui.pipeline.sources import DataSource
+from mpdtui.pipeline.sources import DataSource, DataState
 from mpdtui.printable import printable, printable_json
 from mpdtui.progress_view import HeadlessProgress
 from mpdtui.services.root import open_services
@@ -89,13 +89,13 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
             return print_stats(services.data.stats(), args.json)
     with open_services(locations) as services:
         info = services.info()
-        primary = services.data.state().primary
+        state = services.data.state()
     if args.json:
         sys.stdout.write(printable_json(orjson.dumps(info, option=orjson.OPT_INDENT_2).decode()) + "\n")
         return 0
     shown: dict[str, object] = {
         **info,
-        "data_source": _source_text(primary) if primary else (
+        "data_source": _sources_text(state) or (
             "not recorded" if info["playlists"] else
             "none yet (`mpdtui ingest PATH` or `mpdtui --train --demo`)"),
         "models": ", ".join(info["models"]) or "none yet (`mpdtui --train`)",
@@ -108,6 +108,14 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
         text = f"{value:,}" if type(value) is int else printable(str(value))
         print(in_terminal_width(f"{key:>12}: ", text))
     return 0
+
+
+def _sources_text(state: DataState) -> str:
+    """The dataset, then what was ingested beside it ("/data/mpd; also /data/more")."""
+    primary = state.primary
+    ordered = ([primary] if primary else []) + [s for s in state.sources if s != primary]
+    texts = [_source_text(source) for source in ordered]
+    return f"{texts[0]}; also {', '.join(texts[1:])}" if len(texts) > 1 else "".join(texts)
 
 
 def _source_text(source: DataSource) -> str:
