@@ -98,7 +98,7 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
         "data_source": _sources_text(state) or (
             "not recorded" if info["playlists"] else
             "none yet (`mpdtui ingest PATH` or `mpdtui --train --demo`)"),
-        "models": ", ".join(info["models"]) or "none yet (`mpdtui --train`)",
+        "models": ", ".join(info["models"]) or _no_models_text(state),
         "features": (describe_coverage(info["features"]).removeprefix("Audio features: ")
                      if info["features"]
                      else "none yet (`mpdtui features --csv FILE`)")}
@@ -108,6 +108,15 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
         text = f"{value:,}" if type(value) is int else printable(str(value))
         print(in_terminal_width(f"{key:>12}: ", text))
     return 0
+
+
+def _no_models_text(state: DataState) -> str:
+    """No model serves this data: none trained yet, or those saved were trained on other data
+    (more was ingested since) or by another version of mpdtui."""
+    if not state.models:
+        return "none yet (`mpdtui --train`)"
+    return (f"none for this data ({', '.join(state.models)}: trained on other data or by another "
+            "version; `mpdtui --train` trains them again)")
 
 
 def _sources_text(state: DataState) -> str:

@@ -256,11 +256,15 @@ def test_other_data_replaces_the_demo_and_keeps_saved_playlists(tmp_path: Path,
     info = after.info()
     assert (info["playlists"], info["tracks"], info["models"]) == (3, 5, [])
     assert not after.data.holds_demo() and not locations.models_dir.exists()
+    after.jobs.train(["popularity"])
     more = tmp_path / "more"  # MPD-format slices of another origin: added beside
     generate_demo(more, 1000, seed=3)
     assert main(["ingest", str(more), "--cache-dir", str(locations.root)]) == 0
     assert main(["info", "--cache-dir", str(locations.root)]) == 0
-    assert f"data_source: {HANDMADE.resolve()}; also {more}\n" in capsys.readouterr().out
+    shown = capsys.readouterr().out
+    assert f"data_source: {HANDMADE.resolve()}; also {more}\n" in shown
+    assert ("models: none for this data (popularity: trained on other data or by another "
+            "version; `mpdtui --train` trains them again)") in " ".join(shown.split())
     assert [p.name for p in after.playlists.summaries()] == ["from the demo"]
     assert locations.demo_dir.exists(), "the demo files stay, to switch back without generating"
 
