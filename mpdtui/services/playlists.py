@@ -55,10 +55,11 @@ class PlaylistService:
     def get(self, key: int | str) -> SavedPlaylist:
         return self.store().get(key)
 
-    def named(self, name: str) -> SavedPlaylist | None:
-        """The saved playlist `save(name, ...)` would replace, None when there is none."""
+    def find(self, key: int | str) -> SavedPlaylist | None:
+        """The saved playlist with this id or name (the one `save(name, ...)` would replace),
+        None when there is none."""
         try:
-            return self.get(name.strip())
+            return self.get(key.strip() if isinstance(key, str) else key)
         except PlaylistNotFound:
             return None
 

@@ -777,6 +777,30 @@ async def test_saved_playlists_screen(trained_copy: Locations, tmp_path: Path) -
         assert screen.query_one("#name", Input).value == "workout"
 
 
+async def test_the_builder_follows_a_rename_or_delete_of_its_playlist(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """Renamed in the playlists screen, the playlist on screen shows its new name and saves in
+    place (it had saved a second playlist under the old name); deleted, it saves as new."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen, saved = builder(app), app.services.playlists
+        await type_text(pilot, "mix")
+        screen.playlist = app.services.catalog.tracks([1, 2])
+        await pilot.press("ctrl+s", "escape", "p", "r", *["backspace"] * 3)
+        await type_text(pilot, "road")
+        await pilot.press("enter", "escape")  # renamed; back in the builder
+        assert screen.query_one("#name", Input).value == "road" and not screen.unsaved()
+        screen.playlist = app.services.catalog.tracks([1, 2, 3])
+        await pilot.press("ctrl+s")
+        assert [(p.name, p.num_tracks) for p in saved.summaries()] == [("road", 3)]
+        await pilot.press("p", "x", "y", "escape")  # deleted: its id may be given again
+        assert screen.editing is None
+        await pilot.press("ctrl+s")
+        assert [(p.name, p.num_tracks) for p in saved.summaries()] == [("road", 3)]
+        assert screen.editing == saved.summaries()[0].id
+
+
 async def test_no_models_yet_is_a_notification(ingested_copy: Locations, tmp_path: Path) -> None:
     app = make_app(ingested_copy, tmp_path)
     async with app.run_test(size=SIZE) as pilot:

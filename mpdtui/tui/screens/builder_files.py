@@ -76,7 +76,7 @@ class BuilderFiles(BuilderBase):
     def _name_taken(self, name: str) -> bool:
         """Whether another saved playlist has this name (saving would replace its tracks);
         says so, and what to do."""
-        other = self.app.attempt(self.services.playlists.named, name)
+        other = self.app.attempt(self.services.playlists.find, name)
         if other is None or other.id == self.editing:
             return False
         count = len(other.tracks)
@@ -138,8 +138,23 @@ class BuilderFiles(BuilderBase):
         self.app.push_screen(PlaylistsScreen(), self._open_saved)
 
     def _open_saved(self, playlist_id: int | None) -> None:
+        self._follow_saved_changes()
         if playlist_id is not None:
             self.let_go(lambda: self._load_saved(playlist_id))
+
+    def _follow_saved_changes(self) -> None:
+        """The playlists screen may have renamed or deleted the playlist on screen: its new
+        name is shown (unless the name was edited here since); deleted, it saves as new."""
+        if self.editing is None:
+            return
+        saved = self.app.attempt(self.services.playlists.find, self.editing)
+        if saved is None:
+            self.editing = None
+            return
+        name_input = self.query_one("#name", Input)
+        if saved.name != self.kept[0] and name_input.value.strip() == self.kept[0]:
+            self.kept = (saved.name, self.kept[1])
+            name_input.value = saved.name
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load", description="open")
     def _load_saved(self, playlist_id: int) -> None:
