@@ -795,7 +795,7 @@ async def test_the_builder_follows_a_rename_or_delete_of_its_playlist(
         await pilot.press("ctrl+s")
         assert [(p.name, p.num_tracks) for p in saved.summaries()] == [("road", 3)]
         await pilot.press("p", "x", "y", "escape")  # deleted: its id may be given again
-        assert screen.editing is None
+        assert screen.editing is None and screen.unsaved()  # quitting now asks
         await pilot.press("ctrl+s")
         assert [(p.name, p.num_tracks) for p in saved.summaries()] == [("road", 3)]
         assert screen.editing == saved.summaries()[0].id

@@ -144,12 +144,13 @@ class BuilderFiles(BuilderBase):
 
     def _follow_saved_changes(self) -> None:
         """The playlists screen may have renamed or deleted the playlist on screen: its new
-        name is shown (unless the name was edited here since); deleted, it saves as new."""
+        name is shown (unless the name was edited here since); deleted, it is unsaved (quit
+        asks) and saves as a new one."""
         if self.editing is None:
             return
         saved = self.app.attempt(self.services.playlists.find, self.editing)
         if saved is None:
-            self.editing = None
+            self.kept, self.editing = ("", ()), None
             return
         name_input = self.query_one("#name", Input)
         if saved.name != self.kept[0] and name_input.value.strip() == self.kept[0]:
