@@ -55,7 +55,8 @@ class ModelStore:
 
     def default(self) -> str | None:
         """The servable model that scored best in the evaluation of this data (overall
-        R-precision); without one, the first of `SERVING_ORDER` that is servable."""
+        R-precision; a model saved since its score does not count); without one, the first
+        of `SERVING_ORDER` that is servable."""
         servable = self.servable()
         scores = self._evaluated_scores()
         if scores and any(name in scores for name in servable):
@@ -70,8 +71,10 @@ class ModelStore:
         split = training.current_split(self.locations)
         if not report or split is None or report.get("fingerprint") != split.fingerprint:
             return {}
+        current = (training.current_results(self.locations, report, split.fingerprint)
+                   if "model_tokens" in report else set(report.get("models", {})))
         return {name: float(result["overall"]["r_precision"])
-                for name, result in report.get("models", {}).items()}
+                for name, result in report.get("models", {}).items() if name in current}
 
     def model(self, name: str) -> Recommender:
         """A trained model, loaded once and kept; its components are this store's models."""

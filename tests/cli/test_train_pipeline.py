@@ -369,6 +369,7 @@ def test_an_evaluation_keeps_the_results_of_the_models_it_did_not_score(
     assert models.evaluation() == full and models.default() == best
     training.train_model(locations, "title", training.training_dataset(
         locations, training.training_split(locations)), {})  # saved anew, not scored
+    assert models.default() == "popularity"  # title's score was its predecessor's
     run_job(locations, JobRequest("evaluate", models=("popularity",)), lambda event: None)
     after = models.evaluation()
     assert after is not None and list(after["models"]) == ["popularity"]  # title's was stale
