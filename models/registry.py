@@ -10,10 +10,11 @@ import dataclasses
 import importlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from models.base import Recommender
-from models.dataset import Dataset
+if TYPE_CHECKING:  # the CLI's option lists read this module before any model is needed
+    from models.base import Recommender
+    from models.dataset import Dataset
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,9 @@ os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ chatter on stderr
 
 from mpdtui import __version__
-from mpdtui.errors import UserError
+from mpdtui.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, UserError
 from mpdtui.locations import CACHE_DIR_ENV, Locations
 from mpdtui.printable import printable
-
-EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
 
 
 class Parser(argparse.ArgumentParser):

@@ -13,13 +13,16 @@ import io
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
 
 import orjson
 
-from mpdtui.audio.describe import TrackAudio
 from mpdtui.data.files import atomic_write, file_in_the_way
-from mpdtui.data.saved_playlists import SavedPlaylist, TrackEntry
 from mpdtui.errors import UserError
+
+if TYPE_CHECKING:  # the CLI's option lists read FILE_FORMATS before any export
+    from mpdtui.audio.describe import TrackAudio
+    from mpdtui.data.saved_playlists import SavedPlaylist, TrackEntry
 
 FILE_FORMATS = ("m3u", "json", "csv")
 EXTENSIONS = {"m3u": ".m3u8", "json": ".json", "csv": ".csv"}
@@ -27,7 +30,7 @@ JSON_FORMAT = "mpdtui-playlist"
 JSON_VERSION = 1
 CSV_COLUMNS = ("position", "uri", "artist", "title", "duration_ms", "tempo", "key", "camelot",
                "energy")
-Audio = Sequence[TrackAudio | None] | None  # aligned with the playlist's tracks
+Audio: TypeAlias = "Sequence[TrackAudio | None] | None"  # aligned with the playlist's tracks
 _LARGEST_EXPORT = 64 << 20  # far above any playlist's export; larger files are not read
 
 

@@ -6,19 +6,21 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from mpdtui.audio.describe import TrackAudio
-from mpdtui.audio.flow import FlowResult, FlowStats
-from mpdtui.data.saved_playlists import SavedPlaylist
+from mpdtui.commands import open_services
 from mpdtui.locations import Locations
 from mpdtui.printable import printable, printable_json
-from mpdtui.services.root import open_services
+
+if TYPE_CHECKING:
+    from mpdtui.audio.describe import TrackAudio
+    from mpdtui.audio.flow import FlowResult, FlowStats
+    from mpdtui.data.saved_playlists import SavedPlaylist
 
 AUDIO_COLUMNS = ("BPM", "key", "energy")
 

@@ -5,25 +5,28 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 from rich.console import Console
 from rich.table import Table
 
+from mpdtui.commands import open_services
 from mpdtui.commands.argtypes import int_between, non_negative_int
 from mpdtui.commands.jobs import report_skipped, run_job
 from mpdtui.commands.spotify import describe_coverage
 from mpdtui.commands.terminal import in_terminal_width
 from mpdtui.data.demo import DEFAULT_PLAYLISTS
-from mpdtui.data.stats import REAL_MPD, ROWS, DataStats, figure_text
 from mpdtui.locations import Locations
 from mpdtui.pipeline.display import amount
 from mpdtui.pipeline.events import StageProgress
 from mpdtui.pipeline.request import JobRequest
-from mpdtui.pipeline.sources import DataSource, DataState
 from mpdtui.printable import printable, printable_json
 from mpdtui.progress_view import HeadlessProgress
-from mpdtui.services.root import open_services
+
+if TYPE_CHECKING:
+    from mpdtui.data.stats import DataStats
+    from mpdtui.pipeline.sources import DataSource, DataState
 
 MAX_DEMO_PLAYLISTS = 1_000_000
 
@@ -134,6 +137,8 @@ def _source_text(source: DataSource) -> str:
 
 
 def print_stats(stats: DataStats, as_json: bool) -> int:
+    from mpdtui.data.stats import REAL_MPD, ROWS, figure_text
+
     if as_json:
         sys.stdout.write(printable_json(orjson.dumps(stats.as_json(), option=orjson.OPT_INDENT_2).decode())
                          + "\n")

@@ -8,12 +8,11 @@ import sys
 from types import FrameType
 from typing import Any, TextIO
 
-from mpdtui.errors import UserError
+from mpdtui.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, UserError
 from mpdtui.locations import Locations
 from mpdtui.pipeline.client import JobProcess
 from mpdtui.pipeline.events import JobFailed, JobFinished
 from mpdtui.pipeline.request import JobRequest
-from mpdtui.pipeline.runner import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED
 from mpdtui.printable import printable
 from mpdtui.progress_view import HeadlessProgress
 

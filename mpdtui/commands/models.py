@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 from rich.console import Console
 from rich.table import Table
 
 from models.registry import MODEL_NAMES
-from mpdtui.audio.filters import parse_filter
+from mpdtui.commands import open_services
 from mpdtui.commands.argtypes import int_between, search_words, track_uri
 from mpdtui.commands.jobs import run_job
 from mpdtui.commands.terminal import in_terminal_width
@@ -23,7 +24,9 @@ from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable, printable_json
 from mpdtui.progress_view import HeadlessProgress
 from mpdtui.scores import relative
-from mpdtui.services.root import Services, open_services
+
+if TYPE_CHECKING:
+    from mpdtui.services.root import Services
 
 MAX_SUGGESTIONS = 500
 """What every model can rank (the challenge's answer size)."""
@@ -151,6 +154,8 @@ def run_search(args: argparse.Namespace, locations: Locations) -> int:
 
 
 def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
+    from mpdtui.audio.filters import parse_filter
+
     audio_filter = parse_filter(args.filter)
     with open_services(locations) as services:
         name, seeds = _playlist(args, services)

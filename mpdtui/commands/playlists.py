@@ -13,9 +13,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from mpdtui.commands import open_services
 from mpdtui.locations import Locations
 from mpdtui.printable import printable, printable_json
-from mpdtui.services.root import open_services
 
 NONE_YET = ("no saved playlists yet: build one in the app (`mpdtui`) and save it with ctrl+s, "
             "or import yours with `mpdtui import-spotify`")

@@ -14,20 +14,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from models.progress import Progress
+from mpdtui.commands import open_services
 from mpdtui.commands.argtypes import port_number
 from mpdtui.commands.jobs import run_job
 from mpdtui.commands.terminal import in_terminal_width
-from mpdtui.data.features import Coverage
 from mpdtui.errors import UserError
 from mpdtui.exporting import FILE_FORMATS
 from mpdtui.locations import Locations
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable
-from mpdtui.services.root import open_services
-from mpdtui.services.spotify import NO_CLIENT_ID
-from mpdtui.spotify.settings import DEFAULT_PORT
+from mpdtui.spotify.settings import DEFAULT_PORT, NO_CLIENT_ID
 
 if TYPE_CHECKING:
+    from mpdtui.data.features import Coverage
     from mpdtui.spotify.client import Wait
 
 

@@ -5,6 +5,7 @@ name to one letter)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.console import Console
@@ -12,10 +13,12 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from mpdtui.audio.describe import TrackAudio
 from mpdtui.commands.audio import add_audio_columns, audio_cells
-from mpdtui.data.catalog import Track
 from mpdtui.printable import printable
+
+if TYPE_CHECKING:
+    from mpdtui.audio.describe import TrackAudio
+    from mpdtui.data.catalog import Track
 
 URI_WIDTH = 36
 """A track URI is shown whole, to copy into --seed."""

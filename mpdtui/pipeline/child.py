@@ -116,7 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     use_own_temp_dir()
     keep_freed_memory()
-    from mpdtui.pipeline.runner import EXIT_INTERRUPTED, execute
+    from mpdtui.errors import EXIT_INTERRUPTED
+    from mpdtui.pipeline.runner import execute
 
     if args.nice:
         os.nice(args.nice)

@@ -16,7 +16,7 @@ from models.model_dir import ModelFormatError
 from models.progress import Cancelled, check_cancel
 from models.registry import UnknownModelError, model_class
 from mpdtui.data.files import FormatVersionError
-from mpdtui.errors import UserError
+from mpdtui.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UserError
 from mpdtui.locations import Locations
 from mpdtui.pipeline.events import (
     Event,
@@ -32,7 +32,6 @@ from mpdtui.pipeline.overlap import Overlap
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.pipeline.stages import stages_for
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 USER_ERRORS = (UserError, FormatVersionError, ModelFormatError, UnknownModelError)
 """Problems the user can fix: one line, exit code 2."""
 

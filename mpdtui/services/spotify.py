@@ -24,10 +24,6 @@ if TYPE_CHECKING:
     from mpdtui.spotify.export import ExportResult
     from mpdtui.spotify.session import LoginStatus
 
-NO_CLIENT_ID = (f"no Spotify client id: pass --client-id ID, set {CLIENT_ID_ENV}, or put "
-                '"spotify_client_id" in config.json (README: "Spotify")')
-
-
 class SpotifyService:
     def __init__(self, locations: Locations, playlists: PlaylistService) -> None:
         self.locations, self._playlists = locations, playlists

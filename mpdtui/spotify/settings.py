@@ -10,6 +10,8 @@ API_URL_ENV = "MPDTUI_SPOTIFY_API_URL"
 ACCOUNTS_URL_ENV = "MPDTUI_SPOTIFY_ACCOUNTS_URL"
 CLIENT_ID_ENV = "MPDTUI_SPOTIFY_CLIENT_ID"
 DEFAULT_PORT = 8765  # of the login's redirect catcher, http://127.0.0.1:8765/callback
+NO_CLIENT_ID = (f"no Spotify client id: pass --client-id ID, set {CLIENT_ID_ENV}, or put "
+                '"spotify_client_id" in config.json (README: "Spotify")')
 
 DEFAULT_API_URL = "https://api.spotify.com/v1/"
 DEFAULT_ACCOUNTS_URL = "https://accounts.spotify.com/"

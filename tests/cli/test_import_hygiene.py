@@ -50,6 +50,16 @@ def test_spotipy_loads_only_when_spotify_is_used() -> None:
         "open_services(Locations.resolve(tempfile.mkdtemp())).spotify.status()")
 
 
+def test_the_command_line_reads_its_options_without_the_services() -> None:
+    # `mpdtui --help`, `--version` and a mistyped option answer before numpy's friends load
+    loaded = _modules_after("from mpdtui.cli import build_parser\nbuild_parser()")
+    assert not loaded & {"scipy", "sqlite3", "models.base", "mpdtui.services.root",
+                         "mpdtui.data.catalog", "mpdtui.audio.describe"}
+    assert "scipy" in _modules_after("from mpdtui.commands import open_services\nimport tempfile\n"
+                                     "from mpdtui.locations import Locations\n"
+                                     "open_services(Locations.resolve(tempfile.mkdtemp()))")
+
+
 def test_the_job_process_module_loads_no_stage_on_import() -> None:
     # ingest's spawned workers import it again as `__mp_main__`, before their first slice
     loaded = _modules_after("import mpdtui.pipeline.child")
