@@ -36,7 +36,12 @@ class Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     from mpdtui.commands import audio, data, models, playlists, spotify, train
 
-    parser = Parser(prog="mpdtui", description="A keyboard-driven terminal playlist assistant.")
+    parser = Parser(prog="mpdtui", description=(
+        "A keyboard-driven terminal playlist assistant. Without a COMMAND, `mpdtui` opens the "
+        "app: its first run walks you through the cache dir, data, Spotify login, audio features "
+        "and training, then it builds playlists with you. `mpdtui --train` does that setup "
+        "headless."),
+        epilog="Each command has its own help: `mpdtui COMMAND --help`.")
     parser.add_argument("--version", action="version", version=f"mpdtui {__version__}")
     parser.add_argument("--cache-dir", help="where mpdtui keeps its data (default: "
                         f"${CACHE_DIR_ENV} or the user cache dir); accepted by every command")
