@@ -444,13 +444,19 @@ async def test_the_footer_shows_only_keys_that_work_where_the_cursor_is(
         in_name = footer_keys(screen)
         assert not {"slash", "n", "question_mark", "q"} & in_name  # they type letters here
         assert {"ctrl+s", "escape"} <= in_name
+        name, search = screen.query_one("#name", Input), screen.query_one("#search", Input)
+        # a placeholder names the key that focuses its field, but not while n would type an n
+        assert (name.placeholder, search.placeholder) == (
+            "Playlist name", "Search tracks, artists, albums (/)")
         await type_text(pilot, "a/b?")
-        assert screen.query_one("#name", Input).value == "a/b?"
+        assert name.value == "a/b?"
         await pilot.press("escape")  # out of the field: the list keys are back
         assert screen.focused is screen.query_one("#playlist")
         assert {"slash", "n", "question_mark"} <= footer_keys(screen)
         await pilot.press("slash")
-        assert screen.focused is screen.query_one("#search")
+        assert screen.focused is search
+        assert (name.placeholder, search.placeholder) == (
+            "Playlist name (n)", "Search tracks, artists, albums")
 
 
 async def test_search_box_down_moves_to_results_and_one_enter_adds(

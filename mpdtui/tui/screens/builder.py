@@ -28,6 +28,7 @@ from mpdtui.tui.messages import (
 )
 from mpdtui.tui.screens.builder_files import BuilderFiles
 from mpdtui.tui.text import data_text, duration, in_app
+from mpdtui.tui.widgets.keyed_input import KeyedInput
 from mpdtui.tui.widgets.sound_filter import SoundFilter
 from mpdtui.tui.widgets.track_sound import TrackSound
 from mpdtui.tui.widgets.track_table import TrackTable
@@ -53,12 +54,12 @@ class BuilderScreen(BuilderFiles):
         yield Header()
         with Horizontal(id="builder"):
             with Vertical(id="left"):
-                yield Input(placeholder="Playlist name (n)", id="name")
+                yield KeyedInput("Playlist name", "n", id="name")
                 yield TrackTable(numbered=True, with_album=False, id="playlist")
                 yield Label("", id="totals")
                 yield TrackSound("", id="track-sound", classes="hint")
             with Vertical(id="right"):
-                yield Input(placeholder="Search tracks, artists, albums (/)", id="search")
+                yield KeyedInput("Search tracks, artists, albums", "/", id="search")
                 yield TrackTable(id="results")
                 yield TrackTable(with_reason=True, id="suggestions")
                 yield SoundFilter(id="filter")  # after the suggestions: tab goes there first

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from textual.widgets import Input
-
 from mpdtui.audio.filters import AudioFilter, FilterError, parse_filter
+from mpdtui.tui.widgets.keyed_input import KeyedInput
 
-PLACEHOLDER = "Filter by sound (f): tempo 150-170, energy > 0.7, key 8A, acoustic"
+LABEL = "Filter by sound: tempo 150-170, energy > 0.7, key 8A, acoustic"
 
 
-class SoundFilter(Input):
+class SoundFilter(KeyedInput):
     """`audio_filter` is what the text says (empty when it cannot be read); `error` says why
     it cannot be read ("" when it can)."""
 
     def __init__(self, id: str | None = None) -> None:
-        super().__init__(placeholder=PLACEHOLDER, id=id)
+        super().__init__(LABEL, "f", id=id)
         self.audio_filter = AudioFilter()
         self.error = ""
 
