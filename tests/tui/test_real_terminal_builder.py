@@ -4,8 +4,8 @@ trained cache (the light models only), keys in, the screen read back.
 What the footer offers works where the cursor is: no "/ Search" while typing the name (there
 `/` is a letter of it), one Enter in the search box adds the best result, Down goes from the
 search box to its results, every suggestion shows its track and artist at 80 columns, and the
-reason they all share is said once under the list, not cut short in a column of its own, and
-quitting with a playlist never saved asks first.
+reason they all share is said once under the list, not cut short in a column of its own, u
+undoes an add and U brings it back, and quitting with a playlist never saved asks first.
 """
 
 # ruff: noqa: F811 (fixtures imported from tui_support are parameters here)
@@ -66,6 +66,12 @@ def test_builder_keys_in_a_real_terminal(trained_dir: Path, tmp_path: Path) -> N
         reason = services.suggester.suggest("road/trip", [added.id])[0].reason
         # every als suggestion's reason, said once under the table
         term.wait_for(lambda t: f"suggestions from als: {reason}" in t, timeout=30)
+
+        term.press("u")  # undo the add, in the list where the cursor is; U brings it back
+        text = term.wait_for("0 tracks ·", timeout=10)
+        assert "Undone: added" in text
+        term.press("U")
+        term.wait_for(lambda t: "1 track ·" in t and "Redone: added" in t, timeout=10)
 
         term.press("q")  # the playlist was never saved: asked before it is lost
         text = term.wait_for("Discard (d)", timeout=10)

@@ -395,6 +395,56 @@ async def test_build_save_and_export_with_keys(trained_copy: Locations, tmp_path
         assert [t["uri"] for t in document["tracks"]] == [first.uri, second.uri]
 
 
+async def test_undo_and_redo_of_the_tracks(trained_copy: Locations, tmp_path: Path) -> None:
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        await type_text(pilot, "undo me")
+        await wait_for(pilot, lambda: screen.query_one("#suggestions", TrackTable).row_count,
+                       what="suggestions")
+        await pilot.press("escape", "a", "a", "a")  # to the suggestions: add three
+        await settle(pilot)
+        first, second, third = screen.playlist
+        screen.query_one("#playlist").focus()
+        await pilot.press("g", "J", "x")  # first moved down, then removed
+        await settle(pilot)
+        assert screen.playlist == [second, third]
+        assert "u" in footer_keys(screen) and "U" not in footer_keys(screen)
+        asked = screen._request
+        await pilot.press("u")
+        assert screen.playlist == [second, first, third]
+        assert screen.query_one("#playlist", TrackTable).cursor_row == 1  # on the track back
+        assert notifications(app)[-1] == f"Undone: removed '{first.name}' (U redoes it)."
+        await settle(pilot)
+        assert screen._request > asked and screen.suggestions_shown == screen._request
+        shown = screen.query_one("#suggestions", TrackTable).tracks
+        assert first not in shown  # suggestions for the tracks as they are again
+        await pilot.press("u")
+        assert screen.playlist == [first, second, third]
+        await pilot.press("U")
+        assert screen.playlist == [second, first, third]
+        await pilot.press("ctrl+r")
+        assert screen.playlist == [second, third]
+        assert notifications(app)[-1] == f"Redone: removed '{first.name}'."
+        await pilot.press("ctrl+s")
+        assert not screen.unsaved()
+        await pilot.press("u")
+        assert screen.unsaved()  # undone after saving: a change to save again
+        await pilot.press("U")
+        assert not screen.unsaved()
+        await pilot.press("u", "u", "u", "u", "u")
+        assert screen.playlist == [] and "u" not in footer_keys(screen)
+        await pilot.press("U", "U", "U", "U", "U")
+        assert screen.playlist == [second, third] and not screen.unsaved()
+        await pilot.press("ctrl+n")  # the new playlist has no changes to undo
+        await settle(pilot)
+        assert screen.playlist == [] and not screen.history.can_undo
+        await pilot.press("escape")  # out of the name field, where u would type
+        await pilot.press("u")
+        assert screen.playlist == []
+
+
 async def test_the_export_folder_is_shown_and_changed_in_the_dialog(
         trained_copy: Locations, tmp_path: Path) -> None:
     from mpdtui import config

@@ -304,6 +304,7 @@ class BuilderScreen(BuilderFiles):
         if any(t.id == track.id for t in self.playlist):
             self.notify(printable(f"'{track.name}' is already in the playlist."), markup=False)
             return False
+        self._remember(f"added '{track.name}'")
         self.playlist.append(track)
         self._playlist_changed()
         return True
@@ -312,6 +313,7 @@ class BuilderScreen(BuilderFiles):
         table = self._focused_table()
         if table is None or table.id != "playlist" or table.current() is None:
             return
+        self._remember(f"removed '{self.playlist[table.cursor_row].name}'")
         del self.playlist[table.cursor_row]
         self._playlist_changed()
 
@@ -323,6 +325,7 @@ class BuilderScreen(BuilderFiles):
         target = row + step
         if not 0 <= target < len(self.playlist):
             return
+        self._remember(f"moved '{self.playlist[row].name}' {'up' if step < 0 else 'down'}")
         self.playlist[row], self.playlist[target] = self.playlist[target], self.playlist[row]
         self._playlist_changed(cursor=target)
 
@@ -367,6 +370,7 @@ class BuilderScreen(BuilderFiles):
         self.like = None
         self.query_one("#name", Input).value = ""
         self.kept, self.editing = ("", ()), None
+        self._forget_changes()
         self._playlist_changed()
         self.query_one("#name", Input).focus()
 

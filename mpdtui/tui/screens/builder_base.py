@@ -11,6 +11,8 @@ from textual.events import DescendantFocus
 from textual.timer import Timer
 from textual.widgets import DataTable, Input
 
+from mpdtui.printable import printable
+from mpdtui.tui.history import EditHistory, Step
 from mpdtui.tui.messages import AudioReady
 from mpdtui.tui.screens.base import BaseScreen
 from mpdtui.tui.text import in_app
@@ -38,6 +40,8 @@ class BuilderBase(BaseScreen):
         Binding("x,delete", "remove", "Remove"),
         Binding("K,shift+up", "move(-1)", "Up", key_display="K"),
         Binding("J,shift+down", "move(1)", "Down", key_display="J"),
+        Binding("u", "undo", "Undo"),
+        Binding("U,ctrl+r", "redo", "Redo", key_display="U", show=False),  # undo says it
         Binding("l", "more_like", "More like this"),
         Binding("m", "switch_model", "Model"),
         Binding("f", "focus_filter", "Filter"),
@@ -85,6 +89,7 @@ class BuilderBase(BaseScreen):
         self.with_audio = False  # audio features are known: show them, filter, order
         self.sound: dict[int, TrackAudio | None] = {}  # track id -> its features (None: none)
         self._add_when_found: int | None = None  # Enter came before this search's results
+        self.history: EditHistory[Track] = EditHistory()
 
     def _focused_table(self) -> TrackTable | None:
         focused = self.focused
@@ -155,10 +160,39 @@ class BuilderBase(BaseScreen):
             return  # cancelled
         if not result.changed:
             return
+        self._remember("ordered for flow")
         self.playlist = [self.playlist[i] for i in result.order]
         self._playlist_changed(cursor=0)
         self.query_one("#playlist").focus()
         self.notify(f"Ordered for flow: {result.summary()}.", timeout=8)
+
+    def _remember(self, what: str) -> None:
+        """Before a change to the tracks: what undo goes back to, and what it says it undid."""
+        self.history.record(self.playlist, self.query_one("#playlist", TrackTable).cursor_row,
+                            what)
+        self.refresh_bindings()
+
+    def _forget_changes(self) -> None:
+        """Another playlist is on screen (opened or new): undo does not reach the last one."""
+        self.history.clear()
+        self.refresh_bindings()
+
+    def action_undo(self) -> None:
+        table = self.query_one("#playlist", TrackTable)
+        self._go_to(self.history.undo(self.playlist, table.cursor_row), "Undone", " (U redoes it)")
+
+    def action_redo(self) -> None:
+        table = self.query_one("#playlist", TrackTable)
+        self._go_to(self.history.redo(self.playlist, table.cursor_row), "Redone")
+
+    def _go_to(self, step: Step[Track] | None, done: str, after: str = "") -> None:
+        if step is None:  # the key is off then (check_action); a press may race a change
+            return
+        self.playlist = list(step.tracks)
+        self._playlist_changed()
+        self.query_one("#playlist", TrackTable).move_cursor(row=step.cursor)
+        self.notify(printable(f"{done}: {step.what}{after}."), markup=False)
+        self.refresh_bindings()
 
     def action_focus_search(self) -> None:
         self.query_one("#search", Input).focus()
@@ -208,6 +242,8 @@ class BuilderBase(BaseScreen):
             return bool(self.playlist)
         if action == "order_flow":
             return bool(self.playlist)
+        if action in ("undo", "redo"):
+            return self.history.can_undo if action == "undo" else self.history.can_redo
         return True
 
     # --- hooks: the builder's own (builder.py) -----------------------------------------------

@@ -169,6 +169,7 @@ class BuilderFiles(BuilderBase):
             self.query_one("#name", Input).value = message.name
         self.playlist = list(message.tracks)
         self.kept, self.editing = self._state(), message.playlist_id
+        self._forget_changes()
         self._remember_sound(self.playlist, message.audio)
         self._playlist_changed()
         self.query_one("#playlist").focus()

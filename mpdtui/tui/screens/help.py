@@ -28,6 +28,8 @@ KEYS: dict[str, list[tuple[str, str]]] = {
         ("x / delete", "remove the highlighted track from the playlist"),
         ("K / J", "move the highlighted track up / down"),
         ("shift+up / shift+down", "the same as K / J"),
+        ("u / U (ctrl+r)", "undo / redo the last change to the tracks (added, removed, moved, "
+                           "ordered for flow)"),
         ("l", "more like this (suggestions like the highlighted track)"),
         ("m", "switch model (default: the best evaluated)"),
         ("f", "filter suggestions by sound: tempo 150-170, energy > 0.7, key 8A, key ~Am, "

@@ -1,0 +1,65 @@
+"""Undo and redo of the builder's track list: each change (a track added, removed or moved,
+the playlist ordered for flow) keeps the list as it was before, with what the change did."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+HISTORY_LIMIT = 500
+"""Changes kept for undo (the oldest go first); a list of tuples of references, so small."""
+
+
+@dataclass(frozen=True)
+class Step(Generic[T]):
+    """The tracks (and the playlist's cursor row) to go back to, and what the change did."""
+
+    tracks: tuple[T, ...]
+    cursor: int
+    what: str
+
+
+class EditHistory(Generic[T]):
+    def __init__(self, limit: int = HISTORY_LIMIT) -> None:
+        self._undo: list[Step[T]] = []
+        self._redo: list[Step[T]] = []
+        self._limit = limit
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    def record(self, tracks: Sequence[T], cursor: int, what: str) -> None:
+        """Before a change: keep the tracks as they are; a new change forgets what was undone."""
+        self._undo.append(Step(tuple(tracks), cursor, what))
+        del self._undo[:-self._limit]
+        self._redo.clear()
+
+    def undo(self, tracks: Sequence[T], cursor: int) -> Step[T] | None:
+        """The state before the last change (None: none left); `tracks` become its redo."""
+        return self._swap(self._undo, self._redo, tracks, cursor)
+
+    def redo(self, tracks: Sequence[T], cursor: int) -> Step[T] | None:
+        """The state the last undo went back from (None: nothing undone)."""
+        return self._swap(self._redo, self._undo, tracks, cursor)
+
+    def clear(self) -> None:
+        """Another playlist is on screen: its changes are not this one's."""
+        self._undo.clear()
+        self._redo.clear()
+
+    @staticmethod
+    def _swap(source: list[Step[T]], target: list[Step[T]], tracks: Sequence[T],
+              cursor: int) -> Step[T] | None:
+        if not source:
+            return None
+        step = source.pop()
+        target.append(Step(tuple(tracks), cursor, step.what))
+        return step
