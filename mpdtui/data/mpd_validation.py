@@ -41,6 +41,11 @@ def pasted_track_uri(text: str) -> str | None:
     return f"spotify:track:{match.group(1)}" if match else None
 
 
+def track_link(uri: str) -> str:
+    """The open.spotify.com link of a track's URI (what the apps' "Copy Song Link" gives)."""
+    return f"https://open.spotify.com/track/{uri.rpartition(':')[2]}"
+
+
 PLAYLIST_FIELDS: dict[str, type] = {
     "name": str,
     "collaborative": str,

@@ -15,7 +15,7 @@ from mpdtui.data.catalog import Catalog
 from mpdtui.data.files import FormatVersionError
 from mpdtui.data.ingest import ingest
 from mpdtui.data.matrices import load_interactions, load_sequences
-from mpdtui.data.mpd_validation import SliceError, pasted_track_uri
+from mpdtui.data.mpd_validation import SliceError, pasted_track_uri, track_link
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 from mpdtui.services.catalog import CatalogService
@@ -84,6 +84,11 @@ def test_a_pasted_track_uri_or_link_finds_that_track(handmade_store: Locations, 
     "AAAAAAAAAAAAAAAAAAAAA1", "joga AAAAAAAAAAAAAAAAAAAAA1", "spotify:track:AAAAAAAAAAAAAAAAAAAAA1x"])
 def test_other_text_is_not_a_pasted_track(text: str) -> None:
     assert pasted_track_uri(text) is None
+
+
+def test_a_copied_link_pastes_back_as_its_track() -> None:
+    assert track_link(JOGA) == "https://open.spotify.com/track/AAAAAAAAAAAAAAAAAAAAA1"
+    assert pasted_track_uri(track_link(JOGA)) == JOGA
 
 
 def test_a_pasted_track_the_catalog_lacks_is_searched_as_words(handmade_store: Locations) -> None:

@@ -445,6 +445,24 @@ async def test_undo_and_redo_of_the_tracks(trained_copy: Locations, tmp_path: Pa
         assert screen.playlist == []
 
 
+async def test_y_copies_the_highlighted_tracks_link(trained_copy: Locations,
+                                                    tmp_path: Path) -> None:
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        await type_text(pilot, "copy me")
+        suggestions = screen.query_one("#suggestions", TrackTable)
+        await wait_for(pilot, lambda: suggestions.row_count > 1, what="suggestions")
+        await pilot.press("y")  # in the name field: a letter
+        assert screen.query_one("#name", Input).value == "copy mey" and app.clipboard == ""
+        await pilot.press("escape", "j", "y")  # the second suggestion's link
+        track = suggestions.tracks[1]
+        link = f"https://open.spotify.com/track/{track.uri.removeprefix('spotify:track:')}"
+        assert app.clipboard == link
+        assert notifications(app)[-1] == f"Copied {link} ('{track.name}')."
+
+
 async def test_the_export_folder_is_shown_and_changed_in_the_dialog(
         trained_copy: Locations, tmp_path: Path) -> None:
     from mpdtui import config

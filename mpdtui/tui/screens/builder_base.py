@@ -11,6 +11,7 @@ from textual.events import DescendantFocus
 from textual.timer import Timer
 from textual.widgets import DataTable, Input
 
+from mpdtui.data.mpd_validation import track_link
 from mpdtui.printable import printable
 from mpdtui.tui.history import EditHistory, Step
 from mpdtui.tui.messages import AudioReady
@@ -43,6 +44,7 @@ class BuilderBase(BaseScreen):
         Binding("u", "undo", "Undo"),
         Binding("U,ctrl+r", "redo", "Redo", key_display="U", show=False),  # undo says it
         Binding("l", "more_like", "More like this"),
+        Binding("y", "copy_link", "Copy link", show=False),
         Binding("m", "switch_model", "Model"),
         Binding("f", "focus_filter", "Filter"),
         Binding("o", "order_flow", "Flow"),
@@ -194,6 +196,17 @@ class BuilderBase(BaseScreen):
         self.notify(printable(f"{done}: {step.what}{after}."), markup=False)
         self.refresh_bindings()
 
+    def action_copy_link(self) -> None:
+        """The highlighted track's link to the clipboard (OSC 52: most terminals, over ssh
+        too); said in full as well, for a terminal that does not take it."""
+        table = self._focused_table()
+        track = table.current() if table is not None else None
+        if track is None:
+            return
+        link = track_link(track.uri)
+        self.app.copy_to_clipboard(link)
+        self.notify(printable(f"Copied {link} ('{track.name}')."), markup=False, timeout=8)
+
     def action_focus_search(self) -> None:
         self.query_one("#search", Input).focus()
 
@@ -236,7 +249,7 @@ class BuilderBase(BaseScreen):
             return focused is not None and focused.id == "playlist" and bool(self.playlist)
         if action == "add":
             return focused is not None and focused.id != "playlist"
-        if action == "more_like":
+        if action in ("more_like", "copy_link"):
             return focused is not None
         if action in ("save", "export"):
             return bool(self.playlist)

@@ -31,6 +31,7 @@ KEYS: dict[str, list[tuple[str, str]]] = {
         ("u / U (ctrl+r)", "undo / redo the last change to the tracks (added, removed, moved, "
                            "ordered for flow)"),
         ("l", "more like this (suggestions like the highlighted track)"),
+        ("y", "copy the highlighted track's Spotify link"),
         ("m", "switch model (default: the best evaluated)"),
         ("f", "filter suggestions by sound: tempo 150-170, energy > 0.7, key 8A, key ~Am, "
               "acoustic, not live (comma-separated; all must match)"),
