@@ -851,6 +851,32 @@ async def test_saved_playlists_screen(trained_copy: Locations, tmp_path: Path) -
         assert screen.query_one("#name", Input).value == "workout"
 
 
+async def test_the_highlighted_saved_playlists_tracks_show_beside_the_list(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        gym = app.services.catalog.tracks([3, 1, 4])
+        app.services.playlists.save("gym", gym)
+        app.services.playlists.save("sleep", app.services.catalog.tracks([7]))
+        await pilot.press("escape", "p")
+        await settle(pilot)
+        screen = app.screen
+        assert "enter" in footer_keys(screen)  # Open: the list's own enter hid it
+        preview = screen.query_one("#saved-tracks", DataTable)
+
+        def shown() -> list[str]:
+            return [str(preview.get_row_at(row)[1]) for row in range(preview.row_count)]
+
+        assert shown() == [app.services.catalog.tracks([7])[0].name]  # the latest first
+        await pilot.press("j")
+        await settle(pilot)
+        assert shown() == [t.name for t in gym]
+        total = sum(t.duration_ms for t in gym)
+        assert str(preview.border_title).startswith(f"gym · {total // 60000}:")
+        assert not preview.can_focus and screen.focused is screen.query_one("#saved")
+
+
 async def test_the_builder_follows_a_rename_or_delete_of_its_playlist(
         trained_copy: Locations, tmp_path: Path) -> None:
     """Renamed in the playlists screen, the playlist on screen shows its new name and saves in

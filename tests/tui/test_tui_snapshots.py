@@ -137,9 +137,9 @@ def test_saved_playlists(snap_compare: Any, steady_copy: Locations,
 
 
 def mask_times(pilot: Any) -> None:
-    table = pilot.app.screen.query_one(DataTable)
+    table = pilot.app.screen.query_one("#saved", DataTable)
     for row in range(table.row_count):
-        table.update_cell_at((row, 2), "<changed>")
+        table.update_cell_at((row, 2), "<changed>", update_width=True)
 
 
 @pytest.mark.parametrize("keys", [("question_mark",), ("e",), ("p", "x"), ("p", "r"),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from mpdtui.data.features import FeatureStore
 from mpdtui.services.audio import FEATURES_HINT
 from mpdtui.spotify import session
+from mpdtui.tui.screens.playlists import changed_text
 from mpdtui.tui.text import in_app
 
 MESSAGES = [  # what the services and their errors say, with the CLI command in them
@@ -41,3 +44,13 @@ def test_no_cli_command_is_left(message: str) -> None:
 def test_other_text_is_kept() -> None:
     text = "Spotify refused the login code (invalid_grant)"
     assert in_app(text) == text
+
+
+def test_a_saved_playlists_change_time_is_as_short_as_tells_it_apart() -> None:
+    def at(text: str) -> time.struct_time:
+        return time.strptime(text, "%Y-%m-%d %H:%M")
+
+    now = at("2026-12-02 12:00")
+    assert changed_text(at("2026-12-02 09:54"), now) == "09:54"
+    assert changed_text(at("2026-12-01 09:54"), now) == "12-01 09:54"
+    assert changed_text(at("2025-12-02 09:54"), now) == "2025-12-02"

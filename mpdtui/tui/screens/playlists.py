@@ -1,29 +1,33 @@
-"""Saved playlists: open one in the builder, rename, duplicate or delete it."""
+"""Saved playlists: open one in the builder, rename, duplicate or delete it; the highlighted
+one's tracks show beside the list."""
 
 from __future__ import annotations
 
 import time
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, Label
 
 from mpdtui.printable import printable
 from mpdtui.tui.screens.base import BaseScreen
 from mpdtui.tui.screens.confirm import ConfirmScreen
 from mpdtui.tui.screens.prompt import PromptScreen
-from mpdtui.tui.text import data_text
+from mpdtui.tui.text import data_text, duration
 
 if TYPE_CHECKING:
-    from mpdtui.data.saved_playlists import PlaylistSummary
+    from mpdtui.data.saved_playlists import PlaylistSummary, SavedPlaylist
 
 
 class PlaylistsScreen(BaseScreen):
     """Dismisses with the id of the playlist to open, or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "Open"),
+        # priority: the list's own enter (select, not shown) would hide it from the footer
+        Binding("enter", "open", "Open", priority=True),
         Binding("r", "rename", "Rename"),
         Binding("d", "duplicate", "Duplicate"),
         Binding("x,delete", "delete", "Delete"),
@@ -39,20 +43,26 @@ class PlaylistsScreen(BaseScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Label("Saved playlists", classes="screen-title")
-        yield DataTable(id="saved", cursor_type="row", zebra_stripes=True)
+        with Horizontal(id="saved-panes"):
+            yield DataTable(id="saved", cursor_type="row", zebra_stripes=True)
+            yield DataTable(id="saved-tracks", cursor_type="none", zebra_stripes=True)
         yield Label("", id="saved-empty", classes="hint")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("Name", "Tracks", "Changed")
+        self.query_one("#saved", DataTable).add_columns("Name", "Tracks", "Changed")
+        preview = self.query_one("#saved-tracks", DataTable)
+        preview.add_columns("#", "Track", "Artist", "Time")
+        preview.can_focus = False  # shown, not visited: the keys act on the list
         self.reload()
 
     def reload(self, select_id: int | None = None) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one("#saved", DataTable)
         self.summaries = self.app.attempt(self.services.playlists.summaries) or []
         table.clear()
+        now = time.localtime()
         for summary in self.summaries:
-            changed = time.strftime("%Y-%m-%d %H:%M", time.localtime(summary.updated_at))
+            changed = changed_text(time.localtime(summary.updated_at), now)
             table.add_row(data_text(summary.name), str(summary.num_tracks), changed)
         self.query_one("#saved-empty", Label).update(
             "" if self.summaries else "No saved playlists yet: build one and press ctrl+s.")
@@ -60,10 +70,40 @@ class PlaylistsScreen(BaseScreen):
         if select_id in ids:
             table.move_cursor(row=ids.index(select_id))
         table.focus()
+        self._preview(self._selected())
 
     def _selected(self) -> PlaylistSummary | None:
-        row = self.query_one(DataTable).cursor_row
+        row = self.query_one("#saved", DataTable).cursor_row
         return self.summaries[row] if 0 <= row < len(self.summaries) else None
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "saved":
+            self._preview(self._selected())
+
+    def _preview(self, summary: PlaylistSummary | None) -> None:
+        preview = self.query_one("#saved-tracks", DataTable)
+        preview.display = summary is not None
+        if summary is not None:
+            self._load_preview(summary.id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="preview",
+          description="reading the playlist")
+    def _load_preview(self, playlist_id: int) -> None:
+        playlist = self.services.playlists.get(playlist_id)
+        self.app.call_from_thread(self._show_preview, playlist)
+
+    def _show_preview(self, playlist: SavedPlaylist) -> None:
+        selected = self._selected()
+        if selected is None or selected.id != playlist.id:
+            return  # the cursor moved on: its own preview is on its way
+        preview = self.query_one("#saved-tracks", DataTable)
+        preview.clear()
+        for position, track in enumerate(playlist.tracks, 1):
+            time_text = "" if track.duration_ms is None else duration(track.duration_ms)
+            preview.add_row(str(position), data_text(track.title or track.uri),
+                            data_text(track.artist), time_text)
+        total = sum(track.duration_ms or 0 for track in playlist.tracks)
+        preview.border_title = data_text(f"{playlist.name} · {duration(total)}")
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -108,10 +148,20 @@ class PlaylistsScreen(BaseScreen):
                              delete)
 
     def action_down(self) -> None:
-        self.query_one(DataTable).action_cursor_down()
+        self.query_one("#saved", DataTable).action_cursor_down()
 
     def action_up(self) -> None:
-        self.query_one(DataTable).action_cursor_up()
+        self.query_one("#saved", DataTable).action_cursor_up()
 
     def action_back(self) -> None:
         self.dismiss(None)
+
+
+def changed_text(changed: time.struct_time, now: time.struct_time) -> str:
+    """When a playlist changed, as short as tells it apart (the list shares the screen with
+    the tracks): "09:54" today, "12-02 09:54" this year, "2025-12-02" before."""
+    if changed.tm_year != now.tm_year:
+        return time.strftime("%Y-%m-%d", changed)
+    if changed.tm_yday != now.tm_yday:
+        return time.strftime("%m-%d %H:%M", changed)
+    return time.strftime("%H:%M", changed)
