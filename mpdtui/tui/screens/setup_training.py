@@ -109,8 +109,10 @@ class TrainingStep(SetupStep):
         if isinstance(event, ModelSaved):
             self.training.discard(event.model)
             going_on = "the other models train" if self.training else "the evaluation runs"
-            self.status(f"{event.model} is ready: press ctrl+n to build playlists with it while "
-                        f"{going_on} (escape cancels the training).")
+            # not "with it": the builder serves the best model saved so far, and switches
+            # as better ones come
+            self.status(f"{event.model} is ready: press ctrl+n to start building playlists "
+                        f"while {going_on} (escape cancels the training).")
 
     def job_finished(self, event: Event) -> None:
         if isinstance(event, JobFinished):
