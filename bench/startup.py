@@ -6,8 +6,8 @@ only when a command runs since); a bare interpreter's start for scale.
 
     .venv/bin/python bench/startup.py [--repeats 7]
 
-Runs alternate (now, with those loaded first, bare) so that the machine's load falls on all three alike;
-the figure is the median wall time of each.
+Runs alternate (now, with those loaded first, bare) so that the machine's load falls on all
+three alike; the figure is the median wall time of each.
 """
 
 from __future__ import annotations
