@@ -546,6 +546,13 @@ async def test_search_box_down_moves_to_results_and_one_enter_adds(
         await pilot.press("enter")  # in the results: adds the highlighted one
         await settle(pilot)
         assert screen.playlist == results.tracks[:2]
+        names = [str(results.get_row_at(row)[0]) for row in range(results.row_count)]
+        added = [name.startswith("✓ ") for name in names]  # marked: in the playlist
+        assert added == [True, True] + [False] * (len(names) - 2)
+        screen.query_one("#playlist").focus()
+        await pilot.press("g", "x")
+        await settle(pilot)
+        assert not str(results.get_row_at(0)[0]).startswith("✓ ")  # removed: unmarked
 
 
 async def test_title_only_suggestions_and_model_switch(trained_copy: Locations,

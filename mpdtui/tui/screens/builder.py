@@ -332,6 +332,7 @@ class BuilderScreen(BuilderFiles):
     def _playlist_changed(self, cursor: int | None = None) -> None:
         table = self.query_one("#playlist", TrackTable)
         table.show(self.playlist, keep_cursor=True, audio=self._playlist_audio())
+        self.query_one("#results", TrackTable).mark(t.id for t in self.playlist)
         if cursor is not None:
             table.move_cursor(row=cursor)
         self._update_totals()

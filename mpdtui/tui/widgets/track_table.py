@@ -10,11 +10,12 @@ and the audio columns before it cuts track and artist short. A text cut short en
 Below 160 columns the Why column cuts most reasons short, so a table of suggestions with the
 focus shows the highlighted one's whole reason in its bottom border. A reason every row shares
 (a fallback's) has no column when the caller says it once elsewhere (`reason_column=False`).
+Tracks the playlist holds already (`mark`) read "✓ " before their name, dimmed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len
@@ -72,6 +73,7 @@ class TrackTable(DataTable):
         self.reasons: list[str] = []
         self.reason_column = with_reason
         self.audio: list[TrackAudio | None] = []
+        self.marked: frozenset[int] = frozenset()
         self._cells: list[dict[str, Cell]] = []
         self.fitted: list[tuple[str, int]] = []
 
@@ -144,10 +146,18 @@ class TrackTable(DataTable):
         self._draw(keep_cursor)
         self._show_reason()
 
+    def mark(self, track_ids: Iterable[int]) -> None:
+        """Mark these tracks (those in the playlist) where they are listed."""
+        marked = frozenset(track_ids)
+        if marked != self.marked:
+            self.marked = marked
+            self.show(self.tracks, self.reasons, keep_cursor=True, audio=self.audio,
+                      reason_column=self.reason_column)
+
     def _row(self, index: int, track: Track) -> dict[str, Cell]:
         sound = self.audio[index]
         return {
-            "#": str(index + 1), "Track": _cut(track.name),
+            "#": str(index + 1), "Track": _cut(track.name, added=track.id in self.marked),
             "Artist": _cut(track.artist_name), "Album": _cut(track.album_name),
             "Time": duration(track.duration_ms),
             "BPM": sound.bpm_text() if sound else "", "Key": sound.key_text() if sound else "",
@@ -173,9 +183,12 @@ class TrackTable(DataTable):
         return self.reasons[row] if self.current() is not None and row < len(self.reasons) else ""
 
 
-def _cut(data: str) -> Text:
-    """Text from data that ends in "…" where its column cuts it short."""
+def _cut(data: str, added: bool = False) -> Text:
+    """Text from data that ends in "…" where its column cuts it short; `added`: "✓ " first,
+    dimmed (the track is in the playlist)."""
     text = data_text(data)
+    if added:
+        text = Text.assemble("✓ ", text, style="dim")
     text.overflow, text.no_wrap = "ellipsis", True
     return text
 
