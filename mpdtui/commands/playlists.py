@@ -1,4 +1,5 @@
-"""`mpdtui playlists`: the saved playlists by name, for `export`, `order` and scripts."""
+"""`mpdtui playlists`: the saved playlists by name, for `export`, `order` and scripts;
+`mpdtui playlists NAME`: one playlist's tracks. Text from the data is shown as text."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import sys
 import time
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import orjson
 from rich import box
@@ -14,20 +16,32 @@ from rich.table import Table
 from rich.text import Text
 
 from mpdtui.commands import open_services
+from mpdtui.commands.audio import add_audio_columns, audio_cells
 from mpdtui.locations import Locations
+from mpdtui.pipeline.display import clock
 from mpdtui.printable import printable, printable_json
+
+if TYPE_CHECKING:
+    from mpdtui.audio.describe import TrackAudio
+    from mpdtui.data.saved_playlists import SavedPlaylist
 
 NONE_YET = ("no saved playlists yet: build one in the app (`mpdtui`) and save it with ctrl+s, "
             "or import yours with `mpdtui import-spotify`")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("playlists", help="list the saved playlists (most recent first)")
+    p = subparsers.add_parser(
+        "playlists", help="list the saved playlists (most recent first), or one's tracks",
+        description="List the saved playlists, most recent first; with a NAME, that playlist's "
+        "tracks (with their tempo, key and energy when known).")
+    p.add_argument("name", nargs="?", help="a saved playlist's name: show its tracks")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run_playlists)
 
 
 def run_playlists(args: argparse.Namespace, locations: Locations) -> int:
+    if args.name is not None:
+        return _show_playlist(args.name, args.json, locations)
     with open_services(locations) as services:
         summaries = services.playlists.summaries()
     if args.json:
@@ -46,6 +60,50 @@ def run_playlists(args: argparse.Namespace, locations: Locations) -> int:
         table.add_row(Text(printable(summary.name)), f"{summary.num_tracks:,}", changed)
     Console(file=sys.stdout).print(table)
     return 0
+
+
+def _show_playlist(name: str, as_json: bool, locations: Locations) -> int:
+    with open_services(locations) as services:
+        playlist = services.playlists.get(name)
+        audio = services.audio.audio_of_uris(playlist.uris)
+    if as_json:  # what `export NAME --to json` writes, and when it changed
+        from mpdtui.exporting import playlist_document
+
+        document = {**playlist_document(playlist, audio), "changed": _iso(playlist.updated_at),
+                    "origin": playlist.origin}
+        sys.stdout.write(printable_json(orjson.dumps(document, option=orjson.OPT_INDENT_2)
+                                        .decode()) + "\n")
+        return 0
+    console = Console(file=sys.stdout)
+    table = _tracks_table(playlist, audio, with_uri=True)
+    widest = Console(width=10_000).measure(table).maximum
+    if not console.is_terminal:  # a file or a pipe: every line whole
+        console = Console(file=sys.stdout, width=widest)
+    elif widest > console.width:  # names before URIs (`--json` has them)
+        table = _tracks_table(playlist, audio, with_uri=False)
+    console.print(table)
+    total = sum(track.duration_ms or 0 for track in playlist.tracks)
+    count = len(playlist.tracks)
+    print(f"{count:,} track{'s' * (count != 1)} · {clock(total / 1000)}")
+    return 0
+
+
+def _tracks_table(playlist: SavedPlaylist, audio: list[TrackAudio | None],
+                  with_uri: bool) -> Table:
+    table = Table("#", "track", "artist", title=Text(printable(playlist.name)),
+                  box=box.SIMPLE_HEAD)
+    with_audio = any(sound is not None for sound in audio)
+    if with_audio:
+        add_audio_columns(table)
+    else:
+        table.add_column("time", justify="right")
+    if with_uri:
+        table.add_column("uri", no_wrap=True)
+    for position, (track, sound) in enumerate(zip(playlist.tracks, audio, strict=True), 1):
+        cells = audio_cells(track.duration_ms, sound)
+        table.add_row(str(position), Text(printable(track.title)), Text(printable(track.artist)),
+                      *(cells if with_audio else cells[:1]), *((track.uri,) if with_uri else ()))
+    return table
 
 
 def _iso(timestamp: float) -> str:

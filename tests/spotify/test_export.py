@@ -176,6 +176,29 @@ def test_cli_playlists_names_them_for_export_and_order(
                  str(tmp_path / "mix.csv"), *cache]) == 0  # a listed name is one export takes
 
 
+def test_cli_playlists_name_shows_its_tracks(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from mpdtui.cli import main
+
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    with SavedPlaylists.open(Locations.resolve(tmp_path / "cache").ensure()) as store:
+        store.create("Mix: Vol 1", ENTRIES)
+    assert main(["playlists", "Mix: Vol 1", *cache]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    first = next(line for line in lines if ENTRIES[0].uri in line)  # a pipe: every line whole
+    assert "Blue, Green" in first and "Ana\\x0aDo" in first and "3:22" in first
+    assert lines[2].split() == ["#", "track", "artist", "time", "uri"]  # no features: no BPM
+    assert any(ENTRIES[2].uri in line for line in lines)  # a track known by its URI alone
+    assert lines[-1] == "3 tracks · 3:22"
+    assert main(["playlists", "Mix: Vol 1", "--json", *cache]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert [t["uri"] for t in document["tracks"]] == [e.uri for e in ENTRIES]
+    assert document["name"] == "Mix: Vol 1" and document["changed"].startswith(
+        str(time.localtime().tm_year))
+    assert main(["playlists", "Mix", *cache]) == 2
+    assert "no saved playlist named 'Mix'; saved: 'Mix: Vol 1'" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("fmt", FILE_FORMATS)
 def test_cli_export_out_dash_writes_the_file_to_stdout(
         fmt: str, tmp_path: Path, capfdbinary: pytest.CaptureFixture[bytes],
