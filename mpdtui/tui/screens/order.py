@@ -31,6 +31,7 @@ TITLES: dict[Direction, str] = {None: "Smooth: compatible keys, close tempos", "
 KEYS: dict[Direction, str] = {None: "smooth", "rise": "rise", "fall": "fall"}
 EXPLAIN = ("Neighbours in compatible keys (the same, one step on the Camelot wheel, or the "
            "relative major/minor) with close tempos. The first track stays first.")
+KEYS_HINT = "enter: reorder the playlist this way (u undoes it) · escape: leave it as it is"
 
 
 class OrderScreen(ModalScreen["FlowResult | None"]):
@@ -82,7 +83,7 @@ class OrderScreen(ModalScreen["FlowResult | None"]):
         options.focus()
         unchanged = not any(result.changed for result in self.results.values())
         hint = "Already in the best order found. " + EXPLAIN if unchanged else EXPLAIN
-        self.query_one("#order-hint", Label).update(hint)
+        self.query_one("#order-hint", Label).update(f"{hint}\n{KEYS_HINT}")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         self.app.report_worker(event.worker)
