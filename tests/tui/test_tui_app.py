@@ -884,6 +884,34 @@ async def test_the_highlighted_saved_playlists_tracks_show_beside_the_list(
         assert not preview.can_focus and screen.focused is screen.query_one("#saved")
 
 
+async def test_the_saved_playlists_filter_by_name(trained_copy: Locations,
+                                                  tmp_path: Path) -> None:
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        for name in ("Road trip", "gym", "road to nowhere"):
+            app.services.playlists.save(name, app.services.catalog.tracks([3, 1]))
+        await pilot.press("escape", "p")
+        await settle(pilot)
+        screen = app.screen
+        listed = screen.query_one("#saved", DataTable)
+
+        def names() -> list[str]:
+            return [str(listed.get_row_at(row)[0]) for row in range(listed.row_count)]
+
+        await pilot.press("slash")
+        await type_text(pilot, "ROAD")  # any case; q, r, d, x are letters here
+        assert names() == ["road to nowhere", "Road trip"]
+        assert footer_keys(screen) >= {"enter", "escape"} and "r" not in footer_keys(screen)
+        await type_text(pilot, "x")
+        assert names() == [] and "holds 'ROADx'" in label_text(pilot, "#saved-empty")
+        await pilot.press("backspace", "escape")  # back to the list, the filter kept
+        assert screen.focused is listed and names() == ["road to nowhere", "Road trip"]
+        await pilot.press("slash", "end", "space", "t", "r", "enter")  # enter opens the match
+        await settle(pilot)
+        assert builder(app).query_one("#name", Input).value == "Road trip"
+
+
 async def test_the_builder_follows_a_rename_or_delete_of_its_playlist(
         trained_copy: Locations, tmp_path: Path) -> None:
     """Renamed in the playlists screen, the playlist on screen shows its new name and saves in

@@ -44,7 +44,8 @@ KEYS: dict[str, list[tuple[str, str]]] = {
         ("q", "quit (unsaved changes: asked first)"),
     ],
     "Saved playlists": [
-        ("enter", "open in the builder"),
+        ("enter", "open in the builder (in the filter: the highlighted match)"),
+        ("/", "filter by name (escape: back to the list)"),
         ("r", "rename"),
         ("d", "duplicate"),
         ("x / delete", "delete (asks first)"),

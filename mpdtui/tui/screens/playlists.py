@@ -1,5 +1,6 @@
 """Saved playlists: open one in the builder, rename, duplicate or delete it; the highlighted
-one's tracks show beside the list."""
+one's tracks show beside the list, and `/` filters the list by name (an imported Spotify
+account can bring hundreds)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,15 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Header, Label
+from textual.widgets import DataTable, Footer, Header, Input, Label
 
 from mpdtui.printable import printable
 from mpdtui.tui.screens.base import BaseScreen
 from mpdtui.tui.screens.confirm import ConfirmScreen
 from mpdtui.tui.screens.prompt import PromptScreen
-from mpdtui.tui.text import data_text, duration
+from mpdtui.tui.text import data_text
+from mpdtui.tui.widgets.keyed_input import KeyedInput
+from mpdtui.tui.widgets.playlist_preview import PlaylistPreview
 
 if TYPE_CHECKING:
     from mpdtui.data.saved_playlists import PlaylistSummary, SavedPlaylist
@@ -26,51 +29,74 @@ class PlaylistsScreen(BaseScreen):
     """Dismisses with the id of the playlist to open, or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        # priority: the list's own enter (select, not shown) would hide it from the footer
+        # priority: the list's own enter (select, not shown) would hide it from the footer;
+        # in the filter, enter opens the first match
         Binding("enter", "open", "Open", priority=True),
+        Binding("slash", "filter", "Filter", key_display="/"),
         Binding("r", "rename", "Rename"),
         Binding("d", "duplicate", "Duplicate"),
         Binding("x,delete", "delete", "Delete"),
         Binding("j", "down", show=False),
         Binding("k", "up", show=False),
         Binding("q,escape", "back", "Back"),
+        Binding("down", "to_list", show=False),
     ]
+
+    IN_THE_FILTER = frozenset({"open", "back", "to_list"})
+    """The actions whose keys work while typing in the filter (the others' keys type)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.summaries: list[PlaylistSummary] = []
+        """The playlists listed: those whose name holds the filter's text."""
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Label("Saved playlists", classes="screen-title")
+        yield KeyedInput("Filter by name", "/", id="saved-filter")
         with Horizontal(id="saved-panes"):
             yield DataTable(id="saved", cursor_type="row", zebra_stripes=True)
-            yield DataTable(id="saved-tracks", cursor_type="none", zebra_stripes=True)
+            yield PlaylistPreview(id="saved-tracks")
         yield Label("", id="saved-empty", classes="hint")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#saved", DataTable).add_columns("Name", "Tracks", "Changed")
-        preview = self.query_one("#saved-tracks", DataTable)
-        preview.add_columns("#", "Track", "Artist", "Time")
-        preview.can_focus = False  # shown, not visited: the keys act on the list
         self.reload()
 
-    def reload(self, select_id: int | None = None) -> None:
+    def reload(self, select_id: int | None = None, focus: bool = True) -> None:
         table = self.query_one("#saved", DataTable)
-        self.summaries = self.app.attempt(self.services.playlists.summaries) or []
+        saved = self.app.attempt(self.services.playlists.summaries) or []
+        typed = self.query_one("#saved-filter", Input).value.strip()
+        self.summaries = [s for s in saved if typed.casefold() in s.name.casefold()]
         table.clear()
         now = time.localtime()
         for summary in self.summaries:
             changed = changed_text(time.localtime(summary.updated_at), now)
             table.add_row(data_text(summary.name), str(summary.num_tracks), changed)
-        self.query_one("#saved-empty", Label).update(
-            "" if self.summaries else "No saved playlists yet: build one and press ctrl+s.")
+        self.query_one("#saved-empty", Label).update(data_text(_empty_text(saved, typed)))
         ids = [s.id for s in self.summaries]
         if select_id in ids:
             table.move_cursor(row=ids.index(select_id))
-        table.focus()
+        if focus:
+            table.focus()
         self._preview(self._selected())
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.reload(focus=False)  # the filter keeps the cursor; the list follows
+
+    def action_filter(self) -> None:
+        self.query_one("#saved-filter", Input).focus()
+
+    def action_to_list(self) -> None:
+        self.query_one("#saved", DataTable).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """In the filter, letters are typed: only enter (open the first match), escape (back to
+        the list) and down work there."""
+        if isinstance(self.focused, Input):
+            return action in self.IN_THE_FILTER
+        return action != "to_list"
 
     def _selected(self) -> PlaylistSummary | None:
         row = self.query_one("#saved", DataTable).cursor_row
@@ -81,7 +107,7 @@ class PlaylistsScreen(BaseScreen):
             self._preview(self._selected())
 
     def _preview(self, summary: PlaylistSummary | None) -> None:
-        preview = self.query_one("#saved-tracks", DataTable)
+        preview = self.query_one(PlaylistPreview)
         preview.display = summary is not None
         if summary is not None:
             self._load_preview(summary.id)
@@ -96,14 +122,7 @@ class PlaylistsScreen(BaseScreen):
         selected = self._selected()
         if selected is None or selected.id != playlist.id:
             return  # the cursor moved on: its own preview is on its way
-        preview = self.query_one("#saved-tracks", DataTable)
-        preview.clear()
-        for position, track in enumerate(playlist.tracks, 1):
-            time_text = "" if track.duration_ms is None else duration(track.duration_ms)
-            preview.add_row(str(position), data_text(track.title or track.uri),
-                            data_text(track.artist), time_text)
-        total = sum(track.duration_ms or 0 for track in playlist.tracks)
-        preview.border_title = data_text(f"{playlist.name} · {duration(total)}")
+        self.query_one(PlaylistPreview).show(playlist)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -154,7 +173,10 @@ class PlaylistsScreen(BaseScreen):
         self.query_one("#saved", DataTable).action_cursor_up()
 
     def action_back(self) -> None:
-        self.dismiss(None)
+        if isinstance(self.focused, Input):
+            self.action_to_list()
+        else:
+            self.dismiss(None)
 
 
 def changed_text(changed: time.struct_time, now: time.struct_time) -> str:
@@ -165,3 +187,12 @@ def changed_text(changed: time.struct_time, now: time.struct_time) -> str:
     if changed.tm_yday != now.tm_yday:
         return time.strftime("%m-%d %H:%M", changed)
     return time.strftime("%H:%M", changed)
+
+
+def _empty_text(saved: list[PlaylistSummary], typed: str) -> str:
+    """What the list says when it shows nothing."""
+    if not saved:
+        return "No saved playlists yet: build one and press ctrl+s."
+    if not any(typed.casefold() in s.name.casefold() for s in saved):
+        return f"No saved playlist's name holds '{typed}': change the filter (/)."
+    return ""
