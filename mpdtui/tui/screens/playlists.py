@@ -30,7 +30,7 @@ class PlaylistsScreen(BaseScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # priority: the list's own enter (select, not shown) would hide it from the footer;
-        # in the filter, enter opens the first match
+        # in the filter, enter opens the highlighted match
         Binding("enter", "open", "Open", priority=True),
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("r", "rename", "Rename"),
@@ -47,6 +47,8 @@ class PlaylistsScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
+        self.saved: list[PlaylistSummary] = []
+        """Every saved playlist, as last read."""
         self.summaries: list[PlaylistSummary] = []
         """The playlists listed: those whose name holds the filter's text."""
 
@@ -64,17 +66,22 @@ class PlaylistsScreen(BaseScreen):
         self.query_one("#saved", DataTable).add_columns("Name", "Tracks", "Changed")
         self.reload()
 
-    def reload(self, select_id: int | None = None, focus: bool = True) -> None:
+    def reload(self, select_id: int | None = None) -> None:
+        """Read the saved playlists again (after a change) and list them."""
+        self.saved = self.app.attempt(self.services.playlists.summaries) or []
+        self._list(select_id)
+
+    def _list(self, select_id: int | None = None, focus: bool = True) -> None:
+        """The saved playlists whose name holds the filter's text, and the preview."""
         table = self.query_one("#saved", DataTable)
-        saved = self.app.attempt(self.services.playlists.summaries) or []
         typed = self.query_one("#saved-filter", Input).value.strip()
-        self.summaries = [s for s in saved if typed.casefold() in s.name.casefold()]
+        self.summaries = [s for s in self.saved if typed.casefold() in s.name.casefold()]
         table.clear()
         now = time.localtime()
         for summary in self.summaries:
             changed = changed_text(time.localtime(summary.updated_at), now)
             table.add_row(data_text(summary.name), str(summary.num_tracks), changed)
-        self.query_one("#saved-empty", Label).update(data_text(_empty_text(saved, typed)))
+        self.query_one("#saved-empty", Label).update(data_text(self._empty_text(typed)))
         ids = [s.id for s in self.summaries]
         if select_id in ids:
             table.move_cursor(row=ids.index(select_id))
@@ -82,8 +89,16 @@ class PlaylistsScreen(BaseScreen):
             table.focus()
         self._preview(self._selected())
 
+    def _empty_text(self, typed: str) -> str:
+        """What the list says when it shows nothing."""
+        if self.summaries:
+            return ""
+        if self.saved:
+            return f"No saved playlist's name holds '{typed}': change the filter (/)."
+        return "No saved playlists yet: build one and press ctrl+s."
+
     def on_input_changed(self, event: Input.Changed) -> None:
-        self.reload(focus=False)  # the filter keeps the cursor; the list follows
+        self._list(focus=False)  # the filter keeps the cursor; the list follows
 
     def action_filter(self) -> None:
         self.query_one("#saved-filter", Input).focus()
@@ -92,8 +107,8 @@ class PlaylistsScreen(BaseScreen):
         self.query_one("#saved", DataTable).focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """In the filter, letters are typed: only enter (open the first match), escape (back to
-        the list) and down work there."""
+        """In the filter, letters are typed: only enter (open the highlighted match), escape
+        (back to the list) and down work there."""
         if isinstance(self.focused, Input):
             return action in self.IN_THE_FILTER
         return action != "to_list"
@@ -187,12 +202,3 @@ def changed_text(changed: time.struct_time, now: time.struct_time) -> str:
     if changed.tm_yday != now.tm_yday:
         return time.strftime("%m-%d %H:%M", changed)
     return time.strftime("%H:%M", changed)
-
-
-def _empty_text(saved: list[PlaylistSummary], typed: str) -> str:
-    """What the list says when it shows nothing."""
-    if not saved:
-        return "No saved playlists yet: build one and press ctrl+s."
-    if not any(typed.casefold() in s.name.casefold() for s in saved):
-        return f"No saved playlist's name holds '{typed}': change the filter (/)."
-    return ""
