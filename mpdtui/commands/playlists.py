@@ -17,6 +17,7 @@ from rich.text import Text
 
 from mpdtui.commands import open_services
 from mpdtui.commands.audio import add_audio_columns, audio_cells
+from mpdtui.exporting import playlist_document
 from mpdtui.locations import Locations
 from mpdtui.pipeline.display import clock
 from mpdtui.printable import printable, printable_json
@@ -67,8 +68,6 @@ def _show_playlist(name: str, as_json: bool, locations: Locations) -> int:
         playlist = services.playlists.get(name)
         audio = services.audio.audio_of_uris(playlist.uris)
     if as_json:  # what `export NAME --to json` writes, and when it changed
-        from mpdtui.exporting import playlist_document
-
         document = {**playlist_document(playlist, audio), "changed": _iso(playlist.updated_at),
                     "origin": playlist.origin}
         sys.stdout.write(printable_json(orjson.dumps(document, option=orjson.OPT_INDENT_2)
@@ -101,7 +100,8 @@ def _tracks_table(playlist: SavedPlaylist, audio: list[TrackAudio | None],
         table.add_column("uri", no_wrap=True)
     for position, (track, sound) in enumerate(zip(playlist.tracks, audio, strict=True), 1):
         cells = audio_cells(track.duration_ms, sound)
-        table.add_row(str(position), Text(printable(track.title)), Text(printable(track.artist)),
+        title = track.title or ("" if with_uri else track.uri)  # a track known by its URI alone
+        table.add_row(str(position), Text(printable(title)), Text(printable(track.artist)),
                       *(cells if with_audio else cells[:1]), *((track.uri,) if with_uri else ()))
     return table
 
