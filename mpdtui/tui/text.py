@@ -15,6 +15,13 @@ def data_text(text: str) -> Text:
     return Text(printable(text))
 
 
+def cell_text(text: str) -> Text:
+    """`data_text` for a table cell: one line, ending in "…" where its column cuts it short."""
+    cell = data_text(text)
+    cell.overflow, cell.no_wrap = "ellipsis", True
+    return cell
+
+
 # The services' messages name the CLI command that fixes a problem ("run `mpdtui auth`
 # first"); the app has a step for each, so its messages point there instead. One table, in
 # the front end: the services stay the same for both front ends.

@@ -10,7 +10,7 @@ from rich.text import Text
 from textual import events
 from textual.widgets import DataTable
 
-from mpdtui.tui.text import data_text, duration
+from mpdtui.tui.text import cell_text, data_text, duration
 from mpdtui.tui.widgets.columns import Column, fit
 from mpdtui.tui.widgets.track_table import SCROLLBAR, UNSIZED
 
@@ -30,8 +30,8 @@ class PlaylistPreview(DataTable):
         self._rows: list[dict[str, Text]] = []
 
     def show(self, playlist: SavedPlaylist) -> None:
-        self._rows = [{"#": Text(str(position)), "Track": _cut(track.title or track.uri),
-                       "Artist": _cut(track.artist),
+        self._rows = [{"#": Text(str(position)), "Track": cell_text(track.title or track.uri),
+                       "Artist": cell_text(track.artist),
                        "Time": Text("" if track.duration_ms is None else duration(track.duration_ms))}
                       for position, track in enumerate(playlist.tracks, 1)]
         total = sum(track.duration_ms or 0 for track in playlist.tracks)
@@ -51,10 +51,3 @@ class PlaylistPreview(DataTable):
             self.add_column(name, width=column_width, key=name)
         for row in self._rows:
             self.add_row(*(row[name] for name, _ in layout))
-
-
-def _cut(data: str) -> Text:
-    """Text from data that ends in "…" where its column cuts it short."""
-    text = data_text(data)
-    text.overflow, text.no_wrap = "ellipsis", True
-    return text

@@ -24,7 +24,7 @@ from textual import events
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
-from mpdtui.tui.text import data_text, duration
+from mpdtui.tui.text import cell_text, data_text, duration
 from mpdtui.tui.widgets.columns import Column, fit
 
 if TYPE_CHECKING:
@@ -184,11 +184,10 @@ class TrackTable(DataTable):
 
 
 def _cut(data: str, added: bool = False) -> Text:
-    """Text from data that ends in "…" where its column cuts it short; `added`: "✓ " first,
-    dimmed (the track is in the playlist)."""
-    text = data_text(data)
-    if added:
-        text = Text.assemble("✓ ", text, style="dim")
+    """`cell_text`; `added`: "✓ " first, dimmed (the track is in the playlist)."""
+    if not added:
+        return cell_text(data)
+    text = Text.assemble("✓ ", data_text(data), style="dim")
     text.overflow, text.no_wrap = "ellipsis", True
     return text
 
