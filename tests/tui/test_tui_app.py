@@ -416,10 +416,11 @@ async def test_undo_and_redo_of_the_tracks(trained_copy: Locations, tmp_path: Pa
         assert screen.playlist == [second, first, third]
         assert screen.query_one("#playlist", TrackTable).cursor_row == 1  # on the track back
         assert notifications(app)[-1] == f"Undone: removed '{first.name}' (U redoes it)."
-        await settle(pilot)
-        assert screen._request > asked and screen.suggestions_shown == screen._request
+        assert screen._request > asked  # suggestions asked for the tracks as they are again
+        await wait_for(pilot, lambda: screen.suggestions_shown == screen._request,
+                       what="the suggestions after the undo")
         shown = screen.query_one("#suggestions", TrackTable).tracks
-        assert first not in shown  # suggestions for the tracks as they are again
+        assert first not in shown
         await pilot.press("u")
         assert screen.playlist == [first, second, third]
         await pilot.press("U")
@@ -456,8 +457,13 @@ async def test_y_copies_the_highlighted_tracks_link(trained_copy: Locations,
         await wait_for(pilot, lambda: suggestions.row_count > 1, what="suggestions")
         await pilot.press("y")  # in the name field: a letter
         assert screen.query_one("#name", Input).value == "copy mey" and app.clipboard == ""
-        await pilot.press("escape", "j", "y")  # the second suggestion's link
-        track = suggestions.tracks[1]
+        # the suggestions for the new name first: they replace the list (and its cursor)
+        await wait_for(pilot, lambda: screen.suggestions_shown == screen._request
+                       and suggestions.row_count > 1, what="the suggestions for the new name")
+        await pilot.press("escape", "j")
+        track = suggestions.current()
+        assert track is not None and suggestions.cursor_row == 1
+        await pilot.press("y")  # the second suggestion's link
         link = f"https://open.spotify.com/track/{track.uri.removeprefix('spotify:track:')}"
         assert app.clipboard == link
         assert notifications(app)[-1] == f"Copied {link} ('{track.name}')."
