@@ -9,6 +9,7 @@ is dropped quietly and the command finishes its work.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -56,11 +57,28 @@ def build_parser() -> argparse.ArgumentParser:
 def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     """As `parse_args`, but an unknown option after a command points at that command's help."""
     parser = build_parser()
-    args, unknown = parser.parse_known_args(argv)
+    try:
+        args, unknown = parser.parse_known_args(argv)
+    except UserError as error:
+        raise _unknown_option_taken_for_a_command(parser, argv, error) from None
     if unknown:
         prog = f"{parser.prog} {args.command}" if args.command else parser.prog
         raise UserError(f"unrecognized arguments: {' '.join(unknown)} (see `{prog} --help`)")
     return args
+
+
+def _unknown_option_taken_for_a_command(parser: argparse.ArgumentParser, argv: Sequence[str],
+                                        error: UserError) -> UserError:
+    """`mpdtui --train --playlists 500`: argparse skips the unknown option and takes its value for
+    the COMMAND ("invalid choice: '500'"); name the option instead."""
+    known = [option for action in parser._actions for option in action.option_strings]
+    for option, value in itertools.pairwise(argv):
+        taken_for_the_command = f"argument COMMAND: invalid choice: {value!r}" in str(error)
+        if (taken_for_the_command and option.startswith("-")
+                and not any(name.startswith(option.split("=")[0]) for name in known)):
+            return UserError(f"unrecognized arguments: {option} {value} (see `{parser.prog} "
+                             "--help`)")
+    return error
 
 
 def split_global_options(argv: Sequence[str]) -> tuple[list[str], str | None, bool]:

@@ -457,7 +457,9 @@ def test_the_help_an_argument_error_points_to_exists(capsys: pytest.CaptureFixtu
 @pytest.mark.parametrize(("argv", "unknown", "help_of"), [
     (("suggest", "--name", "x", "-x", "3"), "-x 3", "mpdtui suggest"),
     (("search", "love", "--top", "2"), "--top 2", "mpdtui search"),
-    (("--bogus",), "--bogus", "mpdtui")])
+    (("--bogus",), "--bogus", "mpdtui"),
+    # argparse took the value for the COMMAND ("invalid choice: '20000'"): the option is named
+    (("--train", "--demo", "--playlists", "20000"), "--playlists 20000", "mpdtui")])
 def test_an_unknown_option_points_to_its_commands_help(
         capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], unknown: str, help_of: str) -> None:
     line = assert_refused(run_cli(capsys, None, *argv), f"unrecognized arguments: {unknown}")
