@@ -113,6 +113,10 @@ class AudioFilter:
             matches &= condition.mask(features)
         return matches
 
+    def features(self) -> frozenset[str]:
+        """The feature columns the filter reads ("tempo", "key", "mode", …)."""
+        return frozenset(condition.column for condition in self.conditions)
+
     def describe(self) -> str:
         """The filter as mpdtui understood it: "tempo 150-170 BPM, energy > 0.7"."""
         return ", ".join(condition.label for condition in self.conditions)

@@ -119,6 +119,12 @@ async def test_audio_columns_and_a_filter_typed_in_the_builder(audio_copy: Locat
         assert 1 < len(lines) <= 3 and all(len(line) <= sound.content_size.width for line in lines)
         shown = [part for line in lines for part in line.removesuffix(" …").split(" · ")]
         assert shown == [*([reason] if reason else []), *audio.describe_parts()][:len(shown)]
+        # narrow, the table keeps the columns the filter reads and leaves the others out
+        assert {"BPM", "Energy"} <= set(suggestions.columns_shown())
+        assert "Key" not in suggestions.columns_shown()
+        await pilot.press("f", "ctrl+u")  # the filter cleared: BPM makes room again
+        await settle(pilot)
+        assert "BPM" not in suggestions.columns_shown()
 
 
 @pytest.mark.asyncio

@@ -235,7 +235,10 @@ class BuilderScreen(BuilderFiles):
         elif event.input.id == "name":
             self._schedule(NAME_DEBOUNCE_S)
         elif event.input.id == "filter":
-            self.query_one(SoundFilter).read()
+            sound_filter = self.query_one(SoundFilter)
+            sound_filter.read()
+            self.query_one("#suggestions", TrackTable).keep_columns_of(
+                sound_filter.audio_filter.features())
             self._schedule(NAME_DEBOUNCE_S)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

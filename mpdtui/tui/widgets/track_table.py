@@ -6,7 +6,8 @@ data as plain text, never as markup.
 
 Column widths follow the table's width (`columns.fit`): names get what their content needs,
 the reason (or the track name) takes what is left, and a narrow table leaves out album, time
-and the audio columns before it cuts track and artist short. A text cut short ends in "…".
+and the audio columns before it cuts track and artist short, but keeps the column of a feature
+the builder's filter reads (`keep_columns_of`). A text cut short ends in "…".
 Below 160 columns the Why column cuts most reasons short, so a table of suggestions with the
 focus shows the highlighted one's whole reason in its bottom border. A reason every row shares
 (a fallback's) has no column when the caller says it once elsewhere (`reason_column=False`).
@@ -16,6 +17,7 @@ Tracks the playlist holds already (`mark`) read "✓ " before their name, dimmed
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len
@@ -51,6 +53,10 @@ SUGGESTIONS = (Column("Track", 10, 48, good=16), Column("Artist", 8, 28, good=12
 
 Cell = Text | str
 
+# the column that shows what a filter on a feature reads: kept however narrow the table
+FEATURE_COLUMNS = {"tempo": "BPM", "key": "Key", "mode": "Key", "energy": "Energy",
+                   "duration_ms": "Time"}
+
 
 class TrackTable(DataTable):
     """Rows are tracks; `tracks` holds them in row order, `audio` their features (or None)."""
@@ -74,6 +80,7 @@ class TrackTable(DataTable):
         self.reason_column = with_reason
         self.audio: list[TrackAudio | None] = []
         self.marked: frozenset[int] = frozenset()
+        self.kept: frozenset[str] = frozenset()
         self._cells: list[dict[str, Cell]] = []
         self.fitted: list[tuple[str, int]] = []
 
@@ -100,8 +107,8 @@ class TrackTable(DataTable):
             self._draw(keep_cursor=True)
 
     def _fit(self) -> list[tuple[str, int]]:
-        columns = [c for c in self.spec if (self.with_audio or not c.audio)
-                   and (self.reason_column or c.name != "Why")]
+        columns = [replace(c, drop=0) if c.name in self.kept else c for c in self.spec
+                   if (self.with_audio or not c.audio) and (self.reason_column or c.name != "Why")]
         wanted = {c.name: max([cell_len(c.name), *(cell_len(_plain(row[c.name]))
                                                    for row in self._cells)])
                   for c in columns}
@@ -145,6 +152,14 @@ class TrackTable(DataTable):
         self._cells = [self._row(index, track) for index, track in enumerate(self.tracks)]
         self._draw(keep_cursor)
         self._show_reason()
+
+    def keep_columns_of(self, features: Iterable[str]) -> None:
+        """Show the columns of these features (those a filter reads) whatever the width: a
+        tempo filter's results with their BPM."""
+        kept = frozenset(FEATURE_COLUMNS[f] for f in features if f in FEATURE_COLUMNS)
+        if kept != self.kept:
+            self.kept = kept
+            self._draw(keep_cursor=True)
 
     def mark(self, track_ids: Iterable[int]) -> None:
         """Mark these tracks (those in the playlist) where they are listed."""
