@@ -8,7 +8,7 @@ again after a job changed the features or the data: `forget`).
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +22,7 @@ from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 from mpdtui.services.catalog import CatalogService
 from mpdtui.services.playlists import PlaylistService, audio_of_uris
-from mpdtui.services.suggester import Suggester, Suggestion
+from mpdtui.services.suggester import Suggester, Suggestion, without_tracks
 
 FEATURES_HINT = ("get them in the setup's audio features step (f2), or with `mpdtui features "
                  "--csv tracks_features.csv` or `mpdtui features --download`")
@@ -100,15 +100,17 @@ class AudioService:
 
     # --- suggestions -------------------------------------------------------------------------
     def suggest(self, name: str, seeds: Sequence[int], audio_filter: AudioFilter,
-                model: str | None = None, k: int = 50) -> FilteredSuggestions:
-        """Suggestions (filtered before the top k is cut), with each track's features."""
+                model: str | None = None, k: int = 50,
+                exclude: Collection[int] = ()) -> FilteredSuggestions:
+        """Suggestions (filtered before the top k is cut), with each track's features; none
+        of `exclude` (track ids)."""
         if not audio_filter:
-            found = self._suggester.suggest(name, seeds, model, k)
+            found = self._suggester.suggest(name, seeds, model, k, exclude=exclude)
             return FilteredSuggestions(found, self.audio([s.track.id for s in found]),
                                        audio_filter, k)
         features = self.catalog_features()
         self.require_features(features, "the catalog's tracks, so nothing can match a filter")
-        allowed = self._mask(audio_filter, features)
+        allowed = without_tracks(self._mask(audio_filter, features), exclude)
         found = self._suggester.suggest(name, seeds, model, k, allowed=allowed)
         others = np.ones(len(allowed), dtype=bool)
         others[np.asarray(list(seeds), dtype=np.int64)] = False

@@ -5,7 +5,7 @@ app's; another front end (a language, a terse mode) passes its own."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -77,9 +77,13 @@ class Suggester:
         self._explainer = explainer or ReasonWords(catalog)
 
     def suggest(self, name: str, seeds: Sequence[int], model: str | None = None,
-                k: int = 50, allowed: np.ndarray | None = None) -> list[Suggestion]:
+                k: int = 50, allowed: np.ndarray | None = None,
+                exclude: Collection[int] = ()) -> list[Suggestion]:
         """Suggestions, each with a short reason; only tracks where `allowed` (a mask by
-        track id) is True when it is given."""
+        track id) is True when it is given, and none of `exclude` (track ids)."""
+        if exclude:
+            every = np.ones(self._catalog.n_tracks(), dtype=bool) if allowed is None else allowed
+            allowed = without_tracks(every, exclude)
         model_name = model or self._models.default()
         if model_name is None:
             raise UserError("no trained model yet: run `mpdtui --train` (or the setup's "
@@ -95,3 +99,13 @@ class Suggester:
         reasons += [ranked.fallback] * (len(tracks) - own)
         return [Suggestion(track, float(score), reason) for track, score, reason
                 in zip(tracks, ranked.scores.tolist(), reasons, strict=True)]
+
+
+def without_tracks(allowed: np.ndarray, exclude: Collection[int]) -> np.ndarray:
+    """The mask `allowed` less the tracks of `exclude`: a copy when that changes it (a
+    filter's mask is kept for the next request)."""
+    if not exclude:
+        return allowed
+    kept = allowed.copy()
+    kept[np.fromiter(exclude, dtype=np.int64, count=len(exclude))] = False
+    return kept

@@ -1,10 +1,11 @@
 """Undo and redo of the builder's track list: each change (a track added, removed or moved,
-the playlist ordered for flow) keeps the list as it was before, with what the change did."""
+the playlist ordered for flow, a suggestion hidden) keeps the list (and the tracks hidden
+from its suggestions) as it was before, with what the change did."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -15,11 +16,13 @@ HISTORY_LIMIT = 500
 
 @dataclass(frozen=True)
 class Step(Generic[T]):
-    """The tracks (and the playlist's cursor row) to go back to, and what the change did."""
+    """The tracks (the playlist's cursor row, the tracks hidden from its suggestions) to go
+    back to, and what the change did."""
 
     tracks: tuple[T, ...]
     cursor: int
     what: str
+    hidden: tuple[T, ...] = ()
 
 
 class EditHistory(Generic[T]):
@@ -36,19 +39,21 @@ class EditHistory(Generic[T]):
     def can_redo(self) -> bool:
         return bool(self._redo)
 
-    def record(self, tracks: Sequence[T], cursor: int, what: str) -> None:
+    def record(self, tracks: Sequence[T], cursor: int, what: str,
+               hidden: Sequence[T] = ()) -> None:
         """Before a change: keep the tracks as they are; a new change forgets what was undone."""
-        self._undo.append(Step(tuple(tracks), cursor, what))
+        self._undo.append(Step(tuple(tracks), cursor, what, tuple(hidden)))
         del self._undo[:-self._limit]
         self._redo.clear()
 
-    def undo(self, tracks: Sequence[T], cursor: int) -> Step[T] | None:
-        """The state before the last change (None: none left); `tracks` become its redo."""
-        return self._swap(self._undo, self._redo, tracks, cursor)
+    def undo(self, tracks: Sequence[T], cursor: int, hidden: Sequence[T] = ()) -> Step[T] | None:
+        """The state before the last change (None: none left); the current one becomes its
+        redo."""
+        return self._swap(self._undo, self._redo, Step(tuple(tracks), cursor, "", tuple(hidden)))
 
-    def redo(self, tracks: Sequence[T], cursor: int) -> Step[T] | None:
+    def redo(self, tracks: Sequence[T], cursor: int, hidden: Sequence[T] = ()) -> Step[T] | None:
         """The state the last undo went back from (None: nothing undone)."""
-        return self._swap(self._redo, self._undo, tracks, cursor)
+        return self._swap(self._redo, self._undo, Step(tuple(tracks), cursor, "", tuple(hidden)))
 
     def clear(self) -> None:
         """Another playlist is on screen: its changes are not this one's."""
@@ -56,10 +61,9 @@ class EditHistory(Generic[T]):
         self._redo.clear()
 
     @staticmethod
-    def _swap(source: list[Step[T]], target: list[Step[T]], tracks: Sequence[T],
-              cursor: int) -> Step[T] | None:
+    def _swap(source: list[Step[T]], target: list[Step[T]], now: Step[T]) -> Step[T] | None:
         if not source:
             return None
         step = source.pop()
-        target.append(Step(tuple(tracks), cursor, step.what))
+        target.append(replace(now, what=step.what))
         return step

@@ -195,6 +195,23 @@ def test_filtering_comes_before_the_top_k_cut(audio_cache: Locations) -> None:
     assert len(found.suggestions) == K
 
 
+@pytest.mark.parametrize("terms", ["", "tempo 100-140"])
+def test_excluded_tracks_are_left_out_and_k_still_come(audio_cache: Locations, terms: str) -> None:
+    """What the builder hides (x): never suggested, and the next ones take its place."""
+    services = open_services(audio_cache)
+    audio_filter = parse_filter(terms)
+    before = services.audio.suggest("chill", [3], audio_filter, "item_knn", K)
+    hidden = {before.suggestions[0].track.id, before.suggestions[4].track.id}
+    after = services.audio.suggest("chill", [3], audio_filter, "item_knn", K, exclude=hidden)
+    expected = [s.track.id for s in before.suggestions if s.track.id not in hidden]
+    assert [s.track.id for s in after.suggestions][:K - 2] == expected
+    assert len(after.suggestions) == K and not hidden & {s.track.id for s in after.suggestions}
+    if audio_filter:  # the hidden tracks are not counted among those that could come
+        assert after.matching == before.matching - 2
+    plain = services.suggester.suggest("chill", [3], "item_knn", K, exclude=hidden)
+    assert not hidden & {s.track.id for s in plain} and len(plain) == K
+
+
 class _OneModel:
     """What `Suggester` asks of the model store, for one model."""
 

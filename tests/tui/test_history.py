@@ -40,3 +40,12 @@ def test_the_oldest_changes_go_past_the_limit_and_clear_forgets_all() -> None:
     assert kept == ["added 4", "added 3", "added 2"]
     history.clear()
     assert not history.can_undo and not history.can_redo
+
+
+def test_the_hidden_tracks_go_back_and_forth_with_the_tracks() -> None:
+    history: EditHistory[str] = EditHistory()
+    history.record(["a"], 0, "hid 'h'", hidden=[])
+    step = history.undo(["a"], 0, hidden=["h"])
+    assert step is not None and (step.tracks, step.hidden) == (("a",), ())
+    step = history.redo(["a"], 0)
+    assert step is not None and (step.hidden, step.what) == (("h",), "hid 'h'")

@@ -72,6 +72,11 @@ def test_builder_keys_in_a_real_terminal(trained_dir: Path, tmp_path: Path) -> N
         assert "Undone: added" in text
         term.press("U")
         term.wait_for(lambda t: "1 track ·" in t and "Redone: added" in t, timeout=10)
+        term.press("tab")  # from the results to the suggestions: x hides one there
+        term.wait_for(lambda t: "Hide" in footer(t), timeout=10)
+        term.press("x")
+        text = term.wait_for("Hidden '", timeout=10)  # its toast (wrapped at 80 columns)
+        assert "1 track ·" in text  # the playlist kept its track
 
         term.press("q")  # the playlist was never saved: asked before it is lost
         text = term.wait_for("Discard (d)", timeout=10)

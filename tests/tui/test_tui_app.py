@@ -36,7 +36,7 @@ from mpdtui.services.model_store import ModelStore
 from mpdtui.services.root import open_services
 from mpdtui.services.spotify import SpotifyService
 from mpdtui.services.suggester import Suggester
-from mpdtui.tui.screens.builder import MISSING_MODEL, BuilderScreen
+from mpdtui.tui.screens.builder import MISSING_MODEL, SUGGESTIONS, BuilderScreen
 from mpdtui.tui.screens.help import KEYS
 from mpdtui.tui.screens.playlists import PlaylistsScreen
 from mpdtui.tui.screens.setup_step import SetupStep
@@ -444,6 +444,53 @@ async def test_undo_and_redo_of_the_tracks(trained_copy: Locations, tmp_path: Pa
         await pilot.press("escape")  # out of the name field, where u would type
         await pilot.press("u")
         assert screen.playlist == []
+
+
+async def test_x_hides_a_suggestion_from_this_playlist(trained_copy: Locations,
+                                                        tmp_path: Path) -> None:
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        suggestions = screen.query_one("#suggestions", TrackTable)
+        await type_text(pilot, "hide some")
+        await wait_for(pilot, lambda: screen.suggestions_shown == screen._request,
+                       what="suggestions")
+        await pilot.press("escape")  # to the suggestions (the playlist is empty)
+        assert screen.active_bindings["x"].binding.action == "hide"
+        await pilot.press("j")
+        unwanted, following = suggestions.tracks[1], suggestions.tracks[2]
+        await pilot.press("x")
+        assert unwanted not in suggestions.tracks and suggestions.current() == following
+        assert notifications(app)[-1] == (
+            f"Hidden '{unwanted.name}' from the suggestions (u brings it back).")
+        await wait_for(pilot, lambda: screen.suggestions_shown == screen._request,
+                       what="the suggestions filled up again")
+        assert len(suggestions.tracks) == SUGGESTIONS and unwanted not in suggestions.tracks
+        assert suggestions.current() == following  # the cursor stayed: x again hides the next
+        await pilot.press("a")  # a track added: the new suggestions still leave it out
+        await wait_for(pilot, lambda: screen.suggestions_shown == screen._request,
+                       what="the suggestions for the added track")
+        assert screen.playlist == [following] and unwanted not in suggestions.tracks
+        screen.query_one("#playlist").focus()
+        await settle(pilot)
+        assert screen.active_bindings["x"].binding.action == "remove"
+        await pilot.press("x")  # on the playlist, x removes
+        assert screen.playlist == []
+        await pilot.press("u", "u")  # the removal, then the addition
+        assert screen.playlist == [] and screen.hidden == [unwanted]
+        await pilot.press("u")
+        assert screen.hidden == []
+        await wait_for(pilot, lambda: screen.suggestions_shown == screen._request,
+                       what="the suggestions after the undo")
+        assert unwanted in suggestions.tracks  # the same name, nothing added: suggested again
+        assert notifications(app)[-1] == (
+            f"Undone: hid '{unwanted.name}' from the suggestions (U redoes it).")
+        await pilot.press("U")
+        assert screen.hidden == [unwanted]
+        await pilot.press("ctrl+n")  # another playlist: its suggestions hide nothing
+        await settle(pilot)
+        assert screen.hidden == []
 
 
 async def test_y_copies_the_highlighted_tracks_link(trained_copy: Locations,

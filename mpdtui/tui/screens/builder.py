@@ -183,21 +183,22 @@ class BuilderScreen(BuilderFiles):
             self._set_status(sound_filter.error)
             return
         self._set_status("thinking…")
-        self._suggest(request, name, seeds, self.model_name, sound_filter.audio_filter)
+        hidden = frozenset(t.id for t in self.hidden)
+        self._suggest(request, name, seeds, self.model_name, sound_filter.audio_filter, hidden)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="suggest",
           description="suggestions")
     def _suggest(self, request: int, name: str, seeds: list[int], model: str,
-                 audio_filter: AudioFilter) -> None:
+                 audio_filter: AudioFilter, hidden: frozenset[int]) -> None:
         from mpdtui.services.audio import FeaturesMissing
 
         if not audio_filter and not self.with_audio:  # the features may still be loading
-            self.post_message(SuggestionsReady(
-                request, self.services.suggester.suggest(name, seeds, model=model, k=SUGGESTIONS), model))
+            self.post_message(SuggestionsReady(request, self.services.suggester.suggest(
+                name, seeds, model=model, k=SUGGESTIONS, exclude=hidden), model))
             return
         try:
             found = self.services.audio.suggest(name, seeds, audio_filter, model=model,
-                                               k=SUGGESTIONS)
+                                               k=SUGGESTIONS, exclude=hidden)
         except FeaturesMissing as exc:  # a filter, and no features to apply it to
             self.post_message(SuggestionsReady(request, [], model, note=str(exc)))
             return
@@ -216,7 +217,7 @@ class BuilderScreen(BuilderFiles):
         reasons = [s.reason for s, _ in shown]
         shared = _shared_reason(reasons) if not message.note else None
         table.show([s.track for s, _ in shown], reasons, audio=[a for _, a in shown],
-                   reason_column=shared is None)
+                   reason_column=shared is None, keep_cursor=message.request == self._refill)
         status = f"{len(shown)} suggestions from {message.title}"
         if shared is not None:  # said once here, not in a column of rows alike
             status += f": {shared.removeprefix(f'{message.title}: ')}"
@@ -331,6 +332,21 @@ class BuilderScreen(BuilderFiles):
         self._remember(f"moved '{self.playlist[row].name}' {'up' if step < 0 else 'down'}")
         self.playlist[row], self.playlist[target] = self.playlist[target], self.playlist[row]
         self._playlist_changed(cursor=target)
+
+    def action_hide(self) -> None:
+        """Hide the highlighted suggestion from this playlist's suggestions; the cursor stays
+        where it was, on the next one, and the list fills up again."""
+        table = self.query_one("#suggestions", TrackTable)
+        track = table.current()
+        if track is None:
+            return
+        self._remember(f"hid '{track.name}' from the suggestions")
+        self.hidden.append(track)
+        table.drop_current()
+        self._schedule(0)
+        self._refill = self._request
+        self.notify(printable(f"Hidden '{track.name}' from the suggestions (u brings it back)."),
+                    markup=False, timeout=4)
 
     def _playlist_changed(self, cursor: int | None = None) -> None:
         table = self.query_one("#playlist", TrackTable)

@@ -39,6 +39,7 @@ class BuilderBase(BaseScreen):
         # footer has no room for, which the help lists) is cut off
         Binding("question_mark", "app.help", "Help", key_display="?"),
         Binding("x,delete", "remove", "Remove"),
+        Binding("x,delete", "hide", "Hide"),  # on a suggestion: not for this playlist
         Binding("K,shift+up", "move(-1)", "Up", key_display="K"),
         Binding("J,shift+down", "move(1)", "Down", key_display="J"),
         Binding("u", "undo", "Undo"),
@@ -81,6 +82,7 @@ class BuilderBase(BaseScreen):
         self.model_name: str | None = None
         self.like: Track | None = None  # the track of "more like this", while shown
         self._request = 0  # the latest suggestions request; older answers are dropped
+        self._refill = 0  # the request that fills the suggestions up after a hide (x)
         self._search_request = 0
         self._search_shown = 0  # the search whose results are on screen
         self._timer: Timer | None = None
@@ -92,6 +94,7 @@ class BuilderBase(BaseScreen):
         self.sound: dict[int, TrackAudio | None] = {}  # track id -> its features (None: none)
         self._add_when_found: int | None = None  # Enter came before this search's results
         self.history: EditHistory[Track] = EditHistory()
+        self.hidden: list[Track] = []  # hidden from this playlist's suggestions (x)
 
     def _focused_table(self) -> TrackTable | None:
         focused = self.focused
@@ -171,26 +174,29 @@ class BuilderBase(BaseScreen):
     def _remember(self, what: str) -> None:
         """Before a change to the tracks: what undo goes back to, and what it says it undid."""
         self.history.record(self.playlist, self.query_one("#playlist", TrackTable).cursor_row,
-                            what)
+                            what, self.hidden)
         self.refresh_bindings()
 
     def _forget_changes(self) -> None:
-        """Another playlist is on screen (opened or new): undo does not reach the last one."""
+        """Another playlist is on screen (opened or new): undo does not reach the last one,
+        and what was hidden from its suggestions may be suggested again."""
         self.history.clear()
+        self.hidden = []
         self.refresh_bindings()
 
     def action_undo(self) -> None:
-        table = self.query_one("#playlist", TrackTable)
-        self._go_to(self.history.undo(self.playlist, table.cursor_row), "Undone", " (U redoes it)")
+        row = self.query_one("#playlist", TrackTable).cursor_row
+        self._go_to(self.history.undo(self.playlist, row, self.hidden), "Undone",
+                    " (U redoes it)")
 
     def action_redo(self) -> None:
-        table = self.query_one("#playlist", TrackTable)
-        self._go_to(self.history.redo(self.playlist, table.cursor_row), "Redone")
+        row = self.query_one("#playlist", TrackTable).cursor_row
+        self._go_to(self.history.redo(self.playlist, row, self.hidden), "Redone")
 
     def _go_to(self, step: Step[Track] | None, done: str, after: str = "") -> None:
         if step is None:  # the key is off then (check_action); a press may race a change
             return
-        self.playlist = list(step.tracks)
+        self.playlist, self.hidden = list(step.tracks), list(step.hidden)
         self._playlist_changed()
         self.query_one("#playlist", TrackTable).move_cursor(row=step.cursor)
         self.notify(printable(f"{done}: {step.what}{after}."), markup=False)
@@ -247,6 +253,8 @@ class BuilderBase(BaseScreen):
         focused = self._focused_table()
         if action in ("remove", "move"):
             return focused is not None and focused.id == "playlist" and bool(self.playlist)
+        if action == "hide":
+            return focused is not None and focused.id == "suggestions"
         if action == "add":
             return focused is not None and focused.id != "playlist"
         if action in ("more_like", "copy_link"):

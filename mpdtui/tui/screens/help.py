@@ -25,11 +25,12 @@ KEYS: dict[str, list[tuple[str, str]]] = {
         ("j / k, up / down", "move in a list"),
         ("g / G", "top / bottom of a list"),
         ("enter / a", "add the highlighted search result or suggestion"),
-        ("x / delete", "remove the highlighted track from the playlist"),
+        ("x / delete", "remove the highlighted track from the playlist; on a suggestion: "
+                       "hide it from this playlist's suggestions"),
         ("K / J", "move the highlighted track up / down"),
         ("shift+up / shift+down", "the same as K / J"),
         ("u / U (ctrl+r)", "undo / redo the last change to the tracks (added, removed, moved, "
-                           "ordered for flow)"),
+                           "ordered for flow, hidden)"),
         ("l", "more like this (suggestions like the highlighted track)"),
         ("y", "copy the highlighted track's Spotify link"),
         ("m", "switch model (default: the best evaluated)"),

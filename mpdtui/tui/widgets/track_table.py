@@ -161,6 +161,17 @@ class TrackTable(DataTable):
             self.kept = kept
             self._draw(keep_cursor=True)
 
+    def drop_current(self) -> None:
+        """Take the highlighted row out; the cursor goes to the one that follows."""
+        row = self.cursor_row
+        if self.current() is None:
+            return
+        del self.tracks[row], self.audio[row]
+        if row < len(self.reasons):
+            del self.reasons[row]
+        self.show(self.tracks, self.reasons, keep_cursor=True, audio=self.audio,
+                  reason_column=self.reason_column)
+
     def mark(self, track_ids: Iterable[int]) -> None:
         """Mark these tracks (those in the playlist) where they are listed."""
         marked = frozenset(track_ids)
