@@ -845,11 +845,12 @@ class SlowFirstSuggest(Suggester):
         self.calls = 0
         self.lock = threading.Lock()
 
-    def suggest(self, name: str, seeds: Any, model: str | None = None, k: int = 50) -> Any:
+    def suggest(self, name: str, seeds: Any, model: str | None = None, k: int = 50,
+                allowed: Any = None, exclude: Any = ()) -> Any:
         with self.lock:
             self.calls += 1
             first = self.calls == 1
-        answer = super().suggest(name, seeds, model, k)
+        answer = super().suggest(name, seeds, model, k, allowed, exclude)
         if first:
             self.release.wait(30)
         return answer

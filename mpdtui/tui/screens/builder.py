@@ -333,21 +333,6 @@ class BuilderScreen(BuilderFiles):
         self.playlist[row], self.playlist[target] = self.playlist[target], self.playlist[row]
         self._playlist_changed(cursor=target)
 
-    def action_hide(self) -> None:
-        """Hide the highlighted suggestion from this playlist's suggestions; the cursor stays
-        where it was, on the next one, and the list fills up again."""
-        table = self.query_one("#suggestions", TrackTable)
-        track = table.current()
-        if track is None:
-            return
-        self._remember(f"hid '{track.name}' from the suggestions")
-        self.hidden.append(track)
-        table.drop_current()
-        self._schedule(0)
-        self._refill = self._request
-        self.notify(printable(f"Hidden '{track.name}' from the suggestions (u brings it back)."),
-                    markup=False, timeout=4)
-
     def _playlist_changed(self, cursor: int | None = None) -> None:
         table = self.query_one("#playlist", TrackTable)
         table.show(self.playlist, keep_cursor=True, audio=self._playlist_audio())

@@ -202,6 +202,21 @@ class BuilderBase(BaseScreen):
         self.notify(printable(f"{done}: {step.what}{after}."), markup=False)
         self.refresh_bindings()
 
+    def action_hide(self) -> None:
+        """Hide the highlighted suggestion from this playlist's suggestions; the cursor stays
+        where it was, on the next one, and the list fills up again."""
+        table = self.query_one("#suggestions", TrackTable)
+        track = table.current()
+        if track is None:
+            return
+        self._remember(f"hid '{track.name}' from the suggestions")
+        self.hidden.append(track)
+        table.drop_current()
+        self._schedule(0)
+        self._refill = self._request
+        self.notify(printable(f"Hidden '{track.name}' from the suggestions (u brings it back)."),
+                    markup=False, timeout=4)
+
     def action_copy_link(self) -> None:
         """The highlighted track's link to the clipboard (OSC 52: most terminals, over ssh
         too); said in full as well, for a terminal that does not take it."""
