@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
@@ -78,6 +78,12 @@ class Recommendations:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def keeping(self, keep: np.ndarray, k: int | None = None) -> Recommendations:
+        """Only the tracks where `keep` is True (the first k of them); `own` counted again."""
+        ids, scores = self.ids[keep][:k], self.scores[keep][:k]
+        own = None if self.own is None else min(int(np.count_nonzero(keep[:self.own])), len(ids))
+        return replace(self, ids=ids, scores=scores, own=own)
 
 
 

@@ -6,11 +6,10 @@ allowed, up to its whole ranking of the catalog.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 import numpy as np
 
-from models.base import PlaylistQuery, Recommendations, Recommender, kept_own
+from models.base import PlaylistQuery, Recommendations, Recommender
 
 GROWTH = 4
 """How much longer each next candidate list is."""
@@ -33,9 +32,7 @@ def recommend_allowed(model: Recommender, query: PlaylistQuery, k: int,
         ranked = model.recommend(query, wanted)
         keep = allowed[ranked.ids]
         if np.count_nonzero(keep) >= k or wanted >= n_tracks or len(ranked) < wanted:
-            own = kept_own(ranked, keep)
-            return replace(ranked, ids=ranked.ids[keep][:k], scores=ranked.scores[keep][:k],
-                           own=None if own is None else min(own, k))
+            return ranked.keeping(keep, k)
         wanted = min(n_tracks, wanted * GROWTH)
 
 

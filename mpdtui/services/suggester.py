@@ -1,7 +1,11 @@
 """Suggestions for a playlist being built, each with a reason in words.
 
 The model ranks; an `Explainer` turns the model's `Reason`s into text. `ReasonWords` is the
-app's; another front end (a language, a terse mode) passes its own."""
+app's; another front end (a language, a terse mode) passes its own.
+
+A song is often in the catalog under several URIs (the single and the album's copy, a
+remaster, a compilation): suggestions list one version of a song, and none of a song the
+playlist has. The models are left as they are: the challenge scores URIs."""
 
 from __future__ import annotations
 
@@ -68,6 +72,11 @@ class ReasonWords:
         return REASON_WORDS.get(reason.kind, "in playlists like yours")
 
 
+MIN_SPARE = 10
+"""Candidates asked for beyond k (at least; k/2 for a longer list) so that k remain once the
+other versions of a song are left out."""
+
+
 class Suggester:
     """Top-k tracks for a name and seeds from the default (or a chosen) model."""
 
@@ -90,9 +99,13 @@ class Suggester:
                             "training step)")
         query = PlaylistQuery.of(name, seeds)
         recommender = self._models.model(model_name)  # falls back when it must
-        ranked = (recommender.recommend(query, k) if allowed is None
-                  else recommend_allowed(recommender, query, k, allowed))
-        tracks = self._catalog.tracks(ranked.ids.tolist())
+        wanted = k + max(MIN_SPARE, k // 2)  # room for the other versions left out
+        ranked = (recommender.recommend(query, wanted) if allowed is None
+                  else recommend_allowed(recommender, query, wanted, allowed))
+        candidates = self._catalog.tracks(ranked.ids.tolist())
+        keep = one_version_each(candidates, self._catalog.tracks(seeds))
+        ranked = ranked.keeping(keep, k)
+        tracks = [track for track, kept in zip(candidates, keep, strict=True) if kept][:k]
         # the model's own reasons for its own tracks; the fallback's tracks say who chose them
         own = len(tracks) if ranked.own is None else ranked.own
         reasons = (self._explainer.explain(recommender, query, ranked.ids[:own]) if own else [])
@@ -109,3 +122,21 @@ def without_tracks(allowed: np.ndarray, exclude: Collection[int]) -> np.ndarray:
     kept = allowed.copy()
     kept[np.fromiter(exclude, dtype=np.int64, count=len(exclude))] = False
     return kept
+
+
+def one_version_each(candidates: Sequence[Track], playlist: Sequence[Track]) -> np.ndarray:
+    """Which candidates to keep: the first version of each song, none of a song in
+    `playlist`. A song is its title (case and spaces aside) by its artist."""
+    seen = {_song(track) for track in playlist}
+    keep = np.zeros(len(candidates), dtype=bool)
+    for index, track in enumerate(candidates):
+        song = _song(track)
+        if song not in seen:
+            keep[index] = True
+            seen.add(song)
+    return keep
+
+
+def _song(track: Track) -> tuple[str, str]:
+    title = " ".join(track.name.casefold().split())
+    return (title or track.uri, track.artist_uri or track.artist_name.casefold())
