@@ -75,7 +75,7 @@ def test_builder_keys_in_a_real_terminal(trained_dir: Path, tmp_path: Path) -> N
         term.press("tab")  # from the results to the suggestions: x hides one there
         term.wait_for(lambda t: "Hide" in footer(t), timeout=10)
         term.press("x")
-        text = term.wait_for("Hidden '", timeout=10)  # its toast (wrapped at 80 columns)
+        text = term.wait_for("(1 hidden)", timeout=10)  # said in the status line
         assert "1 track ·" in text  # the playlist kept its track
 
         term.press("q")  # the playlist was never saved: asked before it is lost

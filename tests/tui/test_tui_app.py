@@ -462,10 +462,10 @@ async def test_x_hides_a_suggestion_from_this_playlist(trained_copy: Locations,
         unwanted, following = suggestions.tracks[1], suggestions.tracks[2]
         await pilot.press("x")
         assert unwanted not in suggestions.tracks and suggestions.current() == following
-        assert notifications(app)[-1] == (
-            f"Hidden '{unwanted.name}' from the suggestions (u brings it back).")
         await wait_for(pilot, lambda: screen.suggestions_shown == screen._request,
                        what="the suggestions filled up again")
+        assert label_text(pilot, "#suggest-status").startswith(
+            f"{SUGGESTIONS} suggestions from {screen.model_name} (1 hidden)")
         assert len(suggestions.tracks) == SUGGESTIONS and unwanted not in suggestions.tracks
         assert suggestions.current() == following  # the cursor stayed: x again hides the next
         await pilot.press("a")  # a track added: the new suggestions still leave it out

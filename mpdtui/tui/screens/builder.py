@@ -218,10 +218,11 @@ class BuilderScreen(BuilderFiles):
         shared = _shared_reason(reasons) if not message.note else None
         table.show([s.track for s, _ in shown], reasons, audio=[a for _, a in shown],
                    reason_column=shared is None, keep_cursor=message.request == self._refill)
-        status = f"{len(shown)} suggestions from {message.title}"
+        title = message.title + (f" ({len(self.hidden)} hidden)" if self.hidden else "")
+        status = f"{len(shown)} suggestions from {title}"
         if shared is not None:  # said once here, not in a column of rows alike
             status += f": {shared.removeprefix(f'{message.title}: ')}"
-        self._set_status(f"{message.note} · {message.title}" if message.note else status)
+        self._set_status(f"{message.note} · {title}" if message.note else status)
         self.suggestions_shown = message.request
 
     def _set_status(self, text: str) -> None:

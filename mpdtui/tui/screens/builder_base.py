@@ -213,9 +213,8 @@ class BuilderBase(BaseScreen):
         self.hidden.append(track)
         table.drop_current()
         self._schedule(0)
-        self._refill = self._request
-        self.notify(printable(f"Hidden '{track.name}' from the suggestions (u brings it back)."),
-                    markup=False, timeout=4)
+        self._refill = self._request  # no message: x pressed again and again would bury the
+        # list under them; the status line counts the hidden ones
 
     def action_copy_link(self) -> None:
         """The highlighted track's link to the clipboard (OSC 52: most terminals, over ssh
