@@ -75,6 +75,14 @@ class Track:
     duration_ms: int
     num_playlists: int
 
+    @property
+    def song(self) -> tuple[str, str]:
+        """The song, whichever version this is: the catalog often holds one under several URIs
+        (the single and the album's copy, a remaster). Its title (case and spaces aside) by
+        its artist; a track without a title is a song of its own."""
+        title = " ".join(self.name.casefold().split())
+        return (title or self.uri, self.artist_uri or self.artist_name.casefold())
+
 
 @dataclass(frozen=True)
 class Counts:

@@ -125,18 +125,12 @@ def without_tracks(allowed: np.ndarray, exclude: Collection[int]) -> np.ndarray:
 
 
 def one_version_each(candidates: Sequence[Track], playlist: Sequence[Track]) -> np.ndarray:
-    """Which candidates to keep: the first version of each song, none of a song in
-    `playlist`. A song is its title (case and spaces aside) by its artist."""
-    seen = {_song(track) for track in playlist}
+    """Which candidates to keep: the first version of each song (`Track.song`), none of a
+    song in `playlist`."""
+    seen = {track.song for track in playlist}
     keep = np.zeros(len(candidates), dtype=bool)
     for index, track in enumerate(candidates):
-        song = _song(track)
-        if song not in seen:
+        if track.song not in seen:
             keep[index] = True
-            seen.add(song)
+            seen.add(track.song)
     return keep
-
-
-def _song(track: Track) -> tuple[str, str]:
-    title = " ".join(track.name.casefold().split())
-    return (title or track.uri, track.artist_uri or track.artist_name.casefold())

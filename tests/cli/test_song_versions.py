@@ -4,6 +4,7 @@ real model."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 
 from models.base import Recommender
 from models.popularity import PopularityRecommender
+from mpdtui.data.catalog import Track
 from mpdtui.data.dataset import load_dataset
 from mpdtui.data.ingest import ingest
 from mpdtui.locations import Locations
@@ -89,3 +91,14 @@ def test_no_version_of_a_song_the_playlist_has(suggester: tuple[Suggester, dict[
     found, ids = suggester
     shown = [s.track.id for s in found.suggest("", [ids[2]], k=10)]
     assert shown == [ids[4], ids[5], ids[6], ids[7]]  # no "Closer" by them; NIN's stays
+
+
+def test_a_song_is_its_title_by_its_artist() -> None:
+    closer = Track(1, "spotify:track:1", "Closer", "Them", "spotify:artist:them", "Album",
+                   "spotify:album:1", 200_000, 5)
+    single = replace(closer, id=2, uri="spotify:track:2", name=" CLOSER  ", album_name="Single")
+    assert single.song == closer.song
+    assert replace(closer, artist_uri="spotify:artist:other").song != closer.song
+    assert replace(closer, name="Closer (Live)").song != closer.song
+    untitled = replace(closer, name="")
+    assert untitled.song != replace(untitled, id=2, uri="spotify:track:2").song

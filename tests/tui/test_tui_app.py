@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from mpdtui.services.model_store import ModelStore
 from mpdtui.services.root import open_services
 from mpdtui.services.spotify import SpotifyService
 from mpdtui.services.suggester import Suggester
+from mpdtui.tui.messages import PlaylistLoaded
 from mpdtui.tui.screens.builder import MISSING_MODEL, SUGGESTIONS, BuilderScreen
 from mpdtui.tui.screens.help import KEYS
 from mpdtui.tui.screens.playlists import PlaylistsScreen
@@ -606,6 +608,30 @@ async def test_search_box_down_moves_to_results_and_one_enter_adds(
         await pilot.press("g", "x")
         await settle(pilot)
         assert not str(results.get_row_at(0)[0]).startswith("✓ ")  # removed: unmarked
+
+
+async def test_a_song_in_the_playlist_in_another_version_is_not_added_again(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        song, other = app.services.catalog.catalog().tracks([0, 1])
+        # the same song from its single: another URI, its title written otherwise
+        single = replace(other, name=f" {song.name.upper()} ", artist_uri=song.artist_uri,
+                         album_name="The Single")
+        screen.post_message(PlaylistLoaded("versions", [single]))
+        await wait_for(pilot, lambda: screen.playlist == [single], what="the playlist")
+        await pilot.press("escape", "slash")
+        await type_text(pilot, song.uri)  # a pasted URI finds that one track
+        results = screen.query_one("#results", TrackTable)
+        await wait_for(pilot, lambda: results.tracks == [song], what="the search result")
+        assert str(results.get_row_at(0)[0]).startswith("✓ ")  # its song is there
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.playlist == [single]
+        assert notifications(app)[-1] == (
+            f"'{song.name}' is already in the playlist (its version from 'The Single').")
 
 
 async def test_title_only_suggestions_and_model_switch(trained_copy: Locations,

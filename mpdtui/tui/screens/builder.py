@@ -306,8 +306,12 @@ class BuilderScreen(BuilderFiles):
             table.action_cursor_down()
 
     def _add_track(self, track: Track) -> bool:
-        if any(t.id == track.id for t in self.playlist):
-            self.notify(printable(f"'{track.name}' is already in the playlist."), markup=False)
+        """Add `track` unless the playlist has its song, in this version or another."""
+        there = next((t for t in self.playlist if t.song == track.song), None)
+        if there is not None:
+            version = "" if there.id == track.id else f" (its version from '{there.album_name}')"
+            self.notify(printable(f"'{track.name}' is already in the playlist{version}."),
+                        markup=False)
             return False
         self._remember(f"added '{track.name}'")
         self.playlist.append(track)
@@ -337,7 +341,7 @@ class BuilderScreen(BuilderFiles):
     def _playlist_changed(self, cursor: int | None = None) -> None:
         table = self.query_one("#playlist", TrackTable)
         table.show(self.playlist, keep_cursor=True, audio=self._playlist_audio())
-        self.query_one("#results", TrackTable).mark(t.id for t in self.playlist)
+        self.query_one("#results", TrackTable).mark(self.playlist)
         if cursor is not None:
             table.move_cursor(row=cursor)
         self._update_totals()

@@ -11,7 +11,7 @@ the builder's filter reads (`keep_columns_of`). A text cut short ends in "…".
 Below 160 columns the Why column cuts most reasons short, so a table of suggestions with the
 focus shows the highlighted one's whole reason in its bottom border. A reason every row shares
 (a fallback's) has no column when the caller says it once elsewhere (`reason_column=False`).
-Tracks the playlist holds already (`mark`) read "✓ " before their name, dimmed.
+Songs the playlist holds already (`mark`), in any version, read "✓ " before their name, dimmed.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ class TrackTable(DataTable):
         self.reasons: list[str] = []
         self.reason_column = with_reason
         self.audio: list[TrackAudio | None] = []
-        self.marked: frozenset[int] = frozenset()
+        self.marked: frozenset[tuple[str, str]] = frozenset()  # songs (`Track.song`)
         self.kept: frozenset[str] = frozenset()
         self._cells: list[dict[str, Cell]] = []
         self.fitted: list[tuple[str, int]] = []
@@ -172,9 +172,10 @@ class TrackTable(DataTable):
         self.show(self.tracks, self.reasons, keep_cursor=True, audio=self.audio,
                   reason_column=self.reason_column)
 
-    def mark(self, track_ids: Iterable[int]) -> None:
-        """Mark these tracks (those in the playlist) where they are listed."""
-        marked = frozenset(track_ids)
+    def mark(self, tracks: Iterable[Track]) -> None:
+        """Mark the songs of these tracks (those in the playlist) where they are listed, in
+        whichever version."""
+        marked = frozenset(track.song for track in tracks)
         if marked != self.marked:
             self.marked = marked
             self.show(self.tracks, self.reasons, keep_cursor=True, audio=self.audio,
@@ -183,7 +184,7 @@ class TrackTable(DataTable):
     def _row(self, index: int, track: Track) -> dict[str, Cell]:
         sound = self.audio[index]
         return {
-            "#": str(index + 1), "Track": _cut(track.name, added=track.id in self.marked),
+            "#": str(index + 1), "Track": _cut(track.name, added=track.song in self.marked),
             "Artist": _cut(track.artist_name), "Album": _cut(track.album_name),
             "Time": duration(track.duration_ms),
             "BPM": sound.bpm_text() if sound else "", "Key": sound.key_text() if sound else "",
