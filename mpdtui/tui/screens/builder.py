@@ -345,6 +345,7 @@ class BuilderScreen(BuilderFiles):
         if cursor is not None:
             table.move_cursor(row=cursor)
         self._update_totals()
+        self._refresh_keys()
         if cursor is None:  # order does not change suggestions
             self._schedule(TRACKS_DEBOUNCE_S)
 

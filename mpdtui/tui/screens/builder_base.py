@@ -94,6 +94,7 @@ class BuilderBase(BaseScreen):
         self.sound: dict[int, TrackAudio | None] = {}  # track id -> its features (None: none)
         self._add_when_found: int | None = None  # Enter came before this search's results
         self.history: EditHistory[Track] = EditHistory()
+        self._keys_state = (False, False, False)  # what the footer last offered (_refresh_keys)
         self.hidden: list[Track] = []  # hidden from this playlist's suggestions (x)
 
     def _focused_table(self) -> TrackTable | None:
@@ -175,7 +176,14 @@ class BuilderBase(BaseScreen):
         """Before a change to the tracks: what undo goes back to, and what it says it undid."""
         self.history.record(self.playlist, self.query_one("#playlist", TrackTable).cursor_row,
                             what, self.hidden)
-        self.refresh_bindings()
+
+    def _refresh_keys(self) -> None:
+        """The footer again when what it offers changed (tracks or none, undo, redo); not at
+        every change: a footer rebuild per added track doubled the time to new suggestions."""
+        state = (bool(self.playlist), self.history.can_undo, self.history.can_redo)
+        if state != self._keys_state:
+            self._keys_state = state
+            self.refresh_bindings()
 
     def _forget_changes(self) -> None:
         """Another playlist is on screen (opened or new): undo does not reach the last one,
@@ -200,7 +208,6 @@ class BuilderBase(BaseScreen):
         self._playlist_changed()
         self.query_one("#playlist", TrackTable).move_cursor(row=step.cursor)
         self.notify(printable(f"{done}: {step.what}{after}."), markup=False)
-        self.refresh_bindings()
 
     def action_hide(self) -> None:
         """Hide the highlighted suggestion from this playlist's suggestions; the cursor stays
@@ -211,6 +218,7 @@ class BuilderBase(BaseScreen):
             return
         self._remember(f"hid '{track.name}' from the suggestions")
         self.hidden.append(track)
+        self._refresh_keys()
         table.drop_current()
         self._schedule(0)
         self._refill = self._request  # no message: x pressed again and again would bury the
