@@ -27,6 +27,10 @@ if TYPE_CHECKING:  # annotations only: these load with the services, after the f
     from mpdtui.data.catalog import Track
 
 
+KEYS_REFRESH_S = 0.2
+"""After a change, when the footer shows what now applies: once the suggestions are back."""
+
+
 class BuilderBase(BaseScreen):
     """The builder's keys, state, focus moves, tracks' sound and flow order; the screen
     itself is `BuilderScreen` (builder.py)."""
@@ -178,12 +182,13 @@ class BuilderBase(BaseScreen):
                             what, self.hidden)
 
     def _refresh_keys(self) -> None:
-        """The footer again when what it offers changed (tracks or none, undo, redo); not at
-        every change: a footer rebuild per added track doubled the time to new suggestions."""
+        """The footer again when what it offers changed (tracks or none, undo, redo), a moment
+        later: rebuilding it takes about 100 ms, which at each added track doubled the time to
+        new suggestions, and before them delayed the first add's."""
         state = (bool(self.playlist), self.history.can_undo, self.history.can_redo)
         if state != self._keys_state:
             self._keys_state = state
-            self.refresh_bindings()
+            self.set_timer(KEYS_REFRESH_S, self.refresh_bindings)
 
     def _forget_changes(self) -> None:
         """Another playlist is on screen (opened or new): undo does not reach the last one,
