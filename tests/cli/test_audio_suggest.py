@@ -14,7 +14,7 @@ from unittest.mock import Mock
 
 import numpy as np
 import pytest
-from short_model import ShortModel
+from short_model import OneModel, ShortModel
 
 from models.base import PlaylistQuery, Recommendations, Recommender
 from models.filtered import recommend_allowed
@@ -212,25 +212,12 @@ def test_excluded_tracks_are_left_out_and_k_still_come(audio_cache: Locations, t
     assert not hidden & {s.track.id for s in plain} and len(plain) == K
 
 
-class _OneModel:
-    """What `Suggester` asks of the model store, for one model."""
-
-    def __init__(self, model: Recommender) -> None:
-        self._model = model
-
-    def default(self) -> str:
-        return self._model.name
-
-    def model(self, name: str) -> Recommender:
-        return self._model
-
-
 def test_each_suggestion_is_explained_by_the_model_that_chose_it(audio_cache: Locations) -> None:
     services = open_services(audio_cache)
     short = ShortModel()
     short.fit(services.models.training_data())
     short.fallback = services.models.model("title")
-    suggester = Suggester(_OneModel(short), services.catalog)  # type: ignore[arg-type]
+    suggester = Suggester(OneModel(short), services.catalog)  # type: ignore[arg-type]
     query = PlaylistQuery.of("chill", [1])
     own_reasons = ReasonWords(services.catalog).explain(short, query, np.array([7, 8, 9]))
     found = suggester.suggest("chill", [1], k=10)

@@ -10,8 +10,8 @@ from typing import Any
 
 import orjson
 import pytest
+from short_model import OneModel
 
-from models.base import Recommender
 from models.popularity import PopularityRecommender
 from mpdtui.data.catalog import Track
 from mpdtui.data.dataset import load_dataset
@@ -52,19 +52,6 @@ def _slice() -> dict[str, Any]:
     return {"info": {}, "playlists": playlists}
 
 
-class _OneModel:
-    """What `Suggester` asks of the model store, for one model."""
-
-    def __init__(self, model: Recommender) -> None:
-        self._model = model
-
-    def default(self) -> str:
-        return self._model.name
-
-    def model(self, name: str) -> Recommender:
-        return self._model
-
-
 @pytest.fixture
 def suggester(tmp_path: Path) -> tuple[Suggester, dict[int, int]]:
     folder = tmp_path / "mpd"
@@ -77,7 +64,7 @@ def suggester(tmp_path: Path) -> tuple[Suggester, dict[int, int]]:
     popularity.fit(load_dataset(locations, with_features=False))
     ids = dict(zip(TRACKS, services.catalog.resolve_uris(
         [t["track_uri"] for t in TRACKS.values()]), strict=True))
-    return Suggester(_OneModel(popularity), services.catalog), ids  # type: ignore[arg-type]
+    return Suggester(OneModel(popularity), services.catalog), ids  # type: ignore[arg-type]
 
 
 def test_a_song_is_suggested_once(suggester: tuple[Suggester, dict[int, int]]) -> None:

@@ -1,5 +1,6 @@
 """A model whose answers run short, as a retriever or an approximate index can: it ranks
-tracks 7, 8 and 9 only (less its seeds), so a fallback answers the rest."""
+tracks 7, 8 and 9 only (less its seeds), so a fallback answers the rest. `OneModel` serves one
+model to `Suggester` in place of the model store."""
 
 from __future__ import annotations
 
@@ -30,3 +31,16 @@ class ShortModel(Recommender):
     def _restore(self, settings: Mapping[str, Any], arrays: Mapping[str, np.ndarray],
                  data: Dataset) -> None:
         """Nothing to restore."""
+
+
+class OneModel:
+    """What `Suggester` asks of the model store, for one model."""
+
+    def __init__(self, model: Recommender) -> None:
+        self._model = model
+
+    def default(self) -> str:
+        return self._model.name
+
+    def model(self, name: str) -> Recommender:
+        return self._model

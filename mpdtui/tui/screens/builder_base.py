@@ -183,8 +183,8 @@ class BuilderBase(BaseScreen):
 
     def _refresh_keys(self) -> None:
         """The footer again when what it offers changed (tracks or none, undo, redo), a moment
-        later: rebuilding it takes about 100 ms, which at each added track doubled the time to
-        new suggestions, and before them delayed the first add's."""
+        later: rebuilt at each added track it doubled the time to new suggestions, and rebuilt
+        before them it still delayed the first add's."""
         state = (bool(self.playlist), self.history.can_undo, self.history.can_redo)
         if state != self._keys_state:
             self._keys_state = state
@@ -226,8 +226,9 @@ class BuilderBase(BaseScreen):
         self._refresh_keys()
         table.drop_current()
         self._schedule(0)
-        self._refill = self._request  # no message: x pressed again and again would bury the
-        # list under them; the status line counts the hidden ones
+        self._refill = self._request
+        # no message: x pressed again and again would bury the list under them; the status
+        # line counts the hidden ones
 
     def action_copy_link(self) -> None:
         """The highlighted track's link to the clipboard (OSC 52: most terminals, over ssh
