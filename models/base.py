@@ -82,8 +82,8 @@ class Recommendations:
     def keeping(self, keep: np.ndarray, k: int | None = None) -> Recommendations:
         """Only the tracks where `keep` is True (the first k of them); `own` counted again."""
         ids, scores = self.ids[keep][:k], self.scores[keep][:k]
-        own = None if self.own is None else min(int(np.count_nonzero(keep[:self.own])), len(ids))
-        return replace(self, ids=ids, scores=scores, own=own)
+        own = kept_own(self, keep)
+        return replace(self, ids=ids, scores=scores, own=None if own is None else min(own, len(ids)))
 
 
 
