@@ -486,10 +486,15 @@ async def test_x_hides_a_suggestion_from_this_playlist(trained_copy: Locations,
         await wait_for(pilot, lambda: screen.suggestions_shown == screen._request,
                        what="the suggestions after the undo")
         assert unwanted in suggestions.tracks  # the same name, nothing added: suggested again
+        assert suggestions.current() == unwanted  # the cursor on the suggestion brought back
+        row = suggestions.cursor_row
         assert notifications(app)[-1] == (
             f"Undone: hid '{unwanted.name}' from the suggestions (U redoes it).")
         await pilot.press("U")
         assert screen.hidden == [unwanted]
+        await wait_for(pilot, lambda: screen.suggestions_shown == screen._request,
+                       what="the suggestions after the redo")
+        assert unwanted not in suggestions.tracks and suggestions.cursor_row == row
         await pilot.press("ctrl+n")  # another playlist: its suggestions hide nothing
         await settle(pilot)
         assert screen.hidden == []

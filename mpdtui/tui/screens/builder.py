@@ -218,6 +218,7 @@ class BuilderScreen(BuilderFiles):
         shared = _shared_reason(reasons) if not message.note else None
         table.show([s.track for s, _ in shown], reasons, audio=[a for _, a in shown],
                    reason_column=shared is None, keep_cursor=message.request == self._refill)
+        self._place_cursor(message.request)
         title = message.title + (f" ({len(self.hidden)} hidden)" if self.hidden else "")
         status = f"{len(shown)} suggestions from {title}"
         if shared is not None:  # said once here, not in a column of rows alike

@@ -100,6 +100,7 @@ class BuilderBase(BaseScreen):
         self.history: EditHistory[Track] = EditHistory()
         self._keys_state = (False, False, False)  # what the footer last offered (_refresh_keys)
         self.hidden: list[Track] = []  # hidden from this playlist's suggestions (x)
+        self._shown_again: tuple[int, int] | None = None  # (request, track): an undone hide
 
     def _focused_table(self) -> TrackTable | None:
         focused = self.focused
@@ -209,9 +210,15 @@ class BuilderBase(BaseScreen):
     def _go_to(self, step: Step[Track] | None, done: str, after: str = "") -> None:
         if step is None:  # the key is off then (check_action); a press may race a change
             return
+        shown_again = [t for t in self.hidden if t not in step.hidden]
+        hidden_again = len(step.hidden) > len(self.hidden)
         self.playlist, self.hidden = list(step.tracks), list(step.hidden)
         self._playlist_changed()
         self.query_one("#playlist", TrackTable).move_cursor(row=step.cursor)
+        if shown_again:  # the cursor goes to the suggestion brought back
+            self._shown_again = (self._request, shown_again[-1].id)
+        elif hidden_again:  # as at x: the cursor stays, on the one after it
+            self._refill = self._request
         self.notify(printable(f"{done}: {step.what}{after}."), markup=False)
 
     def action_hide(self) -> None:
@@ -229,6 +236,16 @@ class BuilderBase(BaseScreen):
         self._refill = self._request
         # no message: x pressed again and again would bury the list under them; the status
         # line counts the hidden ones
+
+    def _place_cursor(self, request: int) -> None:
+        """The suggestions of `request` are on screen: after an undone hide, the cursor on the
+        suggestion brought back."""
+        if self._shown_again is None or self._shown_again[0] != request:
+            return
+        table = self.query_one("#suggestions", TrackTable)
+        rows = [row for row, track in enumerate(table.tracks) if track.id == self._shown_again[1]]
+        if rows:
+            table.move_cursor(row=rows[0])
 
     def action_copy_link(self) -> None:
         """The highlighted track's link to the clipboard (OSC 52: most terminals, over ssh
