@@ -147,6 +147,18 @@ def test_fit_progress_counts_batches_and_says_the_epoch(data: Dataset):
     assert all(float(p.message.rsplit(" ", 1)[1]) < 20 for p in batches)
 
 
+def test_the_training_stream_is_not_autotuned(fitted: TwoTowerRecommender, data: Dataset):
+    """tf.data's autotuning thread sleeps up to a minute between rounds, and the deletion of
+    an iterator waited for it: fit returned up to 38 s after its last epoch."""
+    from models import two_tower_tf  # TensorFlow is loaded: `fitted` trained
+
+    names = np.zeros((data.n_playlists, 4), np.int64)
+    examples = two_tower_tf.Examples(np.arange(10), names, names, data.interactions.indptr,
+                                     data.interactions.indices)
+    stream, _ = two_tower_tf.training_data(examples, TINY, first_epoch=0)
+    assert stream.options().autotune.enabled is False
+
+
 def test_vocabulary_matches_text_vectorization_ids():
     vocab = Vocabulary(["", "[UNK]", "< c h", "c h i"])
     assert trigrams(name_chars("Chi!!")) == ["< c h", "c h i", "h i >"]
