@@ -225,6 +225,7 @@ class BuilderScreen(BuilderFiles):
             status += f": {shared.removeprefix(f'{message.title}: ')}"
         self._set_status(f"{message.note} · {title}" if message.note else status)
         self.suggestions_shown = message.request
+        self._collect_when_idle()
 
     def _set_status(self, text: str) -> None:
         self.query_one("#suggest-status", Label).update(data_text(in_app(text)))
@@ -287,6 +288,7 @@ class BuilderScreen(BuilderFiles):
             self._remember_sound(message.tracks, message.audio)
             self.query_one("#results", TrackTable).show(message.tracks, audio=message.audio)
             self._search_shown = message.request
+            self._collect_when_idle()
             if self._add_when_found == message.request:
                 self._add_when_found = None
                 self._add_from_search()

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Input
 from mpdtui.data.mpd_validation import track_link
 from mpdtui.printable import printable
 from mpdtui.tui.history import EditHistory, Step
+from mpdtui.tui.idle_gc import IDLE_S, IdleCollector
 from mpdtui.tui.messages import AudioReady
 from mpdtui.tui.screens.base import BaseScreen
 from mpdtui.tui.text import in_app
@@ -101,6 +102,8 @@ class BuilderBase(BaseScreen):
         self._keys_state = (False, False, False)  # what the footer last offered (_refresh_keys)
         self.hidden: list[Track] = []  # hidden from this playlist's suggestions (x)
         self._shown_again: tuple[int, int] | None = None  # (request, track): an undone hide
+        self.collector = IdleCollector()
+        self._collect_timer: Timer | None = None
 
     def _focused_table(self) -> TrackTable | None:
         focused = self.focused
@@ -246,6 +249,19 @@ class BuilderBase(BaseScreen):
         rows = [row for row, track in enumerate(table.tracks) if track.id == self._shown_again[1]]
         if rows:
             table.move_cursor(row=rows[0])
+
+    def _collect_when_idle(self) -> None:
+        """A list was refreshed: Python's full garbage collection waits for a pause."""
+        self.collector.hold()
+        if self._collect_timer is not None:
+            self._collect_timer.stop()
+        self._collect_timer = self.set_timer(IDLE_S, self.collector.collect)
+
+    def on_screen_suspend(self) -> None:
+        self.collector.release()
+
+    def on_unmount(self) -> None:
+        self.collector.release()
 
     def action_copy_link(self) -> None:
         """The highlighted track's link to the clipboard (OSC 52: most terminals, over ssh

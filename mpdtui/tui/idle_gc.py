@@ -1,0 +1,46 @@
+"""Python's full garbage collections at the builder's pauses, not in the middle of a refresh.
+
+A full collection of the app's objects (about 150k: Textual's widgets and caches, the models'
+Python side) takes 90-190 ms on two cores, and Python starts one every few added tracks: that
+add's suggestions came that much later (`bench/tui.py`: p95 117-234 ms with them, 91 ms
+without). While the builder is in use its full collections wait for a pause: the builder calls
+`hold` at each refresh and `collect` once nothing happened for `IDLE_S`; `release` gives
+Python its own thresholds back (another screen, the app leaving). Young objects are still
+collected as usual; only the oldest generation waits.
+"""
+
+from __future__ import annotations
+
+import gc
+
+IDLE_S = 2.0
+"""A pause this long after the last refresh is when the full collection runs."""
+
+_NEVER = 2**31 - 1  # a threshold no count reaches: no automatic full collection
+
+
+class IdleCollector:
+    """Holds Python's automatic full collections off until `collect` or `release`."""
+
+    def __init__(self) -> None:
+        self._thresholds: tuple[int, int, int] | None = None  # Python's, while held
+
+    @property
+    def holding(self) -> bool:
+        return self._thresholds is not None
+
+    def hold(self) -> None:
+        if self._thresholds is None:
+            self._thresholds = gc.get_threshold()
+            young, middle, _ = self._thresholds
+            gc.set_threshold(young, middle, _NEVER)
+
+    def collect(self) -> None:
+        """The full collection held off, now (the builder is idle); still holding after it."""
+        if self.holding:
+            gc.collect()
+
+    def release(self) -> None:
+        if self._thresholds is not None:
+            gc.set_threshold(*self._thresholds)
+            self._thresholds = None

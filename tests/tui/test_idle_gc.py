@@ -1,0 +1,98 @@
+"""The builder's full garbage collections wait for its pauses (`mpdtui.tui.idle_gc`)."""
+
+# ruff: noqa: F811 (fixtures imported from tui_support are parameters here)
+from __future__ import annotations
+
+import gc
+import weakref
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tui_support import (  # noqa: F401 (fixtures)
+    SIZE,
+    builder_ready,
+    make_app,
+    trained_copy,
+    trained_dir,
+    wait_for,
+)
+
+from mpdtui.locations import Locations
+from mpdtui.tui.idle_gc import IdleCollector
+from mpdtui.tui.screens.builder import BuilderScreen
+
+
+class Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+@pytest.fixture
+def thresholds() -> Iterator[tuple[int, int, int]]:
+    """Python's thresholds before the test, and the check that they are back after it."""
+    before = gc.get_threshold()
+    yield before
+    assert gc.get_threshold() == before
+
+
+def a_dropped_cycle() -> weakref.ref[Cycle]:
+    cycle = Cycle()
+    return weakref.ref(cycle)
+
+
+def test_hold_stops_automatic_full_collections_and_release_gives_them_back(
+        thresholds: tuple[int, int, int]) -> None:
+    collector = IdleCollector()
+    collector.hold()
+    collector.hold()  # a second refresh: still Python's own thresholds to give back
+    young, middle, oldest = gc.get_threshold()
+    assert (young, middle) == thresholds[:2] and oldest > 10**9
+    collector.release()
+    assert gc.get_threshold() == thresholds
+
+
+def test_collect_frees_cycles_while_holding_only(thresholds: tuple[int, int, int]) -> None:
+    collector = IdleCollector()
+    gc.disable()  # no automatic collection while the test looks
+    try:
+        cycle = a_dropped_cycle()
+        collector.collect()  # not holding: Python's own collections apply, nothing to do
+        assert cycle() is not None
+        collector.hold()
+        collector.collect()
+        assert cycle() is None
+        collector.release()
+    finally:
+        gc.enable()
+
+
+@pytest.mark.asyncio
+async def test_the_builder_collects_at_a_pause_and_lets_go_on_another_screen(
+        trained_copy: Locations, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        thresholds: tuple[int, int, int]) -> None:
+    monkeypatch.setattr("mpdtui.tui.screens.builder_base.IDLE_S", 0.2)
+    full_collections: list[dict[str, int]] = []
+
+    def seen(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and info["generation"] == 2:
+            full_collections.append(info)
+
+    app = make_app(trained_copy, tmp_path)
+    gc.callbacks.append(seen)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await builder_ready(pilot)
+            screen = app.screen
+            assert isinstance(screen, BuilderScreen)
+            await pilot.press(*"rainy")
+            await wait_for(pilot, lambda: screen.suggestions_shown == screen._request,
+                           what="suggestions")
+            assert screen.collector.holding and gc.get_threshold()[2] > 10**9
+            full_collections.clear()
+            await wait_for(pilot, lambda: full_collections, what="a full collection at the pause")
+            await pilot.press("escape", "question_mark")  # the help: another screen
+            await wait_for(pilot, lambda: app.screen is not screen, what="the help")
+            assert not screen.collector.holding and gc.get_threshold() == thresholds
+    finally:
+        gc.callbacks.remove(seen)
