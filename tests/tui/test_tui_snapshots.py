@@ -101,10 +101,12 @@ def test_builder(snap_compare: Any, steady_copy: Locations, tmp_path: Path) -> N
     assert snap_compare(app, terminal_size=SIZE, run_before=open_builder_with_tracks)
 
 
-@pytest.mark.parametrize("size", [(80, 24), (160, 45)], ids=["80x24", "160x45"])
+@pytest.mark.parametrize("size", [(80, 24), (160, 45), (48, 30)],
+                         ids=["80x24", "160x45", "48x30"])
 def test_builder_at_common_sizes(snap_compare: Any, steady_copy: Locations, tmp_path: Path,
                                  size: tuple[int, int]) -> None:
-    """Suggestions showing: whole names and reasons at 160x45, track and artist at 80x24."""
+    """Suggestions showing: whole names and reasons at 160x45, track and artist at 80x24; in
+    a narrow pane the playlist above the suggestions, each input one line."""
     app = make_app(steady_copy, tmp_path)
     assert snap_compare(app, terminal_size=size, run_before=open_builder_with_tracks)
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.binding import Binding, BindingType
-from textual.events import DescendantFocus
+from textual.events import DescendantFocus, Resize
 from textual.timer import Timer
 from textual.widgets import DataTable, Input
 
@@ -30,6 +30,10 @@ if TYPE_CHECKING:  # annotations only: these load with the services, after the f
 
 KEYS_REFRESH_S = 0.2
 """After a change, when the footer shows what now applies: once the suggestions are back."""
+
+NARROW_COLUMNS = 64
+"""Below this width the playlist goes above the suggestions instead of beside them: side by
+side, at 45 columns, the suggestions were 13 cells wide."""
 
 
 class BuilderBase(BaseScreen):
@@ -249,6 +253,9 @@ class BuilderBase(BaseScreen):
         rows = [row for row, track in enumerate(table.tracks) if track.id == self._shown_again[1]]
         if rows:
             table.move_cursor(row=rows[0])
+
+    def on_resize(self, event: Resize) -> None:
+        self.query_one("#builder").set_class(event.size.width < NARROW_COLUMNS, "-narrow")
 
     def _collect_when_idle(self) -> None:
         """A list was refreshed: Python's full garbage collection waits for a pause."""
