@@ -1,12 +1,13 @@
-"""Python's full garbage collections at the builder's pauses, not in the middle of a refresh.
+"""Python's full garbage collections after the builder's paints, not in the middle of a refresh.
 
 A full collection of the app's objects (about 150k: Textual's widgets and caches, the models'
 Python side) takes 90-190 ms on two cores, and Python starts one every few added tracks: that
 add's suggestions came that much later (`bench/tui.py`: p95 117-234 ms with them, 91 ms
-without). While the builder is in use its full collections wait for a pause: the builder calls
-`hold` at each refresh and `collect` once nothing happened for `IDLE_S`; `release` gives
-Python its own thresholds back (another screen, the app leaving). Young objects are still
-collected as usual; only the oldest generation waits.
+without). While the builder is in use, Python's automatic full collections are off (`hold`);
+the builder runs one itself (`collect`) right after a refreshed list is painted once Python
+would have run one by then (`due`: as often as before, so garbage stays bounded), and in any
+pause of `IDLE_S`. `release` gives Python its own thresholds back (another screen, the app
+leaving). Young objects are collected as usual.
 """
 
 from __future__ import annotations
@@ -35,8 +36,13 @@ class IdleCollector:
             young, middle, _ = self._thresholds
             gc.set_threshold(young, middle, _NEVER)
 
+    def due(self) -> bool:
+        """Python would have started a full collection by now: its count of young collections
+        since the last full one passed its threshold."""
+        return self._thresholds is not None and gc.get_count()[2] > self._thresholds[2]
+
     def collect(self) -> None:
-        """The full collection held off, now (the builder is idle); still holding after it."""
+        """The full collection held off, now; still holding after it."""
         if self.holding:
             gc.collect()
 

@@ -67,6 +67,21 @@ def test_collect_frees_cycles_while_holding_only(thresholds: tuple[int, int, int
         gc.enable()
 
 
+def test_a_full_collection_is_due_as_often_as_python_would_run_one(
+        thresholds: tuple[int, int, int]) -> None:
+    collector = IdleCollector()
+    assert not collector.due()  # not holding: Python runs its own
+    collector.hold()
+    collector.collect()
+    assert not collector.due()
+    for _ in range(thresholds[2] + 1):
+        gc.collect(1)  # a young collection: Python counts them towards the next full one
+    assert collector.due()
+    collector.collect()
+    assert not collector.due()
+    collector.release()
+
+
 @pytest.mark.asyncio
 async def test_the_builder_collects_at_a_pause_and_lets_go_on_another_screen(
         trained_copy: Locations, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -94,5 +109,35 @@ async def test_the_builder_collects_at_a_pause_and_lets_go_on_another_screen(
             await pilot.press("escape", "question_mark")  # the help: another screen
             await wait_for(pilot, lambda: app.screen is not screen, what="the help")
             assert not screen.collector.holding and gc.get_threshold() == thresholds
+    finally:
+        gc.callbacks.remove(seen)
+
+
+@pytest.mark.asyncio
+async def test_a_due_collection_runs_after_the_refresh_not_at_the_next_pause(
+        trained_copy: Locations, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        thresholds: tuple[int, int, int]) -> None:
+    monkeypatch.setattr("mpdtui.tui.screens.builder_base.IDLE_S", 600)  # no pause comes
+    full_collections: list[dict[str, int]] = []
+
+    def seen(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and info["generation"] == 2:
+            full_collections.append(info)
+
+    app = make_app(trained_copy, tmp_path)
+    gc.callbacks.append(seen)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await builder_ready(pilot)
+            screen = app.screen
+            assert isinstance(screen, BuilderScreen)
+            await pilot.press(*"rainy")
+            await wait_for(pilot, lambda: screen.suggestions_shown == screen._request,
+                           what="suggestions")
+            for _ in range(thresholds[2] + 1):
+                gc.collect(1)  # as many young collections as make a full one due
+            full_collections.clear()
+            await pilot.press(*" day")
+            await wait_for(pilot, lambda: full_collections, what="a full collection")
     finally:
         gc.callbacks.remove(seen)

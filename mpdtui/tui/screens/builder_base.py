@@ -258,8 +258,11 @@ class BuilderBase(BaseScreen):
         self.query_one("#builder").set_class(event.size.width < NARROW_COLUMNS, "-narrow")
 
     def _collect_when_idle(self) -> None:
-        """A list was refreshed: Python's full garbage collection waits for a pause."""
+        """A list was refreshed: Python's full garbage collection waits for it to be painted,
+        or for a pause."""
         self.collector.hold()
+        if self.collector.due():
+            self.call_after_refresh(self.collector.collect)
         if self._collect_timer is not None:
             self._collect_timer.stop()
         self._collect_timer = self.set_timer(IDLE_S, self.collector.collect)
