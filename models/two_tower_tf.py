@@ -121,7 +121,7 @@ def training_data(ex: Examples, settings: Any, first_epoch: int) -> tuple[Any, i
 def _fixed_buffers() -> Any:
     """tf.data without its autotuning: nothing here asks for it (the prefetch buffer is
     fixed), and its thread, asleep for up to a minute between rounds, held up the deletion of
-    each iterator: fit returned 0-38 s after the last epoch (measured on a 3k demo)."""
+    each iterator: fit returned up to 14 s after its last epoch (measured on a 3k demo)."""
     options = tf.data.Options()
     options.autotune.enabled = False
     return options

@@ -15,7 +15,7 @@ from __future__ import annotations
 import gc
 
 IDLE_S = 2.0
-"""A pause this long after the last refresh is when the full collection runs."""
+"""After a pause this long since the last refresh a full collection runs, due or not."""
 
 _NEVER = 2**31 - 1  # a threshold no count reaches: no automatic full collection
 

@@ -96,7 +96,9 @@ async def test_audio_columns_and_a_filter_typed_in_the_builder(audio_copy: Locat
         assert playlist_table.audio == app.services.audio.audio(PLAYLIST)
 
         await pilot.press("escape", "f", *"tempo 100-140, energy > 0.6")
-        await wait_for(pilot, lambda: "matching" in status(app), what="filtered suggestions")
+        await wait_for(pilot, lambda: "matching" in status(app)  # the last filter's, not one
+                       and screen.suggestions_shown == screen._request,  # typed on the way
+                       what="filtered suggestions")
         suggestions = screen.query_one("#suggestions", TrackTable)
         allowed = parse_filter("tempo 100-140, energy > 0.6").mask(
             app.services.audio.catalog_features())
