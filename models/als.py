@@ -196,7 +196,7 @@ class ALSRecommender(Recommender):
         check_arrays(self.name, arrays, self.n_tracks, "item_factors", "idf", "mean_length",
                      "popularity")
         self.settings = settings_from_json(ALSSettings, settings)
-        factors = arrays["item_factors"].astype(np.float32)
+        factors = np.asarray(arrays["item_factors"], np.float32)  # mapped, not copied
         if factors.shape != (self.n_tracks, self.settings.factors):
             raise ModelFormatError(f"saved '{self.name}' model has factors of shape "
                                    f"{factors.shape}: retrain it")

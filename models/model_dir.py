@@ -1,5 +1,6 @@
-"""Saved models on disk: a directory of `meta.json` and `arrays.npz` (no pickle), written by an
-atomic swap and read back with format, version and damage checks."""
+"""Saved models on disk: a directory of `meta.json` and `arrays.npz` (no pickle; its arrays are
+mapped, not copied: `npz_arrays`), written by an atomic swap and read back with format, version
+and damage checks."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
+
+from models.npz_arrays import load_arrays, save_arrays
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -58,7 +61,7 @@ def write_model_dir(directory: Path, meta: dict[str, Any], arrays: Mapping[str, 
     staging.mkdir()
     token = uuid.uuid4().hex
     with open(staging / "arrays.npz", "wb") as fh:
-        np.savez(fh, allow_pickle=True, **arrays, __token__=np.array(token))  # numpy's default
+        save_arrays(fh, {**arrays, "__token__": np.array(token)})
     (staging / META_JSON).write_text(json.dumps({**meta, "token": token}, indent=2,
                                                   sort_keys=True))
     _fsync_dir(staging)
@@ -96,8 +99,7 @@ def read_model_dir(directory: Path, name: str, version: int) -> tuple[dict[str, 
     for _ in range(READ_ATTEMPTS):
         meta = _read_meta(directory, name, version)
         try:
-            with np.load(arrays_path, allow_pickle=False) as npz:
-                arrays = {key: npz[key] for key in npz.files}
+            arrays = load_arrays(arrays_path)
         except FileNotFoundError:
             time.sleep(0.01)  # swapped out under us: read the new one
             continue

@@ -17,6 +17,7 @@ import numpy as np
 import orjson
 
 from models.model_dir import NPZ_LOAD_ERRORS, describe_npz_damage
+from models.npz_arrays import load_arrays, save_arrays
 
 
 class FormatVersionError(Exception):
@@ -103,7 +104,7 @@ def read_json(path: Path, fmt: str, version: int, rebuild_hint: str) -> dict[str
 
 def write_npz(path: Path, fmt: str, version: int, arrays: Mapping[str, np.ndarray]) -> None:
     tagged = {"__format__": np.array(fmt), "__version__": np.array(version), **arrays}
-    atomic_write(path, lambda fh: np.savez(fh, allow_pickle=True, **tagged))  # numpy's default
+    atomic_write(path, lambda fh: save_arrays(fh, tagged))
 
 
 def npz_is_whole(path: Path) -> bool:
@@ -118,8 +119,7 @@ def npz_is_whole(path: Path) -> bool:
 
 def read_npz(path: Path, fmt: str, version: int, rebuild_hint: str) -> dict[str, np.ndarray]:
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in npz.files}
+        arrays = load_arrays(path)
     except FileNotFoundError:
         raise FormatVersionError(f"{path} is missing: {rebuild_hint}") from None
     except NPZ_LOAD_ERRORS as exc:

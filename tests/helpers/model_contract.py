@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 from model_data import UNPLAYED, contract_dataset
 
+from models import npz_arrays
 from models.base import PlaylistQuery, Recommender
 from models.dataset import Dataset
 from models.model_dir import ModelFormatError
@@ -115,7 +116,11 @@ class ModelContract:
             np.testing.assert_array_equal(first.ids, second.ids)
             np.testing.assert_allclose(first.scores, second.scores, rtol=1e-5, atol=1e-6)
 
-    def test_save_load_round_trip(self, fitted: Recommender, data: Dataset, tmp_path: Path):
+    @pytest.mark.parametrize("arrays", ["copied", "mapped"])
+    def test_save_load_round_trip(self, fitted: Recommender, data: Dataset, tmp_path: Path,
+                                  arrays: str, monkeypatch: pytest.MonkeyPatch):
+        if arrays == "mapped":  # as a saved model of the MPD's size is read: `npz_arrays`
+            monkeypatch.setattr(npz_arrays, "MAP_FROM_BYTES", 0)
         fitted.save(tmp_path / "model")
         loaded = type(fitted).load(tmp_path / "model", data)
         assert dataclasses.asdict(loaded.settings) == dataclasses.asdict(fitted.settings)

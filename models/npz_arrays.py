@@ -1,0 +1,126 @@
+"""Arrays on disk as an uncompressed .npz (numpy's own format: `np.load` reads it) whose
+arrays start at 64-byte boundaries of the file, so that reading maps them instead of copying.
+
+A saved item-kNN model holds 200 neighbours a track (3.6 GB at the MPD's 2.26M tracks):
+copied, every `mpdtui suggest` and every start of the app read all of it into memory of its
+own first. Mapped, the pages are the OS's file cache, shared by every process that reads the
+model, and a query touches only the rows it needs. Each member's CRC-32 is still checked (one
+pass over the mapped bytes, no copy), so a damaged file is refused as before. Files written
+before (`np.savez`, members at any offset) are read too: a misaligned array is copied. mpdtui
+replaces these files whole (written beside, then renamed over), never in place, so a mapped
+file does not change or shrink under the process reading it."""
+
+from __future__ import annotations
+
+import io
+import math
+import mmap
+import os
+import struct
+import zipfile
+import zlib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+from numpy.lib import format as npy
+
+ALIGNMENT = 64
+"""Where each array's data starts (numpy pads an .npy header to a multiple of 64 bytes)."""
+_LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, ..., name length, extra length
+_ZIP64_EXTRA = 20  # what `force_zip64` adds to a local header's extra field
+_PADDING_FIELD = 0xD935  # the extra field's id that zipalign uses for the same purpose
+_MAX_NPY_HEADER = 65_536 + 10
+MAP_FROM_BYTES = 8 << 20
+"""Smaller files are copied: each mapping holds a file descriptor while its arrays live, and
+the matrices are built from 1,000 slice chunks of about 300 KB each held at once."""
+
+
+def save_arrays(fh: IO[bytes], arrays: Mapping[str, np.ndarray]) -> None:
+    """Write `arrays` into the open file `fh` as an .npz with every array's data aligned."""
+    with zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for name, value in arrays.items():
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.extra = _padding(fh.tell() + _LOCAL_HEADER.size + len(info.filename.encode())
+                                  + _ZIP64_EXTRA)
+            with archive.open(info, "w", force_zip64=True) as member:
+                npy.write_array(member, np.asanyarray(value), allow_pickle=False)
+
+
+def _padding(data_offset: int) -> bytes:
+    """An extra field that moves a member's data from `data_offset` to the next boundary."""
+    size = -(data_offset + 4) % ALIGNMENT
+    return struct.pack("<HH", _PADDING_FIELD, size) + bytes(size)
+
+
+def load_arrays(path: Path, map_from: int | None = None) -> dict[str, np.ndarray]:
+    """Every array in the .npz at `path`, writable and copied on write: a change stays in
+    this process (implicit's Cython wants writable buffers, even to read). `map_from`: the
+    file size from which it is mapped (default MAP_FROM_BYTES). Raises what `np.load`
+    raises for a damaged file (zipfile.BadZipFile for a failed CRC check, ValueError for an
+    array of Python objects, which would need unpickling)."""
+    map_from = MAP_FROM_BYTES if map_from is None else map_from
+    with zipfile.ZipFile(path) as archive, open(path, "rb") as fh:
+        members = archive.infolist()
+        mapped = _mapped(fh) if members and os.fstat(fh.fileno()).st_size >= map_from else None
+        return {_array_name(info): _read_member(archive, mapped, info) for info in members}
+
+
+def _mapped(fh: IO[bytes]) -> mmap.mmap | None:
+    """The file mapped copy-on-write; None where a mapped file would stop the model directory's
+    swap (Windows does not rename a folder holding a mapped file)."""
+    if os.name != "posix":
+        return None
+    return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_COPY)
+
+
+def _array_name(info: zipfile.ZipInfo) -> str:
+    if not info.filename.endswith(".npy"):
+        raise ValueError(f"{info.filename!r} is not an array")
+    return info.filename.removesuffix(".npy")
+
+
+def _read_member(archive: zipfile.ZipFile, mapped: mmap.mmap | None,
+                 info: zipfile.ZipInfo) -> np.ndarray:
+    if mapped is None or info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x1:
+        with archive.open(info) as member:  # small, or compressed (not written here)
+            return npy.read_array(member, allow_pickle=False)
+    data = _member_bytes(mapped, info)
+    if zlib.crc32(data) != info.CRC:
+        raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
+    return _array_in(data)
+
+
+def _member_bytes(mapped: mmap.mmap, info: zipfile.ZipInfo) -> memoryview:
+    """A stored member's bytes, found through its local header as zipfile finds them."""
+    start = info.header_offset
+    header = mapped[start:start + _LOCAL_HEADER.size]
+    if len(header) != _LOCAL_HEADER.size:
+        raise zipfile.BadZipFile(f"Truncated file header of {info.filename!r}")
+    signature, name_length, extra_length = _LOCAL_HEADER.unpack(header)
+    if signature != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"Bad magic number for file header of {info.filename!r}")
+    start += _LOCAL_HEADER.size + name_length + extra_length
+    data = memoryview(mapped)[start:start + info.file_size]
+    if len(data) != info.file_size:
+        raise zipfile.BadZipFile(f"Truncated data of {info.filename!r}")
+    return data
+
+
+def _array_in(data: memoryview) -> np.ndarray:
+    """The .npy in `data` as an array over the same bytes (copied when misaligned)."""
+    head = io.BytesIO(data[:_MAX_NPY_HEADER])
+    version = npy.read_magic(head)
+    if version not in ((1, 0), (2, 0)):
+        return npy.read_array(io.BytesIO(data), allow_pickle=False)
+    read_header = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
+    shape, fortran_order, dtype = read_header(head)
+    if dtype.hasobject:
+        raise ValueError("Object arrays cannot be loaded when allow_pickle=False")
+    count = math.prod(shape)
+    if head.tell() + count * dtype.itemsize > len(data):
+        raise ValueError(f"the array's data is shorter than its shape {shape}")
+    flat = np.frombuffer(data, dtype, count, head.tell())
+    array = flat.reshape(shape[::-1]).T if fortran_order else flat.reshape(shape)
+    return array if array.flags.aligned else array.copy()

@@ -1,0 +1,107 @@
+"""Saved arrays are mapped from the file, not copied, and read back exactly; numpy reads the
+files too, files numpy wrote are read too, and damage is refused as `np.load` refuses it."""
+
+from __future__ import annotations
+
+import mmap
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from models.npz_arrays import ALIGNMENT, MAP_FROM_BYTES, load_arrays, save_arrays
+
+ARRAYS = {
+    "factors": np.arange(6_000, dtype=np.float32).reshape(1_000, 6),
+    "indices": np.arange(777, dtype=np.int32),
+    "wide": np.arange(13, dtype=np.int64),
+    "fortran": np.asfortranarray(np.arange(12, dtype=np.float64).reshape(3, 4)),
+    "strided": np.arange(20, dtype=np.int16)[::3],
+    "empty": np.zeros((0, 64), np.float32),
+    "flags": np.array([True, False, True]),
+    "token": np.array("0f3a9c"),
+    "mean": np.array(2.5),
+}
+
+
+def _saved(path: Path, arrays: dict[str, np.ndarray]) -> Path:
+    with open(path, "wb") as fh:
+        save_arrays(fh, arrays)
+    return path
+
+
+def _backing(array: np.ndarray) -> object:
+    """What an array's memory finally belongs to."""
+    base: object = array
+    while isinstance(base, np.ndarray) and base.base is not None:
+        base = base.base
+    return base.obj if isinstance(base, memoryview) else base
+
+
+def _assert_same(read: dict[str, np.ndarray], written: dict[str, np.ndarray]) -> None:
+    assert read.keys() == written.keys()
+    for name, array in written.items():
+        assert read[name].dtype == array.dtype and read[name].shape == array.shape, name
+        np.testing.assert_array_equal(read[name], array, err_msg=name)
+
+
+def test_arrays_come_back_mapped_aligned_and_equal(tmp_path: Path) -> None:
+    path = _saved(tmp_path / "arrays.npz", ARRAYS)
+    read = load_arrays(path, map_from=0)
+    _assert_same(read, ARRAYS)
+    for name, array in read.items():
+        assert isinstance(_backing(array), mmap.mmap), name
+        assert array.ctypes.data % ALIGNMENT == 0, name
+    with np.load(path, allow_pickle=False) as npz:  # still numpy's own format
+        _assert_same({name: npz[name] for name in npz.files}, ARRAYS)
+
+
+def test_a_mapped_array_is_copied_on_write_never_written_back(tmp_path: Path) -> None:
+    path = _saved(tmp_path / "arrays.npz", {"factors": ARRAYS["factors"]})
+    before = path.read_bytes()
+    factors = load_arrays(path, map_from=0)["factors"]
+    factors[0, 0] = -1.0  # what implicit's Cython needs: a writable buffer
+    assert path.read_bytes() == before
+    assert load_arrays(path, map_from=0)["factors"][0, 0] == 0.0
+
+
+def test_a_small_file_is_copied(tmp_path: Path) -> None:
+    path = _saved(tmp_path / "arrays.npz", ARRAYS)
+    assert path.stat().st_size < MAP_FROM_BYTES
+    read = load_arrays(path)
+    _assert_same(read, ARRAYS)
+    assert not any(isinstance(_backing(array), mmap.mmap) for array in read.values())
+
+
+def test_a_file_numpy_wrote_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "old.npz"
+    np.savez(path, **ARRAYS)
+    read = load_arrays(path, map_from=0)
+    _assert_same(read, ARRAYS)
+    assert all(array.flags.aligned for array in read.values())  # misaligned ones are copied
+
+
+def test_a_flipped_byte_fails_the_crc_check(tmp_path: Path) -> None:
+    path = _saved(tmp_path / "arrays.npz", {"factors": ARRAYS["factors"]})
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(zipfile.BadZipFile, match="Bad CRC-32"):
+        load_arrays(path, map_from=0)
+
+
+def test_a_truncated_file_is_not_an_archive(tmp_path: Path) -> None:
+    path = _saved(tmp_path / "arrays.npz", {"factors": ARRAYS["factors"]})
+    path.write_bytes(path.read_bytes()[:-100])
+    with pytest.raises(zipfile.BadZipFile):
+        load_arrays(path, map_from=0)
+
+
+def test_an_array_of_objects_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "pickled.npz"
+    np.savez(path, allow_pickle=True, objects=np.array([{"a": 1}], dtype=object))
+    with pytest.raises(ValueError, match="allow_pickle"):
+        load_arrays(path, map_from=0)
+    with pytest.raises(ValueError, match="allow_pickle"), open(tmp_path / "mine.npz", "wb") as fh:
+        save_arrays(fh, {"objects": np.array([{"a": 1}], dtype=object)})
