@@ -8,7 +8,7 @@ import numpy as np
 
 from models.dataset import Dataset
 from mpdtui.data.catalog import Catalog
-from mpdtui.data.matrices import load_interactions
+from mpdtui.data.matrices import load_interactions_and_tracks
 from mpdtui.data.track_features import catalog_feature_matrix
 from mpdtui.locations import Locations
 
@@ -20,10 +20,10 @@ def load_dataset(locations: Locations, with_features: bool = True,
                  read_features: Callable[[], FeatureMatrix | None] | None = None) -> Dataset:
     """Every ingested playlist, with audio features where the feature store has them
     (`read_features`: where they were read already, for this catalog)."""
-    matrix, fingerprint = load_interactions(locations)
+    matrix, fingerprint, tracks = load_interactions_and_tracks(locations)
     with Catalog.open(locations) as catalog:
         names = catalog.playlist_names()
-        artist, album, duration = catalog.track_arrays()
+        artist, album, duration = tracks or catalog.track_arrays()
         features, feature_names = (_features(locations, catalog, len(artist), read_features)
                                    if with_features else (None, ()))
     return Dataset(

@@ -1,8 +1,8 @@
 """The interaction matrices built from the per-slice chunks.
 
 `sequences.npz` holds every playlist's tracks in playlist order (repeats included);
-`interactions.npz` holds the binary playlists x tracks CSR matrix (int32 indices). Both
-record the manifest fingerprint they were built from.
+`interactions.npz` holds the binary playlists x tracks CSR matrix (int32 indices) and each
+track's artist, album and duration. Both record the manifest fingerprint they were built from.
 """
 
 from __future__ import annotations
@@ -27,6 +27,10 @@ CHUNK_VERSION = 1
 MATRIX_FORMAT = "mpdtui-interactions"
 SEQUENCES_FORMAT = "mpdtui-sequences"
 MATRIX_VERSION = 1
+TRACK_COLUMNS = ("track_artist", "track_album", "track_duration_ms")
+"""Saved with the matrix since the twenty-fourth session (older matrices lack them)."""
+TrackColumns = tuple[np.ndarray, np.ndarray, np.ndarray]
+"""(artist id, album id, duration ms) per track id, int32, as `Catalog.track_arrays`."""
 
 
 @dataclass(frozen=True)
@@ -92,8 +96,17 @@ def _build_matrices(locations: Locations, slice_ids: list[int], n_tracks: int, f
         "fingerprint": np.array(fingerprint)})
     write_npz(locations.interactions_npz, MATRIX_FORMAT, MATRIX_VERSION, {
         "indptr": matrix.indptr, "indices": matrix.indices, "shape": np.array(matrix.shape),
-        "fingerprint": np.array(fingerprint)})
+        "fingerprint": np.array(fingerprint), **_track_columns(locations, n_tracks)})
     return np.asarray(matrix.getnnz(axis=0), dtype=np.int64)
+
+
+def _track_columns(locations: Locations, n_tracks: int) -> dict[str, np.ndarray]:
+    """Each track's artist, album and duration, saved with the matrix so that every process
+    that loads the models maps them instead of reading the catalog's 2.26M rows (about 2 s at
+    the MPD's size). Read on a connection of its own: this runs beside the search index."""
+    with Catalog.open(locations) as catalog:
+        columns = catalog.track_arrays()
+    return dict(zip(TRACK_COLUMNS, columns, strict=True)) if len(columns[0]) == n_tracks else {}
 
 
 def matrices_are_current(locations: Locations, catalog: Catalog,
@@ -132,12 +145,22 @@ def binary_matrix(sequences: Sequences, n_tracks: int) -> sp.csr_matrix:
 
 
 def load_interactions(locations: Locations) -> tuple[sp.csr_matrix, str]:
+    matrix, fingerprint, _ = load_interactions_and_tracks(locations)
+    return matrix, fingerprint
+
+
+def load_interactions_and_tracks(locations: Locations
+                                 ) -> tuple[sp.csr_matrix, str, TrackColumns | None]:
+    """The matrix, its fingerprint, and its tracks' columns (None in a matrix written before
+    they were saved with it: `Catalog.track_arrays` has them)."""
     arrays = read_npz(locations.interactions_npz, MATRIX_FORMAT, MATRIX_VERSION,
                       _rebuild_hint(locations))
     shape = tuple(int(x) for x in arrays["shape"])
     data = np.ones(len(arrays["indices"]), dtype=np.float32)
     matrix = sp.csr_matrix((data, arrays["indices"], arrays["indptr"]), shape=shape)
-    return matrix, str(arrays["fingerprint"])
+    saved = all(name in arrays and len(arrays[name]) == shape[1] for name in TRACK_COLUMNS)
+    artist, album, duration = (arrays.get(name, np.zeros(0, np.int32)) for name in TRACK_COLUMNS)
+    return matrix, str(arrays["fingerprint"]), (artist, album, duration) if saved else None
 
 
 def load_sequences(locations: Locations) -> tuple[Sequences, str]:
@@ -151,4 +174,4 @@ def _rebuild_hint(locations: Locations) -> str:
 
 
 __all__ = ["FormatVersionError", "Sequences", "binary_matrix", "finalize", "load_interactions",
-           "load_sequences"]
+           "load_interactions_and_tracks", "load_sequences"]

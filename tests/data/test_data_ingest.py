@@ -12,9 +12,17 @@ import pytest
 from store_support import store_dump
 
 from mpdtui.data.catalog import Catalog
-from mpdtui.data.files import FormatVersionError
+from mpdtui.data.dataset import load_dataset
+from mpdtui.data.files import FormatVersionError, read_npz, write_npz
 from mpdtui.data.ingest import ingest
-from mpdtui.data.matrices import load_interactions, load_sequences
+from mpdtui.data.matrices import (
+    MATRIX_FORMAT,
+    MATRIX_VERSION,
+    TRACK_COLUMNS,
+    load_interactions,
+    load_interactions_and_tracks,
+    load_sequences,
+)
 from mpdtui.data.mpd_validation import SliceError, pasted_track_uri, track_link
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
@@ -176,3 +184,36 @@ def test_parallel_ingest_gives_the_same_store(small_demo: Path, tmp_path: Path,
     assert store_dump(parallel) == store_dump(serial)
     with pytest.raises(SliceError, match=re.escape("mpd.slice.1000-1999.json: invalid JSON")):
         ingest(Locations.resolve(tmp_path / "strict"), source, workers=2)
+
+
+def test_the_matrix_carries_each_tracks_columns_for_the_models(
+        handmade_store: Locations, monkeypatch: pytest.MonkeyPatch) -> None:
+    with Catalog.open(handmade_store) as catalog:
+        from_catalog = catalog.track_arrays()
+    saved = load_interactions_and_tracks(handmade_store)[2]
+    assert saved is not None
+    for column, expected in zip(saved, from_catalog, strict=True):
+        np.testing.assert_array_equal(column, expected)
+        assert column.dtype == np.int32
+    monkeypatch.setattr(Catalog, "track_arrays", _not_read)  # the dataset maps them instead
+    dataset = load_dataset(handmade_store, with_features=False)
+    np.testing.assert_array_equal(dataset.track_album, from_catalog[1])
+
+
+def test_a_matrix_saved_before_the_columns_reads_them_from_the_catalog(
+        handmade_store: Locations) -> None:
+    path = handmade_store.interactions_npz
+    arrays = read_npz(path, MATRIX_FORMAT, MATRIX_VERSION, "")
+    write_npz(path, MATRIX_FORMAT, MATRIX_VERSION,
+              {name: array for name, array in arrays.items() if name not in TRACK_COLUMNS})
+    assert load_interactions_and_tracks(handmade_store)[2] is None
+    with Catalog.open(handmade_store) as catalog:
+        from_catalog = catalog.track_arrays()
+    dataset = load_dataset(handmade_store, with_features=False)
+    for column, expected in zip((dataset.track_artist, dataset.track_album,
+                                 dataset.track_duration_ms), from_catalog, strict=True):
+        np.testing.assert_array_equal(column, expected)
+
+
+def _not_read(self: Catalog) -> None:
+    raise AssertionError("the tracks' columns were read from the catalog")
