@@ -68,11 +68,15 @@ def load_arrays(path: Path, map_from: int | None = None) -> dict[str, np.ndarray
 
 
 def _mapped(fh: IO[bytes]) -> mmap.mmap | None:
-    """The file mapped copy-on-write; None where a mapped file would stop the model directory's
-    swap (Windows does not rename a folder holding a mapped file)."""
+    """The file mapped copy-on-write; None (copy it) where a mapped file would stop the model
+    directory's swap (Windows does not rename a folder holding a mapped file), or where the
+    file system cannot map it."""
     if os.name != "posix":
         return None
-    return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_COPY)
+    try:
+        return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_COPY)
+    except OSError:
+        return None
 
 
 def _array_name(info: zipfile.ZipInfo) -> str:

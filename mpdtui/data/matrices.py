@@ -28,7 +28,7 @@ MATRIX_FORMAT = "mpdtui-interactions"
 SEQUENCES_FORMAT = "mpdtui-sequences"
 MATRIX_VERSION = 1
 TRACK_COLUMNS = ("track_artist", "track_album", "track_duration_ms")
-"""Saved with the matrix since the twenty-fourth session (older matrices lack them)."""
+"""Each track's columns, saved with the matrix (a matrix from an older mpdtui lacks them)."""
 TrackColumns = tuple[np.ndarray, np.ndarray, np.ndarray]
 """(artist id, album id, duration ms) per track id, int32, as `Catalog.track_arrays`."""
 

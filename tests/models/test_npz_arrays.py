@@ -105,3 +105,13 @@ def test_an_array_of_objects_is_refused(tmp_path: Path) -> None:
         load_arrays(path, map_from=0)
     with pytest.raises(ValueError, match="allow_pickle"), open(tmp_path / "mine.npz", "wb") as fh:
         save_arrays(fh, {"objects": np.array([{"a": 1}], dtype=object)})
+
+
+def test_a_file_that_cannot_be_mapped_is_copied(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> mmap.mmap:
+        raise OSError(19, "No such device")  # what a file system without mmap says
+
+    path = _saved(tmp_path / "arrays.npz", ARRAYS)
+    monkeypatch.setattr(mmap, "mmap", refuse)
+    _assert_same(load_arrays(path, map_from=0), ARRAYS)
