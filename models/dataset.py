@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,13 +15,14 @@ class Dataset:
     """What models learn from: a binary playlists x tracks matrix plus track metadata.
 
     `interactions` is CSR float32 with int32 indices, rows aligned with `playlist_names`
-    (normalised names), columns with the track arrays. `track_features` holds audio
+    (normalised names; fitting reads them, loading and serving a model need not, so a caller
+    may read them on first use), columns with the track arrays. `track_features` holds audio
     features (NaN where a track has none) named by `feature_names`, or is None.
     `fingerprint` identifies the training data; saved models record it.
     """
 
     interactions: sp.csr_matrix
-    playlist_names: list[str]
+    playlist_names: Sequence[str]
     track_artist: np.ndarray
     track_album: np.ndarray
     track_duration_ms: np.ndarray

@@ -106,7 +106,7 @@ class TwoTowerRecommender(Recommender):
 
         report(progress, self.name, 0, None, "building the towers")
 
-        trained = two_tower_tf.train(data.playlist_names, data.interactions.indptr,
+        trained = two_tower_tf.train(list(data.playlist_names), data.interactions.indptr,
                                      data.interactions.indices, catalog, self.settings,
                                      progress, cancel, self.checkpoint_dir, self._run_key(data))
         self.tower, self.candidates, self.history = (trained.tower, trained.candidates,

@@ -215,5 +215,21 @@ def test_a_matrix_saved_before_the_columns_reads_them_from_the_catalog(
         np.testing.assert_array_equal(column, expected)
 
 
+def test_the_dataset_reads_playlist_names_when_a_model_needs_them(
+        handmade_store: Locations, monkeypatch: pytest.MonkeyPatch) -> None:
+    reads: list[int] = []
+    read_names = Catalog.playlist_names
+
+    def counted(self: Catalog) -> list[str]:
+        reads.append(1)
+        return read_names(self)
+
+    monkeypatch.setattr(Catalog, "playlist_names", counted)
+    names = load_dataset(handmade_store, with_features=False).playlist_names
+    assert len(names) == 3 and not reads  # loading and serving a model need no names
+    assert list(names) == ["cafe del mar", "gym", "empty ish"] and names[1] == "gym"
+    assert names[1:] == ["gym", "empty ish"] and len(reads) == 1
+
+
 def _not_read(self: Catalog) -> None:
     raise AssertionError("the tracks' columns were read from the catalog")
