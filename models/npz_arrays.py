@@ -88,7 +88,7 @@ def _array_name(info: zipfile.ZipInfo) -> str:
 def _read_member(archive: zipfile.ZipFile, mapped: mmap.mmap | None,
                  info: zipfile.ZipInfo) -> np.ndarray:
     if mapped is None or info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x1:
-        with archive.open(info) as member:  # small, or compressed (not written here)
+        with archive.open(info) as member:  # not mapped, or compressed (not written here)
             return npy.read_array(member, allow_pickle=False)
     data = _member_bytes(mapped, info)
     if zlib.crc32(data) != info.CRC:
