@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from models.npz_arrays import load_arrays, save_arrays
+from models.npz_arrays import load_arrays, save_arrays, write_stamp
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -62,6 +62,7 @@ def write_model_dir(directory: Path, meta: dict[str, Any], arrays: Mapping[str, 
     token = uuid.uuid4().hex
     with open(staging / "arrays.npz", "wb") as fh:
         save_arrays(fh, {**arrays, "__token__": np.array(token)})
+    write_stamp(staging / "arrays.npz")
     (staging / META_JSON).write_text(json.dumps({**meta, "token": token}, indent=2,
                                                   sort_keys=True))
     _fsync_dir(staging)

@@ -21,11 +21,12 @@ from models.base import Recommender, link_fallbacks
 from models.dataset import Dataset
 from models.evaluation import Case, ChallengeSplit, every_category_cases, make_challenge_split
 from models.model_dir import MODEL_FORMAT, ModelFormatError, peek_meta
+from models.npz_arrays import arrays_are_whole
 from models.progress import Progress, check_cancel, report
 from models.registry import DEFAULT_MODELS, MODEL_NAMES, UnknownModelError, model_class
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.dataset import FeatureMatrix, load_dataset
-from mpdtui.data.files import FormatVersionError, npz_is_whole, read_json, read_npz, write_json, write_npz
+from mpdtui.data.files import FormatVersionError, read_json, read_npz, write_json, write_npz
 from mpdtui.data.matrices import Sequences, load_sequences
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
@@ -158,7 +159,7 @@ def model_is_current(locations: Locations, name: str, fingerprint: str,
     saved = meta.get("settings") or {}
     if any(saved.get(key) != value for key, value in wanted.items()):
         return False
-    return npz_is_whole(locations.model_dir(name) / "arrays.npz")
+    return arrays_are_whole(locations.model_dir(name) / "arrays.npz")
 
 
 def _jsonable(value: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -17,7 +16,7 @@ import numpy as np
 import orjson
 
 from models.model_dir import NPZ_LOAD_ERRORS, describe_npz_damage
-from models.npz_arrays import load_arrays, save_arrays
+from models.npz_arrays import load_arrays, save_arrays, write_stamp
 
 
 class FormatVersionError(Exception):
@@ -105,16 +104,7 @@ def read_json(path: Path, fmt: str, version: int, rebuild_hint: str) -> dict[str
 def write_npz(path: Path, fmt: str, version: int, arrays: Mapping[str, np.ndarray]) -> None:
     tagged = {"__format__": np.array(fmt), "__version__": np.array(version), **arrays}
     atomic_write(path, lambda fh: save_arrays(fh, tagged))
-
-
-def npz_is_whole(path: Path) -> bool:
-    """Whether `path` is a readable npz whose members all pass their CRC check (a derived
-    file that fails this is rebuilt rather than trusted)."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return archive.testzip() is None
-    except (OSError, zipfile.BadZipFile, EOFError, ValueError):
-        return False
+    write_stamp(path)
 
 
 def read_npz(path: Path, fmt: str, version: int, rebuild_hint: str) -> dict[str, np.ndarray]:

@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from models.npz_arrays import arrays_are_whole
 from mpdtui.data.catalog import Catalog, ingest_command
-from mpdtui.data.files import FormatVersionError, npz_is_whole, read_npz, write_npz
+from mpdtui.data.files import FormatVersionError, read_npz, write_npz
 from mpdtui.data.track_search import rank_search_head
 from mpdtui.locations import Locations
 
@@ -115,7 +116,7 @@ def matrices_are_current(locations: Locations, catalog: Catalog,
     are rebuilt from the chunks by `finalize`)."""
     fingerprint = fingerprint or manifest_fingerprint(catalog)
     return (catalog.meta("finalized") == fingerprint
-            and npz_is_whole(locations.interactions_npz) and npz_is_whole(locations.sequences_npz))
+            and arrays_are_whole(locations.interactions_npz) and arrays_are_whole(locations.sequences_npz))
 
 
 def _concat_chunks(locations: Locations, slice_ids: list[int], fix_hint: str) -> Sequences:

@@ -15,10 +15,10 @@ from pathlib import Path
 import psutil
 import pytest
 
+from models.npz_arrays import arrays_are_whole
 from models.progress import Cancelled
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.demo import generate_demo
-from mpdtui.data.files import npz_is_whole
 from mpdtui.data.matrices import load_interactions
 from mpdtui.locations import Locations
 from mpdtui.pipeline.events import (
@@ -243,7 +243,7 @@ def test_damaged_derived_files_are_rebuilt_by_the_next_train(trained_cache: Path
     done = mpdtui("--train", "--models", "popularity", "title", cache=cache)
     assert done.returncode == 0, done.stderr
     assert "trained: popularity, title" in done.stdout
-    assert npz_is_whole(locations.interactions_npz) and npz_is_whole(locations.split_npz)
+    assert arrays_are_whole(locations.interactions_npz) and arrays_are_whole(locations.split_npz)
     assert open_services(locations).info()["models"] == ["popularity", "title"]
     assert mpdtui("suggest", "--name", "party", "--model", "title", cache=cache).returncode == 0
 

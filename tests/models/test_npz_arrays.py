@@ -4,13 +4,24 @@ files too, files numpy wrote are read too, and damage is refused as `np.load` re
 from __future__ import annotations
 
 import mmap
+import os
+import shutil
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from models.npz_arrays import ALIGNMENT, MAP_FROM_BYTES, load_arrays, save_arrays
+from models.npz_arrays import (
+    ALIGNMENT,
+    MAP_FROM_BYTES,
+    arrays_are_whole,
+    load_arrays,
+    save_arrays,
+    stamp_path,
+    write_stamp,
+)
 
 ARRAYS = {
     "factors": np.arange(6_000, dtype=np.float32).reshape(1_000, 6),
@@ -115,3 +126,72 @@ def test_a_file_that_cannot_be_mapped_is_copied(tmp_path: Path,
     path = _saved(tmp_path / "arrays.npz", ARRAYS)
     monkeypatch.setattr(mmap, "mmap", refuse)
     _assert_same(load_arrays(path, map_from=0), ARRAYS)
+
+
+def _stamped(path: Path) -> Path:
+    """`ARRAYS` saved and stamped, the file's last write a second back: a stamp written in
+    the same tick of the file clock as that write is not trusted (tested below)."""
+    _saved(path, ARRAYS)
+    an_earlier_tick = path.stat().st_mtime_ns - 1_000_000_000
+    os.utime(path, ns=(an_earlier_tick, an_earlier_tick))
+    write_stamp(path, from_bytes=0)
+    return path
+
+
+@pytest.fixture
+def crc_passes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The sizes of the buffers whose CRC-32 is computed while the test runs."""
+    sizes: list[int] = []
+    crc32 = zlib.crc32
+
+    def counted(data: bytes | memoryview, value: int = 0) -> int:
+        sizes.append(len(data))
+        return crc32(data, value)
+
+    monkeypatch.setattr(zlib, "crc32", counted)
+    return sizes
+
+
+def test_a_stamped_file_is_mapped_without_the_crc_pass(tmp_path: Path, crc_passes: list[int]) -> None:
+    path = _stamped(tmp_path / "arrays.npz")
+    _assert_same(load_arrays(path, map_from=0), ARRAYS)
+    assert crc_passes == []
+    assert arrays_are_whole(path) and crc_passes == []
+
+
+def test_a_write_after_the_stamp_brings_the_crc_check_back(tmp_path: Path) -> None:
+    path = _stamped(tmp_path / "arrays.npz")
+    with open(path, "r+b") as fh:  # in place: the same file, size and inode
+        fh.seek(path.stat().st_size // 2)
+        byte = fh.read(1)
+        fh.seek(-1, os.SEEK_CUR)
+        fh.write(bytes([byte[0] ^ 0xFF]))
+    with pytest.raises(zipfile.BadZipFile, match="Bad CRC-32"):
+        load_arrays(path, map_from=0)
+    assert not arrays_are_whole(path)
+
+
+def test_a_stamp_from_the_tick_of_the_last_write_is_not_trusted(tmp_path: Path,
+                                                                 crc_passes: list[int]) -> None:
+    path = _stamped(tmp_path / "arrays.npz")
+    last_write = path.stat().st_mtime_ns
+    os.utime(stamp_path(path), ns=(last_write, last_write))
+    load_arrays(path, map_from=0)
+    assert len(crc_passes) == len(ARRAYS)
+
+
+def test_a_copy_with_its_stamp_is_checked(tmp_path: Path, crc_passes: list[int]) -> None:
+    path = _stamped(tmp_path / "arrays.npz")
+    (tmp_path / "copy").mkdir()
+    copy = Path(shutil.copy2(path, tmp_path / "copy" / path.name))
+    shutil.copy2(stamp_path(path), stamp_path(copy))
+    _assert_same(load_arrays(copy, map_from=0), ARRAYS)
+    assert len(crc_passes) == len(ARRAYS)
+
+
+def test_a_small_file_gets_no_stamp_and_loses_the_one_it_had(tmp_path: Path) -> None:
+    path = _stamped(tmp_path / "arrays.npz")
+    assert stamp_path(path).exists()
+    _saved(path, ARRAYS)
+    write_stamp(path)
+    assert path.stat().st_size < MAP_FROM_BYTES and not stamp_path(path).exists()
