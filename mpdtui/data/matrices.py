@@ -13,15 +13,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from models.npz_arrays import arrays_are_whole
 from mpdtui.data.catalog import Catalog, ingest_command
 from mpdtui.data.files import FormatVersionError, read_npz, write_npz
 from mpdtui.data.track_search import rank_search_head
 from mpdtui.locations import Locations
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 CHUNK_FORMAT = "mpdtui-chunk"
 CHUNK_VERSION = 1
@@ -134,6 +137,8 @@ def _concat_chunks(locations: Locations, slice_ids: list[int], fix_hint: str) ->
 
 def binary_matrix(sequences: Sequences, n_tracks: int) -> sp.csr_matrix:
     """Playlists x tracks, 1.0 where a playlist holds a track (repeats collapsed)."""
+    import scipy.sparse as sp  # here: 0.2 s that commands which build no matrix skip
+
     n_rows = len(sequences.indptr) - 1
     matrix = sp.csr_matrix(
         (np.ones(len(sequences.indices), dtype=np.float32), sequences.indices.copy(),
@@ -154,6 +159,8 @@ def load_interactions_and_tracks(locations: Locations
                                  ) -> tuple[sp.csr_matrix, str, TrackColumns | None]:
     """The matrix, its fingerprint, and its tracks' columns (None in a matrix written before
     they were saved with it: `Catalog.track_arrays` has them)."""
+    import scipy.sparse as sp  # here: 0.2 s that commands which build no matrix skip
+
     arrays = read_npz(locations.interactions_npz, MATRIX_FORMAT, MATRIX_VERSION,
                       _rebuild_hint(locations))
     shape = tuple(int(x) for x in arrays["shape"])
