@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from models.model_dir import META_JSON
+from models.npz_arrays import stamp_path
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.demo import DEFAULT_PLAYLISTS, GENERATOR_VERSION
 from mpdtui.data.files import read_json
@@ -181,9 +182,11 @@ def replacement_question(state: DataState, wanted: DataSource) -> str:
 
 
 def drop_playlists(locations: Locations) -> None:
-    """Delete the playlists and everything derived from them (not the demo's files)."""
+    """Delete the playlists and everything derived from them (not the demo's files), each
+    file's stamp with it."""
     for path in locations.derived_from_playlists():
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path)
         else:
             path.unlink(missing_ok=True)
+            stamp_path(path).unlink(missing_ok=True)

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from hostile_support import InProcessJob
 
+from models.npz_arrays import stamp_path, write_stamp
 from models.progress import Cancelled, Progress
 from mpdtui.cli import main
 from mpdtui.data.catalog import Catalog
@@ -239,6 +240,7 @@ def test_other_data_replaces_the_demo_and_keeps_saved_playlists(tmp_path: Path,
     services.jobs.ingest(services.data.demo_source(DemoSpec(playlists=600, seed=2)))
     services.jobs.train(["popularity"])
     services.playlists.save("from the demo", services.catalog.search("a", 2))
+    write_stamp(locations.split_npz, from_bytes=0)  # as a split of the MPD's size has
     assert services.data.holds_demo() and services.info()["models"] == ["popularity"]
     assert main(["info", "--cache-dir", str(locations.root)]) == 0
     assert (f"data_source: the demo dataset (600 playlists, seed 2) in {locations.demo_dir}"
@@ -256,6 +258,7 @@ def test_other_data_replaces_the_demo_and_keeps_saved_playlists(tmp_path: Path,
     info = after.info()
     assert (info["playlists"], info["tracks"], info["models"]) == (3, 5, [])
     assert not after.data.holds_demo() and not locations.models_dir.exists()
+    assert not locations.split_npz.exists() and not stamp_path(locations.split_npz).exists()
     after.jobs.train(["popularity"])
     more = tmp_path / "more"  # MPD-format slices of another origin: added beside
     generate_demo(more, 1000, seed=3)
