@@ -96,15 +96,19 @@ def write_stamp(path: Path, from_bytes: int | None = None) -> None:
     """Record `path` as its writer leaves it, complete, so that reading it can skip the CRC
     pass while it stays so. Only files that are mapped (`from_bytes`, default MAP_FROM_BYTES)
     get one: the others are copied, and the copy checks the CRC in passing. Written beside,
-    then renamed over the stamp of the file it replaced."""
+    then renamed over the stamp of the file it replaced. A stamp that cannot be written (a
+    full disk) is left out: the file is saved, and its readers check it."""
     stat = os.stat(path)
     stamp = stamp_path(path)
-    if stat.st_size < (MAP_FROM_BYTES if from_bytes is None else from_bytes):
-        stamp.unlink(missing_ok=True)
-        return
     staging = stamp.with_name(f".{stamp.name}.tmp-{os.getpid()}")
-    staging.write_text(json.dumps(_stamp_of(stat)))
-    os.replace(staging, stamp)
+    try:
+        if stat.st_size < (MAP_FROM_BYTES if from_bytes is None else from_bytes):
+            stamp.unlink(missing_ok=True)
+            return
+        staging.write_text(json.dumps(_stamp_of(stat)))
+        os.replace(staging, stamp)
+    except OSError:
+        staging.unlink(missing_ok=True)
 
 
 def _stamp_of(stat: os.stat_result) -> dict[str, object]:

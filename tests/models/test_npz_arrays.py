@@ -195,3 +195,15 @@ def test_a_small_file_gets_no_stamp_and_loses_the_one_it_had(tmp_path: Path) -> 
     _saved(path, ARRAYS)
     write_stamp(path)
     assert path.stat().st_size < MAP_FROM_BYTES and not stamp_path(path).exists()
+
+
+def test_a_stamp_that_cannot_be_written_is_left_out(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    path = _saved(tmp_path / "arrays.npz", ARRAYS)
+    monkeypatch.setattr(os, "replace", disk_full)  # once the stamp's bytes are written beside
+    write_stamp(path, from_bytes=0)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["arrays.npz"]
+    _assert_same(load_arrays(path, map_from=0), ARRAYS)
