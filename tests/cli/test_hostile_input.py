@@ -5,6 +5,7 @@ with 0 under --skip-bad; never a traceback or a hang, and what was stored stays 
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import shutil
@@ -268,6 +269,18 @@ def test_slice_file_larger_than_any_slice_is_refused(store: Path, tmp_path: Path
     monkeypatch.setattr(mpd, "MAX_SLICE_BYTES", 1024)
     big = write_slice(tmp_path / "source", 3)
     assert_refused(ingest(capsys, store, big), f"{big}: too large: {big.stat().st_size:,} bytes")
+
+
+def test_a_slice_longer_than_its_size_said_is_read_whole_up_to_the_bound(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The read is sized to the file's stat (or zip header); a file that grew since is still
+    read whole, and past the bound refused."""
+    monkeypatch.setattr(mpd, "MAX_SLICE_BYTES", 1024)
+    grown = b"x" * 1000
+    assert mpd._read_bounded(io.BytesIO(grown), "grown.json", expected=10) == grown
+    assert mpd._read_bounded(io.BytesIO(grown), "grown.json", expected=1000) == grown
+    with pytest.raises(mpd_validation.SliceError, match=r"grown\.json: too large: 1,025 bytes"):
+        mpd._read_bounded(io.BytesIO(b"x" * 5000), "grown.json", expected=10)
 
 
 @pytest.mark.parametrize("skip_bad", [(), ("--skip-bad",)], ids=["strict", "skip-bad"])
