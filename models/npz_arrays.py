@@ -22,6 +22,7 @@ import math
 import mmap
 import os
 import struct
+import time
 import zipfile
 import zlib
 from collections.abc import Mapping
@@ -42,6 +43,8 @@ MAP_FROM_BYTES = 8 << 20
 the matrices are built from 1,000 slice chunks of about 300 KB each held at once."""
 STAMP_FORMAT = "mpdtui-npz-stamp"
 STAMP_VERSION = 1
+STAMP_WAIT_SECONDS = 0.1
+"""The longest `write_stamp` waits for the file clock to move past the file's last write."""
 
 
 def save_arrays(fh: IO[bytes], arrays: Mapping[str, np.ndarray]) -> None:
@@ -106,9 +109,27 @@ def write_stamp(path: Path, from_bytes: int | None = None) -> None:
             stamp.unlink(missing_ok=True)
             return
         staging.write_text(json.dumps(_stamp_of(stat)))
-        os.replace(staging, stamp)
+        if _dated_after(staging, stat.st_mtime_ns):
+            os.replace(staging, stamp)
+        else:  # a file dated in the future (a skewed clock): never trusted, so not stamped
+            staging.unlink()
+            stamp.unlink(missing_ok=True)
     except OSError:
         staging.unlink(missing_ok=True)
+
+
+def _dated_after(stamp: Path, last_write_ns: int) -> bool:
+    """Whether `stamp` is dated in a later tick of the file clock than the file's last write,
+    touched again as the clock ticks, for at most STAMP_WAIT_SECONDS. Most kernels date files
+    by a clock that moves every 1-10 ms, and the stamp follows the file within microseconds:
+    written once, it would share its tick, and `_stamped` would never trust it."""
+    deadline = time.monotonic() + STAMP_WAIT_SECONDS
+    while os.stat(stamp).st_mtime_ns <= last_write_ns:
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.001)
+        os.utime(stamp)
+    return True
 
 
 def _stamp_of(stat: os.stat_result) -> dict[str, object]:
