@@ -34,7 +34,7 @@ import numpy as np
 import scipy.sparse as sp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from models.npz_arrays import load_arrays, save_arrays, stamp_path, write_stamp
+from models.npz_arrays import MAP_FROM_BYTES, load_arrays, save_arrays, stamp_path, write_stamp
 
 MPD_TRACKS = 2_262_292
 Reader = Callable[[Path], dict[str, np.ndarray]]
@@ -134,6 +134,8 @@ def compare(label: str, path: Path, repeats: int, cold: bool,
             runs[way].append(measure(path, read, query))
     size_mb = path.stat().st_size / 1e6
     stamped = "" if stamp_path(path).exists() else ", no stamp"
+    if path.stat().st_size < MAP_FROM_BYTES:
+        stamped = f", under {MAP_FROM_BYTES >> 20} MB: copied every way"
     disk = "from a cold disk" if cold else "in the OS's cache"
     print(f"\n{label} ({size_mb:,.0f} MB{stamped}), {disk}, median of {repeats}:")
     medians = {}
