@@ -39,7 +39,14 @@ from models.progress import Cancelled, Progress, ProgressCallback, check_cancel
 from mpdtui.data import track_search
 from mpdtui.data.catalog import Catalog, without_uri_indexes
 from mpdtui.data.files import write_npz
-from mpdtui.data.matrices import CHUNK_FORMAT, CHUNK_VERSION, chunk_path, finalize
+from mpdtui.data.matrices import (
+    CHUNK_FORMAT,
+    CHUNK_VERSION,
+    NEW_TRACKS_FROM,
+    TRACK_COLUMNS,
+    chunk_path,
+    finalize,
+)
 from mpdtui.data.mpd import SliceSource, find_slices
 from mpdtui.data.mpd_validation import SliceError
 from mpdtui.data.slices import ParsedSlice, compact_slice, load_slice
@@ -96,6 +103,8 @@ class _SliceBatch:
     lengths: list[int] = field(default_factory=list)
     track_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     first_row: int = 0
+    first_track: int = 0
+    """The id of the first of `tracks` (the next id where it is empty)."""
 
 
 class _Ids:
@@ -272,7 +281,7 @@ def _parsed_slices(pending: list[SliceSource], workers: int
 
 def _prepare(parsed: ParsedSlice, ids: _Ids) -> _SliceBatch:
     """Give the slice's new tracks (and their artists and albums) ids; map its rows to ids."""
-    batch = _SliceBatch()
+    batch = _SliceBatch(first_track=ids.tracks.count)
     looked_up = ids.tracks.look_up(parsed.uris, len(parsed.durations))
     global_ids = looked_up.ids
     new_codes = np.flatnonzero(global_ids < 0)
@@ -320,14 +329,25 @@ class _Slice:
 def _commit(locations: Locations, catalog: Catalog, slices: list[_Slice]) -> None:
     """Write the slices' chunk files, then add them to the catalog in one transaction."""
     for item in slices:
-        write_npz(chunk_path(locations, item.id), CHUNK_FORMAT, CHUNK_VERSION, {
-            "lengths": np.asarray(item.batch.lengths, dtype=np.int32),
-            "tracks": np.asarray(item.batch.track_ids, dtype=np.int32),
-        })
+        write_npz(chunk_path(locations, item.id), CHUNK_FORMAT, CHUNK_VERSION,
+                  _chunk_arrays(item.batch))
     with catalog.transaction() as db:
         for item in slices:
             _insert_slice(db, item)
         db.execute("DELETE FROM meta WHERE key = 'finalized'")
+
+
+def _chunk_arrays(batch: _SliceBatch) -> dict[str, np.ndarray]:
+    """The slice's rows, and the columns of the tracks it added: `finalize` saves those with
+    the matrix without reading the catalog's tracks back."""
+    columns = list(zip(*batch.tracks, strict=True))[3:] if batch.tracks else [(), (), ()]
+    return {
+        "lengths": np.asarray(batch.lengths, dtype=np.int32),
+        "tracks": np.asarray(batch.track_ids, dtype=np.int32),
+        NEW_TRACKS_FROM: np.array(batch.first_track, dtype=np.int64),
+        **{name: np.array(column, dtype=np.int32)
+           for name, column in zip(TRACK_COLUMNS, columns, strict=True)},
+    }
 
 
 def _insert_slice(db: Any, item: _Slice) -> None:

@@ -16,9 +16,13 @@ from mpdtui.data.dataset import load_dataset
 from mpdtui.data.files import FormatVersionError, read_npz, write_npz
 from mpdtui.data.ingest import ingest
 from mpdtui.data.matrices import (
+    CHUNK_FORMAT,
+    CHUNK_VERSION,
     MATRIX_FORMAT,
     MATRIX_VERSION,
     TRACK_COLUMNS,
+    chunk_path,
+    finalize,
     load_interactions,
     load_interactions_and_tracks,
     load_sequences,
@@ -198,6 +202,37 @@ def test_the_matrix_carries_each_tracks_columns_for_the_models(
     monkeypatch.setattr(Catalog, "track_arrays", _not_read)  # the dataset maps them instead
     dataset = load_dataset(handmade_store, with_features=False)
     np.testing.assert_array_equal(dataset.track_album, from_catalog[1])
+
+
+def test_the_tracks_columns_come_from_the_slices_chunks(
+        small_demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each chunk holds the columns of the tracks its slice added; `finalize` saves them with
+    the matrix without reading the catalog's tracks back. Chunks from an older mpdtui, without
+    them, make it read the catalog instead."""
+    locations = Locations.resolve(tmp_path / "cache")
+    with monkeypatch.context() as patched:
+        patched.setattr(Catalog, "track_arrays", _not_read)
+        ingest(locations, small_demo, workers=1)
+    saved = load_interactions_and_tracks(locations)[2]
+    with Catalog.open(locations) as catalog:
+        from_catalog = catalog.track_arrays()
+        slice_ids = [slice_id for (slice_id,) in catalog.query("SELECT id FROM slices")]
+    assert saved is not None and len(slice_ids) == 3
+    for column, expected in zip(saved, from_catalog, strict=True):
+        np.testing.assert_array_equal(column, expected)
+
+    for slice_id in slice_ids:  # as an older mpdtui wrote them
+        path = chunk_path(locations, slice_id)
+        chunk = read_npz(path, CHUNK_FORMAT, CHUNK_VERSION, "")
+        write_npz(path, CHUNK_FORMAT, CHUNK_VERSION,
+                  {name: chunk[name] for name in ("lengths", "tracks")})
+    locations.interactions_npz.unlink()
+    with Catalog.create_or_open(locations) as catalog:
+        finalize(locations, catalog)
+    rebuilt = load_interactions_and_tracks(locations)[2]
+    assert rebuilt is not None
+    for column, expected in zip(rebuilt, from_catalog, strict=True):
+        np.testing.assert_array_equal(column, expected)
 
 
 def test_a_matrix_saved_before_the_columns_reads_them_from_the_catalog(
