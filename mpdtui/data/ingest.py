@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import threading
 import time
+from array import array
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -105,6 +106,10 @@ class _SliceBatch:
     first_row: int = 0
     first_track: int = 0
     """The id of the first of `tracks` (the next id where it is empty)."""
+    track_artists: array = field(default_factory=lambda: array("i"))
+    track_albums: array = field(default_factory=lambda: array("i"))
+    track_durations: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    """The artist ids, album ids and durations of `tracks`, as columns for the chunk file."""
 
 
 class _Ids:
@@ -288,6 +293,7 @@ def _prepare(parsed: ParsedSlice, ids: _Ids) -> _SliceBatch:
     if new_codes.size:
         new_ids = ids.tracks.add(looked_up, new_codes)
         global_ids[new_codes] = new_ids
+        batch.track_durations = np.frombuffer(parsed.durations, dtype=np.int32)[new_codes]
         for code, track_id in zip(new_codes.tolist(), new_ids.tolist(), strict=True):
             _new_track(track_id, looked_up.uri(code), parsed.texts_of(code),
                        parsed.durations[code], ids, batch)
@@ -312,6 +318,8 @@ def _new_track(track_id: int, uri: str, texts: list[str], duration: int, ids: _I
         album_id = ids.albums[album_uri] = len(ids.albums)
         batch.albums.append((album_id, album_uri, album_name, artist_id))
     batch.tracks.append((track_id, uri, name, artist_id, album_id, duration))
+    batch.track_artists.append(artist_id)
+    batch.track_albums.append(album_id)
 
 
 @dataclass(frozen=True)
@@ -340,12 +348,12 @@ def _commit(locations: Locations, catalog: Catalog, slices: list[_Slice]) -> Non
 def _chunk_arrays(batch: _SliceBatch) -> dict[str, np.ndarray]:
     """The slice's rows, and the columns of the tracks it added: `finalize` saves those with
     the matrix without reading the catalog's tracks back."""
-    columns = list(zip(*batch.tracks, strict=True))[3:] if batch.tracks else [(), (), ()]
+    columns = (batch.track_artists, batch.track_albums, batch.track_durations)
     return {
         "lengths": np.asarray(batch.lengths, dtype=np.int32),
         "tracks": np.asarray(batch.track_ids, dtype=np.int32),
         NEW_TRACKS_FROM: np.array(batch.first_track, dtype=np.int64),
-        **{name: np.array(column, dtype=np.int32)
+        **{name: np.asarray(column, dtype=np.int32)
            for name, column in zip(TRACK_COLUMNS, columns, strict=True)},
     }
 
