@@ -97,10 +97,14 @@ class DataService:
 
     def used_disk_bytes(self) -> int:
         """What the files in the cache dir take (0 before it exists; a file removed while
-        counted, by a job, is left out)."""
+        counted, by a job, is left out). SQLite's `-shm` files are left out too: the index of
+        the open connections' WAL (this count's own among them), not data, gone when they
+        close."""
         total = 0
         for folder, _, files in os.walk(self.locations.root):
             for name in files:
+                if name.endswith("-shm"):
+                    continue
                 with contextlib.suppress(OSError):
                     total += os.lstat(os.path.join(folder, name)).st_size
         return total
