@@ -356,8 +356,14 @@ def without_uri_indexes(catalog: Catalog) -> Iterator[None]:
     try:
         yield
     finally:
-        with catalog.transaction() as db:
-            _restore_uri_indexes(db)
+        restore_uri_indexes(catalog)
+
+
+def restore_uri_indexes(catalog: Catalog) -> None:
+    """Build the URI indexes that `without_uri_indexes` dropped (within its block, where that
+    can overlap other work; its end then finds them built)."""
+    with catalog.transaction() as db:
+        _restore_uri_indexes(db)
 
 
 def _restore_uri_indexes(db: Connection) -> None:

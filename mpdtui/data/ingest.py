@@ -38,7 +38,7 @@ import orjson
 
 from models.progress import Cancelled, Progress, ProgressCallback, check_cancel
 from mpdtui.data import track_search
-from mpdtui.data.catalog import Catalog, without_uri_indexes
+from mpdtui.data.catalog import Catalog, restore_uri_indexes, without_uri_indexes
 from mpdtui.data.files import write_npz
 from mpdtui.data.matrices import (
     CHUNK_FORMAT,
@@ -136,22 +136,29 @@ def ingest(locations: Locations, source: Path, skip_bad: bool = False,
         catalog.db.execute(f"PRAGMA wal_autocheckpoint = {INGEST_WAL_PAGES}")
         pending = _pending(catalog, sources)
         result = IngestResult(already_done=len(sources) - len(pending))
-        loading = (without_uri_indexes(catalog) if _in_bulk(catalog, pending)
-                   else contextlib.nullcontext())
+        bulk = _in_bulk(catalog, pending)
         try:
-            with loading:
+            with without_uri_indexes(catalog) if bulk else contextlib.nullcontext():
                 _ingest_pending(locations, catalog, pending, skip_bad, result, progress, cancel,
                                 workers or os.cpu_count() or 1)
                 # a new catalog's search index builds beside the URI indexes, matrices and
                 # popularity, and is copied in last (MPD-like demo, 100k playlists: 37-42 s
                 # before, 29-33 s after)
                 beside = searching.enter_context(track_search.index_search_beside(catalog))
+                finalize(locations, catalog, meanwhile=partial(_index, catalog, bulk, beside))
         except (SliceError, Cancelled):  # the slices kept before it are searchable too
             track_search.index_search(catalog)
             raise
-        finalize(locations, catalog,
-                 meanwhile=None if beside else partial(track_search.index_search, catalog))
     return result
+
+
+def _index(catalog: Catalog, uri_indexes: bool, search_beside: bool) -> None:
+    """What this connection indexes while `finalize` builds the matrices in a thread: the URI
+    indexes a bulk load dropped, and the search index unless it is built beside."""
+    if uri_indexes:
+        restore_uri_indexes(catalog)
+    if not search_beside:
+        track_search.index_search(catalog)
 
 
 def ingest_playlists(locations: Locations, playlists: list[dict[str, Any]], source_name: str) -> None:
