@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import sqlite3
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,11 @@ from mpdtui.data.matrices import (
     CHUNK_VERSION,
     MATRIX_FORMAT,
     MATRIX_VERSION,
+    NEW_TRACKS_FROM,
     TRACK_COLUMNS,
+    Sequences,
+    _build_matrices,
+    binary_matrix,
     chunk_path,
     finalize,
     load_interactions,
@@ -65,6 +70,43 @@ def test_sequences_keep_playlist_order_and_repeats(handmade_store: Locations) ->
     sequences, _ = load_sequences(handmade_store)
     gym = sequences.playlist(1).tolist()
     assert len(gym) == 3 and gym[0] == gym[2] != gym[1]
+
+
+def test_a_matrix_built_in_the_sequences_memory_is_the_one_built_from_a_copy() -> None:
+    indptr = np.array([0, 3, 3, 7], dtype=np.int64)
+    indices = np.array([4, 1, 4, 0, 2, 2, 5], dtype=np.int32)
+    copied = binary_matrix(Sequences(indptr, indices), 6)
+    assert indices.tolist() == [4, 1, 4, 0, 2, 2, 5]  # untouched: the caller still reads it
+    reused = binary_matrix(Sequences(indptr, indices), 6, reuse=True)
+    assert np.shares_memory(reused.indices, indices)
+    assert (reused != copied).nnz == 0 and reused.indices.tolist() == [1, 4, 0, 2, 5]
+
+
+def test_the_matrices_build_holds_under_20_bytes_a_row(tmp_path: Path) -> None:
+    """The peak of an ingest at the MPD's size (66M rows): the slices' rows once in the
+    sequences, then the matrix built in their memory. Reading the chunks into one list and
+    keeping it, and copying the rows for the matrix, made it 26 bytes a row here (28.6 in
+    `bench/ingest.py`)."""
+    locations = Locations.resolve(tmp_path / "cache")
+    locations.ensure()
+    generator = np.random.default_rng(7)
+    n_slices, playlists, length, n_tracks = 4, 2_500, 100, 50_000
+    for slice_id in range(n_slices):
+        added = n_tracks if slice_id == 0 else 0  # the first slice brings every track
+        write_npz(chunk_path(locations, slice_id), CHUNK_FORMAT, CHUNK_VERSION, {
+            "lengths": np.full(playlists, length, dtype=np.int32),
+            "tracks": generator.integers(0, n_tracks, playlists * length, dtype=np.int32),
+            NEW_TRACKS_FROM: np.array(n_tracks - added, dtype=np.int64),
+            **{name: np.zeros(added, np.int32) for name in TRACK_COLUMNS}})
+    binary_matrix(Sequences(np.zeros(1, np.int64), np.zeros(0, np.int32)), 1)  # scipy's import
+    tracemalloc.start()
+    try:
+        _build_matrices(locations, list(range(n_slices)), n_tracks, "print", "")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    rows = n_slices * playlists * length
+    assert 12 * rows < peak < 20 * rows, peak / rows
 
 
 def test_search_matches_word_prefixes_across_fields_by_popularity(handmade_store: Locations) -> None:
