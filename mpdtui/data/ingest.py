@@ -8,12 +8,13 @@ larger commits cost less; the first slice still lands at once). An ingest of at 
 slices as the catalog holds loads without those indexes and builds them at its end
 (`without_uri_indexes`). A run killed at any point leaves only whole slices committed; the
 next run re-does the first uncommitted slice and ends with the store an uninterrupted run gives.
-Afterwards the new tracks go into the search index in one statement, and `finalize` builds the
-interaction matrices from the chunks and counts popularity. A new catalog's index is built apart
-(`track_search.index_search_beside`: on a connection of its own, while this one builds the URI
-indexes, matrices and popularity) and copied in; a catalog with an index extends it in place
-while the matrices are built (`track_search.index_search`). A killed run's tracks are added to
-the index when the catalog is next opened for writing.
+`finalize` then builds the interaction matrices from the chunks and counts popularity. A new
+catalog's search index is built apart (`track_search.index_search_beside`: on a connection of
+its own, from the tracks of each commit, in the time the writer waits for its parsing
+processes, then beside the URI indexes, matrices and popularity) and copied in; a catalog with
+an index extends it in place, in one statement, while the matrices are built
+(`track_search.index_search`). A killed run's tracks are added to the index when the catalog is
+next opened for writing.
 """
 
 from __future__ import annotations
@@ -131,21 +132,22 @@ def ingest(locations: Locations, source: Path, skip_bad: bool = False,
     commits, which stay in slice order in this process.
     """
     sources = find_slices(source)
-    with Catalog.create_or_open(locations) as catalog, contextlib.ExitStack() as searching:
+    with Catalog.create_or_open(locations) as catalog:
         catalog.db.execute(f"PRAGMA cache_size = -{INGEST_CACHE_KIB}")
         catalog.db.execute(f"PRAGMA wal_autocheckpoint = {INGEST_WAL_PAGES}")
         pending = _pending(catalog, sources)
         result = IngestResult(already_done=len(sources) - len(pending))
         bulk = _in_bulk(catalog, pending)
         try:
-            with without_uri_indexes(catalog) if bulk else contextlib.nullcontext():
+            # a new catalog's search index builds beside, from the slices' tracks as they are
+            # committed, then beside the URI indexes, matrices and popularity; copied in last
+            with (without_uri_indexes(catalog) if bulk else contextlib.nullcontext(),
+                  track_search.index_search_beside(catalog) as beside):
                 _ingest_pending(locations, catalog, pending, skip_bad, result, progress, cancel,
                                 workers or os.cpu_count() or 1)
-                # a new catalog's search index builds beside the URI indexes, matrices and
-                # popularity, and is copied in last (MPD-like demo, 100k playlists: 37-42 s
-                # before, 29-33 s after)
-                beside = searching.enter_context(track_search.index_search_beside(catalog))
-                finalize(locations, catalog, meanwhile=partial(_index, catalog, bulk, beside))
+                if beside:
+                    beside.all_committed()
+                finalize(locations, catalog, meanwhile=partial(_index, catalog, bulk, bool(beside)))
         except (SliceError, Cancelled):  # the slices kept before it are searchable too
             track_search.index_search(catalog)
             raise

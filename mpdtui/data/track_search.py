@@ -1,9 +1,10 @@
 """The catalog's track search: an FTS5 index of every track, and a search head.
 
-Ingest adds tracks to the index in one statement after its slices, not row by row (per row,
-the FTS5 prefix indexes cost as much as everything else an ingest writes): into a new catalog
-apart, then copied in (`index_search_beside`), else in place (`index_search`). So a killed
-ingest can leave the index behind the tracks; `index_search` catches up.
+Ingest adds tracks to the index in bulk statements, not row by row (per row, the FTS5 prefix
+indexes cost as much as everything else an ingest writes): into a new catalog apart, from each
+commit's tracks as its slices land, then copied in (`index_search_beside`), else in place after
+its slices (`index_search`). So a killed ingest can leave the index behind the tracks;
+`index_search` catches up.
 
 The search head holds the most popular tracks by rank (0: the most popular) and an index of
 their own whose rowids are those ranks. FTS5 gives a match's rows in rowid order, so there the
@@ -14,8 +15,11 @@ catalog). When the head holds fewer matches than asked, every track is searched.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import sqlite3
+import sys
 import threading
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -32,6 +36,13 @@ SEARCH_HEAD = "search_head"
 searches only while the two are equal."""
 SEARCH_HEAD_TRACKS = 20_000
 """How many of the most popular tracks the search head holds."""
+SEARCH_BATCH_TRACKS = 50_000
+"""While an ingest's slices commit, the index built beside takes their tracks once at least
+this many are waiting (fewer, larger inserts: FTS5 writes a segment for each)."""
+SEARCH_POLL_SECONDS = 0.5
+"""How often the index built beside looks for committed tracks."""
+LOWEST_PRIORITY = 19
+"""The nice value of the thread that builds the index beside an ingest."""
 SEARCH_HEAD_MIN_TRACKS = 100_000
 """Catalogs with fewer tracks have an empty head: searching them all takes tens of ms."""
 
@@ -166,29 +177,33 @@ def index_search(catalog: CatalogAccess) -> int:
 
 
 @contextmanager
-def index_search_beside(catalog: CatalogAccess) -> Iterator[bool]:
+def index_search_beside(catalog: CatalogAccess) -> Iterator[_SearchIndexBeside | None]:
     """While the block runs, fill an empty search index on a connection of its own (a private
     in-memory database with the catalog attached, in a thread), then copy its tables into the
-    catalog in one transaction; yields whether it does (else `index_search` is for later).
+    catalog in one transaction; yields the builder when it does (None: `index_search` is for
+    later).
 
-    The block is the rest of an ingest on the catalog's own connection (the URI indexes,
-    popularity, the search head): SQLite lets one connection write a file at a time, and the
-    build and those take a core each. A failed block interrupts the build and copies nothing:
-    the next writer's `index_search` catches up, as after a kill. A failed build is done again
-    in place."""
+    The block is an ingest on the catalog's own connection: its slices, whose tracks the
+    builder takes from each commit (`SEARCH_BATCH_TRACKS` at a time, while the writer waits for
+    its parsing processes), then the URI indexes, popularity and the search head, after
+    `all_committed` says no more tracks come. SQLite lets one connection write a file at a
+    time, and the two take a core each. A failed block interrupts the build and copies
+    nothing: the next writer's `index_search` catches up, as after a kill. A failed build is
+    done again in place."""
     if not _fills_beside(catalog):
-        yield False
+        yield None
         return
     beside = _SearchIndexBeside(catalog)
     thread = threading.Thread(target=beside.fill, name="search-index", daemon=True)
     thread.start()
     try:
-        yield True
+        yield beside
     except BaseException:
-        beside.db.interrupt()
+        beside.abandon()
         thread.join()
         beside.db.close()
         raise
+    beside.all_committed()
     thread.join()
     try:
         if beside.error is None:
@@ -202,9 +217,8 @@ def index_search_beside(catalog: CatalogAccess) -> Iterator[bool]:
 
 
 def _fills_beside(catalog: CatalogAccess) -> bool:
-    """An empty index of a declaration of today (the copy is of its tables), and tracks."""
-    return (_declaration(catalog) in _DECLARATIONS
-            and search_indexed(catalog) == 0 < _track_count(catalog))
+    """An empty index of a declaration of today (the copy is of its tables)."""
+    return _declaration(catalog) in _DECLARATIONS and search_indexed(catalog) == 0
 
 
 def _declaration(catalog: CatalogAccess) -> object:
@@ -212,7 +226,7 @@ def _declaration(catalog: CatalogAccess) -> object:
 
 
 class _SearchIndexBeside:
-    """A search index filled in memory from the catalog's last commit, then copied into it."""
+    """A search index filled in memory from the catalog's commits, then copied into it."""
 
     def __init__(self, catalog: CatalogAccess) -> None:
         self.catalog = catalog
@@ -220,16 +234,42 @@ class _SearchIndexBeside:
         self.db.execute(str(_declaration(catalog)).replace("tracks_fts", "main.tracks_fts", 1))
         self.indexed = 0
         self.error: BaseException | None = None
+        self._last_commit = threading.Event()
+        self._abandoned = False
+
+    def all_committed(self) -> None:
+        """No more tracks come: index the rest, then stop."""
+        self._last_commit.set()
+
+    def abandon(self) -> None:
+        """Stop as soon as possible; the index will not be copied in."""
+        self._abandoned = True
+        self._last_commit.set()
+        self.db.interrupt()
 
     def fill(self) -> None:
-        """Index every track of the catalog's last commit (in the thread)."""
+        """Index the committed tracks a batch at a time, then the rest (in the thread)."""
         try:
-            self.db.execute("BEGIN")  # one snapshot of the catalog for the count and the index
-            self.indexed = int(self.db.execute(f"SELECT count(*) FROM {_CATALOG}.tracks").fetchone()[0])
-            _insert_into_search(self.db, f"{_CATALOG}.", 0)
-            self.db.execute("COMMIT")
+            _yield_to_the_writer()
+            while not self._last_commit.wait(SEARCH_POLL_SECONDS):
+                if self._committed_tracks() - self.indexed >= SEARCH_BATCH_TRACKS:
+                    self._index_committed()
+            if not self._abandoned:
+                self._index_committed()
         except BaseException as exc:  # for the ingest's thread
             self.error = exc
+
+    def _committed_tracks(self) -> int:
+        """How many tracks the catalog's last commit holds (ids are dense: the largest + 1)."""
+        largest = self.db.execute(f"SELECT max(id) FROM {_CATALOG}.tracks").fetchone()[0]
+        return 0 if largest is None else int(largest) + 1
+
+    def _index_committed(self) -> None:
+        self.db.execute("BEGIN")  # one snapshot of the catalog for the count and the index
+        committed = self._committed_tracks()
+        _insert_into_search(self.db, f"{_CATALOG}.", self.indexed, committed)
+        self.db.execute("COMMIT")
+        self.indexed = committed
 
     def copy_in(self) -> None:
         shadows = [name for (name,) in self.db.execute(
@@ -242,16 +282,27 @@ class _SearchIndexBeside:
                        (SEARCH_INDEXED, str(self.indexed)))
 
 
-def _insert_into_search(db: Connection, tracks_schema: str, start: int) -> None:
-    """Add the tracks from id `start` on (of `tracks_schema`: "" or "name.") to the search
-    index of `db`'s main schema. FTS5 merges no segments meanwhile, only those it must (16 of
-    a level): at 317k-875k tracks the index builds 15-20% faster, and searches as fast."""
+def _yield_to_the_writer() -> None:
+    """Give this thread the lowest CPU priority (Linux sets it a thread at a time): it builds
+    in the time the ingest's writer and parsing processes leave, and they are the ingest's
+    pace. Elsewhere, or where the system refuses, it keeps its priority."""
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LOWEST_PRIORITY)
+
+
+def _insert_into_search(db: Connection, tracks_schema: str, start: int,
+                        end: int = 2**63 - 1) -> None:
+    """Add the tracks of ids `start` .. `end` - 1 (of `tracks_schema`: "" or "name.") to the
+    search index of `db`'s main schema. FTS5 merges no segments meanwhile, only those it must
+    (16 of a level): at 317k-875k tracks the index builds 15-20% faster, and searches as
+    fast."""
     db.execute(f"INSERT INTO {_AUTOMERGE.format(0)}")
     at = tracks_schema
     db.execute("INSERT INTO tracks_fts(rowid, name, artist, album) "
                f"SELECT t.id, t.name, ar.name, al.name FROM {at}tracks t "
                f"JOIN {at}artists ar ON ar.id = t.artist_id JOIN {at}albums al ON al.id = t.album_id "
-               "WHERE t.id >= ? ORDER BY t.id", (start,))
+               "WHERE t.id >= ? AND t.id < ? ORDER BY t.id", (start, end))
     db.execute(f"INSERT INTO {_AUTOMERGE.format(_DEFAULT_AUTOMERGE)}")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -159,6 +160,56 @@ def test_a_new_catalog_gets_its_index_built_beside_and_answers_alike(
             assert found, query
 
 
+def test_the_index_built_beside_takes_each_commits_tracks_and_answers_alike(
+        small_demo: Path, small_store: Locations, tmp_path: Path) -> None:
+    """Past SEARCH_BATCH_TRACKS (here 1) the build beside indexes the tracks of each commit
+    while the slices are ingested, and ends with the index one statement builds (the handmade
+    slice's few tracks, under the real batch, are indexed at the end: `uninterrupted`)."""
+    locations = Locations.resolve(tmp_path / "batches")
+    builders: list[track_search._SearchIndexBeside] = []
+    batches: list[tuple[int, int]] = []
+    start_builder, commit, insert = (track_search._SearchIndexBeside.__init__,
+                                     ingest_module._commit, track_search._insert_into_search)
+
+    def kept(builder: track_search._SearchIndexBeside, catalog: Catalog) -> None:
+        start_builder(builder, catalog)
+        builders.append(builder)
+
+    def indexed_before_the_next(locations: Locations, catalog: Catalog, slices: list) -> None:
+        commit(locations, catalog, slices)  # then wait for the build to take its tracks
+        tracks = catalog.counts().tracks
+        deadline = time.monotonic() + 10
+        while builders[0].indexed < tracks and time.monotonic() < deadline:
+            time.sleep(0.005)
+
+    def counted(db: sqlite3.Connection, tracks_schema: str, start: int,
+                end: int = 2**63 - 1) -> None:
+        batches.append((start, end))
+        insert(db, tracks_schema, start, end)  # type: ignore[arg-type]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(track_search, "SEARCH_BATCH_TRACKS", 1)
+        patch.setattr(track_search, "SEARCH_POLL_SECONDS", 0.001)
+        patch.setattr(track_search._SearchIndexBeside, "__init__", kept)
+        patch.setattr(ingest_module, "_commit", indexed_before_the_next)
+        patch.setattr(track_search, "_insert_into_search", counted)
+        ingest(locations, small_demo, workers=1)
+    with Catalog.open(locations) as catalog:
+        tracks = catalog.counts().tracks
+        assert search_indexed(catalog) == tracks
+    # the commits of 1 and 2 slices, then what is left after the last: nothing
+    assert len(batches) == 3, batches
+    assert batches[0][0] == 0 < batches[0][1] == batches[1][0] < batches[1][1] == tracks
+    assert batches[2] == (tracks, tracks)
+    assert _integrity_ok(locations)
+    assert ("automerge", 4) in _search_config(locations)
+    assert _index_rows(locations) == _index_rows(small_store)
+    with Catalog.open(locations) as one, Catalog.open(small_store) as other:
+        for query in _catalog_queries(small_store)[::10]:  # the index rows are compared above
+            assert [track.id for track in one.search(query, limit=10_000)] == [
+                track.id for track in other.search(query, limit=10_000)], query
+
+
 def test_slices_joining_an_indexed_catalog_are_indexed_in_place(
         small_demo: Path, small_store: Locations, tmp_path: Path) -> None:
     first_two, last = tmp_path / "first-two", tmp_path / "last"
@@ -201,11 +252,11 @@ def test_a_failed_build_beside_is_done_again_in_place(
     insert = track_search._insert_into_search
     attempts: list[str] = []
 
-    def failing_apart(db: object, tracks_schema: str, start: int) -> None:
+    def failing_apart(db: object, tracks_schema: str, start: int, end: int = 2**63 - 1) -> None:
         attempts.append(tracks_schema)
         if tracks_schema:  # the build beside reads the attached catalog
             raise sqlite3.OperationalError("out of memory")
-        insert(db, tracks_schema, start)  # type: ignore[arg-type]
+        insert(db, tracks_schema, start, end)  # type: ignore[arg-type]
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(track_search, "_insert_into_search", failing_apart)
