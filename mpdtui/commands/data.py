@@ -93,6 +93,7 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
     with open_services(locations) as services:
         info = services.info()
         state = services.data.state()
+        unfinished = services.data.unfinished_ingest()
     if args.json:
         sys.stdout.write(printable_json(orjson.dumps(info, option=orjson.OPT_INDENT_2).decode()) + "\n")
         return 0
@@ -105,6 +106,8 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
         "features": (describe_coverage(info["features"]).removeprefix("Audio features: ")
                      if info["features"]
                      else "none yet (`mpdtui features --csv FILE`)")}
+    if unfinished:
+        shown["data_source"] = f"{shown['data_source']} ({unfinished})"
     del shown["disk_bytes"]
     shown["disk"] = f"{amount(info['disk_bytes'], 'bytes')} (the cache dir's files)"
     for key, value in shown.items():

@@ -137,6 +137,7 @@ def run_search(args: argparse.Namespace, locations: Locations) -> int:
     with open_services(locations) as services:
         tracks = services.catalog.search(args.words, args.k)
         audio = services.audio.audio_of_uris([t.uri for t in tracks])  # not the whole catalog
+        unfinished = None if tracks else services.data.unfinished_ingest()
     if args.json:
         found = [{"uri": t.uri, "track": t.name, "artist": t.artist_name, "album": t.album_name,
                   "duration_ms": t.duration_ms, "playlists": t.num_playlists,
@@ -149,7 +150,8 @@ def run_search(args: argparse.Namespace, locations: Locations) -> int:
         print_tracks(Console(file=sys.stdout), f"tracks matching '{args.words}'", rows,
                      album=True)
     else:
-        print(printable(f"no track matches '{args.words}': try fewer or shorter words"))
+        advice = unfinished or "try fewer or shorter words"
+        print(printable(f"no track matches '{args.words}': {advice}"))
     return 0
 
 

@@ -186,17 +186,29 @@ def _in_bulk(catalog: Catalog, pending: list[SliceSource]) -> bool:
 
 
 def _pending(catalog: Catalog, sources: Sequence[SliceSource]) -> list[SliceSource]:
+    refuse_changed_slices(catalog, sources)
     done = catalog.ingested_slices()
-    pending = []
+    return [source for source in sources if source.name not in done]
+
+
+def refuse_changed_slices(catalog: Catalog, sources: Sequence[SliceSource]) -> None:
+    """UserError naming the first of `sources` whose name the catalog holds with another size:
+    other data under the same name (an edit that keeps the size goes unseen: comparing the
+    checksums would read every slice again)."""
+    done = catalog.ingested_slices()
     for source in sources:
-        if source.name not in done:
-            pending.append(source)
-        elif done[source.name][0] != source.size:
+        if source.name in done and done[source.name][0] != source.size:
             raise UserError(
                 f"{source.label} differs from the {source.name} ingested before (size "
-                f"{source.size} vs {done[source.name][0]}): use a fresh --cache-dir or delete "
-                f"{catalog.path} to rebuild")
-    return pending
+                f"{source.size} vs {done[source.name][0]}): use a fresh --cache-dir, add "
+                f"--replace to replace the data there, or delete {catalog.path} to rebuild")
+
+
+def slices_are_ingested(catalog: Catalog, sources: Sequence[SliceSource]) -> bool:
+    """Whether the catalog holds every one of `sources`, at its size."""
+    done = catalog.ingested_slices()
+    return all(source.name in done and done[source.name][0] == source.size
+               for source in sources)
 
 
 @dataclass
@@ -234,7 +246,7 @@ def _ingest_pending(locations: Locations, catalog: Catalog, pending: list[SliceS
             check_cancel(cancel)
             if isinstance(parsed, SliceError):
                 if not skip_bad:
-                    raise parsed
+                    raise parsed.stopping_the_ingest()
                 result.skipped.append((source.label, str(parsed)))
                 continue
             group.append(_Prepared(source, parsed.checksum, _prepare(parsed, ids)))
@@ -379,4 +391,5 @@ def _insert_slice(db: Any, item: _Slice) -> None:
                 len(batch.track_ids), item.label))
 
 
-__all__ = ["Cancelled", "IngestProgress", "IngestResult", "ingest", "ingest_playlists"]
+__all__ = ["Cancelled", "IngestProgress", "IngestResult", "ingest", "ingest_playlists",
+           "refuse_changed_slices", "slices_are_ingested"]

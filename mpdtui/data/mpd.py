@@ -193,14 +193,14 @@ def _named_like_slices(folder: Path) -> list[Path]:
 def _zip_slices(archive_path: Path) -> list[SliceSource]:
     try:
         with zipfile.ZipFile(archive_path) as archive:
+            # the MPD zip's data/, or wherever a zip of one's own folder put them
             members = [info for info in archive.infolist()
-                       if SLICE_NAME.fullmatch(Path(info.filename).name)
-                       and Path(info.filename).parent.name == "data"]
+                       if SLICE_NAME.fullmatch(Path(info.filename).name) and not info.is_dir()]
     except _READ_ERRORS as exc:
         raise UserError(f"{archive_path} is not a readable zip ({_reason(exc)}): download it "
                         "again, or give the folder of its extracted slices") from None
     if not members:
-        raise UserError(f"{archive_path} has no data/mpd.slice.*.json members: is it the MPD zip "
+        raise UserError(f"{archive_path} has no mpd.slice.*.json members: is it the MPD zip "
                         "(spotify_million_playlist_dataset.zip)?")
     _refuse_duplicates(archive_path, [m.filename for m in members])
     return [SliceSource(Path(m.filename).name, archive_path, m.file_size, m.filename) for m in members]

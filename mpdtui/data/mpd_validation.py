@@ -74,6 +74,10 @@ _PLAYLIST_TEXTS = ("name", "description")
 _TRACK_TEXTS = tuple(k for k, v in TRACK_FIELDS.items() if v is str)
 
 
+FIX_OR_SKIP = "fix or remove that file, or add --skip-bad to ingest the other slices"
+"""What to do about a bad slice (the app, which has no --skip-bad, says the first half)."""
+
+
 class SliceError(UserError):
     """A slice that cannot be ingested: unreadable, invalid JSON, a missing field, a wrong
     type or a value the MPD never holds."""
@@ -81,6 +85,10 @@ class SliceError(UserError):
     def __init__(self, source: str, where: str, what: str) -> None:
         self.source, self.where, self.what = source, where, what
         super().__init__(f"{source}: {where}: {what}")
+
+    def stopping_the_ingest(self) -> SliceError:
+        """This error as the one line that stops an ingest: with what to do about it."""
+        return SliceError(self.source, self.where, f"{self.what}; {FIX_OR_SKIP}")
 
     def __reduce__(self) -> tuple[type[SliceError], tuple[str, str, str]]:
         return (SliceError, (self.source, self.where, self.what))  # crosses process boundaries
@@ -107,13 +115,26 @@ def load_playlists(source_label: str, raw: bytes) -> list[Any]:
     try:
         document = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise SliceError(source_label, "invalid JSON", str(exc)) from None
+        raise SliceError(source_label, "invalid JSON", _not_utf8(raw) or str(exc)) from None
     if not isinstance(document, dict) or not isinstance(document.get("playlists"), list):
         raise SliceError(source_label, "top level", 'expected an object with a "playlists" list')
     if not document["playlists"]:
         raise SliceError(source_label, "top level", '"playlists" is empty: an MPD slice holds '
                          "1,000 playlists")
     return document["playlists"]
+
+
+def _not_utf8(raw: bytes) -> str | None:
+    """Where `raw` stops being UTF-8, when it does (orjson's error then says line 1, column
+    1, wherever the byte is)."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - raw.rfind(b"\n", 0, exc.start)
+        return (f"byte {raw[exc.start]:#04x} at line {line:,} column {column:,} (byte "
+                f"{exc.start:,}) is not UTF-8: MPD slices are UTF-8 text")
+    return None
 
 
 _PLAYLIST_KEYS, _PLAYLIST_TYPES = tuple(PLAYLIST_FIELDS), tuple(PLAYLIST_FIELDS.values())

@@ -75,6 +75,11 @@ class JobProcess:
         if self.cancelled:  # stopped by the cancel before it could say so
             yield JobFailed("cancelled", "cancelled: what was finished is kept")
             return
+        if code < 0:  # a signal: the work is cut at a resumable point like a cancel's
+            yield JobFailed("killed", f"the job process was stopped by {_signal_name(-code)} "
+                            "before finishing (out of memory, or killed): what it finished is "
+                            "kept; run it again to resume")
+            return
         yield JobFailed("unexpected", f"the job process stopped (exit code {code}) before "
                         f"finishing: see {self.log}")
 
@@ -95,6 +100,13 @@ class JobProcess:
         """Let go of the job: it sees its parent gone, cancels and exits."""
         if self.process.stdin is not None and not self.process.stdin.closed:
             self.process.stdin.close()
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 def _rotated(log: Path) -> Path:

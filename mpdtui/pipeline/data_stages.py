@@ -20,7 +20,7 @@ from mpdtui.data.catalog import Catalog
 from mpdtui.data.demo import generate_demo
 from mpdtui.data.demo_files import FEATURES_CSV
 from mpdtui.data.files import read_json, write_json
-from mpdtui.data.ingest import IngestResult, ingest
+from mpdtui.data.ingest import IngestResult, ingest, refuse_changed_slices, slices_are_ingested
 from mpdtui.data.matrices import matrices_are_current
 from mpdtui.data.mpd import find_slices
 from mpdtui.data.track_search import search_head_is_stale
@@ -46,6 +46,8 @@ class SourceStage(Stage):
         if plan.replace:
             drop_playlists(job.locations)
         with Catalog.create_or_open(job.locations) as catalog:
+            if not plan.source.is_demo:  # refused before it is recorded, not after
+                refuse_changed_slices(catalog, find_slices(Path(plan.source.path)))
             catalog.add_source(plan.source.to_json())
         return f"using {plan.source.describe()}"
 
@@ -121,9 +123,7 @@ class IngestStage(Stage):
         with Catalog.open(job.locations) as catalog:
             if not matrices_are_current(job.locations, catalog):
                 return False
-            ingested = set(catalog.ingested_slices())
-        return all(source.name in ingested for path in self._paths(job)
-                   for source in find_slices(path))
+            return all(slices_are_ingested(catalog, find_slices(path)) for path in self._paths(job))
 
     def run(self, job: Job) -> str:
         paths = self._paths(job)

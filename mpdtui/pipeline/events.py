@@ -14,7 +14,9 @@ from typing import Any, ClassVar, Literal
 import orjson
 
 StageOutcome = Literal["done", "skipped"]
-FailureKind = Literal["user", "busy", "cancelled", "unexpected"]
+FailureKind = Literal["user", "busy", "cancelled", "killed", "unexpected"]
+"""Why a job ended unfinished; "killed": its process was ended by a signal it could not
+answer (SIGKILL: out of memory, or `kill -9`), which leaves what it finished resumable."""
 
 
 @dataclass(frozen=True)

@@ -148,7 +148,7 @@ def plan_source(locations: Locations, state: DataState, wanted: DataSource | Non
         if state.primary is not None or state.playlists:
             return SourcePlan(state.primary)  # resume it (None: data of an unrecorded origin)
         wanted = DataSource.of_demo(locations, demo)
-    if wanted == state.primary or wanted in state.sources:
+    if wanted == state.primary or (wanted in state.sources and not replace):
         return SourcePlan(wanted)
     if replace and (state.primary is not None or state.playlists):
         return SourcePlan(wanted, record=True, replace=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import shutil
 from pathlib import Path
 
@@ -45,6 +46,22 @@ class DataService:
             return False
         with Catalog.open(self.locations) as catalog:
             return catalog.meta("finalized") is not None and self.locations.interactions_npz.exists()
+
+    def unfinished_ingest(self) -> str | None:
+        """What to run when slices are committed but the ingest's end (the matrices, the search
+        index) is not: an ingest was interrupted, or is running; None otherwise."""
+        if not self.locations.catalog_db.exists():
+            return None
+        with Catalog.open(self.locations) as catalog:
+            if catalog.meta("finalized") is not None or not catalog.scalar(
+                    "SELECT count(*) FROM slices"):
+                return None
+        primary = self.state().primary
+        command = ("mpdtui ingest PATH" if primary is None
+                   else "mpdtui ingest --demo" if primary.is_demo
+                   else f"mpdtui ingest {shlex.quote(primary.path)}")
+        return (f"the data is not fully ingested (an ingest was interrupted, or is running): "
+                f"run `{command}` again to finish it")
 
     def holds_demo(self) -> bool:
         """Whether the ingested data is the built-in demo dataset."""
@@ -88,7 +105,8 @@ class DataService:
     def stats(self) -> DataStats:
         """How MPD-like the ingested data is (`DataStats`: long tail, names, unknown seeds)."""
         if not self.has_data():
-            raise UserError("no data yet: run `mpdtui ingest PATH` (or `--demo`) first")
+            raise UserError(self.unfinished_ingest()
+                            or "no data yet: run `mpdtui ingest PATH` (or `--demo`) first")
         return store_stats(self.locations, training.holdout_size, training.SPLIT_SEED)
 
     def free_disk_bytes(self) -> int:

@@ -106,6 +106,9 @@ class MpdtuiAppBase(App[None]):
         elif failure.reason in ("user", "busy"):
             self.notify(printable(in_app(failure.message)), title="Could not finish", severity="error",
                         markup=False, timeout=12)
+        elif failure.reason == "killed":
+            self.notify(printable(failure.message), title="Stopped", severity="error",
+                        markup=False, timeout=15)
         else:
             self.log.error(failure.details)
             self.notify(printable(f"{in_app(failure.message)} (details: {self.locations.job_log})"),

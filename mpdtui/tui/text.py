@@ -31,6 +31,7 @@ FEATURES_STEP = "the setup's audio features step (f2)"
 TRAINING_STEP = "the setup's training step (f2)"
 IN_APP: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), r) for p, r in (
     # a CLI alternative after the app's own step: drop it
+    (r", or add --skip-bad to ingest the other slices", ""),
     (r",? or with `mpdtui [^`]*`(?: or `mpdtui [^`]*`)*", ""),
     (r"\(`mpdtui [^`]*`, or (the (?:setup|app)'s [a-z ]+ step)\)", r"(\1, f2)"),
     (r"run `mpdtui [^`]*` \(or (the (?:setup|app)'s [a-z ]+ step)\)", r"use \1 (f2)"),

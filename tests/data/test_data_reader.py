@@ -65,10 +65,19 @@ def test_zip_members_are_read_in_place(tmp_path: Path) -> None:
     assert not (tmp_path / "data").exists()
 
 
+@pytest.mark.parametrize("member", ["mpd.slice.0-2.json", "my-slices/mpd.slice.0-2.json"])
+def test_a_zip_of_ones_own_folder_is_read_too(tmp_path: Path, member: str) -> None:
+    archive = tmp_path / "mine.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(HANDMADE, member)
+    assert [(s.name, s.member) for s in find_slices(archive)] == [("mpd.slice.0-2.json", member)]
+    assert [p["pid"] for p in iter_playlists(archive)] == [0, 1, 2]
+
+
 @pytest.mark.parametrize(("make", "expected"), [
     (lambda p: p / "missing", "does not exist"),
     (lambda p: p, "holds no mpd.slice"),
-    (lambda p: _zip_without_slices(p), "has no data/mpd.slice"),
+    (lambda p: _zip_without_slices(p), "has no mpd.slice"),
     (lambda p: _text_file(p), "neither a folder"),
 ])
 def test_bad_paths_say_what_was_expected(tmp_path: Path, make, expected: str) -> None:
@@ -99,6 +108,8 @@ def _slice_with(change) -> bytes:
 @pytest.mark.parametrize(("raw", "expected"), [
     (b'{"playlists": [ {"name": "x", ', "invalid JSON"),
     (b'[1, 2]', 'expected an object with a "playlists" list'),
+    (b'{"playlists": [\n {"name": "caf\xe9"}]}',
+     "invalid JSON: byte 0xe9 at line 2 column 15 (byte 30) is not UTF-8"),
     (_slice_with(lambda ps: ps[1].pop("pid")), 'playlist pid=? (playlists[1]): missing field "pid"'),
     (_slice_with(lambda ps: ps[2].update(num_followers="1")),
      'playlist pid=2 (playlists[2]): field "num_followers" is str \'1\', expected an integer'),

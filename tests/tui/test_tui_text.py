@@ -23,6 +23,9 @@ MESSAGES = [  # what the services and their errors say, with the CLI command in 
     ("the data changed since the models were trained: train them again (`mpdtui --train`, or "
      "the setup's training step)", "the data changed since the models were trained: train "
                                    "them again (the setup's training step, f2)"),
+    ("data/mpd.slice.0-999.json: invalid JSON: unexpected end of data; fix or remove that "
+     "file, or add --skip-bad to ingest the other slices",
+     "data/mpd.slice.0-999.json: invalid JSON: unexpected end of data; fix or remove that file"),
     (f"No audio features yet: {FEATURES_HINT}.",
      "No audio features yet: get them in the setup's audio features step (f2)."),
 ]
