@@ -277,7 +277,10 @@ async def test_finishing_without_a_model_offers_the_missing_step(tmp_path: Path)
         assert screen_name(pilot) == "TrainingStep"
         await pilot.press("ctrl+n")  # finish, with no data
         assert screen_name(pilot) == "ConfirmScreen"
-        assert "no data yet" in str(app.screen.query_one(Label).render())
+        question = app.screen.query_one(Label)
+        assert "no data yet" in str(question.render())
+        assert question.size.height >= 2, "the question wraps, its end in the dialog"
+        assert question.region.right <= question.parent.content_region.right
         await pilot.press("y")
         assert screen_name(pilot) == "DataStep"
 
@@ -1160,8 +1163,18 @@ async def test_spotify_login_by_pasted_url_then_export(fake_spotify: Any,
         await type_text(pilot, fake_spotify.state.client_id)
         await pilot.press("enter")
         step = app.screen
-        await wait_for(pilot, lambda: "Login page" in str(step.query_one("#login-url").render()))
-        url = str(step.query_one("#login-url").render()).split("Login page: ", 1)[1].strip()
+
+        def login_url() -> str:
+            shown = str(step.query_one("#login-url").render())
+            return shown.split("Login page: ", 1)[1].strip() if "Login page: " in shown else ""
+
+        await wait_for(pilot, login_url)
+        cancelled = login_url()
+        await pilot.press("escape")  # a login given up, then another: its paste is read
+        await wait_for(pilot, lambda: "Not logged in" in label_text(pilot, "#step-status"))
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: login_url() not in ("", cancelled))
+        url = login_url()
         redirect = requests.get(url, allow_redirects=False, timeout=10).headers["Location"]
         paste = step.query_one("#redirect-url", Input)
         assert paste.has_focus

@@ -94,6 +94,10 @@ class SpotifyStep(SetupStep):
         paste.focus()
 
     def job_done(self, worker: Worker[Any]) -> None:
+        # the ended login's paste reader still waits: an empty paste ends it, and the next
+        # login reads a queue of its own (else that reader takes the next login's paste)
+        self.pasted.put("")
+        self.pasted = queue.Queue()
         self.query_one("#redirect-url").display = False
         self.show_user()
         if worker.state == WorkerState.SUCCESS:
