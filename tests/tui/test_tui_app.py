@@ -398,6 +398,11 @@ async def test_build_save_and_export_with_keys(trained_copy: Locations, tmp_path
         await settle(pilot)
         document = json.loads((tmp_path / "exports" / "road-trip.json").read_text())
         assert [t["uri"] for t in document["tracks"]] == [first.uri, second.uri]
+        await pilot.press("G", "x", "e", "escape")  # an export given up saves nothing
+        await settle(pilot)
+        assert [(p.name, p.num_tracks) for p in app.services.playlists.summaries()] == [
+            ("road trip", 2)]
+        assert screen.unsaved()
 
 
 async def test_undo_and_redo_of_the_tracks(trained_copy: Locations, tmp_path: Path) -> None:

@@ -91,16 +91,18 @@ class BuilderFiles(BuilderBase):
         if not self.playlist:
             self.notify("Add tracks before exporting.", severity="warning")
             return
-        saved = self.action_save()
-        if saved is None:
+        name = self._playlist_name()
+        if name is None or self._name_taken(name):
             return
         from mpdtui.tui.screens.export import ExportScreen
 
         def chosen(choice: tuple[str, str] | None) -> None:
-            if choice:
+            # what is exported is saved with it; an export given up changes nothing saved
+            saved = self.action_save() if choice else None
+            if choice and saved is not None:
                 self._export_to(saved.id, *choice)
 
-        self.app.push_screen(ExportScreen(saved.name, str(self._export_dir())), chosen)
+        self.app.push_screen(ExportScreen(name, str(self._export_dir())), chosen)
 
     def _export_dir(self) -> Path:
         """The export folder: the app's option (tests), else config.json's or the default."""
