@@ -51,7 +51,7 @@ class FeaturesStep(SetupStep):
         if state is None:
             return  # the app has said why
         if not state.sources:
-            self.status("Ingest data first (previous step), or skip with ctrl+n.")
+            self.status("Ingest data first (step 2: escape twice), or skip with ctrl+n.")
             return
         path = self.query_one("#csv-path", Input).value.strip()
         self.status(f"Importing {path}…" if path else "Downloading from Spotify…")

@@ -83,7 +83,7 @@ class TrainingStep(SetupStep):
         if state is None:
             return  # the app has said why
         if not state.sources:
-            self.status("Ingest data first (step 2: escape twice).")
+            self.status("Ingest data first (step 2: escape three times).")
             return
         models = self._selected()
         if not models:
