@@ -219,7 +219,8 @@ def test_bad_slice_exit_2_and_debug_shows_traceback(tmp_path: Path) -> None:
     done = _run("ingest", str(bad), cache=tmp_path / "cache")
     assert done.returncode == 2
     assert done.stderr.strip() == (f"mpdtui: {bad}: playlist pid=0 (playlists[0]): "
-                                   'missing field "collaborative"')
+                                   'missing field "collaborative"; fix or remove that file, '
+                                   "or add --skip-bad to ingest the other slices")
     debug = _run("ingest", str(bad), "--debug", cache=tmp_path / "cache")
     assert "Traceback" in debug.stderr
 
