@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
+import re
+import shlex
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -54,13 +56,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
-    """As `parse_args`, but an unknown option after a command points at that command's help."""
+def parse_arguments(argv: Sequence[str], global_options: Sequence[str] = ()) -> argparse.Namespace:
+    """As `parse_args`, but an unknown option after a command points at that command's help.
+    `global_options` (--cache-dir, taken out of argv) go into a command the message suggests."""
     parser = build_parser()
     try:
         args, unknown = parser.parse_known_args(argv)
     except UserError as error:
-        raise _unknown_option_taken_for_a_command(parser, argv, error) from None
+        error = _unknown_option_taken_for_a_command(parser, argv, error)
+        raise _with_the_way_to_pass_a_dashed_value(parser, argv, global_options, error) from None
     if unknown:
         prog = f"{parser.prog} {args.command}" if args.command else parser.prog
         raise UserError(f"unrecognized arguments: {' '.join(unknown)} (see `{prog} --help`)")
@@ -79,6 +83,46 @@ def _unknown_option_taken_for_a_command(parser: argparse.ArgumentParser, argv: S
             return UserError(f"unrecognized arguments: {option} {value} (see `{parser.prog} "
                              "--help`)")
     return error
+
+
+def _with_the_way_to_pass_a_dashed_value(parser: argparse.ArgumentParser, argv: Sequence[str],
+                                         global_options: Sequence[str], error: UserError) -> UserError:
+    """`mpdtui search -dari`, `suggest --name -chill`: argparse reads a word that starts with '-'
+    as an option; say how to give it as a value."""
+    if " (see " not in str(error):
+        return error
+    text, see_help = str(error).rsplit(" (see ", 1)
+    advice = (_dashed_option_value(text, argv)
+              or _dashed_words(parser, text, see_help, argv, global_options))
+    return UserError(f"{text}; {advice} (see {see_help}") if advice else error
+
+
+def _dashed_option_value(text: str, argv: Sequence[str]) -> str | None:
+    missing = re.fullmatch(r"argument (\S+): expected one argument", text)
+    names = missing.group(1).split("/") if missing else []
+    for option, value in itertools.pairwise(argv):
+        if option in names and value.startswith("-") and value != "--":
+            return f"a value that starts with '-' goes after '=': {max(names, key=len)}={shlex.quote(value)}"
+    return None
+
+
+def _dashed_words(parser: argparse.ArgumentParser, text: str, see_help: str,
+                  argv: Sequence[str], global_options: Sequence[str]) -> str | None:
+    """Positional words missing (none of them options) while argv holds unknown '-' words."""
+    missing = re.fullmatch(r"the following arguments are required: ([\w, ]+)", text)
+    named = re.match(r"`mpdtui (\S+) --help`", see_help)
+    if not (missing and named and named.group(1) in argv):
+        return None
+    name = named.group(1)
+    commands = next(action for action in parser._actions
+                    if isinstance(action, argparse._SubParsersAction))
+    command = commands.choices[name]
+    known = {option for action in command._actions for option in action.option_strings}
+    given = list(argv[argv.index(name) + 1:])
+    words = [item for item in given if item.startswith("-") and item.split("=")[0] not in known]
+    options = [item for item in given if item not in words]
+    return (f"words that start with '-' go after '--': "
+            f"{shlex.join(['mpdtui', *global_options, name, *options, '--', *words])}") if words else None
 
 
 def split_global_options(argv: Sequence[str]) -> tuple[list[str], str | None, bool]:
@@ -108,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with stdout_closed_quietly():
         try:
             rest, cache_dir, debug = split_global_options(sys.argv[1:] if argv is None else argv)
-            args = parse_arguments(rest)
+            args = parse_arguments(rest, ["--cache-dir", cache_dir] if cache_dir else [])
             args.cache_dir, args.debug = cache_dir, debug
             return run(args, resolve_locations(cache_dir))
         except KeyboardInterrupt:

@@ -34,15 +34,16 @@ non_negative_int = int_between(0)
 port_number = int_between(1, 65535)
 
 
-def search_words(text: str) -> str:
-    """An argparse type: words to search for (not blank)."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError(
-            "expected words of a title, artist or album, e.g. 'mr brightside', got nothing")
-    return text
+class SearchWords(argparse.Action):
+    """The words of `mpdtui search mr brightside`, quoted or not, as one text (not blank)."""
 
-
-search_words.__name__ = "words"
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        text = " ".join(values) if isinstance(values, list) else str(values)
+        if not text.strip():
+            raise argparse.ArgumentError(
+                self, "expected words of a title, artist or album, e.g. 'mr brightside', got nothing")
+        setattr(namespace, self.dest, text)
 
 
 def track_uri(text: str) -> str:

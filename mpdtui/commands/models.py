@@ -13,7 +13,7 @@ from rich.table import Table
 
 from models.registry import MODEL_NAMES
 from mpdtui.commands import open_services
-from mpdtui.commands.argtypes import int_between, search_words, track_uri
+from mpdtui.commands.argtypes import SearchWords, int_between, track_uri
 from mpdtui.commands.jobs import run_job
 from mpdtui.commands.terminal import in_terminal_width
 from mpdtui.commands.track_tables import TrackRow, print_tracks
@@ -53,9 +53,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     search = subparsers.add_parser(
         "search", help="find tracks by words of their title, artist or album (and their URIs, "
                        "for suggest --seed)")
-    search.add_argument("words", type=search_words,
-                        help="each word matches the start of a word; a track URI or "
-                             "open.spotify.com link finds that track")
+    search.add_argument("words", nargs="+", action=SearchWords,
+                        help="each word matches the start of a word (quotes not needed); a track "
+                             "URI or open.spotify.com link finds that track")
     search.add_argument("-n", "--k", type=int_between(1, MAX_SEARCH), default=20,
                         help=f"how many tracks, most popular first (default 20, at most "
                              f"{MAX_SEARCH})")

@@ -8,6 +8,7 @@ import contextlib
 import io
 import json
 import os
+import shlex
 import shutil
 import tempfile
 import threading
@@ -36,6 +37,7 @@ from store_support import store_dump
 
 import mpdtui.data.mpd as mpd
 import mpdtui.data.mpd_validation as mpd_validation
+from mpdtui.cli import parse_arguments, split_global_options
 from mpdtui.data.catalog import Catalog
 from mpdtui.locations import Locations
 
@@ -478,6 +480,31 @@ def test_an_unknown_option_points_to_its_commands_help(
         capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], unknown: str, help_of: str) -> None:
     line = assert_refused(run_cli(capsys, None, *argv), f"unrecognized arguments: {unknown}")
     assert line.endswith(f"(see `{help_of} --help`)")
+
+
+@pytest.mark.parametrize(("argv", "parsed"), [
+    (("search", "--k", "2", "-dari", "-lov"), {"words": "-dari -lov", "k": 2}),
+    (("order", "-x"), {"name": "-x"}),
+    (("suggest", "--name", "-chill"), {"name": "-chill"}),
+])
+def test_a_value_that_starts_with_a_dash_is_refused_with_a_way_that_works(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...],
+        parsed: dict[str, object]) -> None:
+    """argparse reads `-dari` as an option: the line says how to give it, and that parses."""
+    line = assert_refused(run_cli(capsys, tmp_path / "my cache", *argv))
+    see_help = f" (see `mpdtui {argv[0]} --help`)"
+    assert line.endswith(see_help)
+    if "go after '--': " in line:  # a whole command to run instead
+        followed = shlex.split(line.split("go after '--': ")[1].removesuffix(see_help))
+        assert followed[:3] == ["mpdtui", "--cache-dir", str(tmp_path / "my cache")]
+        rest, cache_dir, _ = split_global_options(followed[1:])
+        assert cache_dir == str(tmp_path / "my cache")
+    else:  # the option's name and value joined by '='
+        joined = line.split("goes after '=': ")[1].split(" ")[0]
+        assert joined == "--name=-chill"
+        rest = [*argv[:-2], joined]
+    args = parse_arguments(rest)
+    assert {key: getattr(args, key) for key in parsed} == parsed
 
 
 @pytest.mark.parametrize(("argv", "expected"), [
