@@ -34,16 +34,24 @@ non_negative_int = int_between(0)
 port_number = int_between(1, 65535)
 
 
-class SearchWords(argparse.Action):
-    """The words of `mpdtui search mr brightside`, quoted or not, as one text (not blank)."""
+class JoinedWords(argparse.Action):
+    """Words given unquoted (`mpdtui playlists road trip`) as one text, as if quoted."""
 
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
                  values: object, option_string: str | None = None) -> None:
-        text = " ".join(values) if isinstance(values, list) else str(values)
-        if not text.strip():
+        words = values if isinstance(values, list) else [values]
+        setattr(namespace, self.dest, " ".join(map(str, words)) if words else self.default)
+
+
+class SearchWords(JoinedWords):
+    """The words of `mpdtui search mr brightside`, quoted or not (not blank)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        super().__call__(parser, namespace, values, option_string)
+        if not (getattr(namespace, self.dest) or "").strip():
             raise argparse.ArgumentError(
                 self, "expected words of a title, artist or album, e.g. 'mr brightside', got nothing")
-        setattr(namespace, self.dest, text)
 
 
 def track_uri(text: str) -> str:

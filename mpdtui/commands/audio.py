@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mpdtui.commands import open_services
+from mpdtui.commands.argtypes import JoinedWords
 from mpdtui.locations import Locations
 from mpdtui.printable import printable, printable_json
 
@@ -31,7 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Reorder a saved playlist so that neighbouring tracks have compatible keys "
         "(Camelot neighbours) and close tempos; the first track stays first, tracks without "
         "audio features go to the end. Saves the new order unless --dry-run.")
-    order.add_argument("name", help="the saved playlist's name")
+    order.add_argument("name", nargs="+", action=JoinedWords,
+                       help="the saved playlist's name (quotes not needed)")
     order.add_argument("--energy", choices=("rise", "fall"),
                        help="also let the energy rise (or fall) through the playlist")
     order.add_argument("--dry-run", action="store_true", help="show the new order, save nothing")

@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mpdtui.commands import open_services
+from mpdtui.commands.argtypes import JoinedWords
 from mpdtui.commands.audio import add_audio_columns, audio_cells
 from mpdtui.exporting import playlist_document
 from mpdtui.locations import Locations
@@ -35,7 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "playlists", help="list the saved playlists (most recent first), or one's tracks",
         description="List the saved playlists, most recent first; with a NAME, that playlist's "
         "tracks (with their tempo, key and energy when known).")
-    p.add_argument("name", nargs="?", help="a saved playlist's name: show its tracks")
+    p.add_argument("name", nargs="*", action=JoinedWords,
+                   help="a saved playlist's name (quotes not needed): show its tracks")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run_playlists)
 

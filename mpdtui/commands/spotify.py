@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from models.progress import Progress
 from mpdtui.commands import open_services
-from mpdtui.commands.argtypes import port_number
+from mpdtui.commands.argtypes import JoinedWords, port_number
 from mpdtui.commands.jobs import run_job
 from mpdtui.commands.terminal import in_terminal_width
 from mpdtui.errors import UserError
@@ -55,7 +55,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_features)
 
     p = subparsers.add_parser("export", help="export a saved playlist to Spotify or a file")
-    p.add_argument("name", help="the saved playlist's name")
+    p.add_argument("name", nargs="+", action=JoinedWords,
+                   help="the saved playlist's name (quotes not needed)")
     p.add_argument("--to", required=True, choices=("spotify", *FILE_FORMATS))
     p.add_argument("--out", metavar="PATH", help="output file, or a folder to write "
                    "NAME.m3u8/.json/.csv into (default: the export folder: config.json's "

@@ -334,7 +334,10 @@ def test_cli_order_saves_a_flowing_order(services: Services,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     tracks = [s.track for s in services.suggester.suggest("party", [], "title", k=25)]
     services.playlists.save("Party", tracks)
+    services.playlists.save("Party Too", tracks[:3])
     cache = ["--cache-dir", str(services.locations.root)]
+    assert main([*cache, "order", "Party", "Too", "--dry-run", "--json"]) == 0  # unquoted
+    assert json.loads(capsys.readouterr().out)["tracks"][0]["uri"] == tracks[0].uri
     assert main([*cache, "order", "Party", "--dry-run", "--json"]) == 0
     planned = json.loads(capsys.readouterr().out)
     assert planned["saved"] is False

@@ -190,7 +190,7 @@ def test_cli_playlists_name_shows_its_tracks(tmp_path: Path,
     assert lines[2].split() == ["#", "track", "artist", "time", "uri"]  # no features: no BPM
     assert any(ENTRIES[2].uri in line for line in lines)  # a track known by its URI alone
     assert lines[-1] == "3 tracks · 3:22"
-    assert main(["playlists", "Mix: Vol 1", "--json", *cache]) == 0
+    assert main(["playlists", "Mix:", "Vol", "1", "--json", *cache]) == 0  # unquoted, as typed
     document = json.loads(capsys.readouterr().out)
     assert [t["uri"] for t in document["tracks"]] == [e.uri for e in ENTRIES]
     assert document["name"] == "Mix: Vol 1" and document["changed"].startswith(
@@ -210,7 +210,7 @@ def test_cli_export_out_dash_writes_the_file_to_stdout(
         store.create("Mix: Vol 1", [*ENTRIES, TrackEntry(ENTRIES[0].uri, "\x1b[2Jbad", "x", 1)])
     assert main(["export", "Mix: Vol 1", "--to", fmt, "--out", str(tmp_path / "f"), *cache]) == 0
     capfdbinary.readouterr()
-    assert main(["export", "Mix: Vol 1", "--to", fmt, "--out", "-", *cache]) == 0
+    assert main(["export", "Mix:", "Vol", "1", "--to", fmt, "--out", "-", *cache]) == 0  # unquoted
     assert capfdbinary.readouterr().out == (tmp_path / "f").read_bytes()  # the file, no more
     assert not (Path.cwd() / "-").exists()
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True)  # a terminal: text, never acted on
