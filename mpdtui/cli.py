@@ -16,6 +16,7 @@ import shlex
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 # implicit's ALS is slower with a multithreaded BLAS; must be set before numpy loads.
@@ -67,8 +68,31 @@ def parse_arguments(argv: Sequence[str], global_options: Sequence[str] = ()) -> 
         raise _with_the_way_to_pass_a_dashed_value(parser, argv, global_options, error) from None
     if unknown:
         prog = f"{parser.prog} {args.command}" if args.command else parser.prog
-        raise UserError(f"unrecognized arguments: {' '.join(unknown)} (see `{prog} --help`)")
+        advice = _words_of_one_value(parser, args.command, argv, unknown)
+        raise UserError(f"unrecognized arguments: {' '.join(unknown)}{advice} (see `{prog} --help`)")
     return args
+
+
+def _words_of_one_value(parser: argparse.ArgumentParser, command: str | None,
+                        argv: Sequence[str], unknown: list[str]) -> str:
+    """`mpdtui suggest --name rainy sunday`: the words after a text option's value were meant for
+    it; say how to quote them."""
+    starts = [i for i in range(2, len(argv)) if list(argv[i:i + len(unknown)]) == unknown]
+    if command is None or not starts or any(word.startswith("-") for word in unknown):
+        return ""
+    option, value = argv[starts[0] - 2], argv[starts[0] - 1]
+    texts = {name for action in _command_parser(parser, command)._actions
+             if action.nargs is None and action.choices is None and action.type in (None, str, Path)
+             for name in action.option_strings}
+    if option not in texts:
+        return ""
+    return f"; a value of several words goes in quotes: {option} {shlex.quote(' '.join([value, *unknown]))}"
+
+
+def _command_parser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    commands = next(action for action in parser._actions
+                    if isinstance(action, argparse._SubParsersAction))
+    return commands.choices[command]
 
 
 def _unknown_option_taken_for_a_command(parser: argparse.ArgumentParser, argv: Sequence[str],
@@ -114,10 +138,8 @@ def _dashed_words(parser: argparse.ArgumentParser, text: str, see_help: str,
     if not (missing and named and named.group(1) in argv):
         return None
     name = named.group(1)
-    commands = next(action for action in parser._actions
-                    if isinstance(action, argparse._SubParsersAction))
-    command = commands.choices[name]
-    known = {option for action in command._actions for option in action.option_strings}
+    known = {option for action in _command_parser(parser, name)._actions
+             for option in action.option_strings}
     given = list(argv[argv.index(name) + 1:])
     words = [item for item in given if item.startswith("-") and item.split("=")[0] not in known]
     options = [item for item in given if item not in words]

@@ -507,6 +507,16 @@ def test_a_value_that_starts_with_a_dash_is_refused_with_a_way_that_works(
     assert {key: getattr(args, key) for key in parsed} == parsed
 
 
+def test_words_after_a_text_value_are_refused_with_the_quotes_that_join_them(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    line = assert_refused(run_cli(capsys, None, "suggest", "--k", "3", "--name", "rainy", "sunday"),
+                          "unrecognized arguments: sunday; a value of several words goes in quotes")
+    quoted = shlex.split(line.split("goes in quotes: ")[1].split(" (see ")[0])
+    assert parse_arguments(["suggest", "--k", "3", *quoted]).name == "rainy sunday"
+    line = assert_refused(run_cli(capsys, None, "suggest", "--model", "als", "extra"))
+    assert "quotes" not in line  # a choice, not a text: no words to join
+
+
 @pytest.mark.parametrize(("argv", "expected"), [
     (("--cache-dir",), "--cache-dir needs a directory"),
     (("info", "--cache-dir"), "--cache-dir needs a directory"),
