@@ -238,6 +238,10 @@ def _check_fields(source: str, where: str, obj: dict[str, Any], fields: dict[str
         value = obj.get(field, _MISSING)
         if value is _MISSING:
             raise SliceError(source, where, f'missing field "{field}"')
+        if expected is int and isinstance(value, float) and abs(value) >= 2**63:
+            # a JSON integer beyond 64 bits is parsed as a float: say what it was
+            raise SliceError(source, where, f'field "{field}" is about {value:.3g}, an integer '
+                                            "beyond 64 bits (±9,223,372,036,854,775,807 at most)")
         # bool is an int subclass: a JSON true is not a valid count
         if not isinstance(value, expected) or isinstance(value, bool):
             raise SliceError(source, where, f'field "{field}" is {type(value).__name__} '

@@ -105,8 +105,16 @@ def _slice_with(change) -> bytes:
     return orjson.dumps(document)
 
 
+def _slice_with_followers(digits: bytes) -> bytes:
+    """A slice whose third playlist has these digits for its followers (JSON allows any)."""
+    return _slice_with(lambda ps: ps[2].update(num_followers=987654321)).replace(b"987654321", digits)
+
+
 @pytest.mark.parametrize(("raw", "expected"), [
     (b'{"playlists": [ {"name": "x", ', "invalid JSON"),
+    (_slice_with_followers(b"1" + b"0" * 30), 'playlist pid=2 (playlists[2]): field "num_followers" '
+     "is about 1e+30, an integer beyond 64 bits"),
+    (_slice_with_followers(b"3.0"), 'field "num_followers" is float 3.0, expected an integer'),
     (b'[1, 2]', 'expected an object with a "playlists" list'),
     (b'{"playlists": [\n {"name": "caf\xe9"}]}',
      "invalid JSON: byte 0xe9 at line 2 column 15 (byte 30) is not UTF-8"),
