@@ -79,6 +79,8 @@ class MpdtuiApp(MpdtuiAppBase):
                 self.pop_screen()
         elif index >= len(steps):
             self.switch_screen(builder_screen()())
+        else:  # back from the first step of a first run: nothing behind it
+            self.notify("This is the first step: Next (ctrl+n) goes on, ctrl+q quits.")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """In a text field `?` types a question mark: no "? Help" in the footer there."""

@@ -74,6 +74,9 @@ async def test_first_run_walks_the_wizard_with_keys(trained_dir: Path, tmp_path:
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep", what="setup step 1")
         assert "Free disk space" in label_text(pilot, "#cache-free")
+        await pilot.press("escape")  # nothing before the first step: it says so
+        assert screen_name(pilot) == "CacheStep"
+        assert "This is the first step: Next (ctrl+n) goes on, ctrl+q quits." in notifications(app)
         await pilot.press("ctrl+n")
         assert screen_name(pilot) == "DataStep"
         await type_text(pilot, str(trained_dir / "demo-mpd"))
