@@ -81,12 +81,15 @@ def _words_of_one_value(parser: argparse.ArgumentParser, command: str | None,
     if command is None or not starts or any(word.startswith("-") for word in unknown):
         return ""
     option, value = argv[starts[0] - 2], argv[starts[0] - 1]
-    texts = {name for action in _command_parser(parser, command)._actions
-             if action.nargs is None and action.choices is None and action.type in (None, str, Path)
-             for name in action.option_strings}
-    if option not in texts:
-        return ""
-    return f"; a value of several words goes in quotes: {option} {shlex.quote(' '.join([value, *unknown]))}"
+    texts = [action for action in _command_parser(parser, command)._actions
+             if action.nargs in (None, "?") and action.choices is None
+             and action.type in (None, str, Path)]
+    quoted = shlex.quote(" ".join([value, *unknown]))
+    if option == command and any(not action.option_strings for action in texts):
+        return f"; a path or name of several words goes in quotes: {quoted}"
+    if any(option in action.option_strings for action in texts):
+        return f"; a value of several words goes in quotes: {option} {quoted}"
+    return ""
 
 
 def _command_parser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:

@@ -515,6 +515,10 @@ def test_words_after_a_text_value_are_refused_with_the_quotes_that_join_them(
     assert parse_arguments(["suggest", "--k", "3", *quoted]).name == "rainy sunday"
     line = assert_refused(run_cli(capsys, None, "suggest", "--model", "als", "extra"))
     assert "quotes" not in line  # a choice, not a text: no words to join
+    line = assert_refused(run_cli(capsys, None, "ingest", "my", "mpd", "--skip-bad"),
+                          "unrecognized arguments: mpd; a path or name of several words goes in quotes")
+    quoted = shlex.split(line.split("goes in quotes: ")[1].split(" (see ")[0])
+    assert parse_arguments(["ingest", *quoted, "--skip-bad"]).path == Path("my mpd")
 
 
 @pytest.mark.parametrize(("argv", "expected"), [
