@@ -75,8 +75,8 @@ def parse_arguments(argv: Sequence[str], global_options: Sequence[str] = ()) -> 
 
 def _words_of_one_value(parser: argparse.ArgumentParser, command: str | None,
                         argv: Sequence[str], unknown: list[str]) -> str:
-    """`mpdtui suggest --name rainy sunday`: the words after a text option's value were meant for
-    it; say how to quote them."""
+    """`mpdtui suggest --name rainy sunday`, `mpdtui ingest my mpd`: the words after a text
+    option's value (or a command's path) were meant for it; say how to quote them."""
     starts = [i for i in range(2, len(argv)) if list(argv[i:i + len(unknown)]) == unknown]
     if command is None or not starts or any(word.startswith("-") for word in unknown):
         return ""
