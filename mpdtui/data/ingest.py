@@ -186,16 +186,17 @@ def _in_bulk(catalog: Catalog, pending: list[SliceSource]) -> bool:
 
 
 def _pending(catalog: Catalog, sources: Sequence[SliceSource]) -> list[SliceSource]:
-    refuse_changed_slices(catalog, sources)
     done = catalog.ingested_slices()
+    refuse_changed_slices(catalog, sources, done)
     return [source for source in sources if source.name not in done]
 
 
-def refuse_changed_slices(catalog: Catalog, sources: Sequence[SliceSource]) -> None:
+def refuse_changed_slices(catalog: Catalog, sources: Sequence[SliceSource],
+                          done: dict[str, tuple[int, str]] | None = None) -> None:
     """UserError naming the first of `sources` whose name the catalog holds with another size:
     other data under the same name (an edit that keeps the size goes unseen: comparing the
-    checksums would read every slice again)."""
-    done = catalog.ingested_slices()
+    checksums would read every slice again). `done`: the catalog's ingested slices, when read."""
+    done = catalog.ingested_slices() if done is None else done
     for source in sources:
         if source.name in done and done[source.name][0] != source.size:
             raise UserError(
