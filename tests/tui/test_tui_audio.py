@@ -177,6 +177,34 @@ async def test_a_filter_that_cannot_be_read_says_why(audio_copy: Locations,
 
 
 @pytest.mark.asyncio
+async def test_while_a_filter_cannot_be_read_the_suggestions_follow_the_last_one_read(
+        audio_copy: Locations, tmp_path: Path) -> None:
+    app = make_app(audio_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_playlist(pilot)
+        await pilot.press("escape", "f", *"tempo 100-140")
+        await wait_for(pilot, lambda: "matching tempo 100-140 BPM" in status(app)
+                       and screen.suggestions_shown == screen._request, what="filtered ones")
+        await pilot.press(*", x", "escape")  # half typed, and left for the lists
+        await wait_for(pilot, lambda: "filter 'x'" in status(app), what="the error")
+        before = screen.model_name
+        await pilot.press("m")  # another model: its suggestions, through the filter last read
+        model = screen.model_name
+        assert model != before
+        await wait_for(pilot, lambda: screen.suggestions_shown == screen._request
+                       and f"· {model}" in status(app), what="the other model's suggestions")
+        text = status(app)
+        assert text.startswith("filter 'x': write a feature") and "matching tempo 100-140" in text
+        assert screen.query_one("#suggestions").border_title == f"Suggestions · {model}"
+        allowed = parse_filter("tempo 100-140").mask(app.services.audio.catalog_features())
+        shown = [track.id for track in screen.query_one("#suggestions", TrackTable).tracks]
+        assert shown and all(allowed[i] for i in shown)
+        assert shown == [s.track.id for s in app.services.audio.suggest(
+            "road trip", PLAYLIST, parse_filter("tempo 100-140"), model=model,
+            k=SUGGESTIONS).suggestions if s.track.id not in PLAYLIST][:len(shown)]
+
+
+@pytest.mark.asyncio
 async def test_order_for_flow_with_keys(audio_copy: Locations, tmp_path: Path) -> None:
     app = make_app(audio_copy, tmp_path)
     async with app.run_test(size=SIZE) as pilot:

@@ -179,10 +179,7 @@ class BuilderScreen(BuilderFiles):
             self._set_status("Type a name or add tracks to get suggestions.")
             return
         sound_filter = self.query_one(SoundFilter)
-        if sound_filter.error:
-            self._set_status(sound_filter.error)
-            return
-        self._set_status("thinking…")
+        self._set_status(sound_filter.error or "thinking…")
         hidden = frozenset(t.id for t in self.hidden)
         self._suggest(request, name, seeds, self.model_name, sound_filter.audio_filter, hidden)
 
@@ -223,7 +220,9 @@ class BuilderScreen(BuilderFiles):
         status = f"{len(shown)} suggestions from {title}"
         if shared is not None:  # said once here, not in a column of rows alike
             status += f": {shared.removeprefix(f'{message.title}: ')}"
-        self._set_status(f"{message.note} · {title}" if message.note else status)
+        status = f"{message.note} · {title}" if message.note else status
+        error = self.query_one(SoundFilter).error  # the list follows the last filter read
+        self._set_status(f"{error} · {status}" if error else status)
         self.suggestions_shown = message.request
         self._collect_when_idle()
 

@@ -9,8 +9,9 @@ LABEL = "Filter by sound: tempo 150-170, energy > 0.7, key 8A, acoustic"
 
 
 class SoundFilter(KeyedInput):
-    """`audio_filter` is what the text says (empty when it cannot be read); `error` says why
-    it cannot be read ("" when it can)."""
+    """`audio_filter` is the filter in force: what the text says, or while the text cannot be
+    read (half typed, mistyped), the last text that could; `error` says why it cannot be read
+    ("" when it can)."""
 
     def __init__(self, id: str | None = None) -> None:
         super().__init__(LABEL, "f", id=id)
@@ -21,6 +22,6 @@ class SoundFilter(KeyedInput):
         """Parse the current text into `audio_filter` / `error`."""
         try:
             self.audio_filter, self.error = parse_filter(self.value), ""
-        except FilterError as exc:
-            self.audio_filter, self.error = AudioFilter(), str(exc)
+        except FilterError as exc:  # the suggestions keep following the last filter read
+            self.error = str(exc)
         self.set_class(bool(self.error), "-invalid")
