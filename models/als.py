@@ -115,6 +115,7 @@ class ALSRecommender(Recommender):
     """Implicit-feedback matrix factorisation; new playlists folded in from their seeds."""
 
     name = "als"
+    ranks_by_score = True
     version = 2  # 2: the item index of norm bands (models/ann.py); a saved 1 is retrained
 
     def __init__(self, settings: ALSSettings | None = None) -> None:

@@ -106,6 +106,9 @@ class Recommender(ABC):
     version: ClassVar[int] = 1
     reads_names: ClassVar[bool] = False
     """Whether a playlist name alone is something this model can answer."""
+    ranks_by_score: ClassVar[bool] = False
+    """Whether `retrieve` ranks the whole catalog by `score` (through an approximate index
+    at most), so that the best of a few tracks can be found by scoring only them."""
     settings: DataclassInstance
     """The model's frozen settings dataclass (each subclass names its own)."""
 
@@ -160,6 +163,13 @@ class Recommender(ABC):
     def _score(self, query: PlaylistQuery, ids: np.ndarray) -> np.ndarray:
         """Scores of `ids` for a query the model can answer; NaN when it has no such score."""
         return np.full(len(ids), np.nan, np.float32)
+
+    def restricted_to(self, allowed: np.ndarray) -> Recommender:
+        """This model for requests that may only answer tracks where `allowed` (a mask by track
+        id) is True, as `models.filtered.recommend_allowed` asks them; explain with the same
+        object. A model that ranks the whole catalog answers as it is; one that ranks a few
+        candidates (the ranker) draws them from the allowed tracks."""
+        return self
 
     def explain(self, query: PlaylistQuery, ids: np.ndarray) -> list[Reason]:
         """Why each of `ids` was suggested, as far as the model can tell. By default what it

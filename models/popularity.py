@@ -55,6 +55,7 @@ class PopularityRecommender(Recommender):
     """Ranks every track by the number of training playlists holding it."""
 
     name = "popularity"
+    ranks_by_score = True
     version = 1
 
     def __init__(self, settings: PopularitySettings | None = None) -> None:

@@ -19,6 +19,7 @@ Contract with the training pipeline:
 
 from __future__ import annotations
 
+import copy
 import threading
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -111,6 +112,14 @@ class RankerRecommender(Recommender):
         scores = self._predict(matrix)
         self._last_scored = (query, matrix, scores)
         return _pick(ids, scores, k)
+
+    def restricted_to(self, allowed: np.ndarray) -> RankerRecommender:
+        """Candidates from the allowed tracks only (`CandidateFeatures.restricted_to`), so that
+        a narrow audio filter still gets ranked suggestions rather than the fallback's: the
+        ranker's own list is only the candidates it scores. Shares the booster and retrievers."""
+        view = copy.copy(self)
+        view.features, view._last_scored = self._fitted().restricted_to(allowed), None
+        return view
 
     def _predict(self, matrix: np.ndarray) -> np.ndarray:
         if self.booster is None:  # no validation playlists to learn from: rank fusion

@@ -3,6 +3,7 @@ relates to the seeds, and which feature group explains it (`CandidateFeatures`).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from typing import cast
 
@@ -10,6 +11,7 @@ import numpy as np
 
 from models.base import PlaylistQuery, Reason, Recommender, SeedSimilarities
 from models.dataset import Dataset
+from models.filtered import retrieve_allowed
 from models.ranker_settings import RankerSettings
 from models.text import normalize_name
 
@@ -45,7 +47,16 @@ class CandidateFeatures:
             "n_seeds", "has_name",
         )
         self.groups = _groups(self.names)
+        self.allowed: np.ndarray | None = None
+        """Candidates only among these tracks (a mask by track id; None: any)."""
         self._last: tuple[PlaylistQuery, dict[str, np.ndarray]] | None = None
+
+    def restricted_to(self, allowed: np.ndarray) -> CandidateFeatures:
+        """The same features of candidates drawn from the allowed tracks only: each
+        retriever's best allowed ones, ranked among them as if the catalog held no other."""
+        view = copy.copy(self)
+        view.allowed, view._last = allowed, None
+        return view
 
     def of(self, query: PlaylistQuery) -> tuple[np.ndarray, np.ndarray]:
         """The candidates (track ids) and their feature rows."""
@@ -63,7 +74,9 @@ class CandidateFeatures:
         last = self._last
         if last is not None and last[0] == query:
             return last[1]
-        lists = {name: model.retrieve(query, self.settings.candidates).ids
+        n, allowed = self.settings.candidates, self.allowed
+        lists = {name: (model.retrieve(query, n) if allowed is None
+                        else retrieve_allowed(model, query, n, allowed)).ids
                  for name, model in self.components.items()}
         self._last = (query, lists)
         return lists

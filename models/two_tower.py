@@ -81,6 +81,7 @@ class TwoTowerSettings:
 
 class TwoTowerRecommender(Recommender):
     name = "two_tower"
+    ranks_by_score = True
     version = 2  # 2: the item index of norm bands (models/ann.py); a saved 1 is retrained
     reads_names = True
 

@@ -99,6 +99,8 @@ class Suggester:
                             "training step)")
         query = PlaylistQuery.of(name, seeds)
         recommender = self._models.model(model_name)  # falls back when it must
+        if allowed is not None:  # the ranker then draws its candidates from the allowed ones
+            recommender = recommender.restricted_to(allowed)
         wanted = k + max(MIN_SPARE, k // 2)  # room for the other versions left out
         ranked = (recommender.recommend(query, wanted) if allowed is None
                   else recommend_allowed(recommender, query, wanted, allowed))

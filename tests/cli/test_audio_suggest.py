@@ -3,6 +3,7 @@ k of them), `mpdtui suggest --filter`, `mpdtui order`, and features in exports."
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import json
@@ -16,7 +17,7 @@ import numpy as np
 import pytest
 from short_model import OneModel, ShortModel
 
-from models.base import PlaylistQuery, Recommendations, Recommender
+from models.base import PlaylistQuery, Reason, Recommendations, Recommender
 from models.filtered import recommend_allowed
 from mpdtui.audio.filters import parse_filter
 from mpdtui.audio.keys import code_of
@@ -230,6 +231,44 @@ def test_each_suggestion_is_explained_by_the_model_that_chose_it(audio_cache: Lo
     assert [s.track.id for s in kept[:2]] == [7, 9] and 8 not in {s.track.id for s in kept}
     assert [s.reason for s in kept[:2]] == [own_reasons[0], own_reasons[2]]
     assert {s.reason for s in kept[2:]} == {"short: 3 tracks found; answered by title"}
+
+
+class CandidatesModel(ShortModel):
+    """Ranks a few candidates, as the ranker does: tracks 7, 8 and 9, or restricted to some
+    tracks, the first three of those (and says which it was in its reasons)."""
+
+    name = "candidates"
+    allowed: np.ndarray | None = None
+
+    def restricted_to(self, allowed: np.ndarray) -> Recommender:
+        view = copy.copy(self)
+        view.allowed = allowed
+        return view
+
+    def _recommend(self, query: PlaylistQuery, k: int) -> Recommendations:
+        if self.allowed is None:
+            return super()._recommend(query, k)
+        ids = np.array([t for t in np.flatnonzero(self.allowed) if t not in query.seeds][:3])
+        return Recommendations(ids[:k], np.array([3.0, 2.0, 1.0][:min(k, ids.size)], np.float32))
+
+    def explain(self, query: PlaylistQuery, ids: np.ndarray) -> list[Reason]:
+        return [Reason("fits_name" if self.allowed is not None else "popular")] * len(ids)
+
+
+def test_a_filter_is_given_to_the_model_that_draws_candidates_and_it_explains_them(
+        audio_cache: Locations) -> None:
+    services = open_services(audio_cache)
+    model = CandidatesModel()
+    model.fit(services.models.training_data())
+    model.fallback = services.models.model("title")
+    suggester = Suggester(OneModel(model), services.catalog)  # type: ignore[arg-type]
+    allowed = np.zeros(model.n_tracks, bool)
+    allowed[20:40] = True  # none of its usual candidates
+    found = suggester.suggest("chill", [1], k=5, allowed=allowed)
+    assert [s.track.id for s in found[:3]] == [20, 21, 22]  # its own, drawn from the allowed
+    assert [s.reason for s in found[:3]] == ["fits the name 'chill'"] * 3  # explained by them
+    assert all(allowed[s.track.id] for s in found)
+    assert [s.track.id for s in suggester.suggest("chill", [1], k=3)] == [7, 8, 9]
 
 
 def test_a_filter_few_tracks_match_returns_them_all_and_says_so(audio_cache: Locations) -> None:

@@ -14,6 +14,7 @@ from model_data import contract_dataset, genre_data
 from models.base import PlaylistQuery, Reason, Recommender
 from models.dataset import Dataset
 from models.evaluation import Case, evaluate, every_category_cases, make_challenge_split
+from models.filtered import SCORED_SHARE, recommend_allowed, retrieve_allowed
 from models.model_dir import ModelFormatError
 from models.progress import Progress
 from models.ranker import RankerRecommender
@@ -175,6 +176,50 @@ def test_a_tracks_reason_does_not_depend_on_how_many_are_explained(fitted, genre
     fitted.recommend(PlaylistQuery.of(data.playlist_names[8]), 10)  # another query in between
     assert fitted.explain(query, ids[:3]) == reasons[:3]
     assert len({r.kind for r in reasons}) > 1
+
+
+def test_a_filtered_ranker_ranks_its_best_allowed_candidates_not_the_fallbacks(fitted, genres):
+    """Under a filter that none of its usual candidates pass, the ranker restricted to the
+    allowed tracks still answers with its own ranked tracks; the ranker itself is unchanged."""
+    data = genres.dataset
+    query = PlaylistQuery.of(data.playlist_names[5], data.interactions[5].indices[:6].tolist())
+    plain = fitted.recommend(query, 20)
+    usual, _ = fitted.features.of(query)
+    allowed = ~np.isin(np.arange(data.n_tracks), [*usual, *query.seeds])
+    assert allowed.sum() > 10
+    assert recommend_allowed(fitted, query, 10, allowed).own == 0  # all the fallback's
+
+    view = fitted.restricted_to(allowed)
+    ranked = recommend_allowed(view, query, 10, allowed)
+    assert len(ranked) == 10 and allowed[ranked.ids].all() and ranked.own in (None, 10)
+    ids, rows = view.features.of(query)
+    assert allowed[ids].all() and set(ranked.ids.tolist()) <= set(ids.tolist())
+    ranks = {name: rows[:, view.features.names.index(f"{name}_rank")] for name in COMPONENTS}
+    for name, model in fitted.components.items():  # ranked among the allowed tracks
+        listed = retrieve_allowed(model, query, FAST.candidates, allowed).ids
+        position = {track: i + 1 for i, track in enumerate(listed.tolist())}
+        expected = [position.get(t, 2 * FAST.candidates) for t in ids.tolist()]
+        np.testing.assert_array_equal(ranks[name], expected)
+    assert len(view.explain(query, ranked.ids)) == 10
+    np.testing.assert_array_equal(fitted.recommend(query, 20).ids, plain.ids)
+    np.testing.assert_array_equal(fitted.features.of(query)[0], usual)
+
+
+def test_a_model_ranking_by_score_finds_its_best_allowed_tracks_by_scoring_only_them(
+        fitted, genres):
+    data = genres.dataset
+    als = fitted.components["als"]
+    query = PlaylistQuery.of("", data.interactions[9].indices[:5].tolist())
+    allowed = np.zeros(data.n_tracks, bool)
+    allowed[::10] = True  # under SCORED_SHARE of the catalog: scored directly
+    assert als.ranks_by_score and allowed.mean() <= SCORED_SHARE
+    scored = retrieve_allowed(als, query, 15, allowed)
+    grown = recommend_allowed(als, query, 15, allowed)  # its ranking, grown until 15 pass
+    np.testing.assert_array_equal(scored.ids, grown.ids)
+    np.testing.assert_allclose(scored.scores, grown.scores, rtol=1e-5)
+    assert not set(scored.ids.tolist()) & set(query.seeds)
+    nothing = retrieve_allowed(als, PlaylistQuery.of("a name only"), 15, allowed)
+    assert len(nothing) == 0  # no seeds: ALS has nothing to go on, as its retrieve
 
 
 def test_without_seeds_no_track_is_in_playlists_like_yours(fitted, genres):
