@@ -119,6 +119,7 @@ class RankerRecommender(Recommender):
         ranker's own list is only the candidates it scores. Shares the booster and retrievers."""
         view = copy.copy(self)
         view.features, view._last_scored = self._fitted().restricted_to(allowed), None
+        view.restricted = True
         return view
 
     def _predict(self, matrix: np.ndarray) -> np.ndarray:

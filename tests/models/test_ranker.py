@@ -11,10 +11,11 @@ import pytest
 from model_contract import ModelContract
 from model_data import contract_dataset, genre_data
 
-from models.base import PlaylistQuery, Reason, Recommender
+from models import base
+from models.base import SCORE_OR_SEARCH, PlaylistQuery, Reason, Recommender
 from models.dataset import Dataset
 from models.evaluation import Case, evaluate, every_category_cases, make_challenge_split
-from models.filtered import SCORED_SHARE, recommend_allowed, retrieve_allowed
+from models.filtered import recommend_allowed, retrieve_allowed
 from models.model_dir import ModelFormatError
 from models.progress import Progress
 from models.ranker import RankerRecommender
@@ -206,13 +207,13 @@ def test_a_filtered_ranker_ranks_its_best_allowed_candidates_not_the_fallbacks(f
 
 
 def test_a_model_ranking_by_score_finds_its_best_allowed_tracks_by_scoring_only_them(
-        fitted, genres):
+        fitted, genres, monkeypatch: pytest.MonkeyPatch):
     data = genres.dataset
     als = fitted.components["als"]
     query = PlaylistQuery.of("", data.interactions[9].indices[:5].tolist())
     allowed = np.zeros(data.n_tracks, bool)
-    allowed[::10] = True  # under SCORED_SHARE of the catalog: scored directly
-    assert als.ranks_by_score and allowed.mean() <= SCORED_SHARE
+    allowed[::10] = True  # few for 15 (SCORE_OR_SEARCH): scored directly
+    assert als.ranks_by_score and allowed.sum() ** 2 <= SCORE_OR_SEARCH * 15 * data.n_tracks
     scored = retrieve_allowed(als, query, 15, allowed)
     grown = recommend_allowed(als, query, 15, allowed)  # its ranking, grown until 15 pass
     np.testing.assert_array_equal(scored.ids, grown.ids)
@@ -220,6 +221,24 @@ def test_a_model_ranking_by_score_finds_its_best_allowed_tracks_by_scoring_only_
     assert not set(scored.ids.tolist()) & set(query.seeds)
     nothing = retrieve_allowed(als, PlaylistQuery.of("a name only"), 15, allowed)
     assert len(nothing) == 0  # no seeds: ALS has nothing to go on, as its retrieve
+
+    view = als.restricted_to(allowed)  # as the app serves a filter: the same answers
+    assert view.restricted and not als.restricted
+    for asked in (query, PlaylistQuery.of(data.playlist_names[9])):  # the second: fallback
+        served = recommend_allowed(view, asked, 15, allowed)
+        expected = recommend_allowed(als, asked, 15, allowed)
+        np.testing.assert_array_equal(served.ids, expected.ids)
+        assert (served.own, served.fallback) == (expected.own, expected.fallback)
+    few = np.zeros(data.n_tracks, bool)
+    few[[3, 50, 120, *query.seeds[:1]]] = True  # fewer than k, a seed among them
+    served = recommend_allowed(als.restricted_to(few), query, 15, few)
+    assert sorted(served.ids.tolist()) == [3, 50, 120]
+    monkeypatch.setattr(base, "SCORE_OR_SEARCH", 0.0)  # many for k: its own ranking, grown
+    every, half = np.ones(data.n_tracks, bool), np.arange(data.n_tracks) % 2 == 0
+    np.testing.assert_array_equal(recommend_allowed(als.restricted_to(every), query, 2, every).ids,
+                                  als.recommend(query, 2).ids)
+    np.testing.assert_array_equal(recommend_allowed(als.restricted_to(half), query, 9, half).ids,
+                                  recommend_allowed(als, query, 9, half).ids)
 
 
 def test_without_seeds_no_track_is_in_playlists_like_yours(fitted, genres):
