@@ -39,10 +39,10 @@ from typing import Any
 import numpy as np
 
 from models.ann import ItemIndex
-from models.base import PlaylistQuery, Recommendations, Recommender
+from models.base import PlaylistQuery, Recommendations
 from models.dataset import Dataset
 from models.evaluation import Case
-from models.filtered import recommend_allowed, retrieve_allowed
+from models.filtered import RanksByScore, recommend_allowed, retrieve_allowed
 from models.ranker_settings import RankerSettings
 from mpdtui import training
 from mpdtui.audio.filters import parse_filter
@@ -75,12 +75,11 @@ def measure(answer: Callable[[Case], Recommendations], cases: list[Case],
     return found / max(total, 1), own / max(shown, 1), times
 
 
-class DotProducts(Recommender):
+class DotProducts(RanksByScore):
     """ALS as it serves, but for its fold-in: an item index over item vectors, a playlist's
     vector the mean of its seeds'."""
 
     name = "dot_products"
-    ranks_by_score = True
 
     def __init__(self, vectors: np.ndarray) -> None:
         super().__init__()

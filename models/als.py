@@ -23,8 +23,9 @@ from threadpoolctl import ThreadpoolController, threadpool_limits
 
 from models.ann import ItemIndex
 from models.ann_index import ANN_MIN_ITEMS, IndexSettings
-from models.base import PlaylistQuery, Recommendations, Recommender
+from models.base import PlaylistQuery, Recommendations
 from models.dataset import Dataset
+from models.filtered import RanksByScore
 from models.model_dir import ModelFormatError, settings_from_json
 from models.popularity import check_arrays, seed_ids
 from models.progress import ProgressCallback, check_cancel, report
@@ -111,11 +112,10 @@ def _blas() -> ThreadpoolController:
     return ThreadpoolController()
 
 
-class ALSRecommender(Recommender):
+class ALSRecommender(RanksByScore):
     """Implicit-feedback matrix factorisation; new playlists folded in from their seeds."""
 
     name = "als"
-    ranks_by_score = True
     version = 2  # 2: the item index of norm bands (models/ann.py); a saved 1 is retrained
 
     def __init__(self, settings: ALSSettings | None = None) -> None:

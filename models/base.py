@@ -8,7 +8,6 @@ fingerprint) and `arrays.npz`, no pickle: `models.model_dir` writes and reads it
 
 from __future__ import annotations
 
-import copy
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
@@ -35,12 +34,6 @@ if TYPE_CHECKING:
 
 _META_TYPES: dict[str, type] = {"fingerprint": str, "n_tracks": int, "settings": dict}
 """The meta.json fields `Recommender.load` reads, and their types."""
-SCORE_OR_SEARCH = 20.0
-"""A model that ranks by score, restricted to m of its n tracks and asked for k, scores just
-those m while m * m <= SCORE_OR_SEARCH * k * n; else its own ranking is grown until k of them
-turn up. Scoring a track costs about a tenth of what an item index spends on a track it
-returns, and it must return about 2 * k * n / m of them (`bench/filtered.py --scale`, 2.26M
-tracks, k = 50: 2.3k scored 1.2 ms against 92 ms searched, 68k 7.2 ms against 4.0 ms)."""
 
 
 @dataclass(frozen=True)
@@ -113,15 +106,9 @@ class Recommender(ABC):
     version: ClassVar[int] = 1
     reads_names: ClassVar[bool] = False
     """Whether a playlist name alone is something this model can answer."""
-    ranks_by_score: ClassVar[bool] = False
-    """Whether `retrieve` ranks the whole catalog by `score` (through an approximate index
-    at most), so that the best of a few tracks can be found by scoring only them."""
     restricted: bool = False
     """Whether this is a view from `restricted_to` whose own answers are all allowed tracks
     (the fallback's may not be)."""
-    _allowed: np.ndarray | None = None
-    """The mask a view from `restricted_to` answers from (None: any track)."""
-    _n_allowed: int = 0
     settings: DataclassInstance
     """The model's frozen settings dataclass (each subclass names its own)."""
 
@@ -162,27 +149,12 @@ class Recommender(ABC):
         if not self.can_answer(usable):
             return Recommendations(np.empty(0, np.int64), np.empty(0, np.float32))
         # unknown catalog seeds are no seeds to the model, so it may return them: ask for more
-        wanted = k + in_catalog.size - len(usable.seeds)
-        ranked = (self._recommend(usable, wanted) if self._allowed is None
-                  else self._best_allowed(usable, wanted))
+        ranked = self._own_ranking(usable, k + in_catalog.size - len(usable.seeds))
         return _without(ranked, in_catalog)
 
-    def _best_allowed(self, query: PlaylistQuery, k: int) -> Recommendations:
-        """A view's k best allowed tracks: the allowed ones scored when they are few for k
-        (`SCORE_OR_SEARCH`), else its own ranking, grown until k of them turn up."""
-        from models.filtered import best_allowed  # both modules import this one
-        from models.topk import top_k
-
-        assert self._allowed is not None
-        if self._n_allowed ** 2 > SCORE_OR_SEARCH * k * len(self._allowed):
-            return best_allowed(self._recommend, query, k, self._allowed)
-        ids = np.flatnonzero(self._allowed)
-        ids = ids[~np.isin(ids, np.asarray(query.seeds, np.int64))]
-        scores = np.asarray(self._score(query, ids), np.float32)
-        scored = np.isfinite(scores)
-        ids, scores = ids[scored], scores[scored]
-        best = top_k(scores, k)
-        return Recommendations(ids[best.ids], best.scores)
+    def _own_ranking(self, query: PlaylistQuery, k: int) -> Recommendations:
+        """`_recommend`, or what a view from `restricted_to` ranks instead."""
+        return self._recommend(query, k)
 
     def score(self, query: PlaylistQuery, ids: np.ndarray) -> np.ndarray:
         """The model's score of each track of `ids` for `query` (higher is better), NaN where
@@ -200,14 +172,9 @@ class Recommender(ABC):
         """This model for requests that may only answer tracks where `allowed` (a mask by track
         id) is True, as `models.filtered.recommend_allowed` asks them; explain with the same
         object. Itself, or a view (`restricted`) whose own answers are allowed tracks: a model
-        that ranks by score finds its best allowed tracks by scoring just them when they are
-        few, one that ranks a few candidates (the ranker) draws them from the allowed tracks."""
-        if not self.ranks_by_score:
-            return self
-        view = copy.copy(self)
-        view.restricted, view._allowed = True, allowed
-        view._n_allowed = int(np.count_nonzero(allowed))
-        return view
+        that ranks by score scores just them when they are few (`models.filtered.RanksByScore`),
+        one that ranks a few candidates (the ranker) draws them from the allowed tracks."""
+        return self
 
     def explain(self, query: PlaylistQuery, ids: np.ndarray) -> list[Reason]:
         """Why each of `ids` was suggested, as far as the model can tell. By default what it

@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from models.base import PlaylistQuery, Reason, Recommendations, Recommender
+from models.base import PlaylistQuery, Reason, Recommendations
 from models.dataset import Dataset
+from models.filtered import RanksByScore
 from models.model_dir import ModelFormatError, settings_from_json
 from models.progress import ProgressCallback, check_cancel, report
 from models.topk import top_k
@@ -51,11 +52,10 @@ class PopularitySettings:
     """Popularity has nothing to tune."""
 
 
-class PopularityRecommender(Recommender):
+class PopularityRecommender(RanksByScore):
     """Ranks every track by the number of training playlists holding it."""
 
     name = "popularity"
-    ranks_by_score = True
     version = 1
 
     def __init__(self, settings: PopularitySettings | None = None) -> None:

@@ -25,8 +25,9 @@ import numpy as np
 
 from models.ann import ItemIndex
 from models.ann_index import ANN_MIN_ITEMS, IndexSettings
-from models.base import PlaylistQuery, Recommendations, Recommender
+from models.base import PlaylistQuery, Recommendations
 from models.dataset import Dataset
+from models.filtered import RanksByScore
 from models.model_dir import ModelFormatError, settings_from_json
 from models.numpy_towers import QueryTower
 from models.progress import ProgressCallback, check_cancel, report
@@ -79,9 +80,8 @@ class TwoTowerSettings:
     """Catalogs this large are served through an approximate index (models.ann)."""
 
 
-class TwoTowerRecommender(Recommender):
+class TwoTowerRecommender(RanksByScore):
     name = "two_tower"
-    ranks_by_score = True
     version = 2  # 2: the item index of norm bands (models/ann.py); a saved 1 is retrained
     reads_names = True
 

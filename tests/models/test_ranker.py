@@ -11,11 +11,11 @@ import pytest
 from model_contract import ModelContract
 from model_data import contract_dataset, genre_data
 
-from models import base
-from models.base import SCORE_OR_SEARCH, PlaylistQuery, Reason, Recommender
+from models import filtered
+from models.base import PlaylistQuery, Reason, Recommender
 from models.dataset import Dataset
 from models.evaluation import Case, evaluate, every_category_cases, make_challenge_split
-from models.filtered import recommend_allowed, retrieve_allowed
+from models.filtered import SCORE_OR_SEARCH, RanksByScore, recommend_allowed, retrieve_allowed
 from models.model_dir import ModelFormatError
 from models.progress import Progress
 from models.ranker import RankerRecommender
@@ -213,7 +213,8 @@ def test_a_model_ranking_by_score_finds_its_best_allowed_tracks_by_scoring_only_
     query = PlaylistQuery.of("", data.interactions[9].indices[:5].tolist())
     allowed = np.zeros(data.n_tracks, bool)
     allowed[::10] = True  # few for 15 (SCORE_OR_SEARCH): scored directly
-    assert als.ranks_by_score and allowed.sum() ** 2 <= SCORE_OR_SEARCH * 15 * data.n_tracks
+    assert isinstance(als, RanksByScore)
+    assert allowed.sum() ** 2 <= SCORE_OR_SEARCH * 15 * data.n_tracks
     scored = retrieve_allowed(als, query, 15, allowed)
     grown = recommend_allowed(als, query, 15, allowed)  # its ranking, grown until 15 pass
     np.testing.assert_array_equal(scored.ids, grown.ids)
@@ -233,7 +234,7 @@ def test_a_model_ranking_by_score_finds_its_best_allowed_tracks_by_scoring_only_
     few[[3, 50, 120, *query.seeds[:1]]] = True  # fewer than k, a seed among them
     served = recommend_allowed(als.restricted_to(few), query, 15, few)
     assert sorted(served.ids.tolist()) == [3, 50, 120]
-    monkeypatch.setattr(base, "SCORE_OR_SEARCH", 0.0)  # many for k: its own ranking, grown
+    monkeypatch.setattr(filtered, "SCORE_OR_SEARCH", 0.0)  # many for k: its own ranking, grown
     every, half = np.ones(data.n_tracks, bool), np.arange(data.n_tracks) % 2 == 0
     np.testing.assert_array_equal(recommend_allowed(als.restricted_to(every), query, 2, every).ids,
                                   als.recommend(query, 2).ids)
