@@ -99,7 +99,7 @@ class Suggester:
                             "training step)")
         query = PlaylistQuery.of(name, seeds)
         recommender = self._models.model(model_name)  # falls back when it must
-        if allowed is not None:  # the ranker then draws its candidates from the allowed ones
+        if allowed is not None:  # a view whose own answers are allowed tracks (models.filtered)
             recommender = recommender.restricted_to(allowed)
         wanted = k + max(MIN_SPARE, k // 2)  # room for the other versions left out
         ranked = (recommender.recommend(query, wanted) if allowed is None
