@@ -90,17 +90,17 @@ class Suggester:
                 exclude: Collection[int] = ()) -> list[Suggestion]:
         """Suggestions, each with a short reason; only tracks where `allowed` (a mask by
         track id) is True when it is given, and none of `exclude` (track ids)."""
-        if exclude:
-            every = np.ones(self._catalog.n_tracks(), dtype=bool) if allowed is None else allowed
-            allowed = without_tracks(every, exclude)
         model_name = model or self._models.default()
         if model_name is None:
             raise UserError("no trained model yet: run `mpdtui --train` (or the setup's "
                             "training step)")
         query = PlaylistQuery.of(name, seeds)
         recommender = self._models.model(model_name)  # falls back when it must
-        if allowed is not None:  # a view whose own answers are allowed tracks (models.filtered)
+        if allowed is not None:  # a view whose own answers match the filter (models.filtered)
             recommender = recommender.restricted_to(allowed)
+        if exclude:  # only after: hiding a track leaves the others in their order
+            every = np.ones(self._catalog.n_tracks(), dtype=bool) if allowed is None else allowed
+            allowed = without_tracks(every, exclude)
         wanted = k + max(MIN_SPARE, k // 2)  # room for the other versions left out
         ranked = (recommender.recommend(query, wanted) if allowed is None
                   else recommend_allowed(recommender, query, wanted, allowed))

@@ -255,7 +255,7 @@ class CandidatesModel(ShortModel):
         return [Reason("fits_name" if self.allowed is not None else "popular")] * len(ids)
 
 
-def test_a_filter_is_given_to_the_model_that_draws_candidates_and_it_explains_them(
+def test_a_filter_goes_to_the_model_that_draws_candidates_and_hidden_tracks_keep_the_order(
         audio_cache: Locations) -> None:
     services = open_services(audio_cache)
     model = CandidatesModel()
@@ -269,6 +269,11 @@ def test_a_filter_is_given_to_the_model_that_draws_candidates_and_it_explains_th
     assert [s.reason for s in found[:3]] == ["fits the name 'chill'"] * 3  # explained by them
     assert all(allowed[s.track.id] for s in found)
     assert [s.track.id for s in suggester.suggest("chill", [1], k=3)] == [7, 8, 9]
+    # a hidden track only leaves its place: the model's ranking stays as it was
+    assert [s.track.id for s in suggester.suggest("chill", [1], k=3, exclude={8})][:2] == [7, 9]
+    hidden = suggester.suggest("chill", [1], k=5, allowed=allowed, exclude={21})
+    assert [s.track.id for s in hidden[:2]] == [20, 22]
+    assert hidden[2].reason != "fits the name 'chill'"  # the fallback's: 23 did not move up
 
 
 def test_a_filter_few_tracks_match_returns_them_all_and_says_so(audio_cache: Locations) -> None:
