@@ -1,6 +1,8 @@
 """Recommendations restricted to some tracks (e.g. those matching an audio filter), filtered
 before the top k is cut: the model is asked for a growing candidate list until k of them are
-allowed, up to its whole ranking of the catalog.
+allowed, up to its whole ranking of the catalog. Served through `Recommender.restricted_to`
+first: the ranker then draws its candidates from the allowed tracks, and a model that ranks
+by score (`RanksByScore`) scores just them when they are few.
 """
 
 from __future__ import annotations
