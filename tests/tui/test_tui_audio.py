@@ -68,6 +68,14 @@ def status(app: Any) -> str:
     return str(app.screen.query_one("#suggest-status", Label).render())
 
 
+def status_on_screen(app: Any) -> list[str]:
+    """The status lines as the screen shows them (its label's region of the whole screen)."""
+    region = app.screen.query_one("#suggest-status", Label).region
+    rows = app.screen._compositor.render_full_update().strips
+    return ["".join(strip.text for strip in rows[y])[region.x:region.right].strip()
+            for y in range(region.y, region.bottom)]
+
+
 def headers(table: TrackTable) -> list[str]:
     return [str(column.label) for column in table.columns.values()]
 
@@ -195,6 +203,11 @@ async def test_while_a_filter_cannot_be_read_the_suggestions_follow_the_last_one
                        and f"· {model}" in status(app), what="the other model's suggestions")
         text = status(app)
         assert text.startswith("filter 'x': write a feature") and "matching tempo 100-140" in text
+        await pilot.pause()
+        error, shown_status = status_on_screen(app)  # each on its line, neither hidden
+        assert error.startswith("filter 'x': write a feature") and error.endswith("…")
+        assert shown_status.startswith(f"{SUGGESTIONS} of ")
+        assert "matching tempo 100-140" in shown_status
         assert screen.query_one("#suggestions").border_title == f"Suggestions · {model}"
         allowed = parse_filter("tempo 100-140").mask(app.services.audio.catalog_features())
         shown = [track.id for track in screen.query_one("#suggestions", TrackTable).tracks]

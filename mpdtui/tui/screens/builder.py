@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -179,7 +180,7 @@ class BuilderScreen(BuilderFiles):
             self._set_status("Type a name or add tracks to get suggestions.")
             return
         sound_filter = self.query_one(SoundFilter)
-        self._set_status(sound_filter.error or "thinking…")
+        self._set_status("thinking…", sound_filter.error)
         hidden = frozenset(t.id for t in self.hidden)
         self._suggest(request, name, seeds, self.model_name, sound_filter.audio_filter, hidden)
 
@@ -221,13 +222,17 @@ class BuilderScreen(BuilderFiles):
         if shared is not None:  # said once here, not in a column of rows alike
             status += f": {shared.removeprefix(f'{message.title}: ')}"
         status = f"{message.note} · {title}" if message.note else status
-        error = self.query_one(SoundFilter).error  # the list follows the last filter read
-        self._set_status(f"{error} · {status}" if error else status)
+        self._set_status(status, self.query_one(SoundFilter).error)
         self.suggestions_shown = message.request
         self._collect_when_idle()
 
-    def _set_status(self, text: str) -> None:
-        self.query_one("#suggest-status", Label).update(data_text(in_app(text)))
+    def _set_status(self, text: str, filter_error: str = "") -> None:
+        """With a filter that cannot be read, its error and what the list shows (it follows the
+        last filter read) take a line each, cut short where they are longer: both stay seen."""
+        label = self.query_one("#suggest-status", Label)
+        label.set_class(bool(filter_error), "-filter-error")
+        lines = [filter_error, text] if filter_error else [text]
+        label.update(Text("\n").join(data_text(in_app(line)) for line in lines))
 
     # --- search ------------------------------------------------------------------------------
     def on_input_changed(self, event: Input.Changed) -> None:
