@@ -142,7 +142,8 @@ class IngestStage(Stage):
         job.summary.ingest = {"ingested": total.ingested, "already_done": total.already_done,
                               "playlists": total.playlists, "rows": total.rows,
                               "skipped": [list(s) for s in total.skipped]}
-        return f"{total.ingested} new slices, {total.already_done} already there"
+        new = "1 new slice" if total.ingested == 1 else f"{total.ingested} new slices"
+        return f"{new}, {total.already_done} already there"
 
     def skip(self, job: Job) -> str:
         _rank_stale_search_head(job.locations)

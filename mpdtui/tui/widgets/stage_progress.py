@@ -39,7 +39,7 @@ class StageProgress(Horizontal):
         yield Label(self.label, classes="stage-name")
         # a known total from the start: an indeterminate bar animates (and snapshots flicker)
         yield ProgressBar(total=1, show_eta=False)
-        yield Label("waiting", classes="stage-info")
+        yield Label("not started", classes="stage-info")  # "waiting" once its job is queued
         yield Label("", classes="stage-time")
 
     def on_mount(self) -> None:
