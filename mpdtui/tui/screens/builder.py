@@ -231,8 +231,7 @@ class BuilderScreen(BuilderFiles):
         last filter read) take a line each, cut short where they are longer: both stay seen."""
         label = self.query_one("#suggest-status", Label)
         label.set_class(bool(filter_error), "-filter-error")
-        lines = [filter_error, text] if filter_error else [text]
-        label.update(Text("\n").join(data_text(in_app(line)) for line in lines))
+        label.update(Text("\n").join(data_text(in_app(line)) for line in (filter_error, text) if line))
 
     # --- search ------------------------------------------------------------------------------
     def on_input_changed(self, event: Input.Changed) -> None:
