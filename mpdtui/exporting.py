@@ -34,10 +34,20 @@ Audio: TypeAlias = "Sequence[TrackAudio | None] | None"  # aligned with the play
 _LARGEST_EXPORT = 64 << 20  # far above any playlist's export; larger files are not read
 
 
-def default_path(playlist: SavedPlaylist, fmt: str) -> Path:
-    """`<name as a file name>.<ext>`, for the export folder (`config.export_dir`)."""
-    stem = re.sub(r"[^\w.-]+", "-", playlist.name, flags=re.UNICODE).strip("-.") or "playlist"
-    return Path(stem + EXTENSIONS[fmt])
+def file_stem(name: str) -> str:
+    """A playlist's name as a file name: "Mix: Vol 1" -> "Mix-Vol-1"."""
+    return re.sub(r"[^\w.-]+", "-", name, flags=re.UNICODE).strip("-.") or "playlist"
+
+
+def default_path(playlist: SavedPlaylist, fmt: str, sharing: Sequence[int] = ()) -> Path:
+    """`<name as a file name>.<ext>`, for the export folder (`config.export_dir`). `sharing`:
+    the ids of every saved playlist whose name makes the same file name, whatever its case
+    ("Road trip", "road trip!"); the oldest keeps it, the next gets "Road-trip (2)", and so
+    on, so that exporting one never replaces another's file. The suffix is not one a name
+    can make."""
+    older = sum(1 for other in sharing if other < playlist.id)
+    suffix = f" ({older + 1})" if older else ""
+    return Path(file_stem(playlist.name) + suffix + EXTENSIONS[fmt])
 
 
 def export_file(playlist: SavedPlaylist, fmt: str, out: Path, audio: Audio = None) -> Path:

@@ -18,7 +18,7 @@ from mpdtui.data.saved_playlists import (
 )
 from mpdtui.data.track_features import TrackFeatures
 from mpdtui.errors import UserError
-from mpdtui.exporting import default_path, export_bytes, export_file
+from mpdtui.exporting import default_path, export_bytes, export_file, file_stem
 from mpdtui.locations import Locations
 from mpdtui.services.catalog import CatalogService
 
@@ -93,9 +93,16 @@ class PlaylistService:
         playlist = self.get(key)
         if to is not None and to.expanduser().is_dir():
             folder, to = to.expanduser(), None
-        path = to or (folder or self.export_folder()) / default_path(playlist, fmt)
+        path = to or (folder or self.export_folder()) / default_path(
+            playlist, fmt, self._sharing_file_name(playlist.name))
         self._refuse_cache_files(path)
         return export_file(playlist, fmt, path, audio=audio_of_uris(self.locations, playlist.uris))
+
+    def _sharing_file_name(self, name: str) -> list[int]:
+        """The saved playlists whose export would take the same file name as `name`'s, on a
+        file system that ignores case too."""
+        stem = file_stem(name).casefold()
+        return [p.id for p in self.store().list() if file_stem(p.name).casefold() == stem]
 
     def export_bytes(self, key: int | str, fmt: str) -> bytes:
         """The file `export_file` would write, as bytes."""

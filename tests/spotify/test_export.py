@@ -239,6 +239,29 @@ def test_cli_export_out_a_folder_writes_into_it_and_never_into_the_cache(
     assert (locations.root / "exports" / "Mix-Vol-1.json").exists()
 
 
+def test_playlists_whose_names_make_one_file_name_export_to_files_of_their_own(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mpdtui.commands.spotify import run_export
+
+    locations = Locations.resolve(tmp_path / "cache")
+    names = ["Road trip", "road trip!", "Road trip (2)", "ROAD TRIP?", "Road trip!"]
+    with SavedPlaylists.open(locations.ensure()) as store:
+        for count, name in enumerate(names, start=1):
+            store.create(name, ENTRIES[:1] * count)
+    monkeypatch.chdir(tmp_path)
+    config.update(locations, export_dir=str(tmp_path / "exports"))
+    for name in [*names, *names]:  # the second round replaces each playlist's own file
+        assert run_export(export_args(name, "m3u"), locations) == 0
+    files = {path.name: path.read_text() for path in (tmp_path / "exports").iterdir()}
+    assert sorted(files) == ["ROAD-TRIP (3).m3u8", "Road-trip (4).m3u8", "Road-trip-2.m3u8",
+                             "Road-trip.m3u8", "road-trip (2).m3u8"]  # one name but for case
+    assert "#PLAYLIST:Road trip\n" in files["Road-trip.m3u8"]
+    assert "#PLAYLIST:road trip!\n" in files["road-trip (2).m3u8"]
+    assert "#PLAYLIST:Road trip (2)\n" in files["Road-trip-2.m3u8"]  # a name never makes " (2)"
+    assert "#PLAYLIST:ROAD TRIP?\n" in files["ROAD-TRIP (3).m3u8"]
+    assert "#PLAYLIST:Road trip!\n" in files["Road-trip (4).m3u8"]
+
+
 @pytest.mark.parametrize("fmt", ["m3u", "json", "csv"])
 def test_an_export_replaces_its_earlier_export_but_never_a_users_own_file(
         tmp_path: Path, fmt: str) -> None:
