@@ -92,8 +92,14 @@ async def test_first_run_walks_the_wizard_with_keys(trained_dir: Path, tmp_path:
         await type_text(pilot, str(trained_dir / "demo-mpd" / "tracks_features.csv"))
         await pilot.press("enter")
         await settle(pilot)
-        assert "rows imported (tracks_features layout). Press ctrl+n" in label_text(
-            pilot, "#step-status")
+        assert "rows imported (tracks_features layout). " in label_text(pilot, "#step-status")
+        await wait_for(pilot, lambda: "Features now cover" in label_text(pilot, "#step-status"),
+                       what="the catalog's coverage")
+        coverage = app.services.features.coverage()
+        assert coverage is not None
+        covered = f"{coverage['tracks'] - coverage['missing']:,} of the catalog's"
+        assert f"{covered} {coverage['tracks']:,} tracks (" in label_text(pilot, "#step-status")
+        assert label_text(pilot, "#step-status").endswith("). Press ctrl+n for the next step.")
         await pilot.press("ctrl+n")
         assert screen_name(pilot) == "TrainingStep"
         await pilot.press("ctrl+r")
