@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import threading
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ class SubmissionSummary:
 
 
 def read_challenge_set(path: Path) -> list[dict[str, Any]]:
-    """The challenge playlists, each checked for a pid and a track list."""
+    """The challenge playlists, each checked for a pid of its own, a name and a track list."""
     try:
         document = orjson.loads(path.read_bytes())
     except FileNotFoundError:
@@ -49,23 +50,39 @@ def read_challenge_set(path: Path) -> list[dict[str, Any]]:
     playlists = document.get("playlists") if isinstance(document, dict) else None
     if not isinstance(playlists, list):
         raise UserError(f'{path}: expected an object with a "playlists" list (a challenge_set.json)')
+    if not playlists:
+        raise UserError(f'{path}: "playlists" is empty: there is nothing to answer')
+    first_index_of_pid: dict[int, int] = {}
     for index, playlist in enumerate(playlists):
-        where = f"{path}: playlists[{index}]"
-        if not isinstance(playlist, dict) or not isinstance(playlist.get("pid"), int):
-            raise UserError(f'{where}: missing integer field "pid"')
-        tracks = playlist.get("tracks")
-        if not isinstance(tracks, list) or not all(
-                isinstance(t, dict) and isinstance(t.get("track_uri"), str) for t in tracks):
-            raise UserError(f'{where} (pid {playlist["pid"]}): "tracks" must be a list of '
-                            'objects with a "track_uri"')
+        _check_challenge_playlist(playlist, f"{path}: playlists[{index}]")
+        earlier = first_index_of_pid.setdefault(playlist["pid"], index)
+        if earlier != index:
+            raise UserError(f'{path}: playlists[{index}] has the pid {playlist["pid"]} of '
+                            f"playlists[{earlier}]: each challenge playlist needs a pid of its own")
     return playlists
+
+
+def _check_challenge_playlist(playlist: object, where: str) -> None:
+    # bool is an int to Python, but `true` is no pid
+    if (not isinstance(playlist, dict) or not isinstance(playlist.get("pid"), int)
+            or isinstance(playlist["pid"], bool)):
+        raise UserError(f'{where}: missing integer field "pid"')
+    where = f'{where} (pid {playlist["pid"]})'
+    name = playlist.get("name")
+    if name is not None and not isinstance(name, str):
+        raise UserError(f'{where}: "name" must be text, got {orjson.dumps(name).decode()[:40]}')
+    tracks = playlist.get("tracks")
+    if not isinstance(tracks, list) or not all(
+            isinstance(t, dict) and isinstance(t.get("track_uri"), str) for t in tracks):
+        raise UserError(f'{where}: "tracks" must be a list of objects with a "track_uri"')
 
 
 def write_submission(challenge: list[dict[str, Any]], model: Recommender, catalog: Catalog,
                      out: Path, team: str, email: str,
                      progress: ProgressCallback | None = None,
                      cancel: threading.Event | None = None) -> SubmissionSummary:
-    """One line per challenge playlist: the pid and 500 distinct URIs, none of them a seed."""
+    """One line per challenge playlist: the pid and 500 distinct URIs, none of them a seed;
+    gzipped when `out` ends in .gz."""
     uris = catalog.track_uris()
     lines = io.StringIO()
     lines.write(f"team_info,{team},{email}\n")
@@ -88,7 +105,10 @@ def write_submission(challenge: list[dict[str, Any]], model: Recommender, catalo
                             f"answer to pid {playlist['pid']}: ingest the full MPD first")
         lines.write(f"{playlist['pid']}," + ",".join(chosen) + "\n")
     report(progress, "submit", len(challenge), len(challenge), unit="playlists")
-    atomic_write(out, lambda fh: fh.write(lines.getvalue().encode()))
+    content = lines.getvalue().encode()
+    if out.name.endswith(".gz"):  # the challenge took its submissions gzipped
+        content = gzip.compress(content, mtime=0)
+    atomic_write(out, lambda fh: fh.write(content))
     return summary
 
 

@@ -67,3 +67,16 @@ def track_uri(text: str) -> str:
 
 
 track_uri.__name__ = "track URI"
+
+
+def csv_field(text: str) -> str:
+    """An argparse type: text for one field of a comma-separated line (no commas, no line
+    breaks or other control characters, not blank)."""
+    if not text.strip() or "," in text or not text.isprintable():
+        raise argparse.ArgumentTypeError(
+            f"expected text without commas or line breaks (it is one field of the CSV's "
+            f"team_info line), got {text!r}")
+    return text.strip()
+
+
+csv_field.__name__ = "CSV field"

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from models.registry import MODEL_NAMES
 from mpdtui.commands import open_services
-from mpdtui.commands.argtypes import SearchWords, int_between, track_uri
+from mpdtui.commands.argtypes import SearchWords, csv_field, int_between, track_uri
 from mpdtui.commands.jobs import run_job
 from mpdtui.commands.terminal import in_terminal_width
 from mpdtui.commands.track_tables import TrackRow, print_tracks
@@ -43,11 +43,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     evaluate.set_defaults(func=run_evaluate)
 
     submit = subparsers.add_parser("submit", help="answer a RecSys Challenge challenge_set.json")
-    submit.add_argument("--challenge-set", type=Path, required=True, metavar="FILE")
-    submit.add_argument("--out", type=Path, required=True, metavar="FILE")
+    submit.add_argument("--challenge-set", type=Path, required=True, metavar="FILE",
+                        help="the challenge's challenge_set.json")
+    submit.add_argument("--out", type=Path, required=True, metavar="FILE",
+                        help="the CSV to write (gzipped when FILE ends in .gz, as the challenge "
+                             "took it: submission.csv.gz)")
     submit.add_argument("--model", choices=MODEL_NAMES, help="default: the best trained model")
-    submit.add_argument("--team", default="mpdtui", help="team name for the team_info line")
-    submit.add_argument("--email", default="mpdtui@example.com", help="contact for team_info")
+    submit.add_argument("--team", default="mpdtui", type=csv_field,
+                        help="team name for the team_info line")
+    submit.add_argument("--email", default="mpdtui@example.com", type=csv_field,
+                        help="contact for team_info")
     submit.set_defaults(func=run_submit)
 
     search = subparsers.add_parser(
@@ -128,7 +133,8 @@ def run_submit(args: argparse.Namespace, locations: Locations) -> int:
         done = services.challenge.submit(
             args.challenge_set, args.out, model=args.model, team=args.team, email=args.email,
             progress=lambda p: view.show(StageProgress("submit", p.done, p.total, "playlists")))
-    print(f"wrote {done.answered} answers from '{done.model}' to {args.out}")
+    answers = "answer" if done.answered == 1 else "answers"
+    print(f"wrote {done.answered:,} {answers} from '{done.model}' to {args.out}")
     print(done.summary.describe())
     return 0
 

@@ -427,7 +427,40 @@ ARGUMENTS: list[tuple[tuple[str, ...], str]] = [
     (("ingest",), "one of the arguments path --demo is required"),
     (("nosuch",), "invalid choice: 'nosuch'"),
     (("submit", "--challenge-set", "{tmp}/c.json", "--out", "{tmp}"), "--out {tmp} is a folder"),
+    (("submit", "--challenge-set", "{tmp}/c.json", "--out", "{tmp}/o.csv", "--team", "a, b"),
+     "argument --team: expected text without commas or line breaks (it is one field of the "
+     "CSV's team_info line), got 'a, b'"),
+    (("submit", "--challenge-set", "{tmp}/c.json", "--out", "{tmp}/o.csv", "--email", "a@b\nc"),
+     "argument --email: expected text without commas or line breaks (it is one field of the "
+     "CSV's team_info line), got 'a@b\\nc'"),
 ]
+
+
+CHALLENGE_SETS = [
+    ('{"playlists": []}', '"playlists" is empty: there is nothing to answer'),
+    ('{"playlists": [{"pid": true, "tracks": []}]}', 'playlists[0]: missing integer field "pid"'),
+    ('{"playlists": [{"pid": 7, "name": 123, "tracks": []}]}',
+     'playlists[0] (pid 7): "name" must be text, got 123'),
+    ('{"playlists": [{"pid": 7, "tracks": [{"pos": 0}]}]}',
+     'playlists[0] (pid 7): "tracks" must be a list of objects with a "track_uri"'),
+    ('{"playlists": [{"pid": 7, "tracks": []}, {"pid": 8, "tracks": []}, {"pid": 7, "tracks": []}]}',
+     "playlists[2] has the pid 7 of playlists[0]: each challenge playlist needs a pid of its own"),
+]
+
+
+@pytest.mark.parametrize(("content", "expected"), CHALLENGE_SETS,
+                         ids=[expected.split(":")[-1].strip() for _, expected in CHALLENGE_SETS])
+def test_a_challenge_set_the_challenge_never_gave_is_refused(
+        store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str,
+        expected: str) -> None:
+    """Each would have made a submission the challenge refuses (or a traceback)."""
+    challenge = tmp_path / "challenge_set.json"
+    challenge.write_text(content)
+    out = tmp_path / "submission.csv"
+    line = assert_refused(run_cli(capsys, store, "submit", "--challenge-set", str(challenge),
+                                  "--out", str(out)))
+    assert line == f"mpdtui: {challenge}: {expected}"
+    assert not out.exists()
 
 
 @pytest.mark.parametrize("out", ["taken", "taken/sub/dir"])

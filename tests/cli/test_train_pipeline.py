@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 import os
 import re
@@ -200,6 +201,13 @@ def test_submit_writes_the_official_csv(trained: tuple[Path, str], small_demo: P
         assert len(uris) == 500 == len(set(uris))
         assert not set(uris) & {t["track_uri"] for t in playlist["tracks"]}
         assert all(u.startswith("spotify:track:") for u in uris)
+    assert "\nwrote 20 answers from 'als' to " in done.stdout
+
+    gzipped = tmp_path / "submission.csv.gz"  # the challenge took its submissions gzipped
+    done = _mpdtui("submit", "--challenge-set", str(path), "--out", str(gzipped), "--model", "als",
+                   "--team", "tests", "--email", "t@example.com", cache=trained[0])
+    assert done.returncode == 0, done.stderr
+    assert gzip.decompress(gzipped.read_bytes()) == out.read_bytes()
 
 
 @pytest.mark.parametrize("model", BASELINES)
