@@ -70,7 +70,9 @@ def run_ingest(args: argparse.Namespace, locations: Locations) -> int:
                          replace=args.replace, skip_bad=args.skip_bad)
     summary = run_job(locations, request)
     done = summary["ingest"] or {}
-    print(f"ingested {done.get('ingested', 0)} slice(s) ({done.get('playlists', 0):,} playlists, "
+    ingested = done.get("ingested", 0)
+    slices = "slice" if ingested == 1 else "slices"
+    print(f"ingested {ingested} {slices} ({done.get('playlists', 0):,} playlists, "
           f"{done.get('rows', 0):,} rows); {done.get('already_done', 0)} already there")
     report_skipped(summary)
     return 0
@@ -82,7 +84,8 @@ def run_demo_data(args: argparse.Namespace, locations: Locations) -> int:
             args.out_dir, args.playlists, args.seed, dense=args.dense,
             progress=lambda p: view.show(StageProgress("demo data", p.done, p.total, "slices",
                                                      p.message)))
-    print(f"wrote {len(written)} slice(s) and tracks_features.csv to {args.out_dir}")
+    slices = "slice" if len(written) == 1 else "slices"
+    print(f"wrote {len(written)} {slices} and tracks_features.csv to {args.out_dir}")
     return 0
 
 

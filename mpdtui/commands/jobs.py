@@ -68,6 +68,7 @@ def _forward_to(job: JobProcess) -> Any:
 def report_skipped(summary: dict[str, Any]) -> None:
     skipped = (summary.get("ingest") or {}).get("skipped") or []
     if skipped:
-        print(f"skipped {len(skipped)} bad slice(s):", file=sys.stderr)
+        slices = "slice" if len(skipped) == 1 else "slices"
+        print(f"skipped {len(skipped)} bad {slices}:", file=sys.stderr)
         for _label, message in skipped:
             print(f"  {printable(message)}", file=sys.stderr)

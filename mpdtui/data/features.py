@@ -92,7 +92,8 @@ class CsvImportResult:
         text = (f"{self.path.name}: {self.imported:,} of {self.rows:,} rows imported "
                 f"({self.layout} layout)")
         if self.bad:
-            text += f"; {self.bad:,} bad rows skipped (first: {self.bad_examples[0]})"
+            rows = "1 bad row" if self.bad == 1 else f"{self.bad:,} bad rows"
+            text += f"; {rows} skipped (first: {self.bad_examples[0]})"
         return text
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Header, Label, Static
 
 from mpdtui.locations import Locations
 from mpdtui.tui.context import AppOptions, MpdtuiAppBase
@@ -21,7 +21,7 @@ from mpdtui.tui.messages import ServiceReady
 from mpdtui.tui.palette import MpdtuiCommands
 from mpdtui.tui.screens.help import HelpScreen
 from mpdtui.tui.screens.setup_step import SetupStep
-from mpdtui.tui.screens.wizard import SETUP_STEPS
+from mpdtui.tui.screens.wizard import SETUP_STEPS, advised_step
 
 if TYPE_CHECKING:  # the services load after the first paint (numpy, SQLite, the models)
     from mpdtui.services.root import Services
@@ -36,6 +36,9 @@ class MpdtuiApp(MpdtuiAppBase):
         Binding("f2", "setup", "Setup"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),  # in dialogs, too
     ]
+
+    _setup_entered_at = 0
+    """The step the setup was last opened at (from the builder, or the first run's)."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -72,6 +75,8 @@ class MpdtuiApp(MpdtuiAppBase):
         the builder."""
         steps = SETUP_STEPS
         in_setup = isinstance(self.screen, SetupStep)
+        if not in_setup:
+            self._setup_entered_at = index
         if 0 <= index < len(steps):
             (self.switch_screen if in_setup else self.push_screen)(steps[index]())
         elif self._builder_open():
@@ -81,6 +86,24 @@ class MpdtuiApp(MpdtuiAppBase):
             self.switch_screen(builder_screen()())
         else:  # back from the first step of a first run: nothing behind it
             self.notify("This is the first step: Next (ctrl+n) goes on, ctrl+q quits.")
+
+    def action_setup(self, step: int | None = None) -> None:
+        """f2: the setup at the step a message now shown sends the user to ("train one at the
+        setup's training step (f2)"), else at its start; the palette names its step."""
+        super().action_setup(self._step_advised_on_screen() if step is None else step)
+
+    def _step_advised_on_screen(self) -> int:
+        shown = [n.message for n in reversed(list(self._notifications))]  # the newest first
+        shown += [str(label.content) for label in self.screen.query(Label)]  # status lines
+        return next((step for step in map(advised_step, shown) if step is not None), 0)
+
+    def step_back(self, index: int) -> None:
+        """Back from step `index`: the step before it, or the builder from the step the setup
+        was opened at (f2 to the training step, then escape: the builder again)."""
+        if index == self._setup_entered_at and self._builder_open():
+            self.pop_screen()
+        else:
+            self.goto_step(index - 1)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """In a text field `?` types a question mark: no "? Help" in the footer there."""

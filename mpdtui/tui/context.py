@@ -62,6 +62,10 @@ class MpdtuiAppBase(App[None]):
         the builder."""
         raise NotImplementedError
 
+    def step_back(self, index: int) -> None:
+        """Back from setup step `index`."""
+        raise NotImplementedError
+
     def open_builder(self) -> None:
         raise NotImplementedError
 

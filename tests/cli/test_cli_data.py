@@ -231,7 +231,7 @@ def test_ingest_progress_is_plain_lines_when_not_a_terminal(small_demo: Path, tm
     lines = done.stdout.strip().splitlines()
     assert lines[0].startswith("ingest: ") and "rows/s" in lines[-2]
     assert "indexing" in lines[-2]  # after the slices, before the indexes and matrices
-    assert lines[-1] == "ingested 3 slice(s) (3,000 playlists, " + lines[-1].split(", ", 1)[1]
+    assert lines[-1] == "ingested 3 slices (3,000 playlists, " + lines[-1].split(", ", 1)[1]
 
 
 def test_other_data_replaces_the_demo_and_keeps_saved_playlists(tmp_path: Path,

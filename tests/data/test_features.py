@@ -353,7 +353,7 @@ def test_cli_features(tmp_path: Path, fake: FakeSpotify, logged_in: Locations,
         TRACKS_FEATURES_HEADER, tracks_features_row(track_id(149)), "bad,row"])
     assert run_features(features_args(retry_forbidden=True, csv=[str(csv_file)]), logged_in) == 0
     out = capsys.readouterr().out
-    assert "1 of 2 rows imported" in out and "1 bad rows skipped" in out
+    assert "1 of 2 rows imported" in out and "1 bad row skipped" in out
     assert "asked for 149 of 149 tracks in 2 batches" in out
     assert "149 tracks from the Spotify API, 1 from CSV" in out
     assert "0 of the catalog's 150 tracks unknown" in out

@@ -1046,8 +1046,8 @@ async def test_no_models_yet_is_a_notification(ingested_copy: Locations, tmp_pat
         assert "No trained model" in label_text(pilot, "#suggest-status")
         await pilot.press("escape", "m")
         assert screen_name(pilot) == "BuilderScreen"
-        await pilot.press("f2")
-        await wait_for(pilot, lambda: screen_name(pilot) != "BuilderScreen", what="the setup")
+        await pilot.press("f2")  # where the message sends the user, and back from there
+        await wait_for(pilot, lambda: screen_name(pilot) == "TrainingStep", what="the training step")
         await pilot.press("escape")  # back, still without a model: the status line says it
         await wait_for(pilot, lambda: screen_name(pilot) == "BuilderScreen", what="the builder")
         await settle(pilot)
@@ -1077,6 +1077,10 @@ async def test_spotify_export_without_login_is_an_error_message(trained_copy: Lo
         said = [n for n in notifications(app) if "not logged in to Spotify" in n]
         assert said and "Spotify step (f2)" in said[0] and "mpdtui auth" not in said[0]
         assert screen_name(pilot) == "BuilderScreen"
+        await pilot.press("f2")  # the step the message names, and back from it: the builder
+        await wait_for(pilot, lambda: screen_name(pilot) == "SpotifyStep", what="the Spotify step")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_name(pilot) == "BuilderScreen", what="the builder")
 
 
 class BrokenSearch(CatalogService):

@@ -10,6 +10,7 @@ from mpdtui.data.features import FeatureStore
 from mpdtui.services.audio import FEATURES_HINT
 from mpdtui.spotify import session
 from mpdtui.tui.screens.playlists import changed_text
+from mpdtui.tui.screens.wizard import SETUP_STEPS, advised_step
 from mpdtui.tui.text import in_app
 
 MESSAGES = [  # what the services and their errors say, with the CLI command in them
@@ -42,6 +43,22 @@ def test_cli_commands_become_the_apps_steps(message: str, in_the_app: str) -> No
                                      "not trained for this data: als: run `mpdtui --train`"])
 def test_no_cli_command_is_left(message: str) -> None:
     assert "`mpdtui" not in in_app(message) and "(f2)" in in_app(message)
+    assert advised_step(in_app(message)) is not None  # the step f2 opens
+
+
+STEP_OF_MESSAGE = ["SpotifyStep", "SpotifyStep", "DataStep", "TrainingStep", "TrainingStep",
+                   None, "FeaturesStep"]
+
+
+@pytest.mark.parametrize(("message", "step"), [
+    *zip([m for m, _ in MESSAGES], STEP_OF_MESSAGE, strict=True),
+    ("the data is not fully ingested: run `mpdtui ingest` again", "DataStep"),
+    ("not trained for this data: als: run `mpdtui --train`", "TrainingStep"),
+    ("Spotify refused the login code (invalid_grant)", None)])
+def test_f2_opens_the_step_a_message_names(message: str, step: str | None) -> None:
+    """What each message says "(f2)" to is where f2 goes (none: the setup's start)."""
+    index = advised_step(in_app(message))
+    assert (None if index is None else SETUP_STEPS[index].__name__) == step
 
 
 def test_other_text_is_kept() -> None:

@@ -15,7 +15,7 @@ KEYS: dict[str, list[tuple[str, str]]] = {
     "Everywhere": [
         ("?", "this help"),
         ("ctrl+p", "command palette (setup steps, models, save, export...)"),
-        ("f2", "setup wizard"),
+        ("f2", "setup wizard (at the step a message on screen points to)"),
         ("tab / shift+tab", "next / previous field or list"),
         ("ctrl+q", "quit (a playlist with unsaved changes: save, discard or stay)"),
     ],

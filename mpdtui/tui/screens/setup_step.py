@@ -150,4 +150,4 @@ class SetupStep(BaseScreen):
             self.cancel.set()
             self.status("Cancelling…")
             return
-        self.app.goto_step(self.STEP - 1)
+        self.app.step_back(self.STEP)
