@@ -34,9 +34,17 @@ Audio: TypeAlias = "Sequence[TrackAudio | None] | None"  # aligned with the play
 _LARGEST_EXPORT = 64 << 20  # far above any playlist's export; larger files are not read
 
 
+STEM_MAX_BYTES = 120
+"""File systems take names of up to 255 bytes (ext4) or characters (APFS, NTFS): a longer name
+(100 CJK characters are 300 bytes in UTF-8) is cut to this many bytes, leaving room for " (2)",
+the extension and the affixes of the temporary file it is written through."""
+
+
 def file_stem(name: str) -> str:
-    """A playlist's name as a file name: "Mix: Vol 1" -> "Mix-Vol-1"."""
-    return re.sub(r"[^\w.-]+", "-", name, flags=re.UNICODE).strip("-.") or "playlist"
+    """A playlist's name as a file name: "Mix: Vol 1" -> "Mix-Vol-1"; a long one cut short."""
+    stem = re.sub(r"[^\w.-]+", "-", name, flags=re.UNICODE)
+    stem = stem.encode()[:STEM_MAX_BYTES].decode(errors="ignore")  # whole characters only
+    return stem.strip("-.") or "playlist"
 
 
 def default_path(playlist: SavedPlaylist, fmt: str, sharing: Sequence[int] = ()) -> Path:

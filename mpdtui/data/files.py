@@ -37,7 +37,8 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], object], mode: int = 0
     An OSError names `path`, never the temporary file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        # a part of the name only: a name near the file system's limit must not push it over
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name[:32]}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise _naming(exc, path) from None
     try:

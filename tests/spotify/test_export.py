@@ -262,6 +262,28 @@ def test_playlists_whose_names_make_one_file_name_export_to_files_of_their_own(
     assert "#PLAYLIST:Road trip!\n" in files["Road-trip (4).m3u8"]
 
 
+def test_a_long_name_exports_to_a_file_name_the_file_system_takes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """255 bytes is ext4's limit: 100 CJK characters are 300 bytes in UTF-8."""
+    from mpdtui.commands.spotify import run_export
+
+    locations = Locations.resolve(tmp_path / "cache")
+    names = ["夜" * 100, "夜" * 99 + "!", "x" * 300 + "é"]  # the first two: one cut-short stem
+    with SavedPlaylists.open(locations.ensure()) as store:
+        for count, name in enumerate(names, start=1):
+            store.create(name, ENTRIES[:1] * count)
+    monkeypatch.chdir(tmp_path)
+    config.update(locations, export_dir=str(tmp_path / "exports"))
+    for name in names:
+        for fmt in ("m3u", "csv"):
+            assert run_export(export_args(name, fmt), locations) == 0
+    files = sorted((tmp_path / "exports").iterdir())
+    assert [len(path.name.encode()) <= 130 for path in files] == [True] * 6
+    stems = sorted({path.stem for path in files})
+    assert stems == ["x" * 120, "夜" * 40, "夜" * 40 + " (2)"]
+    assert "#PLAYLIST:" + names[1] in (tmp_path / "exports" / ("夜" * 40 + " (2).m3u8")).read_text()
+
+
 @pytest.mark.parametrize("fmt", ["m3u", "json", "csv"])
 def test_an_export_replaces_its_earlier_export_but_never_a_users_own_file(
         tmp_path: Path, fmt: str) -> None:
