@@ -67,10 +67,27 @@ class PlaylistService:
         """A saved playlist's tracks that the catalog knows, in order."""
         return self._catalog.tracks(self._catalog.resolve_uris(self.get(key).uris))
 
-    def save(self, name: str, tracks: Sequence[Track]) -> SavedPlaylist:
-        """Create playlist `name` or replace its tracks; durable when this returns."""
+    def save(self, name: str, tracks: Sequence[Track],
+             keep_unknown_of: int | None = None) -> SavedPlaylist:
+        """Create playlist `name` or replace its tracks; durable when this returns. With
+        `keep_unknown_of` (the saved playlist these tracks were opened from), that playlist's
+        tracks the catalog does not hold are kept where they were: they could not be shown,
+        so nobody removed them."""
         entries = [TrackEntry(t.uri, t.name, t.artist_name, t.duration_ms) for t in tracks]
+        if keep_unknown_of is not None:
+            entries = self._with_unknown_tracks_of(keep_unknown_of, entries)
         return self.store().save(name, entries)
+
+    def _with_unknown_tracks_of(self, key: int, entries: list[TrackEntry]) -> list[TrackEntry]:
+        source = self.find(key)
+        if source is None:  # deleted meanwhile
+            return entries
+        unknown = set(self._catalog.resolve_uris_naming_unknown(source.uris)[1])
+        merged = list(entries)
+        for position, entry in enumerate(source.tracks):  # in order: each lands at its position
+            if entry.uri in unknown:
+                merged.insert(min(position, len(merged)), entry)
+        return merged
 
     def replace_tracks(self, key: int | str, entries: Sequence[TrackEntry]) -> SavedPlaylist:
         """Give a saved playlist these tracks (e.g. its own in a new order)."""

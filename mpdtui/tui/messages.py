@@ -66,6 +66,8 @@ class PlaylistLoaded(Message):
     audio: list[TrackAudio | None] = field(default_factory=list)
     playlist_id: int | None = None
     """The saved playlist's id."""
+    not_shown: int = 0
+    """Its tracks that the catalog does not hold (saving it keeps them)."""
 
 
 @dataclass

@@ -31,6 +31,7 @@ from tui_support import (  # noqa: F401 (fixtures)
 )
 
 from mpdtui.data.catalog import Track
+from mpdtui.data.saved_playlists import TrackEntry
 from mpdtui.locations import Locations
 from mpdtui.services.catalog import CatalogService
 from mpdtui.services.model_store import ModelStore
@@ -958,6 +959,36 @@ async def test_saved_playlists_screen(trained_copy: Locations, tmp_path: Path) -
         screen = builder(app)
         assert [t.id for t in screen.playlist] == [3, 1, 4]
         assert screen.query_one("#name", Input).value == "workout"
+
+
+async def test_a_saved_playlists_tracks_outside_the_catalog_survive_editing_it(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """Saved on other data (the demo before the MPD, say): the builder cannot show those
+    tracks, so saving the playlist after an edit keeps them where they were."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        known = app.services.catalog.tracks([3, 1, 4])
+        elsewhere = [TrackEntry(f"spotify:track:{'A' * 21}{i}", f"Gone {i}", "Nobody", 1000)
+                     for i in range(2)]
+        entries = [TrackEntry(t.uri, t.name, t.artist_name, t.duration_ms) for t in known]
+        app.services.playlists.store().save("mix", [elsewhere[0], *entries[:2], elsewhere[1],
+                                                    entries[2]])
+        await pilot.press("escape", "p")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
+        await settle(pilot)
+        await pilot.press("enter")  # open it in the builder
+        await settle(pilot)
+        screen = builder(app)
+        assert [t.id for t in screen.playlist] == [3, 1, 4]
+        assert any("2 of its tracks are not in the catalog: not shown here; saving keeps them "
+                   "in place" in said for said in notifications(app))
+        screen.playlist = [*screen.playlist[:1], *screen.playlist[2:], *app.services.catalog.tracks([9])]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        saved = app.services.playlists.get("mix")
+        ninth = app.services.catalog.tracks([9])[0].uri
+        assert saved.uris == [elsewhere[0].uri, known[0].uri, known[2].uri, elsewhere[1].uri, ninth]
 
 
 async def test_the_highlighted_saved_playlists_tracks_show_beside_the_list(

@@ -65,7 +65,7 @@ class BuilderFiles(BuilderBase):
         name = self._playlist_name()
         if name is None or self._name_taken(name):
             return None
-        saved = self.app.attempt(self.services.playlists.save, name, self.playlist)
+        saved = self.app.attempt(self.services.playlists.save, name, self.playlist, self.editing)
         if saved is not None:
             self.kept, self.editing = self._state(), saved.id
             count = len(saved.tracks)
@@ -163,7 +163,8 @@ class BuilderFiles(BuilderBase):
     def _load_saved(self, playlist_id: int) -> None:
         saved = self.services.playlists.get(playlist_id)
         tracks = self.services.playlists.tracks(playlist_id)
-        self.post_message(PlaylistLoaded(saved.name, tracks, self._audio_of(tracks), saved.id))
+        self.post_message(PlaylistLoaded(saved.name, tracks, self._audio_of(tracks), saved.id,
+                                         not_shown=len(saved.tracks) - len(tracks)))
 
     def on_playlist_loaded(self, message: PlaylistLoaded) -> None:
         self.like = None
@@ -175,4 +176,13 @@ class BuilderFiles(BuilderBase):
         self._remember_sound(self.playlist, message.audio)
         self._playlist_changed()
         self.query_one("#playlist").focus()
-        self.notify(printable(f"Opened '{message.name}'."), markup=False)
+        self.notify(printable(f"Opened '{message.name}'.") + _not_shown(message.not_shown),
+                    markup=False, timeout=12 if message.not_shown else None)
+
+
+def _not_shown(count: int) -> str:
+    if not count:
+        return ""
+    if count == 1:
+        return " 1 of its tracks is not in the catalog: not shown here; saving keeps it in place."
+    return f" {count} of its tracks are not in the catalog: not shown here; saving keeps them in place."
