@@ -30,6 +30,15 @@ class CatalogService:
                 self._catalog = Catalog.open(self.locations)
             return self._catalog
 
+    def file_identity(self) -> tuple[int, int] | None:
+        """The catalog file's (device, inode), None without one. Ingesting other data makes a
+        new file (its track ids mean other tracks), appending to the data keeps it."""
+        try:
+            stat = self.locations.catalog_db.stat()
+        except FileNotFoundError:
+            return None
+        return stat.st_dev, stat.st_ino
+
     def feature_matrix(self) -> FeatureMatrix | None:
         """Every track's audio features, indexed by track id (read once: 5 s at the MPD's
         2.26M tracks); None without a feature store."""

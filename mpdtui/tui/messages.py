@@ -75,3 +75,14 @@ class LoginUrl(Message):
     """The Spotify authorize URL to show while the login waits for the redirect."""
 
     url: str
+
+
+@dataclass
+class PlaylistFoundAgain(Message):
+    """Other data replaced the catalog: the playlist's tracks found in it by URI."""
+
+    tracks: list[Track]
+    audio: list[TrackAudio | None]
+    not_found: int
+    was_saved: bool
+    """Whether the playlist had no unsaved changes before."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import threading
 from dataclasses import replace
@@ -989,6 +990,61 @@ async def test_a_saved_playlists_tracks_outside_the_catalog_survive_editing_it(
         saved = app.services.playlists.get("mix")
         ninth = app.services.catalog.tracks([9])[0].uri
         assert saved.uris == [elsewhere[0].uri, known[0].uri, known[2].uri, elsewhere[1].uri, ninth]
+
+
+@pytest.mark.parametrize("saved", [True, False], ids=["saved", "new"])
+async def test_other_data_replacing_the_catalog_finds_the_playlist_again(
+        trained_dir: Path, trained_copy: Locations, tmp_path: Path, saved: bool) -> None:
+    """`mpdtui ingest OTHER --replace` in another terminal: the track ids of the playlist on
+    screen mean other tracks in the new catalog, so it is found again by URI."""
+    import asyncio
+
+    from mpdtui.data.catalog import Catalog
+
+    other = tmp_path / "other-mpd"  # one of the two slices: its tracks get other ids
+    other.mkdir()
+    shutil.copy(trained_dir / "demo-mpd" / "mpd.slice.1000-1999.json", other)
+    second = json.loads((other / "mpd.slice.1000-1999.json").read_text())["playlists"]
+    in_second = {t["track_uri"] for p in second for t in p["tracks"]}
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        catalog = app.services.catalog
+        kept = [t for t in catalog.tracks(catalog.resolve_uris(
+            [t["track_uri"] for t in second[0]["tracks"][:3]])) if t.id > 0]
+        gone = next(t for t in catalog.tracks(range(1, 200)) if t.uri not in in_second)
+        screen = builder(app)
+        screen.playlist = [kept[0], gone, *kept[1:]]
+        await type_text(pilot, "mix")
+        if saved:
+            await pilot.press("ctrl+s")
+        await settle(pilot)
+
+        await asyncio.to_thread(open_services(trained_copy).jobs.ingest, other, replace=True)
+        await wait_for(pilot, lambda: len(screen.playlist) == len(kept), timeout=30,
+                       what="the playlist found again")
+        with Catalog.open(trained_copy) as new_catalog:
+            new_ids = new_catalog.track_ids([t.uri for t in kept])
+        assert [(t.id, t.uri) for t in screen.playlist] == list(
+            zip(new_ids, [t.uri for t in kept], strict=True))
+        assert new_ids != [t.id for t in kept]  # the old ids would have meant other tracks
+        said = [n for n in notifications(app) if n.startswith("Other data replaced the catalog.")]
+        assert said and said[0].endswith(
+            "1 of the playlist's tracks is not in the catalog: not shown here; saving keeps it in "
+            "place." if saved else "1 of the playlist's tracks is not in it: taken out of the "
+            "playlist.")
+        assert screen.unsaved() is not saved
+        await wait_for(pilot, lambda: not screen.query_one("#suggestions", TrackTable).tracks,
+                       what="no suggestions: the models went with the data they learned")
+        await pilot.press("escape", "/")
+        await type_text(pilot, kept[0].name)  # search reads the new catalog
+        await wait_for(pilot, lambda: kept[0].uri in [
+            t.uri for t in screen.query_one("#results", TrackTable).tracks], what="results")
+        if saved:
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert app.services.playlists.get("mix").uris == [kept[0].uri, gone.uri,
+                                                             *[t.uri for t in kept[1:]]]
 
 
 async def test_the_highlighted_saved_playlists_tracks_show_beside_the_list(

@@ -22,11 +22,7 @@ from textual.worker import Worker, WorkerState
 from mpdtui.pipeline.events import JobFinished, ModelSaved
 from mpdtui.printable import printable
 from mpdtui.tui.jobs import JobUpdate
-from mpdtui.tui.messages import (
-    ModelsReady,
-    SearchResults,
-    SuggestionsReady,
-)
+from mpdtui.tui.messages import ModelsReady, SearchResults, SuggestionsReady
 from mpdtui.tui.screens.builder_files import BuilderFiles
 from mpdtui.tui.text import data_text, duration, in_app
 from mpdtui.tui.widgets.keyed_input import KeyedInput
@@ -77,6 +73,7 @@ class BuilderScreen(BuilderFiles):
         self._load_models()
         self._load_audio([])
         self.query_one("#name", Input).focus()
+        self._models_seen = self.services.models.signature()  # a change from here on is news
         self.set_interval(MODELS_POLL_S, self._check_models)
 
     def worker_done(self, worker: Worker[Any]) -> None:
@@ -130,6 +127,7 @@ class BuilderScreen(BuilderFiles):
             MISSING_MODEL if message.has_data else MISSING_DATA)
         if missing:  # said in the status line each time, notified once (models load again
             self._set_status(missing)  # on showing the screen and after each job)
+            self.query_one("#suggestions", TrackTable).show([])  # the last model's are stale
             if missing != self._missing_said:
                 self.notify(missing, severity="warning", timeout=8)
         else:

@@ -346,3 +346,7 @@ class BuilderBase(BaseScreen):
     def _playlist_changed(self, cursor: int | None = None) -> None:
         """Show the playlist again (its totals, its tracks' sound) and ask for suggestions."""
         raise NotImplementedError
+
+    def _load_models(self) -> object:
+        """Read which models serve (in a worker), then ask for suggestions."""
+        raise NotImplementedError

@@ -12,11 +12,14 @@ from textual.widgets import Input
 
 from mpdtui.locations import default_export_dir
 from mpdtui.printable import printable
-from mpdtui.tui.messages import PlaylistLoaded
+from mpdtui.tui.messages import PlaylistFoundAgain, PlaylistLoaded
 from mpdtui.tui.screens.builder_base import BuilderBase
 
 if TYPE_CHECKING:
     from mpdtui.data.saved_playlists import SavedPlaylist
+
+DATA_POLL_S = 3.0
+"""How often the builder looks for other data in the catalog's place."""
 
 
 class BuilderFiles(BuilderBase):
@@ -27,6 +30,49 @@ class BuilderFiles(BuilderBase):
     unsaved."""
     editing: int | None = None
     """The id of the saved playlist on screen (opened or saved), None for a new one."""
+
+    _catalog_seen: tuple[int, int] | None = None
+    """The catalog file the playlist's track ids come from (`CatalogService.file_identity`)."""
+
+    # Textual calls these beside BuilderScreen's own handlers of the same events.
+    def on_mount(self) -> None:
+        self._catalog_seen = self.services.catalog.file_identity()
+        self.set_interval(DATA_POLL_S, self._check_data)
+
+    def on_screen_resume(self) -> None:
+        self._check_data()  # back from the setup, whose data step may have replaced the data
+
+    def _check_data(self) -> None:
+        """Other data may have replaced the catalog (the setup's data step, `mpdtui ingest` in
+        another terminal): once it is fully ingested, the playlist is found in it by URI."""
+        now = self.services.catalog.file_identity()
+        if now is None or now == self._catalog_seen or not self.services.data.has_data():
+            return
+        self._catalog_seen = now
+        self.services.forget_loaded()  # the connection still reads the replaced file
+        self.like = None
+        self._find_again([t.uri for t in self.playlist], not self.unsaved())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="load", description="data")
+    def _find_again(self, uris: list[str], was_saved: bool) -> None:
+        tracks = self.services.catalog.tracks(self.services.catalog.resolve_uris(uris))
+        self.post_message(PlaylistFoundAgain(tracks, self._audio_of(tracks),
+                                             len(uris) - len(tracks), was_saved))
+
+    def on_playlist_found_again(self, message: PlaylistFoundAgain) -> None:
+        self.playlist, self.sound = list(message.tracks), {}
+        self._forget_changes()  # undo steps hold the replaced data's tracks
+        self._remember_sound(self.playlist, message.audio)
+        if message.was_saved:
+            self.kept = self._state()
+        self._playlist_changed()
+        self._load_models()  # those of the replaced data went with it
+        search = self.query_one("#search", Input)
+        search.post_message(Input.Changed(search, search.value))  # its results are stale too
+        lost = message.not_found
+        self.notify("Other data replaced the catalog." + (
+            _not_shown(lost, "the playlist's") if self.editing is not None else
+            _taken_out(lost)), severity="warning", timeout=12)
 
     def _state(self) -> tuple[str, tuple[int, ...]]:
         return self.query_one("#name", Input).value.strip(), tuple(t.id for t in self.playlist)
@@ -180,9 +226,19 @@ class BuilderFiles(BuilderBase):
                     markup=False, timeout=12 if message.not_shown else None)
 
 
-def _not_shown(count: int) -> str:
+def _not_shown(count: int, whose: str = "its") -> str:
+    """Said of a saved playlist's tracks that the catalog does not hold (saving keeps them)."""
     if not count:
         return ""
     if count == 1:
-        return " 1 of its tracks is not in the catalog: not shown here; saving keeps it in place."
-    return f" {count} of its tracks are not in the catalog: not shown here; saving keeps them in place."
+        return f" 1 of {whose} tracks is not in the catalog: not shown here; saving keeps it in place."
+    return (f" {count} of {whose} tracks are not in the catalog: not shown here; saving keeps them "
+            "in place.")
+
+
+def _taken_out(count: int) -> str:
+    """Said of a new playlist's tracks that other data does not hold."""
+    if not count:
+        return ""
+    verb = "is" if count == 1 else "are"
+    return f" {count} of the playlist's tracks {verb} not in it: taken out of the playlist."
