@@ -53,16 +53,21 @@ class ReasonWords:
     def explain(self, recommender: Recommender, query: PlaylistQuery,
                 ids: np.ndarray) -> list[str]:
         reasons = recommender.explain(query, ids)
-        seeds = {t.id: t.name for t in self._catalog.tracks(
-            [r.seed for r in reasons if r.seed is not None])}
-        return [self.words(reason, seeds, query.name.strip()) for reason in reasons]
+        named = [r.seed for r in reasons if r.seed is not None] + list(query.seeds[:1])
+        seeds = {t.id: t.name for t in self._catalog.tracks(named)}
+        only_seed = seeds[query.seeds[0]] if len(query.seeds) == 1 else None
+        return [self.words(reason, seeds, query.name.strip(), only_seed) for reason in reasons]
 
     @staticmethod
-    def words(reason: Reason, seed_names: dict[int, str], name: str) -> str:
+    def words(reason: Reason, seed_names: dict[int, str], name: str,
+              only_seed: str | None = None) -> str:
+        """`only_seed`: the name of the query's one seed (more like this, a first track)."""
         if reason.kind == "often_with" and reason.seed in seed_names:
             return f"often with {seed_names[reason.seed]}"
         if reason.kind in ("same_artist", "same_album") and reason.count:
             what = reason.kind.removeprefix("same_")
+            if only_seed is not None:
+                return f"same {what} as {only_seed}"
             of = "one" if reason.count == 1 else str(reason.count)
             return f"same {what} as {of} of your tracks"
         if reason.kind == "fits_name" and name:

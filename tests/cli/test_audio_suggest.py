@@ -233,6 +233,17 @@ def test_each_suggestion_is_explained_by_the_model_that_chose_it(audio_cache: Lo
     assert {s.reason for s in kept[2:]} == {"short: 3 tracks found; answered by title"}
 
 
+@pytest.mark.parametrize(("reason", "seeds", "expected"), [
+    (Reason("same_artist", count=2), 3, "same artist as 2 of your tracks"),
+    (Reason("same_album", count=1), 3, "same album as one of your tracks"),
+    (Reason("same_artist", count=1), 1, "same artist as Only"),  # more like this: named
+    (Reason("often_with", seed=5), 3, "often with Five"),
+])
+def test_a_reason_names_the_seed_it_can(reason: Reason, seeds: int, expected: str) -> None:
+    only = "Only" if seeds == 1 else None
+    assert ReasonWords.words(reason, {5: "Five"}, "", only) == expected
+
+
 class CandidatesModel(ShortModel):
     """Ranks a few candidates, as the ranker does: tracks 7, 8 and 9, or restricted to some
     tracks, the first three of those (and says which it was in its reasons)."""

@@ -795,6 +795,22 @@ async def test_more_like_this(trained_copy: Locations, tmp_path: Path) -> None:
         await settle(pilot)
         assert "More like" not in screen.query_one("#suggestions").border_title
 
+        # with a playlist: like the track alone (thirty seeds would drown it), none of the
+        # playlist's own tracks
+        playlist = [s.track for s in app.services.suggester.suggest("party", [], model="als",
+                                                                    k=30)]
+        screen.playlist = playlist
+        await settle(pilot)
+        screen.query_one("#suggestions").focus()
+        liked = screen.query_one("#suggestions").current()
+        await pilot.press("l")
+        await settle(pilot)
+        expected = app.services.suggester.suggest("", [liked.id], model="als",
+                                                  exclude={t.id for t in playlist})
+        assert [t.id for t in screen.query_one("#suggestions").tracks] == [
+            s.track.id for s in expected]
+        assert not {t.id for t in playlist} & {t.id for t in screen.query_one("#suggestions").tracks}
+
 
 async def test_leaving_a_field_of_a_new_playlist_goes_to_the_suggestions(
         trained_copy: Locations, tmp_path: Path) -> None:

@@ -171,15 +171,16 @@ class BuilderScreen(BuilderFiles):
             return
         name = self.query_one("#name", Input).value
         seeds = [t.id for t in self.playlist]
-        if self.like is not None:
-            name, seeds = "", [*seeds, self.like.id]
+        if self.like is not None:  # the track alone: a long playlist's seeds would drown it
+            name, seeds = "", [self.like.id]
         if not name.strip() and not seeds:
             self.query_one("#suggestions", TrackTable).show([])
             self._set_status("Type a name or add tracks to get suggestions.")
             return
         sound_filter = self.query_one(SoundFilter)
         self._set_status("thinking…", sound_filter.error)
-        hidden = frozenset(t.id for t in self.hidden)
+        excluded = [*self.hidden, *self.playlist] if self.like is not None else self.hidden
+        hidden = frozenset(t.id for t in excluded)  # the playlist's own: seeds, or here excluded
         self._suggest(request, name, seeds, self.model_name, sound_filter.audio_filter, hidden)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="suggest",
