@@ -1063,6 +1063,25 @@ async def test_other_data_replacing_the_catalog_finds_the_playlist_again(
                                                              *[t.uri for t in kept[1:]]]
 
 
+async def test_a_long_saved_name_is_cut_and_the_other_columns_stay(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await builder_ready(pilot)
+        app.services.playlists.save("夜" * 100, app.services.catalog.tracks([3, 1]))
+        await pilot.press("escape", "p")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
+        await settle(pilot)
+        table = app.screen.query_one("#saved", DataTable)
+        widths = [column.width for column in table.columns.values()]
+        assert [str(c.label) for c in table.columns.values()] == ["Name", "Tracks", "Changed"]
+        assert sum(widths) + 2 * len(widths) <= table.size.width  # no column out of view
+        lines = ["".join(seg.text for seg in strip)
+                 for strip in app.screen._compositor.render_full_update().strips]
+        row = next(line for line in lines if line.startswith(" 夜"))  # as the screen shows it
+        assert "…  2 " in row
+
+
 async def test_the_highlighted_saved_playlists_tracks_show_beside_the_list(
         trained_copy: Locations, tmp_path: Path) -> None:
     app = make_app(trained_copy, tmp_path)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.cells import cell_len
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -17,12 +18,24 @@ from mpdtui.printable import printable
 from mpdtui.tui.screens.base import BaseScreen
 from mpdtui.tui.screens.confirm import ConfirmScreen
 from mpdtui.tui.screens.prompt import PromptScreen
-from mpdtui.tui.text import data_text
+from mpdtui.tui.text import cell_text, data_text
+from mpdtui.tui.widgets.columns import Column, fit
 from mpdtui.tui.widgets.keyed_input import KeyedInput
 from mpdtui.tui.widgets.playlist_preview import PlaylistPreview
+from mpdtui.tui.widgets.track_table import SCROLLBAR, UNSIZED
 
 if TYPE_CHECKING:
     from mpdtui.data.saved_playlists import PlaylistSummary, SavedPlaylist
+
+
+SAVED_COLUMNS = (Column("Name", least=8, cap=120), Column("Tracks", least=6, cap=6),
+                 Column("Changed", least=10, cap=16))
+
+
+def _fit_columns(rows: list[tuple[str, str, str]], width: int) -> list[tuple[str, int]]:
+    wanted = {column.name: max([len(column.name), *(cell_len(row[i]) for row in rows)])
+              for i, column in enumerate(SAVED_COLUMNS)}
+    return fit(SAVED_COLUMNS, wanted, width - SCROLLBAR if width else UNSIZED, "Name")
 
 
 class PlaylistsScreen(BaseScreen):
@@ -63,8 +76,11 @@ class PlaylistsScreen(BaseScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#saved", DataTable).add_columns("Name", "Tracks", "Changed")
         self.reload()
+
+    def on_resize(self) -> None:
+        selected = self._selected()
+        self._list(selected.id if selected else None, focus=False)  # the name column follows
 
     def reload(self, select_id: int | None = None) -> None:
         """Read the saved playlists again (after a change) and list them."""
@@ -76,11 +92,14 @@ class PlaylistsScreen(BaseScreen):
         table = self.query_one("#saved", DataTable)
         typed = self.query_one("#saved-filter", Input).value.strip()
         self.summaries = [s for s in self.saved if typed.casefold() in s.name.casefold()]
-        table.clear()
         now = time.localtime()
-        for summary in self.summaries:
-            changed = changed_text(time.localtime(summary.updated_at), now)
-            table.add_row(data_text(summary.name), str(summary.num_tracks), changed)
+        rows = [(printable(s.name), str(s.num_tracks),
+                 changed_text(time.localtime(s.updated_at), now)) for s in self.summaries]
+        table.clear(columns=True)
+        for name, width in _fit_columns(rows, table.size.width):
+            table.add_column(name, width=width, key=name)
+        for name, tracks, changed in rows:  # a long name is cut with "…": the others stay
+            table.add_row(cell_text(name), tracks, changed)
         self.query_one("#saved-empty", Label).update(data_text(self._empty_text(typed)))
         ids = [s.id for s in self.summaries]
         if select_id in ids:
