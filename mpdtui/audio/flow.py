@@ -62,6 +62,7 @@ class FlowResult:
     after: FlowStats
     direction: Direction
     without_features: int
+    """Tracks without features put at the end (not the first, which stays first)."""
     # False where following the energy direction would have added clashes or tempo jumps, so
     # the order only improves on the user's without worsening either
     direction_followed: bool = True
@@ -125,15 +126,16 @@ def order_for_flow(features: TrackFeatures, direction: Direction = None) -> Flow
     if len(measured) > MAX_TRACKS:
         raise FlowError(f"ordering for flow takes up to {MAX_TRACKS:,} tracks with features; "
                         f"this playlist has {len(measured):,}")
-    if len(measured) < 3:
-        return FlowResult(tuple(range(n)), before, before, direction, len(unmeasured))
+    if len(measured) < 3:  # nothing to order: nothing moves
+        return FlowResult(tuple(range(n)), before, before, direction, 0)
     path, followed = _best_path(_Costs(features.take(measured), direction))
-    head = [0] if 0 in unmeasured else []
-    order = tuple(head + measured[path].tolist() + [i for i in unmeasured if i != 0])
+    head = [0] if 0 in unmeasured else []  # the first track stays first, features or not
+    at_end = [i for i in unmeasured if i != 0]
+    order = tuple(head + measured[path].tolist() + at_end)
     after = flow_stats(features.take(list(order)))
     if after.clashes > before.clashes or after.tempo_jump > before.tempo_jump + EPSILON:
         order, after = tuple(range(n)), before  # cannot happen (see _best_path); a safeguard
-    return FlowResult(order, before, after, direction, len(unmeasured), followed)
+    return FlowResult(order, before, after, direction, len(at_end), followed)
 
 
 class _Costs:
