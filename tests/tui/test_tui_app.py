@@ -296,6 +296,35 @@ async def test_finishing_without_a_model_offers_the_missing_step(tmp_path: Path)
         assert screen_name(pilot) == "DataStep"
 
 
+async def test_the_data_step_over_an_mpd_folder_continues_it_or_takes_the_demo_by_its_word(
+        trained_dir: Path, tmp_path: Path) -> None:
+    """With an MPD folder ingested, an empty path is that folder again (it asked about the
+    demo, then ingested the folder), and `demo` is the demo dataset (asked first)."""
+    folder = tmp_path / "mpd"
+    folder.mkdir()
+    shutil.copy(trained_dir / "demo-mpd" / "mpd.slice.1000-1999.json", folder)
+    locations = Locations.resolve(tmp_path / "cache")
+    open_services(locations).jobs.ingest(folder)
+    app = make_app(locations, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        await run_command(pilot, "setup: data")
+        await wait_for(pilot, lambda: screen_name(pilot) == "DataStep", what="the data step")
+        explain = str(app.screen.query_one("#data-explain", Static).render())
+        assert explain.startswith(f"Leave the path empty to continue or refresh {folder.resolve()}, "
+                                  "type demo for the built-in demo dataset")
+        await pilot.press("ctrl+r")  # empty: the folder there, nothing to ask
+        await wait_for(pilot, lambda: "Data ready" in label_text(pilot, "#step-status"),
+                       what="the folder ingested again")
+        assert screen_name(pilot) == "DataStep"
+        await type_text(pilot, "demo")
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: screen_name(pilot) == "ConfirmScreen", what="the question")
+        assert "Ingesting the demo dataset" in str(app.screen.query_one(Label).render())
+        await pilot.press("n")
+        assert app.services.data.state().primary.path == str(folder.resolve())
+
+
 def in_view(widget: Widget) -> bool:
     """Whether the widget is inside the part of its scrolling step that shows."""
     step = widget.screen.query_one("#step", VerticalScroll)

@@ -19,6 +19,12 @@ from mpdtui.tui.widgets.stage_progress import StageProgress as StageBar
 EXPLAIN = ("Leave the path empty for the built-in demo dataset ({playlists:,} playlists in MPD "
            "format, generated here), or give the MPD's data folder, one slice file or the MPD "
            "zip. An interrupted ingest continues where it stopped.")
+EXPLAIN_WITH_SOURCE = ("Leave the path empty to continue or refresh {source}, type demo for the "
+                       "built-in demo dataset ({playlists:,} playlists in MPD format, generated "
+                       "here), or give another MPD data folder, slice file or zip. An "
+                       "interrupted ingest continues where it stopped.")
+DEMO_WORD = "demo"
+"""Typed as the path: the built-in demo dataset (where no file of that name is)."""
 
 
 class DataStep(SetupStep):
@@ -27,8 +33,8 @@ class DataStep(SetupStep):
     JOB_GOAL = "data"
 
     def body(self) -> ComposeResult:
-        yield Static(EXPLAIN.format(playlists=self._demo_request().demo_playlists
-                                    or self.services.data.demo_spec().playlists), classes="explain")
+        yield Static(EXPLAIN.format(playlists=self._demo_playlists()), classes="explain",
+                     id="data-explain")
         yield Label("", id="data-now")
         yield Input(placeholder="MPD folder or zip (empty: demo dataset)", id="mpd-path")
         yield Label("", id="path-error", classes="error")
@@ -57,6 +63,12 @@ class DataStep(SetupStep):
         if state is not None and state.primary is not None:
             self.query_one("#mpd-path", Input).placeholder = (
                 f"MPD folder or zip (empty: {state.primary.describe()})")
+            if not state.primary.is_demo:  # empty is that source: the demo needs its word
+                self.query_one("#data-explain", Static).update(data_text(EXPLAIN_WITH_SOURCE.format(
+                    source=state.primary.describe(), playlists=self._demo_playlists())))
+
+    def _demo_playlists(self) -> int:
+        return self._demo_request().demo_playlists or self.services.data.demo_spec().playlists
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_run()
@@ -77,9 +89,10 @@ class DataStep(SetupStep):
         request = self._request(text)
         if request is None:
             return
-        question = self.app.attempt(self.services.data.replacement_question,
-                                    Path(text) if text else None, request.demo_playlists,
-                                    request.demo_seed)
+        question = None if not (request.demo or request.source) else self.app.attempt(
+            self.services.data.replacement_question,  # a source other than the data there
+            Path(request.source) if request.source else None, request.demo_playlists,
+            request.demo_seed)
         if question:
             from mpdtui.tui.screens.confirm import ConfirmScreen
 
@@ -97,6 +110,8 @@ class DataStep(SetupStep):
             state = self.app.attempt(self.services.data.state)
             if state is not None and state.primary is not None:
                 return JobRequest("data")  # the data there: continue or refresh it
+            return self._demo_request()
+        if text.casefold() == DEMO_WORD and not Path(text).exists():
             return self._demo_request()
         try:
             self.services.data.check_source(Path(text))
