@@ -35,7 +35,7 @@ class CatalogService:
         new file (its track ids mean other tracks), appending to the data keeps it."""
         try:
             stat = self.locations.catalog_db.stat()
-        except FileNotFoundError:
+        except OSError:  # missing, or the cache dir is not a folder (any more)
             return None
         return stat.st_dev, stat.st_ino
 

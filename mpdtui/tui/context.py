@@ -82,8 +82,8 @@ class MpdtuiAppBase(App[None]):
 
         if self.jobs.running:
             raise OSError(0, "a job is still running in the current folder")
-        self.locations = Locations.resolve(path)
-        self.services = open_services(self.locations)
+        locations = Locations.resolve(path).ensure()  # an OSError leaves the session as it was
+        self.locations, self.services = locations, open_services(locations)
 
     # --- jobs ------------------------------------------------------------------------------
     def job_event(self, request: JobRequest, event: Event) -> None:

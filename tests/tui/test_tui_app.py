@@ -215,6 +215,25 @@ async def test_cache_dir_can_be_changed(tmp_path: Path) -> None:
         assert str(tmp_path / "other") in label_text(pilot, "#cache-path")
 
 
+async def test_a_cache_dir_that_cannot_be_made_leaves_the_session_as_it_was(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("mine")
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        await run_command(pilot, "setup wizard")
+        await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep", what="the cache step")
+        await type_text(pilot, str(tmp_path / "a-file" / "cache"))
+        await pilot.press("enter")
+        assert label_text(pilot, "#step-status") == (
+            f"Cannot use {tmp_path / 'a-file' / 'cache'}: {tmp_path / 'a-file'} is a file. "
+            "Choose another folder.")
+        assert app.locations == trained_copy and app.services.locations == trained_copy
+        await pilot.press("escape")
+        await pilot.pause(3.5)  # the builder's look at the data, on the folder it still has
+        assert screen_name(pilot) == "BuilderScreen"
+
+
 async def test_setup_is_reachable_from_the_builder(trained_copy: Locations, tmp_path: Path) -> None:
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=SIZE) as pilot:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from textual.app import ComposeResult
@@ -56,9 +57,12 @@ class CacheStep(SetupStep):
             return None
         try:
             self.app.use_cache_dir(path)
-            self.services.locations.ensure()
         except OSError as exc:
-            self.status(f"Cannot use {path}: {exc.strerror}. Choose another folder.")
+            from mpdtui.data.files import file_in_the_way
+
+            blocker = file_in_the_way(Path(path).expanduser())
+            why = f"{blocker} is a file" if blocker is not None else exc.strerror
+            self.status(f"Cannot use {path}: {why}. Choose another folder.")
             return None
         self.show_location()
         self.status("Using the new folder for this session.")
