@@ -234,6 +234,36 @@ async def test_a_cache_dir_that_cannot_be_made_leaves_the_session_as_it_was(
         assert screen_name(pilot) == "BuilderScreen"
 
 
+async def test_a_playlist_taken_to_another_cache_dir_saves_there_as_a_new_one(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """The playlist opened is one of the first folder's: in the other folder it is unsaved,
+    and saving it touches none of that folder's playlists."""
+    other = Locations.resolve(tmp_path / "other")
+    shutil.copytree(trained_copy.root, other.root)
+    services = open_services(other)
+    theirs = services.playlists.save("theirs", services.catalog.tracks([5, 6]))
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        mine = app.services.playlists.save("mix", app.services.catalog.tracks([3, 1]))
+        assert mine.id == theirs.id  # one id, two folders
+        screen = builder(app)
+        screen._load_saved(mine.id)
+        await wait_for(pilot, lambda: screen.editing == mine.id, what="mix opened")
+        await run_command(pilot, "setup wizard")
+        await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep", what="the cache step")
+        await type_text(pilot, str(other.root))
+        await pilot.press("enter", "escape")
+        await wait_for(pilot, lambda: screen_name(pilot) == "BuilderScreen", what="the builder")
+        await settle(pilot)
+        assert screen.editing is None and screen.unsaved()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        after = open_services(other).playlists
+        assert after.get("theirs").uris == theirs.uris
+        assert after.get("mix").uris == [t.uri for t in app.services.catalog.tracks([3, 1])]
+
+
 async def test_setup_is_reachable_from_the_builder(trained_copy: Locations, tmp_path: Path) -> None:
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
@@ -1092,7 +1122,7 @@ async def test_other_data_replacing_the_catalog_finds_the_playlist_again(
         assert [(t.id, t.uri) for t in screen.playlist] == list(
             zip(new_ids, [t.uri for t in kept], strict=True))
         assert new_ids != [t.id for t in kept]  # the old ids would have meant other tracks
-        said = [n for n in notifications(app) if n.startswith("Other data replaced the catalog.")]
+        said = [n for n in notifications(app) if n.startswith("The catalog holds other data now.")]
         assert said and said[0].endswith(
             "1 of the playlist's tracks is not in the catalog: not shown here; saving keeps it in "
             "place." if saved else "1 of the playlist's tracks is not in it: taken out of the "

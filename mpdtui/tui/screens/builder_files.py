@@ -33,9 +33,12 @@ class BuilderFiles(BuilderBase):
 
     _catalog_seen: tuple[int, int] | None = None
     """The catalog file the playlist's track ids come from (`CatalogService.file_identity`)."""
+    _root_seen: Path | None = None
+    """The cache dir `editing` is a playlist of."""
 
     # Textual calls these beside BuilderScreen's own handlers of the same events.
     def on_mount(self) -> None:
+        self._root_seen = self.services.locations.root
         self._catalog_seen = self.services.catalog.file_identity()
         self.set_interval(DATA_POLL_S, self._check_data)
 
@@ -44,7 +47,11 @@ class BuilderFiles(BuilderBase):
 
     def _check_data(self) -> None:
         """Other data may have replaced the catalog (the setup's data step, `mpdtui ingest` in
-        another terminal): once it is fully ingested, the playlist is found in it by URI."""
+        another terminal, another cache dir): once it is fully ingested, the playlist is found
+        in it by URI."""
+        if self.services.locations.root != self._root_seen:  # the setup's cache step
+            self._root_seen = self.services.locations.root
+            self.kept, self.editing = ("", ()), None  # that folder's playlists are not these
         now = self.services.catalog.file_identity()
         if now is None or now == self._catalog_seen or not self.services.data.has_data():
             return
@@ -70,7 +77,7 @@ class BuilderFiles(BuilderBase):
         search = self.query_one("#search", Input)
         search.post_message(Input.Changed(search, search.value))  # its results are stale too
         lost = message.not_found
-        self.notify("Other data replaced the catalog." + (
+        self.notify("The catalog holds other data now." + (
             _not_shown(lost, "the playlist's") if self.editing is not None else
             _taken_out(lost)), severity="warning", timeout=12)
 
