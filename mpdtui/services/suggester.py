@@ -55,7 +55,7 @@ class ReasonWords:
         reasons = recommender.explain(query, ids)
         named = [r.seed for r in reasons if r.seed is not None] + list(query.seeds[:1])
         seeds = {t.id: t.name for t in self._catalog.tracks(named)}
-        only_seed = seeds[query.seeds[0]] if len(query.seeds) == 1 else None
+        only_seed = seeds.get(query.seeds[0]) if len(query.seeds) == 1 else None
         return [self.words(reason, seeds, query.name.strip(), only_seed) for reason in reasons]
 
     @staticmethod
