@@ -1,4 +1,4 @@
-"""Audio features: how many tracks have them, and the demo's own features file."""
+"""Audio features: how many tracks have them, and a features file that came with the data."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from mpdtui.data.features import Coverage, FeatureStore
 from mpdtui.locations import Locations
 from mpdtui.services.catalog import CatalogService
 from mpdtui.services.data import DataService
+
+FEATURES_CSV_NAMES = (DEMO_FEATURES_CSV, "dataset.csv")
+"""The public features files, as they are named (Kaggle's 1.2M-song and 114k-track files)."""
 
 
 class FeatureService:
@@ -30,9 +33,19 @@ class FeatureService:
             except Exception:  # as in `track_features.catalog_feature_matrix`
                 return store.coverage(self._catalog.catalog().track_uris())
 
-    def demo_csv(self) -> Path | None:
-        """The demo dataset's features CSV, when the demo is the data and it was not imported."""
-        csv_path = self.locations.demo_dir / DEMO_FEATURES_CSV
-        if self._data.holds_demo() and csv_path.exists() and not self.locations.features_db.exists():
-            return csv_path
-        return None
+    def csv_beside_the_data(self) -> Path | None:
+        """A features CSV that came with the data, while no features are stored: the demo's
+        own, or a tracks_features.csv / dataset.csv beside the ingested slices (as `mpdtui
+        demo-data` writes it)."""
+        if self.locations.features_db.exists():
+            return None
+        primary = self._data.state().primary
+        if primary is None:
+            return None
+        if primary.is_demo:
+            folder = self.locations.demo_dir
+        else:
+            source = Path(primary.path)
+            folder = source if source.is_dir() else source.parent  # a slice file's, or a zip's
+        return next((folder / name for name in FEATURES_CSV_NAMES
+                     if (folder / name).is_file()), None)

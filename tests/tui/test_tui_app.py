@@ -374,6 +374,30 @@ async def test_the_data_step_over_an_mpd_folder_continues_it_or_takes_the_demo_b
         assert app.services.data.state().primary.path == str(folder.resolve())
 
 
+@pytest.mark.parametrize("given", ["folder", "slice file"])
+async def test_the_features_step_offers_the_csv_that_came_with_the_slices(
+        trained_dir: Path, tmp_path: Path, given: str) -> None:
+    """`mpdtui demo-data OUT` writes tracks_features.csv beside the slices it makes."""
+    folder = tmp_path / "mpd"
+    folder.mkdir()
+    shutil.copy(trained_dir / "demo-mpd" / "mpd.slice.1000-1999.json", folder)
+    shutil.copy(trained_dir / "demo-mpd" / "tracks_features.csv", folder)
+    locations = Locations.resolve(tmp_path / "cache")
+    source = folder if given == "folder" else folder / "mpd.slice.1000-1999.json"
+    open_services(locations).jobs.ingest(source)
+    app = make_app(locations, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        await run_command(pilot, "setup: audio features")
+        await wait_for(pilot, lambda: screen_name(pilot) == "FeaturesStep", what="features step")
+        assert app.screen.query_one("#csv-path", Input).value == str(
+            folder.resolve() / "tracks_features.csv")
+        await pilot.press("enter")  # imported: then it is offered no more
+        await wait_for(pilot, lambda: "Features now cover" in label_text(pilot, "#step-status"),
+                       timeout=120, what="the import")
+        assert app.services.features.csv_beside_the_data() is None
+
+
 def in_view(widget: Widget) -> bool:
     """Whether the widget is inside the part of its scrolling step that shows."""
     step = widget.screen.query_one("#step", VerticalScroll)

@@ -38,7 +38,7 @@ class FeaturesStep(SetupStep):
         yield Label("", id="countdown")
 
     def on_mount(self) -> None:
-        csv_path = self.app.attempt(self.services.features.demo_csv)
+        csv_path = self.app.attempt(self.services.features.csv_beside_the_data)
         if csv_path is not None:
             self.query_one("#csv-path", Input).value = str(csv_path)
         self.query_one("#csv-path", Input).focus()
