@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,10 +14,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from mpdtui.commands import open_services
 from mpdtui.commands.jobs import report_skipped, run_job
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 from mpdtui.pipeline.request import JobRequest
+from mpdtui.printable import printable
 
 # `--train`'s own options: dests of their own, as `ingest --demo` and `evaluate --models` have
 # theirs; given without --train they are refused, not dropped (`check_train_options`)
@@ -78,7 +81,17 @@ def run_train(args: argparse.Namespace, locations: Locations) -> int:
     if summary["report"]:
         print_report(summary["report"])
     report_skipped(summary)
+    _point_to_the_csv_beside_the_data(locations)
     return 0
+
+
+def _point_to_the_csv_beside_the_data(locations: Locations) -> None:
+    """`demo-data OUT` leaves tracks_features.csv beside the slices: say how to import it."""
+    with open_services(locations) as services:
+        csv_path = services.features.csv_beside_the_data()
+    if csv_path is not None:
+        print(printable(f"no audio features yet; {csv_path} came with the slices: "
+                        f"`mpdtui features --csv {shlex.quote(str(csv_path))}` imports it"))
 
 
 def print_report(report: dict[str, Any], metric: str = "r_precision") -> None:

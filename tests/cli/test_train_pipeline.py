@@ -40,13 +40,18 @@ def trained(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple
     return cache, done.stdout
 
 
-def test_train_runs_every_stage_and_prints_the_comparison(trained: tuple[Path, str]) -> None:
+def test_train_runs_every_stage_and_prints_the_comparison(trained: tuple[Path, str],
+                                                          small_demo: Path) -> None:
     cache, out = trained
     assert "ingest: 3/3" in out
     assert f"trained: {', '.join(BASELINES)}" in out
     assert "r_precision on 300 held-out playlists" in out
     info = open_services(Locations.resolve(cache)).info()
     assert info["models"] == BASELINES and info["playlists"] == 3000
+    csv_path = (small_demo / "tracks_features.csv").resolve()  # demo-data writes it beside
+    assert csv_path.is_file() and out.rstrip().splitlines()[-1] == (
+        f"no audio features yet; {csv_path} came with the slices: "
+        f"`mpdtui features --csv {csv_path}` imports it")
 
 
 def test_train_again_reuses_every_stage(trained: tuple[Path, str]) -> None:
