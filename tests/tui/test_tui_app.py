@@ -345,15 +345,30 @@ async def test_finishing_without_a_model_offers_the_missing_step(tmp_path: Path)
         assert screen_name(pilot) == "DataStep"
 
 
+ONE_SLICE = "mpd.slice.1000-1999.json"
+"""The trained cache's second slice: ingested alone, its tracks get other ids."""
+
+
+def one_slice_folder(trained_dir: Path, folder: Path, *beside: str) -> Path:
+    """An MPD folder of one slice of the trained cache's demo (and its files named `beside`)."""
+    folder.mkdir()
+    for name in (ONE_SLICE, *beside):
+        shutil.copy(trained_dir / "demo-mpd" / name, folder)
+    return folder
+
+
+def ingested_from(source: Path, cache: Path) -> Locations:
+    locations = Locations.resolve(cache)
+    open_services(locations).jobs.ingest(source)
+    return locations
+
+
 async def test_the_data_step_over_an_mpd_folder_continues_it_or_takes_the_demo_by_its_word(
         trained_dir: Path, tmp_path: Path) -> None:
-    """With an MPD folder ingested, an empty path is that folder again (it asked about the
-    demo, then ingested the folder), and `demo` is the demo dataset (asked first)."""
-    folder = tmp_path / "mpd"
-    folder.mkdir()
-    shutil.copy(trained_dir / "demo-mpd" / "mpd.slice.1000-1999.json", folder)
-    locations = Locations.resolve(tmp_path / "cache")
-    open_services(locations).jobs.ingest(folder)
+    """With an MPD folder ingested, an empty path is that folder again (it used to ask about
+    the demo, then ingest the folder), and `demo` is the demo dataset (asked first)."""
+    folder = one_slice_folder(trained_dir, tmp_path / "mpd")
+    locations = ingested_from(folder, tmp_path / "cache")
     app = make_app(locations, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await builder_ready(pilot)
@@ -378,14 +393,9 @@ async def test_the_data_step_over_an_mpd_folder_continues_it_or_takes_the_demo_b
 async def test_the_features_step_offers_the_csv_that_came_with_the_slices(
         trained_dir: Path, tmp_path: Path, given: str) -> None:
     """`mpdtui demo-data OUT` writes tracks_features.csv beside the slices it makes."""
-    folder = tmp_path / "mpd"
-    folder.mkdir()
-    shutil.copy(trained_dir / "demo-mpd" / "mpd.slice.1000-1999.json", folder)
-    shutil.copy(trained_dir / "demo-mpd" / "tracks_features.csv", folder)
-    locations = Locations.resolve(tmp_path / "cache")
-    source = folder if given == "folder" else folder / "mpd.slice.1000-1999.json"
-    open_services(locations).jobs.ingest(source)
-    app = make_app(locations, tmp_path)
+    folder = one_slice_folder(trained_dir, tmp_path / "mpd", "tracks_features.csv")
+    source = folder if given == "folder" else folder / ONE_SLICE
+    app = make_app(ingested_from(source, tmp_path / "cache"), tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await builder_ready(pilot)
         await run_command(pilot, "setup: audio features")
@@ -1119,10 +1129,8 @@ async def test_other_data_replacing_the_catalog_finds_the_playlist_again(
 
     from mpdtui.data.catalog import Catalog
 
-    other = tmp_path / "other-mpd"  # one of the two slices: its tracks get other ids
-    other.mkdir()
-    shutil.copy(trained_dir / "demo-mpd" / "mpd.slice.1000-1999.json", other)
-    second = json.loads((other / "mpd.slice.1000-1999.json").read_text())["playlists"]
+    other = one_slice_folder(trained_dir, tmp_path / "other-mpd")
+    second = json.loads((other / ONE_SLICE).read_text())["playlists"]
     in_second = {t["track_uri"] for p in second for t in p["tracks"]}
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
