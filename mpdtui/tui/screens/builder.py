@@ -145,7 +145,7 @@ class BuilderScreen(BuilderFiles):
 
     def action_switch_model(self) -> None:
         if not self.models:
-            self.notify("No model to use: train one at the setup's training step (f2)", severity="warning")
+            self.notify("No model yet: train one at the setup's training step (f2).", severity="warning")
             return
         index = self.models.index(self.model_name) if self.model_name in self.models else -1
         self.action_use_model(self.models[(index + 1) % len(self.models)])
