@@ -11,7 +11,8 @@ by the demo. The rules, in one place:
 - anything else (the demo for an MPD folder, an MPD folder for the demo, another demo size):
   a replacement, done only when asked for (`--replace`, or the app's confirmation), which drops
   the playlists and everything derived from them and keeps saved playlists, audio features,
-  the Spotify login and the settings.
+  the Spotify login and the settings; without a question when an ingest stopped before its
+  first playlist, since then only its record goes.
 """
 
 from __future__ import annotations
@@ -154,6 +155,8 @@ def plan_source(locations: Locations, state: DataState, wanted: DataSource | Non
         return SourcePlan(wanted, record=True, replace=True)
     if not replaces(state, wanted):
         return SourcePlan(wanted, record=True)  # into an empty cache dir, or added
+    if not drops_anything(state):
+        return SourcePlan(wanted, record=True, replace=True)  # asks nothing: nothing is lost
     raise UserError(replacement_question(state, wanted) + ": add --replace to do it, or use "
                     "another --cache-dir")
 
@@ -166,6 +169,12 @@ def replaces(state: DataState, wanted: DataSource) -> bool:
     if state.primary is None and not state.playlists:
         return False
     return wanted.is_demo or (state.primary is not None and state.primary.is_demo)
+
+
+def drops_anything(state: DataState) -> bool:
+    """Whether a replacement loses work: playlists or models (not an ingest stopped before
+    its first playlist, which is only the source's record)."""
+    return bool(state.playlists or state.models)
 
 
 def replacement_question(state: DataState, wanted: DataSource) -> str:

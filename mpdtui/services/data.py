@@ -24,6 +24,7 @@ from mpdtui.pipeline.sources import (
     DataSource,
     DataState,
     DemoSpec,
+    drops_anything,
     read_state,
     replacement_question,
     replaces,
@@ -71,12 +72,13 @@ class DataService:
                              demo_seed: int = 0) -> str | None:
         """What ingesting `path` (None: the demo dataset, of the given size or the configured
         one) would drop, or None when it drops nothing (the same source, another MPD folder,
-        an empty cache dir)."""
+        an empty cache dir, one whose ingest stopped before its first playlist)."""
         state = self.state()
         spec = DemoSpec(demo_playlists, demo_seed) if demo_playlists else self.demo_spec()
         wanted = (source_for_path(self.locations, Path(path)) if path is not None
                   else DataSource.of_demo(self.locations, spec))
-        return replacement_question(state, wanted) if replaces(state, wanted) else None
+        asks = replaces(state, wanted) and drops_anything(state)
+        return replacement_question(state, wanted) if asks else None
 
     def demo_spec(self) -> DemoSpec:
         settings = config.read(self.locations)

@@ -29,7 +29,7 @@ from mpdtui.data.track_features import catalog_feature_matrix
 from mpdtui.locations import Locations
 from mpdtui.pipeline.display import amount
 from mpdtui.pipeline.request import JobRequest
-from mpdtui.pipeline.sources import DemoSpec
+from mpdtui.pipeline.sources import DataSource, DemoSpec
 from mpdtui.services.root import open_services
 
 HANDMADE = Path(__file__).parent.parent / "fixtures" / "handmade.mpd.slice.0-2.json"
@@ -294,6 +294,23 @@ def test_a_cancelled_replacement_of_the_demo_resumes(tmp_path: Path, small_demo:
     resumed = services.jobs.ingest(small_demo)
     assert (resumed.already_done, resumed.ingested) == (committed, 3 - committed)
     assert services.info()["playlists"] == 3000
+
+
+def test_other_data_takes_the_place_of_a_demo_stopped_before_its_first_playlist(
+        tmp_path: Path, small_demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Nothing to lose, so nothing to confirm: the app asked "Replace 0 playlists?"."""
+    locations = Locations.resolve(tmp_path / "cache")
+    with Catalog.create_or_open(locations) as catalog:  # as the demo's source stage leaves it
+        catalog.add_source(DataSource.of_demo(locations, DemoSpec(playlists=600)).to_json())
+    services = open_services(locations)
+    assert services.data.holds_demo() and services.info()["playlists"] == 0
+    assert services.data.replacement_question(small_demo) is None
+
+    cache = str(services.locations.root)
+    assert main(["ingest", str(small_demo), "--cache-dir", cache]) == 0
+    assert main(["info", "--cache-dir", cache]) == 0
+    assert f"data_source: {small_demo.resolve()}\n" in capsys.readouterr().out
+    assert not open_services(services.locations).data.holds_demo()
 
 
 @pytest.mark.parametrize("redirected", ["input", "error"])
