@@ -114,6 +114,8 @@ class Recommender(ABC):
 
     def __init__(self) -> None:
         self.fingerprint: str | None = None
+        self.token: str | None = None
+        """Which save this model is (meta.json's `token`): set by `save` and `load`."""
         self.n_tracks: int = 0
         self.popularity = np.zeros(0, np.int64)
         """Training playlists holding each track: which seeds are known, and the last resort."""
@@ -189,6 +191,10 @@ class Recommender(ABC):
     def components_needed(self) -> tuple[str, ...]:
         """Models this one is built on (trained, and loaded, before it)."""
         return ()
+
+    def components_in_use(self) -> Mapping[str, Recommender]:
+        """The models this one is built on, as it uses them ({} for a retriever)."""
+        return {}
 
     def _usable(self, query: PlaylistQuery) -> tuple[PlaylistQuery, np.ndarray]:
         """The query with only the seeds this model knows, and every seed in the catalog."""
@@ -273,7 +279,11 @@ class Recommender(ABC):
             "n_tracks": self.n_tracks,
             "settings": settings,
         }
-        write_model_dir(Path(directory), meta, arrays)
+        built_on = {name: model.token for name, model in self.components_in_use().items()
+                    if model.token is not None}
+        if built_on:  # a component saved again since no longer fits: `component_tokens`
+            meta["component_tokens"] = built_on
+        self.token = write_model_dir(Path(directory), meta, arrays)
 
     @classmethod
     def load(cls, directory: Path, data: Dataset) -> Self:
@@ -290,6 +300,7 @@ class Recommender(ABC):
             )
         model = cls()
         model.fingerprint = meta["fingerprint"]
+        model.token = meta.get("token")
         model.n_tracks = int(meta["n_tracks"])
         model.popularity = data.track_popularity()
         try:

@@ -81,6 +81,9 @@ class BlendRecommender(Recommender):
     def components_needed(self) -> tuple[str, ...]:
         return self.settings.components
 
+    def components_in_use(self) -> Mapping[str, Recommender]:
+        return self.components
+
     # -- training -------------------------------------------------------------------------
 
     def fit(self, data: Dataset, progress: ProgressCallback | None = None,
@@ -166,10 +169,11 @@ class BlendRecommender(Recommender):
         self.weights = arrays["weights"]
 
     def save(self, directory: Path) -> None:
-        """The weights here; components the blend trained itself in sibling directories."""
-        super().save(directory)
+        """Components the blend trained itself in sibling directories, then the weights here
+        (with the tokens of the components as saved)."""
         for name in sorted(self.owned):
             self.components[name].save(Path(directory).parent / name)
+        super().save(directory)
 
     @classmethod
     def load(cls, directory: Path, data: Dataset,

@@ -50,11 +50,11 @@ def settings_from_json(cls: type[SettingsT], raw: Mapping[str, Any]) -> Settings
     return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items() if k in known})
 
 
-def write_model_dir(directory: Path, meta: dict[str, Any], arrays: Mapping[str, np.ndarray]) -> None:
+def write_model_dir(directory: Path, meta: dict[str, Any], arrays: Mapping[str, np.ndarray]) -> str:
     """Write a model directory so that readers (another process serving suggestions) never see
     it half-written: staged beside it, then swapped in (atomically where the OS can). Both
-    files carry one token, so a reader that read one file before a swap and the other after
-    notices and reads again."""
+    files carry one token, new at each save, so a reader that read one file before a swap and
+    the other after notices and reads again; returns the token."""
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = directory.with_name(f".{directory.name}.tmp-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
@@ -68,12 +68,13 @@ def write_model_dir(directory: Path, meta: dict[str, Any], arrays: Mapping[str, 
     _fsync_dir(staging)
     if directory.exists() and _exchange(staging, directory):
         shutil.rmtree(staging, ignore_errors=True)  # the old model, swapped out
-        return
+        return token
     retired = directory.with_name(f".{directory.name}.old-{os.getpid()}")
     if directory.exists():
         os.replace(directory, retired)
     os.replace(staging, directory)
     shutil.rmtree(retired, ignore_errors=True)
+    return token
 
 
 def _exchange(a: Path, b: Path) -> bool:

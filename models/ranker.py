@@ -67,6 +67,9 @@ class RankerRecommender(Recommender):
     def components_needed(self) -> tuple[str, ...]:
         return self.settings.components
 
+    def components_in_use(self) -> Mapping[str, Recommender]:
+        return self.components
+
     # -- training -------------------------------------------------------------------------
 
     def fit(self, data: Dataset, progress: ProgressCallback | None = None,

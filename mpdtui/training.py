@@ -148,8 +148,9 @@ def saved_model_fingerprint(locations: Locations, name: str) -> str | None:
 
 def model_is_current(locations: Locations, name: str, fingerprint: str,
                      overrides: Mapping[str, Any] | None = None) -> bool:
-    """Whether the saved model `name` was trained on this split with these settings and its
-    files are whole (a damaged or outdated one is retrained)."""
+    """Whether the saved model `name` was trained on this split with these settings, on the
+    models it is built on as saved now, and its files are whole (a damaged or outdated one is
+    retrained)."""
     meta = peek_meta(locations.model_dir(name))
     if meta.get("fingerprint") != fingerprint or (meta.get("format"), meta.get("model"),
                                                  meta.get("version")) != (
@@ -159,7 +160,29 @@ def model_is_current(locations: Locations, name: str, fingerprint: str,
     saved = meta.get("settings") or {}
     if any(saved.get(key) != value for key, value in wanted.items()):
         return False
-    return arrays_are_whole(locations.model_dir(name) / "arrays.npz")
+    return (built_on_models_as_saved(locations, meta)
+            and arrays_are_whole(locations.model_dir(name) / "arrays.npz"))
+
+
+def built_on_models_as_saved(locations: Locations, meta: Mapping[str, Any]) -> bool:
+    """Whether each model a ranker or blend was built on is still the very one (its token):
+    one trained again since (new settings, `--retrain`, a new version) gives other scores than
+    those it learned from. A model saved before the tokens were recorded counts as built on
+    them."""
+    built_on = meta.get("component_tokens") or {}
+    return all(model_token(locations, name) == token for name, token in built_on.items())
+
+
+def saved_dependents(locations: Locations, names: Sequence[str]) -> tuple[str, ...]:
+    """The models saved for the current split that are built on one of `names`: training
+    those again retrains these too."""
+    split = current_split(locations)
+    if split is None:
+        return ()
+    return tuple(name for name in MODEL_NAMES if name not in names
+                 and saved_model_fingerprint(locations, name) == split.fingerprint
+                 and set(names) & set(peek_meta(locations.model_dir(name))
+                                      .get("component_tokens") or {}))
 
 
 def _jsonable(value: dict[str, Any]) -> dict[str, Any]:

@@ -160,10 +160,19 @@ class Job:
             for names in (self.summary.trained, self.summary.reused):
                 names.sort(key=lambda name: rank.get(name, len(rank)))
 
-    def model_names(self) -> tuple[str, ...]:
+    def asked_models(self) -> tuple[str, ...]:
         """The models asked for and those they are built on, in training order."""
         return training.with_components(self.request.models or DEFAULT_MODELS,
                                         self.settings.model_settings)
+
+    def model_names(self) -> tuple[str, ...]:
+        """`asked_models`; when some are named (`--models als`), also the saved ones built on
+        them (the ranker), which would not fit a retrained one, in training order."""
+        asked = self.asked_models()
+        if not self.request.models:
+            return asked
+        dependents = training.saved_dependents(self.locations, asked)
+        return training.with_components((*asked, *dependents), self.settings.model_settings)
 
     def progress(self, stage: str, unit: str = "", name_inner: bool = False) -> ProgressCallback:
         """A `models.base.Progress` callback sending `StageProgress` events for `stage`, with

@@ -27,14 +27,20 @@ class ModelStage(Stage):
     def _overrides(self, job: Job) -> dict[str, Any] | None:
         return job.settings.model_settings.get(self.name)
 
+    def _retrains(self, job: Job) -> bool:
+        """`--retrain` for this model: named in `--models`, or any without it. The models a
+        named one is built on, and a saved ranker that follows one, train only when not
+        current."""
+        return job.request.retrain and self.name in (job.request.models or job.asked_models())
+
     def is_done(self, job: Job) -> bool:
-        return not job.request.retrain and training.model_is_current(
+        return not self._retrains(job) and training.model_is_current(
             job.locations, self.name, job.split().fingerprint, self._overrides(job))
 
     def run(self, job: Job) -> str:
         model = training.train_model(
             job.locations, self.name, job.training_data(), job.models,
-            job.progress(self.name, name_inner=True), job.cancel, job.request.retrain,
+            job.progress(self.name, name_inner=True), job.cancel, self._retrains(job),
             self._overrides(job))
         job.keep_model(self.name, model, "trained")
         job.emit(ModelSaved(self.name))

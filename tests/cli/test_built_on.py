@@ -1,0 +1,80 @@
+"""A ranker (or blend) learned from the scores of the models it is built on: when one of them
+is trained again (`--retrain`, new settings, a new version), the ranker is trained again too."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from models.model_dir import META_JSON, peek_meta
+from mpdtui import config, training
+from mpdtui.locations import Locations
+from mpdtui.services.root import open_services
+
+SMALL_RANKER = {"components": ["als", "title"], "max_cases": 200, "candidates": 50}
+
+
+@pytest.fixture
+def store(small_store: Locations, tmp_path: Path) -> Locations:
+    shutil.copytree(small_store.root, tmp_path / "cache")
+    locations = Locations.resolve(tmp_path / "cache")
+    config.update(locations, model_settings={"ranker": SMALL_RANKER})
+    return locations
+
+
+def _token(locations: Locations, name: str) -> str:
+    return str(peek_meta(locations.model_dir(name))["token"])
+
+
+def test_the_ranker_records_the_models_it_was_built_on(store: Locations) -> None:
+    done = open_services(store).jobs.train(["ranker"])
+    assert done.trained == ["title", "als", "ranker"]
+    assert peek_meta(store.model_dir("ranker"))["component_tokens"] == {
+        "als": _token(store, "als"), "title": _token(store, "title")}
+    fingerprint = training.current_split(store)
+    assert fingerprint is not None
+    assert training.model_is_current(store, "ranker", fingerprint.fingerprint,
+                                     SMALL_RANKER)
+
+
+def test_retraining_a_component_retrains_the_ranker_built_on_it(store: Locations) -> None:
+    services = open_services(store)
+    services.jobs.train(["ranker"])
+    ranker_before = _token(store, "ranker")
+
+    again = services.jobs.train(["als"], retrain=True)  # `mpdtui --train --retrain --models als`
+    assert again.trained == ["als", "ranker"], "the saved ranker follows the ALS it is built on"
+    assert _token(store, "ranker") != ranker_before
+    assert peek_meta(store.model_dir("ranker"))["component_tokens"]["als"] == _token(store, "als")
+
+    ranker_only = services.jobs.train(["ranker"], retrain=True)
+    assert (ranker_only.trained, ranker_only.reused) == (["ranker"], ["title", "als"]), \
+        "`--retrain --models ranker` retrains the ranker, not the models it is built on"
+
+    config.update(store, model_settings={"ranker": SMALL_RANKER, "als": {"factors": 16}})
+    settings_changed = services.jobs.train(["ranker"])
+    assert settings_changed.trained == ["als", "ranker"], \
+        "new ALS settings retrain ALS, and so the ranker"
+    assert services.jobs.train(["ranker"]).trained == []
+
+
+def test_a_ranker_over_a_component_saved_since_is_trained_again(store: Locations) -> None:
+    """As after a run cancelled between the two saves, or a new version of one model."""
+    services = open_services(store)
+    services.jobs.train(["ranker"])
+    split = training.current_split(store)
+    assert split is not None
+    meta_path = store.model_dir("als") / META_JSON
+    meta = json.loads(meta_path.read_text())
+    meta_path.write_text(json.dumps({**meta, "token": "saved-again"}))
+    assert not training.model_is_current(store, "ranker", split.fingerprint, SMALL_RANKER)
+    meta_path.write_text(json.dumps(meta))
+
+    ranker_meta = store.model_dir("ranker") / META_JSON
+    saved = json.loads(ranker_meta.read_text())
+    del saved["component_tokens"]  # a ranker saved before the tokens were recorded
+    ranker_meta.write_text(json.dumps(saved))
+    assert training.model_is_current(store, "ranker", split.fingerprint, SMALL_RANKER)
