@@ -39,7 +39,7 @@ from mpdtui.services.model_store import ModelStore
 from mpdtui.services.root import open_services
 from mpdtui.services.spotify import SpotifyService
 from mpdtui.services.suggester import Suggester
-from mpdtui.tui.messages import PlaylistLoaded
+from mpdtui.tui.messages import LoginUrl, PlaylistLoaded
 from mpdtui.tui.screens.builder import MISSING_MODEL, SUGGESTIONS, BuilderScreen
 from mpdtui.tui.screens.help import KEYS
 from mpdtui.tui.screens.playlists import PlaylistsScreen
@@ -1400,6 +1400,28 @@ def fake_spotify(monkeypatch: pytest.MonkeyPatch) -> Any:
         yield server
 
 
+async def test_the_login_url_shows_at_24_rows_and_goes_to_the_clipboard(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """Over SSH the URL is opened on another machine: it was below the fold at 80×24, and a
+    selection of its wrapped lines copies line breaks into it."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await builder_ready(pilot)
+        await pilot.press("f2", "ctrl+n", "ctrl+n")
+        assert screen_name(pilot) == "SpotifyStep"
+        step = app.screen
+        url = ("https://accounts.spotify.com/authorize?client_id=abc&response_type=code&"
+               "redirect_uri=http%3A%2F%2F127.0.0.1%3A8765%2Fcallback&code_challenge=" + "x" * 43)
+        step.post_message(LoginUrl(url))
+        await settle(pilot)
+        assert app.clipboard == url
+        shown, paste = step.query_one("#login-url"), step.query_one("#redirect-url", Input)
+        visible = step.query_one("#step").content_region
+        assert paste.has_focus
+        assert visible.contains_region(shown.region) and visible.contains_region(paste.region)
+        assert "".join(str(shown.render()).split("\n")).endswith(url)
+
+
 async def test_spotify_login_by_pasted_url_then_export(fake_spotify: Any,
                                                        trained_copy: Locations,
                                                        tmp_path: Path) -> None:
@@ -1416,7 +1438,8 @@ async def test_spotify_login_by_pasted_url_then_export(fake_spotify: Any,
 
         def login_url() -> str:
             shown = str(step.query_one("#login-url").render())
-            return shown.split("Login page: ", 1)[1].strip() if "Login page: " in shown else ""
+            said = "Login page (copied to the clipboard): "
+            return shown.split(said, 1)[1].strip() if said in shown else ""
 
         await wait_for(pilot, login_url)
         cancelled = login_url()
@@ -1425,6 +1448,7 @@ async def test_spotify_login_by_pasted_url_then_export(fake_spotify: Any,
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: login_url() not in ("", cancelled))
         url = login_url()
+        assert app.clipboard == url
         redirect = requests.get(url, allow_redirects=False, timeout=10).headers["Location"]
         paste = step.query_one("#redirect-url", Input)
         assert paste.has_focus

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import queue
+import time
 from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import ComposeResult
+from textual.content import Content
 from textual.widgets import Input, Label, Static
 from textual.worker import Worker, WorkerState
 
@@ -23,8 +25,11 @@ apps created before 2024-11-27. To use it, register a (free) app once:
   2. "Create app": any name and description; tick "Web API"
   3. add the redirect URI  http://127.0.0.1:8765/callback  (exactly this)
   4. paste the app's Client ID below and press enter (or ctrl+r)
-The login opens your browser. Over SSH, open the URL shown below on any machine, then paste \
-the address the browser is sent to (it starts with http://127.0.0.1:8765/callback?code=)."""
+The login opens your browser. Over SSH, open the URL shown below (also copied to the \
+clipboard) on any machine, then paste the address the browser is sent to (it starts with http://127.0.0.1:8765/callback?code=)."""
+
+URL_INTO_VIEW_S = 1.0
+"""How long layout changes after the login URL shows scroll it into view."""
 
 
 class SpotifyStep(SetupStep):
@@ -34,6 +39,7 @@ class SpotifyStep(SetupStep):
     def __init__(self) -> None:
         super().__init__()
         self.pasted: queue.Queue[str] = queue.Queue()
+        self.bring_url_into_view_until = 0.0
 
     def body(self) -> ComposeResult:
         yield Static(REGISTRATION, classes="explain")
@@ -45,6 +51,7 @@ class SpotifyStep(SetupStep):
 
     def on_mount(self) -> None:
         self.query_one("#redirect-url").display = False
+        self.watch(self.query_one("#step"), "virtual_size", self._bring_url_into_view, init=False)
         self.show_user()
         client_id = self.app.attempt(self.services.spotify.client_id)
         if client_id:
@@ -88,10 +95,22 @@ class SpotifyStep(SetupStep):
             paste=self.pasted.get, open_browser=open_browser, cancel=self.cancel)
 
     def on_login_url(self, message: LoginUrl) -> None:
-        self.query_one("#login-url", Static).update(f"Login page: {message.url}")
+        # to the clipboard as well: the URL wraps over several lines, and a selection of
+        # them copies the line breaks into it
+        self.app.copy_to_clipboard(message.url)
+        shown = self.query_one("#login-url", Static)
+        shown.update(Content(f"Login page (copied to the clipboard): {message.url}"))
         paste = self.query_one("#redirect-url", Input)
         paste.display = True
-        paste.focus()
+        paste.focus(scroll_visible=False)
+        self.bring_url_into_view_until = time.monotonic() + URL_INTO_VIEW_S
+        self.call_after_refresh(self._bring_url_into_view)
+
+    def _bring_url_into_view(self, *_: object) -> None:
+        """The URL and the paste field below it, once they take their room (below the fold
+        at 24 rows otherwise)."""
+        if time.monotonic() < self.bring_url_into_view_until:  # then the scrolling is the user's
+            self.query_one("#login-url").scroll_visible(top=True, animate=False)
 
     def job_done(self, worker: Worker[Any]) -> None:
         # the ended login's paste reader still waits: an empty paste ends it, and the next
