@@ -44,11 +44,13 @@ class ModelStore:
                 if training.saved_model_fingerprint(self.locations, name) == split.fingerprint]
 
     def signature(self) -> tuple[float, ...]:
-        """Changes when a model is saved (by any process): the builder polls it."""
+        """Changes when a model is saved or evaluated (by any process; the evaluation names
+        the default): the builder polls it."""
+        paths = [self.locations.model_dir(name) / META_JSON for name in MODEL_NAMES]
         times = []
-        for name in MODEL_NAMES:
+        for path in (*paths, self.locations.evaluation_json):
             try:
-                times.append((self.locations.model_dir(name) / META_JSON).stat().st_mtime)
+                times.append(path.stat().st_mtime)
             except OSError:
                 times.append(0.0)
         return tuple(times)

@@ -329,6 +329,27 @@ async def test_the_builder_serves_while_training_goes_on(ingested_copy: Location
         await wait_for(pilot, lambda: screen.model_name == best, what="the best model, as it comes")
 
 
+async def test_an_evaluation_by_another_process_brings_the_best_model_back(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """`mpdtui --train --retrain --models M` in another terminal: M saved anew has no score
+    until the evaluation that follows, which writes only the report."""
+    from mpdtui import training
+    from mpdtui.pipeline.request import JobRequest
+    from mpdtui.pipeline.runner import run_job
+
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        best = screen.model_name
+        assert best is not None and best == app.services.models.default()
+        data = training.training_dataset(trained_copy, training.training_split(trained_copy))
+        training.train_model(trained_copy, best, data, {})  # saved, not yet evaluated
+        await wait_for(pilot, lambda: screen.model_name != best, what="a model with a score")
+        run_job(trained_copy, JobRequest("evaluate", models=(best,)), lambda event: None)
+        await wait_for(pilot, lambda: screen.model_name == best, what="the best model again")
+
+
 async def test_finishing_without_a_model_offers_the_missing_step(tmp_path: Path) -> None:
     app = make_app(Locations.resolve(tmp_path / "fresh"), tmp_path)
     async with app.run_test(size=SIZE) as pilot:
