@@ -1465,7 +1465,8 @@ async def test_spotify_login_by_pasted_url_then_export(fake_spotify: Any,
         await wait_for(pilot, login_url)
         cancelled = login_url()
         await pilot.press("escape")  # a login given up, then another: its paste is read
-        await wait_for(pilot, lambda: "Not logged in" in label_text(pilot, "#step-status"))
+        await wait_for(pilot, lambda: "Login cancelled" in label_text(pilot, "#step-status"))
+        assert not any("cancelled" in n for n in notifications(app)), "no failure: escape"
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: login_url() not in ("", cancelled))
         url = login_url()

@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.widgets import Input, Label, Static
 from textual.worker import Worker, WorkerState
 
+from mpdtui.spotify.errors import LoginFailed
 from mpdtui.tui.messages import LoginUrl
 from mpdtui.tui.screens.setup_step import SetupStep
 from mpdtui.tui.text import data_text, in_app
@@ -84,15 +85,21 @@ class SpotifyStep(SetupStep):
         return self._login(client_id)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="setup", description="login")
-    def _login(self, client_id: str) -> LoginStatus:
+    def _login(self, client_id: str) -> LoginStatus | None:
+        """The login; None when escape cancelled it (said in the status line: no failure)."""
         open_browser = self.app.options.open_browser
 
         def on_url(url: str) -> None:
             self.post_message(LoginUrl(url))
 
-        return self.services.spotify.login(
-            client_id, on_url=on_url,
-            paste=self.pasted.get, open_browser=open_browser, cancel=self.cancel)
+        try:
+            return self.services.spotify.login(
+                client_id, on_url=on_url,
+                paste=self.pasted.get, open_browser=open_browser, cancel=self.cancel)
+        except LoginFailed:
+            if self.cancel.is_set():
+                return None
+            raise
 
     def on_login_url(self, message: LoginUrl) -> None:
         # to the clipboard as well: the URL wraps over several lines, and a selection of
@@ -119,7 +126,9 @@ class SpotifyStep(SetupStep):
         self.pasted = queue.Queue()
         self.query_one("#redirect-url").display = False
         self.show_user()
-        if worker.state == WorkerState.SUCCESS:
+        if worker.state == WorkerState.SUCCESS and worker.result is not None:
             self.status("Logged in. Press ctrl+n for the next step.")
+        elif self.cancel.is_set():
+            self.status("Login cancelled. Try again (ctrl+r) or skip (ctrl+n).")
         else:
             self.status("Not logged in. Try again (ctrl+r) or skip (ctrl+n).")
