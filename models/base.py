@@ -281,7 +281,7 @@ class Recommender(ABC):
         }
         built_on = {name: model.token for name, model in self.components_in_use().items()
                     if model.token is not None}
-        if built_on:  # a component saved again since no longer fits: `component_tokens`
+        if built_on:  # which saves it learned from: one of them saved again no longer fits
             meta["component_tokens"] = built_on
         self.token = write_model_dir(Path(directory), meta, arrays)
 

@@ -27,7 +27,8 @@ apps created before 2024-11-27. To use it, register a (free) app once:
   3. add the redirect URI  http://127.0.0.1:8765/callback  (exactly this)
   4. paste the app's Client ID below and press enter (or ctrl+r)
 The login opens your browser. Over SSH, open the URL shown below (also copied to the \
-clipboard) on any machine, then paste the address the browser is sent to (it starts with http://127.0.0.1:8765/callback?code=)."""
+clipboard) on any machine, then paste the address the browser is sent to (it starts with \
+http://127.0.0.1:8765/callback?code=)."""
 
 URL_INTO_VIEW_S = 1.0
 """How long layout changes after the login URL shows scroll it into view."""
