@@ -64,9 +64,14 @@ class TrainingState:
     @classmethod
     def _fresh(cls, directory: Path, key: str) -> TrainingState:
         """A new state, after deleting the checkpoint files of another run."""
+        cls.discard(directory)
+        return cls(key)
+
+    @staticmethod
+    def discard(directory: Path) -> None:
+        """Delete the state and checkpoint files in `directory`."""
         for stale in [directory / "state.json", *directory.glob("epoch-*")]:
             stale.unlink(missing_ok=True)
-        return cls(key)
 
     def save(self, directory: Path) -> None:
         path = directory / "state.json"
@@ -109,11 +114,18 @@ class EpochCheckpoints(tf_keras.callbacks.Callback):
     def checkpoint(self) -> tf.train.Checkpoint:
         return tf.train.Checkpoint(model=self.model, optimizer=self.model.optimizer)
 
-    def resume(self) -> None:
-        """Load the latest finished epoch's model and optimizer (variables must exist)."""
-        if self.directory is not None and self.state.epochs_done:
+    def resume(self) -> bool:
+        """Load the latest finished epoch's model and optimizer (variables must exist); False
+        when the checkpoint does not fit this model (then its files are deleted)."""
+        if self.directory is None or not self.state.epochs_done:
+            return True
+        try:
             status = self.checkpoint().read(_prefix(self.directory, self.state.epochs_done))
             status.assert_existing_objects_matched()
+        except (ValueError, AssertionError, tf.errors.OpError):  # other shapes, other variables
+            TrainingState.discard(self.directory)
+            return False
+        return True
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
         state = self.state

@@ -31,7 +31,7 @@ from models.filtered import RanksByScore
 from models.model_dir import ModelFormatError, settings_from_json
 from models.numpy_towers import QueryTower
 from models.progress import ProgressCallback, check_cancel, report
-from models.tower_catalog import build_catalog
+from models.tower_catalog import TowerCatalog, build_catalog
 
 
 @dataclass(frozen=True)
@@ -109,16 +109,22 @@ class TwoTowerRecommender(RanksByScore):
 
         trained = two_tower_tf.train(list(data.playlist_names), data.interactions.indptr,
                                      data.interactions.indices, catalog, self.settings,
-                                     progress, cancel, self.checkpoint_dir, self._run_key(data))
+                                     progress, cancel, self.checkpoint_dir,
+                                     self._run_key(data, catalog))
         self.tower, self.candidates, self.history = (trained.tower, trained.candidates,
                                                      trained.history)
         self.index = ItemIndex.build(self.candidates, progress, cancel,
                                      IndexSettings(min_items=self.settings.ann_min_items), self.name)
 
-    def _run_key(self, data: Dataset) -> str:
-        """What a checkpoint must match to be resumed: the data and every setting."""
+    def _run_key(self, data: Dataset, catalog: TowerCatalog) -> str:
+        """What a checkpoint must match to be resumed: the data, every setting, and the audio
+        features the candidate tower reads (imported after the data, they leave its
+        fingerprint as it was; with them the tower has more inputs)."""
         settings = json.dumps(asdict(self.settings), sort_keys=True)
-        return hashlib.sha256(f"{data.fingerprint}\n{settings}".encode()).hexdigest()
+        key = hashlib.sha256(f"{data.fingerprint}\n{settings}".encode())
+        if catalog.features is not None:
+            key.update(np.ascontiguousarray(catalog.features).tobytes())
+        return key.hexdigest()
 
     def knows(self, tracks: np.ndarray) -> np.ndarray:
         """Seeds with their own id embedding or a known artist: a track in no training

@@ -226,7 +226,10 @@ def train(names: list[str], ex_indptr: np.ndarray, ex_indices: np.ndarray, catal
     try:
         _build(model, next(iter(stream)))
         epochs.set_model(model)
-        epochs.resume()
+        if not epochs.resume():  # its key matched, its variables do not: start over, cleanly
+            tf_keras.backend.clear_session()
+            return train(names, ex_indptr, ex_indices, catalog, settings, progress, cancel,
+                         checkpoints, key)
         if not state.finished:
             if state.epochs_done:
                 report(progress, "two_tower", state.epochs_done * steps, settings.epochs * steps,

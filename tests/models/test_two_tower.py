@@ -261,3 +261,31 @@ def test_state_without_its_checkpoint_files_starts_over(data: Dataset, tmp_path:
     _, messages = _fit_from(settings, data, tmp_path)
     assert any(m.startswith("epoch 1/2 · loss ") for m in messages)
     assert json.loads((tmp_path / "state.json").read_text())["finished"]
+
+
+def test_features_imported_after_a_cancel_start_the_fit_over(data: Dataset, tmp_path: Path):
+    """`mpdtui features --csv` between a cancelled fit and the next one: the data's fingerprint
+    is the same, the candidate tower has more inputs (it crashed restoring the checkpoint)."""
+    settings = dataclasses.replace(TINY, epochs=2)
+    without_features = dataclasses.replace(data, track_features=None, feature_names=())
+    _cancel_in_epoch(settings, without_features, tmp_path, 2)
+    assert (tmp_path / "state.json").exists()
+
+    _, messages = _fit_from(settings, data, tmp_path)
+    assert any(m.startswith("epoch 1/2 · loss ") for m in messages)
+    assert not any(m.startswith("resuming") for m in messages)
+
+
+def test_a_checkpoint_whose_variables_do_not_fit_starts_over(data: Dataset, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch):
+    """Its key matched (a run of an earlier version, say), its variables do not."""
+    monkeypatch.setattr(TwoTowerRecommender, "_run_key", lambda self, data, catalog: "one key")
+    settings = dataclasses.replace(TINY, epochs=2)
+    _cancel_in_epoch(settings, dataclasses.replace(data, track_features=None, feature_names=()),
+                     tmp_path, 2)
+
+    model, messages = _fit_from(settings, data, tmp_path)
+    assert any(m.startswith("epoch 1/2 · loss ") for m in messages)
+    assert not any(m.startswith("resuming") for m in messages)
+    assert json.loads((tmp_path / "state.json").read_text())["epochs_done"] == 2
+    assert np.isfinite(model.candidates).all()
