@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from models.base import Recommender
+from models.base import FALLBACK_MODEL, Recommender, link_fallbacks
 from models.registry import MODEL_NAMES, model_info
 from mpdtui import training
 from mpdtui.data.files import FormatVersionError
@@ -93,6 +93,9 @@ class EvaluateStage(Stage):
 
     def run(self, job: Job) -> str:
         models = self._models(job)
+        if job.request.goal != "evaluate":
+            models = self._not_scored_yet(job, models)
+        self._link_fallback(job, models)
         report = training.evaluate_models(
             job.locations, models, progress=job.progress(self.name, "playlists"),
             cancel=job.cancel, force=True)
@@ -104,6 +107,27 @@ class EvaluateStage(Stage):
     def skip(self, job: Job) -> str:
         job.summary.report = training.load_report(job.locations)
         return "already evaluated for this data"
+
+    @staticmethod
+    def _not_scored_yet(job: Job, models: dict[str, Recommender]) -> dict[str, Recommender]:
+        """Those of `models` whose saved results do not score them as saved now (the ranker
+        trained again, not the retrievers it reused); the report keeps the others'."""
+        try:
+            saved = training.load_report(job.locations)
+        except FormatVersionError:
+            return models
+        current = training.current_results(job.locations, saved, job.split().fingerprint)
+        return {name: model for name, model in models.items() if name not in current} or models
+
+    @staticmethod
+    def _link_fallback(job: Job, models: dict[str, Recommender]) -> None:
+        """The title model answers what the others cannot, as when they serve, also when it
+        is not among those scored (`evaluate --models als`, `--train --models als`)."""
+        title = job.models.get(FALLBACK_MODEL)
+        if title is None and FALLBACK_MODEL in _servable(job):
+            title = training.load_model(job.locations, FALLBACK_MODEL, job.training_data())
+        if title is not None:
+            link_fallbacks({**models, FALLBACK_MODEL: title})
 
 
 def _servable(job: Job) -> list[str]:

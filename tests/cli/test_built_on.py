@@ -12,6 +12,9 @@ import pytest
 from models.model_dir import META_JSON, peek_meta
 from mpdtui import config, training
 from mpdtui.locations import Locations
+from mpdtui.pipeline.events import StageProgress
+from mpdtui.pipeline.request import JobRequest
+from mpdtui.pipeline.runner import run_job
 from mpdtui.services.root import open_services
 
 SMALL_RANKER = {"components": ["als", "title"], "max_cases": 200, "candidates": 50}
@@ -78,3 +81,37 @@ def test_a_ranker_over_a_component_saved_since_is_trained_again(store: Locations
     del saved["component_tokens"]  # a ranker saved before the tokens were recorded
     ranker_meta.write_text(json.dumps(saved))
     assert training.model_is_current(store, "ranker", split.fingerprint, SMALL_RANKER)
+
+
+def test_a_retrained_ranker_alone_is_scored_again(store: Locations) -> None:
+    services = open_services(store)
+    services.jobs.train(["ranker"])
+    before = training.load_report(store)
+    assert before is not None
+
+    scored: set[str] = set()
+
+    def on_event(event: object) -> None:
+        if isinstance(event, StageProgress) and event.stage == "evaluate" and event.message:
+            scored.add(event.message.split(":")[0])
+
+    services.jobs.train(["ranker"], progress=on_event, retrain=True)
+    assert scored == {"ranker"}, "the retrievers it reused keep their results"
+    after = training.load_report(store)
+    assert after is not None and set(after["models"]) == set(before["models"])
+    assert after["models"]["als"] == before["models"]["als"]
+
+
+def test_a_model_scored_alone_keeps_the_title_model_as_its_fallback(store: Locations) -> None:
+    """As it serves: ALS cannot read a name, the title model answers "title only" playlists.
+    `mpdtui evaluate --models als` scored ALS without it, and saved that lower score."""
+    services = open_services(store)
+    services.jobs.train(["ranker"])
+    full = training.load_report(store)
+    assert full is not None
+    title_only = "title_only"
+    assert (full["models"]["als"]["categories"][title_only]
+            == full["models"]["title"]["categories"][title_only])
+
+    alone = run_job(store, JobRequest("evaluate", models=("als",)), lambda event: None).report
+    assert alone is not None and alone["models"]["als"] == full["models"]["als"]
