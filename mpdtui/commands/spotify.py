@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import orjson
+
 from models.progress import Progress
 from mpdtui.commands import open_services
 from mpdtui.commands.argtypes import JoinedWords, port_number
@@ -52,6 +54,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--retry-forbidden", action="store_true",
                    help="ask Spotify again even though it answered 403 before (implies "
                         "--download)")
+    p.add_argument("--json", action="store_true",
+                   help="print the coverage as JSON (null before any; what an import or a "
+                        "download says goes to standard error)")
     p.set_defaults(func=run_features)
 
     p = subparsers.add_parser("export", help="export a saved playlist to Spotify or a file")
@@ -133,10 +138,14 @@ def run_features(args: argparse.Namespace, locations: Locations) -> int:
         request = JobRequest("features", features_csv=tuple(args.csv),
                              download="yes" if download else "no",
                              retry_forbidden=args.retry_forbidden)
-        for line in run_job(locations, request)["features"]:
-            print(printable(line), flush=True)
+        said = sys.stderr if args.json else sys.stdout  # --json: its stdout is the JSON alone
+        for line in run_job(locations, request, out=said)["features"]:
+            print(printable(line), file=said, flush=True)
     with open_services(locations) as services:
         coverage = services.features.coverage()
+    if args.json:
+        sys.stdout.write(orjson.dumps(coverage, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return 0
     if coverage is None:
         print("Audio features: none yet (`mpdtui features --csv FILE` or `--download`).")
         return 0

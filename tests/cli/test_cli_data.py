@@ -48,6 +48,24 @@ def test_info_json_counts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert info["disk_bytes"] == _files_bytes(cache)
 
 
+def test_features_json_is_the_coverage_alone_on_standard_output(
+        small_store: Locations, small_demo: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("mpdtui.commands.jobs.JobProcess", InProcessJob)
+    cache = tmp_path / "cache"
+    shutil.copytree(small_store.root, cache)
+    assert main(["--cache-dir", str(cache), "features", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) is None, "no features yet"
+
+    assert main(["--cache-dir", str(cache), "features", "--json", "--csv",
+                 str(small_demo / FEATURES_CSV)]) == 0
+    shown = capsys.readouterr()
+    coverage = json.loads(shown.out)  # the import's own lines went to standard error
+    assert "rows imported" in shown.err
+    assert coverage["csv"] > 0 and coverage["api"] == 0 and not coverage["forbidden"]
+    assert coverage["tracks"] == open_services(Locations.resolve(cache)).info()["tracks"]
+
+
 def test_info_names_the_features_once(small_store: Locations, small_demo: Path, tmp_path: Path,
                                       capsys: pytest.CaptureFixture[str],
                                       monkeypatch: pytest.MonkeyPatch) -> None:
