@@ -323,7 +323,7 @@ def test_store_of_another_version_is_refused(locations: Locations) -> None:
 
 
 def features_args(**overrides: object) -> argparse.Namespace:
-    values = {"download": False, "csv": [], "retry_forbidden": False}
+    values = {"download": False, "csv": [], "retry_forbidden": False, "json": False}
     values.update(overrides)
     return argparse.Namespace(**values)
 
