@@ -230,6 +230,7 @@ def _write_stdout(content: bytes) -> None:
 
 
 def run_import_spotify(args: argparse.Namespace, locations: Locations) -> int:
+    serving = _servable(locations)
     request = JobRequest("import_spotify", spotify_training=not args.no_training)
     result = run_job(locations, request)["spotify"]
     print(f"Imported {result['imported']} playlists ({result['tracks']:,} tracks) of Spotify user "
@@ -237,4 +238,14 @@ def run_import_spotify(args: argparse.Namespace, locations: Locations) -> int:
           "refreshed" + ("" if args.no_training else ", added as training playlists")
           + f"; skipped {result['skipped_empty']} empty, {result['skipped_not_own']} not your "
           f"own, {result['skipped_exported']} exported by mpdtui.")
+    stale = [name for name in serving if name not in _servable(locations)]
+    if stale:  # new training data: the models' split is gone with the old data
+        print(f"Trained without these playlists, {', '.join(stale)} no longer serve: "
+              "`mpdtui --train` trains them again (`mpdtui import-spotify --no-training` imports "
+              "playlists without adding them to the training data).")
     return 0
+
+
+def _servable(locations: Locations) -> list[str]:
+    with open_services(locations) as services:
+        return services.models.servable()

@@ -7,6 +7,7 @@ import argparse
 import csv
 import io
 import json
+import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -373,6 +374,30 @@ def test_cli_import_spotify_adds_training_playlists(fake: FakeSpotify, locations
     assert "Imported 1 playlists (12 tracks)" in capsys.readouterr().out
     with Catalog.open(locations) as catalog:
         assert f"spotify:track:{0:022d}" in catalog.track_uris()
+
+
+def test_cli_import_says_which_models_no_longer_serve(fake: FakeSpotify, small_store: Locations,
+                                                      tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """New training playlists are new data: the models trained before serve no more. The
+    import said "added as training playlists" and nothing of that."""
+    from mpdtui.commands.spotify import run_import_spotify
+    from mpdtui.services.root import open_services
+
+    shutil.copytree(small_store.root, tmp_path / "trained")
+    locations = Locations.resolve(tmp_path / "trained")
+    auth.login(locations, fake.state.client_id, port=0, timeout=20,
+               open_url=lambda url: requests.get(url, timeout=10))
+    open_services(locations).jobs.train(["popularity"])
+    fake.add_user_playlist("Mine", [spotify_track(n) for n in range(12)])
+
+    assert run_import_spotify(argparse.Namespace(no_training=True), locations) == 0
+    assert "no longer serve" not in capsys.readouterr().out, "saved playlists only"
+    assert run_import_spotify(argparse.Namespace(no_training=False), locations) == 0
+    said = capsys.readouterr().out.strip().splitlines()
+    assert said[-1].startswith("Trained without these playlists, popularity no longer serve: "
+                               "`mpdtui --train` trains them again")
+    assert open_services(locations).models.servable() == []
 
 
 def test_playlists_mpdtui_exported_are_not_imported_back(fake: FakeSpotify, locations: Locations,
