@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from models.base import Recommender, link_fallbacks
+from models.base import FALLBACK_MODEL, Recommender, link_fallbacks
 from models.dataset import Dataset
 from models.evaluation import Case, ChallengeSplit, every_category_cases, make_challenge_split
 from models.model_dir import MODEL_FORMAT, ModelFormatError, peek_meta
@@ -279,13 +279,27 @@ def train_models(locations: Locations, names: Sequence[str] = DEFAULT_MODELS,
                                     overrides)
         result.trained.append(name)
     result.report = evaluate_models(locations, trained, progress=progress, cancel=cancel,
-                                     force=bool(result.trained))
+                                     force=bool(result.trained),
+                                     fallback=title_fallback(locations, split.fingerprint, data,
+                                                             trained))
     return result
+
+
+def title_fallback(locations: Locations, fingerprint: str, data: Dataset,
+                   loaded: Mapping[str, Recommender]) -> Recommender | None:
+    """The title model, which answers what the others cannot when they serve: from
+    `loaded`, else the one saved for this split (None without one)."""
+    if FALLBACK_MODEL in loaded:
+        return loaded[FALLBACK_MODEL]
+    if saved_model_fingerprint(locations, FALLBACK_MODEL) != fingerprint:
+        return None
+    return load_model(locations, FALLBACK_MODEL, data)
 
 
 def evaluate_models(locations: Locations, models: dict[str, Recommender],
                     progress: Callable[[Progress], None] | None = None,
-                    cancel: threading.Event | None = None, force: bool = False) -> dict[str, Any]:
+                    cancel: threading.Event | None = None, force: bool = False,
+                    fallback: Recommender | None = None) -> dict[str, Any]:
     """The challenge evaluation of `models`, saved as JSON together with the saved results of
     the other models that still score the models saved now (`evaluate --models als` keeps
     the rest); reused when it covers `models` already."""
@@ -303,7 +317,9 @@ def evaluate_models(locations: Locations, models: dict[str, Recommender],
     with Catalog.open(locations) as catalog:
         track_artist = catalog.track_arrays()[0]
     assert split.challenge is not None
-    link_fallbacks(models)
+    # `fallback` (the title model) answers for them as when they serve, also when it is not
+    # among those scored (`evaluate --models als`)
+    link_fallbacks({**models, FALLBACK_MODEL: fallback} if fallback is not None else models)
     evaluation = evaluate(models, split.challenge.cases, track_artist, k=500, progress=progress,
                           cancel=cancel)
     evaluation["fingerprint"] = split.fingerprint

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from models.base import FALLBACK_MODEL, Recommender, link_fallbacks
+from models.base import Recommender
 from models.registry import MODEL_NAMES, model_info
 from mpdtui import training
 from mpdtui.data.files import FormatVersionError
@@ -95,10 +95,11 @@ class EvaluateStage(Stage):
         models = self._models(job)
         if job.request.goal != "evaluate":
             models = self._not_scored_yet(job, models)
-        self._link_fallback(job, models)
+        fallback = training.title_fallback(job.locations, job.split().fingerprint,
+                                           job.training_data(), job.models)
         report = training.evaluate_models(
             job.locations, models, progress=job.progress(self.name, "playlists"),
-            cancel=job.cancel, force=True)
+            cancel=job.cancel, force=True, fallback=fallback)
         # `mpdtui evaluate --models als` shows als; the saved report keeps the others' too
         job.summary.report = (training.only_models(report, list(models))
                               if job.request.goal == "evaluate" and job.request.models else report)
@@ -118,16 +119,6 @@ class EvaluateStage(Stage):
             return models
         current = training.current_results(job.locations, saved, job.split().fingerprint)
         return {name: model for name, model in models.items() if name not in current} or models
-
-    @staticmethod
-    def _link_fallback(job: Job, models: dict[str, Recommender]) -> None:
-        """The title model answers what the others cannot, as when they serve, also when it
-        is not among those scored (`evaluate --models als`, `--train --models als`)."""
-        title = job.models.get(FALLBACK_MODEL)
-        if title is None and FALLBACK_MODEL in _servable(job):
-            title = training.load_model(job.locations, FALLBACK_MODEL, job.training_data())
-        if title is not None:
-            link_fallbacks({**models, FALLBACK_MODEL: title})
 
 
 def _servable(job: Job) -> list[str]:
