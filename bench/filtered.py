@@ -44,7 +44,7 @@ from models.dataset import Dataset
 from models.evaluation import Case
 from models.filtered import RanksByScore, recommend_allowed, retrieve_allowed
 from models.ranker_settings import RankerSettings
-from mpdtui import training
+from mpdtui import splits
 from mpdtui.audio.filters import parse_filter
 from mpdtui.locations import Locations
 from mpdtui.services.root import open_services
@@ -152,7 +152,7 @@ def main() -> None:
     services = open_services(locations)
     ranker, als = services.models.model("ranker"), services.models.model("als")
     features = services.audio.catalog_features()
-    split = training.training_split(locations, need_cases=True)
+    split = splits.training_split(locations, need_cases=True)
     assert split.challenge is not None
     every = list(split.challenge.cases)
     sample = every[:: max(1, len(every) // args.queries)]

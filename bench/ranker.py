@@ -30,7 +30,7 @@ import numpy as np
 
 from models.evaluation import Case
 from models.ranker import RankerRecommender
-from mpdtui import training
+from mpdtui import splits
 from mpdtui.locations import Locations
 from mpdtui.services.root import open_services
 
@@ -95,7 +95,7 @@ def main() -> None:
     ranker = services.models.model("ranker")
     assert isinstance(ranker, RankerRecommender)
     als = services.models.model("als")
-    split = training.training_split(locations, need_cases=True)
+    split = splits.training_split(locations, need_cases=True)
     assert split.challenge is not None
     cases = list(split.challenge.cases)[:: max(1, len(split.challenge.cases) // args.queries)]
     n_tracks = ranker.n_tracks

@@ -139,7 +139,7 @@ class Recommender(ABC):
         own = 0 if ranked.fallback else len(ranked)  # a retrieval answered by a back-off
         if not self.can_answer(usable):
             ranked = Recommendations(ranked.ids, ranked.scores,
-                                     fallback=self._nothing_usable(query, in_catalog.size))
+                                     fallback=self._nothing_usable(query))
         ranked = self._fill(ranked, usable, k, in_catalog)
         return Recommendations(ranked.ids[:k], ranked.scores[:k], unknown, ranked.fallback,
                                min(own, k) if ranked.fallback else None)
@@ -214,14 +214,10 @@ class Recommender(ABC):
         """Whether the model has something to go on: a known seed, or a name it reads."""
         return bool(query.seeds) or (self.reads_names and bool(normalize_name(query.name)))
 
-    def _nothing_usable(self, query: PlaylistQuery, in_catalog: int) -> str:
-        """Why the model has nothing to go on, e.g. "als: no seed in the catalog and no name"."""
-        if not query.seeds:
-            seeds = "no seeds"
-        elif not in_catalog:
-            seeds = "no seed in the catalog"
-        else:
-            seeds = "no seed in any training playlist"
+    def _nothing_usable(self, query: PlaylistQuery) -> str:
+        """Why the model has nothing to go on, e.g. "als: no seed in any training playlist and
+        no name" (a seed outside its catalog, one added since it was trained, is in none)."""
+        seeds = "no seed in any training playlist" if query.seeds else "no seeds"
         # here a name is one the model does not read, or one of no words (emoji, say)
         name = "a name it cannot read" if query.name.strip() else "no name"
         return f"{self.name}: {seeds} and {name}"

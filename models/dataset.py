@@ -62,3 +62,23 @@ class Dataset:
             feature_names=self.feature_names,
             extra=dict(self.extra),
         )
+
+    def first_tracks(self, n_tracks: int) -> Dataset:
+        """The same playlists over the catalog's first `n_tracks` tracks only: the data as it
+        was before tracks were added, where no playlist holds the others (models trained
+        then serve it)."""
+        interactions = self.interactions[:, :n_tracks].tocsr()
+        if interactions.nnz != self.interactions.nnz:
+            raise ValueError(f"these playlists hold tracks beyond the first {n_tracks:,}")
+        features = None if self.track_features is None else self.track_features[:n_tracks]
+        return Dataset(
+            interactions=interactions,
+            playlist_names=self.playlist_names,
+            track_artist=self.track_artist[:n_tracks],
+            track_album=self.track_album[:n_tracks],
+            track_duration_ms=self.track_duration_ms[:n_tracks],
+            fingerprint=self.fingerprint,
+            track_features=features,
+            feature_names=self.feature_names,
+            extra=dict(self.extra),
+        )

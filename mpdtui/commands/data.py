@@ -18,7 +18,7 @@ from mpdtui.commands.spotify import describe_coverage
 from mpdtui.commands.terminal import in_terminal_width
 from mpdtui.data.demo import DEFAULT_PLAYLISTS
 from mpdtui.locations import Locations
-from mpdtui.pipeline.display import amount
+from mpdtui.pipeline.display import amount, trained_before
 from mpdtui.pipeline.events import StageProgress
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable, printable_json
@@ -27,6 +27,7 @@ from mpdtui.progress_view import HeadlessProgress
 if TYPE_CHECKING:
     from mpdtui.data.stats import DataStats
     from mpdtui.pipeline.sources import DataSource, DataState
+    from mpdtui.services.root import CacheInfo
 
 MAX_DEMO_PLAYLISTS = 1_000_000
 
@@ -105,13 +106,13 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
         "data_source": _sources_text(state) or (
             "not recorded" if info["playlists"] else
             "none yet (`mpdtui ingest PATH` or `mpdtui --train --demo`)"),
-        "models": ", ".join(info["models"]) or _no_models_text(state),
+        "models": _models_text(info, state),
         "features": (describe_coverage(info["features"]).removeprefix("Audio features: ")
                      if info["features"]
                      else "none yet (`mpdtui features --csv FILE`)")}
     if unfinished:
         shown["data_source"] = f"{shown['data_source']} ({unfinished})"
-    del shown["disk_bytes"]
+    del shown["disk_bytes"], shown["models_trained_without"]
     shown["disk"] = f"{amount(info['disk_bytes'], 'bytes')} (the cache dir's files)"
     for key, value in shown.items():
         text = f"{value:,}" if type(value) is int else printable(str(value))
@@ -119,9 +120,20 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
     return 0
 
 
+def _models_text(info: CacheInfo, state: DataState) -> str:
+    """"popularity, als", with what they were trained without, if anything; else why none."""
+    if not info["models"]:
+        return _no_models_text(state)
+    added = info["models_trained_without"]
+    if added is None:
+        return ", ".join(info["models"])
+    return (f"{', '.join(info['models'])} ({trained_before((added['playlists'], added['tracks']))}"
+            "; `mpdtui --train` trains them on those too)")
+
+
 def _no_models_text(state: DataState) -> str:
     """No model serves this data: none trained yet, or those saved were trained on other data
-    (more was ingested since) or by another version of mpdtui."""
+    (not the data this grew from) or by another version of mpdtui."""
     if not state.models:
         return "none yet (`mpdtui --train`)"
     return (f"none for this data ({', '.join(state.models)}: trained on other data or by another "

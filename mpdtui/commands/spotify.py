@@ -23,6 +23,7 @@ from mpdtui.commands.terminal import in_terminal_width
 from mpdtui.errors import UserError
 from mpdtui.exporting import FILE_FORMATS
 from mpdtui.locations import Locations
+from mpdtui.pipeline.display import trained_before
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable
 from mpdtui.spotify.settings import DEFAULT_PORT, NO_CLIENT_ID
@@ -230,7 +231,6 @@ def _write_stdout(content: bytes) -> None:
 
 
 def run_import_spotify(args: argparse.Namespace, locations: Locations) -> int:
-    serving = _servable(locations)
     request = JobRequest("import_spotify", spotify_training=not args.no_training)
     result = run_job(locations, request)["spotify"]
     print(f"Imported {result['imported']} playlists ({result['tracks']:,} tracks) of Spotify user "
@@ -238,14 +238,10 @@ def run_import_spotify(args: argparse.Namespace, locations: Locations) -> int:
           "refreshed" + ("" if args.no_training else ", added as training playlists")
           + f"; skipped {result['skipped_empty']} empty, {result['skipped_not_own']} not your "
           f"own, {result['skipped_exported']} exported by mpdtui.")
-    stale = [name for name in serving if name not in _servable(locations)]
-    if stale:  # new training data: the models' split is gone with the old data
-        print(f"Trained without these playlists, {', '.join(stale)} no longer serve: "
-              "`mpdtui --train` trains them again (`mpdtui import-spotify --no-training` imports "
-              "playlists without adding them to the training data).")
-    return 0
-
-
-def _servable(locations: Locations) -> list[str]:
     with open_services(locations) as services:
-        return services.models.servable()
+        serving, added = services.models.servable(), services.models.added_since_training()
+    if added is not None:  # new training data: the models serve on as they were trained
+        serve = "serves" if len(serving) == 1 else "serve"
+        print(f"{', '.join(serving)} {serve} on, {trained_before(added)}: `mpdtui --train` "
+              "trains them on these too.")
+    return 0

@@ -41,6 +41,7 @@ from models.progress import Cancelled, Progress, ProgressCallback, check_cancel
 from mpdtui.data import track_search
 from mpdtui.data.catalog import Catalog, restore_uri_indexes, without_uri_indexes
 from mpdtui.data.files import write_npz
+from mpdtui.data.growth import remember_finalized
 from mpdtui.data.matrices import (
     CHUNK_FORMAT,
     CHUNK_VERSION,
@@ -362,9 +363,9 @@ def _commit(locations: Locations, catalog: Catalog, slices: list[_Slice]) -> Non
         write_npz(chunk_path(locations, item.id), CHUNK_FORMAT, CHUNK_VERSION,
                   _chunk_arrays(item.batch))
     with catalog.transaction() as db:
+        remember_finalized(db)  # before the inserts: its counts are the data's size then
         for item in slices:
             _insert_slice(db, item)
-        db.execute("DELETE FROM meta WHERE key = 'finalized'")
 
 
 def _chunk_arrays(batch: _SliceBatch) -> dict[str, np.ndarray]:

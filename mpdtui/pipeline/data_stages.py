@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from models.progress import Progress, ProgressCallback, check_cancel, report
-from mpdtui import training
+from mpdtui import splits
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.demo import generate_demo
 from mpdtui.data.demo_files import FEATURES_CSV
@@ -263,7 +263,7 @@ class SplitStage(Stage):
     name, title = "split", "training split"
 
     def is_done(self, job: Job) -> bool:
-        return training.current_split(job.locations) is not None
+        return splits.current_split(job.locations) is not None
 
     def run(self, job: Job) -> str:
         split = job.split()

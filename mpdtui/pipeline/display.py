@@ -15,6 +15,20 @@ def amount(value: float, unit: str) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
+def counted(count: int, noun: str) -> str:
+    """"1 playlist", "2,034 playlists"."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def trained_before(added: tuple[int, int], with_tracks: bool = True) -> str:
+    """"trained before 2 playlists and 35 new tracks were added": the serving models'
+    `ModelStore.added_since_training` (`with_tracks` False: the playlists only)."""
+    playlists, tracks = added
+    new_tracks = f" and {counted(tracks, 'new track')}" if tracks and with_tracks else ""
+    were = "was" if playlists == 1 and not new_tracks else "were"
+    return f"trained before {counted(playlists, 'playlist')}{new_tracks} {were} added"
+
+
 def clock(seconds: float) -> str:
     seconds = round(seconds)
     hours, rest = divmod(seconds, 3600)

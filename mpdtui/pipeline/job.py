@@ -24,7 +24,7 @@ from models.base import Recommender
 from models.dataset import Dataset
 from models.progress import Progress, ProgressCallback
 from models.registry import DEFAULT_MODELS
-from mpdtui import config, training
+from mpdtui import config, splits, training
 from mpdtui.data.files import read_json
 from mpdtui.data.mpd import find_slices
 from mpdtui.locations import Locations
@@ -93,7 +93,7 @@ class Job:
         them), in pipeline order once no stage runs beside another (`order_models`)."""
         self._lock = threading.RLock()  # the lazy caches and the models, for stages run at once
         self._plan: SourcePlan | None = None
-        self._split: training.Split | None = None
+        self._split: splits.Split | None = None
         self._data: Dataset | None = None
 
     def emit(self, event: Event) -> None:
@@ -126,16 +126,16 @@ class Job:
             return None
         return source_for_path(self.locations, Path(self.request.source))
 
-    def split(self) -> training.Split:
+    def split(self) -> splits.Split:
         with self._lock:
             if self._split is None:
-                self._split = training.training_split(self.locations)
+                self._split = splits.training_split(self.locations)
             return self._split
 
     def training_data(self) -> Dataset:
         with self._lock:
             if self._data is None:
-                self._data = training.training_dataset(self.locations, self.split())
+                self._data = splits.training_dataset(self.locations, self.split())
             return self._data
 
     def share(self) -> None:

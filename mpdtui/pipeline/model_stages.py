@@ -11,7 +11,7 @@ from typing import Any
 
 from models.base import Recommender
 from models.registry import MODEL_NAMES, model_info
-from mpdtui import training
+from mpdtui import splits, training
 from mpdtui.data.files import FormatVersionError
 from mpdtui.errors import UserError
 from mpdtui.pipeline.events import ModelSaved
@@ -122,7 +122,7 @@ class EvaluateStage(Stage):
 
 
 def _servable(job: Job) -> list[str]:
-    split = training.current_split(job.locations)
+    split = splits.current_split(job.locations)
     if split is None:
         return []
     return [n for n in MODEL_NAMES

@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 from models.progress import ProgressCallback
-from mpdtui import config, training
+from mpdtui import config, splits
 from mpdtui.data.catalog import Catalog, Counts
 from mpdtui.data.demo import generate_demo
 from mpdtui.data.demo_files import FEATURES_CSV
@@ -109,7 +109,7 @@ class DataService:
         if not self.has_data():
             raise UserError(self.unfinished_ingest()
                             or "no data yet: run `mpdtui ingest PATH` (or `--demo`) first")
-        return store_stats(self.locations, training.holdout_size, training.SPLIT_SEED)
+        return store_stats(self.locations, splits.holdout_size, splits.SPLIT_SEED)
 
     def free_disk_bytes(self) -> int:
         """Free space on the disk holding the cache dir (or its nearest existing parent)."""

@@ -9,8 +9,9 @@ from models.base import FALLBACK_MODEL, Recommender, link_fallbacks
 from models.dataset import Dataset
 from models.model_dir import META_JSON
 from models.registry import DEFAULT_MODELS, MODEL_NAMES, SERVING_ORDER, model_class
-from mpdtui import training
+from mpdtui import splits, training
 from mpdtui.data.files import FormatVersionError
+from mpdtui.data.growth import data_size
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 from mpdtui.services.catalog import CatalogService
@@ -37,7 +38,7 @@ class ModelStore:
             return list(self._servable)
 
     def _find_servable(self) -> list[str]:
-        split = training.current_split(self.locations)
+        split = splits.serving_split(self.locations)
         if split is None:
             return []
         return [name for name in MODEL_NAMES
@@ -70,7 +71,7 @@ class ModelStore:
             report = training.load_report(self.locations)
         except FormatVersionError:
             return {}
-        split = training.current_split(self.locations)
+        split = splits.serving_split(self.locations)
         if not report or split is None or report.get("fingerprint") != split.fingerprint:
             return {}
         current = (training.current_results(self.locations, report, split.fingerprint)
@@ -94,13 +95,22 @@ class ModelStore:
         """The training split the models learned from (loaded once)."""
         with self._lock:
             if self._data is None:
-                split = training.current_split(self.locations)
+                split = splits.serving_split(self.locations)
                 if split is None:
-                    raise UserError("the data changed since the models were trained: train "
-                                    "them again (`mpdtui --train`, or the setup's training step)")
-                self._data = training.training_dataset(self.locations, split,
-                                                       self._catalog.feature_matrix)
+                    raise UserError(splits.STALE_MODELS)
+                self._data = splits.training_dataset(self.locations, split,
+                                                     self._catalog.feature_matrix)
             return self._data
+
+    def added_since_training(self) -> tuple[int, int] | None:
+        """(playlists, tracks) added to the data since the serving models were trained on it:
+        they serve on without them until trained again. None: trained on the data as it is (or
+        no model serves)."""
+        split = splits.serving_split(self.locations)
+        if split is None or split.earlier is None or not self.servable():
+            return None
+        playlists, tracks = data_size(self._catalog.catalog())
+        return playlists - split.earlier.playlists, tracks - split.earlier.tracks
 
     @staticmethod
     def trainable() -> tuple[str, ...]:

@@ -33,6 +33,9 @@ class CacheInfo(TypedDict):
     slices: int
     data_source: str | None
     models: list[str]
+    models_trained_without: dict[str, int] | None
+    """Playlists and tracks added since the serving models were trained (they serve on
+    without them until `--train`); None when they were trained on the data as it is."""
     features: Coverage | None
     disk_bytes: int
     """What the cache dir's files take."""
@@ -69,7 +72,9 @@ class Services:
                          rows=counts.rows, tracks=counts.tracks, artists=counts.artists,
                          albums=counts.albums, slices=counts.slices,
                          data_source=primary.path if primary else None,
-                         models=self.models.servable(), features=self.features.coverage(),
+                         models=self.models.servable(),
+                         models_trained_without=_added(self.models.added_since_training()),
+                         features=self.features.coverage(),
                          disk_bytes=self.data.used_disk_bytes())
 
     def close(self) -> None:
@@ -82,6 +87,10 @@ class Services:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _added(added: tuple[int, int] | None) -> dict[str, int] | None:
+    return None if added is None else {"playlists": added[0], "tracks": added[1]}
 
 
 def _forget_loaded(models: ModelStore, audio: AudioService, catalog: CatalogService) -> None:

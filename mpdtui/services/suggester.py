@@ -101,11 +101,13 @@ class Suggester:
                             "training step)")
         query = PlaylistQuery.of(name, seeds)
         recommender = self._models.model(model_name)  # falls back when it must
+        known = recommender.n_tracks  # fewer than the catalog's: tracks added since training
         if allowed is not None:  # a view whose own answers match the filter (models.filtered)
+            allowed = allowed[:known]
             recommender = recommender.restricted_to(allowed)
         if exclude:  # only after: hiding a track leaves the others in their order
-            every = np.ones(self._catalog.n_tracks(), dtype=bool) if allowed is None else allowed
-            allowed = without_tracks(every, exclude)
+            every = np.ones(known, dtype=bool) if allowed is None else allowed
+            allowed = without_tracks(every, [track for track in exclude if track < known])
         wanted = k + max(MIN_SPARE, k // 2)  # room for the other versions left out
         ranked = (recommender.recommend(query, wanted) if allowed is None
                   else recommend_allowed(recommender, query, wanted, allowed))

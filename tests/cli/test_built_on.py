@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from models.model_dir import META_JSON, peek_meta
-from mpdtui import config, training
+from mpdtui import config, splits, training
 from mpdtui.locations import Locations
 from mpdtui.pipeline.events import StageProgress
 from mpdtui.pipeline.request import JobRequest
@@ -37,7 +37,7 @@ def test_the_ranker_records_the_models_it_was_built_on(store: Locations) -> None
     assert done.trained == ["title", "als", "ranker"]
     assert peek_meta(store.model_dir("ranker"))["component_tokens"] == {
         "als": _token(store, "als"), "title": _token(store, "title")}
-    fingerprint = training.current_split(store)
+    fingerprint = splits.current_split(store)
     assert fingerprint is not None
     assert training.model_is_current(store, "ranker", fingerprint.fingerprint,
                                      SMALL_RANKER)
@@ -68,7 +68,7 @@ def test_a_ranker_over_a_component_saved_since_is_trained_again(store: Locations
     """As after a run cancelled between the two saves, or a new version of one model."""
     services = open_services(store)
     services.jobs.train(["ranker"])
-    split = training.current_split(store)
+    split = splits.current_split(store)
     assert split is not None
     meta_path = store.model_dir("als") / META_JSON
     meta = json.loads(meta_path.read_text())

@@ -285,8 +285,11 @@ def test_other_data_replaces_the_demo_and_keeps_saved_playlists(tmp_path: Path,
     assert main(["info", "--cache-dir", str(locations.root)]) == 0
     shown = capsys.readouterr().out
     assert f"data_source: {HANDMADE.resolve()}; also {more}\n" in shown
-    assert ("models: none for this data (popularity: trained on other data or by another "
-            "version; `mpdtui --train` trains them again)") in " ".join(shown.split())
+    added = after.info()["models_trained_without"]  # the data grew: the model serves on
+    assert added is not None and added["playlists"] == 1000 and added["tracks"] > 0
+    assert (f"models: popularity (trained before 1,000 playlists and {added['tracks']:,} new "
+            "tracks were added; `mpdtui --train` trains them on those too)"
+            ) in " ".join(shown.split())
     assert [p.name for p in after.playlists.summaries()] == ["from the demo"]
     assert locations.demo_dir.exists(), "the demo files stay, to switch back without generating"
 

@@ -366,7 +366,7 @@ def test_an_evaluation_keeps_the_results_of_the_models_it_did_not_score(
         small_store: Locations, tmp_path: Path) -> None:
     """`evaluate --models popularity` after a full training keeps the other models' results
     (the default model is the best of them), but not one of a model saved since."""
-    from mpdtui import training
+    from mpdtui import splits, training
     from mpdtui.pipeline.request import JobRequest
     from mpdtui.pipeline.runner import run_job
 
@@ -382,8 +382,8 @@ def test_an_evaluation_keeps_the_results_of_the_models_it_did_not_score(
                     lambda event: None).report
     assert shown is not None and list(shown["models"]) == ["popularity"]
     assert models.evaluation() == full and models.default() == best
-    training.train_model(locations, "title", training.training_dataset(
-        locations, training.training_split(locations)), {})  # saved anew, not scored
+    training.train_model(locations, "title", splits.training_dataset(
+        locations, splits.training_split(locations)), {})  # saved anew, not scored
     assert models.default() == "popularity"  # title's score was its predecessor's
     run_job(locations, JobRequest("evaluate", models=("popularity",)), lambda event: None)
     after = models.evaluation()

@@ -376,11 +376,11 @@ def test_cli_import_spotify_adds_training_playlists(fake: FakeSpotify, locations
         assert f"spotify:track:{0:022d}" in catalog.track_uris()
 
 
-def test_cli_import_says_which_models_no_longer_serve(fake: FakeSpotify, small_store: Locations,
-                                                      tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
-    """New training playlists are new data: the models trained before serve no more. The
-    import said "added as training playlists" and nothing of that."""
+def test_cli_import_says_the_models_serve_on_without_the_playlists(
+        fake: FakeSpotify, small_store: Locations, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """New training playlists are new data, which the models were not trained on: they serve
+    on (before, none served until `--train`, hours on the MPD), and the import says so."""
     from mpdtui.commands.spotify import run_import_spotify
     from mpdtui.services.root import open_services
 
@@ -392,12 +392,14 @@ def test_cli_import_says_which_models_no_longer_serve(fake: FakeSpotify, small_s
     fake.add_user_playlist("Mine", [spotify_track(n) for n in range(12)])
 
     assert run_import_spotify(argparse.Namespace(no_training=True), locations) == 0
-    assert "no longer serve" not in capsys.readouterr().out, "saved playlists only"
+    assert "serve on" not in capsys.readouterr().out, "saved playlists only"
     assert run_import_spotify(argparse.Namespace(no_training=False), locations) == 0
     said = capsys.readouterr().out.strip().splitlines()
-    assert said[-1].startswith("Trained without these playlists, popularity no longer serve: "
-                               "`mpdtui --train` trains them again")
-    assert open_services(locations).models.servable() == []
+    assert said[-1] == ("popularity serves on, trained before 1 playlist and 12 new tracks were "
+                        "added: `mpdtui --train` trains them on these too.")
+    services = open_services(locations)
+    assert services.models.servable() == ["popularity"]
+    assert services.models.added_since_training() == (1, 12)
 
 
 def test_playlists_mpdtui_exported_are_not_imported_back(fake: FakeSpotify, locations: Locations,

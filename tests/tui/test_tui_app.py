@@ -333,7 +333,7 @@ async def test_an_evaluation_by_another_process_brings_the_best_model_back(
         trained_copy: Locations, tmp_path: Path) -> None:
     """`mpdtui --train --retrain --models M` in another terminal: M saved anew has no score
     until the evaluation that follows, which writes only the report."""
-    from mpdtui import training
+    from mpdtui import splits, training
     from mpdtui.pipeline.request import JobRequest
     from mpdtui.pipeline.runner import run_job
 
@@ -343,7 +343,7 @@ async def test_an_evaluation_by_another_process_brings_the_best_model_back(
         screen = builder(app)
         best = screen.model_name
         assert best is not None and best == app.services.models.default()
-        data = training.training_dataset(trained_copy, training.training_split(trained_copy))
+        data = splits.training_dataset(trained_copy, splits.training_split(trained_copy))
         training.train_model(trained_copy, best, data, {})  # saved, not yet evaluated
         await wait_for(pilot, lambda: screen.model_name != best, what="a model with a score")
         run_job(trained_copy, JobRequest("evaluate", models=(best,)), lambda event: None)

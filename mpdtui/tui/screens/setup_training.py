@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable, Label, SelectionList, Static
 
-from mpdtui.pipeline.display import describe_progress
+from mpdtui.pipeline.display import describe_progress, trained_before
 from mpdtui.pipeline.events import (
     Event,
     JobFinished,
@@ -69,8 +69,11 @@ class TrainingStep(SetupStep):
             features_bar.finish("imported")
         else:
             features_bar.reset("none (optional)")
+        added = self.app.attempt(self.services.models.added_since_training)
+        done = ("trained for this data" if added is None  # the bar leaves a short line
+                else trained_before(added, with_tracks=False))
         for name in self.app.attempt(self.services.models.servable) or []:
-            self.query_one(f"#bar-{name}", StageBar).finish("trained for this data")
+            self.query_one(f"#bar-{name}", StageBar).finish(done)
         self.show_report(self.app.attempt(self.services.models.evaluation))
         self.query_one("#models").focus()
 
