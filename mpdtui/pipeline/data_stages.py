@@ -209,13 +209,27 @@ class FeaturesStage(Stage):
             for path in csv_files:  # the front ends print the outcomes from the summary
                 outcomes.append(store.import_csv(path, progress=relay, cancel=job.cancel).describe())
         if self._download(job):
-            outcomes.append(_download(job))
+            outcomes.append(self._download_or_go_on(job))
         _keep_feature_matrix(job)
         job.summary.features = outcomes
         return outcomes[-1] if outcomes else "nothing to do"
 
     def skip(self, job: Job) -> str:
         return "imported" if job.locations.features_db.exists() else "none (optional)"
+
+    @staticmethod
+    def _download_or_go_on(job: Job) -> str:
+        """The download; where it runs only because there is a login (`--train`, the app's
+        training), Spotify failing it (offline, a login revoked) leaves the features as they
+        are and the job goes on: they are optional, the models are what was asked for."""
+        from mpdtui.spotify.errors import SpotifyError
+
+        try:
+            return _download(job)
+        except SpotifyError as exc:
+            if job.request.download == "yes":
+                raise
+            return f"not downloaded, the training goes on without them: {exc}"
 
 
 def _keep_feature_matrix(job: Job) -> None:

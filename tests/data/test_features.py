@@ -357,3 +357,25 @@ def test_cli_features(tmp_path: Path, fake: FakeSpotify, logged_in: Locations,
     assert "asked for 149 of 149 tracks in 2 batches" in out
     assert "149 tracks from the Spotify API, 1 from CSV" in out
     assert "0 of the catalog's 150 tracks unknown" in out
+
+
+def test_training_goes_on_when_spotify_fails_the_download(fake: FakeSpotify, small_store: Locations,
+                                                         tmp_path: Path) -> None:
+    """Logged in, `--train` downloads the missing features first; Spotify failing that (offline,
+    a login revoked) stopped the whole training, though the features are optional."""
+    import shutil
+
+    from mpdtui.pipeline.request import JobRequest
+    from mpdtui.services.root import open_services
+
+    locations = Locations.resolve(shutil.copytree(small_store.root, tmp_path / "trained"))
+    log_in(fake, locations)
+    fake.fail_next("audio-features", Fault(400))
+    summary = open_services(locations).jobs.run(JobRequest("setup", models=("popularity",)))
+    assert summary.trained == ["popularity"]
+    [outcome] = summary.features
+    assert outcome.startswith("not downloaded, the training goes on without them: Spotify "
+                              "answered HTTP 400 to GET audio-features"), outcome
+    fake.fail_next("audio-features", Fault(400))
+    with pytest.raises(UserError, match="HTTP 400"):  # asked for: the failure is the answer
+        open_services(locations).jobs.run(JobRequest("features", download="yes"))
