@@ -67,9 +67,14 @@ class Dataset:
         """The same playlists over the catalog's first `n_tracks` tracks only: the data as it
         was before tracks were added, where no playlist holds the others (models trained
         then serve it)."""
-        interactions = self.interactions[:, :n_tracks].tocsr()
-        if interactions.nnz != self.interactions.nnz:
+        import scipy.sparse as sp
+
+        matrix = self.interactions
+        if matrix.nnz and int(matrix.indices.max()) >= n_tracks:
             raise ValueError(f"these playlists hold tracks beyond the first {n_tracks:,}")
+        # the same arrays under a narrower shape: no copy of the MPD's 65M entries
+        interactions = sp.csr_matrix((matrix.data, matrix.indices, matrix.indptr),
+                                     shape=(matrix.shape[0], n_tracks), copy=False)
         features = None if self.track_features is None else self.track_features[:n_tracks]
         return Dataset(
             interactions=interactions,
