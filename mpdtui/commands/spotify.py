@@ -109,26 +109,44 @@ def _show_url(url: str, no_browser: bool) -> None:
     print(url, flush=True)
 
 
+PASTE_PROMPT = "Then paste the address the browser was sent to (it starts with http://127.0.0.1): "
+NOT_A_REDIRECT = "That is not it (the address has `code=` in it): paste the whole address: "
+STDIN_CLOSED = ("Nothing can be pasted (standard input is closed): waiting for the browser to be "
+                "sent back to this machine (ctrl+c stops).")
+
+
 def _paste_prompt() -> str:
-    print("Then paste the address the browser was sent to (it starts with http://127.0.0.1): ",
-          end="", flush=True)
-    return read_stdin_line()
+    """The pasted redirect; a blank line, or one that is not a redirect (a stray word, half
+    an address), asks again: one slip must not end the login."""
+    prompt = PASTE_PROMPT
+    while True:
+        print(prompt, end="", flush=True)
+        try:
+            line = read_stdin_line()
+        except EOFError:
+            print(f"\n{STDIN_CLOSED}", flush=True)
+            raise
+        if "code=" in line or "error=" in line:
+            return line
+        if line.strip():
+            prompt = NOT_A_REDIRECT
 
 
 def read_stdin_line() -> str:
     """One line from standard input, read from its file descriptor: the login may end through
     the callback while this waits in a thread, and a thread blocked here holds no lock that
-    the interpreter's shutdown needs (`input()` does: a fatal error at exit)."""
+    the interpreter's shutdown needs (`input()` does: a fatal error at exit). A byte at a time,
+    so that what follows the line (piped input) is left for the next read."""
     fd = sys.stdin.fileno()
-    data = b""
-    while b"\n" not in data:
-        chunk = os.read(fd, 4096)
-        if not chunk:
+    data = bytearray()
+    while not data.endswith(b"\n"):
+        byte = os.read(fd, 1)
+        if not byte:
             if not data:
                 raise EOFError
             break
-        data += chunk
-    return data.split(b"\n", 1)[0].decode(errors="replace")
+        data += byte
+    return data.decode(errors="replace").rstrip("\r\n")
 
 
 # --- features -------------------------------------------------------------------------------

@@ -409,6 +409,48 @@ def test_no_browser_login_through_the_callback_exits_cleanly(spotify: FakeSpotif
     assert "Fatal Python error" not in err and err == ""
 
 
+def _no_browser_login(spotify: FakeSpotify, cache: Path) -> tuple[subprocess.Popen[str], str]:
+    """`mpdtui auth --no-browser` started, and the authorize URL it shows."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache), "auth", "--no-browser",
+         "--client-id", spotify.state.client_id, "--port", str(_free_port())],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    url = ""
+    while not url.startswith(spotify.accounts_url):
+        url = child.stdout.readline().strip()  # type: ignore[union-attr]
+        assert url or child.poll() is None, child.stderr.read()  # type: ignore[union-attr]
+    return child, url
+
+
+def test_a_slip_while_pasting_asks_again(spotify: FakeSpotify, tmp_path: Path) -> None:
+    """A blank line or a stray word ended the login (the advice, "paste the whole address",
+    could not be followed); then nothing pasted was read, and it waited 5 minutes."""
+    child, url = _no_browser_login(spotify, tmp_path / "cache")
+    redirect = requests.get(url, allow_redirects=False, timeout=10).headers["Location"]
+    try:
+        out, err = child.communicate(f"\nhello\n{redirect}\n", timeout=60)
+    finally:
+        child.kill()
+    assert child.returncode == 0, err
+    assert out.count("Then paste the address") == 2 and out.count("That is not it") == 1
+    assert "Logged in to Spotify as Fake User" in out
+
+
+def test_no_browser_login_with_stdin_closed_says_so_and_waits_for_the_callback(
+        spotify: FakeSpotify, tmp_path: Path) -> None:
+    child, url = _no_browser_login(spotify, tmp_path / "cache")
+    try:
+        child.stdin.close()  # type: ignore[union-attr]
+        said = child.stdout.readline()  # type: ignore[union-attr]
+        _browser(url)
+        code = child.wait(timeout=60)
+        out = child.stdout.read()  # type: ignore[union-attr]
+    finally:
+        child.kill()
+    assert "Nothing can be pasted (standard input is closed)" in said + out
+    assert code == 0 and "Logged in to Spotify as Fake User" in out
+
+
 def test_idle_connections_and_stray_redirects_do_not_end_or_block_the_login(
         spotify: FakeSpotify, tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     idle: list[socket.socket] = []
