@@ -66,6 +66,10 @@ class ModelStore:
             return max((n for n in servable if n in scores), key=lambda n: scores[n])
         return next((name for name in SERVING_ORDER if name in servable), None)
 
+    def evaluated(self) -> set[str]:
+        """The servable models whose evaluation is that of the model as saved now."""
+        return set(self._evaluated_scores()) & set(self.servable())
+
     def _evaluated_scores(self) -> dict[str, float]:
         try:
             report = training.load_report(self.locations)

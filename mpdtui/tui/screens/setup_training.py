@@ -72,8 +72,11 @@ class TrainingStep(SetupStep):
         added = self.app.attempt(self.services.models.added_since_training)
         done = ("trained for this data" if added is None  # the bar leaves a short line
                 else trained_before(added, with_tracks=False))
-        for name in self.app.attempt(self.services.models.servable) or []:
+        servable = self.app.attempt(self.services.models.servable) or []
+        for name in servable:
             self.query_one(f"#bar-{name}", StageBar).finish(done)
+        if servable and set(servable) <= (self.app.attempt(self.services.models.evaluated) or set()):
+            self.query_one("#bar-evaluate", StageBar).finish("results below")
         self.show_report(self.app.attempt(self.services.models.evaluation))
         self.query_one("#models").focus()
 
