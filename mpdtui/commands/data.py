@@ -13,7 +13,7 @@ from rich.table import Table
 
 from mpdtui.commands import open_services
 from mpdtui.commands.argtypes import int_between, non_negative_int
-from mpdtui.commands.jobs import report_skipped, run_job
+from mpdtui.commands.jobs import report_models_serving_on, report_skipped, run_job
 from mpdtui.commands.spotify import describe_coverage
 from mpdtui.commands.terminal import in_terminal_width
 from mpdtui.data.demo import DEFAULT_PLAYLISTS
@@ -76,6 +76,8 @@ def run_ingest(args: argparse.Namespace, locations: Locations) -> int:
     print(f"ingested {ingested} {slices} ({done.get('playlists', 0):,} playlists, "
           f"{done.get('rows', 0):,} rows); {done.get('already_done', 0)} already there")
     report_skipped(summary)
+    if ingested:
+        report_models_serving_on(locations)
     return 0
 
 

@@ -8,9 +8,11 @@ import sys
 from types import FrameType
 from typing import Any, TextIO
 
+from mpdtui.commands import open_services
 from mpdtui.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, UserError
 from mpdtui.locations import Locations
 from mpdtui.pipeline.client import JobProcess
+from mpdtui.pipeline.display import trained_before
 from mpdtui.pipeline.events import JobFailed, JobFinished
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable
@@ -72,3 +74,13 @@ def report_skipped(summary: dict[str, Any]) -> None:
         print(f"skipped {len(skipped)} bad {slices}:", file=sys.stderr)
         for _label, message in skipped:
             print(f"  {printable(message)}", file=sys.stderr)
+
+
+def report_models_serving_on(locations: Locations) -> None:
+    """After playlists were added to the data: which models serve on, trained without them."""
+    with open_services(locations) as services:
+        serving, added = services.models.servable(), services.models.added_since_training()
+    if added is not None:
+        serve = "serves" if len(serving) == 1 else "serve"
+        print(f"{', '.join(serving)} {serve} on, {trained_before(added)}: `mpdtui --train` "
+              "trains them on these too.")

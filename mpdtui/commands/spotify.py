@@ -18,12 +18,11 @@ import orjson
 from models.progress import Progress
 from mpdtui.commands import open_services
 from mpdtui.commands.argtypes import JoinedWords, port_number
-from mpdtui.commands.jobs import run_job
+from mpdtui.commands.jobs import report_models_serving_on, run_job
 from mpdtui.commands.terminal import in_terminal_width
 from mpdtui.errors import UserError
 from mpdtui.exporting import FILE_FORMATS
 from mpdtui.locations import Locations
-from mpdtui.pipeline.display import trained_before
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable
 from mpdtui.spotify.settings import DEFAULT_PORT, NO_CLIENT_ID
@@ -256,10 +255,5 @@ def run_import_spotify(args: argparse.Namespace, locations: Locations) -> int:
           "refreshed" + ("" if args.no_training else ", added as training playlists")
           + f"; skipped {result['skipped_empty']} empty, {result['skipped_not_own']} not your "
           f"own, {result['skipped_exported']} exported by mpdtui.")
-    with open_services(locations) as services:
-        serving, added = services.models.servable(), services.models.added_since_training()
-    if added is not None:  # new training data: the models serve on as they were trained
-        serve = "serves" if len(serving) == 1 else "serve"
-        print(f"{', '.join(serving)} {serve} on, {trained_before(added)}: `mpdtui --train` "
-              "trains them on these too.")
+    report_models_serving_on(locations)
     return 0

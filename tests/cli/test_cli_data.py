@@ -290,6 +290,8 @@ def test_other_data_replaces_the_demo_and_keeps_saved_playlists(tmp_path: Path,
     assert (f"models: popularity (trained before 1,000 playlists and {added['tracks']:,} new "
             "tracks were added; `mpdtui --train` trains them on those too)"
             ) in " ".join(shown.split())
+    assert (f"popularity serves on, trained before 1,000 playlists and {added['tracks']:,} new "
+            "tracks were added: `mpdtui --train` trains them on these too.") in shown, "the ingest"
     assert [p.name for p in after.playlists.summaries()] == ["from the demo"]
     assert locations.demo_dir.exists(), "the demo files stay, to switch back without generating"
 
