@@ -12,6 +12,8 @@ import orjson
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.sqlite_store import Connection
 
+NEXT_ROW = "SELECT coalesce(max(row), -1) + 1 FROM playlists"
+NEXT_TRACK_ID = "SELECT coalesce(max(id), -1) + 1 FROM tracks"
 EARLIER_DATA_KEPT = 16
 """How many earlier states of the data `grown_from` remembers (a few imports between two
 trainings)."""
@@ -36,8 +38,7 @@ def remember_finalized(db: Connection) -> None:
         return
     recorded = db.execute("SELECT value FROM meta WHERE key = 'grown_from'").fetchone()
     earlier = _entries(recorded[0] if recorded else None)
-    playlists = db.execute("SELECT coalesce(max(row), -1) + 1 FROM playlists").fetchone()[0]
-    tracks = db.execute("SELECT coalesce(max(id), -1) + 1 FROM tracks").fetchone()[0]
+    playlists, tracks = (db.execute(sql).fetchone()[0] for sql in (NEXT_ROW, NEXT_TRACK_ID))
     earlier.append({"fingerprint": finalized[0], "playlists": playlists, "tracks": tracks})
     db.execute("INSERT OR REPLACE INTO meta VALUES ('grown_from', ?)",
                (orjson.dumps(earlier[-EARLIER_DATA_KEPT:]).decode(),))
@@ -55,8 +56,7 @@ def grown_from(catalog: Catalog) -> list[EarlierData]:
 
 def data_size(catalog: Catalog) -> tuple[int, int]:
     """(playlists, tracks) in the catalog: their rows and ids run from 0 to these less one."""
-    playlists = int(catalog.scalar("SELECT coalesce(max(row), -1) + 1 FROM playlists") or 0)
-    return playlists, catalog.n_tracks()
+    return int(catalog.scalar(NEXT_ROW) or 0), int(catalog.scalar(NEXT_TRACK_ID) or 0)
 
 
 def _entries(recorded: str | None) -> list[dict[str, Any]]:

@@ -27,6 +27,16 @@ class ModelStore:
         self._models: dict[str, Recommender] = {}
         self._data: Dataset | None = None
         self._servable: list[str] | None = None
+        self._split: splits.Split | None = None
+        self._split_read = False
+
+    def _serving_split(self) -> splits.Split | None:
+        """`splits.serving_split`, read once like the servable models (`forget`): the default
+        is asked for on every suggestion."""
+        with self._lock:
+            if not self._split_read:
+                self._split, self._split_read = splits.serving_split(self.locations), True
+            return self._split
 
     def servable(self) -> list[str]:
         """Trained models that match the current data, in the order of `MODEL_NAMES`.
@@ -38,7 +48,7 @@ class ModelStore:
             return list(self._servable)
 
     def _find_servable(self) -> list[str]:
-        split = splits.serving_split(self.locations)
+        split = self._serving_split()
         if split is None:
             return []
         return [name for name in MODEL_NAMES
@@ -75,7 +85,7 @@ class ModelStore:
             report = training.load_report(self.locations)
         except FormatVersionError:
             return {}
-        split = splits.serving_split(self.locations)
+        split = self._serving_split()
         if not report or split is None or report.get("fingerprint") != split.fingerprint:
             return {}
         current = (training.current_results(self.locations, report, split.fingerprint)
@@ -99,7 +109,7 @@ class ModelStore:
         """The training split the models learned from (loaded once)."""
         with self._lock:
             if self._data is None:
-                split = splits.serving_split(self.locations)
+                split = self._serving_split()
                 if split is None:
                     raise UserError(splits.STALE_MODELS)
                 self._data = splits.training_dataset(self.locations, split,
@@ -110,7 +120,7 @@ class ModelStore:
         """(playlists, tracks) added to the data since the serving models were trained on it:
         they serve on without them until trained again. None: trained on the data as it is (or
         no model serves)."""
-        split = splits.serving_split(self.locations)
+        split = self._serving_split()
         if split is None or split.earlier is None or not self.servable():
             return None
         playlists, tracks = data_size(self._catalog.catalog())
@@ -130,4 +140,4 @@ class ModelStore:
         with self._lock:
             self._models.clear()
             self._data = None
-            self._servable = None
+            self._servable, self._split_read = None, False
