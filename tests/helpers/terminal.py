@@ -16,8 +16,8 @@ from pathlib import Path
 import pexpect
 import pyte
 
-KEYS = {"ctrl+n": "\x0e", "ctrl+r": "\x12", "ctrl+q": "\x11", "enter": "\r", "escape": "\x1b",
-        "tab": "\t", "down": "\x1b[B", "up": "\x1b[A"}
+KEYS = {"ctrl+n": "\x0e", "ctrl+r": "\x12", "ctrl+q": "\x11", "ctrl+u": "\x15", "enter": "\r",
+        "escape": "\x1b", "tab": "\t", "down": "\x1b[B", "up": "\x1b[A"}
 ERROR_WORDS = ("Unexpected error", "Traceback", "Could not finish", "Error:")
 
 
@@ -59,6 +59,11 @@ class Terminal:
 
     def type(self, text: str) -> None:
         self.child.send(text)
+        self.pump(0.2)
+
+    def paste(self, text: str) -> None:
+        """Paste as a terminal does (bracketed paste, which Textual turns on)."""
+        self.child.send(f"\x1b[200~{text}\x1b[201~")
         self.pump(0.2)
 
     def wait_for(self, condition: str | Callable[[str], bool], timeout: float = 60,

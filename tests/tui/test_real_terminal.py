@@ -96,7 +96,7 @@ class Descendants:
 
 
 def test_first_run_in_a_real_terminal(tmp_path: Path) -> None:
-    cache = tmp_path / "cache"
+    cache = tmp_path / "my cache"
     cache.mkdir()
     (cache / "config.json").write_text(json.dumps({"format": "mpdtui-config", "version": 1,
                                                    **SMALL}))
@@ -118,7 +118,12 @@ def test_first_run_in_a_real_terminal(tmp_path: Path) -> None:
         term.wait_for("Setup 3/5")
         term.press("ctrl+n")  # no Spotify
         term.wait_for("Setup 4/5")
-        term.press("ctrl+r")  # the demo's features CSV, filled in
+        # the demo's features CSV is filled in; it is given again as a file manager's "copy
+        # as path" or a file dropped on the terminal pastes it: quoted (the cache's name has a
+        # space, as a home folder's "My Music" does)
+        term.press("ctrl+u")
+        term.paste(f"'{cache / 'demo-mpd' / 'tracks_features.csv'}' ")
+        term.press("enter")
         term.wait_for(lambda text: "rows imported" in text and "Press ctrl+n" in text,
                       timeout=120)  # the job's end, after the features are read for suggestions
         term.press("ctrl+n")

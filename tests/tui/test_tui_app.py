@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import events
 from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, Static
@@ -408,6 +409,28 @@ async def test_the_data_step_over_an_mpd_folder_continues_it_or_takes_the_demo_b
         assert "Ingesting the demo dataset" in str(app.screen.query_one(Label).render())
         await pilot.press("n")
         assert app.services.data.state().primary.path == str(folder.resolve())
+
+
+async def test_a_folder_and_cache_dir_pasted_quoted_are_used(trained_dir: Path,
+                                                             tmp_path: Path) -> None:
+    """Terminals paste a file dropped on them, or a file manager's "copy as path", quoted or
+    escaped: '/my music/mpd', /my\\ music/mpd. The steps take the path inside."""
+    folder = one_slice_folder(trained_dir, tmp_path / "my mpd")
+    app = make_app(Locations.resolve(tmp_path / "fresh"), tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
+        app.post_message(events.Paste(f"{tmp_path}/my\\ cache"))  # to the focused field
+        await pilot.pause()
+        await pilot.press("enter")
+        assert app.services.locations.root == tmp_path / "my cache"
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: screen_name(pilot) == "DataStep")
+        app.post_message(events.Paste(f"'{folder}' "))
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "Data ready" in label_text(pilot, "#step-status"),
+                       what="the pasted folder ingested")
+        assert app.services.data.state().primary.path == str(folder)
 
 
 @pytest.mark.parametrize("given", ["folder", "slice file"])

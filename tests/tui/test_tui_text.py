@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,7 @@ from mpdtui.spotify import session
 from mpdtui.tui.screens.playlists import changed_text
 from mpdtui.tui.screens.wizard import SETUP_STEPS, advised_step
 from mpdtui.tui.text import in_app
+from mpdtui.tui.typed_path import typed_path
 
 MESSAGES = [  # what the services and their errors say, with the CLI command in them
     (session.NOT_LOGGED_IN, "not logged in to Spotify: log in at the setup's Spotify step (f2)"),
@@ -74,3 +76,25 @@ def test_a_saved_playlists_change_time_is_as_short_as_tells_it_apart() -> None:
     assert changed_text(at("2026-12-02 09:54"), now) == "09:54"
     assert changed_text(at("2026-12-01 09:54"), now) == "12-01 09:54"
     assert changed_text(at("2025-12-02 09:54"), now) == "2025-12-02"
+
+
+@pytest.mark.parametrize(("pasted", "path"), [
+    ("'/music/my mpd/mpd.zip'", "/music/my mpd/mpd.zip"),  # GNOME, Konsole: a dropped file
+    ('"/music/my mpd/mpd.zip" ', "/music/my mpd/mpd.zip"),  # "copy as path"
+    ("/music/my\\ mpd/mpd.zip", "/music/my mpd/mpd.zip"),  # iTerm2, kitty
+    ("'/music/it'\\''s/mpd.zip'", "/music/it's/mpd.zip"),
+    ("file:///music/my%20mpd/mpd.zip", "/music/my mpd/mpd.zip"),
+    ("  ~/mpd  ", "~/mpd"),  # typed: kept (the services expand ~)
+    ("/music/it's/mpd.zip", "/music/it's/mpd.zip"),  # a quote left open is part of the name
+    ("'/music/a.json' '/music/b.json'", "'/music/a.json' '/music/b.json'"),  # not one path
+    ("file://nas/music/mpd.zip", "file://nas/music/mpd.zip"),  # another machine's file
+    ("", "")])
+def test_a_pasted_path_loses_the_quoting_terminals_add(pasted: str, path: str) -> None:
+    assert typed_path(pasted) == path
+
+
+def test_a_name_with_quotes_that_exists_is_taken_as_typed(tmp_path: Path) -> None:
+    quoted = tmp_path / "'mpd'"
+    quoted.mkdir()
+    assert typed_path(f" {quoted} ") == str(quoted)
+    assert typed_path(f"'{tmp_path / 'mpd'}'") == str(tmp_path / "mpd")  # no such folder

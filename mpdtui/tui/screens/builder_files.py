@@ -14,6 +14,7 @@ from mpdtui.locations import default_export_dir
 from mpdtui.printable import printable
 from mpdtui.tui.messages import PlaylistFoundAgain, PlaylistLoaded
 from mpdtui.tui.screens.builder_base import BuilderBase
+from mpdtui.tui.typed_path import typed_path
 
 if TYPE_CHECKING:
     from mpdtui.data.saved_playlists import SavedPlaylist
@@ -165,7 +166,7 @@ class BuilderFiles(BuilderBase):
                 or default_export_dir())
 
     def _export_to(self, playlist_id: int, fmt: str, typed: str) -> None:
-        folder = Path(typed.strip() or str(self._export_dir())).expanduser().absolute()
+        folder = Path(typed_path(typed) or str(self._export_dir())).expanduser().absolute()
         self._export(playlist_id, fmt, folder, remember=folder != self._export_dir())
 
     def _remember_export_dir(self, folder: Path) -> None:

@@ -12,6 +12,7 @@ from textual.worker import Worker
 from mpdtui.locations import CACHE_DIR_ENV
 from mpdtui.tui.screens.setup_step import SetupStep
 from mpdtui.tui.text import data_text, size
+from mpdtui.tui.typed_path import typed_path
 
 NEEDED = ("The demo dataset needs about 700 MB with every model trained (270 MB of JSON); "
           "the full Million Playlist Dataset about 40 GB (33 GB of JSON plus the catalog and "
@@ -51,7 +52,7 @@ class CacheStep(SetupStep):
         self.action_run()
 
     def run(self) -> Worker[Any] | None:
-        path = self.query_one("#cache-input", Input).value.strip()
+        path = typed_path(self.query_one("#cache-input", Input).value)
         if not path:
             self.status("Keeping this folder: press ctrl+n for the next step.")
             return None

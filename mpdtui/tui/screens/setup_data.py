@@ -14,6 +14,7 @@ from mpdtui.pipeline.events import Event, JobFailed, JobFinished, StageFinished,
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.tui.screens.setup_step import SetupStep
 from mpdtui.tui.text import data_text, in_app
+from mpdtui.tui.typed_path import typed_path
 from mpdtui.tui.widgets.stage_progress import StageProgress as StageBar
 
 EXPLAIN = ("Leave the path empty for the built-in demo dataset ({playlists:,} playlists in MPD "
@@ -85,7 +86,7 @@ class DataStep(SetupStep):
 
     def run(self) -> None:
         self.status("")  # what the last attempt said is stale now
-        text = self.query_one("#mpd-path", Input).value.strip()
+        text = typed_path(self.query_one("#mpd-path", Input).value)
         request = self._request(text)
         if request is None:
             return

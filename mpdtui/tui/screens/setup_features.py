@@ -12,6 +12,7 @@ from mpdtui.pipeline.display import describe_progress
 from mpdtui.pipeline.events import Event, JobFinished, Notice, StageProgress
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.tui.screens.setup_step import SetupStep
+from mpdtui.tui.typed_path import typed_path
 from mpdtui.tui.widgets.stage_progress import StageProgress as StageBar
 
 EXPLAIN = """Audio features (tempo, key, energy...) let the builder filter and order by sound, \
@@ -54,7 +55,7 @@ class FeaturesStep(SetupStep):
         if not state.sources:
             self.status("Ingest data first (step 2: escape twice), or skip with ctrl+n.")
             return
-        path = self.query_one("#csv-path", Input).value.strip()
+        path = typed_path(self.query_one("#csv-path", Input).value)
         self.status(f"Importing {path}…" if path else "Downloading from Spotify…")
         self.query_one("#features-progress", StageBar).reset()
         request = (JobRequest("features", features_csv=(path,), download="no") if path
