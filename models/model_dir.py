@@ -57,15 +57,15 @@ def write_model_dir(directory: Path, meta: dict[str, Any], arrays: Mapping[str, 
     the other after notices and reads again; returns the token."""
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = directory.with_name(f".{directory.name}.tmp-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
     token = uuid.uuid4().hex
-    with open(staging / "arrays.npz", "wb") as fh:
-        save_arrays(fh, {**arrays, "__token__": np.array(token)})
-    write_stamp(staging / "arrays.npz")
-    (staging / META_JSON).write_text(json.dumps({**meta, "token": token}, indent=2,
-                                                  sort_keys=True))
-    _fsync_dir(staging)
+    try:
+        _stage(staging, {**meta, "token": token}, {**arrays, "__token__": np.array(token)})
+    except BaseException as exc:
+        # a full disk, say: the half-written copy, as large as the model, must not stay
+        shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(exc, OSError) and exc.errno is not None:
+            raise type(exc)(exc.errno, exc.strerror, str(directory)) from None
+        raise
     if directory.exists() and _exchange(staging, directory):
         shutil.rmtree(staging, ignore_errors=True)  # the old model, swapped out
         return token
@@ -75,6 +75,16 @@ def write_model_dir(directory: Path, meta: dict[str, Any], arrays: Mapping[str, 
     os.replace(staging, directory)
     shutil.rmtree(retired, ignore_errors=True)
     return token
+
+
+def _stage(staging: Path, meta: dict[str, Any], arrays: Mapping[str, np.ndarray]) -> None:
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    with open(staging / "arrays.npz", "wb") as fh:
+        save_arrays(fh, arrays)
+    write_stamp(staging / "arrays.npz")
+    (staging / META_JSON).write_text(json.dumps(meta, indent=2, sort_keys=True))
+    _fsync_dir(staging)
 
 
 def _exchange(a: Path, b: Path) -> bool:

@@ -13,9 +13,11 @@ Imported only by `models.two_tower_tf` (it imports TensorFlow).
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
+import shutil
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -26,6 +28,9 @@ import tf_keras
 
 STATE_FORMAT = "mpdtui-training-state"
 STATE_VERSION = 1
+_SAID_OF_FILE_ERRORS = ((os.strerror(errno.ENOSPC), errno.ENOSPC),
+                        (os.strerror(errno.EFBIG), errno.EFBIG))
+"""How TensorFlow's errors name a full disk, or one that takes no file this large."""
 
 
 @dataclass
@@ -71,7 +76,7 @@ class TrainingState:
     def discard(directory: Path) -> None:
         """Delete the state and checkpoint files in `directory`."""
         for stale in [directory / "state.json", *directory.glob("epoch-*")]:
-            stale.unlink(missing_ok=True)
+            _delete(stale)
 
     def save(self, directory: Path) -> None:
         path = directory / "state.json"
@@ -87,6 +92,21 @@ class TrainingState:
         if self.val_top_100:
             out["val_top_10"], out["val_top_100"] = list(self.val_top_10), list(self.val_top_100)
         return out
+
+
+def _delete(path: Path) -> None:
+    """A checkpoint file, or the folder TensorFlow writes one in (`epoch-N_temp`: left behind
+    when a save was killed)."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _file_error(exc: tf.errors.OpError, directory: Path) -> OSError:
+    code = next((code for said, code in _SAID_OF_FILE_ERRORS if said in exc.message),
+                errno.EACCES if isinstance(exc, tf.errors.PermissionDeniedError) else errno.EIO)
+    return OSError(code, os.strerror(code), str(directory))
 
 
 def _prefix(directory: Path, epoch: int) -> str:
@@ -159,7 +179,12 @@ class EpochCheckpoints(tf_keras.callbacks.Callback):
                 self.best_weights = self.model.get_weights()
             return
         self.directory.mkdir(parents=True, exist_ok=True)
-        self.checkpoint().write(_prefix(self.directory, self.state.epochs_done))
+        prefix = _prefix(self.directory, self.state.epochs_done)
+        try:
+            self.checkpoint().write(prefix)
+        except tf.errors.OpError as exc:  # a full disk, say: said as the OSError it is
+            shutil.rmtree(f"{prefix}_temp", ignore_errors=True)  # TensorFlow's half-written one
+            raise _file_error(exc, self.directory) from None
         self._write_state()
         self._forget_old()
         self.say(f"checkpoint after epoch {self.state.epochs_done} saved")
@@ -174,7 +199,7 @@ class EpochCheckpoints(tf_keras.callbacks.Callback):
         keep = {f"epoch-{self.state.epochs_done}", f"epoch-{self.state.best_epoch}"}
         for path in self.directory.glob("epoch-*"):
             if path.name.split(".")[0] not in keep:
-                path.unlink(missing_ok=True)
+                _delete(path)
 
     def restore_best(self) -> None:
         """Put the best epoch's weights back into the model (it holds the latest epoch's)."""

@@ -25,7 +25,7 @@ os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ chatter on stderr
 
 from mpdtui import __version__
-from mpdtui.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, UserError
+from mpdtui.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, UserError, file_error_line
 from mpdtui.locations import CACHE_DIR_ENV, Locations
 from mpdtui.printable import printable
 
@@ -229,8 +229,7 @@ def _report_error(exc: Exception, debug: bool) -> int:
         _say(f"mpdtui: {exc}")
         return EXIT_BAD_INPUT
     if isinstance(exc, OSError):
-        where = f"{exc.filename}: " if exc.filename else ""
-        _say(f"mpdtui: {where}{exc.strerror or exc} (check the path and permissions)")
+        _say(f"mpdtui: {file_error_line(exc)}")
         return EXIT_BAD_INPUT
     _say(f"mpdtui: unexpected error: {type(exc).__name__}: {exc} (rerun with --debug for details)")
     return 1

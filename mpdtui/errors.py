@@ -1,6 +1,8 @@
 """Errors the user can fix: printed as one line, never as a traceback; and the exit codes
 every command and job process ends with."""
 
+import errno
+
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
@@ -8,3 +10,26 @@ class UserError(Exception):
     """A problem the user can fix; printed as one line, exit code 2."""
 
     exit_code: int = EXIT_BAD_INPUT
+
+
+_WHAT_TO_DO = {
+    errno.ENOSPC: "free some space on that disk, then run it again: what was finished is kept",
+    errno.EDQUOT: "free some space on that disk, then run it again: what was finished is kept",
+    errno.EFBIG: "that disk takes no file this large (FAT32 stops at 4 GB): use a folder on "
+                 "another disk",
+    errno.EIO: "the disk failed it: check that the disk is still there, has room and takes "
+               "files this large (FAT32 stops at 4 GB), then run it again: what was finished is "
+               "kept",
+}
+
+
+def file_error_line(exc: OSError) -> str:
+    """One line for a file that could not be read or written: which, why, what to do."""
+    where = f"{exc.filename}: " if exc.filename else ""
+    advice = _WHAT_TO_DO.get(exc.errno or 0, "check the path and permissions")
+    return f"{where}{exc.strerror or exc} ({advice})"
+
+
+def user_line(exc: Exception) -> str:
+    """What a user-fixable error says: a file error's line with what to do, else its text."""
+    return file_error_line(exc) if isinstance(exc, OSError) else str(exc)

@@ -117,6 +117,10 @@ class Locations:
                 self.sequences_npz, self.split_npz, self.models_dir, self.checkpoints_dir,
                 self.reports_dir, self.train_state_json]
 
+    def written_folders(self) -> list[Path]:
+        """The folders whose files are written atomically, through a temporary one beside."""
+        return [self.root, self.chunks_dir, self.models_dir, self.reports_dir, self.demo_dir]
+
     @property
     def reports_dir(self) -> Path:
         return self.root / "reports"

@@ -7,8 +7,10 @@ temporary file in the same directory, is fsynced, then `os.replace`d over the ta
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -38,7 +40,8 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], object], mode: int = 0
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         # a part of the name only: a name near the file system's limit must not push it over
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name[:32]}.", suffix=".tmp", dir=path.parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name[:32]}.{os.getpid()}-", suffix=".tmp",
+                                        dir=path.parent)
     except OSError as exc:
         raise _naming(exc, path) from None
     try:
@@ -54,6 +57,45 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], object], mode: int = 0
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
+
+
+ABANDONED_WRITE = re.compile(r"\..+\.(?:(?:tmp|old)-(?P<pid>\d+)|(?P<file_pid>\d+)-\w+\.tmp)")
+"""What a write in progress is called: `atomic_write`'s temporary file, a model directory
+staged or retired by `models.model_dir`, a stamp staged by `models.npz_arrays`. Each name
+holds its writer's pid."""
+
+
+def remove_abandoned_writes(folders: Iterable[Path]) -> list[Path]:
+    """Delete, in `folders`, what writes of processes that are gone left behind (killed while
+    saving, by the OOM killer say): a model's staged copy is as large as the model. For the
+    holder of the writer lock, whose writes these are; returns what it deleted."""
+    removed = []
+    for folder in folders:
+        try:
+            entries = list(folder.iterdir())
+        except OSError:
+            continue
+        for entry in entries:
+            found = ABANDONED_WRITE.fullmatch(entry.name)
+            if found and not _running(int(found["pid"] or found["file_pid"])):
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
+                removed.append(entry)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's: running
+        return True
+    return True
 
 
 def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o644) -> None:

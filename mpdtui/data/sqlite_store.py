@@ -12,6 +12,7 @@ store only read is opened read-only when its file or folder cannot be written.
 from __future__ import annotations
 
 import errno
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -25,6 +26,8 @@ DamageError = Callable[[sqlite3.DatabaseError], Exception]
 
 _DAMAGED = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
 _READ_ONLY = "SQLITE_READONLY"
+_FILE_ERRORS = (("SQLITE_FULL", errno.ENOSPC), ("SQLITE_IOERR", errno.EIO))
+"""Its disk (or that of SQLite's temporary files) is full; it failed a read or write."""
 _CursorT = TypeVar("_CursorT", bound=sqlite3.Cursor)
 
 
@@ -98,6 +101,9 @@ def _named_errors(connection: Connection) -> Iterator[None]:
         if name.startswith(_READ_ONLY):
             raise PermissionError(errno.EACCES, "cannot write to it (read-only)",
                                   str(connection.path)) from None
+        for prefix, code in _FILE_ERRORS:  # said as the OSError they are, naming the file
+            if name.startswith(prefix):
+                raise OSError(code, os.strerror(code), str(connection.path)) from None
         raise
 
 
@@ -128,7 +134,8 @@ def write_transaction(connection: Connection) -> Iterator[Connection]:
     try:
         yield connection
     except BaseException:
-        connection.execute("ROLLBACK")
+        if connection.in_transaction:  # SQLite rolls back by itself after a full disk, say
+            connection.execute("ROLLBACK")
         raise
     connection.execute("COMMIT")
 

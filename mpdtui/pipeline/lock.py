@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from mpdtui.data.files import read_json, write_json
+from mpdtui.data.files import read_json, remove_abandoned_writes, write_json
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 
@@ -63,6 +63,8 @@ class WriterLock:
             os.close(fd)
             raise CacheBusy(self.locations, current_holder(self.locations))
         self._fd = fd
+        # before anything is written: the space they take may be what this writer needs
+        remove_abandoned_writes(self.locations.written_folders())
         write_json(self.locations.writer_json, HOLDER_FORMAT, 1,
                    {"what": self.what, "pid": os.getpid(), "since": time.time()})
         return self

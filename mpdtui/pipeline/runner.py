@@ -16,7 +16,14 @@ from models.model_dir import ModelFormatError
 from models.progress import Cancelled, check_cancel
 from models.registry import UnknownModelError, model_class
 from mpdtui.data.files import FormatVersionError
-from mpdtui.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UserError
+from mpdtui.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    UserError,
+    file_error_line,
+)
 from mpdtui.locations import Locations
 from mpdtui.pipeline.events import (
     Event,
@@ -81,8 +88,7 @@ def execute(locations: Locations, request: JobRequest, emit: Callable[[Event], N
 
 
 def _naming_file(exc: OSError) -> UserError:
-    where = f"{exc.filename}: " if exc.filename else ""
-    return UserError(f"{where}{exc.strerror or exc} (check the path and permissions)")
+    return UserError(file_error_line(exc))
 
 
 def _fail(emit: Callable[[Event], None], reason: FailureKind, exc: BaseException, code: int) -> int:

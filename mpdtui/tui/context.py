@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from textual.app import App
 from textual.worker import Worker, WorkerState
 
+from mpdtui.errors import UserError, user_line
 from mpdtui.locations import Locations
 from mpdtui.pipeline.events import Event, JobFailed, ModelSaved, is_final
 from mpdtui.pipeline.request import JobRequest
@@ -131,14 +132,13 @@ class MpdtuiAppBase(App[None]):
             return
         from models.model_dir import ModelFormatError
         from models.progress import Cancelled
-        from mpdtui.errors import UserError
 
         error = worker.error
         if isinstance(error, Cancelled):
             self.notify("Cancelled. What was finished is kept: run it again to resume.",
                         severity="warning")
-        elif isinstance(error, UserError | ModelFormatError):
-            self.notify(printable(in_app(str(error))), title="Could not finish",
+        elif isinstance(error, UserError | ModelFormatError | OSError):
+            self.notify(printable(in_app(user_line(error))), title="Could not finish",
                         severity="error", markup=False, timeout=12)
         else:
             self.log.error(f"worker {worker.description!r} failed", error)
@@ -149,11 +149,10 @@ class MpdtuiAppBase(App[None]):
         """Run a quick service call on the UI thread; a user-fixable error becomes a
         notification and the result None."""
         from models.model_dir import ModelFormatError
-        from mpdtui.errors import UserError
 
         try:
             return call(*args, **kwargs)
-        except (UserError, ModelFormatError) as exc:
-            self.notify(printable(in_app(str(exc))), title="Could not do that", severity="error",
-                        markup=False)
+        except (UserError, ModelFormatError, OSError) as exc:  # OSError: a full disk, say
+            self.notify(printable(in_app(user_line(exc))), title="Could not do that",
+                        severity="error", markup=False)
             return None

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
+import resource
 import subprocess
 import sys
 import textwrap
@@ -28,6 +30,8 @@ pytestmark = pytest.mark.tf
 ROOT = Path(__file__).resolve().parents[2]
 TINY = TwoTowerSettings(dim=16, epochs=2, batch_size=64, examples_per_playlist=4,
                         learning_rate=0.02, val_fraction=0.1)
+CHECKPOINT_LIMIT = 4096
+"""Bytes a file may take while a checkpoint is written: less than a TINY model's."""
 
 
 class TestTwoTowerContract(ModelContract):
@@ -289,3 +293,34 @@ def test_a_checkpoint_whose_variables_do_not_fit_starts_over(data: Dataset, tmp_
     assert not any(m.startswith("resuming") for m in messages)
     assert json.loads((tmp_path / "state.json").read_text())["epochs_done"] == 2
     assert np.isfinite(model.candidates).all()
+
+
+def test_a_checkpoint_the_disk_fails_is_a_file_error_and_leaves_no_part(data: Dataset,
+                                                                          tmp_path: Path):
+    """TensorFlow's own error (it said "unexpected error") becomes the OSError it is, naming
+    the folder, and its half-written checkpoint goes; one left by a killed save is no
+    obstacle to the next fit."""
+    settings = dataclasses.replace(TINY, epochs=1)
+    largest = resource.getrlimit(resource.RLIMIT_FSIZE)
+
+    def limit_once_training(progress: Progress) -> None:  # TensorFlow writes as it traces
+        if progress.message.startswith("epoch 1/1 · loss"):
+            resource.setrlimit(resource.RLIMIT_FSIZE, (CHECKPOINT_LIMIT, largest[1]))
+
+    model = TwoTowerRecommender(settings)
+    model.checkpoint_dir = tmp_path
+    try:
+        with pytest.raises(OSError) as raised:
+            model.fit(data, progress=limit_once_training)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, largest)
+    assert (raised.value.errno, raised.value.filename) == (errno.EFBIG, str(tmp_path))
+    assert not list(tmp_path.glob("epoch-*"))
+
+    (tmp_path / "epoch-1_temp").mkdir()  # as a save killed half-way leaves it
+    (tmp_path / "epoch-1_temp" / "part").write_bytes(b"x")
+    _, messages = _fit_from(dataclasses.replace(settings, epochs=2), data, tmp_path)
+    assert any(m.startswith("epoch 2/2 · loss ") for m in messages)
+    assert {p.name for p in tmp_path.glob("epoch-*")} <= {"epoch-1.index", "epoch-2.index",
+                                                          "epoch-1.data-00000-of-00001",
+                                                          "epoch-2.data-00000-of-00001"}

@@ -572,6 +572,30 @@ async def test_build_save_and_export_with_keys(trained_copy: Locations, tmp_path
         assert screen.unsaved()
 
 
+async def test_saving_on_a_full_disk_says_so_and_keeps_the_playlist(trained_copy: Locations,
+                                                                    tmp_path: Path) -> None:
+    """It crashed the app (SQLite's "database or disk is full" was no error it expected),
+    taking the playlist with it."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        await type_text(pilot, "full disk")
+        screen.playlist = app.services.catalog.tracks(list(range(300)))
+        store = app.services.playlists.store()
+        pages = store._db.execute("PRAGMA page_count").fetchone()[0]
+        store._db.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's own "disk is full"
+        await pilot.press("escape", "ctrl+s")
+        await settle(pilot)
+        assert any(f"{trained_copy.playlists_db}: No space left on device (free some space on "
+                   "that disk, then run it again" in n for n in notifications(app))
+        assert len(screen.playlist) == 300 and screen.unsaved()
+        store._db.execute(f"PRAGMA max_page_count = {2**30}")  # space freed: saved this time
+        await pilot.press("ctrl+s")
+        assert [(p.name, p.num_tracks) for p in app.services.playlists.summaries()] == [
+            ("full disk", 300)]
+
+
 async def test_undo_and_redo_of_the_tracks(trained_copy: Locations, tmp_path: Path) -> None:
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
