@@ -44,6 +44,7 @@ from mpdtui.tui.messages import LoginUrl, PlaylistLoaded
 from mpdtui.tui.screens.builder import MISSING_MODEL, SUGGESTIONS, BuilderScreen
 from mpdtui.tui.screens.help import KEYS
 from mpdtui.tui.screens.playlists import PlaylistsScreen
+from mpdtui.tui.screens.setup_cache import DEMO_BYTES_PER_PLAYLIST
 from mpdtui.tui.screens.setup_step import SetupStep
 from mpdtui.tui.screens.wizard import SETUP_STEPS
 from mpdtui.tui.text import size
@@ -214,6 +215,19 @@ async def test_cache_dir_can_be_changed(tmp_path: Path) -> None:
         await pilot.press("enter")
         assert app.services.locations.root == (tmp_path / "other").resolve()
         assert str(tmp_path / "other") in label_text(pilot, "#cache-path")
+
+
+@pytest.mark.parametrize("short_of_room", [False, True])
+async def test_the_cache_step_says_when_the_disk_has_no_room_for_the_demo(
+        tmp_path: Path, short_of_room: bool) -> None:
+    free = shutil.disk_usage(tmp_path).free
+    playlists = free // DEMO_BYTES_PER_PLAYLIST + 1000 if short_of_room else 200
+    app = make_app(Locations.resolve(tmp_path / "fresh"), tmp_path, demo_playlists=playlists)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
+        said = label_text(pilot, "#cache-free")
+        assert said.startswith("Free disk space: ")
+        assert ("less than the demo needs with every model" in said) is short_of_room, said
 
 
 async def test_a_cache_dir_that_cannot_be_made_leaves_the_session_as_it_was(

@@ -10,10 +10,13 @@ from textual.widgets import Input, Label, Static
 from textual.worker import Worker
 
 from mpdtui.locations import CACHE_DIR_ENV
+from mpdtui.pipeline.sources import DemoSpec
 from mpdtui.tui.screens.setup_step import SetupStep
 from mpdtui.tui.text import data_text, size
 from mpdtui.tui.typed_path import typed_path
 
+DEMO_BYTES_PER_PLAYLIST = 70_000
+"""The cache dir of the 10,000-playlist demo with every model trained: about 700 MB."""
 NEEDED = ("The demo dataset needs about 700 MB with every model trained (270 MB of JSON); "
           "the full Million Playlist Dataset about 40 GB (33 GB of JSON plus the catalog and "
           "models).")
@@ -45,8 +48,19 @@ class CacheStep(SetupStep):
         if services.data.has_data():
             used = self.app.attempt(services.data.used_disk_bytes)
             has_data = f"holds data already ({size(used)})" if used else "holds data already"
+        else:
+            has_data += self._short_of_room_for_the_demo(free)
         self.query_one("#cache-free", Label).update(
             f"Free disk space: {size(free) if free is not None else '?'} · {has_data}")
+
+    def _short_of_room_for_the_demo(self, free: int | None) -> str:
+        playlists = self.app.options.demo_playlists or (
+            self.app.attempt(self.services.data.demo_spec) or DemoSpec()).playlists
+        needed = playlists * DEMO_BYTES_PER_PLAYLIST
+        if free is None or free >= needed:
+            return ""
+        return (f" · less than the demo needs with every model ({size(needed)}): choose a "
+                "folder on a disk with more room")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_run()
