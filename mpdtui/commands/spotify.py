@@ -50,7 +50,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--download", action="store_true",
                    help="download audio features for the catalog's tracks (needs `mpdtui auth`)")
     p.add_argument("--csv", nargs="+", metavar="FILE", default=[],
-                   help="import tracks_features.csv / dataset.csv files")
+                   help="import tracks_features.csv / dataset.csv files (or the zip Kaggle "
+                        "downloads them in)")
     p.add_argument("--retry-forbidden", action="store_true",
                    help="ask Spotify again even though it answered 403 before (implies "
                         "--download)")

@@ -1,13 +1,16 @@
 """Audio features as rows: their names, bare Spotify ids, an API answer's values and the rows
-of a features CSV (`tracks_features.csv` or `dataset.csv`), parsed and counted."""
+of a features CSV (`tracks_features.csv` or `dataset.csv`, or the zip Kaggle downloads them
+in), parsed and counted."""
 
 from __future__ import annotations
 
 import math
 import re
+import zipfile
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from mpdtui.errors import UserError
 
@@ -36,6 +39,55 @@ def feature_values(answer: Mapping[str, Any]) -> list[float | None]:
         values.append(float(value) if isinstance(value, int | float) and math.isfinite(value)
                       else None)
     return values
+
+
+KNOWN_CSVS = ("tracks_features.csv", "dataset.csv")
+"""The public features CSVs: Kaggle's "Spotify 1.2M+ Songs" and "Spotify Tracks Dataset"."""
+
+
+@contextmanager
+def csv_bytes(path: Path) -> Iterator[tuple[IO[bytes], int, Path]]:
+    """The features CSV at `path` as bytes, its size and its name for messages: the file, or
+    the CSV inside a zip (Kaggle's download: `archive.zip` holding `tracks_features.csv`)."""
+    with ExitStack() as stack:
+        try:
+            if zipfile.is_zipfile(path):
+                archive = stack.enter_context(zipfile.ZipFile(path))
+                member = _features_member(path, archive)
+                raw, size, named = (stack.enter_context(archive.open(member)), member.file_size,
+                                    Path(f"{path}:{member.filename}"))
+            else:
+                raw, size, named = stack.enter_context(path.open("rb")), path.stat().st_size, path
+        except OSError as exc:
+            raise UserError(f"{path}: cannot read the features CSV ({exc.strerror})") from None
+        except _ZIP_ERRORS as exc:
+            raise _damaged_zip(path, exc) from None
+        try:
+            yield raw, size, named
+        except _ZIP_ERRORS as exc:  # a member's CRC, checked as it is read
+            raise _damaged_zip(path, exc) from None
+
+
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError)
+
+
+def _damaged_zip(path: Path, exc: Exception) -> UserError:
+    return UserError(f"{path}: a damaged zip ({exc}): download it again, or give the CSV it "
+                     "holds")
+
+
+def _features_member(path: Path, archive: zipfile.ZipFile) -> zipfile.ZipInfo:
+    csvs = [info for info in archive.infolist() if not info.is_dir()
+            and info.filename.lower().endswith(".csv") and "__MACOSX/" not in info.filename]
+    known = [info for info in csvs if Path(info.filename).name.lower() in KNOWN_CSVS]
+    if len(csvs) == 1 or len(known) == 1:
+        return (known or csvs)[0]
+    if not csvs:
+        raise UserError(f"{path} holds no .csv file: give the features CSV "
+                        f"({' or '.join(KNOWN_CSVS)}), or the zip it came in")
+    names = ", ".join(info.filename for info in csvs[:5])
+    raise UserError(f"{path} holds several CSV files ({names}): extract the features one and "
+                    "give its path")
 
 
 def csv_layout(path: Path, header: list[str] | None) -> tuple[str, int, list[int]]:

@@ -33,6 +33,7 @@ from mpdtui.data.feature_rows import (
     CsvCounter,
     bare_id,
     batches,
+    csv_bytes,
     csv_layout,
     feature_values,
     parse_rows,
@@ -277,15 +278,10 @@ class FeatureStore(SqliteStore):
         """Stream a `tracks_features.csv` or `dataset.csv` into the store. Rows that do not
         parse are counted (with the first few reasons), never fatal. CSV rows never replace
         features that came from the API."""
-        try:
-            raw = path.open("rb")
-        except OSError as exc:
-            raise UserError(f"{path}: cannot read the features CSV ({exc.strerror})") from None
-        total = path.stat().st_size
-        with raw, io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace",
-                                   newline="") as text:
+        with csv_bytes(path) as (raw, total, named), io.TextIOWrapper(
+                raw, encoding="utf-8-sig", errors="replace", newline="") as text:
             reader = csv.reader(text)
-            layout, id_col, columns = csv_layout(path, next(reader, None))
+            layout, id_col, columns = csv_layout(named, next(reader, None))
             counter = CsvCounter()
             for batch in batches(parse_rows(reader, id_col, columns, counter), CSV_BATCH):
                 check_cancel(cancel)
@@ -293,9 +289,9 @@ class FeatureStore(SqliteStore):
                     self._db.executemany(_UPSERT + " WHERE features.source = 'csv'", batch)
                 counter.imported += len(batch)
                 report(progress, "features-csv", raw.tell(), total,
-                       f"{path.name}: {counter.rows:,} rows")
-        report(progress, "features-csv", total, total, f"{path.name}: {counter.rows:,} rows")
-        return CsvImportResult(path, layout, counter.rows, counter.imported, counter.bad,
+                       f"{named.name}: {counter.rows:,} rows")
+        report(progress, "features-csv", total, total, f"{named.name}: {counter.rows:,} rows")
+        return CsvImportResult(named, layout, counter.rows, counter.imported, counter.bad,
                                tuple(counter.examples))
 
 

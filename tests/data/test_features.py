@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sqlite3
 import threading
+import zipfile
 from collections import Counter
 from pathlib import Path
 
@@ -297,6 +298,36 @@ def test_csv_without_known_columns_is_a_clear_error(tmp_path: Path,
                 "tempo", "speed")]))
         with pytest.raises(UserError, match="cannot read"):
             store.import_csv(tmp_path / "absent.csv")
+
+
+def zipped(path: Path, members: dict[str, str]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in members.items():
+            archive.writestr(name, text)
+    return path
+
+
+def test_the_zip_kaggle_downloads_is_read_as_the_csv_in_it(tmp_path: Path,
+                                                            locations: Locations) -> None:
+    """Kaggle's download button gives `archive.zip` (it was read as a CSV: "no `id` column")."""
+    rows = [TRACKS_FEATURES_HEADER, *(tracks_features_row(track_id(n)) for n in range(3000))]
+    archive = zipped(tmp_path / "archive.zip", {
+        "tracks_features.csv": "\n".join(rows) + "\n", "__MACOSX/._tracks_features.csv": "x"})
+    several = zipped(tmp_path / "several.zip", {"a.csv": "a,b\n", "b.csv": "a,b\n"})
+    none = zipped(tmp_path / "none.zip", {"readme.txt": "features"})
+    damaged = tmp_path / "damaged.zip"
+    damaged.write_bytes(archive.read_bytes().replace(b"PK\x01\x02", b"PK\x01\x09", 1))
+    with FeatureStore.open(locations) as store:
+        result = store.import_csv(archive)
+        assert (result.layout, result.imported, result.bad) == ("tracks_features", 3000, 0)
+        assert result.describe().startswith("archive.zip:tracks_features.csv: 3,000 of 3,000")
+        with pytest.raises(UserError, match=r"several CSV files \(a.csv, b.csv\): extract"):
+            store.import_csv(several)
+        with pytest.raises(UserError, match=r"holds no \.csv file"):
+            store.import_csv(none)
+        with pytest.raises(UserError, match="damaged zip"):
+            store.import_csv(damaged)
+        assert store.coverage()["csv"] == 3000
 
 
 def test_large_csv_streams_with_progress(tmp_path: Path, locations: Locations) -> None:
