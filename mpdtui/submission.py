@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import threading
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from models.base import PlaylistQuery, Recommender
 from models.progress import ProgressCallback, check_cancel, report
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.files import atomic_write
+from mpdtui.data.mpd import CHALLENGE_SET
 from mpdtui.errors import UserError
 
 SUBMISSION_SIZE = 500
@@ -42,9 +44,12 @@ class SubmissionSummary:
 def read_challenge_set(path: Path) -> list[dict[str, Any]]:
     """The challenge playlists, each checked for a pid of its own, a name and a track list."""
     try:
-        document = orjson.loads(path.read_bytes())
+        document = orjson.loads(_challenge_bytes(path))
     except FileNotFoundError:
         raise UserError(f"{path} does not exist: give the challenge_set.json file") from None
+    except zipfile.BadZipFile as exc:
+        raise UserError(f"{path}: a damaged zip ({exc}): download it again, or give the "
+                        "challenge_set.json it holds") from None
     except orjson.JSONDecodeError as exc:
         raise UserError(f"{path}: invalid JSON ({exc})") from None
     playlists = document.get("playlists") if isinstance(document, dict) else None
@@ -60,6 +65,18 @@ def read_challenge_set(path: Path) -> list[dict[str, Any]]:
             raise UserError(f'{path}: playlists[{index}] has the pid {playlist["pid"]} of '
                             f"playlists[{earlier}]: each challenge playlist needs a pid of its own")
     return playlists
+
+
+def _challenge_bytes(path: Path) -> bytes:
+    """The challenge set's bytes: the file, or the one in the challenge's zip."""
+    if not zipfile.is_zipfile(path):
+        return path.read_bytes()
+    with zipfile.ZipFile(path) as archive:
+        names = [name for name in archive.namelist() if Path(name).name.lower() == CHALLENGE_SET]
+        if len(names) != 1:
+            raise UserError(f"{path} holds {'no' if not names else 'more than one'} "
+                            f"{CHALLENGE_SET}: give the challenge set itself")
+        return archive.read(names[0])
 
 
 def _check_challenge_playlist(playlist: object, where: str) -> None:

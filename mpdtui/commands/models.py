@@ -44,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     submit = subparsers.add_parser("submit", help="answer a RecSys Challenge challenge_set.json")
     submit.add_argument("--challenge-set", type=Path, required=True, metavar="FILE",
-                        help="the challenge's challenge_set.json")
+                        help="the challenge's challenge_set.json (or its zip)")
     submit.add_argument("--out", type=Path, required=True, metavar="FILE",
                         help="the CSV to write (gzipped when FILE ends in .gz, as the challenge "
                              "took it: submission.csv.gz)")

@@ -14,6 +14,7 @@ import errno
 import lzma
 import os
 import re
+import shlex
 import stat
 import zipfile
 import zlib
@@ -137,12 +138,24 @@ def find_slices(path: Path) -> list[SliceSource]:
     elif path.suffix.lower() == ".zip":
         raise UserError(f"{path} is not a readable zip (truncated or damaged): download it "
                         "again, or give the folder of its extracted slices")
+    elif path.name.lower() == CHALLENGE_SET:
+        raise UserError(_challenge_set_given(path))
     elif path.suffix == ".json":
         sources = [SliceSource(path.name, path, size)]
     else:
         raise UserError(f"{path} is neither a folder, a .json slice nor a zip: give the MPD's "
                         "data folder, one mpd.slice.*.json file or the MPD zip")
     return sorted(sources, key=lambda s: slice_sort_key(s.name))
+
+
+CHALLENGE_SET = "challenge_set.json"
+"""The RecSys Challenge's playlists to complete, published beside the MPD (`mpdtui submit`)."""
+
+
+def _challenge_set_given(path: Path | str) -> str:
+    return (f"{path} is the RecSys Challenge's challenge set, not MPD slices: `mpdtui submit "
+            f"--challenge-set {shlex.quote(str(path))} --out submission.csv` answers it once "
+            "models are trained; to ingest, give the MPD's data folder or zip")
 
 
 def _entry_size(path: Path) -> int | None:
@@ -176,6 +189,8 @@ def _folder_slices(folder: Path) -> list[SliceSource]:
     files = _named_like_slices(folder)
     if not files and (folder / "data").is_dir():
         files = _named_like_slices(folder / "data")
+    if not files and (folder / CHALLENGE_SET).is_file():
+        raise UserError(_challenge_set_given(folder / CHALLENGE_SET))
     if not files:
         raise UserError(f"{folder} holds no mpd.slice.START-END.json files: point at the MPD's "
                         "data folder (or its parent)")
@@ -196,9 +211,13 @@ def _zip_slices(archive_path: Path) -> list[SliceSource]:
             # the MPD zip's data/, or wherever a zip of one's own folder put them
             members = [info for info in archive.infolist()
                        if SLICE_NAME.fullmatch(Path(info.filename).name) and not info.is_dir()]
+            challenge = [info.filename for info in archive.infolist()
+                         if Path(info.filename).name.lower() == CHALLENGE_SET]
     except _READ_ERRORS as exc:
         raise UserError(f"{archive_path} is not a readable zip ({_reason(exc)}): download it "
                         "again, or give the folder of its extracted slices") from None
+    if not members and challenge:
+        raise UserError(_challenge_set_given(archive_path))
     if not members:
         raise UserError(f"{archive_path} has no mpd.slice.*.json members: is it the MPD zip "
                         "(spotify_million_playlist_dataset.zip)?")

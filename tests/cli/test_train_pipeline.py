@@ -7,12 +7,15 @@ import gzip
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import orjson
@@ -182,8 +185,8 @@ def test_a_reason_every_suggestion_shares_is_printed_once(trained: tuple[Path, s
     assert "why" not in done.stdout.splitlines()[2]  # the header: no column for it
 
 
-def test_submit_writes_the_official_csv(trained: tuple[Path, str], small_demo: Path,
-                                        tmp_path: Path) -> None:
+def write_challenge_set(small_demo: Path, path: Path) -> list[dict[str, Any]]:
+    """A challenge set as the challenge published it, of 20 of the demo's playlists."""
     playlists = orjson.loads((small_demo / "mpd.slice.2000-2999.json").read_bytes())["playlists"]
     challenge = [
         {"pid": 1_000_000 + i, "num_holdouts": 5, "num_samples": n, "num_tracks": n + 5,
@@ -191,9 +194,15 @@ def test_submit_writes_the_official_csv(trained: tuple[Path, str], small_demo: P
         for i, (p, n) in enumerate(zip(playlists[:20], [0, 1, 5, 10, 25] * 4, strict=True))
     ]
     challenge[3]["tracks"].append({**challenge[3]["tracks"][0], "track_uri": "spotify:track:unknown"})
-    path = tmp_path / "challenge_set.json"
     path.write_bytes(orjson.dumps({"date": "2018-01-16", "version": "v1", "name": "challenge_set",
                                    "description": "test", "playlists": challenge}))
+    return challenge
+
+
+def test_submit_writes_the_official_csv(trained: tuple[Path, str], small_demo: Path,
+                                        tmp_path: Path) -> None:
+    path = tmp_path / "challenge_set.json"
+    challenge = write_challenge_set(small_demo, path)
     out = tmp_path / "submission.csv"
     done = _mpdtui("submit", "--challenge-set", str(path), "--out", str(out), "--model", "als",
                    "--team", "tests", "--email", "t@example.com", cache=trained[0])
@@ -213,6 +222,30 @@ def test_submit_writes_the_official_csv(trained: tuple[Path, str], small_demo: P
                    "--team", "tests", "--email", "t@example.com", cache=trained[0])
     assert done.returncode == 0, done.stderr
     assert gzip.decompress(gzipped.read_bytes()) == out.read_bytes()
+
+
+def test_the_challenge_set_given_to_ingest_points_to_submit_which_takes_its_zip(
+        trained: tuple[Path, str], small_demo: Path, tmp_path: Path) -> None:
+    """It was ingested as a slice and refused for a playlist without a name (the challenge's
+    title-less categories); its zip and folder had "no mpd.slice.*.json members"."""
+    folder = tmp_path / "challenge"
+    folder.mkdir()
+    challenge = write_challenge_set(small_demo, folder / "challenge_set.json")
+    archive = tmp_path / "spotify_million_playlist_dataset_challenge.zip"
+    with zipfile.ZipFile(archive, "w") as written:
+        written.write(folder / "challenge_set.json", "challenge_set.json")
+    for given in (folder / "challenge_set.json", folder, archive):
+        refused = _mpdtui("ingest", str(given), cache=tmp_path / "cache")
+        assert refused.returncode == 2 and len(refused.stderr.splitlines()) == 1, refused.stderr
+        assert "is the RecSys Challenge's challenge set, not MPD slices" in refused.stderr
+    advice = re.search(r"`mpdtui (submit [^`]+)`", refused.stderr)
+    assert advice is not None, refused.stderr
+    done = subprocess.run([sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(trained[0]),
+                           *shlex.split(advice.group(1))], capture_output=True, text=True,
+                          timeout=600, cwd=tmp_path)  # followed as said, from the zip
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.reader((tmp_path / "submission.csv").read_text().splitlines()))[1:]
+    assert [int(r[0]) for r in rows] == [c["pid"] for c in challenge]
 
 
 @pytest.mark.parametrize("model", BASELINES)
