@@ -144,13 +144,26 @@ def parse_rows(reader: Any, id_col: int, columns: list[int],
         yield (track_id, "csv", *values)
 
 
+_PITCH_CLASSES = {note: pitch for pitch, notes in enumerate((
+    ("c", "b#"), ("c#", "db"), ("d",), ("d#", "eb"), ("e", "fb"), ("f", "e#"), ("f#", "gb"),
+    ("g",), ("g#", "ab"), ("a",), ("a#", "bb"), ("b", "cb"))) for note in notes}
+NAMED_VALUES: dict[str, dict[str, float]] = {
+    "key": {note: float(pitch) for note, pitch in _PITCH_CLASSES.items()},
+    "mode": {"major": 1.0, "minor": 0.0},
+}
+"""Keys and modes by name, as Kaggle's SpotifyFeatures.csv gives them ("C#", "Minor")."""
+
+
 def numbers_of(row: list[str], columns: list[int]) -> list[float] | str:
     values = []
     for name, col in zip(FEATURE_NAMES, columns, strict=True):
         try:
             value = float(row[col])
         except ValueError:
-            return f"{name} = {row[col][:40]!r} is not a number"
+            named = NAMED_VALUES.get(name, {}).get(row[col].strip().lower())
+            if named is None:
+                return f"{name} = {row[col][:40]!r} is not a number"
+            value = named
         if not math.isfinite(value):
             return f"{name} = {row[col][:40]!r} is not a finite number"
         values.append(value)

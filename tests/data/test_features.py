@@ -330,6 +330,26 @@ def test_the_zip_kaggle_downloads_is_read_as_the_csv_in_it(tmp_path: Path,
         assert store.coverage()["csv"] == 3000
 
 
+def test_keys_and_modes_by_name_are_read_as_numbers(tmp_path: Path,
+                                                   locations: Locations) -> None:
+    """Kaggle's SpotifyFeatures.csv names them ("C#", "Minor"): every row was refused."""
+    header = ("genre,artist_name,track_name,track_id,popularity,acousticness,danceability,"
+              "duration_ms,energy,instrumentalness,key,liveness,loudness,mode,speechiness,tempo,"
+              "time_signature,valence")
+    row = "Pop,A,T,{tid},50,0.1,0.5,210000,0.6,0.0,{key},0.2,-7.5,{mode},0.05,120.0,4/4,0.7"
+    spotify_features = write(tmp_path / "SpotifyFeatures.csv", [
+        header, row.format(tid=track_id(0), key="C#", mode="Minor"),
+        row.format(tid=track_id(1), key="Bb", mode="Major"),
+        row.format(tid=track_id(2), key="H", mode="Major")])  # no such key
+    with FeatureStore.open(locations) as store:
+        result = store.import_csv(spotify_features)
+        matrix, _ = store.feature_matrix([f"spotify:track:{track_id(n)}" for n in range(3)])
+    assert (result.imported, result.bad) == (2, 1)
+    assert result.bad_examples == ("line 4: key = 'H' is not a number",)
+    key, mode = FEATURE_NAMES.index("key"), FEATURE_NAMES.index("mode")
+    assert matrix[:2, [key, mode]].tolist() == [[1.0, 0.0], [10.0, 1.0]]
+
+
 def test_large_csv_streams_with_progress(tmp_path: Path, locations: Locations) -> None:
     lines = [TRACKS_FEATURES_HEADER] + [tracks_features_row(track_id(n)) for n in range(12_000)]
     reports = []
