@@ -182,6 +182,14 @@ async def test_a_filter_that_cannot_be_read_says_why(audio_copy: Locations,
         assert "filter 'tempo > fast'" in status(app)
         assert screen.query_one("#filter").has_class("-invalid")
         assert screen.query_one("#suggestions", TrackTable).tracks == before
+        # the status line cuts it short on a narrow screen: enter says it whole, and the
+        # cursor stays to mend it
+        await pilot.press("enter")
+        assert any(n.startswith("filter 'tempo > fast': write a feature and a value") and
+                   n.endswith("features: tempo, energy, danceability, valence, acousticness, "
+                              "instrumentalness, speechiness, liveness, loudness, duration, key")
+                   for n in notifications(app))
+        assert screen.focused is screen.query_one("#filter")
 
 
 @pytest.mark.asyncio

@@ -251,8 +251,9 @@ class BuilderScreen(BuilderFiles):
         if event.input.id == "search":
             self._add_from_search()
             return
-        targets = {"filter": "#suggestions"}
-        self.focus_list(targets.get(event.input.id or "", "#playlist"))
+        if event.input.id == "filter" and self.query_one(SoundFilter).said_why_unreadable():
+            return  # the cursor stays, to mend it
+        self.focus_list("#suggestions" if event.input.id == "filter" else "#playlist")
 
     def _add_from_search(self) -> None:
         """Enter in the search box adds the highlighted result (the best unless moved), once
