@@ -152,7 +152,7 @@ CHALLENGE_SET = "challenge_set.json"
 """The RecSys Challenge's playlists to complete, published beside the MPD (`mpdtui submit`)."""
 
 
-def _challenge_set_given(path: Path | str) -> str:
+def _challenge_set_given(path: Path) -> str:
     return (f"{path} is the RecSys Challenge's challenge set, not MPD slices: `mpdtui submit "
             f"--challenge-set {shlex.quote(str(path))} --out submission.csv` answers it once "
             "models are trained; to ingest, give the MPD's data folder or zip")
