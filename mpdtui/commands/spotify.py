@@ -25,6 +25,7 @@ from mpdtui.exporting import FILE_FORMATS
 from mpdtui.locations import Locations
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable
+from mpdtui.services.spotify import login_trouble
 from mpdtui.spotify.settings import DEFAULT_PORT, NO_CLIENT_ID
 
 if TYPE_CHECKING:
@@ -107,6 +108,7 @@ def _show_url(url: str, no_browser: bool) -> None:
     else:
         print("Opening the Spotify login in your browser. If nothing opens, visit:", flush=True)
     print(url, flush=True)
+    print(login_trouble(url), flush=True)
 
 
 PASTE_PROMPT = "Then paste the address the browser was sent to (it starts with http://127.0.0.1): "

@@ -434,6 +434,11 @@ def test_a_slip_while_pasting_asks_again(spotify: FakeSpotify, tmp_path: Path) -
     assert child.returncode == 0, err
     assert out.count("Then paste the address") == 2 and out.count("That is not it") == 1
     assert "Logged in to Spotify as Fake User" in out
+    # what to check when Spotify's page refuses the login instead: the URI of this login
+    registered = parse_qs(urlparse(url).query)["redirect_uri"][0]
+    assert out.startswith("If Spotify's page says INVALID_CLIENT: check the Client ID, and that "
+                          "your app's Redirect URIs (developer.spotify.com/dashboard, your app, "
+                          f"Settings) hold {registered} exactly.\n")
 
 
 def test_no_browser_login_with_stdin_closed_says_so_and_waits_for_the_callback(

@@ -1502,6 +1502,8 @@ async def test_the_login_url_shows_at_24_rows_and_goes_to_the_clipboard(
         assert paste.has_focus
         assert visible.contains_region(shown.region) and visible.contains_region(paste.region)
         assert "".join(str(shown.render()).split("\n")).endswith(url)
+        assert "INVALID_CLIENT: check the Client ID" in label_text(pilot, "#step-status")
+        assert "hold http://127.0.0.1:8765/callback exactly" in label_text(pilot, "#step-status")
 
 
 async def test_spotify_login_by_pasted_url_then_export(fake_spotify: Any,

@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.widgets import Input, Label, Static
 from textual.worker import Worker, WorkerState
 
+from mpdtui.services.spotify import login_trouble
 from mpdtui.spotify.errors import LoginFailed
 from mpdtui.tui.messages import LoginUrl
 from mpdtui.tui.screens.setup_step import SetupStep
@@ -106,6 +107,8 @@ class SpotifyStep(SetupStep):
         # to the clipboard as well: the URL wraps over several lines, and a selection of
         # them copies the line breaks into it
         self.app.copy_to_clipboard(message.url)
+        self.status(f"Waiting for the login in the browser (escape cancels)… "
+                    f"{login_trouble(message.url)}")
         shown = self.query_one("#login-url", Static)
         shown.update(Content(f"Login page (copied to the clipboard): {message.url}"))
         paste = self.query_one("#redirect-url", Input)
