@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from mpdtui.spotify.export import ExportResult
     from mpdtui.spotify.session import LoginStatus
 
+
 def login_trouble(url: str) -> str:
     """What to check when Spotify's page refuses the login at `url` (it says so in the
     browser only, and the login then waits in vain)."""
