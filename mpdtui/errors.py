@@ -12,9 +12,10 @@ class UserError(Exception):
     exit_code: int = EXIT_BAD_INPUT
 
 
+_FREE_SPACE = "free some space on that disk, then run it again: what was finished is kept"
 _WHAT_TO_DO = {
-    errno.ENOSPC: "free some space on that disk, then run it again: what was finished is kept",
-    errno.EDQUOT: "free some space on that disk, then run it again: what was finished is kept",
+    errno.ENOSPC: _FREE_SPACE,
+    errno.EDQUOT: _FREE_SPACE,
     errno.EFBIG: "that disk takes no file this large (FAT32 stops at 4 GB): use a folder on "
                  "another disk",
     errno.EIO: "the disk failed it: check that the disk is still there, has room and takes "

@@ -90,11 +90,11 @@ def _running(pid: int) -> bool:
     if pid == os.getpid():
         return True
     try:
-        os.kill(pid, 0)
+        os.kill(pid, 0)  # signal 0: only asks whether it exists
     except ProcessLookupError:
         return False
-    except OSError:  # another user's: running
-        return True
+    except PermissionError:  # another user's
+        pass
     return True
 
 
