@@ -25,8 +25,7 @@ from mpdtui.exporting import FILE_FORMATS
 from mpdtui.locations import Locations
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable
-from mpdtui.services.spotify import login_trouble
-from mpdtui.spotify.settings import DEFAULT_PORT, NO_CLIENT_ID
+from mpdtui.spotify.settings import DEFAULT_PORT, NO_CLIENT_ID, login_trouble
 
 if TYPE_CHECKING:
     from mpdtui.data.features import Coverage

@@ -11,7 +11,6 @@ import threading
 import webbrowser
 from collections.abc import Callable
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qs, urlsplit
 
 from models.progress import ProgressCallback
 from mpdtui import config
@@ -24,15 +23,6 @@ if TYPE_CHECKING:
     from mpdtui.spotify.client import WaitCallback
     from mpdtui.spotify.export import ExportResult
     from mpdtui.spotify.session import LoginStatus
-
-
-def login_trouble(url: str) -> str:
-    """What to check when Spotify's page refuses the login at `url` (it says so in the
-    browser only, and the login then waits in vain)."""
-    redirect = parse_qs(urlsplit(url).query).get("redirect_uri", [""])[0]
-    return ("If Spotify's page says INVALID_CLIENT: check the Client ID, and that your app's "
-            f"Redirect URIs (developer.spotify.com/dashboard, your app, Settings) hold {redirect} "
-            "exactly.")
 
 
 class SpotifyService:

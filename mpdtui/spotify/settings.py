@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
 
 API_URL_ENV = "MPDTUI_SPOTIFY_API_URL"
 ACCOUNTS_URL_ENV = "MPDTUI_SPOTIFY_ACCOUNTS_URL"
@@ -18,6 +19,15 @@ DEFAULT_ACCOUNTS_URL = "https://accounts.spotify.com/"
 
 # export needs modify, import-spotify needs read-private
 SCOPES = "playlist-modify-private playlist-modify-public playlist-read-private"
+
+
+def login_trouble(url: str) -> str:
+    """What to check when Spotify's page refuses the login at `url` (it says so in the
+    browser only, and the login then waits in vain)."""
+    redirect = parse_qs(urlsplit(url).query).get("redirect_uri", [""])[0]
+    return ("If Spotify's page says INVALID_CLIENT: check the Client ID, and that your app's "
+            f"Redirect URIs (developer.spotify.com/dashboard, your app, Settings) hold {redirect} "
+            "exactly.")
 
 
 def _with_slash(url: str) -> str:

@@ -12,8 +12,8 @@ from textual.content import Content
 from textual.widgets import Input, Label, Static
 from textual.worker import Worker, WorkerState
 
-from mpdtui.services.spotify import login_trouble
 from mpdtui.spotify.errors import LoginFailed
+from mpdtui.spotify.settings import login_trouble
 from mpdtui.tui.messages import LoginUrl
 from mpdtui.tui.screens.setup_step import SetupStep
 from mpdtui.tui.text import data_text, in_app
