@@ -27,8 +27,8 @@ _WHAT_TO_DO = {
 def file_error_line(exc: OSError) -> str:
     """One line for a file that could not be read or written: which, why, what to do."""
     where = f"{exc.filename}: " if exc.filename else ""
-    advice = _WHAT_TO_DO.get(exc.errno or 0, "check the path and permissions")
-    return f"{where}{exc.strerror or exc} ({advice})"
+    advice = _WHAT_TO_DO.get(exc.errno or 0, "check the path and permissions" if where else "")
+    return f"{where}{exc.strerror or exc}" + (f" ({advice})" if advice else "")
 
 
 def user_line(exc: Exception) -> str:

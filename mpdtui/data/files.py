@@ -65,11 +65,10 @@ staged or retired by `models.model_dir`, a stamp staged by `models.npz_arrays`. 
 holds its writer's pid."""
 
 
-def remove_abandoned_writes(folders: Iterable[Path]) -> list[Path]:
+def remove_abandoned_writes(folders: Iterable[Path]) -> None:
     """Delete, in `folders`, what writes of processes that are gone left behind (killed while
     saving, by the OOM killer say): a model's staged copy is as large as the model. For the
-    holder of the writer lock, whose writes these are; returns what it deleted."""
-    removed = []
+    holder of the writer lock, whose writes these are."""
     for folder in folders:
         try:
             entries = list(folder.iterdir())
@@ -82,8 +81,6 @@ def remove_abandoned_writes(folders: Iterable[Path]) -> list[Path]:
                     shutil.rmtree(entry, ignore_errors=True)
                 else:
                     entry.unlink(missing_ok=True)
-                removed.append(entry)
-    return removed
 
 
 def _running(pid: int) -> bool:

@@ -10,7 +10,6 @@ from textual.widgets import Input, Label, Static
 from textual.worker import Worker
 
 from mpdtui.locations import CACHE_DIR_ENV
-from mpdtui.pipeline.sources import DemoSpec
 from mpdtui.tui.screens.setup_step import SetupStep
 from mpdtui.tui.text import data_text, size
 from mpdtui.tui.typed_path import typed_path
@@ -54,9 +53,7 @@ class CacheStep(SetupStep):
             f"Free disk space: {size(free) if free is not None else '?'} · {has_data}")
 
     def _short_of_room_for_the_demo(self, free: int | None) -> str:
-        playlists = self.app.options.demo_playlists or (
-            self.app.attempt(self.services.data.demo_spec) or DemoSpec()).playlists
-        needed = playlists * DEMO_BYTES_PER_PLAYLIST
+        needed = self.demo_playlists() * DEMO_BYTES_PER_PLAYLIST
         if free is None or free >= needed:
             return ""
         return (f" · less than the demo needs with every model ({size(needed)}): choose a "

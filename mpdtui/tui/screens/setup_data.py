@@ -34,7 +34,7 @@ class DataStep(SetupStep):
     JOB_GOAL = "data"
 
     def body(self) -> ComposeResult:
-        yield Static(EXPLAIN.format(playlists=self._demo_playlists()), classes="explain",
+        yield Static(EXPLAIN.format(playlists=self.demo_playlists()), classes="explain",
                      id="data-explain")
         yield Label("", id="data-now")
         yield Input(placeholder="MPD folder or zip (empty: demo dataset)", id="mpd-path")
@@ -66,10 +66,7 @@ class DataStep(SetupStep):
                 f"MPD folder or zip (empty: {state.primary.describe()})")
             if not state.primary.is_demo:  # empty is that source: the demo needs its word
                 self.query_one("#data-explain", Static).update(data_text(EXPLAIN_WITH_SOURCE.format(
-                    source=state.primary.describe(), playlists=self._demo_playlists())))
-
-    def _demo_playlists(self) -> int:
-        return self._demo_request().demo_playlists or self.services.data.demo_spec().playlists
+                    source=state.primary.describe(), playlists=self.demo_playlists())))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_run()

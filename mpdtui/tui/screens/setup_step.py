@@ -13,6 +13,7 @@ from textual.worker import Worker
 
 from mpdtui.pipeline.events import Event, is_final
 from mpdtui.pipeline.request import JobRequest
+from mpdtui.pipeline.sources import DemoSpec
 from mpdtui.tui.jobs import JobRunner, JobUpdate, JobWaiting
 from mpdtui.tui.screens.base import BaseScreen
 from mpdtui.tui.text import data_text, in_app
@@ -71,6 +72,12 @@ class SetupStep(BaseScreen):
         event.stop()
         {"back": self.action_back, "run": self.action_run, "next": self.action_next}[
             str(event.button.id)]()
+
+    def demo_playlists(self) -> int:
+        """The demo dataset's size: the app's option, else config.json's, else the default."""
+        if self.app.options.demo_playlists:
+            return self.app.options.demo_playlists
+        return (self.app.attempt(self.services.data.demo_spec) or DemoSpec()).playlists
 
     def status(self, text: str) -> None:
         # data (paths) is not markup; the services' CLI hints become the app's steps
