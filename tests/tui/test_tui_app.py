@@ -929,6 +929,7 @@ async def test_a_saved_playlist_quits_at_once_and_its_edits_are_asked_about(
         assert not screen.unsaved()
         await pilot.press("n")
         await type_text(pilot, " too")  # a renamed playlist is an edit
+        assert screen.query_one("#name", Input).value == "kept too"  # n amends the name
         await pilot.press("ctrl+q")  # in the name field too
         assert screen_name(pilot) == "UnsavedScreen"
         await pilot.press("ctrl+q")  # asked already: the question stands

@@ -31,6 +31,7 @@ from mpdtui.locations import Locations
 from mpdtui.services.root import open_services
 from mpdtui.tui.messages import PlaylistLoaded
 from mpdtui.tui.screens.builder import SUGGESTIONS, BuilderScreen
+from mpdtui.tui.widgets.sound_filter import SoundFilter
 from mpdtui.tui.widgets.track_sound import TrackSound, packed
 from mpdtui.tui.widgets.track_table import TrackTable
 
@@ -132,7 +133,9 @@ async def test_audio_columns_and_a_filter_typed_in_the_builder(audio_copy: Locat
         # narrow, the table keeps the columns the filter reads and leaves the others out
         assert {"BPM", "Energy"} <= set(suggestions.columns_shown())
         assert "Key" not in suggestions.columns_shown()
-        await pilot.press("f", "ctrl+u")  # the filter cleared: BPM makes room again
+        await pilot.press("f", "0")  # f amends the filter: the cursor at its end, none selected
+        assert screen.query_one(SoundFilter).value == "tempo 100-140, energy > 0.60"
+        await pilot.press("ctrl+u")  # the filter cleared: BPM makes room again
         await settle(pilot)
         assert "BPM" not in suggestions.columns_shown()
 

@@ -51,7 +51,7 @@ class BuilderScreen(BuilderFiles):
         yield Header()
         with Horizontal(id="builder"):
             with Vertical(id="left"):
-                yield KeyedInput("Playlist name", "n", id="name")
+                yield KeyedInput("Playlist name", "n", id="name", select_on_focus=False)  # n amends it
                 yield TrackTable(numbered=True, with_album=False, id="playlist")
                 yield Label("", id="totals")
                 yield TrackSound("", id="track-sound", classes="hint")

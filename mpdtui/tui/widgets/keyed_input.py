@@ -8,8 +8,10 @@ from textual.widgets import Input
 
 
 class KeyedInput(Input):
-    def __init__(self, label: str, key: str, *, id: str | None = None) -> None:
-        super().__init__(placeholder=self._with_key(label, key), id=id)
+    def __init__(self, label: str, key: str, *, id: str | None = None,
+                 select_on_focus: bool = True) -> None:
+        super().__init__(placeholder=self._with_key(label, key), id=id,
+                         select_on_focus=select_on_focus)
         self.label, self.key = label, key
 
     @staticmethod

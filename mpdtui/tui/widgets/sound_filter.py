@@ -15,7 +15,7 @@ class SoundFilter(KeyedInput):
     ("" when it can)."""
 
     def __init__(self, id: str | None = None) -> None:
-        super().__init__(LABEL, "f", id=id)
+        super().__init__(LABEL, "f", id=id, select_on_focus=False)  # f amends the filter
         self.audio_filter = AudioFilter()
         self.error = ""
 
