@@ -56,13 +56,23 @@ def run_playlists(args: argparse.Namespace, locations: Locations) -> int:
     if not summaries:
         print(NONE_YET)
         return 0
-    table = Table("name", "tracks", "changed", box=box.SIMPLE_HEAD)
+    table = Table(box=box.SIMPLE_HEAD)
+    table.add_column("name", overflow="fold")  # a long name wraps whole, never cut short
+    table.add_column("tracks", justify="right")
+    table.add_column("changed", no_wrap=True)
     for summary in summaries:
         changed = time.strftime("%Y-%m-%d %H:%M", time.localtime(summary.updated_at))
         # a name is data: never markup, never a terminal escape
         table.add_row(Text(printable(summary.name)), f"{summary.num_tracks:,}", changed)
-    Console(file=sys.stdout).print(table)
+    _whole_lines_when_piped(Console(file=sys.stdout), table).print(table)
     return 0
+
+
+def _whole_lines_when_piped(console: Console, table: Table) -> Console:
+    """A file or a pipe gets every row on one line, as wide as it takes."""
+    if console.is_terminal:
+        return console
+    return Console(file=sys.stdout, width=Console(width=10_000).measure(table).maximum)
 
 
 def _show_playlist(name: str, as_json: bool, locations: Locations) -> int:
@@ -75,13 +85,10 @@ def _show_playlist(name: str, as_json: bool, locations: Locations) -> int:
         sys.stdout.write(printable_json(orjson.dumps(document, option=orjson.OPT_INDENT_2)
                                         .decode()) + "\n")
         return 0
-    console = Console(file=sys.stdout)
     table = _tracks_table(playlist, audio, with_uri=True)
-    widest = Console(width=10_000).measure(table).maximum
-    if not console.is_terminal:  # a file or a pipe: every line whole
-        console = Console(file=sys.stdout, width=widest)
-    elif widest > console.width:  # names before URIs (`--json` has them)
-        table = _tracks_table(playlist, audio, with_uri=False)
+    console = _whole_lines_when_piped(Console(file=sys.stdout), table)
+    if console.is_terminal and Console(width=10_000).measure(table).maximum > console.width:
+        table = _tracks_table(playlist, audio, with_uri=False)  # names before URIs (--json)
     console.print(table)
     total = sum(track.duration_ms or 0 for track in playlist.tracks)
     count = len(playlist.tracks)

@@ -152,6 +152,9 @@ def test_cli_export_to_files(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                     tmp_path / "out.json" / "sub" / "x.csv")  # a file where a folder should be
 
 
+LONG_NAME = " ".join(["the songs we played all summer long on the way to the lake and back"] * 2)
+
+
 def test_cli_playlists_names_them_for_export_and_order(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from mpdtui.cli import main
@@ -164,16 +167,18 @@ def test_cli_playlists_names_them_for_export_and_order(
     with SavedPlaylists.open(Locations.resolve(tmp_path / "cache")) as store:
         store.create("Mix: Vol 1", ENTRIES)
         store.create("\x1b[31mred[/] night", ENTRIES[:1])  # a name is shown as text
+        store.create(LONG_NAME, ENTRIES[:2])
     assert main(["playlists", *cache]) == 0
     out = capsys.readouterr().out
+    assert any(LONG_NAME in line and " 2 " in line for line in out.splitlines())  # a pipe: whole
     assert "\x1b" not in out and "\\x1b[31mred[/] night" in out and "Mix: Vol 1" in out
     assert out.index("red[/] night") < out.index("Mix: Vol 1")  # the most recent first
     assert main(["playlists", "--json", *cache]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert [(p["name"], p["tracks"], p["origin"]) for p in listed] == [
-        ("\x1b[31mred[/] night", 1, None), ("Mix: Vol 1", 3, None)]
+        (LONG_NAME, 2, None), ("\x1b[31mred[/] night", 1, None), ("Mix: Vol 1", 3, None)]
     assert listed[0]["changed"].startswith(str(time.localtime().tm_year))
-    assert main(["export", listed[1]["name"], "--to", "csv", "--out",
+    assert main(["export", listed[2]["name"], "--to", "csv", "--out",
                  str(tmp_path / "mix.csv"), *cache]) == 0  # a listed name is one export takes
 
 
