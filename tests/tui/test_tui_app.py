@@ -783,14 +783,15 @@ async def test_the_footer_shows_only_keys_that_work_where_the_cursor_is(
         screen = builder(app)
         assert screen.focused is screen.query_one("#name")
         in_name = footer_keys(screen)
-        assert not {"slash", "n", "question_mark", "q"} & in_name  # they type letters here
-        assert {"ctrl+s", "escape"} <= in_name
+        assert not {"n", "question_mark", "q"} & in_name  # they type letters here
+        assert {"ctrl+s", "escape", "slash"} <= in_name  # and `/` searches while no name is
         name, search = screen.query_one("#name", Input), screen.query_one("#search", Input)
         # a placeholder names the key that focuses its field, but not while n would type an n
         assert (name.placeholder, search.placeholder) == (
             "Playlist name", "Search tracks, artists, albums (/)")
         await type_text(pilot, "a/b?")
-        assert name.value == "a/b?"
+        assert name.value == "a/b?"  # a name begun: `/` types a /
+        assert "slash" not in footer_keys(screen)
         await pilot.press("escape")  # out of the field: the list keys are back
         assert screen.focused is screen.query_one("#playlist")
         assert {"slash", "n", "question_mark"} <= footer_keys(screen)
@@ -798,6 +799,29 @@ async def test_the_footer_shows_only_keys_that_work_where_the_cursor_is(
         assert screen.focused is search
         assert (name.placeholder, search.placeholder) == (
             "Playlist name (n)", "Search tracks, artists, albums")
+
+
+async def test_slash_in_the_empty_name_searches_and_the_results_get_the_room(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """The builder opens with the cursor in the name: `/` there, before any name, is the
+    search key the search box's placeholder names. While searching, the results take the
+    larger share of the rows, and the suggestions take it back after."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        await pilot.press("slash")
+        assert screen.focused is screen.query_one("#search")
+        assert screen.query_one("#name", Input).value == ""
+        await type_text(pilot, app.services.catalog.catalog().tracks([0])[0].name.split()[0])
+        results = screen.query_one("#results", TrackTable)
+        suggestions = screen.query_one("#suggestions", TrackTable)
+        await wait_for(pilot, lambda: results.tracks, what="the results")
+        await settle(pilot)
+        assert results.size.height > suggestions.size.height
+        await pilot.press("escape")
+        await settle(pilot)
+        assert results.display and results.size.height < suggestions.size.height
 
 
 async def test_search_box_down_moves_to_results_and_one_enter_adds(

@@ -25,7 +25,7 @@ from mpdtui.tui.jobs import JobUpdate
 from mpdtui.tui.messages import ModelsReady, SearchResults, SuggestionsReady
 from mpdtui.tui.screens.builder_files import BuilderFiles
 from mpdtui.tui.text import data_text, duration, in_app
-from mpdtui.tui.widgets.keyed_input import KeyedInput
+from mpdtui.tui.widgets.keyed_input import KeyedInput, NameInput
 from mpdtui.tui.widgets.sound_filter import SoundFilter
 from mpdtui.tui.widgets.track_sound import TrackSound
 from mpdtui.tui.widgets.track_table import TrackTable
@@ -46,12 +46,11 @@ MISSING_MODEL = "No trained model yet: train one at the setup's training step (f
 class BuilderScreen(BuilderFiles):
     """Name, search, the playlist and its suggestions."""
 
-
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="builder"):
             with Vertical(id="left"):
-                yield KeyedInput("Playlist name", "n", id="name", select_on_focus=False)  # n amends it
+                yield NameInput(id="name")
                 yield TrackTable(numbered=True, with_album=False, id="playlist")
                 yield Label("", id="totals")
                 yield TrackSound("", id="track-sound", classes="hint")
@@ -269,7 +268,8 @@ class BuilderScreen(BuilderFiles):
             self.notify("Nothing found: change the search.", severity="warning")
             return
         if self._add_track(track):
-            self.notify(printable(f"Added '{track.name}'."), markup=False)
+            self.notify(printable(f"Added '{track.name}'."), markup=False, timeout=2)  # brief:
+            # it covers the suggestions, and the ✓ in the results says it too
             results.action_cursor_down()  # Enter again adds the next one
 
     def _show_results_box(self, shown: bool) -> None:

@@ -309,14 +309,18 @@ class BuilderBase(BaseScreen):
         self.query_one(preferred).focus()
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
+        searching = self.focused is not None and self.focused.id in ("search", "results")
+        self.query_one("#builder").set_class(searching, "-searching")  # the results' turn
         self.refresh_bindings()
         self._update_sound()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Footer shows the keys that work where the cursor is: in a text field letters and
-        `/` are typed, so only ctrl and escape keys; in a list, those that apply to it."""
+        `/` are typed, so only ctrl and escape keys (and `/` in an empty name: NameInput);
+        in a list, those that apply to it."""
         if isinstance(self.focused, Input):
-            return action in self.IN_A_FIELD
+            slash_searches = self.focused.id == "name" and not self.focused.value
+            return action in self.IN_A_FIELD or (action == "focus_search" and slash_searches)
         if action == "leave_field":
             return False
         if action == "back":
