@@ -106,10 +106,16 @@ class MpdtuiApp(MpdtuiAppBase):
             self.goto_step(index - 1)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """In a text field `?` types a question mark: no "? Help" in the footer there."""
+        """In a text field `?` types a question mark: no "? Help" in the footer there (but
+        in the builder's empty name it is help)."""
         from textual.widgets import Input
 
-        return not (action == "help" and isinstance(self.screen.focused, Input))
+        from mpdtui.tui.widgets.keyed_input import NameInput
+
+        focused = self.screen.focused
+        if isinstance(focused, NameInput):
+            return action != "help" or focused.takes_action(action)
+        return not (action == "help" and isinstance(focused, Input))
 
     async def action_quit(self) -> None:
         """ctrl+q: as the builder's q, asking first where a playlist's changes are unsaved."""

@@ -783,15 +783,15 @@ async def test_the_footer_shows_only_keys_that_work_where_the_cursor_is(
         screen = builder(app)
         assert screen.focused is screen.query_one("#name")
         in_name = footer_keys(screen)
-        assert not {"n", "question_mark", "q"} & in_name  # they type letters here
-        assert {"ctrl+s", "escape", "slash"} <= in_name  # and `/` searches while no name is
+        assert not {"n", "q"} & in_name  # they type letters here
+        assert {"ctrl+s", "escape", "slash", "question_mark"} <= in_name  # while no name is
         name, search = screen.query_one("#name", Input), screen.query_one("#search", Input)
         # a placeholder names the key that focuses its field, but not while n would type an n
         assert (name.placeholder, search.placeholder) == (
             "Playlist name", "Search tracks, artists, albums (/)")
         await type_text(pilot, "a/b?")
         assert name.value == "a/b?"  # a name begun: `/` types a /
-        assert "slash" not in footer_keys(screen)
+        assert not {"slash", "question_mark"} & footer_keys(screen)
         await pilot.press("escape")  # out of the field: the list keys are back
         assert screen.focused is screen.query_one("#playlist")
         assert {"slash", "n", "question_mark"} <= footer_keys(screen)
@@ -803,14 +803,16 @@ async def test_the_footer_shows_only_keys_that_work_where_the_cursor_is(
 
 async def test_slash_in_the_empty_name_searches_and_the_results_get_the_room(
         trained_copy: Locations, tmp_path: Path) -> None:
-    """The builder opens with the cursor in the name: `/` there, before any name, is the
-    search key the search box's placeholder names. While searching, the results take the
+    """The builder opens with the cursor in the name: `/` and `?` there, before any name, are
+    the search and help keys. While searching, the results take the
     larger share of the rows, and the suggestions take it back after."""
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await builder_ready(pilot)
         screen = builder(app)
-        await pilot.press("slash")
+        await pilot.press("question_mark")  # the help, as in the lists
+        assert screen_name(pilot) == "HelpScreen"
+        await pilot.press("escape", "slash")
         assert screen.focused is screen.query_one("#search")
         assert screen.query_one("#name", Input).value == ""
         await type_text(pilot, app.services.catalog.catalog().tracks([0])[0].name.split()[0])

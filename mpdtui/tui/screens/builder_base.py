@@ -18,6 +18,7 @@ from mpdtui.tui.idle_gc import IDLE_S, IdleCollector
 from mpdtui.tui.messages import AudioReady
 from mpdtui.tui.screens.base import BaseScreen
 from mpdtui.tui.text import in_app
+from mpdtui.tui.widgets.keyed_input import NameInput
 from mpdtui.tui.widgets.sound_filter import SoundFilter
 from mpdtui.tui.widgets.track_sound import TrackSound
 from mpdtui.tui.widgets.track_table import TrackTable
@@ -316,11 +317,11 @@ class BuilderBase(BaseScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Footer shows the keys that work where the cursor is: in a text field letters and
-        `/` are typed, so only ctrl and escape keys (and `/` in an empty name: NameInput);
-        in a list, those that apply to it."""
+        `/` are typed, so only ctrl and escape keys (and `/`, `?` in an empty name:
+        NameInput); in a list, those that apply to it."""
         if isinstance(self.focused, Input):
-            slash_searches = self.focused.id == "name" and not self.focused.value
-            return action in self.IN_A_FIELD or (action == "focus_search" and slash_searches)
+            in_empty_name = isinstance(self.focused, NameInput) and self.focused.takes_action(action)
+            return action in self.IN_A_FIELD or in_empty_name
         if action == "leave_field":
             return False
         if action == "back":
