@@ -118,12 +118,13 @@ class MpdtuiApp(MpdtuiAppBase):
         return not (action == "help" and isinstance(focused, Input))
 
     async def action_quit(self) -> None:
-        """ctrl+q: as the builder's q, asking first where a playlist's changes are unsaved."""
+        """ctrl+q: as the builder's q, asking first where a playlist's changes are unsaved
+        or a job runs."""
         builder = next((s for s in self.screen_stack if isinstance(s, builder_screen())), None)
         if builder is None:
-            self.exit()
+            self.leave()
         else:
-            builder.let_go(self.exit)
+            builder.let_go(self.leave)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

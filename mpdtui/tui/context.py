@@ -56,6 +56,7 @@ class MpdtuiAppBase(App[None]):
         self.services: Services | None = services
         self.jobs = JobRunner(self, lambda: self.locations, self.job_event)
         self.job_headline = Headline()
+        self._asked_to_leave = False
 
     # --- navigation (implemented by `MpdtuiApp`, which knows the screens) -------------------
     def goto_step(self, index: int) -> None:
@@ -118,6 +119,29 @@ class MpdtuiAppBase(App[None]):
             self.log.error(failure.details)
             self.notify(printable(f"{in_app(failure.message)} (details: {self.locations.job_log})"),
                         title="Unexpected error", severity="error", markup=False, timeout=15)
+
+    def leave(self) -> None:
+        """Quit; while a job runs, after asking, since quitting stops it."""
+        from mpdtui.tui.screens.confirm import ConfirmScreen
+
+        if self._asked_to_leave:
+            return  # ctrl+q while asked: the question stands
+        request = self.jobs.request
+        if request is None:
+            self.exit()
+            return
+        running = (f"{request.describe()}: waiting for the cache dir" if self.jobs.waiting
+                   else self.sub_title if self.sub_title != self.SUB_TITLE else request.describe())
+        question = (f"{running[:1].upper()}{running[1:]}. Quit and stop it? What is finished "
+                    "is kept: run it again to continue from there.")
+
+        def answered(stop: bool | None) -> None:
+            self._asked_to_leave = False
+            if stop:
+                self.exit()
+
+        self._asked_to_leave = True
+        self.push_screen(ConfirmScreen(question), answered)
 
     def on_unmount(self) -> None:
         self.jobs.close()  # the job stops at a resumable point and continues next time

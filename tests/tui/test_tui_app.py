@@ -193,9 +193,43 @@ async def test_a_busy_cache_dir_is_waited_for(trained_dir: Path, tmp_path: Path)
             assert f"training (pid {os.getpid()})" in status and "Waiting" in status
             await pilot.pause(1.5)
             assert not app.services.data.has_data()
+            await pilot.press("ctrl+q")  # quitting would stop the job: asked first
+            await wait_for(pilot, lambda: screen_name(pilot) == "ConfirmScreen")
+            assert str(app.screen.query_one(Label).render()).startswith(
+                "Ingest: waiting for the cache dir. Quit and stop it?")
+            await pilot.press("n")
+            assert screen_name(pilot) == "DataStep" and app.jobs.running
         await wait_for(pilot, lambda: "Data ready" in label_text(pilot, "#step-status"),
                        what="the ingest once the cache dir is free")
         assert "1,500 playlists" in label_text(pilot, "#data-now")
+
+
+async def test_quitting_while_a_job_runs_asks_first(trained_dir: Path, tmp_path: Path) -> None:
+    app = make_app(Locations.resolve(tmp_path / "fresh"), tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
+        await pilot.press("ctrl+n")
+        await type_text(pilot, str(trained_dir / "demo-mpd"))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.jobs.process is not None, what="the job process")
+        job = app.jobs.process.pid
+        os.kill(job, signal.SIGSTOP)  # held: still running when asked
+        try:
+            await pilot.press("ctrl+q")
+            await wait_for(pilot, lambda: screen_name(pilot) == "ConfirmScreen")
+            question = str(app.screen.query_one(Label).render())
+            assert question.startswith("Ingest") and "Quit and stop it? What is finished is kept" in question
+            await pilot.press("ctrl+q")  # asked already: the question stands
+            assert screen_name(pilot) == "ConfirmScreen" and len(app.screen_stack) == 3
+            await pilot.press("n")  # stay: the job goes on
+            assert screen_name(pilot) == "DataStep" and app.jobs.running and not app._exit
+            await pilot.press("ctrl+q")
+            await wait_for(pilot, lambda: screen_name(pilot) == "ConfirmScreen")
+        finally:
+            os.kill(job, signal.SIGCONT)
+        await pilot.press("y")
+        await pilot.pause()
+        assert app._exit
 
 
 async def test_demo_dataset_from_the_data_step(tmp_path: Path) -> None:

@@ -392,7 +392,7 @@ class BuilderScreen(BuilderFiles):
         self.query_one("#name", Input).focus()
 
     def action_quit(self) -> None:
-        self.let_go(self.app.exit)
+        self.let_go(self.app.leave)
 
 
 def _shared_reason(reasons: list[str]) -> str | None:
