@@ -417,9 +417,21 @@ def _no_browser_login(spotify: FakeSpotify, cache: Path) -> tuple[subprocess.Pop
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     url = ""
     while not url.startswith(spotify.accounts_url):
-        url = child.stdout.readline().strip()  # type: ignore[union-attr]
+        url = _unbuffered_line(child).strip()
         assert url or child.poll() is None, child.stderr.read()  # type: ignore[union-attr]
     return child, url
+
+
+def _unbuffered_line(child: subprocess.Popen[str]) -> str:
+    """A line of the child's output, read a byte at a time: `readline` reads ahead, and what
+    it took past the line would be lost to a `communicate` after it (which reads the pipe)."""
+    line = b""
+    while not line.endswith(b"\n"):
+        byte = os.read(child.stdout.fileno(), 1)  # type: ignore[union-attr]
+        if not byte:
+            break
+        line += byte
+    return line.decode()
 
 
 def test_a_slip_while_pasting_asks_again(spotify: FakeSpotify, tmp_path: Path) -> None:

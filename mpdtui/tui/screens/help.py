@@ -20,7 +20,7 @@ KEYS: dict[str, list[tuple[str, str]]] = {
         ("ctrl+q", "quit (a playlist with unsaved changes: save, discard or stay)"),
     ],
     "Playlist builder": [
-        ("/", "search tracks (results as you type; from the empty name too, as ? is help)"),
+        ("/", "search tracks, results as you type (/ and ? act in the name while it is empty)"),
         ("n", "edit the playlist name (the cursor at its end; ctrl+u clears it)"),
         ("j / k, up / down", "move in a list"),
         ("g / G", "top / bottom of a list"),

@@ -1,5 +1,6 @@
 """An input whose placeholder names the key that focuses it, while that key would not type
-into it: focused, "Playlist name (n)" reads "Playlist name", since n now types an n."""
+into it: focused, "Playlist name (n)" reads "Playlist name", since n now types an n. The
+builder's name is a NameInput, where `/` and `?` act while it is empty."""
 
 from __future__ import annotations
 
