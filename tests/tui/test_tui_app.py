@@ -8,6 +8,7 @@ import os
 import shutil
 import signal
 import threading
+import zipfile
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -249,6 +250,37 @@ async def test_cache_dir_can_be_changed(tmp_path: Path) -> None:
         await pilot.press("enter")
         assert app.services.locations.root == (tmp_path / "other").resolve()
         assert str(tmp_path / "other") in label_text(pilot, "#cache-path")
+
+
+@pytest.mark.parametrize("given", ["folder", "parent", "zip", "slice"])
+async def test_the_mpd_typed_for_the_cache_dir_is_pointed_to_the_data_step(
+        trained_dir: Path, tmp_path: Path, given: str) -> None:
+    """The setup's first field asks for a folder: the MPD's, typed there by a slip, would
+    have become the cache dir (the catalog and models written among the slices)."""
+    (tmp_path / "mpd").mkdir()
+    folder = one_slice_folder(trained_dir, tmp_path / "mpd" / "data")
+    archive = tmp_path / "mpd.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.write(folder / ONE_SLICE, f"data/{ONE_SLICE}")
+    path = {"folder": folder, "parent": folder.parent, "zip": archive,
+            "slice": folder / ONE_SLICE}[given]
+    app = make_app(Locations.resolve(tmp_path / "fresh"), tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
+        await type_text(pilot, str(path))
+        await pilot.press("enter")
+        assert app.services.locations.root == (tmp_path / "fresh").resolve()
+        assert label_text(pilot, "#step-status").startswith(
+            f"{path} is the MPD's data: give it at the next step (ctrl+n). Here, choose")
+        await pilot.press("ctrl+n")  # as advised
+        assert screen_name(pilot) == "DataStep"
+        if given != "parent":
+            return  # the data step takes each of them (its own tests): one ingest here
+        await type_text(pilot, str(path))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "Data ready" in label_text(pilot, "#step-status"),
+                       what="the ingest")
+    assert not list(folder.parent.glob("*.sqlite3")) and not (folder / "models").exists()
 
 
 @pytest.mark.parametrize("short_of_room", [False, True])

@@ -67,6 +67,11 @@ class CacheStep(SetupStep):
         if not path:
             self.status("Keeping this folder: press ctrl+n for the next step.")
             return None
+        if _is_mpd_data(Path(path).expanduser()):
+            self.status(f"{path} is the MPD's data: give it at the next step (ctrl+n). Here, "
+                        "choose the folder where mpdtui keeps its own files (the catalog, the "
+                        "models, your saved playlists).")
+            return None
         try:
             self.app.use_cache_dir(path)
         except OSError as exc:
@@ -79,3 +84,17 @@ class CacheStep(SetupStep):
         self.show_location()
         self.status("Using the new folder for this session.")
         return None
+
+
+def _is_mpd_data(path: Path) -> bool:
+    """A slice, the MPD zip or a folder of slices: typed here for the data step (a slip at
+    the first field of the setup), it would have become the cache dir."""
+    from mpdtui.data.mpd import find_slices
+    from mpdtui.errors import UserError
+
+    if path.is_file():
+        return path.suffix.lower() in (".zip", ".json")
+    try:
+        return path.is_dir() and bool(find_slices(path))
+    except (UserError, OSError):
+        return False
