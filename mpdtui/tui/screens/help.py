@@ -17,7 +17,7 @@ KEYS: dict[str, list[tuple[str, str]]] = {
         ("ctrl+p", "command palette (setup steps, models, save, export...)"),
         ("f2", "setup wizard (at the step a message on screen points to)"),
         ("tab / shift+tab", "next / previous field or list"),
-        ("ctrl+q", "quit (a playlist with unsaved changes: save, discard or stay)"),
+        ("ctrl+q", "quit (unsaved changes: save, discard or stay; a running job: asked first)"),
     ],
     "Playlist builder": [
         ("/", "search tracks, results as you type (/ and ? act in the name while it is empty)"),
