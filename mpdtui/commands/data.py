@@ -114,7 +114,7 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
                      else "none yet (`mpdtui features --csv FILE`)")}
     if unfinished:
         shown["data_source"] = f"{shown['data_source']} ({unfinished})"
-    del shown["disk_bytes"], shown["models_trained_without"]
+    del shown["disk_bytes"], shown["models_trained_without"], shown["training_left"]
     shown["disk"] = f"{amount(info['disk_bytes'], 'bytes')} (the cache dir's files)"
     for key, value in shown.items():
         text = f"{value:,}" if type(value) is int else printable(str(value))
@@ -123,7 +123,12 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
 
 
 def _models_text(info: CacheInfo, state: DataState) -> str:
-    """"popularity, als", with what they were trained without, if anything; else why none."""
+    """"popularity, als", with what they were trained without, if anything, and what a training
+    that stopped left; else why none."""
+    left = info["training_left"]
+    if left:
+        return (f"{', '.join(info['models']) or 'none yet'} (a training stopped before "
+                f"{', '.join(left)}: `mpdtui --train` continues it)")
     if not info["models"]:
         return _no_models_text(state)
     added = info["models_trained_without"]

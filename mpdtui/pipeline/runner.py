@@ -38,6 +38,7 @@ from mpdtui.pipeline.lock import CacheBusy, WriterLock
 from mpdtui.pipeline.overlap import Overlap
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.pipeline.stages import stages_for
+from mpdtui.pipeline.unfinished import TrainingMark
 
 USER_ERRORS = (UserError, FormatVersionError, ModelFormatError, UnknownModelError)
 """Problems the user can fix: one line, exit code 2."""
@@ -51,7 +52,10 @@ def run_job(locations: Locations, request: JobRequest, emit: Callable[[Event], N
     for name in request.models or ():
         model_class(name)  # an unknown name is bad input, said before any work
     with WriterLock(locations, request.describe()):
-        job = Job(locations, request, emit, cancel)
+        trains = request.goal == "setup"
+        mark = TrainingMark(locations, emit)
+        job = Job(locations, request, mark.emit if trains else emit, cancel)
+        mark.models = job.model_names()
         stages = stages_for(request, job.model_names())
         with Overlap(job, stages) as overlap:
             for index, stage in enumerate(stages):
@@ -65,6 +69,8 @@ def run_job(locations: Locations, request: JobRequest, emit: Callable[[Event], N
                     continue
                 job.emit(StageStarted(stage.name, stage.title))
                 overlap.run_here(stage)
+        if trains:
+            mark.finished()
         return job.summary
 
 

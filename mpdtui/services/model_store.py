@@ -14,6 +14,8 @@ from mpdtui.data.files import FormatVersionError
 from mpdtui.data.growth import data_size
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
+from mpdtui.pipeline.lock import is_locked
+from mpdtui.pipeline.unfinished import unfinished_models
 from mpdtui.services.catalog import CatalogService
 
 
@@ -125,6 +127,15 @@ class ModelStore:
             return None
         playlists, tracks = data_size(self._catalog.catalog())
         return playlists - split.earlier.playlists, tracks - split.earlier.tracks
+
+    def left_untrained(self) -> list[str]:
+        """The models a training that did not finish was asked for and did not save for this
+        data ([] after one that finished, and while one runs: `pipeline.unfinished`)."""
+        asked = unfinished_models(self.locations)
+        if not asked or is_locked(self.locations):
+            return []
+        servable = set(self.servable())
+        return [name for name in asked if name not in servable]
 
     @staticmethod
     def trainable() -> tuple[str, ...]:

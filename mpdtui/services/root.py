@@ -36,6 +36,9 @@ class CacheInfo(TypedDict):
     models_trained_without: dict[str, int] | None
     """Playlists and tracks added since the serving models were trained (they serve on
     without them until `--train`); None when they were trained on the data as it is."""
+    training_left: list[str]
+    """Models a training that did not finish was asked for and did not save (`--train`
+    continues it); [] after one that finished."""
     features: Coverage | None
     disk_bytes: int
     """What the cache dir's files take."""
@@ -74,6 +77,7 @@ class Services:
                          data_source=primary.path if primary else None,
                          models=self.models.servable(),
                          models_trained_without=_added(self.models.added_since_training()),
+                         training_left=self.models.left_untrained(),
                          features=self.features.coverage(),
                          disk_bytes=self.data.used_disk_bytes())
 

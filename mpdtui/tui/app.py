@@ -55,13 +55,19 @@ class MpdtuiApp(MpdtuiAppBase):
             from mpdtui.services.root import open_services
 
             self.services = open_services(self.locations)
-        self.post_message(ServiceReady(self.services, not self.services.data.has_data()))
+        first_run = not self.services.data.has_data()
+        left = [] if first_run else self.services.models.left_untrained()
+        self.post_message(ServiceReady(self.services, first_run, left))
 
     def on_service_ready(self, message: ServiceReady) -> None:
         if message.first_run:
             self.goto_step(0)
-        else:
-            self.open_builder()
+            return
+        self.open_builder()
+        if message.training_left:  # the app quit during it, or it was cancelled or failed
+            self.notify(f"The last training stopped before {', '.join(message.training_left)}: "
+                        "continue it at the setup's training step (f2).", severity="warning",
+                        timeout=20)
 
     # --- navigation ----------------------------------------------------------------------
     def open_builder(self) -> None:

@@ -20,6 +20,8 @@ class ServiceReady(Message):
 
     services: Services
     first_run: bool
+    training_left: list[str]
+    """What a training that did not finish left untrained (`ModelStore.left_untrained`)."""
 
 
 @dataclass

@@ -25,6 +25,7 @@ from conftest import SMALL_DEMO_PLAYLISTS, SMALL_DEMO_SEED
 from mpdtui.data import demo, demo_vocabulary
 from mpdtui.data.saved_playlists import TrackEntry
 from mpdtui.locations import Locations
+from mpdtui.pipeline.lock import WriterLock
 from mpdtui.services.root import open_services
 
 BASELINES = ["popularity", "title", "item_knn", "als"]
@@ -81,9 +82,20 @@ def test_ctrl_c_exits_130_and_the_rerun_resumes(trained: tuple[Path, str], tmp_p
     assert process.returncode == 130
     assert err.strip().splitlines()[-1].startswith(("interrupted", "cancelled"))
     assert "Traceback" not in err
+    # what the stopped training left is said until a training finishes (the app says it too)
+    locations = Locations.resolve(cache)
+    left = open_services(locations).info()["training_left"]
+    assert "als" in left and set(left) <= {"item_knn", "als"}
+    info = _mpdtui("info", cache=cache)
+    assert (f"(a training stopped before {', '.join(left)}: `mpdtui --train` continues it)"
+            in info.stdout)
+    with WriterLock(locations, "training"):  # one runs: it has not stopped
+        assert open_services(locations).info()["training_left"] == []
     rerun = _mpdtui("--train", "--models", *BASELINES, cache=cache)
     assert rerun.returncode == 0, rerun.stderr
     assert "ingest" not in rerun.stdout.split("trained:")[0]
+    assert open_services(locations).info()["training_left"] == []
+    assert "stopped" not in _mpdtui("info", cache=cache).stdout
 
 
 def _theme_of_uri(seed: int) -> dict[str, int]:

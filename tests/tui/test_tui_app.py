@@ -36,6 +36,8 @@ from tui_support import (  # noqa: F401 (fixtures)
 from mpdtui.data.catalog import Track
 from mpdtui.data.saved_playlists import TrackEntry
 from mpdtui.locations import Locations
+from mpdtui.pipeline.events import StageStarted
+from mpdtui.pipeline.unfinished import TrainingMark
 from mpdtui.services.catalog import CatalogService
 from mpdtui.services.model_store import ModelStore
 from mpdtui.services.root import open_services
@@ -231,6 +233,21 @@ async def test_quitting_while_a_job_runs_asks_first(trained_dir: Path, tmp_path:
         await pilot.press("y")
         await pilot.pause()
         assert app._exit
+
+
+async def test_a_training_that_stopped_is_said_at_the_next_start(trained_copy: Locations,
+                                                                 tmp_path: Path) -> None:
+    shutil.rmtree(trained_copy.model_dir("als"))
+    mark = TrainingMark(trained_copy, lambda event: None)
+    mark.models = ("popularity", "title", "item_knn", "als")
+    mark.emit(StageStarted("als"))  # and the app quit: als was never saved
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        assert ("The last training stopped before als: continue it at the setup's training "
+                "step (f2).") in notifications(app)
+        await pilot.press("f2")  # to the step the message names
+        assert screen_name(pilot) == "TrainingStep"
 
 
 async def test_demo_dataset_from_the_data_step(tmp_path: Path) -> None:

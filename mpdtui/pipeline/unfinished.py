@@ -1,0 +1,48 @@
+"""A training begun and not finished (cancelled, failed, the app quit during it, the machine
+went down): `train-state.json` names the models the job was asked for, from the moment the
+first of them starts training until the job ends well. The app and `mpdtui info` say what
+it left to do; running it again continues."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from mpdtui.data.files import FormatVersionError, read_json, write_json
+from mpdtui.locations import Locations
+from mpdtui.pipeline.events import Event, StageStarted
+
+TRAIN_STATE_FORMAT = "mpdtui-train-state"
+TRAIN_STATE_VERSION = 2  # 1: the stages done, written by earlier versions and never read
+
+
+class TrainingMark:
+    """Passes a training job's events on, writing the mark as the first model's stage starts
+    (a job refused before any training changes nothing); `finished` removes it."""
+
+    def __init__(self, locations: Locations, emit: Callable[[Event], None]) -> None:
+        self.locations, self._emit = locations, emit
+        self.models: tuple[str, ...] = ()
+        self._written = False
+
+    def emit(self, event: Event) -> None:
+        if not self._written and isinstance(event, StageStarted) and event.stage in self.models:
+            write_json(self.locations.train_state_json, TRAIN_STATE_FORMAT, TRAIN_STATE_VERSION,
+                       {"models": list(self.models)})
+            self._written = True
+        self._emit(event)
+
+    def finished(self) -> None:
+        """The job ended well: no training is left unfinished (an earlier one's mark too)."""
+        self.locations.train_state_json.unlink(missing_ok=True)
+
+
+def unfinished_models(locations: Locations) -> list[str]:
+    """The models the last training was asked for, when it did not finish; [] otherwise
+    (a mark of another version, or one that cannot be read, says nothing)."""
+    try:
+        document = read_json(locations.train_state_json, TRAIN_STATE_FORMAT,
+                             TRAIN_STATE_VERSION, "")
+    except (FormatVersionError, OSError):
+        return []
+    models = document.get("models") if document else None
+    return [name for name in models if isinstance(name, str)] if isinstance(models, list) else []
