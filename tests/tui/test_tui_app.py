@@ -876,7 +876,8 @@ async def test_the_footer_shows_only_keys_that_work_where_the_cursor_is(
         assert name.value == "a/b?"  # a name begun: `/` types a /
         assert not {"slash", "question_mark"} & footer_keys(screen)
         await pilot.press("escape")  # out of the field: the list keys are back
-        assert screen.focused is screen.query_one("#playlist")
+        # (to the empty playlist, or to the suggestions once the name's have come: timing)
+        assert screen.focused in (screen.query_one("#playlist"), screen.query_one("#suggestions"))
         assert {"slash", "n", "question_mark"} <= footer_keys(screen)
         await pilot.press("slash")
         assert screen.focused is search
