@@ -89,11 +89,11 @@ class CacheStep(SetupStep):
 def _is_mpd_data(path: Path) -> bool:
     """A slice, the MPD zip or a folder of slices: typed here for the data step (a slip at
     the first field of the setup), it would have become the cache dir."""
-    from mpdtui.data.mpd import find_slices
+    from mpdtui.data.mpd import SLICE_NAME, find_slices
     from mpdtui.errors import UserError
 
     if path.is_file():
-        return path.suffix.lower() in (".zip", ".json")
+        return path.suffix.lower() == ".zip" or SLICE_NAME.fullmatch(path.name) is not None
     try:
         return path.is_dir() and bool(find_slices(path))
     except (UserError, OSError):
