@@ -123,13 +123,18 @@ async def test_first_run_walks_the_wizard_with_keys(trained_dir: Path, tmp_path:
         assert app.screen.models == list(MODELS)  # type: ignore[attr-defined]
 
 
+async def give_at_the_data_step(pilot: Any, path: Path) -> None:
+    """From the first run's cache step: on to the data step, and `path` given there."""
+    await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
+    await pilot.press("ctrl+n")
+    await type_text(pilot, str(path))
+    await pilot.press("enter")
+
+
 async def test_wrong_mpd_path_is_explained(tmp_path: Path) -> None:
     app = make_app(Locations.resolve(tmp_path / "fresh"), tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
-        await pilot.press("ctrl+n")
-        await type_text(pilot, str(tmp_path / "nowhere"))
-        await pilot.press("enter")
+        await give_at_the_data_step(pilot, tmp_path / "nowhere")
         await pilot.pause()
         assert "does not exist" in label_text(pilot, "#path-error")
         assert app.screen.running is None  # type: ignore[attr-defined]
@@ -141,10 +146,7 @@ async def test_a_new_attempt_clears_what_the_last_ingest_said(tmp_path: Path) ->
     bad.write_text('{"info": {}, "playlists": [{"name": 3}]}')  # read by the job, refused
     app = make_app(Locations.resolve(tmp_path / "fresh"), tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
-        await pilot.press("ctrl+n")
-        await type_text(pilot, str(bad.parent))
-        await pilot.press("enter")
+        await give_at_the_data_step(pilot, bad.parent)
         await wait_for(pilot, lambda: "Ingest stopped" in label_text(pilot, "#step-status"),
                        what="the failed ingest")
         assert "Fix it" in label_text(pilot, "#step-status")  # not "run it again to continue"
@@ -159,11 +161,8 @@ async def test_ingest_cancels_with_escape_and_resumes(trained_dir: Path, tmp_pat
     locations = Locations.resolve(tmp_path / "fresh")
     app = make_app(locations, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
+        await give_at_the_data_step(pilot, trained_dir / "demo-mpd")
         services = app.services
-        await pilot.press("ctrl+n")
-        await type_text(pilot, str(trained_dir / "demo-mpd"))
-        await pilot.press("enter")
         await wait_for(pilot, lambda: app.jobs.process is not None, what="the job process")
         job = app.jobs.process.pid
         os.kill(job, signal.SIGSTOP)  # hold the job before it ingests anything
@@ -210,10 +209,7 @@ async def test_a_busy_cache_dir_is_waited_for(trained_dir: Path, tmp_path: Path)
 async def test_quitting_while_a_job_runs_asks_first(trained_dir: Path, tmp_path: Path) -> None:
     app = make_app(Locations.resolve(tmp_path / "fresh"), tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
-        await pilot.press("ctrl+n")
-        await type_text(pilot, str(trained_dir / "demo-mpd"))
-        await pilot.press("enter")
+        await give_at_the_data_step(pilot, trained_dir / "demo-mpd")
         await wait_for(pilot, lambda: app.jobs.process is not None, what="the job process")
         job = app.jobs.process.pid
         os.kill(job, signal.SIGSTOP)  # held: still running when asked
