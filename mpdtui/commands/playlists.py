@@ -18,6 +18,7 @@ from rich.text import Text
 from mpdtui.commands import open_services
 from mpdtui.commands.argtypes import JoinedWords
 from mpdtui.commands.audio import add_audio_columns, audio_cells
+from mpdtui.commands.track_tables import measured
 from mpdtui.exporting import playlist_document
 from mpdtui.locations import Locations
 from mpdtui.pipeline.display import clock
@@ -72,7 +73,7 @@ def _whole_lines_when_piped(console: Console, table: Table) -> Console:
     """A file or a pipe gets every row on one line, as wide as it takes."""
     if console.is_terminal:
         return console
-    return Console(file=sys.stdout, width=Console(width=10_000).measure(table).maximum)
+    return Console(file=sys.stdout, width=measured(table).maximum)
 
 
 def _show_playlist(name: str, as_json: bool, locations: Locations) -> int:
@@ -87,7 +88,7 @@ def _show_playlist(name: str, as_json: bool, locations: Locations) -> int:
         return 0
     table = _tracks_table(playlist, audio, with_uri=True)
     console = _whole_lines_when_piped(Console(file=sys.stdout), table)
-    if console.is_terminal and Console(width=10_000).measure(table).maximum > console.width:
+    if console.is_terminal and measured(table).maximum > console.width:
         table = _tracks_table(playlist, audio, with_uri=False)  # names before URIs (--json)
     console.print(table)
     total = sum(track.duration_ms or 0 for track in playlist.tracks)

@@ -64,18 +64,19 @@ def print_tracks(console: Console, title: str, rows: list[TrackRow], album: bool
                        audio=any(row.audio is not None for row in rows))
     wide = _row_per_track(title, rows, columns)
     if not console.is_terminal:  # every line whole
-        Console(file=console.file, width=_measure(wide).maximum).print(wide)
-    elif _measure(wide).maximum <= console.width:
+        Console(file=console.file, width=measured(wide).maximum).print(wide)
+    elif measured(wide).maximum <= console.width:
         console.print(wide)
     else:
         blocks = _block_per_track(title, rows, columns)
-        if columns.audio and _measure(blocks).minimum > console.width:
+        if columns.audio and measured(blocks).minimum > console.width:
             inline = _Columns(album, columns.score, columns.reason, audio=True, audio_inline=True)
             blocks = _block_per_track(title, rows, inline)
         console.print(blocks)
 
 
-def _measure(table: Table) -> Measurement:
+def measured(table: Table) -> Measurement:
+    """The table's widths with no terminal to fit (its maximum: every line whole)."""
     return Console(width=_MEASURE_WIDTH).measure(table)
 
 
