@@ -57,6 +57,8 @@ class MpdtuiAppBase(App[None]):
         self.jobs = JobRunner(self, lambda: self.locations, self.job_event)
         self.job_headline = Headline()
         self._asked_to_leave = False
+        self.data_path_given = ""
+        """The MPD's path, given at the cache step by a slip: the data step's field takes it."""
 
     # --- navigation (implemented by `MpdtuiApp`, which knows the screens) -------------------
     def goto_step(self, index: int) -> None:

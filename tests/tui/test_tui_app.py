@@ -284,12 +284,12 @@ async def test_the_mpd_typed_for_the_cache_dir_is_pointed_to_the_data_step(
         await pilot.press("enter")
         assert app.services.locations.root == (tmp_path / "fresh").resolve()
         assert label_text(pilot, "#step-status").startswith(
-            f"{path} is the MPD's data: give it at the next step (ctrl+n). Here, choose")
+            f"{path} is the MPD's data: the next step (ctrl+n) takes it. Here, choose")
         await pilot.press("ctrl+n")  # as advised
         assert screen_name(pilot) == "DataStep"
+        assert app.screen.query_one("#mpd-path", Input).value == str(path)  # there already
         if given != "parent":
             return  # the data step takes each of them (its own tests): one ingest here
-        await type_text(pilot, str(path))
         await pilot.press("enter")
         await wait_for(pilot, lambda: "Data ready" in label_text(pilot, "#step-status"),
                        what="the ingest")

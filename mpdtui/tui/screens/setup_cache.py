@@ -68,7 +68,8 @@ class CacheStep(SetupStep):
             self.status("Keeping this folder: press ctrl+n for the next step.")
             return None
         if _is_mpd_data(Path(path).expanduser()):
-            self.status(f"{path} is the MPD's data: give it at the next step (ctrl+n). Here, "
+            self.app.data_path_given = path
+            self.status(f"{path} is the MPD's data: the next step (ctrl+n) takes it. Here, "
                         "choose the folder where mpdtui keeps its own files (the catalog, the "
                         "models, your saved playlists).")
             return None

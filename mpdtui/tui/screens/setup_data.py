@@ -44,7 +44,9 @@ class DataStep(SetupStep):
 
     def on_mount(self) -> None:
         self.show_data()
-        self.query_one("#mpd-path", Input).focus()
+        field = self.query_one("#mpd-path", Input)
+        field.value, self.app.data_path_given = self.app.data_path_given, ""
+        field.focus()
 
     def show_data(self) -> None:
         services = self.services
