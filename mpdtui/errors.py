@@ -2,6 +2,7 @@
 every command and job process ends with."""
 
 import errno
+from pathlib import Path
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -22,6 +23,11 @@ _WHAT_TO_DO = {
                "files this large (FAT32 stops at 4 GB), then run it again: what was finished is "
                "kept",
 }
+
+
+def damaged_zip(path: Path, exc: Exception, inside: str) -> UserError:
+    """A zip that cannot be read: download it again, or give what it holds (`inside`)."""
+    return UserError(f"{path}: a damaged zip ({exc}): download it again, or give {inside}")
 
 
 def file_error_line(exc: OSError) -> str:

@@ -17,7 +17,7 @@ from models.progress import ProgressCallback, check_cancel, report
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.files import atomic_write
 from mpdtui.data.mpd import CHALLENGE_SET
-from mpdtui.errors import UserError
+from mpdtui.errors import UserError, damaged_zip
 
 SUBMISSION_SIZE = 500
 
@@ -48,8 +48,7 @@ def read_challenge_set(path: Path) -> list[dict[str, Any]]:
     except FileNotFoundError:
         raise UserError(f"{path} does not exist: give the challenge_set.json file") from None
     except zipfile.BadZipFile as exc:
-        raise UserError(f"{path}: a damaged zip ({exc}): download it again, or give the "
-                        "challenge_set.json it holds") from None
+        raise damaged_zip(path, exc, f"the {CHALLENGE_SET} it holds") from None
     except orjson.JSONDecodeError as exc:
         raise UserError(f"{path}: invalid JSON ({exc})") from None
     playlists = document.get("playlists") if isinstance(document, dict) else None

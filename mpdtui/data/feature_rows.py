@@ -12,7 +12,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from mpdtui.errors import UserError
+from mpdtui.errors import UserError, damaged_zip
 
 FEATURE_NAMES: tuple[str, ...] = (
     "danceability", "energy", "valence", "acousticness", "instrumentalness", "speechiness",
@@ -72,8 +72,7 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError)
 
 
 def _damaged_zip(path: Path, exc: Exception) -> UserError:
-    return UserError(f"{path}: a damaged zip ({exc}): download it again, or give the CSV it "
-                     "holds")
+    return damaged_zip(path, exc, "the CSV it holds")
 
 
 def _features_member(path: Path, archive: zipfile.ZipFile) -> zipfile.ZipInfo:
