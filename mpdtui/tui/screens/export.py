@@ -16,6 +16,7 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from mpdtui.tui.text import data_text
+from mpdtui.tui.widgets.path_input import PathInput
 
 CHOICES = (
     ("m3u", "M3U8 file (players: duration, artist - title, URI)"),
@@ -44,7 +45,7 @@ class ExportScreen(ModalScreen[tuple[str, str] | None]):
             yield Label(data_text(f"Export '{self.playlist_name}' as:"))
             yield OptionList(*(Option(text, id=key) for key, text in CHOICES), id="formats")
             yield Label("Files go to (tab to change):", classes="hint")
-            yield Input(self.folder, id="export-folder", classes="volatile")
+            yield PathInput(self.folder, id="export-folder", classes="volatile")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss((str(event.option.id), self.query_one("#export-folder", Input).value))

@@ -55,6 +55,8 @@ KEYS: dict[str, list[tuple[str, str]]] = {
     "Setup wizard": [
         ("ctrl+r", "run this step (ingest, log in, import/download, train)"),
         ("ctrl+n", "next step (skips this one)"),
+        ("tab", "in a folder or file field: complete the name, as a shell does (the grey "
+                "text after the cursor; → takes it too); else the next field"),
         ("escape", "cancel the running job, else previous step"),
         ("v", "training step: next metric in the evaluation"),
     ],

@@ -13,6 +13,7 @@ from mpdtui.locations import CACHE_DIR_ENV
 from mpdtui.tui.screens.setup_step import SetupStep
 from mpdtui.tui.text import data_text, size
 from mpdtui.tui.typed_path import typed_path
+from mpdtui.tui.widgets.path_input import PathInput
 
 DEMO_BYTES_PER_PLAYLIST = 70_000
 """The cache dir of the 10,000-playlist demo with every model trained: about 700 MB."""
@@ -30,7 +31,7 @@ class CacheStep(SetupStep):
                      "folder.\n" + NEEDED, classes="explain")
         yield Label("", id="cache-path", classes="volatile")
         yield Label("", id="cache-free", classes="volatile")
-        yield Input(placeholder="another folder (enter or ctrl+r to use it)", id="cache-input")
+        yield PathInput(placeholder="another folder (enter or ctrl+r to use it)", id="cache-input")
         yield Static(f"A folder chosen here holds for this session; start with "
                      f"`mpdtui --cache-dir PATH` or set {CACHE_DIR_ENV} to keep using it.",
                      classes="hint")

@@ -15,6 +15,7 @@ from mpdtui.pipeline.request import JobRequest
 from mpdtui.tui.screens.setup_step import SetupStep
 from mpdtui.tui.text import data_text, in_app
 from mpdtui.tui.typed_path import typed_path
+from mpdtui.tui.widgets.path_input import PathInput
 from mpdtui.tui.widgets.stage_progress import StageProgress as StageBar
 
 EXPLAIN = ("Leave the path empty for the built-in demo dataset ({playlists:,} playlists in MPD "
@@ -37,7 +38,8 @@ class DataStep(SetupStep):
         yield Static(EXPLAIN.format(playlists=self.demo_playlists()), classes="explain",
                      id="data-explain")
         yield Label("", id="data-now")
-        yield Input(placeholder="MPD folder or zip (empty: demo dataset)", id="mpd-path")
+        yield PathInput(placeholder="MPD folder or zip (empty: demo dataset)", id="mpd-path",
+                        file_suffixes=(".json", ".zip"))
         yield Label("", id="path-error", classes="error")
         yield StageBar("demo", "demo data", id="demo-progress")
         yield StageBar("ingest", "ingest", id="ingest-progress")

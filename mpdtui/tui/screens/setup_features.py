@@ -13,13 +13,15 @@ from mpdtui.pipeline.events import Event, JobFinished, Notice, StageProgress
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.tui.screens.setup_step import SetupStep
 from mpdtui.tui.typed_path import typed_path
+from mpdtui.tui.widgets.path_input import PathInput
 from mpdtui.tui.widgets.stage_progress import StageProgress as StageBar
 
 EXPLAIN = """Audio features (tempo, key, energy...) let the builder filter and order by sound, \
-and help the two-tower model. Give a features CSV (Kaggle's tracks_features.csv or dataset.csv; \
-the demo dataset brings its own) and press enter, or leave the field empty and press ctrl+r to \
-download them from Spotify (needs the login; Spotify closed this endpoint to apps created after \
-2024-11-27: mpdtui then says so and uses the CSV and the MPD itself).
+and help the two-tower model. Give a features CSV (Kaggle's tracks_features.csv or dataset.csv, \
+or the zip it came in; the demo dataset brings its own) and press enter, or leave the field \
+empty and press ctrl+r to download them from Spotify (needs the login; Spotify closed this \
+endpoint to apps created after 2024-11-27: mpdtui then says so and uses the CSV and the MPD \
+itself).
 Or skip with ctrl+n: every model works without features."""
 
 
@@ -34,7 +36,8 @@ class FeaturesStep(SetupStep):
 
     def body(self) -> ComposeResult:
         yield Static(EXPLAIN, classes="explain")
-        yield Input(placeholder="features CSV (empty: download from Spotify)", id="csv-path")
+        yield PathInput(placeholder="features CSV (empty: download from Spotify)", id="csv-path",
+                        file_suffixes=(".csv", ".zip"))
         yield StageBar("features", "features", id="features-progress")
         yield Label("", id="countdown")
 

@@ -1,0 +1,127 @@
+"""A field for a path that completes it as a shell's tab does: the rest of a name its folder
+holds shows after the cursor in grey, and tab (or →) takes it; when several names fit, tab
+shows them. With nothing to complete tab moves on, as elsewhere."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.suggester import Suggester
+from textual.widgets import Input
+
+from mpdtui.printable import printable
+
+DIRECTORIES_ONLY: tuple[str, ...] = ()
+MOST_CHOICES_SHOWN = 12
+MOST_NAMES_READ = 20_000
+"""Names read from one folder for a completion: a bigger folder completes from its first ones
+rather than hold the field up."""
+
+
+@dataclass(frozen=True)
+class PathCompletion:
+    """What a typed path completes to, as a shell's tab completes it."""
+
+    completed: str | None = None
+    """The text with more of its last part: a name only one entry has, or what several have
+    in common. None when there is nothing to add."""
+    choices: tuple[str, ...] = ()
+    """The names that fit when several do and they have nothing more in common."""
+
+
+def complete_path(text: str, file_suffixes: tuple[str, ...] = DIRECTORIES_ONLY) -> PathCompletion:
+    """Complete the last part of `text` from its folder: a folder's name ends with `/`; files
+    count when their names end with one of `file_suffixes` (any case). Nothing for an empty,
+    quoted or URL text (pasted, not typed)."""
+    if not text or text.startswith(("'", '"', "file:")):
+        return PathCompletion()
+    if text == "~":
+        return PathCompletion("~/")
+    folder_text, slash, typed = text.rpartition("/")
+    try:
+        folder = Path(folder_text or "/").expanduser() if slash else Path(".")
+    except RuntimeError:  # ~nobody
+        return PathCompletion()
+    names = _completing_names(folder, typed, file_suffixes)
+    common = os.path.commonprefix(names)  # noqa: RUF071 (names in one folder, not paths)
+    if len(common) > len(typed):
+        return PathCompletion(text + common[len(typed):])
+    return PathCompletion(choices=tuple(names) if len(names) > 1 else ())
+
+
+def _completing_names(folder: Path, typed: str, file_suffixes: tuple[str, ...]) -> list[str]:
+    """The names in `folder` that start with `typed`, a folder's with a `/`, sorted;
+    hidden ones only when `typed` starts with a dot."""
+    names = []
+    try:
+        with os.scandir(folder) as entries:
+            for count, entry in enumerate(entries):
+                if count >= MOST_NAMES_READ:
+                    break
+                hidden = entry.name.startswith(".") and not typed.startswith(".")
+                if hidden or not entry.name.startswith(typed):
+                    continue
+                if _is_folder(entry):
+                    names.append(entry.name + "/")
+                elif entry.name.lower().endswith(file_suffixes):
+                    names.append(entry.name)
+    except OSError:
+        return []
+    return sorted(names, key=str.lower)
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+class PathSuggester(Suggester):
+    def __init__(self, file_suffixes: tuple[str, ...]) -> None:
+        # no cache: folders change (a demo written, a download finished) while the app runs
+        super().__init__(use_cache=False, case_sensitive=True)
+        self.file_suffixes = file_suffixes
+
+    async def get_suggestion(self, value: str) -> str | None:
+        if value.endswith("/"):
+            return None  # a folder may be the answer: its contents are listed on tab only
+        completion = await asyncio.to_thread(complete_path, value, self.file_suffixes)
+        return completion.completed
+
+
+class PathInput(Input):
+    """An Input for a folder (the default) or a file with one of `file_suffixes`."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("tab", "complete", "Complete", show=False)]
+
+    def __init__(self, value: str = "", *, placeholder: str = "",
+                 file_suffixes: tuple[str, ...] = DIRECTORIES_ONLY, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(value, placeholder=placeholder, id=id, classes=classes,
+                         suggester=PathSuggester(file_suffixes))
+        self.file_suffixes = file_suffixes
+
+    def action_complete(self) -> None:
+        """Complete the path at the cursor; when several names fit, show them; else move on
+        (as tab does elsewhere)."""
+        completion = complete_path(self.value, self.file_suffixes) if self.cursor_at_end else None
+        if completion is not None and completion.completed is not None:
+            self.value = completion.completed
+            self.cursor_position = len(completion.completed)
+        elif completion is not None and completion.choices:
+            self.notify(printable(_listed(completion.choices)), title="Type more of the name",
+                        markup=False, timeout=6)
+        else:
+            self.screen.focus_next()
+
+
+def _listed(names: tuple[str, ...]) -> str:
+    shown = "   ".join(names[:MOST_CHOICES_SHOWN])
+    more = len(names) - MOST_CHOICES_SHOWN
+    return shown + (f"   and {more:,} more" if more > 0 else "")

@@ -1,0 +1,109 @@
+"""Path fields complete as a shell's tab does: the names a folder holds, a folder's with `/`,
+files only of the kinds the field takes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.widgets import Input
+
+from mpdtui.tui.widgets.path_input import PathCompletion, PathInput, complete_path
+
+pytestmark = pytest.mark.asyncio
+
+SLICES = (".json", ".zip")
+
+
+@pytest.fixture
+def music(tmp_path: Path) -> Path:
+    """My Music/ with the MPD's folder (data/ and src/), a zip, notes and a hidden folder."""
+    root = tmp_path / "My Music"
+    mpd = root / "spotify_million_playlist_dataset"
+    for folder in (mpd / "data", mpd / "src", root / ".cache"):
+        folder.mkdir(parents=True)
+    for name in ("mpd.slice.0-999.json", "mpd.slice.1000-1999.json"):
+        (mpd / "data" / name).write_text("{}")
+    (root / "spotify_million_playlist_dataset.zip").write_bytes(b"PK")
+    (root / "notes.txt").write_text("")
+    return root
+
+
+async def test_a_name_only_one_entry_has_is_completed(music: Path) -> None:
+    mpd = music / "spotify_million_playlist_dataset"
+    assert complete_path(f"{mpd}/d", SLICES).completed == f"{mpd}/data/"
+    assert complete_path(f"{mpd}/data/mpd.slice.1", SLICES).completed == (
+        f"{mpd}/data/mpd.slice.1000-1999.json")
+    assert complete_path(f"{music}/n", SLICES) == PathCompletion()  # not a kind it takes
+    assert complete_path(f"{music}/n", (".txt",)).completed == f"{music}/notes.txt"
+
+
+async def test_several_names_complete_to_what_they_share_then_are_listed(music: Path) -> None:
+    assert complete_path(f"{music}/s", SLICES).completed == f"{music}/spotify_million_playlist_dataset"
+    shared = complete_path(f"{music}/spotify_million_playlist_dataset", SLICES)
+    assert shared == PathCompletion(choices=("spotify_million_playlist_dataset.zip",
+                                             "spotify_million_playlist_dataset/"))
+    inside = complete_path(f"{music}/spotify_million_playlist_dataset/", SLICES)
+    assert inside == PathCompletion(choices=("data/", "src/"))
+    # only folders where the field wants one: the zip does not count
+    assert complete_path(f"{music}/s").completed == f"{music}/spotify_million_playlist_dataset/"
+
+
+async def test_hidden_names_only_when_a_dot_is_typed(music: Path) -> None:
+    assert complete_path(f"{music}/", ()).completed == f"{music}/spotify_million_playlist_dataset/"
+    assert complete_path(f"{music}/.", ()).completed == f"{music}/.cache/"
+
+
+async def test_home_relative_and_pasted_paths(music: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(music))
+    assert complete_path("~") == PathCompletion("~/")
+    assert complete_path("~/sp").completed == "~/spotify_million_playlist_dataset/"
+    monkeypatch.chdir(music)
+    assert complete_path("sp").completed == "spotify_million_playlist_dataset/"
+    for pasted in (f"'{music}/sp", f"file://{music}/sp", ""):
+        assert complete_path(pasted) == PathCompletion()
+    assert complete_path(f"{music}/nowhere/x") == PathCompletion()
+    assert complete_path("~nobody-here/x") == PathCompletion()
+
+
+class PathApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield PathInput(id="path", file_suffixes=SLICES)
+        yield Input(id="next")
+
+
+async def test_tab_completes_lists_the_choices_then_moves_on(music: Path) -> None:
+    app = PathApp()
+    async with app.run_test() as pilot:
+        field = app.query_one("#path", PathInput)
+        await pilot.press(*f"{music}/sp")
+        await pilot.press("tab")
+        assert field.value == f"{music}/spotify_million_playlist_dataset"
+        await pilot.press("tab")  # a folder and a zip: named, and the cursor stays
+        await pilot.pause()
+        listed = [str(n.message) for n in app._notifications]
+        assert listed == ["spotify_million_playlist_dataset.zip   spotify_million_playlist_dataset/"]
+        assert app.focused is field
+        await pilot.press("/", "tab")
+        assert field.value == f"{music}/spotify_million_playlist_dataset/"  # data/ or src/
+        await pilot.press("d", "tab", "tab")
+        assert field.value == f"{music}/spotify_million_playlist_dataset/data/mpd.slice.", (
+            "the folder's slices share their start")
+        await pilot.press("0", "tab")
+        assert field.value.endswith("/data/mpd.slice.0-999.json")
+        await pilot.press("tab")  # complete: tab goes on, as elsewhere
+        assert app.focused is app.query_one("#next")
+
+
+async def test_the_grey_completion_is_taken_by_the_right_arrow(music: Path) -> None:
+    app = PathApp()
+    async with app.run_test() as pilot:
+        field = app.query_one("#path", PathInput)
+        await pilot.press(*f"{music}/spotify_million_playlist_dataset/d")
+        await pilot.pause()
+        assert field._suggestion == f"{music}/spotify_million_playlist_dataset/data/"
+        await pilot.press("right")
+        assert field.value == f"{music}/spotify_million_playlist_dataset/data/"
+        await pilot.pause()
+        assert field._suggestion == "", "a folder's contents are not suggested unasked"

@@ -1,0 +1,57 @@
+"""The MPD's path typed as a person types one in a shell: `mpdtui` in a pseudo-terminal on an
+empty cache dir, the data step's field completed with tab, the choices shown where several
+names fit, then the folder ingested."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from terminal import Terminal
+
+pytestmark = pytest.mark.slow
+
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "handmade.mpd.slice.0-2.json"
+
+
+def field_line(text: str) -> str:
+    """The data step's path field: the screen's line that shows the typed path."""
+    return next(line for line in text.splitlines() if "My Music" in line)
+
+
+def test_the_mpd_path_completes_with_tab_in_a_real_terminal(tmp_path: Path) -> None:
+    mpd = tmp_path / "My Music" / "spotify_million_playlist_dataset"
+    (mpd / "data").mkdir(parents=True)
+    (mpd / "src").mkdir()
+    shutil.copy(FIXTURE, mpd / "data" / "mpd.slice.0-2.json")
+    (mpd.parent / "spotify_million_playlist_dataset.zip").write_bytes(b"not yet downloaded")
+    term = Terminal(tmp_path / "cache", cols=100, rows=30)
+    try:
+        term.wait_for("Setup 1/5", timeout=60)
+        term.press("ctrl+n")
+        term.wait_for("Setup 2/5")
+        term.type(f"{tmp_path}/My")
+        # the rest of the folder's name, in grey after the cursor; tab takes it
+        term.wait_for(lambda t: f"{tmp_path}/My Music/" in t, timeout=10)
+        term.press("tab")
+        term.type("s")
+        term.press("tab")  # a folder and a zip share the rest of their names
+        term.wait_for(lambda t: field_line(t).strip("▊▎ ").endswith("spotify_million_playlist_dataset"),
+                      timeout=10)
+        term.press("tab")
+        term.wait_for(lambda t: "Type more of the name" in t and "spotify_million_playlist_dataset.zip"
+                      in t, timeout=10)
+        term.type("/")
+        term.press("tab")  # data/ and src/: listed, the field as it was
+        text = term.wait_for(lambda t: "data/   src/" in t, timeout=10)
+        assert field_line(text).strip("▊▎ ").endswith("spotify_million_playlist_dataset/")
+        term.type("d")
+        term.press("tab")
+        term.wait_for(lambda t: field_line(t).strip("▊▎ ").endswith("dataset/data/"), timeout=10)
+        term.press("enter")
+        text = term.wait_for("Data ready", timeout=120)
+        assert "3 playlists" in text
+        assert not term.seen_errors, term.seen_errors
+    finally:
+        term.close()
