@@ -55,6 +55,13 @@ async def test_hidden_names_only_when_a_dot_is_typed(music: Path) -> None:
     assert complete_path(f"{music}/.", ()).completed == f"{music}/.cache/"
 
 
+async def test_names_the_terminal_would_act_on_are_left_out(music: Path) -> None:
+    (music / "spotify\x1b[41m red").mkdir()
+    (music / "sp\nlit.zip").write_bytes(b"PK")
+    assert complete_path(f"{music}/sp", SLICES).completed == f"{music}/spotify_million_playlist_dataset"
+    assert complete_path(f"{music}/spotify", ()).completed == f"{music}/spotify_million_playlist_dataset/"
+
+
 async def test_home_relative_and_pasted_paths(music: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOME", str(music))
     assert complete_path("~") == PathCompletion("~/")

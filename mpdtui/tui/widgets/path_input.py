@@ -56,7 +56,7 @@ def complete_path(text: str, file_suffixes: tuple[str, ...] = DIRECTORIES_ONLY) 
 
 def _completing_names(folder: Path, typed: str, file_suffixes: tuple[str, ...]) -> list[str]:
     """The names in `folder` that start with `typed`, a folder's with a `/`, sorted;
-    hidden ones only when `typed` starts with a dot."""
+    hidden ones only when `typed` starts with a dot, none that the terminal would act on."""
     names = []
     try:
         with os.scandir(folder) as entries:
@@ -64,8 +64,8 @@ def _completing_names(folder: Path, typed: str, file_suffixes: tuple[str, ...]) 
                 if count >= MOST_NAMES_READ:
                     break
                 hidden = entry.name.startswith(".") and not typed.startswith(".")
-                if hidden or not entry.name.startswith(typed):
-                    continue
+                if hidden or not entry.name.startswith(typed) or printable(entry.name) != entry.name:
+                    continue  # a name with control characters would act on the terminal
                 if _is_folder(entry):
                     names.append(entry.name + "/")
                 elif entry.name.lower().endswith(file_suffixes):
@@ -115,7 +115,7 @@ class PathInput(Input):
             self.value = completion.completed
             self.cursor_position = len(completion.completed)
         elif completion is not None and completion.choices:
-            self.notify(printable(_listed(completion.choices)), title="Type more of the name",
+            self.notify(_listed(completion.choices), title="Type more of the name",
                         markup=False, timeout=6)
         else:
             self.screen.focus_next()
