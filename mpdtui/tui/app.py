@@ -132,6 +132,12 @@ class MpdtuiApp(MpdtuiAppBase):
         else:
             builder.let_go(self.leave)
 
+    def action_help_quit(self) -> None:
+        """ctrl+c outside a field (where it copies): Textual names the screen's quit key, which
+        in the builder is `q`, and `q` in the saved playlists goes back. ctrl+q works on every
+        screen."""
+        self.notify("Press ctrl+q to quit the app.", title="Do you want to quit?", timeout=4)
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())

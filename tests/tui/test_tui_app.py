@@ -1046,6 +1046,18 @@ async def test_a_saved_playlist_quits_at_once_and_its_edits_are_asked_about(
     assert open_services(trained_copy).playlists.get("kept")  # as saved
 
 
+async def test_ctrl_c_says_the_key_that_quits_on_every_screen(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        await pilot.press("escape", "ctrl+c")  # the builder's q quits, but the message stays
+        await pilot.press("p")  # on the saved playlists, where q goes back
+        await wait_for(pilot, lambda: screen_name(pilot) == "PlaylistsScreen")
+        assert notifications(app) == ["Press ctrl+q to quit the app."]
+        assert not app._exit
+
+
 async def test_a_new_playlist_does_not_replace_a_saved_one_of_its_name(
         trained_copy: Locations, tmp_path: Path) -> None:
     """Saving looks playlists up by name: a new playlist called as a saved one had replaced
