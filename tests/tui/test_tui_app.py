@@ -51,6 +51,7 @@ from mpdtui.tui.screens.setup_cache import DEMO_BYTES_PER_PLAYLIST
 from mpdtui.tui.screens.setup_step import SetupStep
 from mpdtui.tui.screens.wizard import SETUP_STEPS
 from mpdtui.tui.text import size
+from mpdtui.tui.widgets.sound_filter import SoundFilter
 from mpdtui.tui.widgets.track_table import TrackTable
 
 pytestmark = pytest.mark.asyncio
@@ -631,7 +632,7 @@ async def test_build_save_and_export_with_keys(trained_copy: Locations, tmp_path
         await settle(pilot)
         assert len(screen.playlist) == 3
         # reorder and remove in the playlist
-        await pilot.press("shift+tab", "shift+tab", "shift+tab")  # results, search, playlist
+        await pilot.press("shift+tab", "shift+tab")  # results, playlist: tab goes by the lists
         assert screen.focused is screen.query_one("#playlist")
         await pilot.press("g", "J")
         assert screen.playlist[:2] == [second, first]
@@ -879,6 +880,33 @@ async def test_the_footer_shows_only_keys_that_work_where_the_cursor_is(
         assert screen.focused is search
         assert (name.placeholder, search.placeholder) == (
             "Playlist name (n)", "Search tracks, artists, albums")
+
+
+async def test_tab_goes_from_list_to_list_never_into_a_field(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """A list key pressed after tab had reached the search box or the sound filter typed a
+    letter there instead."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        playlist, results, suggestions = (screen.query_one(f"#{name}", TrackTable)
+                                          for name in ("playlist", "results", "suggestions"))
+        await type_text(pilot, "mix")
+        await wait_for(pilot, lambda: suggestions.row_count, what="suggestions")
+        visited = []
+        for key in ("tab", "tab", "tab", "shift+tab"):
+            await pilot.press(key)
+            visited.append(screen.focused)
+        assert visited == [playlist, suggestions, playlist, suggestions]
+        await pilot.press("f", "tab", "a")  # from the filter to a list, where a adds
+        assert screen.focused is playlist and not screen.query_one(SoundFilter).value
+        query = app.services.catalog.catalog().tracks([0])[0].name.split()[0]
+        await pilot.press("slash")
+        await type_text(pilot, query)
+        await wait_for(pilot, lambda: results.row_count, what="results")
+        await pilot.press("tab")
+        assert screen.focused is results
 
 
 async def test_slash_in_the_empty_name_searches_and_the_results_get_the_room(

@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.binding import Binding, BindingType
+from textual.css.query import QueryType
 from textual.events import DescendantFocus, Resize
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import DataTable, Input
 
 from mpdtui.data.mpd_validation import track_link
@@ -284,6 +286,15 @@ class BuilderBase(BaseScreen):
         link = track_link(track.uri)
         self.app.copy_to_clipboard(link)
         self.notify(printable(f"Copied {link} ('{track.name}')."), markup=False, timeout=8)
+
+    def focus_next(self, selector: str | type[QueryType] = "*") -> Widget | None:
+        """tab goes from list to list (playlist, search results, suggestions), never into a
+        field, where the list keys that follow would type letters: the fields have their keys
+        (n, /, f)."""
+        return super().focus_next(TrackTable if selector == "*" else selector)
+
+    def focus_previous(self, selector: str | type[QueryType] = "*") -> Widget | None:
+        return super().focus_previous(TrackTable if selector == "*" else selector)
 
     def action_focus_search(self) -> None:
         self.query_one("#search", Input).focus()

@@ -22,6 +22,8 @@ KEYS: dict[str, list[tuple[str, str]]] = {
     "Playlist builder": [
         ("/", "search tracks, results as you type (/ and ? act in the name while it is empty)"),
         ("n", "edit the playlist name (the cursor at its end; ctrl+u clears it)"),
+        ("tab / shift+tab", "next / previous list: playlist, search results, suggestions (the "
+                            "fields have their keys: n, /, f)"),
         ("j / k, up / down", "move in a list"),
         ("g / G", "top / bottom of a list"),
         ("enter / a", "add the highlighted search result or suggestion"),
