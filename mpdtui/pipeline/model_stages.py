@@ -10,10 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from models.base import Recommender
-from models.registry import MODEL_NAMES, model_info
+from models.registry import DEFAULT_MODELS, MODEL_NAMES, model_info
 from mpdtui import splits, training
+from mpdtui.data.catalog import Catalog
 from mpdtui.data.files import FormatVersionError
+from mpdtui.data.growth import data_size
 from mpdtui.errors import UserError
+from mpdtui.pipeline.display import trained_before
 from mpdtui.pipeline.events import ModelSaved
 from mpdtui.pipeline.job import Job, Stage
 
@@ -71,12 +74,9 @@ class EvaluateStage(Stage):
         if job.request.goal != "evaluate":
             return job.models
         names = job.request.models or _servable(job)
-        if not names:
-            raise UserError("no trained model to evaluate: run `mpdtui --train` first")
         missing = sorted(set(names) - set(_servable(job)))
-        if missing:
-            raise UserError(f"not trained for this data: {', '.join(missing)}: run "
-                            "`mpdtui --train`")
+        if not names or missing:
+            raise _not_trained_for_this_data(job, missing)
         for name in training.with_components(names):
             job.models[name] = training.load_model(job.locations, name, job.training_data(),
                                                    job.models)
@@ -119,6 +119,42 @@ class EvaluateStage(Stage):
             return models
         current = training.current_results(job.locations, saved, job.split().fingerprint)
         return {name: model for name, model in models.items() if name not in current} or models
+
+
+def _not_trained_for_this_data(job: Job, missing: list[str]) -> UserError:
+    """Why `missing` (none: any model) cannot be scored: never trained, or trained before
+    playlists were added, when they serve on but the evaluation is of the data as it is now."""
+    grown, added = _trained_before_growth(job)
+    if grown and set(missing) <= set(grown):
+        named = missing or grown
+        serve = "serves" if len(named) == 1 else "serve"
+        return UserError(f"{', '.join(named)} {serve} on, {trained_before(added)}; the "
+                         f"evaluation scores models on the data as it is now: `{_training(named)}` "
+                         "trains them on these too, then scores them")
+    if missing:
+        return UserError(f"not trained for this data: {', '.join(missing)}: run "
+                         f"`{_training(missing)}`")
+    return UserError("no trained model to evaluate: run `mpdtui --train` first")
+
+
+def _training(names: list[str]) -> str:
+    """The command that trains `names`: a plain `--train` leaves out some (the blend)."""
+    if set(names) <= set(DEFAULT_MODELS):
+        return "mpdtui --train"
+    return f"mpdtui --train --models {' '.join(names)}"
+
+
+def _trained_before_growth(job: Job) -> tuple[list[str], tuple[int, int]]:
+    """The models trained on the data before playlists were added to it, and (playlists,
+    tracks) added since; ([], (0, 0)) when there are none."""
+    split = splits.serving_split(job.locations)
+    if split is None or split.earlier is None:
+        return [], (0, 0)
+    with Catalog.open(job.locations) as catalog:
+        playlists, tracks = data_size(catalog)
+    names = [n for n in MODEL_NAMES
+             if training.saved_model_fingerprint(job.locations, n) == split.fingerprint]
+    return names, (playlists - split.earlier.playlists, tracks - split.earlier.tracks)
 
 
 def _servable(job: Job) -> list[str]:

@@ -88,6 +88,20 @@ def test_info_says_what_the_models_were_trained_without(
             "tracks were added; `mpdtui --train` trains them on those too)") in shown
 
 
+def test_evaluate_says_the_models_were_trained_before_the_data_grew(
+        grown: Locations, capsys: pytest.CaptureFixture[str]) -> None:
+    """It had said "no trained model to evaluate", with four serving."""
+    assert main(["evaluate", "--cache-dir", str(grown.root)]) == 2
+    said = " ".join(capsys.readouterr().err.split())
+    assert ("popularity, title, item_knn, als serve on, trained before 2 playlists and 3 new "
+            "tracks were added; the evaluation scores models on the data as it is now: `mpdtui "
+            "--train` trains them on these too, then scores them") in said
+    assert main(["evaluate", "--models", "als", "blend", "--cache-dir", str(grown.root)]) == 2
+    said = " ".join(capsys.readouterr().err.split())  # the blend is not in a plain --train
+    assert "not trained for this data: als, blend: run `mpdtui --train --models als blend`" in said
+    assert open_services(grown).models.servable() == TRAINED, "the split is as it was"
+
+
 def test_training_again_learns_from_the_added_playlists(grown: Locations) -> None:
     services = open_services(grown)
     services.jobs.train(["popularity"])
