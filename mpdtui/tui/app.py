@@ -16,6 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Label, Static
 
 from mpdtui.locations import Locations
+from mpdtui.pipeline.display import trained_before
 from mpdtui.tui.context import AppOptions, MpdtuiAppBase
 from mpdtui.tui.messages import ServiceReady
 from mpdtui.tui.palette import MpdtuiCommands
@@ -56,8 +57,10 @@ class MpdtuiApp(MpdtuiAppBase):
 
             self.services = open_services(self.locations)
         first_run = not self.services.data.has_data()
-        left = [] if first_run else self.services.models.left_untrained()
-        self.post_message(ServiceReady(self.services, first_run, left))
+        models = self.services.models
+        left = [] if first_run else models.left_untrained()
+        added = None if first_run else models.added_since_training()
+        self.post_message(ServiceReady(self.services, first_run, left, added))
 
     def on_service_ready(self, message: ServiceReady) -> None:
         if message.first_run:
@@ -68,6 +71,9 @@ class MpdtuiApp(MpdtuiAppBase):
             self.notify(f"The last training stopped before {', '.join(message.training_left)}: "
                         "continue it at the setup's training step (f2).", severity="warning",
                         timeout=20)
+        elif message.added:  # slices or a Spotify import since: their tracks are not suggested
+            self.notify(f"The models serve on, {trained_before(message.added)}: train them on "
+                        "these too at the setup's training step (f2).", timeout=15)
 
     # --- navigation ----------------------------------------------------------------------
     def open_builder(self) -> None:

@@ -22,6 +22,9 @@ class ServiceReady(Message):
     first_run: bool
     training_left: list[str]
     """What a training that did not finish left untrained (`ModelStore.left_untrained`)."""
+    added: tuple[int, int] | None = None
+    """Playlists and tracks added since the serving models were trained
+    (`ModelStore.added_since_training`)."""
 
 
 @dataclass

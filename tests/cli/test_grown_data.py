@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from store_support import mpd_playlist
 
 from models.dataset import Dataset
 from mpdtui.cli import main
@@ -21,16 +21,6 @@ from mpdtui.services.root import open_services
 from mpdtui.splits import serving_split
 
 TRAINED = ["popularity", "title", "item_knn", "als"]
-
-
-def mpd_playlist(name: str, uris: list[str]) -> dict[str, Any]:
-    tracks = [{"pos": pos, "artist_name": "New Artist", "track_uri": uri,
-               "artist_uri": "spotify:artist:new", "track_name": f"New {uri[-3:]}",
-               "album_uri": "spotify:album:new", "duration_ms": 200_000, "album_name": "New"}
-              for pos, uri in enumerate(uris)]
-    return {"name": name, "collaborative": "false", "pid": 0, "modified_at": 0,
-            "num_tracks": len(tracks), "num_albums": 1, "num_followers": 1, "num_edits": 1,
-            "duration_ms": 200_000 * len(tracks), "num_artists": 1, "tracks": tracks}
 
 
 @pytest.fixture(scope="module")

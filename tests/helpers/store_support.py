@@ -1,6 +1,9 @@
-"""An ingest's whole output in comparable form (for "the same store as a clean run")."""
+"""An ingest's whole output in comparable form (for "the same store as a clean run"), and
+playlists to add to a store."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.matrices import load_interactions, load_sequences
@@ -23,3 +26,14 @@ def store_dump(locations: Locations) -> tuple:
     sequences, _ = load_sequences(locations)
     return (tables, manifest, fts, indexes, fingerprint, matrix.indptr.tolist(), matrix.indices.tolist(),
             sequences.indptr.tolist(), sequences.indices.tolist())
+
+
+def mpd_playlist(name: str, uris: list[str]) -> dict[str, Any]:
+    """A playlist in MPD form holding `uris`, the tracks new ones of 'New Artist'."""
+    tracks = [{"pos": pos, "artist_name": "New Artist", "track_uri": uri,
+               "artist_uri": "spotify:artist:new", "track_name": f"New {uri[-3:]}",
+               "album_uri": "spotify:album:new", "duration_ms": 200_000, "album_name": "New"}
+              for pos, uri in enumerate(uris)]
+    return {"name": name, "collaborative": "false", "pid": 0, "modified_at": 0,
+            "num_tracks": len(tracks), "num_albums": 1, "num_followers": 1, "num_edits": 1,
+            "duration_ms": 200_000 * len(tracks), "num_artists": 1, "tracks": tracks}

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from store_support import mpd_playlist
 from textual import events
 from textual.containers import VerticalScroll
 from textual.widget import Widget
@@ -33,7 +34,8 @@ from tui_support import (  # noqa: F401 (fixtures)
     wait_for,
 )
 
-from mpdtui.data.catalog import Track
+from mpdtui.data.catalog import Catalog, Track
+from mpdtui.data.ingest import ingest_playlists
 from mpdtui.data.saved_playlists import TrackEntry
 from mpdtui.locations import Locations
 from mpdtui.pipeline.events import StageStarted
@@ -244,6 +246,22 @@ async def test_a_training_that_stopped_is_said_at_the_next_start(trained_copy: L
         assert ("The last training stopped before als: continue it at the setup's training "
                 "step (f2).") in notifications(app)
         await pilot.press("f2")  # to the step the message names
+        assert screen_name(pilot) == "TrainingStep"
+
+
+async def test_playlists_added_since_the_training_are_said_at_the_start(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """A Spotify import or more slices since the training: the models serve on without them,
+    and the start says so (it had said nothing: their tracks were simply never suggested)."""
+    with Catalog.open(trained_copy) as catalog:
+        known = catalog.track_uris(by_popularity=True)[:3]
+    ingest_playlists(trained_copy, [mpd_playlist("mine", known)], "import")
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        assert ("The models serve on, trained before 1 playlist was added: train them on these "
+                "too at the setup's training step (f2).") in notifications(app)
+        await pilot.press("f2")
         assert screen_name(pilot) == "TrainingStep"
 
 
