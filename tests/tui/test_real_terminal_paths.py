@@ -26,7 +26,7 @@ def test_the_mpd_path_completes_with_tab_in_a_real_terminal(tmp_path: Path) -> N
     (mpd / "src").mkdir()
     shutil.copy(FIXTURE, mpd / "data" / "mpd.slice.0-2.json")
     (mpd.parent / "spotify_million_playlist_dataset.zip").write_bytes(b"not yet downloaded")
-    term = Terminal(tmp_path / "cache", cols=100, rows=30)
+    term = Terminal(tmp_path / "cache")  # 160 columns: the whole path in the field
     try:
         term.wait_for("Setup 1/5", timeout=60)
         term.press("ctrl+n")
