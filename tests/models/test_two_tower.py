@@ -151,6 +151,15 @@ def test_fit_progress_counts_batches_and_says_the_epoch(data: Dataset):
     assert all(float(p.message.rsplit(" ", 1)[1]) < 20 for p in batches)
 
 
+def test_small_data_gets_more_examples_a_playlist() -> None:
+    """1,200 training playlists gave 4 steps an epoch and an untrained tower."""
+    settings = TwoTowerSettings()
+    assert settings.examples_from_each(1_154) == 15  # 16 batches of 1,024
+    assert settings.examples_from_each(4_096) == 4  # from here on, the setting
+    assert settings.examples_from_each(800_000) == 4
+    assert TwoTowerSettings(min_steps_per_epoch=0).examples_from_each(1_154) == 4
+
+
 def test_the_training_stream_is_not_autotuned(fitted: TwoTowerRecommender, data: Dataset):
     """tf.data's autotuning thread sleeps up to a minute between rounds, and the deletion of
     an iterator waited for it: fit returned up to 38 s after its last epoch."""
@@ -159,7 +168,7 @@ def test_the_training_stream_is_not_autotuned(fitted: TwoTowerRecommender, data:
     names = np.zeros((data.n_playlists, 4), np.int64)
     examples = two_tower_tf.Examples(np.arange(10), names, names, data.interactions.indptr,
                                      data.interactions.indices)
-    stream, _ = two_tower_tf.training_data(examples, TINY, first_epoch=0)
+    stream, _ = two_tower_tf.training_data(examples, TINY, first_epoch=0, per_playlist=4)
     assert stream.options().autotune.enabled is False
 
 
