@@ -90,7 +90,7 @@ class PathSuggester(Suggester):
 
     async def get_suggestion(self, value: str) -> str | None:
         if value.endswith("/"):
-            return None  # a folder may be the answer: its contents are listed on tab only
+            return None  # a folder may be the answer: its contents come on tab only
         completion = await asyncio.to_thread(complete_path, value, self.file_suffixes)
         return completion.completed
 
