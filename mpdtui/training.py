@@ -42,6 +42,11 @@ def saved_model_fingerprint(locations: Locations, name: str) -> str | None:
     return peek_meta(locations.model_dir(name)).get("fingerprint")
 
 
+def saved_for(locations: Locations, fingerprint: str) -> list[str]:
+    """The saved models trained on the split of `fingerprint`, in the order of `MODEL_NAMES`."""
+    return [name for name in MODEL_NAMES if saved_model_fingerprint(locations, name) == fingerprint]
+
+
 def model_is_current(locations: Locations, name: str, fingerprint: str,
                      overrides: Mapping[str, Any] | None = None) -> bool:
     """Whether the saved model `name` was trained on this split with these settings, on the

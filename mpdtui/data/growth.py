@@ -59,6 +59,12 @@ def data_size(catalog: Catalog) -> tuple[int, int]:
     return int(catalog.scalar(NEXT_ROW) or 0), int(catalog.scalar(NEXT_TRACK_ID) or 0)
 
 
+def added_since(catalog: Catalog, earlier: EarlierData) -> tuple[int, int]:
+    """(playlists, tracks) the catalog holds beyond the data it grew from."""
+    playlists, tracks = data_size(catalog)
+    return playlists - earlier.playlists, tracks - earlier.tracks
+
+
 def _entries(recorded: str | None) -> list[dict[str, Any]]:
     try:
         entries = orjson.loads(recorded or "[]")

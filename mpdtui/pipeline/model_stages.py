@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from models.base import Recommender
-from models.registry import DEFAULT_MODELS, MODEL_NAMES, model_info
+from models.registry import DEFAULT_MODELS, model_info
 from mpdtui import splits, training
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.files import FormatVersionError
-from mpdtui.data.growth import data_size
+from mpdtui.data.growth import added_since
 from mpdtui.errors import UserError
 from mpdtui.pipeline.display import trained_before
 from mpdtui.pipeline.events import ModelSaved
@@ -73,8 +73,9 @@ class EvaluateStage(Stage):
     def _models(self, job: Job) -> dict[str, Recommender]:
         if job.request.goal != "evaluate":
             return job.models
-        names = job.request.models or _servable(job)
-        missing = sorted(set(names) - set(_servable(job)))
+        servable = _servable(job)
+        names = job.request.models or servable
+        missing = sorted(set(names) - set(servable))
         if not names or missing:
             raise _not_trained_for_this_data(job, missing)
         for name in training.with_components(names):
@@ -151,15 +152,12 @@ def _trained_before_growth(job: Job) -> tuple[list[str], tuple[int, int]]:
     if split is None or split.earlier is None:
         return [], (0, 0)
     with Catalog.open(job.locations) as catalog:
-        playlists, tracks = data_size(catalog)
-    names = [n for n in MODEL_NAMES
-             if training.saved_model_fingerprint(job.locations, n) == split.fingerprint]
-    return names, (playlists - split.earlier.playlists, tracks - split.earlier.tracks)
+        added = added_since(catalog, split.earlier)
+    return training.saved_for(job.locations, split.fingerprint), added
 
 
 def _servable(job: Job) -> list[str]:
     split = splits.current_split(job.locations)
     if split is None:
         return []
-    return [n for n in MODEL_NAMES
-            if training.saved_model_fingerprint(job.locations, n) == split.fingerprint]
+    return training.saved_for(job.locations, split.fingerprint)

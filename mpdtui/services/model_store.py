@@ -11,7 +11,7 @@ from models.model_dir import META_JSON
 from models.registry import DEFAULT_MODELS, MODEL_NAMES, SERVING_ORDER, model_class
 from mpdtui import splits, training
 from mpdtui.data.files import FormatVersionError
-from mpdtui.data.growth import data_size
+from mpdtui.data.growth import added_since
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 from mpdtui.pipeline.lock import is_locked
@@ -53,8 +53,7 @@ class ModelStore:
         split = self._serving_split()
         if split is None:
             return []
-        return [name for name in MODEL_NAMES
-                if training.saved_model_fingerprint(self.locations, name) == split.fingerprint]
+        return training.saved_for(self.locations, split.fingerprint)
 
     def signature(self) -> tuple[float, ...]:
         """Changes when a model is saved or evaluated (by any process; the evaluation names
@@ -125,8 +124,7 @@ class ModelStore:
         split = self._serving_split()
         if split is None or split.earlier is None or not self.servable():
             return None
-        playlists, tracks = data_size(self._catalog.catalog())
-        return playlists - split.earlier.playlists, tracks - split.earlier.tracks
+        return added_since(self._catalog.catalog(), split.earlier)
 
     def left_untrained(self) -> list[str]:
         """The models a training that did not finish was asked for and did not save for this
