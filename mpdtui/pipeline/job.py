@@ -182,8 +182,9 @@ class Job:
 
 class ProgressRelay:
     """Turns a stage's `Progress` reports into `StageProgress` events with a rate and time
-    left, sending progress ticks at most every `PROGRESS_INTERVAL_S` (a new phase, a report
-    that does not move `done`, always goes).
+    left, sending progress ticks at most every `PROGRESS_INTERVAL_S` (a new phase, its first
+    step and a report that does not move `done` always go). The rate is measured from a
+    phase's first step on, not from its start.
 
     Reports under another name (a model training inside the blend) are shown on this stage's
     bar, with that name leading the message when `name_inner`."""
@@ -196,6 +197,7 @@ class ProgressRelay:
         self.first_done = 0.0
         self.last_done: float | None = None
         self.last_unit: str | None = None  # None: nothing reported yet
+        self.warming_up = True  # the phase has not moved yet
         self.last_sent = 0.0
 
     def __call__(self, report: Progress) -> None:
@@ -204,7 +206,11 @@ class ProgressRelay:
         unit = getattr(report, "unit", "")
         if self._new_phase(report.done, unit):
             self.first_done, self.started = report.done, now  # measure its rate afresh
-            self.last_unit = unit
+            self.last_unit, self.warming_up = unit, True
+        elif self.warming_up and report.done > self.first_done and not finished:
+            # a phase's first step carries its start-up (TensorFlow tracing its graph, a process
+            # pool starting): its rate said "ETA 18:41" for a minute of resumed training
+            self.first_done, self.started, self.warming_up = report.done, now, False
         elif (report.done != self.last_done and not finished
               and now - self.last_sent < PROGRESS_INTERVAL_S):
             return

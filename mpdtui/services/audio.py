@@ -88,9 +88,10 @@ class AudioService:
         return audio_of_uris(self.locations, uris)
 
     @staticmethod
-    def require_features(features: TrackFeatures, what: str) -> None:
+    def require_features(features: TrackFeatures, problem: str) -> None:
+        """Raises `FeaturesMissing` ("`problem`: how to get features") when none is known."""
         if features.count_known() == 0:
-            raise FeaturesMissing(f"no audio features for {what}: {FEATURES_HINT}")
+            raise FeaturesMissing(f"{problem}: {FEATURES_HINT}")
 
     def forget(self) -> None:
         """Read the features again on next use: a job changed them or the catalog."""
@@ -109,7 +110,8 @@ class AudioService:
             return FilteredSuggestions(found, self.audio([s.track.id for s in found]),
                                        audio_filter, k)
         features = self.catalog_features()
-        self.require_features(features, "the catalog's tracks, so nothing can match a filter")
+        # short: the builder shows it in two lines of half an 80-column screen, "(f2)" last
+        self.require_features(features, "no audio features to filter by")
         allowed = without_tracks(self._mask(audio_filter, features), exclude)
         found = self._suggester.suggest(name, seeds, model, k, allowed=allowed)
         others = np.ones(len(allowed), dtype=bool)
@@ -131,7 +133,7 @@ class AudioService:
     def order_tracks(self, track_ids: Sequence[int], direction: Direction = None) -> FlowResult:
         """A flowing order of catalog tracks (the builder's playlist)."""
         features = self.catalog_features().take(list(track_ids))
-        self.require_features(features, "these tracks")
+        self.require_features(features, "no audio features for these tracks")
         return order_for_flow(features, direction)
 
     def order_saved(self, key: int | str, direction: Direction = None,
@@ -140,7 +142,7 @@ class AudioService:
         was, the result)."""
         playlist = self._playlists.get(key)
         features = TrackFeatures.load(self.locations, playlist.uris)
-        self.require_features(features, f"the tracks of {playlist.name!r}")
+        self.require_features(features, f"no audio features for the tracks of {playlist.name!r}")
         result = order_for_flow(features, direction)
         if save and result.changed:
             self._playlists.replace_tracks(playlist.id, [playlist.tracks[i] for i in result.order])

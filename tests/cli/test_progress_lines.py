@@ -77,3 +77,18 @@ def test_a_new_count_measures_its_own_rate() -> None:
     assert sent[1].rate == pytest.approx(5824 / 60)
     assert sent[2].eta_s is None  # its first report: no rate yet
     assert sent[4].rate == pytest.approx(1.0) and sent[4].eta_s == pytest.approx(388.0)
+
+
+def test_the_time_left_leaves_out_a_phases_start_up() -> None:
+    """Resumed two-tower training reported its 945 batches, then batch 946 after a second of
+    TensorFlow tracing its graph: "ETA 18:41" for what took a minute (about 14 batches/s)."""
+    clock = iter([0.0, 0.0, 1.2, 4.2, 34.2])
+    sent: list[StageProgress] = []
+    relay = ProgressRelay("two_tower", "", sent.append, clock=lambda: next(clock))
+    relay(Progress("two_tower", 945, 1890, "resuming after epoch 15/30", "batches"))
+    relay(Progress("two_tower", 946, 1890, "epoch 16/30", "batches"))
+    relay(Progress("two_tower", 988, 1890, "epoch 16/30", "batches"))
+    relay(Progress("two_tower", 1408, 1890, "epoch 22/30", "batches"))
+    assert len(sent) == 4 and sent[1].eta_s is None  # its first step went, without a guess
+    assert sent[2].rate == pytest.approx(14.0) and sent[2].eta_s == pytest.approx(902 / 14)
+    assert sent[3].eta_s == pytest.approx(482 / 14)
