@@ -15,8 +15,3 @@ def normalize_name(name: str) -> str:
     without_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     words = _NOT_WORD.sub(" ", without_marks).replace("_", " ")
     return _SPACES.sub(" ", words).strip()
-
-
-def name_tokens(name: str) -> list[str]:
-    """Distinct words of a normalised name, in order."""
-    return list(dict.fromkeys(normalize_name(name).split()))

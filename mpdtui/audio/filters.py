@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -271,12 +271,3 @@ def _range_label(feature: Feature, low: float, high: float) -> str:
     dash = " to " if low < 0 or high < 0 else "-"
     unit = f" {feature.unit}" if feature.unit in ("BPM", "dB") else ""
     return f"{feature.names[0]} {_show(feature, low)}{dash}{_show(feature, high)}{unit}"
-
-
-def matching_count(audio_filter: AudioFilter, features: TrackFeatures,
-                   exclude: Sequence[int] = ()) -> int:
-    """How many tracks match, leaving out `exclude` (e.g. the playlist's own tracks)."""
-    mask = audio_filter.mask(features)
-    if len(exclude):
-        mask[np.asarray(exclude, dtype=np.int64)] = False
-    return int(np.count_nonzero(mask))

@@ -23,8 +23,6 @@ if TYPE_CHECKING:
     from mpdtui.audio.flow import FlowResult, FlowStats
     from mpdtui.data.saved_playlists import SavedPlaylist
 
-AUDIO_COLUMNS = ("BPM", "key", "energy")
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     order = subparsers.add_parser(

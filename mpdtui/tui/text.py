@@ -70,10 +70,3 @@ def size(n_bytes: float) -> str:
             return f"{value:.1f} {unit}" if unit != "B" else f"{int(value)} B"
         value /= 1024
     return f"{value:.1f} TB"
-
-
-def eta(done: float, total: float, elapsed: float) -> str:
-    """Time left at the rate so far, as m:ss ("?" before any progress)."""
-    if done <= 0 or elapsed <= 0:
-        return "?"
-    return duration((total - done) * elapsed / done * 1000)
