@@ -106,6 +106,9 @@ class Recommender(ABC):
     version: ClassVar[int] = 1
     reads_names: ClassVar[bool] = False
     """Whether a playlist name alone is something this model can answer."""
+    reads_audio: ClassVar[bool] = False
+    """Whether fitting reads the tracks' audio features: its save records how many tracks had
+    some (`Dataset.tracks_with_audio`)."""
     restricted: bool = False
     """Whether this is a view from `restricted_to` whose own answers are all allowed tracks
     (the fallback's may not be)."""
@@ -117,6 +120,8 @@ class Recommender(ABC):
         self.token: str | None = None
         """Which save this model is (meta.json's `token`): set by `save` and `load`."""
         self.n_tracks: int = 0
+        self.tracks_with_audio: int | None = None
+        """`Dataset.tracks_with_audio` of the training data, for a model that `reads_audio`."""
         self.popularity = np.zeros(0, np.int64)
         """Training playlists holding each track: which seeds are known, and the last resort."""
         self.fallback: Recommender | None = None
@@ -261,6 +266,8 @@ class Recommender(ABC):
         self.fingerprint = data.fingerprint
         self.n_tracks = data.n_tracks
         self.popularity = data.track_popularity()
+        if self.reads_audio:
+            self.tracks_with_audio = data.tracks_with_audio()
 
     def save(self, directory: Path) -> None:
         """Write the model atomically: a temporary directory renamed over the old one."""
@@ -275,6 +282,8 @@ class Recommender(ABC):
             "n_tracks": self.n_tracks,
             "settings": settings,
         }
+        if self.tracks_with_audio is not None:
+            meta["tracks_with_audio"] = self.tracks_with_audio
         built_on = {name: model.token for name, model in self.components_in_use().items()
                     if model.token is not None}
         if built_on:  # which saves it learned from: one of them saved again no longer fits
@@ -298,6 +307,7 @@ class Recommender(ABC):
         model.fingerprint = meta["fingerprint"]
         model.token = meta.get("token")
         model.n_tracks = int(meta["n_tracks"])
+        model.tracks_with_audio = meta.get("tracks_with_audio")
         model.popularity = data.track_popularity()
         try:
             model._restore(meta["settings"], arrays, data)

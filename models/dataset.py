@@ -33,6 +33,7 @@ class Dataset:
     feature_names: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
     _popularity: np.ndarray | None = field(default=None, repr=False, compare=False)
+    _with_audio: int | None = field(default=None, repr=False, compare=False)
 
     @property
     def n_playlists(self) -> int:
@@ -47,6 +48,13 @@ class Dataset:
         if self._popularity is None:
             self._popularity = np.asarray(self.interactions.getnnz(axis=0), dtype=np.int64)
         return self._popularity
+
+    def tracks_with_audio(self) -> int:
+        """How many tracks have any audio feature (computed once): models that read them save
+        it, so that features imported or downloaded since get them trained again."""
+        if self._with_audio is None:
+            self._with_audio = rows_with_audio(self.track_features)
+        return self._with_audio
 
     def with_rows(self, rows: np.ndarray, tag: str) -> Dataset:
         """The same catalog restricted to some playlists (e.g. a training split)."""
@@ -87,3 +95,10 @@ class Dataset:
             feature_names=self.feature_names,
             extra=dict(self.extra),
         )
+
+
+def rows_with_audio(features: np.ndarray | None) -> int:
+    """The rows (tracks) of a feature matrix with any feature known (not NaN)."""
+    if features is None or not features.size:
+        return 0
+    return int(np.count_nonzero(~np.isnan(features).all(axis=1)))

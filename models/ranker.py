@@ -49,6 +49,7 @@ class RankerRecommender(Recommender):
     name = "ranker"
     version = 1
     reads_names = True
+    reads_audio = True
 
     def __init__(self, settings: RankerSettings | None = None,
                  components: Mapping[str, Recommender] | None = None,

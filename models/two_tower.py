@@ -96,6 +96,7 @@ class TwoTowerRecommender(RanksByScore):
     name = "two_tower"
     version = 2  # 2: the item index of norm bands (models/ann.py); a saved 1 is retrained
     reads_names = True
+    reads_audio = True
 
     def __init__(self, settings: TwoTowerSettings | None = None, **overrides: Any) -> None:
         super().__init__()
@@ -109,6 +110,8 @@ class TwoTowerRecommender(RanksByScore):
     def fit(self, data: Dataset, progress: ProgressCallback | None = None,
             cancel: threading.Event | None = None) -> None:
         self._remember(data)
+        if not self.settings.use_features:
+            self.tracks_with_audio = None  # new features change nothing here
         report(progress, self.name, 0, None, "preparing training data")
         check_cancel(cancel)
         catalog = build_catalog(data, self.settings.min_track_count, self.settings.use_features)

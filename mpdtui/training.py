@@ -65,6 +65,28 @@ def model_is_current(locations: Locations, name: str, fingerprint: str,
             and arrays_are_whole(locations.model_dir(name) / "arrays.npz"))
 
 
+def audio_is_current(locations: Locations, name: str, data: Callable[[], Dataset]) -> bool:
+    """Whether the saved model `name`, when it reads audio features, learned from as many
+    tracks with features as `data()` has: features imported or downloaded since (a CSV after
+    the first training) get it trained again, to use them. A save from before this count was
+    kept is taken as current."""
+    if not model_class(name).reads_audio:
+        return True
+    saved = _saved_tracks_with_audio(locations, name)
+    return saved is None or saved == data().tracks_with_audio()
+
+
+def behind_on_audio(locations: Locations, tracks_with_audio: int) -> list[str]:
+    """The saved models that read audio features and learned from another number of tracks
+    with them than `tracks_with_audio` (the catalog's now), in training order."""
+    return [name for name in MODEL_NAMES if model_class(name).reads_audio
+            and _saved_tracks_with_audio(locations, name) not in (None, tracks_with_audio)]
+
+
+def _saved_tracks_with_audio(locations: Locations, name: str) -> int | None:
+    return peek_meta(locations.model_dir(name)).get("tracks_with_audio")
+
+
 def built_on_models_as_saved(locations: Locations, meta: Mapping[str, Any]) -> bool:
     """Whether each model a ranker or blend was built on is still the very one (its token):
     one trained again since (new settings, `--retrain`, a new version) gives other scores than
@@ -171,7 +193,8 @@ def train_models(locations: Locations, names: Sequence[str] = DEFAULT_MODELS,
     for name in with_components(names, settings):
         check_cancel(cancel)
         overrides = (settings or {}).get(name)
-        if not retrain and model_is_current(locations, name, split.fingerprint, overrides):
+        if (not retrain and model_is_current(locations, name, split.fingerprint, overrides)
+                and audio_is_current(locations, name, lambda: data)):
             trained[name] = load_model(locations, name, data, trained)
             result.reused.append(name)
             report(progress, name, 1, 1, "already trained for this data")

@@ -154,23 +154,28 @@ def read_stdin_line() -> str:
 
 def run_features(args: argparse.Namespace, locations: Locations) -> int:
     download = args.download or args.retry_forbidden
+    said = sys.stderr if args.json else sys.stdout  # --json: its stdout is the JSON alone
+    behind: list[str] = []
     if args.csv or download:
         request = JobRequest("features", features_csv=tuple(args.csv),
                              download="yes" if download else "no",
                              retry_forbidden=args.retry_forbidden)
-        said = sys.stderr if args.json else sys.stdout  # --json: its stdout is the JSON alone
-        for line in run_job(locations, request, out=said)["features"]:
+        summary = run_job(locations, request, out=said)
+        for line in summary["features"]:
             print(printable(line), file=said, flush=True)
+        behind = summary["behind_on_audio"]
     with open_services(locations) as services:
         coverage = services.features.coverage()
     if args.json:
         sys.stdout.write(orjson.dumps(coverage, option=orjson.OPT_INDENT_2).decode() + "\n")
-        return 0
-    if coverage is None:
+    elif coverage is None:
         print("Audio features: none yet (`mpdtui features --csv FILE` or `--download`).")
-        return 0
-    label, _, value = describe_coverage(coverage).partition(": ")
-    print(in_terminal_width(f"{label}: ", value))
+    else:
+        label, _, value = describe_coverage(coverage).partition(": ")
+        print(in_terminal_width(f"{label}: ", value))
+    if behind:
+        print(f"{' and '.join(behind)} learned from other audio features than these: "
+              "`mpdtui --train` trains them again to use them.", file=said)
     return 0
 
 

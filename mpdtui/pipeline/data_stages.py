@@ -14,8 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from models.dataset import rows_with_audio
 from models.progress import Progress, ProgressCallback, check_cancel, report
-from mpdtui import splits
+from mpdtui import splits, training
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.demo import generate_demo
 from mpdtui.data.demo_files import FEATURES_CSV
@@ -210,7 +211,9 @@ class FeaturesStage(Stage):
                 outcomes.append(store.import_csv(path, progress=relay, cancel=job.cancel).describe())
         if self._download(job):
             outcomes.append(self._download_or_go_on(job))
-        _keep_feature_matrix(job)
+        with_audio = _keep_feature_matrix(job)
+        if job.request.goal == "features" and with_audio is not None:  # `--train` trains them
+            job.summary.behind_on_audio = training.behind_on_audio(job.locations, with_audio)
         job.summary.features = outcomes
         return outcomes[-1] if outcomes else "nothing to do"
 
@@ -232,18 +235,21 @@ class FeaturesStage(Stage):
             return f"not downloaded, the training goes on without them: {exc}"
 
 
-def _keep_feature_matrix(job: Job) -> None:
+def _keep_feature_matrix(job: Job) -> int | None:
     """Read the catalog's features now, in the job, so that the next suggestion takes them
     from the copy this read keeps (seconds at the MPD's scale) instead of from SQLite. The
-    features are stored either way: a catalog that cannot be read here only leaves it undone."""
+    features are stored either way: a catalog that cannot be read here only leaves it undone
+    (None; else how many of its tracks have features)."""
     from mpdtui.data.track_features import catalog_feature_matrix
 
     locations = job.locations
     if not locations.catalog_db.exists():
-        return
+        return None
     report(job.progress("features"), "features", 0, None, "reading them for suggestions")
     with contextlib.suppress(UserError, sqlite3.Error, OSError), Catalog.open(locations) as catalog:
-        catalog_feature_matrix(locations, catalog.n_tracks(), catalog.track_uris)
+        matrix, _ = catalog_feature_matrix(locations, catalog.n_tracks(), catalog.track_uris)
+        return rows_with_audio(matrix)
+    return None
 
 
 def _logged_in(locations: Locations) -> bool:

@@ -46,6 +46,8 @@ class JobSummary:
     source: str | None = None
     ingest: dict[str, Any] | None = None
     features: list[str] = field(default_factory=list)
+    behind_on_audio: list[str] = field(default_factory=list)
+    """After a features job: the saved models that learned from other audio features."""
     trained: list[str] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)
     report: dict[str, Any] | None = None

@@ -37,8 +37,10 @@ class ModelStage(Stage):
         return job.request.retrain and self.name in (job.request.models or job.asked_models())
 
     def is_done(self, job: Job) -> bool:
-        return not self._retrains(job) and training.model_is_current(
-            job.locations, self.name, job.split().fingerprint, self._overrides(job))
+        return (not self._retrains(job)
+                and training.model_is_current(job.locations, self.name, job.split().fingerprint,
+                                              self._overrides(job))
+                and training.audio_is_current(job.locations, self.name, job.training_data))
 
     def run(self, job: Job) -> str:
         model = training.train_model(

@@ -1,5 +1,6 @@
 """A ranker (or blend) learned from the scores of the models it is built on: when one of them
-is trained again (`--retrain`, new settings, a new version), the ranker is trained again too."""
+is trained again (`--retrain`, new settings, a new version), the ranker is trained again too; so
+is a model that reads audio features once other features came in."""
 
 from __future__ import annotations
 
@@ -115,3 +116,25 @@ def test_a_model_scored_alone_keeps_the_title_model_as_its_fallback(store: Locat
 
     alone = run_job(store, JobRequest("evaluate", models=("als",)), lambda event: None).report
     assert alone is not None and alone["models"]["als"] == full["models"]["als"]
+
+
+def test_features_imported_after_training_train_the_models_that_read_them_again(
+        store: Locations, small_demo: Path) -> None:
+    """A CSV imported after the first training left the ranker and the two-tower model as they
+    were: the training step reused them, and they never used the features."""
+    services = open_services(store)
+    services.jobs.train(["ranker"])
+    assert peek_meta(store.model_dir("ranker"))["tracks_with_audio"] == 0
+    assert "tracks_with_audio" not in peek_meta(store.model_dir("als"))
+
+    request = JobRequest("features", features_csv=(str(small_demo / "tracks_features.csv"),),
+                         download="no")
+    imported = run_job(store, request, lambda event: None)
+    assert imported.behind_on_audio == ["ranker"], "the saved models that read features"
+
+    again = services.jobs.train(["ranker"])
+    assert (again.trained, again.reused) == (["ranker"], ["title", "als"])
+    data = splits.training_dataset(store, splits.training_split(store))
+    assert peek_meta(store.model_dir("ranker"))["tracks_with_audio"] == data.tracks_with_audio() > 0
+    assert services.jobs.train(["ranker"]).trained == []
+    assert run_job(store, request, lambda event: None).behind_on_audio == []

@@ -34,6 +34,8 @@ from tui_support import (  # noqa: F401 (fixtures)
     wait_for,
 )
 
+from models.model_dir import peek_meta
+from mpdtui import config
 from mpdtui.data.catalog import Catalog, Track
 from mpdtui.data.ingest import ingest_playlists
 from mpdtui.data.saved_playlists import TrackEntry
@@ -562,6 +564,35 @@ async def test_the_features_step_offers_the_csv_that_came_with_the_slices(
         await wait_for(pilot, lambda: "Features now cover" in label_text(pilot, "#step-status"),
                        timeout=120, what="the import")
         assert app.services.features.csv_beside_the_data() is None
+
+
+async def test_features_imported_after_training_send_the_models_reading_them_to_training(
+        trained_dir: Path, tmp_path: Path) -> None:
+    """The ranker learned without audio features: once they are imported, the step says that
+    the next one trains it again, and there it is trained again (it used to be reused)."""
+    shutil.copytree(trained_dir, tmp_path / "cache", ignore=shutil.ignore_patterns("demo-mpd"))
+    locations = Locations.resolve(tmp_path / "cache")
+    config.update(locations, model_settings={"ranker": {"components": ["als", "title"],
+                                                        "max_cases": 200, "candidates": 50}})
+    open_services(locations).jobs.train(["ranker"])
+    app = make_app(locations, tmp_path, train_models=(*MODELS, "ranker"))
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        await run_command(pilot, "setup: audio features")
+        await wait_for(pilot, lambda: screen_name(pilot) == "FeaturesStep", what="features step")
+        await type_text(pilot, str(trained_dir / "demo-mpd" / "tracks_features.csv"))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "Features now cover" in label_text(pilot, "#step-status"),
+                       timeout=120, what="the import")
+        assert label_text(pilot, "#step-status").endswith(
+            "%). ranker learned from other audio features than these: train them again at the "
+            "next step (ctrl+n) to use them.")
+        await pilot.press("ctrl+n")
+        assert screen_name(pilot) == "TrainingStep"
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: "Done" in label_text(pilot, "#step-status"), timeout=120,
+                       what="the training")
+    assert peek_meta(locations.model_dir("ranker"))["tracks_with_audio"] > 0
 
 
 def in_view(widget: Widget) -> bool:

@@ -88,15 +88,16 @@ class FeaturesStep(SetupStep):
         if isinstance(event, JobFinished):
             self.query_one("#features-progress", StageBar).finish("done")
             outcome = " ".join(_sentence(line) for line in event.summary.get("features") or [])
-            self.status(f"{outcome} Press ctrl+n for the next step.")
-            self._add_coverage(outcome)
+            next_step = _next_step(event.summary.get("behind_on_audio") or [])
+            self.status(f"{outcome} {next_step}")
+            self._add_coverage(outcome, next_step)
         else:
             self.status("No features this time; the models work without them. Retry (ctrl+r) "
                         "or go on (ctrl+n).")
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="coverage",
           description="features coverage")
-    def _add_coverage(self, outcome: str) -> None:
+    def _add_coverage(self, outcome: str, next_step: str) -> None:
         """The rows a CSV brings are not the catalog's tracks (Kaggle's 1.2M rows could cover
         at most about half of the MPD's): say how many of those have features now (2-3 s at
         2.26M tracks, `bench/catalog_features.py`)."""
@@ -106,7 +107,7 @@ class FeaturesStep(SetupStep):
         tracks = coverage["tracks"]
         covered = tracks - coverage.get("missing", 0)
         text = (f"{outcome} Features now cover {covered:,} of the catalog's {tracks:,} tracks "
-                f"({covered / tracks:.0%}). Press ctrl+n for the next step.")
+                f"({covered / tracks:.0%}). {next_step}")
         self.app.call_from_thread(self._coverage_ready, text)
 
     def _coverage_ready(self, text: str) -> None:
@@ -117,3 +118,12 @@ class FeaturesStep(SetupStep):
 def _sentence(line: str) -> str:
     """A summary line as a sentence of the status ("… (dataset layout)" gets its full stop)."""
     return line if line.endswith((".", "!", "?")) else line + "."
+
+
+def _next_step(behind_on_audio: list[str]) -> str:
+    """The status's last sentence: the next step, and what it does when saved models learned
+    from other features than these."""
+    if not behind_on_audio:
+        return "Press ctrl+n for the next step."
+    return (f"{' and '.join(behind_on_audio)} learned from other audio features than these: "
+            "train them again at the next step (ctrl+n) to use them.")
