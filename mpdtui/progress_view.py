@@ -50,6 +50,7 @@ class HeadlessProgress:
         self.bars: Progress | None = None
         self.tasks: dict[str, TaskID] = {}
         self.last_line: dict[str, float] = {}
+        self.last_text: dict[str, str] = {}
 
     def __enter__(self) -> HeadlessProgress:
         if not self.plain:
@@ -105,9 +106,12 @@ class HeadlessProgress:
             return
         now = time.monotonic()
         finished = event.total is not None and event.done >= event.total
+        line = f"{event.stage}: {info}".rstrip()
+        if line == self.last_text.get(event.stage):
+            return  # a stage's end reported twice (the last chunk, then done) is one line
         if finished or now - self.last_line.get(event.stage, 0.0) >= PLAIN_INTERVAL_S:
-            self.last_line[event.stage] = now
-            print(f"{event.stage}: {info}".rstrip(), file=self.out, flush=True)
+            self.last_line[event.stage], self.last_text[event.stage] = now, line
+            print(line, file=self.out, flush=True)
 
     def _finished(self, event: StageFinished) -> None:
         if self.bars is None:

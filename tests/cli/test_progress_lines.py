@@ -28,12 +28,14 @@ def test_bytes_read_are_megabytes_and_counts_have_thousands_separators() -> None
         StageProgress("features", 1122300.0, 10857400.0, "bytes", eta_s=75.0),
         StageProgress("ingest", 3.0, 10.0, "slices", "1204567 rows"),
         StageProgress("ingest", 10.0, 10.0, "slices"),
+        StageProgress("ingest", 10.0, 10.0, "slices"),  # the end twice: one line
         StageProgress("demo", 12345.0, 10000000.0, "playlists"),
         StageFinished("ingest", "done"))
     assert lines[0] == "features: 1.1 MB/10.4 MB · ETA 1:15"
     assert lines[1].startswith("ingest: 3/10 slices")
     assert "e+" not in "\n".join(lines)
     assert "demo: 12,345/10,000,000 playlists" in lines
+    assert lines.count("ingest: 10/10 slices") == 1
 
 
 class _Terminal(io.StringIO):
