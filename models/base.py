@@ -301,7 +301,7 @@ class Recommender(ABC):
         if meta["fingerprint"] != data.fingerprint:
             raise ModelFormatError(
                 f"model '{cls.name}' in {directory} was trained on other data: "
-                "retrain it with `mpdtui --train`"
+                f"retrain it with `mpdtui --train --models {cls.name}`"  # a plain one skips the blend
             )
         model = cls()
         model.fingerprint = meta["fingerprint"]

@@ -139,7 +139,7 @@ def peek_meta(directory: Path) -> dict[str, Any]:
 def _read_meta(directory: Path, name: str, version: int) -> dict[str, Any]:
     meta_path = directory / META_JSON
     if not meta_path.exists():
-        raise ModelFormatError(f"no trained '{name}' model in {directory}: train it with `mpdtui --train`")
+        raise not_trained(directory, name)
     retrain = retrain_hint(directory, name)
     try:
         meta = json.loads(meta_path.read_text())
@@ -152,6 +152,12 @@ def _read_meta(directory: Path, name: str, version: int) -> dict[str, Any]:
             f"{meta_path} has format version {meta.get('version')}, this mpdtui reads {version}: "
             f"{retrain}")
     return meta
+
+
+def not_trained(directory: Path, name: str) -> ModelFormatError:
+    """The error for a model never saved in `directory` (a plain `--train` skips the blend)."""
+    return ModelFormatError(f"no trained '{name}' model in {directory}: train it with "
+                            f"`mpdtui --train --models {name}`")
 
 
 def retrain_hint(directory: Path, name: str) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 from models.base import FALLBACK_MODEL, Recommender, link_fallbacks
 from models.dataset import Dataset
-from models.model_dir import META_JSON
+from models.model_dir import META_JSON, not_trained
 from models.registry import DEFAULT_MODELS, MODEL_NAMES, SERVING_ORDER, model_class
 from mpdtui import splits, training
 from mpdtui.data.files import FormatVersionError
@@ -99,6 +99,9 @@ class ModelStore:
         with self._lock:
             if name not in self._models:
                 needed = model_class(name)().components_needed()
+                if needed and not (self.locations.model_dir(name) / META_JSON).exists():
+                    # said before its components' loading asks for one of those instead
+                    raise not_trained(self.locations.model_dir(name), name)
                 loaded = {n: self.model(n) for n in needed}
                 model = training.load_model(self.locations, name, self.training_data(), loaded)
                 if FALLBACK_MODEL in self.servable() and name != FALLBACK_MODEL:

@@ -65,6 +65,16 @@ def test_train_again_reuses_every_stage(trained: tuple[Path, str]) -> None:
     assert f"trained: none; already trained for this data: {', '.join(BASELINES)}" in done.stdout
 
 
+@pytest.mark.parametrize("model", ["ranker", "blend"])
+def test_a_model_not_trained_yet_names_the_command_that_trains_it(trained: tuple[Path, str],
+                                                                   model: str) -> None:
+    """A plain `--train` leaves the blend out: its advice did not train it."""
+    cache, _ = trained
+    done = _mpdtui("suggest", "--model", model, "--name", "summer", cache=cache)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip().endswith(f"train it with `mpdtui --train --models {model}`")
+
+
 def test_ctrl_c_exits_130_and_the_rerun_resumes(trained: tuple[Path, str], tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     shutil.copytree(trained[0], cache)
