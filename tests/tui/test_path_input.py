@@ -9,6 +9,7 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Input
 
+from mpdtui.tui.typed_path import typed_path
 from mpdtui.tui.widgets.path_input import PathCompletion, PathInput, complete_path
 
 pytestmark = pytest.mark.asyncio
@@ -48,6 +49,18 @@ async def test_several_names_complete_to_what_they_share_then_are_listed(music: 
     assert inside == PathCompletion(choices=("data/", "src/"))
     # only folders where the field wants one: the zip does not count
     assert complete_path(f"{music}/s").completed == f"{music}/spotify_million_playlist_dataset/"
+
+
+async def test_a_path_typed_with_a_shells_backslashes_completes_with_them(music: Path) -> None:
+    """`My\\ Mu` and tab, as in a shell: the rest comes escaped the same way, and the field's
+    path is the folder's."""
+    (music / "Mixes (2024)").mkdir()
+    escaped = str(music).replace(" ", "\\ ")
+    assert complete_path(f"{escaped[:-3]}", ()).completed == f"{escaped}/"
+    assert complete_path(f"{escaped}/M", ()).completed == f"{escaped}/Mixes\\ \\(2024\\)/"
+    zip_name = complete_path(f"{escaped}/spotify_million_playlist_dataset.", SLICES).completed
+    assert zip_name == f"{escaped}/spotify_million_playlist_dataset.zip"
+    assert typed_path(f"{escaped}/Mixes\\ \\(2024\\)/") == f"{music}/Mixes (2024)/"
 
 
 async def test_hidden_names_only_when_a_dot_is_typed(music: Path) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -36,12 +37,29 @@ class PathCompletion:
 
 def complete_path(text: str, file_suffixes: tuple[str, ...] = DIRECTORIES_ONLY) -> PathCompletion:
     """Complete the last part of `text` from its folder: a folder's name ends with `/`; files
-    count when their names end with one of `file_suffixes` (any case). Nothing for an empty,
+    count when their names end with one of `file_suffixes` (any case). Text typed with a
+    shell's backslashes (`My\\ Mu`) completes with them (`My\\ Music/`). Nothing for an empty,
     quoted or URL text (pasted, not typed)."""
     if not text or text.startswith(("'", '"', "file:")):
         return PathCompletion()
     if text == "~":
         return PathCompletion("~/")
+    if "\\" not in text:
+        return _complete_plain(text, file_suffixes)
+    plain = _BACKSLASHED.sub(r"\1", text)
+    completion = _complete_plain(plain, file_suffixes)
+    if completion.completed is None:
+        return completion
+    added = completion.completed[len(plain):]
+    return PathCompletion(text + _SHELL_SPECIAL.sub(r"\\\g<0>", added))
+
+
+_BACKSLASHED = re.compile(r"\\(.)")
+_SHELL_SPECIAL = re.compile(r"[^\w@%+=:,./~-]")
+"""Characters a shell reads unless a backslash comes before them (`shlex.quote`'s)."""
+
+
+def _complete_plain(text: str, file_suffixes: tuple[str, ...]) -> PathCompletion:
     folder_text, slash, typed = text.rpartition("/")
     try:
         folder = Path(folder_text or "/").expanduser() if slash else Path(".")
