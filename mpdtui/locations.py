@@ -97,6 +97,10 @@ class Locations:
         """A model's between-epoch training state while its training is unfinished."""
         return self.checkpoints_dir / name
 
+    def retrain_mark(self, name: str) -> Path:
+        """Which saved model an unfinished `--retrain` of `name` replaces."""
+        return self.checkpoint_dir(name) / "retrain.json"
+
     @property
     def checkpoints_dir(self) -> Path:
         return self.root / "checkpoints"

@@ -173,11 +173,31 @@ def train_model(locations: Locations, name: str, data: Dataset, trained: Mapping
     model = new_model(name, trained, overrides, lambda: ranker_cases(locations))
     model.checkpoint_dir = locations.checkpoint_dir(name)
     if retrain:
-        shutil.rmtree(model.checkpoint_dir, ignore_errors=True)
+        _start_over_unless_resuming(locations, name)
     model.fit(data, progress=progress, cancel=cancel)
     model.save(locations.model_dir(name))
     shutil.rmtree(model.checkpoint_dir, ignore_errors=True)
     return model
+
+
+RETRAIN_FORMAT, RETRAIN_VERSION = "mpdtui-retrain", 1
+
+
+def _start_over_unless_resuming(locations: Locations, name: str) -> None:
+    """`--retrain`: the checkpoint of another training goes, so this one starts over; that of
+    an earlier `--retrain` of the same saved model, interrupted, stays: run again, it resumes
+    (the two-tower model's hours at the MPD's scale are not lost to a Ctrl-C)."""
+    replacing = peek_meta(locations.model_dir(name)).get("token")
+    mark = locations.retrain_mark(name)
+    try:
+        earlier = read_json(mark, RETRAIN_FORMAT, RETRAIN_VERSION, "")
+    except (FormatVersionError, OSError):
+        earlier = None
+    if earlier is not None and earlier.get("replacing") == replacing:
+        return
+    shutil.rmtree(locations.checkpoint_dir(name), ignore_errors=True)
+    mark.parent.mkdir(parents=True, exist_ok=True)
+    write_json(mark, RETRAIN_FORMAT, RETRAIN_VERSION, {"replacing": replacing})
 
 
 def train_models(locations: Locations, names: Sequence[str] = DEFAULT_MODELS,

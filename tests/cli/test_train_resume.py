@@ -65,3 +65,26 @@ def test_retrain_starts_over(store: Locations) -> None:
                           progress=lambda p: messages.append(p.message))
     assert any(m.startswith("epoch 1/3 · loss ") for m in messages)
     assert not any(m.startswith("resuming") for m in messages)
+
+
+def test_an_interrupted_retrain_resumes_when_run_again(store: Locations) -> None:
+    """`--retrain` starts over once: run again after a Ctrl-C it went on from its last epoch
+    (it started over each time, hours of the two-tower model's at the MPD's scale)."""
+    training.train_models(store, ["two_tower"])
+    cancel = threading.Event()
+    with pytest.raises(Cancelled):
+        training.train_models(store, ["two_tower"], retrain=True, cancel=cancel,
+                              progress=lambda p: cancel.set() if p.message.startswith("epoch 2/")
+                              else None)
+    messages: list[str] = []
+    result = training.train_models(store, ["two_tower"], retrain=True,
+                                   progress=lambda p: messages.append(p.message))
+    assert result.trained == ["two_tower"]
+    assert "resuming after epoch 1/3" in messages
+    assert not store.checkpoint_dir("two_tower").exists(), "a saved model needs no checkpoint"
+
+    again: list[str] = []  # a retrain of the model it saved starts over
+    training.train_models(store, ["two_tower"], retrain=True,
+                          progress=lambda p: again.append(p.message))
+    assert any(m.startswith("epoch 1/3 · loss ") for m in again)
+    assert not any(m.startswith("resuming") for m in again)
