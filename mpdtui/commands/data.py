@@ -114,7 +114,8 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
                      else "none yet (`mpdtui features --csv FILE`)")}
     if unfinished:
         shown["data_source"] = f"{shown['data_source']} ({unfinished})"
-    del shown["disk_bytes"], shown["models_trained_without"], shown["training_left"]
+    del (shown["disk_bytes"], shown["models_trained_without"], shown["models_behind_on_audio"],
+         shown["training_left"])
     shown["disk"] = f"{amount(info['disk_bytes'], 'bytes')} (the cache dir's files)"
     for key, value in shown.items():
         text = f"{value:,}" if type(value) is int else printable(str(value))
@@ -131,11 +132,15 @@ def _models_text(info: CacheInfo, state: DataState) -> str:
                 f"{', '.join(left)}: `mpdtui --train` continues it)")
     if not info["models"]:
         return _no_models_text(state)
-    added = info["models_trained_without"]
-    if added is None:
-        return ", ".join(info["models"])
-    return (f"{', '.join(info['models'])} ({trained_before((added['playlists'], added['tracks']))}"
-            "; `mpdtui --train` trains them on those too)")
+    added, behind = info["models_trained_without"], info["models_behind_on_audio"]
+    if added is not None:
+        return (f"{', '.join(info['models'])} "
+                f"({trained_before((added['playlists'], added['tracks']))}; `mpdtui --train` "
+                "trains them on those too)")
+    if behind:
+        return (f"{', '.join(info['models'])} ({' and '.join(behind)} learned from other audio "
+                "features than those stored now: `mpdtui --train` trains them again to use them)")
+    return ", ".join(info["models"])
 
 
 def _no_models_text(state: DataState) -> str:

@@ -6,7 +6,7 @@ import threading
 from typing import Any
 
 from models.base import FALLBACK_MODEL, Recommender, link_fallbacks
-from models.dataset import Dataset
+from models.dataset import Dataset, rows_with_audio
 from models.model_dir import META_JSON, not_trained
 from models.registry import DEFAULT_MODELS, MODEL_NAMES, SERVING_ORDER, model_class
 from mpdtui import splits, training
@@ -128,6 +128,14 @@ class ModelStore:
         if split is None or split.earlier is None or not self.servable():
             return None
         return added_since(self._catalog.catalog(), split.earlier)
+
+    def behind_on_audio(self) -> list[str]:
+        """The serving models that learned from other audio features than the catalog's now
+        (imported or downloaded since): `--train` trains them again (`training.audio_is_current`)."""
+        read = self._catalog.feature_matrix()
+        with_audio = rows_with_audio(None if read is None else read[0])
+        behind = training.behind_on_audio(self.locations, with_audio)
+        return [name for name in behind if name in self.servable()]
 
     def left_untrained(self) -> list[str]:
         """The models a training that did not finish was asked for and did not save for this

@@ -36,6 +36,9 @@ class CacheInfo(TypedDict):
     models_trained_without: dict[str, int] | None
     """Playlists and tracks added since the serving models were trained (they serve on
     without them until `--train`); None when they were trained on the data as it is."""
+    models_behind_on_audio: list[str]
+    """Serving models that learned from other audio features than those stored now (`--train`
+    trains them again, to use these)."""
     training_left: list[str]
     """Models a training that did not finish was asked for and did not save (`--train`
     continues it); [] after one that finished."""
@@ -77,6 +80,7 @@ class Services:
                          data_source=primary.path if primary else None,
                          models=self.models.servable(),
                          models_trained_without=_added(self.models.added_since_training()),
+                         models_behind_on_audio=self.models.behind_on_audio(),
                          training_left=self.models.left_untrained(),
                          features=self.features.coverage(),
                          disk_bytes=self.data.used_disk_bytes())

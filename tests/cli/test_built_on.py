@@ -131,6 +131,7 @@ def test_features_imported_after_training_train_the_models_that_read_them_again(
                          download="no")
     imported = run_job(store, request, lambda event: None)
     assert imported.behind_on_audio == ["ranker"], "the saved models that read features"
+    assert services.info()["models_behind_on_audio"] == ["ranker"]  # `mpdtui info` says so
 
     again = services.jobs.train(["ranker"])
     assert (again.trained, again.reused) == (["ranker"], ["title", "als"])
@@ -138,3 +139,4 @@ def test_features_imported_after_training_train_the_models_that_read_them_again(
     assert peek_meta(store.model_dir("ranker"))["tracks_with_audio"] == data.tracks_with_audio() > 0
     assert services.jobs.train(["ranker"]).trained == []
     assert run_job(store, request, lambda event: None).behind_on_audio == []
+    assert open_services(store).info()["models_behind_on_audio"] == []
