@@ -18,7 +18,7 @@ from mpdtui.commands.spotify import describe_coverage
 from mpdtui.commands.terminal import in_terminal_width
 from mpdtui.data.demo import DEFAULT_PLAYLISTS
 from mpdtui.locations import Locations
-from mpdtui.pipeline.display import amount, trained_before
+from mpdtui.pipeline.display import amount, learned_from_other_audio, trained_before
 from mpdtui.pipeline.events import StageProgress
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable, printable_json
@@ -138,8 +138,9 @@ def _models_text(info: CacheInfo, state: DataState) -> str:
                 f"({trained_before((added['playlists'], added['tracks']))}; `mpdtui --train` "
                 "trains them on those too)")
     if behind:
-        return (f"{', '.join(info['models'])} ({' and '.join(behind)} learned from other audio "
-                "features than those stored now: `mpdtui --train` trains them again to use them)")
+        behind_words = learned_from_other_audio(behind, "those stored now")
+        return (f"{', '.join(info['models'])} ({behind_words}: `mpdtui --train` trains them "
+                "again to use them)")
     return ", ".join(info["models"])
 
 

@@ -23,6 +23,7 @@ from mpdtui.commands.terminal import in_terminal_width
 from mpdtui.errors import UserError
 from mpdtui.exporting import FILE_FORMATS
 from mpdtui.locations import Locations
+from mpdtui.pipeline.display import learned_from_other_audio
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable
 from mpdtui.spotify.settings import DEFAULT_PORT, NO_CLIENT_ID, login_trouble
@@ -174,8 +175,8 @@ def run_features(args: argparse.Namespace, locations: Locations) -> int:
         label, _, value = describe_coverage(coverage).partition(": ")
         print(in_terminal_width(f"{label}: ", value))
     if behind:
-        print(f"{' and '.join(behind)} learned from other audio features than these: "
-              "`mpdtui --train` trains them again to use them.", file=said)
+        print(f"{learned_from_other_audio(behind)}: `mpdtui --train` trains them again to use "
+              "them.", file=said)
     return 0
 
 

@@ -29,6 +29,12 @@ def trained_before(added: tuple[int, int], with_tracks: bool = True) -> str:
     return f"trained before {counted(playlists, 'playlist')}{new_tracks} {were} added"
 
 
+def learned_from_other_audio(models: list[str], these: str = "these") -> str:
+    """"two_tower and ranker learned from other audio features than these": the saved models
+    `training.behind_on_audio` names."""
+    return f"{' and '.join(models)} learned from other audio features than {these}"
+
+
 def clock(seconds: float) -> str:
     seconds = round(seconds)
     hours, rest = divmod(seconds, 3600)

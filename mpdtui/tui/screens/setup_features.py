@@ -8,7 +8,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.widgets import Input, Label, Static
 
-from mpdtui.pipeline.display import describe_progress
+from mpdtui.pipeline.display import describe_progress, learned_from_other_audio
 from mpdtui.pipeline.events import Event, JobFinished, Notice, StageProgress
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.tui.screens.setup_step import SetupStep
@@ -125,5 +125,5 @@ def _next_step(behind_on_audio: list[str]) -> str:
     from other features than these."""
     if not behind_on_audio:
         return "Press ctrl+n for the next step."
-    return (f"{' and '.join(behind_on_audio)} learned from other audio features than these: "
-            "train them again at the next step (ctrl+n) to use them.")
+    return (f"{learned_from_other_audio(behind_on_audio)}: train them again at the next step "
+            "(ctrl+n) to use them.")

@@ -56,7 +56,8 @@ def complete_path(text: str, file_suffixes: tuple[str, ...] = DIRECTORIES_ONLY) 
 
 _BACKSLASHED = re.compile(r"\\(.)")
 _SHELL_SPECIAL = re.compile(r"[^\w@%+=:,./~-]")
-"""Characters a shell reads unless a backslash comes before them (`shlex.quote`'s)."""
+"""Characters a shell reads unless a backslash comes before them: all but those `shlex.quote`
+leaves as they are, and `~` (special only where a word starts, not inside a path)."""
 
 
 def _complete_plain(text: str, file_suffixes: tuple[str, ...]) -> PathCompletion:
