@@ -66,7 +66,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="the saved playlist's name (quotes not needed)")
     p.add_argument("--to", required=True, choices=("spotify", *FILE_FORMATS))
     p.add_argument("--out", metavar="PATH", help="output file, or a folder to write "
-                   "NAME.m3u8/.json/.csv into (default: the export folder: config.json's "
+                   "NAME.m3u8/.json/.csv into (ending in /: made when missing; "
+                   "default: the export folder: config.json's "
                    "export_dir, else ~/.local/share/mpdtui/exports or your platform's "
                    "equivalent); never a file in the cache dir; - for standard output")
     p.add_argument("--public", action="store_true", help="make the Spotify playlist public")
@@ -227,8 +228,11 @@ def run_export(args: argparse.Namespace, locations: Locations) -> int:
             _write_stdout(services.playlists.export_bytes(playlist.id, args.to))
             return 0
         if args.to != "spotify":
-            path = services.playlists.export_file(playlist.id, args.to,
-                                                  to=Path(args.out) if args.out else None)
+            out = Path(args.out) if args.out else None
+            if args.out and args.out.endswith(("/", os.sep)):  # a folder, made when missing
+                path = services.playlists.export_file(playlist.id, args.to, folder=out)
+            else:
+                path = services.playlists.export_file(playlist.id, args.to, to=out)
             count = len(playlist.tracks)
             print(printable(f"Wrote {count} track{'s' * (count != 1)} of {playlist.name!r} "
                             f"to {path}"))

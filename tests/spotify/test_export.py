@@ -245,6 +245,22 @@ def test_cli_export_out_a_folder_writes_into_it_and_never_into_the_cache(
     assert (locations.root / "exports" / "Mix-Vol-1.json").exists()
 
 
+def test_cli_export_out_ending_in_a_slash_is_a_folder_made_for_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--out exports/` for a folder not there yet wrote a file named `exports`."""
+    from mpdtui.commands.spotify import run_export
+
+    locations = Locations.resolve(tmp_path / "cache")
+    with SavedPlaylists.open(locations.ensure()) as store:
+        store.create("Mix: Vol 1", ENTRIES)
+    out = argparse.Namespace(name="Mix: Vol 1", to="m3u", out=f"{tmp_path}/new/exports/",
+                             public=False)
+    assert run_export(out, locations) == 0
+    written = tmp_path / "new" / "exports" / "Mix-Vol-1.m3u8"
+    assert written.read_text().startswith("#EXTM3U")
+    assert capsys.readouterr().out.strip().endswith(f"to {written}")
+
+
 def test_playlists_whose_names_make_one_file_name_export_to_files_of_their_own(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from mpdtui.commands.spotify import run_export
