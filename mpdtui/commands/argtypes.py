@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable
+from pathlib import Path
 
 from mpdtui.data.mpd_validation import pasted_track_uri
 
@@ -29,7 +31,20 @@ def int_between(low: int, high: int | None = None) -> Callable[[str], int]:
     return parse
 
 
-positive_int = int_between(1)
+def file_path(example: str) -> Callable[[str], Path]:
+    """An argparse type: a file to write; text ending in a slash names a folder, which pathlib
+    would make a file of that name (the advice names `example` in it)."""
+    def parse(text: str) -> Path:
+        if text.endswith(("/", os.sep)):
+            raise argparse.ArgumentTypeError(
+                f"expected a file, got {text!r}, a folder: give the file to write, e.g. "
+                f"--out {text}{example}")
+        return Path(text)
+
+    parse.__name__ = "file"
+    return parse
+
+
 non_negative_int = int_between(0)
 port_number = int_between(1, 65535)
 

@@ -427,6 +427,9 @@ ARGUMENTS: list[tuple[tuple[str, ...], str]] = [
     (("ingest",), "one of the arguments path --demo is required"),
     (("nosuch",), "invalid choice: 'nosuch'"),
     (("submit", "--challenge-set", "{tmp}/c.json", "--out", "{tmp}"), "--out {tmp} is a folder"),
+    (("submit", "--challenge-set", "{tmp}/c.json", "--out", "{tmp}/new/"), "argument --out: "
+     "expected a file, got '{tmp}/new/', a folder: give the file to write, e.g. "
+     "--out {tmp}/new/submission.csv"),
     (("submit", "--challenge-set", "{tmp}/c.json", "--out", "{tmp}/o.csv", "--team", "a, b"),
      "argument --team: expected text without commas or line breaks (it is one field of the "
      "CSV's team_info line), got 'a, b'"),
