@@ -76,11 +76,16 @@ def audio_is_current(locations: Locations, name: str, data: Callable[[], Dataset
     return saved is None or saved == data().tracks_with_audio()
 
 
-def behind_on_audio(locations: Locations, tracks_with_audio: int) -> list[str]:
+def behind_on_audio(locations: Locations, tracks_with_audio: Callable[[], int]) -> list[str]:
     """The saved models that read audio features and learned from another number of tracks
-    with them than `tracks_with_audio` (the catalog's now), in training order."""
-    return [name for name in MODEL_NAMES if model_class(name).reads_audio
-            and _saved_tracks_with_audio(locations, name) not in (None, tracks_with_audio)]
+    with them than `tracks_with_audio()` (the catalog's now, asked only when one is saved), in
+    training order. Only such models record the count: no model module is imported."""
+    recorded = {name: count for name in MODEL_NAMES
+                if (count := _saved_tracks_with_audio(locations, name)) is not None}
+    if not recorded:
+        return []
+    now = tracks_with_audio()
+    return [name for name, count in recorded.items() if count != now]
 
 
 def _saved_tracks_with_audio(locations: Locations, name: str) -> int | None:

@@ -132,8 +132,10 @@ class ModelStore:
     def behind_on_audio(self) -> list[str]:
         """The serving models that learned from other audio features than the catalog's now
         (imported or downloaded since): `--train` trains them again (`training.audio_is_current`)."""
-        read = self._catalog.feature_matrix()
-        with_audio = rows_with_audio(None if read is None else read[0])
+        def with_audio() -> int:
+            read = self._catalog.feature_matrix()
+            return rows_with_audio(None if read is None else read[0])
+
         behind = training.behind_on_audio(self.locations, with_audio)
         return [name for name in behind if name in self.servable()]
 
