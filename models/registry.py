@@ -63,7 +63,6 @@ class ModelClass(Protocol):
 
     name: str
     version: int
-    reads_audio: bool
 
     def __call__(self, settings: Any = None, **parts: Any) -> Recommender: ...
 

@@ -66,12 +66,10 @@ def model_is_current(locations: Locations, name: str, fingerprint: str,
 
 
 def audio_is_current(locations: Locations, name: str, data: Callable[[], Dataset]) -> bool:
-    """Whether the saved model `name`, when it reads audio features, learned from as many
-    tracks with features as `data()` has: features imported or downloaded since (a CSV after
-    the first training) get it trained again, to use them. A save from before this count was
-    kept is taken as current."""
-    if not model_class(name).reads_audio:
-        return True
+    """Whether the saved model `name`, when it reads audio features (`reads_audio`: its save
+    records the count), learned from as many tracks with features as `data()` has: features
+    imported or downloaded since (a CSV after the first training) get it trained again, to use
+    them. A save from before the count was kept is taken as current."""
     saved = _saved_tracks_with_audio(locations, name)
     return saved is None or saved == data().tracks_with_audio()
 
