@@ -21,7 +21,7 @@ from typing import Any
 from mpdtui.data.demo import DEFAULT_PLAYLISTS
 from mpdtui.data.files import read_json, write_json
 from mpdtui.errors import UserError
-from mpdtui.locations import Locations, default_export_dir
+from mpdtui.locations import Locations, default_export_dir, expand_home
 
 CONFIG_FORMAT, CONFIG_VERSION = "mpdtui-config", 1
 
@@ -78,7 +78,7 @@ def export_dir(locations: Locations) -> Path:
     if not isinstance(folder, str) or not folder.strip():
         raise UserError(f'{locations.config_json}: "export_dir" must be a folder\'s path, got '
                         f"{folder!r}; fix or delete it")
-    return Path(folder).expanduser()
+    return expand_home(folder)
 
 
 def set_export_dir(locations: Locations, folder: Path) -> None:

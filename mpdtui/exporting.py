@@ -19,6 +19,7 @@ import orjson
 
 from mpdtui.data.files import atomic_write, file_in_the_way
 from mpdtui.errors import UserError
+from mpdtui.locations import expand_home
 
 if TYPE_CHECKING:  # the CLI's option lists read FILE_FORMATS before any export
     from mpdtui.audio.describe import TrackAudio
@@ -62,7 +63,7 @@ def export_file(playlist: SavedPlaylist, fmt: str, out: Path, audio: Audio = Non
     """Write `playlist` as `fmt` ("m3u", "json" or "csv") to `out` (its folder created when
     missing); returns the full path."""
     content = export_bytes(playlist, fmt, audio)
-    path = out.expanduser().absolute()
+    path = expand_home(out).absolute()
     blocking = file_in_the_way(path.parent)
     if blocking is not None:
         raise UserError(f"{blocking} is a file, not a folder: give another path to write "

@@ -15,14 +15,31 @@ from pathlib import Path
 
 import platformdirs
 
+from mpdtui.errors import UserError
+
 APP_NAME = "mpdtui"
 CACHE_DIR_ENV = "MPDTUI_CACHE_DIR"
+
+
+def expand_home(path: str | os.PathLike[str]) -> Path:
+    """`path` with a leading `~` or `~user` replaced by that home folder; UserError when there
+    is none to take (no such user, or no HOME), where pathlib raises RuntimeError."""
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:
+        head = Path(path).parts[0]
+        whose = "HOME is not set" if head == "~" else f"there is no user {head[1:]!r}"
+        raise UserError(f"{path}: {head} names no home folder ({whose}): give the full "
+                        "path") from None
 
 
 def default_cache_dir() -> Path:
     override = os.environ.get(CACHE_DIR_ENV)
     if override:
-        return Path(override).expanduser()
+        try:
+            return expand_home(override)
+        except UserError as exc:
+            raise UserError(f"{CACHE_DIR_ENV}={exc}") from None
     return Path(platformdirs.user_cache_dir(APP_NAME))
 
 
@@ -39,12 +56,12 @@ class Locations:
 
     @classmethod
     def resolve(cls, cache_dir: str | os.PathLike[str] | None = None) -> Locations:
-        root = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
+        root = expand_home(cache_dir) if cache_dir else default_cache_dir()
         return cls(root.resolve())
 
     def holds(self, path: Path) -> bool:
         """Whether `path` is the cache dir or lies inside it (links followed)."""
-        return path.expanduser().resolve().is_relative_to(self.root.resolve())
+        return expand_home(path).resolve().is_relative_to(self.root.resolve())
 
     def ensure(self) -> Locations:
         """Create the cache dir when missing, private (0700): it holds the Spotify login."""

@@ -26,7 +26,7 @@ from mpdtui.data.matrices import matrices_are_current
 from mpdtui.data.mpd import find_slices
 from mpdtui.data.track_search import search_head_is_stale
 from mpdtui.errors import UserError
-from mpdtui.locations import Locations
+from mpdtui.locations import Locations, expand_home
 from mpdtui.pipeline.events import Notice
 from mpdtui.pipeline.job import DEMO_MARKER_FORMAT, Job, Stage
 from mpdtui.pipeline.sources import DataSource, DataState, DemoSpec, drop_playlists, read_state
@@ -177,7 +177,7 @@ class FeaturesStage(Stage):
     name, title = "features", "audio features"
 
     def _csv_files(self, job: Job) -> list[Path]:
-        files = [Path(f).expanduser() for f in job.request.features_csv]
+        files = [expand_home(f) for f in job.request.features_csv]
         demo_csv = job.locations.demo_dir / FEATURES_CSV
         holds_demo = read_state(job.locations).holds_demo()
         if (not files and job.request.demo_features and holds_demo and demo_csv.exists()

@@ -27,7 +27,7 @@ from models.registry import DEFAULT_MODELS
 from mpdtui import config, splits, training
 from mpdtui.data.files import read_json
 from mpdtui.data.mpd import find_slices
-from mpdtui.locations import Locations
+from mpdtui.locations import Locations, expand_home
 from mpdtui.pipeline.events import Event, StageProgress
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.pipeline.sources import DataSource, DemoSpec, SourcePlan, plan_source, read_state
@@ -299,7 +299,7 @@ class Heartbeat:
 
 def source_for_path(locations: Locations, path: Path) -> DataSource:
     """The source `path` is: the cache dir's demo folder is the demo dataset."""
-    resolved = path.expanduser().resolve()
+    resolved = expand_home(path).resolve()
     if resolved == locations.demo_dir.resolve():
         marker = read_json(locations.demo_dir / "demo.json", DEMO_MARKER_FORMAT, 1, "")
         if marker:

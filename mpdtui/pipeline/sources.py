@@ -28,7 +28,7 @@ from mpdtui.data.catalog import Catalog
 from mpdtui.data.demo import DEFAULT_PLAYLISTS, GENERATOR_VERSION
 from mpdtui.data.files import read_json
 from mpdtui.errors import UserError
-from mpdtui.locations import Locations
+from mpdtui.locations import Locations, expand_home
 
 DEMO_KIND, MPD_KIND, SPOTIFY_KIND = "demo", "mpd", "spotify"
 LEGACY_CONFIG_KEY = "data_source"
@@ -61,7 +61,7 @@ class DataSource:
 
     @classmethod
     def mpd(cls, path: Path) -> DataSource:
-        return cls(MPD_KIND, str(Path(path).expanduser().resolve()))
+        return cls(MPD_KIND, str(expand_home(path).resolve()))
 
     @classmethod
     def of_demo(cls, locations: Locations, spec: DemoSpec) -> DataSource:

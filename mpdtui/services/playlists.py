@@ -19,7 +19,7 @@ from mpdtui.data.saved_playlists import (
 from mpdtui.data.track_features import TrackFeatures
 from mpdtui.errors import UserError
 from mpdtui.exporting import default_path, export_bytes, export_file, file_stem
-from mpdtui.locations import Locations
+from mpdtui.locations import Locations, expand_home
 from mpdtui.services.catalog import CatalogService
 
 
@@ -108,8 +108,8 @@ class PlaylistService:
         `folder` (default: the export folder) under its own name; the file's path. A `to`
         that is a folder is taken as `folder`."""
         playlist = self.get(key)
-        if to is not None and to.expanduser().is_dir():
-            folder, to = to.expanduser(), None
+        if to is not None and expand_home(to).is_dir():
+            folder, to = expand_home(to), None
         path = to or (folder or self.export_folder()) / default_path(
             playlist, fmt, self._sharing_file_name(playlist.name))
         self._refuse_cache_files(path)
@@ -129,9 +129,9 @@ class PlaylistService:
     def _refuse_cache_files(self, path: Path) -> None:
         """An export never overwrites the catalog, a model or any other file of the cache dir
         (the export folder may lie inside it)."""
-        exports = self.export_folder().expanduser().resolve()
+        exports = expand_home(self.export_folder()).resolve()
         in_export_folder = (exports != self.locations.root
-                            and path.expanduser().resolve().is_relative_to(exports))
+                            and expand_home(path).resolve().is_relative_to(exports))
         if self.locations.holds(path) and not in_export_folder:
             raise UserError(f"{path} is in the cache dir, whose files mpdtui manages: give a "
                             "path outside it")

@@ -39,7 +39,7 @@ import mpdtui.data.mpd as mpd
 import mpdtui.data.mpd_validation as mpd_validation
 from mpdtui.cli import parse_arguments, split_global_options
 from mpdtui.data.catalog import Catalog
-from mpdtui.locations import Locations
+from mpdtui.locations import CACHE_DIR_ENV, Locations
 
 GOOD_PID = 6
 """The first pid of the good slice that --skip-bad cases ingest next to the bad one."""
@@ -399,6 +399,8 @@ def test_file_name_with_a_newline_stays_one_line(store: Path, tmp_path: Path,
 
 # --- arguments ---------------------------------------------------------------------------------------
 
+NO_SUCH_HOME = "~mpdtui-no-such-user"
+
 ARGUMENTS: list[tuple[tuple[str, ...], str]] = [
     (("demo-data", "{tmp}/out", "--seed", "-1"), "argument --seed: expected a non-negative integer, got -1"),
     (("demo-data", "{tmp}/out", "--seed", "x"), "argument --seed: expected a non-negative integer, got 'x'"),
@@ -436,7 +438,22 @@ ARGUMENTS: list[tuple[tuple[str, ...], str]] = [
     (("submit", "--challenge-set", "{tmp}/c.json", "--out", "{tmp}/o.csv", "--email", "a@b\nc"),
      "argument --email: expected text without commas or line breaks (it is one field of the "
      "CSV's team_info line), got 'a@b\\nc'"),
+    # `~user` for a user there is not: pathlib raises RuntimeError
+    (("ingest", f"{NO_SUCH_HOME}/mpd"), f"{NO_SUCH_HOME}/mpd: {NO_SUCH_HOME} names no home "
+     f"folder (there is no user '{NO_SUCH_HOME[1:]}'): give the full path"),
+    (("features", "--csv", f"{NO_SUCH_HOME}/f.csv"), f"{NO_SUCH_HOME}/f.csv: {NO_SUCH_HOME} names"),
+    (("--train", "--mpd", f"{NO_SUCH_HOME}/mpd"), f"{NO_SUCH_HOME}/mpd: {NO_SUCH_HOME} names"),
 ]
+
+
+def test_a_cache_dir_in_a_home_there_is_not_is_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = (f"{NO_SUCH_HOME}/c: {NO_SUCH_HOME} names no home folder (there is no user "
+                f"'{NO_SUCH_HOME[1:]}'): give the full path")
+    line = assert_refused(run_cli(capsys, None, "--cache-dir", f"{NO_SUCH_HOME}/c", "info"))
+    assert line == f"mpdtui: {expected}"
+    monkeypatch.setenv(CACHE_DIR_ENV, f"{NO_SUCH_HOME}/c")
+    assert assert_refused(run_cli(capsys, None, "info")) == f"mpdtui: {CACHE_DIR_ENV}={expected}"
 
 
 CHALLENGE_SETS = [

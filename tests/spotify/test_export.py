@@ -261,6 +261,20 @@ def test_cli_export_out_ending_in_a_slash_is_a_folder_made_for_it(
     assert capsys.readouterr().out.strip().endswith(f"to {written}")
 
 
+def test_cli_export_out_in_a_home_there_is_not_names_it(tmp_path: Path) -> None:
+    """pathlib raised RuntimeError for `~user` of a user there is not."""
+    from mpdtui.commands.spotify import run_export
+
+    locations = Locations.resolve(tmp_path / "cache")
+    with SavedPlaylists.open(locations.ensure()) as store:
+        store.create("Mix", ENTRIES)
+    for out in ("~mpdtui-no-such-user/x.m3u", "~mpdtui-no-such-user/"):
+        args = argparse.Namespace(name="Mix", to="m3u", out=out, public=False)
+        with pytest.raises(UserError, match="^~mpdtui-no-such-user/.*: ~mpdtui-no-such-user "
+                                            "names no home folder .*: give the full path$"):
+            run_export(args, locations)
+
+
 def test_playlists_whose_names_make_one_file_name_export_to_files_of_their_own(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from mpdtui.commands.spotify import run_export

@@ -344,6 +344,13 @@ async def test_a_cache_dir_that_cannot_be_made_leaves_the_session_as_it_was(
             f"Cannot use {tmp_path / 'a-file' / 'cache'}: {tmp_path / 'a-file'} is a file. "
             "Choose another folder.")
         assert app.locations == trained_copy and app.services.locations == trained_copy
+        app.screen.query_one("#cache-input", Input).value = ""
+        await type_text(pilot, "~mpdtui-no-such-user/cache")  # pathlib: RuntimeError
+        await pilot.press("enter")
+        assert label_text(pilot, "#step-status") == (
+            "~mpdtui-no-such-user/cache: ~mpdtui-no-such-user names no home folder (there is no "
+            "user 'mpdtui-no-such-user'): give the full path")
+        assert app.locations == trained_copy
         await pilot.press("escape")
         await pilot.pause(3.5)  # the builder's look at the data, on the folder it still has
         assert screen_name(pilot) == "BuilderScreen"
@@ -896,6 +903,14 @@ async def test_the_export_folder_is_shown_and_changed_in_the_dialog(
         await settle(pilot)
         assert any("is in the cache dir" in n for n in notifications(app))
         assert not list(trained_copy.root.glob("mix.*"))
+        assert config.export_dir(trained_copy) == tmp_path / "my music"
+        await pilot.press("e", "tab")  # a home there is not: said, not kept, the app goes on
+        app.screen.query_one("#export-folder", Input).value = ""
+        await type_text(pilot, "~mpdtui-no-such-user/")
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        assert notifications(app)[-1].startswith("~mpdtui-no-such-user/: ~mpdtui-no-such-user "
+                                                 "names no home folder")
         assert config.export_dir(trained_copy) == tmp_path / "my music"
 
 

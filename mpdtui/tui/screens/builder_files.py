@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.widgets import Input
 
-from mpdtui.locations import default_export_dir
+from mpdtui.locations import default_export_dir, expand_home
 from mpdtui.printable import printable
 from mpdtui.tui.messages import PlaylistFoundAgain, PlaylistLoaded
 from mpdtui.tui.screens.builder_base import BuilderBase
@@ -166,7 +166,10 @@ class BuilderFiles(BuilderBase):
                 or default_export_dir())
 
     def _export_to(self, playlist_id: int, fmt: str, typed: str) -> None:
-        folder = Path(typed_path(typed) or str(self._export_dir())).expanduser().absolute()
+        expanded = self.app.attempt(expand_home, typed_path(typed) or self._export_dir())
+        if expanded is None:
+            return  # the app has said why
+        folder = expanded.absolute()
         self._export(playlist_id, fmt, folder, remember=folder != self._export_dir())
 
     def _remember_export_dir(self, folder: Path) -> None:

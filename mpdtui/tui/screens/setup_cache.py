@@ -9,7 +9,8 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Label, Static
 from textual.worker import Worker
 
-from mpdtui.locations import CACHE_DIR_ENV
+from mpdtui.errors import UserError
+from mpdtui.locations import CACHE_DIR_ENV, expand_home
 from mpdtui.tui.screens.setup_step import SetupStep
 from mpdtui.tui.text import data_text, size
 from mpdtui.tui.typed_path import typed_path
@@ -68,7 +69,12 @@ class CacheStep(SetupStep):
         if not path:
             self.status("Keeping this folder: press ctrl+n for the next step.")
             return None
-        if _is_mpd_data(Path(path).expanduser()):
+        try:
+            folder = expand_home(path)
+        except UserError as exc:
+            self.status(str(exc))
+            return None
+        if _is_mpd_data(folder):
             self.app.data_path_given = path
             self.status(f"{path} is the MPD's data: the next step (ctrl+n) takes it. Here, "
                         "choose the folder where mpdtui keeps its own files (the catalog, the "
@@ -79,7 +85,7 @@ class CacheStep(SetupStep):
         except OSError as exc:
             from mpdtui.data.files import file_in_the_way
 
-            blocker = file_in_the_way(Path(path).expanduser())
+            blocker = file_in_the_way(folder)
             why = f"{blocker} is a file" if blocker is not None else exc.strerror
             self.status(f"Cannot use {path}: {why}. Choose another folder.")
             return None
