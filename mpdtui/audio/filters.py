@@ -2,14 +2,15 @@
 
     tempo 150-170          a range, ends included ("150..170", "150 to 170", "150-170 bpm")
     tempo >= 150           a comparison: > >= < <= =
-    tempo 128              about: within the feature's tolerance (128 ± 3 BPM)
+    tempo 128              about: within the feature's tolerance (128 ± 3 BPM); "tempo ~128" too
+    tempo 128 ± 5          within that much of it ("128 +- 5", "128 +/- 5")
     energy > 0.7           features from 0 to 1 also take percentages: energy > 70%
     duration < 4:00        durations as m:ss or seconds
     key 8A                 a Camelot code or a key name: key A minor, key Am, key F#, key Bb major
     key 8A 9A              any of these keys
     key ~8A                the key or one that mixes with it (7A, 9A, 8B)
     acoustic               a word: acoustic, instrumental, live, spoken, danceable, energetic,
-                           happy, sad, major, minor; "not acoustic" for the opposite
+                           happy, sad, major, minor ("mode minor"); "not acoustic" for the opposite
 
 Terms are separated by commas (or "and"); a track must match all of them. A track without
 the feature a term asks about never matches it.
@@ -51,7 +52,7 @@ FEATURES = (
     Feature("speechiness", ("speechiness",), "unit", 0.05),
     Feature("liveness", ("liveness",), "unit", 0.05),
     Feature("loudness", ("loudness", "loud"), "dB", 1.0),
-    Feature("duration_ms", ("duration", "length"), "duration", 10_000.0),
+    Feature("duration_ms", ("duration", "length", "time"), "duration", 10_000.0),  # "Time": the tables
 )
 _BY_NAME = {name: feature for feature in FEATURES for name in feature.names}
 
@@ -73,7 +74,8 @@ _OPPOSITES = {"major": "minor", "minor": "major"}
 _NUMBER = r"-?(?:\d+(?:\.\d*)?|\.\d+)(?::\d{1,2})?\s*(?:%|bpm|db|s|sec|min)?"
 _COMPARISON = re.compile(rf"^([a-z_]+)?\s*(>=|<=|=>|=<|==|>|<|=|≥|≤)\s*({_NUMBER})$")
 _RANGE = re.compile(rf"^([a-z_]+)?\s*({_NUMBER})\s*(?:-|\.\.|–|to)\s*({_NUMBER})$")
-_BARE = re.compile(rf"^([a-z_]+)\s+({_NUMBER})$")
+_BARE = re.compile(rf"^([a-z_]+)\s+(?:~|about\s|around\s)?\s*({_NUMBER})$")
+_PLUS_MINUS = re.compile(rf"^([a-z_]+)\s+({_NUMBER})\s*(?:±|\+-|\+/-)\s*({_NUMBER})$")
 _SEPARATORS = re.compile(r"\s*(?:,|;|\band\b)\s*", re.IGNORECASE)
 
 
@@ -136,6 +138,7 @@ def parse_filter(texts: str | Iterable[str]) -> AudioFilter:
 
 def parse_term(term: str) -> Condition:
     text = " ".join(term.lower().split())
+    text = re.sub(r"^mode (major|minor)$", r"\1", text)  # Spotify's name for it
     negated = re.match(r"^(?:not|no|!|-)\s*([a-z]+)$", text)
     if text in WORDS or (negated and negated.group(1) in WORDS):
         return _word(negated.group(1) if negated else text, negated is not None)
@@ -143,7 +146,8 @@ def parse_term(term: str) -> Condition:
         return _key(term, text.partition(" ")[2])
     if _camelot_like(text) and parse_key(text) is not None:  # a bare "8A"
         return _key(term, text)
-    for pattern, build in ((_COMPARISON, _comparison), (_RANGE, _range), (_BARE, _about)):
+    for pattern, build in ((_COMPARISON, _comparison), (_PLUS_MINUS, _plus_minus), (_RANGE, _range),
+                           (_BARE, _about)):
         found = pattern.match(text)
         if found:
             return build(term, *found.groups())
@@ -212,6 +216,13 @@ def _comparison(term: str, name: str | None, op: str, value: str) -> Condition:
 def _range(term: str, name: str | None, first: str, second: str) -> Condition:
     feature = _feature(term, name)
     low, high = sorted((_value(term, feature, first), _value(term, feature, second)))
+    return Condition(feature.column, low, high, label=_range_label(feature, low, high))
+
+
+def _plus_minus(term: str, name: str, value: str, tolerance: str) -> Condition:
+    feature = _feature(term, name)
+    number, within = _value(term, feature, value), abs(_value(term, feature, tolerance))
+    low, high = number - within, number + within
     return Condition(feature.column, low, high, label=_range_label(feature, low, high))
 
 

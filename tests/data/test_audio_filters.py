@@ -29,6 +29,14 @@ def features(**columns: list[float]) -> TrackFeatures:
     ("tempo ≤ 100", "tempo <= 100"),
     ("tempo 128", "tempo 125-131 BPM"),
     ("tempo = 128", "tempo 125-131 BPM"),
+    ("tempo ~128", "tempo 125-131 BPM"),
+    ("tempo around 128", "tempo 125-131 BPM"),
+    ("tempo 128 ± 5", "tempo 123-133 BPM"),
+    ("bpm 128+-5", "tempo 123-133 BPM"),
+    ("energy 50% +/- 0.1", "energy 0.4-0.6"),
+    ("time 3:30 ± 20s", "duration 3:10-3:50"),
+    ("time < 3:00", "duration < 3:00"),
+    ("mode minor", "minor"),
     ("energy > 0.7", "energy > 0.7"),
     ("energy > 70%", "energy > 0.7"),
     ("Energy>.7", "energy > 0.7"),
@@ -65,6 +73,7 @@ def test_repeated_options_add_up_and_blank_means_no_filter() -> None:
     ("loudness > 5%", "'5%' is not a value of loudness"),
     ("150-170", "which feature?"),
     ("fast", "write a feature and a value"),
+    ("mode > 0.5", "unknown feature 'mode'"),
 ])
 def test_a_filter_that_cannot_be_read_says_what_would_work(text: str, says: str) -> None:
     with pytest.raises(FilterError, match=f"filter '{text}'") as caught:

@@ -270,8 +270,8 @@ def test_cli_export_out_in_a_home_there_is_not_names_it(tmp_path: Path) -> None:
         store.create("Mix", ENTRIES)
     for out in ("~mpdtui-no-such-user/x.m3u", "~mpdtui-no-such-user/"):
         args = argparse.Namespace(name="Mix", to="m3u", out=out, public=False)
-        with pytest.raises(UserError, match="^~mpdtui-no-such-user/.*: ~mpdtui-no-such-user "
-                                            "names no home folder .*: give the full path$"):
+        with pytest.raises(UserError, match=r"^~mpdtui-no-such-user/.*: ~mpdtui-no-such-user "
+                                            r"names no home folder .*: give the full path$"):
             run_export(args, locations)
 
 
