@@ -141,6 +141,9 @@ class AudioService:
         """A saved playlist in a flowing order (stored when `save`): (the playlist as it
         was, the result)."""
         playlist = self._playlists.get(key)
+        if not playlist.tracks:
+            raise UserError(f"{playlist.name!r} has no tracks to order: open it in the app's "
+                            "builder (p) and add some")
         features = TrackFeatures.load(self.locations, playlist.uris)
         self.require_features(features, f"no audio features for the tracks of {playlist.name!r}")
         result = order_for_flow(features, direction)

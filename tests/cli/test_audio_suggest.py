@@ -418,6 +418,10 @@ def test_cli_order_without_features_says_how_to_get_them(
     services.playlists.save("Quiet", services.catalog.tracks([1, 2, 3, 4]))
     assert main(["--cache-dir", str(tmp_path / "cache"), "order", "Quiet"]) == 2
     assert "no audio features for the tracks of 'Quiet'" in capsys.readouterr().err
+    services.playlists.save("Nothing yet", [])  # said so, not "no audio features"
+    assert main(["--cache-dir", str(tmp_path / "cache"), "order", "Nothing", "yet"]) == 2
+    assert capsys.readouterr().err == ("mpdtui: 'Nothing yet' has no tracks to order: open it "
+                                       "in the app's builder (p) and add some\n")
 
 
 def test_exports_carry_tempo_key_and_energy(services: Services, tmp_path: Path) -> None:
