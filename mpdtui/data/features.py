@@ -106,6 +106,9 @@ class FeatureStore(SqliteStore):
     DESCRIPTION = "features database"
     REBUILD_HINT = ("delete it and import the features again (`mpdtui features --csv FILE` or "
                     "`mpdtui features --download`)")
+    # the temp table of a join (`_TempPositions`, 100 MB at MPD scale) in memory: on a full
+    # disk, often that of /tmp too, features are still read
+    PRAGMAS = (*SqliteStore.PRAGMAS, "temp_store=MEMORY")
 
     @classmethod
     def open(cls, locations: Locations, write: bool = True) -> FeatureStore:

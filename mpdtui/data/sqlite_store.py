@@ -26,8 +26,10 @@ DamageError = Callable[[sqlite3.DatabaseError], Exception]
 
 _DAMAGED = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
 _READ_ONLY = "SQLITE_READONLY"
-_FILE_ERRORS = (("SQLITE_FULL", errno.ENOSPC), ("SQLITE_IOERR", errno.EIO))
-"""Its disk (or that of SQLite's temporary files) is full; it failed a read or write."""
+_FILE_ERRORS = (("SQLITE_FULL", errno.ENOSPC), ("SQLITE_IOERR_SHMSIZE", errno.ENOSPC),
+                ("SQLITE_IOERR", errno.EIO))
+"""Its disk (or that of SQLite's temporary files) is full (the -shm file could not grow); it
+failed a read or write."""
 _CursorT = TypeVar("_CursorT", bound=sqlite3.Cursor)
 
 
@@ -110,16 +112,18 @@ def _named_errors(connection: Connection) -> Iterator[None]:
 def connect(path: Path, damage_error: DamageError, pragmas: Iterable[str] = (),
             *, write: bool = True) -> Connection:
     """A connection to `path` (created when missing) with `pragmas` applied. Unless `write`,
-    a file that cannot be written (or its folder) is opened read-only instead."""
+    a file that cannot be written (or its folder, or its full disk) is opened read-only
+    instead."""
     connection = _connection(str(path), path, damage_error)
     try:
         for pragma in pragmas:
             connection.execute(f"PRAGMA {pragma}")
-    except PermissionError:
+    except OSError as exc:
         connection.close()
-        if write:
+        cannot_write = isinstance(exc, PermissionError) or exc.errno == errno.ENOSPC
+        if write or not cannot_write:
             raise
-        return _read_only_connection(path, damage_error)
+        return _read_only_connection(path, damage_error, pragmas)
     except BaseException:
         connection.close()
         raise
@@ -154,13 +158,22 @@ def connect_beside(connection: Connection, alias: str) -> Connection:
     return beside
 
 
-def _read_only_connection(path: Path, damage_error: DamageError) -> Connection:
+def _read_only_connection(path: Path, damage_error: DamageError,
+                          pragmas: Iterable[str]) -> Connection:
+    """`pragmas` but the journal mode's, which would write."""
     # immutable: without a WAL file left to read, nothing needs the -shm file it cannot create
     wal = path.with_name(f"{path.name}-wal")
     immutable = not (wal.exists() and wal.stat().st_size > 0)
     uri = f"file:{quote(str(path))}?mode=ro" + ("&immutable=1" if immutable else "")
     connection = _connection(uri, path, damage_error, uri=True)
     connection.read_only = True
+    try:
+        for pragma in pragmas:
+            if not pragma.startswith("journal_mode"):
+                connection.execute(f"PRAGMA {pragma}")
+    except BaseException:
+        connection.close()
+        raise
     return connection
 
 

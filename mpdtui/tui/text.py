@@ -44,6 +44,7 @@ IN_APP: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), r) for p
     (r"`mpdtui (?:ingest|demo-data)[^`]*`", DATA_STEP),
     (r"`mpdtui (?:--train|evaluate)[^`]*`", TRAINING_STEP),
     (r"`mpdtui features[^`]*`", FEATURES_STEP),
+    (r"then run it again", "then try again"),  # a save, a step: not a command
 ))
 
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import resource
 import shutil
+import signal
 import socket
 import sqlite3
 import stat
@@ -231,10 +233,18 @@ def read_only(root: Path) -> Iterator[None]:
                 path.chmod(mode)
 
 
-def run_child(cache: Path, *args: str, as_plain_user: bool = False,
+def _disk_full() -> None:
+    """In the child: no file grows past 1 KB (EFBIG, not a signal), as on a full disk."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1024, 1024))
+
+
+def run_child(cache: Path, *args: str, as_plain_user: bool = False, disk_full: bool = False,
               stdout: int = subprocess.PIPE) -> Outcome:
-    """`mpdtui` in a child process; `as_plain_user`: subject to file permissions even as root."""
-    preexec = _without_file_capabilities if as_plain_user and os.geteuid() == 0 else None
+    """`mpdtui` in a child process; `as_plain_user`: subject to file permissions even as root;
+    `disk_full`: no file it writes grows past 1 KB."""
+    preexec = (_without_file_capabilities if as_plain_user and os.geteuid() == 0
+               else _disk_full if disk_full else None)
     done = subprocess.run([sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache), *args],
                           stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=300,
                           preexec_fn=preexec)
@@ -257,6 +267,25 @@ def test_a_read_only_cache_can_be_read(cache: Path) -> None:
         ingest = run_child(cache, "ingest", source, as_plain_user=True)
         assert_refused(ingest, f"mpdtui: {cache}/", "(check the path and permissions)")
         assert file_digests(cache) == before
+
+
+def test_a_cache_on_a_full_disk_can_be_read(cache: Path) -> None:
+    """SQLite could not grow the catalog's -shm file: every command and the app stopped at
+    "Input/output error" ("the disk failed it"), where reading needs nothing written. Its
+    temporary files too (the features' joins): /tmp is often on that disk."""
+    before = file_digests(cache)
+    info = run_child(cache, "info", disk_full=True)
+    assert info.code == 0, info.err
+    assert f"playlists: {TEMPLATE_PLAYLISTS}" in info.out and "14,314 from CSV" in info.out
+    suggest = run_child(cache, *SUGGEST, disk_full=True)
+    assert suggest.code == 0, suggest.err
+    assert suggest.out.count("spotify:track:") == 3
+    listed = run_child(cache, "playlists", disk_full=True)  # their store is opened to write too
+    assert_refused(listed, f"mpdtui: {cache}/playlists.sqlite3: ")
+    after = file_digests(cache)
+    after.pop("playlists.sqlite3")
+    assert (cache / "playlists.sqlite3").stat().st_size == 0  # made, not written: later a new one
+    assert after == before
 
 
 # --- output into a closed pipe ------------------------------------------------------------------------

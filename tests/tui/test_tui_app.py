@@ -3,6 +3,7 @@
 # ruff: noqa: F811 (fixtures imported from tui_support are parameters here)
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -738,7 +739,7 @@ async def test_saving_on_a_full_disk_says_so_and_keeps_the_playlist(trained_copy
         await pilot.press("escape", "ctrl+s")
         await settle(pilot)
         assert any(f"{trained_copy.playlists_db}: No space left on device (free some space on "
-                   "that disk, then run it again" in n for n in notifications(app))
+                   "that disk, then try again" in n for n in notifications(app))
         assert len(screen.playlist) == 300 and screen.unsaved()
         store._db.execute(f"PRAGMA max_page_count = {2**30}")  # space freed: saved this time
         await pilot.press("ctrl+s")
@@ -1178,6 +1179,30 @@ async def test_a_new_playlist_does_not_replace_a_saved_one_of_its_name(
         screen.playlist = app.services.catalog.tracks([3, 4, 5])
         await pilot.press("ctrl+s")
         assert len(saved.get("mix").tracks) == 3 and len(saved.summaries()) == 2
+
+
+async def test_a_save_the_disk_refuses_is_said_once_and_kept_unsaved(
+        trained_copy: Locations, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The look for a playlist of that name failed too, and the save was tried all the same:
+    the same notification twice."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        await type_text(pilot, "mix")
+        await add_first_result(pilot, screen)
+        app.services.playlists.close()
+        full = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(trained_copy.playlists_db))
+
+        def refused() -> None:
+            raise full
+        monkeypatch.setattr(app.services.playlists, "store", refused)
+        before = len(notifications(app))
+        await pilot.press("ctrl+s")
+        assert notifications(app)[before:] == [
+            f"{trained_copy.playlists_db}: No space left on device (free some space on that disk, "
+            "then try again: what was finished is kept)"]
+        assert screen.unsaved()
 
 
 async def test_more_like_this(trained_copy: Locations, tmp_path: Path) -> None:

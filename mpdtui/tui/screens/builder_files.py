@@ -129,8 +129,12 @@ class BuilderFiles(BuilderBase):
 
     def _name_taken(self, name: str) -> bool:
         """Whether another saved playlist has this name (saving would replace its tracks);
-        says so, and what to do."""
-        other = self.app.attempt(self.services.playlists.find, name)
+        says so, and what to do. Also true when the saved playlists cannot be read (a full
+        disk, say): the app has said why, once."""
+        looked_up = self.app.attempt(lambda: (self.services.playlists.find(name),))
+        if looked_up is None:
+            return True
+        other = looked_up[0]
         if other is None or other.id == self.editing:
             return False
         count = len(other.tracks)
