@@ -595,11 +595,21 @@ async def test_features_imported_after_training_send_the_models_reading_them_to_
         assert label_text(pilot, "#step-status").endswith(
             "%). ranker learned from other audio features than these: train them again at the "
             "next step (ctrl+n) to use them.")
+        coverage = label_text(pilot, "#step-status").split("Features now cover ")[1].split(")")[0]
+        await pilot.press("ctrl+n", "escape")  # back at the step: what it holds, still said
+        assert screen_name(pilot) == "FeaturesStep"
+        await wait_for(pilot, lambda: label_text(pilot, "#step-status") == (
+            f"Features are known for {coverage}). ranker learned from other audio features than "
+            "these: train them again at the next step (ctrl+n) to use them."), what="the coverage")
         await pilot.press("ctrl+n")
         assert screen_name(pilot) == "TrainingStep"
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: "Done" in label_text(pilot, "#step-status"), timeout=120,
                        what="the training")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: label_text(pilot, "#step-status") == (
+            f"Features are known for {coverage}). Press ctrl+n for the next step."),
+            what="the coverage, once trained")
     assert peek_meta(locations.model_dir("ranker"))["tracks_with_audio"] > 0
 
 

@@ -33,6 +33,7 @@ class FeaturesStep(SetupStep):
     def __init__(self) -> None:
         super().__init__()
         self.wait_until = 0.0
+        self.asked = False  # an import or download asked for: its status stands
 
     def body(self) -> ComposeResult:
         yield Static(EXPLAIN, classes="explain")
@@ -47,11 +48,13 @@ class FeaturesStep(SetupStep):
             self.query_one("#csv-path", Input).value = str(csv_path)
         self.query_one("#csv-path", Input).focus()
         self.set_interval(1.0, self._tick)
+        self._say_what_is_known()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_run()
 
     def run(self) -> None:
+        self.asked = True
         state = self.app.attempt(self.services.data.state)
         if state is None:
             return  # the app has said why
@@ -101,17 +104,37 @@ class FeaturesStep(SetupStep):
         """The rows a CSV brings are not the catalog's tracks (Kaggle's 1.2M rows could cover
         at most about half of the MPD's): say how many of those have features now (2-3 s at
         2.26M tracks, `bench/catalog_features.py`)."""
+        covered = self._covered()
+        if covered is not None:
+            self.app.call_from_thread(self._coverage_ready,
+                                      f"{outcome} Features now cover {covered}. {next_step}")
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="coverage",
+          description="features coverage")
+    def _say_what_is_known(self) -> None:
+        """On arriving, the features imported or downloaded before (as the data step says what
+        it holds), and the models that have not learned from them yet."""
+        covered = self._covered()
+        if covered is not None and not covered.startswith("0 "):
+            behind = self.services.models.behind_on_audio()
+            self.app.call_from_thread(self._known_ready, f"Features are known for {covered}. "
+                                                         f"{_next_step(behind)}")
+
+    def _covered(self) -> str | None:
+        """"N of the catalog's M tracks (P%)"; None before any data."""
         coverage = self.services.features.coverage()
         if coverage is None or not coverage.get("tracks"):
-            return
+            return None
         tracks = coverage["tracks"]
         covered = tracks - coverage.get("missing", 0)
-        text = (f"{outcome} Features now cover {covered:,} of the catalog's {tracks:,} tracks "
-                f"({covered / tracks:.0%}). {next_step}")
-        self.app.call_from_thread(self._coverage_ready, text)
+        return f"{covered:,} of the catalog's {tracks:,} tracks ({covered / tracks:.0%})"
 
     def _coverage_ready(self, text: str) -> None:
         if self.running is None:  # else a newer job's status stands
+            self.status(text)
+
+    def _known_ready(self, text: str) -> None:
+        if not self.asked:
             self.status(text)
 
 
