@@ -33,6 +33,16 @@ def expand_home(path: str | os.PathLike[str]) -> Path:
                         "path") from None
 
 
+def real_path(path: str | os.PathLike[str]) -> Path:
+    """`path` made absolute, `~` expanded and links followed; UserError for a link that leads
+    back to itself (pathlib raises RuntimeError)."""
+    try:
+        return expand_home(path).resolve()
+    except RuntimeError:
+        raise UserError(f"{path} goes through a symlink loop (links that lead back to "
+                        "themselves): give another path") from None
+
+
 def default_cache_dir() -> Path:
     override = os.environ.get(CACHE_DIR_ENV)
     if override:
@@ -57,11 +67,11 @@ class Locations:
     @classmethod
     def resolve(cls, cache_dir: str | os.PathLike[str] | None = None) -> Locations:
         root = expand_home(cache_dir) if cache_dir else default_cache_dir()
-        return cls(root.resolve())
+        return cls(real_path(root))
 
     def holds(self, path: Path) -> bool:
         """Whether `path` is the cache dir or lies inside it (links followed)."""
-        return expand_home(path).resolve().is_relative_to(self.root.resolve())
+        return real_path(path).is_relative_to(real_path(self.root))
 
     def ensure(self) -> Locations:
         """Create the cache dir when missing, private (0700): it holds the Spotify login."""

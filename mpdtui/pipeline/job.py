@@ -27,7 +27,7 @@ from models.registry import DEFAULT_MODELS
 from mpdtui import config, splits, training
 from mpdtui.data.files import read_json
 from mpdtui.data.mpd import find_slices
-from mpdtui.locations import Locations, expand_home
+from mpdtui.locations import Locations, real_path
 from mpdtui.pipeline.events import Event, StageProgress
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.pipeline.sources import DataSource, DemoSpec, SourcePlan, plan_source, read_state
@@ -299,8 +299,8 @@ class Heartbeat:
 
 def source_for_path(locations: Locations, path: Path) -> DataSource:
     """The source `path` is: the cache dir's demo folder is the demo dataset."""
-    resolved = expand_home(path).resolve()
-    if resolved == locations.demo_dir.resolve():
+    resolved = real_path(path)
+    if resolved == real_path(locations.demo_dir):
         marker = read_json(locations.demo_dir / "demo.json", DEMO_MARKER_FORMAT, 1, "")
         if marker:
             return DataSource.of_demo(locations, DemoSpec.from_json(marker))

@@ -28,7 +28,7 @@ from mpdtui.data.catalog import Catalog
 from mpdtui.data.demo import DEFAULT_PLAYLISTS, GENERATOR_VERSION
 from mpdtui.data.files import read_json
 from mpdtui.errors import UserError
-from mpdtui.locations import Locations, expand_home
+from mpdtui.locations import Locations, real_path
 
 DEMO_KIND, MPD_KIND, SPOTIFY_KIND = "demo", "mpd", "spotify"
 LEGACY_CONFIG_KEY = "data_source"
@@ -61,11 +61,11 @@ class DataSource:
 
     @classmethod
     def mpd(cls, path: Path) -> DataSource:
-        return cls(MPD_KIND, str(expand_home(path).resolve()))
+        return cls(MPD_KIND, str(real_path(path)))
 
     @classmethod
     def of_demo(cls, locations: Locations, spec: DemoSpec) -> DataSource:
-        return cls(DEMO_KIND, str(locations.demo_dir.resolve()), spec)
+        return cls(DEMO_KIND, str(real_path(locations.demo_dir)), spec)
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> DataSource:
@@ -122,7 +122,7 @@ def _legacy_sources(locations: Locations) -> tuple[DataSource, ...]:
     recorded = (config or {}).get(LEGACY_CONFIG_KEY)
     if not recorded:
         return ()
-    if Path(recorded) == locations.demo_dir.resolve():
+    if Path(recorded) == real_path(locations.demo_dir):
         return (DataSource(DEMO_KIND, recorded, _demo_marker_spec(locations)),)
     return (DataSource(MPD_KIND, recorded),)
 

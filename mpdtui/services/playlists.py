@@ -19,7 +19,7 @@ from mpdtui.data.saved_playlists import (
 from mpdtui.data.track_features import TrackFeatures
 from mpdtui.errors import UserError
 from mpdtui.exporting import default_path, export_bytes, export_file, file_stem
-from mpdtui.locations import Locations, expand_home
+from mpdtui.locations import Locations, expand_home, real_path
 from mpdtui.services.catalog import CatalogService
 
 
@@ -129,9 +129,9 @@ class PlaylistService:
     def _refuse_cache_files(self, path: Path) -> None:
         """An export never overwrites the catalog, a model or any other file of the cache dir
         (the export folder may lie inside it)."""
-        exports = expand_home(self.export_folder()).resolve()
+        exports = real_path(self.export_folder())
         in_export_folder = (exports != self.locations.root
-                            and expand_home(path).resolve().is_relative_to(exports))
+                            and real_path(path).is_relative_to(exports))
         if self.locations.holds(path) and not in_export_folder:
             raise UserError(f"{path} is in the cache dir, whose files mpdtui manages: give a "
                             "path outside it")

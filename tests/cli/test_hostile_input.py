@@ -456,6 +456,20 @@ def test_a_cache_dir_in_a_home_there_is_not_is_one_line(
     assert assert_refused(run_cli(capsys, None, "info")) == f"mpdtui: {CACHE_DIR_ENV}={expected}"
 
 
+@pytest.mark.parametrize("args", [
+    ("--cache-dir", "{loop}/cache", "info"), ("ingest", "{loop}"), ("--train", "--mpd", "{loop}"),
+    ("demo-data", "{loop}/out"), ("submit", "--challenge-set", "{tmp}/c.json", "--out", "{loop}")])
+def test_a_path_through_a_symlink_loop_is_one_line(
+        store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...]) -> None:
+    """pathlib's resolve() raised RuntimeError for it: "unexpected error"."""
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    filled = [a.replace("{loop}", str(loop)).replace("{tmp}", str(tmp_path)) for a in args]
+    given = next(a for a in filled if a.startswith(str(loop)))
+    assert_refused(run_cli(capsys, store, *filled), f"mpdtui: {given} goes through a symlink "
+                   "loop (links that lead back to themselves): give another path")
+
+
 CHALLENGE_SETS = [
     ('{"playlists": []}', '"playlists" is empty: there is nothing to answer'),
     ('{"playlists": [{"pid": true, "tracks": []}]}', 'playlists[0]: missing integer field "pid"'),

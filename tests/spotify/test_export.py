@@ -261,8 +261,8 @@ def test_cli_export_out_ending_in_a_slash_is_a_folder_made_for_it(
     assert capsys.readouterr().out.strip().endswith(f"to {written}")
 
 
-def test_cli_export_out_in_a_home_there_is_not_names_it(tmp_path: Path) -> None:
-    """pathlib raised RuntimeError for `~user` of a user there is not."""
+def test_cli_export_out_in_a_home_there_is_not_or_a_symlink_loop_names_it(tmp_path: Path) -> None:
+    """pathlib raised RuntimeError for `~user` of a user there is not, and for a loop."""
     from mpdtui.commands.spotify import run_export
 
     locations = Locations.resolve(tmp_path / "cache")
@@ -272,6 +272,11 @@ def test_cli_export_out_in_a_home_there_is_not_names_it(tmp_path: Path) -> None:
         args = argparse.Namespace(name="Mix", to="m3u", out=out, public=False)
         with pytest.raises(UserError, match=r"^~mpdtui-no-such-user/.*: ~mpdtui-no-such-user "
                                             r"names no home folder .*: give the full path$"):
+            run_export(args, locations)
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")  # pathlib: RuntimeError too
+    for out in (tmp_path / "loop", tmp_path / "loop" / "x.m3u"):
+        args = argparse.Namespace(name="Mix", to="m3u", out=str(out), public=False)
+        with pytest.raises(UserError, match="goes through a symlink loop"):
             run_export(args, locations)
 
 

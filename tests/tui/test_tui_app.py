@@ -351,6 +351,13 @@ async def test_a_cache_dir_that_cannot_be_made_leaves_the_session_as_it_was(
         assert label_text(pilot, "#step-status") == (
             "~mpdtui-no-such-user/cache: ~mpdtui-no-such-user names no home folder (there is no "
             "user 'mpdtui-no-such-user'): give the full path")
+        (tmp_path / "loop").symlink_to(tmp_path / "loop")
+        app.screen.query_one("#cache-input", Input).value = ""
+        await type_text(pilot, str(tmp_path / "loop" / "cache"))
+        await pilot.press("enter")
+        assert label_text(pilot, "#step-status") == (
+            f"{tmp_path / 'loop' / 'cache'} goes through a symlink loop (links that lead back to "
+            "themselves): give another path")
         assert app.locations == trained_copy
         await pilot.press("escape")
         await pilot.pause(3.5)  # the builder's look at the data, on the folder it still has
