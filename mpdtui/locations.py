@@ -43,6 +43,18 @@ def real_path(path: str | os.PathLike[str]) -> Path:
                         "themselves): give another path") from None
 
 
+def recordable(path: str | os.PathLike[str]) -> str:
+    """`path` as text that mpdtui's JSON files can hold; UserError for a name with bytes that
+    are not UTF-8 (Python keeps them as lone surrogates, which no JSON file takes)."""
+    text = os.fspath(path)
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        raise UserError(f"{text}: its name is not UTF-8 text, and mpdtui records paths as "
+                        "UTF-8: rename it") from None
+    return text
+
+
 def default_cache_dir() -> Path:
     override = os.environ.get(CACHE_DIR_ENV)
     if override:
@@ -67,7 +79,7 @@ class Locations:
     @classmethod
     def resolve(cls, cache_dir: str | os.PathLike[str] | None = None) -> Locations:
         root = expand_home(cache_dir) if cache_dir else default_cache_dir()
-        return cls(real_path(root))
+        return cls(Path(recordable(real_path(root))))  # the demo's source is recorded in it
 
     def holds(self, path: Path) -> bool:
         """Whether `path` is the cache dir or lies inside it (links followed)."""

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 import orjson
 
+from mpdtui.locations import recordable
+
 Goal = Literal["setup", "data", "features", "evaluate", "import_spotify"]
 Download = Literal["no", "if_logged_in", "yes"]
 
@@ -49,6 +51,10 @@ class JobRequest:
     retrain: bool = False
     spotify_training: bool = True
     """import_spotify: also add the playlists as training data."""
+
+    def __post_init__(self) -> None:
+        for path in (*([self.source] if self.source else []), *self.features_csv):
+            recordable(path)  # it crosses as JSON, and the source is recorded
 
     def to_json(self) -> str:
         return orjson.dumps(asdict(self)).decode()

@@ -17,7 +17,7 @@ from mpdtui.data.files import file_in_the_way, nearest_existing
 from mpdtui.data.mpd import find_slices
 from mpdtui.data.stats import DataStats, store_stats
 from mpdtui.errors import UserError
-from mpdtui.locations import Locations, expand_home
+from mpdtui.locations import Locations, expand_home, recordable
 from mpdtui.pipeline.data_stages import write_demo_files
 from mpdtui.pipeline.job import source_for_path
 from mpdtui.pipeline.sources import (
@@ -131,7 +131,7 @@ class DataService:
 
     def check_source(self, path: Path) -> int:
         """How many MPD slices `path` holds; UserError naming the problem when none."""
-        return len(find_slices(expand_home(path)))
+        return len(find_slices(expand_home(recordable(path))))
 
     def counts(self) -> Counts:
         """Playlists, rows, tracks, artists, albums and slices ingested (zeros before any)."""

@@ -470,6 +470,22 @@ def test_a_path_through_a_symlink_loop_is_one_line(
                    "loop (links that lead back to themselves): give another path")
 
 
+@pytest.mark.parametrize("args", [("--cache-dir", "{bad}", "info"), ("ingest", "{bad}"),
+                                  ("--train", "--mpd", "{bad}"), ("features", "--csv", "{bad}")])
+def test_a_path_whose_name_is_not_utf8_is_one_line(
+        store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...]) -> None:
+    """A Latin-1 name, say: Python keeps its byte as a lone surrogate, which the job's JSON
+    request (and every recorded source) refused with "unexpected error: TypeError"."""
+    bad = os.fsdecode(bytes(tmp_path / "caf") + b"\xe9")
+    Path(bad).mkdir()
+    before = store_dump(Locations.resolve(store))
+    line = assert_refused(run_cli(capsys, store, *(a.replace("{bad}", bad) for a in args)),
+                          "caf\\xe9: its name is not UTF-8 text, and mpdtui records paths as "
+                          "UTF-8: rename it")
+    assert line.startswith(f"mpdtui: {tmp_path}/caf")
+    assert store_dump(Locations.resolve(store)) == before
+
+
 CHALLENGE_SETS = [
     ('{"playlists": []}', '"playlists" is empty: there is nothing to answer'),
     ('{"playlists": [{"pid": true, "tracks": []}]}', 'playlists[0]: missing integer field "pid"'),

@@ -581,6 +581,33 @@ async def test_the_features_step_offers_the_csv_that_came_with_the_slices(
         assert app.services.features.csv_beside_the_data() is None
 
 
+async def test_a_path_whose_name_is_not_utf8_is_said_at_each_step(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """Completion can put such a name (a Latin-1 one) in a path field: it went into the job's
+    JSON request, which refused it ("unexpected error")."""
+    bad = os.fsdecode(bytes(tmp_path / "caf") + b"\xe9")
+    Path(bad).mkdir()
+    said = f"{tmp_path}/caf\\xe9: its name is not UTF-8 text, and mpdtui records paths as UTF-8"
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        for step, field, shown in (("setup wizard", "#cache-input", "#step-status"),
+                                   ("setup: data", "#mpd-path", "#path-error")):
+            await run_command(pilot, step)
+            await wait_for(pilot, lambda field=field: bool(app.screen.query(field)), what=step)
+            app.screen.query_one(field, Input).value = bad
+            await pilot.press("enter")
+            await wait_for(pilot, lambda shown=shown: label_text(pilot, shown).startswith(said),
+                           what=step)
+        await run_command(pilot, "setup: audio features")
+        await wait_for(pilot, lambda: screen_name(pilot) == "FeaturesStep", what="features step")
+        app.screen.query_one("#csv-path", Input).value = f"{bad}/f.csv"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any(n.startswith(said.replace("caf\\xe9", "caf\\xe9/f.csv"))
+                                          for n in notifications(app)), what="the features step")
+        assert app.locations == trained_copy
+
+
 async def test_features_imported_after_training_send_the_models_reading_them_to_training(
         trained_dir: Path, tmp_path: Path) -> None:
     """The ranker learned without audio features: once they are imported, the step says that

@@ -10,7 +10,7 @@ from textual.widgets import Input, Label, Static
 from textual.worker import Worker
 
 from mpdtui.errors import UserError
-from mpdtui.locations import CACHE_DIR_ENV, real_path
+from mpdtui.locations import CACHE_DIR_ENV, real_path, recordable
 from mpdtui.tui.screens.setup_step import SetupStep
 from mpdtui.tui.text import data_text, size
 from mpdtui.tui.typed_path import typed_path
@@ -70,7 +70,7 @@ class CacheStep(SetupStep):
             self.status("Keeping this folder: press ctrl+n for the next step.")
             return None
         try:
-            folder = real_path(path)
+            folder = Path(recordable(real_path(path)))
         except UserError as exc:
             self.status(str(exc))
             return None

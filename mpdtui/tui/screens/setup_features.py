@@ -62,10 +62,13 @@ class FeaturesStep(SetupStep):
             self.status("Ingest data first (step 2: escape twice), or skip with ctrl+n.")
             return
         path = typed_path(self.query_one("#csv-path", Input).value)
+        request = self.app.attempt(lambda: JobRequest("features", features_csv=(path,),
+                                                      download="no") if path
+                                   else JobRequest("features", download="yes"))
+        if request is None:
+            return  # the app has said why
         self.status(f"Importing {path}…" if path else "Downloading from Spotify…")
         self.query_one("#features-progress", StageBar).reset()
-        request = (JobRequest("features", features_csv=(path,), download="no") if path
-                   else JobRequest("features", download="yes"))
         self.start_job(request)
 
     def job_event(self, event: Event) -> None:
