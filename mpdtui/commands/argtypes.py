@@ -31,10 +31,31 @@ def int_between(low: int, high: int | None = None) -> Callable[[str], int]:
     return parse
 
 
+def given_path(text: str) -> Path:
+    """An argparse type: a path, never an empty one, which pathlib takes for the current
+    folder (`demo-data ""` wrote the demo there)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"expected a path, got {text!r}")
+    return Path(text)
+
+
+given_path.__name__ = "path"  # what argparse names in its own messages
+
+
+def given_text_path(text: str) -> str:
+    """`given_path`, kept as typed (a trailing slash says "a folder", `-` standard output)."""
+    given_path(text)
+    return text
+
+
+given_text_path.__name__ = "path"
+
+
 def file_path(example: str) -> Callable[[str], Path]:
     """An argparse type: a file to write; text ending in a slash names a folder, which pathlib
     would make a file of that name (the advice names `example` in it)."""
     def parse(text: str) -> Path:
+        given_path(text)
         if text.endswith(("/", os.sep)):
             raise argparse.ArgumentTypeError(
                 f"expected a file, got {text!r}, a folder: give the file to write, e.g. "

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import orjson
@@ -12,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from mpdtui.commands import open_services
-from mpdtui.commands.argtypes import int_between, non_negative_int
+from mpdtui.commands.argtypes import given_path, int_between, non_negative_int
 from mpdtui.commands.jobs import report_models_serving_on, report_skipped, run_job
 from mpdtui.commands.spotify import describe_coverage
 from mpdtui.commands.terminal import in_terminal_width
@@ -36,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ingest = subparsers.add_parser("ingest",
                                    help="ingest an MPD folder, slice file or zip")
     source = ingest.add_mutually_exclusive_group(required=True)
-    source.add_argument("path", type=Path, nargs="?", help="MPD folder, slice file or zip")
+    source.add_argument("path", type=given_path, nargs="?", help="MPD folder, slice file or zip")
     source.add_argument("--demo", action="store_true",
                         help="the built-in demo dataset (generated into the cache dir on first use)")
     ingest.add_argument("--skip-bad", action="store_true",
@@ -48,7 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     demo = subparsers.add_parser("demo-data",
                                  help="write the deterministic demo dataset in MPD format")
-    demo.add_argument("out_dir", type=Path,
+    demo.add_argument("out_dir", type=given_path,
                       help="a new or empty folder, or one with an earlier demo (replaced)")
     demo.add_argument("--playlists", type=int_between(1, MAX_DEMO_PLAYLISTS), default=DEFAULT_PLAYLISTS,
                       help=f"how many playlists (default {DEFAULT_PLAYLISTS:,}, at most the MPD's "

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import orjson
@@ -13,7 +12,14 @@ from rich.table import Table
 
 from models.registry import MODEL_NAMES
 from mpdtui.commands import open_services
-from mpdtui.commands.argtypes import SearchWords, csv_field, file_path, int_between, track_uri
+from mpdtui.commands.argtypes import (
+    SearchWords,
+    csv_field,
+    file_path,
+    given_path,
+    int_between,
+    track_uri,
+)
 from mpdtui.commands.jobs import run_job
 from mpdtui.commands.terminal import in_terminal_width
 from mpdtui.commands.track_tables import TrackRow, print_tracks
@@ -43,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     evaluate.set_defaults(func=run_evaluate)
 
     submit = subparsers.add_parser("submit", help="answer a RecSys Challenge challenge_set.json")
-    submit.add_argument("--challenge-set", type=Path, required=True, metavar="FILE",
+    submit.add_argument("--challenge-set", type=given_path, required=True, metavar="FILE",
                         help="the challenge's challenge_set.json (or its zip)")
     submit.add_argument("--out", type=file_path("submission.csv"), required=True, metavar="FILE",
                         help="the CSV to write (gzipped when FILE ends in .gz, as the challenge "

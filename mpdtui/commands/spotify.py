@@ -17,7 +17,7 @@ import orjson
 
 from models.progress import Progress
 from mpdtui.commands import open_services
-from mpdtui.commands.argtypes import JoinedWords, port_number
+from mpdtui.commands.argtypes import JoinedWords, given_text_path, port_number
 from mpdtui.commands.jobs import report_models_serving_on, run_job
 from mpdtui.commands.terminal import in_terminal_width
 from mpdtui.errors import UserError
@@ -50,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                                "coverage")
     p.add_argument("--download", action="store_true",
                    help="download audio features for the catalog's tracks (needs `mpdtui auth`)")
-    p.add_argument("--csv", nargs="+", metavar="FILE", default=[],
+    p.add_argument("--csv", nargs="+", metavar="FILE", default=[], type=given_text_path,
                    help="import tracks_features.csv / dataset.csv files (or the zip Kaggle "
                         "downloads them in)")
     p.add_argument("--retry-forbidden", action="store_true",
@@ -65,7 +65,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("name", nargs="+", action=JoinedWords,
                    help="the saved playlist's name (quotes not needed)")
     p.add_argument("--to", required=True, choices=("spotify", *FILE_FORMATS))
-    p.add_argument("--out", metavar="PATH", help="output file, or a folder to write "
+    p.add_argument("--out", metavar="PATH", type=given_text_path, help="output file, or a folder to write "
                    "NAME.m3u8/.json/.csv into (ending in /: made when missing; "
                    "default: the export folder: config.json's "
                    "export_dir, else ~/.local/share/mpdtui/exports or your platform's "

@@ -6,7 +6,6 @@ import argparse
 import os
 import shlex
 import sys
-from pathlib import Path
 from typing import Any
 
 from rich import box
@@ -15,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mpdtui.commands import open_services
+from mpdtui.commands.argtypes import given_path
 from mpdtui.commands.jobs import report_skipped, run_job
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
@@ -35,7 +35,7 @@ def add_train_options(parser: argparse.ArgumentParser) -> None:
     source = group.add_mutually_exclusive_group()
     source.add_argument("--demo", dest="train_demo", action="store_true",
                         help="use the built-in demo dataset")
-    source.add_argument("--mpd", dest="train_mpd", type=Path, metavar="PATH",
+    source.add_argument("--mpd", dest="train_mpd", type=given_path, metavar="PATH",
                         help="MPD folder, slice file or zip")
     group.add_argument("--replace", dest="train_replace", action="store_true",
                        help="--demo/--mpd replace the playlists there (and the models trained "
@@ -46,7 +46,7 @@ def add_train_options(parser: argparse.ArgumentParser) -> None:
                        help="train only these models (default: all)")
     group.add_argument("--retrain", dest="train_retrain", action="store_true",
                        help="retrain models already trained")
-    group.add_argument("--features-csv", dest="train_features_csv", type=Path, nargs="+",
+    group.add_argument("--features-csv", dest="train_features_csv", type=given_path, nargs="+",
                        default=[], metavar="FILE",
                        help="import audio features from CSV files before training")
 

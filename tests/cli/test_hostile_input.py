@@ -438,6 +438,14 @@ ARGUMENTS: list[tuple[tuple[str, ...], str]] = [
     (("submit", "--challenge-set", "{tmp}/c.json", "--out", "{tmp}/o.csv", "--email", "a@b\nc"),
      "argument --email: expected text without commas or line breaks (it is one field of the "
      "CSV's team_info line), got 'a@b\\nc'"),
+    # an empty path is the current folder to pathlib: `demo-data ""` wrote the demo there
+    (("ingest", ""), "argument path: expected a path, got ''"),
+    (("demo-data", ""), "argument out_dir: expected a path, got ''"),
+    (("--train", "--mpd", " "), "argument --mpd: expected a path, got ' '"),
+    (("features", "--csv", ""), "argument --csv: expected a path, got ''"),
+    (("export", "x", "--to", "m3u", "--out", ""), "argument --out: expected a path, got ''"),
+    (("submit", "--challenge-set", "", "--out", "{tmp}/o.csv"),
+     "argument --challenge-set: expected a path, got ''"),
     # `~user` for a user there is not: pathlib raises RuntimeError
     (("ingest", f"{NO_SUCH_HOME}/mpd"), f"{NO_SUCH_HOME}/mpd: {NO_SUCH_HOME} names no home "
      f"folder (there is no user '{NO_SUCH_HOME[1:]}'): give the full path"),
