@@ -136,7 +136,8 @@ class RankerRecommender(Recommender):
         the query's best candidates (`EXPLAIN_REFERENCE`), lower its score most (one prediction
         per group: LightGBM's exact per-feature contributions cost ~15x more, too slow for a
         builder refresh), among those true of the track (the name only where it fits:
-        `CandidateFeatures.fits_name`)."""
+        `CandidateFeatures.fits_name`); popularity, true of any hit, only where no other
+        group moved the track up."""
         features = self._fitted()
         ids = np.asarray(ids, np.int64)
         matrix = features.of_ids(query, ids)
@@ -147,8 +148,10 @@ class RankerRecommender(Recommender):
         lift = _group_lift(self._predict, matrix, features.groups, typical)
         reasons = []
         for row, track in enumerate(ids):
-            true_of_it = (g for g in lift if g != "name" or features.fits_name(query, matrix[row]))
-            best = max(true_of_it, key=lambda g: lift[g][row])
+            true_of_it = [g for g in lift if g != "name" or features.fits_name(query, matrix[row])]
+            # popularity, true of any hit, only where nothing specific to the query moved it up
+            specific = [g for g in true_of_it if g != "popularity" and lift[g][row] > 0]
+            best = max(specific or true_of_it, key=lambda g: lift[g][row])
             reason = features.reason(query, int(track), best, matrix[row])
             if reason.kind == "similar_sound":  # which: the closest to the seeds', for its scale
                 sound = features.groups["sound"]

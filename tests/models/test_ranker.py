@@ -18,7 +18,7 @@ from models.evaluation import Case, evaluate, every_category_cases, make_challen
 from models.filtered import SCORE_OR_SEARCH, RanksByScore, recommend_allowed, retrieve_allowed
 from models.model_dir import ModelFormatError
 from models.progress import Progress
-from models.ranker import RankerRecommender
+from models.ranker import RankerRecommender, _group_lift
 from models.ranker_features import CandidateFeatures
 from models.ranker_settings import RankerSettings
 from models.registry import create_model
@@ -166,6 +166,29 @@ def test_reasons_come_from_what_moved_each_track_up(fitted, genres):
                                        for s in seeds) > 0
         if reason.kind == "often_with":
             assert reason.seed in seeds
+
+
+def test_popularity_is_the_reason_only_where_nothing_of_the_query_moved_a_track_up(
+        fitted, genres):
+    """It had been the reason for most suggestions from three seeds on: popular tracks rank
+    high, and popularity, true of any hit, said nothing of why this playlist got them."""
+    data = genres.dataset
+    said, popular = 0, 0
+    for playlist in range(10, 20):
+        query = PlaylistQuery.of(data.playlist_names[playlist],
+                                 data.interactions[playlist].indices[:3].tolist())
+        ids = fitted.recommend(query, 30).ids
+        matrix = fitted.features.of_ids(query, ids)
+        lift = _group_lift(fitted._predict, matrix, fitted.features.groups,
+                           fitted._typical_best(query))
+        for row, reason in enumerate(fitted.explain(query, ids)):
+            said += 1
+            if reason.kind == "popular":
+                popular += 1
+                fits = fitted.features.fits_name(query, matrix[row])
+                assert all(lift[group][row] <= 0 for group in lift
+                           if group != "popularity" and (group != "name" or fits))
+    assert said == 300 and popular < said / 4
 
 
 def test_a_tracks_reason_does_not_depend_on_how_many_are_explained(fitted, genres):
