@@ -122,8 +122,10 @@ class SavedPlaylists(SqliteStore):
     PRAGMAS = ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON")
 
     @classmethod
-    def open(cls, locations: Locations) -> SavedPlaylists:
-        return cls(locations.playlists_db)
+    def open(cls, locations: Locations, write: bool = True) -> SavedPlaylists:
+        """`write=False`: read-only where it cannot be written (a read-only cache dir, a full
+        disk); the file must hold a store already."""
+        return cls(locations.playlists_db, write=write)
 
     # -- reading --
 

@@ -197,7 +197,7 @@ class SqliteStore:
 
     def __init__(self, path: Path, write: bool = True) -> None:
         """Open (or create) the store; `write=False` opens it read-only when it cannot be
-        written (a read-only cache dir)."""
+        written (a read-only cache dir, a full disk)."""
         self.path = path
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._lock = threading.RLock()
@@ -212,6 +212,10 @@ class SqliteStore:
         except BaseException:
             self._db.close()
             raise
+
+    @property
+    def read_only(self) -> bool:
+        return self._db.read_only
 
     def _damaged(self, exc: sqlite3.DatabaseError) -> Exception:
         return self.ERROR(f"{self.path} is not a {self.DESCRIPTION} or is damaged ({exc}): "

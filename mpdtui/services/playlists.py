@@ -36,10 +36,19 @@ class PlaylistService:
         self._lock = threading.Lock()
         self._store: SavedPlaylists | None = None
 
-    def store(self) -> SavedPlaylists:
+    def store(self, write: bool = True) -> SavedPlaylists:
+        """The store, opened on first use. A read takes it read-only where it cannot be written
+        (a read-only cache dir, a full disk: the playlists still list); a write then opens it
+        again to write, which says why it cannot."""
         with self._lock:
+            if self._store is not None and write and self._store.read_only:
+                self._store.close()
+                self._store = None
             if self._store is None:
-                self._store = SavedPlaylists.open(self.locations.ensure())
+                path = self.locations.playlists_db
+                holds_a_store = path.exists() and path.stat().st_size > 0
+                self._store = SavedPlaylists.open(self.locations.ensure(),
+                                                  write=write or not holds_a_store)
             return self._store
 
     def close(self) -> None:
@@ -50,10 +59,10 @@ class PlaylistService:
 
     def summaries(self) -> list[PlaylistSummary]:
         """Saved playlists, most recently changed first."""
-        return self.store().list()
+        return self.store(write=False).list()
 
     def get(self, key: int | str) -> SavedPlaylist:
-        return self.store().get(key)
+        return self.store(write=False).get(key)
 
     def find(self, key: int | str) -> SavedPlaylist | None:
         """The saved playlist with this id or name (the one `save(name, ...)` would replace),
@@ -119,7 +128,7 @@ class PlaylistService:
         """The saved playlists whose export would take the same file name as `name`'s, on a
         file system that ignores case too."""
         stem = file_stem(name).casefold()
-        return [p.id for p in self.store().list() if file_stem(p.name).casefold() == stem]
+        return [p.id for p in self.store(write=False).list() if file_stem(p.name).casefold() == stem]
 
     def export_bytes(self, key: int | str, fmt: str) -> bytes:
         """The file `export_file` would write, as bytes."""

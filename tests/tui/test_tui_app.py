@@ -1238,7 +1238,7 @@ async def test_a_save_the_disk_refuses_is_said_once_and_kept_unsaved(
         app.services.playlists.close()
         full = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(trained_copy.playlists_db))
 
-        def refused() -> None:
+        def refused(write: bool = True) -> None:
             raise full
         monkeypatch.setattr(app.services.playlists, "store", refused)
         before = len(notifications(app))
