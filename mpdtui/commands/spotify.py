@@ -65,9 +65,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("name", nargs="+", action=JoinedWords,
                    help="the saved playlist's name (quotes not needed)")
     p.add_argument("--to", required=True, choices=("spotify", *FILE_FORMATS))
-    p.add_argument("--out", metavar="PATH", type=given_text_path, help="output file, or a folder to write "
-                   "NAME.m3u8/.json/.csv into (ending in /: made when missing; "
-                   "default: the export folder: config.json's "
+    p.add_argument("--out", metavar="PATH", type=given_text_path,
+                   help="output file, or a folder to write NAME.m3u8/.json/.csv into (ending "
+                   "in /: made when missing; default: the export folder: config.json's "
                    "export_dir, else ~/.local/share/mpdtui/exports or your platform's "
                    "equivalent); never a file in the cache dir; - for standard output")
     p.add_argument("--public", action="store_true", help="make the Spotify playlist public")

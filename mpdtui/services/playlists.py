@@ -128,7 +128,8 @@ class PlaylistService:
         """The saved playlists whose export would take the same file name as `name`'s, on a
         file system that ignores case too."""
         stem = file_stem(name).casefold()
-        return [p.id for p in self.store(write=False).list() if file_stem(p.name).casefold() == stem]
+        return [p.id for p in self.store(write=False).list()
+                if file_stem(p.name).casefold() == stem]
 
     def export_bytes(self, key: int | str, fmt: str) -> bytes:
         """The file `export_file` would write, as bytes."""
