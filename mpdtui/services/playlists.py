@@ -45,11 +45,13 @@ class PlaylistService:
                 self._store.close()
                 self._store = None
             if self._store is None:
-                path = self.locations.playlists_db
-                holds_a_store = path.exists() and path.stat().st_size > 0
                 self._store = SavedPlaylists.open(self.locations.ensure(),
-                                                  write=write or not holds_a_store)
+                                                  write=write or not self._holds_a_store())
             return self._store
+
+    def _holds_a_store(self) -> bool:
+        path = self.locations.playlists_db
+        return path.exists() and path.stat().st_size > 0
 
     def close(self) -> None:
         with self._lock:
@@ -58,7 +60,10 @@ class PlaylistService:
                 self._store = None
 
     def summaries(self) -> list[PlaylistSummary]:
-        """Saved playlists, most recently changed first."""
+        """Saved playlists, most recently changed first (none before their store is made:
+        listing creates nothing, which a read-only cache dir could not)."""
+        if self._store is None and not self._holds_a_store():
+            return []
         return self.store(write=False).list()
 
     def get(self, key: int | str) -> SavedPlaylist:

@@ -42,6 +42,7 @@ from textual.app import App, ComposeResult
 from textual.coordinate import Coordinate
 
 from mpdtui.cli import main
+from mpdtui.commands.playlists import NONE_YET
 from mpdtui.data.catalog import Catalog, Track
 from mpdtui.data.demo_files import FEATURES_CSV
 from mpdtui.locations import Locations
@@ -276,6 +277,17 @@ def test_a_read_only_cache_can_be_read(cache: Path) -> None:
         listed = run_child(cache, "playlists", "Kept", as_plain_user=True)
         assert listed.code == 0 and "3 tracks" in listed.out, listed.err
         assert file_digests(cache) == before
+
+
+def test_a_read_only_cache_without_saved_playlists_lists_none(cache: Path) -> None:
+    """Listing made the playlists' store first, which a read-only cache dir refused."""
+    assert not (cache / "playlists.sqlite3").exists()
+    with read_only(cache):
+        try:
+            listed = run_child(cache, "playlists", as_plain_user=True)
+        except subprocess.SubprocessError as exc:  # the capabilities could not be dropped
+            pytest.skip(f"cannot run as a plain user here: {exc}")
+    assert (listed.code, listed.out.strip(), listed.err) == (0, NONE_YET, "")
 
 
 def test_a_cache_on_a_full_disk_can_be_read(cache: Path) -> None:
