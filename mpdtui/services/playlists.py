@@ -122,8 +122,8 @@ class PlaylistService:
         `folder` (default: the export folder) under its own name; the file's path. A `to`
         that is a folder is taken as `folder`."""
         playlist = self.get(key)
-        if to is not None and expand_home(to).is_dir():
-            folder, to = expand_home(to), None
+        if to is not None and (expanded := expand_home(to)).is_dir():
+            folder, to = expanded, None
         path = to or (folder or self.export_folder()) / default_path(
             playlist, fmt, self._sharing_file_name(playlist.name))
         self._refuse_cache_files(path)

@@ -107,30 +107,31 @@ class FeaturesStep(SetupStep):
         """The rows a CSV brings are not the catalog's tracks (Kaggle's 1.2M rows could cover
         at most about half of the MPD's): say how many of those have features now (2-3 s at
         2.26M tracks, `bench/catalog_features.py`)."""
-        covered = self._covered()
-        if covered is not None:
-            self.app.call_from_thread(self._coverage_ready,
-                                      f"{outcome} Features now cover {covered}. {next_step}")
+        counts = self._coverage()
+        if counts is not None:
+            self.app.call_from_thread(
+                self._coverage_ready, f"{outcome} Features now cover {_of_the_catalog(*counts)}. "
+                                      f"{next_step}")
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="coverage",
           description="features coverage")
     def _say_what_is_known(self) -> None:
         """On arriving, the features imported or downloaded before (as the data step says what
         it holds), and the models that have not learned from them yet."""
-        covered = self._covered()
-        if covered is not None and not covered.startswith("0 "):
+        counts = self._coverage()
+        if counts is not None and counts[0]:
             behind = self.services.models.behind_on_audio()
-            self.app.call_from_thread(self._known_ready, f"Features are known for {covered}. "
-                                                         f"{_next_step(behind)}")
+            self.app.call_from_thread(
+                self._known_ready, f"Features are known for {_of_the_catalog(*counts)}. "
+                                   f"{_next_step(behind)}")
 
-    def _covered(self) -> str | None:
-        """"N of the catalog's M tracks (P%)"; None before any data."""
+    def _coverage(self) -> tuple[int, int] | None:
+        """(tracks with features, the catalog's tracks); None before any data."""
         coverage = self.services.features.coverage()
         if coverage is None or not coverage.get("tracks"):
             return None
         tracks = coverage["tracks"]
-        covered = tracks - coverage.get("missing", 0)
-        return f"{covered:,} of the catalog's {tracks:,} tracks ({covered / tracks:.0%})"
+        return tracks - coverage.get("missing", 0), tracks
 
     def _coverage_ready(self, text: str) -> None:
         if self.running is None:  # else a newer job's status stands
@@ -139,6 +140,10 @@ class FeaturesStep(SetupStep):
     def _known_ready(self, text: str) -> None:
         if not self.asked:
             self.status(text)
+
+
+def _of_the_catalog(covered: int, tracks: int) -> str:
+    return f"{covered:,} of the catalog's {tracks:,} tracks ({covered / tracks:.0%})"
 
 
 def _sentence(line: str) -> str:
