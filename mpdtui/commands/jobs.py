@@ -74,6 +74,9 @@ def report_skipped(summary: dict[str, Any]) -> None:
         print(f"skipped {len(skipped)} bad {slices}:", file=sys.stderr)
         for _label, message in skipped:
             print(f"  {printable(message)}", file=sys.stderr)
+    for label, original in (summary.get("ingest") or {}).get("copies") or []:
+        print(f"not added: {printable(label)} is a copy of {printable(original)}, ingested "
+              "before (its playlists would count twice)")
 
 
 def report_models_serving_on(locations: Locations) -> None:

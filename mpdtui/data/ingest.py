@@ -88,6 +88,9 @@ class IngestResult:
     playlists: int = 0
     rows: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    copies: list[tuple[str, str]] = field(default_factory=list)
+    """(label, name of the slice it repeats) of each file holding, byte for byte, a slice
+    ingested under another name: not added again (its playlists would count twice)."""
 
 
 def _ingest_message(result: IngestResult, elapsed: float) -> str:
@@ -169,7 +172,7 @@ def ingest_playlists(locations: Locations, playlists: list[dict[str, Any]], sour
     raw = orjson.dumps({"playlists": playlists})
     parsed = compact_slice(source_name, raw)  # the same checks as a file
     with Catalog.create_or_open(locations) as catalog:
-        if source_name in catalog.ingested_slices():
+        if source_name in catalog.known_slices():
             return
         ids = _Ids(catalog)
         slice_id = int(catalog.scalar("SELECT coalesce(max(id) + 1, 0) FROM slices") or 0)
@@ -187,7 +190,7 @@ def _in_bulk(catalog: Catalog, pending: list[SliceSource]) -> bool:
 
 
 def _pending(catalog: Catalog, sources: Sequence[SliceSource]) -> list[SliceSource]:
-    done = catalog.ingested_slices()
+    done = catalog.known_slices()
     refuse_changed_slices(catalog, sources, done)
     return [source for source in sources if source.name not in done]
 
@@ -196,8 +199,8 @@ def refuse_changed_slices(catalog: Catalog, sources: Sequence[SliceSource],
                           done: dict[str, tuple[int, str]] | None = None) -> None:
     """UserError naming the first of `sources` whose name the catalog holds with another size:
     other data under the same name (an edit that keeps the size goes unseen: comparing the
-    checksums would read every slice again). `done`: the catalog's ingested slices, when read."""
-    done = catalog.ingested_slices() if done is None else done
+    checksums would read every slice again). `done`: the catalog's known slices, when read."""
+    done = catalog.known_slices() if done is None else done
     for source in sources:
         if source.name in done and done[source.name][0] != source.size:
             raise UserError(
@@ -207,8 +210,8 @@ def refuse_changed_slices(catalog: Catalog, sources: Sequence[SliceSource],
 
 
 def slices_are_ingested(catalog: Catalog, sources: Sequence[SliceSource]) -> bool:
-    """Whether the catalog holds every one of `sources`, at its size."""
-    done = catalog.ingested_slices()
+    """Whether the catalog holds every one of `sources` (or knows it for a copy), at its size."""
+    done = catalog.known_slices()
     return all(source.name in done and done[source.name][0] == source.size
                for source in sources)
 
@@ -226,6 +229,7 @@ def _ingest_pending(locations: Locations, catalog: Catalog, pending: list[SliceS
                     skip_bad: bool, result: IngestResult, progress: ProgressCallback | None,
                     cancel: threading.Event | None, workers: int) -> None:
     ids = _Ids(catalog)
+    by_checksum = {checksum: name for name, (_, checksum) in catalog.ingested_slices().items()}
     started = time.perf_counter()
     group: list[_Prepared] = []
     group_size = 1
@@ -233,7 +237,8 @@ def _ingest_pending(locations: Locations, catalog: Catalog, pending: list[SliceS
     def report(after: str = "") -> None:
         if progress:
             elapsed = time.perf_counter() - started
-            progress(IngestProgress("ingest", result.ingested + len(result.skipped),
+            handled = result.ingested + len(result.skipped) + len(result.copies)
+            progress(IngestProgress("ingest", handled,
                                     len(pending), _ingest_message(result, elapsed) + after,
                                     "slices", result.playlists, result.rows, elapsed))
 
@@ -251,6 +256,13 @@ def _ingest_pending(locations: Locations, catalog: Catalog, pending: list[SliceS
                     raise parsed.stopping_the_ingest()
                 result.skipped.append((source.label, str(parsed)))
                 continue
+            if parsed.checksum in by_checksum:
+                original = by_checksum[parsed.checksum]
+                catalog.add_slice_copy(source.name, source.size, parsed.checksum, original)
+                result.copies.append((source.label, original))
+                report()
+                continue
+            by_checksum[parsed.checksum] = source.name
             group.append(_Prepared(source, parsed.checksum, _prepare(parsed, ids)))
             if len(group) >= group_size:
                 commit()

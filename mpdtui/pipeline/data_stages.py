@@ -140,17 +140,21 @@ class IngestStage(Stage):
             total.playlists += result.playlists
             total.rows += result.rows
             total.skipped += result.skipped
+            total.copies += result.copies
         job.summary.ingest = {"ingested": total.ingested, "already_done": total.already_done,
                               "playlists": total.playlists, "rows": total.rows,
-                              "skipped": [list(s) for s in total.skipped]}
+                              "skipped": [list(s) for s in total.skipped],
+                              "copies": [list(c) for c in total.copies]}
         new = "1 new slice" if total.ingested == 1 else f"{total.ingested} new slices"
-        return f"{new}, {total.already_done} already there"
+        copies = len(total.copies)
+        copies_said = f", {copies} {'copy' if copies == 1 else 'copies'} not added" if copies else ""
+        return f"{new}, {total.already_done} already there{copies_said}"
 
     def skip(self, job: Job) -> str:
         _rank_stale_search_head(job.locations)
         there = sum(len(find_slices(path)) for path in self._paths(job))
         job.summary.ingest = {"ingested": 0, "already_done": there, "playlists": 0, "rows": 0,
-                              "skipped": []}
+                              "skipped": [], "copies": []}
         return "data ready"
 
 

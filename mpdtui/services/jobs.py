@@ -47,7 +47,8 @@ class Jobs:
         done = summary.ingest or {}
         return IngestResult(done.get("ingested", 0), done.get("already_done", 0),
                             done.get("playlists", 0), done.get("rows", 0),
-                            [tuple(s) for s in done.get("skipped", [])])
+                            [tuple(s) for s in done.get("skipped", [])],
+                            [tuple(c) for c in done.get("copies", [])])
 
     def import_features_csv(self, path: Path, progress: EventCallback | None = None,
                             cancel: threading.Event | None = None) -> str:

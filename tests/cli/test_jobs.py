@@ -199,6 +199,21 @@ def test_replacing_the_data_is_asked_for_and_says_what_goes(tmp_path: Path) -> N
     assert open_services(Locations.resolve(cache)).info()["playlists"] == 3
 
 
+def test_a_copy_of_an_ingested_slice_is_said_and_not_added(tmp_path: Path) -> None:
+    cache, backup = tmp_path / "cache", tmp_path / "backup.json"
+    shutil.copy(HANDMADE, backup)
+    assert mpdtui("ingest", str(HANDMADE), cache=cache).returncode == 0
+
+    copied = mpdtui("ingest", str(backup), cache=cache)
+    assert copied.returncode == 0, copied.stderr
+    assert (f"not added: {backup} is a copy of {HANDMADE.name}, ingested before (its playlists "
+            "would count twice)") in copied.stdout
+    assert open_services(Locations.resolve(cache)).info()["playlists"] == 3
+    again = mpdtui("ingest", str(backup), cache=cache)
+    assert "ingested 0 slices (0 playlists, 0 rows); 1 already there" in again.stdout
+    assert "not added" not in again.stdout, "said once, when found"
+
+
 def test_other_data_under_the_same_slice_names_is_refused_and_replace_replaces_it(
         tmp_path: Path, small_demo: Path) -> None:
     cache, mine, other = tmp_path / "cache", tmp_path / "mine", tmp_path / "other"

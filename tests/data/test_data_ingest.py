@@ -15,7 +15,7 @@ from store_support import store_dump
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.dataset import load_dataset
 from mpdtui.data.files import FormatVersionError, read_npz, write_npz
-from mpdtui.data.ingest import ingest
+from mpdtui.data.ingest import PARALLEL_MIN_SLICES, ingest
 from mpdtui.data.matrices import (
     CHUNK_FORMAT,
     CHUNK_VERSION,
@@ -32,6 +32,7 @@ from mpdtui.data.matrices import (
     load_interactions_and_tracks,
     load_sequences,
 )
+from mpdtui.data.mpd import find_slices
 from mpdtui.data.mpd_validation import SliceError, pasted_track_uri, track_link
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
@@ -169,6 +170,33 @@ def test_new_slices_are_appended(small_demo: Path, tmp_path: Path) -> None:
     direct = Locations.resolve(tmp_path / "direct")
     ingest(direct, small_demo)
     assert store_dump(appended) == store_dump(direct)
+
+
+def test_a_copy_of_an_ingested_slice_under_another_name_is_not_added_again(
+        small_demo: Path, tmp_path: Path) -> None:
+    locations = Locations.resolve(tmp_path / "cache")
+    ingest(locations, small_demo)
+    before = store_dump(locations)
+    backup = tmp_path / "backup.json"
+    shutil.copy(small_demo / "mpd.slice.1000-1999.json", backup)
+
+    copied = ingest(locations, backup)
+    assert (copied.ingested, copied.copies) == (0, [(str(backup), "mpd.slice.1000-1999.json")])
+    assert store_dump(locations) == before, "its playlists would count twice"
+    again = ingest(locations, backup)
+    assert (again.ingested, again.already_done, again.copies) == (0, 1, [])
+
+
+@pytest.mark.parametrize("workers", [1, 2], ids=["in-process", "process-pool"])
+def test_a_slice_copied_within_one_folder_is_ingested_once(small_demo: Path, tmp_path: Path,
+                                                          workers: int) -> None:
+    folder = tmp_path / "mpd"  # 4 slices: PARALLEL_MIN_SLICES, so 2 workers take the pool
+    shutil.copytree(small_demo, folder)
+    shutil.copy(folder / "mpd.slice.0-999.json", folder / "mpd.slice.3000-3999.json")
+    assert len(find_slices(folder)) == PARALLEL_MIN_SLICES
+    result = ingest(Locations.resolve(tmp_path / "cache"), folder, workers=workers)
+    assert (result.ingested, result.playlists) == (3, 3000)
+    assert result.copies == [(str(folder / "mpd.slice.3000-3999.json"), "mpd.slice.0-999.json")]
 
 
 def test_bad_slice_stops_and_keeps_what_was_committed(small_demo: Path, tmp_path: Path) -> None:

@@ -540,6 +540,28 @@ async def test_the_data_step_over_an_mpd_folder_continues_it_or_takes_the_demo_b
         assert app.services.data.state().primary.path == str(folder.resolve())
 
 
+async def test_the_data_step_says_a_copy_of_a_slice_there_is_not_added(trained_dir: Path,
+                                                                        tmp_path: Path) -> None:
+    folder = one_slice_folder(trained_dir, tmp_path / "mpd")
+    locations = ingested_from(folder, tmp_path / "cache")
+    ingested = open_services(locations).data.counts()
+    backup = tmp_path / "[b]backup.json"  # a name from the disk: shown, not read as markup
+    shutil.copy(folder / ONE_SLICE, backup)
+    app = make_app(locations, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        await run_command(pilot, "setup: data")
+        await wait_for(pilot, lambda: screen_name(pilot) == "DataStep", what="the data step")
+        await type_text(pilot, str(backup))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "Data ready" in label_text(pilot, "#step-status"),
+                       what="the copy looked at")
+        assert label_text(pilot, "#step-status") == (
+            f"Data ready. Not added: {backup.name} is a copy of {ONE_SLICE}, ingested before. "
+            "Press ctrl+n for the next step.")
+        assert app.services.data.counts() == ingested
+
+
 async def test_a_folder_and_cache_dir_pasted_quoted_are_used(trained_dir: Path,
                                                              tmp_path: Path) -> None:
     """Terminals paste a file dropped on them, or a file manager's "copy as path", quoted or

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.widgets import Input, Label, Static
@@ -139,10 +140,20 @@ class DataStep(SetupStep):
 
     def job_finished(self, event: Event) -> None:
         if isinstance(event, JobFinished):
-            self.status("Data ready. Press ctrl+n for the next step.")
+            self.status(f"Data ready.{_copies_said(event.summary)} Press ctrl+n for the next "
+                        "step.")
         elif isinstance(event, JobFailed) and event.reason == "user":
             # running it again would fail the same way: say what to fix, beside the path
             self.status(f"Ingest stopped: {event.message}. Fix it and run it again (ctrl+r).")
         else:
             self.status("Ingest stopped. Run it again (ctrl+r) to continue where it stopped.")
         self.show_data()
+
+
+def _copies_said(summary: dict[str, Any]) -> str:
+    """The files not ingested because they repeat a slice already there, byte for byte."""
+    copies = (summary.get("ingest") or {}).get("copies") or []
+    if len(copies) == 1:
+        label, original = copies[0]
+        return f" Not added: {Path(label).name} is a copy of {original}, ingested before."
+    return f" Not added: {len(copies)} copies of slices ingested before." if copies else ""
