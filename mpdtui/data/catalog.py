@@ -260,25 +260,6 @@ class Catalog:
         return {name: (size, checksum)
                 for name, size, checksum in self.query("SELECT name, size, checksum FROM slices")}
 
-    def slice_copies(self) -> dict[str, tuple[int, str, str]]:
-        """Slice name -> (size, checksum, name of the slice it repeats) of every file found to
-        hold, byte for byte, a slice ingested under another name (so it is not added twice)."""
-        recorded = self.meta("slice_copies")
-        return {name: (size, checksum, original)
-                for name, (size, checksum, original) in orjson.loads(recorded or "{}").items()}
-
-    def add_slice_copy(self, name: str, size: int, checksum: str, original: str) -> None:
-        copies = {name: list(copy) for name, copy in self.slice_copies().items()}
-        copies[name] = [size, checksum, original]
-        with self.lock:
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('slice_copies', ?)",
-                            (orjson.dumps(copies).decode(),))
-
-    def known_slices(self) -> dict[str, tuple[int, str]]:
-        """Slice name -> (size, checksum) of every slice ingested or found to be a copy of one."""
-        copies = {name: (size, checksum) for name, (size, checksum, _) in self.slice_copies().items()}
-        return copies | self.ingested_slices()
-
     def sources(self) -> list[dict[str, object]]:
         """Where the playlists come from, in the order they were added (see
         `mpdtui.pipeline.sources`)."""

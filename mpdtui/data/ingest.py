@@ -42,6 +42,7 @@ from mpdtui.data import track_search
 from mpdtui.data.catalog import Catalog, restore_uri_indexes, without_uri_indexes
 from mpdtui.data.files import write_npz
 from mpdtui.data.growth import remember_finalized
+from mpdtui.data.known_slices import add_slice_copy, known_slices, refuse_changed_slices
 from mpdtui.data.matrices import (
     CHUNK_FORMAT,
     CHUNK_VERSION,
@@ -54,7 +55,6 @@ from mpdtui.data.mpd import SliceSource, find_slices
 from mpdtui.data.mpd_validation import SliceError
 from mpdtui.data.slices import ParsedSlice, compact_slice, load_slice
 from mpdtui.data.track_keys import TrackKeys
-from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 from mpdtui.procs import die_with_parent
 
@@ -172,7 +172,7 @@ def ingest_playlists(locations: Locations, playlists: list[dict[str, Any]], sour
     raw = orjson.dumps({"playlists": playlists})
     parsed = compact_slice(source_name, raw)  # the same checks as a file
     with Catalog.create_or_open(locations) as catalog:
-        if source_name in catalog.known_slices():
+        if source_name in known_slices(catalog):
             return
         ids = _Ids(catalog)
         slice_id = int(catalog.scalar("SELECT coalesce(max(id) + 1, 0) FROM slices") or 0)
@@ -190,30 +190,9 @@ def _in_bulk(catalog: Catalog, pending: list[SliceSource]) -> bool:
 
 
 def _pending(catalog: Catalog, sources: Sequence[SliceSource]) -> list[SliceSource]:
-    done = catalog.known_slices()
+    done = known_slices(catalog)
     refuse_changed_slices(catalog, sources, done)
     return [source for source in sources if source.name not in done]
-
-
-def refuse_changed_slices(catalog: Catalog, sources: Sequence[SliceSource],
-                          done: dict[str, tuple[int, str]] | None = None) -> None:
-    """UserError naming the first of `sources` whose name the catalog holds with another size:
-    other data under the same name (an edit that keeps the size goes unseen: comparing the
-    checksums would read every slice again). `done`: the catalog's known slices, when read."""
-    done = catalog.known_slices() if done is None else done
-    for source in sources:
-        if source.name in done and done[source.name][0] != source.size:
-            raise UserError(
-                f"{source.label} differs from the {source.name} ingested before (size "
-                f"{source.size} vs {done[source.name][0]}): use a fresh --cache-dir, add "
-                f"--replace to replace the data there, or delete {catalog.path} to rebuild")
-
-
-def slices_are_ingested(catalog: Catalog, sources: Sequence[SliceSource]) -> bool:
-    """Whether the catalog holds every one of `sources` (or knows it for a copy), at its size."""
-    done = catalog.known_slices()
-    return all(source.name in done and done[source.name][0] == source.size
-               for source in sources)
 
 
 @dataclass
@@ -258,7 +237,7 @@ def _ingest_pending(locations: Locations, catalog: Catalog, pending: list[SliceS
                 continue
             if parsed.checksum in by_checksum:
                 original = by_checksum[parsed.checksum]
-                catalog.add_slice_copy(source.name, source.size, parsed.checksum, original)
+                add_slice_copy(catalog, source.name, source.size, parsed.checksum, original)
                 result.copies.append((source.label, original))
                 report()
                 continue
@@ -405,5 +384,4 @@ def _insert_slice(db: Any, item: _Slice) -> None:
                 len(batch.track_ids), item.label))
 
 
-__all__ = ["Cancelled", "IngestProgress", "IngestResult", "ingest", "ingest_playlists",
-           "refuse_changed_slices", "slices_are_ingested"]
+__all__ = ["Cancelled", "IngestProgress", "IngestResult", "ingest", "ingest_playlists"]

@@ -21,7 +21,8 @@ from mpdtui.data.catalog import Catalog
 from mpdtui.data.demo import generate_demo
 from mpdtui.data.demo_files import FEATURES_CSV
 from mpdtui.data.files import read_json, write_json
-from mpdtui.data.ingest import IngestResult, ingest, refuse_changed_slices, slices_are_ingested
+from mpdtui.data.ingest import IngestResult, ingest
+from mpdtui.data.known_slices import refuse_changed_slices, slices_are_ingested
 from mpdtui.data.matrices import matrices_are_current
 from mpdtui.data.mpd import find_slices
 from mpdtui.data.track_search import search_head_is_stale

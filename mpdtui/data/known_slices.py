@@ -1,0 +1,60 @@
+"""Which slices a catalog knows: those it holds, and files found to repeat one of them.
+
+Slices are known by file name and size (comparing checksums would read every slice again). A
+file that holds, byte for byte, a slice ingested under another name (a backup copy, a renamed
+slice) is recorded as a copy and never added: its playlists would count twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import orjson
+
+from mpdtui.data.catalog import Catalog
+from mpdtui.data.mpd import SliceSource
+from mpdtui.errors import UserError
+
+_COPIES_KEY = "slice_copies"
+
+
+def slice_copies(catalog: Catalog) -> dict[str, tuple[int, str, str]]:
+    """File name -> (size, checksum, name of the slice it repeats) of every copy found."""
+    recorded = orjson.loads(catalog.meta(_COPIES_KEY) or "{}")
+    return {name: (size, checksum, original)
+            for name, (size, checksum, original) in recorded.items()}
+
+
+def add_slice_copy(catalog: Catalog, name: str, size: int, checksum: str, original: str) -> None:
+    copies = {name: list(copy) for name, copy in slice_copies(catalog).items()}
+    copies[name] = [size, checksum, original]
+    with catalog.transaction() as db:
+        db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                   (_COPIES_KEY, orjson.dumps(copies).decode()))
+
+
+def known_slices(catalog: Catalog) -> dict[str, tuple[int, str]]:
+    """Slice name -> (size, checksum) of every slice ingested or found to be a copy of one."""
+    copies = {name: (size, checksum) for name, (size, checksum, _) in slice_copies(catalog).items()}
+    return copies | catalog.ingested_slices()
+
+
+def refuse_changed_slices(catalog: Catalog, sources: Sequence[SliceSource],
+                          done: dict[str, tuple[int, str]] | None = None) -> None:
+    """UserError naming the first of `sources` whose name the catalog holds with another size:
+    other data under the same name (an edit that keeps the size goes unseen: comparing the
+    checksums would read every slice again). `done`: the catalog's known slices, when read."""
+    done = known_slices(catalog) if done is None else done
+    for source in sources:
+        if source.name in done and done[source.name][0] != source.size:
+            raise UserError(
+                f"{source.label} differs from the {source.name} ingested before (size "
+                f"{source.size} vs {done[source.name][0]}): use a fresh --cache-dir, add "
+                f"--replace to replace the data there, or delete {catalog.path} to rebuild")
+
+
+def slices_are_ingested(catalog: Catalog, sources: Sequence[SliceSource]) -> bool:
+    """Whether the catalog holds every one of `sources` (or knows it for a copy), at its size."""
+    done = known_slices(catalog)
+    return all(source.name in done and done[source.name][0] == source.size
+               for source in sources)
