@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
+
+from models.settings_check import setting_problems
 
 if TYPE_CHECKING:  # the CLI's option lists read this module before any model is needed
     from models.base import Recommender
@@ -90,17 +94,24 @@ def default_settings(name: str) -> dict[str, Any]:
     return dataclasses.asdict(model_class(name)().settings)
 
 
+def check_settings(name: str, overrides: Mapping[str, Any]) -> None:
+    """UnknownModelError saying what is wrong with settings given for model `name` (its
+    defaults' types and sizes, `models.settings_check`; components that are retrievers)."""
+    problems = setting_problems(model_class(name)().settings, overrides)
+    components = overrides.get("components")
+    retrievers = [n for n in MODEL_NAMES if n not in ("blend", "ranker")]
+    if not problems and components is not None and not set(components) <= set(retrievers):
+        problems.append(f"setting components: expected some of {', '.join(retrievers)}, got "
+                        f"{json.dumps(list(components))}")
+    if problems:
+        raise UnknownModelError(f"model '{name}' {'; '.join(problems)}")
+
+
 def create_model(name: str, **settings: Any) -> Recommender:
     """A new, untrained model `name`; keyword arguments override its default settings."""
     cls = model_class(name)
     model = cls()
     if not settings:
         return model
-    known = {f.name for f in dataclasses.fields(model.settings)}
-    unknown = sorted(set(settings) - known)
-    if unknown:
-        raise UnknownModelError(
-            f"model '{name}' has no setting {', '.join(unknown)}: "
-            f"its settings are {', '.join(sorted(known)) or 'none'}"
-        )
+    check_settings(name, settings)
     return cls(settings=dataclasses.replace(model.settings, **settings))

@@ -9,6 +9,8 @@ is dropped quietly and the command finishes its work.
 from __future__ import annotations
 
 import argparse
+import codecs
+import io
 import itertools
 import os
 import re
@@ -176,6 +178,7 @@ def split_global_options(argv: Sequence[str]) -> tuple[list[str], str | None, bo
 
 def main(argv: Sequence[str] | None = None) -> int:
     debug = False  # until the options are read: a mistake there is one line too
+    escape_what_stdout_cannot_encode()
     with stdout_closed_quietly():
         try:
             rest, cache_dir, debug = split_global_options(sys.argv[1:] if argv is None else argv)
@@ -240,6 +243,15 @@ def _report_error(exc: Exception, debug: bool) -> int:
 def _say(line: str) -> None:
     """One line on stderr, whatever the message holds (a file name with a newline, escapes)."""
     print(printable(line), file=sys.stderr)
+
+
+def escape_what_stdout_cannot_encode() -> None:
+    """An ASCII or Latin-1 stdout (PYTHONIOENCODING, a legacy locale) shows a character it has
+    no code for as \\xf6 rather than failing the command; stderr already does (Python's
+    default)."""
+    stream = sys.stdout
+    if isinstance(stream, io.TextIOWrapper) and codecs.lookup(stream.encoding).name != "utf-8":
+        stream.reconfigure(errors="backslashreplace")
 
 
 @contextmanager

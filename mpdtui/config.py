@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from models.registry import UnknownModelError, check_settings
 from mpdtui.data.demo import DEFAULT_PLAYLISTS
 from mpdtui.data.files import read_json, write_json
 from mpdtui.errors import UserError
@@ -56,7 +57,8 @@ def read(locations: Locations) -> Config:
     if not isinstance(demo, dict) or not isinstance(settings, dict) or not all(
             isinstance(v, dict) for v in settings.values()):
         raise UserError(f'{path}: "demo" and "model_settings" must be objects (README: '
-                        '"Settings"); fix or delete the file')
+                        '"The cache directory"); fix or delete the file')
+    _check_model_settings(path, settings)
     playlists, seed = demo.get("playlists", DEFAULT_PLAYLISTS), demo.get("seed", 0)
     if not isinstance(playlists, int) or playlists <= 0 or not isinstance(seed, int) or seed < 0:
         raise UserError(f'{path}: "demo" needs a positive "playlists" and a "seed" >= 0, got '
@@ -68,6 +70,16 @@ def read(locations: Locations) -> Config:
     client_id = raw.get("spotify_client_id")
     return Config(client_id if isinstance(client_id, str) else None, playlists, seed, settings,
                   overlap)
+
+
+def _check_model_settings(path: Path, settings: dict[str, dict[str, Any]]) -> None:
+    """UserError naming the first model setting that cannot train (before any work starts)."""
+    for model, overrides in settings.items():
+        try:
+            check_settings(model, overrides)
+        except UnknownModelError as exc:
+            raise UserError(f'{path}: "model_settings": {exc} (README: "Models" lists each '
+                            "model's settings); fix or delete it") from None
 
 
 def export_dir(locations: Locations) -> Path:

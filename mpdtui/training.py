@@ -11,7 +11,7 @@ import json
 import shutil
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from models.base import FALLBACK_MODEL, Recommender, link_fallbacks
@@ -20,7 +20,7 @@ from models.evaluation import Case
 from models.model_dir import MODEL_FORMAT, peek_meta
 from models.npz_arrays import arrays_are_whole
 from models.progress import Progress, check_cancel, report
-from models.registry import DEFAULT_MODELS, MODEL_NAMES, UnknownModelError, model_class
+from models.registry import DEFAULT_MODELS, MODEL_NAMES, check_settings, model_class
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.files import FormatVersionError, read_json, write_json
 from mpdtui.locations import Locations
@@ -150,13 +150,9 @@ def new_model(name: str, trained: Mapping[str, Recommender],
     `model_settings`); a model built on others gets them from `trained`, and the ranker its
     validation cases from `cases`."""
     cls = model_class(name)
-    defaults = cls().settings
-    unknown = sorted(set(overrides or {}) - {f.name for f in fields(defaults)})
-    if unknown:
-        raise UnknownModelError(f"model '{name}' has no setting {', '.join(unknown)}: its "
-                                f"settings are {', '.join(f.name for f in fields(defaults))}")
-    settings = replace(defaults, **{k: tuple(v) if isinstance(v, list) else v
-                                    for k, v in (overrides or {}).items()})
+    check_settings(name, overrides or {})
+    settings = replace(cls().settings, **{k: tuple(v) if isinstance(v, list) else v
+                                          for k, v in (overrides or {}).items()})
     model = cls(settings=settings)
     needed = model.components_needed()
     if not needed:

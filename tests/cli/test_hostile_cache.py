@@ -165,6 +165,15 @@ DAMAGED: list[tuple[str, str, Callable[[Path], None], tuple[str, ...], str]] = [
     ("interactions: garbage", "interactions.npz", _garbage, SUGGEST, "is damaged"),
     ("config: a list", "config.json", _json([]), ("--train", "--models", "popularity"),
      "is corrupt (not a JSON object)"),
+    ("config: a setting of the wrong type", "config.json",
+     _json({"format": "mpdtui-config", "version": 1,
+            "model_settings": {"title": {"max_similar": "many"}}}),
+     ("--train", "--models", "popularity"),
+     '"model_settings": model \'title\' setting max_similar: expected a whole number, got "many"'),
+    ("config: a setting out of bounds", "config.json",
+     _json({"format": "mpdtui-config", "version": 1,
+            "model_settings": {"ranker": {"components": ["als", "ranker"]}}}),
+     ("--train", "--models", "popularity"), "model 'ranker' setting components: expected some of"),
     ("features: garbage", "features.sqlite3", _garbage, ("info",), "is not a features database"),
 ]
 

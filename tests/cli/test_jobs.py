@@ -214,6 +214,20 @@ def test_a_copy_of_an_ingested_slice_is_said_and_not_added(tmp_path: Path) -> No
     assert "not added" not in again.stdout, "said once, when found"
 
 
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_text_an_ascii_or_latin1_stdout_cannot_encode_is_escaped(tmp_path: Path,
+                                                                 encoding: str) -> None:
+    """PYTHONIOENCODING (or a legacy locale) gives stdout a codec without most characters:
+    printing one was "unexpected error: UnicodeEncodeError"."""
+    cache = tmp_path / "cache"
+    assert mpdtui("ingest", str(HANDMADE), cache=cache).returncode == 0
+    searched = subprocess.run(
+        [sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache), "search", "\u266b"],
+        capture_output=True, env={**os.environ, "PYTHONIOENCODING": encoding}, timeout=60)
+    assert searched.returncode == 0, searched.stderr
+    assert b"no track matches '\\u266b'" in searched.stdout
+
+
 def test_other_data_under_the_same_slice_names_is_refused_and_replace_replaces_it(
         tmp_path: Path, small_demo: Path) -> None:
     cache, mine, other = tmp_path / "cache", tmp_path / "mine", tmp_path / "other"

@@ -131,7 +131,7 @@ def follow_advice(line: str, capsys: pytest.CaptureFixture[str], cache: Path,
     deleted = _DELETE.search(advice)
     if deleted:
         target = deleted.group(1) or deleted.group(2)
-        _remove(Path(advice.split(" ", 1)[0] if target == "it" else target))
+        _remove(Path(advice.split(" ", 1)[0].rstrip(":") if target == "it" else target))
     quoted = _COMMAND.search(advice)
     if quoted:
         words = [(placeholders or {}).get(word, word) for word in shlex.split(quoted.group(1))[1:]]

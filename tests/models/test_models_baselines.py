@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -17,6 +18,7 @@ from models.popularity import PopularityRecommender
 from models.registry import (
     MODEL_NAMES,
     UnknownModelError,
+    check_settings,
     create_model,
     default_settings,
     model_class,
@@ -123,6 +125,36 @@ def test_registry_names_unknown_models_and_settings():
         model_class("nope")
     with pytest.raises(UnknownModelError, match=r"no setting colour.*factors"):
         create_model("als", colour=3)
+
+
+@pytest.mark.parametrize(("model", "settings", "problem"), [
+    ("als", {"factors": "64"}, 'setting factors: expected a whole number, got "64"'),
+    ("als", {"factors": 0}, "setting factors: expected at least 1, got 0"),
+    ("als", {"regularization": -0.1}, "setting regularization: expected at least 0, got -0.1"),
+    ("item_knn", {"weighting": "tfidf"}, 'setting weighting: expected one of bm25, cosine, got "tfidf"'),
+    ("item_knn", {"bm25_b": 1.5}, "setting bm25_b: expected at most 1, got 1.5"),
+    ("two_tower", {"learning_rate": 0.0}, "setting learning_rate: expected a number above 0, got 0.0"),
+    ("two_tower", {"use_name": "yes"}, 'setting use_name: expected true or false, got "yes"'),
+    ("two_tower", {"epochs": True}, "setting epochs: expected a whole number, got true"),
+    ("two_tower", {"seed_counts": []}, "setting seed_counts: expected a list that is not empty"),
+    ("two_tower", {"seed_counts": [0, -1]},
+     "setting seed_counts: expected a list of whole numbers of at least 0, got [0, -1]"),
+    ("ranker", {"num_leaves": 1}, "setting num_leaves: expected at least 2, got 1"),
+    ("ranker", {"components": ["als", "blend"]}, "setting components: expected some of "
+     'popularity, title, item_knn, als, two_tower, got ["als", "blend"]'),
+])
+def test_settings_a_model_cannot_train_with_are_refused_by_name(model: str, settings: dict,
+                                                                problem: str) -> None:
+    with pytest.raises(UnknownModelError, match=re.escape(f"model '{model}' {problem}")):
+        check_settings(model, settings)
+
+
+def test_settings_of_the_defaults_types_and_sizes_are_taken() -> None:
+    for name in MODEL_NAMES:
+        check_settings(name, default_settings(name))
+    check_settings("two_tower", {"hidden": 0, "patience": 0, "learning_rate": 1,
+                                 "seed_counts": [0, 5]})  # 0 = linear; an int for a float
+    check_settings("ranker", {"components": ["als", "title"]})
 
 
 def test_registry_does_not_import_tensorflow_for_the_baselines():
