@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+import shlex
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
@@ -49,6 +50,8 @@ KNOWN_CSVS = ("tracks_features.csv", "dataset.csv")
 def csv_bytes(path: Path) -> Iterator[tuple[IO[bytes], int, Path]]:
     """The features CSV at `path` as bytes, its size and its name for messages: the file, or
     the CSV inside a zip (Kaggle's download: `archive.zip` holding `tracks_features.csv`)."""
+    if path.is_dir():
+        raise UserError(_folder_given(path))
     with ExitStack() as stack:
         try:
             if zipfile.is_zipfile(path):
@@ -69,6 +72,15 @@ def csv_bytes(path: Path) -> Iterator[tuple[IO[bytes], int, Path]]:
 
 
 _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError)
+
+
+def _folder_given(folder: Path) -> str:
+    """A folder where the CSV was wanted: the known CSV in it, when there is one, to give."""
+    inside = next((folder / name for name in KNOWN_CSVS if (folder / name).is_file()), None)
+    if inside is not None:
+        return f"{folder} is a folder: give the features CSV in it, {shlex.quote(str(inside))}"
+    return (f"{folder} is a folder without {' or '.join(KNOWN_CSVS)}: give the features CSV "
+            "file (or the zip it came in)")
 
 
 def _damaged_zip(path: Path, exc: Exception) -> UserError:

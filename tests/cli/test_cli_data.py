@@ -66,6 +66,25 @@ def test_features_json_is_the_coverage_alone_on_standard_output(
     assert coverage["tracks"] == open_services(Locations.resolve(cache)).info()["tracks"]
 
 
+def test_a_folder_given_for_the_features_csv_names_the_csv_in_it(
+        small_store: Locations, small_demo: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """It said "cannot read the features CSV (Is a directory)", with nothing to do."""
+    monkeypatch.setattr("mpdtui.commands.jobs.JobProcess", InProcessJob)
+    cache = tmp_path / "cache"
+    shutil.copytree(small_store.root, cache)
+    assert main(["--cache-dir", str(cache), "features", "--csv", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == (f"mpdtui: {tmp_path} is a folder without "
+                                       "tracks_features.csv or dataset.csv: give the features "
+                                       "CSV file (or the zip it came in)\n")
+
+    assert main(["--cache-dir", str(cache), "features", "--csv", str(small_demo)]) == 2
+    line = capsys.readouterr().err.strip()
+    assert line == (f"mpdtui: {small_demo} is a folder: give the features CSV in it, "
+                    f"{small_demo / FEATURES_CSV}")
+    assert main(["--cache-dir", str(cache), "features", "--csv", line.rsplit(", ", 1)[1]]) == 0
+
+
 def test_info_names_the_features_once(small_store: Locations, small_demo: Path, tmp_path: Path,
                                       capsys: pytest.CaptureFixture[str],
                                       monkeypatch: pytest.MonkeyPatch) -> None:
