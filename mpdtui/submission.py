@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import shlex
 import threading
 import zipfile
 from dataclasses import dataclass
@@ -39,6 +40,33 @@ class SubmissionSummary:
         return (f"{self.seeds:,} seeds: {self.not_in_catalog:,} not in the catalog, "
                 f"{self.unknown_to_model:,} unknown to the model (all ignored); "
                 f"{self.fallbacks:,} of {self.playlists:,} answers needed a fallback")
+
+
+def refuse_to_replace(out: Path, challenge_set: Path) -> None:
+    """UserError unless `out` is new or an earlier submission (the usual loop: submit, look,
+    submit again): the challenge set, or any other file of the user's, is kept."""
+    if not out.is_file():
+        return
+    if challenge_set.is_file() and out.samefile(challenge_set):
+        raise UserError(f"--out {out} is the challenge set itself: give another file, e.g. "
+                        f"--out {shlex.quote(str(out.with_name('submission.csv')))}")
+    if not _is_a_submission(out):
+        raise UserError(f"{out} already exists and is not a submission mpdtui wrote: move or "
+                        "rename it, or give another --out file")
+
+
+def _is_a_submission(path: Path) -> bool:
+    header = b"team_info,"
+    try:
+        with path.open("rb") as raw:
+            start = raw.read(2)
+            raw.seek(0)
+            if start == b"\x1f\x8b":  # gzip's magic number
+                with gzip.GzipFile(fileobj=raw) as unzipped:
+                    return unzipped.read(len(header)) == header
+            return raw.read(len(header)) == header or path.stat().st_size == 0
+    except (OSError, EOFError):
+        return False  # unreadable: not ours to replace
 
 
 def read_challenge_set(path: Path) -> list[dict[str, Any]]:

@@ -12,7 +12,12 @@ from models.progress import ProgressCallback
 from mpdtui.errors import UserError
 from mpdtui.services.catalog import CatalogService
 from mpdtui.services.model_store import ModelStore
-from mpdtui.submission import SubmissionSummary, read_challenge_set, write_submission
+from mpdtui.submission import (
+    SubmissionSummary,
+    read_challenge_set,
+    refuse_to_replace,
+    write_submission,
+)
 
 if TYPE_CHECKING:
     from models.notebook_eval import AlphaPoint
@@ -44,6 +49,7 @@ class ChallengeService:
         if self._catalog.locations.holds(out):
             raise UserError(f"--out {out} is in the cache dir, whose files mpdtui manages: give "
                             "a file outside it")
+        refuse_to_replace(out, challenge_set)
         challenge = read_challenge_set(challenge_set)
         name = model or self._models.default()
         if name is None:

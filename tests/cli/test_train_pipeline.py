@@ -246,6 +246,36 @@ def test_submit_writes_the_official_csv(trained: tuple[Path, str], small_demo: P
     assert gzip.decompress(gzipped.read_bytes()) == out.read_bytes()
 
 
+def test_submit_replaces_its_own_submission_and_no_other_file(trained: tuple[Path, str],
+                                                              small_demo: Path,
+                                                              tmp_path: Path) -> None:
+    """`--out challenge_set.json` replaced the challenge set with the answers."""
+    path = tmp_path / "challenge_set.json"
+    write_challenge_set(small_demo, path)
+    given = path.read_bytes()
+
+    def submit(out: Path) -> subprocess.CompletedProcess[str]:
+        return _mpdtui("submit", "--challenge-set", str(path), "--out", str(out), "--model",
+                       "popularity", cache=trained[0])
+
+    same = submit(path)
+    assert same.returncode == 2 and same.stderr == (
+        f"mpdtui: --out {path} is the challenge set itself: give another file, e.g. --out "
+        f"{tmp_path / 'submission.csv'}\n")
+    assert path.read_bytes() == given
+    for name in ("notes.csv", "notes.csv.gz"):
+        mine = tmp_path / name
+        mine.write_bytes(b"my notes\n")
+        refused = submit(mine)
+        assert refused.returncode == 2 and refused.stderr == (
+            f"mpdtui: {mine} already exists and is not a submission mpdtui wrote: move or "
+            "rename it, or give another --out file\n")
+        assert mine.read_bytes() == b"my notes\n"
+    for name in ("submission.csv", "submission.csv.gz"):  # as advised; then again: replaced
+        assert submit(tmp_path / name).returncode == 0
+        assert submit(tmp_path / name).returncode == 0
+
+
 def test_the_challenge_set_given_to_ingest_points_to_submit_which_takes_its_zip(
         trained: tuple[Path, str], small_demo: Path, tmp_path: Path) -> None:
     """It was ingested as a slice and refused for a playlist without a name (the challenge's
