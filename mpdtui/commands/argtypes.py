@@ -105,6 +105,19 @@ def track_uri(text: str) -> str:
 track_uri.__name__ = "track URI"
 
 
+def client_id(text: str) -> str:
+    """An argparse type: a Spotify app's Client ID, one word (an empty one fell back to the
+    client id saved before, unsaid)."""
+    if not text.strip() or len(text.split()) > 1 or not text.isprintable():
+        raise argparse.ArgumentTypeError(
+            f"expected your Spotify app's Client ID (developer.spotify.com/dashboard, your app, "
+            f"Settings), got {text!r}")
+    return text.strip()
+
+
+client_id.__name__ = "client id"
+
+
 def csv_field(text: str) -> str:
     """An argparse type: text for one field of a comma-separated line (no commas, no line
     breaks or other control characters, not blank)."""

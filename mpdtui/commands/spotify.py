@@ -17,7 +17,7 @@ import orjson
 
 from models.progress import Progress
 from mpdtui.commands import open_services
-from mpdtui.commands.argtypes import JoinedWords, given_text_path, port_number
+from mpdtui.commands.argtypes import JoinedWords, client_id, given_text_path, port_number
 from mpdtui.commands.jobs import report_models_serving_on, run_job
 from mpdtui.commands.terminal import in_terminal_width
 from mpdtui.errors import UserError
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("auth", help="log in to Spotify (PKCE), show or remove the login")
-    p.add_argument("--client-id", help="your Spotify app's client id")
+    p.add_argument("--client-id", type=client_id, help="your Spotify app's client id")
     p.add_argument("--no-browser", action="store_true",
                    help="print the login URL and accept the pasted redirected URL (SSH)")
     p.add_argument("--port", type=port_number, default=DEFAULT_PORT,

@@ -438,6 +438,11 @@ ARGUMENTS: list[tuple[tuple[str, ...], str]] = [
     (("submit", "--challenge-set", "{tmp}/c.json", "--out", "{tmp}/o.csv", "--email", "a@b\nc"),
      "argument --email: expected text without commas or line breaks (it is one field of the "
      "CSV's team_info line), got 'a@b\\nc'"),
+    # an empty client id fell back to the one saved before, unsaid
+    (("auth", "--client-id", ""), "argument --client-id: expected your Spotify app's Client ID "
+     "(developer.spotify.com/dashboard, your app, Settings), got ''"),
+    (("auth", "--client-id", "ab cd"), "argument --client-id: expected your Spotify app's "
+     "Client ID (developer.spotify.com/dashboard, your app, Settings), got 'ab cd'"),
     # an empty path is the current folder to pathlib: `demo-data ""` wrote the demo there
     (("ingest", ""), "argument path: expected a path, got ''"),
     (("demo-data", ""), "argument out_dir: expected a path, got ''"),
