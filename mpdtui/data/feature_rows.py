@@ -61,6 +61,9 @@ def csv_bytes(path: Path) -> Iterator[tuple[IO[bytes], int, Path]]:
                                     Path(f"{path}:{member.filename}"))
             else:
                 raw, size, named = stack.enter_context(path.open("rb")), path.stat().st_size, path
+        except FileNotFoundError:
+            raise UserError(f"{path} does not exist: give the features CSV "
+                            f"({' or '.join(KNOWN_CSVS)}) or the zip it came in") from None
         except OSError as exc:
             raise UserError(f"{path}: cannot read the features CSV ({exc.strerror})") from None
         except _ZIP_ERRORS as exc:

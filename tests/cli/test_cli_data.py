@@ -66,7 +66,7 @@ def test_features_json_is_the_coverage_alone_on_standard_output(
     assert coverage["tracks"] == open_services(Locations.resolve(cache)).info()["tracks"]
 
 
-def test_a_folder_given_for_the_features_csv_names_the_csv_in_it(
+def test_a_folder_or_a_missing_file_given_for_the_features_csv_says_what_to_give(
         small_store: Locations, small_demo: Path, tmp_path: Path,
         capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """It said "cannot read the features CSV (Is a directory)", with nothing to do."""
@@ -77,6 +77,12 @@ def test_a_folder_given_for_the_features_csv_names_the_csv_in_it(
     assert capsys.readouterr().err == (f"mpdtui: {tmp_path} is a folder without "
                                        "tracks_features.csv or dataset.csv: give the features "
                                        "CSV file (or the zip it came in)\n")
+
+    missing = tmp_path / "tracks_features.csv"
+    assert main(["--cache-dir", str(cache), "features", "--csv", str(missing)]) == 2
+    assert capsys.readouterr().err == (f"mpdtui: {missing} does not exist: give the features "
+                                       "CSV (tracks_features.csv or dataset.csv) or the zip it "
+                                       "came in\n")
 
     assert main(["--cache-dir", str(cache), "features", "--csv", str(small_demo)]) == 2
     line = capsys.readouterr().err.strip()
