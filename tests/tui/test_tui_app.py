@@ -1339,6 +1339,31 @@ async def test_leaving_a_field_of_a_new_playlist_goes_to_the_suggestions(
         assert playlist.tracks and screen.focused is playlist
 
 
+async def test_a_name_entered_before_its_suggestions_came_hands_the_cursor_to_them(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """Typed fast, the name's enter found no suggestions yet and left the cursor in the empty
+    playlist, where `a` added nothing; unless the user has gone elsewhere since."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        suggestions, playlist = screen.query_one("#suggestions"), screen.query_one("#playlist")
+        await type_text(pilot, "party")
+        await pilot.press("enter")
+        assert not suggestions.tracks and screen.focused is playlist  # before they came
+        await wait_for(pilot, lambda: screen.focused is suggestions, what="the cursor on them")
+        await pilot.press("a")
+        await settle(pilot)
+        assert len(playlist.tracks) == 1
+
+        await pilot.press("ctrl+n", "d")  # a new playlist; the old one discarded
+        await type_text(pilot, "summer")
+        await pilot.press("enter", "slash")  # on to the search before the suggestions came
+        await wait_for(pilot, lambda: suggestions.tracks, what="the suggestions")
+        await settle(pilot)
+        assert screen.focused is screen.query_one("#search")
+
+
 def seed_of_mixed_reasons(services: Any) -> Track:
     """A track whose item_knn suggestions are its neighbours, then popular ones: two reasons."""
     catalog = services.catalog.catalog()

@@ -109,6 +109,7 @@ class BuilderBase(BaseScreen):
         self._keys_state = (False, False, False)  # what the footer last offered (_refresh_keys)
         self.hidden: list[Track] = []  # hidden from this playlist's suggestions (x)
         self._shown_again: tuple[int, int] | None = None  # (request, track): an undone hide
+        self._pick_when_suggested = False  # see focus_list
         self.collector = IdleCollector()
         self._collect_timer: Timer | None = None
 
@@ -248,11 +249,16 @@ class BuilderBase(BaseScreen):
         # line counts the hidden ones
 
     def _place_cursor(self, request: int) -> None:
-        """The suggestions of `request` are on screen: after an undone hide, the cursor on the
-        suggestion brought back."""
+        """The suggestions of `request` are on screen: the cursor goes to them from the empty
+        playlist that `focus_list` left it in; after an undone hide, onto the suggestion brought
+        back."""
+        table = self.query_one("#suggestions", TrackTable)
+        waiting, self._pick_when_suggested = self._pick_when_suggested, False
+        if waiting and table.row_count and not self.playlist and (
+                self.focused is self.query_one("#playlist")):
+            table.focus()
         if self._shown_again is None or self._shown_again[0] != request:
             return
-        table = self.query_one("#suggestions", TrackTable)
         rows = [row for row, track in enumerate(table.tracks) if track.id == self._shown_again[1]]
         if rows:
             table.move_cursor(row=rows[0])
@@ -318,6 +324,8 @@ class BuilderBase(BaseScreen):
         empty = not self.query_one(preferred, TrackTable).row_count
         if empty and self.query_one("#suggestions", TrackTable).row_count:
             preferred = "#suggestions"
+        # none yet (the name was typed and entered before they came): they take it when shown
+        self._pick_when_suggested = empty and preferred == "#playlist"
         self.query_one(preferred).focus()
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
