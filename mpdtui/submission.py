@@ -7,6 +7,7 @@ import io
 import shlex
 import threading
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,7 +66,7 @@ def _is_a_submission(path: Path) -> bool:
                 with gzip.GzipFile(fileobj=raw) as unzipped:
                     return unzipped.read(len(header)) == header
             return raw.read(len(header)) == header or path.stat().st_size == 0
-    except (OSError, EOFError):
+    except (OSError, EOFError, zlib.error):
         return False  # unreadable: not ours to replace
 
 
