@@ -12,7 +12,7 @@ from rich.table import Table
 
 from mpdtui.commands import open_services
 from mpdtui.commands.argtypes import given_path, int_between, non_negative_int
-from mpdtui.commands.jobs import report_models_serving_on, report_skipped, run_job
+from mpdtui.commands.jobs import report_models_serving_on, report_slices_left_out, run_job
 from mpdtui.commands.spotify import describe_coverage
 from mpdtui.commands.terminal import in_terminal_width
 from mpdtui.data.demo import DEFAULT_PLAYLISTS
@@ -74,7 +74,7 @@ def run_ingest(args: argparse.Namespace, locations: Locations) -> int:
     slices = "slice" if ingested == 1 else "slices"
     print(f"ingested {ingested} {slices} ({done.get('playlists', 0):,} playlists, "
           f"{done.get('rows', 0):,} rows); {done.get('already_done', 0)} already there")
-    report_skipped(summary)
+    report_slices_left_out(summary)
     if ingested:
         report_models_serving_on(locations)
     return 0

@@ -67,7 +67,8 @@ def _forward_to(job: JobProcess) -> Any:
     return forward
 
 
-def report_skipped(summary: dict[str, Any]) -> None:
+def report_slices_left_out(summary: dict[str, Any]) -> None:
+    """The slices an ingest did not add: bad ones skipped (--skip-bad), copies of slices there."""
     skipped = (summary.get("ingest") or {}).get("skipped") or []
     if skipped:
         slices = "slice" if len(skipped) == 1 else "slices"

@@ -15,7 +15,7 @@ from rich.text import Text
 
 from mpdtui.commands import open_services
 from mpdtui.commands.argtypes import given_path
-from mpdtui.commands.jobs import report_skipped, run_job
+from mpdtui.commands.jobs import report_slices_left_out, run_job
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 from mpdtui.pipeline.request import JobRequest
@@ -80,7 +80,7 @@ def run_train(args: argparse.Namespace, locations: Locations) -> int:
           f"already trained for this data: {', '.join(summary['reused']) or 'none'}")
     if summary["report"]:
         print_report(summary["report"])
-    report_skipped(summary)
+    report_slices_left_out(summary)
     _point_to_the_csv_beside_the_data(locations)
     return 0
 
