@@ -603,6 +603,26 @@ async def test_the_features_step_offers_the_csv_that_came_with_the_slices(
         assert app.services.features.csv_beside_the_data() is None
 
 
+async def test_a_features_csv_that_cannot_be_taken_is_said_beside_the_path(
+        trained_dir: Path, tmp_path: Path) -> None:
+    """The status said "No features this time; the models work without them. Retry", as for
+    a download that failed, and the reason left with its notification."""
+    folder = one_slice_folder(trained_dir, tmp_path / "mpd", "tracks_features.csv")
+    app = make_app(ingested_from(folder, tmp_path / "cache"), tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        await run_command(pilot, "setup: audio features")
+        await wait_for(pilot, lambda: screen_name(pilot) == "FeaturesStep", what="features step")
+        app.screen.query_one("#csv-path", Input).value = str(folder)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "Not imported" in label_text(pilot, "#step-status"),
+                       what="the refusal")
+        assert label_text(pilot, "#step-status") == (
+            f"Not imported: {folder} is a folder: give the features CSV in it, "
+            f"{folder / 'tracks_features.csv'}. Fix it and run it again (ctrl+r), or go on "
+            "without features (ctrl+n).")
+
+
 async def test_a_path_whose_name_is_not_utf8_is_said_at_each_step(
         trained_copy: Locations, tmp_path: Path) -> None:
     """Completion can put such a name (a Latin-1 one) in a path field: it went into the job's

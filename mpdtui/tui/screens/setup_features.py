@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Label, Static
 
 from mpdtui.pipeline.display import describe_progress, learned_from_other_audio
-from mpdtui.pipeline.events import Event, JobFinished, Notice, StageProgress
+from mpdtui.pipeline.events import Event, JobFailed, JobFinished, Notice, StageProgress
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.tui.screens.setup_step import SetupStep
 from mpdtui.tui.typed_path import typed_path
@@ -97,6 +97,10 @@ class FeaturesStep(SetupStep):
             next_step = _next_step(event.summary.get("behind_on_audio") or [])
             self.status(f"{outcome} {next_step}")
             self._add_coverage(outcome, next_step)
+        elif isinstance(event, JobFailed) and event.reason == "user":
+            # running it again would fail the same way: say what to fix, beside the path
+            self.status(f"Not imported: {event.message}. Fix it and run it again (ctrl+r), or "
+                        "go on without features (ctrl+n).")
         else:
             self.status("No features this time; the models work without them. Retry (ctrl+r) "
                         "or go on (ctrl+n).")
