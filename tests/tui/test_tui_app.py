@@ -746,6 +746,26 @@ async def test_finishing_with_data_but_no_model_offers_training(ingested_copy: L
         assert "No trained model" in label_text(pilot, "#suggest-status")
 
 
+async def test_a_training_refused_for_a_setting_says_why_beside_the_models(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """It said "Training stopped; finished models are kept. ctrl+r continues", which does the
+    same again; the reason left with its notification."""
+    config.update(trained_copy, model_settings={"als": {"factors": "many"}})
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        await run_command(pilot, "training")
+        await wait_for(pilot, lambda: screen_name(pilot) == "TrainingStep")
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: "stopped" in label_text(pilot, "#step-status"),
+                       what="the refusal")
+        assert label_text(pilot, "#step-status") == (
+            f'Training stopped: {trained_copy.config_json}: "model_settings": model \'als\' '
+            'setting factors: expected a whole number, got "many" (README: "Models" lists '
+            "each model's settings); fix or delete it. Fix it and run it again (ctrl+r); "
+            "finished models are kept.")
+
+
 # --- the builder --------------------------------------------------------------------------------
 
 def builder(app: Any) -> BuilderScreen:

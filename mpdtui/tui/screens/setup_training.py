@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Label, SelectionList, Static
 from mpdtui.pipeline.display import describe_progress, trained_before
 from mpdtui.pipeline.events import (
     Event,
+    JobFailed,
     JobFinished,
     ModelSaved,
     StageFinished,
@@ -125,6 +126,10 @@ class TrainingStep(SetupStep):
             self.show_report(event.summary.get("report"))
             self._scroll_to_evaluation()
             self.status("Done. Press ctrl+n to start building playlists.")
+        elif isinstance(event, JobFailed) and event.reason == "user":
+            # running it again would fail the same way: say what to fix, beside the models
+            self.status(f"Training stopped: {event.message}. Fix it and run it again (ctrl+r); "
+                        "finished models are kept.")
         else:
             self.status("Training stopped; finished models are kept. ctrl+r continues.")
 
