@@ -1873,6 +1873,28 @@ async def test_the_login_url_shows_at_24_rows_and_goes_to_the_clipboard(
         assert "hold http://127.0.0.1:8765/callback exactly" in label_text(pilot, "#step-status")
 
 
+async def test_a_refused_login_says_why_beside_the_login_url(fake_spotify: Any,
+                                                             trained_copy: Locations,
+                                                             tmp_path: Path) -> None:
+    """It said "Not logged in. Try again", the reason gone with its notification."""
+    app = make_app(trained_copy, tmp_path, services=open_services(trained_copy, spotify=AnyPort))
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        await pilot.press("f2", "ctrl+n", "ctrl+n")
+        assert screen_name(pilot) == "SpotifyStep"
+        await type_text(pilot, fake_spotify.state.client_id)
+        await pilot.press("enter")
+        paste = app.screen.query_one("#redirect-url", Input)
+        await wait_for(pilot, lambda: paste.has_focus, what="the paste field")
+        paste.value = "http://127.0.0.1:8765/callback?error=access_denied&state=x"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "Not logged in" in label_text(pilot, "#step-status"),
+                       what="the refusal")
+        assert label_text(pilot, "#step-status") == (
+            "Not logged in: Spotify login was refused (access_denied). Try again (ctrl+r) or "
+            "skip (ctrl+n).")
+
+
 async def test_spotify_login_by_pasted_url_then_export(fake_spotify: Any,
                                                        trained_copy: Locations,
                                                        tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.widgets import Input, Label, Static
 from textual.worker import Worker, WorkerState
 
+from mpdtui.errors import UserError, user_line
 from mpdtui.spotify.errors import LoginFailed
 from mpdtui.spotify.settings import login_trouble
 from mpdtui.tui.messages import LoginUrl
@@ -134,5 +135,8 @@ class SpotifyStep(SetupStep):
             self.status("Logged in. Press ctrl+n for the next step.")
         elif self.cancel.is_set():
             self.status("Login cancelled. Try again (ctrl+r) or skip (ctrl+n).")
+        elif isinstance(worker.error, UserError):  # the reason stays, beside the URL
+            self.status(f"Not logged in: {user_line(worker.error)}. Try again (ctrl+r) or "
+                        "skip (ctrl+n).")
         else:
             self.status("Not logged in. Try again (ctrl+r) or skip (ctrl+n).")
