@@ -296,7 +296,7 @@ def test_csv_without_known_columns_is_a_clear_error(tmp_path: Path,
         with pytest.raises(CsvLayoutError, match="missing feature columns tempo"):
             store.import_csv(write(tmp_path / "y.csv", [TRACKS_FEATURES_HEADER.replace(
                 "tempo", "speed")]))
-        with pytest.raises(UserError, match="absent.csv does not exist: give the features CSV"):
+        with pytest.raises(UserError, match=r"absent\.csv does not exist: give the features CSV"):
             store.import_csv(tmp_path / "absent.csv")
 
 
