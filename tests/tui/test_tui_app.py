@@ -431,6 +431,13 @@ SMALL_TWO_TOWER = {"dim": 16, "hidden": 32, "epochs": 2, "batch_size": 256,
 
 
 @pytest.mark.tf
+async def open_training_step(pilot: Any) -> None:
+    """From the builder, once it is ready, to the setup's training step."""
+    await builder_ready(pilot)
+    await run_command(pilot, "training")
+    await wait_for(pilot, lambda: screen_name(pilot) == "TrainingStep")
+
+
 async def test_the_builder_serves_while_training_goes_on(ingested_copy: Locations,
                                                          tmp_path: Path) -> None:
     from mpdtui import config
@@ -438,9 +445,7 @@ async def test_the_builder_serves_while_training_goes_on(ingested_copy: Location
     config.update(ingested_copy, model_settings={"two_tower": SMALL_TWO_TOWER})
     app = make_app(ingested_copy, tmp_path, train_models=("popularity", "title", "two_tower"))
     async with app.run_test(size=SIZE) as pilot:
-        await builder_ready(pilot)
-        await run_command(pilot, "training")
-        await wait_for(pilot, lambda: screen_name(pilot) == "TrainingStep")
+        await open_training_step(pilot)
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: "is ready" in label_text(pilot, "#step-status"),
                        what="the first model")
@@ -701,9 +706,7 @@ async def test_a_short_terminal_scrolls_to_the_training_and_its_evaluation(
     """At 80x24 the bars and the evaluation are below the models list: shown as they come."""
     app = make_app(ingested_copy, tmp_path, train_models=("popularity", "title"))
     async with app.run_test(size=(80, 24)) as pilot:
-        await builder_ready(pilot)
-        await run_command(pilot, "training")
-        await wait_for(pilot, lambda: screen_name(pilot) == "TrainingStep")
+        await open_training_step(pilot)
         await settle(pilot)
         title = app.screen.query_one("#eval-title")
         assert not in_view(title)
@@ -736,9 +739,7 @@ async def test_finishing_with_data_but_no_model_offers_training(ingested_copy: L
                                                                 tmp_path: Path) -> None:
     app = make_app(ingested_copy, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await builder_ready(pilot)
-        await run_command(pilot, "training")
-        await wait_for(pilot, lambda: screen_name(pilot) == "TrainingStep")
+        await open_training_step(pilot)
         await pilot.press("ctrl+n")
         assert "No model is trained yet" in str(app.screen.query_one(Label).render())
         await pilot.press("n")  # the builder anyway: it says what is missing
@@ -753,9 +754,7 @@ async def test_a_training_refused_for_a_setting_says_why_beside_the_models(
     config.update(trained_copy, model_settings={"als": {"factors": "many"}})
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await builder_ready(pilot)
-        await run_command(pilot, "training")
-        await wait_for(pilot, lambda: screen_name(pilot) == "TrainingStep")
+        await open_training_step(pilot)
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: "stopped" in label_text(pilot, "#step-status"),
                        what="the refusal")
@@ -1873,17 +1872,22 @@ async def test_the_login_url_shows_at_24_rows_and_goes_to_the_clipboard(
         assert "hold http://127.0.0.1:8765/callback exactly" in label_text(pilot, "#step-status")
 
 
+async def start_login(pilot: Any, client_id: str) -> None:
+    """From the builder to the Spotify step, and a login started there with `client_id`."""
+    await builder_ready(pilot)
+    await pilot.press("f2", "ctrl+n", "ctrl+n")
+    assert screen_name(pilot) == "SpotifyStep"
+    await type_text(pilot, client_id)
+    await pilot.press("enter")
+
+
 async def test_a_refused_login_says_why_beside_the_login_url(fake_spotify: Any,
                                                              trained_copy: Locations,
                                                              tmp_path: Path) -> None:
     """It said "Not logged in. Try again", the reason gone with its notification."""
     app = make_app(trained_copy, tmp_path, services=open_services(trained_copy, spotify=AnyPort))
     async with app.run_test(size=SIZE) as pilot:
-        await builder_ready(pilot)
-        await pilot.press("f2", "ctrl+n", "ctrl+n")
-        assert screen_name(pilot) == "SpotifyStep"
-        await type_text(pilot, fake_spotify.state.client_id)
-        await pilot.press("enter")
+        await start_login(pilot, fake_spotify.state.client_id)
         paste = app.screen.query_one("#redirect-url", Input)
         await wait_for(pilot, lambda: paste.has_focus, what="the paste field")
         paste.value = "http://127.0.0.1:8765/callback?error=access_denied&state=x"
@@ -1902,11 +1906,7 @@ async def test_spotify_login_by_pasted_url_then_export(fake_spotify: Any,
 
     app = make_app(trained_copy, tmp_path, services=open_services(trained_copy, spotify=AnyPort))
     async with app.run_test(size=SIZE) as pilot:
-        await builder_ready(pilot)
-        await pilot.press("f2", "ctrl+n", "ctrl+n")
-        assert screen_name(pilot) == "SpotifyStep"
-        await type_text(pilot, fake_spotify.state.client_id)
-        await pilot.press("enter")
+        await start_login(pilot, fake_spotify.state.client_id)
         step = app.screen
 
         def login_url() -> str:
