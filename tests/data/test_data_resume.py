@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import psutil
 from store_support import store_dump
 
 from mpdtui.data.catalog import Catalog
@@ -26,17 +25,25 @@ def _committed_slices(locations: Locations) -> int:
         return 0
 
 
+def _writer(cli: subprocess.Popen[bytes]) -> psutil.Process:
+    """The job process the CLI started: the one that writes the catalog."""
+    return next(child for child in psutil.Process(cli.pid).children() if child.ppid() == cli.pid)
+
+
 def test_killed_ingest_resumes_to_the_same_store(small_demo: Path, tmp_path: Path) -> None:
     killed = Locations.resolve(tmp_path / "killed")
     command = [sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(killed.root), "ingest",
                str(small_demo)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cli = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
-    while _committed_slices(killed) < 1 and process.poll() is None and time.monotonic() < deadline:
+    while _committed_slices(killed) < 1 and cli.poll() is None and time.monotonic() < deadline:
         time.sleep(0.002)
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
-    assert process.returncode == -signal.SIGKILL
+    # the writer itself: a killed front end would leave its job to stop in its own time
+    # (cancelled, with its cleanup racing the resume below)
+    writer = _writer(cli)
+    writer.kill()
+    writer.wait(timeout=60)
+    assert cli.wait(timeout=60) == 1, "the front end reports the killed job"
     assert 1 <= _committed_slices(killed) < 3, "the kill must land mid-ingest"
 
     result = ingest(killed, small_demo)
