@@ -369,7 +369,7 @@ def restore_uri_indexes(catalog: Catalog) -> None:
 def _restore_uri_indexes(db: Connection) -> None:
     for table in URI_TABLES:
         if not _uri_is_unique(db, table):
-            db.execute(f"CREATE UNIQUE INDEX {table}_uri ON {table}(uri)")
+            db.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS {table}_uri ON {table}(uri)")
 
 
 def _uri_is_unique(db: Connection, table: str) -> bool:
