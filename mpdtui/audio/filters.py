@@ -248,20 +248,26 @@ def _value(term: str, feature: Feature, text: str) -> float:
     if unit not in _UNITS[feature.unit] or (":" in digits and feature.unit != "duration"):
         raise FilterError(f"filter {term.strip()!r}: {text!r} is not a value of "
                           f"{feature.names[0]} ({_UNIT_HINTS[feature.unit]})")
-    if feature.unit == "duration":
-        return _duration_ms(digits, unit)
-    number = float(digits)
+    number = _duration_ms(term, digits, unit) if feature.unit == "duration" else float(digits)
     if unit == "%":
         number /= 100
     if feature.unit == "unit" and not 0 <= number <= 1:
         raise FilterError(f"filter {term.strip()!r}: {feature.names[0]} runs from 0 to 1 "
                           f"(write {number / 100:g} or {number:g}%)")
+    if feature.unit in ("BPM", "duration") and number < 0:
+        raise FilterError(f"filter {term.strip()!r}: {feature.names[0]} is never below 0 "
+                          f"(write it in {_UNIT_HINTS[feature.unit]}, e.g. "
+                          f"{term.strip().replace(text, text.lstrip('-'), 1)!r})")
     return number
 
 
-def _duration_ms(digits: str, unit: str) -> float:
+def _duration_ms(term: str, digits: str, unit: str) -> float:
     if ":" in digits:
         minutes, seconds = digits.split(":")
+        if int(seconds) > 59:
+            raise FilterError(f"filter {term.strip()!r}: {digits} has {int(seconds)} seconds; "
+                              f"write m:ss with 00-59 seconds, e.g. "
+                              f"{int(minutes) + int(seconds) // 60}:{int(seconds) % 60:02d}")
         return (int(minutes) * 60 + int(seconds)) * 1000.0
     return float(digits) * (60_000.0 if unit == "min" else 1000.0)
 

@@ -74,11 +74,27 @@ def test_repeated_options_add_up_and_blank_means_no_filter() -> None:
     ("150-170", "which feature?"),
     ("fast", "write a feature and a value"),
     ("mode > 0.5", "unknown feature 'mode'"),
+    ("tempo -120", "tempo is never below 0 (write it in beats per minute, e.g. 'tempo 120')"),
+    ("duration < -3:00", "duration is never below 0 (write it in m:ss or seconds, "
+                         "e.g. 'duration < 3:00')"),
+    ("duration 2:75", "2:75 has 75 seconds; write m:ss with 00-59 seconds, e.g. 3:15"),
 ])
 def test_a_filter_that_cannot_be_read_says_what_would_work(text: str, says: str) -> None:
     with pytest.raises(FilterError, match=f"filter '{text}'") as caught:
         parse_filter(text)
     assert says in str(caught.value)
+
+
+@pytest.mark.parametrize(("text", "follows_the_advice"), [
+    ("tempo < -5", "tempo < 5"), ("tempo -5-10", "tempo 5-10 BPM"),
+    ("duration -1:30", "duration 1:20-1:40"),
+])
+def test_a_negative_tempo_or_length_is_refused_with_a_filter_that_reads(
+        text: str, follows_the_advice: str) -> None:
+    with pytest.raises(FilterError) as caught:
+        parse_filter(text)
+    advice = str(caught.value).rsplit("e.g. ", 1)[1].strip("')")
+    assert parse_filter(advice).describe() == follows_the_advice
 
 
 def test_ranges_comparisons_and_unknown_values() -> None:
