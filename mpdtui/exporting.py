@@ -2,7 +2,8 @@
 
 JSON and CSV also carry each track's tempo, key, Camelot code and energy when they are known.
 
-Files are written atomically (temp file + rename), so a failed export never leaves half a file.
+Files are written atomically (temp file + rename), so a failed export never leaves half a file;
+a device or pipe (`--out /dev/stdout`) is written in place.
 An export replaces an earlier mpdtui export at its path, never another file of the user's.
 """
 
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, TypeAlias
 
 import orjson
 
-from mpdtui.data.files import atomic_write, file_in_the_way
+from mpdtui.data.files import file_in_the_way, write_out
 from mpdtui.errors import UserError
 from mpdtui.locations import expand_home
 
@@ -71,7 +72,7 @@ def export_file(playlist: SavedPlaylist, fmt: str, out: Path, audio: Audio = Non
     _refuse_other_files(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, lambda fh: fh.write(content))
+        write_out(path, content)
     except OSError as exc:
         raise UserError(f"{path}: cannot write the playlist ({exc.strerror})") from None
     return path

@@ -17,7 +17,7 @@ import orjson
 from models.base import PlaylistQuery, Recommender
 from models.progress import ProgressCallback, check_cancel, report
 from mpdtui.data.catalog import Catalog
-from mpdtui.data.files import atomic_write
+from mpdtui.data.files import write_out
 from mpdtui.data.mpd import CHALLENGE_SET
 from mpdtui.errors import UserError, damaged_zip
 
@@ -153,7 +153,7 @@ def write_submission(challenge: list[dict[str, Any]], model: Recommender, catalo
     content = lines.getvalue().encode()
     if out.name.endswith(".gz"):  # the challenge took its submissions gzipped
         content = gzip.compress(content, mtime=0)
-    atomic_write(out, lambda fh: fh.write(content))
+    write_out(out, content)
     return summary
 
 

@@ -24,6 +24,7 @@ from mpdtui.commands.jobs import run_job
 from mpdtui.commands.terminal import in_terminal_width
 from mpdtui.commands.track_tables import TrackRow, print_tracks
 from mpdtui.commands.train import print_report
+from mpdtui.data.files import is_device_or_pipe
 from mpdtui.locations import Locations
 from mpdtui.pipeline.events import StageProgress
 from mpdtui.pipeline.request import JobRequest
@@ -135,13 +136,14 @@ def print_notebook_view(services: Services) -> None:
 
 
 def run_submit(args: argparse.Namespace, locations: Locations) -> int:
-    with open_services(locations) as services, HeadlessProgress() as view:
+    beside = sys.stderr if is_device_or_pipe(args.out) else sys.stdout  # not in --out /dev/stdout
+    with open_services(locations) as services, HeadlessProgress(beside) as view:
         done = services.challenge.submit(
             args.challenge_set, args.out, model=args.model, team=args.team, email=args.email,
             progress=lambda p: view.show(StageProgress("submit", p.done, p.total, "playlists")))
     answers = "answer" if done.answered == 1 else "answers"
-    print(f"wrote {done.answered:,} {answers} from '{done.model}' to {args.out}")
-    print(done.summary.describe())
+    print(f"wrote {done.answered:,} {answers} from '{done.model}' to {args.out}", file=beside)
+    print(done.summary.describe(), file=beside)
     return 0
 
 

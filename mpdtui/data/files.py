@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -98,6 +99,29 @@ def _running(pid: int) -> bool:
 def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o644) -> None:
     """`atomic_write` of bytes already in memory."""
     atomic_write(path, lambda fh: fh.write(data), mode)
+
+
+def write_out(path: Path, data: bytes) -> None:
+    """Write a file the user named (an export, a submission): atomically, unless `path` is a
+    device or a pipe (/dev/stdout, a shell's `>(gzip > x)`), which is written in place: a
+    rename would put a file where the device was."""
+    if not is_device_or_pipe(path):
+        atomic_write_bytes(path, data)
+        return
+    try:
+        with open(path, "wb") as fh:
+            fh.write(data)
+    except OSError as exc:
+        raise _naming(exc, path) from None
+
+
+def is_device_or_pipe(path: Path) -> bool:
+    """Whether `path` (followed through links) is neither a file nor a folder."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def nearest_existing(path: Path) -> Path:

@@ -21,6 +21,7 @@ import numpy as np
 import orjson
 import pytest
 from conftest import SMALL_DEMO_PLAYLISTS, SMALL_DEMO_SEED
+from fifo_support import PipeReader
 
 from mpdtui.data import demo, demo_vocabulary
 from mpdtui.data.saved_playlists import TrackEntry
@@ -244,6 +245,20 @@ def test_submit_writes_the_official_csv(trained: tuple[Path, str], small_demo: P
                    "--team", "tests", "--email", "t@example.com", cache=trained[0])
     assert done.returncode == 0, done.stderr
     assert gzip.decompress(gzipped.read_bytes()) == out.read_bytes()
+
+
+def test_submit_out_a_pipe_writes_through_it(trained: tuple[Path, str], small_demo: Path,
+                                             tmp_path: Path) -> None:
+    """A pipe (`--out >(gzip > x)`) stays a pipe; what is said goes beside the answers."""
+    path = tmp_path / "challenge_set.json"
+    challenge = write_challenge_set(small_demo, path)
+    pipe = PipeReader(tmp_path / "pipe")
+    done = _mpdtui("submit", "--challenge-set", str(path), "--out", str(pipe.path), "--model",
+                   "popularity", cache=trained[0])
+    assert done.returncode == 0, done.stderr
+    lines = pipe.read().decode().splitlines()
+    assert lines[0] == "team_info,mpdtui,mpdtui@example.com" and len(lines) == 1 + len(challenge)
+    assert done.stdout == "" and f"wrote 20 answers from 'popularity' to {pipe.path}" in done.stderr
 
 
 def test_submit_replaces_its_own_submission_and_no_other_file(trained: tuple[Path, str],

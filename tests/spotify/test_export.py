@@ -18,6 +18,7 @@ import orjson
 import pytest
 import requests
 from fake_spotify import DROP, PASS, FakeSpotify, Fault
+from fifo_support import PipeReader
 
 from mpdtui import config
 from mpdtui.data.mpd_validation import parse_slice
@@ -223,6 +224,22 @@ def test_cli_export_out_dash_writes_the_file_to_stdout(
     assert main(["export", "Mix: Vol 1", "--to", fmt, "--out", "-", *cache]) == 0
     shown = capfdbinary.readouterr().out
     assert b"\x1b" not in shown and (b"\\x1b[2Jbad" in shown or b"\\u001b[2Jbad" in shown)
+
+
+def test_cli_export_out_a_pipe_writes_through_it_and_says_so_beside(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--out` a device or pipe (/dev/stdout, `>(gzip > x)`) had the rename of an atomic write
+    put a file in its place (as root, /dev/full became a playlist)."""
+    from mpdtui.commands.spotify import run_export
+
+    locations = Locations.resolve(tmp_path / "cache")
+    with SavedPlaylists.open(locations.ensure()) as store:
+        playlist = store.create("Mix: Vol 1", ENTRIES)
+    pipe = PipeReader(tmp_path / "pipe")
+    assert run_export(export_args("Mix: Vol 1", "m3u", pipe.path), locations) == 0
+    assert pipe.read().decode() == m3u8_text(playlist)
+    said = capsys.readouterr()
+    assert said.out == "" and said.err == f"Wrote 3 tracks of 'Mix: Vol 1' to {pipe.path}\n"
 
 
 def test_cli_export_out_a_folder_writes_into_it_and_never_into_the_cache(
