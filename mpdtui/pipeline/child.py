@@ -17,6 +17,7 @@ import signal
 import sys
 import tempfile
 import threading
+from pathlib import Path
 from types import FrameType
 from typing import NoReturn
 
@@ -87,16 +88,46 @@ def watch_parent(cancel: threading.Event, exit_code: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
+TEMP_DIR_PREFIX = "mpdtui-job-"
+
+
 def use_own_temp_dir() -> str:
-    """A temporary folder of this job's own, removed when it exits (unless killed by SIGKILL).
-    TensorFlow's autograph writes a module file per traced function to the temporary folder
-    and removes them at the interpreter's exit, which `os._exit` skips: each two-tower training
-    had left nine `__autograph_generated_file*.py` in /tmp."""
-    folder = tempfile.mkdtemp(prefix="mpdtui-job-")
+    """A temporary folder of this job's own, removed when it exits; one a job killed by
+    SIGKILL (out of memory, say) left behind goes when the next job starts. TensorFlow's
+    autograph writes a module file per traced function to the temporary folder and removes
+    them at the interpreter's exit, which `os._exit` skips: each two-tower training had left
+    nine `__autograph_generated_file*.py` in /tmp."""
+    remove_killed_jobs_temp_dirs()
+    folder = tempfile.mkdtemp(prefix=f"{TEMP_DIR_PREFIX}{os.getpid()}-")
     tempfile.tempdir = folder
     OWN_TEMP_DIRS.append(folder)
     atexit.register(shutil.rmtree, folder, ignore_errors=True)  # an exit through a traceback
     return folder
+
+
+def remove_killed_jobs_temp_dirs() -> None:
+    """The folders of `use_own_temp_dir` (named for their job's pid) whose job is gone."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{TEMP_DIR_PREFIX}*-*"):
+        pid = folder.name.removeprefix(TEMP_DIR_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not _running(int(pid)) and _owned_by_me(folder):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _owned_by_me(folder: Path) -> bool:
+    try:
+        return folder.lstat().st_uid == os.getuid()
+    except OSError:
+        return False
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's
+        return True
+    return True
 
 
 def exit_now(code: int) -> NoReturn:

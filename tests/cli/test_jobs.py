@@ -377,13 +377,22 @@ def test_job_process_takes_its_allocator_settings_in_its_own_process() -> None:
 
 def test_a_job_leaves_no_temporary_files(tmp_path: Path) -> None:
     """The job process exits with `os._exit`, past the exit handlers with which TensorFlow's
-    autograph removes the module files it writes: they went to a folder of the job's own."""
+    autograph removes the module files it writes: they went to a folder of the job's own. A
+    folder that a job killed by SIGKILL left behind goes when the next job starts; a running
+    job's stays."""
     temp = tmp_path / "tmp"
     temp.mkdir()
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    killed = temp / f"mpdtui-job-{gone.stdout.strip()}-k1ll3d"
+    killed.mkdir()
+    (killed / "__autograph_generated_file1.py").write_text("")
+    running = temp / f"mpdtui-job-{os.getpid()}-runn1n"
+    running.mkdir()
     done = subprocess.run(
         [sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(tmp_path / "cache"), "--train",
          "--mpd", str(HANDMADE), "--models", "two_tower"],
         capture_output=True, text=True, timeout=300, env={**os.environ, "TMPDIR": str(temp)})
     assert done.returncode == 0, done.stderr
     assert "trained: two_tower" in done.stdout
-    assert sorted(temp.iterdir()) == []
+    assert sorted(temp.iterdir()) == [running]
