@@ -174,11 +174,26 @@ class MpdtuiAppBase(App[None]):
     def attempt(self, call: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R | None:
         """Run a quick service call on the UI thread; a user-fixable error becomes a
         notification and the result None."""
-        from models.model_dir import ModelFormatError
-
         try:
             return call(*args, **kwargs)
-        except (UserError, ModelFormatError, OSError) as exc:  # OSError: a full disk, say
+        except _user_fixable() as exc:
             self.notify(printable(in_app(user_line(exc))), title="Could not do that",
                         severity="error", markup=False)
             return None
+
+    def refusal(self, call: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> str | None:
+        """Run a quick service call on the UI thread: None when it was done, else its
+        user-fixable error in words, for a dialog that shows it and stays open to fix the
+        answer."""
+        try:
+            call(*args, **kwargs)
+        except _user_fixable() as exc:
+            return printable(in_app(user_line(exc)))
+        return None
+
+
+def _user_fixable() -> tuple[type[Exception], ...]:
+    """What a quick service call raises for the user to fix (OSError: a full disk, say)."""
+    from models.model_dir import ModelFormatError
+
+    return (UserError, ModelFormatError, OSError)

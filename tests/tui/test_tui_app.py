@@ -1722,6 +1722,31 @@ async def test_the_builder_follows_a_rename_or_delete_of_its_playlist(
         assert screen.editing == saved.summaries()[0].id
 
 
+async def test_a_refused_rename_keeps_its_dialog_open_with_why(trained_copy: Locations,
+                                                               tmp_path: Path) -> None:
+    """A name another playlist has closed the dialog, the typed name with it, behind a
+    notification; the dialog now says why under the name, to be changed there."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        saved = app.services.playlists
+        saved.save("Road trip", app.services.catalog.tracks([1]))
+        saved.save("Mix", app.services.catalog.tracks([2]))
+        await pilot.press("escape", "p")
+        await wait_for(pilot, lambda: screen_name(pilot) == "PlaylistsScreen")
+        await pilot.press("r", "ctrl+u")  # the most recent first: Mix
+        await type_text(pilot, "Road trip")
+        await pilot.press("enter")
+        assert screen_name(pilot) == "PromptScreen"
+        assert label_text(pilot, "#prompt-refused") == (
+            "a saved playlist named 'Road trip' already exists: choose another name")
+        await type_text(pilot, " 2")
+        await pilot.press("enter")
+        assert screen_name(pilot) == "PlaylistsScreen"
+        assert sorted(p.name for p in saved.summaries()) == ["Road trip", "Road trip 2"]
+        assert "Renamed to 'Road trip 2'." in notifications(app)
+
+
 async def test_no_models_yet_is_a_notification(ingested_copy: Locations, tmp_path: Path) -> None:
     app = make_app(ingested_copy, tmp_path)
     async with app.run_test(size=SIZE) as pilot:

@@ -170,15 +170,16 @@ class PlaylistsScreen(BaseScreen):
         if (selected := self._selected()) is None:
             return
 
-        def rename(new_name: str | None) -> None:
-            if new_name:
-                renamed = self.app.attempt(self.services.playlists.rename, selected.id, new_name)
-                if renamed is not None:
-                    self.notify(printable(f"Renamed to '{renamed.name}'."), markup=False)
-                self.reload(selected.id)
+        def rename(new_name: str) -> str | None:
+            return self.app.refusal(self.services.playlists.rename, selected.id, new_name)
 
-        self.app.push_screen(PromptScreen(f"New name for '{selected.name}':", selected.name),
-                             rename)
+        def renamed(new_name: str | None) -> None:
+            if new_name and new_name != selected.name:
+                self.notify(printable(f"Renamed to '{new_name}'."), markup=False)
+            self.reload(selected.id)
+
+        self.app.push_screen(PromptScreen(f"New name for '{selected.name}':", selected.name,
+                                          accept=rename), renamed)
 
     def action_duplicate(self) -> None:
         if (selected := self._selected()) is not None:
