@@ -65,10 +65,7 @@ def export_file(playlist: SavedPlaylist, fmt: str, out: Path, audio: Audio = Non
     missing); returns the full path."""
     content = export_bytes(playlist, fmt, audio)
     path = expand_home(out).absolute()
-    blocking = file_in_the_way(path.parent)
-    if blocking is not None:
-        raise UserError(f"{blocking} is a file, not a folder: give another path to write "
-                        f"{path.name} to")
+    refuse_file_in_the_way(path.parent, f"give another path to write {path.name} to")
     _refuse_other_files(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -76,6 +73,13 @@ def export_file(playlist: SavedPlaylist, fmt: str, out: Path, audio: Audio = Non
     except OSError as exc:
         raise UserError(f"{path}: cannot write the playlist ({exc.strerror})") from None
     return path
+
+
+def refuse_file_in_the_way(folder: Path, advice: str) -> None:
+    """UserError when a file (or device) stands where `folder` or a parent it needs would be."""
+    blocking = file_in_the_way(folder)
+    if blocking is not None:
+        raise UserError(f"{blocking} is a file, not a folder: {advice}")
 
 
 def export_bytes(playlist: SavedPlaylist, fmt: str, audio: Audio = None) -> bytes:

@@ -18,7 +18,13 @@ from mpdtui.data.saved_playlists import (
 )
 from mpdtui.data.track_features import TrackFeatures
 from mpdtui.errors import UserError
-from mpdtui.exporting import default_path, export_bytes, export_file, file_stem
+from mpdtui.exporting import (
+    default_path,
+    export_bytes,
+    export_file,
+    file_stem,
+    refuse_file_in_the_way,
+)
 from mpdtui.locations import Locations, expand_home, real_path
 from mpdtui.services.catalog import CatalogService
 
@@ -141,15 +147,26 @@ class PlaylistService:
         playlist = self.get(key)
         return export_bytes(playlist, fmt, audio=audio_of_uris(self.locations, playlist.uris))
 
+    def refuse_export_folder(self, folder: Path) -> None:
+        """UserError when no export can go into `folder` (typed in the export dialog, said
+        there before it closes): a file where it would be, or a folder of the cache dir's."""
+        refuse_file_in_the_way(folder, "give another folder")
+        if self._among_cache_files(folder / "playlist.m3u8"):
+            raise UserError(f"{folder} is in the cache dir, whose files mpdtui manages: give a "
+                            "folder outside it")
+
     def _refuse_cache_files(self, path: Path) -> None:
         """An export never overwrites the catalog, a model or any other file of the cache dir
         (the export folder may lie inside it)."""
+        if self._among_cache_files(path):
+            raise UserError(f"{path} is in the cache dir, whose files mpdtui manages: give a "
+                            "path outside it")
+
+    def _among_cache_files(self, path: Path) -> bool:
         exports = real_path(self.export_folder())
         in_export_folder = (exports != self.locations.root
                             and real_path(path).is_relative_to(exports))
-        if self.locations.holds(path) and not in_export_folder:
-            raise UserError(f"{path} is in the cache dir, whose files mpdtui manages: give a "
-                            "path outside it")
+        return self.locations.holds(path) and not in_export_folder
 
     def export_folder(self) -> Path:
         """Where exported files go: config.json's `export_dir`, else the default."""

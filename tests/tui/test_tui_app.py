@@ -1004,20 +1004,34 @@ async def test_the_export_folder_is_shown_and_changed_in_the_dialog(
         assert folder.value == str(tmp_path / "my music")
         await pilot.press("tab")
         folder.value = ""
-        await type_text(pilot, str(trained_copy.root))  # the cache dir: refused, not kept
-        await pilot.press("enter", "enter")
-        await settle(pilot)
-        assert any("is in the cache dir" in n for n in notifications(app))
-        assert not list(trained_copy.root.glob("mix.*"))
+        # refused, said under the folder (the dialog stays, the typed folder in it), not kept:
+        # the cache dir, a file on the way, a home there is not
+        (tmp_path / "notes").write_text("mine")
+        for typed, why in ((str(trained_copy.root), f"{trained_copy.root} is in the cache dir"),
+                           (str(tmp_path / "notes" / "mix"), f"{tmp_path / 'notes'} is a file, "
+                                                             "not a folder: give another folder"),
+                           ("~mpdtui-no-such-user/", "~mpdtui-no-such-user/: "
+                                                     "~mpdtui-no-such-user names no home folder")):
+            folder.value = ""
+            await type_text(pilot, typed)
+            await pilot.press("enter", "enter")  # the cursor stays in the field: twice refused
+            await settle(pilot)
+            assert screen_name(pilot) == "ExportScreen" and app.screen.focused is folder
+            assert label_text(pilot, "#export-refused").startswith(why)
+        await pilot.press("escape")
+        assert not list(trained_copy.root.glob("mix.*")) and (tmp_path / "notes").read_text() == "mine"
         assert config.export_dir(trained_copy) == tmp_path / "my music"
-        await pilot.press("e", "tab")  # a home there is not: said, not kept, the app goes on
-        app.screen.query_one("#export-folder", Input).value = ""
-        await type_text(pilot, "~mpdtui-no-such-user/")
-        await pilot.press("enter", "enter")
+        await pilot.press("e", "tab")  # a folder taken after one refused: the why goes
+        folder = app.screen.query_one("#export-folder", Input)
+        folder.value = str(trained_copy.root)
+        await pilot.press("enter")
+        assert app.screen.query_one("#export-refused", Label).display
+        folder.value = str(tmp_path / "my music")
+        await pilot.press("enter")
+        assert not app.screen.query_one("#export-refused", Label).display
+        await pilot.press("enter")
         await settle(pilot)
-        assert notifications(app)[-1].startswith("~mpdtui-no-such-user/: ~mpdtui-no-such-user "
-                                                 "names no home folder")
-        assert config.export_dir(trained_copy) == tmp_path / "my music"
+        assert (tmp_path / "my music" / "mix.m3u8").exists()
 
 
 def footer_keys(screen: Any) -> set[str]:

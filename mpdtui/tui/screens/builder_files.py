@@ -160,7 +160,8 @@ class BuilderFiles(BuilderBase):
             if choice and saved is not None:
                 self._export_to(saved.id, *choice)
 
-        self.app.push_screen(ExportScreen(name, str(self._export_dir())), chosen)
+        self.app.push_screen(ExportScreen(name, str(self._export_dir()),
+                                          check_folder=self._export_folder_refusal), chosen)
 
     def _export_dir(self) -> Path:
         """The export folder: the app's option (tests), else config.json's or the default."""
@@ -169,11 +170,19 @@ class BuilderFiles(BuilderBase):
         return (chosen or self.app.attempt(self.services.playlists.export_folder)
                 or default_export_dir())
 
+    def _export_folder_refusal(self, typed: str) -> str | None:
+        """Why no file can be exported to the folder typed in the export dialog (said there,
+        the dialog kept open to change it), or None."""
+        return self.app.refusal(
+            lambda: self.services.playlists.refuse_export_folder(self._typed_folder(typed)))
+
+    def _typed_folder(self, typed: str) -> Path:
+        return expand_home(typed_path(typed) or self._export_dir()).absolute()
+
     def _export_to(self, playlist_id: int, fmt: str, typed: str) -> None:
-        expanded = self.app.attempt(expand_home, typed_path(typed) or self._export_dir())
-        if expanded is None:
+        folder = self.app.attempt(self._typed_folder, typed)
+        if folder is None:
             return  # the app has said why
-        folder = expanded.absolute()
         self._export(playlist_id, fmt, folder, remember=folder != self._export_dir())
 
     def _remember_export_dir(self, folder: Path) -> None:

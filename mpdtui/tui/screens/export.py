@@ -6,6 +6,7 @@ data dir); changing it here keeps the new one for the next exports.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -27,7 +28,8 @@ CHOICES = (
 
 
 class ExportScreen(ModalScreen[tuple[str, str] | None]):
-    """Dismissed with (format, folder as typed), or None when cancelled."""
+    """Dismissed with (format, folder as typed), or None when cancelled. A folder that
+    `check_folder` says no file can go to is not taken: the dialog says why under it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "cancel", "Cancel"),  # in the folder field q is typed
@@ -35,10 +37,12 @@ class ExportScreen(ModalScreen[tuple[str, str] | None]):
         Binding("k", "up", show=False),
     ]
 
-    def __init__(self, name: str, folder: str) -> None:
+    def __init__(self, name: str, folder: str,
+                 check_folder: Callable[[str], str | None] | None = None) -> None:
         super().__init__()
         self.playlist_name = name
         self.folder = folder
+        self.check_folder = check_folder
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -46,12 +50,30 @@ class ExportScreen(ModalScreen[tuple[str, str] | None]):
             yield OptionList(*(Option(text, id=key) for key, text in CHOICES), id="formats")
             yield Label("Files go to (tab to change):", classes="hint")
             yield PathInput(self.folder, id="export-folder", classes="volatile")
+            refused = Label("", id="export-refused", classes="error")
+            refused.display = False  # until a folder is refused
+            yield refused
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss((str(event.option.id), self.query_one("#export-folder", Input).value))
+        fmt = str(event.option.id)
+        if fmt == "spotify" or self._folder_taken():
+            self.dismiss((fmt, self.query_one("#export-folder", Input).value))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.query_one(OptionList).focus()  # the folder is set: now the format
+        if self._folder_taken():
+            self.query_one(OptionList).focus()  # the folder is set: now the format
+
+    def _folder_taken(self) -> bool:
+        """Whether files can go to the folder in the field; if not, why shows under it and
+        the cursor goes there."""
+        field = self.query_one("#export-folder", Input)
+        refused = self.check_folder(field.value) if self.check_folder else None
+        why = self.query_one("#export-refused", Label)
+        why.update(data_text(refused or ""))
+        why.display = bool(refused)
+        if refused:
+            field.focus()
+        return not refused
 
     def action_down(self) -> None:
         self.query_one(OptionList).action_cursor_down()
