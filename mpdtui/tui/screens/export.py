@@ -56,14 +56,14 @@ class ExportScreen(ModalScreen[tuple[str, str] | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         fmt = str(event.option.id)
-        if fmt == "spotify" or self._folder_taken():
+        if fmt == "spotify" or self._folder_accepted():
             self.dismiss((fmt, self.query_one("#export-folder", Input).value))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if self._folder_taken():
+        if self._folder_accepted():
             self.query_one(OptionList).focus()  # the folder is set: now the format
 
-    def _folder_taken(self) -> bool:
+    def _folder_accepted(self) -> bool:
         """Whether files can go to the folder in the field; if not, why shows under it and
         the cursor goes there."""
         field = self.query_one("#export-folder", Input)
