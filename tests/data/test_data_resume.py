@@ -27,7 +27,9 @@ def _committed_slices(locations: Locations) -> int:
 
 def _writer(cli: subprocess.Popen[bytes]) -> psutil.Process:
     """The job process the CLI started: the one that writes the catalog."""
-    return next(child for child in psutil.Process(cli.pid).children() if child.ppid() == cli.pid)
+    jobs = [child for child in psutil.Process(cli.pid).children() if child.ppid() == cli.pid]
+    assert jobs, "the ingest ended before the kill"
+    return jobs[0]
 
 
 def test_killed_ingest_resumes_to_the_same_store(small_demo: Path, tmp_path: Path) -> None:
