@@ -168,6 +168,15 @@ NAMED_VALUES: dict[str, dict[str, float]] = {
 """Keys and modes by name, as Kaggle's SpotifyFeatures.csv gives them ("C#", "Minor")."""
 
 
+_SHARES = ("danceability", "energy", "valence", "acousticness", "instrumentalness",
+           "speechiness", "liveness")
+BOUNDS: dict[str, tuple[float, float]] = {
+    **{name: (0.0, 1.0) for name in _SHARES}, "mode": (0.0, 1.0), "key": (-1.0, 11.0),
+    "tempo": (0.0, math.inf), "duration_ms": (0.0, math.inf)}
+"""What Spotify's audio features can hold (key -1: none detected; tempo 0: no beat); a row
+outside them is damaged (an energy of 5 would pass any 'energy > 0.7')."""
+
+
 def numbers_of(row: list[str], columns: list[int]) -> list[float] | str:
     values = []
     for name, col in zip(FEATURE_NAMES, columns, strict=True):
@@ -180,6 +189,10 @@ def numbers_of(row: list[str], columns: list[int]) -> list[float] | str:
             value = named
         if not math.isfinite(value):
             return f"{name} = {row[col][:40]!r} is not a finite number"
+        low, high = BOUNDS.get(name, (-math.inf, math.inf))
+        if not low <= value <= high:
+            bounds = f"outside {low:g} to {high:g}" if math.isfinite(high) else f"below {low:g}"
+            return f"{name} = {row[col][:40]!r} is {bounds}"
         values.append(value)
     return values
 

@@ -202,6 +202,25 @@ def write(path: Path, lines: list[str]) -> Path:
     return path
 
 
+def test_values_no_audio_features_hold_are_bad_rows(tmp_path: Path,
+                                                   locations: Locations) -> None:
+    """An energy of 5 or a tempo of -120 was imported (and passed any 'energy > 0.7')."""
+    good = tracks_features_row(track_id(0), dance="1")  # the bounds themselves are values
+    tracks = write(tmp_path / "tracks_features.csv", [
+        TRACKS_FEATURES_HEADER, good,
+        tracks_features_row(track_id(1), dance="1.5"),
+        good.replace(track_id(0), track_id(2)).replace(",120.0,", ",-120,"),
+        good.replace(track_id(0), track_id(3)).replace(",5,-7.5,", ",15,-7.5,"),
+        good.replace(track_id(0), track_id(4)).replace(",5,-7.5,", ",-1,-7.5,"),  # no key found
+    ])
+    with FeatureStore.open(locations) as store:
+        result = store.import_csv(tracks)
+    assert (result.imported, result.bad) == (2, 3)
+    assert result.bad_examples == ("line 3: danceability = '1.5' is outside 0 to 1",
+                                   "line 4: tempo = '-120' is below 0",
+                                   "line 5: key = '15' is outside -1 to 11")
+
+
 def test_csv_import_of_both_layouts_counts_bad_rows(tmp_path: Path,
                                                     locations: Locations) -> None:
     tracks = write(tmp_path / "tracks_features.csv", [
