@@ -21,10 +21,9 @@ from mpdtui.commands.argtypes import (
     track_uri,
 )
 from mpdtui.commands.jobs import run_job
-from mpdtui.commands.terminal import in_terminal_width
+from mpdtui.commands.terminal import in_terminal_width, said_beside
 from mpdtui.commands.track_tables import TrackRow, print_tracks
 from mpdtui.commands.train import print_report
-from mpdtui.data.files import is_device_or_pipe
 from mpdtui.locations import Locations
 from mpdtui.pipeline.events import StageProgress
 from mpdtui.pipeline.request import JobRequest
@@ -136,7 +135,7 @@ def print_notebook_view(services: Services) -> None:
 
 
 def run_submit(args: argparse.Namespace, locations: Locations) -> int:
-    beside = sys.stderr if is_device_or_pipe(args.out) else sys.stdout  # not in --out /dev/stdout
+    beside = said_beside(args.out)
     with open_services(locations) as services, HeadlessProgress(beside) as view:
         done = services.challenge.submit(
             args.challenge_set, args.out, model=args.model, team=args.team, email=args.email,

@@ -19,8 +19,7 @@ from models.progress import Progress
 from mpdtui.commands import open_services
 from mpdtui.commands.argtypes import JoinedWords, client_id, given_text_path, port_number
 from mpdtui.commands.jobs import report_models_serving_on, run_job
-from mpdtui.commands.terminal import in_terminal_width
-from mpdtui.data.files import is_device_or_pipe
+from mpdtui.commands.terminal import in_terminal_width, said_beside
 from mpdtui.errors import UserError
 from mpdtui.exporting import FILE_FORMATS
 from mpdtui.locations import Locations
@@ -235,9 +234,8 @@ def run_export(args: argparse.Namespace, locations: Locations) -> int:
             else:
                 path = services.playlists.export_file(playlist.id, args.to, to=out)
             count = len(playlist.tracks)
-            # beside the playlist, not in it, when that went to a pipe (--out /dev/stdout)
             print(printable(f"Wrote {count} track{'s' * (count != 1)} of {playlist.name!r} "
-                            f"to {path}"), file=sys.stderr if is_device_or_pipe(path) else None)
+                            f"to {path}"), file=said_beside(path))
             return 0
         if args.out:
             raise UserError("--out is for file exports; a Spotify export goes to your account")

@@ -151,7 +151,7 @@ class PlaylistService:
         """UserError when no export can go into `folder` (typed in the export dialog, said
         there before it closes): a file where it would be, or a folder of the cache dir's."""
         refuse_file_in_the_way(folder, "give another folder")
-        if self._among_cache_files(folder / "playlist.m3u8"):
+        if self._among_cache_files(folder):
             raise UserError(f"{folder} is in the cache dir, whose files mpdtui manages: give a "
                             "folder outside it")
 
