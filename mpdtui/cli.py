@@ -56,7 +56,17 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in (data, models, playlists, spotify, audio):
         module.register(subparsers)
+    _describe_each_command(subparsers)
     return parser
+
+
+def _describe_each_command(subparsers: argparse._SubParsersAction) -> None:
+    """A command's own --help opens with what the command list says of it, unless the command
+    describes itself at more length."""
+    for listed in subparsers._choices_actions:
+        command = subparsers.choices[listed.dest]
+        if command.description is None and listed.help:
+            command.description = f"{listed.help[0].upper()}{listed.help[1:]}."
 
 
 def parse_arguments(argv: Sequence[str], global_options: Sequence[str] = ()) -> argparse.Namespace:

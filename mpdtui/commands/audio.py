@@ -35,7 +35,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     order.add_argument("--energy", choices=("rise", "fall"),
                        help="also let the energy rise (or fall) through the playlist")
     order.add_argument("--dry-run", action="store_true", help="show the new order, save nothing")
-    order.add_argument("--json", action="store_true")
+    order.add_argument("--json", action="store_true",
+                       help="print the playlist in its new order as JSON")
     order.set_defaults(func=run_order)
 
 

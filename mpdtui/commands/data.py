@@ -59,7 +59,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     demo.set_defaults(func=run_demo_data)
 
     info = subparsers.add_parser("info", help="what the cache dir holds")
-    info.add_argument("--json", action="store_true")
+    info.add_argument("--json", action="store_true", help="print it as JSON")
     info.add_argument("--stats", action="store_true",
                       help="the data's statistics (long tail, names, unknown seeds) beside the real MPD's")
     info.set_defaults(func=run_info)

@@ -70,7 +70,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     search.add_argument("-n", "--k", type=int_between(1, MAX_SEARCH), default=20,
                         help=f"how many tracks, most popular first (default 20, at most "
                              f"{MAX_SEARCH})")
-    search.add_argument("--json", action="store_true")
+    search.add_argument("--json", action="store_true", help="print the tracks as JSON")
     search.set_defaults(func=run_search)
 
     suggest = subparsers.add_parser("suggest", help="suggest tracks for a playlist")
@@ -88,7 +88,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          help="only tracks whose audio features match, e.g. 'tempo 150-170', "
                          "'energy > 0.7', 'key 8A', 'key ~Am', 'acoustic', 'not live' "
                          "(repeatable, or comma-separated: all must match)")
-    suggest.add_argument("--json", action="store_true")
+    suggest.add_argument("--json", action="store_true",
+                         help="print the suggestions, with their reasons, as JSON")
     suggest.set_defaults(func=run_suggest)
 
 

@@ -39,7 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "tracks (with their tempo, key and energy when known).")
     p.add_argument("name", nargs="*", action=JoinedWords,
                    help="a saved playlist's name (quotes not needed): show its tracks")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true",
+                   help="print the list (or the playlist) as JSON")
     p.set_defaults(func=run_playlists)
 
 

@@ -64,7 +64,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("export", help="export a saved playlist to Spotify or a file")
     p.add_argument("name", nargs="+", action=JoinedWords,
                    help="the saved playlist's name (quotes not needed)")
-    p.add_argument("--to", required=True, choices=("spotify", *FILE_FORMATS))
+    p.add_argument("--to", required=True, choices=("spotify", *FILE_FORMATS),
+                   help="a playlist in your Spotify account (needs `mpdtui auth`), or an "
+                        "M3U8, JSON or CSV file")
     p.add_argument("--out", metavar="PATH", type=given_text_path,
                    help="output file, or a folder to write NAME.m3u8/.json/.csv into (ending "
                    "in /: made when missing; default: the export folder: config.json's "

@@ -4,6 +4,7 @@ with 0 under --skip-bad; never a traceback or a hang, and what was stored stays 
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import io
 import json
@@ -37,7 +38,7 @@ from store_support import store_dump
 
 import mpdtui.data.mpd as mpd
 import mpdtui.data.mpd_validation as mpd_validation
-from mpdtui.cli import parse_arguments, split_global_options
+from mpdtui.cli import build_parser, parse_arguments, split_global_options
 from mpdtui.data.catalog import Catalog
 from mpdtui.locations import CACHE_DIR_ENV, Locations
 
@@ -564,6 +565,18 @@ def test_the_help_an_argument_error_points_to_exists(capsys: pytest.CaptureFixtu
     with pytest.raises(SystemExit) as done:
         run_cli(capsys, None, "demo-data", "--help")
     assert done.value.code == 0 and "--seed" in capsys.readouterr().out
+
+
+def test_every_command_and_option_says_what_it_does_in_its_help() -> None:
+    """The page a refusal points to (`mpdtui COMMAND --help`) explains each of its words."""
+    parser = build_parser()
+    commands = next(action for action in parser._actions
+                    if isinstance(action, argparse._SubParsersAction))
+    for name, command in {"mpdtui": parser, **commands.choices}.items():
+        assert command.description, f"{name} --help says nothing of what it does"
+        unexplained = [option.option_strings or option.dest for option in command._actions
+                       if not option.help and option is not commands]
+        assert not unexplained, f"{name} --help leaves {unexplained} unexplained"
 
 
 @pytest.mark.parametrize(("argv", "unknown", "help_of"), [
