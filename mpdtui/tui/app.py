@@ -7,9 +7,11 @@ TensorFlow and implicit load only when a model that needs them is used.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from platformdirs import user_downloads_path
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
@@ -17,6 +19,7 @@ from textual.widgets import Footer, Header, Label, Static
 
 from mpdtui.locations import Locations
 from mpdtui.pipeline.display import trained_before
+from mpdtui.printable import printable
 from mpdtui.tui.context import AppOptions, MpdtuiAppBase
 from mpdtui.tui.messages import ServiceReady
 from mpdtui.tui.palette import MpdtuiCommands
@@ -147,6 +150,32 @@ class MpdtuiApp(MpdtuiAppBase):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
+                           time_format: str | None = None) -> str | None:
+        """The palette's Screenshot: an SVG of the screen, saved at once, and where it went
+        said (or why it was not). Textual's own writes to ~/Downloads only, and where that
+        folder is missing (an account on a server) says "Failed to save screenshot"."""
+        from mpdtui.data.files import atomic_write_bytes  # numpy: after the first paint
+
+        folder = Path(path) if path else screenshot_folder(self.export_folder())
+        taken = datetime.now().strftime(time_format or "%Y-%m-%d %H-%M-%S")
+        saved = folder / (filename or f"mpdtui screenshot {taken}.svg")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(saved, self.export_screenshot().encode())
+        except OSError as error:
+            self.notify(printable(f"{saved}: {error.strerror or error}"),
+                        title="The screenshot was not saved", severity="error", markup=False)
+            return None
+        self.notify(printable(f"Saved the screenshot to {saved}"), title="Screenshot", markup=False)
+        return str(saved)
+
+
+def screenshot_folder(export_folder: Path) -> Path:
+    """The Downloads folder where the user has one, else the export folder (made if missing)."""
+    downloads = user_downloads_path()
+    return downloads if downloads.is_dir() else export_folder
 
 
 def builder_screen() -> type[BuilderScreen]:

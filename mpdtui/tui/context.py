@@ -13,7 +13,7 @@ from textual.app import App
 from textual.worker import Worker, WorkerState
 
 from mpdtui.errors import UserError, user_line
-from mpdtui.locations import Locations
+from mpdtui.locations import Locations, default_export_dir
 from mpdtui.pipeline.events import Event, JobFailed, ModelSaved, is_final
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable
@@ -147,6 +147,14 @@ class MpdtuiAppBase(App[None]):
 
     def on_unmount(self) -> None:
         self.jobs.close()  # the job stops at a resumable point and continues next time
+
+    def export_folder(self) -> Path:
+        """Where files the app writes go: the app's option (tests), else config.json's
+        `export_dir` (a damaged config.json is said and the default used)."""
+        chosen = self.options.export_dir
+        if chosen is None and self.services is not None:
+            chosen = self.attempt(self.services.playlists.export_folder)
+        return chosen or default_export_dir()
 
     # --- errors ----------------------------------------------------------------------------
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -80,6 +80,35 @@ async def run_command(pilot: Any, text: str) -> None:
     await pilot.press("enter")
 
 
+async def take_a_screenshot(tmp_path: Path, export_folder: Path) -> str:
+    """What the app says after the palette's Screenshot on its first screen."""
+    app = make_app(Locations.resolve(tmp_path / "fresh"), tmp_path, export_dir=export_folder)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
+        await run_command(pilot, "screenshot")
+        await wait_for(pilot, lambda: notifications(app), what="a word on the screenshot")
+        return notifications(app)[-1]
+
+
+async def test_the_palettes_screenshot_says_where_it_saved_it_or_why_not(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Textual's own screenshot goes to ~/Downloads only: without that folder (an account on a
+    server) it said "Failed to save screenshot" and saved nothing."""
+    downloads = tmp_path / "Downloads"
+    monkeypatch.setattr("mpdtui.tui.app.user_downloads_path", lambda: downloads)
+    in_the_way = tmp_path / "a file"
+    in_the_way.write_text("")
+    said = await take_a_screenshot(tmp_path, in_the_way / "exports")
+    assert said.startswith(f"{in_the_way}/exports/mpdtui screenshot ")
+    assert said.endswith(".svg: Not a directory")
+    for folder in (tmp_path / "exports", downloads):  # no Downloads folder, then one
+        said = await take_a_screenshot(tmp_path, tmp_path / "exports")
+        [saved] = folder.glob("*.svg")
+        assert said == f"Saved the screenshot to {saved}"
+        assert "Cache&#160;directory" in saved.read_text()  # the screen it showed
+        downloads.mkdir(exist_ok=True)
+
+
 # --- the setup wizard ------------------------------------------------------------------------
 
 async def test_first_run_walks_the_wizard_with_keys(trained_dir: Path, tmp_path: Path) -> None:

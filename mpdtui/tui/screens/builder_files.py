@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.widgets import Input
 
-from mpdtui.locations import default_export_dir, expand_home
+from mpdtui.locations import expand_home
 from mpdtui.printable import printable
 from mpdtui.tui.messages import PlaylistFoundAgain, PlaylistLoaded
 from mpdtui.tui.screens.builder_base import BuilderBase
@@ -160,15 +160,9 @@ class BuilderFiles(BuilderBase):
             if choice and saved is not None:
                 self._export_to(saved.id, *choice)
 
-        self.app.push_screen(ExportScreen(name, str(self._export_dir()),
+        self.app.push_screen(ExportScreen(name, str(self.app.export_folder()),
                                           check_folder=self._export_folder_refusal), chosen)
 
-    def _export_dir(self) -> Path:
-        """The export folder: the app's option (tests), else config.json's or the default."""
-        chosen = self.app.options.export_dir
-        # a damaged config.json is said once (attempt) and the default used
-        return (chosen or self.app.attempt(self.services.playlists.export_folder)
-                or default_export_dir())
 
     def _export_folder_refusal(self, typed: str) -> str | None:
         """Why no file can be exported to the folder typed in the export dialog (said there,
@@ -177,13 +171,13 @@ class BuilderFiles(BuilderBase):
             lambda: self.services.playlists.refuse_export_folder(self._typed_folder(typed)))
 
     def _typed_folder(self, typed: str) -> Path:
-        return expand_home(typed_path(typed) or self._export_dir()).absolute()
+        return expand_home(typed_path(typed) or self.app.export_folder()).absolute()
 
     def _export_to(self, playlist_id: int, fmt: str, typed: str) -> None:
         folder = self.app.attempt(self._typed_folder, typed)
         if folder is None:
             return  # the app has said why
-        self._export(playlist_id, fmt, folder, remember=folder != self._export_dir())
+        self._export(playlist_id, fmt, folder, remember=folder != self.app.export_folder())
 
     def _remember_export_dir(self, folder: Path) -> None:
         """A folder typed in the export dialog is the export folder from now on."""
