@@ -160,7 +160,9 @@ class SavedPlaylists(SqliteStore):
         if isinstance(key, int):
             row = self._db.execute("SELECT id FROM playlists WHERE id = ?", (key,)).fetchone()
         else:
-            row = self._db.execute("SELECT id FROM playlists WHERE name = ?", (key,)).fetchone()
+            # names are saved without outer spaces: ' Road trip ' is the one saved so
+            row = self._db.execute("SELECT id FROM playlists WHERE name = ?",
+                                   (key.strip(),)).fetchone()
         if row is None:
             raise PlaylistNotFound(self._not_found(key) if isinstance(key, str)
                                    else f"no saved playlist with id {key}")

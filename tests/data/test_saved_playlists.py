@@ -59,6 +59,7 @@ def test_a_name_no_playlist_has_says_what_to_type(store: SavedPlaylists) -> None
         store.get("Road trip")
     store.create("Road trip")
     store.create("Rainy sunday")
+    assert store.get(" Road trip  ").name == "Road trip"  # the name it was saved under
     with pytest.raises(PlaylistNotFound, match=r"named 'road trp'; did you mean 'Road trip'\?$"):
         store.get("road trp")
     with pytest.raises(PlaylistNotFound, match=r"named 'x'; saved: 'Rainy sunday', 'Road trip'$"):
