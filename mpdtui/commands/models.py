@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from rich.console import Console
@@ -115,7 +116,8 @@ def run_evaluate(args: argparse.Namespace, locations: Locations) -> int:
     request = JobRequest("evaluate", models=tuple(args.models) if args.models else None)
     report = run_job(locations, request, out=sys.stderr if args.json else None)["report"]
     if args.json:
-        sys.stdout.write(printable_json(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode()) + "\n")
+        sys.stdout.write(printable_json(orjson.dumps(
+            report_for_reading(report), option=orjson.OPT_INDENT_2).decode()) + "\n")
     else:
         print_report(report)
         print(f"report saved to {locations.evaluation_json}")
@@ -123,6 +125,15 @@ def run_evaluate(args: argparse.Namespace, locations: Locations) -> int:
         with open_services(locations) as services:
             print_notebook_view(services)
     return 0
+
+
+def report_for_reading(report: dict[str, Any]) -> dict[str, Any]:
+    """`evaluate --json`: the report with the best model's leads, without the per-playlist
+    scores (the saved report keeps them)."""
+    from models.evaluation import leads, without_per_case
+
+    return {**without_per_case(report),
+            "leads": [asdict(lead) | {"beyond_chance": lead.told_apart} for lead in leads(report)]}
 
 
 def print_notebook_view(services: Services) -> None:

@@ -16,6 +16,7 @@ from rich.text import Text
 from mpdtui.commands import open_services
 from mpdtui.commands.argtypes import given_path
 from mpdtui.commands.jobs import report_slices_left_out, run_job
+from mpdtui.commands.terminal import in_terminal_width
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 from mpdtui.pipeline.request import JobRequest
@@ -102,6 +103,18 @@ def print_report(report: dict[str, Any], metric: str = "r_precision") -> None:
         print_grid(f"{metric_name} on {report['n_cases']} held-out playlists (RecSys Challenge "
                    "2018 categories)", header, rows, max(120, len(header) * 12))
     print_seed_table(report)
+    print_leads(report, metric)
+
+
+def print_leads(report: dict[str, Any], metric: str) -> None:
+    """How far the best model is ahead of each other one, and whether beyond chance."""
+    from models.evaluation import lead_rows, leads
+
+    found = leads(report, metric)
+    title, header, rows = lead_rows(found)
+    if rows:
+        print_grid(title, header, rows, 70)
+        print(in_terminal_width("", found[0].describe()))
 
 
 def print_seed_table(report: dict) -> None:

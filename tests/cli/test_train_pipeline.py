@@ -16,6 +16,7 @@ import time
 import zipfile
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
 import numpy as np
 import orjson
@@ -388,7 +389,12 @@ def test_evaluate_json_and_the_notebook_view(trained: tuple[Path, str]) -> None:
     services = open_services(Locations.resolve(trained[0]))
     saved = services.models.evaluation()
     assert saved is not None and list(saved["models"]) == BASELINES  # the others are kept
-    assert saved["models"]["als"] == report["models"]["als"]
+    assert saved["models"]["als"] == {**report["models"]["als"], "per_case": ANY}
+    # the per-playlist scores stay in the saved report; what is printed tells the lead
+    assert len(saved["models"]["als"]["per_case"]["r_precision"]) == 300
+    [lead] = report["leads"]
+    assert (lead["best"], lead["other"], lead["n_cases"]) == ("als", "popularity", 300)
+    assert lead["low"] < lead["ahead_by"] < lead["high"] and lead["beyond_chance"]
     notebook = _mpdtui("evaluate", "--models", "popularity", "--notebook", cache=trained[0])
     assert notebook.returncode == 0, notebook.stderr
     rows = [line for line in notebook.stdout.splitlines() if line.startswith("│")]
@@ -423,6 +429,8 @@ def test_the_evaluation_fits_an_80_column_terminal_and_stays_wide_in_a_pipe(
     assert not any("…" in value for row in down for value in row)  # no value cut
     assert "seeds unknown to training, and answers that needed a fallback" in [
         line.strip() for line in lines]  # a title whole, on a line of its own
+    # the best model's lead, wrapped at words (every line fits: `_in_80_columns`)
+    assert any(re.match(r"\w+ (leads|and) \w+ ", line) for line in lines)
     piped = _mpdtui("evaluate", "--models", *BASELINES, cache=trained[0]).stdout
     assert any(line.startswith("│ als ") for line in piped.splitlines())  # categories across
 

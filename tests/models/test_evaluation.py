@@ -16,9 +16,12 @@ from models.evaluation import (
     SEEDED_KEYS,
     distinct_in_order,
     evaluate,
+    lead_rows,
+    leads,
     make_challenge_split,
     ratio,
     table_rows,
+    without_per_case,
 )
 from models.popularity import PopularityRecommender
 from models.progress import Cancelled
@@ -157,6 +160,43 @@ def test_evaluate_reports_means_per_category_and_overall(synthetic, split):
     assert header[0] == "model" and header[-1] == "overall" and len(header) == 12
     assert rows[1] == ["oracle"] + ["1.000"] * 11
     assert ratio(report, "oracle", "popularity", categories=SEEDED_KEYS) > 1
+
+
+def test_the_best_models_lead_is_paired_playlist_by_playlist(synthetic, split):
+    """The lead over each model: the mean of per-playlist differences, with Student's t 95%
+    interval (as scipy's paired t-test gives it); within chance where the interval holds 0."""
+    from scipy.stats import ttest_rel
+
+    data, _ = synthetic
+    popularity = PopularityRecommender()
+    popularity.fit(data.dataset.with_rows(split.train_rows, "train"))
+    oracle = Oracle(split.cases, data.dataset.n_tracks)
+    report = evaluate({"popularity": popularity, "same": popularity, "oracle": oracle},
+                      split.cases, data.dataset.track_artist)
+    json.dumps(report, allow_nan=False)
+    closest, lead = leads(report)  # closest first: the two are as far behind
+    assert {closest.other, lead.other} == {"popularity", "same"} and lead.best == "oracle"
+    scores = {name: np.array(result["per_case"]["r_precision"])
+              for name, result in report["models"].items()}
+    expected = ttest_rel(scores["oracle"], scores["popularity"]).confidence_interval(0.95)
+    assert lead.ahead_by == pytest.approx(1 - report["models"]["popularity"]["overall"]["r_precision"])
+    assert (lead.low, lead.high) == pytest.approx((expected.low, expected.high))
+    assert lead.told_apart and lead.n_cases == len(split.cases)
+    assert lead.describe().startswith(f"oracle leads {lead.other} by {lead.ahead_by:.3f} ")
+    by_clicks = leads(report, "clicks")[0]  # fewer is better
+    assert by_clicks.best == "oracle" and by_clicks.ahead_by > 0
+    twins = leads(only(report, "popularity", "same"))
+    assert [(t.ahead_by, t.low, t.high, t.told_apart) for t in twins] == [(0, 0, 0, False)]
+    assert "within chance of each other" in twins[0].describe()
+    earlier = without_per_case(report)  # as a report saved before the per-playlist scores
+    assert leads(earlier) == [] and "per_case" not in earlier["models"]["oracle"]
+    title, header, rows = lead_rows(leads(report))
+    assert title == f"r_precision behind oracle, on the same {len(split.cases)} held-out playlists"
+    assert header[1] == "behind oracle by" and [row[-1] for row in rows] == ["yes", "yes"]
+
+
+def only(report, *names):
+    return {**report, "models": {name: report["models"][name] for name in names}}
 
 
 def test_evaluate_stops_when_cancelled(synthetic, split):

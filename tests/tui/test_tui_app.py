@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import shutil
 import signal
 import threading
@@ -429,7 +430,8 @@ async def test_setup_is_reachable_from_the_builder(trained_copy: Locations, tmp_
         await builder_ready(pilot)
         await pilot.press("f2")
         assert screen_name(pilot) == "CacheStep"
-        used = sum(p.stat().st_size for p in trained_copy.root.rglob("*") if p.is_file())
+        used = sum(p.stat().st_size for p in trained_copy.root.rglob("*")
+                   if p.is_file() and not p.name.endswith("-shm"))  # SQLite's, not data
         assert label_text(pilot, "#cache-free").endswith(f"holds data already ({size(used)})")
         await pilot.press("escape")  # back out of the first step: the builder again
         assert screen_name(pilot) == "BuilderScreen"
@@ -437,6 +439,10 @@ async def test_setup_is_reachable_from_the_builder(trained_copy: Locations, tmp_
         await wait_for(pilot, lambda: screen_name(pilot) == "TrainingStep")
         # the evaluation of the earlier training is shown without retraining
         assert app.screen.query_one("#evaluation", DataTable).row_count == len(MODELS)
+        # and under it how far the best model leads the next, and whether beyond chance
+        lead = label_text(pilot, "#eval-lead")
+        assert re.match(r"\w+ (leads \w+ by [.0-9]+|and \w+ are within chance of each other "
+                        r"on these [0-9]+ playlists \(\w+ ahead by [.0-9]+) r_precision", lead), lead
 
 
 async def test_every_setup_step_fits_80_columns(trained_copy: Locations, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.content import Content
 from textual.widgets import DataTable, Label, SelectionList, Static
 
 from mpdtui.pipeline.display import describe_progress, trained_before
@@ -57,6 +58,7 @@ class TrainingStep(SetupStep):
                 yield StageBar(name, id=f"bar-{name}")
         yield Label("", id="eval-title")
         yield DataTable(id="evaluation", zebra_stripes=True)
+        yield Label("", id="eval-lead")
         yield MetricChart(id="chart")
 
     def on_mount(self) -> None:
@@ -185,9 +187,10 @@ class TrainingStep(SetupStep):
         chart = self.query_one("#chart", MetricChart)
         if not report or not report.get("models"):
             self.query_one("#eval-title", Label).update("No evaluation yet.")
+            self.query_one("#eval-lead", Label).update("")
             chart.update("")
             return
-        from models.evaluation import table_rows
+        from models.evaluation import leads, table_rows
 
         header, rows = table_rows(report, self.metric)
         # "overall" first: the ten categories rarely fit, the summary must
@@ -197,6 +200,9 @@ class TrainingStep(SetupStep):
         self.query_one("#eval-title", Label).update(
             f"Evaluation: {self.metric} on {report['n_cases']} held-out playlists "
             "(v: next metric; tab, then ← → scroll the categories)")
+        closest = leads(report, self.metric)[:1]
+        self.query_one("#eval-lead", Label).update(
+            Content(f"{closest[0].describe()}." if closest else ""))
         chart.show(report, self.metric)
 
     def action_next_metric(self) -> None:
