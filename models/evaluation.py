@@ -263,13 +263,13 @@ class Lead:
     n_cases: int
 
     @property
-    def told_apart(self) -> bool:
+    def beyond_chance(self) -> bool:
         """Whether the lead is beyond chance: its interval excludes 0."""
         return self.low > 0
 
     def describe(self) -> str:
         interval = f"95% interval {self.low:+.3f} to {self.high:+.3f}"
-        if self.told_apart:
+        if self.beyond_chance:
             return (f"{self.best} leads {self.other} by {self.ahead_by:.3f} {self.metric} "
                     f"({interval}, on the same {self.n_cases:,} playlists)")
         return (f"{self.best} and {self.other} are within chance of each other on these "
@@ -310,7 +310,7 @@ def lead_rows(found: Sequence[Lead]) -> tuple[str, list[str], list[list[str]]]:
     title = f"{first.metric} behind {first.best}, on the same {first.n_cases:,} held-out playlists"
     header = ["model", f"behind {first.best} by", "95% interval", "beyond chance"]
     rows = [[lead.other, f"{lead.ahead_by:.3f}", f"{lead.low:+.3f} to {lead.high:+.3f}",
-             "yes" if lead.told_apart else "no"] for lead in found]
+             "yes" if lead.beyond_chance else "no"] for lead in found]
     return title, header, rows
 
 

@@ -133,7 +133,8 @@ def report_for_reading(report: dict[str, Any]) -> dict[str, Any]:
     from models.evaluation import leads, without_per_case
 
     return {**without_per_case(report),
-            "leads": [asdict(lead) | {"beyond_chance": lead.told_apart} for lead in leads(report)]}
+            "leads": [asdict(lead) | {"beyond_chance": lead.beyond_chance}
+                      for lead in leads(report)]}
 
 
 def print_notebook_view(services: Services) -> None:

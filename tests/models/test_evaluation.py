@@ -181,12 +181,12 @@ def test_the_best_models_lead_is_paired_playlist_by_playlist(synthetic, split):
     expected = ttest_rel(scores["oracle"], scores["popularity"]).confidence_interval(0.95)
     assert lead.ahead_by == pytest.approx(1 - report["models"]["popularity"]["overall"]["r_precision"])
     assert (lead.low, lead.high) == pytest.approx((expected.low, expected.high))
-    assert lead.told_apart and lead.n_cases == len(split.cases)
+    assert lead.beyond_chance and lead.n_cases == len(split.cases)
     assert lead.describe().startswith(f"oracle leads {lead.other} by {lead.ahead_by:.3f} ")
     by_clicks = leads(report, "clicks")[0]  # fewer is better
     assert by_clicks.best == "oracle" and by_clicks.ahead_by > 0
     twins = leads(only(report, "popularity", "same"))
-    assert [(t.ahead_by, t.low, t.high, t.told_apart) for t in twins] == [(0, 0, 0, False)]
+    assert [(t.ahead_by, t.low, t.high, t.beyond_chance) for t in twins] == [(0, 0, 0, False)]
     assert "within chance of each other" in twins[0].describe()
     earlier = without_per_case(report)  # as a report saved before the per-playlist scores
     assert leads(earlier) == [] and "per_case" not in earlier["models"]["oracle"]
