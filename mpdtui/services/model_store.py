@@ -79,7 +79,13 @@ class ModelStore:
 
     def evaluated(self) -> set[str]:
         """The servable models whose evaluation is that of the model as saved now."""
-        return set(self._evaluated_scores()) & set(self.servable())
+        return set(self.scores())
+
+    def scores(self) -> dict[str, float]:
+        """Overall R-precision of the servable models evaluated as saved now."""
+        servable = set(self.servable())
+        return {name: score for name, score in self._evaluated_scores().items()
+                if name in servable}
 
     def _evaluated_scores(self) -> dict[str, float]:
         try:

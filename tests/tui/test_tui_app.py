@@ -1222,6 +1222,15 @@ async def test_title_only_suggestions_and_model_switch(trained_copy: Locations,
         await settle(pilot)
         assert screen.model_name == "popularity"
         assert "popularity" in screen.query_one("#suggestions").border_title
+        # each switch says how the model scored, beside the best
+        scores = app.services.models.scores()
+        assert max(scores, key=scores.__getitem__) == "als"
+        assert notifications(app)[-1] == (
+            f"Suggesting with popularity: R-precision {scores['popularity']:.3f} on held-out "
+            f"playlists (als: {scores['als']:.3f}).")
+        await pilot.press("m", "m", "m")  # popularity -> title -> item_knn -> als
+        assert notifications(app)[-1] == (
+            f"Suggesting with als: R-precision {scores['als']:.3f} on held-out playlists, the best.")
 
 
 async def add_first_result(pilot: Any, screen: BuilderScreen) -> None:

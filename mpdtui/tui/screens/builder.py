@@ -153,8 +153,17 @@ class BuilderScreen(BuilderFiles):
         self.model_name = name
         self.model_chosen = True
         self._update_model_title()
-        self.notify(f"Suggesting with {name}.")
+        self.notify(f"Suggesting with {name}{self._score_of(name)}.")
         self._schedule(0)
+
+    def _score_of(self, name: str) -> str:
+        """How the model scored in the evaluation, beside the best ("", not evaluated)."""
+        scores = self.app.attempt(self.services.models.scores) or {}
+        if name not in scores:
+            return ""
+        best = max(scores, key=scores.__getitem__)
+        said = f": R-precision {scores[name]:.3f} on held-out playlists"
+        return f"{said}, the best" if best == name else f"{said} ({best}: {scores[best]:.3f})"
 
     # --- suggestions -------------------------------------------------------------------------
     def _schedule(self, delay: float) -> None:
