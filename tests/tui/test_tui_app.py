@@ -20,7 +20,7 @@ from store_support import mpd_playlist
 from textual import events
 from textual.containers import VerticalScroll
 from textual.widget import Widget
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import Button, DataTable, Input, Label, Static
 from tui_support import (  # noqa: F401 (fixtures)
     DEMO,
     MODELS,
@@ -445,9 +445,11 @@ async def test_setup_is_reachable_from_the_builder(trained_copy: Locations, tmp_
                         r"on these [0-9]+ playlists \(\w+ ahead by [.0-9]+) r_precision", lead), lead
 
 
-async def test_every_setup_step_fits_80_columns(trained_copy: Locations, tmp_path: Path) -> None:
+@pytest.mark.parametrize("width", [80, 50])  # 50: a split pane
+async def test_every_setup_step_fits_the_terminals_width(trained_copy: Locations, tmp_path: Path,
+                                                         width: int) -> None:
     app = make_app(trained_copy, tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(width, 24)) as pilot:
         await builder_ready(pilot)
         await pilot.press("f2")
         for step in SETUP_STEPS:
@@ -457,6 +459,11 @@ async def test_every_setup_step_fits_80_columns(trained_copy: Locations, tmp_pat
             texts = list(app.screen.query("#step > Static").results(Static))
             assert texts and all(text.size.width <= room for text in texts), [
                 (text.id, text.size.width, room) for text in texts]  # long lines wrap, not cut
+            buttons = list(app.screen.query("#step-buttons Button").results(Button))
+            assert [button.region.right <= width for button in buttons] == [True] * 3
+            # the keys are on the buttons where there is room, else in the footer alone
+            assert all(("(ctrl+" in str(b.label) or "(esc)" in str(b.label)) == (width == 80)
+                       for b in buttons), [str(b.label) for b in buttons]
             if step is not SETUP_STEPS[-1]:
                 await pilot.press("ctrl+n")
 

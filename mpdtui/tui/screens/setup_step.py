@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
+from textual.events import Resize
 from textual.widgets import Button, Footer, Label, Static
 from textual.worker import Worker
 
@@ -20,6 +21,9 @@ from mpdtui.tui.text import data_text, in_app
 
 STEP_TITLES = ("Cache directory", "Data", "Spotify (optional)", "Audio features (optional)",
                "Training")
+STEP_BUTTONS_COLUMNS = 72
+"""Narrower than this (a split pane), the step's buttons are one line high and name no keys
+(the footer does), so all three stay on screen."""
 
 
 class SetupStep(BaseScreen):
@@ -52,12 +56,24 @@ class SetupStep(BaseScreen):
         # below the scrolling part: what happened and what to press stay on screen
         yield Label("", id="step-status")
         with Horizontal(id="step-buttons"):
-            yield Button("Back (esc)", id="back")
-            yield Button(f"{self.RUN_LABEL} (ctrl+r)", id="run", variant="primary")
-            last = len(STEP_TITLES) - 1 == self.STEP
-            next_label = "Finish" if last else "Next"
-            yield Button(f"{next_label} (ctrl+n)", id="next")
+            for button_id, (label, key) in self._buttons().items():
+                yield Button(f"{label} ({key})", id=button_id,
+                             variant="primary" if button_id == "run" else "default")
         yield Footer()
+
+    def _buttons(self) -> dict[str, tuple[str, str]]:
+        """Each button's label and key, by id."""
+        last = len(STEP_TITLES) - 1 == self.STEP
+        return {"back": ("Back", "esc"), "run": (self.RUN_LABEL, "ctrl+r"),
+                "next": ("Finish" if last else "Next", "ctrl+n")}
+
+    def on_resize(self, event: Resize) -> None:
+        narrow = event.size.width < STEP_BUTTONS_COLUMNS
+        for button_id, (label, key) in self._buttons().items():
+            button = self.query_one(f"#{button_id}", Button)
+            button.compact = narrow
+            button.label = label if narrow else f"{label} ({key})"
+        self.query_one("#step-buttons").set_class(narrow, "-narrow")
 
     def body(self) -> ComposeResult:
         yield from ()
