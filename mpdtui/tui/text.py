@@ -71,3 +71,13 @@ def size(n_bytes: float) -> str:
             return f"{value:.1f} {unit}" if unit != "B" else f"{int(value)} B"
         value /= 1024
     return f"{value:.1f} TB"
+
+
+def beside_the_best(model: str, scores: dict[str, float]) -> str:
+    """How `model` scored in the evaluation (overall R-precision), beside the best model's;
+    "" when it was not evaluated."""
+    if model not in scores:
+        return ""
+    best = max(scores, key=scores.__getitem__)
+    said = f": R-precision {scores[model]:.3f} on held-out playlists"
+    return f"{said}, the best" if best == model else f"{said} ({best}: {scores[best]:.3f})"

@@ -24,7 +24,7 @@ from mpdtui.printable import printable
 from mpdtui.tui.jobs import JobUpdate
 from mpdtui.tui.messages import ModelsReady, SearchResults, SuggestionsReady
 from mpdtui.tui.screens.builder_files import BuilderFiles
-from mpdtui.tui.text import data_text, duration, in_app
+from mpdtui.tui.text import beside_the_best, data_text, duration, in_app
 from mpdtui.tui.widgets.keyed_input import KeyedInput, NameInput
 from mpdtui.tui.widgets.sound_filter import SoundFilter
 from mpdtui.tui.widgets.track_sound import TrackSound
@@ -81,10 +81,9 @@ class BuilderScreen(BuilderFiles):
             self._set_status(f"No models: {worker.error}")
 
     def on_job_update(self, message: JobUpdate) -> None:
-        if isinstance(message.event, ModelSaved):
-            self._load_models()  # training goes on in the background: serve what is ready
-        elif isinstance(message.event, JobFinished):
-            self._load_models()  # an evaluation may have named another model the best
+        # a model saved (serve what is ready) or a job done (an evaluation may name a new best)
+        if isinstance(message.event, ModelSaved | JobFinished):
+            self._load_models()
 
     def _check_models(self) -> None:
         """Another process (`mpdtui --train`) may have saved models: pick them up."""
@@ -153,17 +152,9 @@ class BuilderScreen(BuilderFiles):
         self.model_name = name
         self.model_chosen = True
         self._update_model_title()
-        self.notify(f"Suggesting with {name}{self._score_of(name)}.")
-        self._schedule(0)
-
-    def _score_of(self, name: str) -> str:
-        """How the model scored in the evaluation, beside the best ("", not evaluated)."""
         scores = self.app.attempt(self.services.models.scores) or {}
-        if name not in scores:
-            return ""
-        best = max(scores, key=scores.__getitem__)
-        said = f": R-precision {scores[name]:.3f} on held-out playlists"
-        return f"{said}, the best" if best == name else f"{said} ({best}: {scores[best]:.3f})"
+        self.notify(f"Suggesting with {name}{beside_the_best(name, scores)}.")
+        self._schedule(0)
 
     # --- suggestions -------------------------------------------------------------------------
     def _schedule(self, delay: float) -> None:
