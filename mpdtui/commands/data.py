@@ -17,7 +17,12 @@ from mpdtui.commands.spotify import describe_coverage
 from mpdtui.commands.terminal import in_terminal_width
 from mpdtui.data.demo import DEFAULT_PLAYLISTS
 from mpdtui.locations import Locations
-from mpdtui.pipeline.display import amount, learned_from_other_audio, trained_before
+from mpdtui.pipeline.display import (
+    NOTHING_HELD_OUT,
+    amount,
+    learned_from_other_audio,
+    trained_before,
+)
 from mpdtui.pipeline.events import StageProgress
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable, printable_json
@@ -91,6 +96,10 @@ def run_demo_data(args: argparse.Namespace, locations: Locations) -> int:
     return 0
 
 
+INFO_LABELS = {"default_model": "default"}
+"""`info`'s labels where its JSON key is longer than the column."""
+
+
 def run_info(args: argparse.Namespace, locations: Locations) -> int:
     if args.stats:
         with open_services(locations) as services:
@@ -98,6 +107,7 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
     with open_services(locations) as services:
         info = services.info()
         state = services.data.state()
+        held_out = services.models.held_out()
         unfinished = services.data.unfinished_ingest()
     if args.json:
         sys.stdout.write(printable_json(orjson.dumps(info, option=orjson.OPT_INDENT_2).decode()) + "\n")
@@ -108,17 +118,18 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
             "not recorded" if info["playlists"] else
             "none yet (`mpdtui ingest PATH` or `mpdtui --train --demo`)"),
         "models": _models_text(info, state),
+        "default_model": _default_model_text(info, held_out),
         "features": (describe_coverage(info["features"]).removeprefix("Audio features: ")
                      if info["features"]
                      else "none yet (`mpdtui features --csv FILE`)")}
     if unfinished:
         shown["data_source"] = f"{shown['data_source']} ({unfinished})"
     del (shown["disk_bytes"], shown["models_trained_without"], shown["models_behind_on_audio"],
-         shown["training_left"])
+         shown["training_left"], shown["r_precision"])
     shown["disk"] = f"{amount(info['disk_bytes'], 'bytes')} (the cache dir's files)"
     for key, value in shown.items():
         text = f"{value:,}" if type(value) is int else printable(str(value))
-        print(in_terminal_width(f"{key:>12}: ", text))
+        print(in_terminal_width(f"{INFO_LABELS.get(key, key):>12}: ", text))
     return 0
 
 
@@ -141,6 +152,19 @@ def _models_text(info: CacheInfo, state: DataState) -> str:
         return (f"{', '.join(info['models'])} ({behind_words}: `mpdtui --train` trains them "
                 "again to use them)")
     return ", ".join(info["models"])
+
+
+def _default_model_text(info: CacheInfo, held_out: int | None) -> str:
+    """"ranker (R-precision 0.091 on held-out playlists, the best)", or why no score
+    (`held_out`: the last evaluation's playlists, None before one)."""
+    model, scores = info["default_model"], info["r_precision"]
+    if model is None:
+        return "none yet"
+    if held_out == 0:
+        return f"{model} (not evaluated: {NOTHING_HELD_OUT})"
+    if model not in scores:
+        return f"{model} (not evaluated as saved now: `mpdtui evaluate` compares the models)"
+    return f"{model} (R-precision {scores[model]:.3f} on held-out playlists, the best)"
 
 
 def _no_models_text(state: DataState) -> str:

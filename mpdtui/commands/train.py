@@ -19,6 +19,7 @@ from mpdtui.commands.jobs import report_slices_left_out, run_job
 from mpdtui.commands.terminal import in_terminal_width
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
+from mpdtui.pipeline.display import NOTHING_HELD_OUT
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable
 
@@ -98,6 +99,9 @@ def _point_to_the_csv_beside_the_data(locations: Locations) -> None:
 def print_report(report: dict[str, Any], metric: str = "r_precision") -> None:
     from models.evaluation import table_rows
 
+    if not report["n_cases"]:
+        print(f"evaluation: {NOTHING_HELD_OUT}")
+        return
     for metric_name in (metric, "ndcg", "clicks"):
         header, rows = table_rows(report, metric_name)
         print_grid(f"{metric_name} on {report['n_cases']} held-out playlists (RecSys Challenge "

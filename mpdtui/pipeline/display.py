@@ -1,8 +1,14 @@
-"""Job progress in words, the same in both front ends: "3/10 slices · 1,204 rows/s · ETA 0:12"."""
+"""Job progress and results in words, the same in both front ends: "3/10 slices · 1,204 rows/s ·
+ETA 0:12"."""
 
 from __future__ import annotations
 
 from mpdtui.pipeline.events import StageProgress
+
+NOTHING_HELD_OUT = ("no playlist is held out to score the models on: the evaluation holds out a "
+                    "tenth of the playlists (up to 1,000), each of at least 10 tracks, and this "
+                    "data has too few")
+"""An evaluation of data too small to hold any playlist out."""
 
 
 def amount(value: float, unit: str) -> str:

@@ -81,6 +81,14 @@ class ModelStore:
         """The servable models whose evaluation is that of the model as saved now."""
         return set(self.scores())
 
+    def held_out(self) -> int | None:
+        """The playlists the last evaluation scored the models on (None: none yet)."""
+        try:
+            report = training.load_report(self.locations)
+        except FormatVersionError:
+            return None
+        return None if report is None else int(report["n_cases"])
+
     def scores(self) -> dict[str, float]:
         """Overall R-precision of the servable models evaluated as saved now."""
         servable = set(self.servable())
@@ -97,8 +105,9 @@ class ModelStore:
             return {}
         current = (training.current_results(self.locations, report, split.fingerprint)
                    if "model_tokens" in report else set(report.get("models", {})))
-        return {name: float(result["overall"]["r_precision"])
-                for name, result in report.get("models", {}).items() if name in current}
+        # no score where nothing was held out (data of a few playlists): None
+        return {name: float(score) for name, result in report.get("models", {}).items()
+                if name in current and (score := result["overall"]["r_precision"]) is not None}
 
     def model(self, name: str) -> Recommender:
         """A trained model, loaded once and kept; its components are this store's models."""

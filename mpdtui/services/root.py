@@ -33,6 +33,10 @@ class CacheInfo(TypedDict):
     slices: int
     data_source: str | None
     models: list[str]
+    default_model: str | None
+    """The model the app and `suggest` use unless told otherwise: the best evaluated one."""
+    r_precision: dict[str, float]
+    """Overall R-precision of the models evaluated as they are saved now."""
     models_trained_without: dict[str, int] | None
     """Playlists and tracks added since the serving models were trained (they serve on
     without them until `--train`); None when they were trained on the data as it is."""
@@ -78,7 +82,8 @@ class Services:
                          rows=counts.rows, tracks=counts.tracks, artists=counts.artists,
                          albums=counts.albums, slices=counts.slices,
                          data_source=primary.path if primary else None,
-                         models=self.models.servable(),
+                         models=self.models.servable(), default_model=self.models.default(),
+                         r_precision=self.models.scores(),
                          models_trained_without=_added(self.models.added_since_training()),
                          models_behind_on_audio=self.models.behind_on_audio(),
                          training_left=self.models.left_untrained(),

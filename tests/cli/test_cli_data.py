@@ -27,7 +27,7 @@ from mpdtui.data.demo_files import FEATURES_CSV
 from mpdtui.data.features import FeatureStore
 from mpdtui.data.track_features import catalog_feature_matrix
 from mpdtui.locations import Locations
-from mpdtui.pipeline.display import amount
+from mpdtui.pipeline.display import NOTHING_HELD_OUT, amount
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.pipeline.sources import DataSource, DemoSpec
 from mpdtui.services.root import open_services
@@ -43,9 +43,26 @@ def test_info_json_counts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     info = json.loads(capsys.readouterr().out)
     assert {k: info[k] for k in ("playlists", "rows", "tracks", "artists", "albums")} == {
         "playlists": 3, "rows": 7, "tracks": 5, "artists": 3, "albums": 3}
-    assert info["models"] == []
+    assert info["models"] == [] and info["default_model"] is None and info["r_precision"] == {}
     assert info["cache_dir"] == str(cache.resolve())
     assert info["disk_bytes"] == _files_bytes(cache)
+
+
+def test_data_too_small_to_hold_playlists_out_serves_and_says_why_it_has_no_scores(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three playlists: nothing is held out, the report has no score. The models' default
+    read that missing score as a number: `suggest` and the builder said "unexpected error"."""
+    monkeypatch.setattr("mpdtui.commands.jobs.JobProcess", InProcessJob)
+    cache = str(tmp_path / "cache")
+    assert main(["--cache-dir", cache, "--train", "--mpd", str(HANDMADE),
+                 "--models", "popularity", "title"]) == 0
+    assert f"evaluation: {NOTHING_HELD_OUT}" in capsys.readouterr().out.splitlines()
+    assert main(["--cache-dir", cache, "suggest", "--name", "road", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)  # served by the first model in serving order
+    assert main(["--cache-dir", cache, "info"]) == 0
+    assert f"     default: title (not evaluated: {NOTHING_HELD_OUT})" in (
+        capsys.readouterr().out.splitlines())
 
 
 def test_features_json_is_the_coverage_alone_on_standard_output(

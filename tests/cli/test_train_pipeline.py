@@ -60,6 +60,28 @@ def test_train_runs_every_stage_and_prints_the_comparison(trained: tuple[Path, s
         f"`mpdtui features --csv {csv_path}` imports it")
 
 
+def test_info_names_the_default_model_and_its_score(trained: tuple[Path, str],
+                                                    tmp_path: Path) -> None:
+    """The model the app and `suggest` use unless told otherwise, and why: the best score."""
+    info = open_services(Locations.resolve(trained[0])).info()
+    scores = info["r_precision"]
+    assert set(scores) == set(BASELINES)
+    best = max(scores, key=scores.__getitem__)
+    assert info["default_model"] == best
+    shown = _mpdtui("info", cache=trained[0]).stdout.splitlines()
+    assert f"     default: {best} (R-precision {scores[best]:.3f} on held-out playlists, " \
+           "the best)" in shown
+    cache = tmp_path / "cache"  # its evaluation gone: the default by the serving order
+    shutil.copytree(trained[0], cache)
+    Locations.resolve(cache).evaluation_json.unlink()
+    unscored = [line for line in _mpdtui("info", cache=cache).stdout.splitlines()
+                if line.startswith("     default: ")]
+    advice = "`mpdtui evaluate` compares the models"
+    assert unscored == [f"     default: als (not evaluated as saved now: {advice})"]
+    assert _mpdtui("evaluate", cache=cache).returncode == 0  # the advice, followed
+    assert open_services(Locations.resolve(cache)).info()["r_precision"] == scores
+
+
 def test_train_again_reuses_every_stage(trained: tuple[Path, str]) -> None:
     cache, _ = trained
     done = _mpdtui("--train", "--models", *BASELINES, cache=cache)

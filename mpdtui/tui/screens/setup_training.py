@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import DataTable, Label, SelectionList, Static
 
-from mpdtui.pipeline.display import describe_progress, trained_before
+from mpdtui.pipeline.display import NOTHING_HELD_OUT, describe_progress, trained_before
 from mpdtui.pipeline.events import (
     Event,
     JobFailed,
@@ -185,8 +185,9 @@ class TrainingStep(SetupStep):
         table = self.query_one("#evaluation", DataTable)
         table.clear(columns=True)
         chart = self.query_one("#chart", MetricChart)
-        if not report or not report.get("models"):
-            self.query_one("#eval-title", Label).update("No evaluation yet.")
+        if not report or not report.get("models") or not report["n_cases"]:
+            self.query_one("#eval-title", Label).update(
+                f"No evaluation: {NOTHING_HELD_OUT}." if report else "No evaluation yet.")
             self.query_one("#eval-lead", Label).update("")
             chart.update("")
             return
