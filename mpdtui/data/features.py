@@ -31,6 +31,7 @@ from mpdtui.data.feature_rows import (
     FEATURE_NAMES,
     TRACK_PREFIX,
     CsvCounter,
+    CsvLayoutError,
     bare_id,
     batches,
     csv_bytes,
@@ -294,11 +295,23 @@ class FeatureStore(SqliteStore):
                 report(progress, "features-csv", raw.tell(), total,
                        f"{named.name}: {counter.rows:,} rows")
         report(progress, "features-csv", total, total, f"{named.name}: {counter.rows:,} rows")
+        refuse_nothing_imported(named, counter)
         return CsvImportResult(named, layout, counter.rows, counter.imported, counter.bad,
                                tuple(counter.examples))
 
 
 # --- helpers ------------------------------------------------------------------------------
+
+def refuse_nothing_imported(path: Path, counter: CsvCounter) -> None:
+    """A CSV of which no row could be taken is bad input, not an import of nothing."""
+    if not counter.rows:
+        raise CsvLayoutError(f"{path}: no rows under its header: nothing to import (a "
+                             "features CSV has a row per track)")
+    if not counter.imported:
+        raise CsvLayoutError(f"{path}: none of its {counter.rows:,} rows could be imported "
+                             f"(first: {counter.examples[0]}): fix those rows and import it "
+                             "again")
+
 
 _CATALOG_TRACKS = (
     f"(SELECT id, trim(CASE WHEN substr(uri, 1, {len(TRACK_PREFIX)}) = '{TRACK_PREFIX}' "

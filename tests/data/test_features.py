@@ -319,6 +319,25 @@ def test_csv_without_known_columns_is_a_clear_error(tmp_path: Path,
             store.import_csv(tmp_path / "absent.csv")
 
 
+def test_a_csv_no_row_of_which_can_be_taken_is_refused(tmp_path: Path,
+                                                        locations: Locations) -> None:
+    """It said "0 of 2 rows imported" and exited 0, as if all went well."""
+    bad = tracks_features_row(track_id(0), dance="1.5")
+    with FeatureStore.open(locations) as store:
+        with pytest.raises(CsvLayoutError, match=r"head\.csv: no rows under its header: nothing "
+                                                 r"to import"):
+            store.import_csv(write(tmp_path / "head.csv", [TRACKS_FEATURES_HEADER]))
+        all_bad = write(tmp_path / "bad.csv", [TRACKS_FEATURES_HEADER, bad,
+                                               bad.replace(track_id(0), track_id(1))])
+        with pytest.raises(CsvLayoutError, match=r"bad\.csv: none of its 2 rows could be imported "
+                           r"\(first: line 2: danceability = '1\.5' is outside 0 to 1\): fix "
+                           r"those rows and import it again$"):
+            store.import_csv(all_bad)
+        assert store.coverage()["csv"] == 0
+        all_bad.write_text(all_bad.read_text().replace(",1.5,", ",0.5,"))  # the advice
+        assert store.import_csv(all_bad).imported == 2
+
+
 def zipped(path: Path, members: dict[str, str]) -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in members.items():
