@@ -159,8 +159,8 @@ class MpdtuiApp(MpdtuiAppBase):
         from mpdtui.data.files import atomic_write_bytes  # numpy: after the first paint
 
         folder = Path(path) if path else screenshot_folder(self.export_folder())
-        taken = datetime.now().strftime(time_format or "%Y-%m-%d %H-%M-%S")
-        saved = folder / (filename or f"mpdtui screenshot {taken}.svg")
+        taken = datetime.now().strftime(time_format or "%Y-%m-%d-%H%M%S")
+        saved = folder / (filename or f"mpdtui-screenshot-{taken}.svg")  # no space to quote
         try:
             folder.mkdir(parents=True, exist_ok=True)
             atomic_write_bytes(saved, self.export_screenshot().encode())

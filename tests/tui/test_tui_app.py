@@ -100,7 +100,7 @@ async def test_the_palettes_screenshot_says_where_it_saved_it_or_why_not(
     in_the_way = tmp_path / "a file"
     in_the_way.write_text("")
     said = await take_a_screenshot(tmp_path, in_the_way / "exports")
-    assert said.startswith(f"{in_the_way}/exports/mpdtui screenshot ")
+    assert said.startswith(f"{in_the_way}/exports/mpdtui-screenshot-")
     assert said.endswith(".svg: Not a directory")
     for folder in (tmp_path / "exports", downloads):  # no Downloads folder, then one
         said = await take_a_screenshot(tmp_path, tmp_path / "exports")
