@@ -185,9 +185,10 @@ class TrainingStep(SetupStep):
         table = self.query_one("#evaluation", DataTable)
         table.clear(columns=True)
         chart = self.query_one("#chart", MetricChart)
-        if not report or not report.get("models") or not report["n_cases"]:
+        scored = bool(report and report.get("models"))
+        if not report or not scored or not report["n_cases"]:
             self.query_one("#eval-title", Label).update(
-                f"No evaluation: {NOTHING_HELD_OUT}." if report else "No evaluation yet.")
+                f"No evaluation: {NOTHING_HELD_OUT}." if scored else "No evaluation yet.")
             self.query_one("#eval-lead", Label).update("")
             chart.update("")
             return
