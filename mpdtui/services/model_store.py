@@ -71,10 +71,10 @@ class ModelStore:
         """The servable model that scored best in the evaluation of this data (overall
         R-precision; a model saved since its score does not count); without one, the first
         of `SERVING_ORDER` that is servable."""
+        scores = self.scores()
+        if scores:
+            return max(scores, key=scores.__getitem__)
         servable = self.servable()
-        scores = self._evaluated_scores()
-        if scores and any(name in scores for name in servable):
-            return max((n for n in servable if n in scores), key=lambda n: scores[n])
         return next((name for name in SERVING_ORDER if name in servable), None)
 
     def evaluated(self) -> set[str]:
