@@ -205,9 +205,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def resolve_locations(cache_dir: str | None) -> Locations:
     locations = Locations.resolve(cache_dir)
-    if locations.root.exists() and not locations.root.is_dir():
-        raise UserError(f"the cache dir {locations.root} is a file: give a directory with "
-                        f"--cache-dir or ${CACHE_DIR_ENV}")
+    if not locations.root.is_dir():
+        from mpdtui.data.files import file_in_the_way
+
+        blocking = file_in_the_way(locations.root)
+        advice = f"give a directory with --cache-dir or ${CACHE_DIR_ENV}"
+        if blocking == locations.root:
+            raise UserError(f"the cache dir {blocking} is a file: {advice}")
+        if blocking is not None:
+            raise UserError(f"the cache dir {locations.root} cannot be made: {blocking} is a "
+                            f"file: {advice}")
     return locations
 
 

@@ -649,6 +649,16 @@ def test_cache_dir_that_is_a_file_is_refused(tmp_path: Path, capsys: pytest.Capt
     assert_refused(run_cli(capsys, file, "ingest", str(HANDMADE)), f"the cache dir {file} is a file")
 
 
+@pytest.mark.parametrize("argv", [("info",), ("ingest", str(HANDMADE)), ("playlists",)])
+def test_cache_dir_inside_a_file_is_refused_naming_the_file(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...]) -> None:
+    file = tmp_path / "file"
+    file.write_text("x")
+    assert_refused(run_cli(capsys, file / "cache", *argv),
+                   f"the cache dir {file / 'cache'} cannot be made: {file} is a file: give a "
+                   "directory with --cache-dir or $MPDTUI_CACHE_DIR")
+
+
 # --- mutations of a valid slice -----------------------------------------------------------------
 
 PLAYLIST_KEYS = [*mpd_validation.PLAYLIST_FIELDS, "description", "extra"]
