@@ -28,6 +28,7 @@ import numpy as np
 
 from models.progress import ProgressCallback, check_cancel, report
 from mpdtui.data.feature_rows import (
+    BOUNDS,
     FEATURE_NAMES,
     TRACK_PREFIX,
     CsvCounter,
@@ -327,7 +328,21 @@ def _matrix(rows: sqlite3.Cursor, n_tracks: int) -> np.ndarray:
         values = np.array(batch, dtype=np.float64)
         matrix[values[:, 0].astype(np.int64)] = values[:, 1:]
     matrix[np.isinf(matrix)] = np.nan
+    matrix[_outside_bounds(matrix)] = np.nan
     return matrix
+
+
+def _outside_bounds(matrix: np.ndarray) -> np.ndarray:
+    """The rows holding a value no audio feature can hold (`BOUNDS`), stored before imports
+    checked them (a tempo of -120): damaged, as the import would have taken them, so unknown
+    rather than shown or filtered on."""
+    damaged = np.zeros(len(matrix), dtype=bool)
+    for column, name in enumerate(FEATURE_NAMES):
+        low, high = BOUNDS.get(name, (-np.inf, np.inf))
+        values = matrix[:, column]
+        with np.errstate(invalid="ignore"):  # NaN: unknown, not damaged
+            damaged |= (values < low) | (values > high)
+    return damaged
 
 
 class _TempPositions:

@@ -25,7 +25,7 @@ from mpdtui.data.files import FormatVersionError, read_npz, write_npz
 from mpdtui.locations import Locations
 
 KEPT_FORMAT = "mpdtui-feature-matrix"
-KEPT_VERSION = 1
+KEPT_VERSION = 2  # 2: rows outside the features' bounds are unknown (`features._matrix`)
 
 
 @dataclass(frozen=True)

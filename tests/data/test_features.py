@@ -221,6 +221,26 @@ def test_values_no_audio_features_hold_are_bad_rows(tmp_path: Path,
                                    "line 5: key = '15' is outside -1 to 11")
 
 
+def test_stored_values_no_audio_features_hold_are_read_as_unknown(tmp_path: Path,
+                                                                  locations: Locations) -> None:
+    """Stored before the import checked them, or answered so by the API: a tempo of -120 is
+    not shown, filtered or trained on, and neither is the rest of its damaged row."""
+    damaged = {**features_for(track_id(1)), "tempo": -120.0}
+    catalog_db = tmp_path / "catalog.sqlite3"
+    with sqlite3.connect(catalog_db) as catalog:
+        catalog.execute("CREATE TABLE tracks (id INTEGER PRIMARY KEY, uri TEXT UNIQUE)")
+        catalog.executemany("INSERT INTO tracks VALUES (?, ?)", enumerate(URIS[:3]))
+    catalog.close()
+    with FeatureStore.open(locations) as store:
+        store.store_api_batch([track_id(n) for n in range(3)],
+                              [features_for(track_id(0)), damaged, features_for(track_id(2))])
+        by_uris, _ = store.feature_matrix(URIS[:3])
+        by_id, _ = store.catalog_feature_matrix(catalog_db, 3)
+    for matrix in (by_uris, by_id):
+        assert np.isnan(matrix[1]).all()
+        assert not np.isnan(matrix[[0, 2]]).any()
+
+
 def test_csv_import_of_both_layouts_counts_bad_rows(tmp_path: Path,
                                                     locations: Locations) -> None:
     tracks = write(tmp_path / "tracks_features.csv", [
