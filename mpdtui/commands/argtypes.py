@@ -129,3 +129,14 @@ def csv_field(text: str) -> str:
 
 
 csv_field.__name__ = "CSV field"
+
+
+def playlist_name(text: str) -> str:
+    """An argparse type: a name to save a playlist under (not blank; outer spaces go, as the
+    store drops them)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"expected a playlist name, got {text!r}")
+    return text.strip()
+
+
+playlist_name.__name__ = "playlist name"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
@@ -19,12 +21,14 @@ from mpdtui.commands.argtypes import (
     file_path,
     given_path,
     int_between,
+    playlist_name,
     track_uri,
 )
 from mpdtui.commands.jobs import run_job
 from mpdtui.commands.terminal import in_terminal_width, said_beside
 from mpdtui.commands.track_tables import TrackRow, print_tracks
 from mpdtui.commands.train import print_report
+from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 from mpdtui.pipeline.events import StageProgress
 from mpdtui.pipeline.request import JobRequest
@@ -34,6 +38,7 @@ from mpdtui.scores import relative
 
 if TYPE_CHECKING:
     from mpdtui.services.root import Services
+    from mpdtui.services.suggester import Suggestion
 
 MAX_SUGGESTIONS = 500
 """What every model can rank (the challenge's answer size)."""
@@ -91,6 +96,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          "(repeatable, or comma-separated: all must match)")
     suggest.add_argument("--json", action="store_true",
                          help="print the suggestions, with their reasons, as JSON")
+    suggest.add_argument("--save", metavar="NAME", default=None, type=playlist_name,
+                         help="save the playlist: its tracks (--playlist's, then --seed's) and "
+                              "the suggestions, as saved playlist NAME (its name for the "
+                              "suggestions when --name and --playlist are not given); adds to "
+                              "--playlist's when NAME is its name, never replaces another")
     suggest.set_defaults(func=run_suggest)
 
 
@@ -98,6 +108,8 @@ def _playlist(args: argparse.Namespace, services: Services) -> tuple[str, list[i
     """The name and seed track ids `suggest` was given: a saved playlist's, then --name
     and --seed; what the catalog lacks is said on stderr (before the table or the JSON)."""
     name, seeds = args.name, list[int]()
+    if args.playlist is None and not name and args.save:  # the playlist being saved
+        name = args.save
     if args.playlist is not None:
         saved = services.playlists.get(args.playlist)
         name = name or saved.name
@@ -188,6 +200,7 @@ def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
     with open_services(locations) as services:
         name, seeds = _playlist(args, services)
         found = services.audio.suggest(name, seeds, audio_filter, args.model, args.k)
+        saved = _save(args, services, seeds, found.suggestions) if args.save is not None else None
     suggestions = found.suggestions
     shown = relative([s.score for s in suggestions])  # one scale whatever the model (README)
     if args.json:
@@ -199,6 +212,8 @@ def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
         sys.stdout.write(printable_json(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode()) + "\n")
         if found.note():
             print(printable(found.note()), file=sys.stderr)
+        if saved:
+            print(printable(saved), file=sys.stderr)
         return 0
     title = f"suggestions for '{name}'" if name else "suggestions"
     # one reason for every track (a fallback's, say) is said once, under the table
@@ -212,4 +227,36 @@ def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
         print(in_terminal_width("why (all): ", printable(shared)))
     if found.note():
         print(in_terminal_width("", printable(found.note())))
+    if saved:
+        print(in_terminal_width("", printable(saved)))
     return 0
+
+
+def _save(args: argparse.Namespace, services: Services, seeds: list[int],
+          suggestions: Sequence[Suggestion]) -> str:
+    """`suggest --save NAME`: the playlist, then its suggestions, saved; what was saved."""
+    from mpdtui.data.saved_playlists import PlaylistExists
+
+    base = services.playlists.get(args.playlist) if args.playlist is not None else None
+    kept = set(base.uris) if base is not None else set()
+    added_seeds = [t for t in services.catalog.tracks(seeds) if t.uri not in kept]
+    try:
+        saved = services.playlists.save_extended(
+            args.save, base.id if base is not None else None,
+            [*added_seeds, *(s.track for s in suggestions)])
+    except PlaylistExists as exc:
+        name = shlex.quote(exc.name)  # after '=': a name that starts with '-' is no option
+        raise UserError(f"{exc}: save under another name, or add to it with "
+                        f"--playlist={name} --save={name}") from None
+    parts = [f"{len(base.tracks):,} of '{base.name}'" if base is not None else "",
+             f"{len(added_seeds):,} seed{'s' * (len(added_seeds) != 1)}" if added_seeds else "",
+             f"{len(suggestions):,} suggestion{'s' * (len(suggestions) != 1)}"]
+    count = len(saved.tracks)
+    return (f"saved '{saved.name}': {count:,} track{'s' * (count != 1)} "
+            f"({', '.join(p for p in parts if p)}); `mpdtui export --to spotify "
+            f"{_name_argument(saved.name)}` sends it to your Spotify account")
+
+
+def _name_argument(name: str) -> str:
+    """A playlist's name as one shell word that no command reads as an option."""
+    return f"-- {shlex.quote(name)}" if name.startswith("-") else shlex.quote(name)

@@ -1,5 +1,6 @@
 """`mpdtui playlists`: the saved playlists by name, for `export`, `order` and scripts;
-`mpdtui playlists NAME`: one playlist's tracks. Text from the data is shown as text."""
+`mpdtui playlists NAME`: one playlist's tracks; `--rename NEW`, `--delete`: change it. Text
+from the data is shown as text."""
 
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ from rich.table import Table
 from rich.text import Text
 
 from mpdtui.commands import open_services
-from mpdtui.commands.argtypes import JoinedWords
+from mpdtui.commands.argtypes import JoinedWords, playlist_name
 from mpdtui.commands.audio import add_audio_columns, audio_cells
 from mpdtui.commands.track_tables import measured
+from mpdtui.errors import UserError
 from mpdtui.exporting import playlist_document
 from mpdtui.locations import Locations
 from mpdtui.pipeline.display import clock
@@ -34,17 +36,23 @@ NONE_YET = ("no saved playlists yet: build one in the app (`mpdtui`) and save it
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "playlists", help="list the saved playlists (most recent first), or one's tracks",
+        "playlists", help="list the saved playlists (most recent first), show one's tracks, rename or "
+        "delete one",
         description="List the saved playlists, most recent first; with a NAME, that playlist's "
-        "tracks (with their tempo, key and energy when known).")
+        "tracks (with their tempo, key and energy when known), or rename or delete it.")
     p.add_argument("name", nargs="*", action=JoinedWords,
                    help="a saved playlist's name (quotes not needed): show its tracks")
     p.add_argument("--json", action="store_true",
                    help="print the list (or the playlist) as JSON")
+    change = p.add_mutually_exclusive_group()
+    change.add_argument("--rename", metavar="NEW", type=playlist_name, help="rename the playlist NAME to NEW")
+    change.add_argument("--delete", action="store_true", help="delete the playlist NAME")
     p.set_defaults(func=run_playlists)
 
 
 def run_playlists(args: argparse.Namespace, locations: Locations) -> int:
+    if args.rename is not None or args.delete:
+        return _change_playlist(args, locations)
     if args.name is not None:
         return _show_playlist(args.name, args.json, locations)
     with open_services(locations) as services:
@@ -67,6 +75,25 @@ def run_playlists(args: argparse.Namespace, locations: Locations) -> int:
         # a name is data: never markup, never a terminal escape
         table.add_row(Text(printable(summary.name)), f"{summary.num_tracks:,}", changed)
     _whole_lines_when_piped(Console(file=sys.stdout), table).print(table)
+    return 0
+
+
+def _change_playlist(args: argparse.Namespace, locations: Locations) -> int:
+    """`--rename NEW` or `--delete`, of the saved playlist NAME."""
+    option = "--delete" if args.delete else "--rename"
+    if args.name is None or args.json:
+        raise UserError(f"{option} needs the name of the saved playlist to change, and no "
+                        f"--json: `mpdtui playlists NAME {option}{' NEW' * (not args.delete)}`")
+    with open_services(locations) as services:
+        playlist = services.playlists.get(args.name)
+        if args.delete:
+            services.playlists.delete(playlist.id)
+            count = len(playlist.tracks)
+            said = f"deleted '{playlist.name}' ({count:,} track{'s' * (count != 1)})"
+        else:
+            renamed = services.playlists.rename(playlist.id, args.rename)
+            said = f"renamed '{playlist.name}' to '{renamed.name}'"
+    print(printable(said))
     return 0
 
 

@@ -52,7 +52,9 @@ class PlaylistNotFound(UserError):
 
 
 class PlaylistExists(UserError):
-    pass
+    def __init__(self, message: str, name: str = "") -> None:
+        super().__init__(message)
+        self.name = name  # the saved playlist's
 
 
 @dataclass(frozen=True)

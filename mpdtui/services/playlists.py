@@ -10,6 +10,7 @@ from mpdtui import config
 from mpdtui.audio.describe import TrackAudio, track_audio
 from mpdtui.data.catalog import Track
 from mpdtui.data.saved_playlists import (
+    PlaylistExists,
     PlaylistNotFound,
     PlaylistSummary,
     SavedPlaylist,
@@ -96,6 +97,19 @@ class PlaylistService:
         entries = [TrackEntry(t.uri, t.name, t.artist_name, t.duration_ms) for t in tracks]
         if keep_unknown_of is not None:
             entries = self._with_unknown_tracks_of(keep_unknown_of, entries)
+        return self.store().save(name, entries)
+
+    def save_extended(self, name: str, base: int | str | None,
+                      added: Sequence[Track]) -> SavedPlaylist:
+        """Save `name`: saved playlist `base`'s tracks as they are (none without `base`), then
+        `added`. Another saved playlist of that name is refused, not replaced."""
+        source = self.get(base) if base is not None else None
+        taken = self.find(name)
+        if taken is not None and (source is None or taken.id != source.id):
+            raise PlaylistExists(f"a saved playlist named '{taken.name}' already exists",
+                                 name=taken.name)
+        entries = [*(source.tracks if source is not None else ()),
+                   *(TrackEntry(t.uri, t.name, t.artist_name, t.duration_ms) for t in added)]
         return self.store().save(name, entries)
 
     def _with_unknown_tracks_of(self, key: int, entries: list[TrackEntry]) -> list[TrackEntry]:

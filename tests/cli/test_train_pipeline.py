@@ -190,6 +190,61 @@ def test_suggest_for_a_saved_playlist_takes_its_name_and_tracks(trained: tuple[P
         "mpdtui: no saved playlist named 'nothing'")
 
 
+def test_suggest_save_adds_the_suggestions_to_the_playlist_and_never_replaces_another(
+        trained: tuple[Path, str], tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    shutil.copytree(trained[0], cache)
+    services = open_services(Locations.resolve(cache))
+    tracks = [s.track for s in services.suggester.suggest("party", [], "title", k=4)]
+    kept = [*(TrackEntry(t.uri, t.name, t.artist_name, t.duration_ms) for t in tracks[:3]),
+            TrackEntry(UNKNOWN_URI, "x", "y", 1)]  # the catalog lacks it: kept all the same
+    services.playlists.store().save("-friday", kept)
+    done = _mpdtui("suggest", "--playlist=-friday", "--seed", tracks[3].uri, "--save=-friday",
+                   "--model", "als", "-n", "4", "--json", cache=cache)
+    assert done.returncode == 0, done.stderr
+    suggested = [row["uri"] for row in json.loads(done.stdout)]
+    assert services.playlists.get("-friday").uris == [
+        *(entry.uri for entry in kept), tracks[3].uri, *suggested]
+    said = done.stderr.splitlines()[-1]
+    assert said == ("saved '-friday': 9 tracks (4 of '-friday', 1 seed, 4 suggestions); "
+                    "`mpdtui export --to spotify -- -friday` sends it to your Spotify account")
+    assert shlex.split(said.split("`")[1])[-2:] == ["--", "-friday"]  # one word, not an option
+
+    new = _mpdtui("suggest", "--save", "rainy sunday", "--model", "title", "-n", "3", cache=cache)
+    assert new.returncode == 0 and "suggestions for 'rainy sunday'" in new.stdout  # its name
+    assert len(services.playlists.get("rainy sunday").uris) == 3
+    again = _mpdtui("suggest", "--seed", tracks[0].uri, "--save", "rainy sunday", cache=cache)
+    advice = "--playlist='rainy sunday' --save='rainy sunday'"
+    assert again.returncode == 2 and again.stderr == (
+        f"mpdtui: a saved playlist named 'rainy sunday' already exists: save under another "
+        f"name, or add to it with {advice}\n")
+    assert len(services.playlists.get("rainy sunday").uris) == 3  # untouched
+    followed = _mpdtui("suggest", *shlex.split(advice), "-n", "2", cache=cache)
+    assert followed.returncode == 0, followed.stderr
+    assert len(services.playlists.get("rainy sunday").uris) == 5
+
+
+def test_playlists_rename_and_delete_one_by_name(trained: tuple[Path, str],
+                                                 tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    shutil.copytree(trained[0], cache)
+    services = open_services(Locations.resolve(cache))
+    services.playlists.store().save("road trip", [TrackEntry(UNKNOWN_URI, "x", "y", 1)])
+    services.playlists.store().save("gym", [])
+    renamed = _mpdtui("playlists", "road", "trip", "--rename", "long drive", cache=cache)
+    assert (renamed.returncode, renamed.stdout) == (0, "renamed 'road trip' to 'long drive'\n")
+    taken = _mpdtui("playlists", "gym", "--rename", "long drive", cache=cache)
+    assert taken.returncode == 2 and "'long drive' already exists" in taken.stderr
+    deleted = _mpdtui("playlists", "long drive", "--delete", cache=cache)
+    assert (deleted.returncode, deleted.stdout) == (0, "deleted 'long drive' (1 track)\n")
+    listed = json.loads(_mpdtui("playlists", "--json", cache=cache).stdout)
+    assert [row["name"] for row in listed] == ["gym"]
+    nameless = _mpdtui("playlists", "--delete", cache=cache)
+    assert nameless.returncode == 2 and nameless.stderr == (
+        "mpdtui: --delete needs the name of the saved playlist to change, and no --json: "
+        "`mpdtui playlists NAME --delete`\n")
+
+
 def test_search_finds_a_track_by_its_words_and_its_uri_seeds_suggest(
         trained: tuple[Path, str]) -> None:
     services = open_services(Locations.resolve(trained[0]))
