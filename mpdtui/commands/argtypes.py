@@ -132,10 +132,11 @@ csv_field.__name__ = "CSV field"
 
 
 def playlist_name(text: str) -> str:
-    """An argparse type: a name to save a playlist under (not blank; outer spaces go, as the
-    store drops them)."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError(f"expected a playlist name, got {text!r}")
+    """An argparse type: a name to save a playlist under (not blank, no line breaks or other
+    control characters; outer spaces go, as the store drops them)."""
+    if not text.strip() or not text.strip().isprintable():
+        raise argparse.ArgumentTypeError(f"expected a playlist name on one line, without tabs "
+                                         f"or other control characters, got {text!r}")
     return text.strip()
 
 

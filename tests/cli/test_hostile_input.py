@@ -444,6 +444,12 @@ ARGUMENTS: list[tuple[tuple[str, ...], str]] = [
      "(developer.spotify.com/dashboard, your app, Settings), got ''"),
     (("auth", "--client-id", "ab cd"), "argument --client-id: expected your Spotify app's "
      "Client ID (developer.spotify.com/dashboard, your app, Settings), got 'ab cd'"),
+    (("suggest", "--save", " "), "argument --save: expected a playlist name on one line, "
+     "without tabs or other control characters, got ' '"),
+    (("playlists", "x", "--rename", "two\nlines"), "argument --rename: expected a playlist name "
+     "on one line, without tabs or other control characters, got 'two\\nlines'"),
+    (("playlists", "x", "--rename", "y", "--delete"), "argument --delete: not allowed with "
+     "argument --rename"),
     # an empty path is the current folder to pathlib: `demo-data ""` wrote the demo there
     (("ingest", ""), "argument path: expected a path, got ''"),
     (("demo-data", ""), "argument out_dir: expected a path, got ''"),
