@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     from mpdtui.data.saved_playlists import SavedPlaylist
 
 NONE_YET = ("no saved playlists yet: build one in the app (`mpdtui`) and save it with ctrl+s, "
-            "or import yours with `mpdtui import-spotify`")
+            "save suggestions with `mpdtui suggest --save 'rainy sunday'`, or import yours "
+            "with `mpdtui import-spotify`")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
