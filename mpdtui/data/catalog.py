@@ -20,6 +20,7 @@ from urllib.parse import quote
 import numpy as np
 import orjson
 
+from models.text import normalize_name
 from mpdtui.data import track_search
 from mpdtui.data.files import DamagedFileError, FormatVersionError, read_json, write_json
 from mpdtui.data.sqlite_store import Connection, connect, write_transaction
@@ -319,8 +320,11 @@ class Catalog:
         return [Track(*row) for row in track_search.search_rows(self, text, limit)]
 
     def playlist_names(self) -> list[str]:
-        """Normalised playlist names by row."""
-        return [name for (name,) in self.query("SELECT norm_name FROM playlists ORDER BY row")]
+        """Normalised playlist names by row. A name stored as normalising to nothing is
+        normalised again: before emoji-only names were read by their emoji, "🔥" was stored so."""
+        rows = self.query("SELECT norm_name, CASE WHEN norm_name = '' THEN name END "
+                          "FROM playlists ORDER BY row")
+        return [name or (normalize_name(raw) if raw else "") for name, raw in rows]
 
     def playlist_raw_names(self) -> list[str]:
         return [name for (name,) in self.query("SELECT name FROM playlists ORDER BY row")]

@@ -6,7 +6,7 @@ tracks appear in one playlist, and the catalog keeps growing with the number of 
 MPD's does. Each playlist has a main theme (sometimes a second one), a few favourite artists it
 digs deep into, tracks of its themes, and some chart hits of any theme. Names follow the MPD's:
 a Zipf head of theme words ("country", "chill", "rap", ...), generic names ("music", "new"),
-personal and one-off names, and emoji-only names that normalise to nothing.
+personal and one-off names, and emoji-only names (of any theme).
 
 A track's attributes (URI, names, album, duration, features) are drawn when it is first seen,
 in playlist order, so the same seed gives the same bytes, and a smaller demo is the start of a

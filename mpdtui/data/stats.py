@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from models.evaluation import ChallengeSplit, make_challenge_split, seed_counts
-from models.text import normalize_name
+from models.text import normalize_name, words_only
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.matrices import load_sequences
 from mpdtui.locations import Locations
@@ -39,7 +39,7 @@ class DataStats:
     distinct_names: int
     """Distinct normalised playlist names."""
     empty_name_share: float
-    """Share of playlists whose name normalises to nothing (emoji-only names)."""
+    """Share of playlists whose name has no words (emoji-only names, read by their emoji)."""
     top_track_share: float
     """Share of playlists holding the most frequent track."""
     top_names: list[tuple[str, int]]
@@ -90,7 +90,7 @@ ROWS: tuple[tuple[str, str, str], ...] = (
     ("albums_per_artist", "albums per artist", "{:.2f}"),
     ("artists_per_playlist", "distinct artists per playlist", "{:.1f}"),
     ("distinct_names", "distinct normalised names", "{:,.0f}"),
-    ("empty_name_share", "names normalising to empty", "{:.1%}"),
+    ("empty_name_share", "names of no words (emoji-only)", "{:.1%}"),
     ("top_track_share", "playlists holding the top track", "{:.1%}"),
     ("train_playlists", "training playlists (evaluation split)", "{:,.0f}"),
     ("unknown_seed_share", "held-out seeds unknown to training", "{:.0%}"),
@@ -141,7 +141,7 @@ def dataset_stats(indptr: np.ndarray, indices: np.ndarray, track_artist: np.ndar
         albums=int(np.unique(track_album[held]).size),
         artists_per_playlist=_artists_per_playlist(owner, track_artist[indices], n_playlists),
         distinct_names=len({n for n in normalised if n}),
-        empty_name_share=sum(not n for n in normalised) / max(n_playlists, 1),
+        empty_name_share=sum(not words_only(n) for n in names) / max(n_playlists, 1),
         top_track_share=float(popularity.max(initial=0) / max(n_playlists, 1)),
         top_names=Counter(n for n in normalised if n).most_common(10),
         train_playlists=int(split.train_rows.size),

@@ -409,7 +409,7 @@ def test_submit_answers_500_tracks_even_with_nothing_to_go_on(trained: tuple[Pat
     }
     challenge = [{"pid": pid, **name, "tracks": tracks[kind]}
                  for pid, (kind, name) in enumerate(
-                     (kind, name) for kind in tracks for name in ({}, {"name": "🔥"}))]
+                     (kind, name) for kind in tracks for name in ({}, {"name": "!!"}))]
     path = tmp_path / "challenge_set.json"
     path.write_bytes(orjson.dumps({"playlists": challenge}))
     out = tmp_path / "submission.csv"

@@ -67,6 +67,18 @@ def test_matrix_is_binary_csr_aligned_with_tables(handmade_store: Locations) -> 
     assert matrix[:, joga].toarray().ravel().tolist() == [1.0, 1.0, 0.0]
 
 
+def test_an_emoji_name_stored_as_normalising_to_nothing_is_read_by_its_emoji(
+        handmade_store: Locations) -> None:
+    """Ingests before emoji-only names were read by their emoji stored "" for them: the next
+    model trained on that catalog reads them all the same, without an ingest."""
+    with sqlite3.connect(handmade_store.catalog_db) as db:
+        db.execute("UPDATE playlists SET name = '🔥🔥 ', norm_name = '' WHERE row = 1")
+        db.execute("UPDATE playlists SET name = '!!', norm_name = '' WHERE row = 2")
+    db.close()
+    with Catalog.open(handmade_store) as catalog:
+        assert catalog.playlist_names() == ["cafe del mar", "🔥", ""]
+
+
 def test_sequences_keep_playlist_order_and_repeats(handmade_store: Locations) -> None:
     sequences, _ = load_sequences(handmade_store)
     gym = sequences.playlist(1).tolist()
