@@ -37,8 +37,9 @@ NONE_YET = ("no saved playlists yet: build one in the app (`mpdtui`) and save it
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "playlists", help="list the saved playlists (most recent first), show one's tracks, rename or "
-        "delete one",
+        "playlists",
+        help="list the saved playlists (most recent first), show one's tracks, rename or delete "
+             "one",
         description="List the saved playlists, most recent first; with a NAME, that playlist's "
         "tracks (with their tempo, key and energy when known), or rename or delete it.")
     p.add_argument("name", nargs="*", action=JoinedWords,
@@ -46,7 +47,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true",
                    help="print the list (or the playlist) as JSON")
     change = p.add_mutually_exclusive_group()
-    change.add_argument("--rename", metavar="NEW", type=playlist_name, help="rename the playlist NAME to NEW")
+    change.add_argument("--rename", metavar="NEW", type=playlist_name,
+                        help="rename the playlist NAME to NEW")
     change.add_argument("--delete", action="store_true", help="delete the playlist NAME")
     p.set_defaults(func=run_playlists)
 

@@ -2,10 +2,10 @@
 
 A theme (genre or mood) has title phrases, a share of playlists and an audio-feature centre.
 Playlist names follow the MPD's: a Zipf head of theme words ("country", "chill", "rap", ...),
-generic names ("music", "new"), personal and one-off names, and emoji-only names (of
-any theme). Artist, album and track names are pseudo-words of one to three
-syllables. Every draw takes the generator's names random generator, so the order of draws,
-and the bytes written, stay those of `mpdtui.data.demo`.
+generic names ("music", "new"), personal and one-off names, and emoji-only names (of any
+theme). Artist, album and track names are pseudo-words of one to three syllables. Every draw
+takes the generator's names random generator, so the order of draws, and the bytes written,
+stay those of `mpdtui.data.demo`.
 """
 
 from __future__ import annotations
