@@ -322,9 +322,10 @@ class Catalog:
     def playlist_names(self) -> list[str]:
         """Normalised playlist names by row. A name stored as normalising to nothing is
         normalised again: before emoji-only names were read by their emoji, "🔥" was stored so."""
-        rows = self.query("SELECT norm_name, CASE WHEN norm_name = '' THEN name END "
-                          "FROM playlists ORDER BY row")
-        return [name or (normalize_name(raw) if raw else "") for name, raw in rows]
+        names = [name for (name,) in self.query("SELECT norm_name FROM playlists ORDER BY row")]
+        for row, raw in self.query("SELECT row, name FROM playlists WHERE norm_name = ''"):
+            names[row] = normalize_name(raw)  # rows are 0..n-1, as the matrices' are
+        return names
 
     def playlist_raw_names(self) -> list[str]:
         return [name for (name,) in self.query("SELECT name FROM playlists ORDER BY row")]
