@@ -240,6 +240,8 @@ def _save(args: argparse.Namespace, services: Services, seeds: list[int],
     base = services.playlists.get(args.playlist) if args.playlist is not None else None
     kept = set(base.uris) if base is not None else set()
     added_seeds = [t for t in services.catalog.tracks(seeds) if t.uri not in kept]
+    if not added_seeds and not suggestions:  # an empty playlist, or one as it was
+        return f"nothing saved to '{args.save}': no suggestions to add"
     try:
         saved = services.playlists.save_extended(
             args.save, base.id if base is not None else None,

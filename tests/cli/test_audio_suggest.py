@@ -371,6 +371,11 @@ def test_cli_suggest_with_filters(audio_cache: Locations, capsys: pytest.Capture
     assert "BPM" in table and "A minor 8A" in table
     assert main([*cache, "suggest", "--name", "x", "--filter", "tempo > fast"]) == 2
     assert "filter 'tempo > fast'" in capsys.readouterr().err
+    # no track matches: the playlist --save names is not made empty
+    assert main([*cache, "suggest", "--name", "x", "--filter", "tempo 300-400",
+                 "--save", "never saved"]) == 0
+    assert capsys.readouterr().out.endswith("nothing saved to 'never saved': no suggestions to add\n")
+    assert open_services(audio_cache).playlists.find("never saved") is None
 
 
 def test_cli_search_shows_each_track_s_audio(audio_cache: Locations,
