@@ -30,6 +30,7 @@ from mpdtui.commands.track_tables import TrackRow, print_tracks
 from mpdtui.commands.train import print_report
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
+from mpdtui.pipeline.display import counted
 from mpdtui.pipeline.events import StageProgress
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable, printable_json
@@ -37,6 +38,7 @@ from mpdtui.progress_view import HeadlessProgress
 from mpdtui.scores import relative
 
 if TYPE_CHECKING:
+    from mpdtui.data.saved_playlists import SavedPlaylist
     from mpdtui.services.root import Services
     from mpdtui.services.suggester import Suggestion
 
@@ -104,10 +106,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     suggest.set_defaults(func=run_suggest)
 
 
-def _playlist(args: argparse.Namespace, services: Services) -> tuple[str, list[int]]:
-    """The name and seed track ids `suggest` was given: a saved playlist's, then --name
-    and --seed; what the catalog lacks is said on stderr (before the table or the JSON)."""
-    name, seeds = args.name, list[int]()
+def _playlist(args: argparse.Namespace,
+              services: Services) -> tuple[str, list[int], SavedPlaylist | None]:
+    """The name and seed track ids `suggest` was given, and --playlist's saved playlist: its
+    name and tracks, then --name and --seed; what the catalog lacks is said on stderr (before
+    the table or the JSON)."""
+    name, seeds, saved = args.name, list[int](), None
     if args.playlist is None and not name and args.save:  # the playlist being saved
         name = args.save
     if args.playlist is not None:
@@ -121,7 +125,7 @@ def _playlist(args: argparse.Namespace, services: Services) -> tuple[str, list[i
     added, unknown = services.catalog.resolve_uris_naming_unknown(args.seed)
     if unknown:
         print(f"ignored, not in the catalog: {', '.join(unknown)}", file=sys.stderr)
-    return name, list(dict.fromkeys(seeds + added))
+    return name, list(dict.fromkeys(seeds + added)), saved
 
 
 def run_evaluate(args: argparse.Namespace, locations: Locations) -> int:
@@ -198,9 +202,10 @@ def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
 
     audio_filter = parse_filter(args.filter)
     with open_services(locations) as services:
-        name, seeds = _playlist(args, services)
+        name, seeds, base = _playlist(args, services)
         found = services.audio.suggest(name, seeds, audio_filter, args.model, args.k)
-        saved = _save(args, services, seeds, found.suggestions) if args.save is not None else None
+        saved = (_save(args.save, services, base, seeds, found.suggestions)
+                 if args.save is not None else None)
     suggestions = found.suggestions
     shown = relative([s.score for s in suggestions])  # one scale whatever the model (README)
     if args.json:
@@ -232,29 +237,27 @@ def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
     return 0
 
 
-def _save(args: argparse.Namespace, services: Services, seeds: list[int],
+def _save(name: str, services: Services, base: SavedPlaylist | None, seeds: list[int],
           suggestions: Sequence[Suggestion]) -> str:
-    """`suggest --save NAME`: the playlist, then its suggestions, saved; what was saved."""
+    """`suggest --save NAME`: the playlist (`base`'s tracks, then the other seeds), then its
+    suggestions, saved; what was saved."""
     from mpdtui.data.saved_playlists import PlaylistExists
 
-    base = services.playlists.get(args.playlist) if args.playlist is not None else None
     kept = set(base.uris) if base is not None else set()
     added_seeds = [t for t in services.catalog.tracks(seeds) if t.uri not in kept]
     if not added_seeds and not suggestions:  # an empty playlist, or one as it was
-        return f"nothing saved to '{args.save}': no suggestions to add"
+        return f"nothing saved to '{name}': no suggestions to add"
     try:
         saved = services.playlists.save_extended(
-            args.save, base.id if base is not None else None,
-            [*added_seeds, *(s.track for s in suggestions)])
+            name, base, [*added_seeds, *(s.track for s in suggestions)])
     except PlaylistExists as exc:
         name = shlex.quote(exc.name)  # after '=': a name that starts with '-' is no option
         raise UserError(f"{exc}: save under another name, or add to it with "
                         f"--playlist={name} --save={name}") from None
     parts = [f"{len(base.tracks):,} of '{base.name}'" if base is not None else "",
-             f"{len(added_seeds):,} seed{'s' * (len(added_seeds) != 1)}" if added_seeds else "",
-             f"{len(suggestions):,} suggestion{'s' * (len(suggestions) != 1)}"]
-    count = len(saved.tracks)
-    return (f"saved '{saved.name}': {count:,} track{'s' * (count != 1)} "
+             counted(len(added_seeds), "seed") if added_seeds else "",
+             counted(len(suggestions), "suggestion")]
+    return (f"saved '{saved.name}': {counted(len(saved.tracks), 'track')} "
             f"({', '.join(p for p in parts if p)}); `mpdtui export --to spotify "
             f"{_name_argument(saved.name)}` sends it to your Spotify account")
 

@@ -23,7 +23,7 @@ from mpdtui.commands.track_tables import measured
 from mpdtui.errors import UserError
 from mpdtui.exporting import playlist_document
 from mpdtui.locations import Locations
-from mpdtui.pipeline.display import clock
+from mpdtui.pipeline.display import clock, counted
 from mpdtui.printable import printable, printable_json
 
 if TYPE_CHECKING:
@@ -91,8 +91,7 @@ def _change_playlist(args: argparse.Namespace, locations: Locations) -> int:
         playlist = services.playlists.get(args.name)
         if args.delete:
             services.playlists.delete(playlist.id)
-            count = len(playlist.tracks)
-            said = f"deleted '{playlist.name}' ({count:,} track{'s' * (count != 1)})"
+            said = f"deleted '{playlist.name}' ({counted(len(playlist.tracks), 'track')})"
         else:
             renamed = services.playlists.rename(playlist.id, args.rename)
             said = f"renamed '{playlist.name}' to '{renamed.name}'"

@@ -94,22 +94,20 @@ class PlaylistService:
         `keep_unknown_of` (the saved playlist these tracks were opened from), that playlist's
         tracks the catalog does not hold are kept where they were: they could not be shown,
         so nobody removed them."""
-        entries = [TrackEntry(t.uri, t.name, t.artist_name, t.duration_ms) for t in tracks]
+        entries = [_entry(track) for track in tracks]
         if keep_unknown_of is not None:
             entries = self._with_unknown_tracks_of(keep_unknown_of, entries)
         return self.store().save(name, entries)
 
-    def save_extended(self, name: str, base: int | str | None,
+    def save_extended(self, name: str, base: SavedPlaylist | None,
                       added: Sequence[Track]) -> SavedPlaylist:
         """Save `name`: saved playlist `base`'s tracks as they are (none without `base`), then
         `added`. Another saved playlist of that name is refused, not replaced."""
-        source = self.get(base) if base is not None else None
         taken = self.find(name)
-        if taken is not None and (source is None or taken.id != source.id):
+        if taken is not None and (base is None or taken.id != base.id):
             raise PlaylistExists(f"a saved playlist named '{taken.name}' already exists",
                                  name=taken.name)
-        entries = [*(source.tracks if source is not None else ()),
-                   *(TrackEntry(t.uri, t.name, t.artist_name, t.duration_ms) for t in added)]
+        entries = [*(base.tracks if base is not None else ()), *map(_entry, added)]
         return self.store().save(name, entries)
 
     def _with_unknown_tracks_of(self, key: int, entries: list[TrackEntry]) -> list[TrackEntry]:
@@ -188,3 +186,7 @@ class PlaylistService:
 
     def set_export_folder(self, folder: Path) -> None:
         config.set_export_dir(self.locations, folder)
+
+
+def _entry(track: Track) -> TrackEntry:
+    return TrackEntry(track.uri, track.name, track.artist_name, track.duration_ms)
