@@ -251,9 +251,9 @@ def _save(name: str, services: Services, base: SavedPlaylist | None, seeds: list
         saved = services.playlists.save_extended(
             name, base, [*added_seeds, *(s.track for s in suggestions)])
     except PlaylistExists as exc:
-        name = shlex.quote(exc.name)  # after '=': a name that starts with '-' is no option
+        taken = shlex.quote(exc.name)  # after '=': a name that starts with '-' is no option
         raise UserError(f"{exc}: save under another name, or add to it with "
-                        f"--playlist={name} --save={name}") from None
+                        f"--playlist={taken} --save={taken}") from None
     parts = [f"{len(base.tracks):,} of '{base.name}'" if base is not None else "",
              counted(len(added_seeds), "seed") if added_seeds else "",
              counted(len(suggestions), "suggestion")]
