@@ -10,6 +10,7 @@ from textual.message import Message
 if TYPE_CHECKING:  # annotations only: the services and their data load after the first paint
     from mpdtui.audio.describe import TrackAudio
     from mpdtui.data.catalog import Track
+    from mpdtui.data.saved_playlists import SavedPlaylist
     from mpdtui.services.root import Services
     from mpdtui.services.suggester import Suggestion
 
@@ -69,10 +70,13 @@ class PlaylistLoaded(Message):
     name: str
     tracks: list[Track]
     audio: list[TrackAudio | None] = field(default_factory=list)
-    playlist_id: int | None = None
-    """The saved playlist's id."""
+    saved: SavedPlaylist | None = None
+    """The saved playlist as read, None for one that is not saved."""
     not_shown: int = 0
     """Its tracks that the catalog does not hold (saving it keeps them)."""
+    changed: str = ""
+    """Why it is read again: it was changed "here" (the playlists screen) or "elsewhere" (another
+    terminal or window); "" when it was opened."""
 
 
 @dataclass

@@ -1787,6 +1787,59 @@ async def test_the_builder_follows_a_rename_or_delete_of_its_playlist(
         assert screen.editing == saved.summaries()[0].id
 
 
+async def test_the_builder_follows_its_playlist_changed_in_another_terminal(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """`mpdtui suggest --save` or `playlists --rename/--delete` in another terminal change the
+    saved playlist on screen. Unchanged here, it is shown as saved; changed here too, saving
+    asks before replacing theirs (no keeps theirs); deleted, it saves as a new one."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen, tracks = builder(app), app.services.catalog.tracks
+        elsewhere = open_services(trained_copy).playlists  # a store of its own
+        await type_text(pilot, "mix")
+        screen.playlist = tracks([1, 2])
+        await pilot.press("ctrl+s")
+        elsewhere.save_extended("mix", elsewhere.get("mix"), tracks([3]))
+        elsewhere.rename("mix", "road")
+        screen._check_data()  # what the builder does every few seconds
+        await wait_for(pilot, lambda: [t.id for t in screen.playlist] == [1, 2, 3],
+                       what="the playlist as saved elsewhere")
+        assert screen.query_one("#name", Input).value == "road" and not screen.unsaved()
+
+        screen.playlist = tracks([1])  # changed here...
+        theirs = elsewhere.replace_tracks("road", [TrackEntry(t.uri) for t in tracks([4, 5])])
+        screen._check_data()
+        screen._check_data()  # ...and there: said once
+        await pilot.pause()
+        warned = [n for n in notifications(app) if "asks before" in n]
+        assert warned == ["'road' was changed in another window or terminal (2 tracks now): "
+                          "saving here asks before replacing that."]
+        await pilot.press("ctrl+s")
+        assert screen_name(pilot) == "ConfirmScreen"
+        await pilot.press("n")
+        assert elsewhere.get("road").uris == theirs.uris and screen.unsaved()
+        await pilot.press("ctrl+s", "y")
+        assert elsewhere.get("road").uris == [tracks([1])[0].uri] and not screen.unsaved()
+        await pilot.press("ctrl+s")  # saved here last: nothing to ask
+        assert screen_name(pilot) == "BuilderScreen"
+
+        elsewhere.replace_tracks("road", theirs.tracks)
+        screen.query_one("#name", Input).value = "road too"  # both kept: nothing to ask
+        await pilot.press("ctrl+s")
+        assert screen_name(pilot) == "BuilderScreen"
+        assert {p.name: p.num_tracks for p in elsewhere.summaries()} == {"road": 2, "road too": 1}
+
+        elsewhere.delete("road too")
+        screen._check_data()
+        await pilot.pause()
+        assert "'road too' was deleted in another window or terminal: save it (ctrl+s) to keep " \
+            "it." in notifications(app)
+        assert screen.editing is None and screen.unsaved()  # quitting now asks
+        await pilot.press("ctrl+s")
+        assert {p.name: p.num_tracks for p in elsewhere.summaries()} == {"road": 2, "road too": 1}
+
+
 async def test_a_refused_rename_keeps_its_dialog_open_with_why(trained_copy: Locations,
                                                                tmp_path: Path) -> None:
     """A name another playlist has closed the dialog, the typed name with it, behind a

@@ -90,8 +90,8 @@ async def open_builder_with_tracks(pilot: Any, saved: bool = False) -> None:
     await builder_ready(pilot)
     screen, services = pilot.app.screen, pilot.app.services
     tracks = services.catalog.tracks([5, 8, 13])
-    playlist_id = services.playlists.save("road trip", tracks).id if saved else None
-    screen.post_message(PlaylistLoaded("road trip", tracks, playlist_id=playlist_id))
+    stored = services.playlists.save("road trip", tracks) if saved else None
+    screen.post_message(PlaylistLoaded("road trip", tracks, saved=stored))
     await wait_for(pilot, lambda: len(screen.playlist) == 3)
     await steady(pilot)
 

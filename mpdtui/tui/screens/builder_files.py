@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.widgets import Input
 
+from mpdtui.errors import UserError
 from mpdtui.locations import expand_home
 from mpdtui.printable import printable
 from mpdtui.tui.messages import PlaylistFoundAgain, PlaylistLoaded
@@ -31,6 +33,11 @@ class BuilderFiles(BuilderBase):
     unsaved."""
     editing: int | None = None
     """The id of the saved playlist on screen (opened or saved), None for a new one."""
+    stored: SavedPlaylist | None = None
+    """`editing` as last opened, saved or followed here: when the stored playlist differs,
+    it was changed since (`_follow_saved_changes`)."""
+    _told: float | None = None
+    """The stored playlist's `updated_at` when its change was last said (said once)."""
 
     _catalog_seen: tuple[int, int] | None = None
     """The catalog file the playlist's track ids come from (`CatalogService.file_identity`)."""
@@ -49,10 +56,13 @@ class BuilderFiles(BuilderBase):
     def _check_data(self) -> None:
         """Other data may have replaced the catalog (the setup's data step, `mpdtui ingest` in
         another terminal, another cache dir): once it is fully ingested, the playlist is found
-        in it by URI."""
+        in it by URI. Another terminal or window may have changed the saved playlist on
+        screen."""
         if self.services.locations.root != self._root_seen:  # the setup's cache step
             self._root_seen = self.services.locations.root
             self.kept, self.editing = ("", ()), None  # that folder's playlists are not these
+        if self.is_current:  # back from a screen on top, that screen's changes are followed
+            self._follow_saved_changes("elsewhere")
         now = self.services.catalog.file_identity()
         if now is None or now == self._catalog_seen or not self.services.data.has_data():
             return
@@ -102,8 +112,10 @@ class BuilderFiles(BuilderBase):
             return
 
         def answered(choice: Choice | None) -> None:
-            if choice == "discard" or (choice == "save" and self.action_save() is not None):
+            if choice == "discard":
                 then()
+            elif choice == "save":
+                self.save_then(lambda _: then())
 
         self.app.push_screen(UnsavedScreen(self._state()[0], len(self.playlist)), answered)
 
@@ -115,17 +127,53 @@ class BuilderFiles(BuilderBase):
             return None
         return name
 
-    def action_save(self) -> SavedPlaylist | None:
+    def action_save(self) -> None:
+        self.save_then(lambda _: None)
+
+    def save_then(self, then: Callable[[SavedPlaylist], object]) -> None:
+        """Save the playlist on screen, then `then` with it. Asks first when the saved playlist it
+        replaces was changed elsewhere since it was opened or saved here."""
         name = self._playlist_name()
         if name is None or self._name_taken(name):
-            return None
+            return
+        changed = self._changed_since_kept(name)
+        if changed is None:
+            self._save(name, then)
+            return
+        from mpdtui.tui.screens.confirm import ConfirmScreen
+
+        def answered(replace: bool | None) -> None:
+            if replace:
+                self._save(name, then)
+            else:
+                self.notify(printable(f"Not saved. To keep both, give this playlist another "
+                                      f"name (n); to see '{changed.name}' as saved, open it (p)."),
+                            markup=False, timeout=10)
+
+        here = len(self.playlist)
+        self.app.push_screen(ConfirmScreen(
+            f"'{changed.name}' was changed in another window or terminal since it was opened "
+            f"here: it has {_tracks(len(changed.tracks))} now. Replace them with the "
+            f"{_tracks(here)} here?"), answered)
+
+    def _save(self, name: str, then: Callable[[SavedPlaylist], object]) -> None:
         saved = self.app.attempt(self.services.playlists.save, name, self.playlist, self.editing)
-        if saved is not None:
-            self.kept, self.editing = self._state(), saved.id
-            count = len(saved.tracks)
-            self.notify(printable(f"Saved '{saved.name}' ({count} track{'s' * (count != 1)})."),
-                        markup=False)
-        return saved
+        if saved is None:
+            return  # the app has said why
+        self.kept, self.editing, self.stored = self._state(), saved.id, saved
+        self.notify(printable(f"Saved '{saved.name}' ({_tracks(len(saved.tracks))})."),
+                    markup=False)
+        then(saved)
+
+    def _changed_since_kept(self, name: str) -> SavedPlaylist | None:
+        """The saved playlist on screen as stored, when saving under `name` replaces it and
+        its tracks changed since it was opened or saved here; else None."""
+        if self.editing is None or self.stored is None:
+            return None
+        now = self.app.attempt(self.services.playlists.find, self.editing)
+        if now is None or now.name != name or now.uris == self.stored.uris:
+            return None
+        return now
 
     def _name_taken(self, name: str) -> bool:
         """Whether another saved playlist has this name (saving would replace its tracks);
@@ -156,9 +204,8 @@ class BuilderFiles(BuilderBase):
 
         def chosen(choice: tuple[str, str] | None) -> None:
             # what is exported is saved with it; an export given up changes nothing saved
-            saved = self.action_save() if choice else None
-            if choice and saved is not None:
-                self._export_to(saved.id, *choice)
+            if choice:
+                self.save_then(lambda saved: self._export_to(saved.id, *choice))
 
         self.app.push_screen(ExportScreen(name, str(self.app.export_folder()),
                                           check_folder=self._export_folder_refusal), chosen)
@@ -204,44 +251,87 @@ class BuilderFiles(BuilderBase):
         self.app.push_screen(PlaylistsScreen(), self._open_saved)
 
     def _open_saved(self, playlist_id: int | None) -> None:
-        self._follow_saved_changes()
+        self._follow_saved_changes("here")
         if playlist_id is not None:
             self.let_go(lambda: self._load_saved(playlist_id))
 
-    def _follow_saved_changes(self) -> None:
-        """The playlists screen may have renamed or deleted the playlist on screen: its new
-        name is shown (unless the name was edited here since); deleted, it is unsaved (quit
-        asks) and saves as a new one."""
-        if self.editing is None:
+    def _follow_saved_changes(self, where: str) -> None:
+        """The saved playlist on screen may have been changed "here" (the playlists screen) or
+        "elsewhere" (`mpdtui suggest --save` or `playlists --rename` in another terminal,
+        another window): follow it."""
+        if self.editing is None or self.stored is None:
             return
-        saved = self.app.attempt(self.services.playlists.find, self.editing)
-        if saved is None:
-            self.kept, self.editing = ("", ()), None
-            return
+        try:
+            now = self.services.playlists.find(self.editing)
+        except (UserError, OSError, sqlite3.Error):
+            return  # unreadable just now: a save would say why
+        if now is None:
+            self._saved_deleted(where)
+        elif now.updated_at != self.stored.updated_at:
+            self._saved_changed(now, where)
+
+    def _saved_deleted(self, where: str) -> None:
+        """Deleted, the playlist on screen is unsaved (quit asks) and saves as a new one."""
+        name = self.stored.name if self.stored else ""
+        self.kept, self.editing, self.stored = ("", ()), None, None
+        if where == "elsewhere":
+            self.notify(printable(f"'{name}' was deleted in another window or terminal: save "
+                                  "it (ctrl+s) to keep it."),
+                        severity="warning", markup=False, timeout=12)
+
+    def _saved_changed(self, now: SavedPlaylist, where: str) -> None:
+        """Renamed, the new name is shown (unless the name was edited here since). With other
+        tracks, they are shown when those here are unchanged; else saving asks before
+        replacing them."""
         name_input = self.query_one("#name", Input)
-        if saved.name != self.kept[0] and name_input.value.strip() == self.kept[0]:
-            self.kept = (saved.name, self.kept[1])
-            name_input.value = saved.name
+        if now.name != self.kept[0] and name_input.value.strip() == self.kept[0]:
+            self.kept = (now.name, self.kept[1])
+            name_input.value = now.name
+        if self.stored is not None and now.uris == self.stored.uris:
+            self.stored = now  # renamed only
+        elif not self.unsaved():
+            self.stored = now  # read once, even while it loads
+            self._load_saved(now.id, where)
+        elif self._told != now.updated_at:
+            self._told = now.updated_at
+            self.notify(printable(f"'{now.name}' was changed {_where(where)} "
+                                  f"({_tracks(len(now.tracks))} now): saving here asks before "
+                                  "replacing that."), severity="warning", markup=False, timeout=12)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load", description="open")
-    def _load_saved(self, playlist_id: int) -> None:
+    def _load_saved(self, playlist_id: int, changed: str = "") -> None:
         saved = self.services.playlists.get(playlist_id)
-        tracks = self.services.playlists.tracks(playlist_id)
-        self.post_message(PlaylistLoaded(saved.name, tracks, self._audio_of(tracks), saved.id,
-                                         not_shown=len(saved.tracks) - len(tracks)))
+        tracks = self.services.catalog.tracks(self.services.catalog.resolve_uris(saved.uris))
+        self.post_message(PlaylistLoaded(saved.name, tracks, self._audio_of(tracks), saved,
+                                         not_shown=len(saved.tracks) - len(tracks),
+                                         changed=changed))
 
     def on_playlist_loaded(self, message: PlaylistLoaded) -> None:
         self.like = None
         with self.query_one("#name", Input).prevent(Input.Changed):
             self.query_one("#name", Input).value = message.name
         self.playlist = list(message.tracks)
-        self.kept, self.editing = self._state(), message.playlist_id
+        self.stored = message.saved
+        self.kept, self.editing = self._state(), message.saved.id if message.saved else None
         self._forget_changes()
         self._remember_sound(self.playlist, message.audio)
         self._playlist_changed()
+        if message.changed:
+            self.notify(printable(f"'{message.name}' was changed {_where(message.changed)}: "
+                                  f"shown as saved ({_tracks(len(message.tracks))}).")
+                        + _not_shown(message.not_shown), markup=False, timeout=10)
+            return
         self.query_one("#playlist").focus()
         self.notify(printable(f"Opened '{message.name}'.") + _not_shown(message.not_shown),
                     markup=False, timeout=12 if message.not_shown else None)
+
+
+def _tracks(count: int) -> str:
+    return f"{count} track{'s' * (count != 1)}"
+
+
+def _where(changed: str) -> str:
+    return "in another window or terminal" if changed == "elsewhere" else "in saved playlists"
 
 
 def _not_shown(count: int, whose: str = "its") -> str:
