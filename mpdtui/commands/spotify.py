@@ -23,7 +23,7 @@ from mpdtui.commands.terminal import in_terminal_width, said_beside
 from mpdtui.errors import UserError
 from mpdtui.exporting import FILE_FORMATS
 from mpdtui.locations import Locations
-from mpdtui.pipeline.display import learned_from_other_audio
+from mpdtui.pipeline.display import counted, learned_from_other_audio
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable
 from mpdtui.spotify.settings import DEFAULT_PORT, NO_CLIENT_ID, login_trouble
@@ -236,16 +236,17 @@ def run_export(args: argparse.Namespace, locations: Locations) -> int:
             else:
                 path = services.playlists.export_file(playlist.id, args.to, to=out)
             count = len(playlist.tracks)
-            print(printable(f"Wrote {count} track{'s' * (count != 1)} of {playlist.name!r} "
-                            f"to {path}"), file=said_beside(path))
+            print(printable(f"wrote {counted(count, 'track')} of {playlist.name!r} to {path}"),
+                  file=said_beside(path))
             return 0
         if args.out:
             raise UserError("--out is for file exports; a Spotify export goes to your account")
         printer = _Printer()
         result = services.spotify.export(playlist.id, public=args.public, progress=printer,
                                          on_wait=printer.wait)
-        how = "Finished the earlier export of" if result.resumed else "Exported"
-        print(f"{how} {playlist.name!r} ({result.added} tracks) to Spotify: {result.url}")
+        how = "finished the earlier export of" if result.resumed else "exported"
+        print(printable(f"{how} {playlist.name!r} ({counted(result.added, 'track')}) to "
+                        f"Spotify: {result.url}"))
         return 0
 
 
@@ -264,9 +265,11 @@ def _write_stdout(content: bytes) -> None:
 def run_import_spotify(args: argparse.Namespace, locations: Locations) -> int:
     request = JobRequest("import_spotify", spotify_training=not args.no_training)
     result = run_job(locations, request)["spotify"]
-    print(f"Imported {result['imported']} playlists ({result['tracks']:,} tracks) of Spotify user "
-          f"{printable(str(result['user']))}: {result['created']} new saved playlists, {result['updated']} "
-          "refreshed" + ("" if args.no_training else ", added as training playlists")
+    print(f"imported {counted(result['imported'], 'playlist')} "
+          f"({counted(result['tracks'], 'track')}) of Spotify user "
+          f"{printable(str(result['user']))}: {counted(result['created'], 'new saved playlist')}, "
+          f"{result['updated']} refreshed"
+          + ("" if args.no_training else ", added as training playlists")
           + f"; skipped {result['skipped_empty']} empty, {result['skipped_not_own']} not your "
           f"own, {result['skipped_exported']} exported by mpdtui.")
     report_models_serving_on(locations)

@@ -144,7 +144,7 @@ def test_cli_export_to_files(tmp_path: Path, capsys: pytest.CaptureFixture[str],
     assert run_export(export_args("Mix: Vol 1", "m3u"), locations) == 0
     written = tmp_path / "exports" / "new" / "Mix-Vol-1.m3u8"
     assert written.read_text().startswith("#EXTM3U\n") and not (tmp_path / written.name).exists()
-    assert f"Wrote 3 tracks of 'Mix: Vol 1' to {written}" in capsys.readouterr().out
+    assert f"wrote 3 tracks of 'Mix: Vol 1' to {written}" in capsys.readouterr().out
     with pytest.raises(UserError, match="no saved playlist named 'Nope'"):
         run_export(export_args("Nope", "csv"), locations)
     with SavedPlaylists.open(locations) as store, pytest.raises(
@@ -240,7 +240,7 @@ def test_cli_export_out_a_pipe_writes_through_it_and_says_so_beside(
     assert run_export(export_args("Mix: Vol 1", "m3u", pipe.path), locations) == 0
     assert pipe.read().decode() == m3u8_text(playlist)
     said = capsys.readouterr()
-    assert said.out == "" and said.err == f"Wrote 3 tracks of 'Mix: Vol 1' to {pipe.path}\n"
+    assert said.out == "" and said.err == f"wrote 3 tracks of 'Mix: Vol 1' to {pipe.path}\n"
 
 
 def test_cli_export_out_a_folder_writes_into_it_and_never_into_the_cache(
@@ -382,7 +382,7 @@ def test_cli_export_to_spotify(fake: FakeSpotify, locations: Locations,
 
     assert run_export(export_args("Long drive", "spotify"), locations) == 0
     out = capsys.readouterr().out
-    assert "Exported 'Long drive' (250 tracks) to Spotify: https://open.spotify.com/" in out
+    assert "exported 'Long drive' (250 tracks) to Spotify: https://open.spotify.com/" in out
 
 
 def spotify_track(n: int, album: str = "x") -> dict[str, Any]:
@@ -429,7 +429,7 @@ def test_cli_import_spotify_adds_training_playlists(fake: FakeSpotify, locations
 
     fake.add_user_playlist("Mine", [spotify_track(n) for n in range(12)])
     assert run_import_spotify(argparse.Namespace(no_training=False), locations) == 0
-    assert "Imported 1 playlists (12 tracks)" in capsys.readouterr().out
+    assert "imported 1 playlist (12 tracks)" in capsys.readouterr().out
     with Catalog.open(locations) as catalog:
         assert f"spotify:track:{0:022d}" in catalog.track_uris()
 
