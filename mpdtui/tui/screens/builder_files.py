@@ -13,6 +13,7 @@ from textual.widgets import Input
 
 from mpdtui.errors import UserError
 from mpdtui.locations import expand_home
+from mpdtui.pipeline.display import counted
 from mpdtui.printable import printable
 from mpdtui.tui.messages import PlaylistFoundAgain, PlaylistLoaded
 from mpdtui.tui.screens.builder_base import BuilderBase
@@ -61,7 +62,7 @@ class BuilderFiles(BuilderBase):
         if self.services.locations.root != self._root_seen:  # the setup's cache step
             self._root_seen = self.services.locations.root
             self.kept, self.editing = ("", ()), None  # that folder's playlists are not these
-        if self.is_current:  # back from a screen on top, that screen's changes are followed
+        if self.is_current:  # the playlists screen's own changes are followed as it closes
             self._follow_saved_changes("elsewhere")
         now = self.services.catalog.file_identity()
         if now is None or now == self._catalog_seen or not self.services.data.has_data():
@@ -152,16 +153,16 @@ class BuilderFiles(BuilderBase):
 
         here = len(self.playlist)
         self.app.push_screen(ConfirmScreen(
-            f"'{changed.name}' was changed in another window or terminal since it was opened "
-            f"here: it has {_tracks(len(changed.tracks))} now. Replace them with the "
-            f"{_tracks(here)} here?"), answered)
+            f"'{changed.name}' was changed since the builder opened or saved it: it has "
+            f"{counted(len(changed.tracks), 'track')} now. Replace them with the "
+            f"{counted(here, 'track')} here?"), answered)
 
     def _save(self, name: str, then: Callable[[SavedPlaylist], object]) -> None:
         saved = self.app.attempt(self.services.playlists.save, name, self.playlist, self.editing)
         if saved is None:
             return  # the app has said why
         self.kept, self.editing, self.stored = self._state(), saved.id, saved
-        self.notify(printable(f"Saved '{saved.name}' ({_tracks(len(saved.tracks))})."),
+        self.notify(printable(f"Saved '{saved.name}' ({counted(len(saved.tracks), 'track')})."),
                     markup=False)
         then(saved)
 
@@ -294,9 +295,10 @@ class BuilderFiles(BuilderBase):
             self._load_saved(now.id, where)
         elif self._told != now.updated_at:
             self._told = now.updated_at
-            self.notify(printable(f"'{now.name}' was changed {_where(where)} "
-                                  f"({_tracks(len(now.tracks))} now): saving here asks before "
-                                  "replacing that."), severity="warning", markup=False, timeout=12)
+            tracks = counted(len(now.tracks), "track")
+            self.notify(printable(f"'{now.name}' was changed {_where(where)} ({tracks} now): "
+                                  "saving here asks before replacing that."),
+                        severity="warning", markup=False, timeout=12)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load", description="open")
     def _load_saved(self, playlist_id: int, changed: str = "") -> None:
@@ -318,16 +320,12 @@ class BuilderFiles(BuilderBase):
         self._playlist_changed()
         if message.changed:
             self.notify(printable(f"'{message.name}' was changed {_where(message.changed)}: "
-                                  f"shown as saved ({_tracks(len(message.tracks))}).")
+                                  f"shown as saved ({counted(len(message.tracks), 'track')}).")
                         + _not_shown(message.not_shown), markup=False, timeout=10)
             return
         self.query_one("#playlist").focus()
         self.notify(printable(f"Opened '{message.name}'.") + _not_shown(message.not_shown),
                     markup=False, timeout=12 if message.not_shown else None)
-
-
-def _tracks(count: int) -> str:
-    return f"{count} track{'s' * (count != 1)}"
 
 
 def _where(changed: str) -> str:
