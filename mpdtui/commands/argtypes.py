@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mpdtui.data.mpd_validation import pasted_track_uri
+from mpdtui.printable import printable
 
 
 def int_between(low: int, high: int | None = None) -> Callable[[str], int]:
@@ -121,7 +122,7 @@ client_id.__name__ = "client id"
 def csv_field(text: str) -> str:
     """An argparse type: text for one field of a comma-separated line (no commas, no line
     breaks or other control characters, not blank)."""
-    if not text.strip() or "," in text or not text.isprintable():
+    if not text.strip() or "," in text or printable(text) != text:
         raise argparse.ArgumentTypeError(
             f"expected text without commas or line breaks (it is one field of the CSV's "
             f"team_info line), got {text!r}")
@@ -133,11 +134,15 @@ csv_field.__name__ = "CSV field"
 
 def playlist_name(text: str) -> str:
     """An argparse type: a name to save a playlist under (not blank, no line breaks or other
-    control characters; outer spaces go, as the store drops them)."""
-    if not text.strip() or not text.strip().isprintable():
+    control characters; outer spaces go, as the store drops them). Emoji joined by zero-width
+    joiners and no-break spaces are part of names."""
+    name = text.strip()
+    if not name:
+        raise argparse.ArgumentTypeError(f"expected a playlist name, got {text!r}")
+    if printable(name) != name:
         raise argparse.ArgumentTypeError(f"expected a playlist name on one line, without tabs "
                                          f"or other control characters, got {text!r}")
-    return text.strip()
+    return name
 
 
 playlist_name.__name__ = "playlist name"

@@ -444,8 +444,9 @@ ARGUMENTS: list[tuple[tuple[str, ...], str]] = [
      "(developer.spotify.com/dashboard, your app, Settings), got ''"),
     (("auth", "--client-id", "ab cd"), "argument --client-id: expected your Spotify app's "
      "Client ID (developer.spotify.com/dashboard, your app, Settings), got 'ab cd'"),
-    (("suggest", "--save", " "), "argument --save: expected a playlist name on one line, "
-     "without tabs or other control characters, got ' '"),
+    (("suggest", "--save", " "), "argument --save: expected a playlist name, got ' '"),
+    (("suggest", "--save", "rtl\u202eevil"), "argument --save: expected a playlist name on one "
+     "line, without tabs or other control characters, got 'rtl\\u202eevil'"),
     (("playlists", "x", "--rename", "two\nlines"), "argument --rename: expected a playlist name "
      "on one line, without tabs or other control characters, got 'two\\nlines'"),
     (("playlists", "x", "--rename", "y", "--delete"), "argument --delete: not allowed with "
@@ -464,6 +465,15 @@ ARGUMENTS: list[tuple[tuple[str, ...], str]] = [
     (("features", "--csv", f"{NO_SUCH_HOME}/f.csv"), f"{NO_SUCH_HOME}/f.csv: {NO_SUCH_HOME} names"),
     (("--train", "--mpd", f"{NO_SUCH_HOME}/mpd"), f"{NO_SUCH_HOME}/mpd: {NO_SUCH_HOME} names"),
 ]
+
+
+@pytest.mark.parametrize("name", ["👨\u200d👩\u200d👧 family", "🏳️\u200d🌈", "late\u00a0night",
+                                  "soft\u00adhyphen"])
+def test_a_playlist_name_may_join_emoji_and_hold_no_break_spaces(name: str) -> None:
+    """Zero-width joiners (family and flag emoji), no-break spaces and soft hyphens are not
+    printable to str.isprintable, but they are part of names, not control characters."""
+    arguments = parse_arguments(["playlists", "x", "--rename", f" {name} "])
+    assert arguments.rename == name
 
 
 def test_a_cache_dir_in_a_home_there_is_not_is_one_line(
