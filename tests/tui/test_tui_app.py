@@ -1607,6 +1607,33 @@ async def test_saved_playlists_screen(trained_copy: Locations, tmp_path: Path) -
         assert screen.query_one("#name", Input).value == "workout"
 
 
+async def test_saved_playlists_list_what_another_terminal_saves_renames_and_deletes(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        elsewhere = open_services(trained_copy).playlists  # a store of its own
+        tracks = app.services.catalog.tracks
+        elsewhere.save("gym", tracks([3, 1]))
+        elsewhere.save("road trip", tracks([4]))
+        await pilot.press("escape", "p")
+        screen = app.screen
+        assert isinstance(screen, PlaylistsScreen)
+        await pilot.press("down")  # on 'gym'
+        elsewhere.save("rainy sunday", tracks([5, 6, 7]))
+        elsewhere.rename("road trip", "long drive")
+        elsewhere.save_extended("gym", elsewhere.get("gym"), tracks([8]))
+        screen._check_saved()  # what the list does every few seconds
+        await pilot.pause()
+        assert [(p.name, p.num_tracks) for p in screen.summaries] == [
+            ("gym", 3), ("long drive", 1), ("rainy sunday", 3)]  # most recently changed first
+        assert screen._selected() == screen.summaries[0]  # still on 'gym'
+        elsewhere.delete("rainy sunday")
+        screen._check_saved()
+        await pilot.pause()
+        assert [p.name for p in screen.summaries] == ["gym", "long drive"]
+
+
 async def test_a_saved_playlists_tracks_outside_the_catalog_survive_editing_it(
         trained_copy: Locations, tmp_path: Path) -> None:
     """Saved on other data (the demo before the MPD, say): the builder cannot show those

@@ -4,6 +4,7 @@ account can bring hundreds)."""
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from typing import TYPE_CHECKING, ClassVar
 
@@ -14,6 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, Input, Label
 
+from mpdtui.errors import UserError
 from mpdtui.printable import printable
 from mpdtui.tui.screens.base import BaseScreen
 from mpdtui.tui.screens.confirm import ConfirmScreen
@@ -30,6 +32,8 @@ if TYPE_CHECKING:
 
 SAVED_COLUMNS = (Column("Name", least=8, cap=120), Column("Tracks", least=6, cap=6),
                  Column("Changed", least=10, cap=16))
+SAVED_POLL_S = 3.0
+"""How often the list looks for playlists saved, renamed or deleted elsewhere."""
 
 
 def _fit_columns(rows: list[tuple[str, str, str]], width: int) -> list[tuple[str, int]]:
@@ -77,6 +81,21 @@ class PlaylistsScreen(BaseScreen):
 
     def on_mount(self) -> None:
         self.reload()
+        self.set_interval(SAVED_POLL_S, self._check_saved)
+
+    def _check_saved(self) -> None:
+        """Another terminal or window may have saved, renamed or deleted playlists (`mpdtui
+        suggest --save`): list them as they are now, the cursor on the same playlist."""
+        if not self.is_current:
+            return  # a dialog on top: its change lists them when it closes
+        try:
+            now = self.services.playlists.summaries()
+        except (UserError, OSError, sqlite3.Error):
+            return  # unreadable just now: opening one would say why
+        if now != self.saved:
+            selected = self._selected()
+            self.saved = now
+            self._list(selected.id if selected else None, focus=False)
 
     def on_resize(self) -> None:
         selected = self._selected()
