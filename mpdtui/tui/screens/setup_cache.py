@@ -62,7 +62,10 @@ class CacheStep(SetupStep):
                 "folder on a disk with more room")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.action_run()
+        if typed_path(event.value):
+            self.action_run()
+        else:
+            self.action_next()  # nothing typed: this folder, as shown
 
     def run(self) -> Worker[Any] | None:
         path = typed_path(self.query_one("#cache-input", Input).value)
