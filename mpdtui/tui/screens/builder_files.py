@@ -37,8 +37,8 @@ class BuilderFiles(BuilderBase):
     stored: SavedPlaylist | None = None
     """`editing` as last opened, saved or followed here: when the stored playlist differs,
     it was changed since (`_follow_saved_changes`)."""
-    _told: float | None = None
-    """The stored playlist's `updated_at` when its change was last said (said once)."""
+    _told: str = ""
+    """The stored playlist's `content_key` when its change was last said (said once)."""
 
     _catalog_seen: tuple[int, int] | None = None
     """The catalog file the playlist's track ids come from (`CatalogService.file_identity`)."""
@@ -268,7 +268,7 @@ class BuilderFiles(BuilderBase):
             return  # unreadable just now: a save would say why
         if now is None:
             self._saved_deleted(where)
-        elif now.updated_at != self.stored.updated_at:
+        elif (now.name, now.uris) != (self.stored.name, self.stored.uris):
             self._saved_changed(now, where)
 
     def _saved_deleted(self, where: str) -> None:
@@ -293,8 +293,8 @@ class BuilderFiles(BuilderBase):
         elif not self.unsaved():
             self.stored = now  # read once, even while it loads
             self._load_saved(now.id, where)
-        elif self._told != now.updated_at:
-            self._told = now.updated_at
+        elif self._told != now.content_key():
+            self._told = now.content_key()
             tracks = counted(len(now.tracks), "track")
             self.notify(printable(f"'{now.name}' was changed {_where(where)} ({tracks} now): "
                                   "saving here asks before replacing that."),
