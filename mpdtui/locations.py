@@ -215,3 +215,8 @@ class Locations:
     def playlists_db(self) -> Path:
         """The builder's saved playlists."""
         return self.root / "playlists.sqlite3"
+
+    @property
+    def builder_draft(self) -> Path:
+        """The builder's playlist while it has unsaved changes (restored after a crash)."""
+        return self.root / "builder-draft.json"

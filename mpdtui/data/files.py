@@ -77,14 +77,15 @@ def remove_abandoned_writes(folders: Iterable[Path]) -> None:
             continue
         for entry in entries:
             found = ABANDONED_WRITE.fullmatch(entry.name)
-            if found and not _running(int(found["pid"] or found["file_pid"])):
+            if found and not process_running(int(found["pid"] or found["file_pid"])):
                 if entry.is_dir() and not entry.is_symlink():
                     shutil.rmtree(entry, ignore_errors=True)
                 else:
                     entry.unlink(missing_ok=True)
 
 
-def _running(pid: int) -> bool:
+def process_running(pid: int) -> bool:
+    """Whether process `pid` exists (this one included; another user's too)."""
     if pid == os.getpid():
         return True
     try:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 from mpdtui import config
 from mpdtui.audio.describe import TrackAudio, track_audio
+from mpdtui.data.builder_draft import Draft, drop_draft, read_draft, write_draft
 from mpdtui.data.catalog import Track
+from mpdtui.data.files import process_running
 from mpdtui.data.saved_playlists import (
     PlaylistExists,
     PlaylistNotFound,
@@ -179,6 +182,21 @@ class PlaylistService:
         in_export_folder = (exports != self.locations.root
                             and real_path(path).is_relative_to(exports))
         return self.locations.holds(path) and not in_export_folder
+
+    def draft(self) -> Draft | None:
+        """The builder's unsaved playlist that an app left behind (a terminal closed, a crash);
+        None without one, or while the app that keeps it still runs (another window)."""
+        draft = read_draft(self.locations.builder_draft)
+        if draft is None or (draft.pid != os.getpid() and process_running(draft.pid)):
+            return None
+        return draft
+
+    def keep_draft(self, draft: Draft) -> None:
+        """Keep the builder's unsaved playlist on disk (OSError: a read-only cache dir)."""
+        write_draft(self.locations.ensure().builder_draft, draft)
+
+    def drop_draft(self) -> None:
+        drop_draft(self.locations.builder_draft)
 
     def export_folder(self) -> Path:
         """Where exported files go: config.json's `export_dir`, else the default."""

@@ -11,8 +11,10 @@ import textwrap
 import threading
 from pathlib import Path
 
+import orjson
 import pytest
 
+from mpdtui.data.builder_draft import Draft, read_draft, write_draft
 from mpdtui.data.saved_playlists import (
     ExportState,
     PlaylistExists,
@@ -164,3 +166,23 @@ def test_other_versions_and_garbage_are_refused(tmp_path: Path) -> None:
     garbage.ensure().playlists_db.write_bytes(b"\x00garbage" * 200)
     with pytest.raises(UserError, match="not a playlists database"):
         SavedPlaylists.open(garbage)
+
+
+def test_a_builder_draft_reads_back_and_a_bad_one_reads_as_none(tmp_path: Path) -> None:
+    """A draft is a convenience: one that cannot be read never stops the app."""
+    path = tmp_path / "builder-draft.json"
+    draft = Draft("rainy sunday", ("spotify:track:a", "spotify:track:b"), 3, "rainy",
+                  ("spotify:track:a",), 4242)
+    write_draft(path, draft)
+    assert read_draft(path) == draft
+    assert read_draft(tmp_path / "none.json") is None
+    good = orjson.loads(path.read_bytes())
+    for damage in (b"{\"format\": \"builder-draft\", \"vers", b"[]",
+                   orjson.dumps({**good, "version": 99}), orjson.dumps({**good, "uris": "ab"}),
+                   orjson.dumps({**good, "uris": [1]}), orjson.dumps({**good, "editing": "3"}),
+                   orjson.dumps({**good, "pid": True})):
+        path.write_bytes(damage)
+        assert read_draft(path) is None, damage
+    path.unlink()
+    path.mkdir()  # not a file at all
+    assert read_draft(path) is None

@@ -88,3 +88,36 @@ def test_builder_keys_in_a_real_terminal(trained_dir: Path, tmp_path: Path) -> N
         assert not term.seen_errors, term.seen_errors
     finally:
         term.close()
+
+
+def test_a_closed_terminal_keeps_the_unsaved_playlist_for_the_next_start(
+        trained_dir: Path, tmp_path: Path) -> None:
+    """The terminal window closed (SIGHUP, no quit, no question): the playlist built there is
+    on screen again at the next start, still unsaved; discarded then, it is gone."""
+    cache = tmp_path / "cache"
+    shutil.copytree(trained_dir, cache, ignore=shutil.ignore_patterns("demo-mpd"))
+    track = open_services(Locations.resolve(cache)).catalog.catalog().tracks([0])[0]
+    term = Terminal(cache, cols=80, rows=24)
+    try:
+        term.wait_for("Suggestions", timeout=90)
+        term.type("night drive")
+        term.press("escape", "/")
+        term.type(track.name)
+        term.press("enter")
+        term.wait_for("1 track ·", timeout=30)
+        draft = Locations.resolve(cache).builder_draft
+        term.wait_for(lambda _: draft.exists(), timeout=10)  # kept every few seconds
+        term.child.close(force=True)  # the window closed: SIGHUP
+    finally:
+        term.close()
+    again = Terminal(cache, cols=80, rows=24)
+    try:
+        text = again.wait_for("Restored 'night drive' (1 track)", timeout=90)
+        assert "1 track ·" in text
+        again.press("ctrl+q")  # still unsaved: asked
+        again.wait_for("Discard (d)", timeout=10)
+        again.press("d")
+        again.child.expect(pexpect.EOF, timeout=15)
+        assert not draft.exists() and not again.seen_errors, again.seen_errors
+    finally:
+        again.close()

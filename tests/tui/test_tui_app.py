@@ -38,6 +38,7 @@ from tui_support import (  # noqa: F401 (fixtures)
 
 from models.model_dir import peek_meta
 from mpdtui import config
+from mpdtui.data.builder_draft import Draft, read_draft, write_draft
 from mpdtui.data.catalog import Catalog, Track
 from mpdtui.data.ingest import ingest_playlists
 from mpdtui.data.saved_playlists import TrackEntry
@@ -1865,6 +1866,57 @@ async def test_the_builder_follows_its_playlist_changed_in_another_terminal(
         assert screen.editing is None and screen.unsaved()  # quitting now asks
         await pilot.press("ctrl+s")
         assert {p.name: p.num_tracks for p in elsewhere.summaries()} == {"road": 2, "road too": 1}
+
+
+async def test_unsaved_changes_outlive_the_app_and_come_back_at_its_next_start(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """A terminal closed (no quit, no question) keeps what was not saved: the next start shows
+    it, still unsaved, and a save over a change made elsewhere since still asks first."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen, tracks = builder(app), app.services.catalog.tracks
+        await type_text(pilot, "mix")
+        screen.playlist = tracks([1, 2])
+        await pilot.press("ctrl+s")
+        screen.playlist = tracks([1, 2, 3])  # changed, not saved
+        screen._check_data()  # what the builder does every few seconds
+        assert trained_copy.builder_draft.exists()
+        app.services.playlists.save_extended("mix", app.services.playlists.get("mix"),
+                                             tracks([4]))  # another terminal's change
+    # run_test ends the app without the builder's quit: as a closed terminal would
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        await wait_for(pilot, lambda: screen.playlist, what="the draft")
+        assert [t.id for t in screen.playlist] == [1, 2, 3] and screen.unsaved()
+        assert screen.query_one("#name", Input).value == "mix"
+        assert ("Restored 'mix' (3 tracks): its changes were not saved when mpdtui last closed. "
+                "ctrl+s saves them; ctrl+n discards them.") in notifications(app)
+        await pilot.press("ctrl+s")
+        assert screen_name(pilot) == "ConfirmScreen"  # 'mix' has 3 other tracks since
+        await pilot.press("y")
+        assert app.services.playlists.get("mix").uris == [t.uri for t in tracks([1, 2, 3])]
+        assert not trained_copy.builder_draft.exists()  # saved: nothing to restore
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        assert not builder(app).playlist
+
+
+async def test_a_draft_another_running_window_keeps_is_not_restored(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    tracks = open_services(trained_copy).catalog.tracks([1, 2])
+    draft = Draft("theirs", tuple(t.uri for t in tracks), pid=os.getppid())  # running
+    write_draft(trained_copy.builder_draft, draft)
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        await pilot.pause(0.2)
+        assert not builder(app).playlist
+        builder(app)._check_data()  # nothing unsaved here: their draft stays
+    assert read_draft(trained_copy.builder_draft) == draft
 
 
 async def test_a_refused_rename_keeps_its_dialog_open_with_why(trained_copy: Locations,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable
 from dataclasses import replace
@@ -11,10 +12,12 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.widgets import Input
 
+from mpdtui.data.builder_draft import Draft
 from mpdtui.errors import UserError
 from mpdtui.locations import expand_home
 from mpdtui.pipeline.display import counted
 from mpdtui.printable import printable
+from mpdtui.tui.draft import DraftKeeper
 from mpdtui.tui.messages import PlaylistFoundAgain, PlaylistLoaded
 from mpdtui.tui.screens.builder_base import BuilderBase
 from mpdtui.tui.typed_path import typed_path
@@ -49,7 +52,26 @@ class BuilderFiles(BuilderBase):
     def on_mount(self) -> None:
         self._root_seen = self.services.locations.root
         self._catalog_seen = self.services.catalog.file_identity()
+        self._draft = DraftKeeper()
+        self._restore_draft()
         self.set_interval(DATA_POLL_S, self._check_data)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="load", description="draft")
+    def _restore_draft(self) -> None:
+        loaded = self._draft.restored(self.services, self._audio_of)
+        if loaded is not None:
+            self.post_message(loaded)
+
+    def _keep_draft(self) -> None:
+        """The playlist on disk while it has unsaved changes (at most `DATA_POLL_S` behind)."""
+        if not self.unsaved():
+            self._draft.keep(self.services.playlists, None)
+            return
+        base = self.stored if self.editing is not None else None
+        self._draft.keep(self.services.playlists, Draft(
+            self.query_one("#name", Input).value, tuple(t.uri for t in self.playlist),
+            self.editing, base.name if base else "", tuple(base.uris) if base else (),
+            os.getpid()))
 
     def on_screen_resume(self) -> None:
         self._check_data()  # back from the setup, whose data step may have replaced the data
@@ -64,6 +86,7 @@ class BuilderFiles(BuilderBase):
             self.kept, self.editing = ("", ()), None  # that folder's playlists are not these
         if self.is_current:  # the playlists screen's own changes are followed as it closes
             self._follow_saved_changes("elsewhere")
+        self._keep_draft()
         now = self.services.catalog.file_identity()
         if now is None or now == self._catalog_seen or not self.services.data.has_data():
             return
@@ -109,16 +132,24 @@ class BuilderFiles(BuilderBase):
         if isinstance(self.app.screen, UnsavedScreen):
             return  # ctrl+q while asked: the question stands
         if not self.unsaved():
+            self._drop_changes()
             then()
             return
 
         def answered(choice: Choice | None) -> None:
             if choice == "discard":
+                self._drop_changes()
                 then()
             elif choice == "save":
                 self.save_then(lambda _: then())
 
         self.app.push_screen(UnsavedScreen(self._state()[0], len(self.playlist)), answered)
+
+    def _drop_changes(self) -> None:
+        """Let go of what is not saved, its draft too (the builder's poll may come before the
+        app has quit)."""
+        self.kept = self._state()
+        self._draft.keep(self.services.playlists, None)
 
     def _playlist_name(self) -> str | None:
         name = self.query_one("#name", Input).value.strip()
@@ -162,6 +193,7 @@ class BuilderFiles(BuilderBase):
         if saved is None:
             return  # the app has said why
         self.kept, self.editing, self.stored = self._state(), saved.id, saved
+        self._draft.keep(self.services.playlists, None)
         self.notify(printable(f"Saved '{saved.name}' ({counted(len(saved.tracks), 'track')})."),
                     markup=False)
         then(saved)
@@ -315,17 +347,28 @@ class BuilderFiles(BuilderBase):
         self.playlist = list(message.tracks)
         self.stored = message.saved
         self.kept, self.editing = self._state(), message.saved.id if message.saved else None
+        if message.changed == "draft":
+            self.kept = ("", ())  # restored: still unsaved
         self._forget_changes()
         self._remember_sound(self.playlist, message.audio)
         self._playlist_changed()
-        if message.changed:
-            self.notify(printable(f"'{message.name}' was changed {_where(message.changed)}: "
-                                  f"shown as saved ({counted(len(message.tracks), 'track')}).")
-                        + _not_shown(message.not_shown), markup=False, timeout=10)
-            return
-        self.query_one("#playlist").focus()
-        self.notify(printable(f"Opened '{message.name}'.") + _not_shown(message.not_shown),
-                    markup=False, timeout=12 if message.not_shown else None)
+        if message.changed != "elsewhere":
+            self.query_one("#playlist").focus()
+        self.notify(_loaded_text(message), markup=False,
+                    timeout=12 if message.changed or message.not_shown else None)
+
+
+def _loaded_text(message: PlaylistLoaded) -> str:
+    """Said of a playlist the builder shows: opened, restored, or changed elsewhere."""
+    name, tracks = printable(message.name), counted(len(message.tracks), "track")
+    if message.changed == "draft":
+        text = (f"Restored '{name}' ({tracks}): its changes were not saved when mpdtui last "
+                "closed. ctrl+s saves them; ctrl+n discards them.")
+    elif message.changed:
+        text = f"'{name}' was changed {_where(message.changed)}: shown as saved ({tracks})."
+    else:
+        text = f"Opened '{name}'."
+    return text + _not_shown(message.not_shown)
 
 
 def _where(changed: str) -> str:
