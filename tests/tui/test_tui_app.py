@@ -1893,7 +1893,7 @@ async def test_unsaved_changes_outlive_the_app_and_come_back_at_its_next_start(
         assert [t.id for t in screen.playlist] == [1, 2, 3] and screen.unsaved()
         assert screen.query_one("#name", Input).value == "mix"
         assert ("Restored 'mix' (3 tracks): its changes were not saved when mpdtui last closed. "
-                "ctrl+s saves them; ctrl+n discards them.") in notifications(app)
+                "ctrl+s saves them; ctrl+n, then d, drops them.") in notifications(app)
         await pilot.press("ctrl+s")
         assert screen_name(pilot) == "ConfirmScreen"  # 'mix' has 3 other tracks since
         await pilot.press("y")

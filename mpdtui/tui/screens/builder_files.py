@@ -363,7 +363,7 @@ def _loaded_text(message: PlaylistLoaded) -> str:
     name, tracks = printable(message.name), counted(len(message.tracks), "track")
     if message.changed == "draft":
         text = (f"Restored '{name}' ({tracks}): its changes were not saved when mpdtui last "
-                "closed. ctrl+s saves them; ctrl+n discards them.")
+                "closed. ctrl+s saves them; ctrl+n, then d, drops them.")
     elif message.changed:
         text = f"'{name}' was changed {_where(message.changed)}: shown as saved ({tracks})."
     else:
