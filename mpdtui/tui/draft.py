@@ -26,11 +26,17 @@ class DraftKeeper:
 
     def __init__(self) -> None:
         self.kept: Draft | None = None
+        self._where: PlaylistService | None = None
+        """The saved playlists (of one cache dir) that `kept` is kept beside."""
 
     def keep(self, playlists: PlaylistService, draft: Draft | None) -> None:
         """`draft`: the playlist with unsaved changes; None when nothing is unsaved."""
-        if draft == self.kept:
-            return
+        if self._where is not None and playlists is not self._where:
+            self._write(self._where, None)  # that cache dir was left (the setup's first step)
+        if draft != self.kept:
+            self._write(playlists, draft)
+
+    def _write(self, playlists: PlaylistService, draft: Draft | None) -> None:
         try:
             if draft is None:
                 playlists.drop_draft()
@@ -38,7 +44,7 @@ class DraftKeeper:
                 playlists.keep_draft(draft)
         except OSError:
             return  # a read-only cache dir or a full disk: no draft, the app says nothing
-        self.kept = draft
+        self.kept, self._where = draft, playlists if draft is not None else None
 
     def restored(self, services: Services,
                  audio_of: Callable[[list[Track]], list[TrackAudio | None]],
@@ -53,7 +59,7 @@ class DraftKeeper:
         tracks = catalog.tracks(catalog.resolve_uris(list(draft.uris)))
         if not tracks:
             return None
-        self.kept = draft
+        self.kept, self._where = draft, services.playlists
         return PlaylistLoaded(draft.name, tracks, audio_of(tracks), _base(services, draft),
                               not_shown=len(draft.uris) - len(tracks), changed="draft")
 
