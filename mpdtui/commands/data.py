@@ -16,10 +16,12 @@ from mpdtui.commands.jobs import report_models_serving_on, report_slices_left_ou
 from mpdtui.commands.spotify import describe_coverage
 from mpdtui.commands.terminal import in_terminal_width
 from mpdtui.data.demo import DEFAULT_PLAYLISTS
+from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 from mpdtui.pipeline.display import (
     NOTHING_HELD_OUT,
     amount,
+    counted,
     learned_from_other_audio,
     trained_before,
 )
@@ -31,6 +33,7 @@ from mpdtui.progress_view import HeadlessProgress
 if TYPE_CHECKING:
     from mpdtui.data.stats import DataStats
     from mpdtui.pipeline.sources import DataSource, DataState
+    from mpdtui.services.playlists import PlaylistService
     from mpdtui.services.root import CacheInfo
 
 MAX_DEMO_PLAYLISTS = 1_000_000
@@ -109,6 +112,7 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
         state = services.data.state()
         held_out = services.models.held_out()
         unfinished = services.data.unfinished_ingest()
+        saved = _saved_text(services.playlists)
     if args.json:
         sys.stdout.write(printable_json(orjson.dumps(info, option=orjson.OPT_INDENT_2).decode()) + "\n")
         return 0
@@ -126,11 +130,26 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
         shown["data_source"] = f"{shown['data_source']} ({unfinished})"
     del (shown["disk_bytes"], shown["models_trained_without"], shown["models_behind_on_audio"],
          shown["training_left"], shown["r_precision"])
+    shown["saved"] = saved
     shown["disk"] = f"{amount(info['disk_bytes'], 'bytes')} (the cache dir's files)"
     for key, value in shown.items():
         text = f"{value:,}" if type(value) is int else printable(str(value))
         print(in_terminal_width(f"{INFO_LABELS.get(key, key):>12}: ", text))
     return 0
+
+
+def _saved_text(playlists: PlaylistService) -> str:
+    """"2 playlists (`mpdtui playlists`)", and a playlist the app left unsaved."""
+    try:
+        count, draft = len(playlists.summaries()), playlists.draft()
+    except UserError as exc:
+        return str(exc)
+    text = (f"{counted(count, 'playlist')} (`mpdtui playlists`)" if count else
+            "none yet (the builder's ctrl+s, or `mpdtui suggest --save NAME`)")
+    if draft is not None:
+        text += (f"; the app closed with '{draft.name}' ({counted(len(draft.uris), 'track')}) "
+                 "unsaved: `mpdtui` shows it again")
+    return text
 
 
 def _models_text(info: CacheInfo, state: DataState) -> str:

@@ -21,10 +21,12 @@ from hostile_support import InProcessJob
 from models.npz_arrays import stamp_path, write_stamp
 from models.progress import Cancelled, Progress
 from mpdtui.cli import main
+from mpdtui.data.builder_draft import Draft, write_draft
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.demo import generate_demo
 from mpdtui.data.demo_files import FEATURES_CSV
 from mpdtui.data.features import FeatureStore
+from mpdtui.data.saved_playlists import SavedPlaylists
 from mpdtui.data.track_features import catalog_feature_matrix
 from mpdtui.locations import Locations
 from mpdtui.pipeline.display import NOTHING_HELD_OUT, amount
@@ -401,3 +403,19 @@ def test_the_app_without_a_terminal_says_so(tmp_path: Path, redirected: str) -> 
         "or piped): run `mpdtui` in a terminal without redirecting it; for scripts, "
         "`mpdtui --train` and the commands in `mpdtui --help` need none"]
     assert not (tmp_path / "cache").exists()
+
+
+def test_info_counts_the_saved_playlists_and_names_one_the_app_left_unsaved(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    locations = Locations.resolve(tmp_path / "cache")
+    assert main(["--cache-dir", str(locations.root), "info"]) == 0
+    assert ("       saved: none yet (the builder's ctrl+s, or `mpdtui suggest --save NAME`)"
+            in capsys.readouterr().out.splitlines())
+    SavedPlaylists.open(locations.ensure()).save("gym", [])
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])  # the app's process, gone
+    ended.wait()
+    write_draft(locations.builder_draft, Draft("night drive", ("spotify:track:a",) * 2,
+                                               pid=ended.pid))
+    assert main(["--cache-dir", str(locations.root), "info"]) == 0
+    assert ("       saved: 1 playlist (`mpdtui playlists`); the app closed with 'night drive' "
+            "(2 tracks) unsaved: `mpdtui` shows it again") in capsys.readouterr().out.splitlines()
