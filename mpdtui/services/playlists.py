@@ -185,9 +185,12 @@ class PlaylistService:
 
     def draft(self) -> Draft | None:
         """The builder's unsaved playlist that an app left behind (a terminal closed, a crash);
-        None without one, or while the app that keeps it still runs (another window)."""
+        None without one, while the app that keeps it still runs (another window), or when
+        the catalog holds none of its tracks (other data since: the builder cannot show it)."""
         draft = read_draft(self.locations.builder_draft)
         if draft is None or (draft.pid != os.getpid() and process_running(draft.pid)):
+            return None
+        if self._catalog.file_identity() is None or not self._catalog.resolve_uris(draft.uris):
             return None
         return draft
 

@@ -406,16 +406,20 @@ def test_the_app_without_a_terminal_says_so(tmp_path: Path, redirected: str) -> 
 
 
 def test_info_counts_the_saved_playlists_and_names_one_the_app_left_unsaved(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        small_store: Locations, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copytree(small_store.root, tmp_path / "cache")
     locations = Locations.resolve(tmp_path / "cache")
     assert main(["--cache-dir", str(locations.root), "info"]) == 0
     assert ("       saved: none yet (the builder's ctrl+s, or `mpdtui suggest --save NAME`)"
             in capsys.readouterr().out.splitlines())
-    SavedPlaylists.open(locations.ensure()).save("gym", [])
+    SavedPlaylists.open(locations).save("gym", [])
     ended = subprocess.Popen([sys.executable, "-c", "pass"])  # the app's process, gone
     ended.wait()
-    write_draft(locations.builder_draft, Draft("night drive", ("spotify:track:a",) * 2,
-                                               pid=ended.pid))
-    assert main(["--cache-dir", str(locations.root), "info"]) == 0
-    assert ("       saved: 1 playlist (`mpdtui playlists`); the app closed with 'night drive' "
-            "(2 tracks) unsaved: `mpdtui` shows it again") in capsys.readouterr().out.splitlines()
+    uris = tuple(t.uri for t in open_services(locations).catalog.tracks([1, 2]))
+    for unseen, said in ((("spotify:track:" + "x" * 22,), ""),  # other data's: not shown
+                         (uris, "; the app closed with 'night drive' (2 tracks) unsaved: "
+                                "`mpdtui` shows it again")):
+        write_draft(locations.builder_draft, Draft("night drive", unseen, pid=ended.pid))
+        assert main(["--cache-dir", str(locations.root), "info"]) == 0
+        assert f"       saved: 1 playlist (`mpdtui playlists`){said}" in (
+            capsys.readouterr().out.splitlines())
