@@ -112,7 +112,7 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
         state = services.data.state()
         held_out = services.models.held_out()
         unfinished = services.data.unfinished_ingest()
-        saved = _saved_text(services.playlists)
+        saved = "" if args.json else _saved_text(services.playlists)
     if args.json:
         sys.stdout.write(printable_json(orjson.dumps(info, option=orjson.OPT_INDENT_2).decode()) + "\n")
         return 0

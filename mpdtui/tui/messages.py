@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from textual.message import Message
 
@@ -13,6 +13,9 @@ if TYPE_CHECKING:  # annotations only: the services and their data load after th
     from mpdtui.data.saved_playlists import SavedPlaylist
     from mpdtui.services.root import Services
     from mpdtui.services.suggester import Suggestion
+
+
+Changed = Literal["", "here", "elsewhere", "draft"]
 
 
 @dataclass
@@ -74,9 +77,9 @@ class PlaylistLoaded(Message):
     """The saved playlist as read, None for one that is not saved."""
     not_shown: int = 0
     """Its tracks that the catalog does not hold (saving it keeps them)."""
-    changed: str = ""
-    """Why it is read again: it was changed "here" (the playlists screen) or "elsewhere" (another
-    terminal or window); "" when it was opened."""
+    changed: Changed = ""
+    """Why it is shown: changed "here" (the playlists screen) or "elsewhere" (another terminal or
+    window); "draft": restored, unsaved, from a draft an app left behind; "": opened."""
 
 
 @dataclass

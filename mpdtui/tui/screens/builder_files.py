@@ -18,7 +18,7 @@ from mpdtui.locations import expand_home
 from mpdtui.pipeline.display import counted
 from mpdtui.printable import printable
 from mpdtui.tui.draft import DraftKeeper
-from mpdtui.tui.messages import PlaylistFoundAgain, PlaylistLoaded
+from mpdtui.tui.messages import Changed, PlaylistFoundAgain, PlaylistLoaded
 from mpdtui.tui.screens.builder_base import BuilderBase
 from mpdtui.tui.typed_path import typed_path
 
@@ -288,7 +288,7 @@ class BuilderFiles(BuilderBase):
         if playlist_id is not None:
             self.let_go(lambda: self._load_saved(playlist_id))
 
-    def _follow_saved_changes(self, where: str) -> None:
+    def _follow_saved_changes(self, where: Changed) -> None:
         """The saved playlist on screen may have been changed "here" (the playlists screen) or
         "elsewhere" (`mpdtui suggest --save` or `playlists --rename` in another terminal,
         another window): follow it."""
@@ -303,7 +303,7 @@ class BuilderFiles(BuilderBase):
         elif (now.name, now.uris) != (self.stored.name, self.stored.uris):
             self._saved_changed(now, where)
 
-    def _saved_deleted(self, where: str) -> None:
+    def _saved_deleted(self, where: Changed) -> None:
         """Deleted, the playlist on screen is unsaved (quit asks) and saves as a new one."""
         name = self.stored.name if self.stored else ""
         self.kept, self.editing, self.stored = ("", ()), None, None
@@ -312,7 +312,7 @@ class BuilderFiles(BuilderBase):
                                   "it (ctrl+s) to keep it."),
                         severity="warning", markup=False, timeout=12)
 
-    def _saved_changed(self, now: SavedPlaylist, where: str) -> None:
+    def _saved_changed(self, now: SavedPlaylist, where: Changed) -> None:
         """Renamed, the new name is shown (unless the name was edited here since). With other
         tracks, they are shown when those here are unchanged; else saving asks before
         replacing them."""
@@ -333,7 +333,7 @@ class BuilderFiles(BuilderBase):
                         severity="warning", markup=False, timeout=12)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load", description="open")
-    def _load_saved(self, playlist_id: int, changed: str = "") -> None:
+    def _load_saved(self, playlist_id: int, changed: Changed = "") -> None:
         saved = self.services.playlists.get(playlist_id)
         tracks = self.services.catalog.tracks(self.services.catalog.resolve_uris(saved.uris))
         self.post_message(PlaylistLoaded(saved.name, tracks, self._audio_of(tracks), saved,
@@ -371,7 +371,7 @@ def _loaded_text(message: PlaylistLoaded) -> str:
     return text + _not_shown(message.not_shown)
 
 
-def _where(changed: str) -> str:
+def _where(changed: Changed) -> str:
     return "in another window or terminal" if changed == "elsewhere" else "in saved playlists"
 
 
