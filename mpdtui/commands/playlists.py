@@ -8,6 +8,7 @@ import argparse
 import sys
 import time
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import orjson
@@ -17,18 +18,20 @@ from rich.table import Table
 from rich.text import Text
 
 from mpdtui.commands import open_services
-from mpdtui.commands.argtypes import JoinedWords, playlist_name
+from mpdtui.commands.argtypes import JoinedWords, given_text_path, playlist_name
 from mpdtui.commands.audio import add_audio_columns, audio_cells
 from mpdtui.commands.track_tables import measured
 from mpdtui.errors import UserError
 from mpdtui.exporting import playlist_document
-from mpdtui.locations import Locations
+from mpdtui.locations import Locations, expand_home
 from mpdtui.pipeline.display import clock, counted
 from mpdtui.printable import printable, printable_json
 
 if TYPE_CHECKING:
     from mpdtui.audio.describe import TrackAudio
     from mpdtui.data.saved_playlists import SavedPlaylist
+    from mpdtui.importing import PlaylistFile
+    from mpdtui.services.playlist_import import ImportedPlaylist
 
 NONE_YET = ("no saved playlists yet: build one in the app (`mpdtui`) and save it with ctrl+s, "
             "save suggestions with `mpdtui suggest --save 'rainy sunday'`, or import yours "
@@ -51,6 +54,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="rename the playlist NAME to NEW")
     change.add_argument("--delete", action="store_true", help="delete the playlist NAME")
     p.set_defaults(func=run_playlists)
+
+    p = subparsers.add_parser(
+        "import", help="import playlists from files: M3U8, CSV, JSON, Spotify links",
+        description="Save the playlist of each file as a saved playlist: what `mpdtui export` "
+        "writes, Exportify's CSV, a player's M3U (a song without a Spotify link is found in "
+        "the catalog by its artist and title), an MPD playlist's JSON, or a text file of "
+        "Spotify track links (- reads them from standard input). A folder or zip: each "
+        "playlist file in it. Tracks the catalog does not hold are kept for exports.")
+    p.add_argument("paths", nargs="+", metavar="PATH", type=given_text_path,
+                   help="a playlist file, or a folder or zip of them; - for standard input")
+    p.add_argument("--name", type=playlist_name,
+                   help="save it under this name (default: the name the file gives, else its "
+                        "file name)")
+    p.add_argument("--replace", action="store_true",
+                   help="replace the tracks of a saved playlist of the same name (default: "
+                        "refused)")
+    p.add_argument("--json", action="store_true", help="say what was imported as JSON")
+    p.set_defaults(func=run_import)
 
 
 def run_playlists(args: argparse.Namespace, locations: Locations) -> int:
@@ -79,6 +100,48 @@ def run_playlists(args: argparse.Namespace, locations: Locations) -> int:
         table.add_row(Text(printable(summary.name)), f"{summary.num_tracks:,}", changed)
     _whole_lines_when_piped(Console(file=sys.stdout), table).print(table)
     return 0
+
+
+def run_import(args: argparse.Namespace, locations: Locations) -> int:
+    files = [playlist for path in args.paths for playlist in _read_playlists(path)]
+    with open_services(locations) as services:
+        imported = services.playlists.import_files(files, name=args.name, replace=args.replace)
+    if args.json:
+        rows = [_import_row(playlist) for playlist in imported]
+        sys.stdout.write(printable_json(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
+                         + "\n")
+        return 0
+    for playlist in imported:
+        print("\n".join(printable(line) for line in _import_lines(playlist)))
+    return 0
+
+
+def _import_row(imported: ImportedPlaylist) -> dict[str, object]:
+    return {"name": imported.playlist.name, "tracks": len(imported.playlist.tracks),
+            "from": imported.source, "replaced": imported.replaced,
+            "name_in_file": imported.renamed_from or imported.playlist.name,
+            "not_in_catalog": imported.not_in_catalog,
+            "found_by_artist_and_title": imported.found_by_song,
+            "not_found": list(imported.not_found), "repeats": imported.repeats,
+            "not_songs": imported.not_songs}
+
+
+def _read_playlists(path: str) -> list[PlaylistFile]:
+    from mpdtui.importing import parse_playlist, read_playlist_files
+
+    if path == "-":
+        return [parse_playlist(sys.stdin.buffer.read(), "standard input", "")]
+    return read_playlist_files(expand_home(Path(path)))
+
+
+def _import_lines(imported: ImportedPlaylist) -> list[str]:
+    """What an import did: its playlist, then what it could not take as the file has it."""
+    from mpdtui.services.playlist_import import import_notes, imported_name
+
+    how = "replaced the tracks of" if imported.replaced else "imported"
+    tracks = counted(len(imported.playlist.tracks), "track")
+    return [f"{how} {imported_name(imported)} from {imported.source}: {tracks}",
+            *(f"  {note}" for note in import_notes(imported))]
 
 
 def _change_playlist(args: argparse.Namespace, locations: Locations) -> int:

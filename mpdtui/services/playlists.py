@@ -29,8 +29,10 @@ from mpdtui.exporting import (
     file_stem,
     refuse_file_in_the_way,
 )
+from mpdtui.importing import PlaylistFile
 from mpdtui.locations import Locations, expand_home, real_path
 from mpdtui.services.catalog import CatalogService
+from mpdtui.services.playlist_import import ImportedPlaylist, import_playlists, track_entry
 
 
 def audio_of_uris(locations: Locations, uris: Sequence[str]) -> list[TrackAudio | None]:
@@ -97,7 +99,7 @@ class PlaylistService:
         `keep_unknown_of` (the saved playlist these tracks were opened from), that playlist's
         tracks the catalog does not hold are kept where they were: they could not be shown,
         so nobody removed them."""
-        entries = [_entry(track) for track in tracks]
+        entries = [track_entry(track) for track in tracks]
         if keep_unknown_of is not None:
             entries = self._with_unknown_tracks_of(keep_unknown_of, entries)
         return self.store().save(name, entries)
@@ -110,7 +112,7 @@ class PlaylistService:
         if taken is not None and (base is None or taken.id != base.id):
             raise PlaylistExists(f"a saved playlist named '{taken.name}' already exists",
                                  name=taken.name)
-        entries = [*(base.tracks if base is not None else ()), *map(_entry, added)]
+        entries = [*(base.tracks if base is not None else ()), *map(track_entry, added)]
         return self.store().save(name, entries)
 
     def _with_unknown_tracks_of(self, key: int, entries: list[TrackEntry]) -> list[TrackEntry]:
@@ -136,6 +138,14 @@ class PlaylistService:
 
     def delete(self, key: int | str) -> None:
         self.store().delete(key)
+
+    def import_files(self, files: Sequence[PlaylistFile], *, name: str | None = None,
+                     replace: bool = False,
+                     other_name_when_taken: bool = False) -> list[ImportedPlaylist]:
+        """Save the playlists files hold (`mpdtui.importing.read_playlist_files`); a name
+        taken is refused unless `replace` or `other_name_when_taken`."""
+        return import_playlists(self.store(), self._catalog, files, name=name,
+                                replace=replace, other_name_when_taken=other_name_when_taken)
 
     def export_file(self, key: int | str, fmt: str, folder: Path | None = None, *,
                     to: Path | None = None) -> Path:
@@ -208,6 +218,3 @@ class PlaylistService:
     def set_export_folder(self, folder: Path) -> None:
         config.set_export_dir(self.locations, folder)
 
-
-def _entry(track: Track) -> TrackEntry:
-    return TrackEntry(track.uri, track.name, track.artist_name, track.duration_ms)

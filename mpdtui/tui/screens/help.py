@@ -52,6 +52,8 @@ KEYS: dict[str, list[tuple[str, str]]] = {
         ("r", "rename"),
         ("d", "duplicate"),
         ("x / delete", "delete (asks first)"),
+        ("i", "import playlist files: M3U8, CSV, JSON (mpdtui's exports, Exportify's), Spotify "
+              "links; a folder or zip of them"),
         ("q / escape", "back"),
     ],
     "Setup wizard": [

@@ -1,11 +1,12 @@
-"""Saved playlists: open one in the builder, rename, duplicate or delete it; the highlighted
-one's tracks show beside the list, and `/` filters the list by name (an imported Spotify
-account can bring hundreds)."""
+"""Saved playlists: open one in the builder, rename, duplicate or delete it, or import files
+of them; the highlighted one's tracks show beside the list, and `/` filters the list by name
+(an imported Spotify account can bring hundreds)."""
 
 from __future__ import annotations
 
 import sqlite3
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len
@@ -16,7 +17,11 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, Input, Label
 
 from mpdtui.errors import UserError
+from mpdtui.importing import IMPORT_SUFFIXES, read_playlist_files
+from mpdtui.locations import expand_home
+from mpdtui.pipeline.display import counted
 from mpdtui.printable import printable
+from mpdtui.services.playlist_import import ImportedPlaylist, import_notes, imported_name
 from mpdtui.tui.screens.base import BaseScreen
 from mpdtui.tui.screens.confirm import ConfirmScreen
 from mpdtui.tui.screens.prompt import PromptScreen
@@ -53,6 +58,7 @@ class PlaylistsScreen(BaseScreen):
         Binding("r", "rename", "Rename"),
         Binding("d", "duplicate", "Duplicate"),
         Binding("x,delete", "delete", "Delete"),
+        Binding("i", "import", "Import"),
         Binding("j", "down", show=False),
         Binding("k", "up", show=False),
         Binding("q,escape", "back", "Back"),
@@ -220,6 +226,29 @@ class PlaylistsScreen(BaseScreen):
         self.app.push_screen(ConfirmScreen(f"Delete '{selected.name}'? This cannot be undone."),
                              delete)
 
+    def action_import(self) -> None:
+        """Import the playlist of a file (M3U8, CSV, JSON, links), or a folder's or zip's;
+        a name taken gets a number ("summer 2")."""
+        imported: list[ImportedPlaylist] = []
+
+        def import_path(typed: str) -> str | None:
+            def run() -> None:
+                files = read_playlist_files(expand_home(Path(typed)))
+                imported[:] = self.services.playlists.import_files(files,
+                                                                   other_name_when_taken=True)
+            return self.app.refusal(run)
+
+        def done(typed: str | None) -> None:
+            if imported:
+                self.notify(imported_text(imported), markup=False,
+                            timeout=10 + 2 * len(imported))
+                self.reload(imported[0].playlist.id)
+
+        self.app.push_screen(PromptScreen(
+            "Import a playlist: an M3U8, CSV or JSON file (mpdtui's exports, Exportify's), a "
+            "text file of Spotify links, or a folder or zip of them.", "~/", accept=import_path,
+            file_suffixes=(*IMPORT_SUFFIXES, ".zip")), done)
+
     def action_down(self) -> None:
         self.query_one("#saved", DataTable).action_cursor_down()
 
@@ -231,6 +260,18 @@ class PlaylistsScreen(BaseScreen):
             self.action_to_list()
         else:
             self.dismiss(None)
+
+
+def imported_text(imported: list[ImportedPlaylist]) -> str:
+    """ "Imported 'rainy sunday': 25 tracks; 3 the catalog does not hold…", a playlist a
+    line."""
+    lines = []
+    for one in imported:
+        notes = "; ".join(import_notes(one))
+        tracks = counted(len(one.playlist.tracks), "track")
+        lines.append(printable(f"Imported {imported_name(one)}: {tracks}"
+                               + (f"; {notes}." if notes else ".")))
+    return "\n".join(lines)
 
 
 def changed_text(changed: time.struct_time, now: time.struct_time) -> str:

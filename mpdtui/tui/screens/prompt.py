@@ -1,4 +1,5 @@
-"""Ask for one line of text (e.g. a new playlist name)."""
+"""Ask for one line of text (e.g. a new playlist name), or a path (completed as a shell's tab
+completes it)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from mpdtui.tui.text import data_text
+from mpdtui.tui.widgets.path_input import PathInput
 
 
 class PromptScreen(ModalScreen[str | None]):
@@ -22,20 +24,27 @@ class PromptScreen(ModalScreen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, question: str, value: str = "",
-                 accept: Callable[[str], str | None] | None = None) -> None:
+                 accept: Callable[[str], str | None] | None = None,
+                 file_suffixes: tuple[str, ...] | None = None) -> None:
+        """`file_suffixes`: the answer is a path, to a folder or a file of these suffixes."""
         super().__init__()
         self.question = question
         self.value = value
         self.accept = accept
+        self.file_suffixes = file_suffixes
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(data_text(self.question))  # it may quote a name
-            yield Input(self.value, id="prompt-input")
+            if self.file_suffixes is None:
+                yield Input(self.value, id="prompt-input")
+            else:
+                yield PathInput(self.value, file_suffixes=self.file_suffixes, id="prompt-input")
             refused = Label("", id="prompt-refused", classes="error")
             refused.display = False  # until an answer is refused
             yield refused
-            yield Label("enter: OK · escape: cancel", classes="hint")
+            tab = "tab: complete · " if self.file_suffixes is not None else ""
+            yield Label(f"{tab}enter: OK · escape: cancel", classes="hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         answer = event.value.strip() or None

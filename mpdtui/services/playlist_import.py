@@ -1,0 +1,197 @@
+"""Saved playlists from files (`mpdtui import`, `i` in the saved playlists): each file's
+tracks as the catalog knows them, songs named without a Spotify link found by artist and title,
+and every name checked before anything is saved."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import replace as replace_fields
+
+from mpdtui.data.catalog import Track
+from mpdtui.data.saved_playlists import PlaylistExists, SavedPlaylist, SavedPlaylists, TrackEntry
+from mpdtui.errors import UserError
+from mpdtui.importing import FileTrack, PlaylistFile
+from mpdtui.pipeline.display import counted
+from mpdtui.services.catalog import CatalogService
+
+SONG_CANDIDATES = 50
+"""Search results looked through for a song named by artist and title (most popular first: a
+song's many versions, remasters and live takes, share their words)."""
+
+
+@dataclass(frozen=True)
+class ImportedPlaylist:
+    playlist: SavedPlaylist
+    source: str
+    replaced: bool
+    """It replaced the tracks of the saved playlist of its name."""
+    renamed_from: str
+    """The name the file gives, when that was taken ("X" saved as "X 2"); else ""."""
+    not_in_catalog: int
+    """Spotify tracks the catalog does not hold: kept (exports take them), not shown."""
+    found_by_song: int
+    """Songs the file names without a Spotify link, found in the catalog by artist and title."""
+    not_found: tuple[str, ...]
+    """Those not found ("artist - title"), left out."""
+    repeats: int
+    """Repeats of a track, left out."""
+    not_songs: int
+    """Lines or rows that name no song (a podcast episode, an album link), left out."""
+
+
+@dataclass(frozen=True)
+class _Plan:
+    file: PlaylistFile
+    name: str
+    entries: list[TrackEntry]
+    not_in_catalog: int
+    found_by_song: int
+    not_found: tuple[str, ...]
+    repeats: int
+    renamed_from: str = ""
+
+
+def import_playlists(store: SavedPlaylists, catalog: CatalogService,
+                     files: Sequence[PlaylistFile], *, name: str | None = None,
+                     replace: bool = False,
+                     other_name_when_taken: bool = False) -> list[ImportedPlaylist]:
+    """Save the playlists `files` hold, under the names they give (or `name`, for one). A
+    saved playlist's name is refused (PlaylistExists, before anything is saved) unless
+    `replace` (its tracks are replaced) or `other_name_when_taken` ("X 2")."""
+    if name is not None and len(files) > 1:
+        raise UserError(f"{len(files)} playlists to import: a name is for one; import them "
+                        "under the names they give without it")
+    plans = [_plan(file, name or file.name, catalog) for file in files]
+    taken = {summary.name for summary in store.list()}
+    named = _named(plans, taken, replace, other_name_when_taken)
+    return [_save(store, plan, replaced=plan.name in taken) for plan in named]
+
+
+def _named(plans: list[_Plan], taken: set[str], replace: bool, other_name: bool) -> list[_Plan]:
+    """Each plan under a name of its own: two files giving one name, the second gets "X 2".
+    A saved playlist's name is refused unless `replace` or `other_name`."""
+    named, used = [], set()
+    for plan in plans:
+        wanted = plan.name
+        if wanted in taken and not (replace or other_name) and wanted not in used:
+            advice = (f"rename the saved one first (`mpdtui playlists {shlex.quote(wanted)} "
+                      "--rename NEW`)" if len(plans) > 1
+                      else "import under another name with --name NEW")
+            raise PlaylistExists(f"a saved playlist named '{wanted}' already exists: {advice}, "
+                                 "or replace its tracks with --replace", name=wanted)
+        if wanted in used or (wanted in taken and other_name):
+            wanted = _free_name(wanted, taken | used)
+        used.add(wanted)
+        renamed_from = plan.name if wanted != plan.name else ""
+        named.append(replace_fields(plan, name=wanted, renamed_from=renamed_from))
+    return named
+
+
+def _free_name(wanted: str, taken: set[str]) -> str:
+    n = 2
+    while f"{wanted} {n}" in taken:
+        n += 1
+    return f"{wanted} {n}"
+
+
+def _save(store: SavedPlaylists, plan: _Plan, replaced: bool) -> ImportedPlaylist:
+    saved = (store.set_tracks(plan.name, plan.entries) if replaced
+             else store.create(plan.name, plan.entries))
+    return ImportedPlaylist(saved, plan.file.source, replaced, plan.renamed_from,
+                            plan.not_in_catalog, plan.found_by_song, plan.not_found,
+                            plan.repeats, plan.file.not_tracks)
+
+
+def _plan(file: PlaylistFile, name: str, catalog: CatalogService) -> _Plan:
+    """The file's tracks as saved entries: those the catalog holds as it knows them."""
+    known = _known_tracks(catalog, [track.uri for track in file.tracks if track.uri])
+    entries: list[TrackEntry] = []
+    seen: set[str] = set()
+    not_in_catalog = found_by_song = repeats = 0
+    not_found: list[str] = []
+    for track in file.tracks:
+        match = known.get(track.uri) if track.uri else _song_in_catalog(catalog, track)
+        if not track.uri and match is None:
+            not_found.append(f"{track.artist} - {track.title}")
+            continue
+        entry = track_entry(match) if match is not None else _kept(track)
+        if entry.uri in seen:
+            repeats += 1
+            continue
+        seen.add(entry.uri)
+        entries.append(entry)
+        not_in_catalog += match is None
+        found_by_song += not track.uri
+    if not entries:
+        raise UserError(f"{file.source}: none of its {len(file.tracks):,} songs is named by a "
+                        "Spotify link or found in the catalog by artist and title (such as "
+                        f"'{not_found[0]}'): nothing to import")
+    return _Plan(file, name, entries, not_in_catalog, found_by_song, tuple(not_found), repeats)
+
+
+def _known_tracks(catalog: CatalogService, uris: Sequence[str]) -> dict[str, Track]:
+    if catalog.file_identity() is None:
+        return {}  # no data yet: every track is kept as the file names it
+    ids = catalog.resolve_uris(uris)
+    return {track.uri: track for track in catalog.tracks(ids)}
+
+
+def _song_in_catalog(catalog: CatalogService, song: FileTrack) -> Track | None:
+    """The most popular track of the song's title by its artist (the first of several artists
+    will do), reading "title - artist" too."""
+    if catalog.file_identity() is None:
+        return None
+    for artist, title in ((song.artist, song.title), (song.title, song.artist)):
+        artists = {_folded(artist), _folded(artist.split(",")[0])}
+        for track in catalog.search(f"{title} {artist}", SONG_CANDIDATES):
+            if _folded(track.name) == _folded(title) and _folded(track.artist_name) in artists:
+                return track
+    return None
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def track_entry(track: Track) -> TrackEntry:
+    """A catalog track as a saved playlist keeps it."""
+    return TrackEntry(track.uri, track.name, track.artist_name, track.duration_ms)
+
+
+def _kept(track: FileTrack) -> TrackEntry:
+    return TrackEntry(track.uri, track.title, track.artist, track.duration_ms)
+
+
+SONGS_NAMED = 3
+"""Songs not found that a note names (`mpdtui import --json` lists them all)."""
+
+
+def imported_name(imported: ImportedPlaylist) -> str:
+    """ "'rainy sunday'", or "'rainy sunday 2' ('rainy sunday' is taken)"."""
+    taken = f" ({imported.renamed_from!r} is taken)" if imported.renamed_from else ""
+    return f"{imported.playlist.name!r}{taken}"
+
+
+def import_notes(imported: ImportedPlaylist) -> list[str]:
+    """What an import could not take as the file has it, a phrase each."""
+    notes = []
+    if imported.found_by_song:
+        notes.append(f"{counted(imported.found_by_song, 'song')} without a Spotify link found in "
+                     "the catalog by artist and title")
+    if imported.not_in_catalog:
+        notes.append(f"{counted(imported.not_in_catalog, 'track')} the catalog does not hold: "
+                     "kept for exports, though the builder cannot show it")
+    if imported.not_found:
+        named = ", ".join(repr(song) for song in imported.not_found[:SONGS_NAMED])
+        more = len(imported.not_found) - SONGS_NAMED
+        notes.append(f"left out {counted(len(imported.not_found), 'song')} without a Spotify "
+                     f"link that the catalog does not hold: {named}"
+                     + (f" and {more:,} more" if more > 0 else ""))
+    if imported.repeats:
+        notes.append(f"left out {counted(imported.repeats, 'repeat')} of a track")
+    if imported.not_songs:
+        notes.append(f"left out {counted(imported.not_songs, 'line')} naming no song (a "
+                     "podcast episode, an album link)")
+    return notes
