@@ -105,7 +105,7 @@ def run_playlists(args: argparse.Namespace, locations: Locations) -> int:
 def run_import(args: argparse.Namespace, locations: Locations) -> int:
     files = [playlist for path in args.paths for playlist in _read_playlists(path)]
     with open_services(locations) as services:
-        imported = services.playlists.import_files(files, name=args.name, replace=args.replace)
+        imported = services.playlist_files.import_files(files, name=args.name, replace=args.replace)
     if args.json:
         rows = [_import_row(playlist) for playlist in imported]
         sys.stdout.write(printable_json(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())

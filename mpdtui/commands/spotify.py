@@ -227,14 +227,14 @@ def run_export(args: argparse.Namespace, locations: Locations) -> int:
     with open_services(locations) as services:
         playlist = services.playlists.get(args.name)
         if args.to != "spotify" and args.out == "-":
-            _write_stdout(services.playlists.export_bytes(playlist.id, args.to))
+            _write_stdout(services.playlist_files.export_bytes(playlist.id, args.to))
             return 0
         if args.to != "spotify":
             out = Path(args.out) if args.out else None
             if args.out and args.out.endswith(("/", os.sep)):  # a folder, made when missing
-                path = services.playlists.export_file(playlist.id, args.to, folder=out)
+                path = services.playlist_files.export_file(playlist.id, args.to, folder=out)
             else:
-                path = services.playlists.export_file(playlist.id, args.to, to=out)
+                path = services.playlist_files.export_file(playlist.id, args.to, to=out)
             count = len(playlist.tracks)
             print(printable(f"wrote {counted(count, 'track')} of {playlist.name!r} to {path}"),
                   file=said_beside(path))

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from dataclasses import replace as replace_fields
 
 from mpdtui.data.catalog import Track
+from mpdtui.data.playlist_formats import FileTrack
 from mpdtui.data.saved_playlists import PlaylistExists, SavedPlaylist, SavedPlaylists, TrackEntry
 from mpdtui.errors import UserError
-from mpdtui.importing import FileTrack, PlaylistFile
+from mpdtui.importing import PlaylistFile
 from mpdtui.pipeline.display import counted
 from mpdtui.services.catalog import CatalogService
 
@@ -72,7 +73,8 @@ def import_playlists(store: SavedPlaylists, catalog: CatalogService,
 def _named(plans: list[_Plan], taken: set[str], replace: bool, other_name: bool) -> list[_Plan]:
     """Each plan under a name of its own: two files giving one name, the second gets "X 2".
     A saved playlist's name is refused unless `replace` or `other_name`."""
-    named, used = [], set()
+    named: list[_Plan] = []
+    used: set[str] = set()
     for plan in plans:
         wanted = plan.name
         if wanted in taken and not (replace or other_name) and wanted not in used:
@@ -125,10 +127,16 @@ def _plan(file: PlaylistFile, name: str, catalog: CatalogService) -> _Plan:
         not_in_catalog += match is None
         found_by_song += not track.uri
     if not entries:
-        raise UserError(f"{file.source}: none of its {len(file.tracks):,} songs is named by a "
-                        "Spotify link or found in the catalog by artist and title (such as "
-                        f"'{not_found[0]}'): nothing to import")
+        raise UserError(f"{file.source} names {counted(len(file.tracks), 'song')} without a "
+                        f"Spotify link, such as '{not_found[0]}', {_not_found_why(catalog)}")
     return _Plan(file, name, entries, not_in_catalog, found_by_song, tuple(not_found), repeats)
+
+
+def _not_found_why(catalog: CatalogService) -> str:
+    if catalog.file_identity() is None:
+        return ("and no data to find them in by artist and title yet: run `mpdtui ingest "
+                "PATH` (or `--demo`) first")
+    return "and none of them is in the catalog by its artist and title: nothing to import"
 
 
 def _known_tracks(catalog: CatalogService, uris: Sequence[str]) -> dict[str, Track]:

@@ -1,13 +1,12 @@
-"""The user's saved playlists: the SQLite store, opened once, and file exports."""
+"""The user's saved playlists: the SQLite store, opened once, and the builder's draft (files
+of playlists: `playlist_files`)."""
 
 from __future__ import annotations
 
 import os
 import threading
 from collections.abc import Sequence
-from pathlib import Path
 
-from mpdtui import config
 from mpdtui.audio.describe import TrackAudio, track_audio
 from mpdtui.data.builder_draft import Draft, drop_draft, read_draft, write_draft
 from mpdtui.data.catalog import Track
@@ -21,18 +20,9 @@ from mpdtui.data.saved_playlists import (
     TrackEntry,
 )
 from mpdtui.data.track_features import TrackFeatures
-from mpdtui.errors import UserError
-from mpdtui.exporting import (
-    default_path,
-    export_bytes,
-    export_file,
-    file_stem,
-    refuse_file_in_the_way,
-)
-from mpdtui.importing import PlaylistFile
-from mpdtui.locations import Locations, expand_home, real_path
+from mpdtui.locations import Locations
 from mpdtui.services.catalog import CatalogService
-from mpdtui.services.playlist_import import ImportedPlaylist, import_playlists, track_entry
+from mpdtui.services.playlist_import import track_entry
 
 
 def audio_of_uris(locations: Locations, uris: Sequence[str]) -> list[TrackAudio | None]:
@@ -139,60 +129,6 @@ class PlaylistService:
     def delete(self, key: int | str) -> None:
         self.store().delete(key)
 
-    def import_files(self, files: Sequence[PlaylistFile], *, name: str | None = None,
-                     replace: bool = False,
-                     other_name_when_taken: bool = False) -> list[ImportedPlaylist]:
-        """Save the playlists files hold (`mpdtui.importing.read_playlist_files`); a name
-        taken is refused unless `replace` or `other_name_when_taken`."""
-        return import_playlists(self.store(), self._catalog, files, name=name,
-                                replace=replace, other_name_when_taken=other_name_when_taken)
-
-    def export_file(self, key: int | str, fmt: str, folder: Path | None = None, *,
-                    to: Path | None = None) -> Path:
-        """Write a saved playlist as "m3u", "json" or "csv" to the file `to`, else into
-        `folder` (default: the export folder) under its own name; the file's path. A `to`
-        that is a folder is taken as `folder`."""
-        playlist = self.get(key)
-        if to is not None and (expanded := expand_home(to)).is_dir():
-            folder, to = expanded, None
-        path = to or (folder or self.export_folder()) / default_path(
-            playlist, fmt, self._sharing_file_name(playlist.name))
-        self._refuse_cache_files(path)
-        return export_file(playlist, fmt, path, audio=audio_of_uris(self.locations, playlist.uris))
-
-    def _sharing_file_name(self, name: str) -> list[int]:
-        """The saved playlists whose export would take the same file name as `name`'s, on a
-        file system that ignores case too."""
-        stem = file_stem(name).casefold()
-        return [p.id for p in self.store(write=False).list()
-                if file_stem(p.name).casefold() == stem]
-
-    def export_bytes(self, key: int | str, fmt: str) -> bytes:
-        """The file `export_file` would write, as bytes."""
-        playlist = self.get(key)
-        return export_bytes(playlist, fmt, audio=audio_of_uris(self.locations, playlist.uris))
-
-    def refuse_export_folder(self, folder: Path) -> None:
-        """UserError when no export can go into `folder` (typed in the export dialog, said
-        there before it closes): a file where it would be, or a folder of the cache dir's."""
-        refuse_file_in_the_way(folder, "give another folder")
-        if self._among_cache_files(folder):
-            raise UserError(f"{folder} is in the cache dir, whose files mpdtui manages: give a "
-                            "folder outside it")
-
-    def _refuse_cache_files(self, path: Path) -> None:
-        """An export never overwrites the catalog, a model or any other file of the cache dir
-        (the export folder may lie inside it)."""
-        if self._among_cache_files(path):
-            raise UserError(f"{path} is in the cache dir, whose files mpdtui manages: give a "
-                            "path outside it")
-
-    def _among_cache_files(self, path: Path) -> bool:
-        exports = real_path(self.export_folder())
-        in_export_folder = (exports != self.locations.root
-                            and real_path(path).is_relative_to(exports))
-        return self.locations.holds(path) and not in_export_folder
-
     def draft(self) -> Draft | None:
         """The builder's unsaved playlist that an app left behind (a terminal closed, a crash);
         None without one, while the app that keeps it still runs (another window), or when
@@ -210,11 +146,4 @@ class PlaylistService:
 
     def drop_draft(self) -> None:
         drop_draft(self.locations.builder_draft)
-
-    def export_folder(self) -> Path:
-        """Where exported files go: config.json's `export_dir`, else the default."""
-        return config.export_dir(self.locations)
-
-    def set_export_folder(self, folder: Path) -> None:
-        config.set_export_dir(self.locations, folder)
 

@@ -16,6 +16,7 @@ from mpdtui.services.data import DataService
 from mpdtui.services.features import FeatureService
 from mpdtui.services.jobs import Jobs
 from mpdtui.services.model_store import ModelStore
+from mpdtui.services.playlist_files import PlaylistFiles
 from mpdtui.services.playlists import PlaylistService
 from mpdtui.services.spotify import SpotifyService
 from mpdtui.services.suggester import Suggester
@@ -63,6 +64,7 @@ class Services:
     suggester: Suggester
     audio: AudioService
     playlists: PlaylistService
+    playlist_files: PlaylistFiles
     spotify: SpotifyService
     challenge: ChallengeService
     jobs: Jobs
@@ -125,5 +127,6 @@ def open_services(locations: Locations, *, catalog: type[CatalogService] = Catal
     jobs = Jobs(locations, lambda: _forget_loaded(models, audio, catalog_service))
     return Services(
         locations, data, catalog_service, FeatureService(locations, catalog_service, data),
-        models, suggester_service, audio, playlists, spotify(locations, playlists),
+        models, suggester_service, audio, playlists,
+        PlaylistFiles(locations, playlists, catalog_service), spotify(locations, playlists),
         ChallengeService(models, catalog_service), jobs)

@@ -153,7 +153,7 @@ class MpdtuiAppBase(App[None]):
         `export_dir` (a damaged config.json is said and the default used)."""
         chosen = self.options.export_dir
         if chosen is None and self.services is not None:
-            chosen = self.attempt(self.services.playlists.export_folder)
+            chosen = self.attempt(self.services.playlist_files.export_folder)
         return chosen or default_export_dir()
 
     # --- errors ----------------------------------------------------------------------------

@@ -434,14 +434,14 @@ def test_exports_carry_tempo_key_and_energy(services: Services, tmp_path: Path) 
     saved = services.playlists.save("Chill", tracks)
     audio = services.audio.audio_of_uris(saved.uris)
     rows = list(csv.DictReader(io.StringIO(
-        services.playlists.export_file("Chill", "csv", tmp_path).read_text())))
+        services.playlist_files.export_file("Chill", "csv", tmp_path).read_text())))
     for row, sound in zip(rows, audio, strict=True):
         if sound is None:
             assert row["tempo"] == row["key"] == row["camelot"] == row["energy"] == ""
         else:
             assert float(row["tempo"]) == pytest.approx(sound.tempo, abs=0.05)
             assert (row["key"], row["camelot"]) == (sound.key, sound.camelot)
-    document = json.loads(services.playlists.export_file("Chill", "json", tmp_path).read_text())
+    document = json.loads(services.playlist_files.export_file("Chill", "json", tmp_path).read_text())
     assert [t["audio"] for t in document["tracks"]] == [
         None if sound is None else sound.as_json() for sound in audio]
     assert any(sound is not None for sound in audio)

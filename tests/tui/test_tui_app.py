@@ -1641,6 +1641,40 @@ async def test_saved_playlists_list_what_another_terminal_saves_renames_and_dele
         assert [p.name for p in screen.summaries] == ["gym", "long drive"]
 
 
+async def test_a_playlist_file_imports_from_the_saved_playlists(trained_copy: Locations,
+                                                                tmp_path: Path) -> None:
+    """`i`: a file's path, completed with tab; a path with no playlist is said in the dialog,
+    which stays open; a name taken gets a number."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        tracks = app.services.catalog.tracks([3, 1, 4])
+        app.services.playlists.save("gym", tracks[:1])
+        (tmp_path / "exportify").mkdir()
+        (tmp_path / "exportify" / "gym.csv").write_text(
+            "Track URI,Track Name\n" + "".join(f"{t.uri},{t.name}\n" for t in tracks))
+        await pilot.press("escape", "p")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
+        await pilot.press("i")
+        field = app.screen.query_one("#prompt-input", Input)
+        field.value = str(tmp_path / "exportify" / "nothing.csv")
+        await pilot.press("enter")
+        assert "nothing.csv does not exist: give an M3U8, CSV or JSON playlist" in label_text(
+            pilot, "#prompt-refused")
+        field.value = str(tmp_path / "exportify" / "g")
+        field.cursor_position = len(field.value)
+        await pilot.press("tab")  # completed as a shell would
+        assert field.value == str(tmp_path / "exportify" / "gym.csv")
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, PlaylistsScreen)
+        assert app.services.playlists.get("gym 2").uris == [t.uri for t in tracks]
+        selected = screen._selected()
+        assert selected is not None and selected.name == "gym 2"
+        assert "Imported 'gym 2' ('gym' is taken): 3 tracks." in notifications(app)
+
+
 async def test_a_saved_playlists_tracks_outside_the_catalog_survive_editing_it(
         trained_copy: Locations, tmp_path: Path) -> None:
     """Saved on other data (the demo before the MPD, say): the builder cannot show those

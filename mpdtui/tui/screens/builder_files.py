@@ -248,7 +248,7 @@ class BuilderFiles(BuilderBase):
         """Why no file can be exported to the folder typed in the export dialog (said there,
         the dialog kept open to change it), or None."""
         return self.app.refusal(
-            lambda: self.services.playlists.refuse_export_folder(self._typed_folder(typed)))
+            lambda: self.services.playlist_files.refuse_export_folder(self._typed_folder(typed)))
 
     def _typed_folder(self, typed: str) -> Path:
         return expand_home(typed_path(typed) or self.app.export_folder()).absolute()
@@ -261,7 +261,7 @@ class BuilderFiles(BuilderBase):
 
     def _remember_export_dir(self, folder: Path) -> None:
         """A folder typed in the export dialog is the export folder from now on."""
-        self.app.attempt(self.services.playlists.set_export_folder, folder)
+        self.app.attempt(self.services.playlist_files.set_export_folder, folder)
         self.app.options = replace(self.app.options, export_dir=folder)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="export", description="export")
@@ -272,7 +272,7 @@ class BuilderFiles(BuilderBase):
             result = self.services.spotify.export(playlist_id)
             text = f"Exported to Spotify: {result.added} tracks in {result.url}"
         else:
-            path = self.services.playlists.export_file(playlist_id, fmt, folder)
+            path = self.services.playlist_files.export_file(playlist_id, fmt, folder)
             if remember:
                 self.app.call_from_thread(self._remember_export_dir, folder)
             text = f"Exported to {path}"

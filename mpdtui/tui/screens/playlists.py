@@ -234,7 +234,7 @@ class PlaylistsScreen(BaseScreen):
         def import_path(typed: str) -> str | None:
             def run() -> None:
                 files = read_playlist_files(expand_home(Path(typed)))
-                imported[:] = self.services.playlists.import_files(files,
+                imported[:] = self.services.playlist_files.import_files(files,
                                                                    other_name_when_taken=True)
             return self.app.refusal(run)
 

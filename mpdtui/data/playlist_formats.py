@@ -1,0 +1,269 @@
+"""The formats of playlist files `mpdtui import` reads, each parsed from its text: lines (an
+M3U, M3U8 or a list of links), CSV (mpdtui's, Exportify's, a spreadsheet's) and JSON (mpdtui's,
+the MPD's, the Web API's, a list of URIs)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote_plus
+
+import orjson
+
+from mpdtui.data.mpd_validation import pasted_track_uri
+from mpdtui.errors import UserError
+
+WHAT_IS_READ = ("an M3U8, CSV or JSON playlist (what `mpdtui export` or Exportify writes) or "
+                "a text file of Spotify track links")
+
+
+@dataclass(frozen=True)
+class FileTrack:
+    """One track as a file names it: by its URI, or ("" for the URI) by artist and title."""
+
+    uri: str
+    title: str = ""
+    artist: str = ""
+    duration_ms: int | None = None
+
+
+@dataclass
+class ParsedPlaylist:
+    """What a file holds, before its name is checked."""
+
+    name: str = ""
+    tracks: list[FileTrack] = field(default_factory=list)
+    not_tracks: int = 0
+
+
+# --- lines: M3U, M3U8 and lists of links ------------------------------------------------------
+
+_EXTINF = re.compile(r"#EXTINF:\s*(-?\d+)[^,]*,(.*)", re.IGNORECASE)
+_AUDIO_FILE = re.compile(r"\.(?:mp3|flac|ogg|oga|opus|m4a|aac|wav|wma|aiff?|alac|ape)$",
+                         re.IGNORECASE)
+
+
+def from_lines(lines: Iterable[str]) -> ParsedPlaylist:
+    """Lines of an M3U (`#PLAYLIST:` its name, `#EXTINF:` the next line's duration and
+    "artist - title") or of a list of links: a track URI or link, a Spotify local file, a
+    local file or "artist - title"."""
+    read = ParsedPlaylist()
+    said: tuple[int | None, str] | None = None  # the last #EXTINF's duration and song
+    for raw in lines:
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith("#"):
+            if match := _EXTINF.match(line):
+                seconds = int(match.group(1))
+                said = (seconds * 1000 if seconds > 0 else None, match.group(2).strip())
+            elif line.upper().startswith("#PLAYLIST:"):
+                read.name = line[len("#PLAYLIST:"):]
+            continue
+        _add(read, _line_track(line, said))
+        said = None
+    return read
+
+
+def _add(read: ParsedPlaylist, track: FileTrack | None) -> None:
+    if track is None:
+        read.not_tracks += 1
+    else:
+        read.tracks.append(track)
+
+
+def _line_track(line: str, said: tuple[int | None, str] | None) -> FileTrack | None:
+    duration, song = said if said is not None else (None, "")
+    artist, title = _artist_and_title(song)
+    if (uri := pasted_track_uri(line)) is not None:
+        return FileTrack(uri, title, artist, duration)
+    if line.startswith("spotify:local:"):
+        return _local_track(line)
+    if line.startswith(("spotify:", "https://open.spotify.com/", "http://open.spotify.com/")):
+        return None  # an episode, an album, a playlist: not a track
+    if not song:  # a file's name ("Artist - Title.mp3") or the line itself names the song
+        is_file = _AUDIO_FILE.search(line) is not None
+        song = _AUDIO_FILE.sub("", line.replace("\\", "/").rpartition("/")[2]) if is_file else line
+        artist, title = _artist_and_title(song)
+    return FileTrack("", title, artist, duration) if title and artist else None
+
+
+def _artist_and_title(song: str) -> tuple[str, str]:
+    """ "Artist - Title" (an M3U's `#EXTINF` and mpdtui's own), split at its first " - "."""
+    artist, dash, title = song.partition(" - ")
+    return (artist.strip(), title.strip()) if dash else ("", song.strip())
+
+
+def _local_track(uri: str) -> FileTrack | None:
+    """`spotify:local:artist:album:title:seconds`, a local file in a Spotify playlist."""
+    parts = uri.split(":")
+    if len(parts) < 6:
+        return None
+    artist, title = unquote_plus(parts[2]).strip(), unquote_plus(parts[4]).strip()
+    seconds = int(parts[5]) if parts[5].isdigit() else 0
+    return FileTrack("", title, artist, seconds * 1000 or None) if title and artist else None
+
+
+# --- CSV: mpdtui's and Exportify's columns, or a link in any cell ------------------------------
+
+_URI_COLUMNS = ("uri", "trackuri", "spotifyuri", "spotifytrackuri", "url", "trackurl",
+                "spotifyurl", "link", "tracklink", "spotifylink", "spotifyid", "trackid", "id")
+_TITLE_COLUMNS = ("title", "trackname", "tracktitle", "song", "songname", "songtitle", "track",
+                  "name")
+_ARTIST_COLUMNS = ("artist", "artistnames", "artistname", "artists", "trackartist")
+_DURATION_COLUMNS = ("durationms", "trackdurationms", "lengthms")
+_DELIMITERS = (",", ";", "\t")
+
+
+def looks_like_csv(text: str) -> bool:
+    header = text.partition("\n")[0]
+    return any(d in header for d in _DELIMITERS) and _columns(_cells(header)).known
+
+
+def _cells(header: str) -> list[str]:
+    return next(csv.reader([header], delimiter=_delimiter(header)), [])
+
+
+def _delimiter(header: str) -> str:
+    """The one a spreadsheet wrote: a comma, or a semicolon (a decimal-comma locale) or tab."""
+    return max(_DELIMITERS, key=header.count)
+
+
+@dataclass(frozen=True)
+class _Columns:
+    uri: int | None
+    title: int | None
+    artist: int | None
+    duration: int | None
+
+    @property
+    def known(self) -> bool:
+        return self.uri is not None or (self.title is not None and self.artist is not None)
+
+
+def _columns(header: list[str]) -> _Columns:
+    keys = [re.sub(r"[^0-9a-z]", "", cell.casefold()) for cell in header]
+
+    def first(names: tuple[str, ...]) -> int | None:
+        return next((keys.index(name) for name in names if name in keys), None)
+
+    return _Columns(first(_URI_COLUMNS), first(_TITLE_COLUMNS), first(_ARTIST_COLUMNS),
+                    first(_DURATION_COLUMNS))
+
+
+def from_csv(text: str) -> ParsedPlaylist:
+    read = ParsedPlaylist()
+    rows = csv.reader(io.StringIO(text), delimiter=_delimiter(text.partition("\n")[0]))
+    header = next(rows, [])
+    columns = _columns(header)
+    first = [] if columns.known else [header]  # no header: the first row is a track's
+    for row in itertools.chain(first, rows):
+        if not any(cell.strip() for cell in row):
+            continue
+        _add(read, _row_track(row, columns))
+    return read
+
+
+def _row_track(row: list[str], columns: _Columns) -> FileTrack | None:
+    def cell(index: int | None) -> str:
+        return row[index].strip() if index is not None and index < len(row) else ""
+
+    title, artist = cell(columns.title), cell(columns.artist)
+    duration = cell(columns.duration)
+    duration_ms = int(duration) if duration.isdigit() and int(duration) > 0 else None
+    uri_cell = cell(columns.uri)
+    uri = (pasted_track_uri(uri_cell) if columns.uri is not None
+           else next(filter(None, map(_linked_uri, row)), None))
+    if uri is not None:
+        return FileTrack(uri, title, artist, duration_ms)
+    if uri_cell.startswith("spotify:local:"):
+        return _local_track(uri_cell)
+    if uri_cell.startswith("spotify:") or not (title and artist):
+        return None
+    return FileTrack("", title, artist, duration_ms)
+
+
+def _linked_uri(cell: str) -> str | None:
+    """A cell's track URI or link (a bare id in a column of no known name is not read)."""
+    cell = cell.strip()
+    return pasted_track_uri(cell) if cell.startswith(("spotify:", "http", "open.")) else None
+
+
+# --- JSON: mpdtui's export, an MPD playlist, the Web API's playlist, a list of URIs ------------
+
+def from_json(text: str, source: str) -> ParsedPlaylist:
+    try:
+        document = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise UserError(f"{source} is not valid JSON ({exc}): give {WHAT_IS_READ}") from None
+    if isinstance(document, dict) and isinstance(document.get("playlists"), list):
+        document = _only_playlist(document["playlists"], source)
+    read = ParsedPlaylist(name=_text(document.get("name")) if isinstance(document, dict) else "")
+    items = _json_items(document)
+    if items is None:
+        raise UserError(f"{source} is JSON but not a playlist: give what `mpdtui export --to "
+                        "json` writes, an MPD playlist or a list of Spotify track URIs")
+    for item in items:
+        _add(read, _json_track(item))
+    return read
+
+
+def _only_playlist(playlists: list[Any], source: str) -> Any:
+    if len(playlists) == 1:
+        return playlists[0]
+    raise UserError(f"{source} holds {len(playlists):,} playlists, an MPD slice: `mpdtui ingest "
+                    f"{source}` reads them as training data; an import takes one playlist a file")
+
+
+def _json_items(document: Any) -> list[Any] | None:
+    """The list of tracks: the document itself, its "tracks" (mpdtui, the MPD), or their
+    "items" (the Web API's playlist, or a page of its items)."""
+    if isinstance(document, list):
+        return document
+    if not isinstance(document, dict):
+        return None
+    tracks = document.get("tracks", document.get("items"))
+    if isinstance(tracks, dict):
+        tracks = tracks.get("items")
+    return tracks if isinstance(tracks, list) else None
+
+
+def _json_track(item: Any) -> FileTrack | None:
+    if isinstance(item, str):
+        return _line_track(item.strip(), None) if item.strip() else None
+    if not isinstance(item, dict):
+        return None
+    track = item["track"] if isinstance(item.get("track"), dict) else item  # the Web API's
+    urls = track.get("external_urls")
+    linked = [track.get(key) for key in ("uri", "track_uri", "spotify_uri", "url", "link")]
+    if isinstance(urls, dict):
+        linked.append(urls.get("spotify"))
+    uri = next((found for value in linked if isinstance(value, str)
+                and (found := pasted_track_uri(value))), None)
+    title = _text(track.get("title")) or _text(track.get("track_name")) or _text(track.get("name"))
+    artist = (_text(track.get("artist")) or _text(track.get("artist_name"))
+              or _artist_names(track.get("artists")))
+    duration = track.get("duration_ms")
+    duration_ms = duration if isinstance(duration, int) and duration > 0 else None
+    if uri is not None:
+        return FileTrack(uri, title, artist, duration_ms)
+    local = next((value for value in linked if isinstance(value, str)
+                  and value.startswith("spotify:local:")), None)
+    if local is not None:
+        return _local_track(local)
+    return FileTrack("", title, artist, duration_ms) if title and artist else None
+
+
+def _artist_names(artists: Any) -> str:
+    if not isinstance(artists, list):
+        return ""
+    return ", ".join(name for a in artists if isinstance(a, dict) and (name := _text(a.get("name"))))
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""

@@ -1,0 +1,159 @@
+"""`mpdtui import`: playlist files become saved playlists. mpdtui's exports come back whole,
+songs named without a Spotify link are found in the catalog by artist and title, and a name
+that is taken is refused before anything is saved, with advice that works."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from hostile_support import assert_refused, run_cli
+
+from mpdtui.data.catalog import Track
+from mpdtui.data.saved_playlists import TrackEntry
+from mpdtui.exporting import FILE_FORMATS
+from mpdtui.locations import Locations
+from mpdtui.services.root import open_services
+
+UNKNOWN = TrackEntry("spotify:track:" + "Z" * 22, "Gone", "Nobody", 1000)
+
+
+@pytest.fixture
+def cache(small_store: Locations, tmp_path: Path) -> Path:
+    shutil.copytree(small_store.root, tmp_path / "cache")
+    return tmp_path / "cache"
+
+
+def catalog_tracks(cache: Path, *ids: int) -> list[Track]:
+    return open_services(Locations.resolve(cache)).catalog.tracks(list(ids))
+
+
+def saved_uris(cache: Path, name: str) -> list[str]:
+    return open_services(Locations.resolve(cache)).playlists.get(name).uris
+
+
+@pytest.mark.parametrize("fmt", FILE_FORMATS)
+def test_an_export_imports_back_whole(cache: Path, tmp_path: Path, fmt: str,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    known = catalog_tracks(cache, 5, 3, 8)
+    entries = [TrackEntry(t.uri, t.name, t.artist_name, t.duration_ms) for t in known]
+    store = open_services(Locations.resolve(cache)).playlists.store()
+    store.save("night drive", [entries[0], UNKNOWN, *entries[1:]])
+    assert run_cli(capsys, cache, "export", "night", "drive", "--to", fmt,
+                   "--out", str(tmp_path / "out") + "/").code == 0
+    exported = next((tmp_path / "out").iterdir())
+
+    done = run_cli(capsys, cache, "import", str(exported), "--name", "night drive again")
+    assert done.code == 0, done
+    assert done.out.splitlines() == [
+        f"imported 'night drive again' from {exported}: 4 tracks",
+        "  1 track the catalog does not hold: kept for exports, though the builder cannot "
+        "show it"]
+    assert saved_uris(cache, "night drive again") == saved_uris(cache, "night drive")
+
+
+def test_songs_without_a_link_are_found_by_artist_and_title(
+        cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    first, second, third = catalog_tracks(cache, 2, 4, 6)
+    m3u = tmp_path / "old_mix.m3u"
+    m3u.write_text("#EXTM3U\n"
+                   f"#EXTINF:200,{first.artist_name} - {first.name}\n/music/01.mp3\n"
+                   f"/music/{second.name.upper()} - {second.artist_name}.flac\n"  # title first
+                   f"{third.uri}\n"
+                   "/music/Nobody - \x1b[31mNothing.mp3\n"
+                   f"{third.uri}\n"
+                   "https://open.spotify.com/episode/" + "E" * 22 + "\n")
+    done = run_cli(capsys, cache, "import", str(m3u))
+    assert done.code == 0, done
+    assert done.out.splitlines() == [
+        f"imported 'old mix' from {m3u}: 3 tracks",
+        "  2 songs without a Spotify link found in the catalog by artist and title",
+        "  left out 1 song without a Spotify link that the catalog does not hold: "
+        "'Nobody - \\x1b[31mNothing'",
+        "  left out 1 repeat of a track",
+        "  left out 1 line naming no song (a podcast episode, an album link)"]
+    assert saved_uris(cache, "old mix") == [first.uri, second.uri, third.uri]
+
+    again = run_cli(capsys, cache, "import", str(m3u), "--json", "--name", "as json")
+    assert json.loads(again.out) == [{
+        "name": "as json", "tracks": 3, "from": str(m3u), "replaced": False,
+        "name_in_file": "as json", "not_in_catalog": 0, "found_by_artist_and_title": 2,
+        "not_found": ["Nobody - \x1b[31mNothing"], "repeats": 1, "not_songs": 1}]
+    assert "\x1b" not in again.out, "a control character is shown escaped"
+
+
+def test_a_taken_name_is_refused_and_each_piece_of_advice_works(
+        cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    one, two = catalog_tracks(cache, 1, 2)
+    links = tmp_path / "gym.txt"
+    links.write_text(f"{one.uri}\n{two.uri}\n")
+    assert run_cli(capsys, cache, "import", str(links)).code == 0
+    refused = assert_refused(run_cli(capsys, cache, "import", str(links)),
+                             "a saved playlist named 'gym' already exists: import under "
+                             "another name with --name NEW, or replace its tracks with "
+                             "--replace")
+    assert run_cli(capsys, cache, "import", str(links), "--name", "gym 2").code == 0
+    links.write_text(f"{two.uri}\n")
+    replaced = run_cli(capsys, cache, "import", str(links), "--replace")
+    assert replaced.out.startswith("replaced the tracks of 'gym' from")
+    assert saved_uris(cache, "gym") == [two.uri]
+    assert refused
+
+    folder = tmp_path / "exportify"
+    folder.mkdir()
+    shutil.copy(links, folder / "gym.csv")
+    (folder / "new.csv").write_text(f"Track URI\n{one.uri}\n")
+    several = assert_refused(run_cli(capsys, cache, "import", str(folder)),
+                             "rename the saved one first (`mpdtui playlists gym --rename NEW`)")
+    names = {p.name for p in open_services(Locations.resolve(cache)).playlists.summaries()}
+    assert names == {"gym", "gym 2"}, "nothing of the refused import was saved"
+    assert several
+    assert run_cli(capsys, cache, "playlists", "gym", "--rename", "old gym").code == 0
+    assert run_cli(capsys, cache, "import", str(folder)).code == 0
+    assert saved_uris(cache, "new") == [one.uri]
+    assert_refused(run_cli(capsys, cache, "import", str(folder), "--name", "x"),
+                   "2 playlists to import: a name is for one")
+
+
+def test_two_files_of_one_name_save_two_playlists(cache: Path, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    one, two = catalog_tracks(cache, 1, 2)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "mix.m3u8").write_text(f"{one.uri}\n")
+    (tmp_path / "a" / "mix.txt").write_text(f"{two.uri}\n")
+    done = run_cli(capsys, cache, "import", str(tmp_path / "a"))
+    assert done.out.splitlines()[1].startswith("imported 'mix 2' ('mix' is taken) from")
+    assert saved_uris(cache, "mix 2") == [two.uri]
+
+
+def test_links_piped_in_on_standard_input(cache: Path, capsys: pytest.CaptureFixture[str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    one, two = catalog_tracks(cache, 7, 9)
+    pasted = f"https://open.spotify.com/track/{one.uri[14:]}?si=abc\n{two.uri}\n".encode()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(pasted)))
+    done = run_cli(capsys, cache, "import", "-", "--name", "pasted")
+    assert done.out == "imported 'pasted' from standard input: 2 tracks\n"
+    assert saved_uris(cache, "pasted") == [one.uri, two.uri]
+
+
+def test_before_any_data_tracks_are_kept_as_the_file_names_them(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    csv = tmp_path / "road_trip.csv"
+    csv.write_text(f"uri,artist,title\n{UNKNOWN.uri},Nobody,Gone\n,Band,Song\n")
+    done = run_cli(capsys, tmp_path / "empty", "import", str(csv))
+    assert done.code == 0, done
+    assert "left out 1 song without a Spotify link that the catalog does not hold" in done.out
+    playlist = open_services(Locations.resolve(tmp_path / "empty")).playlists.get("road trip")
+    assert playlist.tracks == (TrackEntry(UNKNOWN.uri, "Gone", "Nobody"),)
+    only_songs = tmp_path / "songs.txt"
+    only_songs.write_text("Band - Song\n")
+    assert_refused(run_cli(capsys, tmp_path / "empty", "import", str(only_songs)),
+                   f"{only_songs} names 1 song without a Spotify link, such as 'Band - "
+                   "Song', and no data to find them in by artist and title yet: run `mpdtui "
+                   "ingest PATH` (or `--demo`) first")
+    with_data = open_services(Locations.resolve(tmp_path / "empty"))
+    assert with_data.playlists.summaries()[0].name == "road trip", "nothing more was saved"

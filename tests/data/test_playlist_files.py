@@ -1,0 +1,157 @@
+"""Playlist files read for `mpdtui import`: mpdtui's own exports read back as they were written,
+other tools' files (Exportify, players' M3Us, the Web API, the MPD), and files that are not
+playlists refused with one line that says what is read."""
+
+from __future__ import annotations
+
+import codecs
+import zipfile
+from pathlib import Path
+
+import orjson
+import pytest
+
+from mpdtui.data.playlist_formats import FileTrack
+from mpdtui.data.saved_playlists import SavedPlaylist, TrackEntry
+from mpdtui.errors import UserError
+from mpdtui.exporting import EXTENSIONS, FILE_FORMATS, export_bytes
+from mpdtui.importing import parse_playlist, read_playlist_files
+
+URIS = [f"spotify:track:{letter * 22}" for letter in "ABCD"]
+PLAYLIST = SavedPlaylist(7, "Mix: Vol 1 🌴", tuple(
+    TrackEntry(uri, f"Song {n}", f"Band {n}", 200_000 + n) for n, uri in enumerate(URIS[:3])),
+    created_at=0.0, updated_at=0.0)
+
+
+@pytest.mark.parametrize("fmt", FILE_FORMATS)
+def test_mpdtuis_own_exports_read_back_as_they_were_written(fmt: str) -> None:
+    read = parse_playlist(export_bytes(PLAYLIST, fmt), "x", f"Mix-Vol-1{EXTENSIONS[fmt]}")
+    durations = [t.duration_ms for t in PLAYLIST.tracks]
+    if fmt == "m3u":  # #EXTINF holds whole seconds
+        durations = [round(ms / 1000) * 1000 for ms in durations]
+    assert read.tracks == tuple(FileTrack(t.uri, t.title, t.artist, ms)
+                                for t, ms in zip(PLAYLIST.tracks, durations, strict=True))
+    # the CSV holds no name: its file's name stands in
+    assert read.name == ("Mix-Vol-1" if fmt == "csv" else PLAYLIST.name)
+    assert read.not_tracks == 0
+
+
+def test_exportify_csv_with_local_files_and_episodes() -> None:
+    raw = (f'"Track URI","Track Name","Album Name","Artist Name(s)","Duration (ms)"\n'
+           f'"{URIS[0]}","Kiss Kiss","Lake","The Car Is On Fire","137826"\n'
+           f'"spotify:local:Daft+Punk:Discovery:One+More+Time:320","One More Time","","",""\n'
+           f'"spotify:episode:{"E" * 22}","An episode","","A show","100"\n'
+           f'"{URIS[1]}","Two, with a comma","","A, B","5"\n').encode()
+    read = parse_playlist(raw, "x", "rainy_sunday.csv")
+    assert read.name == "rainy sunday"
+    assert read.tracks == (
+        FileTrack(URIS[0], "Kiss Kiss", "The Car Is On Fire", 137826),
+        FileTrack("", "One More Time", "Daft Punk", 320_000),  # found by song in the catalog
+        FileTrack(URIS[1], "Two, with a comma", "A, B", 5))
+    assert read.not_tracks == 1
+
+
+def test_a_spreadsheets_semicolons_and_a_csv_without_a_header() -> None:
+    semicolons = f"Title;Artist;Spotify URL\nSong;Band;https://open.spotify.com/track/{'B' * 22}?si=x\n"
+    assert parse_playlist(semicolons.encode(), "x", "a.csv").tracks == (
+        FileTrack(URIS[1], "Song", "Band"),)
+    headerless = f"1,{URIS[2]},whatever\n2,{URIS[3]},else\n"
+    assert [t.uri for t in parse_playlist(headerless.encode(), "x", "b.csv").tracks] == URIS[2:]
+
+
+def test_a_players_m3u_names_local_files_by_extinf_or_file_name() -> None:
+    m3u = ("#EXTM3U\n#PLAYLIST:Old mix\n"
+           "#EXTINF:232,AC/DC - Back in Black\n/music/acdc/01.mp3\n"
+           "/music/Queen - Bohemian Rhapsody.flac\n"
+           "C:\\Music\\Daft Punk - Around the World.mp3\n"
+           "/music/untitled.ogg\n"
+           f"#EXTINF:-1,The Band - The Song\nhttps://open.spotify.com/intl-de/track/{'C' * 22}\n")
+    read = parse_playlist(m3u.encode("latin-1"), "x", "old.m3u")
+    assert read.name == "Old mix"
+    assert read.tracks == (FileTrack("", "Back in Black", "AC/DC", 232_000),
+                           FileTrack("", "Bohemian Rhapsody", "Queen"),
+                           FileTrack("", "Around the World", "Daft Punk"),
+                           FileTrack(URIS[2], "The Song", "The Band"))
+    assert read.not_tracks == 1  # "untitled" names no artist
+
+
+def test_links_pasted_one_a_line_in_any_text_encoding() -> None:
+    lines = f"https://open.spotify.com/track/{'A' * 22}?si=1\n\n{URIS[1]}\nBand - Song\n"
+    for raw in (lines.encode(), codecs.BOM_UTF8 + lines.encode(), lines.encode("utf-16")):
+        read = parse_playlist(raw, "x", "")
+        assert read.tracks == (FileTrack(URIS[0]), FileTrack(URIS[1]),
+                               FileTrack("", "Song", "Band"))
+        assert read.name == "imported playlist"
+
+
+@pytest.mark.parametrize("document", [
+    {"name": "mpd", "tracks": [{"pos": 0, "track_uri": URIS[0], "track_name": "Song",
+                                "artist_name": "Band", "duration_ms": 1000}]},
+    {"info": {}, "playlists": [{"name": "mpd", "tracks": [
+        {"track_uri": URIS[0], "track_name": "Song", "artist_name": "Band",
+         "duration_ms": 1000}]}]},
+    {"name": "mpd", "tracks": {"items": [{"track": {
+        "uri": URIS[0], "name": "Song", "artists": [{"name": "Band"}], "duration_ms": 1000}}]}},
+], ids=["mpd-playlist", "mpd-slice-of-one", "web-api-playlist"])
+def test_json_playlists_of_the_mpd_and_the_web_api(document: object) -> None:
+    read = parse_playlist(orjson.dumps(document), "x", "x.json")
+    assert (read.name, read.tracks) == ("mpd", (FileTrack(URIS[0], "Song", "Band", 1000),))
+
+
+def test_a_json_list_of_uris_skips_what_is_no_track() -> None:
+    read = parse_playlist(orjson.dumps([URIS[0], 5, None, {"uri": URIS[1]}, "spotify:album:x"]),
+                          "x", "list.json")
+    assert [t.uri for t in read.tracks] == URIS[:2]
+    assert read.not_tracks == 3
+
+
+@pytest.mark.parametrize(("raw", "said"), [
+    (b"", "names no track (found nothing in it)"),
+    (b"just some words\n", "names no track (found 1 line naming no song)"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00", "is not a text file"),
+    (b'{"a": 1}', "is JSON but not a playlist"),
+    (b'{"name": ', "is not valid JSON"),
+    (orjson.dumps({"info": {}, "playlists": [{}, {}]}),
+     "holds 2 playlists, an MPD slice: `mpdtui ingest"),
+])
+def test_what_is_no_playlist_is_refused_saying_what_is_read(raw: bytes, said: str) -> None:
+    with pytest.raises(UserError, match="^" + "f.txt") as refused:
+        parse_playlist(raw, "f.txt", "f.txt")
+    assert said in str(refused.value)
+    assert "\n" not in str(refused.value)
+
+
+def test_a_folder_and_a_zip_hold_a_playlist_a_file(tmp_path: Path) -> None:
+    folder = tmp_path / "exportify"
+    folder.mkdir()
+    (folder / "b_side.csv").write_text(f"Track URI\n{URIS[1]}\n")
+    (folder / "A_side.m3u8").write_text(f"{URIS[0]}\n")
+    (folder / "notes.pdf").write_bytes(b"%PDF")
+    assert [(p.name, p.source) for p in read_playlist_files(folder)] == [
+        ("A side", str(folder / "A_side.m3u8")), ("b side", str(folder / "b_side.csv"))]
+    archive = tmp_path / "spotify_playlists.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("spotify_playlists/b_side.csv", f"Track URI\n{URIS[1]}\n")
+        zipped.writestr("spotify_playlists/A_side.m3u8", f"{URIS[0]}\n")
+        zipped.writestr("__MACOSX/._A_side.m3u8", b"\x00\x05\x16\x07")
+    assert [(p.name, p.source) for p in read_playlist_files(archive)] == [
+        ("A side", f"{archive}:spotify_playlists/A_side.m3u8"),
+        ("b side", f"{archive}:spotify_playlists/b_side.csv")]
+
+
+def test_missing_empty_and_damaged_paths_say_what_to_give(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="does not exist: give an M3U8, CSV or JSON playlist"):
+        read_playlist_files(tmp_path / "nope.csv")
+    with pytest.raises(UserError, match="holds no playlist file"):
+        read_playlist_files(tmp_path)
+    damaged = tmp_path / "cut.zip"
+    with zipfile.ZipFile(damaged, "w") as zipped:
+        zipped.writestr("a.csv", f"Track URI\n{URIS[0]}\n" * 50)
+    damaged.write_bytes(damaged.read_bytes()[:-30])  # its directory cut off
+    with pytest.raises(UserError, match=r"cut\.zip: a damaged zip .*: download it again"):
+        read_playlist_files(damaged)
+
+
+def test_a_name_with_control_characters_falls_back_to_the_file_name() -> None:
+    m3u = f"#EXTM3U\n#PLAYLIST:\x1b]0;pwned\x07\n{URIS[0]}\n".encode()
+    assert parse_playlist(m3u, "x", "night_drive.m3u8").name == "night drive"
