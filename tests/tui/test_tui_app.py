@@ -1674,6 +1674,15 @@ async def test_a_playlist_file_imports_from_the_saved_playlists(trained_copy: Lo
         assert selected is not None and selected.name == "gym 2"
         assert "Imported 'gym 2' ('gym' is taken): 3 tracks." in notifications(app)
 
+        (tmp_path / "songs.txt").write_text("Nobody - Nothing\n")  # no song the catalog holds
+        await pilot.press("i")
+        app.screen.query_one("#prompt-input", Input).value = str(tmp_path / "songs.txt")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert any("songs.txt names 1 song without a Spotify link, such as 'Nobody - Nothing', "
+                   "and none of them is in the catalog" in said for said in notifications(app))
+        assert [p.name for p in app.services.playlists.summaries()] == ["gym 2", "gym"]
+
 
 async def test_a_saved_playlists_tracks_outside_the_catalog_survive_editing_it(
         trained_copy: Locations, tmp_path: Path) -> None:

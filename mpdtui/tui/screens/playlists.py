@@ -33,6 +33,7 @@ from mpdtui.tui.widgets.track_table import SCROLLBAR, UNSIZED
 
 if TYPE_CHECKING:
     from mpdtui.data.saved_playlists import PlaylistSummary, SavedPlaylist
+    from mpdtui.importing import PlaylistFile
 
 
 SAVED_COLUMNS = (Column("Name", least=8, cap=120), Column("Tracks", least=6, cap=6),
@@ -227,27 +228,35 @@ class PlaylistsScreen(BaseScreen):
                              delete)
 
     def action_import(self) -> None:
-        """Import the playlist of a file (M3U8, CSV, JSON, links), or a folder's or zip's;
-        a name taken gets a number ("summer 2")."""
-        imported: list[ImportedPlaylist] = []
+        """Import the playlist of a file (M3U8, CSV, JSON, links), or a folder's or zip's.
+        The dialog reads the files, saying there what it cannot read; the songs are looked up
+        in the catalog (seconds, for thousands of them on the MPD) and saved in a worker."""
+        read: list[PlaylistFile] = []
 
-        def import_path(typed: str) -> str | None:
+        def read_files(typed: str) -> str | None:
             def run() -> None:
-                files = read_playlist_files(expand_home(Path(typed)))
-                imported[:] = self.services.playlist_files.import_files(files,
-                                                                   other_name_when_taken=True)
+                read[:] = read_playlist_files(expand_home(Path(typed)))
             return self.app.refusal(run)
 
-        def done(typed: str | None) -> None:
-            if imported:
-                self.notify(imported_text(imported), markup=False,
-                            timeout=10 + 2 * len(imported))
-                self.reload(imported[0].playlist.id)
+        def import_read(typed: str | None) -> None:
+            if read:
+                self._import(read)
 
         self.app.push_screen(PromptScreen(
             "Import a playlist: an M3U8, CSV or JSON file (mpdtui's exports, Exportify's), a "
-            "text file of Spotify links, or a folder or zip of them.", "~/", accept=import_path,
-            file_suffixes=(*IMPORT_SUFFIXES, ".zip")), done)
+            "text file of Spotify links, or a folder or zip of them.", "~/", accept=read_files,
+            file_suffixes=(*IMPORT_SUFFIXES, ".zip")), import_read)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="import",
+          description="importing")
+    def _import(self, files: list[PlaylistFile]) -> None:
+        """Save the playlists read; a name taken gets a number ("summer 2")."""
+        imported = self.services.playlist_files.import_files(files, other_name_when_taken=True)
+        self.app.call_from_thread(self._imported, imported)
+
+    def _imported(self, imported: list[ImportedPlaylist]) -> None:
+        self.notify(imported_text(imported), markup=False, timeout=10 + 2 * len(imported))
+        self.reload(imported[0].playlist.id)
 
     def action_down(self) -> None:
         self.query_one("#saved", DataTable).action_cursor_down()
