@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import codecs
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from mpdtui.data.playlist_formats import (
@@ -43,11 +45,19 @@ class PlaylistFile:
     """Lines or rows that name no song: a podcast episode, an album link, a row without one."""
 
 
-def read_playlist_files(path: Path) -> list[PlaylistFile]:
-    """The playlist in the file at `path`, or those of a folder's or zip's playlist files
-    (by name). UserError when there is none, or a file cannot be read."""
+@dataclass(frozen=True)
+class ReadFiles:
+    playlists: list[PlaylistFile]
+    skipped: list[str]
+    """Why each file of a folder or zip that holds no playlist was left out (one line each)."""
+
+
+def read_playlist_files(path: Path) -> ReadFiles:
+    """The playlist in the file at `path`, or those of a folder's or zip's playlist files (by
+    name; those that hold none are skipped). UserError when there is none, or the file given
+    cannot be read."""
     if path.is_dir():
-        return _folder(path)
+        return _gathered(path, _folder(path))
     try:
         if zipfile.is_zipfile(path):
             return _zip(path)
@@ -64,45 +74,61 @@ def read_playlist_files(path: Path) -> list[PlaylistFile]:
     if raw.startswith(_ZIP_MAGIC):  # a zip without its directory: cut short
         raise damaged_zip(path, zipfile.BadZipFile("its end is missing"),
                           "the playlist files it holds")
-    return [parse_playlist(raw, str(path), path.name)]
+    return ReadFiles([parse_playlist(raw, str(path), path.name)], [])
 
 
 _ZIP_MAGIC = b"PK\x03\x04"
+Reading = Callable[[], PlaylistFile]
 
 
-def _folder(folder: Path) -> list[PlaylistFile]:
+def _gathered(where: Path, readings: list[Reading]) -> ReadFiles:
+    """The playlists of a folder's or zip's files; a file that holds none is skipped, unless
+    none does."""
+    playlists, skipped = [], []
+    for reading in readings:
+        try:
+            playlists.append(reading())
+        except UserError as exc:
+            skipped.append(str(exc))
+    if not readings:
+        raise UserError(f"{where} holds no playlist file ({', '.join(IMPORT_SUFFIXES)}): give "
+                        f"{WHAT_IS_READ}")
+    if not playlists:
+        raise UserError(f"{where} holds no playlist: {skipped[0]}")
+    return ReadFiles(playlists, skipped)
+
+
+def _folder(folder: Path) -> list[Reading]:
     try:
         files = sorted((p for p in folder.iterdir()
                         if p.suffix.lower() in IMPORT_SUFFIXES and p.is_file()),
                        key=lambda p: p.name.casefold())
     except OSError as exc:
         raise UserError(f"{folder}: cannot list the folder ({exc.strerror})") from None
-    if not files:
-        raise UserError(f"{folder} holds no playlist file ({', '.join(IMPORT_SUFFIXES)}): give "
-                        f"{WHAT_IS_READ}")
-    return [playlist for file in files for playlist in read_playlist_files(file)]
+    return [partial(_only_playlist, file) for file in files]
 
 
-def _zip(path: Path) -> list[PlaylistFile]:
+def _only_playlist(file: Path) -> PlaylistFile:
+    return read_playlist_files(file).playlists[0]
+
+
+def _zip(path: Path) -> ReadFiles:
     try:
         with zipfile.ZipFile(path) as archive:
             members = sorted((m for m in archive.infolist() if not m.is_dir()
                               and Path(m.filename).suffix.lower() in IMPORT_SUFFIXES
                               and not Path(m.filename).name.startswith(".")),
                              key=lambda m: m.filename.casefold())
-            if not members:
-                raise UserError(f"{path} holds no playlist file ({', '.join(IMPORT_SUFFIXES)})"
-                                f": give {WHAT_IS_READ}")
-            read = []
-            for member in members:
-                if member.file_size > LARGEST_FILE:
-                    raise UserError(f"{path}:{member.filename} is {member.file_size >> 20:,} "
-                                    "MB, too large for a playlist")
-                read.append(parse_playlist(archive.read(member), f"{path}:{member.filename}",
-                                           Path(member.filename).name))
-            return read
+            return _gathered(path, [partial(_member, path, archive, m) for m in members])
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
         raise damaged_zip(path, exc, "the playlist files it holds") from None
+
+
+def _member(path: Path, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> PlaylistFile:
+    source = f"{path}:{member.filename}"
+    if member.file_size > LARGEST_FILE:
+        raise UserError(f"{source} is {member.file_size >> 20:,} MB, too large for a playlist")
+    return parse_playlist(archive.read(member), source, Path(member.filename).name)
 
 
 def parse_playlist(raw: bytes, source: str, file_name: str) -> PlaylistFile:
@@ -145,10 +171,10 @@ def _decoded(raw: bytes, source: str) -> str:
 
 
 def _playlist_name(named: str, file_name: str) -> str:
-    """The name the file gives, else its file name's ("rainy_sunday.csv": "rainy sunday");
-    never one with control characters."""
+    """The name the file gives, else its file name's ("rainy_sunday.csv": "rainy sunday"),
+    without control characters."""
     for name in (named, Path(file_name).stem.replace("_", " ")):
-        name = " ".join(name.split())
-        if name and printable(name) == name:
+        name = " ".join("".join(c if printable(c) == c else " " for c in name).split())
+        if name:
             return name
     return "imported playlist"

@@ -30,7 +30,7 @@ from mpdtui.printable import printable, printable_json
 if TYPE_CHECKING:
     from mpdtui.audio.describe import TrackAudio
     from mpdtui.data.saved_playlists import SavedPlaylist
-    from mpdtui.importing import PlaylistFile
+    from mpdtui.importing import ReadFiles
     from mpdtui.services.playlist_import import ImportedPlaylist
 
 NONE_YET = ("no saved playlists yet: build one in the app (`mpdtui`) and save it with ctrl+s, "
@@ -103,7 +103,10 @@ def run_playlists(args: argparse.Namespace, locations: Locations) -> int:
 
 
 def run_import(args: argparse.Namespace, locations: Locations) -> int:
-    files = [playlist for path in args.paths for playlist in _read_playlists(path)]
+    read = [_read_playlists(path) for path in args.paths]
+    files = [playlist for one in read for playlist in one.playlists]
+    for why in (why for one in read for why in one.skipped):  # said whatever the output
+        print(printable(f"skipped {why}"), file=sys.stderr)
     with open_services(locations) as services:
         imported = services.playlist_files.import_files(files, name=args.name, replace=args.replace)
     if args.json:
@@ -126,11 +129,11 @@ def _import_row(imported: ImportedPlaylist) -> dict[str, object]:
             "not_songs": imported.not_songs}
 
 
-def _read_playlists(path: str) -> list[PlaylistFile]:
-    from mpdtui.importing import parse_playlist, read_playlist_files
+def _read_playlists(path: str) -> ReadFiles:
+    from mpdtui.importing import ReadFiles, parse_playlist, read_playlist_files
 
     if path == "-":
-        return [parse_playlist(sys.stdin.buffer.read(), "standard input", "")]
+        return ReadFiles([parse_playlist(sys.stdin.buffer.read(), "standard input", "")], [])
     return read_playlist_files(expand_home(Path(path)))
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from mpdtui.data.playlist_formats import FileTrack
+from mpdtui.data.playlist_formats import WHAT_IS_READ, FileTrack
 from mpdtui.data.saved_playlists import SavedPlaylist, TrackEntry
 from mpdtui.errors import UserError
 from mpdtui.exporting import EXTENSIONS, FILE_FORMATS, export_bytes
@@ -127,14 +127,18 @@ def test_a_folder_and_a_zip_hold_a_playlist_a_file(tmp_path: Path) -> None:
     (folder / "b_side.csv").write_text(f"Track URI\n{URIS[1]}\n")
     (folder / "A_side.m3u8").write_text(f"{URIS[0]}\n")
     (folder / "notes.pdf").write_bytes(b"%PDF")
-    assert [(p.name, p.source) for p in read_playlist_files(folder)] == [
+    (folder / "read_me.txt").write_text("What these are\n")
+    read = read_playlist_files(folder)
+    assert [(p.name, p.source) for p in read.playlists] == [
         ("A side", str(folder / "A_side.m3u8")), ("b side", str(folder / "b_side.csv"))]
+    assert read.skipped == [f"{folder / 'read_me.txt'} names no track (found 1 line naming no "
+                            f"song): give {WHAT_IS_READ}"]
     archive = tmp_path / "spotify_playlists.zip"
     with zipfile.ZipFile(archive, "w") as zipped:
         zipped.writestr("spotify_playlists/b_side.csv", f"Track URI\n{URIS[1]}\n")
         zipped.writestr("spotify_playlists/A_side.m3u8", f"{URIS[0]}\n")
         zipped.writestr("__MACOSX/._A_side.m3u8", b"\x00\x05\x16\x07")
-    assert [(p.name, p.source) for p in read_playlist_files(archive)] == [
+    assert [(p.name, p.source) for p in read_playlist_files(archive).playlists] == [
         ("A side", f"{archive}:spotify_playlists/A_side.m3u8"),
         ("b side", f"{archive}:spotify_playlists/b_side.csv")]
 
@@ -144,6 +148,9 @@ def test_missing_empty_and_damaged_paths_say_what_to_give(tmp_path: Path) -> Non
         read_playlist_files(tmp_path / "nope.csv")
     with pytest.raises(UserError, match="holds no playlist file"):
         read_playlist_files(tmp_path)
+    (tmp_path / "list.txt").write_text("nothing\n")
+    with pytest.raises(UserError, match=r"holds no playlist: .*list\.txt names no track"):
+        read_playlist_files(tmp_path)
     damaged = tmp_path / "cut.zip"
     with zipfile.ZipFile(damaged, "w") as zipped:
         zipped.writestr("a.csv", f"Track URI\n{URIS[0]}\n" * 50)
@@ -152,6 +159,8 @@ def test_missing_empty_and_damaged_paths_say_what_to_give(tmp_path: Path) -> Non
         read_playlist_files(damaged)
 
 
-def test_a_name_with_control_characters_falls_back_to_the_file_name() -> None:
-    m3u = f"#EXTM3U\n#PLAYLIST:\x1b]0;pwned\x07\n{URIS[0]}\n".encode()
-    assert parse_playlist(m3u, "x", "night_drive.m3u8").name == "night drive"
+def test_a_name_loses_its_control_characters() -> None:
+    m3u = f"#EXTM3U\n#PLAYLIST:\x1b]0;night\tdrive\x07\n{URIS[0]}\n".encode()
+    assert parse_playlist(m3u, "x", "x.m3u8").name == "]0;night drive"
+    assert parse_playlist(m3u[m3u.index(b"spotify"):], "x", "\x1b[2J.txt").name == "[2J"
+    assert parse_playlist(URIS[0].encode(), "x", "\x1b.txt").name == "imported playlist"

@@ -33,7 +33,7 @@ from mpdtui.tui.widgets.track_table import SCROLLBAR, UNSIZED
 
 if TYPE_CHECKING:
     from mpdtui.data.saved_playlists import PlaylistSummary, SavedPlaylist
-    from mpdtui.importing import PlaylistFile
+    from mpdtui.importing import ReadFiles
 
 
 SAVED_COLUMNS = (Column("Name", least=8, cap=120), Column("Tracks", least=6, cap=6),
@@ -231,16 +231,16 @@ class PlaylistsScreen(BaseScreen):
         """Import the playlist of a file (M3U8, CSV, JSON, links), or a folder's or zip's.
         The dialog reads the files, saying there what it cannot read; the songs are looked up
         in the catalog (seconds, for thousands of them on the MPD) and saved in a worker."""
-        read: list[PlaylistFile] = []
+        read: list[ReadFiles] = []
 
         def read_files(typed: str) -> str | None:
             def run() -> None:
-                read[:] = read_playlist_files(expand_home(Path(typed)))
+                read[:] = [read_playlist_files(expand_home(Path(typed)))]
             return self.app.refusal(run)
 
         def import_read(typed: str | None) -> None:
             if read:
-                self._import(read)
+                self._import(read[0])
 
         self.app.push_screen(PromptScreen(
             "Import a playlist: an M3U8, CSV or JSON file (mpdtui's exports, Exportify's), a "
@@ -249,13 +249,15 @@ class PlaylistsScreen(BaseScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="import",
           description="importing")
-    def _import(self, files: list[PlaylistFile]) -> None:
+    def _import(self, read: ReadFiles) -> None:
         """Save the playlists read; a name taken gets a number ("summer 2")."""
-        imported = self.services.playlist_files.import_files(files, other_name_when_taken=True)
-        self.app.call_from_thread(self._imported, imported)
+        imported = self.services.playlist_files.import_files(read.playlists,
+                                                             other_name_when_taken=True)
+        self.app.call_from_thread(self._imported, imported, read.skipped)
 
-    def _imported(self, imported: list[ImportedPlaylist]) -> None:
-        self.notify(imported_text(imported), markup=False, timeout=10 + 2 * len(imported))
+    def _imported(self, imported: list[ImportedPlaylist], skipped: list[str]) -> None:
+        said = [imported_text(imported), *(printable(f"Skipped {why}") for why in skipped)]
+        self.notify("\n".join(said), markup=False, timeout=10 + 2 * len(said))
         self.reload(imported[0].playlist.id)
 
     def action_down(self) -> None:
