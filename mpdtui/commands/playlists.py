@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 NONE_YET = ("no saved playlists yet: build one in the app (`mpdtui`) and save it with ctrl+s, "
             "save suggestions with `mpdtui suggest --save 'rainy sunday'`, or import yours "
-            "with `mpdtui import-spotify`")
+            "with `mpdtui import-spotify` or from files with `mpdtui import FILE`")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

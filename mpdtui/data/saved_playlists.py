@@ -281,8 +281,8 @@ class SavedPlaylists(SqliteStore):
 
 def _names_hint(name: str, names: list[str]) -> str:
     if not names:
-        return ("none is saved yet: save one in the app's builder (ctrl+s) or import yours "
-                "with `mpdtui import-spotify`")
+        return ("none is saved yet: save one in the app's builder (ctrl+s), or import yours "
+                "with `mpdtui import-spotify` or from files with `mpdtui import FILE`")
     by_folded = {saved.casefold(): saved for saved in reversed(names)}
     close = difflib.get_close_matches(name.casefold(), by_folded, n=1, cutoff=0.75)
     if close:

@@ -165,7 +165,7 @@ def test_cli_playlists_names_them_for_export_and_order(
     assert capsys.readouterr().out == (
         "no saved playlists yet: build one in the app (`mpdtui`) and save it with ctrl+s, "
         "save suggestions with `mpdtui suggest --save 'rainy sunday'`, or import yours with "
-        "`mpdtui import-spotify`\n")
+        "`mpdtui import-spotify` or from files with `mpdtui import FILE`\n")
     with SavedPlaylists.open(Locations.resolve(tmp_path / "cache")) as store:
         store.create("Mix: Vol 1", ENTRIES)
         store.create("\x1b[31mred[/] night", ENTRIES[:1])  # a name is shown as text

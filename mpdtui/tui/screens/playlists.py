@@ -140,7 +140,7 @@ class PlaylistsScreen(BaseScreen):
             return ""
         if self.saved:
             return f"No saved playlist's name holds '{typed}': change the filter (/)."
-        return "No saved playlists yet: build one and press ctrl+s."
+        return "No saved playlists yet: build one and press ctrl+s, or import a playlist file (i)."
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self._list(focus=False)  # the filter keeps the cursor; the list follows
