@@ -88,13 +88,13 @@ def _gathered(where: Path, readings: list[Reading]) -> ReadFiles:
     for reading in readings:
         try:
             playlists.append(reading())
-        except UserError as exc:
-            skipped.append(str(exc))
+        except UserError as exc:  # what the file is not, without the advice of what to give
+            skipped.append(str(exc).split(": give ")[0])
     if not readings:
         raise UserError(f"{where} holds no playlist file ({', '.join(IMPORT_SUFFIXES)}): give "
                         f"{WHAT_IS_READ}")
     if not playlists:
-        raise UserError(f"{where} holds no playlist: {skipped[0]}")
+        raise UserError(f"{where} holds no playlist ({skipped[0]}): give {WHAT_IS_READ}")
     return ReadFiles(playlists, skipped)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from mpdtui.data.playlist_formats import WHAT_IS_READ, FileTrack
+from mpdtui.data.playlist_formats import FileTrack
 from mpdtui.data.saved_playlists import SavedPlaylist, TrackEntry
 from mpdtui.errors import UserError
 from mpdtui.exporting import EXTENSIONS, FILE_FORMATS, export_bytes
@@ -132,7 +132,7 @@ def test_a_folder_and_a_zip_hold_a_playlist_a_file(tmp_path: Path) -> None:
     assert [(p.name, p.source) for p in read.playlists] == [
         ("A side", str(folder / "A_side.m3u8")), ("b side", str(folder / "b_side.csv"))]
     assert read.skipped == [f"{folder / 'read_me.txt'} names no track (found 1 line naming no "
-                            f"song): give {WHAT_IS_READ}"]
+                            "song)"]
     archive = tmp_path / "spotify_playlists.zip"
     with zipfile.ZipFile(archive, "w") as zipped:
         zipped.writestr("spotify_playlists/b_side.csv", f"Track URI\n{URIS[1]}\n")
@@ -149,7 +149,7 @@ def test_missing_empty_and_damaged_paths_say_what_to_give(tmp_path: Path) -> Non
     with pytest.raises(UserError, match="holds no playlist file"):
         read_playlist_files(tmp_path)
     (tmp_path / "list.txt").write_text("nothing\n")
-    with pytest.raises(UserError, match=r"holds no playlist: .*list\.txt names no track"):
+    with pytest.raises(UserError, match=r"holds no playlist \(.*list\.txt names no track .*\): give an M3U8"):
         read_playlist_files(tmp_path)
     damaged = tmp_path / "cut.zip"
     with zipfile.ZipFile(damaged, "w") as zipped:
