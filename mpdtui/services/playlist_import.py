@@ -108,13 +108,15 @@ def _save(store: SavedPlaylists, plan: _Plan, replaced: bool) -> ImportedPlaylis
 
 def _plan(file: PlaylistFile, name: str, catalog: CatalogService) -> _Plan:
     """The file's tracks as saved entries: those the catalog holds as it knows them."""
-    known = _known_tracks(catalog, [track.uri for track in file.tracks if track.uri])
+    searchable = catalog.file_identity() is not None  # no data yet: tracks kept as named
+    known = _known_tracks(catalog, [t.uri for t in file.tracks if t.uri]) if searchable else {}
     entries: list[TrackEntry] = []
     seen: set[str] = set()
     not_in_catalog = found_by_song = repeats = 0
     not_found: list[str] = []
     for track in file.tracks:
-        match = known.get(track.uri) if track.uri else _song_in_catalog(catalog, track)
+        match = (known.get(track.uri) if track.uri
+                 else _song_in_catalog(catalog, track) if searchable else None)
         if not track.uri and match is None:
             not_found.append(f"{track.artist} - {track.title}")
             continue
@@ -128,20 +130,18 @@ def _plan(file: PlaylistFile, name: str, catalog: CatalogService) -> _Plan:
         found_by_song += not track.uri
     if not entries:
         raise UserError(f"{file.source} names {counted(len(file.tracks), 'song')} without a "
-                        f"Spotify link, such as '{not_found[0]}', {_not_found_why(catalog)}")
+                        f"Spotify link, such as '{not_found[0]}', {_not_found_why(searchable)}")
     return _Plan(file, name, entries, not_in_catalog, found_by_song, tuple(not_found), repeats)
 
 
-def _not_found_why(catalog: CatalogService) -> str:
-    if catalog.file_identity() is None:
+def _not_found_why(searchable: bool) -> str:
+    if not searchable:
         return ("and no data to find them in by artist and title yet: run `mpdtui ingest "
                 "PATH` (or `--demo`) first")
     return "and none of them is in the catalog by its artist and title: nothing to import"
 
 
 def _known_tracks(catalog: CatalogService, uris: Sequence[str]) -> dict[str, Track]:
-    if catalog.file_identity() is None:
-        return {}  # no data yet: every track is kept as the file names it
     ids = catalog.resolve_uris(uris)
     return {track.uri: track for track in catalog.tracks(ids)}
 
@@ -149,8 +149,6 @@ def _known_tracks(catalog: CatalogService, uris: Sequence[str]) -> dict[str, Tra
 def _song_in_catalog(catalog: CatalogService, song: FileTrack) -> Track | None:
     """The most popular track of the song's title by its artist (the first of several artists
     will do), reading "title - artist" too."""
-    if catalog.file_identity() is None:
-        return None
     for artist, title in ((song.artist, song.title), (song.title, song.artist)):
         artists = {_folded(artist), _folded(artist.split(",")[0])}
         for track in catalog.search(f"{title} {artist}", SONG_CANDIDATES):
@@ -190,7 +188,7 @@ def import_notes(imported: ImportedPlaylist) -> list[str]:
                      "the catalog by artist and title")
     if imported.not_in_catalog:
         notes.append(f"{counted(imported.not_in_catalog, 'track')} the catalog does not hold: "
-                     "kept for exports, though the builder cannot show it")
+                     "kept for exports (the builder shows only the catalog's tracks)")
     if imported.not_found:
         named = ", ".join(repr(song) for song in imported.not_found[:SONGS_NAMED])
         more = len(imported.not_found) - SONGS_NAMED

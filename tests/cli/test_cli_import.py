@@ -51,8 +51,8 @@ def test_an_export_imports_back_whole(cache: Path, tmp_path: Path, fmt: str,
     assert done.code == 0, done
     assert done.out.splitlines() == [
         f"imported 'night drive again' from {exported}: 4 tracks",
-        "  1 track the catalog does not hold: kept for exports, though the builder cannot "
-        "show it"]
+        "  1 track the catalog does not hold: kept for exports (the builder shows only the "
+        "catalog's tracks)"]
     assert saved_uris(cache, "night drive again") == saved_uris(cache, "night drive")
 
 

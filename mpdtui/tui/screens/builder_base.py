@@ -81,7 +81,7 @@ class BuilderBase(BaseScreen):
     PALETTE = (
         ("save", "Save playlist", "keep it in the saved playlists (ctrl+s)"),
         ("export", "Export playlist", "M3U8, JSON, CSV or Spotify (e)"),
-        ("playlists", "Saved playlists", "reopen, rename, duplicate, delete (p)"),
+        ("playlists", "Saved playlists", "reopen, rename, duplicate, delete, import files (p)"),
         ("new", "New playlist", "start over (ctrl+n)"),
         ("order_flow", "Order for flow", "compatible keys, close tempos, energy up or down (o)"),
         ("focus_filter", "Filter suggestions by sound", "tempo 150-170, energy > 0.7, key 8A (f)"),
