@@ -140,6 +140,7 @@ class _Columns:
     title: int | None
     artist: int | None
     duration: int | None
+    playlist: int | None  # its name (TuneMyMusic's "Playlist name")
 
     @property
     def known(self) -> bool:
@@ -153,7 +154,7 @@ def _columns(header: list[str]) -> _Columns:
         return next((keys.index(name) for name in names if name in keys), None)
 
     return _Columns(first(_URI_COLUMNS), first(_TITLE_COLUMNS), first(_ARTIST_COLUMNS),
-                    first(_DURATION_COLUMNS))
+                    first(_DURATION_COLUMNS), first(("playlistname", "playlist")))
 
 
 def from_csv(text: str) -> ParsedPlaylist:
@@ -165,6 +166,8 @@ def from_csv(text: str) -> ParsedPlaylist:
     for row in itertools.chain(first, rows):
         if not any(cell.strip() for cell in row):
             continue
+        if columns.playlist is not None and not read.name and columns.playlist < len(row):
+            read.name = row[columns.playlist]
         _add(read, _row_track(row, columns))
     return read
 

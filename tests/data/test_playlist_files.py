@@ -51,10 +51,16 @@ def test_exportify_csv_with_local_files_and_episodes() -> None:
     assert read.not_tracks == 1
 
 
-def test_a_spreadsheets_semicolons_and_a_csv_without_a_header() -> None:
+def test_spreadsheets_tunemymusic_apple_music_and_a_csv_without_a_header() -> None:
     semicolons = f"Title;Artist;Spotify URL\nSong;Band;https://open.spotify.com/track/{'B' * 22}?si=x\n"
     assert parse_playlist(semicolons.encode(), "x", "a.csv").tracks == (
         FileTrack(URIS[1], "Song", "Band"),)
+    tunemymusic = f"Track name,Artist name,Playlist name,Spotify - id\nSong,Band,Gym,{'B' * 22}\n"
+    read = parse_playlist(tunemymusic.encode(), "x", "export.csv")
+    assert (read.name, read.tracks) == ("Gym", (FileTrack(URIS[1], "Song", "Band"),))
+    apple_music = "Name\tArtist\tComposer\tAlbum\r\nSong\tBand\t\tDisc\r\n".encode("utf-16")
+    assert parse_playlist(apple_music, "x", "Road Trip.txt").tracks == (
+        FileTrack("", "Song", "Band"),)  # found by artist and title, or left out
     headerless = f"1,{URIS[2]},whatever\n2,{URIS[3]},else\n"
     assert [t.uri for t in parse_playlist(headerless.encode(), "x", "b.csv").tracks] == URIS[2:]
 
