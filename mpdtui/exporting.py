@@ -1,4 +1,5 @@
-"""Saved playlists to files: M3U8 (with `#EXTINF` duration and "artist - title"), JSON, CSV.
+"""Saved playlists to files: M3U8 (with `#EXTINF` duration and "artist - title"), JSON, CSV,
+and a text file of track links (pasted into a playlist in Spotify's app, they add its tracks).
 
 JSON and CSV also carry each track's tempo, key, Camelot code and energy when they are known.
 
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, TypeAlias
 import orjson
 
 from mpdtui.data.files import file_in_the_way, write_out
+from mpdtui.data.mpd_validation import TRACK_LINK, track_link
 from mpdtui.errors import UserError
 from mpdtui.locations import expand_home
 
@@ -26,8 +28,8 @@ if TYPE_CHECKING:  # the CLI's option lists read FILE_FORMATS before any export
     from mpdtui.audio.describe import TrackAudio
     from mpdtui.data.saved_playlists import SavedPlaylist, TrackEntry
 
-FILE_FORMATS = ("m3u", "json", "csv")
-EXTENSIONS = {"m3u": ".m3u8", "json": ".json", "csv": ".csv"}
+FILE_FORMATS = ("m3u", "json", "csv", "links")
+EXTENSIONS = {"m3u": ".m3u8", "json": ".json", "csv": ".csv", "links": ".txt"}
 JSON_FORMAT = "mpdtui-playlist"
 JSON_VERSION = 1
 CSV_COLUMNS = ("position", "uri", "artist", "title", "duration_ms", "tempo", "key", "camelot",
@@ -90,6 +92,8 @@ def export_bytes(playlist: SavedPlaylist, fmt: str, audio: Audio = None) -> byte
         document = {"format": JSON_FORMAT, "version": JSON_VERSION,
                     **playlist_document(playlist, audio)}
         return orjson.dumps(document, option=orjson.OPT_INDENT_2)
+    if fmt == "links":
+        return "".join(f"{track_link(track.uri)}\n" for track in playlist.tracks).encode()
     text = m3u8_text(playlist) if fmt == "m3u" else csv_text(playlist, audio)
     return text.encode("utf-8")
 
@@ -115,6 +119,8 @@ def _is_an_export(path: Path) -> bool:
     text = raw.decode("utf-8", errors="replace")
     lines = text.splitlines()
     if lines[0] == ",".join(CSV_COLUMNS):
+        return True
+    if all(line.startswith(TRACK_LINK) for line in lines):
         return True
     if lines[0] == "#EXTM3U" and len(lines) > 1 and lines[1].startswith("#PLAYLIST:"):
         return all(line.startswith(("#EXTINF:", "spotify:")) for line in lines[2:])

@@ -66,9 +66,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="the saved playlist's name (quotes not needed)")
     p.add_argument("--to", required=True, choices=("spotify", *FILE_FORMATS),
                    help="a playlist in your Spotify account (needs `mpdtui auth`), or an "
-                        "M3U8, JSON or CSV file")
+                        "M3U8, JSON or CSV file, or a text file of track links (pasted into a "
+                        "playlist in Spotify's app, they add its tracks: no login needed)")
     p.add_argument("--out", metavar="PATH", type=given_text_path,
-                   help="output file, or a folder to write NAME.m3u8/.json/.csv into (ending "
+                   help="output file, or a folder to write NAME.m3u8/.json/.csv/.txt into (ending "
                    "in /: made when missing; default: the export folder: config.json's "
                    "export_dir, else ~/.local/share/mpdtui/exports or your platform's "
                    "equivalent); never a file in the cache dir; - for standard output")

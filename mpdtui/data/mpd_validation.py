@@ -41,9 +41,12 @@ def pasted_track_uri(text: str) -> str | None:
     return f"spotify:track:{match.group(1)}" if match else None
 
 
+TRACK_LINK = "https://open.spotify.com/track/"
+
+
 def track_link(uri: str) -> str:
     """The open.spotify.com link of a track's URI (what the apps' "Copy Song Link" gives)."""
-    return f"https://open.spotify.com/track/{uri.rpartition(':')[2]}"
+    return f"{TRACK_LINK}{uri.rpartition(':')[2]}"
 
 
 PLAYLIST_FIELDS: dict[str, type] = {

@@ -1027,6 +1027,26 @@ async def test_y_copies_the_highlighted_tracks_link(trained_copy: Locations,
         assert notifications(app)[-1] == f"Copied {link} ('{track.name}')."
 
 
+async def test_the_export_dialog_copies_the_tracks_links_without_saving(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """For pasting into a playlist in Spotify's app: no login, no file, nothing saved."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        await type_text(pilot, "mix")
+        screen.playlist = app.services.catalog.tracks([1, 2])
+        await pilot.press("escape", "e", "end", "enter")  # the last choice: the links
+        await settle(pilot)
+        assert app.clipboard == "".join(
+            f"https://open.spotify.com/track/{t.uri.removeprefix('spotify:track:')}\n"
+            for t in screen.playlist)
+        assert notifications(app)[-1].startswith("Copied 2 track links: paste them into a "
+                                                 "playlist in Spotify's app")
+        assert app.services.playlists.summaries() == []
+        assert not list(tmp_path.glob("exports/*")), "no file written"
+
+
 async def test_the_export_folder_is_shown_and_changed_in_the_dialog(
         trained_copy: Locations, tmp_path: Path) -> None:
     from mpdtui import config

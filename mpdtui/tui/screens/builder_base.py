@@ -80,7 +80,7 @@ class BuilderBase(BaseScreen):
 
     PALETTE = (
         ("save", "Save playlist", "keep it in the saved playlists (ctrl+s)"),
-        ("export", "Export playlist", "M3U8, JSON, CSV or Spotify (e)"),
+        ("export", "Export playlist", "M3U8, JSON, CSV, Spotify or copied links (e)"),
         ("playlists", "Saved playlists", "reopen, rename, duplicate, delete, import files (p)"),
         ("new", "New playlist", "start over (ctrl+n)"),
         ("order_flow", "Order for flow", "compatible keys, close tempos, energy up or down (o)"),
@@ -292,6 +292,15 @@ class BuilderBase(BaseScreen):
         link = track_link(track.uri)
         self.app.copy_to_clipboard(link)
         self.notify(printable(f"Copied {link} ('{track.name}')."), markup=False, timeout=8)
+
+    def copy_links(self) -> None:
+        """Every track's link to the clipboard, one a line: pasted into a playlist in
+        Spotify's app, they add its tracks (no login, no app of one's own needed)."""
+        self.app.copy_to_clipboard("".join(f"{track_link(t.uri)}\n" for t in self.playlist))
+        links = f"{len(self.playlist)} track link{'s' * (len(self.playlist) != 1)}"
+        self.notify(f"Copied {links}: paste them into a playlist in Spotify's app (a terminal "
+                    "that keeps the clipboard to itself: `mpdtui export NAME --to links`).",
+                    markup=False, timeout=10)
 
     def focus_next(self, selector: str | type[QueryType] = "*") -> Widget | None:
         """tab goes from list to list (playlist, search results, suggestions), never into a

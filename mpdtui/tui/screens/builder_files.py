@@ -237,12 +237,13 @@ class BuilderFiles(BuilderBase):
 
         def chosen(choice: tuple[str, str] | None) -> None:
             # what is exported is saved with it; an export given up changes nothing saved
-            if choice:
+            if choice and choice[0] == "links":
+                self.copy_links()
+            elif choice:
                 self.save_then(lambda saved: self._export_to(saved.id, *choice))
 
         self.app.push_screen(ExportScreen(name, str(self.app.export_folder()),
                                           check_folder=self._export_folder_refusal), chosen)
-
 
     def _export_folder_refusal(self, typed: str) -> str | None:
         """Why no file can be exported to the folder typed in the export dialog (said there,

@@ -24,7 +24,10 @@ CHOICES = (
     ("json", "JSON file"),
     ("csv", "CSV file (position, uri, artist, title, duration, tempo, key, energy)"),
     ("spotify", "Spotify (a private playlist in your account; needs the login)"),
+    ("links", "Copy the tracks' links (paste them into a playlist in Spotify's app: no login)"),
 )
+NOT_FILES = ("spotify", "links")
+"""Choices that write no file: the folder is not theirs."""
 
 
 class ExportScreen(ModalScreen[tuple[str, str] | None]):
@@ -56,7 +59,7 @@ class ExportScreen(ModalScreen[tuple[str, str] | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         fmt = str(event.option.id)
-        if fmt == "spotify" or self._folder_accepted():
+        if fmt in NOT_FILES or self._folder_accepted():
             self.dismiss((fmt, self.query_one("#export-folder", Input).value))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

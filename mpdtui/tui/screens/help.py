@@ -40,7 +40,8 @@ KEYS: dict[str, list[tuple[str, str]]] = {
               "acoustic, not live (comma-separated; all must match)"),
         ("o", "order the playlist for flow: compatible keys, close tempos, energy up/down"),
         ("ctrl+s", "save the playlist"),
-        ("e", "export (M3U8, JSON, CSV, Spotify)"),
+        ("e", "export (M3U8, JSON, CSV, Spotify), or copy the tracks' links (to paste into a "
+              "playlist in Spotify's app)"),
         ("p", "saved playlists"),
         ("ctrl+n", "start a new playlist (unsaved changes: asked first)"),
         ("escape", "leave a field / back from 'more like this'"),
