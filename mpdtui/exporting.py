@@ -100,7 +100,7 @@ def export_bytes(playlist: SavedPlaylist, fmt: str, audio: Audio = None) -> byte
 
 def _refuse_other_files(path: Path) -> None:
     """Re-exporting to the same path is the usual loop, so an earlier export (of any of the
-    three formats) is replaced; anything else at `path` is the user's and is kept."""
+    four formats) is replaced; anything else at `path` is the user's and is kept."""
     if not path.is_file() or _is_an_export(path):
         return
     raise UserError(f"{path} already exists and is not a playlist mpdtui exported: move or "
