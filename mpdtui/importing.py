@@ -74,7 +74,8 @@ def read_playlist_files(path: Path) -> ReadFiles:
     if raw.startswith(_ZIP_MAGIC):  # a zip without its directory: cut short
         raise damaged_zip(path, zipfile.BadZipFile("its end is missing"),
                           "the playlist files it holds")
-    return ReadFiles([parse_playlist(raw, str(path), path.name)], [])
+    named = path.name if path.is_file() else ""  # a pipe's name (/dev/fd/63) is no playlist's
+    return ReadFiles([parse_playlist(raw, str(path), named)], [])
 
 
 _ZIP_MAGIC = b"PK\x03\x04"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -140,6 +141,20 @@ def test_links_piped_in_on_standard_input(cache: Path, capsys: pytest.CaptureFix
     done = run_cli(capsys, cache, "import", "-", "--name", "pasted")
     assert done.out == "imported 'pasted' from standard input: 2 tracks\n"
     assert saved_uris(cache, "pasted") == [one.uri, two.uri]
+
+
+def test_a_pipe_given_as_a_file_names_no_playlist(cache: Path, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """`mpdtui import <(xclip -o)`: the shell gives /dev/fd/63, a pipe."""
+    (one,) = catalog_tracks(cache, 7)
+    read, write = os.pipe()
+    os.write(write, f"{one.uri}\n".encode())
+    os.close(write)
+    try:
+        done = run_cli(capsys, cache, "import", f"/dev/fd/{read}")
+    finally:
+        os.close(read)
+    assert done.out == f"imported 'imported playlist' from /dev/fd/{read}: 1 track\n"
 
 
 def test_before_any_data_tracks_are_kept_as_the_file_names_them(
