@@ -1047,6 +1047,45 @@ async def test_the_export_dialog_copies_the_tracks_links_without_saving(
         assert not list(tmp_path.glob("exports/*")), "no file written"
 
 
+async def test_spotify_links_pasted_add_their_tracks_as_one_change(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """Tracks copied in Spotify's app paste as their links, one a line: several pasted into
+    the search (or one on a list) are added, not searched; undo takes them back at once."""
+    from textual.events import Paste
+
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        first, second, third = app.services.catalog.tracks([1, 2, 3])
+        screen.playlist = [first]
+        await pilot.press("escape", "slash")
+
+        def link(uri: str) -> str:
+            return f"https://open.spotify.com/track/{uri.removeprefix('spotify:track:')}?si=x"
+
+        pasted = [link(second.uri), link(first.uri), link("spotify:track:" + "Z" * 22),
+                  link(third.uri)]
+        search = screen.query_one("#search", Input)
+        search.post_message(Paste("\n".join(pasted)))
+        await settle(pilot)
+        assert [t.id for t in screen.playlist] == [first.id, second.id, third.id]
+        assert search.value == "", "not searched"
+        assert notifications(app)[-1] == ("Added 2 pasted tracks; 1 in the playlist already; "
+                                          "1 track not in the catalog.")
+        await pilot.press("escape", "u")  # one undo: both gone
+        assert [t.id for t in screen.playlist] == [first.id]
+
+        search.post_message(Paste(link(second.uri)))  # one link: searched, to look at first
+        await settle(pilot)
+        assert search.value == link(second.uri) and len(screen.playlist) == 1
+        screen.query_one("#playlist", TrackTable).focus()
+        await pilot.pause()
+        app.screen.focused.post_message(Paste(link(second.uri)))  # on a list: added
+        await settle(pilot)
+        assert [t.id for t in screen.playlist] == [first.id, second.id]
+
+
 async def test_the_export_folder_is_shown_and_changed_in_the_dialog(
         trained_copy: Locations, tmp_path: Path) -> None:
     from mpdtui import config

@@ -23,9 +23,9 @@ from mpdtui.pipeline.events import JobFinished, ModelSaved
 from mpdtui.printable import printable
 from mpdtui.tui.jobs import JobUpdate
 from mpdtui.tui.messages import ModelsReady, SearchResults, SuggestionsReady
-from mpdtui.tui.screens.builder_files import BuilderFiles
+from mpdtui.tui.screens.builder_exchange import BuilderExchange
 from mpdtui.tui.text import beside_the_best, data_text, duration, in_app
-from mpdtui.tui.widgets.keyed_input import KeyedInput, NameInput
+from mpdtui.tui.widgets.keyed_input import NameInput, SearchInput
 from mpdtui.tui.widgets.sound_filter import SoundFilter
 from mpdtui.tui.widgets.track_sound import TrackSound
 from mpdtui.tui.widgets.track_table import TrackTable
@@ -43,7 +43,7 @@ MISSING_DATA = "No data yet: ingest the demo or the MPD at the setup's data step
 MISSING_MODEL = "No trained model yet: train one at the setup's training step (f2)."
 
 
-class BuilderScreen(BuilderFiles):
+class BuilderScreen(BuilderExchange):
     """Name, search, the playlist and its suggestions."""
 
     def compose(self) -> ComposeResult:
@@ -55,7 +55,7 @@ class BuilderScreen(BuilderFiles):
                 yield Label("", id="totals")
                 yield TrackSound("", id="track-sound", classes="hint")
             with Vertical(id="right"):
-                yield KeyedInput("Search tracks, artists, albums", "/", id="search")
+                yield SearchInput(id="search")
                 yield TrackTable(id="results")
                 yield TrackTable(with_reason=True, id="suggestions")
                 yield SoundFilter(id="filter")  # after the suggestions: tab goes there first

@@ -293,15 +293,6 @@ class BuilderBase(BaseScreen):
         self.app.copy_to_clipboard(link)
         self.notify(printable(f"Copied {link} ('{track.name}')."), markup=False, timeout=8)
 
-    def copy_links(self) -> None:
-        """Every track's link to the clipboard, one a line: pasted into a playlist in
-        Spotify's app, they add its tracks (no login, no app of one's own needed)."""
-        self.app.copy_to_clipboard("".join(f"{track_link(t.uri)}\n" for t in self.playlist))
-        links = f"{len(self.playlist)} track link{'s' * (len(self.playlist) != 1)}"
-        self.notify(f"Copied {links}: paste them into a playlist in Spotify's app (a terminal "
-                    "that keeps the clipboard to itself: `mpdtui export NAME --to links`).",
-                    markup=False, timeout=10)
-
     def focus_next(self, selector: str | type[QueryType] = "*") -> Widget | None:
         """tab goes from list to list (playlist, search results, suggestions), never into a
         field, where the list keys that follow would type letters: the fields have their keys

@@ -1,11 +1,11 @@
-"""The builder's playlist as a whole: save it, export it (file or Spotify), open a saved one."""
+"""The builder's playlist as a whole: save it, keep its draft, open a saved one, follow it
+changed elsewhere (exports: `builder_exchange.py`)."""
 
 from __future__ import annotations
 
 import os
 import sqlite3
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,13 +14,11 @@ from textual.widgets import Input
 
 from mpdtui.data.builder_draft import Draft
 from mpdtui.errors import UserError
-from mpdtui.locations import expand_home
 from mpdtui.pipeline.display import counted
 from mpdtui.printable import printable
 from mpdtui.tui.draft import DraftKeeper
 from mpdtui.tui.messages import Changed, PlaylistFoundAgain, PlaylistLoaded
 from mpdtui.tui.screens.builder_base import BuilderBase
-from mpdtui.tui.typed_path import typed_path
 
 if TYPE_CHECKING:
     from mpdtui.data.saved_playlists import SavedPlaylist
@@ -30,7 +28,7 @@ DATA_POLL_S = 3.0
 
 
 class BuilderFiles(BuilderBase):
-    """Save, export and open saved playlists (the playlist as a whole)."""
+    """Save and open saved playlists (the playlist as a whole)."""
 
     kept: tuple[str, tuple[int, ...]] = ("", ())
     """(name, track ids) as last saved, opened or started: what is on screen otherwise is
@@ -225,59 +223,6 @@ class BuilderFiles(BuilderBase):
                     severity="warning", markup=False, timeout=8)
         self.query_one("#name", Input).focus()
         return True
-
-    def action_export(self) -> None:
-        if not self.playlist:
-            self.notify("Add tracks before exporting.", severity="warning")
-            return
-        name = self._playlist_name()
-        if name is None or self._name_taken(name):
-            return
-        from mpdtui.tui.screens.export import ExportScreen
-
-        def chosen(choice: tuple[str, str] | None) -> None:
-            # what is exported is saved with it; an export given up changes nothing saved
-            if choice and choice[0] == "links":
-                self.copy_links()
-            elif choice:
-                self.save_then(lambda saved: self._export_to(saved.id, *choice))
-
-        self.app.push_screen(ExportScreen(name, str(self.app.export_folder()),
-                                          check_folder=self._export_folder_refusal), chosen)
-
-    def _export_folder_refusal(self, typed: str) -> str | None:
-        """Why no file can be exported to the folder typed in the export dialog (said there,
-        the dialog kept open to change it), or None."""
-        return self.app.refusal(
-            lambda: self.services.playlist_files.refuse_export_folder(self._typed_folder(typed)))
-
-    def _typed_folder(self, typed: str) -> Path:
-        return expand_home(typed_path(typed) or self.app.export_folder()).absolute()
-
-    def _export_to(self, playlist_id: int, fmt: str, typed: str) -> None:
-        folder = self.app.attempt(self._typed_folder, typed)
-        if folder is None:
-            return  # the app has said why
-        self._export(playlist_id, fmt, folder, remember=folder != self.app.export_folder())
-
-    def _remember_export_dir(self, folder: Path) -> None:
-        """A folder typed in the export dialog is the export folder from now on."""
-        self.app.attempt(self.services.playlist_files.set_export_folder, folder)
-        self.app.options = replace(self.app.options, export_dir=folder)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="export", description="export")
-    def _export(self, playlist_id: int, fmt: str, folder: Path, *, remember: bool) -> None:
-        """Export; a file written to a newly typed folder makes it the export folder (a folder
-        refused, the cache dir say, is not kept)."""
-        if fmt == "spotify":
-            result = self.services.spotify.export(playlist_id)
-            text = f"Exported to Spotify: {result.added} tracks in {result.url}"
-        else:
-            path = self.services.playlist_files.export_file(playlist_id, fmt, folder)
-            if remember:
-                self.app.call_from_thread(self._remember_export_dir, folder)
-            text = f"Exported to {path}"
-        self.app.call_from_thread(self.notify, printable(text), markup=False, timeout=10)
 
     def action_playlists(self) -> None:
         from mpdtui.tui.screens.playlists import PlaylistsScreen

@@ -35,6 +35,8 @@ KEYS: dict[str, list[tuple[str, str]]] = {
                            "ordered for flow, hidden)"),
         ("l", "more like this (suggestions like the highlighted track)"),
         ("y", "copy the highlighted track's Spotify link"),
+        ("paste", "Spotify links (tracks copied in Spotify's app) are added to the playlist; "
+                  "one link pasted into the search finds its track"),
         ("m", "switch model (default: the best evaluated)"),
         ("f", "filter suggestions by sound: tempo 150-170, energy > 0.7, key 8A, key ~Am, "
               "acoustic, not live (comma-separated; all must match)"),

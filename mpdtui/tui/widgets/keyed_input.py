@@ -1,11 +1,14 @@
 """An input whose placeholder names the key that focuses it, while that key would not type
 into it: focused, "Playlist name (n)" reads "Playlist name", since n now types an n. The
-builder's name is a NameInput, where `/` and `?` act while it is empty."""
+builder's name is a NameInput, where `/` and `?` act while it is empty; its search a
+SearchInput, which leaves several Spotify links pasted at once to the builder, to add."""
 
 from __future__ import annotations
 
-from textual.events import Blur, Focus, Key
+from textual.events import Blur, Focus, Key, Paste
 from textual.widgets import Input
+
+from mpdtui.data.mpd_validation import pasted_track_uri
 
 
 class KeyedInput(Input):
@@ -63,3 +66,22 @@ class NameInput(KeyedInput):
     def watch_value(self, old: str, new: str) -> None:
         if self.is_mounted and bool(old) != bool(new):  # the footer offers them while empty
             self.screen.refresh_bindings()
+
+
+def pasted_links(text: str) -> list[str]:
+    """The track URIs of the Spotify links (or URIs) in pasted text, one a line or word."""
+    return [uri for word in text.split() if (uri := pasted_track_uri(word)) is not None]
+
+
+class SearchInput(KeyedInput):
+    """The builder's search. One link pasted finds its track; several (tracks copied in
+    Spotify's app) are not typed: the paste goes on to the builder, which adds them."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("Search tracks, artists, albums", "/", id=id)
+
+    def _on_paste(self, event: Paste) -> None:
+        """Textual calls each class's handler in turn: Input's types the paste (its first line)
+        and stops it, unless it is prevented here."""
+        if len(pasted_links(event.text)) >= 2:
+            event.prevent_default()  # not typed; it bubbles on to the builder
