@@ -5,7 +5,8 @@ What the footer offers works where the cursor is: no "/ Search" while typing the
 `/` is a letter of it), one Enter in the search box adds the best result, Down goes from the
 search box to its results, every suggestion shows its track and artist at 80 columns, and the
 reason they all share is said once under the list, not cut short in a column of its own, u
-undoes an add and U brings it back, and quitting with a playlist never saved asks first.
+undoes an add and U brings it back, Spotify links pasted add their tracks, and quitting with a
+playlist never saved asks first.
 """
 
 # ruff: noqa: F811 (fixtures imported from tui_support are parameters here)
@@ -20,6 +21,7 @@ import pytest
 from terminal import Terminal
 from tui_support import trained_dir  # noqa: F401 (fixture)
 
+from mpdtui.data.mpd_validation import track_link
 from mpdtui.locations import Locations
 from mpdtui.services.root import open_services
 
@@ -78,11 +80,20 @@ def test_builder_keys_in_a_real_terminal(trained_dir: Path, tmp_path: Path) -> N
         text = term.wait_for("(1 hidden)", timeout=10)  # said in the status line
         assert "1 track ·" in text  # the playlist kept its track
 
+        # tracks copied in Spotify's app paste as links: two into the search box are added
+        pasted = [t for t in services.catalog.tracks(list(range(1, 20)))
+                  if t.song != added.song][:2]
+        term.press("/")
+        term.paste("\n".join(track_link(t.uri) for t in pasted))
+        text = term.wait_for("Added 2 pasted tracks", timeout=10)
+        assert "3 tracks ·" in text
+        term.press("escape")
+
         term.press("q")  # the playlist was never saved: asked before it is lost
         text = term.wait_for("Discard (d)", timeout=10)
-        assert "'road/trip' (1 track) has changes that are not saved." in text
+        assert "'road/trip' (3 tracks) has changes that are not saved." in text
         term.press("escape")
-        term.wait_for(lambda t: "Discard (d)" not in t and "1 track ·" in t, timeout=10)
+        term.wait_for(lambda t: "Discard (d)" not in t and "3 tracks ·" in t, timeout=10)
         term.press("q", "d")
         term.child.expect(pexpect.EOF, timeout=15)  # discarded: the app is gone
         assert not term.seen_errors, term.seen_errors
