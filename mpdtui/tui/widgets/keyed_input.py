@@ -69,8 +69,14 @@ class NameInput(KeyedInput):
 
 
 def pasted_links(text: str) -> list[str]:
-    """The track URIs of the Spotify links (or URIs) in pasted text, one a line or word."""
-    return [uri for word in text.split() if (uri := pasted_track_uri(word)) is not None]
+    """The track URIs of the Spotify links (or URIs) in pasted text, one a line or word (a
+    bare id is not read: any 22 letters of other text would be)."""
+    return [uri for word in text.split() if word.startswith(_LINK_STARTS)
+            and (uri := pasted_track_uri(word)) is not None]
+
+
+_LINK_STARTS = ("spotify:track:", "https://open.spotify.com/", "http://open.spotify.com/",
+                "open.spotify.com/")
 
 
 class SearchInput(KeyedInput):
