@@ -16,20 +16,16 @@ from urllib.parse import unquote_plus
 import orjson
 
 from mpdtui.data.mpd_validation import pasted_track_uri
+from mpdtui.data.saved_playlists import TrackEntry
 from mpdtui.errors import UserError
 
 WHAT_IS_READ = ("an M3U8, CSV or JSON playlist (what `mpdtui export` or Exportify writes) or "
                 "a text file of Spotify track links")
 
 
-@dataclass(frozen=True)
-class FileTrack:
-    """One track as a file names it: by its URI, or ("" for the URI) by artist and title."""
-
-    uri: str
-    title: str = ""
-    artist: str = ""
-    duration_ms: int | None = None
+FileTrack = TrackEntry
+"""A track as a file names it: by its URI, or ("" for the URI) by artist and title alone, to
+be found in the catalog."""
 
 
 @dataclass

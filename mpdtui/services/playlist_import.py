@@ -120,7 +120,7 @@ def _plan(file: PlaylistFile, name: str, catalog: CatalogService) -> _Plan:
         if not track.uri and match is None:
             not_found.append(f"{track.artist} - {track.title}")
             continue
-        entry = track_entry(match) if match is not None else _kept(track)
+        entry = track_entry(match) if match is not None else track  # kept as the file has it
         if entry.uri in seen:
             repeats += 1
             continue
@@ -165,9 +165,6 @@ def track_entry(track: Track) -> TrackEntry:
     """A catalog track as a saved playlist keeps it."""
     return TrackEntry(track.uri, track.name, track.artist_name, track.duration_ms)
 
-
-def _kept(track: FileTrack) -> TrackEntry:
-    return TrackEntry(track.uri, track.title, track.artist, track.duration_ms)
 
 
 SONGS_NAMED = 3
