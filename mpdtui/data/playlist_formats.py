@@ -215,8 +215,13 @@ def from_json(text: str, source: str) -> ParsedPlaylist:
 def _only_playlist(playlists: list[Any], source: str) -> Any:
     if len(playlists) == 1:
         return playlists[0]
-    raise UserError(f"{source} holds {len(playlists):,} playlists, an MPD slice: `mpdtui ingest "
-                    f"{source}` reads them as training data; an import takes one playlist a file")
+    held = f"{source} holds {len(playlists):,} playlists"
+    if playlists and isinstance(playlists[0], dict) and "num_holdouts" in playlists[0]:
+        raise UserError(f"{held}, the RecSys Challenge's challenge set: `mpdtui submit "
+                        "--challenge-set PATH --out submission.csv` answers it; an import "
+                        "takes one playlist a file")
+    raise UserError(f"{held}, an MPD slice: `mpdtui ingest PATH` reads them as training data; "
+                    "an import takes one playlist a file")
 
 
 def _json_items(document: Any) -> list[Any] | None:

@@ -121,7 +121,9 @@ def test_a_json_list_of_uris_skips_what_is_no_track() -> None:
     (b'{"a": 1}', "is JSON but not a playlist"),
     (b'{"name": ', "is not valid JSON"),
     (orjson.dumps({"info": {}, "playlists": [{}, {}]}),
-     "holds 2 playlists, an MPD slice: `mpdtui ingest"),
+     "holds 2 playlists, an MPD slice: `mpdtui ingest PATH` reads them as training data"),
+    (orjson.dumps({"playlists": [{"num_holdouts": 5}, {"num_holdouts": 5}]}),
+     "holds 2 playlists, the RecSys Challenge's challenge set: `mpdtui submit"),
 ])
 def test_what_is_no_playlist_is_refused_saying_what_is_read(raw: bytes, said: str) -> None:
     with pytest.raises(UserError, match="^" + "f.txt") as refused:
