@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, TypeAlias
 import orjson
 
 from mpdtui.data.files import file_in_the_way, write_out
-from mpdtui.data.mpd_validation import TRACK_LINK, track_link
+from mpdtui.data.mpd_validation import TRACK_LINK, track_links
 from mpdtui.errors import UserError
 from mpdtui.locations import expand_home
 
@@ -93,7 +93,7 @@ def export_bytes(playlist: SavedPlaylist, fmt: str, audio: Audio = None) -> byte
                     **playlist_document(playlist, audio)}
         return orjson.dumps(document, option=orjson.OPT_INDENT_2)
     if fmt == "links":
-        return "".join(f"{track_link(track.uri)}\n" for track in playlist.tracks).encode()
+        return track_links(playlist.uris).encode()
     text = m3u8_text(playlist) if fmt == "m3u" else csv_text(playlist, audio)
     return text.encode("utf-8")
 

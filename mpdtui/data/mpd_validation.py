@@ -12,6 +12,7 @@ first problem and name it. Finding and reading slice files is `mpdtui.data.mpd`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from operator import itemgetter
 from typing import Any, NoReturn
 
@@ -41,12 +42,27 @@ def pasted_track_uri(text: str) -> str | None:
     return f"spotify:track:{match.group(1)}" if match else None
 
 
+def linked_track_uri(text: str) -> str | None:
+    """The URI of the track `text` names as a URI or a link; a bare id is not read (any 22
+    letters of other text, a CSV cell or a pasted line, would be one)."""
+    text = text.strip()
+    return pasted_track_uri(text) if text.startswith(_LINK_STARTS) else None
+
+
+_LINK_STARTS = ("spotify:track:", "https://open.spotify.com/", "http://open.spotify.com/",
+                "open.spotify.com/")
 TRACK_LINK = "https://open.spotify.com/track/"
 
 
 def track_link(uri: str) -> str:
     """The open.spotify.com link of a track's URI (what the apps' "Copy Song Link" gives)."""
     return f"{TRACK_LINK}{uri.rpartition(':')[2]}"
+
+
+def track_links(uris: Iterable[str]) -> str:
+    """Tracks' links, one a line: pasted into a playlist in Spotify's app, they add its
+    tracks."""
+    return "".join(f"{track_link(uri)}\n" for uri in uris)
 
 
 PLAYLIST_FIELDS: dict[str, type] = {

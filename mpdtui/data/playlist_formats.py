@@ -15,7 +15,7 @@ from urllib.parse import unquote_plus
 
 import orjson
 
-from mpdtui.data.mpd_validation import pasted_track_uri
+from mpdtui.data.mpd_validation import linked_track_uri, pasted_track_uri
 from mpdtui.data.saved_playlists import TrackEntry
 from mpdtui.errors import UserError
 
@@ -177,7 +177,7 @@ def _row_track(row: list[str], columns: _Columns) -> FileTrack | None:
     duration_ms = int(duration) if duration.isdigit() and int(duration) > 0 else None
     uri_cell = cell(columns.uri)
     uri = (pasted_track_uri(uri_cell) if columns.uri is not None
-           else next(filter(None, map(_linked_uri, row)), None))
+           else next(filter(None, map(linked_track_uri, row)), None))
     if uri is not None:
         return FileTrack(uri, title, artist, duration_ms)
     if uri_cell.startswith("spotify:local:"):
@@ -185,12 +185,6 @@ def _row_track(row: list[str], columns: _Columns) -> FileTrack | None:
     if uri_cell.startswith("spotify:") or not (title and artist):
         return None
     return FileTrack("", title, artist, duration_ms)
-
-
-def _linked_uri(cell: str) -> str | None:
-    """A cell's track URI or link (a bare id in a column of no known name is not read)."""
-    cell = cell.strip()
-    return pasted_track_uri(cell) if cell.startswith(("spotify:", "http", "open.")) else None
 
 
 # --- JSON: mpdtui's export, an MPD playlist, the Web API's playlist, a list of URIs ------------

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.events import Paste
 
-from mpdtui.data.mpd_validation import track_link
+from mpdtui.data.mpd_validation import track_links
 from mpdtui.locations import expand_home
 from mpdtui.pipeline.display import counted
 from mpdtui.printable import printable
@@ -81,7 +81,7 @@ class BuilderExchange(BuilderFiles):
     def copy_links(self) -> None:
         """Every track's link to the clipboard, one a line: pasted into a playlist in
         Spotify's app, they add its tracks (no login, no app of one's own needed)."""
-        self.app.copy_to_clipboard("".join(f"{track_link(t.uri)}\n" for t in self.playlist))
+        self.app.copy_to_clipboard(track_links(t.uri for t in self.playlist))
         links = f"{len(self.playlist)} track link{'s' * (len(self.playlist) != 1)}"
         self.notify(f"Copied {links}: paste them into a playlist in Spotify's app (a terminal "
                     "that keeps the clipboard to itself: `mpdtui export NAME --to links`).",

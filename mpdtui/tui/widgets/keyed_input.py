@@ -8,7 +8,7 @@ from __future__ import annotations
 from textual.events import Blur, Focus, Key, Paste
 from textual.widgets import Input
 
-from mpdtui.data.mpd_validation import pasted_track_uri
+from mpdtui.data.mpd_validation import linked_track_uri
 
 
 class KeyedInput(Input):
@@ -69,14 +69,8 @@ class NameInput(KeyedInput):
 
 
 def pasted_links(text: str) -> list[str]:
-    """The track URIs of the Spotify links (or URIs) in pasted text, one a line or word (a
-    bare id is not read: any 22 letters of other text would be)."""
-    return [uri for word in text.split() if word.startswith(_LINK_STARTS)
-            and (uri := pasted_track_uri(word)) is not None]
-
-
-_LINK_STARTS = ("spotify:track:", "https://open.spotify.com/", "http://open.spotify.com/",
-                "open.spotify.com/")
+    """The track URIs of the Spotify links (or URIs) in pasted text, one a line or word."""
+    return [uri for word in text.split() if (uri := linked_track_uri(word)) is not None]
 
 
 class SearchInput(KeyedInput):
