@@ -4,8 +4,9 @@ and every name checked before anything is saved."""
 
 from __future__ import annotations
 
+import re
 import shlex
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from dataclasses import replace as replace_fields
 
@@ -147,14 +148,42 @@ def _known_tracks(catalog: CatalogService, uris: Sequence[str]) -> dict[str, Tra
 
 
 def _song_in_catalog(catalog: CatalogService, song: FileTrack) -> Track | None:
-    """The most popular track of the song's title by its artist (the first of several artists
-    will do), reading "title - artist" too."""
+    """The most popular track of the song's title by its artist (the first of several will
+    do), reading "title - artist" too; else the same with the titles' versions set aside
+    ("Jóga (Remastered)", "One More Time - Radio Edit" are "Jóga", "One More Time")."""
     for artist, title in ((song.artist, song.title), (song.title, song.artist)):
-        artists = {_folded(artist), _folded(artist.split(",")[0])}
-        for track in catalog.search(f"{title} {artist}", SONG_CANDIDATES):
-            if _folded(track.name) == _folded(title) and _folded(track.artist_name) in artists:
-                return track
+        artists = {_folded(artist), _folded(_first_artist(artist))}
+        found = (_found(catalog, f"{title} {artist}", artists, title, _folded)
+                 or _found(catalog, f"{_bare_title(title)} {_first_artist(artist)}", artists,
+                           title, _bare_title))
+        if found is not None:
+            return found
     return None
+
+
+def _found(catalog: CatalogService, words: str, artists: set[str], title: str,
+           shape: Callable[[str], str]) -> Track | None:
+    """The first track `words` find whose title has `title`'s shape, by one of `artists`."""
+    wanted = shape(title)
+    return next((track for track in catalog.search(words, SONG_CANDIDATES)
+                 if shape(track.name) == wanted and _folded(track.artist_name) in artists), None)
+
+
+_VERSION = re.compile(r"\s*(?:\([^()]*\)|\[[^\[\]]*\]|\s-\s.*)$")
+"""A version said at a title's end: "(Remastered 2011)", "[Live]", " - Radio Edit"."""
+_FEATURED = re.compile(r",|\s+(?:feat\.?|ft\.?|featuring|&|x|with)\s+", re.IGNORECASE)
+
+
+def _bare_title(title: str) -> str:
+    bare, before = title, ""
+    while bare != before:
+        before, bare = bare, _VERSION.sub("", bare)
+    return _folded(bare) or _folded(title)
+
+
+def _first_artist(artist: str) -> str:
+    """ "Daft Punk feat. Romanthony", "A, B", "A & B": the first of them."""
+    return _FEATURED.split(artist, maxsplit=1)[0].strip() or artist
 
 
 def _folded(text: str) -> str:

@@ -12,9 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from hostile_support import assert_refused, run_cli
+from hostile_support import assert_refused, playlists_from, run_cli, write_slice
 
 from mpdtui.data.catalog import Track
+from mpdtui.data.ingest import ingest
 from mpdtui.data.saved_playlists import TrackEntry
 from mpdtui.exporting import FILE_FORMATS
 from mpdtui.locations import Locations
@@ -85,6 +86,30 @@ def test_songs_without_a_link_are_found_by_artist_and_title(
         "name_in_file": "as json", "not_in_catalog": 0, "found_by_artist_and_title": 2,
         "not_found": ["Nobody - \x1b[31mNothing"], "repeats": 1, "not_songs": 1}]
     assert "\x1b" not in again.out, "a control character is shown escaped"
+
+
+def test_a_songs_version_and_featured_artists_are_set_aside_when_no_title_is_the_same(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A local file's tags name "One More Time" where the catalog has "One More Time -
+    Radio Edit", or "Jóga (Remastered)" where it has "Jóga": the same song."""
+    playlists = playlists_from(0)
+    renamed = {"Jóga": "Jóga (Remastered 2011)", "One More Time": "One More Time - Radio Edit"}
+    for playlist in playlists:
+        for track in playlist["tracks"]:
+            track["track_name"] = renamed.get(track["track_name"], track["track_name"])
+    slices = tmp_path / "mpd"
+    write_slice(slices, 0, playlists)
+    cache = tmp_path / "cache"
+    ingest(Locations.resolve(cache), slices)
+    m3u = tmp_path / "tagged.m3u"
+    m3u.write_text("#EXTINF:320,Daft Punk feat. Romanthony - One More Time\n/music/1.flac\n"
+                   "#EXTINF:305,Björk - JÓGA [Live]\n/music/2.flac\n"
+                   "#EXTINF:100,Björk - Jóga Remix\n/music/3.flac\n")
+    done = run_cli(capsys, cache, "import", str(m3u))
+    assert done.code == 0, done
+    saved = open_services(Locations.resolve(cache)).playlists.get("tagged")
+    assert [t.title for t in saved.tracks] == ["One More Time - Radio Edit", "Jóga (Remastered 2011)"]
+    assert "'Björk - Jóga Remix'" in done.out, "another title is another song"
 
 
 def test_a_taken_name_is_refused_and_each_piece_of_advice_works(
