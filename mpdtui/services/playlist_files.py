@@ -1,5 +1,5 @@
-"""Saved playlists as files: exports to M3U8, JSON and CSV (into the export folder, never
-over the cache dir's own files or a user's file), and imports of playlist files."""
+"""Saved playlists as files: exports to M3U8, JSON, CSV and links (into the export folder,
+never over the cache dir's own files or a user's file), and imports of playlist files."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ class PlaylistFiles:
 
     def export_file(self, key: int | str, fmt: str, folder: Path | None = None, *,
                     to: Path | None = None) -> Path:
-        """Write a saved playlist as "m3u", "json" or "csv" to the file `to`, else into
+        """Write a saved playlist as "m3u", "json", "csv" or "links" to the file `to`, else into
         `folder` (default: the export folder) under its own name; the file's path. A `to`
         that is a folder is taken as `folder`."""
         playlist = self._playlists.get(key)
