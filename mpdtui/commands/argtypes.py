@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from mpdtui.data.mpd_validation import pasted_track_uri
+from mpdtui.data.playlist_length import LengthError, parse_length
 from mpdtui.printable import printable
 
 
@@ -146,3 +148,16 @@ def playlist_name(text: str) -> str:
 
 
 playlist_name.__name__ = "playlist name"
+
+
+class PlaylistLengthAction(argparse.Action):
+    """How long a playlist should be (`data.playlist_length`), in one word or several: `--length
+    1h 30m`, `--length 30 tracks`."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: str | Sequence[Any] | None, option_string: str | None = None) -> None:
+        text = values if isinstance(values, str) else " ".join(map(str, values or ()))
+        try:
+            setattr(namespace, self.dest, parse_length(text))
+        except LengthError as exc:
+            raise argparse.ArgumentError(self, str(exc)) from None

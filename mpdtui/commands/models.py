@@ -16,6 +16,7 @@ from rich.table import Table
 from models.registry import MODEL_NAMES
 from mpdtui.commands import open_services
 from mpdtui.commands.argtypes import (
+    PlaylistLengthAction,
     SearchWords,
     csv_field,
     file_path,
@@ -38,7 +39,10 @@ from mpdtui.progress_view import HeadlessProgress
 from mpdtui.scores import relative
 
 if TYPE_CHECKING:
+    from mpdtui.audio.filters import AudioFilter
+    from mpdtui.data.playlist_length import PlaylistLength
     from mpdtui.data.saved_playlists import SavedPlaylist
+    from mpdtui.services.audio import FilteredSuggestions
     from mpdtui.services.root import Services
     from mpdtui.services.suggester import Suggestion
 
@@ -90,8 +94,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          help="a track already in the playlist: its spotify:track: URI or its "
                               "open.spotify.com link (repeatable; `mpdtui search WORDS` finds URIs)")
     suggest.add_argument("--model", choices=MODEL_NAMES, help="default: the best trained model")
-    suggest.add_argument("-n", "--k", type=int_between(1, MAX_SUGGESTIONS), default=20,
-                         help=f"how many suggestions (default 20, at most {MAX_SUGGESTIONS})")
+    how_many = suggest.add_mutually_exclusive_group()
+    how_many.add_argument("-n", "--k", type=int_between(1, MAX_SUGGESTIONS), default=20,
+                          help=f"how many suggestions (default 20, at most {MAX_SUGGESTIONS})")
+    how_many.add_argument("--length", nargs="+", action=PlaylistLengthAction, metavar="LENGTH",
+                          help="as many suggestions as make the playlist (its tracks, then "
+                               "the suggestions) at least LENGTH long: 45m, 1h30m, 1:30:00, "
+                               "90 (minutes) or 30 tracks")
     suggest.add_argument("--filter", action="append", default=[], metavar="TERM",
                          help="only tracks whose audio features match, e.g. 'tempo 150-170', "
                          "'energy > 0.7', 'key 8A', 'key ~Am', 'acoustic', 'not live' "
@@ -201,11 +210,17 @@ def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
     from mpdtui.audio.filters import parse_filter
 
     audio_filter = parse_filter(args.filter)
+    filled = ""
     with open_services(locations) as services:
         name, seeds, base = _playlist(args, services)
-        found = services.audio.suggest(name, seeds, audio_filter, args.model, args.k)
+        if args.length is None:
+            found = services.audio.suggest(name, seeds, audio_filter, args.model, args.k)
+        else:
+            found, filled = _fill(args.length, services, name, seeds, base, audio_filter,
+                                  args.model)
         saved = (_save(args.save, services, base, seeds, found.suggestions)
                  if args.save is not None else None)
+    said = [line for line in (filled, saved) if line]
     suggestions = found.suggestions
     shown = relative([s.score for s in suggestions])  # one scale whatever the model (README)
     if args.json:
@@ -217,8 +232,8 @@ def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
         sys.stdout.write(printable_json(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode()) + "\n")
         if found.note():
             print(printable(found.note()), file=sys.stderr)
-        if saved:
-            print(printable(saved), file=sys.stderr)
+        for line in said:
+            print(printable(line), file=sys.stderr)
         return 0
     title = f"suggestions for '{name}'" if name else "suggestions"
     # one reason for every track (a fallback's, say) is said once, under the table
@@ -232,9 +247,29 @@ def run_suggest(args: argparse.Namespace, locations: Locations) -> int:
         print(in_terminal_width("why (all): ", printable(shared)))
     if found.note():
         print(in_terminal_width("", printable(found.note())))
-    if saved:
-        print(in_terminal_width("", printable(saved)))
+    for line in said:
+        print(in_terminal_width("", printable(line)))
     return 0
+
+
+def _fill(length: PlaylistLength, services: Services, name: str, seeds: list[int],
+          base: SavedPlaylist | None, audio_filter: AudioFilter,
+          model: str | None) -> tuple[FilteredSuggestions, str]:
+    """`suggest --length`: the suggestions that make the playlist that long, and what they
+    make it ("... make the playlist 46:12 long")."""
+    have = _durations(services, base, seeds)
+    made = services.audio.fill(name, seeds, audio_filter, length, have=(len(have), sum(have)),
+                               model=model)
+    return made.found, made.said()
+
+
+def _durations(services: Services, base: SavedPlaylist | None, seeds: list[int]) -> list[int]:
+    """The length in ms of each track of the playlist: the catalog's tracks, then the saved
+    playlist's others (0 where not known)."""
+    tracks = services.catalog.tracks(seeds)
+    known = {track.uri for track in tracks}
+    others = [t.duration_ms or 0 for t in base.tracks if t.uri not in known] if base else []
+    return [track.duration_ms for track in tracks] + others
 
 
 def _save(name: str, services: Services, base: SavedPlaylist | None, seeds: list[int],

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from mpdtui.audio.describe import TrackAudio, track_audio
 from mpdtui.audio.filters import AudioFilter
 from mpdtui.audio.flow import Direction, FlowResult, order_for_flow
+from mpdtui.data.playlist_length import FILL_CANDIDATES, Filled, PlaylistLength, fill
 from mpdtui.data.saved_playlists import SavedPlaylist
 from mpdtui.data.track_features import TrackFeatures
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
+from mpdtui.pipeline.display import clock, counted
 from mpdtui.services.catalog import CatalogService
 from mpdtui.services.playlists import PlaylistService, audio_of_uris
 from mpdtui.services.suggester import Suggester, Suggestion, without_tracks
@@ -56,6 +58,35 @@ class FilteredSuggestions:
         if self.without_features:
             text += f" · {self.without_features:,} without features left out"
         return text
+
+
+@dataclass(frozen=True)
+class Fill:
+    """The suggestions that make a playlist a length (`suggest --length`, the builder's A)."""
+
+    found: FilteredSuggestions  # the suggestions taken
+    filled: Filled
+    length: PlaylistLength
+
+    def said(self) -> str:
+        """"11 suggestions make the playlist 46:12 long (45:00 asked)", and when they cannot."""
+        filled, length = self.filled, self.length
+        total = clock(filled.total_ms / 1000)
+        if length.tracks:
+            asked, now = f"{length.tracks:,} asked", f"has {filled.count:,} tracks"
+            made = f"{filled.count:,} tracks, {total} long"
+        else:
+            asked, now, made = f"{clock(length.ms / 1000)} asked", f"is {total} long", f"{total} long"
+        added = counted(len(filled.taken), "suggestion")
+        if filled.reached:
+            return (f"{added} make the playlist {made} ({asked})" if filled.taken
+                    else f"the playlist {now} already ({asked}): no suggestion added")
+        filtered = bool(self.found.audio_filter)
+        if not filled.taken:
+            short = "no suggestion matches the filter" if filtered else "no suggestion to add"
+        else:
+            short = f"only {added} ({'matching the filter' if filtered else 'the most a model ranks'})"
+        return f"{short}: the playlist {now}, {asked}"
 
 
 class AudioService:
@@ -120,6 +151,17 @@ class AudioService:
             found, self.audio([s.track.id for s in found]), audio_filter, k,
             matching=int(np.count_nonzero(allowed & others)),
             without_features=len(features) - features.count_known())
+
+    def fill(self, name: str, seeds: Sequence[int], audio_filter: AudioFilter,
+             length: PlaylistLength, have: tuple[int, int] = (0, 0), model: str | None = None,
+             exclude: Collection[int] = ()) -> Fill:
+        """The first suggestions, in order, that make a playlist of `have` (its track count,
+        its length in ms) `length` long."""
+        found = self.suggest(name, seeds, audio_filter, model, FILL_CANDIDATES, exclude)
+        filled = fill([s.track for s in found.suggestions], length, *have)
+        taken = replace(found, suggestions=[found.suggestions[i] for i in filled.taken],
+                        audio=[found.audio[i] for i in filled.taken])
+        return Fill(taken, filled, length)
 
     def _mask(self, audio_filter: AudioFilter, features: TrackFeatures) -> np.ndarray:
         """The tracks matching `audio_filter` (the last one is kept: typing a track's name

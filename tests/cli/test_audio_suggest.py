@@ -445,3 +445,46 @@ def test_exports_carry_tempo_key_and_energy(services: Services, tmp_path: Path) 
     assert [t["audio"] for t in document["tracks"]] == [
         None if sound is None else sound.as_json() for sound in audio]
     assert any(sound is not None for sound in audio)
+
+
+def test_cli_suggest_length_takes_the_top_suggestions_until_the_playlist_is_that_long(
+        services: Services, capsys: pytest.CaptureFixture[str]) -> None:
+    cache = ["--cache-dir", str(services.locations.root)]
+    ranked = [s.track for s in services.suggester.suggest("workout", [], "title", k=60)]
+    assert main([*cache, "suggest", "--name", "workout", "--model", "title",
+                 "--length", "45m", "--json"]) == 0
+    out = capsys.readouterr()
+    taken = [row["uri"] for row in json.loads(out.out)]
+    assert taken == [t.uri for t in ranked[:len(taken)]]  # the top ones, in order
+    lengths = [t.duration_ms for t in ranked[:len(taken)]]
+    assert sum(lengths) >= 45 * 60_000 > sum(lengths[:-1])  # as few as reach 45 minutes
+    assert f"{len(taken)} suggestions make the playlist" in out.err and "(45:00 asked)" in out.err
+
+    # a saved playlist's tracks count; a count of tracks, in two words, is read too
+    seeds = ranked[:4]
+    services.playlists.save("gym", seeds)
+    assert main([*cache, "suggest", "--playlist", "gym", "--model", "title",
+                 "--length", "10", "tracks", "--save", "gym"]) == 0
+    assert "6 suggestions make the playlist 10 tracks" in capsys.readouterr().out
+    assert len(services.playlists.get("gym").tracks) == 10
+    assert main([*cache, "suggest", "--playlist", "gym", "--length", "5 tracks"]) == 0
+    assert "the playlist has 10 tracks already (5 asked): no suggestion added" in (
+        capsys.readouterr().out)
+
+
+def test_cli_suggest_length_through_a_filter_and_its_refusals(
+        audio_cache: Locations, capsys: pytest.CaptureFixture[str]) -> None:
+    cache = ["--cache-dir", str(audio_cache.root)]
+    assert main([*cache, "suggest", "--name", "run", "--model", "title", "--length", "20m",
+                 "--filter", "tempo 150-170", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows and all(150 <= row["audio"]["tempo"] <= 170 for row in rows)
+    assert sum(row["duration_ms"] for row in rows) >= 20 * 60_000
+    assert main([*cache, "suggest", "--name", "run", "--model", "title", "--length", "24h",
+                 "--filter", "key 8A, tempo 150-152, energy > 0.5"]) == 0  # a few tracks
+    assert "only" in (said := capsys.readouterr().out) and "(matching the filter)" in said
+    assert main([*cache, "suggest", "--name", "x", "--length", "soon"]) == 2
+    assert "argument --length: 'soon' is not a playlist length: write 45m" in (
+        capsys.readouterr().err)
+    assert main([*cache, "suggest", "--name", "x", "--length", "45m", "-n", "5"]) == 2
+    assert "not allowed with argument --length" in capsys.readouterr().err

@@ -5,8 +5,8 @@ What the footer offers works where the cursor is: no "/ Search" while typing the
 `/` is a letter of it), one Enter in the search box adds the best result, Down goes from the
 search box to its results, every suggestion shows its track and artist at 80 columns, and the
 reason they all share is said once under the list, not cut short in a column of its own, u
-undoes an add and U brings it back, Spotify links pasted add their tracks, and quitting with a
-playlist never saved asks first.
+undoes an add and U brings it back, Spotify links pasted add their tracks, A fills the
+playlist to a length, and quitting with a playlist never saved asks first.
 """
 
 # ruff: noqa: F811 (fixtures imported from tui_support are parameters here)
@@ -89,11 +89,18 @@ def test_builder_keys_in_a_real_terminal(trained_dir: Path, tmp_path: Path) -> N
         assert "3 tracks ·" in text
         term.press("escape")
 
+        term.press("A")  # fill: the top suggestions until the playlist has 10 tracks
+        term.wait_for("Fill the playlist with suggestions", timeout=10)
+        term.type("10 tracks")
+        term.press("enter")
+        term.wait_for(lambda t: "10 tracks ·" in t and "7 suggestions make the" in t,
+                      timeout=30)  # the note wraps at 80 columns
+
         term.press("q")  # the playlist was never saved: asked before it is lost
         text = term.wait_for("Discard (d)", timeout=10)
-        assert "'road/trip' (3 tracks) has changes that are not saved." in text
+        assert "'road/trip' (10 tracks) has changes that are not saved." in text
         term.press("escape")
-        term.wait_for(lambda t: "Discard (d)" not in t and "3 tracks ·" in t, timeout=10)
+        term.wait_for(lambda t: "Discard (d)" not in t and "10 tracks ·" in t, timeout=10)
         term.press("q", "d")
         term.child.expect(pexpect.EOF, timeout=15)  # discarded: the app is gone
         assert not term.seen_errors, term.seen_errors

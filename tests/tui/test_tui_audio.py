@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Label
+from textual.widgets import Input, Label
 from tui_support import (  # noqa: F401 (fixtures)
     SIZE,
     builder_ready,
@@ -26,6 +26,7 @@ from tui_support import (  # noqa: F401 (fixtures)
 from mpdtui.audio.filters import parse_filter
 from mpdtui.audio.flow import flow_stats
 from mpdtui.data.demo_files import FEATURES_CSV
+from mpdtui.data.playlist_length import parse_length
 from mpdtui.data.track_features import TrackFeatures
 from mpdtui.locations import Locations
 from mpdtui.services.root import open_services
@@ -334,3 +335,43 @@ def test_features_of_a_saved_playlist_follow_its_order(audio_copy: Locations) ->
     by_id = services.audio.catalog_features().take(PLAYLIST)
     for name in ("tempo", "key", "energy"):
         assert by_uri[name].tobytes() == by_id[name].tobytes()
+
+
+@pytest.mark.asyncio
+async def test_a_fills_the_playlist_with_the_top_suggestions_to_a_length(
+        audio_copy: Locations, tmp_path: Path) -> None:
+    """A asks how long; the top suggestions (through the filter) are added until the playlist
+    is that long, as one change that u undoes."""
+    app = make_app(audio_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_playlist(pilot)
+        had = sum(t.duration_ms for t in screen.playlist)
+        await pilot.press("escape", "f", *"tempo 100-140", "escape")
+        await wait_for(pilot, lambda: "matching" in status(app)
+                       and screen.suggestions_shown == screen._request, what="filtered")
+        await pilot.press("A")
+        await wait_for(pilot, lambda: app.screen.query("#prompt-input"), what="the question")
+        await pilot.press(*"10 tracks", "enter")  # the playlist has 12: said, the dialog stays
+        refused = str(app.screen.query_one("#prompt-refused", Label).render())
+        assert refused == "The playlist has 12 tracks already."
+        await pilot.press("ctrl+u", *"2h", "enter")
+        await wait_for(pilot, lambda: len(screen.playlist) > len(PLAYLIST), what="the fill")
+        await settle(pilot)
+        added = screen.playlist[len(PLAYLIST):]
+        total = had + sum(t.duration_ms for t in added)
+        assert total >= 2 * 3_600_000 > total - added[-1].duration_ms  # just long enough
+        allowed = parse_filter("tempo 100-140").mask(app.services.audio.catalog_features())
+        assert all(allowed[t.id] for t in added)
+        expected = app.services.audio.fill("road trip", PLAYLIST, parse_filter("tempo 100-140"),
+                                           parse_length("2h"), (len(PLAYLIST), had),
+                                           screen.model_name)
+        assert added == [s.track for s in expected.found.suggestions]  # the top, in order
+        assert notifications(app)[-1].startswith(f"{len(added)} suggestions make the playlist")
+        assert screen.query_one("#playlist", TrackTable).audio[-1] == app.services.audio.audio(
+            [added[-1].id])[0]
+
+        await pilot.press("u")  # all of them, at once
+        assert [t.id for t in screen.playlist] == PLAYLIST
+        await pilot.press("A")
+        await wait_for(pilot, lambda: app.screen.query("#prompt-input"), what="the question")
+        assert app.screen.query_one("#prompt-input", Input).value == "2h"  # as last typed

@@ -31,8 +31,8 @@ from mpdtui.tui.widgets.track_sound import TrackSound
 from mpdtui.tui.widgets.track_table import TrackTable
 
 if TYPE_CHECKING:  # annotations only: these load with the services, after the first paint
-    from mpdtui.audio.filters import AudioFilter
     from mpdtui.data.catalog import Track
+    from mpdtui.tui.screens.builder_base import SuggestionsFor
 
 NAME_DEBOUNCE_S = 0.3
 TRACKS_DEBOUNCE_S = 0.02
@@ -168,32 +168,26 @@ class BuilderScreen(BuilderExchange):
     def _fetch(self, request: int) -> None:
         if request != self._request or self.model_name is None:
             return
-        name = self.query_one("#name", Input).value
-        seeds = [t.id for t in self.playlist]
-        if self.like is not None:  # the track alone: a long playlist's seeds would drown it
-            name, seeds = "", [self.like.id]
-        if not name.strip() and not seeds:
+        query = self._suggestions_for()
+        if query is None:
             self.query_one("#suggestions", TrackTable).show([])
             self._set_status("Type a name or add tracks to get suggestions.")
             return
-        sound_filter = self.query_one(SoundFilter)
-        self._set_status("thinking…", sound_filter.error)
-        excluded = [*self.hidden, *self.playlist] if self.like is not None else self.hidden
-        hidden = frozenset(t.id for t in excluded)  # the playlist's own: seeds, or here excluded
-        self._suggest(request, name, seeds, self.model_name, sound_filter.audio_filter, hidden)
+        self._set_status("thinking…", self.query_one(SoundFilter).error)
+        self._suggest(request, query, self.model_name)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="suggest",
           description="suggestions")
-    def _suggest(self, request: int, name: str, seeds: list[int], model: str,
-                 audio_filter: AudioFilter, hidden: frozenset[int]) -> None:
+    def _suggest(self, request: int, query: SuggestionsFor, model: str) -> None:
         from mpdtui.services.audio import FeaturesMissing
 
-        if not audio_filter and not self.with_audio:  # the features may still be loading
+        name, seeds, hidden = query.name, query.seeds, query.excluded
+        if not query.audio_filter and not self.with_audio:  # the features may still be loading
             self.post_message(SuggestionsReady(request, self.services.suggester.suggest(
                 name, seeds, model=model, k=SUGGESTIONS, exclude=hidden), model))
             return
         try:
-            found = self.services.audio.suggest(name, seeds, audio_filter, model=model,
+            found = self.services.audio.suggest(name, seeds, query.audio_filter, model=model,
                                                k=SUGGESTIONS, exclude=hidden)
         except FeaturesMissing as exc:  # a filter, and no features to apply it to
             self.post_message(SuggestionsReady(request, [], model, note=str(exc)))

@@ -3,6 +3,7 @@ in builder.py adds search, suggestions and editing; `BuilderFiles` saving and op
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
@@ -27,6 +28,7 @@ from mpdtui.tui.widgets.track_table import TrackTable
 
 if TYPE_CHECKING:  # annotations only: these load with the services, after the first paint
     from mpdtui.audio.describe import TrackAudio
+    from mpdtui.audio.filters import AudioFilter
     from mpdtui.audio.flow import FlowResult
     from mpdtui.data.catalog import Track
 
@@ -37,6 +39,14 @@ KEYS_REFRESH_S = 0.2
 NARROW_COLUMNS = 64
 """Below this width the playlist goes above the suggestions instead of beside them: side by
 side, at 45 columns, the suggestions were 13 cells wide."""
+
+
+@dataclass(frozen=True)
+class SuggestionsFor:
+    name: str
+    seeds: list[int]
+    audio_filter: AudioFilter
+    excluded: frozenset[int]  # track ids: hidden (x), or the playlist's in "more like this"
 
 
 class BuilderBase(BaseScreen):
@@ -78,7 +88,7 @@ class BuilderBase(BaseScreen):
         ("search", 1): "#results", ("name", 1): "#playlist", ("filter", -1): "#suggestions"}
     """Where up/down go from a text field: the list next to it."""
 
-    PALETTE = (
+    PALETTE: ClassVar[tuple[tuple[str, str, str], ...]] = (
         ("save", "Save playlist", "keep it in the saved playlists (ctrl+s)"),
         ("export", "Export playlist", "M3U8, JSON, CSV, Spotify or copied links (e)"),
         ("playlists", "Saved playlists", "reopen, rename, duplicate, delete, import files (p)"),
@@ -176,6 +186,19 @@ class BuilderBase(BaseScreen):
 
         planned = [t.id for t in self.playlist]
         self.app.push_screen(OrderScreen(planned), lambda result: self._apply_flow(planned, result))
+
+    def _suggestions_for(self) -> SuggestionsFor | None:
+        """What the suggestions are for: the name and tracks (or the track of "more like
+        this"), the sound filter, the tracks left out; None without a name or a track."""
+        name, seeds = self.query_one("#name", Input).value, [t.id for t in self.playlist]
+        if self.like is not None:  # the track alone: a long playlist's seeds would drown it
+            name, seeds = "", [self.like.id]
+        if not name.strip() and not seeds:
+            return None
+        excluded = [*self.hidden, *self.playlist] if self.like is not None else self.hidden
+        # the playlist's own tracks are the seeds, or here left out
+        return SuggestionsFor(name, seeds, self.query_one(SoundFilter).audio_filter,
+                              frozenset(t.id for t in excluded))
 
     def _apply_flow(self, planned_ids: list[int], result: FlowResult | None) -> None:
         if result is None or planned_ids != [t.id for t in self.playlist]:

@@ -1,29 +1,46 @@
-"""The builder's tracks to and from elsewhere: exports (files, Spotify, the tracks' links
-copied) and links pasted in (tracks copied in Spotify's app)."""
+"""The builder's tracks to and from elsewhere, and many at once: exports (files, Spotify, the
+tracks' links copied), links pasted in (tracks copied in Spotify's app), and the suggestions
+that fill the playlist to a length (A)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
+from textual.binding import Binding, BindingType
 from textual.events import Paste
 
 from mpdtui.data.mpd_validation import track_links
+from mpdtui.data.playlist_length import LENGTH_HINT, LengthError, PlaylistLength, parse_length
 from mpdtui.locations import expand_home
 from mpdtui.pipeline.display import counted
 from mpdtui.printable import printable
 from mpdtui.tui.screens.builder_files import BuilderFiles
+from mpdtui.tui.screens.prompt import PromptScreen
+from mpdtui.tui.text import duration
 from mpdtui.tui.typed_path import typed_path
 from mpdtui.tui.widgets.keyed_input import pasted_links
 
 if TYPE_CHECKING:
+    from mpdtui.audio.describe import TrackAudio
     from mpdtui.data.catalog import Track
+    from mpdtui.services.audio import Fill
+    from mpdtui.tui.screens.builder_base import SuggestionsFor
 
 
 class BuilderExchange(BuilderFiles):
-    """Export, copy the links, take pasted links."""
+    """Export, copy the links, take pasted links, fill to a length."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("A", "fill", "Fill", show=False)]
+    PALETTE = (*BuilderFiles.PALETTE, (
+        "fill", "Fill to a length", "add the top suggestions until the playlist lasts 45m, "
+        "1h30m or has 30 tracks (A)"))
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fill_length = ""  # as last typed: the next fill asks with it
 
     def action_export(self) -> None:
         if not self.playlist:
@@ -102,18 +119,83 @@ class BuilderExchange(BuilderFiles):
             return
         ids, unknown = found
         tracks = self.services.catalog.tracks(ids)
-        new = _new_songs(self.playlist, tracks)
-        if new:
-            self._remember(f"added {counted(len(new), 'pasted track')}")
-            self._remember_sound(new, self._audio_of(new))
-            self.playlist.extend(new)
-            self._playlist_changed()
+        new = self._add_tracks(tracks, self._audio_of(tracks), "pasted track")
         said = [f"Added {counted(len(new), 'pasted track')}"]
         if len(tracks) > len(new):
             said.append(f"{len(tracks) - len(new):,} in the playlist already")
         if unknown:
             said.append(f"{counted(len(unknown), 'track')} not in the catalog")
         self.notify("; ".join(said) + ".", markup=False, timeout=6)
+
+    def _add_tracks(self, tracks: list[Track], audio: list[TrackAudio | None],
+                    what: str) -> list[Track]:
+        """`tracks` (with their sound) at the playlist's end as one change to undo ("added 3
+        `what`s"), but for songs the playlist has; those added."""
+        new = _new_songs(self.playlist, tracks)
+        if new:
+            self._remember(f"added {counted(len(new), what)}")
+            sound = dict(zip((t.id for t in tracks), audio, strict=True))
+            self._remember_sound(new, [sound[t.id] for t in new])
+            self.playlist.extend(new)
+            self._playlist_changed()
+        return new
+
+    # --- fill to a length --------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        works = super().check_action(action, parameters)  # in a text field, A types an A
+        return works and self.model_name is not None if action == "fill" else works
+
+    def action_fill(self) -> None:
+        if self.model_name is None:
+            self.notify("No model to suggest with yet: train one at the setup's training step "
+                        "(f2).", severity="warning")
+            return
+        if self._suggestions_for() is None:
+            self.notify("Type a name or add tracks first: the fill adds their suggestions.",
+                        severity="warning")
+            return
+        self.app.push_screen(PromptScreen(
+            f"Fill the playlist with suggestions, the top first, until it is this long: "
+            f"{LENGTH_HINT}.", self.fill_length, accept=self._length_refusal), self._fill_to)
+
+    def _length_refusal(self, typed: str) -> str | None:
+        """Why the fill cannot reach the length typed (the dialog says it), or None."""
+        try:
+            length = parse_length(typed)
+        except LengthError as exc:
+            return f"{exc}."
+        total = sum(track.duration_ms for track in self.playlist)
+        if length.reached(len(self.playlist), total):
+            now = (f"has {len(self.playlist)} tracks" if length.tracks
+                   else f"lasts {duration(total)}")
+            return f"The playlist {now} already."
+        return None
+
+    def _fill_to(self, typed: str | None) -> None:
+        query = self._suggestions_for()
+        if typed is None or query is None or self.model_name is None:
+            return
+        self.fill_length = typed
+        self.notify("Filling…", timeout=2)
+        self._fill(query, parse_length(typed), list(self.playlist), self.model_name)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="fill", description="fill")
+    def _fill(self, query: SuggestionsFor, length: PlaylistLength, playlist: list[Track],
+              model: str) -> None:
+        have = (len(playlist), sum(track.duration_ms for track in playlist))
+        made = self.services.audio.fill(query.name, query.seeds, query.audio_filter, length,
+                                        have, model, query.excluded)
+        self.app.call_from_thread(self._add_filled, playlist, made)
+
+    def _add_filled(self, had: list[Track], made: Fill) -> None:
+        """The fill's tracks added, unless the playlist changed while they were looked for."""
+        if had != self.playlist:
+            self.notify("The playlist changed while filling: press A again.", severity="warning")
+            return
+        found = made.found
+        self._add_tracks([s.track for s in found.suggestions], found.audio, "suggestion")
+        said = made.said()
+        self.notify(printable(said[0].upper() + said[1:] + "."), markup=False, timeout=8)
 
 
 def _new_songs(playlist: list[Track], tracks: list[Track]) -> list[Track]:

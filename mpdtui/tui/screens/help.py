@@ -33,6 +33,8 @@ KEYS: dict[str, list[tuple[str, str]]] = {
         ("shift+up / shift+down", "the same as K / J"),
         ("u / U (ctrl+r)", "undo / redo the last change to the tracks (added, removed, moved, "
                            "ordered for flow, hidden)"),
+        ("A", "fill: add the top suggestions until the playlist lasts 45m, 1h30m... or has "
+              "30 tracks (one change: u undoes it)"),
         ("l", "more like this (suggestions like the highlighted track)"),
         ("y", "copy the highlighted track's Spotify link"),
         ("paste", "Spotify links (tracks copied in Spotify's app) are added to the playlist; "
