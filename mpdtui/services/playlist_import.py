@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import re
 import shlex
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from dataclasses import replace as replace_fields
+from functools import lru_cache
 
 from mpdtui.data.catalog import Track
 from mpdtui.data.playlist_formats import FileTrack
@@ -186,8 +188,23 @@ def _first_artist(artist: str) -> str:
     return _FEATURED.split(artist, maxsplit=1)[0].strip() or artist
 
 
+_APOSTROPHES = str.maketrans("", "", "'\u2019\u2018`\u00b4")
+_NOT_A_WORD = re.compile(r"[\W_]+")
+
+
+@lru_cache(maxsize=1 << 16)  # a catalog's names come back in search after search
 def _folded(text: str) -> str:
-    return " ".join(text.casefold().split())
+    """A title or an artist with case, accents, apostrophes and other punctuation set aside:
+    tags and the catalog often differ only there ("Don’t Stop" and "Don't stop", "Sigur Ros"
+    and "Sigur Rós", "Harder Better" and "Harder, Better"); "&" reads "and". Text of
+    punctuation only ("!!!") is kept as it is."""
+    bare = text.casefold()
+    if not bare.isascii():
+        decomposed = unicodedata.normalize("NFKD", bare)
+        bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    bare = bare.translate(_APOSTROPHES)
+    words = _NOT_A_WORD.sub(" ", bare.replace("&", " and ")).split()
+    return " ".join(words) or " ".join(text.casefold().split())
 
 
 def track_entry(track: Track) -> TrackEntry:

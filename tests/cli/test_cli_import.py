@@ -112,6 +112,32 @@ def test_a_songs_version_and_featured_artists_are_set_aside_when_no_title_is_the
     assert "'Björk - Jóga Remix'" in done.out, "another title is another song"
 
 
+def test_a_songs_accents_apostrophes_and_punctuation_are_set_aside(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Tags often differ from the catalog only there: "It’s" (a typographic apostrophe) for
+    "It's", "Sigur Ros" for "Sigur Rós", "Harder Better" for "Harder, Better"."""
+    playlists = playlists_from(0)
+    for playlist in playlists:
+        for track in playlist["tracks"]:
+            if track["track_name"] == "Bachelorette":
+                track["track_name"] = "It's Oh So Quiet"
+    slices = tmp_path / "mpd"
+    write_slice(slices, 0, playlists)
+    cache = tmp_path / "cache"
+    ingest(Locations.resolve(cache), slices)
+    m3u = tmp_path / "tagged.m3u"
+    m3u.write_text("#EXTINF:200,Bjork - It\u2019s oh so quiet\n/music/1.flac\n"
+                   "#EXTINF:200,Sigur Ros - Hoppipolla\n/music/2.flac\n"
+                   "#EXTINF:200,Daft Punk - Harder Better Faster Stronger!\n/music/3.flac\n"
+                   "#EXTINF:200,Daft Punk - One Less Time\n/music/4.flac\n")
+    done = run_cli(capsys, cache, "import", str(m3u))
+    assert done.code == 0, done
+    saved = open_services(Locations.resolve(cache)).playlists.get("tagged")
+    assert [t.title for t in saved.tracks] == [
+        "It's Oh So Quiet", "Hoppípolla", "Harder, Better, Faster, Stronger"]
+    assert "'Daft Punk - One Less Time'" in done.out, "other words are another song"
+
+
 def test_a_taken_name_is_refused_and_each_piece_of_advice_works(
         cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     one, two = catalog_tracks(cache, 1, 2)
