@@ -56,8 +56,10 @@ class PlaylistsScreen(BaseScreen):
         # in the filter, enter opens the highlighted match
         Binding("enter", "open", "Open", priority=True),
         Binding("slash", "filter", "Filter", key_display="/"),
+        # here, not last (the app's): an 80-column footer has no room for every key
+        Binding("question_mark", "app.help", "Help", key_display="?"),
         Binding("r", "rename", "Rename"),
-        Binding("d", "duplicate", "Duplicate"),
+        Binding("d", "duplicate", "Duplicate", show=False),  # the help and the palette say it
         Binding("x,delete", "delete", "Delete"),
         Binding("i", "import", "Import"),
         Binding("j", "down", show=False),
@@ -65,6 +67,12 @@ class PlaylistsScreen(BaseScreen):
         Binding("q,escape", "back", "Back"),
         Binding("down", "to_list", show=False),
     ]
+
+    PALETTE: ClassVar[tuple[tuple[str, str, str], ...]] = (
+        ("rename", "Rename playlist", "the highlighted one (r)"),
+        ("duplicate", "Duplicate playlist", "a copy of the highlighted one, to change apart (d)"),
+        ("import", "Import playlist files", "M3U8, CSV, JSON, Spotify links; a folder or zip (i)"),
+    )
 
     IN_THE_FILTER = frozenset({"open", "back", "to_list"})
     """The actions whose keys work while typing in the filter (the others' keys type)."""
