@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from mpdtui.data.catalog import Track
+if TYPE_CHECKING:  # annotations only: `--length` is read before the catalog's modules load
+    from mpdtui.data.catalog import Track
 
 FILL_CANDIDATES = 500
 """The suggestions a fill takes from: what every model ranks (the challenge's answer size)."""
