@@ -144,7 +144,7 @@ class AudioService:
         # short: the builder shows it in two lines of half an 80-column screen, "(f2)" last
         self.require_features(features, "no audio features to filter by")
         allowed = without_tracks(self._mask(audio_filter, features), exclude)
-        found = self._suggester.suggest(name, seeds, model, k, allowed=allowed)
+        found = self._suggester.suggest(name, seeds, model, k, allowed=allowed, exclude=exclude)
         others = np.ones(len(allowed), dtype=bool)
         others[np.asarray(list(seeds), dtype=np.int64)] = False
         return FilteredSuggestions(

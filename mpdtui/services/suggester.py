@@ -94,7 +94,8 @@ class Suggester:
                 k: int = 50, allowed: np.ndarray | None = None,
                 exclude: Collection[int] = ()) -> list[Suggestion]:
         """Suggestions, each with a short reason; only tracks where `allowed` (a mask by
-        track id) is True when it is given, and none of `exclude` (track ids)."""
+        track id) is True when it is given, and none of `exclude` (track ids) nor of their
+        songs in another version."""
         model_name = model or self._models.default()
         if model_name is None:
             raise UserError("no trained model yet: run `mpdtui --train` (or the setup's "
@@ -112,7 +113,8 @@ class Suggester:
         ranked = (recommender.recommend(query, wanted) if allowed is None
                   else recommend_allowed(recommender, query, wanted, allowed))
         candidates = self._catalog.tracks(ranked.ids.tolist())
-        keep = one_version_each(candidates, self._catalog.tracks(seeds))
+        # no version of a song the playlist has, nor of one hidden (x) or left out
+        keep = one_version_each(candidates, self._catalog.tracks([*seeds, *exclude]))
         ranked = ranked.keeping(keep, k)
         tracks = [track for track, kept in zip(candidates, keep, strict=True) if kept][:k]
         # the model's own reasons for its own tracks; the fallback's tracks say who chose them

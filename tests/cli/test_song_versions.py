@@ -80,6 +80,15 @@ def test_no_version_of_a_song_the_playlist_has(suggester: tuple[Suggester, dict[
     assert shown == [ids[4], ids[5], ids[6], ids[7]]  # no "Closer" by them; NIN's stays
 
 
+def test_a_song_hidden_or_left_out_goes_in_every_version(
+        suggester: tuple[Suggester, dict[int, int]]) -> None:
+    """x on the single hides the album's copy too; "more like this" leaves out the playlist's
+    songs, whichever version it has."""
+    found, ids = suggester
+    shown = [s.track.id for s in found.suggest("", [ids[5]], k=10, exclude=[ids[1]])]
+    assert shown == [ids[4], ids[6], ids[7]]
+
+
 def test_a_song_is_its_title_by_its_artist() -> None:
     closer = Track(1, "spotify:track:1", "Closer", "Them", "spotify:artist:them", "Album",
                    "spotify:album:1", 200_000, 5)
