@@ -6,7 +6,7 @@ from mpdtui.tui.history import EditHistory
 
 
 def test_undo_and_redo_walk_the_changes_both_ways() -> None:
-    history: EditHistory[str] = EditHistory()
+    history: EditHistory[str, str] = EditHistory()
     history.record([], 0, "added 'a'")
     history.record(["a"], 0, "added 'b'")
     step = history.undo(["a", "b"], 1)
@@ -22,7 +22,7 @@ def test_undo_and_redo_walk_the_changes_both_ways() -> None:
 
 
 def test_a_new_change_forgets_what_was_undone() -> None:
-    history: EditHistory[str] = EditHistory()
+    history: EditHistory[str, str] = EditHistory()
     history.record([], 0, "added 'a'")
     history.undo(["a"], 0)
     assert history.can_redo
@@ -31,7 +31,7 @@ def test_a_new_change_forgets_what_was_undone() -> None:
 
 
 def test_the_oldest_changes_go_past_the_limit_and_clear_forgets_all() -> None:
-    history: EditHistory[int] = EditHistory(limit=3)
+    history: EditHistory[int, int] = EditHistory(limit=3)
     for count in range(5):
         history.record(list(range(count)), 0, f"added {count}")
     kept = []
@@ -43,7 +43,7 @@ def test_the_oldest_changes_go_past_the_limit_and_clear_forgets_all() -> None:
 
 
 def test_the_hidden_tracks_go_back_and_forth_with_the_tracks() -> None:
-    history: EditHistory[str] = EditHistory()
+    history: EditHistory[str, str] = EditHistory()
     history.record(["a"], 0, "hid 'h'", hidden=[])
     step = history.undo(["a"], 0, hidden=["h"])
     assert step is not None and (step.tracks, step.hidden) == (("a",), ())

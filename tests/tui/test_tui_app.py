@@ -1004,6 +1004,43 @@ async def test_x_hides_a_suggestion_from_this_playlist(trained_copy: Locations,
         assert screen.hidden == []
 
 
+async def test_shift_x_hides_an_artist_from_this_playlist(trained_copy: Locations,
+                                                          tmp_path: Path) -> None:
+    """X on a suggestion: none of its artist's tracks is suggested again; u brings them back
+    and the cursor to that suggestion."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        suggestions = screen.query_one("#suggestions", TrackTable)
+        await type_text(pilot, "party")
+        await wait_for(pilot, lambda: screen.suggestions_shown == screen._request,
+                       what="suggestions")
+        await pilot.press("escape")  # to the suggestions
+        artists = [t.artist_uri for t in suggestions.tracks]
+        row = max(range(len(artists)), key=artists.count)  # an artist suggested most often
+        suggestions.move_cursor(row=row)
+        unwanted = suggestions.current()
+        assert unwanted is not None and artists.count(unwanted.artist_uri) > 1
+        await pilot.press("X")
+        await wait_for(pilot, lambda: screen.hidden and screen.suggestions_shown == screen._request,
+                       what="the suggestions without the artist")
+        assert unwanted.artist_uri not in {t.artist_uri for t in suggestions.tracks}
+        assert len(suggestions.tracks) == SUGGESTIONS
+        assert label_text(pilot, "#suggest-status").startswith(
+            f"{SUGGESTIONS} suggestions from {screen.model_name} (1 artist hidden)")
+        by_artist = app.services.catalog.same_artist(unwanted.id)
+        assert unwanted.id in by_artist and {t.artist_uri for t in app.services.catalog.tracks(
+            by_artist)} == {unwanted.artist_uri}
+        assert notifications(app)[-1] == (
+            f"None of {unwanted.artist_name}'s {len(by_artist)} tracks will be suggested for "
+            "this playlist (u brings them back).")
+        await pilot.press("u")
+        await wait_for(pilot, lambda: not screen.hidden and
+                       screen.suggestions_shown == screen._request, what="the artist back")
+        assert suggestions.current() == unwanted
+
+
 async def test_y_copies_the_highlighted_tracks_link(trained_copy: Locations,
                                                     tmp_path: Path) -> None:
     app = make_app(trained_copy, tmp_path)

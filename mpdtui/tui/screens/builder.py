@@ -21,6 +21,7 @@ from textual.worker import Worker, WorkerState
 
 from mpdtui.pipeline.events import JobFinished, ModelSaved
 from mpdtui.printable import printable
+from mpdtui.tui.hidden import hidden_words
 from mpdtui.tui.jobs import JobUpdate
 from mpdtui.tui.messages import ModelsReady, SearchResults, SuggestionsReady
 from mpdtui.tui.screens.builder_exchange import BuilderExchange
@@ -209,7 +210,7 @@ class BuilderScreen(BuilderExchange):
         table.show([s.track for s, _ in shown], reasons, audio=[a for _, a in shown],
                    reason_column=shared is None, keep_cursor=message.request == self._refill)
         self._place_cursor(message.request)
-        title = message.title + (f" ({len(self.hidden)} hidden)" if self.hidden else "")
+        title = message.title + (f" ({hidden_words(self.hidden)})" if self.hidden else "")
         status = f"{len(shown)} suggestions from {title}"
         if shared is not None:  # said once here, not in a column of rows alike
             status += f": {shared.removeprefix(f'{message.title}: ')}"

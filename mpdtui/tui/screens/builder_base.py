@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Input
 
 from mpdtui.data.mpd_validation import track_link
 from mpdtui.printable import printable
+from mpdtui.tui.hidden import Hidden, hidden_ids
 from mpdtui.tui.history import EditHistory, Step
 from mpdtui.tui.idle_gc import IDLE_S, IdleCollector
 from mpdtui.tui.messages import AudioReady
@@ -115,9 +116,9 @@ class BuilderBase(BaseScreen):
         self.with_audio = False  # audio features are known: show them, filter, order
         self.sound: dict[int, TrackAudio | None] = {}  # track id -> its features (None: none)
         self._add_when_found: int | None = None  # Enter came before this search's results
-        self.history: EditHistory[Track] = EditHistory()
+        self.history: EditHistory[Track, Hidden] = EditHistory()
         self._keys_state = (False, False, False)  # what the footer last offered (_refresh_keys)
-        self.hidden: list[Track] = []  # hidden from this playlist's suggestions (x)
+        self.hidden: list[Hidden] = []  # from this playlist's suggestions (x, X)
         self._shown_again: tuple[int, int] | None = None  # (request, track): an undone hide
         self._pick_when_suggested = False  # see focus_list
         self.collector = IdleCollector()
@@ -198,7 +199,7 @@ class BuilderBase(BaseScreen):
         excluded = [*self.hidden, *self.playlist] if self.like is not None else self.hidden
         # the playlist's own tracks are the seeds, or here left out
         return SuggestionsFor(name, seeds, self.query_one(SoundFilter).audio_filter,
-                              frozenset(t.id for t in excluded))
+                              hidden_ids(excluded))
 
     def _apply_flow(self, planned_ids: list[int], result: FlowResult | None) -> None:
         if result is None or planned_ids != [t.id for t in self.playlist]:
@@ -241,7 +242,7 @@ class BuilderBase(BaseScreen):
         row = self.query_one("#playlist", TrackTable).cursor_row
         self._go_to(self.history.redo(self.playlist, row, self.hidden), "Redone")
 
-    def _go_to(self, step: Step[Track] | None, done: str, after: str = "") -> None:
+    def _go_to(self, step: Step[Track, Hidden] | None, done: str, after: str = "") -> None:
         if step is None:  # the key is off then (check_action); a press may race a change
             return
         shown_again = [t for t in self.hidden if t not in step.hidden]

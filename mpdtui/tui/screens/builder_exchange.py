@@ -1,6 +1,6 @@
 """The builder's tracks to and from elsewhere, and many at once: exports (files, Spotify, the
-tracks' links copied), links pasted in (tracks copied in Spotify's app), and the suggestions
-that fill the playlist to a length (A)."""
+tracks' links copied), links pasted in (tracks copied in Spotify's app), the suggestions that
+fill the playlist to a length (A), and an artist's tracks hidden from them (X)."""
 
 from __future__ import annotations
 
@@ -17,11 +17,13 @@ from mpdtui.data.playlist_length import LENGTH_HINT, LengthError, PlaylistLength
 from mpdtui.locations import expand_home
 from mpdtui.pipeline.display import counted
 from mpdtui.printable import printable
+from mpdtui.tui.hidden import HiddenArtist
 from mpdtui.tui.screens.builder_files import BuilderFiles
 from mpdtui.tui.screens.prompt import PromptScreen
 from mpdtui.tui.text import duration
 from mpdtui.tui.typed_path import typed_path
 from mpdtui.tui.widgets.keyed_input import pasted_links
+from mpdtui.tui.widgets.track_table import TrackTable
 
 if TYPE_CHECKING:
     from mpdtui.audio.describe import TrackAudio
@@ -31,12 +33,17 @@ if TYPE_CHECKING:
 
 
 class BuilderExchange(BuilderFiles):
-    """Export, copy the links, take pasted links, fill to a length."""
+    """Export, copy the links, take pasted links, hide an artist, fill to a length."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("A", "fill", "Fill", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("A", "fill", "Fill", show=False),
+        Binding("X", "hide_artist", "Hide artist", show=False),  # x says it, on a suggestion
+    ]
     PALETTE = (*BuilderFiles.PALETTE, (
         "fill", "Fill to a length", "add the top suggestions until the playlist lasts 45m, "
-        "1h30m or has 30 tracks (A)"))
+        "1h30m or has 30 tracks (A)"), (
+        "hide_artist", "Hide the artist", "none of the highlighted suggestion's artist in "
+        "this playlist's suggestions (X)"))
 
     def __init__(self) -> None:
         super().__init__()
@@ -140,10 +147,40 @@ class BuilderExchange(BuilderFiles):
             self._playlist_changed()
         return new
 
-    # --- fill to a length --------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "hide_artist":
+            return super().check_action("hide", parameters)  # where x hides a suggestion
         works = super().check_action(action, parameters)  # in a text field, A types an A
         return works and self.model_name is not None if action == "fill" else works
+
+    # --- hide an artist ----------------------------------------------------------------------
+    def action_hide_artist(self) -> None:
+        """Hide every track of the highlighted suggestion's artist from this playlist's
+        suggestions (the catalog is looked up in a worker: at the MPD's size, ~0.2 s)."""
+        track = self.query_one("#suggestions", TrackTable).current()
+        if track is not None:
+            self._hide_artist(track)
+
+    @work(thread=True, exit_on_error=False, group="hide-artist", description="hide artist")
+    def _hide_artist(self, track: Track) -> None:
+        tracks = frozenset(self.services.catalog.same_artist(track.id))
+        self.app.call_from_thread(self._artist_hidden, HiddenArtist(track, tracks))
+
+    def _artist_hidden(self, artist: HiddenArtist) -> None:
+        if any(isinstance(h, HiddenArtist) and h.track_ids == artist.track_ids
+               for h in self.hidden):
+            return  # X twice before the suggestions came back
+        name = artist.track.artist_name
+        self._remember(f"hid {name} from the suggestions")
+        self.hidden.append(artist)
+        self._refresh_keys()
+        self._schedule(0)
+        self._refill = self._request  # the cursor stays on its row, the list fills up again
+        self.notify(printable(f"None of {name}'s {counted(len(artist.track_ids), 'track')} "
+                              "will be suggested for this playlist (u brings them back)."),
+                    markup=False)
+
+    # --- fill to a length --------------------------------------------------------------------
 
     def action_fill(self) -> None:
         if self.model_name is None:

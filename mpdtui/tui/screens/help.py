@@ -29,6 +29,7 @@ KEYS: dict[str, list[tuple[str, str]]] = {
         ("enter / a", "add the highlighted search result or suggestion"),
         ("x / delete", "remove the highlighted track from the playlist; on a suggestion: "
                        "hide it from this playlist's suggestions"),
+        ("X", "on a suggestion: hide its artist from this playlist's suggestions"),
         ("K / J", "move the highlighted track up / down"),
         ("shift+up / shift+down", "the same as K / J"),
         ("u / U (ctrl+r)", "undo / redo the last change to the tracks (added, removed, moved, "
