@@ -5,8 +5,9 @@ What the footer offers works where the cursor is: no "/ Search" while typing the
 `/` is a letter of it), one Enter in the search box adds the best result, Down goes from the
 search box to its results, every suggestion shows its track and artist at 80 columns, and the
 reason they all share is said once under the list, not cut short in a column of its own, u
-undoes an add and U brings it back, Spotify links pasted add their tracks, A fills the
-playlist to a length, and quitting with a playlist never saved asks first.
+undoes an add and U brings it back, x hides a suggestion and X its artist, Spotify links
+pasted add their tracks, A fills the playlist to a length, and quitting with a playlist never
+saved asks first.
 """
 
 # ruff: noqa: F811 (fixtures imported from tui_support are parameters here)
@@ -79,6 +80,8 @@ def test_builder_keys_in_a_real_terminal(trained_dir: Path, tmp_path: Path) -> N
         term.press("x")
         text = term.wait_for("(1 hidden)", timeout=10)  # said in the status line
         assert "1 track ·" in text  # the playlist kept its track
+        term.press("X")  # the next one's artist: none of their tracks is suggested
+        term.wait_for("(1 track and 1 artist", timeout=10)  # the status line counts both
 
         # tracks copied in Spotify's app paste as links: two into the search box are added
         pasted = [t for t in services.catalog.tracks(list(range(1, 20)))
