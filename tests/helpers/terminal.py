@@ -81,6 +81,16 @@ class Terminal:
             if time.monotonic() > deadline or not self.child.isalive():
                 raise AssertionError(f"timed out waiting for {condition!r}; the screen:\n{text}")
 
+    def hang_up(self, timeout: float = 30) -> None:
+        """The window closed: the terminal's side of the pty goes, and the kernel hangs the
+        app up (SIGHUP). Waits for it to end: a loaded machine takes well over the 0.1 s that
+        pexpect's own close gives it before it reports the child as unkillable."""
+        self.child.ptyproc.fileobj.close()
+        deadline = time.monotonic() + timeout
+        while self.child.isalive() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not self.child.isalive(), f"the app outlived its terminal by {timeout} s"
+
     def close(self) -> None:
         if self.child.isalive():
             self.press("ctrl+q")

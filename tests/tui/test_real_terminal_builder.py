@@ -128,7 +128,7 @@ def test_a_closed_terminal_keeps_the_unsaved_playlist_for_the_next_start(
         term.wait_for("1 track ·", timeout=30)
         draft = Locations.resolve(cache).builder_draft
         term.wait_for(lambda _: draft.exists(), timeout=10)  # kept every few seconds
-        term.child.close(force=True)  # the window closed: SIGHUP
+        term.hang_up()  # the window closed: SIGHUP
     finally:
         term.close()
     again = Terminal(cache, cols=80, rows=24)
