@@ -89,6 +89,7 @@ class Suggester:
                  explainer: Explainer | None = None) -> None:
         self._models, self._catalog = models, catalog
         self._explainer = explainer or ReasonWords(catalog)
+        self._left_out: tuple[frozenset[int], list[Track]] = (frozenset(), [])
 
     def suggest(self, name: str, seeds: Sequence[int], model: str | None = None,
                 k: int = 50, allowed: np.ndarray | None = None,
@@ -114,7 +115,7 @@ class Suggester:
                   else recommend_allowed(recommender, query, wanted, allowed))
         candidates = self._catalog.tracks(ranked.ids.tolist())
         # no version of a song the playlist has, nor of one hidden (x) or left out
-        keep = one_version_each(candidates, self._catalog.tracks([*seeds, *exclude]))
+        keep = one_version_each(candidates, self._catalog.tracks(seeds) + self._tracks_of(exclude))
         ranked = ranked.keeping(keep, k)
         tracks = [track for track, kept in zip(candidates, keep, strict=True) if kept][:k]
         # the model's own reasons for its own tracks; the fallback's tracks say who chose them
@@ -123,6 +124,16 @@ class Suggester:
         reasons += [ranked.fallback] * (len(tracks) - own)
         return [Suggestion(track, float(score), reason) for track, score, reason
                 in zip(tracks, ranked.scores.tolist(), reasons, strict=True)]
+
+    def _tracks_of(self, exclude: Collection[int]) -> list[Track]:
+        """The tracks left out, read once for the requests that leave out the same ones (an
+        artist hidden in the builder: thousands of tracks at the MPD's size)."""
+        ids = frozenset(exclude)
+        known, tracks = self._left_out  # one read: the builder's workers share this
+        if ids != known:
+            tracks = self._catalog.tracks(sorted(ids))
+            self._left_out = (ids, tracks)
+        return tracks
 
 
 def without_tracks(allowed: np.ndarray, exclude: Collection[int]) -> np.ndarray:
