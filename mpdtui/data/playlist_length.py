@@ -14,7 +14,8 @@ if TYPE_CHECKING:  # annotations only: `--length` is read before the catalog's m
 FILL_CANDIDATES = 500
 """The suggestions a fill takes from: what every model ranks (the challenge's answer size)."""
 MAX_HOURS = 24
-"""Longer than 500 tracks last at the MPD's average length (3:54)."""
+"""The longest length a fill takes: 500 suggestions at the MPD's average track length (3:54)
+last about 32 hours, and a filter or short tracks leave fewer."""
 LENGTH_HINT = "45m, 1h30m, 1:30:00, 90 (minutes) or 30 tracks"
 
 _HOURS_MINUTES = re.compile(
@@ -54,8 +55,8 @@ def parse_length(text: str) -> PlaylistLength:
     if minutes <= 0:
         raise LengthError(f"{text.strip()!r}: a playlist lasts more than 0 minutes")
     if minutes > MAX_HOURS * 60:
-        raise LengthError(f"{text.strip()!r} is over {MAX_HOURS} hours, longer than "
-                         f"{FILL_CANDIDATES} suggestions last")
+        raise LengthError(f"{text.strip()!r} is over {MAX_HOURS} hours, the longest a fill "
+                         f"of at most {FILL_CANDIDATES} suggestions takes")
     return PlaylistLength(ms=round(minutes * 60_000))
 
 

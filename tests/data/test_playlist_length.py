@@ -42,7 +42,7 @@ def test_lengths_are_read_as_people_write_them(typed: str, expected: PlaylistLen
     ("0", "'0': a playlist lasts more than 0 minutes"),
     ("0h 0m", "a playlist lasts more than 0 minutes"),
     ("0 tracks", "'0 tracks': a playlist has at least 1 track"),
-    ("25h", "'25h' is over 24 hours, longer than 500 suggestions last"),
+    ("25h", "'25h' is over 24 hours, the longest a fill of at most 500 suggestions takes"),
 ])
 def test_a_length_that_cannot_be_read_says_what_to_write(typed: str, said: str) -> None:
     with pytest.raises(LengthError) as raised:
