@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -21,6 +22,10 @@ KEYS = {"ctrl+n": "\x0e", "ctrl+r": "\x12", "ctrl+q": "\x11", "ctrl+u": "\x15", 
 ERROR_WORDS = ("Unexpected error", "Traceback", "Could not finish", "Error:")
 
 
+def _hangup_ends_it() -> None:
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
 class Terminal:
     """`mpdtui` in a `cols` x `rows` pseudo-terminal; `text()` is what the screen shows."""
 
@@ -30,8 +35,11 @@ class Terminal:
         self.stream = pyte.ByteStream(self.screen)
         env = {**os.environ, "MPDTUI_CACHE_DIR": str(cache), "TERM": "xterm-256color",
                "COLUMNS": str(cols), "LINES": str(rows)}
+        # SIGHUP as a terminal window's child gets it: a suite run under nohup would pass on
+        # its ignoring it, and a closed window would leave the app running
         self.child = pexpect.spawn(sys.executable, ["-m", "mpdtui.cli", *args], env=env,
-                                   dimensions=(rows, cols), timeout=5)
+                                   dimensions=(rows, cols), timeout=5,
+                                   preexec_fn=_hangup_ends_it)
         self.seen_errors: list[str] = []
 
     def pump(self, seconds: float = 0.05) -> None:
