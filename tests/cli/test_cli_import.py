@@ -88,12 +88,9 @@ def test_songs_without_a_link_are_found_by_artist_and_title(
     assert "\x1b" not in again.out, "a control character is shown escaped"
 
 
-def test_a_songs_version_and_featured_artists_are_set_aside_when_no_title_is_the_same(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """A local file's tags name "One More Time" where the catalog has "One More Time -
-    Radio Edit", or "Jóga (Remastered)" where it has "Jóga": the same song."""
+def handmade_cache(tmp_path: Path, renamed: dict[str, str]) -> Path:
+    """A cache dir holding the hand-made slice, its tracks of these titles renamed."""
     playlists = playlists_from(0)
-    renamed = {"Jóga": "Jóga (Remastered 2011)", "One More Time": "One More Time - Radio Edit"}
     for playlist in playlists:
         for track in playlist["tracks"]:
             track["track_name"] = renamed.get(track["track_name"], track["track_name"])
@@ -101,41 +98,45 @@ def test_a_songs_version_and_featured_artists_are_set_aside_when_no_title_is_the
     write_slice(slices, 0, playlists)
     cache = tmp_path / "cache"
     ingest(Locations.resolve(cache), slices)
+    return cache
+
+
+def import_tagged(capsys: pytest.CaptureFixture[str], cache: Path, tmp_path: Path,
+                  songs: list[str]) -> tuple[str, list[str]]:
+    """`mpdtui import` of an M3U naming `songs` ("artist - title") as a player's tags do:
+    what it said, and the titles saved."""
     m3u = tmp_path / "tagged.m3u"
-    m3u.write_text("#EXTINF:320,Daft Punk feat. Romanthony - One More Time\n/music/1.flac\n"
-                   "#EXTINF:305,Björk - JÓGA [Live]\n/music/2.flac\n"
-                   "#EXTINF:100,Björk - Jóga Remix\n/music/3.flac\n")
+    m3u.write_text("".join(f"#EXTINF:200,{song}\n/music/{n}.flac\n"
+                           for n, song in enumerate(songs)))
     done = run_cli(capsys, cache, "import", str(m3u))
     assert done.code == 0, done
     saved = open_services(Locations.resolve(cache)).playlists.get("tagged")
-    assert [t.title for t in saved.tracks] == ["One More Time - Radio Edit", "Jóga (Remastered 2011)"]
-    assert "'Björk - Jóga Remix'" in done.out, "another title is another song"
+    return done.out, [t.title for t in saved.tracks]
+
+
+def test_a_songs_version_and_featured_artists_are_set_aside_when_no_title_is_the_same(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A local file's tags name "One More Time" where the catalog has "One More Time -
+    Radio Edit", or "Jóga (Remastered)" where it has "Jóga": the same song."""
+    cache = handmade_cache(tmp_path, {"Jóga": "Jóga (Remastered 2011)",
+                                      "One More Time": "One More Time - Radio Edit"})
+    said, titles = import_tagged(capsys, cache, tmp_path, [
+        "Daft Punk feat. Romanthony - One More Time", "Björk - JÓGA [Live]",
+        "Björk - Jóga Remix"])
+    assert titles == ["One More Time - Radio Edit", "Jóga (Remastered 2011)"]
+    assert "'Björk - Jóga Remix'" in said, "another title is another song"
 
 
 def test_a_songs_accents_apostrophes_and_punctuation_are_set_aside(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Tags often differ from the catalog only there: "It’s" (a typographic apostrophe) for
     "It's", "Sigur Ros" for "Sigur Rós", "Harder Better" for "Harder, Better"."""
-    playlists = playlists_from(0)
-    for playlist in playlists:
-        for track in playlist["tracks"]:
-            if track["track_name"] == "Bachelorette":
-                track["track_name"] = "It's Oh So Quiet"
-    slices = tmp_path / "mpd"
-    write_slice(slices, 0, playlists)
-    cache = tmp_path / "cache"
-    ingest(Locations.resolve(cache), slices)
-    m3u = tmp_path / "tagged.m3u"
-    m3u.write_text("#EXTINF:200,Bjork - It\u2019s oh so quiet\n/music/1.flac\n"
-                   "#EXTINF:200,Sigur Ros - Hoppipolla\n/music/2.flac\n"
-                   "#EXTINF:200,Daft Punk - Harder Better Faster Stronger!\n/music/3.flac\n"
-                   "#EXTINF:200,Daft Punk - One Less Time\n/music/4.flac\n")
-    done = run_cli(capsys, cache, "import", str(m3u))
-    assert done.code == 0, done
-    saved = open_services(Locations.resolve(cache)).playlists.get("tagged")
-    assert [t.title for t in saved.tracks] == [
-        "It's Oh So Quiet", "Hoppípolla", "Harder, Better, Faster, Stronger"]
-    assert "'Daft Punk - One Less Time'" in done.out, "other words are another song"
+    cache = handmade_cache(tmp_path, {"Bachelorette": "It's Oh So Quiet"})
+    said, titles = import_tagged(capsys, cache, tmp_path, [
+        "Bjork - It\u2019s oh so quiet", "Sigur Ros - Hoppipolla",
+        "Daft Punk - Harder Better Faster Stronger!", "Daft Punk - One Less Time"])
+    assert titles == ["It's Oh So Quiet", "Hoppípolla", "Harder, Better, Faster, Stronger"]
+    assert "'Daft Punk - One Less Time'" in said, "other words are another song"
 
 
 def test_a_taken_name_is_refused_and_each_piece_of_advice_works(
