@@ -952,17 +952,22 @@ async def test_undo_and_redo_of_the_tracks(trained_copy: Locations, tmp_path: Pa
         assert screen.playlist == []
 
 
+async def to_the_suggestions(pilot: Any, name: str) -> tuple[BuilderScreen, TrackTable]:
+    """The builder, a name typed, the cursor on its suggestions (the playlist is empty)."""
+    await builder_ready(pilot)
+    screen = builder(pilot.app)
+    await type_text(pilot, name)
+    await wait_for(pilot, lambda: screen.suggestions_shown == screen._request,
+                   what="suggestions")
+    await pilot.press("escape")
+    return screen, screen.query_one("#suggestions", TrackTable)
+
+
 async def test_x_hides_a_suggestion_from_this_playlist(trained_copy: Locations,
                                                         tmp_path: Path) -> None:
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await builder_ready(pilot)
-        screen = builder(app)
-        suggestions = screen.query_one("#suggestions", TrackTable)
-        await type_text(pilot, "hide some")
-        await wait_for(pilot, lambda: screen.suggestions_shown == screen._request,
-                       what="suggestions")
-        await pilot.press("escape")  # to the suggestions (the playlist is empty)
+        screen, suggestions = await to_the_suggestions(pilot, "hide some")
         assert screen.active_bindings["x"].binding.action == "hide"
         await pilot.press("j")
         unwanted, following = suggestions.tracks[1], suggestions.tracks[2]
@@ -1010,13 +1015,7 @@ async def test_shift_x_hides_an_artist_from_this_playlist(trained_copy: Location
     and the cursor to that suggestion."""
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await builder_ready(pilot)
-        screen = builder(app)
-        suggestions = screen.query_one("#suggestions", TrackTable)
-        await type_text(pilot, "party")
-        await wait_for(pilot, lambda: screen.suggestions_shown == screen._request,
-                       what="suggestions")
-        await pilot.press("escape")  # to the suggestions
+        screen, suggestions = await to_the_suggestions(pilot, "party")
         artists = [t.artist_uri for t in suggestions.tracks]
         row = max(range(len(artists)), key=artists.count)  # an artist suggested most often
         suggestions.move_cursor(row=row)
