@@ -181,7 +181,6 @@ class BuilderExchange(BuilderFiles):
                     markup=False)
 
     # --- fill to a length --------------------------------------------------------------------
-
     def action_fill(self) -> None:
         if self.model_name is None:
             self.notify("No model to suggest with yet: train one at the setup's training step "
