@@ -212,7 +212,6 @@ def track_entry(track: Track) -> TrackEntry:
     return TrackEntry(track.uri, track.name, track.artist_name, track.duration_ms)
 
 
-
 SONGS_NAMED = 3
 """Songs not found that a note names (`mpdtui import --json` lists them all)."""
 
