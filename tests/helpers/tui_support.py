@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
+from textual.screen import Screen
+from textual.widgets import Label
 
 from mpdtui.data.features import FeatureStore
 from mpdtui.locations import Locations
@@ -21,6 +23,8 @@ from mpdtui.pipeline.sources import DemoSpec
 from mpdtui.services.root import Services, open_services
 from mpdtui.tui.app import MpdtuiApp, create_app
 from mpdtui.tui.context import AppOptions
+from mpdtui.tui.screens.builder import BuilderScreen
+from mpdtui.tui.widgets.track_table import TrackTable
 
 DEMO = DemoSpec(playlists=1500, seed=1)
 MODELS = ("popularity", "title", "item_knn", "als")
@@ -133,3 +137,63 @@ async def settle(pilot: Pilot) -> None:
     await wait_for(pilot, lambda: all(w.is_finished for w in pilot.app.workers),
                    what="workers")
     await pilot.pause(0.05)
+
+
+def label_text(pilot: Pilot, selector: str) -> str:
+    return str(pilot.app.screen.query_one(selector, Label).render())
+
+
+async def type_text(pilot: Pilot, text: str) -> None:
+    await pilot.press(*text)
+
+
+async def run_command(pilot: Pilot, text: str) -> None:
+    """ctrl+p, type, wait for the palette's hits, enter."""
+    await pilot.press("ctrl+p")
+    await type_text(pilot, text)
+    palette = pilot.app.screen
+    await wait_for(pilot, lambda: palette.query_one("CommandList").option_count,
+                   what="palette hits")
+    await pilot.press("enter")
+
+
+def builder(app: MpdtuiApp) -> BuilderScreen:
+    assert isinstance(app.screen, BuilderScreen)
+    return app.screen
+
+
+async def to_the_suggestions(pilot: Pilot, name: str) -> tuple[BuilderScreen, TrackTable]:
+    """The builder, a name typed, the cursor on its suggestions (the playlist is empty)."""
+    await builder_ready(pilot)
+    screen = builder(pilot.app)
+    await type_text(pilot, name)
+    await wait_for(pilot, lambda: screen.suggestions_shown == screen._request,
+                   what="suggestions")
+    await pilot.press("escape")
+    return screen, screen.query_one("#suggestions", TrackTable)
+
+
+async def add_first_result(pilot: Pilot, screen: BuilderScreen) -> None:
+    """Search for a word of the catalog's first track and add the best result."""
+    await pilot.press("escape", "slash")
+    await type_text(pilot, pilot.app.services.catalog.catalog().tracks([0])[0].name.split()[0])
+    await wait_for(pilot, lambda: screen.query_one("#results").tracks, what="results")
+    await pilot.press("enter", "escape")  # added; out of the search box
+    await settle(pilot)
+
+
+def footer_keys(screen: Screen) -> set[str]:
+    """The keys the footer shows (active, shown bindings)."""
+    return {key for key, active in screen.active_bindings.items() if active.binding.show}
+
+
+ONE_SLICE = "mpd.slice.1000-1999.json"
+"""The trained cache's second slice: ingested alone, its tracks get other ids."""
+
+
+def one_slice_folder(trained_dir: Path, folder: Path, *beside: str) -> Path:
+    """An MPD folder of one slice of the trained cache's demo (and its files named `beside`)."""
+    folder.mkdir()
+    for name in (ONE_SLICE, *beside):
+        shutil.copy(trained_dir / "demo-mpd" / name, folder)
+    return folder

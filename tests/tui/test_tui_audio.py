@@ -13,6 +13,7 @@ import pytest
 from textual.widgets import Input, Label
 from tui_support import (  # noqa: F401 (fixtures)
     SIZE,
+    builder,
     builder_ready,
     make_app,
     notifications,
@@ -59,11 +60,6 @@ def audio_copy(audio_dir: Path, tmp_path: Path) -> Locations:
     target = tmp_path / "cache"
     shutil.copytree(audio_dir, target)
     return Locations.resolve(target)
-
-
-def builder(app: Any) -> BuilderScreen:
-    assert isinstance(app.screen, BuilderScreen)
-    return app.screen
 
 
 def status(app: Any) -> str:

@@ -1,0 +1,509 @@
+"""Pilot tests of saved playlists, the draft kept for the next start, and what the builder says
+when something is missing or fails, driven by keys only, on a tiny demo dataset."""
+
+# ruff: noqa: F811 (fixtures imported from tui_support are parameters here)
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import DataTable, Input
+from tui_support import (  # noqa: F401 (fixtures)
+    ONE_SLICE,
+    SIZE,
+    builder,
+    builder_ready,
+    footer_keys,
+    ingested_copy,
+    label_text,
+    make_app,
+    notifications,
+    one_slice_folder,
+    screen_name,
+    settle,
+    trained_copy,
+    trained_dir,
+    type_text,
+    wait_for,
+)
+
+from mpdtui.data.builder_draft import Draft, read_draft, write_draft
+from mpdtui.data.saved_playlists import TrackEntry
+from mpdtui.locations import Locations
+from mpdtui.services.catalog import CatalogService
+from mpdtui.services.root import open_services
+from mpdtui.tui.screens.builder import MISSING_MODEL
+from mpdtui.tui.screens.playlists import PlaylistsScreen
+from mpdtui.tui.widgets.track_table import TrackTable
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_saved_playlists_screen(trained_copy: Locations, tmp_path: Path) -> None:
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        tracks = app.services.catalog.tracks([3, 1, 4])
+        app.services.playlists.save("gym", tracks)
+        await pilot.press("escape", "p")
+        assert isinstance(app.screen, PlaylistsScreen)
+        await pilot.press("r")
+        await pilot.press(*["backspace"] * 3)
+        await type_text(pilot, "workout")
+        await pilot.press("enter")
+        assert [p.name for p in app.services.playlists.summaries()] == ["workout"]
+        await pilot.press("d")
+        names = sorted(p.name for p in app.services.playlists.summaries())
+        assert names == ["workout", "workout (copy)"]
+        await pilot.press("x", "y")  # delete the highlighted copy, confirmed
+        assert [p.name for p in app.services.playlists.summaries()] == ["workout"]
+        await pilot.press("x", "n")  # asked, refused: kept
+        assert [p.name for p in app.services.playlists.summaries()] == ["workout"]
+        await pilot.press("enter")  # open in the builder
+        await settle(pilot)
+        screen = builder(app)
+        assert [t.id for t in screen.playlist] == [3, 1, 4]
+        assert screen.query_one("#name", Input).value == "workout"
+
+
+async def test_saved_playlists_list_what_another_terminal_saves_renames_and_deletes(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        elsewhere = open_services(trained_copy).playlists  # a store of its own
+        tracks = app.services.catalog.tracks
+        elsewhere.save("gym", tracks([3, 1]))
+        elsewhere.save("road trip", tracks([4]))
+        await pilot.press("escape", "p")
+        screen = app.screen
+        assert isinstance(screen, PlaylistsScreen)
+        await pilot.press("down")  # on 'gym'
+        elsewhere.save("rainy sunday", tracks([5, 6, 7]))
+        elsewhere.rename("road trip", "long drive")
+        elsewhere.save_extended("gym", elsewhere.get("gym"), tracks([8]))
+        screen._check_saved()  # what the list does every few seconds
+        await pilot.pause()
+        assert [(p.name, p.num_tracks) for p in screen.summaries] == [
+            ("gym", 3), ("long drive", 1), ("rainy sunday", 3)]  # most recently changed first
+        assert screen._selected() == screen.summaries[0]  # still on 'gym'
+        elsewhere.delete("rainy sunday")
+        screen._check_saved()
+        await pilot.pause()
+        assert [p.name for p in screen.summaries] == ["gym", "long drive"]
+
+
+async def test_a_playlist_file_imports_from_the_saved_playlists(trained_copy: Locations,
+                                                                tmp_path: Path) -> None:
+    """`i`: a file's path, completed with tab; a path with no playlist is said in the dialog,
+    which stays open; a name taken gets a number."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        tracks = app.services.catalog.tracks([3, 1, 4])
+        app.services.playlists.save("gym", tracks[:1])
+        (tmp_path / "exportify").mkdir()
+        (tmp_path / "exportify" / "gym.csv").write_text(
+            "Track URI,Track Name\n" + "".join(f"{t.uri},{t.name}\n" for t in tracks))
+        await pilot.press("escape", "p")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
+        await pilot.press("i")
+        field = app.screen.query_one("#prompt-input", Input)
+        field.value = str(tmp_path / "exportify" / "nothing.csv")
+        await pilot.press("enter")
+        assert "nothing.csv does not exist: give an M3U8, CSV or JSON playlist" in label_text(
+            pilot, "#prompt-refused")
+        field.value = str(tmp_path / "exportify" / "g")
+        field.cursor_position = len(field.value)
+        await pilot.press("tab")  # completed as a shell would
+        assert field.value == str(tmp_path / "exportify" / "gym.csv")
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, PlaylistsScreen)
+        assert app.services.playlists.get("gym 2").uris == [t.uri for t in tracks]
+        selected = screen._selected()
+        assert selected is not None and selected.name == "gym 2"
+        assert "Imported 'gym 2' ('gym' is taken): 3 tracks." in notifications(app)
+
+        (tmp_path / "songs.txt").write_text("Nobody - Nothing\n")  # no song the catalog holds
+        await pilot.press("i")
+        app.screen.query_one("#prompt-input", Input).value = str(tmp_path / "songs.txt")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert any("songs.txt names 1 song without a Spotify link, such as 'Nobody - Nothing', "
+                   "and none of them is in the catalog" in said for said in notifications(app))
+        assert [p.name for p in app.services.playlists.summaries()] == ["gym 2", "gym"]
+
+
+async def test_a_saved_playlists_tracks_outside_the_catalog_survive_editing_it(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """Saved on other data (the demo before the MPD, say): the builder cannot show those
+    tracks, so saving the playlist after an edit keeps them where they were."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        known = app.services.catalog.tracks([3, 1, 4])
+        elsewhere = [TrackEntry(f"spotify:track:{'A' * 21}{i}", f"Gone {i}", "Nobody", 1000)
+                     for i in range(2)]
+        entries = [TrackEntry(t.uri, t.name, t.artist_name, t.duration_ms) for t in known]
+        app.services.playlists.store().save("mix", [elsewhere[0], *entries[:2], elsewhere[1],
+                                                    entries[2]])
+        await pilot.press("escape", "p")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
+        await settle(pilot)
+        await pilot.press("enter")  # open it in the builder
+        await settle(pilot)
+        screen = builder(app)
+        assert [t.id for t in screen.playlist] == [3, 1, 4]
+        assert any("2 of its tracks are not in the catalog: not shown here; saving keeps them "
+                   "in place" in said for said in notifications(app))
+        screen.playlist = [*screen.playlist[:1], *screen.playlist[2:], *app.services.catalog.tracks([9])]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        saved = app.services.playlists.get("mix")
+        ninth = app.services.catalog.tracks([9])[0].uri
+        assert saved.uris == [elsewhere[0].uri, known[0].uri, known[2].uri, elsewhere[1].uri, ninth]
+
+
+@pytest.mark.parametrize("saved", [True, False], ids=["saved", "new"])
+async def test_other_data_replacing_the_catalog_finds_the_playlist_again(
+        trained_dir: Path, trained_copy: Locations, tmp_path: Path, saved: bool) -> None:
+    """`mpdtui ingest OTHER --replace` in another terminal: the track ids of the playlist on
+    screen mean other tracks in the new catalog, so it is found again by URI."""
+    import asyncio
+
+    from mpdtui.data.catalog import Catalog
+
+    other = one_slice_folder(trained_dir, tmp_path / "other-mpd")
+    second = json.loads((other / ONE_SLICE).read_text())["playlists"]
+    in_second = {t["track_uri"] for p in second for t in p["tracks"]}
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        catalog = app.services.catalog
+        kept = [t for t in catalog.tracks(catalog.resolve_uris(
+            [t["track_uri"] for t in second[0]["tracks"][:3]])) if t.id > 0]
+        gone = next(t for t in catalog.tracks(range(1, 200)) if t.uri not in in_second)
+        screen = builder(app)
+        screen.playlist = [kept[0], gone, *kept[1:]]
+        await type_text(pilot, "mix")
+        if saved:
+            await pilot.press("ctrl+s")
+        await settle(pilot)
+
+        await asyncio.to_thread(open_services(trained_copy).jobs.ingest, other, replace=True)
+        await wait_for(pilot, lambda: len(screen.playlist) == len(kept), timeout=30,
+                       what="the playlist found again")
+        with Catalog.open(trained_copy) as new_catalog:
+            new_ids = new_catalog.track_ids([t.uri for t in kept])
+        assert [(t.id, t.uri) for t in screen.playlist] == list(
+            zip(new_ids, [t.uri for t in kept], strict=True))
+        assert new_ids != [t.id for t in kept]  # the old ids would have meant other tracks
+        said = [n for n in notifications(app) if n.startswith("The catalog holds other data now.")]
+        assert said and said[0].endswith(
+            "1 of the playlist's tracks is not in the catalog: not shown here; saving keeps it in "
+            "place." if saved else "1 of the playlist's tracks is not in it: taken out of the "
+            "playlist.")
+        assert screen.unsaved() is not saved
+        await wait_for(pilot, lambda: not screen.query_one("#suggestions", TrackTable).tracks,
+                       what="no suggestions: the models went with the data they learned")
+        await pilot.press("escape", "/")
+        await type_text(pilot, kept[0].name)  # search reads the new catalog
+        await wait_for(pilot, lambda: kept[0].uri in [
+            t.uri for t in screen.query_one("#results", TrackTable).tracks], what="results")
+        if saved:
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert app.services.playlists.get("mix").uris == [kept[0].uri, gone.uri,
+                                                             *[t.uri for t in kept[1:]]]
+
+
+async def test_a_long_saved_name_is_cut_and_the_other_columns_stay(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await builder_ready(pilot)
+        app.services.playlists.save("夜" * 100, app.services.catalog.tracks([3, 1]))
+        await pilot.press("escape", "p")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
+        await settle(pilot)
+        table = app.screen.query_one("#saved", DataTable)
+        widths = [column.width for column in table.columns.values()]
+        assert [str(c.label) for c in table.columns.values()] == ["Name", "Tracks", "Changed"]
+        assert sum(widths) + 2 * len(widths) <= table.size.width  # no column out of view
+        lines = ["".join(seg.text for seg in strip)
+                 for strip in app.screen._compositor.render_full_update().strips]
+        row = next(line for line in lines if line.startswith(" 夜"))  # as the screen shows it
+        assert "…  2 " in row
+
+
+async def test_the_highlighted_saved_playlists_tracks_show_beside_the_list(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        gym = app.services.catalog.tracks([3, 1, 4])
+        app.services.playlists.save("gym", gym)
+        app.services.playlists.save("sleep", app.services.catalog.tracks([7]))
+        await pilot.press("escape", "p")
+        await settle(pilot)
+        screen = app.screen
+        assert "enter" in footer_keys(screen)  # Open: the list's own enter hid it
+        preview = screen.query_one("#saved-tracks", DataTable)
+
+        def shown() -> list[str]:
+            return [str(preview.get_row_at(row)[1]) for row in range(preview.row_count)]
+
+        assert shown() == [app.services.catalog.tracks([7])[0].name]  # the latest first
+        await pilot.press("j")
+        await settle(pilot)
+        assert shown() == [t.name for t in gym]
+        total = sum(t.duration_ms for t in gym)
+        assert str(preview.border_title).startswith(f"gym · {total // 60000}:")
+        assert not preview.can_focus and screen.focused is screen.query_one("#saved")
+
+
+async def test_the_saved_playlists_filter_by_name(trained_copy: Locations,
+                                                  tmp_path: Path) -> None:
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        for name in ("Road trip", "gym", "road to nowhere"):
+            app.services.playlists.save(name, app.services.catalog.tracks([3, 1]))
+        await pilot.press("escape", "p")
+        await settle(pilot)
+        screen = app.screen
+        listed = screen.query_one("#saved", DataTable)
+
+        def names() -> list[str]:
+            return [str(listed.get_row_at(row)[0]) for row in range(listed.row_count)]
+
+        await pilot.press("slash")
+        await type_text(pilot, "ROAD")  # any case; q, r, d, x are letters here
+        assert names() == ["road to nowhere", "Road trip"]
+        assert footer_keys(screen) >= {"enter", "escape"} and "r" not in footer_keys(screen)
+        await type_text(pilot, "x")
+        assert names() == [] and "holds 'ROADx'" in label_text(pilot, "#saved-empty")
+        await pilot.press("backspace", "escape")  # back to the list, the filter kept
+        assert screen.focused is listed and names() == ["road to nowhere", "Road trip"]
+        await pilot.press("slash", "end", "space", "t", "r", "enter")  # enter opens the match
+        await settle(pilot)
+        assert builder(app).query_one("#name", Input).value == "Road trip"
+
+
+async def test_the_builder_follows_a_rename_or_delete_of_its_playlist(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """Renamed in the playlists screen, the playlist on screen shows its new name and saves in
+    place (it had saved a second playlist under the old name); deleted, it saves as new."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen, saved = builder(app), app.services.playlists
+        await type_text(pilot, "mix")
+        screen.playlist = app.services.catalog.tracks([1, 2])
+        await pilot.press("ctrl+s", "escape", "p", "r", *["backspace"] * 3)
+        await type_text(pilot, "road")
+        await pilot.press("enter", "escape")  # renamed; back in the builder
+        assert screen.query_one("#name", Input).value == "road" and not screen.unsaved()
+        screen.playlist = app.services.catalog.tracks([1, 2, 3])
+        await pilot.press("ctrl+s")
+        assert [(p.name, p.num_tracks) for p in saved.summaries()] == [("road", 3)]
+        await pilot.press("p", "x", "y", "escape")  # deleted: its id may be given again
+        assert screen.editing is None and screen.unsaved()  # quitting now asks
+        await pilot.press("ctrl+s")
+        assert [(p.name, p.num_tracks) for p in saved.summaries()] == [("road", 3)]
+        assert screen.editing == saved.summaries()[0].id
+
+
+async def test_the_builder_follows_its_playlist_changed_in_another_terminal(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """`mpdtui suggest --save` or `playlists --rename/--delete` in another terminal change the
+    saved playlist on screen. Unchanged here, it is shown as saved; changed here too, saving
+    asks before replacing theirs (no keeps theirs); deleted, it saves as a new one."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen, tracks = builder(app), app.services.catalog.tracks
+        elsewhere = open_services(trained_copy).playlists  # a store of its own
+        await type_text(pilot, "mix")
+        screen.playlist = tracks([1, 2])
+        await pilot.press("ctrl+s")
+        elsewhere.save_extended("mix", elsewhere.get("mix"), tracks([3]))
+        elsewhere.rename("mix", "road")
+        screen._check_data()  # what the builder does every few seconds
+        await wait_for(pilot, lambda: [t.id for t in screen.playlist] == [1, 2, 3],
+                       what="the playlist as saved elsewhere")
+        assert screen.query_one("#name", Input).value == "road" and not screen.unsaved()
+
+        screen.playlist = tracks([1])  # changed here...
+        theirs = elsewhere.replace_tracks("road", [TrackEntry(t.uri) for t in tracks([4, 5])])
+        screen._check_data()
+        screen._check_data()  # ...and there: said once
+        await pilot.pause()
+        warned = [n for n in notifications(app) if "asks before" in n]
+        assert warned == ["'road' was changed in another window or terminal (2 tracks now): "
+                          "saving here asks before replacing that."]
+        await pilot.press("ctrl+s")
+        assert screen_name(pilot) == "ConfirmScreen"
+        await pilot.press("n")
+        assert elsewhere.get("road").uris == theirs.uris and screen.unsaved()
+        await pilot.press("ctrl+s", "y")
+        assert elsewhere.get("road").uris == [tracks([1])[0].uri] and not screen.unsaved()
+        await pilot.press("ctrl+s")  # saved here last: nothing to ask
+        assert screen_name(pilot) == "BuilderScreen"
+
+        elsewhere.replace_tracks("road", theirs.tracks)
+        screen.query_one("#name", Input).value = "road too"  # both kept: nothing to ask
+        await pilot.press("ctrl+s")
+        assert screen_name(pilot) == "BuilderScreen"
+        assert {p.name: p.num_tracks for p in elsewhere.summaries()} == {"road": 2, "road too": 1}
+
+        elsewhere.delete("road too")
+        screen._check_data()
+        await pilot.pause()
+        assert "'road too' was deleted in another window or terminal: save it (ctrl+s) to keep " \
+            "it." in notifications(app)
+        assert screen.editing is None and screen.unsaved()  # quitting now asks
+        await pilot.press("ctrl+s")
+        assert {p.name: p.num_tracks for p in elsewhere.summaries()} == {"road": 2, "road too": 1}
+
+
+async def test_unsaved_changes_outlive_the_app_and_come_back_at_its_next_start(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """A terminal closed (no quit, no question) keeps what was not saved: the next start shows
+    it, still unsaved, and a save over a change made elsewhere since still asks first."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen, tracks = builder(app), app.services.catalog.tracks
+        await type_text(pilot, "mix")
+        screen.playlist = tracks([1, 2])
+        await pilot.press("ctrl+s")
+        screen.playlist = tracks([1, 2, 3])  # changed, not saved
+        screen._check_data()  # what the builder does every few seconds
+        assert trained_copy.builder_draft.exists()
+        app.services.playlists.save_extended("mix", app.services.playlists.get("mix"),
+                                             tracks([4]))  # another terminal's change
+    # run_test ends the app without the builder's quit: as a closed terminal would
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        await wait_for(pilot, lambda: screen.playlist, what="the draft")
+        assert [t.id for t in screen.playlist] == [1, 2, 3] and screen.unsaved()
+        assert screen.query_one("#name", Input).value == "mix"
+        assert ("Restored 'mix' (3 tracks): its changes were not saved when mpdtui last closed. "
+                "ctrl+s saves them; ctrl+n, then d, drops them.") in notifications(app)
+        await pilot.press("ctrl+s")
+        assert screen_name(pilot) == "ConfirmScreen"  # 'mix' has 3 other tracks since
+        await pilot.press("y")
+        assert app.services.playlists.get("mix").uris == [t.uri for t in tracks([1, 2, 3])]
+        assert not trained_copy.builder_draft.exists()  # saved: nothing to restore
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        assert not builder(app).playlist
+
+
+async def test_a_draft_another_running_window_keeps_is_not_restored(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    tracks = open_services(trained_copy).catalog.tracks([1, 2])
+    draft = Draft("theirs", tuple(t.uri for t in tracks), pid=os.getppid())  # running
+    write_draft(trained_copy.builder_draft, draft)
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        await pilot.pause(0.2)
+        assert not builder(app).playlist
+        builder(app)._check_data()  # nothing unsaved here: their draft stays
+    assert read_draft(trained_copy.builder_draft) == draft
+
+
+async def test_a_refused_rename_keeps_its_dialog_open_with_why(trained_copy: Locations,
+                                                               tmp_path: Path) -> None:
+    """A name another playlist has closed the dialog, the typed name with it, behind a
+    notification; the dialog now says why under the name, to be changed there."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        saved = app.services.playlists
+        saved.save("Road trip", app.services.catalog.tracks([1]))
+        saved.save("Mix", app.services.catalog.tracks([2]))
+        await pilot.press("escape", "p")
+        await wait_for(pilot, lambda: screen_name(pilot) == "PlaylistsScreen")
+        await pilot.press("r", "ctrl+u")  # the most recent first: Mix
+        await type_text(pilot, "Road trip")
+        await pilot.press("enter")
+        assert screen_name(pilot) == "PromptScreen"
+        assert label_text(pilot, "#prompt-refused") == (
+            "a saved playlist named 'Road trip' already exists: choose another name")
+        await type_text(pilot, " 2")
+        await pilot.press("enter")
+        assert screen_name(pilot) == "PlaylistsScreen"
+        assert sorted(p.name for p in saved.summaries()) == ["Road trip", "Road trip 2"]
+        assert "Renamed to 'Road trip 2'." in notifications(app)
+
+
+async def test_no_models_yet_is_a_notification(ingested_copy: Locations, tmp_path: Path) -> None:
+    app = make_app(ingested_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        await settle(pilot)
+        assert "No trained model" in label_text(pilot, "#suggest-status")
+        await pilot.press("escape", "m")
+        assert screen_name(pilot) == "BuilderScreen"
+        await pilot.press("f2")  # where the message sends the user, and back from there
+        await wait_for(pilot, lambda: screen_name(pilot) == "TrainingStep", what="the training step")
+        await pilot.press("escape")  # back, still without a model: the status line says it
+        await wait_for(pilot, lambda: screen_name(pilot) == "BuilderScreen", what="the builder")
+        await settle(pilot)
+        assert notifications(app).count(MISSING_MODEL) == 1  # said once, not at each load
+
+
+async def test_the_builder_without_data_says_what_is_missing(tmp_path: Path) -> None:
+    app = make_app(Locations.resolve(tmp_path / "fresh"), tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
+        app.open_builder()  # however one gets there (another process removed the data)
+        await builder_ready(pilot)
+        status = label_text(pilot, "#suggest-status")
+        assert "No data yet" in status and "data step (f2)" in status
+
+
+async def test_spotify_export_without_login_is_an_error_message(trained_copy: Locations,
+                                                                tmp_path: Path) -> None:
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        await type_text(pilot, "mix")
+        screen.playlist = app.services.catalog.tracks([1, 2])
+        await pilot.press("escape", "e", "j", "j", "j", "enter")
+        await settle(pilot)
+        said = [n for n in notifications(app) if "not logged in to Spotify" in n]
+        assert said and "Spotify step (f2)" in said[0] and "mpdtui auth" not in said[0]
+        assert screen_name(pilot) == "BuilderScreen"
+        await pilot.press("f2")  # the step the message names, and back from it: the builder
+        await wait_for(pilot, lambda: screen_name(pilot) == "SpotifyStep", what="the Spotify step")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_name(pilot) == "BuilderScreen", what="the builder")
+
+
+class BrokenSearch(CatalogService):
+    def search(self, text: str, limit: int = 50) -> list[Any]:
+        raise RuntimeError("disk on fire")
+
+
+async def test_an_unexpected_worker_error_is_a_notification(trained_copy: Locations,
+                                                            tmp_path: Path) -> None:
+    app = make_app(trained_copy, tmp_path, services=open_services(trained_copy, catalog=BrokenSearch))
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        await pilot.press("escape", "slash", "a")
+        await settle(pilot)
+        assert any("disk on fire" in n for n in notifications(app))
+        assert app.is_running
