@@ -17,6 +17,7 @@ import pytest
 
 from models.npz_arrays import arrays_are_whole
 from models.progress import Cancelled
+from mpdtui import config
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.demo import generate_demo
 from mpdtui.data.matrices import load_interactions
@@ -389,8 +390,10 @@ def test_a_job_leaves_no_temporary_files(tmp_path: Path) -> None:
     (killed / "__autograph_generated_file1.py").write_text("")
     running = temp / f"mpdtui-job-{os.getpid()}-runn1n"
     running.mkdir()
+    cache = Locations.resolve(tmp_path / "cache")  # one epoch: its first batch writes the files
+    config.update(cache, model_settings={"two_tower": {"epochs": 1}})
     done = subprocess.run(
-        [sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(tmp_path / "cache"), "--train",
+        [sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache.root), "--train",
          "--mpd", str(HANDMADE), "--models", "two_tower"],
         capture_output=True, text=True, timeout=300, env={**os.environ, "TMPDIR": str(temp)})
     assert done.returncode == 0, done.stderr
