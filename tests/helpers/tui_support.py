@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets import Label
+from textual.widgets import Input, Label
 
 from mpdtui.data.features import FeatureStore
 from mpdtui.locations import Locations
@@ -145,6 +145,16 @@ def label_text(pilot: Pilot, selector: str) -> str:
 
 async def type_text(pilot: Pilot, text: str) -> None:
     await pilot.press(*text)
+
+
+async def type_path(pilot: Pilot, path: object) -> None:
+    """Give the focused field `path` as typed: its last part key by key, the rest at once (a
+    long path typed key by key costs seconds, each key completing)."""
+    field = pilot.app.focused
+    assert isinstance(field, Input), field
+    head, slash, tail = str(path).rpartition("/")
+    field.replace(head + slash, *field.selection)  # as a key: over the selection, if any
+    await type_text(pilot, tail)
 
 
 async def run_command(pilot: Pilot, text: str) -> None:

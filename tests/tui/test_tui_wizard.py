@@ -33,6 +33,7 @@ from tui_support import (  # noqa: F401 (fixtures)
     settle,
     trained_copy,
     trained_dir,
+    type_path,
     type_text,
     wait_for,
 )
@@ -62,7 +63,7 @@ async def test_first_run_walks_the_wizard_with_keys(trained_dir: Path, tmp_path:
         assert "This is the first step: Next (ctrl+n) goes on, ctrl+q quits." in notifications(app)
         await pilot.press("enter")  # nothing typed: this folder, and on
         assert screen_name(pilot) == "DataStep"
-        await type_text(pilot, str(trained_dir / "demo-mpd"))
+        await type_path(pilot, trained_dir / "demo-mpd")
         await pilot.press("enter")
         await settle(pilot)
         assert "Data ready" in label_text(pilot, "#step-status")
@@ -72,7 +73,7 @@ async def test_first_run_walks_the_wizard_with_keys(trained_dir: Path, tmp_path:
         assert "Not logged in" in label_text(pilot, "#spotify-user")
         await pilot.press("ctrl+n")  # skip Spotify
         assert screen_name(pilot) == "FeaturesStep"
-        await type_text(pilot, str(trained_dir / "demo-mpd" / "tracks_features.csv"))
+        await type_path(pilot, trained_dir / "demo-mpd" / "tracks_features.csv")
         await pilot.press("enter")
         await settle(pilot)
         assert "rows imported (tracks_features layout). " in label_text(pilot, "#step-status")
@@ -103,7 +104,7 @@ async def give_at_the_data_step(pilot: Any, path: Path) -> None:
     """From the first run's cache step: on to the data step, and `path` given there."""
     await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
     await pilot.press("ctrl+n")
-    await type_text(pilot, str(path))
+    await type_path(pilot, path)
     await pilot.press("enter")
 
 
@@ -164,7 +165,7 @@ async def test_a_busy_cache_dir_is_waited_for(trained_dir: Path, tmp_path: Path)
         await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
         await pilot.press("ctrl+n")
         with WriterLock(locations, "training"):  # another mpdtui writes to this cache dir
-            await type_text(pilot, str(trained_dir / "demo-mpd"))
+            await type_path(pilot, trained_dir / "demo-mpd")
             await pilot.press("enter")
             await wait_for(pilot, lambda: "busy" in label_text(pilot, "#step-status"))
             status = label_text(pilot, "#step-status")
@@ -251,7 +252,7 @@ async def test_cache_dir_can_be_changed(tmp_path: Path) -> None:
     app = make_app(Locations.resolve(tmp_path / "fresh"), tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
-        await type_text(pilot, str(tmp_path / "other"))
+        await type_path(pilot, tmp_path / "other")
         await pilot.press("enter")
         assert app.services.locations.root == (tmp_path / "other").resolve()
         assert str(tmp_path / "other") in label_text(pilot, "#cache-path")
@@ -272,7 +273,7 @@ async def test_the_mpd_typed_for_the_cache_dir_is_pointed_to_the_data_step(
     app = make_app(Locations.resolve(tmp_path / "fresh"), tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
-        await type_text(pilot, str(path))
+        await type_path(pilot, path)
         await pilot.press("enter")
         assert app.services.locations.root == (tmp_path / "fresh").resolve()
         assert label_text(pilot, "#step-status").startswith(
@@ -309,7 +310,7 @@ async def test_a_cache_dir_that_cannot_be_made_leaves_the_session_as_it_was(
         await builder_ready(pilot)
         await run_command(pilot, "setup wizard")
         await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep", what="the cache step")
-        await type_text(pilot, str(tmp_path / "a-file" / "cache"))
+        await type_path(pilot, tmp_path / "a-file" / "cache")
         await pilot.press("enter")
         assert label_text(pilot, "#step-status") == (
             f"Cannot use {tmp_path / 'a-file' / 'cache'}: {tmp_path / 'a-file'} is a file. "
@@ -323,7 +324,7 @@ async def test_a_cache_dir_that_cannot_be_made_leaves_the_session_as_it_was(
             "user 'mpdtui-no-such-user'): give the full path")
         (tmp_path / "loop").symlink_to(tmp_path / "loop")
         app.screen.query_one("#cache-input", Input).value = ""
-        await type_text(pilot, str(tmp_path / "loop" / "cache"))
+        await type_path(pilot, tmp_path / "loop" / "cache")
         await pilot.press("enter")
         assert label_text(pilot, "#step-status") == (
             f"{tmp_path / 'loop' / 'cache'} goes through a symlink loop (links that lead back to "
@@ -355,7 +356,7 @@ async def test_a_playlist_taken_to_another_cache_dir_saves_there_as_a_new_one(
         assert trained_copy.builder_draft.exists()
         await run_command(pilot, "setup wizard")
         await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep", what="the cache step")
-        await type_text(pilot, str(other.root))
+        await type_path(pilot, other.root)
         await pilot.press("enter", "escape")
         await wait_for(pilot, lambda: screen_name(pilot) == "BuilderScreen", what="the builder")
         await settle(pilot)
@@ -533,7 +534,7 @@ async def test_the_data_step_says_a_copy_of_a_slice_there_is_not_added(trained_d
         await builder_ready(pilot)
         await run_command(pilot, "setup: data")
         await wait_for(pilot, lambda: screen_name(pilot) == "DataStep", what="the data step")
-        await type_text(pilot, str(backup))
+        await type_path(pilot, backup)
         await pilot.press("enter")
         await wait_for(pilot, lambda: "Data ready" in label_text(pilot, "#step-status"),
                        what="the copy looked at")
@@ -645,7 +646,7 @@ async def test_features_imported_after_training_send_the_models_reading_them_to_
         await builder_ready(pilot)
         await run_command(pilot, "setup: audio features")
         await wait_for(pilot, lambda: screen_name(pilot) == "FeaturesStep", what="features step")
-        await type_text(pilot, str(trained_dir / "demo-mpd" / "tracks_features.csv"))
+        await type_path(pilot, trained_dir / "demo-mpd" / "tracks_features.csv")
         await pilot.press("enter")
         await wait_for(pilot, lambda: "Features now cover" in label_text(pilot, "#step-status"),
                        timeout=120, what="the import")
