@@ -139,6 +139,18 @@ def test_a_songs_accents_apostrophes_and_punctuation_are_set_aside(
     assert "'Daft Punk - One Less Time'" in said, "other words are another song"
 
 
+def test_a_word_written_without_its_apostrophe_is_found_either_way(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """"Its" for the catalog's "It's" (file names and tags often drop apostrophes), and "Don't"
+    for its "Dont": the catalog's search has "it's" as two words, "it" and "s"."""
+    cache = handmade_cache(tmp_path, {"Bachelorette": "It's Oh So Quiet",
+                                      "Jóga": "Dont Look Back (Remastered)"})
+    said, titles = import_tagged(capsys, cache, tmp_path, [
+        "Bjork - Its Oh So Quiet", "Björk - Don't Look Back", "Bjork - Its Oh So Loud"])
+    assert titles == ["It's Oh So Quiet", "Dont Look Back (Remastered)"]
+    assert "'Bjork - Its Oh So Loud'" in said, "other words are another song"
+
+
 def test_a_taken_name_is_refused_and_each_piece_of_advice_works(
         cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     one, two = catalog_tracks(cache, 1, 2)
