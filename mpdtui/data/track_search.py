@@ -97,6 +97,9 @@ _AUTOMERGE = "tracks_fts(tracks_fts, rank) VALUES ('automerge', {})"
 _DEFAULT_AUTOMERGE = 4
 _WORD = re.compile(r"[^\W_]+")
 """A search word: letters and digits (FTS5's tokenizer parts words at `_` too)."""
+_APOSTROPHES = str.maketrans("", "", "'\u2019\u2018`\u00b4")
+_CONTRACTED = re.compile(r"(?<=n)t$|(?:s|m|d|re|ve|ll)$")
+"""What may follow an apostrophe at a word's end."""
 _PHRASES_REFUSED = "phrase queries are not supported"
 """FTS5's error for a quoted word it reads as two or more, in a table without positions."""
 
@@ -117,8 +120,27 @@ class CatalogAccess(Protocol):
 
 def search_rows(catalog: CatalogAccess, text: str, limit: int) -> list[tuple]:
     """TRACK_SELECT rows of the tracks matching every word of `text` (as prefixes) in title,
-    artist or album, most popular first."""
+    artist or album, most popular first; short of `limit`, then those matching its words as
+    written without apostrophes (`_apostrophes_aside`)."""
     words = _WORD.findall(text.lower())
+    rows = _rows_of(catalog, words, limit)
+    loose = _apostrophes_aside(text)
+    if len(rows) < limit and loose != words:
+        found = {row[0] for row in rows}
+        rows += [row for row in _rows_of(catalog, loose, limit)
+                 if row[0] not in found][:limit - len(rows)]
+    return rows
+
+
+def _apostrophes_aside(text: str) -> list[str]:
+    """The words of `text` without apostrophes, each less an ending an apostrophe may have
+    parted from it (n't, 's, 'm, 'd, 're, 've, 'll): the index holds "don't" as two words,
+    "don" and "t", so "dont" (as people type it) finds it as "don", as "don't" finds "dont"."""
+    return [_CONTRACTED.sub("", word) or word
+            for word in _WORD.findall(text.lower().translate(_APOSTROPHES))]
+
+
+def _rows_of(catalog: CatalogAccess, words: list[str], limit: int) -> list[tuple]:
     rows = _rows_unless_refused(catalog, words, limit)
     if rows is None:
         rows = _rows_unless_refused(catalog, _older_unicode_words(words), limit)

@@ -152,14 +152,12 @@ def _known_tracks(catalog: CatalogService, uris: Sequence[str]) -> dict[str, Tra
 def _song_in_catalog(catalog: CatalogService, song: FileTrack) -> Track | None:
     """The most popular track of the song's title by its artist (the first of several will
     do), reading "title - artist" too; else the same with the titles' versions set aside
-    ("Jóga (Remastered)", "One More Time - Radio Edit" are "Jóga", "One More Time"), searched
-    by words cut short where an apostrophe may be missing ("Dont Stop", "Jessies Girl")."""
+    ("Jóga (Remastered)", "One More Time - Radio Edit" are "Jóga", "One More Time")."""
     for artist, title in ((song.artist, song.title), (song.title, song.artist)):
         artists = {_folded(artist), _folded(_first_artist(artist))}
         bare_words = f"{_without_versions(title)} {_first_artist(artist)}"
         found = (_found(catalog, f"{title} {artist}", artists, title, _folded)
-                 or _found(catalog, bare_words, artists, title, _bare_title)
-                 or _found_cut_short(catalog, bare_words, artists, title))
+                 or _found(catalog, bare_words, artists, title, _bare_title))
         if found is not None:
             return found
     return None
@@ -188,24 +186,6 @@ def _without_versions(title: str) -> str:
     while bare != before:
         before, bare = bare, _VERSION.sub("", bare)
     return bare if bare.strip() else title
-
-
-def _found_cut_short(catalog: CatalogService, words: str, artists: set[str],
-                     title: str) -> Track | None:
-    """`_found` by the words without apostrophes, each less an ending that an apostrophe may
-    have parted from it ("don't", "it's", "you're", "I'm"), where that changes them. A word
-    written without its apostrophe ("Dont") is two to the catalog's search ("don" "t"), which
-    takes words as prefixes; the other way round ("Don't" where it holds "Dont") the second of
-    the two is not in it. The titles found are compared whole."""
-    as_searched = _NOT_A_WORD.sub(" ", words.casefold()).split()
-    bare = _NOT_A_WORD.sub(" ", words.casefold().translate(_APOSTROPHES)).split()
-    cut = [_CONTRACTED.sub("", word) or word for word in bare]
-    return None if cut == as_searched else _found(catalog, " ".join(cut), artists, title,
-                                                  _bare_title)
-
-
-_CONTRACTED = re.compile(r"(?<=n)t$|(?:s|m|d|re|ve|ll)$")
-"""What follows an apostrophe at a word's end: n't, 's, 'm, 'd, 're, 've, 'll."""
 
 
 def _first_artist(artist: str) -> str:

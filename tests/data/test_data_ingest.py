@@ -10,7 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from store_support import store_dump
+from hostile_support import write_slice
+from store_support import mpd_playlist, store_dump
 
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.dataset import load_dataset
@@ -130,6 +131,32 @@ def test_search_matches_word_prefixes_across_fields_by_popularity(handmade_store
         assert [t.name for t in catalog.search("joga")] == ["Jóga"]  # accents folded
         assert catalog.search("nothing matches this") == []
         assert catalog.search('"; DROP TABLE tracks; --') == []
+
+
+def test_a_word_written_without_its_apostrophe_is_found_after_the_exact_matches(
+        tmp_path: Path) -> None:
+    """The index holds "Don't" as two words, "don" and "t": "dont", as people type it, found
+    nothing, nor "don't" a title written "Dont"."""
+    titles = ["Donna", "Don't Stop Me Now", "Dont Look Back", "It's Oh So Quiet"]
+    uris = [f"spotify:track:{'A' * 21}{n}" for n in range(len(titles))]
+    playlists = [mpd_playlist(f"mix {pid}", uris[:length]) for pid, length in enumerate((4, 2, 1))]
+    for pid, playlist in enumerate(playlists):
+        playlist["pid"] = pid
+        for track in playlist["tracks"]:
+            track["track_name"] = titles[uris.index(track["track_uri"])]
+    locations = Locations.resolve(tmp_path / "cache")
+    ingest(locations, write_slice(tmp_path / "mpd", 0, playlists))
+
+    def found(text: str, limit: int = 50) -> list[str]:
+        return [track.name for track in catalog.search(text, limit)]
+
+    with Catalog.open(locations) as catalog:
+        assert found("dont stop") == ["Don't Stop Me Now"]
+        assert found("don't look") == ["Dont Look Back"]
+        assert found("its oh") == ["It's Oh So Quiet"]
+        assert found("dont") == ["Dont Look Back", "Donna", "Don't Stop Me Now"]  # then by plays
+        assert found("dont", limit=1) == ["Dont Look Back"]
+        assert found("donna") == ["Donna"]
 
 
 JOGA = "spotify:track:AAAAAAAAAAAAAAAAAAAAA1"
