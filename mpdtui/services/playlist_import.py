@@ -154,8 +154,8 @@ def _song_in_catalog(catalog: CatalogService, song: FileTrack) -> Track | None:
     do), reading "title - artist" too; else the same with the titles' versions set aside
     ("Jóga (Remastered)", "One More Time - Radio Edit" are "Jóga", "One More Time")."""
     for artist, title in ((song.artist, song.title), (song.title, song.artist)):
-        artists = {_folded(artist), _folded(_first_artist(artist))}
-        bare_words = f"{_without_versions(title)} {_first_artist(artist)}"
+        artists = {_artist_key(artist), _artist_key(_first_artist(artist))}
+        bare_words = f"{_without_versions(title)} {_without_the(_first_artist(artist))}"
         found = (_found(catalog, f"{title} {artist}", artists, title, _folded)
                  or _found(catalog, bare_words, artists, title, _bare_title))
         if found is not None:
@@ -168,7 +168,8 @@ def _found(catalog: CatalogService, words: str, artists: set[str], title: str,
     """The first track `words` find whose title has `title`'s shape, by one of `artists`."""
     wanted = shape(title)
     return next((track for track in catalog.search(words, SONG_CANDIDATES)
-                 if shape(track.name) == wanted and _folded(track.artist_name) in artists), None)
+                 if shape(track.name) == wanted and _artist_key(track.artist_name) in artists),
+                None)
 
 
 _VERSION = re.compile(r"\s*(?:\([^()]*\)|\[[^\[\]]*\]|\s-\s.*)$")
@@ -186,6 +187,19 @@ def _without_versions(title: str) -> str:
     while bare != before:
         before, bare = bare, _VERSION.sub("", bare)
     return bare if bare.strip() else title
+
+
+@lru_cache(maxsize=1 << 16)
+def _artist_key(artist: str) -> str:
+    """An artist's name as compared: folded, less a leading "the" ("Killers", "The Killers")."""
+    return _folded(_without_the(artist))
+
+
+def _without_the(artist: str) -> str:
+    return _THE.sub("", artist) or artist
+
+
+_THE = re.compile(r"^\s*the\s+", re.IGNORECASE)
 
 
 def _first_artist(artist: str) -> str:

@@ -88,12 +88,15 @@ def test_songs_without_a_link_are_found_by_artist_and_title(
     assert "\x1b" not in again.out, "a control character is shown escaped"
 
 
-def handmade_cache(tmp_path: Path, renamed: dict[str, str]) -> Path:
-    """A cache dir holding the hand-made slice, its tracks of these titles renamed."""
+def handmade_cache(tmp_path: Path, renamed: dict[str, str],
+                   artists: dict[str, str] | None = None) -> Path:
+    """A cache dir holding the hand-made slice, its tracks of these titles (and artists)
+    renamed."""
     playlists = playlists_from(0)
     for playlist in playlists:
         for track in playlist["tracks"]:
             track["track_name"] = renamed.get(track["track_name"], track["track_name"])
+            track["artist_name"] = (artists or {}).get(track["artist_name"], track["artist_name"])
     slices = tmp_path / "mpd"
     write_slice(slices, 0, playlists)
     cache = tmp_path / "cache"
@@ -149,6 +152,16 @@ def test_a_word_written_without_its_apostrophe_is_found_either_way(
         "Bjork - Its Oh So Quiet", "Björk - Don't Look Back", "Bjork - Its Oh So Loud"])
     assert titles == ["It's Oh So Quiet", "Dont Look Back (Remastered)"]
     assert "'Bjork - Its Oh So Loud'" in said, "other words are another song"
+
+
+def test_an_artists_leading_the_is_set_aside(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """"Killers" in the tags, "The Killers" in the catalog, and the other way round."""
+    cache = handmade_cache(tmp_path, {}, artists={"Björk": "The Björk"})
+    said, titles = import_tagged(capsys, cache, tmp_path, [
+        "Björk - Jóga", "The Daft Punk - One More Time", "The Sigur Rós - Jóga"])
+    assert titles == ["Jóga", "One More Time"]
+    assert "'The Sigur Rós - Jóga'" in said, "another artist's title is another song"
 
 
 def test_a_taken_name_is_refused_and_each_piece_of_advice_works(
