@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote_plus
+from urllib.parse import unquote, unquote_plus, urlsplit
 
 import orjson
 
@@ -42,6 +42,9 @@ class ParsedPlaylist:
 _EXTINF = re.compile(r"#EXTINF:\s*(-?\d+)[^,]*,(.*)", re.IGNORECASE)
 _AUDIO_FILE = re.compile(r"\.(?:mp3|flac|ogg|oga|opus|m4a|aac|wav|wma|aiff?|alac|ape)$",
                          re.IGNORECASE)
+_TRACK_NUMBER = re.compile(r"^\s*(?:\d-)?(?:0\d\s*(?:[-._](?!\d))?|\d{1,3}\s*[-._](?!\d))\s*")
+"""A file name's track number: "01 ", "01 - ", "12. ", "1-03 " (disc 1); not the number a
+title starts with ("99 Luftballons", "2 Become 1")."""
 
 
 def from_lines(lines: Iterable[str]) -> ParsedPlaylist:
@@ -82,11 +85,27 @@ def _line_track(line: str, said: tuple[int | None, str] | None) -> FileTrack | N
         return _local_track(line)
     if line.startswith(("spotify:", "https://open.spotify.com/", "http://open.spotify.com/")):
         return None  # an episode, an album, a playlist: not a track
-    if not song:  # a file's name ("Artist - Title.mp3") or the line itself names the song
-        is_file = _AUDIO_FILE.search(line) is not None
-        song = _AUDIO_FILE.sub("", line.replace("\\", "/").rpartition("/")[2]) if is_file else line
-        artist, title = _artist_and_title(song)
+    if not song:  # the file's path ("Artist/Album/01 Title.mp3") or the line names the song
+        artist, title = (_file_artist_and_title(line) if _AUDIO_FILE.search(line)
+                         else _artist_and_title(line))
     return FileTrack("", title, artist, duration) if title and artist else None
+
+
+def _file_artist_and_title(path: str) -> tuple[str, str]:
+    """A local file's song: "Artist - Title.mp3", "01 - Artist - Title.mp3", or, for a file
+    named by its track number in an album's folder, the title by the folder above it
+    ("Artist/Album/01 Title.flac"), else by the album folder's first part ("Artist -
+    Album/01. Title.flac")."""
+    if path.startswith("file:"):  # a player's file URL: file:///music/Bj%C3%B6rk/...
+        path = unquote(urlsplit(path).path)
+    *folders, name = [part for part in path.replace("\\", "/").split("/") if part]
+    name = _AUDIO_FILE.sub("", name)
+    song = _TRACK_NUMBER.sub("", name, count=1)
+    artist, title = _artist_and_title(song)
+    if artist or song == name or not folders:
+        return artist, title
+    by_album_folder = _artist_and_title(folders[-1])[0]
+    return (by_album_folder or (folders[-2] if len(folders) >= 2 else "")), title
 
 
 def _artist_and_title(song: str) -> tuple[str, str]:

@@ -164,6 +164,19 @@ def test_an_artists_leading_the_is_set_aside(
     assert "'The Sigur Rós - Jóga'" in said, "another artist's title is another song"
 
 
+def test_files_of_a_music_library_are_found_by_their_folders_artist(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An M3U of files filed "Artist/Album/01 Title.flac", with no #EXTINF lines."""
+    cache = handmade_cache(tmp_path, {})
+    m3u = tmp_path / "library.m3u"
+    m3u.write_text("/music/Björk/Homogenic/01 - Jóga.flac\n"
+                   "/music/Daft Punk - Discovery/01. One More Time.mp3\n")
+    assert run_cli(capsys, cache, "import", str(m3u)).code == 0
+    saved = open_services(Locations.resolve(cache)).playlists.get("library")
+    assert [(t.title, t.artist) for t in saved.tracks] == [("Jóga", "Björk"),
+                                                          ("One More Time", "Daft Punk")]
+
+
 def test_a_taken_name_is_refused_and_each_piece_of_advice_works(
         cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     one, two = catalog_tracks(cache, 1, 2)

@@ -84,6 +84,25 @@ def test_a_players_m3u_names_local_files_by_extinf_or_file_name() -> None:
     assert read.not_tracks == 1  # "untitled" names no artist
 
 
+def test_a_file_named_by_its_track_number_is_by_the_artist_its_folders_name() -> None:
+    """Music libraries file songs as "Artist/Album/01 Title.flac" (iTunes, Picard) or "Artist -
+    Album/01. Title.flac": M3Us of such files have no #EXTINF, and "01" is not the artist."""
+    m3u = ("/music/Björk/Homogenic/01 - Jóga.flac\n"
+           "../Daft Punk - Discovery (2001)/01. One More Time.mp3\n"
+           "D:\\Music\\Sigur Rós\\Takk\\1-03 Hoppípolla.flac\n"
+           "file:///music/Bj%C3%B6rk/Debut/02%20Human%20Behaviour.mp3\n"
+           "/music/Queen/Opera/11 - Queen - Bohemian Rhapsody.mp3\n"
+           "/music/mix/99 Luftballons.mp3\n"  # a title's number: no track number, no artist
+           "/music/Björk/Homogenic/01.flac\n")
+    read = parse_playlist(m3u.encode(), "x", "library.m3u")
+    assert read.tracks == (FileTrack("", "Jóga", "Björk"),
+                           FileTrack("", "One More Time", "Daft Punk"),
+                           FileTrack("", "Hoppípolla", "Sigur Rós"),
+                           FileTrack("", "Human Behaviour", "Björk"),
+                           FileTrack("", "Bohemian Rhapsody", "Queen"))
+    assert read.not_tracks == 2
+
+
 def test_links_pasted_one_a_line_in_any_text_encoding() -> None:
     lines = f"https://open.spotify.com/track/{'A' * 22}?si=1\n\n{URIS[1]}\nBand - Song\n"
     for raw in (lines.encode(), codecs.BOM_UTF8 + lines.encode(), lines.encode("utf-16")):
