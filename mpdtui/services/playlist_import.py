@@ -174,7 +174,8 @@ def _found(catalog: CatalogService, words: str, artists: set[str], title: str,
 
 _VERSION = re.compile(r"\s*(?:\([^()]*\)|\[[^\[\]]*\]|\s-\s.*)$")
 """A version said at a title's end: "(Remastered 2011)", "[Live]", " - Radio Edit"."""
-_FEATURED = re.compile(r",|\s+(?:feat\.?|ft\.?|featuring|&|x|with)\s+", re.IGNORECASE)
+_FEATURED = re.compile(r"[,;]|\s+(?:feat\.?|ft\.?|featuring|&|x|with|vs\.?|/)\s+", re.IGNORECASE)
+"""Between artists: ", " and "; " (tags with several), "feat.", " & ", " / " ("AC/DC" is one)."""
 
 
 def _bare_title(title: str) -> str:
@@ -203,7 +204,7 @@ _THE = re.compile(r"^\s*the\s+", re.IGNORECASE)
 
 
 def _first_artist(artist: str) -> str:
-    """ "Daft Punk feat. Romanthony", "A, B", "A & B": the first of them."""
+    """ "Daft Punk feat. Romanthony", "A, B", "A; B", "A & B": the first of them."""
     return _FEATURED.split(artist, maxsplit=1)[0].strip() or artist
 
 

@@ -125,8 +125,8 @@ def test_a_songs_version_and_featured_artists_are_set_aside_when_no_title_is_the
                                       "One More Time": "One More Time - Radio Edit"})
     said, titles = import_tagged(capsys, cache, tmp_path, [
         "Daft Punk feat. Romanthony - One More Time", "Björk - JÓGA [Live]",
-        "Björk - Jóga Remix"])
-    assert titles == ["One More Time - Radio Edit", "Jóga (Remastered 2011)"]
+        "Björk - Jóga Remix", "Björk; Thom Yorke - Bachelorette"])  # a tag of two artists
+    assert titles == ["One More Time - Radio Edit", "Jóga (Remastered 2011)", "Bachelorette"]
     assert "'Björk - Jóga Remix'" in said, "another title is another song"
 
 
