@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.events import Paste
 from textual.widgets import Input, Label
 from tui_support import (  # noqa: F401 (fixtures)
     SIZE,
@@ -301,8 +302,6 @@ async def test_spotify_links_pasted_add_their_tracks_as_one_change(
         trained_copy: Locations, tmp_path: Path) -> None:
     """Tracks copied in Spotify's app paste as their links, one a line: several pasted into
     the search (or one on a list) are added, not searched; undo takes them back at once."""
-    from textual.events import Paste
-
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await builder_ready(pilot)
@@ -814,7 +813,7 @@ async def test_the_highlighted_suggestion_shows_its_whole_reason(trained_copy: L
         suggestions = screen.query_one("#suggestions", TrackTable)
         await run_command(pilot, "model: item")
         await pilot.press("escape", "slash")
-        await type_text(pilot, seed.uri)  # a pasted URI finds that one track
+        screen.focused.post_message(Paste(seed.uri))  # a pasted URI finds that one track
         await wait_for(pilot, lambda: screen.query_one("#results").tracks, what="results")
         await pilot.press("enter")
         await wait_for(pilot, lambda: len(set(suggestions.reasons)) > 1, what="mixed reasons")
