@@ -19,13 +19,14 @@ from mpdtui.pipeline.runner import run_job
 from mpdtui.services.root import open_services
 
 SMALL_RANKER = {"components": ["als", "title"], "max_cases": 200, "candidates": 50}
+SMALL_ALS = {"factors": 16, "iterations": 4}
 
 
 @pytest.fixture
 def store(small_store: Locations, tmp_path: Path) -> Locations:
     shutil.copytree(small_store.root, tmp_path / "cache")
     locations = Locations.resolve(tmp_path / "cache")
-    config.update(locations, model_settings={"ranker": SMALL_RANKER})
+    config.update(locations, model_settings={"ranker": SMALL_RANKER, "als": SMALL_ALS})
     return locations
 
 
@@ -58,7 +59,7 @@ def test_retraining_a_component_retrains_the_ranker_built_on_it(store: Locations
     assert (ranker_only.trained, ranker_only.reused) == (["ranker"], ["title", "als"]), \
         "`--retrain --models ranker` retrains the ranker, not the models it is built on"
 
-    config.update(store, model_settings={"ranker": SMALL_RANKER, "als": {"factors": 16}})
+    config.update(store, model_settings={"ranker": SMALL_RANKER, "als": {**SMALL_ALS, "factors": 8}})
     settings_changed = services.jobs.train(["ranker"])
     assert settings_changed.trained == ["als", "ranker"], \
         "new ALS settings retrain ALS, and so the ranker"
