@@ -791,8 +791,8 @@ async def test_a_reason_all_suggestions_share_is_said_once(trained_copy: Locatio
         await builder_ready(pilot)
         screen = builder(app)
         suggestions = screen.query_one("#suggestions", TrackTable)
-        await type_text(pilot, "road trip")
-        await wait_for(pilot, lambda: suggestions.tracks)
+        await type_text(pilot, "road trip")  # the answer for the whole name, not "road t"'s:
+        await wait_for(pilot, lambda: screen.suggestions_shown == screen._request)
         await settle(pilot)
         shared = app.services.suggester.suggest("road trip", [], model="als")[0].reason
         assert set(suggestions.reasons) == {shared}  # als' fallback, for every suggestion
