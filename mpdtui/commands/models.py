@@ -77,8 +77,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "search", help="find tracks by words of their title, artist or album (and their URIs, "
                        "for suggest --seed)")
     search.add_argument("words", nargs="+", action=SearchWords,
-                        help="each word matches the start of a word (quotes not needed); a track "
-                             "URI or open.spotify.com link finds that track")
+                        help="each word matches the start of a word (quotes not needed: "
+                             "don't can be written dont); a track URI or open.spotify.com link "
+                             "finds that track")
     search.add_argument("-n", "--k", type=int_between(1, MAX_SEARCH), default=20,
                         help=f"how many tracks, most popular first (default 20, at most "
                              f"{MAX_SEARCH})")
