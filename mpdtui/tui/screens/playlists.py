@@ -251,8 +251,9 @@ class PlaylistsScreen(BaseScreen):
                 self._import(read[0])
 
         self.app.push_screen(PromptScreen(
-            "Import a playlist: an M3U8, CSV or JSON file (mpdtui's exports, Exportify's), a "
-            "text file of Spotify links, or a folder or zip of them.", "~/", accept=read_files,
+            "Import a playlist: an M3U8, CSV or JSON file (mpdtui's exports, Exportify's, a "
+            "player's M3U of local files), a text file of Spotify links, or a folder or zip of "
+            "them.", "~/", accept=read_files,
             file_suffixes=(*IMPORT_SUFFIXES, ".zip")), import_read)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="import",
