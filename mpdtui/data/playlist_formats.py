@@ -98,7 +98,7 @@ def _file_artist_and_title(path: str) -> tuple[str, str]:
     Album/01. Title.flac")."""
     if path.startswith("file:"):  # a player's file URL: file:///music/Bj%C3%B6rk/...
         path = unquote(urlsplit(path).path)
-    *folders, name = [part for part in path.replace("\\", "/").split("/") if part]
+    *folders, name = [part for part in path.replace("\\", "/").split("/") if part] or [""]
     name = _AUDIO_FILE.sub("", name)
     song = _TRACK_NUMBER.sub("", name, count=1)
     artist, title = _artist_and_title(song)

@@ -93,14 +93,15 @@ def test_a_file_named_by_its_track_number_is_by_the_artist_its_folders_name() ->
            "file:///music/Bj%C3%B6rk/Debut/02%20Human%20Behaviour.mp3\n"
            "/music/Queen/Opera/11 - Queen - Bohemian Rhapsody.mp3\n"
            "/music/mix/99 Luftballons.mp3\n"  # a title's number: no track number, no artist
-           "/music/Björk/Homogenic/01.flac\n")
+           "/music/Björk/Homogenic/01.flac\n"
+           "file://host.mp3\n")  # a URL of no path
     read = parse_playlist(m3u.encode(), "x", "library.m3u")
     assert read.tracks == (FileTrack("", "Jóga", "Björk"),
                            FileTrack("", "One More Time", "Daft Punk"),
                            FileTrack("", "Hoppípolla", "Sigur Rós"),
                            FileTrack("", "Human Behaviour", "Björk"),
                            FileTrack("", "Bohemian Rhapsody", "Queen"))
-    assert read.not_tracks == 2
+    assert read.not_tracks == 3
 
 
 def test_links_pasted_one_a_line_in_any_text_encoding() -> None:
