@@ -45,6 +45,9 @@ _AUDIO_FILE = re.compile(r"\.(?:mp3|flac|ogg|oga|opus|m4a|aac|wav|wma|aiff?|alac
 _TRACK_NUMBER = re.compile(r"^\s*(?:\d-)?(?:0\d\s*(?:[-._](?!\d))?|\d{1,3}\s*[-._](?!\d))\s*")
 """A file name's track number: "01 ", "01 - ", "12. ", "1-03 " (disc 1); not the number a
 title starts with ("99 Luftballons", "2 Become 1")."""
+_TWO_DIGIT_NUMBER = re.compile(r"^\s*\d\d\s+(?=\S)")
+"""A track number in an album's folder ("Artist/Album/12 Title.flac"), where a song's name
+says no artist ("50 Cent - In Da Club.mp3" does)."""
 
 
 def from_lines(lines: Iterable[str]) -> ParsedPlaylist:
@@ -94,16 +97,21 @@ def _line_track(line: str, said: tuple[int | None, str] | None) -> FileTrack | N
 def _file_artist_and_title(path: str) -> tuple[str, str]:
     """A local file's song: "Artist - Title.mp3", "01 - Artist - Title.mp3", or, for a file
     named by its track number in an album's folder, the title by the folder above it
-    ("Artist/Album/01 Title.flac"), else by the album folder's first part ("Artist -
-    Album/01. Title.flac")."""
+    ("Artist/Album/01 Title.flac", "Artist/Album/12 Title.flac"), else by the album folder's
+    first part ("Artist - Album/01. Title.flac")."""
     if path.startswith("file:"):  # a player's file URL: file:///music/Bj%C3%B6rk/...
         path = unquote(urlsplit(path).path)
     *folders, name = [part for part in path.replace("\\", "/").split("/") if part] or [""]
     name = _AUDIO_FILE.sub("", name)
     song = _TRACK_NUMBER.sub("", name, count=1)
     artist, title = _artist_and_title(song)
-    if artist or song == name or not folders:
+    if artist or not folders:
         return artist, title
+    if song == name:  # "12 Title": iTunes writes two digits and a space, from 01 to 99
+        song = _TWO_DIGIT_NUMBER.sub("", name, count=1)
+        if song == name:
+            return "", title
+        title = song.strip()
     by_album_folder = _artist_and_title(folders[-1])[0]
     return (by_album_folder or (folders[-2] if len(folders) >= 2 else "")), title
 

@@ -92,7 +92,10 @@ def test_a_file_named_by_its_track_number_is_by_the_artist_its_folders_name() ->
            "D:\\Music\\Sigur Rós\\Takk\\1-03 Hoppípolla.flac\n"
            "file:///music/Bj%C3%B6rk/Debut/02%20Human%20Behaviour.mp3\n"
            "/music/Queen/Opera/11 - Queen - Bohemian Rhapsody.mp3\n"
-           "/music/mix/99 Luftballons.mp3\n"  # a title's number: no track number, no artist
+           "/music/Queen/Opera/12 Love of My Life.mp3\n"  # iTunes: two digits, a space
+           "/music/Nena/99 Luftballons/05 99 Luftballons.mp3\n"  # the title's own number
+           "/music/50 Cent/Get Rich/50 Cent - In Da Club.mp3\n"  # the name's own artist
+           "99 Luftballons.mp3\n"  # no folders: no artist
            "/music/Björk/Homogenic/01.flac\n"
            "file://host.mp3\n")  # a URL of no path
     read = parse_playlist(m3u.encode(), "x", "library.m3u")
@@ -100,7 +103,10 @@ def test_a_file_named_by_its_track_number_is_by_the_artist_its_folders_name() ->
                            FileTrack("", "One More Time", "Daft Punk"),
                            FileTrack("", "Hoppípolla", "Sigur Rós"),
                            FileTrack("", "Human Behaviour", "Björk"),
-                           FileTrack("", "Bohemian Rhapsody", "Queen"))
+                           FileTrack("", "Bohemian Rhapsody", "Queen"),
+                           FileTrack("", "Love of My Life", "Queen"),
+                           FileTrack("", "99 Luftballons", "Nena"),
+                           FileTrack("", "In Da Club", "50 Cent"))
     assert read.not_tracks == 3
 
 
