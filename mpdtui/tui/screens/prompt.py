@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from mpdtui.tui.text import data_text
+from mpdtui.tui.widgets.in_order_input import InOrderInput
 from mpdtui.tui.widgets.path_input import PathInput
 
 
@@ -37,7 +38,7 @@ class PromptScreen(ModalScreen[str | None]):
         with Vertical(classes="dialog"):
             yield Label(data_text(self.question))  # it may quote a name
             if self.file_suffixes is None:
-                yield Input(self.value, id="prompt-input")
+                yield InOrderInput(self.value, id="prompt-input")
             else:
                 yield PathInput(self.value, file_suffixes=self.file_suffixes, id="prompt-input")
             refused = Label("", id="prompt-refused", classes="error")

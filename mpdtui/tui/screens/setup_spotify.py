@@ -18,6 +18,7 @@ from mpdtui.spotify.settings import login_trouble
 from mpdtui.tui.messages import LoginUrl
 from mpdtui.tui.screens.setup_step import SetupStep
 from mpdtui.tui.text import data_text, in_app
+from mpdtui.tui.widgets.in_order_input import InOrderInput
 
 if TYPE_CHECKING:
     from mpdtui.spotify.session import LoginStatus
@@ -48,9 +49,9 @@ class SpotifyStep(SetupStep):
     def body(self) -> ComposeResult:
         yield Static(REGISTRATION, classes="explain")
         yield Label("", id="spotify-user")
-        yield Input(placeholder="Client ID of your Spotify app", id="client-id")
+        yield InOrderInput(placeholder="Client ID of your Spotify app", id="client-id")
         yield Static("", id="login-url", classes="hint")
-        yield Input(placeholder="redirected URL (only when the browser cannot reach this "
+        yield InOrderInput(placeholder="redirected URL (only when the browser cannot reach this "
                     "machine)", id="redirect-url")
 
     def on_mount(self) -> None:

@@ -6,12 +6,12 @@ SearchInput, which leaves several Spotify links pasted at once to the builder, t
 from __future__ import annotations
 
 from textual.events import Blur, Focus, Key, Paste
-from textual.widgets import Input
 
 from mpdtui.data.mpd_validation import linked_track_uri
+from mpdtui.tui.widgets.in_order_input import InOrderInput
 
 
-class KeyedInput(Input):
+class KeyedInput(InOrderInput):
     def __init__(self, label: str, key: str, *, id: str | None = None,
                  select_on_focus: bool = True) -> None:
         super().__init__(placeholder=self._with_key(label, key), id=id,

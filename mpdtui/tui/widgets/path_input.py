@@ -13,9 +13,9 @@ from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.suggester import Suggester
-from textual.widgets import Input
 
 from mpdtui.printable import printable
+from mpdtui.tui.widgets.in_order_input import InOrderInput
 
 DIRECTORIES_ONLY: tuple[str, ...] = ()
 MOST_CHOICES_SHOWN = 12
@@ -114,7 +114,7 @@ class PathSuggester(Suggester):
         return completion.completed
 
 
-class PathInput(Input):
+class PathInput(InOrderInput):
     """An Input for a folder (the default) or a file with one of `file_suffixes`."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("tab", "complete", "Complete", show=False)]
