@@ -7,6 +7,8 @@ TensorFlow and implicit load only when a model that needs them is used.
 
 from __future__ import annotations
 
+import os
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -31,6 +33,12 @@ if TYPE_CHECKING:  # the services load after the first paint (numpy, SQLite, the
     from mpdtui.services.root import Services
     from mpdtui.tui.screens.builder import BuilderScreen
 
+TERMINAL_POLL_S = 1.0
+"""How often the app checks that its terminal is still there."""
+TERMINAL_GONE_EXIT = 129
+"""The exit status when the terminal went away, as a hangup's (128 + SIGHUP)."""
+
+
 class MpdtuiApp(MpdtuiAppBase):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses may live anywhere
     TITLE = "mpdtui"
@@ -51,6 +59,23 @@ class MpdtuiApp(MpdtuiAppBase):
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._open_service)
+        stdin = sys.__stdin__
+        if stdin is not None and os.isatty(stdin.fileno()):
+            self.set_interval(TERMINAL_POLL_S, lambda: self._check_terminal(stdin.fileno()))
+
+    def _check_terminal(self, fd: int) -> None:
+        """The terminal gone (its window closed, the connection lost) while no hangup signal
+        ended the app (a shell that sends its jobs none, zsh's NO_HUP; `nohup`): keep the
+        builder's unsaved playlist, then end at once, as a hangup would. Textual would read
+        the closed terminal's end of file in a loop, a core kept busy for good, and its own
+        exit can wait for good on writes to that terminal. A running job stops at a point
+        it resumes from when its parent is gone."""
+        if os.isatty(fd):
+            return
+        for screen in self.screen_stack:
+            if isinstance(screen, builder_screen()):
+                screen.keep_draft()
+        os._exit(TERMINAL_GONE_EXIT)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="startup",
           description="opening the data")

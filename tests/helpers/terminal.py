@@ -26,20 +26,25 @@ def _hangup_ends_it() -> None:
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
+def _hangup_ignored() -> None:
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+
 class Terminal:
     """`mpdtui` in a `cols` x `rows` pseudo-terminal; `text()` is what the screen shows."""
 
     def __init__(self, cache: Path, cols: int = 160, rows: int = 45,
-                 args: tuple[str, ...] = ()) -> None:
+                 args: tuple[str, ...] = (), hangup_ignored: bool = False) -> None:
         self.screen = pyte.Screen(cols, rows)
         self.stream = pyte.ByteStream(self.screen)
         env = {**os.environ, "MPDTUI_CACHE_DIR": str(cache), "TERM": "xterm-256color",
                "COLUMNS": str(cols), "LINES": str(rows)}
-        # SIGHUP as a terminal window's child gets it: a suite run under nohup would pass on
-        # its ignoring it, and a closed window would leave the app running
+        # SIGHUP as a terminal window's child gets it, unless `hangup_ignored` (`nohup`, or a
+        # shell that sends none): a suite run under nohup would otherwise pass that on
         self.child = pexpect.spawn(sys.executable, ["-m", "mpdtui.cli", *args], env=env,
                                    dimensions=(rows, cols), timeout=5,
-                                   preexec_fn=_hangup_ends_it)
+                                   preexec_fn=_hangup_ignored if hangup_ignored
+                                   else _hangup_ends_it)
         self.seen_errors: list[str] = []
 
     def pump(self, seconds: float = 0.05) -> None:
@@ -91,7 +96,7 @@ class Terminal:
 
     def hang_up(self, timeout: float = 30) -> None:
         """The window closed: the terminal's side of the pty goes, and the kernel hangs the
-        app up (SIGHUP). Waits for it to end: a loaded machine takes well over the 0.1 s that
+        app up (SIGHUP, unless ignored). Waits for it to end: a loaded machine takes well over the 0.1 s that
         pexpect's own close gives it before it reports the child as unkillable."""
         self.child.ptyproc.fileobj.close()
         deadline = time.monotonic() + timeout
@@ -100,7 +105,7 @@ class Terminal:
         assert not self.child.isalive(), f"the app outlived its terminal by {timeout} s"
 
     def close(self) -> None:
-        if self.child.isalive():
+        if self.child.isalive() and not self.child.ptyproc.fileobj.closed:  # not hung up
             self.press("ctrl+q")
             if "Discard (d)" in self.text():  # a playlist with unsaved changes: asked first
                 self.press("d")

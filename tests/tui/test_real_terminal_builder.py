@@ -25,6 +25,7 @@ from tui_support import trained_dir  # noqa: F401 (fixture)
 from mpdtui.data.mpd_validation import track_link
 from mpdtui.locations import Locations
 from mpdtui.services.root import open_services
+from mpdtui.tui.app import TERMINAL_GONE_EXIT
 
 pytestmark = pytest.mark.slow
 
@@ -111,14 +112,19 @@ def test_builder_keys_in_a_real_terminal(trained_dir: Path, tmp_path: Path) -> N
         term.close()
 
 
+@pytest.mark.parametrize("hangup_ignored", [False, True], ids=["hangup", "hangup-ignored"])
 def test_a_closed_terminal_keeps_the_unsaved_playlist_for_the_next_start(
-        trained_dir: Path, tmp_path: Path) -> None:
+        trained_dir: Path, tmp_path: Path, hangup_ignored: bool) -> None:
     """The terminal window closed (SIGHUP, no quit, no question): the playlist built there is
-    on screen again at the next start, still unsaved; discarded then, it is gone."""
+    on screen again at the next start, still unsaved; discarded then, it is gone. With the
+    hangup ignored (`nohup`, a shell that sends its jobs none) the app finds its terminal
+    gone, keeps the playlist as it was and ends, rather than read the closed terminal's end
+    of file in a loop for good."""
     cache = tmp_path / "cache"
     shutil.copytree(trained_dir, cache, ignore=shutil.ignore_patterns("demo-mpd"))
     track = open_services(Locations.resolve(cache)).catalog.catalog().tracks([0])[0]
-    term = Terminal(cache, cols=80, rows=24)
+    draft = Locations.resolve(cache).builder_draft
+    term = Terminal(cache, cols=80, rows=24, hangup_ignored=hangup_ignored)
     try:
         term.wait_for("Suggestions", timeout=90)
         term.type("night drive")
@@ -126,9 +132,11 @@ def test_a_closed_terminal_keeps_the_unsaved_playlist_for_the_next_start(
         term.type(track.name)
         term.press("enter")
         term.wait_for("1 track ·", timeout=30)
-        draft = Locations.resolve(cache).builder_draft
-        term.wait_for(lambda _: draft.exists(), timeout=10)  # kept every few seconds
-        term.hang_up()  # the window closed: SIGHUP
+        if not hangup_ignored:  # SIGHUP ends the app at once: what the last poll kept
+            term.wait_for(lambda _: draft.exists(), timeout=10)
+        term.hang_up()  # the window closed
+        if hangup_ignored:
+            assert term.child.exitstatus == TERMINAL_GONE_EXIT
     finally:
         term.close()
     again = Terminal(cache, cols=80, rows=24)

@@ -60,7 +60,7 @@ class BuilderFiles(BuilderBase):
         if loaded is not None:
             self.post_message(loaded)
 
-    def _keep_draft(self) -> None:
+    def keep_draft(self) -> None:
         """The playlist on disk while it has unsaved changes (at most `DATA_POLL_S` behind)."""
         if not self.unsaved():
             self._draft.keep(self.services.playlists, None)
@@ -84,7 +84,7 @@ class BuilderFiles(BuilderBase):
             self.kept, self.editing = ("", ()), None  # that folder's playlists are not these
         if self.is_current:  # the playlists screen's own changes are followed as it closes
             self._follow_saved_changes("elsewhere")
-        self._keep_draft()
+        self.keep_draft()
         now = self.services.catalog.file_identity()
         if now is None or now == self._catalog_seen or not self.services.data.has_data():
             return
