@@ -7,8 +7,6 @@ TensorFlow and implicit load only when a model that needs them is used.
 
 from __future__ import annotations
 
-import os
-import sys
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -28,16 +26,11 @@ from mpdtui.tui.palette import MpdtuiCommands
 from mpdtui.tui.screens.help import HelpScreen
 from mpdtui.tui.screens.setup_step import SetupStep
 from mpdtui.tui.screens.wizard import SETUP_STEPS, advised_step
+from mpdtui.tui.terminal_watch import watch_terminal
 
 if TYPE_CHECKING:  # the services load after the first paint (numpy, SQLite, the models)
     from mpdtui.services.root import Services
     from mpdtui.tui.screens.builder import BuilderScreen
-
-TERMINAL_POLL_S = 1.0
-"""How often the app checks that its terminal is still there."""
-TERMINAL_GONE_EXIT = 129
-"""The exit status when the terminal went away, as a hangup's (128 + SIGHUP)."""
-
 
 class MpdtuiApp(MpdtuiAppBase):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses may live anywhere
@@ -59,23 +52,13 @@ class MpdtuiApp(MpdtuiAppBase):
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._open_service)
-        stdin = sys.__stdin__
-        if stdin is not None and os.isatty(stdin.fileno()):
-            self.set_interval(TERMINAL_POLL_S, lambda: self._check_terminal(stdin.fileno()))
+        watch_terminal(self, self._keep_drafts)
 
-    def _check_terminal(self, fd: int) -> None:
-        """The terminal gone (its window closed, the connection lost) while no hangup signal
-        ended the app (a shell that sends its jobs none, zsh's NO_HUP; `nohup`): keep the
-        builder's unsaved playlist, then end at once, as a hangup would. Textual would read
-        the closed terminal's end of file in a loop, a core kept busy for good, and its own
-        exit can wait for good on writes to that terminal. A running job stops at a point
-        it resumes from when its parent is gone."""
-        if os.isatty(fd):
-            return
+    def _keep_drafts(self) -> None:
+        """What the builder has unsaved, kept now: the terminal is gone."""
         for screen in self.screen_stack:
             if isinstance(screen, builder_screen()):
                 screen.keep_draft()
-        os._exit(TERMINAL_GONE_EXIT)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="startup",
           description="opening the data")

@@ -1,0 +1,42 @@
+"""The app's end when its terminal goes (the window closed, the connection lost): what the
+builder has unsaved is kept as it is at that moment, then the app ends at once.
+
+A hangup signal (the kernel's, or the shell's to its jobs) ends the app through its handler;
+where none comes (a shell that sends its jobs none, zsh's NO_HUP, a hangup ignored) a poll
+finds the terminal gone within `POLL_S`. Without it Textual would read the closed terminal's
+end of file in a loop, a core kept busy for good. Textual's own exit can wait for good on
+writes to that terminal, so the end is `os._exit`. A running job stops at a point it resumes
+from, as it does whenever its parent is gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from textual.app import App
+
+POLL_S = 1.0
+"""How often the app checks that its terminal is still there."""
+GONE_EXIT = 129
+"""The exit status once the terminal went away: a hangup's (128 + SIGHUP)."""
+
+
+def watch_terminal(app: App[Any], keep: Callable[[], None]) -> None:
+    """From the app's mount: `keep`, then the end, once the terminal goes. Only on a terminal
+    (not under the tests' pilot, nor a driver the user chose, which have their own ends)."""
+    stdin = sys.__stdin__
+    if stdin is None or not os.isatty(stdin.fileno()):
+        return
+    fd = stdin.fileno()
+
+    def gone() -> None:
+        keep()
+        os._exit(GONE_EXIT)
+
+    app.set_interval(POLL_S, lambda: None if os.isatty(fd) else gone())
+    asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, gone)
