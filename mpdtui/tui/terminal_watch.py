@@ -35,8 +35,10 @@ def watch_terminal(app: App[Any], keep: Callable[[], None]) -> None:
     fd = stdin.fileno()
 
     def gone() -> None:
-        keep()
-        os._exit(GONE_EXIT)
+        try:
+            keep()
+        finally:  # whatever keeping met, the app has no terminal left
+            os._exit(GONE_EXIT)
 
     app.set_interval(POLL_S, lambda: None if os.isatty(fd) else gone())
     asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, gone)
