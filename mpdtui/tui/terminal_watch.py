@@ -30,7 +30,7 @@ def watch_terminal(app: App[Any], keep: Callable[[], None]) -> None:
     """From the app's mount: `keep`, then the end, once the terminal goes. Only on a terminal
     (not under the tests' pilot, nor a driver the user chose, which have their own ends)."""
     stdin = sys.__stdin__
-    if stdin is None or not os.isatty(stdin.fileno()):
+    if app.is_headless or stdin is None or not os.isatty(stdin.fileno()):
         return
     fd = stdin.fileno()
 
