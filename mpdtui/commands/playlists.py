@@ -103,10 +103,14 @@ def run_playlists(args: argparse.Namespace, locations: Locations) -> int:
 
 
 def run_import(args: argparse.Namespace, locations: Locations) -> int:
+    from mpdtui.services.playlist_import import finding_songs
+
     read = [_read_playlists(path) for path in args.paths]
     files = [playlist for one in read for playlist in one.playlists]
     for why in (why for one in read for why in one.skipped):  # said whatever the output
         print(printable(f"skipped {why}"), file=sys.stderr)
+    if sys.stderr.isatty() and (said := finding_songs(files)) is not None:
+        print(said, file=sys.stderr)  # a while before the result
     with open_services(locations) as services:
         imported = services.playlist_files.import_files(files, name=args.name, replace=args.replace)
     if args.json:

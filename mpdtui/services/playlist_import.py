@@ -20,6 +20,9 @@ from mpdtui.importing import PlaylistFile
 from mpdtui.pipeline.display import counted
 from mpdtui.services.catalog import CatalogService
 
+SONGS_WORTH_SAYING = 200
+"""Songs to find by artist and title from which an import says it has begun (about a second of
+look-ups on a large catalog, more where few are found)."""
 SONG_CANDIDATES = 50
 """Search results looked through for a song named by artist and title (most popular first: a
 song's many versions, remasters and live takes, share their words)."""
@@ -71,6 +74,15 @@ def import_playlists(store: SavedPlaylists, catalog: CatalogService,
     taken = {summary.name for summary in store.list()}
     named = _named(plans, taken, replace, other_name_when_taken)
     return [_save(store, plan, replaced=plan.name in taken) for plan in named]
+
+
+def finding_songs(files: Sequence[PlaylistFile]) -> str | None:
+    """ "finding 2,000 songs in the catalog by artist and title…", where `files` name enough
+    songs without a Spotify link that their look-ups take a while; else None."""
+    songs = sum(not track.uri for file in files for track in file.tracks)
+    if songs < SONGS_WORTH_SAYING:
+        return None
+    return f"finding {counted(songs, 'song')} in the catalog by artist and title…"
 
 
 def _named(plans: list[_Plan], taken: set[str], replace: bool, other_name: bool) -> list[_Plan]:

@@ -18,7 +18,9 @@ from mpdtui.data.catalog import Track
 from mpdtui.data.ingest import ingest
 from mpdtui.data.saved_playlists import TrackEntry
 from mpdtui.exporting import FILE_FORMATS
+from mpdtui.importing import PlaylistFile
 from mpdtui.locations import Locations
+from mpdtui.services.playlist_import import SONGS_WORTH_SAYING, finding_songs
 from mpdtui.services.root import open_services
 
 UNKNOWN = TrackEntry("spotify:track:" + "Z" * 22, "Gone", "Nobody", 1000)
@@ -264,3 +266,17 @@ def test_before_any_data_tracks_are_kept_as_the_file_names_them(
                    "ingest PATH` (or `--demo`) first")
     with_data = open_services(Locations.resolve(tmp_path / "empty"))
     assert with_data.playlists.summaries()[0].name == "road trip", "nothing more was saved"
+
+
+def test_an_import_of_many_songs_to_find_says_it_has_begun() -> None:
+    """Songs named without a Spotify link are looked up one by one (seconds for thousands):
+    from `SONGS_WORTH_SAYING` of them an import says so before it starts; linked tracks are
+    not looked up and do not count."""
+    def files(songs: int, linked: int) -> list[PlaylistFile]:
+        tracks = [TrackEntry("", f"Title {n}", "Artist") for n in range(songs)]
+        tracks += [TrackEntry(f"spotify:track:{n:022d}") for n in range(linked)]
+        return [PlaylistFile("many.m3u", "many", tuple(tracks))]
+
+    assert finding_songs(files(SONGS_WORTH_SAYING - 1, linked=500)) is None
+    assert finding_songs(files(2000, linked=0)) == (
+        "finding 2,000 songs in the catalog by artist and title…")

@@ -137,6 +137,16 @@ async def test_a_playlist_file_imports_from_the_saved_playlists(trained_copy: Lo
         assert any("songs.txt names 1 song without a Spotify link, such as 'Nobody - Nothing', "
                    "and none of them is in the catalog" in said for said in notifications(app))
         assert [p.name for p in app.services.playlists.summaries()] == ["gym 2", "gym"]
+        assert not any(said.startswith("Importing") for said in notifications(app))
+
+        # songs enough that finding them takes a while: the import says it has begun
+        (tmp_path / "many.txt").write_text("".join(f"Nobody - Nothing {n}\n" for n in range(200)))
+        await pilot.press("i")
+        app.screen.query_one("#prompt-input", Input).value = str(tmp_path / "many.txt")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert ("Importing: finding 200 songs in the catalog by artist and title…"
+                in notifications(app))
 
 
 async def test_a_saved_playlists_tracks_outside_the_catalog_survive_editing_it(

@@ -21,7 +21,12 @@ from mpdtui.importing import IMPORT_SUFFIXES, read_playlist_files
 from mpdtui.locations import expand_home
 from mpdtui.pipeline.display import counted
 from mpdtui.printable import printable
-from mpdtui.services.playlist_import import ImportedPlaylist, import_notes, imported_name
+from mpdtui.services.playlist_import import (
+    ImportedPlaylist,
+    finding_songs,
+    import_notes,
+    imported_name,
+)
 from mpdtui.tui.screens.base import BaseScreen
 from mpdtui.tui.screens.confirm import ConfirmScreen
 from mpdtui.tui.screens.prompt import PromptScreen
@@ -248,6 +253,8 @@ class PlaylistsScreen(BaseScreen):
 
         def import_read(typed: str | None) -> None:
             if read:
+                if (said := finding_songs(read[0].playlists)) is not None:
+                    self.notify(f"Importing: {said}", timeout=4)
                 self._import(read[0])
 
         self.app.push_screen(PromptScreen(
