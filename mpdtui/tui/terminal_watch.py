@@ -1,12 +1,13 @@
-"""The app's end when its terminal goes (the window closed, the connection lost): what the
-builder has unsaved is kept as it is at that moment, then the app ends at once.
+"""The app's end when its terminal goes (the window closed, the connection lost) or it is told
+to end (`kill`, a logout): what the builder has unsaved is kept as it is at that moment, then
+the app ends at once.
 
-A hangup signal (the kernel's, or the shell's to its jobs) ends the app through its handler;
-where none comes (a shell that sends its jobs none, zsh's NO_HUP, a hangup ignored) a poll
-finds the terminal gone within `POLL_S`. Without it Textual would read the closed terminal's
-end of file in a loop, a core kept busy for good. Textual's own exit can wait for good on
-writes to that terminal, so the end is `os._exit`. A running job stops at a point it resumes
-from, as it does whenever its parent is gone.
+A hangup or terminate signal (the kernel's, the shell's to its jobs, `kill`'s) ends the app
+through its handler; where none comes with the terminal's end (a shell that sends its jobs
+none, zsh's NO_HUP, a hangup ignored) a poll finds the terminal gone within `POLL_S`. Without
+it Textual would read the closed terminal's end of file in a loop, a core kept busy for good.
+Textual's own exit can wait for good on writes to that terminal, so the end is `os._exit`. A
+running job stops at a point it resumes from, as it does whenever its parent is gone.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from textual.app import App
 
 POLL_S = 1.0
 """How often the app checks that its terminal is still there."""
-GONE_EXIT = 129
-"""The exit status once the terminal went away: a hangup's (128 + SIGHUP)."""
+ENDING_SIGNALS = (signal.SIGHUP, signal.SIGTERM)
+GONE_EXIT = 128 + signal.SIGHUP
+"""The exit status once the terminal went away, as a hangup's; after a signal, 128 + its
+number, as the shell reports a process it ended."""
 
 
 def watch_terminal(app: App[Any], keep: Callable[[], None]) -> None:
@@ -34,11 +37,13 @@ def watch_terminal(app: App[Any], keep: Callable[[], None]) -> None:
         return
     fd = stdin.fileno()
 
-    def gone() -> None:
+    def end(status: int) -> None:
         try:
             keep()
-        finally:  # whatever keeping met, the app has no terminal left
-            os._exit(GONE_EXIT)
+        finally:  # whatever keeping met, the app is to end
+            os._exit(status)
 
-    app.set_interval(POLL_S, lambda: None if os.isatty(fd) else gone())
-    asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, gone)
+    app.set_interval(POLL_S, lambda: None if os.isatty(fd) else end(GONE_EXIT))
+    loop = asyncio.get_running_loop()
+    for ending in ENDING_SIGNALS:
+        loop.add_signal_handler(ending, end, 128 + ending)

@@ -13,8 +13,10 @@ saved asks first.
 # ruff: noqa: F811 (fixtures imported from tui_support are parameters here)
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
 from pathlib import Path
 
 import pexpect
@@ -112,19 +114,20 @@ def test_builder_keys_in_a_real_terminal(trained_dir: Path, tmp_path: Path) -> N
         term.close()
 
 
-@pytest.mark.parametrize("hangup_ignored", [False, True], ids=["hangup", "hangup-ignored"])
+@pytest.mark.parametrize("ending", ["hangup", "hangup-ignored", "terminated"])
 def test_a_closed_terminal_keeps_the_unsaved_playlist_for_the_next_start(
-        trained_dir: Path, tmp_path: Path, hangup_ignored: bool) -> None:
+        trained_dir: Path, tmp_path: Path, ending: str) -> None:
     """The terminal window closed (SIGHUP, no quit, no question): the playlist built there is
     on screen again at the next start, still unsaved, with the track added just before
     (not only what the last poll kept); discarded then, it is gone. With the hangup ignored
     (a shell that sends its jobs none) the app finds its terminal gone and does the same,
-    rather than read the closed terminal's end of file in a loop for good."""
+    rather than read the closed terminal's end of file in a loop for good; so does `kill`
+    (SIGTERM)."""
     cache = tmp_path / "cache"
     shutil.copytree(trained_dir, cache, ignore=shutil.ignore_patterns("demo-mpd"))
     track = open_services(Locations.resolve(cache)).catalog.catalog().tracks([0])[0]
     draft = Locations.resolve(cache).builder_draft
-    term = Terminal(cache, cols=80, rows=24, hangup_ignored=hangup_ignored)
+    term = Terminal(cache, cols=80, rows=24, hangup_ignored=ending == "hangup-ignored")
     try:
         term.wait_for("Suggestions", timeout=90)
         term.type("night drive")
@@ -132,8 +135,15 @@ def test_a_closed_terminal_keeps_the_unsaved_playlist_for_the_next_start(
         term.type(track.name)
         term.press("enter")
         term.wait_for("1 track ·", timeout=30)
-        term.hang_up()  # the window closed at once: the builder's 3 s poll may not have run
-        assert term.child.exitstatus == GONE_EXIT
+        # at once: the builder's 3 s poll may not have kept the track
+        if ending == "terminated":
+            os.kill(term.child.pid, signal.SIGTERM)
+            term.child.expect(pexpect.EOF, timeout=30)
+            term.child.wait()
+            assert term.child.exitstatus == 128 + signal.SIGTERM
+        else:
+            term.hang_up()  # the window closed
+            assert term.child.exitstatus == GONE_EXIT
     finally:
         term.close()
     again = Terminal(cache, cols=80, rows=24)
