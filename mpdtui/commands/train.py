@@ -174,8 +174,9 @@ def run_app(args: argparse.Namespace, locations: Locations) -> int:
     need_a_terminal()
     from mpdtui.tui.app import create_app
 
-    create_app(locations).run()
-    return 0
+    app = create_app(locations)
+    app.run()
+    return app.return_code or 0  # 143 after SIGTERM
 
 
 def need_a_terminal() -> None:

@@ -6,8 +6,10 @@ A hangup or terminate signal (the kernel's, the shell's to its jobs, `kill`'s) e
 through its handler; where none comes with the terminal's end (a shell that sends its jobs
 none, zsh's NO_HUP, a hangup ignored) a poll finds the terminal gone within `POLL_S`. Without
 it Textual would read the closed terminal's end of file in a loop, a core kept busy for good.
-Textual's own exit can wait for good on writes to that terminal, so the end is `os._exit`. A
-running job stops at a point it resumes from, as it does whenever its parent is gone.
+Textual's own exit can wait for good on writes to that terminal, so the end is then `os._exit`;
+on a terminal still there (`kill` from another one) it is Textual's exit, which leaves the
+terminal as it found it. A running job stops at a point it resumes from, as it does whenever
+its parent is gone.
 """
 
 from __future__ import annotations
@@ -41,7 +43,10 @@ def watch_terminal(app: App[Any], keep: Callable[[], None]) -> None:
         try:
             keep()
         finally:  # whatever keeping met, the app is to end
-            os._exit(status)
+            if os.isatty(fd):  # told to end (`kill`) on a terminal still there: left as found
+                app.exit(return_code=status)
+            else:
+                os._exit(status)
 
     app.set_interval(POLL_S, lambda: None if os.isatty(fd) else end(GONE_EXIT))
     loop = asyncio.get_running_loop()
