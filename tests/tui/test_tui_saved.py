@@ -96,6 +96,23 @@ async def test_saved_playlists_list_what_another_terminal_saves_renames_and_dele
         assert [p.name for p in screen.summaries] == ["gym", "long drive"]
 
 
+async def test_counts_of_a_thousand_tracks_and_more_read_with_a_thousands_separator(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """A library's playlist of 1,200 tracks: "1,200" in the saved list and the builder's
+    totals, as the CLI and every other message write counts."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        app.services.playlists.save("library", app.services.catalog.tracks(list(range(1200))))
+        await pilot.press("escape", "p")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
+        table = app.screen.query_one("#saved", DataTable)
+        assert str(table.get_row_at(0)[1]) == "1,200"
+        await pilot.press("enter")  # open in the builder
+        await settle(pilot)
+        assert label_text(pilot, "#totals").startswith("1,200 tracks · ")
+
+
 async def test_a_playlist_file_imports_from_the_saved_playlists(trained_copy: Locations,
                                                                 tmp_path: Path) -> None:
     """`i`: a file's path, completed with tab; a path with no playlist is said in the dialog,

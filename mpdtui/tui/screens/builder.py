@@ -19,6 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Input, Label
 from textual.worker import Worker, WorkerState
 
+from mpdtui.pipeline.display import counted
 from mpdtui.pipeline.events import JobFinished, ModelSaved
 from mpdtui.printable import printable
 from mpdtui.tui.hidden import hidden_words
@@ -354,7 +355,7 @@ class BuilderScreen(BuilderExchange):
         total = sum(t.duration_ms for t in self.playlist)
         count = len(self.playlist)
         self.query_one("#totals", Label).update(
-            f"{count} track{'s' if count != 1 else ''} · {duration(total)}")
+            f"{counted(count, 'track')} · {duration(total)}")
 
     def action_more_like(self) -> None:
         table = self._focused_table()

@@ -94,7 +94,7 @@ class BuilderExchange(BuilderFiles):
         refused, the cache dir say, is not kept)."""
         if fmt == "spotify":
             result = self.services.spotify.export(playlist_id)
-            text = f"Exported to Spotify: {result.added} tracks in {result.url}"
+            text = f"Exported to Spotify: {counted(result.added, 'track')} in {result.url}"
         else:
             path = self.services.playlist_files.export_file(playlist_id, fmt, folder)
             if remember:
@@ -202,7 +202,7 @@ class BuilderExchange(BuilderFiles):
             return f"{exc}."
         total = sum(track.duration_ms for track in self.playlist)
         if length.reached(len(self.playlist), total):
-            now = (f"has {len(self.playlist)} tracks" if length.tracks
+            now = (f"has {counted(len(self.playlist), 'track')}" if length.tracks
                    else f"lasts {duration(total)}")
             return f"The playlist {now} already."
         return None

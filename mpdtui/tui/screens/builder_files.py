@@ -327,7 +327,7 @@ def _not_shown(count: int, whose: str = "its") -> str:
         return ""
     if count == 1:
         return f" 1 of {whose} tracks is not in the catalog: not shown here; saving keeps it in place."
-    return (f" {count} of {whose} tracks are not in the catalog: not shown here; saving keeps them "
+    return (f" {count:,} of {whose} tracks are not in the catalog: not shown here; saving keeps them "
             "in place.")
 
 

@@ -132,7 +132,7 @@ class PlaylistsScreen(BaseScreen):
         typed = self.query_one("#saved-filter", Input).value.strip()
         self.summaries = [s for s in self.saved if typed.casefold() in s.name.casefold()]
         now = time.localtime()
-        rows = [(printable(s.name), str(s.num_tracks),
+        rows = [(printable(s.name), f"{s.num_tracks:,}",
                  changed_text(time.localtime(s.updated_at), now)) for s in self.summaries]
         table.clear(columns=True)
         for name, width in _fit_columns(rows, table.size.width):

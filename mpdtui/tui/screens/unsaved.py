@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
+from mpdtui.pipeline.display import counted
 from mpdtui.tui.text import data_text
 
 Choice = Literal["save", "discard", "stay"]
@@ -28,7 +29,7 @@ class UnsavedScreen(ModalScreen[Choice]):
     def __init__(self, name: str, n_tracks: int) -> None:
         super().__init__()
         self.question = (f"'{name}'" if name else "This playlist") + (
-            f" ({n_tracks} track{'s' * (n_tracks != 1)}) has changes that are not saved.")
+            f" ({counted(n_tracks, 'track')}) has changes that are not saved.")
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
