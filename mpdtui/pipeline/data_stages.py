@@ -28,6 +28,7 @@ from mpdtui.data.mpd import find_slices
 from mpdtui.data.track_search import search_head_is_stale
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations, expand_home
+from mpdtui.pipeline.display import counted
 from mpdtui.pipeline.events import Notice
 from mpdtui.pipeline.job import DEMO_MARKER_FORMAT, Job, Stage
 from mpdtui.pipeline.sources import DataSource, DataState, DemoSpec, drop_playlists, read_state
@@ -327,7 +328,7 @@ class SpotifyImportStage(Stage):
             "created": result.created, "updated": result.updated,
             "skipped_empty": result.skipped_empty, "skipped_not_own": result.skipped_not_own,
             "skipped_exported": result.skipped_exported}
-        return f"{result.imported} playlists"
+        return counted(result.imported, "playlist")
 
 
 def _spotify_ingester(job: Job) -> Callable[[list[dict[str, Any]], str], None]:

@@ -73,11 +73,11 @@ def _add_chunks(playlists: SavedPlaylists, playlist: SavedPlaylist, state: Expor
                                 start + len(chunk), False)
             playlists.record_export(playlist.id, state)
             report(progress, "export", state.added, len(uris),
-                   f"{state.added} of {len(uris)} tracks added")
+                   f"{state.added:,} of {len(uris):,} tracks added")
     except (SpotifyError, Cancelled) as exc:
         why = str(exc) or "cancelled"
         raise SpotifyError(
-            f"export of {playlist.name!r} stopped after {state.added} of {len(uris)} tracks "
+            f"export of {playlist.name!r} stopped after {state.added:,} of {len(uris):,} tracks "
             f"({why}); the local playlist is unchanged: run the same export again to continue "
             f"into {state.url}") from None
     state = ExportState(state.spotify_id, state.url, state.content, state.added, True)
