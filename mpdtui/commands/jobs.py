@@ -19,16 +19,20 @@ from mpdtui.printable import printable
 from mpdtui.progress_view import HeadlessProgress
 
 INTERRUPTED = "interrupted: what was finished is kept; run the same command again to resume"
+STOPPING_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+"""Ctrl-C and `kill` (a service manager's stop, a logout): the job stops at a point it
+resumes from, and the command says so."""
 
 
 class JobStopped(UserError):
     """The job ended without finishing; `cli.main` prints `line` and returns `exit_code`
     (a `UserError` for callers in this process: what the job says is for the user)."""
 
-    def __init__(self, failure: JobFailed) -> None:
+    def __init__(self, failure: JobFailed, stopped_by: int | None = None) -> None:
         self.failure = failure
+        interrupted = EXIT_INTERRUPTED if stopped_by is None else 128 + stopped_by
         self.exit_code = {"user": EXIT_BAD_INPUT, "busy": EXIT_BAD_INPUT,
-                          "cancelled": EXIT_INTERRUPTED}.get(failure.reason, EXIT_FAILED)
+                          "cancelled": interrupted}.get(failure.reason, EXIT_FAILED)
         super().__init__(failure.message)
 
     @property
@@ -43,25 +47,30 @@ class JobStopped(UserError):
 
 def run_job(locations: Locations, request: JobRequest, out: TextIO | None = None) -> dict[str, Any]:
     """The job's summary (see `pipeline.job.JobSummary`); `JobStopped` when it failed or
-    was interrupted (Ctrl-C here asks the job to stop at a resumable point)."""
+    was interrupted (Ctrl-C or SIGTERM here asks the job to stop at a resumable point; the
+    exit code is then 128 + the signal's number, 130 or 143)."""
     job = JobProcess.start(locations, request)
-    previous = signal.signal(signal.SIGINT, _forward_to(job))
+    stopped_by: list[int] = []
+    previous = {signum: signal.signal(signum, _forward_to(job, stopped_by))
+                for signum in STOPPING_SIGNALS}
     try:
         with HeadlessProgress(out=out) as view:
             for event in job.events():
                 if isinstance(event, JobFinished):
                     return event.summary
                 if isinstance(event, JobFailed):
-                    raise JobStopped(event)
+                    raise JobStopped(event, stopped_by[0] if stopped_by else None)
                 view.show(event)
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
         job.close()
     raise AssertionError("a job's events always end with JobFinished or JobFailed")
 
 
-def _forward_to(job: JobProcess) -> Any:
+def _forward_to(job: JobProcess, stopped_by: list[int]) -> Any:
     def forward(signum: int, frame: FrameType | None) -> None:
+        stopped_by.append(signum)
         job.cancel()
 
     return forward

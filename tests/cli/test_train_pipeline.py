@@ -99,7 +99,12 @@ def test_a_model_not_trained_yet_names_the_command_that_trains_it(trained: tuple
     assert done.stderr.strip().endswith(f"train it with `mpdtui --train --models {model}`")
 
 
-def test_ctrl_c_exits_130_and_the_rerun_resumes(trained: tuple[Path, str], tmp_path: Path) -> None:
+@pytest.mark.parametrize(("stop", "exit_code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)],
+                         ids=["ctrl-c", "kill"])
+def test_ctrl_c_or_kill_stops_where_the_rerun_resumes(trained: tuple[Path, str], tmp_path: Path,
+                                                       stop: int, exit_code: int) -> None:
+    """Ctrl-C, or `kill` (SIGTERM: a service manager's stop): the job stops at a resumable
+    point, the command says so and exits 128 + the signal; run again, it continues."""
     cache = tmp_path / "cache"
     shutil.copytree(trained[0], cache)
     shutil.rmtree(cache / "models" / "als")
@@ -111,9 +116,9 @@ def test_ctrl_c_exits_130_and_the_rerun_resumes(trained: tuple[Path, str], tmp_p
         if line.startswith("item_knn:"):
             break
     time.sleep(0.2)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop)
     _, err = process.communicate(timeout=120)
-    assert process.returncode == 130
+    assert process.returncode == exit_code
     assert err.strip().splitlines()[-1].startswith(("interrupted", "cancelled"))
     assert "Traceback" not in err
     # what the stopped training left is said until a training finishes (the app says it too)
