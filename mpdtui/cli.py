@@ -2,8 +2,8 @@
 
 `mpdtui` opens the app; `mpdtui --train` runs the whole setup headless; subcommands do one
 thing each. Bad input (a mistyped option included) is one line on stderr and exit code 2;
-Ctrl-C is exit code 130 (a job's SIGTERM, 143). Output piped into a reader that stops early (`mpdtui info | head -2`)
-is dropped quietly and the command finishes its work.
+Ctrl-C is exit code 130 (a job's SIGTERM, 143). Output piped into a reader that stops early
+(`mpdtui info | head -2`) is dropped quietly and the command finishes its work.
 """
 
 from __future__ import annotations
