@@ -96,8 +96,9 @@ class Terminal:
 
     def hang_up(self, timeout: float = 30) -> None:
         """The window closed: the terminal's side of the pty goes, and the kernel hangs the
-        app up (SIGHUP, unless ignored). Waits for it to end: a loaded machine takes well over the 0.1 s that
-        pexpect's own close gives it before it reports the child as unkillable."""
+        app up (SIGHUP, unless ignored). Waits for it to end: a loaded machine takes well
+        over the 0.1 s that pexpect's own close gives it before it reports the child as
+        unkillable."""
         self.child.ptyproc.fileobj.close()
         deadline = time.monotonic() + timeout
         while self.child.isalive() and time.monotonic() < deadline:
