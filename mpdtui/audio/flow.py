@@ -82,7 +82,7 @@ class FlowResult:
     def summary_lines(self) -> list[str]:
         """What changed: the measures, the energy when it was asked for, what was left out."""
         before, after = self.before, self.after
-        lines = [f"key clashes {before.clashes} → {after.clashes}, mean tempo jump "
+        lines = [f"key clashes {before.clashes:,} → {after.clashes:,}, mean tempo jump "
                  f"{before.tempo_jump:.1f} → {after.tempo_jump:.1f} BPM"]
         if self.direction is not None:
             lines.append(f"energy by quarter {_quarters(before)} → {_quarters(after)}")
@@ -90,7 +90,7 @@ class FlowResult:
                 lines.append(f"energy not ordered: {self.direction_word} energy would add "
                              "key clashes or tempo jumps")
         if self.without_features:
-            lines.append(f"{self.without_features} without features at the end")
+            lines.append(f"{self.without_features:,} without features at the end")
         return lines
 
 

@@ -94,8 +94,7 @@ def run_demo_data(args: argparse.Namespace, locations: Locations) -> int:
             args.out_dir, args.playlists, args.seed, dense=args.dense,
             progress=lambda p: view.show(StageProgress("demo data", p.done, p.total, "slices",
                                                      p.message)))
-    slices = "slice" if len(written) == 1 else "slices"
-    print(f"wrote {len(written)} {slices} and tracks_features.csv to {args.out_dir}")
+    print(f"wrote {counted(len(written), 'slice')} and tracks_features.csv to {args.out_dir}")
     return 0
 
 

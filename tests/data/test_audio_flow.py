@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mpdtui.audio.flow import ENERGY_NOISE, FlowError, order_for_flow
+from mpdtui.audio.flow import ENERGY_NOISE, FlowError, FlowResult, FlowStats, order_for_flow
 from mpdtui.audio.keys import camelot, code_of
 from mpdtui.data.features import FEATURE_NAMES
 from mpdtui.data.track_features import TrackFeatures
@@ -148,3 +148,12 @@ def test_when_the_cheapest_path_is_worse_on_one_measure_the_users_order_is_impro
     result = order_for_flow(features(tracks))
     assert result.order == (0, 2, 1, 3, 4, 5)
     assert result.summary() == "key clashes 5 → 5, mean tempo jump 7.4 → 7.0 BPM"
+
+
+def test_a_long_playlists_summary_writes_its_counts_with_a_thousands_separator() -> None:
+    """2,000 tracks (the most that are ordered) can have over a thousand clashes."""
+    before = FlowStats(1800, 1483, 23.2, ())
+    after = FlowStats(1800, 5, 0.6, ())
+    result = FlowResult(tuple(range(2000)), before, after, None, 1200)
+    assert result.summary() == ("key clashes 1,483 → 5, mean tempo jump 23.2 → 0.6 BPM; 1,200 "
+                                "without features at the end")

@@ -106,7 +106,7 @@ class BuilderExchange(BuilderFiles):
         """Every track's link to the clipboard, one a line: pasted into a playlist in
         Spotify's app, they add its tracks (no login, no app of one's own needed)."""
         self.app.copy_to_clipboard(track_links(t.uri for t in self.playlist))
-        links = f"{len(self.playlist)} track link{'s' * (len(self.playlist) != 1)}"
+        links = counted(len(self.playlist), "track link")
         self.notify(f"Copied {links}: paste them into a playlist in Spotify's app (a terminal "
                     "that keeps the clipboard to itself: `mpdtui export NAME --to links`).",
                     markup=False, timeout=10)
