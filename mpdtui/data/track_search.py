@@ -97,7 +97,8 @@ _AUTOMERGE = "tracks_fts(tracks_fts, rank) VALUES ('automerge', {})"
 _DEFAULT_AUTOMERGE = 4
 _WORD = re.compile(r"[^\W_]+")
 """A search word: letters and digits (FTS5's tokenizer parts words at `_` too)."""
-_APOSTROPHES = str.maketrans("", "", "'\u2019\u2018`\u00b4")
+APOSTROPHES = str.maketrans("", "", "'\u2019\u2018`\u00b4")
+"""Deletes apostrophes as typed or tagged (straight, curly, backtick, acute): `str.translate`."""
 _CONTRACTED = re.compile(r"(?<=n)t$|(?:s|m|d|re|ve|ll)$")
 """What may follow an apostrophe at a word's end."""
 _PHRASES_REFUSED = "phrase queries are not supported"
@@ -137,7 +138,7 @@ def _apostrophes_aside(text: str) -> list[str]:
     parted from it (n't, 's, 'm, 'd, 're, 've, 'll): the index holds "don't" as two words,
     "don" and "t", so "dont" (as people type it) finds it as "don", as "don't" finds "dont"."""
     return [_CONTRACTED.sub("", word) or word
-            for word in _WORD.findall(text.lower().translate(_APOSTROPHES))]
+            for word in _WORD.findall(text.lower().translate(APOSTROPHES))]
 
 
 def _rows_of(catalog: CatalogAccess, words: list[str], limit: int) -> list[tuple]:

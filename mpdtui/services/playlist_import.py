@@ -15,6 +15,7 @@ from functools import lru_cache
 from mpdtui.data.catalog import Track
 from mpdtui.data.playlist_formats import FileTrack
 from mpdtui.data.saved_playlists import PlaylistExists, SavedPlaylist, SavedPlaylists, TrackEntry
+from mpdtui.data.track_search import APOSTROPHES
 from mpdtui.errors import UserError
 from mpdtui.importing import PlaylistFile
 from mpdtui.pipeline.display import counted
@@ -220,7 +221,6 @@ def _first_artist(artist: str) -> str:
     return _FEATURED.split(artist, maxsplit=1)[0].strip() or artist
 
 
-_APOSTROPHES = str.maketrans("", "", "'\u2019\u2018`\u00b4")
 _NOT_A_WORD = re.compile(r"[\W_]+")
 
 
@@ -234,7 +234,7 @@ def _folded(text: str) -> str:
     if not bare.isascii():
         decomposed = unicodedata.normalize("NFKD", bare)
         bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    bare = bare.translate(_APOSTROPHES)
+    bare = bare.translate(APOSTROPHES)
     words = _NOT_A_WORD.sub(" ", bare.replace("&", " and ")).split()
     return " ".join(words) or " ".join(text.casefold().split())
 
