@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -164,6 +165,47 @@ async def test_a_playlist_file_imports_from_the_saved_playlists(trained_copy: Lo
         await settle(pilot)
         assert ("Importing: finding 200 songs in the catalog by artist and title…"
                 in notifications(app))
+
+
+@pytest.mark.parametrize("found", [True, False], ids=["imported", "none-found"])
+async def test_an_import_goes_on_and_says_how_it_ended_after_leaving_the_saved_playlists(
+        trained_copy: Locations, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        found: bool) -> None:
+    """Back in the builder while the songs are looked up: the playlist is still saved, and
+    the app says so, or why it could not be."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        tracks = app.services.catalog.tracks([3, 1, 4])
+        path = tmp_path / ("gym.csv" if found else "songs.txt")
+        path.write_text("Track URI,Track Name\n" + "".join(f"{t.uri},{t.name}\n" for t in tracks)
+                        if found else "Nobody - Nothing\n")  # no song the catalog holds
+        left = threading.Event()
+        service = app.services.playlist_files
+        look_up = service.import_files
+
+        def import_once_left(*args: Any, **kwargs: Any) -> Any:
+            assert left.wait(10), "the test never left the saved playlists"
+            return look_up(*args, **kwargs)
+
+        monkeypatch.setattr(service, "import_files", import_once_left)
+        await pilot.press("escape", "p")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
+        await pilot.press("i")
+        app.screen.query_one("#prompt-input", Input).value = str(path)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="the list")
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not isinstance(app.screen, PlaylistsScreen), what="builder")
+        left.set()
+        await settle(pilot)
+        if found:
+            assert app.services.playlists.get("gym").uris == [t.uri for t in tracks]
+            assert "Imported 'gym': 3 tracks." in notifications(app)
+        else:
+            assert any("songs.txt" in said and "nothing to import" in said
+                       for said in notifications(app)), notifications(app)
+        assert not any("rror" in said for said in notifications(app)), notifications(app)
 
 
 async def test_a_saved_playlists_tracks_outside_the_catalog_survive_editing_it(

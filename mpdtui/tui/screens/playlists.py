@@ -263,18 +263,26 @@ class PlaylistsScreen(BaseScreen):
             "them.", "~/", accept=read_files,
             file_suffixes=(*IMPORT_SUFFIXES, ".zip")), import_read)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="import",
-          description="importing")
     def _import(self, read: ReadFiles) -> None:
-        """Save the playlists read; a name taken gets a number ("summer 2")."""
-        imported = self.services.playlist_files.import_files(read.playlists,
-                                                             other_name_when_taken=True)
-        self.app.call_from_thread(self._imported, imported, read.skipped)
+        """Save the playlists read in a thread; a name taken gets a number ("summer 2"). The
+        app runs it, not this screen: leaving the screen neither stops it nor silences how
+        it ended (the app reports a failure)."""
+        app, files = self.app, self.services.playlist_files  # a screen left has no app
 
-    def _imported(self, imported: list[ImportedPlaylist], skipped: list[str]) -> None:
-        said = [imported_text(imported), *(printable(f"Skipped {why}") for why in skipped)]
-        self.notify("\n".join(said), markup=False, timeout=10 + 2 * len(said))
-        self.reload(imported[0].playlist.id)
+        def run() -> None:
+            imported = files.import_files(read.playlists, other_name_when_taken=True)
+            said = [imported_text(imported),
+                    *(printable(f"Skipped {why}") for why in read.skipped)]
+            app.call_from_thread(app.notify, "\n".join(said), markup=False,
+                                 timeout=10 + 2 * len(said))
+            app.call_from_thread(self._imported, imported[0].playlist.id)
+
+        app.run_worker(run, thread=True, group="import", description="importing",
+                       exit_on_error=False)
+
+    def _imported(self, playlist_id: int) -> None:
+        if self.is_attached:  # else a later visit lists it
+            self.reload(playlist_id)
 
     def action_down(self) -> None:
         self.query_one("#saved", DataTable).action_cursor_down()
