@@ -85,7 +85,9 @@ def remove_abandoned_writes(folders: Iterable[Path]) -> None:
 
 
 def process_running(pid: int) -> bool:
-    """Whether process `pid` exists (this one included; another user's too)."""
+    """Whether process `pid` runs (this one included; another user's too). One that has
+    ended but not yet been reaped by its parent (a zombie, as for a moment after its
+    terminal closed) does not: what it left behind can be taken over."""
     if pid == os.getpid():
         return True
     try:
@@ -94,7 +96,16 @@ def process_running(pid: int) -> bool:
         return False
     except PermissionError:  # another user's
         pass
-    return True
+    return not _ended(pid)
+
+
+def _ended(pid: int) -> bool:
+    """Whether Linux says process `pid` has ended (Z: a zombie, X: dead); False elsewhere."""
+    try:
+        status = Path(f"/proc/{pid}/stat").read_text(errors="replace")
+    except OSError:
+        return False
+    return status[status.rfind(")") + 2:][:1] in ("Z", "X")  # the state follows "(name) "
 
 
 def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o644) -> None:

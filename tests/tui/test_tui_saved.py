@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -490,6 +491,29 @@ async def test_a_draft_another_running_window_keeps_is_not_restored(
         assert not builder(app).playlist
         builder(app)._check_data()  # nothing unsaved here: their draft stays
     assert read_draft(trained_copy.builder_draft) == draft
+
+
+async def test_a_draft_of_an_app_that_has_just_ended_is_restored(trained_copy: Locations,
+                                                                  tmp_path: Path) -> None:
+    """Its terminal closed a moment ago: the app has ended, but its parent has not yet reaped
+    it (a zombie). A new start right then restores its playlist, as it would a second later."""
+    ended = os.posix_spawnp("true", ["true"], os.environ)
+    try:
+        state = Path(f"/proc/{ended}/stat")
+        deadline = time.monotonic() + 10
+        while state.read_text().rsplit(")", 1)[1].split()[0] != "Z":
+            assert time.monotonic() < deadline, "the process never ended"
+            time.sleep(0.01)
+        tracks = open_services(trained_copy).catalog.tracks([1, 2])
+        write_draft(trained_copy.builder_draft,
+                    Draft("theirs", tuple(t.uri for t in tracks), pid=ended))
+        app = make_app(trained_copy, tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await builder_ready(pilot)
+            await wait_for(pilot, lambda: builder(app).playlist, what="the draft")
+            assert [t.id for t in builder(app).playlist] == [1, 2]
+    finally:
+        os.waitpid(ended, 0)
 
 
 async def test_a_refused_rename_keeps_its_dialog_open_with_why(trained_copy: Locations,
