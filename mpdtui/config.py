@@ -37,8 +37,10 @@ class Config:
 
 
 def read_raw(locations: Locations) -> dict[str, Any]:
+    """The settings as written; a file written by hand without "format" and "version" is read
+    as this version (README shows its keys; the next change the app makes adds them)."""
     document = read_json(locations.config_json, CONFIG_FORMAT, CONFIG_VERSION,
-                         f"delete {locations.config_json} and set it up again")
+                         f"delete {locations.config_json} and set it up again", untagged=True)
     return {k: v for k, v in (document or {}).items() if k not in ("format", "version")}
 
 
@@ -49,7 +51,9 @@ def update(locations: Locations, **changes: Any) -> None:
     write_json(locations.ensure().config_json, CONFIG_FORMAT, CONFIG_VERSION, config)
 
 
-def read(locations: Locations) -> Config:
+def read(locations: Locations, check_models: bool = True) -> Config:
+    """The settings; `check_models`: refuse a model setting that cannot train (for the work
+    that trains or evaluates models; the rest never reads them)."""
     raw = read_raw(locations)
     demo = raw.get("demo") or {}
     settings = raw.get("model_settings") or {}
@@ -58,7 +62,8 @@ def read(locations: Locations) -> Config:
             isinstance(v, dict) for v in settings.values()):
         raise UserError(f'{path}: "demo" and "model_settings" must be objects (README: '
                         '"The cache directory"); fix or delete the file')
-    _check_model_settings(path, settings)
+    if check_models:
+        _check_model_settings(path, settings)
     playlists, seed = demo.get("playlists", DEFAULT_PLAYLISTS), demo.get("seed", 0)
     if not isinstance(playlists, int) or playlists <= 0 or not isinstance(seed, int) or seed < 0:
         raise UserError(f'{path}: "demo" needs a positive "playlists" and a "seed" >= 0, got '

@@ -161,8 +161,10 @@ def write_json(path: Path, fmt: str, version: int, payload: Mapping[str, Any]) -
     atomic_write(path, lambda fh: fh.write(orjson.dumps(document, option=orjson.OPT_INDENT_2)))
 
 
-def read_json(path: Path, fmt: str, version: int, rebuild_hint: str) -> dict[str, Any] | None:
-    """The document, or None when the file does not exist. Wrong format/version is refused."""
+def read_json(path: Path, fmt: str, version: int, rebuild_hint: str,
+              untagged: bool = False) -> dict[str, Any] | None:
+    """The document, or None when the file does not exist. Wrong format/version is refused;
+    `untagged`: a document with neither is taken as this version (a file a person wrote)."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -173,6 +175,8 @@ def read_json(path: Path, fmt: str, version: int, rebuild_hint: str) -> dict[str
         raise DamagedFileError(path, f"{path} is corrupt ({exc}): {rebuild_hint}") from None
     if not isinstance(document, dict):
         raise DamagedFileError(path, f"{path} is corrupt (not a JSON object): {rebuild_hint}")
+    if untagged and "format" not in document and "version" not in document:
+        return document
     _check_version(path, document.get("format"), document.get("version"), fmt, version, rebuild_hint)
     return document
 

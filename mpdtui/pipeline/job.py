@@ -88,7 +88,7 @@ class Job:
         self._emit, self._emit_lock = emit, threading.Lock()
         self.cancel = JobCancel(cancel)
         self.summary = JobSummary()
-        self.settings = config.read(locations)
+        self.settings = config.read(locations, check_models=request.uses_models)
         self.heartbeat = Heartbeat(self.emit)
         self.models: dict[str, Recommender] = {}
         """Models trained or loaded by this job (the ranker, the blend and the evaluation use

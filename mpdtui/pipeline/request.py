@@ -67,6 +67,12 @@ class JobRequest:
                                   for k, v in raw.items() if k in known}
         return cls(**values)
 
+    @property
+    def uses_models(self) -> bool:
+        """Whether the job trains or evaluates models: only those read the model settings
+        (a bad one is said then, not when ingesting or importing features)."""
+        return self.goal in ("setup", "evaluate")
+
     def describe(self) -> str:
         """What the job does, for the writer lock's message ("training", "ingest"...)."""
         return GOAL_TITLES[self.goal]

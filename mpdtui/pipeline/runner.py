@@ -55,8 +55,8 @@ def run_job(locations: Locations, request: JobRequest, emit: Callable[[Event], N
         trains = request.goal == "setup"
         mark = TrainingMark(locations, emit)
         job = Job(locations, request, mark.emit if trains else emit, cancel)
-        mark.models = job.model_names()
-        stages = stages_for(request, job.model_names())
+        mark.models = job.model_names() if request.uses_models else ()
+        stages = stages_for(request, mark.models)
         with Overlap(job, stages) as overlap:
             for index, stage in enumerate(stages):
                 check_cancel(job.cancel)

@@ -81,7 +81,7 @@ class DataService:
         return replacement_question(state, wanted) if asks else None
 
     def demo_spec(self) -> DemoSpec:
-        settings = config.read(self.locations)
+        settings = config.read(self.locations, check_models=False)
         return DemoSpec(settings.demo_playlists, settings.demo_seed)
 
     def demo_source(self, spec: DemoSpec | None = None,

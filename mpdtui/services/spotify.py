@@ -39,7 +39,7 @@ class SpotifyService:
         """The Spotify app to log in with: `explicit` (--client-id), then
         `MPDTUI_SPOTIFY_CLIENT_ID`, then config.json, then the last login's."""
         for candidate in (explicit, os.environ.get(CLIENT_ID_ENV),
-                          config.read(self.locations).spotify_client_id,
+                          config.read(self.locations, check_models=False).spotify_client_id,
                           self._previous_client_id()):
             if candidate and candidate.strip():
                 return candidate.strip()

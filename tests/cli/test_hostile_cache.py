@@ -46,6 +46,7 @@ from mpdtui.commands.playlists import NONE_YET
 from mpdtui.data.catalog import Catalog, Track
 from mpdtui.data.demo_files import FEATURES_CSV
 from mpdtui.locations import Locations
+from mpdtui.pipeline.sources import DemoSpec
 from mpdtui.printable import printable
 from mpdtui.services.root import open_services
 from mpdtui.spotify import auth, session
@@ -220,6 +221,40 @@ def test_damaged_saved_playlists_are_kept(cache: Path, capsys: pytest.CaptureFix
 
 
 # --- a read-only cache dir --------------------------------------------------------------------------
+
+def test_a_bad_model_setting_stops_only_the_work_with_models(
+        cache: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Ingest and features never read model settings: they go on; training and evaluation say
+    the setting before any work."""
+    config = cache / "config.json"
+    config.write_text(json.dumps({"format": "mpdtui-config", "version": 1,
+                                  "model_settings": {"als": {"factors": "many"}}}))
+    for command in (("ingest", data_source(cache)), ("features", "--csv", demo_csv(cache))):
+        outcome = run_cli(capsys, cache, *command)
+        assert outcome.code == 0, outcome
+    for command in (("evaluate",), ("--train", "--models", "popularity")):
+        assert_refused(run_cli(capsys, cache, *command), f"mpdtui: {config}",
+                       "model 'als' setting factors: expected a whole number")
+
+
+def test_a_config_written_by_hand_is_read(cache: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """README shows config.json's keys; a file someone writes with just those (no "format" and
+    "version") is read as this version's, and a change the app makes keeps them."""
+    config = cache / "config.json"
+    config.write_text(json.dumps({"model_settings": {"title": {"max_similar": "many"}}}))
+    assert_refused(run_cli(capsys, cache, "--train", "--models", "popularity"),
+                   f"mpdtui: {config}", "model 'title' setting max_similar: expected a whole")
+    config.write_text(json.dumps({"model_settings": {"title": {"max_similar": 20}},
+                                  "demo": {"playlists": 500, "seed": 4}}))
+    assert run_cli(capsys, cache, "--train", "--models", "title").code == 0
+    locations = Locations.resolve(cache)
+    open_services(locations).playlist_files.set_export_folder(cache / "exports")
+    written = json.loads(config.read_text())
+    assert written["model_settings"] == {"title": {"max_similar": 20}}
+    assert (written["format"], written["version"], written["demo"]) == (
+        "mpdtui-config", 1, {"playlists": 500, "seed": 4})
+    assert open_services(locations).data.demo_spec() == DemoSpec(500, 4)
+
 
 def _without_file_capabilities() -> None:
     """In the child: root's power to write anything is dropped, so permissions apply to it."""
