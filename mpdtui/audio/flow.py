@@ -261,7 +261,7 @@ def _independent(kind: np.ndarray, i: np.ndarray, j: np.ndarray, ranked: np.ndar
 
 class _Closest:
     """Each track's `k` closest tracks after it (`after`) and before it (`before`), by
-    cost, of its own stretch first. Track 0 is closest before no track, and after any."""
+    cost, of its own stretch first. Track 0, which stays first, is in no track's `after`."""
 
     def __init__(self, total: np.ndarray, stretch: np.ndarray, k: int) -> None:
         m = len(total)
@@ -298,7 +298,7 @@ class _Search:
         """The reversals of positions i..j (1 <= i < j <= m-1, one stretch) that gain."""
         m, nodes, position, closest = self.m, self.nodes, self.position, self.closest
         k = closest.after.shape[1]
-        i = np.concatenate([np.repeat(np.arange(1, m), k),  # track i-1 then its closest after
+        i = np.concatenate([np.repeat(np.arange(1, m), k),  # i-1's closest after it at i
                             position[closest.before[nodes[2:m]]].ravel()])
         j = np.concatenate([position[closest.after[nodes[:m - 1]]].ravel(),
                             np.repeat(np.arange(1, m - 1), closest.before.shape[1])])
