@@ -298,7 +298,9 @@ class _Search:
         """The reversals of positions i..j (1 <= i < j <= m-1, one stretch) that gain."""
         m, nodes, position, closest = self.m, self.nodes, self.position, self.closest
         k = closest.after.shape[1]
-        i = np.concatenate([np.repeat(np.arange(1, m), k),  # i-1's closest after it at i
+        # the new edges: i-1 to j, j one of i-1's closest after; or i to j+1, i one of j+1's
+        # closest before
+        i = np.concatenate([np.repeat(np.arange(1, m), k),
                             position[closest.before[nodes[2:m]]].ravel()])
         j = np.concatenate([position[closest.after[nodes[:m - 1]]].ravel(),
                             np.repeat(np.arange(1, m - 1), closest.before.shape[1])])
