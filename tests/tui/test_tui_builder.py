@@ -471,6 +471,28 @@ async def test_slash_in_the_empty_name_searches_and_the_results_get_the_room(
         assert results.display and results.size.height < suggestions.size.height
 
 
+@pytest.mark.parametrize("size", [(80, 12), (100, 16)], ids=["80x12", "100x16"])
+async def test_a_short_pane_still_shows_rows_of_both_lists(trained_copy: Locations,
+                                                           tmp_path: Path,
+                                                           size: tuple[int, int]) -> None:
+    """A terminal split in two (80x12): each input takes one line, as in a narrow pane, so
+    the playlist and the suggestions keep rows (with three-line inputs, they had none)."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=size) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        screen.post_message(PlaylistLoaded("short", app.services.catalog.tracks(list(range(12)))))
+        suggestions = screen.query_one("#suggestions", TrackTable)
+        await wait_for(pilot, lambda: suggestions.row_count, what="suggestions")
+        await settle(pilot)
+        for table, rows in ((screen.query_one("#playlist", TrackTable), 4), (suggestions, 2)):
+            assert table.size.height - 1 >= rows, (table.id, table.size)  # under its header
+        assert screen.query_one("#name", Input).outer_size.height == 1
+        await pilot.resize_terminal(80, 24)  # room enough: the inputs as before
+        await pilot.pause()
+        assert screen.query_one("#name", Input).outer_size.height == 3
+
+
 async def test_search_box_down_moves_to_results_and_one_enter_adds(
         trained_copy: Locations, tmp_path: Path) -> None:
     app = make_app(trained_copy, tmp_path)

@@ -34,12 +34,10 @@ if TYPE_CHECKING:  # annotations only: these load with the services, after the f
     from mpdtui.data.catalog import Track
 
 
-KEYS_REFRESH_S = 0.2
-"""After a change, when the footer shows what now applies: once the suggestions are back."""
-
-NARROW_COLUMNS = 64
-"""Below this width the playlist goes above the suggestions instead of beside them: side by
-side, at 45 columns, the suggestions were 13 cells wide."""
+KEYS_REFRESH_S = 0.2  # after a change, the footer shows what applies once suggestions are back
+NARROW_COLUMNS = 64  # narrower: the playlist above the suggestions, not beside them (there, at
+#                      45 columns, the suggestions were 13 cells wide)
+SHORT_ROWS = 20  # lower: each input one line, as when narrow (an 80x12 pane had no list rows)
 
 
 @dataclass(frozen=True)
@@ -288,7 +286,9 @@ class BuilderBase(BaseScreen):
             table.move_cursor(row=rows[0])
 
     def on_resize(self, event: Resize) -> None:
-        self.query_one("#builder").set_class(event.size.width < NARROW_COLUMNS, "-narrow")
+        builder = self.query_one("#builder")
+        builder.set_class(event.size.width < NARROW_COLUMNS, "-narrow")
+        builder.set_class(event.size.height < SHORT_ROWS, "-short")
 
     def _collect_when_idle(self) -> None:
         """A list was refreshed: Python's full garbage collection waits for it to be painted,
