@@ -485,12 +485,27 @@ async def test_a_short_pane_still_shows_rows_of_both_lists(trained_copy: Locatio
         suggestions = screen.query_one("#suggestions", TrackTable)
         await wait_for(pilot, lambda: suggestions.row_count, what="suggestions")
         await settle(pilot)
-        for table, rows in ((screen.query_one("#playlist", TrackTable), 4), (suggestions, 2)):
-            assert table.size.height - 1 >= rows, (table.id, table.size)  # under its header
+        assert_rows_under_headers(screen, playlist=4, suggestions=2)
         assert screen.query_one("#name", Input).outer_size.height == 1
+        await pilot.press("slash")  # a search has the right-hand rows while in turn
+        await type_text(pilot, app.services.catalog.catalog().tracks([0])[0].name.split()[0])
+        results = screen.query_one("#results", TrackTable)
+        await wait_for(pilot, lambda: results.row_count, what="results")
+        await settle(pilot)
+        assert results.size.height - 1 >= 2
+        await pilot.press("tab", "tab")  # past the results: the suggestions' turn again
+        await settle(pilot)
+        assert screen.focused is suggestions and not results.display
+        assert_rows_under_headers(screen, playlist=4, suggestions=2)
         await pilot.resize_terminal(80, 24)  # room enough: the inputs as before
         await pilot.pause()
         assert screen.query_one("#name", Input).outer_size.height == 3
+
+
+def assert_rows_under_headers(screen: Any, **rows: int) -> None:
+    for table_id, least in rows.items():
+        table = screen.query_one(f"#{table_id}", TrackTable)
+        assert table.size.height - 1 >= least, (table_id, table.size)
 
 
 async def test_search_box_down_moves_to_results_and_one_enter_adds(

@@ -67,7 +67,6 @@ class BuilderScreen(BuilderExchange):
     def on_mount(self) -> None:
         self.query_one("#playlist").border_title = "Playlist"
         self.query_one("#results").border_title = "Search results"
-        self._show_results_box(False)
         self.query_one("#suggestions").border_title = "Suggestions"
         self._update_totals()
         self._set_status("loading models…")
@@ -270,12 +269,12 @@ class BuilderScreen(BuilderExchange):
 
     def _show_results_box(self, shown: bool) -> None:
         """The search results take room only while there is a search: the suggestions get
-        it otherwise (12 rows instead of 7 at 80x24)."""
+        it otherwise (12 rows instead of 7 at 80x24). In a short pane, only while the cursor
+        is in the search or its results (app.tcss): the suggestions have no rows beside them."""
         results = self.query_one("#results", TrackTable)
-        if results.display != shown:
-            if results.has_focus:
-                self.query_one("#search", Input).focus()
-            results.display = shown
+        if not shown and results.has_focus:
+            self.query_one("#search", Input).focus()
+        self.query_one("#builder").set_class(shown, "-search-typed")
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search", description="search")
     def _search(self, request: int, text: str) -> None:
