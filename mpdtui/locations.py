@@ -217,6 +217,16 @@ class Locations:
         return self.root / "playlists.sqlite3"
 
     @property
-    def builder_draft(self) -> Path:
-        """The builder's playlist while it has unsaved changes (restored after a crash)."""
+    def builder_drafts(self) -> Path:
+        """The builders' playlists while they have unsaved changes, a file per app running
+        (`builder_draft_of`): each window keeps its own, restored after a crash."""
+        return self.root / "drafts"
+
+    def builder_draft_of(self, pid: int) -> Path:
+        return self.builder_drafts / f"builder-{pid}.json"
+
+    @property
+    def old_builder_draft(self) -> Path:
+        """Where earlier mpdtui kept the one draft of a cache dir (its app's pid inside): one
+        left there is still restored."""
         return self.root / "builder-draft.json"

@@ -140,14 +140,18 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
 def _saved_text(playlists: PlaylistService) -> str:
     """"2 playlists (`mpdtui playlists`)", and a playlist the app left unsaved."""
     try:
-        count, draft = len(playlists.summaries()), playlists.draft()
+        count, drafts = len(playlists.summaries()), playlists.drafts()
     except UserError as exc:
         return str(exc)
     text = (f"{counted(count, 'playlist')} (`mpdtui playlists`)" if count else
             "none yet (the builder's ctrl+s, or `mpdtui suggest --save NAME`)")
-    if draft is not None:
-        text += (f"; the app closed with '{draft.name}' ({counted(len(draft.uris), 'track')}) "
-                 "unsaved: `mpdtui` shows it again")
+    if len(drafts) == 1:
+        text += (f"; the app closed with '{drafts[0].name}' "
+                 f"({counted(len(drafts[0].uris), 'track')}) unsaved: `mpdtui` shows it again")
+    elif drafts:
+        names = ", ".join(f"'{draft.name}'" for draft in drafts)
+        text += (f"; apps closed with {len(drafts)} playlists unsaved ({names}): each start of "
+                 "`mpdtui` shows one again, the newest first")
     return text
 
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
 
 from mpdtui.audio.describe import TrackAudio, track_audio
-from mpdtui.data.builder_draft import Draft, drop_draft, read_draft, write_draft
+from mpdtui.data.builder_draft import Draft, drop_draft, left_drafts, take_draft, write_draft
 from mpdtui.data.catalog import Track
-from mpdtui.data.files import process_running
 from mpdtui.data.saved_playlists import (
     PlaylistExists,
     PlaylistNotFound,
@@ -129,21 +130,30 @@ class PlaylistService:
     def delete(self, key: int | str) -> None:
         self.store().delete(key)
 
-    def draft(self) -> Draft | None:
-        """The builder's unsaved playlist that an app left behind (a terminal closed, a crash);
-        None without one, while the app that keeps it still runs (another window), or when
-        the catalog holds none of its tracks (other data since: the builder cannot show it)."""
-        draft = read_draft(self.locations.builder_draft)
-        if draft is None or (draft.pid != os.getpid() and process_running(draft.pid)):
-            return None
-        if self._catalog.file_identity() is None or not self._catalog.resolve_uris(draft.uris):
-            return None
-        return draft
+    def drafts(self) -> list[Draft]:
+        """The builder's unsaved playlists that apps left behind (a terminal closed, a crash),
+        newest first: not those that apps still running keep (other windows), nor those the
+        catalog holds none of the tracks of (other data since: the builder cannot show them)."""
+        return [draft for _, draft in self._left_drafts()]
+
+    def take_draft(self) -> Draft | None:
+        """The newest of `drafts`, now this app's to keep; None without one (or when other
+        apps starting at the same moment took each)."""
+        for path, draft in self._left_drafts():
+            if take_draft(path, self.locations):
+                return replace(draft, pid=os.getpid())
+        return None
+
+    def _left_drafts(self) -> list[tuple[Path, Draft]]:
+        if self._catalog.file_identity() is None:
+            return []
+        return [(path, draft) for path, draft in left_drafts(self.locations)
+                if self._catalog.resolve_uris(draft.uris)]
 
     def keep_draft(self, draft: Draft) -> None:
         """Keep the builder's unsaved playlist on disk (OSError: a read-only cache dir)."""
-        write_draft(self.locations.ensure().builder_draft, draft)
+        write_draft(self.locations.ensure().builder_draft_of(os.getpid()), draft)
 
     def drop_draft(self) -> None:
-        drop_draft(self.locations.builder_draft)
+        drop_draft(self.locations.builder_draft_of(os.getpid()))
 

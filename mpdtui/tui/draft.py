@@ -1,5 +1,5 @@
 """The builder's playlist kept on disk while it has unsaved changes: a terminal closed, a lost
-connection or a crash loses at most the last few seconds of it, and the next start restores it
+connection or a crash loses at most the last few seconds of it, and a later start restores it
 (`PlaylistService.keep_draft`, `mpdtui/data/builder_draft.py`)."""
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 
 
 class DraftKeeper:
-    """Writes the draft when it changed, removes it once nothing is unsaved; only ever its
-    own (another window's draft is that window's)."""
+    """Writes the draft when it changed, removes it once nothing is unsaved: this app's own
+    file (another window keeps its own)."""
 
     def __init__(self) -> None:
         self.kept: Draft | None = None
@@ -49,10 +49,10 @@ class DraftKeeper:
     def restored(self, services: Services,
                  audio_of: Callable[[list[Track]], list[TrackAudio | None]],
                  ) -> PlaylistLoaded | None:
-        """The playlist of the draft an app left behind, as the builder opens it (still
-        unsaved; the draft is this keeper's from now on); None without one, or when none of its
-        tracks is in the catalog now."""
-        draft = services.playlists.draft()
+        """The playlist of the newest draft an app left behind, as the builder opens it
+        (still unsaved; the draft is this keeper's from now on); None without one. Any other
+        drafts left wait for the next starts."""
+        draft = services.playlists.take_draft()
         if draft is None:
             return None
         catalog = services.catalog

@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -419,7 +420,14 @@ def test_info_counts_the_saved_playlists_and_names_one_the_app_left_unsaved(
     for unseen, said in ((("spotify:track:" + "x" * 22,), ""),  # other data's: not shown
                          (uris, "; the app closed with 'night drive' (2 tracks) unsaved: "
                                 "`mpdtui` shows it again")):
-        write_draft(locations.builder_draft, Draft("night drive", unseen, pid=ended.pid))
+        write_draft(locations.old_builder_draft, Draft("night drive", unseen, pid=ended.pid))
         assert main(["--cache-dir", str(locations.root), "info"]) == 0
         assert f"       saved: 1 playlist (`mpdtui playlists`){said}" in (
             capsys.readouterr().out.splitlines())
+    newer = locations.builder_draft_of(ended.pid)  # another window's, closed later
+    write_draft(newer, Draft("gym mix", uris[:1], pid=ended.pid))
+    os.utime(newer, (time.time() + 5, time.time() + 5))
+    assert main(["--cache-dir", str(locations.root), "info"]) == 0
+    assert ("       saved: 1 playlist (`mpdtui playlists`); apps closed with 2 playlists "
+            "unsaved ('gym mix', 'night drive'): each start of `mpdtui` shows one again, the "
+            "newest first") in capsys.readouterr().out.splitlines()

@@ -14,7 +14,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from mpdtui.data.builder_draft import Draft, read_draft, write_draft
+from mpdtui.data.builder_draft import Draft, left_drafts, read_draft, take_draft, write_draft
 from mpdtui.data.saved_playlists import (
     ExportState,
     PlaylistExists,
@@ -186,3 +186,28 @@ def test_a_builder_draft_reads_back_and_a_bad_one_reads_as_none(tmp_path: Path) 
     path.unlink()
     path.mkdir()  # not a file at all
     assert read_draft(path) is None
+
+
+def test_left_drafts_are_those_of_apps_not_running_newest_first(tmp_path: Path) -> None:
+    """A draft in this process's own file comes first whatever its age (its pid was once
+    another app's): taking any other would replace it."""
+    locations = Locations.resolve(tmp_path)
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    old_file = Draft("old file", (URIS[0],), pid=ended.pid)
+    running = Draft("open window", (URIS[1],), pid=os.getppid())
+    newest = Draft("newest", (URIS[2],), pid=ended.pid)
+    own = Draft("own", (URIS[3],), pid=os.getpid())
+    for path, draft, age in ((locations.old_builder_draft, old_file, 30),
+                             (locations.builder_draft_of(os.getppid()), running, 0),
+                             (locations.builder_draft_of(ended.pid), newest, 10),
+                             (locations.builder_draft_of(os.getpid()), own, 40)):
+        write_draft(path, draft)
+        os.utime(path, (path.stat().st_mtime - age,) * 2)
+    (locations.builder_drafts / "builder-7.json").write_bytes(b"[]")  # damaged: skipped
+    (locations.builder_drafts / "notes.json").write_bytes(b"{}")  # not a draft's name
+    left = left_drafts(locations)
+    assert [draft for _, draft in left] == [own, newest, old_file]
+    assert take_draft(left[1][0], locations) is True  # the newest: now this process's own
+    assert read_draft(locations.builder_draft_of(os.getpid())) == newest
+    assert take_draft(left[1][0], locations) is False  # taken already

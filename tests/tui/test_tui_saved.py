@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -455,7 +457,7 @@ async def test_unsaved_changes_outlive_the_app_and_come_back_at_its_next_start(
         await pilot.press("ctrl+s")
         screen.playlist = tracks([1, 2, 3])  # changed, not saved
         screen._check_data()  # what the builder does every few seconds
-        assert trained_copy.builder_draft.exists()
+        assert trained_copy.builder_draft_of(os.getpid()).exists()
         app.services.playlists.save_extended("mix", app.services.playlists.get("mix"),
                                              tracks([4]))  # another terminal's change
     # run_test ends the app without the builder's quit: as a closed terminal would
@@ -472,25 +474,62 @@ async def test_unsaved_changes_outlive_the_app_and_come_back_at_its_next_start(
         assert screen_name(pilot) == "ConfirmScreen"  # 'mix' has 3 other tracks since
         await pilot.press("y")
         assert app.services.playlists.get("mix").uris == [t.uri for t in tracks([1, 2, 3])]
-        assert not trained_copy.builder_draft.exists()  # saved: nothing to restore
+        assert not trained_copy.builder_draft_of(os.getpid()).exists()  # saved: nothing to restore
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await builder_ready(pilot)
         assert not builder(app).playlist
 
 
-async def test_a_draft_another_running_window_keeps_is_not_restored(
+async def test_a_draft_another_running_window_keeps_is_neither_restored_nor_overwritten(
         trained_copy: Locations, tmp_path: Path) -> None:
+    """Two windows on one cache dir each keep their own unsaved playlist: a terminal closed
+    loses neither."""
     tracks = open_services(trained_copy).catalog.tracks([1, 2])
-    draft = Draft("theirs", tuple(t.uri for t in tracks), pid=os.getppid())  # running
-    write_draft(trained_copy.builder_draft, draft)
+    theirs = trained_copy.builder_draft_of(os.getppid())  # a running process
+    draft = Draft("theirs", tuple(t.uri for t in tracks), pid=os.getppid())
+    write_draft(theirs, draft)
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await builder_ready(pilot)
         await pilot.pause(0.2)
-        assert not builder(app).playlist
-        builder(app)._check_data()  # nothing unsaved here: their draft stays
-    assert read_draft(trained_copy.builder_draft) == draft
+        screen = builder(app)
+        assert not screen.playlist
+        screen._check_data()  # nothing unsaved here
+        screen.playlist = tracks[:1]  # unsaved here too: kept beside theirs
+        screen._check_data()
+        mine = read_draft(trained_copy.builder_draft_of(os.getpid()))
+        assert mine is not None and mine.uris == (tracks[0].uri,)
+    assert read_draft(theirs) == draft
+
+
+async def test_drafts_left_by_several_windows_come_back_one_a_start_newest_first(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """Two windows closed with unsaved playlists (one of them kept by an earlier mpdtui, in
+    its one draft file): a start restores the newer, the next start the other."""
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    tracks = open_services(trained_copy).catalog.tracks([1, 2, 3])
+    write_draft(trained_copy.old_builder_draft,
+                Draft("older", (tracks[0].uri,), pid=ended.pid))
+    newer = trained_copy.builder_draft_of(ended.pid)
+    write_draft(newer, Draft("newer", tuple(t.uri for t in tracks[1:]), pid=ended.pid))
+    os.utime(newer, (time.time() + 5, time.time() + 5))
+    for name, count in (("newer", 2), ("older", 1)):
+        app = make_app(trained_copy, tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await builder_ready(pilot)
+            screen = builder(app)
+            await wait_for(pilot, lambda s=screen: s.playlist, what="a draft")
+            assert screen.query_one("#name", Input).value == name
+            assert len(screen.playlist) == count and screen.unsaved()
+            screen._check_data()
+        if name == "newer":  # its window stays open (the tests' parent stands for it)
+            trained_copy.builder_draft_of(os.getpid()).rename(
+                trained_copy.builder_draft_of(os.getppid()))
+    kept = [read_draft(trained_copy.builder_draft_of(pid)) for pid in (os.getppid(), os.getpid())]
+    assert [draft.name if draft else None for draft in kept] == ["newer", "older"]
+    assert not trained_copy.old_builder_draft.exists() and not newer.exists()
 
 
 async def test_a_draft_of_an_app_that_has_just_ended_is_restored(trained_copy: Locations,
@@ -505,7 +544,7 @@ async def test_a_draft_of_an_app_that_has_just_ended_is_restored(trained_copy: L
             assert time.monotonic() < deadline, "the process never ended"
             time.sleep(0.01)
         tracks = open_services(trained_copy).catalog.tracks([1, 2])
-        write_draft(trained_copy.builder_draft,
+        write_draft(trained_copy.builder_draft_of(ended),
                     Draft("theirs", tuple(t.uri for t in tracks), pid=ended))
         app = make_app(trained_copy, tmp_path)
         async with app.run_test(size=SIZE) as pilot:

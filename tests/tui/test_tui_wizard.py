@@ -353,7 +353,7 @@ async def test_a_playlist_taken_to_another_cache_dir_saves_there_as_a_new_one(
         await wait_for(pilot, lambda: screen.editing == mine.id, what="mix opened")
         screen.playlist = app.services.catalog.tracks([3, 1, 4])  # unsaved: kept as a draft
         screen._check_data()
-        assert trained_copy.builder_draft.exists()
+        assert trained_copy.builder_draft_of(os.getpid()).exists()
         await run_command(pilot, "setup wizard")
         await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep", what="the cache step")
         await type_path(pilot, other.root)
@@ -362,10 +362,11 @@ async def test_a_playlist_taken_to_another_cache_dir_saves_there_as_a_new_one(
         await settle(pilot)
         assert screen.editing is None and screen.unsaved()
         screen._check_data()  # the draft goes with the playlist
-        assert other.builder_draft.exists() and not trained_copy.builder_draft.exists()
+        assert other.builder_draft_of(os.getpid()).exists()
+        assert not trained_copy.builder_draft_of(os.getpid()).exists()
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert not other.builder_draft.exists()
+        assert not other.builder_draft_of(os.getpid()).exists()
         after = open_services(other).playlists
         assert after.get("theirs").uris == theirs.uris
         assert after.get("mix").uris == [t.uri for t in app.services.catalog.tracks([3, 1, 4])]
