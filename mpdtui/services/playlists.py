@@ -132,9 +132,11 @@ class PlaylistService:
 
     def drafts(self) -> list[Draft]:
         """The builder's unsaved playlists that apps left behind (a terminal closed, a crash),
-        newest first: not those that apps still running keep (other windows), nor those the
-        catalog holds none of the tracks of (other data since: the builder cannot show them)."""
-        return [draft for _, draft in self._left_drafts()]
+        newest first: not this app's own, nor those that apps still running keep (other
+        windows), nor those the catalog holds none of the tracks of (other data since: the
+        builder cannot show them)."""
+        own = self.locations.builder_draft_of(os.getpid())
+        return [draft for path, draft in self._left_drafts() if path != own]
 
     def take_draft(self) -> Draft | None:
         """The newest of `drafts`, now this app's to keep; None without one (or when other

@@ -61,7 +61,8 @@ class DraftKeeper:
             return None
         self.kept, self._where = draft, services.playlists
         return PlaylistLoaded(draft.name, tracks, audio_of(tracks), _base(services, draft),
-                              not_shown=len(draft.uris) - len(tracks), changed="draft")
+                              not_shown=len(draft.uris) - len(tracks), changed="draft",
+                              drafts_left=len(services.playlists.drafts()))
 
 
 def _base(services: Services, draft: Draft) -> SavedPlaylist | None:

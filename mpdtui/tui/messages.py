@@ -80,6 +80,8 @@ class PlaylistLoaded(Message):
     changed: Changed = ""
     """Why it is shown: changed "here" (the playlists screen) or "elsewhere" (another terminal or
     window); "draft": restored, unsaved, from a draft an app left behind; "": opened."""
+    drafts_left: int = 0
+    """Restored from a draft: the other drafts left for the next starts."""
 
 
 @dataclass

@@ -523,6 +523,9 @@ async def test_drafts_left_by_several_windows_come_back_one_a_start_newest_first
             await wait_for(pilot, lambda s=screen: s.playlist, what="a draft")
             assert screen.query_one("#name", Input).value == name
             assert len(screen.playlist) == count and screen.unsaved()
+            more = " 1 more unsaved playlist is kept: the next start shows it."
+            assert notifications(app)[-1].endswith(
+                "drops them." + (more if name == "newer" else "")), notifications(app)
             screen._check_data()
         if name == "newer":  # its window stays open (the tests' parent stands for it)
             trained_copy.builder_draft_of(os.getpid()).rename(

@@ -310,11 +310,21 @@ def _loaded_text(message: PlaylistLoaded) -> str:
     if message.changed == "draft":
         text = (f"Restored '{name}' ({tracks}): its changes were not saved when mpdtui last "
                 "closed. ctrl+s saves them; ctrl+n, then d, drops them.")
+        text += _drafts_left(message.drafts_left)
     elif message.changed:
         text = f"'{name}' was changed {_where(message.changed)}: shown as saved ({tracks})."
     else:
         text = f"Opened '{name}'."
     return text + _not_shown(message.not_shown)
+
+
+def _drafts_left(count: int) -> str:
+    """Said of the other unsaved playlists that apps left (two windows closed)."""
+    if not count:
+        return ""
+    if count == 1:
+        return " 1 more unsaved playlist is kept: the next start shows it."
+    return f" {count} more unsaved playlists are kept: each next start shows one."
 
 
 def _where(changed: Changed) -> str:
