@@ -105,11 +105,14 @@ def _draft_files(locations: Locations) -> list[tuple[Path, int | None]]:
 
 def take_draft(path: Path, locations: Locations) -> bool:
     """Make the left draft at `path` this app's own; False when another app starting at the
-    same moment took it first (a rename: only one can)."""
+    same moment took it first (a rename: only one can). In a cache dir that cannot be written
+    it stays where it is, and is shown all the same (nothing there can be kept anyway)."""
     own = locations.builder_draft_of(os.getpid())
     try:
         own.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.replace(path, own)
-    except OSError:  # FileNotFoundError: taken; else a read-only cache dir
+    except FileNotFoundError:
         return False
+    except OSError:
+        return True
     return True

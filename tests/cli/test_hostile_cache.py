@@ -43,6 +43,7 @@ from textual.coordinate import Coordinate
 
 from mpdtui.cli import main
 from mpdtui.commands.playlists import NONE_YET
+from mpdtui.data.builder_draft import Draft, write_draft
 from mpdtui.data.catalog import Catalog, Track
 from mpdtui.data.demo_files import FEATURES_CSV
 from mpdtui.locations import Locations
@@ -302,8 +303,20 @@ def save_a_playlist(cache: Path) -> None:
     services.close()
 
 
+TAKE_DRAFT = """import sys
+from mpdtui.locations import Locations
+from mpdtui.services.root import open_services
+draft = open_services(Locations.resolve(sys.argv[1])).playlists.take_draft()
+print(draft and draft.name)"""
+
+
 def test_a_read_only_cache_can_be_read(cache: Path) -> None:
     save_a_playlist(cache)
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])  # the app that left a draft
+    ended.wait()
+    locations = Locations.resolve(cache)
+    uri = open_services(locations).catalog.tracks([4])[0].uri
+    write_draft(locations.builder_draft_of(ended.pid), Draft("left", (uri,), pid=ended.pid))
     with read_only(cache):
         before = file_digests(cache)
         try:
@@ -320,6 +333,10 @@ def test_a_read_only_cache_can_be_read(cache: Path) -> None:
         assert_refused(ingest, f"mpdtui: {cache}/", "(check the path and permissions)")
         listed = run_child(cache, "playlists", "Kept", as_plain_user=True)
         assert listed.code == 0 and "3 tracks" in listed.out, listed.err
+        taken = subprocess.run([sys.executable, "-c", TAKE_DRAFT, str(cache)], text=True,
+                               capture_output=True, timeout=120,
+                               preexec_fn=_without_file_capabilities)
+        assert taken.stdout == "left\n", taken.stderr  # shown, though it stays where it is
         assert file_digests(cache) == before
 
 
