@@ -416,6 +416,30 @@ async def test_every_setup_step_fits_the_terminals_width(trained_copy: Locations
                 await pilot.press("ctrl+n")
 
 
+async def test_every_setup_step_keeps_its_title_and_field_in_a_short_pane(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """A terminal split across (80x12): the step's title stays above what scrolls, and the
+    buttons and text fields take one line, so the field the cursor is in shows under it (the
+    title had scrolled away, and three-line buttons and fields left the body 5 rows)."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=(80, 12)) as pilot:
+        await builder_ready(pilot)
+        await pilot.press("f2")
+        for step in SETUP_STEPS:
+            await wait_for(pilot, lambda step=step: isinstance(app.screen, step), what=step.__name__)
+            await settle(pilot)
+            screen, title = app.screen, app.screen.query_one("#steps")
+            assert screen.get_widget_at(title.region.x, title.region.y)[0] is title, step
+            buttons = list(screen.query("#step-buttons Button").results(Button))
+            assert [button.outer_size.height for button in buttons] == [1] * 3
+            if isinstance(screen.focused, Input):
+                field = screen.focused
+                assert field.outer_size.height == 1
+                assert screen.query_one("#step").region.contains_region(field.region), step
+            if step is not SETUP_STEPS[-1]:
+                await pilot.press("ctrl+n")
+
+
 SMALL_TWO_TOWER = {"dim": 16, "hidden": 32, "epochs": 2, "batch_size": 256,
                    "examples_per_playlist": 2}
 

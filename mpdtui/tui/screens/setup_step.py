@@ -24,6 +24,9 @@ STEP_TITLES = ("Cache directory", "Data", "Spotify (optional)", "Audio features 
 STEP_BUTTONS_COLUMNS = 72
 """Narrower than this (a split pane), the step's buttons are one line high and name no keys
 (the footer does), so all three stay on screen."""
+STEP_SHORT_ROWS = 20
+"""Lower than this (a terminal split across), the buttons and text fields are one line high,
+so that a step's field and what it says of it have room under its title."""
 
 
 class SetupStep(BaseScreen):
@@ -48,10 +51,10 @@ class SetupStep(BaseScreen):
         self.running: Worker[Any] | JobRequest | None = None
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="step"):
-            titles = " › ".join(f"[b]{t}[/b]" if i == self.STEP else t
-                                for i, t in enumerate(STEP_TITLES))
-            yield Static(f"Setup {self.STEP + 1}/{len(STEP_TITLES)}: {titles}", id="steps")
+        titles = " › ".join(f"[b]{t}[/b]" if i == self.STEP else t
+                            for i, t in enumerate(STEP_TITLES))
+        yield Static(f"Setup {self.STEP + 1}/{len(STEP_TITLES)}: {titles}", id="steps")
+        with VerticalScroll(id="step"):  # the title stays above what scrolls
             yield from self.body()
         # below the scrolling part: what happened and what to press stay on screen
         yield Label("", id="step-status")
@@ -68,12 +71,13 @@ class SetupStep(BaseScreen):
                 "next": ("Finish" if last else "Next", "ctrl+n")}
 
     def on_resize(self, event: Resize) -> None:
-        narrow = event.size.width < STEP_BUTTONS_COLUMNS
+        narrow, short = event.size.width < STEP_BUTTONS_COLUMNS, event.size.height < STEP_SHORT_ROWS
         for button_id, (label, key) in self._buttons().items():
             button = self.query_one(f"#{button_id}", Button)
-            button.compact = narrow
+            button.compact = narrow or short
             button.label = label if narrow else f"{label} ({key})"
         self.query_one("#step-buttons").set_class(narrow, "-narrow")
+        self.set_class(short, "-short")
 
     def body(self) -> ComposeResult:
         yield from ()
