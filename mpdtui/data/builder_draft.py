@@ -114,5 +114,5 @@ def take_draft(path: Path, locations: Locations) -> bool:
     except FileNotFoundError:
         return False
     except OSError:
-        return True
+        pass  # a cache dir that cannot be written: shown from where it is
     return True
