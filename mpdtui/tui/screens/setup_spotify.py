@@ -56,7 +56,8 @@ class SpotifyStep(SetupStep):
 
     def on_mount(self) -> None:
         self.query_one("#redirect-url").display = False
-        self.watch(self.query_one("#step"), "virtual_size", self._bring_url_into_view, init=False)
+        self.watch(self.query_one("#step"), "virtual_size", self._url_into_view_after_layout,
+                   init=False)
         self.show_user()
         client_id = self.app.attempt(self.services.spotify.client_id)
         if client_id:
@@ -117,6 +118,11 @@ class SpotifyStep(SetupStep):
         paste.display = True
         paste.focus(scroll_visible=False)
         self.bring_url_into_view_until = time.monotonic() + URL_INTO_VIEW_S
+        self.call_after_refresh(self._bring_url_into_view)
+
+    def _url_into_view_after_layout(self) -> None:
+        """Once the body knows its new height too (it is still the old one while its content
+        grows), so that the scroll can go as far as the URL needs."""
         self.call_after_refresh(self._bring_url_into_view)
 
     def _bring_url_into_view(self, *_: object) -> None:
