@@ -125,7 +125,7 @@ class SpotifyStep(SetupStep):
         grows), so that the scroll can go as far as the URL needs."""
         self.call_after_refresh(self._bring_url_into_view)
 
-    def _bring_url_into_view(self, *_: object) -> None:
+    def _bring_url_into_view(self) -> None:
         """The URL and the paste field below it, once they take their room (below the fold
         at 24 rows otherwise)."""
         if time.monotonic() < self.bring_url_into_view_until:  # then the scrolling is the user's
