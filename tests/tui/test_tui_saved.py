@@ -339,6 +339,45 @@ async def test_the_highlighted_saved_playlists_tracks_show_beside_the_list(
         assert not preview.can_focus and screen.focused is screen.query_one("#saved")
 
 
+async def test_the_highlighted_saved_playlist_exports_without_opening_it(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """e on the list: the export dialog for the highlighted playlist, as the builder's; the
+    builder's playlist is left as it was. An empty one is refused, saying why."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        gym = app.services.catalog.tracks([3, 1, 4])
+        app.services.playlists.save("gym", gym)
+        app.services.playlists.save("sleep", app.services.catalog.tracks([7]))
+        app.services.playlists.save("quiet", [])
+        await pilot.press("escape", "p")
+        await settle(pilot)
+        await pilot.press("e")  # the latest first: "quiet", with no tracks
+        assert screen_name(pilot) == "PlaylistsScreen"
+        assert notifications(app)[-1] == ("'quiet' has no tracks: open it (enter) and add some "
+                                          "before exporting.")
+        await pilot.press("j", "j", "e")
+        assert label_text(pilot, "Label") == "Export 'gym' as:"
+        await pilot.press("j", "enter")  # JSON, into the export folder
+        await settle(pilot)
+        written = tmp_path / "exports" / "gym.json"
+        assert notifications(app)[-1] == f"Exported to {written}"
+        assert all(track.uri in written.read_text() for track in gym)
+        assert screen_name(pilot) == "PlaylistsScreen"
+        await pilot.press("e", "end", "enter")  # the tracks' links
+        await settle(pilot)
+        assert app.clipboard == "".join(
+            f"https://open.spotify.com/track/{t.uri.removeprefix('spotify:track:')}\n"
+            for t in gym)
+        assert notifications(app)[-1].startswith("Copied 3 track links: paste them")
+        assert notifications(app)[-1].endswith("`mpdtui export gym --to links`).")
+        await pilot.press("escape")
+        await settle(pilot)
+        screen = builder(app)
+        assert screen.playlist == [] and screen.query_one("#name", Input).value == ""
+        assert [s.name for s in app.services.playlists.summaries()] == ["quiet", "sleep", "gym"]
+
+
 async def test_the_saved_playlists_filter_by_name(trained_copy: Locations,
                                                   tmp_path: Path) -> None:
     app = make_app(trained_copy, tmp_path)

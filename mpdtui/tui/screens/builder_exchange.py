@@ -4,24 +4,20 @@ fill the playlist to a length (A), and an artist's tracks hidden from them (X)."
 
 from __future__ import annotations
 
-from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.binding import Binding, BindingType
 from textual.events import Paste
 
-from mpdtui.data.mpd_validation import track_links
 from mpdtui.data.playlist_length import LENGTH_HINT, LengthError, PlaylistLength, parse_length
-from mpdtui.locations import expand_home
 from mpdtui.pipeline.display import counted
 from mpdtui.printable import printable
 from mpdtui.tui.hidden import HiddenArtist
+from mpdtui.tui.playlist_export import ExportChoice, PlaylistExport
 from mpdtui.tui.screens.builder_files import BuilderFiles
 from mpdtui.tui.screens.prompt import PromptScreen
 from mpdtui.tui.text import duration
-from mpdtui.tui.typed_path import typed_path
 from mpdtui.tui.widgets.keyed_input import pasted_links
 from mpdtui.tui.widgets.track_table import TrackTable
 
@@ -56,60 +52,16 @@ class BuilderExchange(BuilderFiles):
         name = self._playlist_name()
         if name is None or self._name_taken(name):
             return
-        from mpdtui.tui.screens.export import ExportScreen
+        export = PlaylistExport(self.app)
 
-        def chosen(choice: tuple[str, str] | None) -> None:
+        def chosen(choice: ExportChoice | None) -> None:
             # what is exported is saved with it; an export given up changes nothing saved
             if choice and choice[0] == "links":
-                self.copy_links()
+                export.copy_links(track.uri for track in self.playlist)
             elif choice:
-                self.save_then(lambda saved: self._export_to(saved.id, *choice))
+                self.save_then(lambda saved: export.start(saved.id, *choice))
 
-        self.app.push_screen(ExportScreen(name, str(self.app.export_folder()),
-                                          check_folder=self._export_folder_refusal), chosen)
-
-    def _export_folder_refusal(self, typed: str) -> str | None:
-        """Why no file can be exported to the folder typed in the export dialog (said there,
-        the dialog kept open to change it), or None."""
-        return self.app.refusal(
-            lambda: self.services.playlist_files.refuse_export_folder(self._typed_folder(typed)))
-
-    def _typed_folder(self, typed: str) -> Path:
-        return expand_home(typed_path(typed) or self.app.export_folder()).absolute()
-
-    def _export_to(self, playlist_id: int, fmt: str, typed: str) -> None:
-        folder = self.app.attempt(self._typed_folder, typed)
-        if folder is None:
-            return  # the app has said why
-        self._export(playlist_id, fmt, folder, remember=folder != self.app.export_folder())
-
-    def _remember_export_dir(self, folder: Path) -> None:
-        """A folder typed in the export dialog is the export folder from now on."""
-        self.app.attempt(self.services.playlist_files.set_export_folder, folder)
-        self.app.options = replace(self.app.options, export_dir=folder)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="export", description="export")
-    def _export(self, playlist_id: int, fmt: str, folder: Path, *, remember: bool) -> None:
-        """Export; a file written to a newly typed folder makes it the export folder (a folder
-        refused, the cache dir say, is not kept)."""
-        if fmt == "spotify":
-            result = self.services.spotify.export(playlist_id)
-            text = f"Exported to Spotify: {counted(result.added, 'track')} in {result.url}"
-        else:
-            path = self.services.playlist_files.export_file(playlist_id, fmt, folder)
-            if remember:
-                self.app.call_from_thread(self._remember_export_dir, folder)
-            text = f"Exported to {path}"
-        self.app.call_from_thread(self.notify, printable(text), markup=False, timeout=10)
-
-    def copy_links(self) -> None:
-        """Every track's link to the clipboard, one a line: pasted into a playlist in
-        Spotify's app, they add its tracks (no login, no app of one's own needed)."""
-        self.app.copy_to_clipboard(track_links(t.uri for t in self.playlist))
-        links = counted(len(self.playlist), "track link")
-        self.notify(f"Copied {links}: paste them into a playlist in Spotify's app (a terminal "
-                    "that keeps the clipboard to itself: `mpdtui export NAME --to links`).",
-                    markup=False, timeout=10)
+        export.ask(name, chosen)
 
     def on_paste(self, event: Paste) -> None:
         """Spotify links pasted on a list (or several into the search): their tracks are

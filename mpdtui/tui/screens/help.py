@@ -57,6 +57,8 @@ KEYS: dict[str, list[tuple[str, str]]] = {
         ("/", "filter by name (escape: back to the list)"),
         ("r", "rename"),
         ("d", "duplicate"),
+        ("e", "export the highlighted one (M3U8, JSON, CSV, Spotify), or copy its tracks' "
+              "links, without opening it"),
         ("x / delete", "delete (asks first)"),
         ("i", "import playlist files: M3U8, CSV, JSON (mpdtui's exports, Exportify's), Spotify "
               "links; a folder or zip of them"),

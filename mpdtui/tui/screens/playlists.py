@@ -1,5 +1,5 @@
-"""Saved playlists: open one in the builder, rename, duplicate or delete it, or import files
-of them; the highlighted one's tracks show beside the list, and `/` filters the list by name
+"""Saved playlists: open one in the builder, rename, duplicate, export or delete it, or import
+files of them; the highlighted one's tracks show beside the list, and `/` filters the list by name
 (an imported Spotify account can bring hundreds)."""
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from mpdtui.services.playlist_import import (
     import_notes,
     imported_name,
 )
+from mpdtui.tui.playlist_export import ExportChoice, PlaylistExport
 from mpdtui.tui.screens.base import BaseScreen
 from mpdtui.tui.screens.confirm import ConfirmScreen
 from mpdtui.tui.screens.prompt import PromptScreen
@@ -65,6 +66,7 @@ class PlaylistsScreen(BaseScreen):
         Binding("question_mark", "app.help", "Help", key_display="?"),
         Binding("r", "rename", "Rename"),
         Binding("d", "duplicate", "Duplicate", show=False),  # the help and the palette say it
+        Binding("e", "export", "Export"),
         Binding("x,delete", "delete", "Delete"),
         Binding("i", "import", "Import"),
         Binding("j", "down", show=False),
@@ -76,6 +78,8 @@ class PlaylistsScreen(BaseScreen):
     PALETTE: ClassVar[tuple[tuple[str, str, str], ...]] = (
         ("rename", "Rename playlist", "the highlighted one (r)"),
         ("duplicate", "Duplicate playlist", "a copy of the highlighted one, to change apart (d)"),
+        ("export", "Export playlist", "the highlighted one: a file, Spotify, or its tracks' "
+         "links (e)"),
         ("import", "Import playlist files", "M3U8, CSV, JSON, Spotify links; a folder or zip (i)"),
     )
 
@@ -226,6 +230,26 @@ class PlaylistsScreen(BaseScreen):
             if copy is not None:
                 self.notify(printable(f"Duplicated as '{copy.name}'."), markup=False)
                 self.reload(copy.id)
+
+    def action_export(self) -> None:
+        """Export the highlighted playlist as the builder does, without opening it."""
+        if (selected := self._selected()) is None:
+            return
+        if not selected.num_tracks:
+            self.notify(printable(f"'{selected.name}' has no tracks: open it (enter) and add "
+                                  "some before exporting."), severity="warning", markup=False)
+            return
+        export = PlaylistExport(self.app)
+
+        def chosen(choice: ExportChoice | None) -> None:
+            if choice and choice[0] == "links":
+                playlist = self.app.attempt(self.services.playlists.get, selected.id)
+                if playlist is not None:
+                    export.copy_links(playlist.uris, playlist.name)
+            elif choice:
+                export.start(selected.id, *choice)
+
+        export.ask(selected.name, chosen)
 
     def action_delete(self) -> None:
         if (selected := self._selected()) is None:
