@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from textual.app import App
+from textual.events import Resize
 from textual.worker import Worker, WorkerState
 
 from mpdtui.errors import UserError, user_line
@@ -22,6 +23,11 @@ from mpdtui.tui.text import in_app
 
 if TYPE_CHECKING:
     from mpdtui.services.root import Services
+
+SHORT_ROWS = 20
+"""Below this many rows (a terminal split across), text fields and buttons take one line, so
+that lists and a step's field keep rows under the titles (at 80x12 the builder had no list
+rows): the app, the builder and the setup steps get the class `-short`."""
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -59,6 +65,9 @@ class MpdtuiAppBase(App[None]):
         self._asked_to_leave = False
         self.data_path_given = ""
         """The MPD's path, given at the cache step by a slip: the data step's field takes it."""
+
+    def on_resize(self, event: Resize) -> None:
+        self.set_class(event.size.height < SHORT_ROWS, "-short")
 
     # --- navigation (implemented by `MpdtuiApp`, which knows the screens) -------------------
     def goto_step(self, index: int) -> None:

@@ -378,6 +378,34 @@ async def test_the_highlighted_saved_playlist_exports_without_opening_it(
         assert [s.name for s in app.services.playlists.summaries()] == ["quiet", "sleep", "gym"]
 
 
+async def test_the_saved_playlists_and_the_export_dialog_fit_a_short_pane(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """A terminal split across (80x12): the filter takes one line, so the list shows 6
+    playlists (4 under a three-line field); the export dialog shows every choice and the
+    folder field at once. From 20 rows up, the fields keep their three lines."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=(80, 12)) as pilot:
+        await builder_ready(pilot)
+        for number in range(8):
+            app.services.playlists.save(f"mix {number}", app.services.catalog.tracks([1]))
+        await pilot.press("escape", "p")
+        await settle(pilot)
+        assert app.screen.query_one("#saved-filter").outer_size.height == 1
+        listed = app.screen.query_one("#saved", DataTable)
+        assert listed.scrollable_content_region.height - 1 >= 6  # under the column names
+        await pilot.press("e")
+        await settle(pilot)
+        formats, folder = app.screen.query_one("#formats"), app.screen.query_one("#export-folder")
+        assert formats.max_scroll_y == 0, "every choice shows"
+        assert folder.outer_size.height == 1
+        for part in (app.screen.query_one(".dialog > Label"), formats, folder):
+            assert app.screen.region.contains_region(part.region), part
+        await pilot.press("escape")
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert app.screen.query_one("#saved-filter").outer_size.height == 3
+
+
 async def test_the_saved_playlists_filter_by_name(trained_copy: Locations,
                                                   tmp_path: Path) -> None:
     app = make_app(trained_copy, tmp_path)

@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Input
 
 from mpdtui.data.mpd_validation import track_link
 from mpdtui.printable import printable
+from mpdtui.tui.context import SHORT_ROWS
 from mpdtui.tui.hidden import Hidden, hidden_ids
 from mpdtui.tui.history import EditHistory, Step
 from mpdtui.tui.idle_gc import IDLE_S, IdleCollector
@@ -37,7 +38,6 @@ if TYPE_CHECKING:  # annotations only: these load with the services, after the f
 KEYS_REFRESH_S = 0.2  # after a change, the footer shows what applies once suggestions are back
 NARROW_COLUMNS = 64  # narrower: the playlist above the suggestions, not beside them (there, at
 #                      45 columns, the suggestions were 13 cells wide)
-SHORT_ROWS = 20  # lower: each input one line, as when narrow (an 80x12 pane had no list rows)
 
 
 @dataclass(frozen=True)

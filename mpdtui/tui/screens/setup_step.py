@@ -15,6 +15,7 @@ from textual.worker import Worker
 from mpdtui.pipeline.events import Event, is_final
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.pipeline.sources import DemoSpec
+from mpdtui.tui.context import SHORT_ROWS
 from mpdtui.tui.jobs import JobRunner, JobUpdate, JobWaiting
 from mpdtui.tui.screens.base import BaseScreen
 from mpdtui.tui.text import data_text, in_app
@@ -24,9 +25,6 @@ STEP_TITLES = ("Cache directory", "Data", "Spotify (optional)", "Audio features 
 STEP_BUTTONS_COLUMNS = 72
 """Narrower than this (a split pane), the step's buttons are one line high and name no keys
 (the footer does), so all three stay on screen."""
-STEP_SHORT_ROWS = 20
-"""Lower than this (a terminal split across), the buttons and text fields are one line high,
-so that a step's field and what it says of it have room under its title."""
 
 
 class SetupStep(BaseScreen):
@@ -71,7 +69,7 @@ class SetupStep(BaseScreen):
                 "next": ("Finish" if last else "Next", "ctrl+n")}
 
     def on_resize(self, event: Resize) -> None:
-        narrow, short = event.size.width < STEP_BUTTONS_COLUMNS, event.size.height < STEP_SHORT_ROWS
+        narrow, short = event.size.width < STEP_BUTTONS_COLUMNS, event.size.height < SHORT_ROWS
         for button_id, (label, key) in self._buttons().items():
             button = self.query_one(f"#{button_id}", Button)
             button.compact = narrow or short
