@@ -9,7 +9,8 @@ Keys (all optional):
 - `export_dir`: the folder exported playlist files go to (default: `default_export_dir()`,
   platformdirs' user data dir, `exports`); the app's export dialog shows and sets it;
 - `overlap_stages`: false trains one model at a time (default true: a model whose training
-  keeps one core busy, the two-tower model, trains beside the others; `pipeline.overlap`).
+  keeps one core busy, the two-tower model, trains beside the others; `pipeline.overlap`);
+- `theme`: the app's colours, as last chosen in its palette (ctrl+p, "Theme").
 """
 
 from __future__ import annotations
@@ -100,3 +101,16 @@ def export_dir(locations: Locations) -> Path:
 
 def set_export_dir(locations: Locations, folder: Path) -> None:
     update(locations, export_dir=str(folder))
+
+
+def theme(locations: Locations) -> str | None:
+    """The app's theme as last chosen (None: never chosen)."""
+    name = read_raw(locations).get("theme")
+    if name is not None and not isinstance(name, str):
+        raise UserError(f'{locations.config_json}: "theme" must be a theme\'s name, got '
+                        f"{name!r}; fix or delete it")
+    return name
+
+
+def set_theme(locations: Locations, name: str) -> None:
+    update(locations, theme=name)

@@ -18,6 +18,7 @@ from mpdtui.services.jobs import Jobs
 from mpdtui.services.model_store import ModelStore
 from mpdtui.services.playlist_files import PlaylistFiles
 from mpdtui.services.playlists import PlaylistService
+from mpdtui.services.preferences import Preferences
 from mpdtui.services.spotify import SpotifyService
 from mpdtui.services.suggester import Suggester
 
@@ -68,6 +69,7 @@ class Services:
     spotify: SpotifyService
     challenge: ChallengeService
     jobs: Jobs
+    preferences: Preferences
 
     def forget_loaded(self) -> None:
         """A job changed the data: drop the catalog connection, models and features read."""
@@ -129,4 +131,4 @@ def open_services(locations: Locations, *, catalog: type[CatalogService] = Catal
         locations, data, catalog_service, FeatureService(locations, catalog_service, data),
         models, suggester_service, audio, playlists,
         PlaylistFiles(locations, playlists, catalog_service), spotify(locations, playlists),
-        ChallengeService(models, catalog_service), jobs)
+        ChallengeService(models, catalog_service), jobs, Preferences(locations))

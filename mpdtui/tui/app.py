@@ -44,6 +44,8 @@ class MpdtuiApp(MpdtuiAppBase):
 
     _setup_entered_at = 0
     """The step the setup was last opened at (from the builder, or the first run's)."""
+    _saved_theme: str | None = None
+    """The theme config.json holds, once read (None: not read yet)."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -74,6 +76,7 @@ class MpdtuiApp(MpdtuiAppBase):
         self.post_message(ServiceReady(self.services, first_run, left, added))
 
     def on_service_ready(self, message: ServiceReady) -> None:
+        self._use_saved_theme(message.services)
         if message.first_run:
             self.goto_step(0)
             return
@@ -85,6 +88,27 @@ class MpdtuiApp(MpdtuiAppBase):
         elif message.added:  # slices or a Spotify import since: their tracks are not suggested
             self.notify(f"The models serve on, {trained_before(message.added)}: train them on "
                         "these too at the setup's training step (f2).", timeout=15)
+
+    # --- the theme ---------------------------------------------------------------------------
+    def _use_saved_theme(self, services: Services) -> None:
+        """The theme last chosen in the palette (config.json's `theme`); one no longer known
+        (a Textual without it, a typo) is said, and the default kept."""
+        saved = self.attempt(services.preferences.theme)
+        self._saved_theme = saved or self.theme
+        if saved is None or saved == self.theme:
+            return
+        if saved in self.available_themes:
+            self.theme = saved
+        else:
+            self.notify(printable(f"{self.locations.config_json}: no theme is named '{saved}', "
+                                  "so the default is used: ctrl+p, Theme, picks one."),
+                        severity="warning", markup=False, timeout=10)
+
+    def watch_theme(self, theme: str) -> None:
+        """A theme chosen in the palette is kept for the next starts."""
+        if self.services is not None and theme != self._saved_theme:
+            self._saved_theme = theme
+            self.attempt(self.services.preferences.set_theme, theme)
 
     # --- navigation ----------------------------------------------------------------------
     def open_builder(self) -> None:

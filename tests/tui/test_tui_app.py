@@ -71,6 +71,38 @@ async def test_the_palettes_screenshot_says_where_it_saved_it_or_why_not(
 
 # --- help and palette ---------------------------------------------------------------------------
 
+async def test_the_theme_chosen_in_the_palette_is_kept_for_the_next_start(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """ctrl+p, Theme: the choice goes to config.json and the next start uses it. One that
+    config.json names but no longer exists (a typo, another Textual) is said, and the default
+    kept; one that is no name at all, too."""
+    from mpdtui import config
+
+    app = make_app(trained_copy, tmp_path)
+    default = app.theme
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        await run_command(pilot, "theme")
+        await run_command(pilot, "gruvbox")  # the theme list, searched like the palette
+        await settle(pilot)
+        assert app.theme == "gruvbox" and config.theme(trained_copy) == "gruvbox"
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        assert app.theme == "gruvbox"
+    for saved, said in (("gruvbox-2", f"{trained_copy.config_json}: no theme is named "
+                                      "'gruvbox-2', so the default is used: ctrl+p, Theme, "
+                                      "picks one."),
+                        (7, f'{trained_copy.config_json}: "theme" must be a theme\'s name, got '
+                            "7; fix or delete it")):
+        config.update(trained_copy, theme=saved)
+        app = make_app(trained_copy, tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await builder_ready(pilot)
+            assert app.theme == default and said in notifications(app)
+        assert config.read_raw(trained_copy)["theme"] == saved, "left for the user to fix"
+
+
 async def test_help_lists_every_key() -> None:
     documented = " ".join(key for keys in KEYS.values() for key, _ in keys)
     screens: list[type] = [BuilderScreen, PlaylistsScreen, SetupStep, *SETUP_STEPS]

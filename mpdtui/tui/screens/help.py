@@ -14,7 +14,7 @@ from textual.widgets import Static
 KEYS: dict[str, list[tuple[str, str]]] = {
     "Everywhere": [
         ("?", "this help"),
-        ("ctrl+p", "command palette (setup steps, models, save, export...)"),
+        ("ctrl+p", "command palette (setup steps, models, save, export, the theme...)"),
         ("f2", "setup wizard (at the step a message on screen points to)"),
         ("tab / shift+tab", "next / previous field or list"),
         ("ctrl+q", "quit (unsaved changes: save, discard or stay; a running job: asked first)"),
