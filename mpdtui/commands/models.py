@@ -185,11 +185,16 @@ def run_submit(args: argparse.Namespace, locations: Locations) -> int:
     return 0
 
 
+PASTE_AT_CLI = ("them into `mpdtui import -` (ctrl+d ends them) to save them as a playlist, or "
+                "into the app's builder")
+
+
 def run_search(args: argparse.Namespace, locations: Locations) -> int:
     with open_services(locations) as services:
         tracks = services.catalog.search(args.words, args.k)
         audio = services.audio.audio_of_uris([t.uri for t in tracks])  # not the whole catalog
-        unfinished = None if tracks else services.data.unfinished_ingest()
+        why = None if tracks else (services.data.unfinished_ingest()
+                                   or services.catalog.why_not_found(args.words, PASTE_AT_CLI))
     if args.json:
         found = [{"uri": t.uri, "track": t.name, "artist": t.artist_name, "album": t.album_name,
                   "duration_ms": t.duration_ms, "playlists": t.num_playlists,
@@ -202,8 +207,7 @@ def run_search(args: argparse.Namespace, locations: Locations) -> int:
         print_tracks(Console(file=sys.stdout), f"tracks matching '{args.words}'", rows,
                      album=True)
     else:
-        advice = unfinished or "try fewer or shorter words"
-        print(printable(f"no track matches '{args.words}': {advice}"))
+        print(printable(f"no track matches '{args.words}': {why}"))
     return 0
 
 

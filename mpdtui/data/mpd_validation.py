@@ -36,6 +36,18 @@ _PASTED_TRACK = re.compile(
 its `?si=` and a localised `/intl-de/` path) or its bare id."""
 
 
+_OTHER_LINK = re.compile(
+    r"(?:spotify:|(?:https?://)?open\.spotify\.com/(?:intl-[A-Za-z-]+/)?)"
+    r"(playlist|album|artist|show|episode|user)[:/]\S*")
+"""A Spotify link or URI to something other than a track (Share > Copy link on it)."""
+
+
+def linked_kind(text: str) -> str | None:
+    """What a Spotify link or URI names that is no track ("playlist", "album"...), or None."""
+    match = _OTHER_LINK.fullmatch(text.strip())
+    return match.group(1) if match else None
+
+
 def pasted_track_uri(text: str) -> str | None:
     """The URI of the track `text` names as a URI, an open.spotify.com link or a bare id."""
     match = _PASTED_TRACK.fullmatch(text.strip())

@@ -189,6 +189,15 @@ def test_an_unfinished_ingest_is_named_with_the_command_that_finishes_it(
     assert mpdtui("info", "--stats", cache=locations.root).returncode == 0
     missing = mpdtui("search", "zzqqxx", cache=locations.root)
     assert missing.stdout.strip() == "no track matches 'zzqqxx': try fewer or shorter words"
+    # links that name no track of the catalog: what they name, and what to paste instead
+    unknown = "https://open.spotify.com/track/" + "Z" * 22
+    missing = mpdtui("search", unknown, cache=locations.root)
+    assert missing.stdout.strip() == (f"no track matches '{unknown}': that track is in none of "
+                                      "the data's playlists, so mpdtui cannot offer it")
+    album = mpdtui("search", "https://open.spotify.com/intl-de/album/4aawyAB9vmqN3uQ7FjRGTy?si=1",
+                   cache=locations.root).stdout
+    assert ("an album's link names no track: in Spotify's app, select the album's tracks and "
+            "copy them (ctrl+c), then paste them into `mpdtui import -`") in album
 
 
 def test_replacing_the_data_is_asked_for_and_says_what_goes(tmp_path: Path) -> None:

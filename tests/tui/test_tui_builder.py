@@ -335,6 +335,38 @@ async def test_spotify_links_pasted_add_their_tracks_as_one_change(
         assert [t.id for t in screen.playlist] == [first.id, second.id]
 
 
+async def test_a_search_that_finds_nothing_says_why_under_its_results(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """Words that match nothing, a track's link the data does not hold, a playlist's link
+    (Spotify's Share > Copy link on one): the empty results say why, and a link's note says
+    what to paste instead. Before, the results were only empty."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        results = screen.query_one("#results", TrackTable)
+        await pilot.press("escape", "slash")
+        await type_text(pilot, "zzqqxx")
+        await settle(pilot)
+        assert str(results.border_subtitle) == "nothing found: try fewer or shorter words"
+        assert notifications(app) == []  # typed: no note a key
+        search = screen.query_one("#search", Input)
+        for pasted, why in (
+                ("https://open.spotify.com/track/" + "Z" * 22,
+                 "that track is in none of the data's playlists, so mpdtui cannot offer it"),
+                ("https://open.spotify.com/playlist/37i9dQZF1DXcBWIGoYBM5M?si=x",
+                 "a playlist's link names no track: in Spotify's app, select the playlist's "
+                 "tracks and copy them (ctrl+c), then paste them here: their tracks are added")):
+            search.value = ""
+            search.post_message(Paste(pasted))
+            await settle(pilot)
+            assert str(results.border_subtitle) == f"nothing found: {why}"
+            assert notifications(app)[-1] == f"Nothing found: {why}."
+        search.value = app.services.catalog.tracks([1])[0].name
+        await settle(pilot)
+        assert results.row_count and results.border_subtitle is None
+
+
 async def test_the_export_folder_is_shown_and_changed_in_the_dialog(
         trained_copy: Locations, tmp_path: Path) -> None:
     from mpdtui import config

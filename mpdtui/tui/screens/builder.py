@@ -284,7 +284,9 @@ class BuilderScreen(BuilderExchange):
     def on_search_results(self, message: SearchResults) -> None:
         if message.request == self._search_request:
             self._remember_sound(message.tracks, message.audio)
-            self.query_one("#results", TrackTable).show(message.tracks, audio=message.audio)
+            results = self.query_one("#results", TrackTable)
+            results.empty_text = "" if message.tracks else self._nothing_found(self._searched())
+            results.show(message.tracks, audio=message.audio)
             self._search_shown = message.request
             self._collect_when_idle()
             if self._add_when_found == message.request:

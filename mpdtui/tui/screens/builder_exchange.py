@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import work
 from textual.binding import Binding, BindingType
 from textual.events import Paste
+from textual.widgets import Input
 
+from mpdtui.data.mpd_validation import linked_kind, linked_track_uri
 from mpdtui.data.playlist_length import LENGTH_HINT, LengthError, PlaylistLength, parse_length
 from mpdtui.pipeline.display import counted
 from mpdtui.printable import printable
@@ -69,6 +71,20 @@ class BuilderExchange(BuilderFiles):
         uris = pasted_links(event.text)
         if uris:
             self._add_pasted(uris)
+
+    def _searched(self) -> str:
+        return self.query_one("#search", Input).value
+
+    def _nothing_found(self, text: str) -> str:
+        """What the empty search results say under them: why nothing was found. A pasted
+        link that names no track of the catalog (a playlist's, say) is said in full in a
+        note too, with what to paste instead."""
+        if not text.strip():
+            return ""
+        why = self.services.catalog.why_not_found(text, "them here: their tracks are added")
+        if linked_track_uri(text) or linked_kind(text):
+            self.notify(printable(f"Nothing found: {why}."), markup=False, timeout=12)
+        return f"nothing found: {why}"
 
     def _add_pasted(self, uris: list[str]) -> None:
         """The catalog's tracks of pasted links at the playlist's end, as one change to undo;

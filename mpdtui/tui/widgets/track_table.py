@@ -78,6 +78,8 @@ class TrackTable(DataTable):
         self.with_audio = False
         self.tracks: list[Track] = []
         self.reasons: list[str] = []
+        self.empty_text = ""
+        """What the bottom border says while there are no rows (why a search found none)."""
         self.reason_column = with_reason
         self.audio: list[TrackAudio | None] = []
         self.marked: frozenset[tuple[str, str]] = frozenset()  # songs (`Track.song`)
@@ -101,7 +103,8 @@ class TrackTable(DataTable):
     def _show_reason(self, focused: bool | None = None) -> None:
         has_focus = self.has_focus if focused is None else focused
         reason = self.current_reason() if has_focus and self.reason_column else ""
-        self.border_subtitle = data_text(f"why: {reason}") if reason else None
+        said = f"why: {reason}" if reason else "" if self.tracks else self.empty_text
+        self.border_subtitle = data_text(said) if said else None
 
     def on_resize(self, event: events.Resize) -> None:
         if self._fit() != self.fitted:
