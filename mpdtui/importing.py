@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from mpdtui.data.mpd_validation import no_track_linked
 from mpdtui.data.playlist_formats import (
     WHAT_IS_READ,
     FileTrack,
@@ -32,6 +33,9 @@ from mpdtui.printable import printable
 IMPORT_SUFFIXES = (".m3u8", ".m3u", ".csv", ".json", ".txt")
 LARGEST_FILE = 64 << 20
 """Far above any playlist's file (10,000 tracks of Exportify's CSV are 5 MB)."""
+
+PASTE_TO_IMPORT = "them in its place: their links, one a line, are the playlist's tracks"
+"""Where the tracks' links go when a file to import holds a playlist's link instead."""
 
 
 @dataclass(frozen=True)
@@ -146,7 +150,10 @@ def parse_playlist(raw: bytes, source: str, file_name: str) -> PlaylistFile:
     else:
         read = from_lines(text.splitlines())
     if not read.tracks:
-        raise UserError(f"{source} names no track (found {_counted_lines(read)}): give "
+        linked = next(filter(None, (no_track_linked(line, PASTE_TO_IMPORT)
+                                    for line in stripped.splitlines()[:10])), None)
+        raise UserError(f"{source} holds {linked}" if linked else
+                        f"{source} names no track (found {_counted_lines(read)}): give "
                         f"{WHAT_IS_READ}")
     return PlaylistFile(source, _playlist_name(read.name, file_name), tuple(read.tracks),
                         read.not_tracks)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from mpdtui.data.catalog import Catalog, Track
 from mpdtui.data.dataset import FeatureMatrix
-from mpdtui.data.mpd_validation import linked_kind, pasted_track_uri
+from mpdtui.data.mpd_validation import no_track_linked, pasted_track_uri
 from mpdtui.data.track_features import catalog_feature_matrix
 from mpdtui.locations import Locations
 
@@ -63,11 +63,9 @@ class CatalogService:
     def why_not_found(text: str, paste: str) -> str:
         """Why `search(text)` found nothing, and what to do (the CLI's search and the builder's
         say it); `paste`: where the links of tracks copied in Spotify's app add them."""
-        kind = linked_kind(text)
-        if kind is not None:
-            article = "an" if kind[0] in "aeiou" else "a"
-            return (f"{article} {kind}'s link names no track: in Spotify's app, select the {kind}'s "
-                    f"tracks and copy them (ctrl+c), then paste {paste}")
+        linked = no_track_linked(text, paste)
+        if linked is not None:
+            return linked
         if pasted_track_uri(text) is not None:
             return "that track is in none of the data's playlists, so mpdtui cannot offer it"
         return "try fewer or shorter words"

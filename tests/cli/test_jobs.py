@@ -196,7 +196,7 @@ def test_an_unfinished_ingest_is_named_with_the_command_that_finishes_it(
                                       "the data's playlists, so mpdtui cannot offer it")
     album = mpdtui("search", "https://open.spotify.com/intl-de/album/4aawyAB9vmqN3uQ7FjRGTy?si=1",
                    cache=locations.root).stdout
-    assert ("an album's link names no track: in Spotify's app, select the album's tracks and "
+    assert ("an album's link, which names no track: in Spotify's app, select the album's tracks and "
             "copy them (ctrl+c), then paste them into `mpdtui import -`") in album
 
 

@@ -143,6 +143,9 @@ def test_a_json_list_of_uris_skips_what_is_no_track() -> None:
 @pytest.mark.parametrize(("raw", "said"), [
     (b"", "names no track (found nothing in it)"),
     (b"just some words\n", "names no track (found 1 line naming no song)"),
+    (b"https://open.spotify.com/playlist/37i9dQZF1DXcBWIGoYBM5M?si=1\n",
+     "holds a playlist's link, which names no track: in Spotify's app, select the playlist's "
+     "tracks and copy them (ctrl+c), then paste them in its place"),
     (b"\x89PNG\r\n\x1a\n\x00\x00", "is not a text file"),
     (b'{"a": 1}', "is JSON but not a playlist"),
     (b'{"name": ', "is not valid JSON"),

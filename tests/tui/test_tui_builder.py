@@ -355,7 +355,7 @@ async def test_a_search_that_finds_nothing_says_why_under_its_results(
                 ("https://open.spotify.com/track/" + "Z" * 22,
                  "that track is in none of the data's playlists, so mpdtui cannot offer it"),
                 ("https://open.spotify.com/playlist/37i9dQZF1DXcBWIGoYBM5M?si=x",
-                 "a playlist's link names no track: in Spotify's app, select the playlist's "
+                 "a playlist's link, which names no track: in Spotify's app, select the playlist's "
                  "tracks and copy them (ctrl+c), then paste them here: their tracks are added")):
             search.value = ""
             search.post_message(Paste(pasted))
