@@ -365,6 +365,13 @@ async def test_a_search_that_finds_nothing_says_why_under_its_results(
         search.value = app.services.catalog.tracks([1])[0].name
         await settle(pilot)
         assert results.row_count and results.border_subtitle is None
+        screen.query_one("#playlist", TrackTable).focus()
+        await pilot.pause()
+        app.screen.focused.post_message(Paste("https://open.spotify.com/album/" + "A" * 22))
+        await settle(pilot)
+        assert notifications(app)[-1].startswith("Nothing added: an album's link, which names "
+                                                 "no track: in Spotify's app")
+        assert screen.playlist == []
 
 
 async def test_the_export_folder_is_shown_and_changed_in_the_dialog(

@@ -30,6 +30,10 @@ if TYPE_CHECKING:
     from mpdtui.tui.screens.builder_base import SuggestionsFor
 
 
+PASTE_HERE = "them here: their tracks are added"
+"""Where the links of tracks copied in Spotify's app go, said where a playlist's link was."""
+
+
 class BuilderExchange(BuilderFiles):
     """Export, copy the links, take pasted links, hide an artist, fill to a length."""
 
@@ -71,6 +75,8 @@ class BuilderExchange(BuilderFiles):
         uris = pasted_links(event.text)
         if uris:
             self._add_pasted(uris)
+        elif (linked := no_track_linked(event.text, PASTE_HERE)) is not None:
+            self.notify(printable(f"Nothing added: {linked}."), markup=False, timeout=12)
 
     def _searched(self) -> str:
         return self.query_one("#search", Input).value
@@ -81,9 +87,8 @@ class BuilderExchange(BuilderFiles):
         note too, with what to paste instead."""
         if not text.strip():
             return ""
-        paste = "them here: their tracks are added"
-        why = self.services.catalog.why_not_found(text, paste)
-        if linked_track_uri(text) or no_track_linked(text, paste):
+        why = self.services.catalog.why_not_found(text, PASTE_HERE)
+        if linked_track_uri(text) or no_track_linked(text, PASTE_HERE):
             self.notify(printable(f"Nothing found: {why}."), markup=False, timeout=12)
         return f"nothing found: {why}"
 
