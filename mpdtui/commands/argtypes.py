@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from mpdtui.data.mpd_validation import pasted_track_uri
+from mpdtui.data.mpd_validation import no_track_linked, pasted_track_uri
 from mpdtui.data.playlist_length import LengthError, parse_length
 from mpdtui.printable import printable
 
@@ -97,6 +97,10 @@ def track_uri(text: str) -> str:
     """An argparse type: a Spotify track as its URI, its open.spotify.com link or its bare id;
     gives the URI."""
     uri = pasted_track_uri(text)
+    linked = no_track_linked(text, "them into `mpdtui import - --name NAME` (ctrl+d ends "
+                                   "them); `mpdtui suggest --playlist NAME` then suggests for them")
+    if linked is not None:
+        raise argparse.ArgumentTypeError(f"got {text!r}, {linked}")
     if uri is None:
         raise argparse.ArgumentTypeError(
             f"expected a Spotify track URI (spotify:track: and 22 letters or digits) or its "

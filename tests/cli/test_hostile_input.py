@@ -425,6 +425,10 @@ ARGUMENTS: list[tuple[tuple[str, ...], str]] = [
      "'notauri'"),
     (("suggest", "--seed", "spotify:album:AAAAAAAAAAAAAAAAAAAAA1\x1b[2J"), "got "
      "'spotify:album:AAAAAAAAAAAAAAAAAAAAA1\\x1b[2J'"),
+    (("suggest", "--seed", "https://open.spotify.com/playlist/37i9dQZF1DXcBWIGoYBM5M"),
+     "got 'https://open.spotify.com/playlist/37i9dQZF1DXcBWIGoYBM5M', a playlist's link, which "
+     "names no track: in Spotify's app, select the playlist's tracks and copy them (ctrl+c), "
+     "then paste them into `mpdtui import - --name NAME`"),
     (("search", " "), "argument words: expected words of a title, artist or album, e.g. "
      "'mr brightside', got nothing"),
     (("ingest",), "one of the arguments path --demo is required"),
