@@ -23,6 +23,7 @@ from mpdtui.pipeline.display import (
     amount,
     counted,
     learned_from_other_audio,
+    playlist_called,
     trained_before,
 )
 from mpdtui.pipeline.events import StageProgress
@@ -146,10 +147,10 @@ def _saved_text(playlists: PlaylistService) -> str:
     text = (f"{counted(count, 'playlist')} (`mpdtui playlists`)" if count else
             "none yet (the builder's ctrl+s, or `mpdtui suggest --save NAME`)")
     if len(drafts) == 1:
-        text += (f"; the app closed with '{drafts[0].name}' "
+        text += (f"; the app closed with {playlist_called(drafts[0].name)} "
                  f"({counted(len(drafts[0].uris), 'track')}) unsaved: `mpdtui` shows it again")
     elif drafts:
-        names = ", ".join(f"'{draft.name}'" for draft in drafts)
+        names = ", ".join(playlist_called(draft.name) for draft in drafts)
         text += (f"; apps closed with {len(drafts)} playlists unsaved ({names}): each start of "
                  "`mpdtui` shows one again, the newest first")
     return text

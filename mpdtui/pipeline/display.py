@@ -26,6 +26,12 @@ def counted(count: int, noun: str) -> str:
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
+def playlist_called(name: str) -> str:
+    """A playlist's name in quotes ("'rainy sunday'"), or "an unnamed playlist" (a draft whose
+    name was not typed yet)."""
+    return f"'{name}'" if name.strip() else "an unnamed playlist"
+
+
 def trained_before(added: tuple[int, int], with_tracks: bool = True) -> str:
     """"trained before 2 playlists and 35 new tracks were added": the serving models'
     `ModelStore.added_since_training` (`with_tracks` False: the playlists only)."""

@@ -425,9 +425,9 @@ def test_info_counts_the_saved_playlists_and_names_one_the_app_left_unsaved(
         assert f"       saved: 1 playlist (`mpdtui playlists`){said}" in (
             capsys.readouterr().out.splitlines())
     newer = locations.builder_draft_of(ended.pid)  # another window's, closed later
-    write_draft(newer, Draft("gym mix", uris[:1], pid=ended.pid))
+    write_draft(newer, Draft("", uris[:1], pid=ended.pid))  # tracks added, no name typed
     os.utime(newer, (time.time() + 5, time.time() + 5))
     assert main(["--cache-dir", str(locations.root), "info"]) == 0
     assert ("       saved: 1 playlist (`mpdtui playlists`); apps closed with 2 playlists "
-            "unsaved ('gym mix', 'night drive'): each start of `mpdtui` shows one again, the "
-            "newest first") in capsys.readouterr().out.splitlines()
+            "unsaved (an unnamed playlist, 'night drive'): each start of `mpdtui` shows one "
+            "again, the newest first") in capsys.readouterr().out.splitlines()

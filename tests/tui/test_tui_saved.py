@@ -573,16 +573,17 @@ async def test_a_draft_another_running_window_keeps_is_neither_restored_nor_over
 async def test_drafts_left_by_several_windows_come_back_one_a_start_newest_first(
         trained_copy: Locations, tmp_path: Path) -> None:
     """Two windows closed with unsaved playlists (one of them kept by an earlier mpdtui, in
-    its one draft file): a start restores the newer, the next start the other."""
+    its one draft file; the other not named yet): a start restores the newer, the next start
+    the other."""
     ended = subprocess.Popen([sys.executable, "-c", "pass"])
     ended.wait()
     tracks = open_services(trained_copy).catalog.tracks([1, 2, 3])
     write_draft(trained_copy.old_builder_draft,
                 Draft("older", (tracks[0].uri,), pid=ended.pid))
     newer = trained_copy.builder_draft_of(ended.pid)
-    write_draft(newer, Draft("newer", tuple(t.uri for t in tracks[1:]), pid=ended.pid))
+    write_draft(newer, Draft("", tuple(t.uri for t in tracks[1:]), pid=ended.pid))
     os.utime(newer, (time.time() + 5, time.time() + 5))
-    for name, count in (("newer", 2), ("older", 1)):
+    for name, count in (("", 2), ("older", 1)):
         app = make_app(trained_copy, tmp_path)
         async with app.run_test(size=SIZE) as pilot:
             await builder_ready(pilot)
@@ -591,14 +592,16 @@ async def test_drafts_left_by_several_windows_come_back_one_a_start_newest_first
             assert screen.query_one("#name", Input).value == name
             assert len(screen.playlist) == count and screen.unsaved()
             more = " 1 more unsaved playlist is kept: the next start shows it."
+            called = "an unnamed playlist" if name == "" else "'older'"
+            assert notifications(app)[-1].startswith(f"Restored {called} ({count} track")
             assert notifications(app)[-1].endswith(
-                "drops them." + (more if name == "newer" else "")), notifications(app)
+                "drops them." + (more if name == "" else "")), notifications(app)
             screen._check_data()
-        if name == "newer":  # its window stays open (the tests' parent stands for it)
+        if name == "":  # its window stays open (the tests' parent stands for it)
             trained_copy.builder_draft_of(os.getpid()).rename(
                 trained_copy.builder_draft_of(os.getppid()))
     kept = [read_draft(trained_copy.builder_draft_of(pid)) for pid in (os.getppid(), os.getpid())]
-    assert [draft.name if draft else None for draft in kept] == ["newer", "older"]
+    assert [draft.name if draft else None for draft in kept] == ["", "older"]
     assert not trained_copy.old_builder_draft.exists() and not newer.exists()
 
 

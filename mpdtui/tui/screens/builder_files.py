@@ -14,7 +14,7 @@ from textual.widgets import Input
 
 from mpdtui.data.builder_draft import Draft
 from mpdtui.errors import UserError
-from mpdtui.pipeline.display import counted
+from mpdtui.pipeline.display import counted, playlist_called
 from mpdtui.printable import printable
 from mpdtui.tui.draft import DraftKeeper
 from mpdtui.tui.messages import Changed, PlaylistFoundAgain, PlaylistLoaded
@@ -308,7 +308,7 @@ def _loaded_text(message: PlaylistLoaded) -> str:
     """Said of a playlist the builder shows: opened, restored, or changed elsewhere."""
     name, tracks = printable(message.name), counted(len(message.tracks), "track")
     if message.changed == "draft":
-        text = (f"Restored '{name}' ({tracks}): its changes were not saved when mpdtui last "
+        text = (f"Restored {playlist_called(name)} ({tracks}): its changes were not saved when mpdtui last "
                 "closed. ctrl+s saves them; ctrl+n, then d, drops them.")
         text += _drafts_left(message.drafts_left)
     elif message.changed:
