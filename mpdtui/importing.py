@@ -11,13 +11,14 @@ formats' parsers are in `mpdtui.data.playlist_formats`.
 from __future__ import annotations
 
 import codecs
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from mpdtui.data.mpd_validation import no_track_linked
+from mpdtui.data.mpd_validation import linked_kind, linked_track_uri, no_track_linked
 from mpdtui.data.playlist_formats import (
     WHAT_IS_READ,
     FileTrack,
@@ -35,6 +36,7 @@ LARGEST_FILE = 64 << 20
 """Far above any playlist's file (10,000 tracks of Exportify's CSV are 5 MB)."""
 
 PASTE_TO_IMPORT = "them in its place: their links, one a line, are the playlist's tracks"
+PASTE_LINKS = "them into `mpdtui import -` (ctrl+d ends them) or into the app's builder"
 """Where the tracks' links go when a file to import holds a playlist's link instead."""
 
 
@@ -71,8 +73,7 @@ def read_playlist_files(path: Path) -> ReadFiles:
                             f"{WHAT_IS_READ}")
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise UserError(f"{path} does not exist: give {WHAT_IS_READ}, or a folder or zip "
-                        "of them") from None
+        raise UserError(_not_found(path)) from None
     except OSError as exc:
         raise UserError(f"{path}: cannot read it ({exc.strerror})") from None
     if raw.startswith(_ZIP_MAGIC):  # a zip without its directory: cut short
@@ -80,6 +81,19 @@ def read_playlist_files(path: Path) -> ReadFiles:
                           "the playlist files it holds")
     named = path.name if path.is_file() else ""  # a pipe's name (/dev/fd/63) is no playlist's
     return ReadFiles([parse_playlist(raw, str(path), named)], [])
+
+
+def _not_found(path: Path) -> str:
+    """Why no file is at `path`: a Spotify link given for a file is told apart."""
+    text = re.sub(r"^(https?:)/(?!/)", r"\1//", str(path))  # Path made its // one /
+    if (linked := no_track_linked(text, PASTE_LINKS)) is not None:
+        own = (" (your own playlists: `mpdtui import-spotify` imports them all, after "
+               "`mpdtui auth`)" if linked_kind(text) == "playlist" else "")
+        return f"{text} is {linked}{own}"
+    if linked_track_uri(text) is not None:
+        return (f"{text} is a track's link, not a file: paste links into `mpdtui import -` "
+                "(ctrl+d ends them) or into the app's builder")
+    return f"{path} does not exist: give {WHAT_IS_READ}, or a folder or zip of them"
 
 
 _ZIP_MAGIC = b"PK\x03\x04"

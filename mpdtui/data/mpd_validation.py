@@ -42,14 +42,20 @@ _OTHER_LINK = re.compile(
 """A Spotify link or URI to something other than a track (Share > Copy link on it)."""
 
 
+def linked_kind(text: str) -> str | None:
+    """What a Spotify link or URI to other than a track names ("playlist", "album"...), or
+    None."""
+    match = _OTHER_LINK.fullmatch(text.strip())
+    return match.group(1) if match else None
+
+
 def no_track_linked(text: str, paste: str) -> str | None:
     """For a Spotify link or URI to other than a track (a playlist's, an album's...): that it
     names no track, and what to do instead (`paste`: where the links of tracks copied in
     Spotify's app add them); else None."""
-    match = _OTHER_LINK.fullmatch(text.strip())
-    if match is None:
+    kind = linked_kind(text)
+    if kind is None:
         return None
-    kind = match.group(1)
     article = "an" if kind[0] in "aeiou" else "a"
     return (f"{article} {kind}'s link, which names no track: in Spotify's app, select the {kind}'s "
             f"tracks and copy them (ctrl+c), then paste {paste}")

@@ -204,3 +204,21 @@ def test_a_name_loses_its_control_characters() -> None:
     assert parse_playlist(m3u, "x", "x.m3u8").name == "]0;night drive"
     assert parse_playlist(m3u[m3u.index(b"spotify"):], "x", "\x1b[2J.txt").name == "[2J"
     assert parse_playlist(URIS[0].encode(), "x", "\x1b.txt").name == "imported playlist"
+
+
+@pytest.mark.parametrize(("given", "said"), [
+    ("https://open.spotify.com/playlist/37i9dQZF1DXcBWIGoYBM5M?si=1",
+     "https://open.spotify.com/playlist/37i9dQZF1DXcBWIGoYBM5M?si=1 is a playlist's link, which "
+     "names no track: in Spotify's app, select the playlist's tracks and copy them (ctrl+c), then "
+     "paste them into `mpdtui import -` (ctrl+d ends them) or into the app's builder (your own "
+     "playlists: `mpdtui import-spotify` imports them all, after `mpdtui auth`)"),
+    ("spotify:album:4aawyAB9vmqN3uQ7FjRGTy", "spotify:album:4aawyAB9vmqN3uQ7FjRGTy is an album's "
+     "link, which names no track"),
+    ("https://open.spotify.com/track/" + "A" * 22, "https://open.spotify.com/track/" + "A" * 22
+     + " is a track's link, not a file: paste links into `mpdtui import -`"),
+])
+def test_a_spotify_link_given_for_a_file_says_what_to_do_with_it(given: str, said: str) -> None:
+    """`mpdtui import LINK` or a link in the app's import dialog: not "does not exist"."""
+    with pytest.raises(UserError) as refused:
+        read_playlist_files(Path(given))
+    assert str(refused.value).startswith(said)
