@@ -35,6 +35,7 @@ from tui_support import (  # noqa: F401 (fixtures)
 )
 
 from mpdtui.data.builder_draft import Draft, read_draft, write_draft
+from mpdtui.data.catalog import Track
 from mpdtui.data.saved_playlists import TrackEntry
 from mpdtui.locations import Locations
 from mpdtui.services.catalog import CatalogService
@@ -313,14 +314,20 @@ async def test_a_long_saved_name_is_cut_and_the_other_columns_stay(
         assert "…  2 " in row
 
 
+def save_gym_and_sleep(app: Any) -> list[Track]:
+    """Two saved playlists: "gym" (tracks 3, 1, 4: returned), then "sleep" (track 7)."""
+    gym = app.services.catalog.tracks([3, 1, 4])
+    app.services.playlists.save("gym", gym)
+    app.services.playlists.save("sleep", app.services.catalog.tracks([7]))
+    return gym
+
+
 async def test_the_highlighted_saved_playlists_tracks_show_beside_the_list(
         trained_copy: Locations, tmp_path: Path) -> None:
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await builder_ready(pilot)
-        gym = app.services.catalog.tracks([3, 1, 4])
-        app.services.playlists.save("gym", gym)
-        app.services.playlists.save("sleep", app.services.catalog.tracks([7]))
+        gym = save_gym_and_sleep(app)
         await pilot.press("escape", "p")
         await settle(pilot)
         screen = app.screen
@@ -346,9 +353,7 @@ async def test_the_highlighted_saved_playlist_exports_without_opening_it(
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await builder_ready(pilot)
-        gym = app.services.catalog.tracks([3, 1, 4])
-        app.services.playlists.save("gym", gym)
-        app.services.playlists.save("sleep", app.services.catalog.tracks([7]))
+        gym = save_gym_and_sleep(app)
         app.services.playlists.save("quiet", [])
         await pilot.press("escape", "p")
         await settle(pilot)
