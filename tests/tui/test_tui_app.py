@@ -82,8 +82,12 @@ async def test_the_theme_chosen_in_the_palette_is_kept_for_the_next_start(
     default = app.theme
     async with app.run_test(size=SIZE) as pilot:
         await builder_ready(pilot)
-        await run_command(pilot, "theme")
-        await run_command(pilot, "gruvbox")  # the theme list, searched like the palette
+        await run_command(pilot, "theme")  # then the themes, searched as the palette is
+        await type_text(pilot, "gruvbox")
+        themes = app.screen
+        await wait_for(pilot, lambda: themes.query_one("CommandList").option_count == 1,
+                       what="gruvbox alone")  # all are listed until the search narrows them
+        await pilot.press("enter")
         await settle(pilot)
         assert app.theme == "gruvbox" and config.theme(trained_copy) == "gruvbox"
     app = make_app(trained_copy, tmp_path)
