@@ -46,7 +46,7 @@ from mpdtui.locations import Locations
 from mpdtui.pipeline.events import StageStarted
 from mpdtui.pipeline.unfinished import TrainingMark
 from mpdtui.services.root import open_services
-from mpdtui.tui.screens.setup_cache import DEMO_BYTES_PER_PLAYLIST
+from mpdtui.tui.screens.setup_cache import DEMO_BYTES_PER_PLAYLIST, about, demo_bytes
 from mpdtui.tui.screens.wizard import SETUP_STEPS
 from mpdtui.tui.text import size
 
@@ -300,6 +300,11 @@ async def test_the_cache_step_says_when_the_disk_has_no_room_for_the_demo(
         said = label_text(pilot, "#cache-free")
         assert said.startswith("Free disk space: ")
         assert ("less than the demo needs with every model" in said) is short_of_room, said
+        explained = str(app.screen.query_one(".explain", Static).render())
+        assert (f"The demo dataset ({playlists:,} playlists) needs about "
+                f"{about(demo_bytes(playlists))} with every model trained") in explained
+        if not short_of_room:  # the size configured, not the default 10,000's 700 MB
+            assert "(200 playlists) needs about 80 MB" in explained
 
 
 async def test_a_cache_dir_that_cannot_be_made_leaves_the_session_as_it_was(
