@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import signal
 import sys
 import time
@@ -17,7 +18,8 @@ from pathlib import Path
 import pexpect
 import pyte
 
-KEYS = {"ctrl+n": "\x0e", "ctrl+r": "\x12", "ctrl+q": "\x11", "ctrl+u": "\x15", "enter": "\r",
+KEYS = {"ctrl+n": "\x0e", "ctrl+r": "\x12", "ctrl+q": "\x11", "ctrl+u": "\x15", "ctrl+z": "\x1a",
+        "enter": "\r",
         "escape": "\x1b", "tab": "\t", "down": "\x1b[B", "up": "\x1b[A"}
 ERROR_WORDS = ("Unexpected error", "Traceback", "Could not finish", "Error:")
 
@@ -34,17 +36,24 @@ class Terminal:
     """`mpdtui` in a `cols` x `rows` pseudo-terminal; `text()` is what the screen shows."""
 
     def __init__(self, cache: Path, cols: int = 160, rows: int = 45,
-                 args: tuple[str, ...] = (), hangup_ignored: bool = False) -> None:
+                 args: tuple[str, ...] = (), hangup_ignored: bool = False,
+                 in_shell: bool = False) -> None:
         self.screen = pyte.Screen(cols, rows)
         self.stream = pyte.ByteStream(self.screen)
         env = {**os.environ, "MPDTUI_CACHE_DIR": str(cache), "TERM": "xterm-256color",
-               "COLUMNS": str(cols), "LINES": str(rows)}
+               "COLUMNS": str(cols), "LINES": str(rows), "PS1": "$ "}
+        app = [sys.executable, "-m", "mpdtui.cli", *args]
+        # in_shell: a job of an interactive shell, as a person starts it (ctrl+z stops it)
+        command = ["bash", "--norc", "--noprofile", "-i"] if in_shell else app
         # SIGHUP as a terminal window's child gets it, unless `hangup_ignored` (`nohup`, or a
         # shell that sends none): a suite run under nohup would otherwise pass that on
-        self.child = pexpect.spawn(sys.executable, ["-m", "mpdtui.cli", *args], env=env,
+        self.child = pexpect.spawn(command[0], command[1:], env=env,
                                    dimensions=(rows, cols), timeout=5,
                                    preexec_fn=_hangup_ignored if hangup_ignored
                                    else _hangup_ends_it)
+        self.in_shell = in_shell
+        if in_shell:
+            self.child.sendline(shlex.join(app))
         self.seen_errors: list[str] = []
 
     def pump(self, seconds: float = 0.05) -> None:
@@ -110,6 +119,10 @@ class Terminal:
             self.press("ctrl+q")
             if "Discard (d)" in self.text():  # a playlist with unsaved changes: asked first
                 self.press("d")
+            if self.in_shell:  # once the app has quit to the shell's prompt, the shell ends
+                with contextlib.suppress(pexpect.TIMEOUT, pexpect.EOF):
+                    self.child.expect_exact("$ ", timeout=15)
+                self.child.sendline("exit")
             with contextlib.suppress(pexpect.TIMEOUT, pexpect.EOF):
                 self.child.expect(pexpect.EOF, timeout=15)
         self.child.close(force=True)

@@ -18,6 +18,7 @@ KEYS: dict[str, list[tuple[str, str]]] = {
         ("f2", "setup wizard (at the step a message on screen points to)"),
         ("tab / shift+tab", "next / previous field or list"),
         ("ctrl+q", "quit (unsaved changes: save, discard or stay; a running job: asked first)"),
+        ("ctrl+z", "suspend to the shell (fg brings the app back)"),
     ],
     "Playlist builder": [
         ("/", "search tracks, results as you type (/ and ? act in the name while it is empty)"),
