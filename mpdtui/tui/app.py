@@ -7,6 +7,8 @@ TensorFlow and implicit load only when a model that needs them is used.
 
 from __future__ import annotations
 
+import os
+import signal
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -180,6 +182,23 @@ class MpdtuiApp(MpdtuiAppBase):
         in the builder is `q`, and `q` in the saved playlists goes back. ctrl+q works on every
         screen."""
         self.notify("Press ctrl+q to quit the app.", title="Do you want to quit?", timeout=4)
+
+    def action_suspend_process(self) -> None:
+        """ctrl+z: to the shell that started the app, whose `fg` brings it back. An app that
+        is no shell's job (a terminal window's own command, `ssh -t host mpdtui`) would stop
+        with nothing to wake it: it says so instead."""
+        if not hasattr(os, "killpg"):
+            return  # Windows: no job control
+        if os.getpgrp() == os.getsid(0):  # the session's own group: no job control
+            self.notify("ctrl+z has no shell to go back to: mpdtui was not started from one "
+                        "(as a window's own command, say), so nothing could bring it back. "
+                        "ctrl+q quits.", severity="warning", timeout=8)
+            return
+        # the terminal given back first, then the whole job stopped, as the terminal's own
+        # ctrl+z does: started by `make run`, make stops too, and the shell takes over
+        # (Textual's action stops this process alone: the shell, waiting on make, never came)
+        with self.suspend():
+            os.killpg(os.getpgrp(), signal.SIGTSTP)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -37,13 +37,14 @@ class Terminal:
 
     def __init__(self, cache: Path, cols: int = 160, rows: int = 45,
                  args: tuple[str, ...] = (), hangup_ignored: bool = False,
-                 in_shell: bool = False) -> None:
+                 in_shell: str = "") -> None:
         self.screen = pyte.Screen(cols, rows)
         self.stream = pyte.ByteStream(self.screen)
         env = {**os.environ, "MPDTUI_CACHE_DIR": str(cache), "TERM": "xterm-256color",
                "COLUMNS": str(cols), "LINES": str(rows), "PS1": "$ "}
         app = [sys.executable, "-m", "mpdtui.cli", *args]
-        # in_shell: a job of an interactive shell, as a person starts it (ctrl+z stops it)
+        # in_shell: typed into an interactive shell, as a person starts it ("{app}", or in
+        # a command line of its own such as "sh -c '{app}; true'", as `make run` starts it)
         command = ["bash", "--norc", "--noprofile", "-i"] if in_shell else app
         # SIGHUP as a terminal window's child gets it, unless `hangup_ignored` (`nohup`, or a
         # shell that sends none): a suite run under nohup would otherwise pass that on
@@ -51,9 +52,9 @@ class Terminal:
                                    dimensions=(rows, cols), timeout=5,
                                    preexec_fn=_hangup_ignored if hangup_ignored
                                    else _hangup_ends_it)
-        self.in_shell = in_shell
+        self.in_shell = bool(in_shell)
         if in_shell:
-            self.child.sendline(shlex.join(app))
+            self.child.sendline(in_shell.format(app=shlex.join(app)))
         self.seen_errors: list[str] = []
 
     def pump(self, seconds: float = 0.05) -> None:
