@@ -36,8 +36,9 @@ LARGEST_FILE = 64 << 20
 """Far above any playlist's file (10,000 tracks of Exportify's CSV are 5 MB)."""
 
 PASTE_TO_IMPORT = "them in its place: their links, one a line, are the playlist's tracks"
-PASTE_LINKS = "them into `mpdtui import -` (ctrl+d ends them) or into the app's builder"
 """Where the tracks' links go when a file to import holds a playlist's link instead."""
+PASTE_LINKS = "them into `mpdtui import -` (ctrl+d ends them) or into the app's builder"
+"""Where they go when a playlist's link is given for the file."""
 
 
 @dataclass(frozen=True)

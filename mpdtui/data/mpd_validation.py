@@ -38,27 +38,27 @@ its `?si=` and a localised `/intl-de/` path) or its bare id."""
 
 _OTHER_LINK = re.compile(
     r"(?:spotify:|(?:https?://)?open\.spotify\.com/(?:intl-[A-Za-z-]+/)?)"
-    r"(playlist|album|artist|show|episode|user)[:/]\S*")
-"""A Spotify link or URI to something other than a track (Share > Copy link on it)."""
+    r"(playlist|album|artist)[:/]\S*")
+"""A Spotify link or URI to tracks that names none of them (Share > Copy link on it)."""
 
 
 def linked_kind(text: str) -> str | None:
-    """What a Spotify link or URI to other than a track names ("playlist", "album"...), or
-    None."""
+    """What a Spotify link or URI to tracks names instead of one ("playlist", "album",
+    "artist"), or None."""
     match = _OTHER_LINK.fullmatch(text.strip())
     return match.group(1) if match else None
 
 
 def no_track_linked(text: str, paste: str) -> str | None:
-    """For a Spotify link or URI to other than a track (a playlist's, an album's...): that it
-    names no track, and what to do instead (`paste`: where the links of tracks copied in
-    Spotify's app add them); else None."""
+    """For a Spotify link or URI to a playlist, an album or an artist: that it names no
+    track, and what to do instead (`paste`: where the links of tracks copied in Spotify's app
+    add them); else None."""
     kind = linked_kind(text)
     if kind is None:
         return None
     article = "an" if kind[0] in "aeiou" else "a"
-    return (f"{article} {kind}'s link, which names no track: in Spotify's app, select the {kind}'s "
-            f"tracks and copy them (ctrl+c), then paste {paste}")
+    return (f"{article} {kind}'s link, which names no track: in Spotify's app, select the "
+            f"{kind}'s tracks and copy them (ctrl+c), then paste {paste}")
 
 
 def pasted_track_uri(text: str) -> str | None:
