@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.events import Paste
 from textual.widgets import Input
 
-from mpdtui.data.mpd_validation import linked_track_uri, no_track_linked
+from mpdtui.data.mpd_validation import linked_kind, linked_track_uri, no_track_linked
 from mpdtui.data.playlist_length import LENGTH_HINT, LengthError, PlaylistLength, parse_length
 from mpdtui.pipeline.display import counted
 from mpdtui.printable import printable
@@ -88,7 +88,7 @@ class BuilderExchange(BuilderFiles):
         if not text.strip():
             return ""
         why = self.services.catalog.why_not_found(text, PASTE_HERE)
-        if linked_track_uri(text) or no_track_linked(text, PASTE_HERE):
+        if linked_track_uri(text) or linked_kind(text):  # pasted: said whole
             self.notify(printable(f"Nothing found: {why}."), markup=False, timeout=12)
         return f"nothing found: {why}"
 
