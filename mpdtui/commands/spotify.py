@@ -23,7 +23,7 @@ from mpdtui.commands.terminal import in_terminal_width, said_beside
 from mpdtui.errors import UserError
 from mpdtui.exporting import FILE_FORMATS
 from mpdtui.locations import Locations
-from mpdtui.pipeline.display import counted, learned_from_other_audio
+from mpdtui.pipeline.display import counted, learned_from_other_audio, spotify_import_said
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable
 from mpdtui.spotify.settings import DEFAULT_PORT, NO_CLIENT_ID, login_trouble
@@ -266,12 +266,6 @@ def _write_stdout(content: bytes) -> None:
 def run_import_spotify(args: argparse.Namespace, locations: Locations) -> int:
     request = JobRequest("import_spotify", spotify_training=not args.no_training)
     result = run_job(locations, request)["spotify"]
-    print(f"imported {counted(result['imported'], 'playlist')} "
-          f"({counted(result['tracks'], 'track')}) of Spotify user "
-          f"{printable(str(result['user']))}: {counted(result['created'], 'new saved playlist')}, "
-          f"{result['updated']} refreshed"
-          + ("" if args.no_training else ", added as training playlists")
-          + f"; skipped {result['skipped_empty']} empty, {result['skipped_not_own']} not your "
-          f"own, {result['skipped_exported']} exported by mpdtui.")
+    print(printable(spotify_import_said(result, training=not args.no_training)))
     report_models_serving_on(locations)
     return 0

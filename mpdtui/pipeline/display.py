@@ -3,6 +3,8 @@ ETA 0:12"."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from mpdtui.pipeline.events import StageProgress
 
 NOTHING_HELD_OUT = ("no playlist is held out to score the models on: the evaluation holds out a "
@@ -24,6 +26,16 @@ def amount(value: float, unit: str) -> str:
 def counted(count: int, noun: str) -> str:
     """"1 playlist", "2,034 playlists"."""
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def spotify_import_said(result: dict[str, Any], training: bool) -> str:
+    """What a Spotify import did (`JobSummary.spotify`), for both front ends."""
+    return (f"imported {counted(result['imported'], 'playlist')} "
+            f"({counted(result['tracks'], 'track')}) of Spotify user {result['user']}: "
+            f"{counted(result['created'], 'new saved playlist')}, {result['updated']} refreshed"
+            + (", added as training playlists" if training else "")
+            + f"; skipped {result['skipped_empty']} empty, {result['skipped_not_own']} not your "
+            f"own, {result['skipped_exported']} exported by mpdtui.")
 
 
 def playlist_called(name: str) -> str:

@@ -15,7 +15,8 @@ from textual.worker import Worker, WorkerState
 
 from mpdtui.errors import UserError, user_line
 from mpdtui.locations import Locations, default_export_dir
-from mpdtui.pipeline.events import Event, JobFailed, ModelSaved, is_final
+from mpdtui.pipeline.display import spotify_import_said
+from mpdtui.pipeline.events import Event, JobFailed, JobFinished, ModelSaved, is_final
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable
 from mpdtui.tui.jobs import Headline, JobRunner
@@ -111,6 +112,9 @@ class MpdtuiAppBase(App[None]):
                 self.services.forget_loaded()
             if isinstance(event, JobFailed):
                 self.report_failure(event)
+            elif request.goal == "import_spotify" and isinstance(event, JobFinished):
+                said = spotify_import_said(event.summary["spotify"], request.spotify_training)
+                self.notify(printable(said[:1].upper() + said[1:]), markup=False, timeout=12)
             return
         words = self.job_headline.update(event)
         if words:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Input, Static
+from textual.widgets import DataTable, Input, Static
 from tui_support import (  # noqa: F401 (fixtures)
     DEMO,
     SIZE,
@@ -265,3 +265,40 @@ async def test_spotify_login_by_pasted_url_then_export(fake_spotify: Any,
         await pilot.press("escape", "e", "j", "j", "j", "enter")
         await settle(pilot)
         assert any("Exported to Spotify: 3 tracks" in n for n in notifications(app))
+
+
+async def test_your_own_spotify_playlists_import_from_the_saved_playlists(
+        fake_spotify: Any, trained_copy: Locations, tmp_path: Path) -> None:
+    """I (or the palette's "Import my Spotify playlists") on the saved playlists: your own
+    Spotify playlists become saved playlists, in a job; the list shows them and the app says
+    how it went. Before, only `mpdtui import-spotify` could, though the Spotify step offers
+    "export and import of playlists"."""
+    import requests
+
+    from mpdtui.spotify import auth
+
+    auth.login(trained_copy, fake_spotify.state.client_id, port=0, timeout=20,
+               open_url=lambda url: requests.get(url, timeout=10))
+    uris = [f"spotify:track:{n:022d}" for n in range(3)]
+    fake_spotify.add_user_playlist("On the road", [
+        {"uri": uri, "id": uri[-22:], "type": "track", "name": f"Song {n}",
+         "duration_ms": 180_000, "artists": [{"name": "Band", "uri": "spotify:artist:1"}],
+         "album": {"name": "Album", "uri": "spotify:album:1"}} for n, uri in enumerate(uris)])
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        await pilot.press("escape", "p")
+        await run_command(pilot, "import my spotify")
+
+        def said() -> list[str]:
+            return [n for n in notifications(app) if n.startswith("Imported")]
+
+        await wait_for(pilot, said, what="the import's end")
+        assert said() == ["Imported 1 playlist (3 tracks) of Spotify user fake-user: 1 new "
+                          "saved playlist, 0 refreshed; skipped 0 empty, 0 not your own, 0 "
+                          "exported by mpdtui."]
+        assert app.services.playlists.get("On the road").uris == uris
+        listed = app.screen.query_one("#saved", DataTable)
+        await wait_for(pilot, lambda: any("On the road" in str(listed.get_row_at(row)[0])
+                                          for row in range(listed.row_count)),
+                       what="the list showing it")

@@ -63,6 +63,7 @@ KEYS: dict[str, list[tuple[str, str]]] = {
         ("x / delete", "delete (asks first)"),
         ("i", "import playlist files: M3U8, CSV, JSON (mpdtui's exports, Exportify's), Spotify "
               "links; a folder or zip of them"),
+        ("I", "import your own Spotify playlists as saved playlists (after the Spotify login)"),
         ("q / escape", "back"),
     ],
     "Setup wizard": [

@@ -20,6 +20,7 @@ from mpdtui.errors import UserError
 from mpdtui.importing import IMPORT_SUFFIXES, read_playlist_files
 from mpdtui.locations import expand_home
 from mpdtui.pipeline.display import counted
+from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable
 from mpdtui.services.playlist_import import (
     ImportedPlaylist,
@@ -69,6 +70,7 @@ class PlaylistsScreen(BaseScreen):
         Binding("e", "export", "Export"),
         Binding("x,delete", "delete", "Delete"),
         Binding("i", "import", "Import"),
+        Binding("I", "import_spotify", "Import from Spotify", show=False),  # help, palette
         Binding("j", "down", show=False),
         Binding("k", "up", show=False),
         Binding("q,escape", "back", "Back"),
@@ -81,6 +83,8 @@ class PlaylistsScreen(BaseScreen):
         ("export", "Export playlist", "the highlighted one: a file, Spotify, or its tracks' "
          "links (e)"),
         ("import", "Import playlist files", "M3U8, CSV, JSON, Spotify links; a folder or zip (i)"),
+        ("import_spotify", "Import my Spotify playlists", "your own, as saved playlists; after "
+         "the Spotify login (I)"),
     )
 
     IN_THE_FILTER = frozenset({"open", "back", "to_list"})
@@ -286,6 +290,15 @@ class PlaylistsScreen(BaseScreen):
             "player's M3U of local files), a text file of Spotify links, or a folder or zip of "
             "them.", "~/", accept=read_files,
             file_suffixes=(*IMPORT_SUFFIXES, ".zip")), import_read)
+
+    def action_import_spotify(self) -> None:
+        """Your own Spotify playlists as saved playlists, in a job (the header says how far it
+        got, the list shows them as they are saved, the app says how it ended). Not as
+        training data: `mpdtui import-spotify` adds that, for the models' next training."""
+        if not self.app.jobs.start(JobRequest("import_spotify", spotify_training=False)):
+            self.notify("Another job runs: import once it has finished.", severity="warning")
+            return
+        self.notify("Importing your Spotify playlists…", timeout=4)
 
     def _import(self, read: ReadFiles) -> None:
         """Save the playlists read in a thread; a name taken gets a number ("summer 2"). The
