@@ -112,7 +112,8 @@ class MpdtuiAppBase(App[None]):
                 self.services.forget_loaded()
             if isinstance(event, JobFailed):
                 self.report_failure(event)
-            elif request.goal == "import_spotify" and isinstance(event, JobFinished):
+            elif (request.goal == "import_spotify" and isinstance(event, JobFinished)
+                  and event.summary.get("spotify")):
                 said = spotify_import_said(event.summary["spotify"], request.spotify_training)
                 self.notify(printable(said[:1].upper() + said[1:]), markup=False, timeout=12)
             return
