@@ -411,6 +411,18 @@ async def test_the_saved_playlists_and_the_export_dialog_fit_a_short_pane(
         assert app.screen.query_one("#saved-filter").outer_size.height == 3
 
 
+async def test_the_empty_saved_playlists_say_what_to_do_in_full_in_80_columns(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await builder_ready(pilot)
+        await pilot.press("escape", "p")
+        await settle(pilot)
+        empty = app.screen.query_one("#saved-empty")
+        assert label_text(pilot, "#saved-empty").endswith("import a playlist file (i).")
+        assert app.screen.region.contains_region(empty.region), empty.region  # wrapped, not cut
+
+
 async def test_the_saved_playlists_filter_by_name(trained_copy: Locations,
                                                   tmp_path: Path) -> None:
     app = make_app(trained_copy, tmp_path)

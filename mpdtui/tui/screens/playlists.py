@@ -147,7 +147,9 @@ class PlaylistsScreen(BaseScreen):
             table.add_column(name, width=width, key=name)
         for name, tracks, changed in rows:  # a long name is cut with "…": the others stay
             table.add_row(cell_text(name), tracks, changed)
-        self.query_one("#saved-empty", Label).update(data_text(self._empty_text(typed)))
+        empty = self.query_one("#saved-empty", Label)
+        empty.update(data_text(self._empty_text(typed)))
+        empty.display = not self.summaries  # else its row is the list's
         ids = [s.id for s in self.summaries]
         if select_id in ids:
             table.move_cursor(row=ids.index(select_id))
