@@ -62,7 +62,8 @@ class PlaylistsScreen(BaseScreen):
         # priority: the list's own enter (select, not shown) would hide it from the footer;
         # in the filter, enter opens the highlighted match
         Binding("enter", "open", "Open", priority=True),
-        Binding("slash", "filter", "Filter", key_display="/"),
+        # not in the footer: the filter's own field says its key, and 80 columns then fit "q Back"
+        Binding("slash", "filter", "Filter", key_display="/", show=False),
         # here, not last (the app's): an 80-column footer has no room for every key
         Binding("question_mark", "app.help", "Help", key_display="?"),
         Binding("r", "rename", "Rename"),
