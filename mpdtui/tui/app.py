@@ -17,7 +17,7 @@ from platformdirs import user_downloads_path
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Header, Label, Static
+from textual.widgets import Header, Label, Static
 
 from mpdtui.locations import Locations
 from mpdtui.pipeline.display import trained_before
@@ -29,6 +29,7 @@ from mpdtui.tui.screens.help import HelpScreen
 from mpdtui.tui.screens.setup_step import SetupStep
 from mpdtui.tui.screens.wizard import SETUP_STEPS, advised_step
 from mpdtui.tui.terminal_watch import watch_terminal
+from mpdtui.tui.widgets.whole_key_footer import WholeKeyFooter
 
 if TYPE_CHECKING:  # the services load after the first paint (numpy, SQLite, the models)
     from mpdtui.services.root import Services
@@ -54,7 +55,7 @@ class MpdtuiApp(MpdtuiAppBase):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(f"Loading mpdtui… (cache: {self.locations.root})", id="loading")
-        yield Footer()
+        yield WholeKeyFooter()
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._open_service)

@@ -431,6 +431,25 @@ async def test_the_export_folder_is_shown_and_changed_in_the_dialog(
         assert (tmp_path / "my music" / "mix.m3u8").exists()
 
 
+@pytest.mark.parametrize("width", [80, 100, 120])
+async def test_the_footer_shows_keys_whole_or_not_at_all(trained_copy: Locations,
+                                                         tmp_path: Path, width: int) -> None:
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=(width, 24)) as pilot:
+        await builder_ready(pilot)
+        await add_first_result(pilot, builder(app))
+        for _ in range(3):  # the playlist, the suggestions: each focus has its keys
+            await pilot.press("tab")
+            await settle(pilot)
+            shown = [key for key in app.screen.query("FooterKey") if key.visible]
+            palette = next(key for key in shown if key.has_class("-command-palette"))
+            assert len(shown) >= 6
+            for key in shown:  # none cut at the palette's key ("f Filte", a lone "q")
+                assert key is palette or key.region.right <= palette.region.x, key.region
+            await pilot.resize_terminal(width + 3, 24)  # another cut, found again
+            await settle(pilot)
+
+
 async def test_the_footer_shows_only_keys_that_work_where_the_cursor_is(
         trained_copy: Locations, tmp_path: Path) -> None:
     app = make_app(trained_copy, tmp_path)

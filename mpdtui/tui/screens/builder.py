@@ -16,7 +16,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, Input, Label
+from textual.widgets import Header, Input, Label
 from textual.worker import Worker, WorkerState
 
 from mpdtui.pipeline.display import counted
@@ -31,6 +31,7 @@ from mpdtui.tui.widgets.keyed_input import NameInput, SearchInput
 from mpdtui.tui.widgets.sound_filter import SoundFilter
 from mpdtui.tui.widgets.track_sound import TrackSound
 from mpdtui.tui.widgets.track_table import TrackTable
+from mpdtui.tui.widgets.whole_key_footer import WholeKeyFooter
 
 if TYPE_CHECKING:  # annotations only: these load with the services, after the first paint
     from mpdtui.data.catalog import Track
@@ -62,7 +63,7 @@ class BuilderScreen(BuilderExchange):
                 yield TrackTable(with_reason=True, id="suggestions")
                 yield SoundFilter(id="filter")  # after the suggestions: tab goes there first
                 yield Label("", id="suggest-status", classes="hint")
-        yield Footer()
+        yield WholeKeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#playlist").border_title = "Playlist"

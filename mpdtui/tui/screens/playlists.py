@@ -14,7 +14,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Header, Input, Label
+from textual.widgets import DataTable, Header, Input, Label
 
 from mpdtui.errors import UserError
 from mpdtui.importing import IMPORT_SUFFIXES, read_playlist_files
@@ -37,6 +37,7 @@ from mpdtui.tui.widgets.columns import Column, fit
 from mpdtui.tui.widgets.keyed_input import KeyedInput
 from mpdtui.tui.widgets.playlist_preview import PlaylistPreview
 from mpdtui.tui.widgets.track_table import SCROLLBAR, UNSIZED
+from mpdtui.tui.widgets.whole_key_footer import WholeKeyFooter
 
 if TYPE_CHECKING:
     from mpdtui.data.saved_playlists import PlaylistSummary, SavedPlaylist
@@ -106,7 +107,7 @@ class PlaylistsScreen(BaseScreen):
             yield DataTable(id="saved", cursor_type="row", zebra_stripes=True)
             yield PlaylistPreview(id="saved-tracks")
         yield Label("", id="saved-empty", classes="hint")
-        yield Footer()
+        yield WholeKeyFooter()
 
     def on_mount(self) -> None:
         self.reload()

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.events import Resize
-from textual.widgets import Button, Footer, Label, Static
+from textual.widgets import Button, Label, Static
 from textual.worker import Worker
 
 from mpdtui.pipeline.events import Event, is_final
@@ -19,6 +19,7 @@ from mpdtui.tui.context import SHORT_ROWS
 from mpdtui.tui.jobs import JobRunner, JobUpdate, JobWaiting
 from mpdtui.tui.screens.base import BaseScreen
 from mpdtui.tui.text import data_text, in_app
+from mpdtui.tui.widgets.whole_key_footer import WholeKeyFooter
 
 STEP_TITLES = ("Cache directory", "Data", "Spotify (optional)", "Audio features (optional)",
                "Training")
@@ -60,7 +61,7 @@ class SetupStep(BaseScreen):
             for button_id, (label, key) in self._buttons().items():
                 yield Button(f"{label} ({key})", id=button_id,
                              variant="primary" if button_id == "run" else "default")
-        yield Footer()
+        yield WholeKeyFooter()
 
     def _buttons(self) -> dict[str, tuple[str, str]]:
         """Each button's label and key, by id."""
