@@ -121,6 +121,16 @@ class MpdtuiAppBase(App[None]):
         if words:
             self.sub_title = f"{request.describe()}: {words}"
 
+    def action_stop_job(self) -> None:
+        """Stop the running job at a resumable point (the palette's command): training left
+        to run behind the builder, the saved playlists' Spotify import."""
+        request = self.jobs.request
+        if request is None:
+            self.notify("No job is running.")
+            return
+        self.jobs.cancel()
+        self.notify(f"Stopping the {request.describe()} where it can resume…")
+
     def report_failure(self, failure: JobFailed) -> None:
         if failure.reason == "cancelled":
             self.notify("Cancelled. What was finished is kept: run it again to resume.",

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input, OptionList, Static
 from tui_support import (  # noqa: F401 (fixtures)
     DEMO,
     SIZE,
@@ -27,7 +27,9 @@ from tui_support import (  # noqa: F401 (fixtures)
     wait_for,
 )
 
+from mpdtui import config
 from mpdtui.locations import Locations
+from mpdtui.pipeline.request import JobRequest
 from mpdtui.services.root import open_services
 from mpdtui.services.spotify import SpotifyService
 from mpdtui.tui.messages import LoginUrl
@@ -265,6 +267,38 @@ async def test_spotify_login_by_pasted_url_then_export(fake_spotify: Any,
         await pilot.press("escape", "e", "j", "j", "j", "enter")
         await settle(pilot)
         assert any("Exported to Spotify: 3 tracks" in n for n in notifications(app))
+
+
+async def test_a_job_left_running_behind_the_builder_stops_from_the_palette(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """Training left to run behind the builder (ctrl+n in the training step), or the saved
+    playlists' Spotify import, could be stopped only by quitting."""
+    config.update(trained_copy, model_settings={"als": {"iterations": 100_000}})  # minutes
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+
+        async def stop_hits() -> list[str]:
+            await pilot.press("ctrl+p")
+            await type_text(pilot, "stop")
+            await pilot.pause(0.5)  # the palette's search (settle would wait for the job too)
+            hits = app.screen.query_one("CommandList", OptionList)
+            titles = [str(hits.get_option_at_index(n).prompt).split("\n")[0]  # less its help
+                      for n in range(hits.option_count)]
+            await pilot.press("escape")
+            return [title for title in titles if title.startswith("Stop")]
+
+        assert await stop_hits() == []  # no job: no such command
+        assert app.jobs.start(JobRequest("setup", models=("als",), retrain=True,
+                                         demo_features=False))
+        await wait_for(pilot, lambda: "als" in app.sub_title, what="ALS training")
+        assert await stop_hits() == ["Stop the training"]
+        await run_command(pilot, "stop the training")
+        await wait_for(pilot, lambda: not app.jobs.running, what="the job's end", timeout=60)
+        assert "Stopping the training where it can resume…" in notifications(app)
+        assert any(n.startswith("Cancelled. What was finished is kept")
+                   for n in notifications(app))
+        assert app.sub_title == app.SUB_TITLE and isinstance(app.screen, BuilderScreen)
 
 
 async def test_your_own_spotify_playlists_import_from_the_saved_playlists(
