@@ -47,15 +47,27 @@ def saved_for(locations: Locations, fingerprint: str) -> list[str]:
     return [name for name in MODEL_NAMES if saved_model_fingerprint(locations, name) == fingerprint]
 
 
+def loads_here(locations: Locations, name: str) -> bool:
+    """Whether the saved model `name` is of this mpdtui's format and model version."""
+    meta = peek_meta(locations.model_dir(name))
+    return (meta.get("format"), meta.get("model"), meta.get("version")) == (
+        MODEL_FORMAT, name, model_class(name).version)
+
+
+def built_on(locations: Locations, name: str) -> tuple[str, ...]:
+    """The models the saved model `name` was built on, as its save records them (one saved
+    before they were recorded: those its class needs)."""
+    recorded = peek_meta(locations.model_dir(name)).get("component_tokens")
+    return tuple(recorded) if recorded else model_class(name)().components_needed()
+
+
 def model_is_current(locations: Locations, name: str, fingerprint: str,
                      overrides: Mapping[str, Any] | None = None) -> bool:
     """Whether the saved model `name` was trained on this split with these settings, on the
     models it is built on as saved now, and its files are whole (a damaged or outdated one is
     retrained)."""
     meta = peek_meta(locations.model_dir(name))
-    if meta.get("fingerprint") != fingerprint or (meta.get("format"), meta.get("model"),
-                                                 meta.get("version")) != (
-            MODEL_FORMAT, name, model_class(name).version):
+    if meta.get("fingerprint") != fingerprint or not loads_here(locations, name):
         return False
     wanted = _jsonable(asdict(new_model(name, {}, overrides).settings))
     saved = meta.get("settings") or {}

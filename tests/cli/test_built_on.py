@@ -141,3 +141,22 @@ def test_features_imported_after_training_train_the_models_that_read_them_again(
     assert services.jobs.train(["ranker"]).trained == []
     assert run_job(store, request, lambda event: None).behind_on_audio == []
     assert open_services(store).info()["models_behind_on_audio"] == []
+
+
+@pytest.mark.parametrize("damage", ["component removed", "component of another version"])
+def test_a_ranker_whose_component_cannot_load_is_not_served(store: Locations,
+                                                            damage: str) -> None:
+    """The default was the ranker, whose loading then failed: the builder said "No models"
+    though others were trained. Now the ranker is left out, and the next best serves."""
+    services = open_services(store)
+    services.jobs.train(["ranker"])
+    assert services.models.servable() == ["title", "als", "ranker"]
+    if damage == "component removed":
+        shutil.rmtree(store.model_dir("als"))
+    else:  # saved by another mpdtui (a model's version changed in an upgrade)
+        meta_path = store.model_dir("als") / META_JSON
+        meta_path.write_text(json.dumps({**json.loads(meta_path.read_text()), "version": 999}))
+    services = open_services(store)
+    assert services.models.servable() == ["title"]
+    default = services.models.default()
+    assert default == "title" and services.models.model(default) is not None
