@@ -47,6 +47,16 @@ def saved_for(locations: Locations, fingerprint: str) -> list[str]:
     return [name for name in MODEL_NAMES if saved_model_fingerprint(locations, name) == fingerprint]
 
 
+def servable_for(locations: Locations, fingerprint: str) -> list[str]:
+    """The saved models trained on the split of `fingerprint` that this mpdtui can serve: of its
+    format and model versions, and, for the ranker and the blend, with every model they are
+    built on servable too (else the default's loading failed and the builder had no model)."""
+    saved = saved_for(locations, fingerprint)
+    loadable = {name for name in saved if loads_here(locations, name)}
+    return [name for name in saved if name in loadable
+            and set(built_on(locations, name)) <= loadable]
+
+
 def loads_here(locations: Locations, name: str) -> bool:
     """Whether the saved model `name` is of this mpdtui's format and model version."""
     meta = peek_meta(locations.model_dir(name))

@@ -129,7 +129,7 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
     if unfinished:
         shown["data_source"] = f"{shown['data_source']} ({unfinished})"
     del (shown["disk_bytes"], shown["models_trained_without"], shown["models_behind_on_audio"],
-         shown["training_left"], shown["r_precision"])
+         shown["training_left"], shown["models_unservable"], shown["r_precision"])
     shown["saved"] = saved
     shown["disk"] = f"{amount(info['disk_bytes'], 'bytes')} (the cache dir's files)"
     for key, value in shown.items():
@@ -163,6 +163,11 @@ def _models_text(info: CacheInfo, state: DataState) -> str:
     if left:
         return (f"{', '.join(info['models']) or 'none yet'} (a training stopped before "
                 f"{', '.join(left)}: `mpdtui --train` continues it)")
+    unservable = info["models_unservable"]
+    if unservable:
+        return (f"{', '.join(info['models']) or 'none yet'} (not {', '.join(unservable)}: saved "
+                "by another version of mpdtui, or built on a model that is gone; `mpdtui "
+                "--train` trains them again)")
     if not info["models"]:
         return _no_models_text(state)
     added, behind = info["models_trained_without"], info["models_behind_on_audio"]

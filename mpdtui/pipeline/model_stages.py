@@ -162,4 +162,4 @@ def _servable(job: Job) -> list[str]:
     split = splits.current_split(job.locations)
     if split is None:
         return []
-    return training.saved_for(job.locations, split.fingerprint)
+    return training.servable_for(job.locations, split.fingerprint)

@@ -50,16 +50,20 @@ class ModelStore:
             return list(self._servable)
 
     def _find_servable(self) -> list[str]:
-        """Saved for this data, loadable by this mpdtui (a model saved by another version is
-        not), and, for the ranker and the blend, with every model built on servable too: else
-        the default's loading failed and the builder had no model at all."""
         split = self._serving_split()
         if split is None:
             return []
-        saved = training.saved_for(self.locations, split.fingerprint)
-        loadable = {name for name in saved if training.loads_here(self.locations, name)}
-        return [name for name in saved if name in loadable
-                and set(training.built_on(self.locations, name)) <= loadable]
+        return training.servable_for(self.locations, split.fingerprint)
+
+    def unservable(self) -> list[str]:
+        """Models saved for this data that cannot serve (`training.servable_for`): `--train`
+        trains them again."""
+        split = self._serving_split()
+        if split is None:
+            return []
+        servable = set(self.servable())
+        return [name for name in training.saved_for(self.locations, split.fingerprint)
+                if name not in servable]
 
     def signature(self) -> tuple[float, ...]:
         """Changes when a model is saved or evaluated (by any process; the evaluation names

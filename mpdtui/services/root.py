@@ -48,6 +48,9 @@ class CacheInfo(TypedDict):
     training_left: list[str]
     """Models a training that did not finish was asked for and did not save (`--train`
     continues it); [] after one that finished."""
+    models_unservable: list[str]
+    """Models saved for this data that cannot serve: another mpdtui's version, or a ranker or
+    blend built on one of those or on one gone (`--train` trains them again)."""
     features: Coverage | None
     disk_bytes: int
     """What the cache dir's files take."""
@@ -91,6 +94,7 @@ class Services:
                          models_trained_without=_added(self.models.added_since_training()),
                          models_behind_on_audio=self.models.behind_on_audio(),
                          training_left=self.models.left_untrained(),
+                         models_unservable=self.models.unservable(),
                          features=self.features.coverage(),
                          disk_bytes=self.data.used_disk_bytes())
 

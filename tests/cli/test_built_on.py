@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -160,3 +162,10 @@ def test_a_ranker_whose_component_cannot_load_is_not_served(store: Locations,
     assert services.models.servable() == ["title"]
     default = services.models.default()
     assert default == "title" and services.models.model(default) is not None
+    info = subprocess.run([sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(store.root),
+                           "info"], capture_output=True, text=True, check=True).stdout
+    unservable = "ranker" if damage == "component removed" else "als, ranker"
+    assert (f"      models: title (not {unservable}: saved by another version of mpdtui, or "
+            "built on a model that is gone; `mpdtui --train` trains them again)") in info
+    assert services.jobs.train(["ranker"]).trained == ["als", "ranker"]  # the advice works
+    assert open_services(store).models.servable() == ["title", "als", "ranker"]
