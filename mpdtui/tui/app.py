@@ -78,7 +78,8 @@ class MpdtuiApp(MpdtuiAppBase):
         models = self.services.models
         left = [] if first_run else models.left_untrained()
         added = None if first_run else models.added_since_training()
-        self.post_message(ServiceReady(self.services, first_run, left, added))
+        unservable = [] if first_run else models.unservable()
+        self.post_message(ServiceReady(self.services, first_run, left, added, unservable))
 
     def on_service_ready(self, message: ServiceReady) -> None:
         self._use_saved_theme(message.services)
@@ -90,6 +91,10 @@ class MpdtuiApp(MpdtuiAppBase):
             self.notify(f"The last training stopped before {', '.join(message.training_left)}: "
                         "continue it at the setup's training step (f2).", severity="warning",
                         timeout=20)
+        elif message.unservable:
+            self.notify(f"{', '.join(message.unservable)}: saved by another version of mpdtui, "
+                        "or built on a model that is gone, so the others serve: the setup's "
+                        "training step (f2) trains them again.", severity="warning", timeout=20)
         elif message.added:  # slices or a Spotify import since: their tracks are not suggested
             self.notify(f"The models serve on, {trained_before(message.added)}: train them on "
                         "these too at the setup's training step (f2).", timeout=15)

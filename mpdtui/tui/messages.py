@@ -29,6 +29,8 @@ class ServiceReady(Message):
     added: tuple[int, int] | None = None
     """Playlists and tracks added since the serving models were trained
     (`ModelStore.added_since_training`)."""
+    unservable: list[str] = field(default_factory=list)
+    """Models saved for this data that cannot serve (`ModelStore.unservable`)."""
 
 
 @dataclass

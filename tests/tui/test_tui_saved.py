@@ -690,6 +690,26 @@ async def test_no_models_yet_is_a_notification(ingested_copy: Locations, tmp_pat
         assert notifications(app).count(MISSING_MODEL) == 1  # said once, not at each load
 
 
+async def test_a_model_saved_by_another_version_is_said_and_the_others_serve(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """ALS, the best here, saved by another mpdtui (its model version changed): before, the
+    builder loaded it, failed, and said "No models" though three others were trained."""
+    meta = trained_copy.model_dir("als") / "meta.json"
+    meta.write_text(json.dumps({**json.loads(meta.read_text()), "version": 999}))
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        assert screen.models == ["popularity", "title", "item_knn"]
+        assert screen.model_name in screen.models
+        assert ("als: saved by another version of mpdtui, or built on a model that is gone, so "
+                "the others serve: the setup's training step (f2) trains them again."
+                ) in notifications(app)
+        await type_text(pilot, "road")
+        await wait_for(pilot, lambda: screen.query_one("#suggestions", TrackTable).tracks,
+                       what="suggestions")
+
+
 async def test_the_builder_without_data_says_what_is_missing(tmp_path: Path) -> None:
     app = make_app(Locations.resolve(tmp_path / "fresh"), tmp_path)
     async with app.run_test(size=SIZE) as pilot:
