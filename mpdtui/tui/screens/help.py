@@ -14,7 +14,8 @@ from textual.widgets import Static
 KEYS: dict[str, list[tuple[str, str]]] = {
     "Everywhere": [
         ("?", "this help"),
-        ("ctrl+p", "command palette (setup steps, models, save, export, the theme...)"),
+        ("ctrl+p", "command palette (setup steps, models, save, export, the theme, stopping a "
+                   "running job...)"),
         ("f2", "setup wizard (at the step a message on screen points to)"),
         ("tab / shift+tab", "next / previous field or list"),
         ("ctrl+q", "quit (unsaved changes: save, discard or stay; a running job: asked first)"),
@@ -63,7 +64,8 @@ KEYS: dict[str, list[tuple[str, str]]] = {
         ("x / delete", "delete (asks first)"),
         ("i", "import playlist files: M3U8, CSV, JSON (mpdtui's exports, Exportify's), Spotify "
               "links; a folder or zip of them"),
-        ("I", "import your own Spotify playlists as saved playlists (after the Spotify login)"),
+        ("I", "import your own Spotify playlists as saved playlists (after the Spotify login; "
+              "ctrl+p, Stop, stops it)"),
         ("q / escape", "back"),
     ],
     "Setup wizard": [
