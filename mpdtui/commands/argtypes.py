@@ -11,6 +11,7 @@ from typing import Any
 from mpdtui.data.mpd_validation import no_track_linked, pasted_track_uri
 from mpdtui.data.playlist_length import LengthError, parse_length
 from mpdtui.printable import printable
+from mpdtui.spotify.settings import not_a_client_id
 
 
 def int_between(low: int, high: int | None = None) -> Callable[[str], int]:
@@ -119,6 +120,8 @@ def client_id(text: str) -> str:
         raise argparse.ArgumentTypeError(
             f"expected your Spotify app's Client ID (developer.spotify.com/dashboard, your app, "
             f"Settings), got {text!r}")
+    if problem := not_a_client_id(text):
+        raise argparse.ArgumentTypeError(problem)
     return text.strip()
 
 

@@ -17,7 +17,7 @@ from mpdtui import config
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 from mpdtui.services.playlists import PlaylistService
-from mpdtui.spotify.settings import CLIENT_ID_ENV, DEFAULT_PORT
+from mpdtui.spotify.settings import CLIENT_ID_ENV, DEFAULT_PORT, not_a_client_id
 
 if TYPE_CHECKING:
     from mpdtui.spotify.client import WaitCallback
@@ -61,6 +61,8 @@ class SpotifyService:
         client_id = client_id.strip()
         if not client_id:
             raise UserError("enter the client id of your Spotify app first")
+        if problem := not_a_client_id(client_id):
+            raise UserError(problem)
         config.update(self.locations, spotify_client_id=client_id)
         from mpdtui.spotify import auth
 

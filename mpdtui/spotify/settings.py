@@ -4,6 +4,7 @@ environment variable (which client id to use: `services.spotify.SpotifyService.c
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,11 +15,24 @@ DEFAULT_PORT = 8765  # of the login's redirect catcher, http://127.0.0.1:8765/ca
 NO_CLIENT_ID = (f"no Spotify client id: pass --client-id ID, set {CLIENT_ID_ENV}, or put "
                 '"spotify_client_id" in config.json (README: "Spotify")')
 
+CLIENT_ID_FORM = re.compile(r"[A-Za-z0-9_-]+")
+"""Letters, digits, - and _ (Spotify's are 32 hexadecimal digits; the tests' servers use
+others): a link or the dashboard's label pasted instead is refused before the login, where
+Spotify's page would only say INVALID_CLIENT."""
+
 DEFAULT_API_URL = "https://api.spotify.com/v1/"
 DEFAULT_ACCOUNTS_URL = "https://accounts.spotify.com/"
 
 # export needs modify, import-spotify needs read-private
 SCOPES = "playlist-modify-private playlist-modify-public playlist-read-private"
+
+
+def not_a_client_id(text: str) -> str | None:
+    """Why `text` cannot be a Client ID, with where to copy one (None: it can be)."""
+    if CLIENT_ID_FORM.fullmatch(text.strip()):
+        return None
+    return (f"{text.strip()!r} is not a Client ID: copy your Spotify app's Client ID (32 "
+            "letters and digits) from developer.spotify.com/dashboard, your app, Settings")
 
 
 def login_trouble(url: str) -> str:

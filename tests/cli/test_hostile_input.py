@@ -448,6 +448,11 @@ ARGUMENTS: list[tuple[tuple[str, ...], str]] = [
      "(developer.spotify.com/dashboard, your app, Settings), got ''"),
     (("auth", "--client-id", "ab cd"), "argument --client-id: expected your Spotify app's "
      "Client ID (developer.spotify.com/dashboard, your app, Settings), got 'ab cd'"),
+    # a link pasted for the id: Spotify's page said only INVALID_CLIENT
+    (("auth", "--client-id", "https://developer.spotify.com/dashboard/1a2b"), "argument "
+     "--client-id: 'https://developer.spotify.com/dashboard/1a2b' is not a Client ID: copy your "
+     "Spotify app's Client ID (32 letters and digits) from developer.spotify.com/dashboard, "
+     "your app, Settings"),
     (("suggest", "--save", " "), "argument --save: expected a playlist name, got ' '"),
     (("suggest", "--save", "rtl\u202eevil"), "argument --save: expected a playlist name on one "
      "line, without tabs or other control characters, got 'rtl\\u202eevil'"),

@@ -209,6 +209,20 @@ async def start_login(pilot: Any, client_id: str) -> None:
     await pilot.press("enter")
 
 
+async def test_a_link_given_for_the_client_id_is_refused_before_the_login(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """Spotify's page said only INVALID_CLIENT, in the browser, and the login waited in vain."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await start_login(pilot, "https://developer.spotify.com/dashboard/1a2b")
+        await settle(pilot)
+        assert label_text(pilot, "#step-status") == (
+            "'https://developer.spotify.com/dashboard/1a2b' is not a Client ID: copy your "
+            "Spotify app's Client ID (32 letters and digits) from developer.spotify.com/"
+            "dashboard, your app, Settings.")
+        assert app.services.spotify.client_id() is None  # not saved either
+
+
 async def test_a_refused_login_says_why_beside_the_login_url(fake_spotify: Any,
                                                              trained_copy: Locations,
                                                              tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from textual.worker import Worker, WorkerState
 
 from mpdtui.errors import UserError, user_line
 from mpdtui.spotify.errors import LoginFailed
-from mpdtui.spotify.settings import login_trouble
+from mpdtui.spotify.settings import login_trouble, not_a_client_id
 from mpdtui.tui.messages import LoginUrl
 from mpdtui.tui.screens.setup_step import SetupStep
 from mpdtui.tui.text import data_text, in_app
@@ -85,6 +85,9 @@ class SpotifyStep(SetupStep):
         client_id = self.query_one("#client-id", Input).value.strip()
         if not client_id:
             self.status("Enter the Client ID first, or press ctrl+n to skip Spotify.")
+            return None
+        if problem := not_a_client_id(client_id):
+            self.status(f"{problem[:1].upper()}{problem[1:]}.")
             return None
         self.status("Waiting for the login in the browser (escape cancels)…")
         return self._login(client_id)
