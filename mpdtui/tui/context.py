@@ -129,7 +129,7 @@ class MpdtuiAppBase(App[None]):
             self.notify("No job is running.")
             return
         self.jobs.cancel()
-        self.notify(f"Stopping the {request.describe()} where it can resume…")
+        self.notify(f"Stopping the running job ({request.describe()}) where it can resume…")
 
     def report_failure(self, failure: JobFailed) -> None:
         if failure.reason == "cancelled":

@@ -34,9 +34,8 @@ class MpdtuiCommands(Provider):
             ("Help", "every key", app.action_help),
         ]
         if app.jobs.request is not None:
-            commands.append((f"Stop the {app.jobs.request.describe()}",
-                             "at a resumable point: what is finished is kept",
-                             app.action_stop_job))
+            commands.append(("Stop the running job", f"{app.jobs.request.describe()}, at a "
+                             "resumable point: what is finished is kept", app.action_stop_job))
         screen = self.screen  # the screen under the palette
         for action, title, help_text in getattr(screen, "PALETTE", ()):
             commands.append((title, help_text, getattr(screen, f"action_{action}")))

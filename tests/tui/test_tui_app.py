@@ -306,10 +306,10 @@ async def test_a_job_left_running_behind_the_builder_stops_from_the_palette(
         assert app.jobs.start(JobRequest("setup", models=("als",), retrain=True,
                                          demo_features=False))
         await wait_for(pilot, lambda: "als" in app.sub_title, what="ALS training")
-        assert await stop_hits() == ["Stop the training"]
-        await run_command(pilot, "stop the training")
+        assert await stop_hits() == ["Stop the running job"]
+        await run_command(pilot, "stop the running job")
         await wait_for(pilot, lambda: not app.jobs.running, what="the job's end", timeout=60)
-        assert "Stopping the training where it can resume…" in notifications(app)
+        assert "Stopping the running job (training) where it can resume…" in notifications(app)
         assert any(n.startswith("Cancelled. What was finished is kept")
                    for n in notifications(app))
         assert app.sub_title == app.SUB_TITLE and isinstance(app.screen, BuilderScreen)
