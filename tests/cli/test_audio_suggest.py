@@ -240,7 +240,7 @@ def test_each_suggestion_is_explained_by_the_model_that_chose_it(audio_cache: Lo
     (Reason("often_with", seed=5), 3, "often with Five"),
     (Reason("similar_playlists"), 3, "in playlists like yours"),
     # more like this: "yours" was the playlist, which need not hold the track it is like
-    (Reason("similar_playlists"), 1, "in playlists like those with Only"),
+    (Reason("similar_playlists"), 1, "in similar playlists"),
 ])
 def test_a_reason_names_the_seed_it_can(reason: Reason, seeds: int, expected: str) -> None:
     only = "Only" if seeds == 1 else None
