@@ -75,7 +75,7 @@ class ReasonWords:
         if reason.kind == "similar_sound" and reason.feature:
             return f"similar {SOUND_WORDS.get(reason.feature, reason.feature)}"
         if reason.kind == "similar_playlists" and only_seed is not None:
-            return "in similar playlists"  # short for the Why column: the title names it
+            return "in similar playlists"  # short: the Why column is narrow
         return REASON_WORDS.get(reason.kind, "in playlists like yours")
 
 
