@@ -322,11 +322,15 @@ def report_covers(locations: Locations, saved: dict[str, Any] | None, fingerprin
 
 def with_earlier_results(locations: Locations, evaluation: dict[str, Any],
                          saved: dict[str, Any] | None) -> dict[str, Any]:
-    """`evaluation` and the results in `saved` of the other models still current, in the
+    """`evaluation` and the results in `saved` of the other models still current and
+    servable (a ranker whose component is gone keeps its token, not its place), in the
     registry's order."""
     results, tokens = dict(evaluation["models"]), dict(evaluation["model_tokens"])
     if saved and (saved.get("k"), saved.get("n_cases")) == (evaluation["k"], evaluation["n_cases"]):
-        for name in current_results(locations, saved, evaluation["fingerprint"]) - set(results):
+        fingerprint = evaluation["fingerprint"]
+        kept = (current_results(locations, saved, fingerprint)
+                & set(servable_for(locations, fingerprint)))
+        for name in kept - set(results):
             results[name], tokens[name] = saved["models"][name], saved["model_tokens"][name]
     order = sorted(results, key=_registry_position)
     return {**evaluation, "models": {n: results[n] for n in order},

@@ -167,5 +167,7 @@ def test_a_ranker_whose_component_cannot_load_is_not_served(store: Locations,
     unservable = "ranker" if damage == "component removed" else "als, ranker"
     assert (f"      models: title (not {unservable}: saved by another version of mpdtui, or "
             "built on a model that is gone; `mpdtui --train` trains them again)") in info
+    services.jobs.run(JobRequest("evaluate"))  # the servable ones: the ranker's result goes
+    assert list(training.load_report(store)["models"]) == ["title"]
     assert services.jobs.train(["ranker"]).trained == ["als", "ranker"]  # the advice works
     assert open_services(store).models.servable() == ["title", "als", "ranker"]
