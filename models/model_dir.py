@@ -149,8 +149,8 @@ def _read_meta(directory: Path, name: str, version: int) -> dict[str, Any]:
         raise ModelFormatError(f"{meta_path} is not a saved '{name}' model: {retrain}")
     if meta.get("version") != version:
         raise ModelFormatError(
-            f"{meta_path} has format version {meta.get('version')}, this mpdtui reads {version}: "
-            f"{retrain}")
+            f"{meta_path} is version {meta.get('version')} of the '{name}' model, this mpdtui "
+            f"reads version {version}: {retrain}")
     return meta
 
 

@@ -159,7 +159,8 @@ DAMAGED: list[tuple[str, str, Callable[[Path], None], tuple[str, ...], str]] = [
     ("model arrays: a pickled object", "models/title/arrays.npz", _pickled,
      (*SUGGEST, "--model", "title"), "holds pickled objects, which mpdtui never writes"),
     ("model meta: another version", "models/popularity/meta.json", _meta_of_version(99),
-     (*SUGGEST, "--model", "popularity"), "has format version 99"),
+     (*SUGGEST, "--model", "popularity"), "is version 99 of the 'popularity' model, this "
+     "mpdtui reads version 1"),
     ("model meta: garbage", "models/title/meta.json", _garbage, (*SUGGEST, "--model", "title"),
      "is unreadable"),
     ("model meta: a list", "models/popularity/meta.json", _json([1, 2]),
