@@ -181,7 +181,7 @@ def numbers_of(row: list[str], columns: list[int]) -> list[float] | str:
     values = []
     for name, col in zip(FEATURE_NAMES, columns, strict=True):
         try:
-            value = float(row[col])
+            value = float(_decimal_point(row[col]))
         except ValueError:
             named = NAMED_VALUES.get(name, {}).get(row[col].strip().lower())
             if named is None:
@@ -195,6 +195,12 @@ def numbers_of(row: list[str], columns: list[int]) -> list[float] | str:
             return f"{name} = {row[col][:40]!r} is {bounds}"
         values.append(value)
     return values
+
+
+def _decimal_point(cell: str) -> str:
+    """"0,61" as "0.61": a spreadsheet in a decimal-comma locale writes it so (and then
+    separates the fields with ';')."""
+    return cell.replace(",", ".") if "," in cell and "." not in cell else cell
 
 
 def batches(rows: Iterable[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:

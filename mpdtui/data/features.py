@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import itertools
 import secrets
 import sqlite3
 import threading
@@ -41,6 +42,7 @@ from mpdtui.data.feature_rows import (
     parse_rows,
 )
 from mpdtui.data.files import FormatVersionError
+from mpdtui.data.playlist_formats import csv_delimiter
 from mpdtui.data.sqlite_store import SqliteStore
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
@@ -285,7 +287,8 @@ class FeatureStore(SqliteStore):
         features that came from the API."""
         with csv_bytes(path) as (raw, total, named), io.TextIOWrapper(
                 raw, encoding="utf-8-sig", errors="replace", newline="") as text:
-            reader = csv.reader(text)
+            header = text.readline()  # a spreadsheet in a decimal-comma locale writes ';'
+            reader = csv.reader(itertools.chain([header], text), delimiter=csv_delimiter(header))
             layout, id_col, columns = csv_layout(named, next(reader, None))
             counter = CsvCounter()
             for batch in batches(parse_rows(reader, id_col, columns, counter), CSV_BATCH):

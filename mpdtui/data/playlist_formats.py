@@ -149,10 +149,10 @@ def looks_like_csv(text: str) -> bool:
 
 
 def _cells(header: str) -> list[str]:
-    return next(csv.reader([header], delimiter=_delimiter(header)), [])
+    return next(csv.reader([header], delimiter=csv_delimiter(header)), [])
 
 
-def _delimiter(header: str) -> str:
+def csv_delimiter(header: str) -> str:
     """The one a spreadsheet wrote: a comma, or a semicolon (a decimal-comma locale) or tab."""
     return max(_DELIMITERS, key=header.count)
 
@@ -182,7 +182,7 @@ def _columns(header: list[str]) -> _Columns:
 
 def from_csv(text: str) -> ParsedPlaylist:
     read = ParsedPlaylist()
-    rows = csv.reader(io.StringIO(text), delimiter=_delimiter(text.partition("\n")[0]))
+    rows = csv.reader(io.StringIO(text), delimiter=csv_delimiter(text.partition("\n")[0]))
     header = next(rows, [])
     columns = _columns(header)
     first = [] if columns.known else [header]  # no header: the first row is a track's

@@ -408,6 +408,24 @@ def test_keys_and_modes_by_name_are_read_as_numbers(tmp_path: Path,
     assert matrix[:2, [key, mode]].tolist() == [[1.0, 0.0], [10.0, 1.0]]
 
 
+def test_a_csv_a_spreadsheet_saved_with_semicolons_and_decimal_commas_is_read(
+        tmp_path: Path, locations: Locations) -> None:
+    """Opened and saved again in a spreadsheet of a decimal-comma locale (';' between fields,
+    "0,61"), the file was refused: "no `id` or `track_id` column"."""
+    header = TRACKS_FEATURES_HEADER.replace(",", ";")
+    row = (f"{track_id(0)};Song;Album;alb;['A'];['x'];1;1;False;0,61;0,6;5;-7,5;1;0,05;0,1;0;0,2;"
+           "0,7;120,5;210000;4;1999;1999-01-01")
+    saved = tmp_path / "tracks_features.csv"
+    saved.write_text("\ufeff" + "\r\n".join([header, row]) + "\r\n", encoding="utf-8")
+    with FeatureStore.open(locations) as store:
+        result = store.import_csv(saved)
+        matrix, _ = store.feature_matrix([f"spotify:track:{track_id(0)}"])
+    assert (result.imported, result.bad) == (1, 0)
+    named = dict(zip(FEATURE_NAMES, matrix[0].tolist(), strict=True))
+    assert (named["danceability"], named["loudness"], named["tempo"]) == pytest.approx(
+        (0.61, -7.5, 120.5))
+
+
 def test_large_csv_streams_with_progress(tmp_path: Path, locations: Locations) -> None:
     lines = [TRACKS_FEATURES_HEADER] + [tracks_features_row(track_id(n)) for n in range(12_000)]
     reports = []
