@@ -51,23 +51,23 @@ def servable_for(locations: Locations, fingerprint: str) -> list[str]:
     """The saved models trained on the split of `fingerprint` that this mpdtui can serve: of its
     format and model versions, and, for the ranker and the blend, with every model they are
     built on servable too (else the default's loading failed and the builder had no model)."""
-    saved = saved_for(locations, fingerprint)
-    loadable = {name for name in saved if loads_here(locations, name)}
+    metas = {name: peek_meta(locations.model_dir(name)) for name in MODEL_NAMES}
+    saved = [name for name in MODEL_NAMES if metas[name].get("fingerprint") == fingerprint]
+    loadable = {name for name in saved if _of_this_version(metas[name], name)}
     return [name for name in saved if name in loadable
-            and set(built_on(locations, name)) <= loadable]
+            and set(_built_on(metas[name], name)) <= loadable]
 
 
-def loads_here(locations: Locations, name: str) -> bool:
-    """Whether the saved model `name` is of this mpdtui's format and model version."""
-    meta = peek_meta(locations.model_dir(name))
+def _of_this_version(meta: Mapping[str, Any], name: str) -> bool:
+    """Whether the saved model of `meta` is of this mpdtui's format and model version."""
     return (meta.get("format"), meta.get("model"), meta.get("version")) == (
         MODEL_FORMAT, name, model_class(name).version)
 
 
-def built_on(locations: Locations, name: str) -> tuple[str, ...]:
-    """The models the saved model `name` was built on, as its save records them (one saved
-    before they were recorded: those its class needs)."""
-    recorded = peek_meta(locations.model_dir(name)).get("component_tokens")
+def _built_on(meta: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    """The models a saved model was built on, as its save records them (one saved before they
+    were recorded: those its class needs)."""
+    recorded = meta.get("component_tokens")
     return tuple(recorded) if recorded else model_class(name)().components_needed()
 
 
@@ -77,7 +77,7 @@ def model_is_current(locations: Locations, name: str, fingerprint: str,
     models it is built on as saved now, and its files are whole (a damaged or outdated one is
     retrained)."""
     meta = peek_meta(locations.model_dir(name))
-    if meta.get("fingerprint") != fingerprint or not loads_here(locations, name):
+    if meta.get("fingerprint") != fingerprint or not _of_this_version(meta, name):
         return False
     wanted = _jsonable(asdict(new_model(name, {}, overrides).settings))
     saved = meta.get("settings") or {}
