@@ -137,9 +137,11 @@ class CsvCounter:
             self.examples.append(f"line {line}: {why}")
 
 
-def parse_rows(reader: Any, id_col: int, columns: list[int],
-               counter: CsvCounter) -> Iterator[tuple[Any, ...]]:
-    """(bare id, "csv", values...) of each row that parses; the others are counted."""
+def parse_rows(reader: Any, id_col: int, columns: list[int], counter: CsvCounter,
+               decimal_comma: bool = False) -> Iterator[tuple[Any, ...]]:
+    """(bare id, "csv", values...) of each row that parses; the others are counted.
+    `decimal_comma`: "0,61" is 0.61 (a file with ';' between fields; in one with commas, a
+    quoted "210,000" is no number rather than 210)."""
     width = max(id_col, *columns) + 1
     for row in reader:
         counter.rows += 1
@@ -151,7 +153,7 @@ def parse_rows(reader: Any, id_col: int, columns: list[int],
         if not _ID.match(track_id):
             counter.reject(line, f"track id {track_id[:40]!r} is not a Spotify id")
             continue
-        values = numbers_of(row, columns)
+        values = numbers_of(row, columns, decimal_comma)
         if isinstance(values, str):
             counter.reject(line, values)
             continue
@@ -177,11 +179,12 @@ BOUNDS: dict[str, tuple[float, float]] = {
 outside them is damaged (an energy of 5 would pass any 'energy > 0.7')."""
 
 
-def numbers_of(row: list[str], columns: list[int]) -> list[float] | str:
+def numbers_of(row: list[str], columns: list[int],
+               decimal_comma: bool = False) -> list[float] | str:
     values = []
     for name, col in zip(FEATURE_NAMES, columns, strict=True):
         try:
-            value = float(_decimal_point(row[col]))
+            value = float(row[col].replace(",", ".") if decimal_comma else row[col])
         except ValueError:
             named = NAMED_VALUES.get(name, {}).get(row[col].strip().lower())
             if named is None:
@@ -195,12 +198,6 @@ def numbers_of(row: list[str], columns: list[int]) -> list[float] | str:
             return f"{name} = {row[col][:40]!r} is {bounds}"
         values.append(value)
     return values
-
-
-def _decimal_point(cell: str) -> str:
-    """"0,61" as "0.61": a spreadsheet in a decimal-comma locale writes it so (and then
-    separates the fields with ';')."""
-    return cell.replace(",", ".") if "," in cell and "." not in cell else cell
 
 
 def batches(rows: Iterable[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:

@@ -288,10 +288,12 @@ class FeatureStore(SqliteStore):
         with csv_bytes(path) as (raw, total, named), io.TextIOWrapper(
                 raw, encoding="utf-8-sig", errors="replace", newline="") as text:
             header = text.readline()  # a spreadsheet in a decimal-comma locale writes ';'
-            reader = csv.reader(itertools.chain([header], text), delimiter=csv_delimiter(header))
+            delimiter = csv_delimiter(header)
+            reader = csv.reader(itertools.chain([header], text), delimiter=delimiter)
             layout, id_col, columns = csv_layout(named, next(reader, None))
             counter = CsvCounter()
-            for batch in batches(parse_rows(reader, id_col, columns, counter), CSV_BATCH):
+            rows = parse_rows(reader, id_col, columns, counter, decimal_comma=delimiter != ",")
+            for batch in batches(rows, CSV_BATCH):
                 check_cancel(cancel)
                 with self._changing_features():
                     self._db.executemany(_UPSERT + " WHERE features.source = 'csv'", batch)

@@ -424,6 +424,11 @@ def test_a_csv_a_spreadsheet_saved_with_semicolons_and_decimal_commas_is_read(
     named = dict(zip(FEATURE_NAMES, matrix[0].tolist(), strict=True))
     assert (named["danceability"], named["loudness"], named["tempo"]) == pytest.approx(
         (0.61, -7.5, 120.5))
+    # with commas between fields, a comma in a quoted number is a thousands separator, not 210
+    comma_row = tracks_features_row(track_id(1)).replace(",210000,", ',"210,000",')
+    commas = write(tmp_path / "commas.csv", [TRACKS_FEATURES_HEADER, comma_row])
+    with FeatureStore.open(locations) as store, pytest.raises(UserError, match="210,000"):
+        store.import_csv(commas)
 
 
 def test_large_csv_streams_with_progress(tmp_path: Path, locations: Locations) -> None:
