@@ -50,6 +50,8 @@ class PlaylistFile:
     tracks: tuple[FileTrack, ...]
     not_tracks: int = 0
     """Lines or rows that name no song: a podcast episode, an album link, a row without one."""
+    audio_features: bool = False
+    """A CSV that holds its tracks' audio features (Exportify's)."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,12 @@ class ReadFiles:
     playlists: list[PlaylistFile]
     skipped: list[str]
     """Why each file of a folder or zip that holds no playlist was left out (one line each)."""
+
+    @property
+    def audio_features(self) -> bool:
+        """Every playlist read holds its tracks' audio features: the path read, given to
+        `mpdtui features --csv`, imports them."""
+        return all(playlist.audio_features for playlist in self.playlists)
 
 
 def read_playlist_files(path: Path) -> ReadFiles:
@@ -171,7 +179,7 @@ def parse_playlist(raw: bytes, source: str, file_name: str) -> PlaylistFile:
                         f"{source} names no track (found {_counted_lines(read)}): give "
                         f"{WHAT_IS_READ}")
     return PlaylistFile(source, _playlist_name(read.name, file_name), tuple(read.tracks),
-                        read.not_tracks)
+                        read.not_tracks, read.audio_features)
 
 
 def _counted_lines(read: ParsedPlaylist) -> str:

@@ -103,7 +103,7 @@ def run_playlists(args: argparse.Namespace, locations: Locations) -> int:
 
 
 def run_import(args: argparse.Namespace, locations: Locations) -> int:
-    from mpdtui.services.playlist_import import finding_songs
+    from mpdtui.services.playlist_import import audio_features_note, finding_songs
 
     read = [_read_playlists(path) for path in args.paths]
     files = [playlist for one in read for playlist in one.playlists]
@@ -120,6 +120,9 @@ def run_import(args: argparse.Namespace, locations: Locations) -> int:
         return 0
     for playlist in imported:
         print("\n".join(printable(line) for line in _import_lines(playlist)))
+    for path, one in zip(args.paths, read, strict=True):
+        if path != "-" and (note := audio_features_note(path, one)) is not None:
+            print(printable(note))
     return 0
 
 

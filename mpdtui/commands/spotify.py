@@ -52,7 +52,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="download audio features for the catalog's tracks (needs `mpdtui auth`)")
     p.add_argument("--csv", nargs="+", metavar="FILE", default=[], type=given_text_path,
                    help="import tracks_features.csv / dataset.csv files (or the zip Kaggle "
-                        "downloads them in)")
+                        "downloads them in), or Exportify's exports of your playlists (a "
+                        "CSV, or the zip of Export All)")
     p.add_argument("--retry-forbidden", action="store_true",
                    help="ask Spotify again even though it answered 403 before (implies "
                         "--download)")

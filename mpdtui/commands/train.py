@@ -50,7 +50,8 @@ def add_train_options(parser: argparse.ArgumentParser) -> None:
                        help="retrain models already trained")
     group.add_argument("--features-csv", dest="train_features_csv", type=given_path, nargs="+",
                        default=[], metavar="FILE",
-                       help="import audio features from CSV files before training")
+                       help="import audio features from CSV files before training (as `mpdtui "
+                            "features --csv`)")
 
 
 def check_train_options(args: argparse.Namespace) -> None:

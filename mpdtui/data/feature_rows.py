@@ -1,19 +1,16 @@
 """Audio features as rows: their names, bare Spotify ids, an API answer's values and the rows
-of a features CSV (`tracks_features.csv` or `dataset.csv`, or the zip Kaggle downloads them
-in), parsed and counted."""
+of a features CSV (`tracks_features.csv`, `dataset.csv` or an Exportify export; where their
+bytes come from: `feature_csv_files`), parsed and counted."""
 
 from __future__ import annotations
 
 import math
 import re
-import shlex
-import zipfile
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from mpdtui.errors import UserError, damaged_zip
+from mpdtui.errors import UserError
 
 FEATURE_NAMES: tuple[str, ...] = (
     "danceability", "energy", "valence", "acousticness", "instrumentalness", "speechiness",
@@ -42,66 +39,15 @@ def feature_values(answer: Mapping[str, Any]) -> list[float | None]:
     return values
 
 
-KNOWN_CSVS = ("tracks_features.csv", "dataset.csv")
-"""The public features CSVs: Kaggle's "Spotify 1.2M+ Songs" and "Spotify Tracks Dataset"."""
+_ID_COLUMNS = {"id": "tracks_features", "trackid": "dataset", "trackuri": "exportify"}
+"""A features CSV's layout by its id's column, as `_column_key` reads it: Kaggle's
+tracks_features.csv (`id`), dataset.csv (`track_id`), an Exportify export (`Track URI`)."""
+_OTHER_NAMES = {"duration_ms": ("durationms", "trackdurationms")}  # Exportify: "Duration (ms)"
 
 
-@contextmanager
-def csv_bytes(path: Path) -> Iterator[tuple[IO[bytes], int, Path]]:
-    """The features CSV at `path` as bytes, its size and its name for messages: the file, or
-    the CSV inside a zip (Kaggle's download: `archive.zip` holding `tracks_features.csv`)."""
-    if path.is_dir():
-        raise UserError(_folder_given(path))
-    with ExitStack() as stack:
-        try:
-            if zipfile.is_zipfile(path):
-                archive = stack.enter_context(zipfile.ZipFile(path))
-                member = _features_member(path, archive)
-                raw, size, named = (stack.enter_context(archive.open(member)), member.file_size,
-                                    Path(f"{path}:{member.filename}"))
-            else:
-                raw, size, named = stack.enter_context(path.open("rb")), path.stat().st_size, path
-        except FileNotFoundError:
-            raise UserError(f"{path} does not exist: give the features CSV "
-                            f"({' or '.join(KNOWN_CSVS)}) or the zip it came in") from None
-        except OSError as exc:
-            raise UserError(f"{path}: cannot read the features CSV ({exc.strerror})") from None
-        except _ZIP_ERRORS as exc:
-            raise _damaged_zip(path, exc) from None
-        try:
-            yield raw, size, named
-        except _ZIP_ERRORS as exc:  # a member's CRC, checked as it is read
-            raise _damaged_zip(path, exc) from None
-
-
-_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError)
-
-
-def _folder_given(folder: Path) -> str:
-    """A folder where the CSV was wanted: the known CSV in it, when there is one, to give."""
-    inside = next((folder / name for name in KNOWN_CSVS if (folder / name).is_file()), None)
-    if inside is not None:
-        return f"{folder} is a folder: give the features CSV in it, {shlex.quote(str(inside))}"
-    return (f"{folder} is a folder without {' or '.join(KNOWN_CSVS)}: give the features CSV "
-            "file (or the zip it came in)")
-
-
-def _damaged_zip(path: Path, exc: Exception) -> UserError:
-    return damaged_zip(path, exc, "the CSV it holds")
-
-
-def _features_member(path: Path, archive: zipfile.ZipFile) -> zipfile.ZipInfo:
-    csvs = [info for info in archive.infolist() if not info.is_dir()
-            and info.filename.lower().endswith(".csv") and "__MACOSX/" not in info.filename]
-    known = [info for info in csvs if Path(info.filename).name.lower() in KNOWN_CSVS]
-    if len(csvs) == 1 or len(known) == 1:
-        return (known or csvs)[0]
-    if not csvs:
-        raise UserError(f"{path} holds no .csv file: give the features CSV "
-                        f"({' or '.join(KNOWN_CSVS)}), or the zip it came in")
-    names = ", ".join(info.filename for info in csvs[:5])
-    raise UserError(f"{path} holds several CSV files ({names}): extract the features one and "
-                    "give its path")
+def _column_key(name: str) -> str:
+    """"Track URI" -> "trackuri", "duration_ms" -> "durationms": headers as tools write them."""
+    return re.sub(r"[^0-9a-z]", "", name.casefold())
 
 
 def csv_layout(path: Path, header: list[str] | None) -> tuple[str, int, list[int]]:
@@ -109,32 +55,47 @@ def csv_layout(path: Path, header: list[str] | None) -> tuple[str, int, list[int
     if not header:
         raise CsvLayoutError(f"{path}: empty file, expected a header row with `id` or "
                              "`track_id` and the audio feature columns")
-    names = [name.strip().lower() for name in header]
-    if "id" in names:
-        layout, id_col = "tracks_features", names.index("id")
-    elif "track_id" in names:
-        layout, id_col = "dataset", names.index("track_id")
-    else:
-        raise CsvLayoutError(f"{path}: no `id` or `track_id` column; expected the layout of "
-                             "tracks_features.csv or dataset.csv")
-    missing = [name for name in FEATURE_NAMES if name not in names]
+    keys = [_column_key(name) for name in header]
+    id_key = next((key for key in _ID_COLUMNS if key in keys), None)
+    if id_key is None:
+        raise CsvLayoutError(f"{path}: no `id`, `track_id` or `Track URI` column; expected "
+                             "the layout of tracks_features.csv, dataset.csv or an Exportify "
+                             "export")
+    layout = _ID_COLUMNS[id_key]
+    columns = {name: _column(keys, name) for name in FEATURE_NAMES}
+    missing = [name for name, column in columns.items() if column is None]
+    if layout == "exportify" and set(missing) >= set(FEATURE_NAMES) - {"duration_ms"}:
+        raise CsvLayoutError(f"{path}: an Exportify export without audio features: export it "
+                             "again with them (exportify.app: its settings, \"Include audio "
+                             "features data\"), or give tracks_features.csv or dataset.csv")
     if missing:
         raise CsvLayoutError(f"{path}: missing feature columns {', '.join(missing)}; add them, "
                              "or give the public tracks_features.csv or dataset.csv as published")
-    return layout, id_col, [names.index(name) for name in FEATURE_NAMES]
+    return layout, keys.index(id_key), [column for column in columns.values() if column is not None]
+
+
+def _column(keys: list[str], name: str) -> int | None:
+    wanted = _OTHER_NAMES.get(name, (_column_key(name),))
+    return next((keys.index(key) for key in wanted if key in keys), None)
 
 
 class CsvCounter:
-    """Rows read, imported and rejected, with the first few rejections' reasons."""
+    """Rows read, imported and rejected, with the first few rejections' reasons; `featureless`:
+    the rejected rows whose feature cells are all empty (a track Exportify has no features
+    of). `where`: the file a multi-file import is reading, for the reasons."""
 
     def __init__(self) -> None:
-        self.rows = self.imported = self.bad = 0
+        self.rows = self.imported = self.bad = self.featureless = 0
         self.examples: list[str] = []
+        self.where = ""
 
     def reject(self, line: int, why: str) -> None:
         self.bad += 1
         if len(self.examples) < 5:
-            self.examples.append(f"line {line}: {why}")
+            self.examples.append(f"{self.where}line {line}: {why}")
+
+
+FEATURELESS = "no audio features (its feature cells are empty)"
 
 
 def parse_rows(reader: Any, id_col: int, columns: list[int], counter: CsvCounter,
@@ -146,6 +107,10 @@ def parse_rows(reader: Any, id_col: int, columns: list[int], counter: CsvCounter
     for row in reader:
         counter.rows += 1
         line = reader.line_num
+        if _featureless(row, columns, width):
+            counter.featureless += 1
+            counter.reject(line, FEATURELESS)
+            continue
         if len(row) < width:
             counter.reject(line, f"{len(row)} fields, expected at least {width}")
             continue
@@ -158,6 +123,37 @@ def parse_rows(reader: Any, id_col: int, columns: list[int], counter: CsvCounter
             counter.reject(line, values)
             continue
         yield (track_id, "csv", *values)
+
+
+def _featureless(row: list[str], columns: list[int], width: int) -> bool:
+    """A whole row, or one that ends where the features begin, without any feature's value."""
+    whole = len(row) >= width or len(row) == min(_of_the_sound(columns))
+    return whole and not row_has_features(row, columns)
+
+
+def row_has_features(row: list[str], columns: list[int]) -> bool:
+    """Whether a row holds a value in any of the features' `columns` (`csv_layout`'s) but the
+    length, which Exportify gives every track."""
+    return any(row[col].strip() for col in _of_the_sound(columns) if col < len(row))
+
+
+def _of_the_sound(columns: list[int]) -> list[int]:
+    return [col for name, col in zip(FEATURE_NAMES, columns, strict=True) if name != "duration_ms"]
+
+
+def refuse_nothing_imported(path: Path, counter: CsvCounter) -> None:
+    """A CSV of which no row could be taken is bad input, not an import of nothing."""
+    if not counter.rows:
+        raise CsvLayoutError(f"{path}: no rows under its header: nothing to import (a "
+                             "features CSV has a row per track)")
+    if counter.imported:
+        return
+    if counter.featureless == counter.bad:
+        raise CsvLayoutError(f"{path}: none of its {counter.rows:,} tracks has audio features "
+                             "(their cells are empty): export them again with audio features, "
+                             "or give tracks_features.csv or dataset.csv")
+    raise CsvLayoutError(f"{path}: none of its {counter.rows:,} rows could be imported "
+                         f"(first: {counter.examples[0]}): fix those rows and import it again")
 
 
 _PITCH_CLASSES = {note: pitch for pitch, notes in enumerate((

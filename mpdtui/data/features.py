@@ -11,9 +11,6 @@ batch is one transaction. The features' names and the parsing of CSV rows are in
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
-import itertools
 import secrets
 import sqlite3
 import threading
@@ -28,21 +25,21 @@ from urllib.parse import quote
 import numpy as np
 
 from models.progress import ProgressCallback, check_cancel, report
+from mpdtui.data.feature_csv_files import CsvPart, csv_parts, csv_rows
 from mpdtui.data.feature_rows import (
     BOUNDS,
     FEATURE_NAMES,
+    FEATURELESS,
     TRACK_PREFIX,
     CsvCounter,
-    CsvLayoutError,
     bare_id,
     batches,
-    csv_bytes,
     csv_layout,
     feature_values,
     parse_rows,
+    refuse_nothing_imported,
 )
 from mpdtui.data.files import FormatVersionError
-from mpdtui.data.playlist_formats import csv_delimiter
 from mpdtui.data.sqlite_store import SqliteStore
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
@@ -87,19 +84,27 @@ class FeatureStoreError(FormatVersionError, UserError):
 @dataclass(frozen=True)
 class CsvImportResult:
     path: Path
-    layout: str  # "tracks_features" (column `id`) or "dataset" (column `track_id`)
+    layout: str  # "tracks_features" (column `id`), "dataset" (`track_id`), "exportify"
     rows: int  # data rows read
     imported: int  # rows stored (duplicates of one id count each time)
     bad: int  # rows that did not parse
     bad_examples: tuple[str, ...] = field(default_factory=tuple)  # "line N: what"
+    files: int = 1  # the CSVs read: a zip or folder of Exportify's holds one per playlist
+    featureless: int = 0  # of the bad rows, those whose feature cells are empty
 
     def describe(self) -> str:
-        text = (f"{self.path.name}: {self.imported:,} of {self.rows:,} rows imported "
+        files = f" from {self.files:,} CSV files" if self.files > 1 else ""
+        text = (f"{self.path.name}: {self.imported:,} of {self.rows:,} rows imported{files} "
                 f"({self.layout} layout)")
-        if self.bad:
-            rows = "1 bad row" if self.bad == 1 else f"{self.bad:,} bad rows"
-            text += f"; {rows} skipped (first: {self.bad_examples[0]})"
-        return text
+        if self.featureless == self.bad:
+            tracks = "1 track" if self.bad == 1 else f"{self.bad:,} tracks"
+            return text + (f"; {tracks} without audio features skipped" if self.bad else "")
+        rows = "1 bad row" if self.bad == 1 else f"{self.bad:,} bad rows"
+        return text + f"; {rows} skipped (first: {_first_damaged(self.bad_examples)})"
+
+
+def _first_damaged(examples: tuple[str, ...]) -> str:
+    return next((e for e in examples if not e.endswith(FEATURELESS)), examples[0])
 
 
 class FeatureStore(SqliteStore):
@@ -282,42 +287,45 @@ class FeatureStore(SqliteStore):
 
     def import_csv(self, path: Path, progress: ProgressCallback | None = None,
                    cancel: threading.Event | None = None) -> CsvImportResult:
-        """Stream a `tracks_features.csv` or `dataset.csv` into the store. Rows that do not
-        parse are counted (with the first few reasons), never fatal. CSV rows never replace
-        features that came from the API."""
-        with csv_bytes(path) as (raw, total, named), io.TextIOWrapper(
-                raw, encoding="utf-8-sig", errors="replace", newline="") as text:
-            header = text.readline()  # a spreadsheet in a decimal-comma locale writes ';'
-            delimiter = csv_delimiter(header)
-            reader = csv.reader(itertools.chain([header], text), delimiter=delimiter)
-            layout, id_col, columns = csv_layout(named, next(reader, None))
-            counter = CsvCounter()
+        """Stream a features CSV into the store (each CSV of a zip or folder of them, once all
+        their headers are known to be features'). Rows that do not parse are counted (with the
+        first few reasons), never fatal. CSV rows never replace features from the API."""
+        parts = csv_parts(path)
+        layouts = [self._layout(part) for part in parts]  # refuses before anything is stored
+        counter = CsvCounter()
+        done, total = 0, sum(part.size for part in parts)
+        for part in parts:
+            counter.where = f"{part.named.name} " if len(parts) > 1 else ""
+            self._import_part(part, counter, progress, cancel, done, total)
+            done += part.size
+        named = path if len(parts) > 1 else parts[0].named
+        report(progress, "features-csv", total, total, f"{named.name}: {counter.rows:,} rows")
+        refuse_nothing_imported(named, counter)
+        return CsvImportResult(named, ", ".join(dict.fromkeys(layouts)), counter.rows,
+                               counter.imported, counter.bad, tuple(counter.examples),
+                               len(parts), counter.featureless)
+
+    @staticmethod
+    def _layout(part: CsvPart) -> str:
+        with csv_rows(part) as (_, reader, _delimiter):
+            return csv_layout(part.named, next(reader, None))[0]
+
+    def _import_part(self, part: CsvPart, counter: CsvCounter,
+                     progress: ProgressCallback | None, cancel: threading.Event | None,
+                     done: int, total: int) -> None:
+        with csv_rows(part) as (raw, reader, delimiter):
+            _, id_col, columns = csv_layout(part.named, next(reader, None))
             rows = parse_rows(reader, id_col, columns, counter, decimal_comma=delimiter != ",")
             for batch in batches(rows, CSV_BATCH):
                 check_cancel(cancel)
                 with self._changing_features():
                     self._db.executemany(_UPSERT + " WHERE features.source = 'csv'", batch)
                 counter.imported += len(batch)
-                report(progress, "features-csv", raw.tell(), total,
-                       f"{named.name}: {counter.rows:,} rows")
-        report(progress, "features-csv", total, total, f"{named.name}: {counter.rows:,} rows")
-        refuse_nothing_imported(named, counter)
-        return CsvImportResult(named, layout, counter.rows, counter.imported, counter.bad,
-                               tuple(counter.examples))
+                report(progress, "features-csv", done + raw.tell(), total,
+                       f"{part.named.name}: {counter.rows:,} rows")
 
 
 # --- helpers ------------------------------------------------------------------------------
-
-def refuse_nothing_imported(path: Path, counter: CsvCounter) -> None:
-    """A CSV of which no row could be taken is bad input, not an import of nothing."""
-    if not counter.rows:
-        raise CsvLayoutError(f"{path}: no rows under its header: nothing to import (a "
-                             "features CSV has a row per track)")
-    if not counter.imported:
-        raise CsvLayoutError(f"{path}: none of its {counter.rows:,} rows could be imported "
-                             f"(first: {counter.examples[0]}): fix those rows and import it "
-                             "again")
-
 
 _CATALOG_TRACKS = (
     f"(SELECT id, trim(CASE WHEN substr(uri, 1, {len(TRACK_PREFIX)}) = '{TRACK_PREFIX}' "

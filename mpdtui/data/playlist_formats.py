@@ -10,11 +10,13 @@ import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, unquote_plus, urlsplit
 
 import orjson
 
+from mpdtui.data.feature_rows import CsvLayoutError, csv_layout, row_has_features
 from mpdtui.data.mpd_validation import linked_track_uri, pasted_track_uri
 from mpdtui.data.saved_playlists import TrackEntry
 from mpdtui.errors import UserError
@@ -35,6 +37,7 @@ class ParsedPlaylist:
     name: str = ""
     tracks: list[FileTrack] = field(default_factory=list)
     not_tracks: int = 0
+    audio_features: bool = False  # a CSV with its tracks' (Exportify's): `features --csv` reads it
 
 
 # --- lines: M3U, M3U8 and lists of links ------------------------------------------------------
@@ -186,13 +189,24 @@ def from_csv(text: str) -> ParsedPlaylist:
     header = next(rows, [])
     columns = _columns(header)
     first = [] if columns.known else [header]  # no header: the first row is a track's
+    feature_columns = _feature_columns(header)
     for row in itertools.chain(first, rows):
         if not any(cell.strip() for cell in row):
             continue
+        if feature_columns and not read.audio_features:
+            read.audio_features = row_has_features(row, feature_columns)
         if columns.playlist is not None and not read.name and columns.playlist < len(row):
             read.name = row[columns.playlist]
         _add(read, _row_track(row, columns))
     return read
+
+
+def _feature_columns(header: list[str]) -> list[int]:
+    """The columns of the audio features a header names as a features CSV does, else none."""
+    try:
+        return csv_layout(Path("CSV"), header)[2]
+    except CsvLayoutError:
+        return []
 
 
 def _row_track(row: list[str], columns: _Columns) -> FileTrack | None:

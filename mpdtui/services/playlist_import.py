@@ -17,7 +17,7 @@ from mpdtui.data.playlist_formats import FileTrack
 from mpdtui.data.saved_playlists import PlaylistExists, SavedPlaylist, SavedPlaylists, TrackEntry
 from mpdtui.data.track_search import APOSTROPHES
 from mpdtui.errors import UserError
-from mpdtui.importing import PlaylistFile
+from mpdtui.importing import PlaylistFile, ReadFiles
 from mpdtui.pipeline.display import counted
 from mpdtui.services.catalog import CatalogService
 
@@ -84,6 +84,15 @@ def finding_songs(files: Sequence[PlaylistFile]) -> str | None:
     if songs < SONGS_WORTH_SAYING:
         return None
     return f"finding {counted(songs, 'song')} in the catalog by artist and title…"
+
+
+def audio_features_note(path: str, read: ReadFiles) -> str | None:
+    """What to do with the audio features the files at `path` hold (Exportify writes them
+    beside each track): they are imported apart, as a job, with the other features."""
+    if not read.audio_features:
+        return None
+    return (f"{path} also holds the tracks' audio features: `mpdtui features --csv "
+            f"{shlex.quote(path)}` imports them (to filter and order by sound)")
 
 
 def _named(plans: list[_Plan], taken: set[str], replace: bool, other_name: bool) -> list[_Plan]:

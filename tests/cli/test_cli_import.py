@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hostile_support import assert_refused, playlists_from, run_cli, write_slice
+from hostile_support import InProcessJob, assert_refused, playlists_from, run_cli, write_slice
 
 from mpdtui.data.catalog import Track
 from mpdtui.data.ingest import ingest
@@ -210,6 +210,40 @@ def test_a_taken_name_is_refused_and_each_piece_of_advice_works(
     assert saved_uris(cache, "new") == [one.uri]
     assert_refused(run_cli(capsys, cache, "import", str(folder), "--name", "x"),
                    "2 playlists to import: a name is for one")
+
+
+EXPORTIFY_HEADER = (  # exportify.net's
+    "Track URI,Track Name,Album Name,Artist Name(s),Release Date,Duration (ms),Popularity,"
+    "Explicit,Added By,Added At,Genres,Record Label,Danceability,Energy,Key,Loudness,Mode,"
+    "Speechiness,Acousticness,Instrumentalness,Liveness,Valence,Tempo,Time Signature")
+
+
+def test_an_exportify_export_says_how_to_import_its_audio_features_and_that_works(
+        cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Exportify writes each track's audio features, which new Spotify apps cannot download:
+    the import said nothing of them, and `features --csv` refused the file."""
+    monkeypatch.setattr("mpdtui.commands.jobs.JobProcess", InProcessJob)
+    tracks = catalog_tracks(cache, 1, 2, 3)
+    export = tmp_path / "road trip.csv"
+    export.write_text("\n".join([EXPORTIFY_HEADER, *(
+        f'{t.uri},"{t.name}",Album,Artist,2016,{t.duration_ms},50,false,me,2020-01-01,"pop",'
+        f"Label,0.5,0.7,{n},-6,1,0.05,0.1,0,0.1,0.4,{120 + 5 * n},4"
+        for n, t in enumerate(tracks))]) + "\n")
+    imported = run_cli(capsys, cache, "import", str(export))
+    note = (f"{export} also holds the tracks' audio features: `mpdtui features --csv "
+            f"'{export}'` imports them (to filter and order by sound)")
+    assert imported.out.splitlines()[-1] == note
+    assert assert_refused(run_cli(capsys, cache, "order", "road trip", "--dry-run"),
+                          "no audio features for the tracks of 'road trip'")
+
+    assert run_cli(capsys, cache, "features", "--csv", str(export)).code == 0  # the advice
+    ordered = run_cli(capsys, cache, "order", "road trip", "--dry-run", "--json")
+    assert ordered.code == 0 and len(json.loads(ordered.out)["tracks"]) == 3
+
+    without = tmp_path / "plain.csv"  # mpdtui's own export: no features, no note
+    without.write_text(f"uri,title\n{tracks[0].uri},{tracks[0].name}\n")
+    assert "audio features" not in run_cli(capsys, cache, "import", str(without)).out
 
 
 def test_two_files_of_one_name_save_two_playlists(cache: Path, tmp_path: Path,

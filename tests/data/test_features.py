@@ -330,7 +330,7 @@ def test_a_catalog_file_joined_gives_what_its_uris_give(tmp_path: Path,
 def test_csv_without_known_columns_is_a_clear_error(tmp_path: Path,
                                                     locations: Locations) -> None:
     with FeatureStore.open(locations) as store:
-        with pytest.raises(CsvLayoutError, match="no `id` or `track_id` column"):
+        with pytest.raises(CsvLayoutError, match="no `id`, `track_id` or `Track URI` column"):
             store.import_csv(write(tmp_path / "x.csv", ["a,b,c", "1,2,3"]))
         with pytest.raises(CsvLayoutError, match="missing feature columns tempo"):
             store.import_csv(write(tmp_path / "y.csv", [TRACKS_FEATURES_HEADER.replace(
@@ -379,13 +379,108 @@ def test_the_zip_kaggle_downloads_is_read_as_the_csv_in_it(tmp_path: Path,
         result = store.import_csv(archive)
         assert (result.layout, result.imported, result.bad) == ("tracks_features", 3000, 0)
         assert result.describe().startswith("archive.zip:tracks_features.csv: 3,000 of 3,000")
-        with pytest.raises(UserError, match=r"several CSV files \(a.csv, b.csv\): extract"):
-            store.import_csv(several)
+        with pytest.raises(UserError, match=r"several\.zip:a\.csv: no `id`, `track_id` or"):
+            store.import_csv(several)  # each CSV of a zip without a public one is read
         with pytest.raises(UserError, match=r"holds no \.csv file"):
             store.import_csv(none)
         with pytest.raises(UserError, match="damaged zip"):
             store.import_csv(damaged)
         assert store.coverage()["csv"] == 3000
+
+
+EXPORTIFY_NET_HEADER = (  # exportify.net's, 2025-2026
+    "Track URI,Track Name,Album Name,Artist Name(s),Release Date,Duration (ms),Popularity,"
+    "Explicit,Added By,Added At,Genres,Record Label,Danceability,Energy,Key,Loudness,Mode,"
+    "Speechiness,Acousticness,Instrumentalness,Liveness,Valence,Tempo,Time Signature")
+EXPORTIFY_APP_HEADER = (  # exportify.app's, with "Include audio features data"
+    '"Track URI","Track Name","Artist URI(s)","Artist Name(s)","Album URI","Album Name",'
+    '"Album Artist URI(s)","Album Artist Name(s)","Album Release Date","Album Image URL",'
+    '"Disc Number","Track Number","Track Duration (ms)","Track Preview URL","Explicit",'
+    '"Popularity","ISRC","Added By","Added At"')
+EXPORTIFY_APP_FEATURES = ('"Danceability","Energy","Key","Loudness","Mode","Speechiness",'
+                          '"Acousticness","Instrumentalness","Liveness","Valence","Tempo",'
+                          '"Time Signature"')
+
+
+def exportify_net_row(n: int, features: str | None = "0.61,0.72,5,-6.2,1,0.05,0.1,0,0.12,0.4,"
+                                                     "121.98,4") -> str:
+    row = (f'spotify:track:{track_id(n)},"Song, {n}","Album","Artist A;Artist B",2016-05-06,'
+           f'239878,55,false,someone,2020-01-01T00:00:00Z,"pop,dance pop","Label"')
+    return row if features is None else f"{row},{features}"
+
+
+def exportify_app_row(n: int, dance: str = "0.416") -> str:
+    cells = [f"spotify:track:{track_id(n)}", "Crying", "spotify:artist:a", "Artist",
+             "spotify:album:b", "Album", "spotify:artist:a", "Artist", "2016", "https://i",
+             "1", "2", "185586", "", "false", "40", "USX", "someone", "2020-01-01",
+             dance, "0.971", "0", "-5.55", "1", "0.0575", "0.00104", "0.0391", "0.44", "0.19",
+             "131.988", "4"]
+    return ",".join(f'"{cell}"' for cell in cells)
+
+
+def test_exportify_exports_are_features_csvs(tmp_path: Path, locations: Locations) -> None:
+    """Exportify (both sites) exports a playlist with Spotify's audio features, which new apps
+    can no longer download: it was refused ("no `id` or `track_id` column")."""
+    net = write(tmp_path / "road_trip.csv", [
+        EXPORTIFY_NET_HEADER, exportify_net_row(0),
+        exportify_net_row(1, features=",,,,,,,,,,,"),  # Spotify gave no features
+        exportify_net_row(2, features=None),  # nor any for the whole request
+        exportify_net_row(3, features="0.61,0.72,5,-6.2,1,0.05,0.1,0,0.12,0.4,abc,4")])
+    app = write(tmp_path / "liked.csv", [f"{EXPORTIFY_APP_HEADER},{EXPORTIFY_APP_FEATURES}",
+                                         exportify_app_row(4), exportify_app_row(5)])
+    with FeatureStore.open(locations) as store:
+        first, second = store.import_csv(net), store.import_csv(app)
+        matrix, _ = store.feature_matrix([f"spotify:track:{track_id(n)}" for n in range(6)])
+    assert (first.layout, first.rows, first.imported, first.bad, first.featureless) == (
+        "exportify", 4, 1, 3, 2)
+    assert first.describe() == ("road_trip.csv: 1 of 4 rows imported (exportify layout); 3 bad "
+                                "rows skipped (first: line 5: tempo = 'abc' is not a number)")
+    assert second.describe() == "liked.csv: 2 of 2 rows imported (exportify layout)"
+    assert matrix[0].tolist() == pytest.approx(
+        [0.61, 0.72, 0.4, 0.1, 0, 0.05, 0.12, 1, 5, -6.2, 121.98, 239878])
+    assert matrix[4][FEATURE_NAMES.index("duration_ms")] == 185586
+    assert np.isnan(matrix[1:4]).all() and not np.isnan(matrix[4:]).any()
+
+
+def test_an_exportify_export_without_features_says_how_to_get_them(
+        tmp_path: Path, locations: Locations) -> None:
+    without_columns = write(tmp_path / "a.csv", [EXPORTIFY_APP_HEADER, exportify_app_row(0)[:-200]])
+    empty_cells = write(tmp_path / "b.csv", [EXPORTIFY_NET_HEADER, *(
+        exportify_net_row(n, features=",,,,,,,,,,,") for n in range(2))])
+    with FeatureStore.open(locations) as store:
+        with pytest.raises(CsvLayoutError, match=r"a\.csv: an Exportify export without audio "
+                           r"features: export it again with them \(exportify\.app: its "
+                           r'settings, "Include audio features data"\)'):
+            store.import_csv(without_columns)
+        with pytest.raises(CsvLayoutError, match=r"b\.csv: none of its 2 tracks has audio "
+                                                 r"features \(their cells are empty\)"):
+            store.import_csv(empty_cells)
+        assert store.coverage()["csv"] == 0
+
+
+def test_exportify_export_all_zip_or_folder_imports_every_playlist(
+        tmp_path: Path, locations: Locations) -> None:
+    """"Export All" gives spotify_playlists.zip, a CSV per playlist (it was refused: "several
+    CSV files: extract the features one")."""
+    playlists = {"gym.csv": "\n".join([EXPORTIFY_NET_HEADER, exportify_net_row(0),
+                                        exportify_net_row(1, features=",,,,,,,,,,,")]) + "\n",
+                 "chill.csv": "\n".join([EXPORTIFY_NET_HEADER, exportify_net_row(2)]) + "\n"}
+    archive = zipped(tmp_path / "spotify_playlists.zip", playlists)
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    for name, text in playlists.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    (folder / "notes.txt").write_text("not a CSV")
+    mixed = zipped(tmp_path / "mixed.zip", {**playlists, "other.csv": "a,b\n1,2\n"})
+    with FeatureStore.open(locations) as store:
+        with pytest.raises(CsvLayoutError, match=r"mixed\.zip:other\.csv: no `id`"):
+            store.import_csv(mixed)
+        assert store.coverage()["csv"] == 0  # nothing stored from the others first
+        zipped_result, folder_result = store.import_csv(archive), store.import_csv(folder)
+    for result, name in ((zipped_result, "spotify_playlists.zip"), (folder_result, "exports")):
+        assert result.describe() == (f"{name}: 2 of 3 rows imported from 2 CSV files "
+                                     "(exportify layout); 1 track without audio features "
+                                     "skipped")
 
 
 def test_keys_and_modes_by_name_are_read_as_numbers(tmp_path: Path,

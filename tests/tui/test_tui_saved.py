@@ -171,6 +171,30 @@ async def test_a_playlist_file_imports_from_the_saved_playlists(trained_copy: Lo
                 in notifications(app))
 
 
+async def test_an_exportify_import_says_where_its_audio_features_are_imported(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """Exportify writes each track's audio features beside it: the import said nothing of
+    them (and the features step refused the file)."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        track = app.services.catalog.tracks([3])[0]
+        export = tmp_path / "gym.csv"
+        export.write_text("Track URI,Track Name,Duration (ms),Danceability,Energy,Key,Loudness,"
+                          "Mode,Speechiness,Acousticness,Instrumentalness,Liveness,Valence,"
+                          f"Tempo\n{track.uri},{track.name},200000,0.5,0.7,1,-6,1,0.05,0.1,0,"
+                          "0.1,0.4,128\n")
+        await pilot.press("escape", "p")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
+        await pilot.press("i")
+        app.screen.query_one("#prompt-input", Input).value = str(export)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert (f"Imported 'gym': 1 track.\n{export} also holds the tracks' audio features: "
+                "the setup's audio features step (f2) imports them (to filter and order by "
+                "sound)") in notifications(app)
+
+
 @pytest.mark.parametrize("found", [True, False], ids=["imported", "none-found"])
 async def test_an_import_goes_on_and_says_how_it_ended_after_leaving_the_saved_playlists(
         trained_copy: Locations, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

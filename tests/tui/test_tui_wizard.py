@@ -625,14 +625,16 @@ async def test_a_features_csv_that_cannot_be_taken_is_said_beside_the_path(
         await builder_ready(pilot)
         await run_command(pilot, "setup: audio features")
         await wait_for(pilot, lambda: screen_name(pilot) == "FeaturesStep", what="features step")
-        app.screen.query_one("#csv-path", Input).value = str(folder)
+        not_features = tmp_path / "playlist.csv"
+        not_features.write_text("title,artist\nSong,Artist\n")
+        app.screen.query_one("#csv-path", Input).value = str(not_features)
         await pilot.press("enter")
         await wait_for(pilot, lambda: "Not imported" in label_text(pilot, "#step-status"),
                        what="the refusal")
         assert label_text(pilot, "#step-status") == (
-            f"Not imported: {folder} is a folder: give the features CSV in it, "
-            f"{folder / 'tracks_features.csv'}. Fix it and run it again (ctrl+r), or go on "
-            "without features (ctrl+n).")
+            f"Not imported: {not_features}: no `id`, `track_id` or `Track URI` column; expected "
+            "the layout of tracks_features.csv, dataset.csv or an Exportify export. Fix it and "
+            "run it again (ctrl+r), or go on without features (ctrl+n).")
 
 
 async def test_a_path_whose_name_is_not_utf8_is_said_at_each_step(

@@ -24,6 +24,7 @@ from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable
 from mpdtui.services.playlist_import import (
     ImportedPlaylist,
+    audio_features_note,
     finding_songs,
     import_notes,
     imported_name,
@@ -32,7 +33,7 @@ from mpdtui.tui.playlist_export import ExportChoice, PlaylistExport
 from mpdtui.tui.screens.base import BaseScreen
 from mpdtui.tui.screens.confirm import ConfirmScreen
 from mpdtui.tui.screens.prompt import PromptScreen
-from mpdtui.tui.text import cell_text, data_text
+from mpdtui.tui.text import cell_text, data_text, in_app
 from mpdtui.tui.widgets.columns import Column, fit
 from mpdtui.tui.widgets.keyed_input import KeyedInput
 from mpdtui.tui.widgets.playlist_preview import PlaylistPreview
@@ -284,10 +285,10 @@ class PlaylistsScreen(BaseScreen):
             return self.app.refusal(run)
 
         def import_read(typed: str | None) -> None:
-            if read:
+            if read and typed is not None:
                 if (said := finding_songs(read[0].playlists)) is not None:
                     self.notify(f"Importing: {said}", timeout=4)
-                self._import(read[0])
+                self._import(read[0], audio_features_note(typed, read[0]))
 
         self.app.push_screen(PromptScreen(
             "Import a playlist: an M3U8, CSV or JSON file (mpdtui's exports, Exportify's, a "
@@ -304,7 +305,7 @@ class PlaylistsScreen(BaseScreen):
             return
         self.notify("Importing your Spotify playlists…", timeout=4)
 
-    def _import(self, read: ReadFiles) -> None:
+    def _import(self, read: ReadFiles, features_note: str | None) -> None:
         """Save the playlists read in a thread; a name taken gets a number ("summer 2"). The
         app runs it, not this screen: leaving the screen neither stops it nor silences how
         it ended (the app reports a failure)."""
@@ -313,7 +314,8 @@ class PlaylistsScreen(BaseScreen):
         def run() -> None:
             imported = files.import_files(read.playlists, other_name_when_taken=True)
             said = [imported_text(imported),
-                    *(printable(f"Skipped {why}") for why in read.skipped)]
+                    *(printable(f"Skipped {why}") for why in read.skipped),
+                    *([printable(in_app(features_note))] if features_note else [])]
             app.call_from_thread(app.notify, "\n".join(said), markup=False,
                                  timeout=10 + 2 * len(said))
             app.call_from_thread(self._imported, imported[0].playlist.id)

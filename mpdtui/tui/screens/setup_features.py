@@ -18,10 +18,10 @@ from mpdtui.tui.widgets.stage_progress import StageProgress as StageBar
 
 EXPLAIN = """Audio features (tempo, key, energy...) let the builder filter and order by sound, \
 and help the two-tower model. Give a features CSV (Kaggle's tracks_features.csv or dataset.csv, \
-or the zip it came in; the demo dataset brings its own) and press enter, or leave the field \
-empty and press ctrl+r to download them from Spotify (needs the login; Spotify closed this \
-endpoint to apps created after 2024-11-27: mpdtui then says so and uses the CSV and the MPD \
-itself).
+Exportify's export of your playlists, or the zip they came in; the demo dataset brings its \
+own) and press enter, or leave the field empty and press ctrl+r to download them from Spotify \
+(needs the login; Spotify closed this endpoint to apps created after 2024-11-27: mpdtui then \
+says so and uses the CSV and the MPD itself).
 Or skip with ctrl+n: every model works without features."""
 
 
