@@ -50,8 +50,9 @@ class PlaylistFile:
     tracks: tuple[FileTrack, ...]
     not_tracks: int = 0
     """Lines or rows that name no song: a podcast episode, an album link, a row without one."""
-    audio_features: bool = False
-    """A CSV that holds its tracks' audio features (Exportify's)."""
+    audio_features: bool | None = None
+    """A CSV with columns for its tracks' audio features (Exportify's): whether a row holds
+    them; None: a file without such columns."""
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,10 @@ class ReadFiles:
 
     @property
     def audio_features(self) -> bool:
-        """Every playlist read holds its tracks' audio features: the path read, given to
-        `mpdtui features --csv`, imports them."""
-        return all(playlist.audio_features for playlist in self.playlists)
+        """Every playlist read has columns for its tracks' audio features, and some hold
+        them: the path read, given to `mpdtui features --csv`, imports them."""
+        held = [playlist.audio_features for playlist in self.playlists]
+        return None not in held and any(held)
 
 
 def read_playlist_files(path: Path) -> ReadFiles:

@@ -150,8 +150,8 @@ def refuse_nothing_imported(path: Path, counter: CsvCounter) -> None:
         return
     if counter.featureless == counter.bad:
         raise CsvLayoutError(f"{path}: none of its {counter.rows:,} tracks has audio features "
-                             "(their cells are empty): export them again with audio features, "
-                             "or give tracks_features.csv or dataset.csv")
+                             "(their cells are empty: Spotify gave the exporter none): give a "
+                             "CSV that holds them, such as tracks_features.csv or dataset.csv")
     raise CsvLayoutError(f"{path}: none of its {counter.rows:,} rows could be imported "
                          f"(first: {counter.examples[0]}): fix those rows and import it again")
 

@@ -37,7 +37,9 @@ class ParsedPlaylist:
     name: str = ""
     tracks: list[FileTrack] = field(default_factory=list)
     not_tracks: int = 0
-    audio_features: bool = False  # a CSV with its tracks' (Exportify's): `features --csv` reads it
+    audio_features: bool | None = None
+    """A CSV with columns for its tracks' audio features (Exportify's): whether a row holds
+    them; None: a file without such columns."""
 
 
 # --- lines: M3U, M3U8 and lists of links ------------------------------------------------------
@@ -190,6 +192,7 @@ def from_csv(text: str) -> ParsedPlaylist:
     columns = _columns(header)
     first = [] if columns.known else [header]  # no header: the first row is a track's
     feature_columns = _feature_columns(header)
+    read.audio_features = False if feature_columns else None
     for row in itertools.chain(first, rows):
         if not any(cell.strip() for cell in row):
             continue

@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -244,6 +245,17 @@ def test_an_exportify_export_says_how_to_import_its_audio_features_and_that_work
     without = tmp_path / "plain.csv"  # mpdtui's own export: no features, no note
     without.write_text(f"uri,title\n{tracks[0].uri},{tracks[0].name}\n")
     assert "audio features" not in run_cli(capsys, cache, "import", str(without)).out
+
+    # Export All: a zip of them, one of which Spotify gave no features for
+    archive = tmp_path / "spotify_playlists.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("drive.csv", export.read_text())
+        zipped.writestr("quiet.csv", "\n".join([EXPORTIFY_HEADER, *(
+            f"{t.uri},{t.name},Album,Artist,2016,{t.duration_ms},50,false,me,2020,pop,Label"
+            + "," * 12 for t in tracks)]) + "\n")
+    assert run_cli(capsys, cache, "import", str(archive)).out.splitlines()[-1].startswith(
+        f"{archive} also holds the tracks' audio features: `mpdtui features --csv {archive}`")
+    assert run_cli(capsys, cache, "features", "--csv", str(archive)).code == 0
 
 
 def test_two_files_of_one_name_save_two_playlists(cache: Path, tmp_path: Path,

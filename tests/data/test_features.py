@@ -453,7 +453,8 @@ def test_an_exportify_export_without_features_says_how_to_get_them(
                            r'settings, "Include audio features data"\)'):
             store.import_csv(without_columns)
         with pytest.raises(CsvLayoutError, match=r"b\.csv: none of its 2 tracks has audio "
-                                                 r"features \(their cells are empty\)"):
+                           r"features \(their cells are empty: Spotify gave the exporter none\): "
+                           r"give a CSV that holds them"):
             store.import_csv(empty_cells)
         assert store.coverage()["csv"] == 0
 
