@@ -157,3 +157,26 @@ def test_a_closed_terminal_keeps_the_unsaved_playlist_for_the_next_start(
         assert not list(drafts.iterdir()) and not again.seen_errors, again.seen_errors
     finally:
         again.close()
+
+
+def test_enter_right_after_typing_a_saved_playlists_filter_opens_its_match(
+        trained_dir: Path, tmp_path: Path) -> None:
+    """Typed (or pasted) in one go with its Enter, a filter opened the playlist highlighted
+    before it: the list had not yet caught up with the text."""
+    cache = tmp_path / "cache"
+    shutil.copytree(trained_dir, cache, ignore=shutil.ignore_patterns("demo-mpd"))
+    services = open_services(Locations.resolve(cache))
+    tracks = services.catalog.catalog().tracks([1, 2, 3])
+    services.playlists.save("road", tracks[:2])
+    services.playlists.save("gym", tracks[2:])  # the most recent: the list's first
+    term = Terminal(cache, cols=100, rows=30)
+    try:
+        term.wait_for("Suggestions", timeout=90)
+        term.press("escape", "p")
+        term.wait_for(lambda t: "Saved playlists" in t and "gym" in t, timeout=30)
+        term.press("/")
+        term.type("road\r")  # one write, as a paste or a quick hand sends it
+        text = term.wait_for(lambda t: "Opened '" in t, timeout=30)
+        assert "Opened 'road'." in text and "Opened 'gym'." not in text, text
+    finally:
+        term.close()

@@ -99,6 +99,8 @@ class PlaylistsScreen(BaseScreen):
         """Every saved playlist, as last read."""
         self.summaries: list[PlaylistSummary] = []
         """The playlists listed: those whose name holds the filter's text."""
+        self._listed_for = ""
+        """The filter's text when they were listed."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -140,7 +142,7 @@ class PlaylistsScreen(BaseScreen):
     def _list(self, select_id: int | None = None, focus: bool = True) -> None:
         """The saved playlists whose name holds the filter's text, and the preview."""
         table = self.query_one("#saved", DataTable)
-        typed = self.query_one("#saved-filter", Input).value.strip()
+        typed = self._listed_for = self._typed()
         self.summaries = [s for s in self.saved if typed.casefold() in s.name.casefold()]
         now = time.localtime()
         rows = [(printable(s.name), f"{s.num_tracks:,}",
@@ -159,6 +161,9 @@ class PlaylistsScreen(BaseScreen):
         if focus:
             table.focus()
         self._preview(self._selected())
+
+    def _typed(self) -> str:
+        return self.query_one("#saved-filter", Input).value.strip()
 
     def _empty_text(self, typed: str) -> str:
         """What the list says when it shows nothing."""
@@ -215,6 +220,20 @@ class PlaylistsScreen(BaseScreen):
         self.action_open()
 
     def action_open(self) -> None:
+        """The highlighted playlist; from the filter, once the filter has taken the keys
+        typed before enter (enter is the screen's key, so it can come first: typed or pasted
+        in one go, "road⏎" opened the playlist highlighted before "road")."""
+        if isinstance(self.focused, Input):
+            self.focused.call_later(self._open_typed)
+        else:
+            self._open_highlighted()
+
+    def _open_typed(self) -> None:
+        if self._listed_for != self._typed():
+            self._list(focus=False)
+        self._open_highlighted()
+
+    def _open_highlighted(self) -> None:
         if (selected := self._selected()) is not None:
             self.dismiss(selected.id)
 
