@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from textual.app import App
 from textual.events import Resize
 from textual.worker import Worker, WorkerState
 
@@ -20,6 +19,7 @@ from mpdtui.pipeline.events import Event, JobFailed, JobFinished, ModelSaved, is
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable
 from mpdtui.tui.jobs import Headline, JobRunner
+from mpdtui.tui.key_order import KeysInOrder
 from mpdtui.tui.text import in_app
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ class AppOptions:
     """Open the Spotify login page in a browser (else only show its URL)."""
 
 
-class MpdtuiAppBase(App[None]):
+class MpdtuiAppBase(KeysInOrder):
     """State and services shared by every screen; navigation is the subclass's."""
 
     SUB_TITLE = "playlist assistant"  # the header's second line when no job runs

@@ -180,3 +180,27 @@ def test_enter_right_after_typing_a_saved_playlists_filter_opens_its_match(
         assert "Opened 'road'." in text and "Opened 'gym'." not in text, text
     finally:
         term.close()
+
+
+def test_keys_typed_in_one_go_act_as_typed_one_by_one(trained_dir: Path, tmp_path: Path) -> None:
+    """A key that moves the focus, then text, in one read: "nparty" went to the list whole
+    (`n` focused the name, but "party" was already the list's: `p` opened the saved
+    playlists and "rty" landed in their filter); "/" then a search, the same."""
+    cache = tmp_path / "cache"
+    shutil.copytree(trained_dir, cache, ignore=shutil.ignore_patterns("demo-mpd"))
+    track = open_services(Locations.resolve(cache)).catalog.catalog().tracks([0])[0]
+    term = Terminal(cache, cols=100, rows=30)
+    try:
+        term.wait_for("Suggestions", timeout=90)
+        term.press("escape")
+        term.wait_for(lambda t: "Search" in footer(t), timeout=10)  # out of the name field
+        term.type("nparty")
+        text = term.wait_for(lambda t: "suggestions from" in t, timeout=30)
+        assert "Saved playlists" not in text and re.search(r"▊  party\s", text), text
+        term.press("escape")
+        term.wait_for(lambda t: "Search" in footer(t), timeout=10)
+        term.type(f"/{track.name}\r")  # search, enter: its best result added
+        text = term.wait_for("1 track ·", timeout=30)
+        assert track.name in text.split("Search results")[0], text
+    finally:
+        term.close()
