@@ -1,6 +1,6 @@
 """Audio features as rows: their names, bare Spotify ids, an API answer's values and the rows
-of a features CSV (`tracks_features.csv`, `dataset.csv` or an Exportify export; where their
-bytes come from: `feature_csv_files`), parsed and counted."""
+of a features CSV (`tracks_features.csv`, `dataset.csv` or an Exportify export; which files
+and where their rows come from: `feature_csv_files`), parsed and counted."""
 
 from __future__ import annotations
 
@@ -53,8 +53,8 @@ def _column_key(name: str) -> str:
 def csv_layout(path: Path, header: list[str] | None) -> tuple[str, int, list[int]]:
     """(layout, the id's column, the features' columns in `FEATURE_NAMES` order)."""
     if not header:
-        raise CsvLayoutError(f"{path}: empty file, expected a header row with `id` or "
-                             "`track_id` and the audio feature columns")
+        raise CsvLayoutError(f"{path}: empty file, expected a header row with `id`, "
+                             "`track_id` or `Track URI` and the audio feature columns")
     keys = [_column_key(name) for name in header]
     id_key = next((key for key in _ID_COLUMNS if key in keys), None)
     if id_key is None:
