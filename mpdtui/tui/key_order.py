@@ -7,17 +7,18 @@ later, in that widget's (or its screen's) turn; focusing is later still. So with
 playlist's list focused, "nparty" in one read went to the list whole: `n` moved the focus to
 the name, but "party" had already gone to the list, where `p` opened the saved playlists and
 "rty" landed in their filter. Here a key that can move the focus (any key but a character
-typed into a text field) lets the next keys wait until the screen has settled: every queue
-of the app and of the screen's widgets empty, checked every few milliseconds (or after a
-tenth of a second regardless: a job's updates keep the app's queue busy). Headless (the
-tests' pilot, which hands keys on one at a time once the screen has settled) keys go on at
-once.
+typed into a text field) lets the keys read with it (within `BURST` of it) wait until the
+screen has settled: every queue of the app and of the screen's widgets empty, checked every
+few milliseconds (or after 20 checks regardless, about a tenth of a second: a job's updates
+keep the app's queue busy; counted in checks, not seconds, so that a machine too busy to run
+the app for a while does not cut the wait short). Keys typed by hand, further apart, go on
+at once, as do all keys headless (the tests' pilot hands them on one at a time, once the
+screen has settled).
 """
 
 from __future__ import annotations
 
 import contextlib
-import time
 from collections import deque
 
 from textual import events
@@ -25,22 +26,25 @@ from textual.app import App, ScreenStackError
 from textual.message_pump import MessagePump
 from textual.widgets import Input, TextArea
 
+BURST = 0.03  # seconds between the reads of two keys that arrived together
 SETTLE_CHECK = 0.005
-SETTLE_LONGEST = 0.1
+SETTLE_CHECKS = 20
 
 
 class KeysInOrder(App[None]):
     def __init__(self) -> None:
         super().__init__()
         self._held: deque[events.Key | events.Paste] = deque()
-        self._settling_since: float | None = None
+        self._settling: int | None = None  # the checks made since a key that may move the focus
+        self._settling_after = 0.0  # when that key was read
 
     async def on_event(self, event: events.Event) -> None:
         if (not isinstance(event, events.Key | events.Paste) or event.is_forwarded
                 or self.is_headless):
             await super().on_event(event)
             return
-        if self._held or (self._settling_since is not None and not self._settled()):
+        in_burst = event.time - self._settling_after < BURST
+        if self._held or (in_burst and not self._settled()):
             self._held.append(event)
             if len(self._held) == 1:
                 self.set_timer(SETTLE_CHECK, self._release)
@@ -51,7 +55,7 @@ class KeysInOrder(App[None]):
         typed = (isinstance(event, events.Paste) or event.is_printable) and isinstance(
             self.focused, Input | TextArea)
         await super().on_event(event)
-        self._settling_since = None if typed else time.monotonic()
+        self._settling, self._settling_after = (None, 0.0) if typed else (0, event.time)
 
     async def _release(self) -> None:
         """Hand on the keys held, each once the screen settled after the one before."""
@@ -62,13 +66,13 @@ class KeysInOrder(App[None]):
             await self._dispatch(self._held.popleft())
 
     def _settled(self) -> bool:
-        if self._settling_since is None:
+        if self._settling is None:
             return True
         pumps: list[MessagePump] = [self]
         with contextlib.suppress(ScreenStackError):  # none yet, or going: nothing to wait for
             pumps += self.screen.walk_children(with_self=True)
-        quiet = all(pump._message_queue.empty() for pump in pumps)
-        if quiet or time.monotonic() - self._settling_since > SETTLE_LONGEST:
-            self._settling_since = None
+        self._settling += 1
+        if self._settling > SETTLE_CHECKS or all(pump._message_queue.empty() for pump in pumps):
+            self._settling = None
             return True
         return False
