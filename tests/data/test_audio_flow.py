@@ -15,7 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mpdtui.audio.flow import ENERGY_NOISE, FlowError, FlowResult, FlowStats, order_for_flow
+from mpdtui.audio.flow import FlowError, FlowResult, FlowStats, order_for_flow
+from mpdtui.audio.flow_path import ENERGY_NOISE, Closest, Costs, Search
 from mpdtui.audio.keys import camelot, code_of
 from mpdtui.data.features import FEATURE_NAMES
 from mpdtui.data.track_features import TrackFeatures
@@ -135,8 +136,9 @@ def test_too_few_tracks_with_features_stay_as_they_are() -> None:
 
 
 def test_very_long_playlists_are_refused_with_a_reason() -> None:
-    many = features([(120.0, 9, 0, 0.5)] * 2001)
-    with pytest.raises(FlowError, match="up to 2,000 tracks"):
+    many = features([(120.0, 9, 0, 0.5)] * 10_001)
+    with pytest.raises(FlowError, match="up to 10,000 tracks with features; this playlist has "
+                                        "10,001"):
         order_for_flow(many)
 
 
@@ -151,7 +153,7 @@ def test_when_the_cheapest_path_is_worse_on_one_measure_the_users_order_is_impro
 
 
 def test_a_long_playlists_summary_writes_its_counts_with_a_thousands_separator() -> None:
-    """2,000 tracks (the most that are ordered) can have over a thousand clashes."""
+    """A long playlist can have over a thousand clashes."""
     before = FlowStats(1800, 1483, 23.2, ())
     after = FlowStats(1800, 5, 0.6, ())
     result = FlowResult(tuple(range(2000)), before, after, None, 1200)
@@ -188,7 +190,36 @@ def test_trying_the_moves_among_closest_tracks_orders_as_well_as_trying_every_mo
         monkeypatch: pytest.MonkeyPatch) -> None:
     tracks = random_tracks(300, seed=5)
     found = order_for_flow(features(tracks)).after
-    monkeypatch.setattr("mpdtui.audio.flow.NEIGHBOURS", 300)
+    monkeypatch.setattr("mpdtui.audio.flow_path.NEIGHBOURS", 300)
     every = order_for_flow(features(tracks)).after
     assert found.clashes <= every.clashes + 3
     assert found.tempo_jump <= every.tempo_jump * 1.1
+
+
+def test_a_playlist_of_thousands_of_tracks_flows() -> None:
+    """2,500 tracks (more than a matrix of their pairs was once allowed to hold)."""
+    tracks = random_tracks(2500, seed=8)
+    result = order_for_flow(features(tracks))
+    assert sorted(result.order) == list(range(2500)) and result.order[0] == 0
+    clashes, jump = reference_measures([tracks[i] for i in result.order])
+    assert (result.after.clashes, result.after.tempo_jump) == (clashes, pytest.approx(jump, abs=1e-3))
+    assert clashes <= 10 and jump <= 1.0  # from about 2,100 clashes and 47 BPM
+
+
+@pytest.mark.parametrize("direction", [None, "rise"])
+def test_the_search_stops_where_no_move_it_tries_gains(direction: str | None) -> None:
+    """Rounds after the first try only the tracks around the last moves; the search ends with
+    a round that tries every track and finds nothing."""
+    tracks = random_tracks(400, seed=11)
+    result = order_for_flow(features(tracks), direction)  # type: ignore[arg-type]
+    costs = Costs(features(tracks), direction)  # type: ignore[arg-type]
+    path = list(result.order)
+    stretch_of = np.zeros(len(path) + 1, dtype=np.int64)
+    stretch_of[0], stretch_of[-1] = -1, 1
+    if direction is not None:  # the stretches the path takes in turn, END after them
+        for stretch, group in enumerate(costs.groups):
+            stretch_of[[path.index(track) for track in group]] = stretch
+        stretch_of[-1] = len(costs.groups)
+    closest = Closest(costs, stretch_of[np.argsort(path)], 16)
+    search = Search(costs, path, stretch_of, closest, np.ones(len(path) + 1, dtype=bool))
+    assert search.reversals(False)[0].size == 0 and search.relocations(False)[0].size == 0

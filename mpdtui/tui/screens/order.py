@@ -1,7 +1,8 @@
 """Order the playlist for flow: each way to order it, with what it would change.
 
-The orders are computed by a thread worker when the dialog opens; choosing one dismisses the
-dialog with its `FlowResult` (None on escape).
+The orders are computed by a thread worker when the dialog opens, each shown as it is ready
+(a long playlist's take seconds each); choosing one dismisses the dialog with its `FlowResult`
+(None on escape).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
-from textual.worker import Worker
+from textual.worker import Worker, get_current_worker
 
 if TYPE_CHECKING:  # the app imports the screens; for the checker only
     from textual import getters
@@ -47,9 +48,10 @@ class OrderScreen(ModalScreen["FlowResult | None"]):
 
     @dataclass
     class Planned(Message):
-        """Every way to order the tracks: direction -> `FlowResult`."""
+        """One way to order the tracks."""
 
-        results: dict[Direction, FlowResult]
+        direction: Direction
+        result: FlowResult
 
     def __init__(self, track_ids: list[int]) -> None:
         super().__init__()
@@ -71,18 +73,26 @@ class OrderScreen(ModalScreen["FlowResult | None"]):
 
         services = self.app.services
         assert services is not None, "screens are opened once the services are ready"
-        audio = services.audio
-        self.post_message(self.Planned({direction: audio.order_tracks(self.track_ids, direction)
-                                        for direction in DIRECTIONS}))
+        worker = get_current_worker()
+        for direction in DIRECTIONS:
+            if worker.is_cancelled:  # the dialog was closed: the others are not wanted
+                return
+            self.post_message(self.Planned(direction, services.audio.order_tracks(
+                self.track_ids, direction)))
 
     def on_order_screen_planned(self, message: Planned) -> None:
-        self.results = message.results
+        from mpdtui.audio.flow import DIRECTIONS
+
+        self.results[message.direction] = message.result
         options = self.query_one(OptionList)
-        options.add_options([self._option(d, r) for d, r in self.results.items()])
-        options.highlighted = 0
-        options.focus()
-        unchanged = not any(result.changed for result in self.results.values())
-        hint = "Already in the best order found. " + EXPLAIN if unchanged else EXPLAIN
+        options.add_option(self._option(message.direction, message.result))
+        if len(self.results) == 1:
+            options.highlighted = 0
+            options.focus()
+        hint = f"working out the orders… ({len(self.results)} of {len(DIRECTIONS)} ready)"
+        if len(self.results) == len(DIRECTIONS):
+            unchanged = not any(result.changed for result in self.results.values())
+            hint = "Already in the best order found. " + EXPLAIN if unchanged else EXPLAIN
         self.query_one("#order-hint", Label).update(f"{hint}\n{KEYS_HINT}")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
