@@ -5,6 +5,7 @@ from the data is shown as text."""
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import time
 from datetime import datetime
@@ -32,7 +33,11 @@ if TYPE_CHECKING:
     from mpdtui.data.saved_playlists import SavedPlaylist
     from mpdtui.importing import ReadFiles
     from mpdtui.services.playlist_import import ImportedPlaylist
+    from mpdtui.services.root import Services
 
+VERBS = {"show": "", "open": "", "rename": " --rename NEW", "delete": " --delete",
+         "remove": " --delete", "rm": " --delete", "del": " --delete"}
+"""Words a name may start with by mistake (`mpdtui playlists delete gym`) -> the option meant."""
 NONE_YET = ("no saved playlists yet: build one in the app (`mpdtui`) and save it with ctrl+s, "
             "save suggestions with `mpdtui suggest --save 'rainy sunday'`, or import yours "
             "with `mpdtui import-spotify` or from files with `mpdtui import FILE`")
@@ -163,7 +168,7 @@ def _change_playlist(args: argparse.Namespace, locations: Locations) -> int:
         raise UserError(f"{option} needs the name of the saved playlist to change, and no "
                         f"--json: `mpdtui playlists NAME {option}{' NEW' * (not args.delete)}`")
     with open_services(locations) as services:
-        playlist = services.playlists.get(args.name)
+        playlist = _named(services, args.name)
         if args.delete:
             services.playlists.delete(playlist.id)
             said = f"deleted '{playlist.name}' ({counted(len(playlist.tracks), 'track')})"
@@ -172,6 +177,36 @@ def _change_playlist(args: argparse.Namespace, locations: Locations) -> int:
             said = f"renamed '{playlist.name}' to '{renamed.name}'"
     print(printable(said))
     return 0
+
+
+def _named(services: Services, name: str) -> SavedPlaylist:
+    """The saved playlist `name`; where there is none and the name starts with a command word
+    ("delete gym"), the refusal says how to write it."""
+    from mpdtui.data.saved_playlists import PlaylistNotFound
+
+    try:
+        return services.playlists.get(name)
+    except PlaylistNotFound as error:
+        verb, _, rest = name.partition(" ")
+        option = VERBS.get(verb.casefold())
+        if option is None or not rest.strip():
+            raise
+        meant = _meant(services, rest, option)
+        said = f"no saved playlist named {name!r}" if meant else str(error)
+        raise PlaylistNotFound(f"{said}; the name comes first, then what to do with it: "
+                               f"`mpdtui playlists {meant or 'NAME' + option}`") from None
+
+
+def _meant(services: Services, rest: str, option: str) -> str | None:
+    """"gym --delete" where the words after "delete" name a saved playlist; for "rename",
+    also the words that name one and the new name after them ("gym --rename workout")."""
+    if (whole := services.playlists.find(rest)) is not None:
+        return f"{shlex.quote(whole.name)}{option}"
+    words = rest.split()
+    for cut in range(len(words) - 1, 0, -1) if option == VERBS["rename"] else ():
+        if (meant := services.playlists.find(" ".join(words[:cut]))) is not None:
+            return f"{shlex.quote(meant.name)} --rename {shlex.quote(' '.join(words[cut:]))}"
+    return None
 
 
 def _whole_lines_when_piped(console: Console, table: Table) -> Console:
@@ -183,7 +218,7 @@ def _whole_lines_when_piped(console: Console, table: Table) -> Console:
 
 def _show_playlist(name: str, as_json: bool, locations: Locations) -> int:
     with open_services(locations) as services:
-        playlist = services.playlists.get(name)
+        playlist = _named(services, name)
         audio = services.audio.audio_of_uris(playlist.uris)
     if as_json:  # what `export NAME --to json` writes, and when it changed
         document = {**playlist_document(playlist, audio), "changed": _iso(playlist.updated_at),

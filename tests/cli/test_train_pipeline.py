@@ -250,6 +250,31 @@ def test_playlists_rename_and_delete_one_by_name(trained: tuple[Path, str],
         "`mpdtui playlists NAME --delete`\n")
 
 
+
+def test_playlists_named_after_a_command_word_say_how_to_write_it(trained: tuple[Path, str],
+                                                                  tmp_path: Path) -> None:
+    """`mpdtui playlists rename gym workout` (the name first is what works) says so, and the
+    command it gives does it."""
+    cache = tmp_path / "cache"
+    shutil.copytree(trained[0], cache)
+    services = open_services(Locations.resolve(cache))
+    services.playlists.store().save("gym", [])
+    services.playlists.store().save("road trip", [])
+    renaming = _mpdtui("playlists", "rename", "gym", "evening", "run", cache=cache)
+    advice = "mpdtui playlists gym --rename 'evening run'"
+    assert (renaming.returncode, renaming.stderr) == (2, (
+        "mpdtui: no saved playlist named 'rename gym evening run'; the name comes first, then "
+        f"what to do with it: `{advice}`\n"))
+    followed = _mpdtui(*shlex.split(advice)[1:], cache=cache)
+    assert followed.stdout == "renamed 'gym' to 'evening run'\n"
+    deleting = _mpdtui("playlists", "delete", "road", "trip", cache=cache)
+    assert deleting.stderr.endswith("`mpdtui playlists 'road trip' --delete`\n")
+    showing = _mpdtui("playlists", "show", "nope", cache=cache)
+    assert showing.returncode == 2 and showing.stderr.endswith(
+        "what to do with it: `mpdtui playlists NAME`\n")
+    assert [p.name for p in services.playlists.summaries()] == ["evening run", "road trip"]
+
+
 def test_search_finds_a_track_by_its_words_and_its_uri_seeds_suggest(
         trained: tuple[Path, str]) -> None:
     services = open_services(Locations.resolve(trained[0]))
