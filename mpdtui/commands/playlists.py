@@ -138,7 +138,7 @@ def _import_row(imported: ImportedPlaylist) -> dict[str, object]:
             "not_in_catalog": imported.not_in_catalog,
             "found_by_artist_and_title": imported.found_by_song,
             "not_found": list(imported.not_found), "repeats": imported.repeats,
-            "not_songs": imported.not_songs}
+            "not_songs": imported.not_songs, "audio_features": imported.audio_features}
 
 
 def _read_playlists(path: str) -> ReadFiles:
@@ -201,12 +201,22 @@ def _meant(services: Services, rest: str, option: str) -> str | None:
     """"gym --delete" where the words after "delete" name a saved playlist; for "rename",
     also the words that name one and the new name after them ("gym --rename workout")."""
     if (whole := services.playlists.find(rest)) is not None:
-        return f"{shlex.quote(whole.name)}{option}"
+        return _written(whole.name, option)
     words = rest.split()
     for cut in range(len(words) - 1, 0, -1) if option == VERBS["rename"] else ():
         if (meant := services.playlists.find(" ".join(words[:cut]))) is not None:
-            return f"{shlex.quote(meant.name)} --rename {shlex.quote(' '.join(words[cut:]))}"
+            new = " ".join(words[cut:])
+            return _written(meant.name, f" --rename{'=' if new.startswith('-') else ' '}"
+                                        f"{shlex.quote(new)}")
     return None
+
+
+def _written(name: str, option: str) -> str:
+    """The arguments that name the playlist `name` with `option`; a name starting with "-"
+    goes after `--`."""
+    if name.startswith("-"):
+        return f"{option.strip()} -- {shlex.quote(name)}".lstrip()
+    return f"{shlex.quote(name)}{option}"
 
 
 def _whole_lines_when_piped(console: Console, table: Table) -> Console:

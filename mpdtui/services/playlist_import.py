@@ -47,6 +47,9 @@ class ImportedPlaylist:
     """Repeats of a track, left out."""
     not_songs: int
     """Lines or rows that name no song (a podcast episode, an album link), left out."""
+    audio_features: bool | None = None
+    """The file has columns for its tracks' audio features (Exportify's): whether a row holds
+    them (`mpdtui features --csv FILE` imports them); None: no such columns."""
 
 
 @dataclass(frozen=True)
@@ -128,7 +131,7 @@ def _save(store: SavedPlaylists, plan: _Plan, replaced: bool) -> ImportedPlaylis
              else store.create(plan.name, plan.entries))
     return ImportedPlaylist(saved, plan.file.source, replaced, plan.renamed_from,
                             plan.not_in_catalog, plan.found_by_song, plan.not_found,
-                            plan.repeats, plan.file.not_tracks)
+                            plan.repeats, plan.file.not_tracks, plan.file.audio_features)
 
 
 def _plan(file: PlaylistFile, name: str, catalog: CatalogService) -> _Plan:

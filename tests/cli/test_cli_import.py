@@ -87,7 +87,8 @@ def test_songs_without_a_link_are_found_by_artist_and_title(
     assert json.loads(again.out) == [{
         "name": "as json", "tracks": 3, "from": str(m3u), "replaced": False,
         "name_in_file": "as json", "not_in_catalog": 0, "found_by_artist_and_title": 2,
-        "not_found": ["Nobody - \x1b[31mNothing"], "repeats": 1, "not_songs": 1}]
+        "not_found": ["Nobody - \x1b[31mNothing"], "repeats": 1, "not_songs": 1,
+        "audio_features": None}]
     assert "\x1b" not in again.out, "a control character is shown escaped"
 
 
@@ -235,6 +236,8 @@ def test_an_exportify_export_says_how_to_import_its_audio_features_and_that_work
     note = (f"{export} also holds the tracks' audio features: `mpdtui features --csv "
             f"'{export}'` imports them (to filter and order by sound)")
     assert imported.out.splitlines()[-1] == note
+    as_json = run_cli(capsys, cache, "import", str(export), "--name", "copy", "--json").out
+    assert json.loads(as_json)[0]["audio_features"] is True  # scripts are told too
     assert assert_refused(run_cli(capsys, cache, "order", "road trip", "--dry-run"),
                           "no audio features for the tracks of 'road trip'")
 
@@ -255,6 +258,8 @@ def test_an_exportify_export_says_how_to_import_its_audio_features_and_that_work
             + "," * 12 for t in tracks)]) + "\n")
     assert run_cli(capsys, cache, "import", str(archive)).out.splitlines()[-1].startswith(
         f"{archive} also holds the tracks' audio features: `mpdtui features --csv {archive}`")
+    rows = json.loads(run_cli(capsys, cache, "import", str(archive), "--json", "--replace").out)
+    assert [row["audio_features"] for row in rows] == [True, False]  # quiet.csv's rows: none
     assert run_cli(capsys, cache, "features", "--csv", str(archive)).code == 0
 
 

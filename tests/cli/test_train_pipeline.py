@@ -273,6 +273,11 @@ def test_playlists_named_after_a_command_word_say_how_to_write_it(trained: tuple
     assert showing.returncode == 2 and showing.stderr.endswith(
         "what to do with it: `mpdtui playlists NAME`\n")
     assert [p.name for p in services.playlists.summaries()] == ["evening run", "road trip"]
+    services.playlists.store().save("-late", [])  # a name like an option goes after --
+    dashed = _mpdtui("playlists", "--", "delete", "-late", cache=cache)
+    advice = "mpdtui playlists --delete -- -late"
+    assert dashed.stderr.endswith(f"`{advice}`\n")
+    assert _mpdtui(*shlex.split(advice)[1:], cache=cache).stdout == "deleted '-late' (0 tracks)\n"
 
 
 def test_search_finds_a_track_by_its_words_and_its_uri_seeds_suggest(
