@@ -560,6 +560,23 @@ async def test_a_short_pane_still_shows_rows_of_both_lists(trained_copy: Locatio
         assert screen.query_one("#name", Input).outer_size.height == 3
 
 
+async def test_a_short_narrow_pane_shows_a_row_of_each_list(trained_copy: Locations,
+                                                            tmp_path: Path) -> None:
+    """60x16: the playlist above the suggestions, and a row of each (the playlist had none)."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=(60, 16)) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        screen.post_message(PlaylistLoaded("short", app.services.catalog.tracks(list(range(12)))))
+        suggestions = screen.query_one("#suggestions", TrackTable)
+        await wait_for(pilot, lambda: suggestions.row_count, what="suggestions")
+        await settle(pilot)
+        assert screen.query_one("#builder").has_class("-narrow", "-short")
+        assert_rows_under_headers(screen, playlist=1, suggestions=1)
+        status = screen.query_one("#suggest-status")
+        assert status.region.bottom <= screen.region.bottom - 1  # above the footer, not cut
+
+
 def assert_rows_under_headers(screen: Any, **rows: int) -> None:
     for table_id, least in rows.items():
         table = screen.query_one(f"#{table_id}", TrackTable)
