@@ -3,6 +3,7 @@ download), or every CSV of a zip or folder (Exportify's "Export All": a CSV per 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import itertools
@@ -98,6 +99,13 @@ def _chosen(path: Path, parts: list[CsvPart]) -> list[CsvPart]:
     return known if len(known) == 1 else parts
 
 
+def _encoding(raw: IO[bytes]) -> str:
+    """UTF-16 where the bytes start with its byte-order mark (a spreadsheet's "Unicode text",
+    which the playlist import reads too), else UTF-8 (its mark, if any, left out)."""
+    start = raw.peek(2)[:2] if isinstance(raw, io.BufferedReader | zipfile.ZipExtFile) else b""
+    return "utf-16" if start in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8-sig"
+
+
 def _base_name(part: CsvPart) -> str:
     return Path(part.member).name if part.archive else part.named.name
 
@@ -105,7 +113,7 @@ def _base_name(part: CsvPart) -> str:
 @contextmanager
 def csv_rows(part: CsvPart) -> Iterator[tuple[IO[bytes], Any, str]]:
     """(its bytes, a csv reader from its header on, the delimiter its header uses)."""
-    with part_bytes(part) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace",
+    with part_bytes(part) as raw, io.TextIOWrapper(raw, encoding=_encoding(raw), errors="replace",
                                                    newline="") as text:
         header = text.readline()  # a spreadsheet in a decimal-comma locale writes ';'
         delimiter = csv_delimiter(header)

@@ -4,6 +4,7 @@ connections, null entries, 403 fallback), CSV import of both layouts, the featur
 from __future__ import annotations
 
 import argparse
+import csv
 import sqlite3
 import threading
 import zipfile
@@ -525,6 +526,25 @@ def test_a_csv_a_spreadsheet_saved_with_semicolons_and_decimal_commas_is_read(
     commas = write(tmp_path / "commas.csv", [TRACKS_FEATURES_HEADER, comma_row])
     with FeatureStore.open(locations) as store, pytest.raises(UserError, match="210,000"):
         store.import_csv(commas)
+
+
+def test_a_csv_saved_as_a_spreadsheets_unicode_text_is_read(tmp_path: Path,
+                                                            locations: Locations) -> None:
+    """UTF-16 with tabs (a spreadsheet's "Unicode text"): the playlist import read it and said
+    `features --csv` imports its features, which then found 1 field a row; in a zip too."""
+    rows = [EXPORTIFY_NET_HEADER, exportify_net_row(0), exportify_net_row(1)]
+    tabbed = "\r\n".join("\t".join(next(csv.reader([row]))) for row in rows) + "\r\n"
+    unicode_text = tmp_path / "road_trip.csv"
+    unicode_text.write_bytes(tabbed.encode("utf-16"))  # with its byte-order mark
+    archive = tmp_path / "spotify_playlists.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("road_trip.csv", unicode_text.read_bytes())
+    with FeatureStore.open(locations) as store:
+        result, zipped_result = store.import_csv(unicode_text), store.import_csv(archive)
+        matrix, _ = store.feature_matrix([f"spotify:track:{track_id(n)}" for n in range(2)])
+    assert (result.layout, result.imported, result.bad) == ("exportify", 2, 0)
+    assert zipped_result.imported == 2
+    assert matrix[:, FEATURE_NAMES.index("tempo")].tolist() == pytest.approx([121.98] * 2)
 
 
 def test_large_csv_streams_with_progress(tmp_path: Path, locations: Locations) -> None:
