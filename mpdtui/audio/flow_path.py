@@ -142,8 +142,10 @@ def _improve(costs: Costs, path: list[int], stretch_of: np.ndarray,
              constrained: bool) -> list[int]:
     """Local search by reversals and single-track moves, each inside one stretch, among the
     moves that join a track to one of its `NEIGHBOURS` closest; each round takes the best move
-    and every next best that touches none of the tracks moved so far. The first track stays.
-    `constrained`: only moves that add no clash and no tempo jump."""
+    and every next best that touches none of the tracks moved so far. Rounds after the first
+    try the tracks around the last round's moves; the search ends when a round trying every
+    track finds nothing. The first track stays. `constrained`: only moves that add no clash
+    and no tempo jump."""
     m = costs.size
     closest = Closest(costs, stretch_of[np.argsort(path)], NEIGHBOURS)
     active = np.ones(m + 1, dtype=bool)
