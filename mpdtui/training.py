@@ -96,16 +96,29 @@ def audio_is_current(locations: Locations, name: str, data: Callable[[], Dataset
     return saved is None or saved == data().tracks_with_audio()
 
 
-def behind_on_audio(locations: Locations, tracks_with_audio: Callable[[], int]) -> list[str]:
+@dataclass(frozen=True)
+class AudioBehind:
+    """The saved models that learned from another number of tracks with audio features than
+    the catalog has now, and how many more have them now (fewer: negative; None where those
+    models learned from different numbers): a few tracks' features may not be worth a
+    training."""
+
+    models: list[str] = field(default_factory=list)
+    gained: int | None = None
+
+
+def behind_on_audio(locations: Locations, tracks_with_audio: Callable[[], int]) -> AudioBehind:
     """The saved models that read audio features and learned from another number of tracks
     with them than `tracks_with_audio()` (the catalog's now, asked only when one is saved), in
     training order. Only such models record the count: no model module is imported."""
     recorded = {name: count for name in MODEL_NAMES
                 if (count := _saved_tracks_with_audio(locations, name)) is not None}
     if not recorded:
-        return []
+        return AudioBehind()
     now = tracks_with_audio()
-    return [name for name, count in recorded.items() if count != now]
+    behind = {name: count for name, count in recorded.items() if count != now}
+    learned = set(behind.values())
+    return AudioBehind(list(behind), now - learned.pop() if len(learned) == 1 else None)
 
 
 def _saved_tracks_with_audio(locations: Locations, name: str) -> int | None:

@@ -176,7 +176,7 @@ def _models_text(info: CacheInfo, state: DataState) -> str:
                 f"({trained_before((added['playlists'], added['tracks']))}; `mpdtui --train` "
                 "trains them on those too)")
     if behind:
-        behind_words = learned_from_other_audio(behind, "those stored now")
+        behind_words = learned_from_other_audio(behind, "those stored now", info["audio_gained"])
         return (f"{', '.join(info['models'])} ({behind_words}: `mpdtui --train` trains them "
                 "again to use them)")
     return ", ".join(info["models"])

@@ -169,7 +169,7 @@ def run_features(args: argparse.Namespace, locations: Locations) -> int:
         summary = run_job(locations, request, out=said)
         for line in summary["features"]:
             print(printable(line), file=said, flush=True)
-        behind = summary["behind_on_audio"]
+        behind, gained = summary["behind_on_audio"], summary["audio_gained"]
     with open_services(locations) as services:
         coverage = services.features.coverage()
     if args.json:
@@ -180,7 +180,8 @@ def run_features(args: argparse.Namespace, locations: Locations) -> int:
         label, _, value = describe_coverage(coverage).partition(": ")
         print(in_terminal_width(f"{label}: ", value))
     if behind:
-        print(f"{learned_from_other_audio(behind)}: `mpdtui --train` trains them again to use "
+        print(f"{learned_from_other_audio(behind, gained=gained)}: `mpdtui --train` trains them "
+              "again to use "
               "them.", file=said)
     return 0
 

@@ -219,8 +219,8 @@ class FeaturesStage(Stage):
             outcomes.append(self._download_or_go_on(job))
         with_audio = _keep_feature_matrix(job)
         if job.request.goal == "features" and with_audio is not None:  # `--train` trains them
-            job.summary.behind_on_audio = training.behind_on_audio(job.locations,
-                                                                   lambda: with_audio)
+            behind = training.behind_on_audio(job.locations, lambda: with_audio)
+            job.summary.behind_on_audio, job.summary.audio_gained = behind.models, behind.gained
         job.summary.features = outcomes
         return outcomes[-1] if outcomes else "nothing to do"
 

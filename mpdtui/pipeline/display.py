@@ -53,10 +53,17 @@ def trained_before(added: tuple[int, int], with_tracks: bool = True) -> str:
     return f"trained before {counted(playlists, 'playlist')}{new_tracks} {were} added"
 
 
-def learned_from_other_audio(models: list[str], these: str = "these") -> str:
-    """"two_tower and ranker learned from other audio features than these": the saved models
-    `training.behind_on_audio` names."""
-    return f"{' and '.join(models)} learned from other audio features than {these}"
+def learned_from_other_audio(models: list[str], these: str = "these",
+                             gained: int | None = None) -> str:
+    """"two_tower and ranker learned from other audio features than these (12 more tracks have
+    them now)": the saved models `training.behind_on_audio` names, and how many tracks more
+    (or fewer) have features since, where it says."""
+    said = f"{' and '.join(models)} learned from other audio features than {these}"
+    if not gained:
+        return said
+    more = "more" if gained > 0 else "fewer"
+    have = "track has" if abs(gained) == 1 else "tracks have"
+    return f"{said} ({abs(gained):,} {more} {have} them now)"
 
 
 def clock(seconds: float) -> str:

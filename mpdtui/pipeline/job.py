@@ -48,6 +48,8 @@ class JobSummary:
     features: list[str] = field(default_factory=list)
     behind_on_audio: list[str] = field(default_factory=list)
     """After a features job: the saved models that learned from other audio features."""
+    audio_gained: int | None = None
+    """How many more tracks have features than those models learned from (`AudioBehind`)."""
     trained: list[str] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)
     report: dict[str, Any] | None = None

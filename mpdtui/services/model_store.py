@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from typing import Any
 
 from models.base import FALLBACK_MODEL, Recommender, link_fallbacks
@@ -154,7 +155,7 @@ class ModelStore:
             return None
         return added_since(self._catalog.catalog(), split.earlier)
 
-    def behind_on_audio(self) -> list[str]:
+    def behind_on_audio(self) -> training.AudioBehind:
         """The serving models that learned from other audio features than the catalog's now
         (imported or downloaded since): `--train` trains them again (`training.audio_is_current`)."""
         def with_audio() -> int:
@@ -162,7 +163,7 @@ class ModelStore:
             return rows_with_audio(None if read is None else read[0])
 
         behind = training.behind_on_audio(self.locations, with_audio)
-        return [name for name in behind if name in self.servable()]
+        return replace(behind, models=[name for name in behind.models if name in self.servable()])
 
     def left_untrained(self) -> list[str]:
         """The models a training that did not finish was asked for and did not save for this

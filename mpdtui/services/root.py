@@ -45,6 +45,9 @@ class CacheInfo(TypedDict):
     models_behind_on_audio: list[str]
     """Serving models that learned from other audio features than those stored now (`--train`
     trains them again, to use these)."""
+    audio_gained: int | None
+    """How many more tracks have audio features than those models learned from (fewer:
+    negative; None where they learned from different numbers, or none is behind)."""
     training_left: list[str]
     """Models a training that did not finish was asked for and did not save (`--train`
     continues it); [] after one that finished."""
@@ -85,6 +88,7 @@ class Services:
     def info(self) -> CacheInfo:
         """The cache dir at a glance: counts, data source, servable models, feature coverage."""
         primary, counts = self.data.state().primary, self.data.counts()
+        behind = self.models.behind_on_audio()
         return CacheInfo(cache_dir=str(self.locations.root), playlists=counts.playlists,
                          rows=counts.rows, tracks=counts.tracks, artists=counts.artists,
                          albums=counts.albums, slices=counts.slices,
@@ -92,7 +96,7 @@ class Services:
                          models=self.models.servable(), default_model=self.models.default(),
                          r_precision=self.models.scores(),
                          models_trained_without=_added(self.models.added_since_training()),
-                         models_behind_on_audio=self.models.behind_on_audio(),
+                         models_behind_on_audio=behind.models, audio_gained=behind.gained,
                          training_left=self.models.left_untrained(),
                          models_unservable=self.models.unservable(),
                          features=self.features.coverage(),

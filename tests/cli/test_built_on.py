@@ -135,6 +135,8 @@ def test_features_imported_after_training_train_the_models_that_read_them_again(
     imported = run_job(store, request, lambda event: None)
     assert imported.behind_on_audio == ["ranker"], "the saved models that read features"
     assert services.info()["models_behind_on_audio"] == ["ranker"]  # `mpdtui info` says so
+    with_audio = splits.training_dataset(store, splits.training_split(store)).tracks_with_audio()
+    assert imported.audio_gained == services.info()["audio_gained"] == with_audio > 0
 
     again = services.jobs.train(["ranker"])
     assert (again.trained, again.reused) == (["ranker"], ["title", "als"])

@@ -11,6 +11,7 @@ from textual.widgets import Input, Label, Static
 from mpdtui.pipeline.display import describe_progress, learned_from_other_audio
 from mpdtui.pipeline.events import Event, JobFailed, JobFinished, Notice, StageProgress
 from mpdtui.pipeline.request import JobRequest
+from mpdtui.training import AudioBehind
 from mpdtui.tui.screens.setup_step import SetupStep
 from mpdtui.tui.typed_path import typed_path
 from mpdtui.tui.widgets.path_input import PathInput
@@ -94,7 +95,8 @@ class FeaturesStep(SetupStep):
         if isinstance(event, JobFinished):
             self.query_one("#features-progress", StageBar).finish("done")
             outcome = " ".join(_sentence(line) for line in event.summary.get("features") or [])
-            next_step = _next_step(event.summary.get("behind_on_audio") or [])
+            next_step = _next_step(AudioBehind(event.summary.get("behind_on_audio") or [],
+                                               event.summary.get("audio_gained")))
             self.status(f"{outcome} {next_step}")
             self._add_coverage(outcome, next_step)
         elif isinstance(event, JobFailed) and event.reason == "user":
@@ -155,10 +157,10 @@ def _sentence(line: str) -> str:
     return line if line.endswith((".", "!", "?")) else line + "."
 
 
-def _next_step(behind_on_audio: list[str]) -> str:
+def _next_step(behind: AudioBehind) -> str:
     """The status's last sentence: the next step, and what it does when saved models learned
     from other features than these."""
-    if not behind_on_audio:
+    if not behind.models:
         return "Press ctrl+n for the next step."
-    return (f"{learned_from_other_audio(behind_on_audio)}: train them again at the next step "
-            "(ctrl+n) to use them.")
+    return (f"{learned_from_other_audio(behind.models, gained=behind.gained)}: train them again "
+            "at the next step (ctrl+n) to use them.")
