@@ -537,12 +537,7 @@ async def test_a_short_pane_still_shows_rows_of_both_lists(trained_copy: Locatio
     the playlist and the suggestions keep rows (with three-line inputs, they had none)."""
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=size) as pilot:
-        await builder_ready(pilot)
-        screen = builder(app)
-        screen.post_message(PlaylistLoaded("short", app.services.catalog.tracks(list(range(12)))))
-        suggestions = screen.query_one("#suggestions", TrackTable)
-        await wait_for(pilot, lambda: suggestions.row_count, what="suggestions")
-        await settle(pilot)
+        screen, suggestions = await twelve_tracks_and_suggestions(pilot)
         assert_rows_under_headers(screen, playlist=4, suggestions=2)
         assert screen.query_one("#name", Input).outer_size.height == 1
         await pilot.press("slash")  # a search has the right-hand rows while in turn
@@ -565,16 +560,22 @@ async def test_a_short_narrow_pane_shows_a_row_of_each_list(trained_copy: Locati
     """60x16: the playlist above the suggestions, and a row of each (the playlist had none)."""
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=(60, 16)) as pilot:
-        await builder_ready(pilot)
-        screen = builder(app)
-        screen.post_message(PlaylistLoaded("short", app.services.catalog.tracks(list(range(12)))))
-        suggestions = screen.query_one("#suggestions", TrackTable)
-        await wait_for(pilot, lambda: suggestions.row_count, what="suggestions")
-        await settle(pilot)
+        screen, _ = await twelve_tracks_and_suggestions(pilot)
         assert screen.query_one("#builder").has_class("-narrow", "-short")
         assert_rows_under_headers(screen, playlist=1, suggestions=1)
         status = screen.query_one("#suggest-status")
         assert status.region.bottom <= screen.region.bottom - 1  # above the footer, not cut
+
+
+async def twelve_tracks_and_suggestions(pilot: Any) -> tuple[Any, TrackTable]:
+    """The builder with a playlist of 12 tracks, once its suggestions are shown."""
+    await builder_ready(pilot)
+    screen = builder(pilot.app)
+    screen.post_message(PlaylistLoaded("short", pilot.app.services.catalog.tracks(list(range(12)))))
+    suggestions = screen.query_one("#suggestions", TrackTable)
+    await wait_for(pilot, lambda: suggestions.row_count, what="suggestions")
+    await settle(pilot)
+    return screen, suggestions
 
 
 def assert_rows_under_headers(screen: Any, **rows: int) -> None:
