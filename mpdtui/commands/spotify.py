@@ -162,6 +162,7 @@ def run_features(args: argparse.Namespace, locations: Locations) -> int:
     download = args.download or args.retry_forbidden
     said = sys.stderr if args.json else sys.stdout  # --json: its stdout is the JSON alone
     behind: list[str] = []
+    gained: int | None = None
     if args.csv or download:
         request = JobRequest("features", features_csv=tuple(args.csv),
                              download="yes" if download else "no",
@@ -181,8 +182,7 @@ def run_features(args: argparse.Namespace, locations: Locations) -> int:
         print(in_terminal_width(f"{label}: ", value))
     if behind:
         print(f"{learned_from_other_audio(behind, gained=gained)}: `mpdtui --train` trains them "
-              "again to use "
-              "them.", file=said)
+              "again to use them.", file=said)
     return 0
 
 
