@@ -250,7 +250,6 @@ def test_playlists_rename_and_delete_one_by_name(trained: tuple[Path, str],
         "`mpdtui playlists NAME --delete`\n")
 
 
-
 def test_playlists_named_after_a_command_word_say_how_to_write_it(trained: tuple[Path, str],
                                                                   tmp_path: Path) -> None:
     """`mpdtui playlists rename gym workout` (the name first is what works) says so, and the
