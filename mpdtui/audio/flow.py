@@ -59,8 +59,9 @@ class FlowResult:
     direction: Direction
     without_features: int
     """Tracks without features put at the end (not the first, which stays first)."""
-    # False where following the energy direction would have added clashes or tempo jumps, so
-    # the order only improves on the user's without worsening either
+    # False where following the energy direction (or, without one, the cheapest path found)
+    # would have added clashes or tempo jumps, so the order only improves on the user's
+    # without worsening either
     direction_followed: bool = True
 
     @property
@@ -85,6 +86,9 @@ class FlowResult:
             if not self.direction_followed:
                 lines.append(f"energy not ordered: {self.direction_word} energy would add "
                              "key clashes or tempo jumps")
+        elif not self.direction_followed:  # e.g. sorted by tempo: fewer clashes, more jumps
+            lines.append("only moves adding no key clash and no tempo jump: the smoothest "
+                         "order found would add one or the other")
         if self.without_features:
             lines.append(f"{self.without_features:,} without features at the end")
         return lines

@@ -149,7 +149,9 @@ def test_when_the_cheapest_path_is_worse_on_one_measure_the_users_order_is_impro
                            (115.0, 2, 1, 0.5), (110.0, 6, 1, 0.5), (109.0, 3, 1, 0.5)]
     result = order_for_flow(features(tracks))
     assert result.order == (0, 2, 1, 3, 4, 5)
-    assert result.summary() == "key clashes 5 → 5, mean tempo jump 7.4 → 7.0 BPM"
+    assert result.summary() == (
+        "key clashes 5 → 5, mean tempo jump 7.4 → 7.0 BPM; only moves adding no key clash and no "
+        "tempo jump: the smoothest order found would add one or the other")
 
 
 def test_a_long_playlists_summary_writes_its_counts_with_a_thousands_separator() -> None:
@@ -223,3 +225,13 @@ def test_the_search_stops_where_no_move_it_tries_gains(direction: str | None) ->
     closest = Closest(costs, stretch_of[np.argsort(path)], 16)
     search = Search(costs, path, stretch_of, closest, np.ones(len(path) + 1, dtype=bool))
     assert search.reversals(False)[0].size == 0 and search.relocations(False)[0].size == 0
+
+
+def test_a_playlist_sorted_by_tempo_says_why_its_clashes_stay() -> None:
+    """Sorted by tempo, no order has a lower mean tempo jump: the clashes cannot go without
+    raising it, and the summary says so rather than only "nothing changed"."""
+    tracks = sorted(random_tracks(60, seed=2))
+    result = order_for_flow(features(tracks))
+    assert not result.changed and not result.direction_followed
+    assert result.summary_lines()[-1] == ("only moves adding no key clash and no tempo jump: the "
+                                          "smoothest order found would add one or the other")
