@@ -66,6 +66,9 @@ class MpdtuiAppBase(KeysInOrder):
         self._asked_to_leave = False
         self.data_path_given = ""
         """The MPD's path, given at the cache step by a slip: the data step's field takes it."""
+        self.features_csv_offered = ""
+        """A playlist file imported that holds its tracks' audio features (Exportify's): the
+        features step's field has it ready, until a job imports it."""
 
     def on_resize(self, event: Resize) -> None:
         self.set_class(event.size.height < SHORT_ROWS, "-short")

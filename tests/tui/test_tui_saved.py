@@ -193,6 +193,13 @@ async def test_an_exportify_import_says_where_its_audio_features_are_imported(
         assert (f"Imported 'gym': 1 track.\n{export} also holds the tracks' audio features: "
                 "the setup's audio features step (f2) imports them (to filter and order by "
                 "sound)") in notifications(app)
+        await pilot.press("f2")  # the step the note names, with the file ready to import
+        await wait_for(pilot, lambda: screen_name(pilot) == "FeaturesStep", what="features step")
+        assert app.screen.query_one("#csv-path", Input).value == str(export)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "1 of 1 rows imported" in label_text(pilot, "#step-status"),
+                       timeout=60, what="the import")
+        assert app.features_csv_offered == ""  # imported: not offered again
 
 
 @pytest.mark.parametrize("found", [True, False], ids=["imported", "none-found"])

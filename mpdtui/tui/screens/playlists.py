@@ -307,7 +307,10 @@ class PlaylistsScreen(BaseScreen):
             if read and typed is not None:
                 if (said := finding_songs(read[0].playlists)) is not None:
                     self.notify(f"Importing: {said}", timeout=4)
-                self._import(read[0], audio_features_note(typed, read[0]))
+                note = audio_features_note(typed, read[0])
+                if note is not None:  # the features step (f2) offers the file
+                    self.app.features_csv_offered = str(expand_home(Path(typed)))
+                self._import(read[0], note)
 
         self.app.push_screen(PromptScreen(
             "Import a playlist: an M3U8, CSV or JSON file (mpdtui's exports, Exportify's, a "

@@ -44,9 +44,10 @@ class FeaturesStep(SetupStep):
         yield Label("", id="countdown")
 
     def on_mount(self) -> None:
-        csv_path = self.app.attempt(self.services.features.csv_beside_the_data)
-        if csv_path is not None:
-            self.query_one("#csv-path", Input).value = str(csv_path)
+        offered = self.app.features_csv_offered  # an imported playlist's, else the data's
+        beside = None if offered else self.app.attempt(self.services.features.csv_beside_the_data)
+        if offered or beside is not None:
+            self.query_one("#csv-path", Input).value = offered or str(beside)
         self.query_one("#csv-path", Input).focus()
         self.set_interval(1.0, self._tick)
         self._say_what_is_known()
@@ -69,6 +70,8 @@ class FeaturesStep(SetupStep):
         if request is None:
             return  # the app has said why
         self.status(f"Importing {path}…" if path else "Downloading from Spotify…")
+        if path == self.app.features_csv_offered:
+            self.app.features_csv_offered = ""  # offered once it is imported
         self.query_one("#features-progress", StageBar).reset()
         self.start_job(request)
 
