@@ -70,6 +70,12 @@ class MpdtuiAppBase(KeysInOrder):
         """A playlist file imported that holds its tracks' audio features (Exportify's): the
         features step's field has it ready, until a job imports it."""
 
+    @property
+    def ready_services(self) -> Services:
+        """The services, for what is only opened once they are ready (screens, exports)."""
+        assert self.services is not None, "opened once the services are ready"
+        return self.services
+
     def on_resize(self, event: Resize) -> None:
         self.set_class(event.size.height < SHORT_ROWS, "-short")
 

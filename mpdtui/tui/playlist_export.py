@@ -34,9 +34,7 @@ class PlaylistExport:
 
     @property
     def services(self) -> Services:
-        services = self.app.services
-        assert services is not None, "exports are asked for once the services are ready"
-        return services
+        return self.app.ready_services
 
     def ask(self, name: str, chosen: Callable[[ExportChoice | None], None]) -> None:
         """The export dialog for the playlist `name`; `chosen` gets its answer."""

@@ -31,6 +31,4 @@ class BaseScreen(Screen[Any]):
 
     @property
     def services(self) -> Services:
-        services = self.app.services
-        assert services is not None, "screens are opened once the services are ready"
-        return services
+        return self.app.ready_services

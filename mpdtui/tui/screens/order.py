@@ -71,8 +71,7 @@ class OrderScreen(ModalScreen["FlowResult | None"]):
     def _plan(self) -> None:
         from mpdtui.audio.flow import DIRECTIONS
 
-        services = self.app.services
-        assert services is not None, "screens are opened once the services are ready"
+        services = self.app.ready_services
         worker = get_current_worker()
         for direction in DIRECTIONS:
             if worker.is_cancelled:  # the dialog was closed: the others are not wanted
