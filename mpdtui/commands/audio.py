@@ -9,12 +9,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from mpdtui.commands import open_services
 from mpdtui.commands.argtypes import JoinedWords
+from mpdtui.commands.table_output import print_table
 from mpdtui.locations import Locations
 from mpdtui.printable import printable, printable_json
 
@@ -50,7 +50,7 @@ def run_order(args: argparse.Namespace, locations: Locations) -> int:
                                 option=orjson.OPT_INDENT_2).decode()
         sys.stdout.write(printable_json(document) + "\n")
         return 0
-    Console().print(order_table(playlist, result, audio))
+    print_table(order_table(playlist, result, audio))
     print(result.summary())
     if not result.changed:
         print(unchanged_reason(result))

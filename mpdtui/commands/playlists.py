@@ -21,7 +21,7 @@ from rich.text import Text
 from mpdtui.commands import open_services
 from mpdtui.commands.argtypes import JoinedWords, given_text_path, playlist_name
 from mpdtui.commands.audio import add_audio_columns, audio_cells
-from mpdtui.commands.track_tables import measured
+from mpdtui.commands.table_output import measured, natural_widths, print_table
 from mpdtui.errors import UserError
 from mpdtui.exporting import playlist_document
 from mpdtui.locations import Locations, expand_home
@@ -103,7 +103,7 @@ def run_playlists(args: argparse.Namespace, locations: Locations) -> int:
         changed = time.strftime("%Y-%m-%d %H:%M", time.localtime(summary.updated_at))
         # a name is data: never markup, never a terminal escape
         table.add_row(Text(printable(summary.name)), f"{summary.num_tracks:,}", changed)
-    _whole_lines_when_piped(Console(file=sys.stdout), table).print(table)
+    print_table(table)
     return 0
 
 
@@ -219,13 +219,6 @@ def _written(name: str, option: str) -> str:
     return f"{shlex.quote(name)}{option}"
 
 
-def _whole_lines_when_piped(console: Console, table: Table) -> Console:
-    """A file or a pipe gets every row on one line, as wide as it takes."""
-    if console.is_terminal:
-        return console
-    return Console(file=sys.stdout, width=measured(table).maximum)
-
-
 def _show_playlist(name: str, as_json: bool, locations: Locations) -> int:
     with open_services(locations) as services:
         playlist = _named(services, name)
@@ -236,11 +229,11 @@ def _show_playlist(name: str, as_json: bool, locations: Locations) -> int:
         sys.stdout.write(printable_json(orjson.dumps(document, option=orjson.OPT_INDENT_2)
                                         .decode()) + "\n")
         return 0
-    table = _tracks_table(playlist, audio, with_uri=True)
-    console = _whole_lines_when_piped(Console(file=sys.stdout), table)
+    table = natural_widths(_tracks_table(playlist, audio, with_uri=True))
+    console = Console(file=sys.stdout)
     if console.is_terminal and measured(table).maximum > console.width:
         table = _tracks_table(playlist, audio, with_uri=False)  # names before URIs (--json)
-    console.print(table)
+    print_table(table)
     total = sum(track.duration_ms or 0 for track in playlist.tracks)
     count = len(playlist.tracks)
     print(f"{count:,} track{'s' * (count != 1)} · {clock(total / 1000)}")

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 
 from rich import box
 from rich.console import Console
-from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
 from mpdtui.commands.audio import add_audio_columns, audio_cells
+from mpdtui.commands.table_output import measured, natural_widths, print_whole_lines
 from mpdtui.printable import printable
 
 if TYPE_CHECKING:
@@ -22,10 +22,6 @@ if TYPE_CHECKING:
 
 URI_WIDTH = 36
 """A track URI is shown whole, to copy into --seed."""
-
-_MEASURE_WIDTH = 10_000
-"""Room enough to measure a table's natural width (a console clamps measures to its own)."""
-
 
 @dataclass(frozen=True)
 class TrackRow:
@@ -62,9 +58,9 @@ def print_tracks(console: Console, title: str, rows: list[TrackRow], album: bool
     columns = _Columns(album=album, score=any(row.score is not None for row in rows),
                        reason=shared_reason is None and any(row.reason for row in rows),
                        audio=any(row.audio is not None for row in rows))
-    wide = _row_per_track(title, rows, columns)
+    wide = natural_widths(_row_per_track(title, rows, columns))
     if not console.is_terminal:  # every line whole
-        Console(file=console.file, width=measured(wide).maximum).print(wide)
+        print_whole_lines(wide, console.file)
     elif measured(wide).maximum <= console.width:
         console.print(wide)
     else:
@@ -73,11 +69,6 @@ def print_tracks(console: Console, title: str, rows: list[TrackRow], album: bool
             inline = _Columns(album, columns.score, columns.reason, audio=True, audio_inline=True)
             blocks = _block_per_track(title, rows, inline)
         console.print(blocks)
-
-
-def measured(table: Table) -> Measurement:
-    """The table's widths with no terminal to fit (its maximum: every line whole)."""
-    return Console(width=_MEASURE_WIDTH).measure(table)
 
 
 def _row_per_track(title: str, rows: list[TrackRow], columns: _Columns) -> Table:

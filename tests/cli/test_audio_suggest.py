@@ -413,6 +413,8 @@ def test_cli_order_saves_a_flowing_order(services: Services,
     assert main([*cache, "order", "Party", "--energy", "rise"]) == 0
     printed = capsys.readouterr().out
     assert "key clashes" in printed and "energy by quarter" in printed
+    assert all(sum(t.name in line and t.artist_name in line for line in printed.splitlines()) >= 1
+               for t in tracks), "piped, every row is on one line (it was cut at 80 columns)"
     assert "saved 'Party' in the new order" in printed
     reordered = services.playlists.get("Party").uris
     assert sorted(reordered) == sorted(t.uri for t in tracks) and reordered[0] == tracks[0].uri

@@ -9,9 +9,12 @@ import re
 
 import pytest
 from rich.console import Console
+from rich.table import Column, Table
+from rich.text import Text
 
 from mpdtui.audio.describe import TrackAudio
 from mpdtui.audio.keys import camelot, key_name
+from mpdtui.commands.table_output import measured, natural_widths, print_whole_lines
 from mpdtui.commands.track_tables import TrackRow, print_tracks
 from mpdtui.data.catalog import Track
 
@@ -78,6 +81,26 @@ def test_a_file_or_a_pipe_gets_every_row_on_one_line_whatever_its_width() -> Non
     lines = _printed(40, terminal=False)
     for track in _tracks():
         assert sum(track.uri in line and track.artist_name in line for line in lines) == 1
+
+
+def test_a_table_printed_whole_is_as_rich_would_print_it_at_its_measured_width() -> None:
+    """Widths fixed from the cells' text (Rich measured every cell twice: seconds for a
+    10,000-row table) print the very lines of Rich's own measure: wide characters, markup in
+    the data, a column's least width, a header wider than its cells."""
+    def table() -> Table:
+        made = Table("#", Column("a long header", justify="right"), "name", title=Text("t"))
+        made.add_column("uri", min_width=30)
+        for n, name in enumerate(["東京 Tokyo", "[bold]x[/bold]", "🎧 mix", "plain"]):
+            made.add_row(str(n), "1", Text(name), f"spotify:track:{n}")
+        return made
+
+    expected, printed = io.StringIO(), io.StringIO()
+    Console(file=expected, width=measured(table()).maximum).print(table())
+    print_whole_lines(table(), printed)
+    assert printed.getvalue() == expected.getvalue()
+    fixed = natural_widths(table())
+    assert [column.width for column in fixed.columns] == [1, 13, 14, 30]
+    assert measured(fixed).maximum == measured(table()).maximum
 
 
 def test_a_reason_all_share_has_no_column_and_no_line() -> None:

@@ -1,0 +1,76 @@
+"""Benchmark of printing a long playlist's table to a file or a pipe (`mpdtui playlists NAME
+> file`, `mpdtui order NAME | less`): each column's width fixed from its cells' text, so Rich
+measures no cell (`table_output.print_whole_lines`, now), against Rich measuring the table for
+its width and then again to print it (before), in the same process.
+
+    .venv/bin/python bench/cli_tables.py [--sizes 1000,4000,10000] [--repeats 3]
+
+Synthetic rows as the playlists' table has them: position, title, artist, time, BPM, key,
+energy, URI; titles and artists of 3-40 characters, some with wide characters. Printed: the
+median seconds of each way, their ratio, and whether the two outputs are the same.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import time
+from collections.abc import Callable
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from mpdtui.commands.table_output import measured, print_whole_lines
+
+WORDS = ("road", "trip", "東京", "night", "drive", "🎧", "Don't", "Stop", "Me", "Now", "Lose",
+         "Yourself", "remastered", "2011", "live")
+
+
+def playlist_table(size: int, seed: int = 0) -> Table:
+    rng = np.random.default_rng(seed)
+    table = Table("#", "track", "artist", title=Text("a long playlist"))
+    for name in ("time", "BPM", "key", "energy"):
+        table.add_column(name, justify="right")
+    table.add_column("uri", no_wrap=True)
+    for position in range(1, size + 1):
+        title = " ".join(rng.choice(WORDS, rng.integers(1, 6)))
+        artist = " ".join(rng.choice(WORDS, rng.integers(1, 3)))
+        table.add_row(str(position), Text(title), Text(artist), f"{rng.integers(1, 9)}:0{position % 10}",
+                      str(rng.integers(60, 200)), "A minor 8A", f"{rng.random():.2f}",
+                      f"spotify:track:{position:022d}")
+    return table
+
+
+def measured_then_printed(table: Table, file: io.StringIO) -> None:
+    """Before: Rich's measure for the width, then Rich's print (which measures again)."""
+    Console(file=file, width=measured(table).maximum).print(table)
+
+
+def timed(way: Callable[[Table, io.StringIO], None], size: int, repeats: int) -> tuple[float, str]:
+    seconds, out = [], ""
+    for _ in range(repeats):
+        table, file = playlist_table(size), io.StringIO()
+        start = time.perf_counter()
+        way(table, file)
+        seconds.append(time.perf_counter() - start)
+        out = file.getvalue()
+    return statistics.median(seconds), out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,4000,10000")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    for size in (int(text) for text in args.sizes.split(",")):
+        now, now_out = timed(print_whole_lines, size, args.repeats)
+        before, before_out = timed(measured_then_printed, size, args.repeats)
+        print(f"{size:,} rows: widths from the cells {now:.2f} s, Rich measuring twice "
+              f"{before:.2f} s = {now / before:.2f}x; same output: {now_out == before_out}")
+
+
+if __name__ == "__main__":
+    main()
