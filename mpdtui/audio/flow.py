@@ -24,6 +24,7 @@ deterministic (ties go to the earlier track).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -117,8 +118,10 @@ def _quarters(stats: FlowStats) -> str:
     return " ".join(f"{value:.2f}" for value in stats.energy_quarters)
 
 
-def order_for_flow(features: TrackFeatures, direction: Direction = None) -> FlowResult:
-    """A new order of the tracks described by `features` (in their current order)."""
+def order_for_flow(features: TrackFeatures, direction: Direction = None,
+                   stop: Callable[[], bool] | None = None) -> FlowResult:
+    """A new order of the tracks described by `features` (in their current order); `stop`,
+    asked as it goes, can end it early (`models.progress.Cancelled`)."""
     n = len(features)
     has_tempo = np.isfinite(features["tempo"])
     measured, unmeasured = np.flatnonzero(has_tempo), np.flatnonzero(~has_tempo).tolist()
@@ -128,7 +131,7 @@ def order_for_flow(features: TrackFeatures, direction: Direction = None) -> Flow
                         f"this playlist has {len(measured):,}")
     if len(measured) < 3:  # nothing to order: nothing moves
         return FlowResult(tuple(range(n)), before, before, direction, 0)
-    path, followed = best_path(Costs(features.take(measured), direction))
+    path, followed = best_path(Costs(features.take(measured), direction, stop))
     head = [0] if 0 in unmeasured else []  # the first track stays first, features or not
     at_end = [i for i in unmeasured if i != 0]
     order = tuple(head + measured[path].tolist() + at_end)

@@ -10,6 +10,7 @@ from typing import Literal
 
 import numpy as np
 
+from models.progress import Cancelled
 from mpdtui.audio.keys import clashes, codes_of
 from mpdtui.data.track_features import TrackFeatures
 
@@ -38,8 +39,10 @@ class Costs:
     worked out where it is asked for, from the tracks' keys, tempos and energies: a matrix
     of a long playlist's pairs would take 8 x m² bytes (800 MB at 10,000 tracks)."""
 
-    def __init__(self, features: TrackFeatures, direction: Direction) -> None:
+    def __init__(self, features: TrackFeatures, direction: Direction,
+                 stop: Callable[[], bool] | None = None) -> None:
         self.size = len(features)
+        self.stop = stop  # asked between rounds and blocks: True raises `Cancelled`
         # key codes shifted by one (UNKNOWN is 0, END too: it clashes with nothing); END's
         # tempo and energy are NaN, so that its costs, NaN, can be made 0
         self.key = np.append(codes_of(features["key"], features["mode"]) + 1, 0)
@@ -68,6 +71,12 @@ class Costs:
             against = np.maximum(-against if self.direction == "fall" else against, 0.0)
             cost = cost + (STEP_AGAINST_COST * (against > ENERGY_NOISE) + ENERGY_COST * against)
         return np.nan_to_num(cost, copy=False)
+
+    def check_stop(self) -> None:
+        """`Cancelled` once `stop` says so (the app's dialog closed: a long playlist's search
+        takes seconds)."""
+        if self.stop is not None and self.stop():
+            raise Cancelled
 
     @property
     def symmetric(self) -> bool:
@@ -132,6 +141,8 @@ def _greedy(costs: Costs) -> list[int]:
     for group in costs.groups:
         left = np.array(group, dtype=np.int64)
         while left.size:
+            if left.size % 256 == 0:
+                costs.check_stop()
             cheapest = int(np.argmin(costs.total(np.array(path[-1]), left)))
             path.append(int(left[cheapest]))
             left = np.delete(left, cheapest)
@@ -150,6 +161,7 @@ def _improve(costs: Costs, path: list[int], stretch_of: np.ndarray,
     closest = Closest(costs, stretch_of[np.argsort(path)], NEIGHBOURS)
     active = np.ones(m + 1, dtype=bool)
     for _ in range(MAX_ROUNDS_PER_TRACK * m):
+        costs.check_stop()
         search = Search(costs, path, stretch_of, closest, active)
         gain, kind, i, j = (np.concatenate(parts) for parts in zip(
             search.reversals(constrained), search.relocations(constrained), strict=True))
@@ -200,6 +212,7 @@ class Closest:
         self.after = np.empty((m, k), dtype=np.int64)
         self.before = np.empty((m, k), dtype=np.int64)
         for start in range(0, m, max(1, BLOCK // m)):
+            costs.check_stop()
             rows = tracks[start:start + max(1, BLOCK // m)]
             # [row, column]: from the row's track to the column's, then to it from the column's
             after = self._block(costs.total(rows[:, None], tracks), stretch, rows)

@@ -8,7 +8,7 @@ again after a job changed the features or the data: `forget`).
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -172,11 +172,13 @@ class AudioService:
             return self._last_mask[1]
 
     # --- flow --------------------------------------------------------------------------------
-    def order_tracks(self, track_ids: Sequence[int], direction: Direction = None) -> FlowResult:
-        """A flowing order of catalog tracks (the builder's playlist)."""
+    def order_tracks(self, track_ids: Sequence[int], direction: Direction = None,
+                     stop: Callable[[], bool] | None = None) -> FlowResult:
+        """A flowing order of catalog tracks (the builder's playlist); `stop` can end it
+        early (`order_for_flow`)."""
         features = self.catalog_features().take(list(track_ids))
         self.require_features(features, "no audio features for these tracks")
-        return order_for_flow(features, direction)
+        return order_for_flow(features, direction, stop)
 
     def order_saved(self, key: int | str, direction: Direction = None,
                     save: bool = True) -> tuple[SavedPlaylist, FlowResult]:

@@ -578,6 +578,26 @@ async def twelve_tracks_and_suggestions(pilot: Any) -> tuple[Any, TrackTable]:
     return screen, suggestions
 
 
+async def test_a_dialog_closed_asks_for_no_suggestions_again(trained_copy: Locations,
+                                                               tmp_path: Path) -> None:
+    """Back from the help (or the order dialog, the export), the models were read again and
+    the suggestions asked for again: seconds for a 10,000-track playlist, and quitting waited
+    for them. Back from the setup with other models, they are read again."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen, _ = await twelve_tracks_and_suggestions(pilot)
+        asked = screen._request
+        await pilot.press("escape", "question_mark")
+        assert screen_name(pilot) == "HelpScreen"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert screen._request == asked
+        screen._models_seen = ()  # as after a training at the setup
+        await pilot.press("question_mark", "escape")
+        await settle(pilot)
+        assert screen._request > asked
+
+
 def assert_rows_under_headers(screen: Any, **rows: int) -> None:
     for table_id, least in rows.items():
         table = screen.query_one(f"#{table_id}", TrackTable)

@@ -96,8 +96,9 @@ class BuilderScreen(BuilderExchange):
         self._models_seen = seen
 
     def on_screen_resume(self) -> None:
-        if self.models or self.model_name is None:
-            self._load_models()  # back from setup: new models may be there
+        if self.model_name is None or self.services.models.signature() != self._models_seen:
+            self._load_models()  # back from setup: new models may be there (not after a
+            #                      dialog: asking again took seconds for 10,000 seeds)
         self._load_audio([t.id for t in self.playlist])  # ...or new features
 
     # --- models ------------------------------------------------------------------------------

@@ -21,6 +21,8 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 from textual.worker import Worker, get_current_worker
 
+from models.progress import Cancelled
+
 if TYPE_CHECKING:  # the app imports the screens; for the checker only
     from textual import getters
 
@@ -73,11 +75,12 @@ class OrderScreen(ModalScreen["FlowResult | None"]):
 
         services = self.app.ready_services
         worker = get_current_worker()
-        for direction in DIRECTIONS:
-            if worker.is_cancelled:  # the dialog was closed: the others are not wanted
-                return
-            self.post_message(self.Planned(direction, services.audio.order_tracks(
-                self.track_ids, direction)))
+        try:
+            for direction in DIRECTIONS:  # the dialog closed (or the app): none is wanted
+                self.post_message(self.Planned(direction, services.audio.order_tracks(
+                    self.track_ids, direction, stop=lambda: worker.is_cancelled)))
+        except Cancelled:
+            return
 
     def on_order_screen_planned(self, message: Planned) -> None:
         from mpdtui.audio.flow import DIRECTIONS
