@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from models.progress import Cancelled
 from mpdtui.audio.flow import FlowError, FlowResult, FlowStats, order_for_flow
 from mpdtui.audio.flow_path import ENERGY_NOISE, Closest, Costs, Search
 from mpdtui.audio.keys import camelot, code_of
@@ -235,3 +236,17 @@ def test_a_playlist_sorted_by_tempo_says_why_its_clashes_stay() -> None:
     assert not result.changed and not result.direction_followed
     assert result.summary_lines()[-1] == ("only moves adding no key clash and no tempo jump: the "
                                           "smoothest order found would add one or the other")
+
+
+def test_an_order_asked_to_stop_stops() -> None:
+    """The app's dialog closed (or the app quits): a long playlist's search ends at its next
+    round or block instead of running on for seconds."""
+    asked: list[int] = []
+
+    def stop() -> bool:
+        asked.append(1)
+        return len(asked) > 3
+
+    with pytest.raises(Cancelled):
+        order_for_flow(features(random_tracks(1500, seed=4)), stop=stop)
+    assert len(asked) == 4
