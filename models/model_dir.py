@@ -161,8 +161,10 @@ def not_trained(directory: Path, name: str) -> ModelFormatError:
 
 
 def retrain_hint(directory: Path, name: str) -> str:
-    """Advice that works for any model whose saved files are damaged or outdated."""
-    return f"delete {directory} and run `mpdtui --train --models {name}`"
+    """Advice that works for any model whose saved files are damaged or outdated: training
+    replaces them (it retrains a model whose files are not whole and current), and the files
+    stay until the new ones are written, so nothing is deleted by hand."""
+    return f"train it again with `mpdtui --train --models {name}`"
 
 
 NPZ_LOAD_ERRORS = (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error)

@@ -81,13 +81,29 @@ def load_arrays(path: Path, map_from: int | None = None) -> dict[str, np.ndarray
 
 
 def arrays_are_whole(path: Path) -> bool:
-    """Whether `path` is a readable .npz whose members all pass their CRC check, or whose
-    stamp says it is as its writer left it."""
+    """Whether `path` is a readable .npz whose members all pass their CRC check and are
+    arrays `load_arrays` reads (none of Python objects), or whose stamp says it is as its
+    writer left it."""
     try:
         with open(path, "rb") as fh, zipfile.ZipFile(fh) as archive:
-            return _stamped(path, os.fstat(fh.fileno())) or archive.testzip() is None
+            if _stamped(path, os.fstat(fh.fileno())):
+                return True
+            return archive.testzip() is None and all(
+                _holds_plain_array(archive, info) for info in archive.infolist())
     except (OSError, zipfile.BadZipFile, EOFError, ValueError):
         return False
+
+
+def _holds_plain_array(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Whether the member is an .npy of plain values (read from its header alone): one of
+    Python objects would need unpickling, which `load_arrays` refuses."""
+    _array_name(info)
+    with archive.open(info) as member:
+        version = npy.read_magic(member)
+        if version not in ((1, 0), (2, 0)):  # never written here: `read_array` decides
+            return npy.read_array(member, allow_pickle=False) is not None
+        _, _, dtype = _read_header(member, version)
+    return not dtype.hasobject
 
 
 def stamp_path(path: Path) -> Path:
@@ -196,14 +212,18 @@ def _member_bytes(mapped: mmap.mmap, info: zipfile.ZipInfo) -> memoryview:
     return data
 
 
+def _read_header(stream: IO[bytes], version: tuple[int, int]) -> tuple[tuple[int, ...], bool, np.dtype]:
+    read = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
+    return read(stream)
+
+
 def _array_in(data: memoryview) -> np.ndarray:
     """The .npy in `data` as an array over the same bytes (copied when misaligned)."""
     head = io.BytesIO(data[:_MAX_NPY_HEADER])
     version = npy.read_magic(head)
     if version not in ((1, 0), (2, 0)):
         return npy.read_array(io.BytesIO(data), allow_pickle=False)
-    read_header = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
-    shape, fortran_order, dtype = read_header(head)
+    shape, fortran_order, dtype = _read_header(head, version)
     if dtype.hasobject:
         raise ValueError("Object arrays cannot be loaded when allow_pickle=False")
     count = math.prod(shape)

@@ -119,6 +119,15 @@ def test_an_array_of_objects_is_refused(tmp_path: Path) -> None:
         save_arrays(fh, {"objects": np.array([{"a": 1}], dtype=object)})
 
 
+def test_a_file_of_objects_is_not_whole_and_one_numpy_wrote_is(tmp_path: Path) -> None:
+    """`--train` retrains a model whose arrays are not whole: one it could not read counts."""
+    pickled, plain = tmp_path / "pickled.npz", tmp_path / "plain.npz"
+    np.savez(pickled, allow_pickle=True, factors=ARRAYS["factors"],
+             objects=np.array([{"a": 1}], dtype=object))
+    np.savez(plain, **ARRAYS)
+    assert (arrays_are_whole(pickled), arrays_are_whole(plain)) == (False, True)
+
+
 def test_a_file_that_cannot_be_mapped_is_copied(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> mmap.mmap:
