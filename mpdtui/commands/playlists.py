@@ -25,7 +25,7 @@ from mpdtui.commands.table_output import measured, natural_widths, print_table
 from mpdtui.errors import UserError
 from mpdtui.exporting import playlist_document
 from mpdtui.locations import Locations, expand_home
-from mpdtui.pipeline.display import clock, counted
+from mpdtui.pipeline.display import counted, playlist_length
 from mpdtui.printable import printable, printable_json
 
 if TYPE_CHECKING:
@@ -236,7 +236,7 @@ def _show_playlist(name: str, as_json: bool, locations: Locations) -> int:
     print_table(table)
     total = sum(track.duration_ms or 0 for track in playlist.tracks)
     count = len(playlist.tracks)
-    print(f"{count:,} track{'s' * (count != 1)} · {clock(total / 1000)}")
+    print(f"{count:,} track{'s' * (count != 1)} · {playlist_length(total)}")
     return 0
 
 

@@ -67,10 +67,21 @@ def learned_from_other_audio(models: list[str], these: str = "these",
 
 
 def clock(seconds: float) -> str:
+    """3:05, or 1:02:03 from an hour on (a track's length, a time left)."""
     seconds = round(seconds)
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def playlist_length(ms: float) -> str:
+    """A playlist's total length: 42:13 within an hour, "3 h 05 min" from one on, as music
+    players show it (a 4,000-track playlist lasts "249 h 37 min", not "249:36:52")."""
+    seconds = round(ms / 1000)
+    if seconds < 3600:
+        return clock(seconds)
+    hours, minutes = divmod(round(seconds / 60), 60)
+    return f"{hours:,} h {minutes:02d} min"
 
 
 def describe_progress(event: StageProgress) -> str:

@@ -6,6 +6,7 @@ import re
 
 from rich.text import Text
 
+from mpdtui.pipeline.display import clock
 from mpdtui.printable import printable
 
 
@@ -57,11 +58,8 @@ def in_app(text: str) -> str:
 
 
 def duration(ms: float) -> str:
-    """3:05, or 1:02:03 from an hour on."""
-    seconds = round(ms / 1000)
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    """A track's length: 3:05, or 1:02:03 from an hour on."""
+    return clock(ms / 1000)
 
 
 def size(n_bytes: float) -> str:

@@ -19,14 +19,14 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Header, Input, Label
 from textual.worker import Worker, WorkerState
 
-from mpdtui.pipeline.display import counted
+from mpdtui.pipeline.display import counted, playlist_length
 from mpdtui.pipeline.events import JobFinished, ModelSaved
 from mpdtui.printable import printable
 from mpdtui.tui.hidden import hidden_words
 from mpdtui.tui.jobs import JobUpdate
 from mpdtui.tui.messages import ModelsReady, SearchResults, SuggestionsReady
 from mpdtui.tui.screens.builder_exchange import BuilderExchange
-from mpdtui.tui.text import beside_the_best, data_text, duration, in_app
+from mpdtui.tui.text import beside_the_best, data_text, in_app
 from mpdtui.tui.widgets.keyed_input import NameInput, SearchInput
 from mpdtui.tui.widgets.sound_filter import SoundFilter
 from mpdtui.tui.widgets.track_sound import TrackSound
@@ -358,7 +358,7 @@ class BuilderScreen(BuilderExchange):
         total = sum(t.duration_ms for t in self.playlist)
         count = len(self.playlist)
         self.query_one("#totals", Label).update(
-            f"{counted(count, 'track')} · {duration(total)}")
+            f"{counted(count, 'track')} · {playlist_length(total)}")
 
     def action_more_like(self) -> None:
         table = self._focused_table()

@@ -13,13 +13,12 @@ from textual.widgets import Input
 
 from mpdtui.data.mpd_validation import linked_kind, linked_track_uri, no_track_linked
 from mpdtui.data.playlist_length import LENGTH_HINT, LengthError, PlaylistLength, parse_length
-from mpdtui.pipeline.display import counted
+from mpdtui.pipeline.display import counted, playlist_length
 from mpdtui.printable import printable
 from mpdtui.tui.hidden import HiddenArtist
 from mpdtui.tui.playlist_export import ExportChoice, PlaylistExport
 from mpdtui.tui.screens.builder_files import BuilderFiles
 from mpdtui.tui.screens.prompt import PromptScreen
-from mpdtui.tui.text import duration
 from mpdtui.tui.widgets.keyed_input import pasted_links
 from mpdtui.tui.widgets.track_table import TrackTable
 
@@ -177,7 +176,7 @@ class BuilderExchange(BuilderFiles):
         total = sum(track.duration_ms for track in self.playlist)
         if length.reached(len(self.playlist), total):
             now = (f"has {counted(len(self.playlist), 'track')}" if length.tracks
-                   else f"lasts {duration(total)}")
+                   else f"lasts {playlist_length(total)}")
             return f"The playlist {now} already."
         return None
 

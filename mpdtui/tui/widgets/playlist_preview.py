@@ -10,6 +10,7 @@ from rich.text import Text
 from textual import events
 from textual.widgets import DataTable
 
+from mpdtui.pipeline.display import playlist_length
 from mpdtui.tui.text import cell_text, data_text, duration
 from mpdtui.tui.widgets.columns import Column, fit
 from mpdtui.tui.widgets.track_table import SCROLLBAR, UNSIZED
@@ -35,7 +36,7 @@ class PlaylistPreview(DataTable):
                        "Time": Text("" if track.duration_ms is None else duration(track.duration_ms))}
                       for position, track in enumerate(playlist.tracks, 1)]
         total = sum(track.duration_ms or 0 for track in playlist.tracks)
-        self.border_title = data_text(f"{playlist.name} · {duration(total)}")
+        self.border_title = data_text(f"{playlist.name} · {playlist_length(total)}")
         self._draw()
 
     def on_resize(self, _: events.Resize) -> None:
