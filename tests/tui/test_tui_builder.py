@@ -907,6 +907,28 @@ async def test_a_name_entered_before_its_suggestions_came_hands_the_cursor_to_th
         assert screen.focused is screen.query_one("#search")
 
 
+async def test_name_enter_enter_typed_before_the_suggestions_adds_the_first(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """The second Enter met the empty playlist and was lost; it adds the first suggestion
+    once they come, as it does when they are there."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        suggestions, playlist = screen.query_one("#suggestions"), screen.query_one("#playlist")
+        held: list[float] = []
+        screen._schedule = held.append  # the name's suggestions wait: typing speed varies
+        await type_text(pilot, "party")
+        await pilot.press("enter", "enter")
+        assert held and not suggestions.tracks and not playlist.tracks
+        del screen._schedule
+        screen._schedule(0)
+        await wait_for(pilot, lambda: playlist.tracks, what="the first suggestion added")
+        await settle(pilot)
+        assert screen.focused is suggestions and len(playlist.tracks) == 1
+        assert suggestions.tracks[0].id not in {t.id for t in playlist.tracks}  # it left them
+
+
 def seed_of_mixed_reasons(services: Any) -> Track:
     """A track whose item_knn suggestions are its neighbours, then popular ones: two reasons."""
     catalog = services.catalog.catalog()

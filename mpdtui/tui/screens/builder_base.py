@@ -14,7 +14,6 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import DataTable, Input
 
-from mpdtui.data.mpd_validation import track_link
 from mpdtui.printable import printable
 from mpdtui.tui.context import SHORT_ROWS
 from mpdtui.tui.hidden import Hidden, hidden_ids
@@ -118,7 +117,7 @@ class BuilderBase(BaseScreen):
         self._keys_state = (False, False, False)  # what the footer last offered (_refresh_keys)
         self.hidden: list[Hidden] = []  # from this playlist's suggestions (x, X)
         self._shown_again: tuple[int, int] | None = None  # (request, track): an undone hide
-        self._pick_when_suggested = False  # see focus_list
+        self._when_suggested = ""  # "pick": they take the cursor, "add": and add one (focus_list)
         self.collector = IdleCollector()
         self._collect_timer: Timer | None = None
 
@@ -275,10 +274,12 @@ class BuilderBase(BaseScreen):
         playlist that `focus_list` left it in; after an undone hide, onto the suggestion brought
         back."""
         table = self.query_one("#suggestions", TrackTable)
-        waiting, self._pick_when_suggested = self._pick_when_suggested, False
+        waiting, self._when_suggested = self._when_suggested, ""
         if waiting and table.row_count and not self.playlist and (
                 self.focused is self.query_one("#playlist")):
-            table.focus()
+            self.set_focus(table)
+            if waiting == "add":
+                table.action_select_cursor()  # adds the first, as Enter there does
         if self._shown_again is None or self._shown_again[0] != request:
             return
         rows = [row for row, track in enumerate(table.tracks) if track.id == self._shown_again[1]]
@@ -305,17 +306,6 @@ class BuilderBase(BaseScreen):
 
     def on_unmount(self) -> None:
         self.collector.release()
-
-    def action_copy_link(self) -> None:
-        """The highlighted track's link to the clipboard (OSC 52: most terminals, over ssh
-        too); said in full as well, for a terminal that does not take it."""
-        table = self._focused_table()
-        track = table.current() if table is not None else None
-        if track is None:
-            return
-        link = track_link(track.uri)
-        self.app.copy_to_clipboard(link)
-        self.notify(printable(f"Copied {link} ('{track.name}')."), markup=False, timeout=8)
 
     def focus_next(self, selector: str | type[QueryType] = "*") -> Widget | None:
         """tab goes from list to list (playlist, search results, suggestions), never into a
@@ -349,8 +339,12 @@ class BuilderBase(BaseScreen):
         if empty and self.query_one("#suggestions", TrackTable).row_count:
             preferred = "#suggestions"
         # none yet (the name was typed and entered before they came): they take it when shown
-        self._pick_when_suggested = empty and preferred == "#playlist"
+        self._when_suggested = "pick" if empty and preferred == "#playlist" else ""
         self.query_one(preferred).focus()
+
+    def on_track_table_enter_without_rows(self, event: TrackTable.EnterWithoutRows) -> None:
+        if self._when_suggested and event.table.id == "playlist":
+            self._when_suggested = "add"  # "name, Enter, Enter" typed before the suggestions
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
         searching = self.focused is not None and self.focused.id in ("search", "results")
@@ -378,9 +372,7 @@ class BuilderBase(BaseScreen):
             return focused is not None and focused.id != "playlist"
         if action in ("more_like", "copy_link"):
             return focused is not None
-        if action in ("save", "export"):
-            return bool(self.playlist)
-        if action == "order_flow":
+        if action in ("save", "export", "order_flow"):
             return bool(self.playlist)
         if action in ("undo", "redo"):
             return self.history.can_undo if action == "undo" else self.history.can_redo

@@ -11,7 +11,12 @@ from textual.binding import Binding, BindingType
 from textual.events import Paste
 from textual.widgets import Input
 
-from mpdtui.data.mpd_validation import linked_kind, linked_track_uri, no_track_linked
+from mpdtui.data.mpd_validation import (
+    linked_kind,
+    linked_track_uri,
+    no_track_linked,
+    track_link,
+)
 from mpdtui.data.playlist_length import LENGTH_HINT, LengthError, PlaylistLength, parse_length
 from mpdtui.pipeline.display import counted, playlist_length
 from mpdtui.printable import printable
@@ -119,6 +124,17 @@ class BuilderExchange(BuilderFiles):
             self.playlist.extend(new)
             self._playlist_changed()
         return new
+
+    def action_copy_link(self) -> None:
+        """The highlighted track's link to the clipboard (OSC 52: most terminals, over ssh
+        too); said in full as well, for a terminal that does not take it."""
+        table = self._focused_table()
+        track = table.current() if table is not None else None
+        if track is None:
+            return
+        link = track_link(track.uri)
+        self.app.copy_to_clipboard(link)
+        self.notify(printable(f"Copied {link} ('{track.name}')."), markup=False, timeout=8)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "hide_artist":

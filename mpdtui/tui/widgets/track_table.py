@@ -25,6 +25,7 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
+from textual.message import Message
 from textual.widgets import DataTable
 
 from mpdtui.tui.text import cell_text, data_text, duration
@@ -86,6 +87,18 @@ class TrackTable(DataTable):
         self.kept: frozenset[str] = frozenset()
         self._cells: list[dict[str, Cell]] = []
         self.fitted: list[tuple[str, int]] = []
+
+    class EnterWithoutRows(Message):
+        """Enter on the table while it has no rows (DataTable says nothing then)."""
+
+        def __init__(self, table: TrackTable) -> None:
+            super().__init__()
+            self.table = table
+
+    def action_select_cursor(self) -> None:
+        if not self.row_count:
+            self.post_message(self.EnterWithoutRows(self))
+        super().action_select_cursor()
 
     def on_mount(self) -> None:
         self._draw()
