@@ -129,7 +129,8 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
     if unfinished:
         shown["data_source"] = f"{shown['data_source']} ({unfinished})"
     del (shown["disk_bytes"], shown["models_trained_without"], shown["models_behind_on_audio"],
-         shown["training_left"], shown["models_unservable"], shown["r_precision"])
+         shown["training_left"], shown["models_unservable"], shown["r_precision"],
+         shown["audio_gained"])  # said in "models"
     shown["saved"] = saved
     shown["disk"] = f"{amount(info['disk_bytes'], 'bytes')} (the cache dir's files)"
     for key, value in shown.items():

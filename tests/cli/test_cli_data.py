@@ -119,8 +119,11 @@ def test_info_names_the_features_once(small_store: Locations, small_demo: Path, 
     assert main(["--cache-dir", str(cache), "features", "--csv", str(small_demo / FEATURES_CSV)]) == 0
     capsys.readouterr()
     assert main(["--cache-dir", str(cache), "info"]) == 0
-    line = next(line for line in capsys.readouterr().out.splitlines()
-                if line.lstrip().startswith("features:"))
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0].strip() for line in lines] == [
+        "cache_dir", "playlists", "rows", "tracks", "artists", "albums", "slices",
+        "data_source", "models", "default", "features", "saved", "disk"]  # no JSON-only key
+    line = next(line for line in lines if line.lstrip().startswith("features:"))
     assert line.lstrip().startswith("features: 0 tracks from the Spotify API, ")
     assert "Audio features" not in line
     assert len(line) > 80  # a file or a pipe gets one line a field
