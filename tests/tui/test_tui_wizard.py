@@ -693,6 +693,11 @@ async def test_features_imported_after_training_send_the_models_reading_them_to_
             f"Features are known for {coverage}). {behind}"), what="the coverage")
         await pilot.press("ctrl+n")
         assert screen_name(pilot) == "TrainingStep"
+        await wait_for(pilot, lambda: label_text(pilot, "#step-status") == (
+            f"ranker learned from other audio features than those stored now ({covered} more "
+            "tracks have them now): ctrl+r trains them again to use them."), what="the models")
+        assert label_text(pilot, "#bar-ranker .stage-info") == "trained on other features"
+        assert label_text(pilot, "#bar-als .stage-info") == "trained for this data"
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: "Done" in label_text(pilot, "#step-status"), timeout=120,
                        what="the training")

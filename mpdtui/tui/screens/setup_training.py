@@ -5,13 +5,19 @@ from __future__ import annotations
 import time
 from typing import Any, ClassVar
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import DataTable, Label, SelectionList, Static
 
-from mpdtui.pipeline.display import NOTHING_HELD_OUT, describe_progress, trained_before
+from mpdtui.pipeline.display import (
+    NOTHING_HELD_OUT,
+    describe_progress,
+    learned_from_other_audio,
+    trained_before,
+)
 from mpdtui.pipeline.events import (
     Event,
     JobFailed,
@@ -22,6 +28,7 @@ from mpdtui.pipeline.events import (
     StageStarted,
 )
 from mpdtui.pipeline.request import JobRequest
+from mpdtui.training import AudioBehind
 from mpdtui.tui.screens.setup_step import SetupStep
 from mpdtui.tui.widgets.metric_chart import MetricChart
 from mpdtui.tui.widgets.stage_progress import StageProgress as StageBar
@@ -82,6 +89,25 @@ class TrainingStep(SetupStep):
             self.query_one("#bar-evaluate", StageBar).finish("results below")
         self.show_report(self.app.attempt(self.services.models.evaluation))
         self.query_one("#models").focus()
+        self._say_what_is_behind()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="behind",
+          description="models behind on audio")
+    def _say_what_is_behind(self) -> None:
+        """Models that learned from other audio features than the catalog's now (a features
+        import since) are not "trained for this data": ctrl+r trains them again. In a worker:
+        it reads the catalog's features (0.2 s at 317k tracks)."""
+        behind = self.services.models.behind_on_audio()
+        if behind.models:
+            self.app.call_from_thread(self._behind_ready, behind)
+
+    def _behind_ready(self, behind: AudioBehind) -> None:
+        if self.running is not None:
+            return  # a training is under way: its bars and status stand
+        for name in behind.models:
+            self.query_one(f"#bar-{name}", StageBar).finish("trained on other features")
+        said = learned_from_other_audio(behind.models, "those stored now", behind.gained)
+        self.status(f"{said}: ctrl+r trains them again to use them.")
 
     def _selected(self) -> list[str]:
         chosen = set(self.query_one("#models", SelectionList).selected)
