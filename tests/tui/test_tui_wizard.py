@@ -540,6 +540,8 @@ async def test_the_data_step_over_an_mpd_folder_continues_it_or_takes_the_demo_b
         explain = str(app.screen.query_one("#data-explain", Static).render())
         assert explain.startswith(f"Leave the path empty to continue or refresh {folder.resolve()}, "
                                   "type demo for the built-in demo dataset")
+        assert [label_text(pilot, f"#{bar}-progress .stage-info") for bar in ("demo", "ingest")
+                ] == ["not needed", "data ready"]  # under "Ingested: ...", not "not started"
         await pilot.press("ctrl+r")  # empty: the folder there, nothing to ask
         await wait_for(pilot, lambda: "Data ready" in label_text(pilot, "#step-status"),
                        what="the folder ingested again")
@@ -691,6 +693,7 @@ async def test_features_imported_after_training_send_the_models_reading_them_to_
         assert screen_name(pilot) == "FeaturesStep"
         await wait_for(pilot, lambda: label_text(pilot, "#step-status") == (
             f"Features are known for {coverage}). {behind}"), what="the coverage")
+        assert label_text(pilot, "#features-progress .stage-info") == "imported"
         await pilot.press("ctrl+n")
         assert screen_name(pilot) == "TrainingStep"
         await wait_for(pilot, lambda: label_text(pilot, "#step-status") == (

@@ -47,6 +47,15 @@ class DataStep(SetupStep):
 
     def on_mount(self) -> None:
         self.show_data()
+        state = self.app.attempt(self.services.data.state)
+        if state is not None and state.primary is not None and self.services.data.has_data():
+            # as the training step's bars say it, not "not started" under "Ingested: ..."
+            self.query_one("#ingest-progress", StageBar).finish("data ready")
+            demo = self.query_one("#demo-progress", StageBar)
+            if state.primary.is_demo:
+                demo.finish("written")
+            else:
+                demo.reset("not needed")
         field = self.query_one("#mpd-path", Input)
         field.value, self.app.data_path_given = self.app.data_path_given, ""
         field.focus()

@@ -149,6 +149,7 @@ class FeaturesStep(SetupStep):
     def _known_ready(self, text: str) -> None:
         if not self.asked:
             self.status(text)
+            self.query_one("#features-progress", StageBar).finish("imported")  # as step 5 says
 
 
 def _of_the_catalog(covered: int, tracks: int) -> str:
