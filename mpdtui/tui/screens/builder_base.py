@@ -356,6 +356,8 @@ class BuilderBase(BaseScreen):
         """Footer shows the keys that work where the cursor is: in a text field letters and
         `/` are typed, so only ctrl and escape keys (and `/`, `?` in an empty name:
         NameInput); in a list, those that apply to it."""
+        if action in ("save", "export", "order_flow") and not self.playlist:
+            return False  # nothing to keep, export or order, from a field as from a list
         if isinstance(self.focused, Input):
             in_empty_name = isinstance(self.focused, NameInput) and self.focused.takes_action(action)
             return action in self.IN_A_FIELD or in_empty_name
@@ -372,8 +374,6 @@ class BuilderBase(BaseScreen):
             return focused is not None and focused.id != "playlist"
         if action in ("more_like", "copy_link"):
             return focused is not None
-        if action in ("save", "export", "order_flow"):
-            return bool(self.playlist)
         if action in ("undo", "redo"):
             return self.history.can_undo if action == "undo" else self.history.can_redo
         return True
