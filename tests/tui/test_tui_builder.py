@@ -885,6 +885,19 @@ async def test_leaving_a_field_of_a_new_playlist_goes_to_the_suggestions(
         assert playlist.tracks and screen.focused is playlist
 
 
+async def typed_before_the_suggestions(pilot: Any, screen: Any, name: str, *keys: str) -> None:
+    """Type `name` and press `keys` while the name's suggestions wait (typing speed varies),
+    then let them come."""
+    held: list[float] = []
+    screen._schedule = held.append
+    await type_text(pilot, name)
+    await pilot.press(*keys)
+    assert held and not screen.query_one("#suggestions").tracks
+    assert screen.focused is screen.query_one("#playlist") and not screen.playlist
+    del screen._schedule  # the builder's own again, asked now
+    screen._schedule(0)
+
+
 async def test_a_name_entered_before_its_suggestions_came_hands_the_cursor_to_them(
         trained_copy: Locations, tmp_path: Path) -> None:
     """Typed fast, the name's enter found no suggestions yet and left the cursor in the empty
@@ -894,13 +907,7 @@ async def test_a_name_entered_before_its_suggestions_came_hands_the_cursor_to_th
         await builder_ready(pilot)
         screen = builder(app)
         suggestions, playlist = screen.query_one("#suggestions"), screen.query_one("#playlist")
-        held: list[float] = []
-        screen._schedule = held.append  # the name's suggestions wait: typing speed varies
-        await type_text(pilot, "party")
-        await pilot.press("enter")
-        assert held and not suggestions.tracks and screen.focused is playlist
-        del screen._schedule  # the builder's own again, asked now
-        screen._schedule(0)
+        await typed_before_the_suggestions(pilot, screen, "party", "enter")
         await wait_for(pilot, lambda: screen.focused is suggestions, what="the cursor on them")
         await pilot.press("a")
         await settle(pilot)
@@ -923,13 +930,7 @@ async def test_name_enter_enter_typed_before_the_suggestions_adds_the_first(
         await builder_ready(pilot)
         screen = builder(app)
         suggestions, playlist = screen.query_one("#suggestions"), screen.query_one("#playlist")
-        held: list[float] = []
-        screen._schedule = held.append  # the name's suggestions wait: typing speed varies
-        await type_text(pilot, "party")
-        await pilot.press("enter", "enter")
-        assert held and not suggestions.tracks and not playlist.tracks
-        del screen._schedule
-        screen._schedule(0)
+        await typed_before_the_suggestions(pilot, screen, "party", "enter", "enter")
         await wait_for(pilot, lambda: playlist.tracks, what="the first suggestion added")
         await settle(pilot)
         assert screen.focused is suggestions and len(playlist.tracks) == 1
