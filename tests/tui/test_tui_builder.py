@@ -562,16 +562,27 @@ async def test_a_short_pane_still_shows_rows_of_both_lists(trained_copy: Locatio
         assert screen.query_one("#name", Input).outer_size.height == 3
 
 
+@pytest.mark.parametrize("size", [(60, 16), (50, 14)])
 async def test_a_short_narrow_pane_shows_a_row_of_each_list(trained_copy: Locations,
-                                                            tmp_path: Path) -> None:
-    """60x16: the playlist above the suggestions, and a row of each (the playlist had none)."""
+                                                            tmp_path: Path,
+                                                            size: tuple[int, int]) -> None:
+    """60x16: the playlist above the suggestions, and a row of each (the playlist had none);
+    its totals in its bottom border (they had no row); 50x14: every part whole (the playlist's
+    bottom border was cut, the filter and the status at 60x16 too)."""
     app = make_app(trained_copy, tmp_path)
-    async with app.run_test(size=(60, 16)) as pilot:
+    async with app.run_test(size=size) as pilot:
         screen, _ = await twelve_tracks_and_suggestions(pilot)
         assert screen.query_one("#builder").has_class("-narrow", "-short")
         assert_rows_under_headers(screen, playlist=1, suggestions=1)
-        status = screen.query_one("#suggest-status")
-        assert status.region.bottom <= screen.region.bottom - 1  # above the footer, not cut
+        playlist = screen.query_one("#playlist", TrackTable)
+        assert str(playlist.border_subtitle) == label_text(pilot, "#totals")
+        assert label_text(pilot, "#totals").startswith("12 tracks · ")
+        assert playlist.region.bottom <= screen.query_one("#search").region.y  # border whole
+        for part in ("#filter", "#suggest-status"):  # above the footer, not cut
+            assert screen.query_one(part).region.bottom <= screen.region.bottom - 1, part
+        await pilot.resize_terminal(60, 24)  # room for the totals under it
+        await pilot.pause()
+        assert playlist.border_subtitle is None and screen.query_one("#totals").display
 
 
 async def twelve_tracks_and_suggestions(pilot: Any) -> tuple[Any, TrackTable]:

@@ -356,9 +356,10 @@ class BuilderScreen(BuilderExchange):
 
     def _update_totals(self) -> None:
         total = sum(t.duration_ms for t in self.playlist)
-        count = len(self.playlist)
-        self.query_one("#totals", Label).update(
-            f"{counted(count, 'track')} · {playlist_length(total)}")
+        totals = f"{counted(len(self.playlist), 'track')} · {playlist_length(total)}"
+        self.query_one("#totals", Label).update(totals)
+        in_border = self.query_one("#builder").has_class("-narrow", "-short")  # no row under it
+        self.query_one("#playlist", TrackTable).show_footnote(totals if in_border else "")
 
     def action_more_like(self) -> None:
         table = self._focused_table()

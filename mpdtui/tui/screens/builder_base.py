@@ -290,6 +290,7 @@ class BuilderBase(BaseScreen):
         builder = self.query_one("#builder")
         builder.set_class(event.size.width < NARROW_COLUMNS, "-narrow")
         builder.set_class(event.size.height < SHORT_ROWS, "-short")
+        self._update_totals()  # in the playlist's border where the pane is short and narrow
 
     def _collect_when_idle(self) -> None:
         """A list was refreshed: Python's full garbage collection waits for it to be painted,
@@ -385,6 +386,10 @@ class BuilderBase(BaseScreen):
 
     def _playlist_changed(self, cursor: int | None = None) -> None:
         """Show the playlist again (its totals, its tracks' sound) and ask for suggestions."""
+        raise NotImplementedError
+
+    def _update_totals(self) -> None:
+        """Show the playlist's count of tracks and length."""
         raise NotImplementedError
 
     def _load_models(self) -> object:

@@ -81,6 +81,8 @@ class TrackTable(DataTable):
         self.reasons: list[str] = []
         self.empty_text = ""
         """What the bottom border says while there are no rows (why a search found none)."""
+        self.footnote = ""
+        """What it says when there is nothing else to say (`show_footnote`)."""
         self.reason_column = with_reason
         self.audio: list[TrackAudio | None] = []
         self.marked: frozenset[tuple[str, str]] = frozenset()  # songs (`Track.song`)
@@ -117,7 +119,15 @@ class TrackTable(DataTable):
         has_focus = self.has_focus if focused is None else focused
         reason = self.current_reason() if has_focus and self.reason_column else ""
         said = f"why: {reason}" if reason else "" if self.tracks else self.empty_text
+        said = said or self.footnote
         self.border_subtitle = data_text(said) if said else None
+
+    def show_footnote(self, text: str) -> None:
+        """The bottom border says `text` when it has nothing else to say (the playlist's
+        totals, where a short narrow pane has no row for them under it)."""
+        if text != self.footnote:
+            self.footnote = text
+            self._show_reason()
 
     def on_resize(self, event: events.Resize) -> None:
         if self._fit() != self.fitted:
