@@ -30,6 +30,11 @@ SHORT_ROWS = 20
 that lists and a step's field keep rows under the titles (at 80x12 the builder had no list
 rows): the app, the builder and the setup steps get the class `-short`."""
 
+NARROW_COLUMNS = 64
+"""Below this many columns (a pane split down), two panes side by side go one above the
+other: the builder's playlist above the suggestions (at 45 columns the suggestions were 13
+cells wide), the saved playlists' list above the preview (at 50, names 3 cells wide)."""
+
 P = ParamSpec("P")
 R = TypeVar("R")
 

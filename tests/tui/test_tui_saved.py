@@ -345,6 +345,26 @@ async def test_a_long_saved_name_is_cut_and_the_other_columns_stay(
         assert "…  2 " in row
 
 
+async def test_a_narrow_pane_shows_the_preview_under_the_saved_playlists(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """At 50x14 the preview beside the list left the names 3 cells ("lo…")."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=(50, 14)) as pilot:
+        await builder_ready(pilot)
+        app.services.playlists.save("evening run mix", app.services.catalog.tracks([3, 1]))
+        await pilot.press("escape", "p")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
+        await settle(pilot)
+        table = app.screen.query_one("#saved", DataTable)
+        preview = app.screen.query_one("#saved-tracks", DataTable)
+        assert next(iter(table.columns.values())).width >= len("evening run mix")
+        assert preview.region.y >= table.region.bottom and preview.region.height >= 3
+        await pilot.resize_terminal(100, 24)  # wide: beside it again
+        await pilot.pause()
+        await settle(pilot)
+        assert preview.region.x >= table.region.right
+
+
 def save_gym_and_sleep(app: Any) -> list[Track]:
     """Two saved playlists: "gym" (tracks 3, 1, 4: returned), then "sleep" (track 7)."""
     gym = app.services.catalog.tracks([3, 1, 4])

@@ -15,7 +15,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Input
 
 from mpdtui.printable import printable
-from mpdtui.tui.context import SHORT_ROWS
+from mpdtui.tui.context import NARROW_COLUMNS, SHORT_ROWS
 from mpdtui.tui.hidden import Hidden, hidden_ids
 from mpdtui.tui.history import EditHistory, Step
 from mpdtui.tui.idle_gc import IDLE_S, IdleCollector
@@ -35,8 +35,6 @@ if TYPE_CHECKING:  # annotations only: these load with the services, after the f
 
 
 KEYS_REFRESH_S = 0.2  # after a change, the footer shows what applies once suggestions are back
-NARROW_COLUMNS = 64  # narrower: the playlist above the suggestions, not beside them (there, at
-#                      45 columns, the suggestions were 13 cells wide)
 
 
 @dataclass(frozen=True)

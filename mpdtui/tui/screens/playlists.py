@@ -29,6 +29,7 @@ from mpdtui.services.playlist_import import (
     import_notes,
     imported_name,
 )
+from mpdtui.tui.context import NARROW_COLUMNS
 from mpdtui.tui.playlist_export import ExportChoice, PlaylistExport
 from mpdtui.tui.screens.base import BaseScreen
 from mpdtui.tui.screens.confirm import ConfirmScreen
@@ -131,6 +132,10 @@ class PlaylistsScreen(BaseScreen):
             self._list(selected.id if selected else None, focus=False)
 
     def on_resize(self) -> None:
+        self.query_one("#saved-panes").set_class(self.size.width < NARROW_COLUMNS, "-narrow")
+        self.call_after_refresh(self._fit_names)  # once laid out: the table's width then
+
+    def _fit_names(self) -> None:
         selected = self._selected()
         self._list(selected.id if selected else None, focus=False)  # the name column follows
 
