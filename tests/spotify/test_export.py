@@ -229,7 +229,6 @@ def test_cli_export_out_dash_writes_the_file_to_stdout(
     assert fmt == "links" or b"\\x1b[2Jbad" in shown or b"\\u001b[2Jbad" in shown
 
 
-
 @pytest.mark.parametrize(("ms", "shown"), [
     (202_000, "3:22"), (3_599_400, "59:59"), (3_600_000, "1 h 00 min"),
     (3_600_000 + 5 * 60_000 + 31_000, "1 h 06 min"), (898_612_000, "249 h 37 min"),
@@ -237,6 +236,7 @@ def test_cli_export_out_dash_writes_the_file_to_stdout(
 def test_a_playlist_s_length_reads_in_hours_from_an_hour_on(ms: int, shown: str) -> None:
     """Long playlists' totals: "249 h 37 min", not a clock's "249:36:52"."""
     assert playlist_length(ms) == shown
+
 
 def test_cli_export_out_a_pipe_writes_through_it_and_says_so_beside(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
