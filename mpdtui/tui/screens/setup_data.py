@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.widgets import Input, Label, Static
@@ -18,6 +18,9 @@ from mpdtui.tui.text import data_text, in_app
 from mpdtui.tui.typed_path import typed_path
 from mpdtui.tui.widgets.path_input import PathInput
 from mpdtui.tui.widgets.stage_progress import StageProgress as StageBar
+
+if TYPE_CHECKING:
+    from mpdtui.pipeline.sources import DataState
 
 EXPLAIN = ("Leave the path empty for the built-in demo dataset ({playlists:,} playlists in MPD "
            "format, generated here), or give the MPD's data folder, one slice file or the MPD "
@@ -46,8 +49,7 @@ class DataStep(SetupStep):
         yield StageBar("ingest", "ingest", id="ingest-progress")
 
     def on_mount(self) -> None:
-        self.show_data()
-        state = self.app.attempt(self.services.data.state)
+        state = self.show_data()
         if state is not None and state.primary is not None and self.services.data.has_data():
             # as the training step's bars say it, not "not started" under "Ingested: ..."
             self.query_one("#ingest-progress", StageBar).finish("data ready")
@@ -60,7 +62,8 @@ class DataStep(SetupStep):
         field.value, self.app.data_path_given = self.app.data_path_given, ""
         field.focus()
 
-    def show_data(self) -> None:
+    def show_data(self) -> DataState | None:
+        """Say what the cache dir holds; its data state (None: unreadable, the app said why)."""
         services = self.services
         state = self.app.attempt(services.data.state)
         if services.data.has_data():
@@ -81,6 +84,7 @@ class DataStep(SetupStep):
             if not state.primary.is_demo:  # empty is that source: the demo needs its word
                 self.query_one("#data-explain", Static).update(data_text(EXPLAIN_WITH_SOURCE.format(
                     source=state.primary.describe(), playlists=self.demo_playlists())))
+        return state
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_run()
