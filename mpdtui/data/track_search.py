@@ -119,6 +119,12 @@ class CatalogAccess(Protocol):
     def transaction(self) -> AbstractContextManager[Connection]: ...
 
 
+def has_search_words(text: str) -> bool:
+    """Whether `text` has a word to search for (a letter or digit): punctuation alone
+    ("*", "...") matches no track."""
+    return _WORD.search(text) is not None
+
+
 def search_rows(catalog: CatalogAccess, text: str, limit: int) -> list[tuple]:
     """TRACK_SELECT rows of the tracks matching every word of `text` (as prefixes) in title,
     artist or album, most popular first; short of `limit`, then those matching its words as

@@ -10,6 +10,7 @@ from mpdtui.data.catalog import Catalog, Track
 from mpdtui.data.dataset import FeatureMatrix
 from mpdtui.data.mpd_validation import no_track_linked, pasted_track_uri
 from mpdtui.data.track_features import catalog_feature_matrix
+from mpdtui.data.track_search import has_search_words
 from mpdtui.locations import Locations
 
 
@@ -68,6 +69,8 @@ class CatalogService:
             return linked
         if pasted_track_uri(text) is not None:
             return "that track is in none of the data's playlists, so mpdtui cannot offer it"
+        if not has_search_words(text):
+            return "type words of a title, artist or album (letters or digits)"
         return "try fewer or shorter words"
 
     def resolve_uris(self, uris: Sequence[str]) -> list[int]:

@@ -189,6 +189,9 @@ def test_an_unfinished_ingest_is_named_with_the_command_that_finishes_it(
     assert mpdtui("info", "--stats", cache=locations.root).returncode == 0
     missing = mpdtui("search", "zzqqxx", cache=locations.root)
     assert missing.stdout.strip() == "no track matches 'zzqqxx': try fewer or shorter words"
+    missing = mpdtui("search", "...", cache=locations.root)  # no word: shorter words cannot help
+    assert missing.stdout.strip() == ("no track matches '...': type words of a title, artist or "
+                                      "album (letters or digits)")
     # links that name no track of the catalog: what they name, and what to paste instead
     unknown = "https://open.spotify.com/track/" + "Z" * 22
     missing = mpdtui("search", unknown, cache=locations.root)
