@@ -234,6 +234,6 @@ def print_stats(stats: DataStats, as_json: bool) -> int:
         table.add_row(label, figure_text(values, key, fmt),
                       *(figure_text(real, key, fmt) for real in REAL_MPD.values()))
     Console().print(table)
-    names = ", ".join(f"{name} ({count})" for name, count in stats.top_names)
+    names = ", ".join(f"{name} ({count:,})" for name, count in stats.top_names)
     print(in_terminal_width("most frequent names: ", printable(names)))
     return 0

@@ -105,7 +105,7 @@ def print_report(report: dict[str, Any], metric: str = "r_precision") -> None:
         return
     for metric_name in (metric, "ndcg", "clicks"):
         header, rows = table_rows(report, metric_name)
-        print_grid(f"{metric_name} on {report['n_cases']} held-out playlists (RecSys Challenge "
+        print_grid(f"{metric_name} on {report['n_cases']:,} held-out playlists (RecSys Challenge "
                    "2018 categories)", header, rows, max(120, len(header) * 12))
     print_seed_table(report)
     print_leads(report, metric)

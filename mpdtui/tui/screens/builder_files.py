@@ -217,7 +217,7 @@ class BuilderFiles(BuilderBase):
         if other is None or other.id == self.editing:
             return False
         count = len(other.tracks)
-        self.notify(printable(f"'{other.name}' is saved already ({count} track"
+        self.notify(printable(f"'{other.name}' is saved already ({count:,} track"
                               f"{'s' * (count != 1)}): give this playlist another name (n), or "
                               "open that one (p) to change it."),
                     severity="warning", markup=False, timeout=8)
@@ -346,4 +346,4 @@ def _taken_out(count: int) -> str:
     if not count:
         return ""
     verb = "is" if count == 1 else "are"
-    return f" {count} of the playlist's tracks {verb} not in it: taken out of the playlist."
+    return f" {count:,} of the playlist's tracks {verb} not in it: taken out of the playlist."

@@ -226,7 +226,7 @@ class TrainingStep(SetupStep):
         for row in rows:
             table.add_row(*overall_first(row))
         self.query_one("#eval-title", Label).update(
-            f"Evaluation: {self.metric} on {report['n_cases']} held-out playlists "
+            f"Evaluation: {self.metric} on {report['n_cases']:,} held-out playlists "
             "(v: next metric; tab, then ← → scroll the categories)")
         closest = leads(report, self.metric)[:1]
         self.query_one("#eval-lead", Label).update(
