@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import orjson
 
 from models.progress import Progress
+from mpdtui.browser import can_open_a_browser
 from mpdtui.commands import open_services
 from mpdtui.commands.argtypes import JoinedWords, client_id, given_text_path, port_number
 from mpdtui.commands.jobs import report_models_serving_on, run_job
@@ -37,7 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("auth", help="log in to Spotify (PKCE), show or remove the login")
     p.add_argument("--client-id", type=client_id, help="your Spotify app's client id")
     p.add_argument("--no-browser", action="store_true",
-                   help="print the login URL and accept the pasted redirected URL (SSH)")
+                   help="print the login URL and accept the pasted redirected URL (the way "
+                        "where no browser can open here: an SSH login, a server)")
     p.add_argument("--port", type=port_number, default=DEFAULT_PORT,
                    help=f"port of the redirect URI http://127.0.0.1:PORT/callback "
                         f"(default {DEFAULT_PORT})")
@@ -100,9 +102,10 @@ def run_auth(args: argparse.Namespace, locations: Locations) -> int:
     client_id = spotify.client_id(args.client_id)
     if client_id is None:
         raise UserError(NO_CLIENT_ID)
-    result = spotify.login(client_id, port=args.port, open_browser=not args.no_browser,
-                           paste=_paste_prompt if args.no_browser else None,
-                           on_url=lambda url: _show_url(url, args.no_browser))
+    no_browser = args.no_browser or not can_open_a_browser()  # over ssh: the URL and a paste
+    result = spotify.login(client_id, port=args.port, open_browser=not no_browser,
+                           paste=_paste_prompt if no_browser else None,
+                           on_url=lambda url: _show_url(url, no_browser))
     print(printable(result.describe()))
     return 0
 

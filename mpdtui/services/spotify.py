@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 import threading
-import webbrowser
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from models.progress import ProgressCallback
 from mpdtui import config
+from mpdtui.browser import open_in_browser
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 from mpdtui.services.playlists import PlaylistService
@@ -67,7 +67,7 @@ class SpotifyService:
         from mpdtui.spotify import auth
 
         return auth.login(self.locations, client_id, on_url=on_url, paste=paste,
-                          open_url=webbrowser.open if open_browser else None, cancel=cancel,
+                          open_url=open_in_browser if open_browser else None, cancel=cancel,
                           port=DEFAULT_PORT if port is None else port)
 
     def logout(self) -> bool:

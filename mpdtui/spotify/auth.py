@@ -12,7 +12,6 @@ import queue
 import secrets
 import threading
 import time
-import webbrowser
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -22,6 +21,7 @@ import requests
 from spotipy.exceptions import SpotifyOauthError
 from spotipy.oauth2 import SpotifyPKCE
 
+from mpdtui.browser import open_in_browser
 from mpdtui.locations import Locations
 from mpdtui.spotify.client import RetryPolicy, SpotifyClient
 from mpdtui.spotify.errors import LoginFailed, SpotifyError
@@ -105,7 +105,7 @@ class _CallbackServer:
 
 def login(locations: Locations, client_id: str, *, settings: SpotifySettings | None = None,
           port: int = DEFAULT_PORT,
-          open_url: Callable[[str], object] | None = webbrowser.open,
+          open_url: Callable[[str], object] | None = open_in_browser,
           paste: Callable[[], str] | None = None,
           on_url: Callable[[str], None] | None = None,
           timeout: float = LOGIN_TIMEOUT_S,

@@ -52,7 +52,8 @@ class AppOptions:
     """Where file exports go (None: config.json's `export_dir`, else the default folder;
     the export dialog sets it for the session and in config.json)."""
     open_browser: bool = True
-    """Open the Spotify login page in a browser (else only show its URL)."""
+    """Open web pages in a browser where one can open (the Spotify login, a track's page);
+    else only show (and copy) their links."""
 
 
 class MpdtuiAppBase(KeysInOrder):

@@ -25,6 +25,7 @@ import numpy as np
 import orjson
 import pytest
 import requests
+from desktop_browser import desktop_browser, no_desktop
 from fake_spotify import FakeSpotify
 from hostile_support import (  # noqa: F401 (jobs_in_process: a fixture)
     InProcessJob,
@@ -463,10 +464,10 @@ def _browser(url: str) -> None:
 
 
 @pytest.fixture
-def spotify(fake: FakeSpotify, monkeypatch: pytest.MonkeyPatch) -> FakeSpotify:
-    """The fake, a browser that consents, and the login's redirect on a free port."""
+def spotify(fake: FakeSpotify, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeSpotify:
+    """The fake, a desktop's browser that consents, and the login's redirect on a free port."""
     monkeypatch.setenv("MPDTUI_SPOTIFY_CLIENT_ID", fake.state.client_id)
-    monkeypatch.setattr("webbrowser.open", _browser)
+    desktop_browser(monkeypatch, tmp_path, follow=True)
     monkeypatch.setattr(session, "DEFAULT_PORT", _free_port())
     return fake
 
@@ -519,10 +520,11 @@ def test_no_browser_login_through_the_callback_exits_cleanly(spotify: FakeSpotif
     assert "Fatal Python error" not in err and err == ""
 
 
-def _no_browser_login(spotify: FakeSpotify, cache: Path) -> tuple[subprocess.Popen[str], str]:
+def _no_browser_login(spotify: FakeSpotify, cache: Path,
+                      flag: str = "--no-browser") -> tuple[subprocess.Popen[str], str]:
     """`mpdtui auth --no-browser` started, and the authorize URL it shows."""
     child = subprocess.Popen(
-        [sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache), "auth", "--no-browser",
+        [sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache), "auth", *([flag] if flag else []),
          "--client-id", spotify.state.client_id, "--port", str(_free_port())],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     url = ""
@@ -561,6 +563,21 @@ def test_a_slip_while_pasting_asks_again(spotify: FakeSpotify, tmp_path: Path) -
     assert out.startswith("If Spotify's page says INVALID_CLIENT: check the Client ID, and that "
                           "your app's Redirect URIs (developer.spotify.com/dashboard, your app, "
                           f"Settings) hold {registered} exactly.\n")
+
+
+def test_without_a_desktop_auth_takes_the_pasted_address(spotify: FakeSpotify, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over ssh, `mpdtui auth` needs no --no-browser: no browser can open, so it shows the
+    login page's URL and takes the address pasted (before, it waited for a browser)."""
+    no_desktop(monkeypatch)
+    child, url = _no_browser_login(spotify, tmp_path / "cache", flag="")
+    redirect = requests.get(url, allow_redirects=False, timeout=10).headers["Location"]
+    try:
+        out, err = child.communicate(f"{redirect}\n", timeout=60)
+    finally:
+        child.kill()
+    assert child.returncode == 0, err
+    assert "Then paste the address" in out and "Logged in to Spotify as Fake User" in out
 
 
 def test_no_browser_login_with_stdin_closed_says_so_and_waits_for_the_callback(

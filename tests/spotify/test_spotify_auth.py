@@ -9,9 +9,11 @@ import logging
 import os
 import stat
 import threading
+from pathlib import Path
 
 import pytest
 import requests
+from desktop_browser import desktop_browser
 from fake_spotify import FakeSpotify, s256
 
 from mpdtui.errors import UserError
@@ -180,11 +182,11 @@ def auth_args(**overrides: object) -> argparse.Namespace:
 
 
 def test_cli_auth_status_and_logout(fake: FakeSpotify, locations: Locations,
-                                    monkeypatch: pytest.MonkeyPatch,
+                                    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                     capsys: pytest.CaptureFixture[str]) -> None:
     from mpdtui.commands.spotify import run_auth
 
-    monkeypatch.setattr("webbrowser.open", browser)
+    desktop_browser(monkeypatch, tmp_path, follow=True)
     assert run_auth(auth_args(client_id=fake.state.client_id), locations) == 0
     assert "Logged in to Spotify as Fake User" in capsys.readouterr().out
 

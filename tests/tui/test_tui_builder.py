@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from desktop_browser import desktop_browser, no_desktop
 from textual.events import Paste
 from textual.widgets import Input, Label
 from tui_support import (  # noqa: F401 (fixtures)
@@ -276,6 +277,34 @@ async def test_y_copies_the_highlighted_tracks_link(trained_copy: Locations,
         link = f"https://open.spotify.com/track/{track.uri.removeprefix('spotify:track:')}"
         assert app.clipboard == link
         assert notifications(app)[-1] == f"Copied {link} ('{track.name}')."
+
+
+async def test_w_opens_the_highlighted_track_in_the_browser_or_copies_its_link(
+        trained_copy: Locations, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """To hear a suggestion before adding it; over ssh (no desktop) its link is copied."""
+    browser = desktop_browser(monkeypatch, tmp_path)
+    app = make_app(trained_copy, tmp_path, open_browser=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        await type_text(pilot, "listen")
+        suggestions = screen.query_one("#suggestions", TrackTable)
+        await wait_for(pilot, lambda: suggestions.row_count > 1, what="suggestions")
+        await pilot.press("escape", "j")
+        track = suggestions.current()
+        assert track is not None
+        link = f"https://open.spotify.com/track/{track.uri.removeprefix('spotify:track:')}"
+        await pilot.press("w")
+        assert notifications(app)[-1] == f"Opening '{track.name}' on Spotify in the browser."
+        await wait_for(pilot, browser.opened, what="the browser")
+        assert [page.url for page in browser.opened()] == [link] and app.clipboard == ""
+
+        no_desktop(monkeypatch)
+        await pilot.press("w")
+        assert app.clipboard == link
+        assert notifications(app)[-1] == ("No browser can open here (no desktop: an ssh "
+                                          f"login?). Copied {link} ('{track.name}').")
+        assert len(browser.opened()) == 1
 
 
 async def test_the_export_dialog_copies_the_tracks_links_without_saving(

@@ -371,7 +371,7 @@ class BuilderBase(BaseScreen):
             return focused is not None and focused.id == "suggestions"
         if action == "add":
             return focused is not None and focused.id != "playlist"
-        if action in ("more_like", "copy_link"):
+        if action in ("more_like", "copy_link", "open_link"):
             return focused is not None
         if action in ("undo", "redo"):
             return self.history.can_undo if action == "undo" else self.history.can_redo

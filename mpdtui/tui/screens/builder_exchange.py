@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.events import Paste
 from textual.widgets import Input
 
+from mpdtui.browser import open_in_browser
 from mpdtui.data.mpd_validation import (
     linked_kind,
     linked_track_uri,
@@ -44,6 +45,7 @@ class BuilderExchange(BuilderFiles):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("A", "fill", "Fill", show=False),
         Binding("X", "hide_artist", "Hide artist", show=False),  # x says it, on a suggestion
+        Binding("w", "open_link", "Listen", show=False),
     ]
     PALETTE = (*BuilderFiles.PALETTE, (
         "fill", "Fill to a length", "add the top suggestions until the playlist lasts 45m, "
@@ -130,11 +132,27 @@ class BuilderExchange(BuilderFiles):
         too); said in full as well, for a terminal that does not take it."""
         table = self._focused_table()
         track = table.current() if table is not None else None
-        if track is None:
-            return
+        if track is not None:
+            self._copy_link(track)
+
+    def _copy_link(self, track: Track, why: str = "") -> None:
         link = track_link(track.uri)
         self.app.copy_to_clipboard(link)
-        self.notify(printable(f"Copied {link} ('{track.name}')."), markup=False, timeout=8)
+        self.notify(printable(f"{why}Copied {link} ('{track.name}')."), markup=False, timeout=8)
+
+    def action_open_link(self) -> None:
+        """The highlighted track's page on Spotify in the desktop's browser, to hear it before
+        adding it (it plays there, or in Spotify's app); where no browser can open (over ssh),
+        its link is copied instead, to open elsewhere."""
+        table = self._focused_table()
+        track = table.current() if table is not None else None
+        if track is None:
+            return
+        if self.app.options.open_browser and open_in_browser(track_link(track.uri)):
+            self.notify(printable(f"Opening '{track.name}' on Spotify in the browser."),
+                        markup=False)
+        else:
+            self._copy_link(track, "No browser can open here (no desktop: an ssh login?). ")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "hide_artist":

@@ -40,6 +40,8 @@ KEYS: dict[str, list[tuple[str, str]]] = {
               "30 tracks (one change: u undoes it)"),
         ("l", "more like this (suggestions like the highlighted track)"),
         ("y", "copy the highlighted track's Spotify link"),
+        ("w", "listen: open the highlighted track on Spotify in the browser (or its app); "
+              "where no browser can open (ssh), its link is copied"),
         ("paste", "Spotify links (tracks copied in Spotify's app) are added to the playlist; "
                   "one link pasted into the search finds its track"),
         ("m", "switch model (default: the best evaluated)"),
