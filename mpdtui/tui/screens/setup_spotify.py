@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.widgets import Input, Label, Static
 from textual.worker import Worker, WorkerState
 
+from mpdtui.browser import can_open_a_browser
 from mpdtui.errors import UserError, user_line
 from mpdtui.spotify.errors import LoginFailed
 from mpdtui.spotify.settings import login_trouble, not_a_client_id
@@ -89,8 +90,15 @@ class SpotifyStep(SetupStep):
         if problem := not_a_client_id(client_id):
             self.status(f"{problem[:1].upper()}{problem[1:]}.")
             return None
-        self.status("Waiting for the login in the browser (escape cancels)…")
+        self.status(self._waiting())
         return self._login(client_id)
+
+    def _waiting(self) -> str:
+        if self.app.options.open_browser and can_open_a_browser():
+            return "Waiting for the login in the browser (escape cancels)…"
+        return ("No browser can open here (no desktop: an ssh login?): open the login page "
+                "below in a browser on any machine, then paste here the address it lands on "
+                "(escape cancels)…")
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="setup", description="login")
     def _login(self, client_id: str) -> LoginStatus | None:
@@ -113,8 +121,7 @@ class SpotifyStep(SetupStep):
         # to the clipboard as well: the URL wraps over several lines, and a selection of
         # them copies the line breaks into it
         self.app.copy_to_clipboard(message.url)
-        self.status(f"Waiting for the login in the browser (escape cancels)… "
-                    f"{login_trouble(message.url)}")
+        self.status(f"{self._waiting()} {login_trouble(message.url)}")
         shown = self.query_one("#login-url", Static)
         shown.update(Content(f"Login page (copied to the clipboard): {message.url}"))
         paste = self.query_one("#redirect-url", Input)
