@@ -550,12 +550,7 @@ def test_a_slip_while_pasting_asks_again(spotify: FakeSpotify, tmp_path: Path) -
     """A blank line or a stray word ended the login (the advice, "paste the whole address",
     could not be followed); then nothing pasted was read, and it waited 5 minutes."""
     child, url = _no_browser_login(spotify, tmp_path / "cache")
-    redirect = requests.get(url, allow_redirects=False, timeout=10).headers["Location"]
-    try:
-        out, err = child.communicate(f"\nhello\n{redirect}\n", timeout=60)
-    finally:
-        child.kill()
-    assert child.returncode == 0, err
+    out = _pasted(child, f"\nhello\n{_redirect_of(url)}\n")
     assert out.count("Then paste the address") == 2 and out.count("That is not it") == 1
     assert "Logged in to Spotify as Fake User" in out
     # what to check when Spotify's page refuses the login instead: the URI of this login
@@ -571,13 +566,23 @@ def test_without_a_desktop_auth_takes_the_pasted_address(spotify: FakeSpotify, t
     login page's URL and takes the address pasted (before, it waited for a browser)."""
     no_desktop(monkeypatch)
     child, url = _no_browser_login(spotify, tmp_path / "cache", flag="")
-    redirect = requests.get(url, allow_redirects=False, timeout=10).headers["Location"]
+    out = _pasted(child, f"{_redirect_of(url)}\n")
+    assert "Then paste the address" in out and "Logged in to Spotify as Fake User" in out
+
+
+def _redirect_of(url: str) -> str:
+    """Where Spotify's page sends the browser once the user allows access."""
+    return requests.get(url, allow_redirects=False, timeout=10).headers["Location"]
+
+
+def _pasted(child: subprocess.Popen[str], typed: str) -> str:
+    """What the login said, `typed` pasted into it; it ended well."""
     try:
-        out, err = child.communicate(f"{redirect}\n", timeout=60)
+        out, err = child.communicate(typed, timeout=60)
     finally:
         child.kill()
     assert child.returncode == 0, err
-    assert "Then paste the address" in out and "Logged in to Spotify as Fake User" in out
+    return out
 
 
 def test_no_browser_login_with_stdin_closed_says_so_and_waits_for_the_callback(

@@ -285,12 +285,8 @@ async def test_w_opens_the_highlighted_track_in_the_browser_or_copies_its_link(
     browser = desktop_browser(monkeypatch, tmp_path)
     app = make_app(trained_copy, tmp_path, open_browser=True)
     async with app.run_test(size=SIZE) as pilot:
-        await builder_ready(pilot)
-        screen = builder(app)
-        await type_text(pilot, "listen")
-        suggestions = screen.query_one("#suggestions", TrackTable)
-        await wait_for(pilot, lambda: suggestions.row_count > 1, what="suggestions")
-        await pilot.press("escape", "j")
+        _, suggestions = await to_the_suggestions(pilot, "listen")
+        await pilot.press("j")
         track = suggestions.current()
         assert track is not None
         link = f"https://open.spotify.com/track/{track.uri.removeprefix('spotify:track:')}"
