@@ -32,7 +32,8 @@ from mpdtui.data.track_features import TrackFeatures
 from mpdtui.locations import Locations
 from mpdtui.services.root import open_services
 from mpdtui.tui.messages import PlaylistLoaded
-from mpdtui.tui.screens.builder import SUGGESTIONS, BuilderScreen
+from mpdtui.tui.screens.builder import BuilderScreen
+from mpdtui.tui.screens.builder_base import SUGGESTIONS
 from mpdtui.tui.widgets.sound_filter import SoundFilter
 from mpdtui.tui.widgets.track_sound import TrackSound, packed
 from mpdtui.tui.widgets.track_table import TrackTable

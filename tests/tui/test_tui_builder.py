@@ -41,7 +41,7 @@ from mpdtui.services.model_store import ModelStore
 from mpdtui.services.root import open_services
 from mpdtui.services.suggester import Suggester
 from mpdtui.tui.messages import PlaylistLoaded
-from mpdtui.tui.screens.builder import SUGGESTIONS
+from mpdtui.tui.screens.builder_base import SUGGESTIONS
 from mpdtui.tui.widgets.sound_filter import SoundFilter
 from mpdtui.tui.widgets.track_table import TrackTable
 
@@ -223,6 +223,35 @@ async def test_x_hides_a_suggestion_from_this_playlist(trained_copy: Locations,
         await pilot.press("ctrl+n")  # another playlist: its suggestions hide nothing
         await settle(pilot)
         assert screen.hidden == []
+
+
+async def test_the_lists_end_brings_more_suggestions(trained_copy: Locations,
+                                                     tmp_path: Path) -> None:
+    """50 at first; the cursor at the end asks for 50 more, where it stays, until the name
+    changes (a hidden one keeps the count: the list fills up again)."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen, suggestions = await to_the_suggestions(pilot, "more and more")
+        first = list(suggestions.tracks)
+        assert len(first) == SUGGESTIONS
+
+        async def shown() -> list[Track]:
+            await wait_for(pilot, lambda: screen.suggestions_shown == screen._request,
+                           what="the suggestions")
+            return list(suggestions.tracks)
+
+        await pilot.press("G")  # the last of 50
+        longer = await shown()
+        assert len(longer) == 2 * SUGGESTIONS and longer[:SUGGESTIONS] == first
+        assert suggestions.cursor_row == SUGGESTIONS - 1
+        assert label_text(pilot, "#suggest-status").startswith(
+            f"{2 * SUGGESTIONS} suggestions from {screen.model_name}")
+        await pilot.press("k", "x")  # hidden: the list fills up to 100 again
+        assert len(await shown()) == 2 * SUGGESTIONS
+        await pilot.press("G")
+        assert len(await shown()) == 3 * SUGGESTIONS and suggestions.cursor_row == 99
+        await pilot.press("n", "s")  # another name: 50 again
+        assert len(await shown()) == SUGGESTIONS
 
 
 async def test_shift_x_hides_an_artist_from_this_playlist(trained_copy: Locations,

@@ -39,7 +39,6 @@ if TYPE_CHECKING:  # annotations only: these load with the services, after the f
 
 NAME_DEBOUNCE_S = 0.3
 TRACKS_DEBOUNCE_S = 0.02
-SUGGESTIONS = 50
 SEARCH_LIMIT = 50
 MODELS_POLL_S = 3.0
 MISSING_DATA = "No data yet: ingest the demo or the MPD at the setup's data step (f2)."
@@ -177,7 +176,7 @@ class BuilderScreen(BuilderExchange):
             self._set_status("Type a name or add tracks to get suggestions.")
             return
         self._set_status("thinking…", self.query_one(SoundFilter).error)
-        self._suggest(request, query, self.model_name)
+        self._suggest(request, self._with_count(query), self.model_name)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="suggest",
           description="suggestions")
@@ -187,11 +186,11 @@ class BuilderScreen(BuilderExchange):
         name, seeds, hidden = query.name, query.seeds, query.excluded
         if not query.audio_filter and not self.with_audio:  # the features may still be loading
             self.post_message(SuggestionsReady(request, self.services.suggester.suggest(
-                name, seeds, model=model, k=SUGGESTIONS, exclude=hidden), model))
+                name, seeds, model=model, k=query.k, exclude=hidden), model))
             return
         try:
             found = self.services.audio.suggest(name, seeds, query.audio_filter, model=model,
-                                               k=SUGGESTIONS, exclude=hidden)
+                                               k=query.k, exclude=hidden)
         except FeaturesMissing as exc:  # a filter, and no features to apply it to
             self.post_message(SuggestionsReady(request, [], model, note=str(exc)))
             return

@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # annotations only: these load with the services, after the f
 
 
 KEYS_REFRESH_S = 0.2  # after a change, the footer shows what applies once suggestions are back
+SUGGESTIONS = 50  # shown at first, and added each time the cursor reaches the list's end
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class SuggestionsFor:
     seeds: list[int]
     audio_filter: AudioFilter
     excluded: frozenset[int]  # track ids: hidden (x), or the playlist's in "more like this"
+    k: int = SUGGESTIONS
 
 
 class BuilderBase(BaseScreen):

@@ -1,15 +1,17 @@
 """The builder's tracks to and from elsewhere, and many at once: exports (files, Spotify, the
 tracks' links copied), links pasted in (tracks copied in Spotify's app), the suggestions that
-fill the playlist to a length (A), and an artist's tracks hidden from them (X)."""
+fill the playlist to a length (A), more of them at the list's end, and an artist's tracks
+hidden from them (X)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.binding import Binding, BindingType
 from textual.events import Paste
-from textual.widgets import Input
+from textual.widgets import DataTable, Input
 
 from mpdtui.browser import open_in_browser
 from mpdtui.data.mpd_validation import (
@@ -23,6 +25,7 @@ from mpdtui.pipeline.display import counted, playlist_length
 from mpdtui.printable import printable
 from mpdtui.tui.hidden import HiddenArtist
 from mpdtui.tui.playlist_export import ExportChoice, PlaylistExport
+from mpdtui.tui.screens.builder_base import SUGGESTIONS
 from mpdtui.tui.screens.builder_files import BuilderFiles
 from mpdtui.tui.screens.prompt import PromptScreen
 from mpdtui.tui.widgets.keyed_input import pasted_links
@@ -35,6 +38,8 @@ if TYPE_CHECKING:
     from mpdtui.tui.screens.builder_base import SuggestionsFor
 
 
+MOST_SUGGESTIONS = 500
+"""The list's longest (the RecSys Challenge's k: how far the models are evaluated)."""
 PASTE_HERE = "them here: their tracks are added"
 """Where the links of tracks copied in Spotify's app go, said where a playlist's link was."""
 
@@ -56,6 +61,31 @@ class BuilderExchange(BuilderFiles):
     def __init__(self) -> None:
         super().__init__()
         self.fill_length = ""  # as last typed: the next fill asks with it
+        self.suggestions_wanted = SUGGESTIONS
+        self._wanted_for: tuple[object, ...] = ()  # what they are for (`_with_count`)
+        self._rows_asked_at = 0  # the list's length when more were last asked for
+
+    # --- more suggestions at the list's end --------------------------------------------------
+    def _with_count(self, query: SuggestionsFor) -> SuggestionsFor:
+        """The query, asking for as many suggestions as are wanted: 50, and 50 more each time
+        the cursor reached the list's end, until the name, the tracks, the filter or the model
+        change (a hidden suggestion keeps the count: the list fills up again)."""
+        asked_for = (query.name, tuple(query.seeds), query.audio_filter, self.model_name)
+        if asked_for != self._wanted_for:
+            self._wanted_for, self.suggestions_wanted, self._rows_asked_at = asked_for, SUGGESTIONS, 0
+        return replace(query, k=self.suggestions_wanted)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        super().on_data_table_row_highlighted(event)
+        table = event.data_table
+        if (table.id == "suggestions" and event.cursor_row == table.row_count - 1
+                and self._rows_asked_at < table.row_count  # grown since: there may be more
+                and self.suggestions_wanted < MOST_SUGGESTIONS
+                and self.suggestions_shown == self._request):  # none on its way
+            self._rows_asked_at = table.row_count
+            self.suggestions_wanted += SUGGESTIONS
+            self._schedule(0)
+            self._refill = self._request  # the cursor stays where it is
 
     def action_export(self) -> None:
         if not self.playlist:
