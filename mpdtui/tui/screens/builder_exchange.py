@@ -76,7 +76,7 @@ class BuilderExchange(BuilderFiles):
         return replace(query, k=self.suggestions_wanted)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        super().on_data_table_row_highlighted(event)
+        # (Textual calls BuilderBase's handler of this message too: one per class)
         table = event.data_table
         if (table.id == "suggestions" and event.cursor_row == table.row_count - 1
                 and self._rows_asked_at < table.row_count  # grown since: there may be more
