@@ -15,6 +15,7 @@ from tui_support import (  # noqa: F401 (fixtures)
     SIZE,
     builder,
     builder_ready,
+    label_text,
     make_app,
     notifications,
     settle,
@@ -244,6 +245,23 @@ async def test_order_for_flow_with_keys(audio_copy: Locations, tmp_path: Path) -
         assert after.clashes <= before.clashes and after.tempo_jump <= before.tempo_jump
         assert [t.id for t in screen.query_one("#playlist", TrackTable).tracks] == ids
         assert any(n.startswith("Ordered for flow: key clashes") for n in notifications(app))
+
+
+@pytest.mark.asyncio
+async def test_the_order_dialog_keeps_its_keys_on_a_short_screen(audio_copy: Locations,
+                                                                tmp_path: Path) -> None:
+    """At 60x16 the dialog's end is cut: its keys come before the explanation (they were
+    under the fold)."""
+    app = make_app(audio_copy, tmp_path)
+    async with app.run_test(size=(60, 16)) as pilot:
+        await open_playlist(pilot)
+        await pilot.press("escape", "o")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "OrderScreen"
+                       and "Neighbours" in label_text(pilot, "#order-hint"), what="the orders")
+        rows = app.screen._compositor.render_full_update().strips
+        shown = " ".join("".join(strip.text for strip in row).strip("█ ") for row in rows)
+        assert "enter: reorder the playlist this way (u undoes it) · escape: leave it as it is" \
+            in " ".join(shown.split())
 
 
 @pytest.mark.asyncio

@@ -95,7 +95,8 @@ class OrderScreen(ModalScreen["FlowResult | None"]):
         if len(self.results) == len(DIRECTIONS):
             unchanged = not any(result.changed for result in self.results.values())
             hint = "Already in the best order found. " + EXPLAIN if unchanged else EXPLAIN
-        self.query_one("#order-hint", Label).update(f"{hint}\n{KEYS_HINT}")
+        # the keys first: a short pane cuts the dialog's end
+        self.query_one("#order-hint", Label).update(f"{KEYS_HINT}\n{hint}")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         self.app.report_worker(event.worker)
