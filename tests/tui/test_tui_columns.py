@@ -43,6 +43,17 @@ def test_the_playlist_keeps_track_and_artist_in_a_quarter_of_80_columns() -> Non
     assert dict(layout)["Artist"] >= 6
 
 
+@pytest.mark.parametrize(("width", "album"), [(63, False), (80, True)])
+def test_the_playlists_album_shows_only_where_its_names_are_whole(width: int,
+                                                                  album: bool) -> None:
+    """Its pane at 160 columns (63 cells): the album had cut track names short; at 200 (80
+    cells) there is room for it too."""
+    wanted = {"#": 1, "Track": 22, "Artist": 8, "Album": 13, "Time": 4, "BPM": 3, "Key": 7}
+    layout = dict(fit(PLAYLIST, wanted, width, rest="Track"))
+    assert layout["Track"] >= 22 and layout["Artist"] == 8 and "Key" in layout
+    assert ("Album" in layout) == album and layout.get("Album", 13) >= 13
+
+
 def test_audio_columns_go_before_track_artist_and_reason() -> None:
     wanted = {**WANTED, "BPM": 3, "Key": 6, "Energy": 6}
     names = [name for name, _ in fit(SUGGESTIONS, wanted, 60, rest="Why")]

@@ -53,7 +53,7 @@ class BuilderScreen(BuilderExchange):
         with Horizontal(id="builder"):
             with Vertical(id="left"):
                 yield NameInput(id="name")
-                yield TrackTable(numbered=True, with_album=False, id="playlist")
+                yield TrackTable(numbered=True, id="playlist")
                 yield Label("", id="totals")
                 yield TrackSound("", id="track-sound", classes="hint")
             with Vertical(id="right"):

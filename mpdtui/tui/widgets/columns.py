@@ -8,6 +8,7 @@ column (the reason, or the track name) so no space stays empty.
 When even the least widths do not fit, the columns that matter least are left out first
 (`drop`: the higher, the sooner), also while the columns always shown would get less than
 their `good` width, so a narrow table shows track and artist readably rather than a time.
+A `spare` column (the playlist's album) shows only where the others have all they want.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ class Column:
     """Only shown when audio features are known."""
     good: int = 0
     """For a column always shown: below this, droppable columns make room first."""
+    spare: bool = False
+    """Shown only where the columns always shown get all their content wants (up to their
+    cap): the playlist's album, never at its track names' cost."""
 
 
 def fit(columns: Sequence[Column], wanted: Mapping[str, int], width: int,
@@ -76,6 +80,11 @@ def _drop_to_fit(columns: list[Column], wanted: Mapping[str, int],
     def need(cols: list[Column]) -> int:
         return sum(least(c) + CELL_PADDING for c in cols)
 
+    def roomy(c: Column) -> int:
+        return c.least if c.drop else max(c.least, min(c.cap, wanted.get(c.name, 0)))
+
+    if sum(roomy(c) + CELL_PADDING for c in columns) > width:
+        columns = [c for c in columns if not c.spare]
     while need(columns) > width and any(c.drop for c in columns):
         first_to_go = max((c for c in columns if c.drop), key=lambda c: c.drop)
         columns = [c for c in columns if c is not first_to_go]

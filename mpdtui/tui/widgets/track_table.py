@@ -41,7 +41,7 @@ UNSIZED = 200  # the width assumed before the first layout
 # least and most useful widths ("C#m 12A": a key is no use cut); `drop`: left out when short
 # of width, the highest first
 PLAYLIST = (Column("#", 2, 3, drop=5), Column("Track", 8, 40, good=12),
-            Column("Artist", 6, 24, good=10),
+            Column("Artist", 6, 24, good=10), Column("Album", 8, 24, drop=6, spare=True),
             Column("Time", 4, 5, drop=4), Column("BPM", 3, 3, drop=2, audio=True),
             Column("Key", 7, 7, drop=3, audio=True))
 RESULTS = (Column("Track", 10, 48, good=16), Column("Artist", 8, 28, good=12),
