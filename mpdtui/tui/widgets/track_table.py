@@ -71,10 +71,9 @@ class TrackTable(DataTable):
     ]
 
     def __init__(self, *, with_reason: bool = False, numbered: bool = False,
-                 with_album: bool = True, id: str | None = None) -> None:
+                 id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
-        spec = PLAYLIST if numbered else SUGGESTIONS if with_reason else RESULTS
-        self.spec = tuple(c for c in spec if with_album or c.name != "Album")
+        self.spec = PLAYLIST if numbered else SUGGESTIONS if with_reason else RESULTS
         self.rest = "Why" if with_reason else "Track"
         self.with_audio = False
         self.tracks: list[Track] = []
