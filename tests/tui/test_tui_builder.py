@@ -320,7 +320,8 @@ async def test_w_opens_the_highlighted_track_in_the_browser_or_copies_its_link(
         assert track is not None
         link = f"https://open.spotify.com/track/{track.uri.removeprefix('spotify:track:')}"
         await pilot.press("w")
-        assert notifications(app)[-1] == f"Opening '{track.name}' on Spotify in the browser."
+        assert notifications(app)[-1] == (f"Opening '{track.name}' on Spotify in the browser: "
+                                          f"{link}")
         await wait_for(pilot, browser.opened, what="the browser")
         assert [page.url for page in browser.opened()] == [link] and app.clipboard == ""
 

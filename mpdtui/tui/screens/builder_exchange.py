@@ -178,8 +178,9 @@ class BuilderExchange(BuilderFiles):
         track = table.current() if table is not None else None
         if track is None:
             return
-        if self.app.options.open_browser and open_in_browser(track_link(track.uri)):
-            self.notify(printable(f"Opening '{track.name}' on Spotify in the browser."),
+        link = track_link(track.uri)
+        if self.app.options.open_browser and open_in_browser(link):  # said: if none opens
+            self.notify(printable(f"Opening '{track.name}' on Spotify in the browser: {link}"),
                         markup=False)
         else:
             self._copy_link(track, "No browser can open here (no desktop: an ssh login?). ")
