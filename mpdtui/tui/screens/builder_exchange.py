@@ -78,7 +78,9 @@ class BuilderExchange(BuilderFiles):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         # (Textual calls BuilderBase's handler of this message too: one per class)
         table = event.data_table
-        if (table.id == "suggestions" and event.cursor_row == table.row_count - 1
+        full = table.row_count >= self.suggestions_wanted - len(self.playlist)  # (its tracks
+        # are left out of the answer): a shorter list is all there is
+        if (table.id == "suggestions" and full and event.cursor_row == table.row_count - 1
                 and self._rows_asked_at < table.row_count  # grown since: there may be more
                 and self.suggestions_wanted < MOST_SUGGESTIONS
                 and self.suggestions_shown == self._request):  # none on its way
