@@ -76,18 +76,23 @@ class BuilderExchange(BuilderFiles):
         return replace(query, k=self.suggestions_wanted)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        # (Textual calls BuilderBase's handler of this message too: one per class)
+        """The cursor on the last suggestion asks for 50 more (Textual calls BuilderBase's
+        handler of this message too: one per class)."""
         table = event.data_table
-        full = table.row_count >= self.suggestions_wanted - len(self.playlist)  # (its tracks
-        # are left out of the answer): a shorter list is all there is
-        if (table.id == "suggestions" and full and event.cursor_row == table.row_count - 1
-                and self._rows_asked_at < table.row_count  # grown since: there may be more
-                and self.suggestions_wanted < MOST_SUGGESTIONS
-                and self.suggestions_shown == self._request):  # none on its way
-            self._rows_asked_at = table.row_count
+        rows = table.row_count
+        if table.id == "suggestions" and event.cursor_row == rows - 1 and self._more_may_come(rows):
+            self._rows_asked_at = rows
             self.suggestions_wanted += SUGGESTIONS
             self._schedule(0)
             self._refill = self._request  # the cursor stays where it is
+
+    def _more_may_come(self, rows: int) -> bool:
+        """The list is full (but for the playlist's own tracks, left out of it: a shorter
+        list is all there is), has grown since more were last asked for, is shorter than
+        the most, and no answer is on its way."""
+        return (rows >= self.suggestions_wanted - len(self.playlist) and self._rows_asked_at < rows
+                and self.suggestions_wanted < MOST_SUGGESTIONS
+                and self.suggestions_shown == self._request)
 
     def action_export(self) -> None:
         if not self.playlist:
