@@ -79,8 +79,8 @@ class DataStep(SetupStep):
         else:
             self.query_one("#data-now", Label).update("No data yet.")
         if state is not None and state.primary is not None:
-            self.query_one("#mpd-path", Input).placeholder = (
-                f"MPD folder or zip (empty: {state.primary.describe()})")
+            self.query_one("#mpd-path", Input).placeholder = (  # what empty means first: a
+                f"empty: {state.primary.describe()}; or an MPD folder or zip")  # narrow field cuts
             if not state.primary.is_demo:  # empty is that source: the demo needs its word
                 self.query_one("#data-explain", Static).update(data_text(EXPLAIN_WITH_SOURCE.format(
                     source=state.primary.describe(), playlists=self.demo_playlists())))
