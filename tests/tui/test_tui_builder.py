@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from desktop_browser import desktop_browser, no_desktop
-from textual.events import Paste
+from textual.events import MouseScrollDown, Paste
 from textual.widgets import Input, Label
 from tui_support import (  # noqa: F401 (fixtures)
     SIZE,
@@ -253,6 +253,24 @@ async def test_the_lists_end_brings_more_suggestions(trained_copy: Locations,
         assert suggestions.cursor_row == 2 * SUGGESTIONS - 1
         await pilot.press("n", "s")  # another name: 50 again
         await shown(SUGGESTIONS)
+
+
+async def test_the_mouse_wheel_at_the_lists_end_brings_more(trained_copy: Locations,
+                                                            tmp_path: Path) -> None:
+    """Scrolled to its end with the mouse wheel, the list grows by 50 as it does under the
+    cursor, and the cursor stays where it was."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen, suggestions = await to_the_suggestions(pilot, "more and more")
+        end = suggestions.max_scroll_y
+        assert len(suggestions.tracks) == SUGGESTIONS and end > 0
+        while suggestions.scroll_y < end:
+            suggestions.post_message(MouseScrollDown(suggestions, 1, 1, 0, 1, 0, False, False,
+                                                     False))
+            await pilot.pause()
+        await wait_for(pilot, lambda: screen.suggestions_shown == screen._request
+                       and len(suggestions.tracks) == 2 * SUGGESTIONS, what="50 more")
+        assert suggestions.cursor_row == 0
 
 
 async def test_shift_x_hides_an_artist_from_this_playlist(trained_copy: Locations,

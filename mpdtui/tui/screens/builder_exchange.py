@@ -78,9 +78,16 @@ class BuilderExchange(BuilderFiles):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         """The cursor on the last suggestion asks for 50 more (Textual calls BuilderBase's
         handler of this message too: one per class)."""
-        table = event.data_table
+        if event.cursor_row == event.data_table.row_count - 1:
+            self._ask_for_more(event.data_table)
+
+    def on_track_table_scrolled_to_end(self, message: TrackTable.ScrolledToEnd) -> None:
+        """The mouse wheel at the list's end does as the cursor on its last row."""
+        self._ask_for_more(message.table)
+
+    def _ask_for_more(self, table: DataTable) -> None:
         rows = table.row_count
-        if table.id == "suggestions" and event.cursor_row == rows - 1 and self._more_may_come(rows):
+        if table.id == "suggestions" and self._more_may_come(rows):
             self._rows_asked_at = rows
             self.suggestions_wanted += SUGGESTIONS
             self._schedule(0)

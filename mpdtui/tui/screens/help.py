@@ -27,8 +27,8 @@ KEYS: dict[str, list[tuple[str, str]]] = {
         ("tab / shift+tab", "next / previous list: playlist, search results, suggestions (the "
                             "fields have their keys: n, /, f)"),
         ("j / k, up / down", "move in a list"),
-        ("g / G", "top / bottom of a list (the suggestions' last row brings 50 more, up to "
-                  "500)"),
+        ("g / G", "top / bottom of a list (the suggestions' last row, or the mouse wheel at "
+                  "their end, brings 50 more, up to 500)"),
         ("enter / a", "add the highlighted search result or suggestion"),
         ("x / delete", "remove the highlighted track from the playlist; on a suggestion: "
                        "hide it from this playlist's suggestions"),

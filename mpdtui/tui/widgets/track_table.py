@@ -96,6 +96,19 @@ class TrackTable(DataTable):
             super().__init__()
             self.table = table
 
+    class ScrolledToEnd(Message):
+        """The view reached the last row by scrolling (the mouse wheel, the scroll bar), the
+        cursor left where it was."""
+
+        def __init__(self, table: TrackTable) -> None:
+            super().__init__()
+            self.table = table
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if new_value > old_value and new_value >= self.max_scroll_y > 0:
+            self.post_message(self.ScrolledToEnd(self))
+
     def action_select_cursor(self) -> None:
         if not self.row_count:
             self.post_message(self.EnterWithoutRows(self))
