@@ -273,6 +273,22 @@ async def test_the_mouse_wheel_at_the_lists_end_brings_more(trained_copy: Locati
         assert suggestions.cursor_row == 0
 
 
+async def test_a_second_click_on_a_suggestion_adds_it(trained_copy: Locations,
+                                                     tmp_path: Path) -> None:
+    """A click puts the cursor on a suggestion; a second click on it adds it."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen, suggestions = await to_the_suggestions(pilot, "click click")
+        second = suggestions.tracks[1]
+        row = (3, 3)  # inside the border, under the header: the second row
+        await pilot.click("#suggestions", offset=row)
+        await settle(pilot)
+        assert suggestions.current() == second and screen.playlist == []
+        await pilot.click("#suggestions", offset=row)
+        await settle(pilot)
+        assert screen.playlist == [second]
+
+
 async def test_shift_x_hides_an_artist_from_this_playlist(trained_copy: Locations,
                                                           tmp_path: Path) -> None:
     """X on a suggestion: none of its artist's tracks is suggested again; u brings them back
