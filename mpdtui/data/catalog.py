@@ -209,10 +209,11 @@ class Catalog:
                     connection.executemany("INSERT INTO meta VALUES (?, ?)",
                                            [("format", CATALOG_FORMAT), ("version", str(CATALOG_VERSION)),
                                             (track_search.SEARCH_INDEXED, "0")])
-            elif version not in READABLE_CATALOG_VERSIONS:
-                raise FormatVersionError(
-                    f"{path} has catalog format version {version}, this mpdtui reads "
-                    f"{' and '.join(READABLE_CATALOG_VERSIONS)}: {rebuild_hint(locations)}")
+            elif version not in READABLE_CATALOG_VERSIONS:  # None: an empty file, say
+                held = ("holds no catalog (it records no format version)" if version is None
+                        else f"has catalog format version {version}, this mpdtui reads "
+                        f"{' and '.join(READABLE_CATALOG_VERSIONS)}")
+                raise FormatVersionError(f"{path} {held}: {rebuild_hint(locations)}")
             if create:
                 connection.executescript(track_search.search_schema(
                     int(version or CATALOG_VERSION)))
@@ -270,7 +271,13 @@ class Catalog:
     def add_source(self, source: dict[str, object]) -> None:
         """Record a source before its first slice is ingested (so an interrupted ingest of it
         is resumed, never replaced)."""
-        sources = [s for s in self.sources() if s != source] + [source]
+        self._record_sources([s for s in self.sources() if s != source] + [source])
+
+    def forget_source(self, path: str) -> None:
+        """Drop the record of the sources at `path` (an ingest that took nothing from it)."""
+        self._record_sources([s for s in self.sources() if s.get("path") != path])
+
+    def _record_sources(self, sources: list[dict[str, object]]) -> None:
         with self.lock:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('sources', ?)",
                             (orjson.dumps(sources).decode(),))

@@ -42,7 +42,12 @@ from mpdtui.data import track_search
 from mpdtui.data.catalog import Catalog, restore_uri_indexes, without_uri_indexes
 from mpdtui.data.files import write_npz
 from mpdtui.data.growth import remember_finalized
-from mpdtui.data.known_slices import add_slice_copy, known_slices, refuse_changed_slices
+from mpdtui.data.known_slices import (
+    CHANGED_SINCE,
+    add_slice_copy,
+    known_slices,
+    refuse_changed_slices,
+)
 from mpdtui.data.matrices import (
     CHUNK_FORMAT,
     CHUNK_VERSION,
@@ -191,7 +196,8 @@ def _in_bulk(catalog: Catalog, pending: list[SliceSource]) -> bool:
 
 def _pending(catalog: Catalog, sources: Sequence[SliceSource]) -> list[SliceSource]:
     done = known_slices(catalog)
-    refuse_changed_slices(catalog, sources, done)
+    # the data ingested before, changed since (other data is refused before it is recorded)
+    refuse_changed_slices(catalog, sources, done, remedy=CHANGED_SINCE)
     return [source for source in sources if source.name not in done]
 
 

@@ -39,18 +39,27 @@ def known_slices(catalog: Catalog) -> dict[str, tuple[int, str]]:
     return copies | catalog.ingested_slices()
 
 
+OTHER_DATA = "add --replace to replace the data there, or use a fresh --cache-dir"
+"""What to do about other data whose slices are named as those ingested."""
+CHANGED_SINCE = ("the file changed since it was ingested: add --replace to ingest the data as it "
+                 "is now (the playlists there and the models trained on them go; saved "
+                 "playlists, audio features and settings stay), or use a fresh --cache-dir")
+"""What to do about the data ingested before, changed since (met when it is resumed)."""
+
+
 def refuse_changed_slices(catalog: Catalog, sources: Sequence[SliceSource],
-                          done: dict[str, tuple[int, str]] | None = None) -> None:
+                          done: dict[str, tuple[int, str]] | None = None,
+                          remedy: str = OTHER_DATA) -> None:
     """UserError naming the first of `sources` whose name the catalog holds with another size:
-    other data under the same name (an edit that keeps the size goes unseen: comparing the
-    checksums would read every slice again). `done`: the catalog's known slices, when read."""
+    other data under the same name, or the file changed since (an edit that keeps the size
+    goes unseen: comparing the checksums would read every slice again); `remedy` says what
+    to do. `done`: the catalog's known slices, when read."""
     done = known_slices(catalog) if done is None else done
     for source in sources:
         if source.name in done and done[source.name][0] != source.size:
             raise UserError(
                 f"{source.label} differs from the {source.name} ingested before (size "
-                f"{source.size} vs {done[source.name][0]}): use a fresh --cache-dir, add "
-                f"--replace to replace the data there, or delete {catalog.path} to rebuild")
+                f"{source.size} vs {done[source.name][0]}): {remedy}")
 
 
 def slices_are_ingested(catalog: Catalog, sources: Sequence[SliceSource]) -> bool:

@@ -22,9 +22,10 @@ from mpdtui.data.demo import generate_demo
 from mpdtui.data.demo_files import FEATURES_CSV
 from mpdtui.data.files import read_json, write_json
 from mpdtui.data.ingest import IngestResult, ingest
-from mpdtui.data.known_slices import refuse_changed_slices, slices_are_ingested
+from mpdtui.data.known_slices import known_slices, refuse_changed_slices, slices_are_ingested
 from mpdtui.data.matrices import matrices_are_current
 from mpdtui.data.mpd import find_slices
+from mpdtui.data.mpd_validation import SliceError
 from mpdtui.data.track_search import search_head_is_stale
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations, expand_home
@@ -135,8 +136,12 @@ class IngestStage(Stage):
         total = IngestResult()
         relay = job.progress(self.name, "slices")
         for path in paths:
-            result = ingest(job.locations, path, job.request.skip_bad,
-                            progress=relay, cancel=job.cancel)
+            try:
+                result = ingest(job.locations, path, job.request.skip_bad,
+                                progress=relay, cancel=job.cancel)
+            except SliceError:
+                _forget_if_nothing_came(job.locations, path)
+                raise
             total.ingested += result.ingested
             total.already_done += result.already_done
             total.playlists += result.playlists
@@ -158,6 +163,19 @@ class IngestStage(Stage):
         job.summary.ingest = {"ingested": 0, "already_done": there, "playlists": 0, "rows": 0,
                               "skipped": [], "copies": []}
         return "data ready"
+
+
+def _forget_if_nothing_came(locations: Locations, path: Path) -> None:
+    """A source refused for a bad slice before any of its slices came in is not recorded:
+    later runs would resume it, and compare its files with those of data ingested since."""
+    try:
+        slices = find_slices(path)
+    except UserError:
+        return  # unreadable now: what came from it cannot be told, so its record stays
+    with Catalog.open(locations) as catalog:
+        known = known_slices(catalog)
+        if not any(known.get(s.name, (None,))[0] == s.size for s in slices):
+            catalog.forget_source(str(path))
 
 
 def _rank_stale_search_head(locations: Locations) -> None:

@@ -3,10 +3,12 @@
 The catalog's manifest records the sources (`Catalog.sources`) before their first slice is
 ingested, so "is there data" and "what is it" are answered by the catalog itself: an
 interrupted ingest of a folder is resumed by the next `ingest` or `--train`, never replaced
-by the demo. The rules, in one place:
+by the demo (a source refused for a bad slice before any of its slices came in is forgotten).
+The rules, in one place:
 
 - no source recorded: the requested one, or the built-in demo dataset when none is named;
-- the recorded one again: resume it (new slices are appended);
+- the recorded one again: resume it (new slices are appended); with `--replace`, where one
+  of its slices changed since it was ingested, ingest it again as it is now;
 - another MPD folder next to an MPD folder: added to it;
 - anything else (the demo for an MPD folder, an MPD folder for the demo, another demo size):
   a replacement, done only when asked for (`--replace`, or the app's confirmation), which drops
@@ -27,6 +29,8 @@ from models.npz_arrays import stamp_path
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.demo import DEFAULT_PLAYLISTS, GENERATOR_VERSION
 from mpdtui.data.files import read_json
+from mpdtui.data.known_slices import known_slices
+from mpdtui.data.mpd import find_slices
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations, real_path
 
@@ -146,11 +150,15 @@ def plan_source(locations: Locations, state: DataState, wanted: DataSource | Non
                 replace: bool, demo: DemoSpec) -> SourcePlan:
     """Apply the rules of this module; UserError when a replacement was not asked for."""
     if wanted is None:
+        if state.primary is not None and replace and changed_since(locations, state.primary):
+            return SourcePlan(state.primary, record=True, replace=True)
         if state.primary is not None or state.playlists:
             return SourcePlan(state.primary)  # resume it (None: data of an unrecorded origin)
         wanted = DataSource.of_demo(locations, demo)
+    if wanted == state.primary and replace and changed_since(locations, wanted):
+        return SourcePlan(wanted, record=True, replace=True)  # ingested again, as it is now
     if wanted == state.primary or (wanted in state.sources and not replace):
-        return SourcePlan(wanted)
+        return SourcePlan(wanted)  # resumed (a replacement stopped midway too)
     if replace and (state.primary is not None or state.playlists):
         return SourcePlan(wanted, record=True, replace=True)
     if not replaces(state, wanted):
@@ -159,6 +167,19 @@ def plan_source(locations: Locations, state: DataState, wanted: DataSource | Non
         return SourcePlan(wanted, record=True, replace=True)  # asks nothing: nothing is lost
     raise UserError(replacement_question(state, wanted) + ": add --replace to do it, or use "
                     "another --cache-dir")
+
+
+def changed_since(locations: Locations, source: DataSource) -> bool:
+    """Whether a slice of `source` has another size than when it was ingested."""
+    if source.is_demo or not Path(source.path).exists():
+        return False
+    try:
+        slices = find_slices(Path(source.path))
+    except UserError:
+        return False
+    with Catalog.open(locations) as catalog:
+        known = known_slices(catalog)
+    return any(s.name in known and known[s.name][0] != s.size for s in slices)
 
 
 def replaces(state: DataState, wanted: DataSource) -> bool:

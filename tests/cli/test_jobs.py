@@ -259,11 +259,37 @@ def test_other_data_under_the_same_slice_names_is_refused_and_replace_replaces_i
     edited.write_bytes(edited.read_bytes() + b"\n")  # the same names, one of another size
     again = mpdtui("ingest", str(mine), cache=cache)
     assert again.returncode == 2 and "differs from the mpd.slice.0-999.json" in again.stderr
+    assert "the file changed since it was ingested: add --replace" in again.stderr
+    resumed = mpdtui("--train", "--models", "popularity", cache=cache)
+    assert resumed.returncode == 2 and "add --replace" in resumed.stderr
+    for advised in (["--train", "--models", "popularity", "--replace"],
+                     ["ingest", str(mine), "--replace"]):
+        followed = mpdtui(*advised, cache=cache)
+        assert followed.returncode == 0, followed.stderr
+        assert mpdtui("ingest", str(mine), cache=cache).returncode == 0, "ingested as it is now"
+        edited.write_bytes(edited.read_bytes() + b"\n")
 
     replaced = mpdtui("ingest", str(other), "--replace", cache=cache)
     assert replaced.returncode == 0, replaced.stderr
     info = open_services(Locations.resolve(cache)).info()
     assert info["playlists"] == 2000 and info["data_source"] == str(other.resolve())
+
+
+def test_a_source_refused_for_a_bad_slice_before_any_came_in_is_not_recorded(
+        tmp_path: Path, small_demo: Path) -> None:
+    """A half-downloaded slice stops the ingest; what the user ingests next is then the data
+    there, and `--train` resumes it (it compared that slice with the other data's before)."""
+    cache, broken = tmp_path / "cache", tmp_path / "broken"
+    broken.mkdir()
+    whole = (small_demo / "mpd.slice.0-999.json").read_bytes()
+    (broken / "mpd.slice.0-999.json").write_bytes(whole[: len(whole) // 2])
+    refused = mpdtui("ingest", str(broken), cache=cache)
+    assert refused.returncode == 2 and "invalid JSON" in refused.stderr
+    assert open_services(Locations.resolve(cache)).info()["data_source"] is None
+    assert mpdtui("ingest", str(small_demo), cache=cache).returncode == 0
+    assert open_services(Locations.resolve(cache)).info()["data_source"] == str(small_demo)
+    trained = mpdtui("--train", "--models", "popularity", cache=cache)
+    assert trained.returncode == 0, trained.stderr
 
 
 def _descendants(pid: int) -> list[psutil.Process]:
