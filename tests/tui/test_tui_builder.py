@@ -882,8 +882,9 @@ async def test_a_new_playlist_does_not_replace_a_saved_one_of_its_name(
         screen.playlist = app.services.catalog.tracks([1, 2])
         await pilot.press("ctrl+s")
         assert saved.get("mix").tracks == first and len(saved.summaries()) == 1
-        assert notifications(app)[-1] == ("'mix' is saved already (1 track): give this playlist "
-                                          "another name (n), or open that one (p) to change it.")
+        assert notifications(app)[-1] == (
+            "'mix' is saved already (1 track): type another name for this playlist (the cursor "
+            "is in the name), or open that one to change it (esc, p).")
         assert screen.unsaved() and screen.focused is screen.query_one("#name")
         await type_text(pilot, " 2")
         await pilot.press("ctrl+s")

@@ -118,6 +118,30 @@ async def test_counts_of_a_thousand_tracks_and_more_read_with_a_thousands_separa
         assert label_text(pilot, "#totals").startswith("1,200 tracks · ")
 
 
+async def test_n_puts_the_cursor_at_the_end_of_a_name_the_app_filled_in(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """A saved playlist opened after a shorter name was typed: `n` then `ctrl+u` clears its
+    whole name (the cursor had stayed where the typing left it: "late nightve" was saved)."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        app.services.playlists.save("night drive", app.services.catalog.tracks([3, 1]))
+        await type_text(pilot, "road")
+        await pilot.press("escape", "p")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
+        await pilot.press("enter")  # night drive, in the builder
+        await wait_for(pilot, lambda: app.screen is screen and len(screen.playlist) == 2,
+                       what="the saved playlist opened")
+        name = screen.query_one("#name", Input)
+        assert name.value == "night drive"
+        await pilot.press("n")
+        assert name.cursor_position == len("night drive")
+        await pilot.press("ctrl+u")
+        await type_text(pilot, "late night")
+        assert name.value == "late night"
+
+
 async def test_a_playlist_file_imports_from_the_saved_playlists(trained_copy: Locations,
                                                                 tmp_path: Path) -> None:
     """`i`: a file's path, completed with tab; a path with no playlist is said in the dialog,

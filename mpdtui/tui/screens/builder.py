@@ -22,10 +22,10 @@ from textual.worker import Worker, WorkerState
 from mpdtui.pipeline.display import counted, playlist_length
 from mpdtui.pipeline.events import JobFinished, ModelSaved
 from mpdtui.printable import printable
-from mpdtui.tui.hidden import hidden_words
 from mpdtui.tui.jobs import JobUpdate
 from mpdtui.tui.messages import ModelsReady, SearchResults, SuggestionsReady
 from mpdtui.tui.screens.builder_exchange import BuilderExchange
+from mpdtui.tui.suggestions_status import shared_reason, suggestions_status
 from mpdtui.tui.text import beside_the_best, data_text, in_app
 from mpdtui.tui.widgets.keyed_input import NameInput, SearchInput
 from mpdtui.tui.widgets.sound_filter import SoundFilter
@@ -207,16 +207,13 @@ class BuilderScreen(BuilderExchange):
                  if s.track.id not in in_playlist]
         self._remember_sound([s.track for s, _ in shown], [a for _, a in shown])
         reasons = [s.reason for s, _ in shown]
-        shared = _shared_reason(reasons) if not message.note else None
+        shared = shared_reason(reasons)
         table.show([s.track for s, _ in shown], reasons, audio=[a for _, a in shown],
                    reason_column=shared is None, keep_cursor=message.request == self._refill)
         self._place_cursor(message.request)
-        title = message.title + (f" ({hidden_words(self.hidden)})" if self.hidden else "")
-        status = f"{len(shown)} suggestions from {title}"
-        if shared is not None:  # said once here, not in a column of rows alike
-            status += f": {shared.removeprefix(f'{message.title}: ')}"
-        status = f"{message.note} · {title}" if message.note else status
-        self._set_status(status, self.query_one(SoundFilter).error)
+        self._update_sound()  # the row under the cursor may hold another track now
+        self._set_status(suggestions_status(message, len(shown), shared, self.hidden),
+                         self.query_one(SoundFilter).error)
         self.suggestions_shown = message.request
         self._collect_when_idle()
 
@@ -392,8 +389,3 @@ class BuilderScreen(BuilderExchange):
 
     def action_quit(self) -> None:
         self.let_go(self.app.leave)
-
-
-def _shared_reason(reasons: list[str]) -> str | None:
-    """The one reason of several suggestions that all share it (a fallback's), else None."""
-    return reasons[0] if len(reasons) > 1 and len(set(reasons)) == 1 and reasons[0] else None

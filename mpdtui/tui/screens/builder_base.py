@@ -264,6 +264,7 @@ class BuilderBase(BaseScreen):
         self.hidden.append(track)
         self._refresh_keys()
         table.drop_current()
+        self._update_sound()  # of the next one, now under the cursor
         self._schedule(0)
         self._refill = self._request
         # no message: x pressed again and again would bury the list under them; the status

@@ -152,7 +152,8 @@ class BuilderFiles(BuilderBase):
     def _playlist_name(self) -> str | None:
         name = self.query_one("#name", Input).value.strip()
         if not name:
-            self.notify("Give the playlist a name first (press n).", severity="warning")
+            self.notify("Give the playlist a name first: type it (the cursor is in the name).",
+                        severity="warning")
             self.query_one("#name", Input).focus()
             return None
         return name
@@ -218,8 +219,8 @@ class BuilderFiles(BuilderBase):
             return False
         count = len(other.tracks)
         self.notify(printable(f"'{other.name}' is saved already ({count:,} track"
-                              f"{'s' * (count != 1)}): give this playlist another name (n), or "
-                              "open that one (p) to change it."),
+                              f"{'s' * (count != 1)}): type another name for this playlist (the "
+                              "cursor is in the name), or open that one to change it (esc, p)."),
                     severity="warning", markup=False, timeout=8)
         self.query_one("#name", Input).focus()
         return True

@@ -25,8 +25,12 @@ class KeyedInput(InOrderInput):
         head, colon, rest = label.partition(":")
         return f"{head} ({key}){colon}{rest}"
 
-    def on_focus(self, _: Focus) -> None:
+    def on_focus(self, event: Focus) -> None:
         self.placeholder = self.label
+        if not self.select_on_focus and not event.from_app_focus:
+            # a field to amend (the name, the filter): the cursor at its end, wherever it was
+            # when its text was last set by the app (a playlist opened, a rename)
+            self.cursor_position = len(self.value)
 
     def on_blur(self, _: Blur) -> None:
         self.placeholder = self._with_key(self.label, self.key)
