@@ -70,19 +70,40 @@ def _is_a_submission(path: Path) -> bool:
         return False  # unreadable: not ours to replace
 
 
+EXPECTED = f"the RecSys Challenge's {CHALLENGE_SET} (or the challenge's zip)"
+"""What `--challenge-set` takes, for the messages that refuse something else."""
+
+
+def challenge_set_file(path: Path) -> Path:
+    """`path`, or the challenge set in the folder `path` (the challenge's zip extracted)."""
+    if not path.is_dir():
+        return path
+    inside = [p for p in path.iterdir() if p.name.lower() == CHALLENGE_SET and p.is_file()]
+    if len(inside) != 1:
+        raise UserError(f"{path} is a folder without {'a' if not inside else 'one'} "
+                        f"{CHALLENGE_SET}: give {EXPECTED}")
+    return inside[0]
+
+
 def read_challenge_set(path: Path) -> list[dict[str, Any]]:
     """The challenge playlists, each checked for a pid of its own, a name and a track list."""
     try:
-        document = orjson.loads(_challenge_bytes(path))
+        raw = _challenge_bytes(path)
+        document = orjson.loads(raw)
     except FileNotFoundError:
-        raise UserError(f"{path} does not exist: give the challenge_set.json file") from None
+        raise UserError(f"{path} does not exist: give {EXPECTED}") from None
     except zipfile.BadZipFile as exc:
         raise damaged_zip(path, exc, f"the {CHALLENGE_SET} it holds") from None
     except orjson.JSONDecodeError as exc:
-        raise UserError(f"{path}: invalid JSON ({exc})") from None
+        said = "is empty" if not raw or raw.isspace() else f"is not valid JSON ({exc})"
+        raise UserError(f"{path} {said}: give {EXPECTED}") from None
     playlists = document.get("playlists") if isinstance(document, dict) else None
     if not isinstance(playlists, list):
         raise UserError(f'{path}: expected an object with a "playlists" list (a challenge_set.json)')
+    if _is_an_mpd_slice(document):
+        raise UserError(f"{path} is an MPD slice (playlists to train on), not a challenge set: "
+                        f"`mpdtui ingest {shlex.quote(str(path))}` adds it to the training "
+                        f"data; to submit, give {EXPECTED}")
     if not playlists:
         raise UserError(f'{path}: "playlists" is empty: there is nothing to answer')
     first_index_of_pid: dict[int, int] = {}
@@ -93,6 +114,19 @@ def read_challenge_set(path: Path) -> list[dict[str, Any]]:
             raise UserError(f'{path}: playlists[{index}] has the pid {playlist["pid"]} of '
                             f"playlists[{earlier}]: each challenge playlist needs a pid of its own")
     return playlists
+
+
+def _is_an_mpd_slice(document: dict[str, Any]) -> bool:
+    """An MPD slice has an "info" header and playlists with the MPD's fields; a challenge
+    set has neither (its playlists have "num_holdouts", and may lack a name and tracks)."""
+    first = document["playlists"][0] if document["playlists"] else None
+    return isinstance(document.get("info"), dict) or (
+        isinstance(first, dict) and "num_holdouts" not in first
+        and any(field in first for field in MPD_ONLY_FIELDS))
+
+
+MPD_ONLY_FIELDS = ("num_followers", "collaborative", "modified_at", "num_edits")
+"""Fields of every MPD playlist that no challenge playlist has."""
 
 
 def _challenge_bytes(path: Path) -> bytes:

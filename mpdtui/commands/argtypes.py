@@ -131,10 +131,13 @@ client_id.__name__ = "client id"
 def csv_field(text: str) -> str:
     """An argparse type: text for one field of a comma-separated line (no commas, no line
     breaks or other control characters, not blank)."""
-    if not text.strip() or "," in text or printable(text) != text:
+    wrong = [said for said, found in (
+        ("commas", "," in text),
+        ("control characters (line breaks, tabs, escapes)", printable(text) != text)) if found]
+    if wrong or not text.strip():  # what is wrong by name: an escape is no comma or line break
+        what = f"text without {' or '.join(wrong)}" if wrong else "some text"
         raise argparse.ArgumentTypeError(
-            f"expected text without commas or line breaks (it is one field of the CSV's "
-            f"team_info line), got {text!r}")
+            f"expected one field of the CSV's team_info line: {what}, got {text!r}")
     return text.strip()
 
 

@@ -129,8 +129,8 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
     if unfinished:
         shown["data_source"] = f"{shown['data_source']} ({unfinished})"
     del (shown["disk_bytes"], shown["models_trained_without"], shown["models_behind_on_audio"],
-         shown["training_left"], shown["models_unservable"], shown["r_precision"],
-         shown["audio_gained"])  # said in "models"
+         shown["training_left"], shown["models_unservable"], shown["models_damaged"],
+         shown["r_precision"], shown["audio_gained"])  # said in "models"
     shown["saved"] = saved
     shown["disk"] = f"{amount(info['disk_bytes'], 'bytes')} (the cache dir's files)"
     for key, value in shown.items():
@@ -158,6 +158,17 @@ def _saved_text(playlists: PlaylistService) -> str:
 
 
 def _models_text(info: CacheInfo, state: DataState) -> str:
+    """What serves (`_serving_text`), then the models whose saved files are damaged: no other
+    list names them, and `suggest --model NAME` refuses them."""
+    damaged = info["models_damaged"]
+    if not damaged:
+        return _serving_text(info, state)
+    its, it = ("its", "it") if len(damaged) == 1 else ("their", "them")
+    return (f"{_serving_text(info, state)}; damaged: {', '.join(damaged)} ({its} meta.json is "
+            f"unreadable): train {it} again with `mpdtui --train --models {' '.join(damaged)}`")
+
+
+def _serving_text(info: CacheInfo, state: DataState) -> str:
     """"popularity, als", with what they were trained without, if anything, and what a training
     that stopped left; else why none."""
     left = info["training_left"]

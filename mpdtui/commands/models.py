@@ -29,7 +29,7 @@ from mpdtui.commands.jobs import run_job
 from mpdtui.commands.terminal import in_terminal_width, said_beside
 from mpdtui.commands.track_tables import TrackRow, print_tracks
 from mpdtui.commands.train import print_report
-from mpdtui.errors import UserError
+from mpdtui.errors import EXIT_INTERRUPTED, UserError
 from mpdtui.locations import Locations
 from mpdtui.pipeline.display import counted
 from mpdtui.pipeline.events import StageProgress
@@ -175,10 +175,17 @@ def print_notebook_view(services: Services) -> None:
 
 def run_submit(args: argparse.Namespace, locations: Locations) -> int:
     beside = said_beside(args.out)
-    with open_services(locations) as services, HeadlessProgress(beside) as view:
-        done = services.challenge.submit(
-            args.challenge_set, args.out, model=args.model, team=args.team, email=args.email,
-            progress=lambda p: view.show(StageProgress("submit", p.done, p.total, "playlists")))
+    earlier = args.out.is_file()
+    try:
+        with open_services(locations) as services, HeadlessProgress(beside) as view:
+            done = services.challenge.submit(
+                args.challenge_set, args.out, model=args.model, team=args.team, email=args.email,
+                progress=lambda p: view.show(StageProgress("submit", p.done, p.total, "playlists")))
+    except KeyboardInterrupt:  # not `cli`'s "resume": the answers are written once all are made
+        kept = f"{args.out} is as it was" if earlier else "nothing was written"
+        print(printable(f"interrupted: {kept} (the answers are written once all are made); "
+                        "running the same command again starts over"), file=sys.stderr)
+        return EXIT_INTERRUPTED
     answers = "answer" if done.answered == 1 else "answers"
     print(f"wrote {done.answered:,} {answers} from '{done.model}' to {args.out}", file=beside)
     print(done.summary.describe(), file=beside)

@@ -52,7 +52,8 @@ class FilteredSuggestions:
         if self.matching == 0:
             text = f"no track matches {wanted}"
         elif shown < self.k and shown == self.matching:
-            text = f"only {self.matching:,} track{'s' * (self.matching > 1)} match {wanted}"
+            verb = "matches" if self.matching == 1 else "match"  # "1 track matches"
+            text = f"only {counted(self.matching, 'track')} {verb} {wanted}"
         else:
             text = f"{shown} of {self.matching:,} tracks matching {wanted}"
         if self.without_features:

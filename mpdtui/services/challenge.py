@@ -14,6 +14,7 @@ from mpdtui.services.catalog import CatalogService
 from mpdtui.services.model_store import ModelStore
 from mpdtui.submission import (
     SubmissionSummary,
+    challenge_set_file,
     read_challenge_set,
     refuse_to_replace,
     write_submission,
@@ -49,6 +50,7 @@ class ChallengeService:
         if self._catalog.locations.holds(out):
             raise UserError(f"--out {out} is in the cache dir, whose files mpdtui manages: give "
                             "a file outside it")
+        challenge_set = challenge_set_file(challenge_set)
         refuse_to_replace(out, challenge_set)
         challenge = read_challenge_set(challenge_set)
         name = model or self._models.default()

@@ -8,7 +8,7 @@ from typing import Any
 
 from models.base import FALLBACK_MODEL, Recommender, link_fallbacks
 from models.dataset import Dataset, rows_with_audio
-from models.model_dir import META_JSON, not_trained
+from models.model_dir import META_JSON, not_trained, peek_meta
 from models.registry import DEFAULT_MODELS, MODEL_NAMES, SERVING_ORDER, model_class
 from mpdtui import splits, training
 from mpdtui.data.files import FormatVersionError
@@ -65,6 +65,14 @@ class ModelStore:
         servable = set(self.servable())
         return [name for name in training.saved_for(self.locations, split.fingerprint)
                 if name not in servable]
+
+    def damaged(self) -> list[str]:
+        """Models whose meta.json is there but unreadable (or not of that model): what data
+        they were trained on is unknown, so neither `servable` nor `unservable` lists them;
+        `--train --models NAME` replaces them."""
+        return [name for name in MODEL_NAMES
+                if (self.locations.model_dir(name) / META_JSON).exists()
+                and peek_meta(self.locations.model_dir(name)).get("model") != name]
 
     def signature(self) -> tuple[float, ...]:
         """Changes when a model is saved or evaluated (by any process; the evaluation names

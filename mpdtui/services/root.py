@@ -54,6 +54,8 @@ class CacheInfo(TypedDict):
     models_unservable: list[str]
     """Models saved for this data that cannot serve: another mpdtui's version, or a ranker or
     blend built on one of those or on one gone (`--train` trains them again)."""
+    models_damaged: list[str]
+    """Models whose saved meta.json is unreadable (`--train --models NAME` replaces them)."""
     features: Coverage | None
     disk_bytes: int
     """What the cache dir's files take."""
@@ -99,6 +101,7 @@ class Services:
                          models_behind_on_audio=behind.models, audio_gained=behind.gained,
                          training_left=self.models.left_untrained(),
                          models_unservable=self.models.unservable(),
+                         models_damaged=self.models.damaged(),
                          features=self.features.coverage(),
                          disk_bytes=self.data.used_disk_bytes())
 

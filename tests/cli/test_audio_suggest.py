@@ -28,7 +28,7 @@ from mpdtui.data.features import FEATURE_NAMES, FeatureStore, bare_id
 from mpdtui.data.track_features import catalog_feature_matrix
 from mpdtui.locations import Locations
 from mpdtui.services import catalog as catalog_service
-from mpdtui.services.audio import FeaturesMissing
+from mpdtui.services.audio import FeaturesMissing, FilteredSuggestions
 from mpdtui.services.root import Services, open_services
 from mpdtui.services.suggester import ReasonWords, Suggester
 
@@ -98,9 +98,10 @@ def test_the_catalog_features_are_kept_for_the_next_read_while_their_sources_hol
     assert np.array_equal(read(), first, equal_nan=True) and len(sql_reads) == 1  # kept
     track = catalog.tracks([0])[0]
     with FeatureStore.open(locations) as store:  # a write to the store: read again
-        store.store_api_batch([bare_id(track.uri)], [dict.fromkeys(FEATURE_NAMES, 0.25)])
+        wrote = {**dict.fromkeys(FEATURE_NAMES, 0.25), "key": 5, "mode": 1, "duration_ms": 9e4}
+        store.store_api_batch([bare_id(track.uri)], [wrote])
     changed = read()
-    assert changed[0].tolist() == [0.25] * len(FEATURE_NAMES) and len(sql_reads) == 2
+    assert changed[0].tolist() == list(wrote.values()) and len(sql_reads) == 2
     assert np.array_equal(read(), changed, equal_nan=True) and len(sql_reads) == 2
     with catalog.transaction() as db:  # an ingest changed the catalog's slices: read again
         db.execute("INSERT OR REPLACE INTO meta VALUES ('finalized', 'other slices')")
@@ -300,6 +301,15 @@ def test_a_filter_few_tracks_match_returns_them_all_and_says_so(audio_cache: Loc
     assert found.note().startswith(f"only {expected} track")
     none = services.audio.suggest("party", [], parse_filter("tempo > 400"), "title", K)
     assert none.suggestions == [] and none.note().startswith("no track matches tempo > 400")
+
+
+@pytest.mark.parametrize(("matching", "said"), [(1, "only 1 track matches tempo > 200"),
+                                                 (2, "only 2 tracks match tempo > 200")])
+def test_a_filter_few_tracks_match_says_so_in_agreement(matching: int, said: str) -> None:
+    """It said "only 1 track match"."""
+    found = FilteredSuggestions([Mock()] * matching, [None] * matching,
+                                parse_filter("tempo > 200"), k=10, matching=matching)
+    assert found.note() == said
 
 
 def test_a_filter_without_features_says_how_to_get_them(small_store: Locations,

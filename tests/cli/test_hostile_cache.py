@@ -212,6 +212,66 @@ def test_damaged_chunk_says_how_to_rebuild_the_catalog(cache: Path,
     assert run_cli(capsys, cache, *SUGGEST).code == 0
 
 
+def test_an_empty_catalog_file_is_said_to_hold_no_catalog(
+        cache: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """It said "has catalog format version None" (SQLite opens an empty file as a new
+    database; its -wal, the last ingest's, goes too, as it would be replayed)."""
+    catalog = cache / "catalog.sqlite3"
+    catalog.write_bytes(b"")
+    for suffix in ("-wal", "-shm"):
+        catalog.with_name(catalog.name + suffix).unlink(missing_ok=True)
+    line = assert_refused(run_cli(capsys, cache, "info"), f"mpdtui: {catalog} holds no catalog "
+                          "(it records no format version): delete it and run `mpdtui ingest ")
+    assert follow_advice(line, capsys, cache, ("info",)).code == 0
+
+
+def test_info_names_a_damaged_model_with_the_advice_of_suggest(
+        cache: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """It listed the other models, and the damaged one nowhere."""
+    (cache / "models" / "title" / "meta.json").write_text("{")
+    advice = "train it again with `mpdtui --train --models title`"
+    assert_refused(run_cli(capsys, cache, *SUGGEST, "--model", "title"), advice)
+    info = run_cli(capsys, cache, "info")
+    assert info.code == 0, info
+    assert (" models: popularity; damaged: title (its meta.json is unreadable): "
+            f"{advice}") in " ".join(info.out.split())
+    assert run_cli(capsys, cache, "--train", "--models", "title").code == 0
+    info = run_cli(capsys, cache, "info")
+    assert " models: popularity, title\n" in info.out and "damaged:" not in info.out
+
+
+def test_an_interrupted_submit_says_nothing_was_written_and_it_starts_over(
+        cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """It said "what was finished is kept; run the same command again to resume", and a
+    rerun started from the first playlist (the answers are written once all are made)."""
+    challenge = tmp_path / "challenge_set.json"
+    challenge.write_bytes(orjson.dumps({"playlists": [{"pid": pid, "tracks": []}
+                                                      for pid in range(250)]}))
+
+    def ctrl_c(progress: object, stage: str, done: float, *args: object, **kwargs: object) -> None:
+        if done:
+            raise KeyboardInterrupt
+
+    earlier = "team_info,earlier,e@example.com\n"
+    for out, kept in ((tmp_path / "earlier.csv", f"{tmp_path / 'earlier.csv'} is as it was"),
+                      (tmp_path / "new.csv", "nothing was written")):
+        if out.name == "earlier.csv":
+            out.write_text(earlier)
+        command = ("submit", "--challenge-set", str(challenge), "--out", str(out), "--model",
+                   "popularity")
+        with monkeypatch.context() as patch:
+            patch.setattr("mpdtui.submission.report", ctrl_c)
+            stopped = run_cli(capsys, cache, *command)
+        assert stopped.code == 130, stopped
+        assert stopped.err.splitlines()[-1] == (
+            f"interrupted: {kept} (the answers are written once all are made); running the "
+            "same command again starts over")
+        assert (out.read_text() == earlier) if out.name == "earlier.csv" else not out.exists()
+        assert run_cli(capsys, cache, *command).code == 0
+        assert len(out.read_text().splitlines()) == 1 + 250
+
+
 def test_damaged_saved_playlists_are_kept(cache: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Saved playlists are the user's: the advice moves them away, never deletes them."""
     store = cache / "playlists.sqlite3"

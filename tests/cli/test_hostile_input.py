@@ -438,11 +438,15 @@ ARGUMENTS: list[tuple[tuple[str, ...], str]] = [
      "expected a file, got '{tmp}/new/', a folder: give the file to write, e.g. "
      "--out {tmp}/new/submission.csv"),
     (("submit", "--challenge-set", "{tmp}/c.json", "--out", "{tmp}/o.csv", "--team", "a, b"),
-     "argument --team: expected text without commas or line breaks (it is one field of the "
-     "CSV's team_info line), got 'a, b'"),
+     "argument --team: expected one field of the CSV's team_info line: text without commas, "
+     "got 'a, b'"),
     (("submit", "--challenge-set", "{tmp}/c.json", "--out", "{tmp}/o.csv", "--email", "a@b\nc"),
-     "argument --email: expected text without commas or line breaks (it is one field of the "
-     "CSV's team_info line), got 'a@b\\nc'"),
+     "argument --email: expected one field of the CSV's team_info line: text without control "
+     "characters (line breaks, tabs, escapes), got 'a@b\\nc'"),
+    # an escape was refused as a comma or a line break, which it is not
+    (("submit", "--challenge-set", "{tmp}/c.json", "--out", "{tmp}/o.csv", "--team", "\x1b[31mx"),
+     "argument --team: expected one field of the CSV's team_info line: text without control "
+     "characters (line breaks, tabs, escapes), got '\\x1b[31mx'"),
     # an empty client id fell back to the one saved before, unsaid
     (("auth", "--client-id", ""), "argument --client-id: expected your Spotify app's Client ID "
      "(developer.spotify.com/dashboard, your app, Settings), got ''"),
@@ -550,6 +554,50 @@ def test_a_challenge_set_the_challenge_never_gave_is_refused(
                                   "--out", str(out)))
     assert line == f"mpdtui: {challenge}: {expected}"
     assert not out.exists()
+
+
+def test_what_is_no_challenge_set_is_refused_saying_what_to_give(
+        store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A slice was answered (rc 0, every answer a fallback), a folder was "Is a directory",
+    an empty file "invalid JSON" with nothing to do."""
+    out = tmp_path / "submission.csv"
+
+    def refused(given: Path, *fragments: str) -> str:
+        return assert_refused(run_cli(capsys, store, "submit", "--challenge-set", str(given),
+                                      "--out", str(out)), f"mpdtui: {given} ", *fragments)
+
+    expected = "give the RecSys Challenge's challenge_set.json (or the challenge's zip)"
+    (tmp_path / "empty.json").touch()
+    refused(tmp_path / "empty.json", f"is empty: {expected}")
+    (tmp_path / "extracted").mkdir()
+    refused(tmp_path / "extracted", f"is a folder without a challenge_set.json: {expected}")
+    for mpd_slice in (HANDMADE, write_slice(tmp_path / "mpd", GOOD_PID)):  # with and without "info"
+        line = refused(mpd_slice, "is an MPD slice (playlists to train on), not a challenge set")
+        assert line.endswith(f"adds it to the training data; to submit, {expected}")
+    assert_followed(line, capsys, store)
+    assert not out.exists()
+
+
+def assert_followed(line: str, capsys: pytest.CaptureFixture[str], store: Path) -> None:
+    """Run the command `line` quotes: it works."""
+    quoted = line.split("`")[1]
+    assert quoted.startswith("mpdtui ingest ")
+    assert run_cli(capsys, store, *shlex.split(quoted)[1:]).code == 0
+
+
+def test_a_folder_holding_the_challenge_set_is_read(
+        store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The challenge's zip extracted: its challenge_set.json is read (here: then refused for
+    want of a model, which comes after the reading)."""
+    folder = tmp_path / "challenge"
+    folder.mkdir()
+    (folder / "challenge_set.json").write_text('{"playlists": [{"pid": 1, "tracks": []}]}')
+    assert_refused(run_cli(capsys, store, "submit", "--challenge-set", str(folder), "--out",
+                           str(tmp_path / "o.csv")), "mpdtui: no trained model yet")
+    (folder / "challenge_set.json").write_text("{")
+    assert_refused(run_cli(capsys, store, "submit", "--challenge-set", str(folder), "--out",
+                           str(tmp_path / "o.csv")), f"mpdtui: {folder / 'challenge_set.json'} "
+                   "is not valid JSON")
 
 
 @pytest.mark.parametrize("out", ["taken", "taken/sub/dir"])
