@@ -936,9 +936,13 @@ async def test_more_like_this(trained_copy: Locations, tmp_path: Path) -> None:
         expected = app.services.suggester.suggest("", [liked.id], model="als")
         assert [t.id for t in screen.query_one("#suggestions").tracks] == [
             s.track.id for s in expected]
+        # the way back first: at 100 columns the footer has no room for esc
+        assert label_text(pilot, "#suggest-status").startswith(
+            "esc goes back to the playlist's suggestions · ")
         await pilot.press("escape")
         await settle(pilot)
         assert "More like" not in screen.query_one("#suggestions").border_title
+        assert not label_text(pilot, "#suggest-status").startswith("esc")
 
         # with a playlist: like the track alone (thirty seeds would drown it), none of the
         # playlist's own tracks

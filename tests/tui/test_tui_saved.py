@@ -140,6 +140,14 @@ async def test_n_puts_the_cursor_at_the_end_of_a_name_the_app_filled_in(
         await pilot.press("ctrl+u")
         await type_text(pilot, "late night")
         assert name.value == "late night"
+        await pilot.press("ctrl+s")  # a new name: a new playlist, and the message says so
+        await settle(pilot)
+        assert notifications(app)[-1] == ("Saved 'late night' (2 tracks) as a new playlist; "
+                                          "'night drive' stays as it was (to rename it: p, then r).")
+        assert {p.name for p in app.services.playlists.summaries()} >= {"night drive", "late night"}
+        await pilot.press("ctrl+s")  # saved as itself again: nothing else to say
+        await settle(pilot)
+        assert notifications(app)[-1] == "Saved 'late night' (2 tracks)."
 
 
 async def test_a_playlist_file_imports_from_the_saved_playlists(trained_copy: Locations,

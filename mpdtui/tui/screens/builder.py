@@ -212,8 +212,10 @@ class BuilderScreen(BuilderExchange):
                    reason_column=shared is None, keep_cursor=message.request == self._refill)
         self._place_cursor(message.request)
         self._update_sound()  # the row under the cursor may hold another track now
-        self._set_status(suggestions_status(message, len(shown), shared, self.hidden),
-                         self.query_one(SoundFilter).error)
+        status = suggestions_status(message, len(shown), shared, self.hidden)
+        if self.like is not None:  # the way out first: narrow, the footer has no room for esc
+            status = f"esc goes back to the playlist's suggestions · {status}"
+        self._set_status(status, self.query_one(SoundFilter).error)
         self.suggestions_shown = message.request
         self._collect_when_idle()
 

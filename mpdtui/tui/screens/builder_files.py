@@ -188,13 +188,17 @@ class BuilderFiles(BuilderBase):
             f"{counted(here, 'track')} here?"), answered)
 
     def _save(self, name: str, then: Callable[[SavedPlaylist], object]) -> None:
+        opened = self.stored if self.editing is not None else None  # the one opened here
         saved = self.app.attempt(self.services.playlists.save, name, self.playlist, self.editing)
         if saved is None:
             return  # the app has said why
         self.kept, self.editing, self.stored = self._state(), saved.id, saved
         self._draft.keep(self.services.playlists, None)
-        self.notify(printable(f"Saved '{saved.name}' ({counted(len(saved.tracks), 'track')})."),
-                    markup=False)
+        kept = (f" as a new playlist; '{opened.name}' stays as it was (to rename it: p, then r)"
+                if opened is not None and opened.id != saved.id
+                and self.services.playlists.find(opened.id) is not None else "")
+        self.notify(printable(f"Saved '{saved.name}' ({counted(len(saved.tracks), 'track')})"
+                              f"{kept}."), markup=False)
         then(saved)
 
     def _changed_since_kept(self, name: str) -> SavedPlaylist | None:
