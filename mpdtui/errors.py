@@ -2,6 +2,7 @@
 every command and job process ends with."""
 
 import errno
+import zipfile
 from pathlib import Path
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -28,6 +29,20 @@ _WHAT_TO_DO = {
 def damaged_zip(path: Path, exc: Exception, inside: str) -> UserError:
     """A zip that cannot be read: download it again, or give what it holds (`inside`)."""
     return UserError(f"{path}: a damaged zip ({exc}): download it again, or give {inside}")
+
+
+_ZIP_SIGNATURE = b"PK\x03\x04"
+
+
+def unopened_zip(path: Path, start: bytes, inside: str) -> UserError | None:
+    """The error for a file `zipfile` would not open that is a zip all the same, by its first
+    bytes (`start`: one cut short, its directory, at its end, missing) or by its name; None:
+    another kind of file."""
+    if start.startswith(_ZIP_SIGNATURE):
+        return damaged_zip(path, zipfile.BadZipFile("its end is missing"), inside)
+    if path.suffix.lower() == ".zip":
+        return damaged_zip(path, zipfile.BadZipFile("not a zip file"), inside)
+    return None
 
 
 def file_error_line(exc: OSError) -> str:

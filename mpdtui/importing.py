@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import codecs
 import re
+import shlex
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from mpdtui.data.feature_csv_files import KNOWN_CSVS
 from mpdtui.data.mpd_validation import linked_kind, linked_track_uri, no_track_linked
 from mpdtui.data.playlist_formats import (
     WHAT_IS_READ,
@@ -28,12 +30,17 @@ from mpdtui.data.playlist_formats import (
     from_lines,
     looks_like_csv,
 )
-from mpdtui.errors import UserError, damaged_zip
+from mpdtui.errors import UserError, damaged_zip, unopened_zip
 from mpdtui.printable import printable
 
 IMPORT_SUFFIXES = (".m3u8", ".m3u", ".csv", ".json", ".txt")
 LARGEST_FILE = 64 << 20
 """Far above any playlist's file (10,000 tracks of Exportify's CSV are 5 MB)."""
+
+PLAYLIST_MOST_TRACKS = 10_000
+"""The most tracks a Spotify playlist holds: a CSV of more rows is no playlist's export."""
+FEATURES_TABLES = (*KNOWN_CSVS, "spotifyfeatures.csv")
+"""The public features tables' file names (lower case): Kaggle's downloads."""
 
 PASTE_TO_IMPORT = "them in its place: their links, one a line, are the playlist's tracks"
 """Where the tracks' links go when a file to import holds a playlist's link instead."""
@@ -87,11 +94,10 @@ def read_playlist_files(path: Path) -> ReadFiles:
         raise UserError(_not_found(path)) from None
     except OSError as exc:
         raise UserError(f"{path}: cannot read it ({exc.strerror})") from None
-    if raw.startswith(_ZIP_MAGIC):  # a zip without its directory: cut short
-        raise damaged_zip(path, zipfile.BadZipFile("its end is missing"),
-                          "the playlist files it holds")
+    if (damaged := unopened_zip(path, raw[:4], _ZIP_HOLDS)) is not None:
+        raise damaged
     named = path.name if path.is_file() else ""  # a pipe's name (/dev/fd/63) is no playlist's
-    return ReadFiles([parse_playlist(raw, str(path), named)], [])
+    return ReadFiles([parse_playlist(raw, str(path), named, str(path) if named else None)], [])
 
 
 def _not_found(path: Path) -> str:
@@ -107,22 +113,27 @@ def _not_found(path: Path) -> str:
     return f"{path} does not exist: give {WHAT_IS_READ}, or a folder or zip of them"
 
 
-_ZIP_MAGIC = b"PK\x03\x04"
+_ZIP_HOLDS = "the playlist files it holds"
 Reading = Callable[[], PlaylistFile]
 
 
 def _gathered(where: Path, readings: list[Reading]) -> ReadFiles:
     """The playlists of a folder's or zip's files; a file that holds none is skipped, unless
     none does."""
-    playlists, skipped = [], []
+    playlists, skipped, tables = [], [], []
     for reading in readings:
         try:
             playlists.append(reading())
+        except FeaturesTableError as exc:  # said whole: its command works as it is
+            tables.append(exc)
+            skipped.append(str(exc))
         except UserError as exc:  # what the file is not, without the advice of what to give
             skipped.append(str(exc).split(": give ")[0])
     if not readings:
         raise UserError(f"{where} holds no playlist file ({', '.join(IMPORT_SUFFIXES)}): give "
                         f"{WHAT_IS_READ}")
+    if not playlists and tables:
+        raise tables[0]
     if not playlists:
         raise UserError(f"{where} holds no playlist ({skipped[0]}): give {WHAT_IS_READ}")
     return ReadFiles(playlists, skipped)
@@ -151,18 +162,21 @@ def _zip(path: Path) -> ReadFiles:
                              key=lambda m: m.filename.casefold())
             return _gathered(path, [partial(_member, path, archive, m) for m in members])
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
-        raise damaged_zip(path, exc, "the playlist files it holds") from None
+        raise damaged_zip(path, exc, _ZIP_HOLDS) from None
 
 
 def _member(path: Path, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> PlaylistFile:
     source = f"{path}:{member.filename}"
     if member.file_size > LARGEST_FILE:
         raise UserError(f"{source} is {member.file_size >> 20:,} MB, too large for a playlist")
-    return parse_playlist(archive.read(member), source, Path(member.filename).name)
+    return parse_playlist(archive.read(member), source, Path(member.filename).name, str(path))
 
 
-def parse_playlist(raw: bytes, source: str, file_name: str) -> PlaylistFile:
-    """The playlist in a file's bytes, whichever of the formats it is in."""
+def parse_playlist(raw: bytes, source: str, file_name: str,
+                   features_path: str | None = None) -> PlaylistFile:
+    """The playlist in a file's bytes, whichever of the formats it is in. `features_path`:
+    what `mpdtui features --csv` reads these bytes from (the file, its zip), should they be a
+    features table; None: a pipe's or standard input's."""
     text = _decoded(raw, source)
     stripped = text.lstrip()
     suffix = Path(file_name).suffix.lower()
@@ -174,6 +188,8 @@ def parse_playlist(raw: bytes, source: str, file_name: str) -> PlaylistFile:
         read = from_csv(text)
     else:
         read = from_lines(text.splitlines())
+    if (table := _features_table(read, source, file_name, features_path)) is not None:
+        raise table
     if not read.tracks:
         linked = next(filter(None, (no_track_linked(line, PASTE_TO_IMPORT)
                                     for line in stripped.splitlines()[:10])), None)
@@ -182,6 +198,25 @@ def parse_playlist(raw: bytes, source: str, file_name: str) -> PlaylistFile:
                         f"{WHAT_IS_READ}")
     return PlaylistFile(source, _playlist_name(read.name, file_name), tuple(read.tracks),
                         read.not_tracks, read.audio_features)
+
+
+class FeaturesTableError(UserError):
+    """A table of audio features (Kaggle's tracks_features.csv) given for a playlist."""
+
+
+def _features_table(read: ParsedPlaylist, source: str, file_name: str,
+                    features_path: str | None) -> FeaturesTableError | None:
+    """A CSV laid out as tracks_features.csv or dataset.csv is (a bare id, all the features)
+    that is named as one or holds more rows than a playlist can: not a playlist (a playlist's
+    CSV of that layout, a script's, is imported, the features said apart)."""
+    rows = len(read.tracks) + read.not_tracks
+    if not read.features_table or (rows <= PLAYLIST_MOST_TRACKS
+                                   and Path(file_name).name.lower() not in FEATURES_TABLES):
+        return None
+    how = (f"`mpdtui features --csv {shlex.quote(features_path)}` imports them" if features_path
+           else "save it as a file, then `mpdtui features --csv FILE` imports them")
+    return FeaturesTableError(f"{source} is a table of audio features ({rows:,} rows laid out "
+                              f"as {read.features_table}.csv is), not a playlist: {how}")
 
 
 def _counted_lines(read: ParsedPlaylist) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from mpdtui.data.playlist_formats import csv_delimiter
-from mpdtui.errors import UserError, damaged_zip
+from mpdtui.errors import UserError, damaged_zip, unopened_zip
 
 KNOWN_CSVS = ("tracks_features.csv", "dataset.csv")
 """The public features CSVs: Kaggle's "Spotify 1.2M+ Songs" and "Spotify Tracks Dataset"."""
@@ -41,6 +41,8 @@ def csv_parts(path: Path) -> list[CsvPart]:
         if zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as archive:
                 return _chosen(path, _zip_parts(path, archive))
+        if (damaged := _unopened_zip(path)) is not None:
+            raise damaged
         return [CsvPart(path, path.stat().st_size)]
     except FileNotFoundError:
         raise UserError(f"{path} does not exist: give the features CSV "
@@ -77,7 +79,18 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError)
 
 
 def _damaged_zip(path: Path, exc: Exception) -> UserError:
-    return damaged_zip(path, exc, "the CSV it holds")
+    return damaged_zip(path, exc, _ZIP_HOLDS)
+
+
+_ZIP_HOLDS = "the CSV it holds"
+
+
+def _unopened_zip(path: Path) -> UserError | None:
+    """A zip cut short, or other bytes named .zip: damaged, not a CSV with no known column."""
+    if not path.is_file():
+        return None  # a pipe's bytes can be read once only: the CSV's reading needs them
+    with path.open("rb") as file:
+        return unopened_zip(path, file.read(4), _ZIP_HOLDS)
 
 
 def _folder_parts(folder: Path) -> list[CsvPart]:

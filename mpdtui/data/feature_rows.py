@@ -170,9 +170,12 @@ _SHARES = ("danceability", "energy", "valence", "acousticness", "instrumentalnes
            "speechiness", "liveness")
 BOUNDS: dict[str, tuple[float, float]] = {
     **{name: (0.0, 1.0) for name in _SHARES}, "mode": (0.0, 1.0), "key": (-1.0, 11.0),
-    "tempo": (0.0, math.inf), "duration_ms": (0.0, math.inf)}
-"""What Spotify's audio features can hold (key -1: none detected; tempo 0: no beat); a row
-outside them is damaged (an energy of 5 would pass any 'energy > 0.7')."""
+    "loudness": (-100.0, 10.0), "tempo": (0.0, 300.0), "duration_ms": (0.0, 86_400_000.0)}
+"""What Spotify's audio features can hold (key -1: none detected; tempo 0: no beat; loudness
+in dB, about -60 to 0; a track of a day at most); a row outside them is damaged (an energy of 5
+would pass any 'energy > 0.7', a tempo of 1e308 is infinite as the float32 features are)."""
+WHOLE_NUMBERS = ("key", "mode")
+"""The features that are whole numbers: a key's pitch class, a mode's 1 (major) or 0 (minor)."""
 
 
 def numbers_of(row: list[str], columns: list[int],
@@ -186,14 +189,26 @@ def numbers_of(row: list[str], columns: list[int],
             if named is None:
                 return f"{name} = {row[col][:40]!r} is not a number"
             value = named
-        if not math.isfinite(value):
-            return f"{name} = {row[col][:40]!r} is not a finite number"
-        low, high = BOUNDS.get(name, (-math.inf, math.inf))
-        if not low <= value <= high:
-            bounds = f"outside {low:g} to {high:g}" if math.isfinite(high) else f"below {low:g}"
-            return f"{name} = {row[col][:40]!r} is {bounds}"
+        if (impossible := _impossible(name, value)) is not None:
+            return f"{name} = {row[col][:40]!r} is {impossible}"
         values.append(value)
     return values
+
+
+def _impossible(name: str, value: float) -> str | None:
+    """Why `value` is no value of the feature `name`; None: it can be."""
+    if not math.isfinite(value):
+        return "not a finite number"
+    low, high = BOUNDS[name]
+    if not low <= value <= high:
+        return f"outside {_number(low)} to {_number(high)}"
+    if name in WHOLE_NUMBERS and not value.is_integer():
+        return "not a whole number"
+    return None
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if value.is_integer() else f"{value:g}"
 
 
 def batches(rows: Iterable[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:

@@ -31,6 +31,7 @@ from mpdtui.data.feature_rows import (
     FEATURE_NAMES,
     FEATURELESS,
     TRACK_PREFIX,
+    WHOLE_NUMBERS,
     CsvCounter,
     bare_id,
     batches,
@@ -339,22 +340,26 @@ def _matrix(rows: sqlite3.Cursor, n_tracks: int) -> np.ndarray:
     # NULL comes out as +inf (9e999), a float numpy converts fast; stored values are finite
     for batch in iter(lambda: rows.fetchmany(50_000), []):
         values = np.array(batch, dtype=np.float64)
-        matrix[values[:, 0].astype(np.int64)] = values[:, 1:]
-    matrix[np.isinf(matrix)] = np.nan
-    matrix[_outside_bounds(matrix)] = np.nan
+        features = values[:, 1:]
+        features[np.isinf(features)] = np.nan
+        # checked before the cast: a stored 1e308 would overflow float32 (and warn)
+        features[_outside_bounds(features)] = np.nan
+        matrix[values[:, 0].astype(np.int64)] = features
     return matrix
 
 
 def _outside_bounds(matrix: np.ndarray) -> np.ndarray:
-    """The rows holding a value no audio feature can hold (`BOUNDS`), stored before imports
-    checked them (a tempo of -120): damaged, as the import would have taken them, so unknown
-    rather than shown or filtered on."""
+    """The rows holding a value no audio feature can hold (`BOUNDS`, `WHOLE_NUMBERS`), stored
+    before imports checked them (a tempo of -120 or 1e308, a key of 3.5): damaged, as the
+    import would have taken them, so unknown rather than shown or filtered on."""
     damaged = np.zeros(len(matrix), dtype=bool)
     for column, name in enumerate(FEATURE_NAMES):
-        low, high = BOUNDS.get(name, (-np.inf, np.inf))
+        low, high = BOUNDS[name]
         values = matrix[:, column]
         with np.errstate(invalid="ignore"):  # NaN: unknown, not damaged
             damaged |= (values < low) | (values > high)
+            if name in WHOLE_NUMBERS:
+                damaged |= np.isfinite(values) & (values != np.round(values))
     return damaged
 
 

@@ -40,6 +40,9 @@ class ParsedPlaylist:
     audio_features: bool | None = None
     """A CSV with columns for its tracks' audio features (Exportify's): whether a row holds
     them; None: a file without such columns."""
+    features_table: str = ""
+    """A CSV laid out as a public features table is, its tracks by a bare id beside all the
+    features (`feature_rows.csv_layout`'s "tracks_features" or "dataset"); "" else."""
 
 
 # --- lines: M3U, M3U8 and lists of links ------------------------------------------------------
@@ -191,8 +194,9 @@ def from_csv(text: str) -> ParsedPlaylist:
     header = next(rows, [])
     columns = _columns(header)
     first = [] if columns.known else [header]  # no header: the first row is a track's
-    feature_columns = _feature_columns(header)
+    layout, feature_columns = _feature_columns(header)
     read.audio_features = False if feature_columns else None
+    read.features_table = layout if layout in ("tracks_features", "dataset") else ""
     for row in itertools.chain(first, rows):
         if not any(cell.strip() for cell in row):
             continue
@@ -204,12 +208,13 @@ def from_csv(text: str) -> ParsedPlaylist:
     return read
 
 
-def _feature_columns(header: list[str]) -> list[int]:
-    """The columns of the audio features a header names as a features CSV does, else none."""
+def _feature_columns(header: list[str]) -> tuple[str, list[int]]:
+    """The features CSV layout a header has and the columns of its audio features, else none."""
     try:
-        return csv_layout(Path("CSV"), header)[2]
+        layout, _, columns = csv_layout(Path("CSV"), header)
     except CsvLayoutError:
-        return []
+        return "", []
+    return layout, columns
 
 
 def _row_track(row: list[str], columns: _Columns) -> FileTrack | None:

@@ -25,7 +25,9 @@ from mpdtui.data.files import FormatVersionError, read_npz, write_npz
 from mpdtui.locations import Locations
 
 KEPT_FORMAT = "mpdtui-feature-matrix"
-KEPT_VERSION = 2  # 2: rows outside the features' bounds are unknown (`features._matrix`)
+KEPT_VERSION = 3
+"""2: rows outside the features' bounds are unknown (`features._matrix`); 3: bounds on loudness,
+tempo and duration, whole keys and modes."""
 
 
 @dataclass(frozen=True)

@@ -263,6 +263,46 @@ def test_an_exportify_export_says_how_to_import_its_audio_features_and_that_work
     assert run_cli(capsys, cache, "features", "--csv", str(archive)).code == 0
 
 
+FEATURES_HEADER = ("id,name,artists,danceability,energy,key,loudness,mode,speechiness,"
+                   "acousticness,instrumentalness,liveness,valence,tempo,duration_ms")
+
+
+def features_rows(uris: list[str]) -> str:
+    return "\n".join([FEATURES_HEADER, *(f"{uri[14:]},Song,['Band'],0.5,0.7,{n % 12},-6,1,0.05,"
+                                         f"0.1,0,0.1,0.4,120,200000" for n, uri in
+                                         enumerate(uris))]) + "\n"
+
+
+def test_a_features_table_is_refused_pointing_to_the_features_import(
+        cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kaggle's tracks_features.csv (a bare `id` beside the features) was saved as a playlist
+    of 179,094 tracks, then said to hold features. A table named as the public ones are, or of
+    more rows than a Spotify playlist holds, is refused; the advice works."""
+    monkeypatch.setattr("mpdtui.commands.jobs.JobProcess", InProcessJob)
+    uris = [t.uri for t in catalog_tracks(cache, 1, 2, 3)]
+    named = tmp_path / "tracks_features.csv"
+    named.write_text(features_rows(uris))
+    many = tmp_path / "all songs.csv"
+    many.write_text(features_rows(uris + [f"spotify:track:{n:022d}" for n in range(10_000)]))
+    archive = tmp_path / "archive.zip"  # Kaggle's download
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("tracks_features.csv", named.read_text())
+    for given, rows, advice in [(named, 3, str(named)), (many, 10_003, f"'{many}'"),
+                                (archive, 3, str(archive))]:
+        refused = run_cli(capsys, cache, "import", str(given))
+        assert_refused(refused, f"is a table of audio features ({rows:,} rows laid out as "
+                       f"tracks_features.csv is), not a playlist: `mpdtui features --csv "
+                       f"{advice}` imports them")
+    assert open_services(Locations.resolve(cache)).playlists.summaries() == []
+    assert run_cli(capsys, cache, "features", "--csv", str(named)).code == 0  # the advice
+
+    mix = tmp_path / "my mix.csv"  # a script's playlist of that layout: still a playlist
+    mix.write_text(named.read_text())
+    assert run_cli(capsys, cache, "import", str(mix)).code == 0
+    assert saved_uris(cache, "my mix") == uris
+
+
 def test_two_files_of_one_name_save_two_playlists(cache: Path, tmp_path: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     one, two = catalog_tracks(cache, 1, 2)

@@ -7,6 +7,7 @@ import argparse
 import csv
 import sqlite3
 import threading
+import warnings
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -218,8 +219,49 @@ def test_values_no_audio_features_hold_are_bad_rows(tmp_path: Path,
         result = store.import_csv(tracks)
     assert (result.imported, result.bad) == (2, 3)
     assert result.bad_examples == ("line 3: danceability = '1.5' is outside 0 to 1",
-                                   "line 4: tempo = '-120' is below 0",
+                                   "line 4: tempo = '-120' is outside 0 to 300",
                                    "line 5: key = '15' is outside -1 to 11")
+
+
+@pytest.mark.parametrize(("column", "value", "why"), [
+    ("tempo", "1e308", "outside 0 to 300"), ("tempo", "3.5e10", "outside 0 to 300"),
+    ("key", "3.5", "not a whole number"), ("mode", "0.5", "not a whole number"),
+    ("loudness", "-1e308", "outside -100 to 10"),
+    ("duration_ms", "1e300", "outside 0 to 86,400,000"), ("duration_ms", "-1", "outside 0 to"),
+    ("tempo", "inf", "not a finite number"),
+])
+def test_values_beyond_what_a_track_can_have_are_bad_rows(
+        tmp_path: Path, locations: Locations, column: str, value: str, why: str) -> None:
+    """A tempo of 1e308 (infinite as float32: numpy warned on every read), a key of 3.5 or a
+    mode of 0.5 were imported, and shown as a BPM of 35000000512 or a key of Eb."""
+    good = tracks_features_row(track_id(0))
+    header = TRACKS_FEATURES_HEADER.split(",")
+    cells = next(csv.reader([good]))
+    cells[header.index(column)] = value
+    bad = ",".join(f'"{cell}"' for cell in cells).replace(track_id(0), track_id(1))
+    tracks = write(tmp_path / "tracks_features.csv", [TRACKS_FEATURES_HEADER, good, bad])
+    with FeatureStore.open(locations) as store:
+        result = store.import_csv(tracks)
+    assert (result.imported, result.bad) == (1, 1)
+    assert result.bad_examples[0].startswith(f"line 3: {column} = '{value}' is {why}")
+
+
+def test_stored_values_beyond_what_a_track_can_have_are_unknown_without_a_warning(
+        tmp_path: Path, locations: Locations) -> None:
+    """Stored before the import checked them: a tempo of 1e308 overflowed the float32 matrix
+    (a RuntimeWarning on stderr) and 3.5e10 was shown as a BPM; a key of 3.5 as Eb."""
+    damaged = [{**features_for(track_id(1)), "tempo": 1e308},
+               {**features_for(track_id(2)), "tempo": 3.5e10, "loudness": -1e308},
+               {**features_for(track_id(3)), "key": 3.5},
+               {**features_for(track_id(4)), "mode": 0.5, "duration_ms": 1e300}]
+    with FeatureStore.open(locations) as store:
+        store.store_api_batch([track_id(n) for n in range(5)],
+                              [features_for(track_id(0)), *damaged])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            matrix, _ = store.feature_matrix(URIS[:5])
+    assert not np.isnan(matrix[0]).any()
+    assert np.isnan(matrix[1:]).all()
 
 
 def test_stored_values_no_audio_features_hold_are_read_as_unknown(tmp_path: Path,
@@ -387,6 +429,26 @@ def test_the_zip_kaggle_downloads_is_read_as_the_csv_in_it(tmp_path: Path,
         with pytest.raises(UserError, match="damaged zip"):
             store.import_csv(damaged)
         assert store.coverage()["csv"] == 3000
+
+
+def test_a_zip_cut_short_or_other_bytes_named_zip_are_a_damaged_zip(
+        tmp_path: Path, locations: Locations) -> None:
+    """Read as a CSV, they said "no `id`, `track_id` or `Track URI` column" (`mpdtui import`
+    said "a damaged zip" for the same file)."""
+    rows = [TRACKS_FEATURES_HEADER, *(tracks_features_row(track_id(n)) for n in range(3000))]
+    whole = zipped(tmp_path / "whole.zip", {"tracks_features.csv": "\n".join(rows) + "\n"})
+    cut = tmp_path / "archive_trunc.zip"
+    cut.write_bytes(whole.read_bytes()[:len(whole.read_bytes()) // 2])
+    noise = tmp_path / "noise.zip"
+    noise.write_bytes(bytes(range(256)) * 20)
+    with FeatureStore.open(locations) as store:
+        with pytest.raises(UserError, match=r"^\S*archive_trunc\.zip: a damaged zip \(its end "
+                                            r"is missing\): download it again, or give the CSV"):
+            store.import_csv(cut)
+        with pytest.raises(UserError, match=r"^\S*noise\.zip: a damaged zip \(not a zip file\): "
+                                            "download it again"):
+            store.import_csv(noise)
+        assert store.coverage()["csv"] == 0
 
 
 EXPORTIFY_NET_HEADER = (  # exportify.net's, 2025-2026

@@ -197,6 +197,25 @@ def test_missing_empty_and_damaged_paths_say_what_to_give(tmp_path: Path) -> Non
     damaged.write_bytes(damaged.read_bytes()[:-30])  # its directory cut off
     with pytest.raises(UserError, match=r"cut\.zip: a damaged zip .*: download it again"):
         read_playlist_files(damaged)
+    noise = tmp_path / "noise.zip"  # was "not a text file: give an M3U8, CSV or JSON..."
+    noise.write_bytes(bytes(range(256)) * 20)
+    with pytest.raises(UserError, match=r"noise\.zip: a damaged zip \(not a zip file\): "
+                                        "download it again, or give the playlist files"):
+        read_playlist_files(noise)
+
+
+def test_a_features_table_on_standard_input_says_to_save_it_first() -> None:
+    """More rows than a Spotify playlist holds, laid out as tracks_features.csv is: no
+    playlist; `mpdtui features --csv` reads a file."""
+    rows = [f"{n:022d},0.5,0.7,5,-6,1,0.05,0.1,0,0.1,0.4,120,200000" for n in range(10_001)]
+    raw = "\n".join(["id,danceability,energy,key,loudness,mode,speechiness,acousticness,"
+                     "instrumentalness,liveness,valence,tempo,duration_ms", *rows]).encode()
+    with pytest.raises(UserError, match=r"^standard input is a table of audio features \(10,001 "
+                                        r"rows .*save it as a file, then `mpdtui features "
+                                        r"--csv FILE` imports them$"):
+        parse_playlist(raw, "standard input", "")
+    assert len(parse_playlist(b"\n".join(raw.splitlines()[:10_001]), "x", "x.csv").tracks) \
+        == 10_000
 
 
 def test_a_name_loses_its_control_characters() -> None:
