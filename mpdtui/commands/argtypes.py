@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import stat
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,34 @@ def given_text_path(text: str) -> str:
 
 
 given_text_path.__name__ = "path"
+
+
+def input_path(text: str) -> Path:
+    """`given_path` for what a job reads (data, features CSVs): it runs in a process of its
+    own, so a pipe or a device (/dev/stdin, a shell's `<(...)`) that only this one holds is
+    refused; it waited forever on one."""
+    path = given_path(text)
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return path  # missing or unreadable: the job says so, with what to give
+    if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode):
+        raise argparse.ArgumentTypeError(
+            f"{text} is a pipe or a device, not a file: save what it gives to a file first "
+            "and give that file")
+    return path
+
+
+input_path.__name__ = "path"
+
+
+def input_text_path(text: str) -> str:
+    """`input_path`, kept as typed."""
+    input_path(text)
+    return text
+
+
+input_text_path.__name__ = "path"
 
 
 def file_path(example: str) -> Callable[[str], Path]:

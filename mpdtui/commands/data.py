@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from mpdtui.commands import open_services
-from mpdtui.commands.argtypes import given_path, int_between, non_negative_int
+from mpdtui.commands.argtypes import given_path, input_path, int_between, non_negative_int
 from mpdtui.commands.jobs import report_models_serving_on, report_slices_left_out, run_job
 from mpdtui.commands.spotify import describe_coverage
 from mpdtui.commands.terminal import in_terminal_width
@@ -44,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ingest = subparsers.add_parser("ingest",
                                    help="ingest an MPD folder, slice file or zip")
     source = ingest.add_mutually_exclusive_group(required=True)
-    source.add_argument("path", type=given_path, nargs="?", help="MPD folder, slice file or zip")
+    source.add_argument("path", type=input_path, nargs="?", help="MPD folder, slice file or zip")
     source.add_argument("--demo", action="store_true",
                         help="the built-in demo dataset (generated into the cache dir on first use)")
     ingest.add_argument("--skip-bad", action="store_true",

@@ -18,7 +18,13 @@ import orjson
 from models.progress import Progress
 from mpdtui.browser import can_open_a_browser
 from mpdtui.commands import open_services
-from mpdtui.commands.argtypes import JoinedWords, client_id, given_text_path, port_number
+from mpdtui.commands.argtypes import (
+    JoinedWords,
+    client_id,
+    given_text_path,
+    input_text_path,
+    port_number,
+)
 from mpdtui.commands.jobs import report_models_serving_on, run_job
 from mpdtui.commands.terminal import in_terminal_width, said_beside
 from mpdtui.errors import UserError
@@ -52,7 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                                "coverage")
     p.add_argument("--download", action="store_true",
                    help="download audio features for the catalog's tracks (needs `mpdtui auth`)")
-    p.add_argument("--csv", nargs="+", metavar="FILE", default=[], type=given_text_path,
+    p.add_argument("--csv", nargs="+", metavar="FILE", default=[], type=input_text_path,
                    help="import tracks_features.csv / dataset.csv files (or the zip Kaggle "
                         "downloads them in), or Exportify's exports of your playlists (a "
                         "CSV, or the zip of Export All)")

@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mpdtui.commands import open_services
-from mpdtui.commands.argtypes import given_path
+from mpdtui.commands.argtypes import input_path
 from mpdtui.commands.jobs import report_slices_left_out, run_job
 from mpdtui.commands.terminal import in_terminal_width
 from mpdtui.errors import UserError
@@ -37,7 +37,7 @@ def add_train_options(parser: argparse.ArgumentParser) -> None:
     source = group.add_mutually_exclusive_group()
     source.add_argument("--demo", dest="train_demo", action="store_true",
                         help="use the built-in demo dataset")
-    source.add_argument("--mpd", dest="train_mpd", type=given_path, metavar="PATH",
+    source.add_argument("--mpd", dest="train_mpd", type=input_path, metavar="PATH",
                         help="MPD folder, slice file or zip")
     group.add_argument("--replace", dest="train_replace", action="store_true",
                        help="--demo/--mpd replace the playlists there (and the models trained "
@@ -48,7 +48,7 @@ def add_train_options(parser: argparse.ArgumentParser) -> None:
                        help="train only these models (default: all)")
     group.add_argument("--retrain", dest="train_retrain", action="store_true",
                        help="retrain models already trained")
-    group.add_argument("--features-csv", dest="train_features_csv", type=given_path, nargs="+",
+    group.add_argument("--features-csv", dest="train_features_csv", type=input_path, nargs="+",
                        default=[], metavar="FILE",
                        help="import audio features from CSV files before training (as `mpdtui "
                             "features --csv`)")

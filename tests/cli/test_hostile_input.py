@@ -416,6 +416,13 @@ ARGUMENTS: list[tuple[tuple[str, ...], str]] = [
      "--replace`); for `mpdtui ingest`, options go after its name (`mpdtui ingest --help`"),
     (("--train", "info"), "--train runs the whole setup by itself: `mpdtui --train`, or "
      "`mpdtui info` without it"),
+    # a job reads these in a process of its own: a pipe or a device only this one holds (a
+    # features CSV as /dev/stdin) left it waiting forever
+    (("features", "--csv", "/dev/null"), "argument --csv: /dev/null is a pipe or a device, not "
+     "a file: save what it gives to a file first and give that file"),
+    (("--train", "--features-csv", "/dev/urandom"), "argument --features-csv: /dev/urandom is a "
+     "pipe or a device"),
+    (("ingest", "/dev/zero"), "argument path: /dev/zero is a pipe or a device"),
     (("auth", "--port", "70000"), "argument --port: expected an integer from 1 to 65535, got 70000"),
     (("auth", "--port", "-1"), "argument --port: expected an integer from 1 to 65535, got -1"),
     (("suggest", "--k", "0"), "argument -n/--k: expected an integer from 1 to 500, got 0"),
