@@ -171,15 +171,21 @@ def plan_source(locations: Locations, state: DataState, wanted: DataSource | Non
 
 def changed_since(locations: Locations, source: DataSource) -> bool:
     """Whether a slice of `source` has another size than when it was ingested."""
-    if source.is_demo or not Path(source.path).exists():
-        return False
+    return differing_slice(locations, source) is not None
+
+
+def differing_slice(locations: Locations, source: DataSource) -> str | None:
+    """The name of a slice of `source` that the catalog holds with another size (the file
+    changed since, or other data under that name), or None: the ingest would refuse it."""
+    if source.is_demo or not Path(source.path).exists() or not locations.catalog_db.exists():
+        return None
     try:
         slices = find_slices(Path(source.path))
     except UserError:
-        return False
+        return None
     with Catalog.open(locations) as catalog:
         known = known_slices(catalog)
-    return any(s.name in known and known[s.name][0] != s.size for s in slices)
+    return next((s.name for s in slices if s.name in known and known[s.name][0] != s.size), None)
 
 
 def replaces(state: DataState, wanted: DataSource) -> bool:

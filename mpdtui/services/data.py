@@ -24,6 +24,7 @@ from mpdtui.pipeline.sources import (
     DataSource,
     DataState,
     DemoSpec,
+    differing_slice,
     drops_anything,
     read_state,
     replacement_question,
@@ -77,8 +78,23 @@ class DataService:
         spec = DemoSpec(demo_playlists, demo_seed) if demo_playlists else self.demo_spec()
         wanted = (source_for_path(self.locations, Path(path)) if path is not None
                   else DataSource.of_demo(self.locations, spec))
-        asks = replaces(state, wanted) and drops_anything(state)
-        return replacement_question(state, wanted) if asks else None
+        return self._question(state, wanted)
+
+    def refresh_question(self) -> str | None:
+        """What ingesting the data there again (a slice of it changed since it was ingested)
+        would drop, or None when it is as it was (it continues where it stopped)."""
+        state = self.state()
+        return self._question(state, state.primary) if state.primary is not None else None
+
+    def _question(self, state: DataState, wanted: DataSource) -> str | None:
+        """Asked where `wanted` replaces the data there: the demo for an MPD (or the other way
+        round), or a slice named as one ingested but of another size (refused without)."""
+        differs = differing_slice(self.locations, wanted)
+        if not ((replaces(state, wanted) or differs) and drops_anything(state)):
+            return None
+        why = (f"{wanted.describe()} holds a {differs} other than the one ingested before: "
+               if differs else "")
+        return why + replacement_question(state, wanted)
 
     def demo_spec(self) -> DemoSpec:
         settings = config.read(self.locations, check_models=False)

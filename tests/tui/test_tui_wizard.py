@@ -554,6 +554,39 @@ async def test_the_data_step_over_an_mpd_folder_continues_it_or_takes_the_demo_b
         assert app.services.data.state().primary.path == str(folder.resolve())
 
 
+async def test_the_data_step_asks_to_replace_a_slice_changed_or_other_data_of_its_name(
+        trained_dir: Path, tmp_path: Path) -> None:
+    """A slice of the folder ingested, changed since, or another folder's slice of the same
+    name: the ingest refused it, saying to add --replace, which the app has not; the step asks
+    to replace the data there instead, as it does for the demo."""
+    folder = one_slice_folder(trained_dir, tmp_path / "mpd")
+    locations = ingested_from(folder, tmp_path / "cache")
+    slice_file = folder / ONE_SLICE
+    slice_file.write_bytes(slice_file.read_bytes() + b"\n")  # edited: another size
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / ONE_SLICE).write_bytes(slice_file.read_bytes() + b"\n\n")
+    app = make_app(locations, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        await run_command(pilot, "setup: data")
+        await wait_for(pilot, lambda: screen_name(pilot) == "DataStep", what="the data step")
+        for typed in ("", str(other)):
+            if typed:
+                await type_path(pilot, other)
+            await pilot.press("ctrl+r")
+            await wait_for(pilot, lambda: screen_name(pilot) == "ConfirmScreen",
+                           what="the question")
+            source = Path(typed).resolve() if typed else folder.resolve()
+            assert str(app.screen.query_one(Label).render()).startswith(
+                f"{source} holds a {ONE_SLICE} other than the one ingested before: the cache "
+                "dir holds")
+            await pilot.press("y")
+            await wait_for(pilot, lambda: "Data ready" in label_text(pilot, "#step-status"),
+                           what="the data ingested again")
+            assert app.services.data.state().primary.path == str(source)
+
+
 async def test_the_data_step_says_a_copy_of_a_slice_there_is_not_added(trained_dir: Path,
                                                                         tmp_path: Path) -> None:
     folder = one_slice_folder(trained_dir, tmp_path / "mpd")

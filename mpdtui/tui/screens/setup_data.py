@@ -105,7 +105,8 @@ class DataStep(SetupStep):
         request = self._request(text)
         if request is None:
             return
-        question = None if not (request.demo or request.source) else self.app.attempt(
+        question = self.app.attempt(self.services.data.refresh_question) if not (
+            request.demo or request.source) else self.app.attempt(
             self.services.data.replacement_question,  # a source other than the data there
             Path(request.source) if request.source else None, request.demo_playlists,
             request.demo_seed)
