@@ -32,7 +32,14 @@ from mpdtui.locations import Locations, expand_home
 from mpdtui.pipeline.display import counted
 from mpdtui.pipeline.events import Notice
 from mpdtui.pipeline.job import DEMO_MARKER_FORMAT, Job, Stage
-from mpdtui.pipeline.sources import DataSource, DataState, DemoSpec, drop_playlists, read_state
+from mpdtui.pipeline.sources import (
+    DataSource,
+    DataState,
+    DemoSpec,
+    check_before_replacing,
+    drop_playlists,
+    read_state,
+)
 
 
 class SourceStage(Stage):
@@ -48,6 +55,7 @@ class SourceStage(Stage):
         plan = job.plan()
         assert plan.source is not None
         if plan.replace:
+            check_before_replacing(job.locations, plan.source)
             drop_playlists(job.locations)
         with Catalog.create_or_open(job.locations) as catalog:
             if not plan.source.is_demo:  # refused before it is recorded, not after

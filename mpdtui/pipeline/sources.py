@@ -31,6 +31,7 @@ from mpdtui.data.demo import DEFAULT_PLAYLISTS, GENERATOR_VERSION
 from mpdtui.data.files import read_json
 from mpdtui.data.known_slices import known_slices
 from mpdtui.data.mpd import find_slices
+from mpdtui.data.mpd_validation import parse_slice
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations, real_path
 
@@ -186,6 +187,18 @@ def differing_slice(locations: Locations, source: DataSource) -> str | None:
     with Catalog.open(locations) as catalog:
         known = known_slices(catalog)
     return next((s.name for s in slices if s.name in known and known[s.name][0] != s.size), None)
+
+
+def check_before_replacing(locations: Locations, source: DataSource) -> None:
+    """SliceError where the first slice of `source`, or one that differs from the slice of its
+    name ingested (a half-downloaded file, say), is no slice: a replacement drops the data
+    there first, and would then stop on it, leaving none (a second of parsing or two)."""
+    if source.is_demo:
+        return
+    slices = find_slices(Path(source.path))
+    first, differs = slices[0], differing_slice(locations, source)
+    for one in [first, *(s for s in slices[1:] if s.name == differs)]:
+        parse_slice(one.label, one.read_bytes())
 
 
 def replaces(state: DataState, wanted: DataSource) -> bool:

@@ -125,7 +125,7 @@ class MpdtuiAppBase(KeysInOrder):
             self.job_headline = Headline()
             if self.services is not None and request.goal != "evaluate":
                 self.services.forget_loaded()
-            if isinstance(event, JobFailed):
+            if isinstance(event, JobFailed) and not self._said_by_its_step(request, event):
                 self.report_failure(event)
             elif (request.goal == "import_spotify" and isinstance(event, JobFinished)
                   and event.summary.get("spotify")):
@@ -135,6 +135,12 @@ class MpdtuiAppBase(KeysInOrder):
         words = self.job_headline.update(event)
         if words:
             self.sub_title = f"{request.describe()}: {words}"
+
+    def _said_by_its_step(self, request: JobRequest, failure: JobFailed) -> bool:
+        """Whether the setup step on screen ran this job and says in its status line why it
+        stopped: a notification would repeat that, over the line, for 12 s."""
+        return (failure.reason in ("user", "cancelled")
+                and getattr(self.screen, "running", None) is request)
 
     def action_stop_job(self) -> None:
         """Stop the running job at a resumable point (the palette's command): training left

@@ -290,6 +290,11 @@ def test_a_source_refused_for_a_bad_slice_before_any_came_in_is_not_recorded(
     assert open_services(Locations.resolve(cache)).info()["data_source"] == str(small_demo)
     trained = mpdtui("--train", "--models", "popularity", cache=cache)
     assert trained.returncode == 0, trained.stderr
+    before = open_services(Locations.resolve(cache)).info()["playlists"]
+    replacing = mpdtui("ingest", str(broken), "--replace", cache=cache)
+    assert replacing.returncode == 2 and "invalid JSON" in replacing.stderr
+    assert open_services(Locations.resolve(cache)).info()["playlists"] == before, \
+        "checked before the data there is dropped"
 
 
 def _descendants(pid: int) -> list[psutil.Process]:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from mpdtui.data.features import FeatureStore
+from mpdtui.data.known_slices import CHANGED_SINCE, OTHER_DATA
 from mpdtui.services.audio import FEATURES_HINT
 from mpdtui.spotify import session
 from mpdtui.tui.screens.playlists import changed_text
@@ -37,6 +38,15 @@ MESSAGES = [  # what the services and their errors say, with the CLI command in 
 @pytest.mark.parametrize(("message", "in_the_app"), MESSAGES)
 def test_cli_commands_become_the_apps_steps(message: str, in_the_app: str) -> None:
     assert in_app(message) == in_the_app
+
+
+@pytest.mark.parametrize("remedy", [OTHER_DATA, CHANGED_SINCE])
+def test_the_clis_replace_is_the_data_steps_question(remedy: str) -> None:
+    """The app has no --replace: its data step asks to replace the data there instead."""
+    said = in_app(f"a.json differs from the a.json ingested before (size 1 vs 2): {remedy}")
+    assert "--replace" not in said and "--cache-dir" not in said
+    assert said.endswith("the data step asks to replace the data there when it is run again "
+                         "(ctrl+r), or choose another cache dir at the first step")
 
 
 @pytest.mark.parametrize("message", [session.REPAIR, FeatureStore.REBUILD_HINT,

@@ -587,6 +587,33 @@ async def test_the_data_step_asks_to_replace_a_slice_changed_or_other_data_of_it
             assert app.services.data.state().primary.path == str(source)
 
 
+async def test_a_failure_the_step_says_is_not_said_again_over_it(trained_dir: Path,
+                                                                 tmp_path: Path) -> None:
+    """A bad slice stops the data step's ingest: its status line says why, and no notification
+    repeats it on top of that line for 12 s."""
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    whole = (one_slice_folder(trained_dir, tmp_path / "mpd") / ONE_SLICE).read_bytes()
+    (broken / ONE_SLICE).write_bytes(whole[: len(whole) // 2])
+    app = make_app(ingested_from(tmp_path / "mpd", tmp_path / "cache"), tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        await run_command(pilot, "setup: data")
+        await wait_for(pilot, lambda: screen_name(pilot) == "DataStep", what="the data step")
+        await type_path(pilot, broken)
+        await pilot.press("enter")  # its slice is named as the one there: no replacing with it
+        await wait_for(pilot, lambda: "invalid JSON" in label_text(pilot, "#path-error"),
+                       what="the slice refused before a replacement is asked")
+        assert screen_name(pilot) == "DataStep" and app.services.data.counts().playlists
+        (broken / ONE_SLICE).rename(broken / "mpd.slice.5000-5999.json")  # named as none there
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "Ingest stopped" in label_text(pilot, "#step-status"),
+                       what="the ingest stopped")
+        assert "invalid JSON" in label_text(pilot, "#step-status")
+        await settle(pilot)
+        assert not [n for n in notifications(app) if "invalid JSON" in n]
+
+
 async def test_the_data_step_says_a_copy_of_a_slice_there_is_not_added(trained_dir: Path,
                                                                         tmp_path: Path) -> None:
     folder = one_slice_folder(trained_dir, tmp_path / "mpd")

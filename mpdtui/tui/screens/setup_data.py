@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from textual.app import ComposeResult
 from textual.widgets import Input, Label, Static
 
-from mpdtui.errors import UserError
+from mpdtui.errors import UserError, user_line
 from mpdtui.pipeline.display import describe_progress
 from mpdtui.pipeline.events import Event, JobFailed, JobFinished, StageFinished, StageProgress
 from mpdtui.pipeline.request import JobRequest
@@ -105,11 +105,11 @@ class DataStep(SetupStep):
         request = self._request(text)
         if request is None:
             return
-        question = self.app.attempt(self.services.data.refresh_question) if not (
-            request.demo or request.source) else self.app.attempt(
-            self.services.data.replacement_question,  # a source other than the data there
-            Path(request.source) if request.source else None, request.demo_playlists,
-            request.demo_seed)
+        try:
+            question = self._replacement_question(request)
+        except (UserError, OSError) as exc:  # what would replace the data there is no data
+            self.query_one("#path-error", Label).update(data_text(in_app(user_line(exc))))
+            return
         if question:
             from mpdtui.tui.screens.confirm import ConfirmScreen
 
@@ -121,6 +121,13 @@ class DataStep(SetupStep):
                                  answered)
             return
         self._ingest(request)
+
+    def _replacement_question(self, request: JobRequest) -> str | None:
+        data = self.services.data
+        if not (request.demo or request.source):
+            return data.refresh_question()  # the data there: a slice of it changed since?
+        return data.replacement_question(Path(request.source) if request.source else None,
+                                         request.demo_playlists, request.demo_seed)
 
     def _request(self, text: str) -> JobRequest | None:
         if not text:
