@@ -266,7 +266,7 @@ async def test_spotify_login_by_pasted_url_then_export(fake_spotify: Any,
         url = login_url()
         assert app.clipboard == url
         assert label_text(pilot, "#step-status").startswith(  # no browser: where to log in
-            "No browser can open here (no desktop: an ssh login?): open the login page below in "
+            "No browser can open here (no desktop: an ssh login?): open the login page shown here in "
             "a browser on any machine, then paste here the address it lands on")
         redirect = requests.get(url, allow_redirects=False, timeout=10).headers["Location"]
         paste = step.query_one("#redirect-url", Input)

@@ -23,6 +23,7 @@ from tui_support import (  # noqa: F401 (fixtures)
     SIZE,
     builder,
     builder_ready,
+    footer_keys,
     ingested_copy,
     label_text,
     make_app,
@@ -612,6 +613,21 @@ async def test_a_failure_the_step_says_is_not_said_again_over_it(trained_dir: Pa
         assert "invalid JSON" in label_text(pilot, "#step-status")
         await settle(pilot)
         assert not [n for n in notifications(app) if "invalid JSON" in n]
+
+
+async def test_the_training_step_offers_v_only_with_an_evaluation(trained_dir: Path,
+                                                                  tmp_path: Path) -> None:
+    """`v` shows the evaluation's next metric: before any training there is none to show."""
+    folder = one_slice_folder(trained_dir, tmp_path / "mpd")
+    app = make_app(ingested_from(folder, tmp_path / "cache"), tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: screen_name(pilot) in ("BuilderScreen", "CacheStep"),
+                       what="the app")
+        await run_command(pilot, "setup: training")
+        await wait_for(pilot, lambda: screen_name(pilot) == "TrainingStep", what="the step")
+        await settle(pilot)
+        assert "No evaluation yet." in label_text(pilot, "#eval-title")
+        assert "v" not in footer_keys(app.screen)
 
 
 async def test_the_data_step_says_a_copy_of_a_slice_there_is_not_added(trained_dir: Path,

@@ -97,7 +97,7 @@ class SpotifyStep(SetupStep):
         if self.app.options.open_browser and can_open_a_browser():
             return "Waiting for the login in the browser (escape cancels)…"
         return ("No browser can open here (no desktop: an ssh login?): open the login page "
-                "below in a browser on any machine, then paste here the address it lands on "
+                "shown here in a browser on any machine, then paste here the address it lands on "
                 "(escape cancels)…")
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="setup", description="login")

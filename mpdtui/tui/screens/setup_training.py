@@ -208,6 +208,7 @@ class TrainingStep(SetupStep):
     # --- evaluation ----------------------------------------------------------------------------
     def show_report(self, report: dict[str, Any] | None) -> None:
         self.report = report
+        self.refresh_bindings()  # `v` comes with an evaluation
         table = self.query_one("#evaluation", DataTable)
         table.clear(columns=True)
         chart = self.query_one("#chart", MetricChart)
@@ -232,6 +233,12 @@ class TrainingStep(SetupStep):
         self.query_one("#eval-lead", Label).update(
             Content(f"{closest[0].describe()}." if closest else ""))
         chart.show(report, self.metric)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`v` shows another metric: only once there is an evaluation to show."""
+        if action == "next_metric":
+            return bool(self.report and self.report.get("models") and self.report["n_cases"])
+        return super().check_action(action, parameters)
 
     def action_next_metric(self) -> None:
         metrics = list(self.report.get("metrics", MAIN_METRICS)) if self.report else MAIN_METRICS
