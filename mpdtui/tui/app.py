@@ -136,6 +136,7 @@ class MpdtuiApp(MpdtuiAppBase):
             self._setup_entered_at = index
         if 0 <= index < len(steps):
             (self.switch_screen if in_setup else self.push_screen)(steps[index]())
+            self._forget_advice_for(index)
         elif self._builder_open():
             if in_setup:
                 self.pop_screen()
@@ -148,6 +149,13 @@ class MpdtuiApp(MpdtuiAppBase):
         """f2: the setup at the step a message now shown sends the user to ("train one at the
         setup's training step (f2)"), else at its start; the palette names its step."""
         super().action_setup(self._step_advised_on_screen() if step is None else step)
+
+    def _forget_advice_for(self, step: int) -> None:
+        """Notifications that send the user to step `step` ("continue it at the setup's
+        training step (f2)") are taken down once it is shown: over it, they read as stale."""
+        for notification in list(self._notifications):
+            if advised_step(notification.message) == step:
+                self._unnotify(notification)
 
     def _step_advised_on_screen(self) -> int:
         shown = [n.message for n in reversed(list(self._notifications))]  # the newest first

@@ -222,6 +222,8 @@ async def test_a_training_that_stopped_is_said_at_the_next_start(trained_copy: L
                 "step (f2).") in notifications(app)
         await pilot.press("f2")  # to the step the message names
         assert screen_name(pilot) == "TrainingStep"
+        assert not [n for n in notifications(app) if "training step (f2)" in n], \
+            "taken down: over the step it names, it read as stale"
 
 
 async def test_playlists_added_since_the_training_are_said_at_the_start(
