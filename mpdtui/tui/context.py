@@ -133,8 +133,9 @@ class MpdtuiAppBase(KeysInOrder):
                 self.notify(printable(said[:1].upper() + said[1:]), markup=False, timeout=12)
             return
         words = self.job_headline.update(event)
-        if words:
-            self.sub_title = f"{request.describe()}: {words}"
+        if words:  # "training: als 40%"; "ingest 70%", not "ingest: ingest 70%"
+            what = request.describe()
+            self.sub_title = words if words.startswith(what) else f"{what}: {words}"
 
     def _said_by_its_step(self, request: JobRequest, failure: JobFailed) -> bool:
         """Whether the setup step on screen ran this job and says in its status line why it

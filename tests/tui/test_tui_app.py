@@ -29,6 +29,7 @@ from tui_support import (  # noqa: F401 (fixtures)
 
 from mpdtui import config
 from mpdtui.locations import Locations
+from mpdtui.pipeline.events import StageProgress, StageStarted
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.services.root import open_services
 from mpdtui.services.spotify import SpotifyService
@@ -353,3 +354,15 @@ async def test_your_own_spotify_playlists_import_from_the_saved_playlists(
         await wait_for(pilot, lambda: any("On the road" in str(listed.get_row_at(row)[0])
                                           for row in range(listed.row_count)),
                        what="the list showing it")
+
+
+async def test_the_header_names_a_job_once(trained_copy: Locations, tmp_path: Path) -> None:
+    """The data job's header read "ingest: ingest 70%" (the job's name, then its stage's)."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        app.job_event(JobRequest("data"), StageStarted("ingest"))
+        app.job_event(JobRequest("data"), StageProgress("ingest", 7, 10, "slices"))
+        assert app.sub_title.startswith("ingest") and "ingest: ingest" not in app.sub_title
+        app.job_event(JobRequest("setup"), StageProgress("als", 4, 10, "iterations"))
+        assert app.sub_title.startswith("training: ")  # a job named apart from its stages
