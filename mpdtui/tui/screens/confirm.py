@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
 from mpdtui.tui.text import data_text
+from mpdtui.tui.widgets.whole_key_footer import WholeKeyFooter
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -29,6 +30,7 @@ class ConfirmScreen(ModalScreen[bool]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Yes (y)", id="yes", variant="error")
                 yield Button("No (n)", id="no")
+        yield WholeKeyFooter()  # the dialog's keys, not those of the screen beneath
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")

@@ -18,6 +18,7 @@ from textual.widgets.option_list import Option
 
 from mpdtui.tui.text import data_text
 from mpdtui.tui.widgets.path_input import PathInput
+from mpdtui.tui.widgets.whole_key_footer import WholeKeyFooter
 
 CHOICES = (
     ("m3u", "M3U8 file (players: duration, artist - title, URI)"),
@@ -56,6 +57,7 @@ class ExportScreen(ModalScreen[tuple[str, str] | None]):
             refused = Label("", id="export-refused", classes="error")
             refused.display = False  # until a folder is refused
             yield refused
+        yield WholeKeyFooter()  # the dialog's keys, not those of the screen beneath
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         fmt = str(event.option.id)

@@ -11,6 +11,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from mpdtui.tui.widgets.whole_key_footer import WholeKeyFooter
+
 KEYS: dict[str, list[tuple[str, str]]] = {
     "Everywhere": [
         ("?", "this help"),
@@ -109,6 +111,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
             yield from help_rows()
+        yield WholeKeyFooter()  # the dialog's keys, not those of the screen beneath
 
     def on_mount(self) -> None:
         self.query_one("#help").border_title = "Keys"

@@ -22,6 +22,7 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, get_current_worker
 
 from models.progress import Cancelled
+from mpdtui.tui.widgets.whole_key_footer import WholeKeyFooter
 
 if TYPE_CHECKING:  # the app imports the screens; for the checker only
     from textual import getters
@@ -65,6 +66,7 @@ class OrderScreen(ModalScreen["FlowResult | None"]):
             yield Label("Order the playlist for flow:")
             yield OptionList(id="orders")
             yield Label("working out the orders…", id="order-hint", classes="hint")
+        yield WholeKeyFooter()  # the dialog's keys, not those of the screen beneath
 
     def on_mount(self) -> None:
         self._plan()

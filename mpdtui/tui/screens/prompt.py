@@ -15,6 +15,7 @@ from textual.widgets import Input, Label
 from mpdtui.tui.text import data_text
 from mpdtui.tui.widgets.in_order_input import InOrderInput
 from mpdtui.tui.widgets.path_input import PathInput
+from mpdtui.tui.widgets.whole_key_footer import WholeKeyFooter
 
 
 class PromptScreen(ModalScreen[str | None]):
@@ -46,6 +47,7 @@ class PromptScreen(ModalScreen[str | None]):
             yield refused
             tab = "tab: complete · " if self.file_suffixes is not None else ""
             yield Label(f"{tab}enter: OK · escape: cancel", classes="hint")
+        yield WholeKeyFooter()  # the dialog's keys, not those of the screen beneath
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         answer = event.value.strip() or None

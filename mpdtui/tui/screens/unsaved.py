@@ -13,6 +13,7 @@ from textual.widgets import Button, Label
 
 from mpdtui.pipeline.display import counted
 from mpdtui.tui.text import data_text
+from mpdtui.tui.widgets.whole_key_footer import WholeKeyFooter
 
 Choice = Literal["save", "discard", "stay"]
 
@@ -38,6 +39,7 @@ class UnsavedScreen(ModalScreen[Choice]):
                 yield Button("Save (s)", id="save", variant="primary")
                 yield Button("Discard (d)", id="discard", variant="error")
                 yield Button("Cancel (esc)", id="stay")
+        yield WholeKeyFooter()  # the dialog's keys, not those of the screen beneath
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.action_answer(str(event.button.id))
