@@ -615,6 +615,8 @@ async def test_a_failure_the_step_says_is_not_said_again_over_it(trained_dir: Pa
         assert "invalid JSON" in label_text(pilot, "#step-status")
         await settle(pilot)
         assert not [n for n in notifications(app) if "invalid JSON" in n]
+        # its bar says so too, not "waiting" (or a percentage, ticking on)
+        assert label_text(pilot, "#ingest-progress .stage-info") == "stopped"
 
 
 async def test_the_training_step_offers_v_only_with_an_evaluation(trained_dir: Path,

@@ -12,13 +12,14 @@ from textual.events import Resize
 from textual.widgets import Button, Label, Static
 from textual.worker import Worker
 
-from mpdtui.pipeline.events import Event, is_final
+from mpdtui.pipeline.events import Event, JobFinished, is_final
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.pipeline.sources import DemoSpec
 from mpdtui.tui.context import SHORT_ROWS
 from mpdtui.tui.jobs import JobRunner, JobUpdate, JobWaiting
 from mpdtui.tui.screens.base import BaseScreen
 from mpdtui.tui.text import data_text, in_app
+from mpdtui.tui.widgets.stage_progress import StageProgress
 from mpdtui.tui.widgets.whole_key_footer import WholeKeyFooter
 
 STEP_TITLES = ("Cache directory", "Data", "Spotify (optional)", "Audio features (optional)",
@@ -146,6 +147,9 @@ class SetupStep(BaseScreen):
         event = message.event
         if is_final(event):
             self._stopped()
+            if not isinstance(event, JobFinished):
+                for bar in self.query(StageProgress):
+                    bar.stop()  # not "waiting" or at 40% (ticking on) under "Ingest stopped"
             self.job_finished(event)
         else:
             self.job_event(event)

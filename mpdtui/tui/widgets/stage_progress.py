@@ -34,6 +34,8 @@ class StageProgress(Horizontal):
         self.stage = stage
         self.label = label or stage
         self.started: float | None = None
+        self.active = False
+        """Running or waiting to: what `stop` says has stopped."""
 
     def compose(self) -> ComposeResult:
         yield Label(self.label, classes="stage-name")
@@ -46,6 +48,7 @@ class StageProgress(Horizontal):
         self.set_interval(1.0, self._tick)
 
     def show(self, done: float, total: float | None, info: str = "") -> None:
+        self.active = True
         if self.started is None:
             self.started = time.monotonic()
         bar = self.query_one(ProgressBar)
@@ -55,15 +58,23 @@ class StageProgress(Horizontal):
 
     def finish(self, info: str) -> None:
         self._tick()
-        self.started = None
+        self.started, self.active = None, False
         self.query_one(ProgressBar).update(total=1, progress=1)
         self.query_one(".stage-info", Label).update(data_text(info))
 
     def reset(self, info: str = "waiting") -> None:
-        self.started = None
+        self.started, self.active = None, info == "waiting"
         self.query_one(ProgressBar).update(total=1, progress=0)
         self.query_one(".stage-info", Label).update(data_text(info))
         self.query_one(".stage-time", Label).update("")
+
+    def stop(self, info: str = "stopped") -> None:
+        """The job ended before this stage did: says so where the bar had said "waiting" or
+        its progress, which it keeps."""
+        if self.active:
+            self._tick()
+            self.started, self.active = None, False
+            self.query_one(".stage-info", Label).update(info)
 
     def _tick(self) -> None:
         if self.started is not None:
