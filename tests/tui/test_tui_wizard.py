@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import signal
+import threading
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -40,11 +41,12 @@ from tui_support import (  # noqa: F401 (fixtures)
 )
 
 from models.model_dir import peek_meta
+from models.progress import Cancelled
 from mpdtui import config
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.ingest import ingest_playlists
 from mpdtui.locations import Locations
-from mpdtui.pipeline.events import StageStarted
+from mpdtui.pipeline.events import StageProgress, StageStarted
 from mpdtui.pipeline.unfinished import TrainingMark
 from mpdtui.services.root import open_services
 from mpdtui.tui.screens.setup_cache import DEMO_BYTES_PER_PLAYLIST, about, demo_bytes
@@ -149,12 +151,34 @@ async def test_ingest_cancels_with_escape_and_resumes(trained_dir: Path, tmp_pat
         await settle(pilot)
         assert screen_name(pilot) == "DataStep"
         assert "Run it again" in label_text(pilot, "#step-status")
-        assert any("Cancelled" in n for n in notifications(app))
+        assert not any("Cancelled" in n for n in notifications(app)), "the step says it"
         assert not services.data.has_data()
         await pilot.press("ctrl+r")  # resume
         await settle(pilot)
         assert "Data ready" in label_text(pilot, "#step-status")
         assert services.data.has_data()
+
+
+async def test_the_first_step_says_an_ingest_was_interrupted(trained_dir: Path,
+                                                              tmp_path: Path) -> None:
+    """Stopped after its first slice: the cache dir step said "no data yet"."""
+    locations = Locations.resolve(tmp_path / "cache")
+    cancel = threading.Event()
+
+    def after_the_first_slice(event: object) -> None:
+        if isinstance(event, StageProgress) and event.stage == "ingest" and event.done >= 1:
+            cancel.set()
+
+    with pytest.raises(Cancelled):
+        open_services(locations).jobs.ingest(trained_dir / "demo-mpd",
+                                             progress=after_the_first_slice, cancel=cancel)
+    app = make_app(locations, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep", what="the first step")
+        await settle(pilot)
+        source = (trained_dir / "demo-mpd").resolve()
+        assert label_text(pilot, "#cache-free").endswith(
+            f"an ingest of {source} was interrupted: the data step continues it")
 
 
 async def test_a_busy_cache_dir_is_waited_for(trained_dir: Path, tmp_path: Path) -> None:

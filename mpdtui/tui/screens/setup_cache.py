@@ -69,10 +69,13 @@ class CacheStep(SetupStep):
         if services.data.has_data():
             used = self.app.attempt(services.data.used_disk_bytes)
             has_data = f"holds data already ({size(used)})" if used else "holds data already"
+        elif (state := self.app.attempt(services.data.state)) and state.primary is not None:
+            has_data = (f"an ingest of {state.primary.describe()} was interrupted: the data "
+                        "step continues it")
         else:
             has_data += self._short_of_room_for_the_demo(free)
-        self.query_one("#cache-free", Label).update(
-            f"Free disk space: {size(free) if free is not None else '?'} · {has_data}")
+        self.query_one("#cache-free", Label).update(data_text(  # a path: text, not markup
+            f"Free disk space: {size(free) if free is not None else '?'} · {has_data}"))
 
     def _short_of_room_for_the_demo(self, free: int | None) -> str:
         needed = demo_bytes(self.demo_playlists())
