@@ -25,6 +25,7 @@ from mpdtui.data.playlist_formats import (
     WHAT_IS_READ,
     FileTrack,
     ParsedPlaylist,
+    features_table_layout,
     from_csv,
     from_json,
     from_lines,
@@ -87,8 +88,7 @@ def read_playlist_files(path: Path) -> ReadFiles:
             return _zip(path)
         size = path.stat().st_size
         if size > LARGEST_FILE:
-            raise UserError(f"{path} is {size >> 20:,} MB, too large for a playlist: give "
-                            f"{WHAT_IS_READ}")
+            raise _too_large(path, size)
         raw = path.read_bytes()
     except FileNotFoundError:
         raise UserError(_not_found(path)) from None
@@ -98,6 +98,18 @@ def read_playlist_files(path: Path) -> ReadFiles:
         raise damaged
     named = path.name if path.is_file() else ""  # a pipe's name (/dev/fd/63) is no playlist's
     return ReadFiles([parse_playlist(raw, str(path), named, str(path) if named else None)], [])
+
+
+def _too_large(path: Path, size: int) -> UserError:
+    """A file larger than any playlist's: Kaggle's features table (330 MB), say, by its
+    header, is pointed to the features import."""
+    with path.open("rb") as file:
+        first_line = file.readline(1 << 16).decode("utf-8", "replace")
+    if layout := features_table_layout(first_line):
+        return FeaturesTableError(
+            f"{path} is a table of audio features ({size >> 20:,} MB laid out as {layout}.csv "
+            f"is), not a playlist: `mpdtui features --csv {shlex.quote(str(path))}` imports them")
+    return UserError(f"{path} is {size >> 20:,} MB, too large for a playlist: give {WHAT_IS_READ}")
 
 
 def _not_found(path: Path) -> str:

@@ -208,6 +208,14 @@ def from_csv(text: str) -> ParsedPlaylist:
     return read
 
 
+def features_table_layout(first_line: str) -> str:
+    """The public features table a CSV's header row is laid out as ("tracks_features",
+    "dataset"), else "": a file too large to read as a playlist is told apart by it."""
+    header = next(csv.reader([first_line.lstrip("\ufeff")], delimiter=csv_delimiter(first_line)), [])
+    layout, _ = _feature_columns(header)
+    return layout if layout in ("tracks_features", "dataset") else ""
+
+
 def _feature_columns(header: list[str]) -> tuple[str, list[int]]:
     """The features CSV layout a header has and the columns of its audio features, else none."""
     try:

@@ -303,6 +303,24 @@ def test_a_features_table_is_refused_pointing_to_the_features_import(
     assert saved_uris(cache, "my mix") == uris
 
 
+def test_a_features_table_too_large_for_a_playlist_is_pointed_to_the_features_import(
+        cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kaggle's whole tracks_features.csv (330 MB) was refused as too large for a playlist,
+    without the command that reads it; another large file still is, as it was."""
+    monkeypatch.setattr("mpdtui.importing.LARGEST_FILE", 1000)  # 64 MB, for a test
+    uris = [f"spotify:track:{n:022d}" for n in range(20)]
+    table = tmp_path / "songs.csv"
+    table.write_text(features_rows(uris))
+    assert_refused(run_cli(capsys, cache, "import", str(table)),
+                   f"{table} is a table of audio features (0 MB laid out as tracks_features.csv "
+                   f"is), not a playlist: `mpdtui features --csv {table}` imports them")
+    other = tmp_path / "big.csv"
+    other.write_text("Track URI\n" + "\n".join(uris * 3))
+    assert_refused(run_cli(capsys, cache, "import", str(other)),
+                   f"{other} is 0 MB, too large for a playlist")
+
+
 def test_two_files_of_one_name_save_two_playlists(cache: Path, tmp_path: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     one, two = catalog_tracks(cache, 1, 2)
