@@ -92,12 +92,13 @@ def _words_of_one_value(parser: argparse.ArgumentParser, command: str | None,
     starts = [i for i in range(2, len(argv)) if list(argv[i:i + len(unknown)]) == unknown]
     if command is None or not starts or any(word.startswith("-") for word in unknown):
         return ""
-    from mpdtui.commands.argtypes import given_path, given_text_path
+    from mpdtui.commands.argtypes import given_path, given_text_path, input_path, input_text_path
 
     option, value = argv[starts[0] - 2], argv[starts[0] - 1]
     texts = [action for action in _command_parser(parser, command)._actions
              if action.nargs in (None, "?") and action.choices is None
-             and action.type in (None, str, Path, given_path, given_text_path)]
+             and action.type in (None, str, Path, given_path, given_text_path, input_path,
+                                 input_text_path)]
     quoted = shlex.quote(" ".join([value, *unknown]))
     if option == command and any(not action.option_strings for action in texts):
         return f"; a path or name of several words goes in quotes: {quoted}"

@@ -273,10 +273,6 @@ class Catalog:
         is resumed, never replaced)."""
         self._record_sources([s for s in self.sources() if s != source] + [source])
 
-    def forget_source(self, path: str) -> None:
-        """Drop the record of the sources at `path` (an ingest that took nothing from it)."""
-        self._record_sources([s for s in self.sources() if s.get("path") != path])
-
     def _record_sources(self, sources: list[dict[str, object]]) -> None:
         with self.lock:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('sources', ?)",
@@ -389,3 +385,8 @@ def _uri_is_unique(db: Connection, table: str) -> bool:
     catalog from before `URI_TABLES`)."""
     return any(unique and [column for *_, column in db.execute(f"PRAGMA index_info({name})")] == ["uri"]
                for _, name, unique, *_ in db.execute(f"PRAGMA index_list({table})").fetchall())
+
+
+def forget_source(catalog: Catalog, path: str) -> None:
+    """Drop the record of the sources at `path` (an ingest that took nothing from it)."""
+    catalog._record_sources([s for s in catalog.sources() if s.get("path") != path])

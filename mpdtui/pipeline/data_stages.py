@@ -17,7 +17,7 @@ from typing import Any
 from models.dataset import rows_with_audio
 from models.progress import Progress, ProgressCallback, check_cancel, report
 from mpdtui import splits, training
-from mpdtui.data.catalog import Catalog
+from mpdtui.data.catalog import Catalog, forget_source
 from mpdtui.data.demo import generate_demo
 from mpdtui.data.demo_files import FEATURES_CSV
 from mpdtui.data.files import read_json, write_json
@@ -183,7 +183,7 @@ def _forget_if_nothing_came(locations: Locations, path: Path) -> None:
     with Catalog.open(locations) as catalog:
         known = known_slices(catalog)
         if not any(known.get(s.name, (None,))[0] == s.size for s in slices):
-            catalog.forget_source(str(path))
+            forget_source(catalog, str(path))
 
 
 def _rank_stale_search_head(locations: Locations) -> None:

@@ -381,7 +381,8 @@ def test_fifo_given_as_the_source_is_refused(store: Path, tmp_path: Path,
     os.mkfifo(fifo)
     with writer_after_a_minute(fifo):
         refused = ingest(capsys, store, fifo)
-    assert_refused(refused, f"{fifo} is a named pipe (FIFO)")
+    assert_refused(refused, f"{fifo} is a pipe or a device, not a file: save what it gives to "
+                   "a file first and give that file")
 
 
 def test_file_name_with_a_newline_stays_one_line(store: Path, tmp_path: Path,

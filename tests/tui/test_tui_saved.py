@@ -765,12 +765,16 @@ async def test_no_models_yet_is_a_notification(ingested_copy: Locations, tmp_pat
         assert "No trained model" in label_text(pilot, "#suggest-status")
         await pilot.press("escape", "m")
         assert screen_name(pilot) == "BuilderScreen"
+        assert notifications(app).count(MISSING_MODEL) == 1
         await pilot.press("f2")  # where the message sends the user, and back from there
         await wait_for(pilot, lambda: screen_name(pilot) == "TrainingStep", what="the training step")
         await pilot.press("escape")  # back, still without a model: the status line says it
         await wait_for(pilot, lambda: screen_name(pilot) == "BuilderScreen", what="the builder")
         await settle(pilot)
-        assert notifications(app).count(MISSING_MODEL) == 1  # said once, not at each load
+        # said once: taken down at the step it names, and not said again at the builder's
+        # next load (its status line says it)
+        assert notifications(app).count(MISSING_MODEL) == 0
+        assert "No trained model" in label_text(pilot, "#suggest-status")
 
 
 async def test_a_model_saved_by_another_version_is_said_and_the_others_serve(
