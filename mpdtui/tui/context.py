@@ -210,14 +210,13 @@ class MpdtuiAppBase(KeysInOrder):
         """The one place a failed worker becomes a notification (never a crash)."""
         if worker.state != WorkerState.ERROR:
             return
-        from models.model_dir import ModelFormatError
         from models.progress import Cancelled
 
         error = worker.error
         if isinstance(error, Cancelled):
             self.notify("Cancelled. What was finished is kept: run it again to resume.",
                         severity="warning")
-        elif isinstance(error, UserError | ModelFormatError | OSError):
+        elif isinstance(error, _user_fixable()):
             self.notify(printable(in_app(user_line(error))), title="Could not finish",
                         severity="error", markup=False, timeout=12)
         else:
@@ -247,7 +246,10 @@ class MpdtuiAppBase(KeysInOrder):
 
 
 def _user_fixable() -> tuple[type[Exception], ...]:
-    """What a quick service call raises for the user to fix (OSError: a full disk, say)."""
+    """What a quick service call raises for the user to fix (OSError: a full disk, say; a
+    file of another format version, or one being written as it is read: a catalog that an
+    ingest replacing the data there has only just created)."""
     from models.model_dir import ModelFormatError
+    from mpdtui.data.files import FormatVersionError
 
-    return (UserError, ModelFormatError, OSError)
+    return (UserError, ModelFormatError, FormatVersionError, OSError)

@@ -366,3 +366,19 @@ async def test_the_header_names_a_job_once(trained_copy: Locations, tmp_path: Pa
         assert app.sub_title.startswith("ingest") and "ingest: ingest" not in app.sub_title
         app.job_event(JobRequest("setup"), StageProgress("als", 4, 10, "iterations"))
         assert app.sub_title.startswith("training: ")  # a job named apart from its stages
+
+
+async def test_a_catalog_of_no_format_is_said_not_a_crash(trained_copy: Locations,
+                                                          tmp_path: Path) -> None:
+    """A catalog file that records no format version (emptied; or one an ingest replacing the
+    data has only just created, as the app reads it): a notification, where the app had
+    crashed on the error (`attempt` took no FormatVersionError)."""
+    trained_copy.catalog_db.write_bytes(b"")
+    for suffix in ("-wal", "-shm"):
+        trained_copy.catalog_db.with_name(trained_copy.catalog_db.name + suffix).unlink(
+            missing_ok=True)
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: any("holds no catalog" in n for n in notifications(app)),
+                       what="the catalog's problem said")
+        assert app.is_running

@@ -632,6 +632,11 @@ async def test_a_failure_the_step_says_is_not_said_again_over_it(trained_dir: Pa
         await wait_for(pilot, lambda: "invalid JSON" in label_text(pilot, "#path-error"),
                        what="the slice refused before a replacement is asked")
         assert screen_name(pilot) == "DataStep" and app.services.data.counts().playlists
+        await pilot.press("escape")  # away and back: the path typed is still there to mend
+        await wait_for(pilot, lambda: screen_name(pilot) == "BuilderScreen", what="the builder")
+        await run_command(pilot, "setup: data")
+        await wait_for(pilot, lambda: screen_name(pilot) == "DataStep", what="the data step")
+        assert app.screen.query_one("#mpd-path", Input).value == str(broken)
         (broken / ONE_SLICE).rename(broken / "mpd.slice.5000-5999.json")  # named as none there
         await pilot.press("enter")
         await wait_for(pilot, lambda: "Ingest stopped" in label_text(pilot, "#step-status"),

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from textual.app import ComposeResult
 from textual.widgets import Input, Label, Static
 
+from mpdtui.data.files import FormatVersionError
 from mpdtui.errors import UserError, user_line
 from mpdtui.pipeline.display import describe_progress
 from mpdtui.pipeline.events import Event, JobFailed, JobFinished, StageFinished, StageProgress
@@ -37,6 +38,8 @@ class DataStep(SetupStep):
     STEP = 1
     RUN_LABEL = "Ingest"
     JOB_GOAL = "data"
+    ingested = False
+    """The last ingest run here finished: the path typed for it is done with."""
 
     def body(self) -> ComposeResult:
         yield Static(EXPLAIN.format(playlists=self.demo_playlists()), classes="explain",
@@ -93,6 +96,11 @@ class DataStep(SetupStep):
         self.query_one("#path-error", Label).update("")
         if self.running is None:
             self.status("")  # what the last run said is about another path
+        self.app.data_path_given = event.value  # still there when the step is shown again
+
+    def on_unmount(self) -> None:
+        if self.ingested:
+            self.app.data_path_given = ""  # done with: the field starts empty (the data there)
 
     def _demo_request(self) -> JobRequest:
         options = self.app.options
@@ -107,7 +115,7 @@ class DataStep(SetupStep):
             return
         try:
             question = self._replacement_question(request)
-        except (UserError, OSError) as exc:  # what would replace the data there is no data
+        except (UserError, FormatVersionError, OSError) as exc:  # no data to replace with
             self.query_one("#path-error", Label).update(data_text(in_app(user_line(exc))))
             return
         if question:
@@ -160,6 +168,7 @@ class DataStep(SetupStep):
             self.query_one(bars[event.stage], StageBar).finish(event.message)
 
     def job_finished(self, event: Event) -> None:
+        self.ingested = isinstance(event, JobFinished)
         if isinstance(event, JobFinished):
             self.status(f"Data ready.{_copies_said(event.summary)} Press ctrl+n for the next "
                         "step.")
