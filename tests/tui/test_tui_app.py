@@ -382,3 +382,6 @@ async def test_a_catalog_of_no_format_is_said_not_a_crash(trained_copy: Location
         await wait_for(pilot, lambda: any("holds no catalog" in n for n in notifications(app)),
                        what="the catalog's problem said")
         assert app.is_running
+        said = [n for n in app._notifications if "holds no catalog" in n.message]
+        assert all(n.title != "Unexpected error" and not n.message.startswith(
+            "FormatVersionError") for n in said), "a problem to fix, with what to do"
