@@ -8,15 +8,14 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import psutil
 import pytest
+from store_support import ingest_stopped_after_one_slice
 
 from models.npz_arrays import arrays_are_whole
-from models.progress import Cancelled
 from mpdtui import config
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.demo import generate_demo
@@ -148,15 +147,7 @@ def trained_cache(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) ->
 def test_train_after_an_interrupted_ingest_keeps_the_users_data(tmp_path: Path,
                                                                  small_demo: Path) -> None:
     locations = Locations.resolve(tmp_path / "cache")
-    cancel = threading.Event()
-
-    def cancel_after_the_first_slice(event: object) -> None:
-        if isinstance(event, StageProgress) and event.stage == "ingest" and event.done >= 1:
-            cancel.set()
-
-    with pytest.raises(Cancelled):
-        open_services(locations).jobs.ingest(small_demo, progress=cancel_after_the_first_slice,
-                                     cancel=cancel)
+    ingest_stopped_after_one_slice(locations, small_demo)
     assert open_services(locations).info()["slices"] == 1
 
     done = mpdtui("--train", "--models", "popularity", cache=locations.root)

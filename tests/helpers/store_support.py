@@ -3,6 +3,8 @@ playlists to add to a store."""
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
 from typing import Any
 
 from mpdtui.data.catalog import Catalog
@@ -37,3 +39,24 @@ def mpd_playlist(name: str, uris: list[str]) -> dict[str, Any]:
     return {"name": name, "collaborative": "false", "pid": 0, "modified_at": 0,
             "num_tracks": len(tracks), "num_albums": 1, "num_followers": 1, "num_edits": 1,
             "duration_ms": 200_000 * len(tracks), "num_artists": 1, "tracks": tracks}
+
+
+def ingest_stopped_after_one_slice(locations: Locations, source: Path) -> None:
+    """An ingest of `source` cancelled once its first slice is in (as escape or ctrl+c would
+    stop it): the source recorded, the data not finished."""
+    from models.progress import Cancelled
+    from mpdtui.pipeline.events import StageProgress
+    from mpdtui.services.root import open_services
+
+    cancel = threading.Event()
+
+    def after_the_first_slice(event: object) -> None:
+        if isinstance(event, StageProgress) and event.stage == "ingest" and event.done >= 1:
+            cancel.set()
+
+    try:
+        open_services(locations).jobs.ingest(source, progress=after_the_first_slice,
+                                             cancel=cancel)
+    except Cancelled:
+        return
+    raise AssertionError(f"the ingest of {source} was not stopped after its first slice")

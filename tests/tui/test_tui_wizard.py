@@ -7,13 +7,12 @@ import os
 import re
 import shutil
 import signal
-import threading
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
-from store_support import mpd_playlist
+from store_support import ingest_stopped_after_one_slice, mpd_playlist
 from textual import events
 from textual.containers import VerticalScroll
 from textual.widget import Widget
@@ -41,12 +40,11 @@ from tui_support import (  # noqa: F401 (fixtures)
 )
 
 from models.model_dir import peek_meta
-from models.progress import Cancelled
 from mpdtui import config
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.ingest import ingest_playlists
 from mpdtui.locations import Locations
-from mpdtui.pipeline.events import StageProgress, StageStarted
+from mpdtui.pipeline.events import StageStarted
 from mpdtui.pipeline.unfinished import TrainingMark
 from mpdtui.services.root import open_services
 from mpdtui.tui.screens.setup_cache import DEMO_BYTES_PER_PLAYLIST, about, demo_bytes
@@ -163,15 +161,7 @@ async def test_the_first_step_says_an_ingest_was_interrupted(trained_dir: Path,
                                                               tmp_path: Path) -> None:
     """Stopped after its first slice: the cache dir step said "no data yet"."""
     locations = Locations.resolve(tmp_path / "cache")
-    cancel = threading.Event()
-
-    def after_the_first_slice(event: object) -> None:
-        if isinstance(event, StageProgress) and event.stage == "ingest" and event.done >= 1:
-            cancel.set()
-
-    with pytest.raises(Cancelled):
-        open_services(locations).jobs.ingest(trained_dir / "demo-mpd",
-                                             progress=after_the_first_slice, cancel=cancel)
+    ingest_stopped_after_one_slice(locations, trained_dir / "demo-mpd")
     app = make_app(locations, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep", what="the first step")
