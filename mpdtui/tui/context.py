@@ -24,6 +24,7 @@ from mpdtui.tui.text import in_app
 
 if TYPE_CHECKING:
     from mpdtui.services.root import Services
+    from mpdtui.tui.screens.confirm import ConfirmScreen
 
 SHORT_ROWS = 20
 """Below this many rows (a terminal split across), text fields and buttons take one line, so
@@ -69,7 +70,8 @@ class MpdtuiAppBase(KeysInOrder):
         self.services: Services | None = services
         self.jobs = JobRunner(self, lambda: self.locations, self.job_event)
         self.job_headline = Headline()
-        self._asked_to_leave = False
+        self._leave_question: ConfirmScreen | None = None
+        """Quitting's question while a job runs, until answered."""
         self.data_path_given = ""
         """The MPD's path, given at the cache step by a slip: the data step's field takes it."""
         self.features_csv_offered = ""
@@ -127,6 +129,9 @@ class MpdtuiAppBase(KeysInOrder):
                 self.services.forget_loaded()
             if isinstance(event, JobFailed) and not self._said_by_its_step(request, event):
                 self.report_failure(event)
+            if self._leave_question is not None:  # it asked about stopping the job: ended now
+                self._leave_question.ask_instead(
+                    f"The {request.describe()} has ended: quitting stops nothing now. Quit?")
             elif (request.goal == "import_spotify" and isinstance(event, JobFinished)
                   and event.summary.get("spotify")):
                 said = spotify_import_said(event.summary["spotify"], request.spotify_training)
@@ -172,7 +177,7 @@ class MpdtuiAppBase(KeysInOrder):
         """Quit; while a job runs, after asking, since quitting stops it."""
         from mpdtui.tui.screens.confirm import ConfirmScreen
 
-        if self._asked_to_leave:
+        if self._leave_question is not None:
             return  # ctrl+q while asked: the question stands
         request = self.jobs.request
         if request is None:
@@ -184,12 +189,12 @@ class MpdtuiAppBase(KeysInOrder):
                     "is kept: run it again to continue from there.")
 
         def answered(stop: bool | None) -> None:
-            self._asked_to_leave = False
+            self._leave_question = None
             if stop:
                 self.exit()
 
-        self._asked_to_leave = True
-        self.push_screen(ConfirmScreen(question), answered)
+        self._leave_question = ConfirmScreen(question)
+        self.push_screen(self._leave_question, answered)
 
     def on_unmount(self) -> None:
         self.jobs.close()  # the job stops at a resumable point and continues next time

@@ -223,6 +223,28 @@ async def test_quitting_while_a_job_runs_asks_first(trained_dir: Path, tmp_path:
         assert app._exit
 
 
+async def test_the_quit_question_follows_a_job_that_ends_meanwhile(trained_dir: Path,
+                                                                   tmp_path: Path) -> None:
+    """Asked while the ingest ran, and it finished behind the question: it had still asked
+    "Ingest 70%. Quit and stop it?"."""
+    app = make_app(Locations.resolve(tmp_path / "fresh"), tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await give_at_the_data_step(pilot, trained_dir / "demo-mpd")
+        await wait_for(pilot, lambda: app.jobs.process is not None, what="the job process")
+        job = app.jobs.process.pid
+        os.kill(job, signal.SIGSTOP)  # held: still running when asked
+        try:
+            await pilot.press("ctrl+q")
+            await wait_for(pilot, lambda: screen_name(pilot) == "ConfirmScreen")
+        finally:
+            os.kill(job, signal.SIGCONT)
+        await wait_for(pilot, lambda: not app.jobs.running, what="the ingest's end")
+        await wait_for(pilot, lambda: str(app.screen.query_one(Label).render()) == (
+            "The ingest has ended: quitting stops nothing now. Quit?"), what="the new question")
+        await pilot.press("n")
+        assert screen_name(pilot) == "DataStep" and not app._exit
+
+
 async def test_a_training_that_stopped_is_said_at_the_next_start(trained_copy: Locations,
                                                                  tmp_path: Path) -> None:
     shutil.rmtree(trained_copy.model_dir("als"))

@@ -32,6 +32,11 @@ class ConfirmScreen(ModalScreen[bool]):
                 yield Button("No (n)", id="no")
         yield WholeKeyFooter()  # the dialog's keys, not those of the screen beneath
 
+    def ask_instead(self, question: str) -> None:
+        """Another question in its place (what it asked about has changed meanwhile)."""
+        self.question = question
+        self.query_one(Label).update(data_text(question))
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")
 
