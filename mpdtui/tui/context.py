@@ -129,13 +129,13 @@ class MpdtuiAppBase(KeysInOrder):
                 self.services.forget_loaded()
             if isinstance(event, JobFailed) and not self._said_by_its_step(request, event):
                 self.report_failure(event)
-            if self._leave_question is not None:  # it asked about stopping the job: ended now
-                self._leave_question.ask_instead(
-                    f"The {request.describe()} has ended: quitting stops nothing now. Quit?")
             elif (request.goal == "import_spotify" and isinstance(event, JobFinished)
                   and event.summary.get("spotify")):
                 said = spotify_import_said(event.summary["spotify"], request.spotify_training)
                 self.notify(printable(said[:1].upper() + said[1:]), markup=False, timeout=12)
+            if self._leave_question is not None:  # it asked about stopping the job: ended now
+                self._leave_question.ask_instead(
+                    f"The {request.describe()} has ended: quitting stops nothing now. Quit?")
             return
         words = self.job_headline.update(event)
         if words:  # "training: als 40%"; "ingest 70%", not "ingest: ingest 70%"
