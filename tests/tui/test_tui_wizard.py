@@ -3,11 +3,13 @@
 # ruff: noqa: F811 (fixtures imported from tui_support are parameters here)
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import signal
 import zipfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -198,16 +200,27 @@ async def test_a_busy_cache_dir_is_waited_for(trained_dir: Path, tmp_path: Path)
         assert "1,500 playlists" in label_text(pilot, "#data-now")
 
 
+@contextlib.asynccontextmanager
+async def quit_asked_while_an_ingest_is_held(pilot: Any, source: Path) -> AsyncIterator[None]:
+    """ctrl+q while the data step's ingest runs (its process held, so it still runs when
+    asked), the question on screen; the ingest goes on once the block ends."""
+    app = pilot.app
+    await give_at_the_data_step(pilot, source)
+    await wait_for(pilot, lambda: app.jobs.process is not None, what="the job process")
+    job = app.jobs.process.pid
+    os.kill(job, signal.SIGSTOP)
+    try:
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: screen_name(pilot) == "ConfirmScreen")
+        yield
+    finally:
+        os.kill(job, signal.SIGCONT)
+
+
 async def test_quitting_while_a_job_runs_asks_first(trained_dir: Path, tmp_path: Path) -> None:
     app = make_app(Locations.resolve(tmp_path / "fresh"), tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await give_at_the_data_step(pilot, trained_dir / "demo-mpd")
-        await wait_for(pilot, lambda: app.jobs.process is not None, what="the job process")
-        job = app.jobs.process.pid
-        os.kill(job, signal.SIGSTOP)  # held: still running when asked
-        try:
-            await pilot.press("ctrl+q")
-            await wait_for(pilot, lambda: screen_name(pilot) == "ConfirmScreen")
+        async with quit_asked_while_an_ingest_is_held(pilot, trained_dir / "demo-mpd"):
             question = str(app.screen.query_one(Label).render())
             assert question.startswith("Ingest") and "Quit and stop it? What is finished is kept" in question
             await pilot.press("ctrl+q")  # asked already: the question stands
@@ -216,8 +229,6 @@ async def test_quitting_while_a_job_runs_asks_first(trained_dir: Path, tmp_path:
             assert screen_name(pilot) == "DataStep" and app.jobs.running and not app._exit
             await pilot.press("ctrl+q")
             await wait_for(pilot, lambda: screen_name(pilot) == "ConfirmScreen")
-        finally:
-            os.kill(job, signal.SIGCONT)
         await pilot.press("y")
         await pilot.pause()
         assert app._exit
@@ -229,15 +240,8 @@ async def test_the_quit_question_follows_a_job_that_ends_meanwhile(trained_dir: 
     "Ingest 70%. Quit and stop it?"."""
     app = make_app(Locations.resolve(tmp_path / "fresh"), tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await give_at_the_data_step(pilot, trained_dir / "demo-mpd")
-        await wait_for(pilot, lambda: app.jobs.process is not None, what="the job process")
-        job = app.jobs.process.pid
-        os.kill(job, signal.SIGSTOP)  # held: still running when asked
-        try:
-            await pilot.press("ctrl+q")
-            await wait_for(pilot, lambda: screen_name(pilot) == "ConfirmScreen")
-        finally:
-            os.kill(job, signal.SIGCONT)
+        async with quit_asked_while_an_ingest_is_held(pilot, trained_dir / "demo-mpd"):
+            pass
         await wait_for(pilot, lambda: not app.jobs.running, what="the ingest's end")
         await wait_for(pilot, lambda: str(app.screen.query_one(Label).render()) == (
             "The ingest has ended: quitting stops nothing now. Quit?"), what="the new question")
