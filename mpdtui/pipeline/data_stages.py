@@ -37,6 +37,7 @@ from mpdtui.pipeline.sources import (
     DataState,
     DemoSpec,
     check_before_replacing,
+    differing_slice,
     drop_playlists,
     read_state,
 )
@@ -55,7 +56,7 @@ class SourceStage(Stage):
         plan = job.plan()
         assert plan.source is not None
         if plan.replace:
-            check_before_replacing(job.locations, plan.source)
+            check_before_replacing(plan.source, differing_slice(job.locations, plan.source))
             drop_playlists(job.locations)
         with Catalog.create_or_open(job.locations) as catalog:
             if not plan.source.is_demo:  # refused before it is recorded, not after

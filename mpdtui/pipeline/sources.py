@@ -189,14 +189,15 @@ def differing_slice(locations: Locations, source: DataSource) -> str | None:
     return next((s.name for s in slices if s.name in known and known[s.name][0] != s.size), None)
 
 
-def check_before_replacing(locations: Locations, source: DataSource) -> None:
-    """SliceError where the first slice of `source`, or one that differs from the slice of its
-    name ingested (a half-downloaded file, say), is no slice: a replacement drops the data
-    there first, and would then stop on it, leaving none (a second of parsing or two)."""
+def check_before_replacing(source: DataSource, differs: str | None) -> None:
+    """SliceError where the first slice of `source`, or `differs` (`differing_slice`: the one
+    whose size differs from the slice of its name ingested, a half-downloaded file, say), is
+    no slice: a replacement drops the data there first, and would then stop on it, leaving
+    none (a second of parsing or two)."""
     if source.is_demo:
         return
     slices = find_slices(Path(source.path))
-    first, differs = slices[0], differing_slice(locations, source)
+    first = slices[0]
     for one in [first, *(s for s in slices[1:] if s.name == differs)]:
         parse_slice(one.label, one.read_bytes())
 

@@ -93,7 +93,7 @@ class DataService:
         differs = differing_slice(self.locations, wanted)
         if not ((replaces(state, wanted) or differs) and drops_anything(state)):
             return None
-        check_before_replacing(self.locations, wanted)  # asked only where it can be done
+        check_before_replacing(wanted, differs)  # asked only where it can be done
         why = (f"{wanted.describe()} holds a {differs} other than the one ingested before: "
                if differs else "")
         return why + replacement_question(state, wanted)
