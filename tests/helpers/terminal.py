@@ -6,11 +6,14 @@ its own terminal driver, file descriptors and job processes.
 
 from __future__ import annotations
 
+import array
 import contextlib
+import fcntl
 import os
 import shlex
 import signal
 import sys
+import termios
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +25,16 @@ KEYS = {"ctrl+n": "\x0e", "ctrl+r": "\x12", "ctrl+q": "\x11", "ctrl+u": "\x15", 
         "enter": "\r",
         "escape": "\x1b", "tab": "\t", "down": "\x1b[B", "up": "\x1b[A"}
 ERROR_WORDS = ("Unexpected error", "Traceback", "Could not finish", "Error:")
+# Textual takes a lone ESC for the escape key only once 0.1 s (ESCDELAY) pass with nothing after
+# it, as its input thread sees at ticks 0.1 s apart: a key sent sooner joins it (alt+/, not "/")
+ESCAPE_SETTLES = 0.35
+
+
+def _unread(tty: int) -> int:
+    """How many bytes typed into the terminal `tty` its reader has not read yet."""
+    count = array.array("i", [0])
+    fcntl.ioctl(tty, termios.FIONREAD, count)
+    return count[0]
 
 
 def _hangup_ends_it() -> None:
@@ -78,7 +91,24 @@ class Terminal:
     def press(self, *keys: str) -> None:
         for key in keys:
             self.child.send(KEYS.get(key, key))
-            self.pump(0.15)
+            if key == "escape":
+                self._wait_until_read()
+                self.pump(ESCAPE_SETTLES)
+            else:
+                self.pump(0.15)
+
+    def _wait_until_read(self, timeout: float = 15) -> None:
+        """Pump until the app has read every key sent: its terminal's input queue is empty (a
+        loaded machine can leave the app unscheduled for longer than a pause between keys)."""
+        deadline = time.monotonic() + timeout
+        with contextlib.suppress(OSError):  # the app has ended
+            tty = os.open(os.readlink(f"/proc/{self.child.pid}/fd/0"),
+                          os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
+            try:
+                while _unread(tty) and time.monotonic() < deadline:
+                    self.pump(0.02)
+            finally:
+                os.close(tty)
 
     def type(self, text: str) -> None:
         self.child.send(text)
