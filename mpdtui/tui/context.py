@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from textual.events import Resize
 from textual.worker import Worker, WorkerState
@@ -209,14 +209,17 @@ class MpdtuiAppBase(KeysInOrder):
 
     # --- errors ----------------------------------------------------------------------------
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        self.report_worker(event.worker)
+        self.report_worker(event)
 
-    def report_worker(self, worker: Worker[Any]) -> None:
-        """The one place a failed worker becomes a notification (never a crash)."""
-        if worker.state != WorkerState.ERROR:
+    def report_worker(self, changed: Worker.StateChanged) -> None:
+        """The one place a failed worker becomes a notification (never a crash). The event's
+        state, not the worker's: a worker that fails at once is ERROR already when its
+        PENDING and RUNNING events are handled, and each said it again."""
+        if changed.state != WorkerState.ERROR:
             return
         from models.progress import Cancelled
 
+        worker = changed.worker
         error = worker.error
         if isinstance(error, Cancelled):
             self.notify("Cancelled. What was finished is kept: run it again to resume.",

@@ -466,6 +466,25 @@ async def test_the_highlighted_saved_playlist_exports_without_opening_it(
         assert [s.name for s in app.services.playlists.summaries()] == ["quiet", "sleep", "gym"]
 
 
+async def test_a_refused_export_is_said_once(trained_copy: Locations, tmp_path: Path) -> None:
+    """An export that fails at once (a file of one's own in its place) is one notification:
+    the worker's pending and running events, handled after it failed, said it three times."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        save_gym_and_sleep(app)
+        mine = tmp_path / "exports" / "gym.json"
+        mine.write_text("my notes\n")
+        await pilot.press("escape", "p")
+        await settle(pilot)
+        await pilot.press("j", "e", "j", "enter")  # "gym": JSON, into the export folder
+        await settle(pilot)
+        await pilot.pause(0.2)
+        said = [n for n in notifications(app) if "already exists" in n]
+        assert len(said) == 1, said
+        assert mine.read_text() == "my notes\n"
+
+
 async def test_the_saved_playlists_and_the_export_dialog_fit_a_short_pane(
         trained_copy: Locations, tmp_path: Path) -> None:
     """A terminal split across (80x12): the filter takes one line, so the list shows 6

@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
-from textual.worker import Worker
+from textual.worker import Worker, WorkerState
 
 if TYPE_CHECKING:  # the app imports the screens; for the checker only
     from textual import getters
 
     from mpdtui.services.root import Services
     from mpdtui.tui.context import MpdtuiAppBase
+
+FINISHED = (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
 
 
 class BaseScreen(Screen[Any]):
@@ -22,8 +24,8 @@ class BaseScreen(Screen[Any]):
         app = getters.app(MpdtuiAppBase)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        self.app.report_worker(event.worker)
-        if event.worker.is_finished:
+        self.app.report_worker(event)
+        if event.state in FINISHED:  # the event's: the worker may have finished since
             self.worker_done(event.worker)
 
     def worker_done(self, worker: Worker[Any]) -> None:

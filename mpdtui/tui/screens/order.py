@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
-from textual.worker import Worker, get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from models.progress import Cancelled
 from mpdtui.tui.widgets.whole_key_footer import WholeKeyFooter
@@ -101,8 +101,8 @@ class OrderScreen(ModalScreen["FlowResult | None"]):
         self.query_one("#order-hint", Label).update(f"{KEYS_HINT}\n{hint}")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        self.app.report_worker(event.worker)
-        if event.worker.error is not None:
+        self.app.report_worker(event)
+        if event.state == WorkerState.ERROR:
             self.dismiss(None)  # e.g. no features: the app says why
 
     @staticmethod
