@@ -42,6 +42,9 @@ CREATE TABLE IF NOT EXISTS spotify_exports (
 );
 """
 
+GONE = "that saved playlist is gone: deleted in another window or terminal"
+"""A playlist asked for by id (the app's list, its builder) that is no longer saved."""
+
 
 class PlaylistStoreError(FormatVersionError, UserError):
     """The playlists file is of another version, or not a database at all."""
@@ -166,8 +169,7 @@ class SavedPlaylists(SqliteStore):
             row = self._db.execute("SELECT id FROM playlists WHERE name = ?",
                                    (key.strip(),)).fetchone()
         if row is None:
-            raise PlaylistNotFound(self._not_found(key) if isinstance(key, str)
-                                   else f"no saved playlist with id {key}")
+            raise PlaylistNotFound(self._not_found(key) if isinstance(key, str) else GONE)
         return int(row[0])
 
     def _not_found(self, name: str) -> str:

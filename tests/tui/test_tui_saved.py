@@ -101,6 +101,32 @@ async def test_saved_playlists_list_what_another_terminal_saves_renames_and_dele
         assert [p.name for p in screen.summaries] == ["gym", "long drive"]
 
 
+async def test_deleting_or_renaming_one_deleted_elsewhere_says_so(trained_copy: Locations,
+                                                                 tmp_path: Path) -> None:
+    """Deleted in another terminal while its delete question or rename dialog was open: the
+    app says it is gone (not "no saved playlist with id 2"), and not "Deleted" as well."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        save_gym_and_sleep(app)
+        elsewhere = open_services(trained_copy).playlists  # a store of its own
+        await pilot.press("escape", "p")
+        await settle(pilot)
+        await pilot.press("x")  # the latest first: "sleep"
+        elsewhere.delete("sleep")
+        await pilot.press("y")
+        await settle(pilot)
+        assert notifications(app)[-1] == (
+            "that saved playlist is gone: deleted in another window or terminal")
+        assert not any(n.startswith("Deleted") for n in notifications(app))
+        assert [s.name for s in app.screen.summaries] == ["gym"]
+        await pilot.press("r")
+        elsewhere.delete("gym")
+        await pilot.press("enter")
+        assert label_text(pilot, "#prompt-refused") == (
+            "that saved playlist is gone: deleted in another window or terminal")
+
+
 async def test_counts_of_a_thousand_tracks_and_more_read_with_a_thousands_separator(
         trained_copy: Locations, tmp_path: Path) -> None:
     """A library's playlist of 1,200 tracks: "1,200" in the saved list and the builder's

@@ -288,10 +288,15 @@ class PlaylistsScreen(BaseScreen):
         if (selected := self._selected()) is None:
             return
 
+        def deleted() -> bool:
+            self.services.playlists.delete(selected.id)
+            return True
+
         def delete(yes: bool | None) -> None:
-            if yes:
-                self.app.attempt(self.services.playlists.delete, selected.id)
+            # deleted elsewhere meanwhile: the app says so, and not "Deleted" as well
+            if yes and self.app.attempt(deleted):
                 self.notify(printable(f"Deleted '{selected.name}'."), markup=False)
+            if yes:
                 self.reload()
 
         self.app.push_screen(ConfirmScreen(f"Delete '{selected.name}'? This cannot be undone."),
