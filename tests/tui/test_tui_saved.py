@@ -229,6 +229,34 @@ async def test_a_playlist_file_imports_from_the_saved_playlists(trained_copy: Lo
                 in notifications(app))
 
 
+async def test_a_playlist_file_imports_as_a_terminal_pastes_its_path(trained_copy: Locations,
+                                                                     tmp_path: Path) -> None:
+    """A file dropped on the terminal pastes quoted ('/my music/gym.csv'), with backslashes
+    or as a file:// URL, as the other path fields take it: it was "does not exist"."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        tracks = app.services.catalog.tracks([3, 1, 4])
+        (tmp_path / "my music").mkdir()
+        for name in ("gym", "run", "walk"):
+            (tmp_path / "my music" / f"{name}.csv").write_text(
+                "Track URI,Track Name\n" + "".join(f"{t.uri},{t.name}\n" for t in tracks))
+        await pilot.press("escape", "p")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
+        folder = tmp_path / "my music"
+        for pasted in (f"'{folder}/gym.csv'", str(folder / "run.csv").replace(" ", "\\ "),
+                       (folder / "walk.csv").as_uri()):
+            await pilot.press("i")
+            app.screen.query_one("#prompt-input", Input).value = pasted
+            await pilot.press("enter")
+            await settle(pilot)
+            assert screen_name(pilot) == "PlaylistsScreen", pasted
+        await wait_for(pilot, lambda: len(app.services.playlists.summaries()) == 3,
+                       what="three imported")
+        assert sorted(p.name for p in app.services.playlists.summaries()) == ["gym", "run",
+                                                                              "walk"]
+
+
 async def test_an_exportify_import_says_where_its_audio_features_are_imported(
         trained_copy: Locations, tmp_path: Path) -> None:
     """Exportify writes each track's audio features beside it: the import said nothing of

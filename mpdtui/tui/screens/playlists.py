@@ -35,6 +35,7 @@ from mpdtui.tui.screens.base import BaseScreen
 from mpdtui.tui.screens.confirm import ConfirmScreen
 from mpdtui.tui.screens.prompt import PromptScreen
 from mpdtui.tui.text import cell_text, data_text, in_app
+from mpdtui.tui.typed_path import typed_path
 from mpdtui.tui.widgets.columns import Column, fit
 from mpdtui.tui.widgets.keyed_input import KeyedInput
 from mpdtui.tui.widgets.playlist_preview import PlaylistPreview
@@ -309,17 +310,17 @@ class PlaylistsScreen(BaseScreen):
         read: list[ReadFiles] = []
 
         def read_files(typed: str) -> str | None:
-            def run() -> None:
-                read[:] = [read_playlist_files(expand_home(Path(typed)))]
+            def run() -> None:  # as pasted too: quoted, with backslashes, a file:// URL
+                read[:] = [read_playlist_files(expand_home(Path(typed_path(typed))))]
             return self.app.refusal(run)
 
         def import_read(typed: str | None) -> None:
             if read and typed is not None:
                 if (said := finding_songs(read[0].playlists)) is not None:
                     self.notify(f"Importing: {said}", timeout=4)
-                note = audio_features_note(typed, read[0])
+                note = audio_features_note(typed_path(typed), read[0])
                 if note is not None:  # the features step (f2) offers the file
-                    self.app.features_csv_offered = str(expand_home(Path(typed)))
+                    self.app.features_csv_offered = str(expand_home(Path(typed_path(typed))))
                 self._import(read[0], note)
 
         self.app.push_screen(PromptScreen(
