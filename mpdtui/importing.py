@@ -194,10 +194,10 @@ def parse_playlist(raw: bytes, source: str, file_name: str,
     suffix = Path(file_name).suffix.lower()
     if stripped.startswith(("{", "[")):
         read = from_json(text, source)
-    elif stripped.upper().startswith(("#EXTM3U", "#EXTINF")) or suffix in (".m3u", ".m3u8"):
+    elif stripped.upper().startswith(("#EXTM3U", "#EXTINF")):
         read = from_lines(text.splitlines())
-    elif suffix == ".csv" or looks_like_csv(stripped):
-        read = from_csv(text)
+    elif looks_like_csv(stripped) or suffix == ".csv":  # by its header whatever its name:
+        read = from_csv(text)  # `mpdtui export --to csv --out mix.m3u8` wrote one
     else:
         read = from_lines(text.splitlines())
     if (table := _features_table(read, source, file_name, features_path)) is not None:

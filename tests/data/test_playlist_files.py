@@ -39,6 +39,16 @@ def test_mpdtuis_own_exports_read_back_as_they_were_written(fmt: str) -> None:
     assert read.not_tracks == 0
 
 
+@pytest.mark.parametrize("fmt", FILE_FORMATS)
+@pytest.mark.parametrize("suffix", [".m3u8", ".m3u", ".csv", ".json", ".txt", ""])
+def test_an_export_written_under_another_formats_suffix_reads_back(fmt: str, suffix: str) -> None:
+    """`mpdtui export --to csv --out mix.m3u8` writes a CSV where the name says M3U: read by
+    what it holds, its tracks come back (the CSV's lines were read as M3U paths: "names no
+    track")."""
+    read = parse_playlist(export_bytes(PLAYLIST, fmt), "x", f"mix{suffix}")
+    assert [t.uri for t in read.tracks] == [t.uri for t in PLAYLIST.tracks]
+
+
 def test_exportify_csv_with_local_files_and_episodes() -> None:
     raw = (f'"Track URI","Track Name","Album Name","Artist Name(s)","Duration (ms)"\n'
            f'"{URIS[0]}","Kiss Kiss","Lake","The Car Is On Fire","137826"\n'
