@@ -129,9 +129,8 @@ def _playlist(args: argparse.Namespace,
         name = name or saved.name
         seeds, missing = services.catalog.resolve_uris_naming_unknown(saved.uris)
         if missing:
-            verb = "is" if len(missing) == 1 else "are"
-            print(printable(f"{len(missing):,} of the {len(saved.uris):,} tracks of '{saved.name}' "
-                            f"{verb} not in the catalog: suggesting from the others"), file=sys.stderr)
+            print(printable(not_in_the_catalog(len(missing), len(saved.uris), saved.name)),
+                  file=sys.stderr)
     added, unknown = services.catalog.resolve_uris_naming_unknown(args.seed)
     if unknown:
         print(f"ignored, not in the catalog: {', '.join(unknown)}", file=sys.stderr)
@@ -312,3 +311,13 @@ def _save(name: str, services: Services, base: SavedPlaylist | None, seeds: list
 def _name_argument(name: str) -> str:
     """A playlist's name as one shell word that no command reads as an option."""
     return f"-- {shlex.quote(name)}" if name.startswith("-") else shlex.quote(name)
+
+
+def not_in_the_catalog(missing: int, tracks: int, name: str) -> str:
+    """What `suggest --playlist` says of the saved playlist's tracks the catalog lacks."""
+    if missing == tracks:  # "suggesting from the others" there were none of
+        return (f"none of the {tracks:,} tracks of '{name}' is in the catalog: suggesting from "
+                "the name alone")
+    verb = "is" if missing == 1 else "are"
+    return (f"{missing:,} of the {tracks:,} tracks of '{name}' {verb} not in the catalog: "
+            "suggesting from the others")
