@@ -78,13 +78,17 @@ class PlaylistExport:
         self.app.attempt(self.services.playlist_files.set_export_folder, folder)
         self.app.options = replace(self.app.options, export_dir=folder)
 
-    def copy_links(self, uris: Iterable[str], saved_name: str = "NAME") -> None:
+    def copy_links(self, uris: Iterable[str], name: str, saved: bool = True) -> None:
         """Every track's link to the clipboard, one a line: pasted into a playlist in
-        Spotify's app, they add its tracks (no login, no app of one's own needed)."""
+        Spotify's app, they add its tracks (no login, no app of one's own needed). Where the
+        clipboard does not reach, the saved playlist `name` exports them (not `saved`: these
+        tracks are not, so it is saved first)."""
         links = track_links(uris)
         self.app.copy_to_clipboard(links)
         copied = counted(links.count("\n"), "track link")
-        command = f"mpdtui export {shlex.quote(saved_name)} --to links"
+        command = f"`mpdtui export {shlex.quote(name)} --to links`"
+        if not saved:
+            command = f"save them (ctrl+s), then {command}"
         self.app.notify(printable(f"Copied {copied}: paste them into a playlist in Spotify's "
                                   f"app (a terminal that keeps the clipboard to itself: "
-                                  f"`{command}`)."), markup=False, timeout=10)
+                                  f"{command})."), markup=False, timeout=10)

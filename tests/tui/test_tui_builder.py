@@ -382,10 +382,16 @@ async def test_the_export_dialog_copies_the_tracks_links_without_saving(
         assert app.clipboard == "".join(
             f"https://open.spotify.com/track/{t.uri.removeprefix('spotify:track:')}\n"
             for t in screen.playlist)
-        assert notifications(app)[-1].startswith("Copied 2 track links: paste them into a "
-                                                 "playlist in Spotify's app")
+        assert notifications(app)[-1] == (
+            "Copied 2 track links: paste them into a playlist in Spotify's app (a terminal "
+            "that keeps the clipboard to itself: save them (ctrl+s), then `mpdtui export mix "
+            "--to links`).")  # it said `mpdtui export NAME --to links`
         assert app.services.playlists.summaries() == []
         assert not list(tmp_path.glob("exports/*")), "no file written"
+        await pilot.press("ctrl+s", "e", "end", "enter")  # saved as it is: its own name
+        await settle(pilot)
+        assert notifications(app)[-1].endswith(
+            "(a terminal that keeps the clipboard to itself: `mpdtui export mix --to links`).")
 
 
 async def test_spotify_links_pasted_add_their_tracks_as_one_change(

@@ -112,8 +112,9 @@ class BuilderExchange(BuilderFiles):
 
         def chosen(choice: ExportChoice | None) -> None:
             # what is exported is saved with it; an export given up changes nothing saved
-            if choice and choice[0] == "links":
-                export.copy_links(track.uri for track in self.playlist)
+            if choice and choice[0] == "links":  # the command it names: "NAME" was said
+                saved = self.editing is not None and not self.unsaved()
+                export.copy_links((track.uri for track in self.playlist), name, saved)
             elif choice:
                 self.save_then(lambda saved: export.start(saved.id, *choice))
 
