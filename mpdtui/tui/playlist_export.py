@@ -88,7 +88,7 @@ class PlaylistExport:
         copied = counted(links.count("\n"), "track link")
         command = f"`mpdtui export {shlex.quote(name)} --to links`"
         if not saved:
-            command = f"save them (ctrl+s), then {command}"
+            command = f"save the playlist (ctrl+s), then {command}"
         self.app.notify(printable(f"Copied {copied}: paste them into a playlist in Spotify's "
                                   f"app (a terminal that keeps the clipboard to itself: "
                                   f"{command})."), markup=False, timeout=10)

@@ -384,8 +384,8 @@ async def test_the_export_dialog_copies_the_tracks_links_without_saving(
             for t in screen.playlist)
         assert notifications(app)[-1] == (
             "Copied 2 track links: paste them into a playlist in Spotify's app (a terminal "
-            "that keeps the clipboard to itself: save them (ctrl+s), then `mpdtui export mix "
-            "--to links`).")  # it said `mpdtui export NAME --to links`
+            "that keeps the clipboard to itself: save the playlist (ctrl+s), then `mpdtui export "
+            "mix --to links`).")  # it said `mpdtui export NAME --to links`
         assert app.services.playlists.summaries() == []
         assert not list(tmp_path.glob("exports/*")), "no file written"
         await pilot.press("ctrl+s", "e", "end", "enter")  # saved as it is: its own name
