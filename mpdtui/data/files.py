@@ -116,9 +116,11 @@ def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o644) -> None:
 def write_out(path: Path, data: bytes) -> None:
     """Write a file the user named (an export, a submission): atomically, unless `path` is a
     device or a pipe (/dev/stdout, a shell's `>(gzip > x)`), which is written in place: a
-    rename would put a file where the device was."""
+    rename would put a file where the device was. A link is followed, its file replaced: the
+    rename had put a file in place of the link (/dev/stdout, with standard output a file:
+    `--out /dev/stdout > mix.json`)."""
     if not is_device_or_pipe(path):
-        atomic_write_bytes(path, data)
+        atomic_write_bytes(path.resolve() if path.is_symlink() else path, data)
         return
     try:
         with open(path, "wb") as fh:

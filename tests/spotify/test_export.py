@@ -254,6 +254,28 @@ def test_cli_export_out_a_pipe_writes_through_it_and_says_so_beside(
     assert said.out == "" and said.err == f"wrote 3 tracks of 'Mix: Vol 1' to {pipe.path}\n"
 
 
+def test_cli_export_out_a_link_writes_the_file_it_links_to_and_keeps_the_link(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--out /dev/stdout > mix.m3u8`: /dev/stdout is a link to the file the shell opened
+    (empty); the atomic write's rename put its file in place of the link (as root, /dev/stdout
+    became a playlist for every later program), and the shell's file kept only the line said.
+    Any link to a file is written through: the file it names gets the playlist."""
+    from mpdtui.commands.spotify import run_export
+
+    locations = Locations.resolve(tmp_path / "cache")
+    with SavedPlaylists.open(locations.ensure()) as store:
+        playlist = store.create("Mix: Vol 1", ENTRIES)
+    (tmp_path / "shared").mkdir()
+    target = tmp_path / "shared" / "mix.m3u8"
+    target.write_bytes(b"")  # as `> mix.m3u8` leaves it
+    link = tmp_path / "stdout"
+    link.symlink_to(target)
+    assert run_export(export_args("Mix: Vol 1", "m3u", link), locations) == 0
+    assert link.is_symlink() and link.resolve() == target
+    assert target.read_text() == m3u8_text(playlist)
+    assert not [p for p in tmp_path.iterdir() if p.name not in ("cache", "shared", "stdout")]
+
+
 def test_cli_export_out_a_folder_writes_into_it_and_never_into_the_cache(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from mpdtui.commands.spotify import run_export
