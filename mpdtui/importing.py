@@ -97,7 +97,7 @@ def read_playlist_files(path: Path) -> ReadFiles:
     if (damaged := unopened_zip(path, raw[:4], _ZIP_HOLDS)) is not None:
         raise damaged
     named = path.name if path.is_file() else ""  # a pipe's name (/dev/fd/63) is no playlist's
-    return ReadFiles([parse_playlist(raw, str(path), named, str(path) if named else None)], [])
+    return ReadFiles(parse_playlists(raw, str(path), named, str(path) if named else None), [])
 
 
 def _too_large(path: Path, size: int) -> UserError:
@@ -126,7 +126,7 @@ def _not_found(path: Path) -> str:
 
 
 _ZIP_HOLDS = "the playlist files it holds"
-Reading = Callable[[], PlaylistFile]
+Reading = Callable[[], list[PlaylistFile]]
 
 
 def _gathered(where: Path, readings: list[Reading]) -> ReadFiles:
@@ -135,7 +135,7 @@ def _gathered(where: Path, readings: list[Reading]) -> ReadFiles:
     playlists, skipped, tables = [], [], []
     for reading in readings:
         try:
-            playlists.append(reading())
+            playlists.extend(reading())
         except FeaturesTableError as exc:  # said whole: its command works as it is
             tables.append(exc)
             skipped.append(str(exc))
@@ -161,8 +161,8 @@ def _folder(folder: Path) -> list[Reading]:
     return [partial(_only_playlist, file) for file in files]
 
 
-def _only_playlist(file: Path) -> PlaylistFile:
-    return read_playlist_files(file).playlists[0]
+def _only_playlist(file: Path) -> list[PlaylistFile]:
+    return read_playlist_files(file).playlists
 
 
 def _zip(path: Path) -> ReadFiles:
@@ -177,18 +177,26 @@ def _zip(path: Path) -> ReadFiles:
         raise damaged_zip(path, exc, _ZIP_HOLDS) from None
 
 
-def _member(path: Path, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> PlaylistFile:
+def _member(path: Path, archive: zipfile.ZipFile,
+            member: zipfile.ZipInfo) -> list[PlaylistFile]:
     source = f"{path}:{member.filename}"
     if member.file_size > LARGEST_FILE:
         raise UserError(f"{source} is {member.file_size >> 20:,} MB, too large for a playlist")
-    return parse_playlist(archive.read(member), source, Path(member.filename).name, str(path))
+    return parse_playlists(archive.read(member), source, Path(member.filename).name, str(path))
 
 
 def parse_playlist(raw: bytes, source: str, file_name: str,
                    features_path: str | None = None) -> PlaylistFile:
-    """The playlist in a file's bytes, whichever of the formats it is in. `features_path`:
-    what `mpdtui features --csv` reads these bytes from (the file, its zip), should they be a
-    features table; None: a pipe's or standard input's."""
+    """The (first) playlist in a file's bytes (`parse_playlists`)."""
+    return parse_playlists(raw, source, file_name, features_path)[0]
+
+
+def parse_playlists(raw: bytes, source: str, file_name: str,
+                    features_path: str | None = None) -> list[PlaylistFile]:
+    """The playlist in a file's bytes, whichever of the formats it is in; a CSV whose
+    `Playlist name` column names several gives each (their tracks had all gone to the first's
+    name). `features_path`: what `mpdtui features --csv` reads these bytes from (the file, its
+    zip), should they be a features table; None: a pipe's or standard input's."""
     text = _decoded(raw, source)
     stripped = text.lstrip()
     suffix = Path(file_name).suffix.lower()
@@ -202,14 +210,15 @@ def parse_playlist(raw: bytes, source: str, file_name: str,
         read = from_lines(text.splitlines())
     if (table := _features_table(read, source, file_name, features_path)) is not None:
         raise table
-    if not read.tracks:
+    parts = [part for part in (read, *read.more) if part.tracks]
+    if not parts:
         linked = next(filter(None, (no_track_linked(line, PASTE_TO_IMPORT)
                                     for line in stripped.splitlines()[:10])), None)
         raise UserError(f"{source} holds {linked}" if linked else
                         f"{source} names no track (found {_counted_lines(read)}): give "
                         f"{WHAT_IS_READ}")
-    return PlaylistFile(source, _playlist_name(read.name, file_name), tuple(read.tracks),
-                        read.not_tracks, read.audio_features)
+    return [PlaylistFile(source, _playlist_name(part.name, file_name), tuple(part.tracks),
+                         part.not_tracks, part.audio_features) for part in parts]
 
 
 class FeaturesTableError(UserError):

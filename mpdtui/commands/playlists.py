@@ -142,12 +142,12 @@ def _import_row(imported: ImportedPlaylist) -> dict[str, object]:
 
 
 def _read_playlists(path: str) -> ReadFiles:
-    from mpdtui.importing import ReadFiles, parse_playlist, read_playlist_files
+    from mpdtui.importing import ReadFiles, parse_playlists, read_playlist_files
 
     if path == "-":
         if sys.stdin.isatty():
             print("paste the links (or lines of a playlist file), then ctrl+d:", file=sys.stderr)
-        return ReadFiles([parse_playlist(sys.stdin.buffer.read(), "standard input", "")], [])
+        return ReadFiles(parse_playlists(sys.stdin.buffer.read(), "standard input", ""), [])
     return read_playlist_files(expand_home(Path(path)))
 
 

@@ -43,6 +43,9 @@ class ParsedPlaylist:
     features_table: str = ""
     """A CSV laid out as a public features table is, its tracks by a bare id beside all the
     features (`feature_rows.csv_layout`'s "tracks_features" or "dataset"); "" else."""
+    more: list[ParsedPlaylist] = field(default_factory=list)
+    """The other playlists a CSV's `Playlist name` column names, in their order (TuneMyMusic
+    writes several playlists to one file); this one is the first's."""
 
 
 # --- lines: M3U, M3U8 and lists of links ------------------------------------------------------
@@ -197,14 +200,21 @@ def from_csv(text: str) -> ParsedPlaylist:
     layout, feature_columns = _feature_columns(header)
     read.audio_features = False if feature_columns else None
     read.features_table = layout if layout in ("tracks_features", "dataset") else ""
+    others: dict[str, ParsedPlaylist] = {}
     for row in itertools.chain(first, rows):
         if not any(cell.strip() for cell in row):
             continue
-        if feature_columns and not read.audio_features:
-            read.audio_features = row_has_features(row, feature_columns)
-        if columns.playlist is not None and not read.name and columns.playlist < len(row):
-            read.name = row[columns.playlist]
-        _add(read, _row_track(row, columns))
+        into = read
+        if columns.playlist is not None and columns.playlist < len(row):
+            name = row[columns.playlist].strip()
+            read.name = read.name or name
+            if name and name != read.name:  # another playlist's row: not this one's
+                into = others.setdefault(name, ParsedPlaylist(name, audio_features=(
+                    False if feature_columns else None)))
+        if feature_columns and not into.audio_features:
+            into.audio_features = row_has_features(row, feature_columns)
+        _add(into, _row_track(row, columns))
+    read.more = list(others.values())
     return read
 
 

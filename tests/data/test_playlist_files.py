@@ -15,7 +15,7 @@ from mpdtui.data.playlist_formats import FileTrack
 from mpdtui.data.saved_playlists import SavedPlaylist, TrackEntry
 from mpdtui.errors import UserError
 from mpdtui.exporting import EXTENSIONS, FILE_FORMATS, export_bytes
-from mpdtui.importing import parse_playlist, read_playlist_files
+from mpdtui.importing import parse_playlist, parse_playlists, read_playlist_files
 
 URIS = [f"spotify:track:{letter * 22}" for letter in "ABCD"]
 PLAYLIST = SavedPlaylist(7, "Mix: Vol 1 🌴", tuple(
@@ -76,6 +76,23 @@ def test_spreadsheets_tunemymusic_apple_music_and_a_csv_without_a_header() -> No
         FileTrack("", "Song", "Band"),)  # found by artist and title, or left out
     headerless = f"1,{URIS[2]},whatever\n2,{URIS[3]},else\n"
     assert [t.uri for t in parse_playlist(headerless.encode(), "x", "b.csv").tracks] == URIS[2:]
+
+
+def test_a_csv_of_several_playlists_gives_each(tmp_path: Path) -> None:
+    """TuneMyMusic writes the playlists chosen to one CSV, a `Playlist name` a row: every
+    track had gone to the first playlist's name ("Evening" imported as part of "Morning")."""
+    rows = "".join(f"Song {n},Band,{name},{letter * 22}\n" for n, (name, letter) in
+                   enumerate([("Morning", "A"), ("Evening", "B"), ("Morning", "C"),
+                              ("Evening", "D"), ("Night", "A")]))
+    raw = f"Track name,Artist name,Playlist name,Spotify - id\n{rows}".encode()
+    read = parse_playlists(raw, "x", "export.csv")
+    assert [(p.name, [t.uri for t in p.tracks]) for p in read] == [
+        ("Morning", [URIS[0], URIS[2]]), ("Evening", [URIS[1], URIS[3]]), ("Night", [URIS[0]])]
+    (tmp_path / "export.csv").write_bytes(raw)
+    assert [p.name for p in read_playlist_files(tmp_path / "export.csv").playlists] == [
+        "Morning", "Evening", "Night"]
+    assert [p.name for p in read_playlist_files(tmp_path).playlists] == [
+        "Morning", "Evening", "Night"]  # a folder's (and a zip's) file too
 
 
 def test_a_players_m3u_names_local_files_by_extinf_or_file_name() -> None:
