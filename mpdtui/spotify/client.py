@@ -22,7 +22,12 @@ from spotipy.exceptions import SpotifyException
 from models.progress import Cancelled, check_cancel
 from mpdtui.spotify.errors import ApiUnavailable, Forbidden, LoginRequired, SpotifyError
 from mpdtui.spotify.redaction import install_log_redaction
-from mpdtui.spotify.session import LOG_IN_AGAIN, REQUEST_TIMEOUT_S, Session
+from mpdtui.spotify.session import (
+    LOG_IN_AGAIN,
+    REQUEST_TIMEOUT_S,
+    RenewalUnavailable,
+    Session,
+)
 from mpdtui.spotify.settings import SpotifySettings
 
 ITEMS_PER_ADD = 100  # POST playlists/{id}/items takes at most 100 URIs
@@ -89,11 +94,14 @@ class SpotifyClient:
              payload: Any = None) -> Any:
         """One API request with retries; returns the decoded JSON answer."""
         failures = limited = 0
-        refreshed = False
+        refreshed = renew = False
         endpoint = self._endpoint(path)
         while True:
             check_cancel(self.cancel)
             try:
+                if renew:  # here, so that a renewal that fails in passing is retried too
+                    self.session.force_refresh()
+                    renew = False
                 result = self._sp._internal_call(method, path, payload, dict(params or {}))
                 if result is None:
                     raise _Unreadable
@@ -102,8 +110,7 @@ class SpotifyClient:
                 if exc.http_status == 401:
                     if refreshed:
                         raise LoginRequired(LOG_IN_AGAIN) from None
-                    self.session.force_refresh()
-                    refreshed = True
+                    refreshed = renew = True
                     continue
                 if exc.http_status == 403:
                     raise Forbidden(f"Spotify answered 403 (forbidden) to {endpoint}: "
@@ -116,6 +123,8 @@ class SpotifyClient:
                     raise SpotifyError(f"Spotify answered HTTP {exc.http_status} to {method} "
                                        f"{endpoint}: {_reason(exc)}") from None
                 what = f"Spotify answered {exc.http_status}"
+            except RenewalUnavailable as exc:
+                what = str(exc)
             except _TRANSIENT as exc:
                 what = f"connection to Spotify failed ({type(exc).__name__})"
             except _Unreadable:

@@ -252,7 +252,19 @@ class Session:
         except SpotifyOauthError as exc:
             if exc.error == "invalid_grant":
                 raise LoginRequired(LOG_IN_AGAIN) from None
+            answered = getattr(getattr(exc.__context__, "response", None), "status_code", None)
+            if isinstance(answered, int) and (answered >= 500 or answered == 429):
+                raise RenewalUnavailable(answered) from None  # Spotify's trouble: retried
             raise SpotifyError(f"Spotify refused to renew the login "
                                f"({short_redacted(exc.error)}): "
                                "run `mpdtui auth` to log in again") from None
         self._info = self._tokens.get_cached_token() or self._info
+
+
+class RenewalUnavailable(SpotifyError):
+    """The token endpoint answered 5xx or 429 to a refresh: Spotify's passing trouble, not a
+    refused login (the API client retries it like any 5xx)."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"Spotify's accounts service answered {status} (renewing the login)")
+        self.status = status

@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 import requests
 from desktop_browser import desktop_browser
-from fake_spotify import FakeSpotify, s256
+from fake_spotify import DROP, FakeSpotify, Fault, s256, too_many
 
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 from mpdtui.services.root import open_services
 from mpdtui.spotify import auth, redaction, session
-from mpdtui.spotify.client import open_client
-from mpdtui.spotify.errors import LoginFailed, LoginRequired
+from mpdtui.spotify.client import RetryPolicy, Wait, open_client
+from mpdtui.spotify.errors import ApiUnavailable, LoginFailed, LoginRequired
 from mpdtui.spotify.settings import SpotifySettings
 
 
@@ -155,6 +155,34 @@ def test_401_refreshes_once_then_retries(fake: FakeSpotify, locations: Locations
     fake.expire_access_tokens()
     assert client.me()["id"] == "fake-user"
     assert len(fake.calls("api/token")) == refreshes + 1
+
+
+@pytest.mark.parametrize("fault", [DROP, Fault(500), too_many(0)], ids=["drop", "500", "429"])
+def test_a_renewal_that_fails_in_passing_is_retried(fake: FakeSpotify, locations: Locations,
+                                                   fault: Fault) -> None:
+    """After a 401, a dropped connection to the token endpoint said only "('Connection
+    aborted.', RemoteDisconnected(...))" and a 500 "Spotify refused to renew the login
+    ({'status': 500, ...}): run `mpdtui auth`": neither is a refused login."""
+    log_in(fake, locations)
+    waits: list[Wait] = []
+    client = open_client(locations, policy=RetryPolicy(backoff_base=0.01), on_wait=waits.append)
+    fake.expire_access_tokens()
+    fake.fail_next("api/token", fault)
+    assert client.me()["id"] == "fake-user"
+    assert len(waits) == 1
+
+
+def test_a_renewal_that_keeps_failing_says_to_run_again_later(fake: FakeSpotify,
+                                                               locations: Locations) -> None:
+    log_in(fake, locations)
+    client = open_client(locations, policy=RetryPolicy(max_attempts=2, backoff_base=0.01))
+    fake.expire_access_tokens()
+    fake.fail_next("api/token", Fault(503), Fault(503))
+    with pytest.raises(ApiUnavailable) as caught:
+        client.me()
+    assert str(caught.value) == ("Spotify's accounts service answered 503 (renewing the login) "
+                                 "to me 2 times: run the command again later; everything "
+                                 "fetched so far is kept")
 
 
 def test_invalid_grant_means_log_in_again(fake: FakeSpotify, locations: Locations) -> None:
