@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS spotify_exports (
     spotify_id TEXT NOT NULL, url TEXT NOT NULL, content TEXT NOT NULL,
     added INTEGER NOT NULL, finished INTEGER NOT NULL, updated_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS spotify_exported (spotify_id TEXT PRIMARY KEY) WITHOUT ROWID;
 """
 
 GONE = "that saved playlist is gone: deleted in another window or terminal"
@@ -268,9 +269,12 @@ class SavedPlaylists(SqliteStore):
                                                     bool(row[4]))
 
     def exported_spotify_ids(self) -> set[str]:
-        """Spotify playlists that mpdtui itself created by exporting."""
+        """Spotify playlists that mpdtui itself created by exporting: every one, also those
+        of a playlist exported again since (`spotify_exports` keeps each one's latest) or
+        deleted here."""
         with self._lock:
-            rows = self._db.execute("SELECT spotify_id FROM spotify_exports").fetchall()
+            rows = self._db.execute("SELECT spotify_id FROM spotify_exports UNION "
+                                    "SELECT spotify_id FROM spotify_exported").fetchall()
         return {row[0] for row in rows}
 
     def record_export(self, key: PlaylistKey, state: ExportState) -> None:
@@ -279,6 +283,8 @@ class SavedPlaylists(SqliteStore):
                 "INSERT OR REPLACE INTO spotify_exports VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (self._id(key), state.spotify_id, state.url, state.content, state.added,
                  int(state.finished), time.time()))
+            self._db.execute("INSERT OR IGNORE INTO spotify_exported VALUES (?)",
+                             (state.spotify_id,))
 
 
 def _names_hint(name: str, names: list[str]) -> str:
