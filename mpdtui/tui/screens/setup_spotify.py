@@ -34,6 +34,9 @@ The login opens your browser. Over SSH, open the URL shown below (also copied to
 clipboard) on any machine, then paste the address the browser is sent to (it starts with \
 http://127.0.0.1:8765/callback?code=)."""
 
+NOT_A_REDIRECT = ("That is not the address the browser landed on (it has code= in it): paste "
+                  "it whole here, or escape to cancel the login.")
+
 URL_INTO_VIEW_S = 1.0
 """How long layout changes after the login URL shows scroll it into view."""
 
@@ -77,7 +80,11 @@ class SpotifyStep(SetupStep):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "redirect-url":
-            self.pasted.put(event.value.strip())
+            pasted = event.value.strip()
+            if "code=" not in pasted and "error=" not in pasted:  # a slip: the login waits on
+                self.status(NOT_A_REDIRECT)  # (the login reads one paste: this would end it)
+                return
+            self.pasted.put(pasted)
             self.status("Checking the pasted URL…")
         else:
             self.action_run()
