@@ -56,19 +56,21 @@ class SpotifyService:
     def login(self, client_id: str, *, on_url: Callable[[str], None] | None = None,
               paste: Callable[[], str] | None = None, open_browser: bool = True,
               cancel: threading.Event | None = None, port: int | None = None) -> LoginStatus:
-        """PKCE login, remembering the client id in config.json; the new status. `port` of the
-        redirect catcher: None for the registered default, 0 for any free one (tests)."""
+        """PKCE login, remembering the client id in config.json once it logged in (a mistyped
+        one, given up, is not the next login's); the new status. `port` of the redirect
+        catcher: None for the registered default, 0 for any free one (tests)."""
         client_id = client_id.strip()
         if not client_id:
             raise UserError("enter the client id of your Spotify app first")
         if problem := not_a_client_id(client_id):
             raise UserError(problem)
-        config.update(self.locations, spotify_client_id=client_id)
         from mpdtui.spotify import auth
 
-        return auth.login(self.locations, client_id, on_url=on_url, paste=paste,
-                          open_url=open_in_browser if open_browser else None, cancel=cancel,
-                          port=DEFAULT_PORT if port is None else port)
+        status = auth.login(self.locations, client_id, on_url=on_url, paste=paste,
+                            open_url=open_in_browser if open_browser else None, cancel=cancel,
+                            port=DEFAULT_PORT if port is None else port)
+        config.update(self.locations, spotify_client_id=client_id)
+        return status
 
     def logout(self) -> bool:
         """Remove the stored login; False when there was none."""

@@ -253,6 +253,19 @@ def test_client_id_sources_in_order(locations: Locations,
     assert spotify.client_id("from-flag") == "from-flag"
 
 
+def test_a_client_id_that_did_not_log_in_is_not_kept(fake: FakeSpotify,
+                                                     locations: Locations) -> None:
+    """A mistyped --client-id, its login given up (Spotify's page said INVALID_CLIENT), was
+    saved in config.json before the login: every later `mpdtui auth` took it again."""
+    log_in(fake, locations)
+    services = open_services(locations)
+    given_up = threading.Event()
+    given_up.set()
+    with pytest.raises(LoginFailed, match="cancelled"):
+        services.spotify.login("mistyped0id", port=0, open_browser=False, cancel=given_up)
+    assert services.spotify.client_id() == fake.state.client_id
+
+
 def test_base_urls_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MPDTUI_SPOTIFY_API_URL", raising=False)
     monkeypatch.delenv("MPDTUI_SPOTIFY_ACCOUNTS_URL", raising=False)
