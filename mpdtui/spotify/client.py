@@ -20,7 +20,13 @@ import spotipy
 from spotipy.exceptions import SpotifyException
 
 from models.progress import Cancelled, check_cancel
-from mpdtui.spotify.errors import ApiUnavailable, Forbidden, LoginRequired, SpotifyError
+from mpdtui.spotify.errors import (
+    ApiUnavailable,
+    Forbidden,
+    LoginRequired,
+    NotFound,
+    SpotifyError,
+)
 from mpdtui.spotify.redaction import install_log_redaction
 from mpdtui.spotify.session import (
     LOG_IN_AGAIN,
@@ -119,6 +125,9 @@ class SpotifyClient:
                     limited += 1
                     self._rate_limited(endpoint, exc, limited)
                     continue
+                if exc.http_status == 404:
+                    raise NotFound(f"Spotify answered HTTP 404 to {method} {endpoint}: "
+                                   f"{_reason(exc)}") from None
                 if exc.http_status < 500:
                     raise SpotifyError(f"Spotify answered HTTP {exc.http_status} to {method} "
                                        f"{endpoint}: {_reason(exc)}") from None
@@ -182,6 +191,14 @@ class SpotifyClient:
         if not isinstance(answer, dict) or not answer.get("id"):
             raise SpotifyError("Spotify's answer to creating a playlist has no playlist id")
         return answer
+
+    def playlist_exists(self, playlist_id: str) -> bool:
+        """False when Spotify answers 404 for the playlist (deleted, or never there)."""
+        try:
+            self.call("GET", f"playlists/{playlist_id}/items", params={"limit": 1})
+        except NotFound:
+            return False
+        return True
 
     def add_items(self, playlist_id: str, uris: list[str]) -> None:
         if len(uris) > ITEMS_PER_ADD:

@@ -25,5 +25,9 @@ class Forbidden(SpotifyError):
     """HTTP 403: the endpoint is closed to this app (e.g. audio features for new apps)."""
 
 
+class NotFound(SpotifyError):
+    """HTTP 404: what the request names is not there (a playlist deleted since)."""
+
+
 class ApiUnavailable(SpotifyError):
     """Retries exhausted (5xx, dropped connections) or a rate limit longer than we wait."""

@@ -47,6 +47,8 @@ def export_to_spotify(playlists: SavedPlaylists, key: PlaylistKey, client: Spoti
     resumed = state is not None and not state.finished and state.content == content
     saved_cancel, client.cancel = client.cancel, cancel
     try:
+        if resumed and state is not None and not client.playlist_exists(state.spotify_id):
+            resumed = False  # deleted in Spotify since it stopped: else every rerun said 404
         if state is None or not resumed:
             created = client.create_playlist(playlist.name, public=public,
                                              description=DESCRIPTION)
