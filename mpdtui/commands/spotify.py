@@ -104,7 +104,7 @@ def run_auth(args: argparse.Namespace, locations: Locations) -> int:
     if args.status:
         current = spotify.status()
         print(printable(current.describe()))
-        return 0 if current.logged_in else 1
+        return 0 if current.usable else 1
     client_id = spotify.client_id(args.client_id)
     if client_id is None:
         raise UserError(NO_CLIENT_ID)

@@ -9,10 +9,12 @@ and a random login id (the "token" a remembered 403 belongs to). Reading it, `st
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -94,7 +96,7 @@ class TokenFile(CacheFileHandler):
 
 _TEXT_FIELDS = ("access_token", "refresh_token", "scope", "token_type", *(
     key for key in _META_KEYS if key != "mpdtui_authorized_at"))
-_TIME_FIELDS = ("expires_at", "mpdtui_authorized_at")
+_TIME_FIELDS = ("expires_at", "mpdtui_authorized_at", "mpdtui_refused_at")
 _SECRET_FIELDS = ("access_token", "refresh_token")
 _LATEST_TIMESTAMP = 2.0**34  # the year 2514: later is not a time, it is damage
 REPAIR = "run `mpdtui auth` to log in again (it replaces the file)"
@@ -161,6 +163,11 @@ class LoginStatus:
     access_expires_at: float | None = None
     authorized_at: float | None = None
     login_id: str | None = None
+    refused_at: float | None = None  # when Spotify refused to renew it (expired, revoked)
+
+    @property
+    def usable(self) -> bool:
+        return self.logged_in and self.refused_at is None
 
     @property
     def login_expires_at(self) -> float | None:
@@ -174,6 +181,10 @@ class LoginStatus:
         who = self.display_name or self.user_id or "an unknown user"
         if self.user_id and self.display_name and self.display_name != self.user_id:
             who = f"{self.display_name} ({self.user_id})"
+        if self.refused_at is not None:
+            return (f"Spotify refused to renew the login as {who} with app {self.client_id} "
+                    f"on {_when(self.refused_at)} (it expired or was revoked): run `mpdtui "
+                    "auth` to log in again.")
         parts = [f"Logged in to Spotify as {who} with app {self.client_id}"]
         if self.access_expires_at is not None:
             parts.append(f"access token valid until {_when(self.access_expires_at)} "
@@ -202,6 +213,7 @@ def status(locations: Locations) -> LoginStatus:
         access_expires_at=info.get("expires_at"),
         authorized_at=info.get("mpdtui_authorized_at"),
         login_id=info.get("mpdtui_login_id"),
+        refused_at=info.get("mpdtui_refused_at"),
     )
 
 
@@ -251,6 +263,8 @@ class Session:
             self._pkce.refresh_access_token(self._info["refresh_token"])
         except SpotifyOauthError as exc:
             if exc.error == "invalid_grant":
+                with contextlib.suppress(OSError):  # for `auth --status` (a login drops it)
+                    self._tokens.update(mpdtui_refused_at=time.time())
                 raise LoginRequired(LOG_IN_AGAIN) from None
             answered = getattr(getattr(exc.__context__, "response", None), "status_code", None)
             if isinstance(answered, int) and (answered >= 500 or answered == 429):

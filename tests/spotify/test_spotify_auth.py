@@ -196,6 +196,28 @@ def test_invalid_grant_means_log_in_again(fake: FakeSpotify, locations: Location
         assert token not in str(caught.value)
 
 
+def test_a_login_spotify_refused_to_renew_is_not_said_to_be_valid(
+        fake: FakeSpotify, locations: Locations, capsys: pytest.CaptureFixture[str]) -> None:
+    """`auth --status` (and the setup's Spotify step) said "Logged in ... login valid until
+    about <6 months on>" (exit 0) right after a command had said the login was revoked."""
+    from mpdtui.commands.spotify import run_auth
+
+    log_in(fake, locations)
+    fake.revoke_refresh_tokens()
+    fake.expire_access_tokens()
+    with pytest.raises(LoginRequired):
+        open_client(locations).me()
+    assert run_auth(auth_args(status=True), locations) == 1
+    said = capsys.readouterr().out
+    assert said.startswith("Spotify refused to renew the login as Fake User (fake-user) with "
+                           "app test-client-id on ")
+    assert said.rstrip().endswith("(it expired or was revoked): run `mpdtui auth` to log in "
+                                  "again.")
+    log_in(fake, locations)  # a new login: valid again
+    assert run_auth(auth_args(status=True), locations) == 0
+    assert capsys.readouterr().out.startswith("Logged in to Spotify as Fake User")
+
+
 def test_not_logged_in(locations: Locations) -> None:
     with pytest.raises(LoginRequired, match="mpdtui auth"):
         open_client(locations)
