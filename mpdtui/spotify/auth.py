@@ -92,7 +92,9 @@ class _CallbackServer:
         except OSError as exc:
             raise LoginFailed(
                 f"cannot listen on 127.0.0.1:{port} for the login redirect ({exc.strerror}): "
-                "pass --port with a free port (and register that redirect URI)") from None
+                "end what holds it (another login waiting?), or log in on a free port with "
+                "`mpdtui auth --port PORT` (the app has no --port; its login is the app's too), "
+                "http://127.0.0.1:PORT/callback added to your app's Redirect URIs") from None
         self.port = int(self._server.server_address[1])
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={"poll_interval": 0.1}, daemon=True)

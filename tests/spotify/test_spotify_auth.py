@@ -7,6 +7,7 @@ import argparse
 import json
 import logging
 import os
+import socket
 import stat
 import threading
 from pathlib import Path
@@ -23,6 +24,7 @@ from mpdtui.spotify import auth, redaction, session
 from mpdtui.spotify.client import RetryPolicy, Wait, open_client
 from mpdtui.spotify.errors import ApiUnavailable, LoginFailed, LoginRequired
 from mpdtui.spotify.settings import SpotifySettings
+from mpdtui.tui.text import in_app
 
 
 @pytest.fixture
@@ -121,6 +123,25 @@ def test_a_refused_or_bogus_login_is_one_clear_error(fake: FakeSpotify,
     with pytest.raises(LoginFailed, match="no `code=`"):
         auth.login(locations, fake.state.client_id, port=0, open_url=None,
                    paste=lambda: "hello", timeout=20)
+
+
+def test_a_taken_port_says_how_to_log_in_on_another(fake: FakeSpotify,
+                                                    locations: Locations) -> None:
+    """It said "pass --port with a free port", which the app (whose Spotify step shows the
+    same line) has no way to."""
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    with taken, pytest.raises(LoginFailed) as caught:
+        auth.login(locations, fake.state.client_id, port=port, open_url=None, timeout=5)
+    assert str(caught.value).startswith(f"cannot listen on 127.0.0.1:{port} for the login "
+                                        "redirect (")
+    assert str(caught.value).endswith(
+        "end what holds it (another login waiting?), or log in on a free port with `mpdtui "
+        "auth --port PORT` (the app has no --port; its login is the app's too), "
+        "http://127.0.0.1:PORT/callback added to your app's Redirect URIs")
+    assert in_app(str(caught.value)) == str(caught.value)  # nothing of it dropped in the app
 
 
 def test_login_can_be_cancelled(fake: FakeSpotify, locations: Locations) -> None:
