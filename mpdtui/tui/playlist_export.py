@@ -19,6 +19,7 @@ from mpdtui.tui.typed_path import typed_path
 
 if TYPE_CHECKING:
     from mpdtui.services.root import Services
+    from mpdtui.spotify.client import Wait
     from mpdtui.tui.context import MpdtuiAppBase
 
 ExportChoice = tuple[str, str]
@@ -63,8 +64,8 @@ class PlaylistExport:
     def _export(self, playlist_id: int, fmt: str, folder: Path, *, remember: bool) -> None:
         """In a worker; a file written to a newly typed folder makes it the export folder (a
         folder refused, the cache dir say, is not kept)."""
-        if fmt == "spotify":
-            result = self.services.spotify.export(playlist_id)
+        if fmt == "spotify":  # a rate limit's wait said as it starts: else the app looks idle
+            result = self.services.spotify.export(playlist_id, on_wait=self._said_wait)
             text = f"Exported to Spotify: {counted(result.added, 'track')} in {result.url}"
         else:
             path = self.services.playlist_files.export_file(playlist_id, fmt, folder)
@@ -72,6 +73,10 @@ class PlaylistExport:
                 self.app.call_from_thread(self._remember_folder, folder)
             text = f"Exported to {path}"
         self.app.call_from_thread(self.app.notify, printable(text), markup=False, timeout=10)
+
+    def _said_wait(self, wait: Wait) -> None:
+        self.app.call_from_thread(self.app.notify, f"Spotify export: {wait.message}",
+                                  markup=False, timeout=max(5.0, min(wait.seconds, 30.0)))
 
     def _remember_folder(self, folder: Path) -> None:
         """A folder typed in the export dialog is the export folder from now on."""
