@@ -5,7 +5,10 @@ for flow (o); pilot tests driven by keys, and snapshots of the layout."""
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +30,7 @@ from tui_support import (  # noqa: F401 (fixtures)
 
 from mpdtui.audio.filters import parse_filter
 from mpdtui.audio.flow import flow_stats
+from mpdtui.data.builder_draft import Draft, write_draft
 from mpdtui.data.demo_files import FEATURES_CSV
 from mpdtui.data.playlist_length import parse_length
 from mpdtui.data.track_features import TrackFeatures
@@ -309,6 +313,44 @@ async def test_a_playlist_opened_while_the_features_load_gets_them(audio_copy: L
         assert screen.focused is screen.query_one("#playlist", TrackTable)
         await wait_for(pilot, lambda: "BPM" in str(screen.query_one(TrackSound).render()),
                        what="the highlighted (first) track's sound")
+
+
+@pytest.mark.asyncio
+async def test_a_draft_read_before_the_features_and_shown_after_them_gets_them(
+        audio_copy: Locations, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The draft an app left is read in a thread as the builder opens, beside the features:
+    its tracks read before the features were known (none yet) and the playlist shown after
+    they came still get theirs (it showed "no audio features" and empty BPM and key cells)."""
+    services, asked = open_services(audio_copy), threading.Event()
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])  # the app that left the draft
+    ended.wait()
+    write_draft(audio_copy.builder_draft_of(ended.pid),
+                Draft("road trip", tuple(t.uri for t in services.catalog.tracks(PLAYLIST)),
+                      pid=ended.pid))
+    read_features = services.audio.catalog_features
+    services.audio.catalog_features = (  # type: ignore[method-assign]
+        lambda: asked.wait(60) and read_features())
+    audio_of = BuilderScreen._audio_of
+
+    def read_before_the_features(screen: BuilderScreen, tracks: list[Any]) -> list[Any]:
+        audio = audio_of(screen, tracks)  # the features are not known yet: none
+        asked.set()
+        deadline = time.monotonic() + 60
+        while not screen.with_audio and time.monotonic() < deadline:
+            time.sleep(0.01)  # the playlist comes after the features
+        return audio
+
+    monkeypatch.setattr(BuilderScreen, "_audio_of", read_before_the_features)
+    app = make_app(audio_copy, tmp_path, services)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, BuilderScreen), what="the builder")
+        screen = builder(app)
+        await wait_for(pilot, lambda: len(screen.playlist) == len(PLAYLIST), what="the draft")
+        assert screen.with_audio
+        known = services.audio.audio(PLAYLIST)
+        assert sum(a is not None for a in known) > len(PLAYLIST) // 2
+        await wait_for(pilot, lambda: [screen.sound.get(t.id) for t in screen.playlist] == known,
+                       timeout=10, what="their features")
 
 
 @pytest.mark.asyncio
