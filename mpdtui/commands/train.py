@@ -45,9 +45,12 @@ def add_train_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--skip-bad", dest="train_skip_bad", action="store_true",
                        help="skip slices that fail to parse")
     group.add_argument("--models", dest="train_models", nargs="+", metavar="MODEL",
-                       help="train only these models (default: all)")
+                       help="train these models and those they are built on (the ranker's "
+                            "retrievers), and again a saved ranker or blend built on one of "
+                            "them (default: all)")
     group.add_argument("--retrain", dest="train_retrain", action="store_true",
-                       help="retrain models already trained")
+                       help="train again, even when trained for this data, the models "
+                            "--models names (all without it), not those they are built on")
     group.add_argument("--features-csv", dest="train_features_csv", type=input_path, nargs="+",
                        default=[], metavar="FILE",
                        help="import audio features from CSV files before training (as `mpdtui "

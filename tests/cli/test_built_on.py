@@ -14,6 +14,7 @@ import pytest
 
 from models.model_dir import META_JSON, peek_meta
 from mpdtui import config, splits, training
+from mpdtui.cli import build_parser
 from mpdtui.locations import Locations
 from mpdtui.pipeline.events import StageProgress
 from mpdtui.pipeline.request import JobRequest
@@ -66,6 +67,16 @@ def test_retraining_a_component_retrains_the_ranker_built_on_it(store: Locations
     assert settings_changed.trained == ["als", "ranker"], \
         "new ALS settings retrain ALS, and so the ranker"
     assert services.jobs.train(["ranker"]).trained == []
+
+
+def test_the_help_says_what_models_and_retrain_train() -> None:
+    """`mpdtui --help` says what the tests above check (it said "train only these models")."""
+    said = " ".join(build_parser().format_help().split())
+    assert ("--models MODEL [MODEL ...] train these models and those they are built on (the "
+            "ranker's retrievers), and again a saved ranker or blend built on one of them "
+            "(default: all)") in said
+    assert ("--retrain train again, even when trained for this data, the models --models names "
+            "(all without it), not those they are built on") in said
 
 
 def test_a_ranker_over_a_component_saved_since_is_trained_again(store: Locations) -> None:
