@@ -302,7 +302,7 @@ class BuilderFiles(BuilderBase):
             self.kept = ("", ())  # restored: still unsaved
         self._forget_changes()
         self._remember_sound(self.playlist, message.audio)
-        if self.with_audio and all(audio is None for audio in message.audio):
+        if self.with_audio and self.playlist and all(audio is None for audio in message.audio):
             # read before the features were known (a draft restored as the builder opens, a
             # playlist opened then), shown after they came: read theirs now
             self._load_audio([t.id for t in self.playlist])
