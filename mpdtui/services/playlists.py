@@ -95,6 +95,11 @@ class PlaylistService:
             entries = self._with_unknown_tracks_of(keep_unknown_of, entries)
         return self.store().save(name, entries)
 
+    def save_aside(self, name: str, tracks: Sequence[Track]) -> SavedPlaylist:
+        """Save `tracks` as a new playlist: `name`, or `name 2`... where it is taken."""
+        store = self.store()
+        return store.save(store.free_name(name), [track_entry(track) for track in tracks])
+
     def save_extended(self, name: str, base: SavedPlaylist | None,
                       added: Sequence[Track]) -> SavedPlaylist:
         """Save `name`: saved playlist `base`'s tracks as they are (none without `base`), then

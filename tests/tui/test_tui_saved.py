@@ -359,11 +359,13 @@ async def test_a_saved_playlists_tracks_outside_the_catalog_survive_editing_it(
         assert saved.uris == [elsewhere[0].uri, known[0].uri, known[2].uri, elsewhere[1].uri, ninth]
 
 
-@pytest.mark.parametrize("saved", [True, False], ids=["saved", "new"])
+@pytest.mark.parametrize("state", ["saved", "new", "changed"])
 async def test_other_data_replacing_the_catalog_finds_the_playlist_again(
-        trained_dir: Path, trained_copy: Locations, tmp_path: Path, saved: bool) -> None:
+        trained_dir: Path, trained_copy: Locations, tmp_path: Path, state: str) -> None:
     """`mpdtui ingest OTHER --replace` in another terminal: the track ids of the playlist on
-    screen mean other tracks in the new catalog, so it is found again by URI."""
+    screen mean other tracks in the new catalog, so it is found again by URI. Unsaved (new, or
+    saved and changed since), its tracks the new data lacks would go with the changes: it is
+    saved as it was under a name of its own, and shown as that saved playlist."""
     import asyncio
 
     from mpdtui.data.catalog import Catalog
@@ -379,10 +381,13 @@ async def test_other_data_replacing_the_catalog_finds_the_playlist_again(
             [t["track_uri"] for t in second[0]["tracks"][:3]])) if t.id > 0]
         gone = next(t for t in catalog.tracks(range(1, 200)) if t.uri not in in_second)
         screen = builder(app)
-        screen.playlist = [kept[0], gone, *kept[1:]]
+        screen.playlist = [kept[0], *kept[1:]] if state == "changed" else [kept[0], gone, *kept[1:]]
         await type_text(pilot, "mix")
-        if saved:
+        if state != "new":
             await pilot.press("ctrl+s")
+            await settle(pilot)
+        if state == "changed":  # the track the new data lacks added since
+            screen.playlist = [kept[0], gone, *kept[1:]]
         await settle(pilot)
 
         await asyncio.to_thread(open_services(trained_copy).jobs.ingest, other, replace=True)
@@ -396,20 +401,29 @@ async def test_other_data_replacing_the_catalog_finds_the_playlist_again(
         said = [n for n in notifications(app) if n.startswith("The catalog holds other data now.")]
         assert said and said[0].endswith(
             "1 of the playlist's tracks is not in the catalog: not shown here; saving keeps it in "
-            "place." if saved else "1 of the playlist's tracks is not in it: taken out of the "
-            "playlist.")
-        assert screen.unsaved() is not saved
+            "place." if state == "saved" else "1 of the playlist's tracks is not in it: the "
+            "playlist as it was, unsaved changes and all, is saved as 'mix (before other data)', "
+            "shown here without it (saving keeps it in place).")
+        assert not screen.unsaved()
+        as_it_was = [kept[0].uri, gone.uri, *[t.uri for t in kept[1:]]]
+        if state != "saved":
+            assert app.services.playlists.get("mix (before other data)").uris == as_it_was
+            assert screen.query_one("#name", Input).value == "mix (before other data)"
+        if state == "changed":
+            assert app.services.playlists.get("mix").uris == [t.uri for t in kept]  # as saved
         await wait_for(pilot, lambda: not screen.query_one("#suggestions", TrackTable).tracks,
                        what="no suggestions: the models went with the data they learned")
         await pilot.press("escape", "/")
         await type_text(pilot, kept[0].name)  # search reads the new catalog
         await wait_for(pilot, lambda: kept[0].uri in [
             t.uri for t in screen.query_one("#results", TrackTable).tracks], what="results")
-        if saved:
-            await pilot.press("ctrl+s")
-            await settle(pilot)
-            assert app.services.playlists.get("mix").uris == [kept[0].uri, gone.uri,
-                                                             *[t.uri for t in kept[1:]]]
+        added = next(t for t in app.services.catalog.tracks(range(1, 50))
+                     if t.uri not in as_it_was)
+        screen.playlist = [*screen.playlist, added]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        name = "mix" if state == "saved" else "mix (before other data)"
+        assert app.services.playlists.get(name).uris == [*as_it_was, added.uri]
 
 
 async def test_a_long_saved_name_is_cut_and_the_other_columns_stay(

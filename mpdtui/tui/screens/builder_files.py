@@ -100,10 +100,14 @@ class BuilderFiles(BuilderBase):
                                              len(uris) - len(tracks), was_saved))
 
     def on_playlist_found_again(self, message: PlaylistFoundAgain) -> None:
+        aside = self._set_aside(message)
         self.playlist, self.sound = list(message.tracks), {}
         self._forget_changes()  # undo steps hold the replaced data's tracks
         self._remember_sound(self.playlist, message.audio)
-        if message.was_saved:
+        if aside is not None:  # shown as that saved playlist: the others kept in place
+            self.editing, self.stored = aside.id, aside
+            self.query_one("#name", Input).value = aside.name
+        if message.was_saved or aside is not None:
             self.kept = self._state()
         self._playlist_changed()
         self._load_models()  # those of the replaced data went with it
@@ -111,8 +115,18 @@ class BuilderFiles(BuilderBase):
         search.post_message(Input.Changed(search, search.value))  # its results are stale too
         lost = message.not_found
         self.notify("The catalog holds other data now." + (
+            _kept_aside(lost, aside.name) if aside is not None else
             _not_shown(lost, "the playlist's") if self.editing is not None else
-            _taken_out(lost)), severity="warning", timeout=12)
+            _taken_out(lost)), severity="warning", markup=False, timeout=12)
+
+    def _set_aside(self, message: PlaylistFoundAgain) -> SavedPlaylist | None:
+        """The playlist on screen with unsaved changes, some of whose tracks the new data
+        lacks, saved as it was as a new playlist: the screen can show only tracks the catalog
+        holds, and those went with the changes (None: nothing to keep, or not saved)."""
+        if message.was_saved or not message.not_found or not self.playlist:
+            return None
+        name = f"{self._state()[0] or 'unsaved playlist'} (before other data)"
+        return self.app.attempt(self.services.playlists.save_aside, name, self.playlist)
 
     def _state(self) -> tuple[str, tuple[int, ...]]:
         return self.query_one("#name", Input).value.strip(), tuple(t.id for t in self.playlist)
@@ -348,6 +362,15 @@ def _not_shown(count: int, whose: str = "its") -> str:
         return f" 1 of {whose} tracks is not in the catalog: not shown here; saving keeps it in place."
     return (f" {count:,} of {whose} tracks are not in the catalog: not shown here; saving keeps them "
             "in place.")
+
+
+def _kept_aside(count: int, name: str) -> str:
+    """Said of an unsaved playlist kept as a new one: `count` of its tracks are not in the
+    new data."""
+    verb, them = ("is", "it") if count == 1 else ("are", "them")
+    return printable(f" {count:,} of the playlist's tracks {verb} not in it: the playlist as "
+                     f"it was, unsaved changes and all, is saved as '{name}', shown here "
+                     f"without {them} (saving keeps {them} in place).")
 
 
 def _taken_out(count: int) -> str:
