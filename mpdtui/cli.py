@@ -27,6 +27,7 @@ os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ chatter on stderr
 
 from mpdtui import __version__
+from mpdtui.commands import terminal
 from mpdtui.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, UserError, file_error_line
 from mpdtui.locations import CACHE_DIR_ENV, Locations
 from mpdtui.printable import printable
@@ -190,9 +191,10 @@ def split_global_options(argv: Sequence[str]) -> tuple[list[str], str | None, bo
 def main(argv: Sequence[str] | None = None) -> int:
     debug = False  # until the options are read: a mistake there is one line too
     escape_what_stdout_cannot_encode()
-    with stdout_closed_quietly():
+    with stdout_closed_quietly(), _AdviceStreams() as advice:
         try:
             rest, cache_dir, debug = split_global_options(sys.argv[1:] if argv is None else argv)
+            advice.cache_dir = cache_dir
             args = parse_arguments(rest, ["--cache-dir", cache_dir] if cache_dir else [])
             args.cache_dir, args.debug = cache_dir, debug
             return run(args, resolve_locations(cache_dir))
@@ -312,6 +314,42 @@ class _ClosedPipeGuard:
         os.dup2(devnull, fd)  # what is still buffered goes there too
         os.close(devnull)
         self._stream.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+class _AdviceStreams:
+    """With --cache-dir given, a command that a line of output quotes names it too
+    (`terminal.advised`): standard output and error are rewritten as they are written."""
+
+    def __enter__(self) -> _AdviceStreams:
+        self._streams = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = (_Advising(stream) for stream in self._streams)
+        return self
+
+    @property
+    def cache_dir(self) -> str | None:
+        return terminal.Advice.cache_dir
+
+    @cache_dir.setter
+    def cache_dir(self, given: str | None) -> None:
+        terminal.Advice.cache_dir = given
+
+    def __exit__(self, *exc: object) -> None:
+        sys.stdout, sys.stderr = self._streams
+        terminal.Advice.cache_dir = None
+
+
+class _Advising:
+    """A text stream whose writes name the --cache-dir given in the commands they quote."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(terminal.advised(text))
+        return len(text)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)

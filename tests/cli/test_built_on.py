@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hostile_support import as_typed
 
 from models.model_dir import META_JSON, peek_meta
 from mpdtui import config, splits, training
@@ -176,8 +177,9 @@ def test_a_ranker_whose_component_cannot_load_is_not_served(store: Locations,
     assert services.models.servable() == ["title"]
     default = services.models.default()
     assert default == "title" and services.models.model(default) is not None
-    info = subprocess.run([sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(store.root),
-                           "info"], capture_output=True, text=True, check=True).stdout
+    info = as_typed(subprocess.run([sys.executable, "-m", "mpdtui.cli", "--cache-dir",
+                                    str(store.root), "info"], capture_output=True, text=True,
+                                   check=True).stdout, store.root)
     unservable = "ranker" if damage == "component removed" else "als, ranker"
     assert (f"      models: title (not {unservable}: saved by another version of mpdtui, or "
             "built on a model that is gone; `mpdtui --train` trains them again)") in info

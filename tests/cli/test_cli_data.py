@@ -198,8 +198,8 @@ def _uris(locations: Locations) -> list[str]:
 def _info_in_80_columns(cache: Path) -> list[str]:
     import pexpect
 
-    info = pexpect.spawn(sys.executable, ["-m", "mpdtui.cli", "--cache-dir", str(cache), "info"],
-                         dimensions=(24, 80), encoding="utf-8")
+    info = pexpect.spawn(sys.executable, ["-m", "mpdtui.cli", "info"], dimensions=(24, 80),
+                         encoding="utf-8", env={**os.environ, "MPDTUI_CACHE_DIR": str(cache)})
     lines = info.read().splitlines()
     info.close()
     assert info.exitstatus == 0
@@ -393,10 +393,11 @@ def test_the_app_without_a_terminal_says_so(tmp_path: Path, redirected: str) -> 
     log = tmp_path / "log"
     with log.open("w") as log_file:
         done = subprocess.run(
-            [sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(tmp_path / "cache")],
+            [sys.executable, "-m", "mpdtui.cli"],
             stdin=subprocess.DEVNULL if redirected == "input" else terminal,
             stderr=log_file if redirected == "error" else terminal, stdout=subprocess.DEVNULL,
-            timeout=60, env={k: v for k, v in os.environ.items() if k != "TEXTUAL_DRIVER"})
+            timeout=60, env={**{k: v for k, v in os.environ.items() if k != "TEXTUAL_DRIVER"},
+                             "MPDTUI_CACHE_DIR": str(tmp_path / "cache")})
     os.close(terminal)
     said = log.read_text() if redirected == "error" else os.read(keyboard, 4096).decode()
     os.close(keyboard)

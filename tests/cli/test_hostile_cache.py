@@ -30,6 +30,7 @@ from fake_spotify import FakeSpotify
 from hostile_support import (  # noqa: F401 (jobs_in_process: a fixture)
     InProcessJob,
     Outcome,
+    as_typed,
     assert_refused,
     file_digests,
     follow_advice,
@@ -356,7 +357,7 @@ def run_child(cache: Path, *args: str, as_plain_user: bool = False, disk_full: b
     done = subprocess.run([sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache), *args],
                           stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=300,
                           preexec_fn=preexec)
-    return Outcome(done.returncode, done.stdout or "", done.stderr)
+    return Outcome(done.returncode, as_typed(done.stdout or "", cache), as_typed(done.stderr, cache))
 
 
 def save_a_playlist(cache: Path) -> None:

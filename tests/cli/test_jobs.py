@@ -13,6 +13,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from hostile_support import as_typed
 from store_support import ingest_stopped_after_one_slice
 
 from models.npz_arrays import arrays_are_whole
@@ -40,8 +41,10 @@ HANDMADE = Path(__file__).parent.parent / "fixtures" / "handmade.mpd.slice.0-2.j
 
 
 def mpdtui(*args: str, cache: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache), *args],
+    done = subprocess.run([sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache), *args],
                           capture_output=True, text=True, timeout=timeout)
+    done.stdout, done.stderr = as_typed(done.stdout, cache), as_typed(done.stderr, cache)
+    return done
 
 
 def start(*args: str, cache: Path) -> subprocess.Popen[str]:

@@ -23,6 +23,7 @@ import orjson
 import pytest
 from conftest import SMALL_DEMO_PLAYLISTS, SMALL_DEMO_SEED
 from fifo_support import PipeReader
+from hostile_support import as_typed
 
 from mpdtui.data import demo, demo_vocabulary
 from mpdtui.data.saved_playlists import TrackEntry
@@ -34,8 +35,10 @@ BASELINES = ["popularity", "title", "item_knn", "als"]
 
 
 def _mpdtui(*args: str, cache: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache), *args],
+    done = subprocess.run([sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache), *args],
                           capture_output=True, text=True, timeout=timeout)
+    done.stdout, done.stderr = as_typed(done.stdout, cache), as_typed(done.stderr, cache)
+    return done
 
 
 @pytest.fixture(scope="module")

@@ -70,6 +70,15 @@ def run_cli(capsys: pytest.CaptureFixture[str], cache: Path | None, *args: str) 
     return Outcome(code, captured.out, captured.err)
 
 
+def as_typed(said: str, cache: Path | None) -> str:
+    """What a command said with `--cache-dir CACHE` given, as the same command says it with
+    CACHE in MPDTUI_CACHE_DIR: the commands it quotes name CACHE too, so that they work as
+    written (`test_cli_advice.py`), which the tests of what they say leave aside."""
+    if cache is None:
+        return said
+    return said.replace(f"`mpdtui --cache-dir {shlex.quote(str(cache))}", "`mpdtui")
+
+
 def assert_refused(outcome: Outcome, *fragments: str) -> str:
     """Exit code 2 and exactly one line on stderr, holding every fragment, with no traceback
     and no "unexpected error"; returns that line."""

@@ -622,7 +622,7 @@ async def test_the_data_step_asks_to_replace_a_slice_changed_or_other_data_of_it
                            what="the question")
             source = Path(typed).resolve() if typed else folder.resolve()
             assert str(app.screen.query_one(Label).render()).startswith(
-                f"{source} holds a {ONE_SLICE} other than the one ingested before: the cache "
+                f"{source} holds a file {ONE_SLICE} other than the one ingested before: the cache "
                 "dir holds")
             await pilot.press("y")
             await wait_for(pilot, lambda: "Data ready" in label_text(pilot, "#step-status"),

@@ -1,0 +1,58 @@
+"""With --cache-dir given, the commands a message quotes name it too: followed as written
+(copied into a shell), they act on that cache dir, not on the default one."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hostile_support import run_cli
+
+from mpdtui.locations import Locations
+from mpdtui.services.root import open_services
+
+TRACK = "spotify:track:4uLU6hMCjMI75M1A2tKUQC"
+
+
+def quoted_commands(said: str) -> list[str]:
+    return re.findall(r"`(mpdtui[^`]*)`", said)
+
+
+def test_a_quoted_command_names_the_cache_dir_given_and_works_as_written(tmp_path: Path) -> None:
+    cache, default = tmp_path / "my cache", tmp_path / "default"
+    env = {**os.environ, "MPDTUI_CACHE_DIR": str(default)}  # where a bare `mpdtui` acts
+    listed = subprocess.run([sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache),
+                             "playlists"], capture_output=True, text=True, env=env, check=True)
+    advice = quoted_commands(listed.stdout)
+    assert f"mpdtui --cache-dir {shlex.quote(str(cache))} import FILE" in advice, listed.stdout
+    assert all(command.startswith(f"mpdtui --cache-dir {shlex.quote(str(cache))}")
+               for command in advice), advice
+
+    playlist = tmp_path / "road trip.m3u8"
+    playlist.write_text(f"{TRACK}\n")
+    typed = advice[-1].replace("FILE", shlex.quote(str(playlist)))
+    done = subprocess.run(typed.replace("mpdtui", f"{shlex.quote(sys.executable)} -m mpdtui.cli",
+                                        1), shell=True, capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done
+    assert open_services(Locations.resolve(cache)).playlists.get("road trip").uris == [TRACK]
+    assert not (default / "playlists.sqlite3").exists(), "the default cache dir is left alone"
+
+
+def test_said_once_in_every_quoted_command_and_not_without_the_option(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "c"
+    refused = run_cli(capsys, cache, "search", "-dari")  # its advice names the option already
+    assert refused.code == 2
+    assert refused.err.count("--cache-dir") == len(quoted_commands(refused.err)) + 1, refused.err
+
+    monkeypatch.setenv("MPDTUI_CACHE_DIR", str(cache))
+    bare = run_cli(capsys, None, "info")
+    assert "`mpdtui ingest PATH`" in bare.out and "--cache-dir" not in bare.out, bare.out
+    given = run_cli(capsys, cache, "info")
+    assert f"`mpdtui --cache-dir {cache} ingest PATH`" in given.out, given.out
