@@ -27,6 +27,7 @@ from models.registry import DEFAULT_MODELS
 from mpdtui import config, splits, training
 from mpdtui.data.files import read_json
 from mpdtui.data.mpd import find_slices
+from mpdtui.errors import UserError
 from mpdtui.locations import Locations, real_path
 from mpdtui.pipeline.events import Event, StageProgress
 from mpdtui.pipeline.request import JobRequest
@@ -139,7 +140,12 @@ class Job:
     def training_data(self) -> Dataset:
         with self._lock:
             if self._data is None:
-                self._data = splits.training_dataset(self.locations, self.split())
+                data = splits.training_dataset(self.locations, self.split())
+                if data.interactions.nnz == 0:  # every slice skipped as bad, or empty playlists
+                    raise UserError(f"no playlist in {self.locations.root} has a track to learn "
+                                    "from: ingest slices with tracks (`mpdtui ingest PATH`), "
+                                    "then run it again")
+                self._data = data
             return self._data
 
     def share(self) -> None:

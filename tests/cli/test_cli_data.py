@@ -434,3 +434,14 @@ def test_info_counts_the_saved_playlists_and_names_one_the_app_left_unsaved(
     assert ("       saved: 1 playlist (`mpdtui playlists`); apps closed with 2 playlists "
             "unsaved (an unnamed playlist, 'night drive'): each start of `mpdtui` shows one "
             "again, the newest first") in capsys.readouterr().out.splitlines()
+
+
+def test_train_with_every_slice_skipped_says_there_is_nothing_to_learn(tmp_path: Path) -> None:
+    bad = tmp_path / "mpd.slice.0-999.json"
+    bad.write_text('{"playlists": [{"name": "x", "pid": 0}]}')
+    done = _run("--train", "--mpd", str(bad), "--skip-bad", "--models", "popularity",
+                cache=tmp_path / "cache")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.strip() == (f"mpdtui: no playlist in {tmp_path / 'cache'} has a track to "
+                                   "learn from: ingest slices with tracks (`mpdtui ingest PATH`), "
+                                   "then run it again")
