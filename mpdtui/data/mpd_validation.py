@@ -309,7 +309,12 @@ def _check_text(source: str, where: str, field: str, text: str) -> None:
 
 def _short(value: Any) -> str:
     text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+    if len(text) <= 40:
+        return text
+    if isinstance(value, str):  # cut inside the quotes, so that the value still reads as one
+        quoted = repr(value[:33])
+        return quoted[:-1] + "..." + quoted[-1]
+    return text[:37] + "..."
 
 
 def _type_name(expected: type) -> str:

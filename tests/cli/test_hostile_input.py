@@ -106,6 +106,8 @@ BAD_SLICES: list[tuple[str, Callable[[list[dict[str, Any]]], None], str]] = [
     ("duplicate pid", _same_pid_twice, "the same pid as playlists[0]"),
     ("non-Spotify track_uri", _set((0, "tracks", 0, "track_uri"), "https://example.com/track/1"),
      "field \"track_uri\" is 'https://example.com/track/1', expected spotify:track:"),
+    ("long track_uri", _set((0, "tracks", 0, "track_uri"), "https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC"),
+     "field \"track_uri\" is 'https://open.spotify.com/track/4u...', expected spotify:track:"),
     ("empty track_uri", _set((2, "tracks", 0, "track_uri"), ""), "field \"track_uri\" is ''"),
     ("short track id", _set((2, "tracks", 0, "track_uri"), "spotify:track:abc"), "spotify:track:abc"),
     ("NUL in a playlist name", _set((1, "name"), "gym\0"), 'field "name" holds a NUL character'),
