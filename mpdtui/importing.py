@@ -142,8 +142,8 @@ def _gathered(where: Path, readings: list[Reading]) -> ReadFiles:
         except UserError as exc:  # what the file is not, without the advice of what to give
             skipped.append(str(exc).split(": give ")[0])
     if not readings:
-        raise UserError(f"{where} holds no playlist file ({', '.join(IMPORT_SUFFIXES)}): give "
-                        f"{WHAT_IS_READ}")
+        raise UserError(f"{where} holds no playlist file ({', '.join(IMPORT_SUFFIXES)})"
+                        f"{_subfolders_said(where) or f': give {WHAT_IS_READ}'}")
     if not playlists and tables:
         raise tables[0]
     if not playlists:
@@ -159,6 +159,19 @@ def _folder(folder: Path) -> list[Reading]:
     except OSError as exc:
         raise UserError(f"{folder}: cannot list the folder ({exc.strerror})") from None
     return [partial(_only_playlist, file) for file in files]
+
+
+def _subfolders_said(where: Path) -> str:
+    """Where a folder's own files hold no playlist: its subfolders, which are not read (a
+    folder given by mistake, such as the home folder, is not searched through)."""
+    try:
+        inside = sorted(p.name for p in where.iterdir() if p.is_dir())
+    except OSError:  # a zip, or a folder that went
+        return ""
+    if not inside:
+        return ""
+    named = ", ".join(inside[:3]) + (", ..." if len(inside) > 3 else "")
+    return f" of its own, and its folders ({named}) are not read: give one of them"
 
 
 def _only_playlist(file: Path) -> list[PlaylistFile]:

@@ -210,6 +210,20 @@ def test_a_folder_and_a_zip_hold_a_playlist_a_file(tmp_path: Path) -> None:
         ("b side", f"{archive}:spotify_playlists/b_side.csv")]
 
 
+def test_a_folder_of_folders_names_them_as_not_read(tmp_path: Path) -> None:
+    """Its subfolders' playlists were left unread without a word ("holds no playlist file");
+    they are not searched through (the home folder given by mistake), but named."""
+    for name in ("rock", "jazz"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "mix.m3u8").write_text(f"{URIS[0]}\n")
+    with pytest.raises(UserError) as refused:
+        read_playlist_files(tmp_path)
+    assert str(refused.value).endswith("holds no playlist file (.m3u8, .m3u, .csv, .json, .txt) "
+                                       "of its own, and its folders (jazz, rock) are not read: "
+                                       "give one of them")
+    assert [p.name for p in read_playlist_files(tmp_path / "jazz").playlists] == ["mix"]
+
+
 def test_missing_empty_and_damaged_paths_say_what_to_give(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="does not exist: give an M3U8, CSV or JSON playlist"):
         read_playlist_files(tmp_path / "nope.csv")
