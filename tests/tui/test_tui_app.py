@@ -262,6 +262,7 @@ async def test_spotify_login_by_pasted_url_then_export(fake_spotify: Any,
         await pilot.press("escape")  # a login given up, then another: its paste is read
         await wait_for(pilot, lambda: "Login cancelled" in label_text(pilot, "#step-status"))
         assert not any("cancelled" in n for n in notifications(app)), "no failure: escape"
+        assert login_url() == "", "a login page of no use now"
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: login_url() not in ("", cancelled))
         url = login_url()
@@ -277,6 +278,7 @@ async def test_spotify_login_by_pasted_url_then_export(fake_spotify: Any,
         await settle(pilot)
         assert "Logged in" in label_text(pilot, "#step-status")
         assert "Fake User" in label_text(pilot, "#spotify-user")
+        assert login_url() == ""
         await pilot.press("ctrl+n", "ctrl+n", "ctrl+n")  # features, training, finish
         await builder_ready(pilot)
         screen = builder(app)

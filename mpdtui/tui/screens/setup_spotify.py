@@ -155,6 +155,9 @@ class SpotifyStep(SetupStep):
         self.pasted = queue.Queue()
         self.query_one("#redirect-url").display = False
         self.show_user()
+        ended = self.cancel.is_set() or worker.state == WorkerState.SUCCESS
+        if ended:  # its login page is of no use now (a refusal's reason reads beside it)
+            self.query_one("#login-url", Static).update("")
         if worker.state == WorkerState.SUCCESS and worker.result is not None:
             self.status("Logged in. Press ctrl+n for the next step.")
         elif self.cancel.is_set():
