@@ -519,3 +519,56 @@ def test_the_export_folder_defaults_to_the_user_data_dir(tmp_path: Path,
     config.update(locations, export_dir=3)
     with pytest.raises(UserError, match='"export_dir" must be a folder'):
         config.export_dir(locations)
+
+
+# a stopped export whose playlist was deleted in Spotify since: the rerun makes a new one (it
+# said HTTP 404 and "run the same export again" on every rerun)
+def test_a_stopped_export_whose_playlist_is_gone_starts_a_new_one(
+        fake: FakeSpotify, locations: Locations, playlists: SavedPlaylists) -> None:
+    client = open_client(locations, policy=FAST)
+    fake.fail_next("playlists/*/items", PASS, Fault(400))
+    with pytest.raises(SpotifyError, match="stopped after 100 of 250 tracks"):
+        export_to_spotify(playlists, "Long drive", client)
+    stopped = playlists.export_state("Long drive")
+    assert stopped is not None
+    del fake.state.playlists[stopped.spotify_id]  # deleted in Spotify's app
+
+    result = export_to_spotify(playlists, "Long drive", client)
+
+    assert result.spotify_id != stopped.spotify_id and not result.resumed
+    assert [item["uri"] for item in fake.state.playlists[result.spotify_id]["items"]] == URIS
+    assert playlists.export_state("Long drive").finished
+
+
+def test_a_stopped_export_resumes_into_its_playlist_while_it_is_there(
+        fake: FakeSpotify, locations: Locations, playlists: SavedPlaylists) -> None:
+    client = open_client(locations, policy=FAST)
+    fake.fail_next("playlists/*/items", PASS, Fault(400))
+    with pytest.raises(SpotifyError):
+        export_to_spotify(playlists, "Long drive", client)
+    result = export_to_spotify(playlists, "Long drive", client)
+    assert result.resumed and len(fake.state.playlists) == 1
+    assert [item["uri"] for item in fake.state.playlists[result.spotify_id]["items"]] == URIS
+
+
+def test_earlier_exports_and_those_of_deleted_playlists_are_not_imported_back(
+        fake: FakeSpotify, locations: Locations, playlists: SavedPlaylists) -> None:
+    """Exported again (a finished export makes a new Spotify playlist), the earlier Spotify
+    playlist was forgotten, as were those of a saved playlist deleted since: import-spotify
+    brought them back as 'Long drive 2' and as training data."""
+    playlists.create("Gone", URIS[:2])
+    client = open_client(locations, policy=FAST)
+    export_to_spotify(playlists, "Long drive", client)
+    playlists.set_tracks("Long drive", URIS[:3])  # edited, exported again
+    export_to_spotify(playlists, "Long drive", client)
+    export_to_spotify(playlists, "Gone", client)
+    playlists.delete("Gone")
+    assert len(fake.state.playlists) == 3
+    ingested: list[int] = []
+
+    result = import_own_playlists(client, playlists,
+                                  ingest=lambda pls, source: ingested.append(len(pls)))
+
+    assert (result.imported, result.skipped_exported, result.created) == (0, 3, 0)
+    assert [s.name for s in playlists.list()] == ["Long drive"]
+    assert ingested == []

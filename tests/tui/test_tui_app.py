@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from textual.widgets import DataTable, Input, OptionList, Static
 from tui_support import (  # noqa: F401 (fixtures)
     DEMO,
@@ -33,10 +34,12 @@ from mpdtui.pipeline.events import StageProgress, StageStarted
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.services.root import open_services
 from mpdtui.services.spotify import SpotifyService
+from mpdtui.spotify import auth
 from mpdtui.tui.messages import LoginUrl
 from mpdtui.tui.screens.builder import BuilderScreen
 from mpdtui.tui.screens.help import KEYS
 from mpdtui.tui.screens.playlists import PlaylistsScreen
+from mpdtui.tui.screens.setup_spotify import NOT_A_REDIRECT
 from mpdtui.tui.screens.setup_step import SetupStep
 from mpdtui.tui.screens.wizard import SETUP_STEPS
 
@@ -387,3 +390,52 @@ async def test_a_catalog_of_no_format_is_said_not_a_crash(trained_copy: Location
         said = [n for n in app._notifications if "holds no catalog" in n.message]
         assert all(n.title != "Unexpected error" and not n.message.startswith(
             "FormatVersionError") for n in said), "a problem to fix, with what to do"
+
+
+async def test_a_paste_that_is_not_the_redirect_keeps_the_login_waiting(
+        fake_spotify: Any, trained_copy: Locations, tmp_path: Path) -> None:
+    """An empty enter ended the paste's reader (then "Checking the pasted URL…" for the 5
+    minutes the login waits, the real paste unread), a stray word the login."""
+    app = make_app(trained_copy, tmp_path, services=open_services(trained_copy, spotify=AnyPort))
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        await pilot.press("f2", "ctrl+n", "ctrl+n")
+        assert screen_name(pilot) == "SpotifyStep"
+        await type_text(pilot, fake_spotify.state.client_id)
+        await pilot.press("enter")
+        step = app.screen
+        paste = step.query_one("#redirect-url", Input)
+        await wait_for(pilot, lambda: paste.has_focus, what="the paste field")
+        shown = "".join(str(step.query_one("#login-url").render()).split("\n"))
+        url = shown.split("(copied to the clipboard): ", 1)[1].strip()
+        for slip in ("", "hello"):
+            paste.value = slip
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: label_text(pilot, "#step-status") == NOT_A_REDIRECT,
+                           what="asked again")
+        paste.value = requests.get(url, allow_redirects=False, timeout=10).headers["Location"]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "Logged in" in label_text(pilot, "#step-status"),
+                       what="the login")
+        assert "Fake User" in label_text(pilot, "#spotify-user")
+
+
+# the app's export to Spotify says a rate limit's wait as it starts (it showed nothing until the
+# export ended: the app looked idle through waits of many seconds)
+async def test_the_export_says_a_rate_limits_wait(fake_spotify: Any, trained_copy: Locations,
+                                                   tmp_path: Path) -> None:
+    from fake_spotify import too_many
+
+    auth.login(trained_copy, fake_spotify.state.client_id, port=0, timeout=20,
+               open_url=lambda url: requests.get(url, timeout=10))
+    fake_spotify.fail_next("playlists/*/items", too_many(1))
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        await type_text(pilot, "for spotify")
+        builder(app).playlist = app.services.catalog.tracks([1, 2, 3])
+        await pilot.press("escape", "e", "j", "j", "j", "enter")
+        await wait_for(pilot, lambda: "Spotify export: rate limited, retrying in 1 s"
+                       in notifications(app), what="the wait said")
+        await settle(pilot)
+        assert any("Exported to Spotify: 3 tracks" in n for n in notifications(app))
