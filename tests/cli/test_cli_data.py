@@ -445,3 +445,10 @@ def test_train_with_every_slice_skipped_says_there_is_nothing_to_learn(tmp_path:
     assert done.stderr.strip() == (f"mpdtui: no playlist in {tmp_path / 'cache'} has a track to "
                                    "learn from: ingest slices with tracks (`mpdtui ingest PATH`), "
                                    "then run it again")
+
+
+def test_python_m_mpdtui_is_the_command(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "mpdtui", "--cache-dir", str(tmp_path), "info",
+                           "--json"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["cache_dir"] == str(tmp_path)

@@ -1,0 +1,5 @@
+"""`python -m mpdtui`: the `mpdtui` command."""
+
+from mpdtui.cli import main
+
+raise SystemExit(main())
