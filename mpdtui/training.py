@@ -234,6 +234,17 @@ def _start_over_unless_resuming(locations: Locations, name: str) -> None:
     write_json(mark, RETRAIN_FORMAT, RETRAIN_VERSION, {"replacing": replacing})
 
 
+def retrain_stopped(locations: Locations, name: str) -> bool:
+    """Whether a `--retrain` of saved model `name` stopped before it saved the new one: its
+    checkpoint waits for the same `--retrain` (a plain `--train` keeps the saved model)."""
+    try:
+        earlier = read_json(locations.retrain_mark(name), RETRAIN_FORMAT, RETRAIN_VERSION, "")
+    except (FormatVersionError, OSError):
+        return False
+    replacing = peek_meta(locations.model_dir(name)).get("token")
+    return earlier is not None and replacing is not None and earlier.get("replacing") == replacing
+
+
 def train_models(locations: Locations, names: Sequence[str] = DEFAULT_MODELS,
                  progress: Callable[[Progress], None] | None = None,
                  cancel: threading.Event | None = None, retrain: bool = False,

@@ -129,7 +129,8 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
     if unfinished:
         shown["data_source"] = f"{shown['data_source']} ({unfinished})"
     del (shown["disk_bytes"], shown["models_trained_without"], shown["models_behind_on_audio"],
-         shown["training_left"], shown["models_unservable"], shown["models_damaged"],
+         shown["training_left"], shown["retrains_left"], shown["models_unservable"],
+         shown["models_damaged"],
          shown["r_precision"], shown["audio_gained"])  # said in "models"
     shown["saved"] = saved
     shown["disk"] = f"{amount(info['disk_bytes'], 'bytes')} (the cache dir's files)"
@@ -175,6 +176,10 @@ def _serving_text(info: CacheInfo, state: DataState) -> str:
     if left:
         return (f"{', '.join(info['models']) or 'none yet'} (a training stopped before "
                 f"{', '.join(left)}: `mpdtui --train` continues it)")
+    if stopped := info["retrains_left"]:
+        return (f"{', '.join(info['models'])} (a retrain of {', '.join(stopped)} stopped before "
+                f"it saved: `mpdtui --train --retrain --models {' '.join(stopped)}` continues "
+                "it; the saved one serves meanwhile)")
     unservable = info["models_unservable"]
     if unservable:
         return (f"{', '.join(info['models']) or 'none yet'} (not {', '.join(unservable)}: saved "

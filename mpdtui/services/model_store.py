@@ -182,6 +182,13 @@ class ModelStore:
         servable = set(self.servable())
         return [name for name in asked if name not in servable]
 
+    def retrains_left(self) -> list[str]:
+        """Saved models whose `--retrain` stopped before it saved the new one (the saved one
+        serves; `--train --retrain --models NAME` continues it), while no job runs."""
+        if is_locked(self.locations):
+            return []
+        return [name for name in self.servable() if training.retrain_stopped(self.locations, name)]
+
     @staticmethod
     def trainable() -> tuple[str, ...]:
         """The models a plain `--train` trains, in training order."""

@@ -51,6 +51,8 @@ class CacheInfo(TypedDict):
     training_left: list[str]
     """Models a training that did not finish was asked for and did not save (`--train`
     continues it); [] after one that finished."""
+    retrains_left: list[str]
+    """Saved models whose `--retrain` stopped before it saved (`ModelStore.retrains_left`)."""
     models_unservable: list[str]
     """Models saved for this data that cannot serve: another mpdtui's version, or a ranker or
     blend built on one of those or on one gone (`--train` trains them again)."""
@@ -100,6 +102,7 @@ class Services:
                          models_trained_without=_added(self.models.added_since_training()),
                          models_behind_on_audio=behind.models, audio_gained=behind.gained,
                          training_left=self.models.left_untrained(),
+                         retrains_left=self.models.retrains_left(),
                          models_unservable=self.models.unservable(),
                          models_damaged=self.models.damaged(),
                          features=self.features.coverage(),

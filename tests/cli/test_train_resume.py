@@ -12,7 +12,9 @@ import pytest
 from models.progress import Cancelled, Progress
 from models.two_tower import TwoTowerRecommender, TwoTowerSettings
 from mpdtui import training
+from mpdtui.cli import main
 from mpdtui.locations import Locations
+from mpdtui.services.root import open_services
 
 pytestmark = pytest.mark.tf
 
@@ -67,7 +69,8 @@ def test_retrain_starts_over(store: Locations) -> None:
     assert not any(m.startswith("resuming") for m in messages)
 
 
-def test_an_interrupted_retrain_resumes_when_run_again(store: Locations) -> None:
+def test_an_interrupted_retrain_resumes_when_run_again(
+        store: Locations, capsys: pytest.CaptureFixture[str]) -> None:
     """`--retrain` starts over once: run again after a Ctrl-C it went on from its last epoch
     (it started over each time, hours of the two-tower model's at the MPD's scale)."""
     training.train_models(store, ["two_tower"])
@@ -76,12 +79,18 @@ def test_an_interrupted_retrain_resumes_when_run_again(store: Locations) -> None
         training.train_models(store, ["two_tower"], retrain=True, cancel=cancel,
                               progress=lambda p: cancel.set() if p.message.startswith("epoch 2/")
                               else None)
+    assert open_services(store).models.retrains_left() == ["two_tower"]
+    assert main(["--cache-dir", str(store.root), "info"]) == 0  # it had said nothing of it
+    assert ("models: two_tower (a retrain of two_tower stopped before it saved: `mpdtui --train "
+            "--retrain --models two_tower` continues it; the saved one serves meanwhile)"
+            ) in capsys.readouterr().out
     messages: list[str] = []
     result = training.train_models(store, ["two_tower"], retrain=True,
                                    progress=lambda p: messages.append(p.message))
     assert result.trained == ["two_tower"]
     assert "resuming after epoch 1/3" in messages
     assert not store.checkpoint_dir("two_tower").exists(), "a saved model needs no checkpoint"
+    assert open_services(store).models.retrains_left() == []
 
     again: list[str] = []  # a retrain of the model it saved starts over
     training.train_models(store, ["two_tower"], retrain=True,
