@@ -151,6 +151,7 @@ class Headline:
 
     def __init__(self) -> None:
         self.running: dict[str, str] = {}
+        self.first_units: dict[str, str] = {}
 
     def update(self, event: Event) -> str | None:
         """The header's words after `event` (None: keep the last ones)."""
@@ -158,7 +159,13 @@ class Headline:
             self.running[event.stage] = f"{event.title}…"
         elif isinstance(event, StageProgress):
             share = f" {100 * event.done / event.total:.0f}%" if event.total else ""
-            self.running[event.stage] = f"{event.stage}{share}"
+            self.running[event.stage] = f"{event.stage}{self._phase(event)}{share}"
         elif not isinstance(event, StageFinished) or self.running.pop(event.stage, None) is None:
             return None
         return " · ".join(self.running.values()) or None
+
+    def _phase(self, event: StageProgress) -> str:
+        """" rounds" once a stage counts other units than it began with (the ranker's
+        validation playlists, then its rounds): its share starts again, and says of what."""
+        first = self.first_units.setdefault(event.stage, event.unit)
+        return f" {event.unit}" if event.unit and event.unit != first else ""

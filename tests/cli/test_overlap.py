@@ -332,6 +332,11 @@ def test_two_running_stages_render_in_the_header_and_the_progress_lines() -> Non
     assert words[3] == "two_tower 25% · als 20%"
     assert words[5] == "two_tower 25%", "the finished one leaves the header"
     assert headline.update(StageFinished("split", "skipped")) is None
+    # a phase in other units: its share starts again, and says of what (it read 78%, then 4%)
+    assert headline.update(StageProgress("ranker", 78, 100, "validation playlists")) == (
+        "two_tower 100% · ranker 78%")
+    assert headline.update(StageProgress("ranker", 4, 100, "rounds")) == (
+        "two_tower 100% · ranker rounds 4%")
 
     out = io.StringIO()
     with HeadlessProgress(out) as view:
