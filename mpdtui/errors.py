@@ -47,7 +47,8 @@ def unopened_zip(path: Path, start: bytes, inside: str) -> UserError | None:
 
 def file_error_line(exc: OSError) -> str:
     """One line for a file that could not be read or written: which, why, what to do."""
-    where = f"{exc.filename}: " if exc.filename else ""
+    named = exc.filename2 or exc.filename  # a rename's: the file it replaces, not its temp file
+    where = f"{named}: " if named else ""
     advice = _WHAT_TO_DO.get(exc.errno or 0, "check the path and permissions" if where else "")
     return f"{where}{exc.strerror or exc}" + (f" ({advice})" if advice else "")
 
