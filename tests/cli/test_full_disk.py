@@ -111,12 +111,12 @@ def test_a_writer_deletes_what_writers_that_died_left(tmp_path: Path) -> None:
 
 def test_a_file_that_cannot_replace_a_folder_is_named_not_its_temp_file(tmp_path: Path) -> None:
     """A folder where the Spotify login's file goes: it named '.spotify-token.json.6aij.tmp'."""
-    from mpdtui.data.files import atomic_write_bytes
+    from mpdtui.spotify.session import TokenFile
 
     target = tmp_path / "spotify-token.json"
     target.mkdir()
     with pytest.raises(OSError) as raised:
-        atomic_write_bytes(target, b"{}")
+        TokenFile(target).save_token_to_cache({"access_token": "A", "refresh_token": "R"})
     line = file_error_line(raised.value)
     assert line.startswith(f"{target}: ") and ".tmp" not in line, line
     assert [p.name for p in tmp_path.iterdir()] == ["spotify-token.json"], "no temp file left"
