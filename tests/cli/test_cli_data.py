@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hostile_support import InProcessJob
+from hostile_support import InProcessJob, as_typed
 
 from models.npz_arrays import stamp_path, write_stamp
 from models.progress import Cancelled, Progress
@@ -261,8 +261,10 @@ def test_demo_progress_counts_slices_then_says_the_csv(tmp_path: Path, dense: bo
 
 
 def _run(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache), *args],
+    done = subprocess.run([sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache), *args],
                           capture_output=True, text=True, timeout=120)
+    done.stdout, done.stderr = as_typed(done.stdout, cache), as_typed(done.stderr, cache)
+    return done
 
 
 @pytest.mark.parametrize(("args", "expected"), [
