@@ -136,8 +136,9 @@ class RankerRecommender(Recommender):
         the query's best candidates (`EXPLAIN_REFERENCE`), lower its score most (one prediction
         per group: LightGBM's exact per-feature contributions cost ~15x more, too slow for a
         builder refresh), among those true of the track (the name only where it fits:
-        `CandidateFeatures.fits_name`); popularity, true of any hit, only where no other
-        group moved the track up."""
+        `CandidateFeatures.fits_name`; the artist and album only where a seed shares them:
+        `_true_of`); popularity, true of any hit, only where no other group moved the track
+        up."""
         features = self._fitted()
         ids = np.asarray(ids, np.int64)
         matrix = features.of_ids(query, ids)
@@ -148,7 +149,7 @@ class RankerRecommender(Recommender):
         lift = _group_lift(self._predict, matrix, features.groups, typical)
         reasons = []
         for row, track in enumerate(ids):
-            true_of_it = [g for g in lift if g != "name" or features.fits_name(query, matrix[row])]
+            true_of_it = [g for g in lift if _true_of(features, query, g, matrix[row])]
             # popularity, true of any hit, only where nothing specific to the query moved it up
             specific = [g for g in true_of_it if g != "popularity" and lift[g][row] > 0]
             best = max(specific or true_of_it, key=lambda g: lift[g][row])
@@ -217,6 +218,22 @@ class RankerRecommender(Recommender):
             raise ModelFormatError("saved ranker was trained on other retrievers or features: "
                                    "retrain it with `mpdtui --train --retrain --models ranker`")
         return model
+
+
+SHARED_WITH_SEEDS = {"artist": "artist_seeds", "album": "album_seeds"}
+"""The groups that are a reason only where a seed shares the track's artist (album)."""
+
+
+def _true_of(features: CandidateFeatures, query: PlaylistQuery, group: str,
+             row: np.ndarray) -> bool:
+    """Whether `group` can be said of the track of feature row `row`: the name only where it
+    fits, the artist and the album only where a seed shares them (the booster can lift a track
+    for sharing none: "same artist as 0 of your tracks" is no reason)."""
+    if group == "name":
+        return features.fits_name(query, row)
+    if group in SHARED_WITH_SEEDS:
+        return bool(row[features.names.index(SHARED_WITH_SEEDS[group])] > 0)
+    return True
 
 
 def _group_lift(predict: Callable[[np.ndarray], np.ndarray], matrix: np.ndarray,

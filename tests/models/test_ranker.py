@@ -168,6 +168,27 @@ def test_reasons_come_from_what_moved_each_track_up(fitted, genres):
             assert reason.seed in seeds
 
 
+@pytest.mark.parametrize("n_seeds", [1, 3])
+def test_a_same_artist_or_album_reason_is_only_given_where_a_seed_shares_it(
+        fitted, genres, n_seeds):
+    """The artist (album) group can lift a track that shares no artist (album) with the
+    seeds; that is no reason to give for it ("same artist as 0 tracks" was worded "in
+    playlists like yours", which a one-seed list calls "in similar playlists")."""
+    data = genres.dataset
+    said = 0
+    for playlist in range(0, 60):
+        seeds = data.interactions[playlist].indices[:n_seeds].tolist()
+        query = PlaylistQuery.of("", seeds)
+        ids = fitted.recommend(query, 50).ids
+        for track, reason in zip(ids, fitted.explain(query, ids), strict=True):
+            shared = {"same_artist": data.track_artist, "same_album": data.track_album}
+            if reason.kind in shared:
+                said += 1
+                of = shared[reason.kind]
+                assert reason.count == sum(of[s] == of[track] for s in seeds) > 0
+    assert said  # the artist is still a reason where a seed shares it
+
+
 def test_popularity_is_the_reason_only_where_nothing_of_the_query_moved_a_track_up(
         fitted, genres):
     """It had been the reason for most suggestions from three seeds on: popular tracks rank
