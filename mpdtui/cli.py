@@ -191,10 +191,10 @@ def split_global_options(argv: Sequence[str]) -> tuple[list[str], str | None, bo
 def main(argv: Sequence[str] | None = None) -> int:
     debug = False  # until the options are read: a mistake there is one line too
     escape_what_stdout_cannot_encode()
-    with stdout_closed_quietly(), _AdviceStreams() as advice:
+    with stdout_closed_quietly(), _AdviceStreams():
         try:
             rest, cache_dir, debug = split_global_options(sys.argv[1:] if argv is None else argv)
-            advice.cache_dir = cache_dir
+            terminal.Advice.cache_dir = cache_dir
             args = parse_arguments(rest, ["--cache-dir", cache_dir] if cache_dir else [])
             args.cache_dir, args.debug = cache_dir, debug
             return run(args, resolve_locations(cache_dir))
@@ -320,21 +320,12 @@ class _ClosedPipeGuard:
 
 
 class _AdviceStreams:
-    """With --cache-dir given, a command that a line of output quotes names it too
-    (`terminal.advised`): standard output and error are rewritten as they are written."""
+    """With --cache-dir given (`terminal.Advice`), a command that a line of output quotes names
+    it too (`terminal.advised`): standard output and error are rewritten as they are written."""
 
-    def __enter__(self) -> _AdviceStreams:
+    def __enter__(self) -> None:
         self._streams = sys.stdout, sys.stderr
         sys.stdout, sys.stderr = (_Advising(stream) for stream in self._streams)
-        return self
-
-    @property
-    def cache_dir(self) -> str | None:
-        return terminal.Advice.cache_dir
-
-    @cache_dir.setter
-    def cache_dir(self, given: str | None) -> None:
-        terminal.Advice.cache_dir = given
 
     def __exit__(self, *exc: object) -> None:
         sys.stdout, sys.stderr = self._streams
