@@ -210,11 +210,13 @@ class FeaturesStage(Stage):
     name, title = "features", "audio features"
 
     def _csv_files(self, job: Job) -> list[Path]:
+        from mpdtui.data.track_features import features_stored
+
         files = [expand_home(f) for f in job.request.features_csv]
         demo_csv = job.locations.demo_dir / FEATURES_CSV
         holds_demo = read_state(job.locations).holds_demo()
         if (not files and job.request.demo_features and holds_demo and demo_csv.exists()
-                and not job.locations.features_db.exists()):
+                and not features_stored(job.locations)):
             files.append(demo_csv)
         return files
 
@@ -238,10 +240,13 @@ class FeaturesStage(Stage):
         outcomes = []
         relay = job.progress(self.name, "bytes")
         csv_files = self._csv_files(job)  # before opening the store makes its file: the demo's
-        # CSV is imported only while there is none
-        with FeatureStore.open(job.locations.ensure()) as store:
-            for path in csv_files:  # the front ends print the outcomes from the summary
-                outcomes.append(store.import_csv(path, progress=relay, cancel=job.cancel).describe())
+        # CSV is imported only while there is none. No CSV, no store opened here: a download
+        # refused (no login) left an empty one, and the CSV beside the data was offered no more
+        if csv_files:
+            with FeatureStore.open(job.locations.ensure()) as store:
+                for path in csv_files:  # the front ends print the outcomes from the summary
+                    outcomes.append(
+                        store.import_csv(path, progress=relay, cancel=job.cancel).describe())
         if self._download(job):
             outcomes.append(self._download_or_go_on(job))
         with_audio = _keep_feature_matrix(job)

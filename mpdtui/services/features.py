@@ -37,7 +37,9 @@ class FeatureService:
         """A features CSV that came with the data, while no features are stored: the demo's
         own, or a tracks_features.csv / dataset.csv beside the ingested slices (as `mpdtui
         demo-data` writes it)."""
-        if self.locations.features_db.exists():
+        from mpdtui.data.track_features import features_stored  # numpy: not at the start
+
+        if features_stored(self.locations):
             return None
         primary = self._data.state().primary
         if primary is None:
