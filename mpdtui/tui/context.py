@@ -20,7 +20,11 @@ from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable
 from mpdtui.tui.jobs import Headline, JobRunner
 from mpdtui.tui.key_order import KeysInOrder
-from mpdtui.tui.text import in_app
+from mpdtui.tui.text import DATA_STEP, FEATURES_STEP, TRAINING_STEP, in_app
+
+RESUMED_AT = {"setup": TRAINING_STEP, "evaluate": TRAINING_STEP, "data": DATA_STEP,
+              "features": FEATURES_STEP}
+"""The setup step that runs a job of each goal again (the Spotify import has none)."""
 
 if TYPE_CHECKING:
     from mpdtui.services.root import Services
@@ -128,7 +132,7 @@ class MpdtuiAppBase(KeysInOrder):
             if self.services is not None and request.goal != "evaluate":
                 self.services.forget_loaded()
             if isinstance(event, JobFailed) and not self._said_by_its_step(request, event):
-                self.report_failure(event)
+                self.report_failure(event, request)
             elif (request.goal == "import_spotify" and isinstance(event, JobFinished)
                   and event.summary.get("spotify")):
                 said = spotify_import_said(event.summary["spotify"], request.spotify_training)
@@ -158,16 +162,21 @@ class MpdtuiAppBase(KeysInOrder):
         self.jobs.cancel()
         self.notify(f"Stopping the running job ({request.describe()}) where it can resume…")
 
-    def report_failure(self, failure: JobFailed) -> None:
+    def report_failure(self, failure: JobFailed, request: JobRequest | None = None) -> None:
+        """A job that stopped before its end. A cancelled or killed one says where it resumes:
+        "run it again" said nothing of where, over the builder (the palette's Stop), and f2
+        opened the first step."""
+        step = None if request is None else RESUMED_AT.get(request.goal)
+        resume = (f"continue it at {step}" if step else "run it again to resume")
         if failure.reason == "cancelled":
-            self.notify("Cancelled. What was finished is kept: run it again to resume.",
-                        severity="warning")
+            self.notify(f"Cancelled. What was finished is kept: {resume}.", severity="warning")
         elif failure.reason in ("user", "busy"):
             self.notify(printable(in_app(failure.message)), title="Could not finish", severity="error",
                         markup=False, timeout=12)
         elif failure.reason == "killed":
-            self.notify(printable(failure.message), title="Stopped", severity="error",
-                        markup=False, timeout=15)
+            said = failure.message.replace("run it again to resume", resume)
+            self.notify(printable(said), title="Stopped", severity="error", markup=False,
+                        timeout=15)
         else:
             self.log.error(failure.details)
             self.notify(printable(f"{in_app(failure.message)} (details: {self.locations.job_log})"),

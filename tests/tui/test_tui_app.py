@@ -319,9 +319,11 @@ async def test_a_job_left_running_behind_the_builder_stops_from_the_palette(
         await run_command(pilot, "stop the running job")
         await wait_for(pilot, lambda: not app.jobs.running, what="the job's end", timeout=60)
         assert "Stopping the running job (training) where it can resume…" in notifications(app)
-        assert any(n.startswith("Cancelled. What was finished is kept")
-                   for n in notifications(app))
+        assert ("Cancelled. What was finished is kept: continue it at the setup's training "
+                "step (f2).") in notifications(app)  # "run it again": where? f2 opened step 1
         assert app.sub_title == app.SUB_TITLE and isinstance(app.screen, BuilderScreen)
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: screen_name(pilot) == "TrainingStep", what="its step")
 
 
 async def test_your_own_spotify_playlists_import_from_the_saved_playlists(
