@@ -230,12 +230,6 @@ class FeatureStore(SqliteStore):
         finally:
             self._db.execute("DETACH DATABASE catalog")
 
-    def holds_nothing(self) -> bool:
-        """No features and no answer of the API: a store a refused download or import left."""
-        with self._lock:
-            return not self._db.execute("SELECT EXISTS (SELECT 1 FROM features) OR EXISTS "
-                                        "(SELECT 1 FROM api_fetched)").fetchone()[0]
-
     def _counts(self, features: str, fetched: str) -> Coverage:
         by_source = dict(self._db.execute(
             f"SELECT source, COUNT(*) FROM {features} GROUP BY source").fetchall())

@@ -15,7 +15,6 @@ the stamp, an ingest the catalog's, so a kept matrix is never older than its sou
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -23,7 +22,6 @@ import numpy as np
 
 from mpdtui.data.features import FEATURE_NAMES, FeatureStore
 from mpdtui.data.files import FormatVersionError, read_npz, write_npz
-from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 
 KEPT_FORMAT = "mpdtui-feature-matrix"
@@ -126,16 +124,3 @@ def _keep_matrix(locations: Locations, matrix: np.ndarray, stamp: str) -> None:
     with contextlib.suppress(OSError):
         write_npz(locations.feature_matrix_npz, KEPT_FORMAT, KEPT_VERSION,
                   {"ids": ids, "known": matrix[ids], "stamp": np.array(stamp)})
-
-
-def features_stored(locations: Locations) -> bool:
-    """Whether the feature store holds anything: a features.sqlite3 that a download refused
-    (no login) or an import refused left behind holds nothing, as none does. One that cannot
-    be read counts as holding some (what reads it says why)."""
-    if not locations.features_db.exists():
-        return False
-    try:
-        with FeatureStore.open(locations, write=False) as store:
-            return not store.holds_nothing()
-    except (UserError, sqlite3.Error, OSError):
-        return True

@@ -210,13 +210,11 @@ class FeaturesStage(Stage):
     name, title = "features", "audio features"
 
     def _csv_files(self, job: Job) -> list[Path]:
-        from mpdtui.data.track_features import features_stored
-
         files = [expand_home(f) for f in job.request.features_csv]
         demo_csv = job.locations.demo_dir / FEATURES_CSV
         holds_demo = read_state(job.locations).holds_demo()
         if (not files and job.request.demo_features and holds_demo and demo_csv.exists()
-                and not features_stored(job.locations)):
+                and not job.locations.features_db.exists()):
             files.append(demo_csv)
         return files
 

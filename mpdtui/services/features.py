@@ -37,9 +37,7 @@ class FeatureService:
         """A features CSV that came with the data, while no features are stored: the demo's
         own, or a tracks_features.csv / dataset.csv beside the ingested slices (as `mpdtui
         demo-data` writes it)."""
-        from mpdtui.data.track_features import features_stored  # numpy: not at the start
-
-        if features_stored(self.locations):
+        if self.locations.features_db.exists():
             return None
         primary = self._data.state().primary
         if primary is None:

@@ -691,13 +691,12 @@ def test_training_goes_on_when_spotify_fails_the_download(fake: FakeSpotify, sma
         open_services(locations).jobs.run(JobRequest("features", download="yes"))
 
 
-@pytest.mark.parametrize("store", ["left by a download refused", "empty, of an earlier run"])
-def test_a_features_csv_beside_the_data_is_offered_while_no_feature_is_stored(
-        small_demo: Path, tmp_path: Path, store: str) -> None:
+def test_a_download_refused_for_want_of_a_login_leaves_the_csv_beside_the_data_offered(
+        small_demo: Path, tmp_path: Path) -> None:
     """The setup's features step offers the tracks_features.csv that came with the slices
-    "while no features are stored"; a download refused for want of a login (ctrl+r with the
-    field emptied) made an empty features.sqlite3 on its way, and the CSV was offered no
-    more, to the app and to `--train --demo` alike."""
+    while no features are stored; a download refused for want of a login (ctrl+r with the
+    field emptied) made an empty features.sqlite3 on its way, stored nothing, and the CSV
+    was offered no more (to `--train --demo` neither, for the demo's)."""
     import shutil
 
     from mpdtui.pipeline.request import JobRequest
@@ -709,11 +708,7 @@ def test_a_features_csv_beside_the_data_is_offered_while_no_feature_is_stored(
         shutil.copy(small_demo / name, folder / name)
     locations = Locations.resolve(tmp_path / "cache")
     open_services(locations).jobs.ingest(folder)
-    if store == "left by a download refused":
-        with pytest.raises(UserError, match="not logged in"):
-            open_services(locations).jobs.run(JobRequest("features", download="yes"))
-    else:
-        with FeatureStore.open(locations):  # as a failed import or download left one
-            pass
+    with pytest.raises(UserError, match="not logged in"):
+        open_services(locations).jobs.run(JobRequest("features", download="yes"))
     assert open_services(locations).features.csv_beside_the_data() == (
         folder / "tracks_features.csv")
