@@ -350,6 +350,22 @@ async def test_the_cache_step_says_when_the_disk_has_no_room_for_the_demo(
             assert "(200 playlists) needs about 80 MB" in explained
 
 
+async def test_the_cache_dir_in_use_typed_again_is_kept_not_new(trained_copy: Locations,
+                                                                 tmp_path: Path) -> None:
+    """Typed (or completed by tab, with its slash) at the cache step, the folder in use said
+    "Using the new folder for this session", and did not say what next."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        await run_command(pilot, "setup wizard")
+        await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep", what="the cache step")
+        await type_text(pilot, f"{trained_copy.root}/")
+        await pilot.press("enter")
+        assert label_text(pilot, "#step-status") == (
+            "Keeping this folder (it is the one in use): press ctrl+n for the next step.")
+        assert app.locations == trained_copy
+
+
 async def test_a_cache_dir_that_cannot_be_made_leaves_the_session_as_it_was(
         trained_copy: Locations, tmp_path: Path) -> None:
     (tmp_path / "a-file").write_text("mine")

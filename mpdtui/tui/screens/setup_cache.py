@@ -100,6 +100,10 @@ class CacheStep(SetupStep):
         except UserError as exc:
             self.status(str(exc))
             return None
+        if folder == self.app.locations.root.resolve():
+            self.status("Keeping this folder (it is the one in use): press ctrl+n for the next "
+                        "step.")
+            return None
         if _is_mpd_data(folder):
             self.app.data_path_given = path
             self.status(f"{path} is the MPD's data: the next step (ctrl+n) takes it. Here, "
