@@ -26,8 +26,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ chatter on stderr
 
+import mpdtui.advice
 from mpdtui import __version__
-from mpdtui.commands import terminal
 from mpdtui.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, UserError, file_error_line
 from mpdtui.locations import CACHE_DIR_ENV, Locations
 from mpdtui.printable import printable
@@ -194,7 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with stdout_closed_quietly(), _AdviceStreams():
         try:
             rest, cache_dir, debug = split_global_options(sys.argv[1:] if argv is None else argv)
-            terminal.Advice.cache_dir = cache_dir
+            mpdtui.advice.name_cache_dir(cache_dir)
             args = parse_arguments(rest, ["--cache-dir", cache_dir] if cache_dir else [])
             args.cache_dir, args.debug = cache_dir, debug
             return run(args, resolve_locations(cache_dir))
@@ -320,8 +320,8 @@ class _ClosedPipeGuard:
 
 
 class _AdviceStreams:
-    """With --cache-dir given (`terminal.Advice`), a command that a line of output quotes names
-    it too (`terminal.advised`): standard output and error are rewritten as they are written."""
+    """With --cache-dir given (`advice.Advice`), a command that a line of output quotes names
+    it too (`advice.advised`): standard output and error are rewritten as they are written."""
 
     def __enter__(self) -> None:
         self._streams = sys.stdout, sys.stderr
@@ -329,7 +329,7 @@ class _AdviceStreams:
 
     def __exit__(self, *exc: object) -> None:
         sys.stdout, sys.stderr = self._streams
-        terminal.Advice.cache_dir = None
+        mpdtui.advice.Advice.cache_dir = None
 
 
 class _Advising:
@@ -339,7 +339,7 @@ class _Advising:
         self._stream = stream
 
     def write(self, text: str) -> int:
-        self._stream.write(terminal.advised(text))
+        self._stream.write(mpdtui.advice.advised(text))
         return len(text)
 
     def __getattr__(self, name: str) -> Any:

@@ -25,12 +25,12 @@ SMALL_DEMO_SEED = 7
 @pytest.fixture(autouse=True)
 def advice_as_without_cache_dir(request: pytest.FixtureRequest,
                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    """The commands that the CLI's messages quote name the --cache-dir given (`terminal.
+    """The commands that the CLI's messages quote name the --cache-dir given (`advice.
     advised`), which `tests/cli/test_cli_advice.py` checks; the tests of what the messages say
     read them as said with the cache dir in MPDTUI_CACHE_DIR (in a child process:
     `hostile_support.as_typed`)."""
     if not request.node.module.__name__.endswith("test_cli_advice"):
-        monkeypatch.setattr("mpdtui.commands.terminal.advised", lambda text: text)
+        monkeypatch.setattr("mpdtui.advice.advised", lambda text: text)
 
 
 @pytest.fixture(scope="session")

@@ -3,40 +3,22 @@ a command's own lines go when its output went elsewhere."""
 
 from __future__ import annotations
 
-import re
-import shlex
 import shutil
 import sys
 import textwrap
 from pathlib import Path
 from typing import TextIO
 
+from mpdtui import advice
 from mpdtui.data.files import is_device_or_pipe
 
 NARROWEST = 20
 """A value never wraps narrower than this, however long its label."""
 
-_QUOTED_COMMAND = re.compile(r"`mpdtui(?=[ `])(?! --cache-dir)(?! --help`)")
-
-
-class Advice:
-    """The --cache-dir given to this command (`cli.main` sets it; None: not given)."""
-
-    cache_dir: str | None = None
-
-
-def advised(text: str) -> str:
-    """`text` with the commands it quotes (`mpdtui features --csv F`) naming the --cache-dir
-    given: followed as written, they would act on the default cache dir instead."""
-    if Advice.cache_dir is None or "`mpdtui" not in text:
-        return text
-    return _QUOTED_COMMAND.sub(f"`mpdtui --cache-dir {shlex.quote(Advice.cache_dir)}", text)
-
-
 def in_terminal_width(label: str, value: str) -> str:
     """`label` then `value`, wrapped at words to a terminal's width under the value's first
     word; whole in a file or a pipe (one line a field, for scripts)."""
-    value = advised(value)  # before it is wrapped: it lengthens the lines
+    value = advice.advised(value)  # before it is wrapped: it lengthens the lines
     if not sys.stdout.isatty():
         return label + value
     room = max(shutil.get_terminal_size().columns - len(label), NARROWEST)

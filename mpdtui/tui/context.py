@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, ParamSpec, TypeVar
 from textual.events import Resize
 from textual.worker import Worker, WorkerState
 
+import mpdtui.advice
 from mpdtui.errors import UserError, user_line
 from mpdtui.locations import Locations, default_export_dir
 from mpdtui.pipeline.display import spotify_import_said
@@ -119,6 +120,7 @@ class MpdtuiAppBase(KeysInOrder):
             raise OSError(0, "a job is still running in the current folder")
         locations = Locations.resolve(path).ensure()  # an OSError leaves the session as it was
         self.locations, self.services = locations, open_services(locations)
+        mpdtui.advice.name_cache_dir(locations.root)  # in the commands its messages quote
 
     # --- jobs ------------------------------------------------------------------------------
     def job_event(self, request: JobRequest, event: Event) -> None:

@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import mpdtui.advice
 from mpdtui.data.mpd_validation import track_links
 from mpdtui.locations import expand_home
 from mpdtui.pipeline.display import counted
@@ -91,7 +92,7 @@ class PlaylistExport:
         links = track_links(uris)
         self.app.copy_to_clipboard(links)
         copied = counted(links.count("\n"), "track link")
-        command = f"`mpdtui export {shlex.quote(name)} --to links`"
+        command = mpdtui.advice.advised(f"`mpdtui export {shlex.quote(name)} --to links`")
         if not saved:
             command = f"save the playlist (ctrl+s), then {command}"
         self.app.notify(printable(f"Copied {copied}: paste them into a playlist in Spotify's "

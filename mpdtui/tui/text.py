@@ -6,6 +6,7 @@ import re
 
 from rich.text import Text
 
+import mpdtui.advice
 from mpdtui.pipeline.display import clock
 from mpdtui.printable import printable
 
@@ -58,7 +59,7 @@ def in_app(text: str) -> str:
     setup's Spotify step (f2)", `mpdtui ingest PATH` the data step, and so on."""
     for pattern, replacement in IN_APP:
         text = pattern.sub(replacement, text)
-    return text
+    return mpdtui.advice.advised(text)  # what is left for a terminal: with its --cache-dir
 
 
 def duration(ms: float) -> str:

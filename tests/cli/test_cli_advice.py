@@ -54,5 +54,25 @@ def test_said_once_in_every_quoted_command_and_not_without_the_option(
     monkeypatch.setenv("MPDTUI_CACHE_DIR", str(cache))
     bare = run_cli(capsys, None, "info")
     assert "`mpdtui ingest PATH`" in bare.out and "--cache-dir" not in bare.out, bare.out
+    same = run_cli(capsys, cache, "info")  # the one a bare `mpdtui` uses too: not named
+    assert "`mpdtui ingest PATH`" in same.out and "--cache-dir" not in same.out, same.out
+    monkeypatch.setenv("MPDTUI_CACHE_DIR", str(tmp_path / "other"))
     given = run_cli(capsys, cache, "info")
     assert f"`mpdtui --cache-dir {cache} ingest PATH`" in given.out, given.out
+
+
+def test_the_app_names_the_cache_dir_it_uses_in_the_commands_it_quotes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its links export said `mpdtui export NAME --to links` in an app started with
+    --cache-dir, which in another terminal looked in the default cache dir."""
+    import mpdtui.advice
+    from mpdtui.tui.text import in_app
+
+    monkeypatch.setenv("MPDTUI_CACHE_DIR", str(tmp_path / "default"))
+    monkeypatch.setattr(mpdtui.advice.Advice, "cache_dir", None)
+    quoted = "(a terminal without a clipboard: `mpdtui export mix --to links`)"
+    mpdtui.advice.name_cache_dir(tmp_path / "default")
+    assert in_app(quoted) == quoted
+    mpdtui.advice.name_cache_dir(tmp_path / "mine")  # --cache-dir, or the cache step's folder
+    assert in_app(quoted) == ("(a terminal without a clipboard: `mpdtui --cache-dir "
+                              f"{tmp_path / 'mine'} export mix --to links`)")

@@ -1,0 +1,34 @@
+"""Commands quoted in messages name the cache dir in use where it is not the one a bare `mpdtui`
+would use: copied into another terminal as written, they act on the same data."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+from mpdtui.locations import Locations
+
+_QUOTED_COMMAND = re.compile(r"`mpdtui(?=[ `])(?! --cache-dir)(?! --help`)")
+
+
+class Advice:
+    """The cache dir that quoted commands name (None: the default one is in use)."""
+
+    cache_dir: str | None = None
+
+
+def name_cache_dir(given: str | Path | None) -> None:
+    """The cache dir in use from now on: named where it is not the default (`--cache-dir`, or
+    the app's cache step switching to another folder)."""
+    if given is not None and Locations.resolve(given).root == Locations.resolve(None).root:
+        given = None
+    Advice.cache_dir = None if given is None else str(given)
+
+
+def advised(text: str) -> str:
+    """`text` with the commands it quotes (`mpdtui features --csv F`) naming the cache dir in
+    use: followed as written, they would act on the default cache dir instead."""
+    if Advice.cache_dir is None or "`mpdtui" not in text:
+        return text
+    return _QUOTED_COMMAND.sub(f"`mpdtui --cache-dir {shlex.quote(Advice.cache_dir)}", text)
