@@ -222,8 +222,7 @@ def _range(term: str, name: str | None, first: str, second: str) -> Condition:
 def _plus_minus(term: str, name: str, value: str, tolerance: str) -> Condition:
     feature = _feature(term, name)
     number, within = _value(term, feature, value), abs(_value(term, feature, tolerance))
-    low, high = number - within, number + within
-    return Condition(feature.column, low, high, label=_range_label(feature, low, high))
+    return _within(feature, number - within, number + within)
 
 
 def _about(term: str, name: str, value: str) -> Condition:
@@ -233,7 +232,18 @@ def _about(term: str, name: str, value: str) -> Condition:
 
 def _around(feature: Feature, number: float) -> Condition:
     """A bare value (or `=`) means about that much: within the feature's tolerance."""
-    low, high = number - feature.about, number + feature.about
+    return _within(feature, number - feature.about, number + feature.about)
+
+
+_FLOORS = {"BPM": 0.0, "duration": 0.0, "unit": 0.0}
+_CEILINGS = {"unit": 1.0}
+
+
+def _within(feature: Feature, low: float, high: float) -> Condition:
+    """A value give or take, kept to what the feature can be: "duration 4" (seconds) is
+    0:00-0:14, not "-1:54 to 0:14"; "energy 1" 0.95-1."""
+    low = max(low, _FLOORS.get(feature.unit, -math.inf))
+    high = min(high, _CEILINGS.get(feature.unit, math.inf))
     return Condition(feature.column, low, high, label=_range_label(feature, low, high))
 
 

@@ -35,6 +35,12 @@ def features(**columns: list[float]) -> TrackFeatures:
     ("bpm 128+-5", "tempo 123-133 BPM"),
     ("energy 50% +/- 0.1", "energy 0.4-0.6"),
     ("time 3:30 ± 20s", "duration 3:10-3:50"),
+    # give or take, but never past what the feature can be (it read "-1:54 to 0:14")
+    ("duration 4", "duration 0:00-0:14"),
+    ("tempo 128 ± 500", "tempo 0-628 BPM"),
+    ("energy 0.02", "energy 0-0.07"),
+    ("energy = 1", "energy 0.95-1"),
+    ("loudness -3 ± 2", "loudness -5 to -1 dB"),
     ("time < 3:00", "duration < 3:00"),
     ("mode minor", "minor"),
     ("energy > 0.7", "energy > 0.7"),
