@@ -30,7 +30,12 @@ from mpdtui.commands.terminal import in_terminal_width, said_beside
 from mpdtui.errors import UserError
 from mpdtui.exporting import FILE_FORMATS
 from mpdtui.locations import Locations
-from mpdtui.pipeline.display import counted, learned_from_other_audio, spotify_import_said
+from mpdtui.pipeline.display import (
+    OTHER_DATA,
+    counted,
+    learned_from_other_audio,
+    spotify_import_said,
+)
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable
 from mpdtui.spotify.settings import DEFAULT_PORT, NO_CLIENT_ID, login_trouble
@@ -189,6 +194,10 @@ def run_features(args: argparse.Namespace, locations: Locations) -> int:
     else:
         label, _, value = describe_coverage(coverage).partition(": ")
         print(in_terminal_width(f"{label}: ", value))
+    if args.csv and coverage and coverage.get("tracks") and \
+            coverage.get("missing") == coverage["tracks"]:
+        named = ", ".join(Path(path).name for path in args.csv)
+        print(printable(f"{named}: {OTHER_DATA} (`mpdtui features --csv FILE`)."), file=said)
     if behind:
         print(f"{learned_from_other_audio(behind, gained=gained)}: `mpdtui --train` trains them "
               "again to use them.", file=said)

@@ -66,6 +66,13 @@ def learned_from_other_audio(models: list[str], these: str = "these",
     return f"{said} ({abs(gained):,} {more} {have} them now)"
 
 
+OTHER_DATA = ("none of its tracks is in the catalog: it holds other data's features (tracks the "
+              "playlists ingested do not have), so there is still nothing to filter or order by "
+              "sound; give the features CSV of the data ingested")
+"""Said after a features CSV imported while no catalog track has features: its rows were
+stored, but under track ids the catalog does not hold (another demo's, another dataset's)."""
+
+
 def clock(seconds: float) -> str:
     """3:05, or 1:02:03 from an hour on (a track's length, a time left)."""
     seconds = round(seconds)

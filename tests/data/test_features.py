@@ -669,6 +669,31 @@ def test_cli_features(tmp_path: Path, fake: FakeSpotify, logged_in: Locations,
     assert "0 of the catalog's 150 tracks unknown" in out
 
 
+def test_cli_features_of_other_data_say_none_of_their_tracks_is_in_the_catalog(
+        tmp_path: Path, locations: Locations, capsys: pytest.CaptureFixture[str]) -> None:
+    """Another demo's CSV: "13,750 of 13,750 rows imported", then "10,401 of the catalog's
+    10,401 tracks unknown", and no word of why."""
+    from mpdtui.commands.spotify import run_features
+    from mpdtui.data.ingest import ingest_playlists
+
+    tracks = [{"pos": i, "artist_name": "A", "track_uri": URIS[i], "artist_uri": "spotify:artist:a",
+               "track_name": f"T{i}", "album_uri": "spotify:album:b", "duration_ms": 1000,
+               "album_name": "B"} for i in range(3)]
+    ingest_playlists(locations, [{
+        "name": "test", "collaborative": "false", "pid": 0, "modified_at": 0, "num_tracks": 3,
+        "num_albums": 1, "num_followers": 1, "num_edits": 1, "duration_ms": 3000,
+        "num_artists": 1, "tracks": tracks}], "test-slice")
+    other = write(tmp_path / "tracks_features.csv", [
+        TRACKS_FEATURES_HEADER, tracks_features_row(track_id(140)), tracks_features_row(track_id(141))])
+    assert run_features(features_args(csv=[str(other)]), locations) == 0
+    out = capsys.readouterr().out
+    assert "2 of 2 rows imported" in out and "3 of the catalog's 3 tracks unknown" in out
+    assert "tracks_features.csv: none of its tracks is in the catalog: it holds other data's" in out
+    mine = write(tmp_path / "mine.csv", [TRACKS_FEATURES_HEADER, tracks_features_row(track_id(0))])
+    assert run_features(features_args(csv=[str(mine)]), locations) == 0
+    assert "none of its tracks" not in capsys.readouterr().out
+
+
 def test_training_goes_on_when_spotify_fails_the_download(fake: FakeSpotify, small_store: Locations,
                                                          tmp_path: Path) -> None:
     """Logged in, `--train` downloads the missing features first; Spotify failing that (offline,

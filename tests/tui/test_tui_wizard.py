@@ -758,6 +758,32 @@ async def test_the_features_step_offers_the_csv_that_came_with_the_slices(
         assert app.services.features.csv_beside_the_data() is None
 
 
+async def test_a_features_csv_of_other_data_says_none_of_its_tracks_is_in_the_catalog(
+        trained_dir: Path, tmp_path: Path) -> None:
+    """Another demo's tracks_features.csv said "13,750 of 13,750 rows imported … Features now
+    cover 0 of the catalog's 10,401 tracks (0%). Press ctrl+n for the next step.", and the
+    builder's filter then sent the user back to this step for the features."""
+    folder = one_slice_folder(trained_dir, tmp_path / "mpd")
+    header, *rows = (trained_dir / "demo-mpd" / "tracks_features.csv").read_text().splitlines()
+    other = tmp_path / "other" / "tracks_features.csv"
+    other.parent.mkdir()
+    other.write_text("\n".join([header, *(f"{n:022d}," + row.split(",", 1)[1]
+                                            for n, row in enumerate(rows[:20]))]) + "\n")
+    app = make_app(ingested_from(folder, tmp_path / "cache"), tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        await run_command(pilot, "setup: audio features")
+        await wait_for(pilot, lambda: screen_name(pilot) == "FeaturesStep", what="features step")
+        app.screen.query_one("#csv-path", Input).value = str(other)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "none of its tracks" in label_text(pilot, "#step-status"),
+                       timeout=120, what="the import")
+        assert label_text(pilot, "#step-status").startswith(
+            "tracks_features.csv: 20 of 20 rows imported (tracks_features layout), but none of "
+            "its tracks is in the catalog: it holds other data's features")
+        assert "Features now cover" not in label_text(pilot, "#step-status")
+
+
 async def test_a_features_csv_that_cannot_be_taken_is_said_beside_the_path(
         trained_dir: Path, tmp_path: Path) -> None:
     """The status said "No features this time; the models work without them. Retry", as for

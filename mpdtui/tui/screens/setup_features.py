@@ -8,7 +8,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.widgets import Input, Label, Static
 
-from mpdtui.pipeline.display import describe_progress, learned_from_other_audio
+from mpdtui.pipeline.display import OTHER_DATA, describe_progress, learned_from_other_audio
 from mpdtui.pipeline.events import Event, JobFailed, JobFinished, Notice, StageProgress
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.training import AudioBehind
@@ -101,7 +101,8 @@ class FeaturesStep(SetupStep):
             next_step = _next_step(AudioBehind(event.summary.get("behind_on_audio") or [],
                                                event.summary.get("audio_gained")))
             self.status(f"{outcome} {next_step}")
-            self._add_coverage(outcome, next_step)
+            self._add_coverage(outcome, next_step, from_csv=any(
+                "rows imported" in line for line in event.summary.get("features") or []))
         elif isinstance(event, JobFailed) and event.reason == "user":
             # running it again would fail the same way: say what to fix, beside the path
             self.status(f"Not imported: {event.message}. Fix it and run it again (ctrl+r), or "
@@ -112,12 +113,16 @@ class FeaturesStep(SetupStep):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="coverage",
           description="features coverage")
-    def _add_coverage(self, outcome: str, next_step: str) -> None:
+    def _add_coverage(self, outcome: str, next_step: str, from_csv: bool = False) -> None:
         """The rows a CSV brings are not the catalog's tracks (Kaggle's 1.2M rows could cover
         at most about half of the MPD's): say how many of those have features now (2-3 s at
         2.26M tracks, `bench/catalog_features.py`)."""
         counts = self._coverage()
-        if counts is not None:
+        if counts is not None and from_csv and not counts[0]:  # the CSV of other data
+            self.app.call_from_thread(
+                self._coverage_ready, f"{outcome[:-1]}, but {OTHER_DATA} (enter imports it), "
+                                      "or go on without features (ctrl+n).")
+        elif counts is not None:
             self.app.call_from_thread(
                 self._coverage_ready, f"{outcome} Features now cover {_of_the_catalog(*counts)}. "
                                       f"{next_step}")
