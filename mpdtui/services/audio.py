@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -99,6 +100,7 @@ class AudioService:
         self._catalog, self._playlists, self._suggester = catalog, playlists, suggester
         self._lock = threading.Lock()
         self._catalog_features: TrackFeatures | None = None
+        self._files_read: tuple[tuple[int, int] | None, ...] = ()
         self._last_mask: tuple[AudioFilter, np.ndarray] | None = None
 
     # --- features ----------------------------------------------------------------------------
@@ -106,6 +108,7 @@ class AudioService:
         """The features of every catalog track, indexed by track id (read once)."""
         with self._lock:
             if self._catalog_features is None:
+                self._files_read = self._features_files()  # before the read: a later write shows
                 read = self._catalog.feature_matrix()
                 self._catalog_features = (TrackFeatures.from_matrix(*read) if read is not None
                                           else TrackFeatures.empty(self._catalog.n_tracks()))
@@ -124,6 +127,18 @@ class AudioService:
         """Raises `FeaturesMissing` ("`problem`: how to get features") when none is known."""
         if features.count_known() == 0:
             raise FeaturesMissing(f"{problem}: {FEATURES_HINT}")
+
+    def changed_elsewhere(self) -> bool:
+        """Whether the features file changed since the features were read here: another
+        process wrote to it (`mpdtui features --csv` in another terminal). `forget` then."""
+        with self._lock:
+            return (self._catalog_features is not None
+                    and self._features_files() != self._files_read)
+
+    def _features_files(self) -> tuple[tuple[int, int] | None, ...]:
+        """The features database's files as they are now (SQLite writes the -wal file first)."""
+        db = self.locations.features_db
+        return tuple(_identity(path) for path in (db, db.with_name(db.name + "-wal")))
 
     def forget(self) -> None:
         """Read the features again on next use: a job changed them or the catalog."""
@@ -195,3 +210,11 @@ class AudioService:
         if save and result.changed:
             self._playlists.replace_tracks(playlist.id, [playlist.tracks[i] for i in result.order])
         return playlist, result
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size

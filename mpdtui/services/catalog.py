@@ -96,11 +96,15 @@ class CatalogService:
     def tracks(self, ids: Sequence[int]) -> list[Track]:
         return self.catalog().tracks(list(ids))
 
+    def forget_features(self) -> None:
+        """Read the features again on next use (another process wrote some)."""
+        with self._features_lock:
+            self._features, self._features_read = None, False
+
     def close(self) -> None:
         """Drop the connection and the features read: a job changed the data or the
         features (the next call reads them again)."""
-        with self._features_lock:
-            self._features, self._features_read = None, False
+        self.forget_features()
         with self._lock:
             if self._catalog is not None:
                 self._catalog.close()

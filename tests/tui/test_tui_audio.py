@@ -452,3 +452,28 @@ async def test_a_fills_the_playlist_with_the_top_suggestions_to_a_length(
         await pilot.press("A")
         await wait_for(pilot, lambda: app.screen.query("#prompt-input"), what="the question")
         assert app.screen.query_one("#prompt-input", Input).value == "2h"  # as last typed
+
+
+@pytest.mark.asyncio
+async def test_features_imported_in_another_terminal_reach_the_open_builder(
+        audio_copy: Locations, trained_dir: Path, tmp_path: Path) -> None:
+    """`mpdtui features --csv` in another terminal: the builder kept the features it had read
+    (its filter matched 1 track where `mpdtui suggest` matched 2) until it was restarted."""
+    import csv
+
+    with (trained_dir / "demo-mpd" / FEATURES_CSV).open(newline="") as file:
+        header, _, row, *_ = csv.reader(file)  # not the first track: the playlist has it
+    row[header.index("tempo")] = "299.5"
+    faster = tmp_path / "faster.csv"
+    with faster.open("w", newline="") as file:
+        csv.writer(file).writerows([header, row])
+    app = make_app(audio_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_playlist(pilot)
+        await pilot.press("escape", "f", *"tempo > 299")
+        await wait_for(pilot, lambda: "no track matches tempo > 299" in status(app),
+                       what="the filter")
+        subprocess.run([sys.executable, "-m", "mpdtui", "--cache-dir", str(audio_copy.root),
+                        "features", "--csv", str(faster)], check=True, capture_output=True)
+        await wait_for(pilot, lambda: "only 1 track matches tempo > 299" in status(app),
+                       timeout=15, what="the features imported elsewhere")

@@ -85,6 +85,11 @@ class BuilderFiles(BuilderBase):
         if self.is_current:  # the playlists screen's own changes are followed as it closes
             self._follow_saved_changes("elsewhere")
         self.keep_draft()
+        if self.services.audio.changed_elsewhere():  # features imported in another terminal
+            self.services.catalog.forget_features()
+            self.services.audio.forget()
+            self._load_audio([t.id for t in self.playlist])
+            self._schedule(0)  # the filter's matches with them
         now = self.services.catalog.file_identity()
         if now is None or now == self._catalog_seen or not self.services.data.has_data():
             return
