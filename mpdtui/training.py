@@ -235,10 +235,14 @@ def _start_over_unless_resuming(locations: Locations, name: str) -> None:
 
 
 def retrain_stopped(locations: Locations, name: str) -> bool:
-    """Whether a `--retrain` of saved model `name` stopped before it saved the new one: its
-    checkpoint waits for the same `--retrain` (a plain `--train` keeps the saved model)."""
+    """Whether a `--retrain` of saved model `name` stopped before it saved the new one with
+    work to resume (the two-tower model's epochs; a model that keeps no checkpoint starts over
+    anyway): it waits for the same `--retrain` (a plain `--train` keeps the saved model)."""
+    mark = locations.retrain_mark(name)
     try:
-        earlier = read_json(locations.retrain_mark(name), RETRAIN_FORMAT, RETRAIN_VERSION, "")
+        if not any(path != mark for path in mark.parent.iterdir()):
+            return False
+        earlier = read_json(mark, RETRAIN_FORMAT, RETRAIN_VERSION, "")
     except (FormatVersionError, OSError):
         return False
     replacing = peek_meta(locations.model_dir(name)).get("token")

@@ -185,9 +185,9 @@ class ModelStore:
     def retrains_left(self) -> list[str]:
         """Saved models whose `--retrain` stopped before it saved the new one (the saved one
         serves; `--train --retrain --models NAME` continues it), while no job runs."""
-        if is_locked(self.locations):
-            return []
-        return [name for name in self.servable() if training.retrain_stopped(self.locations, name)]
+        stopped = [name for name in self.servable()
+                   if training.retrain_stopped(self.locations, name)]
+        return [] if not stopped or is_locked(self.locations) else stopped
 
     @staticmethod
     def trainable() -> tuple[str, ...]:
