@@ -638,20 +638,26 @@ def features_args(**overrides: object) -> argparse.Namespace:
     return argparse.Namespace(**values)
 
 
+def ingest_one_playlist(locations: Locations, length: int) -> None:
+    """A catalog of one playlist of the first `length` of `URIS`."""
+    from mpdtui.data.ingest import ingest_playlists
+
+    tracks = [{"pos": i, "artist_name": "A", "track_uri": URIS[i], "artist_uri": "spotify:artist:a",
+               "track_name": f"T{i}", "album_uri": "spotify:album:b", "duration_ms": 1000,
+               "album_name": "B"} for i in range(length)]
+    ingest_playlists(locations, [{
+        "name": "test", "collaborative": "false", "pid": 0, "modified_at": 0,
+        "num_tracks": length, "num_albums": 1, "num_followers": 1, "num_edits": 1,
+        "duration_ms": 1000 * length, "num_artists": 1, "tracks": tracks}], "test-slice")
+
+
 def test_cli_features(tmp_path: Path, fake: FakeSpotify, logged_in: Locations,
                       capsys: pytest.CaptureFixture[str]) -> None:
     from mpdtui.commands.spotify import run_features
-    from mpdtui.data.ingest import ingest_playlists
 
     with pytest.raises(UserError, match="no catalog"):
         run_features(features_args(download=True), logged_in)
-    tracks = [{"pos": i, "artist_name": "A", "track_uri": URIS[i], "artist_uri": "spotify:artist:a",
-               "track_name": f"T{i}", "album_uri": "spotify:album:b", "duration_ms": 1000,
-               "album_name": "B"} for i in range(150)]
-    ingest_playlists(logged_in, [{
-        "name": "test", "collaborative": "false", "pid": 0, "modified_at": 0, "num_tracks": 150,
-        "num_albums": 1, "num_followers": 1, "num_edits": 1, "duration_ms": 150_000,
-        "num_artists": 1, "tracks": tracks}], "test-slice")
+    ingest_one_playlist(logged_in, 150)
     fake.state.forbid_audio_features = True
     assert run_features(features_args(download=True), logged_in) == 0
     assert "Spotify refused audio features to this app (403" in capsys.readouterr().out
@@ -674,15 +680,8 @@ def test_cli_features_of_other_data_say_none_of_their_tracks_is_in_the_catalog(
     """Another demo's CSV: "13,750 of 13,750 rows imported", then "10,401 of the catalog's
     10,401 tracks unknown", and no word of why."""
     from mpdtui.commands.spotify import run_features
-    from mpdtui.data.ingest import ingest_playlists
 
-    tracks = [{"pos": i, "artist_name": "A", "track_uri": URIS[i], "artist_uri": "spotify:artist:a",
-               "track_name": f"T{i}", "album_uri": "spotify:album:b", "duration_ms": 1000,
-               "album_name": "B"} for i in range(3)]
-    ingest_playlists(locations, [{
-        "name": "test", "collaborative": "false", "pid": 0, "modified_at": 0, "num_tracks": 3,
-        "num_albums": 1, "num_followers": 1, "num_edits": 1, "duration_ms": 3000,
-        "num_artists": 1, "tracks": tracks}], "test-slice")
+    ingest_one_playlist(locations, 3)
     other = write(tmp_path / "tracks_features.csv", [
         TRACKS_FEATURES_HEADER, tracks_features_row(track_id(140)), tracks_features_row(track_id(141))])
     assert run_features(features_args(csv=[str(other)]), locations) == 0
