@@ -35,6 +35,7 @@ class FeaturesStep(SetupStep):
         super().__init__()
         self.wait_until = 0.0
         self.asked = False  # an import or download asked for: its status stands
+        self.importing_csv = False  # the job asked for is a CSV's import (not a download)
 
     def body(self) -> ComposeResult:
         yield Static(EXPLAIN, classes="explain")
@@ -69,6 +70,7 @@ class FeaturesStep(SetupStep):
                                    else JobRequest("features", download="yes"))
         if request is None:
             return  # the app has said why
+        self.importing_csv = bool(path)
         self.status(f"Importing {path}…" if path else "Downloading from Spotify…")
         if path == self.app.features_csv_offered:
             self.app.features_csv_offered = ""  # offered once it is imported
@@ -101,8 +103,7 @@ class FeaturesStep(SetupStep):
             next_step = _next_step(AudioBehind(event.summary.get("behind_on_audio") or [],
                                                event.summary.get("audio_gained")))
             self.status(f"{outcome} {next_step}")
-            self._add_coverage(outcome, next_step, from_csv=any(
-                "rows imported" in line for line in event.summary.get("features") or []))
+            self._add_coverage(outcome, next_step, from_csv=self.importing_csv)
         elif isinstance(event, JobFailed) and event.reason == "user":
             # running it again would fail the same way: say what to fix, beside the path
             self.status(f"Not imported: {event.message}. Fix it and run it again (ctrl+r), or "
