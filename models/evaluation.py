@@ -218,7 +218,7 @@ def evaluate(models: Mapping[str, Recommender], cases: Sequence[Case], track_art
             rows.append(score(case.truth, ranked.ids, track_artist))
             fell_back.append(bool(ranked.fallback))
         report(progress, "evaluate", len(cases), len(cases), f"{name}: done")
-        report_["models"][name] = _summarise(cases, rows, fell_back, categories)
+        report_["models"][name] = summarise(cases, rows, fell_back, categories)
     return report_
 
 
@@ -230,8 +230,10 @@ def _trained_tracks(models: Mapping[str, Recommender]) -> np.ndarray:
     return np.zeros(0, bool)
 
 
-def _summarise(cases: Sequence[Case], rows: list[dict[str, float]], fell_back: list[bool],
-               categories: list[Category]) -> dict[str, Any]:
+def summarise(cases: Sequence[Case], rows: list[dict[str, float]], fell_back: list[bool],
+              categories: list[Category]) -> dict[str, Any]:
+    """One model's part of the report: `rows` (`metrics.score` per case, in case order)
+    averaged overall and per category, and its fallback cases per category."""
     def means(selected: list[dict[str, float]]) -> dict[str, float | None]:
         return {m: float(np.mean([r[m] for r in selected])) if selected else None
                 for m in METRICS}

@@ -41,7 +41,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from mpdtui.commands import audio, data, models, playlists, spotify, train
+    from mpdtui.commands import audio, challenge, data, models, playlists, spotify, train
 
     parser = Parser(prog="mpdtui", description=(
         "A keyboard-driven terminal playlist assistant. Without a COMMAND, `mpdtui` opens the "
@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     train.add_train_options(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (data, models, playlists, spotify, audio):
+    for module in (data, models, challenge, playlists, spotify, audio):
         module.register(subparsers)
     _describe_each_command(subparsers)
     return parser

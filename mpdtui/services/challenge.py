@@ -1,14 +1,34 @@
-"""The RecSys Challenge 2018 side: answer a challenge set with a trained model, and the old
-notebook's view of ALS (precision@100 by alpha)."""
+"""The RecSys Challenge 2018 side: answer a challenge set with a trained model, make one from
+slices not ingested and score answers against it, and the old notebook's view of ALS
+(precision@100 by alpha)."""
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from models.progress import ProgressCallback
+from mpdtui.challenge import PER_CATEGORY
+from mpdtui.challenge.make import (
+    MadeChallenge,
+    counts,
+    make_challenge,
+    read_playlists,
+    refuse_ingested,
+    refuse_other_files,
+    unknown_holdouts,
+    write_challenge,
+)
+from mpdtui.challenge.score import (
+    artists_of,
+    read_submission,
+    read_truth,
+    score_submissions,
+    truth_file,
+)
+from mpdtui.data.catalog import Catalog
 from mpdtui.errors import UserError
 from mpdtui.services.catalog import CatalogService
 from mpdtui.services.model_store import ModelStore
@@ -59,6 +79,38 @@ class ChallengeService:
         summary = write_submission(challenge, self._models.model(name), self._catalog.catalog(),
                                    out, team, email, progress=progress, cancel=cancel)
         return Submission(name, len(challenge), summary)
+
+    def make(self, source: Path, out: Path, *, per_category: int = PER_CATEGORY,
+             seed: int = 0) -> MadeChallenge:
+        """A challenge set and its truth in the folder `out`, from the MPD slices at `source`
+        (refused when this cache dir ingested them)."""
+        if self._catalog.locations.holds(out):
+            raise UserError(f"--out {out} is in the cache dir, whose files mpdtui manages: give "
+                            "a folder outside it")
+        refuse_other_files(out)
+        playlists = read_playlists(source)
+        catalog = self._stored_catalog()
+        if catalog is not None:
+            refuse_ingested(catalog, playlists, source, self._catalog.locations.root)
+        challenge, truth = make_challenge(playlists, per_category, seed)
+        write_challenge(out, challenge, truth)
+        return MadeChallenge(out, counts(truth), len(playlists),
+                             sum(len(p["holdouts"]) for p in truth["playlists"]),
+                             None if catalog is None else unknown_holdouts(catalog, truth))
+
+    def score(self, submissions: list[Path], truth: Path) -> dict[str, Any]:
+        """`evaluate`'s report of each submission CSV against a made challenge's truth."""
+        truth_playlists = read_truth(truth_file(truth))
+        answers = {str(path): read_submission(path, truth_playlists) for path in submissions}
+        catalog = self._stored_catalog()
+        return score_submissions(truth_playlists, answers,
+                                 lambda uris: {} if catalog is None else artists_of(catalog, uris))
+
+    def _stored_catalog(self) -> Catalog | None:
+        """The catalog, None where nothing was ingested."""
+        if not self._catalog.locations.catalog_db.is_file():
+            return None
+        return self._catalog.catalog()
 
     def notebook_sweep(self) -> list[AlphaPoint]:
         """ALS precision@100 by alpha on the notebook's split (implicit's train_test_split)."""

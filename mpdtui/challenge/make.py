@@ -1,0 +1,157 @@
+"""A RecSys Challenge 2018 challenge set made from MPD slices, with its held-out truth beside
+it, so that `submit` and `score` can be tried without the challenge's own set (no longer
+published).
+
+The playlists are cut as `evaluate` cuts its held-out ones (`models.evaluation`: the same ten
+categories, playlist lengths and seeds), and written in the challenge's format: `pid`, `name`
+where the category has one, `num_tracks`, `num_samples`, `num_holdouts` and the seed `tracks`
+as the slice has them (`pos` included). Slices the cache dir ingested are refused: its models
+learned their playlists, so their answers would score what they remember.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+
+from models.evaluation import CATEGORIES, CATEGORY_KEYS, make_challenge_split
+from mpdtui.challenge import CHALLENGE_TRUTH
+from mpdtui.data.catalog import Catalog
+from mpdtui.data.files import atomic_write_bytes, write_json
+from mpdtui.data.mpd import CHALLENGE_SET, find_slices
+from mpdtui.data.mpd_validation import parse_slice
+from mpdtui.errors import UserError
+
+TRUTH_FORMAT, TRUTH_VERSION = "mpdtui-challenge-truth", 1
+WITH_TITLE = {c.key: c.with_title for c in CATEGORIES}
+
+
+@dataclass(frozen=True)
+class MadeChallenge:
+    """What `make_challenge` wrote: playlists per category, and how many playlists it read."""
+
+    folder: Path
+    counts: dict[str, int]
+    read: int
+    holdouts: int
+    unknown_holdouts: int | None
+    """Held-out tracks the cache dir's catalog lacks (no model can find them); None without
+    a catalog."""
+
+    def describe(self) -> str:
+        total = sum(self.counts.values())
+        said = (f"wrote {total:,} challenge playlists (of {self.read:,} read) to "
+                f"{self.folder / CHALLENGE_SET}, their {self.holdouts:,} held-out tracks to "
+                f"{self.folder / CHALLENGE_TRUTH}; per category: "
+                + ", ".join(f"{c.label} {self.counts[c.key]:,}" for c in CATEGORIES))
+        if self.unknown_holdouts:
+            said += (f"; {self.unknown_holdouts:,} held-out tracks are in no playlist the cache "
+                     "dir holds (no model can find them)")
+        return said
+
+
+def read_playlists(path: Path) -> list[dict[str, Any]]:
+    """Every playlist of the slices under `path` (a folder, a slice or a zip), checked."""
+    playlists: list[dict[str, Any]] = []
+    for source in find_slices(path):
+        playlists.extend(parse_slice(source.label, source.read_bytes()))
+    return playlists
+
+
+def refuse_ingested(catalog: Catalog, playlists: list[dict[str, Any]], path: Path,
+                    cache_dir: Path) -> None:
+    """UserError when the catalog holds one of `playlists` (its pid, name and duration)."""
+    wanted = {(p["pid"], p["name"], p["duration_ms"]) for p in playlists}
+    pids = sorted({p["pid"] for p in playlists})
+    for start in range(0, len(pids), 500):
+        chunk = pids[start:start + 500]
+        rows = catalog.query(f"SELECT pid, name, duration_ms FROM playlists WHERE pid IN "
+                             f"({','.join('?' * len(chunk))})", chunk)
+        held = [row for row in rows if tuple(row) in wanted]
+        if held:
+            raise UserError(
+                f"{path} holds playlists that the cache dir {cache_dir} ingested (pid "
+                f"{held[0][0]} among them): its models learned them, so their answers would "
+                "score what they remember. Make the challenge from slices that were not "
+                "ingested (`mpdtui demo-data` with the same --seed and more --playlists writes "
+                "the next ones), or give another --cache-dir")
+
+
+def make_challenge(playlists: list[dict[str, Any]], per_category: int, seed: int
+                   ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(challenge_set.json's document, the truth's playlists) for `per_category` playlists
+    per category, as many as the playlists' lengths allow."""
+    vocabulary: dict[str, int] = {}
+    lengths, indices = [], []
+    for playlist in playlists:
+        ids = [vocabulary.setdefault(t["track_uri"], len(vocabulary)) for t in playlist["tracks"]]
+        lengths.append(len(ids))
+        indices.extend(ids)
+    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    split = make_challenge_split(indptr, np.asarray(indices, np.int64),
+                                 [p["name"] for p in playlists],
+                                 per_category * len(CATEGORIES), seed)
+    uris = list(vocabulary)
+    challenge, truth = [], []
+    for case in split.cases:
+        playlist = playlists[case.row]
+        first_at = {}
+        for track in playlist["tracks"]:
+            first_at.setdefault(track["track_uri"], track)
+        seeds = [first_at[uris[i]] for i in case.query.seeds]
+        entry: dict[str, Any] = {"pid": playlist["pid"]}
+        if WITH_TITLE[case.category]:
+            entry["name"] = playlist["name"]
+        entry |= {"num_tracks": playlist["num_tracks"], "num_samples": len(seeds),
+                  "num_holdouts": playlist["num_tracks"] - len(seeds), "tracks": seeds}
+        challenge.append(entry)
+        truth.append({"pid": playlist["pid"], "category": case.category,
+                      "seeds": [t["track_uri"] for t in seeds],
+                      "holdouts": [{"track_uri": uris[i],
+                                    "artist_uri": first_at[uris[i]]["artist_uri"]}
+                                   for i in case.truth.tolist()]})
+    return {"version": "v1", "playlists": challenge}, {"seed": seed, "playlists": truth}
+
+
+def write_challenge(folder: Path, challenge: dict[str, Any], truth: dict[str, Any]) -> None:
+    """challenge_set.json and its truth into `folder` (new, empty, or an earlier challenge's)."""
+    refuse_other_files(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(folder / CHALLENGE_SET, orjson.dumps(challenge, option=orjson.OPT_INDENT_2))
+    write_json(folder / CHALLENGE_TRUTH, TRUTH_FORMAT, TRUTH_VERSION, truth)
+
+
+def refuse_other_files(folder: Path) -> None:
+    """UserError unless `folder` is missing, empty or holds only a made challenge's files."""
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"--out {folder} is a file: give a new or empty folder for "
+                        f"{CHALLENGE_SET} and {CHALLENGE_TRUTH}")
+    if not folder.exists():
+        return
+    others = sorted(p.name for p in folder.iterdir() if p.name not in (CHALLENGE_SET, CHALLENGE_TRUTH))
+    if others:
+        raise UserError(f"--out {folder} holds other files ({others[0]} among them): give a new "
+                        f"or empty folder (or one an earlier make-challenge wrote, replaced)")
+
+
+def counts(truth: dict[str, Any]) -> dict[str, int]:
+    found = dict.fromkeys(CATEGORY_KEYS, 0)
+    for playlist in truth["playlists"]:
+        found[playlist["category"]] += 1
+    return found
+
+
+def unknown_holdouts(catalog: Catalog, truth: dict[str, Any]) -> int:
+    """Held-out tracks (with repeats across playlists) that the catalog lacks."""
+    uris = [h["track_uri"] for p in truth["playlists"] for h in p["holdouts"]]
+    known = set()
+    distinct = sorted(set(uris))
+    for start in range(0, len(distinct), 500):
+        chunk = distinct[start:start + 500]
+        known.update(uri for (uri,) in catalog.query(
+            f"SELECT uri FROM tracks WHERE uri IN ({','.join('?' * len(chunk))})", chunk))
+    return sum(uri not in known for uri in uris)

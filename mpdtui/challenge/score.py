@@ -1,0 +1,180 @@
+"""Scoring submissions (the challenge's CSV) against a made challenge set's truth, with the
+challenge's metrics (`models.metrics`) per category and overall, in `evaluate`'s report shape
+(one "model" per submission file), so that the same tables print it."""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from models.base import PlaylistQuery
+from models.evaluation import CATEGORIES, Case, summarise
+from models.metrics import METRICS, score
+from mpdtui.challenge import CHALLENGE_TRUTH
+from mpdtui.challenge.make import TRUTH_FORMAT, TRUTH_VERSION
+from mpdtui.data.catalog import Catalog
+from mpdtui.data.files import FormatVersionError, read_json
+from mpdtui.data.mpd import CHALLENGE_SET
+from mpdtui.errors import UserError
+from mpdtui.submission import SUBMISSION_SIZE
+
+TRACK_PREFIX = "spotify:track:"
+REMAKE = "`mpdtui make-challenge` writes it beside the challenge_set.json it answers"
+
+
+def truth_file(path: Path) -> Path:
+    """`path`, or the truth in the folder `path` (where make-challenge wrote it)."""
+    if path.is_dir():
+        if not (path / CHALLENGE_TRUTH).is_file():
+            raise UserError(f"--truth {path} is a folder without {CHALLENGE_TRUTH}: give the "
+                            f"folder make-challenge wrote, or its {CHALLENGE_TRUTH}")
+        return path / CHALLENGE_TRUTH
+    return path
+
+
+def read_truth(path: Path) -> list[dict[str, Any]]:
+    """The truth's playlists: pid, category, seed URIs, held-out tracks (URI and artist)."""
+    if path.name.lower() == CHALLENGE_SET:
+        raise UserError(f"--truth {path} is the challenge set, not its truth: give the "
+                        f"{CHALLENGE_TRUTH} beside it (or their folder)")
+    try:
+        document = read_json(path, TRUTH_FORMAT, TRUTH_VERSION, REMAKE)
+    except FormatVersionError as exc:
+        raise UserError(f"--truth: {exc}") from None
+    except UnicodeDecodeError:
+        raise UserError(f"--truth {path} is not a {CHALLENGE_TRUTH}: {REMAKE}") from None
+    if document is None:
+        raise UserError(f"--truth {path} does not exist: give the {CHALLENGE_TRUTH} that "
+                        f"make-challenge wrote (or its folder)")
+    playlists = document.get("playlists")
+    keys = {c.key for c in CATEGORIES}
+    if not isinstance(playlists, list) or not playlists or not all(
+            isinstance(p, dict) and isinstance(p.get("pid"), int) and p.get("category") in keys
+            and isinstance(p.get("seeds"), list) and isinstance(p.get("holdouts"), list)
+            and p["holdouts"] for p in playlists):
+        raise UserError(f"--truth {path} is damaged (its playlists are not as make-challenge "
+                        f"writes them): {REMAKE}")
+    return playlists
+
+
+def read_submission(path: Path, truth: Sequence[Mapping[str, Any]]) -> dict[int, list[str]]:
+    """pid -> the 500 track URIs answered, each line checked as the challenge checked them:
+    a pid of the challenge answered once, 500 distinct track URIs, no seed among them."""
+    lines = _submission_lines(path)
+    seeds = {p["pid"]: set(p["seeds"]) for p in truth}
+    answers: dict[int, list[str]] = {}
+    first_line: dict[int, int] = {}
+    for number, line in enumerate(lines, 1):
+        fields = [field.strip() for field in line.split(",")]
+        if not line.strip() or line.startswith("#") or fields[0] == "team_info":
+            continue
+        where = f"{path} line {number}"
+        try:
+            pid = int(fields[0])
+        except ValueError:
+            raise UserError(f"{where}: expected a pid first, got {fields[0][:40]!r}: a "
+                            "submission line is the pid, then 500 track URIs") from None
+        if pid not in seeds:
+            raise UserError(f"{where}: pid {pid} is not in the challenge set whose truth was "
+                            "given: score a submission against the truth of the challenge set "
+                            "it answers")
+        if pid in first_line:
+            raise UserError(f"{where}: pid {pid} is answered again (first on line "
+                            f"{first_line[pid]}): answer each challenge playlist once")
+        first_line[pid] = number
+        answers[pid] = _checked_answer(f"{where} (pid {pid})", fields[1:], seeds[pid])
+    missing = [p["pid"] for p in truth if p["pid"] not in answers]
+    if missing:
+        raise UserError(f"{path} answers {len(answers):,} of the {len(truth):,} challenge "
+                        f"playlists (pid {missing[0]} is missing): `mpdtui submit` answers "
+                        "them all")
+    return answers
+
+
+def _submission_lines(path: Path) -> list[str]:
+    try:
+        raw = path.read_bytes()
+        if raw.startswith(b"\x1f\x8b"):  # gzip's magic number: submission.csv.gz
+            raw = gzip.decompress(raw)
+        return raw.decode().splitlines()
+    except FileNotFoundError:
+        raise UserError(f"{path} does not exist: give a submission CSV (`mpdtui submit` "
+                        "writes one)") from None
+    except IsADirectoryError:
+        raise UserError(f"{path} is a folder: give a submission CSV") from None
+    except (EOFError, zlib.error, gzip.BadGzipFile):
+        raise UserError(f"{path} is a damaged gzip file: write the submission again") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{path} is not a text file: give a submission CSV") from None
+
+
+def _checked_answer(where: str, uris: list[str], seeds: set[str]) -> list[str]:
+    not_tracks = [uri for uri in uris if not uri.startswith(TRACK_PREFIX)]
+    if not_tracks:
+        raise UserError(f"{where}: {not_tracks[0][:60]!r} is not a track URI "
+                        f"({TRACK_PREFIX}...)")
+    distinct = len(set(uris))
+    if len(uris) != SUBMISSION_SIZE or distinct != len(uris):
+        repeats = f" ({len(uris) - distinct:,} repeated)" if distinct != len(uris) else ""
+        raise UserError(f"{where}: {len(uris):,} tracks{repeats}; the challenge takes "
+                        f"{SUBMISSION_SIZE} distinct ones")
+    seed = next((uri for uri in uris if uri in seeds), None)
+    if seed is not None:
+        raise UserError(f"{where}: answers with its seed track {seed}; the challenge takes "
+                        "tracks not already in the playlist")
+    return uris
+
+
+def score_submissions(truth: Sequence[Mapping[str, Any]],
+                      submissions: Mapping[str, Mapping[int, list[str]]],
+                      artists_of: Callable[[list[str]], dict[str, str]]) -> dict[str, Any]:
+    """`evaluate`'s report, one "model" per submission; `artists_of(uris)` gives the artist
+    URI of those of `uris` it knows (for R-precision's artist credit: the held-out tracks'
+    artists are in the truth)."""
+    ids: dict[str, int] = {}
+    artist: dict[str, str] = {}
+    cases = []
+    for row, playlist in enumerate(truth):
+        held = [ids.setdefault(h["track_uri"], len(ids)) for h in playlist["holdouts"]]
+        artist |= {h["track_uri"]: h["artist_uri"] for h in playlist["holdouts"]}
+        cases.append(Case(playlist["category"], row, PlaylistQuery(),
+                          np.asarray(held, np.int64)))
+    ranked = {name: [[ids.setdefault(uri, len(ids)) for uri in answers[p["pid"]]] for p in truth]
+              for name, answers in submissions.items()}
+    unknown = [uri for uri in ids if uri not in artist]
+    artist |= artists_of(unknown)
+    artist_ids: dict[str, int] = {}
+    track_artist = np.full(len(ids), -1, np.int64)  # -1: not known, credited to no one
+    for uri, i in ids.items():
+        if uri in artist:
+            track_artist[i] = artist_ids.setdefault(artist[uri], len(artist_ids))
+    categories = [c for c in CATEGORIES if any(case.category == c.key for case in cases)]
+    report: dict[str, Any] = {
+        "k": SUBMISSION_SIZE, "n_cases": len(cases), "metrics": list(METRICS),
+        "categories": [{"key": c.key, "label": c.label,
+                        "n": sum(case.category == c.key for case in cases)} for c in categories],
+        "models": {},
+    }
+    for name, answers in ranked.items():
+        rows = [score(case.truth, answer, track_artist)
+                for case, answer in zip(cases, answers, strict=True)]
+        result = summarise(cases, rows, [False] * len(cases), categories)
+        del result["fallbacks"]  # a submission does not say where its answers came from
+        report["models"][name] = result
+    return report
+
+
+def artists_of(catalog: Catalog, uris: list[str]) -> dict[str, str]:
+    """Track URI -> artist URI of those of `uris` the catalog holds."""
+    found: dict[str, str] = {}
+    for start in range(0, len(uris), 500):
+        chunk = uris[start:start + 500]
+        found.update(catalog.query(
+            "SELECT t.uri, ar.uri FROM tracks t JOIN artists ar ON ar.id = t.artist_id "
+            f"WHERE t.uri IN ({','.join('?' * len(chunk))})", chunk))
+    return found

@@ -1,0 +1,173 @@
+"""`mpdtui make-challenge` and `mpdtui score`: a challenge set in the RecSys Challenge 2018's
+format from slices not ingested, and submissions scored against its truth."""
+
+from __future__ import annotations
+
+import gzip
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from hostile_support import assert_refused, run_cli
+
+from mpdtui.data.demo import generate_demo
+from mpdtui.locations import Locations
+
+PER_CATEGORY = 20
+
+
+@pytest.fixture(scope="module")
+def other_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """1,000 playlists of another seed than the small store's: the same pids, other playlists
+    (none of them ingested there)."""
+    folder = tmp_path_factory.mktemp("other-demo")
+    generate_demo(folder, 1000, 8)
+    return folder / "mpd.slice.0-999.json"
+
+
+@pytest.fixture
+def made(other_demo: Path, small_store: Locations, tmp_path: Path,
+         capsys: pytest.CaptureFixture[str]) -> Path:
+    out = tmp_path / "challenge"
+    done = run_cli(capsys, small_store.root, "make-challenge", str(other_demo), "--out", str(out),
+                   "--per-category", str(PER_CATEGORY))
+    assert done.code == 0, done
+    return out
+
+
+def _read(path: Path) -> Any:
+    return orjson.loads(path.read_bytes())
+
+
+def test_the_challenge_set_has_the_challenges_format_and_its_truth_the_rest(
+        made: Path, other_demo: Path) -> None:
+    source = {p["pid"]: p for p in _read(other_demo)["playlists"]}
+    playlists = _read(made / "challenge_set.json")["playlists"]
+    truth = {p["pid"]: p for p in _read(made / "challenge_truth.json")["playlists"]}
+    assert Counter(p["category"] for p in truth.values()) == {
+        key: PER_CATEGORY for key in ("title_only", "title_first_1", "title_first_5", "first_5",
+                                      "title_first_10", "first_10", "title_first_25",
+                                      "title_random_25", "title_first_100", "title_random_100")}
+    assert len(playlists) == len(truth) == 10 * PER_CATEGORY
+    for playlist in playlists:
+        original, held = source[playlist["pid"]], truth[playlist["pid"]]
+        assert ("name" in playlist) == (held["category"] not in ("first_5", "first_10"))
+        assert playlist.get("name", original["name"]) == original["name"]
+        assert playlist["num_tracks"] == original["num_tracks"]
+        assert playlist["num_samples"] == len(playlist["tracks"])
+        assert playlist["num_holdouts"] == playlist["num_tracks"] - playlist["num_samples"]
+        for track in playlist["tracks"]:  # as the slice has them, at their own positions
+            assert original["tracks"][track["pos"]] == track
+        positions = [t["pos"] for t in playlist["tracks"]]
+        if "random" not in held["category"]:
+            assert positions == list(range(len(positions)))
+        seeds = {t["track_uri"] for t in playlist["tracks"]}
+        rest = {t["track_uri"] for t in original["tracks"]} - seeds
+        assert [h["track_uri"] for h in held["holdouts"]] == list(
+            dict.fromkeys(t["track_uri"] for t in original["tracks"] if t["track_uri"] in rest))
+
+
+def test_the_same_seed_makes_the_same_bytes(made: Path, other_demo: Path,
+                                            small_store: Locations,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    before = (made / "challenge_set.json").read_bytes()
+    again = run_cli(capsys, small_store.root, "make-challenge", str(other_demo), "--out",
+                    str(made), "--per-category", str(PER_CATEGORY))
+    assert again.code == 0, again  # an earlier challenge's folder is replaced
+    assert (made / "challenge_set.json").read_bytes() == before
+
+
+def test_slices_the_cache_dir_ingested_are_refused(small_store: Locations, small_demo: Path,
+                                                   tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    refused = run_cli(capsys, small_store.root, "make-challenge", str(small_demo), "--out",
+                      str(tmp_path / "c"))
+    assert_refused(refused, str(small_demo), "ingested", "demo-data")
+    assert not (tmp_path / "c").exists()
+
+
+def test_an_out_folder_of_other_files_is_refused(other_demo: Path, small_store: Locations,
+                                                 tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    refused = run_cli(capsys, small_store.root, "make-challenge", str(other_demo), "--out",
+                      str(tmp_path))
+    assert_refused(refused, "notes.txt", "new or empty folder")
+
+
+def _answers(made: Path, right: bool) -> list[str]:
+    """A submission's lines: the held-out tracks first (`right`), or none of them."""
+    lines = ["team_info,tests,tests@example.com"]
+    for playlist in _read(made / "challenge_truth.json")["playlists"]:
+        held = [h["track_uri"] for h in playlist["holdouts"]] if right else []
+        filler = [f"spotify:track:filler{i:03d}" for i in range(500 - len(held))]
+        lines.append(",".join([str(playlist["pid"]), *held, *filler]))
+    return lines
+
+
+def test_score_compares_submissions_per_category(made: Path, small_store: Locations,
+                                                 tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    right, wrong = tmp_path / "right.csv.gz", tmp_path / "wrong.csv"
+    right.write_bytes(gzip.compress("\n".join(_answers(made, True)).encode()))
+    wrong.write_text("\n".join(_answers(made, False)) + "\n")
+    done = run_cli(capsys, small_store.root, "score", str(right), str(wrong), "--truth",
+                   str(made), "--json")
+    assert done.code == 0, done
+    report = orjson.loads(done.out)
+    assert report["n_cases"] == 10 * PER_CATEGORY
+    assert [c["n"] for c in report["categories"]] == [PER_CATEGORY] * 10
+    assert report["models"][str(right)]["overall"] == {
+        "r_precision": 1.0, "r_precision_artist": 1.0, "ndcg": 1.0, "clicks": 0.0}
+    assert report["models"][str(wrong)]["overall"]["r_precision"] == 0.0
+    assert report["models"][str(wrong)]["overall"]["clicks"] == 51.0
+    assert report["leads"][0]["best"] == str(right)
+    table = run_cli(capsys, small_store.root, "score", str(right), "--truth",
+                    str(made / "challenge_truth.json"))
+    assert table.code == 0, table
+    assert f"r_precision on {10 * PER_CATEGORY} held-out playlists" in table.out
+
+
+@pytest.mark.parametrize(("change", "said"), [
+    (lambda lines: lines[:-1], "is missing"),
+    (lambda lines: [*lines, lines[1]], "answered again"),
+    (lambda lines: [lines[0], lines[1].rsplit(",", 1)[0], *lines[2:]], "499 tracks"),
+    (lambda lines: [lines[0], "12345678," + lines[1].split(",", 1)[1], *lines[2:]],
+     "pid 12345678 is not in the challenge set"),
+    (lambda lines: [lines[0], "x," + lines[1].split(",", 1)[1], *lines[2:]], "expected a pid"),
+])
+def test_a_submission_the_challenge_would_refuse_is_refused_by_line(
+        made: Path, small_store: Locations, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        change: Any, said: str) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join(change(_answers(made, True))))
+    assert_refused(run_cli(capsys, small_store.root, "score", str(bad), "--truth", str(made)),
+                   str(bad), said)
+
+
+def test_an_answer_with_a_seed_track_is_refused(made: Path, small_store: Locations,
+                                                tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    truth = _read(made / "challenge_truth.json")["playlists"]
+    seeded = next(i for i, p in enumerate(truth) if p["seeds"])
+    lines = _answers(made, True)
+    fields = lines[seeded + 1].split(",")
+    fields[-1] = truth[seeded]["seeds"][0]
+    lines[seeded + 1] = ",".join(fields)
+    bad = tmp_path / "seeded.csv"
+    bad.write_text("\n".join(lines))
+    assert_refused(run_cli(capsys, small_store.root, "score", str(bad), "--truth", str(made)),
+                   f"line {seeded + 2}", "seed track")
+
+
+@pytest.mark.parametrize("truth", ["challenge_set.json", "missing.json", "."])
+def test_a_truth_that_is_not_one_is_refused(made: Path, small_store: Locations, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str],
+                                           truth: str) -> None:
+    good = tmp_path / "good.csv"
+    good.write_text("\n".join(_answers(made, True)))
+    given = made / truth if truth != "." else tmp_path
+    assert_refused(run_cli(capsys, small_store.root, "score", str(good), "--truth", str(given)),
+                   "--truth")
