@@ -18,7 +18,7 @@ from models.metrics import METRICS, score
 from mpdtui.challenge import CHALLENGE_TRUTH
 from mpdtui.challenge.make import TRUTH_FORMAT, TRUTH_VERSION
 from mpdtui.data.catalog import Catalog
-from mpdtui.data.files import FormatVersionError, read_json
+from mpdtui.data.files import DamagedFileError, FormatVersionError, read_json
 from mpdtui.data.mpd import CHALLENGE_SET
 from mpdtui.errors import UserError
 from mpdtui.submission import SUBMISSION_SIZE
@@ -44,6 +44,9 @@ def read_truth(path: Path) -> list[dict[str, Any]]:
                         f"{CHALLENGE_TRUTH} beside it (or their folder)")
     try:
         document = read_json(path, TRUTH_FORMAT, TRUTH_VERSION, REMAKE)
+    except DamagedFileError:
+        raise UserError(f"--truth {path} is not JSON, so not a {CHALLENGE_TRUTH}: {REMAKE}"
+                        ) from None
     except FormatVersionError as exc:
         raise UserError(f"--truth: {exc}") from None
     except UnicodeDecodeError:
@@ -66,6 +69,9 @@ def read_submission(path: Path, truth: Sequence[Mapping[str, Any]]) -> dict[int,
     """pid -> the 500 track URIs answered, each line checked as the challenge checked them:
     a pid of the challenge answered once, 500 distinct track URIs, no seed among them."""
     lines = _submission_lines(path)
+    if lines and lines[0].lstrip().startswith(("{", "[")):
+        raise UserError(f"{path} is JSON, not a submission CSV: `mpdtui submit "
+                        "--challenge-set challenge_set.json --out submission.csv` writes one")
     seeds = {p["pid"]: set(p["seeds"]) for p in truth}
     answers: dict[int, list[str]] = {}
     first_line: dict[int, int] = {}

@@ -122,7 +122,7 @@ def print_leads(report: dict[str, Any], metric: str) -> None:
     title, header, rows = lead_rows(found)
     if rows:
         print_grid(title, header, rows, 70)
-        print(in_terminal_width("", found[0].describe()))
+        print(in_terminal_width("", printable(found[0].describe())))
 
 
 def print_seed_table(report: dict) -> None:
@@ -138,24 +138,26 @@ def print_grid(title: str, header: list[str], rows: list[list[str]], width: int)
     """A table with the categories across, `width` columns wide (a file or a pipe keeps every
     line whole); in a terminal narrower than that, with the categories down, since the
     terminal would wrap each wide line into the next."""
+    # names (a submission's path) are text: never markup, control characters escaped
+    header, rows = [printable(name) for name in header], [[printable(v) for v in row] for row in rows]
     terminal = Console(file=sys.stdout)
     if terminal.is_terminal and terminal.width < width:
         header, rows = (["category", *(row[0] for row in rows)],
                         [[name, *(row[i] for row in rows)] for i, name in enumerate(header) if i])
-        terminal.print(Text(title))  # its own lines: a title on the narrow table would wrap
+        terminal.print(Text(printable(title)))  # its own lines: a title on a narrow table wraps
         table = Table(box=box.SIMPLE_HEAD)
         for column, (name, fit) in enumerate(zip(header, _narrow_widths(header, rows,
                                                                         terminal.width),
                                                   strict=True)):
-            table.add_column(name, width=fit, justify="right" if column else "left")
+            table.add_column(Text(name), width=fit, justify="right" if column else "left")
         width = terminal.width
     else:
-        table = Table(title=title)
-        table.add_column(header[0], no_wrap=True)
+        table = Table(title=Text(printable(title), style="table.title"))
+        table.add_column(Text(header[0]), no_wrap=True)
         for name in header[1:]:
-            table.add_column(name, justify="right")
+            table.add_column(Text(name), justify="right")
     for row in rows:
-        table.add_row(*row)
+        table.add_row(Text(row[0]), *row[1:])  # the figures as before (highlighted)
     Console(file=sys.stdout, width=width).print(table)
 
 

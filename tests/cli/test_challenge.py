@@ -171,3 +171,18 @@ def test_a_truth_that_is_not_one_is_refused(made: Path, small_store: Locations, 
     given = made / truth if truth != "." else tmp_path
     assert_refused(run_cli(capsys, small_store.root, "score", str(good), "--truth", str(given)),
                    "--truth")
+
+
+def test_submission_names_are_shown_as_text(made: Path, small_store: Locations, tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # short names: a table's title wraps a long one
+    marked, escaped = Path("[red]mine.csv"), Path("e\x1b[31mx.csv")
+    for path, right in ((marked, True), (escaped, False)):
+        path.write_text("\n".join(_answers(made, right)))
+    done = run_cli(capsys, small_store.root, "score", str(marked), str(escaped), "--truth",
+                   str(made))
+    assert done.code == 0, done
+    assert "\x1b" not in done.out
+    assert f"behind {marked}" in done.out  # the leads' title, not only the rows
+    assert done.out.count(str(marked)) >= 4 and str(escaped).replace("\x1b", "\\x1b") in done.out
