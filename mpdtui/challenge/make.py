@@ -21,7 +21,12 @@ import orjson
 from models.evaluation import CATEGORIES, CATEGORY_KEYS, make_challenge_split
 from mpdtui.challenge import CHALLENGE_TRUTH
 from mpdtui.data.catalog import Catalog
-from mpdtui.data.files import atomic_write_bytes, write_json
+from mpdtui.data.files import (
+    ABANDONED_WRITE,
+    atomic_write_bytes,
+    remove_abandoned_writes,
+    write_json,
+)
 from mpdtui.data.mpd import CHALLENGE_SET, find_slices
 from mpdtui.data.mpd_validation import parse_slice
 from mpdtui.errors import UserError
@@ -46,11 +51,11 @@ class MadeChallenge:
         total = sum(self.counts.values())
         said = (f"wrote {total:,} challenge playlists (of {self.read:,} read) to "
                 f"{self.folder / CHALLENGE_SET}, their {self.holdouts:,} held-out tracks to "
-                f"{self.folder / CHALLENGE_TRUTH}; per category: "
-                + ", ".join(f"{c.label} {self.counts[c.key]:,}" for c in CATEGORIES))
+                f"{self.folder / CHALLENGE_TRUTH}. Per category: "
+                + "; ".join(f"{c.label}: {self.counts[c.key]:,}" for c in CATEGORIES))
         if self.unknown_holdouts:
-            said += (f"; {self.unknown_holdouts:,} held-out tracks are in no playlist the cache "
-                     "dir holds (no model can find them)")
+            said += (f". {self.unknown_holdouts:,} of the held-out tracks are in no playlist "
+                     "the cache dir holds (no model can find them)")
         return said
 
 
@@ -121,6 +126,10 @@ def write_challenge(folder: Path, challenge: dict[str, Any], truth: dict[str, An
     """challenge_set.json and its truth into `folder` (new, empty, or an earlier challenge's)."""
     refuse_other_files(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    remove_abandoned_writes([folder])  # a make-challenge killed while writing (SIGKILL)
+    # an earlier truth goes first: stopped between the two files, the folder never pairs a
+    # challenge set with another one's truth (`score` then asks for the truth)
+    (folder / CHALLENGE_TRUTH).unlink(missing_ok=True)
     atomic_write_bytes(folder / CHALLENGE_SET, orjson.dumps(challenge, option=orjson.OPT_INDENT_2))
     write_json(folder / CHALLENGE_TRUTH, TRUTH_FORMAT, TRUTH_VERSION, truth)
 
@@ -132,10 +141,17 @@ def refuse_other_files(folder: Path) -> None:
                         f"{CHALLENGE_SET} and {CHALLENGE_TRUTH}")
     if not folder.exists():
         return
-    others = sorted(p.name for p in folder.iterdir() if p.name not in (CHALLENGE_SET, CHALLENGE_TRUTH))
+    others = sorted(p.name for p in folder.iterdir() if not _ours(p.name))
     if others:
         raise UserError(f"--out {folder} holds other files ({others[0]} among them): give a new "
                         f"or empty folder (or one an earlier make-challenge wrote, replaced)")
+
+
+def _ours(name: str) -> bool:
+    """Whether `name` is a made challenge's file, or one being written (`atomic_write`'s)."""
+    return name in (CHALLENGE_SET, CHALLENGE_TRUTH) or (
+        ABANDONED_WRITE.fullmatch(name) is not None
+        and name.startswith((f".{CHALLENGE_SET}.", f".{CHALLENGE_TRUTH}.")))
 
 
 def counts(truth: dict[str, Any]) -> dict[str, int]:

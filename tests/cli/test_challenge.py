@@ -186,3 +186,14 @@ def test_submission_names_are_shown_as_text(made: Path, small_store: Locations, 
     assert "\x1b" not in done.out
     assert f"behind {marked}" in done.out  # the leads' title, not only the rows
     assert done.out.count(str(marked)) >= 4 and str(escaped).replace("\x1b", "\\x1b") in done.out
+
+
+def test_a_make_challenge_killed_while_writing_is_made_again(
+        made: Path, other_demo: Path, small_store: Locations,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    left = made / ".challenge_truth.json.999999999-x1y2.tmp"  # atomic_write's, of a pid gone
+    left.write_text("{")
+    again = run_cli(capsys, small_store.root, "make-challenge", str(other_demo), "--out",
+                    str(made), "--per-category", str(PER_CATEGORY))
+    assert again.code == 0, again
+    assert sorted(p.name for p in made.iterdir()) == ["challenge_set.json", "challenge_truth.json"]
