@@ -104,7 +104,7 @@ def make_challenge(playlists: list[dict[str, Any]], per_category: int, seed: int
     challenge, truth = [], []
     for case in split.cases:
         playlist = playlists[case.row]
-        first_at = {}
+        first_at: dict[str, dict[str, Any]] = {}
         for track in playlist["tracks"]:
             first_at.setdefault(track["track_uri"], track)
         seeds = [first_at[uris[i]] for i in case.query.seeds]
@@ -164,7 +164,7 @@ def counts(truth: dict[str, Any]) -> dict[str, int]:
 def unknown_holdouts(catalog: Catalog, truth: dict[str, Any]) -> int:
     """Held-out tracks (with repeats across playlists) that the catalog lacks."""
     uris = [h["track_uri"] for p in truth["playlists"] for h in p["holdouts"]]
-    known = set()
+    known: set[str] = set()
     distinct = sorted(set(uris))
     for start in range(0, len(distinct), 500):
         chunk = distinct[start:start + 500]
