@@ -33,6 +33,8 @@ from mpdtui.errors import UserError
 
 TRUTH_FORMAT, TRUTH_VERSION = "mpdtui-challenge-truth", 1
 WITH_TITLE = {c.key: c.with_title for c in CATEGORIES}
+SHORTEST = min(c.min_tracks for c in CATEGORIES)
+"""The fewest distinct tracks a playlist needs to serve in some category."""
 
 
 @dataclass(frozen=True)

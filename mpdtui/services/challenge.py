@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from models.progress import ProgressCallback
 from mpdtui.challenge import PER_CATEGORY
 from mpdtui.challenge.make import (
+    SHORTEST,
     MadeChallenge,
     counts,
     make_challenge,
@@ -93,6 +94,10 @@ class ChallengeService:
         if catalog is not None:
             refuse_ingested(catalog, playlists, source, self._catalog.locations.root)
         challenge, truth = make_challenge(playlists, per_category, seed)
+        if not truth["playlists"]:
+            raise UserError(f"{source}: none of its {len(playlists):,} playlists has the "
+                            f"{SHORTEST} distinct tracks a challenge playlist needs: give "
+                            "slices with longer playlists (an MPD slice has hundreds)")
         write_challenge(out, challenge, truth)
         return MadeChallenge(out, counts(truth), len(playlists),
                              sum(len(p["holdouts"]) for p in truth["playlists"]),

@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 import pytest
-from hostile_support import assert_refused, run_cli
+from hostile_support import HANDMADE, assert_refused, run_cli
 
 from mpdtui.data.demo import generate_demo
 from mpdtui.locations import Locations
@@ -197,3 +197,11 @@ def test_a_make_challenge_killed_while_writing_is_made_again(
                     str(made), "--per-category", str(PER_CATEGORY))
     assert again.code == 0, again
     assert sorted(p.name for p in made.iterdir()) == ["challenge_set.json", "challenge_truth.json"]
+
+
+def test_slices_of_playlists_too_short_for_every_category_are_refused(
+        small_store: Locations, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    refused = run_cli(capsys, small_store.root, "make-challenge", str(HANDMADE), "--out",
+                      str(tmp_path / "c"))  # its playlists have 1 to 3 tracks
+    assert_refused(refused, str(HANDMADE), "none of its 3 playlists has the 10 distinct tracks")
+    assert not (tmp_path / "c").exists()  # nothing for `submit` to find empty
