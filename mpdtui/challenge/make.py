@@ -44,6 +44,8 @@ class MadeChallenge:
     folder: Path
     counts: dict[str, int]
     read: int
+    slices: str
+    """Which slices were read, in words ("the first 20 of its 1,000 slices")."""
     holdouts: int
     unknown_holdouts: int | None
     """Held-out tracks the cache dir's catalog lacks (no model can find them); None without
@@ -51,7 +53,7 @@ class MadeChallenge:
 
     def describe(self) -> str:
         total = sum(self.counts.values())
-        said = (f"wrote {total:,} challenge playlists (of {self.read:,} read) to "
+        said = (f"wrote {total:,} challenge playlists (of the {self.read:,} in {self.slices}) to "
                 f"{self.folder / CHALLENGE_SET}, their {self.holdouts:,} held-out tracks to "
                 f"{self.folder / CHALLENGE_TRUTH}. Per category: "
                 + "; ".join(f"{c.label}: {self.counts[c.key]:,}" for c in CATEGORIES))
@@ -61,12 +63,17 @@ class MadeChallenge:
         return said
 
 
-def read_playlists(path: Path) -> list[dict[str, Any]]:
-    """Every playlist of the slices under `path` (a folder, a slice or a zip), checked."""
+def read_playlists(path: Path, enough: int) -> tuple[list[dict[str, Any]], str]:
+    """The playlists of the slices under `path` (a folder, a slice or a zip), checked, slice by
+    slice until `enough` are read (each is held in memory: the whole MPD would not fit), and
+    which slices those were, in words."""
+    sources = find_slices(path)
     playlists: list[dict[str, Any]] = []
-    for source in find_slices(path):
+    for done, source in enumerate(sources, 1):
         playlists.extend(parse_slice(source.label, source.read_bytes()))
-    return playlists
+        if len(playlists) >= enough and done < len(sources):
+            return playlists, f"the first {done:,} of its {len(sources):,} slices"
+    return playlists, "every slice" if len(sources) > 1 else "the slice"
 
 
 def refuse_ingested(catalog: Catalog, playlists: list[dict[str, Any]], path: Path,

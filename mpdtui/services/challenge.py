@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from models.evaluation import CATEGORIES
 from models.progress import ProgressCallback
 from mpdtui.challenge import PER_CATEGORY
 from mpdtui.challenge.make import (
@@ -89,7 +90,8 @@ class ChallengeService:
             raise UserError(f"--out {out} is in the cache dir, whose files mpdtui manages: give "
                             "a folder outside it")
         refuse_other_files(out)
-        playlists = read_playlists(source)
+        # twice the playlists asked for: enough long ones for the 100-seed categories
+        playlists, slices = read_playlists(source, 2 * per_category * len(CATEGORIES))
         catalog = self._stored_catalog()
         if catalog is not None:
             refuse_ingested(catalog, playlists, source, self._catalog.locations.root)
@@ -99,7 +101,7 @@ class ChallengeService:
                             f"{SHORTEST} distinct tracks a challenge playlist needs: give "
                             "slices with longer playlists (an MPD slice has hundreds)")
         write_challenge(out, challenge, truth)
-        return MadeChallenge(out, counts(truth), len(playlists),
+        return MadeChallenge(out, counts(truth), len(playlists), slices,
                              sum(len(p["holdouts"]) for p in truth["playlists"]),
                              None if catalog is None else unknown_holdouts(catalog, truth))
 

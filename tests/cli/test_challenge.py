@@ -20,11 +20,11 @@ PER_CATEGORY = 20
 
 @pytest.fixture(scope="module")
 def other_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """1,000 playlists of another seed than the small store's: the same pids, other playlists
+    """2,000 playlists of another seed than the small store's: the same pids, other playlists
     (none of them ingested there)."""
     folder = tmp_path_factory.mktemp("other-demo")
-    generate_demo(folder, 1000, 8)
-    return folder / "mpd.slice.0-999.json"
+    generate_demo(folder, 2000, 8)
+    return folder
 
 
 @pytest.fixture
@@ -34,6 +34,8 @@ def made(other_demo: Path, small_store: Locations, tmp_path: Path,
     done = run_cli(capsys, small_store.root, "make-challenge", str(other_demo), "--out", str(out),
                    "--per-category", str(PER_CATEGORY))
     assert done.code == 0, done
+    # slices are read until twice the playlists asked for: the MPD would not fit in memory
+    assert "(of the 1,000 in the first 1 of its 2 slices)" in done.out
     return out
 
 
@@ -43,7 +45,7 @@ def _read(path: Path) -> Any:
 
 def test_the_challenge_set_has_the_challenges_format_and_its_truth_the_rest(
         made: Path, other_demo: Path) -> None:
-    source = {p["pid"]: p for p in _read(other_demo)["playlists"]}
+    source = {p["pid"]: p for p in _read(other_demo / "mpd.slice.0-999.json")["playlists"]}
     playlists = _read(made / "challenge_set.json")["playlists"]
     truth = {p["pid"]: p for p in _read(made / "challenge_truth.json")["playlists"]}
     assert Counter(p["category"] for p in truth.values()) == {
