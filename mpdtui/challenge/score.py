@@ -107,7 +107,7 @@ def _submission_lines(path: Path) -> list[str]:
         raw = path.read_bytes()
         if raw.startswith(b"\x1f\x8b"):  # gzip's magic number: submission.csv.gz
             raw = gzip.decompress(raw)
-        return raw.decode().splitlines()
+        return raw.decode("utf-8-sig").splitlines()  # a BOM: a spreadsheet saved it
     except FileNotFoundError:
         raise UserError(f"{path} does not exist: give a submission CSV (`mpdtui submit` "
                         "writes one)") from None

@@ -114,7 +114,7 @@ def test_score_compares_submissions_per_category(made: Path, small_store: Locati
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     right, wrong = tmp_path / "right.csv.gz", tmp_path / "wrong.csv"
     right.write_bytes(gzip.compress("\n".join(_answers(made, True)).encode()))
-    wrong.write_text("\n".join(_answers(made, False)) + "\n")
+    wrong.write_bytes(("\ufeff" + "\r\n".join(_answers(made, False))).encode())  # a spreadsheet's
     done = run_cli(capsys, small_store.root, "score", str(right), str(wrong), "--truth",
                    str(made), "--json")
     assert done.code == 0, done
