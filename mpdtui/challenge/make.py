@@ -78,21 +78,45 @@ def read_playlists(path: Path, enough: int) -> tuple[list[dict[str, Any]], str]:
 
 def refuse_ingested(catalog: Catalog, playlists: list[dict[str, Any]], path: Path,
                     cache_dir: Path) -> None:
-    """UserError when the catalog holds one of `playlists` (its pid, name and duration)."""
-    wanted = {(p["pid"], p["name"], p["duration_ms"]) for p in playlists}
-    pids = sorted({p["pid"] for p in playlists})
+    """UserError when the catalog holds one of the slices' `playlists` (its pid, name and
+    duration)."""
+    held = _held(catalog, {(p["pid"], p["name"], p["duration_ms"]) for p in playlists},
+                 "duration_ms")
+    if held is not None:
+        raise UserError(
+            f"{path} holds playlists that the cache dir {cache_dir} ingested (pid {held} among "
+            "them): its models learned them, so their answers would score what they remember. "
+            "Make the challenge from slices that were not ingested (`mpdtui demo-data` with the "
+            "same --seed and more --playlists writes the next ones), or give another --cache-dir")
+
+
+def refuse_learned(catalog: Catalog, challenge: list[dict[str, Any]], path: Path,
+                   cache_dir: Path) -> None:
+    """UserError when the catalog holds one of a challenge set's named playlists (its pid,
+    name and length): slices ingested after make-challenge cut the set from them. (The real
+    challenge's pids, from 1,000,000, are in no MPD slice.)"""
+    held = _held(catalog, {(p["pid"], p["name"], p["num_tracks"]) for p in challenge
+                           if isinstance(p.get("name"), str) and isinstance(p.get("num_tracks"), int)},
+                 "num_rows")
+    if held is not None:
+        raise UserError(
+            f"{path}: the cache dir {cache_dir} holds its playlist pid {held} (ingested since "
+            "the challenge set was made from it): its models learned the held-out tracks, so "
+            "the answers would score what they remember. Make the challenge again from slices "
+            "that were not ingested, or give a --cache-dir without them")
+
+
+def _held(catalog: Catalog, wanted: set[tuple[int, str, int]], column: str) -> int | None:
+    """The pid of one of `wanted` (pid, name, `column`'s value) that the catalog holds."""
+    pids = sorted({pid for pid, _, _ in wanted})
     for start in range(0, len(pids), 500):
         chunk = pids[start:start + 500]
-        rows = catalog.query(f"SELECT pid, name, duration_ms FROM playlists WHERE pid IN "
+        rows = catalog.query(f"SELECT pid, name, {column} FROM playlists WHERE pid IN "
                              f"({','.join('?' * len(chunk))})", chunk)
-        held = [row for row in rows if tuple(row) in wanted]
+        held = [row[0] for row in rows if tuple(row) in wanted]
         if held:
-            raise UserError(
-                f"{path} holds playlists that the cache dir {cache_dir} ingested (pid "
-                f"{held[0][0]} among them): its models learned them, so their answers would "
-                "score what they remember. Make the challenge from slices that were not "
-                "ingested (`mpdtui demo-data` with the same --seed and more --playlists writes "
-                "the next ones), or give another --cache-dir")
+            return int(held[0])
+    return None
 
 
 def make_challenge(playlists: list[dict[str, Any]], per_category: int, seed: int

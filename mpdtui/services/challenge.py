@@ -19,6 +19,7 @@ from mpdtui.challenge.make import (
     make_challenge,
     read_playlists,
     refuse_ingested,
+    refuse_learned,
     refuse_other_files,
     unknown_holdouts,
     write_challenge,
@@ -75,6 +76,9 @@ class ChallengeService:
         challenge_set = challenge_set_file(challenge_set)
         refuse_to_replace(out, challenge_set)
         challenge = read_challenge_set(challenge_set)
+        catalog = self._stored_catalog()
+        if catalog is not None:
+            refuse_learned(catalog, challenge, challenge_set, self._catalog.locations.root)
         name = model or self._models.default()
         if name is None:
             raise UserError("no trained model yet: run `mpdtui --train` first")

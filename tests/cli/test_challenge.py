@@ -207,3 +207,18 @@ def test_slices_of_playlists_too_short_for_every_category_are_refused(
                       str(tmp_path / "c"))  # its playlists have 1 to 3 tracks
     assert_refused(refused, str(HANDMADE), "none of its 3 playlists has the 10 distinct tracks")
     assert not (tmp_path / "c").exists()  # nothing for `submit` to find empty
+
+
+def test_submit_refuses_a_challenge_whose_playlists_were_ingested_since(
+        small_demo: Path, small_store: Locations, cache_dir: Locations, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # made where nothing was ingested; the small store has since ingested its slice
+    made = run_cli(capsys, cache_dir.root, "make-challenge",
+                   str(small_demo / "mpd.slice.2000-2999.json"), "--out", str(tmp_path / "c"),
+                   "--per-category", "5")
+    assert made.code == 0, made
+    refused = run_cli(capsys, small_store.root, "submit", "--challenge-set", str(tmp_path / "c"),
+                      "--out", str(tmp_path / "s.csv"))
+    assert_refused(refused, str(tmp_path / "c" / "challenge_set.json"), "ingested since",
+                   "score what they remember")
+    assert not (tmp_path / "s.csv").exists()
