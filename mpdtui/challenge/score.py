@@ -122,8 +122,9 @@ def _submission_lines(path: Path) -> list[str]:
 def _checked_answer(where: str, uris: list[str], seeds: set[str]) -> list[str]:
     not_tracks = [uri for uri in uris if not uri.startswith(TRACK_PREFIX)]
     if not_tracks:
-        raise UserError(f"{where}: {not_tracks[0][:60]!r} is not a track URI "
-                        f"({TRACK_PREFIX}...)")
+        what = (f"{not_tracks[0][:60]!r} is not a track URI ({TRACK_PREFIX}...)" if not_tracks[0]
+                else "an empty field (two commas in a row, or one at the end)")
+        raise UserError(f"{where}: {what}")
     distinct = len(set(uris))
     if len(uris) != SUBMISSION_SIZE or distinct != len(uris):
         repeats = f" ({len(uris) - distinct:,} repeated)" if distinct != len(uris) else ""

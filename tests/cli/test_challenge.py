@@ -139,6 +139,7 @@ def test_score_compares_submissions_per_category(made: Path, small_store: Locati
     (lambda lines: [lines[0], "12345678," + lines[1].split(",", 1)[1], *lines[2:]],
      "pid 12345678 is not in the challenge set"),
     (lambda lines: [lines[0], "x," + lines[1].split(",", 1)[1], *lines[2:]], "expected a pid"),
+    (lambda lines: [lines[0], lines[1] + ",", *lines[2:]], "line 2 (pid"),
 ])
 def test_a_submission_the_challenge_would_refuse_is_refused_by_line(
         made: Path, small_store: Locations, tmp_path: Path, capsys: pytest.CaptureFixture[str],
