@@ -112,7 +112,12 @@ class ChallengeService:
     def score(self, submissions: list[Path], truth: Path) -> dict[str, Any]:
         """`evaluate`'s report of each submission CSV against a made challenge's truth."""
         truth_playlists = read_truth(truth_file(truth))
-        answers = {str(path): read_submission(path, truth_playlists) for path in submissions}
+        # by file name, what tells them apart in a narrow table, unless two share one
+        names = [path.name for path in submissions]
+        if len(set(names)) < len(set(submissions)):
+            names = [str(path) for path in submissions]
+        answers = {name: read_submission(path, truth_playlists)
+                   for name, path in zip(names, submissions, strict=True)}
         catalog = self._stored_catalog()
         return score_submissions(truth_playlists, answers,
                                  lambda uris: {} if catalog is None else artists_of(catalog, uris))

@@ -121,15 +121,21 @@ def test_score_compares_submissions_per_category(made: Path, small_store: Locati
     report = orjson.loads(done.out)
     assert report["n_cases"] == 10 * PER_CATEGORY
     assert [c["n"] for c in report["categories"]] == [PER_CATEGORY] * 10
-    assert report["models"][str(right)]["overall"] == {
+    assert report["models"]["right.csv.gz"]["overall"] == {  # by file name: they differ
         "r_precision": 1.0, "r_precision_artist": 1.0, "ndcg": 1.0, "clicks": 0.0}
-    assert report["models"][str(wrong)]["overall"]["r_precision"] == 0.0
-    assert report["models"][str(wrong)]["overall"]["clicks"] == 51.0
-    assert report["leads"][0]["best"] == str(right)
+    assert report["models"]["wrong.csv"]["overall"]["r_precision"] == 0.0
+    assert report["models"]["wrong.csv"]["overall"]["clicks"] == 51.0
+    assert report["leads"][0]["best"] == "right.csv.gz"
     table = run_cli(capsys, small_store.root, "score", str(right), "--truth",
                     str(made / "challenge_truth.json"))
     assert table.code == 0, table
     assert f"r_precision on {10 * PER_CATEGORY} held-out playlists" in table.out
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "wrong.csv").write_bytes(wrong.read_bytes())
+    same_names = run_cli(capsys, small_store.root, "score", str(wrong),
+                         str(tmp_path / "other" / "wrong.csv"), "--truth", str(made), "--json")
+    assert set(orjson.loads(same_names.out)["models"]) == {str(wrong),
+                                                          str(tmp_path / "other" / "wrong.csv")}
 
 
 @pytest.mark.parametrize(("change", "said"), [
