@@ -1,9 +1,12 @@
 """Trying the RecSys Challenge 2018 on data of one's own: `make` cuts a challenge set (and
 its held-out truth) from MPD slices not ingested, `score` scores submissions against it.
 
-The names the command line shows in its help live here, without the modules' imports."""
+The names the command line shows in its help live here, without the modules' imports
+(numpy, the evaluation)."""
 
-CHALLENGE_TRUTH = "challenge_truth.json"
-"""The held-out tracks of a made challenge set, beside its challenge_set.json."""
+from mpdtui.data.mpd import CHALLENGE_TRUTH
+
+__all__ = ["CHALLENGE_TRUTH", "PER_CATEGORY"]
+
 PER_CATEGORY = 1000
 """The real challenge set's playlists per category."""

@@ -140,6 +140,10 @@ def find_slices(path: Path) -> list[SliceSource]:
                         "again, or give the folder of its extracted slices")
     elif path.name.lower() == CHALLENGE_SET:
         raise UserError(_challenge_set_given(path))
+    elif path.name.lower() == CHALLENGE_TRUTH:
+        raise UserError(f"{path} is the held-out truth of a challenge set make-challenge made, "
+                        f"not MPD slices: `mpdtui score SUBMISSION --truth "
+                        f"{shlex.quote(str(path))}` scores a submission against it")
     elif path.suffix == ".json":
         sources = [SliceSource(path.name, path, size)]
     else:
@@ -150,6 +154,8 @@ def find_slices(path: Path) -> list[SliceSource]:
 
 CHALLENGE_SET = "challenge_set.json"
 """The RecSys Challenge's playlists to complete, published beside the MPD (`mpdtui submit`)."""
+CHALLENGE_TRUTH = "challenge_truth.json"
+"""The held-out tracks of a challenge set `mpdtui make-challenge` made, beside it."""
 
 
 def _challenge_set_given(path: Path) -> str:

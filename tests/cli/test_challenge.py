@@ -229,3 +229,12 @@ def test_submit_refuses_a_challenge_whose_playlists_were_ingested_since(
     assert_refused(refused, str(tmp_path / "c" / "challenge_set.json"), "ingested since",
                    "score what they remember")
     assert not (tmp_path / "s.csv").exists()
+
+
+def test_the_truth_given_for_slices_points_to_score(made: Path, small_store: Locations,
+                                                    tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    truth = made / "challenge_truth.json"
+    refused = run_cli(capsys, small_store.root, "make-challenge", str(truth), "--out",
+                      str(tmp_path / "again"))  # as `ingest` and --train --mpd, which read slices alike
+    assert_refused(refused, f"`mpdtui score SUBMISSION --truth {truth}`")
