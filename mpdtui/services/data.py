@@ -14,6 +14,7 @@ from mpdtui.data.catalog import Catalog, Counts
 from mpdtui.data.demo import generate_demo
 from mpdtui.data.demo_files import FEATURES_CSV
 from mpdtui.data.files import file_in_the_way, nearest_existing
+from mpdtui.data.known_slices import slices_are_ingested
 from mpdtui.data.mpd import find_slices
 from mpdtui.data.stats import DataStats, store_stats
 from mpdtui.errors import UserError
@@ -21,6 +22,7 @@ from mpdtui.locations import Locations, expand_home, recordable
 from mpdtui.pipeline.data_stages import write_demo_files
 from mpdtui.pipeline.job import source_for_path
 from mpdtui.pipeline.sources import (
+    SPOTIFY_KIND,
     DataSource,
     DataState,
     DemoSpec,
@@ -59,10 +61,10 @@ class DataService:
             if catalog.meta("finalized") is not None or not catalog.scalar(
                     "SELECT count(*) FROM slices"):
                 return None
-        primary = self.state().primary
-        command = ("mpdtui ingest PATH" if primary is None
-                   else "mpdtui ingest --demo" if primary.is_demo
-                   else f"mpdtui ingest {shlex.quote(primary.path)}")
+            source = _unfinished_source(catalog, self.state())
+        command = ("mpdtui ingest PATH" if source is None
+                   else "mpdtui ingest --demo" if source.is_demo
+                   else f"mpdtui ingest {shlex.quote(source.path)}")
         return (f"the data is not fully ingested (an ingest was interrupted, or is running): "
                 f"run `{command}` again to finish it")
 
@@ -180,6 +182,22 @@ def _earlier_demo_slices(out_dir: Path) -> list[Path]:
                         "and the demo writes a file of that name: give demo-data an empty or new "
                         "folder")
     return slices
+
+
+def _unfinished_source(catalog: Catalog, state: DataState) -> DataSource | None:
+    """The recorded source (the demo, an MPD folder, zip or slice) whose slices the catalog
+    does not all hold: the one an interrupted ingest was reading, which `ingest` of another
+    source (the first one recorded, say) would not finish; else the dataset itself."""
+    for source in state.sources:
+        if source.kind == SPOTIFY_KIND:
+            continue
+        try:
+            slices = find_slices(Path(source.path))
+        except (UserError, OSError):  # gone or unreadable now: its command could not finish it
+            continue
+        if not slices_are_ingested(catalog, slices):
+            return source
+    return state.primary
 
 
 def _require_folder(path: Path, advice: str) -> None:

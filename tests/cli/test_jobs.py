@@ -197,6 +197,25 @@ def test_an_unfinished_ingest_is_named_with_the_command_that_finishes_it(
             "copy them (ctrl+c), then paste them into `mpdtui import -`") in album
 
 
+def test_the_unfinished_ingest_named_is_the_source_it_stopped_in(tmp_path: Path,
+                                                                 small_demo: Path) -> None:
+    """A slice ingested alone, then its folder stopped midway: the command named is the
+    folder's, and it finishes the data (the slice's own would find nothing to do and leave
+    the folder's other slices out for good)."""
+    locations = Locations.resolve(tmp_path / "cache")
+    last = sorted(small_demo.glob("mpd.slice.*.json"))[-1]
+    services = open_services(locations)
+    services.jobs.ingest(last)
+    ingest_stopped_after_one_slice(locations, small_demo)
+
+    advice = services.data.unfinished_ingest()
+    assert advice is not None and advice.endswith(
+        f"run `mpdtui ingest {small_demo.resolve()}` again to finish it"), advice
+    services.jobs.ingest(small_demo.resolve())
+    assert services.data.unfinished_ingest() is None
+    assert services.info()["playlists"] == 3000
+
+
 def test_replacing_the_data_is_asked_for_and_says_what_goes(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     assert mpdtui("ingest", str(HANDMADE), cache=cache).returncode == 0
