@@ -61,12 +61,22 @@ class DataService:
             if catalog.meta("finalized") is not None or not catalog.scalar(
                     "SELECT count(*) FROM slices"):
                 return None
-            source = _unfinished_source(catalog, self.state())
+        source = self.unfinished_source()
         command = ("mpdtui ingest PATH" if source is None
                    else "mpdtui ingest --demo" if source.is_demo
                    else f"mpdtui ingest {shlex.quote(source.path)}")
         return (f"the data is not fully ingested (an ingest was interrupted, or is running): "
                 f"run `{command}` again to finish it")
+
+    def unfinished_source(self) -> DataSource | None:
+        """The source an interrupted ingest was reading: the first recorded one whose slices
+        the catalog does not all hold (an `ingest` of another would not finish it), else the
+        dataset itself; None where none is recorded."""
+        state = self.state()
+        if state.primary is None:
+            return None
+        with Catalog.open(self.locations) as catalog:
+            return _unfinished_source(catalog, state)
 
     def holds_demo(self) -> bool:
         """Whether the ingested data is the built-in demo dataset."""

@@ -173,6 +173,27 @@ async def test_the_first_step_says_an_ingest_was_interrupted(trained_dir: Path,
             f"an ingest of {source} was interrupted: the data step continues it")
 
 
+async def test_the_steps_name_the_source_an_ingest_stopped_in(small_demo: Path,
+                                                             tmp_path: Path) -> None:
+    """A slice ingested alone, then its folder stopped midway: both steps name the folder
+    (typed, the slice would find nothing to do and leave the folder's other slices out)."""
+    locations = Locations.resolve(tmp_path / "cache")
+    open_services(locations).jobs.ingest(sorted(small_demo.glob("mpd.slice.*.json"))[-1])
+    ingest_stopped_after_one_slice(locations, small_demo)
+    app = make_app(locations, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep", what="the first step")
+        await settle(pilot)
+        folder = small_demo.resolve()
+        assert label_text(pilot, "#cache-free").endswith(
+            f"an ingest of {folder} was interrupted: the data step continues it")
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: screen_name(pilot) == "DataStep", what="the data step")
+        await settle(pilot)
+        assert label_text(pilot, "#data-now") == (
+            f"An ingest of {folder} was interrupted: ctrl+r with an empty path continues it.")
+
+
 async def test_a_busy_cache_dir_is_waited_for(trained_dir: Path, tmp_path: Path) -> None:
     from mpdtui.pipeline.lock import WriterLock
 

@@ -70,8 +70,9 @@ class CacheStep(SetupStep):
             used = self.app.attempt(services.data.used_disk_bytes)
             has_data = f"holds data already ({size(used)})" if used else "holds data already"
         elif (state := self.app.attempt(services.data.state)) and state.primary is not None:
-            has_data = (f"an ingest of {state.primary.describe()} was interrupted: the data "
-                        "step continues it")
+            stopped = self.app.attempt(services.data.unfinished_source) or state.primary
+            has_data = (f"an ingest of {stopped.describe()} was interrupted: the data step "
+                        "continues it")
         else:
             has_data += self._short_of_room_for_the_demo(free)
         self.query_one("#cache-free", Label).update(data_text(  # a path: text, not markup

@@ -76,9 +76,10 @@ class DataStep(SetupStep):
                     f"Ingested: {counts.playlists:,} playlists, {counts.rows:,} rows, "
                     f"{counts.tracks:,} tracks. Ingest more, or press ctrl+n.")
         elif state is not None and state.primary is not None:
+            stopped = self.app.attempt(services.data.unfinished_source) or state.primary
             self.query_one("#data-now", Label).update(data_text(
-                f"An ingest of {state.primary.describe()} was interrupted: ctrl+r with an empty "
-                "path continues it."))
+                f"An ingest of {stopped.describe()} was interrupted: ctrl+r with an empty path "
+                "continues it."))
         else:
             self.query_one("#data-now", Label).update("No data yet.")
         if state is not None and state.primary is not None:
