@@ -805,6 +805,43 @@ async def test_a_features_csv_of_other_data_says_none_of_its_tracks_is_in_the_ca
         assert "Features now cover" not in label_text(pilot, "#step-status")
 
 
+async def test_a_features_import_stopped_midway_says_what_it_kept(small_demo: Path,
+                                                                 tmp_path: Path) -> None:
+    """Stopped (escape) once its first batch was in: the step said "No features this time;
+    the models work without them" over tens of thousands of tracks' features, kept."""
+    import sqlite3
+
+    locations = ingested_from(small_demo, tmp_path / "cache")
+    app = make_app(locations, tmp_path)
+
+    def stored() -> int:
+        if not locations.features_db.exists():
+            return 0
+        with contextlib.closing(sqlite3.connect(locations.features_db)) as db:
+            try:
+                return int(db.execute("SELECT count(*) FROM features").fetchone()[0])
+            except sqlite3.OperationalError:  # its tables not made yet
+                return 0
+
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        await run_command(pilot, "setup: audio features")
+        await wait_for(pilot, lambda: screen_name(pilot) == "FeaturesStep", what="features step")
+        await pilot.press("enter")  # the CSV beside the slices
+        await wait_for(pilot, lambda: stored() > 0, timeout=120, what="the first batch")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen.running is None, timeout=60, what="the stop")
+        await settle(pilot)
+        covered = app.services.features.coverage()
+        assert covered is not None
+        known = covered["tracks"] - covered["missing"]
+        status = label_text(pilot, "#step-status")
+        assert 0 < known < covered["tracks"], f"stopped midway: {status}"
+        assert status.startswith(f"Stopped: features are known for {known:,} of the catalog's "
+                                 f"{covered['tracks']:,} tracks"), status
+        assert status.endswith(", kept. Run it again (ctrl+r) for the rest, or go on (ctrl+n).")
+
+
 async def test_a_features_csv_that_cannot_be_taken_is_said_beside_the_path(
         trained_dir: Path, tmp_path: Path) -> None:
     """The status said "No features this time; the models work without them. Retry", as for
