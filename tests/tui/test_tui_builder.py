@@ -410,14 +410,17 @@ async def test_spotify_links_pasted_add_their_tracks_as_one_change(
             return f"https://open.spotify.com/track/{uri.removeprefix('spotify:track:')}?si=x"
 
         pasted = [link(second.uri), link(first.uri), link("spotify:track:" + "Z" * 22),
+                  "https://open.spotify.com/playlist/37i9dQZF1DXcBWIGoYBM5M?si=x",
                   link(third.uri)]
         search = screen.query_one("#search", Input)
         search.post_message(Paste("\n".join(pasted)))
         await settle(pilot)
         assert [t.id for t in screen.playlist] == [first.id, second.id, third.id]
         assert search.value == "", "not searched"
-        assert notifications(app)[-1] == ("Added 2 pasted tracks; 1 in the playlist already; "
-                                          "1 track not in the catalog.")
+        assert notifications(app)[-1] == (  # the playlist's link was left out unsaid
+            "Added 2 pasted tracks; 1 in the playlist already; 1 track not in the catalog; left "
+            "out 1 playlist, album or artist link (naming no track: copy the tracks in Spotify's "
+            "app and paste those).")
         await pilot.press("escape", "u")  # one undo: both gone
         assert [t.id for t in screen.playlist] == [first.id]
 

@@ -124,8 +124,8 @@ class BuilderExchange(BuilderFiles):
         """Spotify links pasted on a list (or several into the search): their tracks are
         added."""
         uris = pasted_links(event.text)
-        if uris:
-            self._add_pasted(uris)
+        if uris:  # a playlist's link among tracks' is counted, not dropped unsaid
+            self._add_pasted(uris, sum(linked_kind(word) is not None for word in event.text.split()))
         elif (linked := no_track_linked(event.text, PASTE_HERE)) is not None:
             self.notify(printable(f"Nothing added: {linked}."), markup=False, timeout=12)
 
@@ -143,9 +143,10 @@ class BuilderExchange(BuilderFiles):
             self.notify(printable(f"Nothing found: {why}."), markup=False, timeout=12)
         return f"nothing found: {why}"
 
-    def _add_pasted(self, uris: list[str]) -> None:
+    def _add_pasted(self, uris: list[str], no_track: int = 0) -> None:
         """The catalog's tracks of pasted links at the playlist's end, as one change to undo;
-        a song the playlist has is not added again."""
+        a song the playlist has is not added again (`no_track`: links pasted with them to a
+        playlist, an album or an artist, which name no track)."""
         found = self.app.attempt(self.services.catalog.resolve_uris_naming_unknown, uris)
         if found is None:
             return
@@ -157,6 +158,9 @@ class BuilderExchange(BuilderFiles):
             said.append(f"{len(tracks) - len(new):,} in the playlist already")
         if unknown:
             said.append(f"{counted(len(unknown), 'track')} not in the catalog")
+        if no_track:
+            said.append(f"left out {counted(no_track, 'playlist, album or artist link')} "
+                        "(naming no track: copy the tracks in Spotify's app and paste those)")
         self.notify("; ".join(said) + ".", markup=False, timeout=6)
 
     def _add_tracks(self, tracks: list[Track], audio: list[TrackAudio | None],
