@@ -123,12 +123,16 @@ class IngestStage(Stage):
     name, title = "ingest", "ingest"
 
     def _paths(self, job: Job) -> list[Path]:
+        """The source asked for, and (unless it replaces them) the recorded ones: an ingest of
+        one stopped midway is finished by any ingest, not only by one naming it (`ingest SLICE`
+        of a slice in before its folder stopped marked the data finished without the rest)."""
         plan = job.plan()
-        if plan.source is not None and (plan.record or job.request.source or job.request.demo):
-            return [Path(plan.source.path)]
-        state = read_state(job.locations)
-        return [Path(s.path) for s in state.sources
-                if s.kind != "spotify" and Path(s.path).exists()]
+        recorded = [Path(s.path) for s in read_state(job.locations).sources
+                    if s.kind != "spotify" and Path(s.path).exists()]
+        if plan.source is None or not (plan.record or job.request.source or job.request.demo):
+            return recorded
+        asked = Path(plan.source.path)
+        return [asked] if plan.replace else [asked, *_unfinished(job.locations, recorded, asked)]
 
     def is_done(self, job: Job) -> bool:
         if not job.locations.catalog_db.exists():
@@ -172,6 +176,19 @@ class IngestStage(Stage):
         job.summary.ingest = {"ingested": 0, "already_done": there, "playlists": 0, "rows": 0,
                               "skipped": [], "copies": []}
         return "data ready"
+
+
+def _unfinished(locations: Locations, paths: list[Path], asked: Path) -> list[Path]:
+    """Those of `paths` (but `asked`) whose slices the catalog does not all hold."""
+    if not locations.catalog_db.exists():
+        return []
+    unfinished = []
+    with Catalog.open(locations) as catalog:
+        for path in paths:
+            with contextlib.suppress(UserError):  # no slices there now: nothing to finish
+                if path != asked and not slices_are_ingested(catalog, find_slices(path)):
+                    unfinished.append(path)
+    return unfinished
 
 
 def _forget_if_nothing_came(locations: Locations, path: Path) -> None:

@@ -216,6 +216,22 @@ def test_the_unfinished_ingest_named_is_the_source_it_stopped_in(tmp_path: Path,
     assert services.info()["playlists"] == 3000
 
 
+def test_ingest_of_a_finished_source_also_finishes_one_stopped_midway(tmp_path: Path,
+                                                                    small_demo: Path) -> None:
+    """`ingest SLICE` of a slice ingested before, while its folder's ingest had stopped
+    midway: the folder's other slices come in too (it said "0 slices, 1 already there",
+    marked the data finished and left them out for good)."""
+    locations = Locations.resolve(tmp_path / "cache")
+    last = sorted(small_demo.glob("mpd.slice.*.json"))[-1]
+    services = open_services(locations)
+    services.jobs.ingest(last)
+    ingest_stopped_after_one_slice(locations, small_demo)
+
+    services.jobs.ingest(last)
+    assert services.data.unfinished_ingest() is None
+    assert services.info()["playlists"] == 3000
+
+
 def test_replacing_the_data_is_asked_for_and_says_what_goes(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     assert mpdtui("ingest", str(HANDMADE), cache=cache).returncode == 0
