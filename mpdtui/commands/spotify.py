@@ -265,6 +265,8 @@ def run_export(args: argparse.Namespace, locations: Locations) -> int:
         printer = _Printer()
         result = services.spotify.export(playlist.id, public=args.public, progress=printer,
                                          on_wait=printer.wait)
+        if result.notice:
+            print(printable(result.notice))
         how = "finished the earlier export of" if result.resumed else "exported"
         print(printable(f"{how} {playlist.name!r} ({counted(result.added, 'track')}) to "
                         f"Spotify: {result.url}"))

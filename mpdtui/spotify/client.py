@@ -192,13 +192,16 @@ class SpotifyClient:
             raise SpotifyError("Spotify's answer to creating a playlist has no playlist id")
         return answer
 
-    def playlist_exists(self, playlist_id: str) -> bool:
-        """False when Spotify answers 404 for the playlist (deleted, or never there)."""
-        try:
-            self.call("GET", f"playlists/{playlist_id}/items", params={"limit": 1})
-        except NotFound:
-            return False
-        return True
+    def follows_playlist(self, playlist_id: str) -> bool:
+        """Whether the playlist is among the user's playlists (GET me/playlists). Deleting a
+        playlist in Spotify's app only unfollows it: it is still there, its items answer and
+        take more, but the user no longer sees it."""
+        return any(str(p.get("id")) == playlist_id for p in self.my_playlists())
+
+    def playlist_item_uris(self, playlist_id: str) -> list[str]:
+        """The URIs of everything the playlist holds, in order ("" for an item without one)."""
+        return [str((entry.get("item") or entry.get("track") or {}).get("uri") or "")
+                for entry in self._paged(f"playlists/{playlist_id}/items", limit=100)]
 
     def add_items(self, playlist_id: str, uris: list[str]) -> None:
         if len(uris) > ITEMS_PER_ADD:

@@ -2,7 +2,10 @@
 
 Export: `POST me/playlists`, then `POST playlists/{id}/items` in chunks of 100. Progress is
 recorded after every chunk, so a failed export (the local playlist is never touched) resumes
-on the same Spotify playlist when run again, as long as the playlist did not change.
+on the same Spotify playlist when run again, as long as the playlist did not change. A resume
+goes by what the Spotify playlist holds, not by the record alone (a chunk sent just before the
+export was killed is there but unrecorded), and makes a new playlist, saying why, when the
+earlier one was deleted (unfollowed) or changed in Spotify since.
 Import: `GET me/playlists` and each playlist's items, paged; the user's own playlists become
 MPD-format playlists (extra training data) and saved playlists (starting points).
 """
@@ -13,7 +16,7 @@ import hashlib
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from models.progress import Cancelled, ProgressCallback, check_cancel, report
@@ -36,6 +39,7 @@ class ExportResult:
     url: str
     added: int
     resumed: bool  # continued an earlier export that had stopped part way
+    notice: str = ""  # why a stopped earlier export was not continued (a new playlist made)
 
 
 def export_to_spotify(playlists: SavedPlaylists, key: PlaylistKey, client: SpotifyClient, *,
@@ -43,23 +47,43 @@ def export_to_spotify(playlists: SavedPlaylists, key: PlaylistKey, client: Spoti
                       cancel: threading.Event | None = None) -> ExportResult:
     playlist = playlists.get(key)
     content = playlist.content_key()
-    state = playlists.export_state(playlist.id)
-    resumed = state is not None and not state.finished and state.content == content
+    earlier = playlists.export_state(playlist.id)
+    if earlier is not None and (earlier.finished or earlier.content != content):
+        earlier = None  # finished or changed since: a new export
+    state: ExportState | None = None
+    notice = ""
     saved_cancel, client.cancel = client.cancel, cancel
     try:
-        if resumed and state is not None and not client.playlist_exists(state.spotify_id):
-            resumed = False  # deleted in Spotify since it stopped: else every rerun said 404
-        if state is None or not resumed:
+        if earlier is not None:
+            state, notice = _resume_state(client, earlier, playlist.uris)
+        if state is None:
             created = client.create_playlist(playlist.name, public=public,
                                              description=DESCRIPTION)
             url = ((created.get("external_urls") or {}).get("spotify")
                    or str(created.get("uri", "")))
             state = ExportState(str(created["id"]), url, content, 0, False)
             playlists.record_export(playlist.id, state)
+        resumed = earlier is not None and state.spotify_id == earlier.spotify_id
         state = _add_chunks(playlists, playlist, state, client, progress, cancel)
     finally:
         client.cancel = saved_cancel
-    return ExportResult(state.spotify_id, state.url, state.added, resumed)
+    return ExportResult(state.spotify_id, state.url, state.added, resumed, notice)
+
+
+def _resume_state(client: SpotifyClient, earlier: ExportState,
+                  uris: list[str]) -> tuple[ExportState | None, str]:
+    """Where the stopped export stands in its Spotify playlist: what the playlist holds, not
+    what was recorded (a chunk sent just before the export was killed is there, unrecorded).
+    None, and why, when it cannot go on there."""
+    where = f"the Spotify playlist the earlier export stopped in ({earlier.url})"
+    if not client.follows_playlist(earlier.spotify_id):
+        return None, (f"{where} is no longer among your playlists (deleted in Spotify?): "
+                      "exporting to a new one")
+    held = client.playlist_item_uris(earlier.spotify_id)
+    if held != uris[:len(held)]:
+        return None, (f"{where} was changed in Spotify since: exporting to a new one (that one "
+                      "is left as it is)")
+    return replace(earlier, added=len(held)), ""
 
 
 def _add_chunks(playlists: SavedPlaylists, playlist: SavedPlaylist, state: ExportState,

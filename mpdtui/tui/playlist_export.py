@@ -68,6 +68,8 @@ class PlaylistExport:
         if fmt == "spotify":  # a rate limit's wait said as it starts: else the app looks idle
             result = self.services.spotify.export(playlist_id, on_wait=self._said_wait)
             text = f"Exported to Spotify: {counted(result.added, 'track')} in {result.url}"
+            if result.notice:
+                text = f"{result.notice[0].upper()}{result.notice[1:]}. {text}"
         else:
             path = self.services.playlist_files.export_file(playlist_id, fmt, folder)
             if remember:

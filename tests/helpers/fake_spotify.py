@@ -4,8 +4,10 @@ Accounts (under /accounts/): `GET authorize` redirects to the redirect URI with 
 state (playing a user who consents), `POST api/token` exchanges a code after checking the PKCE
 S256 challenge, client id and redirect URI, refreshes tokens, and answers `invalid_grant`.
 API (under /v1/): me, audio-features, me/playlists (GET, POST), playlists/{id}/items (GET,
-POST). Faults are injected per endpoint with `fail_next`; `forbid_audio_features` answers 403
-like the API does for apps created after 2024-11-27. Every request is logged in `requests`.
+POST). `unfollow` plays a user deleting a playlist in Spotify's app: Spotify only unfollows it
+(it leaves GET me/playlists; its items still answer). Faults are injected per endpoint with
+`fail_next`; `forbid_audio_features` answers 403 like the API does for apps created after
+2024-11-27. Every request is logged in `requests`.
 """
 
 from __future__ import annotations
@@ -162,8 +164,16 @@ class FakeSpotify:
         with self.state.lock:
             self.state.playlists[playlist_id] = {"id": playlist_id, "name": name,
                                                  "owner": self.state.user_id, "public": False,
-                                                 "description": "", "items": list(tracks)}
+                                                 "description": "", "items": list(tracks),
+                                                 "followed": True}
         return playlist_id
+
+    def unfollow(self, playlist_id: str) -> None:
+        """What deleting a playlist in Spotify's app does: the user no longer follows it, so
+        it leaves their playlists (GET me/playlists), but it is still there: its items answer
+        and take more."""
+        with self.state.lock:
+            self.state.playlists[playlist_id]["followed"] = False
 
 
 def s256(verifier: str) -> str:
@@ -320,7 +330,8 @@ class _Handler(BaseHTTPRequestHandler):
         if endpoint == "me/playlists":
             if method == "POST":
                 return self._create_playlist(json.loads(raw or b"{}"))
-            return self._page(list(state.playlists.values()), query, endpoint, self._simplified)
+            followed = [p for p in state.playlists.values() if p.get("followed", True)]
+            return self._page(followed, query, endpoint, self._simplified)
         if len(parts) == 3 and parts[0] == "playlists" and parts[2] == "items":
             playlist = state.playlists.get(parts[1])
             if playlist is None:
@@ -348,7 +359,7 @@ class _Handler(BaseHTTPRequestHandler):
         playlist_id = "pl" + secrets.token_hex(6)
         playlist = {"id": playlist_id, "name": body["name"], "public": body.get("public", True),
                     "description": body.get("description", ""), "owner": self.fake.state.user_id,
-                    "items": []}
+                    "items": [], "followed": True}
         with self.fake.state.lock:
             self.fake.state.playlists[playlist_id] = playlist
         return 201, self._simplified(playlist), {}

@@ -1,0 +1,125 @@
+"""A stopped Spotify export, resumed: it goes by what the Spotify playlist holds (no chunk sent
+twice, none lost), and a playlist deleted (unfollowed) or changed in Spotify since gets a new
+one, said so. Against the loopback fake."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from fake_spotify import PASS, FakeSpotify, Fault
+
+from mpdtui.data.saved_playlists import SavedPlaylists
+from mpdtui.locations import Locations
+from mpdtui.spotify import auth
+from mpdtui.spotify.client import RetryPolicy, open_client
+from mpdtui.spotify.errors import SpotifyError
+from mpdtui.spotify.export import export_to_spotify
+
+FAST = RetryPolicy(max_attempts=3, backoff_base=0.001)
+URIS = [f"spotify:track:{n:022d}" for n in range(250)]
+
+
+@pytest.fixture
+def locations(tmp_path: Path, fake: FakeSpotify) -> Locations:
+    locations = Locations.resolve(tmp_path / "cache").ensure()
+    auth.login(locations, fake.state.client_id, port=0, timeout=20,
+               open_url=lambda url: requests.get(url, timeout=10))
+    return locations
+
+
+@pytest.fixture
+def playlists(locations: Locations) -> Iterator[SavedPlaylists]:
+    with SavedPlaylists.open(locations) as store:
+        store.create("Long drive", URIS)
+        yield store
+
+
+def held(fake: FakeSpotify, playlist_id: str) -> list[str]:
+    return [item["uri"] for item in fake.state.playlists[playlist_id]["items"]]
+
+
+def stopped_export(fake: FakeSpotify, locations: Locations, playlists: SavedPlaylists,
+                   *faults: Fault) -> str:
+    """An export that stopped part way; the Spotify playlist's id."""
+    fake.fail_next("playlists/*/items", *faults)
+    with pytest.raises(SpotifyError, match="stopped after"):
+        export_to_spotify(playlists, "Long drive",
+                          open_client(locations, policy=FAST))
+    state = playlists.export_state("Long drive")
+    assert state is not None and not state.finished
+    return state.spotify_id
+
+
+def test_the_fake_s_unfollow_is_what_deleting_in_spotify_s_app_does(
+        fake: FakeSpotify, locations: Locations) -> None:
+    client = open_client(locations, policy=FAST)
+    kept = fake.add_user_playlist("Kept", [])
+    gone = fake.add_user_playlist("Deleted in the app", [])
+    fake.unfollow(gone)
+    assert [p["id"] for p in client.my_playlists()] == [kept]
+    assert client.follows_playlist(kept) and not client.follows_playlist(gone)
+    client.add_items(gone, URIS[:2])  # still there: it answers and takes more
+    assert client.playlist_item_uris(gone) == URIS[:2]
+
+
+def test_a_chunk_sent_but_not_recorded_is_not_sent_again(
+        fake: FakeSpotify, locations: Locations, playlists: SavedPlaylists) -> None:
+    """Killed between sending the second chunk and recording it: the rerun sent it again
+    (100 duplicates in the Spotify playlist)."""
+    spotify_id = stopped_export(fake, locations, playlists, PASS, PASS, Fault(400))
+    state = playlists.export_state("Long drive")
+    assert state is not None and state.added == 200
+    playlists.record_export(playlists.get("Long drive").id,
+                            type(state)(state.spotify_id, state.url, state.content, 100, False))
+    sent = len(fake.calls(f"playlists/{spotify_id}/items", "POST"))
+
+    result = export_to_spotify(playlists, "Long drive",
+                               open_client(locations, policy=FAST))
+
+    assert held(fake, spotify_id) == URIS  # no duplicates, nothing lost
+    assert result.resumed and result.spotify_id == spotify_id and not result.notice
+    adds = fake.calls(f"playlists/{spotify_id}/items", "POST")[sent:]
+    assert [call.body["uris"] for call in adds] == [URIS[200:]]
+    assert playlists.export_state("Long drive").finished
+
+
+def test_a_stopped_export_whose_playlist_was_deleted_in_spotify_s_app_makes_a_new_one(
+        fake: FakeSpotify, locations: Locations, playlists: SavedPlaylists,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Deleting in Spotify's app only unfollows: the playlist still answered, and the rerun
+    finished the export into a playlist the user no longer sees."""
+    from mpdtui.commands.spotify import run_export
+
+    spotify_id = stopped_export(fake, locations, playlists, PASS, Fault(400))
+    fake.unfollow(spotify_id)
+
+    args = argparse.Namespace(name="Long drive", to="spotify", out=None, public=False)
+    assert run_export(args, locations) == 0
+
+    out = capsys.readouterr().out
+    state = playlists.export_state("Long drive")
+    assert state is not None and state.finished and state.spotify_id != spotify_id
+    assert held(fake, state.spotify_id) == URIS
+    assert held(fake, spotify_id) == URIS[:100]  # the unfollowed one is left alone
+    assert (f"the Spotify playlist the earlier export stopped in (https://open.spotify.com/"
+            f"playlist/{spotify_id}) is no longer among your playlists (deleted in Spotify?): "
+            "exporting to a new one") in out
+    assert f"exported 'Long drive' (250 tracks) to Spotify: {state.url}" in out
+
+
+def test_a_stopped_export_whose_playlist_was_changed_in_spotify_makes_a_new_one(
+        fake: FakeSpotify, locations: Locations, playlists: SavedPlaylists) -> None:
+    spotify_id = stopped_export(fake, locations, playlists, PASS, Fault(400))
+    fake.state.playlists[spotify_id]["items"].pop(0)  # the user took a track out
+
+    result = export_to_spotify(playlists, "Long drive",
+                               open_client(locations, policy=FAST))
+
+    assert not result.resumed and result.spotify_id != spotify_id
+    assert "was changed in Spotify since: exporting to a new one" in result.notice
+    assert held(fake, result.spotify_id) == URIS
+    assert len(held(fake, spotify_id)) == 99
