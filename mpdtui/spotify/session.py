@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import requests
 from spotipy.cache_handler import CacheFileHandler
 from spotipy.exceptions import SpotifyOauthError
 from spotipy.oauth2 import SpotifyPKCE
@@ -138,12 +139,14 @@ def _is_timestamp(value: Any) -> bool:
 
 
 def spotify_pkce(client_id: str, redirect_uri: str, settings: SpotifySettings,
-                 tokens: TokenFile, state: str | None) -> SpotifyPKCE:
+                 tokens: TokenFile, state: str | None,
+                 http: requests.Session | None = None) -> SpotifyPKCE:
     """spotipy's PKCE manager for the app `client_id`, on `settings`' accounts URLs, keeping
-    its tokens in `tokens`."""
+    its tokens in `tokens` (its requests through `http` when given)."""
     pkce = SpotifyPKCE(client_id=client_id, redirect_uri=redirect_uri, state=state,
                        scope=SCOPES, open_browser=False, cache_handler=tokens,
-                       requests_timeout=REQUEST_TIMEOUT_S)
+                       requests_timeout=REQUEST_TIMEOUT_S,
+                       requests_session=True if http is None else http)
     pkce.OAUTH_AUTHORIZE_URL = settings.authorize_url
     pkce.OAUTH_TOKEN_URL = settings.token_url
     return pkce
@@ -240,8 +243,17 @@ class Session:
             raise LoginRequired(NOT_LOGGED_IN)
         self._info = info
         redirect = info.get("mpdtui_redirect_uri") or redirect_uri_for(DEFAULT_PORT)
+        self._answered: int | None = None  # the HTTP status of the token endpoint's last answer
+        http = requests.Session()
+        http.hooks["response"].append(self._remember_answer)
         self._pkce = spotify_pkce(info["mpdtui_client_id"], redirect,
-                           settings or SpotifySettings.from_env(), self._tokens, None)
+                                  settings or SpotifySettings.from_env(), self._tokens, None,
+                                  http)
+
+    def _remember_answer(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        """The requests hook on the renewal's own session: what the token endpoint answered,
+        seen first-hand (not dug out of how spotipy chains its exceptions)."""
+        self._answered = response.status_code
 
     @property
     def login_id(self) -> str:
@@ -259,6 +271,7 @@ class Session:
             self._refresh()
 
     def _refresh(self) -> None:
+        self._answered = None
         try:
             self._pkce.refresh_access_token(self._info["refresh_token"])
         except SpotifyOauthError as exc:
@@ -266,8 +279,8 @@ class Session:
                 with contextlib.suppress(OSError):  # for `auth --status` (a login drops it)
                     self._tokens.update(mpdtui_refused_at=time.time())
                 raise LoginRequired(LOG_IN_AGAIN) from None
-            answered = getattr(getattr(exc.__context__, "response", None), "status_code", None)
-            if isinstance(answered, int) and (answered >= 500 or answered == 429):
+            answered = self._answered
+            if answered is not None and (answered >= 500 or answered == 429):
                 raise RenewalUnavailable(answered) from None  # Spotify's trouble: retried
             raise SpotifyError(f"Spotify refused to renew the login "
                                f"({short_redacted(exc.error)}): "

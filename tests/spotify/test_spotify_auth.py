@@ -193,6 +193,42 @@ def test_a_renewal_that_fails_in_passing_is_retried(fake: FakeSpotify, locations
     assert len(waits) == 1
 
 
+@pytest.mark.parametrize("status", [500, 503, 429])
+def test_a_renewal_failing_in_passing_is_told_by_the_answer_not_by_spotipy_s_chaining(
+        fake: FakeSpotify, locations: Locations, monkeypatch: pytest.MonkeyPatch,
+        status: int) -> None:
+    """Passing trouble was told from a refusal by `exc.__context__.response`, which only
+    spotipy's way of raising (inside `except HTTPError`) provides: a spotipy that checks the
+    status itself made a 503 "Spotify refused to renew the login: run `mpdtui auth`"."""
+    from spotipy.exceptions import SpotifyOauthError
+    from spotipy.oauth2 import SpotifyPKCE
+
+    def refresh_unchained(self: SpotifyPKCE, refresh_token: str) -> dict[str, object]:
+        response = self._session.post(self.OAUTH_TOKEN_URL, timeout=self.requests_timeout,
+                                      data={"refresh_token": refresh_token,
+                                            "grant_type": "refresh_token",
+                                            "client_id": self.client_id})
+        if response.status_code >= 400:
+            error = response.json().get("error")
+            raise SpotifyOauthError(f"error: {error}", error=error)  # nothing chained
+        token_info = self._add_custom_values_to_token_info(response.json())
+        self.cache_handler.save_token_to_cache(token_info)
+        return token_info
+
+    monkeypatch.setattr(SpotifyPKCE, "refresh_access_token", refresh_unchained)
+    log_in(fake, locations)
+    waits: list[Wait] = []
+    client = open_client(locations, policy=RetryPolicy(backoff_base=0.01), on_wait=waits.append)
+    fake.expire_access_tokens()
+    fake.fail_next("api/token", Fault(status) if status != 429 else too_many(0))
+    assert client.me()["id"] == "fake-user"
+    assert len(waits) == 1
+    fake.expire_access_tokens()
+    fake.revoke_refresh_tokens()  # a refusal is still one
+    with pytest.raises(LoginRequired):
+        client.me()
+
+
 def test_a_renewal_that_keeps_failing_says_to_run_again_later(fake: FakeSpotify,
                                                                locations: Locations) -> None:
     log_in(fake, locations)
