@@ -77,12 +77,12 @@ def _resume_state(client: SpotifyClient, earlier: ExportState,
     None, and why, when it cannot go on there."""
     where = f"the Spotify playlist the earlier export stopped in ({earlier.url})"
     if not client.follows_playlist(earlier.spotify_id):
-        return None, (f"{where} is no longer among your playlists (deleted in Spotify?): "
-                      "exporting to a new one")
+        return None, (f"{where} is no longer among your playlists (deleted in Spotify?), "
+                      "so this export made a new one")
     held = client.playlist_item_uris(earlier.spotify_id)
     if held != uris[:len(held)]:
-        return None, (f"{where} was changed in Spotify since: exporting to a new one (that one "
-                      "is left as it is)")
+        return None, (f"{where} was changed in Spotify since, so this export made a new one "
+                      "(that one is left as it is)")
     return replace(earlier, added=len(held)), ""
 
 

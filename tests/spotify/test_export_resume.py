@@ -106,8 +106,8 @@ def test_a_stopped_export_whose_playlist_was_deleted_in_spotify_s_app_makes_a_ne
     assert held(fake, state.spotify_id) == URIS
     assert held(fake, spotify_id) == URIS[:100]  # the unfollowed one is left alone
     assert (f"the Spotify playlist the earlier export stopped in (https://open.spotify.com/"
-            f"playlist/{spotify_id}) is no longer among your playlists (deleted in Spotify?): "
-            "exporting to a new one") in out
+            f"playlist/{spotify_id}) is no longer among your playlists (deleted in Spotify?), "
+            "so this export made a new one") in out
     assert f"exported 'Long drive' (250 tracks) to Spotify: {state.url}" in out
 
 
@@ -120,6 +120,6 @@ def test_a_stopped_export_whose_playlist_was_changed_in_spotify_makes_a_new_one(
                                open_client(locations, policy=FAST))
 
     assert not result.resumed and result.spotify_id != spotify_id
-    assert "was changed in Spotify since: exporting to a new one" in result.notice
+    assert "was changed in Spotify since, so this export made a new one" in result.notice
     assert held(fake, result.spotify_id) == URIS
     assert len(held(fake, spotify_id)) == 99
