@@ -4,6 +4,7 @@ Screens and the palette import this module, never `tui.app`, which imports them.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,6 +75,9 @@ class MpdtuiAppBase(KeysInOrder):
         self.options = options or AppOptions()
         self.services: Services | None = services
         self.jobs = JobRunner(self, lambda: self.locations, self.job_event)
+        self.stopping = threading.Event()
+        """Set as the app closes: work in its threads (a Spotify export waiting out a rate
+        limit) stops at a resumable point, rather than hold the closed app's process."""
         self.job_headline = Headline()
         self._leave_question: ConfirmScreen | None = None
         """Quitting's question while a job runs, until answered."""
@@ -208,6 +212,7 @@ class MpdtuiAppBase(KeysInOrder):
         self.push_screen(self._leave_question, answered)
 
     def on_unmount(self) -> None:
+        self.stopping.set()
         self.jobs.close()  # the job stops at a resumable point and continues next time
 
     def export_folder(self) -> Path:

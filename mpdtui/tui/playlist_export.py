@@ -66,7 +66,8 @@ class PlaylistExport:
         """In a worker; a file written to a newly typed folder makes it the export folder (a
         folder refused, the cache dir say, is not kept)."""
         if fmt == "spotify":  # a rate limit's wait said as it starts: else the app looks idle
-            result = self.services.spotify.export(playlist_id, on_wait=self._said_wait)
+            result = self.services.spotify.export(playlist_id, on_wait=self._said_wait,
+                                                  cancel=self.app.stopping)
             text = f"Exported to Spotify: {counted(result.added, 'track')} in {result.url}"
             if result.notice:
                 text = f"{result.notice[0].upper()}{result.notice[1:]}. {text}"

@@ -441,3 +441,43 @@ async def test_the_export_says_a_rate_limits_wait(fake_spotify: Any, trained_cop
                        in notifications(app), what="the wait said")
         await settle(pilot)
         assert any("Exported to Spotify: 3 tracks" in n for n in notifications(app))
+
+
+# quitting the app while its export to Spotify waited out a rate limit left a blank terminal
+# for as long as Spotify asked to wait (up to an hour), then finished the export unseen
+async def test_quitting_stops_an_export_waiting_out_a_rate_limit(
+        fake_spotify: Any, trained_copy: Locations, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    import time
+
+    from fake_spotify import too_many
+
+    auth.login(trained_copy, fake_spotify.state.client_id, port=0, timeout=20,
+               open_url=lambda url: requests.get(url, timeout=10))
+    fake_spotify.fail_next("playlists/*/items", too_many(30))
+    ended = threading.Event()
+    export = SpotifyService.export
+
+    def watched(self: SpotifyService, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return export(self, *args, **kwargs)
+        finally:
+            ended.set()
+
+    monkeypatch.setattr(SpotifyService, "export", watched)
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        await type_text(pilot, "for spotify")
+        builder(app).playlist = app.services.catalog.tracks([1, 2, 3])
+        await pilot.press("escape", "e", "j", "j", "j", "enter")
+        await wait_for(pilot, lambda: "Spotify export: rate limited, retrying in 30 s"
+                       in notifications(app), what="the wait said")
+        app.exit()
+    started = time.monotonic()
+    assert ended.wait(10), "the export still waits, holding the closed app's process"
+    assert time.monotonic() - started < 5
+    sent = [r for r in fake_spotify.state.requests if r.method == "POST" and r.status == 201
+            and r.endpoint.startswith("playlists/")]
+    assert sent == []  # stopped, not finished unseen after the app closed
