@@ -31,6 +31,8 @@ from mpdtui.spotify.session import (
     LoginStatus,
     Session,
     TokenFile,
+    TokenHttp,
+    passing_trouble,
     redirect_uri_for,
     spotify_pkce,
     status,
@@ -123,7 +125,8 @@ def login(locations: Locations, client_id: str, *, settings: SpotifySettings | N
     try:
         redirect_uri = redirect_uri_for(server.port)
         tokens = TokenFile(locations.spotify_token)
-        pkce = spotify_pkce(client_id, redirect_uri, settings, tokens, state)
+        http = TokenHttp()
+        pkce = spotify_pkce(client_id, redirect_uri, settings, tokens, state, http)
         url = pkce.get_authorize_url()
         if on_url is not None:
             on_url(url)
@@ -139,7 +142,7 @@ def login(locations: Locations, client_id: str, *, settings: SpotifySettings | N
         "mpdtui_client_id": client_id, "mpdtui_redirect_uri": redirect_uri,
         "mpdtui_login_id": secrets.token_hex(8), "mpdtui_authorized_at": time.time(),
     }
-    _exchange(pkce, code, settings)
+    _exchange(pkce, code, settings, http)
     _remember_user(locations, settings)
     return status(locations)
 
@@ -178,14 +181,21 @@ def _code_from_redirect(answer: str, state: str) -> str:
     return query["code"][0]
 
 
-def _exchange(pkce: SpotifyPKCE, code: str, settings: SpotifySettings) -> None:
+def _exchange(pkce: SpotifyPKCE, code: str, settings: SpotifySettings,
+              http: TokenHttp) -> None:
+    http.answered = None
     try:
         pkce.get_access_token(code=code, check_cache=False)
     except SpotifyOauthError as exc:
+        if passing_trouble(http.answered):
+            raise LoginFailed(f"Spotify's accounts service answered {http.answered} to the "
+                              "login (busy or down, not a refusal): run `mpdtui auth` again "
+                              "in a while") from None
         raise LoginFailed(f"Spotify refused the login code ({short_redacted(exc.error)}): "
                           "run `mpdtui auth` again") from None
     except requests.RequestException as exc:
-        raise LoginFailed(f"cannot reach {settings.token_url} ({type(exc).__name__})") from None
+        raise LoginFailed(f"cannot reach {settings.token_url} ({type(exc).__name__}): check "
+                          "the connection, then run `mpdtui auth` again") from None
 
 
 def _remember_user(locations: Locations, settings: SpotifySettings) -> None:

@@ -138,6 +138,25 @@ def _is_timestamp(value: Any) -> bool:
             and math.isfinite(value) and 0 <= value < _LATEST_TIMESTAMP)
 
 
+class TokenHttp(requests.Session):
+    """The HTTP session of spotipy's PKCE manager: remembers the status of the accounts
+    service's last answer, seen first-hand by a response hook (not dug out of how spotipy
+    chains its exceptions), to tell Spotify's passing trouble from a refusal."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.answered: int | None = None
+        self.hooks["response"].append(self._seen)
+
+    def _seen(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        self.answered = response.status_code
+
+
+def passing_trouble(status: int | None) -> bool:
+    """An answer that says Spotify is busy or down (5xx, 429 rate limited), not "no"."""
+    return status is not None and (status >= 500 or status == 429)
+
+
 def spotify_pkce(client_id: str, redirect_uri: str, settings: SpotifySettings,
                  tokens: TokenFile, state: str | None,
                  http: requests.Session | None = None) -> SpotifyPKCE:
@@ -243,17 +262,10 @@ class Session:
             raise LoginRequired(NOT_LOGGED_IN)
         self._info = info
         redirect = info.get("mpdtui_redirect_uri") or redirect_uri_for(DEFAULT_PORT)
-        self._answered: int | None = None  # the HTTP status of the token endpoint's last answer
-        http = requests.Session()
-        http.hooks["response"].append(self._remember_answer)
+        self._http = TokenHttp()
         self._pkce = spotify_pkce(info["mpdtui_client_id"], redirect,
                                   settings or SpotifySettings.from_env(), self._tokens, None,
-                                  http)
-
-    def _remember_answer(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        """The requests hook on the renewal's own session: what the token endpoint answered,
-        seen first-hand (not dug out of how spotipy chains its exceptions)."""
-        self._answered = response.status_code
+                                  self._http)
 
     @property
     def login_id(self) -> str:
@@ -271,7 +283,7 @@ class Session:
             self._refresh()
 
     def _refresh(self) -> None:
-        self._answered = None
+        self._http.answered = None
         try:
             self._pkce.refresh_access_token(self._info["refresh_token"])
         except SpotifyOauthError as exc:
@@ -279,8 +291,8 @@ class Session:
                 with contextlib.suppress(OSError):  # for `auth --status` (a login drops it)
                     self._tokens.update(mpdtui_refused_at=time.time())
                 raise LoginRequired(LOG_IN_AGAIN) from None
-            answered = self._answered
-            if answered is not None and (answered >= 500 or answered == 429):
+            answered = self._http.answered
+            if passing_trouble(answered):
                 raise RenewalUnavailable(answered) from None  # Spotify's trouble: retried
             raise SpotifyError(f"Spotify refused to renew the login "
                                f"({short_redacted(exc.error)}): "

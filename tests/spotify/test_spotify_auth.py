@@ -125,6 +125,31 @@ def test_a_refused_or_bogus_login_is_one_clear_error(fake: FakeSpotify,
                    paste=lambda: "hello", timeout=20)
 
 
+@pytest.mark.parametrize("fault", [Fault(503), too_many(20)], ids=["503", "429"])
+def test_a_login_the_accounts_service_was_too_busy_for_is_not_said_refused(
+        fake: FakeSpotify, locations: Locations, fault: Fault) -> None:
+    """A 503 or 429 to the code exchange said "Spotify refused the login code ({'status':
+    503, 'message': ...})", as if the login were wrong."""
+    fake.fail_next("api/token", fault)
+    with pytest.raises(LoginFailed) as caught:
+        auth.login(locations, fake.state.client_id, port=0, timeout=20,
+                   open_url=lambda url: requests.get(url, timeout=10))
+    assert str(caught.value) == (
+        f"Spotify's accounts service answered {fault.status} to the login (busy or down, not "
+        "a refusal): run `mpdtui auth` again in a while")
+    assert not locations.spotify_token.exists()
+
+
+def test_a_login_whose_token_endpoint_cannot_be_reached_says_what_to_do(
+        fake: FakeSpotify, locations: Locations) -> None:
+    fake.fail_next("api/token", DROP)
+    with pytest.raises(LoginFailed, match=r"^cannot reach http://127.0.0.1:\d+/accounts/api/"
+                                          r"token \(ConnectionError\): check the connection, "
+                                          r"then run `mpdtui auth` again$"):
+        auth.login(locations, fake.state.client_id, port=0, timeout=20,
+                   open_url=lambda url: requests.get(url, timeout=10))
+
+
 def test_a_taken_port_says_how_to_log_in_on_another(fake: FakeSpotify,
                                                     locations: Locations) -> None:
     """It said "pass --port with a free port", which the app (whose Spotify step shows the
