@@ -297,13 +297,19 @@ class Session:
             raise SpotifyError(f"Spotify refused to renew the login "
                                f"({short_redacted(exc.error)}): "
                                "run `mpdtui auth` to log in again") from None
+        except ValueError:  # a 200 that is not JSON (requests' JSONDecodeError, an OSError
+            raise RenewalUnavailable(None) from None  # too, said as a file's error before)
         self._info = self._tokens.get_cached_token() or self._info
 
 
 class RenewalUnavailable(SpotifyError):
-    """The token endpoint answered 5xx or 429 to a refresh: Spotify's passing trouble, not a
-    refused login (the API client retries it like any 5xx)."""
+    """The token endpoint answered 5xx or 429 to a refresh, or a page that is not JSON (None:
+    a proxy's, a network login's): passing trouble, not a refused login (the API client
+    retries it like any 5xx)."""
 
-    def __init__(self, status: int) -> None:
-        super().__init__(f"Spotify's accounts service answered {status} (renewing the login)")
+    def __init__(self, status: int | None) -> None:
+        super().__init__(
+            f"Spotify's accounts service answered {status} (renewing the login)"
+            if status is not None else "Spotify's accounts service sent a page that is not "
+            "its answer (renewing the login; a network login page in the way?)")
         self.status = status

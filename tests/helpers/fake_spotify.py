@@ -37,6 +37,7 @@ class Fault:
     status: int = 500  # 0: no fault, answer normally (to place faults after a success)
     retry_after: float | None = None
     drop: bool = False
+    page: bool = False  # an HTML page with `status`, not JSON: a proxy's, a network login's
 
 
 DROP = Fault(drop=True)
@@ -216,6 +217,15 @@ class _Handler(BaseHTTPRequestHandler):
             self._log(method, endpoint, query, raw, 0)
             self.connection.shutdown(socket.SHUT_RDWR)
             self.close_connection = True
+            return
+        if fault is not None and fault.page:
+            self._log(method, endpoint, query, raw, fault.status)
+            page = b"<html><body>Log in to the network first</body></html>"
+            self.send_response(fault.status)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
             return
         if fault is not None:
             headers = {} if fault.retry_after is None else {"Retry-After": f"{fault.retry_after:g}"}

@@ -254,6 +254,25 @@ def test_a_renewal_failing_in_passing_is_told_by_the_answer_not_by_spotipy_s_cha
         client.me()
 
 
+def test_a_renewal_answered_by_a_page_not_json_is_passing_trouble(
+        fake: FakeSpotify, locations: Locations) -> None:
+    """A network login page (or a proxy's) answering the renewal 200 said only "mpdtui:
+    Expecting value: line 1 column 1 (char 0)" (requests' JSONDecodeError is an OSError)."""
+    log_in(fake, locations)
+    client = open_client(locations, policy=RetryPolicy(max_attempts=2, backoff_base=0.01))
+    fake.expire_access_tokens()
+    fake.fail_next("api/token", Fault(200, page=True))
+    assert client.me()["id"] == "fake-user"  # retried: the next renewal is answered
+    fake.expire_access_tokens()
+    fake.fail_next("api/token", Fault(200, page=True), Fault(200, page=True))
+    with pytest.raises(ApiUnavailable) as caught:
+        client.me()
+    assert str(caught.value) == (
+        "Spotify's accounts service sent a page that is not its answer (renewing the login; "
+        "a network login page in the way?) to me 2 times: run the command again later; "
+        "everything fetched so far is kept")
+
+
 def test_a_renewal_that_keeps_failing_says_to_run_again_later(fake: FakeSpotify,
                                                                locations: Locations) -> None:
     log_in(fake, locations)
