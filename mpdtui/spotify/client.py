@@ -144,16 +144,14 @@ class SpotifyClient:
     def _rate_limited(self, endpoint: str, exc: SpotifyException, limited: int) -> None:
         seconds = retry_after_seconds(exc.headers)
         if seconds > self.policy.max_retry_after or limited > self.policy.max_rate_limited:
+            times = f", {limited} times in a row" if limited > 1 else ""
             raise ApiUnavailable(
-                f"Spotify rate-limits {endpoint} (asked to wait {seconds:.0f} s, "
-                f"{limited} times in a row): run the command again later; "
-                "everything fetched so far is kept") from None
+                f"Spotify rate-limits {endpoint} (asked to wait {seconds:.0f} s{times})") from None
         self._sleep(Wait("rate_limited", seconds, f"rate limited, retrying in {seconds:.0f} s"))
 
     def _backoff(self, endpoint: str, what: str, failures: int) -> None:
         if failures >= self.policy.max_attempts:
-            raise ApiUnavailable(f"{what} to {endpoint} {failures} times: run the command "
-                                 "again later; everything fetched so far is kept")
+            raise ApiUnavailable(f"{what} to {endpoint} {failures} times")
         seconds = self.policy.backoff(failures)
         self._sleep(Wait("retry", seconds, f"{what}, retrying in {seconds:g} s "
                                            f"(try {failures + 1} of {self.policy.max_attempts})"))

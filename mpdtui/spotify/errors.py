@@ -30,4 +30,11 @@ class NotFound(SpotifyError):
 
 
 class ApiUnavailable(SpotifyError):
-    """Retries exhausted (5xx, dropped connections) or a rate limit longer than we wait."""
+    """Retries exhausted (5xx, dropped connections) or a rate limit longer than we wait.
+    `reason` is what happened without the advice, for a message that gives its own."""
+
+    ADVICE = "run the command again later; everything fetched so far is kept"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"{reason}: {self.ADVICE}")
+        self.reason = reason

@@ -28,7 +28,7 @@ from mpdtui.data.saved_playlists import (
     TrackEntry,
 )
 from mpdtui.spotify.client import ITEMS_PER_ADD, SpotifyClient
-from mpdtui.spotify.errors import SpotifyError
+from mpdtui.spotify.errors import ApiUnavailable, SpotifyError
 
 DESCRIPTION = "Made with mpdtui"
 
@@ -101,7 +101,7 @@ def _add_chunks(playlists: SavedPlaylists, playlist: SavedPlaylist, state: Expor
             report(progress, "export", state.added, len(uris),
                    f"{state.added:,} of {len(uris):,} tracks added")
     except (SpotifyError, Cancelled) as exc:
-        why = str(exc) or "cancelled"
+        why = (exc.reason if isinstance(exc, ApiUnavailable) else str(exc)) or "cancelled"
         raise SpotifyError(
             f"export of {playlist.name!r} stopped after {state.added:,} of {len(uris):,} tracks "
             f"({why}); the local playlist is unchanged: run the same export again to continue "

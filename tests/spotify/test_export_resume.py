@@ -123,3 +123,28 @@ def test_a_stopped_export_whose_playlist_was_changed_in_spotify_makes_a_new_one(
     assert "was changed in Spotify since, so this export made a new one" in result.notice
     assert held(fake, result.spotify_id) == URIS
     assert len(held(fake, spotify_id)) == 99
+
+
+def test_an_export_stopped_by_spotify_s_trouble_gives_one_piece_of_advice(
+        fake: FakeSpotify, locations: Locations, playlists: SavedPlaylists) -> None:
+    """It said "(... 3 times: run the command again later; everything fetched so far is
+    kept); the local playlist is unchanged: run the same export again ...", and of a long
+    rate limit "asked to wait 7200 s, 1 times in a row"."""
+    from fake_spotify import too_many
+
+    fake.fail_next("playlists/*/items", PASS, too_many(7200))
+    with pytest.raises(SpotifyError) as caught:
+        export_to_spotify(playlists, "Long drive", open_client(locations, policy=FAST))
+    state = playlists.export_state("Long drive")
+    assert state is not None
+    assert str(caught.value) == (
+        f"export of 'Long drive' stopped after 100 of 250 tracks (Spotify rate-limits "
+        f"playlists/{state.spotify_id}/items (asked to wait 7200 s)); the local playlist is "
+        f"unchanged: run the same export again to continue into {state.url}")
+    fake.fail_next("playlists/*/items", PASS, *[Fault(503)] * FAST.max_attempts)  # PASS: the
+    # resume's look at what the playlist holds
+    with pytest.raises(SpotifyError) as caught:
+        export_to_spotify(playlists, "Long drive", open_client(locations, policy=FAST))
+    assert str(caught.value).startswith(
+        f"export of 'Long drive' stopped after 100 of 250 tracks (Spotify answered 503 to "
+        f"playlists/{state.spotify_id}/items 3 times); the local playlist is unchanged")
