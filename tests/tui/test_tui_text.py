@@ -108,3 +108,19 @@ def test_a_name_with_quotes_that_exists_is_taken_as_typed(tmp_path: Path) -> Non
     quoted.mkdir()
     assert typed_path(f" {quoted} ") == str(quoted)
     assert typed_path(f"'{tmp_path / 'mpd'}'") == str(tmp_path / "mpd")  # no such folder
+
+
+@pytest.mark.parametrize(("message", "in_the_app"), [
+    ("connection to Spotify failed (ConnectionError) to me 6 times: run the command again "
+     "later; everything fetched so far is kept", "connection to Spotify failed "
+     "(ConnectionError) to me 6 times: try again later; everything fetched so far is kept"),
+    ("export of 'Mix' stopped after 100 of 250 tracks (Spotify answered 503 to playlists/p/items "
+     "6 times); the local playlist is unchanged: run the same export again to continue into "
+     "https://open.spotify.com/playlist/p", "export of 'Mix' stopped after 100 of 250 tracks "
+     "(Spotify answered 503 to playlists/p/items 6 times); the local playlist is unchanged: "
+     "export it to Spotify again to continue into https://open.spotify.com/playlist/p")])
+def test_the_apps_spotify_import_and_export_name_no_command(message: str,
+                                                           in_the_app: str) -> None:
+    """The app's `I` import and Spotify export failed with "run the command again later" and
+    "run the same export again": the app has keys, not commands."""
+    assert in_app(message) == in_the_app
