@@ -282,12 +282,27 @@ class Session:
         with self._lock:
             self._refresh()
 
+    def _adopt_newer(self) -> bool:
+        """Take the token file's login when another process renewed it (or logged in) since
+        this one read it: a refresh token is good for one renewal, so ours is spent. True when
+        its access token is still good (no renewal needed)."""
+        stored = self._tokens.get_cached_token()
+        if (not stored or not isinstance(stored.get("refresh_token"), str)
+                or stored["refresh_token"] == self._info.get("refresh_token")):
+            return False
+        self._info = stored
+        return not SpotifyPKCE.is_token_expired(stored)
+
     def _refresh(self) -> None:
+        if self._adopt_newer():
+            return
         self._http.answered = None
         try:
             self._pkce.refresh_access_token(self._info["refresh_token"])
         except SpotifyOauthError as exc:
             if exc.error == "invalid_grant":
+                if self._adopt_newer():  # renewed by another process meanwhile: not refused
+                    return
                 with contextlib.suppress(OSError):  # for `auth --status` (a login drops it)
                     self._tokens.update(mpdtui_refused_at=time.time())
                 raise LoginRequired(LOG_IN_AGAIN) from None

@@ -286,6 +286,29 @@ def test_a_renewal_that_keeps_failing_says_to_run_again_later(fake: FakeSpotify,
                                  "fetched so far is kept")
 
 
+def test_a_login_renewed_by_another_process_is_taken_not_said_revoked(
+        fake: FakeSpotify, locations: Locations) -> None:
+    """A refresh token is good for one renewal (the fake, like Spotify's PKCE, hands a new
+    one). The app's export renewed the login while a download in another terminal held the
+    old one: the download's renewal said "the Spotify login has expired or was revoked" and
+    marked it refused for `auth --status`, though the file held a good login."""
+    log_in(fake, locations)
+    long_running = open_client(locations)  # a features download, say
+    fake.expire_access_tokens()
+    assert open_client(locations).me()["id"] == "fake-user"  # another process renews it
+    refreshes = len(fake.calls("api/token"))
+    assert long_running.me()["id"] == "fake-user"  # its 401: the renewed login taken
+    assert len(fake.calls("api/token")) == refreshes  # no renewal needed
+    assert session.status(locations).usable
+    fake.expire_access_tokens()
+    first = token_file(locations)
+    first["expires_at"] = 0  # both expired: the first renewal wins, the other takes it
+    locations.spotify_token.write_text(json.dumps(first))
+    a, b = open_client(locations), open_client(locations)
+    assert a.me()["id"] == "fake-user" and b.me()["id"] == "fake-user"
+    assert session.status(locations).usable
+
+
 def test_invalid_grant_means_log_in_again(fake: FakeSpotify, locations: Locations) -> None:
     log_in(fake, locations)
     client = open_client(locations)
