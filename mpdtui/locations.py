@@ -188,6 +188,12 @@ class Locations:
         return self.root / "writer.lock"
 
     @property
+    def spotify_export_lock(self) -> Path:
+        """Held (flock) while a saved playlist is exported to Spotify: one export at a time
+        (two at once of the same playlist each sent its tracks)."""
+        return self.root / "spotify-export.lock"
+
+    @property
     def writer_json(self) -> Path:
         """What the writer does, its pid and since when (for a second writer's message)."""
         return self.root / "writer.json"

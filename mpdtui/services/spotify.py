@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from models.progress import ProgressCallback
@@ -86,5 +87,25 @@ class SpotifyService:
         from mpdtui.spotify.export import export_to_spotify
 
         client = open_client(self.locations, on_wait=on_wait)
-        return export_to_spotify(self._playlists.store(), key, client, public=public,
-                                 progress=progress, cancel=cancel)
+        with _one_export_at_a_time(self.locations):
+            return export_to_spotify(self._playlists.store(), key, client, public=public,
+                                     progress=progress, cancel=cancel)
+
+
+@contextmanager
+def _one_export_at_a_time(locations: Locations) -> Iterator[None]:
+    """An export to Spotify, alone: a second one at the same time (the app's `e` pressed again,
+    another terminal) resumed the first's unfinished export beside it, both sending the same
+    tracks. `flock`: released when its holder exits, however it exits."""
+    import fcntl
+
+    fd = os.open(locations.ensure().spotify_export_lock, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UserError("another export to Spotify is running (in the app or another "
+                            "terminal): wait for it to finish, then export again") from None
+        yield
+    finally:
+        os.close(fd)

@@ -148,3 +148,24 @@ def test_an_export_stopped_by_spotify_s_trouble_gives_one_piece_of_advice(
     assert str(caught.value).startswith(
         f"export of 'Long drive' stopped after 100 of 250 tracks (Spotify answered 503 to "
         f"playlists/{state.spotify_id}/items 3 times); the local playlist is unchanged")
+
+
+def test_one_export_to_spotify_at_a_time(fake: FakeSpotify, locations: Locations,
+                                         playlists: SavedPlaylists) -> None:
+    """The app's `e` pressed again while its export ran (or an export in another terminal)
+    resumed the unfinished export beside the first: 400 tracks, 150 of them twice."""
+    import fcntl
+
+    from mpdtui.errors import UserError
+    from mpdtui.services.root import open_services
+
+    spotify = open_services(locations).spotify
+    with open(locations.root / "spotify-export.lock", "a") as running:  # an export on
+        fcntl.flock(running, fcntl.LOCK_EX)
+        with pytest.raises(UserError, match=r"^another export to Spotify is running \(in the "
+                                            r"app or another terminal\): wait for it to "
+                                            r"finish, then export again$"):
+            spotify.export("Long drive")
+        assert not fake.calls("me/playlists", "POST")
+    result = spotify.export("Long drive")  # that one ended: this one goes
+    assert held(fake, result.spotify_id) == URIS
