@@ -116,9 +116,9 @@ def write_slice(folder: Path, first_pid: int, playlists: list[Any] | None = None
     return path
 
 
-BOOKKEEPING = ("-wal", "-shm", "writer.lock", "writer.json", ".log")
+BOOKKEEPING = ("-wal", "-shm", "writer.lock", "writer.json", "spotify-export.lock", ".log")
 """Files a command may touch without changing any data: SQLite's (reading may create them)
-and the writer lock's."""
+and the writer and Spotify export locks."""
 
 
 def file_digests(root: Path) -> dict[str, str]:
