@@ -190,11 +190,11 @@ class SpotifyClient:
             raise SpotifyError("Spotify's answer to creating a playlist has no playlist id")
         return answer
 
-    def follows_playlist(self, playlist_id: str) -> bool:
-        """Whether the playlist is among the user's playlists (GET me/playlists). Deleting a
-        playlist in Spotify's app only unfollows it: it is still there, its items answer and
-        take more, but the user no longer sees it."""
-        return any(str(p.get("id")) == playlist_id for p in self.my_playlists())
+    def my_playlist(self, playlist_id: str) -> dict[str, Any] | None:
+        """The playlist as listed among the user's playlists (GET me/playlists), or None when
+        it is not. Deleting a playlist in Spotify's app only unfollows it: it is still there,
+        its items answer and take more, but the user no longer sees it."""
+        return next((p for p in self.my_playlists() if str(p.get("id")) == playlist_id), None)
 
     def playlist_item_uris(self, playlist_id: str) -> list[str]:
         """The URIs of everything the playlist holds, in order ("" for an item without one)."""

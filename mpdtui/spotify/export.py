@@ -55,7 +55,7 @@ def export_to_spotify(playlists: SavedPlaylists, key: PlaylistKey, client: Spoti
     saved_cancel, client.cancel = client.cancel, cancel
     try:
         if earlier is not None:
-            state, notice = _resume_state(client, earlier, playlist.uris)
+            state, notice = _resume_state(client, earlier, playlist.uris, public)
         if state is None:
             created = client.create_playlist(playlist.name, public=public,
                                              description=DESCRIPTION)
@@ -70,20 +70,26 @@ def export_to_spotify(playlists: SavedPlaylists, key: PlaylistKey, client: Spoti
     return ExportResult(state.spotify_id, state.url, state.added, resumed, notice)
 
 
-def _resume_state(client: SpotifyClient, earlier: ExportState,
-                  uris: list[str]) -> tuple[ExportState | None, str]:
+def _resume_state(client: SpotifyClient, earlier: ExportState, uris: list[str],
+                  public: bool) -> tuple[ExportState | None, str]:
     """Where the stopped export stands in its Spotify playlist: what the playlist holds, not
     what was recorded (a chunk sent just before the export was killed is there, unrecorded).
-    None, and why, when it cannot go on there."""
+    None, and why, when it cannot go on there; else what to say (a private playlist that
+    `public` asked to be public), or ""."""
     where = f"the Spotify playlist the earlier export stopped in ({earlier.url})"
-    if not client.follows_playlist(earlier.spotify_id):
+    listed = client.my_playlist(earlier.spotify_id)
+    if listed is None:
         return None, (f"{where} is no longer among your playlists (deleted in Spotify?), "
                       "so this export made a new one")
     held = client.playlist_item_uris(earlier.spotify_id)
     if held != uris[:len(held)]:
         return None, (f"{where} was changed in Spotify since, so this export made a new one "
                       "(that one is left as it is)")
-    return replace(earlier, added=len(held)), ""
+    said = ""
+    if public and listed.get("public") is False:
+        said = (f"{where} is private, as that export made it: --public is for a new playlist; "
+                "make this one public in Spotify's app")
+    return replace(earlier, added=len(held)), said
 
 
 def _add_chunks(playlists: SavedPlaylists, playlist: SavedPlaylist, state: ExportState,

@@ -61,7 +61,7 @@ def test_the_fake_s_unfollow_is_what_deleting_in_spotify_s_app_does(
     gone = fake.add_user_playlist("Deleted in the app", [])
     fake.unfollow(gone)
     assert [p["id"] for p in client.my_playlists()] == [kept]
-    assert client.follows_playlist(kept) and not client.follows_playlist(gone)
+    assert client.my_playlist(kept) is not None and client.my_playlist(gone) is None
     client.add_items(gone, URIS[:2])  # still there: it answers and takes more
     assert client.playlist_item_uris(gone) == URIS[:2]
 
@@ -169,3 +169,18 @@ def test_one_export_to_spotify_at_a_time(fake: FakeSpotify, locations: Locations
         assert not fake.calls("me/playlists", "POST")
     result = spotify.export("Long drive")  # that one ended: this one goes
     assert held(fake, result.spotify_id) == URIS
+
+
+def test_public_on_a_resumed_export_says_the_playlist_stays_private(
+        fake: FakeSpotify, locations: Locations, playlists: SavedPlaylists) -> None:
+    """`--public` on the rerun of a stopped private export finished it, still private, and
+    said nothing."""
+    spotify_id = stopped_export(fake, locations, playlists, PASS, Fault(400))
+    result = export_to_spotify(playlists, "Long drive", open_client(locations, policy=FAST),
+                               public=True)
+    assert result.resumed and result.spotify_id == spotify_id
+    assert held(fake, spotify_id) == URIS
+    assert result.notice == (
+        f"the Spotify playlist the earlier export stopped in (https://open.spotify.com/playlist/"
+        f"{spotify_id}) is private, as that export made it: --public is for a new playlist; "
+        "make this one public in Spotify's app")
