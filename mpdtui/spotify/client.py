@@ -37,6 +37,7 @@ from mpdtui.spotify.session import (
 from mpdtui.spotify.settings import SpotifySettings
 
 ITEMS_PER_ADD = 100  # POST playlists/{id}/items takes at most 100 URIs
+ITEMS_PER_PAGE = 50  # GET playlists/{id}/items and me/playlists: `limit` at most 50
 _TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 
 install_log_redaction()
@@ -199,7 +200,7 @@ class SpotifyClient:
     def playlist_item_uris(self, playlist_id: str) -> list[str]:
         """The URIs of everything the playlist holds, in order ("" for an item without one)."""
         return [str((entry.get("item") or entry.get("track") or {}).get("uri") or "")
-                for entry in self._paged(f"playlists/{playlist_id}/items", limit=100)]
+                for entry in self._paged(f"playlists/{playlist_id}/items", limit=ITEMS_PER_PAGE)]
 
     def add_items(self, playlist_id: str, uris: list[str]) -> None:
         if len(uris) > ITEMS_PER_ADD:
@@ -208,11 +209,11 @@ class SpotifyClient:
 
     def my_playlists(self) -> Iterator[dict[str, Any]]:
         """The current user's playlists (simplified objects), all pages."""
-        yield from self._paged("me/playlists", limit=50)
+        yield from self._paged("me/playlists", limit=ITEMS_PER_PAGE)
 
     def playlist_tracks(self, playlist_id: str) -> Iterator[dict[str, Any]]:
         """The track objects of a playlist in order; local files and episodes skipped."""
-        for entry in self._paged(f"playlists/{playlist_id}/items", limit=100):
+        for entry in self._paged(f"playlists/{playlist_id}/items", limit=ITEMS_PER_PAGE):
             track = entry.get("item") or entry.get("track")  # new name first
             if (isinstance(track, dict) and track.get("type", "track") == "track"
                     and not entry.get("is_local") and str(track.get("uri", "")).startswith(

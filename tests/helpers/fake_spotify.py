@@ -400,6 +400,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _page(self, items: list[Any], query: dict[str, list[str]], endpoint: str,
               shape: Any) -> tuple[int, Any, dict[str, str]]:
         limit = int(query.get("limit", ["20"])[0])
+        if not 0 < limit <= 50:  # the documented range of GET me/playlists and playlist items
+            return 400, {"error": {"status": 400, "message": "Invalid limit"}}, {}
         offset = int(query.get("offset", ["0"])[0])
         chunk = items[offset:offset + limit]
         following = offset + limit

@@ -15,7 +15,7 @@ from fake_spotify import PASS, FakeSpotify, Fault
 from mpdtui.data.saved_playlists import SavedPlaylists
 from mpdtui.locations import Locations
 from mpdtui.spotify import auth
-from mpdtui.spotify.client import RetryPolicy, open_client
+from mpdtui.spotify.client import ITEMS_PER_PAGE, RetryPolicy, open_client
 from mpdtui.spotify.errors import SpotifyError
 from mpdtui.spotify.export import export_to_spotify
 
@@ -141,8 +141,8 @@ def test_an_export_stopped_by_spotify_s_trouble_gives_one_piece_of_advice(
         f"export of 'Long drive' stopped after 100 of 250 tracks (Spotify rate-limits "
         f"playlists/{state.spotify_id}/items (asked to wait 7200 s)); the local playlist is "
         f"unchanged: run the same export again to continue into {state.url}")
-    fake.fail_next("playlists/*/items", PASS, *[Fault(503)] * FAST.max_attempts)  # PASS: the
-    # resume's look at what the playlist holds
+    pages = [PASS] * (100 // ITEMS_PER_PAGE)  # the resume's look at what the playlist holds
+    fake.fail_next("playlists/*/items", *pages, *[Fault(503)] * FAST.max_attempts)
     with pytest.raises(SpotifyError) as caught:
         export_to_spotify(playlists, "Long drive", open_client(locations, policy=FAST))
     assert str(caught.value).startswith(
