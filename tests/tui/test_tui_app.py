@@ -245,6 +245,30 @@ async def test_a_refused_login_says_why_beside_the_login_url(fake_spotify: Any,
             "skip (ctrl+n).")
 
 
+async def test_a_login_failing_over_a_working_one_says_that_one_holds(
+        fake_spotify: Any, trained_copy: Locations, tmp_path: Path) -> None:
+    """A second login that failed said "Not logged in: ..." under "Logged in to Spotify as
+    Fake User", and the earlier login still worked."""
+    auth.login(trained_copy, fake_spotify.state.client_id, port=0, timeout=20,
+               open_url=lambda url: requests.get(url, timeout=10))
+    app = make_app(trained_copy, tmp_path, services=open_services(trained_copy, spotify=AnyPort))
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        await pilot.press("f2", "ctrl+n", "ctrl+n")
+        assert screen_name(pilot) == "SpotifyStep"
+        await pilot.press("ctrl+r")  # the client id of the login there is filled in
+        paste = app.screen.query_one("#redirect-url", Input)
+        await wait_for(pilot, lambda: paste.has_focus, what="the paste field")
+        paste.value = "http://127.0.0.1:8765/callback?error=access_denied&state=x"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "failed" in label_text(pilot, "#step-status"),
+                       what="the refusal")
+        assert label_text(pilot, "#step-status") == (
+            "This login failed (the earlier one above still holds): Spotify login was refused "
+            "(access_denied). Try again (ctrl+r) or skip (ctrl+n).")
+        assert "Logged in to Spotify as Fake User" in label_text(pilot, "#spotify-user")
+
+
 async def test_spotify_login_by_pasted_url_then_export(fake_spotify: Any,
                                                        trained_copy: Locations,
                                                        tmp_path: Path) -> None:

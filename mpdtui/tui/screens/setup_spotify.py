@@ -68,7 +68,8 @@ class SpotifyStep(SetupStep):
             self.query_one("#client-id", Input).value = client_id
         self.query_one("#client-id", Input).focus()
 
-    def show_user(self) -> None:
+    def show_user(self) -> bool:
+        """The stored login, shown above; True when it is one that works."""
         status = self.app.attempt(self.services.spotify.status)
         if status is None:
             text = "Login state unknown."
@@ -77,6 +78,7 @@ class SpotifyStep(SetupStep):
         else:  # "then log in again here" rather than the CLI command
             text = in_app(status.describe())
         self.query_one("#spotify-user", Label).update(data_text(text))
+        return status is not None and status.usable
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "redirect-url":
@@ -154,7 +156,7 @@ class SpotifyStep(SetupStep):
         self.pasted.put("")
         self.pasted = queue.Queue()
         self.query_one("#redirect-url").display = False
-        self.show_user()
+        still = self.show_user()  # a login failed over one that works: that one holds
         ended = self.cancel.is_set() or worker.state == WorkerState.SUCCESS
         if ended:  # its login page is of no use now (a refusal's reason reads beside it)
             self.query_one("#login-url", Static).update("")
@@ -163,7 +165,9 @@ class SpotifyStep(SetupStep):
         elif self.cancel.is_set():
             self.status("Login cancelled. Try again (ctrl+r) or skip (ctrl+n).")
         elif isinstance(worker.error, UserError):  # the reason stays, beside the URL
-            self.status(f"Not logged in: {user_line(worker.error)}. Try again (ctrl+r) or "
+            failed = "This login failed (the earlier one above still holds)" if still else (
+                "Not logged in")
+            self.status(f"{failed}: {user_line(worker.error)}. Try again (ctrl+r) or "
                         "skip (ctrl+n).")
         else:
             self.status("Not logged in. Try again (ctrl+r) or skip (ctrl+n).")
