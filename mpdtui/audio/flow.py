@@ -34,10 +34,13 @@ from mpdtui.audio.keys import clashes, codes_of
 from mpdtui.data.track_features import TrackFeatures
 from mpdtui.errors import UserError
 
-__all__ = ["DIRECTIONS", "MAX_TRACKS", "Direction", "FlowError", "FlowResult", "FlowStats",
-           "flow_stats", "order_for_flow"]
+__all__ = ["DIRECTIONS", "MAX_TRACKS", "MIN_TRACKS", "TOO_FEW", "Direction", "FlowError",
+           "FlowResult", "FlowStats", "flow_stats", "order_for_flow"]
 DIRECTIONS: tuple[Direction, ...] = (None, "rise", "fall")
 MAX_TRACKS = 10_000  # Spotify's limit on a playlist for years; the time grows as the square
+MIN_TRACKS = 3
+TOO_FEW = "the first track stays first, so with fewer than three nothing can move"
+"""Why a playlist (or its tracks with features) needs `MIN_TRACKS` to be ordered for flow."""
 
 
 class FlowError(UserError):
@@ -129,7 +132,7 @@ def order_for_flow(features: TrackFeatures, direction: Direction = None,
     if len(measured) > MAX_TRACKS:
         raise FlowError(f"ordering for flow takes up to {MAX_TRACKS:,} tracks with features; "
                         f"this playlist has {len(measured):,}")
-    if len(measured) < 3:  # nothing to order: nothing moves
+    if len(measured) < MIN_TRACKS:  # nothing to order: nothing moves
         return FlowResult(tuple(range(n)), before, before, direction, 0)
     path, followed = best_path(Costs(features.take(measured), direction, stop))
     head = [0] if 0 in unmeasured else []  # the first track stays first, features or not

@@ -16,7 +16,7 @@ import numpy as np
 
 from mpdtui.audio.describe import TrackAudio, track_audio
 from mpdtui.audio.filters import AudioFilter
-from mpdtui.audio.flow import Direction, FlowResult, order_for_flow
+from mpdtui.audio.flow import MIN_TRACKS, TOO_FEW, Direction, FlowResult, order_for_flow
 from mpdtui.data.playlist_length import FILL_CANDIDATES, Filled, PlaylistLength, fill
 from mpdtui.data.saved_playlists import SavedPlaylist
 from mpdtui.data.track_features import TrackFeatures
@@ -204,8 +204,18 @@ class AudioService:
         if not playlist.tracks:
             raise UserError(f"{playlist.name!r} has no tracks to order: open it in the app's "
                             "builder (p) and add some")
+        if len(playlist.tracks) < MIN_TRACKS:  # as the app's builder asks for three
+            raise UserError(f"{playlist.name!r} has {counted(len(playlist.tracks), 'track')}: "
+                            f"ordering for flow needs three ({TOO_FEW}); add some in the "
+                            "app's builder (p)")
         features = TrackFeatures.load(self.locations, playlist.uris)
         self.require_features(features, f"no audio features for the tracks of {playlist.name!r}")
+        measured = int(np.count_nonzero(np.isfinite(features["tempo"])))
+        if measured < MIN_TRACKS:
+            raise FeaturesMissing(
+                f"only {measured} of the {len(playlist.tracks):,} tracks of {playlist.name!r} "
+                f"{'has' if measured == 1 else 'have'} audio features, and ordering for flow "
+                f"needs three ({TOO_FEW}): {FEATURES_HINT}")
         result = order_for_flow(features, direction)
         if save and result.changed:
             self._playlists.replace_tracks(playlist.id, [playlist.tracks[i] for i in result.order])

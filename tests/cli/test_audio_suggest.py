@@ -431,6 +431,29 @@ def test_cli_order_saves_a_flowing_order(services: Services,
     assert reordered != [t.uri for t in tracks]
 
 
+def test_cli_order_asks_for_three_tracks_as_the_app_does(
+        services: Services, capsys: pytest.CaptureFixture[str]) -> None:
+    # it said "already in the best order found" of one or two tracks, and of a playlist
+    # where fewer than three have features (nothing moved, not even those to the end)
+    cache = ["--cache-dir", str(services.locations.root)]
+    tracks = [s.track for s in services.suggester.suggest("party", [], "title", k=25)]
+    for n in (1, 2):
+        services.playlists.save(f"Short {n}", tracks[:n])
+        assert main([*cache, "order", f"Short {n}"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"mpdtui: 'Short {n}' has {n} track")
+        assert "needs three (the first track stays first" in err and err.count("\n") == 1
+    tempo = services.audio.catalog_features()["tempo"]
+    without = services.catalog.tracks(np.flatnonzero(~np.isfinite(tempo))[:3].tolist())
+    with_ = services.catalog.tracks(np.flatnonzero(np.isfinite(tempo))[:2].tolist())
+    services.playlists.save("Mixed", [without[0], *with_, *without[1:]])
+    assert main([*cache, "order", "Mixed"]) == 2
+    err = capsys.readouterr().err
+    assert "only 2 of the 5 tracks of 'Mixed' have audio features" in err
+    assert "mpdtui features --csv" in err
+    assert services.playlists.get("Mixed").uris[0] == without[0].uri
+
+
 def test_cli_order_without_features_says_how_to_get_them(
         small_store: Locations, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     shutil.copytree(small_store.root, tmp_path / "cache")

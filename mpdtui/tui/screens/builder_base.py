@@ -177,8 +177,9 @@ class BuilderBase(BaseScreen):
             self.notify(in_app(f"No audio features yet: {FEATURES_HINT}."), severity="warning",
                         timeout=10)
             return
-        if len(self.playlist) < 3:
-            self.notify("Add at least three tracks to order them for flow.", severity="warning")
+        if len(self.playlist) < 3:  # as `mpdtui order` (flow.MIN_TRACKS, flow.TOO_FEW)
+            self.notify("Add at least three tracks to order them for flow: the first track stays "
+                        "first, so with fewer than three nothing can move.", severity="warning")
             return
         from mpdtui.tui.screens.order import OrderScreen
 
