@@ -13,7 +13,7 @@ from mpdtui.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, UserErr
 from mpdtui.locations import Locations
 from mpdtui.pipeline.client import JobProcess
 from mpdtui.pipeline.display import trained_before
-from mpdtui.pipeline.events import JobFailed, JobFinished
+from mpdtui.pipeline.events import JobFailed, JobFinished, Notice
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable
 from mpdtui.progress_view import HeadlessProgress
@@ -45,10 +45,12 @@ class JobStopped(UserError):
         return f"mpdtui: {self.failure.message}"
 
 
-def run_job(locations: Locations, request: JobRequest, out: TextIO | None = None) -> dict[str, Any]:
+def run_job(locations: Locations, request: JobRequest, out: TextIO | None = None,
+            said: list[str] | None = None) -> dict[str, Any]:
     """The job's summary (see `pipeline.job.JobSummary`); `JobStopped` when it failed or
     was interrupted (Ctrl-C or SIGTERM here asks the job to stop at a resumable point; the
-    exit code is then 128 + the signal's number, 130 or 143)."""
+    exit code is then 128 + the signal's number, 130 or 143). `said` collects the notices
+    printed as they came (`not_said`)."""
     job = JobProcess.start(locations, request)
     stopped_by: list[int] = []
     previous = {signum: signal.signal(signum, _forward_to(job, stopped_by))
@@ -60,12 +62,19 @@ def run_job(locations: Locations, request: JobRequest, out: TextIO | None = None
                     return event.summary
                 if isinstance(event, JobFailed):
                     raise JobStopped(event, stopped_by[0] if stopped_by else None)
+                if isinstance(event, Notice) and said is not None:
+                    said.append(event.message)
                 view.show(event)
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         job.close()
     raise AssertionError("a job's events always end with JobFinished or JobFailed")
+
+
+def not_said(lines: list[str], said: list[str]) -> list[str]:
+    """The summary's `lines` not printed already as a notice (a 403 is both: said once)."""
+    return [line for line in lines if line not in said]
 
 
 def _forward_to(job: JobProcess, stopped_by: list[int]) -> Any:

@@ -25,7 +25,7 @@ from mpdtui.commands.argtypes import (
     input_text_path,
     port_number,
 )
-from mpdtui.commands.jobs import report_models_serving_on, run_job
+from mpdtui.commands.jobs import not_said, report_models_serving_on, run_job
 from mpdtui.commands.terminal import in_terminal_width, said_beside
 from mpdtui.errors import UserError
 from mpdtui.exporting import FILE_FORMATS
@@ -181,8 +181,9 @@ def run_features(args: argparse.Namespace, locations: Locations) -> int:
         request = JobRequest("features", features_csv=tuple(args.csv),
                              download="yes" if download else "no",
                              retry_forbidden=args.retry_forbidden)
-        summary = run_job(locations, request, out=said)
-        for line in summary["features"]:
+        notices: list[str] = []
+        summary = run_job(locations, request, out=said, said=notices)
+        for line in not_said(summary["features"], notices):
             print(printable(line), file=said, flush=True)
         behind, gained = summary["behind_on_audio"], summary["audio_gained"]
     with open_services(locations) as services:

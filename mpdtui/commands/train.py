@@ -15,7 +15,7 @@ from rich.text import Text
 
 from mpdtui.commands import open_services
 from mpdtui.commands.argtypes import input_path
-from mpdtui.commands.jobs import report_slices_left_out, run_job
+from mpdtui.commands.jobs import not_said, report_slices_left_out, run_job
 from mpdtui.commands.terminal import in_terminal_width
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
@@ -79,8 +79,9 @@ def run_train(args: argparse.Namespace, locations: Locations) -> int:
         features_csv=tuple(str(p) for p in args.train_features_csv),
         models=tuple(args.train_models) if args.train_models else None,
         retrain=args.train_retrain)
-    summary = run_job(locations, request)
-    for line in summary["features"]:
+    notices: list[str] = []
+    summary = run_job(locations, request, said=notices)
+    for line in not_said(summary["features"], notices):
         print(f"features: {line}")
     print(f"trained: {', '.join(summary['trained']) or 'none'}; "
           f"already trained for this data: {', '.join(summary['reused']) or 'none'}")
