@@ -162,6 +162,10 @@ def plan_source(locations: Locations, state: DataState, wanted: DataSource | Non
         return SourcePlan(wanted)  # resumed (a replacement stopped midway too)
     if replace and (state.primary is not None or state.playlists):
         return SourcePlan(wanted, record=True, replace=True)
+    differs = differing_slice(locations, wanted)  # other data named as the slices there
+    if differs is not None and drops_anything(state):  # said as the demo's replacement is
+        raise UserError(replacement_question(state, wanted, differs) + ": add --replace to do "
+                        "it, or use another --cache-dir")
     if not replaces(state, wanted):
         return SourcePlan(wanted, record=True)  # into an empty cache dir, or added
     if not drops_anything(state):
@@ -218,15 +222,18 @@ def drops_anything(state: DataState) -> bool:
     return bool(state.playlists or state.models)
 
 
-def replacement_question(state: DataState, wanted: DataSource) -> str:
-    """What a replacement drops, in words (the CLI's refusal, the app's confirmation)."""
+def replacement_question(state: DataState, wanted: DataSource, differs: str | None = None) -> str:
+    """What a replacement drops, in words (the CLI's refusal, the app's confirmation);
+    `differs`: the slice of `wanted` named as one ingested, of another size (why it replaces)."""
+    why = (f"{wanted.describe()} holds a file {differs} other than the one ingested before: "
+           if differs else "")
     primary = state.primary
     held = "the demo dataset" if primary and primary.is_demo else primary.path if primary else ""
     origin = f" from {held}" if held else ""
     count = len(state.models)
     models = (f" and {count} model{'s' if count > 1 else ''} trained on them "
               f"({', '.join(state.models)})" if count else "")
-    return (f"the cache dir holds {state.playlists:,} playlists{origin}{models}. Ingesting "
+    return (f"{why}the cache dir holds {state.playlists:,} playlists{origin}{models}. Ingesting "
             f"{wanted.describe()} replaces them (saved playlists, audio features, the Spotify "
             "login and settings stay)")
 

@@ -106,9 +106,7 @@ class DataService:
         if not ((replaces(state, wanted) or differs) and drops_anything(state)):
             return None
         check_before_replacing(wanted, differs)  # asked only where it can be done
-        why = (f"{wanted.describe()} holds a file {differs} other than the one ingested before: "
-               if differs else "")
-        return why + replacement_question(state, wanted)
+        return replacement_question(state, wanted, differs)
 
     def demo_spec(self) -> DemoSpec:
         settings = config.read(self.locations, check_models=False)

@@ -279,7 +279,14 @@ def test_other_data_under_the_same_slice_names_is_refused_and_replace_replaces_i
 
     refused = mpdtui("ingest", str(other), cache=cache)
     assert refused.returncode == 2, refused.stderr
-    assert "differs from the mpd.slice.0-999.json ingested before" in refused.stderr
+    # what it would replace, named as the demo's refusal names it (it said only "differs")
+    said = refused.stderr
+    assert said.startswith(f"mpdtui: {other.resolve()} holds a file mpd.slice.0-999.json other "
+                           "than the one ingested before: the cache dir holds "), said
+    assert (f"playlists from {mine.resolve()}. Ingesting {other.resolve()} replaces them (saved "
+            "playlists, audio features, the Spotify login and settings stay): add --replace") \
+        in said and said.count("\n") == 1
+    assert mpdtui("--train", "--mpd", str(other), cache=cache).stderr == refused.stderr
     assert open_services(Locations.resolve(cache)).info()["data_source"] == str(mine.resolve()), \
         "a refused folder is not recorded as a source"
     assert mpdtui("--train", "--models", "popularity", cache=cache).returncode == 0
