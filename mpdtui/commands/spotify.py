@@ -176,6 +176,7 @@ def run_features(args: argparse.Namespace, locations: Locations) -> int:
     download = args.download or args.retry_forbidden
     said = sys.stderr if args.json else sys.stdout  # --json: its stdout is the JSON alone
     behind: list[str] = []
+    other_data: list[str] = []
     gained: int | None = None
     if args.csv or download:
         request = JobRequest("features", features_csv=tuple(args.csv),
@@ -186,6 +187,7 @@ def run_features(args: argparse.Namespace, locations: Locations) -> int:
         for line in not_said(summary["features"], notices):
             print(printable(line), file=said, flush=True)
         behind, gained = summary["behind_on_audio"], summary["audio_gained"]
+        other_data = summary["other_data_csv"]
     with open_services(locations) as services:
         coverage = services.features.coverage()
     if args.json:
@@ -195,10 +197,9 @@ def run_features(args: argparse.Namespace, locations: Locations) -> int:
     else:
         label, _, value = describe_coverage(coverage).partition(": ")
         print(in_terminal_width(f"{label}: ", value))
-    if args.csv and coverage and coverage.get("tracks") and \
-            coverage.get("missing") == coverage["tracks"]:
-        named = ", ".join(Path(path).name for path in args.csv)
-        print(printable(f"{named}: {OTHER_DATA} (`mpdtui features --csv FILE`)."), file=said)
+    if other_data:  # whatever the features there before (it said so only without any)
+        print(printable(f"{', '.join(other_data)}: {OTHER_DATA} (`mpdtui features --csv FILE`)."),
+              file=said)
     if behind:
         print(f"{learned_from_other_audio(behind, gained=gained)}: `mpdtui --train` trains them "
               "again to use them.", file=said)

@@ -19,7 +19,7 @@ from mpdtui.commands.jobs import not_said, report_slices_left_out, run_job
 from mpdtui.commands.terminal import in_terminal_width
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
-from mpdtui.pipeline.display import NOTHING_HELD_OUT
+from mpdtui.pipeline.display import NOTHING_HELD_OUT, OTHER_DATA
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable
 
@@ -83,6 +83,8 @@ def run_train(args: argparse.Namespace, locations: Locations) -> int:
     summary = run_job(locations, request, said=notices)
     for line in not_said(summary["features"], notices):
         print(f"features: {line}")
+    for name in summary["other_data_csv"]:
+        print(printable(f"features: {name}: {OTHER_DATA} (`mpdtui features --csv FILE`)."))
     print(f"trained: {', '.join(summary['trained']) or 'none'}; "
           f"already trained for this data: {', '.join(summary['reused']) or 'none'}")
     if summary["report"]:

@@ -287,17 +287,19 @@ class FeatureStore(SqliteStore):
     # -- CSV files --
 
     def import_csv(self, path: Path, progress: ProgressCallback | None = None,
-                   cancel: threading.Event | None = None) -> CsvImportResult:
+                   cancel: threading.Event | None = None,
+                   seen: Callable[[list[str]], None] | None = None) -> CsvImportResult:
         """Stream a features CSV into the store (each CSV of a zip or folder of them, once all
         their headers are known to be features'). Rows that do not parse are counted (with the
-        first few reasons), never fatal. CSV rows never replace features from the API."""
+        first few reasons), never fatal. CSV rows never replace features from the API. `seen`
+        is given the track ids of each batch stored."""
         parts = csv_parts(path)
         layouts = [self._layout(part) for part in parts]  # refuses before anything is stored
         counter = CsvCounter()
         done, total = 0, sum(part.size for part in parts)
         for part in parts:
             counter.where = f"{part.named.name} " if len(parts) > 1 else ""
-            self._import_part(part, counter, progress, cancel, done, total)
+            self._import_part(part, counter, progress, cancel, done, total, seen)
             done += part.size
         named = path if len(parts) > 1 else parts[0].named
         report(progress, "features-csv", total, total, f"{named.name}: {counter.rows:,} rows")
@@ -313,7 +315,7 @@ class FeatureStore(SqliteStore):
 
     def _import_part(self, part: CsvPart, counter: CsvCounter,
                      progress: ProgressCallback | None, cancel: threading.Event | None,
-                     done: int, total: int) -> None:
+                     done: int, total: int, seen: Callable[[list[str]], None] | None) -> None:
         with csv_rows(part) as (raw, reader, delimiter):
             _, id_col, columns = csv_layout(part.named, next(reader, None))
             rows = parse_rows(reader, id_col, columns, counter, decimal_comma=delimiter != ",")
@@ -322,6 +324,8 @@ class FeatureStore(SqliteStore):
                 with self._changing_features():
                     self._db.executemany(_UPSERT + " WHERE features.source = 'csv'", batch)
                 counter.imported += len(batch)
+                if seen is not None:
+                    seen([row[0] for row in batch])
                 report(progress, "features-csv", done + raw.tell(), total,
                        f"{part.named.name}: {counter.rows:,} rows")
 

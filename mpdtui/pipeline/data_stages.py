@@ -8,6 +8,7 @@ they run in is `mpdtui.pipeline.stages`.
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -258,10 +259,15 @@ class FeaturesStage(Stage):
         # CSV is imported only while there is none. No CSV, no store opened here: a download
         # refused (no login) left an empty one, and the CSV beside the data was offered no more
         if csv_files:
-            with FeatureStore.open(job.locations.ensure()) as store:
+            with FeatureStore.open(job.locations.ensure()) as store, \
+                    contextlib.ExitStack() as stack:
+                catalog = _catalog_if_any(job.locations, stack)
                 for path in csv_files:  # the front ends print the outcomes from the summary
-                    outcomes.append(
-                        store.import_csv(path, progress=relay, cancel=job.cancel).describe())
+                    seen = None if catalog is None else _SeenInCatalog(catalog)
+                    result = store.import_csv(path, progress=relay, cancel=job.cancel, seen=seen)
+                    outcomes.append(result.describe())
+                    if seen is not None and not seen.found:
+                        job.summary.other_data_csv.append(result.path.name)
         if self._download(job):
             outcomes.append(self._download_or_go_on(job))
         with_audio = _keep_feature_matrix(job)
@@ -287,6 +293,27 @@ class FeaturesStage(Stage):
             if job.request.download == "yes":
                 raise
             return f"not downloaded, the training goes on without them: {exc}"
+
+
+def _catalog_if_any(locations: Locations, stack: contextlib.ExitStack) -> Catalog | None:
+    """The catalog, open for the stack's life; None without one (or one that cannot be read)."""
+    if not locations.catalog_db.exists():
+        return None
+    with contextlib.suppress(UserError, sqlite3.Error, OSError):
+        return stack.enter_context(Catalog.open(locations))
+    return None
+
+
+class _SeenInCatalog:
+    """Whether any track of a features CSV is in the catalog, asked of each batch until one is."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog, self.found = catalog, False
+
+    def __call__(self, track_ids: list[str]) -> None:
+        self.found = self.found or bool(self.catalog.scalar(
+            "SELECT EXISTS(SELECT 1 FROM tracks WHERE uri IN (SELECT 'spotify:track:' || value "
+            "FROM json_each(?)))", (json.dumps(track_ids),)))
 
 
 def _keep_feature_matrix(job: Job) -> int | None:

@@ -67,10 +67,11 @@ def learned_from_other_audio(models: list[str], these: str = "these",
 
 
 OTHER_DATA = ("none of its tracks is in the catalog: it holds other data's features (tracks the "
-              "playlists ingested do not have), so there is still nothing to filter or order by "
-              "sound; give the features CSV of the data ingested")
-"""Said after a features CSV imported while no catalog track has features: its rows were
-stored, but under track ids the catalog does not hold (another demo's, another dataset's)."""
+              "playlists ingested do not have), so it adds nothing to filter or order by sound; "
+              "give the features CSV of the data ingested")
+"""Said after a features CSV imported none of whose tracks is in the catalog (whatever features
+were there before): its rows were stored, but under track ids the catalog does not hold
+(another demo's, another dataset's)."""
 
 
 def clock(seconds: float) -> str:

@@ -47,6 +47,8 @@ class JobSummary:
     source: str | None = None
     ingest: dict[str, Any] | None = None
     features: list[str] = field(default_factory=list)
+    other_data_csv: list[str] = field(default_factory=list)
+    """The features CSVs imported none of whose tracks is in the catalog (`OTHER_DATA`)."""
     behind_on_audio: list[str] = field(default_factory=list)
     """After a features job: the saved models that learned from other audio features."""
     audio_gained: int | None = None

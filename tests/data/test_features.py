@@ -692,6 +692,17 @@ def test_cli_features_of_other_data_say_none_of_their_tracks_is_in_the_catalog(
     mine = write(tmp_path / "mine.csv", [TRACKS_FEATURES_HEADER, tracks_features_row(track_id(0))])
     assert run_features(features_args(csv=[str(mine)]), locations) == 0
     assert "none of its tracks" not in capsys.readouterr().out
+    # with features there now, the same CSV of other data said nothing at all
+    assert run_features(features_args(csv=[str(other)]), locations) == 0
+    out = capsys.readouterr().out
+    assert "2 of 2 rows imported" in out and "2 of the catalog's 3 tracks unknown" in out
+    assert "tracks_features.csv: none of its tracks is in the catalog" in out
+    assert "so it adds nothing to filter or order by sound" in out
+    both = write(tmp_path / "both.csv", [TRACKS_FEATURES_HEADER, tracks_features_row(track_id(141)),
+                                         tracks_features_row(track_id(1))])
+    assert run_features(features_args(csv=[str(both), str(other)]), locations) == 0
+    out = capsys.readouterr().out
+    assert "tracks_features.csv: none of its tracks" in out and "both.csv: none" not in out
 
 
 def test_training_goes_on_when_spotify_fails_the_download(fake: FakeSpotify, small_store: Locations,

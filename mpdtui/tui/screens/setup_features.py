@@ -35,7 +35,6 @@ class FeaturesStep(SetupStep):
         super().__init__()
         self.wait_until = 0.0
         self.asked = False  # an import or download asked for: its status stands
-        self.importing_csv = False  # the job asked for is a CSV's import (not a download)
 
     def body(self) -> ComposeResult:
         yield Static(EXPLAIN, classes="explain")
@@ -70,7 +69,6 @@ class FeaturesStep(SetupStep):
                                    else JobRequest("features", download="yes"))
         if request is None:
             return  # the app has said why
-        self.importing_csv = bool(path)
         self.status(f"Importing {path}…" if path else "Downloading from Spotify…")
         if path == self.app.features_csv_offered:
             self.app.features_csv_offered = ""  # offered once it is imported
@@ -103,7 +101,8 @@ class FeaturesStep(SetupStep):
             next_step = _next_step(AudioBehind(event.summary.get("behind_on_audio") or [],
                                                event.summary.get("audio_gained")))
             self.status(f"{outcome} {next_step}")
-            self._add_coverage(outcome, next_step, from_csv=self.importing_csv)
+            self._add_coverage(outcome, next_step,
+                               other_data=bool(event.summary.get("other_data_csv")))
         elif isinstance(event, JobFailed) and event.reason == "user":
             # running it again would fail the same way: say what to fix, beside the path
             self.status(f"Not imported: {event.message}. Fix it and run it again (ctrl+r), or "
@@ -115,12 +114,12 @@ class FeaturesStep(SetupStep):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="coverage",
           description="features coverage")
-    def _add_coverage(self, outcome: str, next_step: str, from_csv: bool = False) -> None:
+    def _add_coverage(self, outcome: str, next_step: str, other_data: bool = False) -> None:
         """The rows a CSV brings are not the catalog's tracks (Kaggle's 1.2M rows could cover
         at most about half of the MPD's): say how many of those have features now (2-3 s at
         2.26M tracks, `bench/catalog_features.py`)."""
         counts = self._coverage()
-        if counts is not None and from_csv and not counts[0]:  # the CSV of other data
+        if counts is not None and other_data:  # a CSV none of whose tracks is in the catalog
             self.app.call_from_thread(
                 self._coverage_ready, f"{outcome[:-1]}, but {OTHER_DATA} (enter imports it), "
                                       "or go on without features (ctrl+n).")
