@@ -22,6 +22,7 @@ from rich.progress import (
 from rich.table import Column
 from rich.text import Text
 
+from mpdtui.advice import advised
 from mpdtui.pipeline.display import describe_progress
 from mpdtui.pipeline.events import (
     Event,
@@ -85,7 +86,9 @@ class HeadlessProgress:
             self.message(event.stage, event.message)
 
     def message(self, stage: str, text: str) -> None:
-        text = printable(text)  # names and paths from data: no control characters
+        # names and paths from data: no control characters; the commands it quotes name the
+        # cache dir before Rich wraps the line (after, they ran past the terminal's edge)
+        text = advised(printable(text))
         if self.bars is not None:
             line = Text.assemble((f"{stage}: ", "yellow"), text)  # data stays text, not markup
             self.bars.console.print(line)
@@ -99,7 +102,7 @@ class HeadlessProgress:
         return self.tasks[stage]
 
     def _progress(self, event: StageProgress) -> None:
-        info = printable(describe_progress(event))
+        info = advised(printable(describe_progress(event)))
         if self.bars is not None:
             self.bars.update(self._task(event.stage), completed=event.done, total=event.total,
                              info=info)
@@ -118,9 +121,10 @@ class HeadlessProgress:
             return  # plain lines: the progress lines and the closing summary say it
         if event.stage in self.tasks:
             self.bars.update(self.tasks[event.stage], completed=1, total=1,
-                             info=printable(event.message))
+                             info=advised(printable(event.message)))
         elif event.message not in QUIET_SKIPS:
-            self.bars.console.print(Text(printable(f"{event.stage}: {event.message}"), style="dim"))
+            self.bars.console.print(Text(advised(printable(f"{event.stage}: {event.message}")),
+                                         style="dim"))
 
 
 class _FittingBar(BarColumn):

@@ -9,7 +9,8 @@ import pyte
 import pytest
 
 from models.progress import Progress
-from mpdtui.pipeline.events import StageFinished, StageProgress, StageStarted
+from mpdtui.advice import Advice, advised
+from mpdtui.pipeline.events import Notice, StageFinished, StageProgress, StageStarted
 from mpdtui.pipeline.job import ProgressRelay
 from mpdtui.progress_view import HeadlessProgress
 
@@ -94,3 +95,29 @@ def test_the_time_left_leaves_out_a_phases_start_up() -> None:
     assert len(sent) == 4 and sent[1].eta_s is None  # its first step went, without a guess
     assert sent[2].rate == pytest.approx(14.0) and sent[2].eta_s == pytest.approx(902 / 14)
     assert sent[3].eta_s == pytest.approx(482 / 14)
+
+
+class _AdvisedTerminal(_Terminal):
+    """A terminal behind `mpdtui.cli`'s stdout: quoted commands get the cache dir in use."""
+
+    def write(self, text: str) -> int:
+        return super().write(advised(text))
+
+
+def test_a_notice_quoting_a_command_is_wrapped_with_the_cache_dir_it_names(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache dir went into the command after Rich had wrapped the notice (a 403 from
+    Spotify): its line ran past the terminal's edge, cut mid-word by the terminal."""
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr(Advice, "cache_dir", "/tmp/a rather long/cache dir")
+    out = _AdvisedTerminal()
+    message = ("Spotify refused audio features to this app (403); using features from CSV "
+               "files (`mpdtui features --csv FILE`) and from the MPD itself instead")
+    with HeadlessProgress(out) as progress:
+        progress.show(Notice("features", message))
+    lines = [line for line in re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out.getvalue()).splitlines()
+             if line.strip()]
+    assert max(len(line) for line in lines) <= 80, lines
+    assert " ".join(line.strip() for line in lines).endswith(
+        "(`mpdtui --cache-dir '/tmp/a rather long/cache dir' features --csv FILE`) and from the "
+        "MPD itself instead")
