@@ -7,13 +7,16 @@ slice) is recorded as a copy and never added: its playlists would count twice.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
+from pathlib import Path
 
 import orjson
 
 from mpdtui.data.catalog import Catalog
-from mpdtui.data.mpd import SliceSource
+from mpdtui.data.mpd import SliceSource, find_slices
 from mpdtui.errors import UserError
+from mpdtui.locations import Locations
 
 _COPIES_KEY = "slice_copies"
 
@@ -67,3 +70,16 @@ def slices_are_ingested(catalog: Catalog, sources: Sequence[SliceSource]) -> boo
     done = known_slices(catalog)
     return all(source.name in done and done[source.name][0] == source.size
                for source in sources)
+
+
+def unfinished(locations: Locations, paths: list[Path], asked: Path) -> list[Path]:
+    """Those of `paths` (but `asked`) whose slices the catalog does not all hold."""
+    if not locations.catalog_db.exists():
+        return []
+    found = []
+    with Catalog.open(locations) as catalog:
+        for path in paths:
+            with contextlib.suppress(UserError):  # no slices there now: nothing to finish
+                if path != asked and not slices_are_ingested(catalog, find_slices(path)):
+                    found.append(path)
+    return found

@@ -8,7 +8,6 @@ they run in is `mpdtui.pipeline.stages`.
 from __future__ import annotations
 
 import contextlib
-import json
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -19,11 +18,17 @@ from models.dataset import rows_with_audio
 from models.progress import Progress, ProgressCallback, check_cancel, report
 from mpdtui import splits, training
 from mpdtui.data.catalog import Catalog, forget_source
+from mpdtui.data.catalog_seen import SeenInCatalog, catalog_if_any
 from mpdtui.data.demo import generate_demo
 from mpdtui.data.demo_files import FEATURES_CSV
 from mpdtui.data.files import read_json, write_json
 from mpdtui.data.ingest import IngestResult, ingest
-from mpdtui.data.known_slices import known_slices, refuse_changed_slices, slices_are_ingested
+from mpdtui.data.known_slices import (
+    known_slices,
+    refuse_changed_slices,
+    slices_are_ingested,
+    unfinished,
+)
 from mpdtui.data.matrices import matrices_are_current
 from mpdtui.data.mpd import find_slices
 from mpdtui.data.mpd_validation import SliceError
@@ -133,7 +138,7 @@ class IngestStage(Stage):
         if plan.source is None or not (plan.record or job.request.source or job.request.demo):
             return recorded
         asked = Path(plan.source.path)
-        return [asked] if plan.replace else [asked, *_unfinished(job.locations, recorded, asked)]
+        return [asked] if plan.replace else [asked, *unfinished(job.locations, recorded, asked)]
 
     def is_done(self, job: Job) -> bool:
         if not job.locations.catalog_db.exists():
@@ -177,19 +182,6 @@ class IngestStage(Stage):
         job.summary.ingest = {"ingested": 0, "already_done": there, "playlists": 0, "rows": 0,
                               "skipped": [], "copies": []}
         return "data ready"
-
-
-def _unfinished(locations: Locations, paths: list[Path], asked: Path) -> list[Path]:
-    """Those of `paths` (but `asked`) whose slices the catalog does not all hold."""
-    if not locations.catalog_db.exists():
-        return []
-    unfinished = []
-    with Catalog.open(locations) as catalog:
-        for path in paths:
-            with contextlib.suppress(UserError):  # no slices there now: nothing to finish
-                if path != asked and not slices_are_ingested(catalog, find_slices(path)):
-                    unfinished.append(path)
-    return unfinished
 
 
 def _forget_if_nothing_came(locations: Locations, path: Path) -> None:
@@ -261,9 +253,9 @@ class FeaturesStage(Stage):
         if csv_files:
             with FeatureStore.open(job.locations.ensure()) as store, \
                     contextlib.ExitStack() as stack:
-                catalog = _catalog_if_any(job.locations, stack)
+                catalog = catalog_if_any(job.locations, stack)
                 for path in csv_files:  # the front ends print the outcomes from the summary
-                    seen = None if catalog is None else _SeenInCatalog(catalog)
+                    seen = None if catalog is None else SeenInCatalog(catalog)
                     result = store.import_csv(path, progress=relay, cancel=job.cancel, seen=seen)
                     outcomes.append(result.describe())
                     if seen is not None and not seen.found:
@@ -293,27 +285,6 @@ class FeaturesStage(Stage):
             if job.request.download == "yes":
                 raise
             return f"not downloaded, the training goes on without them: {exc}"
-
-
-def _catalog_if_any(locations: Locations, stack: contextlib.ExitStack) -> Catalog | None:
-    """The catalog, open for the stack's life; None without one (or one that cannot be read)."""
-    if not locations.catalog_db.exists():
-        return None
-    with contextlib.suppress(UserError, sqlite3.Error, OSError):
-        return stack.enter_context(Catalog.open(locations))
-    return None
-
-
-class _SeenInCatalog:
-    """Whether any track of a features CSV is in the catalog, asked of each batch until one is."""
-
-    def __init__(self, catalog: Catalog) -> None:
-        self.catalog, self.found = catalog, False
-
-    def __call__(self, track_ids: list[str]) -> None:
-        self.found = self.found or bool(self.catalog.scalar(
-            "SELECT EXISTS(SELECT 1 FROM tracks WHERE uri IN (SELECT 'spotify:track:' || value "
-            "FROM json_each(?)))", (json.dumps(track_ids),)))
 
 
 def _keep_feature_matrix(job: Job) -> int | None:
