@@ -85,9 +85,21 @@ class RankerRecommender(Recommender):
         rows = self._training_rows(progress, cancel)
         self.booster, self.history = train_booster(rows, self.features.names, self.settings,
                                                    progress, cancel)
-        rounds = self.settings.max_rounds  # early stopping may end before: the bar is full
-        report(progress, self.name, rounds, rounds,
-               f"best at round {self.history.get('rounds', 0)}", "rounds")
+        self._report_end(progress, len(rows))
+
+    def _report_end(self, progress: ProgressCallback | None, cases: int) -> None:
+        """The bar's last words: full, on the rounds the booster ran (early stopping may end
+        before `max_rounds`: "stopped early", not a bar that jumps to them), or on why there
+        is no booster."""
+        if self.booster is None:
+            report(progress, self.name, cases, cases,
+                   f"{self.history.get('cases', 0)} with a hit among the candidates: too few "
+                   "to learn from, so it merges the retrievers' ranks", "validation playlists")
+            return
+        limit, best = self.settings.max_rounds, self.history.get("rounds", 0)
+        ran = int(self.history.get("ran", limit))
+        said = (f"stopped early (at most {limit:,}): " if ran < limit else "") + f"best at round {best}"
+        report(progress, self.name, ran, ran, said, "rounds")
 
     def _training_rows(self, progress: ProgressCallback | None,
                        cancel: threading.Event | None) -> list[tuple[np.ndarray, np.ndarray]]:

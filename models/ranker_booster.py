@@ -41,8 +41,10 @@ def train_booster(rows: list[tuple[np.ndarray, np.ndarray]], names: Sequence[str
                                            min_delta=settings.min_improvement),
                    lightgbm.record_evaluation(evaluations),
                    _reporter(progress, cancel, settings.max_rounds)])
-    history = {"rounds": int(booster.best_iteration), "cases": len(useful),
-               "valid_ndcg@100": evaluations.get("valid", {}).get("ndcg@100", [])}
+    ndcg = evaluations.get("valid", {}).get("ndcg@100", [])
+    # "ran": the rounds boosted, one validation score each (early stopping may end before)
+    history = {"rounds": int(booster.best_iteration), "ran": len(ndcg), "cases": len(useful),
+               "valid_ndcg@100": ndcg}
     importance = booster.feature_importance("gain")
     history["importance"] = {n: float(v) for n, v in zip(names, importance, strict=True)}
     return booster, history

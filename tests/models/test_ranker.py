@@ -105,8 +105,23 @@ def test_progress_counts_playlists_then_rounds_and_ends_on_the_best_round(fitted
     units = [p.unit for p in reports]
     assert units[0] == "validation playlists" and units[-1] == "rounds"
     last = reports[-1]
+    assert fitted.history["ran"] == fitted.settings.max_rounds  # no early stop here
     assert last.done == last.total == fitted.settings.max_rounds  # a full bar ("1/1" before)
     assert last.message == f"best at round {fitted.history['rounds']}"
+
+
+def test_a_booster_stopped_early_ends_its_bar_on_the_rounds_it_ran(genres, fitted):
+    """Not a jump to the limit ("400/400 rounds · best at round 71" after 111 rounds)."""
+    eager = dataclasses.replace(FAST, early_stopping=1, min_improvement=0.5)  # no gain is enough
+    model = RankerRecommender(eager, components=fitted.components, cases=fitted.cases)
+    reports: list[Progress] = []
+    model.fit(genres.dataset, progress=reports.append)
+    rounds = [p for p in reports if p.unit == "rounds"]
+    ran = model.history["ran"]
+    assert ran == rounds[-2].done < eager.max_rounds
+    assert rounds[-1].done == rounds[-1].total == ran
+    assert rounds[-1].message == (f"stopped early (at most {eager.max_rounds}): "
+                                  f"best at round {model.history['rounds']}")
 
 
 def test_the_booster_learns_and_is_saved_as_lightgbm_text_not_pickle(fitted, tmp_path: Path):
