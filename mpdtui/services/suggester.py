@@ -120,12 +120,28 @@ class Suggester:
         keep = one_version_each(candidates, self._catalog.tracks(seeds) + self._tracks_of(exclude))
         ranked = ranked.keeping(keep, k)
         tracks = [track for track, kept in zip(candidates, keep, strict=True) if kept][:k]
-        # the model's own reasons for its own tracks; the fallback's tracks say who chose them
+        # the model's own reasons for its own tracks; then those of the tracks that topped up
+        # its list, or, where it had nothing to go on, why (said once under the list)
         own = len(tracks) if ranked.own is None else ranked.own
         reasons = (self._explainer.explain(recommender, query, ranked.ids[:own]) if own else [])
-        reasons += [ranked.fallback] * (len(tracks) - own)
+        rest = ranked.ids[own:len(tracks)]
+        reasons += (self._topped_up(recommender, query, rest) if own
+                    else [ranked.fallback] * len(rest))
         return [Suggestion(track, float(score), reason) for track, score, reason
                 in zip(tracks, ranked.scores.tolist(), reasons, strict=True)]
+
+    def _topped_up(self, recommender: Recommender, query: PlaylistQuery,
+                   ids: np.ndarray) -> list[str]:
+        """Reasons for the tracks that filled a list the model could not (the ranker's
+        candidates, fewer than asked): the fallback's own ("fits the name …" where playlists
+        named like it hold the track, else "popular overall"), not its note ("ranker: 486
+        tracks found; answered by title"), which is how, not why."""
+        if not ids.size:
+            return []
+        fallback = recommender.fallback
+        if fallback is None or fallback is recommender:  # popularity filled it
+            return [REASON_WORDS["popular"]] * ids.size
+        return self._explainer.explain(fallback, query, ids)
 
     def _tracks_of(self, exclude: Collection[int]) -> list[Track]:
         """The tracks left out, read once for the requests that leave out the same ones (an

@@ -224,14 +224,21 @@ def test_each_suggestion_is_explained_by_the_model_that_chose_it(audio_cache: Lo
     own_reasons = ReasonWords(services.catalog).explain(short, query, np.array([7, 8, 9]))
     found = suggester.suggest("chill", [1], k=10)
     assert [s.track.id for s in found[:3]] == [7, 8, 9]
-    assert [s.reason for s in found] == [*own_reasons, *["short: 3 tracks found; answered by "
-                                                         "title"] * 7]
+    # the tracks that topped up its list: the title model's reasons, not its note ("short: 3
+    # tracks found; answered by title", how the list was filled, not why a track is on it)
+    title_reasons = ReasonWords(services.catalog).explain(
+        short.fallback, query, np.array([s.track.id for s in found[3:]]))
+    assert [s.reason for s in found] == [*own_reasons, *title_reasons]
+    assert set(title_reasons) <= {"fits the name 'chill'", "popular overall"}
+    assert "fits the name 'chill'" in title_reasons
     allowed = np.ones(short.n_tracks, bool)
     allowed[8] = False  # a filter that keeps two of its own
     kept = suggester.suggest("chill", [1], k=10, allowed=allowed)
     assert [s.track.id for s in kept[:2]] == [7, 9] and 8 not in {s.track.id for s in kept}
     assert [s.reason for s in kept[:2]] == [own_reasons[0], own_reasons[2]]
-    assert {s.reason for s in kept[2:]} == {"short: 3 tracks found; answered by title"}
+    assert not any("answered by" in s.reason for s in kept)
+    short.fallback = None  # popularity topped it up
+    assert {s.reason for s in suggester.suggest("chill", [1], k=10)[3:]} == {"popular overall"}
 
 
 @pytest.mark.parametrize(("reason", "seeds", "expected"), [
@@ -288,7 +295,10 @@ def test_a_filter_goes_to_the_model_that_draws_candidates_and_hidden_tracks_keep
     assert [s.track.id for s in suggester.suggest("chill", [1], k=3, exclude={8})][:2] == [7, 9]
     hidden = suggester.suggest("chill", [1], k=5, allowed=allowed, exclude={21})
     assert [s.track.id for s in hidden[:2]] == [20, 22]
-    assert hidden[2].reason != "fits the name 'chill'"  # the fallback's: 23 did not move up
+    # the fallback's: 23 did not move up among its own (scored 3, 2, 1), and says its reason
+    title_says = ReasonWords(services.catalog).explain(
+        model.fallback, PlaylistQuery.of("chill", [1]), np.array([hidden[2].track.id]))
+    assert hidden[2].score < 1.0 and hidden[2].reason == title_says[0]
 
 
 def test_a_filter_few_tracks_match_returns_them_all_and_says_so(audio_cache: Locations) -> None:
