@@ -88,13 +88,18 @@ class ModelStore:
 
     def default(self) -> str | None:
         """The servable model that scored best in the evaluation of this data (overall
-        R-precision; a model saved since its score does not count); without one, the first
-        of `SERVING_ORDER` that is servable."""
-        scores = self.scores()
-        if scores:
-            return max(scores, key=scores.__getitem__)
+        R-precision), ties going to the first in `SERVING_ORDER`; without any score, the first
+        of `SERVING_ORDER` that is servable. A model saved since its score keeps its place by
+        that score until it is scored again: a retrain (`--retrain --models als`, the ranker
+        then), under way or stopped, does not hand the default to the next best for a while,
+        only the evaluation that follows it changes it (`scores` and `mpdtui info` still say
+        the model is not evaluated as saved now)."""
+        scores = self._evaluated_scores(saved_since=True)
         servable = self.servable()
-        return next((name for name in SERVING_ORDER if name in servable), None)
+        ranked = [name for name in SERVING_ORDER if name in servable]
+        if any(name in scores for name in ranked):
+            return max((name for name in ranked if name in scores), key=scores.__getitem__)
+        return next(iter(ranked), None)
 
     def evaluated(self) -> set[str]:
         """The servable models whose evaluation is that of the model as saved now."""
@@ -114,7 +119,9 @@ class ModelStore:
         return {name: score for name, score in self._evaluated_scores().items()
                 if name in servable}
 
-    def _evaluated_scores(self) -> dict[str, float]:
+    def _evaluated_scores(self, saved_since: bool = False) -> dict[str, float]:
+        """Overall R-precision of the models this data's evaluation scored as saved now (and,
+        `saved_since`, of those saved again since: their predecessor's)."""
         try:
             report = training.load_report(self.locations)
         except FormatVersionError:
@@ -126,7 +133,8 @@ class ModelStore:
                    if "model_tokens" in report else set(report.get("models", {})))
         # no score where nothing was held out (data of a few playlists): None
         return {name: float(score) for name, result in report.get("models", {}).items()
-                if name in current and (score := result["overall"]["r_precision"]) is not None}
+                if (saved_since or name in current)
+                and (score := result["overall"]["r_precision"]) is not None}
 
     def model(self, name: str) -> Recommender:
         """A trained model, loaded once and kept; its components are this store's models."""

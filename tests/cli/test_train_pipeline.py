@@ -606,7 +606,28 @@ def test_an_evaluation_keeps_the_results_of_the_models_it_did_not_score(
     assert models.evaluation() == full and models.default() == best
     training.train_model(locations, "title", splits.training_dataset(
         locations, splits.training_split(locations)), {})  # saved anew, not scored
-    assert models.default() == "popularity"  # title's score was its predecessor's
+    # not scored as saved now, so not shown with its predecessor's figure; but a retrain does
+    # not hand the default to a worse model (popularity) until an evaluation says so
+    assert "title" not in models.scores() and models.default() == "title"
     run_job(locations, JobRequest("evaluate", models=("popularity",)), lambda event: None)
     after = models.evaluation()
     assert after is not None and list(after["models"]) == ["popularity"]  # title's was stale
+
+
+def test_equal_scores_make_the_default_the_first_in_serving_order(
+        small_store: Locations, tmp_path: Path) -> None:
+    """A tie (small data: several models at 0.0) goes to the model that serves when there is
+    no evaluation (title before popularity), not to the baseline the report lists first."""
+    from mpdtui.pipeline.request import JobRequest
+    from mpdtui.pipeline.runner import run_job
+
+    shutil.copytree(small_store.root, tmp_path / "cache")
+    locations = Locations.resolve(tmp_path / "cache")
+    run_job(locations, JobRequest("setup", models=("popularity", "title")), lambda event: None)
+    path = locations.evaluation_json
+    report = json.loads(path.read_text())
+    for result in report["models"].values():
+        result["overall"]["r_precision"] = 0.0
+    path.write_text(json.dumps(report))
+    assert list(report["models"]) == ["popularity", "title"]
+    assert open_services(locations).models.default() == "title"

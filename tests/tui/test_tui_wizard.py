@@ -563,10 +563,11 @@ async def test_the_builder_serves_while_training_goes_on(ingested_copy: Location
         await wait_for(pilot, lambda: screen.model_name == best, what="the best model, as it comes")
 
 
-async def test_an_evaluation_by_another_process_brings_the_best_model_back(
+async def test_a_retrain_by_another_process_keeps_the_best_model(
         trained_copy: Locations, tmp_path: Path) -> None:
     """`mpdtui --train --retrain --models M` in another terminal: M saved anew has no score
-    until the evaluation that follows, which writes only the report."""
+    until the evaluation that follows, which writes only the report; meanwhile it keeps its
+    place by its predecessor's (the builder went to the next best, then came back)."""
     from mpdtui import splits, training
     from mpdtui.pipeline.request import JobRequest
     from mpdtui.pipeline.runner import run_job
@@ -579,9 +580,15 @@ async def test_an_evaluation_by_another_process_brings_the_best_model_back(
         assert best is not None and best == app.services.models.default()
         data = splits.training_dataset(trained_copy, splits.training_split(trained_copy))
         training.train_model(trained_copy, best, data, {})  # saved, not yet evaluated
-        await wait_for(pilot, lambda: screen.model_name != best, what="a model with a score")
+        saved = app.services.models.signature()
+        await wait_for(pilot, lambda: screen._models_seen == saved, what="the new save seen")
+        await pilot.pause()
+        await wait_for(pilot, lambda: not screen.workers, what="the models loaded")
+        assert screen.model_name == best and best not in app.services.models.scores()
         run_job(trained_copy, JobRequest("evaluate", models=(best,)), lambda event: None)
-        await wait_for(pilot, lambda: screen.model_name == best, what="the best model again")
+        evaluated = app.services.models.signature()
+        await wait_for(pilot, lambda: screen._models_seen == evaluated, what="the evaluation seen")
+        assert screen.model_name == best and best in app.services.models.scores()
 
 
 async def test_finishing_without_a_model_offers_the_missing_step(tmp_path: Path) -> None:
