@@ -1012,3 +1012,32 @@ async def test_a_training_refused_for_a_setting_says_why_beside_the_models(
             'setting factors: expected a whole number, got "many" (README: "Models" lists '
             "each model's settings); fix or delete it. Fix it and run it again (ctrl+r); "
             "finished models are kept.")
+
+
+async def test_r_trains_the_ticked_models_again_after_asking(trained_copy: Locations,
+                                                            tmp_path: Path) -> None:
+    """ctrl+r reuses the models trained for this data (and says R retrains them); R asks, then
+    trains the ticked ones again from the start, as `mpdtui --train --retrain --models` does."""
+    from textual.widgets import SelectionList
+
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_training_step(pilot)
+        ticked = app.screen.query_one("#models", SelectionList)
+        ticked.deselect_all()
+        ticked.select("popularity")
+        before = peek_meta(trained_copy.model_dir("popularity"))["token"]
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: "Done" in label_text(pilot, "#step-status"), what="a run")
+        assert "R trains them again" in label_text(pilot, "#step-status")
+        assert peek_meta(trained_copy.model_dir("popularity"))["token"] == before  # reused
+        await pilot.press("R")
+        assert screen_name(pilot) == "ConfirmScreen"
+        assert "Train popularity again from the start?" in str(app.screen.query_one(Label).render())
+        await pilot.press("n")
+        assert screen_name(pilot) == "TrainingStep" and not app.jobs.running
+        await pilot.press("R", "y")
+        await wait_for(pilot, lambda: label_text(pilot, "#step-status").startswith("Done."),
+                       what="the retrain")
+        assert peek_meta(trained_copy.model_dir("popularity"))["token"] != before  # trained anew
+        assert peek_meta(trained_copy.model_dir("title"))["token"]  # not ticked: kept

@@ -80,6 +80,8 @@ KEYS: dict[str, list[tuple[str, str]]] = {
                 "text after the cursor; → takes it too); else the next field"),
         ("escape", "cancel the running job, else previous step"),
         ("v", "training step: next metric in the evaluation"),
+        ("R", "training step: train the ticked models again from the start (asks first; "
+              "stopped, R resumes it)"),
     ],
     "Dialogs": [
         ("enter", "confirm / choose"),

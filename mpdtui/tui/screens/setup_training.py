@@ -39,19 +39,24 @@ MAIN_METRICS = ("r_precision", "ndcg", "clicks", "r_precision_artist")
 EXPLAIN = ("Tick the models to train (space), then ctrl+r. Models already trained for this "
            "data are reused, so a cancelled run continues where it stopped. The evaluation "
            "follows the RecSys Challenge 2018 (held-out playlists in ten categories).")
+RETRAIN_QUESTION = ("Train {models} again from the start? Each new model replaces the trained "
+                    "one once it is saved (until then that one serves), and a ranker built on "
+                    "one is trained again too. Stopped, R resumes it.")
 
 
 class TrainingStep(SetupStep):
     STEP = 4
     RUN_LABEL = "Train"
     JOB_GOAL = "setup"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("v", "next_metric", "Metric")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("v", "next_metric", "Metric"),
+                                             Binding("R", "retrain", "Retrain", show=False)]
 
     def __init__(self) -> None:
         super().__init__()
         self.metric = MAIN_METRICS[0]
         self.report: dict[str, Any] | None = None  # the evaluation's JSON
         self.training: set[str] = set()  # the models this run has yet to finish
+        self.retraining = False  # this run trains the ticked models again (R), not ctrl+r
         self.follow_evaluation_until = 0.0
 
     def body(self) -> ComposeResult:
@@ -124,11 +129,36 @@ class TrainingStep(SetupStep):
         if not models:
             self.status("Tick at least one model (space).")
             return
+        self._train(models, retrain=False)
+
+    def _train(self, models: list[str], retrain: bool) -> None:
         for bar in self.query(StageBar):
             bar.reset("waiting" if bar.stage in (*models, "evaluate") else "not selected")
-        self.status(f"Training {', '.join(models)}… (escape cancels)")
-        self.training = set(models)
-        self.start_job(JobRequest("setup", models=tuple(models), demo_features=False))
+        again = " again" if retrain else ""
+        self.status(f"Training {', '.join(models)}{again}… (escape cancels)")
+        self.training, self.retraining = set(models), retrain
+        self.start_job(JobRequest("setup", models=tuple(models), demo_features=False,
+                                  retrain=retrain))
+
+    def action_retrain(self) -> None:
+        """R: the ticked models trained again from the start (`mpdtui --train --retrain
+        --models ...`), after a question: ctrl+r reuses those trained for this data. A retrain
+        stopped resumes with R (ctrl+r keeps the trained model)."""
+        if self.running is not None or self.jobs.running:
+            self.notify("Still running: wait, or press escape to cancel.", severity="warning")
+            return
+        models = self._selected()
+        if not models:
+            self.status("Tick the models to train again (space), then R.")
+            return
+        from mpdtui.tui.screens.confirm import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes and self.running is None and not self.jobs.running:
+                self._train(models, retrain=True)
+
+        question = RETRAIN_QUESTION.format(models=", ".join(models))
+        self.app.push_screen(ConfirmScreen(question), answered)
 
     def job_event(self, event: Event) -> None:
         stage = getattr(event, "stage", None)
@@ -153,11 +183,19 @@ class TrainingStep(SetupStep):
         if isinstance(event, JobFinished):
             self.show_report(event.summary.get("report"))
             self._scroll_to_evaluation()
-            self.status("Done. Press ctrl+n to start building playlists.")
+            if event.summary.get("trained") or self.retraining:
+                self.status("Done. Press ctrl+n to start building playlists.")
+            else:  # ctrl+r found them all trained: say how to train them anew
+                self.status("Done: the ticked models were trained for this data already (R "
+                            "trains them again from the start). Press ctrl+n to start "
+                            "building playlists.")
         elif isinstance(event, JobFailed) and event.reason == "user":
             # running it again would fail the same way: say what to fix, beside the models
             self.status(f"Training stopped: {event.message}. Fix it and run it again (ctrl+r); "
                         "finished models are kept.")
+        elif self.retraining:  # ctrl+r would keep the models it was replacing
+            self.status("Training stopped; the trained models are kept, and the new ones "
+                        "finished. R continues training them again.")
         else:
             self.status("Training stopped; finished models are kept. ctrl+r continues.")
 
