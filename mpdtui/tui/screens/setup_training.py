@@ -57,6 +57,7 @@ class TrainingStep(SetupStep):
         self.report: dict[str, Any] | None = None  # the evaluation's JSON
         self.training: set[str] = set()  # the models this run has yet to finish
         self.retraining = False  # this run trains the ticked models again (R), not ctrl+r
+        self.saved: set[str] = set()  # the models this run has saved
         self.follow_evaluation_until = 0.0
 
     def body(self) -> ComposeResult:
@@ -136,7 +137,7 @@ class TrainingStep(SetupStep):
             bar.reset("waiting" if bar.stage in (*models, "evaluate") else "not selected")
         again = " again" if retrain else ""
         self.status(f"Training {', '.join(models)}{again}… (escape cancels)")
-        self.training, self.retraining = set(models), retrain
+        self.training, self.retraining, self.saved = set(models), retrain, set()
         self.start_job(JobRequest("setup", models=tuple(models), demo_features=False,
                                   retrain=retrain))
 
@@ -173,6 +174,7 @@ class TrainingStep(SetupStep):
                 self.training.discard(bar.stage)
         if isinstance(event, ModelSaved):
             self.training.discard(event.model)
+            self.saved.add(event.model)
             going_on = "the other models train" if self.training else "the evaluation runs"
             # not "with it": the builder serves the best model saved so far, and switches
             # as better ones come
@@ -193,11 +195,27 @@ class TrainingStep(SetupStep):
             # running it again would fail the same way: say what to fix, beside the models
             self.status(f"Training stopped: {event.message}. Fix it and run it again (ctrl+r); "
                         "finished models are kept.")
-        elif self.retraining:  # ctrl+r would keep the models it was replacing
-            self.status("Training stopped; the trained models are kept, and the new ones "
-                        "finished. R continues training them again.")
+        elif self.retraining:
+            self._retrain_stopped()
         else:
             self.status("Training stopped; finished models are kept. ctrl+r continues.")
+
+    def _retrain_stopped(self) -> None:
+        """What R goes on with: the ticked models not trained again yet (those that were are
+        unticked, so that R does not start them over); with none left, ctrl+r trains what is
+        built on those trained again (the ranker)."""
+        ticked = self.query_one("#models", SelectionList)
+        done = [name for name in self._selected() if name in self.saved]
+        left = [name for name in self._selected() if name not in self.saved]
+        if not left:
+            self.status(f"Training stopped after {', '.join(done)} trained again; ctrl+r trains "
+                        "the models built on them.")
+            return
+        for name in done:
+            ticked.deselect(name)
+        again = f" ({', '.join(done)} trained again: unticked)" if done else ""
+        self.status(f"Training stopped; finished models are kept{again}. R goes on training "
+                    f"{', '.join(left)} again, resuming where it can.")
 
     def _scroll_to_evaluation(self) -> None:
         """Bring the evaluation's title to the top, and again as the table and the chart below
