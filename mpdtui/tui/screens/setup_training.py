@@ -28,7 +28,7 @@ from mpdtui.pipeline.events import (
     StageStarted,
 )
 from mpdtui.pipeline.request import JobRequest
-from mpdtui.training import AudioBehind
+from mpdtui.training import AudioBehind, saved_dependents
 from mpdtui.tui.screens.setup_step import SetupStep
 from mpdtui.tui.widgets.metric_chart import MetricChart
 from mpdtui.tui.widgets.stage_progress import StageProgress as StageBar
@@ -133,11 +133,15 @@ class TrainingStep(SetupStep):
         self._train(models, retrain=False)
 
     def _train(self, models: list[str], retrain: bool) -> None:
+        # a saved ranker built on a ticked model trains too (it would not fit a new one): its
+        # bar waits, not "not selected", and the status does not say the evaluation runs
+        following = self.app.attempt(saved_dependents, self.services.locations, models) or ()
         for bar in self.query(StageBar):
-            bar.reset("waiting" if bar.stage in (*models, "evaluate") else "not selected")
+            waits = bar.stage in (*models, *following, "evaluate")
+            bar.reset("waiting" if waits else "not selected")
         again = " again" if retrain else ""
         self.status(f"Training {', '.join(models)}{again}… (escape cancels)")
-        self.training, self.retraining, self.saved = set(models), retrain, set()
+        self.training, self.retraining, self.saved = {*models, *following}, retrain, set()
         self.start_job(JobRequest("setup", models=tuple(models), demo_features=False,
                                   retrain=retrain))
 
