@@ -411,3 +411,14 @@ def test_a_saved_ranker_keeps_its_features_when_audio_features_arrive(fitted, ge
     retrained = ranker_for(with_audio)
     retrained.fit(with_audio)
     assert {"tempo_distance", "energy_distance"} <= set(retrained.features.names)
+
+
+def test_without_a_booster_the_bar_says_why_not_best_at_round_0(genres, fitted):
+    """Too few validation playlists with a hit: rank fusion, said on the playlists' bar."""
+    model = RankerRecommender(FAST, components=fitted.components, cases=fitted.cases[:3])
+    reports: list[Progress] = []
+    model.fit(genres.dataset, progress=reports.append)
+    assert model.booster is None and reports[-1].unit == "validation playlists"
+    assert reports[-1].done == reports[-1].total == 3
+    assert "too few to learn from" in reports[-1].message
+    assert not any(p.unit == "rounds" for p in reports)
