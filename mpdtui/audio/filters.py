@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mpdtui.audio.keys import camelot, codes_of, key_name, neighbours, parse_key
+from mpdtui.data.feature_rows import BOUNDS
 from mpdtui.data.track_features import TrackFeatures
 from mpdtui.errors import UserError
 
@@ -207,6 +208,11 @@ def _comparison(term: str, name: str | None, op: str, value: str) -> Condition:
     op = {"=>": ">=", "=<": "<=", "≥": ">=", "≤": "<=", "==": "="}.get(op, op)
     if op == "=":
         return _around(feature, number)
+    low, high = BOUNDS[feature.column]
+    if (op == ">" and number >= high) or (op == "<" and number <= low):  # matches no track
+        raise FilterError(f"filter {term.strip()!r}: no track's {feature.names[0]} is "
+                          f"{'above' if op == '>' else 'below'} {_show(feature, number)}: "
+                          f"{_runs(feature)}")
     label = f"{feature.names[0]} {op} {_show(feature, number)}"
     if op.startswith(">"):
         return Condition(feature.column, low=number, strict_low=op == ">", label=label)
@@ -221,7 +227,8 @@ def _range(term: str, name: str | None, first: str, second: str) -> Condition:
 
 def _plus_minus(term: str, name: str, value: str, tolerance: str) -> Condition:
     feature = _feature(term, name)
-    number, within = _value(term, feature, value), abs(_value(term, feature, tolerance))
+    number = _value(term, feature, value)
+    within = abs(_value(term, feature, tolerance, bounded=False))
     return _within(feature, number - within, number + within)
 
 
@@ -235,23 +242,19 @@ def _around(feature: Feature, number: float) -> Condition:
     return _within(feature, number - feature.about, number + feature.about)
 
 
-_FLOORS = {"BPM": 0.0, "duration": 0.0, "unit": 0.0}
-_CEILINGS = {"unit": 1.0}
-
-
 def _within(feature: Feature, low: float, high: float) -> Condition:
     """A value give or take, kept to what the feature can be: "duration 4" (seconds) is
     0:00-0:14, not "-1:54 to 0:14"; "energy 1" 0.95-1."""
-    low = max(low, _FLOORS.get(feature.unit, -math.inf))
-    high = min(high, _CEILINGS.get(feature.unit, math.inf))
+    low, high = max(low, BOUNDS[feature.column][0]), min(high, BOUNDS[feature.column][1])
     return Condition(feature.column, low, high, label=_range_label(feature, low, high))
 
 
 _UNITS = {"BPM": ("", "bpm"), "dB": ("", "db"), "unit": ("", "%"), "duration": ("", "s", "sec", "min")}
 
 
-def _value(term: str, feature: Feature, text: str) -> float:
-    """A number in the column's own unit: 70% -> 0.7, 3:30 -> 210000 ms."""
+def _value(term: str, feature: Feature, text: str, bounded: bool = True) -> float:
+    """A number in the column's own unit: 70% -> 0.7, 3:30 -> 210000 ms; `bounded`: one the
+    feature can be (a tolerance need not: "tempo 128 ± 500")."""
     text = text.strip()
     unit = re.sub(r"^[-\d.:\s]+", "", text)
     digits = text[:len(text) - len(unit)].strip()
@@ -261,14 +264,28 @@ def _value(term: str, feature: Feature, text: str) -> float:
     number = _duration_ms(term, digits, unit) if feature.unit == "duration" else float(digits)
     if unit == "%":
         number /= 100
-    if feature.unit == "unit" and not 0 <= number <= 1:
+    if not bounded:
+        return number
+    if feature.unit == "unit" and unit != "%" and 1 < number <= 100 \
+            and number.is_integer():  # a percentage meant
         raise FilterError(f"filter {term.strip()!r}: {feature.names[0]} runs from 0 to 1 "
                           f"(write {number / 100:g} or {number:g}%)")
     if feature.unit in ("BPM", "duration") and number < 0:
         raise FilterError(f"filter {term.strip()!r}: {feature.names[0]} is never below 0 "
                           f"(write it in {_UNIT_HINTS[feature.unit]}, e.g. "
                           f"{term.strip().replace(text, text.lstrip('-'), 1)!r})")
+    low, high = BOUNDS[feature.column]
+    if not low <= number <= high:  # "tempo > 400" would match no track, and say nothing
+        raise FilterError(f"filter {term.strip()!r}: {_runs(feature)}, not {text}")
     return number
+
+
+def _runs(feature: Feature) -> str:
+    """"tempo runs from 0 to 300 BPM": what the feature can be (what imports keep)."""
+    low, high = BOUNDS[feature.column]
+    ends = {"BPM": f"{low:g} to {high:g} BPM", "dB": f"{low:g} to {high:g} dB (most tracks -60 to 0)",
+            "unit": f"{low:g} to 1 (0% to 100%)", "duration": "0:00 to a day (1440:00)"}
+    return f"{feature.names[0]} runs from {ends[feature.unit]}"
 
 
 def _duration_ms(term: str, digits: str, unit: str) -> float:

@@ -37,7 +37,9 @@ def features(**columns: list[float]) -> TrackFeatures:
     ("time 3:30 ± 20s", "duration 3:10-3:50"),
     # give or take, but never past what the feature can be (it read "-1:54 to 0:14")
     ("duration 4", "duration 0:00-0:14"),
-    ("tempo 128 ± 500", "tempo 0-628 BPM"),
+    ("tempo 128 ± 500", "tempo 0-300 BPM"),
+    ("tempo 299", "tempo 296-300 BPM"),
+    ("energy >= 1", "energy >= 1"),
     ("energy 0.02", "energy 0-0.07"),
     ("energy = 1", "energy 0.95-1"),
     ("loudness -3 ± 2", "loudness -5 to -1 dB"),
@@ -89,6 +91,26 @@ def test_a_filter_that_cannot_be_read_says_what_would_work(text: str, says: str)
     with pytest.raises(FilterError, match=f"filter '{text}'") as caught:
         parse_filter(text)
     assert says in str(caught.value)
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("tempo > 400", "tempo runs from 0 to 300 BPM, not 400"),
+    ("tempo 500-600", "tempo runs from 0 to 300 BPM, not 500"),
+    ("tempo ~900", "tempo runs from 0 to 300 BPM, not 900"),
+    ("loudness > 20", "loudness runs from -100 to 10 dB (most tracks -60 to 0), not 20"),
+    ("duration > 1500min", "duration runs from 0:00 to a day (1440:00), not 1500min"),
+    ("energy > 150%", "energy runs from 0 to 1 (0% to 100%), not 150%"),
+    ("energy = 1.5", "energy runs from 0 to 1 (0% to 100%), not 1.5"),
+    ("danceability < -1", "danceability runs from 0 to 1 (0% to 100%), not -1"),
+    ("energy > 1", "no track's energy is above 1: energy runs from 0 to 1 (0% to 100%)"),
+    ("tempo > 300", "no track's tempo is above 300: tempo runs from 0 to 300 BPM"),
+    ("tempo < 0", "no track's tempo is below 0: tempo runs from 0 to 300 BPM"),
+])
+def test_a_value_no_track_can_have_is_refused_naming_the_range(text: str, says: str) -> None:
+    """It was read, and matched nothing without a word (an energy of 150% read as 1.5%)."""
+    with pytest.raises(FilterError) as caught:
+        parse_filter(text)
+    assert str(caught.value) == f"filter '{text}': {says}"
 
 
 @pytest.mark.parametrize(("text", "follows_the_advice"), [
