@@ -40,6 +40,7 @@ from mpdtui.tui.messages import PlaylistLoaded
 from mpdtui.tui.screens.builder import BuilderScreen
 from mpdtui.tui.screens.builder_base import SUGGESTIONS
 from mpdtui.tui.widgets.sound_filter import SoundFilter
+from mpdtui.tui.widgets.status_line import StatusLine
 from mpdtui.tui.widgets.track_sound import ROWS, TrackSound, packed
 from mpdtui.tui.widgets.track_table import TrackTable
 
@@ -205,14 +206,83 @@ async def test_a_filter_that_cannot_be_read_says_why(audio_copy: Locations,
         assert "filter 'tempo > fast'" in status(app)
         assert screen.query_one("#filter").has_class("-invalid")
         assert screen.query_one("#suggestions", TrackTable).tracks == before
-        # the status line cuts it short on a narrow screen: enter says it whole, and the
-        # cursor stays to mend it
-        await pilot.press("enter")
-        assert any(n.startswith("filter 'tempo > fast': write a feature and a value") and
-                   n.endswith("features: tempo, energy, danceability, valence, acousticness, "
-                              "instrumentalness, speechiness, liveness, loudness, duration, key")
-                   for n in notifications(app))
+        # the status line cuts it short on a narrow screen: enter says it whole, under the
+        # field, and the cursor stays to mend it; no message over the field (each enter had
+        # stacked one more for 12 s), and the next key cuts it short again
+        await pilot.resize_terminal(80, 24)
+        for _ in range(3):
+            await pilot.press("enter")
+        await pilot.pause()
         assert screen.focused is screen.query_one("#filter")
+        assert not [n for n in notifications(app) if "tempo > fast" in n]
+        *error, shown_status = status_on_screen(app)
+        assert len(error) > 2 and " ".join(error) == (
+            "filter 'tempo > fast': write a feature and a value, e.g. 'tempo 150-170', "
+            "'energy > 0.7', 'key 8A', or a word (acoustic, instrumental, live, spoken, "
+            "danceable, energetic, happy, sad, major, minor); features: tempo, energy, "
+            "danceability, valence, acousticness, instrumentalness, speechiness, liveness, "
+            "loudness, duration, key")
+        assert shown_status.endswith(f"suggestions from {screen.model_name}")
+        assert screen.query_one("#filter").region.bottom <= screen.query_one(
+            "#suggest-status").region.y  # under the field, not over it
+        await pilot.press("backspace")
+        await pilot.pause()
+        error, _ = status_on_screen(app)
+        assert error.startswith("filter 'tempo > fas': write") and error.endswith("…")
+        await pilot.press("ctrl+u", *"tempo > 400")
+        await wait_for(pilot, lambda: "filter 'tempo > 400'" in status(app), what="the range")
+        assert status(app).startswith("filter 'tempo > 400': tempo runs from 0 to 300 BPM")
+        await pilot.press("ctrl+u", *"tempo 100-140")  # read: no error left
+        await wait_for(pilot, lambda: "matching tempo 100-140" in status(app), what="the filter")
+        assert "filter '" not in status(app)
+        assert not screen.query_one("#filter").has_class("-invalid")
+
+
+@pytest.mark.asyncio
+async def test_a_three_feature_filter_at_80x24_keeps_names_readable_and_its_status_end(
+        audio_copy: Locations, tmp_path: Path) -> None:
+    """The filter's three columns had left track and artist 5 cells and the reason 2 ("of…");
+    the status line's third line was lost, with no "…" to say so."""
+    app = make_app(audio_copy, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_playlist(pilot)
+        await pilot.press("escape", "f", *"tempo 100-140, energy > 0.5, key ~12A")
+        await wait_for(pilot, lambda: "matching" in status(app)
+                       and screen.suggestions_shown == screen._request, what="filtered ones")
+        await pilot.pause()
+        suggestions = screen.query_one("#suggestions", TrackTable)
+        widths = dict(suggestions.fitted)
+        assert list(widths) == ["Track", "Artist", "BPM", "Key", "Energy"]
+        assert widths["Track"] >= 8 and widths["Artist"] >= 8 and widths["Key"] == 7
+        whole = screen.query_one(StatusLine).text
+        assert "mixes with it · " in whole  # longer than the two lines it has
+        lines = status_on_screen(app)
+        assert len(lines) == 2 and lines[1].endswith("…")
+        assert whole.startswith(" ".join(lines).removesuffix("…").strip())
+        await pilot.press("ctrl+u")  # no filter: the reason's column again
+        await wait_for(pilot, lambda: "Why" in suggestions.columns_shown(), what="the reason")
+
+
+@pytest.mark.asyncio
+async def test_in_a_40x12_pane_the_filter_and_its_status_show_while_typed(
+        audio_copy: Locations, tmp_path: Path) -> None:
+    """The name, the playlist, the search and the suggestions had taken every row: what was
+    typed in the filter, and why it could not be read, were out of sight."""
+    app = make_app(audio_copy, tmp_path)
+    async with app.run_test(size=(40, 12)) as pilot:
+        screen = await open_playlist(pilot)
+        await pilot.press("escape", "f", *"tempo > fast")
+        await wait_for(pilot, lambda: "filter 'tempo > fast'" in status(app), what="the error")
+        await pilot.pause()
+        bottom = screen.region.bottom - 1  # the footer's row
+        for part in ("#filter", "#suggest-status", "#playlist", "#suggestions"):
+            region = screen.query_one(part).region
+            assert region.height and region.bottom <= bottom, part
+        assert status_on_screen(app)[0].startswith("filter 'tempo > fast'")
+        await pilot.press("escape")  # out of the filter: the name and the search are back
+        await pilot.pause()
+        assert screen.query_one("#name").region.height == 1
+        assert screen.query_one("#search").region.height == 1
 
 
 @pytest.mark.asyncio

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -26,9 +25,10 @@ from mpdtui.tui.jobs import JobUpdate
 from mpdtui.tui.messages import ModelsReady, SearchResults, SuggestionsReady
 from mpdtui.tui.screens.builder_exchange import BuilderExchange
 from mpdtui.tui.suggestions_status import shared_reason, suggestions_status
-from mpdtui.tui.text import beside_the_best, data_text, in_app
+from mpdtui.tui.text import beside_the_best, data_text
 from mpdtui.tui.widgets.keyed_input import NameInput, SearchInput
 from mpdtui.tui.widgets.sound_filter import SoundFilter
+from mpdtui.tui.widgets.status_line import StatusLine
 from mpdtui.tui.widgets.track_sound import TrackSound
 from mpdtui.tui.widgets.track_table import TrackTable
 from mpdtui.tui.widgets.whole_key_footer import WholeKeyFooter
@@ -61,7 +61,7 @@ class BuilderScreen(BuilderExchange):
                 yield TrackTable(id="results")
                 yield TrackTable(with_reason=True, id="suggestions")
                 yield SoundFilter(id="filter")  # after the suggestions: tab goes there first
-                yield Label("", id="suggest-status", classes="hint")
+                yield StatusLine("", id="suggest-status", classes="hint")
         yield WholeKeyFooter()
 
     def on_mount(self) -> None:
@@ -222,9 +222,7 @@ class BuilderScreen(BuilderExchange):
     def _set_status(self, text: str, filter_error: str = "") -> None:
         """With a filter that cannot be read, its error and what the list shows (it follows the
         last filter read) take a line each, cut short where they are longer: both stay seen."""
-        label = self.query_one("#suggest-status", Label)
-        label.set_class(bool(filter_error), "-filter-error")
-        label.update(Text("\n").join(data_text(in_app(line)) for line in (filter_error, text) if line))
+        self.query_one(StatusLine).say(text, filter_error)
 
     # --- search ------------------------------------------------------------------------------
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -237,6 +235,7 @@ class BuilderScreen(BuilderExchange):
         elif event.input.id == "filter":
             sound_filter = self.query_one(SoundFilter)
             sound_filter.read()
+            self.query_one(StatusLine).typed(sound_filter.error)  # why it cannot be read
             self.query_one("#suggestions", TrackTable).keep_columns_of(
                 sound_filter.audio_filter.features())
             self._schedule(NAME_DEBOUNCE_S)
@@ -245,8 +244,9 @@ class BuilderScreen(BuilderExchange):
         if event.input.id == "search":
             self._add_from_search()
             return
-        if event.input.id == "filter" and self.query_one(SoundFilter).said_why_unreadable():
-            return  # the cursor stays, to mend it
+        if event.input.id == "filter" and self.query_one(SoundFilter).error:
+            self.query_one(StatusLine).in_full()  # why, whole, under the field: the
+            return  # cursor stays, to mend it
         self.focus_list("#suggestions" if event.input.id == "filter" else "#playlist")
 
     def _add_from_search(self) -> None:

@@ -350,8 +350,9 @@ class BuilderBase(BaseScreen):
             self._when_suggested = "add"  # "name, Enter, Enter" typed before the suggestions
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
-        searching = self.focused is not None and self.focused.id in ("search", "results")
-        self.query_one("#builder").set_class(searching, "-searching")  # the results' turn
+        focused = self.focused.id if self.focused is not None else None
+        self.query_one("#builder").set_class(focused in ("search", "results"), "-searching")
+        self.query_one("#builder").set_class(focused == "filter", "-filtering")  # app.tcss
         self.refresh_bindings()
         self._update_sound()
 

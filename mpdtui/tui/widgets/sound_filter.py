@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from mpdtui.audio.filters import AudioFilter, FilterError, parse_filter
-from mpdtui.printable import printable
 from mpdtui.tui.widgets.keyed_input import KeyedInput
 
 LABEL = "Filter by sound: tempo 150-170, energy > 0.7, key 8A, acoustic"
@@ -26,10 +25,3 @@ class SoundFilter(KeyedInput):
         except FilterError as exc:  # the suggestions keep following the last filter read
             self.error = str(exc)
         self.set_class(bool(self.error), "-invalid")
-
-    def said_why_unreadable(self) -> bool:
-        """Whether the text cannot be read; then why, in full, in a message (the status line
-        under the list cuts it short on a narrow screen)."""
-        if self.error:
-            self.notify(printable(self.error), severity="warning", markup=False, timeout=12)
-        return bool(self.error)

@@ -54,25 +54,25 @@ def packed(parts: tuple[str, ...], width: int, rows: int) -> str:
         if lines and cell_len(lines[-1] + SEPARATOR + part) <= width:
             lines[-1] += SEPARATOR + part
             continue
-        for piece in _wrapped(part, width):
+        for piece in wrapped(part, width):
             if len(lines) == rows:
                 return "\n".join(_with_more(lines, width))
             lines.append(piece)
     return "\n".join(lines)
 
 
-def _wrapped(part: str, width: int) -> list[str]:
+def wrapped(part: str, width: int) -> list[str]:
     """Lines of at most `width` cells, broken at spaces (a word wider than a line is cut)."""
     lines: list[str] = []
     for word in part.split(" "):
         if lines and cell_len(lines[-1] + " " + word) <= width:
             lines[-1] += " " + word
         else:
-            lines.append(_cut(word, width))
+            lines.append(cut_to(word, width))
     return lines
 
 
-def _cut(text: str, width: int) -> str:
+def cut_to(text: str, width: int) -> str:
     cut = Text(text)
     cut.truncate(width, overflow="ellipsis")
     return cut.plain
@@ -83,4 +83,4 @@ def _with_more(lines: list[str], width: int) -> list[str]:
     last = lines[-1]
     while cell_len(last + MORE) > width and SEPARATOR in last:
         last = last.rsplit(SEPARATOR, 1)[0]
-    return [*lines[:-1], _cut(last + MORE, width)]
+    return [*lines[:-1], cut_to(last + MORE, width)]

@@ -152,7 +152,15 @@ class TrackTable(DataTable):
                                                    for row in self._cells)])
                   for c in columns}
         width = self.size.width - SCROLLBAR if self.size.width else UNSIZED
-        return fit(columns, wanted, width, self.rest if self.reason_column else "Track")
+        rest = self.rest if self.reason_column else "Track"
+        layout = fit(columns, wanted, width, rest)
+        why = next((c for c in columns if c.name == "Why"), None)
+        if self.kept and why is not None and dict(layout).get("Why", why.least) < why.least:
+            # the columns a filter reads, where the reason would be cut to "of…": they take
+            # its place, and track and artist keep readable widths (the border and the sound
+            # under the playlist give the highlighted one's reason)
+            layout = fit([c for c in columns if c is not why], wanted, width)
+        return layout
 
     def _draw(self, keep_cursor: bool = False) -> None:
         """Columns for the current width, then the rows."""
