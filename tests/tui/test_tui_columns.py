@@ -43,11 +43,11 @@ def test_the_playlist_keeps_track_and_artist_in_a_quarter_of_80_columns() -> Non
     assert dict(layout)["Artist"] >= 6
 
 
-@pytest.mark.parametrize(("width", "album"), [(63, False), (80, True)])
+@pytest.mark.parametrize(("width", "album"), [(63, False), (88, True)])
 def test_the_playlists_album_shows_only_where_its_names_are_whole(width: int,
                                                                   album: bool) -> None:
-    """Its pane at 160 columns (63 cells): the album had cut track names short; at 200 (80
-    cells) there is room for it too."""
+    """Its pane at 160 columns (63 cells): the album had cut track names short; at 220 (88
+    cells) there is room for it too (at 200, 80 cells, for the energy before it)."""
     wanted = {"#": 1, "Track": 22, "Artist": 8, "Album": 13, "Time": 4, "BPM": 3, "Key": 7}
     layout = dict(fit(PLAYLIST, wanted, width, rest="Track"))
     assert layout["Track"] >= 22 and layout["Artist"] == 8 and "Key" in layout
@@ -84,3 +84,15 @@ def test_a_table_narrower_than_its_least_widths_cuts_the_reason_first(width: int
     assert used(layout) <= max(width, 3 * (3 + CELL_PADDING))  # the narrowest: 3 cells each
     assert widths["Why"] == 3 or (widths["Track"], widths["Artist"]) == (10, 8)  # it gives first
     assert min(widths.values()) >= 3
+
+
+@pytest.mark.parametrize(("width", "shown"), [(63, []), (71, ["Energy"]),
+                                              (87, ["Album", "Energy"])])
+def test_the_playlists_energy_shows_where_its_names_are_whole_before_the_album(
+        width: int, shown: list[str]) -> None:
+    """README says the builder's lists have an Energy column: the playlist had none."""
+    wanted = {"#": 1, "Track": 22, "Artist": 8, "Album": 13, "Time": 4, "BPM": 3, "Key": 7,
+              "Energy": 6}
+    layout = dict(fit(PLAYLIST, wanted, width, rest="Track"))
+    assert layout["Track"] >= 22 and layout["Artist"] == 8 and "Key" in layout
+    assert [name for name in ("Album", "Energy") if name in layout] == shown

@@ -8,7 +8,8 @@ column (the reason, or the track name) so no space stays empty.
 When even the least widths do not fit, the columns that matter least are left out first
 (`drop`: the higher, the sooner), also while the columns always shown would get less than
 their `good` width, so a narrow table shows track and artist readably rather than a time.
-A `spare` column (the playlist's album) shows only where the others have all they want.
+A `spare` column (the playlist's album, its energy) shows only where the others have all
+they want; where not all of them fit so, the highest `drop` goes first.
 """
 
 from __future__ import annotations
@@ -83,8 +84,9 @@ def _drop_to_fit(columns: list[Column], wanted: Mapping[str, int],
     def roomy(c: Column) -> int:
         return c.least if c.drop else max(c.least, min(c.cap, wanted.get(c.name, 0)))
 
-    if sum(roomy(c) + CELL_PADDING for c in columns) > width:
-        columns = [c for c in columns if not c.spare]
+    while sum(roomy(c) + CELL_PADDING for c in columns) > width and any(c.spare for c in columns):
+        first_to_go = max((c for c in columns if c.spare), key=lambda c: c.drop)
+        columns = [c for c in columns if c is not first_to_go]
     while need(columns) > width and any(c.drop for c in columns):
         first_to_go = max((c for c in columns if c.drop), key=lambda c: c.drop)
         columns = [c for c in columns if c is not first_to_go]

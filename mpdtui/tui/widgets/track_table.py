@@ -43,7 +43,8 @@ UNSIZED = 200  # the width assumed before the first layout
 PLAYLIST = (Column("#", 2, 3, drop=5), Column("Track", 8, 40, good=12),
             Column("Artist", 6, 24, good=10), Column("Album", 8, 24, drop=6, spare=True),
             Column("Time", 4, 5, drop=4), Column("BPM", 3, 3, drop=2, audio=True),
-            Column("Key", 7, 7, drop=3, audio=True))
+            Column("Key", 7, 7, drop=3, audio=True),
+            Column("Energy", 6, 6, drop=1, audio=True, spare=True))  # before the album
 RESULTS = (Column("Track", 10, 48, good=16), Column("Artist", 8, 28, good=12),
            Column("Album", 8, 28, drop=5),
            Column("Time", 4, 5, drop=2), Column("BPM", 3, 3, drop=3, audio=True),
