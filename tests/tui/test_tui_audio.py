@@ -225,6 +225,12 @@ async def test_a_filter_that_cannot_be_read_says_why(audio_copy: Locations,
         assert shown_status.endswith(f"suggestions from {screen.model_name}")
         assert screen.query_one("#filter").region.bottom <= screen.query_one(
             "#suggest-status").region.y  # under the field, not over it
+        await pilot.press("escape")  # left: cut short again, the list's rows back
+        await pilot.pause()
+        assert len(status_on_screen(app)) == 2
+        await pilot.press("f", "enter")
+        await pilot.pause()
+        assert len(status_on_screen(app)) > 3
         await pilot.press("backspace")
         await pilot.pause()
         error, _ = status_on_screen(app)

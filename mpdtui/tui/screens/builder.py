@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.events import DescendantBlur
 from textual.widgets import Header, Input, Label
 from textual.worker import Worker, WorkerState
 
@@ -239,6 +240,10 @@ class BuilderScreen(BuilderExchange):
             self.query_one("#suggestions", TrackTable).keep_columns_of(
                 sound_filter.audio_filter.features())
             self._schedule(NAME_DEBOUNCE_S)
+
+    def on_descendant_blur(self, event: DescendantBlur) -> None:
+        if event.widget.id == "filter":  # left: its error whole no more, the list's rows back
+            self.query_one(StatusLine).typed(self.query_one(SoundFilter).error)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "search":
