@@ -309,8 +309,8 @@ def test_a_filter_few_tracks_match_returns_them_all_and_says_so(audio_cache: Loc
     found = services.audio.suggest("party", [], audio_filter, "title", K)
     assert len(found.suggestions) == found.matching == expected
     assert found.note().startswith(f"only {expected} track")
-    none = services.audio.suggest("party", [], parse_filter("tempo > 400"), "title", K)
-    assert none.suggestions == [] and none.note().startswith("no track matches tempo > 400")
+    none = services.audio.suggest("party", [], parse_filter("tempo > 250"), "title", K)
+    assert none.suggestions == [] and none.note().startswith("no track matches tempo > 250")
 
 
 @pytest.mark.parametrize(("matching", "said"), [(1, "only 1 track matches tempo > 200"),
@@ -394,8 +394,10 @@ def test_cli_suggest_with_filters(audio_cache: Locations, capsys: pytest.Capture
     assert "BPM" in table and "A minor 8A" in table
     assert main([*cache, "suggest", "--name", "x", "--filter", "tempo > fast"]) == 2
     assert "filter 'tempo > fast'" in capsys.readouterr().err
+    assert main([*cache, "suggest", "--name", "x", "--filter", "tempo 300-400"]) == 2  # none can
+    assert capsys.readouterr().err.endswith("tempo runs from 0 to 300 BPM, not 400\n")
     # no track matches: the playlist --save names is not made empty
-    assert main([*cache, "suggest", "--name", "x", "--filter", "tempo 300-400",
+    assert main([*cache, "suggest", "--name", "x", "--filter", "tempo 250-300",
                  "--save", "never saved"]) == 0
     assert capsys.readouterr().out.endswith("nothing saved to 'never saved': no suggestions to add\n")
     assert open_services(audio_cache).playlists.find("never saved") is None
