@@ -320,6 +320,39 @@ async def test_shift_x_hides_an_artist_from_this_playlist(trained_copy: Location
         assert suggestions.current() == unwanted
 
 
+async def test_the_palettes_hide_the_artist_acts_only_on_a_suggestion_under_the_cursor(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """With the cursor in the playlist, the palette's "Hide the artist" hid the suggestion
+    highlighted in the other list: now it says where to put the cursor, and hides nothing."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen, suggestions = await to_the_suggestions(pilot, "party")
+        await pilot.press("enter")  # the first suggestion added: the playlist has a track
+        await wait_for(pilot, lambda: screen.playlist and
+                       screen.suggestions_shown == screen._request, what="suggestions again")
+        playlist = screen.query_one("#playlist", TrackTable)
+        playlist.focus()
+        await settle(pilot)
+
+        async def palette(command: str) -> None:
+            await pilot.press("ctrl+p")
+            await type_text(pilot, command)
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+
+        await palette("Hide the artist")
+        assert screen.hidden == [] and screen.focused is playlist
+        assert notifications(app)[-1].startswith("Hide the artist hides a suggestion's artist")
+        suggestions.focus()
+        await settle(pilot)
+        unwanted = suggestions.current()
+        assert unwanted is not None
+        await palette("Hide the artist")  # from the suggestions: their highlighted one's
+        await wait_for(pilot, lambda: screen.hidden, what="the artist hidden")
+        assert notifications(app)[-1].startswith(f"None of {unwanted.artist_name}'s ")
+
+
 async def test_y_copies_the_highlighted_tracks_link(trained_copy: Locations,
                                                     tmp_path: Path) -> None:
     app = make_app(trained_copy, tmp_path)

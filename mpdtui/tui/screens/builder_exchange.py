@@ -213,8 +213,15 @@ class BuilderExchange(BuilderFiles):
     # --- hide an artist ----------------------------------------------------------------------
     def action_hide_artist(self) -> None:
         """Hide every track of the highlighted suggestion's artist from this playlist's
-        suggestions (the catalog is looked up in a worker: at the MPD's size, ~0.2 s)."""
-        track = self.query_one("#suggestions", TrackTable).current()
+        suggestions (the catalog is looked up in a worker: at the MPD's size, ~0.2 s). Only
+        with the cursor in the suggestions: the palette runs this wherever the cursor is, and
+        the suggestion highlighted there is not the track under the cursor in another list."""
+        table = self._focused_table()
+        if table is None or table.id != "suggestions":
+            self.notify("Hide the artist hides a suggestion's artist: put the cursor on one "
+                        "(tab to the suggestions), then press X.", severity="warning")
+            return
+        track = table.current()
         if track is not None:
             self._hide_artist(track)
 
