@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
+from textual.app import ScreenStackError
 from textual.events import Resize
 from textual.worker import Worker, WorkerState
 
@@ -177,7 +178,7 @@ class MpdtuiAppBase(KeysInOrder):
         if failure.reason == "cancelled":
             self.notify(f"Cancelled. What was finished is kept: {resume}.", severity="warning")
         elif failure.reason in ("user", "busy"):
-            self.notify(printable(in_app(failure.message)), title="Could not finish", severity="error",
+            self.notify(printable(self.in_app(failure.message)), title="Could not finish", severity="error",
                         markup=False, timeout=12)
         elif failure.reason == "killed":
             said = failure.message.replace("run it again to resume", resume)
@@ -224,6 +225,15 @@ class MpdtuiAppBase(KeysInOrder):
         return chosen or default_export_dir()
 
     # --- errors ----------------------------------------------------------------------------
+    def in_app(self, text: str) -> str:
+        """A service's message in the app's words (`text.in_app`), "here" for the step on
+        screen where it names that step."""
+        try:
+            here = getattr(self.screen, "here", None)
+        except ScreenStackError:  # no screen yet, or none left
+            here = None
+        return in_app(text, here)
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         self.report_worker(event)
 
@@ -241,7 +251,7 @@ class MpdtuiAppBase(KeysInOrder):
             self.notify("Cancelled. What was finished is kept: run it again to resume.",
                         severity="warning")
         elif isinstance(error, _user_fixable()):
-            self.notify(printable(in_app(user_line(error))), title="Could not finish",
+            self.notify(printable(self.in_app(user_line(error))), title="Could not finish",
                         severity="error", markup=False, timeout=12)
         else:
             self.log.error(f"worker {worker.description!r} failed", error)
@@ -254,7 +264,7 @@ class MpdtuiAppBase(KeysInOrder):
         try:
             return call(*args, **kwargs)
         except _user_fixable() as exc:
-            self.notify(printable(in_app(user_line(exc))), title="Could not do that",
+            self.notify(printable(self.in_app(user_line(exc))), title="Could not do that",
                         severity="error", markup=False)
             return None
 
@@ -265,7 +275,7 @@ class MpdtuiAppBase(KeysInOrder):
         try:
             call(*args, **kwargs)
         except _user_fixable() as exc:
-            return printable(in_app(user_line(exc)))
+            return printable(self.in_app(user_line(exc)))
         return None
 
 

@@ -57,11 +57,15 @@ IN_APP: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), r) for p
 ))
 
 
-def in_app(text: str) -> str:
+def in_app(text: str, here: str | None = None) -> str:
     """A service message for the app: "run `mpdtui auth` first" becomes "log in at the
-    setup's Spotify step (f2)", `mpdtui ingest PATH` the data step, and so on."""
+    setup's Spotify step (f2)", `mpdtui ingest PATH` the data step, and so on. Said on the
+    step it names (`here`: LOGIN_STEP on the Spotify step), it says "here (ctrl+r)" instead:
+    f2 there would only open that step again."""
     for pattern, replacement in IN_APP:
         text = pattern.sub(replacement, text)
+    if here is not None:
+        text = text.replace(f"at {here}", "here (ctrl+r)").replace(here, "this step (ctrl+r)")
     return mpdtui.advice.advised(text)  # what is left for a terminal: with its --cache-dir
 
 

@@ -269,6 +269,33 @@ async def test_a_login_failing_over_a_working_one_says_that_one_holds(
         assert "Logged in to Spotify as Fake User" in label_text(pilot, "#spotify-user")
 
 
+async def test_the_spotify_steps_messages_say_here_and_not_f2(
+        fake_spotify: Any, trained_copy: Locations, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the Spotify step, a failed login said "log in at the setup's Spotify step (f2)";
+    and where a desktop seems to be, nothing said to open the page by hand when no browser
+    came up (its opener reports success as it starts)."""
+    from desktop_browser import desktop_browser
+
+    desktop_browser(monkeypatch, tmp_path)
+    app = make_app(trained_copy, tmp_path, services=open_services(trained_copy, spotify=AnyPort),
+                   open_browser=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await start_login(pilot, fake_spotify.state.client_id)
+        paste = app.screen.query_one("#redirect-url", Input)
+        await wait_for(pilot, lambda: paste.has_focus, what="the paste field")
+        assert label_text(pilot, "#step-status").startswith(
+            "Waiting for the login in the browser (escape cancels)… No browser came up? Open "
+            "the login page shown here in a browser yourself.")
+        paste.value = "http://127.0.0.1:8765/callback?code=abc&state=not-this-login"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "Not logged in" in label_text(pilot, "#step-status"),
+                       what="the refusal")
+        said = [label_text(pilot, "#step-status"), *notifications(app)]
+        assert not [line for line in said if "(f2)" in line or "Spotify step" in line], said
+        assert "a stale or forged redirect): log in here (ctrl+r)." in said[0]
+
+
 async def test_spotify_login_by_pasted_url_then_export(fake_spotify: Any,
                                                        trained_copy: Locations,
                                                        tmp_path: Path) -> None:

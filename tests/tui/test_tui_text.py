@@ -13,7 +13,7 @@ from mpdtui.services.audio import FEATURES_HINT
 from mpdtui.spotify import session
 from mpdtui.tui.screens.playlists import changed_text
 from mpdtui.tui.screens.wizard import SETUP_STEPS, advised_step
-from mpdtui.tui.text import in_app
+from mpdtui.tui.text import FEATURES_STEP, LOGIN_STEP, in_app
 from mpdtui.tui.typed_path import typed_path
 
 MESSAGES = [  # what the services and their errors say, with the CLI command in them
@@ -71,6 +71,14 @@ def test_f2_opens_the_step_a_message_names(message: str, step: str | None) -> No
     """What each message says "(f2)" to is where f2 goes (none: the setup's start)."""
     index = advised_step(in_app(message))
     assert (None if index is None else SETUP_STEPS[index].__name__) == step
+
+
+def test_a_message_said_on_the_step_it_names_says_here() -> None:
+    """f2 on the step a message names would only open that step again."""
+    assert in_app(session.LOG_IN_AGAIN, LOGIN_STEP) == (
+        "the Spotify login has expired or was revoked: log in here (ctrl+r)")
+    assert advised_step(in_app(session.LOG_IN_AGAIN, LOGIN_STEP)) is None
+    assert in_app(session.LOG_IN_AGAIN, FEATURES_STEP) == in_app(session.LOG_IN_AGAIN)
 
 
 def test_other_text_is_kept() -> None:

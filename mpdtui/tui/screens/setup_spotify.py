@@ -76,7 +76,7 @@ class SpotifyStep(SetupStep):
         elif not status.logged_in:
             text = "Not logged in to Spotify yet: enter the Client ID and press ctrl+r."
         else:  # "then log in again here" rather than the CLI command
-            text = in_app(status.describe())
+            text = in_app(status.describe(), self.here)
         self.query_one("#spotify-user", Label).update(data_text(text))
         return status is not None and status.usable
 
@@ -104,7 +104,10 @@ class SpotifyStep(SetupStep):
 
     def _waiting(self) -> str:
         if self.app.options.open_browser and can_open_a_browser():
-            return "Waiting for the login in the browser (escape cancels)…"
+            # whether the browser came up is not known here: its opener (xdg-open, gio)
+            # reports success as it starts, and fails after
+            return ("Waiting for the login in the browser (escape cancels)… No browser came "
+                    "up? Open the login page shown here in a browser yourself.")
         return ("No browser can open here (no desktop: an ssh login?): open the login page "
                 "shown here in a browser on any machine, then paste here the address it lands on "
                 "(escape cancels)…")

@@ -18,12 +18,14 @@ from mpdtui.pipeline.sources import DemoSpec
 from mpdtui.tui.context import SHORT_ROWS
 from mpdtui.tui.jobs import JobRunner, JobUpdate, JobWaiting
 from mpdtui.tui.screens.base import BaseScreen
-from mpdtui.tui.text import data_text, in_app
+from mpdtui.tui.text import DATA_STEP, FEATURES_STEP, LOGIN_STEP, TRAINING_STEP, data_text, in_app
 from mpdtui.tui.widgets.stage_progress import StageProgress
 from mpdtui.tui.widgets.whole_key_footer import WholeKeyFooter
 
 STEP_TITLES = ("Cache directory", "Data", "Spotify (optional)", "Audio features (optional)",
                "Training")
+STEP_NAMES = {1: DATA_STEP, 2: LOGIN_STEP, 3: FEATURES_STEP, 4: TRAINING_STEP}
+"""How the app's messages name each step ("the setup's Spotify step (f2)"): said on it, "here"."""
 STEP_BUTTONS_COLUMNS = 72
 """Narrower than this (a split pane), the step's buttons are one line high and name no keys
 (the footer does), so all three stay on screen."""
@@ -99,9 +101,14 @@ class SetupStep(BaseScreen):
             return self.app.options.demo_playlists
         return (self.app.attempt(self.services.data.demo_spec) or DemoSpec()).playlists
 
+    @property
+    def here(self) -> str | None:
+        """How messages name this step: on it, they say "here" instead (`in_app`)."""
+        return STEP_NAMES.get(self.STEP)
+
     def status(self, text: str) -> None:
         # data (paths) is not markup; the services' CLI hints become the app's steps
-        self.query_one("#step-status", Label).update(data_text(in_app(text)))
+        self.query_one("#step-status", Label).update(data_text(in_app(text, self.here)))
 
     @property
     def jobs(self) -> JobRunner:
