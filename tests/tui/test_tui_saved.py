@@ -38,6 +38,7 @@ from mpdtui.data.builder_draft import Draft, read_draft, write_draft
 from mpdtui.data.catalog import Track
 from mpdtui.data.saved_playlists import TrackEntry
 from mpdtui.locations import Locations
+from mpdtui.pipeline.display import playlist_length
 from mpdtui.services.catalog import CatalogService
 from mpdtui.services.root import open_services
 from mpdtui.tui.screens.builder import MISSING_MODEL
@@ -495,6 +496,28 @@ async def test_the_highlighted_saved_playlists_tracks_show_beside_the_list(
         total = sum(t.duration_ms for t in gym)
         assert str(preview.border_title).startswith(f"gym · {total // 60000}:")
         assert not preview.can_focus and screen.focused is screen.query_one("#saved")
+
+
+async def test_a_long_saved_playlists_preview_shows_its_first_tracks_and_counts_the_rest(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """A 10,000-track playlist took seconds to preview, the app frozen with an empty pane."""
+    from mpdtui.tui.widgets.playlist_preview import PREVIEW_ROWS
+
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        tracks = app.services.catalog.tracks(list(range(PREVIEW_ROWS + 20)))
+        assert len(tracks) == PREVIEW_ROWS + 20
+        app.services.playlists.save("long", tracks)
+        await pilot.press("escape", "p")
+        preview = app.screen.query_one("#saved-tracks", DataTable)
+        await wait_for(pilot, lambda: preview.row_count, what="the preview")
+        assert preview.row_count == PREVIEW_ROWS + 1
+        assert str(preview.get_row_at(PREVIEW_ROWS - 1)[1]) == tracks[PREVIEW_ROWS - 1].name
+        assert str(preview.get_row_at(PREVIEW_ROWS)[1]) == (
+            "… and 20 more (enter opens the playlist)")
+        total = sum(t.duration_ms for t in tracks)  # of them all
+        assert str(preview.border_title).startswith(f"long · {playlist_length(total)}")
 
 
 async def test_the_highlighted_saved_playlist_exports_without_opening_it(

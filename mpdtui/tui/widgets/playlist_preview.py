@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 COLUMNS = (Column("#", 2, 4, drop=3), Column("Track", 8, 48, good=12),
            Column("Artist", 6, 28, good=10), Column("Time", 4, 7, drop=2))
+PREVIEW_ROWS = 500
+"""The most tracks shown, then a row counting the others: the rows of a 10,000-track playlist
+took seconds to make, and the app did nothing else meanwhile (opened, it shows them all)."""
 
 
 class PlaylistPreview(DataTable):
@@ -34,7 +37,12 @@ class PlaylistPreview(DataTable):
         self._rows = [{"#": Text(str(position)), "Track": cell_text(track.title or track.uri),
                        "Artist": cell_text(track.artist),
                        "Time": Text("" if track.duration_ms is None else duration(track.duration_ms))}
-                      for position, track in enumerate(playlist.tracks, 1)]
+                      for position, track in enumerate(playlist.tracks[:PREVIEW_ROWS], 1)]
+        if (more := len(playlist.tracks) - PREVIEW_ROWS) > 0:
+            said = cell_text(f"… and {more:,} more (enter opens the playlist)")
+            said.stylize("italic")
+            self._rows.append({"#": Text(""), "Track": said, "Artist": Text(""),
+                               "Time": Text("")})
         total = sum(track.duration_ms or 0 for track in playlist.tracks)
         self.border_title = data_text(f"{playlist.name} · {playlist_length(total)}")
         self._draw()
