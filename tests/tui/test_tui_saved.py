@@ -520,6 +520,29 @@ async def test_a_long_saved_playlists_preview_shows_its_first_tracks_and_counts_
         assert str(preview.border_title).startswith(f"long · {playlist_length(total)}")
 
 
+async def test_opening_a_long_saved_playlist_says_so_first(
+        trained_copy: Locations, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """10,000 tracks took 8 s to show in the builder, the old playlist on screen meanwhile
+    and nothing said."""
+    from mpdtui.tui.screens import builder_files
+
+    monkeypatch.setattr(builder_files, "LONG_PLAYLIST", 3)  # a long one, as the catalog allows
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        gym = save_gym_and_sleep(app)
+        await pilot.press("escape", "p")
+        await settle(pilot)
+        await pilot.press("enter")  # sleep, 1 track: opened at once, nothing said
+        await wait_for(pilot, lambda: builder(app).stored is not None, what="sleep opened")
+        assert not [n for n in notifications(app) if n.startswith("Opening")]
+        await pilot.press("escape", "p")
+        await settle(pilot)
+        await pilot.press("j", "enter")
+        await wait_for(pilot, lambda: builder(app).playlist == gym, what="gym opened")
+        assert "Opening 'gym': 3 tracks, a few seconds…" in notifications(app)
+
+
 async def test_the_highlighted_saved_playlist_exports_without_opening_it(
         trained_copy: Locations, tmp_path: Path) -> None:
     """e on the list: the export dialog for the highlighted playlist, as the builder's; the

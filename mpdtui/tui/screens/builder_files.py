@@ -23,6 +23,8 @@ from mpdtui.tui.screens.builder_base import BuilderBase
 if TYPE_CHECKING:
     from mpdtui.data.saved_playlists import SavedPlaylist
 
+LONG_PLAYLIST = 1_000
+"""From this many tracks, opening a playlist says so first: 10,000 take seconds to show."""
 DATA_POLL_S = 3.0
 """How often the builder looks for other data in the catalog's place."""
 
@@ -305,6 +307,10 @@ class BuilderFiles(BuilderBase):
     @work(thread=True, exclusive=True, exit_on_error=False, group="load", description="open")
     def _load_saved(self, playlist_id: int, changed: Changed = "") -> None:
         saved = self.services.playlists.get(playlist_id)
+        if len(saved.tracks) >= LONG_PLAYLIST:  # the app does nothing else while it shows them
+            self.app.call_from_thread(self.notify, printable(
+                f"Opening '{saved.name}': {counted(len(saved.tracks), 'track')}, a few "
+                "seconds…"), markup=False)
         tracks = self.services.catalog.tracks(self.services.catalog.resolve_uris(saved.uris))
         self.post_message(PlaylistLoaded(saved.name, tracks, self._audio_of(tracks), saved,
                                          not_shown=len(saved.tracks) - len(tracks),
