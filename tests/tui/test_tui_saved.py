@@ -26,6 +26,7 @@ from tui_support import (  # noqa: F401 (fixtures)
     make_app,
     notifications,
     one_slice_folder,
+    run_command,
     screen_name,
     settle,
     trained_copy,
@@ -669,6 +670,29 @@ async def test_the_saved_playlists_filter_by_name(trained_copy: Locations,
         await pilot.press("slash", "end", "space", "t", "r", "enter")  # enter opens the match
         await settle(pilot)
         assert builder(app).query_one("#name", Input).value == "Road trip"
+
+
+async def test_the_palettes_playlist_commands_say_why_when_none_is_listed(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """Run from the palette while the filter matched nothing, Rename, Duplicate, Export did
+    nothing and said nothing; the palette had no Delete."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        app.services.playlists.save("gym", app.services.catalog.tracks([3, 1]))
+        await pilot.press("escape", "p")
+        await settle(pilot)
+        await pilot.press("slash")
+        await type_text(pilot, "[b]zz")
+        for command in ("Rename playlist", "Duplicate playlist", "Export playlist",
+                        "Delete playlist"):
+            await run_command(pilot, command)
+            await settle(pilot)
+            assert isinstance(app.screen, PlaylistsScreen), command  # no dialog
+            assert notifications(app)[-1] == (
+                "No saved playlist's name holds '[b]zz': change the filter (/)."), command
+            app.clear_notifications()
+        assert [p.name for p in app.services.playlists.summaries()] == ["gym"]
 
 
 async def test_the_builder_follows_a_rename_or_delete_of_its_playlist(

@@ -85,8 +85,8 @@ class PlaylistsScreen(BaseScreen):
     PALETTE: ClassVar[tuple[tuple[str, str, str], ...]] = (
         ("rename", "Rename playlist", "the highlighted one (r)"),
         ("duplicate", "Duplicate playlist", "a copy of the highlighted one, to change apart (d)"),
-        ("export", "Export playlist", "the highlighted one: a file, Spotify, or its tracks' "
-         "links (e)"),
+        ("export", "Export playlist", "the highlighted one: a file, Spotify, or its tracks' links (e)"),
+        ("delete", "Delete playlist", "the highlighted one, after asking (x)"),
         ("import", "Import playlist files", "M3U8, CSV, JSON, Spotify links; a folder or zip (i)"),
         ("import_spotify", "Import my Spotify playlists", "your own, as saved playlists; after "
          "the Spotify login (I)"),
@@ -199,6 +199,11 @@ class PlaylistsScreen(BaseScreen):
         row = self.query_one("#saved", DataTable).cursor_row
         return self.summaries[row] if 0 <= row < len(self.summaries) else None
 
+    def _highlighted(self) -> PlaylistSummary | None:  # the palette's, where none is: why
+        if (selected := self._selected()) is None and (why := self._empty_text(self._typed())):
+            self.notify(printable(why), severity="warning", markup=False)
+        return selected
+
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id == "saved":
             self._preview(self._selected())
@@ -244,7 +249,7 @@ class PlaylistsScreen(BaseScreen):
             self.dismiss(selected.id)
 
     def action_rename(self) -> None:
-        if (selected := self._selected()) is None:
+        if (selected := self._highlighted()) is None:
             return
 
         def rename(new_name: str) -> str | None:
@@ -259,7 +264,7 @@ class PlaylistsScreen(BaseScreen):
                                           accept=rename), renamed)
 
     def action_duplicate(self) -> None:
-        if (selected := self._selected()) is not None:
+        if (selected := self._highlighted()) is not None:
             copy = self.app.attempt(self.services.playlists.duplicate, selected.id)
             if copy is not None:
                 self.notify(printable(f"Duplicated as '{copy.name}'."), markup=False)
@@ -267,7 +272,7 @@ class PlaylistsScreen(BaseScreen):
 
     def action_export(self) -> None:
         """Export the highlighted playlist as the builder does, without opening it."""
-        if (selected := self._selected()) is None:
+        if (selected := self._highlighted()) is None:
             return
         if not selected.num_tracks:
             self.notify(printable(f"'{selected.name}' has no tracks: open it (enter) and add "
@@ -286,7 +291,7 @@ class PlaylistsScreen(BaseScreen):
         export.ask(selected.name, chosen)
 
     def action_delete(self) -> None:
-        if (selected := self._selected()) is None:
+        if (selected := self._highlighted()) is None:
             return
 
         def deleted() -> bool:
