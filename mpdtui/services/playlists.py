@@ -21,6 +21,7 @@ from mpdtui.data.saved_playlists import (
     TrackEntry,
 )
 from mpdtui.data.track_features import TrackFeatures
+from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 from mpdtui.services.catalog import CatalogService
 from mpdtui.services.playlist_import import track_entry
@@ -79,6 +80,16 @@ class PlaylistService:
             return self.get(key.strip() if isinstance(key, str) else key)
         except PlaylistNotFound:
             return None
+
+    def preview(self, key: int | str, rows: int) -> tuple[SavedPlaylist, dict[str, str]]:
+        """A saved playlist, and the albums of its first `rows` tracks that the catalog holds
+        (its entries keep no album), by URI; none where there is no catalog yet."""
+        playlist = self.get(key)
+        try:
+            known = self._catalog.tracks(self._catalog.resolve_uris(playlist.uris[:rows]))
+        except UserError:
+            return playlist, {}
+        return playlist, {track.uri: track.album_name for track in known}
 
     def tracks(self, key: int | str) -> list[Track]:
         """A saved playlist's tracks that the catalog knows, in order."""

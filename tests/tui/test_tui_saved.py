@@ -494,6 +494,10 @@ async def test_the_highlighted_saved_playlists_tracks_show_beside_the_list(
         await pilot.press("j")
         await settle(pilot)
         assert shown() == [t.name for t in gym]
+        assert "Album" in [str(c.label) for c in preview.columns.values()]  # as the builder's
+        album = [str(c.label) for c in preview.columns.values()].index("Album")
+        assert [str(preview.get_row_at(row)[album]) for row in range(preview.row_count)] == [
+            t.album_name for t in gym]
         total = sum(t.duration_ms for t in gym)
         assert str(preview.border_title).startswith(f"gym · {total // 60000}:")
         assert not preview.can_focus and screen.focused is screen.query_one("#saved")

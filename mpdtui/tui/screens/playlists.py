@@ -38,7 +38,7 @@ from mpdtui.tui.text import cell_text, data_text, in_app
 from mpdtui.tui.typed_path import typed_path
 from mpdtui.tui.widgets.columns import Column, fit
 from mpdtui.tui.widgets.keyed_input import KeyedInput
-from mpdtui.tui.widgets.playlist_preview import PlaylistPreview
+from mpdtui.tui.widgets.playlist_preview import PREVIEW_ROWS, PlaylistPreview
 from mpdtui.tui.widgets.track_table import SCROLLBAR, UNSIZED
 from mpdtui.tui.widgets.whole_key_footer import WholeKeyFooter
 
@@ -217,14 +217,14 @@ class PlaylistsScreen(BaseScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="preview",
           description="reading the playlist")
     def _load_preview(self, playlist_id: int) -> None:
-        playlist = self.services.playlists.get(playlist_id)
-        self.app.call_from_thread(self._show_preview, playlist)
+        self.app.call_from_thread(self._show_preview,
+                                  *self.services.playlists.preview(playlist_id, PREVIEW_ROWS))
 
-    def _show_preview(self, playlist: SavedPlaylist) -> None:
+    def _show_preview(self, playlist: SavedPlaylist, albums: dict[str, str]) -> None:
         selected = self._selected()
         if selected is None or selected.id != playlist.id:
             return  # the cursor moved on: its own preview is on its way
-        self.query_one(PlaylistPreview).show(playlist)
+        self.query_one(PlaylistPreview).show(playlist, albums)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

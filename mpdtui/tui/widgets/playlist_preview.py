@@ -1,4 +1,4 @@
-"""A saved playlist's tracks (#, track, artist, time) beside the saved playlists' list, its
+"""A saved playlist's tracks (#, track, artist, album, time) beside the saved playlists' list, its
 columns fitted to its width as the builder's lists are (`columns.fit`)."""
 
 from __future__ import annotations
@@ -16,10 +16,13 @@ from mpdtui.tui.widgets.columns import Column, fit
 from mpdtui.tui.widgets.track_table import SCROLLBAR, UNSIZED
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from mpdtui.data.saved_playlists import SavedPlaylist
 
 COLUMNS = (Column("#", 2, 4, drop=3), Column("Track", 8, 48, good=12),
-           Column("Artist", 6, 28, good=10), Column("Time", 4, 7, drop=2))
+           Column("Artist", 6, 28, good=10), Column("Album", 8, 28, drop=4, spare=True),
+           Column("Time", 4, 7, drop=2))
 PREVIEW_ROWS = 500
 """The most tracks shown, then a row counting the others: the rows of a 10,000-track playlist
 took seconds to make, and the app did nothing else meanwhile (opened, it shows them all)."""
@@ -33,16 +36,18 @@ class PlaylistPreview(DataTable):
         self.can_focus = False
         self._rows: list[dict[str, Text]] = []
 
-    def show(self, playlist: SavedPlaylist) -> None:
+    def show(self, playlist: SavedPlaylist, albums: Mapping[str, str]) -> None:
+        """`albums`: the catalog's, by URI (a saved playlist keeps none of its own)."""
         self._rows = [{"#": Text(str(position)), "Track": cell_text(track.title or track.uri),
                        "Artist": cell_text(track.artist),
+                       "Album": cell_text(albums.get(track.uri, "")),
                        "Time": Text("" if track.duration_ms is None else duration(track.duration_ms))}
                       for position, track in enumerate(playlist.tracks[:PREVIEW_ROWS], 1)]
         if (more := len(playlist.tracks) - PREVIEW_ROWS) > 0:
             said = cell_text(f"… and {more:,} more (enter opens the playlist)")
             said.stylize("italic")
             self._rows.append({"#": Text(""), "Track": said, "Artist": Text(""),
-                               "Time": Text("")})
+                               "Album": Text(""), "Time": Text("")})
         total = sum(track.duration_ms or 0 for track in playlist.tracks)
         self.border_title = data_text(f"{playlist.name} · {playlist_length(total)}")
         self._draw()
