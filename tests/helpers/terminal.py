@@ -91,11 +91,8 @@ class Terminal:
     def press(self, *keys: str) -> None:
         for key in keys:
             self.child.send(KEYS.get(key, key))
-            if key == "escape":
-                self._wait_until_read()
-                self.pump(ESCAPE_SETTLES)
-            else:
-                self.pump(0.15)
+            self._wait_until_read()  # a loaded machine: "/" and the next text read as one
+            self.pump(ESCAPE_SETTLES if key == "escape" else 0.15)
 
     def _wait_until_read(self, timeout: float = 15) -> None:
         """Pump until the app has read every key sent: its terminal's input queue is empty (a
