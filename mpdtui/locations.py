@@ -145,6 +145,11 @@ class Locations:
         return self.root / "checkpoints"
 
     @property
+    def retrained_json(self) -> Path:
+        """The models a `--retrain` job saved anew, kept until the job ends well."""
+        return self.checkpoints_dir / "retrained.json"
+
+    @property
     def split_npz(self) -> Path:
         """Which playlists models train on, and the held-out evaluation cases."""
         return self.root / "split.npz"

@@ -33,8 +33,9 @@ class ModelStage(Stage):
     def _retrains(self, job: Job) -> bool:
         """`--retrain` for this model: named in `--models`, or any without it. The models a
         named one is built on, and a saved ranker that follows one, train only when not
-        current."""
-        return job.request.retrain and self.name in (job.request.models or job.asked_models())
+        current; so does one the same job, stopped, had trained again already."""
+        return (job.request.retrain and self.name in (job.request.models or job.asked_models())
+                and not training.retrained_before_a_stop(job.locations, self.name))
 
     def is_done(self, job: Job) -> bool:
         return (not self._retrains(job)
@@ -43,10 +44,12 @@ class ModelStage(Stage):
                 and training.audio_is_current(job.locations, self.name, job.training_data))
 
     def run(self, job: Job) -> str:
+        retrain = self._retrains(job)
         model = training.train_model(
             job.locations, self.name, job.training_data(), job.models,
-            job.progress(self.name, name_inner=True), job.cancel, self._retrains(job),
-            self._overrides(job))
+            job.progress(self.name, name_inner=True), job.cancel, retrain, self._overrides(job))
+        if retrain:
+            training.mark_retrained(job.locations, self.name)
         job.keep_model(self.name, model, "trained")
         job.emit(ModelSaved(self.name))
         return "trained"

@@ -34,6 +34,7 @@ class TrainingMark:
     def finished(self) -> None:
         """The job ended well: no training is left unfinished (an earlier one's mark too)."""
         self.locations.train_state_json.unlink(missing_ok=True)
+        self.locations.retrained_json.unlink(missing_ok=True)  # a `--retrain` run again retrains
 
 
 def unfinished_models(locations: Locations) -> list[str]:

@@ -8,16 +8,18 @@ import json
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 from hostile_support import as_typed
 
 from models.model_dir import META_JSON, peek_meta
+from models.progress import Cancelled
 from mpdtui import config, splits, training
 from mpdtui.cli import build_parser
 from mpdtui.locations import Locations
-from mpdtui.pipeline.events import StageProgress
+from mpdtui.pipeline.events import Event, ModelSaved, StageProgress
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.pipeline.runner import run_job
 from mpdtui.services.root import open_services
@@ -68,6 +70,28 @@ def test_retraining_a_component_retrains_the_ranker_built_on_it(store: Locations
     assert settings_changed.trained == ["als", "ranker"], \
         "new ALS settings retrain ALS, and so the ranker"
     assert services.jobs.train(["ranker"]).trained == []
+
+
+def test_a_retrain_stopped_after_a_model_keeps_it_when_run_again(store: Locations) -> None:
+    """`--retrain --models als` stopped in the ranker, run again as it says: ALS, trained
+    again already, is kept (it was trained over from the start); once the job ended well, a
+    new `--retrain` trains it again."""
+    services = open_services(store)
+    services.jobs.train(["ranker"])
+    cancel = threading.Event()
+
+    def stop_once_als_is_saved(event: Event) -> None:
+        if isinstance(event, ModelSaved) and event.model == "als":
+            cancel.set()
+
+    with pytest.raises(Cancelled):
+        services.jobs.train(["als"], retrain=True, progress=stop_once_als_is_saved, cancel=cancel)
+    als = _token(store, "als")
+    resumed = services.jobs.train(["als"], retrain=True)
+    assert (resumed.trained, _token(store, "als")) == (["ranker"], als)
+    assert not store.retrained_json.exists(), "the job ended well"
+    assert services.jobs.train(["als"], retrain=True).trained == ["als", "ranker"]
+    assert _token(store, "als") != als
 
 
 def test_the_help_says_what_models_and_retrain_train() -> None:
