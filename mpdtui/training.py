@@ -234,35 +234,6 @@ def _start_over_unless_resuming(locations: Locations, name: str) -> None:
     write_json(mark, RETRAIN_FORMAT, RETRAIN_VERSION, {"replacing": replacing})
 
 
-RETRAINED_FORMAT, RETRAINED_VERSION = "mpdtui-retrained", 1
-
-
-def mark_retrained(locations: Locations, name: str) -> None:
-    """A `--retrain` job saved `name` anew: said until the job ends well (`TrainingMark`), so
-    that running it again after a stop goes on from there instead of starting `name` over
-    (the two-tower model's hours at the MPD's scale)."""
-    done = _retrained(locations)
-    done[name] = str(peek_meta(locations.model_dir(name)).get("token"))
-    write_json(locations.retrained_json, RETRAINED_FORMAT, RETRAINED_VERSION, {"models": done})
-
-
-def retrained_before_a_stop(locations: Locations, name: str) -> bool:
-    """Whether a `--retrain` job that stopped since saved `name` anew (and it is still that
-    model): the same `--retrain` run again keeps it."""
-    token = _retrained(locations).get(name)
-    return token is not None and token == str(peek_meta(locations.model_dir(name)).get("token"))
-
-
-def _retrained(locations: Locations) -> dict[str, str]:
-    try:
-        document = read_json(locations.retrained_json, RETRAINED_FORMAT, RETRAINED_VERSION, "")
-    except (FormatVersionError, OSError):  # another version's, or unreadable: says nothing
-        return {}
-    models = (document or {}).get("models")
-    return ({k: v for k, v in models.items() if isinstance(v, str)}
-            if isinstance(models, dict) else {})
-
-
 def retrain_stopped(locations: Locations, name: str) -> bool:
     """Whether a `--retrain` of saved model `name` stopped before it saved the new one with
     work to resume (the two-tower model's epochs; a model that keeps no checkpoint starts over

@@ -19,6 +19,7 @@ from mpdtui.errors import UserError
 from mpdtui.pipeline.display import trained_before
 from mpdtui.pipeline.events import ModelSaved
 from mpdtui.pipeline.job import Job, Stage
+from mpdtui.pipeline.unfinished import mark_retrained, retrained_before_a_stop
 
 
 class ModelStage(Stage):
@@ -35,7 +36,7 @@ class ModelStage(Stage):
         named one is built on, and a saved ranker that follows one, train only when not
         current; so does one the same job, stopped, had trained again already."""
         return (job.request.retrain and self.name in (job.request.models or job.asked_models())
-                and not training.retrained_before_a_stop(job.locations, self.name))
+                and not retrained_before_a_stop(job.locations, self.name))
 
     def is_done(self, job: Job) -> bool:
         return (not self._retrains(job)
@@ -49,7 +50,7 @@ class ModelStage(Stage):
             job.locations, self.name, job.training_data(), job.models,
             job.progress(self.name, name_inner=True), job.cancel, retrain, self._overrides(job))
         if retrain:
-            training.mark_retrained(job.locations, self.name)
+            mark_retrained(job.locations, self.name)
         job.keep_model(self.name, model, "trained")
         job.emit(ModelSaved(self.name))
         return "trained"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from models.model_dir import peek_meta
 from mpdtui.data.files import FormatVersionError, read_json, write_json
 from mpdtui.locations import Locations
 from mpdtui.pipeline.events import Event, StageStarted
@@ -47,3 +48,32 @@ def unfinished_models(locations: Locations) -> list[str]:
         return []
     models = document.get("models") if document else None
     return [name for name in models if isinstance(name, str)] if isinstance(models, list) else []
+
+
+RETRAINED_FORMAT, RETRAINED_VERSION = "mpdtui-retrained", 1
+
+
+def mark_retrained(locations: Locations, name: str) -> None:
+    """A `--retrain` job saved `name` anew: said until the job ends well (`TrainingMark`), so
+    that running it again after a stop goes on from there instead of starting `name` over
+    (the two-tower model's hours at the MPD's scale)."""
+    done = _retrained(locations)
+    done[name] = str(peek_meta(locations.model_dir(name)).get("token"))
+    write_json(locations.retrained_json, RETRAINED_FORMAT, RETRAINED_VERSION, {"models": done})
+
+
+def retrained_before_a_stop(locations: Locations, name: str) -> bool:
+    """Whether a `--retrain` job that stopped since saved `name` anew (and it is still that
+    model): the same `--retrain` run again keeps it."""
+    token = _retrained(locations).get(name)
+    return token is not None and token == str(peek_meta(locations.model_dir(name)).get("token"))
+
+
+def _retrained(locations: Locations) -> dict[str, str]:
+    try:
+        document = read_json(locations.retrained_json, RETRAINED_FORMAT, RETRAINED_VERSION, "")
+    except (FormatVersionError, OSError):  # another version's, or unreadable: says nothing
+        return {}
+    models = (document or {}).get("models")
+    return ({k: v for k, v in models.items() if isinstance(v, str)}
+            if isinstance(models, dict) else {})
