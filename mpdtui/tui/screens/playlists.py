@@ -19,26 +19,21 @@ from textual.widgets import DataTable, Header, Input, Label
 from mpdtui.errors import UserError
 from mpdtui.importing import IMPORT_SUFFIXES, read_playlist_files
 from mpdtui.locations import expand_home
-from mpdtui.pipeline.display import counted
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable
-from mpdtui.services.playlist_import import (
-    ImportedPlaylist,
-    audio_features_note,
-    finding_songs,
-    import_notes,
-    imported_name,
-)
+from mpdtui.services.playlist_import import audio_features_note, finding_songs
 from mpdtui.tui.context import NARROW_COLUMNS
 from mpdtui.tui.playlist_export import ExportChoice, PlaylistExport
 from mpdtui.tui.screens.base import BaseScreen
 from mpdtui.tui.screens.confirm import ConfirmScreen
+from mpdtui.tui.screens.playlists_text import changed_text, imported_text
 from mpdtui.tui.screens.prompt import PromptScreen
 from mpdtui.tui.text import cell_text, data_text, in_app
 from mpdtui.tui.typed_path import typed_path
 from mpdtui.tui.widgets.columns import Column, fit
 from mpdtui.tui.widgets.keyed_input import KeyedInput
 from mpdtui.tui.widgets.playlist_preview import PREVIEW_ROWS, PlaylistPreview
+from mpdtui.tui.widgets.row_list import RowList
 from mpdtui.tui.widgets.track_table import SCROLLBAR, UNSIZED
 from mpdtui.tui.widgets.whole_key_footer import WholeKeyFooter
 
@@ -109,7 +104,7 @@ class PlaylistsScreen(BaseScreen):
         yield Label("Saved playlists", classes="screen-title")
         yield KeyedInput("Filter by name", "/", id="saved-filter")
         with Horizontal(id="saved-panes"):
-            yield DataTable(id="saved", cursor_type="row", zebra_stripes=True)
+            yield RowList(id="saved", cursor_type="row", zebra_stripes=True)
             yield PlaylistPreview(id="saved-tracks")
         yield Label("", id="saved-empty", classes="hint")
         yield WholeKeyFooter()
@@ -377,24 +372,3 @@ class PlaylistsScreen(BaseScreen):
         else:
             self.dismiss(None)
 
-
-def imported_text(imported: list[ImportedPlaylist]) -> str:
-    """ "Imported 'rainy sunday': 25 tracks; 3 the catalog does not hold…", a playlist a
-    line."""
-    lines = []
-    for one in imported:
-        notes = "; ".join(import_notes(one))
-        tracks = counted(len(one.playlist.tracks), "track")
-        lines.append(printable(f"Imported {imported_name(one)}: {tracks}"
-                               + (f"; {notes}." if notes else ".")))
-    return "\n".join(lines)
-
-
-def changed_text(changed: time.struct_time, now: time.struct_time) -> str:
-    """When a playlist changed, as short as tells it apart (the list shares the screen with
-    the tracks): "09:54" today, "12-02 09:54" this year, "2025-12-02" before."""
-    if changed.tm_year != now.tm_year:
-        return time.strftime("%Y-%m-%d", changed)
-    if changed.tm_yday != now.tm_yday:
-        return time.strftime("%m-%d %H:%M", changed)
-    return time.strftime("%H:%M", changed)
