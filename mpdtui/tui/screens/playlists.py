@@ -255,8 +255,10 @@ class PlaylistsScreen(BaseScreen):
                 self.notify(printable(f"Renamed to '{new_name}'."), markup=False)
             self.reload(selected.id)
 
-        self.app.push_screen(PromptScreen(f"New name for '{selected.name}':", selected.name,
-                                          accept=rename), renamed)
+        self.app.push_screen(PromptScreen(
+            f"New name for '{selected.name}':", selected.name, accept=rename,
+            blank=f"A playlist name cannot be empty: type one, or escape to keep "
+                  f"'{selected.name}'."), renamed)
 
     def action_duplicate(self) -> None:
         if (selected := self._highlighted()) is not None:

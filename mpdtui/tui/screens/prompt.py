@@ -27,9 +27,12 @@ class PromptScreen(ModalScreen[str | None]):
 
     def __init__(self, question: str, value: str = "",
                  accept: Callable[[str], str | None] | None = None,
-                 file_suffixes: tuple[str, ...] | None = None) -> None:
-        """`file_suffixes`: the answer is a path, to a folder or a file of these suffixes."""
+                 file_suffixes: tuple[str, ...] | None = None, blank: str | None = None) -> None:
+        """`file_suffixes`: the answer is a path, to a folder or a file of these suffixes.
+        `blank`: why a blank answer is refused (the dialog says it and stays open); None: a
+        blank answer cancels."""
         super().__init__()
+        self.blank = blank
         self.question = question
         self.value = value
         self.accept = accept
@@ -52,6 +55,8 @@ class PromptScreen(ModalScreen[str | None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         answer = event.value.strip() or None
         refused = self.accept(answer) if answer is not None and self.accept else None
+        if answer is None and self.blank is not None:
+            refused = self.blank
         if refused:
             why = self.query_one("#prompt-refused", Label)
             why.update(data_text(refused))
