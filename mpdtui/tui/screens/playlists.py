@@ -334,7 +334,17 @@ class PlaylistsScreen(BaseScreen):
     def action_import_spotify(self) -> None:
         """Your own Spotify playlists as saved playlists, in a job (the header says how far it
         got, the list shows them as they are saved, the app says how it ended). Not as
-        training data: `mpdtui import-spotify` adds that, for the models' next training."""
+        training data: `mpdtui import-spotify` adds that, for the models' next training.
+        Logged out, it says at once where to log in (not once the job has started)."""
+        if (login := self.app.attempt(self.services.spotify.status)) is None:
+            return  # a damaged login file: said
+        if not login.usable:
+            from mpdtui.spotify.session import LOG_IN_AGAIN, NOT_LOGGED_IN  # spotipy: loaded
+
+            why = self.app.in_app(LOG_IN_AGAIN if login.logged_in else NOT_LOGGED_IN)
+            self.notify(printable(f"{why[:1].upper()}{why[1:]}, then import (I)."),
+                        title="Could not do that", severity="error", markup=False)
+            return
         if not self.app.jobs.start(JobRequest("import_spotify", spotify_training=False)):
             self.notify("Another job runs: import once it has finished.", severity="warning")
             return
