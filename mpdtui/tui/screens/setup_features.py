@@ -69,7 +69,8 @@ class FeaturesStep(SetupStep):
                                    else JobRequest("features", download="yes"))
         if request is None:
             return  # the app has said why
-        self.status(f"Importing {path}…" if path else "Downloading from Spotify…")
+        doing = f"Importing {path}" if path else "Downloading from Spotify"
+        self.status(f"{doing}… (escape cancels)")  # as the data step's ingest says
         if path == self.app.features_csv_offered:
             self.app.features_csv_offered = ""  # offered once it is imported
         self.query_one("#features-progress", StageBar).reset()
