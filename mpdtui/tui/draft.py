@@ -48,13 +48,16 @@ class DraftKeeper:
 
     def restored(self, services: Services,
                  audio_of: Callable[[list[Track]], list[TrackAudio | None]],
+                 opening: Callable[[str, int], object] = lambda name, count: None,
                  ) -> PlaylistLoaded | None:
         """The playlist of the newest draft an app left behind, as the builder opens it
         (still unsaved; the draft is this keeper's from now on); None without one. Any other
-        drafts left wait for the next starts."""
+        drafts left wait for the next starts. `opening` is told its name and length first
+        (10,000 tracks take seconds to read)."""
         draft = services.playlists.take_draft()
         if draft is None:
             return None
+        opening(draft.name, len(draft.uris))
         catalog = services.catalog
         tracks = catalog.tracks(catalog.resolve_uris(list(draft.uris)))
         if not tracks:

@@ -58,7 +58,7 @@ class BuilderFiles(BuilderBase):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load", description="draft")
     def _restore_draft(self) -> None:
-        loaded = self._draft.restored(self.services, self._audio_of)
+        loaded = self._draft.restored(self.services, self._audio_of, self._opening)
         if loaded is not None:
             self.post_message(loaded)
 
@@ -307,14 +307,19 @@ class BuilderFiles(BuilderBase):
     @work(thread=True, exclusive=True, exit_on_error=False, group="load", description="open")
     def _load_saved(self, playlist_id: int, changed: Changed = "") -> None:
         saved = self.services.playlists.get(playlist_id)
-        if len(saved.tracks) >= LONG_PLAYLIST:  # the app does nothing else while it shows them
-            self.app.call_from_thread(self.notify, printable(
-                f"Opening '{saved.name}': {counted(len(saved.tracks), 'track')}, a few "
-                "seconds…"), markup=False)
+        self._opening(saved.name, len(saved.tracks))
         tracks = self.services.catalog.tracks(self.services.catalog.resolve_uris(saved.uris))
         self.post_message(PlaylistLoaded(saved.name, tracks, self._audio_of(tracks), saved,
                                          not_shown=len(saved.tracks) - len(tracks),
                                          changed=changed))
+
+    def _opening(self, name: str, count: int) -> None:
+        """From a worker, a long playlist (saved, or a draft restored) said before it shows:
+        the app does nothing else while it shows them."""
+        if count >= LONG_PLAYLIST:
+            self.app.call_from_thread(self.notify, printable(
+                f"Opening {playlist_called(name)}: {counted(count, 'track')}, a few "
+                "seconds…"), markup=False)
 
     def on_playlist_loaded(self, message: PlaylistLoaded) -> None:
         self.like = None
