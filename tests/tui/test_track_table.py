@@ -80,3 +80,20 @@ async def test_a_new_list_of_suggestions_is_drawn_again_from_its_top() -> None:
         table.show(TRACKS[5:35])
         await pilot.pause()
         assert table.cursor_row == 0 and shown(table) == drawn_again(table)
+
+
+@pytest.mark.parametrize(("bottom", "top"), [("G", "g"), ("end", "home")])
+async def test_the_keys_of_a_lists_top_and_bottom(bottom: str, top: str) -> None:
+    """`Home` / `End` scrolled the list sideways (a DataTable's own), as the saved playlists'
+    list did `g` / `G` too: both go to the top / bottom of every list now."""
+    app = TableApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        table = app.query_one(TrackTable)
+        table.show(TRACKS[:20])
+        table.focus()
+        await pilot.pause()
+        assert table.row_count == 20 and table.cursor_row == 0
+        await pilot.press(bottom)
+        assert table.cursor_row == 19
+        await pilot.press(top)
+        assert table.cursor_row == 0

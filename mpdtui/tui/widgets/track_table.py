@@ -67,8 +67,8 @@ class TrackTable(DataTable):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
-        Binding("g", "scroll_top", "Top", show=False),
-        Binding("G", "scroll_bottom", "Bottom", show=False),
+        Binding("g,home", "scroll_top", "Top", show=False),  # not the DataTable's sideways
+        Binding("G,end", "scroll_bottom", "Bottom", show=False),
     ]
 
     def __init__(self, *, with_reason: bool = False, numbered: bool = False,
