@@ -29,7 +29,7 @@ KEYS: dict[str, list[tuple[str, str]]] = {
         ("tab / shift+tab", "next / previous list: playlist, search results, suggestions (the "
                             "fields have their keys: n, /, f)"),
         ("j / k, up / down", "move in a list"),
-        ("g / G", "top / bottom of a list (the suggestions' last row, or the mouse wheel at "
+        ("g / G, home / end", "top / bottom of a list (the suggestions' last row, or the mouse wheel at "
                   "their end, brings 50 more, up to 500)"),
         ("enter / a", "add the highlighted search result or suggestion"),
         ("x / delete", "remove the highlighted track from the playlist; on a suggestion: "
@@ -61,6 +61,7 @@ KEYS: dict[str, list[tuple[str, str]]] = {
     ],
     "Saved playlists": [
         ("enter", "open in the builder (in the filter: the highlighted match)"),
+        ("j / k, g / G", "move in the list; its top / bottom (home / end too)"),
         ("/", "filter by name (escape: back to the list)"),
         ("r", "rename"),
         ("d", "duplicate"),
