@@ -128,3 +128,17 @@ async def test_restoring_a_long_draft_says_so_first(
         assert "Opening 'mix': 3 tracks, a few seconds…" in said
         assert said.index("Opening 'mix': 3 tracks, a few seconds…") < next(
             i for i, n in enumerate(said) if n.startswith("Restored 'mix'"))
+
+
+async def test_a_blank_import_path_keeps_its_dialog_open_with_why(trained_copy: Locations,
+                                                                  tmp_path: Path) -> None:
+    """ctrl+u, enter closed the import dialog and nothing happened."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        await pilot.press("escape", "p")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen))
+        await pilot.press("i", "ctrl+u", "enter")
+        assert screen_name(pilot) == "PromptScreen"
+        assert label_text(pilot, "#prompt-refused") == (
+            "Type the path of a playlist file, or of a folder or zip of them (tab completes it).")

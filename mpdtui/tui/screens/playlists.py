@@ -328,8 +328,9 @@ class PlaylistsScreen(BaseScreen):
         self.app.push_screen(PromptScreen(
             "Import a playlist: an M3U8, CSV or JSON file (mpdtui's exports, Exportify's, a "
             "player's M3U of local files), a text file of Spotify links, or a folder or zip of "
-            "them.", "~/", accept=read_files,
-            file_suffixes=(*IMPORT_SUFFIXES, ".zip")), import_read)
+            "them.", "~/", accept=read_files, file_suffixes=(*IMPORT_SUFFIXES, ".zip"),
+            blank="Type the path of a playlist file, or of a folder or zip of them (tab "
+                  "completes it)."), import_read)
 
     def action_import_spotify(self) -> None:
         """Your own Spotify playlists as saved playlists, in a job (the header says how far it
