@@ -65,6 +65,17 @@ def read_truth(path: Path) -> list[dict[str, Any]]:
     return playlists
 
 
+def refuse_repeated(submissions: Sequence[Path]) -> None:
+    """Each submission once: a file named twice (`a.csv a.csv`, `a.csv ./a.csv`) would be
+    scored once and said nowhere."""
+    seen: dict[Path, Path] = {}
+    for path in submissions:
+        first = seen.setdefault(path.resolve(), path)
+        if first is not path:
+            said = f"{path}" if str(first) == str(path) else f"{first} (as {path})"
+            raise UserError(f"submission {said} is given twice: name each submission once")
+
+
 def read_submission(path: Path, truth: Sequence[Mapping[str, Any]]) -> dict[int, list[str]]:
     """pid -> the 500 track URIs answered, each line checked as the challenge checked them:
     a pid of the challenge answered once, 500 distinct track URIs, no seed among them."""

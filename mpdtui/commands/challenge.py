@@ -66,5 +66,5 @@ def run_score(args: argparse.Namespace, locations: Locations) -> int:
         sys.stdout.write(printable_json(orjson.dumps(
             report_for_reading(report), option=orjson.OPT_INDENT_2).decode()) + "\n")
     else:
-        print_report(report)
+        print_report(report, row="submission")
     return 0

@@ -103,7 +103,8 @@ def _point_to_the_csv_beside_the_data(locations: Locations) -> None:
                         f"`mpdtui features --csv {shlex.quote(str(csv_path))}` imports it"))
 
 
-def print_report(report: dict[str, Any], metric: str = "r_precision") -> None:
+def print_report(report: dict[str, Any], metric: str = "r_precision", row: str = "model") -> None:
+    """`evaluate`'s tables; `row` heads the rows' names ("submission" for `score`)."""
     from models.evaluation import table_rows
 
     if not report["n_cases"]:
@@ -111,19 +112,21 @@ def print_report(report: dict[str, Any], metric: str = "r_precision") -> None:
         return
     for metric_name in (metric, "ndcg", "clicks"):
         header, rows = table_rows(report, metric_name)
+        header[0] = row
         print_grid(f"{metric_name} on {report['n_cases']:,} held-out playlists (RecSys Challenge "
                    "2018 categories)", header, rows, max(120, len(header) * 12))
     print_seed_table(report)
-    print_leads(report, metric)
+    print_leads(report, metric, row)
 
 
-def print_leads(report: dict[str, Any], metric: str) -> None:
+def print_leads(report: dict[str, Any], metric: str, row: str = "model") -> None:
     """How far the best model is ahead of each other one, and whether beyond chance."""
     from models.evaluation import lead_rows, leads
 
     found = leads(report, metric)
     title, header, rows = lead_rows(found)
     if rows:
+        header[0] = row
         print_grid(title, header, rows, 70)
         print(in_terminal_width("", printable(found[0].describe())))
 

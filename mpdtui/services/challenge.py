@@ -28,6 +28,7 @@ from mpdtui.challenge.score import (
     artists_of,
     read_submission,
     read_truth,
+    refuse_repeated,
     score_submissions,
     truth_file,
 )
@@ -111,6 +112,7 @@ class ChallengeService:
 
     def score(self, submissions: list[Path], truth: Path) -> dict[str, Any]:
         """`evaluate`'s report of each submission CSV against a made challenge's truth."""
+        refuse_repeated(submissions)
         truth_playlists = read_truth(truth_file(truth))
         # by file name, what tells them apart in a narrow table, unless two share one
         names = [path.name for path in submissions]

@@ -138,6 +138,22 @@ def test_score_compares_submissions_per_category(made: Path, small_store: Locati
                                                           str(tmp_path / "other" / "wrong.csv")}
 
 
+def test_a_submission_given_twice_is_refused_and_rows_are_submissions(
+        made: Path, small_store: Locations, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("a.csv").write_text("\n".join(_answers(made, True)))
+    Path("b.csv").write_text("\n".join(_answers(made, False)))
+    for again in ("a.csv", "./a.csv", str(tmp_path / "a.csv")):  # scored once, said nowhere
+        assert_refused(run_cli(capsys, small_store.root, "score", "a.csv", "b.csv", again,
+                               "--truth", str(made)), "a.csv", "given twice")
+    done = run_cli(capsys, small_store.root, "score", "a.csv", "b.csv", "--truth", str(made))
+    assert done.code == 0, done
+    heads = [line.split()[1] for line in done.out.splitlines() if "┃ overall ┃" in line
+             or "behind a.csv by" in line]
+    assert heads == ["submission"] * 4, done.out  # three metrics and the leads: not "model"
+
+
 @pytest.mark.parametrize(("change", "said"), [
     (lambda lines: lines[:-1], "is missing"),
     (lambda lines: [*lines, lines[1]], "answered again"),
