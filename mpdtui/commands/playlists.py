@@ -165,8 +165,10 @@ def _change_playlist(args: argparse.Namespace, locations: Locations) -> int:
     """`--rename NEW` or `--delete`, of the saved playlist NAME."""
     option = "--delete" if args.delete else "--rename"
     if args.name is None or args.json:
-        raise UserError(f"{option} needs the name of the saved playlist to change, and no "
-                        f"--json: `mpdtui playlists NAME {option}{' NEW' * (not args.delete)}`")
+        wrong = [*["needs the name of the saved playlist to change"] * (args.name is None),
+                 *["takes no --json"] * args.json]
+        raise UserError(f"{option} {' and '.join(wrong)}: "
+                        f"`mpdtui playlists NAME {option}{' NEW' * (not args.delete)}`")
     with open_services(locations) as services:
         playlist = _named(services, args.name)
         if args.delete:

@@ -249,8 +249,14 @@ def test_playlists_rename_and_delete_one_by_name(trained: tuple[Path, str],
     assert [row["name"] for row in listed] == ["gym"]
     nameless = _mpdtui("playlists", "--delete", cache=cache)
     assert nameless.returncode == 2 and nameless.stderr == (
-        "mpdtui: --delete needs the name of the saved playlist to change, and no --json: "
-        "`mpdtui playlists NAME --delete`\n")
+        "mpdtui: --delete needs the name of the saved playlist to change: "
+        "`mpdtui playlists NAME --delete`\n")  # no word of a --json not given
+    printed = _mpdtui("playlists", "gym", "--rename", "x", "--json", cache=cache)
+    assert printed.returncode == 2 and printed.stderr == (
+        "mpdtui: --rename takes no --json: `mpdtui playlists NAME --rename NEW`\n")
+    both = _mpdtui("playlists", "--delete", "--json", cache=cache)
+    assert both.stderr == ("mpdtui: --delete needs the name of the saved playlist to change "
+                           "and takes no --json: `mpdtui playlists NAME --delete`\n")
 
 
 def test_playlists_named_after_a_command_word_say_how_to_write_it(trained: tuple[Path, str],
