@@ -101,22 +101,37 @@ def audio_features_note(path: str, read: ReadFiles) -> str | None:
 def _named(plans: list[_Plan], taken: set[str], replace: bool, other_name: bool) -> list[_Plan]:
     """Each plan under a name of its own: two files giving one name, the second gets "X 2".
     A saved playlist's name is refused unless `replace` or `other_name`."""
+    if not (replace or other_name):
+        _refuse_taken(plans, taken)
     named: list[_Plan] = []
     used: set[str] = set()
     for plan in plans:
         wanted = plan.name
-        if wanted in taken and not (replace or other_name) and wanted not in used:
-            advice = (f"rename the saved one first (`mpdtui playlists {shlex.quote(wanted)} "
-                      "--rename NEW`)" if len(plans) > 1
-                      else "import under another name with --name NEW")
-            raise PlaylistExists(f"a saved playlist named '{wanted}' already exists: {advice}, "
-                                 "or replace its tracks with --replace", name=wanted)
         if wanted in used or (wanted in taken and other_name):
             wanted = _free_name(wanted, taken | used)
         used.add(wanted)
         renamed_from = plan.name if wanted != plan.name else ""
         named.append(replace_fields(plan, name=wanted, renamed_from=renamed_from))
     return named
+
+
+def _refuse_taken(plans: list[_Plan], taken: set[str]) -> None:
+    """Every name the files give that a saved playlist has, in one refusal (one a run took as
+    many runs as names)."""
+    clashes = list(dict.fromkeys(plan.name for plan in plans if plan.name in taken))
+    if not clashes:
+        return
+    first = clashes[0]
+    rename = f"`mpdtui playlists {shlex.quote(first)} --rename NEW`"
+    if len(clashes) == 1:
+        advice = (f"rename the saved one first ({rename})" if len(plans) > 1
+                  else "import under another name with --name NEW")
+        raise PlaylistExists(f"a saved playlist named '{first}' already exists: {advice}, "
+                             "or replace its tracks with --replace", name=first)
+    names = ", ".join(f"'{name}'" for name in clashes)
+    raise PlaylistExists(f"{len(clashes)} saved playlists have the names these files give "
+                         f"({names}): rename the saved ones first ({rename}, and so on), or "
+                         "replace their tracks with --replace", name=first)
 
 
 def _free_name(wanted: str, taken: set[str]) -> str:

@@ -214,6 +214,24 @@ def test_a_taken_name_is_refused_and_each_piece_of_advice_works(
                    "2 playlists to import: a name is for one")
 
 
+def test_every_taken_name_of_a_folder_is_named_in_one_refusal(
+        cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A folder of three playlists whose names are taken took three runs to learn them."""
+    one, = catalog_tracks(cache, 1)
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    for name in ("gym", "run", "chill", "new"):
+        (folder / f"{name}.txt").write_text(f"{one.uri}\n")
+        if name != "new":
+            assert run_cli(capsys, cache, "import", str(folder / f"{name}.txt")).code == 0
+    assert_refused(run_cli(capsys, cache, "import", str(folder)),
+                   "3 saved playlists have the names these files give ('chill', 'gym', 'run')",
+                   "`mpdtui playlists chill --rename NEW`", "--replace")
+    names = {p.name for p in open_services(Locations.resolve(cache)).playlists.summaries()}
+    assert names == {"gym", "run", "chill"}, "nothing of the refused import was saved"
+    assert run_cli(capsys, cache, "import", str(folder), "--replace").code == 0
+
+
 EXPORTIFY_HEADER = (  # exportify.net's
     "Track URI,Track Name,Album Name,Artist Name(s),Release Date,Duration (ms),Popularity,"
     "Explicit,Added By,Added At,Genres,Record Label,Danceability,Energy,Key,Loudness,Mode,"
