@@ -54,15 +54,20 @@ def export_to_spotify(playlists: SavedPlaylists, key: PlaylistKey, client: Spoti
     notice = ""
     saved_cancel, client.cancel = client.cancel, cancel
     try:
-        if earlier is not None:
-            state, notice = _resume_state(client, earlier, playlist.uris, public)
-        if state is None:
-            created = client.create_playlist(playlist.name, public=public,
-                                             description=DESCRIPTION)
-            url = ((created.get("external_urls") or {}).get("spotify")
-                   or str(created.get("uri", "")))
-            state = ExportState(str(created["id"]), url, content, 0, False)
-            playlists.record_export(playlist.id, state)
+        looking = earlier  # the look at the playlist a stopped export left, until it is done
+        try:
+            if earlier is not None:
+                state, notice = _resume_state(client, earlier, playlist.uris, public)
+                looking = None
+            if state is None:
+                created = client.create_playlist(playlist.name, public=public,
+                                                 description=DESCRIPTION)
+                url = ((created.get("external_urls") or {}).get("spotify")
+                       or str(created.get("uri", "")))
+                state = ExportState(str(created["id"]), url, content, 0, False)
+                playlists.record_export(playlist.id, state)
+        except (SpotifyError, Cancelled) as exc:
+            raise _not_started(playlist, looking, exc) from None
         resumed = earlier is not None and state.spotify_id == earlier.spotify_id
         state = _add_chunks(playlists, playlist, state, client, progress, cancel)
     finally:
@@ -92,6 +97,26 @@ def _resume_state(client: SpotifyClient, earlier: ExportState, uris: list[str],
     return replace(earlier, added=len(held)), said
 
 
+def _why(exc: SpotifyError | Cancelled) -> str:
+    """What stopped a step, without its own advice (the export's message gives its own)."""
+    return (exc.reason if isinstance(exc, ApiUnavailable) else str(exc)) or "cancelled"
+
+
+def _not_started(playlist: SavedPlaylist, earlier: ExportState | None,
+                 exc: SpotifyError | Cancelled) -> SpotifyError:
+    """A failure before any track was sent: in the look at the playlist a stopped export left
+    (`earlier`), or in making the new one (it said only "connection to Spotify failed ... to
+    me/playlists 6 times", no word of the export)."""
+    if earlier is not None:
+        return SpotifyError(
+            f"export of {playlist.name!r} stopped while looking at the Spotify playlist the "
+            f"earlier export stopped in ({_why(exc)}); the local playlist is unchanged: run the "
+            f"same export again to continue into {earlier.url}")
+    return SpotifyError(
+        f"export of {playlist.name!r} stopped before its Spotify playlist was made "
+        f"({_why(exc)}); the local playlist is unchanged: run the same export again")
+
+
 def _add_chunks(playlists: SavedPlaylists, playlist: SavedPlaylist, state: ExportState,
                 client: SpotifyClient, progress: ProgressCallback | None,
                 cancel: threading.Event | None) -> ExportState:
@@ -107,10 +132,9 @@ def _add_chunks(playlists: SavedPlaylists, playlist: SavedPlaylist, state: Expor
             report(progress, "export", state.added, len(uris),
                    f"{state.added:,} of {len(uris):,} tracks added")
     except (SpotifyError, Cancelled) as exc:
-        why = (exc.reason if isinstance(exc, ApiUnavailable) else str(exc)) or "cancelled"
         raise SpotifyError(
             f"export of {playlist.name!r} stopped after {state.added:,} of {len(uris):,} tracks "
-            f"({why}); the local playlist is unchanged: run the same export again to continue "
+            f"({_why(exc)}); the local playlist is unchanged: run the same export again to continue "
             f"into {state.url}") from None
     state = ExportState(state.spotify_id, state.url, state.content, state.added, True)
     playlists.record_export(playlist.id, state)

@@ -184,3 +184,33 @@ def test_public_on_a_resumed_export_says_the_playlist_stays_private(
         f"the Spotify playlist the earlier export stopped in (https://open.spotify.com/playlist/"
         f"{spotify_id}) is private, as that export made it: --public is for a new playlist; "
         "make this one public in Spotify's app")
+
+
+def test_an_export_that_fails_before_sending_a_track_says_it_was_the_export(
+        fake: FakeSpotify, locations: Locations, playlists: SavedPlaylists) -> None:
+    """Failing while making the playlist, or while looking at the one a stopped export left,
+    said only "connection to Spotify failed (...) to me/playlists 3 times: run the command
+    again later; everything fetched so far is kept", no word of the export."""
+    from fake_spotify import DROP
+
+    fake.fail_next("me/playlists", *[DROP] * FAST.max_attempts)
+    with pytest.raises(SpotifyError) as caught:
+        export_to_spotify(playlists, "Long drive", open_client(locations, policy=FAST))
+    assert str(caught.value).startswith("export of 'Long drive' stopped before its Spotify "
+                                        "playlist was made (connection to Spotify failed")
+    assert str(caught.value).endswith("me/playlists 3 times); the local playlist is "
+                                      "unchanged: run the same export again")
+    assert playlists.export_state("Long drive") is None
+
+    spotify_id = stopped_export(fake, locations, playlists, PASS, Fault(400))
+    state = playlists.export_state("Long drive")
+    assert state is not None
+    fake.fail_next("me/playlists", *[Fault(503)] * FAST.max_attempts)
+    with pytest.raises(SpotifyError) as caught:
+        export_to_spotify(playlists, "Long drive", open_client(locations, policy=FAST))
+    assert str(caught.value) == (
+        "export of 'Long drive' stopped while looking at the Spotify playlist the earlier "
+        "export stopped in (Spotify answered 503 to me/playlists 3 times); the local playlist "
+        f"is unchanged: run the same export again to continue into {state.url}")
+    result = export_to_spotify(playlists, "Long drive", open_client(locations, policy=FAST))
+    assert result.resumed and held(fake, spotify_id) == URIS  # the advice works
