@@ -36,7 +36,7 @@ from mpdtui.data.track_search import search_head_is_stale
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations, expand_home
 from mpdtui.pipeline.display import counted
-from mpdtui.pipeline.events import Notice
+from mpdtui.pipeline.events import Notice, StageProgress
 from mpdtui.pipeline.job import DEMO_MARKER_FORMAT, Job, Stage
 from mpdtui.pipeline.sources import (
     DataSource,
@@ -364,6 +364,9 @@ class SpotifyImportStage(Stage):
             job.emit(Notice(self.name, wait.message, float(wait.seconds)))
 
         client = open_client(job.locations.ensure(), on_wait=on_wait)
+        # what a slow first answer waits for (its heartbeat said only "spotify: 5 s")
+        job.heartbeat.send(StageProgress(self.name, 0, None, "playlists",
+                                         "asking Spotify for your playlists"))
         ingest = _spotify_ingester(job) if job.request.spotify_training else None
         with SavedPlaylists.open(job.locations) as playlists:
             result = import_own_playlists(client, playlists, ingest=ingest, progress=relay,

@@ -29,7 +29,7 @@ from mpdtui.data.files import read_json
 from mpdtui.data.mpd import find_slices
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations, real_path
-from mpdtui.pipeline.events import Event, StageProgress
+from mpdtui.pipeline.events import Event, Notice, StageProgress
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.pipeline.sources import DataSource, DemoSpec, SourcePlan, plan_source, read_state
 
@@ -105,6 +105,8 @@ class Job:
 
     def emit(self, event: Event) -> None:
         """Report `event`; from any thread, one whole event at a time."""
+        if isinstance(event, Notice) and event.wait_s > 0:  # before the lock the beat holds
+            self.heartbeat.quiet(event.stage, event.wait_s)
         with self._emit_lock:
             self._emit(event)
 
@@ -276,6 +278,14 @@ class Heartbeat:
                 beat.last = event
                 beat.phase_started = beat.last_sent = time.monotonic()
             self.emit(event)
+
+    def quiet(self, stage: str, seconds: float) -> None:
+        """No beat for `seconds`: a wait the stage just announced ("retrying in 4 s") beat
+        as bare seconds ("spotify: 1 s", "spotify: 3 s")."""
+        with self.lock:
+            beat = self.running.get(stage)
+            if beat is not None:
+                beat.last_sent = max(beat.last_sent, time.monotonic() + seconds)
 
     @contextmanager
     def beating(self, stage: str) -> Iterator[None]:

@@ -467,6 +467,26 @@ def test_cli_import_spotify_adds_training_playlists(fake: FakeSpotify, locations
         assert f"spotify:track:{0:022d}" in catalog.track_uris()
 
 
+def test_cli_import_spotify_s_waits_are_not_bare_seconds(
+        fake: FakeSpotify, locations: Locations, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """While Spotify was retried it printed "spotify: 1 s", "spotify: 3 s": the heartbeat of a
+    stage that had said nothing yet, beating through a wait it had just announced."""
+    import re
+
+    from mpdtui.commands.spotify import run_import_spotify
+    from mpdtui.pipeline import job
+
+    monkeypatch.setattr(job, "HEARTBEAT_S", 0.1)
+    fake.add_user_playlist("Mine", [spotify_track(n) for n in range(3)])
+    fake.fail_next("me", Fault(503), Fault(503))  # waits 1 s, then 2 s
+    assert run_import_spotify(argparse.Namespace(no_training=True), locations) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "spotify: asking Spotify for your playlists", lines
+    assert "spotify: Spotify answered 503, retrying in 2 s (try 3 of 6)" in lines
+    assert not [line for line in lines if re.fullmatch(r"spotify: \d+ s", line)], lines
+
+
 def test_cli_import_says_the_models_serve_on_without_the_playlists(
         fake: FakeSpotify, small_store: Locations, tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
