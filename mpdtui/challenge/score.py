@@ -5,6 +5,7 @@ challenge's metrics (`models.metrics`) per category and overall, in `evaluate`'s
 from __future__ import annotations
 
 import gzip
+import shlex
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -76,13 +77,15 @@ def refuse_repeated(submissions: Sequence[Path]) -> None:
             raise UserError(f"submission {said} is given twice: name each submission once")
 
 
-def read_submission(path: Path, truth: Sequence[Mapping[str, Any]]) -> dict[int, list[str]]:
+def read_submission(path: Path, truth: Sequence[Mapping[str, Any]],
+                    challenge: Path = Path(CHALLENGE_SET)) -> dict[int, list[str]]:
     """pid -> the 500 track URIs answered, each line checked as the challenge checked them:
-    a pid of the challenge answered once, 500 distinct track URIs, no seed among them."""
+    a pid of the challenge answered once, 500 distinct track URIs, no seed among them.
+    `challenge`: the challenge set (or its folder) the advice names."""
     lines = _submission_lines(path)
     if lines and lines[0].lstrip().startswith(("{", "[")):
-        raise UserError(f"{path} is JSON, not a submission CSV: `mpdtui submit "
-                        "--challenge-set challenge_set.json --out submission.csv` writes one")
+        raise UserError(f"{path} is JSON, not a submission CSV: `mpdtui submit --challenge-set "
+                        f"{shlex.quote(str(challenge))} --out submission.csv` writes one")
     seeds = {p["pid"]: set(p["seeds"]) for p in truth}
     answers: dict[int, list[str]] = {}
     first_line: dict[int, int] = {}

@@ -118,7 +118,8 @@ class ChallengeService:
         names = [path.name for path in submissions]
         if len(set(names)) < len(set(submissions)):
             names = [str(path) for path in submissions]
-        answers = {name: read_submission(path, truth_playlists)
+        beside = truth_file(truth).parent  # the challenge set is there: say so in advice
+        answers = {name: read_submission(path, truth_playlists, beside)
                    for name, path in zip(names, submissions, strict=True)}
         catalog = self._stored_catalog()
         return score_submissions(truth_playlists, answers,

@@ -187,6 +187,19 @@ def test_an_answer_with_a_seed_track_is_refused(made: Path, small_store: Locatio
                    f"line {seeded + 2}", "seed track")
 
 
+def test_the_challenge_set_given_to_score_names_the_submit_that_answers_it(
+        made: Path, small_store: Locations, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """It named `--challenge-set challenge_set.json`, not there where one runs it."""
+    monkeypatch.chdir(made.parent)
+    line = assert_refused(run_cli(capsys, small_store.root, "score",
+                                  f"{made.name}/challenge_set.json", "--truth", made.name),
+                          "is JSON, not a submission CSV")
+    command = line.split("`")[1].split()
+    given = Path(command[command.index("--challenge-set") + 1])
+    assert given == Path(made.name) and (given / "challenge_set.json").is_file()  # from here
+
+
 @pytest.mark.parametrize("truth", ["challenge_set.json", "missing.json", "."])
 def test_a_truth_that_is_not_one_is_refused(made: Path, small_store: Locations, tmp_path: Path,
                                            capsys: pytest.CaptureFixture[str],
