@@ -71,10 +71,11 @@ def refuse_repeated(submissions: Sequence[Path]) -> None:
     scored once and said nowhere."""
     seen: dict[Path, Path] = {}
     for path in submissions:
-        first = seen.setdefault(path.resolve(), path)
-        if first is not path:
-            said = f"{path}" if str(first) == str(path) else f"{first} (as {path})"
+        key = path.resolve()
+        if key in seen:
+            said = f"{path}" if seen[key] == path else f"{seen[key]} (as {path})"
             raise UserError(f"submission {said} is given twice: name each submission once")
+        seen[key] = path
 
 
 def read_submission(path: Path, truth: Sequence[Mapping[str, Any]],
