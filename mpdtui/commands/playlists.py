@@ -110,6 +110,7 @@ def run_playlists(args: argparse.Namespace, locations: Locations) -> int:
 def run_import(args: argparse.Namespace, locations: Locations) -> int:
     from mpdtui.services.playlist_import import audio_features_note, finding_songs
 
+    _refuse_repeated(args.paths)
     read = [_read_playlists(path) for path in args.paths]
     files = [playlist for one in read for playlist in one.playlists]
     for why in (why for one in read for why in one.skipped):  # said whatever the output
@@ -139,6 +140,20 @@ def _import_row(imported: ImportedPlaylist) -> dict[str, object]:
             "found_by_artist_and_title": imported.found_by_song,
             "not_found": list(imported.not_found), "repeats": imported.repeats,
             "not_songs": imported.not_songs, "audio_features": imported.audio_features}
+
+
+def _refuse_repeated(paths: list[str]) -> None:
+    """Each path once: one given twice (`mix.m3u mix.m3u`, a glob and its file) was saved
+    twice, as "mix" and "mix 2"."""
+    seen: dict[object, str] = {}
+    for path in paths:
+        key = path if path == "-" else expand_home(Path(path)).resolve()
+        if key in seen:
+            first = seen[key]
+            said = path if first == path else f"{first} (as {path})"
+            raise UserError(f"{'standard input (-)' if path == '-' else said} is given twice: "
+                            "name each file once")
+        seen[key] = path
 
 
 def _read_playlists(path: str) -> ReadFiles:

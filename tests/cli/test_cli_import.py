@@ -232,6 +232,21 @@ def test_every_taken_name_of_a_folder_is_named_in_one_refusal(
     assert run_cli(capsys, cache, "import", str(folder), "--replace").code == 0
 
 
+def test_a_file_given_twice_is_refused_not_saved_twice(
+        cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`import mix.txt mix.txt` saved "mix" and "mix 2", the same tracks."""
+    one, = catalog_tracks(cache, 1)
+    monkeypatch.chdir(tmp_path)
+    Path("mix.txt").write_text(f"{one.uri}\n")
+    for again in ("mix.txt", "./mix.txt", str(tmp_path / "mix.txt")):
+        assert_refused(run_cli(capsys, cache, "import", "mix.txt", again), "mix.txt",
+                       "is given twice: name each file once")
+    assert_refused(run_cli(capsys, cache, "import", "-", "-"), "standard input (-) is given "
+                   "twice")
+    assert not open_services(Locations.resolve(cache)).playlists.summaries()
+
+
 EXPORTIFY_HEADER = (  # exportify.net's
     "Track URI,Track Name,Album Name,Artist Name(s),Release Date,Duration (ms),Popularity,"
     "Explicit,Added By,Added At,Genres,Record Label,Danceability,Energy,Key,Loudness,Mode,"
