@@ -183,12 +183,16 @@ class ModelStore:
 
     def left_untrained(self) -> list[str]:
         """The models a training that did not finish was asked for and did not save for this
-        data ([] after one that finished, and while one runs: `pipeline.unfinished`)."""
+        data ([] after one that finished, and while one runs: `pipeline.unfinished`), and
+        those it asked for that serve but are built on a model saved anew since (the ranker
+        of a `--retrain --models als` stopped in it): `--train` trains them again."""
         asked = unfinished_models(self.locations)
         if not asked or is_locked(self.locations):
             return []
         servable = set(self.servable())
-        return [name for name in asked if name not in servable]
+        return [name for name in asked if name not in servable
+                or not training.built_on_models_as_saved(
+                    self.locations, peek_meta(self.locations.model_dir(name)))]
 
     def retrains_left(self) -> list[str]:
         """Saved models whose `--retrain` stopped before it saved the new one (the saved one
