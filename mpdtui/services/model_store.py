@@ -10,14 +10,17 @@ from models.base import FALLBACK_MODEL, Recommender, link_fallbacks
 from models.dataset import Dataset, rows_with_audio
 from models.model_dir import META_JSON, not_trained, peek_meta
 from models.registry import DEFAULT_MODELS, MODEL_NAMES, SERVING_ORDER, model_class
-from mpdtui import splits, training
-from mpdtui.data.files import FormatVersionError
+from mpdtui import config, splits, training
+from mpdtui.data.files import FormatVersionError, read_json
 from mpdtui.data.growth import added_since
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 from mpdtui.pipeline.lock import is_locked
 from mpdtui.pipeline.unfinished import unfinished_models
 from mpdtui.services.catalog import CatalogService
+
+CHECKPOINT_FORMAT, CHECKPOINT_VERSION = "mpdtui-training-state", 1
+"""`models.tf_checkpoints`' state.json (read here without importing TensorFlow)."""
 
 
 class ModelStore:
@@ -200,6 +203,24 @@ class ModelStore:
         stopped = [name for name in self.servable()
                    if training.retrain_stopped(self.locations, name)]
         return [] if not stopped or is_locked(self.locations) else stopped
+
+    def epochs_stopped(self, name: str) -> tuple[int, int | None] | None:
+        """(epochs done, epochs set) of a training of `name` that stopped between epochs and
+        resumes after them (the two-tower model's checkpoint, `models.tf_checkpoints`); None
+        without one. The epochs set are config.json's, else the model's default (None: it has
+        no such setting); early stopping may end it before them."""
+        try:
+            state = read_json(self.locations.checkpoint_dir(name) / "state.json",
+                              CHECKPOINT_FORMAT, CHECKPOINT_VERSION, "")
+            overrides = config.read(self.locations, check_models=False).model_settings
+        except (FormatVersionError, OSError, UserError):
+            return None
+        done = (state or {}).get("epochs_done")
+        if not state or state.get("finished") or type(done) is not int or done < 1:
+            return None
+        epochs = (overrides.get(name) or {}).get(
+            "epochs", getattr(model_class(name)().settings, "epochs", None))
+        return done, epochs if type(epochs) is int else None
 
     @staticmethod
     def trainable() -> tuple[str, ...]:

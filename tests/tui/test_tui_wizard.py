@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -535,6 +536,23 @@ async def open_training_step(pilot: Any) -> None:
     await builder_ready(pilot)
     await run_command(pilot, "training")
     await wait_for(pilot, lambda: screen_name(pilot) == "TrainingStep")
+
+
+async def test_the_training_step_says_what_a_stopped_run_resumes(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """A two-tower training stopped after epoch 3 of 5 is not "not started": ctrl+r resumes
+    it."""
+    config.update(trained_copy, model_settings={"two_tower": {"epochs": 5}})
+    checkpoint = trained_copy.checkpoint_dir("two_tower")
+    checkpoint.mkdir(parents=True)
+    (checkpoint / "state.json").write_text(json.dumps(
+        {"format": "mpdtui-training-state", "version": 1, "key": "k", "epochs_done": 3,
+         "finished": False}))
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_training_step(pilot)
+        assert label_text(pilot, "#bar-two_tower .stage-info") == (
+            "stopped after epoch 3 of 5: ctrl+r resumes it")
 
 
 async def test_the_builder_serves_while_training_goes_on(ingested_copy: Locations,

@@ -75,6 +75,7 @@ class TrainingStep(SetupStep):
         yield MetricChart(id="chart")
 
     def on_mount(self) -> None:
+        names = self.services.models.trainable()
         self.query_one("#models").border_title = "Models"
         self.watch(self.query_one("#step"), "virtual_size", self._keep_evaluation_in_view,
                    init=False)
@@ -91,11 +92,25 @@ class TrainingStep(SetupStep):
         servable = self.app.attempt(self.services.models.servable) or []
         for name in servable:
             self.query_one(f"#bar-{name}", StageBar).finish(done)
+        for name in (name for name in names if name not in servable):
+            self._say_epochs_stopped(name)
         if servable and set(servable) <= (self.app.attempt(self.services.models.evaluated) or set()):
             self.query_one("#bar-evaluate", StageBar).finish("results below")
         self.show_report(self.app.attempt(self.services.models.evaluation))
         self.query_one("#models").focus()
         self._say_what_is_behind()
+
+    def _say_epochs_stopped(self, name: str) -> None:
+        """A training of `name` stopped between epochs (the two-tower model's checkpoint):
+        ctrl+r resumes after them, not from the start, so the bar says so rather than "not
+        started"."""
+        stopped = self.app.attempt(self.services.models.epochs_stopped, name)
+        if stopped is None:
+            return
+        done, epochs = stopped
+        of = f" of {epochs}" if epochs else ""
+        self.query_one(f"#bar-{name}", StageBar).paused(
+            done, epochs or done + 1, f"stopped after epoch {done}{of}: ctrl+r resumes it")
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="behind",
           description="models behind on audio")

@@ -62,6 +62,13 @@ class StageProgress(Horizontal):
         self.query_one(ProgressBar).update(total=1, progress=1)
         self.query_one(".stage-info", Label).update(data_text(info))
 
+    def paused(self, done: float, total: float, info: str) -> None:
+        """Where an earlier run stopped and the next one resumes (its epochs done): the bar
+        shows them, the clock does not run."""
+        self.reset(info)
+        self.active = False
+        self.query_one(ProgressBar).update(total=total, progress=done)
+
     def reset(self, info: str = "waiting") -> None:
         self.started, self.active = None, info == "waiting"
         self.query_one(ProgressBar).update(total=1, progress=0)
