@@ -538,21 +538,33 @@ async def open_training_step(pilot: Any) -> None:
     await wait_for(pilot, lambda: screen_name(pilot) == "TrainingStep")
 
 
-async def test_the_training_step_says_what_a_stopped_run_resumes(
+async def test_the_training_step_says_what_a_stopped_run_resumes_and_what_it_reuses(
         trained_copy: Locations, tmp_path: Path) -> None:
     """A two-tower training stopped after epoch 3 of 5 is not "not started": ctrl+r resumes
-    it."""
+    it; and ctrl+r names only the models it trains, those trained already as reused."""
     config.update(trained_copy, model_settings={"two_tower": {"epochs": 5}})
     checkpoint = trained_copy.checkpoint_dir("two_tower")
     checkpoint.mkdir(parents=True)
     (checkpoint / "state.json").write_text(json.dumps(
         {"format": "mpdtui-training-state", "version": 1, "key": "k", "epochs_done": 3,
          "finished": False}))
+    shutil.rmtree(trained_copy.model_dir("als"))
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await open_training_step(pilot)
         assert label_text(pilot, "#bar-two_tower .stage-info") == (
             "stopped after epoch 3 of 5: ctrl+r resumes it")
+        assert label_text(pilot, "#bar-als .stage-info") == "not started"
+        said: list[str] = []
+        step = app.screen
+        status = step.status
+        step.status = lambda text: (said.append(text), status(text))[-1]  # type: ignore[method-assign]
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: "als is ready" in label_text(pilot, "#step-status"),
+                       timeout=120, what="ALS")
+        assert ("Training als… (popularity, title, item_knn: trained for this data already, "
+                "reused; escape cancels)") in said
+        await wait_for(pilot, lambda: not app.jobs.running, timeout=120, what="the training")
 
 
 async def test_the_builder_serves_while_training_goes_on(ingested_copy: Locations,

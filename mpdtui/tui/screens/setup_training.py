@@ -58,6 +58,7 @@ class TrainingStep(SetupStep):
         self.training: set[str] = set()  # the models this run has yet to finish
         self.retraining = False  # this run trains the ticked models again (R), not ctrl+r
         self.saved: set[str] = set()  # the models this run has saved
+        self.reused: list[str] = []  # the models this run found trained already
         self.follow_evaluation_until = 0.0
 
     def body(self) -> ComposeResult:
@@ -154,11 +155,21 @@ class TrainingStep(SetupStep):
         for bar in self.query(StageBar):
             waits = bar.stage in (*models, *following, "evaluate")
             bar.reset("waiting" if waits else "not selected")
-        again = " again" if retrain else ""
+        again = " again" if retrain else ", reusing those trained for this data already"
         self.status(f"Training {', '.join(models)}{again}… (escape cancels)")
         self.training, self.retraining, self.saved = {*models, *following}, retrain, set()
+        self.reused = []
         self.start_job(JobRequest("setup", models=tuple(models), demo_features=False,
                                   retrain=retrain))
+
+    def _say_what_trains(self) -> None:
+        """The models this run trains, without those it found trained already (it names
+        them reused), until the first is saved: then what that one's status says."""
+        left = [name for name in self.services.models.trainable() if name in self.training]
+        again = " again" if self.retraining else ""
+        reused = f"{', '.join(self.reused)}: trained for this data already, reused"
+        self.status(f"Training {', '.join(left)}{again}… ({reused}; escape cancels)" if left
+                    else f"{reused}… (escape cancels)")
 
     def action_retrain(self) -> None:
         """R: the ticked models trained again from the start (`mpdtui --train --retrain
@@ -182,6 +193,11 @@ class TrainingStep(SetupStep):
 
     def job_event(self, event: Event) -> None:
         stage = getattr(event, "stage", None)
+        if (isinstance(event, StageFinished) and event.outcome == "skipped"
+                and stage in self.training and not self.saved):
+            self.training.discard(stage)
+            self.reused.append(stage)
+            self._say_what_trains()
         for bar in self.query(f"#bar-{stage}").results(StageBar) if stage else []:
             if isinstance(event, StageStarted):
                 bar.show(0, None, "starting…")
