@@ -193,9 +193,15 @@ class ModelStore:
         if not asked or is_locked(self.locations):
             return []
         servable = set(self.servable())
-        return [name for name in asked if name not in servable
-                or not training.built_on_models_as_saved(
-                    self.locations, peek_meta(self.locations.model_dir(name)))]
+        return [name for name in asked if name not in servable or self.built_on_replaced(name)]
+
+    def built_on_replaced(self, name: str) -> list[str]:
+        """The models saved model `name` (a ranker, a blend) is built on that were saved anew
+        since (`--retrain --models als`, stopped before the ranker): `--train` trains it again
+        (`training.built_on_models_as_saved`)."""
+        built_on = peek_meta(self.locations.model_dir(name)).get("component_tokens") or {}
+        return [component for component, token in built_on.items()
+                if training.model_token(self.locations, component) != token]
 
     def retrains_left(self) -> list[str]:
         """Saved models whose `--retrain` stopped before it saved the new one (the saved one

@@ -89,6 +89,7 @@ def test_a_retrain_stopped_after_a_model_keeps_it_when_run_again(store: Location
     als = _token(store, "als")
     # the saved ranker serves on, built on the ALS replaced: `mpdtui info` names it as left
     assert open_services(store).info()["training_left"] == ["ranker"]
+    assert open_services(store).models.built_on_replaced("ranker") == ["als"]
     resumed = services.jobs.train(["als"], retrain=True)
     assert (resumed.trained, _token(store, "als")) == (["ranker"], als)
     assert not store.retrained_json.exists(), "the job ended well"

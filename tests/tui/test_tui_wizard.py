@@ -567,6 +567,22 @@ async def test_the_training_step_says_what_a_stopped_run_resumes_and_what_it_reu
         await wait_for(pilot, lambda: not app.jobs.running, timeout=120, what="the training")
 
 
+async def test_the_training_step_says_a_model_built_on_one_saved_since_trains_again(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """As the ranker after `--retrain --models als` stopped in it: it serves, and ctrl+r
+    trains it again (it said "trained for this data")."""
+    meta_path = trained_copy.model_dir("item_knn") / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta["component_tokens"] = {"als": "the als before"}  # as a ranker's save records them
+    meta_path.write_text(json.dumps(meta))
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_training_step(pilot)
+        assert label_text(pilot, "#bar-item_knn .stage-info") == (
+            "built on an earlier als: ctrl+r trains it again")
+        assert label_text(pilot, "#bar-als .stage-info") == "trained for this data"
+
+
 async def test_the_builder_serves_while_training_goes_on(ingested_copy: Locations,
                                                          tmp_path: Path) -> None:
     from mpdtui import config

@@ -92,7 +92,11 @@ class TrainingStep(SetupStep):
                 else trained_before(added, with_tracks=False))
         servable = self.app.attempt(self.services.models.servable) or []
         for name in servable:
-            self.query_one(f"#bar-{name}", StageBar).finish(done)
+            replaced = self.app.attempt(self.services.models.built_on_replaced, name) or []
+            earlier = "an earlier " if len(replaced) == 1 else "earlier "
+            self.query_one(f"#bar-{name}", StageBar).finish(
+                f"built on {earlier}{', '.join(replaced)}: ctrl+r trains it again"
+                if replaced else done)
         for name in (name for name in names if name not in servable):
             self._say_epochs_stopped(name)
         if servable and set(servable) <= (self.app.attempt(self.services.models.evaluated) or set()):
