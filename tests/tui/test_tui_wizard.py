@@ -45,11 +45,13 @@ from tui_support import (  # noqa: F401 (fixtures)
 from models.model_dir import peek_meta
 from mpdtui import config
 from mpdtui.data.catalog import Catalog
+from mpdtui.data.files import write_json
 from mpdtui.data.ingest import ingest_playlists
 from mpdtui.locations import Locations
 from mpdtui.pipeline.events import StageStarted
 from mpdtui.pipeline.unfinished import TrainingMark
 from mpdtui.services.root import open_services
+from mpdtui.training import RETRAIN_FORMAT, RETRAIN_VERSION
 from mpdtui.tui.screens.setup_cache import DEMO_BYTES_PER_PLAYLIST, about, demo_bytes
 from mpdtui.tui.screens.wizard import SETUP_STEPS
 from mpdtui.tui.text import size
@@ -549,11 +551,20 @@ async def test_the_training_step_says_what_a_stopped_run_resumes_and_what_it_reu
         {"format": "mpdtui-training-state", "version": 1, "key": "k", "epochs_done": 3,
          "finished": False}))
     shutil.rmtree(trained_copy.model_dir("als"))
+    # a retrain (R) of a model that serves meanwhile, stopped after its second epoch
+    retrain = trained_copy.retrain_mark("item_knn")
+    retrain.parent.mkdir(parents=True)
+    write_json(retrain, RETRAIN_FORMAT, RETRAIN_VERSION,
+               {"replacing": peek_meta(trained_copy.model_dir("item_knn"))["token"]})
+    (retrain.parent / "state.json").write_text(json.dumps(
+        {"format": "mpdtui-training-state", "version": 1, "key": "k", "epochs_done": 2}))
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await open_training_step(pilot)
         assert label_text(pilot, "#bar-two_tower .stage-info") == (
             "stopped after epoch 3 of 5: ctrl+r resumes it")
+        assert label_text(pilot, "#bar-item_knn .stage-info") == (
+            "retrain at epoch 2: tick it alone, R resumes")
         assert label_text(pilot, "#bar-als .stage-info") == "not started"
         said: list[str] = []
         step = app.screen

@@ -99,23 +99,27 @@ class TrainingStep(SetupStep):
                 if replaced else done)
         for name in (name for name in names if name not in servable):
             self._say_epochs_stopped(name)
+        for name in self.app.attempt(self.services.models.retrains_left) or []:
+            self._say_epochs_stopped(name, retrain=True)
         if servable and set(servable) <= (self.app.attempt(self.services.models.evaluated) or set()):
             self.query_one("#bar-evaluate", StageBar).finish("results below")
         self.show_report(self.app.attempt(self.services.models.evaluation))
         self.query_one("#models").focus()
         self._say_what_is_behind()
 
-    def _say_epochs_stopped(self, name: str) -> None:
+    def _say_epochs_stopped(self, name: str, retrain: bool = False) -> None:
         """A training of `name` stopped between epochs (the two-tower model's checkpoint):
         ctrl+r resumes after them, not from the start, so the bar says so rather than "not
-        started"."""
+        started"; a retrain (R) of a model that serves meanwhile, R resumes."""
         stopped = self.app.attempt(self.services.models.epochs_stopped, name)
         if stopped is None:
             return
         done, epochs = stopped
         of = f" of {epochs}" if epochs else ""
-        self.query_one(f"#bar-{name}", StageBar).paused(
-            done, epochs or done + 1, f"stopped after epoch {done}{of}: ctrl+r resumes it")
+        # R retrains every ticked model: the one to resume is ticked alone
+        said = (f"retrain at epoch {done}{'/' + str(epochs) if epochs else ''}: tick it alone, "
+                "R resumes" if retrain else f"stopped after epoch {done}{of}: ctrl+r resumes it")
+        self.query_one(f"#bar-{name}", StageBar).paused(done, epochs or done + 1, said)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="behind",
           description="models behind on audio")
