@@ -565,6 +565,11 @@ async def test_the_training_step_says_what_a_stopped_run_resumes_and_what_it_reu
             "stopped after epoch 3 of 5: ctrl+r resumes it")
         assert label_text(pilot, "#bar-item_knn .stage-info") == (
             "retrain at epoch 2: tick it alone, R resumes")
+        await pilot.press("R")  # every model ticked: the question says which one resumes
+        await wait_for(pilot, lambda: screen_name(pilot) == "ConfirmScreen", what="the question")
+        assert "(item_knn: the retrain that stopped resumes)?" in " ".join(
+            str(label.render()) for label in app.screen.query(Label))
+        await pilot.press("n")
         assert label_text(pilot, "#bar-als .stage-info") == "not started"
         said: list[str] = []
         step = app.screen

@@ -39,7 +39,7 @@ MAIN_METRICS = ("r_precision", "ndcg", "clicks", "r_precision_artist")
 EXPLAIN = ("Tick the models to train (space), then ctrl+r. Models already trained for this "
            "data are reused, so a cancelled run continues where it stopped. The evaluation "
            "follows the RecSys Challenge 2018 (held-out playlists in ten categories).")
-RETRAIN_QUESTION = ("Train {models} again from the start? Each new model replaces the trained "
+RETRAIN_QUESTION = ("Train {models} again{start}? Each new model replaces the trained "
                     "one once it is saved (until then that one serves), and a ranker built on "
                     "one is trained again too. Stopped, R resumes it.")
 
@@ -196,7 +196,12 @@ class TrainingStep(SetupStep):
             if yes and self.running is None and not self.jobs.running:
                 self._train(models, retrain=True)
 
-        question = RETRAIN_QUESTION.format(models=", ".join(models))
+        stopped = self.app.attempt(self.services.models.retrains_left) or []
+        resuming = [name for name in models if name in stopped]
+        question = RETRAIN_QUESTION.format(
+            models=", ".join(models),
+            start=f" ({', '.join(resuming)}: the retrain that stopped resumes)" if resuming
+            else " from the start")
         self.app.push_screen(ConfirmScreen(question), answered)
 
     def job_event(self, event: Event) -> None:
