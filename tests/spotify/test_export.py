@@ -1,6 +1,7 @@
 """Exports of saved playlists (Spotify in chunks of 100, resumable; M3U8, JSON, CSV files) and
 the import of the user's own Spotify playlists, against the loopback fake."""
 
+# ruff: noqa: F811 (fixtures imported from export_support are parameters here)
 from __future__ import annotations
 
 import argparse
@@ -10,13 +11,13 @@ import json
 import shutil
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 import requests
+from export_support import FAST, URIS, locations, playlists  # noqa: F401 (fixtures)
 from fake_spotify import DROP, PASS, FakeSpotify, Fault
 from fifo_support import PipeReader
 
@@ -28,28 +29,9 @@ from mpdtui.exporting import FILE_FORMATS, csv_text, export_file, m3u8_text
 from mpdtui.locations import Locations
 from mpdtui.pipeline.display import playlist_length
 from mpdtui.spotify import auth
-from mpdtui.spotify.client import RetryPolicy, open_client
+from mpdtui.spotify.client import open_client
 from mpdtui.spotify.errors import SpotifyError
 from mpdtui.spotify.export import export_to_spotify, import_own_playlists
-
-FAST = RetryPolicy(max_attempts=3, backoff_base=0.001)
-URIS = [f"spotify:track:{n:022d}" for n in range(250)]
-
-
-@pytest.fixture
-def locations(tmp_path: Path, fake: FakeSpotify) -> Locations:
-    """Logged in to the fake through the real browser flow."""
-    locations = Locations.resolve(tmp_path / "cache").ensure()
-    auth.login(locations, fake.state.client_id, port=0, timeout=20,
-               open_url=lambda url: requests.get(url, timeout=10))
-    return locations
-
-
-@pytest.fixture
-def playlists(locations: Locations) -> Iterator[SavedPlaylists]:
-    with SavedPlaylists.open(locations) as store:
-        store.create("Long drive", URIS)
-        yield store
 
 
 def added_uris(fake: FakeSpotify, playlist_id: str) -> list[str]:

@@ -2,40 +2,20 @@
 twice, none lost), and a playlist deleted (unfollowed) or changed in Spotify since gets a new
 one, said so. Against the loopback fake."""
 
+# ruff: noqa: F811 (fixtures imported from export_support are parameters here)
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import requests
+from export_support import FAST, URIS, locations, playlists  # noqa: F401 (fixtures)
 from fake_spotify import PASS, FakeSpotify, Fault
 
 from mpdtui.data.saved_playlists import SavedPlaylists
 from mpdtui.locations import Locations
-from mpdtui.spotify import auth
-from mpdtui.spotify.client import ITEMS_PER_PAGE, RetryPolicy, open_client
+from mpdtui.spotify.client import ITEMS_PER_PAGE, open_client
 from mpdtui.spotify.errors import SpotifyError
 from mpdtui.spotify.export import export_to_spotify
-
-FAST = RetryPolicy(max_attempts=3, backoff_base=0.001)
-URIS = [f"spotify:track:{n:022d}" for n in range(250)]
-
-
-@pytest.fixture
-def locations(tmp_path: Path, fake: FakeSpotify) -> Locations:
-    locations = Locations.resolve(tmp_path / "cache").ensure()
-    auth.login(locations, fake.state.client_id, port=0, timeout=20,
-               open_url=lambda url: requests.get(url, timeout=10))
-    return locations
-
-
-@pytest.fixture
-def playlists(locations: Locations) -> Iterator[SavedPlaylists]:
-    with SavedPlaylists.open(locations) as store:
-        store.create("Long drive", URIS)
-        yield store
 
 
 def held(fake: FakeSpotify, playlist_id: str) -> list[str]:
