@@ -45,6 +45,12 @@ if TYPE_CHECKING:
     from mpdtui.spotify.client import Wait
 
 
+def _target(text: str) -> str:
+    """`--to`'s value as its choices name it: `m3u8` (the files' suffix) is `m3u`."""
+    text = text.strip().lower()
+    return "m3u" if text == "m3u8" else text
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("auth", help="log in to Spotify (PKCE), show or remove the login")
     p.add_argument("--client-id", type=client_id, help="your Spotify app's client id")
@@ -78,7 +84,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("export", help="export a saved playlist to Spotify or a file")
     p.add_argument("name", nargs="+", action=JoinedWords,
                    help="the saved playlist's name (quotes not needed)")
-    p.add_argument("--to", required=True, choices=("spotify", *FILE_FORMATS),
+    p.add_argument("--to", required=True, choices=("spotify", *FILE_FORMATS), type=_target,
                    help="a playlist in your Spotify account (needs `mpdtui auth`), or an "
                         "M3U8, JSON or CSV file, or a text file of track links (pasted into a "
                         "playlist in Spotify's app, they add its tracks: no login needed)")

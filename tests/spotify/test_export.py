@@ -136,6 +136,19 @@ def test_cli_export_to_files(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                     tmp_path / "out.json" / "sub" / "x.csv")  # a file where a folder should be
 
 
+
+def test_cli_export_to_m3u8_is_the_m3u_export(tmp_path: Path) -> None:
+    """`--to m3u8` (the files' suffix; any case) was refused as an invalid choice."""
+    from mpdtui.cli import main
+
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    with SavedPlaylists.open(Locations.resolve(tmp_path / "cache").ensure()) as store:
+        store.create("Mix", ENTRIES)
+    for given in ("m3u8", "M3U8", "m3u"):
+        out = tmp_path / f"{given}.m3u8"
+        assert main(["export", "Mix", "--to", given, "--out", str(out), *cache]) == 0
+        assert out.read_text().startswith("#EXTM3U\n")
+
 LONG_NAME = " ".join(["the songs we played all summer long on the way to the lake and back"] * 2)
 
 
