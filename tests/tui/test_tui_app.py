@@ -213,6 +213,14 @@ async def start_login(pilot: Any, client_id: str) -> None:
     await pilot.press("enter")
 
 
+async def paste_redirect(pilot: Any, redirect: str) -> None:
+    """Once the login waits for it, `redirect` pasted into its field and entered."""
+    paste = pilot.app.screen.query_one("#redirect-url", Input)
+    await wait_for(pilot, lambda: paste.has_focus, what="the paste field")
+    paste.value = redirect
+    await pilot.press("enter")
+
+
 async def test_a_link_given_for_the_client_id_is_refused_before_the_login(
         trained_copy: Locations, tmp_path: Path) -> None:
     """Spotify's page said only INVALID_CLIENT, in the browser, and the login waited in vain."""
@@ -234,10 +242,7 @@ async def test_a_refused_login_says_why_beside_the_login_url(fake_spotify: Any,
     app = make_app(trained_copy, tmp_path, services=open_services(trained_copy, spotify=AnyPort))
     async with app.run_test(size=SIZE) as pilot:
         await start_login(pilot, fake_spotify.state.client_id)
-        paste = app.screen.query_one("#redirect-url", Input)
-        await wait_for(pilot, lambda: paste.has_focus, what="the paste field")
-        paste.value = "http://127.0.0.1:8765/callback?error=access_denied&state=x"
-        await pilot.press("enter")
+        await paste_redirect(pilot, "http://127.0.0.1:8765/callback?error=access_denied&state=x")
         await wait_for(pilot, lambda: "Not logged in" in label_text(pilot, "#step-status"),
                        what="the refusal")
         assert label_text(pilot, "#step-status") == (
@@ -257,10 +262,7 @@ async def test_a_login_failing_over_a_working_one_says_that_one_holds(
         await pilot.press("f2", "ctrl+n", "ctrl+n")
         assert screen_name(pilot) == "SpotifyStep"
         await pilot.press("ctrl+r")  # the client id of the login there is filled in
-        paste = app.screen.query_one("#redirect-url", Input)
-        await wait_for(pilot, lambda: paste.has_focus, what="the paste field")
-        paste.value = "http://127.0.0.1:8765/callback?error=access_denied&state=x"
-        await pilot.press("enter")
+        await paste_redirect(pilot, "http://127.0.0.1:8765/callback?error=access_denied&state=x")
         await wait_for(pilot, lambda: "failed" in label_text(pilot, "#step-status"),
                        what="the refusal")
         assert label_text(pilot, "#step-status") == (
@@ -473,6 +475,14 @@ async def test_a_paste_that_is_not_the_redirect_keeps_the_login_waiting(
         assert "Fake User" in label_text(pilot, "#spotify-user")
 
 
+async def export_three_tracks_to_spotify(pilot: Any, app: Any) -> None:
+    """From the builder, a playlist "for spotify" of three tracks exported to Spotify (e)."""
+    await builder_ready(pilot)
+    await type_text(pilot, "for spotify")
+    builder(app).playlist = app.services.catalog.tracks([1, 2, 3])
+    await pilot.press("escape", "e", "j", "j", "j", "enter")
+
+
 # the app's export to Spotify says a rate limit's wait as it starts (it showed nothing until the
 # export ended: the app looked idle through waits of many seconds)
 async def test_the_export_says_a_rate_limits_wait(fake_spotify: Any, trained_copy: Locations,
@@ -484,10 +494,7 @@ async def test_the_export_says_a_rate_limits_wait(fake_spotify: Any, trained_cop
     fake_spotify.fail_next("playlists/*/items", too_many(1))
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await builder_ready(pilot)
-        await type_text(pilot, "for spotify")
-        builder(app).playlist = app.services.catalog.tracks([1, 2, 3])
-        await pilot.press("escape", "e", "j", "j", "j", "enter")
+        await export_three_tracks_to_spotify(pilot, app)
         await wait_for(pilot, lambda: "Spotify export: rate limited, retrying in 1 s"
                        in notifications(app), what="the wait said")
         await settle(pilot)
@@ -519,10 +526,7 @@ async def test_quitting_stops_an_export_waiting_out_a_rate_limit(
     monkeypatch.setattr(SpotifyService, "export", watched)
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await builder_ready(pilot)
-        await type_text(pilot, "for spotify")
-        builder(app).playlist = app.services.catalog.tracks([1, 2, 3])
-        await pilot.press("escape", "e", "j", "j", "j", "enter")
+        await export_three_tracks_to_spotify(pilot, app)
         await wait_for(pilot, lambda: "Spotify export: rate limited, retrying in 30 s"
                        in notifications(app), what="the wait said")
         app.exit()

@@ -475,14 +475,21 @@ def save_gym_and_sleep(app: Any) -> list[Track]:
     return gym
 
 
+async def gym_and_sleep_listed(pilot: Any, app: Any) -> list[Track]:
+    """From the builder, "gym" and "sleep" saved (`save_gym_and_sleep`: gym's tracks
+    returned) and the saved playlists shown, "sleep" highlighted."""
+    await builder_ready(pilot)
+    gym = save_gym_and_sleep(app)
+    await pilot.press("escape", "p")
+    await settle(pilot)
+    return gym
+
+
 async def test_the_highlighted_saved_playlists_tracks_show_beside_the_list(
         trained_copy: Locations, tmp_path: Path) -> None:
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await builder_ready(pilot)
-        gym = save_gym_and_sleep(app)
-        await pilot.press("escape", "p")
-        await settle(pilot)
+        gym = await gym_and_sleep_listed(pilot, app)
         screen = app.screen
         assert "enter" in footer_keys(screen)  # Open: the list's own enter hid it
         preview = screen.query_one("#saved-tracks", DataTable)
@@ -534,10 +541,7 @@ async def test_opening_a_long_saved_playlist_says_so_first(
     monkeypatch.setattr(builder_files, "LONG_PLAYLIST", 3)  # a long one, as the catalog allows
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await builder_ready(pilot)
-        gym = save_gym_and_sleep(app)
-        await pilot.press("escape", "p")
-        await settle(pilot)
+        gym = await gym_and_sleep_listed(pilot, app)
         await pilot.press("enter")  # sleep, 1 track: opened at once, nothing said
         await wait_for(pilot, lambda: builder(app).stored is not None, what="sleep opened")
         assert not [n for n in notifications(app) if n.startswith("Opening")]
