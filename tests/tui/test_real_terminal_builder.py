@@ -62,7 +62,8 @@ def test_builder_keys_in_a_real_terminal(trained_dir: Path, tmp_path: Path) -> N
         term.wait_for(lambda t: "Search" not in footer(t), timeout=10)  # in the search box
         term.type(query)
         term.press("enter")  # one Enter: the best result is in the playlist
-        text = term.wait_for("1 track ·", timeout=30)
+        # the playlist's line and the note saying so reach the terminal in separate writes
+        text = term.wait_for(lambda t: "1 track ·" in t and "Added" in t, timeout=30)
         assert "Added" in text
 
         term.press("down")  # from the search box into the results: their keys in the footer
