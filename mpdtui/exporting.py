@@ -23,6 +23,7 @@ from mpdtui.data.files import file_in_the_way, write_out
 from mpdtui.data.mpd_validation import TRACK_LINK, track_links
 from mpdtui.errors import UserError
 from mpdtui.locations import expand_home
+from mpdtui.printable import quoted
 
 if TYPE_CHECKING:  # the CLI's option lists read FILE_FORMATS before any export
     from mpdtui.audio.describe import TrackAudio
@@ -87,7 +88,7 @@ def refuse_file_in_the_way(folder: Path, advice: str) -> None:
 def export_bytes(playlist: SavedPlaylist, fmt: str, audio: Audio = None) -> bytes:
     """The file an export of `playlist` as `fmt` holds (`--out -` writes it to stdout)."""
     if fmt not in FILE_FORMATS:
-        raise UserError(f"unknown export format {fmt!r}: use one of {', '.join(FILE_FORMATS)}")
+        raise UserError(f"unknown export format {quoted(fmt)}: use one of {', '.join(FILE_FORMATS)}")
     if fmt == "json":
         document = {"format": JSON_FORMAT, "version": JSON_VERSION,
                     **playlist_document(playlist, audio)}

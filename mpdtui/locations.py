@@ -16,6 +16,7 @@ from pathlib import Path
 import platformdirs
 
 from mpdtui.errors import UserError
+from mpdtui.printable import quoted
 
 APP_NAME = "mpdtui"
 CACHE_DIR_ENV = "MPDTUI_CACHE_DIR"
@@ -28,7 +29,7 @@ def expand_home(path: str | os.PathLike[str]) -> Path:
         return Path(path).expanduser()
     except RuntimeError:
         head = Path(path).parts[0]
-        whose = "HOME is not set" if head == "~" else f"there is no user {head[1:]!r}"
+        whose = "HOME is not set" if head == "~" else f"there is no user {quoted(head[1:])}"
         raise UserError(f"{path}: {head} names no home folder ({whose}): give the full "
                         "path") from None
 

@@ -3,8 +3,8 @@
 Names in the MPD, in Spotify answers or in file paths may hold control characters: an escape
 sequence would set the window title, clear the screen or recolour it, a newline would split a
 one-line message. `printable` shows each of them as a visible escape (`\\x1b`, `\\n`) instead.
-Rich markup is a separate matter: the CLI and the app pass data to Rich and Textual as `Text`,
-which never interprets `[red]`.
+`quoted` puts a name in a message this way. Rich markup is a separate matter: the CLI and the
+app pass data to Rich and Textual as `Text`, which never interprets `[red]`.
 """
 
 from __future__ import annotations
@@ -22,6 +22,13 @@ def printable(text: str) -> str:
     """`text` with every control character shown as an escape: one line, nothing the terminal
     would act on."""
     return _UNSAFE.sub(_escape, text)
+
+
+def quoted(text: str) -> str:
+    """A name or a value from the user or the data, for a message: in single quotes, as typed
+    (a backslash stays one, unlike `repr`), with control characters escaped as `printable`
+    does; a message quoting it stays one safe line wherever it is shown."""
+    return f"'{printable(text)}'"
 
 
 def printable_json(document: str) -> str:

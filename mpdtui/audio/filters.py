@@ -29,6 +29,7 @@ from mpdtui.audio.keys import camelot, codes_of, key_name, neighbours, parse_key
 from mpdtui.data.feature_rows import BOUNDS
 from mpdtui.data.track_features import TrackFeatures
 from mpdtui.errors import UserError
+from mpdtui.printable import quoted
 
 
 class FilterError(UserError):
@@ -152,7 +153,7 @@ def parse_term(term: str) -> Condition:
         found = pattern.match(text)
         if found:
             return build(term, *found.groups())
-    raise FilterError(f"filter {term.strip()!r}: {_HOW}")
+    raise FilterError(f"filter {quoted(term.strip())}: {_HOW}")
 
 
 _HOW = ("write a feature and a value, e.g. 'tempo 150-170', 'energy > 0.7', 'key 8A', or a word "
@@ -184,7 +185,7 @@ def _key(term: str, spec: str) -> Condition:
     parsed = [whole] if whole is not None else [parse_key(part) for part in re.split(r"[\s/|]+", spec)]
     codes = [code for code in parsed if code is not None]
     if not codes or len(codes) != len(parsed):
-        raise FilterError(f"filter {term.strip()!r}: a key is a Camelot code (8A, 12B) or a name "
+        raise FilterError(f"filter {quoted(term.strip())}: a key is a Camelot code (8A, 12B) or a name "
                           "(A minor, Am, F#, Bb major); 'key ~8A' adds the keys that mix with it")
     keys = tuple(dict.fromkeys(c for code in codes for c in (neighbours(code) if near else [code])))
     named = " ".join(f"{camelot(code)} ({key_name(code)})" for code in codes)
@@ -196,9 +197,9 @@ def _feature(term: str, name: str | None) -> Feature:
     if name is None:  # "150-170 bpm": the unit names the feature
         if "bpm" in term.lower():
             return _BY_NAME["tempo"]
-        raise FilterError(f"filter {term.strip()!r}: which feature? e.g. 'tempo {term.strip()}'")
+        raise FilterError(f"filter {quoted(term.strip())}: which feature? e.g. 'tempo {term.strip()}'")
     if name not in _BY_NAME:
-        raise FilterError(f"filter {term.strip()!r}: unknown feature {name!r}; {_HOW}")
+        raise FilterError(f"filter {quoted(term.strip())}: unknown feature {quoted(name)}; {_HOW}")
     return _BY_NAME[name]
 
 
@@ -210,7 +211,7 @@ def _comparison(term: str, name: str | None, op: str, value: str) -> Condition:
         return _around(feature, number)
     low, high = BOUNDS[feature.column]
     if (op == ">" and number >= high) or (op == "<" and number <= low):  # matches no track
-        raise FilterError(f"filter {term.strip()!r}: no track's {feature.names[0]} is "
+        raise FilterError(f"filter {quoted(term.strip())}: no track's {feature.names[0]} is "
                           f"{'above' if op == '>' else 'below'} {_show(feature, number)}: "
                           f"{_runs(feature)}")
     label = f"{feature.names[0]} {op} {_show(feature, number)}"
@@ -259,7 +260,7 @@ def _value(term: str, feature: Feature, text: str, bounded: bool = True) -> floa
     unit = re.sub(r"^[-\d.:\s]+", "", text)
     digits = text[:len(text) - len(unit)].strip()
     if unit not in _UNITS[feature.unit] or (":" in digits and feature.unit != "duration"):
-        raise FilterError(f"filter {term.strip()!r}: {text!r} is not a value of "
+        raise FilterError(f"filter {quoted(term.strip())}: {quoted(text)} is not a value of "
                           f"{feature.names[0]} ({_UNIT_HINTS[feature.unit]})")
     number = _duration_ms(term, digits, unit) if feature.unit == "duration" else float(digits)
     if unit == "%":
@@ -268,15 +269,15 @@ def _value(term: str, feature: Feature, text: str, bounded: bool = True) -> floa
         return number
     if feature.unit == "unit" and unit != "%" and 1 < number <= 100 \
             and number.is_integer():  # a percentage meant
-        raise FilterError(f"filter {term.strip()!r}: {feature.names[0]} runs from 0 to 1 "
+        raise FilterError(f"filter {quoted(term.strip())}: {feature.names[0]} runs from 0 to 1 "
                           f"(write {number / 100:g} or {number:g}%)")
     if feature.unit in ("BPM", "duration") and number < 0:
-        raise FilterError(f"filter {term.strip()!r}: {feature.names[0]} is never below 0 "
+        raise FilterError(f"filter {quoted(term.strip())}: {feature.names[0]} is never below 0 "
                           f"(write it in {_UNIT_HINTS[feature.unit]}, e.g. "
-                          f"{term.strip().replace(text, text.lstrip('-'), 1)!r})")
+                          f"{quoted(term.strip().replace(text, text.lstrip('-'), 1))})")
     low, high = BOUNDS[feature.column]
     if not low <= number <= high:  # "tempo > 400" would match no track, and say nothing
-        raise FilterError(f"filter {term.strip()!r}: {_runs(feature)}, not {text}")
+        raise FilterError(f"filter {quoted(term.strip())}: {_runs(feature)}, not {text}")
     return number
 
 
@@ -292,7 +293,7 @@ def _duration_ms(term: str, digits: str, unit: str) -> float:
     if ":" in digits:
         minutes, seconds = digits.split(":")
         if int(seconds) > 59:
-            raise FilterError(f"filter {term.strip()!r}: {digits} has {int(seconds)} seconds; "
+            raise FilterError(f"filter {quoted(term.strip())}: {digits} has {int(seconds)} seconds; "
                               f"write m:ss with 00-59 seconds, e.g. "
                               f"{int(minutes) + int(seconds) // 60}:{int(seconds) % 60:02d}")
         return (int(minutes) * 60 + int(seconds)) * 1000.0

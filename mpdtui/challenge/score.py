@@ -22,6 +22,7 @@ from mpdtui.data.catalog import Catalog
 from mpdtui.data.files import DamagedFileError, FormatVersionError, read_json
 from mpdtui.data.mpd import CHALLENGE_SET
 from mpdtui.errors import UserError
+from mpdtui.printable import quoted
 from mpdtui.submission import SUBMISSION_SIZE
 
 TRACK_PREFIX = "spotify:track:"
@@ -98,7 +99,7 @@ def read_submission(path: Path, truth: Sequence[Mapping[str, Any]],
         try:
             pid = int(fields[0])
         except ValueError:
-            raise UserError(f"{where}: expected a pid first, got {fields[0][:40]!r}: a "
+            raise UserError(f"{where}: expected a pid first, got {quoted(fields[0][:40])}: a "
                             "submission line is the pid, then 500 track URIs") from None
         if pid not in seeds:
             raise UserError(f"{where}: pid {pid} is not in the challenge set whose truth was "
@@ -137,7 +138,7 @@ def _submission_lines(path: Path) -> list[str]:
 def _checked_answer(where: str, uris: list[str], seeds: set[str]) -> list[str]:
     not_tracks = [uri for uri in uris if not uri.startswith(TRACK_PREFIX)]
     if not_tracks:
-        what = (f"{not_tracks[0][:60]!r} is not a track URI ({TRACK_PREFIX}...)" if not_tracks[0]
+        what = (f"{quoted(not_tracks[0][:60])} is not a track URI ({TRACK_PREFIX}...)" if not_tracks[0]
                 else "an empty field (two commas in a row, or one at the end)")
         raise UserError(f"{where}: {what}")
     distinct = len(set(uris))

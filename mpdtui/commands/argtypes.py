@@ -11,7 +11,7 @@ from typing import Any
 
 from mpdtui.data.mpd_validation import no_track_linked, pasted_track_uri
 from mpdtui.data.playlist_length import LengthError, parse_length
-from mpdtui.printable import printable
+from mpdtui.printable import printable, quoted
 from mpdtui.spotify.settings import not_a_client_id
 
 
@@ -27,7 +27,7 @@ def int_between(low: int, high: int | None = None) -> Callable[[str], int]:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}") from None
+            raise argparse.ArgumentTypeError(f"expected {wanted}, got {quoted(text)}") from None
         if value < low or (high is not None and value > high):
             raise argparse.ArgumentTypeError(f"expected {wanted}, got {value}")
         return value
@@ -40,7 +40,7 @@ def given_path(text: str) -> Path:
     """An argparse type: a path, never an empty one, which pathlib takes for the current
     folder (`demo-data ""` wrote the demo there)."""
     if not text.strip():
-        raise argparse.ArgumentTypeError(f"expected a path, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a path, got {quoted(text)}")
     return Path(text)
 
 
@@ -91,7 +91,7 @@ def file_path(example: str) -> Callable[[str], Path]:
         given_path(text)
         if text.endswith(("/", os.sep)):
             raise argparse.ArgumentTypeError(
-                f"expected a file, got {text!r}, a folder: give the file to write, e.g. "
+                f"expected a file, got {quoted(text)}, a folder: give the file to write, e.g. "
                 f"--out {text}{example}")
         return Path(text)
 
@@ -130,11 +130,11 @@ def track_uri(text: str) -> str:
     linked = no_track_linked(text, "them into `mpdtui import - --name NAME` (ctrl+d ends "
                                    "them); `mpdtui suggest --playlist NAME` then suggests for them")
     if linked is not None:
-        raise argparse.ArgumentTypeError(f"got {text!r}, {linked}")
+        raise argparse.ArgumentTypeError(f"got {quoted(text)}, {linked}")
     if uri is None:
         raise argparse.ArgumentTypeError(
             f"expected a Spotify track URI (spotify:track: and 22 letters or digits) or its "
-            f"https://open.spotify.com/track/ link, got {text!r}; `mpdtui search WORDS` finds a "
+            f"https://open.spotify.com/track/ link, got {quoted(text)}; `mpdtui search WORDS` finds a "
             f"track's URI")
     return uri
 
@@ -148,7 +148,7 @@ def client_id(text: str) -> str:
     if not text.strip() or len(text.split()) > 1 or not text.isprintable():
         raise argparse.ArgumentTypeError(
             f"expected your Spotify app's Client ID (developer.spotify.com/dashboard, your app, "
-            f"Settings), got {text!r}")
+            f"Settings), got {quoted(text)}")
     if problem := not_a_client_id(text):
         raise argparse.ArgumentTypeError(problem)
     return text.strip()
@@ -166,7 +166,7 @@ def csv_field(text: str) -> str:
     if wrong or not text.strip():  # what is wrong by name: an escape is no comma or line break
         what = f"text without {' or '.join(wrong)}" if wrong else "some text"
         raise argparse.ArgumentTypeError(
-            f"expected one field of the CSV's team_info line: {what}, got {text!r}")
+            f"expected one field of the CSV's team_info line: {what}, got {quoted(text)}")
     return text.strip()
 
 
@@ -179,10 +179,10 @@ def playlist_name(text: str) -> str:
     joiners and no-break spaces are part of names."""
     name = text.strip()
     if not name:
-        raise argparse.ArgumentTypeError(f"expected a playlist name, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a playlist name, got {quoted(text)}")
     if printable(name) != name:
         raise argparse.ArgumentTypeError(f"expected a playlist name on one line, without tabs "
-                                         f"or other control characters, got {text!r}")
+                                         f"or other control characters, got {quoted(text)}")
     return name
 
 

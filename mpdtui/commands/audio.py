@@ -16,7 +16,7 @@ from mpdtui.commands import open_services
 from mpdtui.commands.argtypes import JoinedWords
 from mpdtui.commands.table_output import print_table
 from mpdtui.locations import Locations
-from mpdtui.printable import printable, printable_json
+from mpdtui.printable import printable, printable_json, quoted
 
 if TYPE_CHECKING:
     from mpdtui.audio.describe import TrackAudio
@@ -55,7 +55,7 @@ def run_order(args: argparse.Namespace, locations: Locations) -> int:
     if not result.changed:
         print(unchanged_reason(result))
     elif saved:
-        print(printable(f"saved {playlist.name!r} in the new order"))
+        print(printable(f"saved {quoted(playlist.name)} in the new order"))
     else:
         print("not saved (--dry-run)")
     return 0

@@ -26,7 +26,7 @@ from mpdtui.errors import UserError
 from mpdtui.exporting import playlist_document
 from mpdtui.locations import Locations, expand_home
 from mpdtui.pipeline.display import counted, playlist_length
-from mpdtui.printable import printable, printable_json
+from mpdtui.printable import printable, printable_json, quoted
 
 if TYPE_CHECKING:
     from mpdtui.audio.describe import TrackAudio
@@ -209,7 +209,7 @@ def _named(services: Services, name: str) -> SavedPlaylist:
         if option is None or not rest.strip():
             raise
         meant = _meant(services, rest, option)
-        said = f"no saved playlist named {name!r}" if meant else str(error)
+        said = f"no saved playlist named {quoted(name)}" if meant else str(error)
         raise PlaylistNotFound(f"{said}; the name comes first, then what to do with it: "
                                f"`mpdtui playlists {meant or 'NAME' + option}`") from None
 

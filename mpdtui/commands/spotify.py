@@ -37,7 +37,7 @@ from mpdtui.pipeline.display import (
     spotify_import_said,
 )
 from mpdtui.pipeline.request import JobRequest
-from mpdtui.printable import printable
+from mpdtui.printable import printable, quoted
 from mpdtui.spotify.settings import DEFAULT_PORT, NO_CLIENT_ID, login_trouble
 
 if TYPE_CHECKING:
@@ -265,7 +265,7 @@ def run_export(args: argparse.Namespace, locations: Locations) -> int:
             else:
                 path = services.playlist_files.export_file(playlist.id, args.to, to=out)
             count = len(playlist.tracks)
-            print(printable(f"wrote {counted(count, 'track')} of {playlist.name!r} to {path}"),
+            print(printable(f"wrote {counted(count, 'track')} of {quoted(playlist.name)} to {path}"),
                   file=said_beside(path))
             return 0
         if args.out:
@@ -276,7 +276,7 @@ def run_export(args: argparse.Namespace, locations: Locations) -> int:
         if result.notice:
             print(printable(result.notice))
         how = "finished the earlier export of" if result.resumed else "exported"
-        print(printable(f"{how} {playlist.name!r} ({counted(result.added, 'track')}) to "
+        print(printable(f"{how} {quoted(playlist.name)} ({counted(result.added, 'track')}) to "
                         f"Spotify: {result.url}"))
         return 0
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from mpdtui.errors import UserError
+from mpdtui.printable import quoted
 
 FEATURE_NAMES: tuple[str, ...] = (
     "danceability", "energy", "valence", "acousticness", "instrumentalness", "speechiness",
@@ -116,7 +117,7 @@ def parse_rows(reader: Any, id_col: int, columns: list[int], counter: CsvCounter
             continue
         track_id = bare_id(row[id_col])
         if not _ID.match(track_id):
-            counter.reject(line, f"track id {track_id[:40]!r} is not a Spotify id")
+            counter.reject(line, f"track id {quoted(track_id[:40])} is not a Spotify id")
             continue
         values = numbers_of(row, columns, decimal_comma)
         if isinstance(values, str):
@@ -187,10 +188,10 @@ def numbers_of(row: list[str], columns: list[int],
         except ValueError:
             named = NAMED_VALUES.get(name, {}).get(row[col].strip().lower())
             if named is None:
-                return f"{name} = {row[col][:40]!r} is not a number"
+                return f"{name} = {quoted(row[col][:40])} is not a number"
             value = named
         if (impossible := _impossible(name, value)) is not None:
-            return f"{name} = {row[col][:40]!r} is {impossible}"
+            return f"{name} = {quoted(row[col][:40])} is {impossible}"
         values.append(value)
     return values
 

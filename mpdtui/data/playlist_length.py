@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from mpdtui.printable import quoted
+
 if TYPE_CHECKING:  # annotations only: `--length` is read before the catalog's modules load
     from mpdtui.data.catalog import Track
 
@@ -47,15 +49,15 @@ def parse_length(text: str) -> PlaylistLength:
     if count := _COUNT.fullmatch(typed):
         tracks = int(count["count"])
         if tracks < 1:
-            raise LengthError(f"{text.strip()!r}: a playlist has at least 1 track")
+            raise LengthError(f"{quoted(text.strip())}: a playlist has at least 1 track")
         return PlaylistLength(tracks=tracks)
     minutes = _minutes(typed)
     if minutes is None:
-        raise LengthError(f"{text.strip()!r} is not a playlist length: write {LENGTH_HINT}")
+        raise LengthError(f"{quoted(text.strip())} is not a playlist length: write {LENGTH_HINT}")
     if minutes <= 0:
-        raise LengthError(f"{text.strip()!r}: a playlist lasts more than 0 minutes")
+        raise LengthError(f"{quoted(text.strip())}: a playlist lasts more than 0 minutes")
     if minutes > MAX_HOURS * 60:
-        raise LengthError(f"{text.strip()!r} is over {MAX_HOURS} hours, the longest a fill "
+        raise LengthError(f"{quoted(text.strip())} is over {MAX_HOURS} hours, the longest a fill "
                          f"of at most {FILL_CANDIDATES} suggestions takes")
     return PlaylistLength(ms=round(minutes * 60_000))
 

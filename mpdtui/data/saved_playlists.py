@@ -19,6 +19,7 @@ from mpdtui.data.files import FormatVersionError
 from mpdtui.data.sqlite_store import SqliteStore
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
+from mpdtui.printable import quoted
 
 FORMAT = "mpdtui-playlists"
 VERSION = 1
@@ -177,7 +178,7 @@ class SavedPlaylists(SqliteStore):
         """What to type instead of a name no playlist has: the name meant, else those saved."""
         names = [row[0] for row in self._db.execute(
             "SELECT name FROM playlists ORDER BY updated_at DESC, id DESC")]
-        return f"no saved playlist named {name!r}; {_names_hint(name, names)}"
+        return f"no saved playlist named {quoted(name)}; {_names_hint(name, names)}"
 
     # -- changing --
 
@@ -244,7 +245,7 @@ class SavedPlaylists(SqliteStore):
 
     def _require_free(self, name: str) -> None:
         if self._db.execute("SELECT 1 FROM playlists WHERE name = ?", (name,)).fetchone():
-            raise PlaylistExists(f"a saved playlist named {name!r} already exists: choose "
+            raise PlaylistExists(f"a saved playlist named {quoted(name)} already exists: choose "
                                  "another name")
 
     def _touch(self, playlist_id: int) -> None:
@@ -294,8 +295,8 @@ def _names_hint(name: str, names: list[str]) -> str:
     by_folded = {saved.casefold(): saved for saved in reversed(names)}
     close = difflib.get_close_matches(name.casefold(), by_folded, n=1, cutoff=0.75)
     if close:
-        return f"did you mean {by_folded[close[0]]!r}?"
-    shown = ", ".join(repr(saved) for saved in names[:NAMES_SHOWN])
+        return f"did you mean {quoted(by_folded[close[0]])}?"
+    shown = ", ".join(quoted(saved) for saved in names[:NAMES_SHOWN])
     more = (f" and {len(names) - NAMES_SHOWN} more (`mpdtui playlists` lists them all)"
             if len(names) > NAMES_SHOWN else "")
     return f"saved: {shown}{more}"

@@ -23,6 +23,7 @@ from mpdtui.data.track_features import TrackFeatures
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 from mpdtui.pipeline.display import clock, counted
+from mpdtui.printable import quoted
 from mpdtui.services.catalog import CatalogService
 from mpdtui.services.playlists import PlaylistService, audio_of_uris
 from mpdtui.services.suggester import Suggester, Suggestion, without_tracks
@@ -202,18 +203,18 @@ class AudioService:
         was, the result)."""
         playlist = self._playlists.get(key)
         if not playlist.tracks:
-            raise UserError(f"{playlist.name!r} has no tracks to order: open it in the app's "
+            raise UserError(f"{quoted(playlist.name)} has no tracks to order: open it in the app's "
                             "builder (p) and add some")
         if len(playlist.tracks) < MIN_TRACKS:  # as the app's builder asks for three
-            raise UserError(f"{playlist.name!r} has {counted(len(playlist.tracks), 'track')}: "
+            raise UserError(f"{quoted(playlist.name)} has {counted(len(playlist.tracks), 'track')}: "
                             f"ordering for flow needs three ({TOO_FEW}); add some in the "
                             "app's builder (p)")
         features = TrackFeatures.load(self.locations, playlist.uris)
-        self.require_features(features, f"no audio features for the tracks of {playlist.name!r}")
+        self.require_features(features, f"no audio features for the tracks of {quoted(playlist.name)}")
         measured = int(np.count_nonzero(np.isfinite(features["tempo"])))
         if measured < MIN_TRACKS:
             raise FeaturesMissing(
-                f"only {measured} of the {len(playlist.tracks):,} tracks of {playlist.name!r} "
+                f"only {measured} of the {len(playlist.tracks):,} tracks of {quoted(playlist.name)} "
                 f"{'has' if measured == 1 else 'have'} audio features, and ordering for flow "
                 f"needs three ({TOO_FEW}): {FEATURES_HINT}")
         result = order_for_flow(features, direction)

@@ -19,6 +19,7 @@ from mpdtui.data.track_search import APOSTROPHES
 from mpdtui.errors import UserError
 from mpdtui.importing import PlaylistFile, ReadFiles
 from mpdtui.pipeline.display import counted
+from mpdtui.printable import quoted
 from mpdtui.services.catalog import CatalogService
 
 SONGS_WORTH_SAYING = 200
@@ -126,9 +127,9 @@ def _refuse_taken(plans: list[_Plan], taken: set[str]) -> None:
     if len(clashes) == 1:
         advice = (f"rename the saved one first ({rename})" if len(plans) > 1
                   else "import under another name with --name NEW")
-        raise PlaylistExists(f"a saved playlist named '{first}' already exists: {advice}, "
+        raise PlaylistExists(f"a saved playlist named {quoted(first)} already exists: {advice}, "
                              "or replace its tracks with --replace", name=first)
-    names = ", ".join(f"'{name}'" for name in clashes)
+    names = ", ".join(quoted(name) for name in clashes)
     raise PlaylistExists(f"{len(clashes)} saved playlists have the names these files give "
                          f"({names}): rename the saved ones first ({rename}, and so on), or "
                          "replace their tracks with --replace", name=first)
@@ -277,8 +278,8 @@ SONGS_NAMED = 3
 
 def imported_name(imported: ImportedPlaylist) -> str:
     """ "'rainy sunday'", or "'rainy sunday 2' ('rainy sunday' is taken)"."""
-    taken = f" ({imported.renamed_from!r} is taken)" if imported.renamed_from else ""
-    return f"{imported.playlist.name!r}{taken}"
+    taken = f" ({quoted(imported.renamed_from)} is taken)" if imported.renamed_from else ""
+    return f"{quoted(imported.playlist.name)}{taken}"
 
 
 def import_notes(imported: ImportedPlaylist) -> list[str]:
@@ -291,7 +292,7 @@ def import_notes(imported: ImportedPlaylist) -> list[str]:
         notes.append(f"{counted(imported.not_in_catalog, 'track')} the catalog does not hold: "
                      "kept for exports (the builder shows only the catalog's tracks)")
     if imported.not_found:
-        named = ", ".join(repr(song) for song in imported.not_found[:SONGS_NAMED])
+        named = ", ".join(quoted(song) for song in imported.not_found[:SONGS_NAMED])
         more = len(imported.not_found) - SONGS_NAMED
         notes.append(f"left out {counted(len(imported.not_found), 'song')} without a Spotify "
                      f"link that the catalog does not hold: {named}"

@@ -27,6 +27,7 @@ from mpdtui.data.saved_playlists import (
     SavedPlaylists,
     TrackEntry,
 )
+from mpdtui.printable import quoted
 from mpdtui.spotify.client import ITEMS_PER_ADD, SpotifyClient
 from mpdtui.spotify.errors import ApiUnavailable, SpotifyError
 
@@ -109,11 +110,11 @@ def _not_started(playlist: SavedPlaylist, earlier: ExportState | None,
     me/playlists 6 times", no word of the export)."""
     if earlier is not None:
         return SpotifyError(
-            f"export of {playlist.name!r} stopped while looking at the Spotify playlist the "
+            f"export of {quoted(playlist.name)} stopped while looking at the Spotify playlist the "
             f"earlier export stopped in ({_why(exc)}); the local playlist is unchanged: run the "
             f"same export again to continue into {earlier.url}")
     return SpotifyError(
-        f"export of {playlist.name!r} stopped before its Spotify playlist was made "
+        f"export of {quoted(playlist.name)} stopped before its Spotify playlist was made "
         f"({_why(exc)}); the local playlist is unchanged: run the same export again")
 
 
@@ -133,7 +134,7 @@ def _add_chunks(playlists: SavedPlaylists, playlist: SavedPlaylist, state: Expor
                    f"{state.added:,} of {len(uris):,} tracks added")
     except (SpotifyError, Cancelled) as exc:
         raise SpotifyError(
-            f"export of {playlist.name!r} stopped after {state.added:,} of {len(uris):,} tracks "
+            f"export of {quoted(playlist.name)} stopped after {state.added:,} of {len(uris):,} tracks "
             f"({_why(exc)}); the local playlist is unchanged: run the same export again to continue "
             f"into {state.url}") from None
     state = ExportState(state.spotify_id, state.url, state.content, state.added, True)

@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
+from mpdtui.printable import quoted
+
 API_URL_ENV = "MPDTUI_SPOTIFY_API_URL"
 ACCOUNTS_URL_ENV = "MPDTUI_SPOTIFY_ACCOUNTS_URL"
 CLIENT_ID_ENV = "MPDTUI_SPOTIFY_CLIENT_ID"
@@ -31,7 +33,7 @@ def not_a_client_id(text: str) -> str | None:
     """Why `text` cannot be a Client ID, with where to copy one (None: it can be)."""
     if CLIENT_ID_FORM.fullmatch(text.strip()):
         return None
-    return (f"{text.strip()!r} is not a Client ID: copy your Spotify app's Client ID (32 "
+    return (f"{quoted(text.strip())} is not a Client ID: copy your Spotify app's Client ID (32 "
             "letters and digits) from developer.spotify.com/dashboard, your app, Settings")
 
 

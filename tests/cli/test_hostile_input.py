@@ -452,7 +452,7 @@ ARGUMENTS: list[tuple[tuple[str, ...], str]] = [
      "got 'a, b'"),
     (("submit", "--challenge-set", "{tmp}/c.json", "--out", "{tmp}/o.csv", "--email", "a@b\nc"),
      "argument --email: expected one field of the CSV's team_info line: text without control "
-     "characters (line breaks, tabs, escapes), got 'a@b\\nc'"),
+     "characters (line breaks, tabs, escapes), got 'a@b\\x0ac'"),
     # an escape was refused as a comma or a line break, which it is not
     (("submit", "--challenge-set", "{tmp}/c.json", "--out", "{tmp}/o.csv", "--team", "\x1b[31mx"),
      "argument --team: expected one field of the CSV's team_info line: text without control "
@@ -471,7 +471,7 @@ ARGUMENTS: list[tuple[tuple[str, ...], str]] = [
     (("suggest", "--save", "rtl\u202eevil"), "argument --save: expected a playlist name on one "
      "line, without tabs or other control characters, got 'rtl\\u202eevil'"),
     (("playlists", "x", "--rename", "two\nlines"), "argument --rename: expected a playlist name "
-     "on one line, without tabs or other control characters, got 'two\\nlines'"),
+     "on one line, without tabs or other control characters, got 'two\\x0alines'"),
     (("playlists", "x", "--rename", "y", "--delete"), "argument --delete: not allowed with "
      "argument --rename"),
     # an empty path is the current folder to pathlib: `demo-data ""` wrote the demo there
