@@ -4,6 +4,7 @@ and every name checked before anything is saved."""
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import unicodedata
@@ -77,7 +78,7 @@ def import_playlists(store: SavedPlaylists, catalog: CatalogService,
                         "under the names they give without it")
     plans = [_plan(file, name or file.name, catalog) for file in files]
     taken = {summary.name for summary in store.list()}
-    named = _named(plans, taken, replace, other_name_when_taken)
+    named = _named(plans, taken, replace, other_name_when_taken, store.find_by_origin)
     return [_save(store, plan, replaced=plan.name in taken) for plan in named]
 
 
@@ -99,16 +100,22 @@ def audio_features_note(path: str, read: ReadFiles) -> str | None:
             f"{shlex.quote(path)}` imports them (to filter and order by sound)")
 
 
-def _named(plans: list[_Plan], taken: set[str], replace: bool, other_name: bool) -> list[_Plan]:
-    """Each plan under a name of its own: two files giving one name, the second gets "X 2".
-    A saved playlist's name is refused unless `replace` or `other_name`."""
+def _named(plans: list[_Plan], taken: set[str], replace: bool, other_name: bool,
+           by_origin: Callable[[str], SavedPlaylist | None]) -> list[_Plan]:
+    """Each plan under a name of its own: two files giving one name, the second gets "X 2"
+    (with `replace`, the "X 2" an earlier import of that file made, its tracks replaced: never
+    a new copy at each run, nor another playlist of that name). A saved playlist's name is
+    refused unless `replace` or `other_name`."""
     if not (replace or other_name):
         _refuse_taken(plans, taken)
     named: list[_Plan] = []
     used: set[str] = set()
     for plan in plans:
         wanted = plan.name
-        if wanted in used or (wanted in taken and other_name):
+        earlier = by_origin(_origin(plan.file)) if replace and wanted in used else None
+        if earlier is not None and earlier.name.startswith(f"{wanted} ") and earlier.name not in used:
+            wanted = earlier.name
+        elif wanted in used or (wanted in taken and other_name):
             wanted = _free_name(wanted, taken | used)
         used.add(wanted)
         renamed_from = plan.name if wanted != plan.name else ""
@@ -142,9 +149,15 @@ def _free_name(wanted: str, taken: set[str]) -> str:
     return f"{wanted} {n}"
 
 
+def _origin(file: PlaylistFile) -> str:
+    """What an imported playlist records it came from (`SavedPlaylist.origin`): the same
+    file given from another folder is the same."""
+    return f"file:{os.path.abspath(file.source)}"
+
+
 def _save(store: SavedPlaylists, plan: _Plan, replaced: bool) -> ImportedPlaylist:
     saved = (store.set_tracks(plan.name, plan.entries) if replaced
-             else store.create(plan.name, plan.entries))
+             else store.create(plan.name, plan.entries, origin=_origin(plan.file)))
     return ImportedPlaylist(saved, plan.file.source, replaced, plan.renamed_from,
                             plan.not_in_catalog, plan.found_by_song, plan.not_found,
                             plan.repeats, plan.file.not_tracks, plan.file.audio_features)

@@ -367,6 +367,27 @@ def test_two_files_of_one_name_save_two_playlists(cache: Path, tmp_path: Path,
     assert saved_uris(cache, "mix 2") == [two.uri]
 
 
+def test_two_files_of_one_name_imported_again_with_replace_replace_both(
+        cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The second file's "mix 3" is replaced at each run: it made a new "mix 4", "mix 5"...,
+    and "mix 2", a playlist of the user's own, is left as it is."""
+    one, two, three, own = catalog_tracks(cache, 1, 2, 3, 4)
+    store = open_services(Locations.resolve(cache)).playlists.store()
+    store.save("mix 2", [TrackEntry(own.uri, own.name, own.artist_name, own.duration_ms)])
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "mix.m3u8").write_text(f"{one.uri}\n")
+    (tmp_path / "a" / "mix.txt").write_text(f"{two.uri}\n")
+    assert run_cli(capsys, cache, "import", str(tmp_path / "a")).code == 0
+    (tmp_path / "a" / "mix.txt").write_text(f"{three.uri}\n")
+    for _ in range(2):
+        done = run_cli(capsys, cache, "import", str(tmp_path / "a"), "--replace")
+        assert done.code == 0, done
+        assert done.out.splitlines()[1].startswith("replaced the tracks of 'mix 3'"), done.out
+    assert sorted(summary.name for summary in store.list()) == ["mix", "mix 2", "mix 3"]
+    assert saved_uris(cache, "mix 3") == [three.uri]
+    assert saved_uris(cache, "mix 2") == [own.uri]
+
+
 def test_links_piped_in_on_standard_input(cache: Path, capsys: pytest.CaptureFixture[str],
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     one, two = catalog_tracks(cache, 7, 9)
