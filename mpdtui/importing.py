@@ -14,7 +14,7 @@ import codecs
 import re
 import shlex
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -32,7 +32,7 @@ from mpdtui.data.playlist_formats import (
     looks_like_csv,
 )
 from mpdtui.errors import UserError, damaged_zip, unopened_zip
-from mpdtui.printable import printable
+from mpdtui.printable import printable, quoted
 
 IMPORT_SUFFIXES = (".m3u8", ".m3u", ".csv", ".json", ".txt")
 LARGEST_FILE = 64 << 20
@@ -61,6 +61,8 @@ class PlaylistFile:
     audio_features: bool | None = None
     """A CSV with columns for its tracks' audio features (Exportify's): whether a row holds
     them; None: a file without such columns."""
+    broken_links: tuple[str, ...] = ()
+    """Track links or URIs that hold no track id (cut short, mistyped), as the file has them."""
 
 
 @dataclass(frozen=True)
@@ -227,11 +229,15 @@ def parse_playlists(raw: bytes, source: str, file_name: str,
     if not parts:
         linked = next(filter(None, (no_track_linked(line, PASTE_TO_IMPORT)
                                     for line in stripped.splitlines()[:10])), None)
-        raise UserError(f"{source} holds {linked}" if linked else
-                        f"{source} names no track (found {_counted_lines(read)}): give "
+        if linked:
+            raise UserError(f"{source} holds {linked}")
+        if read.broken_links and not read.not_tracks:
+            raise UserError(f"{source} names no track, only {broken_links_said(read.broken_links)}")
+        raise UserError(f"{source} names no track (found {_counted_lines(read)}): give "
                         f"{WHAT_IS_READ}")
     return [PlaylistFile(source, _playlist_name(part.name, file_name), tuple(part.tracks),
-                         part.not_tracks, part.audio_features) for part in parts]
+                         part.not_tracks, part.audio_features, tuple(part.broken_links))
+            for part in parts]
 
 
 class FeaturesTableError(UserError):
@@ -243,7 +249,7 @@ def _features_table(read: ParsedPlaylist, source: str, file_name: str,
     """A CSV laid out as tracks_features.csv or dataset.csv is (a bare id, all the features)
     that is named as one or holds more rows than a playlist can: not a playlist (a playlist's
     CSV of that layout, a script's, is imported, the features said apart)."""
-    rows = len(read.tracks) + read.not_tracks
+    rows = len(read.tracks) + read.not_tracks + len(read.broken_links)
     if not read.features_table or (rows <= PLAYLIST_MOST_TRACKS
                                    and Path(file_name).name.lower() not in FEATURES_TABLES):
         return None
@@ -253,10 +259,24 @@ def _features_table(read: ParsedPlaylist, source: str, file_name: str,
                               f"as {read.features_table}.csv is), not a playlist: {how}")
 
 
+BROKEN_LINKS_SHOWN = 3
+
+
+def broken_links_said(links: Sequence[str]) -> str:
+    """ "1 track link that holds no track id: 'spotify:track:nope' (...what to do)"."""
+    shown = ", ".join(quoted(link[:80]) for link in links[:BROKEN_LINKS_SHOWN])
+    more = len(links) - BROKEN_LINKS_SHOWN
+    return (f"{len(links):,} track link{'s' * (len(links) != 1)} that hold{'s' * (len(links) == 1)} "
+            f"no track id: {shown}{f' and {more:,} more' if more > 0 else ''} (a track's id is "
+            "22 letters and digits: copy its link again in Spotify's app, Share > Copy Song "
+            "Link)")
+
+
 def _counted_lines(read: ParsedPlaylist) -> str:
-    if not read.not_tracks:
+    lines = read.not_tracks + len(read.broken_links)
+    if not lines:
         return "nothing in it"
-    return f"{read.not_tracks:,} line{'s' * (read.not_tracks != 1)} naming no song"
+    return f"{lines:,} line{'s' * (lines != 1)} naming no song"
 
 
 def _decoded(raw: bytes, source: str) -> str:

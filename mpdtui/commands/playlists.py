@@ -139,7 +139,8 @@ def _import_row(imported: ImportedPlaylist) -> dict[str, object]:
             "not_in_catalog": imported.not_in_catalog,
             "found_by_artist_and_title": imported.found_by_song,
             "not_found": list(imported.not_found), "repeats": imported.repeats,
-            "not_songs": imported.not_songs, "audio_features": imported.audio_features}
+            "not_songs": imported.not_songs, "broken_links": list(imported.broken_links),
+            "audio_features": imported.audio_features}
 
 
 def _refuse_repeated(paths: list[str]) -> None:

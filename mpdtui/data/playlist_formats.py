@@ -37,6 +37,8 @@ class ParsedPlaylist:
     name: str = ""
     tracks: list[FileTrack] = field(default_factory=list)
     not_tracks: int = 0
+    broken_links: list[str] = field(default_factory=list)
+    """Track links or URIs whose id is not one (cut short, mistyped), as the file has them."""
     audio_features: bool | None = None
     """A CSV with columns for its tracks' audio features (Exportify's): whether a row holds
     them; None: a file without such columns."""
@@ -78,16 +80,26 @@ def from_lines(lines: Iterable[str]) -> ParsedPlaylist:
             elif line.upper().startswith("#PLAYLIST:"):
                 read.name = line[len("#PLAYLIST:"):]
             continue
-        _add(read, _line_track(line, said))
+        _add(read, _line_track(line, said), line)
         said = None
     return read
 
 
-def _add(read: ParsedPlaylist, track: FileTrack | None) -> None:
-    if track is None:
-        read.not_tracks += 1
-    else:
+_TRACK_LINK_START = re.compile(
+    r"(?:spotify:track:|(?:https?://)?open\.spotify\.com/(?:intl-[A-Za-z-]+/)?track/)",
+    re.IGNORECASE)
+
+
+def _add(read: ParsedPlaylist, track: FileTrack | None, *texts: object) -> None:
+    """A track the file names; else, for nothing of a song, one more line naming none or, for
+    a track's link or URI that holds no track id (`texts`: where it would be), that link."""
+    if track is not None:
         read.tracks.append(track)
+    elif broken := next((text.strip() for text in texts if isinstance(text, str)
+                         and _TRACK_LINK_START.match(text.strip())), None):
+        read.broken_links.append(broken)
+    else:
+        read.not_tracks += 1
 
 
 def _line_track(line: str, said: tuple[int | None, str] | None) -> FileTrack | None:
@@ -213,7 +225,8 @@ def from_csv(text: str) -> ParsedPlaylist:
                     False if feature_columns else None)))
         if feature_columns and not into.audio_features:
             into.audio_features = row_has_features(row, feature_columns)
-        _add(into, _row_track(row, columns))
+        _add(into, _row_track(row, columns),
+             *(row if columns.uri is None else row[columns.uri:columns.uri + 1]))
     read.more = list(others.values())
     return read
 
@@ -269,7 +282,7 @@ def from_json(text: str, source: str) -> ParsedPlaylist:
         raise UserError(f"{source} is JSON but not a playlist: give what `mpdtui export --to "
                         "json` writes, an MPD playlist or a list of Spotify track URIs")
     for item in items:
-        _add(read, _json_track(item))
+        _add(read, _json_track(item), *_json_links(item))
     return read
 
 
@@ -296,6 +309,16 @@ def _json_items(document: Any) -> list[Any] | None:
     if isinstance(tracks, dict):
         tracks = tracks.get("items")
     return tracks if isinstance(tracks, list) else None
+
+
+def _json_links(item: Any) -> list[Any]:
+    """Where an item of a JSON playlist gives its track's link or URI."""
+    if not isinstance(item, dict):
+        return [item]
+    track = item["track"] if isinstance(item.get("track"), dict) else item
+    urls = track.get("external_urls")
+    return [*(track.get(key) for key in ("uri", "track_uri", "spotify_uri", "url", "link")),
+            urls.get("spotify") if isinstance(urls, dict) else None]
 
 
 def _json_track(item: Any) -> FileTrack | None:

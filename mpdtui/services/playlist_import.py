@@ -18,7 +18,7 @@ from mpdtui.data.playlist_formats import FileTrack
 from mpdtui.data.saved_playlists import PlaylistExists, SavedPlaylist, SavedPlaylists, TrackEntry
 from mpdtui.data.track_search import APOSTROPHES
 from mpdtui.errors import UserError
-from mpdtui.importing import PlaylistFile, ReadFiles
+from mpdtui.importing import PlaylistFile, ReadFiles, broken_links_said
 from mpdtui.pipeline.display import counted
 from mpdtui.printable import quoted
 from mpdtui.services.catalog import CatalogService
@@ -52,6 +52,8 @@ class ImportedPlaylist:
     audio_features: bool | None = None
     """The file has columns for its tracks' audio features (Exportify's): whether a row holds
     them (`mpdtui features --csv FILE` imports them); None: no such columns."""
+    broken_links: tuple[str, ...] = ()
+    """Track links or URIs that hold no track id (cut short, mistyped), left out."""
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,8 @@ def _save(store: SavedPlaylists, plan: _Plan, replaced: bool) -> ImportedPlaylis
              else store.create(plan.name, plan.entries, origin=_origin(plan.file)))
     return ImportedPlaylist(saved, plan.file.source, replaced, plan.renamed_from,
                             plan.not_in_catalog, plan.found_by_song, plan.not_found,
-                            plan.repeats, plan.file.not_tracks, plan.file.audio_features)
+                            plan.repeats, plan.file.not_tracks, plan.file.audio_features,
+                            plan.file.broken_links)
 
 
 def _plan(file: PlaylistFile, name: str, catalog: CatalogService) -> _Plan:
@@ -312,6 +315,8 @@ def import_notes(imported: ImportedPlaylist) -> list[str]:
                      + (f" and {more:,} more" if more > 0 else ""))
     if imported.repeats:
         notes.append(f"left out {counted(imported.repeats, 'repeat')} of a track")
+    if imported.broken_links:
+        notes.append(f"left out {broken_links_said(imported.broken_links)}")
     if imported.not_songs:
         notes.append(f"left out {counted(imported.not_songs, 'line')} naming no song (a "
                      "podcast episode, an album link)")

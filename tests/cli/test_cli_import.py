@@ -88,8 +88,26 @@ def test_songs_without_a_link_are_found_by_artist_and_title(
         "name": "as json", "tracks": 3, "from": str(m3u), "replaced": False,
         "name_in_file": "as json", "not_in_catalog": 0, "found_by_artist_and_title": 2,
         "not_found": ["Nobody - \x1b[31mNothing"], "repeats": 1, "not_songs": 1,
-        "audio_features": None}]
+        "broken_links": [], "audio_features": None}]
     assert "\x1b" not in again.out, "a control character is shown escaped"
+
+
+def test_a_track_link_without_a_track_id_is_said_as_one(
+        cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    one, = catalog_tracks(cache, 2)
+    m3u = tmp_path / "typo.m3u"
+    m3u.write_text(f"#EXTM3U\nspotify:track:nope\n{one.uri}\nspotify:album:{'A' * 22}\n")
+    done = run_cli(capsys, cache, "import", str(m3u))
+    assert done.code == 0, done
+    assert done.out.splitlines()[1:] == [
+        "  left out 1 track link that holds no track id: 'spotify:track:nope' (a track's id is "
+        "22 letters and digits: copy its link again in Spotify's app, Share > Copy Song Link)",
+        "  left out 1 line naming no song (a podcast episode, an album link)"]
+
+    m3u.write_text("https://open.spotify.com/track/123?si=x\n")
+    assert_refused(run_cli(capsys, cache, "import", str(m3u)),
+                   f"{m3u} names no track, only 1 track link that holds no track id: "
+                   "'https://open.spotify.com/track/123?si=x' (a track's id is 22 letters")
 
 
 def handmade_cache(tmp_path: Path, renamed: dict[str, str],

@@ -167,6 +167,17 @@ def test_a_json_list_of_uris_skips_what_is_no_track() -> None:
     assert read.not_tracks == 3
 
 
+def test_a_track_link_without_a_track_id_is_kept_apart_from_lines_naming_no_song() -> None:
+    lines = f"spotify:track:nope\n{URIS[0]}\nspotify:episode:{'E' * 22}\n"
+    read = parse_playlist(lines.encode(), "x", "mix.m3u")
+    assert (read.not_tracks, read.broken_links) == (1, ("spotify:track:nope",))
+    csv = f"Track URI,Track Name\nspotify:track:short,Song\n{URIS[1]},Two\n"
+    assert parse_playlist(csv.encode(), "x", "mix.csv").broken_links == ("spotify:track:short",)
+    document = {"name": "mix", "tracks": [{"uri": URIS[0]}, {"uri": "spotify:track:x"}]}
+    read = parse_playlist(orjson.dumps(document), "x", "mix.json")
+    assert (read.not_tracks, read.broken_links) == (0, ("spotify:track:x",))
+
+
 @pytest.mark.parametrize(("raw", "said"), [
     (b"", "names no track (found nothing in it)"),
     (b"just some words\n", "names no track (found 1 line naming no song)"),
