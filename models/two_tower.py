@@ -26,6 +26,7 @@ import numpy as np
 from models.ann import ItemIndex
 from models.ann_index import ANN_MIN_ITEMS, IndexSettings
 from models.base import PlaylistQuery, Recommendations
+from models.checkpoint_run import record_run
 from models.dataset import Dataset
 from models.filtered import RanksByScore
 from models.model_dir import ModelFormatError, settings_from_json
@@ -121,6 +122,8 @@ class TwoTowerRecommender(RanksByScore):
         from models import two_tower_tf  # TensorFlow is imported only here
 
         report(progress, self.name, 0, None, "building the towers")
+        if self.checkpoint_dir is not None:
+            record_run(self.checkpoint_dir, data.fingerprint, self.settings)
 
         trained = two_tower_tf.train(list(data.playlist_names), data.interactions.indptr,
                                      data.interactions.indices, catalog, self.settings,

@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from models.base import FALLBACK_MODEL, Recommender, link_fallbacks
+from models.checkpoint_run import made_for
 from models.dataset import Dataset, rows_with_audio
 from models.model_dir import META_JSON, not_trained, peek_meta
 from models.registry import DEFAULT_MODELS, MODEL_NAMES, SERVING_ORDER, model_class
@@ -210,23 +211,30 @@ class ModelStore:
                    if training.retrain_stopped(self.locations, name)]
         return [] if not stopped or is_locked(self.locations) else stopped
 
-    def epochs_stopped(self, name: str) -> tuple[int, int | None] | None:
-        """(epochs done, epochs set) of a training of `name` that stopped between epochs and
-        resumes after them (the two-tower model's checkpoint, `models.tf_checkpoints`); None
-        without one. The epochs set are config.json's, else the model's default (None: it has
-        no such setting); early stopping may end it before them."""
+    def epochs_stopped(self, name: str) -> tuple[int, int | None, bool] | None:
+        """(epochs done, epochs set, whether the next training resumes after them) of a
+        training of `name` that stopped between epochs (the two-tower model's checkpoint,
+        `models.tf_checkpoints`); None without one. The epochs set are config.json's, else the
+        model's default (None: it has no such setting); early stopping may end it before them.
+        A checkpoint made for other settings or data (`models.checkpoint_run`) is not resumed:
+        the training starts over."""
+        directory = self.locations.checkpoint_dir(name)
         try:
-            state = read_json(self.locations.checkpoint_dir(name) / "state.json",
-                              CHECKPOINT_FORMAT, CHECKPOINT_VERSION, "")
+            state = read_json(directory / "state.json", CHECKPOINT_FORMAT, CHECKPOINT_VERSION, "")
             overrides = config.read(self.locations, check_models=False).model_settings
         except (FormatVersionError, OSError, UserError):
             return None
         done = (state or {}).get("epochs_done")
         if not state or state.get("finished") or type(done) is not int or done < 1:
             return None
-        epochs = (overrides.get(name) or {}).get(
-            "epochs", getattr(model_class(name)().settings, "epochs", None))
-        return done, epochs if type(epochs) is int else None
+        try:
+            settings = training.new_model(name, {}, overrides.get(name)).settings
+        except (ValueError, TypeError):  # settings that cannot train: said when it starts
+            return None
+        split = splits.current_split(self.locations)
+        resumes = made_for(directory, split.fingerprint if split is not None else None, settings)
+        epochs = getattr(settings, "epochs", None)
+        return done, epochs if type(epochs) is int else None, resumes is not False
 
     @staticmethod
     def trainable() -> tuple[str, ...]:

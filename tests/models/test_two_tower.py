@@ -18,6 +18,7 @@ from model_contract import ModelContract
 from model_data import Synthetic, genre_data
 
 from models.base import PlaylistQuery
+from models.checkpoint_run import made_for
 from models.dataset import Dataset
 from models.numpy_towers import Vocabulary, name_chars, trigrams
 from models.popularity import PopularityRecommender
@@ -140,6 +141,21 @@ def test_variants_train_and_serve(data: Dataset):
     blind = model.tower
     assert blind is not None
     np.testing.assert_array_equal(blind.encode("rock", [0]), blind.encode("jazz", [0]))
+
+
+def test_a_checkpoint_records_the_data_and_settings_it_is_for(data: Dataset, tmp_path: Path):
+    """The app's training step tells from it whether the next training resumes or starts over
+    (`ModelStore.epochs_stopped`)."""
+    settings = dataclasses.replace(TINY, epochs=1)
+    model = TwoTowerRecommender(settings)
+    model.checkpoint_dir = tmp_path / "two_tower"
+    model.fit(data)
+    assert made_for(model.checkpoint_dir, data.fingerprint, settings) is True
+    assert made_for(model.checkpoint_dir, None, settings) is True
+    assert made_for(model.checkpoint_dir, "other data", settings) is False
+    assert made_for(model.checkpoint_dir, data.fingerprint,
+                    dataclasses.replace(settings, epochs=2)) is False
+    assert made_for(tmp_path / "none", data.fingerprint, settings) is None
 
 
 def test_fit_progress_counts_batches_and_says_the_epoch(data: Dataset):

@@ -42,6 +42,7 @@ from tui_support import (  # noqa: F401 (fixtures)
     wait_for,
 )
 
+from models.checkpoint_run import record_run
 from models.model_dir import peek_meta
 from mpdtui import config
 from mpdtui.data.catalog import Catalog
@@ -51,7 +52,8 @@ from mpdtui.locations import Locations
 from mpdtui.pipeline.events import StageStarted
 from mpdtui.pipeline.unfinished import TrainingMark
 from mpdtui.services.root import open_services
-from mpdtui.training import RETRAIN_FORMAT, RETRAIN_VERSION
+from mpdtui.splits import current_split
+from mpdtui.training import RETRAIN_FORMAT, RETRAIN_VERSION, new_model
 from mpdtui.tui.screens.setup_cache import DEMO_BYTES_PER_PLAYLIST, about, demo_bytes
 from mpdtui.tui.screens.wizard import SETUP_STEPS
 from mpdtui.tui.text import size
@@ -581,6 +583,28 @@ async def test_the_training_step_says_what_a_stopped_run_resumes_and_what_it_reu
         assert ("Training als… (popularity, title, item_knn: trained for this data already, "
                 "reused; escape cancels)") in said
         await wait_for(pilot, lambda: not app.jobs.running, timeout=120, what="the training")
+
+
+async def test_the_training_step_says_a_stopped_run_of_other_settings_starts_over(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """A two-tower checkpoint made before the model's settings changed is not resumed (the
+    training starts over): its row says so, not "ctrl+r resumes it"."""
+    checkpoint = trained_copy.checkpoint_dir("two_tower")
+    checkpoint.mkdir(parents=True)
+    (checkpoint / "state.json").write_text(json.dumps(
+        {"format": "mpdtui-training-state", "version": 1, "key": "k", "epochs_done": 3,
+         "finished": False}))
+    split = current_split(trained_copy)
+    assert split is not None
+    record_run(checkpoint, split.fingerprint, new_model("two_tower", {}).settings)
+    config.update(trained_copy, model_settings={"two_tower": {"epochs": 5}})
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_training_step(pilot)
+        assert label_text(pilot, "#bar-two_tower .stage-info") == (
+            "settings or data changed since it stopped after epoch 3: ctrl+r starts it over")
+    config.update(trained_copy, model_settings={})  # as they were: it resumes
+    assert app.services.models.epochs_stopped("two_tower")[2] is True
 
 
 async def test_the_training_step_says_a_model_built_on_one_saved_since_trains_again(

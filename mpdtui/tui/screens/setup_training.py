@@ -114,7 +114,12 @@ class TrainingStep(SetupStep):
         stopped = self.app.attempt(self.services.models.epochs_stopped, name)
         if stopped is None:
             return
-        done, epochs = stopped
+        done, epochs, resumes = stopped
+        if not resumes:  # its settings or data changed since: the next training starts over
+            self.query_one(f"#bar-{name}", StageBar).reset(
+                f"settings or data changed since it stopped after epoch {done}: "
+                f"{'R' if retrain else 'ctrl+r'} starts it over")
+            return
         of = f" of {epochs}" if epochs else ""
         # R retrains every ticked model: the one to resume is ticked alone
         said = (f"retrain at epoch {done}{'/' + str(epochs) if epochs else ''}: tick it alone, "
