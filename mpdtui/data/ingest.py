@@ -238,7 +238,7 @@ def _ingest_pending(locations: Locations, catalog: Catalog, pending: list[SliceS
             check_cancel(cancel)
             if isinstance(parsed, SliceError):
                 if not skip_bad:
-                    raise parsed.stopping_the_ingest()
+                    raise parsed.stopping_the_ingest(result.already_done + len(pending) > 1)
                 result.skipped.append((source.label, str(parsed)))
                 continue
             if parsed.checksum in by_checksum:

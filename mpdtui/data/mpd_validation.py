@@ -120,6 +120,8 @@ _TRACK_TEXTS = tuple(k for k, v in TRACK_FIELDS.items() if v is str)
 
 FIX_OR_SKIP = "fix or remove that file, or add --skip-bad to ingest the other slices"
 """What to do about a bad slice (the app, which has no --skip-bad, says the first half)."""
+FIX_OR_REPLACE = "fix or replace that file"
+"""What to do about a bad slice given alone (--skip-bad would ingest nothing)."""
 
 
 class SliceError(UserError):
@@ -130,9 +132,11 @@ class SliceError(UserError):
         self.source, self.where, self.what = source, where, what
         super().__init__(f"{source}: {where}: {what}")
 
-    def stopping_the_ingest(self) -> SliceError:
-        """This error as the one line that stops an ingest: with what to do about it."""
-        return SliceError(self.source, self.where, f"{self.what}; {FIX_OR_SKIP}")
+    def stopping_the_ingest(self, others: bool = True) -> SliceError:
+        """This error as the one line that stops an ingest: with what to do about it (`others`:
+        the data given holds other slices, which --skip-bad ingests)."""
+        return SliceError(self.source, self.where,
+                          f"{self.what}; {FIX_OR_SKIP if others else FIX_OR_REPLACE}")
 
     def __reduce__(self) -> tuple[type[SliceError], tuple[str, str, str]]:
         return (SliceError, (self.source, self.where, self.what))  # crosses process boundaries

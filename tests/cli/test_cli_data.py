@@ -286,8 +286,13 @@ def test_bad_slice_exit_2_and_debug_shows_traceback(tmp_path: Path) -> None:
     done = _run("ingest", str(bad), cache=tmp_path / "cache")
     assert done.returncode == 2
     assert done.stderr.strip() == (f"mpdtui: {bad}: playlist pid=0 (playlists[0]): "
-                                   'missing field "collaborative"; fix or remove that file, '
-                                   "or add --skip-bad to ingest the other slices")
+                                   'missing field "collaborative"; fix or replace that file')
+    # --skip-bad is advised where there are other slices to ingest
+    bad.rename(tmp_path / "mpd.slice.1000-1999.json")
+    (tmp_path / "mpd.slice.0-999.json").write_text('{"playlists": [{"name": "x", "pid": 0}]}')
+    done = _run("ingest", str(tmp_path), cache=tmp_path / "cache")
+    assert done.stderr.strip().endswith("; fix or remove that file, or add --skip-bad to ingest "
+                                        "the other slices")
     debug = _run("ingest", str(bad), "--debug", cache=tmp_path / "cache")
     assert "Traceback" in debug.stderr
 
