@@ -28,7 +28,7 @@ from mpdtui.data.files import (
     write_json,
 )
 from mpdtui.data.mpd import CHALLENGE_SET, find_slices
-from mpdtui.data.mpd_validation import parse_slice
+from mpdtui.data.mpd_validation import FIX_OR_REPLACE, SliceError, parse_slice
 from mpdtui.errors import UserError
 
 TRUTH_FORMAT, TRUTH_VERSION = "mpdtui-challenge-truth", 1
@@ -70,7 +70,11 @@ def read_playlists(path: Path, enough: int) -> tuple[list[dict[str, Any]], str]:
     sources = find_slices(path)
     playlists: list[dict[str, Any]] = []
     for done, source in enumerate(sources, 1):
-        playlists.extend(parse_slice(source.label, source.read_bytes()))
+        raw = source.read_bytes()
+        try:
+            playlists.extend(parse_slice(source.label, raw))
+        except SliceError as exc:
+            raise SliceError(exc.source, exc.where, f"{exc.what}; {FIX_OR_REPLACE}") from None
         if len(playlists) >= enough and done < len(sources):
             return playlists, f"the first {done:,} of its {len(sources):,} slices"
     return playlists, "every slice" if len(sources) > 1 else "the slice"

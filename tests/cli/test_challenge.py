@@ -245,6 +245,16 @@ def test_slices_of_playlists_too_short_for_every_category_are_refused(
     assert not (tmp_path / "c").exists()  # nothing for `submit` to find empty
 
 
+def test_a_bad_slice_is_refused_saying_what_to_do(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "mpd.slice.0-999.json"
+    bad.write_bytes(b"")
+    refused = run_cli(capsys, tmp_path / "cache", "make-challenge", str(bad), "--out",
+                      str(tmp_path / "c"))
+    assert_refused(refused, f"{bad}: invalid JSON", "; fix or replace that file")
+    assert not (tmp_path / "c").exists()
+
+
 def test_submit_refuses_a_challenge_whose_playlists_were_ingested_since(
         small_demo: Path, small_store: Locations, cache_dir: Locations, tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
