@@ -253,6 +253,9 @@ def _fraction(progress: Progress) -> str:
 # --- export / import --------------------------------------------------------------------------
 
 def run_export(args: argparse.Namespace, locations: Locations) -> int:
+    if args.public and args.to != "spotify":
+        raise UserError(f"--public makes a Spotify playlist public; a file export (--to "
+                        f"{args.to}) has no such setting: leave --public out")
     with open_services(locations) as services:
         playlist = services.playlists.get(args.name)
         if args.to != "spotify" and args.out == "-":

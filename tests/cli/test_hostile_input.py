@@ -474,6 +474,9 @@ ARGUMENTS: list[tuple[tuple[str, ...], str]] = [
      "on one line, without tabs or other control characters, got 'two\\x0alines'"),
     (("playlists", "x", "--rename", "y", "--delete"), "argument --delete: not allowed with "
      "argument --rename"),
+    # --public was taken by a file export, which has no such setting, and left unsaid
+    (("export", "x", "--to", "json", "--public"), "--public makes a Spotify playlist public; a "
+     "file export (--to json) has no such setting: leave --public out"),
     # an empty path is the current folder to pathlib: `demo-data ""` wrote the demo there
     (("ingest", ""), "argument path: expected a path, got ''"),
     (("demo-data", ""), "argument out_dir: expected a path, got ''"),
