@@ -4,10 +4,10 @@ would use: copied into another terminal as written, they act on the same data.""
 from __future__ import annotations
 
 import re
-import shlex
 from pathlib import Path
 
 from mpdtui.locations import Locations
+from mpdtui.printable import shell_word
 
 _QUOTED_COMMAND = re.compile(r"`mpdtui(?=[ `])(?! --cache-dir)(?! --help`)")
 
@@ -31,4 +31,5 @@ def advised(text: str) -> str:
     use: followed as written, they would act on the default cache dir instead."""
     if Advice.cache_dir is None or "`mpdtui" not in text:
         return text
-    return _QUOTED_COMMAND.sub(f"`mpdtui --cache-dir {shlex.quote(Advice.cache_dir)}", text)
+    named = f"`mpdtui --cache-dir {shell_word(Advice.cache_dir)}"
+    return _QUOTED_COMMAND.sub(lambda _: named, text)  # as is: a backslash is no escape

@@ -10,6 +10,7 @@ app pass data to Rich and Textual as `Text`, which never interprets `[red]`.
 from __future__ import annotations
 
 import re
+import shlex
 
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 """C0 and C1 controls and DEL, line and paragraph separators, bidirectional overrides, and
@@ -29,6 +30,15 @@ def quoted(text: str) -> str:
     (a backslash stays one, unlike `repr`), with control characters escaped as `printable`
     does; a message quoting it stays one safe line wherever it is shown."""
     return f"'{printable(text)}'"
+
+
+def shell_word(text: str) -> str:
+    """`text` as one shell word, for a command a message quotes: shlex's quoting, or, where it
+    holds control characters, bash's $'...' with them escaped (`$'a\\x0ab'`): pasted, it gives
+    `text` back; shown, it is one line with nothing the terminal would act on."""
+    if not _UNSAFE.search(text):
+        return shlex.quote(text)
+    return "$'" + "".join("\\" + c if c in "\\'" else _UNSAFE.sub(_escape, c) for c in text) + "'"
 
 
 def printable_json(document: str) -> str:

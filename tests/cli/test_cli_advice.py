@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -76,3 +77,20 @@ def test_the_app_names_the_cache_dir_it_uses_in_the_commands_it_quotes(
     mpdtui.advice.name_cache_dir(tmp_path / "mine")  # --cache-dir, or the cache step's folder
     assert in_app(quoted) == ("(a terminal without a clipboard: `mpdtui --cache-dir "
                               f"{tmp_path / 'mine'} export mix --to links`)")
+
+
+@pytest.mark.parametrize("name", ["back\\slash", "esc\x1b[31m 'q'\\\nx"])
+def test_a_cache_dir_of_backslashes_or_control_characters_is_named_safely_and_works(
+        tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A backslash in the cache dir's path failed every message quoting a command (re.sub read
+    it as an escape: a traceback); a control character went to the terminal raw."""
+    cache = tmp_path / name
+    refused = run_cli(capsys, cache, "playlists", "nope")
+    assert refused.code == 2 and len(refused.err.splitlines()) == 1, refused
+    assert "\x1b" not in refused.err and "Traceback" not in refused.err
+    command = next(c for c in quoted_commands(refused.err) if c.endswith(" import FILE"))
+    typed = command.replace("mpdtui", f"{shlex.quote(sys.executable)} -m mpdtui.cli", 1)
+    done = subprocess.run(typed.replace(" import FILE", " info --json"), shell=True,
+                          executable="/bin/bash", capture_output=True, text=True)
+    assert done.returncode == 0, done
+    assert json.loads(done.stdout)["cache_dir"] == str(cache)
