@@ -7,13 +7,17 @@ later, in that widget's (or its screen's) turn; focusing is later still. So with
 playlist's list focused, "nparty" in one read went to the list whole: `n` moved the focus to
 the name, but "party" had already gone to the list, where `p` opened the saved playlists and
 "rty" landed in their filter. Here a key that can move the focus (any key but a character
-typed into a text field) lets the keys read with it (within `BURST` of it) wait until the
-screen has settled: every queue of the app and of the screen's widgets empty, checked every
-few milliseconds (or after 20 checks regardless, about a tenth of a second: a job's updates
-keep the app's queue busy; counted in checks, not seconds, so that a machine too busy to run
-the app for a while does not cut the wait short). Keys typed by hand, further apart, go on
-at once, as do all keys headless (the tests' pilot hands them on one at a time, once the
-screen has settled).
+typed into a text field) lets the keys read before it was handed on, or within `BURST` after,
+wait until the screen has settled: every queue of the app and of the screen's widgets empty,
+checked every few milliseconds (or after 20 checks regardless, about a tenth of a second: a
+job's updates keep the app's queue busy; counted in checks, not seconds, so that a machine too
+busy to run the app for a while does not cut the wait short). Keys read before it was handed
+on are keys typed by hand, too, while the app was too busy to take them (the first seconds
+after the start, while the models load): "/" then "Anae" a tenth of a second apart had "/"
+handed on and "A" straight after it, to the list that still had the focus, where it opened
+the fill dialog. Keys typed by hand while the app keeps up go on at once, jobs or not, as do
+all keys headless (the tests' pilot hands them on one at a time, once the screen has
+settled).
 """
 
 from __future__ import annotations
@@ -22,11 +26,12 @@ import contextlib
 from collections import deque
 
 from textual import events
+from textual._time import get_time
 from textual.app import App, ScreenStackError
 from textual.message_pump import MessagePump
 from textual.widgets import Input, TextArea
 
-BURST = 0.03  # seconds between the reads of two keys that arrived together
+BURST = 0.03  # seconds: a key read this soon after the last was handed on came with it
 SETTLE_CHECK = 0.005
 SETTLE_CHECKS = 20
 
@@ -36,7 +41,7 @@ class KeysInOrder(App[None]):
         super().__init__()
         self._held: deque[events.Key | events.Paste] = deque()
         self._settling: int | None = None  # the checks made since a key that may move the focus
-        self._settling_after = 0.0  # when that key was read
+        self._settling_after = 0.0  # when that key was handed on
 
     async def on_event(self, event: events.Event) -> None:
         if (not isinstance(event, events.Key | events.Paste) or event.is_forwarded
@@ -55,7 +60,7 @@ class KeysInOrder(App[None]):
         typed = (isinstance(event, events.Paste) or event.is_printable) and isinstance(
             self.focused, Input | TextArea)
         await super().on_event(event)
-        self._settling, self._settling_after = (None, 0.0) if typed else (0, event.time)
+        self._settling, self._settling_after = (None, 0.0) if typed else (0, get_time())
 
     async def _release(self) -> None:
         """Hand on the keys held, each once the screen settled after the one before."""
