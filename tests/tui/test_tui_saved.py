@@ -897,6 +897,45 @@ async def test_a_draft_of_an_app_that_has_just_ended_is_restored(trained_copy: L
         os.waitpid(ended, 0)
 
 
+@pytest.mark.parametrize("typed", ["", "/road"])
+async def test_a_draft_restored_late_leaves_the_cursor_where_the_keys_since_put_it(
+        trained_copy: Locations, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        typed: str) -> None:
+    """A long draft shows seconds after the builder opens. It took the cursor to its tracks
+    wherever it was: "/" and a search typed meanwhile went on in the list, each letter a key
+    there (x removed a track, A opened the fill dialog). The cursor goes to the tracks only
+    from the empty name the builder opened in."""
+    from mpdtui.tui.draft import DraftKeeper
+
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    tracks = open_services(trained_copy).catalog.tracks([1, 2])
+    write_draft(trained_copy.builder_draft_of(ended.pid),
+                Draft("mix", tuple(t.uri for t in tracks), pid=ended.pid))
+    release = threading.Event()
+    restored = DraftKeeper.restored
+
+    def late(*args: Any, **kwargs: Any) -> Any:
+        release.wait(30)
+        return restored(*args, **kwargs)
+
+    monkeypatch.setattr(DraftKeeper, "restored", late)
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: screen_name(pilot) == "BuilderScreen", what="the builder")
+        screen = builder(app)
+        await type_text(pilot, typed)
+        release.set()
+        await wait_for(pilot, lambda: screen.playlist, what="the draft")
+        await pilot.press("x")
+        if typed:
+            assert app.focused is screen.query_one("#search")
+            assert screen.query_one("#search", Input).value == "roadx"
+        else:
+            assert app.focused is screen.query_one("#playlist")
+        assert len(screen.playlist) == (2 if typed else 1)  # x: a track removed from the list
+
+
 async def test_a_refused_rename_keeps_its_dialog_open_with_why(trained_copy: Locations,
                                                                tmp_path: Path) -> None:
     """A name another playlist has closed the dialog, the typed name with it, behind a

@@ -322,9 +322,12 @@ class BuilderFiles(BuilderBase):
                 "seconds…"), markup=False)
 
     def on_playlist_loaded(self, message: PlaylistLoaded) -> None:
+        name = self.query_one("#name", Input)  # a draft (seconds after the start when long)
+        to_tracks = message.changed != "elsewhere" and (  # takes the cursor from an empty name
+            message.changed != "draft" or (self.focused is name and not name.value))
         self.like = None
-        with self.query_one("#name", Input).prevent(Input.Changed):
-            self.query_one("#name", Input).value = message.name
+        with name.prevent(Input.Changed):
+            name.value = message.name
         self.playlist = list(message.tracks)
         self.stored = message.saved
         self.kept, self.editing = self._state(), message.saved.id if message.saved else None
@@ -337,7 +340,7 @@ class BuilderFiles(BuilderBase):
             # playlist opened then), shown after they came: read theirs now
             self._load_audio([t.id for t in self.playlist])
         self._playlist_changed()
-        if message.changed != "elsewhere":
+        if to_tracks:
             self.query_one("#playlist").focus()
         self.notify(_loaded_text(message), markup=False,
                     timeout=12 if message.changed or message.not_shown else None)
