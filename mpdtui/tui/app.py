@@ -214,6 +214,20 @@ class MpdtuiApp(MpdtuiAppBase):
         with self.suspend():
             os.killpg(os.getpgrp(), signal.SIGTSTP)
 
+    def action_command_palette(self) -> None:
+        """ctrl+p, but not over a dialog (the footer offers it there no more than f2): its
+        commands would act behind the dialog, which stayed open, waiting, under a setup step
+        that could switch the cache dir or replace the data beneath the playlist it asked
+        about."""
+        from textual.command import CommandPalette
+        from textual.screen import ModalScreen
+
+        if isinstance(self.screen, ModalScreen) and not isinstance(self.screen, CommandPalette):
+            self.notify("The command palette works on the screens, not in a dialog: close it "
+                        "first (esc).", timeout=4)
+            return
+        super().action_command_palette()
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())

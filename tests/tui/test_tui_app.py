@@ -159,6 +159,29 @@ async def test_palette_switches_model(trained_copy: Locations, tmp_path: Path) -
         assert builder(app).model_name == "item_knn"
 
 
+async def test_the_palette_does_not_open_over_a_dialog(trained_copy: Locations,
+                                                      tmp_path: Path) -> None:
+    """ctrl+p over a dialog opened the palette, whose setup steps and help went over the
+    dialog, which waited beneath them (a setup step there could switch the cache dir under
+    the playlist it asked about). Now it says to close the dialog first; the dialog's keys
+    go on."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        screen.playlist = app.services.catalog.tracks([1, 2])  # unsaved: ctrl+n asks
+        await pilot.press("escape", "ctrl+n")
+        assert screen_name(pilot) == "UnsavedScreen"
+        await pilot.press("ctrl+p")
+        assert screen_name(pilot) == "UnsavedScreen"
+        assert notifications(app)[-1] == ("The command palette works on the screens, not in "
+                                          "a dialog: close it first (esc).")
+        await pilot.press("escape")  # the dialog's Cancel
+        assert screen_name(pilot) == "BuilderScreen"
+        await run_command(pilot, "help")  # on a screen it opens as before
+        assert screen_name(pilot) == "HelpScreen"
+
+
 assert DEMO.playlists == 1500  # the sizes the assertions above rely on
 
 
