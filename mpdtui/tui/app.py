@@ -43,8 +43,8 @@ class MpdtuiApp(MpdtuiAppBase):
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("f2", "setup", "Setup"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),  # in dialogs, too
-        # to the shell, as other terminal programs go; `fg` brings it back
-        Binding("ctrl+z", "suspend_process", "Suspend", show=False),
+        # to the shell, as other terminal programs go, dialogs or not; `fg` brings it back
+        Binding("ctrl+z", "suspend_process", "Suspend", show=False, priority=True),
     ]
 
     _setup_entered_at = 0

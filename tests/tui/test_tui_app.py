@@ -182,6 +182,23 @@ async def test_the_palette_does_not_open_over_a_dialog(trained_copy: Locations,
         assert screen_name(pilot) == "HelpScreen"
 
 
+async def test_ctrl_z_suspends_from_a_dialog_too(trained_copy: Locations, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """ctrl+z did nothing while a dialog was open (the app's keys stop at a dialog; ctrl+q's
+    did not). Here the suspension itself is counted, not done: it would stop the tests."""
+    app = make_app(trained_copy, tmp_path)
+    suspended: list[str] = []
+    monkeypatch.setattr(app, "action_suspend_process",
+                        lambda: suspended.append(type(app.screen).__name__))
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        await pilot.press("ctrl+z")
+        builder(app).playlist = app.services.catalog.tracks([1, 2])  # unsaved: ctrl+n asks
+        await pilot.press("escape", "ctrl+n", "ctrl+z")
+        assert screen_name(pilot) == "UnsavedScreen"
+        assert suspended == ["BuilderScreen", "UnsavedScreen"]
+
+
 assert DEMO.playlists == 1500  # the sizes the assertions above rely on
 
 
