@@ -1088,6 +1088,36 @@ async def test_name_enter_enter_typed_before_the_suggestions_adds_the_first(
         assert suggestions.tracks[0].id not in {t.id for t in playlist.tracks}  # it left them
 
 
+async def test_name_enter_enter_over_the_last_names_suggestions_adds_the_new_names_first(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """A name changed and entered within the suggestions' wait (0.3 s) found the last name's
+    still on screen: Enter took the cursor to them, and a second Enter added their first to
+    the new playlist. The cursor waits in the playlist for the new name's, as it does when
+    there are none yet."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        suggestions, playlist = screen.query_one("#suggestions"), screen.query_one("#playlist")
+        await type_text(pilot, "party")
+        await wait_for(pilot, lambda: screen.suggestions_shown == screen._request,
+                       what="the suggestions for party")
+        partys = [t.id for t in suggestions.tracks]
+        held: list[int] = []
+        screen._fetch = held.append  # the new name's suggestions wait (typing speed varies)
+        await pilot.press("ctrl+u", *"sleep", "enter", "enter")
+        assert held and [t.id for t in suggestions.tracks] == partys  # still on screen
+        assert screen.focused is playlist and not screen.playlist
+        del screen._fetch  # the builder's own again, asked now
+        screen._fetch(screen._request)
+        await wait_for(pilot, lambda: playlist.tracks, what="the first suggestion added")
+        await settle(pilot)
+        sleeps = screen.services.suggester.suggest("sleep", [], model=screen.model_name)
+        assert sleeps[0].track.id != partys[0]  # else the test tells nothing
+        assert [t.id for t in screen.playlist] == [sleeps[0].track.id]
+        assert screen.focused is suggestions
+
+
 def seed_of_mixed_reasons(services: Any) -> Track:
     """A track whose item_knn suggestions are its neighbours, then popular ones: two reasons."""
     catalog = services.catalog.catalog()

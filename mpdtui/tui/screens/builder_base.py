@@ -335,13 +335,13 @@ class BuilderBase(BaseScreen):
             self.focus_list(target)
 
     def focus_list(self, preferred: str) -> None:
-        """Focus the list `preferred`, or the suggestions when it is empty and they are not:
-        down, enter or escape from the name of a new playlist go where there is a track to
-        pick, not to an empty playlist (tab still visits it)."""
+        """Focus `preferred`, or the suggestions when it is empty and they are not: down, enter
+        or escape from a new playlist's name go to a track to pick. Suggestions not there yet,
+        or still the name's as it was (name, Enter, Enter added one), take it once shown."""
         empty = not self.query_one(preferred, TrackTable).row_count
-        if empty and self.query_one("#suggestions", TrackTable).row_count:
+        current = self.suggestions_shown == self._request  # else newer ones are on their way
+        if empty and current and self.query_one("#suggestions", TrackTable).row_count:
             preferred = "#suggestions"
-        # none yet (the name was typed and entered before they came): they take it when shown
         self._when_suggested = "pick" if empty and preferred == "#playlist" else ""
         self.query_one(preferred).focus()
 
