@@ -785,6 +785,29 @@ async def test_search_box_down_moves_to_results_and_one_enter_adds(
         assert not str(results.get_row_at(0)[0]).startswith("✓ ")  # removed: unmarked
 
 
+async def test_enter_in_the_search_goes_on_past_a_result_the_playlist_has(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """The best result already in the playlist: Enter said so and left the cursor on it, so
+    every Enter after said it again; as after an add, the next Enter adds the next one."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        results = screen.query_one("#results", TrackTable)
+        query = app.services.catalog.catalog().tracks([0])[0].name.split()[0]
+        await pilot.press("escape", "slash", *query, "enter")
+        await wait_for(pilot, lambda: screen.playlist, what="the best result added")
+        await pilot.press("ctrl+u", *query)  # the same search again: the best one is there
+        await wait_for(pilot, lambda: screen._search_shown == screen._search_request,
+                       what="the results")
+        assert len(results.tracks) > 2 and results.cursor_row == 0
+        await pilot.press("enter")
+        assert notifications(app)[-1] == f"'{results.tracks[0].name}' is already in the playlist."
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.playlist == results.tracks[:2]
+
+
 async def test_a_song_in_the_playlist_in_another_version_is_not_added_again(
         trained_copy: Locations, tmp_path: Path) -> None:
     app = make_app(trained_copy, tmp_path)

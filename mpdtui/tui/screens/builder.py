@@ -270,7 +270,7 @@ class BuilderScreen(BuilderExchange):
         if self._add_track(track):
             self.notify(printable(f"Added '{track.name}'."), markup=False, timeout=2)  # brief:
             # it covers the suggestions, and the ✓ in the results says it too
-            results.action_cursor_down()  # Enter again adds the next one
+        results.action_cursor_down()  # Enter again adds the next one (past one it has too)
 
     def _show_results_box(self, shown: bool) -> None:
         """The search results take room only while there is a search: the suggestions get
