@@ -83,6 +83,8 @@ class MpdtuiApp(MpdtuiAppBase):
 
     def on_service_ready(self, message: ServiceReady) -> None:
         self._use_saved_theme(message.services)
+        while len(self.screen_stack) > 1:  # the help or the palette, opened while loading:
+            self.pop_screen()  # the first screen went over them, left beneath it for good
         if message.first_run:
             self.goto_step(0)
             return

@@ -199,6 +199,33 @@ async def test_ctrl_z_suspends_from_a_dialog_too(trained_copy: Locations, tmp_pa
         assert suspended == ["BuilderScreen", "UnsavedScreen"]
 
 
+@pytest.mark.parametrize("key", ["question_mark", "ctrl+p"])
+async def test_help_or_palette_opened_while_loading_goes_when_the_builder_comes(
+        trained_copy: Locations, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        key: str) -> None:
+    """The footer offers ? and the palette while the app loads; opened then, the first screen
+    went over them, where they stayed beneath it for good."""
+    import threading
+
+    import mpdtui.services.root
+
+    loaded = threading.Event()
+    opened = mpdtui.services.root.open_services
+
+    def slow(*args: Any) -> Any:
+        loaded.wait(30)
+        return opened(*args)
+
+    monkeypatch.setattr(mpdtui.services.root, "open_services", slow)
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(key)
+        assert screen_name(pilot) in ("HelpScreen", "CommandPalette")
+        loaded.set()
+        await builder_ready(pilot)
+        assert [type(s).__name__ for s in app.screen_stack] == ["Screen", "BuilderScreen"]
+
+
 assert DEMO.playlists == 1500  # the sizes the assertions above rely on
 
 
