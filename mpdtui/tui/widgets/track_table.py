@@ -23,13 +23,16 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.cells import cell_len
 from rich.text import Text
 from textual import events
+from textual._two_way_dict import TwoWayDict
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable
+from textual.widgets.data_table import CellKey, CellType, RowKey
 
 from mpdtui.tui.text import cell_text, data_text, duration
 from mpdtui.tui.widgets.columns import Column, fit
+from mpdtui.tui.widgets.table_rows import NUMBER, ContentWidths, changed_span
 
 if TYPE_CHECKING:
     from mpdtui.audio.describe import TrackAudio
@@ -55,6 +58,7 @@ SUGGESTIONS = (Column("Track", 10, 48, good=16), Column("Artist", 8, 28, good=12
                Column("Energy", 6, 6, drop=5, audio=True), Column("Why", 12, 60, good=20))
 
 Cell = Text | str
+Row = tuple["Track", "TrackAudio | None", str]  # a row's track, its features, its reason
 
 # the column that shows what a filter on a feature reads: kept however narrow the table
 FEATURE_COLUMNS = {"tempo": "BPM", "key": "Key", "mode": "Key", "energy": "Energy",
@@ -87,7 +91,10 @@ class TrackTable(DataTable):
         self.audio: list[TrackAudio | None] = []
         self.marked: frozenset[tuple[str, str]] = frozenset()  # songs (`Track.song`)
         self.kept: frozenset[str] = frozenset()
-        self._cells: list[dict[str, Cell]] = []
+        self._rows: list[Row] = []  # what each row shows, to find what an edit changed
+        self._cells: list[dict[str, Cell]] = []  # but the row numbers (`NUMBER`)
+        self._keys: list[RowKey] = []  # the DataTable's, in row order
+        self._widths = ContentWidths()
         self.fitted: list[tuple[str, int]] = []
 
     class EnterWithoutRows(Message):
@@ -149,9 +156,9 @@ class TrackTable(DataTable):
     def _fit(self) -> list[tuple[str, int]]:
         columns = [replace(c, drop=0) if c.name in self.kept else c for c in self.spec
                    if (self.with_audio or not c.audio) and (self.reason_column or c.name != "Why")]
-        wanted = {c.name: max([cell_len(c.name), *(cell_len(_plain(row[c.name]))
-                                                   for row in self._cells)])
-                  for c in columns}
+        wanted = {c.name: max(cell_len(c.name), self._widths.widest(c.name)) for c in columns}
+        if NUMBER in wanted:
+            wanted[NUMBER] = max(wanted[NUMBER], len(str(len(self._cells))))
         width = self.size.width - SCROLLBAR if self.size.width else UNSIZED
         rest = self.rest if self.reason_column else "Track"
         layout = fit(columns, wanted, width, rest)
@@ -174,8 +181,8 @@ class TrackTable(DataTable):
             self.fitted = layout
         else:
             self.clear()
-        for cells in self._cells:
-            self.add_row(*(cells[name] for name, _ in layout))
+        self._keys = [self.add_row(*(cells.get(name, "") for name, _ in layout))
+                      for cells in self._cells]
         if keep_cursor and self.tracks:
             self.move_cursor(row=min(row, len(self.tracks) - 1))
 
@@ -193,43 +200,90 @@ class TrackTable(DataTable):
     def show(self, tracks: Sequence[Track], reasons: Sequence[str] | None = None,
              keep_cursor: bool = False, audio: Sequence[TrackAudio | None] | None = None, *,
              reason_column: bool = True) -> None:
+        """Show these tracks; `keep_cursor`: the same list edited (the cursor stays on its
+        row), where only the rows that changed are changed."""
         self.tracks = list(tracks)
         self.reasons = list(reasons or [])
-        self.reason_column = reason_column and self.rest == "Why"
+        reason_column = reason_column and self.rest == "Why"
         self.audio = list(audio) if audio is not None else [None] * len(self.tracks)
-        before, self._cells = self._cells, [self._row(i, t) for i, t in enumerate(self.tracks)]
-        if not (keep_cursor and self._change_rows(before)):
+        rows: list[Row] = [(track, sound, self.reasons[i] if i < len(self.reasons) else "")
+                           for i, (track, sound) in enumerate(zip(self.tracks, self.audio,
+                                                                  strict=True))]
+        edit = keep_cursor and reason_column == self.reason_column
+        self.reason_column = reason_column
+        if not (edit and self._change_rows(rows)):
+            self._rows, self._cells = rows, [self._row(row) for row in rows]
+            self._widths = ContentWidths(self._cells)
             self._draw(keep_cursor)
         self._show_reason()
 
-    def _change_rows(self, before: list[dict[str, Cell]]) -> bool:
-        """Show `_cells` by changing only what differs, the columns staying: the rows from the
-        first that differs changed in place, rows added at the end, or the one row taken out;
-        False where it cannot (other columns, fewer rows by more than one). DataTable measures
-        every cell of every row it adds: drawing 2,000 rows again took 0.3 s a key in the
-        builder (`bench/track_table.py`)."""
-        after = self._cells
-        if not self.fitted or self.row_count != len(before) or self._fit() != self.fitted:
+    def _change_rows(self, rows: list[Row]) -> bool:
+        """Show `rows` by changing only the rows that changed, the columns staying: the cells
+        that differ changed in place, rows taken out, rows added (and put in their place),
+        or every row drawn again where the columns' widths change; False where it cannot
+        (most of its rows taken out, a table not drawn yet). DataTable measures every
+        cell of every row it adds: drawing a 10,000-track playlist again took over a second
+        a key in the builder (`bench/track_table.py`)."""
+        before = self._rows
+        if not self.fitted or self.row_count != len(before) or len(self._keys) != len(before):
             return False
-        shown = self.columns_shown()
-        first = next((i for i, (old, new) in enumerate(zip(before, after, strict=False))
-                      if old != new), min(len(before), len(after)))
-        if len(after) < len(before):
-            if len(after) != len(before) - 1 or any(
-                    _unnumbered(old) != _unnumbered(new)
-                    for old, new in zip(before[first + 1:], after[first:], strict=True)):
-                return False
-            self.remove_row(self.ordered_rows[first].key)
-            before = before[:first] + before[first + 1:]  # as the table now holds them
-        for row in range(first, min(len(before), len(after))):
-            for column, name in enumerate(shown):
-                if after[row][name] != before[row][name]:
-                    self.update_cell_at(Coordinate(row, column), after[row][name])
-        for cells in after[len(before):]:
-            self.add_row(*(cells[name] for name in shown))
+        first, same = changed_span(before, rows)
+        gone, came = len(before) - same - first, len(rows) - same - first
+        if gone - came > len(rows):
+            return False  # fewer rows to draw than to take out
+        old = self._cells[first:first + gone]
+        new = [self._row(row) for row in rows[first:first + came]]
+        self._widths.remove(old)
+        self._widths.add(new)
+        self._rows = rows
+        self._cells[first:first + gone] = new
+        if self._fit() != self.fitted:  # other widths: every row drawn again
+            self._draw(keep_cursor=True)
+            return True
+        shown = [name for name in self.columns_shown() if name != NUMBER]
+        keys = self._keys[first:first + gone]
+        for key, was, cells in zip(keys, old, new, strict=False):
+            for name in shown:
+                if cells[name] != was[name]:
+                    self.update_cell(key, name, cells[name])
+        added = [self.add_row(*(cells.get(name, "") for name in self.columns_shown()))
+                 for cells in new[gone:]]
+        self._keys[first:first + gone] = keys[:came] + added
+        if keys[came:]:
+            self._take_out(keys[came:])
+        elif added and same:  # added at the end: in their place now
+            self._put_in_order()
         if self.tracks:
             self.move_cursor(row=min(self.cursor_row, len(self.tracks) - 1))
         return True
+
+    def _put_in_order(self) -> None:
+        """The rows in the order of `_keys`, as `DataTable.sort` orders them (no row is added
+        anywhere but at the end otherwise)."""
+        self._row_locations = TwoWayDict({key: row for row, key in enumerate(self._keys)})
+        self._update_count += 1
+        self.refresh()
+
+    def _take_out(self, keys: list[RowKey]) -> None:
+        """`DataTable.remove_row` for these rows at once, the others in the order of `_keys`:
+        it renumbers every row for each row it takes out (tens of ms at 10,000 rows)."""
+        for key in keys:
+            for column in self._data[key]:
+                self._updated_cells.discard(CellKey(key, column))
+            del self.rows[key], self._data[key]
+        self._put_in_order()
+        self._require_update_dimensions = True  # the table's height (`_on_idle`)
+        self.check_idle()
+        self.cursor_coordinate = self.cursor_coordinate  # within the rows left
+        self.hover_coordinate = self.hover_coordinate
+        self.refresh(layout=True)
+
+    def get_row_at(self, row_index: int) -> list[CellType]:
+        """The row's cells, its number (`NUMBER`) the row's place now: what the table draws."""
+        cells = super().get_row_at(row_index)
+        if self.fitted and self.fitted[0][0] == NUMBER:
+            cells[0] = str(row_index + 1)
+        return cells
 
     def keep_columns_of(self, features: Iterable[str]) -> None:
         """Show the columns of these features (those a filter reads) whatever the width: a
@@ -244,11 +298,11 @@ class TrackTable(DataTable):
         row = self.cursor_row
         if self.current() is None:
             return
-        del self.tracks[row], self.audio[row]
-        if row < len(self.reasons):
-            del self.reasons[row]
-        self.show(self.tracks, self.reasons, keep_cursor=True, audio=self.audio,
-                  reason_column=self.reason_column)
+        tracks, audio, reasons = list(self.tracks), list(self.audio), list(self.reasons)
+        del tracks[row], audio[row]
+        if row < len(reasons):
+            del reasons[row]
+        self.show(tracks, reasons, keep_cursor=True, audio=audio, reason_column=self.reason_column)
 
     def mark(self, tracks: Iterable[Track]) -> None:
         """Mark the songs of these tracks (those in the playlist) where they are listed, in
@@ -260,19 +314,21 @@ class TrackTable(DataTable):
         shown = self.columns_shown()
         for row in changed:  # those cells only: a redraw of every row took tens of ms an add
             cell = _cut(self.tracks[row].name, added=self.tracks[row].song in marked)
+            self._widths.remove([{"Track": self._cells[row]["Track"]}])
+            self._widths.add([{"Track": cell}])
             self._cells[row]["Track"] = cell
             if "Track" in shown:
                 self.update_cell_at(Coordinate(row, shown.index("Track")), cell)
 
-    def _row(self, index: int, track: Track) -> dict[str, Cell]:
-        sound = self.audio[index]
+    def _row(self, row: Row) -> dict[str, Cell]:
+        track, sound, reason = row
         return {
-            "#": str(index + 1), "Track": _cut(track.name, added=track.song in self.marked),
+            "Track": _cut(track.name, added=track.song in self.marked),
             "Artist": _cut(track.artist_name), "Album": _cut(track.album_name),
             "Time": duration(track.duration_ms),
             "BPM": sound.bpm_text() if sound else "", "Key": sound.key_text() if sound else "",
             "Energy": sound.energy_text() if sound else "",
-            "Why": _cut(self.reasons[index] if index < len(self.reasons) else ""),
+            "Why": _cut(reason),
         }
 
     def current(self) -> Track | None:
@@ -293,10 +349,6 @@ class TrackTable(DataTable):
         return self.reasons[row] if self.current() is not None and row < len(self.reasons) else ""
 
 
-def _unnumbered(cells: dict[str, Cell]) -> dict[str, Cell]:
-    return {name: cell for name, cell in cells.items() if name != "#"}
-
-
 def _cut(data: str, added: bool = False) -> Text:
     """`cell_text`; `added`: "✓ " first, dimmed (the track is in the playlist)."""
     if not added:
@@ -304,7 +356,3 @@ def _cut(data: str, added: bool = False) -> Text:
     text = Text.assemble("✓ ", data_text(data), style="dim")
     text.overflow, text.no_wrap = "ellipsis", True
     return text
-
-
-def _plain(cell: Cell) -> str:
-    return cell.plain if isinstance(cell, Text) else cell
