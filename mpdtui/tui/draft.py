@@ -65,7 +65,8 @@ class DraftKeeper:
         self.kept, self._where = draft, services.playlists
         return PlaylistLoaded(draft.name, tracks, audio_of(tracks), _base(services, draft),
                               not_shown=len(draft.uris) - len(tracks), changed="draft",
-                              drafts_left=len(services.playlists.drafts()))
+                              drafts_left=len(services.playlists.drafts()),
+                              sound_filter=draft.sound_filter)
 
 
 def _base(services: Services, draft: Draft) -> SavedPlaylist | None:

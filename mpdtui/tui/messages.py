@@ -84,6 +84,8 @@ class PlaylistLoaded(Message):
     window); "draft": restored, unsaved, from a draft an app left behind; "": opened."""
     drafts_left: int = 0
     """Restored from a draft: the other drafts left for the next starts."""
+    sound_filter: str | None = None
+    """Restored from a draft: the suggestions' filter by sound then (None: the filter stays)."""
 
 
 @dataclass

@@ -553,3 +553,31 @@ async def test_features_imported_in_another_terminal_reach_the_open_builder(
                         "features", "--csv", str(faster)], check=True, capture_output=True)
         await wait_for(pilot, lambda: "only 1 track matches tempo > 299" in status(app),
                        timeout=15, what="the features imported elsewhere")
+
+
+@pytest.mark.asyncio
+async def test_a_restored_draft_brings_back_its_sound_filter(audio_copy: Locations,
+                                                             tmp_path: Path) -> None:
+    """The filter typed when the app closed comes back with the unsaved playlist, and with it
+    the suggestions it filtered and the status saying so (it came back empty: the next start
+    suggested unfiltered tracks, and said nothing of the filter lost)."""
+    typed = "tempo 100-140, energy > 0.6"
+    app = make_app(audio_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_playlist(pilot)
+        screen.query_one("#name", Input).value = "road trip 2"  # unsaved: a draft is kept
+        await pilot.press("escape", "f", *typed)
+        await wait_for(pilot, lambda: "matching" in status(app)
+                       and screen.suggestions_shown == screen._request, what="filtered")
+        said, shown = status(app), [t.id for t in screen.query_one("#suggestions", TrackTable).tracks]
+        screen.keep_draft()  # as the builder's poll does, every few seconds
+    app = make_app(audio_copy, tmp_path)  # the next start
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        await wait_for(pilot, lambda: len(screen.playlist) == len(PLAYLIST), what="the draft")
+        assert screen.query_one(SoundFilter).value == typed
+        await wait_for(pilot, lambda: status(app) == said, what="the filter's status")
+        assert [t.id for t in screen.query_one("#suggestions", TrackTable).tracks] == shown
+        assert f"The suggestions' filter by sound is back: '{typed}' (f changes it)." in (
+            " ".join(notifications(app)))

@@ -19,6 +19,14 @@ from mpdtui.printable import printable
 from mpdtui.tui.draft import DraftKeeper
 from mpdtui.tui.messages import Changed, PlaylistFoundAgain, PlaylistLoaded
 from mpdtui.tui.screens.builder_base import BuilderBase
+from mpdtui.tui.screens.builder_text import (
+    kept_aside,
+    loaded_text,
+    not_shown,
+    taken_out,
+    where_changed,
+)
+from mpdtui.tui.widgets.sound_filter import SoundFilter
 
 if TYPE_CHECKING:
     from mpdtui.data.saved_playlists import SavedPlaylist
@@ -71,7 +79,7 @@ class BuilderFiles(BuilderBase):
         self._draft.keep(self.services.playlists, Draft(
             self.query_one("#name", Input).value, tuple(t.uri for t in self.playlist),
             self.editing, base.name if base else "", tuple(base.uris) if base else (),
-            os.getpid()))
+            os.getpid(), self.query_one(SoundFilter).value))
 
     def on_screen_resume(self) -> None:
         self._check_data()  # back from the setup, whose data step may have replaced the data
@@ -122,9 +130,9 @@ class BuilderFiles(BuilderBase):
         search.post_message(Input.Changed(search, search.value))  # its results are stale too
         lost = message.not_found
         self.notify("The catalog holds other data now." + (
-            _kept_aside(lost, aside.name) if aside is not None else
-            _not_shown(lost, "the playlist's") if self.editing is not None else
-            _taken_out(lost)), severity="warning", markup=False, timeout=12)
+            kept_aside(lost, aside.name) if aside is not None else
+            not_shown(lost, "the playlist's") if self.editing is not None else
+            taken_out(lost)), severity="warning", markup=False, timeout=12)
 
     def _set_aside(self, message: PlaylistFoundAgain) -> SavedPlaylist | None:
         """The playlist on screen with unsaved changes, some of whose tracks the new data
@@ -300,7 +308,7 @@ class BuilderFiles(BuilderBase):
         elif self._told != now.content_key():
             self._told = now.content_key()
             tracks = counted(len(now.tracks), "track")
-            self.notify(printable(f"'{now.name}' was changed {_where(where)} ({tracks} now): "
+            self.notify(printable(f"'{now.name}' was changed {where_changed(where)} ({tracks} now): "
                                   "saving here asks before replacing that."),
                         severity="warning", markup=False, timeout=12)
 
@@ -340,61 +348,9 @@ class BuilderFiles(BuilderBase):
             # playlist opened then), shown after they came: read theirs now
             self._load_audio([t.id for t in self.playlist])
         self._playlist_changed()
+        if message.sound_filter is not None:  # as when the draft was kept: its status with it
+            self.query_one(SoundFilter).value = message.sound_filter  # (on_input_changed)
         if to_tracks:
             self.query_one("#playlist").focus()
-        self.notify(_loaded_text(message), markup=False,
+        self.notify(loaded_text(message), markup=False,
                     timeout=12 if message.changed or message.not_shown else None)
-
-
-def _loaded_text(message: PlaylistLoaded) -> str:
-    """Said of a playlist the builder shows: opened, restored, or changed elsewhere."""
-    name, tracks = printable(message.name), counted(len(message.tracks), "track")
-    if message.changed == "draft":
-        text = (f"Restored {playlist_called(name)} ({tracks}): its changes were not saved when mpdtui last "
-                "closed. ctrl+s saves them; ctrl+n, then d, drops them.")
-        text += _drafts_left(message.drafts_left)
-    elif message.changed:
-        text = f"'{name}' was changed {_where(message.changed)}: shown as saved ({tracks})."
-    else:
-        text = f"Opened '{name}'."
-    return text + _not_shown(message.not_shown)
-
-
-def _drafts_left(count: int) -> str:
-    """Said of the other unsaved playlists that apps left (two windows closed)."""
-    if not count:
-        return ""
-    if count == 1:
-        return " 1 more unsaved playlist is kept: the next start shows it."
-    return f" {count} more unsaved playlists are kept: each next start shows one."
-
-
-def _where(changed: Changed) -> str:
-    return "in another window or terminal" if changed == "elsewhere" else "in saved playlists"
-
-
-def _not_shown(count: int, whose: str = "its") -> str:
-    """Said of a saved playlist's tracks that the catalog does not hold (saving keeps them)."""
-    if not count:
-        return ""
-    if count == 1:
-        return f" 1 of {whose} tracks is not in the catalog: not shown here; saving keeps it in place."
-    return (f" {count:,} of {whose} tracks are not in the catalog: not shown here; saving keeps them "
-            "in place.")
-
-
-def _kept_aside(count: int, name: str) -> str:
-    """Said of an unsaved playlist kept as a new one: `count` of its tracks are not in the
-    new data."""
-    verb, them = ("is", "it") if count == 1 else ("are", "them")
-    return printable(f" {count:,} of the playlist's tracks {verb} not in it: the playlist as "
-                     f"it was, unsaved changes and all, is saved as '{name}', shown here "
-                     f"without {them} (saving keeps {them} in place).")
-
-
-def _taken_out(count: int) -> str:
-    """Said of a new playlist's tracks that other data does not hold."""
-    if not count:
-        return ""
-    verb = "is" if count == 1 else "are"
-    return f" {count:,} of the playlist's tracks {verb} not in it: taken out of the playlist."

@@ -1,0 +1,65 @@
+"""The builder's words about the playlist as a whole: opened, restored from a draft, changed
+elsewhere, found again in other data."""
+
+from __future__ import annotations
+
+from mpdtui.pipeline.display import counted, playlist_called
+from mpdtui.printable import printable
+from mpdtui.tui.messages import Changed, PlaylistLoaded
+
+
+def loaded_text(message: PlaylistLoaded) -> str:
+    """Said of a playlist the builder shows: opened, restored, or changed elsewhere."""
+    name, tracks = printable(message.name), counted(len(message.tracks), "track")
+    if message.changed == "draft":
+        text = (f"Restored {playlist_called(name)} ({tracks}): its changes were not saved when mpdtui last "
+                "closed. ctrl+s saves them; ctrl+n, then d, drops them.")
+        if message.sound_filter:  # the suggestions follow it again: said, not left to find
+            text += (f" The suggestions' filter by sound is back: "
+                     f"'{printable(message.sound_filter)}' (f changes it).")
+        text += drafts_left(message.drafts_left)
+    elif message.changed:
+        text = f"'{name}' was changed {where_changed(message.changed)}: shown as saved ({tracks})."
+    else:
+        text = f"Opened '{name}'."
+    return text + not_shown(message.not_shown)
+
+
+def drafts_left(count: int) -> str:
+    """Said of the other unsaved playlists that apps left (two windows closed)."""
+    if not count:
+        return ""
+    if count == 1:
+        return " 1 more unsaved playlist is kept: the next start shows it."
+    return f" {count} more unsaved playlists are kept: each next start shows one."
+
+
+def where_changed(changed: Changed) -> str:
+    return "in another window or terminal" if changed == "elsewhere" else "in saved playlists"
+
+
+def not_shown(count: int, whose: str = "its") -> str:
+    """Said of a saved playlist's tracks that the catalog does not hold (saving keeps them)."""
+    if not count:
+        return ""
+    if count == 1:
+        return f" 1 of {whose} tracks is not in the catalog: not shown here; saving keeps it in place."
+    return (f" {count:,} of {whose} tracks are not in the catalog: not shown here; saving keeps them "
+            "in place.")
+
+
+def kept_aside(count: int, name: str) -> str:
+    """Said of an unsaved playlist kept as a new one: `count` of its tracks are not in the
+    new data."""
+    verb, them = ("is", "it") if count == 1 else ("are", "them")
+    return printable(f" {count:,} of the playlist's tracks {verb} not in it: the playlist as "
+                     f"it was, unsaved changes and all, is saved as '{name}', shown here "
+                     f"without {them} (saving keeps {them} in place).")
+
+
+def taken_out(count: int) -> str:
+    """Said of a new playlist's tracks that other data does not hold."""
+    if not count:
+        return ""
+    verb = "is" if count == 1 else "are"
+    return f" {count:,} of the playlist's tracks {verb} not in it: taken out of the playlist."
