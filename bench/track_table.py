@@ -107,7 +107,7 @@ async def measure(count: int, repeats: int, against: str | None) -> None:
                 f"{again[name] * 1000:.0f} ms")
         if before:
             line += (f", {against}'s table {before[name] * 1000:.0f} ms "
-                     f"= {before[name] / now[name]:.0f}x slower")
+                     f"= {before[name] / now[name]:.1f}x the time")
         print(line)
 
 
