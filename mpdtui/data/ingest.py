@@ -59,7 +59,7 @@ from mpdtui.data.matrices import (
 from mpdtui.data.mpd import SliceSource, find_slices
 from mpdtui.data.mpd_validation import SliceError
 from mpdtui.data.slices import ParsedSlice, compact_slice, load_slice
-from mpdtui.data.track_keys import TrackKeys
+from mpdtui.data.track_keys import LookedUp, TrackKeys
 from mpdtui.locations import Locations
 from mpdtui.procs import die_with_parent
 
@@ -314,9 +314,7 @@ def _prepare(parsed: ParsedSlice, ids: _Ids) -> _SliceBatch:
         new_ids = ids.tracks.add(looked_up, new_codes)
         global_ids[new_codes] = new_ids
         batch.track_durations = np.frombuffer(parsed.durations, dtype=np.int32)[new_codes]
-        for code, track_id in zip(new_codes.tolist(), new_ids.tolist(), strict=True):
-            _new_track(track_id, looked_up.uri(code), parsed.texts_of(code),
-                       parsed.durations[code], ids, batch)
+        _new_tracks(parsed, looked_up, new_codes.tolist(), new_ids.tolist(), ids, batch)
     batch.track_ids = global_ids[np.frombuffer(parsed.codes, dtype=np.int32)]
     batch.first_row = ids.next_row
     for playlist in parsed.playlists:
@@ -326,20 +324,28 @@ def _prepare(parsed: ParsedSlice, ids: _Ids) -> _SliceBatch:
     return batch
 
 
-def _new_track(track_id: int, uri: str, texts: list[str], duration: int, ids: _Ids,
-               batch: _SliceBatch) -> None:
-    artist_name, artist_uri, name, album_uri, album_name = texts  # TRACK_TEXTS
-    artist_id = ids.artists.get(artist_uri)
-    if artist_id is None:
-        artist_id = ids.artists[artist_uri] = len(ids.artists)
-        batch.artists.append((artist_id, artist_uri, artist_name))
-    album_id = ids.albums.get(album_uri)
-    if album_id is None:
-        album_id = ids.albums[album_uri] = len(ids.albums)
-        batch.albums.append((album_id, album_uri, album_name, artist_id))
-    batch.tracks.append((track_id, uri, name, artist_id, album_id, duration))
-    batch.track_artists.append(artist_id)
-    batch.track_albums.append(album_id)
+def _new_tracks(parsed: ParsedSlice, looked_up: LookedUp, codes: list[int], track_ids: list[int],
+                ids: _Ids, batch: _SliceBatch) -> None:
+    """Add the slice's tracks `codes` (new to the catalog) as `track_ids`, and the artists and
+    albums new among them: one loop over locals, no call a track (317k in the 20k demo)."""
+    artists, albums, texts, ends = ids.artists, ids.albums, parsed.texts, parsed.text_ends
+    artist_of, album_of, uri, durations = artists.get, albums.get, looked_up.uri, parsed.durations
+    new_artist, new_album, new_track = batch.artists.append, batch.albums.append, batch.tracks.append
+    artist_column, album_column = batch.track_artists.append, batch.track_albums.append
+    for code, track_id in zip(codes, track_ids, strict=True):
+        start = ends[code - 1] + 1 if code else 0  # as `parsed.texts_of(code)`: TRACK_TEXTS
+        artist_name, artist_uri, name, album_uri, album_name = texts[start:ends[code]].split("\0")
+        artist_id = artist_of(artist_uri)
+        if artist_id is None:
+            artist_id = artists[artist_uri] = len(artists)
+            new_artist((artist_id, artist_uri, artist_name))
+        album_id = album_of(album_uri)
+        if album_id is None:
+            album_id = albums[album_uri] = len(albums)
+            new_album((album_id, album_uri, album_name, artist_id))
+        new_track((track_id, uri(code), name, artist_id, album_id, durations[code]))
+        artist_column(artist_id)
+        album_column(album_id)
 
 
 @dataclass(frozen=True)

@@ -93,8 +93,13 @@ class TrackKeys:
         """Put tracks `ids` in the hashes, but one whose hash is taken (by a known track or an
         earlier one of these) in `_others`, by its URI (`uri_of` its index)."""
         unique, first = np.unique(hashes, return_index=True)
-        first = first[np.isin(np.arange(unique.size), self._find(unique)[0], invert=True)]
-        for index in np.setdiff1d(np.arange(hashes.size), first).tolist():
+        free = np.ones(unique.size, bool)
+        free[self._find(unique)[0]] = False
+        first = first[free]
+        # masks, not `np.isin` / `np.setdiff1d`: those sort (or hash) what a mask just marks
+        taken = np.ones(hashes.size, bool)
+        taken[first] = False
+        for index in np.flatnonzero(taken).tolist():
             self._others[uri_of(index)] = int(ids[index])
         at = np.searchsorted(self._hashes, hashes[first])  # `unique` is sorted, so is `first`'s
         self._hashes = np.insert(self._hashes, at, hashes[first])
