@@ -9,7 +9,8 @@ from pathlib import Path
 from mpdtui.locations import Locations
 from mpdtui.printable import shell_word
 
-_QUOTED_COMMAND = re.compile(r"`mpdtui(?=[ `])(?! --cache-dir)(?! --help`)")
+_QUOTED_COMMAND = re.compile(r"`mpdtui(?=[\s`])(?!\s+--cache-dir)(?!\s+--help`)")
+"""`mpdtui` opening a quoted command, also where a help text wraps the line after it."""
 
 
 class Advice:

@@ -94,3 +94,20 @@ def test_a_cache_dir_of_backslashes_or_control_characters_is_named_safely_and_wo
                           executable="/bin/bash", capture_output=True, text=True)
     assert done.returncode == 0, done
     assert json.loads(done.stdout)["cache_dir"] == str(cache)
+
+
+def test_a_command_that_a_help_text_wraps_after_mpdtui_names_the_cache_dir_too(
+        tmp_path: Path) -> None:
+    """`suggest --help` at 80 columns wraps its --seed help as "(repeatable; `mpdtui" and
+    "search WORDS` finds URIs)" on the next line: that command was left without --cache-dir,
+    so followed as written it searched the default cache dir."""
+    cache = tmp_path / "c"
+    env = {**os.environ, "COLUMNS": "80", "MPDTUI_CACHE_DIR": str(tmp_path / "default")}
+    shown = subprocess.run([sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache),
+                            "suggest", "--help"], capture_output=True, text=True, env=env,
+                           check=True).stdout
+    assert any("search" in command and "\n" in command for command in quoted_commands(shown)), \
+        "the help no longer wraps `mpdtui search WORDS`: make it at another width"
+    commands = [" ".join(command.split()) for command in quoted_commands(shown)]
+    assert f"mpdtui --cache-dir {cache} search WORDS" in commands, shown
+    assert all(command.startswith(f"mpdtui --cache-dir {cache} ") for command in commands), commands
