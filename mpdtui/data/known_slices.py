@@ -14,6 +14,7 @@ from pathlib import Path
 import orjson
 
 from mpdtui.data.catalog import Catalog
+from mpdtui.data.catalog_seen import catalog_if_any
 from mpdtui.data.mpd import SliceSource, find_slices
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
@@ -40,6 +41,20 @@ def known_slices(catalog: Catalog) -> dict[str, tuple[int, str]]:
     """Slice name -> (size, checksum) of every slice ingested or found to be a copy of one."""
     copies = {name: (size, checksum) for name, (size, checksum, _) in slice_copies(catalog).items()}
     return copies | catalog.ingested_slices()
+
+
+def known_names(locations: Locations) -> set[str]:
+    """The names of the slices the catalog holds or knows for copies (none without a catalog,
+    or with one that cannot be read: the ingest that follows says why)."""
+    with contextlib.ExitStack() as stack:
+        catalog = catalog_if_any(locations, stack)
+        return set() if catalog is None else set(known_slices(catalog))
+
+
+def names_in(paths: Sequence[Path]) -> set[str]:
+    """The slice names of the sources `paths`: a slice in two of them (the MPD's zip and its
+    unpacked folder) is one slice, counted once."""
+    return {source.name for path in paths for source in find_slices(path)}
 
 
 OTHER_DATA = "add --replace to replace the data there, or use a fresh --cache-dir"

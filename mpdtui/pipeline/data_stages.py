@@ -24,7 +24,9 @@ from mpdtui.data.demo_files import FEATURES_CSV
 from mpdtui.data.files import read_json, write_json
 from mpdtui.data.ingest import IngestResult, ingest
 from mpdtui.data.known_slices import (
+    known_names,
     known_slices,
+    names_in,
     refuse_changed_slices,
     slices_are_ingested,
     unfinished,
@@ -152,7 +154,7 @@ class IngestStage(Stage):
         paths = self._paths(job)
         if not paths:
             _resume_impossible(job)
-        total = IngestResult()
+        total, there_before = IngestResult(), known_names(job.locations)
         relay = job.progress(self.name, "slices")
         for path in paths:
             try:
@@ -162,11 +164,11 @@ class IngestStage(Stage):
                 _forget_if_nothing_came(job.locations, path)
                 raise
             total.ingested += result.ingested
-            total.already_done += result.already_done
             total.playlists += result.playlists
             total.rows += result.rows
             total.skipped += result.skipped
             total.copies += result.copies
+        total.already_done = len(names_in(paths) & there_before)  # a slice in two paths: once
         job.summary.ingest = {"ingested": total.ingested, "already_done": total.already_done,
                               "playlists": total.playlists, "rows": total.rows,
                               "skipped": [list(s) for s in total.skipped],
@@ -178,7 +180,7 @@ class IngestStage(Stage):
 
     def skip(self, job: Job) -> str:
         _rank_stale_search_head(job.locations)
-        there = sum(len(find_slices(path)) for path in self._paths(job))
+        there = len(names_in(self._paths(job)))
         job.summary.ingest = {"ingested": 0, "already_done": there, "playlists": 0, "rows": 0,
                               "skipped": [], "copies": []}
         return "data ready"

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import psutil
@@ -230,6 +231,24 @@ def test_ingest_of_a_finished_source_also_finishes_one_stopped_midway(tmp_path: 
     services.jobs.ingest(last)
     assert services.data.unfinished_ingest() is None
     assert services.info()["playlists"] == 3000
+
+
+def test_slices_already_there_are_counted_once_when_a_stopped_ingest_is_finished_too(
+        tmp_path: Path, small_demo: Path) -> None:
+    """The MPD's zip ingested while an ingest of its unpacked folder had stopped after one
+    slice: the zip brought the other two, then the folder was finished too, and the ingest
+    said "2 new slices, 4 already there" of data that has 3 (1 + the folder's 3 counted)."""
+    locations = Locations.resolve(tmp_path / "cache")
+    ingest_stopped_after_one_slice(locations, small_demo)
+    archive = tmp_path / "spotify_million_playlist_dataset.zip"
+    with zipfile.ZipFile(archive, "w") as packed:
+        for path in sorted(small_demo.glob("mpd.slice.*.json")):
+            packed.write(path, f"data/{path.name}")
+
+    result = open_services(locations).jobs.ingest(archive)
+    assert (result.ingested, result.already_done) == (2, 1)
+    again = open_services(locations).jobs.ingest(archive)
+    assert (again.ingested, again.already_done) == (0, 3)
 
 
 def test_replacing_the_data_is_asked_for_and_says_what_goes(tmp_path: Path) -> None:
