@@ -13,7 +13,7 @@ from pathlib import Path
 
 import orjson
 
-from mpdtui.data.catalog import Catalog
+from mpdtui.data.catalog import Catalog, forget_source
 from mpdtui.data.catalog_seen import catalog_if_any
 from mpdtui.data.mpd import SliceSource, find_slices
 from mpdtui.errors import UserError
@@ -57,6 +57,19 @@ def names_in(paths: Sequence[Path]) -> set[str]:
     return {source.name for path in paths for source in find_slices(path)}
 
 
+def forget_if_nothing_came(locations: Locations, path: Path) -> None:
+    """A source refused for a bad slice before any of its slices came in is not recorded:
+    later runs would resume it, and compare its files with those of data ingested since."""
+    try:
+        slices = find_slices(path)
+    except UserError:
+        return  # unreadable now: what came from it cannot be told, so its record stays
+    with Catalog.open(locations) as catalog:
+        known = known_slices(catalog)
+        if not any(known.get(s.name, (None,))[0] == s.size for s in slices):
+            forget_source(catalog, str(path))
+
+
 OTHER_DATA = "add --replace to replace the data there, or use a fresh --cache-dir"
 """What to do about other data whose slices are named as those ingested."""
 CHANGED_SINCE = ("the file changed since it was ingested: add --replace to ingest the data as it "
@@ -80,11 +93,46 @@ def refuse_changed_slices(catalog: Catalog, sources: Sequence[SliceSource],
                 f"{source.size} vs {done[source.name][0]}): {remedy}")
 
 
-def slices_are_ingested(catalog: Catalog, sources: Sequence[SliceSource]) -> bool:
-    """Whether the catalog holds every one of `sources` (or knows it for a copy), at its size."""
+def slices_are_ingested(catalog: Catalog, sources: Sequence[SliceSource],
+                        skipped_too: bool = False) -> bool:
+    """Whether the catalog holds every one of `sources` (or knows it for a copy), at its size;
+    `skipped_too`: or --skip-bad left it out as bad, at that size (`remember_skipped`)."""
     done = known_slices(catalog)
+    if skipped_too:
+        done = {name: (size, "") for name, size in _skipped(catalog).items()} | done
     return all(source.name in done and done[source.name][0] == source.size
                for source in sources)
+
+
+_SKIPPED_KEY = "skipped_slices"
+
+
+def _skipped(catalog: Catalog) -> dict[str, int]:
+    return {name: int(size) for name, size in orjson.loads(catalog.meta(_SKIPPED_KEY) or "{}").items()}
+
+
+def remember_skipped(locations: Locations, path: Path, labels: Sequence[str]) -> None:
+    """The slices of `path` that --skip-bad left out (`labels`), by name and size: an ingest
+    that resumes the recorded sources (`--train`, the app's training, an ingest of other data)
+    does not stop on them again; an ingest naming `path` tries them again."""
+    if not labels:
+        return
+    sources = {source.label: source for source in find_slices(path)}
+    with Catalog.open(locations) as catalog:
+        skipped = _skipped(catalog) | {sources[label].name: sources[label].size
+                                       for label in labels if label in sources}
+        with catalog.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                       (_SKIPPED_KEY, orjson.dumps(skipped).decode()))
+
+
+def only_skipped_left(locations: Locations, path: Path) -> bool:
+    """Whether the slices of the recorded source `path` that the catalog lacks are all ones
+    --skip-bad left out: resumed, it skips them again rather than stop on them."""
+    with Catalog.open(locations) as catalog:
+        sources = find_slices(path)
+        return (not slices_are_ingested(catalog, sources)
+                and slices_are_ingested(catalog, sources, skipped_too=True))
 
 
 def unfinished(locations: Locations, paths: list[Path], asked: Path) -> list[Path]:
@@ -95,6 +143,7 @@ def unfinished(locations: Locations, paths: list[Path], asked: Path) -> list[Pat
     with Catalog.open(locations) as catalog:
         for path in paths:
             with contextlib.suppress(UserError):  # no slices there now: nothing to finish
-                if path != asked and not slices_are_ingested(catalog, find_slices(path)):
+                if path != asked and not slices_are_ingested(catalog, find_slices(path),
+                                                             skipped_too=True):
                     found.append(path)
     return found

@@ -17,17 +17,19 @@ from typing import Any
 from models.dataset import rows_with_audio
 from models.progress import Progress, ProgressCallback, check_cancel, report
 from mpdtui import splits, training
-from mpdtui.data.catalog import Catalog, forget_source
+from mpdtui.data.catalog import Catalog
 from mpdtui.data.catalog_seen import SeenInCatalog, catalog_if_any
 from mpdtui.data.demo import generate_demo
 from mpdtui.data.demo_files import FEATURES_CSV
 from mpdtui.data.files import read_json, write_json
 from mpdtui.data.ingest import IngestResult, ingest
 from mpdtui.data.known_slices import (
+    forget_if_nothing_came,
     known_names,
-    known_slices,
     names_in,
+    only_skipped_left,
     refuse_changed_slices,
+    remember_skipped,
     slices_are_ingested,
     unfinished,
 )
@@ -134,13 +136,18 @@ class IngestStage(Stage):
         """The source asked for, and (unless it replaces them) the recorded ones: an ingest of
         one stopped midway is finished by any ingest, not only by one naming it (`ingest SLICE`
         of a slice in before its folder stopped marked the data finished without the rest)."""
-        plan = job.plan()
         recorded = [Path(s.path) for s in read_state(job.locations).sources
                     if s.kind != "spotify" and Path(s.path).exists()]
-        if plan.source is None or not (plan.record or job.request.source or job.request.demo):
+        if (asked := self._asked(job)) is None:
             return recorded
-        asked = Path(plan.source.path)
-        return [asked] if plan.replace else [asked, *unfinished(job.locations, recorded, asked)]
+        return [asked] if job.plan().replace else [asked, *unfinished(job.locations, recorded, asked)]
+
+    def _asked(self, job: Job) -> Path | None:
+        """The source this job names; None when it resumes (or refreshes) the recorded ones."""
+        plan = job.plan()
+        if plan.source is None or not (plan.record or job.request.source or job.request.demo):
+            return None
+        return Path(plan.source.path)
 
     def is_done(self, job: Job) -> bool:
         if not job.locations.catalog_db.exists():
@@ -148,26 +155,29 @@ class IngestStage(Stage):
         with Catalog.open(job.locations) as catalog:
             if not matrices_are_current(job.locations, catalog):
                 return False
-            return all(slices_are_ingested(catalog, find_slices(path)) for path in self._paths(job))
+            asked = self._asked(job)  # a recorded source's slices --skip-bad left out stay out
+            return all(slices_are_ingested(catalog, find_slices(path), skipped_too=path != asked)
+                       for path in self._paths(job))
 
     def run(self, job: Job) -> str:
         paths = self._paths(job)
         if not paths:
             _resume_impossible(job)
         total, there_before = IngestResult(), known_names(job.locations)
-        relay = job.progress(self.name, "slices")
-        for path in paths:
+        relay, asked = job.progress(self.name, "slices"), self._asked(job)
+        for path in paths:  # a recorded source's slices --skip-bad left out are skipped again
+            skip_bad = job.request.skip_bad or (path != asked and only_skipped_left(job.locations, path))
             try:
-                result = ingest(job.locations, path, job.request.skip_bad,
-                                progress=relay, cancel=job.cancel)
+                result = ingest(job.locations, path, skip_bad, progress=relay, cancel=job.cancel)
             except SliceError:
-                _forget_if_nothing_came(job.locations, path)
+                forget_if_nothing_came(job.locations, path)
                 raise
             total.ingested += result.ingested
             total.playlists += result.playlists
             total.rows += result.rows
             total.skipped += result.skipped
             total.copies += result.copies
+            remember_skipped(job.locations, path, [label for label, _ in result.skipped])
         total.already_done = len(names_in(paths) & there_before)  # a slice in two paths: once
         job.summary.ingest = {"ingested": total.ingested, "already_done": total.already_done,
                               "playlists": total.playlists, "rows": total.rows,
@@ -184,19 +194,6 @@ class IngestStage(Stage):
         job.summary.ingest = {"ingested": 0, "already_done": there, "playlists": 0, "rows": 0,
                               "skipped": [], "copies": []}
         return "data ready"
-
-
-def _forget_if_nothing_came(locations: Locations, path: Path) -> None:
-    """A source refused for a bad slice before any of its slices came in is not recorded:
-    later runs would resume it, and compare its files with those of data ingested since."""
-    try:
-        slices = find_slices(path)
-    except UserError:
-        return  # unreadable now: what came from it cannot be told, so its record stays
-    with Catalog.open(locations) as catalog:
-        known = known_slices(catalog)
-        if not any(known.get(s.name, (None,))[0] == s.size for s in slices):
-            forget_source(catalog, str(path))
 
 
 def _rank_stale_search_head(locations: Locations) -> None:

@@ -251,6 +251,29 @@ def test_slices_already_there_are_counted_once_when_a_stopped_ingest_is_finished
     assert (again.ingested, again.already_done) == (0, 3)
 
 
+def test_a_slice_skip_bad_left_out_does_not_stop_the_runs_that_resume_its_source(
+        tmp_path: Path, small_demo: Path) -> None:
+    """`ingest MPD --skip-bad`, then `--train` as `info` says (or the app's training step,
+    which has no --skip-bad): the resumed source stopped on the skipped slice again, every
+    time. An ingest naming the source still tries it again (a file fixed, or downloaded again)."""
+    from mpdtui.data.mpd_validation import SliceError
+
+    locations, folder = Locations.resolve(tmp_path / "cache"), tmp_path / "mpd"
+    shutil.copytree(small_demo, folder)
+    bad = folder / "mpd.slice.3000-3999.json"
+    bad.write_text('{"playlists": [{"name": "x", "pid": 0}]}')
+    services = open_services(locations)
+    assert len(services.jobs.ingest(folder, skip_bad=True).skipped) == 1
+
+    resumed = services.jobs.run(JobRequest("data"))  # what --train and the app's steps run
+    assert resumed.ingest is not None and resumed.ingest["ingested"] == 0
+    assert services.info()["playlists"] == 3000
+    with pytest.raises(SliceError, match="mpd.slice.3000-3999.json"):
+        services.jobs.ingest(folder)
+    bad.unlink()  # removed, as the message says: the folder is whole again
+    assert services.jobs.ingest(folder).ingested == 0 and services.data.unfinished_ingest() is None
+
+
 def test_replacing_the_data_is_asked_for_and_says_what_goes(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     assert mpdtui("ingest", str(HANDMADE), cache=cache).returncode == 0
