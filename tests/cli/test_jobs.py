@@ -268,7 +268,7 @@ def test_a_slice_skip_bad_left_out_does_not_stop_the_runs_that_resume_its_source
     resumed = services.jobs.run(JobRequest("data"))  # what --train and the app's steps run
     assert resumed.ingest is not None and resumed.ingest["ingested"] == 0
     assert services.info()["playlists"] == 3000
-    with pytest.raises(SliceError, match="mpd.slice.3000-3999.json"):
+    with pytest.raises(SliceError, match=r"mpd\.slice\.3000-3999\.json"):
         services.jobs.ingest(folder)
     bad.unlink()  # removed, as the message says: the folder is whole again
     assert services.jobs.ingest(folder).ingested == 0 and services.data.unfinished_ingest() is None
