@@ -19,7 +19,7 @@ from mpdtui.commands.jobs import not_said, report_slices_left_out, run_job
 from mpdtui.commands.terminal import in_terminal_width
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
-from mpdtui.pipeline.display import NOTHING_HELD_OUT, OTHER_DATA
+from mpdtui.pipeline.display import NOTHING_HELD_OUT, OTHER_DATA, counted
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable
 
@@ -85,13 +85,29 @@ def run_train(args: argparse.Namespace, locations: Locations) -> int:
         print(f"features: {line}")
     for name in summary["other_data_csv"]:
         print(printable(f"features: {name}: {OTHER_DATA} (`mpdtui features --csv FILE`)."))
+    report_slices_left_out(summary)
+    _say_nothing_new_came(summary, locations)
     print(f"trained: {', '.join(summary['trained']) or 'none'}; "
           f"already trained for this data: {', '.join(summary['reused']) or 'none'}")
     if summary["report"]:
         print_report(summary["report"])
-    report_slices_left_out(summary)
     _point_to_the_csv_beside_the_data(locations)
     return 0
+
+
+def _say_nothing_new_came(summary: dict[str, Any], locations: Locations) -> None:
+    """`--train --mpd BAD --skip-bad` in a cache dir holding data: every slice given was
+    skipped, and the models are those of the data already there, which is said plainly."""
+    ingest = summary.get("ingest") or {}
+    skipped = ingest.get("skipped") or []
+    if not skipped or ingest.get("ingested"):
+        return
+    with open_services(locations) as services:
+        playlists = services.info()["playlists"]
+    slices = "the bad slice" if len(skipped) == 1 else f"the {len(skipped)} bad slices"
+    print(printable(f"nothing new ingested ({slices} skipped, above: "
+                    f"{', '.join(label for label, _ in skipped)}); trained on the "
+                    f"{counted(playlists, 'playlist')} already in {locations.root}"))
 
 
 def _point_to_the_csv_beside_the_data(locations: Locations) -> None:

@@ -172,6 +172,8 @@ class IngestStage(Stage):
             except SliceError:
                 forget_if_nothing_came(job.locations, path)
                 raise
+            if result.skipped and not result.ingested:  # --skip-bad left nothing of it
+                _forget_if_nothing_came(job.locations, path)
             total.ingested += result.ingested
             total.playlists += result.playlists
             total.rows += result.rows

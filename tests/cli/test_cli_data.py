@@ -459,3 +459,23 @@ def test_python_m_mpdtui_is_the_command(tmp_path: Path) -> None:
                            "--json"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["cache_dir"] == str(tmp_path)
+
+
+def test_train_with_the_only_slice_skipped_says_nothing_new_came(small_demo: Path,
+                                                                 tmp_path: Path) -> None:
+    """`--train --mpd BAD --skip-bad` in a cache dir holding data: it says that nothing came
+    of BAD and what the models were trained on, and BAD is not recorded (a later `--train`
+    would stop on it, with nothing to fix in the data it trains on)."""
+    cache = tmp_path / "cache"
+    assert _run("ingest", str(small_demo), cache=cache).returncode == 0
+    bad = tmp_path / "bad.json"
+    bad.write_text("{bad")
+    done = _run("--train", "--mpd", str(bad), "--skip-bad", "--models", "popularity", cache=cache)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"  {bad}: invalid JSON" in done.stderr
+    playlists = json.loads(_run("info", "--json", cache=cache).stdout)["playlists"]
+    assert (f"nothing new ingested (the bad slice skipped, above: {bad}); trained on the "
+            f"{playlists:,} playlists already in {cache}\ntrained: popularity;") in done.stdout
+    assert str(bad) not in _run("info", cache=cache).stdout
+    again = _run("--train", "--models", "popularity", cache=cache)
+    assert again.returncode == 0, again.stderr
