@@ -141,7 +141,7 @@ def _with_the_way_to_pass_a_dashed_value(parser: argparse.ArgumentParser, argv: 
 
 
 def _dashed_option_value(text: str, argv: Sequence[str]) -> str | None:
-    missing = re.fullmatch(r"argument (\S+): expected one argument", text)
+    missing = re.fullmatch(r"argument (\S+): expected (?:one|at least one) argument", text)
     names = missing.group(1).split("/") if missing else []
     for option, value in itertools.pairwise(argv):
         if option in names and value.startswith("-") and value != "--":

@@ -702,6 +702,26 @@ def test_a_value_that_starts_with_a_dash_is_refused_with_a_way_that_works(
     assert {key: getattr(args, key) for key in parsed} == parsed
 
 
+@pytest.mark.parametrize(("argv", "help_of"), [
+    (("suggest", "--length", "-5m"), "mpdtui suggest"),
+    (("evaluate", "--models", "-x"), "mpdtui evaluate"),
+    (("--train", "--models", "-x"), "mpdtui"),
+])
+def test_a_dashed_value_of_a_several_value_option_gets_the_same_way(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...],
+        help_of: str) -> None:
+    """`--length -5m`, `--models -x` (nargs="+"): argparse's "expected at least one argument"
+    gets the '=' hint too, and followed, argparse reads the value (and judges it as a value)."""
+    line = assert_refused(run_cli(capsys, None, *argv), f"argument {argv[-2]}: expected at least "
+                          f"one argument; a value that starts with '-' goes after '=': "
+                          f"{argv[-2]}={argv[-1]} (see `{help_of} --help`)")
+    joined = line.split("goes after '=': ")[1].split(" ")[0]
+    # refused for the value itself, which argparse read
+    assert_refused(run_cli(capsys, tmp_path / "cache", *argv[:-2], joined),
+                   {"suggest": "'-5m' is not a playlist length", "evaluate": "invalid choice: '-x'",
+                    "--train": "unknown model '-x'"}[argv[0]])
+
+
 def test_words_after_a_text_value_are_refused_with_the_quotes_that_join_them(
         capsys: pytest.CaptureFixture[str]) -> None:
     line = assert_refused(run_cli(capsys, None, "suggest", "--k", "3", "--name", "rainy", "sunday"),
