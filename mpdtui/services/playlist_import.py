@@ -54,6 +54,9 @@ class ImportedPlaylist:
     them (`mpdtui features --csv FILE` imports them); None: no such columns."""
     broken_links: tuple[str, ...] = ()
     """Track links or URIs that hold no track id (cut short, mistyped), left out."""
+    taken_by: str = ""
+    """When `renamed_from` went to another file of this import, not a saved playlist: that
+    file."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class _Plan:
     not_found: tuple[str, ...]
     repeats: int
     renamed_from: str = ""
+    taken_by: str = ""
 
 
 def import_playlists(store: SavedPlaylists, catalog: CatalogService,
@@ -111,17 +115,19 @@ def _named(plans: list[_Plan], taken: set[str], replace: bool, other_name: bool,
     if not (replace or other_name):
         _refuse_taken(plans, taken)
     named: list[_Plan] = []
-    used: set[str] = set()
+    used: dict[str, str] = {}  # name -> the file of this import saved under it
     for plan in plans:
         wanted = plan.name
         earlier = by_origin(_origin(plan.file)) if replace and wanted in used else None
         if earlier is not None and earlier.name.startswith(f"{wanted} ") and earlier.name not in used:
             wanted = earlier.name
         elif wanted in used or (wanted in taken and other_name):
-            wanted = _free_name(wanted, taken | used)
-        used.add(wanted)
+            wanted = _free_name(wanted, taken | set(used))
+        used[wanted] = plan.file.source
         renamed_from = plan.name if wanted != plan.name else ""
-        named.append(replace_fields(plan, name=wanted, renamed_from=renamed_from))
+        taken_by = used.get(plan.name, "") if renamed_from else ""
+        named.append(replace_fields(plan, name=wanted, renamed_from=renamed_from,
+                                    taken_by=taken_by))
     return named
 
 
@@ -163,7 +169,7 @@ def _save(store: SavedPlaylists, plan: _Plan, replaced: bool) -> ImportedPlaylis
     return ImportedPlaylist(saved, plan.file.source, replaced, plan.renamed_from,
                             plan.not_in_catalog, plan.found_by_song, plan.not_found,
                             plan.repeats, plan.file.not_tracks, plan.file.audio_features,
-                            plan.file.broken_links)
+                            plan.file.broken_links, plan.taken_by)
 
 
 def _plan(file: PlaylistFile, name: str, catalog: CatalogService) -> _Plan:
@@ -293,8 +299,11 @@ SONGS_NAMED = 3
 
 
 def imported_name(imported: ImportedPlaylist) -> str:
-    """ "'rainy sunday'", or "'rainy sunday 2' ('rainy sunday' is taken)"."""
-    taken = f" ({quoted(imported.renamed_from)} is taken)" if imported.renamed_from else ""
+    """ "'rainy sunday'", or "'rainy sunday 2' ('rainy sunday' is taken)" (by a saved
+    playlist; by another file of this import, that file is named)."""
+    by = (f" by {imported.taken_by}, another file of this import" if imported.taken_by
+          else "")
+    taken = f" ({quoted(imported.renamed_from)} is taken{by})" if imported.renamed_from else ""
     return f"{quoted(imported.playlist.name)}{taken}"
 
 

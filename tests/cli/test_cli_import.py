@@ -380,7 +380,10 @@ def test_two_files_of_one_name_save_two_playlists(cache: Path, tmp_path: Path,
     (tmp_path / "a" / "mix.txt").write_text(f"{two.uri}\n")
     (tmp_path / "a" / "notes.txt").write_text("the mix for saturday\n")
     done = run_cli(capsys, cache, "import", str(tmp_path / "a"))
-    assert done.out.splitlines()[1].startswith("imported 'mix 2' ('mix' is taken) from")
+    # "taken" by the other file of this import, not by a saved playlist: that file is named
+    assert done.out.splitlines()[1].startswith(
+        f"imported 'mix 2' ('mix' is taken by {tmp_path / 'a' / 'mix.m3u8'}, another file of "
+        f"this import) from {tmp_path / 'a' / 'mix.txt'}")
     assert done.err.startswith(f"skipped {tmp_path / 'a' / 'notes.txt'} names no track")
     assert saved_uris(cache, "mix 2") == [two.uri]
 
