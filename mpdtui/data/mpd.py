@@ -60,15 +60,15 @@ class SliceSource:
     def read_bytes(self) -> bytes:
         """The slice's bytes; SliceError when it cannot be read or is larger than any slice."""
         if self.problem is not None:
-            raise SliceError(self.label, "not a slice file",
-                             f"it {self.problem}: move it away (or pass --skip-bad)")
+            raise SliceError(self.label, "not a slice file", f"it {self.problem}",
+                             "move it away (or pass --skip-bad)")
         try:
             if self.member is None:
                 return _read_file(self.path, self.label)
             return _read_member(self.path, self.member, self.label)
         except _READ_ERRORS as exc:
-            raise SliceError(self.label, "cannot be read", f"{_reason(exc)}: check the file, or "
-                             "download the MPD again") from None
+            raise SliceError(self.label, "cannot be read", _reason(exc),
+                             "check the file, or download the MPD again") from None
 
 
 def _read_file(path: Path, label: str) -> bytes:
@@ -76,8 +76,8 @@ def _read_file(path: Path, label: str) -> bytes:
     with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as fh:
         info = os.fstat(fh.fileno())
         if not stat.S_ISREG(info.st_mode):
-            raise SliceError(label, "not a slice file", f"it is {_kind(info.st_mode)}: move it away "
-                             "(or pass --skip-bad)")
+            raise SliceError(label, "not a slice file", f"it is {_kind(info.st_mode)}",
+                             "move it away (or pass --skip-bad)")
         _check_size(label, info.st_size)
         return _read_bounded(fh, label, info.st_size)
 
@@ -86,12 +86,12 @@ def _read_member(archive_path: Path, member: str, label: str) -> bytes:
     with zipfile.ZipFile(archive_path) as archive:
         info = archive.getinfo(member)
         if info.flag_bits & 0x1:
-            raise SliceError(label, "zip member", "is encrypted (the MPD zip is not): use the "
-                             "original spotify_million_playlist_dataset.zip")
+            raise SliceError(label, "zip member", "is encrypted (the MPD zip is not)",
+                             "use the original spotify_million_playlist_dataset.zip")
         if info.compress_type not in _SUPPORTED_COMPRESSION:
             raise SliceError(label, "zip member", f"uses compression method {info.compress_type}, "
-                             "which mpdtui cannot read: unzip it with another tool and ingest "
-                             "the folder")
+                             "which mpdtui cannot read",
+                             "unzip it with another tool and ingest the folder")
         _check_size(label, info.file_size)
         with archive.open(info) as fh:  # streamed: never more than the bound in memory
             return _read_bounded(fh, label, info.file_size)

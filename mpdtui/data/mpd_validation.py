@@ -118,7 +118,8 @@ _PLAYLIST_TEXTS = ("name", "description")
 _TRACK_TEXTS = tuple(k for k, v in TRACK_FIELDS.items() if v is str)
 
 
-FIX_OR_SKIP = "fix or remove that file, or add --skip-bad to ingest the other slices"
+SKIP_THE_OTHERS = "add --skip-bad to ingest the other slices"
+FIX_OR_SKIP = f"fix or remove that file, or {SKIP_THE_OTHERS}"
 """What to do about a bad slice (the app, which has no --skip-bad, says the first half)."""
 FIX_OR_REPLACE = "fix or replace that file"
 """What to do about a bad slice given alone (--skip-bad would ingest nothing)."""
@@ -128,18 +129,25 @@ class SliceError(UserError):
     """A slice that cannot be ingested: unreadable, invalid JSON, a missing field, a wrong
     type or a value the MPD never holds."""
 
-    def __init__(self, source: str, where: str, what: str) -> None:
-        self.source, self.where, self.what = source, where, what
-        super().__init__(f"{source}: {where}: {what}")
+    def __init__(self, source: str, where: str, what: str, advice: str = "") -> None:
+        """`advice`: what to do about this very fault (a file that cannot be read: download
+        it again), said in place of the general "fix or replace that file"."""
+        self.source, self.where, self.what, self.advice = source, where, what, advice
+        super().__init__(f"{source}: {where}: {what}" + (f": {advice}" if advice else ""))
 
     def stopping_the_ingest(self, others: bool = True) -> SliceError:
-        """This error as the one line that stops an ingest: with what to do about it (`others`:
-        the data given holds other slices, which --skip-bad ingests)."""
+        """This error as the one line that stops an ingest: with what to do about it, one
+        piece of advice (`others`: the data given holds other slices, which --skip-bad
+        ingests)."""
+        if self.advice:
+            skip = f", or {SKIP_THE_OTHERS}" if others and "--skip-bad" not in self.advice else ""
+            return SliceError(self.source, self.where, self.what, self.advice + skip)
         return SliceError(self.source, self.where,
                           f"{self.what}; {FIX_OR_SKIP if others else FIX_OR_REPLACE}")
 
-    def __reduce__(self) -> tuple[type[SliceError], tuple[str, str, str]]:
-        return (SliceError, (self.source, self.where, self.what))  # crosses process boundaries
+    def __reduce__(self) -> tuple[type[SliceError], tuple[str, str, str, str]]:
+        # crosses process boundaries
+        return (SliceError, (self.source, self.where, self.what, self.advice))
 
 
 
