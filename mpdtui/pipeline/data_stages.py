@@ -173,7 +173,7 @@ class IngestStage(Stage):
                 forget_if_nothing_came(job.locations, path)
                 raise
             if result.skipped and not result.ingested:  # --skip-bad left nothing of it
-                _forget_if_nothing_came(job.locations, path)
+                forget_if_nothing_came(job.locations, path)
             total.ingested += result.ingested
             total.playlists += result.playlists
             total.rows += result.rows
