@@ -26,6 +26,7 @@ DamageError = Callable[[sqlite3.DatabaseError], Exception]
 
 _DAMAGED = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
 _READ_ONLY = "SQLITE_READONLY"
+_CANNOT_OPEN = "SQLITE_CANTOPEN"
 _FILE_ERRORS = (("SQLITE_FULL", errno.ENOSPC), ("SQLITE_IOERR_SHMSIZE", errno.ENOSPC),
                 ("SQLITE_IOERR", errno.EIO))
 """Its disk (or that of SQLite's temporary files) is full (the -shm file could not grow); it
@@ -106,7 +107,17 @@ def _named_errors(connection: Connection) -> Iterator[None]:
         for prefix, code in _FILE_ERRORS:  # said as the OSError they are, naming the file
             if name.startswith(prefix):
                 raise OSError(code, os.strerror(code), str(connection.path)) from None
+        if name.startswith(_CANNOT_OPEN) and _on_read_only_file_system(connection.path):
+            # WAL's -wal and -shm files cannot be made beside it (a read-only mount)
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(connection.path)) from None
         raise
+
+
+def _on_read_only_file_system(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path.parent).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def connect(path: Path, damage_error: DamageError, pragmas: Iterable[str] = (),
@@ -120,7 +131,8 @@ def connect(path: Path, damage_error: DamageError, pragmas: Iterable[str] = (),
             connection.execute(f"PRAGMA {pragma}")
     except OSError as exc:
         connection.close()
-        cannot_write = isinstance(exc, PermissionError) or exc.errno == errno.ENOSPC
+        cannot_write = (isinstance(exc, PermissionError)
+                        or exc.errno in (errno.ENOSPC, errno.EROFS))
         if write or not cannot_write:
             raise
         return _read_only_connection(path, damage_error, pragmas)
