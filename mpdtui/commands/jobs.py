@@ -19,9 +19,11 @@ from mpdtui.printable import printable
 from mpdtui.progress_view import HeadlessProgress
 
 INTERRUPTED = "interrupted: what was finished is kept; run the same command again to resume"
-STOPPING_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-"""Ctrl-C and `kill` (a service manager's stop, a logout): the job stops at a point it
-resumes from, and the command says so."""
+STOPPING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+"""Ctrl-C, `kill` (a service manager's stop) and a hangup (the terminal closed, an ssh
+session dropped, a logout): the job stops at a point it resumes from, and the command says
+so (into its log, where its output is redirected) and exits 128 + the signal. A hangup had
+ended the command at once, silently, with the job still stopping behind it."""
 
 
 class JobStopped(UserError):
@@ -48,13 +50,14 @@ class JobStopped(UserError):
 def run_job(locations: Locations, request: JobRequest, out: TextIO | None = None,
             said: list[str] | None = None) -> dict[str, Any]:
     """The job's summary (see `pipeline.job.JobSummary`); `JobStopped` when it failed or
-    was interrupted (Ctrl-C or SIGTERM here asks the job to stop at a resumable point; the
-    exit code is then 128 + the signal's number, 130 or 143). `said` collects the notices
+    was interrupted (Ctrl-C, SIGTERM or SIGHUP here asks the job to stop at a resumable point;
+    the exit code is then 128 + the signal's number, 130, 143 or 129). `said` collects the notices
     printed as they came (`not_said`)."""
     job = JobProcess.start(locations, request)
     stopped_by: list[int] = []
     previous = {signum: signal.signal(signum, _forward_to(job, stopped_by))
-                for signum in STOPPING_SIGNALS}
+                for signum in STOPPING_SIGNALS
+                if signal.getsignal(signum) is not signal.SIG_IGN}  # nohup's hangups stay ignored
     try:
         with HeadlessProgress(out=out) as view:
             for event in job.events():

@@ -102,12 +102,14 @@ def test_a_model_not_trained_yet_names_the_command_that_trains_it(trained: tuple
     assert done.stderr.strip().endswith(f"train it with `mpdtui --train --models {model}`")
 
 
-@pytest.mark.parametrize(("stop", "exit_code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)],
-                         ids=["ctrl-c", "kill"])
+@pytest.mark.parametrize(("stop", "exit_code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143),
+                                                  (signal.SIGHUP, 129)],
+                         ids=["ctrl-c", "kill", "hangup"])
 def test_ctrl_c_or_kill_stops_where_the_rerun_resumes(trained: tuple[Path, str], tmp_path: Path,
                                                        stop: int, exit_code: int) -> None:
-    """Ctrl-C, or `kill` (SIGTERM: a service manager's stop): the job stops at a resumable
-    point, the command says so and exits 128 + the signal; run again, it continues."""
+    """Ctrl-C, `kill` (SIGTERM: a service manager's stop) or a hangup (SIGHUP: the ssh
+    session dropped): the job stops at a resumable point, the command says so and exits 128 +
+    the signal; run again, it continues. A hangup had ended the command silently."""
     cache = tmp_path / "cache"
     shutil.copytree(trained[0], cache)
     shutil.rmtree(cache / "models" / "als")
