@@ -23,7 +23,8 @@ STOPPING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 """Ctrl-C, `kill` (a service manager's stop) and a hangup (the terminal closed, an ssh
 session dropped, a logout): the job stops at a point it resumes from, and the command says
 so (into its log, where its output is redirected) and exits 128 + the signal. A hangup had
-ended the command at once, silently, with the job still stopping behind it."""
+ended the command at once, silently, with the job still stopping behind it. Under `nohup`
+(SIGHUP ignored) a hangup stays ignored: the job trains on."""
 
 
 class JobStopped(UserError):
@@ -57,7 +58,7 @@ def run_job(locations: Locations, request: JobRequest, out: TextIO | None = None
     stopped_by: list[int] = []
     previous = {signum: signal.signal(signum, _forward_to(job, stopped_by))
                 for signum in STOPPING_SIGNALS
-                if signal.getsignal(signum) is not signal.SIG_IGN}  # nohup's hangups stay ignored
+                if not (signum == signal.SIGHUP and signal.getsignal(signum) is signal.SIG_IGN)}
     try:
         with HeadlessProgress(out=out) as view:
             for event in job.events():

@@ -142,6 +142,25 @@ def test_ctrl_c_or_kill_stops_where_the_rerun_resumes(trained: tuple[Path, str],
     assert "stopped" not in _mpdtui("info", cache=cache).stdout
 
 
+def test_under_nohup_a_hangup_leaves_the_training_going(trained: tuple[Path, str],
+                                                        tmp_path: Path) -> None:
+    """`nohup mpdtui --train &`: SIGHUP stays ignored, the job trains on."""
+    cache = tmp_path / "cache"
+    shutil.copytree(trained[0], cache)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache), "--train", "--retrain",
+         "--models", "item_knn"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("item_knn:"):
+            break
+    process.send_signal(signal.SIGHUP)
+    out, err = process.communicate(timeout=300)
+    assert process.returncode == 0, err
+    assert "trained: item_knn" in out
+
+
 def _theme_of_uri(seed: int) -> dict[str, int]:
     return demo.track_themes(SMALL_DEMO_PLAYLISTS, seed)
 
