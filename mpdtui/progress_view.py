@@ -3,6 +3,7 @@ lines otherwise (logs, pipes, CI)."""
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -34,6 +35,7 @@ from mpdtui.pipeline.events import (
 from mpdtui.printable import printable
 
 PLAIN_INTERVAL_S = 2.0
+DUMB_TERMINALS = frozenset({"dumb", "unknown"})  # as Rich's `Console.is_dumb_terminal`
 QUIET_SKIPS = frozenset({"not used"})
 NAME_WIDTH = 12
 ELAPSED_WIDTH = 7  # "0:00:09"
@@ -47,7 +49,10 @@ class HeadlessProgress:
 
     def __init__(self, out: TextIO | None = None, force_plain: bool = False) -> None:
         self.out = out or sys.stdout
-        self.plain = force_plain or not self.out.isatty()
+        # a dumb terminal (TERM=dumb: Emacs' shell, some CI logs) cannot redraw a bar, and Rich
+        # then prints none until the stage ends: plain lines there, as into a file
+        self.plain = (force_plain or not self.out.isatty()
+                      or os.environ.get("TERM", "").lower() in DUMB_TERMINALS)
         self.bars: Progress | None = None
         self.tasks: dict[str, TaskID] = {}
         self.last_line: dict[str, float] = {}

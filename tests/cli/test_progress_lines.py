@@ -48,6 +48,7 @@ def test_in_an_80_column_terminal_each_bar_its_words_and_the_time_share_the_line
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Rich's 40-column bar left the words and the time cut at 80 columns, or no bar at all."""
     monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("TERM", "xterm-256color")  # a terminal that draws bars
     out = _Terminal()
     with HeadlessProgress(out) as progress:
         assert not progress.plain
@@ -64,6 +65,18 @@ def test_in_an_80_column_terminal_each_bar_its_words_and_the_time_share_the_line
     assert "15/20 slices · ETA 0:03 · 15,000 playlists" in ingest and "…" in ingest
     source = next(line for line in shown if line.startswith("source"))
     assert "using /home/someone/Downloads/spotify_million" in source
+
+
+def test_a_dumb_terminal_gets_the_plain_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    """TERM=dumb: Rich draws no bar there, and had printed nothing until each stage ended
+    (a ranker's minutes, the two-tower model's hours, without a sign of life)."""
+    monkeypatch.setenv("TERM", "dumb")
+    out = _Terminal()
+    with HeadlessProgress(out) as progress:
+        assert progress.plain
+        progress.show(StageStarted("ranker"))
+        progress.show(StageProgress("ranker", 12.0, 400.0, "rounds", "NDCG@100 0.678"))
+    assert out.getvalue() == "ranker: 12/400 rounds · NDCG@100 0.678\n"
 
 
 def test_a_new_count_measures_its_own_rate() -> None:
@@ -109,6 +122,7 @@ def test_a_notice_quoting_a_command_is_wrapped_with_the_cache_dir_it_names(
     """The cache dir went into the command after Rich had wrapped the notice (a 403 from
     Spotify): its line ran past the terminal's edge, cut mid-word by the terminal."""
     monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("TERM", "xterm-256color")
     monkeypatch.setattr(Advice, "cache_dir", "/tmp/a rather long/cache dir")
     out = _AdvisedTerminal()
     message = ("Spotify refused audio features to this app (403); using features from CSV "
