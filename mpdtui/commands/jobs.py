@@ -3,6 +3,8 @@ summary or its failure (one line, the exit code of `mpdtui.cli`)."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import sys
 from types import FrameType
@@ -82,11 +84,36 @@ def not_said(lines: list[str], said: list[str]) -> list[str]:
 
 
 def _forward_to(job: JobProcess, stopped_by: list[int]) -> Any:
+    terminals = _terminal_fds()  # now: a hung-up terminal is no longer said to be one
+
     def forward(signum: int, frame: FrameType | None) -> None:
         stopped_by.append(signum)
+        if signum == signal.SIGHUP:
+            _drop_output_to(terminals)
         job.cancel()
 
     return forward
+
+
+def _terminal_fds() -> list[int]:
+    terminals = []
+    for fd in (1, 2):
+        with contextlib.suppress(OSError):
+            if os.isatty(fd):
+                terminals.append(fd)
+    return terminals
+
+
+def _drop_output_to(fds: list[int]) -> None:
+    """After a hangup the terminal is gone: what would go to it goes nowhere instead of failing
+    ("Input/output error"); output redirected into a file still gets the closing line."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        for fd in fds:
+            with contextlib.suppress(OSError):
+                os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
 
 
 def report_slices_left_out(summary: dict[str, Any]) -> None:

@@ -161,6 +161,33 @@ def test_under_nohup_a_hangup_leaves_the_training_going(trained: tuple[Path, str
     assert "trained: item_knn" in out
 
 
+def test_a_terminal_closed_during_training_leaves_the_interrupted_line(
+        trained: tuple[Path, str], tmp_path: Path) -> None:
+    """The ssh session dropped (the terminal hangs the command up): the job stops where the
+    rerun resumes and the closing line goes where stderr was redirected. It had died at once,
+    silently; then, catching the hangup, said "Input/output error (the disk failed it ...)"
+    drawing its last bar on the terminal gone."""
+    import pexpect
+
+    cache, err = tmp_path / "cache", tmp_path / "err.log"
+    shutil.copytree(trained[0], cache)
+    command = shlex.join([sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache),
+                          "--train", "--retrain", "--models", "item_knn", "als"])
+    child = pexpect.spawn("sh", ["-c", f"exec {command} 2> {shlex.quote(str(err))}"],
+                          env={**os.environ, "TERM": "xterm-256color"}, dimensions=(24, 80),
+                          preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_DFL))
+    child.expect("item_knn", timeout=300)
+    child.ptyproc.fileobj.close()  # the terminal goes: the kernel sends SIGHUP
+    deadline = time.monotonic() + 120
+    while child.isalive() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not child.isalive()
+    said = err.read_text()
+    assert said.strip().splitlines() == [
+        "interrupted: what was finished is kept; run the same command again to resume"], said
+    assert child.signalstatus is None and child.exitstatus == 128 + signal.SIGHUP
+
+
 def _theme_of_uri(seed: int) -> dict[str, int]:
     return demo.track_themes(SMALL_DEMO_PLAYLISTS, seed)
 
