@@ -7,6 +7,7 @@ import codecs
 import csv
 import io
 import itertools
+import shlex
 import zipfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from mpdtui.data.mpd import SLICE_NAME
 from mpdtui.data.playlist_formats import csv_delimiter
 from mpdtui.errors import UserError, damaged_zip, unopened_zip
 
@@ -106,10 +108,26 @@ def _zip_parts(path: Path, archive: zipfile.ZipFile) -> list[CsvPart]:
 
 def _chosen(path: Path, parts: list[CsvPart]) -> list[CsvPart]:
     if not parts:
+        if _holds_mpd_slices(path):
+            raise UserError(f"{path} holds MPD playlist slices, not audio features: "
+                            f"`mpdtui ingest {shlex.quote(str(path))}` ingests them; give the "
+                            f"features CSV here ({WHAT_TO_GIVE})")
         where = "is a folder without a" if path.is_dir() else "holds no"
         raise UserError(f"{path} {where} .csv file: give the features CSV ({WHAT_TO_GIVE})")
     known = [part for part in parts if _base_name(part).lower() in KNOWN_CSVS]
     return known if len(known) == 1 else parts
+
+
+def _holds_mpd_slices(path: Path) -> bool:
+    """A folder or zip with MPD slices in it (mpd.slice.START-END.json): the MPD, given here."""
+    if path.is_dir():
+        names = [entry.name for entry in path.iterdir()]
+        names += [entry.name for entry in (path / "data").glob("*")] if (path / "data").is_dir() \
+            else []
+    else:
+        with zipfile.ZipFile(path) as archive:
+            names = [Path(name).name for name in archive.namelist()]
+    return any(SLICE_NAME.fullmatch(name) for name in names)
 
 
 def _encoding(raw: IO[bytes]) -> str:

@@ -146,6 +146,10 @@ def find_slices(path: Path) -> list[SliceSource]:
                         f"{shlex.quote(str(path))}` scores a submission against it")
     elif path.suffix == ".json":
         sources = [SliceSource(path.name, path, size)]
+    elif path.suffix.lower() == ".csv":
+        raise UserError(f"{path} is a CSV, not MPD slices: if it holds audio features, "
+                        f"`mpdtui features --csv {shlex.quote(str(path))}` adds them; to ingest, "
+                        "give the MPD's data folder, one mpd.slice.*.json file or the MPD zip")
     else:
         raise UserError(f"{path} is neither a folder, a .json slice nor a zip: give the MPD's "
                         "data folder, one mpd.slice.*.json file or the MPD zip")

@@ -9,6 +9,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from mpdtui.data.feature_csv_files import csv_parts
 from mpdtui.data.mpd import find_slices, iter_playlists
 from mpdtui.data.mpd_validation import SliceError, parse_slice
 from mpdtui.errors import UserError
@@ -84,6 +85,29 @@ def test_bad_paths_say_what_was_expected(tmp_path: Path, make, expected: str) ->
     with pytest.raises(UserError, match=expected) as error:
         find_slices(make(tmp_path))
     assert "\n" not in str(error.value)
+
+
+def test_each_of_the_two_files_given_to_the_other_command_names_the_right_one(
+        tmp_path: Path) -> None:
+    """The features CSV given to ingest said only "neither a folder, a .json slice nor a zip";
+    the MPD zip given to features --csv "holds no .csv file"."""
+    features = tmp_path / "tracks_features.csv"
+    features.write_text("id,danceability\n")
+    with pytest.raises(UserError) as error:
+        find_slices(features)
+    assert f"is a CSV, not MPD slices: if it holds audio features, `mpdtui features --csv " \
+           f"{features}` adds them" in str(error.value)
+    archive = tmp_path / "spotify_million_playlist_dataset.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(HANDMADE, "data/mpd.slice.0-2.json")
+    folder = tmp_path / "mpd" / "data"
+    folder.mkdir(parents=True)
+    shutil.copy(HANDMADE, folder / "mpd.slice.0-2.json")
+    for given in (archive, folder, folder.parent):
+        with pytest.raises(UserError) as error:
+            csv_parts(given)
+        assert str(error.value).startswith(f"{given} holds MPD playlist slices, not audio "
+                                           f"features: `mpdtui ingest {given}` ingests them")
 
 
 def _zip_without_slices(folder: Path) -> Path:
