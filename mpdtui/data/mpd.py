@@ -68,7 +68,13 @@ class SliceSource:
             return _read_member(self.path, self.member, self.label)
         except _READ_ERRORS as exc:
             raise SliceError(self.label, "cannot be read", _reason(exc),
-                             "check the file, or download the MPD again") from None
+                             DAMAGED_MEMBER if self.member else DAMAGED_FILE) from None
+
+
+DAMAGED_FILE = "check the file, or download the MPD again"
+DAMAGED_MEMBER = ("the zip is damaged: download it again to the same path (the slices ingested "
+                  "stay), then run the same command again")
+"""What to do about a slice file, or a member of the zip, that cannot be read."""
 
 
 def _read_file(path: Path, label: str) -> bytes:

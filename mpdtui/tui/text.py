@@ -34,6 +34,8 @@ TRAINING_STEP = "the setup's training step (f2)"
 IN_APP: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), r) for p, r in (
     # a CLI alternative after the app's own step: drop it
     (r", or add --skip-bad to ingest the other slices", ""),
+    (r" \(or pass --skip-bad\)", ""),  # the data step asks to ingest the others without it
+    (r"then run the same command again", "then press ctrl+r"),
     (r",? or with `mpdtui [^`]*`(?: or `mpdtui [^`]*`)*", ""),
     (r"\(`mpdtui [^`]*`, or (the (?:setup|app)'s [a-z ]+ step)\)", r"(\1, f2)"),
     (r"run `mpdtui [^`]*` \(or (the (?:setup|app)'s [a-z ]+ step)\)", r"use \1 (f2)"),

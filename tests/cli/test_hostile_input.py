@@ -243,13 +243,14 @@ def test_damaged_zip_member_is_refused_and_skippable(
 @pytest.mark.parametrize("others", [False, True], ids=["alone", "with another slice"])
 def test_an_unreadable_slice_gets_one_piece_of_advice(
         store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], others: bool) -> None:
-    """"check the file, or download the MPD again" and no "fix or replace that file" after it:
-    two remedies at once for one fault; --skip-bad is added only where others would come in."""
+    """"download it again to the same path" and no "fix or replace that file" after it: two
+    remedies at once for one fault; --skip-bad is added only where others would come in."""
     members = [(BAD_MEMBER, _slice_bytes(3)), *([_good_member()] if others else [])]
     archive = _zip(tmp_path / "mpd.zip", members, zipfile.ZIP_STORED)
     _bad_crc(archive)
     line = assert_refused(ingest(capsys, store, archive), f"{archive}:{BAD_MEMBER}: cannot be read")
-    assert line.endswith(": check the file, or download the MPD again"
+    assert line.endswith(": the zip is damaged: download it again to the same path (the slices "
+                         "ingested stay), then run the same command again"
                          + (", or add --skip-bad to ingest the other slices" if others else "")), line
     assert "fix or" not in line and line.count("--skip-bad") == others, line
 

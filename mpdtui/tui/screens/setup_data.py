@@ -14,6 +14,7 @@ from mpdtui.errors import UserError, user_line
 from mpdtui.pipeline.display import describe_progress
 from mpdtui.pipeline.events import Event, JobFailed, JobFinished, StageFinished, StageProgress
 from mpdtui.pipeline.request import JobRequest
+from mpdtui.progress_view import QUIET_SKIPS
 from mpdtui.tui.screens.setup_step import SetupStep
 from mpdtui.tui.text import data_text, in_app
 from mpdtui.tui.typed_path import typed_path
@@ -40,6 +41,8 @@ class DataStep(SetupStep):
     JOB_GOAL = "data"
     ingested = False
     """The last ingest run here finished: the path typed for it is done with."""
+    last_request: JobRequest | None = None
+    """The last ingest run here: run again without its bad slices when that is asked for."""
 
     def body(self) -> ComposeResult:
         yield Static(EXPLAIN.format(playlists=self.demo_playlists()), classes="explain",
@@ -154,6 +157,7 @@ class DataStep(SetupStep):
         return JobRequest("data", source=text)
 
     def _ingest(self, request: JobRequest) -> None:
+        self.last_request = request
         where = request.source or ("the demo dataset" if request.demo else "the data there")
         self.status(f"Ingesting {where}… (escape cancels)")
         self.query_one("#demo-progress", StageBar).reset()
@@ -166,19 +170,54 @@ class DataStep(SetupStep):
             self.query_one(bars[event.stage], StageBar).show(
                 event.done, event.total, describe_progress(event))
         elif isinstance(event, StageFinished) and event.stage in bars:
-            self.query_one(bars[event.stage], StageBar).finish(event.message)
+            bar = self.query_one(bars[event.stage], StageBar)
+            if event.outcome == "skipped" and event.message in QUIET_SKIPS:
+                bar.reset(event.message)  # the demo, not used: an empty bar, not a full one
+            else:
+                bar.finish(event.message)
 
     def job_finished(self, event: Event) -> None:
         self.ingested = isinstance(event, JobFinished)
         if isinstance(event, JobFinished):
-            self.status(f"Data ready.{_copies_said(event.summary)} Press ctrl+n for the next "
-                        "step.")
+            self.status(f"Data ready.{_copies_said(event.summary)}{_skipped_said(event.summary)}"
+                        " Press ctrl+n for the next step.")
         elif isinstance(event, JobFailed) and event.reason == "user":
             # running it again would fail the same way: say what to fix, beside the path
-            self.status(f"Ingest stopped: {event.message}. Fix it and run it again (ctrl+r).")
+            again = "" if "run the same command again" in event.message else \
+                " Fix it and run it again (ctrl+r)."
+            self.status(f"Ingest stopped: {event.message}.{again}")
+            if SKIP_BAD in event.message and self.last_request is not None:
+                self._ask_to_skip(event.message, self.last_request)
         else:
             self.status("Ingest stopped. Run it again (ctrl+r) to continue where it stopped.")
         self.show_data()
+
+
+    def _ask_to_skip(self, message: str, request: JobRequest) -> None:
+        """A bad slice among others (the CLI says to add --skip-bad): offer to ingest the
+        others without it, as --skip-bad does (later runs leave it out too)."""
+        from mpdtui.tui.screens.confirm import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes and self.running is None:
+                self._ingest(replace(request, skip_bad=True))
+
+        said = in_app(message, self.here)
+        self.app.push_screen(ConfirmScreen(
+            f"{said[0].upper()}{said[1:]}. Ingest the other slices without it? It stays left "
+            "out until this path is ingested again (given here, not left empty)."), answered)
+
+
+SKIP_BAD = "--skip-bad"
+"""In a failure's message: the CLI would ingest the other slices with it (the step asks)."""
+
+
+def _skipped_said(summary: dict[str, Any]) -> str:
+    """The bad slices left out (asked for after a failure, as the CLI's --skip-bad)."""
+    skipped = (summary.get("ingest") or {}).get("skipped") or []
+    if len(skipped) == 1:
+        return f" Left out: {Path(skipped[0][0]).name}, which cannot be used."
+    return f" Left out: {len(skipped)} slices that cannot be used." if skipped else ""
 
 
 def _copies_said(summary: dict[str, Any]) -> str:

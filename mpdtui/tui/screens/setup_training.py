@@ -246,8 +246,12 @@ class TrainingStep(SetupStep):
                             "building playlists.")
         elif isinstance(event, JobFailed) and event.reason == "user":
             # running it again would fail the same way: say what to fix, beside the models
-            self.status(f"Training stopped: {event.message}. Fix it and run it again (ctrl+r); "
-                        "finished models are kept.")
+            skip = (" Or go without it: the data step (f2) asks to ingest the other slices "
+                    "without it." if "--skip-bad" in event.message else "")
+            again = "" if "run the same command again" in event.message else \
+                " Fix it and run it again (ctrl+r);"
+            kept = " finished models are kept." if again else " Finished models are kept."
+            self.status(f"Training stopped: {event.message}.{skip}{again}{kept}")
         elif self.retraining:
             self._retrain_stopped()
         else:
