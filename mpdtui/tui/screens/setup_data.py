@@ -192,7 +192,6 @@ class DataStep(SetupStep):
             self.status("Ingest stopped. Run it again (ctrl+r) to continue where it stopped.")
         self.show_data()
 
-
     def _ask_to_skip(self, message: str, request: JobRequest) -> None:
         """A bad slice among others (the CLI says to add --skip-bad): offer to ingest the
         others without it, as --skip-bad does (later runs leave it out too)."""
