@@ -270,15 +270,10 @@ class FeatureStore(SqliteStore):
 
     def forbidden_login(self) -> str | None:
         """The login id the audio-features endpoint answered 403 to, if any."""
-        with self._lock:
-            row = self._db.execute("SELECT value FROM meta WHERE key = 'forbidden_login'")
-            found = row.fetchone()
-        return found[0] if found else None
+        return self.meta_value("forbidden_login")
 
     def mark_forbidden(self, login_id: str) -> None:
-        with self._lock, self._transaction():
-            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('forbidden_login', ?)",
-                             (login_id,))
+        self.set_meta("forbidden_login", login_id)
 
     def clear_forbidden(self) -> None:
         with self._lock, self._transaction():

@@ -243,6 +243,16 @@ class SqliteStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def meta_value(self, key: str) -> str | None:
+        """The `meta` table's value for `key`, if any."""
+        with self._lock:
+            found = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return found[0] if found else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._lock, self._transaction():
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
     def _check_version(self) -> None:
         meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
         if not meta:

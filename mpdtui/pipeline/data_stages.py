@@ -18,7 +18,7 @@ from models.dataset import rows_with_audio
 from models.progress import Progress, ProgressCallback, check_cancel, report
 from mpdtui import splits, training
 from mpdtui.data.catalog import Catalog
-from mpdtui.data.catalog_seen import SeenInCatalog, catalog_if_any
+from mpdtui.data.catalog_seen import catalog_if_any, import_once
 from mpdtui.data.demo import generate_demo
 from mpdtui.data.demo_files import FEATURES_CSV
 from mpdtui.data.files import read_json, write_json
@@ -256,11 +256,11 @@ class FeaturesStage(Stage):
                     contextlib.ExitStack() as stack:
                 catalog = catalog_if_any(job.locations, stack)
                 for path in csv_files:  # the front ends print the outcomes from the summary
-                    seen = None if catalog is None else SeenInCatalog(catalog)
-                    result = store.import_csv(path, progress=relay, cancel=job.cancel, seen=seen)
-                    outcomes.append(result.describe())
-                    if seen is not None and not seen.found:
-                        job.summary.other_data_csv.append(result.path.name)
+                    outcome, other_data = import_once(
+                        store, path, catalog, again=job.request.goal == "features",
+                        progress=relay, cancel=job.cancel)
+                    outcomes.append(outcome)
+                    job.summary.other_data_csv.extend([other_data] if other_data else [])
         if self._download(job):
             outcomes.append(self._download_or_go_on(job))
         with_audio = _keep_feature_matrix(job)

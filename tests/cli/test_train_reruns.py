@@ -1,0 +1,63 @@
+"""`mpdtui --train` run again from a script: a features CSV imported already is not read
+again."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mpdtui.data.demo import generate_demo
+from mpdtui.locations import Locations
+from mpdtui.pipeline.job import JobSummary
+from mpdtui.pipeline.request import JobRequest
+from mpdtui.pipeline.runner import run_job
+
+
+@pytest.fixture
+def store(small_store: Locations, tmp_path: Path) -> Locations:
+    shutil.copytree(small_store.root, tmp_path / "cache")
+    return Locations.resolve(tmp_path / "cache")
+
+
+def _run(locations: Locations, csv: Path, goal: str = "setup") -> JobSummary:
+    request = JobRequest("setup", models=("popularity",), features_csv=(str(csv),),
+                         download="no") if goal == "setup" else \
+        JobRequest("features", features_csv=(str(csv),), download="no")
+    return run_job(locations, request, lambda event: None)
+
+
+def _features(locations: Locations, csv: Path, goal: str = "setup") -> list[str]:
+    return _run(locations, csv, goal).features
+
+
+def test_a_csv_imported_already_is_not_read_again_until_it_changes(
+        store: Locations, small_demo: Path, tmp_path: Path) -> None:
+    csv = tmp_path / "features.csv"
+    shutil.copyfile(small_demo / "tracks_features.csv", csv)
+    first = _features(store, csv)
+    assert len(first) == 1 and "rows imported" in first[0]
+
+    again = _features(store, csv)
+    assert again == ["features.csv: imported already (unchanged since: same size and time); "
+                     "not read again"]
+
+    stat = csv.stat()
+    os.utime(csv, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # changed since
+    assert "rows imported" in _features(store, csv)[0]
+    assert "imported already" in _features(store, csv)[0]
+    # `mpdtui features --csv FILE` is asked for the import itself: it reads the file again
+    assert "rows imported" in _features(store, csv, goal="features")[0]
+
+
+def test_a_csv_of_other_data_not_read_again_is_still_said_to_be(store: Locations,
+                                                                tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    generate_demo(other, 100, 99)
+    first = _run(store, other / "tracks_features.csv")
+    again = _run(store, other / "tracks_features.csv")
+    assert "imported already" in again.features[0]
+    assert first.other_data_csv == again.other_data_csv == ["tracks_features.csv"]
+
