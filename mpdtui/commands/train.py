@@ -87,8 +87,8 @@ def run_train(args: argparse.Namespace, locations: Locations) -> int:
         print(printable(f"features: {name}: {OTHER_DATA} (`mpdtui features --csv FILE`)."))
     report_slices_left_out(summary)
     _say_nothing_new_came(summary, locations)
-    print(f"trained: {', '.join(summary['trained']) or 'none'}; "
-          f"already trained for this data: {', '.join(summary['reused']) or 'none'}")
+    reused = f"; already trained for this data: {', '.join(summary['reused'])}"
+    print(f"trained: {', '.join(summary['trained']) or 'none'}{reused if summary['reused'] else ''}")
     if summary["report"]:
         print_report(summary["report"])
     _point_to_the_csv_beside_the_data(locations)

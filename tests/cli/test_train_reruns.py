@@ -1,10 +1,12 @@
-"""`mpdtui --train` run again from a script: a features CSV imported already is not read
-again."""
+"""`mpdtui --train` run again from a script: a features CSV imported already is not read again,
+and the line of what was trained names only what there is."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -61,3 +63,14 @@ def test_a_csv_of_other_data_not_read_again_is_still_said_to_be(store: Locations
     assert "imported already" in again.features[0]
     assert first.other_data_csv == again.other_data_csv == ["tracks_features.csv"]
 
+
+def test_train_says_what_was_reused_only_when_something_was(store: Locations) -> None:
+    done = subprocess.run([sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(store.root),
+                           "--train", "--models", "popularity"],
+                          capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr
+    assert "trained: popularity\n" in done.stdout
+    assert "already trained for this data" not in done.stdout
+    again = subprocess.run(done.args, capture_output=True, text=True, timeout=600,
+                           stdin=subprocess.DEVNULL)
+    assert "trained: none; already trained for this data: popularity\n" in again.stdout
