@@ -9,7 +9,7 @@ category and overall. Everything is deterministic given the seed.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -189,8 +189,10 @@ def seed_counts(cases: Sequence[Case], known: np.ndarray) -> dict[str, dict[str,
 
 def evaluate(models: Mapping[str, Recommender], cases: Sequence[Case], track_artist: np.ndarray,
              k: int = 500, progress: ProgressCallback | None = None,
-             cancel: threading.Event | None = None) -> dict[str, Any]:
-    """Mean metrics per model, per category and overall, as a JSON-able report.
+             cancel: threading.Event | None = None,
+             on_model: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """Mean metrics per model, per category and overall, as a JSON-able report (given to
+    `on_model` as it is after each model, for saving what is finished).
 
     Each category also tells how many of its seeds no training playlist holds (by the models'
     popularity: they all learned from the same playlists), and each model in how many cases
@@ -219,6 +221,8 @@ def evaluate(models: Mapping[str, Recommender], cases: Sequence[Case], track_art
             fell_back.append(bool(ranked.fallback))
         report(progress, "evaluate", len(cases), len(cases), f"{name}: done")
         report_["models"][name] = summarise(cases, rows, fell_back, categories)
+        if on_model is not None:
+            on_model(report_)
     return report_
 
 

@@ -295,7 +295,8 @@ def evaluate_models(locations: Locations, models: dict[str, Recommender],
                     fallback: Recommender | None = None) -> dict[str, Any]:
     """The challenge evaluation of `models`, saved as JSON together with the saved results of
     the other models that still score the models saved now (`evaluate --models als` keeps
-    the rest); reused when it covers `models` already."""
+    the rest); reused when it covers `models` already. Saved after each model: the same
+    evaluation stopped part way scores only the rest (`evaluation_saves`)."""
     from models.evaluation import evaluate
 
     split = training_split(locations, need_cases=True)
@@ -313,13 +314,22 @@ def evaluate_models(locations: Locations, models: dict[str, Recommender],
     # `fallback` (the title model) answers for them as when they serve, also when it is not
     # among those scored (`evaluate --models als`)
     link_fallbacks({**models, FALLBACK_MODEL: fallback} if fallback is not None else models)
-    evaluation = evaluate(models, split.challenge.cases, track_artist, k=500, progress=progress,
-                          cancel=cancel)
-    evaluation["fingerprint"] = split.fingerprint
-    evaluation["model_tokens"] = {name: model_token(locations, name) for name in models}
-    evaluation = with_earlier_results(locations, evaluation, saved)
-    write_json(path, REPORT_FORMAT, REPORT_VERSION, evaluation)
-    return evaluation
+    from mpdtui.evaluation_saves import ModelByModel, kept_from_interrupted
+
+    def compose(scored: dict[str, Any]) -> dict[str, Any]:
+        tokens = {name: model_token(locations, name) for name in scored["models"]}
+        return with_earlier_results(locations, {**scored, "fingerprint": split.fingerprint,
+                                                "model_tokens": tokens}, saved)
+
+    current = current_results(locations, saved, split.fingerprint)
+    kept = kept_from_interrupted(saved, current, list(models))
+    saves = ModelByModel(compose, lambda evaluation: write_json(
+        path, REPORT_FORMAT, REPORT_VERSION, evaluation), saved, list(models), kept, progress,
+        len(split.challenge.cases))
+    rest = {name: model for name, model in models.items() if name not in kept}
+    return saves.finished(evaluate(rest, split.challenge.cases, track_artist, k=500,
+                                   progress=progress, cancel=cancel, on_model=saves.model_done)
+                          if rest else None)
 
 
 def model_token(locations: Locations, name: str) -> str | None:
