@@ -121,6 +121,7 @@ class TwoTowerRecommender(RanksByScore):
         os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
         from models import two_tower_tf  # TensorFlow is imported only here
 
+        check_cancel(cancel)  # seconds to import
         report(progress, self.name, 0, None, "building the towers")
         if self.checkpoint_dir is not None:
             record_run(self.checkpoint_dir, data.fingerprint, self.settings)

@@ -182,6 +182,9 @@ class ProgressAndCancel(tf_keras.callbacks.Callback):
         report(self.progress, "two_tower", (self.epoch + 1) * self.steps,
                self.epochs * self.steps, message, BATCHES)
 
+    def on_train_batch_begin(self, batch: int, logs: dict[str, float] | None = None) -> None:
+        check_cancel(self.cancel)  # the first batch builds the training graph: seconds
+
     def on_train_batch_end(self, batch: int, logs: dict[str, float] | None = None) -> None:
         loss = float((logs or {}).get("loss", float("nan")))
         self.batch_losses.append(loss)
@@ -210,6 +213,7 @@ def train(names: list[str], ex_indptr: np.ndarray, ex_indices: np.ndarray, catal
     words_vec, chars_vec = build_vectorizers(names, settings)
     word_ids = vectorize(words_vec, [name_words(n) for n in names])
     char_ids = vectorize(chars_vec, [name_chars(n) for n in names])
+    _check_cancel(cancel)  # start-up takes seconds: cancel is also looked at between its steps
     usable = np.flatnonzero(np.diff(ex_indptr) >= 1)
     train_rows, val_rows = _split_rows(usable, settings, np.random.default_rng(settings.seed))
     state = TrainingState.load(checkpoints, key)
@@ -223,6 +227,7 @@ def train(names: list[str], ex_indptr: np.ndarray, ex_indices: np.ndarray, catal
     model = RetrievalModel(query, candidate, catalog, settings)
     optimizer = LazyAdam if settings.lazy_adam else tf_keras.optimizers.Adam
     model.compile(optimizer=optimizer(settings.learning_rate))
+    _check_cancel(cancel)
     batch_size = min(settings.batch_size, len(train_rows) * per_playlist)
     tracker = ProgressAndCancel(progress, cancel, settings.epochs, steps, batch_size)
     epochs = EpochCheckpoints(state, checkpoints, settings.patience, tracker.epoch_loss,
@@ -230,6 +235,7 @@ def train(names: list[str], ex_indptr: np.ndarray, ex_indices: np.ndarray, catal
     try:
         _build(model, next(iter(stream)))
         epochs.set_model(model)
+        check_cancel(cancel)
         if not epochs.resume():  # its key matched, its variables do not: start over, cleanly
             tf_keras.backend.clear_session()
             return train(names, ex_indptr, ex_indices, catalog, settings, progress, cancel,
@@ -254,6 +260,14 @@ def train(names: list[str], ex_indptr: np.ndarray, ex_indices: np.ndarray, catal
         tf_keras.backend.clear_session()
     report(progress, "two_tower", total, total, f"trained {state.epochs_done} epochs", BATCHES)
     return Trained(tower, candidates, state.history())
+
+
+def _check_cancel(cancel: threading.Event | None) -> None:
+    """`check_cancel` where the Keras objects made so far are not freed by `train`'s own
+    `finally`: freed here."""
+    if cancel is not None and cancel.is_set():
+        tf_keras.backend.clear_session()
+        check_cancel(cancel)
 
 
 def training_device() -> str:
