@@ -41,7 +41,6 @@ class SeenInCatalog:
             "FROM json_each(?)))", (json.dumps(track_ids),)))
 
 
-
 def import_once(store: FeatureStore, path: Path, catalog: Catalog | None, again: bool,
                 progress: ProgressCallback | None, cancel: threading.Event | None
                 ) -> tuple[str, str | None]:
