@@ -7,9 +7,10 @@ import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
+from textual.binding import Binding, BindingType
 from textual.widgets import Input
 
 from mpdtui.data.builder_draft import Draft
@@ -39,6 +40,10 @@ DATA_POLL_S = 3.0
 
 class BuilderFiles(BuilderBase):
     """Save and open saved playlists (the playlist as a whole)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [  # ctrl+s's, in place of BuilderBase's (Textual
+        Binding("ctrl+s", "save", "Save"),  # takes a key's bindings from the subclass): Save is
+        Binding("ctrl+s", "nothing_to_save", show=False)]  # off without tracks, this says why
 
     kept: tuple[str, tuple[int, ...]] = ("", ())
     """(name, track ids) as last saved, opened or started: what is on screen otherwise is
@@ -188,7 +193,19 @@ class BuilderFiles(BuilderBase):
         return name
 
     def action_save(self) -> None:
+        if not self.playlist:  # the palette's Save, which check_action does not stop
+            self.action_nothing_to_save()
+            return
         self.save_then(lambda _: None)
+
+    def action_nothing_to_save(self) -> None:
+        self.notify("Nothing saved: the playlist has no tracks. Add some first (/ searches, "
+                    "a adds the highlighted one).", severity="warning")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "nothing_to_save":
+            return not self.playlist
+        return super().check_action(action, parameters)
 
     def save_then(self, then: Callable[[SavedPlaylist], object]) -> None:
         """Save the playlist on screen, then `then` with it. Asks first when the saved playlist it
