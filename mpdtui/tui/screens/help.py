@@ -87,6 +87,9 @@ KEYS: dict[str, list[tuple[str, str]]] = {
     "Dialogs": [
         ("enter", "confirm / choose"),
         ("escape", "cancel"),
+        ("s / d / c", "unsaved changes: save them / discard them / stay (c and escape "
+                      "keep them)"),
+        ("y / n", "a question: yes / no (n and escape: no)"),
     ],
 }
 

@@ -1,0 +1,91 @@
+"""Pilot tests of keys that said nothing or too little: saving an empty playlist, a name typed
+before a late draft, the help's dialog keys, notices over a dialog's field."""
+
+# ruff: noqa: F811 (fixtures imported from tui_support are parameters here)
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tui_support import (  # noqa: F401 (fixtures)
+    SIZE,
+    builder,
+    builder_ready,
+    make_app,
+    notifications,
+    run_command,
+    settle,
+    trained_copy,
+    trained_dir,
+    type_text,
+)
+
+from mpdtui.locations import Locations
+
+pytestmark = pytest.mark.asyncio
+
+NOTHING_SAVED = ("Nothing saved: the playlist has no tracks. Add some first (/ searches, a adds "
+                 "the highlighted one).")
+
+
+async def test_saving_an_empty_playlist_says_why_nothing_is_saved_from_the_key_and_palette(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """The palette's Save saved a playlist of 0 tracks; ctrl+s did nothing and said nothing."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        await type_text(pilot, "empty one")  # the builder opens in the name
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert notifications(app) == [NOTHING_SAVED]
+        app.clear_notifications()
+        await run_command(pilot, "Save playlist")
+        await settle(pilot)
+        assert notifications(app) == [NOTHING_SAVED]
+        assert app.services.playlists.summaries() == []
+        builder(app).playlist = app.services.catalog.tracks([1])
+        await pilot.press("ctrl+s")  # with a track: saved as before
+        await settle(pilot)
+        assert [p.name for p in app.services.playlists.summaries()] == ["empty one"], (
+            notifications(app), app.focused)
+
+
+async def test_the_help_and_readme_list_the_dialogs_keys_and_shift_arrows() -> None:
+    """The help had no `c` of the unsaved-changes dialog (nor `y` / `n` of a question); README
+    had no shift+up / shift+down, which move a playlist track as K / J do."""
+    from mpdtui.tui.screens.builder_base import BuilderBase
+    from mpdtui.tui.screens.confirm import ConfirmScreen
+    from mpdtui.tui.screens.help import KEYS
+    from mpdtui.tui.screens.unsaved import UnsavedScreen
+
+    def keys_of(section: str) -> set[str]:
+        return {key for keys, _ in KEYS[section] for key in keys.replace("/", " ").split()}
+
+    for screen in (UnsavedScreen, ConfirmScreen):
+        for binding in screen.BINDINGS:
+            for key in binding.key.split(","):  # type: ignore[union-attr]
+                assert key in keys_of("Dialogs"), f"{screen.__name__}: {key}"
+    moves = {b.action: b.key for b in BuilderBase.BINDINGS  # type: ignore[union-attr]
+             if b.action.startswith("move")}  # type: ignore[union-attr]
+    assert moves == {"move(-1)": "K,shift+up", "move(1)": "J,shift+down"}
+    assert {"K", "J", "shift+up", "shift+down"} <= keys_of("Playlist builder")
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    assert "| `K` / `J`, `shift+up` / `shift+down` | move the highlighted playlist track" in readme
+    assert "or stay (`c` or `Esc`)" in readme
+
+
+async def test_shift_up_and_down_move_the_highlighted_track_as_k_and_j_do(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        screen.playlist = app.services.catalog.tracks([1, 2, 3])
+        screen._playlist_changed()
+        await pilot.press("escape")  # from the name to the playlist
+        await settle(pilot)
+        assert app.focused is screen.query_one("#playlist")
+        await pilot.press("shift+down")
+        assert [t.id for t in screen.playlist] == [2, 1, 3]
+        await pilot.press("shift+up")
+        assert [t.id for t in screen.playlist] == [1, 2, 3]
