@@ -4,9 +4,14 @@ before a late draft, the help's dialog keys, notices over a dialog's field."""
 # ruff: noqa: F811 (fixtures imported from tui_support are parameters here)
 from __future__ import annotations
 
+import subprocess
+import sys
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.widgets import Input
 from tui_support import (  # noqa: F401 (fixtures)
     SIZE,
     builder,
@@ -14,13 +19,17 @@ from tui_support import (  # noqa: F401 (fixtures)
     make_app,
     notifications,
     run_command,
+    screen_name,
     settle,
     trained_copy,
     trained_dir,
     type_text,
+    wait_for,
 )
 
+from mpdtui.data.builder_draft import Draft, write_draft
 from mpdtui.locations import Locations
+from mpdtui.services.root import open_services
 
 pytestmark = pytest.mark.asyncio
 
@@ -89,3 +98,41 @@ async def test_shift_up_and_down_move_the_highlighted_track_as_k_and_j_do(
         assert [t.id for t in screen.playlist] == [2, 1, 3]
         await pilot.press("shift+up")
         assert [t.id for t in screen.playlist] == [1, 2, 3]
+
+
+@pytest.mark.parametrize("draft_name", ["mix", ""])
+async def test_a_name_typed_before_a_late_draft_is_kept_and_said(
+        trained_copy: Locations, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        draft_name: str) -> None:
+    """A long draft shows seconds after the start; a name typed meanwhile was replaced by the
+    draft's without a word. The name typed last is kept, and the notice says so."""
+    from mpdtui.tui.draft import DraftKeeper
+
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    tracks = open_services(trained_copy).catalog.tracks([1, 2])
+    write_draft(trained_copy.builder_draft_of(ended.pid),
+                Draft(draft_name, tuple(t.uri for t in tracks), pid=ended.pid))
+    release = threading.Event()
+    restored = DraftKeeper.restored
+
+    def late(*args: Any, **kwargs: Any) -> Any:
+        release.wait(30)
+        return restored(*args, **kwargs)
+
+    monkeypatch.setattr(DraftKeeper, "restored", late)
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: screen_name(pilot) == "BuilderScreen", what="the builder")
+        screen = builder(app)
+        await type_text(pilot, "party")  # the builder opens in the name
+        release.set()
+        await wait_for(pilot, lambda: screen.playlist, what="the draft")
+        name = screen.query_one("#name", Input)
+        assert name.value == "party" and app.focused is name and screen.unsaved()
+        was = "Its name was 'mix'; the" if draft_name else "The"
+        assert notifications(app)[-1].endswith(
+            f"{was} name typed meanwhile, 'party', is kept (n edits it)."), notifications(app)
+        await pilot.press("s", "ctrl+s")  # typing goes on in the name; saved under it
+        await settle(pilot)
+        assert app.services.playlists.get("partys").uris == [t.uri for t in tracks]

@@ -25,6 +25,7 @@ from mpdtui.tui.screens.builder_text import (
     loaded_text,
     not_shown,
     taken_out,
+    typed_name_kept,
     where_changed,
 )
 from mpdtui.tui.widgets.sound_filter import SoundFilter
@@ -351,8 +352,11 @@ class BuilderFiles(BuilderBase):
         to_tracks = message.changed != "elsewhere" and (  # takes the cursor from an empty name
             message.changed != "draft" or (self.focused is name and not name.value))
         self.like = None
+        typed = (name.value if message.changed == "draft" and self.editing is None
+                 and name.value.strip() else "")  # typed while the draft was read: kept
+        kept_name = typed != "" and typed != message.name
         with name.prevent(Input.Changed):
-            name.value = message.name
+            name.value = typed if kept_name else message.name
         self.playlist = list(message.tracks)
         self.stored = message.saved
         self.kept, self.editing = self._state(), message.saved.id if message.saved else None
@@ -369,5 +373,6 @@ class BuilderFiles(BuilderBase):
             self.query_one(SoundFilter).value = message.sound_filter  # (on_input_changed)
         if to_tracks:
             self.query_one("#playlist").focus()
-        self.notify(loaded_text(message), markup=False,
+        self.notify(loaded_text(message) + (typed_name_kept(typed, message.name) if kept_name
+                                            else ""), markup=False,
                     timeout=12 if message.changed or message.not_shown else None)

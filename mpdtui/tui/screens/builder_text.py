@@ -63,3 +63,10 @@ def taken_out(count: int) -> str:
         return ""
     verb = "is" if count == 1 else "are"
     return f" {count:,} of the playlist's tracks {verb} not in it: taken out of the playlist."
+
+
+def typed_name_kept(typed: str, draft_name: str) -> str:
+    """Said of a name typed while a draft was being read (a long one comes seconds after the
+    start): the restored tracks take it, so that what was typed last is not lost."""
+    was = f"Its name was '{printable(draft_name)}'; t" if draft_name.strip() else "T"
+    return f" {was}he name typed meanwhile, '{printable(typed)}', is kept (n edits it)."
