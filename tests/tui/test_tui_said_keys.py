@@ -136,3 +136,30 @@ async def test_a_name_typed_before_a_late_draft_is_kept_and_said(
         await pilot.press("s", "ctrl+s")  # typing goes on in the name; saved under it
         await settle(pilot)
         assert app.services.playlists.get("partys").uris == [t.uri for t in tracks]
+
+
+async def test_notices_from_before_leave_the_export_dialogs_folder_field_clear_at_80x24(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """Notices still showing when `e` opened the export dialog covered its folder field."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        screen.playlist = app.services.catalog.tracks([1, 2])
+        screen._playlist_changed()
+        await type_text(pilot, "mix")
+        await pilot.press("ctrl+s")
+        for n in range(3):
+            app.notify(f"notice {n}: long enough to take a few lines in the corner of the "
+                       "screen, as a restored draft's does")
+        await pilot.pause(0.2)
+        screen.query_one("#playlist").focus()
+        await pilot.press("e")
+        await wait_for(pilot, lambda: screen_name(pilot) == "ExportScreen", what="the dialog")
+        await pilot.pause(0.3)
+        field = app.screen.query_one("#export-folder")
+        toasts = [toast.region for toast in app.screen.query("Toast")]
+        assert not any(region.overlaps(field.region) for region in toasts), (toasts, field.region)
+        app.notify("said while the dialog is open")
+        await pilot.pause(0.3)
+        assert len(app.screen.query("Toast")) == 1  # shows

@@ -59,6 +59,11 @@ class ExportScreen(ModalScreen[tuple[str, str] | None]):
             yield refused
         yield WholeKeyFooter()  # the dialog's keys, not those of the screen beneath
 
+    def on_mount(self) -> None:
+        # the notices shown before it opened: at 80x24 they covered its field (those said while
+        # it is open show)
+        self.app.clear_notifications()
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         fmt = str(event.option.id)
         if fmt in NOT_FILES or self._folder_accepted():

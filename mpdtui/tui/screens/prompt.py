@@ -52,6 +52,11 @@ class PromptScreen(ModalScreen[str | None]):
             yield Label(f"{tab}enter: OK · escape: cancel", classes="hint")
         yield WholeKeyFooter()  # the dialog's keys, not those of the screen beneath
 
+    def on_mount(self) -> None:
+        # the notices shown before it opened: at 80x24 they covered its field (those said while
+        # it is open show)
+        self.app.clear_notifications()
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         answer = event.value.strip() or None
         refused = self.accept(answer) if answer is not None and self.accept else None
