@@ -19,7 +19,7 @@ from tui_support import (  # noqa: F401 (fixtures)
 )
 
 from mpdtui.locations import Locations
-from mpdtui.tui.idle_gc import IdleCollector
+from mpdtui.tui.idle_gc import THAW_EVERY, IdleCollector
 from mpdtui.tui.screens.builder import BuilderScreen
 
 
@@ -64,6 +64,43 @@ def test_collect_frees_cycles_while_holding_only(thresholds: tuple[int, int, int
         assert cycle() is None
         collector.release()
     finally:
+        gc.enable()
+
+
+def test_a_collection_walks_only_what_the_last_one_left_and_a_whole_one_comes_back(
+        thresholds: tuple[int, int, int]) -> None:
+    """What survived is frozen: a full collection with a 10,000-track playlist open took 150
+    ms for its 340k objects, under 1 ms frozen; cycles frozen and dropped since are freed by
+    every `THAW_EVERY`-th collection, or at `release`, not kept for good."""
+    collector = IdleCollector()
+    gc.disable()
+    try:
+        collector.hold()
+        kept = [Cycle() for _ in range(200_000)]  # a long playlist's objects
+        older = Cycle()
+        older_ref = weakref.ref(older)
+        collector.collect()
+        assert gc.get_freeze_count() >= len(kept)
+        del older  # garbage among the frozen: waits for the whole collection
+        collector.collect()
+        assert older_ref() is not None
+        for _ in range(THAW_EVERY - 3):
+            collector.collect()
+        assert older_ref() is not None
+        collector.collect()  # the THAW_EVERY-th: thaws, walks all, freezes again
+        assert older_ref() is None
+        assert gc.get_freeze_count() >= len(kept)  # frozen again
+        older = Cycle()
+        older_ref = weakref.ref(older)
+        collector.collect()
+        del older
+        collector.release()
+        assert gc.get_freeze_count() == 0
+        gc.collect()
+        assert older_ref() is None
+        del kept
+    finally:
+        gc.unfreeze()
         gc.enable()
 
 
