@@ -110,3 +110,51 @@ async def test_the_keys_of_a_lists_top_and_bottom(bottom: str, top: str) -> None
         assert table.cursor_row == 19
         await pilot.press(top)
         assert table.cursor_row == 0
+
+
+LONG = [Track(i, f"spotify:track:{i:022d}", f"Song {i}", f"Artist {i % 7}",
+              f"spotify:artist:{i % 7}", f"Album {i % 11}", "", 180_000, 1) for i in range(1500)]
+
+
+async def test_a_long_list_says_where_the_cursor_is_when_its_numbers_are_left_out() -> None:
+    """From 1,000 tracks the row numbers need 4 cells: a narrow pane (the builder's at 120x36)
+    leaves them out rather than cut them ("1…"), and its top border says the cursor's row."""
+    app = TableApp()
+    async with app.run_test(size=(34, 20)) as pilot:
+        table = app.query_one(TrackTable)
+        table.name_pane("Playlist")
+        table.show(LONG, keep_cursor=True)
+        table.focus()
+        await pilot.pause()
+        assert "#" not in table.columns_shown()
+        assert str(table.border_title) == "Playlist · row 1 of 1,500"
+        await pilot.press("j", "j")
+        assert str(table.border_title) == "Playlist · row 3 of 1,500"
+        await pilot.press("G")
+        assert str(table.border_title) == "Playlist · row 1,500 of 1,500"
+        await pilot.resize_terminal(120, 20)
+        await pilot.pause()
+        assert dict(table.fitted).get("#", 0) >= 4 and str(table.border_title) == "Playlist"
+
+
+async def test_a_track_added_at_the_end_of_a_long_list_is_scrolled_into_view() -> None:
+    """A track added (from the search, the suggestions) at the end of a long playlist is in
+    view; the cursor stays on its row."""
+    app = TableApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        table = app.query_one(TrackTable)
+        table.show(LONG[:1200], keep_cursor=True)
+        table.move_cursor(row=5)
+        await pilot.pause()
+        assert table.scroll_y == 0
+        table.show([*LONG[:1200], LONG[1300]], keep_cursor=True)
+        await pilot.pause()
+        await pilot.pause()
+        top = int(table.scroll_y)
+        in_view = table.size.height - table.header_height
+        assert top <= 1200 < top + in_view
+        assert table.cursor_row == 5
+        table.move_cursor(row=3)  # a move (J, K) is no add: the view follows the cursor
+        table.show([*LONG[:1200], LONG[1300]], keep_cursor=True)
+        await pilot.pause()
+        assert table.cursor_row == 3 and table.scroll_y < 10

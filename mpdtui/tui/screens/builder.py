@@ -66,7 +66,7 @@ class BuilderScreen(BuilderExchange):
         yield WholeKeyFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#playlist").border_title = "Playlist"
+        self.query_one("#playlist", TrackTable).name_pane("Playlist")
         self.query_one("#results").border_title = "Search results"
         self.query_one("#suggestions").border_title = "Suggestions"
         self._update_totals()

@@ -26,6 +26,7 @@ from textual import events
 from textual._two_way_dict import TwoWayDict
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
+from textual.geometry import Region
 from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellKey, CellType, RowKey
@@ -43,7 +44,7 @@ UNSIZED = 200  # the width assumed before the first layout
 
 # least and most useful widths ("C#m 12A": a key is no use cut); `drop`: left out when short
 # of width, the highest first
-PLAYLIST = (Column("#", 2, 3, drop=5), Column("Track", 8, 40, good=12),
+PLAYLIST = (Column("#", 2, 6, drop=5), Column("Track", 8, 40, good=12),
             Column("Artist", 6, 24, good=10), Column("Album", 8, 24, drop=6, spare=True),
             Column("Time", 4, 5, drop=4), Column("BPM", 3, 3, drop=2, audio=True),
             Column("Key", 7, 7, drop=3, audio=True),
@@ -87,6 +88,9 @@ class TrackTable(DataTable):
         """What the bottom border says while there are no rows (why a search found none)."""
         self.footnote = ""
         """What it says when there is nothing else to say (`show_footnote`)."""
+        self.pane_title = ""
+        """A numbered table's top border (`name_pane`): with the cursor's place where the
+        column of row numbers is left out (a narrow pane)."""
         self.reason_column = with_reason
         self.audio: list[TrackAudio | None] = []
         self.marked: frozenset[tuple[str, str]] = frozenset()  # songs (`Track.song`)
@@ -141,6 +145,21 @@ class TrackTable(DataTable):
         said = f"why: {reason}" if reason else "" if self.tracks else self.empty_text
         said = said or self.footnote
         self.border_subtitle = data_text(said) if said else None
+        self._show_place()
+
+    def name_pane(self, title: str) -> None:
+        """Say `title` in the top border, a numbered table's with "row 1,234 of 10,000"
+        where its row numbers are not shown: where the cursor is in a long list."""
+        self.pane_title = title
+        self._show_place()
+
+    def _show_place(self) -> None:
+        if not self.pane_title:
+            return
+        numbers_left_out = self.spec is PLAYLIST and NUMBER not in self.columns_shown()
+        place = (f" · row {self.cursor_row + 1:,} of {len(self.tracks):,}"
+                 if numbers_left_out and self.current() is not None else "")
+        self.border_title = self.pane_title + place
 
     def show_footnote(self, text: str) -> None:
         """The bottom border says `text` when it has nothing else to say (the playlist's
@@ -156,9 +175,12 @@ class TrackTable(DataTable):
     def _fit(self) -> list[tuple[str, int]]:
         columns = [replace(c, drop=0) if c.name in self.kept else c for c in self.spec
                    if (self.with_audio or not c.audio) and (self.reason_column or c.name != "Why")]
+        digits = len(str(len(self._cells)))  # a row number cut short ("1…") says nothing:
+        columns = [replace(c, least=max(c.least, digits)) if c.name == NUMBER else c
+                   for c in columns]  # whole, or left out (the place in the top border)
         wanted = {c.name: max(cell_len(c.name), self._widths.widest(c.name)) for c in columns}
         if NUMBER in wanted:
-            wanted[NUMBER] = max(wanted[NUMBER], len(str(len(self._cells))))
+            wanted[NUMBER] = max(wanted[NUMBER], digits)
         width = self.size.width - SCROLLBAR if self.size.width else UNSIZED
         rest = self.rest if self.reason_column else "Track"
         layout = fit(columns, wanted, width, rest)
@@ -185,6 +207,7 @@ class TrackTable(DataTable):
                       for cells in self._cells]
         if keep_cursor and self.tracks:
             self.move_cursor(row=min(row, len(self.tracks) - 1))
+        self._show_place()
 
     def columns_shown(self) -> list[str]:
         return [name for name, _ in self.fitted]
@@ -211,11 +234,24 @@ class TrackTable(DataTable):
                                                                   strict=True))]
         edit = keep_cursor and reason_column == self.reason_column
         self.reason_column = reason_column
+        added_at_end = (edit and self.spec is PLAYLIST and len(self._rows) < len(rows)
+                        and self._rows[-1:] == rows[len(self._rows) - 1:len(self._rows)]
+                        and self._rows[:1] == rows[:1])
         if not (edit and self._change_rows(rows)):
             self._rows, self._cells = rows, [self._row(row) for row in rows]
             self._widths = ContentWidths(self._cells)
             self._draw(keep_cursor)
+        if added_at_end:  # a track added from the search or the suggestions: shown, the
+            self.call_after_refresh(self._bring_into_view, len(rows) - 1)  # cursor left
         self._show_reason()
+
+    def _bring_into_view(self, row: int) -> None:
+        """Scroll the view to the row, the cursor where it is (as the cursor is brought)."""
+        if self.is_valid_row_index(row):
+            _, _, _, left = spacing = self._get_fixed_offset()
+            _, y, width, height = self._get_row_region(row)
+            self.scroll_to_region(Region(int(self.scroll_x) + left, y, width - left, height),
+                                  animate=False, spacing=spacing, force=True)
 
     def _change_rows(self, rows: list[Row]) -> bool:
         """Show `rows` by changing only the rows that changed, the columns staying: the cells
