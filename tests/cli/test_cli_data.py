@@ -475,7 +475,7 @@ def test_train_with_the_only_slice_skipped_says_nothing_new_came(small_demo: Pat
     assert f"  {bad}: invalid JSON" in done.stderr
     playlists = json.loads(_run("info", "--json", cache=cache).stdout)["playlists"]
     assert (f"nothing new ingested (the bad slice skipped, above: {bad}); trained on the "
-            f"{playlists:,} playlists already in {cache}\ntrained: popularity;") in done.stdout
+            f"{playlists:,} playlists already in {cache}\ntrained: popularity") in done.stdout
     assert str(bad) not in _run("info", cache=cache).stdout
     again = _run("--train", "--models", "popularity", cache=cache)
     assert again.returncode == 0, again.stderr
