@@ -1129,6 +1129,8 @@ async def test_name_enter_enter_over_the_last_names_suggestions_adds_the_new_nam
         held: list[int] = []
         screen._fetch = held.append  # the new name's suggestions wait (typing speed varies)
         await pilot.press("ctrl+u", *"sleep", "enter", "enter")
+        # the name's request comes after its wait (0.3 s): on a quick run, after the presses
+        await wait_for(pilot, lambda: held, what="the new name's request")
         assert held and [t.id for t in suggestions.tracks] == partys  # still on screen
         assert screen.focused is playlist and not screen.playlist
         del screen._fetch  # the builder's own again, asked now
