@@ -217,7 +217,7 @@ def evaluate(models: Mapping[str, Recommender], cases: Sequence[Case], track_art
                 check_cancel(cancel)
                 report(progress, "evaluate", done, len(cases), name, unit="playlists")
             ranked = model.recommend(case.query, k)
-            rows.append(score(case.truth, ranked.ids, track_artist))
+            rows.append(score(case.truth, ranked.ids, track_artist, k))
             fell_back.append(bool(ranked.fallback))
         report(progress, "evaluate", len(cases), len(cases), f"{name}: done")
         report_["models"][name] = summarise(cases, rows, fell_back, categories)

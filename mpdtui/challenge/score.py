@@ -184,7 +184,7 @@ def score_submissions(truth: Sequence[Mapping[str, Any]],
         "models": {},
     }
     for name, answers in ranked.items():
-        rows = [score(case.truth, answer, track_artist)
+        rows = [score(case.truth, answer, track_artist, SUBMISSION_SIZE)
                 for case, answer in zip(cases, answers, strict=True)]
         result = summarise(cases, rows, [False] * len(cases), categories)
         del result["fallbacks"]  # a submission does not say where its answers came from

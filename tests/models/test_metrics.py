@@ -70,3 +70,26 @@ def test_score_returns_every_metric():
     assert result["r_precision"] == 0.5
     assert result["r_precision_artist"] == pytest.approx((1 + 0.25) / 2)  # 3 is artist 1 like 2
     assert result["clicks"] == 0.0
+
+
+def test_a_repeated_track_is_relevant_once():
+    # truth {1, 2}: [1, 1] finds one of the two (the challenge's |G ∩ R[:|G|]| is a set)
+    assert r_precision([1, 2], [1, 1]) == pytest.approx(1 / 2)
+    # hits only at rank 1 (the repeat at rank 2 is none): DCG 1, ideal 1 + 1/log2(2) = 2
+    assert ndcg([1, 2], [1, 1, 3]) == pytest.approx(1 / 2)
+    assert clicks([5], [3, 3, 5]) == 0
+
+
+def test_ndcg_ideal_is_not_shortened_by_a_short_list():
+    # 5 held-out tracks, a one-track list with a hit: DCG 1 against the ideal of all five
+    # first: 1 + 1/log2(2) + 1/log2(3) + 1/log2(4) + 1/log2(5)
+    ideal = 1 + 1 + 1 / math.log2(3) + 1 / 2 + 1 / math.log2(5)
+    assert ndcg([1, 2, 3, 4, 5], [1]) == pytest.approx(1 / ideal)
+    assert score([1, 2, 3, 4, 5], [1], ARTIST)["ndcg"] == pytest.approx(1 / ideal)
+
+
+def test_ndcg_is_cut_at_the_list_length_asked_for():
+    # 3 held-out tracks, a cutoff of 2: the ideal is two hits; a hit at rank 3 is past it
+    assert ndcg([5, 6, 7], [5, 6], cutoff=2) == pytest.approx(1.0)
+    assert ndcg([5, 6, 7], [1, 2, 5], cutoff=2) == 0.0
+    assert score([5, 6, 7], [5, 1, 6], ARTIST, cutoff=2)["ndcg"] == pytest.approx(1 / 2)
