@@ -11,9 +11,10 @@ learned their playlists, so their answers would score what they remember.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import orjson
@@ -63,35 +64,67 @@ class MadeChallenge:
         return said
 
 
-def read_playlists(path: Path, enough: int) -> tuple[list[dict[str, Any]], str]:
+@dataclass(frozen=True)
+class ReadSlices:
+    """The playlists read for a challenge, and from where."""
+
+    playlists: list[dict[str, Any]]
+    slices: str
+    """Which slices were read, in words ("the first 20 of its 1,000 slices")."""
+    held: int | None = None
+    """A pid of a slice skipped because the cache dir ingested it; None: none skipped."""
+
+
+def read_playlists(path: Path, enough: int,
+                   ingested: Callable[[list[dict[str, Any]]], int | None] | None = None
+                   ) -> ReadSlices:
     """The playlists of the slices under `path` (a folder, a slice or a zip), checked, slice by
-    slice until `enough` are read (each is held in memory: the whole MPD would not fit), and
-    which slices those were, in words."""
+    slice until `enough` are read (each is held in memory: the whole MPD would not fit).
+
+    A slice whose playlists the cache dir ingested (`ingested` gives the pid of one it holds)
+    is skipped: its models learned them. The MPD's folder after ingesting its first slices
+    then gives the challenge from the next ones."""
     sources = find_slices(path)
     playlists: list[dict[str, Any]] = []
+    skipped, held = 0, None
     for done, source in enumerate(sources, 1):
         raw = source.read_bytes()
         try:
-            playlists.extend(parse_slice(source.label, raw))
+            found = parse_slice(source.label, raw)
         except SliceError as exc:
             raise SliceError(exc.source, exc.where, f"{exc.what}; {FIX_OR_REPLACE}") from None
+        pid = None if ingested is None else ingested(found)
+        if pid is not None:
+            skipped, held = skipped + 1, pid if held is None else held
+            continue
+        playlists.extend(found)
         if len(playlists) >= enough and done < len(sources):
-            return playlists, f"the first {done:,} of its {len(sources):,} slices"
-    return playlists, "every slice" if len(sources) > 1 else "the slice"
+            return ReadSlices(playlists, _which_slices(done, len(sources), skipped), held)
+    return ReadSlices(playlists, _which_slices(len(sources), len(sources), skipped), held)
 
 
-def refuse_ingested(catalog: Catalog, playlists: list[dict[str, Any]], path: Path,
-                    cache_dir: Path) -> None:
-    """UserError when the catalog holds one of the slices' `playlists` (its pid, name and
-    duration)."""
-    held = _held(catalog, {(p["pid"], p["name"], p["duration_ms"]) for p in playlists},
+def _which_slices(done: int, total: int, skipped: int) -> str:
+    if skipped:
+        return (f"{done - skipped:,} of its {total:,} slices, past the {skipped:,} the cache dir "
+                "ingested")
+    if done < total:
+        return f"the first {done:,} of its {total:,} slices"
+    return "every slice" if total > 1 else "the slice"
+
+
+def ingested_pid(catalog: Catalog, playlists: list[dict[str, Any]]) -> int | None:
+    """The pid of one of `playlists` that the catalog holds (its pid, name and duration)."""
+    return _held(catalog, {(p["pid"], p["name"], p["duration_ms"]) for p in playlists},
                  "duration_ms")
-    if held is not None:
-        raise UserError(
-            f"{path} holds playlists that the cache dir {cache_dir} ingested (pid {held} among "
-            "them): its models learned them, so their answers would score what they remember. "
-            "Make the challenge from slices that were not ingested (`mpdtui demo-data` with the "
-            "same --seed and more --playlists writes the next ones), or give another --cache-dir")
+
+
+def refuse_ingested(path: Path, cache_dir: Path, held: int) -> NoReturn:
+    """The UserError for slices the cache dir ingested, every one (`held`: a pid of theirs)."""
+    raise UserError(
+        f"{path} holds playlists that the cache dir {cache_dir} ingested (pid {held} among "
+        "them): its models learned them, so their answers would score what they remember. "
+        "Make the challenge from slices that were not ingested (`mpdtui demo-data` with the "
+        "same --seed and more --playlists writes the next ones), or give another --cache-dir")
 
 
 def refuse_learned(catalog: Catalog, challenge: list[dict[str, Any]], path: Path,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from mpdtui.challenge.make import (
     SHORTEST,
     MadeChallenge,
     counts,
+    ingested_pid,
     make_challenge,
     read_playlists,
     refuse_ingested,
@@ -90,23 +92,25 @@ class ChallengeService:
     def make(self, source: Path, out: Path, *, per_category: int = PER_CATEGORY,
              seed: int = 0) -> MadeChallenge:
         """A challenge set and its truth in the folder `out`, from the MPD slices at `source`
-        (refused when this cache dir ingested them)."""
+        that this cache dir did not ingest (refused when it ingested them all)."""
         if self._catalog.locations.holds(out):
             raise UserError(f"--out {out} is in the cache dir, whose files mpdtui manages: give "
                             "a folder outside it")
         refuse_other_files(out)
-        # twice the playlists asked for: enough long ones for the 100-seed categories
-        playlists, slices = read_playlists(source, 2 * per_category * len(CATEGORIES))
         catalog = self._stored_catalog()
-        if catalog is not None:
-            refuse_ingested(catalog, playlists, source, self._catalog.locations.root)
+        learned = None if catalog is None else partial(ingested_pid, catalog)
+        # twice the playlists asked for: enough long ones for the 100-seed categories
+        read = read_playlists(source, 2 * per_category * len(CATEGORIES), learned)
+        playlists = read.playlists
+        if not playlists and read.held is not None:
+            refuse_ingested(source, self._catalog.locations.root, read.held)
         challenge, truth = make_challenge(playlists, per_category, seed)
         if not truth["playlists"]:
             raise UserError(f"{source}: none of its {len(playlists):,} playlists has the "
                             f"{SHORTEST} distinct tracks a challenge playlist needs: give "
                             "slices with longer playlists (an MPD slice has hundreds)")
         write_challenge(out, challenge, truth)
-        return MadeChallenge(out, counts(truth), len(playlists), slices,
+        return MadeChallenge(out, counts(truth), len(playlists), read.slices,
                              sum(len(p["holdouts"]) for p in truth["playlists"]),
                              None if catalog is None else unknown_holdouts(catalog, truth))
 

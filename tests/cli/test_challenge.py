@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 import pytest
+from conftest import SMALL_DEMO_PLAYLISTS, SMALL_DEMO_SEED
 from hostile_support import HANDMADE, assert_refused, run_cli
 
 from mpdtui.data.demo import generate_demo
@@ -277,3 +278,18 @@ def test_the_truth_given_for_slices_points_to_score(made: Path, small_store: Loc
     refused = run_cli(capsys, small_store.root, "make-challenge", str(truth), "--out",
                       str(tmp_path / "again"))  # as `ingest` and --train --mpd, which read slices alike
     assert_refused(refused, f"`mpdtui score SUBMISSION --truth {truth}`")
+
+
+def test_the_slices_the_cache_dir_ingested_are_skipped_for_the_next_ones(
+        small_store: Locations, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The MPD's folder after ingesting its first slices: the challenge comes from the next
+    ones, never from playlists the models learned."""
+    mpd = tmp_path / "mpd"
+    generate_demo(mpd, SMALL_DEMO_PLAYLISTS + 1000, SMALL_DEMO_SEED)  # the ingested 3, and one
+    out = tmp_path / "c"
+    done = run_cli(capsys, small_store.root, "make-challenge", str(mpd), "--out", str(out),
+                   "--per-category", "5")
+    assert done.code == 0, done
+    assert "(of the 1,000 in 1 of its 4 slices, past the 3 the cache dir ingested)" in done.out
+    pids = {p["pid"] for p in _read(out / "challenge_set.json")["playlists"]}
+    assert pids and min(pids) >= SMALL_DEMO_PLAYLISTS
