@@ -22,8 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "make-challenge", help="make a challenge_set.json and its held-out truth from MPD "
                                "slices the cache dir did not ingest")
     make.add_argument("path", type=input_path,
-                      help="MPD folder, slice file or zip, not ingested (`mpdtui demo-data` "
-                           "with the same --seed and more --playlists writes the next slices)")
+                      help="MPD folder, slice file or zip; the slices the cache dir ingested "
+                           "are skipped (`mpdtui demo-data` with the same --seed and more "
+                           "--playlists writes the next slices)")
     make.add_argument("--out", type=given_path, required=True, metavar="FOLDER",
                       help=f"a new or empty folder for challenge_set.json and {CHALLENGE_TRUTH} "
                            "(or an earlier make-challenge's, replaced)")
