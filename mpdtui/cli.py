@@ -11,14 +11,10 @@ from __future__ import annotations
 import argparse
 import codecs
 import io
-import itertools
 import os
-import re
-import shlex
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 # implicit's ALS is slower with a multithreaded BLAS; must be set before numpy loads.
@@ -73,97 +69,21 @@ def _describe_each_command(subparsers: argparse._SubParsersAction) -> None:
 def parse_arguments(argv: Sequence[str], global_options: Sequence[str] = ()) -> argparse.Namespace:
     """As `parse_args`, but an unknown option after a command points at that command's help.
     `global_options` (--cache-dir, taken out of argv) go into a command the message suggests."""
+    from mpdtui.commands import usage_advice as advice
+
     parser = build_parser()
     try:
         args, unknown = parser.parse_known_args(argv)
     except UserError as error:
-        error = _unknown_option_taken_for_a_command(parser, argv, error)
-        raise _with_the_way_to_pass_a_dashed_value(parser, argv, global_options, error) from None
+        error = advice.unknown_option_taken_for_a_command(parser, argv, error)
+        raise advice.with_the_way_to_pass_a_dashed_value(parser, argv, global_options,
+                                                         error) from None
     if unknown:
         prog = f"{parser.prog} {args.command}" if args.command else parser.prog
-        advice = _words_of_one_value(parser, args.command, argv, unknown)
-        raise UserError(f"unrecognized arguments: {' '.join(unknown)}{advice} (see `{prog} --help`)")
+        said = (advice.words_of_one_value(parser, args.command, argv, unknown)
+                or advice.a_later_dashed_value(parser, args.command, argv, global_options, unknown))
+        raise UserError(f"unrecognized arguments: {' '.join(unknown)}{said} (see `{prog} --help`)")
     return args
-
-
-def _words_of_one_value(parser: argparse.ArgumentParser, command: str | None,
-                        argv: Sequence[str], unknown: list[str]) -> str:
-    """`mpdtui suggest --name rainy sunday`, `mpdtui ingest my mpd`: the words after a text
-    option's value (or a command's path) were meant for it; say how to quote them."""
-    starts = [i for i in range(2, len(argv)) if list(argv[i:i + len(unknown)]) == unknown]
-    if command is None or not starts or any(word.startswith("-") for word in unknown):
-        return ""
-    from mpdtui.commands.argtypes import given_path, given_text_path, input_path, input_text_path
-
-    option, value = argv[starts[0] - 2], argv[starts[0] - 1]
-    texts = [action for action in _command_parser(parser, command)._actions
-             if action.nargs in (None, "?") and action.choices is None
-             and action.type in (None, str, Path, given_path, given_text_path, input_path,
-                                 input_text_path)]
-    quoted = shlex.quote(" ".join([value, *unknown]))
-    if option == command and any(not action.option_strings for action in texts):
-        return f"; a path or name of several words goes in quotes: {quoted}"
-    if any(option in action.option_strings for action in texts):
-        return f"; a value of several words goes in quotes: {option} {quoted}"
-    return ""
-
-
-def _command_parser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
-    commands = next(action for action in parser._actions
-                    if isinstance(action, argparse._SubParsersAction))
-    return commands.choices[command]
-
-
-def _unknown_option_taken_for_a_command(parser: argparse.ArgumentParser, argv: Sequence[str],
-                                        error: UserError) -> UserError:
-    """`mpdtui --train --playlists 500`: argparse skips the unknown option and takes its value for
-    the COMMAND ("invalid choice: '500'"); name the option instead."""
-    known = [option for action in parser._actions for option in action.option_strings]
-    for option, value in itertools.pairwise(argv):
-        taken_for_the_command = f"argument COMMAND: invalid choice: {value!r}" in str(error)
-        if (taken_for_the_command and option.startswith("-")
-                and not any(name.startswith(option.split("=")[0]) for name in known)):
-            return UserError(f"unrecognized arguments: {option} {value} (see `{parser.prog} "
-                             "--help`)")
-    return error
-
-
-def _with_the_way_to_pass_a_dashed_value(parser: argparse.ArgumentParser, argv: Sequence[str],
-                                         global_options: Sequence[str], error: UserError) -> UserError:
-    """`mpdtui search -dari`, `suggest --name -chill`: argparse reads a word that starts with '-'
-    as an option; say how to give it as a value."""
-    if " (see " not in str(error):
-        return error
-    text, see_help = str(error).rsplit(" (see ", 1)
-    advice = (_dashed_option_value(text, argv)
-              or _dashed_words(parser, text, see_help, argv, global_options))
-    return UserError(f"{text}; {advice} (see {see_help}") if advice else error
-
-
-def _dashed_option_value(text: str, argv: Sequence[str]) -> str | None:
-    missing = re.fullmatch(r"argument (\S+): expected (?:one|at least one) argument", text)
-    names = missing.group(1).split("/") if missing else []
-    for option, value in itertools.pairwise(argv):
-        if option in names and value.startswith("-") and value != "--":
-            return f"a value that starts with '-' goes after '=': {max(names, key=len)}={shlex.quote(value)}"
-    return None
-
-
-def _dashed_words(parser: argparse.ArgumentParser, text: str, see_help: str,
-                  argv: Sequence[str], global_options: Sequence[str]) -> str | None:
-    """Positional words missing (none of them options) while argv holds unknown '-' words."""
-    missing = re.fullmatch(r"the following arguments are required: ([\w, ]+)", text)
-    named = re.match(r"`mpdtui (\S+) --help`", see_help)
-    if not (missing and named and named.group(1) in argv):
-        return None
-    name = named.group(1)
-    known = {option for action in _command_parser(parser, name)._actions
-             for option in action.option_strings}
-    given = list(argv[argv.index(name) + 1:])
-    words = [item for item in given if item.startswith("-") and item.split("=")[0] not in known]
-    options = [item for item in given if item not in words]
-    return (f"words that start with '-' go after '--': "
-            f"{shlex.join(['mpdtui', *global_options, name, *options, '--', *words])}") if words else None
 
 
 def split_global_options(argv: Sequence[str]) -> tuple[list[str], str | None, bool]:
