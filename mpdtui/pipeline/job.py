@@ -29,6 +29,7 @@ from mpdtui.data.files import read_json
 from mpdtui.data.mpd import find_slices
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations, real_path
+from mpdtui.pipeline.display import counted
 from mpdtui.pipeline.events import Event, Notice, StageProgress
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.pipeline.sources import DataSource, DemoSpec, SourcePlan, plan_source, read_state
@@ -146,11 +147,21 @@ class Job:
             if self._data is None:
                 data = splits.training_dataset(self.locations, self.split())
                 if data.interactions.nnz == 0:  # every slice skipped as bad, or empty playlists
-                    raise UserError(f"no playlist in {self.locations.root} has a track to learn "
-                                    "from: ingest slices with tracks (`mpdtui ingest PATH`), "
-                                    "then run it again")
+                    raise UserError(self._nothing_to_learn_from())
                 self._data = data
             return self._data
+
+    def _nothing_to_learn_from(self) -> str:
+        """Why training has no playlist to learn from: the slices this job's --skip-bad left out
+        (said before the skipped list is printed, which a failed job never prints), or none
+        with tracks."""
+        empty = f"no playlist in {self.locations.root} has a track to learn from"
+        skipped = (self.summary.ingest or {}).get("skipped") or []
+        if not skipped:
+            return f"{empty}: ingest slices with tracks (`mpdtui ingest PATH`), then run it again"
+        others = f" (and {counted(len(skipped) - 1, 'more bad slice')})" if len(skipped) > 1 else ""
+        return (f"{empty}: --skip-bad skipped every slice as bad: {skipped[0][1]}{others}; fix "
+                "the slices, or give others, then run it again")
 
     def share(self) -> None:
         """Compute now what stages about to run at once read (the split, the training data and
