@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from typing import TYPE_CHECKING
 
@@ -110,6 +111,7 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
     with open_services(locations) as services:
         info = services.info()
         state = services.data.state()
+        sources, skipped = services.data.sources_that_added(), services.data.skipped_slices()
         held_out = services.models.held_out()
         unfinished = services.data.unfinished_ingest()
         saved = "" if args.json else _saved_text(services.playlists)
@@ -118,7 +120,8 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
         return 0
     shown: dict[str, object] = {
         **info,
-        "data_source": _sources_text(state) or (
+        "slices": _slices_text(info["slices"], skipped),
+        "data_source": _sources_text(sources) or (
             "not recorded" if info["playlists"] else
             "none yet (`mpdtui ingest PATH` or `mpdtui --train --demo`)"),
         "models": _models_text(info, state),
@@ -128,7 +131,8 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
                      else "none yet (`mpdtui features --csv FILE`)")}
     if unfinished:
         shown["data_source"] = f"{shown['data_source']} ({unfinished})"
-    del (shown["disk_bytes"], shown["models_trained_without"], shown["models_behind_on_audio"],
+    del (shown["slices_skipped"], shown["disk_bytes"], shown["models_trained_without"],
+         shown["models_behind_on_audio"],
          shown["training_left"], shown["retrains_left"], shown["models_unservable"],
          shown["models_damaged"],
          shown["r_precision"], shown["audio_gained"])  # said in "models"
@@ -221,12 +225,26 @@ def _no_models_text(state: DataState) -> str:
             "version; `mpdtui --train` trains them again)")
 
 
-def _sources_text(state: DataState) -> str:
+def _sources_text(sources: list[DataSource]) -> str:
     """The dataset, then what was ingested beside it ("/data/mpd; also /data/more")."""
-    primary = state.primary
-    ordered = ([primary] if primary else []) + [s for s in state.sources if s != primary]
-    texts = [_source_text(source) for source in ordered]
+    texts = [_source_text(source) for source in sources]
     return f"{texts[0]}; also {', '.join(texts[1:])}" if len(texts) > 1 else "".join(texts)
+
+
+def _slices_text(held: int, skipped: list[tuple[str, DataSource | None]]) -> str:
+    """"2", and the slices --skip-bad left out since, with the ingest that tries them again."""
+    if not skipped:
+        return f"{held:,}"
+    names = ", ".join(name for name, _ in skipped)
+    it = "it" if len(skipped) == 1 else "them"
+    sources = list(dict.fromkeys(source for _, source in skipped))
+    if None in sources:
+        again = f"fix {it}, then ingest {it} (`mpdtui ingest PATH`)"
+    else:
+        commands = " and ".join(f"`mpdtui ingest {shlex.quote(source.path)}`"
+                                for source in sources if source is not None)
+        again = f"{commands} tries {it} again"
+    return f"{held:,} ({len(skipped):,} left out as bad by --skip-bad: {names}; {again})"
 
 
 def _source_text(source: DataSource) -> str:

@@ -147,3 +147,37 @@ def unfinished(locations: Locations, paths: list[Path], asked: Path) -> list[Pat
                                                              skipped_too=True):
                     found.append(path)
     return found
+
+
+def skipped_since(catalog: Catalog) -> dict[str, int]:
+    """The slices --skip-bad left out (name -> size) that the catalog has not taken since."""
+    done = known_slices(catalog)
+    return {name: size for name, size in _skipped(catalog).items() if name not in done}
+
+
+def holding(path: Path, slices: dict[str, int]) -> bool:
+    """Whether the source `path` holds one of `slices` (name -> size) at its size; False where it
+    cannot be read now."""
+    try:
+        return any(slices.get(source.name) == source.size for source in find_slices(path))
+    except UserError:
+        return False
+
+
+def adding_slices(catalog: Catalog, paths: Sequence[Path]) -> list[bool]:
+    """For each of `paths`, in order, whether it holds a slice the catalog holds (by name and
+    size) that no path before it holds: a source whose slices all came with another one, or
+    were copies of one, added nothing. A path that cannot be read now: True (what it added
+    cannot be told)."""
+    held = catalog.ingested_slices()
+    seen: set[str] = set()
+    added = []
+    for path in paths:
+        try:
+            found = {s.name for s in find_slices(path) if held.get(s.name, (None,))[0] == s.size}
+        except UserError:
+            added.append(True)
+            continue
+        added.append(bool(found - seen))
+        seen |= found
+    return added

@@ -14,7 +14,7 @@ from mpdtui.data.catalog import Catalog, Counts
 from mpdtui.data.demo import generate_demo
 from mpdtui.data.demo_files import FEATURES_CSV
 from mpdtui.data.files import file_in_the_way, nearest_existing
-from mpdtui.data.known_slices import slices_are_ingested
+from mpdtui.data.known_slices import adding_slices, holding, skipped_since, slices_are_ingested
 from mpdtui.data.mpd import find_slices
 from mpdtui.data.stats import DataStats, store_stats
 from mpdtui.errors import UserError
@@ -22,6 +22,7 @@ from mpdtui.locations import Locations, expand_home, recordable
 from mpdtui.pipeline.data_stages import write_demo_files
 from mpdtui.pipeline.job import source_for_path
 from mpdtui.pipeline.sources import (
+    MPD_KIND,
     SPOTIFY_KIND,
     DataSource,
     DataState,
@@ -44,6 +45,30 @@ class DataService:
     def state(self) -> DataState:
         """The recorded sources, playlists and models (see `pipeline.sources`)."""
         return read_state(self.locations)
+
+    def sources_that_added(self) -> list[DataSource]:
+        """The recorded sources, the dataset first, less the MPD sources beside it that added no
+        slice: a slice or folder whose slices had come with another one, a folder of copies."""
+        state = self.state()
+        primary = state.primary
+        ordered = ([primary] if primary else []) + [s for s in state.sources if s != primary]
+        if not self.locations.catalog_db.exists():
+            return ordered
+        with Catalog.open(self.locations) as catalog:
+            added = adding_slices(catalog, [Path(source.path) for source in ordered])
+        return [source for source, adds in zip(ordered, added, strict=True)
+                if adds or source == primary or source.kind != MPD_KIND]
+
+    def skipped_slices(self) -> list[tuple[str, DataSource | None]]:
+        """The slices --skip-bad left out that the data still lacks, by name, each with the
+        recorded source that holds it (None where none does now)."""
+        if not self.locations.catalog_db.exists():
+            return []
+        with Catalog.open(self.locations) as catalog:
+            skipped = skipped_since(catalog)
+        sources = [s for s in self.state().sources if s.kind == MPD_KIND]
+        return [(name, next((s for s in sources if holding(Path(s.path), {name: size})), None))
+                for name, size in sorted(skipped.items())]
 
     def has_data(self) -> bool:
         """Whether the data is fully ingested (ready for training)."""

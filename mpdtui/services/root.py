@@ -33,6 +33,9 @@ class CacheInfo(TypedDict):
     artists: int
     albums: int
     slices: int
+    slices_skipped: list[str]
+    """Slices --skip-bad left out as bad that the data still lacks (an ingest naming their
+    source tries them again)."""
     data_source: str | None
     models: list[str]
     default_model: str | None
@@ -96,6 +99,7 @@ class Services:
         return CacheInfo(cache_dir=str(self.locations.root), playlists=counts.playlists,
                          rows=counts.rows, tracks=counts.tracks, artists=counts.artists,
                          albums=counts.albums, slices=counts.slices,
+                         slices_skipped=[name for name, _ in self.data.skipped_slices()],
                          data_source=primary.path if primary else None,
                          models=self.models.servable(), default_model=self.models.default(),
                          r_precision=self.models.scores(),
