@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import filecmp
 import os
 import shlex
 import shutil
+import tempfile
 from pathlib import Path
 
 from models.progress import ProgressCallback
@@ -18,7 +20,7 @@ from mpdtui.data.known_slices import adding_slices, holding, skipped_since, slic
 from mpdtui.data.mpd import find_slices
 from mpdtui.data.stats import DataStats, store_stats
 from mpdtui.errors import UserError
-from mpdtui.locations import Locations, expand_home, recordable
+from mpdtui.locations import Locations, expand_home, real_path, recordable
 from mpdtui.pipeline.data_stages import write_demo_files
 from mpdtui.pipeline.job import source_for_path
 from mpdtui.pipeline.sources import (
@@ -152,10 +154,26 @@ class DataService:
             raise UserError(f"{out_dir} is in the cache dir, whose files mpdtui manages: give a "
                             "folder outside it (`mpdtui ingest --demo` makes the cache dir's own)")
         earlier = _earlier_demo_slices(out_dir)
-        written = generate_demo(out_dir, playlists, seed, progress=progress, dense=dense)
+        ingested = self._ingested_files_in(out_dir)
+        if ingested:
+            written = _demo_keeping(ingested, out_dir, playlists, seed, dense, progress)
+        else:
+            written = generate_demo(out_dir, playlists, seed, progress=progress, dense=dense)
         for stale in set(earlier) - set(written):  # of a larger demo: the folder holds this one
             stale.unlink(missing_ok=True)
         return written
+
+    def _ingested_files_in(self, out_dir: Path) -> list[Path]:
+        """The slice files directly in `out_dir` that this cache dir ingested (a demo's copied
+        there, say; as the demo writes them, the same bytes again or none)."""
+        folder = real_path(out_dir) if out_dir.is_dir() else None
+        found = []
+        for source in self.state().sources:
+            if source.kind == MPD_KIND and folder is not None:
+                with contextlib.suppress(UserError, OSError):  # gone or unreadable now
+                    found += [s.path for s in find_slices(Path(source.path))
+                              if s.member is None and s.path.parent.resolve() == folder]
+        return found
 
     def stats(self) -> DataStats:
         """How MPD-like the ingested data is (`DataStats`: long tail, names, unknown seeds)."""
@@ -238,3 +256,24 @@ def _require_folder(path: Path, advice: str) -> None:
     blocking = file_in_the_way(path)
     if blocking is not None:
         raise UserError(f"{blocking} is a file: {advice}")
+
+
+def _demo_keeping(ingested: list[Path], out_dir: Path, playlists: int, seed: int, dense: bool,
+                  progress: ProgressCallback | None) -> list[Path]:
+    """`generate_demo` into `out_dir`, which holds slices a cache dir ingested (`ingested`): the
+    demo is written beside them first, and moved in only where it writes each of them as it
+    is (the same seed: a smaller demo is the start of a larger one); else UserError, and
+    nothing changes (a slice changed under the catalog stops the next `--train` of it)."""
+    with tempfile.TemporaryDirectory(prefix=".mpdtui-demo-", dir=out_dir) as staging:
+        made = generate_demo(Path(staging), playlists, seed, progress=progress, dense=dense)
+        for path in ingested:
+            new = Path(staging) / path.name
+            if new.exists() and not filecmp.cmp(path, new, shallow=False):
+                raise UserError(
+                    f"{path} is a slice this cache dir ingested, and this demo would change it "
+                    "(the next `mpdtui --train` would stop on it): give demo-data another "
+                    "folder, or the --seed and --playlists that wrote it (more playlists keep "
+                    "its slices that hold 1,000)")
+        for path in Path(staging).iterdir():  # the slices and the features CSV
+            os.replace(path, out_dir / path.name)
+    return [out_dir / path.name for path in made]
