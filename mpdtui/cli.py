@@ -81,7 +81,8 @@ def parse_arguments(argv: Sequence[str], global_options: Sequence[str] = ()) -> 
     if unknown:
         prog = f"{parser.prog} {args.command}" if args.command else parser.prog
         said = (advice.words_of_one_value(parser, args.command, argv, unknown)
-                or advice.a_later_dashed_value(parser, args.command, argv, global_options, unknown))
+                or advice.a_later_dashed_value(parser, args.command, argv, global_options, unknown)
+                or advice.a_close_option(parser, args.command, unknown))
         raise UserError(f"unrecognized arguments: {' '.join(unknown)}{said} (see `{prog} --help`)")
     return args
 

@@ -5,6 +5,7 @@ piece of advice is a way to write the command that parses."""
 from __future__ import annotations
 
 import argparse
+import difflib
 import itertools
 import re
 import shlex
@@ -77,6 +78,19 @@ def _owner_of(known: dict[str, argparse.Action], before: list[str]) -> tuple[str
         if action.nargs is None:
             next(items, None)
     return owner, values
+
+
+def a_close_option(parser: argparse.ArgumentParser, command: str | None,
+                   unknown: list[str]) -> str:
+    """`suggest --models als`, `mpdtui --trian`: an unknown option close to one of the
+    command's own (a letter more, fewer or swapped) names it."""
+    typed = next((word.split("=")[0] for word in unknown if word.startswith("--")), None)
+    if typed is None:
+        return ""
+    options = [name for name in _options_of(_command_parser(parser, command) if command else parser)
+               if name.startswith("--")]
+    close = difflib.get_close_matches(typed, options, n=1, cutoff=0.8)
+    return f"; did you mean {close[0]}?" if close else ""
 
 
 def _options_of(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:

@@ -83,7 +83,6 @@ def test_a_later_dashed_word_of_a_command_goes_after_double_dash(
 
 @pytest.mark.parametrize(("argv", "unknown"), [
     (("search", "love", "--top", "2"), "--top 2"),  # a mistyped option, not a word
-    (("suggest", "--models", "als", "-x"), "--models als -x"),  # suggest has --model
     (("suggest", "--name", "x", "-x", "3"), "-x 3"),  # a one-value option
 ])
 def test_no_such_advice_where_the_dashed_word_is_no_later_value(
