@@ -71,12 +71,14 @@ def _owner_of(known: dict[str, argparse.Action], before: list[str]) -> tuple[str
     items = iter(before)
     for item in items:
         action = known.get(item)
-        if action is None:
+        if action is None and item.split("=")[0] in known:  # --k=3: the option and its value
+            owner, values = None, []
+        elif action is None:
             values.append(item)
-            continue
-        owner, values = (item, []) if action.nargs in ("+", "*") else (None, [])
-        if action.nargs is None:
-            next(items, None)
+        else:
+            owner, values = (item, []) if action.nargs in ("+", "*") else (None, [])
+            if action.nargs is None:
+                next(items, None)
     return owner, values
 
 
@@ -118,7 +120,9 @@ def _later_dashed_word(command_parser: argparse.ArgumentParser, command: str | N
                                   for action in command_parser._actions):
         return ""
     options, words = _options_and_words(command_parser, given)
-    cut = next(i for i, word in enumerate(words) if word.startswith("-"))
+    cut = next((i for i, word in enumerate(words) if word.startswith("-")), None)
+    if cut is None:
+        return ""
     written = shlex.join(["mpdtui", *global_options, command, *options,
                           *words[:cut], "--", *words[cut:]])
     return f"; words that start with '-' go after '--': {written}"

@@ -59,6 +59,7 @@ def test_a_later_dashed_model_name_is_said_to_be_none_of_the_models(
 @pytest.mark.parametrize(("argv", "parsed"), [
     (("search", "dari", "-x"), {"words": "dari -x"}),
     (("search", "--k", "3", "dari", "-x", "love"), {"words": "dari -x love", "k": 3}),
+    (("search", "--k=3", "dari", "-x"), {"words": "dari -x", "k": 3}),
     (("import", "a.m3u", "-b.m3u"), {"paths": ["a.m3u", "-b.m3u"]}),
     (("score", "a.csv", "-b.csv", "--truth", "t"),
      {"submissions": [Path("a.csv"), Path("-b.csv")], "truth": Path("t")}),
