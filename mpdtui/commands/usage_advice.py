@@ -174,8 +174,22 @@ def with_the_way_to_pass_a_dashed_value(parser: argparse.ArgumentParser, argv: S
         return error
     text, see_help = str(error).rsplit(" (see ", 1)
     advice = (_dashed_option_value(text, argv)
-              or _dashed_words(parser, text, see_help, argv, global_options))
+              or _dashed_words(parser, text, see_help, argv, global_options)
+              or _required_option_mistyped(text, argv))
     return UserError(f"{text}; {advice} (see {see_help}") if advice else error
+
+
+def _required_option_mistyped(text: str, argv: Sequence[str]) -> str | None:
+    """`export x --too m3u`: the required option is missing because it was mistyped."""
+    missing = re.fullmatch(r"the following arguments are required: (.+)", text)
+    required = [name for name in missing.group(1).split(", ") for name in name.split("/")
+                if name.startswith("--")] if missing else []
+    for word in argv:
+        typed = word.split("=")[0]
+        close = difflib.get_close_matches(typed, required, n=1, cutoff=0.8)
+        if typed.startswith("--") and typed not in required and close:
+            return f"{typed} is no option here: did you mean {close[0]}?"
+    return None
 
 
 def _dashed_option_value(text: str, argv: Sequence[str]) -> str | None:

@@ -31,3 +31,16 @@ def test_an_option_like_none_of_the_commands_gets_no_guess(
         capsys: pytest.CaptureFixture[str]) -> None:
     line = assert_refused(run_cli(capsys, None, "search", "love", "--top", "2"))
     assert line == "mpdtui: unrecognized arguments: --top 2 (see `mpdtui search --help`)"
+
+
+@pytest.mark.parametrize(("argv", "typed", "meant"), [
+    (("export", "x", "--too", "m3u"), "--too", "--to"),
+    (("score", "a.csv", "--turth", "t"), "--turth", "--truth"),
+])
+def test_a_mistyped_required_option_is_named_beside_the_missing_one(
+        capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], typed: str, meant: str) -> None:
+    """argparse reports the required option missing, not the mistyped one given for it."""
+    assert_refused(run_cli(capsys, None, *argv), f"the following arguments are required: {meant}; "
+                   f"{typed} is no option here: did you mean {meant}? (see `mpdtui {argv[0]} ")
+    args = parse_arguments([meant if word == typed else word for word in argv])
+    assert getattr(args, meant.removeprefix("--")) is not None
