@@ -18,6 +18,7 @@ from typing import Any, Literal
 import requests
 import spotipy
 from spotipy.exceptions import SpotifyException
+from urllib3.exceptions import NewConnectionError
 
 from models.progress import Cancelled, check_cancel
 from mpdtui.spotify.errors import (
@@ -98,13 +99,19 @@ class SpotifyClient:
     # -- the retry loop --
 
     def call(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-             payload: Any = None) -> Any:
-        """One API request with retries; returns the decoded JSON answer."""
+             payload: Any = None, landed: Callable[[], bool] | None = None) -> Any:
+        """One API request with retries; returns the decoded JSON answer. A request that is
+        not to be carried out twice (adding items) passes `landed`: after a failure that
+        Spotify may have acted on (a dropped connection, a timeout, a 5xx), it is asked before
+        the request is sent again, and True ends the call (the answer is then {})."""
         failures = limited = 0
-        refreshed = renew = False
+        refreshed = renew = maybe_done = False
         endpoint = self._endpoint(path)
         while True:
             check_cancel(self.cancel)
+            if maybe_done and landed is not None and landed():
+                return {}
+            maybe_done = False
             try:
                 if renew:  # here, so that a renewal that fails in passing is retried too
                     self.session.force_refresh()
@@ -132,13 +139,14 @@ class SpotifyClient:
                 if exc.http_status < 500:
                     raise SpotifyError(f"Spotify answered HTTP {exc.http_status} to {method} "
                                        f"{endpoint}: {_reason(exc)}") from None
-                what = f"Spotify answered {exc.http_status}"
+                what, maybe_done = f"Spotify answered {exc.http_status}", True
             except RenewalUnavailable as exc:
-                what = str(exc)
+                what, maybe_done = str(exc), False  # the request was not sent
             except _TRANSIENT as exc:
                 what = f"connection to Spotify failed ({type(exc).__name__})"
+                maybe_done = _maybe_received(exc)
             except _Unreadable:
-                what = "Spotify sent an unreadable answer"
+                what, maybe_done = "Spotify sent an unreadable answer", True
             failures += 1
             self._backoff(endpoint, what, failures)
 
@@ -202,10 +210,14 @@ class SpotifyClient:
         return [str((entry.get("item") or entry.get("track") or {}).get("uri") or "")
                 for entry in self._paged(f"playlists/{playlist_id}/items", limit=ITEMS_PER_PAGE)]
 
-    def add_items(self, playlist_id: str, uris: list[str]) -> None:
+    def add_items(self, playlist_id: str, uris: list[str],
+                  landed: Callable[[], bool] | None = None) -> None:
+        """Append `uris` (at most 100); `landed` tells, after a failure Spotify may have acted
+        on, whether they are in the playlist already (else they could be added twice)."""
         if len(uris) > ITEMS_PER_ADD:
             raise ValueError(f"at most {ITEMS_PER_ADD} URIs per call")
-        self.call("POST", f"playlists/{playlist_id}/items", payload={"uris": uris})
+        self.call("POST", f"playlists/{playlist_id}/items", payload={"uris": uris},
+                  landed=landed)
 
     def my_playlists(self) -> Iterator[dict[str, Any]]:
         """The current user's playlists (simplified objects), all pages."""
@@ -228,6 +240,15 @@ class SpotifyClient:
             if not next_url:
                 return
             page = self.call("GET", next_url)
+
+
+def _maybe_received(exc: Exception) -> bool:
+    """Whether a request that failed this way may have reached Spotify: all but a connection
+    that was never made (refused, no route, timed out connecting)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return not isinstance(reason, NewConnectionError)
 
 
 class _Unreadable(Exception):

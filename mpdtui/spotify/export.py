@@ -12,6 +12,7 @@ MPD-format playlists (extra training data) and saved playlists (starting points)
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 import time
@@ -126,7 +127,8 @@ def _add_chunks(playlists: SavedPlaylists, playlist: SavedPlaylist, state: Expor
         for start in range(state.added, len(uris), ITEMS_PER_ADD):
             check_cancel(cancel)
             chunk = uris[start:start + ITEMS_PER_ADD]
-            client.add_items(state.spotify_id, chunk)
+            client.add_items(state.spotify_id, chunk, landed=functools.partial(
+                _landed, client, state, uris, start + len(chunk)))
             state = ExportState(state.spotify_id, state.url, state.content,
                                 start + len(chunk), False)
             playlists.record_export(playlist.id, state)
@@ -140,6 +142,19 @@ def _add_chunks(playlists: SavedPlaylists, playlist: SavedPlaylist, state: Expor
     state = ExportState(state.spotify_id, state.url, state.content, state.added, True)
     playlists.record_export(playlist.id, state)
     return state
+
+
+def _landed(client: SpotifyClient, state: ExportState, uris: list[str], end: int) -> bool:
+    """Whether the chunk ending at `end`, whose sending failed where Spotify may have added it
+    anyway (its answer lost), is in the playlist: True when it holds uris[:end], False when it
+    holds what it held before; else it was changed meanwhile, and going on would mix them."""
+    held = client.playlist_item_uris(state.spotify_id)
+    if held == uris[:end]:
+        return True
+    if held == uris[:state.added]:
+        return False
+    raise SpotifyError(f"the Spotify playlist {state.url} was changed in Spotify during the "
+                       "export (it holds other tracks than those sent)")
 
 
 # --- import ---------------------------------------------------------------------------------

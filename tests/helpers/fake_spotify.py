@@ -6,8 +6,10 @@ S256 challenge, client id and redirect URI, refreshes tokens, and answers `inval
 API (under /v1/): me, audio-features, me/playlists (GET, POST), playlists/{id}/items (GET,
 POST). `unfollow` plays a user deleting a playlist in Spotify's app: Spotify only unfollows it
 (it leaves GET me/playlists; its items still answer). Faults are injected per endpoint with
-`fail_next`; `forbid_audio_features` answers 403 like the API does for apps created after
-2024-11-27. Every request is logged in `requests`.
+`fail_next` (`slow` answers late; `ANSWER_LOST` carries the request out and drops the
+connection unanswered, as a reset after Spotify acted does); `forbid_audio_features` answers
+403 like the API does for apps created after 2024-11-27. Every request is logged in
+`requests`.
 """
 
 from __future__ import annotations
@@ -38,10 +40,18 @@ class Fault:
     retry_after: float | None = None
     drop: bool = False
     page: bool = False  # an HTML page with `status`, not JSON: a proxy's, a network login's
+    delay: float = 0.0  # seconds before anything happens (a slow server); then the rest
+    answer_lost: bool = False  # the request is carried out, then the connection drops unanswered
 
 
 DROP = Fault(drop=True)
 PASS = Fault(status=0)
+ANSWER_LOST = Fault(status=0, answer_lost=True)
+
+
+def slow(seconds: float) -> Fault:
+    """Answer normally, after `seconds`."""
+    return Fault(status=0, delay=seconds)
 
 
 def too_many(retry_after: float = 0) -> Fault:
@@ -119,7 +129,8 @@ class FakeSpotify:
 
     def fail_next(self, endpoint: str, *faults: Fault) -> None:
         """Answer the next requests to `endpoint` (e.g. "audio-features", "api/token",
-        "playlists/{id}/items" or "playlists/*/items") with these faults, in order."""
+        "playlists/{id}/items" or "playlists/*/items") with these faults, in order; one
+        method's alone when it starts with it ("POST playlists/*/items")."""
         with self.state.lock:
             self.state.faults[endpoint].extend(faults)
 
@@ -210,7 +221,10 @@ class _Handler(BaseHTTPRequestHandler):
             endpoint = url.path.removeprefix("/accounts/")
         else:
             endpoint = url.path.removeprefix("/v1/").strip("/")
-        fault = self._take_fault(endpoint)
+        fault = self._take_fault(method, endpoint)
+        if fault is not None and fault.delay:
+            time.sleep(fault.delay)
+        lost = fault is not None and fault.answer_lost
         if fault is not None and fault.status == 0 and not fault.drop:
             fault = None
         if fault is not None and fault.drop:
@@ -238,6 +252,10 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             status, body, headers = self._api(method, endpoint, query, raw)
         self._log(method, endpoint, query, raw, status)
+        if lost:
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+            return
         if status == 302:
             self.send_response(302)
             self.send_header("Location", headers["Location"])
@@ -246,11 +264,11 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._json(status, body, headers)
 
-    def _take_fault(self, endpoint: str) -> Fault | None:
+    def _take_fault(self, method: str, endpoint: str) -> Fault | None:
         wildcard = "/".join("*" if i == 1 and endpoint.startswith("playlists/") else part
                             for i, part in enumerate(endpoint.split("/")))
         with self.fake.state.lock:
-            for key in (endpoint, wildcard):
+            for key in (f"{method} {endpoint}", f"{method} {wildcard}", endpoint, wildcard):
                 if self.fake.state.faults.get(key):
                     return self.fake.state.faults[key].popleft()
         return None

@@ -57,7 +57,7 @@ def test_export_to_spotify_in_chunks_of_100(fake: FakeSpotify, locations: Locati
 def test_a_failed_export_keeps_the_playlist_and_resumes(fake: FakeSpotify, locations: Locations,
                                                         playlists: SavedPlaylists) -> None:
     # first chunk: a 500 and a dropped connection, then it lands; then Spotify stays down
-    fake.fail_next("playlists/*/items", Fault(500), DROP, PASS,
+    fake.fail_next("POST playlists/*/items", Fault(500), DROP, PASS,
                    *[Fault(503)] * FAST.max_attempts)
     with pytest.raises(SpotifyError) as caught:
         export_to_spotify(playlists, "Long drive", open_client(locations, policy=FAST))

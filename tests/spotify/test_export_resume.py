@@ -9,11 +9,11 @@ import argparse
 
 import pytest
 from export_support import FAST, URIS, locations, playlists  # noqa: F401 (fixtures)
-from fake_spotify import PASS, FakeSpotify, Fault
+from fake_spotify import ANSWER_LOST, PASS, FakeSpotify, Fault
 
 from mpdtui.data.saved_playlists import SavedPlaylists
 from mpdtui.locations import Locations
-from mpdtui.spotify.client import ITEMS_PER_PAGE, open_client
+from mpdtui.spotify.client import open_client
 from mpdtui.spotify.errors import SpotifyError
 from mpdtui.spotify.export import export_to_spotify
 
@@ -65,6 +65,21 @@ def test_a_chunk_sent_but_not_recorded_is_not_sent_again(
     adds = fake.calls(f"playlists/{spotify_id}/items", "POST")[sent:]
     assert [call.body["uris"] for call in adds] == [URIS[200:]]
     assert playlists.export_state("Long drive").finished
+
+
+def test_a_chunk_spotify_added_but_whose_answer_was_lost_is_not_sent_again(
+        fake: FakeSpotify, locations: Locations, playlists: SavedPlaylists) -> None:
+    """Spotify added the second chunk, then the connection dropped before its answer (a
+    reset, a timeout): the retry sent it again, and the Spotify playlist held 350 tracks,
+    100 of them twice, while the export said "exported 'Long drive' (250 tracks)"."""
+    fake.fail_next("POST playlists/*/items", PASS, ANSWER_LOST, Fault(503))
+
+    result = export_to_spotify(playlists, "Long drive", open_client(locations, policy=FAST))
+
+    assert held(fake, result.spotify_id) == URIS
+    assert result.added == 250 and playlists.export_state("Long drive").finished
+    adds = fake.calls(f"playlists/{result.spotify_id}/items", "POST")
+    assert [len(call.body["uris"]) for call in adds] == [100, 100, 50, 50]  # the 503's again
 
 
 def test_a_stopped_export_whose_playlist_was_deleted_in_spotify_s_app_makes_a_new_one(
@@ -121,8 +136,7 @@ def test_an_export_stopped_by_spotify_s_trouble_gives_one_piece_of_advice(
         f"export of 'Long drive' stopped after 100 of 250 tracks (Spotify rate-limits "
         f"playlists/{state.spotify_id}/items (asked to wait 7200 s)); the local playlist is "
         f"unchanged: run the same export again to continue into {state.url}")
-    pages = [PASS] * (100 // ITEMS_PER_PAGE)  # the resume's look at what the playlist holds
-    fake.fail_next("playlists/*/items", *pages, *[Fault(503)] * FAST.max_attempts)
+    fake.fail_next("POST playlists/*/items", *[Fault(503)] * FAST.max_attempts)
     with pytest.raises(SpotifyError) as caught:
         export_to_spotify(playlists, "Long drive", open_client(locations, policy=FAST))
     assert str(caught.value).startswith(
