@@ -99,18 +99,19 @@ class SpotifyClient:
     # -- the retry loop --
 
     def call(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-             payload: Any = None, landed: Callable[[], bool] | None = None) -> Any:
+             payload: Any = None, landed: Callable[[], Any] | None = None) -> Any:
         """One API request with retries; returns the decoded JSON answer. A request that is
-        not to be carried out twice (adding items) passes `landed`: after a failure that
-        Spotify may have acted on (a dropped connection, a timeout, a 5xx), it is asked before
-        the request is sent again, and True ends the call (the answer is then {})."""
+        not to be carried out twice (making a playlist, adding items) passes `landed`: after
+        a failure that Spotify may have acted on (a dropped connection, a timeout, a 5xx), it
+        is asked before the request is sent again, and returns what the answer would have been
+        when Spotify did act (None: it did not, send it again)."""
         failures = limited = 0
         refreshed = renew = maybe_done = False
         endpoint = self._endpoint(path)
         while True:
             check_cancel(self.cancel)
-            if maybe_done and landed is not None and landed():
-                return {}
+            if maybe_done and landed is not None and (done := landed()) is not None:
+                return done
             maybe_done = False
             try:
                 if renew:  # here, so that a renewal that fails in passing is retried too
@@ -193,11 +194,22 @@ class SpotifyClient:
 
     def create_playlist(self, name: str, *, public: bool = False,
                         description: str = "") -> dict[str, Any]:
+        """A new playlist of the user's; made once, also when the answer to making it was lost."""
         answer = self.call("POST", "me/playlists", payload={
-            "name": name, "public": public, "description": description})
+            "name": name, "public": public, "description": description},
+            landed=lambda: self._made_already(name, description))
         if not isinstance(answer, dict) or not answer.get("id"):
             raise SpotifyError("Spotify's answer to creating a playlist has no playlist id")
         return answer
+
+    def _made_already(self, name: str, description: str) -> dict[str, Any] | None:
+        """An empty playlist of the user's named `name` with `description` (mpdtui's own):
+        the one a request whose answer was lost made, or one no worse to fill."""
+        user_id = self.me().get("id")
+        return next((p for p in self.my_playlists()
+                     if p.get("name") == name and p.get("description") == description
+                     and (p.get("owner") or {}).get("id") == user_id
+                     and (p.get("items") or p.get("tracks") or {}).get("total") == 0), None)
 
     def my_playlist(self, playlist_id: str) -> dict[str, Any] | None:
         """The playlist as listed among the user's playlists (GET me/playlists), or None when
@@ -217,7 +229,7 @@ class SpotifyClient:
         if len(uris) > ITEMS_PER_ADD:
             raise ValueError(f"at most {ITEMS_PER_ADD} URIs per call")
         self.call("POST", f"playlists/{playlist_id}/items", payload={"uris": uris},
-                  landed=landed)
+                  landed=None if landed is None else lambda: {} if landed() else None)
 
     def my_playlists(self) -> Iterator[dict[str, Any]]:
         """The current user's playlists (simplified objects), all pages."""

@@ -82,6 +82,21 @@ def test_a_chunk_spotify_added_but_whose_answer_was_lost_is_not_sent_again(
     assert [len(call.body["uris"]) for call in adds] == [100, 100, 50, 50]  # the 503's again
 
 
+def test_a_playlist_spotify_made_but_whose_answer_was_lost_is_not_made_again(
+        fake: FakeSpotify, locations: Locations, playlists: SavedPlaylists) -> None:
+    """The answer to making the playlist was lost: the retry made a second one, and the
+    user's account kept an empty 'Long drive' beside the exported one."""
+    other = fake.add_user_playlist("Long drive", [])  # the user's own, not made by mpdtui
+    fake.fail_next("POST me/playlists", ANSWER_LOST)
+
+    result = export_to_spotify(playlists, "Long drive", open_client(locations, policy=FAST))
+
+    assert len(fake.calls("me/playlists", "POST")) == 1
+    assert sorted(fake.state.playlists) == sorted([other, result.spotify_id])
+    assert held(fake, result.spotify_id) == URIS and held(fake, other) == []
+    assert result.url == f"https://open.spotify.com/playlist/{result.spotify_id}"
+
+
 def test_a_stopped_export_whose_playlist_was_deleted_in_spotify_s_app_makes_a_new_one(
         fake: FakeSpotify, locations: Locations, playlists: SavedPlaylists,
         capsys: pytest.CaptureFixture[str]) -> None:
@@ -187,7 +202,7 @@ def test_an_export_that_fails_before_sending_a_track_says_it_was_the_export(
     again later; everything fetched so far is kept", no word of the export."""
     from fake_spotify import DROP
 
-    fake.fail_next("me/playlists", *[DROP] * FAST.max_attempts)
+    fake.fail_next("POST me/playlists", *[DROP] * FAST.max_attempts)
     with pytest.raises(SpotifyError) as caught:
         export_to_spotify(playlists, "Long drive", open_client(locations, policy=FAST))
     assert str(caught.value).startswith("export of 'Long drive' stopped before its Spotify "
