@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -37,7 +38,7 @@ from mpdtui.pipeline.display import (
     spotify_import_said,
 )
 from mpdtui.pipeline.request import JobRequest
-from mpdtui.printable import printable, quoted
+from mpdtui.printable import printable, quoted, shell_word
 from mpdtui.spotify.settings import DEFAULT_PORT, NO_CLIENT_ID, login_trouble
 
 if TYPE_CHECKING:
@@ -120,11 +121,33 @@ def run_auth(args: argparse.Namespace, locations: Locations) -> int:
     if client_id is None:
         raise UserError(NO_CLIENT_ID)
     no_browser = args.no_browser or not can_open_a_browser()  # over ssh: the URL and a paste
-    result = spotify.login(client_id, port=args.port, open_browser=not no_browser,
-                           paste=_paste_prompt if no_browser else None,
-                           on_url=lambda url: _show_url(url, no_browser))
+    try:
+        result = spotify.login(client_id, port=args.port, open_browser=not no_browser,
+                               paste=_paste_prompt if no_browser else None,
+                               on_url=lambda url: _show_url(url, no_browser))
+    except UserError as exc:
+        raise UserError(_as_given(str(exc), args, client_id, spotify.client_id())) from None
     print(printable(result.describe()))
     return 0
+
+
+_AUTH_AGAIN = re.compile(r"`mpdtui auth(?P<port> --port PORT)?`")
+
+
+def _as_given(message: str, args: argparse.Namespace, client_id: str,
+              remembered: str | None) -> str:
+    """A failed login's advice to run `mpdtui auth` again, with what this one was given: the
+    client id (kept only once a login works: without it the rerun found none), the port and
+    --no-browser."""
+    given = "" if remembered == client_id else f" --client-id {shell_word(client_id)}"
+
+    def rerun(found: re.Match[str]) -> str:
+        if found.group("port"):
+            return f"`mpdtui auth{given} --port PORT`"
+        port = "" if args.port == DEFAULT_PORT else f" --port {args.port}"
+        return f"`mpdtui auth{given}{port}{' --no-browser' if args.no_browser else ''}`"
+
+    return _AUTH_AGAIN.sub(rerun, message)
 
 
 def _show_url(url: str, no_browser: bool) -> None:

@@ -1,0 +1,71 @@
+"""`mpdtui auth` as typed: what a failed login says to run next logs in when run as written.
+Against the loopback fake, with a desktop's browser that follows the login's redirect."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import socket
+from pathlib import Path
+
+import pytest
+from desktop_browser import desktop_browser
+from fake_spotify import FakeSpotify, Fault
+
+from mpdtui.cli import parse_arguments
+from mpdtui.errors import UserError
+from mpdtui.locations import Locations
+
+
+@pytest.fixture
+def locations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Locations:
+    monkeypatch.delenv("MPDTUI_SPOTIFY_CLIENT_ID", raising=False)
+    return Locations.resolve(tmp_path / "cache").ensure()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def advised_command(message: str) -> list[str]:
+    """The arguments of the `mpdtui auth ...` command a message quotes."""
+    found = re.search(r"`mpdtui (auth[^`]*)`", message)
+    assert found, message
+    return shlex.split(found.group(1))
+
+
+def test_a_failed_login_s_advice_logs_in_when_followed(
+        fake: FakeSpotify, locations: Locations, monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`mpdtui auth --client-id ID --port P` whose code Spotify refused said "run `mpdtui
+    auth` again", which answered "no Spotify client id" (a client id is kept once a login
+    works) and would have listened on the default port."""
+    from mpdtui.commands import spotify as spotify_command
+
+    desktop_browser(monkeypatch, tmp_path, follow=True)
+    fake.fail_next("api/token", Fault(400))  # the code refused (expired, used already)
+    typed = ["auth", "--client-id", fake.state.client_id, "--port", str(free_port())]
+    with pytest.raises(UserError) as caught:
+        spotify_command.run_auth(parse_arguments(typed), locations)
+    assert str(caught.value).startswith("Spotify refused the login code")
+
+    again = advised_command(str(caught.value))
+    assert spotify_command.run_auth(parse_arguments(again), locations) == 0
+    assert "Logged in to Spotify as Fake User" in capsys.readouterr().out
+
+
+def test_a_taken_port_s_advice_names_the_client_id_given(
+        fake: FakeSpotify, locations: Locations) -> None:
+    from mpdtui.commands import spotify as spotify_command
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        typed = ["auth", "--client-id", fake.state.client_id, "--port", str(port)]
+        with pytest.raises(UserError) as caught:
+            spotify_command.run_auth(parse_arguments(typed), locations)
+    assert (f"log in on a free port with `mpdtui auth --client-id {fake.state.client_id} "
+            "--port PORT`") in str(caught.value)
