@@ -30,7 +30,7 @@ from mpdtui.data.saved_playlists import (
 )
 from mpdtui.printable import quoted
 from mpdtui.spotify.client import ITEMS_PER_ADD, SpotifyClient
-from mpdtui.spotify.errors import ApiUnavailable, SpotifyError
+from mpdtui.spotify.errors import ApiUnavailable, LoginRequired, SpotifyError
 
 DESCRIPTION = "Made with mpdtui"
 
@@ -101,7 +101,22 @@ def _resume_state(client: SpotifyClient, earlier: ExportState, uris: list[str],
 
 def _why(exc: SpotifyError | Cancelled) -> str:
     """What stopped a step, without its own advice (the export's message gives its own)."""
+    if isinstance(exc, LoginRequired):
+        return str(exc).partition(_LOG_IN)[0]
     return (exc.reason if isinstance(exc, ApiUnavailable) else str(exc)) or "cancelled"
+
+
+_LOG_IN = ": run `mpdtui auth`"
+
+
+def _again(exc: SpotifyError | Cancelled, where: str = "") -> str:
+    """The advice that ends a stopped export's message: run it again (continuing `where`),
+    after logging in again when the login is what stopped it (else the rerun stops as well)."""
+    again = f"run the same export again{where}"
+    if isinstance(exc, LoginRequired) and _LOG_IN in str(exc):
+        login = str(exc).partition(_LOG_IN)[2]  # " to log in again", " first", ...
+        return f"run `mpdtui auth`{login}, then {again}"
+    return again
 
 
 def _not_started(playlist: SavedPlaylist, earlier: ExportState | None,
@@ -112,11 +127,11 @@ def _not_started(playlist: SavedPlaylist, earlier: ExportState | None,
     if earlier is not None:
         return SpotifyError(
             f"export of {quoted(playlist.name)} stopped while looking at the Spotify playlist the "
-            f"earlier export stopped in ({_why(exc)}); the local playlist is unchanged: run the "
-            f"same export again to continue into {earlier.url}")
+            f"earlier export stopped in ({_why(exc)}); the local playlist is unchanged: "
+            f"{_again(exc, f' to continue into {earlier.url}')}")
     return SpotifyError(
         f"export of {quoted(playlist.name)} stopped before its Spotify playlist was made "
-        f"({_why(exc)}); the local playlist is unchanged: run the same export again")
+        f"({_why(exc)}); the local playlist is unchanged: {_again(exc)}")
 
 
 def _add_chunks(playlists: SavedPlaylists, playlist: SavedPlaylist, state: ExportState,
@@ -137,8 +152,8 @@ def _add_chunks(playlists: SavedPlaylists, playlist: SavedPlaylist, state: Expor
     except (SpotifyError, Cancelled) as exc:
         raise SpotifyError(
             f"export of {quoted(playlist.name)} stopped after {state.added:,} of {len(uris):,} tracks "
-            f"({_why(exc)}); the local playlist is unchanged: run the same export again to continue "
-            f"into {state.url}") from None
+            f"({_why(exc)}); the local playlist is unchanged: "
+            f"{_again(exc, f' to continue into {state.url}')}") from None
     state = ExportState(state.spotify_id, state.url, state.content, state.added, True)
     playlists.record_export(playlist.id, state)
     return state

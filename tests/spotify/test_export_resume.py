@@ -159,6 +159,32 @@ def test_an_export_stopped_by_spotify_s_trouble_gives_one_piece_of_advice(
         f"playlists/{state.spotify_id}/items 3 times); the local playlist is unchanged")
 
 
+def test_an_export_whose_login_was_revoked_says_to_log_in_before_running_it_again(
+        fake: FakeSpotify, locations: Locations, playlists: SavedPlaylists) -> None:
+    """It ended "(the Spotify login has expired or was revoked: run `mpdtui auth` to log in
+    again); the local playlist is unchanged: run the same export again to continue into
+    ...": the last advice, followed, failed the same way."""
+    import requests
+
+    from mpdtui.spotify import auth
+
+    fake.revoke_refresh_tokens()  # the access token still works, until the 401
+    fake.fail_next("POST playlists/*/items", PASS, Fault(401))
+    with pytest.raises(SpotifyError) as caught:
+        export_to_spotify(playlists, "Long drive", open_client(locations, policy=FAST))
+    state = playlists.export_state("Long drive")
+    assert state is not None
+    assert str(caught.value) == (
+        "export of 'Long drive' stopped after 100 of 250 tracks (the Spotify login has expired "
+        "or was revoked); the local playlist is unchanged: run `mpdtui auth` to log in again, "
+        f"then run the same export again to continue into {state.url}")
+
+    auth.login(locations, fake.state.client_id, port=0, timeout=20,
+               open_url=lambda url: requests.get(url, timeout=10))
+    result = export_to_spotify(playlists, "Long drive", open_client(locations, policy=FAST))
+    assert result.resumed and held(fake, state.spotify_id) == URIS
+
+
 def test_one_export_to_spotify_at_a_time(fake: FakeSpotify, locations: Locations,
                                          playlists: SavedPlaylists) -> None:
     """The app's `e` pressed again while its export ran (or an export in another terminal)
