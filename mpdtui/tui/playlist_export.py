@@ -14,7 +14,7 @@ import mpdtui.advice
 from mpdtui.data.mpd_validation import track_links
 from mpdtui.locations import expand_home
 from mpdtui.pipeline.display import counted
-from mpdtui.printable import printable
+from mpdtui.printable import printable, quoted
 from mpdtui.tui.screens.export import ExportScreen
 from mpdtui.tui.typed_path import typed_path
 
@@ -65,18 +65,46 @@ class PlaylistExport:
     def _export(self, playlist_id: int, fmt: str, folder: Path, *, remember: bool) -> None:
         """In a worker; a file written to a newly typed folder makes it the export folder (a
         folder refused, the cache dir say, is not kept)."""
-        if fmt == "spotify":  # a rate limit's wait said as it starts: else the app looks idle
-            result = self.services.spotify.export(playlist_id, on_wait=self._said_wait,
-                                                  cancel=self.app.stopping)
-            text = f"Exported to Spotify: {counted(result.added, 'track')} in {result.url}"
-            if result.notice:
-                text = f"{result.notice[0].upper()}{result.notice[1:]}. {text}"
+        if fmt == "spotify":
+            text = self._to_spotify(playlist_id)
         else:
             path = self.services.playlist_files.export_file(playlist_id, fmt, folder)
             if remember:
                 self.app.call_from_thread(self._remember_folder, folder)
             text = f"Exported to {path}"
         self.app.call_from_thread(self.app.notify, printable(text), markup=False, timeout=10)
+
+    def _to_spotify(self, playlist_id: int) -> str:
+        """In a worker: the export, said as it starts and, in the header, how far it got (a
+        slow Spotify's answers, a rate limit's wait: else the app looks idle); what to say at
+        its end."""
+        playlist = self.services.playlists.get(playlist_id)
+        self._from_thread(self.app.notify, printable(
+            f"Exporting {quoted(playlist.name)} to Spotify ({counted(len(playlist.tracks), 'track')}"
+            "): the header says how far it got"), markup=False, timeout=5)
+        self._from_thread(self._headline, f"0 of {len(playlist.tracks):,} tracks added")
+        try:
+            result = self.services.spotify.export(
+                playlist_id, on_wait=self._said_wait, cancel=self.app.stopping,
+                progress=lambda step: self._from_thread(self._headline, step.message))
+        finally:
+            self._from_thread(self._headline, None)
+        text = f"Exported to Spotify: {counted(result.added, 'track')} in {result.url}"
+        if result.notice:
+            text = f"{result.notice[0].upper()}{result.notice[1:]}. {text}"
+        return text
+
+    def _from_thread(self, call: Callable[..., object], *args: object, **kwargs: object) -> None:
+        """`call` run by the app, unless it is closing (nothing would run it)."""
+        if not self.app.stopping.is_set():
+            self.app.call_from_thread(call, *args, **kwargs)
+
+    def _headline(self, progress: str | None) -> None:
+        """The export's progress in the header, where no job says its own there; None: done."""
+        if self.app.jobs.request is not None:
+            return
+        self.app.sub_title = (self.app.SUB_TITLE if progress is None
+                              else f"Spotify export: {printable(progress)}")
 
     def _said_wait(self, wait: Wait) -> None:
         self.app.call_from_thread(self.app.notify, f"Spotify export: {wait.message}",

@@ -41,6 +41,7 @@ class Fault:
     drop: bool = False
     page: bool = False  # an HTML page with `status`, not JSON: a proxy's, a network login's
     delay: float = 0.0  # seconds before anything happens (a slow server); then the rest
+    hold: threading.Event | None = None  # no answer until it is set (at most 30 s)
     answer_lost: bool = False  # the request is carried out, then the connection drops unanswered
 
 
@@ -52,6 +53,11 @@ ANSWER_LOST = Fault(status=0, answer_lost=True)
 def slow(seconds: float) -> Fault:
     """Answer normally, after `seconds`."""
     return Fault(status=0, delay=seconds)
+
+
+def held_until(event: threading.Event) -> Fault:
+    """Answer normally once `event` is set: a slow server, for as long as a test needs."""
+    return Fault(status=0, hold=event)
 
 
 def too_many(retry_after: float = 0) -> Fault:
@@ -224,6 +230,8 @@ class _Handler(BaseHTTPRequestHandler):
         fault = self._take_fault(method, endpoint)
         if fault is not None and fault.delay:
             time.sleep(fault.delay)
+        if fault is not None and fault.hold is not None:
+            fault.hold.wait(30)
         lost = fault is not None and fault.answer_lost
         if fault is not None and fault.status == 0 and not fault.drop:
             fault = None

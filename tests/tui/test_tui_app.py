@@ -568,6 +568,32 @@ async def test_the_export_says_a_rate_limits_wait(fake_spotify: Any, trained_cop
         assert any("Exported to Spotify: 3 tracks" in n for n in notifications(app))
 
 
+# an export to a slow Spotify (answers that take seconds, no rate limit, no retry) showed
+# nothing until it ended: the app looked idle, and `e` pressed again answered "another export
+# to Spotify is running"
+async def test_the_export_to_spotify_says_it_runs_and_how_far_it_got(
+        fake_spotify: Any, trained_copy: Locations, tmp_path: Path) -> None:
+    import threading
+
+    from fake_spotify import held_until
+
+    auth.login(trained_copy, fake_spotify.state.client_id, port=0, timeout=20,
+               open_url=lambda url: requests.get(url, timeout=10))
+    answer = threading.Event()
+    fake_spotify.fail_next("POST playlists/*/items", held_until(answer))
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await export_three_tracks_to_spotify(pilot, app)
+        await wait_for(pilot, lambda: "Exporting 'for spotify' to Spotify (3 tracks)"
+                       in " ".join(notifications(app)), what="the export said")
+        assert app.sub_title == "Spotify export: 0 of 3 tracks added"
+        answer.set()
+        await wait_for(pilot, lambda: any("Exported to Spotify: 3 tracks" in n
+                                          for n in notifications(app)), what="the end")
+        await settle(pilot)
+        assert app.sub_title == app.SUB_TITLE
+
+
 # quitting the app while its export to Spotify waited out a rate limit left a blank terminal
 # for as long as Spotify asked to wait (up to an hour), then finished the export unseen
 async def test_quitting_stops_an_export_waiting_out_a_rate_limit(
