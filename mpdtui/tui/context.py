@@ -79,6 +79,8 @@ class MpdtuiAppBase(KeysInOrder):
         self.stopping = threading.Event()
         """Set as the app closes: work in its threads (a Spotify export waiting out a rate
         limit) stops at a resumable point, rather than hold the closed app's process."""
+        self.spotify_export_stop: threading.Event | None = None
+        """Set to stop the export to Spotify that runs (the palette's command); None: none."""
         self.job_headline = Headline()
         self._leave_question: ConfirmScreen | None = None
         """Quitting's question while a job runs, until answered."""
@@ -169,6 +171,15 @@ class MpdtuiAppBase(KeysInOrder):
         self.jobs.cancel()
         self.notify(f"Stopping the running job ({request.describe()}) where it can resume…")
 
+    def action_stop_export(self) -> None:
+        """Stop the export to Spotify where it can resume (the palette's command): a long rate
+        limit's wait could be left only by quitting."""
+        if self.spotify_export_stop is None:
+            self.notify("No export to Spotify is running.")
+            return
+        self.spotify_export_stop.set()
+        self.notify("Stopping the export to Spotify where it can resume…")
+
     def report_failure(self, failure: JobFailed, request: JobRequest | None = None) -> None:
         """A job that stopped before its end. A cancelled or killed one says where it resumes:
         "run it again" said nothing of where, over the builder (the palette's Stop), and f2
@@ -214,6 +225,8 @@ class MpdtuiAppBase(KeysInOrder):
 
     def on_unmount(self) -> None:
         self.stopping.set()
+        if self.spotify_export_stop is not None:
+            self.spotify_export_stop.set()
         self.jobs.close()  # the job stops at a resumable point and continues next time
 
     def export_folder(self) -> Path:

@@ -36,6 +36,9 @@ class MpdtuiCommands(Provider):
         if app.jobs.request is not None:
             commands.append(("Stop the running job", f"{app.jobs.request.describe()}, at a "
                              "resumable point: what is finished is kept", app.action_stop_job))
+        if app.spotify_export_stop is not None:
+            commands.append(("Stop the export to Spotify", "at a resumable point: exporting "
+                             "the playlist again continues it", app.action_stop_export))
         screen = self.screen  # the screen under the palette
         for action, title, help_text in getattr(screen, "PALETTE", ()):
             commands.append((title, help_text, getattr(screen, f"action_{action}")))

@@ -5,6 +5,7 @@ the screen neither stops it nor silences how it ended), or the tracks' links cop
 from __future__ import annotations
 
 import shlex
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -83,11 +84,18 @@ class PlaylistExport:
             f"Exporting {quoted(playlist.name)} to Spotify ({counted(len(playlist.tracks), 'track')}"
             "): the header says how far it got"), markup=False, timeout=5)
         self._from_thread(self._headline, f"0 of {len(playlist.tracks):,} tracks added")
+        stop = threading.Event()  # the palette's "Stop the export to Spotify", or quitting
+        if self.app.spotify_export_stop is None:  # else another runs: the service refuses this
+            self.app.spotify_export_stop = stop
+        if self.app.stopping.is_set():
+            stop.set()
         try:
             result = self.services.spotify.export(
-                playlist_id, on_wait=self._said_wait, cancel=self.app.stopping,
+                playlist_id, on_wait=self._said_wait, cancel=stop,
                 progress=lambda step: self._from_thread(self._headline, step.message))
         finally:
+            if self.app.spotify_export_stop is stop:
+                self.app.spotify_export_stop = None
             self._from_thread(self._headline, None)
         text = f"Exported to Spotify: {counted(result.added, 'track')} in {result.url}"
         if result.notice:

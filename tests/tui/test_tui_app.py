@@ -594,6 +594,28 @@ async def test_the_export_to_spotify_says_it_runs_and_how_far_it_got(
         assert app.sub_title == app.SUB_TITLE
 
 
+# an export to Spotify waiting out a long rate limit could be stopped only by quitting the app:
+# the palette had no command for it ("Stop the running job" is for jobs: ingest, training)
+async def test_an_export_to_spotify_stops_from_the_palette(
+        fake_spotify: Any, trained_copy: Locations, tmp_path: Path) -> None:
+    from fake_spotify import too_many
+
+    auth.login(trained_copy, fake_spotify.state.client_id, port=0, timeout=20,
+               open_url=lambda url: requests.get(url, timeout=10))
+    fake_spotify.fail_next("POST playlists/*/items", too_many(600))
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await export_three_tracks_to_spotify(pilot, app)
+        await wait_for(pilot, lambda: "Spotify export: rate limited, retrying in 600 s"
+                       in notifications(app), what="the wait said")
+        await run_command(pilot, "stop the export to spotify")
+        await wait_for(pilot, lambda: any("stopped after 0 of 3 tracks (cancelled)" in n
+                                          for n in notifications(app)), what="the stop")
+        assert any("export it to Spotify again to continue into" in n
+                   for n in notifications(app))
+        assert app.sub_title == app.SUB_TITLE
+
+
 # quitting the app while its export to Spotify waited out a rate limit left a blank terminal
 # for as long as Spotify asked to wait (up to an hour), then finished the export unseen
 async def test_quitting_stops_an_export_waiting_out_a_rate_limit(
