@@ -132,3 +132,14 @@ def test_the_apps_spotify_import_and_export_name_no_command(message: str,
     """The app's `I` import and Spotify export failed with "run the command again later" and
     "run the same export again": the app has keys, not commands."""
     assert in_app(message) == in_the_app
+
+
+@pytest.mark.parametrize("message", ["FORBIDDEN_NOW", "FORBIDDEN_BEFORE"])
+def test_a_403_to_audio_features_says_how_the_app_asks_again(message: str) -> None:
+    """The features step said "(--retry-forbidden to ask again)": a flag of the CLI's, which
+    the app has no way to give. A new login is asked again (the 403 is remembered per login)."""
+    from mpdtui.spotify import download
+
+    said = in_app(getattr(download, message))
+    assert "--retry-forbidden" not in said
+    assert said.endswith(f"(a new login at {LOGIN_STEP} asks Spotify again)")
