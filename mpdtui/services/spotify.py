@@ -17,6 +17,7 @@ from mpdtui import config
 from mpdtui.browser import open_in_browser
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
+from mpdtui.printable import shell_word
 from mpdtui.services.playlists import PlaylistService
 from mpdtui.spotify.settings import CLIENT_ID_ENV, DEFAULT_PORT, not_a_client_id
 
@@ -66,10 +67,19 @@ class SpotifyService:
         if problem := not_a_client_id(client_id):
             raise UserError(problem)
         from mpdtui.spotify import auth
+        from mpdtui.spotify.errors import LoginFailed
 
-        status = auth.login(self.locations, client_id, on_url=on_url, paste=paste,
-                            open_url=open_in_browser if open_browser else None, cancel=cancel,
-                            port=DEFAULT_PORT if port is None else port)
+        remembered = self.client_id()
+        try:
+            status = auth.login(self.locations, client_id, on_url=on_url, paste=paste,
+                                open_url=open_in_browser if open_browser else None,
+                                cancel=cancel, port=DEFAULT_PORT if port is None else port)
+        except LoginFailed as exc:
+            if remembered == client_id:
+                raise
+            raise LoginFailed(str(exc).replace(  # the CLI's login on another port needs it
+                "`mpdtui auth --port PORT`",
+                f"`mpdtui auth --client-id {shell_word(client_id)} --port PORT`")) from None
         config.update(self.locations, spotify_client_id=client_id)
         return status
 

@@ -69,3 +69,20 @@ def test_a_taken_port_s_advice_names_the_client_id_given(
             spotify_command.run_auth(parse_arguments(typed), locations)
     assert (f"log in on a free port with `mpdtui auth --client-id {fake.state.client_id} "
             "--port PORT`") in str(caught.value)
+
+
+def test_the_app_s_taken_port_advice_names_the_client_id_typed(
+        fake: FakeSpotify, locations: Locations) -> None:
+    """The app's Spotify step, its port taken, said to log in with `mpdtui auth --port PORT`,
+    which answered "no Spotify client id" where the id typed in the step had not logged in
+    yet (it is kept once a login works)."""
+    from mpdtui.services.root import open_services
+
+    spotify = open_services(locations).spotify
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(UserError) as caught:
+            spotify.login(fake.state.client_id, port=taken.getsockname()[1], open_browser=False)
+    assert (f"`mpdtui auth --client-id {fake.state.client_id} --port PORT`"
+            in str(caught.value))
