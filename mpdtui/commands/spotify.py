@@ -121,12 +121,15 @@ def run_auth(args: argparse.Namespace, locations: Locations) -> int:
     if client_id is None:
         raise UserError(NO_CLIENT_ID)
     no_browser = args.no_browser or not can_open_a_browser()  # over ssh: the URL and a paste
+    paste = _PastePrompt() if no_browser else None
     try:
         result = spotify.login(client_id, port=args.port, open_browser=not no_browser,
-                               paste=_paste_prompt if no_browser else None,
-                               on_url=lambda url: _show_url(url, no_browser))
+                               paste=paste, on_url=lambda url: _show_url(url, no_browser))
     except UserError as exc:
         raise UserError(_as_given(str(exc), args, client_id, spotify.client_id())) from None
+    finally:
+        if paste is not None:
+            paste.end_line()
     print(printable(result.describe()))
     return 0
 
@@ -165,21 +168,35 @@ STDIN_CLOSED = ("Nothing can be pasted (standard input is closed): waiting for t
                 "sent back to this machine (ctrl+c stops).")
 
 
-def _paste_prompt() -> str:
+class _PastePrompt:
     """The pasted redirect; a blank line, or one that is not a redirect (a stray word, half
-    an address), asks again: one slip must not end the login."""
-    prompt = PASTE_PROMPT
-    while True:
-        print(prompt, end="", flush=True)
-        try:
-            line = read_stdin_line()
-        except EOFError:
-            print(f"\n{STDIN_CLOSED}", flush=True)
-            raise
-        if "code=" in line or "error=" in line:
-            return line
-        if line.strip():
-            prompt = NOT_A_REDIRECT
+    an address), asks again: one slip must not end the login. Called in a thread; the login
+    may end through the redirect while its prompt waits: `end_line` ends that line, else what
+    follows is printed on it."""
+
+    def __init__(self) -> None:
+        self.waiting = False
+
+    def __call__(self) -> str:
+        prompt = PASTE_PROMPT
+        while True:
+            print(prompt, end="", flush=True)
+            self.waiting = True
+            try:
+                line = read_stdin_line()
+            except EOFError:
+                print(f"\n{STDIN_CLOSED}", flush=True)
+                raise
+            finally:
+                self.waiting = False
+            if "code=" in line or "error=" in line:
+                return line
+            if line.strip():
+                prompt = NOT_A_REDIRECT
+
+    def end_line(self) -> None:
+        if self.waiting:
+            print(flush=True)
 
 
 def read_stdin_line() -> str:

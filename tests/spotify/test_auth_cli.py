@@ -86,3 +86,37 @@ def test_the_app_s_taken_port_advice_names_the_client_id_typed(
             spotify.login(fake.state.client_id, port=taken.getsockname()[1], open_browser=False)
     assert (f"`mpdtui auth --client-id {fake.state.client_id} --port PORT`"
             in str(caught.value))
+
+
+def test_a_login_the_browser_ended_does_not_go_on_the_paste_prompt_s_line(
+        fake: FakeSpotify, locations: Locations, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`mpdtui auth --no-browser`, the browser on this machine after all: the login ended
+    through the redirect while the prompt waited for a paste, and its result went on the
+    prompt's line ("... (it starts with http://127.0.0.1): Logged in to Spotify as ...")."""
+    import threading
+
+    import requests
+
+    from mpdtui.commands import spotify as spotify_command
+
+    shown: list[str] = []
+    show_url = spotify_command._show_url
+    monkeypatch.setattr(spotify_command, "_show_url",
+                        lambda url, no_browser: (shown.append(url), show_url(url, no_browser)))
+    ended = threading.Event()
+
+    def the_browser_not_a_paste() -> str:
+        requests.get(shown[0], timeout=10)  # the redirect reaches the login's catcher
+        ended.wait(10)  # nothing typed
+        raise EOFError
+
+    monkeypatch.setattr(spotify_command, "read_stdin_line", the_browser_not_a_paste)
+    typed = ["auth", "--client-id", fake.state.client_id, "--port", str(free_port()),
+             "--no-browser"]
+    try:
+        assert spotify_command.run_auth(parse_arguments(typed), locations) == 0
+        said = capsys.readouterr().out
+    finally:
+        ended.set()
+    assert f"{spotify_command.PASTE_PROMPT}\nLogged in to Spotify as Fake User" in said
