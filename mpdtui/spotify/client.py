@@ -53,6 +53,9 @@ class RetryPolicy:
     backoff_max: float = 60.0
     max_retry_after: float = 3600.0  # a longer rate limit stops the job (stored work is kept)
     max_rate_limited: int = 50  # consecutive 429 answers to one request before giving up
+    settle_s: float = REQUEST_TIMEOUT_S
+    """After a request not to be made twice timed out, how long Spotify may still be at it:
+    the look at whether it did waits that long once more before the request is sent again."""
 
     def backoff(self, failures: int) -> float:
         return min(self.backoff_max, self.backoff_base * 2 ** (failures - 1))
@@ -106,13 +109,15 @@ class SpotifyClient:
         is asked before the request is sent again, and returns what the answer would have been
         when Spotify did act (None: it did not, send it again)."""
         failures = limited = 0
-        refreshed = renew = maybe_done = False
+        refreshed = renew = maybe_done = late = False
         endpoint = self._endpoint(path)
         while True:
             check_cancel(self.cancel)
-            if maybe_done and landed is not None and (done := landed()) is not None:
-                return done
-            maybe_done = False
+            if maybe_done and landed is not None:
+                done = self._look(landed, endpoint, late)
+                if done is not None:
+                    return done
+            maybe_done = late = False
             try:
                 if renew:  # here, so that a renewal that fails in passing is retried too
                     self.session.force_refresh()
@@ -146,10 +151,23 @@ class SpotifyClient:
             except _TRANSIENT as exc:
                 what = f"connection to Spotify failed ({type(exc).__name__})"
                 maybe_done = _maybe_received(exc)
+                late = isinstance(exc, requests.ReadTimeout)  # Spotify may still be at it
             except _Unreadable:
                 what, maybe_done = "Spotify sent an unreadable answer", True
             failures += 1
             self._backoff(endpoint, what, failures)
+
+    def _look(self, landed: Callable[[], Any], endpoint: str, late: bool) -> Any:
+        """What `landed` finds; after a timeout (Spotify may still be carrying the request
+        out), "not yet" is looked at again once `settle_s` has passed."""
+        done = landed()
+        if done is None and late:
+            seconds = self.policy.settle_s
+            self._sleep(Wait("retry", seconds, f"no answer from {endpoint} in time: looking "
+                             f"again in {seconds:g} s whether Spotify did it, before asking "
+                             "again"))
+            done = landed()
+        return done
 
     def _rate_limited(self, endpoint: str, exc: SpotifyException, limited: int) -> None:
         seconds = retry_after_seconds(exc.headers)

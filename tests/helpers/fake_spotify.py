@@ -42,6 +42,7 @@ class Fault:
     page: bool = False  # an HTML page with `status`, not JSON: a proxy's, a network login's
     delay: float = 0.0  # seconds before anything happens (a slow server); then the rest
     hold: threading.Event | None = None  # no answer until it is set (at most 30 s)
+    releases: threading.Event | None = None  # set once this request is answered
     answer_lost: bool = False  # the request is carried out, then the connection drops unanswered
 
 
@@ -58,6 +59,11 @@ def slow(seconds: float) -> Fault:
 def held_until(event: threading.Event) -> Fault:
     """Answer normally once `event` is set: a slow server, for as long as a test needs."""
     return Fault(status=0, hold=event)
+
+
+def releasing(event: threading.Event) -> Fault:
+    """Answer normally, then set `event` (a held request goes on once this one is answered)."""
+    return Fault(status=0, releases=event)
 
 
 def too_many(retry_after: float = 0) -> Fault:
@@ -227,7 +233,7 @@ class _Handler(BaseHTTPRequestHandler):
             endpoint = url.path.removeprefix("/accounts/")
         else:
             endpoint = url.path.removeprefix("/v1/").strip("/")
-        fault = self._take_fault(method, endpoint)
+        fault = fault_taken = self._take_fault(method, endpoint)
         if fault is not None and fault.delay:
             time.sleep(fault.delay)
         if fault is not None and fault.hold is not None:
@@ -271,6 +277,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             return
         self._json(status, body, headers)
+        if fault_taken is not None and fault_taken.releases is not None:
+            fault_taken.releases.set()
 
     def _take_fault(self, method: str, endpoint: str) -> Fault | None:
         wildcard = "/".join("*" if i == 1 and endpoint.startswith("playlists/") else part
