@@ -17,6 +17,7 @@ from platformdirs import user_downloads_path
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.widgets import Header, Label, Static
 
 from mpdtui.locations import Locations
@@ -29,6 +30,7 @@ from mpdtui.tui.screens.help import HelpScreen
 from mpdtui.tui.screens.setup_step import SetupStep
 from mpdtui.tui.screens.wizard import SETUP_STEPS, advised_step
 from mpdtui.tui.terminal_watch import watch_terminal
+from mpdtui.tui.text import even_width
 from mpdtui.tui.widgets.whole_key_footer import WholeKeyFooter
 
 if TYPE_CHECKING:  # the services load after the first paint (numpy, SQLite, the models)
@@ -121,6 +123,12 @@ class MpdtuiApp(MpdtuiAppBase):
         if self.services is not None and theme != self._saved_theme:
             self._saved_theme = theme
             self.attempt(self.services.preferences.set_theme, theme)
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every note with emoji as wide as laid out (`even_width`): most quote names."""
+        super().notify(even_width(message), title=even_width(title), severity=severity,
+                       timeout=timeout, markup=markup)
 
     # --- navigation ----------------------------------------------------------------------
     def open_builder(self) -> None:

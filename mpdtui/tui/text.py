@@ -10,11 +10,32 @@ import mpdtui.advice
 from mpdtui.pipeline.display import clock
 from mpdtui.printable import printable
 
+UNEVEN_WIDTH = re.compile(
+    "\ufe0f|[\U0001f3fb-\U0001f3ff]|\u200d(?=[\u2600-\u27bf\U0001f000-\U0001faff])")
+"""What Rich and terminals size differently, so that a row holding it is drawn shorter or
+longer than laid out (its columns shifted, the screen's old cells left at its end): emoji
+presentation's variation selector (❤️: two cells for Rich, one in tmux and xterm), skin tones
+(👍🏽: two for Rich, four in tmux) and the joiner between emoji (👨‍👩‍👧: two for Rich and
+tmux, six where each code point is sized alone, as xterm and pyte do)."""
+
+
+def even_width(text: str) -> str:
+    """`text` without what terminals size differently (`UNEVEN_WIDTH`): each emoji then takes
+    the cells Rich lays out in every terminal (❤ one, 👨👩👧 six, 👍 two). For the screen
+    only: what is saved, searched or exported keeps them."""
+    return UNEVEN_WIDTH.sub("", text)
+
+
+def shown(text: str) -> str:
+    """Text from data as a widget shows it: `printable`, and `even_width`."""
+    return even_width(printable(text))
+
 
 def data_text(text: str) -> Text:
     """Text from data (names, paths, messages naming them) for a widget: control characters
-    escaped, and `[red]` shown as typed, never read as markup."""
-    return Text(printable(text))
+    escaped, emoji as wide as laid out (`even_width`), and `[red]` shown as typed, never read
+    as markup."""
+    return Text(shown(text))
 
 
 def cell_text(text: str) -> Text:

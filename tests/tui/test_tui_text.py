@@ -6,6 +6,8 @@ import time
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
+from wcwidth import wcwidth
 
 from mpdtui.data.features import FeatureStore
 from mpdtui.data.known_slices import CHANGED_SINCE, OTHER_DATA
@@ -13,7 +15,7 @@ from mpdtui.services.audio import FEATURES_HINT
 from mpdtui.spotify import session
 from mpdtui.tui.screens.playlists import changed_text
 from mpdtui.tui.screens.wizard import SETUP_STEPS, advised_step
-from mpdtui.tui.text import FEATURES_STEP, LOGIN_STEP, in_app
+from mpdtui.tui.text import FEATURES_STEP, LOGIN_STEP, data_text, in_app
 from mpdtui.tui.typed_path import typed_path
 
 MESSAGES = [  # what the services and their errors say, with the CLI command in them
@@ -143,3 +145,32 @@ def test_a_403_to_audio_features_says_how_the_app_asks_again(message: str) -> No
     said = in_app(getattr(download, message))
     assert "--retry-forbidden" not in said
     assert said.endswith(f"(a new login at {LOGIN_STEP} asks Spotify again)")
+
+
+EMOJI_NAMES = ["\u2764\ufe0f summer \u2600\ufe0f",  # ❤️ ☀️: variation selector 16
+               "\U0001f44d\U0001f3fd thumbs",  # 👍🏽: a skin tone
+               "\U0001f468\u200d\U0001f469\u200d\U0001f467 family",  # 👨‍👩‍👧: joined emoji
+               "\U0001f3f3\ufe0f\u200d\U0001f308 pride",  # 🏳️‍🌈: both
+               "1\ufe0f\u20e3 keycap", "東京の夜 🎵", "Cafe\u0301"]
+
+
+def terminal_cells(text: str) -> int:
+    """The cells a terminal that sizes each code point alone draws `text` in (tmux 3.3a for
+    variation selectors and skin tones, xterm, pyte)."""
+    return sum(max(wcwidth(c), 0) for c in text)
+
+
+@pytest.mark.parametrize("name", EMOJI_NAMES)
+def test_a_name_is_shown_as_wide_as_the_terminal_draws_it(name: str) -> None:
+    """Rich lays out ❤️ in two cells, tmux draws it in one: the row came out short, its
+    columns shifted and the old screen's cells left at its end. Shown, names hold no emoji
+    selector, skin tone or joiner between emoji, and both count the same cells."""
+    shown_name = data_text(name).plain
+    assert cell_len(shown_name) == terminal_cells(shown_name)
+    assert [w for w in shown_name.split() if w.isalpha()] == [  # the words stay
+        w for w in name.split() if w.isalpha()]
+
+
+def test_a_joiner_in_a_script_is_kept() -> None:
+    """Devanagari's ZWJ shapes a half form: it is no emoji's, and terminals agree on it."""
+    assert data_text("\u0915\u094d\u200d\u0937").plain == "\u0915\u094d\u200d\u0937"

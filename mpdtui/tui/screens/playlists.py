@@ -28,7 +28,7 @@ from mpdtui.tui.screens.base import BaseScreen
 from mpdtui.tui.screens.confirm import ConfirmScreen
 from mpdtui.tui.screens.playlists_text import changed_text, imported_text
 from mpdtui.tui.screens.prompt import PromptScreen
-from mpdtui.tui.text import cell_text, data_text, in_app
+from mpdtui.tui.text import cell_text, data_text, in_app, shown
 from mpdtui.tui.typed_path import typed_path
 from mpdtui.tui.widgets.columns import Column, fit
 from mpdtui.tui.widgets.keyed_input import KeyedInput
@@ -146,7 +146,7 @@ class PlaylistsScreen(BaseScreen):
         typed = self._listed_for = self._typed()
         self.summaries = [s for s in self.saved if typed.casefold() in s.name.casefold()]
         now = time.localtime()
-        rows = [(printable(s.name), f"{s.num_tracks:,}",
+        rows = [(shown(s.name), f"{s.num_tracks:,}",
                  changed_text(time.localtime(s.updated_at), now)) for s in self.summaries]
         table.clear(columns=True)
         for name, width in _fit_columns(rows, table.size.width):

@@ -8,7 +8,7 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Label
 
-from mpdtui.printable import printable
+from mpdtui.tui.text import shown
 
 if TYPE_CHECKING:
     from mpdtui.tui.widgets.track_table import TrackTable
@@ -30,7 +30,7 @@ class TrackSound(Label):
             sound = table.current_audio()
             # a reason all suggestions share is said once, under the list
             reason = table.current_reason() if table.reason_column else ""
-            parts = [printable(reason)] if reason else []
+            parts = [shown(reason)] if reason else []
             parts += sound.describe_parts() if sound is not None else ["no audio features"]
         self._parts = tuple(parts)
         self._show()
