@@ -26,6 +26,14 @@ def even_width(text: str) -> str:
     return UNEVEN_WIDTH.sub("", text)
 
 
+def even_width_in_place(text: str) -> str:
+    """`even_width` for a field, whose cursor counts characters: each one it drops is
+    replaced, not dropped, by one no cell holds in Rich nor terminals (text presentation's
+    selector; a non-joiner between emoji)."""
+    return UNEVEN_WIDTH.sub(lambda found: "\u200c" if found.group() == "\u200d" else "\ufe0e",
+                            text)
+
+
 def shown(text: str) -> str:
     """Text from data as a widget shows it: `printable`, and `even_width`."""
     return even_width(printable(text))

@@ -7,9 +7,11 @@ import ast
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 from textual import events
 from textual.app import App, ComposeResult
 from textual.widgets import Input
+from wcwidth import wcwidth
 
 import mpdtui.tui
 from mpdtui.tui.widgets.in_order_input import InOrderInput
@@ -64,3 +66,23 @@ def _names_input(node: ast.AST) -> bool:
     if isinstance(node, ast.ClassDef):
         return any(isinstance(base, ast.Name) and base.id == "Input" for base in node.bases)
     return False
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("field", [InOrderInput, PathInput, SearchInput, NameInput])
+async def test_a_name_with_emoji_is_drawn_as_wide_as_the_terminal_draws_it(field: type) -> None:
+    """Typed or opened, "❤️ summer 👍🏽" was laid out (Rich) a cell longer than tmux and xterm
+    draw it: the field's line came out short and its border showed twice. Drawn, each
+    character stays where the cursor counts it; the value keeps what was typed."""
+    typed = "\u2764\ufe0f summer \U0001f44d\U0001f3fd \U0001f468\u200d\U0001f469\u200d\U0001f467"
+    app = OneField(field())
+    async with app.run_test(size=(60, 5)) as pilot:
+        app.field.value = typed
+        app.field.cursor_position = len(typed)
+        await pilot.pause()
+        drawn = app.field.render_line(0).text.rstrip()
+        assert cell_len(drawn) == sum(max(wcwidth(c), 0) for c in drawn)  # as tmux counts
+        assert len(drawn) == len(typed) and "summer" in drawn  # every character in its place
+        assert app.field.value == typed
+        app.field.cursor_position = typed.index("summer")
+        assert app.field._cursor_offset == 2  # ❤ and a space, as the terminal draws them

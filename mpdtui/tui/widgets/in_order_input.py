@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
+from rich.text import Text
 from textual.events import Key
+from textual.expand_tabs import expand_tabs_inline
 from textual.widgets import Input
+
+from mpdtui.tui.text import even_width_in_place
 
 
 class InOrderInput(Input):
@@ -14,7 +19,20 @@ class InOrderInput(Input):
     once the key has bubbled up to the app. Keys that arrive together (a fast typist, a key
     macro, a machine busy training) then act out of order: "ab", backspace, "c" gave "ab"
     (Textual issue 6605). Here the field's own bindings run in its key handler, as typing
-    does; keys bound elsewhere (the screen's, the app's) bubble on as before."""
+    does; keys bound elsewhere (the screen's, the app's) bubble on as before.
+
+    The value is drawn with emoji as wide as Rich lays them out in every terminal
+    (`even_width_in_place`): a typed ❤️ drew the field's line one cell short in tmux, its
+    border doubled. The value itself keeps them."""
+
+    @property
+    def _value(self) -> Text:
+        drawn = super()._value
+        drawn.plain = even_width_in_place(drawn.plain)  # as long: the styles stay in place
+        return drawn
+
+    def _position_to_cell(self, position: int) -> int:
+        return cell_len(expand_tabs_inline(even_width_in_place(self.value[:position]), 4))
 
     async def _on_key(self, event: Key) -> None:
         # Textual calls each class's handler in turn: Input's, which types, comes next
