@@ -21,7 +21,7 @@ tmux, six where each code point is sized alone, as xterm and pyte do)."""
 
 def even_width(text: str) -> str:
     """`text` without what terminals size differently (`UNEVEN_WIDTH`): each emoji then takes
-    the cells Rich lays out in every terminal (❤ one, 👨👩👧 six, 👍 two). For the screen
+    the cells Rich lays out in tmux, xterm and pyte too (❤ one, 👨👩👧 six, 👍 two). For the screen
     only: what is saved, searched or exported keeps them."""
     return UNEVEN_WIDTH.sub("", text)
 

@@ -21,7 +21,7 @@ class InOrderInput(Input):
     (Textual issue 6605). Here the field's own bindings run in its key handler, as typing
     does; keys bound elsewhere (the screen's, the app's) bubble on as before.
 
-    The value is drawn with emoji as wide as Rich lays them out in every terminal
+    The value is drawn with emoji as wide as Rich lays them out in tmux and xterm too
     (`even_width_in_place`): a typed ❤️ drew the field's line one cell short in tmux, its
     border doubled. The value itself keeps them."""
 
