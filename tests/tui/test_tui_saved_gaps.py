@@ -142,3 +142,37 @@ async def test_a_blank_import_path_keeps_its_dialog_open_with_why(trained_copy: 
         assert screen_name(pilot) == "PromptScreen"
         assert label_text(pilot, "#prompt-refused") == (
             "Type the path of a playlist file, or of a folder or zip of them (tab completes it).")
+
+
+@pytest.mark.parametrize("steps", ["filter", "import"])
+async def test_the_saved_playlists_columns_fit_once_the_preview_shows_again(
+        trained_copy: Locations, tmp_path: Path, steps: str) -> None:
+    """A filter that matched nothing, cleared (or the first playlist imported into an empty
+    list): the columns were fitted while the list had the preview's room too, so Tracks and
+    Changed stood out of view to its right, behind a scrollbar, once the preview came back."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await builder_ready(pilot)
+        if steps == "filter":
+            app.services.playlists.save("N" * 300, app.services.catalog.tracks([3, 1]))
+        await pilot.press("escape", "p")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
+        await settle(pilot)
+        if steps == "filter":
+            await pilot.press("slash")
+            await type_text(pilot, "zzz")
+            await settle(pilot)
+            await pilot.press("backspace", "backspace", "backspace")
+        else:
+            links = tmp_path / "links.txt"
+            uris = [t.uri for t in app.services.catalog.tracks([3, 1])]
+            links.write_text("".join(f"{uri}\n" for uri in uris))
+            await pilot.press("i")
+            await type_text(pilot, str(links))
+            await pilot.press("enter")
+        table = app.screen.query_one("#saved", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 1, what="the playlist listed")
+        await settle(pilot)
+        widths = [column.width for column in table.columns.values()]
+        assert [str(c.label) for c in table.columns.values()] == ["Name", "Tracks", "Changed"]
+        assert sum(widths) + 2 * len(widths) <= table.size.width  # no column out of view

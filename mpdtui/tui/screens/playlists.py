@@ -205,6 +205,8 @@ class PlaylistsScreen(BaseScreen):
 
     def _preview(self, summary: PlaylistSummary | None) -> None:
         preview = self.query_one(PlaylistPreview)
+        if preview.display != (summary is not None):  # the list's width changes beside it:
+            self.call_after_refresh(self._fit_names)  # its columns follow, once laid out
         preview.display = summary is not None
         if summary is not None:
             self._load_preview(summary.id)
