@@ -34,6 +34,20 @@ def even_width_in_place(text: str) -> str:
                             text)
 
 
+QUESTION_NAME_CELLS = 40
+"""The most of a name a dialog's question quotes: with the question's words, two lines of a
+60-column terminal's dialog, which then keeps its choices and fields in view."""
+
+
+def quoted_name(name: str) -> str:
+    """A name in a dialog's question, in quotes, cut with "…" past `QUESTION_NAME_CELLS`: a
+    300-character name took seven lines of a 60x20 terminal and pushed the dialog's choices
+    and fields out of view (the list and the rename field show it whole)."""
+    cut = Text(name)
+    cut.truncate(QUESTION_NAME_CELLS, overflow="ellipsis")
+    return f"'{cut.plain}'"
+
+
 def shown(text: str) -> str:
     """Text from data as a widget shows it: `printable`, and `even_width`."""
     return even_width(printable(text))

@@ -176,3 +176,24 @@ async def test_the_saved_playlists_columns_fit_once_the_preview_shows_again(
         widths = [column.width for column in table.columns.values()]
         assert [str(c.label) for c in table.columns.values()] == ["Name", "Tracks", "Changed"]
         assert sum(widths) + 2 * len(widths) <= table.size.width  # no column out of view
+
+
+@pytest.mark.parametrize(("key", "last"), [("e", "#export-folder"), ("x", "#no"),
+                                           ("r", "#prompt-input")])
+async def test_a_long_name_leaves_a_dialogs_choices_in_view(
+        trained_copy: Locations, tmp_path: Path, key: str, last: str) -> None:
+    """At 60x20 the export dialog quoted a 300-character name whole, in seven lines: its
+    folder field (and the delete question's buttons) stood below the screen's edge."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await builder_ready(pilot)
+        app.services.playlists.save("N" * 300, app.services.catalog.tracks([3, 1]))
+        await pilot.press("escape", "p")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
+        await settle(pilot)
+        await pilot.press(key)
+        await wait_for(pilot, lambda: not isinstance(app.screen, PlaylistsScreen), what="dialog")
+        await settle(pilot)
+        region = app.screen.query_one(last).region
+        assert region.height and region.bottom <= 20 - 1, region  # above the footer
+        assert "N…'" in label_text(pilot, ".dialog Label")  # the name, cut short

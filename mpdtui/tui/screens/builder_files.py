@@ -28,6 +28,7 @@ from mpdtui.tui.screens.builder_text import (
     typed_name_kept,
     where_changed,
 )
+from mpdtui.tui.text import quoted_name
 from mpdtui.tui.widgets.sound_filter import SoundFilter
 
 if TYPE_CHECKING:
@@ -230,7 +231,7 @@ class BuilderFiles(BuilderBase):
 
         here = len(self.playlist)
         self.app.push_screen(ConfirmScreen(
-            f"'{changed.name}' was changed since the builder opened or saved it: it has "
+            f"{quoted_name(changed.name)} was changed since the builder opened or saved it: it has "
             f"{counted(len(changed.tracks), 'track')} now. Replace them with the "
             f"{counted(here, 'track')} here?"), answered)
 

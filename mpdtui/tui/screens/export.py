@@ -16,7 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from mpdtui.tui.text import data_text
+from mpdtui.tui.text import data_text, quoted_name
 from mpdtui.tui.widgets.path_input import PathInput
 from mpdtui.tui.widgets.whole_key_footer import WholeKeyFooter
 
@@ -50,7 +50,7 @@ class ExportScreen(ModalScreen[tuple[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(data_text(f"Export '{self.playlist_name}' as:"))
+            yield Label(data_text(f"Export {quoted_name(self.playlist_name)} as:"))
             yield OptionList(*(Option(text, id=key) for key, text in CHOICES), id="formats")
             yield Label("Files go to (tab to change):", classes="hint")
             yield PathInput(self.folder, id="export-folder", classes="volatile")

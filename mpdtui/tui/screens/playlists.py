@@ -28,7 +28,7 @@ from mpdtui.tui.screens.base import BaseScreen
 from mpdtui.tui.screens.confirm import ConfirmScreen
 from mpdtui.tui.screens.playlists_text import changed_text, imported_text
 from mpdtui.tui.screens.prompt import PromptScreen
-from mpdtui.tui.text import cell_text, data_text, in_app, shown
+from mpdtui.tui.text import cell_text, data_text, in_app, quoted_name, shown
 from mpdtui.tui.typed_path import typed_path
 from mpdtui.tui.widgets.columns import Column, fit
 from mpdtui.tui.widgets.keyed_input import KeyedInput
@@ -258,9 +258,9 @@ class PlaylistsScreen(BaseScreen):
             self.reload(selected.id)
 
         self.app.push_screen(PromptScreen(
-            f"New name for '{selected.name}':", selected.name, accept=rename,
+            f"New name for {quoted_name(selected.name)}:", selected.name, accept=rename,
             blank=f"A playlist name cannot be empty: type one, or escape to keep "
-                  f"'{selected.name}'."), renamed)
+                  f"{quoted_name(selected.name)}."), renamed)
 
     def action_duplicate(self) -> None:
         if (selected := self._highlighted()) is not None:
@@ -304,7 +304,7 @@ class PlaylistsScreen(BaseScreen):
             if yes:
                 self.reload()
 
-        self.app.push_screen(ConfirmScreen(f"Delete '{selected.name}'? This cannot be undone."),
+        self.app.push_screen(ConfirmScreen(f"Delete {quoted_name(selected.name)}? This cannot be undone."),
                              delete)
 
     def action_import(self) -> None:

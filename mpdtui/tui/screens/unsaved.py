@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
 from mpdtui.pipeline.display import counted
-from mpdtui.tui.text import data_text
+from mpdtui.tui.text import data_text, quoted_name
 from mpdtui.tui.widgets.whole_key_footer import WholeKeyFooter
 
 Choice = Literal["save", "discard", "stay"]
@@ -29,7 +29,7 @@ class UnsavedScreen(ModalScreen[Choice]):
 
     def __init__(self, name: str, n_tracks: int) -> None:
         super().__init__()
-        self.question = (f"'{name}'" if name else "This playlist") + (
+        self.question = (quoted_name(name) if name else "This playlist") + (
             f" ({counted(n_tracks, 'track')}) has changes that are not saved.")
 
     def compose(self) -> ComposeResult:
