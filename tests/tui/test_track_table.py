@@ -139,7 +139,9 @@ async def test_a_long_list_says_where_the_cursor_is_when_its_numbers_are_left_ou
 
 async def test_a_track_added_at_the_end_of_a_long_list_is_scrolled_into_view() -> None:
     """A track added (from the search, the suggestions) at the end of a long playlist is in
-    view; the cursor stays on its row."""
+    view, and so is the cursor: left on its row above the view, it was seen again only when j
+    or k jumped the view back to it (the border said "row 6 of 1,201"). It goes to the track
+    added; a cursor still in view stays where it is."""
     app = TableApp()
     async with app.run_test(size=(60, 20)) as pilot:
         table = app.query_one(TrackTable)
@@ -153,8 +155,28 @@ async def test_a_track_added_at_the_end_of_a_long_list_is_scrolled_into_view() -
         top = int(table.scroll_y)
         in_view = table.size.height - table.header_height
         assert top <= 1200 < top + in_view
-        assert table.cursor_row == 5
+        assert table.cursor_row == 1200
+        table.move_cursor(row=1195)  # in view with the next track added: it stays
+        await pilot.pause()
+        table.show([*LONG[:1200], LONG[1300], LONG[1301]], keep_cursor=True)
+        await pilot.pause()
+        await pilot.pause()
+        top = int(table.scroll_y)
+        assert top <= 1201 < top + in_view and table.cursor_row == 1195
         table.move_cursor(row=3)  # a move (J, K) is no add: the view follows the cursor
-        table.show([*LONG[:1200], LONG[1300]], keep_cursor=True)
+        table.show([*LONG[:1200], LONG[1301], LONG[1300]], keep_cursor=True)
         await pilot.pause()
         assert table.cursor_row == 3 and table.scroll_y < 10
+
+
+async def test_a_track_added_to_a_short_list_leaves_the_cursor_where_it_is() -> None:
+    app = TableApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        table = app.query_one(TrackTable)
+        table.show(LONG[:3], keep_cursor=True)
+        table.move_cursor(row=1)
+        await pilot.pause()
+        table.show(LONG[:4], keep_cursor=True)
+        await pilot.pause()
+        await pilot.pause()
+        assert table.cursor_row == 1 and table.scroll_y == 0

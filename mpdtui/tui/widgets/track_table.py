@@ -241,17 +241,23 @@ class TrackTable(DataTable):
             self._rows, self._cells = rows, [self._row(row) for row in rows]
             self._widths = ContentWidths(self._cells)
             self._draw(keep_cursor)
-        if added_at_end:  # a track added from the search or the suggestions: shown, the
-            self.call_after_refresh(self._bring_into_view, len(rows) - 1)  # cursor left
+        if added_at_end:  # a track added from the search or the suggestions: shown
+            self.call_after_refresh(self._bring_into_view, len(rows) - 1)
         self._show_reason()
 
     def _bring_into_view(self, row: int) -> None:
-        """Scroll the view to the row, the cursor where it is (as the cursor is brought)."""
-        if self.is_valid_row_index(row):
-            _, _, _, left = spacing = self._get_fixed_offset()
-            _, y, width, height = self._get_row_region(row)
-            self.scroll_to_region(Region(int(self.scroll_x) + left, y, width - left, height),
-                                  animate=False, spacing=spacing, force=True)
+        """Scroll the view to the row; the cursor stays while in view, else goes to the row
+        (a cursor out of view was found again only by j / k jumping the view back to it)."""
+        if not self.is_valid_row_index(row):
+            return
+        _, _, _, left = spacing = self._get_fixed_offset()
+        _, y, width, height = self._get_row_region(row)
+        self.scroll_to_region(Region(int(self.scroll_x) + left, y, width - left, height),
+                              animate=False, spacing=spacing, force=True)
+        top = int(self.scroll_y)
+        rows_in_view = self.size.height - (self.header_height if self.show_header else 0)
+        if not top <= self.cursor_row < top + rows_in_view:
+            self.move_cursor(row=row)
 
     def _change_rows(self, rows: list[Row]) -> bool:
         """Show `rows` by changing only the rows that changed, the columns staying: the cells
