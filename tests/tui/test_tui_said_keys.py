@@ -163,3 +163,53 @@ async def test_notices_from_before_leave_the_export_dialogs_folder_field_clear_a
         app.notify("said while the dialog is open")
         await pilot.pause(0.3)
         assert len(app.screen.query("Toast")) == 1  # shows
+
+
+async def test_export_and_order_keys_on_an_empty_playlist_say_why(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """e and o did nothing and said nothing on an empty playlist, where the palette's Export
+    said why: each key says what its palette command says."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        await type_text(pilot, "empty one")
+        await pilot.press("escape")  # to the lists, where e and o are keys
+        await settle(pilot)
+        assert screen.focused in (screen.query_one("#playlist"), screen.query_one("#suggestions"))
+        for key, command in (("e", "Export playlist"), ("o", "Order for flow")):
+            app.clear_notifications()
+            await pilot.press(key)
+            await settle(pilot)
+            said = notifications(app)
+            assert len(said) == 1 and screen_name(pilot) == "BuilderScreen", (key, said)
+            app.clear_notifications()
+            await run_command(pilot, command)
+            await settle(pilot)
+            assert notifications(app) == said
+        assert notifications(app)[0].startswith("No audio features yet")  # the demo's here
+        await pilot.press("n", "e", "o")  # in the name they type letters, and say nothing
+        await settle(pilot)
+        assert screen.query_one("#name", Input).value == "empty oneeo"
+        assert len(notifications(app)) == 1
+
+
+@pytest.mark.parametrize("width", [80, 60])
+async def test_the_footer_shows_add_remove_save_help_and_quit_first(
+        trained_copy: Locations, tmp_path: Path, width: int) -> None:
+    """At 80 columns the footer showed the keys in the order of the bindings and cut the
+    rest: in the playlist, no Save and no Quit. The keys a new user needs first are whole
+    there, at 60 columns too."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=(width, 24)) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        await type_text(pilot, "mix")
+        screen.playlist = app.services.catalog.tracks([1, 2])
+        screen._playlist_changed()
+        for pane, keys in (("#playlist", {"x", "ctrl+s", "question_mark", "q"}),
+                           ("#suggestions", {"a", "x", "ctrl+s", "question_mark", "q"})):
+            screen.query_one(pane).focus()
+            await settle(pilot)
+            shown = {key.key for key in screen.query("FooterKey") if key.visible}
+            assert keys <= shown, (pane, shown)

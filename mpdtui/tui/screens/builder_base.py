@@ -21,7 +21,6 @@ from mpdtui.tui.history import EditHistory, Step
 from mpdtui.tui.idle_gc import IDLE_S, IdleCollector
 from mpdtui.tui.messages import AudioReady
 from mpdtui.tui.screens.base import BaseScreen
-from mpdtui.tui.text import in_app
 from mpdtui.tui.widgets.keyed_input import NameInput
 from mpdtui.tui.widgets.sound_filter import SoundFilter
 from mpdtui.tui.widgets.track_sound import TrackSound
@@ -30,7 +29,6 @@ from mpdtui.tui.widgets.track_table import TrackTable
 if TYPE_CHECKING:  # annotations only: these load with the services, after the first paint
     from mpdtui.audio.describe import TrackAudio
     from mpdtui.audio.filters import AudioFilter
-    from mpdtui.audio.flow import FlowResult
     from mpdtui.data.catalog import Track
 
 
@@ -48,35 +46,37 @@ class SuggestionsFor:
 
 
 class BuilderBase(BaseScreen):
-    """The builder's keys, state, focus moves, tracks' sound and flow order; the screen
-    itself is `BuilderScreen` (builder.py)."""
+    """The builder's keys, state, focus moves and tracks' sound (flow order: in
+    builder_exchange.py); the screen itself is `BuilderScreen` (builder.py)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "focus_search", "Search", key_display="/"),
-        Binding("n", "focus_name", "Name"),
+        # the footer's order: the keys a new user needs first (add, remove, save, help, quit)
+        # come first, whole at 60 columns; the end is cut off (the help lists every key)
         Binding("a", "add", "Add"),
-        # the app's own, early in the footer: at 80 columns its end (and so every key the
-        # footer has no room for, which the help lists) is cut off
-        Binding("question_mark", "app.help", "Help", key_display="?"),
         Binding("x,delete", "remove", "Remove"),
         Binding("x,delete", "hide", "Hide"),  # on a suggestion: not for this playlist
-        Binding("K,shift+up", "move(-1)", "Up", key_display="K"),
-        Binding("J,shift+down", "move(1)", "Down", key_display="J"),
+        Binding("ctrl+s", "save", "Save"),
+        Binding("question_mark", "app.help", "Help", key_display="?"),  # the app's own
+        Binding("q", "quit", "Quit"),
+        Binding("slash", "focus_search", "Search", key_display="/"),
+        Binding("n", "focus_name", "Name"),
         Binding("u", "undo", "Undo"),
         Binding("U,ctrl+r", "redo", "Redo", key_display="U", show=False),  # undo says it
+        Binding("K,shift+up", "move(-1)", "Up", key_display="K"),
+        Binding("J,shift+down", "move(1)", "Down", key_display="J"),
         Binding("l", "more_like", "More like this"),
         Binding("y", "copy_link", "Copy link", show=False),
         Binding("m", "switch_model", "Model"),
         Binding("f", "focus_filter", "Filter"),
         Binding("o", "order_flow", "Flow"),
-        Binding("ctrl+s", "save", "Save"),
+        Binding("o", "nothing_to_order", show=False),  # o without tracks: says why
         Binding("e", "export", "Export"),
+        Binding("e", "nothing_to_export", show=False),  # e without tracks: says why
         Binding("p", "playlists", "Saved"),
         Binding("ctrl+n", "new", "New", show=False),
         Binding("escape", "back", "Back"),
         Binding("down", "leave_field(1)", "Down", show=False),
         Binding("up", "leave_field(-1)", "Up", show=False),
-        Binding("q", "quit", "Quit"),
     ]
 
     IN_A_FIELD: ClassVar[frozenset[str]] = frozenset({"save", "new", "back", "leave_field"})
@@ -170,22 +170,6 @@ class BuilderBase(BaseScreen):
         table = self._focused_table() if self.with_audio else None
         self.query_one(TrackSound).describe(table)
 
-    def action_order_flow(self) -> None:
-        if not self.with_audio:
-            from mpdtui.services.audio import FEATURES_HINT
-
-            self.notify(in_app(f"No audio features yet: {FEATURES_HINT}."), severity="warning",
-                        timeout=10)
-            return
-        if len(self.playlist) < 3:  # as `mpdtui order` (flow.MIN_TRACKS, flow.TOO_FEW)
-            self.notify("Add at least three tracks to order them for flow: the first track stays "
-                        "first, so with fewer than three nothing can move.", severity="warning")
-            return
-        from mpdtui.tui.screens.order import OrderScreen
-
-        planned = [t.id for t in self.playlist]
-        self.app.push_screen(OrderScreen(planned), lambda result: self._apply_flow(planned, result))
-
     def _suggestions_for(self) -> SuggestionsFor | None:
         """What the suggestions are for: the name and tracks (or the track of "more like
         this"), the sound filter, the tracks left out; None without a name or a track."""
@@ -198,17 +182,6 @@ class BuilderBase(BaseScreen):
         # the playlist's own tracks are the seeds, or here left out
         return SuggestionsFor(name, seeds, self.query_one(SoundFilter).audio_filter,
                               hidden_ids(excluded))
-
-    def _apply_flow(self, planned_ids: list[int], result: FlowResult | None) -> None:
-        if result is None or planned_ids != [t.id for t in self.playlist]:
-            return  # cancelled
-        if not result.changed:
-            return
-        self._remember("ordered for flow")
-        self.playlist = [self.playlist[i] for i in result.order]
-        self._playlist_changed(cursor=0)
-        self.query_one("#playlist").focus()
-        self.notify(f"Ordered for flow: {result.summary()}.", timeout=8)
 
     def _remember(self, what: str) -> None:
         """Before a change to the tracks: what undo goes back to, and what it says it undid."""
@@ -362,6 +335,8 @@ class BuilderBase(BaseScreen):
         NameInput); in a list, those that apply to it."""
         if action in ("save", "export", "order_flow") and not self.playlist:
             return False  # nothing to keep, export or order, from a field as from a list
+        if action in ("nothing_to_export", "nothing_to_order"):  # their keys say why instead
+            return not self.playlist and not isinstance(self.focused, Input)
         if isinstance(self.focused, Input):
             in_empty_name = isinstance(self.focused, NameInput) and self.focused.takes_action(action)
             return action in self.IN_A_FIELD or in_empty_name

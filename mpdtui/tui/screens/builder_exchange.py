@@ -1,7 +1,7 @@
 """The builder's tracks to and from elsewhere, and many at once: exports (files, Spotify, the
 tracks' links copied), links pasted in (tracks copied in Spotify's app), the suggestions that
-fill the playlist to a length (A), more of them at the list's end, and an artist's tracks
-hidden from them (X)."""
+fill the playlist to a length (A), more of them at the list's end, an artist's tracks
+hidden from them (X), and the playlist ordered for flow (o)."""
 
 from __future__ import annotations
 
@@ -28,11 +28,13 @@ from mpdtui.tui.playlist_export import ExportChoice, PlaylistExport
 from mpdtui.tui.screens.builder_base import SUGGESTIONS
 from mpdtui.tui.screens.builder_files import BuilderFiles
 from mpdtui.tui.screens.prompt import PromptScreen
+from mpdtui.tui.text import in_app
 from mpdtui.tui.widgets.keyed_input import pasted_links
 from mpdtui.tui.widgets.track_table import TrackTable
 
 if TYPE_CHECKING:
     from mpdtui.audio.describe import TrackAudio
+    from mpdtui.audio.flow import FlowResult
     from mpdtui.data.catalog import Track
     from mpdtui.services.audio import Fill
     from mpdtui.tui.screens.builder_base import SuggestionsFor
@@ -102,8 +104,9 @@ class BuilderExchange(BuilderFiles):
                 and self.suggestions_shown == self._request)
 
     def action_export(self) -> None:
-        if not self.playlist:
-            self.notify("Add tracks before exporting.", severity="warning")
+        if not self.playlist:  # e (nothing_to_export) or the palette's Export
+            self.notify("Nothing exported: the playlist has no tracks. Add some first (/ "
+                        "searches, a adds the highlighted one).", severity="warning")
             return
         name = self._playlist_name()
         if name is None or self._name_taken(name):
@@ -119,6 +122,40 @@ class BuilderExchange(BuilderFiles):
                 self.save_then(lambda saved: export.start(saved.id, *choice))
 
         export.ask(name, chosen)
+
+    def action_nothing_to_export(self) -> None:
+        self.action_export()  # says why
+
+    # --- order for flow ----------------------------------------------------------------------
+    def action_order_flow(self) -> None:
+        if not self.with_audio:
+            from mpdtui.services.audio import FEATURES_HINT
+
+            self.notify(in_app(f"No audio features yet: {FEATURES_HINT}."), severity="warning",
+                        timeout=10)
+            return
+        if len(self.playlist) < 3:  # as `mpdtui order` (flow.MIN_TRACKS, flow.TOO_FEW)
+            self.notify("Add at least three tracks to order them for flow: the first track stays "
+                        "first, so with fewer than three nothing can move.", severity="warning")
+            return
+        from mpdtui.tui.screens.order import OrderScreen
+
+        planned = [t.id for t in self.playlist]
+        self.app.push_screen(OrderScreen(planned), lambda result: self._apply_flow(planned, result))
+
+    def _apply_flow(self, planned_ids: list[int], result: FlowResult | None) -> None:
+        if result is None or planned_ids != [t.id for t in self.playlist]:
+            return  # cancelled
+        if not result.changed:
+            return
+        self._remember("ordered for flow")
+        self.playlist = [self.playlist[i] for i in result.order]
+        self._playlist_changed(cursor=0)
+        self.query_one("#playlist").focus()
+        self.notify(f"Ordered for flow: {result.summary()}.", timeout=8)
+
+    def action_nothing_to_order(self) -> None:
+        self.action_order_flow()  # says why
 
     def on_paste(self, event: Paste) -> None:
         """Spotify links pasted on a list (or several into the search): their tracks are
