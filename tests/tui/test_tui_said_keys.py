@@ -213,3 +213,42 @@ async def test_the_footer_shows_add_remove_save_help_and_quit_first(
             await settle(pilot)
             shown = {key.key for key in screen.query("FooterKey") if key.visible}
             assert keys <= shown, (pane, shown)
+
+
+async def test_tracks_added_before_a_late_draft_are_kept_after_its_tracks(
+        trained_copy: Locations, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long draft shows seconds after the start; tracks added meanwhile were replaced by the
+    draft's without a word. They are kept after its tracks (a song the draft has is not added
+    twice), said, and u takes them out."""
+    from mpdtui.tui.draft import DraftKeeper
+
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    drafted = open_services(trained_copy).catalog.tracks([1, 2])
+    write_draft(trained_copy.builder_draft_of(ended.pid),
+                Draft("mix", tuple(t.uri for t in drafted), pid=ended.pid))
+    release = threading.Event()
+    restored = DraftKeeper.restored
+
+    def late(*args: Any, **kwargs: Any) -> Any:
+        release.wait(30)
+        return restored(*args, **kwargs)
+
+    monkeypatch.setattr(DraftKeeper, "restored", late)
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: screen_name(pilot) == "BuilderScreen", what="the builder")
+        screen = builder(app)
+        for track in app.services.catalog.tracks([2, 7, 9]):  # as the search's enter adds
+            screen._add_track(track)
+        release.set()
+        await wait_for(pilot, lambda: any(n.startswith("Restored") for n in notifications(app)),
+                       what="the draft")
+        assert [t.id for t in screen.playlist] == [1, 2, 7, 9]  # was [1, 2]
+        assert notifications(app)[-1].endswith(
+            " 2 tracks added meanwhile are kept, after its tracks (u takes them out)."), (
+            notifications(app))
+        assert screen.unsaved()
+        await pilot.press("escape")  # from the name to the playlist, where u is a key
+        await pilot.press("u")
+        assert [t.id for t in screen.playlist] == [1, 2]

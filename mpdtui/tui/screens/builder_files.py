@@ -25,6 +25,7 @@ from mpdtui.tui.screens.builder_text import (
     loaded_text,
     not_shown,
     taken_out,
+    tracks_added_kept,
     typed_name_kept,
     where_changed,
 )
@@ -32,6 +33,7 @@ from mpdtui.tui.text import quoted_name
 from mpdtui.tui.widgets.sound_filter import SoundFilter
 
 if TYPE_CHECKING:
+    from mpdtui.data.catalog import Track
     from mpdtui.data.saved_playlists import SavedPlaylist
 
 LONG_PLAYLIST = 1_000
@@ -356,6 +358,7 @@ class BuilderFiles(BuilderBase):
         typed = (name.value if message.changed == "draft" and self.editing is None
                  and name.value.strip() else "")  # typed while the draft was read: kept
         kept_name = typed != "" and typed != message.name
+        added = self._added_meanwhile(message)
         with name.prevent(Input.Changed):
             name.value = typed if kept_name else message.name
         self.playlist = list(message.tracks)
@@ -364,6 +367,9 @@ class BuilderFiles(BuilderBase):
         if message.changed == "draft":
             self.kept = ("", ())  # restored: still unsaved
         self._forget_changes()
+        if added:  # after the draft's tracks, as one change that u undoes
+            self._remember(f"kept {counted(len(added), 'track')} added before the restore")
+            self.playlist += added
         self._remember_sound(self.playlist, message.audio)
         if self.with_audio and self.playlist and all(audio is None for audio in message.audio):
             # read before the features were known (a draft restored as the builder opens, a
@@ -375,5 +381,13 @@ class BuilderFiles(BuilderBase):
         if to_tracks:
             self.query_one("#playlist").focus()
         self.notify(loaded_text(message) + (typed_name_kept(typed, message.name) if kept_name
-                                            else ""), markup=False,
-                    timeout=12 if message.changed or message.not_shown else None)
+                                            else "") + tracks_added_kept(len(added)),
+                    markup=False, timeout=12 if message.changed or message.not_shown else None)
+
+    def _added_meanwhile(self, message: PlaylistLoaded) -> list[Track]:
+        """The tracks of a new playlist begun while a draft was read (a long one comes seconds
+        after the start), but for songs the draft has: kept after the draft's."""
+        if message.changed != "draft" or self.editing is not None:
+            return []
+        in_draft = {track.song for track in message.tracks}
+        return [track for track in self.playlist if track.song not in in_draft]

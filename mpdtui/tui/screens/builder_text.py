@@ -70,3 +70,13 @@ def typed_name_kept(typed: str, draft_name: str) -> str:
     start): the restored tracks take it, so that what was typed last is not lost."""
     was = f"Its name was '{printable(draft_name)}'; t" if draft_name.strip() else "T"
     return f" {was}he name typed meanwhile, '{printable(typed)}', is kept (n edits it)."
+
+
+def tracks_added_kept(count: int) -> str:
+    """Said of the tracks added to a new playlist while a draft was being read: kept after
+    the draft's rather than replaced by them."""
+    if not count:
+        return ""
+    them = "it" if count == 1 else "them"
+    return (f" {counted(count, 'track')} added meanwhile {'is' if count == 1 else 'are'} kept, "
+            f"after its tracks (u takes {them} out).")
