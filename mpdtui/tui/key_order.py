@@ -57,8 +57,11 @@ class KeysInOrder(App[None]):
         await self._dispatch(event)
 
     async def _dispatch(self, event: events.Key | events.Paste) -> None:
-        typed = (isinstance(event, events.Paste) or event.is_printable) and isinstance(
-            self.focused, Input | TextArea)
+        field = self.focused if isinstance(self.focused, Input | TextArea) else None
+        typed = field is not None and (isinstance(event, events.Paste) or (
+            event.is_printable and field.check_consume_key(event.key, event.character)))
+        # (a character a field acts on instead, as `/` in the builder's empty name, may move
+        # the focus)
         await super().on_event(event)
         self._settling, self._settling_after = (None, 0.0) if typed else (0, get_time())
 

@@ -14,10 +14,12 @@ from textual import events
 from textual._time import get_time
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 from textual.widgets import DataTable
 
 from mpdtui.tui.key_order import BURST, KeysInOrder
 from mpdtui.tui.widgets.in_order_input import InOrderInput
+from mpdtui.tui.widgets.keyed_input import NameInput
 
 
 class ListAndField(KeysInOrder):
@@ -84,3 +86,41 @@ async def test_keys_typed_by_hand_while_the_app_keeps_up_go_on_at_once() -> None
         await app.on_event(_read("A", "A", 0))
         assert not app._held
         await pilot.pause()
+
+
+class NameAndSearch(Screen[None]):
+    """The builder as it opens: the cursor in the empty name, where `/` goes to the search."""
+
+    def compose(self) -> ComposeResult:
+        yield NameInput(id="name")
+        yield InOrderInput(id="search")
+
+    def on_mount(self) -> None:
+        self.query_one("#name").focus()
+
+    def action_focus_search(self) -> None:
+        self.query_one("#search").focus()
+
+
+class NameAndSearchApp(KeysInOrder):
+    @property
+    def is_headless(self) -> bool:  # keys as a terminal's reader hands them on
+        return False
+
+    def on_mount(self) -> None:
+        self.push_screen(NameAndSearch())
+
+
+@pytest.mark.asyncio
+async def test_a_slash_in_the_empty_name_moves_the_focus_before_the_keys_after_it() -> None:
+    """"/abc" read together in the empty name (the builder as it opens) lost the "/" and typed
+    "abc" into the name: the "/" that searches there counted as a character typed, so the
+    keys after it did not wait for the focus it moved."""
+    app = NameAndSearchApp()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        for key in [_read("slash", "/", 0.01), *(_read(c, c, 0) for c in "abc")]:
+            await app.on_event(key)
+        await pilot.pause(0.3)
+        assert app.screen.query_one("#name", NameInput).value == ""
+        assert app.screen.query_one("#search", InOrderInput).value == "abc"
