@@ -130,8 +130,8 @@ async def test_a_long_list_says_where_the_cursor_is_when_its_numbers_are_left_ou
         assert str(table.border_title) == "Playlist · row 1 of 1,500"
         await pilot.press("j", "j")
         assert str(table.border_title) == "Playlist · row 3 of 1,500"
-        await pilot.press("G")
-        assert str(table.border_title) == "Playlist · row 1,500 of 1,500"
+        await pilot.press("G")  # whole in the border, shorter (cut: "Playlist · row 1,500 of 1,5…")
+        assert str(table.border_title) == "Playlist · 1,500 of 1,500"
         await pilot.resize_terminal(120, 20)
         await pilot.pause()
         assert dict(table.fitted).get("#", 0) >= 4 and str(table.border_title) == "Playlist"
@@ -180,3 +180,20 @@ async def test_a_track_added_to_a_short_list_leaves_the_cursor_where_it_is() -> 
         await pilot.pause()
         await pilot.pause()
         assert table.cursor_row == 1 and table.scroll_y == 0
+
+
+async def test_the_cursors_place_in_a_narrow_border_is_whole() -> None:
+    """The builder's playlist at 80x24 is 30 columns wide: from 1,000 tracks its border read
+    "Playlist · row 1 of 2,0…", the count cut. A shorter form fits whole."""
+    app = TableApp()
+    async with app.run_test(size=(30, 20)) as pilot:
+        table = app.query_one(TrackTable)
+        table.name_pane("Playlist")
+        table.show(LONG, keep_cursor=True)
+        await pilot.pause()
+        assert str(table.border_title) == "Playlist · 1 of 1,500"
+        await pilot.press("G")
+        assert str(table.border_title) == "Playlist · 1,500/1,500"
+        await pilot.resize_terminal(26, 20)
+        await pilot.pause()
+        assert str(table.border_title) == "1,500/1,500"

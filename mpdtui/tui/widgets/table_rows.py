@@ -54,3 +54,16 @@ class ContentWidths:
 
     def widest(self, name: str) -> int:
         return max(self._counts.get(name) or (0,))
+
+
+BORDER_TITLE_MARGIN = 6
+"""A border's corners, the lines beside its title and the spaces around it: "╭─ Title ─╮"."""
+
+
+def place_title(title: str, row: int, rows: int, border_width: int) -> str:
+    """`title` with the cursor's place ("Playlist · row 1,234 of 10,000"), shorter where
+    the border has less room than that: the count whole rather than cut ("of 10,…")."""
+    forms = [f"{title} · row {row:,} of {rows:,}", f"{title} · {row:,} of {rows:,}",
+             f"{title} · {row:,}/{rows:,}", f"{row:,}/{rows:,}"]
+    room = border_width - BORDER_TITLE_MARGIN
+    return next((form for form in forms if cell_len(form) <= room), forms[-1])

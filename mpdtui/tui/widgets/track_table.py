@@ -33,7 +33,7 @@ from textual.widgets.data_table import CellKey, CellType, RowKey
 
 from mpdtui.tui.text import cell_text, data_text, duration
 from mpdtui.tui.widgets.columns import Column, fit
-from mpdtui.tui.widgets.table_rows import NUMBER, ContentWidths, changed_span
+from mpdtui.tui.widgets.table_rows import NUMBER, ContentWidths, changed_span, place_title
 
 if TYPE_CHECKING:
     from mpdtui.audio.describe import TrackAudio
@@ -148,8 +148,7 @@ class TrackTable(DataTable):
         self._show_place()
 
     def name_pane(self, title: str) -> None:
-        """Say `title` in the top border, a numbered table's with "row 1,234 of 10,000"
-        where its row numbers are not shown: where the cursor is in a long list."""
+        """`title` in the top border, with the cursor's row where row numbers are not shown."""
         self.pane_title = title
         self._show_place()
 
@@ -157,9 +156,9 @@ class TrackTable(DataTable):
         if not self.pane_title:
             return
         numbers_left_out = self.spec is PLAYLIST and NUMBER not in self.columns_shown()
-        place = (f" · row {self.cursor_row + 1:,} of {len(self.tracks):,}"
-                 if numbers_left_out and self.current() is not None else "")
-        self.border_title = self.pane_title + place
+        self.border_title = (place_title(self.pane_title, self.cursor_row + 1, len(self.tracks),
+                                         self.outer_size.width) if numbers_left_out
+                             and self.current() is not None else self.pane_title)
 
     def show_footnote(self, text: str) -> None:
         """The bottom border says `text` when it has nothing else to say (the playlist's
@@ -171,6 +170,7 @@ class TrackTable(DataTable):
     def on_resize(self, event: events.Resize) -> None:
         if self._fit() != self.fitted:
             self._draw(keep_cursor=True)
+        self._show_place()  # in the border's width
 
     def _fit(self) -> list[tuple[str, int]]:
         columns = [replace(c, drop=0) if c.name in self.kept else c for c in self.spec
