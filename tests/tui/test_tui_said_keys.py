@@ -252,3 +252,44 @@ async def test_tracks_added_before_a_late_draft_are_kept_after_its_tracks(
         await pilot.press("escape")  # from the name to the playlist, where u is a key
         await pilot.press("u")
         assert [t.id for t in screen.playlist] == [1, 2]
+
+
+async def test_a_save_or_export_that_asked_for_a_name_goes_on_at_enter_there(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """q, s (save, then quit) on a playlist with no name put the cursor in the name: the name
+    typed, enter went to the playlist, nothing saved and the app still there, until q and s
+    again. Enter in the name goes on with what asked for it; leaving the name otherwise
+    gives it up."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        screen.playlist = app.services.catalog.tracks([1, 2])
+        screen._playlist_changed()
+        name = screen.query_one("#name", Input)
+        await pilot.press("escape", "e")  # to the playlist; export: no name yet
+        await settle(pilot)
+        assert app.focused is name
+        await type_text(pilot, "x")
+        await pilot.press("enter")  # the export goes on
+        await settle(pilot)
+        assert screen_name(pilot) == "ExportScreen"
+        await pilot.press("escape")  # given up; again, the name taken out first
+        await settle(pilot)
+        await pilot.press("n", "ctrl+u", "escape", "e")
+        await settle(pilot)
+        assert app.focused is name
+        await type_text(pilot, "x")
+        await pilot.press("escape", "n", "enter")  # left, then back: the export was given up
+        await settle(pilot)
+        assert screen_name(pilot) == "BuilderScreen"
+        await pilot.press("n", "ctrl+u", "escape", "q", "s")
+        await settle(pilot)
+        assert app.focused is name and not app._exit
+        await type_text(pilot, "late name")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app._exit
+    saved = open_services(trained_copy).playlists.get("late name")
+    assert [t.id for t in open_services(trained_copy).catalog.tracks(
+        open_services(trained_copy).catalog.resolve_uris(saved.uris))] == [1, 2]

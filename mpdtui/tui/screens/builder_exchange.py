@@ -108,8 +108,8 @@ class BuilderExchange(BuilderFiles):
             self.notify("Nothing exported: the playlist has no tracks. Add some first (/ "
                         "searches, a adds the highlighted one).", severity="warning")
             return
-        name = self._playlist_name()
-        if name is None or self._name_taken(name):
+        name = self._name_or_wait(self.action_export)
+        if name is None:
             return
         export = PlaylistExport(self.app)
 

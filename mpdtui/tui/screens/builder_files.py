@@ -19,7 +19,7 @@ from mpdtui.pipeline.display import counted, playlist_called
 from mpdtui.printable import printable
 from mpdtui.tui.draft import DraftKeeper
 from mpdtui.tui.messages import Changed, PlaylistFoundAgain, PlaylistLoaded
-from mpdtui.tui.screens.builder_base import BuilderBase
+from mpdtui.tui.screens.builder_naming import BuilderNaming
 from mpdtui.tui.screens.builder_text import (
     kept_aside,
     loaded_text,
@@ -42,7 +42,7 @@ DATA_POLL_S = 3.0
 """How often the builder looks for other data in the catalog's place."""
 
 
-class BuilderFiles(BuilderBase):
+class BuilderFiles(BuilderNaming):
     """Save and open saved playlists (the playlist as a whole)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [  # ctrl+s's, in place of BuilderBase's (Textual
@@ -52,8 +52,6 @@ class BuilderFiles(BuilderBase):
     kept: tuple[str, tuple[int, ...]] = ("", ())
     """(name, track ids) as last saved, opened or started: what is on screen otherwise is
     unsaved."""
-    editing: int | None = None
-    """The id of the saved playlist on screen (opened or saved), None for a new one."""
     stored: SavedPlaylist | None = None
     """`editing` as last opened, saved or followed here: when the stored playlist differs,
     it was changed since (`_follow_saved_changes`)."""
@@ -187,15 +185,6 @@ class BuilderFiles(BuilderBase):
         self.kept = self._state()
         self._draft.keep(self.services.playlists, None)
 
-    def _playlist_name(self) -> str | None:
-        name = self.query_one("#name", Input).value.strip()
-        if not name:
-            self.notify("Give the playlist a name first: type it (the cursor is in the name).",
-                        severity="warning")
-            self.query_one("#name", Input).focus()
-            return None
-        return name
-
     def action_save(self) -> None:
         if not self.playlist:  # the palette's Save, which check_action does not stop
             self.action_nothing_to_save()
@@ -214,8 +203,8 @@ class BuilderFiles(BuilderBase):
     def save_then(self, then: Callable[[SavedPlaylist], object]) -> None:
         """Save the playlist on screen, then `then` with it. Asks first when the saved playlist it
         replaces was changed elsewhere since it was opened or saved here."""
-        name = self._playlist_name()
-        if name is None or self._name_taken(name):
+        name = self._name_or_wait(lambda: self.save_then(then))
+        if name is None:
             return
         changed = self._changed_since_kept(name)
         if changed is None:
@@ -260,24 +249,6 @@ class BuilderFiles(BuilderBase):
         if now is None or now.name != name or now.uris == self.stored.uris:
             return None
         return now
-
-    def _name_taken(self, name: str) -> bool:
-        """Whether another saved playlist has this name (saving would replace its tracks);
-        says so, and what to do. Also true when the saved playlists cannot be read (a full
-        disk, say): the app has said why, once."""
-        looked_up = self.app.attempt(lambda: (self.services.playlists.find(name),))
-        if looked_up is None:
-            return True
-        other = looked_up[0]
-        if other is None or other.id == self.editing:
-            return False
-        count = len(other.tracks)
-        self.notify(printable(f"'{other.name}' is saved already ({count:,} track"
-                              f"{'s' * (count != 1)}): type another name for this playlist (the "
-                              "cursor is in the name), or open that one to change it (esc, p)."),
-                    severity="warning", markup=False, timeout=8)
-        self.query_one("#name", Input).focus()
-        return True
 
     def action_playlists(self) -> None:
         from mpdtui.tui.screens.playlists import PlaylistsScreen
