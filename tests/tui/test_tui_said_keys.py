@@ -16,6 +16,7 @@ from tui_support import (  # noqa: F401 (fixtures)
     SIZE,
     builder,
     builder_ready,
+    footer_keys,
     make_app,
     notifications,
     run_command,
@@ -30,6 +31,7 @@ from tui_support import (  # noqa: F401 (fixtures)
 from mpdtui.data.builder_draft import Draft, write_draft
 from mpdtui.locations import Locations
 from mpdtui.services.root import open_services
+from mpdtui.tui.widgets.track_table import TrackTable
 
 pytestmark = pytest.mark.asyncio
 
@@ -293,3 +295,24 @@ async def test_a_save_or_export_that_asked_for_a_name_goes_on_at_enter_there(
     saved = open_services(trained_copy).playlists.get("late name")
     assert [t.id for t in open_services(trained_copy).catalog.tracks(
         open_services(trained_copy).catalog.resolve_uris(saved.uris))] == [1, 2]
+
+
+async def test_the_footer_offers_more_like_this_only_on_a_track(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """The empty playlist's footer offered "l More like this", which did nothing there."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        screen.query_one("#playlist").focus()
+        await settle(pilot)
+        assert "l" not in footer_keys(screen)
+        await pilot.press("l")
+        assert screen.like is None
+        await pilot.press("n")  # to the name: its suggestions, then a track to highlight
+        await type_text(pilot, "road")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen.query_one("#suggestions", TrackTable).row_count,
+                       what="suggestions")
+        screen.query_one("#suggestions").focus()
+        await wait_for(pilot, lambda: "l" in footer_keys(screen), what="l in the footer")

@@ -212,6 +212,7 @@ class BuilderScreen(BuilderExchange):
         table.show([s.track for s, _ in shown], reasons, audio=[a for _, a in shown],
                    reason_column=shared is None, keep_cursor=message.request == self._refill)
         self._place_cursor(message.request)
+        self._refresh_keys()  # l, y, w: a track under the cursor, or none
         self._update_sound()  # the row under the cursor may hold another track now
         status = suggestions_status(message, len(shown), shared, self.hidden)
         if self.like is not None:  # the way out first: narrow, the footer has no room for esc
@@ -292,6 +293,7 @@ class BuilderScreen(BuilderExchange):
             results = self.query_one("#results", TrackTable)
             results.empty_text = "" if message.tracks else self._nothing_found(self._searched())
             results.show(message.tracks, audio=message.audio)
+            self._refresh_keys()
             self._search_shown = message.request
             self._collect_when_idle()
             if self._add_when_found == message.request:

@@ -114,7 +114,7 @@ class BuilderBase(BaseScreen):
         self.sound: dict[int, TrackAudio | None] = {}  # track id -> its features (None: none)
         self._add_when_found: int | None = None  # Enter came before this search's results
         self.history: EditHistory[Track, Hidden] = EditHistory()
-        self._keys_state = (False, False, False)  # what the footer last offered (_refresh_keys)
+        self._keys_state = (False, False, False, False)  # what the footer last offered
         self.hidden: list[Hidden] = []  # from this playlist's suggestions (x, X)
         self._shown_again: tuple[int, int] | None = None  # (request, track): an undone hide
         self._when_suggested = ""  # "pick": they take the cursor, "add": and add one (focus_list)
@@ -189,10 +189,12 @@ class BuilderBase(BaseScreen):
                             what, self.hidden)
 
     def _refresh_keys(self) -> None:
-        """The footer again when what it offers changed (tracks or none, undo, redo), a moment
-        later: rebuilt at each added track it doubled the time to new suggestions, and rebuilt
-        before them it still delayed the first add's."""
-        state = (bool(self.playlist), self.history.can_undo, self.history.can_redo)
+        """The footer again when what it offers changed (tracks or none, undo, redo, a track
+        under the cursor), a moment later: rebuilt at each added track it doubled the time to
+        new suggestions, and rebuilt before them it still delayed the first add's."""
+        focused = self._focused_table()
+        state = (bool(self.playlist), self.history.can_undo, self.history.can_redo,
+                 focused is not None and focused.current() is not None)
         if state != self._keys_state:
             self._keys_state = state
             self.set_timer(KEYS_REFRESH_S, self.refresh_bindings)
@@ -351,8 +353,8 @@ class BuilderBase(BaseScreen):
             return focused is not None and focused.id == "suggestions"
         if action == "add":
             return focused is not None and focused.id != "playlist"
-        if action in ("more_like", "copy_link", "open_link"):
-            return focused is not None
+        if action in ("more_like", "copy_link", "open_link"):  # on the highlighted track
+            return focused is not None and focused.current() is not None
         if action in ("undo", "redo"):
             return self.history.can_undo if action == "undo" else self.history.can_redo
         return True
