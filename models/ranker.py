@@ -120,6 +120,15 @@ class RankerRecommender(Recommender):
 
     # -- serving ----------------------------------------------------------------------------
 
+    def knows(self, tracks: np.ndarray) -> np.ndarray:
+        """Seeds any retriever knows: a track in no training playlist whose artist the
+        two-tower model knows still gets its candidates and its features (artist, album,
+        sound), as the booster saw such seeds in training, instead of popularity alone."""
+        known = super().knows(tracks)
+        for component in self.components.values():
+            known |= component.knows(tracks)
+        return known
+
     def _recommend(self, query: PlaylistQuery, k: int) -> Recommendations:
         features = self._fitted()
         ids, matrix = features.of(query)
