@@ -52,7 +52,8 @@ def import_once(store: FeatureStore, path: Path, catalog: Catalog | None, again:
     stored = None if record is None else store.meta_value(record[0])
     for other_data in (False, True):
         if record and not again and stored == json.dumps([*record[1], other_data]):
-            return f"{path.name}: {IMPORTED_ALREADY}", path.name if other_data else None
+            said = IMPORTED_ALREADY if path.is_file() else FOLDER_IMPORTED_ALREADY
+            return f"{path.name}: {said}", path.name if other_data else None
     seen = None if catalog is None else SeenInCatalog(catalog)
     result = store.import_csv(path, progress=progress, cancel=cancel, seen=seen)
     other = seen is not None and not seen.found
@@ -63,16 +64,31 @@ def import_once(store: FeatureStore, path: Path, catalog: Catalog | None, again:
 
 def _record(path: Path, catalog: Catalog | None) -> tuple[str, list[object]] | None:
     """The features store's `meta` key for the CSV file `path` and what it keeps of it: its
-    size and time and the catalog's finalized slices. None for a folder (of Exportify's CSVs):
-    read every time."""
+    size and time, or, for a folder (of Exportify's CSVs), each of its CSVs' name, size and
+    time, and the catalog's finalized slices. None where it cannot be read."""
     try:
-        stat = path.stat()
+        identity = _file_identity(path) if path.is_file() else _folder_identity(path)
     except OSError:
         return None
-    if not path.is_file():
+    if identity is None:
         return None
     finalized = None if catalog is None else catalog.meta("finalized")
-    return f"imported_csv {path.resolve()}", [stat.st_size, stat.st_mtime_ns, finalized]
+    return f"imported_csv {path.resolve()}", [*identity, finalized]
+
+
+def _file_identity(path: Path) -> list[object]:
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def _folder_identity(folder: Path) -> list[object] | None:
+    """Each CSV's name, size and time: a CSV added, removed or changed makes another."""
+    if not folder.is_dir():
+        return None
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".csv" and p.is_file())
+    return [[p.name, *_file_identity(p)] for p in files]
 
 
 IMPORTED_ALREADY = "imported already (unchanged since: same size and time); not read again"
+FOLDER_IMPORTED_ALREADY = ("imported already (none of its CSV files added, removed or changed "
+                           "since: same names, sizes and times); not read again")

@@ -54,6 +54,28 @@ def test_a_csv_imported_already_is_not_read_again_until_it_changes(
     assert "rows imported" in _features(store, csv, goal="features")[0]
 
 
+def test_a_folder_of_csvs_unchanged_is_not_read_again_until_one_of_its_files_changes(
+        store: Locations, small_demo: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "exportify"
+    folder.mkdir()
+    shutil.copyfile(small_demo / "tracks_features.csv", folder / "a.csv")
+    assert "rows imported" in _features(store, folder)[0]
+    assert _features(store, folder) == [
+        "exportify: imported already (none of its CSV files added, removed or changed since: "
+        "same names, sizes and times); not read again"]
+
+    csv = folder / "a.csv"
+    stat = csv.stat()
+    os.utime(csv, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # changed since
+    assert "rows imported" in _features(store, folder)[0]
+    assert "imported already" in _features(store, folder)[0]
+    shutil.copyfile(small_demo / "tracks_features.csv", folder / "b.csv")  # a CSV added
+    assert "rows imported" in _features(store, folder)[0]
+    (folder / "b.csv").unlink()  # and taken out again
+    assert "rows imported" in _features(store, folder)[0]
+    assert "rows imported" in _features(store, folder, goal="features")[0]
+
+
 def test_a_csv_of_other_data_not_read_again_is_still_said_to_be(store: Locations,
                                                                 tmp_path: Path) -> None:
     other = tmp_path / "other"
