@@ -34,7 +34,10 @@ EXTENSIONS = {"m3u": ".m3u8", "json": ".json", "csv": ".csv", "links": ".txt"}
 JSON_FORMAT = "mpdtui-playlist"
 JSON_VERSION = 1
 CSV_COLUMNS = ("position", "uri", "artist", "title", "duration_ms", "tempo", "key", "camelot",
-               "energy")
+               "energy", "playlist")
+"""The last column holds the playlist's name on every row (TuneMyMusic's way), so that an
+import gives the name back, where a file name cannot hold it ("Mix: Vol 1" -> Mix-Vol-1.csv)."""
+_EARLIER_CSV_COLUMNS = CSV_COLUMNS[:-1]  # exports before the name's column
 Audio: TypeAlias = "Sequence[TrackAudio | None] | None"  # aligned with the playlist's tracks
 _LARGEST_EXPORT = 64 << 20  # far above any playlist's export; larger files are not read
 
@@ -119,7 +122,7 @@ def _is_an_export(path: Path) -> bool:
         return True  # nothing in it to lose
     text = raw.decode("utf-8", errors="replace")
     lines = text.splitlines()
-    if lines[0] == ",".join(CSV_COLUMNS):
+    if lines[0] in (",".join(CSV_COLUMNS), ",".join(_EARLIER_CSV_COLUMNS)):
         return True
     if all(line.startswith(TRACK_LINK) for line in lines):
         return True
@@ -153,7 +156,8 @@ def csv_text(playlist: SavedPlaylist, audio: Audio = None) -> str:
     for pos, (track, sound) in enumerate(zip(playlist.tracks, _aligned(playlist, audio),
                                              strict=True), start=1):
         duration = "" if track.duration_ms is None else track.duration_ms
-        writer.writerow((pos, track.uri, track.artist, track.title, duration, *_audio_cells(sound)))
+        writer.writerow((pos, track.uri, track.artist, track.title, duration, *_audio_cells(sound),
+                         playlist.name))
     return buffer.getvalue()
 
 

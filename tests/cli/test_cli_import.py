@@ -61,6 +61,26 @@ def test_an_export_imports_back_whole(cache: Path, tmp_path: Path, fmt: str,
     assert saved_uris(cache, "night drive again") == saved_uris(cache, "night drive")
 
 
+@pytest.mark.parametrize("fmt", [fmt for fmt in FILE_FORMATS if fmt != "links"])
+def test_an_export_imports_back_under_its_name_which_its_file_name_cannot_hold(
+        cache: Path, tmp_path: Path, fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """The CSV export gave the file's name back ("Mix-Vol-1-live"), not the playlist's."""
+    name = 'Mix: Vol 1, "live"; é'
+    entries = [TrackEntry(t.uri, t.name, t.artist_name, t.duration_ms)
+               for t in catalog_tracks(cache, 5, 3, 8)]
+    open_services(Locations.resolve(cache)).playlists.store().save(name, entries)
+    assert run_cli(capsys, cache, "export", name, "--to", fmt,
+                   "--out", str(tmp_path / "out") + "/").code == 0
+    exported = next((tmp_path / "out").iterdir())
+    before = saved_uris(cache, name)
+    assert run_cli(capsys, cache, "playlists", name, "--delete").code == 0
+
+    done = run_cli(capsys, cache, "import", str(exported))
+    assert done.code == 0, done
+    assert done.out.splitlines()[0] == f"imported {name!r} from {exported}: 3 tracks"
+    assert saved_uris(cache, name) == before
+
+
 def test_songs_without_a_link_are_found_by_artist_and_title(
         cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     first, second, third = catalog_tracks(cache, 2, 4, 6)

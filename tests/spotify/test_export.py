@@ -100,8 +100,9 @@ def test_m3u8_has_extinf_duration_and_artist_title(tmp_path: Path) -> None:
         "#EXTINF:-1,spotify:track:cccccccccccccccccccccc\nspotify:track:cccccccccccccccccccccc\n")
     rows = list(csv.reader(io.StringIO(csv_text(playlist))))
     assert rows[0] == ["position", "uri", "artist", "title", "duration_ms", "tempo", "key",
-                       "camelot", "energy"]
-    assert rows[1] == ["1", ENTRIES[0].uri, "Ana\nDo", "Blue, Green", "201600", "", "", "", ""]
+                       "camelot", "energy", "playlist"]
+    assert rows[1] == ["1", ENTRIES[0].uri, "Ana\nDo", "Blue, Green", "201600", "", "", "", "",
+                       "Mix ü"]
     assert rows[3][4] == ""
 
 
