@@ -40,9 +40,11 @@ def feature_values(answer: Mapping[str, Any]) -> list[float | None]:
     return values
 
 
-_ID_COLUMNS = {"id": "tracks_features", "trackid": "dataset", "trackuri": "exportify"}
+_ID_COLUMNS = {"id": "tracks_features", "trackid": "dataset", "trackuri": "exportify",
+               "spotifyid": "exportify"}
 """A features CSV's layout by its id's column, as `_column_key` reads it: Kaggle's
-tracks_features.csv (`id`), dataset.csv (`track_id`), an Exportify export (`Track URI`)."""
+tracks_features.csv (`id`), dataset.csv (`track_id`), an Exportify export (`Track URI`; a
+bare `Spotify ID` in its earlier exports, which hold the audio features too)."""
 _OTHER_NAMES = {"duration_ms": ("durationms", "trackdurationms")}  # Exportify: "Duration (ms)"
 
 

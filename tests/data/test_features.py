@@ -505,6 +505,28 @@ def test_exportify_exports_are_features_csvs(tmp_path: Path, locations: Location
     assert np.isnan(matrix[1:4]).all() and not np.isnan(matrix[4:]).any()
 
 
+EXPORTIFY_EARLIER_HEADER = (  # Exportify's exports before its `Track URI`: a bare id
+    "Spotify ID,Artist IDs,Track Name,Album Name,Artist Name(s),Release Date,Duration (ms),"
+    "Popularity,Added By,Added At,Genres,Danceability,Energy,Key,Loudness,Mode,Speechiness,"
+    "Acousticness,Instrumentalness,Liveness,Valence,Tempo,Time Signature")
+
+
+def test_an_earlier_exportify_export_with_a_bare_spotify_id_is_a_features_csv(
+        tmp_path: Path, locations: Locations) -> None:
+    """Exportify's earlier exports (`Spotify ID` for the track, features from before the API
+    closed them) were refused: "no `id`, `track_id` or `Track URI` column"."""
+    rows = [f'{track_id(n)},a1,"Song, {n}",Album,Artist,2016-05-06,239878,55,someone,'
+            f'2020-01-01T00:00:00Z,pop,0.61,0.72,5,-6.2,1,0.05,0.1,0,0.12,0.4,121.98,4'
+            for n in range(2)]
+    earlier = write(tmp_path / "old mix.csv", [EXPORTIFY_EARLIER_HEADER, *rows])
+    with FeatureStore.open(locations) as store:
+        result = store.import_csv(earlier)
+        matrix, _ = store.feature_matrix([f"spotify:track:{track_id(n)}" for n in range(2)])
+    assert result.describe() == "old mix.csv: 2 of 2 rows imported (exportify layout)"
+    assert matrix[1].tolist() == pytest.approx(
+        [0.61, 0.72, 0.4, 0.1, 0, 0.05, 0.12, 1, 5, -6.2, 121.98, 239878])
+
+
 def test_an_exportify_export_without_features_says_how_to_get_them(
         tmp_path: Path, locations: Locations) -> None:
     without_columns = write(tmp_path / "a.csv", [EXPORTIFY_APP_HEADER, exportify_app_row(0)[:-200]])
