@@ -73,12 +73,28 @@ def export_file(playlist: SavedPlaylist, fmt: str, out: Path, audio: Audio = Non
     path = expand_home(out).absolute()
     refuse_file_in_the_way(path.parent, f"give another path to write {path.name} to")
     _refuse_other_files(path)
+    _refuse_other_format(path, fmt)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_out(path, content)
     except OSError as exc:
         raise UserError(f"{path}: cannot write the playlist ({exc.strerror})") from None
     return path
+
+
+_FORMAT_OF_ENDING = {".m3u8": "m3u", ".m3u": "m3u", ".json": "json", ".csv": "csv",
+                     ".txt": "links"}
+_WRITES = {"m3u": "an M3U8 playlist", "json": "JSON", "csv": "a CSV", "links": "track links"}
+
+
+def _refuse_other_format(path: Path, fmt: str) -> None:
+    """A file named as another format's (`--to json --out mix.m3u`) would be read as that
+    format, by a player or a spreadsheet, and fail there: refused before it is written."""
+    named = _FORMAT_OF_ENDING.get(path.suffix.lower())
+    if named is not None and named != fmt:
+        raise UserError(f"{path.name} ends in {path.suffix}, but --to {fmt} writes "
+                        f"{_WRITES[fmt]}: give --out a name ending in {EXTENSIONS[fmt]}, or "
+                        f"--to {named} to write {_WRITES[named]}")
 
 
 def refuse_file_in_the_way(folder: Path, advice: str) -> None:

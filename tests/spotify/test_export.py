@@ -382,9 +382,10 @@ def test_an_export_replaces_its_earlier_export_but_never_a_users_own_file(
         export_file(first, fmt, out)
         export_file(longer, fmt, out)  # exporting again after an edit: replaced
         assert ENTRIES[2].uri.rpartition(":")[2] in out.read_text()
+        unnamed = tmp_path / "mix"  # an ending names one format (`mix.csv`: CSV alone)
         for other_format in FILE_FORMATS:  # any earlier export, whatever its format
-            export_file(first, other_format, out)
-            export_file(longer, fmt, out)
+            export_file(first, other_format, unnamed)
+            export_file(longer, fmt, unnamed)
         (tmp_path / "empty").touch()
         export_file(longer, fmt, tmp_path / "empty")  # nothing in it to lose
         users_files = {
@@ -402,6 +403,27 @@ def test_an_export_replaces_its_earlier_export_but_never_a_users_own_file(
                     "rename it, or export to another file")):
                 export_file(longer, fmt, mine)
             assert mine.read_bytes() == text.encode("utf-8", errors="surrogateescape")
+
+
+def test_an_export_to_a_file_named_as_another_format_is_refused_before_it_is_written(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--to json --out mix.m3u` wrote JSON into mix.m3u, which a player then read as M3U."""
+    from mpdtui.cli import main
+
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    with SavedPlaylists.open(Locations.resolve(tmp_path / "cache").ensure()) as store:
+        store.create("Mix", ENTRIES)
+    assert main(["export", "Mix", "--to", "json", "--out", str(tmp_path / "mix.m3u"), *cache]) == 2
+    assert capsys.readouterr().err == (
+        "mpdtui: mix.m3u ends in .m3u, but --to json writes JSON: give --out a name ending in "
+        ".json, or --to m3u to write an M3U8 playlist\n")
+    assert not (tmp_path / "mix.m3u").exists()
+    for advised in (["--to", "json", "--out", str(tmp_path / "mix.json")],
+                    ["--to", "m3u", "--out", str(tmp_path / "mix.m3u")]):
+        assert main(["export", "Mix", *advised, *cache]) == 0
+    assert (tmp_path / "mix.m3u").read_text().startswith("#EXTM3U\n")
+    assert main(["export", "Mix", "--to", "links", "--out", str(tmp_path / "MIX.TXT"),
+                 *cache]) == 0  # its own ending, whatever its case
 
 
 def test_cli_export_to_spotify(fake: FakeSpotify, locations: Locations,
