@@ -68,13 +68,19 @@ def csv_layout(path: Path, header: list[str] | None) -> tuple[str, int, list[int
     columns = {name: _column(keys, name) for name in FEATURE_NAMES}
     missing = [name for name, column in columns.items() if column is None]
     if layout == "exportify" and set(missing) >= set(FEATURE_NAMES) - {"duration_ms"}:
-        raise CsvLayoutError(f"{path}: an Exportify export without audio features: export it "
-                             "again with them (exportify.app: its settings, \"Include audio "
-                             "features data\"), or give tracks_features.csv or dataset.csv")
+        raise CsvLayoutError(f"{path}: an Exportify export without audio features: "
+                             f"{_EXPORT_AGAIN}")
+    if missing and layout == "exportify":  # its values come from Spotify alone
+        raise CsvLayoutError(f"{path}: an Exportify export missing the feature columns "
+                             f"{', '.join(missing)}: {_EXPORT_AGAIN}")
     if missing:
         raise CsvLayoutError(f"{path}: missing feature columns {', '.join(missing)}; add them, "
                              "or give the public tracks_features.csv or dataset.csv as published")
     return layout, keys.index(id_key), [column for column in columns.values() if column is not None]
+
+
+_EXPORT_AGAIN = ("export it again with them (exportify.app: its settings, \"Include audio "
+                 "features data\"), or give tracks_features.csv or dataset.csv")
 
 
 def _column(keys: list[str], name: str) -> int | None:

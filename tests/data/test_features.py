@@ -537,6 +537,12 @@ def test_an_exportify_export_without_features_says_how_to_get_them(
                            r"features: export it again with them \(exportify\.app: its "
                            r'settings, "Include audio features data"\)'):
             store.import_csv(without_columns)
+        # key and tempo taken out in a spreadsheet: "add them" had been the advice
+        with pytest.raises(CsvLayoutError, match=r"^\S*c\.csv: an Exportify export missing the "
+                           r"feature columns key, tempo: export it again with them "
+                           r"\(exportify\.app: its settings"):
+            store.import_csv(write(tmp_path / "c.csv", [EXPORTIFY_NET_HEADER.replace(
+                ",Key,", ",").replace(",Tempo,", ",")]))
         with pytest.raises(CsvLayoutError, match=r"b\.csv: none of its 2 tracks has audio "
                            r"features \(their cells are empty: Spotify gave the exporter none\): "
                            r"give a CSV that holds them"):
