@@ -94,6 +94,7 @@ IN_APP: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), r) for p
     (r"`mpdtui (?:ingest|demo-data)[^`]*`", DATA_STEP),
     (r"`mpdtui (?:--train|evaluate)[^`]*`", TRAINING_STEP),
     (r"`mpdtui features[^`]*`", FEATURES_STEP),
+    (r"what `mpdtui export` or Exportify writes", "what the export (e) or Exportify writes"),
     (r"then run it again", "then try again"),  # a save, a step: not a command
     (r"run the command again later", "try again later"),  # the app's import, export: keys
     (r"run the same export again to continue into", "export it to Spotify again to continue "

@@ -11,6 +11,7 @@ from wcwidth import wcwidth
 
 from mpdtui.data.features import FeatureStore
 from mpdtui.data.known_slices import CHANGED_SINCE, OTHER_DATA
+from mpdtui.data.playlist_formats import WHAT_IS_READ
 from mpdtui.services.audio import FEATURES_HINT
 from mpdtui.spotify import session
 from mpdtui.tui.screens.playlists import changed_text
@@ -34,6 +35,9 @@ MESSAGES = [  # what the services and their errors say, with the CLI command in 
      "data/mpd.slice.0-999.json: invalid JSON: unexpected end of data; fix or remove that file"),
     (f"No audio features yet: {FEATURES_HINT}.",
      "No audio features yet: get them in the setup's audio features step (f2)."),
+    (f"nope.m3u does not exist: give {WHAT_IS_READ}",  # the import's: `e` exports in the app
+     "nope.m3u does not exist: give an M3U8, CSV or JSON playlist (what the export (e) or "
+     "Exportify writes) or a text file of Spotify track links"),
 ]
 
 
@@ -61,7 +65,7 @@ def test_no_cli_command_is_left(message: str) -> None:
 
 
 STEP_OF_MESSAGE = ["SpotifyStep", "SpotifyStep", "DataStep", "TrainingStep", "TrainingStep",
-                   None, "FeaturesStep"]
+                   None, "FeaturesStep", None]
 
 
 @pytest.mark.parametrize(("message", "step"), [
