@@ -34,8 +34,8 @@ def test_mpdtuis_own_exports_read_back_as_they_were_written(fmt: str) -> None:
     else:
         assert read.tracks == tuple(FileTrack(t.uri, t.title, t.artist, ms)
                                     for t, ms in zip(PLAYLIST.tracks, durations, strict=True))
-    # CSV and links hold no name: the file's name stands in
-    assert read.name == ("Mix-Vol-1" if fmt in ("csv", "links") else PLAYLIST.name)
+    # links hold no name: the file's name stands in (the CSV's is its `playlist` column)
+    assert read.name == ("Mix-Vol-1" if fmt == "links" else PLAYLIST.name)
     assert read.not_tracks == 0
 
 
