@@ -60,10 +60,11 @@ def ranker_holdout_size(n_training: int) -> int:
     return min(MAX_RANKER_HOLDOUT, n_training // 10)
 
 
-def training_split(locations: Locations, need_cases: bool = False) -> Split:
+def training_split(locations: Locations, need_cases: bool = False, write: bool = True) -> Split:
     """The saved split for the current data, made (deterministically) when missing or stale.
 
-    `need_cases` rebuilds the evaluation cases too (the saved file keeps only the rows).
+    `need_cases` rebuilds the evaluation cases too (the saved file keeps only the rows);
+    `write` False leaves the saved file alone (a reader beside the cache dir's writer).
     """
     fingerprint = data_fingerprint(locations)
     if not need_cases:
@@ -76,9 +77,10 @@ def training_split(locations: Locations, need_cases: bool = False) -> Split:
     ranker_rows = np.sort(np.random.default_rng(RANKER_SEED).choice(
         challenge.train_rows, ranker_holdout_size(len(challenge.train_rows)), replace=False))
     train_rows = np.setdiff1d(challenge.train_rows, ranker_rows)
-    write_npz(locations.split_npz, SPLIT_FORMAT, SPLIT_VERSION,
-              {"train_rows": train_rows, "ranker_rows": ranker_rows,
-               "fingerprint": np.array(fingerprint)})
+    if write:
+        write_npz(locations.split_npz, SPLIT_FORMAT, SPLIT_VERSION,
+                  {"train_rows": train_rows, "ranker_rows": ranker_rows,
+                   "fingerprint": np.array(fingerprint)})
     return Split(train_fingerprint(fingerprint, train_rows), train_rows, ranker_rows, challenge)
 
 

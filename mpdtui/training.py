@@ -292,14 +292,15 @@ def title_fallback(locations: Locations, fingerprint: str, data: Dataset,
 def evaluate_models(locations: Locations, models: dict[str, Recommender],
                     progress: Callable[[Progress], None] | None = None,
                     cancel: threading.Event | None = None, force: bool = False,
-                    fallback: Recommender | None = None) -> dict[str, Any]:
+                    fallback: Recommender | None = None, save: bool = True) -> dict[str, Any]:
     """The challenge evaluation of `models`, saved as JSON together with the saved results of
     the other models that still score the models saved now (`evaluate --models als` keeps
     the rest); reused when it covers `models` already. Saved after each model: the same
-    evaluation stopped part way scores only the rest (`evaluation_saves`)."""
+    evaluation stopped part way scores only the rest (`evaluation_saves`). `save` False
+    writes nothing (neither the report nor the split): scored beside another writer."""
     from models.evaluation import evaluate
 
-    split = training_split(locations, need_cases=True)
+    split = training_split(locations, need_cases=True, write=save)
     path = locations.evaluation_json
     try:
         saved = read_json(path, REPORT_FORMAT, REPORT_VERSION, f"delete {path}")
@@ -321,11 +322,14 @@ def evaluate_models(locations: Locations, models: dict[str, Recommender],
         return with_earlier_results(locations, {**scored, "fingerprint": split.fingerprint,
                                                 "model_tokens": tokens}, saved)
 
+    def write(evaluation: dict[str, Any]) -> None:
+        if save:
+            write_json(path, REPORT_FORMAT, REPORT_VERSION, evaluation)
+
     current = current_results(locations, saved, split.fingerprint)
     kept = kept_from_interrupted(saved, current, list(models))
-    saves = ModelByModel(compose, lambda evaluation: write_json(
-        path, REPORT_FORMAT, REPORT_VERSION, evaluation), saved, list(models), kept, progress,
-        len(split.challenge.cases))
+    saves = ModelByModel(compose, write, saved, list(models), kept, progress,
+                         len(split.challenge.cases))
     rest = {name: model for name, model in models.items() if name not in kept}
     return saves.finished(evaluate(rest, split.challenge.cases, track_artist, k=500,
                                    progress=progress, cancel=cancel, on_model=saves.model_done)

@@ -6,7 +6,7 @@ import argparse
 import shlex
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -25,7 +25,7 @@ from mpdtui.commands.argtypes import (
     playlist_name,
     track_uri,
 )
-from mpdtui.commands.jobs import run_job
+from mpdtui.commands.jobs import JobStopped, run_job
 from mpdtui.commands.terminal import in_terminal_width, said_beside
 from mpdtui.commands.track_tables import TrackRow, print_tracks
 from mpdtui.commands.train import print_report
@@ -33,6 +33,7 @@ from mpdtui.errors import EXIT_INTERRUPTED, UserError
 from mpdtui.locations import Locations
 from mpdtui.pipeline.display import counted
 from mpdtui.pipeline.events import StageProgress
+from mpdtui.pipeline.lock import describe_holder
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable, printable_json
 from mpdtui.progress_view import HeadlessProgress
@@ -56,6 +57,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--models", nargs="+", choices=MODEL_NAMES, metavar="MODEL",
                           help="models to evaluate (default: every trained model)")
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
+    evaluate.add_argument("--no-save", action="store_true",
+                          help="score and print only, leaving the saved report as it is (what "
+                          "evaluate does while another job, a training, writes to the cache dir)")
     evaluate.add_argument("--notebook", action="store_true",
                           help="also the old notebook's precision@K and its ALS alpha sweep")
     evaluate.set_defaults(func=run_evaluate)
@@ -138,13 +142,29 @@ def _playlist(args: argparse.Namespace,
 
 
 def run_evaluate(args: argparse.Namespace, locations: Locations) -> int:
-    request = JobRequest("evaluate", models=tuple(args.models) if args.models else None)
-    report = run_job(locations, request, out=sys.stderr if args.json else None)["report"]
+    request = JobRequest("evaluate", models=tuple(args.models) if args.models else None,
+                         save=not args.no_save)
+    out = sys.stderr if args.json else None
+    unsaved = None if request.save else "--no-save: the saved report is as it was"
+    try:
+        report = run_job(locations, request, out=out)["report"]
+    except JobStopped as exc:
+        if exc.failure.reason != "busy":
+            raise
+        # the report is the writer's to save: score beside it, and say so before and after
+        busy = printable(f"the cache dir is busy: {describe_holder(locations)}")
+        print(f"{busy}; scoring the models as saved now without saving the report",
+              file=sys.stderr)
+        report = run_job(locations, replace(request, save=False), out=out)["report"]
+        unsaved = f"{busy}; `mpdtui evaluate` saves it once that ends"
     if args.json:
         sys.stdout.write(printable_json(orjson.dumps(
             report_for_reading(report), option=orjson.OPT_INDENT_2).decode()) + "\n")
     else:
         print_report(report)
+    if unsaved:
+        print(f"report not saved ({unsaved})", file=sys.stderr)
+    elif not args.json:
         print(f"report saved to {locations.evaluation_json}")
     if args.notebook:
         with open_services(locations) as services:

@@ -19,6 +19,7 @@ from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 
 HOLDER_FORMAT = "mpdtui-writer"
+ANOTHER_PROCESS = "another mpdtui process"
 ACQUIRE_ATTEMPTS = 5
 """Tries 50 ms apart: `is_locked` probes hold the lock for an instant, which must not make a
 writer starting at that moment think the cache dir is busy."""
@@ -42,7 +43,7 @@ class CacheBusy(UserError):
 
     def __init__(self, locations: Locations, holder: Holder | None) -> None:
         self.holder = holder
-        who = holder.describe() if holder else "another mpdtui process"
+        who = holder.describe() if holder else ANOTHER_PROCESS
         super().__init__(f"the cache dir {locations.root} is busy: {who}. Wait for it to finish "
                          "(or stop it), or use another --cache-dir")
 
@@ -110,3 +111,9 @@ def current_holder(locations: Locations) -> Holder | None:
         return None
     return Holder(str(document.get("what", "a job")), int(document.get("pid", 0)),
                   float(document.get("since", 0.0)))
+
+
+def describe_holder(locations: Locations) -> str:
+    """Who writes to the cache dir, for a message ("training (pid 12) since 14:03:12")."""
+    holder = current_holder(locations)
+    return holder.describe() if holder else ANOTHER_PROCESS

@@ -106,7 +106,7 @@ class EvaluateStage(Stage):
                                            job.training_data(), job.models)
         report = training.evaluate_models(
             job.locations, models, progress=job.progress(self.name, "playlists"),
-            cancel=job.cancel, force=True, fallback=fallback)
+            cancel=job.cancel, force=True, fallback=fallback, save=job.request.save)
         # `mpdtui evaluate --models als` shows als; the saved report keeps the others' too
         job.summary.report = (training.only_models(report, list(models))
                               if job.request.goal == "evaluate" and job.request.models else report)

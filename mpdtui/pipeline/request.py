@@ -51,6 +51,9 @@ class JobRequest:
     retrain: bool = False
     spotify_training: bool = True
     """import_spotify: also add the playlists as training data."""
+    save: bool = True
+    """evaluate: save the report. False scores and prints only, writing nothing, so it runs
+    without the writer lock, beside another job (`mpdtui evaluate` while a training runs)."""
 
     def __post_init__(self) -> None:
         for path in (*([self.source] if self.source else []), *self.features_csv):
@@ -72,6 +75,11 @@ class JobRequest:
         """Whether the job trains or evaluates models: only those read the model settings
         (a bad one is said then, not when ingesting or importing features)."""
         return self.goal in ("setup", "evaluate")
+
+    @property
+    def writes(self) -> bool:
+        """Whether the job writes to the cache dir, and so takes its writer lock."""
+        return self.save or self.goal != "evaluate"
 
     def describe(self) -> str:
         """What the job does, for the writer lock's message ("training", "ingest"...)."""

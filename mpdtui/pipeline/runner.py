@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import traceback
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import asdict
 
 from models.model_dir import ModelFormatError
@@ -51,7 +52,7 @@ def run_job(locations: Locations, request: JobRequest, emit: Callable[[Event], N
     `Cancelled` when `cancel` is set, a background stage's error as its own."""
     for name in request.models or ():
         model_class(name)  # an unknown name is bad input, said before any work
-    with WriterLock(locations, request.describe()):
+    with WriterLock(locations, request.describe()) if request.writes else nullcontext():
         trains = request.goal == "setup"
         mark = TrainingMark(locations, emit)
         job = Job(locations, request, mark.emit if trains else emit, cancel)
