@@ -44,8 +44,11 @@ class CacheBusy(UserError):
     def __init__(self, locations: Locations, holder: Holder | None) -> None:
         self.holder = holder
         who = holder.describe() if holder else ANOTHER_PROCESS
-        super().__init__(f"the cache dir {locations.root} is busy: {who}. Wait for it to finish "
-                         "(or stop it), or use another --cache-dir")
+        # its pid is the job process's, which SIGTERM stops where the next run resumes
+        stop = (f"stop it with `kill {holder.pid}` (what it finished is kept: run it again to "
+                "resume)" if holder and holder.pid > 0 else "stop it")
+        super().__init__(f"the cache dir {locations.root} is busy: {who}. Wait for it to finish, "
+                         f"or {stop}, or use another --cache-dir")
 
 
 class WriterLock:

@@ -4,15 +4,20 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import psutil
 import pytest
+from conftest import SMALL_DEMO_PLAYLISTS
 from hostile_support import as_typed
 
+from mpdtui.data.catalog import Catalog
 from mpdtui.locations import Locations
-from mpdtui.pipeline.lock import WriterLock
+from mpdtui.pipeline.lock import WriterLock, current_holder
 
 
 def mpdtui(*args: str, cache: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -67,3 +72,35 @@ def test_evaluate_no_save_leaves_the_saved_report_as_it_was(evaluated_cache: Pat
     assert _saved_files(locations) == before
     assert mpdtui("evaluate", "--models", "title", cache=evaluated_cache).returncode == 0
     assert _saved_files(locations) != before, "without --no-save, the report is saved"
+
+
+def test_the_busy_message_says_how_to_stop_the_writer_and_that_advice_works(
+        tmp_path: Path, small_demo: Path) -> None:
+    """Before, a second writer was told "Wait for it to finish (or stop it)", and not how. Now
+    it names `kill PID`; followed, the first job stops where it resumes, and run again it
+    finishes the data as one uninterrupted run would."""
+    cache = tmp_path / "cache"
+    first = subprocess.Popen(
+        [sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache), "ingest", str(small_demo)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    locations = Locations.resolve(cache)
+    deadline = time.monotonic() + 120
+    while (holder := current_holder(locations)) is None:
+        assert first.poll() is None and time.monotonic() < deadline, "the ingest never began"
+        time.sleep(0.02)
+    job = psutil.Process(holder.pid)
+    job.suspend()  # the first writer holds the cache dir while the second tries
+    try:
+        second = mpdtui("ingest", str(small_demo), cache=cache)
+        advice = re.search(r"stop it with `(kill \d+)` \(what it finished is kept: run it again "
+                           r"to resume\)", second.stderr)
+        assert second.returncode == 2 and advice, second.stderr
+        subprocess.run(advice.group(1).split(), check=True)  # as typed in another terminal
+    finally:
+        job.resume()
+    _out, err = first.communicate(timeout=120)
+    assert first.returncode == 130 and "interrupted: what was finished is kept" in err, err
+    again = mpdtui("ingest", str(small_demo), cache=cache)
+    assert again.returncode == 0, again.stderr
+    with Catalog.open(locations) as catalog:
+        assert catalog.counts().playlists == SMALL_DEMO_PLAYLISTS
