@@ -176,11 +176,16 @@ def _models_text(info: CacheInfo, state: DataState) -> str:
 def _serving_text(info: CacheInfo, state: DataState) -> str:
     """"popularity, als", with what they were trained without, if anything, and what a training
     that stopped left; else why none."""
-    left = info["training_left"]
+    left, stopped = info["training_left"], info["retrains_left"]
+    if left and stopped:  # the retrain first: a ranker left to train is then built on it once
+        return (f"{', '.join(info['models'])} (a retrain of {', '.join(stopped)} stopped before "
+                f"it saved, and a training before {', '.join(left)}: `mpdtui --train --retrain "
+                f"--models {' '.join(stopped)}` continues the retrain, then `mpdtui --train` "
+                "what is left; the saved ones serve meanwhile)")
     if left:
         return (f"{', '.join(info['models']) or 'none yet'} (a training stopped before "
                 f"{', '.join(left)}: `mpdtui --train` continues it)")
-    if stopped := info["retrains_left"]:
+    if stopped:
         return (f"{', '.join(info['models'])} (a retrain of {', '.join(stopped)} stopped before "
                 f"it saved: `mpdtui --train --retrain --models {' '.join(stopped)}` continues "
                 "it; the saved one serves meanwhile)")

@@ -14,6 +14,8 @@ from models.two_tower import TwoTowerRecommender, TwoTowerSettings
 from mpdtui import training
 from mpdtui.cli import main
 from mpdtui.locations import Locations
+from mpdtui.pipeline.events import StageStarted
+from mpdtui.pipeline.unfinished import TrainingMark
 from mpdtui.services.root import open_services
 
 pytestmark = pytest.mark.tf
@@ -97,3 +99,25 @@ def test_an_interrupted_retrain_resumes_when_run_again(
                           progress=lambda p: again.append(p.message))
     assert any(m.startswith("epoch 1/3 · loss ") for m in again)
     assert not any(m.startswith("resuming") for m in again)
+
+
+def test_info_names_a_stopped_retrain_beside_a_stopped_training(
+        store: Locations, capsys: pytest.CaptureFixture[str]) -> None:
+    """A retrain of every model stopped in the two-tower fit leaves both: a retrain to resume
+    and models left to train (the ranker, built on the ALS it replaced). `info` named the
+    training alone ("`mpdtui --train` continues it"), which keeps the old two-tower model and
+    drops the retrain's epochs; it names both now, the retrain first."""
+    training.train_models(store, ["two_tower"])
+    cancel = threading.Event()
+    with pytest.raises(Cancelled):
+        training.train_models(store, ["two_tower"], retrain=True, cancel=cancel,
+                              progress=lambda p: cancel.set() if p.message.startswith("epoch 2/")
+                              else None)
+    mark = TrainingMark(store, lambda event: None)  # as the job asked for both had left it
+    mark.models = ("two_tower", "popularity")
+    mark.emit(StageStarted("two_tower", "two_tower"))
+    assert main(["--cache-dir", str(store.root), "info"]) == 0
+    assert ("models: two_tower (a retrain of two_tower stopped before it saved, and a training "
+            "before popularity: `mpdtui --train --retrain --models two_tower` continues the "
+            "retrain, then `mpdtui --train` what is left; the saved ones serve meanwhile)"
+            ) in " ".join(capsys.readouterr().out.split())
