@@ -66,6 +66,8 @@ class JobRunner:
         self.request: JobRequest | None = None
         self.waiting: JobRequest | None = None
         self._wait_timer: Timer | None = None
+        self.started = 0
+        """Jobs started so far: the models a job of this app saved are not another process's."""
 
     @property
     def running(self) -> bool:
@@ -77,6 +79,7 @@ class JobRunner:
         if self.running:
             return False
         self.request = request
+        self.started += 1
         if is_locked(self._locations()):
             self._wait(request)
             return True

@@ -87,14 +87,6 @@ class BuilderScreen(BuilderExchange):
         if isinstance(message.event, ModelSaved | JobFinished):
             self._load_models()
 
-    def _check_models(self) -> None:
-        """Another process (`mpdtui --train`) may have saved models: pick them up."""
-        seen = self.services.models.signature()
-        if self._models_seen and seen != self._models_seen:
-            self.services.forget_models()
-            self._load_models()
-        self._models_seen = seen
-
     def on_screen_resume(self) -> None:
         if self.model_name is None or self.services.models.signature() != self._models_seen:
             self._load_models()  # back from setup: new models may be there (not after a
@@ -120,9 +112,10 @@ class BuilderScreen(BuilderExchange):
         self.post_message(ModelsReady(models, default))
 
     def on_models_ready(self, message: ModelsReady) -> None:
-        self.models = message.models
+        self.models, before = message.models, self.model_name
         if not self.model_chosen or self.model_name not in self.models:
             self.model_name = message.default
+        self._say_saved_elsewhere(before)
         self._update_model_title()
         missing = "" if self.model_name is not None else (
             MISSING_MODEL if message.has_data else MISSING_DATA)

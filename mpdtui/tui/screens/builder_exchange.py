@@ -24,6 +24,7 @@ from mpdtui.data.playlist_length import LENGTH_HINT, LengthError, PlaylistLength
 from mpdtui.pipeline.display import counted, playlist_length
 from mpdtui.printable import printable
 from mpdtui.tui.hidden import HiddenArtist
+from mpdtui.tui.models_news import models_news, saved_between
 from mpdtui.tui.playlist_export import ExportChoice, PlaylistExport
 from mpdtui.tui.screens.builder_base import SUGGESTIONS
 from mpdtui.tui.screens.builder_files import BuilderFiles
@@ -66,6 +67,27 @@ class BuilderExchange(BuilderFiles):
         self.suggestions_wanted = SUGGESTIONS
         self._wanted_for: tuple[object, ...] = ()  # what they are for (`_with_count`)
         self._rows_asked_at = 0  # the list's length when more were last asked for
+        self._saved_elsewhere: list[str] | None = None  # models another process saved, to say
+        self._jobs_seen = (0, False)  # the app's jobs started, and one running, at the last check
+
+    # --- models saved by another process ---------------------------------------------------
+    def _check_models(self) -> None:
+        """Another process (`mpdtui --train`) may have saved models: pick them up, and say so
+        once they are loaded; not those of a job of this app's (its header says what runs)."""
+        seen, jobs = self.services.models.signature(), self.app.jobs
+        # one of the app's jobs ran since the last check, or runs (it saves to the end)
+        own = jobs.running or self._jobs_seen != (jobs.started, False)
+        if self._models_seen and seen != self._models_seen:
+            self._saved_elsewhere = None if own else saved_between(self._models_seen, seen)
+            self.services.forget_models()
+            self._load_models()
+        self._models_seen, self._jobs_seen = seen, (jobs.started, jobs.running)
+
+    def _say_saved_elsewhere(self, before: str | None) -> None:
+        """The models loaded: which another process saved, and the model that suggests now."""
+        if self._saved_elsewhere is not None:
+            self.notify(models_news(self._saved_elsewhere, before, self.model_name), timeout=10)
+            self._saved_elsewhere = None
 
     # --- more suggestions at the list's end --------------------------------------------------
     def _with_count(self, query: SuggestionsFor) -> SuggestionsFor:

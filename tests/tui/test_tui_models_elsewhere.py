@@ -1,0 +1,81 @@
+"""The builder open while `mpdtui --train` runs in another terminal: it picks up the models
+that process saves, and says so (before, the suggestions' model changed without a word)."""
+
+# ruff: noqa: F811 (fixtures imported from tui_support are parameters here)
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from tui_support import (  # noqa: F401 (fixtures)
+    SIZE,
+    builder,
+    builder_ready,
+    make_app,
+    notifications,
+    settle,
+    steady_copy,
+    steady_dir,
+    trained_dir,
+    type_text,
+    wait_for,
+)
+
+from models.registry import MODEL_NAMES
+from mpdtui.locations import Locations
+from mpdtui.tui.models_news import models_news, saved_between
+
+
+def _train_in_another_process(cache: Locations, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache.root), "--train", *args],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.asyncio
+async def test_models_saved_by_another_process_are_said_and_the_apps_own_are_not(
+        steady_copy: Locations, tmp_path: Path) -> None:
+    from mpdtui.pipeline.request import JobRequest
+
+    app = make_app(steady_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        await type_text(pilot, "summer")
+        # the app's own training: its header says what runs, and no notice says it is another's
+        assert app.jobs.start(JobRequest("setup", models=("als",), demo_features=False))
+        await wait_for(pilot, lambda: not app.jobs.running, timeout=300, what="the app's job")
+        saved = app.services.models.signature()
+        await wait_for(pilot, lambda: screen._models_seen == saved, what="the save checked")
+        await settle(pilot)
+        assert "als" in screen.models
+        assert not [n for n in notifications(app) if "another mpdtui" in n]
+
+        before = screen.model_name
+        training = _train_in_another_process(steady_copy, "--retrain", "--models", "title")
+        await wait_for(pilot, lambda: training.poll() is not None, timeout=300,
+                       what="the training in another process")
+        assert training.returncode == 0, training.stderr.read() if training.stderr else ""
+        said = "title saved by another mpdtui (a training in another terminal): "
+        await wait_for(pilot, lambda: any(n.startswith(said) for n in notifications(app)),
+                       what="the builder saying what the other process saved")
+        await settle(pilot)
+        assert models_news(["title"], before, screen.model_name) in notifications(app)
+
+
+def test_the_news_names_what_changed() -> None:
+    before = (1.0,) * (len(MODEL_NAMES) + 1)  # each model's save time, then the evaluation's
+    after = list(before)
+    after[MODEL_NAMES.index("als")], after[MODEL_NAMES.index("title")] = 2.0, 0.0  # title gone
+    assert saved_between(before, tuple(after)) == ["als"]
+    assert models_news(["als"], "item_knn", "als") == (
+        "als saved by another mpdtui (a training in another terminal): suggesting with als now, "
+        "not item_knn (m switches).")
+    assert models_news(["als"], "ranker", "ranker") == (
+        "als saved by another mpdtui (a training in another terminal): still suggesting with "
+        "ranker (m switches).")
+    assert models_news(["ranker"], "ranker", "ranker").endswith(
+        ": suggestions from ranker as it is saved now.")
+    assert models_news([], "als", "als").startswith("An evaluation was saved by another mpdtui")
