@@ -23,6 +23,7 @@ from mpdtui.errors import UserError
 from mpdtui.locations import Locations, expand_home, real_path, recordable
 from mpdtui.pipeline.data_stages import write_demo_files
 from mpdtui.pipeline.job import source_for_path
+from mpdtui.pipeline.lock import current_holder
 from mpdtui.pipeline.sources import (
     MPD_KIND,
     SPOTIFY_KIND,
@@ -81,13 +82,17 @@ class DataService:
 
     def unfinished_ingest(self) -> str | None:
         """What to run when slices are committed but the ingest's end (the matrices, the search
-        index) is not: an ingest was interrupted, or is running; None otherwise."""
+        index) is not: an ingest was interrupted (or is running: then, that it is); None
+        otherwise."""
         if not self.locations.catalog_db.exists():
             return None
         with Catalog.open(self.locations) as catalog:
             if catalog.meta("finalized") is not None or not catalog.scalar(
                     "SELECT count(*) FROM slices"):
                 return None
+        if (writer := current_holder(self.locations)) is not None:  # running: nothing to rerun
+            return (f"the data is not fully ingested yet: {writer.describe()} is writing it, and "
+                    "it is ready once that ends")
         source = self.unfinished_source()
         command = ("mpdtui ingest PATH" if source is None
                    else "mpdtui ingest --demo" if source.is_demo

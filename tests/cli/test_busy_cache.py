@@ -14,6 +14,7 @@ import psutil
 import pytest
 from conftest import SMALL_DEMO_PLAYLISTS
 from hostile_support import as_typed
+from store_support import ingest_stopped_after_one_slice
 
 from mpdtui.data.catalog import Catalog
 from mpdtui.locations import Locations
@@ -104,3 +105,22 @@ def test_the_busy_message_says_how_to_stop_the_writer_and_that_advice_works(
     assert again.returncode == 0, again.stderr
     with Catalog.open(locations) as catalog:
         assert catalog.counts().playlists == SMALL_DEMO_PLAYLISTS
+
+
+def test_an_ingest_under_way_is_said_to_run_not_to_be_run_again(tmp_path: Path,
+                                                                  small_demo: Path) -> None:
+    """`info` and a search that found nothing said, while an ingest ran, "an ingest was
+    interrupted, or is running: run `mpdtui ingest ...` again to finish it", advice that is
+    refused (busy) while it runs. They name the ingest that runs now, and the advice comes
+    back once no writer holds the cache dir."""
+    locations = Locations.resolve(tmp_path / "cache")
+    ingest_stopped_after_one_slice(locations, small_demo)
+    with WriterLock(locations, "ingest"):  # this test's process is the ingest under way
+        info = mpdtui("info", cache=locations.root)
+        missing = mpdtui("search", "zzqqxx", cache=locations.root)
+    running = f"the data is not fully ingested yet: ingest (pid {os.getpid()}) since"
+    assert info.returncode == 0 and running in info.stdout, info.stdout
+    assert missing.returncode == 0 and running in missing.stdout, missing.stdout
+    assert "is writing it, and it is ready once that ends" in missing.stdout
+    assert "again to finish it" not in info.stdout + missing.stdout
+    assert "again to finish it" in mpdtui("info", cache=locations.root).stdout
