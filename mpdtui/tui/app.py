@@ -30,7 +30,7 @@ from mpdtui.tui.screens.help import HelpScreen
 from mpdtui.tui.screens.setup_step import SetupStep
 from mpdtui.tui.screens.wizard import SETUP_STEPS, advised_step
 from mpdtui.tui.terminal_watch import watch_terminal
-from mpdtui.tui.text import even_width
+from mpdtui.tui.text import even_width, stopped_training
 from mpdtui.tui.widgets.whole_key_footer import WholeKeyFooter
 
 if TYPE_CHECKING:  # the services load after the first paint (numpy, SQLite, the models)
@@ -81,7 +81,8 @@ class MpdtuiApp(MpdtuiAppBase):
         left = [] if first_run else models.left_untrained()
         added = None if first_run else models.added_since_training()
         unservable = [] if first_run else models.unservable()
-        self.post_message(ServiceReady(self.services, first_run, left, added, unservable))
+        retrains = [] if first_run else models.retrains_left()
+        self.post_message(ServiceReady(self.services, first_run, left, added, unservable, retrains))
 
     def on_service_ready(self, message: ServiceReady) -> None:
         self._use_saved_theme(message.services)
@@ -91,10 +92,9 @@ class MpdtuiApp(MpdtuiAppBase):
             self.goto_step(0)
             return
         self.open_builder()
-        if message.training_left:  # the app quit during it, or it was cancelled or failed
-            self.notify(f"The last training stopped before {', '.join(message.training_left)}: "
-                        "continue it at the setup's training step (f2).", severity="warning",
-                        timeout=20)
+        if message.training_left or message.retrains_left:  # the app quit during it, or it
+            self.notify(stopped_training(message.training_left, message.retrains_left),  # failed
+                        severity="warning", timeout=20)
         elif message.unservable:
             self.notify(f"{', '.join(message.unservable)}: saved by another version of mpdtui, "
                         "or built on a model that is gone, so the others serve: the setup's "

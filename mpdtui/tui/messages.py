@@ -30,6 +30,8 @@ class ServiceReady(Message):
     """Playlists and tracks added since the serving models were trained
     (`ModelStore.added_since_training`)."""
     unservable: list[str] = field(default_factory=list)
+    retrains_left: list[str] = field(default_factory=list)
+    """Saved models whose retrain stopped before it saved (`ModelStore.retrains_left`)."""
     """Models saved for this data that cannot serve (`ModelStore.unservable`)."""
 
 

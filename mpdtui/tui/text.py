@@ -140,3 +140,16 @@ def beside_the_best(model: str, scores: dict[str, float]) -> str:
     best = max(scores, key=scores.__getitem__)
     said = f": R-precision {scores[model]:.3f} on held-out playlists"
     return f"{said}, the best" if best == model else f"{said} ({best}: {scores[best]:.3f})"
+
+
+def stopped_training(left: list[str], retrains: list[str]) -> str:
+    """The app's start: what a training that did not finish left (`ModelStore.left_untrained`)
+    and the retrains it stopped before they saved (`ModelStore.retrains_left`)."""
+    retrain = f"a retrain of {', '.join(retrains)} stopped before it saved"
+    if not left:
+        return (f"{retrain[0].upper()}{retrain[1:]} (the saved one serves meanwhile): continue "
+                "it at the setup's training step (f2).")
+    stopped = f"The last training stopped before {', '.join(left)}"
+    if not retrains:
+        return f"{stopped}: continue it at the setup's training step (f2)."
+    return f"{stopped}, and {retrain}: continue them at the setup's training step (f2)."

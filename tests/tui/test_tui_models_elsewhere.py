@@ -1,5 +1,6 @@
-"""The builder open while `mpdtui --train` runs in another terminal: it picks up the models
-that process saves, and says so (before, the suggestions' model changed without a word)."""
+"""Training beside the app: the builder open while `mpdtui --train` runs in another terminal
+picks up the models that process saves, and says so (before, the suggestions' model changed
+without a word); a training or a retrain the app quit during is said at its next start."""
 
 # ruff: noqa: F811 (fixtures imported from tui_support are parameters here)
 from __future__ import annotations
@@ -26,6 +27,7 @@ from tui_support import (  # noqa: F401 (fixtures)
 from models.registry import MODEL_NAMES
 from mpdtui.locations import Locations
 from mpdtui.tui.models_news import models_news, saved_between
+from mpdtui.tui.text import stopped_training
 
 
 def _train_in_another_process(cache: Locations, *args: str) -> subprocess.Popen[str]:
@@ -79,3 +81,47 @@ def test_the_news_names_what_changed() -> None:
     assert models_news(["ranker"], "ranker", "ranker").endswith(
         ": suggestions from ranker as it is saved now.")
     assert models_news([], "als", "als").startswith("An evaluation was saved by another mpdtui")
+
+
+@pytest.mark.tf
+@pytest.mark.asyncio
+async def test_a_stopped_retrain_is_said_at_the_next_start(
+        steady_copy: Locations, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app quit (or closed) during R's retrain of the two-tower model: the saved one serves
+    on, and its retrain waits at the training step. The next start said nothing of it (only a
+    training that left models untrained was said); now it says it, and where to continue."""
+    import threading
+
+    from models.progress import Cancelled
+    from models.two_tower import TwoTowerRecommender, TwoTowerSettings
+    from mpdtui import training
+
+    small = TwoTowerSettings(dim=16, epochs=3, patience=3, batch_size=256,
+                             examples_per_playlist=2)
+
+    class SmallTwoTower(TwoTowerRecommender):
+        def __init__(self, settings: TwoTowerSettings | None = None, **overrides: object) -> None:
+            super().__init__(settings or small, **overrides)  # type: ignore[arg-type]
+
+    usual = training.model_class
+    monkeypatch.setattr(training, "model_class",
+                        lambda name: SmallTwoTower if name == "two_tower" else usual(name))
+    training.train_models(steady_copy, ["two_tower"])
+    cancel = threading.Event()
+    with pytest.raises(Cancelled):
+        training.train_models(steady_copy, ["two_tower"], retrain=True, cancel=cancel,
+                              progress=lambda p: cancel.set() if p.message.startswith("epoch 2/")
+                              else None)
+    app = make_app(steady_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        assert ("A retrain of two_tower stopped before it saved (the saved one serves meanwhile): "
+                "continue it at the setup's training step (f2).") in notifications(app)
+
+
+def test_the_start_names_a_stopped_training_and_a_stopped_retrain_together() -> None:
+    assert stopped_training(["ranker"], ["two_tower"]) == (
+        "The last training stopped before ranker, and a retrain of two_tower stopped before it "
+        "saved: continue them at the setup's training step (f2).")
+    assert stopped_training(["als"], []) == (
+        "The last training stopped before als: continue it at the setup's training step (f2).")
