@@ -35,17 +35,24 @@ def even_width_in_place(text: str) -> str:
 
 
 QUESTION_NAME_CELLS = 40
-"""The most of a name a dialog's question quotes: with the question's words, two lines of a
-60-column terminal's dialog, which then keeps its choices and fields in view."""
+"""The most of a name a dialog's question or a notification quotes: with the question's
+words, two lines of a 60-column terminal's dialog, which then keeps its choices and fields in
+view; a notification quoting one keeps to a few lines."""
+
+
+def cut_name(name: str) -> str:
+    """A name from data cut with "…" past `QUESTION_NAME_CELLS` cells, for a message: the
+    lists, the fields and what is saved keep it whole."""
+    cut = Text(name)
+    cut.truncate(QUESTION_NAME_CELLS, overflow="ellipsis")
+    return cut.plain
 
 
 def quoted_name(name: str) -> str:
-    """A name in a dialog's question, in quotes, cut with "…" past `QUESTION_NAME_CELLS`: a
-    300-character name took seven lines of a 60x20 terminal and pushed the dialog's choices
-    and fields out of view (the list and the rename field show it whole)."""
-    cut = Text(name)
-    cut.truncate(QUESTION_NAME_CELLS, overflow="ellipsis")
-    return f"'{cut.plain}'"
+    """A name in a dialog's question or a notification, in quotes, cut as `cut_name` does: a
+    300-character name took seven lines of a 60x20 terminal's dialog and pushed its choices
+    and fields out of view, and nine rows of an 80x24 terminal's notification ("Opened …")."""
+    return f"'{cut_name(name)}'"
 
 
 def shown(text: str) -> str:

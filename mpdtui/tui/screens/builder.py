@@ -26,7 +26,7 @@ from mpdtui.tui.jobs import JobUpdate
 from mpdtui.tui.messages import ModelsReady, SearchResults, SuggestionsReady
 from mpdtui.tui.screens.builder_exchange import BuilderExchange
 from mpdtui.tui.suggestions_status import shared_reason, suggestions_status
-from mpdtui.tui.text import beside_the_best, data_text
+from mpdtui.tui.text import beside_the_best, data_text, quoted_name
 from mpdtui.tui.widgets.keyed_input import NameInput, SearchInput
 from mpdtui.tui.widgets.sound_filter import SoundFilter
 from mpdtui.tui.widgets.status_line import StatusLine
@@ -262,7 +262,7 @@ class BuilderScreen(BuilderExchange):
             self.notify("Nothing found: change the search.", severity="warning")
             return
         if self._add_track(track):
-            self.notify(printable(f"Added '{track.name}'."), markup=False, timeout=2)  # brief:
+            self.notify(printable(f"Added {quoted_name(track.name)}."), markup=False, timeout=2)  # brief:
             # it covers the suggestions, and the ✓ in the results says it too
         results.action_cursor_down()  # Enter again adds the next one (past one it has too)
 
@@ -312,11 +312,11 @@ class BuilderScreen(BuilderExchange):
         """Add `track` unless the playlist has its song, in this version or another."""
         there = next((t for t in self.playlist if t.song == track.song), None)
         if there is not None:
-            version = "" if there.id == track.id else f" (its version from '{there.album_name}')"
-            self.notify(printable(f"'{track.name}' is already in the playlist{version}."),
+            version = "" if there.id == track.id else f" (its version from {quoted_name(there.album_name)})"
+            self.notify(printable(f"{quoted_name(track.name)} is already in the playlist{version}."),
                         markup=False)
             return False
-        self._remember(f"added '{track.name}'")
+        self._remember(f"added {quoted_name(track.name)}")
         self.playlist.append(track)
         self._playlist_changed()
         return True
@@ -325,7 +325,7 @@ class BuilderScreen(BuilderExchange):
         table = self._focused_table()
         if table is None or table.id != "playlist" or table.current() is None:
             return
-        self._remember(f"removed '{self.playlist[table.cursor_row].name}'")
+        self._remember(f"removed {quoted_name(self.playlist[table.cursor_row].name)}")
         del self.playlist[table.cursor_row]
         self._playlist_changed()
 
@@ -337,7 +337,7 @@ class BuilderScreen(BuilderExchange):
         target = row + step
         if not 0 <= target < len(self.playlist):
             return
-        self._remember(f"moved '{self.playlist[row].name}' {'up' if step < 0 else 'down'}")
+        self._remember(f"moved {quoted_name(self.playlist[row].name)} {'up' if step < 0 else 'down'}")
         self.playlist[row], self.playlist[target] = self.playlist[target], self.playlist[row]
         self._playlist_changed(cursor=target)
 

@@ -21,6 +21,7 @@ from mpdtui.tui.history import EditHistory, Step
 from mpdtui.tui.idle_gc import IDLE_S, IdleCollector
 from mpdtui.tui.messages import AudioReady
 from mpdtui.tui.screens.base import BaseScreen
+from mpdtui.tui.text import quoted_name
 from mpdtui.tui.widgets.keyed_input import NameInput
 from mpdtui.tui.widgets.sound_filter import SoundFilter
 from mpdtui.tui.widgets.track_sound import TrackSound
@@ -236,7 +237,7 @@ class BuilderBase(BaseScreen):
         track = table.current()
         if track is None:
             return
-        self._remember(f"hid '{track.name}' from the suggestions")
+        self._remember(f"hid {quoted_name(track.name)} from the suggestions")
         self.hidden.append(track)
         self._refresh_keys()
         table.drop_current()

@@ -29,7 +29,7 @@ from mpdtui.tui.playlist_export import ExportChoice, PlaylistExport
 from mpdtui.tui.screens.builder_base import SUGGESTIONS
 from mpdtui.tui.screens.builder_files import BuilderFiles
 from mpdtui.tui.screens.prompt import PromptScreen
-from mpdtui.tui.text import in_app
+from mpdtui.tui.text import cut_name, in_app, quoted_name
 from mpdtui.tui.widgets.keyed_input import pasted_links
 from mpdtui.tui.widgets.track_table import TrackTable
 
@@ -246,7 +246,7 @@ class BuilderExchange(BuilderFiles):
     def _copy_link(self, track: Track, why: str = "") -> None:
         link = track_link(track.uri)
         self.app.copy_to_clipboard(link)
-        self.notify(printable(f"{why}Copied {link} ('{track.name}')."), markup=False, timeout=8)
+        self.notify(printable(f"{why}Copied {link} ({quoted_name(track.name)})."), markup=False, timeout=8)
 
     def action_open_link(self) -> None:
         """The highlighted track's page on Spotify in the desktop's browser, to hear it before
@@ -258,7 +258,7 @@ class BuilderExchange(BuilderFiles):
             return
         link = track_link(track.uri)
         if self.app.options.open_browser and open_in_browser(link):  # said: if none opens
-            self.notify(printable(f"Opening '{track.name}' on Spotify in the browser: {link}"),
+            self.notify(printable(f"Opening {quoted_name(track.name)} on Spotify in the browser: {link}"),
                         markup=False)
         else:
             self._copy_link(track, "No browser can open here (no desktop: an ssh login?). ")
@@ -293,7 +293,7 @@ class BuilderExchange(BuilderFiles):
         if any(isinstance(h, HiddenArtist) and h.track_ids == artist.track_ids
                for h in self.hidden):
             return  # X twice before the suggestions came back
-        name = artist.track.artist_name
+        name = cut_name(artist.track.artist_name)
         self._remember(f"hid {name} from the suggestions")
         self.hidden.append(artist)
         self._refresh_keys()

@@ -217,7 +217,7 @@ class BuilderFiles(BuilderNaming):
                 self._save(name, then)
             else:
                 self.notify(printable(f"Not saved. To keep both, give this playlist another "
-                                      f"name (n); to see '{changed.name}' as saved, open it (p)."),
+                                      f"name (n); to see {quoted_name(changed.name)} as saved, open it (p)."),
                             markup=False, timeout=10)
 
         here = len(self.playlist)
@@ -233,10 +233,10 @@ class BuilderFiles(BuilderNaming):
             return  # the app has said why
         self.kept, self.editing, self.stored = self._state(), saved.id, saved
         self._draft.keep(self.services.playlists, None)
-        kept = (f" as a new playlist; '{opened.name}' stays as it was (to rename it: p, then r)"
+        kept = (f" as a new playlist; {quoted_name(opened.name)} stays as it was (to rename it: p, then r)"
                 if opened is not None and opened.id != saved.id
                 and self.services.playlists.find(opened.id) is not None else "")
-        self.notify(printable(f"Saved '{saved.name}' ({counted(len(saved.tracks), 'track')})"
+        self.notify(printable(f"Saved {quoted_name(saved.name)} ({counted(len(saved.tracks), 'track')})"
                               f"{kept}."), markup=False)
         then(saved)
 
@@ -280,7 +280,7 @@ class BuilderFiles(BuilderNaming):
         name = self.stored.name if self.stored else ""
         self.kept, self.editing, self.stored = ("", ()), None, None
         if where == "elsewhere":
-            self.notify(printable(f"'{name}' was deleted in another window or terminal: save "
+            self.notify(printable(f"{quoted_name(name)} was deleted in another window or terminal: save "
                                   "it (ctrl+s) to keep it."),
                         severity="warning", markup=False, timeout=12)
 
@@ -300,8 +300,8 @@ class BuilderFiles(BuilderNaming):
         elif self._told != now.content_key():
             self._told = now.content_key()
             tracks = counted(len(now.tracks), "track")
-            self.notify(printable(f"'{now.name}' was changed {where_changed(where)} ({tracks} now): "
-                                  "saving here asks before replacing that."),
+            self.notify(printable(f"{quoted_name(now.name)} was changed {where_changed(where)} "
+                                  f"({tracks} now): saving here asks before replacing that."),
                         severity="warning", markup=False, timeout=12)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load", description="open")

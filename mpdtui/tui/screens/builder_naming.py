@@ -12,6 +12,7 @@ from textual.widgets import Input
 
 from mpdtui.printable import printable
 from mpdtui.tui.screens.builder_base import BuilderBase
+from mpdtui.tui.text import quoted_name
 
 
 class BuilderNaming(BuilderBase):
@@ -60,7 +61,7 @@ class BuilderNaming(BuilderBase):
         if other is None or other.id == self.editing:
             return False
         count = len(other.tracks)
-        self.notify(printable(f"'{other.name}' is saved already ({count:,} track"
+        self.notify(printable(f"{quoted_name(other.name)} is saved already ({count:,} track"
                               f"{'s' * (count != 1)}): type another name for this playlist (the "
                               "cursor is in the name), or open that one to change it (esc, p)."),
                     severity="warning", markup=False, timeout=8)

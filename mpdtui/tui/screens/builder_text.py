@@ -6,22 +6,24 @@ from __future__ import annotations
 from mpdtui.pipeline.display import counted, playlist_called
 from mpdtui.printable import printable
 from mpdtui.tui.messages import Changed, PlaylistLoaded
+from mpdtui.tui.text import cut_name, quoted_name
 
 
 def loaded_text(message: PlaylistLoaded) -> str:
     """Said of a playlist the builder shows: opened, restored, or changed elsewhere."""
     name, tracks = printable(message.name), counted(len(message.tracks), "track")
     if message.changed == "draft":
-        text = (f"Restored {playlist_called(name)} ({tracks}): its changes were not saved when mpdtui last "
-                "closed. ctrl+s saves them; ctrl+n, then d, drops them.")
+        text = (f"Restored {playlist_called(cut_name(name))} ({tracks}): its changes were not "
+                "saved when mpdtui last closed. ctrl+s saves them; ctrl+n, then d, drops them.")
         if message.sound_filter:  # the suggestions follow it again: said, not left to find
             text += (f" The suggestions' filter by sound is back: "
                      f"'{printable(message.sound_filter)}' (f changes it).")
         text += drafts_left(message.drafts_left)
     elif message.changed:
-        text = f"'{name}' was changed {where_changed(message.changed)}: shown as saved ({tracks})."
+        text = (f"{quoted_name(name)} was changed {where_changed(message.changed)}: shown as "
+                f"saved ({tracks}).")
     else:
-        text = f"Opened '{name}'."
+        text = f"Opened {quoted_name(name)}."
     return text + not_shown(message.not_shown)
 
 
@@ -53,8 +55,8 @@ def kept_aside(count: int, name: str) -> str:
     new data."""
     verb, them = ("is", "it") if count == 1 else ("are", "them")
     return printable(f" {count:,} of the playlist's tracks {verb} not in it: the playlist as "
-                     f"it was, unsaved changes and all, is saved as '{name}', shown here "
-                     f"without {them} (saving keeps {them} in place).")
+                     f"it was, unsaved changes and all, is saved as {quoted_name(name)}, shown "
+                     f"here without {them} (saving keeps {them} in place).")
 
 
 def taken_out(count: int) -> str:
@@ -68,8 +70,8 @@ def taken_out(count: int) -> str:
 def typed_name_kept(typed: str, draft_name: str) -> str:
     """Said of a name typed while a draft was being read (a long one comes seconds after the
     start): the restored tracks take it, so that what was typed last is not lost."""
-    was = f"Its name was '{printable(draft_name)}'; t" if draft_name.strip() else "T"
-    return f" {was}he name typed meanwhile, '{printable(typed)}', is kept (n edits it)."
+    was = f"Its name was {quoted_name(printable(draft_name))}; t" if draft_name.strip() else "T"
+    return f" {was}he name typed meanwhile, {quoted_name(printable(typed))}, is kept (n edits it)."
 
 
 def tracks_added_kept(count: int) -> str:

@@ -171,7 +171,7 @@ class PlaylistsScreen(BaseScreen):
         if self.summaries:
             return ""
         if self.saved:
-            return f"No saved playlist's name holds '{typed}': change the filter (/)."
+            return f"No saved playlist's name holds {quoted_name(typed)}: change the filter (/)."
         return "No saved playlists yet: build one and press ctrl+s, or import a playlist file (i)."
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -254,7 +254,7 @@ class PlaylistsScreen(BaseScreen):
 
         def renamed(new_name: str | None) -> None:
             if new_name and new_name != selected.name:
-                self.notify(printable(f"Renamed to '{new_name}'."), markup=False)
+                self.notify(printable(f"Renamed to {quoted_name(new_name)}."), markup=False)
             self.reload(selected.id)
 
         self.app.push_screen(PromptScreen(
@@ -266,7 +266,7 @@ class PlaylistsScreen(BaseScreen):
         if (selected := self._highlighted()) is not None:
             copy = self.app.attempt(self.services.playlists.duplicate, selected.id)
             if copy is not None:
-                self.notify(printable(f"Duplicated as '{copy.name}'."), markup=False)
+                self.notify(printable(f"Duplicated as {quoted_name(copy.name)}."), markup=False)
                 self.reload(copy.id)
 
     def action_export(self) -> None:
@@ -274,7 +274,7 @@ class PlaylistsScreen(BaseScreen):
         if (selected := self._highlighted()) is None:
             return
         if not selected.num_tracks:
-            self.notify(printable(f"'{selected.name}' has no tracks: open it (enter) and add "
+            self.notify(printable(f"{quoted_name(selected.name)} has no tracks: open it (enter) and add "
                                   "some before exporting."), severity="warning", markup=False)
             return
         export = PlaylistExport(self.app)
@@ -300,7 +300,7 @@ class PlaylistsScreen(BaseScreen):
         def delete(yes: bool | None) -> None:
             # deleted elsewhere meanwhile: the app says so, and not "Deleted" as well
             if yes and self.app.attempt(deleted):
-                self.notify(printable(f"Deleted '{selected.name}'."), markup=False)
+                self.notify(printable(f"Deleted {quoted_name(selected.name)}."), markup=False)
             if yes:
                 self.reload()
 
