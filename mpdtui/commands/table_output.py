@@ -1,7 +1,8 @@
 """Tables printed whole: to a terminal fitted to it, to a file or a pipe every row on one
-line, as wide as it takes; measured without Rich measuring every cell again (seconds a pass
-for a 10,000-track playlist), and written as Rich would print them without Rich rendering
-every row (seconds more)."""
+line, every cell whole (one wider than 60 cells runs past its column, on its own row);
+measured without Rich measuring every cell again (seconds a pass for a 10,000-track
+playlist), and written as Rich would print them without Rich rendering every row (seconds
+more)."""
 
 from __future__ import annotations
 
@@ -46,16 +47,35 @@ def _cell_width(cell: object) -> int:
     return max(cell_len(line) for line in text.split("\n"))
 
 
+WHOLE_LINE_COLUMN_CELLS = 60
+"""The widest a column of a table printed into a file or a pipe is padded to: a cell wider
+(a 300-character name) is written whole, past its column on its own row, rather than every
+other row padded to its width (380-900 columns of spaces where `less` or an editor show them)."""
+
+
 def print_whole_lines(table: Table, file: IO[str]) -> None:
-    """Every row on one line, as wide as it takes (for a file or a pipe): written here, line
-    by line, what Rich would print (Rich's rendering took 4-6 s for 10,000 rows); Rich prints
-    the tables this does not know how to write the same (see `_plain_lines`)."""
+    """Every row on one line, every cell whole (for a file or a pipe): written here, line by
+    line, what Rich would print (Rich's rendering took 4-6 s for 10,000 rows), with columns at
+    most `WHOLE_LINE_COLUMN_CELLS` wide; Rich prints the tables this does not know how to write
+    the same (see `_plain_lines`), as wide as their widest cells."""
     console = Console(file=file, width=_MEASURE_WIDTH)
-    lines = _plain_lines(natural_widths(table), console)
+    natural = [column.width for column in natural_widths(table).columns]
+    lines = _plain_lines(_capped(table), console)
     if lines is None:
+        for column, width in zip(table.columns, natural, strict=True):
+            column.width = width  # Rich would wrap a cell wider than its column
         console.print(table)
         return
     _write(lines, file)
+
+
+def _capped(table: Table) -> Table:
+    """`table` (its widths fixed) with no column wider than `WHOLE_LINE_COLUMN_CELLS`, or than
+    its header where that is wider."""
+    for column in table.columns:
+        cap = max(WHOLE_LINE_COLUMN_CELLS, _cell_width(column.header), column.min_width or 0)
+        column.width = min(column.width or 0, cap)
+    return table
 
 
 def _write(lines: list[str], file: IO[str]) -> None:

@@ -197,3 +197,23 @@ def test_search_results_show_the_album_and_no_score_or_reason(width: int) -> Non
     assert {"Album", "0", "1", "2"} <= words and not {"score", "why", "often", "1.00"} & words
     assert max(len(line) for line in lines) <= width
     assert len([line for line in lines if URI.search(line)]) == 3
+
+
+def test_a_long_name_in_a_pipe_makes_its_own_row_long_not_every_row() -> None:
+    """`mpdtui search WORD | less` with a 300-character track name: every row was padded to
+    it (380 columns; 900 with a long artist and album too). Its own row is long; the others
+    keep the widths of their cells, each still a row a line, every name whole."""
+    long_name = "Long " + "L" * 295
+    tracks = [*_tracks(), Track(3, f"spotify:track:{'D' * 22}", long_name, "Nobody",
+                                f"spotify:artist:{'a' * 22}", "Album 3",
+                                f"spotify:album:{'b' * 22}", 200_000, 10)]
+    out = io.StringIO()
+    console = Console(file=out, width=80, force_terminal=False, color_system=None)
+    print_tracks(console, "tracks matching 'l'", [TrackRow(track, None) for track in tracks],
+                 album=True)
+    lines = out.getvalue().splitlines()
+    rows = [line for line in lines if URI.search(line)]
+    assert [URI.search(line)[0] for line in rows] == [t.uri for t in tracks]  # type: ignore[index]
+    assert long_name in rows[-1] and "Nobody" in rows[-1]
+    assert max(len(line) for line in lines if long_name not in line) <= 150
+    assert len({line.index("spotify:track:") for line in rows[:-1]}) == 1  # the others aligned
