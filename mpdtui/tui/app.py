@@ -23,6 +23,7 @@ from textual.widgets import Header, Label, Static
 from mpdtui.locations import Locations
 from mpdtui.pipeline.display import trained_before
 from mpdtui.printable import printable
+from mpdtui.tui.action_cache import import_screens, parse_binding_actions
 from mpdtui.tui.context import AppOptions, MpdtuiAppBase
 from mpdtui.tui.messages import ServiceReady
 from mpdtui.tui.palette import MpdtuiCommands
@@ -60,8 +61,15 @@ class MpdtuiApp(MpdtuiAppBase):
         yield WholeKeyFooter()
 
     def on_mount(self) -> None:
-        self.call_after_refresh(self._open_service)
+        self.call_after_refresh(self._parse_actions_then_open)
         watch_terminal(self, self._keep_drafts)
+
+    def _parse_actions_then_open(self) -> None:
+        """After the first paint, on the main thread: the bindings' actions parsed before the
+        first thread starts (`action_cache`), then the services opened in one."""
+        import_screens()
+        parse_binding_actions()
+        self._open_service()
 
     def _keep_drafts(self) -> None:
         """What the builder has unsaved, kept now: the terminal is gone."""
