@@ -142,8 +142,10 @@ class TitleRecommender(Recommender):
         if not names.size:
             ranked = sparse_top_k(np.empty(0, np.int64), np.empty(0, np.float32), k, seeds,
                                   self._backoff, self._backoff_order)
-            return Recommendations(ranked.ids, ranked.scores, fallback=(
-                "title: no training playlist has a name like this; answered by popularity"))
+            # seeds and no name: there is no name to find playlists by, not an unknown one
+            why = "no training playlist has a name like this" if query.name.strip() else "no name"
+            return Recommendations(ranked.ids, ranked.scores,
+                                   fallback=f"title: {why}; answered by popularity")
         # one sparse row: only the tracks these names hold, not the whole catalog
         summed = (sp.csr_matrix(weights[None, :]) @ self.name_tracks[names]).tocsr()
         summed.sum_duplicates()

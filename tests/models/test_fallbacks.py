@@ -90,3 +90,14 @@ def test_how_many_tracks_are_the_models_own_survives_filtering(fitted, data: Dat
     assert recommend_allowed(short, query, 1, allowed).own in (None, 1)
     allowed[[7, 9]] = False  # none of its own allowed: all the fallback's
     assert recommend_allowed(short, query, 5, allowed).own == 0
+
+
+def test_seeds_without_a_name_are_said_to_have_no_name_not_an_unknown_one(fitted, data: Dataset):
+    """`suggest --seed URI --model title` said "no training playlist has a name like this"
+    of a playlist that has no name at all."""
+    seeds = data.interactions[2].indices[:2].tolist()
+    recs = fitted["title"].recommend(PlaylistQuery.of("", seeds), 20)
+    assert recs.fallback == "title: no name; answered by popularity" and recs.own == 0
+    named = fitted["title"].recommend(PlaylistQuery.of("zzqx wvvk", seeds), 20)
+    assert named.fallback == ("title: no training playlist has a name like this; "
+                              "answered by popularity")
