@@ -49,7 +49,7 @@ class CandidateFeatures:
         self.groups = _groups(self.names)
         self.allowed: np.ndarray | None = None
         """Candidates only among these tracks (a mask by track id; None: any)."""
-        self._last: tuple[PlaylistQuery, dict[str, np.ndarray]] | None = None
+        self._last: tuple[PlaylistQuery, dict[str, np.ndarray], bool] | None = None
 
     def restricted_to(self, allowed: np.ndarray) -> CandidateFeatures:
         """The same features of candidates drawn from the allowed tracks only: each
@@ -69,16 +69,26 @@ class CandidateFeatures:
         """Feature rows of given tracks (for explanations), ranks as the retrievers give them."""
         return self._rows(query, ids, self._lists(query))
 
+    def read_query(self, query: PlaylistQuery) -> bool:
+        """Whether some retriever ranked candidates by the query itself, not only by the
+        back-off it fell to (the title model's popularity for a name of words no playlist
+        has, with no seeds): else the candidates say nothing of the query but popularity."""
+        self._lists(query)
+        assert self._last is not None
+        return self._last[2]
+
     def _lists(self, query: PlaylistQuery) -> dict[str, np.ndarray]:
         """Each retriever's list; the last query's are kept (explain follows recommend)."""
         last = self._last
         if last is not None and last[0] == query:
             return last[1]
         n, allowed = self.settings.candidates, self.allowed
-        lists = {name: (model.retrieve(query, n) if allowed is None
-                        else retrieve_allowed(model, query, n, allowed)).ids
+        found = {name: (model.retrieve(query, n) if allowed is None
+                        else retrieve_allowed(model, query, n, allowed))
                  for name, model in self.components.items()}
-        self._last = (query, lists)
+        lists = {name: ranked.ids for name, ranked in found.items()}
+        read = any(len(ranked) and not ranked.fallback for ranked in found.values())
+        self._last = (query, lists, read)
         return lists
 
     def _rows(self, query: PlaylistQuery, ids: np.ndarray,

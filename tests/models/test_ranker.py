@@ -422,3 +422,15 @@ def test_without_a_booster_the_bar_says_why_not_best_at_round_0(genres, fitted):
     assert reports[-1].done == reports[-1].total == 3
     assert "too few to learn from" in reports[-1].message
     assert not any(p.unit == "rounds" for p in reports)
+
+
+def test_a_name_of_words_no_playlist_has_is_answered_in_popularitys_order_as_said(fitted):
+    """With no seeds and a name of words no playlist has ("für die arbeit"), every
+    candidate came from the title model's popularity back-off: the booster reordered that
+    list and every track was said to be "popular overall", out of popularity's order."""
+    query = PlaylistQuery.of("für die arbeit")
+    ranked = fitted.recommend(query, 20)
+    popular = fitted.components["title"].recommend(PlaylistQuery.of(), 20)
+    np.testing.assert_array_equal(ranked.ids, popular.ids)
+    assert ranked.own == 0  # the app words each track by the note, not as the ranker's own
+    assert ranked.fallback == "ranker: no retriever knows the name's words; answered by popularity"
