@@ -147,14 +147,20 @@ class CandidateFeatures:
 
     def fits_name(self, query: PlaylistQuery, row: np.ndarray) -> bool:
         """Whether the track of feature row `row` fits the query's name: playlists named like
-        it hold the track (the title model's score). A name no playlist has still moves tracks
-        up, by the popularity the title model's list falls back to, but fits none of them."""
+        it hold the track (the title model's score), or, for a name no playlist has, the
+        two-tower's reading of it proposed the track. Such a name still moves tracks up, by
+        the popularity the title model's list falls back to, but fits none of those."""
         if not normalize_name(query.name):
             return False
-        if "title" not in self.components:
-            return True  # only the two-tower's reading of the name is left to go by
-        score = row[self.names.index("title_score")]
-        return bool(np.isfinite(score) and score > 0)
+        if "title" in self.components:
+            score = row[self.names.index("title_score")]
+            if np.isfinite(score):  # some playlists are named like it
+                return bool(score > 0)
+        if "two_tower" not in self.components:
+            return "title" not in self.components
+        # only the two-tower's reading of the name (its words' letters too) is left to go by:
+        # it fits the tracks that reading proposed, not those of popularity's back-off
+        return bool(row[self.names.index("two_tower_rank")] <= self.settings.candidates)
 
     def reason(self, query: PlaylistQuery, track: int, group: str, row: np.ndarray) -> Reason:
         """What `group` says of the track of feature row `row`."""

@@ -70,3 +70,19 @@ def test_seeds_in_no_training_playlist_that_a_retriever_knows_are_seeds(genres, 
     assert ranked.unknown_seeds == (), "no seed is reported as unknown"
     genre = genres.track_genre[ranked.ids[ranked.ids < genres.track_genre.size]]
     assert np.mean(genre == GENRE) >= 0.6, genre  # popularity's share of a genre: about 1/4
+
+
+def test_a_name_of_words_no_playlist_has_is_read_by_the_two_tower_and_said_so(ranker):
+    """With no seeds, "für die arbeit" is still read by the two-tower (its words' letters),
+    and the booster ranked its candidates: each was called "popular overall" although the
+    list was not in popularity's order. Tracks the two-tower proposed fit the name; only
+    those that came from popularity's back-off alone are popular."""
+    model, _ = ranker
+    query = PlaylistQuery.of("für die arbeit")
+    ranked = model.recommend(query, 20)
+    assert ranked.fallback == "" and len(ranked) == 20
+    rows = model.features.of_ids(query, ranked.ids)
+    proposed = rows[:, model.features.names.index("two_tower_rank")] <= FAST.candidates
+    assert proposed.any()
+    kinds = [reason.kind for reason in model.explain(query, ranked.ids)]
+    assert kinds == ["fits_name" if fits else "popular" for fits in proposed]
