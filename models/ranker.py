@@ -135,7 +135,8 @@ class RankerRecommender(Recommender):
         if not ids.size:
             return Recommendations(ids, np.empty(0, np.float32))
         if not features.read_query(query):  # the booster would only reorder popularity's list
-            why = "its retrievers found nothing" if query.seeds else "no retriever knows the name's words"
+            why = ("its retrievers found nothing" if query.seeds
+                   else "no training playlist has a name like this")
             return Recommendations(np.empty(0, np.int64), np.empty(0, np.float32),
                                    fallback=f"{self.name}: {why}")
         scores = self._predict(matrix)

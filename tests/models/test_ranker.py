@@ -433,4 +433,5 @@ def test_a_name_of_words_no_playlist_has_is_answered_in_popularitys_order_as_sai
     popular = fitted.components["title"].recommend(PlaylistQuery.of(), 20)
     np.testing.assert_array_equal(ranked.ids, popular.ids)
     assert ranked.own == 0  # the app words each track by the note, not as the ranker's own
-    assert ranked.fallback == "ranker: no retriever knows the name's words; answered by popularity"
+    assert ranked.fallback == ("ranker: no training playlist has a name like this; "
+                               "answered by popularity")

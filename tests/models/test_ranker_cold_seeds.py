@@ -72,17 +72,18 @@ def test_seeds_in_no_training_playlist_that_a_retriever_knows_are_seeds(genres, 
     assert np.mean(genre == GENRE) >= 0.6, genre  # popularity's share of a genre: about 1/4
 
 
-def test_a_name_of_words_no_playlist_has_is_read_by_the_two_tower_and_said_so(ranker):
-    """With no seeds, "für die arbeit" is still read by the two-tower (its words' letters),
-    and the booster ranked its candidates: each was called "popular overall" although the
-    list was not in popularity's order. Tracks the two-tower proposed fit the name; only
-    those that came from popularity's back-off alone are popular."""
-    model, _ = ranker
+
+def test_a_name_no_playlist_has_is_answered_by_popularity_though_the_two_tower_reads_it(ranker):
+    """With no seeds, the two-tower still reads "für die arbeit" (its letters) and proposes
+    popular tracks; the booster reordered them, and each was called "popular overall" out of
+    popularity's order. Now popularity answers, in its order, and the note says why."""
+    model, data = ranker
     query = PlaylistQuery.of("für die arbeit")
+    assert len(model.components["two_tower"].retrieve(query, 20)) == 20  # it reads the name
     ranked = model.recommend(query, 20)
-    assert ranked.fallback == "" and len(ranked) == 20
-    rows = model.features.of_ids(query, ranked.ids)
-    proposed = rows[:, model.features.names.index("two_tower_rank")] <= FAST.candidates
-    assert proposed.any()
-    kinds = [reason.kind for reason in model.explain(query, ranked.ids)]
-    assert kinds == ["fits_name" if fits else "popular" for fits in proposed]
+    np.testing.assert_array_equal(ranked.ids,
+                                  model.components["title"].recommend(PlaylistQuery.of(), 20).ids)
+    assert ranked.own == 0 and ranked.fallback == (
+        "ranker: no training playlist has a name like this; answered by popularity")
+    named = model.recommend(PlaylistQuery.of(data.playlist_names[0]), 20)
+    assert named.fallback == "" and named.own is None  # a name playlists have: its own ranking
