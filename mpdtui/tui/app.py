@@ -96,6 +96,8 @@ class MpdtuiApp(MpdtuiAppBase):
         self._use_saved_theme(message.services)
         while len(self.screen_stack) > 1:  # the help or the palette, opened while loading:
             self.pop_screen()  # the first screen went over them, left beneath it for good
+        # keys typed before it was shown (its field's text, typed at once) go to it then
+        self.call_after_refresh(self.first_screen_shown)
         if message.first_run:
             self.goto_step(0)
             return

@@ -18,6 +18,13 @@ handed on and "A" straight after it, to the list that still had the focus, where
 the fill dialog. Keys typed by hand while the app keeps up go on at once, jobs or not, as do
 all keys headless (the tests' pilot hands them on one at a time, once the screen has
 settled).
+
+Keys typed before the first screen (the builder, or the setup's first step) is shown are held
+until it is, then handed on in order: `mpdtui` Enter and a playlist's name typed at once (the
+terminal keeps what is typed before the app reads it) went to the loading screen, which took
+none of it, so the name lost its first letters. The app's own keys (`?`, `ctrl+q`, the palette)
+act at once, as before. A terminal's answers to the app's probes never reach here as keys:
+Textual's parser reads them first.
 """
 
 from __future__ import annotations
@@ -42,11 +49,15 @@ class KeysInOrder(App[None]):
         self._held: deque[events.Key | events.Paste] = deque()
         self._settling: int | None = None  # the checks made since a key that may move the focus
         self._settling_after = 0.0  # when that key was handed on
+        self._first_screen_shown = False
 
     async def on_event(self, event: events.Event) -> None:
         if (not isinstance(event, events.Key | events.Paste) or event.is_forwarded
                 or self.is_headless):
             await super().on_event(event)
+            return
+        if not self._first_screen_shown and not self._app_acts_on(event):
+            self._held.append(event)  # for the first screen's field, once it is shown
             return
         in_burst = event.time - self._settling_after < BURST
         if self._held or (in_burst and not self._settled()):
@@ -55,6 +66,24 @@ class KeysInOrder(App[None]):
                 self.set_timer(SETTLE_CHECK, self._release)
             return
         await self._dispatch(event)
+
+    def first_screen_shown(self) -> None:
+        """Hand on the keys typed before it, once it has settled (its field focused)."""
+        if self._first_screen_shown:
+            return
+        self._first_screen_shown = True
+        if self._held:
+            self._settling = 0
+            self.set_timer(SETTLE_CHECK, self._release)
+
+    def _app_acts_on(self, event: events.Key | events.Paste) -> bool:
+        """A key the app itself binds (help, quit, suspend, the palette): not held."""
+        if not isinstance(event, events.Key):
+            return False
+        with contextlib.suppress(ScreenStackError):
+            active = self.active_bindings.get(event.key)
+            return active is not None and active.node is self
+        return False
 
     async def _dispatch(self, event: events.Key | events.Paste) -> None:
         field = self.focused if isinstance(self.focused, Input | TextArea) else None

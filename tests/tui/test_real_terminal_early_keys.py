@@ -1,0 +1,28 @@
+"""Keys typed at once after `mpdtui` Enter, before the app's first screen is shown, reach that
+screen: the terminal holds them until the app reads them, and the builder's name field gets
+every letter (they went to the loading screen, which took none)."""
+
+# ruff: noqa: F811 (fixtures imported from tui_support are parameters here)
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from terminal import Terminal
+from tui_support import trained_dir  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_name_typed_before_the_first_paint_keeps_every_letter(trained_dir: Path,
+                                                                 tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    shutil.copytree(trained_dir, cache, ignore=shutil.ignore_patterns("demo-mpd"))
+    term = Terminal(cache, cols=80, rows=24)
+    try:
+        term.child.send("rainy sunday")  # at once: the app has not even imported Textual yet
+        text = term.wait_for(lambda t: "Suggestions" in t and "rainy sunday" in t, timeout=90)
+        assert "rainy sunday" in text.splitlines()[2]  # the name field, whole
+    finally:
+        term.close()
