@@ -50,6 +50,7 @@ class MpdtuiApp(MpdtuiAppBase):
         Binding("ctrl+z", "suspend_process", "Suspend", show=False, priority=True),
     ]
 
+    awaiting_first_screen = True  # keys typed while loading go to the first screen
     _setup_entered_at = 0
     """The step the setup was last opened at (from the builder, or the first run's)."""
     _saved_theme: str | None = None

@@ -44,19 +44,21 @@ SETTLE_CHECKS = 20
 
 
 class KeysInOrder(App[None]):
+    awaiting_first_screen = False
+    """Keys are held until `first_screen_shown` (an app that shows a loading screen first)."""
+
     def __init__(self) -> None:
         super().__init__()
         self._held: deque[events.Key | events.Paste] = deque()
         self._settling: int | None = None  # the checks made since a key that may move the focus
         self._settling_after = 0.0  # when that key was handed on
-        self._first_screen_shown = False
 
     async def on_event(self, event: events.Event) -> None:
         if (not isinstance(event, events.Key | events.Paste) or event.is_forwarded
                 or self.is_headless):
             await super().on_event(event)
             return
-        if not self._first_screen_shown and not self._app_acts_on(event):
+        if self.awaiting_first_screen and not self._app_acts_on(event):
             self._held.append(event)  # for the first screen's field, once it is shown
             return
         in_burst = event.time - self._settling_after < BURST
@@ -69,9 +71,9 @@ class KeysInOrder(App[None]):
 
     def first_screen_shown(self) -> None:
         """Hand on the keys typed before it, once it has settled (its field focused)."""
-        if self._first_screen_shown:
+        if not self.awaiting_first_screen:
             return
-        self._first_screen_shown = True
+        self.awaiting_first_screen = False
         if self._held:
             self._settling = 0
             self.set_timer(SETTLE_CHECK, self._release)
