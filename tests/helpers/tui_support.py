@@ -16,6 +16,7 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input, Label
 
+from mpdtui.data.demo_files import FEATURES_CSV
 from mpdtui.data.features import FeatureStore
 from mpdtui.locations import Locations
 from mpdtui.pipeline.request import JobRequest
@@ -207,3 +208,25 @@ def one_slice_folder(trained_dir: Path, folder: Path, *beside: str) -> Path:
     for name in (ONE_SLICE, *beside):
         shutil.copy(trained_dir / "demo-mpd" / name, folder)
     return folder
+
+
+@pytest.fixture(scope="session")
+def audio_dir(steady_dir: Path, trained_dir: Path,
+              tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The steady cache (deterministic models) with the demo's audio features imported."""
+    root = tmp_path_factory.getbasetemp() / "tui-audio"
+    marker = root / "tui-audio.ok"
+    if not marker.exists():
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.copytree(steady_dir, root, ignore=shutil.ignore_patterns("*.ok"))
+        open_services(Locations.resolve(root)).jobs.import_features_csv(
+            trained_dir / "demo-mpd" / FEATURES_CSV)
+        marker.write_text("ok")
+    return root
+
+
+@pytest.fixture
+def audio_copy(audio_dir: Path, tmp_path: Path) -> Locations:
+    target = tmp_path / "cache"
+    shutil.copytree(audio_dir, target)
+    return Locations.resolve(target)

@@ -4,7 +4,6 @@ for flow (o); pilot tests driven by keys, and snapshots of the layout."""
 # ruff: noqa: F811 (fixtures imported from tui_support are parameters here)
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import threading
@@ -16,6 +15,8 @@ import pytest
 from textual.widgets import Input, Label
 from tui_support import (  # noqa: F401 (fixtures)
     SIZE,
+    audio_copy,
+    audio_dir,
     builder,
     builder_ready,
     label_text,
@@ -45,28 +46,6 @@ from mpdtui.tui.widgets.track_sound import ROWS, TrackSound, packed
 from mpdtui.tui.widgets.track_table import TrackTable
 
 PLAYLIST = list(range(0, 60, 5))  # twelve tracks of the demo
-
-
-@pytest.fixture(scope="session")
-def audio_dir(steady_dir: Path, trained_dir: Path,
-              tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The steady cache (deterministic models) with the demo's audio features imported."""
-    root = tmp_path_factory.getbasetemp() / "tui-audio"
-    marker = root / "tui-audio.ok"
-    if not marker.exists():
-        shutil.rmtree(root, ignore_errors=True)
-        shutil.copytree(steady_dir, root, ignore=shutil.ignore_patterns("*.ok"))
-        open_services(Locations.resolve(root)).jobs.import_features_csv(
-            trained_dir / "demo-mpd" / FEATURES_CSV)
-        marker.write_text("ok")
-    return root
-
-
-@pytest.fixture
-def audio_copy(audio_dir: Path, tmp_path: Path) -> Locations:
-    target = tmp_path / "cache"
-    shutil.copytree(audio_dir, target)
-    return Locations.resolve(target)
 
 
 def status(app: Any) -> str:

@@ -380,14 +380,5 @@ class BuilderScreen(BuilderExchange):
     def action_new(self) -> None:
         self.let_go(self._start_new)
 
-    def _start_new(self) -> None:
-        self.playlist = []
-        self.like = None
-        self.query_one("#name", Input).value = ""
-        self.kept, self.editing = ("", ()), None
-        self._forget_changes()
-        self._playlist_changed()
-        self.query_one("#name", Input).focus()
-
     def action_quit(self) -> None:
         self.let_go(self.app.leave)

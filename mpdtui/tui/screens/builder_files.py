@@ -329,6 +329,7 @@ class BuilderFiles(BuilderNaming):
         typed = (name.value if message.changed == "draft" and self.editing is None
                  and name.value.strip() else "")  # typed while the draft was read: kept
         kept_name = typed != "" and typed != message.name
+        left, left_name = self.editing, name.value  # its filter stays with it
         added = self._added_meanwhile(message)
         with name.prevent(Input.Changed):
             name.value = typed if kept_name else message.name
@@ -347,13 +348,30 @@ class BuilderFiles(BuilderNaming):
             # playlist opened then), shown after they came: read theirs now
             self._load_audio([t.id for t in self.playlist])
         self._playlist_changed()
+        filter_note = ""
         if message.sound_filter is not None:  # as when the draft was kept: its status with it
             self.query_one(SoundFilter).value = message.sound_filter  # (on_input_changed)
+        elif not message.changed:  # another playlist opened (p): its own filter, or none
+            filter_note = self._filter_follows(left, left_name, self.editing)
         if to_tracks:
             self.query_one("#playlist").focus()
         self.notify(loaded_text(message) + (typed_name_kept(typed, message.name) if kept_name
-                                            else "") + tracks_added_kept(len(added)),
+                                            else "") + tracks_added_kept(len(added))
+                    + filter_note,
                     markup=False, timeout=12 if message.changed or message.not_shown else None)
+
+    def _start_new(self) -> None:
+        name = self.query_one("#name", Input)
+        note = self._filter_follows(self.editing, name.value, None)
+        self.playlist = []
+        self.like = None
+        name.value = ""
+        self.kept, self.editing = ("", ()), None
+        self._forget_changes()
+        self._playlist_changed()
+        name.focus()
+        if note:
+            self.notify(f"New playlist.{note}", markup=False, timeout=8)
 
     def _added_meanwhile(self, message: PlaylistLoaded) -> list[Track]:
         """The tracks of a new playlist begun while a draft was read (a long one comes seconds

@@ -11,11 +11,11 @@ from textual.events import DescendantBlur
 from textual.widgets import Input
 
 from mpdtui.printable import printable
-from mpdtui.tui.screens.builder_base import BuilderBase
+from mpdtui.tui.screens.builder_filter import BuilderFilter
 from mpdtui.tui.text import quoted_name
 
 
-class BuilderNaming(BuilderBase):
+class BuilderNaming(BuilderFilter):
     """The name a save or an export needs, asked for and waited for."""
 
     editing: int | None = None
