@@ -59,7 +59,7 @@ class KeysInOrder(App[None]):
             await super().on_event(event)
             return
         if self.awaiting_first_screen and not self._app_acts_on(event):
-            self._held.append(event)  # for the first screen's field, once it is shown
+            self._held.append(_as_typed(event))  # for the first screen, once it is shown
             return
         in_burst = event.time - self._settling_after < BURST
         if self._held or (in_burst and not self._settled()):
@@ -115,3 +115,11 @@ class KeysInOrder(App[None]):
             self._settling = None
             return True
         return False
+
+
+def _as_typed(event: events.Key | events.Paste) -> events.Key | events.Paste:
+    """Enter typed before the app set the terminal up reads as a line feed (the terminal's
+    line mode turns CR into LF), which Textual calls ctrl+j: it was Enter."""
+    if isinstance(event, events.Key) and event.key == "ctrl+j":
+        return events.Key("enter", "\r")
+    return event

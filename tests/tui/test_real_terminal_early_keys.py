@@ -1,6 +1,7 @@
 """Keys typed at once after `mpdtui` Enter, before the app's first screen is shown, reach that
 screen: the terminal holds them until the app reads them, and the builder's name field gets
-every letter (they went to the loading screen, which took none)."""
+every letter, and the Enter after it moves on from the name, as it would have once the
+builder showed (they went to the loading screen, which took none)."""
 
 # ruff: noqa: F811 (fixtures imported from tui_support are parameters here)
 from __future__ import annotations
@@ -21,8 +22,12 @@ def test_a_name_typed_before_the_first_paint_keeps_every_letter(trained_dir: Pat
     shutil.copytree(trained_dir, cache, ignore=shutil.ignore_patterns("demo-mpd"))
     term = Terminal(cache, cols=80, rows=24)
     try:
-        term.child.send("rainy sunday")  # at once: the app has not even imported Textual yet
+        # at once: the app has not even imported Textual yet, and the terminal, in its line
+        # mode still, turns the Enter into a line feed
+        term.child.send("rainy sunday\r")
         text = term.wait_for(lambda t: "Suggestions" in t and "rainy sunday" in t, timeout=90)
         assert "rainy sunday" in text.splitlines()[2]  # the name field, whole
+        # Enter in the name: the cursor goes to the suggestions, their keys in the footer
+        term.wait_for(lambda t: "Search" in t.splitlines()[-1], timeout=30)
     finally:
         term.close()
