@@ -97,8 +97,9 @@ class MpdtuiApp(MpdtuiAppBase):
         self._use_saved_theme(message.services)
         while len(self.screen_stack) > 1:  # the help or the palette, opened while loading:
             self.pop_screen()  # the first screen went over them, left beneath it for good
-        # keys typed before it was shown (its field's text, typed at once) go to it then
-        self.call_after_refresh(self.first_screen_shown)
+        # keys typed before it was shown (a name, typed at once) go to the builder then; the
+        # setup's first step, a path in its field, is no place for them
+        self.call_after_refresh(self.first_screen_shown, not message.first_run)
         if message.first_run:
             self.goto_step(0)
             return

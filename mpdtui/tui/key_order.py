@@ -19,12 +19,12 @@ the fill dialog. Keys typed by hand while the app keeps up go on at once, jobs o
 all keys headless (the tests' pilot hands them on one at a time, once the screen has
 settled).
 
-Keys typed before the first screen (the builder, or the setup's first step) is shown are held
-until it is, then handed on in order: `mpdtui` Enter and a playlist's name typed at once (the
-terminal keeps what is typed before the app reads it) went to the loading screen, which took
-none of it, so the name lost its first letters. The app's own keys (`?`, `ctrl+q`, the palette)
-act at once, as before. A terminal's answers to the app's probes never reach here as keys:
-Textual's parser reads them first.
+Keys typed before the first screen is shown are held until it is, then handed on in order
+to the builder (the setup's first step, on a first run, drops them: its field holds a path):
+`mpdtui` Enter and a playlist's name typed at once (the terminal keeps what is typed before
+the app reads it) went to the loading screen, which took none of it, so the name lost its
+first letters. The app's own keys (`?`, `ctrl+q`, the palette) act at once, as before. A
+terminal's answers to the app's probes never reach here as keys: Textual's parser reads them first.
 """
 
 from __future__ import annotations
@@ -69,11 +69,14 @@ class KeysInOrder(App[None]):
             return
         await self._dispatch(event)
 
-    def first_screen_shown(self) -> None:
-        """Hand on the keys typed before it, once it has settled (its field focused)."""
+    def first_screen_shown(self, hand_on: bool = True) -> None:
+        """Hand on the keys typed before it, once it has settled (its field focused); or,
+        not `hand_on`, drop them (a screen they were not typed for)."""
         if not self.awaiting_first_screen:
             return
         self.awaiting_first_screen = False
+        if not hand_on:
+            self._held.clear()
         if self._held:
             self._settling = 0
             self.set_timer(SETTLE_CHECK, self._release)

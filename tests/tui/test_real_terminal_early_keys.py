@@ -31,3 +31,17 @@ def test_a_name_typed_before_the_first_paint_keeps_every_letter(trained_dir: Pat
         term.wait_for(lambda t: "Search" in t.splitlines()[-1], timeout=30)
     finally:
         term.close()
+
+
+def test_on_a_first_run_keys_typed_early_stay_out_of_the_cache_dir_field(tmp_path: Path) -> None:
+    """A name typed for the builder does not belong in the setup's first field, a path."""
+    cache = tmp_path / "fresh"
+    term = Terminal(cache, cols=80, rows=24)
+    try:
+        term.child.send("rainy sunday")
+        term.wait_for("Setup 1/5", timeout=90)
+        term.type("/x")  # typed now, it goes in after any key handed on before it
+        text = term.wait_for("/x ", timeout=30)
+        assert "▊  /x " in text and "rainy" not in text  # the field (empty: its folder above)
+    finally:
+        term.close()
