@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from mpdtui.printable import printable
 from mpdtui.tui.screens.builder_base import BuilderBase
+from mpdtui.tui.text import quoted_name
 from mpdtui.tui.widgets.sound_filter import SoundFilter
 
 
@@ -31,6 +32,6 @@ class BuilderFilter(BuilderBase):
         field.value = after  # read, and the suggestions asked again (on_input_changed)
         if after:
             return f" Its filter by sound is back: '{printable(after)}' (f changes it)."
-        whose = f"stays with '{printable(left_name)}'" if leaving is not None else "is cleared"
+        whose = f"stays with {quoted_name(printable(left_name))}" if leaving is not None else "is cleared"
         return (f" The filter by sound '{printable(before)}' {whose}: none on this playlist "
                 "(f sets one).")
