@@ -19,6 +19,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.widgets import Header, Label, Static
+from textual.worker import Worker, WorkerState
 
 from mpdtui.locations import Locations
 from mpdtui.pipeline.display import trained_before
@@ -92,6 +93,13 @@ class MpdtuiApp(MpdtuiAppBase):
         unservable = [] if first_run else models.unservable()
         retrains = [] if first_run else models.retrains_left()
         self.post_message(ServiceReady(self.services, first_run, left, added, unservable, retrains))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The start failed (a damaged catalog): no first screen comes, so keys typed are no
+        longer held for one; the setup (f2), as the note advises, takes them. (Textual calls
+        the base class's handler too: it says why.)"""
+        if event.worker.group == "startup" and event.state == WorkerState.ERROR:
+            self.first_screen_shown(hand_on=False)
 
     def on_service_ready(self, message: ServiceReady) -> None:
         self._use_saved_theme(message.services)

@@ -45,3 +45,22 @@ def test_on_a_first_run_keys_typed_early_stay_out_of_the_cache_dir_field(tmp_pat
         assert "▊  /x " in text and "rainy" not in text  # the field (empty: its folder above)
     finally:
         term.close()
+
+
+def test_after_a_start_that_failed_the_setups_field_takes_keys(tmp_path: Path) -> None:
+    """The catalog cannot be read: no builder comes, and the note says to delete it and use
+    the setup's data step (f2). Its field took no key: every key was held for a first screen
+    that never came."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "catalog.sqlite3").write_bytes(b"not a database" * 600)
+    term = Terminal(cache, cols=80, rows=24)
+    try:
+        term.wait_for("Could not finish", timeout=90)
+        (cache / "catalog.sqlite3").unlink()  # as the note says
+        term.press("f2")
+        term.wait_for("Cache directory ›", timeout=30)
+        term.type("/x")
+        assert "▊  /x " in term.wait_for("/x ", timeout=30)
+    finally:
+        term.close()
