@@ -7,15 +7,20 @@ makes the other TUI modules reuse it); tests that write get their own copy.
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input, Label
 
+from mpdtui.data.builder_draft import Draft, write_draft
 from mpdtui.data.demo_files import FEATURES_CSV
 from mpdtui.data.features import FeatureStore
 from mpdtui.locations import Locations
@@ -230,3 +235,26 @@ def audio_copy(audio_dir: Path, tmp_path: Path) -> Locations:
     target = tmp_path / "cache"
     shutil.copytree(audio_dir, target)
     return Locations.resolve(target)
+
+
+def late_draft(locations: Locations, monkeypatch: pytest.MonkeyPatch,
+               name: str = "mix") -> threading.Event:
+    """A draft of tracks 1 and 2, left by a process that ended, which the next builder
+    restores only once the event returned is set (a long draft shows seconds after the
+    start)."""
+    from mpdtui.tui.draft import DraftKeeper
+
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    tracks = open_services(locations).catalog.tracks([1, 2])
+    write_draft(locations.builder_draft_of(ended.pid),
+                Draft(name, tuple(t.uri for t in tracks), pid=ended.pid))
+    release = threading.Event()
+    restored = DraftKeeper.restored
+
+    def late(*args: Any, **kwargs: Any) -> Any:
+        release.wait(30)
+        return restored(*args, **kwargs)
+
+    monkeypatch.setattr(DraftKeeper, "restored", late)
+    return release

@@ -4,11 +4,7 @@ before a late draft, the help's dialog keys, notices over a dialog's field."""
 # ruff: noqa: F811 (fixtures imported from tui_support are parameters here)
 from __future__ import annotations
 
-import subprocess
-import sys
-import threading
 from pathlib import Path
-from typing import Any
 
 import pytest
 from textual.widgets import Input
@@ -17,6 +13,7 @@ from tui_support import (  # noqa: F401 (fixtures)
     builder,
     builder_ready,
     footer_keys,
+    late_draft,
     make_app,
     notifications,
     run_command,
@@ -28,7 +25,6 @@ from tui_support import (  # noqa: F401 (fixtures)
     wait_for,
 )
 
-from mpdtui.data.builder_draft import Draft, write_draft
 from mpdtui.locations import Locations
 from mpdtui.services.root import open_services
 from mpdtui.tui.widgets.track_table import TrackTable
@@ -108,21 +104,7 @@ async def test_a_name_typed_before_a_late_draft_is_kept_and_said(
         draft_name: str) -> None:
     """A long draft shows seconds after the start; a name typed meanwhile was replaced by the
     draft's without a word. The name typed last is kept, and the notice says so."""
-    from mpdtui.tui.draft import DraftKeeper
-
-    ended = subprocess.Popen([sys.executable, "-c", "pass"])
-    ended.wait()
-    tracks = open_services(trained_copy).catalog.tracks([1, 2])
-    write_draft(trained_copy.builder_draft_of(ended.pid),
-                Draft(draft_name, tuple(t.uri for t in tracks), pid=ended.pid))
-    release = threading.Event()
-    restored = DraftKeeper.restored
-
-    def late(*args: Any, **kwargs: Any) -> Any:
-        release.wait(30)
-        return restored(*args, **kwargs)
-
-    monkeypatch.setattr(DraftKeeper, "restored", late)
+    release = late_draft(trained_copy, monkeypatch, draft_name)
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: screen_name(pilot) == "BuilderScreen", what="the builder")
@@ -137,7 +119,8 @@ async def test_a_name_typed_before_a_late_draft_is_kept_and_said(
             f"{was} name typed meanwhile, 'party', is kept (n edits it)."), notifications(app)
         await pilot.press("s", "ctrl+s")  # typing goes on in the name; saved under it
         await settle(pilot)
-        assert app.services.playlists.get("partys").uris == [t.uri for t in tracks]
+        drafted = app.services.catalog.tracks([1, 2])
+        assert app.services.playlists.get("partys").uris == [t.uri for t in drafted]
 
 
 async def test_notices_from_before_leave_the_export_dialogs_folder_field_clear_at_80x24(
@@ -222,21 +205,7 @@ async def test_tracks_added_before_a_late_draft_are_kept_after_its_tracks(
     """A long draft shows seconds after the start; tracks added meanwhile were replaced by the
     draft's without a word. They are kept after its tracks (a song the draft has is not added
     twice), said, and u takes them out."""
-    from mpdtui.tui.draft import DraftKeeper
-
-    ended = subprocess.Popen([sys.executable, "-c", "pass"])
-    ended.wait()
-    drafted = open_services(trained_copy).catalog.tracks([1, 2])
-    write_draft(trained_copy.builder_draft_of(ended.pid),
-                Draft("mix", tuple(t.uri for t in drafted), pid=ended.pid))
-    release = threading.Event()
-    restored = DraftKeeper.restored
-
-    def late(*args: Any, **kwargs: Any) -> Any:
-        release.wait(30)
-        return restored(*args, **kwargs)
-
-    monkeypatch.setattr(DraftKeeper, "restored", late)
+    release = late_draft(trained_copy, monkeypatch, "mix")
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: screen_name(pilot) == "BuilderScreen", what="the builder")

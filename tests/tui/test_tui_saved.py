@@ -23,6 +23,7 @@ from tui_support import (  # noqa: F401 (fixtures)
     footer_keys,
     ingested_copy,
     label_text,
+    late_draft,
     make_app,
     notifications,
     one_slice_folder,
@@ -905,21 +906,7 @@ async def test_a_draft_restored_late_leaves_the_cursor_where_the_keys_since_put_
     wherever it was: "/" and a search typed meanwhile went on in the list, each letter a key
     there (x removed a track, A opened the fill dialog). The cursor goes to the tracks only
     from the empty name the builder opened in."""
-    from mpdtui.tui.draft import DraftKeeper
-
-    ended = subprocess.Popen([sys.executable, "-c", "pass"])
-    ended.wait()
-    tracks = open_services(trained_copy).catalog.tracks([1, 2])
-    write_draft(trained_copy.builder_draft_of(ended.pid),
-                Draft("mix", tuple(t.uri for t in tracks), pid=ended.pid))
-    release = threading.Event()
-    restored = DraftKeeper.restored
-
-    def late(*args: Any, **kwargs: Any) -> Any:
-        release.wait(30)
-        return restored(*args, **kwargs)
-
-    monkeypatch.setattr(DraftKeeper, "restored", late)
+    release = late_draft(trained_copy, monkeypatch, "mix")
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: screen_name(pilot) == "BuilderScreen", what="the builder")
