@@ -154,10 +154,11 @@ async def test_a_reason_all_suggestions_share_is_not_repeated_in_the_sound(
         await pilot.press("f", *"tempo 60-200")  # under a filter too: no column of one reason
         await wait_for(pilot, lambda: screen._request > asked and suggestions.tracks
                        and screen.suggestions_shown == screen._request, what="filtered")
-        assert len(set(suggestions.reasons)) == 1 and not suggestions.reason_column
-        assert "Why" not in suggestions.columns_shown()
+        (filtered,) = set(suggestions.reasons)  # the fallback's own words may differ from
+        assert not suggestions.reason_column  # the first list's (it may fill 50 without
+        assert "Why" not in suggestions.columns_shown()  # popularity, or not)
         assert "matching tempo 60-200 BPM" in status(app)
-        assert status(app).endswith(shared.split(": ", 1)[-1])
+        assert status(app).endswith(filtered.split(": ", 1)[-1])
 
 
 def test_the_sound_is_packed_in_whole_parts() -> None:
