@@ -840,8 +840,9 @@ async def test_title_only_suggestions_and_model_switch(trained_copy: Locations,
         screen = builder(app)
         assert screen.query_one("#suggestions").tracks == []
         await type_text(pilot, "chill")
-        await wait_for(pilot, lambda: screen.query_one("#suggestions").tracks)
-        await settle(pilot)
+        # "c", "ch", ... each ask on the way: wait for the answer to the whole name
+        await wait_for(pilot, lambda: screen.query_one("#suggestions").tracks
+                       and screen.suggestions_shown == screen._request, what="suggestions")
         expected = app.services.suggester.suggest("chill", [], model="als")
         assert [t.id for t in screen.query_one("#suggestions").tracks] == [
             s.track.id for s in expected]
@@ -993,12 +994,14 @@ async def test_more_like_this(trained_copy: Locations, tmp_path: Path) -> None:
         await builder_ready(pilot)
         screen = builder(app)
         await type_text(pilot, "party")
-        await wait_for(pilot, lambda: screen.query_one("#suggestions").tracks)
+        await wait_for(pilot, lambda: screen.query_one("#suggestions").tracks
+                       and screen.suggestions_shown == screen._request, what="suggestions")
         await pilot.press("escape")  # out of the name: to the suggestions (the playlist is empty)
         assert screen.focused is screen.query_one("#suggestions")
         liked = screen.query_one("#suggestions").current()
         await pilot.press("l")
-        await settle(pilot)
+        await wait_for(pilot, lambda: screen.suggestions_shown == screen._request,
+                       what="more like it")
         assert "More like" in screen.query_one("#suggestions").border_title
         expected = app.services.suggester.suggest("", [liked.id], model="als")
         assert [t.id for t in screen.query_one("#suggestions").tracks] == [
