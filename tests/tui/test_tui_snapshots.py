@@ -116,7 +116,9 @@ def test_builder_search(snap_compare: Any, steady_copy: Locations,
     async def run_before(pilot: Any) -> None:
         await open_builder_with_tracks(pilot)
         await pilot.press("escape", "slash", *"ra")
-        await wait_for(pilot, lambda: pilot.app.screen.query_one("#results").tracks)
+        screen = pilot.app.screen  # "r" is answered on the way: wait for "ra"'s answer
+        await wait_for(pilot, lambda: screen.query_one("#results").tracks
+                       and screen._search_shown == screen._search_request)
         await steady(pilot)
 
     assert snap_compare(make_app(steady_copy, tmp_path), terminal_size=SIZE,
