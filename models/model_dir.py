@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
+from models.npy_format import NpyFormatError
 from models.npz_arrays import load_arrays, save_arrays, write_stamp
 
 if TYPE_CHECKING:
@@ -176,6 +177,8 @@ def describe_npz_damage(exc: BaseException) -> str:
     holding objects does)."""
     if isinstance(exc, ValueError) and "pickle" in str(exc):
         return "it holds pickled objects, which mpdtui never writes"
+    if isinstance(exc, NpyFormatError):
+        return str(exc)
     if isinstance(exc, zipfile.BadZipFile | zlib.error | EOFError):
         return f"not a readable archive: {exc}"
     return f"{type(exc).__name__}: {exc}"

@@ -16,9 +16,7 @@ reading it."""
 
 from __future__ import annotations
 
-import io
 import json
-import math
 import mmap
 import os
 import struct
@@ -32,12 +30,13 @@ from typing import IO
 import numpy as np
 from numpy.lib import format as npy
 
+from models.npy_format import NpyFormatError, array_over, read_array, read_header
+
 ALIGNMENT = 64
 """Where each array's data starts (numpy pads an .npy header to a multiple of 64 bytes)."""
 _LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, ..., name length, extra length
 _ZIP64_EXTRA = 20  # what `force_zip64` adds to a local header's extra field
 _PADDING_FIELD = 0xD935  # the extra field's id that zipalign uses for the same purpose
-_MAX_NPY_HEADER = 65_536 + 10
 MAP_FROM_BYTES = 8 << 20
 """Smaller files are copied: each mapping holds a file descriptor while its arrays live, and
 the matrices are built from 1,000 slice chunks of about 300 KB each held at once."""
@@ -68,15 +67,17 @@ def load_arrays(path: Path, map_from: int | None = None) -> dict[str, np.ndarray
     """Every array in the .npz at `path`, writable and copied on write: a change stays in
     this process (implicit's Cython wants writable buffers, even to read). `map_from`: the
     file size from which it is mapped (default MAP_FROM_BYTES). Raises what `np.load`
-    raises for a damaged file (zipfile.BadZipFile for a failed CRC check, ValueError for an
-    array of Python objects, which would need unpickling)."""
+    raises for a damaged file (zipfile.BadZipFile for a failed CRC check), and
+    models.npy_format.NpyFormatError (a ValueError) for a member that is not a plain array
+    (of Python objects, which would need unpickling, or a header it does not read): headers
+    are read without `ast` (see models.npy_format)."""
     map_from = MAP_FROM_BYTES if map_from is None else map_from
     with open(path, "rb") as fh, zipfile.ZipFile(fh) as archive:  # one file, even if replaced
         members = archive.infolist()
         stat = os.fstat(fh.fileno())
         mapped = _mapped(fh) if members and stat.st_size >= map_from else None
         check_crc = mapped is None or not _stamped(path, stat)
-        return {_array_name(info): _read_member(archive, mapped, info, check_crc)
+        return {_array_name(info): _named_read(archive, mapped, info, check_crc)
                 for info in members}
 
 
@@ -96,14 +97,11 @@ def arrays_are_whole(path: Path) -> bool:
 
 def _holds_plain_array(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
     """Whether the member is an .npy of plain values (read from its header alone): one of
-    Python objects would need unpickling, which `load_arrays` refuses."""
+    Python objects would need unpickling, which `load_arrays` refuses (NpyFormatError)."""
     _array_name(info)
     with archive.open(info) as member:
-        version = npy.read_magic(member)
-        if version not in ((1, 0), (2, 0)):  # never written here: `read_array` decides
-            return npy.read_array(member, allow_pickle=False) is not None
-        _, _, dtype = _read_header(member, version)
-    return not dtype.hasobject
+        read_header(member)
+    return True
 
 
 def stamp_path(path: Path) -> Path:
@@ -185,15 +183,23 @@ def _array_name(info: zipfile.ZipInfo) -> str:
     return info.filename.removesuffix(".npy")
 
 
+def _named_read(archive: zipfile.ZipFile, mapped: mmap.mmap | None,
+                info: zipfile.ZipInfo, check_crc: bool) -> np.ndarray:
+    try:
+        return _read_member(archive, mapped, info, check_crc)
+    except NpyFormatError as exc:
+        raise NpyFormatError(f"{info.filename!r} is {exc}") from None
+
+
 def _read_member(archive: zipfile.ZipFile, mapped: mmap.mmap | None,
                  info: zipfile.ZipInfo, check_crc: bool) -> np.ndarray:
     if mapped is None or info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x1:
         with archive.open(info) as member:  # not mapped, or compressed (not written here)
-            return npy.read_array(member, allow_pickle=False)
+            return read_array(member, info.file_size)
     data = _member_bytes(mapped, info)
     if check_crc and zlib.crc32(data) != info.CRC:
         raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
-    return _array_in(data)
+    return array_over(data)
 
 
 def _member_bytes(mapped: mmap.mmap, info: zipfile.ZipInfo) -> memoryview:
@@ -210,25 +216,3 @@ def _member_bytes(mapped: mmap.mmap, info: zipfile.ZipInfo) -> memoryview:
     if len(data) != info.file_size:
         raise zipfile.BadZipFile(f"Truncated data of {info.filename!r}")
     return data
-
-
-def _read_header(stream: IO[bytes], version: tuple[int, int]) -> tuple[tuple[int, ...], bool, np.dtype]:
-    read = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
-    return read(stream)
-
-
-def _array_in(data: memoryview) -> np.ndarray:
-    """The .npy in `data` as an array over the same bytes (copied when misaligned)."""
-    head = io.BytesIO(data[:_MAX_NPY_HEADER])
-    version = npy.read_magic(head)
-    if version not in ((1, 0), (2, 0)):
-        return npy.read_array(io.BytesIO(data), allow_pickle=False)
-    shape, fortran_order, dtype = _read_header(head, version)
-    if dtype.hasobject:
-        raise ValueError("Object arrays cannot be loaded when allow_pickle=False")
-    count = math.prod(shape)
-    if head.tell() + count * dtype.itemsize > len(data):
-        raise ValueError(f"the array's data is shorter than its shape {shape}")
-    flat = np.frombuffer(data, dtype, count, head.tell())
-    array = flat.reshape(shape[::-1]).T if fortran_order else flat.reshape(shape)
-    return array if array.flags.aligned else array.copy()

@@ -134,6 +134,15 @@ def _pickled(path: Path) -> None:
         np.savez(fh, factors=np.array([{"not": "an array"}], dtype=object))
 
 
+def _escape_in_header(path: Path) -> None:
+    """An escape sequence in an array's header, the CRC left as it was: numpy's header parse
+    (`ast.literal_eval`) raised tokenize.TokenError, "unexpected error", exit code 1."""
+    data = bytearray(path.read_bytes())
+    start = data.index(b"'fortran_order': False")
+    data[start:start + 22] = b"'fortran_order': \x1b[31m"
+    path.write_bytes(bytes(data))
+
+
 def _json(document: Any) -> Callable[[Path], None]:
     def damage(path: Path) -> None:
         path.write_text(json.dumps(document))
@@ -160,6 +169,9 @@ DAMAGED: list[tuple[str, str, Callable[[Path], None], tuple[str, ...], str]] = [
      "is damaged"),
     ("model arrays: a pickled object", "models/title/arrays.npz", _pickled,
      (*SUGGEST, "--model", "title"), "holds pickled objects, which mpdtui never writes"),
+    ("model arrays: an escape in a header", "models/popularity/arrays.npz", _escape_in_header,
+     (*SUGGEST, "--model", "popularity"), "is an .npy header that mpdtui does not read: "
+     "\"{'descr': '<i8', 'fortran_order': \\x1b[31m,"),
     ("model meta: another version", "models/popularity/meta.json", _meta_of_version(99),
      (*SUGGEST, "--model", "popularity"), "is version 99 of the 'popularity' model, this "
      "mpdtui reads version 1"),

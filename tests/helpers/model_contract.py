@@ -15,9 +15,12 @@ The model is fitted once per class (and twice more for the determinism and progr
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import threading
+import traceback
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -50,6 +53,11 @@ class ModelContract:
         model = self.make_model()
         model.fit(data)
         return model
+
+    def saved(self, fitted: Recommender, folder: Path) -> Path:
+        """`fitted` saved under `folder` as the pipeline saves it; its directory."""
+        fitted.save(folder / "model")
+        return folder / "model"
 
     @staticmethod
     def queries(data: Dataset) -> list[PlaylistQuery]:
@@ -128,6 +136,30 @@ class ModelContract:
             before, after = fitted.recommend(query, self.k), loaded.recommend(query, self.k)
             np.testing.assert_array_equal(before.ids, after.ids)
             np.testing.assert_array_equal(before.scores, after.scores)
+
+    @pytest.mark.parametrize("arrays", ["copied", "mapped"])
+    def test_load_builds_no_python_ast(self, fitted: Recommender, data: Dataset, tmp_path: Path,
+                                       arrays: str, monkeypatch: pytest.MonkeyPatch):
+        """A model loads in a worker thread beside the app's main thread: on Python 3.11.7 two
+        threads building ASTs at once corrupt each other (CPython gh-106905), so nothing in a
+        load may build one (numpy reads .npy headers with `ast.literal_eval`)."""
+        if arrays == "mapped":
+            monkeypatch.setattr(npz_arrays, "MAP_FROM_BYTES", 0)
+        saved = self.saved(fitted, tmp_path)
+        built: list[str] = []
+        parse = ast.parse
+
+        def recorded_parse(*args: Any, **kwargs: Any) -> ast.AST:
+            built.append("".join(traceback.format_stack(limit=8)))
+            return parse(*args, **kwargs)
+
+        monkeypatch.setattr(ast, "parse", recorded_parse)
+        loaded = type(fitted).load(saved, data)
+        monkeypatch.undo()
+        assert built == [], f"a model load built a Python AST:\n{built[0]}"
+        query = self.queries(data)[0]
+        np.testing.assert_array_equal(loaded.recommend(query, self.k).ids,
+                                      fitted.recommend(query, self.k).ids)
 
     def test_load_refuses_other_data(self, fitted: Recommender, data: Dataset, tmp_path: Path):
         fitted.save(tmp_path / "model")

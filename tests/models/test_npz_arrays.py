@@ -113,7 +113,7 @@ def test_a_truncated_file_is_not_an_archive(tmp_path: Path) -> None:
 def test_an_array_of_objects_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "pickled.npz"
     np.savez(path, allow_pickle=True, objects=np.array([{"a": 1}], dtype=object))
-    with pytest.raises(ValueError, match="allow_pickle"):
+    with pytest.raises(ValueError, match="would need pickle"):
         load_arrays(path, map_from=0)
     with pytest.raises(ValueError, match="allow_pickle"), open(tmp_path / "mine.npz", "wb") as fh:
         save_arrays(fh, {"objects": np.array([{"a": 1}], dtype=object)})

@@ -63,12 +63,15 @@ class TestRankerContract(ModelContract):
     def make_model(self) -> RankerRecommender:
         return ranker_for(contract_dataset())
 
-    def test_save_load_round_trip(self, fitted: Recommender, data: Dataset, tmp_path: Path):
+    def saved(self, fitted: Recommender, folder: Path) -> Path:
         assert isinstance(fitted, RankerRecommender)
         for name, component in fitted.components.items():
-            component.save(tmp_path / name)
-        fitted.save(tmp_path / "ranker")
-        loaded = RankerRecommender.load(tmp_path / "ranker", data)
+            component.save(folder / name)
+        fitted.save(folder / "ranker")
+        return folder / "ranker"
+
+    def test_save_load_round_trip(self, fitted: Recommender, data: Dataset, tmp_path: Path):
+        loaded = RankerRecommender.load(self.saved(fitted, tmp_path), data)
         assert dataclasses.asdict(loaded.settings) == dataclasses.asdict(fitted.settings)
         for query in self.queries(data):
             before, after = fitted.recommend(query, self.k), loaded.recommend(query, self.k)
