@@ -5,10 +5,12 @@ the footer or a key asks about it, then keeps it in a cache. On Python 3.11 befo
 two threads building AST objects at once can upset each other's count of their depth
 (CPython gh-106905, fixed in 3.11.8): the main thread's parse then raised "SystemError: AST
 constructor recursion depth mismatch", which Textual reports as "ActionError: unable to
-parse '-1' in action 'leave_field(-1)'", and the app ended. The app's threads build them:
-numpy reads each model array's header with `ast.literal_eval` while the builder loads its
-models. Parsed here first, every binding's action is the cache's, and a key or the footer
-never builds an AST on the main thread. Not a catch: nothing is retried or hidden.
+parse '-1' in action 'leave_field(-1)'", and the app ended. The app's threads built them:
+numpy read each model array's header with `ast.literal_eval` while the builder loaded its
+models; `models.npy_format` reads them now, without `ast` (tests/tui/test_action_parse.py
+checks that no thread of the app builds one). Parsed here first too, every binding's action
+is the cache's, and a key or the footer never builds an AST on the main thread, whatever a
+library in a thread may do. Not a catch: nothing is retried or hidden.
 """
 
 from __future__ import annotations

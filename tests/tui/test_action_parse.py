@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import ast
 import threading
+import traceback
 from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.actions import parse
 from tui_support import (  # noqa: F401 (fixtures)
+    add_first_result,
     builder_ready,
     make_app,
     settle,
+    to_the_suggestions,
     trained_copy,
     trained_dir,
     wait_for,
@@ -59,3 +62,31 @@ async def test_no_key_parses_its_action_once_the_apps_threads_run(
         await settle(pilot)
     assert threads_started.is_set()
     assert parsed_late == []
+
+
+async def test_no_thread_of_the_app_builds_a_python_ast(
+        trained_copy: Locations, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What made the main thread's parse fail: a thread building AST objects beside it. The
+    services opened, the builder's models loaded, suggestions for a name, a track added and
+    the saved playlists (with their preview): no thread of the app builds one (numpy read
+    every model array's header with `ast.literal_eval`; `models.npy_format` reads them)."""
+    built: list[str] = []
+    parse_source = ast.parse
+
+    def recording_parse(*args: Any, **kwargs: Any) -> Any:
+        if threading.current_thread() is not threading.main_thread():
+            built.append(f"{threading.current_thread().name}: "
+                         + "".join(traceback.format_stack(limit=6)))
+        return parse_source(*args, **kwargs)
+
+    monkeypatch.setattr(ast, "parse", recording_parse)
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen, _ = await to_the_suggestions(pilot, "chill")
+        await add_first_result(pilot, screen)
+        await wait_for(pilot, lambda: screen.suggestions_shown == screen._request,
+                       what="suggestions for the track")
+        await pilot.press("escape", "p")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
+        await settle(pilot)
+    assert built == [], built[0]
