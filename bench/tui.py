@@ -1,12 +1,15 @@
 """Benchmark of the app: time to first paint, and from "track added" to fresh suggestions.
 
     .venv/bin/python bench/tui.py [--cache-dir DIR] [--playlists 10000] [--adds 40]
+                                  [--size 130x40] [--against REV]
 
 The demo data and the models are built into the cache dir on first use (reused afterwards).
 First paint is measured in fresh processes (interpreter start excluded, imports included), for
 a first run (empty cache: the setup wizard) and with trained models (the builder). Suggestion
 latency is measured through the UI (key press to the refreshed list, debounce included) and,
-as the baseline, `Services.suggest` called directly in the same process.
+as the baseline, `Services.suggest` called directly in the same process (`--adds 0`: not).
+`--against REV` also starts that commit's app (its files from `git archive`) on the same
+trained cache, each run alternated with this tree's, so that the machine's load falls on both.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
 MODELS = ["popularity", "title", "item_knn", "als", "two_tower", "ranker"]
 
 PAINT_SCRIPT = """
@@ -46,7 +50,7 @@ class Timed(MpdtuiApp):
         self.call_after_refresh(self.exit)
 
 app = Timed(Locations.resolve(sys.argv[1]))
-app.run(headless=True, size=(130, 40))
+app.run(headless=True, size=tuple(int(n) for n in sys.argv[2].split("x")))
 print(app.first_paint, time.perf_counter() - T0, type(app.screen_stack[-1]).__name__
       if app.screen_stack else "")
 """
@@ -68,14 +72,27 @@ def prepare(cache: Path, playlists: int) -> list[str]:
     return services.models.servable()
 
 
-def first_paint(cache: Path, runs: int) -> tuple[list[float], list[float]]:
-    paints, screens = [], []
+def first_paint(cache: Path, runs: int, size: str,
+                trees: tuple[Path, ...] = (ROOT,)) -> dict[Path, tuple[list[float], list[float]]]:
+    """First paint and first screen of the app of each tree (its root the process's working
+    directory, so first on its path), the trees alternated run by run."""
+    times: dict[Path, tuple[list[float], list[float]]] = {tree: ([], []) for tree in trees}
     for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", PAINT_SCRIPT, str(cache)], check=True,
-                             capture_output=True, text=True, timeout=120).stdout.split()
-        paints.append(float(out[0]))
-        screens.append(float(out[1]))
-    return paints, screens
+        for tree in trees:
+            out = subprocess.run([sys.executable, "-c", PAINT_SCRIPT, str(cache), size],
+                                 check=True, capture_output=True, text=True, timeout=120,
+                                 cwd=tree).stdout.split()
+            times[tree][0].append(float(out[0]))
+            times[tree][1].append(float(out[1]))
+    return times
+
+
+def exported(rev: str, folder: Path) -> Path:
+    """The files of commit `rev` of this repository, written under `folder`."""
+    archive = subprocess.run(["git", "archive", rev], cwd=ROOT, check=True,
+                             capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
 
 
 async def suggestion_latency(cache: Path, adds: int,
@@ -146,16 +163,23 @@ def main() -> None:
     parser.add_argument("--playlists", type=int, default=10_000)
     parser.add_argument("--adds", type=int, default=40)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--size", default="130x40", help="the app's size, COLUMNSxROWS")
+    parser.add_argument("--against", metavar="REV", help="also start this commit's app")
     args = parser.parse_args()
     models = prepare(args.cache_dir, args.playlists)
-    print(f"models: {', '.join(models)}")
+    print(f"models: {', '.join(models)}; {args.size}")
     with tempfile.TemporaryDirectory() as empty:
-        paint, shown = first_paint(Path(empty), args.runs)
+        paint, shown = first_paint(Path(empty), args.runs, args.size)[ROOT]
     print(describe("first paint, first run (wizard)", paint))
     print(describe("  setup step 1 on screen", shown))
-    paint, shown = first_paint(args.cache_dir, args.runs)
-    print(describe("first paint, trained cache", paint))
-    print(describe("  builder on screen", shown))
+    with tempfile.TemporaryDirectory() as folder:
+        trees = (ROOT, exported(args.against, Path(folder))) if args.against else (ROOT,)
+        for tree, (paint, shown) in first_paint(args.cache_dir, args.runs, args.size, trees).items():
+            label = "this tree" if tree == ROOT else args.against
+            print(describe(f"first paint, trained cache ({label})", paint))
+            print(describe("  builder on screen", shown))
+    if args.adds == 0:
+        return
     model, ui, direct = asyncio.run(suggestion_latency(args.cache_dir, args.adds))
     print(f"suggestions after 'track added', model {model}:")
     print(describe("  through the UI (add key handled to refreshed list)", ui))
