@@ -67,8 +67,8 @@ async def test_no_key_parses_its_action_once_the_apps_threads_run(
 async def test_no_thread_of_the_app_builds_a_python_ast(
         trained_copy: Locations, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """What made the main thread's parse fail: a thread building AST objects beside it. The
-    services opened, the builder's models loaded, suggestions for a name, a track added and
-    the saved playlists (with their preview): no thread of the app builds one (numpy read
+    services opened, the builder's models loaded, suggestions for a name, a track added, the
+    next model (`m`) and the saved playlists (with their preview): no thread of the app builds one (numpy read
     every model array's header with `ast.literal_eval`; `models.npy_format` reads them)."""
     built: list[str] = []
     parse_source = ast.parse
@@ -86,6 +86,10 @@ async def test_no_thread_of_the_app_builds_a_python_ast(
         await add_first_result(pilot, screen)
         await wait_for(pilot, lambda: screen.suggestions_shown == screen._request,
                        what="suggestions for the track")
+        first_model = screen.model_name
+        await pilot.press("m")  # the next model, loaded in a thread
+        await wait_for(pilot, lambda: screen.model_name != first_model, what="another model")
+        await settle(pilot)
         await pilot.press("escape", "p")
         await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
         await settle(pilot)
