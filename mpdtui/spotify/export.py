@@ -5,7 +5,10 @@ recorded after every chunk, so a failed export (the local playlist is never touc
 on the same Spotify playlist when run again, as long as the playlist did not change. A resume
 goes by what the Spotify playlist holds, not by the record alone (a chunk sent just before the
 export was killed is there but unrecorded), and makes a new playlist, saying why, when the
-earlier one was deleted (unfollowed) or changed in Spotify since.
+earlier one was deleted (unfollowed) or changed in Spotify since. A playlist found changed
+during the export (the user's own tracks among those sent) is never written to again: mpdtui
+cannot tell the user's additions and removals from its own chunks, so going on there could
+add a track twice or put back one the user took out; the rerun makes a new playlist.
 Import: `GET me/playlists` and each playlist's items, paged; the user's own playlists become
 MPD-format playlists (extra training data) and saved playlists (starting points).
 """
@@ -33,6 +36,9 @@ from mpdtui.spotify.client import ITEMS_PER_ADD, SpotifyClient
 from mpdtui.spotify.errors import ApiUnavailable, LoginRequired, SpotifyError
 
 DESCRIPTION = "Made with mpdtui"
+CHANGED_DURING_EXPORT = "changed in Spotify during the export"
+"""An `ExportState.content` no playlist has (those are digests): the export stopped because
+its Spotify playlist was changed in Spotify meanwhile, and is not to be continued there."""
 
 
 @dataclass(frozen=True)
@@ -50,10 +56,14 @@ def export_to_spotify(playlists: SavedPlaylists, key: PlaylistKey, client: Spoti
     playlist = playlists.get(key)
     content = playlist.content_key()
     earlier = playlists.export_state(playlist.id)
-    if earlier is not None and (earlier.finished or earlier.content != content):
-        earlier = None  # finished or changed since: a new export
-    state: ExportState | None = None
     notice = ""
+    if earlier is not None and earlier.content == CHANGED_DURING_EXPORT:
+        notice = (f"the Spotify playlist the earlier export stopped in ({earlier.url}) was "
+                  "changed in Spotify during it, so this export made a new one (that one is "
+                  "left as it is)")
+    if earlier is not None and (earlier.finished or earlier.content != content):
+        earlier = None  # finished or changed since, here or in Spotify: a new export
+    state: ExportState | None = None
     saved_cancel, client.cancel = client.cancel, cancel
     try:
         looking = earlier  # the look at the playlist a stopped export left, until it is done
@@ -149,6 +159,13 @@ def _add_chunks(playlists: SavedPlaylists, playlist: SavedPlaylist, state: Expor
             playlists.record_export(playlist.id, state)
             report(progress, "export", state.added, len(uris),
                    f"{state.added:,} of {len(uris):,} tracks added")
+    except ChangedInSpotify as exc:
+        playlists.record_export(playlist.id, replace(state, content=CHANGED_DURING_EXPORT))
+        raise SpotifyError(
+            f"export of {quoted(playlist.name)} stopped after {state.added:,} of {len(uris):,} "
+            f"tracks: {exc}, so the export left it as it is; the local playlist is unchanged: "
+            f"{_again(exc, f' to make a new Spotify playlist with all {len(uris):,} tracks')}"
+        ) from None
     except (SpotifyError, Cancelled) as exc:
         raise SpotifyError(
             f"export of {quoted(playlist.name)} stopped after {state.added:,} of {len(uris):,} tracks "
@@ -168,8 +185,13 @@ def _landed(client: SpotifyClient, state: ExportState, uris: list[str], end: int
         return True
     if held == uris[:state.added]:
         return False
-    raise SpotifyError(f"the Spotify playlist {state.url} was changed in Spotify during the "
-                       "export (it holds other tracks than those sent)")
+    raise ChangedInSpotify(f"the Spotify playlist {state.url} was changed in Spotify during "
+                           "the export (it holds other tracks than those sent)")
+
+
+class ChangedInSpotify(SpotifyError):
+    """The playlist being exported to holds what the export did not send: the user changed it
+    in Spotify's app meanwhile (or another app did)."""
 
 
 # --- import ---------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ import socket
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -44,6 +45,7 @@ class Fault:
     hold: threading.Event | None = None  # no answer until it is set (at most 30 s)
     releases: threading.Event | None = None  # set once this request is answered
     answer_lost: bool = False  # the request is carried out, then the connection drops unanswered
+    before: Callable[[], None] | None = None  # run first: the user's change in Spotify's app
 
 
 DROP = Fault(drop=True)
@@ -64,6 +66,11 @@ def held_until(event: threading.Event) -> Fault:
 def releasing(event: threading.Event) -> Fault:
     """Answer normally, then set `event` (a held request goes on once this one is answered)."""
     return Fault(status=0, releases=event)
+
+
+def after(change: Callable[[], None]) -> Fault:
+    """Answer normally, once `change` has run: what the user did meanwhile in Spotify's app."""
+    return Fault(status=0, before=change)
 
 
 def too_many(retry_after: float = 0) -> Fault:
@@ -234,6 +241,8 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             endpoint = url.path.removeprefix("/v1/").strip("/")
         fault = fault_taken = self._take_fault(method, endpoint)
+        if fault is not None and fault.before is not None:
+            fault.before()
         if fault is not None and fault.delay:
             time.sleep(fault.delay)
         if fault is not None and fault.hold is not None:

@@ -274,3 +274,43 @@ def test_an_export_that_fails_before_sending_a_track_says_it_was_the_export(
         f"is unchanged: run the same export again to continue into {state.url}")
     result = export_to_spotify(playlists, "Long drive", open_client(locations, policy=FAST))
     assert result.resumed and held(fake, spotify_id) == URIS  # the advice works
+
+
+def test_an_export_whose_playlist_was_changed_during_it_says_what_the_rerun_does(
+        fake: FakeSpotify, locations: Locations, playlists: SavedPlaylists,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A chunk's answer lost, and the look at the playlist found a track the user added in
+    Spotify's app meanwhile: the export said "run the same export again to continue into
+    URL", and the rerun made a new playlist instead (saying so only then)."""
+    from fake_spotify import after
+
+    from mpdtui.cli import main
+
+    mine = {"uri": "spotify:track:" + "u" * 22, "name": "Added in the app"}
+
+    def user_adds_a_track() -> None:
+        (made,) = fake.state.playlists.values()
+        made["items"].append(mine)
+
+    fake.fail_next("POST playlists/*/items", PASS, Fault(503))
+    fake.fail_next("GET playlists/*/items", after(user_adds_a_track))  # the look that follows
+    typed = ["--cache-dir", str(locations.root), "export", "Long drive", "--to", "spotify"]
+    assert main(typed) == 2
+    (changed,) = fake.state.playlists
+    url = f"https://open.spotify.com/playlist/{changed}"
+    assert capsys.readouterr().err.strip() == (
+        f"mpdtui: export of 'Long drive' stopped after 100 of 250 tracks: the Spotify playlist "
+        f"{url} was changed in Spotify during the export (it holds other tracks than those "
+        "sent), so the export left it as it is; the local playlist is unchanged: run the same "
+        "export again to make a new Spotify playlist with all 250 tracks")
+
+    assert main(typed) == 0  # the advice, followed
+    out = capsys.readouterr().out
+    state = playlists.export_state("Long drive")
+    assert state is not None and state.finished and state.spotify_id != changed
+    assert held(fake, state.spotify_id) == URIS
+    assert held(fake, changed) == [*URIS[:100], mine["uri"]]  # the user's track kept, alone
+    assert (f"the Spotify playlist the earlier export stopped in ({url}) was changed in "
+            "Spotify during it, so this export made a new one (that one is left as it is)"
+            ) in out
+    assert f"exported 'Long drive' (250 tracks) to Spotify: {state.url}" in out

@@ -132,7 +132,14 @@ def test_a_name_with_quotes_that_exists_is_taken_as_typed(tmp_path: Path) -> Non
      "6 times); the local playlist is unchanged: run the same export again to continue into "
      "https://open.spotify.com/playlist/p", "export of 'Mix' stopped after 100 of 250 tracks "
      "(Spotify answered 503 to playlists/p/items 6 times); the local playlist is unchanged: "
-     "export it to Spotify again to continue into https://open.spotify.com/playlist/p")])
+     "export it to Spotify again to continue into https://open.spotify.com/playlist/p"),
+    ("export of 'Mix' stopped after 100 of 250 tracks: the Spotify playlist URL was changed in "
+     "Spotify during the export (...), so the export left it as it is; the local playlist is "
+     "unchanged: run the same export again to make a new Spotify playlist with all 250 tracks",
+     "export of 'Mix' stopped after 100 of 250 tracks: the Spotify playlist URL was changed in "
+     "Spotify during the export (...), so the export left it as it is; the local playlist is "
+     "unchanged: export it to Spotify again to make a new Spotify playlist with all 250 "
+     "tracks")])
 def test_the_apps_spotify_import_and_export_name_no_command(message: str,
                                                            in_the_app: str) -> None:
     """The app's `I` import and Spotify export failed with "run the command again later" and
