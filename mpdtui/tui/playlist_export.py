@@ -15,8 +15,9 @@ import mpdtui.advice
 from mpdtui.data.mpd_validation import track_links
 from mpdtui.locations import expand_home
 from mpdtui.pipeline.display import counted
-from mpdtui.printable import printable, quoted
+from mpdtui.printable import printable
 from mpdtui.tui.screens.export import ExportScreen
+from mpdtui.tui.text import quoted_name
 from mpdtui.tui.typed_path import typed_path
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ class PlaylistExport:
         its end."""
         playlist = self.services.playlists.get(playlist_id)
         self._from_thread(self.app.notify, printable(
-            f"Exporting {quoted(playlist.name)} to Spotify ({counted(len(playlist.tracks), 'track')}"
+            f"Exporting {quoted_name(playlist.name)} to Spotify ({counted(len(playlist.tracks), 'track')}"
             "): the header says how far it got"), markup=False, timeout=5)
         self._from_thread(self._headline, f"0 of {len(playlist.tracks):,} tracks added")
         stop = threading.Event()  # the palette's "Stop the export to Spotify", or quitting

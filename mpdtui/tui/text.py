@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from rich.cells import cell_len
 from rich.text import Text
 
 import mpdtui.advice
@@ -53,6 +54,27 @@ def quoted_name(name: str) -> str:
     300-character name took seven lines of a 60x20 terminal's dialog and pushed its choices
     and fields out of view, and nine rows of an 80x24 terminal's notification ("Opened …")."""
     return f"'{cut_name(name)}'"
+
+
+_QUOTED = re.compile(r"(?<!\w)'(.+?)'(?!\w)")
+"""A name as `printable.quoted` puts it in a message: its quotes neither after nor before a
+letter, so that an apostrophe inside ("Don't stop") is no end of it."""
+
+
+def names_cut(text: str) -> str:
+    """A service's message for a notification or a dialog, each name it quotes cut as
+    `quoted_name` does ("export of 'NNN…' stopped after ..."): the services quote whole names,
+    right for the CLI's one line, and a 300-character one took 12 rows of an 80x24 terminal's
+    notification. The commands it quotes (in backticks) are kept whole: followed, they must
+    name the playlist as saved."""
+    parts = text.split("`")
+    parts[::2] = [_QUOTED.sub(_cut_quoted, part) for part in parts[::2]]
+    return "`".join(parts)
+
+
+def _cut_quoted(found: re.Match[str]) -> str:
+    name = found.group(1)
+    return found.group() if cell_len(name) <= QUESTION_NAME_CELLS else quoted_name(name)
 
 
 def shown(text: str) -> str:
@@ -114,11 +136,13 @@ IN_APP: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), r) for p
 
 def in_app(text: str, here: str | None = None) -> str:
     """A service message for the app: "run `mpdtui auth` first" becomes "log in at the
-    setup's Spotify step (f2)", `mpdtui ingest PATH` the data step, and so on. Said on the
+    setup's Spotify step (f2)", `mpdtui ingest PATH` the data step, and so on; long names
+    are cut (`names_cut`). Said on the
     step it names (`here`: LOGIN_STEP on the Spotify step), it says "here (ctrl+r)" instead:
     f2 there would only open that step again."""
     for pattern, replacement in IN_APP:
         text = pattern.sub(replacement, text)
+    text = names_cut(text)
     if here is not None:
         text = text.replace(f"at {here}", "here (ctrl+r)").replace(here, "this step (ctrl+r)")
     return mpdtui.advice.advised(text)  # what is left for a terminal: with its --cache-dir

@@ -185,3 +185,19 @@ def test_a_name_is_shown_as_wide_as_the_terminal_draws_it(name: str) -> None:
 def test_a_joiner_in_a_script_is_kept() -> None:
     """Devanagari's ZWJ shapes a half form: it is no emoji's, and terminals agree on it."""
     assert data_text("\u0915\u094d\u200d\u0937").plain == "\u0915\u094d\u200d\u0937"
+
+
+def test_the_names_a_service_message_quotes_are_cut_and_its_commands_kept_whole() -> None:
+    """The services quote whole names (the CLI's one line); the app showed a 300-character one
+    whole in a notification. A command in backticks is kept: followed, it names the playlist
+    as saved."""
+    from mpdtui.tui.text import names_cut
+
+    long = "Don't stop " + "N" * 300
+    cut = "'Don't stop " + "N" * 28 + "…'"
+    assert names_cut(f"a saved playlist named '{long}' already exists") == (
+        f"a saved playlist named {cut} already exists")
+    command = f"`mpdtui export '{long}' --to links`"
+    assert names_cut(f"'{long}': {command}, or 'Mix'") == f"{cut}: {command}, or 'Mix'"
+    assert in_app(f"export of '{long}' stopped") == f"export of {cut} stopped"
+    assert names_cut("the user's 'Rock 'n' roll' mix") == "the user's 'Rock 'n' roll' mix"

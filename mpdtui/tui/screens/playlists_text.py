@@ -7,6 +7,7 @@ import time
 from mpdtui.pipeline.display import counted
 from mpdtui.printable import printable
 from mpdtui.services.playlist_import import ImportedPlaylist, import_notes, imported_name
+from mpdtui.tui.text import names_cut
 
 
 def imported_text(imported: list[ImportedPlaylist]) -> str:
@@ -16,8 +17,8 @@ def imported_text(imported: list[ImportedPlaylist]) -> str:
     for one in imported:
         notes = "; ".join(import_notes(one))
         tracks = counted(len(one.playlist.tracks), "track")
-        lines.append(printable(f"Imported {imported_name(one)}: {tracks}"
-                               + (f"; {notes}." if notes else ".")))
+        lines.append(printable(names_cut(f"Imported {imported_name(one)}: {tracks}"
+                                         + (f"; {notes}." if notes else "."))))
     return "\n".join(lines)
 
 
