@@ -174,7 +174,8 @@ class SpotifyClient:
         if seconds > self.policy.max_retry_after or limited > self.policy.max_rate_limited:
             times = f", {limited} times in a row" if limited > 1 else ""
             raise ApiUnavailable(
-                f"Spotify rate-limits {endpoint} (asked to wait {seconds:.0f} s{times})") from None
+                f"Spotify rate-limits {endpoint} (asked to wait {seconds:.0f} s{times})",
+                wait_s=seconds) from None
         self._sleep(Wait("rate_limited", seconds, f"rate limited, retrying in {seconds:.0f} s"))
 
     def _backoff(self, endpoint: str, what: str, failures: int) -> None:

@@ -121,8 +121,11 @@ _LOG_IN = ": run `mpdtui auth`"
 
 def _again(exc: SpotifyError | Cancelled, where: str = "") -> str:
     """The advice that ends a stopped export's message: run it again (continuing `where`),
-    after logging in again when the login is what stopped it (else the rerun stops as well)."""
+    after logging in again when the login is what stopped it, once a long rate limit is over
+    when that is what stopped it (else the rerun stops as well)."""
     again = f"run the same export again{where}"
+    if isinstance(exc, ApiUnavailable) and exc.when != "later":
+        again = f"run the same export again {exc.when}{where}"
     if isinstance(exc, LoginRequired) and _LOG_IN in str(exc):
         login = str(exc).partition(_LOG_IN)[2]  # " to log in again", " first", ...
         return f"run `mpdtui auth`{login}, then {again}"

@@ -125,7 +125,7 @@ IN_APP: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), r) for p
     (r"`mpdtui features[^`]*`", FEATURES_STEP),
     (r"what `mpdtui export` or Exportify writes", "what the export (e) or Exportify writes"),
     (r"then run it again", "then try again"),  # a save, a step: not a command
-    (r"run the command again later", "try again later"),  # the app's import, export: keys
+    (r"run the command again (later|after)", r"try again \1"),  # the app's import: keys
     (r"run the same export again", "export it to Spotify again"),  # to continue, to make...
     # the CLI's --replace: the data step asks instead
     (r"add --replace to (?:replace the data there|ingest the data as it is now)(?: \([^)]*\))?, "

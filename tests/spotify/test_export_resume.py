@@ -6,6 +6,7 @@ one, said so. Against the loopback fake."""
 from __future__ import annotations
 
 import argparse
+import time
 from dataclasses import replace
 
 import pytest
@@ -15,7 +16,7 @@ from fake_spotify import ANSWER_LOST, PASS, FakeSpotify, Fault
 from mpdtui.data.saved_playlists import SavedPlaylists
 from mpdtui.locations import Locations
 from mpdtui.spotify.client import open_client
-from mpdtui.spotify.errors import SpotifyError
+from mpdtui.spotify.errors import SpotifyError, clock_after
 from mpdtui.spotify.export import export_to_spotify
 
 
@@ -164,24 +165,34 @@ def test_an_export_stopped_by_spotify_s_trouble_gives_one_piece_of_advice(
         fake: FakeSpotify, locations: Locations, playlists: SavedPlaylists) -> None:
     """It said "(... 3 times: run the command again later; everything fetched so far is
     kept); the local playlist is unchanged: run the same export again ...", and of a long
-    rate limit "asked to wait 7200 s, 1 times in a row"."""
+    rate limit "asked to wait 7200 s, 1 times in a row"; then "run the same export again",
+    which, run at once, met the same rate limit: it says when the wait is over."""
     from fake_spotify import too_many
 
     fake.fail_next("playlists/*/items", PASS, too_many(7200))
+    before = time.time()
     with pytest.raises(SpotifyError) as caught:
         export_to_spotify(playlists, "Long drive", open_client(locations, policy=FAST))
+    after = time.time()
     state = playlists.export_state("Long drive")
     assert state is not None
-    assert str(caught.value) == (
+    assert str(caught.value) in {(
         f"export of 'Long drive' stopped after 100 of 250 tracks (Spotify rate-limits "
         f"playlists/{state.spotify_id}/items (asked to wait 7200 s)); the local playlist is "
-        f"unchanged: run the same export again to continue into {state.url}")
+        f"unchanged: run the same export again after {clock_after(7200, now)} to continue "
+        f"into {state.url}") for now in (before, after)}
     fake.fail_next("POST playlists/*/items", *[Fault(503)] * FAST.max_attempts)
     with pytest.raises(SpotifyError) as caught:
         export_to_spotify(playlists, "Long drive", open_client(locations, policy=FAST))
     assert str(caught.value).startswith(
         f"export of 'Long drive' stopped after 100 of 250 tracks (Spotify answered 503 to "
         f"playlists/{state.spotify_id}/items 3 times); the local playlist is unchanged")
+
+
+def test_the_end_of_a_rate_limit_is_said_as_the_time_on_the_clock() -> None:
+    noon = time.mktime((2026, 12, 7, 12, 0, 0, 0, 0, -1))
+    assert clock_after(7200, noon) == "14:01"  # a minute on: "after" the wait, not at its end
+    assert clock_after(13 * 3600, noon) == "2026-12-08 01:01"
 
 
 def test_an_export_whose_login_was_revoked_says_to_log_in_before_running_it_again(

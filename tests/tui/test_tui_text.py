@@ -128,6 +128,9 @@ def test_a_name_with_quotes_that_exists_is_taken_as_typed(tmp_path: Path) -> Non
     ("connection to Spotify failed (ConnectionError) to me 6 times: run the command again "
      "later; everything fetched so far is kept", "connection to Spotify failed "
      "(ConnectionError) to me 6 times: try again later; everything fetched so far is kept"),
+    ("Spotify rate-limits me/playlists (asked to wait 7200 s): run the command again after "
+     "16:25; everything fetched so far is kept", "Spotify rate-limits me/playlists (asked to "
+     "wait 7200 s): try again after 16:25; everything fetched so far is kept"),
     ("export of 'Mix' stopped after 100 of 250 tracks (Spotify answered 503 to playlists/p/items "
      "6 times); the local playlist is unchanged: run the same export again to continue into "
      "https://open.spotify.com/playlist/p", "export of 'Mix' stopped after 100 of 250 tracks "
