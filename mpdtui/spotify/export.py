@@ -99,7 +99,7 @@ def _resume_state(client: SpotifyClient, earlier: ExportState, uris: list[str],
         return None, (f"{where} is no longer among your playlists (deleted in Spotify?), "
                       "so this export made a new one")
     held = client.playlist_item_uris(earlier.spotify_id)
-    if held != uris[:len(held)]:
+    if held != uris[:len(held)] or len(held) < earlier.added:  # < : tracks sent taken out
         return None, (f"{where} was changed in Spotify since, so this export made a new one "
                       "(that one is left as it is)")
     said = ""

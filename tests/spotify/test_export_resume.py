@@ -325,3 +325,19 @@ def test_an_export_whose_playlist_was_changed_during_it_says_what_the_rerun_does
             "Spotify during it, so this export made a new one (that one is left as it is)"
             ) in out
     assert f"exported 'Long drive' (250 tracks) to Spotify: {state.url}" in out
+
+
+def test_a_stopped_export_whose_last_tracks_were_taken_out_in_spotify_makes_a_new_one(
+        fake: FakeSpotify, locations: Locations, playlists: SavedPlaylists) -> None:
+    """The user took the last 30 of the 200 tracks sent out of the playlist in Spotify's app:
+    what was left still began as the export does, so the rerun went on from track 170 and
+    put the 30 back."""
+    spotify_id = stopped_export(fake, locations, playlists, PASS, PASS, Fault(400))
+    del fake.state.playlists[spotify_id]["items"][170:]
+
+    result = export_to_spotify(playlists, "Long drive", open_client(locations, policy=FAST))
+
+    assert not result.resumed and result.spotify_id != spotify_id
+    assert "was changed in Spotify since, so this export made a new one" in result.notice
+    assert held(fake, result.spotify_id) == URIS
+    assert held(fake, spotify_id) == URIS[:170]  # as the user left it
