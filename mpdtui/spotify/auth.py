@@ -134,7 +134,7 @@ def login(locations: Locations, client_id: str, *, settings: SpotifySettings | N
             threading.Thread(target=_read_paste, args=(paste, answers), daemon=True).start()
         if open_url is not None:
             open_url(url)
-        answer = _wait_for_answer(answers, timeout, cancel)
+        answer = _wait_for_answer(answers, timeout, cancel, redirect_uri)
     finally:
         server.close()
     code = _code_from_redirect(answer, state)
@@ -158,14 +158,19 @@ def _read_paste(paste: Callable[[], str], answers: queue.Queue[str]) -> None:
 
 
 def _wait_for_answer(answers: queue.Queue[str], timeout: float,
-                     cancel: threading.Event | None) -> str:
+                     cancel: threading.Event | None, redirect_uri: str) -> str:
+    """The redirected URL; a login that waited in vain says the likely why: Spotify's page
+    refused it (INVALID_CLIENT, in the browser only), and the same login again would too."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if cancel is not None and cancel.is_set():
             raise LoginFailed("Spotify login cancelled")
         with contextlib.suppress(queue.Empty):
             return answers.get(timeout=0.1)
-    raise LoginFailed(f"no login redirect arrived within {timeout:.0f} s: run `mpdtui auth` again")
+    raise LoginFailed(f"no login redirect arrived within {timeout:.0f} s: if Spotify's page "
+                      "said INVALID_CLIENT, check the Client ID, and that your app's Redirect "
+                      "URIs (developer.spotify.com/dashboard, your app, Settings) hold "
+                      f"{redirect_uri} exactly; then run `mpdtui auth` again")
 
 
 def _code_from_redirect(answer: str, state: str) -> str:

@@ -412,6 +412,25 @@ def test_a_client_id_that_did_not_log_in_is_not_kept(fake: FakeSpotify,
     assert services.spotify.client_id() == fake.state.client_id
 
 
+def test_a_login_that_waited_in_vain_says_what_to_check_before_trying_again(
+        fake: FakeSpotify, locations: Locations) -> None:
+    """A mistyped Client ID: Spotify's page said INVALID_CLIENT (in the browser only), and the
+    login ended "no login redirect arrived within 300 s: run `mpdtui auth` again", which, run
+    again with the same Client ID, waited in vain again (the hint shown before the wait was
+    gone from the app's step by then)."""
+    answers = []
+    with pytest.raises(LoginFailed) as caught:
+        auth.login(locations, "mistyped0id", port=0, timeout=1,
+                   open_url=lambda url: answers.append(requests.get(url, timeout=10)))
+    assert answers[0].status_code == 400  # Spotify's page: INVALID_CLIENT
+    redirect = answers[0].url.split("redirect_uri=")[1].split("&")[0].replace("%3A", ":")
+    redirect = redirect.replace("%2F", "/")
+    assert str(caught.value) == (
+        "no login redirect arrived within 1 s: if Spotify's page said INVALID_CLIENT, check the "
+        "Client ID, and that your app's Redirect URIs (developer.spotify.com/dashboard, your "
+        f"app, Settings) hold {redirect} exactly; then run `mpdtui auth` again")
+
+
 def test_base_urls_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MPDTUI_SPOTIFY_API_URL", raising=False)
     monkeypatch.delenv("MPDTUI_SPOTIFY_ACCOUNTS_URL", raising=False)

@@ -295,8 +295,8 @@ async def test_a_link_given_for_the_client_id_is_refused_before_the_login(
     async with app.run_test(size=SIZE) as pilot:
         await start_login(pilot, "https://developer.spotify.com/dashboard/1a2b")
         await settle(pilot)
-        assert label_text(pilot, "#step-status") == (
-            "'https://developer.spotify.com/dashboard/1a2b' is not a Client ID: copy your "
+        assert label_text(pilot, "#step-status") == (  # cut past 40 cells as names are
+            "'https://developer.spotify.com/dashboard…' is not a Client ID: copy your "
             "Spotify app's Client ID (32 letters and digits) from developer.spotify.com/"
             "dashboard, your app, Settings.")
         assert app.services.spotify.client_id() is None  # not saved either
