@@ -123,9 +123,8 @@ def _again(exc: SpotifyError | Cancelled, where: str = "") -> str:
     """The advice that ends a stopped export's message: run it again (continuing `where`),
     after logging in again when the login is what stopped it, once a long rate limit is over
     when that is what stopped it (else the rerun stops as well)."""
-    again = f"run the same export again{where}"
-    if isinstance(exc, ApiUnavailable) and exc.when != "later":
-        again = f"run the same export again {exc.when}{where}"
+    when = f" {exc.when}" if isinstance(exc, ApiUnavailable) and exc.when != "later" else ""
+    again = f"run the same export again{when}{where}"
     if isinstance(exc, LoginRequired) and _LOG_IN in str(exc):
         login = str(exc).partition(_LOG_IN)[2]  # " to log in again", " first", ...
         return f"run `mpdtui auth`{login}, then {again}"
@@ -167,8 +166,8 @@ def _add_chunks(playlists: SavedPlaylists, playlist: SavedPlaylist, state: Expor
         raise SpotifyError(
             f"export of {quoted(playlist.name)} stopped after {state.added:,} of {len(uris):,} "
             f"tracks: {exc}, so the export left it as it is; the local playlist is unchanged: "
-            f"{_again(exc, f' to make a new Spotify playlist with all {len(uris):,} tracks')}"
-        ) from None
+            f"run the same export again to make a new Spotify playlist with all {len(uris):,} "
+            "tracks") from None
     except (SpotifyError, Cancelled) as exc:
         raise SpotifyError(
             f"export of {quoted(playlist.name)} stopped after {state.added:,} of {len(uris):,} tracks "
