@@ -93,7 +93,8 @@ async def test_a_long_name_in_a_stopped_export_s_message_is_cut(
         logged_in: FakeSpotify, trained_copy: Locations, tmp_path: Path) -> None:
     """An export to Spotify of a playlist with a 300-character name, stopped by Spotify: the
     note ("export of 'NNN…' stopped after 0 of 2 tracks ...", from the service) quoted it
-    whole and took 12 rows of an 80x24 terminal; "Exporting 'NNN…'" too, 8 rows."""
+    whole: 20 rows of an 80x24 terminal (now 13, its advice and URL); "Exporting 'NNN…'"
+    too, 14 rows (now 6), pushed above the screen's top."""
     logged_in.fail_next("POST playlists/*/items", Fault(400))
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
@@ -118,7 +119,8 @@ async def test_a_long_name_in_a_stopped_export_s_message_is_cut(
 async def test_a_long_name_taken_is_said_cut_by_the_import(
         trained_copy: Locations, tmp_path: Path) -> None:
     """A file of a playlist named as a saved one of 300 characters, imported (i): "Imported
-    'NNN… 2' ('NNN…' is taken)" quoted both names whole, 16 rows of an 80x24 terminal."""
+    'NNN… 2' ('NNN…' is taken)" quoted both names whole: 21 rows of an 80x24 terminal (now
+    7)."""
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await builder_ready(pilot)
