@@ -23,8 +23,8 @@ from spotipy.oauth2 import SpotifyPKCE
 
 from mpdtui.browser import open_in_browser
 from mpdtui.locations import Locations
-from mpdtui.spotify.client import RetryPolicy, SpotifyClient
-from mpdtui.spotify.errors import LoginFailed, SpotifyError
+from mpdtui.spotify.client import RetryPolicy, SpotifyClient, retry_after_seconds
+from mpdtui.spotify.errors import LoginFailed, SpotifyError, clock_after
 from mpdtui.spotify.redaction import short_redacted
 from mpdtui.spotify.session import (
     DEFAULT_PORT,
@@ -195,12 +195,22 @@ def _exchange(pkce: SpotifyPKCE, code: str, settings: SpotifySettings,
         if passing_trouble(http.answered):
             raise LoginFailed(f"Spotify's accounts service answered {http.answered} to the "
                               "login (busy or down, not a refusal): run `mpdtui auth` again "
-                              "in a while") from None
+                              f"{_when_over(http)}") from None
         raise LoginFailed(f"Spotify refused the login code ({short_redacted(exc.error)}): "
                           "run `mpdtui auth` again") from None
     except requests.RequestException as exc:
         raise LoginFailed(f"cannot reach {settings.token_url} ({type(exc).__name__}): check "
                           "the connection, then run `mpdtui auth` again") from None
+
+
+def _when_over(http: TokenHttp) -> str:
+    """When to log in again after the accounts service's trouble: "in a while", or once the
+    rate limit it set is over ("after 14:39"; at once, the login met the same limit)."""
+    if http.answered == 429 and http.retry_after is not None:
+        seconds = retry_after_seconds({"Retry-After": http.retry_after}, default=-1)
+        if seconds >= 0:
+            return f"after {clock_after(seconds)}"
+    return "in a while"
 
 
 def _remember_user(locations: Locations, settings: SpotifySettings) -> None:

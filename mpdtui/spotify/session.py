@@ -146,10 +146,12 @@ class TokenHttp(requests.Session):
     def __init__(self) -> None:
         super().__init__()
         self.answered: int | None = None
+        self.retry_after: str | None = None  # a 429's Retry-After, as sent
         self.hooks["response"].append(self._seen)
 
     def _seen(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         self.answered = response.status_code
+        self.retry_after = response.headers.get("Retry-After")
 
 
 def passing_trouble(status: int | None) -> bool:

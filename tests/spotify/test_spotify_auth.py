@@ -10,6 +10,7 @@ import os
 import socket
 import stat
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from mpdtui.locations import Locations
 from mpdtui.services.root import open_services
 from mpdtui.spotify import auth, redaction, session
 from mpdtui.spotify.client import RetryPolicy, Wait, open_client
-from mpdtui.spotify.errors import ApiUnavailable, LoginFailed, LoginRequired
+from mpdtui.spotify.errors import ApiUnavailable, LoginFailed, LoginRequired, clock_after
 from mpdtui.spotify.settings import SpotifySettings
 from mpdtui.tui.text import in_app
 
@@ -125,7 +126,22 @@ def test_a_refused_or_bogus_login_is_one_clear_error(fake: FakeSpotify,
                    paste=lambda: "hello", timeout=20)
 
 
-@pytest.mark.parametrize("fault", [Fault(503), too_many(20)], ids=["503", "429"])
+def test_a_login_the_accounts_service_rate_limited_says_when_to_log_in_again(
+        fake: FakeSpotify, locations: Locations) -> None:
+    """A 429 with a Retry-After of 2 hours said "run `mpdtui auth` again in a while": logging
+    in again at once met the same limit."""
+    fake.fail_next("api/token", too_many(7200))
+    before = time.time()
+    with pytest.raises(LoginFailed) as caught:
+        auth.login(locations, fake.state.client_id, port=0, timeout=20,
+                   open_url=lambda url: requests.get(url, timeout=10))
+    after = time.time()
+    assert str(caught.value) in {
+        "Spotify's accounts service answered 429 to the login (busy or down, not a refusal): "
+        f"run `mpdtui auth` again after {clock_after(7200, now)}" for now in (before, after)}
+
+
+@pytest.mark.parametrize("fault", [Fault(503), Fault(429)], ids=["503", "429"])
 def test_a_login_the_accounts_service_was_too_busy_for_is_not_said_refused(
         fake: FakeSpotify, locations: Locations, fault: Fault) -> None:
     """A 503 or 429 to the code exchange said "Spotify refused the login code ({'status':
