@@ -7,7 +7,8 @@ API (under /v1/): me, audio-features, me/playlists (GET, POST), playlists/{id}/i
 POST). `unfollow` plays a user deleting a playlist in Spotify's app: Spotify only unfollows it
 (it leaves GET me/playlists; its items still answer). Faults are injected per endpoint with
 `fail_next` (`slow` answers late; `ANSWER_LOST` carries the request out and drops the
-connection unanswered, as a reset after Spotify acted does); `forbid_audio_features` answers
+connection unanswered, as a reset after Spotify acted does; `after(change)` runs `change`
+first, as the user's edit in Spotify's app meanwhile); `forbid_audio_features` answers
 403 like the API does for apps created after 2024-11-27. Every request is logged in
 `requests`.
 """
