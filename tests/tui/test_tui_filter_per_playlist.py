@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, Label
+from textual.widgets import Input, Label, Static
 from tui_support import (  # noqa: F401 (fixtures)
     SIZE,
     audio_copy,
@@ -22,6 +22,7 @@ from tui_support import (  # noqa: F401 (fixtures)
     settle,
     steady_copy,
     steady_dir,
+    trained_copy,
     trained_dir,
     wait_for,
 )
@@ -83,3 +84,19 @@ async def test_the_filter_stays_with_the_playlist_it_was_set_on(audio_copy: Loca
         await wait_for(pilot, lambda: field.value == "", what="the filter cleared")
         assert any(note.startswith("New playlist. The filter by sound 'tempo 100-140' stays "
                                    "with 'road trip'") for note in notifications(app))
+
+
+@pytest.mark.asyncio
+async def test_the_help_says_the_filter_belongs_to_its_playlist(trained_copy: Locations,
+                                                               tmp_path: Path) -> None:
+    """The help's `f` told how to write a filter, not that it stays with the playlist it was
+    set on: a person who opened another playlist found it gone and nothing that said why."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        await pilot.press("escape", "question_mark")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "HelpScreen", what="help")
+        rows = [str(row.render()) for row in app.screen.query("#help .what").results(Static)]
+        (filter_row,) = [row for row in rows if row.startswith("filter suggestions by sound")]
+        assert ("belongs to the playlist it was set on: another playlist opened (p) or a new "
+                "one (ctrl+n) starts with none" in " ".join(filter_row.split()))

@@ -49,7 +49,9 @@ KEYS: dict[str, list[tuple[str, str]]] = {
                   "one link pasted into the search finds its track"),
         ("m", "switch model (default: the best evaluated)"),
         ("f", "filter suggestions by sound: tempo 150-170, energy > 0.7, key 8A, key ~Am, "
-              "acoustic, not live (comma-separated; all must match)"),
+              "acoustic, not live (comma-separated; all must match). It belongs to the "
+              "playlist it was set on: another playlist opened (p) or a new one (ctrl+n) "
+              "starts with none, and a saved one opened again gets its own back"),
         ("o", "order the playlist for flow: compatible keys, close tempos, energy up/down"),
         ("ctrl+s", "save the playlist"),
         ("e", "export (M3U8, JSON, CSV, Spotify), or copy the tracks' links (to paste into a "
