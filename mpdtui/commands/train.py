@@ -8,14 +8,10 @@ import shlex
 import sys
 from typing import Any
 
-from rich import box
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
-
 from mpdtui.commands import open_services
 from mpdtui.commands.argtypes import input_path
 from mpdtui.commands.jobs import not_said, report_slices_left_out, run_job
+from mpdtui.commands.report_grid import print_grid
 from mpdtui.commands.terminal import in_terminal_width
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
@@ -154,48 +150,6 @@ def print_seed_table(report: dict) -> None:
     if rows:
         print_grid("seeds unknown to training, and answers that needed a fallback", header,
                    rows, max(140, len(header) * 14))
-
-
-def print_grid(title: str, header: list[str], rows: list[list[str]], width: int) -> None:
-    """A table with the categories across, `width` columns wide (a file or a pipe keeps every
-    line whole); in a terminal narrower than that, with the categories down, since the
-    terminal would wrap each wide line into the next."""
-    # names (a submission's path) are text: never markup, control characters escaped
-    header, rows = [printable(name) for name in header], [[printable(v) for v in row] for row in rows]
-    terminal = Console(file=sys.stdout)
-    if terminal.is_terminal and terminal.width < width:
-        header, rows = (["category", *(row[0] for row in rows)],
-                        [[name, *(row[i] for row in rows)] for i, name in enumerate(header) if i])
-        terminal.print(Text(printable(title)))  # its own lines: a title on a narrow table wraps
-        table = Table(box=box.SIMPLE_HEAD)
-        for column, (name, fit) in enumerate(zip(header, _narrow_widths(header, rows,
-                                                                        terminal.width),
-                                                  strict=True)):
-            table.add_column(Text(name), width=fit, justify="right" if column else "left")
-        width = terminal.width
-    else:
-        table = Table(title=Text(printable(title), style="table.title"))
-        table.add_column(Text(header[0]), no_wrap=True)
-        for name in header[1:]:
-            table.add_column(Text(name), justify="right")
-    for row in rows:
-        table.add_row(Text(row[0]), *row[1:])  # the figures as before (highlighted)
-    Console(file=sys.stdout, width=width).print(table)
-
-
-def _narrow_widths(header: list[str], rows: list[list[str]], room: int) -> list[int]:
-    """Each column as wide as its longest value (a value is never cut), then, a character at
-    a time round the columns while there is room, up to its header's longest word (a header
-    wraps at words; one still too long is cut)."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    wanted = [max(len(word) for word in name.split()) for name in header]
-    spare = room - sum(widths) - (3 * len(header) + 1)  # a space each side, a rule between
-    while spare > 0 and any(w < want for w, want in zip(widths, wanted, strict=True)):
-        for i, want in enumerate(wanted):
-            if spare > 0 and widths[i] < want:
-                widths[i] += 1
-                spare -= 1
-    return widths
 
 
 def run_app(args: argparse.Namespace, locations: Locations) -> int:
