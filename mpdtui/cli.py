@@ -13,6 +13,7 @@ import codecs
 import io
 import os
 import sys
+import textwrap
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NoReturn, TextIO
@@ -29,8 +30,35 @@ from mpdtui.locations import CACHE_DIR_ENV, Locations
 from mpdtui.printable import printable
 
 
+class _AdvisedHelp(argparse.HelpFormatter):
+    """Help texts name the cache dir in the commands they quote before they are wrapped:
+    named as they were written out (`_Advising`), `mpdtui --cache-dir DIR auth` made a wrapped
+    line longer than the terminal, which cut it mid-word ("--cach", "e-dir")."""
+
+    def _format_text(self, text: str) -> str:
+        return super()._format_text(mpdtui.advice.advised(text))
+
+    def _expand_help(self, action: argparse.Action) -> str:
+        return mpdtui.advice.advised(super()._expand_help(action))
+
+    # a path stays whole, to be copied: wrapped at its hyphens, or cut where longer than a
+    # line, it would not be the path (one longer than a line goes on past the column)
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False,
+                             break_long_words=False)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return textwrap.fill(" ".join(text.split()), width, initial_indent=indent,
+                             subsequent_indent=indent, break_on_hyphens=False,
+                             break_long_words=False)
+
+
 class Parser(argparse.ArgumentParser):
     """argparse, but a usage mistake is a UserError (one line, exit code 2), not the usage."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _AdvisedHelp)  # the commands' parsers too
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         raise UserError(f"{message} (see `{self.prog} --help`)")

@@ -111,3 +111,22 @@ def test_a_command_that_a_help_text_wraps_after_mpdtui_names_the_cache_dir_too(
     commands = [" ".join(command.split()) for command in quoted_commands(shown)]
     assert f"mpdtui --cache-dir {cache} search WORDS" in commands, shown
     assert all(command.startswith(f"mpdtui --cache-dir {cache} ") for command in commands), commands
+
+
+def test_a_help_text_naming_the_cache_dir_fits_the_terminal(tmp_path: Path) -> None:
+    """`mpdtui --cache-dir DIR export --help` at 80 columns: the cache dir was put into the
+    quoted commands after argparse had wrapped the lines, so "(needs `mpdtui auth`), or an"
+    grew past 80 columns and the terminal cut it mid-word ("--cach" / "e-dir ..."). A path
+    is not wrapped at its hyphens either: copied, it would not be the path."""
+    cache = "mpdtui-caches/demo-seed-8"  # relative, as typed, and named so in the commands
+    env = {**os.environ, "COLUMNS": "80", "MPDTUI_CACHE_DIR": str(tmp_path / "default")}
+    for command in ("export", "suggest", "import"):
+        shown = subprocess.run([sys.executable, "-m", "mpdtui.cli", "--cache-dir", cache,
+                                command, "--help"], capture_output=True, text=True, env=env,
+                               cwd=tmp_path, check=True).stdout
+        # the usage is argparse's own ("[--model {popularity,...}]" is one unbreakable group)
+        described = shown.split("\n\n", 1)[1]
+        assert max(len(line) for line in described.splitlines()) <= 80, shown
+        commands = [" ".join(command.split()) for command in quoted_commands(shown)]
+        assert commands and all(c.startswith(f"mpdtui --cache-dir {cache} ")
+                                for c in commands), commands
