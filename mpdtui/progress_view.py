@@ -3,8 +3,10 @@ lines otherwise (logs, pipes, CI)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import termios
 import time
 from collections.abc import Callable
 from typing import TextIO
@@ -57,6 +59,7 @@ class HeadlessProgress:
         self.tasks: dict[str, TaskID] = {}
         self.last_line: dict[str, float] = {}
         self.last_text: dict[str, str] = {}
+        self.echo: _EchoOff | None = None
 
     def __enter__(self) -> HeadlessProgress:
         if not self.plain:
@@ -65,6 +68,7 @@ class HeadlessProgress:
                        _FittingBar(self._room_for_the_bar), _InfoColumn(),
                        TimeElapsedColumn(table_column=Column(no_wrap=True)))
             self.bars = Progress(*columns, console=Console(file=self.out))
+            self.echo = _EchoOff.of(sys.stdin)
             self.bars.start()
         return self
 
@@ -79,6 +83,8 @@ class HeadlessProgress:
     def __exit__(self, *exc: object) -> None:
         if self.bars is not None:
             self.bars.stop()
+            if self.echo is not None:
+                self.echo.restore()
 
     def show(self, event: Event) -> None:
         if isinstance(event, StageStarted) and self.bars is not None:
@@ -152,3 +158,30 @@ class _InfoColumn(ProgressColumn):
 
     def render(self, task: Task) -> RenderableType:
         return Text(task.fields.get("info", ""), no_wrap=True, overflow="ellipsis")
+
+
+class _EchoOff:
+    """The terminal does not echo what is typed while the bars show: a key (Enter, ctrl+c's
+    "^C") echoed after a bar as wide as the line moved the cursor a line down, and each redraw
+    from there left a copy of the bars' first line above them."""
+
+    def __init__(self, fd: int, saved: list) -> None:
+        self.fd, self.saved = fd, saved
+
+    @classmethod
+    def of(cls, stream: TextIO) -> _EchoOff | None:
+        try:
+            fd = stream.fileno()
+            saved = termios.tcgetattr(fd)
+            if os.tcgetpgrp(fd) != os.getpgrp():
+                return None  # run in the background (`&`): setting it would stop the job
+        except (AttributeError, OSError, ValueError, termios.error):
+            return None  # not a terminal (a pipe, a file, /dev/null, closed)
+        quiet = list(saved)
+        quiet[3] &= ~termios.ECHO  # lflag; ctrl+c still interrupts (ISIG)
+        termios.tcsetattr(fd, termios.TCSANOW, quiet)
+        return cls(fd, saved)
+
+    def restore(self) -> None:
+        with contextlib.suppress(termios.error):  # the terminal gone (a hangup): nothing to do
+            termios.tcsetattr(self.fd, termios.TCSANOW, self.saved)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 import re
+import time
+from pathlib import Path
 
 import pyte
 import pytest
@@ -135,3 +138,48 @@ def test_a_notice_quoting_a_command_is_wrapped_with_the_cache_dir_it_names(
     assert " ".join(line.strip() for line in lines).endswith(
         "(`mpdtui --cache-dir '/tmp/a rather long/cache dir' features --csv FILE`) and from the "
         "MPD itself instead")
+
+
+# the bars of a training in a terminal of its own, waiting between two states for `go`
+_BARS_WAIT_FOR_A_KEY = """
+import os, sys, time
+from mpdtui.pipeline.events import StageFinished, StageProgress, StageStarted
+from mpdtui.progress_view import HeadlessProgress
+go = sys.argv[1]
+with HeadlessProgress() as view:
+    view.show(StageStarted("source"))
+    view.show(StageFinished("source", message="using /tmp/mpd"))
+    view.show(StageProgress("als", 2.0, 15.0, "iterations", "2.21 s each"))
+    print("bars shown", file=sys.stderr, flush=True)
+    while not os.path.exists(go):
+        time.sleep(0.05)
+    view.show(StageProgress("als", 3.0, 15.0, "iterations", "2.20 s each"))
+    time.sleep(0.3)  # a redraw or more (10 a second) before the last
+"""
+
+
+def test_keys_typed_while_the_bars_show_leave_no_copies_of_them(tmp_path: Path) -> None:
+    """Enter (or ctrl+c's "^C") typed during `mpdtui --train` was echoed after the bars and
+    moved the cursor a line down: each redraw then left a copy of the first bar above them
+    ("source ━━ using ..." twice after ctrl+c, seed 8's 6,000-playlist demo)."""
+    import sys
+
+    import pexpect
+
+    go = tmp_path / "go"
+    child = pexpect.spawn(sys.executable, ["-c", _BARS_WAIT_FOR_A_KEY, str(go)],
+                          dimensions=(24, 80), timeout=30,
+                          env={**os.environ, "TERM": "xterm-256color", "COLUMNS": "80"})
+    screen = pyte.Screen(80, 24)
+    stream = pyte.ByteStream(screen)
+    child.expect("bars shown")
+    stream.feed(child.before + child.after)
+    child.send("\r\r")  # Enter twice, as someone waiting for the training does
+    time.sleep(0.3)  # the terminal's echo (were it on) comes back with the next output
+    go.touch()
+    stream.feed(child.read())
+    child.close()
+    shown = [line.rstrip() for line in screen.display if line.strip()]
+    assert [line.split()[0] for line in shown if not line.startswith("bars")] == \
+        ["source", "als"], "\n".join(shown)
+    assert "3/15 iterations" in shown[-1]
