@@ -110,9 +110,10 @@ def _point_to_the_csv_beside_the_data(locations: Locations) -> None:
     """`demo-data OUT` leaves tracks_features.csv beside the slices: say how to import it."""
     with open_services(locations) as services:
         csv_path = services.features.csv_beside_the_data()
-    if csv_path is not None:
-        print(printable(f"no audio features yet; {csv_path} came with the slices: "
-                        f"`mpdtui features --csv {shlex.quote(str(csv_path))}` imports it"))
+    if csv_path is not None:  # wrapped at words in a terminal: it cut "`mpdtui" and the path
+        print(in_terminal_width("", printable(
+            f"no audio features yet; {csv_path} came with the slices: "
+            f"`mpdtui features --csv {shlex.quote(str(csv_path))}` imports it")))
 
 
 def print_report(report: dict[str, Any], metric: str = "r_precision", row: str = "model") -> None:

@@ -605,6 +605,22 @@ def test_the_evaluation_fits_an_80_column_terminal_and_stays_wide_in_a_pipe(
     assert any(line.startswith("│ als ") for line in piped.splitlines())  # categories across
 
 
+def test_the_features_csv_beside_the_data_is_named_in_words_whole_at_80_columns(
+        trained: tuple[Path, str], small_demo: Path) -> None:
+    """`--train`'s last line, naming the tracks_features.csv beside the slices and the command
+    that imports it, ran past 80 columns and the terminal cut it mid-word ("`" / "mpdtui",
+    "tracks_features.c" / "sv"): now wrapped at words, each path whole on its line."""
+    lines = _in_80_columns("--train", "--mpd", str(small_demo), "--models", *BASELINES,
+                           cache=trained[0])
+    start = next(i for i, line in enumerate(lines) if line.startswith("no audio features yet"))
+    said = [line.rstrip() for line in lines[start:] if line.strip()]
+    csv_path = (small_demo / "tracks_features.csv").resolve()
+    assert " ".join(said) == (f"no audio features yet; {csv_path} came with the slices: "
+                              f"`mpdtui --cache-dir {trained[0]} features --csv {csv_path}` "
+                              "imports it")
+    assert all(len(line) <= 80 or " " not in line for line in said), said
+
+
 def test_suggestions_fit_an_80_column_terminal_with_every_name_and_uri_whole(
         trained: tuple[Path, str]) -> None:
     """With a reason per track, a row per track wrapped every name over two or three lines."""
