@@ -1,0 +1,44 @@
+"""What `mpdtui features --csv FILE` says in an 80-column terminal after models that read
+audio features were trained without them: wrapped at words, as the coverage above it is."""
+
+# ruff: noqa: F811 (fixtures imported from tui_support are parameters here)
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pexpect
+from tui_support import trained_dir  # noqa: F401 (fixtures)
+
+from mpdtui import config
+from mpdtui.locations import Locations
+from mpdtui.services.root import open_services
+
+
+def test_the_models_to_train_again_are_said_in_words_whole_at_80_columns(
+        trained_dir: Path, tmp_path: Path) -> None:
+    """"ranker learned from other audio features than these (35,341 more t" / "racks have
+    them now)": the line ran past the terminal's edge, which cut it mid-word."""
+    shutil.copytree(trained_dir, tmp_path / "cache", ignore=shutil.ignore_patterns("demo-mpd"))
+    locations = Locations.resolve(tmp_path / "cache")
+    config.update(locations, model_settings={"ranker": {"components": ["als", "title"],
+                                                        "max_cases": 200, "candidates": 50}})
+    open_services(locations).jobs.train(["ranker"])  # without audio features
+    csv = trained_dir / "demo-mpd" / "tracks_features.csv"
+    child = pexpect.spawn(sys.executable, ["-m", "mpdtui.cli", "--cache-dir", "cache",
+                                           "features", "--csv", str(csv)],
+                          cwd=str(tmp_path), dimensions=(24, 80), timeout=300, encoding="utf-8",
+                          env={**os.environ, "TERM": "xterm-256color"})
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", child.read())
+    child.close()
+    assert child.exitstatus == 0, shown
+    lines = [line.rsplit("\r", 1)[-1] for line in shown.split("\r\n")]
+    start = next(i for i, line in enumerate(lines) if line.startswith("ranker learned"))
+    said = [line.rstrip() for line in lines[start:] if line.strip()]
+    assert max(len(line) for line in said) <= 80, said
+    assert re.fullmatch(r"ranker learned from other audio features than these \([\d,]+ more "
+                        r"tracks have them now\): `mpdtui --cache-dir cache --train` trains "
+                        r"them again to use them\.", " ".join(said)), said
