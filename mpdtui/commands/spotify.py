@@ -244,8 +244,8 @@ def run_features(args: argparse.Namespace, locations: Locations) -> int:
         label, _, value = describe_coverage(coverage).partition(": ")
         print(in_terminal_width(f"{label}: ", value))
     if other_data:  # whatever the features there before (it said so only without any)
-        print(printable(f"{', '.join(other_data)}: {OTHER_DATA} (`mpdtui features --csv FILE`)."),
-              file=said)
+        print(in_terminal_width("", printable(f"{', '.join(other_data)}: {OTHER_DATA} "
+                                              "(`mpdtui features --csv FILE`).")), file=said)
     if behind:  # wrapped at words in a terminal (the terminal cut "t" / "racks")
         print(in_terminal_width("", f"{learned_from_other_audio(behind, gained=gained)}: "
                                 "`mpdtui --train` trains them again to use them."), file=said)
