@@ -272,14 +272,22 @@ def test_cancelled_fit_resumes_after_the_last_whole_epoch(data: Dataset, tmp_pat
     np.testing.assert_allclose(finished.candidates, straight.candidates, rtol=1e-5, atol=1e-5)
 
 
+@pytest.fixture(scope="module")
+def straight_tiny(data: Dataset) -> TwoTowerRecommender:
+    """TINY fitted without a cancel (read-only; the fit is deterministic: each test that
+    compares with it fitted its own before, the same)."""
+    model = TwoTowerRecommender(TINY)
+    model.fit(data)
+    return model
+
+
 @pytest.mark.parametrize("said", ["building the towers", "training on"])
 def test_a_cancel_during_start_up_stops_before_the_first_batch(data: Dataset, tmp_path: Path,
+                                                               straight_tiny: TwoTowerRecommender,
                                                                said: str):
     """Start-up (vectorizers, towers, the first batch's graph) took 6-12 s on a busy machine
     with cancel looked at only after a batch: now between its steps too. A fit after it
     learns what one without it does."""
-    straight = TwoTowerRecommender(TINY)
-    straight.fit(data)
     cancel, messages = threading.Event(), []
 
     def on_progress(progress: Progress) -> None:
@@ -292,7 +300,7 @@ def test_a_cancel_during_start_up_stops_before_the_first_batch(data: Dataset, tm
     assert not any(m.startswith("epoch ") for m in messages), messages
     after = TwoTowerRecommender(TINY)
     after.fit(data)
-    assert after.history == straight.history
+    assert after.history == straight_tiny.history
 
 
 def test_checkpoint_of_other_settings_is_not_resumed(data: Dataset, tmp_path: Path):
