@@ -7,9 +7,10 @@ export OPENBLAS_NUM_THREADS := 1
 export TF_USE_LEGACY_KERAS := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 # Two test processes where two cores are free (about 7 minutes instead of 13 on two cores);
-# a test module stays in one process, so its shared fixtures are built once.
+# a test module stays in one process, so its shared fixtures are built once; modules go out
+# in the order tests/conftest.py gives them (the slow ones first).
 # `make test PYTEST_WORKERS=` runs the suite in one process.
-PYTEST_WORKERS ?= -n auto --maxprocesses=2 --dist loadscope
+PYTEST_WORKERS ?= -n auto --maxprocesses=2 --dist loadscope --no-loadscope-reorder
 
 .PHONY: run test lint bench clean
 

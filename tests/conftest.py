@@ -22,6 +22,22 @@ SMALL_DEMO_PLAYLISTS = 3000
 SMALL_DEMO_SEED = 7
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules marked `slow` first, then the others by their number of tests, most first; each
+    module's tests stay together and in order. The Makefile's two processes take modules in
+    this order (`--no-loadscope-reorder`): xdist's own order, by number of tests alone, left
+    the one-test end-to-end modules (a first run in a real terminal: 1-2 min) for last, one
+    process running them while the other had nothing left."""
+    modules: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        modules.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+
+    def weight(tests: list[pytest.Item]) -> tuple[bool, int]:
+        return not any(item.get_closest_marker("slow") for item in tests), -len(tests)
+
+    items[:] = [item for tests in sorted(modules.values(), key=weight) for item in tests]
+
+
 @pytest.fixture(autouse=True)
 def advice_as_without_cache_dir(request: pytest.FixtureRequest,
                                 monkeypatch: pytest.MonkeyPatch) -> None:

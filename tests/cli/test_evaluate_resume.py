@@ -17,6 +17,8 @@ from mpdtui.pipeline.request import JobRequest
 from mpdtui.pipeline.runner import run_job
 from mpdtui.services.root import open_services
 
+pytestmark = pytest.mark.slow
+
 MODELS = ("popularity", "title", "item_knn")
 
 

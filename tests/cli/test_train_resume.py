@@ -18,7 +18,7 @@ from mpdtui.pipeline.events import StageStarted
 from mpdtui.pipeline.unfinished import TrainingMark
 from mpdtui.services.root import open_services
 
-pytestmark = pytest.mark.tf
+pytestmark = [pytest.mark.slow, pytest.mark.tf]
 
 SMALL = TwoTowerSettings(dim=16, epochs=3, patience=3, batch_size=256, examples_per_playlist=2)
 

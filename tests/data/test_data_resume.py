@@ -8,11 +8,14 @@ import time
 from pathlib import Path
 
 import psutil
+import pytest
 from store_support import store_dump
 
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.ingest import ingest
 from mpdtui.locations import Locations
+
+pytestmark = pytest.mark.slow
 
 
 def _committed_slices(locations: Locations) -> int:

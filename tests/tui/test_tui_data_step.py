@@ -23,7 +23,7 @@ from mpdtui.locations import Locations
 
 BAD_PID = 3
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
 
 
 def _zip_with_a_damaged_member(path: Path) -> Path:
