@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# OpenMP (LightGBM, implicit) on one thread: the suite runs in two processes on two cores, and
+# the ranker's 400 boosting rounds took 71-120 s there with a thread per core, 26-40 s with one
+# (job processes the tests start inherit it; test_overlap raises it where it checks the limit)
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 

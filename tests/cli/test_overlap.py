@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from threadpoolctl import threadpool_info
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from models.progress import Cancelled, check_cancel, report
 from mpdtui import config
@@ -118,7 +118,10 @@ def test_independent_stages_run_at_once_and_the_dependent_one_waits(
               FakeStage("slow", slow, done, beside=True, needs={"data"}),
               FakeStage("after", lambda job: None, done)]
     pipeline(stages)
-    events = run(tmp_path)
+    import implicit  # noqa: F401 (loads OpenMP, so that the limit below reaches it)
+
+    with threadpool_limits(2, user_api="openmp"):  # a thread per core, as without the suite's 1
+        events = run(tmp_path)
     started, finished = position(events, StageStarted, "slow"), position(events, StageFinished, "slow")
     assert position(events, StageFinished, "data") < started, "it starts after what it needs"
     assert started < position(events, StageStarted, "quick"), "the longest starts first"
