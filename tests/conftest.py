@@ -5,10 +5,6 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-# OpenMP (LightGBM, implicit) on one thread: the suite runs in two processes on two cores, and
-# the ranker's 400 boosting rounds took 71-120 s there with a thread per core, 26-40 s with one
-# (job processes the tests start inherit it; test_overlap raises it where it checks the limit)
-os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -24,6 +20,19 @@ from mpdtui.locations import Locations
 
 SMALL_DEMO_PLAYLISTS = 3000
 SMALL_DEMO_SEED = 7
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """OpenMP (LightGBM, implicit) gets each test process's share of the cores, before the test
+    modules load it. Two processes on two cores, each with a thread per core, spun against each
+    other: the ranker module's demo fixture took 71-120 s, 26-40 s with one thread each (one
+    process alone on a quiet machine, two threads: 18.5 s against 26.6 s). Job processes the
+    tests start inherit it; test_overlap raises it where it checks the limit. xdist's controller,
+    which runs no test, leaves it to its workers (they inherit its environment)."""
+    workers = os.environ.get("PYTEST_XDIST_WORKER_COUNT")  # set in xdist's workers
+    if config.getoption("numprocesses", None) and not workers:
+        return
+    os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // int(workers or 1))))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
