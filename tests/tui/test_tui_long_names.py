@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from fake_spotify import FakeSpotify, Fault
+from textual.pilot import Pilot
 from textual.widgets import Input
 from textual.widgets._toast import Toast
 from tui_support import (  # noqa: F401 (fixtures)
@@ -31,6 +32,17 @@ LONG = "N" * 300
 SHORTENED = "'" + "N" * 39 + "…'"  # QUESTION_NAME_CELLS: 40 cells with the "…"
 
 
+async def to_the_long_one_saved(pilot: Pilot) -> None:
+    """The saved playlists, with LONG saved (two tracks), no notification showing."""
+    app = pilot.app
+    await builder_ready(pilot)
+    app.services.playlists.save(LONG, app.services.catalog.tracks([3, 1]))
+    await pilot.press("escape", "p")
+    await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
+    await settle(pilot)
+    app.clear_notifications()
+
+
 @pytest.mark.parametrize(("keys", "said"), [
     (("enter",), f"Opened {SHORTENED}."),
     (("d",), f"Duplicated as {SHORTENED[:-1]}"),
@@ -42,12 +54,7 @@ async def test_a_long_name_keeps_a_notification_to_a_few_lines(
     terminal, over the lists, until it timed out."""
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await builder_ready(pilot)
-        app.services.playlists.save(LONG, app.services.catalog.tracks([3, 1]))
-        await pilot.press("escape", "p")
-        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
-        await settle(pilot)
-        app.clear_notifications()
+        await to_the_long_one_saved(pilot)
         await pilot.press(*keys)
         await wait_for(pilot, lambda: any(said in n for n in notifications(app)), what=said)
         await settle(pilot)
@@ -98,12 +105,7 @@ async def test_a_long_name_in_a_stopped_export_s_message_is_cut(
     logged_in.fail_next("POST playlists/*/items", Fault(400))
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await builder_ready(pilot)
-        app.services.playlists.save(LONG, app.services.catalog.tracks([3, 1]))
-        await pilot.press("escape", "p")
-        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
-        await settle(pilot)
-        app.clear_notifications()
+        await to_the_long_one_saved(pilot)
         await pilot.press("e", "j", "j", "j", "enter")  # the fourth choice: Spotify
         stopped = f"export of {SHORTENED} stopped after 0 of 2 tracks"
         await wait_for(pilot, lambda: any(stopped in n for n in notifications(app)),
