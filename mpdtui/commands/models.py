@@ -52,10 +52,14 @@ MAX_SUGGESTIONS = 500
 MAX_SEARCH = 500
 
 
+NAMED = ", ".join(MODEL_NAMES)
+"""The models' names for the help (a usage line of `{popularity,...}` was wider than 80)."""
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     evaluate = subparsers.add_parser("evaluate", help="score the trained models on held-out playlists")
     evaluate.add_argument("--models", nargs="+", choices=MODEL_NAMES, metavar="MODEL",
-                          help="models to evaluate (default: every trained model)")
+                          help=f"models to evaluate: {NAMED} (default: every trained model)")
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
     evaluate.add_argument("--no-save", action="store_true",
                           help="score and print only, leaving the saved report as it is (what "
@@ -70,7 +74,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     submit.add_argument("--out", type=file_path("submission.csv"), required=True, metavar="FILE",
                         help="the CSV to write (gzipped when FILE ends in .gz, as the challenge "
                              "took it: submission.csv.gz)")
-    submit.add_argument("--model", choices=MODEL_NAMES, help="default: the best trained model")
+    submit.add_argument("--model", choices=MODEL_NAMES, metavar="MODEL",
+                        help=f"{NAMED} (default: the best trained model)")
     submit.add_argument("--team", default="mpdtui", type=csv_field,
                         help="team name for the team_info line")
     submit.add_argument("--email", default="mpdtui@example.com", type=csv_field,
@@ -98,7 +103,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     suggest.add_argument("--seed", action="append", default=[], metavar="URI", type=track_uri,
                          help="a track already in the playlist: its spotify:track: URI or its "
                               "open.spotify.com link (repeatable; `mpdtui search WORDS` finds URIs)")
-    suggest.add_argument("--model", choices=MODEL_NAMES, help="default: the best trained model")
+    suggest.add_argument("--model", choices=MODEL_NAMES, metavar="MODEL",
+                        help=f"{NAMED} (default: the best trained model)")
     how_many = suggest.add_mutually_exclusive_group()
     how_many.add_argument("-n", "--k", type=int_between(1, MAX_SUGGESTIONS), default=20,
                           help=f"how many suggestions (default 20, at most {MAX_SUGGESTIONS})")
