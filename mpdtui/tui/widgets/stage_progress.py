@@ -77,10 +77,14 @@ class StageProgress(Horizontal):
 
     def stop(self, info: str = "stopped") -> None:
         """The job ended before this stage did: says so where the bar had said "waiting" or
-        its progress, which it keeps."""
+        its progress, which it keeps. A full bar stopped says it is not done: ALS's read "100%
+        stopped" once its iterations were done and its save was not."""
         if self.active:
             self._tick()
             self.started, self.active = None, False
+            bar = self.query_one(ProgressBar)
+            if info == "stopped" and bar.total and bar.progress >= bar.total:
+                info = "stopped, not done"
             self.query_one(".stage-info", Label).update(info)
 
     def _tick(self) -> None:
