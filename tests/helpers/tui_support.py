@@ -135,7 +135,22 @@ async def builder_ready(pilot: Pilot) -> None:
 
 
 def notifications(app: MpdtuiApp) -> list[str]:
+    """The notifications showing (those whose time is up are gone: see `noted`)."""
     return [n.message for n in app._notifications]
+
+
+def noted(app: MpdtuiApp) -> list[str]:
+    """Every notification's message from now on, as it is sent: a 5-s note sent while a test
+    waits for something else may be gone from `notifications` when a slow run looks."""
+    said: list[str] = []
+    shown = app.notify
+
+    def notify(message: str, *args: Any, **kwargs: Any) -> None:
+        said.append(str(message))
+        shown(message, *args, **kwargs)
+
+    app.notify = notify  # type: ignore[method-assign]
+    return said
 
 
 async def settle(pilot: Pilot) -> None:

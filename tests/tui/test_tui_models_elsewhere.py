@@ -15,6 +15,7 @@ from tui_support import (  # noqa: F401 (fixtures)
     builder,
     builder_ready,
     make_app,
+    noted,
     notifications,
     settle,
     steady_copy,
@@ -46,6 +47,7 @@ async def test_models_saved_by_another_process_are_said_and_the_apps_own_are_not
         await builder_ready(pilot)
         screen = builder(app)
         await type_text(pilot, "summer")
+        notes = noted(app)  # as they come: a 5-s note may be gone by the time a wait ends
         # the app's own training: its header says what runs, and no notice says it is another's
         assert app.jobs.start(JobRequest("setup", models=("als",), demo_features=False))
         await wait_for(pilot, lambda: not app.jobs.running, timeout=300, what="the app's job")
@@ -53,7 +55,7 @@ async def test_models_saved_by_another_process_are_said_and_the_apps_own_are_not
         await wait_for(pilot, lambda: screen._models_seen == saved, what="the save checked")
         await settle(pilot)
         assert "als" in screen.models
-        assert not [n for n in notifications(app) if "another mpdtui" in n]
+        assert not [n for n in notes if "another mpdtui" in n]
 
         before = screen.model_name
         training = _train_in_another_process(steady_copy, "--retrain", "--models", "title")
@@ -61,10 +63,10 @@ async def test_models_saved_by_another_process_are_said_and_the_apps_own_are_not
                        what="the training in another process")
         assert training.returncode == 0, training.stderr.read() if training.stderr else ""
         said = "title saved by another mpdtui (a training in another terminal): "
-        await wait_for(pilot, lambda: any(n.startswith(said) for n in notifications(app)),
+        await wait_for(pilot, lambda: any(n.startswith(said) for n in notes),
                        what="the builder saying what the other process saved")
         await settle(pilot)
-        assert models_news(["title"], before, screen.model_name) in notifications(app)
+        assert models_news(["title"], before, screen.model_name) in notes
 
 
 def test_the_news_names_what_changed() -> None:

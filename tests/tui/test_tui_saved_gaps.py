@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 import pytest
 from textual.widgets import DataTable, Input
@@ -17,6 +16,7 @@ from tui_support import (  # noqa: F401 (fixtures)
     builder_ready,
     label_text,
     make_app,
+    noted,
     notifications,
     run_command,
     screen_name,
@@ -122,14 +122,7 @@ async def test_restoring_a_long_draft_says_so_first(
         screen._check_data()  # what the builder does every few seconds: the draft kept
         assert trained_copy.builder_draft_of(os.getpid()).exists()
     app = make_app(trained_copy, tmp_path)
-    said: list[str] = []  # as they come: a note shown 5 s may be gone when a slow run looks
-    shown = app.notify
-
-    def noted(message: str, *args: Any, **kwargs: Any) -> None:
-        said.append(str(message))
-        shown(message, *args, **kwargs)
-
-    app.notify = noted  # type: ignore[method-assign]
+    said = noted(app)  # as they come: a note shown 5 s may be gone when a slow run looks
     async with app.run_test(size=SIZE) as pilot:
         await builder_ready(pilot)
         await wait_for(pilot, lambda: builder(app).playlist, what="the draft")
