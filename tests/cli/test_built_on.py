@@ -29,12 +29,33 @@ SMALL_RANKER = {"components": ["als", "title"], "max_cases": 200, "candidates": 
 SMALL_ALS = {"factors": 16, "iterations": 4}
 
 
-@pytest.fixture
-def store(small_store: Locations, tmp_path: Path) -> Locations:
-    shutil.copytree(small_store.root, tmp_path / "cache")
-    locations = Locations.resolve(tmp_path / "cache")
+def _small_settings_copy(source: Path, target: Path) -> Locations:
+    shutil.copytree(source, target)
+    locations = Locations.resolve(target)
     config.update(locations, model_settings={"ranker": SMALL_RANKER, "als": SMALL_ALS})
     return locations
+
+
+@pytest.fixture
+def store(small_store: Locations, tmp_path: Path) -> Locations:
+    return _small_settings_copy(small_store.root, tmp_path / "cache")
+
+
+@pytest.fixture(scope="module")
+def ranker_trained_dir(small_store: Locations, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small store with its ranker (and the models it is built on) trained once for the
+    module: what each test below did first (`mpdtui --train --models ranker`)."""
+    locations = _small_settings_copy(small_store.root, tmp_path_factory.mktemp("built-on") / "c")
+    assert open_services(locations).jobs.train(["ranker"]).trained == ["title", "als", "ranker"]
+    return locations.root
+
+
+@pytest.fixture
+def trained(ranker_trained_dir: Path, tmp_path: Path) -> Locations:
+    """A private copy of the store with the ranker trained."""
+    target = tmp_path / "cache"
+    shutil.copytree(ranker_trained_dir, target)
+    return Locations.resolve(target)
 
 
 def _token(locations: Locations, name: str) -> str:
@@ -52,33 +73,31 @@ def test_the_ranker_records_the_models_it_was_built_on(store: Locations) -> None
                                      SMALL_RANKER)
 
 
-def test_retraining_a_component_retrains_the_ranker_built_on_it(store: Locations) -> None:
-    services = open_services(store)
-    services.jobs.train(["ranker"])
-    ranker_before = _token(store, "ranker")
+def test_retraining_a_component_retrains_the_ranker_built_on_it(trained: Locations) -> None:
+    services = open_services(trained)
+    ranker_before = _token(trained, "ranker")
 
     again = services.jobs.train(["als"], retrain=True)  # `mpdtui --train --retrain --models als`
     assert again.trained == ["als", "ranker"], "the saved ranker follows the ALS it is built on"
-    assert _token(store, "ranker") != ranker_before
-    assert peek_meta(store.model_dir("ranker"))["component_tokens"]["als"] == _token(store, "als")
+    assert _token(trained, "ranker") != ranker_before
+    assert peek_meta(trained.model_dir("ranker"))["component_tokens"]["als"] == _token(trained, "als")
 
     ranker_only = services.jobs.train(["ranker"], retrain=True)
     assert (ranker_only.trained, ranker_only.reused) == (["ranker"], ["title", "als"]), \
         "`--retrain --models ranker` retrains the ranker, not the models it is built on"
 
-    config.update(store, model_settings={"ranker": SMALL_RANKER, "als": {**SMALL_ALS, "factors": 8}})
+    config.update(trained, model_settings={"ranker": SMALL_RANKER, "als": {**SMALL_ALS, "factors": 8}})
     settings_changed = services.jobs.train(["ranker"])
     assert settings_changed.trained == ["als", "ranker"], \
         "new ALS settings retrain ALS, and so the ranker"
     assert services.jobs.train(["ranker"]).trained == []
 
 
-def test_a_retrain_stopped_after_a_model_keeps_it_when_run_again(store: Locations) -> None:
+def test_a_retrain_stopped_after_a_model_keeps_it_when_run_again(trained: Locations) -> None:
     """`--retrain --models als` stopped in the ranker, run again as it says: ALS, trained
     again already, is kept (it was trained over from the start); once the job ended well, a
     new `--retrain` trains it again."""
-    services = open_services(store)
-    services.jobs.train(["ranker"])
+    services = open_services(trained)
     cancel = threading.Event()
 
     def stop_once_als_is_saved(event: Event) -> None:
@@ -87,15 +106,15 @@ def test_a_retrain_stopped_after_a_model_keeps_it_when_run_again(store: Location
 
     with pytest.raises(Cancelled):
         services.jobs.train(["als"], retrain=True, progress=stop_once_als_is_saved, cancel=cancel)
-    als = _token(store, "als")
+    als = _token(trained, "als")
     # the saved ranker serves on, built on the ALS replaced: `mpdtui info` names it as left
-    assert open_services(store).info()["training_left"] == ["ranker"]
-    assert open_services(store).models.built_on_replaced("ranker") == ["als"]
+    assert open_services(trained).info()["training_left"] == ["ranker"]
+    assert open_services(trained).models.built_on_replaced("ranker") == ["als"]
     resumed = services.jobs.train(["als"], retrain=True)
-    assert (resumed.trained, _token(store, "als")) == (["ranker"], als)
-    assert not store.retrained_json.exists(), "the job ended well"
+    assert (resumed.trained, _token(trained, "als")) == (["ranker"], als)
+    assert not trained.retrained_json.exists(), "the job ended well"
     assert services.jobs.train(["als"], retrain=True).trained == ["als", "ranker"]
-    assert _token(store, "als") != als
+    assert _token(trained, "als") != als
 
 
 def test_the_help_says_what_models_and_retrain_train() -> None:
@@ -108,29 +127,26 @@ def test_the_help_says_what_models_and_retrain_train() -> None:
             "(all without it), not those they are built on") in said
 
 
-def test_a_ranker_over_a_component_saved_since_is_trained_again(store: Locations) -> None:
+def test_a_ranker_over_a_component_saved_since_is_trained_again(trained: Locations) -> None:
     """As after a run cancelled between the two saves, or a new version of one model."""
-    services = open_services(store)
-    services.jobs.train(["ranker"])
-    split = splits.current_split(store)
+    split = splits.current_split(trained)
     assert split is not None
-    meta_path = store.model_dir("als") / META_JSON
+    meta_path = trained.model_dir("als") / META_JSON
     meta = json.loads(meta_path.read_text())
     meta_path.write_text(json.dumps({**meta, "token": "saved-again"}))
-    assert not training.model_is_current(store, "ranker", split.fingerprint, SMALL_RANKER)
+    assert not training.model_is_current(trained, "ranker", split.fingerprint, SMALL_RANKER)
     meta_path.write_text(json.dumps(meta))
 
-    ranker_meta = store.model_dir("ranker") / META_JSON
+    ranker_meta = trained.model_dir("ranker") / META_JSON
     saved = json.loads(ranker_meta.read_text())
     del saved["component_tokens"]  # a ranker saved before the tokens were recorded
     ranker_meta.write_text(json.dumps(saved))
-    assert training.model_is_current(store, "ranker", split.fingerprint, SMALL_RANKER)
+    assert training.model_is_current(trained, "ranker", split.fingerprint, SMALL_RANKER)
 
 
-def test_a_retrained_ranker_alone_is_scored_again(store: Locations) -> None:
-    services = open_services(store)
-    services.jobs.train(["ranker"])
-    before = training.load_report(store)
+def test_a_retrained_ranker_alone_is_scored_again(trained: Locations) -> None:
+    services = open_services(trained)
+    before = training.load_report(trained)
     assert before is not None
 
     scored: set[str] = set()
@@ -145,76 +161,72 @@ def test_a_retrained_ranker_alone_is_scored_again(store: Locations) -> None:
 
     services.jobs.train(["ranker"], progress=on_event, retrain=True)
     assert scored == {"ranker"}, "the retrievers it reused keep their results"
-    after = training.load_report(store)
+    after = training.load_report(trained)
     assert after is not None and set(after["models"]) == set(before["models"])
     assert after["models"]["als"] == before["models"]["als"]
 
 
-def test_a_model_scored_alone_keeps_the_title_model_as_its_fallback(store: Locations) -> None:
+def test_a_model_scored_alone_keeps_the_title_model_as_its_fallback(trained: Locations) -> None:
     """As it serves: ALS cannot read a name, the title model answers "title only" playlists.
     `mpdtui evaluate --models als` scored ALS without it, and saved that lower score."""
-    services = open_services(store)
-    services.jobs.train(["ranker"])
-    full = training.load_report(store)
+    full = training.load_report(trained)
     assert full is not None
     title_only = "title_only"
     assert (full["models"]["als"]["categories"][title_only]
             == full["models"]["title"]["categories"][title_only])
 
-    alone = run_job(store, JobRequest("evaluate", models=("als",)), lambda event: None).report
+    alone = run_job(trained, JobRequest("evaluate", models=("als",)), lambda event: None).report
     assert alone is not None and alone["models"]["als"] == full["models"]["als"]
 
 
 def test_features_imported_after_training_train_the_models_that_read_them_again(
-        store: Locations, small_demo: Path) -> None:
+        trained: Locations, small_demo: Path) -> None:
     """A CSV imported after the first training left the ranker and the two-tower model as they
     were: the training step reused them, and they never used the features."""
-    services = open_services(store)
-    services.jobs.train(["ranker"])
-    assert peek_meta(store.model_dir("ranker"))["tracks_with_audio"] == 0
-    assert "tracks_with_audio" not in peek_meta(store.model_dir("als"))
+    services = open_services(trained)
+    assert peek_meta(trained.model_dir("ranker"))["tracks_with_audio"] == 0
+    assert "tracks_with_audio" not in peek_meta(trained.model_dir("als"))
 
     request = JobRequest("features", features_csv=(str(small_demo / "tracks_features.csv"),),
                          download="no")
-    imported = run_job(store, request, lambda event: None)
+    imported = run_job(trained, request, lambda event: None)
     assert imported.behind_on_audio == ["ranker"], "the saved models that read features"
     assert services.info()["models_behind_on_audio"] == ["ranker"]  # `mpdtui info` says so
-    with_audio = splits.training_dataset(store, splits.training_split(store)).tracks_with_audio()
+    with_audio = splits.training_dataset(trained, splits.training_split(trained)).tracks_with_audio()
     assert imported.audio_gained == services.info()["audio_gained"] == with_audio > 0
 
     again = services.jobs.train(["ranker"])
     assert (again.trained, again.reused) == (["ranker"], ["title", "als"])
-    data = splits.training_dataset(store, splits.training_split(store))
-    assert peek_meta(store.model_dir("ranker"))["tracks_with_audio"] == data.tracks_with_audio() > 0
+    data = splits.training_dataset(trained, splits.training_split(trained))
+    assert peek_meta(trained.model_dir("ranker"))["tracks_with_audio"] == data.tracks_with_audio() > 0
     assert services.jobs.train(["ranker"]).trained == []
-    assert run_job(store, request, lambda event: None).behind_on_audio == []
-    assert open_services(store).info()["models_behind_on_audio"] == []
+    assert run_job(trained, request, lambda event: None).behind_on_audio == []
+    assert open_services(trained).info()["models_behind_on_audio"] == []
 
 
 @pytest.mark.parametrize("damage", ["component removed", "component of another version"])
-def test_a_ranker_whose_component_cannot_load_is_not_served(store: Locations,
+def test_a_ranker_whose_component_cannot_load_is_not_served(trained: Locations,
                                                             damage: str) -> None:
     """The default was the ranker, whose loading then failed: the builder said "No models"
     though others were trained. Now the ranker is left out, and the next best serves."""
-    services = open_services(store)
-    services.jobs.train(["ranker"])
+    services = open_services(trained)
     assert services.models.servable() == ["title", "als", "ranker"]
     if damage == "component removed":
-        shutil.rmtree(store.model_dir("als"))
+        shutil.rmtree(trained.model_dir("als"))
     else:  # saved by another mpdtui (a model's version changed in an upgrade)
-        meta_path = store.model_dir("als") / META_JSON
+        meta_path = trained.model_dir("als") / META_JSON
         meta_path.write_text(json.dumps({**json.loads(meta_path.read_text()), "version": 999}))
-    services = open_services(store)
+    services = open_services(trained)
     assert services.models.servable() == ["title"]
     default = services.models.default()
     assert default == "title" and services.models.model(default) is not None
     info = as_typed(subprocess.run([sys.executable, "-m", "mpdtui.cli", "--cache-dir",
-                                    str(store.root), "info"], capture_output=True, text=True,
-                                   check=True).stdout, store.root)
+                                    str(trained.root), "info"], capture_output=True, text=True,
+                                   check=True).stdout, trained.root)
     unservable = "ranker" if damage == "component removed" else "als, ranker"
     assert (f"      models: title (not {unservable}: saved by another version of mpdtui, or "
             "built on a model that is gone; `mpdtui --train` trains them again)") in info
     services.jobs.run(JobRequest("evaluate"))  # the servable ones: the ranker's result goes
-    assert list(training.load_report(store)["models"]) == ["title"]
+    assert list(training.load_report(trained)["models"]) == ["title"]
     assert services.jobs.train(["ranker"]).trained == ["als", "ranker"]  # the advice works
-    assert open_services(store).models.servable() == ["title", "als", "ranker"]
+    assert open_services(trained).models.servable() == ["title", "als", "ranker"]
