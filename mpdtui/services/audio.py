@@ -44,11 +44,12 @@ class FilteredSuggestions:
     k: int
     matching: int = 0  # catalog tracks that match the filter, besides the playlist's own
     without_features: int = 0  # catalog tracks without features: a filter never shows them
+    running_out: str = ""  # without a filter: why fewer than k came (`Suggester.running_out`)
 
     def note(self) -> str:
-        """What the filter did, for a status line ("" without a filter)."""
+        """What the filter did, for a status line; without one, why fewer than k came."""
         if not self.audio_filter:
-            return ""
+            return self.running_out
         wanted = self.audio_filter.describe()
         shown = len(self.suggestions)
         if self.matching == 0:
@@ -155,8 +156,9 @@ class AudioService:
         of `exclude` (track ids)."""
         if not audio_filter:
             found = self._suggester.suggest(name, seeds, model, k, exclude=exclude)
-            return FilteredSuggestions(found, self.audio([s.track.id for s in found]),
-                                       audio_filter, k)
+            return FilteredSuggestions(
+                found, self.audio([s.track.id for s in found]), audio_filter, k,
+                running_out=self._suggester.running_out(model, seeds, exclude, len(found), k))
         features = self.catalog_features()
         # short: the builder shows it in two lines of half an 80-column screen, "(f2)" last
         self.require_features(features, "no audio features to filter by")
@@ -177,7 +179,7 @@ class AudioService:
         found = self.suggest(name, seeds, audio_filter, model, FILL_CANDIDATES, exclude)
         filled = fill([s.track for s in found.suggestions], length, *have)
         taken = replace(found, suggestions=[found.suggestions[i] for i in filled.taken],
-                        audio=[found.audio[i] for i in filled.taken])
+                        audio=[found.audio[i] for i in filled.taken], running_out="")
         return Fill(taken, filled, length)
 
     def _mask(self, audio_filter: AudioFilter, features: TrackFeatures) -> np.ndarray:

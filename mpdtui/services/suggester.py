@@ -19,6 +19,7 @@ from models.base import PlaylistQuery, Reason, Recommender
 from models.filtered import recommend_allowed
 from mpdtui.data.catalog import Track
 from mpdtui.errors import UserError
+from mpdtui.pipeline.display import counted
 from mpdtui.services.catalog import CatalogService
 from mpdtui.services.model_store import ModelStore
 
@@ -129,6 +130,24 @@ class Suggester:
                     else [ranked.fallback] * len(rest))
         return [Suggestion(track, float(score), reason) for track, score, reason
                 in zip(tracks, ranked.scores.tolist(), reasons, strict=True)]
+
+    def running_out(self, model: str | None, seeds: Sequence[int], exclude: Collection[int],
+                    shown: int, k: int) -> str:
+        """Why `shown` suggestions came where `k` were asked (the model fills its list to k
+        whenever it knows enough tracks): it learned too few besides the playlist's and those
+        hidden, as on data of a few playlists; "" when none are missing."""
+        model_name = model or self._models.default()
+        if shown >= k or model_name is None:
+            return ""
+        known = self._models.model(model_name).n_tracks
+        have = {track for track in seeds if 0 <= track < known}
+        hidden = {track for track in exclude if 0 <= track < known} - have
+        has = ("it" if known == 1 else "them all") if len(have) == known else f"{len(have):,} of them"
+        taken = ([f"the playlist has {has}"] if have else []) + (
+            [f"{len(hidden):,} {'is' if len(hidden) == 1 else 'are'} hidden"] if hidden else [])
+        what = f"only {counted(shown, 'track')} to suggest" if shown else "nothing to suggest"
+        return (f"{what}: the models learned {counted(known, 'track')}"
+                + (f", and {' and '.join(taken)}" if taken else ""))
 
     def _topped_up(self, recommender: Recommender, query: PlaylistQuery,
                    ids: np.ndarray) -> list[str]:

@@ -43,7 +43,7 @@ class SuggestionsReady(Message):
     suggestions: list[Suggestion]
     title: str
     audio: list[TrackAudio | None] = field(default_factory=list)  # None: no features
-    note: str = ""  # what an audio filter did, or why it could not
+    note: str = ""  # what an audio filter did, or why it could not; why fewer than asked came
 
 
 @dataclass

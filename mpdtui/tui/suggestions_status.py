@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from mpdtui.pipeline.display import counted
 from mpdtui.tui.hidden import Hidden, hidden_words
 from mpdtui.tui.messages import SuggestionsReady
 
@@ -18,7 +19,7 @@ def suggestions_status(message: SuggestionsReady, count: int, shared: str | None
     said = shared.removeprefix(f"{message.title}: ") if shared is not None else ""
     if message.note:
         return f"{title}: {message.note}" + (f" · {said}" if said else "")
-    return f"{count} suggestions from {title}" + (f": {said}" if said else "")
+    return f"{counted(count, 'suggestion')} from {title}" + (f": {said}" if said else "")
 
 
 def shared_reason(reasons: list[str]) -> str | None:

@@ -179,8 +179,10 @@ class BuilderScreen(BuilderExchange):
 
         name, seeds, hidden = query.name, query.seeds, query.excluded
         if not query.audio_filter and not self.with_audio:  # the features may still be loading
-            self.post_message(SuggestionsReady(request, self.services.suggester.suggest(
-                name, seeds, model=model, k=query.k, exclude=hidden), model))
+            suggester = self.services.suggester
+            listed = suggester.suggest(name, seeds, model=model, k=query.k, exclude=hidden)
+            self.post_message(SuggestionsReady(request, listed, model, note=suggester.running_out(
+                model, seeds, hidden, len(listed), query.k)))
             return
         try:
             found = self.services.audio.suggest(name, seeds, query.audio_filter, model=model,
