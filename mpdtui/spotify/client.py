@@ -39,6 +39,7 @@ from mpdtui.spotify.settings import SpotifySettings
 
 ITEMS_PER_ADD = 100  # POST playlists/{id}/items takes at most 100 URIs
 ITEMS_PER_PAGE = 50  # GET playlists/{id}/items and me/playlists: `limit` at most 50
+RENEWAL_RATE_LIMITED = "Spotify's accounts service rate-limits renewing the login"
 _TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 
 install_log_redaction()
@@ -137,7 +138,8 @@ class SpotifyClient:
                                     f"{_reason(exc)}") from None
                 if exc.http_status == 429:
                     limited += 1
-                    self._rate_limited(endpoint, exc, limited)
+                    self._rate_limited(f"Spotify rate-limits {endpoint}",
+                                       retry_after_seconds(exc.headers), limited)
                     continue
                 if exc.http_status == 404:
                     raise NotFound(f"Spotify answered HTTP 404 to {method} {endpoint}: "
@@ -147,6 +149,11 @@ class SpotifyClient:
                                        f"{endpoint}: {_reason(exc)}") from None
                 what, maybe_done = f"Spotify answered {exc.http_status}", True
             except RenewalUnavailable as exc:
+                if exc.status == 429:  # the wait the accounts service asked, as the API's
+                    limited += 1
+                    self._rate_limited(RENEWAL_RATE_LIMITED, retry_after_seconds(
+                        {"Retry-After": exc.retry_after}), limited, " (renewing the login)")
+                    continue
                 what, maybe_done = str(exc), False  # the request was not sent
             except _TRANSIENT as exc:
                 what = f"connection to Spotify failed ({type(exc).__name__})"
@@ -169,14 +176,15 @@ class SpotifyClient:
             done = landed()
         return done
 
-    def _rate_limited(self, endpoint: str, exc: SpotifyException, limited: int) -> None:
-        seconds = retry_after_seconds(exc.headers)
+    def _rate_limited(self, what: str, seconds: float, limited: int, doing: str = "") -> None:
+        """Wait as long as Spotify asked (`what` it rate-limits; `doing`, said in the wait),
+        or stop, saying when it is over, where that is too long or it keeps asking."""
         if seconds > self.policy.max_retry_after or limited > self.policy.max_rate_limited:
             times = f", {limited} times in a row" if limited > 1 else ""
-            raise ApiUnavailable(
-                f"Spotify rate-limits {endpoint} (asked to wait {seconds:.0f} s{times})",
-                wait_s=seconds) from None
-        self._sleep(Wait("rate_limited", seconds, f"rate limited, retrying in {seconds:.0f} s"))
+            raise ApiUnavailable(f"{what} (asked to wait {seconds:.0f} s{times})",
+                                 wait_s=seconds) from None
+        self._sleep(Wait("rate_limited", seconds,
+                         f"rate limited{doing}, retrying in {seconds:.0f} s"))
 
     def _backoff(self, endpoint: str, what: str, failures: int) -> None:
         if failures >= self.policy.max_attempts:

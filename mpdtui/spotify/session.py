@@ -309,8 +309,8 @@ class Session:
                     self._tokens.update(mpdtui_refused_at=time.time())
                 raise LoginRequired(LOG_IN_AGAIN) from None
             answered = self._http.answered
-            if passing_trouble(answered):
-                raise RenewalUnavailable(answered) from None  # Spotify's trouble: retried
+            if passing_trouble(answered):  # Spotify's trouble: retried
+                raise RenewalUnavailable(answered, self._http.retry_after) from None
             raise SpotifyError(f"Spotify refused to renew the login "
                                f"({short_redacted(exc.error)}): "
                                "run `mpdtui auth` to log in again") from None
@@ -322,11 +322,12 @@ class Session:
 class RenewalUnavailable(SpotifyError):
     """The token endpoint answered 5xx or 429 to a refresh, or a page that is not JSON (None:
     a proxy's, a network login's): passing trouble, not a refused login (the API client
-    retries it like any 5xx)."""
+    retries it like any 5xx, and a 429 after its `retry_after`, the header as sent)."""
 
-    def __init__(self, status: int | None) -> None:
+    def __init__(self, status: int | None, retry_after: str | None = None) -> None:
         super().__init__(
             f"Spotify's accounts service answered {status} (renewing the login)"
             if status is not None else "Spotify's accounts service sent a page that is not "
             "its answer (renewing the login; a network login page in the way?)")
         self.status = status
+        self.retry_after = retry_after if status == 429 else None
