@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -112,11 +113,13 @@ def _resume_state(client: SpotifyClient, earlier: ExportState, uris: list[str],
 def _why(exc: SpotifyError | Cancelled) -> str:
     """What stopped a step, without its own advice (the export's message gives its own)."""
     if isinstance(exc, LoginRequired):
-        return str(exc).partition(_LOG_IN)[0]
+        return _LOG_IN.split(str(exc), maxsplit=1)[0]
     return (exc.reason if isinstance(exc, ApiUnavailable) else str(exc)) or "cancelled"
 
 
-_LOG_IN = ": run `mpdtui auth`"
+_LOG_IN = re.compile(r": (run `mpdtui auth[^`]*`.*)$")
+"""A lost login's advice ("run `mpdtui auth` to log in again"), which comes first in a stopped
+export's."""
 
 
 def _again(exc: SpotifyError | Cancelled, where: str = "") -> str:
@@ -125,9 +128,9 @@ def _again(exc: SpotifyError | Cancelled, where: str = "") -> str:
     when that is what stopped it (else the rerun stops as well)."""
     when = f" {exc.when}" if isinstance(exc, ApiUnavailable) and exc.when != "later" else ""
     again = f"run the same export again{when}{where}"
-    if isinstance(exc, LoginRequired) and _LOG_IN in str(exc):
-        login = str(exc).partition(_LOG_IN)[2]  # " to log in again", " first", ...
-        return f"run `mpdtui auth`{login}, then {again}"
+    login = _LOG_IN.search(str(exc)) if isinstance(exc, LoginRequired) else None
+    if login is not None:
+        return f"{login.group(1)}, then {again}"
     return again
 
 

@@ -37,6 +37,15 @@ REQUEST_TIMEOUT_S = 20.0
 
 NOT_LOGGED_IN = "not logged in to Spotify: run `mpdtui auth` first"
 LOG_IN_AGAIN = "the Spotify login has expired or was revoked: run `mpdtui auth` to log in again"
+APP_GONE_ADVICE = ("run `mpdtui auth --client-id ID` with the Client ID of an app that is there "
+                   "(developer.spotify.com/dashboard, your app, Settings)")
+"""`mpdtui auth` alone would log in with the Client ID that Spotify no longer knows."""
+
+
+def app_gone(client_id: str | None) -> str:
+    """Renewing the login was refused with `invalid_client`: its app is no longer there."""
+    return (f"Spotify no longer knows the app this login was made with (Client ID "
+            f"{printable(str(client_id))[:40]}: deleted from the dashboard?): {APP_GONE_ADVICE}")
 
 _META_KEYS = ("mpdtui_client_id", "mpdtui_redirect_uri", "mpdtui_login_id",
               "mpdtui_authorized_at", "mpdtui_user_id", "mpdtui_display_name")
@@ -95,9 +104,10 @@ class TokenFile(CacheFileHandler):
             raise
 
 
-_TEXT_FIELDS = ("access_token", "refresh_token", "scope", "token_type", *(
+_TEXT_FIELDS = ("access_token", "refresh_token", "scope", "token_type", "mpdtui_refused_error", *(
     key for key in _META_KEYS if key != "mpdtui_authorized_at"))
 _TIME_FIELDS = ("expires_at", "mpdtui_authorized_at", "mpdtui_refused_at")
+_REFUSAL_FIELD = "mpdtui_refused_error"  # why Spotify refused to renew it: invalid_grant...
 _SECRET_FIELDS = ("access_token", "refresh_token")
 _LATEST_TIMESTAMP = 2.0**34  # the year 2514: later is not a time, it is damage
 REPAIR = "run `mpdtui auth` to log in again (it replaces the file)"
@@ -188,6 +198,7 @@ class LoginStatus:
     authorized_at: float | None = None
     login_id: str | None = None
     refused_at: float | None = None  # when Spotify refused to renew it (expired, revoked)
+    refused_error: str | None = None  # how: invalid_grant, invalid_client (its app deleted)
 
     @property
     def usable(self) -> bool:
@@ -199,12 +210,22 @@ class LoginStatus:
             return None
         return self.authorized_at + REFRESH_TOKEN_LIFETIME_S
 
+    def unusable_why(self) -> str:
+        """Why it cannot be used, with what to do (for a login that is not `usable`)."""
+        if not self.logged_in:
+            return NOT_LOGGED_IN
+        return app_gone(self.client_id) if self.refused_error == "invalid_client" else LOG_IN_AGAIN
+
     def describe(self) -> str:
         if not self.logged_in:
             return "Not logged in to Spotify (run `mpdtui auth`)."
         who = self.display_name or self.user_id or "an unknown user"
         if self.user_id and self.display_name and self.display_name != self.user_id:
             who = f"{self.display_name} ({self.user_id})"
+        if self.refused_at is not None and self.refused_error == "invalid_client":
+            return (f"Spotify refused to renew the login as {who} on {_when(self.refused_at)}: "
+                    f"it no longer knows its app {self.client_id} (deleted from the "
+                    f"dashboard?): {APP_GONE_ADVICE}.")
         if self.refused_at is not None:
             return (f"Spotify refused to renew the login as {who} with app {self.client_id} "
                     f"on {_when(self.refused_at)} (it expired or was revoked): run `mpdtui "
@@ -238,6 +259,7 @@ def status(locations: Locations) -> LoginStatus:
         authorized_at=info.get("mpdtui_authorized_at"),
         login_id=info.get("mpdtui_login_id"),
         refused_at=info.get("mpdtui_refused_at"),
+        refused_error=info.get(_REFUSAL_FIELD),
     )
 
 
@@ -302,12 +324,14 @@ class Session:
         try:
             self._pkce.refresh_access_token(self._info["refresh_token"])
         except SpotifyOauthError as exc:
-            if exc.error == "invalid_grant":
+            if exc.error in ("invalid_grant", "invalid_client"):
                 if self._adopt_newer():  # renewed by another process meanwhile: not refused
                     return
                 with contextlib.suppress(OSError):  # for `auth --status` (a login drops it)
-                    self._tokens.update(mpdtui_refused_at=time.time())
-                raise LoginRequired(LOG_IN_AGAIN) from None
+                    self._tokens.update(mpdtui_refused_at=time.time(),
+                                        **{_REFUSAL_FIELD: exc.error})
+                raise LoginRequired(LOG_IN_AGAIN if exc.error == "invalid_grant"
+                                    else app_gone(self._info.get("mpdtui_client_id"))) from None
             answered = self._http.answered
             if passing_trouble(answered):  # Spotify's trouble: retried
                 raise RenewalUnavailable(answered, self._http.retry_after) from None

@@ -115,6 +115,7 @@ IN_APP: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), r) for p
     (r"`mpdtui ingest PATH` \(or `--demo`\)", DATA_STEP),
     (r"`mpdtui ingest PATH` or `mpdtui --train --demo`", DATA_STEP),
     (r"\(run `mpdtui auth`\)", f"(log in at {LOGIN_STEP})"),
+    (r"run `mpdtui auth --client-id ID` with", f"log in at {LOGIN_STEP} with"),
     # a 403 to audio features is remembered per login: a new one asks again
     (r"\(--retry-forbidden to (?:ask again|try anyway)\)",
      f"(a new login at {LOGIN_STEP} asks Spotify again)"),

@@ -164,6 +164,12 @@ class FakeSpotify:
         with self.state.lock:
             self.state.refresh_tokens.clear()
 
+    def delete_app(self) -> None:
+        """The user deleted the app from Spotify's dashboard and made another: the old client
+        id is refused (invalid_client), `state.client_id` is the new one's."""
+        with self.state.lock:
+            self.state.client_id = "new-app-" + secrets.token_hex(4)
+
     def calls(self, endpoint: str, method: str | None = None) -> list[Logged]:
         with self.state.lock:
             return [r for r in self.state.requests
@@ -361,7 +367,10 @@ class _Handler(BaseHTTPRequestHandler):
                 return 200, self.fake._issue_tokens(refresh=None), {}
             if form.get("grant_type") == "refresh_token":
                 refresh = form.get("refresh_token", "")
-                if refresh not in state.refresh_tokens or form.get("client_id") != state.client_id:
+                if form.get("client_id") != state.client_id:  # an app deleted, or never made
+                    return 400, {"error": "invalid_client",
+                                 "error_description": "Invalid client"}, {}
+                if refresh not in state.refresh_tokens:
                     return 400, {"error": "invalid_grant",
                                  "error_description": "Refresh token revoked"}, {}
                 return 200, self.fake._issue_tokens(refresh=refresh), {}

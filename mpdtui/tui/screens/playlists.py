@@ -342,9 +342,7 @@ class PlaylistsScreen(BaseScreen):
         if (login := self.app.attempt(self.services.spotify.status)) is None:
             return  # a damaged login file: said
         if not login.usable:
-            from mpdtui.spotify.session import LOG_IN_AGAIN, NOT_LOGGED_IN  # spotipy: loaded
-
-            why = self.app.in_app(LOG_IN_AGAIN if login.logged_in else NOT_LOGGED_IN)
+            why = self.app.in_app(login.unusable_why())
             self.notify(printable(f"{why[:1].upper()}{why[1:]}, then import (I)."),
                         title="Could not do that", severity="error", markup=False)
             return

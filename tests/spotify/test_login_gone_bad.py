@@ -1,0 +1,98 @@
+"""A saved login that went bad, met by the commands that use it: what they say is one line,
+and its advice, followed as written, works. Against the loopback fake, through `main`."""
+
+# ruff: noqa: F811 (fixtures imported from export_support are parameters here)
+from __future__ import annotations
+
+import re
+import shlex
+import socket
+from pathlib import Path
+
+import pytest
+from desktop_browser import desktop_browser
+from export_support import URIS, locations, playlists  # noqa: F401 (fixtures)
+from fake_spotify import FakeSpotify
+
+from mpdtui.cli import main
+from mpdtui.data.saved_playlists import SavedPlaylists
+from mpdtui.locations import Locations
+from mpdtui.services.root import open_services
+from mpdtui.tui.text import in_app
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def mpdtui(locations: Locations, *args: str) -> int:
+    return main(["--cache-dir", str(locations.root), *args])
+
+
+def advised_login(message: str, client_id: str) -> list[str]:
+    """The `mpdtui auth ...` command a message quotes (tests read messages as without
+    --cache-dir), as typed: ID replaced by the Client ID, on a free port (the fake's login
+    takes any loopback port)."""
+    found = re.search(r"`mpdtui (auth[^`]*)`", message)
+    assert found, message
+    return [*shlex.split(found.group(1).replace(" ID", f" {client_id}")),
+            "--port", str(free_port())]
+
+
+APP_GONE = ("Spotify no longer knows the app this login was made with (Client ID "
+            "test-client-id: deleted from the dashboard?)")
+WITH_ANOTHER = ("with the Client ID of an app that is there (developer.spotify.com/dashboard, "
+                "your app, Settings)")
+
+
+def test_a_login_whose_app_was_deleted_says_to_log_in_with_another_which_works(
+        fake: FakeSpotify, locations: Locations, playlists: SavedPlaylists,
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Renewing a login whose app was deleted from the dashboard (invalid_client) said
+    "Spotify refused to renew the login (invalid_client): run `mpdtui auth` to log in again",
+    and `auth --status` "Logged in ...": `mpdtui auth` logged in with the Client ID Spotify no
+    longer knows (config.json's), its page said INVALID_CLIENT, and the login waited 5 minutes
+    in vain."""
+    fake.delete_app()  # and made another, whose Client ID is fake.state.client_id
+    fake.expire_access_tokens()
+    assert mpdtui(locations, "export", "Long", "drive", "--to", "spotify") == 2
+    said = capsys.readouterr().err.strip()
+    assert said == (
+        f"mpdtui: export of 'Long drive' stopped before its Spotify playlist was made "
+        f"({APP_GONE}); the local playlist is unchanged: run `mpdtui auth "
+        f"--client-id ID` {WITH_ANOTHER}, then run the same export again")
+    assert mpdtui(locations, "import-spotify") == 2
+    assert capsys.readouterr().err.strip() == (
+        f"mpdtui: {APP_GONE}: run `mpdtui auth --client-id ID` "
+        f"{WITH_ANOTHER}")
+    assert mpdtui(locations, "auth", "--status") == 1
+    assert capsys.readouterr().out.strip().endswith(
+        "it no longer knows its app test-client-id (deleted from the dashboard?): run "
+        f"`mpdtui auth --client-id ID` {WITH_ANOTHER}.")
+
+    desktop_browser(monkeypatch, tmp_path, follow=True)
+    assert mpdtui(locations, *advised_login(said, fake.state.client_id)) == 0
+    assert mpdtui(locations, "export", "Long", "drive", "--to", "spotify") == 0
+    exported = next(iter(fake.state.playlists.values()))
+    assert [item["uri"] for item in exported["items"]] == URIS
+    assert mpdtui(locations, "auth", "--status") == 0
+
+
+def test_the_app_says_where_to_log_in_with_another_app(
+        fake: FakeSpotify, locations: Locations) -> None:
+    """The saved playlists' `I` (import from Spotify) said "log in again at the setup's
+    Spotify step", where the Client ID Spotify no longer knows was ready to log in with."""
+    from mpdtui.spotify.client import open_client
+    from mpdtui.spotify.errors import LoginRequired
+
+    fake.delete_app()
+    fake.expire_access_tokens()
+    with pytest.raises(LoginRequired):
+        open_client(locations).me()
+    status = open_services(locations).spotify.status()
+    assert not status.usable
+    assert in_app(status.unusable_why()) == (
+        f"{APP_GONE}: log in at the setup's Spotify step (f2) {WITH_ANOTHER}")
