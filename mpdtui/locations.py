@@ -224,6 +224,12 @@ class Locations:
         return self.root / "spotify-token.json"
 
     @property
+    def spotify_import_fetched(self) -> Path:
+        """The tracks of each playlist an unfinished Spotify import fetched, with its snapshot
+        id: its rerun does not ask for them again (removed once an import is done)."""
+        return self.root / "spotify-import.jsonl"
+
+    @property
     def playlists_db(self) -> Path:
         """The builder's saved playlists."""
         return self.root / "playlists.sqlite3"

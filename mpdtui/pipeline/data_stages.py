@@ -358,6 +358,7 @@ class SpotifyImportStage(Stage):
         from mpdtui.data.saved_playlists import SavedPlaylists
         from mpdtui.spotify.client import open_client
         from mpdtui.spotify.export import import_own_playlists
+        from mpdtui.spotify.fetched import FetchedPlaylists
 
         relay = job.progress(self.name, "playlists")
 
@@ -370,8 +371,9 @@ class SpotifyImportStage(Stage):
                                          "asking Spotify for your playlists"))
         ingest = _spotify_ingester(job) if job.request.spotify_training else None
         with SavedPlaylists.open(job.locations) as playlists:
-            result = import_own_playlists(client, playlists, ingest=ingest, progress=relay,
-                                          cancel=job.cancel)
+            result = import_own_playlists(
+                client, playlists, ingest=ingest, progress=relay, cancel=job.cancel,
+                kept=FetchedPlaylists(job.locations.spotify_import_fetched))
         job.summary.spotify = {
             "user": result.user_id, "imported": result.imported, "tracks": result.tracks,
             "created": result.created, "updated": result.updated,

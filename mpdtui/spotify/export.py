@@ -35,6 +35,7 @@ from mpdtui.data.saved_playlists import (
 from mpdtui.printable import quoted
 from mpdtui.spotify.client import ITEMS_PER_ADD, SpotifyClient
 from mpdtui.spotify.errors import ApiUnavailable, LoginRequired, SpotifyError
+from mpdtui.spotify.fetched import FetchedPlaylists
 
 DESCRIPTION = "Made with mpdtui"
 CHANGED_DURING_EXPORT = "changed in Spotify during the export"
@@ -227,9 +228,12 @@ class ImportResult:
 
 
 def fetch_own_playlists(client: SpotifyClient, *, progress: ProgressCallback | None = None,
-                        cancel: threading.Event | None = None
+                        cancel: threading.Event | None = None,
+                        kept: FetchedPlaylists | None = None
                         ) -> tuple[str, list[ImportedPlaylist], int]:
-    """(user id, the user's own playlists with their tracks, how many others were skipped)."""
+    """(user id, the user's own playlists with their tracks, how many others were skipped).
+    Each playlist's tracks go to `kept` as they come, and come from there while the playlist
+    is as it was then: a rerun goes on where a stopped import was."""
     saved_cancel, client.cancel = client.cancel, cancel
     try:
         user_id = str(client.me().get("id", ""))
@@ -238,7 +242,8 @@ def fetch_own_playlists(client: SpotifyClient, *, progress: ProgressCallback | N
         found = []
         for n, simple in enumerate(own, start=1):
             check_cancel(cancel)
-            tracks = tuple(client.playlist_tracks(str(simple["id"])))
+            tracks = _tracks(client, str(simple["id"]), str(simple.get("snapshot_id") or ""),
+                             kept)
             found.append(ImportedPlaylist(str(simple["id"]), str(simple.get("name") or ""),
                                           str(simple.get("description") or ""),
                                           bool(simple.get("collaborative")), tracks))
@@ -246,6 +251,17 @@ def fetch_own_playlists(client: SpotifyClient, *, progress: ProgressCallback | N
     finally:
         client.cancel = saved_cancel
     return user_id, found, len(listed) - len(own)
+
+
+def _tracks(client: SpotifyClient, playlist_id: str, snapshot_id: str,
+            kept: FetchedPlaylists | None) -> tuple[dict[str, Any], ...]:
+    """The playlist's tracks: as `kept` has them at this snapshot, else fetched (and kept)."""
+    tracks = None if kept is None else kept.get(playlist_id, snapshot_id)
+    if tracks is None:
+        tracks = tuple(client.playlist_tracks(playlist_id))
+        if kept is not None:
+            kept.put(playlist_id, snapshot_id, tracks)
+    return tracks
 
 
 def mpd_playlist(playlist: ImportedPlaylist, pid: int, modified_at: int | None = None
@@ -291,11 +307,14 @@ def track_entry(track: dict[str, Any]) -> TrackEntry:
 def import_own_playlists(client: SpotifyClient, playlists: SavedPlaylists, *,
                          ingest: Callable[[list[dict[str, Any]], str], None] | None = None,
                          progress: ProgressCallback | None = None,
-                         cancel: threading.Event | None = None) -> ImportResult:
+                         cancel: threading.Event | None = None,
+                         kept: FetchedPlaylists | None = None) -> ImportResult:
     """Fetch the user's own playlists; save each as a builder playlist (an earlier import of
     the same Spotify playlist is refreshed, not duplicated) and hand them, in MPD format, to
-    `ingest(playlists, source_name)` as extra training data."""
-    user_id, found, not_own = fetch_own_playlists(client, progress=progress, cancel=cancel)
+    `ingest(playlists, source_name)` as extra training data. What a stopped import fetched
+    is in `kept` for the rerun, emptied once one is done."""
+    user_id, found, not_own = fetch_own_playlists(client, progress=progress, cancel=cancel,
+                                                  kept=kept)
     exported = playlists.exported_spotify_ids()
     usable = [p for p in found if p.tracks and p.spotify_id not in exported]
     created = updated = 0
@@ -311,6 +330,8 @@ def import_own_playlists(client: SpotifyClient, playlists: SavedPlaylists, *,
             created += 1
     if ingest is not None and usable:
         ingest([mpd_playlist(p, pid) for pid, p in enumerate(usable)], source_name(user_id, usable))
+    if kept is not None:
+        kept.clear()
     skipped_exported = sum(1 for p in found if p.spotify_id in exported)
     return ImportResult(user_id, len(usable), sum(len(p.tracks) for p in usable), not_own,
                         len(found) - len(usable) - skipped_exported, skipped_exported,

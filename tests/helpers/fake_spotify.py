@@ -203,7 +203,8 @@ class FakeSpotify:
             self.state.playlists[playlist_id] = {"id": playlist_id, "name": name,
                                                  "owner": self.state.user_id, "public": False,
                                                  "description": "", "items": list(tracks),
-                                                 "followed": True}
+                                                 "followed": True,
+                                                 "snapshot_id": secrets.token_hex(8)}
         return playlist_id
 
     def unfollow(self, playlist_id: str) -> None:
@@ -422,7 +423,7 @@ class _Handler(BaseHTTPRequestHandler):
         playlist_id = "pl" + secrets.token_hex(6)
         playlist = {"id": playlist_id, "name": body["name"], "public": body.get("public", True),
                     "description": body.get("description", ""), "owner": self.fake.state.user_id,
-                    "items": [], "followed": True}
+                    "items": [], "followed": True, "snapshot_id": secrets.token_hex(8)}
         with self.fake.state.lock:
             self.fake.state.playlists[playlist_id] = playlist
         return 201, self._simplified(playlist), {}
@@ -440,11 +441,13 @@ class _Handler(BaseHTTPRequestHandler):
                                       "album": {"name": "Some album",
                                                 "uri": "spotify:album:somealbum"}}
                                      for uri in uris)
-        return 201, {"snapshot_id": secrets.token_hex(8)}, {}
+            playlist["snapshot_id"] = secrets.token_hex(8)  # a new version of it
+        return 201, {"snapshot_id": playlist["snapshot_id"]}, {}
 
     def _simplified(self, playlist: dict[str, Any]) -> dict[str, Any]:
         return {"id": playlist["id"], "name": playlist["name"], "public": playlist["public"],
                 "description": playlist["description"], "uri": f"spotify:playlist:{playlist['id']}",
+                "snapshot_id": playlist["snapshot_id"],
                 "owner": {"id": playlist["owner"]},
                 "external_urls": {"spotify": f"https://open.spotify.com/playlist/{playlist['id']}"},
                 "items": {"total": len(playlist["items"]),
