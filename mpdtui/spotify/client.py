@@ -39,6 +39,10 @@ from mpdtui.spotify.settings import SpotifySettings
 
 ITEMS_PER_ADD = 100  # POST playlists/{id}/items takes at most 100 URIs
 ITEMS_PER_PAGE = 50  # GET playlists/{id}/items and me/playlists: `limit` at most 50
+SCOPE_MISSING = ("the Spotify login lacks a permission this needs (Spotify answered 403 to "
+                 "{endpoint}: {reason}; a login made by an older mpdtui?): run `mpdtui auth` to "
+                 "log in again, allowing all that its page asks")
+"""A login whose token lacks a permission (scope): a new login asks for all mpdtui needs."""
 RENEWAL_RATE_LIMITED = "Spotify's accounts service rate-limits renewing the login"
 _TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 
@@ -133,6 +137,9 @@ class SpotifyClient:
                         raise LoginRequired(LOG_IN_AGAIN) from None
                     refreshed = renew = True
                     continue
+                if exc.http_status == 403 and "scope" in _reason(exc).lower():
+                    raise LoginRequired(SCOPE_MISSING.format(endpoint=endpoint,
+                                                             reason=_reason(exc))) from None
                 if exc.http_status == 403:
                     raise Forbidden(f"Spotify answered 403 (forbidden) to {endpoint}: "
                                     f"{_reason(exc)}") from None

@@ -98,6 +98,9 @@ class FakeState:
     refresh_tokens: set[str] = field(default_factory=set)
     issued: list[str] = field(default_factory=list)  # every token ever handed out
     omit_refresh_token: bool = False
+    granted_scope: str = "playlist-modify-private playlist-modify-public playlist-read-private"
+    """What logins from now on allow (an older mpdtui asked for less)."""
+    scopes: dict[str, str] = field(default_factory=dict)  # access token -> its scope
     forbid_audio_features: bool = False
     no_feature_ids: set[str] = field(default_factory=set)
     playlists: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -183,11 +186,11 @@ class FakeSpotify:
     def _issue_tokens(self, refresh: str | None) -> dict[str, Any]:
         access = "AT-" + secrets.token_urlsafe(24)
         self.state.access_tokens[access] = time.time() + self.state.access_ttl
+        self.state.scopes[access] = self.state.granted_scope
         self.state.issued.append(access)
         answer: dict[str, Any] = {"access_token": access, "token_type": "Bearer",
                                   "expires_in": self.state.access_ttl,
-                                  "scope": "playlist-modify-private playlist-modify-public "
-                                           "playlist-read-private"}
+                                  "scope": self.state.granted_scope}
         if refresh is None or not self.state.omit_refresh_token:
             new_refresh = "RT-" + secrets.token_urlsafe(24)
             if refresh is not None:
@@ -386,6 +389,9 @@ class _Handler(BaseHTTPRequestHandler):
         with state.lock:
             if state.access_tokens.get(token, 0) < time.time():
                 return 401, {"error": {"status": 401, "message": "The access token expired"}}, {}
+            scope = state.scopes.get(token, "").split()
+        if method == "POST" and "playlist-modify-private" not in scope:  # writes a playlist
+            return 403, {"error": {"status": 403, "message": "Insufficient client scope"}}, {}
         parts = endpoint.split("/")
         if method == "GET" and endpoint == "me":
             return 200, {"id": state.user_id, "display_name": state.display_name}, {}

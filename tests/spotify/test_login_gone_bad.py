@@ -96,3 +96,28 @@ def test_the_app_says_where_to_log_in_with_another_app(
     assert not status.usable
     assert in_app(status.unusable_why()) == (
         f"{APP_GONE}: log in at the setup's Spotify step (f2) {WITH_ANOTHER}")
+
+
+def test_a_login_lacking_a_permission_says_to_log_in_again_which_works(
+        fake: FakeSpotify, locations: Locations, playlists: SavedPlaylists,
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A login whose token lacks playlist-modify (403 "Insufficient client scope") said "run
+    the same export again", which met the same 403, run after run."""
+    desktop_browser(monkeypatch, tmp_path, follow=True)
+    fake.state.granted_scope = "playlist-read-private"  # a login that allowed less
+    assert mpdtui(locations, "auth", "--port", str(free_port())) == 0
+    assert mpdtui(locations, "export", "Long", "drive", "--to", "spotify") == 2
+    said = capsys.readouterr().err.strip()
+    assert said == (
+        "mpdtui: export of 'Long drive' stopped before its Spotify playlist was made (the "
+        "Spotify login lacks a permission this needs (Spotify answered 403 to me/playlists: "
+        "Insufficient client scope; a login made by an older mpdtui?)); the local playlist is "
+        "unchanged: run `mpdtui auth` to log in again, allowing all that its page asks, then "
+        "run the same export again")
+
+    fake.state.granted_scope = "playlist-modify-private playlist-modify-public playlist-read-private"
+    assert mpdtui(locations, *advised_login(said, fake.state.client_id)) == 0
+    assert mpdtui(locations, "export", "Long", "drive", "--to", "spotify") == 0
+    exported = next(iter(fake.state.playlists.values()))
+    assert [item["uri"] for item in exported["items"]] == URIS
