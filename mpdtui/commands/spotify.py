@@ -115,7 +115,7 @@ def run_auth(args: argparse.Namespace, locations: Locations) -> int:
         return 0
     if args.status:
         current = spotify.status()
-        print(printable(current.describe()))
+        print(in_terminal_width("", printable(current.describe())))
         return 0 if current.usable else 1
     client_id = spotify.client_id(args.client_id)
     if client_id is None:
@@ -130,7 +130,7 @@ def run_auth(args: argparse.Namespace, locations: Locations) -> int:
     finally:
         if paste is not None:
             paste.end_line()
-    print(printable(result.describe()))
+    print(in_terminal_width("", printable(result.describe())))
     return 0
 
 

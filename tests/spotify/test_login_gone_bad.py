@@ -121,3 +121,24 @@ def test_a_login_lacking_a_permission_says_to_log_in_again_which_works(
     assert mpdtui(locations, "export", "Long", "drive", "--to", "spotify") == 0
     exported = next(iter(fake.state.playlists.values()))
     assert [item["uri"] for item in exported["items"]] == URIS
+
+
+def test_auth_s_lines_wrap_at_words_in_a_terminal(
+        fake: FakeSpotify, locations: Locations, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`auth` and `auth --status` said who is logged in until when on one line, which an
+    80-column terminal cut wherever its edge fell ("access to" / "ken valid until")."""
+    import os
+    import sys
+
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    monkeypatch.setattr("shutil.get_terminal_size", lambda *_: os.terminal_size((80, 24)))
+    fake.delete_app()
+    fake.expire_access_tokens()
+    assert mpdtui(locations, "import-spotify") == 2
+    capsys.readouterr()
+    assert mpdtui(locations, "auth", "--status") == 1
+    said = capsys.readouterr().out
+    assert max(len(line) for line in said.splitlines()) <= 80
+    assert " ".join(said.split()) == " ".join(open_services(locations).spotify.status()
+                                              .describe().split())
