@@ -314,6 +314,9 @@ def _logged_in(locations: Locations) -> bool:
 def _download(job: Job) -> str:
     from mpdtui.spotify.download import download
 
+    # what the first answer waits for (its heartbeat said only "features: 1 s")
+    job.heartbeat.send(StageProgress("features", 0, None, "tracks",
+                                     "asking Spotify for audio features"))
     with Catalog.open(job.locations) as catalog:
         uris = catalog.track_uris(by_popularity=True)
     relay = job.progress("features", "tracks")
