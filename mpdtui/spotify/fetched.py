@@ -3,7 +3,8 @@
 One JSON line per playlist, appended as soon as its tracks are in: a rerun stopped by the same
 long rate limit, or a dropped network, would otherwise start over each time and never get
 past where it stopped. A playlist is taken from here only while its `snapshot_id` (Spotify's
-version of it) is the one fetched; a line cut short by a crash is skipped.
+version of it) is the one fetched; a line cut short by a crash, or of another format version,
+is skipped (that playlist is fetched again).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+
+FORMAT, VERSION = "mpdtui-spotify-import", 1
 
 
 class FetchedPlaylists:
@@ -33,8 +36,8 @@ class FetchedPlaylists:
         snapshot id could not be told unchanged: not kept)."""
         if not snapshot_id:
             return
-        line = orjson.dumps({"id": playlist_id, "snapshot_id": snapshot_id,
-                             "tracks": list(tracks)}) + b"\n"
+        line = orjson.dumps({"format": FORMAT, "version": VERSION, "id": playlist_id,
+                             "snapshot_id": snapshot_id, "tracks": list(tracks)}) + b"\n"
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         try:
             os.write(fd, line)
@@ -63,7 +66,8 @@ def _entry(line: bytes) -> tuple[str, str, tuple[dict[str, Any], ...]] | None:
         entry = orjson.loads(line)
     except orjson.JSONDecodeError:
         return None
-    if not (isinstance(entry, dict) and isinstance(entry.get("id"), str)
+    if not (isinstance(entry, dict) and entry.get("format") == FORMAT
+            and entry.get("version") == VERSION and isinstance(entry.get("id"), str)
             and isinstance(entry.get("snapshot_id"), str)
             and isinstance(entry.get("tracks"), list)):
         return None

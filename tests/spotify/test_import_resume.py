@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import pytest
 from export_support import locations  # noqa: F401 (fixture)
 from fake_spotify import FakeSpotify, too_many
@@ -56,7 +57,7 @@ def test_an_import_stopped_by_a_long_rate_limit_goes_on_where_it_stopped(
     assert not locations.spotify_import_fetched.exists()  # done: nothing kept
 
 
-def test_a_line_cut_short_by_a_crash_is_fetched_again(
+def test_a_line_cut_short_by_a_crash_or_of_another_version_is_fetched_again(
         fake: FakeSpotify, locations: Locations) -> None:
     from mpdtui.spotify.fetched import FetchedPlaylists
 
@@ -68,3 +69,7 @@ def test_a_line_cut_short_by_a_crash_is_fetched_again(
         cut.write(b'{"id": "' + first.encode() + b'", "snapshot_id": "')
     assert FetchedPlaylists(locations.spotify_import_fetched).get(first, snapshot) == (track(1),)
     assert FetchedPlaylists(locations.spotify_import_fetched).get(first, "other") is None
+    with locations.spotify_import_fetched.open("wb") as later:  # a later mpdtui's lines
+        later.write(orjson.dumps({"format": "mpdtui-spotify-import", "version": 2, "id": first,
+                                  "snapshot_id": snapshot, "tracks": [track(1)]}) + b"\n")
+    assert FetchedPlaylists(locations.spotify_import_fetched).get(first, snapshot) is None
