@@ -285,11 +285,15 @@ class Session:
         if not info or not info.get("refresh_token") or not info.get("mpdtui_client_id"):
             raise LoginRequired(NOT_LOGGED_IN)
         self._info = info
-        redirect = info.get("mpdtui_redirect_uri") or redirect_uri_for(DEFAULT_PORT)
+        self._settings = settings or SpotifySettings.from_env()
         self._http = TokenHttp()
-        self._pkce = spotify_pkce(info["mpdtui_client_id"], redirect,
-                                  settings or SpotifySettings.from_env(), self._tokens, None,
-                                  self._http)
+        self._pkce = self._pkce_for(info)
+
+    def _pkce_for(self, info: dict[str, Any]) -> SpotifyPKCE:
+        """spotipy's PKCE manager for the app (client id) that `info`'s login was made with."""
+        redirect = info.get("mpdtui_redirect_uri") or redirect_uri_for(DEFAULT_PORT)
+        return spotify_pkce(str(info["mpdtui_client_id"]), redirect, self._settings,
+                            self._tokens, None, self._http)
 
     @property
     def login_id(self) -> str:
@@ -314,6 +318,8 @@ class Session:
         if (not stored or not isinstance(stored.get("refresh_token"), str)
                 or stored["refresh_token"] == self._info.get("refresh_token")):
             return False
+        if stored.get("mpdtui_client_id") not in (None, self._info.get("mpdtui_client_id")):
+            self._pkce = self._pkce_for(stored)  # a login with another app: renewed by it
         self._info = stored
         return not SpotifyPKCE.is_token_expired(stored)
 

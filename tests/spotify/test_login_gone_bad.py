@@ -10,6 +10,7 @@ import socket
 from pathlib import Path
 
 import pytest
+import requests
 from desktop_browser import desktop_browser
 from export_support import URIS, locations, playlists  # noqa: F401 (fixtures)
 from fake_spotify import FakeSpotify
@@ -142,3 +143,26 @@ def test_auth_s_lines_wrap_at_words_in_a_terminal(
     assert max(len(line) for line in said.splitlines()) <= 80
     assert " ".join(said.split()) == " ".join(open_services(locations).spotify.status()
                                               .describe().split())
+
+
+def test_a_login_made_meanwhile_with_another_app_is_renewed_with_that_app(
+        fake: FakeSpotify, locations: Locations) -> None:
+    """A long job (a features download) held the login whose app was deleted; the user logged
+    in with a new app in another terminal, as told: the job took the new login from the file,
+    renewed it with the old app's Client ID, was refused (invalid_client), and said the new
+    login's app was gone."""
+    import json
+
+    from mpdtui.spotify import auth, session
+    from mpdtui.spotify.client import open_client
+
+    long_running = open_client(locations)
+    fake.delete_app()
+    fake.expire_access_tokens()
+    auth.login(locations, fake.state.client_id, port=0, timeout=20,
+               open_url=lambda url: requests.get(url, timeout=10))
+    stored = json.loads(locations.spotify_token.read_text())
+    stored["expires_at"] = 0  # expired by the time the job needs it
+    locations.spotify_token.write_text(json.dumps(stored))
+    assert long_running.me()["id"] == "fake-user"
+    assert session.status(locations).usable
