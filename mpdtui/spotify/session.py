@@ -346,18 +346,25 @@ class Session:
                                "run `mpdtui auth` to log in again") from None
         except ValueError:  # a 200 that is not JSON (requests' JSONDecodeError, an OSError
             raise RenewalUnavailable(None) from None  # too, said as a file's error before)
+        except requests.RequestException as exc:  # dropped, or no answer in time: the API
+            raise RenewalUnavailable(None, failed=type(exc).__name__) from None  # never asked
         self._info = self._tokens.get_cached_token() or self._info
 
 
 class RenewalUnavailable(SpotifyError):
     """The token endpoint answered 5xx or 429 to a refresh, or a page that is not JSON (None:
-    a proxy's, a network login's): passing trouble, not a refused login (the API client
-    retries it like any 5xx, and a 429 after its `retry_after`, the header as sent)."""
+    a proxy's, a network login's), or the connection to it `failed` (how: ConnectionError,
+    ReadTimeout): passing trouble, not a refused login (the API client retries it like any
+    5xx, and a 429 after its `retry_after`, the header as sent). The API request that needed
+    the renewal was not sent: no look whether Spotify carried it out."""
 
-    def __init__(self, status: int | None, retry_after: str | None = None) -> None:
+    def __init__(self, status: int | None, retry_after: str | None = None,
+                 failed: str | None = None) -> None:
         super().__init__(
             f"Spotify's accounts service answered {status} (renewing the login)"
-            if status is not None else "Spotify's accounts service sent a page that is not "
+            if status is not None else
+            f"connection to Spotify's accounts service failed ({failed}) (renewing the login)"
+            if failed is not None else "Spotify's accounts service sent a page that is not "
             "its answer (renewing the login; a network login page in the way?)")
         self.status = status
         self.retry_after = retry_after if status == 429 else None

@@ -1,6 +1,7 @@
 """A renewal of the access token that the accounts service rate-limits (429 with Retry-After)
 is waited out as the API's rate limits are, or, when too long, stops with the local time to
-run again; against the loopback fake."""
+run again; one whose connection failed is retried as the renewal's failure, not the request's.
+Against the loopback fake."""
 
 # ruff: noqa: F811 (fixtures imported from export_support are parameters here)
 from __future__ import annotations
@@ -8,14 +9,15 @@ from __future__ import annotations
 import time
 
 import pytest
-from export_support import FAST, locations, playlists  # noqa: F401 (fixtures)
-from fake_spotify import FakeSpotify, too_many
+from export_support import FAST, URIS, locations, playlists  # noqa: F401 (fixtures)
+from fake_spotify import DROP, FakeSpotify, Fault, after, slow, too_many
 
 from mpdtui.cli import main
 from mpdtui.data.saved_playlists import SavedPlaylists
 from mpdtui.locations import Locations
 from mpdtui.spotify.client import Wait, open_client
 from mpdtui.spotify.errors import ApiUnavailable, clock_after
+from mpdtui.spotify.export import export_to_spotify
 
 
 def test_a_rate_limited_renewal_waits_as_long_as_the_accounts_service_asks(
@@ -80,3 +82,27 @@ def test_an_export_stopped_by_a_rate_limited_renewal_says_when_to_run_it_again(
     assert not fake.state.playlists  # made by none of its tries
     assert main(["--cache-dir", str(locations.root), "export", "Long", "drive",
                  "--to", "spotify"]) == 0
+
+
+@pytest.mark.parametrize("fault", [DROP, slow(5.0)], ids=["dropped", "timed-out"])
+def test_a_renewal_that_failed_on_its_way_is_not_taken_for_the_request_it_was_for(
+        fake: FakeSpotify, locations: Locations, playlists: SavedPlaylists,
+        monkeypatch: pytest.MonkeyPatch, fault: Fault) -> None:
+    """A renewal whose connection dropped or timed out, before a batch of the export was
+    sent, was taken for the batch's own: the export looked whether Spotify had added the
+    batch (never sent), and after the timeout waited 20 s more to look again ("no answer from
+    playlists/.../items in time")."""
+    from mpdtui.spotify import session
+
+    monkeypatch.setattr(session, "REQUEST_TIMEOUT_S", 0.5)  # the slow renewal: 5 s
+    waits: list[Wait] = []
+    client = open_client(locations, policy=FAST, on_wait=waits.append)
+    fake.fail_next("POST playlists/*/items", after(fake.expire_access_tokens))  # its 401
+    fake.fail_next("api/token", fault)
+    result = export_to_spotify(playlists, "Long drive", client)
+    assert [item["uri"] for item in fake.state.playlists[result.spotify_id]["items"]] == URIS
+    assert not fake.calls(f"playlists/{result.spotify_id}/items", "GET")  # no look
+    assert [wait.kind for wait in waits] == ["retry"], waits
+    assert waits[0].message.startswith("connection to Spotify's accounts service failed ("
+                                       f"{'ConnectionError' if fault is DROP else 'ReadTimeout'})"
+                                       " (renewing the login), retrying in")
