@@ -255,13 +255,26 @@ def fetch_own_playlists(client: SpotifyClient, *, progress: ProgressCallback | N
 
 def _tracks(client: SpotifyClient, playlist_id: str, snapshot_id: str,
             kept: FetchedPlaylists | None) -> tuple[dict[str, Any], ...]:
-    """The playlist's tracks: as `kept` has them at this snapshot, else fetched (and kept)."""
+    """The playlist's tracks (what an import reads of them): as `kept` has them at this
+    snapshot, else fetched (and kept)."""
     tracks = None if kept is None else kept.get(playlist_id, snapshot_id)
     if tracks is None:
-        tracks = tuple(client.playlist_tracks(playlist_id))
+        tracks = tuple(_as_imported(track) for track in client.playlist_tracks(playlist_id))
         if kept is not None:
             kept.put(playlist_id, snapshot_id, tracks)
     return tracks
+
+
+def _as_imported(track: dict[str, Any]) -> dict[str, Any]:
+    """A track object less what an import does not read (its markets, images, links): a
+    10,000-track import keeps a few MB for its rerun, not tens."""
+    artists = [{"name": artist.get("name"), "uri": artist.get("uri")}
+               for artist in (track.get("artists") or [])[:1] if isinstance(artist, dict)]
+    album = track.get("album")
+    album = album if isinstance(album, dict) else {}
+    return {"uri": track.get("uri"), "name": track.get("name"),
+            "duration_ms": track.get("duration_ms"), "artists": artists,
+            "album": {"name": album.get("name"), "uri": album.get("uri")}}
 
 
 def mpd_playlist(playlist: ImportedPlaylist, pid: int, modified_at: int | None = None

@@ -104,10 +104,10 @@ class TokenFile(CacheFileHandler):
             raise
 
 
-_TEXT_FIELDS = ("access_token", "refresh_token", "scope", "token_type", "mpdtui_refused_error", *(
+_REFUSAL_FIELD = "mpdtui_refused_error"  # why Spotify refused to renew it: invalid_grant...
+_TEXT_FIELDS = ("access_token", "refresh_token", "scope", "token_type", _REFUSAL_FIELD, *(
     key for key in _META_KEYS if key != "mpdtui_authorized_at"))
 _TIME_FIELDS = ("expires_at", "mpdtui_authorized_at", "mpdtui_refused_at")
-_REFUSAL_FIELD = "mpdtui_refused_error"  # why Spotify refused to renew it: invalid_grant...
 _SECRET_FIELDS = ("access_token", "refresh_token")
 _LATEST_TIMESTAMP = 2.0**34  # the year 2514: later is not a time, it is damage
 REPAIR = "run `mpdtui auth` to log in again (it replaces the file)"
