@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.message import Message
@@ -55,6 +56,17 @@ class JobWaiting(Message):
     holder: str
 
 
+def cache_dir_unusable(root: Path, exc: OSError) -> str:
+    """Why a job could not start in the cache dir `root` (made, locked, its log written), and
+    the way on."""
+    from mpdtui.data.files import file_in_the_way
+
+    blocker = file_in_the_way(root)
+    why = (f"cannot be made: {blocker} is a file" if blocker is not None
+           else f"cannot be written: {exc.filename or root}: {exc.strerror or exc}")
+    return f"the cache dir {root} {why}: choose another folder at the setup's first step"
+
+
 class JobRunner:
     """Starts the app's jobs and relays their events; at most one runs at a time."""
 
@@ -80,10 +92,15 @@ class JobRunner:
             return False
         self.request = request
         self.started += 1
-        if is_locked(self._locations()):
-            self._wait(request)
+        try:
+            busy = is_locked(self._locations())
+        except OSError as exc:  # its lock cannot be there: a file is where the cache dir goes
+            self._cannot_start(request, exc)
             return True
-        self._launch(request)
+        if busy:
+            self._wait(request)
+        else:
+            self._launch(request)
         return True
 
     def cancel(self) -> None:
@@ -103,9 +120,18 @@ class JobRunner:
 
     # --- inside -----------------------------------------------------------------------------
     def _launch(self, request: JobRequest) -> None:
-        self.process = JobProcess.start(self._locations(), request, nice=JOB_NICENESS)
+        try:
+            self.process = JobProcess.start(self._locations(), request, nice=JOB_NICENESS)
+        except OSError as exc:  # the cache dir cannot be made or written: a traceback ended the app
+            self._cannot_start(request, exc)
+            return
         self.app.run_worker(lambda: self._relay(request), thread=True, group="job",
                             description=f"job: {request.describe()}", exit_on_error=False)
+
+    def _cannot_start(self, request: JobRequest, exc: OSError) -> None:
+        failure = JobFailed("user", cache_dir_unusable(self._locations().root, exc))
+        # once the step has taken the job as its own: it says why, no notification over it
+        self.app.call_later(self._deliver, request, failure)
 
     def _relay(self, request: JobRequest) -> None:
         """Thread worker: every event of the job to the screens, in order."""

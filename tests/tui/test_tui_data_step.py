@@ -13,6 +13,7 @@ from tui_support import (
     SIZE,
     label_text,
     make_app,
+    notifications,
     run_command,
     screen_name,
     type_path,
@@ -93,3 +94,27 @@ async def test_a_damaged_zip_member_says_to_download_it_again_or_ingests_the_oth
                        and app.screen.query_one("#run").disabled is False,
                        what="the data there continued")
         assert screen_name(pilot) == "DataStep"
+
+
+async def test_a_cache_dir_that_cannot_be_made_is_said_at_the_ingest(tmp_path: Path) -> None:
+    """The app ended in a traceback (PermissionError from the cache dir's mkdir) when the data
+    step's ingest started in a cache dir that cannot be made: here a file is in its way, as a
+    read-only parent folder is for a user who is not root."""
+    (tmp_path / "notes").write_text("mine")
+    cache = tmp_path / "notes" / "cache"
+    app = make_app(Locations.resolve(cache), tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: screen_name(pilot) == "DataStep", what="the data step")
+        await pilot.press("ctrl+r")  # the demo
+        await wait_for(pilot, lambda: "Ingest stopped" in label_text(pilot, "#step-status"),
+                       what="the ingest refused")
+        status = label_text(pilot, "#step-status")
+        assert status == (f"Ingest stopped: the cache dir {cache} cannot be made: "
+                          f"{tmp_path / 'notes'} is a file: choose another folder at the setup's "
+                          "first step. Fix it and run it again (ctrl+r)."), status
+        assert app.is_running and screen_name(pilot) == "DataStep"
+        assert not [said for said in notifications(app) if "cannot be made" in said], (
+            "said in the step's line: no notification over it")
+    assert (tmp_path / "notes").read_text() == "mine"
