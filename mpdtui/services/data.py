@@ -191,6 +191,17 @@ class DataService:
         """Free space on the disk holding the cache dir (or its nearest existing parent)."""
         return shutil.disk_usage(nearest_existing(self.locations.root)).free
 
+    def unwritable(self) -> str | None:
+        """Why mpdtui cannot write in the cache dir (or make it in its nearest existing
+        parent), or None where it can."""
+        folder = nearest_existing(self.locations.root)
+        if not folder.is_dir() or os.access(folder, os.W_OK | os.X_OK):
+            return None  # a file in the way is said where the cache dir is chosen
+        with contextlib.suppress(OSError):
+            if os.statvfs(folder).f_flag & os.ST_RDONLY:
+                return f"{folder} is on a read-only disk"
+        return f"{folder} cannot be written (permission denied)"
+
     def used_disk_bytes(self) -> int:
         """What the files in the cache dir take (0 before it exists; a file removed while
         counted, by a job, is left out). SQLite's `-shm` files are left out too: the index of

@@ -376,6 +376,27 @@ async def test_the_cache_step_says_when_the_disk_has_no_room_for_the_demo(
             assert "(200 playlists) needs about 80 MB" in explained
 
 
+async def test_the_cache_step_says_when_the_cache_dir_cannot_be_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cache dir whose parent the user may not write (given by MPDTUI_CACHE_DIR): the step
+    said "no data yet" and nothing more, and the ingest failed on it. Root writes anywhere,
+    so the permission is the one `os.access` answers for the test's user."""
+    locked = tmp_path / "shared"
+    locked.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: (
+        Path(path) != locked and real_access(path, mode, **kw)))
+    app = make_app(Locations.resolve(locked / "cache"), tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
+        said = label_text(pilot, "#cache-free")
+        assert said.endswith(f"no data yet · {locked} cannot be written (permission denied): "
+                             "choose another folder"), said
+        await type_path(pilot, tmp_path / "mine")
+        await pilot.press("enter")  # the advice followed: a folder it can write
+        assert label_text(pilot, "#cache-free").endswith("no data yet")
+
+
 async def test_the_cache_dir_in_use_typed_again_is_kept_not_new(trained_copy: Locations,
                                                                  tmp_path: Path) -> None:
     """Typed (or completed by tab, with its slash) at the cache step, the folder in use said

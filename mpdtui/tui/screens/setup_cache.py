@@ -75,6 +75,8 @@ class CacheStep(SetupStep):
                         "continues it")
         else:
             has_data += self._short_of_room_for_the_demo(free)
+        if (why := services.data.unwritable()) is not None:  # said before an ingest fails on it
+            has_data += f" · {why}: choose another folder"
         self.query_one("#cache-free", Label).update(data_text(  # a path: text, not markup
             f"Free disk space: {size(free) if free is not None else '?'} · {has_data}"))
 
