@@ -127,3 +127,47 @@ async def test_the_grey_completion_is_taken_by_the_right_arrow(music: Path) -> N
         assert field.value == f"{music}/spotify_million_playlist_dataset/data/"
         await pilot.pause()
         assert field._suggestion == "", "a folder's contents are not suggested unasked"
+
+
+async def test_tab_in_an_empty_field_lists_the_current_folder_and_stays(
+        music: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tab in an empty field moved the focus on (in the setup's steps to Back): the path
+    typed next was lost, and enter pressed Back. As a shell's tab on an empty word, it lists
+    the current folder's names now, and the path typed next goes into the field."""
+    (music / "Mixes").mkdir()
+    monkeypatch.chdir(music)
+    app = PathApp()
+    async with app.run_test() as pilot:
+        field = app.query_one("#path", PathInput)
+        await pilot.press("tab")
+        await pilot.pause()
+        assert app.focused is field and field.value == ""
+        assert [(n.title, n.message) for n in app._notifications] == [
+            (f"In {music}", "Mixes/   spotify_million_playlist_dataset.zip   "
+                            "spotify_million_playlist_dataset/")]
+        await pilot.press("s", "tab")
+        assert field.value == "spotify_million_playlist_dataset"
+
+
+async def test_tab_on_a_path_that_names_nothing_says_why_and_stays(music: Path) -> None:
+    app = PathApp()
+    async with app.run_test() as pilot:
+        field = app.query_one("#path", PathInput)
+        for typed, why in ((f"{music}/Downlo", f"No folder or .json/.zip file in {music} starts "
+                                                "with Downlo"),
+                           (f"{music}/gone/x", f"{music}/gone is not a folder: check the path")):
+            field.value = typed
+            field.cursor_position = len(typed)
+            app.clear_notifications()
+            await pilot.press("tab")
+            await pilot.pause()
+            assert app.focused is field, typed
+            assert [(n.title, n.message) for n in app._notifications] == [
+                ("Nothing to complete", why)]
+        field.value = ""
+        await pilot.press(*"ads")  # the keys typed next are the field's
+        assert field.value == "ads"
+        field.value = f"{music}/notes.txt"  # there, though not a kind it completes: done
+        field.cursor_position = len(field.value)
+        await pilot.press("tab")
+        assert app.focused is app.query_one("#next")

@@ -55,3 +55,29 @@ def test_the_mpd_path_completes_with_tab_in_a_real_terminal(tmp_path: Path) -> N
         assert not term.seen_errors, term.seen_errors
     finally:
         term.close()
+
+
+def test_tab_in_the_empty_field_lists_the_folder_and_the_path_typed_next_is_ingested(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tab in the data step's empty field, as in a shell to see what is there, moved the cursor
+    to Back: the path typed next went nowhere, and enter went back to the first step."""
+    mpd = tmp_path / "mpd"
+    mpd.mkdir()
+    shutil.copy(FIXTURE, mpd / "mpd.slice.0-2.json")
+    (tmp_path / "notes").mkdir()
+    monkeypatch.chdir(tmp_path)  # the app's current folder, as the shell it is started from
+    term = Terminal(tmp_path / "cache", cols=80, rows=24)
+    try:
+        term.wait_for("Setup 1/5", timeout=60)
+        term.press("ctrl+n")
+        term.wait_for("Setup 2/5")
+        term.press("tab")
+        term.wait_for(lambda t: "mpd/   notes/" in t, timeout=10)
+        term.type("mp")
+        term.press("tab")
+        term.press("enter")
+        text = term.wait_for("Data ready", timeout=120)
+        assert "Setup 2/5" in text and "3 playlists" in text
+        assert not term.seen_errors, term.seen_errors
+    finally:
+        term.close()

@@ -1,6 +1,7 @@
 """A field for a path that completes it as a shell's tab does: the rest of a name its folder
 holds shows after the cursor in grey, and tab (or →) takes it; when several names fit, tab
-shows them. With nothing to complete tab moves on, as elsewhere."""
+shows them, and in an empty field the current folder's. Tab moves on, as elsewhere, from a
+path that names something; from one that names nothing it says why and stays."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.suggester import Suggester
 
 from mpdtui.printable import printable
+from mpdtui.tui.typed_path import typed_path
 from mpdtui.tui.widgets.in_order_input import InOrderInput
 
 DIRECTORIES_ONLY: tuple[str, ...] = ()
@@ -101,6 +103,40 @@ def _is_folder(entry: os.DirEntry[str]) -> bool:
         return False
 
 
+def complete_here(file_suffixes: tuple[str, ...] = DIRECTORIES_ONLY) -> PathCompletion:
+    """What tab in an empty field completes, as a shell's tab on an empty word: the names in
+    the current folder."""
+    return _complete_plain("", file_suffixes)
+
+
+def nothing_to_complete(text: str, file_suffixes: tuple[str, ...] = DIRECTORIES_ONLY) -> str:
+    """Why tab completes nothing of `text` (an empty field's: in the current folder)."""
+    if not text:
+        return f"Nothing in {_shown(Path.cwd())} to complete: type a path (~/ is your home folder)"
+    folder_text, slash, typed = typed_path(text).rpartition("/")
+    where = (folder_text or "/") if slash else "."
+    try:
+        is_folder = Path(where).expanduser().is_dir()
+    except (OSError, RuntimeError):  # ~nobody
+        is_folder = False
+    if not is_folder:
+        return f"{_shown(where)} is not a folder: check the path"
+    kinds = f"folder or {'/'.join(file_suffixes)} file" if file_suffixes else "folder"
+    return f"No {kinds} in {_shown(where)} starts with {_shown(typed)}"
+
+
+def names_something(text: str) -> bool:
+    """Whether the path in `text` (as typed or pasted) is there: tab leaves such a field."""
+    try:
+        return bool(text) and Path(typed_path(text)).expanduser().exists()
+    except (OSError, ValueError, RuntimeError):
+        return False
+
+
+def _shown(path: object) -> str:
+    return printable(str(path))
+
+
 class PathSuggester(Suggester):
     def __init__(self, file_suffixes: tuple[str, ...]) -> None:
         # no cache: folders change (a demo written, a download finished) while the app runs
@@ -127,17 +163,27 @@ class PathInput(InOrderInput):
         self.file_suffixes = file_suffixes
 
     def action_complete(self) -> None:
-        """Complete the path at the cursor; when several names fit, show them; else move on
-        (as tab does elsewhere)."""
-        completion = complete_path(self.value, self.file_suffixes) if self.cursor_at_end else None
-        if completion is not None and completion.completed is not None:
+        """Complete the path at the cursor; when several names fit, show them. Tab moves on
+        (as elsewhere) from a path that names something, or with the cursor inside the text;
+        from an empty field or a path that names nothing it says why and stays: it had moved
+        to the step's Back button, where the keys typed next were lost and enter went back."""
+        if not self.cursor_at_end:
+            self.screen.focus_next()
+            return
+        text = self.value
+        completion = (complete_path(text, self.file_suffixes) if text
+                      else complete_here(self.file_suffixes))
+        if completion.completed is not None:
             self.value = completion.completed
             self.cursor_position = len(completion.completed)
-        elif completion is not None and completion.choices:
-            self.notify(_listed(completion.choices), title="Type more of the name",
-                        markup=False, timeout=6)
-        else:
+        elif completion.choices:
+            title = "Type more of the name" if text else f"In {_shown(Path.cwd())}"
+            self.notify(_listed(completion.choices), title=title, markup=False, timeout=6)
+        elif names_something(text):
             self.screen.focus_next()
+        else:
+            self.notify(nothing_to_complete(text, self.file_suffixes),
+                        title="Nothing to complete", markup=False, timeout=6)
 
 
 def _listed(names: tuple[str, ...]) -> str:
