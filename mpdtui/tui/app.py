@@ -106,8 +106,12 @@ class MpdtuiApp(MpdtuiAppBase):
         while len(self.screen_stack) > 1:  # the help or the palette, opened while loading:
             self.pop_screen()  # the first screen went over them, left beneath it for good
         # keys typed before it was shown (a name, typed at once) go to the builder then; the
-        # setup's first step, a path in its field, is no place for them
-        self.call_after_refresh(self.first_screen_shown, not message.first_run)
+        # setup's first step, a path in its field, is no place for those typed while loading.
+        # Those typed from now on are for the step: held until it is shown, a ctrl+n pressed
+        # as it showed was dropped with them
+        if message.first_run:
+            self.drop_held_keys()
+        self.call_after_refresh(self.first_screen_shown)
         if message.first_run:
             self.goto_step(0)
             return

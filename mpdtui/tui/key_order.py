@@ -81,6 +81,10 @@ class KeysInOrder(App[None]):
             self._settling = 0
             self.set_timer(SETTLE_CHECK, self._release)
 
+    def drop_held_keys(self) -> None:
+        """Forget the keys held so far: typed for a screen that is not the first one."""
+        self._held.clear()
+
     def _app_acts_on(self, event: events.Key | events.Paste) -> bool:
         """A key the app itself binds (help, quit, suspend, the palette): not held."""
         if not isinstance(event, events.Key):

@@ -47,6 +47,19 @@ def test_on_a_first_run_keys_typed_early_stay_out_of_the_cache_dir_field(tmp_pat
         term.close()
 
 
+def test_on_a_first_run_a_key_pressed_as_the_first_step_shows_acts(tmp_path: Path) -> None:
+    """ctrl+n pressed as soon as the setup's first step showed was dropped with the keys typed
+    while loading (three times in four in tmux at 80x24): the step stayed, and a person pressed
+    it again. The keys held were dropped only once the step was drawn."""
+    term = Terminal(tmp_path / "fresh", cols=80, rows=24)
+    try:
+        term.wait_for("Setup 1/5", timeout=90)
+        term.child.send("\x0e")  # ctrl+n, at once
+        term.wait_for("Setup 2/5", timeout=30)
+    finally:
+        term.close()
+
+
 def test_after_a_start_that_failed_the_setups_field_takes_keys(tmp_path: Path) -> None:
     """The catalog cannot be read: no builder comes, and the note says to delete it and use
     the setup's data step (f2). Its field took no key: every key was held for a first screen
