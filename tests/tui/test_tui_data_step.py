@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
@@ -118,3 +119,31 @@ async def test_a_cache_dir_that_cannot_be_made_is_said_at_the_ingest(tmp_path: P
         assert not [said for said in notifications(app) if "cannot be made" in said], (
             "said in the step's line: no notification over it")
     assert (tmp_path / "notes").read_text() == "mine"
+
+
+async def test_a_folder_that_cannot_be_read_is_said_under_the_path(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder the user may not read (another user's, mode 700) ended the app in a traceback
+    (PermissionError from listing it). Root reads any folder, so the listing is refused here
+    as it is for a user who may not read it."""
+    locked = tmp_path / "their music"
+    locked.mkdir()
+    real_iterdir = Path.iterdir
+
+    def iterdir(path: Path) -> Iterator[Path]:
+        if path == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_iterdir(path)
+
+    monkeypatch.setattr(Path, "iterdir", iterdir)
+    app = make_app(Locations.resolve(tmp_path / "cache"), tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: screen_name(pilot) == "DataStep", what="the data step")
+        await type_path(pilot, locked)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert label_text(pilot, "#path-error") == (
+            f"{locked}: Permission denied (check the path and permissions)")
+        assert app.is_running and screen_name(pilot) == "DataStep"

@@ -151,8 +151,8 @@ class DataStep(SetupStep):
             return self._demo_request()
         try:
             self.services.data.check_source(Path(text))
-        except UserError as exc:
-            self.query_one("#path-error", Label).update(data_text(in_app(str(exc))))
+        except (UserError, OSError) as exc:  # OSError: a folder it may not read, a traceback
+            self.query_one("#path-error", Label).update(data_text(in_app(user_line(exc))))
             return None
         return JobRequest("data", source=text)
 
