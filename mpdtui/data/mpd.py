@@ -67,11 +67,14 @@ class SliceSource:
                 return _read_file(self.path, self.label)
             return _read_member(self.path, self.member, self.label)
         except _READ_ERRORS as exc:
-            raise SliceError(self.label, "cannot be read", _reason(exc),
-                             DAMAGED_MEMBER if self.member else DAMAGED_FILE) from None
+            advice = (DAMAGED_MEMBER if self.member
+                      else NOT_YOURS if isinstance(exc, PermissionError) else DAMAGED_FILE)
+            raise SliceError(self.label, "cannot be read", _reason(exc), advice) from None
 
 
 DAMAGED_FILE = "check the file, or download the MPD again"
+NOT_YOURS = "you may not read it: make it readable (chmod a+r) or move it away"
+"""A slice whose permissions keep it from this user: another download would not help."""
 DAMAGED_MEMBER = ("the zip is damaged: download it again to the same path (the slices ingested "
                   "stay), then run the same command again")
 """What to do about a slice file, or a member of the zip, that cannot be read."""

@@ -50,6 +50,28 @@ def test_folder_slices_are_in_slice_order(tmp_path: Path) -> None:
         "mpd.slice.20000-20999.json"]
 
 
+def test_a_slice_the_user_may_not_read_says_so_not_to_download_again(
+        slice_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A slice of another user's (mode 600) said "check the file, or download the MPD again":
+    a new download would not help. Root reads any file, so the open is refused here as it is
+    for a user who may not read it."""
+    import os
+
+    slice_path = slice_folder / "mpd.slice.0-2.json"
+    real_open = os.open
+
+    def refusing_open(path: str | os.PathLike[str], *args: int, **kwargs: int) -> int:
+        if Path(path) == slice_path:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refusing_open)
+    with pytest.raises(SliceError) as caught:
+        find_slices(slice_folder)[0].read_bytes()
+    assert str(caught.value) == (f"{slice_path}: cannot be read: Permission denied: you may not "
+                                 "read it: make it readable (chmod a+r) or move it away")
+
+
 def test_parent_of_data_folder_is_accepted(slice_folder: Path) -> None:
     assert [s.name for s in find_slices(slice_folder.parent)] == ["mpd.slice.0-2.json"]
 
