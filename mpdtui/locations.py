@@ -166,6 +166,13 @@ class Locations:
                 self.sequences_npz, self.split_npz, self.models_dir, self.checkpoints_dir,
                 self.reports_dir, self.train_state_json]
 
+    def own_names(self) -> frozenset[str]:
+        """The names of the files and folders mpdtui makes at the top of the cache dir."""
+        paths = [getattr(self, name) for name, member in vars(Locations).items()
+                 if isinstance(member, property)]
+        return frozenset(path.name for path in paths
+                         if isinstance(path, Path) and path.parent == self.root)
+
     def written_folders(self) -> list[Path]:
         """The folders whose files are written atomically, through a temporary one beside."""
         return [self.root, self.chunks_dir, self.models_dir, self.reports_dir, self.demo_dir]

@@ -202,6 +202,18 @@ class DataService:
                 return f"{folder} is on a read-only disk"
         return f"{folder} cannot be written (permission denied)"
 
+    def others_files(self) -> list[str]:
+        """The names in a cache dir that holds none of mpdtui's own files (hidden ones left
+        out): another program's folder, given by a slip, where mpdtui's files would go
+        among them. Empty where it holds some of mpdtui's, or nothing."""
+        try:
+            names = sorted(name for name in os.listdir(self.locations.root)
+                           if not name.startswith("."))
+        except OSError:  # not made yet, or not readable: said otherwise
+            return []
+        own = self.locations.own_names()
+        return [] if any(name in own for name in names) else names
+
     def used_disk_bytes(self) -> int:
         """What the files in the cache dir take (0 before it exists; a file removed while
         counted, by a job, is left out). SQLite's `-shm` files are left out too: the index of

@@ -397,6 +397,30 @@ async def test_the_cache_step_says_when_the_cache_dir_cannot_be_written(
         assert label_text(pilot, "#cache-free").endswith("no data yet")
 
 
+async def test_the_cache_step_says_when_the_folder_holds_another_programs_files(
+        tmp_path: Path) -> None:
+    """MPDTUI_CACHE_DIR set to a folder of one's own files (~/Music by a slip): the step said
+    "no data yet" alone, and mpdtui's files went among them."""
+    music = tmp_path / "Music"
+    (music / "albums").mkdir(parents=True)
+    for name in ("notes.txt", "cover.jpg", ".hidden"):
+        (music / name).write_text("mine")
+    app = make_app(Locations.resolve(music), tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
+        assert label_text(pilot, "#cache-free").endswith(
+            "no data yet · holds other files (albums, cover.jpg and 1 more), none of mpdtui's: "
+            "choose a new or empty folder to keep mpdtui's apart")
+        ours = tmp_path / "ours"  # one of mpdtui's, with a file of the user's beside: no note
+        ours.mkdir()
+        (ours / "config.json").write_text("{}")
+        (ours / "README.txt").write_text("mine")
+        await type_path(pilot, ours)
+        await pilot.press("enter")
+        assert label_text(pilot, "#cache-free").endswith("no data yet"), label_text(
+            pilot, "#cache-free")
+
+
 async def test_the_cache_dir_in_use_typed_again_is_kept_not_new(trained_copy: Locations,
                                                                  tmp_path: Path) -> None:
     """Typed (or completed by tab, with its slash) at the cache step, the folder in use said

@@ -77,6 +77,9 @@ class CacheStep(SetupStep):
             has_data += self._short_of_room_for_the_demo(free)
         if (why := services.data.unwritable()) is not None:  # said before an ingest fails on it
             has_data += f" · {why}: choose another folder"
+        elif others := services.data.others_files():
+            has_data += (f" · holds other files ({_counted(others)}), none of mpdtui's: choose "
+                         "a new or empty folder to keep mpdtui's apart")
         self.query_one("#cache-free", Label).update(data_text(  # a path: text, not markup
             f"Free disk space: {size(free) if free is not None else '?'} · {has_data}"))
 
@@ -125,6 +128,14 @@ class CacheStep(SetupStep):
         self.show_location()
         self.status("Using the new folder for this session.")
         return None
+
+
+def _counted(names: list[str]) -> str:
+    """"notes.txt", "notes.txt and photos", "notes.txt, photos and 3 more"."""
+    if len(names) <= 2:
+        return " and ".join(names)
+    rest = len(names) - 2
+    return f"{names[0]}, {names[1]} and {rest:,} more"
 
 
 def _is_mpd_data(path: Path) -> bool:
