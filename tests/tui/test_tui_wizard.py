@@ -695,6 +695,34 @@ async def test_the_builder_serves_while_training_goes_on(ingested_copy: Location
         await wait_for(pilot, lambda: screen.model_name == best, what="the best model, as it comes")
 
 
+async def test_a_terminal_made_smaller_while_models_train_shows_the_bar_of_the_one_running(
+        ingested_copy: Locations, tmp_path: Path) -> None:
+    """Made 80x24 (a pane split) while two-tower trained, the step showed the models' list
+    and no bar: they are scrolled to as each stage starts, and two-tower's runs for minutes."""
+    from textual.geometry import Region
+
+    from mpdtui.tui.widgets.stage_progress import StageProgress as StageBar
+
+    # its 30 epochs by default: it trains on after the resize, until the escape below
+    app = make_app(ingested_copy, tmp_path, train_models=("popularity", "two_tower"))
+    async with app.run_test(size=SIZE) as pilot:
+        await open_training_step(pilot)
+        app.screen.query_one("#step", VerticalScroll).scroll_home(animate=False)
+        await pilot.press("ctrl+r")
+        bar = app.screen.query_one("#bar-two_tower", StageBar)
+        await wait_for(pilot, lambda: any(
+            said in label_text(pilot, "#bar-two_tower .stage-info")
+            for said in ("starting", "TensorFlow", "batches")), what="two-tower's start")
+        await pilot.resize_terminal(80, 24)
+        for _ in range(3):  # laid out at the new size, then scrolled (the job's worker goes on)
+            await pilot.pause(0.1)
+        assert app.jobs.running, "two-tower still trains"
+        shown = app.screen.query_one("#step", VerticalScroll).region
+        assert Region.intersection(shown, bar.region) == bar.region, (shown, bar.region)
+        await pilot.press("escape")  # cancel: not minutes of training more
+        await wait_for(pilot, lambda: not app.jobs.running, what="the training stopped")
+
+
 async def test_a_retrain_by_another_process_keeps_the_best_model(
         trained_copy: Locations, tmp_path: Path) -> None:
     """`mpdtui --train --retrain --models M` in another terminal: M saved anew has no score

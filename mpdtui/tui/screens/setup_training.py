@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -60,6 +60,7 @@ class TrainingStep(SetupStep):
         self.saved: set[str] = set()  # the models this run has saved
         self.reused: list[str] = []  # the models this run found trained already
         self.follow_evaluation_until = 0.0
+        self.latest_bar: StageBar | None = None  # the bar of the stage this run moved last
 
     def body(self) -> ComposeResult:
         yield Static(EXPLAIN, classes="explain")
@@ -209,6 +210,16 @@ class TrainingStep(SetupStep):
             else " from the start")
         self.app.push_screen(ConfirmScreen(question), answered)
 
+    def on_resize(self, event: events.Resize) -> None:
+        """The terminal made smaller while models train (a pane split): the bar of the stage
+        that moved last is scrolled to, as a bar is when its stage starts; it had gone below
+        the fold."""
+        if self.running is not None and self.latest_bar is not None:
+            # once laid out at the new size (the refresh after this one's): before, the bar
+            # was in view still, where the step was as tall as the terminal had been
+            bar = self.latest_bar
+            self.call_after_refresh(self.call_after_refresh, bar.scroll_visible, animate=False)
+
     def job_event(self, event: Event) -> None:
         stage = getattr(event, "stage", None)
         if (isinstance(event, StageFinished) and event.outcome == "skipped"
@@ -220,8 +231,10 @@ class TrainingStep(SetupStep):
             if isinstance(event, StageStarted):
                 bar.show(0, None, "starting…")
                 bar.scroll_visible(animate=False)  # below the fold in a short terminal
+                self.latest_bar = bar
             elif isinstance(event, StageProgress):
                 bar.show(event.done, event.total, describe_progress(event))
+                self.latest_bar = bar  # (two-tower's, in a thread beside the others, says no start)
             elif isinstance(event, StageFinished):
                 bar.finish(event.message)
                 self.training.discard(bar.stage)
