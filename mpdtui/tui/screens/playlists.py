@@ -132,6 +132,8 @@ class PlaylistsScreen(BaseScreen):
         self.call_after_refresh(self._fit_names)  # once laid out: the table's width then
 
     def _fit_names(self) -> None:
+        if not self.is_attached:  # closed before it was laid out again (p, enter at once)
+            return
         selected = self._selected()
         self._list(selected.id if selected else None, focus=False)  # the name column follows
 

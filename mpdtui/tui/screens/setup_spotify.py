@@ -150,7 +150,8 @@ class SpotifyStep(SetupStep):
     def _bring_url_into_view(self) -> None:
         """The URL and the paste field below it, once they take their room (below the fold
         at 24 rows otherwise)."""
-        if time.monotonic() < self.bring_url_into_view_until:  # then the scrolling is the user's
+        if self.is_attached and time.monotonic() < self.bring_url_into_view_until:
+            # (after that the scrolling is the user's; the step may be left meanwhile)
             self.query_one("#login-url").scroll_visible(top=True, animate=False)
 
     def job_done(self, worker: Worker[Any]) -> None:

@@ -295,7 +295,8 @@ class TrainingStep(SetupStep):
         self.call_after_refresh(self._keep_evaluation_in_view)
 
     def _keep_evaluation_in_view(self, *_: object) -> None:
-        if time.monotonic() < self.follow_evaluation_until:  # then the scrolling is the user's
+        if self.is_attached and time.monotonic() < self.follow_evaluation_until:
+            # (after that the scrolling is the user's; the step may be left meanwhile)
             self.query_one("#eval-title").scroll_visible(animate=False, top=True)
 
     def action_next(self) -> None:
