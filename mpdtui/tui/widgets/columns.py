@@ -3,7 +3,8 @@
 Every column has a least useful width and a most useful one (`cap`: a longer name is cut).
 A table gets the widths of its columns from `fit`: every column its least width, then what is
 left shared evenly up to what each column's content wants (its longest cell, at most its
-cap; the columns always shown first, then the others), and what is still left to the `rest`
+cap; the columns always shown first, those that `yield` after them, then the others), and
+what is still left to the `rest`
 column (the reason, or the track name) so no space stays empty.
 When even the least widths do not fit, the columns that matter least are left out first
 (`drop`: the higher, the sooner), also while the columns always shown would get less than
@@ -34,6 +35,9 @@ class Column:
     spare: bool = False
     """Shown only where the columns always shown get all their content wants (up to their
     cap): the playlist's album, never at its track names' cost."""
+    yields: bool = False
+    """For a column always shown: widened only once the others always shown are whole (the
+    suggestions' reason, whose whole text the list's border shows for the highlighted one)."""
 
 
 def fit(columns: Sequence[Column], wanted: Mapping[str, int], width: int,
@@ -46,9 +50,11 @@ def fit(columns: Sequence[Column], wanted: Mapping[str, int], width: int,
     if spare < 0:  # narrower than the least widths (a split pane): cut, rather than clip
         _narrow(widths, -spare, rest)
     wants = {c.name: max(0, min(wanted.get(c.name, c.least), c.cap) - c.least) for c in shown}
-    for first in (True, False):  # the columns always shown (track, artist, why), then others
-        share = {c.name: wants[c.name] for c in shown if (c.drop == 0) == first}
-        _share(widths, share, spare)
+    rounds = ([c for c in shown if not c.drop and not c.yields],  # track, artist
+              [c for c in shown if not c.drop and c.yields],  # the reason
+              [c for c in shown if c.drop])  # album, time, the audio columns
+    for columns_of_round in rounds:
+        _share(widths, {c.name: wants[c.name] for c in columns_of_round}, spare)
         spare = width - sum(widths.values()) - CELL_PADDING * len(shown)
     if spare > 0 and rest in widths:
         widths[rest] += spare  # the reason (or the name) takes what is left

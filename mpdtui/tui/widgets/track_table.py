@@ -1,16 +1,15 @@
 """A table of tracks (title, artist, album, duration, and optionally why) with vim keys.
 
-With `with_audio` on (the builder turns it on when audio features are known) it also shows
-each track's tempo, key ("Am 8A") and, where there is room, energy. Cells hold text from the
-data as plain text, never as markup.
+With `with_audio` on (the builder's, when audio features are known) it also shows each
+track's tempo, key ("Am 8A") and, where there is room, energy. Cells hold data as plain text.
 
 Column widths follow the table's width (`columns.fit`): names get what their content needs,
 the reason (or the track name) takes what is left, and a narrow table leaves out album, time
 and the audio columns before it cuts track and artist short, but keeps the column of a feature
-the builder's filter reads (`keep_columns_of`). A text cut short ends in "…".
-Below 160 columns the Why column cuts most reasons short, so a table of suggestions with the
-focus shows the highlighted one's whole reason in its bottom border. A reason every row shares
-(a fallback's) has no column when the caller says it once elsewhere (`reason_column=False`).
+the builder's filter reads (`keep_columns_of`); results show them only beside whole names,
+suggestions their album and time beside a whole reason too, which is cut first. A text cut
+short ends in "…"; the suggestions with the focus show the highlighted one's whole reason in
+their border. A reason all rows share has no column when the caller says it elsewhere.
 Songs the playlist holds already (`mark`), in any version, read "✓ " before their name, dimmed.
 """
 
@@ -49,14 +48,15 @@ PLAYLIST = (Column("#", 2, 6, drop=5), Column("Track", 8, 40, good=12),
             Column("Time", 4, 5, drop=4), Column("BPM", 3, 3, drop=2, audio=True),
             Column("Key", 7, 7, drop=3, audio=True),
             Column("Energy", 6, 6, drop=1, audio=True, spare=True))  # before the album
-RESULTS = (Column("Track", 10, 48, good=16), Column("Artist", 8, 28, good=12),
+RESULTS = (Column("Track", 10, 48, good=48), Column("Artist", 8, 28, good=28),  # whole
            Column("Album", 8, 28, drop=5),
            Column("Time", 4, 5, drop=2), Column("BPM", 3, 3, drop=3, audio=True),
            Column("Key", 7, 7, drop=4, audio=True), Column("Energy", 6, 6, drop=6, audio=True))
 SUGGESTIONS = (Column("Track", 10, 48, good=16), Column("Artist", 8, 28, good=12),
-               Column("Album", 8, 24, drop=7), Column("Time", 4, 5, drop=6),
+               Column("Album", 8, 24, drop=7, spare=True), Column("Time", 4, 5, drop=6, spare=True),
                Column("BPM", 3, 3, drop=3, audio=True), Column("Key", 7, 7, drop=4, audio=True),
-               Column("Energy", 6, 6, drop=5, audio=True), Column("Why", 12, 60, good=20))
+               Column("Energy", 6, 6, drop=5, audio=True),
+               Column("Why", 12, 60, good=20, yields=True))  # cut first: the border says it
 
 Cell = Text | str
 Row = tuple["Track", "TrackAudio | None", str]  # a row's track, its features, its reason
