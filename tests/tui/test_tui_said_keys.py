@@ -285,3 +285,31 @@ async def test_the_footer_offers_more_like_this_only_on_a_track(
                        what="suggestions")
         screen.query_one("#suggestions").focus()
         await wait_for(pilot, lambda: "l" in footer_keys(screen), what="l in the footer")
+
+
+async def test_k_and_j_on_a_suggestion_say_they_move_the_playlists_tracks(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """K on the suggestions (to move a track, as the help says) did nothing and said nothing."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        screen.playlist = app.services.catalog.tracks([1, 2, 3])
+        screen._playlist_changed()
+        suggestions = screen.query_one("#suggestions", TrackTable)
+        await wait_for(pilot, lambda: suggestions.tracks, what="suggestions")
+        suggestions.focus()
+        await settle(pilot)
+        app.clear_notifications()
+        for key in ("K", "shift+down"):
+            await pilot.press(key)
+            await settle(pilot)
+            assert notifications(app) == [
+                "K and J move the playlist's highlighted track: tab to the playlist first."], key
+            app.clear_notifications()
+        assert [t.id for t in screen.playlist] == [1, 2, 3]
+        await pilot.press("tab")  # to the playlist: K moves there, and says nothing
+        assert app.focused is screen.query_one("#playlist")
+        await pilot.press("down", "K")
+        await settle(pilot)
+        assert [t.id for t in screen.playlist] == [2, 1, 3] and notifications(app) == []

@@ -343,6 +343,10 @@ class BuilderScreen(BuilderExchange):
         self.playlist[row], self.playlist[target] = self.playlist[target], self.playlist[row]
         self._playlist_changed(cursor=target)
 
+    def action_explain_move(self) -> None:
+        self.notify("K and J move the playlist's highlighted track: tab to the playlist "
+                    "first.", severity="warning")
+
     def _playlist_changed(self, cursor: int | None = None) -> None:
         table = self.query_one("#playlist", TrackTable)
         table.show(self.playlist, keep_cursor=True, audio=self._playlist_audio())

@@ -65,6 +65,7 @@ class BuilderBase(BaseScreen):
         Binding("U,ctrl+r", "redo", "Redo", key_display="U", show=False),  # undo says it
         Binding("K,shift+up", "move(-1)", "Up", key_display="K"),
         Binding("J,shift+down", "move(1)", "Down", key_display="J"),
+        Binding("K,J,shift+up,shift+down", "explain_move", show=False),  # off the playlist
         Binding("l", "more_like", "More like this"),
         Binding("y", "copy_link", "Copy link", show=False),
         Binding("m", "switch_model", "Model"),
@@ -350,6 +351,8 @@ class BuilderBase(BaseScreen):
         focused = self._focused_table()
         if action in ("remove", "move"):
             return focused is not None and focused.id == "playlist" and bool(self.playlist)
+        if action == "explain_move":  # K / J on the results or suggestions: say why not
+            return focused is not None and focused.id != "playlist"
         if action == "hide":
             return focused is not None and focused.id == "suggestions"
         if action == "add":

@@ -35,7 +35,7 @@ KEYS: dict[str, list[tuple[str, str]]] = {
         ("x / delete", "remove the highlighted track from the playlist; on a suggestion: "
                        "hide it from this playlist's suggestions"),
         ("X", "on a suggestion: hide its artist from this playlist's suggestions"),
-        ("K / J", "move the highlighted track up / down"),
+        ("K / J", "move the highlighted playlist track up / down"),
         ("shift+up / shift+down", "the same as K / J"),
         ("u / U (ctrl+r)", "undo / redo the last change to the tracks (added, removed, moved, "
                            "ordered for flow, hidden)"),
