@@ -271,6 +271,13 @@ class MpdtuiAppBase(KeysInOrder):
             self.notify(printable(f"{type(error).__name__}: {error}"), title="Unexpected error",
                         severity="error", markup=False, timeout=15)
 
+    def take_down_notes(self, opening: str) -> None:
+        """Take down the notes that start with `opening`: a newer one says it now (`m`
+        pressed four times had left four notes over the suggestions, three of them stale)."""
+        for notification in list(self._notifications):
+            if notification.message.startswith(opening):
+                self._unnotify(notification)
+
     def attempt(self, call: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R | None:
         """Run a quick service call on the UI thread; a user-fixable error becomes a
         notification and the result None."""

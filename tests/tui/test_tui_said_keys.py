@@ -313,3 +313,21 @@ async def test_k_and_j_on_a_suggestion_say_they_move_the_playlists_tracks(
         await pilot.press("down", "K")
         await settle(pilot)
         assert [t.id for t in screen.playlist] == [2, 1, 3] and notifications(app) == []
+
+
+async def test_m_pressed_again_and_again_leaves_one_note_naming_the_model_in_use(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """m pressed four times at 80x24 left four notes over the suggestions for seconds, three
+    of them naming models no longer in use."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        await wait_for(pilot, lambda: len(screen.models) > 2, what="the models")
+        await pilot.press("escape")  # to the lists, where m is a key
+        for _ in range(3):
+            await pilot.press("m")
+        await settle(pilot)
+        said = [note for note in notifications(app) if note.startswith("Suggesting with ")]
+        assert len(said) == 1 and said[0].startswith(f"Suggesting with {screen.model_name}"), (
+            said)

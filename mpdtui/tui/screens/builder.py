@@ -149,6 +149,7 @@ class BuilderScreen(BuilderExchange):
         self.model_chosen = True
         self._update_model_title()
         scores = self.app.attempt(self.services.models.scores) or {}
+        self.app.take_down_notes("Suggesting with ")  # the last model's: stale now
         self.notify(f"Suggesting with {name}{beside_the_best(name, scores)}.")
         self._schedule(0)
 
