@@ -287,9 +287,10 @@ async def test_the_footer_offers_more_like_this_only_on_a_track(
         await wait_for(pilot, lambda: "l" in footer_keys(screen), what="l in the footer")
 
 
-async def test_k_and_j_on_a_suggestion_say_they_move_the_playlists_tracks(
+async def test_k_and_j_on_a_suggestion_and_a_on_the_playlist_say_where_they_work(
         trained_copy: Locations, tmp_path: Path) -> None:
-    """K on the suggestions (to move a track, as the help says) did nothing and said nothing."""
+    """K on the suggestions (to move a track, as the help says) and a on the playlist did
+    nothing and said nothing."""
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await builder_ready(pilot)
@@ -313,6 +314,11 @@ async def test_k_and_j_on_a_suggestion_say_they_move_the_playlists_tracks(
         await pilot.press("down", "K")
         await settle(pilot)
         assert [t.id for t in screen.playlist] == [2, 1, 3] and notifications(app) == []
+        await pilot.press("a")  # a adds from the other lists: it says so, and adds nothing
+        await settle(pilot)
+        assert notifications(app) == ["a adds the highlighted suggestion or search result: "
+                                      "tab to the suggestions, or / to search, first."]
+        assert [t.id for t in screen.playlist] == [2, 1, 3]
 
 
 async def test_m_pressed_again_and_again_leaves_one_note_naming_the_model_in_use(

@@ -344,6 +344,10 @@ class BuilderScreen(BuilderExchange):
         self.playlist[row], self.playlist[target] = self.playlist[target], self.playlist[row]
         self._playlist_changed(cursor=target)
 
+    def action_explain_add(self) -> None:
+        self.notify("a adds the highlighted suggestion or search result: tab to the "
+                    "suggestions, or / to search, first.", severity="warning")
+
     def action_explain_move(self) -> None:
         self.notify("K and J move the playlist's highlighted track: tab to the playlist "
                     "first.", severity="warning")

@@ -54,6 +54,7 @@ class BuilderBase(BaseScreen):
         # the footer's order: the keys a new user needs first (add, remove, save, help, quit)
         # come first, whole at 60 columns; the end is cut off (the help lists every key)
         Binding("a", "add", "Add"),
+        Binding("a", "explain_add", show=False),  # on the playlist: says where adding works
         Binding("x,delete", "remove", "Remove"),
         Binding("x,delete", "hide", "Hide"),  # on a suggestion: not for this playlist
         Binding("ctrl+s", "save", "Save"),
@@ -353,6 +354,8 @@ class BuilderBase(BaseScreen):
             return focused is not None and focused.id == "playlist" and bool(self.playlist)
         if action == "explain_move":  # K / J on the results or suggestions: say why not
             return focused is not None and focused.id != "playlist"
+        if action == "explain_add":
+            return focused is not None and focused.id == "playlist"
         if action == "hide":
             return focused is not None and focused.id == "suggestions"
         if action == "add":
