@@ -1081,8 +1081,10 @@ async def test_features_imported_after_training_send_the_models_reading_them_to_
         behind = (f"ranker learned from other audio features than these ({covered} more tracks "
                   "have them now): train them again at the next step (ctrl+n) to use them.")
         assert label_text(pilot, "#step-status").endswith(f"%). {behind}")
-        await pilot.press("ctrl+n", "escape")  # back at the step: what it holds, still said
-        assert screen_name(pilot) == "FeaturesStep"
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: screen_name(pilot) == "TrainingStep", what="training step")
+        await pilot.press("escape")  # back at the step: what it holds, still said
+        await wait_for(pilot, lambda: screen_name(pilot) == "FeaturesStep", what="features step")
         await wait_for(pilot, lambda: label_text(pilot, "#step-status") == (
             f"Features are known for {coverage}). {behind}"), what="the coverage")
         assert label_text(pilot, "#features-progress .stage-info") == "imported"
