@@ -34,7 +34,7 @@ import math
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -264,8 +264,36 @@ def index_bytes(index: ItemIndex) -> int:
     return sum(array.nbytes for array in arrays.values())
 
 
+def other_settings(index: ItemIndex, variants: Sequence[tuple[str, float]]) -> dict[str, Search]:
+    """The same index searched with other search settings, one (name, value) each (`slack`:
+    the lists are ranked by what they could score with that share of their radius credited;
+    `min_scan`: the least items probed), timed beside the defaults."""
+    searchers: dict[str, Search] = {}
+    for setting, value in variants:
+        other = ItemIndex(index.vectors, index.banded,
+                          replace(index.settings, **{setting: type(getattr(index.settings,
+                                                                           setting))(value)}))
+        searchers[f"{setting} {value:g}"] = (
+            lambda q, seeds, other=other: other.search(q, K, seeds).ids)
+    return searchers
+
+
+def variant_lines(timings: Timings, found: dict[str, list[np.ndarray]],
+                  variants: Sequence[tuple[str, float]], settings: IndexSettings) -> None:
+    """Each variant's time and recall (at 10 and K), against the defaults', same run."""
+    names = [f"{setting} {value:g}" for setting, value in variants]
+    for name in ["index", *names] if names else []:
+        top = [recall([f[:10]], [t[:10]])[0] for f, t in zip(found[name], found["exact"],
+                                                               strict=True)]
+        label = (f"defaults (slack {settings.slack:g}, min_scan {settings.min_scan:,})"
+                 if name == "index" else name)
+        print(f"  {label:40s} p50 {timings.p50(name):6.2f} ms  p95 {timings.p95(name):6.2f} ms"
+              f"  recall@10 {np.mean(top):.4f}  recall@{K} "
+              f"{recall(found[name], found['exact']).mean():.4f}")
+
+
 def bench_size(vectors: np.ndarray, queries: list[Query], source: str, passes: int,
-               settings: IndexSettings) -> None:
+               settings: IndexSettings, variants: Sequence[tuple[str, float]] = ()) -> None:
     n, dim = vectors.shape
     print(f"\n{n:,} items x {dim} dims ({vectors.nbytes / 2**20:,.0f} MiB float32, {source}; "
           f"{len(queries)} queries; {load()})", flush=True)
@@ -280,8 +308,10 @@ def bench_size(vectors: np.ndarray, queries: list[Query], source: str, passes: i
     searchers = {"exact": exact, "index": lambda q, seeds: index.search(q, K, seeds).ids}
     if index.banded is not None:
         searchers["candidates"] = candidates_only(index)
+        searchers |= other_settings(index, variants)
     timings, found = interleaved(searchers, queries, passes)
     r = recall(found["index"], found["exact"])
+    variant_lines(timings, found, variants, index.settings)
     print(f"  exact scan + top-{K}  {timings.line('exact')}")
     print(f"  index                {timings.line('index')}")
     print(f"    recall@{K} mean {r.mean():.4f}  p5 {np.percentile(r, 5):.3f}  min {r.min():.3f}")
@@ -476,18 +506,24 @@ def main() -> None:
                         help="item vectors and queries from `bench/scale.py --save-factors`")
     parser.add_argument("--fetch", type=int, default=IndexSettings().fetch,
                         help="candidates re-scored per query in --compare")
+    parser.add_argument("--slack", type=float, nargs="+", default=[], metavar="S",
+                        help="also search each index with these slacks, timed beside the default")
+    parser.add_argument("--min-scan", type=int, nargs="+", default=[], metavar="N",
+                        help="also search each index probing at least N items, timed beside")
     parser.add_argument("--only", nargs="+", default=[],
                         help="in --compare, only the indexes whose name holds one of these words")
     args = parser.parse_args()
     faiss_threads(1)
     print(f"bench/serve.py: {load()}, {psutil.virtual_memory().total / 2**30:.0f} GiB RAM")
     settings = IndexSettings(min_items=0)
+    variants = [("slack", x) for x in args.slack] + [("min_scan", x) for x in args.min_scan]
     if args.vectors:
         vectors, queries = saved(args.vectors, args.queries)
         if args.compare:
             compare(vectors, queries, str(args.vectors), args.fetch, args.only, args.passes)
         else:
-            bench_size(vectors, queries, f"from {args.vectors}", args.passes, settings)
+            bench_size(vectors, queries, f"from {args.vectors}", args.passes, settings,
+                       variants)
         return
     for family in args.families:
         for n in [args.compare] if args.compare else args.sizes:
@@ -495,7 +531,8 @@ def main() -> None:
             if args.compare:
                 compare(vectors, queries, f"{family} vectors", args.fetch, args.only, args.passes)
             else:
-                bench_size(vectors, queries, f"{family} vectors", args.passes, settings)
+                bench_size(vectors, queries, f"{family} vectors", args.passes, settings,
+                           variants)
             del vectors, queries
             gc.collect()
 
