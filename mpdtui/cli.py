@@ -12,6 +12,7 @@ import argparse
 import codecs
 import io
 import os
+import shlex
 import sys
 import textwrap
 from collections.abc import Iterator, Sequence
@@ -26,7 +27,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ chatter o
 import mpdtui.advice
 from mpdtui import __version__
 from mpdtui.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, UserError, file_error_line
-from mpdtui.locations import CACHE_DIR_ENV, Locations
+from mpdtui.locations import (
+    CACHE_DIR_ENV,
+    Locations,
+    dangling_link,
+    default_cache_dir,
+    expand_home,
+    real_path,
+)
 from mpdtui.printable import printable
 
 
@@ -156,6 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def resolve_locations(cache_dir: str | None) -> Locations:
+    _refuse_a_dangling_link(cache_dir)
     locations = Locations.resolve(cache_dir)
     if not locations.root.is_dir():
         from mpdtui.data.files import file_in_the_way
@@ -168,6 +177,19 @@ def resolve_locations(cache_dir: str | None) -> Locations:
             raise UserError(f"the cache dir {locations.root} cannot be made: {blocking} is a "
                             f"file: {advice}")
     return locations
+
+
+def _refuse_a_dangling_link(cache_dir: str | None) -> None:
+    given = expand_home(cache_dir) if cache_dir else default_cache_dir()
+    link = dangling_link(given.absolute())
+    if link is None:
+        return
+    target = real_path(link)
+    through = "is" if link == given.absolute() else f"goes through {link},"
+    raise UserError(f"the cache dir {given} {through} a link to {target}, which does not exist "
+                    f"(a drive not mounted?): mount it, or make it with `mkdir -p "
+                    f"{shlex.quote(str(target))}`, or give another directory with --cache-dir "
+                    f"or ${CACHE_DIR_ENV}")
 
 
 def run(args: argparse.Namespace, locations: Locations) -> int:

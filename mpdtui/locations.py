@@ -44,6 +44,16 @@ def real_path(path: str | os.PathLike[str]) -> Path:
                         "themselves): give another path") from None
 
 
+def dangling_link(path: Path) -> Path | None:
+    """The link on `path` (it or a parent) that leads nowhere: a cache dir through it would be
+    made at the link's target (a drive not mounted leaves its mount point bare), where
+    `mkdir -p` refuses."""
+    for part in (path, *path.parents):
+        if part.is_symlink() and not part.exists():
+            return part
+    return None
+
+
 def recordable(path: str | os.PathLike[str]) -> str:
     """`path` as text that mpdtui's JSON files can hold; UserError for a name with bytes that
     are not UTF-8 (Python keeps them as lone surrogates, which no JSON file takes)."""
