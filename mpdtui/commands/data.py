@@ -28,6 +28,7 @@ from mpdtui.pipeline.display import (
     trained_before,
 )
 from mpdtui.pipeline.events import StageProgress
+from mpdtui.pipeline.lock import Holder
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable, printable_json
 from mpdtui.progress_view import HeadlessProgress
@@ -131,17 +132,31 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
                      else "none yet (`mpdtui features --csv FILE`)")}
     if unfinished:
         shown["data_source"] = f"{shown['data_source']} ({unfinished})"
+    elif info["writer"] is not None:  # an ingest under way is said in data_source
+        shown = _after_models(shown, "writing", _writer_text(Holder(**info["writer"])))
     del (shown["slices_skipped"], shown["disk_bytes"], shown["models_trained_without"],
          shown["models_behind_on_audio"],
          shown["training_left"], shown["retrains_left"], shown["models_unservable"],
          shown["models_damaged"],
-         shown["r_precision"], shown["audio_gained"])  # said in "models"
+         shown["r_precision"], shown["audio_gained"], shown["writer"])  # said in "models"
     shown["saved"] = saved
     shown["disk"] = f"{amount(info['disk_bytes'], 'bytes')} (the cache dir's files)"
     for key, value in shown.items():
         text = f"{value:,}" if type(value) is int else printable(str(value))
         print(in_terminal_width(f"{INFO_LABELS.get(key, key):>12}: ", text))
     return 0
+
+
+def _after_models(shown: dict[str, object], key: str, value: str) -> dict[str, object]:
+    items = list(shown.items())
+    at = [name for name, _ in items].index("models") + 1
+    return dict([*items[:at], (key, value), *items[at:]])
+
+
+def _writer_text(writer: Holder) -> str:
+    """A training under way: the models listed are those it saved so far, not all it makes."""
+    return (f"{writer.describe()}, saving as it goes: stop it with `kill {writer.pid}` (what it "
+            "finished is kept: run it again to resume)")
 
 
 def _saved_text(playlists: PlaylistService) -> str:

@@ -9,6 +9,7 @@ from typing import TypedDict
 
 from mpdtui.data.features import Coverage
 from mpdtui.locations import Locations
+from mpdtui.pipeline.lock import current_holder
 from mpdtui.services.audio import AudioService
 from mpdtui.services.catalog import CatalogService
 from mpdtui.services.challenge import ChallengeService
@@ -64,6 +65,16 @@ class CacheInfo(TypedDict):
     features: Coverage | None
     disk_bytes: int
     """What the cache dir's files take."""
+    writer: Writer | None
+    """The job writing to the cache dir now (a training, an ingest): what it saves shows as it
+    saves it, so the models listed may be the first of several; None when none writes."""
+
+
+class Writer(TypedDict):
+    what: str
+    pid: int
+    since: float
+    """When it took the cache dir (seconds since the epoch)."""
 
 
 @dataclass(eq=False)
@@ -110,7 +121,7 @@ class Services:
                          models_unservable=self.models.unservable(),
                          models_damaged=self.models.damaged(),
                          features=self.features.coverage(),
-                         disk_bytes=self.data.used_disk_bytes())
+                         disk_bytes=self.data.used_disk_bytes(), writer=_writer(self.locations))
 
     def close(self) -> None:
         """Close the stores opened so far (a later call opens them again)."""
@@ -122,6 +133,11 @@ class Services:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _writer(locations: Locations) -> Writer | None:
+    holder = current_holder(locations)
+    return None if holder is None else Writer(what=holder.what, pid=holder.pid, since=holder.since)
 
 
 def _added(added: tuple[int, int] | None) -> dict[str, int] | None:

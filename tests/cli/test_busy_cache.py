@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -124,3 +125,20 @@ def test_an_ingest_under_way_is_said_to_run_not_to_be_run_again(tmp_path: Path,
     assert "is writing it, and it is ready once that ends" in missing.stdout
     assert "again to finish it" not in info.stdout + missing.stdout
     assert "again to finish it" in mpdtui("info", cache=locations.root).stdout
+
+
+def test_info_while_another_process_trains_names_it(evaluated_cache: Path) -> None:
+    """Before, `info` during a training listed the models saved so far as if they were all
+    there would be, with nothing to say that a training ran and would save more."""
+    with WriterLock(Locations.resolve(evaluated_cache), "training"):
+        text, as_json = mpdtui("info", cache=evaluated_cache), mpdtui("info", "--json",
+                                                                       cache=evaluated_cache)
+    assert text.returncode == as_json.returncode == 0, (text.stderr, as_json.stderr)
+    pid = os.getpid()
+    writing = next(line for line in text.stdout.splitlines() if "writing:" in line)
+    assert f"writing: training (pid {pid}) since" in writing
+    assert f"stop it with `kill {pid}` (what it finished is kept" in writing
+    writer = json.loads(as_json.stdout)["writer"]
+    assert (writer["what"], writer["pid"]) == ("training", pid)
+    assert "writing:" not in mpdtui("info", cache=evaluated_cache).stdout
+    assert json.loads(mpdtui("info", "--json", cache=evaluated_cache).stdout)["writer"] is None
