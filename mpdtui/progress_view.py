@@ -128,8 +128,11 @@ class HeadlessProgress:
             print(line, file=self.out, flush=True)
 
     def _finished(self, event: StageFinished) -> None:
-        if self.bars is None:
-            return  # plain lines: the progress lines and the closing summary say it
+        if self.bars is None:  # plain lines: the progress lines and the closing summary say
+            if event.outcome == "skipped" and event.message not in QUIET_SKIPS:  # what ran;
+                # what a resumed run takes as done, before the stop that may end it again
+                print(printable(f"{event.stage}: {event.message}"), file=self.out, flush=True)
+            return
         if event.stage in self.tasks:
             self.bars.update(self.tasks[event.stage], completed=1, total=1,
                              info=advised(printable(event.message)))

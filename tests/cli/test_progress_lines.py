@@ -183,3 +183,13 @@ def test_keys_typed_while_the_bars_show_leave_no_copies_of_them(tmp_path: Path) 
     assert [line.split()[0] for line in shown if not line.startswith("bars")] == \
         ["source", "als"], "\n".join(shown)
     assert "3/15 iterations" in shown[-1]
+
+
+def test_plain_lines_say_what_a_resumed_run_takes_as_done() -> None:
+    """Into a log (a server's `--train > log`), a run resumed after a stop said nothing of the
+    stages it took as done, the terminal's dim lines; stopped again, its log never said."""
+    assert lines_for(StageFinished("demo", "skipped", "not used"),
+                     StageFinished("ingest", "skipped", "data ready"),
+                     StageFinished("popularity", "skipped", "already trained for this data"),
+                     StageStarted("als"), StageFinished("als", "done", "saved")) == [
+        "ingest: data ready", "popularity: already trained for this data"]
