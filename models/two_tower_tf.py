@@ -241,11 +241,11 @@ def train(names: list[str], ex_indptr: np.ndarray, ex_indices: np.ndarray, catal
             return train(names, ex_indptr, ex_indices, catalog, settings, progress, cancel,
                          checkpoints, key)
         if not state.finished:
-            if state.epochs_done:
-                report(progress, "two_tower", state.epochs_done * steps, settings.epochs * steps,
-                       f"resuming after epoch {state.epochs_done}/{settings.epochs}", BATCHES)
+            start = f"training on {training_device()} (batches of {batch_size:,})"
+            if state.epochs_done:  # in the same report: one of its own, the next at once hid it
+                start = f"resuming after epoch {state.epochs_done}/{settings.epochs}, {start}"
             report(progress, "two_tower", state.epochs_done * steps, settings.epochs * steps,
-                   f"training on {training_device()} (batches of {batch_size:,})", BATCHES)
+                   start, BATCHES)
             model.fit(stream, epochs=settings.epochs, initial_epoch=state.epochs_done,
                       steps_per_epoch=steps, callbacks=[tracker, epochs], verbose=0)
         total = settings.epochs * steps

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import threading
 from pathlib import Path
@@ -52,7 +53,7 @@ def test_cancelled_training_resumes_and_cleans_up(store: Locations) -> None:
     result = training.train_models(store, ["two_tower"],
                                    progress=lambda p: messages.append(p.message))
     assert result.trained == ["two_tower"]
-    assert "resuming after epoch 1/3" in messages
+    assert _shown_before_the_first_batch(messages).startswith("resuming after epoch 1/3, training on ")
     assert not any(m.startswith("epoch 1/") for m in messages)
     assert (store.model_dir("two_tower") / "meta.json").exists()
     assert not checkpoints.exists(), "a saved model needs no checkpoint"
@@ -90,7 +91,7 @@ def test_an_interrupted_retrain_resumes_when_run_again(
     result = training.train_models(store, ["two_tower"], retrain=True,
                                    progress=lambda p: messages.append(p.message))
     assert result.trained == ["two_tower"]
-    assert "resuming after epoch 1/3" in messages
+    assert _shown_before_the_first_batch(messages).startswith("resuming after epoch 1/3, training on ")
     assert not store.checkpoint_dir("two_tower").exists(), "a saved model needs no checkpoint"
     assert open_services(store).models.retrains_left() == []
 
@@ -121,3 +122,9 @@ def test_info_names_a_stopped_retrain_beside_a_stopped_training(
             "before popularity: `mpdtui --train --retrain --models two_tower` continues the "
             "retrain, then `mpdtui --train` what is left; the saved ones serve meanwhile)"
             ) in " ".join(capsys.readouterr().out.split())
+
+
+def _shown_before_the_first_batch(messages: list[str]) -> str:
+    """The words the bar (and a log's line) shows until the first batch ends."""
+    return list(itertools.takewhile(lambda m: not m.startswith("epoch "), messages))[-1]
+
