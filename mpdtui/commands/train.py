@@ -6,6 +6,7 @@ import argparse
 import os
 import shlex
 import sys
+from pathlib import Path
 from typing import Any
 
 from mpdtui.commands import open_services
@@ -75,6 +76,9 @@ def run_train(args: argparse.Namespace, locations: Locations) -> int:
         features_csv=tuple(str(p) for p in args.train_features_csv),
         models=tuple(args.train_models) if args.train_models else None,
         retrain=args.train_retrain)
+    if request.features_csv:  # a mistyped one, said before the ingest's minutes, not after
+        with open_services(locations) as services:
+            services.features.check_csvs([Path(name) for name in request.features_csv])
     notices: list[str] = []
     summary = run_job(locations, request, said=notices)
     for line in not_said(summary["features"], notices):

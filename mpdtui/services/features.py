@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from mpdtui.data.demo_files import FEATURES_CSV as DEMO_FEATURES_CSV
+from mpdtui.data.feature_csv_files import csv_parts
 from mpdtui.data.features import Coverage, FeatureStore
-from mpdtui.locations import Locations
+from mpdtui.locations import Locations, expand_home
 from mpdtui.services.catalog import CatalogService
 from mpdtui.services.data import DataService
 
@@ -32,6 +34,13 @@ class FeatureService:
                 return store.catalog_coverage(self.locations.catalog_db)
             except Exception:  # as in `track_features.catalog_feature_matrix`
                 return store.coverage(self._catalog.catalog().track_uris())
+
+    @staticmethod
+    def check_csvs(paths: Sequence[Path]) -> None:
+        """Refuse, before a job starts, a features CSV that is not there to read (missing, a
+        folder or zip without one): `--train --features-csv TYPO` failed after the ingest."""
+        for path in paths:
+            csv_parts(expand_home(path))
 
     def csv_beside_the_data(self) -> Path | None:
         """A features CSV that came with the data, while no features are stored: the demo's
