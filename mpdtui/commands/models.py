@@ -58,7 +58,7 @@ NAMED = ", ".join(MODEL_NAMES)
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     evaluate = subparsers.add_parser("evaluate", help="score the trained models on held-out playlists")
-    evaluate.add_argument("--models", nargs="+", choices=MODEL_NAMES, metavar="MODEL",
+    evaluate.add_argument("--models", nargs="+", action="extend", choices=MODEL_NAMES, metavar="MODEL",
                           help=f"models to evaluate: {NAMED} (default: every trained model)")
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
     evaluate.add_argument("--no-save", action="store_true",

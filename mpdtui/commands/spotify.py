@@ -70,7 +70,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                                "coverage")
     p.add_argument("--download", action="store_true",
                    help="download audio features for the catalog's tracks (needs `mpdtui auth`)")
-    p.add_argument("--csv", nargs="+", metavar="FILE", default=[], type=input_text_path,
+    p.add_argument("--csv", nargs="+", action="extend", metavar="FILE", default=[], type=input_text_path,
                    help="import tracks_features.csv / dataset.csv files (or the zip Kaggle "
                         "downloads them in), or Exportify's exports of your playlists (a "
                         "CSV, or the zip of Export All)")

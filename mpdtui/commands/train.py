@@ -41,7 +41,8 @@ def add_train_options(parser: argparse.ArgumentParser) -> None:
                             "on them) when they come from elsewhere")
     group.add_argument("--skip-bad", dest="train_skip_bad", action="store_true",
                        help="skip slices that fail to parse")
-    group.add_argument("--models", dest="train_models", nargs="+", metavar="MODEL",
+    group.add_argument("--models", dest="train_models", nargs="+", action="extend",
+                       metavar="MODEL",
                        help="train these models and those they are built on (the ranker's "
                             "retrievers), and again a saved ranker or blend built on one of "
                             "them (default: all)")
@@ -49,7 +50,7 @@ def add_train_options(parser: argparse.ArgumentParser) -> None:
                        help="train again, even when trained for this data, the models "
                             "--models names (all without it), not those they are built on")
     group.add_argument("--features-csv", dest="train_features_csv", type=input_path, nargs="+",
-                       default=[], metavar="FILE",
+                       action="extend", default=[], metavar="FILE",
                        help="import audio features from CSV files before training (as `mpdtui "
                             "features --csv`)")
 
