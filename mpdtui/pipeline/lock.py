@@ -96,6 +96,8 @@ def is_locked(locations: Locations) -> bool:
         fd = os.open(locations.writer_lock, os.O_RDWR | os.O_CLOEXEC)
     except FileNotFoundError:
         return False
+    except OSError:  # a read-only mount, another user's file: flock needs no write access
+        fd = os.open(locations.writer_lock, os.O_RDONLY | os.O_CLOEXEC)
     try:
         return not _try_lock(fd, 1)
     finally:

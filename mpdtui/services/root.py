@@ -136,7 +136,10 @@ class Services:
 
 
 def _writer(locations: Locations) -> Writer | None:
-    holder = current_holder(locations)
+    try:
+        holder = current_holder(locations)
+    except OSError:  # a lock file that cannot be opened at all: no writer is known
+        return None
     return None if holder is None else Writer(what=holder.what, pid=holder.pid, since=holder.since)
 
 
