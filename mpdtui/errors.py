@@ -2,6 +2,7 @@
 every command and job process ends with."""
 
 import errno
+import shlex
 import zipfile
 from pathlib import Path
 
@@ -48,6 +49,10 @@ def unopened_zip(path: Path, start: bytes, inside: str) -> UserError | None:
 def file_error_line(exc: OSError) -> str:
     """One line for a file that could not be read or written: which, why, what to do."""
     named = exc.filename2 or exc.filename  # a rename's: the file it replaces, not its temp file
+    if exc.errno == errno.EEXIST and isinstance(named, str) and _leads_nowhere(Path(named)):
+        target = Path(named).resolve()
+        return (f"{named} is a link to {target}, which does not exist: make it (`mkdir -p "
+                f"{shlex.quote(str(target))}`), or give another path")
     where = f"{named}: " if named else ""
     advice = _WHAT_TO_DO.get(exc.errno or 0, "check the path and permissions" if where else "")
     return f"{where}{exc.strerror or exc}" + (f" ({advice})" if advice else "")
@@ -56,3 +61,9 @@ def file_error_line(exc: OSError) -> str:
 def user_line(exc: Exception) -> str:
     """What a user-fixable error says: a file error's line with what to do, else its text."""
     return file_error_line(exc) if isinstance(exc, OSError) else str(exc)
+
+
+def _leads_nowhere(path: Path) -> bool:
+    """A link whose target is missing: making a folder there fails with "File exists"."""
+    return path.is_symlink() and not path.exists()
+

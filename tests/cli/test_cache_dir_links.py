@@ -1,6 +1,7 @@
 """A cache dir given through a link that leads nowhere (a drive not mounted, a folder moved):
 refused, naming the link and its target, rather than made at the target, where the data of a
-training would fill the disk beneath the mount point and hide once the drive is mounted."""
+training would fill the disk beneath the mount point and hide once the drive is mounted; a
+folder to write (`demo-data OUT`) through such a link is named with its target too."""
 
 from __future__ import annotations
 
@@ -47,3 +48,19 @@ def test_the_advice_to_make_the_target_works(tmp_path: Path,
     outcome = run_cli(capsys, link, "info")
     assert outcome.code == 0, outcome
     assert f"cache_dir: {target}" in outcome.out
+
+
+def test_a_folder_to_write_that_is_a_link_to_nowhere_is_named_with_its_target(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`demo-data OUT`, OUT a link to a folder not there: it said "OUT: File exists (check the
+    path and permissions)", which the path, checked, did not explain."""
+    target = tmp_path / "unmounted" / "demo"
+    out = tmp_path / "out"
+    out.symlink_to(target)
+    cache = tmp_path / "cache"
+    assert_refused(run_cli(capsys, cache, "demo-data", str(out), "--playlists", "10"),
+                   f"{out} is a link to {target}, which does not exist: make it (`mkdir -p "
+                   f"{target}`), or give another path")
+    target.mkdir(parents=True)  # as the advice says
+    assert run_cli(capsys, cache, "demo-data", str(out), "--playlists", "10").code == 0
+    assert (target / "mpd.slice.0-999.json").exists()
