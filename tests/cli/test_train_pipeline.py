@@ -137,7 +137,9 @@ def test_ctrl_c_or_kill_stops_where_the_rerun_resumes(trained: tuple[Path, str],
         assert open_services(locations).info()["training_left"] == []
     rerun = _mpdtui("--train", "--models", *BASELINES, cache=cache)
     assert rerun.returncode == 0, rerun.stderr
-    assert "ingest" not in rerun.stdout.split("trained:")[0]
+    ingest_lines = [line for line in rerun.stdout.split("trained:")[0].splitlines()
+                    if line.startswith("ingest")]
+    assert ingest_lines == ["ingest: data ready"], rerun.stdout  # said, not done again
     assert open_services(locations).info()["training_left"] == []
     assert "stopped" not in _mpdtui("info", cache=cache).stdout
 
