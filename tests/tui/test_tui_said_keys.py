@@ -27,6 +27,8 @@ from tui_support import (  # noqa: F401 (fixtures)
 
 from mpdtui.locations import Locations
 from mpdtui.services.root import open_services
+from mpdtui.tui.app import MpdtuiApp
+from mpdtui.tui.screens.builder import BuilderScreen
 from mpdtui.tui.widgets.track_table import TrackTable
 
 pytestmark = pytest.mark.asyncio
@@ -34,6 +36,14 @@ pytestmark = pytest.mark.asyncio
 NOTHING_SAVED = ("Nothing saved: the playlist has no tracks. Add some first (/ searches, a adds "
                  "the highlighted one).")
 
+
+
+def _holding(app: MpdtuiApp, track_ids: list[int]) -> BuilderScreen:
+    """The builder, its playlist these tracks (as if added)."""
+    screen = builder(app)
+    screen.playlist = app.services.catalog.tracks(track_ids)
+    screen._playlist_changed()
+    return screen
 
 async def test_saving_an_empty_playlist_says_why_nothing_is_saved_from_the_key_and_palette(
         trained_copy: Locations, tmp_path: Path) -> None:
@@ -86,9 +96,7 @@ async def test_shift_up_and_down_move_the_highlighted_track_as_k_and_j_do(
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await builder_ready(pilot)
-        screen = builder(app)
-        screen.playlist = app.services.catalog.tracks([1, 2, 3])
-        screen._playlist_changed()
+        screen = _holding(app, [1, 2, 3])
         await pilot.press("escape")  # from the name to the playlist
         await settle(pilot)
         assert app.focused is screen.query_one("#playlist")
@@ -129,9 +137,7 @@ async def test_notices_from_before_leave_the_export_dialogs_folder_field_clear_a
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await builder_ready(pilot)
-        screen = builder(app)
-        screen.playlist = app.services.catalog.tracks([1, 2])
-        screen._playlist_changed()
+        screen = _holding(app, [1, 2])
         await type_text(pilot, "mix")
         await pilot.press("ctrl+s")
         for n in range(3):
@@ -188,10 +194,8 @@ async def test_the_footer_shows_add_remove_save_help_and_quit_first(
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=(width, 24)) as pilot:
         await builder_ready(pilot)
-        screen = builder(app)
         await type_text(pilot, "mix")
-        screen.playlist = app.services.catalog.tracks([1, 2])
-        screen._playlist_changed()
+        screen = _holding(app, [1, 2])
         for pane, keys in (("#playlist", {"x", "ctrl+s", "question_mark", "q"}),
                            ("#suggestions", {"a", "x", "ctrl+s", "question_mark", "q"})):
             screen.query_one(pane).focus()
@@ -234,9 +238,7 @@ async def test_a_save_or_export_that_asked_for_a_name_goes_on_at_enter_there(
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await builder_ready(pilot)
-        screen = builder(app)
-        screen.playlist = app.services.catalog.tracks([1, 2])
-        screen._playlist_changed()
+        screen = _holding(app, [1, 2])
         name = screen.query_one("#name", Input)
         await pilot.press("escape", "e")  # to the playlist; export: no name yet
         await settle(pilot)
@@ -294,9 +296,7 @@ async def test_k_and_j_on_a_suggestion_and_a_on_the_playlist_say_where_they_work
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await builder_ready(pilot)
-        screen = builder(app)
-        screen.playlist = app.services.catalog.tracks([1, 2, 3])
-        screen._playlist_changed()
+        screen = _holding(app, [1, 2, 3])
         suggestions = screen.query_one("#suggestions", TrackTable)
         await wait_for(pilot, lambda: suggestions.tracks, what="suggestions")
         suggestions.focus()
