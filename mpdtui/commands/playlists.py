@@ -192,7 +192,9 @@ def _change_playlist(args: argparse.Namespace, locations: Locations) -> int:
             said = f"deleted '{playlist.name}' ({counted(len(playlist.tracks), 'track')})"
         else:
             renamed = services.playlists.rename(playlist.id, args.rename)
-            said = f"renamed '{playlist.name}' to '{renamed.name}'"
+            said = (f"'{playlist.name}' has that name already: nothing changed"
+                    if renamed.name == playlist.name
+                    else f"renamed '{playlist.name}' to '{renamed.name}'")
     print(printable(said))
     return 0
 

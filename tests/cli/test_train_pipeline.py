@@ -291,6 +291,9 @@ def test_playlists_rename_and_delete_one_by_name(trained: tuple[Path, str],
     services.playlists.store().save("gym", [])
     renamed = _mpdtui("playlists", "road", "trip", "--rename", "long drive", cache=cache)
     assert (renamed.returncode, renamed.stdout) == (0, "renamed 'road trip' to 'long drive'\n")
+    same = _mpdtui("playlists", "long drive", "--rename", "long drive", cache=cache)
+    assert (same.returncode, same.stdout) == (0, "'long drive' has that name already: "
+                                                 "nothing changed\n")  # not "renamed ... to"
     taken = _mpdtui("playlists", "gym", "--rename", "long drive", cache=cache)
     assert taken.returncode == 2 and "'long drive' already exists" in taken.stderr
     deleted = _mpdtui("playlists", "long drive", "--delete", cache=cache)
