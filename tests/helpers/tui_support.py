@@ -168,6 +168,13 @@ async def type_text(pilot: Pilot, text: str) -> None:
     await pilot.press(*text)
 
 
+async def on_to_the_data_step(pilot: Pilot) -> None:
+    """From a first run's cache step (an empty cache dir), on to the data step."""
+    await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
+    await pilot.press("ctrl+n")
+    await wait_for(pilot, lambda: screen_name(pilot) == "DataStep", what="the data step")
+
+
 async def type_path(pilot: Pilot, path: object) -> None:
     """Give the focused field `path` as typed: its last part key by key, the rest at once (a
     long path typed key by key costs seconds, each key completing)."""

@@ -15,6 +15,7 @@ from tui_support import (
     label_text,
     make_app,
     notifications,
+    on_to_the_data_step,
     run_command,
     screen_name,
     type_path,
@@ -47,9 +48,7 @@ async def test_a_damaged_zip_member_says_to_download_it_again_or_ingests_the_oth
     archive = _zip_with_a_damaged_member(tmp_path / "spotify_million_playlist_dataset.zip")
     app = make_app(Locations.resolve(tmp_path / "cache"), tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
-        await pilot.press("ctrl+n")
-        await wait_for(pilot, lambda: screen_name(pilot) == "DataStep", what="the data step")
+        await on_to_the_data_step(pilot)
         await type_path(pilot, archive)
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: screen_name(pilot) == "ConfirmScreen", what="the question")
@@ -105,9 +104,7 @@ async def test_a_cache_dir_that_cannot_be_made_is_said_at_the_ingest(tmp_path: P
     cache = tmp_path / "notes" / "cache"
     app = make_app(Locations.resolve(cache), tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
-        await pilot.press("ctrl+n")
-        await wait_for(pilot, lambda: screen_name(pilot) == "DataStep", what="the data step")
+        await on_to_the_data_step(pilot)
         await pilot.press("ctrl+r")  # the demo
         await wait_for(pilot, lambda: "Ingest stopped" in label_text(pilot, "#step-status"),
                        what="the ingest refused")
@@ -138,9 +135,7 @@ async def test_a_folder_that_cannot_be_read_is_said_under_the_path(
     monkeypatch.setattr(Path, "iterdir", iterdir)
     app = make_app(Locations.resolve(tmp_path / "cache"), tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
-        await pilot.press("ctrl+n")
-        await wait_for(pilot, lambda: screen_name(pilot) == "DataStep", what="the data step")
+        await on_to_the_data_step(pilot)
         await type_path(pilot, locked)
         await pilot.press("enter")
         await pilot.pause()
