@@ -10,7 +10,12 @@ from textual.app import App, ComposeResult
 from textual.widgets import Input
 
 from mpdtui.tui.typed_path import typed_path
-from mpdtui.tui.widgets.path_input import PathCompletion, PathInput, complete_path
+from mpdtui.tui.widgets.path_input import (
+    PathCompletion,
+    PathInput,
+    complete_path,
+    nothing_to_complete,
+)
 
 pytestmark = pytest.mark.asyncio
 
@@ -147,6 +152,16 @@ async def test_tab_in_an_empty_field_lists_the_current_folder_and_stays(
                             "spotify_million_playlist_dataset/")]
         await pilot.press("s", "tab")
         assert field.value == "spotify_million_playlist_dataset"
+
+
+async def test_a_new_folder_name_where_one_is_made_says_so(music: Path) -> None:
+    """The cache step's and the export dialog's fields make a folder that is not there yet:
+    tab on a new name there said only "No folder ... starts with Mixes", read as a mistake."""
+    assert nothing_to_complete(f"{music}/Mixes", makes_folders=True) == (
+        f"No folder in {music} starts with Mixes (a new folder is made when used)")
+    assert nothing_to_complete(f"{music}/Mixes") == f"No folder in {music} starts with Mixes"
+    assert nothing_to_complete(f"{music}/gone/x", makes_folders=True) == (
+        f"{music}/gone is not a folder: check the path")
 
 
 async def test_tab_on_a_path_that_names_nothing_says_why_and_stays(music: Path) -> None:

@@ -53,7 +53,8 @@ class ExportScreen(ModalScreen[tuple[str, str] | None]):
             yield Label(data_text(f"Export {quoted_name(self.playlist_name)} as:"))
             yield OptionList(*(Option(text, id=key) for key, text in CHOICES), id="formats")
             yield Label("Files go to (tab to change):", classes="hint")
-            yield PathInput(self.folder, id="export-folder", classes="volatile")
+            yield PathInput(self.folder, makes_folders=True, id="export-folder",
+                            classes="volatile")
             refused = Label("", id="export-refused", classes="error")
             refused.display = False  # until a folder is refused
             yield refused

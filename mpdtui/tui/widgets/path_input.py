@@ -109,8 +109,11 @@ def complete_here(file_suffixes: tuple[str, ...] = DIRECTORIES_ONLY) -> PathComp
     return _complete_plain("", file_suffixes)
 
 
-def nothing_to_complete(text: str, file_suffixes: tuple[str, ...] = DIRECTORIES_ONLY) -> str:
-    """Why tab completes nothing of `text` (an empty field's: in the current folder)."""
+def nothing_to_complete(text: str, file_suffixes: tuple[str, ...] = DIRECTORIES_ONLY,
+                        makes_folders: bool = False) -> str:
+    """Why tab completes nothing of `text` (an empty field's: in the current folder). In a
+    field whose new folder is made when used (`makes_folders`), that is said: a new name is
+    no mistake there."""
     if not text:
         return f"Nothing in {_shown(Path.cwd())} to complete: type a path (~/ is your home folder)"
     folder_text, slash, typed = typed_path(text).rpartition("/")
@@ -122,7 +125,8 @@ def nothing_to_complete(text: str, file_suffixes: tuple[str, ...] = DIRECTORIES_
     if not is_folder:
         return f"{_shown(where)} is not a folder: check the path"
     kinds = f"folder or {'/'.join(file_suffixes)} file" if file_suffixes else "folder"
-    return f"No {kinds} in {_shown(where)} starts with {_shown(typed)}"
+    new = " (a new folder is made when used)" if makes_folders and typed else ""
+    return f"No {kinds} in {_shown(where)} starts with {_shown(typed)}{new}"
 
 
 def names_something(text: str) -> bool:
@@ -151,16 +155,18 @@ class PathSuggester(Suggester):
 
 
 class PathInput(InOrderInput):
-    """An Input for a folder (the default) or a file with one of `file_suffixes`."""
+    """An Input for a folder (the default) or a file with one of `file_suffixes`;
+    `makes_folders`: a folder that is not there yet is made when the field's path is used."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("tab", "complete", "Complete", show=False)]
 
     def __init__(self, value: str = "", *, placeholder: str = "",
-                 file_suffixes: tuple[str, ...] = DIRECTORIES_ONLY, id: str | None = None,
-                 classes: str | None = None) -> None:
+                 file_suffixes: tuple[str, ...] = DIRECTORIES_ONLY, makes_folders: bool = False,
+                 id: str | None = None, classes: str | None = None) -> None:
         super().__init__(value, placeholder=placeholder, id=id, classes=classes,
                          suggester=PathSuggester(file_suffixes))
         self.file_suffixes = file_suffixes
+        self.makes_folders = makes_folders
 
     def action_complete(self) -> None:
         """Complete the path at the cursor; when several names fit, show them. Tab moves on
@@ -182,7 +188,7 @@ class PathInput(InOrderInput):
         elif names_something(text):
             self.screen.focus_next()
         else:
-            self.notify(nothing_to_complete(text, self.file_suffixes),
+            self.notify(nothing_to_complete(text, self.file_suffixes, self.makes_folders),
                         title="Nothing to complete", markup=False, timeout=6)
 
 
