@@ -7,6 +7,7 @@ import contextlib
 import os
 import signal
 import sys
+from collections.abc import Sequence
 from types import FrameType
 from typing import Any, TextIO
 
@@ -15,12 +16,19 @@ from mpdtui.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, UserErr
 from mpdtui.locations import Locations
 from mpdtui.pipeline.client import JobProcess
 from mpdtui.pipeline.display import trained_before
-from mpdtui.pipeline.events import JobFailed, JobFinished, Notice
+from mpdtui.pipeline.events import (
+    Event,
+    JobFailed,
+    JobFinished,
+    Notice,
+    StageFinished,
+    StageStarted,
+)
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable
 from mpdtui.progress_view import HeadlessProgress
 
-INTERRUPTED = "interrupted: what was finished is kept; run the same command again to resume"
+RESUMES = "what was finished is kept; run the same command again to resume"
 STOPPING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 """Ctrl-C, `kill` (a service manager's stop) and a hangup (the terminal closed, an ssh
 session dropped, a logout): the job stops at a point it resumes from, and the command says
@@ -33,8 +41,10 @@ class JobStopped(UserError):
     """The job ended without finishing; `cli.main` prints `line` and returns `exit_code`
     (a `UserError` for callers in this process: what the job says is for the user)."""
 
-    def __init__(self, failure: JobFailed, stopped_by: int | None = None) -> None:
+    def __init__(self, failure: JobFailed, stopped_by: int | None = None,
+                 running: Sequence[str] = ()) -> None:
         self.failure = failure
+        self.running = tuple(running)  # the stages under way when it stopped
         interrupted = EXIT_INTERRUPTED if stopped_by is None else 128 + stopped_by
         self.exit_code = {"user": EXIT_BAD_INPUT, "busy": EXIT_BAD_INPUT,
                           "cancelled": interrupted}.get(failure.reason, EXIT_FAILED)
@@ -43,7 +53,8 @@ class JobStopped(UserError):
     @property
     def line(self) -> str:
         if self.failure.reason == "cancelled":
-            return INTERRUPTED
+            during = f" during {', '.join(self.running)}" if self.running else ""
+            return f"interrupted{during}: {RESUMES}"
         if self.failure.reason == "unexpected":
             return (f"mpdtui: unexpected error: {self.failure.message} (rerun with --debug for "
                     "details)")
@@ -58,6 +69,7 @@ def run_job(locations: Locations, request: JobRequest, out: TextIO | None = None
     printed as they came (`not_said`)."""
     job = JobProcess.start(locations, request)
     stopped_by: list[int] = []
+    running: list[str] = []  # the stages started and not finished, for the interrupted line
     previous = {signum: signal.signal(signum, _forward_to(job, stopped_by))
                 for signum in STOPPING_SIGNALS
                 if not (signum == signal.SIGHUP and signal.getsignal(signum) is signal.SIG_IGN)}
@@ -67,7 +79,8 @@ def run_job(locations: Locations, request: JobRequest, out: TextIO | None = None
                 if isinstance(event, JobFinished):
                     return event.summary
                 if isinstance(event, JobFailed):
-                    raise JobStopped(event, stopped_by[0] if stopped_by else None)
+                    raise JobStopped(event, stopped_by[0] if stopped_by else None, running)
+                _follow_stages(event, running)
                 if isinstance(event, Notice) and said is not None:
                     said.append(event.message)
                 view.show(event)
@@ -76,6 +89,13 @@ def run_job(locations: Locations, request: JobRequest, out: TextIO | None = None
             signal.signal(signum, handler)
         job.close()
     raise AssertionError("a job's events always end with JobFinished or JobFailed")
+
+
+def _follow_stages(event: Event, running: list[str]) -> None:
+    if isinstance(event, StageStarted) and event.stage not in running:
+        running.append(event.stage)
+    elif isinstance(event, StageFinished) and event.stage in running:
+        running.remove(event.stage)
 
 
 def not_said(lines: list[str], said: list[str]) -> list[str]:

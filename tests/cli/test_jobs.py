@@ -415,6 +415,22 @@ def test_the_front_end_renders_a_failed_job_in_one_line(tmp_path: Path) -> None:
                                    "title, item_knn, als, two_tower, blend, ranker")
 
 
+def test_the_interrupted_line_names_the_stages_under_way() -> None:
+    """It said "interrupted: what was finished is kept" alone; the bars above it had moved
+    on, and a log read later did not say where the job stopped."""
+    from mpdtui.commands.jobs import JobStopped, _follow_stages
+
+    running: list[str] = []
+    for event in (StageStarted("als"), StageStarted("two_tower"), StageFinished("als"),
+                  StageStarted("ranker"), StageProgress("ranker", 1, 2)):
+        _follow_stages(event, running)
+    cancelled = JobFailed("cancelled", "cancelled: what was finished is kept")
+    assert JobStopped(cancelled, signal.SIGTERM, running).line == (
+        "interrupted during two_tower, ranker: what was finished is kept; run the same command "
+        "again to resume")
+    assert JobStopped(cancelled).line.startswith("interrupted: what was finished is kept")
+
+
 def test_request_round_trip() -> None:
     request = JobRequest("setup", source="/x", models=("als", "title"), features_csv=("a.csv",))
     assert JobRequest.from_json(request.to_json()) == request
