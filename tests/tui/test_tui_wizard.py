@@ -1174,6 +1174,10 @@ async def test_a_training_refused_for_a_setting_says_why_beside_the_models(
             'setting factors: expected a whole number, got "many" (README: "Models" lists '
             "each model's settings); fix or delete it. Fix it and run it again (ctrl+r); "
             "finished models are kept.")
+        # the bars say what they said before the run, not "0% stopped" / "not selected"
+        assert label_text(pilot, "#bar-als .stage-info") == "trained for this data"
+        assert label_text(pilot, "#bar-ingest .stage-info") == "data ready"
+        assert label_text(pilot, "#bar-evaluate .stage-info") == "results below"
 
 
 async def test_r_trains_the_ticked_models_again_after_asking(trained_copy: Locations,

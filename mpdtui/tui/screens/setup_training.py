@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from typing import Any, ClassVar
 
 from textual import events, work
@@ -61,6 +62,8 @@ class TrainingStep(SetupStep):
         self.reused: list[str] = []  # the models this run found trained already
         self.follow_evaluation_until = 0.0
         self.latest_bar: StageBar | None = None  # the bar of the stage this run moved last
+        self.moved: set[str] = set()  # the stages whose bars this run moved
+        self.behind_on_audio: set[str] = set()  # trained models that learned other features
 
     def body(self) -> ComposeResult:
         yield Static(EXPLAIN, classes="explain")
@@ -77,36 +80,48 @@ class TrainingStep(SetupStep):
         yield MetricChart(id="chart")
 
     def on_mount(self) -> None:
-        names = self.services.models.trainable()
         self.query_one("#models").border_title = "Models"
         self.watch(self.query_one("#step"), "virtual_size", self._keep_evaluation_in_view,
                    init=False)
-        if self.app.attempt(self.services.data.has_data):
-            self.query_one("#bar-ingest", StageBar).finish("data ready")
-        features_bar = self.query_one("#bar-features", StageBar)
-        if self.services.locations.features_db.exists():
-            features_bar.finish("imported")
-        else:
-            features_bar.reset("none (optional)")
+        self._describe_bars()
+        self.show_report(self.app.attempt(self.services.models.evaluation))
+        self.query_one("#models").focus()
+        self._say_what_is_behind()
+
+    def _describe_bars(self, moved: Collection[str] = ()) -> None:
+        """What each stage's bar shows outside a run (data, features, models, evaluation); after
+        a failed run, on the bars it did not move: one refused at its start had left "0%
+        stopped" on models trained for this data, and "not selected" on the data."""
+        bars = {bar.stage: bar for bar in self.query(StageBar) if bar.stage not in moved}
+        for bar in bars.values():
+            bar.reset("not started")
+        if "ingest" in bars and self.app.attempt(self.services.data.has_data):
+            bars["ingest"].finish("data ready")
+        if "features" in bars:
+            if self.services.locations.features_db.exists():
+                bars["features"].finish("imported")
+            else:
+                bars["features"].reset("none (optional)")
+        names = [name for name in self.services.models.trainable() if name in bars]
         added = self.app.attempt(self.services.models.added_since_training)
         done = ("trained for this data" if added is None  # the bar leaves a short line
                 else trained_before(added, with_tracks=False))
         servable = self.app.attempt(self.services.models.servable) or []
-        for name in servable:
+        for name in (name for name in servable if name in bars):
             replaced = self.app.attempt(self.services.models.built_on_replaced, name) or []
             earlier = "an earlier " if len(replaced) == 1 else "earlier "
-            self.query_one(f"#bar-{name}", StageBar).finish(
-                f"built on {earlier}{', '.join(replaced)}: ctrl+r trains it again"
-                if replaced else done)
+            bars[name].finish(f"built on {earlier}{', '.join(replaced)}: ctrl+r trains it again"
+                              if replaced else done)
+            if name in self.behind_on_audio:
+                bars[name].finish("trained on other features")
         for name in (name for name in names if name not in servable):
             self._say_epochs_stopped(name)
         for name in self.app.attempt(self.services.models.retrains_left) or []:
-            self._say_epochs_stopped(name, retrain=True)
-        if servable and set(servable) <= (self.app.attempt(self.services.models.evaluated) or set()):
-            self.query_one("#bar-evaluate", StageBar).finish("results below")
-        self.show_report(self.app.attempt(self.services.models.evaluation))
-        self.query_one("#models").focus()
-        self._say_what_is_behind()
+            if name in bars:
+                self._say_epochs_stopped(name, retrain=True)
+        evaluated = self.app.attempt(self.services.models.evaluated) or set()
+        if "evaluate" in bars and servable and set(servable) <= evaluated:
+            bars["evaluate"].finish("results below")
 
     def _say_epochs_stopped(self, name: str, retrain: bool = False) -> None:
         """A training of `name` stopped between epochs (the two-tower model's checkpoint):
@@ -140,6 +155,7 @@ class TrainingStep(SetupStep):
     def _behind_ready(self, behind: AudioBehind) -> None:
         if self.running is not None:
             return  # a training is under way: its bars and status stand
+        self.behind_on_audio = set(behind.models)
         for name in behind.models:
             self.query_one(f"#bar-{name}", StageBar).finish("trained on other features")
         said = learned_from_other_audio(behind.models, "those stored now", behind.gained)
@@ -172,7 +188,7 @@ class TrainingStep(SetupStep):
         again = " again" if retrain else ", reusing those trained for this data already"
         self.status(f"Training {', '.join(models)}{again}… (escape cancels)")
         self.training, self.retraining, self.saved = {*models, *following}, retrain, set()
-        self.reused = []
+        self.reused, self.moved = [], set()
         self.start_job(JobRequest("setup", models=tuple(models), demo_features=False,
                                   retrain=retrain))
 
@@ -228,6 +244,7 @@ class TrainingStep(SetupStep):
             self.reused.append(stage)
             self._say_what_trains()
         for bar in self.query(f"#bar-{stage}").results(StageBar) if stage else []:
+            self.moved.add(bar.stage)
             if isinstance(event, StageStarted):
                 bar.show(0, None, "starting…")
                 bar.scroll_visible(animate=False)  # below the fold in a short terminal
@@ -248,6 +265,8 @@ class TrainingStep(SetupStep):
                         f"while {going_on} (escape cancels the training).")
 
     def job_finished(self, event: Event) -> None:
+        if not isinstance(event, JobFinished):
+            self._describe_bars(moved=self.moved)
         if isinstance(event, JobFinished):
             self.show_report(event.summary.get("report"))
             self._scroll_to_evaluation()
