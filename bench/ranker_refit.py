@@ -33,7 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from models.base import link_fallbacks
-from models.evaluation import CATEGORY_KEYS, evaluate, leads
+from models.evaluation import CATEGORY_KEYS, evaluate
+from models.leads import leads
 from models.model_dir import ModelFormatError
 from models.ranker import RankerRecommender
 from models.ranker_settings import RankerSettings

@@ -181,10 +181,11 @@ def run_evaluate(args: argparse.Namespace, locations: Locations) -> int:
 def report_for_reading(report: dict[str, Any]) -> dict[str, Any]:
     """`evaluate --json`: the report with the best model's leads, without the per-playlist
     scores (the saved report keeps them)."""
-    from models.evaluation import leads, without_per_case
+    from models.evaluation import without_per_case
+    from models.leads import leads
 
     return {**without_per_case(report),
-            "leads": [asdict(lead) | {"beyond_chance": lead.beyond_chance}
+            "leads": [asdict(lead) | {"beyond_chance": lead.beyond_chance, "tied": lead.tied}
                       for lead in leads(report)]}
 
 

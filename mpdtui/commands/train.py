@@ -139,7 +139,7 @@ def print_report(report: dict[str, Any], metric: str = "r_precision", row: str =
 
 def print_leads(report: dict[str, Any], metric: str, row: str = "model") -> None:
     """How far the best model is ahead of each other one, and whether beyond chance."""
-    from models.evaluation import lead_rows, leads
+    from models.leads import lead_rows, leads
 
     found = leads(report, metric)
     title, header, rows = lead_rows(found)

@@ -16,13 +16,12 @@ from models.evaluation import (
     SEEDED_KEYS,
     distinct_in_order,
     evaluate,
-    lead_rows,
-    leads,
     make_challenge_split,
     ratio,
     table_rows,
     without_per_case,
 )
+from models.leads import lead_rows, leads
 from models.popularity import PopularityRecommender
 from models.progress import Cancelled
 from models.topk import top_k
@@ -187,12 +186,40 @@ def test_the_best_models_lead_is_paired_playlist_by_playlist(synthetic, split):
     assert by_clicks.best == "oracle" and by_clicks.ahead_by > 0
     twins = leads(only(report, "popularity", "same"))
     assert [(t.ahead_by, t.low, t.high, t.beyond_chance) for t in twins] == [(0, 0, 0, False)]
-    assert "within chance of each other" in twins[0].describe()
+    assert twins[0].describe() == (f"popularity and same tie on r_precision (the same score on "
+                                   f"each of these {len(split.cases)} playlists)")
     earlier = without_per_case(report)  # as a report saved before the per-playlist scores
     assert leads(earlier) == [] and "per_case" not in earlier["models"]["oracle"]
     title, header, rows = lead_rows(leads(report))
     assert title == f"r_precision behind oracle, on the same {len(split.cases)} held-out playlists"
     assert header[1] == "behind oracle by" and [row[-1] for row in rows] == ["yes", "yes"]
+
+
+def _two_models(first: list[float], second: list[float]) -> dict:
+    """A report of two models' per-playlist R-precision, as `evaluate` saves it."""
+    return {"n_cases": len(first), "models": {
+        name: {"per_case": {"r_precision": scores}}
+        for name, scores in (("popularity", first), ("title", second))}}
+
+
+def test_equal_means_are_said_to_tie_not_to_lead_by_0_000():
+    """It said "popularity ahead by 0.000" of a model with the same mean."""
+    same = leads(_two_models([0.1, 0.0, 0.2], [0.1, 0.0, 0.2]))[0]
+    assert same.tied and not same.beyond_chance
+    assert same.describe() == ("popularity and title tie on r_precision (the same score on "
+                               "each of these 3 playlists)")
+    # the same mean from other scores: a tie too, with its interval
+    swapped = leads(_two_models([0.1, 0.3, 0.2], [0.3, 0.1, 0.2]))[0]
+    assert swapped.tied and "ahead" not in swapped.describe()
+    assert swapped.describe().startswith("popularity and title tie on r_precision (the same "
+                                         "mean, 95% interval -")
+    _, _, rows = lead_rows([same, swapped])
+    assert [row[1] for row in rows] == ["0 (a tie)", "0 (a tie)"]
+    # a lead too small for three places is not shown as 0.000 either
+    close = leads(_two_models([0.1003, 0.2, 0.3], [0.1, 0.2, 0.3]))[0]
+    assert not close.tied and close.best == "popularity"
+    assert "ahead by under 0.001 r_precision" in close.describe()
+    assert lead_rows([close])[2][0][1] == "under 0.001"
 
 
 def only(report, *names):

@@ -365,7 +365,8 @@ class TrainingStep(SetupStep):
             self.query_one("#eval-lead", Label).update("")
             chart.update("")
             return
-        from models.evaluation import leads, table_rows
+        from models.evaluation import table_rows
+        from models.leads import leads
 
         header, rows = table_rows(report, self.metric)
         # "overall" first: the ten categories rarely fit, the summary must
