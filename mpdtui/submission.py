@@ -8,6 +8,7 @@ import shlex
 import threading
 import zipfile
 import zlib
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,11 +37,19 @@ class SubmissionSummary:
     """Seeds in the catalog that the model learned nothing about (in no training playlist)."""
     fallbacks: int = 0
     """Answers that came (partly) from the title model or popularity."""
+    filled_out: int = 0
+    """Answers the catalog had too few tracks for, filled out with the challenge set's own."""
+    catalog_tracks: int = 0
 
     def describe(self) -> str:
-        return (f"{self.seeds:,} seeds: {self.not_in_catalog:,} not in the catalog, "
+        said = (f"{self.seeds:,} seeds: {self.not_in_catalog:,} not in the catalog, "
                 f"{self.unknown_to_model:,} unknown to the model (all ignored); "
                 f"{self.fallbacks:,} of {self.playlists:,} answers needed a fallback")
+        if self.filled_out:
+            said += (f"; {self.filled_out:,} were filled out to {SUBMISSION_SIZE} with the "
+                     f"challenge set's own tracks, the most frequent first (the catalog holds "
+                     f"{self.catalog_tracks:,}: ingest more slices for answers of its own)")
+        return said
 
 
 def refuse_to_replace(out: Path, challenge_set: Path) -> None:
@@ -165,7 +174,8 @@ def write_submission(challenge: list[dict[str, Any]], model: Recommender, catalo
     uris = catalog.track_uris()
     lines = io.StringIO()
     lines.write(f"team_info,{team},{email}\n")
-    summary = SubmissionSummary(playlists=len(challenge))
+    summary = SubmissionSummary(playlists=len(challenge), catalog_tracks=len(uris))
+    own_tracks: list[str] | None = None
     for done, playlist in enumerate(challenge):
         if done % 100 == 0:
             check_cancel(cancel)
@@ -179,9 +189,16 @@ def write_submission(challenge: list[dict[str, Any]], model: Recommender, catalo
         summary.unknown_to_model += len(ranked.unknown_seeds)
         summary.fallbacks += bool(ranked.fallback)
         chosen = _distinct_non_seed([uris[i] for i in ranked.ids.tolist()], set(seed_uris))
+        if len(chosen) < SUBMISSION_SIZE:  # a catalog of fewer tracks than an answer takes
+            own_tracks = own_tracks or challenge_tracks(challenge)
+            chosen = _distinct_non_seed(chosen + own_tracks, set(seed_uris))
+            summary.filled_out += 1
         if len(chosen) < SUBMISSION_SIZE:
-            raise UserError(f"the catalog has too few tracks for a {SUBMISSION_SIZE}-track "
-                            f"answer to pid {playlist['pid']}: ingest the full MPD first")
+            raise UserError(
+                f"pid {playlist['pid']} needs {SUBMISSION_SIZE} tracks that are not its seeds, "
+                f"and the catalog ({len(uris):,} tracks) with the challenge set's own tracks "
+                f"holds {len(chosen):,}: ingest more MPD slices (`mpdtui ingest FOLDER`), then "
+                "`mpdtui --train`")
         lines.write(f"{playlist['pid']}," + ",".join(chosen) + "\n")
     report(progress, "submit", len(challenge), len(challenge), unit="playlists")
     content = lines.getvalue().encode()
@@ -189,6 +206,13 @@ def write_submission(challenge: list[dict[str, Any]], model: Recommender, catalo
         content = gzip.compress(content, mtime=0)
     write_out(out, content)
     return summary
+
+
+def challenge_tracks(challenge: list[dict[str, Any]]) -> list[str]:
+    """The challenge set's own track URIs, the most frequent first (ties in the order they
+    come): every one is an MPD track, so they fill out an answer the catalog is too small for."""
+    return [uri for uri, _ in Counter(t["track_uri"] for playlist in challenge
+                                      for t in playlist["tracks"]).most_common()]
 
 
 def _distinct_non_seed(ranked_uris: list[str], seeds: set[str]) -> list[str]:
