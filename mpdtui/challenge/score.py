@@ -5,6 +5,7 @@ challenge's metrics (`models.metrics`) per category and overall, in `evaluate`'s
 from __future__ import annotations
 
 import gzip
+import re
 import shlex
 import zlib
 from collections.abc import Callable, Mapping, Sequence
@@ -26,6 +27,7 @@ from mpdtui.printable import quoted
 from mpdtui.submission import SUBMISSION_SIZE
 
 TRACK_PREFIX = "spotify:track:"
+TRACK_URI = re.compile(TRACK_PREFIX + "[0-9A-Za-z]{22}")
 REMAKE = "`mpdtui make-challenge` writes it beside the challenge_set.json it answers"
 
 
@@ -91,11 +93,19 @@ def read_submission(path: Path, truth: Sequence[Mapping[str, Any]],
     seeds = {p["pid"]: set(p["seeds"]) for p in truth}
     answers: dict[int, list[str]] = {}
     first_line: dict[int, int] = {}
+    team_line = 0
     for number, line in enumerate(lines, 1):
-        fields = [field.strip() for field in line.split(",")]
-        if not line.strip() or line.startswith("#") or fields[0] == "team_info":
+        if not line.strip() or line.lstrip().startswith("#"):  # the challenge's comments
             continue
+        fields = [field.strip() for field in line.split(",")]
         where = f"{path} line {number}"
+        if not team_line:
+            _check_team_info(where, fields)
+            team_line = number
+            continue
+        if fields[0] == "team_info":
+            raise UserError(f"{where}: team_info again (first on line {team_line}): a "
+                            "submission has one, its first line")
         try:
             pid = int(fields[0])
         except ValueError:
@@ -113,9 +123,26 @@ def read_submission(path: Path, truth: Sequence[Mapping[str, Any]],
     missing = [p["pid"] for p in truth if p["pid"] not in answers]
     if missing:
         raise UserError(f"{path} answers {len(answers):,} of the {len(truth):,} challenge "
-                        f"playlists (pid {missing[0]} is missing): `mpdtui submit` answers "
-                        "them all")
+                        f"playlists (pid {missing[0]} is missing): `mpdtui submit "
+                        f"--challenge-set {shlex.quote(str(challenge))} --out "
+                        f"{shlex.quote(str(path))}` answers them all")
     return answers
+
+
+TEAM_INFO = "team_info,TEAM NAME,EMAIL"
+
+
+def _check_team_info(where: str, fields: list[str]) -> None:
+    """UserError unless a submission's first line is `team_info,TEAM NAME,EMAIL`, as the
+    challenge required."""
+    if fields[0] != "team_info":
+        raise UserError(f"{where}: expected {TEAM_INFO} first (the challenge refused a "
+                        f"submission without it), got {quoted(','.join(fields)[:40])}: add a "
+                        "line such as `team_info,my team,me@example.com` before it")
+    if len(fields) != 3 or not all(fields[1:]):
+        raise UserError(f"{where}: team_info takes a team name and a contact email "
+                        f"({TEAM_INFO}), got {quoted(','.join(fields)[:60])}: write it as "
+                        "`team_info,my team,me@example.com`")
 
 
 def _submission_lines(path: Path) -> list[str]:
@@ -136,9 +163,10 @@ def _submission_lines(path: Path) -> list[str]:
 
 
 def _checked_answer(where: str, uris: list[str], seeds: set[str]) -> list[str]:
-    not_tracks = [uri for uri in uris if not uri.startswith(TRACK_PREFIX)]
+    not_tracks = [uri for uri in uris if not TRACK_URI.fullmatch(uri)]
     if not_tracks:
-        what = (f"{quoted(not_tracks[0][:60])} is not a track URI ({TRACK_PREFIX}...)" if not_tracks[0]
+        what = (f"{quoted(not_tracks[0][:60])} is not a track URI ({TRACK_PREFIX} and 22 "
+                "letters or digits; a file cut short ends in part of one)" if not_tracks[0]
                 else "an empty field (two commas in a row, or one at the end)")
         raise UserError(f"{where}: {what}")
     distinct = len(set(uris))

@@ -105,7 +105,7 @@ def _answers(made: Path, right: bool) -> list[str]:
     lines = ["team_info,tests,tests@example.com"]
     for playlist in _read(made / "challenge_truth.json")["playlists"]:
         held = [h["track_uri"] for h in playlist["holdouts"]] if right else []
-        filler = [f"spotify:track:filler{i:03d}" for i in range(500 - len(held))]
+        filler = [f"spotify:track:filler{i:016d}" for i in range(500 - len(held))]  # 22 long
         lines.append(",".join([str(playlist["pid"]), *held, *filler]))
     return lines
 
@@ -171,6 +171,36 @@ def test_a_submission_the_challenge_would_refuse_is_refused_by_line(
     bad.write_text("\n".join(change(_answers(made, True))))
     assert_refused(run_cli(capsys, small_store.root, "score", str(bad), "--truth", str(made)),
                    str(bad), said)
+
+
+@pytest.mark.parametrize(("change", "said"), [
+    (lambda lines: lines[1:], "line 1: expected team_info,TEAM NAME,EMAIL first"),
+    (lambda lines: ["team_info,tests", *lines[1:]], "team_info takes a team name and a contact"),
+    (lambda lines: ["team_info,tests,", *lines[1:]], "team_info takes a team name and a contact"),
+    (lambda lines: [*lines, lines[0]], "team_info again (first on line 1)"),
+    (lambda lines: [*lines[:-1], lines[-1][:-5]], "is not a track URI"),  # cut short
+])
+def test_a_submission_without_the_challenges_team_info_or_uris_is_refused(
+        made: Path, small_store: Locations, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        change: Any, said: str) -> None:
+    """They were scored: no team_info line, or one without an email, or a last URI cut short."""
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join(change(_answers(made, True))))
+    assert_refused(run_cli(capsys, small_store.root, "score", str(bad), "--truth", str(made)),
+                   str(bad), said)
+
+
+def test_a_missing_answer_names_the_submit_that_answers_every_playlist(
+        made: Path, small_store: Locations, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """It said "`mpdtui submit` answers them all", which runs nothing: submit takes the
+    challenge set and the file."""
+    short = tmp_path / "short.csv"  # comments and blank lines may come before team_info
+    short.write_text("\n".join(["# made by hand", "", " team_info , tests , t@example.com",
+                                *_answers(made, True)[1:-1]]))
+    line = assert_refused(run_cli(capsys, small_store.root, "score", str(short), "--truth",
+                                  str(made / "challenge_truth.json")), "is missing")
+    assert f"submit --challenge-set {made} --out {short}` answers them all" in line
 
 
 def test_an_answer_with_a_seed_track_is_refused(made: Path, small_store: Locations,
