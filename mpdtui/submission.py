@@ -79,6 +79,7 @@ def _is_a_submission(path: Path) -> bool:
         return False  # unreadable: not ours to replace
 
 
+UTF8_BOM = b"\xef\xbb\xbf"
 EXPECTED = f"the RecSys Challenge's {CHALLENGE_SET} (or the challenge's zip)"
 """What `--challenge-set` takes, for the messages that refuse something else."""
 
@@ -97,15 +98,19 @@ def challenge_set_file(path: Path) -> Path:
 def read_challenge_set(path: Path) -> list[dict[str, Any]]:
     """The challenge playlists, each checked for a pid of its own, a name and a track list."""
     try:
-        raw = _challenge_bytes(path)
+        raw = _challenge_bytes(path).removeprefix(UTF8_BOM)  # an editor on Windows saved it
         document = orjson.loads(raw)
     except FileNotFoundError:
         raise UserError(f"{path} does not exist: give {EXPECTED}") from None
     except zipfile.BadZipFile as exc:
         raise damaged_zip(path, exc, f"the {CHALLENGE_SET} it holds") from None
     except orjson.JSONDecodeError as exc:
-        said = "is empty" if not raw or raw.isspace() else f"is not valid JSON ({exc})"
-        raise UserError(f"{path} {said}: give {EXPECTED}") from None
+        if not raw or raw.isspace():
+            raise UserError(f"{path} is empty: give {EXPECTED}") from None
+        if str(exc).startswith("unexpected end of data"):
+            raise UserError(f"{path} is cut short ({exc}): copy it again, or extract it again "
+                            "from the challenge's zip") from None
+        raise UserError(f"{path} is not valid JSON ({exc}): give {EXPECTED}") from None
     playlists = document.get("playlists") if isinstance(document, dict) else None
     if not isinstance(playlists, list):
         raise UserError(f'{path}: expected an object with a "playlists" list (a challenge_set.json)')

@@ -1,5 +1,6 @@
-"""`mpdtui submit` keeps the challenge's rules where the data makes that hard: a catalog of
-fewer tracks than an answer takes (500 distinct, none of them a seed)."""
+"""`mpdtui submit` keeps the challenge's rules where the data makes that hard (a catalog of
+fewer tracks than an answer takes: 500 distinct, none of them a seed), and reads challenge
+sets as they come (a byte order mark) or says what is wrong with them (cut short)."""
 
 from __future__ import annotations
 
@@ -85,3 +86,30 @@ def test_too_few_tracks_even_with_the_challenge_sets_is_refused_saying_how_many(
                    "the catalog (5 tracks) with the challenge set's own tracks holds 25",
                    "ingest FOLDER`), then `mpdtui", "--train`")
     assert rows == []  # nothing written
+
+
+def test_a_challenge_set_with_a_byte_order_mark_is_read(
+        five_tracks: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """It was refused as "not valid JSON (UTF-8 byte order mark (BOM) is not supported)"."""
+    playlists = [_playlist(1_000_000, _uris(0, 500), "a"), _playlist(1_000_001, _uris(500, 500))]
+    plain, rows = _submit(capsys, five_tracks, tmp_path, playlists)
+    assert plain.code == 0, plain
+    path = tmp_path / "challenge_set.json"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    out = tmp_path / "with-bom.csv"
+    done = run_cli(capsys, five_tracks, "submit", "--challenge-set", str(path), "--out", str(out))
+    assert done.code == 0, done
+    assert list(csv.reader(out.read_text().splitlines())) == rows
+
+
+def test_a_challenge_set_cut_short_is_refused_as_cut_short(
+        five_tracks: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """It said "is not valid JSON (unexpected end of data ...): give the RecSys Challenge's
+    challenge_set.json", which it was."""
+    path = tmp_path / "challenge_set.json"
+    path.write_bytes(orjson.dumps({"version": "v1", "playlists": [
+        _playlist(1_000_000, _uris(0, 500), "a")]})[:5000])
+    done = run_cli(capsys, five_tracks, "submit", "--challenge-set", str(path), "--out",
+                   str(tmp_path / "o.csv"))
+    assert_refused(done, f"{path} is cut short (unexpected end of data: line 1", "copy it again")
+    assert not (tmp_path / "o.csv").exists()
