@@ -5,14 +5,16 @@ published).
 The playlists are cut as `evaluate` cuts its held-out ones (`models.evaluation`: the same ten
 categories, playlist lengths and seeds), and written in the challenge's format: `pid`, `name`
 where the category has one, `num_tracks`, `num_samples`, `num_holdouts` and the seed `tracks`
-as the slice has them (`pos` included). Slices the cache dir ingested are refused: its models
-learned their playlists, so their answers would score what they remember.
+as the slice has them (`pos` included), under the challenge's "date" and "version". Slices
+the cache dir ingested are refused: its models learned their playlists, so their answers would
+score what they remember.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -189,7 +191,16 @@ def make_challenge(playlists: list[dict[str, Any]], per_category: int, seed: int
                       "holdouts": [{"track_uri": uris[i],
                                     "artist_uri": first_at[uris[i]]["artist_uri"]}
                                    for i in case.truth.tolist()]})
-    return {"version": "v1", "playlists": challenge}, {"seed": seed, "playlists": truth}
+    newest = max((playlists[case.row]["modified_at"] for case in split.cases), default=0)
+    return ({"date": _challenge_date(newest), "version": "v1", "playlists": challenge},
+            {"seed": seed, "playlists": truth})
+
+
+def _challenge_date(timestamp: int) -> str:
+    """The challenge set's "date" as the challenge wrote it ("2018-01-16 08:47:28.198015"):
+    its newest playlist's last edit, not the time it was made, so that the same seed writes
+    the same bytes."""
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def write_challenge(folder: Path, challenge: dict[str, Any], truth: dict[str, Any]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,12 @@ def _read(path: Path) -> Any:
 def test_the_challenge_set_has_the_challenges_format_and_its_truth_the_rest(
         made: Path, other_demo: Path) -> None:
     source = {p["pid"]: p for p in _read(other_demo / "mpd.slice.0-999.json")["playlists"]}
-    playlists = _read(made / "challenge_set.json")["playlists"]
+    document = _read(made / "challenge_set.json")
+    assert list(document) == ["date", "version", "playlists"]  # the challenge's, in its order
+    playlists = document["playlists"]
+    newest = max(source[p["pid"]]["modified_at"] for p in playlists)
+    assert document["date"] == datetime.fromtimestamp(newest, UTC).strftime(
+        "%Y-%m-%d %H:%M:%S.%f") and document["version"] == "v1"
     truth = {p["pid"]: p for p in _read(made / "challenge_truth.json")["playlists"]}
     assert Counter(p["category"] for p in truth.values()) == {
         key: PER_CATEGORY for key in ("title_only", "title_first_1", "title_first_5", "first_5",
