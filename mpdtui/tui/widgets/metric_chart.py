@@ -27,6 +27,10 @@ class MetricChart(Static):
         self.update(render_chart(report, metric))
 
 
+BETTER = {"clicks": "shorter is better: fewer pages before the first hit"}
+"""What a longer bar means, where it is not the better model."""
+
+
 def render_chart(report: Mapping[str, Any], metric: str) -> Text:
     models = list(report["models"])
     values = {(m, c["key"]): report["models"][m]["categories"][c["key"]][metric]
@@ -34,9 +38,11 @@ def render_chart(report: Mapping[str, Any], metric: str) -> Text:
     top = max((v for v in values.values() if v is not None), default=0.0)
     name_width = max((len(m) for m in models), default=5)
     text = Text()
-    text.append(f"{metric} per category (longer is better)\n", style="bold")
+    text.append(f"{metric} per category ({BETTER.get(metric, 'longer is better')})\n",
+                style="bold")
     for category in report["categories"]:
-        text.append(f"{category['label']} ({category['n']} cases)\n", style="underline")
+        cases = f"{category['n']:,} case{'' if category['n'] == 1 else 's'}"
+        text.append(f"{category['label']} ({cases})\n", style="underline")
         for index, model in enumerate(models):
             value = values[(model, category["key"])]
             text.append(f"  {model:<{name_width}} ")
