@@ -77,17 +77,19 @@ class ReadSlices:
     """A pid of a slice skipped because the cache dir ingested it; None: none skipped."""
 
 
-def read_playlists(path: Path, enough: int,
+def read_playlists(path: Path, per_category: int,
                    ingested: Callable[[list[dict[str, Any]]], int | None] | None = None
                    ) -> ReadSlices:
     """The playlists of the slices under `path` (a folder, a slice or a zip), checked, slice by
-    slice until `enough` are read (each is held in memory: the whole MPD would not fit).
+    slice until they fill `per_category` playlists in every category (each is held in memory:
+    the whole MPD would not fit).
 
     A slice whose playlists the cache dir ingested (`ingested` gives the pid of one it holds)
     is skipped: its models learned them. The MPD's folder after ingesting its first slices
     then gives the challenge from the next ones."""
     sources = find_slices(path)
     playlists: list[dict[str, Any]] = []
+    lengths: list[int] = []
     skipped, held = 0, None
     for done, source in enumerate(sources, 1):
         raw = source.read_bytes()
@@ -100,9 +102,21 @@ def read_playlists(path: Path, enough: int,
             skipped, held = skipped + 1, pid if held is None else held
             continue
         playlists.extend(found)
-        if len(playlists) >= enough and done < len(sources):
+        lengths.extend(len({t["track_uri"] for t in p["tracks"]}) for p in found)
+        if fills_every_category(np.asarray(lengths), per_category) and done < len(sources):
             return ReadSlices(playlists, _which_slices(done, len(sources), skipped), held)
     return ReadSlices(playlists, _which_slices(len(sources), len(sources), skipped), held)
+
+
+def fills_every_category(lengths: np.ndarray, per_category: int) -> bool:
+    """Whether playlists of these lengths (distinct tracks) fill `per_category` playlists in
+    every category: twice as many as asked for in all (a choice to draw from), and enough long
+    for each length a category needs (the 100-seed ones take 150 tracks: about
+    one playlist in 14 on the MPD-like demo, so twice the playlists asked for held too few)."""
+    if lengths.size < 2 * per_category * len(CATEGORIES):
+        return False
+    return all(np.count_nonzero(lengths >= least) >= per_category * sum(
+        c.min_tracks >= least for c in CATEGORIES) for least in {c.min_tracks for c in CATEGORIES})
 
 
 def _which_slices(done: int, total: int, skipped: int) -> str:

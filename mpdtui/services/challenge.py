@@ -10,7 +10,6 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from models.evaluation import CATEGORIES
 from models.progress import ProgressCallback
 from mpdtui.challenge import PER_CATEGORY
 from mpdtui.challenge.make import (
@@ -99,8 +98,7 @@ class ChallengeService:
         refuse_other_files(out)
         catalog = self._stored_catalog()
         learned = None if catalog is None else partial(ingested_pid, catalog)
-        # twice the playlists asked for: enough long ones for the 100-seed categories
-        read = read_playlists(source, 2 * per_category * len(CATEGORIES), learned)
+        read = read_playlists(source, per_category, learned)
         playlists = read.playlists
         if not playlists and read.held is not None:
             refuse_ingested(source, self._catalog.locations.root, read.held)

@@ -88,6 +88,20 @@ def test_the_same_seed_makes_the_same_bytes(made: Path, other_demo: Path,
     assert (made / "challenge_set.json").read_bytes() == before
 
 
+def test_slices_are_read_until_every_category_is_filled(
+        other_demo: Path, small_store: Locations, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Twice the playlists asked for (1,000: the first slice) held 79 of the 100 long enough for
+    the two 100-seed categories, which got 40 and 39 where 50 were asked for."""
+    out = tmp_path / "challenge"
+    done = run_cli(capsys, small_store.root, "make-challenge", str(other_demo), "--out", str(out),
+                   "--per-category", "50")
+    assert done.code == 0, done
+    assert "(of the 2,000 in every slice)" in done.out
+    truth = _read(out / "challenge_truth.json")["playlists"]
+    assert set(Counter(p["category"] for p in truth).values()) == {50}
+
+
 def test_slices_the_cache_dir_ingested_are_refused(small_store: Locations, small_demo: Path,
                                                    tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
