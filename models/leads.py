@@ -87,6 +87,19 @@ def leads(report_: Mapping[str, Any], metric: str = "r_precision") -> list[Lead]
     return sorted(found, key=lambda lead: lead.ahead_by)
 
 
+HOLD_OUT_MORE = "a tenth of the playlists is held out: 20 or more hold out two"
+"""Why an evaluation held out one playlist, for `too_few_to_lead`."""
+
+
+def too_few_to_lead(report_: Mapping[str, Any], why: str = "") -> str:
+    """What stands in for the leads where models were scored on one held-out playlist (an
+    interval needs two), with `why` in brackets; "" otherwise."""
+    if report_["n_cases"] == 1 and len(report_["models"]) > 1:
+        return ("one held-out playlist: too few to tell whether any model leads beyond chance"
+                + (f" ({why})" if why else ""))
+    return ""
+
+
 def lead_rows(found: Sequence[Lead]) -> tuple[str, list[str], list[list[str]]]:
     """A title, header and one row per lead, as text."""
     if not found:

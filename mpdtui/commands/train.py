@@ -139,7 +139,7 @@ def print_report(report: dict[str, Any], metric: str = "r_precision", row: str =
 
 def print_leads(report: dict[str, Any], metric: str, row: str = "model") -> None:
     """How far the best model is ahead of each other one, and whether beyond chance."""
-    from models.leads import lead_rows, leads
+    from models.leads import HOLD_OUT_MORE, lead_rows, leads, too_few_to_lead
 
     found = leads(report, metric)
     title, header, rows = lead_rows(found)
@@ -147,6 +147,9 @@ def print_leads(report: dict[str, Any], metric: str, row: str = "model") -> None
         header[0] = row
         print_grid(title, header, rows, 70)
         print(in_terminal_width("", printable(found[0].describe())))
+    elif too_few_to_lead(report):  # a made challenge's playlists are not a tenth of any
+        print(in_terminal_width("", too_few_to_lead(report, HOLD_OUT_MORE if row == "model"
+                                                    else "")))
 
 
 def print_seed_table(report: dict) -> None:

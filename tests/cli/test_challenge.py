@@ -343,3 +343,20 @@ def test_the_slices_the_cache_dir_ingested_are_skipped_for_the_next_ones(
     assert "(of the 1,000 in 1 of its 4 slices, past the 3 the cache dir ingested)" in done.out
     pids = {p["pid"] for p in _read(out / "challenge_set.json")["playlists"]}
     assert pids and min(pids) >= SMALL_DEMO_PLAYLISTS
+
+
+def test_one_held_out_playlist_says_it_is_too_few_to_tell_a_lead(
+        made: Path, small_store: Locations, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """With one playlist there is no interval, and the leads were left out without a word."""
+    document = _read(made / "challenge_truth.json")
+    (tmp_path / "one").mkdir()
+    (tmp_path / "one" / "challenge_truth.json").write_bytes(
+        orjson.dumps({**document, "playlists": document["playlists"][:1]}))
+    for right, name in ((True, "right.csv"), (False, "wrong.csv")):
+        (tmp_path / name).write_text("\n".join(_answers(tmp_path / "one", right)))
+    done = run_cli(capsys, small_store.root, "score", str(tmp_path / "right.csv"),
+                   str(tmp_path / "wrong.csv"), "--truth", str(tmp_path / "one"))
+    assert done.code == 0, done
+    assert done.out.endswith("one held-out playlist: too few to tell whether any model leads "
+                             "beyond chance\n")

@@ -366,7 +366,7 @@ class TrainingStep(SetupStep):
             chart.update("")
             return
         from models.evaluation import table_rows
-        from models.leads import leads
+        from models.leads import HOLD_OUT_MORE, leads, too_few_to_lead
 
         header, rows = table_rows(report, self.metric)
         # "overall" first: the ten categories rarely fit, the summary must
@@ -378,7 +378,8 @@ class TrainingStep(SetupStep):
             "(v: next metric; tab, then ← → scroll the categories)")
         closest = leads(report, self.metric)[:1]
         self.query_one("#eval-lead", Label).update(
-            Content(f"{closest[0].describe()}." if closest else ""))
+            Content(f"{closest[0].describe()}." if closest
+                    else too_few_to_lead(report, HOLD_OUT_MORE)))
         chart.show(report, self.metric)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
