@@ -53,6 +53,8 @@ class MadeChallenge:
     unknown_holdouts: int | None
     """Held-out tracks the cache dir's catalog lacks (no model can find them); None without
     a catalog."""
+    per_category: int
+    """The playlists asked for in each category."""
 
     def describe(self) -> str:
         total = sum(self.counts.values())
@@ -60,6 +62,13 @@ class MadeChallenge:
                 f"{self.folder / CHALLENGE_SET}, their {self.holdouts:,} held-out tracks to "
                 f"{self.folder / CHALLENGE_TRUTH}. Per category: "
                 + "; ".join(f"{c.label}: {self.counts[c.key]:,}" for c in CATEGORIES))
+        short = [c for c in CATEGORIES if self.counts[c.key] < self.per_category]
+        if short:
+            said += (f". {len(short)} {'category' if len(short) == 1 else 'categories'} got "
+                     f"fewer than the {self.per_category:,} asked for ({short[0].label} takes "
+                     f"playlists of {short[0].min_tracks}+ tracks, too few in these slices): "
+                     "for the challenge's ten equal categories, give more slices or a smaller "
+                     "--per-category")
         if self.unknown_holdouts:
             said += (f". {self.unknown_holdouts:,} of the held-out tracks are in no playlist "
                      "the cache dir holds (no model can find them)")

@@ -110,7 +110,8 @@ class ChallengeService:
         write_challenge(out, challenge, truth)
         return MadeChallenge(out, counts(truth), len(playlists), read.slices,
                              sum(len(p["holdouts"]) for p in truth["playlists"]),
-                             None if catalog is None else unknown_holdouts(catalog, truth))
+                             None if catalog is None else unknown_holdouts(catalog, truth),
+                             per_category)
 
     def score(self, submissions: list[Path], truth: Path) -> dict[str, Any]:
         """`evaluate`'s report of each submission CSV against a made challenge's truth."""

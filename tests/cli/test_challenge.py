@@ -102,6 +102,24 @@ def test_slices_are_read_until_every_category_is_filled(
     assert set(Counter(p["category"] for p in truth).values()) == {50}
 
 
+def test_categories_that_get_fewer_than_asked_for_are_said_to(
+        other_demo: Path, small_store: Locations, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The counts were listed ("title + first 100: 40") and nothing said that the mix was no
+    longer the challenge's ten equal categories, nor what gives it back."""
+    done = run_cli(capsys, small_store.root, "make-challenge",
+                   str(other_demo / "mpd.slice.0-999.json"), "--out", str(tmp_path / "c"),
+                   "--per-category", "50")
+    assert done.code == 0, done
+    assert ("title + first 100: 40; title + 100 random: 39. 2 categories got fewer than the 50 "
+            "asked for (title + first 100 takes playlists of 150+ tracks, too few in these "
+            "slices): for the challenge's ten equal categories, give more slices or a smaller "
+            "--per-category") in done.out
+    again = run_cli(capsys, small_store.root, "make-challenge", str(other_demo), "--out",
+                    str(tmp_path / "c"), "--per-category", "50")  # as advised: more slices
+    assert again.code == 0 and "got fewer" not in again.out, again
+
+
 def test_slices_the_cache_dir_ingested_are_refused(small_store: Locations, small_demo: Path,
                                                    tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
