@@ -17,18 +17,19 @@ GAP = 3
 """A column's share of the line besides its text: a space each side and the rule between."""
 
 
-def print_grid(title: str, header: list[str], rows: list[list[str]], width: int) -> None:
+def print_grid(title: str, header: list[str], rows: list[list[str]], width: int,
+               down: str = "category") -> None:
     """A table with the categories across, `width` columns wide (a file or a pipe keeps every
-    line whole); in a terminal narrower than that, with the categories down, since the
-    terminal would wrap each wide line into the next."""
+    line whole); in a terminal narrower than that, with the categories down (under `down`),
+    since the terminal would wrap each wide line into the next."""
     # names (a submission's path) are text: never markup, control characters escaped
     header, rows = [printable(name) for name in header], [[printable(v) for v in row] for row in rows]
     terminal = Console(file=sys.stdout)
     if terminal.is_terminal and terminal.width < width:
         terminal.print(Text(printable(title)))  # its own lines: a title on a narrow table wraps
-        down = (["category", *(row[0] for row in rows)],
-                [[name, *(row[i] for row in rows)] for i, name in enumerate(header) if i])
-        for table in narrow_tables(*down, terminal.width):
+        turned = ([down, *(row[0] for row in rows)],
+                  [[name, *(row[i] for row in rows)] for i, name in enumerate(header) if i])
+        for table in narrow_tables(*turned, terminal.width):
             terminal.print(table)
             terminal.print()
         return
@@ -39,6 +40,14 @@ def print_grid(title: str, header: list[str], rows: list[list[str]], width: int)
     for row in rows:
         table.add_row(Text(row[0]), *row[1:])  # the figures as before (highlighted)
     Console(file=sys.stdout, width=width).print(table)
+
+
+def one_line_width(header: list[str], rows: list[list[str]]) -> int:
+    """The width of the table across with every name and figure on one line (in a narrower
+    one, a long name squeezed the others' names: "behind s_ranker.csv… by")."""
+    widths = [max(len(printable(text)) for text in [name, *(row[i] for row in rows)])
+              for i, name in enumerate(header)]
+    return sum(widths) + GAP * len(widths) + 1
 
 
 def narrow_tables(header: list[str], rows: list[list[str]], room: int) -> list[Table]:

@@ -12,7 +12,7 @@ from typing import Any
 from mpdtui.commands import open_services
 from mpdtui.commands.argtypes import input_path
 from mpdtui.commands.jobs import not_said, report_slices_left_out, run_job
-from mpdtui.commands.report_grid import print_grid
+from mpdtui.commands.report_grid import one_line_width, print_grid
 from mpdtui.commands.terminal import in_terminal_width
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
@@ -145,7 +145,7 @@ def print_leads(report: dict[str, Any], metric: str, row: str = "model") -> None
     title, header, rows = lead_rows(found)
     if rows:
         header[0] = row
-        print_grid(title, header, rows, 70)
+        print_grid(title, header, rows, max(70, one_line_width(header, rows)), down="")
         print(in_terminal_width("", printable(found[0].describe())))
     elif too_few_to_lead(report):  # a made challenge's playlists are not a tenth of any
         print(in_terminal_width("", too_few_to_lead(report, HOLD_OUT_MORE if row == "model"

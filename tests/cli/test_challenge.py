@@ -378,3 +378,18 @@ def test_one_held_out_playlist_says_it_is_too_few_to_tell_a_lead(
     assert done.code == 0, done
     assert done.out.endswith("one held-out playlist: too few to tell whether any model leads "
                              "beyond chance\n")
+
+
+def test_long_submission_names_are_whole_in_the_leads(
+        made: Path, small_store: Locations, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The leads' table was 70 columns whatever its names: "behind s_ranker.csv… by"."""
+    best, other = tmp_path / "s_ranker_submission.csv.gz", tmp_path / "s_popularity_submission.csv"
+    best.write_bytes(gzip.compress("\n".join(_answers(made, True)).encode()))
+    other.write_text("\n".join(_answers(made, False)))
+    done = run_cli(capsys, small_store.root, "score", str(best), str(other), "--truth", str(made))
+    assert done.code == 0, done
+    leads = done.out[done.out.index("r_precision behind"):]
+    assert "…" not in leads, leads
+    assert "┃ submission " in leads and "┃ behind s_ranker_submission.csv.gz by ┃" in leads, leads
+    assert "│ s_popularity_submission.csv │" in leads, leads
