@@ -25,6 +25,7 @@ def print_grid(title: str, header: list[str], rows: list[list[str]], width: int,
     # names (a submission's path) are text: never markup, control characters escaped
     header, rows = [printable(name) for name in header], [[printable(v) for v in row] for row in rows]
     terminal = Console(file=sys.stdout)
+    width = max(width, _whole_width(header, rows))  # long paths left the figures "0.0…"
     if terminal.is_terminal and terminal.width < width:
         terminal.print(Text(printable(title)))  # its own lines: a title on a narrow table wraps
         turned = ([down, *(row[0] for row in rows)],
@@ -40,6 +41,17 @@ def print_grid(title: str, header: list[str], rows: list[list[str]], width: int,
     for row in rows:
         table.add_row(Text(row[0]), *row[1:])  # the figures as before (highlighted)
     Console(file=sys.stdout, width=width).print(table)
+
+
+def _whole_width(header: list[str], rows: list[list[str]]) -> int:
+    """The narrowest table across whose every word shows whole: the names' column (which
+    does not wrap) and each other column as wide as the longest word of any (the table
+    narrows its widest columns first, to one width)."""
+    names = max(len(text) for text in [header[0], *(row[0] for row in rows)])
+    word = max((len(word) for i, name in enumerate(header) if i
+                for text in [name, *(row[i] for row in rows)] for word in text.split()),
+               default=0)
+    return names + word * (len(header) - 1) + GAP * len(header) + 1
 
 
 def one_line_width(header: list[str], rows: list[list[str]]) -> int:

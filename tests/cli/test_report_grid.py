@@ -102,3 +102,19 @@ def test_long_submission_names_are_whole_in_80_columns(monkeypatch: pytest.Monke
     assert not any("…" in line for line in lines)
     named = [name for part in _across(lines, "overall") for name in part]
     assert named[:3] == SUBMISSIONS  # r_precision's tables name each submission whole
+
+
+LONG_PATHS = ["some/very/long/folder/name/for/the/submissions/a/sub.csv.gz",
+              "another/very/long/folder/name/for/the/submissions/b/sub.csv.gz"]
+
+
+def test_long_paths_leave_every_figure_whole_in_a_pipe(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two submissions of one file name are named by their paths: at 62 characters the
+    categories' columns of the 120-column table a pipe gets were squeezed to "0.0…" and
+    "tit…"; the table is now as wide as it takes."""
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    print_report(_report(LONG_PATHS), row="submission")
+    lines = sys.stdout.getvalue().splitlines()
+    assert not any("…" in line for line in lines), "\n".join(lines)
+    figures = [line.split() for line in lines if line.startswith(("│ some/", "│ another/"))]
+    assert figures[0][3] == f"{_value(0, 0, 'r_precision'):.3f}"
