@@ -174,7 +174,8 @@ CHALLENGE_TRUTH = "challenge_truth.json"
 def _challenge_set_given(path: Path) -> str:
     return (f"{path} is the RecSys Challenge's challenge set, not MPD slices: `mpdtui submit "
             f"--challenge-set {shlex.quote(str(path))} --out submission.csv` answers it once "
-            "models are trained; to ingest, give the MPD's data folder or zip")
+            "models are trained; MPD slices are the MPD's data folder or zip, or its slice "
+            "files")
 
 
 def _entry_size(path: Path) -> int | None:

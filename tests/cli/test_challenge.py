@@ -346,6 +346,10 @@ def test_the_truth_given_for_slices_points_to_score(made: Path, small_store: Loc
     refused = run_cli(capsys, small_store.root, "make-challenge", str(truth), "--out",
                       str(tmp_path / "again"))  # as `ingest` and --train --mpd, which read slices alike
     assert_refused(refused, f"`mpdtui score SUBMISSION --truth {truth}`")
+    challenge = made / "challenge_set.json"  # it said "to ingest, give ...", not ingesting
+    line = assert_refused(run_cli(capsys, small_store.root, "make-challenge", str(challenge),
+                                  "--out", str(tmp_path / "again")), "submit --challenge-set")
+    assert line.endswith("; MPD slices are the MPD's data folder or zip, or its slice files")
 
 
 def test_the_slices_the_cache_dir_ingested_are_skipped_for_the_next_ones(
