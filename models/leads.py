@@ -87,6 +87,11 @@ def leads(report_: Mapping[str, Any], metric: str = "r_precision") -> list[Lead]
     return sorted(found, key=lambda lead: lead.ahead_by)
 
 
+def held_out(n_cases: int) -> str:
+    """"1 held-out playlist", "1,000 held-out playlists"."""
+    return f"{n_cases:,} held-out playlist{'' if n_cases == 1 else 's'}"
+
+
 HOLD_OUT_MORE = "a tenth of the playlists is held out: 20 or more hold out two"
 """Why an evaluation held out one playlist, for `too_few_to_lead`."""
 

@@ -124,6 +124,7 @@ def _point_to_the_csv_beside_the_data(locations: Locations) -> None:
 def print_report(report: dict[str, Any], metric: str = "r_precision", row: str = "model") -> None:
     """`evaluate`'s tables; `row` heads the rows' names ("submission" for `score`)."""
     from models.evaluation import table_rows
+    from models.leads import held_out
 
     if not report["n_cases"]:
         print(f"evaluation: {NOTHING_HELD_OUT}")
@@ -131,7 +132,7 @@ def print_report(report: dict[str, Any], metric: str = "r_precision", row: str =
     for metric_name in (metric, "ndcg", "clicks"):
         header, rows = table_rows(report, metric_name)
         header[0] = row
-        print_grid(f"{metric_name} on {report['n_cases']:,} held-out playlists (RecSys Challenge "
+        print_grid(f"{metric_name} on {held_out(report['n_cases'])} (RecSys Challenge "
                    "2018 categories)", header, rows, max(120, len(header) * 12))
     print_seed_table(report)
     print_leads(report, metric, row)

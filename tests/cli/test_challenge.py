@@ -382,6 +382,8 @@ def test_one_held_out_playlist_says_it_is_too_few_to_tell_a_lead(
     assert done.code == 0, done
     assert done.out.endswith("one held-out playlist: too few to tell whether any model leads "
                              "beyond chance\n")
+    assert "r_precision on 1 held-out playlist " in done.out  # "1 held-out playlists" before
+    assert "1 held-out playlists" not in done.out
 
 
 def test_long_submission_names_are_whole_in_the_leads(

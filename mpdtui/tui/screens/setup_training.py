@@ -366,7 +366,7 @@ class TrainingStep(SetupStep):
             chart.update("")
             return
         from models.evaluation import table_rows
-        from models.leads import HOLD_OUT_MORE, leads, too_few_to_lead
+        from models.leads import HOLD_OUT_MORE, held_out, leads, too_few_to_lead
 
         header, rows = table_rows(report, self.metric)
         # "overall" first: the ten categories rarely fit, the summary must
@@ -374,7 +374,7 @@ class TrainingStep(SetupStep):
         for row in rows:
             table.add_row(*overall_first(row))
         self.query_one("#eval-title", Label).update(
-            f"Evaluation: {self.metric} on {report['n_cases']:,} held-out playlists "
+            f"Evaluation: {self.metric} on {held_out(report['n_cases'])} "
             "(v: next metric; tab, then ← → scroll the categories)")
         closest = leads(report, self.metric)[:1]
         self.query_one("#eval-lead", Label).update(
