@@ -139,6 +139,8 @@ def _check_team_info(where: str, fields: list[str]) -> None:
         raise UserError(f"{where}: expected {TEAM_INFO} first (the challenge refused a "
                         f"submission without it), got {quoted(','.join(fields)[:40])}: add a "
                         "line such as `team_info,my team,me@example.com` before it")
+    if fields[1:2] in (["main"], ["creative"]) and len(fields) == 4:
+        fields = [fields[0], *fields[2:]]  # the challenge's track named before the team
     if len(fields) != 3 or not all(fields[1:]):
         raise UserError(f"{where}: team_info takes a team name and a contact email "
                         f"({TEAM_INFO}), got {quoted(','.join(fields)[:60])}: write it as "

@@ -234,7 +234,7 @@ def test_a_missing_answer_names_the_submit_that_answers_every_playlist(
     """It said "`mpdtui submit` answers them all", which runs nothing: submit takes the
     challenge set and the file."""
     short = tmp_path / "short.csv"  # comments and blank lines may come before team_info
-    short.write_text("\n".join(["# made by hand", "", " team_info , tests , t@example.com",
+    short.write_text("\n".join(["# made by hand", "", " team_info , main, tests , t@example.com",
                                 *_answers(made, True)[1:-1]]))
     line = assert_refused(run_cli(capsys, small_store.root, "score", str(short), "--truth",
                                   str(made / "challenge_truth.json")), "is missing")
