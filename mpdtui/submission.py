@@ -40,6 +40,7 @@ class SubmissionSummary:
     filled_out: int = 0
     """Answers the catalog had too few tracks for, filled out with the challenge set's own."""
     catalog_tracks: int = 0
+    """Tracks the catalog holds (fewer than an answer takes where answers were filled out)."""
 
     def describe(self) -> str:
         said = (f"{self.seeds:,} seeds: {self.not_in_catalog:,} not in the catalog, "
