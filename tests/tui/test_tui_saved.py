@@ -394,14 +394,18 @@ async def test_other_data_replacing_the_catalog_finds_the_playlist_again(
         await settle(pilot)
 
         await asyncio.to_thread(open_services(trained_copy).jobs.ingest, other, replace=True)
-        await wait_for(pilot, lambda: len(screen.playlist) == len(kept), timeout=30,
-                       what="the playlist found again")
+        def said_now() -> list[str]:
+            return [n for n in notifications(app) if n.startswith("The catalog holds other data")]
+
+        # the notice comes through the app's queue after the playlist is set: both waited for
+        await wait_for(pilot, lambda: len(screen.playlist) == len(kept) and said_now(),
+                       timeout=30, what="the playlist found again")
         with Catalog.open(trained_copy) as new_catalog:
             new_ids = new_catalog.track_ids([t.uri for t in kept])
         assert [(t.id, t.uri) for t in screen.playlist] == list(
             zip(new_ids, [t.uri for t in kept], strict=True))
         assert new_ids != [t.id for t in kept]  # the old ids would have meant other tracks
-        said = [n for n in notifications(app) if n.startswith("The catalog holds other data now.")]
+        said = said_now()
         assert said and said[0].endswith(
             "1 of the playlist's tracks is not in the catalog: not shown here; saving keeps it in "
             "place." if state == "saved" else "1 of the playlist's tracks is not in it: the "

@@ -377,9 +377,8 @@ class TrainingStep(SetupStep):
             f"Evaluation: {self.metric} on {held_out(report['n_cases'])} "
             "(v: next metric; tab, then ← → scroll the categories)")
         closest = leads(report, self.metric)[:1]
-        self.query_one("#eval-lead", Label).update(
-            Content(f"{closest[0].describe()}." if closest
-                    else too_few_to_lead(report, HOLD_OUT_MORE)))
+        lead = f"{closest[0].describe()}." if closest else too_few_to_lead(report, HOLD_OUT_MORE)
+        self.query_one("#eval-lead", Label).update(Content(lead))
         chart.show(report, self.metric)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
