@@ -224,9 +224,11 @@ class Recommender(ABC):
         """Why the model has nothing to go on, e.g. "als: no seed in any training playlist and
         no name" (a seed outside its catalog, one added since it was trained, is in none)."""
         seeds = "no seed in any training playlist" if query.seeds else "no seeds"
-        # here a name is one the model does not read, or one of no words or symbols ("!!!")
-        name = "a name it cannot read" if query.name.strip() else "no name"
-        return f"{self.name}: {seeds} and {name}"
+        if not query.name.strip():
+            return f"{self.name}: {seeds} and no name"
+        if not self.reads_names:  # ("a name it cannot read" read as a fault of the name)
+            return f"{self.name}: {seeds}, and it reads no names"
+        return f"{self.name}: {seeds} and a name of no words it reads"  # "!!!"
 
     def _fill(self, ranked: Recommendations, query: PlaylistQuery, k: int,
               seeds: np.ndarray) -> Recommendations:

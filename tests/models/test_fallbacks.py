@@ -39,7 +39,7 @@ def test_a_name_alone_is_answered_by_the_title_model(fitted, data: Dataset):
     query = PlaylistQuery.of(data.playlist_names[3])
     recs = fitted["item_knn"].recommend(query, 20)
     np.testing.assert_array_equal(recs.ids, fitted["title"].recommend(query, 20).ids)
-    assert recs.fallback == "item_knn: no seeds and a name it cannot read; answered by title"
+    assert recs.fallback == "item_knn: no seeds, and it reads no names; answered by title"
     assert recs.own == 0  # every track is the fallback's
 
 
@@ -58,8 +58,10 @@ def test_without_a_name_the_title_model_passes_on_to_popularity(fitted, data: Da
         recs = fitted["item_knn"].recommend(PlaylistQuery.of(name), 20)
         np.testing.assert_array_equal(recs.ids,
                                       fitted["popularity"].recommend(PlaylistQuery.of(), 20).ids)
-        said = "a name it cannot read" if name.strip() else "no name"
-        assert recs.fallback == f"item_knn: no seeds and {said}; answered by title then popularity"
+        said = ", and it reads no names" if name.strip() else " and no name"
+        assert recs.fallback == f"item_knn: no seeds{said}; answered by title then popularity"
+    title_says = fitted["title"].recommend(PlaylistQuery.of("!!!"), 20).fallback
+    assert title_says.startswith("title: no seeds and a name of no words it reads"), title_says
 
 
 def test_a_short_answer_is_topped_up_below_its_own_tracks(fitted, data: Dataset):
