@@ -5,7 +5,7 @@ a folder or zip (Exportify's "Export All") holds several.
 A track is read by its Spotify URI or link. A line or row that names a song without one (a
 local file in an M3U, "artist - title", a Spotify local file) is kept with the artist and title
 it gives, for the caller to look up in the catalog (`mpdtui.services.playlist_import`). The
-formats' parsers are in `mpdtui.data.playlist_formats`.
+formats' parsers are in `mpdtui.data.playlist_formats` and `mpdtui.data.playlist_csv`.
 """
 
 from __future__ import annotations
@@ -21,15 +21,13 @@ from pathlib import Path
 
 from mpdtui.data.feature_csv_files import KNOWN_CSVS
 from mpdtui.data.mpd_validation import linked_kind, linked_track_uri, no_track_linked
+from mpdtui.data.playlist_csv import features_table_layout, from_csv, looks_like_csv
 from mpdtui.data.playlist_formats import (
     WHAT_IS_READ,
     FileTrack,
     ParsedPlaylist,
-    features_table_layout,
-    from_csv,
     from_json,
     from_lines,
-    looks_like_csv,
 )
 from mpdtui.errors import UserError, damaged_zip, unopened_zip
 from mpdtui.printable import printable, quoted
@@ -220,7 +218,7 @@ def parse_playlists(raw: bytes, source: str, file_name: str,
     elif stripped.upper().startswith(("#EXTM3U", "#EXTINF")):
         read = from_lines(text.splitlines())
     elif looks_like_csv(stripped) or suffix == ".csv":  # by its header whatever its name:
-        read = from_csv(text)  # `mpdtui export --to csv --out mix.m3u8` wrote one
+        read = from_csv(text, source)  # `mpdtui export --to csv --out mix.m3u8` wrote one
     else:
         read = from_lines(text.splitlines())
     if (table := _features_table(read, source, file_name, features_path)) is not None:

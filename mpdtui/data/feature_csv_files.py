@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from mpdtui.data.mpd import SLICE_NAME
-from mpdtui.data.playlist_formats import csv_delimiter
+from mpdtui.data.playlist_csv import csv_delimiter
 from mpdtui.errors import UserError, damaged_zip, unopened_zip
 
 KNOWN_CSVS = ("tracks_features.csv", "dataset.csv")

@@ -1,23 +1,18 @@
 """The formats of playlist files `mpdtui import` reads, each parsed from its text: lines (an
-M3U, M3U8 or a list of links), CSV (mpdtui's, Exportify's, a spreadsheet's) and JSON (mpdtui's,
-the MPD's, the Web API's, a list of URIs)."""
+M3U, M3U8 or a list of links) and JSON (mpdtui's, the MPD's, the Web API's, a list of URIs);
+CSV's (mpdtui's, Exportify's, a spreadsheet's) are `mpdtui.data.playlist_csv`'s."""
 
 from __future__ import annotations
 
-import csv
-import io
-import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, unquote_plus, urlsplit
 
 import orjson
 
-from mpdtui.data.feature_rows import CsvLayoutError, csv_layout, row_has_features
-from mpdtui.data.mpd_validation import linked_track_uri, pasted_track_uri
+from mpdtui.data.mpd_validation import pasted_track_uri
 from mpdtui.data.saved_playlists import TrackEntry
 from mpdtui.errors import UserError
 
@@ -55,6 +50,7 @@ class ParsedPlaylist:
 _EXTINF = re.compile(r"#EXTINF:\s*(-?\d+)[^,]*,(.*)", re.IGNORECASE)
 _AUDIO_FILE = re.compile(r"\.(?:mp3|flac|ogg|oga|opus|m4a|aac|wav|wma|aiff?|alac|ape)$",
                          re.IGNORECASE)
+_ESCAPED = re.compile(r"%[0-9A-Fa-f]{2}")
 _TRACK_NUMBER = re.compile(r"^\s*(?:\d-)?(?:0\d\s*(?:[-._](?!\d))?|\d{1,3}\s*[-._](?!\d))\s*")
 """A file name's track number: "01 ", "01 - ", "12. ", "1-03 " (disc 1); not the number a
 title starts with ("99 Luftballons", "2 Become 1")."""
@@ -80,7 +76,7 @@ def from_lines(lines: Iterable[str]) -> ParsedPlaylist:
             elif line.upper().startswith("#PLAYLIST:"):
                 read.name = line[len("#PLAYLIST:"):]
             continue
-        _add(read, _line_track(line, said), line)
+        add_track(read, _line_track(line, said), line)
         said = None
     return read
 
@@ -90,7 +86,7 @@ _TRACK_LINK_START = re.compile(
     re.IGNORECASE)
 
 
-def _add(read: ParsedPlaylist, track: FileTrack | None, *texts: object) -> None:
+def add_track(read: ParsedPlaylist, track: FileTrack | None, *texts: object) -> None:
     """A track the file names; else, for nothing of a song, one more line naming none or, for
     a track's link or URI that holds no track id (`texts`: where it would be), that link."""
     if track is not None:
@@ -108,12 +104,15 @@ def _line_track(line: str, said: tuple[int | None, str] | None) -> FileTrack | N
     if (uri := pasted_track_uri(line)) is not None:
         return FileTrack(uri, title, artist, duration)
     if line.startswith("spotify:local:"):
-        return _local_track(line)
+        return local_track(line)
     if line.startswith(("spotify:", "https://open.spotify.com/", "http://open.spotify.com/")):
         return None  # an episode, an album, a playlist: not a track
-    if not song:  # the file's path ("Artist/Album/01 Title.mp3") or the line names the song
-        artist, title = (_file_artist_and_title(line) if _AUDIO_FILE.search(line)
-                         else _artist_and_title(line))
+    if not artist and _AUDIO_FILE.search(line):  # its path names the song, or the artist
+        # a title-only #EXTINF leaves out (Rhythmbox's): "Artist/Album/01 Title.mp3"
+        artist, named = _file_artist_and_title(line)
+        title = title or named
+    elif not song:  # the line names the song: "artist - title"
+        artist, title = _artist_and_title(line)
     return FileTrack("", title, artist, duration) if title and artist else None
 
 
@@ -124,6 +123,8 @@ def _file_artist_and_title(path: str) -> tuple[str, str]:
     first part ("Artist - Album/01. Title.flac")."""
     if path.startswith("file:"):  # a player's file URL: file:///music/Bj%C3%B6rk/...
         path = unquote(urlsplit(path).path)
+    elif " " not in path and _ESCAPED.search(path):  # a path escaped as in a URL, without its
+        path = unquote(path)  # file:// ("Music/Daft%20Punk/..."): a web player's export
     *folders, name = [part for part in path.replace("\\", "/").split("/") if part] or [""]
     name = _AUDIO_FILE.sub("", name)
     song = _TRACK_NUMBER.sub("", name, count=1)
@@ -145,7 +146,7 @@ def _artist_and_title(song: str) -> tuple[str, str]:
     return (artist.strip(), title.strip()) if dash else ("", song.strip())
 
 
-def _local_track(uri: str) -> FileTrack | None:
+def local_track(uri: str) -> FileTrack | None:
     """`spotify:local:artist:album:title:seconds`, a local file in a Spotify playlist."""
     parts = uri.split(":")
     if len(parts) < 6:
@@ -153,118 +154,6 @@ def _local_track(uri: str) -> FileTrack | None:
     artist, title = unquote_plus(parts[2]).strip(), unquote_plus(parts[4]).strip()
     seconds = int(parts[5]) if parts[5].isdigit() else 0
     return FileTrack("", title, artist, seconds * 1000 or None) if title and artist else None
-
-
-# --- CSV: mpdtui's and Exportify's columns, or a link in any cell ------------------------------
-
-_URI_COLUMNS = ("uri", "trackuri", "spotifyuri", "spotifytrackuri", "url", "trackurl",
-                "spotifyurl", "link", "tracklink", "spotifylink", "spotifyid", "trackid", "id")
-_TITLE_COLUMNS = ("title", "trackname", "tracktitle", "song", "songname", "songtitle", "track",
-                  "name")
-_ARTIST_COLUMNS = ("artist", "artistnames", "artistname", "artists", "trackartist")
-_DURATION_COLUMNS = ("durationms", "trackdurationms", "lengthms")
-_DELIMITERS = (",", ";", "\t")
-
-
-def looks_like_csv(text: str) -> bool:
-    header = text.partition("\n")[0]
-    return any(d in header for d in _DELIMITERS) and _columns(_cells(header)).known
-
-
-def _cells(header: str) -> list[str]:
-    return next(csv.reader([header], delimiter=csv_delimiter(header)), [])
-
-
-def csv_delimiter(header: str) -> str:
-    """The one a spreadsheet wrote: a comma, or a semicolon (a decimal-comma locale) or tab."""
-    return max(_DELIMITERS, key=header.count)
-
-
-@dataclass(frozen=True)
-class _Columns:
-    uri: int | None
-    title: int | None
-    artist: int | None
-    duration: int | None
-    playlist: int | None  # its name (TuneMyMusic's "Playlist name")
-
-    @property
-    def known(self) -> bool:
-        return self.uri is not None or (self.title is not None and self.artist is not None)
-
-
-def _columns(header: list[str]) -> _Columns:
-    keys = [re.sub(r"[^0-9a-z]", "", cell.casefold()) for cell in header]
-
-    def first(names: tuple[str, ...]) -> int | None:
-        return next((keys.index(name) for name in names if name in keys), None)
-
-    return _Columns(first(_URI_COLUMNS), first(_TITLE_COLUMNS), first(_ARTIST_COLUMNS),
-                    first(_DURATION_COLUMNS), first(("playlistname", "playlist")))
-
-
-def from_csv(text: str) -> ParsedPlaylist:
-    read = ParsedPlaylist()
-    rows = csv.reader(io.StringIO(text), delimiter=csv_delimiter(text.partition("\n")[0]))
-    header = next(rows, [])
-    columns = _columns(header)
-    first = [] if columns.known else [header]  # no header: the first row is a track's
-    layout, feature_columns = _feature_columns(header)
-    read.audio_features = False if feature_columns else None
-    read.features_table = layout if layout in ("tracks_features", "dataset") else ""
-    others: dict[str, ParsedPlaylist] = {}
-    for row in itertools.chain(first, rows):
-        if not any(cell.strip() for cell in row):
-            continue
-        into = read
-        if columns.playlist is not None and columns.playlist < len(row):
-            name = row[columns.playlist].strip()
-            read.name = read.name or name
-            if name and name != read.name:  # another playlist's row: not this one's
-                into = others.setdefault(name, ParsedPlaylist(name, audio_features=(
-                    False if feature_columns else None)))
-        if feature_columns and not into.audio_features:
-            into.audio_features = row_has_features(row, feature_columns)
-        _add(into, _row_track(row, columns),
-             *(row if columns.uri is None else row[columns.uri:columns.uri + 1]))
-    read.more = list(others.values())
-    return read
-
-
-def features_table_layout(first_line: str) -> str:
-    """The public features table a CSV's header row is laid out as ("tracks_features",
-    "dataset"), else "": a file too large to read as a playlist is told apart by it."""
-    header = next(csv.reader([first_line.lstrip("\ufeff")], delimiter=csv_delimiter(first_line)), [])
-    layout, _ = _feature_columns(header)
-    return layout if layout in ("tracks_features", "dataset") else ""
-
-
-def _feature_columns(header: list[str]) -> tuple[str, list[int]]:
-    """The features CSV layout a header has and the columns of its audio features, else none."""
-    try:
-        layout, _, columns = csv_layout(Path("CSV"), header)
-    except CsvLayoutError:
-        return "", []
-    return layout, columns
-
-
-def _row_track(row: list[str], columns: _Columns) -> FileTrack | None:
-    def cell(index: int | None) -> str:
-        return row[index].strip() if index is not None and index < len(row) else ""
-
-    title, artist = cell(columns.title), cell(columns.artist)
-    duration = cell(columns.duration)
-    duration_ms = int(duration) if duration.isdigit() and int(duration) > 0 else None
-    uri_cell = cell(columns.uri)
-    uri = (pasted_track_uri(uri_cell) if columns.uri is not None
-           else next(filter(None, map(linked_track_uri, row)), None))
-    if uri is not None:
-        return FileTrack(uri, title, artist, duration_ms)
-    if uri_cell.startswith("spotify:local:"):
-        return _local_track(uri_cell)
-    if uri_cell.startswith("spotify:") or not (title and artist):
-        return None
-    return FileTrack("", title, artist, duration_ms)
 
 
 # --- JSON: mpdtui's export, an MPD playlist, the Web API's playlist, a list of URIs ------------
@@ -282,7 +171,7 @@ def from_json(text: str, source: str) -> ParsedPlaylist:
         raise UserError(f"{source} is JSON but not a playlist: give what `mpdtui export --to "
                         "json` writes, an MPD playlist or a list of Spotify track URIs")
     for item in items:
-        _add(read, _json_track(item), *_json_links(item))
+        add_track(read, _json_track(item), *_json_links(item))
     return read
 
 
@@ -343,7 +232,7 @@ def _json_track(item: Any) -> FileTrack | None:
     local = next((value for value in linked if isinstance(value, str)
                   and value.startswith("spotify:local:")), None)
     if local is not None:
-        return _local_track(local)
+        return local_track(local)
     return FileTrack("", title, artist, duration_ms) if title and artist else None
 
 

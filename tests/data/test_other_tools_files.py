@@ -1,0 +1,86 @@
+"""Playlist files other programs write, as they write them: spreadsheets' CSVs (a Mac's line
+ends, a quote that never closes), players' M3Us; each is read, or refused in one line that
+names the file and the line."""
+
+from __future__ import annotations
+
+import pytest
+
+from mpdtui.data.playlist_formats import FileTrack
+from mpdtui.errors import UserError
+from mpdtui.importing import parse_playlist
+
+URI = f"spotify:track:{'A' * 22}"
+
+
+@pytest.mark.parametrize("line_end", ["\r", "\r\n", "\n"], ids=["mac", "windows", "unix"])
+def test_a_spreadsheets_csv_is_read_whatever_its_line_ends(line_end: str) -> None:
+    """Excel's "CSV (Macintosh)" and Numbers end lines with a carriage return alone: the
+    import stopped with "unexpected error: new-line character seen in unquoted field"."""
+    rows = ["Track Name,Artist Name,Album", "Song A,Band B,Disc", '"Two, Three","Band ""C""",x',
+            "Song D,Band E,"]
+    read = parse_playlist(line_end.join(rows).encode() + line_end.encode(), "x", "mix.csv")
+    assert read.tracks == (FileTrack("", "Song A", "Band B"),
+                           FileTrack("", "Two, Three", 'Band "C"'),
+                           FileTrack("", "Song D", "Band E"))
+    semicolons = line_end.join(["Track URI;Track Name", f"{URI};Song"]).encode()
+    assert parse_playlist(semicolons, "x", "mix.csv").tracks == (FileTrack(URI, "Song"),)
+
+
+def test_a_quote_that_never_closes_is_refused_naming_its_line() -> None:
+    """It was "mpdtui: unexpected error: Error: field larger than field limit (131072)"
+    (exit 1), and a crash of the app's import dialog."""
+    raw = b'Track Name,Artist Name\nSong,Band\n"Open quote,Band\n' + b"x,y\n" * 40_000
+    with pytest.raises(UserError) as refused:
+        parse_playlist(raw, "mix.csv", "mix.csv")
+    assert str(refused.value) == (
+        'mix.csv: line 3 opens a quote (") that does not close within 131,072 characters: '
+        'close it there (a quote inside a quoted field is written twice, ""), then import the '
+        "file again")
+
+
+SONGS = [("Björk", "Homogenic", "Jóga", 305), ("Daft Punk", "Discovery", "One More Time", 320)]
+"""(artist, album, title, seconds) of the songs each player's M3U below names."""
+
+
+def _m3u(line_end: str, *lines: str) -> str:
+    return "".join(f"{line}{line_end}" for line in lines)
+
+
+PLAYERS_M3US = {
+    "vlc": _m3u("\n", "#EXTM3U", *(part for n, (artist, album, title, s) in enumerate(SONGS)
+                                   for part in (f"#EXTINF:{s},{artist} - {title}",
+                                                "#EXTVLCOPT:network-caching=1000",
+                                                f"file:///home/u/Music/{artist}/{album}/"
+                                                f"0{n + 1}%20{title}.mp3".replace(" ", "%20")))),
+    "foobar2000": "\ufeff" + _m3u("\r\n", *(f"D:\\Music\\{artist}\\{album}\\0{n + 1} - {title}.flac"
+                                         for n, (artist, album, title, _) in enumerate(SONGS))),
+    "itunes": _m3u("\r", "#EXTM3U", *(part for artist, album, title, s in SONGS for part in (
+        f"#EXTINF:{s},{title} - {artist}",  # the title first
+        f"/Users/u/Music/iTunes/iTunes Media/Music/{artist}/{album}/01 {title}.m4a"))),
+    "rhythmbox": _m3u("\n", "#EXTM3U", *(part for artist, album, title, s in SONGS for part in (
+        f"#EXTINF:{s},{title}", f"../Music/{artist}/{album}/01 - {title}.ogg"))),
+    "strawberry": _m3u("\n", "#EXTM3U", *(part for artist, album, title, s in SONGS for part in (
+        f"#EXTINF:{s},{artist} - {title}", f"/home/u/Music/{artist}/{album}/01 - {title}.flac"))),
+    "mpd": _m3u("\n", *(f"{artist}/{album}/0{n + 1} {title}.flac"
+                        for n, (artist, album, title, _) in enumerate(SONGS))),
+    "escaped-paths": _m3u("\n", *(f"Music/{artist} - {title}.mp3".replace(" ", "%20")
+                                  for artist, _, title, _ in SONGS)),
+    "no-header-comments": _m3u("\n", "# a road trip", "", *(part for artist, _, title, _ in SONGS
+                                                           for part in (
+        f"#EXTINF:-1,{artist} - {title}", "", "http://stream.example/song.mp3"))),
+}
+
+
+@pytest.mark.parametrize("player", PLAYERS_M3US)
+def test_a_players_m3u_names_its_songs(player: str) -> None:
+    """Rhythmbox's #EXTINF holds the title alone and a file's escaped path (%20) named no
+    song: "names no track (found 2 lines naming no song)"."""
+    text = PLAYERS_M3US[player]
+    raw = text.encode("latin-1" if player == "itunes" else "utf-8")  # an old M3U's encoding
+    read = parse_playlist(raw, "x", f"{player}.m3u")
+    songs = [(t.artist, t.title) for t in read.tracks]
+    if player == "itunes":  # "title - artist": the catalog's look-up reads it either way
+        songs = [(title, artist) for artist, title in songs]
+    assert songs == [(artist, title) for artist, _, title, _ in SONGS]
+    assert read.not_tracks == 0
