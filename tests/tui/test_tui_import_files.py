@@ -1,0 +1,65 @@
+"""Pilot tests of the saved playlists' import dialog (`i`) with files other programs write: a
+Mac spreadsheet's CSV, a player's M3U, a CSV the csv module cannot read."""
+
+# ruff: noqa: F811 (fixtures imported from tui_support are parameters here)
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input
+from tui_support import (  # noqa: F401 (fixtures)
+    SIZE,
+    builder_ready,
+    label_text,
+    make_app,
+    notifications,
+    screen_name,
+    settle,
+    trained_copy,
+    trained_dir,
+    wait_for,
+)
+
+from mpdtui.locations import Locations
+from mpdtui.tui.screens.playlists import PlaylistsScreen
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_other_programs_files_import_and_an_unreadable_csv_is_said_in_the_dialog(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """A Mac CSV (carriage returns alone) and an unclosed quote raised csv.Error out of the
+    dialog (the app stopped); Rhythmbox's M3U (#EXTINF of the title alone) named no track."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        tracks = app.services.catalog.tracks([3, 1, 4])
+        (tmp_path / "mac.csv").write_bytes(
+            ("Track Name,Artist Name\r" + "".join(f'"{t.name}","{t.artist_name}"\r'
+                                                  for t in tracks)).encode())
+        (tmp_path / "rhythmbox.m3u").write_text("#EXTM3U\n" + "".join(
+            f"#EXTINF:200,{t.name}\n../Music/{t.artist_name}/Album/01 - {t.name}.ogg\n"
+            for t in tracks))
+        (tmp_path / "cut.csv").write_text('Track Name,Artist Name\n"Open,Band\n' + "x\n" * 70_000)
+        await pilot.press("escape", "p")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
+
+        await pilot.press("i")
+        app.screen.query_one("#prompt-input", Input).value = str(tmp_path / "cut.csv")
+        await pilot.press("enter")
+        assert screen_name(pilot) == "PromptScreen", "kept open to give another file"
+        assert label_text(pilot, "#prompt-refused").startswith(
+            f'{tmp_path / "cut.csv"}: line 2 opens a quote (") that does not close')
+        await pilot.press("escape")
+
+        for name in ("mac", "rhythmbox"):
+            await pilot.press("i")
+            suffix = ".csv" if name == "mac" else ".m3u"
+            app.screen.query_one("#prompt-input", Input).value = str(tmp_path / f"{name}{suffix}")
+            await pilot.press("enter")
+            await settle(pilot)
+            assert screen_name(pilot) == "PlaylistsScreen", name
+            assert app.services.playlists.get(name).uris == [t.uri for t in tracks]
+            assert (f"Imported '{name}': 3 tracks; 3 songs without a Spotify link found in the "
+                    "catalog by artist and title." in notifications(app)), name
