@@ -229,6 +229,8 @@ def parse_playlists(raw: bytes, source: str, file_name: str,
                                     for line in stripped.splitlines()[:10])), None)
         if linked:
             raise UserError(f"{source} holds {linked}")
+        if read.no_track_why:
+            raise UserError(f"{source} {read.no_track_why}")
         if read.broken_links and not read.not_tracks:
             raise UserError(f"{source} names no track, only {broken_links_said(read.broken_links)}")
         raise UserError(f"{source} names no track (found {_counted_lines(read)}): give "

@@ -16,6 +16,7 @@ from mpdtui.data.feature_rows import CsvLayoutError, csv_layout, row_has_feature
 from mpdtui.data.mpd_validation import linked_track_uri, pasted_track_uri
 from mpdtui.data.playlist_formats import FileTrack, ParsedPlaylist, add_track, local_track
 from mpdtui.errors import UserError
+from mpdtui.printable import quoted
 
 _URI_COLUMNS = ("uri", "trackuri", "spotifyuri", "spotifytrackuri", "url", "trackurl",
                 "spotifyurl", "link", "tracklink", "spotifylink", "spotifyid", "trackid", "id")
@@ -95,14 +96,34 @@ def from_csv(text: str, source: str) -> ParsedPlaylist:
         if feature_columns and not into.audio_features:
             into.audio_features = row_has_features(row, feature_columns)
         add_track(into, _row_track(row, columns),
-             *(row if columns.uri is None else row[columns.uri:columns.uri + 1]))
+                  *(row if columns.uri is None else row[columns.uri:columns.uri + 1]))
     read.more = list(others.values())
+    read.no_track_why = _no_track_why(header, columns, read)
     return read
+
+
+HEADER_CELLS_SAID = 5
+
+
+def _no_track_why(header: list[str], columns: _Columns, read: ParsedPlaylist) -> str:
+    """Why a CSV that names no track names none, where its header says it: no column is read
+    (a spreadsheet's own names, in another language), or no row follows it."""
+    if read.tracks or read.more or read.broken_links:
+        return ""
+    if columns.known:
+        return "" if read.not_tracks else "holds its header row alone, no track: nothing to import"
+    if not read.not_tracks or any(map(linked_track_uri, header)):
+        return ""
+    cells = ", ".join(quoted(cell.strip()[:40]) for cell in header[:HEADER_CELLS_SAID])
+    more = ", ..." if len(header) > HEADER_CELLS_SAID else ""
+    return (f"names no track: its first row ({cells}{more}) names no column that is read; "
+            "head the titles' column Track Name and the artists' Artist Name (or the tracks' "
+            "links' Track URI), then import it again")
 
 
 def _csv_rows(text: str, source: str) -> Iterator[list[str]]:
     """The CSV's rows, whichever line ends it has; one the csv module cannot read (a quote
-    that never closes, a NUL byte) is a UserError naming the line it starts on."""
+    that never closes) is a UserError naming the line it starts on."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(first_line(text)))
     while True:
         start = reader.line_num + 1

@@ -40,6 +40,9 @@ class ParsedPlaylist:
     features_table: str = ""
     """A CSV laid out as a public features table is, its tracks by a bare id beside all the
     features (`feature_rows.csv_layout`'s "tracks_features" or "dataset"); "" else."""
+    no_track_why: str = ""
+    """Why a CSV names no track, where its header row says why ("holds its header row alone,
+    no track"), for the refusal; "" else."""
     more: list[ParsedPlaylist] = field(default_factory=list)
     """The other playlists a CSV's `Playlist name` column names, in their order (TuneMyMusic
     writes several playlists to one file); this one is the first's."""

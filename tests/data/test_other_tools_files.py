@@ -84,3 +84,26 @@ def test_a_players_m3u_names_its_songs(player: str) -> None:
         songs = [(title, artist) for artist, title in songs]
     assert songs == [(artist, title) for artist, _, title, _ in SONGS]
     assert read.not_tracks == 0
+
+
+def test_a_csv_whose_columns_are_none_read_says_how_to_head_them_and_that_works() -> None:
+    """It said "names no track (found 2 lines naming no song)" and to give a CSV: it is one."""
+    rows = "Jóga;Björk;Homogenic;5:05;;1997\n"
+    with pytest.raises(UserError) as refused:
+        parse_playlist(f"\ufeffTitel;Künstler;Album;Dauer;Hinzugefügt;Jahr\n{rows}".encode(),
+                       "mix.csv", "mix.csv")
+    assert str(refused.value) == (
+        "mix.csv names no track: its first row ('Titel', 'Künstler', 'Album', 'Dauer', "
+        "'Hinzugefügt', ...) names no column that is read; head the titles' column Track Name "
+        "and the artists' Artist Name (or the tracks' links' Track URI), then import it again")
+    headed = f"Track Name;Artist Name;Album;Dauer;Hinzugefügt;Jahr\n{rows}"
+    assert parse_playlist(headed.encode(), "x", "mix.csv").tracks == (
+        FileTrack("", "Jóga", "Björk"),)
+
+
+def test_a_csv_of_its_header_row_alone_says_so() -> None:
+    """It said "names no track (found nothing in it)", and to give a CSV: it is one."""
+    with pytest.raises(UserError) as refused:
+        parse_playlist(b'"Track URI","Track Name","Artist Name(s)","Album Name"\r\n',
+                       "mix.csv", "mix.csv")
+    assert str(refused.value) == "mix.csv holds its header row alone, no track: nothing to import"
