@@ -20,7 +20,12 @@ from functools import partial
 from pathlib import Path
 
 from mpdtui.data.feature_csv_files import KNOWN_CSVS
-from mpdtui.data.mpd_validation import linked_kind, linked_track_uri, no_track_linked
+from mpdtui.data.mpd_validation import (
+    SHORT_LINK,
+    linked_kind,
+    linked_track_uri,
+    no_track_linked,
+)
 from mpdtui.data.playlist_csv import features_table_layout, from_csv, looks_like_csv
 from mpdtui.data.playlist_formats import (
     WHAT_IS_READ,
@@ -122,9 +127,14 @@ def _not_found(path: Path) -> str:
     if linked_track_uri(text) is not None:
         return (f"{text} is a track's link, not a file: paste links into `mpdtui import -` "
                 "(ctrl+d ends them) or into the app's builder")
+    if SHORT_LINK.fullmatch(text):
+        return f"{text} is {SHORT_LINK_SAID}"
     return f"{path} does not exist: give {WHAT_IS_READ}, or a folder or zip of them"
 
 
+SHORT_LINK_SAID = ("a short link (spotify.link), which says nothing of what it leads to "
+                   "without asking Spotify: open it in a browser, then import the "
+                   "open.spotify.com link it leads to (`mpdtui import -`, ctrl+d ends it)")
 _ZIP_HOLDS = "the playlist files it holds"
 Reading = Callable[[], list[PlaylistFile]]
 
@@ -229,6 +239,8 @@ def parse_playlists(raw: bytes, source: str, file_name: str,
                                     for line in stripped.splitlines()[:10])), None)
         if linked:
             raise UserError(f"{source} holds {linked}")
+        if any(SHORT_LINK.fullmatch(line.strip()) for line in stripped.splitlines()[:10]):
+            raise UserError(f"{source} holds {SHORT_LINK_SAID}")
         if read.no_track_why:
             raise UserError(f"{source} {read.no_track_why}")
         if read.broken_links and not read.not_tracks:

@@ -37,9 +37,13 @@ its `?si=` and a localised `/intl-de/` path) or its bare id."""
 
 
 _OTHER_LINK = re.compile(
-    r"(?:spotify:|(?:https?://)?open\.spotify\.com/(?:intl-[A-Za-z-]+/)?)"
-    r"(playlist|album|artist)[:/]\S*")
-"""A Spotify link or URI to tracks that names none of them (Share > Copy link on it)."""
+    r"(?:spotify:(?:user:[^:\s]+:)?|(?:https?://)?open\.spotify\.com/(?:intl-[A-Za-z-]+/)?"
+    r"(?:user/[^/\s]+/)?)(playlist|album|artist)[:/]\S*")
+"""A Spotify link or URI to tracks that names none of them (Share > Copy link on it); a
+playlist's as Spotify wrote them before 2018 too (`spotify:user:NAME:playlist:ID`)."""
+SHORT_LINK = re.compile(r"(?:https?://)?(?:spotify\.link|spoti\.fi)/\S+", re.IGNORECASE)
+"""A short link (the phone apps' Share > Copy link): only Spotify's server knows what it
+leads to."""
 
 
 def linked_kind(text: str) -> str | None:

@@ -4,11 +4,13 @@ names the file and the line."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from mpdtui.data.playlist_formats import FileTrack
 from mpdtui.errors import UserError
-from mpdtui.importing import parse_playlist
+from mpdtui.importing import parse_playlist, read_playlist_files
 
 URI = f"spotify:track:{'A' * 22}"
 
@@ -107,3 +109,29 @@ def test_a_csv_of_its_header_row_alone_says_so() -> None:
         parse_playlist(b'"Track URI","Track Name","Artist Name(s)","Album Name"\r\n',
                        "mix.csv", "mix.csv")
     assert str(refused.value) == "mix.csv holds its header row alone, no track: nothing to import"
+
+
+OLD_PLAYLIST_ID = "37i9dQZF1DXcBWIGoYBM5M"
+
+
+@pytest.mark.parametrize(("link", "said"), [
+    (f"spotify:user:spotify:playlist:{OLD_PLAYLIST_ID}",
+     "a playlist's link, which names no track: in Spotify's app, select the playlist's tracks"),
+    (f"https://open.spotify.com/user/spotify/playlist/{OLD_PLAYLIST_ID}?si=1",
+     "a playlist's link, which names no track: in Spotify's app, select the playlist's tracks"),
+    ("https://spotify.link/ZbQf5FRJNDb",
+     "a short link (spotify.link), which says nothing of what it leads to without asking "
+     "Spotify: open it in a browser, then import the open.spotify.com link it leads to "
+     "(`mpdtui import -`, ctrl+d ends it)"),
+], ids=["old-playlist-uri", "old-playlist-link", "short-link"])
+def test_a_link_that_names_no_track_says_what_to_do_given_for_a_file_or_in_it(
+        link: str, said: str) -> None:
+    """A playlist's link as Spotify wrote them before 2018 and a phone's short link were
+    "https:/spotify.link/ZbQf5FRJNDb does not exist" (one slash: as a path), and in a file
+    "names no track (found 1 line naming no song): give an M3U8, CSV or JSON playlist"."""
+    with pytest.raises(UserError) as refused:
+        read_playlist_files(Path(link))
+    assert str(refused.value).startswith(f"{link} is {said}")
+    with pytest.raises(UserError) as refused:
+        parse_playlist(f"{link}\n".encode(), "links.txt", "links.txt")
+    assert str(refused.value).startswith(f"links.txt holds {said}")
