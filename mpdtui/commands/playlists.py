@@ -118,7 +118,10 @@ def run_import(args: argparse.Namespace, locations: Locations) -> int:
     if sys.stderr.isatty() and (said := finding_songs(files)) is not None:
         print(said, file=sys.stderr)  # a while before the result
     with open_services(locations) as services:
-        imported = services.playlist_files.import_files(files, name=args.name, replace=args.replace)
+        done = services.playlist_files.import_files(files, name=args.name, replace=args.replace)
+    imported = done.playlists
+    for why in done.left_out:
+        print(printable(f"skipped {why}"), file=sys.stderr)
     if args.json:
         rows = [_import_row(playlist) for playlist in imported]
         sys.stdout.write(printable_json(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())

@@ -18,7 +18,7 @@ from mpdtui.exporting import (
 from mpdtui.importing import PlaylistFile
 from mpdtui.locations import Locations, expand_home, real_path
 from mpdtui.services.catalog import CatalogService
-from mpdtui.services.playlist_import import ImportedPlaylist, import_playlists
+from mpdtui.services.playlist_import import Imported, import_playlists
 from mpdtui.services.playlists import PlaylistService, audio_of_uris
 
 
@@ -31,9 +31,10 @@ class PlaylistFiles:
 
     def import_files(self, files: Sequence[PlaylistFile], *, name: str | None = None,
                      replace: bool = False,
-                     other_name_when_taken: bool = False) -> list[ImportedPlaylist]:
+                     other_name_when_taken: bool = False) -> Imported:
         """Save the playlists files hold (`mpdtui.importing.read_playlist_files`); a name
-        taken is refused unless `replace` or `other_name_when_taken`."""
+        taken is refused unless `replace` or `other_name_when_taken`, and a file none of whose
+        songs the catalog holds is left out (said in `Imported.left_out`)."""
         return import_playlists(self._playlists.store(), self._catalog, files, name=name,
                                 replace=replace, other_name_when_taken=other_name_when_taken)
 

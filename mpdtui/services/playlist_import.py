@@ -60,6 +60,18 @@ class ImportedPlaylist:
 
 
 @dataclass(frozen=True)
+class Imported:
+    playlists: list[ImportedPlaylist]
+    left_out: list[str]
+    """Why each file none of whose songs the catalog holds was left out, where other files of
+    the import were saved (a folder's playlist of local files should not stop the others)."""
+
+
+class NoSongFound(UserError):
+    """A file names songs without a Spotify link only, and the catalog holds none of them."""
+
+
+@dataclass(frozen=True)
 class _Plan:
     file: PlaylistFile
     name: str
@@ -75,17 +87,26 @@ class _Plan:
 def import_playlists(store: SavedPlaylists, catalog: CatalogService,
                      files: Sequence[PlaylistFile], *, name: str | None = None,
                      replace: bool = False,
-                     other_name_when_taken: bool = False) -> list[ImportedPlaylist]:
+                     other_name_when_taken: bool = False) -> Imported:
     """Save the playlists `files` hold, under the names they give (or `name`, for one). A
     saved playlist's name is refused (PlaylistExists, before anything is saved) unless
-    `replace` (its tracks are replaced) or `other_name_when_taken` ("X 2")."""
+    `replace` (its tracks are replaced) or `other_name_when_taken` ("X 2"). A file none of
+    whose songs the catalog holds is left out and said, unless no file has any (NoSongFound)."""
     if name is not None and len(files) > 1:
         raise UserError(f"{len(files)} playlists to import: a name is for one; import them "
                         "under the names they give without it")
-    plans = [_plan(file, name or file.name, catalog) for file in files]
+    plans, left_out = [], []
+    for file in files:
+        try:
+            plans.append(_plan(file, name or file.name, catalog))
+        except NoSongFound as exc:
+            left_out.append(exc)
+    if not plans:
+        raise left_out[0]
     taken = {summary.name for summary in store.list()}
     named = _named(plans, taken, replace, other_name_when_taken, store.find_by_origin)
-    return [_save(store, plan, replaced=plan.name in taken) for plan in named]
+    return Imported([_save(store, plan, replaced=plan.name in taken) for plan in named],
+                    [str(exc) for exc in left_out])
 
 
 def finding_songs(files: Sequence[PlaylistFile]) -> str | None:
@@ -195,7 +216,7 @@ def _plan(file: PlaylistFile, name: str, catalog: CatalogService) -> _Plan:
         not_in_catalog += match is None
         found_by_song += not track.uri
     if not entries:
-        raise UserError(f"{file.source} names {counted(len(file.tracks), 'song')} without a "
+        raise NoSongFound(f"{file.source} names {counted(len(file.tracks), 'song')} without a "
                         f"Spotify link, such as '{not_found[0]}', {_not_found_why(searchable)}")
     return _Plan(file, name, entries, not_in_catalog, found_by_song, tuple(not_found), repeats)
 

@@ -484,3 +484,22 @@ def test_an_import_of_many_songs_to_find_says_it_has_begun() -> None:
     assert finding_songs(files(SONGS_WORTH_SAYING - 1, linked=500)) is None
     assert finding_songs(files(2000, linked=0)) == (
         "finding 2,000 songs in the catalog by artist and title…")
+
+
+def test_a_folders_file_of_songs_the_catalog_lacks_is_skipped_and_the_others_saved(
+        cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Exportify's "Export All" with one playlist of local files the catalog does not hold:
+    the whole import was refused (exit 2, nothing saved) for that one file."""
+    one, two = catalog_tracks(cache, 1, 2)
+    (tmp_path / "all").mkdir()
+    (tmp_path / "all" / "gym.csv").write_text(f"Track URI\n{one.uri}\n{two.uri}\n")
+    (tmp_path / "all" / "local.m3u").write_text("/music/Nobody - Nothing.mp3\n")
+    done = run_cli(capsys, cache, "import", str(tmp_path / "all"))
+    assert done.code == 0, done
+    assert done.out == f"imported 'gym' from {tmp_path / 'all' / 'gym.csv'}: 2 tracks\n"
+    assert done.err == (f"skipped {tmp_path / 'all' / 'local.m3u'} names 1 song without a "
+                        "Spotify link, such as 'Nobody - Nothing', and none of them is in the "
+                        "catalog by its artist and title: nothing to import\n")
+    assert saved_uris(cache, "gym") == [one.uri, two.uri]
+    assert_refused(run_cli(capsys, cache, "import", str(tmp_path / "all" / "local.m3u")),
+                   "local.m3u names 1 song without a Spotify link")  # alone: nothing to save

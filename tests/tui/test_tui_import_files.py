@@ -63,3 +63,28 @@ async def test_other_programs_files_import_and_an_unreadable_csv_is_said_in_the_
             assert app.services.playlists.get(name).uris == [t.uri for t in tracks]
             assert (f"Imported '{name}': 3 tracks; 3 songs without a Spotify link found in the "
                     "catalog by artist and title." in notifications(app)), name
+
+
+async def test_a_folders_file_of_songs_the_catalog_lacks_is_skipped_in_the_app(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """The import ended "Could not finish: local.m3u names 1 song ... nothing to import", and
+    none of the folder's other playlists was saved."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        tracks = app.services.catalog.tracks([3, 1])
+        folder = tmp_path / "all"
+        folder.mkdir()
+        (folder / "gym.csv").write_text("Track URI\n" + "".join(f"{t.uri}\n" for t in tracks))
+        (folder / "local.m3u").write_text("/music/Nobody - Nothing.mp3\n")
+        await pilot.press("escape", "p")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
+        await pilot.press("i")
+        app.screen.query_one("#prompt-input", Input).value = str(folder)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.services.playlists.get("gym").uris == [t.uri for t in tracks]
+        assert notifications(app) == [
+            f"Imported 'gym': 2 tracks.\nSkipped {folder / 'local.m3u'} names 1 song without a "
+            "Spotify link, such as 'Nobody - Nothing', and none of them is in the catalog by its "
+            "artist and title: nothing to import"]

@@ -361,12 +361,12 @@ class PlaylistsScreen(BaseScreen):
 
         def run() -> None:
             imported = files.import_files(read.playlists, other_name_when_taken=True)
-            said = [imported_text(imported),
-                    *(printable(f"Skipped {why}") for why in read.skipped),
+            said = [imported_text(imported.playlists),
+                    *(printable(f"Skipped {why}") for why in (*read.skipped, *imported.left_out)),
                     *([printable(in_app(features_note))] if features_note else [])]
             app.call_from_thread(app.notify, "\n".join(said), markup=False,
                                  timeout=10 + 2 * len(said))
-            app.call_from_thread(self._imported, imported[0].playlist.id)
+            app.call_from_thread(self._imported, imported.playlists[0].playlist.id)
 
         app.run_worker(run, thread=True, group="import", description="importing",
                        exit_on_error=False)
