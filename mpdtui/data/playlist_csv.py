@@ -14,7 +14,13 @@ from pathlib import Path
 
 from mpdtui.data.feature_rows import CsvLayoutError, csv_layout, row_has_features
 from mpdtui.data.mpd_validation import linked_track_uri, pasted_track_uri
-from mpdtui.data.playlist_formats import FileTrack, ParsedPlaylist, add_track, local_track
+from mpdtui.data.playlist_formats import (
+    FileTrack,
+    ParsedPlaylist,
+    add_track,
+    length_ms,
+    local_track,
+)
 from mpdtui.errors import UserError
 from mpdtui.printable import quoted
 
@@ -166,8 +172,7 @@ def _row_track(row: list[str], columns: _Columns) -> FileTrack | None:
         return row[index].strip() if index is not None and index < len(row) else ""
 
     title, artist = cell(columns.title), cell(columns.artist)
-    duration = cell(columns.duration)
-    duration_ms = int(duration) if duration.isdigit() and int(duration) > 0 else None
+    duration_ms = length_ms(cell(columns.duration))
     uri_cell = cell(columns.uri)
     uri = (pasted_track_uri(uri_cell) if columns.uri is not None
            else next(filter(None, map(linked_track_uri, row)), None))

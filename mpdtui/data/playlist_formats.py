@@ -12,7 +12,7 @@ from urllib.parse import unquote, unquote_plus, urlsplit
 
 import orjson
 
-from mpdtui.data.mpd_validation import pasted_track_uri
+from mpdtui.data.mpd_validation import MAX_INT32, pasted_track_uri
 from mpdtui.data.saved_playlists import TrackEntry
 from mpdtui.errors import UserError
 
@@ -74,8 +74,7 @@ def from_lines(lines: Iterable[str]) -> ParsedPlaylist:
             continue
         if line.startswith("#"):
             if match := _EXTINF.match(line):
-                seconds = int(match.group(1))
-                said = (seconds * 1000 if seconds > 0 else None, match.group(2).strip())
+                said = (length_ms(match.group(1), 1000), match.group(2).strip())
             elif line.upper().startswith("#PLAYLIST:"):
                 read.name = line[len("#PLAYLIST:"):]
             continue
@@ -155,8 +154,23 @@ def local_track(uri: str) -> FileTrack | None:
     if len(parts) < 6:
         return None
     artist, title = unquote_plus(parts[2]).strip(), unquote_plus(parts[4]).strip()
-    seconds = int(parts[5]) if parts[5].isdigit() else 0
-    return FileTrack("", title, artist, seconds * 1000 or None) if title and artist else None
+    return FileTrack("", title, artist, length_ms(parts[5], 1000)) if title and artist else None
+
+
+LONGEST_NUMBER = 12
+"""Digits of a length worth reading (int() refuses more than 4,300, and 12 are 31 years in ms)."""
+
+
+def length_ms(number: object, unit_ms: int = 1) -> int | None:
+    """A track's length in ms from a file's number (text or JSON's; `unit_ms`: 1000 for
+    seconds), or None where it gives none a track can have: "-1" (M3U's unknown), 0, "²" (a
+    digit int() does not read), or one beyond the int32 milliseconds a length is kept in."""
+    if isinstance(number, str):
+        number = number.strip()
+        number = int(number) if number.isdecimal() and len(number) <= LONGEST_NUMBER else None
+    if not isinstance(number, int) or isinstance(number, bool):
+        return None
+    return number * unit_ms if 0 < number * unit_ms <= MAX_INT32 else None
 
 
 # --- JSON: mpdtui's export, an MPD playlist, the Web API's playlist, a list of URIs ------------
@@ -228,8 +242,7 @@ def _json_track(item: Any) -> FileTrack | None:
     title = _text(track.get("title")) or _text(track.get("track_name")) or _text(track.get("name"))
     artist = (_text(track.get("artist")) or _text(track.get("artist_name"))
               or _artist_names(track.get("artists")))
-    duration = track.get("duration_ms")
-    duration_ms = duration if isinstance(duration, int) and duration > 0 else None
+    duration_ms = length_ms(track.get("duration_ms"))
     if uri is not None:
         return FileTrack(uri, title, artist, duration_ms)
     local = next((value for value in linked if isinstance(value, str)

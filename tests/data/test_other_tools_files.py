@@ -135,3 +135,31 @@ def test_a_link_that_names_no_track_says_what_to_do_given_for_a_file_or_in_it(
     with pytest.raises(UserError) as refused:
         parse_playlist(f"{link}\n".encode(), "links.txt", "links.txt")
     assert str(refused.value).startswith(f"links.txt holds {said}")
+
+
+LENGTHS_NO_TRACK_HAS = {"int64-and-more": "99999999999999999999", "5000-digits": "9" * 5000,
+                        "superscript-two": "²"}
+
+
+@pytest.mark.parametrize("length", LENGTHS_NO_TRACK_HAS.values(), ids=LENGTHS_NO_TRACK_HAS)
+@pytest.mark.parametrize("fmt", ["m3u", "local", "csv"])
+def test_a_length_no_track_has_is_read_as_none(fmt: str, length: str) -> None:
+    """A length beyond int64 stopped the import with "unexpected error: OverflowError: Python
+    int too large to convert to SQLite INTEGER"; "²" (isdigit, not int) and 5,000 digits with
+    a ValueError."""
+    if fmt == "m3u" and length == "²":  # not #EXTINF's number: the line is no #EXTINF
+        length = "99999999999"  # 3,170 years
+    raw = {"m3u": f"#EXTM3U\n#EXTINF:{length},Band - Song\n{URI}\n",
+           "local": f"spotify:local:Band:Disc:Song:{length}\n",
+           "csv": f"Track URI,Track Name,Artist Name(s),Duration (ms)\n{URI},Song,Band,{length}\n",
+           }[fmt]
+    (track,) = parse_playlist(raw.encode(), "x", f"mix.{'csv' if fmt == 'csv' else 'txt'}").tracks
+    assert (track.artist, track.title, track.duration_ms) == ("Band", "Song", None)
+
+
+@pytest.mark.parametrize("length", ["18446744073709551615", "true"])
+def test_a_json_length_no_track_has_is_read_as_none(length: str) -> None:
+    """18446744073709551615 (a uint64, as orjson reads it) was saved until SQLite overflowed."""
+    raw = f'[{{"uri": "{URI}", "title": "Song", "artist": "Band", "duration_ms": {length}}}]'
+    (track,) = parse_playlist(raw.encode(), "x", "mix.json").tracks
+    assert (track.artist, track.title, track.duration_ms) == ("Band", "Song", None)
