@@ -75,7 +75,8 @@ def order_table(playlist: SavedPlaylist, result: FlowResult,
     add_audio_columns(table)
     for position, was in enumerate(result.order, 1):
         track = playlist.tracks[was]
-        table.add_row(str(position), str(was + 1), Text(printable(track.title)),
+        title = track.title or track.uri  # a track known by its URI alone (a link imported)
+        table.add_row(str(position), str(was + 1), Text(printable(title)),
                       Text(printable(track.artist)), *audio_cells(track.duration_ms, audio[was]))
     return table
 

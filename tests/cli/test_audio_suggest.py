@@ -25,6 +25,7 @@ from mpdtui.cli import main
 from mpdtui.data import track_features
 from mpdtui.data.demo_files import FEATURES_CSV
 from mpdtui.data.features import FEATURE_NAMES, FeatureStore, bare_id
+from mpdtui.data.saved_playlists import TrackEntry
 from mpdtui.data.track_features import catalog_feature_matrix
 from mpdtui.locations import Locations
 from mpdtui.services import catalog as catalog_service
@@ -538,3 +539,17 @@ def test_cli_suggest_length_through_a_filter_and_its_refusals(
         capsys.readouterr().err)
     assert main([*cache, "suggest", "--name", "x", "--length", "45m", "-n", "5"]) == 2
     assert "not allowed with argument --length" in capsys.readouterr().err
+
+
+def test_cli_order_names_a_track_the_catalog_lacks_by_its_uri(
+        services: Services, capsys: pytest.CaptureFixture[str]) -> None:
+    """A link imported for a track the catalog does not hold has no title: its row was blank
+    (`mpdtui playlists NAME` shows its URI)."""
+    tempo = services.audio.catalog_features()["tempo"]
+    featured = services.catalog.tracks(np.flatnonzero(np.isfinite(tempo))[:3].tolist())
+    unknown = TrackEntry("spotify:track:" + "Z" * 22)
+    services.playlists.store().save("Linked", [*(TrackEntry(t.uri, t.name, t.artist_name)
+                                                 for t in featured), unknown])
+    assert main(["--cache-dir", str(services.locations.root), "order", "Linked", "--dry-run"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if "│ 4 " in line]
+    assert len(rows) == 1 and unknown.uri in rows[0], rows
