@@ -33,6 +33,7 @@ from mpdtui.data.playlist_formats import (
     ParsedPlaylist,
     from_json,
     from_lines,
+    lines_of,
 )
 from mpdtui.errors import UserError, damaged_zip, unopened_zip
 from mpdtui.printable import printable, quoted
@@ -226,20 +227,20 @@ def parse_playlists(raw: bytes, source: str, file_name: str,
     if stripped.startswith(("{", "[")):
         read = from_json(text, source)
     elif stripped.upper().startswith(("#EXTM3U", "#EXTINF")):
-        read = from_lines(text.splitlines())
+        read = from_lines(lines_of(text))
     elif looks_like_csv(stripped) or suffix == ".csv":  # by its header whatever its name:
         read = from_csv(text, source)  # `mpdtui export --to csv --out mix.m3u8` wrote one
     else:
-        read = from_lines(text.splitlines())
+        read = from_lines(lines_of(text))
     if (table := _features_table(read, source, file_name, features_path)) is not None:
         raise table
     parts = [part for part in (read, *read.more) if part.tracks]
     if not parts:
         linked = next(filter(None, (no_track_linked(line, PASTE_TO_IMPORT)
-                                    for line in stripped.splitlines()[:10])), None)
+                                    for line in lines_of(stripped)[:10])), None)
         if linked:
             raise UserError(f"{source} holds {linked}")
-        if any(SHORT_LINK.fullmatch(line.strip()) for line in stripped.splitlines()[:10]):
+        if any(SHORT_LINK.fullmatch(line.strip()) for line in lines_of(stripped)[:10]):
             raise UserError(f"{source} holds {SHORT_LINK_SAID}")
         if read.no_track_why:
             raise UserError(f"{source} {read.no_track_why}")
@@ -293,15 +294,18 @@ def _counted_lines(read: ParsedPlaylist) -> str:
 
 def _decoded(raw: bytes, source: str) -> str:
     """Text in UTF-8 (a byte-order mark aside), UTF-16 with its mark (Windows' Notepad), else
-    Latin-1 (an old M3U's)."""
+    Windows' Latin-1 (cp1252: an old M3U's, whose ’ – … Latin-1 reads as control
+    characters), else Latin-1 (the five bytes cp1252 leaves undefined)."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return raw.decode("utf-16", errors="replace")
     if b"\0" in raw[:4096]:
         raise UserError(f"{source} is not a text file: give {WHAT_IS_READ}")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1")
 
 
 def _playlist_name(named: str, file_name: str) -> str:

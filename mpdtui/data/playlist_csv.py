@@ -19,6 +19,7 @@ from mpdtui.data.playlist_formats import (
     ParsedPlaylist,
     add_track,
     length_ms,
+    lines_of,
     local_track,
 )
 from mpdtui.errors import UserError
@@ -41,10 +42,7 @@ def looks_like_csv(text: str) -> bool:
 def first_line(text: str) -> str:
     """The text's first line, whichever line ends it has: a Mac spreadsheet's CSV ends them
     with a carriage return alone."""
-    return _LINE_END.split(text, maxsplit=1)[0]
-
-
-_LINE_END = re.compile(r"\r\n?|\n")
+    return lines_of(text[:1 << 16])[0]
 
 
 def _cells(header: str) -> list[str]:

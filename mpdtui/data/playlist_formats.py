@@ -62,6 +62,15 @@ _TWO_DIGIT_NUMBER = re.compile(r"^\s*\d\d\s+(?=\S)")
 says no artist ("50 Cent - In Da Club.mp3" does)."""
 
 
+def lines_of(text: str) -> list[str]:
+    """The text's lines, ended by a line feed, a carriage return or both; not by what else
+    `str.splitlines` ends one at ("…" of a Windows M3U read as Latin-1's NEL, U+2028)."""
+    return _LINE_END.split(text)
+
+
+_LINE_END = re.compile(r"\r\n?|\n")
+
+
 def from_lines(lines: Iterable[str]) -> ParsedPlaylist:
     """Lines of an M3U (`#PLAYLIST:` its name, `#EXTINF:` the next line's duration and
     "artist - title") or of a list of links: a track URI or link, a Spotify local file, a
@@ -143,9 +152,13 @@ def _file_artist_and_title(path: str) -> tuple[str, str]:
 
 
 def _artist_and_title(song: str) -> tuple[str, str]:
-    """ "Artist - Title" (an M3U's `#EXTINF` and mpdtui's own), split at its first " - "."""
-    artist, dash, title = song.partition(" - ")
-    return (artist.strip(), title.strip()) if dash else ("", song.strip())
+    """ "Artist - Title" (an M3U's `#EXTINF` and mpdtui's own), split at its first " - ",
+    else at an en or em dash ("Artist – Title", as some players and converters write it)."""
+    for between in (" - ", " – ", " — "):
+        artist, dash, title = song.partition(between)
+        if dash:
+            return artist.strip(), title.strip()
+    return "", song.strip()
 
 
 def local_track(uri: str) -> FileTrack | None:

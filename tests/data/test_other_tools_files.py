@@ -163,3 +163,15 @@ def test_a_json_length_no_track_has_is_read_as_none(length: str) -> None:
     raw = f'[{{"uri": "{URI}", "title": "Song", "artist": "Band", "duration_ms": {length}}}]'
     (track,) = parse_playlist(raw.encode(), "x", "mix.json").tracks
     assert (track.artist, track.title, track.duration_ms) == ("Band", "Song", None)
+
+
+def test_a_windows_m3u_keeps_its_typographic_quotes_dashes_and_ellipses() -> None:
+    """Winamp and foobar2000 write an .m3u in Windows' Latin-1 (cp1252): read as Latin-1,
+    "…" (0x85) was a line end (NEL) that cut the #EXTINF in two (the song was lost) and "’"
+    (0x92) a control character, which no catalog title holds."""
+    m3u = ("#EXTM3U\r\n#EXTINF:200,Beyoncé - Don’t Stop…\r\nC:\\Music\\01.mp3\r\n"
+           "#EXTINF:100,Sigur Rós – Hoppípolla\r\nC:\\Music\\02.mp3\r\n")
+    read = parse_playlist(m3u.encode("cp1252"), "x", "winamp.m3u")
+    assert [(t.artist, t.title) for t in read.tracks] == [("Beyoncé", "Don’t Stop…"),
+                                                          ("Sigur Rós", "Hoppípolla")]
+    assert read.not_tracks == 0
