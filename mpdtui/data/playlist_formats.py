@@ -194,6 +194,8 @@ def from_json(text: str, source: str) -> ParsedPlaylist:
     except orjson.JSONDecodeError as exc:
         raise UserError(f"{source} is not valid JSON ({exc}): give {WHAT_IS_READ}") from None
     if isinstance(document, dict) and isinstance(document.get("playlists"), list):
+        if _account_data(document["playlists"]):
+            return _account_playlists(document["playlists"])
         document = _only_playlist(document["playlists"], source)
     read = ParsedPlaylist(name=_text(document.get("name")) if isinstance(document, dict) else "")
     items = _json_items(document)
@@ -203,6 +205,38 @@ def from_json(text: str, source: str) -> ParsedPlaylist:
     for item in items:
         add_track(read, _json_track(item), *_json_links(item))
     return read
+
+
+def _account_data(playlists: list[Any]) -> bool:
+    """Spotify's download of your account data (Privacy settings > Download your data) holds
+    all your playlists in Playlist1.json: each one's "items", not the MPD's "tracks"."""
+    return bool(playlists) and all(isinstance(playlist, dict) and "tracks" not in playlist
+                                   and isinstance(playlist.get("items"), list)
+                                   for playlist in playlists)
+
+
+def _account_playlists(playlists: list[dict[str, Any]]) -> ParsedPlaylist:
+    """Each playlist of the account data's Playlist1.json (the first, the others in `more`);
+    an item is a "track" (camelCase: trackUri, trackName, artistName), a "localTrack" or an
+    "episode", which is no track."""
+    parsed = []
+    for playlist in playlists:
+        read = ParsedPlaylist(name=_text(playlist.get("name")))
+        for item in playlist["items"]:
+            track = _account_track(item)
+            add_track(read, _json_track(track), *_json_links(track))
+        parsed.append(read)
+    parsed[0].more = parsed[1:]
+    return parsed[0]
+
+
+def _account_track(item: Any) -> dict[str, Any]:
+    """An account data item's track in the keys of mpdtui's JSON ({} for an episode)."""
+    track = (item.get("track") or item.get("localTrack")) if isinstance(item, dict) else None
+    if not isinstance(track, dict):
+        return {}
+    return {"uri": track.get("trackUri") or track.get("uri"), "title": track.get("trackName"),
+            "artist": track.get("artistName")}
 
 
 def _only_playlist(playlists: list[Any], source: str) -> Any:

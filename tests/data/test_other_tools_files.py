@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 import pytest
 
 from mpdtui.data.playlist_formats import FileTrack
 from mpdtui.errors import UserError
-from mpdtui.importing import parse_playlist, read_playlist_files
+from mpdtui.importing import parse_playlist, parse_playlists, read_playlist_files
 
 URI = f"spotify:track:{'A' * 22}"
 
@@ -175,3 +176,33 @@ def test_a_windows_m3u_keeps_its_typographic_quotes_dashes_and_ellipses() -> Non
     assert [(t.artist, t.title) for t in read.tracks] == [("Beyoncé", "Don’t Stop…"),
                                                           ("Sigur Rós", "Hoppípolla")]
     assert read.not_tracks == 0
+
+
+def test_spotifys_download_of_your_account_data_gives_each_playlist() -> None:
+    """Playlist1.json of Spotify's "Download your data" holds every playlist of the account:
+    it was refused as "an MPD slice: `mpdtui ingest PATH` reads them" (which refuses it), and
+    one playlist alone as "names no track" (its camelCase trackUri was not read)."""
+    def track(letter: str, title: str) -> dict[str, object]:
+        return {"track": {"trackName": title, "artistName": "Band", "albumName": "Disc",
+                          "trackUri": f"spotify:track:{letter * 22}"},
+                "episode": None, "localTrack": None, "addedDate": "2023-05-01"}
+    episode = {"track": None, "episode": {"episodeName": "Ep 1", "showName": "Show",
+                                          "episodeUri": f"spotify:episode:{'E' * 22}"},
+               "localTrack": None, "addedDate": "2023-05-01"}
+    local = {"track": None, "episode": None, "localTrack": {"uri": "spotify:local:Nobody:Disc:"
+                                                                   "Gone:200"}}
+    export = {"playlists": [
+        {"name": "Road trip", "lastModifiedDate": "2023-05-01", "collaborators": [],
+         "items": [track("A", "One"), episode, track("B", "Two"), local],
+         "description": None, "numberOfFollowers": 0},
+        {"name": "Empty", "lastModifiedDate": "2023-05-01", "items": []},
+        {"name": "Gym", "lastModifiedDate": "2023-05-01", "items": [track("C", "Three")]}]}
+    read = parse_playlists(orjson.dumps(export), "x", "Playlist1.json")
+    assert [(p.name, p.tracks, p.not_tracks) for p in read] == [
+        ("Road trip", (FileTrack(f"spotify:track:{'A' * 22}", "One", "Band"),
+                       FileTrack(f"spotify:track:{'B' * 22}", "Two", "Band"),
+                       FileTrack("", "Gone", "Nobody", 200_000)), 1),
+        ("Gym", (FileTrack(f"spotify:track:{'C' * 22}", "Three", "Band"),), 0)]
+    export["playlists"] = export["playlists"][-1:]
+    assert parse_playlists(orjson.dumps(export), "x", "Playlist1.json")[0].tracks == (
+        FileTrack(f"spotify:track:{'C' * 22}", "Three", "Band"),)
