@@ -67,6 +67,8 @@ class PlaylistFile:
     them; None: a file without such columns."""
     broken_links: tuple[str, ...] = ()
     """Track links or URIs that hold no track id (cut short, mistyped), as the file has them."""
+    unlisted: int = 0
+    """Tracks of the playlist the file does not list (a page of the Web API's answer)."""
 
 
 @dataclass(frozen=True)
@@ -249,7 +251,8 @@ def parse_playlists(raw: bytes, source: str, file_name: str,
         raise UserError(f"{source} names no track (found {_counted_lines(read)}): give "
                         f"{WHAT_IS_READ}")
     return [PlaylistFile(source, _playlist_name(part.name, file_name), tuple(part.tracks),
-                         part.not_tracks, part.audio_features, tuple(part.broken_links))
+                         part.not_tracks, part.audio_features, tuple(part.broken_links),
+                         part.unlisted)
             for part in parts]
 
 

@@ -143,6 +143,7 @@ def _import_row(imported: ImportedPlaylist) -> dict[str, object]:
             "found_by_artist_and_title": imported.found_by_song,
             "not_found": list(imported.not_found), "repeats": imported.repeats,
             "not_songs": imported.not_songs, "broken_links": list(imported.broken_links),
+            "unlisted": imported.unlisted,
             "audio_features": imported.audio_features}
 
 

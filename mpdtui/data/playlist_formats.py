@@ -40,6 +40,9 @@ class ParsedPlaylist:
     features_table: str = ""
     """A CSV laid out as a public features table is, its tracks by a bare id beside all the
     features (`feature_rows.csv_layout`'s "tracks_features" or "dataset"); "" else."""
+    unlisted: int = 0
+    """Tracks of the playlist the file does not list: a page of the Web API's answer (100
+    items of a longer playlist, its `total`)."""
     no_track_why: str = ""
     """Why a CSV names no track, where its header row says why ("holds its header row alone,
     no track"), for the refusal; "" else."""
@@ -204,7 +207,18 @@ def from_json(text: str, source: str) -> ParsedPlaylist:
                         "json` writes, an MPD playlist or a list of Spotify track URIs")
     for item in items:
         add_track(read, _json_track(item), *_json_links(item))
+    read.unlisted = _unlisted(document, len(items))
     return read
+
+
+def _unlisted(document: Any, listed: int) -> int:
+    """The Web API's playlist (or a page of its items) gives 100 items a page and the
+    playlist's `total`: the tracks beyond those listed."""
+    page = document.get("tracks", document) if isinstance(document, dict) else None
+    total = page.get("total") if isinstance(page, dict) else None
+    if not isinstance(total, int) or isinstance(total, bool):
+        return 0
+    return max(0, total - listed)
 
 
 def _account_data(playlists: list[Any]) -> bool:

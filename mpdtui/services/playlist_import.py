@@ -57,6 +57,8 @@ class ImportedPlaylist:
     taken_by: str = ""
     """When `renamed_from` went to another file of this import, not a saved playlist: that
     file."""
+    unlisted: int = 0
+    """Tracks of the playlist the file does not list (a page of the Web API's answer)."""
 
 
 @dataclass(frozen=True)
@@ -190,7 +192,7 @@ def _save(store: SavedPlaylists, plan: _Plan, replaced: bool) -> ImportedPlaylis
     return ImportedPlaylist(saved, plan.file.source, replaced, plan.renamed_from,
                             plan.not_in_catalog, plan.found_by_song, plan.not_found,
                             plan.repeats, plan.file.not_tracks, plan.file.audio_features,
-                            plan.file.broken_links, plan.taken_by)
+                            plan.file.broken_links, plan.taken_by, plan.file.unlisted)
 
 
 def _plan(file: PlaylistFile, name: str, catalog: CatalogService) -> _Plan:
@@ -347,6 +349,10 @@ def import_notes(imported: ImportedPlaylist) -> list[str]:
         notes.append(f"left out {counted(imported.repeats, 'repeat')} of a track")
     if imported.broken_links:
         notes.append(f"left out {broken_links_said(imported.broken_links)}")
+    if imported.unlisted:
+        notes.append(f"not in the file: {counted(imported.unlisted, 'more track')} of the "
+                     "playlist (the Web API answers 100 a page; the pages its `next` links to "
+                     "list them)")
     if imported.not_songs:
         notes.append(f"left out {counted(imported.not_songs, 'line')} naming no song (a "
                      "podcast episode, an album link)")

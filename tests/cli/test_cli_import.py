@@ -108,7 +108,7 @@ def test_songs_without_a_link_are_found_by_artist_and_title(
         "name": "as json", "tracks": 3, "from": str(m3u), "replaced": False,
         "name_in_file": "as json", "not_in_catalog": 0, "found_by_artist_and_title": 2,
         "not_found": ["Nobody - \x1b[31mNothing"], "repeats": 1, "not_songs": 1,
-        "broken_links": [], "audio_features": None}]
+        "broken_links": [], "unlisted": 0, "audio_features": None}]
     assert "\x1b" not in again.out, "a control character is shown escaped"
 
 
@@ -503,3 +503,24 @@ def test_a_folders_file_of_songs_the_catalog_lacks_is_skipped_and_the_others_sav
     assert saved_uris(cache, "gym") == [one.uri, two.uri]
     assert_refused(run_cli(capsys, cache, "import", str(tmp_path / "all" / "local.m3u")),
                    "local.m3u names 1 song without a Spotify link")  # alone: nothing to save
+
+
+def test_a_page_of_the_web_apis_playlist_says_the_tracks_it_does_not_list(
+        cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """GET /playlists/ID answers the first 100 items and the playlist's `total`: the import
+    said "2 tracks" of a playlist of 250, as if that were all of it."""
+    one, two = catalog_tracks(cache, 1, 2)
+    answer = tmp_path / "playlist.json"
+    answer.write_text(json.dumps({"name": "long one", "tracks": {
+        "href": "https://api.spotify.com/v1/playlists/x/tracks?offset=0&limit=100",
+        "items": [{"track": {"uri": t.uri}} for t in (one, two)], "limit": 100,
+        "next": "https://api.spotify.com/v1/playlists/x/tracks?offset=100&limit=100",
+        "total": 250}}))
+    done = run_cli(capsys, cache, "import", str(answer))
+    assert done.out.splitlines() == [
+        f"imported 'long one' from {answer}: 2 tracks",
+        "  not in the file: 248 more tracks of the playlist (the Web API answers 100 a page; "
+        "the pages its `next` links to list them)"]
+    assert saved_uris(cache, "long one") == [one.uri, two.uri]
+    again = run_cli(capsys, cache, "import", str(answer), "--json", "--name", "as json")
+    assert json.loads(again.out)[0]["unlisted"] == 248
