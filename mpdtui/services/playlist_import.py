@@ -258,8 +258,10 @@ def _found(catalog: CatalogService, words: str, artists: set[str], title: str,
                 None)
 
 
-_VERSION = re.compile(r"\s*(?:\([^()]*\)|\[[^\[\]]*\]|\s-\s.*)$")
-"""A version said at a title's end: "(Remastered 2011)", "[Live]", " - Radio Edit"."""
+_VERSION = re.compile(r"\s*(?:\([^()]*\)|\[[^\[\]]*\]|\s-\s.*|\s(?:feat\.?|ft\.|featuring)\s.*)$",
+                      re.IGNORECASE)
+"""A version said at a title's end: "(Remastered 2011)", "[Live]", " - Radio Edit", and the
+artists featured without brackets ("One More Time feat. Romanthony")."""
 _FEATURED = re.compile(r"[,;]|\s+(?:feat\.?|ft\.?|featuring|&|x|with|vs\.?|/)\s+", re.IGNORECASE)
 """Between artists: ", " and "; " (tags with several), "feat.", " & ", " / " ("AC/DC" is one)."""
 

@@ -524,3 +524,16 @@ def test_a_page_of_the_web_apis_playlist_says_the_tracks_it_does_not_list(
     assert saved_uris(cache, "long one") == [one.uri, two.uri]
     again = run_cli(capsys, cache, "import", str(answer), "--json", "--name", "as json")
     assert json.loads(again.out)[0]["unlisted"] == 248
+
+
+def test_artists_featured_after_the_title_without_brackets_are_set_aside(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """"One More Time feat. Romanthony" (a video's or a converter's title) was not found, where
+    "One More Time (feat. Romanthony)" was."""
+    cache = handmade_cache(tmp_path, {"Jóga": "Jóga ft. Thom Yorke"})
+    said, titles = import_tagged(capsys, cache, tmp_path, [
+        "Daft Punk - One More Time feat. Romanthony", "Daft Punk - One More Time ft. Romanthony",
+        "Björk - Jóga Featuring Thom Yorke", "Daft Punk - Harder Better Faster Stronger Feat"])
+    assert titles == ["One More Time", "Jóga ft. Thom Yorke"], said  # one song, one version
+    assert "left out 1 repeat of a track" in said
+    assert "'Daft Punk - Harder Better Faster Stronger Feat'" in said, "a word, not a feature"
