@@ -35,10 +35,11 @@ from mpdtui.data.playlist_formats import (
     from_lines,
     lines_of,
 )
+from mpdtui.data.playlist_players import from_pls, from_xspf, looks_like_pls, looks_like_xspf
 from mpdtui.errors import UserError, damaged_zip, unopened_zip
 from mpdtui.printable import printable, quoted
 
-IMPORT_SUFFIXES = (".m3u8", ".m3u", ".csv", ".json", ".txt")
+IMPORT_SUFFIXES = (".m3u8", ".m3u", ".csv", ".json", ".txt", ".pls", ".xspf")
 LARGEST_FILE = 64 << 20
 """Far above any playlist's file (10,000 tracks of Exportify's CSV are 5 MB)."""
 
@@ -226,7 +227,11 @@ def parse_playlists(raw: bytes, source: str, file_name: str,
     text = _decoded(raw, source)
     stripped = text.lstrip()
     suffix = Path(file_name).suffix.lower()
-    if stripped.startswith(("{", "[")):
+    if looks_like_pls(stripped):  # before JSON: "[playlist]"
+        read = from_pls(lines_of(text))
+    elif looks_like_xspf(stripped):
+        read = from_xspf(stripped, source)
+    elif stripped.startswith(("{", "[")):
         read = from_json(text, source)
     elif stripped.upper().startswith(("#EXTM3U", "#EXTINF")):
         read = from_lines(lines_of(text))

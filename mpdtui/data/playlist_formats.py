@@ -90,7 +90,7 @@ def from_lines(lines: Iterable[str]) -> ParsedPlaylist:
             elif line.upper().startswith("#PLAYLIST:"):
                 read.name = line[len("#PLAYLIST:"):]
             continue
-        add_track(read, _line_track(line, said), line)
+        add_track(read, line_track(line, said), line)
         said = None
     return read
 
@@ -112,7 +112,7 @@ def add_track(read: ParsedPlaylist, track: FileTrack | None, *texts: object) -> 
         read.not_tracks += 1
 
 
-def _line_track(line: str, said: tuple[int | None, str] | None) -> FileTrack | None:
+def line_track(line: str, said: tuple[int | None, str] | None) -> FileTrack | None:
     duration, song = said if said is not None else (None, "")
     artist, title = _artist_and_title(song)
     if (uri := pasted_track_uri(line)) is not None:
@@ -290,7 +290,7 @@ def _json_links(item: Any) -> list[Any]:
 
 def _json_track(item: Any) -> FileTrack | None:
     if isinstance(item, str):
-        return _line_track(item.strip(), None) if item.strip() else None
+        return line_track(item.strip(), None) if item.strip() else None
     if not isinstance(item, dict):
         return None
     track = item["track"] if isinstance(item.get("track"), dict) else item  # the Web API's

@@ -206,3 +206,57 @@ def test_spotifys_download_of_your_account_data_gives_each_playlist() -> None:
     export["playlists"] = export["playlists"][-1:]
     assert parse_playlists(orjson.dumps(export), "x", "Playlist1.json")[0].tracks == (
         FileTrack(f"spotify:track:{'C' * 22}", "Three", "Band"),)
+
+
+WINAMP_PLS = ("[playlist]\r\n"
+              "File1=C:\\Music\\Björk\\Homogenic\\01 Jóga.mp3\r\nTitle1=Björk - Jóga\r\n"
+              "Length1=305\r\n"
+              "File2=C:\\Music\\Daft Punk\\Discovery\\01 One More Time.mp3\r\nLength2=-1\r\n"
+              f"File3=https://open.spotify.com/track/{'A' * 22}\r\nTitle3=Band - Song\r\n"
+              "Length3=200\r\nNumberOfEntries=3\r\nVersion=2\r\n")
+VLC_XSPF = """<?xml version="1.0" encoding="UTF-8"?>
+<playlist xmlns="http://xspf.org/ns/0/" xmlns:vlc="http://www.videolan.org/vlc/playlist/ns/0/" version="1">
+\t<title>Playlist</title>
+\t<trackList>
+\t\t<track>
+\t\t\t<location>file:///home/u/Music/Bj%C3%B6rk/Homogenic/01%20J%C3%B3ga.flac</location>
+\t\t\t<title>Jóga</title><creator>Björk</creator><album>Homogenic</album>
+\t\t\t<duration>305000</duration>
+\t\t\t<extension application="http://www.videolan.org/vlc/playlist/0"><vlc:id>0</vlc:id></extension>
+\t\t</track>
+\t\t<track>
+\t\t\t<location>file:///home/u/Music/Daft%20Punk/Discovery/01%20One%20More%20Time.flac</location>
+\t\t</track>
+\t</trackList>
+</playlist>
+"""
+
+
+@pytest.mark.parametrize(("file_name", "text"), [("winamp.pls", WINAMP_PLS),
+                                                 ("vlc.xspf", VLC_XSPF)], ids=["pls", "xspf"])
+def test_pls_and_xspf_playlists_of_players_name_their_songs(tmp_path: Path, file_name: str,
+                                                           text: str) -> None:
+    """VLC saves XSPF by default, Winamp and radios PLS: the PLS was "not valid JSON" (its
+    "[playlist]" read as a JSON list), the XSPF "names no track", and a folder skipped both."""
+    read = parse_playlist(text.encode(), "x", file_name)
+    assert [(t.artist, t.title) for t in read.tracks][:2] == [("Björk", "Jóga"),
+                                                              ("Daft Punk", "One More Time")]
+    assert read.tracks[0].duration_ms == 305_000
+    assert read.name == file_name.split(".")[0]  # VLC's "Playlist" names no playlist
+    if file_name.endswith(".pls"):
+        assert read.tracks[2] == FileTrack(f"spotify:track:{'A' * 22}", "Song", "Band", 200_000)
+    (tmp_path / file_name).write_text(text)
+    assert [p.name for p in read_playlist_files(tmp_path).playlists] == [read.name]
+
+
+def test_an_xspf_that_is_no_xml_or_expands_without_end_is_refused() -> None:
+    bomb = ('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">'
+            + "".join(f'<!ENTITY a{n} "{("&a;" if n == 1 else f"&a{n - 1};") * 10}">'
+                      for n in range(1, 10))
+            + ']><playlist xmlns="http://xspf.org/ns/0/"><title>&a9;</title></playlist>')
+    for text, said in ((bomb, "limit on input amplification factor"),
+                       ('<playlist xmlns="http://xspf.org/ns/0/"><trackList><track>',
+                        "no element found")):
+        with pytest.raises(UserError) as refused:
+            parse_playlist(text.encode(), "mix.xspf", "mix.xspf")
+        assert str(refused.value).startswith(f"mix.xspf is not valid XSPF ({said}")

@@ -229,7 +229,7 @@ def test_a_folder_of_folders_names_them_as_not_read(tmp_path: Path) -> None:
         (tmp_path / name / "mix.m3u8").write_text(f"{URIS[0]}\n")
     with pytest.raises(UserError) as refused:
         read_playlist_files(tmp_path)
-    assert str(refused.value).endswith("holds no playlist file (.m3u8, .m3u, .csv, .json, .txt) "
+    assert str(refused.value).endswith("holds no playlist file (.m3u8, .m3u, .csv, .json, .txt, .pls, .xspf) "
                                        "of its own, and its folders (jazz, rock) are not read: "
                                        "give one of them")
     assert [p.name for p in read_playlist_files(tmp_path / "jazz").playlists] == ["mix"]
