@@ -35,7 +35,14 @@ from mpdtui.data.playlist_formats import (
     from_lines,
     lines_of,
 )
-from mpdtui.data.playlist_players import from_pls, from_xspf, looks_like_pls, looks_like_xspf
+from mpdtui.data.playlist_players import (
+    from_pls,
+    from_xspf,
+    looks_like_markup,
+    looks_like_pls,
+    looks_like_xspf,
+    other_markup,
+)
 from mpdtui.errors import UserError, damaged_zip, unopened_zip
 from mpdtui.printable import printable, quoted
 
@@ -231,6 +238,8 @@ def parse_playlists(raw: bytes, source: str, file_name: str,
         read = from_pls(lines_of(text))
     elif looks_like_xspf(stripped):
         read = from_xspf(stripped, source)
+    elif looks_like_markup(stripped):
+        raise other_markup(stripped, source)
     elif stripped.startswith(("{", "[")):
         read = from_json(text, source)
     elif stripped.upper().startswith(("#EXTM3U", "#EXTINF")):

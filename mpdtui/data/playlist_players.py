@@ -52,6 +52,24 @@ def looks_like_xspf(text: str) -> bool:
     return text.startswith("<") and XSPF_NAMESPACE in text[:4096]
 
 
+_MARKUP_START = re.compile(r"<(?:\?xml|!doctype|html|plist)\b", re.IGNORECASE)
+
+
+def looks_like_markup(text: str) -> bool:
+    """XML or HTML, by its first tag (not a line of links in angle brackets, <https://...>)."""
+    return _MARKUP_START.match(text) is not None
+
+
+def other_markup(text: str, source: str) -> UserError:
+    """Why a file of XML or HTML that is no XSPF is not read; an iTunes or Music library's XML
+    (a plist) is told how Music exports one playlist in a format that is read."""
+    if "<plist" in text[:4096]:
+        return UserError(f"{source} is an iTunes or Music library's XML, which is not read: in "
+                         "Music, select the playlist, then File > Library > Export Playlist... "
+                         "as M3U or Unicode Text, and import that file")
+    return UserError(f"{source} is XML or HTML but not an XSPF playlist: give {WHAT_IS_READ}")
+
+
 def from_xspf(text: str, source: str) -> ParsedPlaylist:
     """XSPF's `<track>`s: `<location>` (a file, a file:// URL or a Spotify link), `<title>`,
     `<creator>` (the artist) and `<duration>` (ms)."""

@@ -260,3 +260,24 @@ def test_an_xspf_that_is_no_xml_or_expands_without_end_is_refused() -> None:
         with pytest.raises(UserError) as refused:
             parse_playlist(text.encode(), "mix.xspf", "mix.xspf")
         assert str(refused.value).startswith(f"mix.xspf is not valid XSPF ({said}")
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE plist PUBLIC "-//Apple Computer//DTD '
+     'PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">\n<plist version="1.0">'
+     "<dict><key>Major Version</key><integer>1</integer></dict></plist>\n",
+     "Road Trip.xml is an iTunes or Music library's XML, which is not read: in Music, select "
+     "the playlist, then File > Library > Export Playlist... as M3U or Unicode Text, and import "
+     "that file"),
+    ("<!DOCTYPE html><html><body>My playlist</body></html>",
+     "Road Trip.xml is XML or HTML but not an XSPF playlist: give an M3U8, CSV or JSON"),
+], ids=["itunes-plist", "html"])
+def test_xml_that_is_no_xspf_says_what_it_is(text: str, said: str) -> None:
+    """Both said "names no track (found 3 lines naming no song)", the plist without the way
+    Music exports a playlist that is read."""
+    with pytest.raises(UserError) as refused:
+        parse_playlist(text.encode(), "Road Trip.xml", "Road Trip.xml")
+    assert str(refused.value).startswith(said)
+    links = f"<https://open.spotify.com/track/{'A' * 22}>\nspotify:track:{'B' * 22}\n"
+    assert [t.uri for t in parse_playlist(links.encode(), "x", "links.txt").tracks] == [
+        f"spotify:track:{'B' * 22}"], "a link in angle brackets is no XML"
