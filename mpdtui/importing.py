@@ -293,13 +293,31 @@ BROKEN_LINKS_SHOWN = 3
 
 
 def broken_links_said(links: Sequence[str]) -> str:
-    """ "1 track link that holds no track id: 'spotify:track:nope' (...what to do)"."""
+    """ "1 track link that holds no track id: 'spotify:track:nope' (...what to do)", and the
+    short links (spotify.link) apart, with what to do with them."""
+    short = [link for link in links if SHORT_LINK.fullmatch(link)]
+    broken = [link for link in links if link not in short]
+    said = []
+    if broken:
+        said.append(f"{_counted_links(broken, 'track link')} that hold{'s' * (len(broken) == 1)} "
+                    f"no track id: {_links_shown(broken)} (a track's id is 22 letters and "
+                    "digits: copy its link again in Spotify's app, Share > Copy Song Link)")
+    if short:
+        said.append(f"{_counted_links(short, 'short link')} (spotify.link), which say"
+                    f"{'s' * (len(short) == 1)} nothing of the track without asking Spotify: "
+                    f"{_links_shown(short)} (open it in a browser, then import the "
+                    "open.spotify.com link it leads to)")
+    return " and ".join(said)
+
+
+def _counted_links(links: Sequence[str], what: str) -> str:
+    return f"{len(links):,} {what}{'s' * (len(links) != 1)}"
+
+
+def _links_shown(links: Sequence[str]) -> str:
     shown = ", ".join(quoted(link[:80]) for link in links[:BROKEN_LINKS_SHOWN])
     more = len(links) - BROKEN_LINKS_SHOWN
-    return (f"{len(links):,} track link{'s' * (len(links) != 1)} that hold{'s' * (len(links) == 1)} "
-            f"no track id: {shown}{f' and {more:,} more' if more > 0 else ''} (a track's id is "
-            "22 letters and digits: copy its link again in Spotify's app, Share > Copy Song "
-            "Link)")
+    return f"{shown}{f' and {more:,} more' if more > 0 else ''}"
 
 
 def _counted_lines(read: ParsedPlaylist) -> str:

@@ -12,7 +12,7 @@ from urllib.parse import unquote, unquote_plus, urlsplit
 
 import orjson
 
-from mpdtui.data.mpd_validation import MAX_INT32, pasted_track_uri
+from mpdtui.data.mpd_validation import MAX_INT32, SHORT_LINK, pasted_track_uri
 from mpdtui.data.saved_playlists import TrackEntry
 from mpdtui.errors import UserError
 
@@ -33,7 +33,8 @@ class ParsedPlaylist:
     tracks: list[FileTrack] = field(default_factory=list)
     not_tracks: int = 0
     broken_links: list[str] = field(default_factory=list)
-    """Track links or URIs whose id is not one (cut short, mistyped), as the file has them."""
+    """Track links or URIs whose id is not one (cut short, mistyped), and short links
+    (spotify.link), as the file has them."""
     audio_features: bool | None = None
     """A CSV with columns for its tracks' audio features (Exportify's): whether a row holds
     them; None: a file without such columns."""
@@ -102,11 +103,13 @@ _TRACK_LINK_START = re.compile(
 
 def add_track(read: ParsedPlaylist, track: FileTrack | None, *texts: object) -> None:
     """A track the file names; else, for nothing of a song, one more line naming none or, for
-    a track's link or URI that holds no track id (`texts`: where it would be), that link."""
+    a track's link or URI that holds no track id (`texts`: where it would be) or a short link
+    (spotify.link, whose track only Spotify knows), that link."""
     if track is not None:
         read.tracks.append(track)
     elif broken := next((text.strip() for text in texts if isinstance(text, str)
-                         and _TRACK_LINK_START.match(text.strip())), None):
+                         and (_TRACK_LINK_START.match(text.strip())
+                              or SHORT_LINK.fullmatch(text.strip()))), None):
         read.broken_links.append(broken)
     else:
         read.not_tracks += 1

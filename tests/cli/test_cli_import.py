@@ -537,3 +537,18 @@ def test_artists_featured_after_the_title_without_brackets_are_set_aside(
     assert titles == ["One More Time", "Jóga ft. Thom Yorke"], said  # one song, one version
     assert "left out 1 repeat of a track" in said
     assert "'Daft Punk - Harder Better Faster Stronger Feat'" in said, "a word, not a feature"
+
+
+def test_a_short_link_among_track_links_is_said_with_what_to_do(
+        cache: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A phone's spotify.link was "left out 1 line naming no song (a podcast episode, an album
+    link)": it may well be a song's."""
+    (one,) = catalog_tracks(cache, 7)
+    pasted = f"{one.uri}\nhttps://spotify.link/ZbQf5FRJNDb\n".encode()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(pasted)))
+    done = run_cli(capsys, cache, "import", "-", "--name", "pasted")
+    assert done.out.splitlines() == [
+        "imported 'pasted' from standard input: 1 track",
+        "  left out 1 short link (spotify.link), which says nothing of the track without asking "
+        "Spotify: 'https://spotify.link/ZbQf5FRJNDb' (open it in a browser, then import the "
+        "open.spotify.com link it leads to)"]
