@@ -281,3 +281,14 @@ def test_xml_that_is_no_xspf_says_what_it_is(text: str, said: str) -> None:
     links = f"<https://open.spotify.com/track/{'A' * 22}>\nspotify:track:{'B' * 22}\n"
     assert [t.uri for t in parse_playlist(links.encode(), "x", "links.txt").tracks] == [
         f"spotify:track:{'B' * 22}"], "a link in angle brackets is no XML"
+
+
+def test_music_apps_unicode_text_export_with_its_carriage_returns() -> None:
+    """Music's File > Library > Export Playlist... as Unicode Text: UTF-16, tabs, and lines
+    ended by a carriage return alone, which stopped the import with a csv.Error."""
+    rows = ["Name\tArtist\tComposer\tAlbum\tGenre\tSize\tTime\tYear\tLocation",
+            "Jóga\tBjörk\t\tHomogenic\tPop\t9\t305\t1997\tMacintosh HD:Users:u:Music:01 Jóga.m4a",
+            "One More Time\tDaft Punk\t\tDiscovery\tHouse\t9\t320\t2001\t"]
+    read = parse_playlist(("\r".join(rows) + "\r").encode("utf-16"), "x", "Road Trip.txt")
+    assert (read.name, read.tracks) == ("Road Trip", (FileTrack("", "Jóga", "Björk"),
+                                                      FileTrack("", "One More Time", "Daft Punk")))
