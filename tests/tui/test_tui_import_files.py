@@ -4,6 +4,7 @@ Mac spreadsheet's CSV, a player's M3U, a CSV the csv module cannot read."""
 # ruff: noqa: F811 (fixtures imported from tui_support are parameters here)
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,29 @@ async def test_a_folders_file_of_songs_the_catalog_lacks_is_skipped_in_the_app(
             f"Imported 'gym': 2 tracks.\nSkipped {folder / 'local.m3u'} names 1 song without a "
             "Spotify link, such as 'Nobody - Nothing', and none of them is in the catalog by its "
             "artist and title: nothing to import"]
+
+
+async def test_an_import_of_many_playlists_is_said_in_a_few_lines(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """Spotify's account data (Playlist1.json) of 30 playlists gave a note of 30 lines, longer
+    than the screen, for 70 s: now how many and the ones with something to say."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await builder_ready(pilot)
+        tracks = app.services.catalog.tracks([3, 1])
+        items = [{"track": {"trackName": t.name, "artistName": t.artist_name, "trackUri": t.uri}}
+                 for t in tracks]
+        odd = [*items, {"track": None, "episode": {"episodeName": "Ep"}}]  # one note to say
+        (tmp_path / "Playlist1.json").write_text(json.dumps({"playlists": [
+            {"name": f"mix {n}", "items": odd if n == 7 else items} for n in range(30)]}))
+        await pilot.press("escape", "p")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
+        await pilot.press("i")
+        app.screen.query_one("#prompt-input", Input).value = str(tmp_path / "Playlist1.json")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert len(app.services.playlists.summaries()) == 30
+        assert notifications(app) == [
+            "Imported 30 playlists, 60 tracks: the list shows them.\n"
+            "Imported 'mix 7': 2 tracks; left out 1 line naming no song (a podcast episode, an "
+            "album link)."]

@@ -9,17 +9,31 @@ from mpdtui.printable import printable
 from mpdtui.services.playlist_import import ImportedPlaylist, import_notes, imported_name
 from mpdtui.tui.text import names_cut
 
+PLAYLISTS_SAID = 4
+"""Playlists an import's note names one by one; more (an account's Playlist1.json, a folder)
+are counted, and those with something to say shown: a note of 30 lines covered the screen."""
+
 
 def imported_text(imported: list[ImportedPlaylist]) -> str:
     """ "Imported 'rainy sunday': 25 tracks; 3 the catalog does not hold…", a playlist a
-    line."""
-    lines = []
-    for one in imported:
-        notes = "; ".join(import_notes(one))
-        tracks = counted(len(one.playlist.tracks), "track")
-        lines.append(printable(names_cut(f"Imported {imported_name(one)}: {tracks}"
-                                         + (f"; {notes}." if notes else "."))))
-    return "\n".join(lines)
+    line; of more than `PLAYLISTS_SAID`, how many and their tracks, then those with notes."""
+    lines = [_imported_line(one) for one in imported]
+    if len(lines) <= PLAYLISTS_SAID:
+        return "\n".join(lines)
+    tracks = sum(len(one.playlist.tracks) for one in imported)
+    noted = [line for one, line in zip(imported, lines, strict=True) if import_notes(one)]
+    more = len(noted) - PLAYLISTS_SAID
+    return "\n".join([f"Imported {len(imported):,} playlists, {counted(tracks, 'track')}: the "
+                      "list shows them.", *noted[:PLAYLISTS_SAID],
+                      *([f"And {more:,} more with notes (`mpdtui import` says them all)."]
+                        if more > 0 else [])])
+
+
+def _imported_line(one: ImportedPlaylist) -> str:
+    notes = "; ".join(import_notes(one))
+    tracks = counted(len(one.playlist.tracks), "track")
+    return printable(names_cut(f"Imported {imported_name(one)}: {tracks}"
+                               + (f"; {notes}." if notes else ".")))
 
 
 def changed_text(changed: time.struct_time, now: time.struct_time) -> str:
