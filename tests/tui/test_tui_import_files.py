@@ -115,3 +115,29 @@ async def test_an_import_of_many_playlists_is_said_in_a_few_lines(
             "Imported 30 playlists, 60 tracks: the list shows them.\n"
             "Imported 'mix 7': 2 tracks; left out 1 line naming no song (a podcast episode, an "
             "album link)."]
+
+
+async def test_a_folder_of_many_files_without_playlists_says_two_and_counts_the_others(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """Each file left out was a "Skipped ..." of three lines or more: a folder of such files
+    gave a note taller than an 80x24 screen."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await builder_ready(pilot)
+        (track,) = app.services.catalog.tracks([3])
+        folder = tmp_path / "downloads"
+        folder.mkdir()
+        (folder / "a mix.txt").write_text(f"{track.uri}\n")
+        for n in range(5):
+            (folder / f"notes {n}.txt").write_text("what to buy\n")
+        await pilot.press("escape", "p")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
+        await pilot.press("i")
+        app.screen.query_one("#prompt-input", Input).value = str(folder)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert notifications(app) == [
+            "Imported 'a mix': 1 track.\n"
+            f"Skipped {folder / 'notes 0.txt'} names no track (found 1 line naming no song)\n"
+            f"Skipped {folder / 'notes 1.txt'} names no track (found 1 line naming no song)\n"
+            "Skipped 3 more files (`mpdtui import` of the folder says why)."]

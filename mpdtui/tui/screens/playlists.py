@@ -26,7 +26,7 @@ from mpdtui.tui.context import NARROW_COLUMNS
 from mpdtui.tui.playlist_export import ExportChoice, PlaylistExport
 from mpdtui.tui.screens.base import BaseScreen
 from mpdtui.tui.screens.confirm import ConfirmScreen
-from mpdtui.tui.screens.playlists_text import changed_text, imported_text
+from mpdtui.tui.screens.playlists_text import changed_text, imported_text, skipped_text
 from mpdtui.tui.screens.prompt import PromptScreen
 from mpdtui.tui.text import cell_text, data_text, in_app, quoted_name, shown
 from mpdtui.tui.typed_path import typed_path
@@ -362,7 +362,7 @@ class PlaylistsScreen(BaseScreen):
         def run() -> None:
             imported = files.import_files(read.playlists, other_name_when_taken=True)
             said = [imported_text(imported.playlists),
-                    *(printable(f"Skipped {why}") for why in (*read.skipped, *imported.left_out)),
+                    *skipped_text([*read.skipped, *imported.left_out]),
                     *([printable(in_app(features_note))] if features_note else [])]
             app.call_from_thread(app.notify, "\n".join(said), markup=False,
                                  timeout=10 + 2 * len(said))

@@ -29,6 +29,21 @@ def imported_text(imported: list[ImportedPlaylist]) -> str:
                         if more > 0 else [])])
 
 
+SKIPPED_SAID = 2
+"""Files of a folder or zip left out that an import's note says why of; more are counted."""
+
+
+def skipped_text(skipped: list[str]) -> list[str]:
+    """Why each file of a folder or zip was left out, `SKIPPED_SAID` of them; then how many
+    more (a folder of 20 such files gave a note taller than the screen)."""
+    said = [printable(f"Skipped {why}") for why in skipped[:SKIPPED_SAID]]
+    more = len(skipped) - SKIPPED_SAID
+    if more > 0:
+        said.append(f"Skipped {more:,} more file{'s' * (more != 1)} (`mpdtui import` of the "
+                    "folder says why).")
+    return said
+
+
 def _imported_line(one: ImportedPlaylist) -> str:
     notes = "; ".join(import_notes(one))
     tracks = counted(len(one.playlist.tracks), "track")
