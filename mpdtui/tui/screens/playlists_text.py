@@ -11,22 +11,19 @@ from mpdtui.tui.text import names_cut
 
 PLAYLISTS_SAID = 4
 """Playlists an import's note names one by one; more (an account's Playlist1.json, a folder)
-are counted, and those with something to say shown: a note of 30 lines covered the screen."""
+are counted: a note of a line or more each covered an 80x24 screen."""
 
 
 def imported_text(imported: list[ImportedPlaylist]) -> str:
     """ "Imported 'rainy sunday': 25 tracks; 3 the catalog does not hold…", a playlist a
-    line; of more than `PLAYLISTS_SAID`, how many and their tracks, then those with notes."""
-    lines = [_imported_line(one) for one in imported]
-    if len(lines) <= PLAYLISTS_SAID:
-        return "\n".join(lines)
+    line; of more than `PLAYLISTS_SAID`, how many, their tracks and how many have notes."""
+    if len(imported) <= PLAYLISTS_SAID:
+        return "\n".join(_imported_line(one) for one in imported)
     tracks = sum(len(one.playlist.tracks) for one in imported)
-    noted = [line for one, line in zip(imported, lines, strict=True) if import_notes(one)]
-    more = len(noted) - PLAYLISTS_SAID
-    return "\n".join([f"Imported {len(imported):,} playlists, {counted(tracks, 'track')}: the "
-                      "list shows them.", *noted[:PLAYLISTS_SAID],
-                      *([f"And {more:,} more with notes (`mpdtui import` says them all)."]
-                        if more > 0 else [])])
+    noted = sum(bool(import_notes(one)) for one in imported)
+    return (f"Imported {len(imported):,} playlists, {counted(tracks, 'track')}: the list shows "
+            "them." + (f" {noted:,} of them with notes (left out, not found: `mpdtui import` "
+                       "of the same files says them)." if noted else ""))
 
 
 SKIPPED_SAID = 2
@@ -34,14 +31,11 @@ SKIPPED_SAID = 2
 
 
 def skipped_text(skipped: list[str]) -> list[str]:
-    """Why each file of a folder or zip was left out, `SKIPPED_SAID` of them; then how many
-    more (a folder of 20 such files gave a note taller than the screen)."""
-    said = [printable(f"Skipped {why}") for why in skipped[:SKIPPED_SAID]]
-    more = len(skipped) - SKIPPED_SAID
-    if more > 0:
-        said.append(f"Skipped {more:,} more file{'s' * (more != 1)} (`mpdtui import` of the "
-                    "folder says why).")
-    return said
+    """Why each file of a folder or zip was left out, for up to `SKIPPED_SAID` of them; more
+    are counted (a folder of 20 such files gave a note taller than the screen)."""
+    if len(skipped) > SKIPPED_SAID:
+        return [f"Skipped {len(skipped):,} files (`mpdtui import` of the folder says why)."]
+    return [printable(f"Skipped {why}") for why in skipped]
 
 
 def _imported_line(one: ImportedPlaylist) -> str:
