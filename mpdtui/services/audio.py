@@ -212,17 +212,30 @@ class AudioService:
                             f"ordering for flow needs three ({TOO_FEW}); add some in the "
                             "app's builder (p)")
         features = TrackFeatures.load(self.locations, playlist.uris)
-        self.require_features(features, f"no audio features for the tracks of {quoted(playlist.name)}")
         measured = int(np.count_nonzero(np.isfinite(features["tempo"])))
+        if features.count_known() == 0:
+            raise FeaturesMissing(f"no audio features for the tracks of {quoted(playlist.name)}: "
+                                  f"{self._features_hint()}")
         if measured < MIN_TRACKS:
             raise FeaturesMissing(
                 f"only {measured} of the {len(playlist.tracks):,} tracks of {quoted(playlist.name)} "
                 f"{'has' if measured == 1 else 'have'} audio features, and ordering for flow "
-                f"needs three ({TOO_FEW}): {FEATURES_HINT}")
+                f"needs three ({TOO_FEW}): {self._features_hint()}")
         result = order_for_flow(features, direction)
         if save and result.changed:
             self._playlists.replace_tracks(playlist.id, [playlist.tracks[i] for i in result.order])
         return playlist, result
+
+
+    def _features_hint(self) -> str:
+        """How to get the features a playlist's tracks lack: where the catalog has some already
+        (the demo's CSV, imported), importing that CSV again brings no more."""
+        known = self.catalog_features().count_known()
+        if not known:
+            return FEATURES_HINT
+        return (f"the features stored cover {counted(known, 'track')} of the catalog, not these: "
+                "import a CSV that has them (Exportify's export of this playlist with its audio "
+                "features: `mpdtui features --csv FILE`) or `mpdtui features --download`")
 
 
 def _identity(path: Path) -> tuple[int, int] | None:

@@ -553,3 +553,19 @@ def test_cli_order_names_a_track_the_catalog_lacks_by_its_uri(
     assert main(["--cache-dir", str(services.locations.root), "order", "Linked", "--dry-run"]) == 0
     rows = [line for line in capsys.readouterr().out.splitlines() if "│ 4 " in line]
     assert len(rows) == 1 and unknown.uri in rows[0], rows
+
+
+def test_cli_order_of_tracks_the_features_stored_lack_says_so(
+        services: Services, capsys: pytest.CaptureFixture[str]) -> None:
+    """The demo's features CSV is imported, and these tracks are not in it: the advice was to
+    import `tracks_features.csv`, which brings them no features."""
+    tempo = services.audio.catalog_features()["tempo"]
+    without = services.catalog.tracks(np.flatnonzero(~np.isfinite(tempo))[:4].tolist())
+    services.playlists.save("Unmeasured", without)
+    assert main(["--cache-dir", str(services.locations.root), "order", "Unmeasured"]) == 2
+    known = int(np.count_nonzero(np.isfinite(tempo)))
+    assert capsys.readouterr().err == (
+        "mpdtui: no audio features for the tracks of 'Unmeasured': the features stored cover "
+        f"{known:,} tracks of the catalog, not these: import a CSV that has them (Exportify's "
+        "export of this playlist with its audio features: `mpdtui features --csv FILE`) or "
+        "`mpdtui features --download`\n")
