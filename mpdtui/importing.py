@@ -30,6 +30,7 @@ from mpdtui.data.playlist_csv import features_table_layout, from_csv, looks_like
 from mpdtui.data.playlist_formats import (
     WHAT_IS_READ,
     FileTrack,
+    NotJson,
     ParsedPlaylist,
     from_json,
     from_lines,
@@ -241,7 +242,7 @@ def parse_playlists(raw: bytes, source: str, file_name: str,
     elif looks_like_markup(stripped):
         raise other_markup(stripped, source)
     elif stripped.startswith(("{", "[")):
-        read = from_json(text, source)
+        read = _json_or_lines(text, source, suffix)
     elif stripped.upper().startswith(("#EXTM3U", "#EXTINF")):
         read = from_lines(lines_of(text))
     elif looks_like_csv(stripped) or suffix == ".csv":  # by its header whatever its name:
@@ -268,6 +269,17 @@ def parse_playlists(raw: bytes, source: str, file_name: str,
                          part.not_tracks, part.audio_features, tuple(part.broken_links),
                          part.unlisted)
             for part in parts]
+
+
+def _json_or_lines(text: str, source: str, suffix: str) -> ParsedPlaylist:
+    """JSON by its first character, else (not named .json) lines that start with a bracket: a
+    chat's export ("[12:01] Bob: https://open.spotify.com/track/..."), a note's "[1] ..."."""
+    try:
+        return from_json(text, source)
+    except NotJson:
+        if suffix == ".json" or not text.lstrip().startswith("["):
+            raise
+        return from_lines(lines_of(text))
 
 
 class FeaturesTableError(UserError):

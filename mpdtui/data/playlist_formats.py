@@ -101,6 +101,12 @@ _TRACK_LINK_START = re.compile(
     re.IGNORECASE)
 
 
+_TRACK_LINK_IN_TEXT = re.compile(
+    r"(?:spotify:track:|open\.spotify\.com/(?:intl-[A-Za-z-]+/)?track/)([0-9A-Za-z]{22})"
+    r"(?![0-9A-Za-z])")
+"""A track's link or URI among other words (a chat's or a note's line), its id whole."""
+
+
 def add_track(read: ParsedPlaylist, track: FileTrack | None, *texts: object) -> None:
     """A track the file names; else, for nothing of a song, one more line naming none or, for
     a track's link or URI that holds no track id (`texts`: where it would be) or a short link
@@ -124,6 +130,8 @@ def line_track(line: str, said: tuple[int | None, str] | None) -> FileTrack | No
         return local_track(line)
     if line.startswith(("spotify:", "https://open.spotify.com/", "http://open.spotify.com/")):
         return None  # an episode, an album, a playlist: not a track
+    if embedded := _TRACK_LINK_IN_TEXT.search(line):  # a chat's line: "Bob: listen https://..."
+        return FileTrack(f"spotify:track:{embedded.group(1)}", title, artist, duration)
     if not artist and _AUDIO_FILE.search(line):  # its path names the song, or the artist
         # a title-only #EXTINF leaves out (Rhythmbox's): "Artist/Album/01 Title.mp3"
         artist, named = _file_artist_and_title(line)
@@ -194,11 +202,15 @@ def length_ms(number: object, unit_ms: int = 1) -> int | None:
 
 # --- JSON: mpdtui's export, an MPD playlist, the Web API's playlist, a list of URIs ------------
 
+class NotJson(UserError):
+    """Text that starts as JSON does ("{", "[") and is none."""
+
+
 def from_json(text: str, source: str) -> ParsedPlaylist:
     try:
         document = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
-        raise UserError(f"{source} is not valid JSON ({exc}): give {WHAT_IS_READ}") from None
+        raise NotJson(f"{source} is not valid JSON ({exc}): give {WHAT_IS_READ}") from None
     if isinstance(document, dict) and isinstance(document.get("playlists"), list):
         if _account_data(document["playlists"]):
             return _account_playlists(document["playlists"])

@@ -280,7 +280,7 @@ def test_xml_that_is_no_xspf_says_what_it_is(text: str, said: str) -> None:
     assert str(refused.value).startswith(said)
     links = f"<https://open.spotify.com/track/{'A' * 22}>\nspotify:track:{'B' * 22}\n"
     assert [t.uri for t in parse_playlist(links.encode(), "x", "links.txt").tracks] == [
-        f"spotify:track:{'B' * 22}"], "a link in angle brackets is no XML"
+        f"spotify:track:{'A' * 22}", f"spotify:track:{'B' * 22}"], "<https://...> is no XML"
 
 
 def test_music_apps_unicode_text_export_with_its_carriage_returns() -> None:
@@ -292,3 +292,19 @@ def test_music_apps_unicode_text_export_with_its_carriage_returns() -> None:
     read = parse_playlist(("\r".join(rows) + "\r").encode("utf-16"), "x", "Road Trip.txt")
     assert (read.name, read.tracks) == ("Road Trip", (FileTrack("", "Jóga", "Björk"),
                                                       FileTrack("", "One More Time", "Daft Punk")))
+
+
+def test_links_in_a_chats_lines_are_read() -> None:
+    """A chat's export (WhatsApp's lines start "[05/12/2023, 12:01:03]") was refused as "not
+    valid JSON", and a link among other words was not read."""
+    chat = ("[05/12/2023, 12:01:03] Bob: you have to hear this "
+            f"https://open.spotify.com/track/{'A' * 22}?si=abc !!\n"
+            f"[05/12/2023, 12:02:10] Ann: and <https://open.spotify.com/intl-de/track/{'B' * 22}>\n"
+            "[05/12/2023, 12:03:00] Bob: lol\n"
+            f"[05/12/2023, 12:04:00] Ann: not this one https://open.spotify.com/track/{'C' * 23}\n")
+    read = parse_playlist(chat.encode(), "x", "WhatsApp Chat with Bob.txt")
+    assert [t.uri for t in read.tracks] == [f"spotify:track:{'A' * 22}",
+                                            f"spotify:track:{'B' * 22}"]
+    assert read.not_tracks == 2
+    with pytest.raises(UserError, match="is not valid JSON"):  # named .json: JSON it is
+        parse_playlist(chat.encode(), "chat.json", "chat.json")
