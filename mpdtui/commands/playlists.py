@@ -63,9 +63,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "import", help="import playlists from files: M3U8, CSV, JSON, Spotify links",
         description="Save the playlist of each file as a saved playlist: what `mpdtui export` "
-        "writes, Exportify's CSV, a player's M3U (a song without a Spotify link is found in "
-        "the catalog by its artist and title), an MPD playlist's JSON, or a text file of "
-        "Spotify track links (- reads them from standard input). A folder or zip: each "
+        "writes, Exportify's CSV, a player's M3U, PLS or XSPF (a song without a Spotify link is "
+        "found in the catalog by its artist and title), an MPD playlist's JSON, Spotify's "
+        "account data (Playlist1.json), or a text file of Spotify track links (- reads them "
+        "from standard input). A folder or zip: each "
         "playlist file in it. Tracks the catalog does not hold are kept for exports.")
     p.add_argument("paths", nargs="+", metavar="PATH", type=given_text_path,
                    help="a playlist file, or a folder or zip of them; - for standard input")

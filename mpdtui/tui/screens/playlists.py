@@ -331,8 +331,9 @@ class PlaylistsScreen(BaseScreen):
 
         self.app.push_screen(PromptScreen(
             "Import a playlist: an M3U8, CSV or JSON file (mpdtui's exports, Exportify's, a "
-            "player's M3U of local files), a text file of Spotify links, or a folder or zip of "
-            "them.", "~/", accept=read_files, file_suffixes=(*IMPORT_SUFFIXES, ".zip"),
+            "player's M3U, PLS or XSPF of local files, Spotify's account data), a text file of "
+            "Spotify links, or a folder or zip of them.", "~/", accept=read_files,
+            file_suffixes=(*IMPORT_SUFFIXES, ".zip"),
             blank="Type the path of a playlist file, or of a folder or zip of them (tab "
                   "completes it)."), import_read)
 
