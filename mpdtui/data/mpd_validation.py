@@ -30,10 +30,11 @@ TRACK_URI = re.compile(r"spotify:track:[0-9A-Za-z]{22}")
 TRACK_URI_LINES = re.compile(f"(?:{TRACK_URI.pattern}\n)*")
 """Track URIs one a line, each line ended (checked in one call over a joined string)."""
 _PASTED_TRACK = re.compile(
-    r"(?:spotify:track:|(?:https?://)?open\.spotify\.com/(?:intl-[A-Za-z-]+/)?track/)?"
-    r"([0-9A-Za-z]{22})(?:[?#]\S*)?")
+    r"(?:spotify:track:|(?:https?://)?open\.spotify\.com/(?:intl-[A-Za-z-]+/)?(?:embed/)?"
+    r"track/)?([0-9A-Za-z]{22})(?:[?#]\S*)?")
 """A track as people paste it: its URI, its link (the apps' "Share > Copy Song Link", with
-its `?si=` and a localised `/intl-de/` path) or its bare id."""
+its `?si=` and a localised `/intl-de/` path; an embedded player's `/embed/track/`) or its bare
+id."""
 
 
 _OTHER_LINK = re.compile(

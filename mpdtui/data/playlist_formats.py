@@ -97,12 +97,14 @@ def from_lines(lines: Iterable[str]) -> ParsedPlaylist:
 
 
 _TRACK_LINK_START = re.compile(
-    r"(?:spotify:track:|(?:https?://)?open\.spotify\.com/(?:intl-[A-Za-z-]+/)?track/)",
+    r"(?:spotify:track:|(?:https?://)?open\.spotify\.com/(?:intl-[A-Za-z-]+/)?(?:embed/)?"
+    r"track/)",
     re.IGNORECASE)
 
 
 _TRACK_LINK_IN_TEXT = re.compile(
-    r"(?:spotify:track:|open\.spotify\.com/(?:intl-[A-Za-z-]+/)?track/)([0-9A-Za-z]{22})"
+    r"(?:spotify:track:|open\.spotify\.com/(?:intl-[A-Za-z-]+/)?(?:embed/)?track/)"
+    r"([0-9A-Za-z]{22})"
     r"(?![0-9A-Za-z])")
 """A track's link or URI among other words (a chat's or a note's line), its id whole."""
 

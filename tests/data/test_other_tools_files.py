@@ -308,3 +308,13 @@ def test_links_in_a_chats_lines_are_read() -> None:
     assert read.not_tracks == 2
     with pytest.raises(UserError, match="is not valid JSON"):  # named .json: JSON it is
         parse_playlist(chat.encode(), "chat.json", "chat.json")
+
+
+def test_an_embedded_players_link_is_a_tracks() -> None:
+    """Share > Embed track gives an iframe of open.spotify.com/embed/track/ID: it named no
+    song."""
+    embeds = (f"https://open.spotify.com/embed/track/{'A' * 22}?utm_source=generator\n"
+              f'<iframe style="border-radius:12px" src="https://open.spotify.com/embed/track/'
+              f'{"B" * 22}?utm_source=generator" width="100%" height="152"></iframe>\n')
+    assert [t.uri for t in parse_playlist(embeds.encode(), "x", "embeds.txt").tracks] == [
+        f"spotify:track:{'A' * 22}", f"spotify:track:{'B' * 22}"]
