@@ -217,7 +217,7 @@ def from_json(text: str, source: str) -> ParsedPlaylist:
         if _account_data(document["playlists"]):
             return _account_playlists(document["playlists"])
         document = _only_playlist(document["playlists"], source)
-    read = ParsedPlaylist(name=_text(document.get("name")) if isinstance(document, dict) else "")
+    read = ParsedPlaylist(name=_json_name(document))
     items = _json_items(document)
     if items is None:
         raise UserError(f"{source} is JSON but not a playlist: give what `mpdtui export --to "
@@ -236,6 +236,14 @@ def _unlisted(document: Any, listed: int) -> int:
     if not isinstance(total, int) or isinstance(total, bool):
         return 0
     return max(0, total - listed)
+
+
+def _json_name(document: Any) -> str:
+    """The playlist's `name`; the account data's YourLibrary.json (its "tracks" beside its
+    "bannedTracks") holds the songs liked, which Spotify's apps call Liked Songs."""
+    if not isinstance(document, dict):
+        return ""
+    return _text(document.get("name")) or ("Liked Songs" if "bannedTracks" in document else "")
 
 
 def _account_data(playlists: list[Any]) -> bool:

@@ -318,3 +318,13 @@ def test_an_embedded_players_link_is_a_tracks() -> None:
               f'{"B" * 22}?utm_source=generator" width="100%" height="152"></iframe>\n')
     assert [t.uri for t in parse_playlist(embeds.encode(), "x", "embeds.txt").tracks] == [
         f"spotify:track:{'A' * 22}", f"spotify:track:{'B' * 22}"]
+
+
+def test_the_account_datas_library_is_the_liked_songs() -> None:
+    """YourLibrary.json, beside Playlist1.json in the account data, was imported as
+    "YourLibrary"."""
+    library = {"tracks": [{"artist": "Band", "album": "Disc", "track": "Song",
+                           "uri": f"spotify:track:{'A' * 22}"}],
+               "albums": [], "shows": [], "episodes": [], "bannedTracks": [], "artists": []}
+    read = parse_playlist(orjson.dumps(library), "x", "YourLibrary.json")
+    assert (read.name, [t.uri for t in read.tracks]) == ("Liked Songs", [URI])
