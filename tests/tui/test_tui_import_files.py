@@ -137,4 +137,25 @@ async def test_a_folder_of_many_files_without_playlists_counts_them(
         await settle(pilot)
         assert notifications(app) == [
             "Imported 'a mix': 1 track.\n"
-            "Skipped 5 files (`mpdtui import` of the folder says why)."]
+            "Skipped 5 files (`mpdtui import` of the folder or zip says why)."]
+
+
+async def test_three_playlists_with_notes_are_counted_on_a_small_screen(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """At 60x20 the note of 4 playlists, 4 lines each, was taller than the screen."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await builder_ready(pilot)
+        (track,) = app.services.catalog.tracks([3])
+        items = [{"track": {"trackUri": track.uri}}, {"track": None, "episode": {}}]
+        (tmp_path / "Playlist1.json").write_text(json.dumps({"playlists": [
+            {"name": name, "items": items} for name in ("road", "gym", "sleep")]}))
+        await pilot.press("escape", "p")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
+        await pilot.press("i")
+        app.screen.query_one("#prompt-input", Input).value = str(tmp_path / "Playlist1.json")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert notifications(app) == [
+            "Imported 3 playlists, 3 tracks: the list shows them. 3 of them with notes (left "
+            "out, not found: `mpdtui import` of the same files says them)."]

@@ -9,9 +9,9 @@ from mpdtui.printable import printable
 from mpdtui.services.playlist_import import ImportedPlaylist, import_notes, imported_name
 from mpdtui.tui.text import names_cut
 
-PLAYLISTS_SAID = 4
+PLAYLISTS_SAID = 2
 """Playlists an import's note names one by one; more (an account's Playlist1.json, a folder)
-are counted: a note of a line or more each covered an 80x24 screen."""
+are counted: a note of a line or more each (3 at 60 columns) covered the screen."""
 
 
 def imported_text(imported: list[ImportedPlaylist]) -> str:
@@ -34,7 +34,7 @@ def skipped_text(skipped: list[str]) -> list[str]:
     """Why each file of a folder or zip was left out, for up to `SKIPPED_SAID` of them; more
     are counted (a folder of 20 such files gave a note taller than the screen)."""
     if len(skipped) > SKIPPED_SAID:
-        return [f"Skipped {len(skipped):,} files (`mpdtui import` of the folder says why)."]
+        return [f"Skipped {len(skipped):,} files (`mpdtui import` of the folder or zip says why)."]
     return [printable(f"Skipped {why}") for why in skipped]
 
 
