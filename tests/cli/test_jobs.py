@@ -315,7 +315,8 @@ def test_text_an_ascii_or_latin1_stdout_cannot_encode_is_escaped(tmp_path: Path,
 def test_other_data_under_the_same_slice_names_is_refused_and_replace_replaces_it(
         tmp_path: Path, small_demo: Path) -> None:
     cache, mine, other = tmp_path / "cache", tmp_path / "mine", tmp_path / "other"
-    shutil.copytree(small_demo, mine)
+    mine.mkdir()  # one slice of the small demo: six ingests of it below, not of all three
+    shutil.copy(small_demo / "mpd.slice.0-999.json", mine)
     generate_demo(other, 2000, seed=9)  # mpd.slice.0-999.json and 1000-1999, other sizes
     assert mpdtui("ingest", str(mine), cache=cache).returncode == 0
 
