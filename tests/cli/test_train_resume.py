@@ -36,6 +36,28 @@ def store(small_store: Locations, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     return Locations.resolve(tmp_path / "cache")
 
 
+@pytest.fixture(scope="module")
+def two_tower_trained_dir(small_store: Locations, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small store with the small two-tower model trained once for the module: what the
+    retrain tests each did first (`training.train_models(store, ["two_tower"])`)."""
+    root = tmp_path_factory.mktemp("two-tower-trained") / "cache"
+    shutil.copytree(small_store.root, root)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(training, "model_class", lambda name: SmallTwoTower)
+        assert training.train_models(Locations.resolve(root), ["two_tower"]).trained == [
+            "two_tower"]
+    return root
+
+
+@pytest.fixture
+def trained(two_tower_trained_dir: Path, tmp_path: Path,
+                  monkeypatch: pytest.MonkeyPatch) -> Locations:
+    """A private copy of the store with the two-tower model trained."""
+    shutil.copytree(two_tower_trained_dir, tmp_path / "cache")
+    monkeypatch.setattr(training, "model_class", lambda name: SmallTwoTower)
+    return Locations.resolve(tmp_path / "cache")
+
+
 def test_cancelled_training_resumes_and_cleans_up(store: Locations) -> None:
     cancel = threading.Event()
 
@@ -73,51 +95,49 @@ def test_retrain_starts_over(store: Locations) -> None:
 
 
 def test_an_interrupted_retrain_resumes_when_run_again(
-        store: Locations, capsys: pytest.CaptureFixture[str]) -> None:
+        trained: Locations, capsys: pytest.CaptureFixture[str]) -> None:
     """`--retrain` starts over once: run again after a Ctrl-C it went on from its last epoch
     (it started over each time, hours of the two-tower model's at the MPD's scale)."""
-    training.train_models(store, ["two_tower"])
     cancel = threading.Event()
     with pytest.raises(Cancelled):
-        training.train_models(store, ["two_tower"], retrain=True, cancel=cancel,
+        training.train_models(trained, ["two_tower"], retrain=True, cancel=cancel,
                               progress=lambda p: cancel.set() if p.message.startswith("epoch 2/")
                               else None)
-    assert open_services(store).models.retrains_left() == ["two_tower"]
-    assert main(["--cache-dir", str(store.root), "info"]) == 0  # it had said nothing of it
+    assert open_services(trained).models.retrains_left() == ["two_tower"]
+    assert main(["--cache-dir", str(trained.root), "info"]) == 0  # it had said nothing of it
     assert ("models: two_tower (a retrain of two_tower stopped before it saved: `mpdtui --train "
             "--retrain --models two_tower` continues it; the saved one serves meanwhile)"
             ) in capsys.readouterr().out
     messages: list[str] = []
-    result = training.train_models(store, ["two_tower"], retrain=True,
+    result = training.train_models(trained, ["two_tower"], retrain=True,
                                    progress=lambda p: messages.append(p.message))
     assert result.trained == ["two_tower"]
     assert _shown_before_the_first_batch(messages).startswith("resuming after epoch 1/3, training on ")
-    assert not store.checkpoint_dir("two_tower").exists(), "a saved model needs no checkpoint"
-    assert open_services(store).models.retrains_left() == []
+    assert not trained.checkpoint_dir("two_tower").exists(), "a saved model needs no checkpoint"
+    assert open_services(trained).models.retrains_left() == []
 
     again: list[str] = []  # a retrain of the model it saved starts over
-    training.train_models(store, ["two_tower"], retrain=True,
+    training.train_models(trained, ["two_tower"], retrain=True,
                           progress=lambda p: again.append(p.message))
     assert any(m.startswith("epoch 1/3 · loss ") for m in again)
     assert not any(m.startswith("resuming") for m in again)
 
 
 def test_info_names_a_stopped_retrain_beside_a_stopped_training(
-        store: Locations, capsys: pytest.CaptureFixture[str]) -> None:
+        trained: Locations, capsys: pytest.CaptureFixture[str]) -> None:
     """A retrain of every model stopped in the two-tower fit leaves both: a retrain to resume
     and models left to train (the ranker, built on the ALS it replaced). `info` named the
     training alone ("`mpdtui --train` continues it"), which keeps the old two-tower model and
     drops the retrain's epochs; it names both now, the retrain first."""
-    training.train_models(store, ["two_tower"])
     cancel = threading.Event()
     with pytest.raises(Cancelled):
-        training.train_models(store, ["two_tower"], retrain=True, cancel=cancel,
+        training.train_models(trained, ["two_tower"], retrain=True, cancel=cancel,
                               progress=lambda p: cancel.set() if p.message.startswith("epoch 2/")
                               else None)
-    mark = TrainingMark(store, lambda event: None)  # as the job asked for both had left it
+    mark = TrainingMark(trained, lambda event: None)  # as the job asked for both had left it
     mark.models = ("two_tower", "popularity")
     mark.emit(StageStarted("two_tower", "two_tower"))
-    assert main(["--cache-dir", str(store.root), "info"]) == 0
+    assert main(["--cache-dir", str(trained.root), "info"]) == 0
     assert ("models: two_tower (a retrain of two_tower stopped before it saved, and a training "
             "before popularity: `mpdtui --train --retrain --models two_tower` continues the "
             "retrain, then `mpdtui --train` what is left; the saved ones serve meanwhile)"
