@@ -1,17 +1,21 @@
 """Shared by the TUI tests (no tests here): a trained tiny demo cache and pilot helpers.
 
-The trained cache is built once per session under pytest's base temp dir (a marker file
-makes the other TUI modules reuse it); tests that write get their own copy.
+The trained cache is built once per run under pytest's base temp dir, shared by `make test`'s
+processes (a marker file makes the other TUI modules and the other process reuse it; a lock
+makes one wait while the other builds it); tests that write get their own copy.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
 import shutil
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +49,7 @@ def build_trained(root: Path) -> Path:
     marker = root / "tui-trained.ok"
     if marker.exists():
         return root
+    shutil.rmtree(root, ignore_errors=True)  # a build stopped midway (its process ended)
     locations = Locations.resolve(root)
     services = open_services(locations)
     services.jobs.ingest(services.data.demo_source(DEMO))
@@ -55,9 +60,26 @@ def build_trained(root: Path) -> Path:
     return root
 
 
+def shared_temp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The run's base temp dir: under xdist each process has its own (popen-gwN) in the
+    controller's, which both share."""
+    basetemp = tmp_path_factory.getbasetemp()
+    return basetemp.parent if os.environ.get("PYTEST_XDIST_WORKER") else basetemp
+
+
+@contextlib.contextmanager
+def built_by_one(root: Path) -> Iterator[Path]:
+    """Hold `root`'s lock while it is built or checked: the other test process waits for the
+    one building it (each built its own before: the trained cache, 14-33 s, twice a run)."""
+    with open(root.parent / f"{root.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield root
+
+
 @pytest.fixture(scope="session")
 def trained_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_trained(tmp_path_factory.getbasetemp() / "tui-trained")
+    with built_by_one(shared_temp(tmp_path_factory) / "tui-trained") as root:
+        return build_trained(root)
 
 
 STEADY_MODELS = ("popularity", "title", "item_knn")
@@ -66,15 +88,14 @@ STEADY_MODELS = ("popularity", "title", "item_knn")
 
 @pytest.fixture(scope="session")
 def steady_dir(trained_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.getbasetemp() / "tui-steady"
-    marker = root / "tui-steady.ok"
-    if not marker.exists():
-        shutil.rmtree(root, ignore_errors=True)
-        shutil.copytree(trained_dir, root,
-                        ignore=shutil.ignore_patterns("demo-mpd", "models", "reports", "*.ok"))
-        open_services(Locations.resolve(root)).jobs.run(
-            JobRequest("setup", models=STEADY_MODELS, demo_features=False))
-        marker.write_text("ok")
+    with built_by_one(shared_temp(tmp_path_factory) / "tui-steady") as root:
+        if not (root / "tui-steady.ok").exists():
+            shutil.rmtree(root, ignore_errors=True)
+            shutil.copytree(trained_dir, root,
+                            ignore=shutil.ignore_patterns("demo-mpd", "models", "reports", "*.ok"))
+            open_services(Locations.resolve(root)).jobs.run(
+                JobRequest("setup", models=STEADY_MODELS, demo_features=False))
+            (root / "tui-steady.ok").write_text("ok")
     return root
 
 
@@ -241,14 +262,13 @@ def one_slice_folder(trained_dir: Path, folder: Path, *beside: str) -> Path:
 def audio_dir(steady_dir: Path, trained_dir: Path,
               tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The steady cache (deterministic models) with the demo's audio features imported."""
-    root = tmp_path_factory.getbasetemp() / "tui-audio"
-    marker = root / "tui-audio.ok"
-    if not marker.exists():
-        shutil.rmtree(root, ignore_errors=True)
-        shutil.copytree(steady_dir, root, ignore=shutil.ignore_patterns("*.ok"))
-        open_services(Locations.resolve(root)).jobs.import_features_csv(
-            trained_dir / "demo-mpd" / FEATURES_CSV)
-        marker.write_text("ok")
+    with built_by_one(shared_temp(tmp_path_factory) / "tui-audio") as root:
+        if not (root / "tui-audio.ok").exists():
+            shutil.rmtree(root, ignore_errors=True)
+            shutil.copytree(steady_dir, root, ignore=shutil.ignore_patterns("*.ok"))
+            open_services(Locations.resolve(root)).jobs.import_features_csv(
+                trained_dir / "demo-mpd" / FEATURES_CSV)
+            (root / "tui-audio.ok").write_text("ok")
     return root
 
 

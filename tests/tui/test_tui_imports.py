@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tui_support import trained_dir  # noqa: F401 (fixture)
+from tui_support import trained_copy, trained_dir  # noqa: F401 (fixtures)
+
+from mpdtui.locations import Locations
 
 SCRIPT = """
 import asyncio, sys
@@ -44,8 +46,10 @@ def test_first_run_screen_without_tensorflow_or_implicit(tmp_path: Path) -> None
     assert (tf_at_paint, implicit_at_paint, tf, implicit) == ("False",) * 4
 
 
-def test_builder_with_trained_models_never_loads_tensorflow(trained_dir: Path) -> None:
-    screen, tf_at_paint, implicit_at_paint, tf, _ = run_app(trained_dir, "BuilderScreen")
+def test_builder_with_trained_models_never_loads_tensorflow(trained_copy: Locations) -> None:
+    """On a copy: the app writes in its cache dir, and the trained one is shared by the test
+    processes (tui_support.built_by_one)."""
+    screen, tf_at_paint, implicit_at_paint, tf, _ = run_app(trained_copy.root, "BuilderScreen")
     assert screen == "BuilderScreen"
     # implicit may load afterwards, in the worker that loads ALS; TensorFlow never (no two-tower)
     assert (tf_at_paint, implicit_at_paint, tf) == ("False", "False", "False")
