@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from fake_spotify import FakeSpotify
+from shared_build import built_once, shared_temp
 
 from mpdtui.data.demo import generate_demo
 from mpdtui.data.ingest import ingest
@@ -64,18 +66,21 @@ def advice_as_without_cache_dir(request: pytest.FixtureRequest,
 
 @pytest.fixture(scope="session")
 def small_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A 3,000-playlist demo dataset (3 slices) in MPD format."""
-    folder = tmp_path_factory.mktemp("demo-mpd")
-    generate_demo(folder, SMALL_DEMO_PLAYLISTS, SMALL_DEMO_SEED)
-    return folder
+    """A 3,000-playlist demo dataset (3 slices) in MPD format, generated once for the run's
+    test processes. Read-only for tests."""
+    return built_once(shared_temp(tmp_path_factory) / "demo-mpd",
+                      lambda folder: generate_demo(folder, SMALL_DEMO_PLAYLISTS, SMALL_DEMO_SEED))
 
 
 @pytest.fixture(scope="session")
 def small_store(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Locations:
-    """A cache dir holding the small demo dataset, ingested. Read-only for tests."""
-    locations = Locations.resolve(tmp_path_factory.mktemp("cache"))
-    ingest(locations, small_demo)
-    return locations
+    """A cache dir holding the small demo dataset, ingested. Read-only for tests. Ingested
+    once for the run's test processes, each of which reads its own copy."""
+    ingested = built_once(shared_temp(tmp_path_factory) / "small-store",
+                          lambda root: ingest(Locations.resolve(root), small_demo))
+    copy = tmp_path_factory.mktemp("cache") / "cache"
+    shutil.copytree(ingested, copy)
+    return Locations.resolve(copy)
 
 
 @pytest.fixture

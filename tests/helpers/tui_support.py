@@ -1,25 +1,22 @@
 """Shared by the TUI tests (no tests here): a trained tiny demo cache and pilot helpers.
 
-The trained cache is built once per run under pytest's base temp dir, shared by `make test`'s
-processes (a marker file makes the other TUI modules and the other process reuse it; a lock
-makes one wait while the other builds it); tests that write get their own copy.
+The trained cache is built once per run under pytest's base temp dir, shared by the modules and
+by `make test`'s two processes (`shared_build`); tests that write get their own copy.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import os
 import shutil
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from shared_build import built_once, shared_temp
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input, Label
@@ -41,45 +38,22 @@ MODELS = ("popularity", "title", "item_knn", "als")
 SIZE = (130, 40)
 
 
-def build_trained(root: Path) -> Path:
-    """Ingest the demo and train the light models into `root` (once), without audio features:
-    the builder's plain layout (the audio tests import them into their copy). The features
-    store is there, empty, as after a features step that found none (so the setup's features
-    step offers no demo CSV path, which would differ from run to run in the snapshots)."""
-    marker = root / "tui-trained.ok"
-    if marker.exists():
-        return root
-    shutil.rmtree(root, ignore_errors=True)  # a build stopped midway (its process ended)
+def build_trained(root: Path) -> None:
+    """Ingest the demo and train the light models into `root`, without audio features: the
+    builder's plain layout (the audio tests import them into their copy). The features store
+    is there, empty, as after a features step that found none (so the setup's features step
+    offers no demo CSV path, which would differ from run to run in the snapshots)."""
     locations = Locations.resolve(root)
     services = open_services(locations)
     services.jobs.ingest(services.data.demo_source(DEMO))
     with FeatureStore.open(locations.ensure()):
         pass
     services.jobs.run(JobRequest("setup", models=MODELS, demo_features=False))  # as the app
-    marker.write_text("ok")
-    return root
-
-
-def shared_temp(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The run's base temp dir: under xdist each process has its own (popen-gwN) in the
-    controller's, which both share."""
-    basetemp = tmp_path_factory.getbasetemp()
-    return basetemp.parent if os.environ.get("PYTEST_XDIST_WORKER") else basetemp
-
-
-@contextlib.contextmanager
-def built_by_one(root: Path) -> Iterator[Path]:
-    """Hold `root`'s lock while it is built or checked: the other test process waits for the
-    one building it (each built its own before: the trained cache, 14-33 s, twice a run)."""
-    with open(root.parent / f"{root.name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield root
 
 
 @pytest.fixture(scope="session")
 def trained_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    with built_by_one(shared_temp(tmp_path_factory) / "tui-trained") as root:
-        return build_trained(root)
+    return built_once(shared_temp(tmp_path_factory) / "tui-trained", build_trained)
 
 
 STEADY_MODELS = ("popularity", "title", "item_knn")
@@ -88,15 +62,13 @@ STEADY_MODELS = ("popularity", "title", "item_knn")
 
 @pytest.fixture(scope="session")
 def steady_dir(trained_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    with built_by_one(shared_temp(tmp_path_factory) / "tui-steady") as root:
-        if not (root / "tui-steady.ok").exists():
-            shutil.rmtree(root, ignore_errors=True)
-            shutil.copytree(trained_dir, root,
-                            ignore=shutil.ignore_patterns("demo-mpd", "models", "reports", "*.ok"))
-            open_services(Locations.resolve(root)).jobs.run(
-                JobRequest("setup", models=STEADY_MODELS, demo_features=False))
-            (root / "tui-steady.ok").write_text("ok")
-    return root
+    def build(root: Path) -> None:
+        shutil.copytree(trained_dir, root,
+                        ignore=shutil.ignore_patterns("demo-mpd", "models", "reports"))
+        open_services(Locations.resolve(root)).jobs.run(
+            JobRequest("setup", models=STEADY_MODELS, demo_features=False))
+
+    return built_once(shared_temp(tmp_path_factory) / "tui-steady", build)
 
 
 @pytest.fixture
@@ -262,14 +234,12 @@ def one_slice_folder(trained_dir: Path, folder: Path, *beside: str) -> Path:
 def audio_dir(steady_dir: Path, trained_dir: Path,
               tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The steady cache (deterministic models) with the demo's audio features imported."""
-    with built_by_one(shared_temp(tmp_path_factory) / "tui-audio") as root:
-        if not (root / "tui-audio.ok").exists():
-            shutil.rmtree(root, ignore_errors=True)
-            shutil.copytree(steady_dir, root, ignore=shutil.ignore_patterns("*.ok"))
-            open_services(Locations.resolve(root)).jobs.import_features_csv(
-                trained_dir / "demo-mpd" / FEATURES_CSV)
-            (root / "tui-audio.ok").write_text("ok")
-    return root
+    def build(root: Path) -> None:
+        shutil.copytree(steady_dir, root)
+        open_services(Locations.resolve(root)).jobs.import_features_csv(
+            trained_dir / "demo-mpd" / FEATURES_CSV)
+
+    return built_once(shared_temp(tmp_path_factory) / "tui-audio", build)
 
 
 @pytest.fixture
