@@ -189,14 +189,20 @@ def test_a_pasted_track_the_catalog_lacks_is_searched_as_words(handmade_store: L
     assert CatalogService(handmade_store).search("spotify:track:ZZZZZZZZZZZZZZZZZZZZZZ") == []
 
 
-def test_same_source_again_does_no_work(small_demo: Path, tmp_path: Path) -> None:
-    locations = Locations.resolve(tmp_path / "cache")
-    first = ingest(locations, small_demo)
-    second = ingest(locations, small_demo)
-    assert (first.ingested, second.ingested, second.already_done) == (3, 0, 3)
+def _small_store_copy(small_store: Locations, target: Path) -> Locations:
+    """The small demo ingested (the session's store, copied): an ingest of it, done once."""
+    shutil.copytree(small_store.root, target)
+    return Locations.resolve(target)
 
 
-def test_new_slices_are_appended(small_demo: Path, tmp_path: Path) -> None:
+def test_same_source_again_does_no_work(small_store: Locations, small_demo: Path,
+                                        tmp_path: Path) -> None:
+    second = ingest(_small_store_copy(small_store, tmp_path / "cache"), small_demo)
+    assert (second.ingested, second.already_done) == (0, 3)
+
+
+def test_new_slices_are_appended(small_demo: Path, small_store: Locations,
+                                 tmp_path: Path) -> None:
     partial = tmp_path / "partial"
     partial.mkdir()
     slices = sorted(small_demo.glob("mpd.slice.*.json"))
@@ -206,15 +212,12 @@ def test_new_slices_are_appended(small_demo: Path, tmp_path: Path) -> None:
     for path in slices[1:]:
         shutil.copy(path, partial / path.name)
     assert ingest(appended, partial).ingested == 2
-    direct = Locations.resolve(tmp_path / "direct")
-    ingest(direct, small_demo)
-    assert store_dump(appended) == store_dump(direct)
+    assert store_dump(appended) == store_dump(small_store)  # the three slices ingested at once
 
 
 def test_a_copy_of_an_ingested_slice_under_another_name_is_not_added_again(
-        small_demo: Path, tmp_path: Path) -> None:
-    locations = Locations.resolve(tmp_path / "cache")
-    ingest(locations, small_demo)
+        small_store: Locations, small_demo: Path, tmp_path: Path) -> None:
+    locations = _small_store_copy(small_store, tmp_path / "cache")
     before = store_dump(locations)
     backup = tmp_path / "backup.json"
     shutil.copy(small_demo / "mpd.slice.1000-1999.json", backup)
