@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from hostile_support import as_typed
+from store_support import demo_csv_head
 
 from models.model_dir import META_JSON, peek_meta
 from models.progress import Cancelled
@@ -180,15 +181,15 @@ def test_a_model_scored_alone_keeps_the_title_model_as_its_fallback(trained: Loc
 
 
 def test_features_imported_after_training_train_the_models_that_read_them_again(
-        trained: Locations, small_demo: Path) -> None:
+        trained: Locations, small_demo: Path, tmp_path: Path) -> None:
     """A CSV imported after the first training left the ranker and the two-tower model as they
     were: the training step reused them, and they never used the features."""
     services = open_services(trained)
     assert peek_meta(trained.model_dir("ranker"))["tracks_with_audio"] == 0
     assert "tracks_with_audio" not in peek_meta(trained.model_dir("als"))
 
-    request = JobRequest("features", features_csv=(str(small_demo / "tracks_features.csv"),),
-                         download="no")
+    csv = demo_csv_head(small_demo, tmp_path / "tracks_features.csv")
+    request = JobRequest("features", features_csv=(str(csv),), download="no")
     imported = run_job(trained, request, lambda event: None)
     assert imported.behind_on_audio == ["ranker"], "the saved models that read features"
     assert services.info()["models_behind_on_audio"] == ["ranker"]  # `mpdtui info` says so

@@ -3,7 +3,6 @@ and the line of what was trained names only what there is."""
 
 from __future__ import annotations
 
-import itertools
 import os
 import shutil
 import subprocess
@@ -11,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from store_support import demo_csv_head
 
 from mpdtui.data.demo import generate_demo
 from mpdtui.locations import Locations
@@ -36,17 +36,11 @@ def _features(locations: Locations, csv: Path, goal: str = "setup") -> list[str]
     return _run(locations, csv, goal).features
 
 
-def _demo_csv_head(small_demo: Path, target: Path, rows: int = 2000) -> None:
-    """The small demo's features CSV, its header and first `rows` rows: whether a file is read
-    again does not depend on its length (the whole file, 80,260 rows, took 3.7 s a read)."""
-    with (small_demo / "tracks_features.csv").open() as source:
-        target.write_text("".join(itertools.islice(source, rows + 1)))
-
 
 def test_a_csv_imported_already_is_not_read_again_until_it_changes(
         store: Locations, small_demo: Path, tmp_path: Path) -> None:
     csv = tmp_path / "features.csv"
-    _demo_csv_head(small_demo, csv)
+    demo_csv_head(small_demo, csv)
     first = _features(store, csv)
     assert len(first) == 1 and "rows imported" in first[0]
 
@@ -66,7 +60,7 @@ def test_a_folder_of_csvs_unchanged_is_not_read_again_until_one_of_its_files_cha
         store: Locations, small_demo: Path, tmp_path: Path) -> None:
     folder = tmp_path / "exportify"
     folder.mkdir()
-    _demo_csv_head(small_demo, folder / "a.csv")
+    demo_csv_head(small_demo, folder / "a.csv")
     assert "rows imported" in _features(store, folder)[0]
     assert _features(store, folder) == [
         "exportify: imported already (none of its CSV files added, removed or changed since: "
@@ -77,7 +71,7 @@ def test_a_folder_of_csvs_unchanged_is_not_read_again_until_one_of_its_files_cha
     os.utime(csv, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # changed since
     assert "rows imported" in _features(store, folder)[0]
     assert "imported already" in _features(store, folder)[0]
-    _demo_csv_head(small_demo, folder / "b.csv")  # a CSV added
+    demo_csv_head(small_demo, folder / "b.csv")  # a CSV added
     assert "rows imported" in _features(store, folder)[0]
     (folder / "b.csv").unlink()  # and taken out again
     assert "rows imported" in _features(store, folder)[0]
