@@ -10,7 +10,7 @@ from __future__ import annotations
 import shlex
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -24,7 +24,7 @@ import orjson
 from models.text import normalize_name
 from mpdtui.data import track_search
 from mpdtui.data.files import DamagedFileError, FormatVersionError, read_json, write_json
-from mpdtui.data.sqlite_store import Connection, connect, write_transaction
+from mpdtui.data.sqlite_store import Connection, connect, create_whole, write_transaction
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 
@@ -185,6 +185,7 @@ class Catalog:
         if not locations.catalog_db.exists():  # a -wal left by another file must not be replayed
             for suffix in ("-wal", "-shm"):
                 locations.catalog_db.with_name(locations.catalog_db.name + suffix).unlink(missing_ok=True)
+            create_whole(locations.catalog_db, _damage(locations), PRAGMAS, _write_schema)
         catalog = cls._checked(locations, create=True)
         try:
             track_search.index_search(catalog)  # after a killed ingest: search must find every track
@@ -196,21 +197,12 @@ class Catalog:
 
     @classmethod
     def _checked(cls, locations: Locations, create: bool) -> Catalog:
-        path = locations.catalog_db
-
-        def damaged(exc: sqlite3.DatabaseError) -> Exception:
-            return DamagedFileError(path, f"{path} is damaged ({exc}): {rebuild_hint(locations)}")
-
+        path, damaged = locations.catalog_db, _damage(locations)
         connection = connect(path, damaged, PRAGMAS, write=create)
         try:
             version = _stored_version(connection)
-            if version is None and create:
-                with connection:
-                    connection.execute("BEGIN")
-                    connection.executescript(SCHEMA.replace("\n\n", "\n"))
-                    connection.executemany("INSERT INTO meta VALUES (?, ?)",
-                                           [("format", CATALOG_FORMAT), ("version", str(CATALOG_VERSION)),
-                                            (track_search.SEARCH_INDEXED, "0")])
+            if version is None and create:  # an empty file (older ones made it in place)
+                _write_schema(connection)
             elif version not in READABLE_CATALOG_VERSIONS:  # None: an empty file, say
                 held = ("holds no catalog (it records no format version)" if version is None
                         else f"has catalog format version {version}, this mpdtui reads "
@@ -341,6 +333,20 @@ class Catalog:
         table = np.array(rows, dtype=np.int64).reshape(-1, 3)
         return (table[:, 0].astype(np.int32), table[:, 1].astype(np.int32),
                 table[:, 2].astype(np.int32))
+
+
+def _damage(locations: Locations) -> Callable[[sqlite3.DatabaseError], Exception]:
+    path = locations.catalog_db  # (the hint reads the recorded sources: only when damaged)
+    return lambda exc: DamagedFileError(path, f"{path} is damaged ({exc}): {rebuild_hint(locations)}")
+
+
+def _write_schema(connection: Connection) -> None:
+    with connection:
+        connection.execute("BEGIN")
+        connection.executescript(SCHEMA.replace("\n\n", "\n")
+                                 + track_search.search_schema(CATALOG_VERSION))
+        meta = {"format": CATALOG_FORMAT, "version": str(CATALOG_VERSION), track_search.SEARCH_INDEXED: "0"}
+        connection.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
 
 
 def _stored_version(connection: Connection) -> str | None:

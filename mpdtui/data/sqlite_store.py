@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import os
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -140,6 +141,28 @@ def connect(path: Path, damage_error: DamageError, pragmas: Iterable[str] = (),
         connection.close()
         raise
     return connection
+
+
+def create_whole(path: Path, damage_error: DamageError, pragmas: Iterable[str],
+                 initialize: Callable[[Connection], object]) -> None:
+    """Make the database file `path` appear whole: `initialize` writes it as a temporary file
+    in the same folder, renamed over `path` once committed and closed. Made in place, the file
+    is empty until its schema commits, and another process opening it in between (the app,
+    while `ingest --replace` runs in another terminal) takes it for a file of no database."""
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
+    os.close(fd)
+    temporary = Path(name)
+    try:
+        connection = connect(temporary, damage_error, pragmas)
+        try:
+            initialize(connection)
+        finally:
+            connection.close()  # (in WAL mode the last close checkpoints and removes the -wal)
+        os.replace(temporary, path)
+    finally:
+        for leftover in (temporary, *(temporary.with_name(temporary.name + suffix)
+                                      for suffix in ("-wal", "-shm"))):
+            leftover.unlink(missing_ok=True)
 
 
 @contextmanager

@@ -108,7 +108,8 @@ class BuilderFiles(BuilderNaming):
             self._load_audio([t.id for t in self.playlist])
             self._schedule(0)  # the filter's matches with them
         now = self.services.catalog.file_identity()
-        if now is None or now == self._catalog_seen or not self.services.data.has_data():
+        # (in a timer: an error raised here would end the app; `attempt` says it instead)
+        if now is None or now == self._catalog_seen or not self.app.attempt(self.services.data.has_data):
             return
         self._catalog_seen = now
         self.services.forget_loaded()  # the connection still reads the replaced file
