@@ -168,6 +168,21 @@ async def on_to_the_data_step(pilot: Pilot) -> None:
     await wait_for(pilot, lambda: screen_name(pilot) == "DataStep", what="the data step")
 
 
+async def to_the_saved_list(pilot: Pilot) -> None:
+    """From the builder to the saved playlists' list (escape, p)."""
+    from mpdtui.tui.screens.playlists import PlaylistsScreen
+
+    await pilot.press("escape", "p")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, PlaylistsScreen), what="playlists")
+
+
+async def import_path(pilot: Pilot, path: object) -> None:
+    """In the saved playlists' list: the import dialog (i), `path` given, enter."""
+    await pilot.press("i")
+    pilot.app.screen.query_one("#prompt-input", Input).value = str(path)
+    await pilot.press("enter")
+
+
 async def type_path(pilot: Pilot, path: object) -> None:
     """Give the focused field `path` as typed: its last part key by key, the rest at once (a
     long path typed key by key costs seconds, each key completing)."""

@@ -12,18 +12,19 @@ from textual.widgets import Input
 from tui_support import (  # noqa: F401 (fixtures)
     SIZE,
     builder_ready,
+    import_path,
     label_text,
     make_app,
     notifications,
     screen_name,
     settle,
+    to_the_saved_list,
     trained_copy,
     trained_dir,
     wait_for,
 )
 
 from mpdtui.locations import Locations
-from mpdtui.tui.screens.playlists import PlaylistsScreen
 
 pytestmark = pytest.mark.asyncio
 
@@ -43,12 +44,9 @@ async def test_other_programs_files_import_and_an_unreadable_csv_is_said_in_the_
             f"#EXTINF:200,{t.name}\n../Music/{t.artist_name}/Album/01 - {t.name}.ogg\n"
             for t in tracks))
         (tmp_path / "cut.csv").write_text('Track Name,Artist Name\n"Open,Band\n' + "x\n" * 70_000)
-        await pilot.press("escape", "p")
-        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
+        await to_the_saved_list(pilot)
 
-        await pilot.press("i")
-        app.screen.query_one("#prompt-input", Input).value = str(tmp_path / "cut.csv")
-        await pilot.press("enter")
+        await import_path(pilot, tmp_path / "cut.csv")
         assert screen_name(pilot) == "PromptScreen", "kept open to give another file"
         assert label_text(pilot, "#prompt-refused").startswith(
             f'{tmp_path / "cut.csv"}: line 2 opens a quote (") that does not close')
@@ -78,11 +76,8 @@ async def test_a_folders_file_of_songs_the_catalog_lacks_is_skipped_in_the_app(
         folder.mkdir()
         (folder / "gym.csv").write_text("Track URI\n" + "".join(f"{t.uri}\n" for t in tracks))
         (folder / "local.m3u").write_text("/music/Nobody - Nothing.mp3\n")
-        await pilot.press("escape", "p")
-        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
-        await pilot.press("i")
-        app.screen.query_one("#prompt-input", Input).value = str(folder)
-        await pilot.press("enter")
+        await to_the_saved_list(pilot)
+        await import_path(pilot, folder)
         await settle(pilot)
         assert app.services.playlists.get("gym").uris == [t.uri for t in tracks]
         assert notifications(app) == [
@@ -104,11 +99,8 @@ async def test_an_import_of_many_playlists_is_said_in_a_few_lines(
         odd = [*items, {"track": None, "episode": {"episodeName": "Ep"}}]  # one note to say
         (tmp_path / "Playlist1.json").write_text(json.dumps({"playlists": [
             {"name": f"mix {n}", "items": odd if n == 7 else items} for n in range(30)]}))
-        await pilot.press("escape", "p")
-        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
-        await pilot.press("i")
-        app.screen.query_one("#prompt-input", Input).value = str(tmp_path / "Playlist1.json")
-        await pilot.press("enter")
+        await to_the_saved_list(pilot)
+        await import_path(pilot, tmp_path / "Playlist1.json")
         await settle(pilot)
         assert len(app.services.playlists.summaries()) == 30
         assert notifications(app) == [
@@ -129,11 +121,8 @@ async def test_a_folder_of_many_files_without_playlists_counts_them(
         (folder / "a mix.txt").write_text(f"{track.uri}\n")
         for n in range(5):
             (folder / f"notes {n}.txt").write_text("what to buy\n")
-        await pilot.press("escape", "p")
-        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
-        await pilot.press("i")
-        app.screen.query_one("#prompt-input", Input).value = str(folder)
-        await pilot.press("enter")
+        await to_the_saved_list(pilot)
+        await import_path(pilot, folder)
         await settle(pilot)
         assert notifications(app) == [
             "Imported 'a mix': 1 track.\n"
@@ -150,11 +139,8 @@ async def test_three_playlists_with_notes_are_counted_on_a_small_screen(
         items = [{"track": {"trackUri": track.uri}}, {"track": None, "episode": {}}]
         (tmp_path / "Playlist1.json").write_text(json.dumps({"playlists": [
             {"name": name, "items": items} for name in ("road", "gym", "sleep")]}))
-        await pilot.press("escape", "p")
-        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
-        await pilot.press("i")
-        app.screen.query_one("#prompt-input", Input).value = str(tmp_path / "Playlist1.json")
-        await pilot.press("enter")
+        await to_the_saved_list(pilot)
+        await import_path(pilot, tmp_path / "Playlist1.json")
         await settle(pilot)
         assert notifications(app) == [
             "Imported 3 playlists, 3 tracks: the list shows them. 3 of them with notes (left "

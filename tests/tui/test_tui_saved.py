@@ -21,6 +21,7 @@ from tui_support import (  # noqa: F401 (fixtures)
     builder,
     builder_ready,
     footer_keys,
+    import_path,
     ingested_copy,
     label_text,
     late_draft,
@@ -30,6 +31,7 @@ from tui_support import (  # noqa: F401 (fixtures)
     run_command,
     screen_name,
     settle,
+    to_the_saved_list,
     trained_copy,
     trained_dir,
     type_text,
@@ -138,8 +140,7 @@ async def test_counts_of_a_thousand_tracks_and_more_read_with_a_thousands_separa
     async with app.run_test(size=SIZE) as pilot:
         await builder_ready(pilot)
         app.services.playlists.save("library", app.services.catalog.tracks(list(range(1200))))
-        await pilot.press("escape", "p")
-        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
+        await to_the_saved_list(pilot)
         table = app.screen.query_one("#saved", DataTable)
         assert str(table.get_row_at(0)[1]) == "1,200"
         await pilot.press("enter")  # open in the builder
@@ -157,8 +158,7 @@ async def test_n_puts_the_cursor_at_the_end_of_a_name_the_app_filled_in(
         screen = builder(app)
         app.services.playlists.save("night drive", app.services.catalog.tracks([3, 1]))
         await type_text(pilot, "road")
-        await pilot.press("escape", "p")
-        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
+        await to_the_saved_list(pilot)
         await pilot.press("enter")  # night drive, in the builder
         await wait_for(pilot, lambda: app.screen is screen and len(screen.playlist) == 2,
                        what="the saved playlist opened")
@@ -191,8 +191,7 @@ async def test_a_playlist_file_imports_from_the_saved_playlists(trained_copy: Lo
         (tmp_path / "exportify").mkdir()
         (tmp_path / "exportify" / "gym.csv").write_text(
             "Track URI,Track Name\n" + "".join(f"{t.uri},{t.name}\n" for t in tracks))
-        await pilot.press("escape", "p")
-        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
+        await to_the_saved_list(pilot)
         await pilot.press("i")
         field = app.screen.query_one("#prompt-input", Input)
         field.value = str(tmp_path / "exportify" / "nothing.csv")
@@ -213,9 +212,7 @@ async def test_a_playlist_file_imports_from_the_saved_playlists(trained_copy: Lo
         assert "Imported 'gym 2' ('gym' is taken): 3 tracks." in notifications(app)
 
         (tmp_path / "songs.txt").write_text("Nobody - Nothing\n")  # no song the catalog holds
-        await pilot.press("i")
-        app.screen.query_one("#prompt-input", Input).value = str(tmp_path / "songs.txt")
-        await pilot.press("enter")
+        await import_path(pilot, tmp_path / "songs.txt")
         await settle(pilot)
         assert any("songs.txt names 1 song without a Spotify link, such as 'Nobody - Nothing', "
                    "and none of them is in the catalog" in said for said in notifications(app))
@@ -224,9 +221,7 @@ async def test_a_playlist_file_imports_from_the_saved_playlists(trained_copy: Lo
 
         # songs enough that finding them takes a while: the import says it has begun
         (tmp_path / "many.txt").write_text("".join(f"Nobody - Nothing {n}\n" for n in range(200)))
-        await pilot.press("i")
-        app.screen.query_one("#prompt-input", Input).value = str(tmp_path / "many.txt")
-        await pilot.press("enter")
+        await import_path(pilot, tmp_path / "many.txt")
         await settle(pilot)
         assert ("Importing: finding 200 songs in the catalog by artist and title…"
                 in notifications(app))
@@ -244,14 +239,11 @@ async def test_a_playlist_file_imports_as_a_terminal_pastes_its_path(trained_cop
         for name in ("gym", "run", "walk"):
             (tmp_path / "my music" / f"{name}.csv").write_text(
                 "Track URI,Track Name\n" + "".join(f"{t.uri},{t.name}\n" for t in tracks))
-        await pilot.press("escape", "p")
-        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
+        await to_the_saved_list(pilot)
         folder = tmp_path / "my music"
         for pasted in (f"'{folder}/gym.csv'", str(folder / "run.csv").replace(" ", "\\ "),
                        (folder / "walk.csv").as_uri()):
-            await pilot.press("i")
-            app.screen.query_one("#prompt-input", Input).value = pasted
-            await pilot.press("enter")
+            await import_path(pilot, pasted)
             await settle(pilot)
             assert screen_name(pilot) == "PlaylistsScreen", pasted
         await wait_for(pilot, lambda: len(app.services.playlists.summaries()) == 3,
@@ -273,11 +265,8 @@ async def test_an_exportify_import_says_where_its_audio_features_are_imported(
                           "Mode,Speechiness,Acousticness,Instrumentalness,Liveness,Valence,"
                           f"Tempo\n{track.uri},{track.name},200000,0.5,0.7,1,-6,1,0.05,0.1,0,"
                           "0.1,0.4,128\n")
-        await pilot.press("escape", "p")
-        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
-        await pilot.press("i")
-        app.screen.query_one("#prompt-input", Input).value = str(export)
-        await pilot.press("enter")
+        await to_the_saved_list(pilot)
+        await import_path(pilot, export)
         await settle(pilot)
         assert (f"Imported 'gym': 1 track.\n{export} also holds the tracks' audio features: "
                 "the setup's audio features step (f2) imports them (to filter and order by "
@@ -313,11 +302,8 @@ async def test_an_import_goes_on_and_says_how_it_ended_after_leaving_the_saved_p
             return look_up(*args, **kwargs)
 
         monkeypatch.setattr(service, "import_files", import_once_left)
-        await pilot.press("escape", "p")
-        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
-        await pilot.press("i")
-        app.screen.query_one("#prompt-input", Input).value = str(path)
-        await pilot.press("enter")
+        await to_the_saved_list(pilot)
+        await import_path(pilot, path)
         await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="the list")
         await pilot.press("q")
         await wait_for(pilot, lambda: not isinstance(app.screen, PlaylistsScreen), what="builder")
@@ -345,8 +331,7 @@ async def test_a_saved_playlists_tracks_outside_the_catalog_survive_editing_it(
         entries = [TrackEntry(t.uri, t.name, t.artist_name, t.duration_ms) for t in known]
         app.services.playlists.store().save("mix", [elsewhere[0], *entries[:2], elsewhere[1],
                                                     entries[2]])
-        await pilot.press("escape", "p")
-        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
+        await to_the_saved_list(pilot)
         await settle(pilot)
         await pilot.press("enter")  # open it in the builder
         await settle(pilot)
@@ -439,8 +424,7 @@ async def test_a_long_saved_name_is_cut_and_the_other_columns_stay(
     async with app.run_test(size=(80, 24)) as pilot:
         await builder_ready(pilot)
         app.services.playlists.save("夜" * 100, app.services.catalog.tracks([3, 1]))
-        await pilot.press("escape", "p")
-        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
+        await to_the_saved_list(pilot)
         await settle(pilot)
         table = app.screen.query_one("#saved", DataTable)
         widths = [column.width for column in table.columns.values()]
@@ -459,8 +443,7 @@ async def test_a_narrow_pane_shows_the_preview_under_the_saved_playlists(
     async with app.run_test(size=(50, 14)) as pilot:
         await builder_ready(pilot)
         app.services.playlists.save("evening run mix", app.services.catalog.tracks([3, 1]))
-        await pilot.press("escape", "p")
-        await wait_for(pilot, lambda: isinstance(app.screen, PlaylistsScreen), what="playlists")
+        await to_the_saved_list(pilot)
         await settle(pilot)
         table = app.screen.query_one("#saved", DataTable)
         preview = app.screen.query_one("#saved-tracks", DataTable)
