@@ -135,7 +135,14 @@ class ChallengeService:
         return self._catalog.catalog()
 
     def notebook_sweep(self) -> list[AlphaPoint]:
-        """ALS precision@100 by alpha on the notebook's split (implicit's train_test_split)."""
+        """ALS precision@100 by alpha on the notebook's split (implicit's train_test_split),
+        with config.json's other ALS settings, as `--train` has them."""
+        from models.als import ALSSettings
         from models.notebook_eval import alpha_sweep  # brings implicit: only when asked for
+        from mpdtui import config, training
 
-        return alpha_sweep(self._models.training_data(), max_playlists=NOTEBOOK_PLAYLISTS)
+        overrides = config.read(self._catalog.locations).model_settings.get("als")
+        settings = training.new_model("als", {}, overrides).settings
+        assert isinstance(settings, ALSSettings)
+        return alpha_sweep(self._models.training_data(), max_playlists=NOTEBOOK_PLAYLISTS,
+                           settings=settings)

@@ -577,6 +577,23 @@ def test_evaluate_json_and_the_notebook_view(trained: tuple[Path, str]) -> None:
     assert precision[9] > precision[0]  # confidence weighting helps, as in the notebook
 
 
+def test_the_notebook_sweeps_alpha_with_the_als_settings_of_config_json(
+        trained: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its docstring said "our ALS settings otherwise", but it swept with the defaults, not
+    those config.json gives `--train`."""
+    from mpdtui import config
+
+    cache = tmp_path / "cache"
+    shutil.copytree(trained[0], cache)
+    locations = Locations.resolve(cache)
+    config.update(locations, model_settings={"als": {"factors": 16, "iterations": 3}})
+    swept: list[Any] = []
+    monkeypatch.setattr("models.notebook_eval.alpha_sweep",
+                        lambda data, **options: swept.append(options["settings"]) or [])
+    open_services(locations).challenge.notebook_sweep()
+    assert [(s.factors, s.iterations, s.alpha) for s in swept] == [(16, 3, 1.0)]
+
+
 def _in_80_columns(*args: str, cache: Path) -> list[str]:
     """What `mpdtui ARGS` shows in an 80x24 pseudo-terminal, line by line (colours removed)."""
     import pexpect
