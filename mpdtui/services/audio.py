@@ -226,7 +226,6 @@ class AudioService:
             self._playlists.replace_tracks(playlist.id, [playlist.tracks[i] for i in result.order])
         return playlist, result
 
-
     def _features_hint(self) -> str:
         """How to get the features a playlist's tracks lack: where the catalog has some already
         (the demo's CSV, imported), importing that CSV again brings no more."""
