@@ -201,27 +201,16 @@ def test_a_submission_given_twice_is_refused_and_rows_are_submissions(
      "pid 12345678 is not in the challenge set"),
     (lambda lines: [lines[0], "x," + lines[1].split(",", 1)[1], *lines[2:]], "expected a pid"),
     (lambda lines: [lines[0], lines[1] + ",", *lines[2:]], "line 2 (pid"),
-])
-def test_a_submission_the_challenge_would_refuse_is_refused_by_line(
-        made: Path, small_store: Locations, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-        change: Any, said: str) -> None:
-    bad = tmp_path / "bad.csv"
-    bad.write_text("\n".join(change(_answers(made, True))))
-    assert_refused(run_cli(capsys, small_store.root, "score", str(bad), "--truth", str(made)),
-                   str(bad), said)
-
-
-@pytest.mark.parametrize(("change", "said"), [
+    # these were scored: no team_info line, or one without an email, or a last URI cut short
     (lambda lines: lines[1:], "line 1: expected team_info,TEAM NAME,EMAIL first"),
     (lambda lines: ["team_info,tests", *lines[1:]], "team_info takes a team name and a contact"),
     (lambda lines: ["team_info,tests,", *lines[1:]], "team_info takes a team name and a contact"),
     (lambda lines: [*lines, lines[0]], "team_info again (first on line 1)"),
     (lambda lines: [*lines[:-1], lines[-1][:-5]], "is not a track URI"),  # cut short
 ])
-def test_a_submission_without_the_challenges_team_info_or_uris_is_refused(
+def test_a_submission_the_challenge_would_refuse_is_refused_by_line(
         made: Path, small_store: Locations, tmp_path: Path, capsys: pytest.CaptureFixture[str],
         change: Any, said: str) -> None:
-    """They were scored: no team_info line, or one without an email, or a last URI cut short."""
     bad = tmp_path / "bad.csv"
     bad.write_text("\n".join(change(_answers(made, True))))
     assert_refused(run_cli(capsys, small_store.root, "score", str(bad), "--truth", str(made)),
