@@ -35,8 +35,21 @@ _DELIMITERS = (",", ";", "\t")
 
 
 def looks_like_csv(text: str) -> bool:
-    header = first_line(text)
+    header = first_line(without_sep_line(text)[0])
     return any(d in header for d in _DELIMITERS) and _columns(_cells(header)).known
+
+
+_SEP_LINE = re.compile(r"\ufeff?sep=([,;\t|])[ \t]*(?:\r\n|\r|\n)", re.IGNORECASE)
+"""Excel's first line naming the delimiter ("sep=;"), written before the header for a
+spreadsheet of another locale to open it."""
+
+
+def without_sep_line(text: str) -> tuple[str, str | None]:
+    """The CSV without Excel's "sep=X" line, and the delimiter X that line names (None
+    without one)."""
+    if match := _SEP_LINE.match(text):
+        return text[match.end():], match.group(1)
+    return text, None
 
 
 def first_line(text: str) -> str:
@@ -79,7 +92,7 @@ def _columns(header: list[str]) -> _Columns:
 
 def from_csv(text: str, source: str) -> ParsedPlaylist:
     read = ParsedPlaylist()
-    rows = _csv_rows(text, source)
+    rows = _csv_rows(*without_sep_line(text), source)
     header = next(rows, [])
     columns = _columns(header)
     first = [] if columns.known else [header]  # no header: the first row is a track's
@@ -125,12 +138,15 @@ def _no_track_why(header: list[str], columns: _Columns, read: ParsedPlaylist) ->
             "links' Track URI), then import it again")
 
 
-def _csv_rows(text: str, source: str) -> Iterator[list[str]]:
-    """The CSV's rows, whichever line ends it has; one the csv module cannot read (a quote
-    that never closes) is a UserError naming the line it starts on."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(first_line(text)))
+def _csv_rows(text: str, delimiter: str | None, source: str) -> Iterator[list[str]]:
+    """The CSV's rows (`delimiter`, else the header's), whichever line ends it has; one the
+    csv module cannot read (a quote that never closes) is a UserError naming the line it
+    starts on (counted in the file: after a "sep=" line, one more)."""
+    skipped = 0 if delimiter is None else 1
+    reader = csv.reader(io.StringIO(text, newline=""),
+                        delimiter=delimiter or csv_delimiter(first_line(text)))
     while True:
-        start = reader.line_num + 1
+        start = reader.line_num + 1 + skipped
         try:
             yield next(reader)
         except StopIteration:

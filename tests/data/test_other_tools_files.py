@@ -30,6 +30,17 @@ def test_a_spreadsheets_csv_is_read_whatever_its_line_ends(line_end: str) -> Non
     assert parse_playlist(semicolons, "x", "mix.csv").tracks == (FileTrack(URI, "Song"),)
 
 
+@pytest.mark.parametrize("name", ["mix.csv", "mix.txt"])
+def test_excels_sep_line_before_the_header_is_read_as_the_delimiter(name: str) -> None:
+    """Excel writes "sep=;" first for a spreadsheet of another locale to open the file: it
+    was taken for the header, whose columns none is read ("names no track"; a .txt: lines)."""
+    raw = f"sep=;\r\nTrack URI;Track Name;Artist Name\r\n{URI};Song, Two;Band\r\n".encode()
+    assert parse_playlist(raw, "x", name).tracks == (FileTrack(URI, "Song, Two", "Band"),)
+    cut = b'sep=,\nTrack Name,Artist Name\n"Open,Band\n' + b"x,y\n" * 40_000
+    with pytest.raises(UserError, match=r"^mix\.csv: line 3 opens a quote"):  # the file's lines
+        parse_playlist(cut, "mix.csv", "mix.csv")
+
+
 def test_a_quote_that_never_closes_is_refused_naming_its_line() -> None:
     """It was "mpdtui: unexpected error: Error: field larger than field limit (131072)"
     (exit 1), and a crash of the app's import dialog."""
