@@ -7,6 +7,7 @@ again after a job changed the features or the data: `forget`).
 
 from __future__ import annotations
 
+import shlex
 import threading
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
@@ -30,6 +31,15 @@ from mpdtui.services.suggester import Suggester, Suggestion, without_tracks
 
 FEATURES_HINT = ("get them in the setup's audio features step (f2), or with `mpdtui features "
                  "--csv tracks_features.csv` or `mpdtui features --download`")
+
+
+def features_hint(csv_beside: Path | None) -> str:
+    """How to get audio features: the CSV that came with the data by its path, where there is
+    one (`tracks_features.csv` in the folder a command runs in is most often not there)."""
+    if csv_beside is None:
+        return FEATURES_HINT
+    return ("get them in the setup's audio features step (f2), or with `mpdtui features --csv "
+            f"{shlex.quote(str(csv_beside))}`")
 
 
 class FeaturesMissing(UserError):
@@ -97,8 +107,10 @@ class AudioService:
     """Suggestions through an audio filter, features for display, playlists in flow order."""
 
     def __init__(self, locations: Locations, catalog: CatalogService, playlists: PlaylistService,
-                 suggester: Suggester) -> None:
+                 suggester: Suggester,
+                 csv_beside: Callable[[], Path | None] = lambda: None) -> None:
         self.locations = locations
+        self._csv_beside = csv_beside  # FeatureService.csv_beside_the_data
         self._catalog, self._playlists, self._suggester = catalog, playlists, suggester
         self._lock = threading.Lock()
         self._catalog_features: TrackFeatures | None = None
@@ -124,11 +136,14 @@ class AudioService:
         """The features of any tracks (catalog or not), for display and exports."""
         return audio_of_uris(self.locations, uris)
 
-    @staticmethod
-    def require_features(features: TrackFeatures, problem: str) -> None:
+    def require_features(self, features: TrackFeatures, problem: str) -> None:
         """Raises `FeaturesMissing` ("`problem`: how to get features") when none is known."""
         if features.count_known() == 0:
-            raise FeaturesMissing(f"{problem}: {FEATURES_HINT}")
+            raise FeaturesMissing(f"{problem}: {self.features_hint()}")
+
+    def features_hint(self) -> str:
+        """How to get audio features, naming the CSV that came with the data where one did."""
+        return features_hint(self._csv_beside())
 
     def changed_elsewhere(self) -> bool:
         """Whether the features file changed since the features were read here: another
@@ -231,7 +246,7 @@ class AudioService:
         (the demo's CSV, imported), importing that CSV again brings no more."""
         known = self.catalog_features().count_known()
         if not known:
-            return FEATURES_HINT
+            return self.features_hint()
         return (f"the features stored cover {counted(known, 'track')} of the catalog, not these: "
                 "import a CSV that has them (Exportify's export of this playlist with its audio "
                 "features: `mpdtui features --csv FILE`) or `mpdtui features --download`")

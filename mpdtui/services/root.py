@@ -162,10 +162,12 @@ def open_services(locations: Locations, *, catalog: type[CatalogService] = Catal
     models = ModelStore(locations, catalog_service)
     suggester_service = suggester(models, catalog_service)
     playlists = PlaylistService(locations, catalog_service)
-    audio = AudioService(locations, catalog_service, playlists, suggester_service)
+    features = FeatureService(locations, catalog_service, data)
+    audio = AudioService(locations, catalog_service, playlists, suggester_service,
+                         features.csv_beside_the_data)
     jobs = Jobs(locations, lambda: _forget_loaded(models, audio, catalog_service))
     return Services(
-        locations, data, catalog_service, FeatureService(locations, catalog_service, data),
+        locations, data, catalog_service, features,
         models, suggester_service, audio, playlists,
         PlaylistFiles(locations, playlists, catalog_service), spotify(locations, playlists),
         ChallengeService(models, catalog_service), jobs, Preferences(locations))

@@ -151,9 +151,8 @@ class BuilderExchange(BuilderFiles):
     # --- order for flow ----------------------------------------------------------------------
     def action_order_flow(self) -> None:
         if not self.with_audio:
-            from mpdtui.services.audio import FEATURES_HINT
-
-            self.notify(in_app(f"No audio features yet: {FEATURES_HINT}."), severity="warning",
+            hint = self.services.audio.features_hint()
+            self.notify(in_app(f"No audio features yet: {hint}."), severity="warning",
                         timeout=10)
             return
         if len(self.playlist) < 3:  # as `mpdtui order` (flow.MIN_TRACKS, flow.TOO_FEW)
