@@ -14,7 +14,7 @@ from rich.table import Table
 from mpdtui.commands import open_services
 from mpdtui.commands.argtypes import given_path, input_path, int_between, non_negative_int
 from mpdtui.commands.jobs import report_models_serving_on, report_slices_left_out, run_job
-from mpdtui.commands.spotify import describe_coverage
+from mpdtui.commands.spotify import csv_argument, describe_coverage
 from mpdtui.commands.terminal import in_terminal_width
 from mpdtui.data.demo import DEFAULT_PLAYLISTS
 from mpdtui.errors import UserError
@@ -116,6 +116,7 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
         held_out = services.models.held_out()
         unfinished = services.data.unfinished_ingest()
         saved = "" if args.json else _saved_text(services.playlists)
+        csv_beside = services.features.csv_beside_the_data()
     if args.json:
         sys.stdout.write(printable_json(orjson.dumps(info, option=orjson.OPT_INDENT_2).decode()) + "\n")
         return 0
@@ -129,7 +130,7 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
         "default_model": _default_model_text(info, held_out),
         "features": (describe_coverage(info["features"]).removeprefix("Audio features: ")
                      if info["features"]
-                     else "none yet (`mpdtui features --csv FILE`)")}
+                     else f"none yet (`mpdtui features --csv {csv_argument(csv_beside)}`)")}
     if unfinished:
         shown["data_source"] = f"{shown['data_source']} ({unfinished})"
     elif info["writer"] is not None:  # an ingest under way is said in data_source

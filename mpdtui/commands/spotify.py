@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -235,11 +236,12 @@ def run_features(args: argparse.Namespace, locations: Locations) -> int:
         behind, gained = summary["behind_on_audio"], summary["audio_gained"]
         other_data = summary["other_data_csv"]
     with open_services(locations) as services:
-        coverage = services.features.coverage()
+        coverage, csv_beside = services.features.coverage(), services.features.csv_beside_the_data()
     if args.json:
         sys.stdout.write(orjson.dumps(coverage, option=orjson.OPT_INDENT_2).decode() + "\n")
     elif coverage is None:
-        print("Audio features: none yet (`mpdtui features --csv FILE` or `--download`).")
+        print(printable(f"Audio features: none yet (`mpdtui features --csv "
+                        f"{csv_argument(csv_beside)}` or `--download`)."))
     else:
         label, _, value = describe_coverage(coverage).partition(": ")
         print(in_terminal_width(f"{label}: ", value))
@@ -250,6 +252,12 @@ def run_features(args: argparse.Namespace, locations: Locations) -> int:
         print(in_terminal_width("", f"{learned_from_other_audio(behind, gained=gained)}: "
                                 "`mpdtui --train` trains them again to use them."), file=said)
     return 0
+
+
+def csv_argument(csv_beside: Path | None) -> str:
+    """`features --csv`'s argument in advice: the CSV that came with the data where there is
+    one (followed as written, FILE imports nothing)."""
+    return "FILE" if csv_beside is None else shlex.quote(str(csv_beside))
 
 
 def describe_coverage(counts: Coverage) -> str:

@@ -338,14 +338,19 @@ def test_a_filter_without_features_says_how_to_get_them(small_store: Locations,
 def test_a_filter_without_features_names_the_csv_that_came_with_the_data(
         small_demo: Path, cache_dir: Locations, capsys: pytest.CaptureFixture[str]) -> None:
     """It advised `--csv tracks_features.csv`, a file not in the folder the command ran in,
-    where the CSV beside the ingested slices is known: followed as said, it now imports."""
+    where the CSV beside the ingested slices is known (and `info` and `features` `--csv
+    FILE`): followed as said, it now imports."""
     assert main(["ingest", str(small_demo)]) == 0
     open_services(cache_dir).jobs.train(["title"])
-    capsys.readouterr()
+    command = f"mpdtui features --csv {small_demo / FEATURES_CSV}"
+    for told in (["info"], ["features"]):
+        capsys.readouterr()
+        assert main(told) == 0
+        assert f"`{command}`" in capsys.readouterr().out
     asked = ["suggest", "--name", "x", "--model", "title", "--filter", "tempo > 120"]
     assert main(asked) == 2
     advised = capsys.readouterr().err.strip().rsplit("`", 2)[1]
-    assert advised == f"mpdtui features --csv {small_demo / FEATURES_CSV}"
+    assert advised == command
     assert main(shlex.split(advised)[1:]) == 0
     assert main(asked) == 0
 
