@@ -11,13 +11,15 @@ import mpdtui.advice
 from mpdtui.pipeline.display import clock
 from mpdtui.printable import printable
 
-UNEVEN_WIDTH = re.compile(
-    "\ufe0f|[\U0001f3fb-\U0001f3ff]|\u200d(?=[\u2600-\u27bf\U0001f000-\U0001faff])")
+UNEVEN_WIDTH = re.compile("\ufe0f|[\U0001f3fb-\U0001f3ff]|\u200d")
 """What Rich and terminals size differently, so that a row holding it is drawn shorter or
 longer than laid out (its columns shifted, the screen's old cells left at its end): emoji
 presentation's variation selector (❤️: two cells for Rich, one in tmux and xterm), skin tones
-(👍🏽: two for Rich, four in tmux) and the joiner between emoji (👨‍👩‍👧: two for Rich and
-tmux, six where each code point is sized alone, as xterm and pyte do)."""
+(👍🏽: two for Rich, four in tmux) and every zero-width joiner: Rich (15) counts the
+character after one as no cell at all, so the joiner between emoji (👨‍👩‍👧: two for Rich and
+tmux, six where each code point is sized alone, as xterm and pyte do) and the one inside a
+word of a script (Devanagari's half form क्‍ष, Sinhala's conjuncts: one cell for Rich, two in
+tmux, xterm and pyte) both shifted the row."""
 
 
 def even_width(text: str) -> str:
@@ -30,7 +32,7 @@ def even_width(text: str) -> str:
 def even_width_in_place(text: str) -> str:
     """`even_width` for a field, whose cursor counts characters: each one it drops is
     replaced, not dropped, by one no cell holds in Rich nor terminals (text presentation's
-    selector; a non-joiner between emoji)."""
+    selector; a non-joiner for a joiner)."""
     return UNEVEN_WIDTH.sub(lambda found: "\u200c" if found.group() == "\u200d" else "\ufe0e",
                             text)
 
