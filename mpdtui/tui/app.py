@@ -150,9 +150,14 @@ class MpdtuiApp(MpdtuiAppBase):
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = True) -> None:
-        """Every note with emoji as wide as laid out (`even_width`): most quote names."""
-        super().notify(even_width(message), title=even_width(title), severity=severity,
-                       timeout=timeout, markup=markup)
+        """Every note with emoji as wide as laid out (`even_width`): most quote names. The
+        same note said again replaces the one still shown: `a` pressed three times on the
+        playlist had stacked three copies of its three-line note over the suggestions."""
+        message, title = even_width(message), even_width(title)
+        for shown in list(self._notifications):
+            if (shown.message, shown.title, shown.severity) == (message, title, severity):
+                self._unnotify(shown, refresh=False)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # --- navigation ----------------------------------------------------------------------
     def open_builder(self) -> None:

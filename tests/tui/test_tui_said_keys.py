@@ -337,3 +337,24 @@ async def test_m_pressed_again_and_again_leaves_one_note_naming_the_model_in_use
         said = [note for note in notifications(app) if note.startswith("Suggesting with ")]
         assert len(said) == 1 and said[0].startswith(f"Suggesting with {screen.model_name}"), (
             said)
+
+
+async def test_a_note_said_again_replaces_the_one_still_shown(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """a pressed again and again on the playlist (the key to add, where it adds nothing)
+    stacked a copy of its three-line note per press over the builder at 80x24."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await builder_ready(pilot)
+        screen = _holding(app, [1, 2, 3])
+        screen.query_one("#playlist").focus()
+        await settle(pilot)
+        app.clear_notifications()
+        for _ in range(4):
+            await pilot.press("a")
+        await settle(pilot)
+        assert notifications(app) == ["a adds the highlighted suggestion or search result: "
+                                      "tab to the suggestions, or / to search, first."]
+        app.notify("Another note.")  # a note of its own still joins it
+        await settle(pilot)
+        assert len(notifications(app)) == 2
