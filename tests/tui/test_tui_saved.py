@@ -715,6 +715,29 @@ async def test_the_builder_follows_a_rename_or_delete_of_its_playlist(
         assert screen.editing == saved.summaries()[0].id
 
 
+async def test_a_delete_in_the_saved_playlists_is_not_said_to_be_another_terminals(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """The playlist on screen deleted in the saved playlists (p, x, y): the builder's check
+    every 3 s, due while that screen was still open over it, said "'road' was deleted in
+    another window or terminal: save it (ctrl+s) to keep it." It was deleted right there."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        screen = builder(app)
+        await type_text(pilot, "road")
+        screen.playlist = app.services.catalog.tracks([1, 2])
+        await pilot.press("ctrl+s", "escape", "p", "x", "y")
+        await settle(pilot)
+        assert screen_name(pilot) == "PlaylistsScreen"
+        screen._check_data()  # its check, due while the saved playlists are open
+        await settle(pilot)
+        await pilot.press("escape")  # back in the builder, which follows the delete
+        await settle(pilot)
+        assert screen_name(pilot) == "BuilderScreen"
+        assert screen.editing is None and screen.unsaved()
+        assert [n for n in notifications(app) if "another window" in n] == []
+
+
 async def test_the_builder_follows_its_playlist_changed_in_another_terminal(
         trained_copy: Locations, tmp_path: Path) -> None:
     """`mpdtui suggest --save` or `playlists --rename/--delete` in another terminal change the

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from textual.app import ScreenStackError
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -34,3 +35,13 @@ class BaseScreen(Screen[Any]):
     @property
     def services(self) -> Services:
         return self.app.ready_services
+
+    @property
+    def on_top(self) -> bool:
+        """The screen the keys go to, none over it. Textual's `is_current` is also true for
+        the screen just beneath the top one (it "may be visible" through it), so the builder
+        under the saved playlists took their delete for one in another terminal."""
+        try:
+            return self.app.screen is self
+        except ScreenStackError:
+            return False

@@ -99,7 +99,7 @@ class BuilderFiles(BuilderNaming):
         if self.services.locations.root != self._root_seen:  # the setup's cache step
             self._root_seen = self.services.locations.root
             self.kept, self.editing = ("", ()), None  # that folder's playlists are not these
-        if self.is_current:  # the playlists screen's own changes are followed as it closes
+        if self.on_top:  # the playlists screen's own changes are followed as it closes
             self._follow_saved_changes("elsewhere")
         self.keep_draft()
         if self.services.audio.changed_elsewhere():  # features imported in another terminal

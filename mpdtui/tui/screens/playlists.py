@@ -116,7 +116,7 @@ class PlaylistsScreen(BaseScreen):
     def _check_saved(self) -> None:
         """Another terminal or window may have saved, renamed or deleted playlists (`mpdtui
         suggest --save`): list them as they are now, the cursor on the same playlist."""
-        if not self.is_current:
+        if not self.on_top:
             return  # a dialog on top: its change lists them when it closes
         try:
             now = self.services.playlists.summaries()
