@@ -671,7 +671,8 @@ async def test_the_saved_playlists_filter_by_name(trained_copy: Locations,
 async def test_the_palettes_playlist_commands_say_why_when_none_is_listed(
         trained_copy: Locations, tmp_path: Path) -> None:
     """Run from the palette while the filter matched nothing, Rename, Duplicate, Export did
-    nothing and said nothing; the palette had no Delete."""
+    nothing and said nothing; the palette had no Delete. Enter, from the filter or the list,
+    said nothing too (at 80x24, the list empty: r, e, x said why, enter did not)."""
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await builder_ready(pilot)
@@ -689,6 +690,14 @@ async def test_the_palettes_playlist_commands_say_why_when_none_is_listed(
                 "No saved playlist's name holds '[b]zz': change the filter (/)."), command
             app.clear_notifications()
         assert [p.name for p in app.services.playlists.summaries()] == ["gym"]
+        for where in ("filter", "list"):  # enter, which opens one, said nothing either
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, PlaylistsScreen), where
+            assert notifications(app) == [
+                "No saved playlist's name holds '[b]zz': change the filter (/)."], where
+            app.clear_notifications()
+            await pilot.press("escape")  # to the list, the filter kept
 
 
 async def test_the_builder_follows_a_rename_or_delete_of_its_playlist(

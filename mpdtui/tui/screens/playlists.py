@@ -244,7 +244,7 @@ class PlaylistsScreen(BaseScreen):
         self._open_highlighted()
 
     def _open_highlighted(self) -> None:
-        if (selected := self._selected()) is not None:
+        if (selected := self._highlighted()) is not None:  # none: it says why, as r, e, x do
             self.dismiss(selected.id)
 
     def action_rename(self) -> None:
