@@ -26,6 +26,7 @@ from typing import Any
 
 from models.model_dir import META_JSON
 from models.npz_arrays import stamp_path
+from mpdtui.config import read_raw
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.demo import DEFAULT_PLAYLISTS, GENERATOR_VERSION
 from mpdtui.data.files import read_json
@@ -123,8 +124,8 @@ def read_state(locations: Locations) -> DataState:
 
 
 def _legacy_sources(locations: Locations) -> tuple[DataSource, ...]:
-    config = read_json(locations.config_json, "mpdtui-config", 1, f"delete {locations.config_json}")
-    recorded = (config or {}).get(LEGACY_CONFIG_KEY)
+    # as config.json is read elsewhere: a file written by hand (no "format") is settings too
+    recorded = read_raw(locations).get(LEGACY_CONFIG_KEY)
     if not recorded:
         return ()
     if Path(recorded) == real_path(locations.demo_dir):

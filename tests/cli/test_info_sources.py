@@ -16,6 +16,9 @@ from hostile_support import (  # noqa: F401 (jobs_in_process: a fixture)
     write_slice,
 )
 
+from mpdtui.locations import Locations
+from mpdtui.pipeline.sources import read_state
+
 pytestmark = pytest.mark.usefixtures("jobs_in_process")
 
 
@@ -79,3 +82,19 @@ def test_a_skipped_slice_of_a_source_that_brought_nothing_says_to_fix_it(
     assert _info_line(capsys, cache, "slices") == (
         f"      slices: 0 (1 left out as bad by --skip-bad: {bad.name}; fix it, then ingest it "
         "(`mpdtui ingest PATH`))")
+
+
+def test_a_hand_written_config_json_is_read_beside_data_of_an_earlier_version(
+        capsys: pytest.CaptureFixture[str], small_store: Locations, tmp_path: Path) -> None:
+    """Data whose sources are not recorded (ingested by an earlier version, which kept its
+    source in config.json; the small store's), and a config.json written by hand as README
+    shows it (no "format"): reading it for that source had refused it ("is not an
+    mpdtui-config file: delete ..."), so `info` and `--train` stopped with exit code 2, and
+    the advice, followed, lost the settings."""
+    cache = tmp_path / "cache"
+    shutil.copytree(small_store.root, cache)
+    assert read_state(Locations.resolve(cache)).sources == ()  # as an earlier version left it
+    (cache / "config.json").write_text(json.dumps({"model_settings": {"als": {"factors": 8}}}))
+    said = run_cli(capsys, cache, "info")
+    assert said.code == 0, said
+    assert "config.json" not in said.out + said.err
