@@ -189,12 +189,25 @@ class ModelStore:
         """The models a training that did not finish was asked for and did not save for this
         data ([] after one that finished, and while one runs: `pipeline.unfinished`), and
         those it asked for that serve but are built on a model saved anew since (the ranker
-        of a `--retrain --models als` stopped in it): `--train` trains them again."""
+        of a `--retrain --models als` stopped in it) or were saved with other settings than
+        config.json's (a training for new ones stopped): `--train` trains them again."""
         asked = unfinished_models(self.locations)
         if not asked or is_locked(self.locations):
             return []
         servable = set(self.servable())
-        return [name for name in asked if name not in servable or self.built_on_replaced(name)]
+        return [name for name in asked if name not in servable or self.built_on_replaced(name)
+                or not self._as_configured(name)]
+
+    def _as_configured(self, name: str) -> bool:
+        """Whether saved model `name` has config.json's settings for it now (settings that
+        cannot be read or cannot train: taken as its own, `--train` says why)."""
+        split = self._serving_split()
+        try:
+            overrides = config.read(self.locations, check_models=False).model_settings
+            return split is None or training.model_is_current(
+                self.locations, name, split.fingerprint, overrides.get(name))
+        except (UserError, OSError, ValueError, TypeError):
+            return True
 
     def built_on_replaced(self, name: str) -> list[str]:
         """The models saved model `name` (a ranker, a blend) is built on that were saved anew
