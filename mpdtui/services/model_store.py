@@ -196,18 +196,7 @@ class ModelStore:
             return []
         servable = set(self.servable())
         return [name for name in asked if name not in servable or self.built_on_replaced(name)
-                or not self._as_configured(name)]
-
-    def _as_configured(self, name: str) -> bool:
-        """Whether saved model `name` has config.json's settings for it now (settings that
-        cannot be read or cannot train: taken as its own, `--train` says why)."""
-        split = self._serving_split()
-        try:
-            overrides = config.read(self.locations, check_models=False).model_settings
-            return split is None or training.model_is_current(
-                self.locations, name, split.fingerprint, overrides.get(name))
-        except (UserError, OSError, ValueError, TypeError):
-            return True
+                or not as_configured(self.locations, name)]
 
     def built_on_replaced(self, name: str) -> list[str]:
         """The models saved model `name` (a ranker, a blend) is built on that were saved anew
@@ -264,3 +253,16 @@ class ModelStore:
             self._models.clear()
             self._data = None
             self._servable, self._split_read = None, False
+
+
+def as_configured(locations: Locations, name: str) -> bool:
+    """Whether the saved model `name` that serves has config.json's settings for it now (else
+    `--train` trains it again); settings that cannot be read or cannot train: taken as its own,
+    `--train` says why."""
+    split = splits.serving_split(locations)
+    try:
+        overrides = config.read(locations, check_models=False).model_settings
+        return split is None or training.model_is_current(locations, name, split.fingerprint,
+                                                          overrides.get(name))
+    except (UserError, OSError, ValueError, TypeError):
+        return True

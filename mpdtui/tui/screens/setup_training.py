@@ -29,20 +29,22 @@ from mpdtui.pipeline.events import (
     StageStarted,
 )
 from mpdtui.pipeline.request import JobRequest
+from mpdtui.services.model_store import as_configured
 from mpdtui.training import AudioBehind, saved_dependents
 from mpdtui.tui.screens.setup_step import SetupStep
+from mpdtui.tui.screens.setup_training_text import (
+    EXPLAIN,
+    RETRAIN_QUESTION,
+    SETTINGS_CHANGED,
+    SETTINGS_CHANGED_STOPPED,
+    overall_first,
+)
 from mpdtui.tui.widgets.metric_chart import MetricChart
 from mpdtui.tui.widgets.stage_progress import StageProgress as StageBar
 
 FOLLOW_EVALUATION_S = 2.0
 """How long the step keeps the new evaluation in view while it is laid out."""
 MAIN_METRICS = ("r_precision", "ndcg", "clicks", "r_precision_artist")
-EXPLAIN = ("Tick the models to train (space), then ctrl+r. Models already trained for this "
-           "data are reused, so a cancelled run continues where it stopped. The evaluation "
-           "follows the RecSys Challenge 2018 (held-out playlists in ten categories).")
-RETRAIN_QUESTION = ("Train {models} again{start}? Each new model replaces the trained "
-                    "one once it is saved (until then that one serves), and a ranker built on "
-                    "one is trained again too. Stopped, R resumes it.")
 
 
 class TrainingStep(SetupStep):
@@ -107,11 +109,14 @@ class TrainingStep(SetupStep):
         done = ("trained for this data" if added is None  # the bar leaves a short line
                 else trained_before(added, with_tracks=False))
         servable = self.app.attempt(self.services.models.servable) or []
+        left = self.app.attempt(self.services.models.left_untrained) or []
         for name in (name for name in servable if name in bars):
             replaced = self.app.attempt(self.services.models.built_on_replaced, name) or []
             earlier = "an earlier " if len(replaced) == 1 else "earlier "
+            changed = None if replaced or as_configured(self.services.locations, name) else (
+                SETTINGS_CHANGED_STOPPED if name in left else SETTINGS_CHANGED)
             bars[name].finish(f"built on {earlier}{', '.join(replaced)}: ctrl+r trains it again"
-                              if replaced else done)
+                              if replaced else changed or done)
             if name in self.behind_on_audio:
                 bars[name].finish("trained on other features")
         for name in (name for name in names if name not in servable):
@@ -393,8 +398,3 @@ class TrainingStep(SetupStep):
         self.metric = metrics[(index + 1) % len(metrics)]
         self.show_report(self.report)
 
-
-def overall_first(cells: list[str]) -> list[str]:
-    """A table row as `table_rows` gives it (model, categories..., overall), with the overall
-    column second."""
-    return [cells[0], cells[-1], *cells[1:-1]]
