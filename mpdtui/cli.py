@@ -30,6 +30,8 @@ from mpdtui.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, UserError, file_erro
 from mpdtui.locations import (
     CACHE_DIR_ENV,
     Locations,
+    closed_error,
+    closed_to_this_user,
     dangling_link,
     default_cache_dir,
     expand_home,
@@ -176,6 +178,8 @@ def resolve_locations(cache_dir: str | None) -> Locations:
         if blocking is not None:
             raise UserError(f"the cache dir {locations.root} cannot be made: {blocking} is a "
                             f"file: {advice}")
+    if (closed := closed_to_this_user(locations)) is not None:
+        raise closed_error(locations, closed)
     return locations
 
 

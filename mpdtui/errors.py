@@ -2,6 +2,7 @@
 every command and job process ends with."""
 
 import errno
+import pwd
 import shlex
 import zipfile
 from pathlib import Path
@@ -56,6 +57,14 @@ def file_error_line(exc: OSError) -> str:
     where = f"{named}: " if named else ""
     advice = _WHAT_TO_DO.get(exc.errno or 0, "check the path and permissions" if where else "")
     return f"{where}{exc.strerror or exc}" + (f" ({advice})" if advice else "")
+
+
+def user_name(uid: int) -> str:
+    """The login name of `uid`, or the number where it has none (a container's user)."""
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
 
 
 def user_line(exc: Exception) -> str:

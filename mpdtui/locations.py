@@ -10,12 +10,13 @@ Exported playlist files go to `default_export_dir()` (platformdirs' user data di
 from __future__ import annotations
 
 import os
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
 
-from mpdtui.errors import UserError
+from mpdtui.errors import UserError, user_name
 from mpdtui.printable import quoted
 
 APP_NAME = "mpdtui"
@@ -64,6 +65,59 @@ def recordable(path: str | os.PathLike[str]) -> str:
         raise UserError(f"{text}: its name is not UTF-8 text, and mpdtui records paths as "
                         "UTF-8: rename it") from None
     return text
+
+
+def closed_to_this_user(locations: Locations) -> Path | None:
+    """The cache dir, or the first of mpdtui's files and folders in it, that this user cannot
+    read (a folder: or enter): a cache dir of another user's, or files a command run with sudo
+    made there. None where all can be read, or the cache dir is not made yet."""
+    root = locations.root
+    if not root.is_dir():
+        return None
+    if not os.access(root, os.R_OK | os.X_OK):
+        return root
+    own = locations.own_names()
+    for name in sorted(os.listdir(root)):
+        if name in own and (closed := _closed_within(root / name)) is not None:
+            return closed
+    return None
+
+
+def _closed_within(path: Path) -> Path | None:
+    """`path`, or the first file or folder beneath it, that this user cannot read or enter."""
+    if not path.is_dir():
+        return None if os.access(path, os.R_OK) or not path.exists() else path
+    if not os.access(path, os.R_OK | os.X_OK):
+        return path
+    for folder, folders, files in os.walk(path, onerror=None):
+        for name in sorted(folders):
+            if not os.access(os.path.join(folder, name), os.R_OK | os.X_OK):
+                return Path(folder, name)
+        for name in sorted(files):
+            if not os.access(os.path.join(folder, name), os.R_OK):
+                return Path(folder, name)
+    return None
+
+
+def closed_error(locations: Locations, closed: Path) -> UserError:
+    """What to say of `closed` (`closed_to_this_user`): whose it is, and what to do."""
+    root, me = shlex.quote(str(locations.root)), os.geteuid()
+    try:
+        status = closed.stat()
+        owner, mode = status.st_uid, f"mode {status.st_mode & 0o777:o}"
+    except OSError:
+        owner, mode = me, "mode unknown"
+    another = "give another directory with --cache-dir or $" + CACHE_DIR_ENV
+    if closed == locations.root:
+        what, left = f"the cache dir {closed}", ""
+    else:
+        what, left = f"{closed} in the cache dir", "; left by a command run with sudo?" * (owner == 0)
+    if owner == me:
+        return UserError(f"{what} is not readable, even by you ({mode}): make it readable with "
+                         f"`chmod -R u+rwX {root}`, or {another}")
+    return UserError(f"{what} belongs to user {user_name(owner)}, and you cannot read it "
+                     f"({mode}{left}): make the cache dir yours with `sudo chown -R "
+                     f"{user_name(me)} {root}`, or {another}")
 
 
 def default_cache_dir() -> Path:

@@ -213,10 +213,29 @@ def _read_only_connection(path: Path, damage_error: DamageError,
 
 
 def _connection(target: str, path: Path, damage_error: DamageError, uri: bool = False) -> Connection:
-    connection = sqlite3.connect(target, uri=uri, factory=Connection, check_same_thread=False,
-                                 isolation_level=None)
+    try:
+        connection = sqlite3.connect(target, uri=uri, factory=Connection,
+                                     check_same_thread=False, isolation_level=None)
+    except sqlite3.OperationalError as exc:
+        if getattr(exc, "sqlite_errorname", "").startswith(_CANNOT_OPEN):
+            raise _why_not_opened(path) from None
+        raise
     connection.path, connection.damage_error = path, damage_error
     return connection
+
+
+def _why_not_opened(path: Path) -> OSError:
+    """The file error behind SQLite's "unable to open database file", naming the file: one
+    this user may not read (another user's, left by a command run with sudo), or a folder it
+    may not write to make it in."""
+    try:
+        os.close(os.open(path, os.O_RDONLY))
+    except FileNotFoundError:
+        if not os.access(path.parent, os.W_OK | os.X_OK):
+            return PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+    except OSError as exc:
+        return exc
+    return OSError(errno.EIO, "cannot be opened as a database", str(path))
 
 
 class SqliteStore:

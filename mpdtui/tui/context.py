@@ -16,7 +16,7 @@ from textual.worker import Worker, WorkerState
 
 import mpdtui.advice
 from mpdtui.errors import UserError, user_line
-from mpdtui.locations import Locations, default_export_dir
+from mpdtui.locations import Locations, closed_error, closed_to_this_user, default_export_dir
 from mpdtui.pipeline.display import spotify_import_said
 from mpdtui.pipeline.events import Event, JobFailed, JobFinished, ModelSaved, is_final
 from mpdtui.pipeline.request import JobRequest
@@ -126,6 +126,8 @@ class MpdtuiAppBase(KeysInOrder):
         if self.jobs.running:
             raise OSError(0, "a job is still running in the current folder")
         locations = Locations.resolve(path).ensure()  # an OSError leaves the session as it was
+        if (closed := closed_to_this_user(locations)) is not None:  # another user's files
+            raise closed_error(locations, closed)
         self.locations, self.services = locations, open_services(locations)
         mpdtui.advice.name_cache_dir(locations.root)  # in the commands its messages quote
 

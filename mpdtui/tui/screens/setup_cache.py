@@ -67,7 +67,7 @@ class CacheStep(SetupStep):
         self.query_one("#cache-path", Label).update(data_text(f"Folder: {services.locations.root}"))
         free = self.app.attempt(services.data.free_disk_bytes)
         has_data = "no data yet"
-        if services.data.has_data():
+        if self.app.attempt(services.data.has_data):  # another user's files: said
             used = self.app.attempt(services.data.used_disk_bytes)
             has_data = f"holds data already ({size(used)})" if used else "holds data already"
         elif (state := self.app.attempt(services.data.state)) and state.primary is not None:
@@ -125,6 +125,9 @@ class CacheStep(SetupStep):
             blocker = file_in_the_way(folder)
             why = f"{blocker} is a file" if blocker is not None else exc.strerror
             self.status(f"Cannot use {path}: {why}. Choose another folder.")
+            return None
+        except UserError as exc:  # another user's folder, or files in it
+            self.status(f"Cannot use {path}: {self.app.in_app(str(exc))}.")
             return None
         self.show_location()
         self.status("Using the new folder for this session.")
