@@ -15,9 +15,21 @@ def saved_between(before: tuple[float, ...], after: tuple[float, ...]) -> list[s
             if now and now != earlier]
 
 
-def models_news(saved: list[str], before: str | None, now: str | None) -> str:
-    """One line: which models another process saved, and which model suggests now."""
-    if not saved:  # the evaluation alone: it may name another best
+def removed_between(before: tuple[float, ...], after: tuple[float, ...]) -> list[str]:
+    """The models, and "the evaluation", that were there at one `ModelStore.signature` and are
+    gone at the next: an `ingest --replace` in another terminal, the cache dir deleted."""
+    names = (*MODEL_NAMES, "the evaluation")
+    return [name for name, earlier, now in zip(names, before, after, strict=False)
+            if earlier and not now]
+
+
+def models_news(saved: list[str], before: str | None, now: str | None,
+                removed: list[str] | None = None) -> str:
+    """One line: which models another process saved (or removed), and which model suggests
+    now."""
+    if removed and not saved:  # said as saved, the evaluation's line named what was deleted
+        what = f"{_listed(removed)} removed by another mpdtui (or the cache dir's files deleted)"
+    elif not saved:  # the evaluation alone: it may name another best
         what = "An evaluation was saved by another mpdtui"
     else:
         what = f"{', '.join(saved)} saved by another mpdtui (a training in another terminal)"
@@ -30,3 +42,8 @@ def models_news(saved: list[str], before: str | None, now: str | None) -> str:
     if now in saved:
         return f"{what}: suggestions from {now} as it is saved now."
     return f"{what}: still suggesting with {now} (m switches)."
+
+
+def _listed(names: list[str]) -> str:
+    said = names if len(names) <= 3 else [*names[:2], f"{len(names) - 2} more"]
+    return ", ".join(said[:-1]) + " and " + said[-1] if len(said) > 1 else said[0]

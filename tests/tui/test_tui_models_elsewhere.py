@@ -27,7 +27,7 @@ from tui_support import (  # noqa: F401 (fixtures)
 
 from models.registry import MODEL_NAMES
 from mpdtui.locations import Locations
-from mpdtui.tui.models_news import models_news, saved_between
+from mpdtui.tui.models_news import models_news, removed_between, saved_between
 from mpdtui.tui.text import stopped_training
 
 
@@ -127,3 +127,37 @@ def test_the_start_names_a_stopped_training_and_a_stopped_retrain_together() -> 
         "saved: continue them at the setup's training step (f2).")
     assert stopped_training(["als"], []) == (
         "The last training stopped before als: continue it at the setup's training step (f2).")
+
+
+def test_models_removed_by_another_process_are_not_said_saved() -> None:
+    """The cache dir deleted (or `ingest --replace` in another terminal) while the app ran:
+    the builder said "An evaluation was saved by another mpdtui."."""
+    before = (1.0,) * (len(MODEL_NAMES) + 1)
+    gone = (0.0,) * (len(MODEL_NAMES) + 1)
+    removed = removed_between(before, gone)
+    assert saved_between(before, gone) == [] and removed[-1] == "the evaluation"
+    assert models_news([], "ranker", None, removed) == (
+        f"{MODEL_NAMES[0]}, {MODEL_NAMES[1]} and {len(MODEL_NAMES) - 1} more removed by another "
+        "mpdtui (or the cache dir's files deleted).")
+    evaluation_gone = (*before[:-1], 0.0)
+    assert models_news([], "als", "als", removed_between(before, evaluation_gone)) == (
+        "the evaluation removed by another mpdtui (or the cache dir's files deleted): still "
+        "suggesting with als (m switches).")
+
+
+@pytest.mark.asyncio
+async def test_the_builder_says_models_removed_elsewhere_as_removed(
+        steady_copy: Locations, tmp_path: Path) -> None:
+    import shutil
+
+    app = make_app(steady_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        await type_text(pilot, "summer")
+        notes = noted(app)
+        shutil.rmtree(steady_copy.models_dir)  # as `ingest --replace` in another terminal does
+        steady_copy.evaluation_json.unlink()
+        await wait_for(pilot, lambda: any("another mpdtui" in n for n in notes),
+                       what="the builder saying what the other process did")
+        said = [n for n in notes if "another mpdtui" in n]
+        assert "removed by another mpdtui" in said[0] and "saved" not in said[0], said

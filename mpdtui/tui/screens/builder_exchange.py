@@ -24,7 +24,7 @@ from mpdtui.data.playlist_length import LENGTH_HINT, LengthError, PlaylistLength
 from mpdtui.pipeline.display import counted, playlist_length
 from mpdtui.printable import printable
 from mpdtui.tui.hidden import HiddenArtist
-from mpdtui.tui.models_news import models_news, saved_between
+from mpdtui.tui.models_news import models_news, removed_between, saved_between
 from mpdtui.tui.playlist_export import ExportChoice, PlaylistExport
 from mpdtui.tui.screens.builder_base import SUGGESTIONS
 from mpdtui.tui.screens.builder_files import BuilderFiles
@@ -68,6 +68,7 @@ class BuilderExchange(BuilderFiles):
         self._wanted_for: tuple[object, ...] = ()  # what they are for (`_with_count`)
         self._rows_asked_at = 0  # the list's length when more were last asked for
         self._saved_elsewhere: list[str] | None = None  # models another process saved, to say
+        self._removed_elsewhere: list[str] = []  # and those it removed
         self._jobs_seen = (0, False)  # the app's jobs started, and one running, at the last check
 
     # --- models saved by another process ---------------------------------------------------
@@ -79,6 +80,7 @@ class BuilderExchange(BuilderFiles):
         own = jobs.running or self._jobs_seen != (jobs.started, False)
         if self._models_seen and seen != self._models_seen:
             self._saved_elsewhere = None if own else saved_between(self._models_seen, seen)
+            self._removed_elsewhere = removed_between(self._models_seen, seen)
             self.services.forget_models()
             self._load_models()
         self._models_seen, self._jobs_seen = seen, (jobs.started, jobs.running)
@@ -86,7 +88,8 @@ class BuilderExchange(BuilderFiles):
     def _say_saved_elsewhere(self, before: str | None) -> None:
         """The models loaded: which another process saved, and the model that suggests now."""
         if self._saved_elsewhere is not None:
-            self.notify(models_news(self._saved_elsewhere, before, self.model_name), timeout=10)
+            self.notify(models_news(self._saved_elsewhere, before, self.model_name,
+                                    self._removed_elsewhere), timeout=10)
             self._saved_elsewhere = None
 
     # --- more suggestions at the list's end --------------------------------------------------
