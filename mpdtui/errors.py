@@ -28,6 +28,12 @@ _WHAT_TO_DO = {
 }
 
 
+def what_to_do(error: OSError) -> str | None:
+    """The advice for a write that failed for want of room or a working disk; None for the
+    others (a path's own)."""
+    return _WHAT_TO_DO.get(error.errno or 0)
+
+
 def damaged_zip(path: Path, exc: Exception, inside: str) -> UserError:
     """A zip that cannot be read: download it again, or give what it holds (`inside`)."""
     return UserError(f"{path}: a damaged zip ({exc}): download it again, or give {inside}")

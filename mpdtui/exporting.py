@@ -21,7 +21,7 @@ import orjson
 
 from mpdtui.data.files import file_in_the_way, write_out
 from mpdtui.data.mpd_validation import TRACK_LINK, track_links
-from mpdtui.errors import UserError
+from mpdtui.errors import UserError, what_to_do
 from mpdtui.locations import expand_home
 from mpdtui.printable import quoted
 
@@ -66,6 +66,10 @@ def default_path(playlist: SavedPlaylist, fmt: str, sharing: Sequence[int] = ())
     return Path(file_stem(playlist.name) + suffix + EXTENSIONS[fmt])
 
 
+OTHER_FOLDER = "give another folder to write it to with --out DIR/"
+"""What to do where a folder takes no file of this user's (another's, read-only)."""
+
+
 def export_file(playlist: SavedPlaylist, fmt: str, out: Path, audio: Audio = None) -> Path:
     """Write `playlist` as `fmt` ("m3u", "json" or "csv") to `out` (its folder created when
     missing); returns the full path."""
@@ -78,7 +82,8 @@ def export_file(playlist: SavedPlaylist, fmt: str, out: Path, audio: Audio = Non
         path.parent.mkdir(parents=True, exist_ok=True)
         write_out(path, content)
     except OSError as exc:
-        raise UserError(f"{path}: cannot write the playlist ({exc.strerror})") from None
+        advice = what_to_do(exc) or OTHER_FOLDER
+        raise UserError(f"{path}: cannot write the playlist ({exc.strerror}): {advice}") from None
     return path
 
 

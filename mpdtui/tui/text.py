@@ -110,6 +110,7 @@ IN_APP: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), r) for p
     (r", or add --skip-bad to ingest the other slices", ""),
     (r" \(or pass --skip-bad\)", ""),  # the data step asks to ingest the others without it
     (r"then run the same command again", "then press ctrl+r"),
+    (r"give another folder to write it to with --out DIR/", "choose another folder to export to"),
     (r"give another directory with --cache-dir or \$MPDTUI_CACHE_DIR", "choose another folder"),
     (r",? or with `mpdtui [^`]*`(?: or `mpdtui [^`]*`)*", ""),
     (r"\(`mpdtui [^`]*`, or (the (?:setup|app)'s [a-z ]+ step)\)", r"(\1, f2)"),

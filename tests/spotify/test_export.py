@@ -610,3 +610,23 @@ def test_earlier_exports_and_those_of_deleted_playlists_are_not_imported_back(
     assert (result.imported, result.skipped_exported, result.created) == (0, 3, 0)
     assert [s.name for s in playlists.list()] == ["Long drive"]
     assert ingested == []
+
+
+def test_cli_export_that_cannot_be_written_says_what_to_do(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A full disk (or a folder that takes no file of this user's): the line named the file and
+    the reason ("No space left on device") and nothing to do; the app's words name its dialog."""
+    from mpdtui.commands.spotify import run_export
+    from mpdtui.tui.text import in_app
+
+    locations = Locations.resolve(tmp_path / "cache")
+    with SavedPlaylists.open(locations.ensure()) as store:
+        store.create("Mix", ENTRIES)
+    with pytest.raises(UserError) as refused:
+        run_export(export_args("Mix", "m3u", Path("/dev/full")), locations)
+    assert str(refused.value) == (
+        "/dev/full: cannot write the playlist (No space left on device): free some space on "
+        "that disk, then run it again: what was finished is kept")
+    said = in_app("x.m3u8: cannot write the playlist (Permission denied): give another folder "
+                  "to write it to with --out DIR/")
+    assert said.endswith("(Permission denied): choose another folder to export to")
