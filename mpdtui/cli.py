@@ -273,12 +273,16 @@ class _ClosedPipeGuard:
         except BrokenPipeError:
             self._discard()
             return len(text)
+        except OSError as exc:  # `> /dev/full`, a full disk: said naming it
+            raise _named_stdout(exc) from None
 
     def flush(self) -> None:
         try:
             self._stream.flush()
         except BrokenPipeError:
             self._discard()
+        except OSError as exc:
+            raise _named_stdout(exc) from None
 
     def _discard(self) -> None:
         try:
@@ -292,6 +296,11 @@ class _ClosedPipeGuard:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
+
+
+def _named_stdout(exc: OSError) -> OSError:
+    """A write to standard output that failed, naming it (its file has no name here)."""
+    return OSError(exc.errno, exc.strerror, exc.filename or "standard output")
 
 
 class _AdviceStreams:

@@ -340,8 +340,13 @@ def _write_stdout(content: bytes) -> None:
         print("\n".join(printable(line) for line in text.splitlines()))
     else:
         sys.stdout.flush()
-        sys.stdout.buffer.write(content)
-        sys.stdout.buffer.flush()
+        try:
+            sys.stdout.buffer.write(content)
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:
+            raise  # its reader is gone: ended quietly
+        except OSError as exc:  # `> /dev/full`, a full disk: said naming it
+            raise OSError(exc.errno, exc.strerror, "standard output") from None
 
 
 def run_import_spotify(args: argparse.Namespace, locations: Locations) -> int:
