@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlparse
 
 import orjson
 
@@ -40,7 +41,7 @@ from mpdtui.pipeline.display import (
 )
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable, quoted, shell_word
-from mpdtui.spotify.settings import DEFAULT_PORT, NO_CLIENT_ID, login_trouble
+from mpdtui.spotify.settings import DEFAULT_PORT, NO_CLIENT_ID, login_trouble, state_problem
 
 if TYPE_CHECKING:
     from mpdtui.data.features import Coverage
@@ -123,9 +124,15 @@ def run_auth(args: argparse.Namespace, locations: Locations) -> int:
         raise UserError(NO_CLIENT_ID)
     no_browser = args.no_browser or not can_open_a_browser()  # over ssh: the URL and a paste
     paste = _PastePrompt() if no_browser else None
+
+    def on_url(url: str) -> None:
+        if paste is not None:
+            paste.expect_state_of(url)
+        _show_url(url, no_browser)
+
     try:
         result = spotify.login(client_id, port=args.port, open_browser=not no_browser,
-                               paste=paste, on_url=lambda url: _show_url(url, no_browser))
+                               paste=paste, on_url=on_url)
     except UserError as exc:
         raise UserError(_as_given(str(exc), args, client_id, spotify.client_id())) from None
     finally:
@@ -171,12 +178,17 @@ STDIN_CLOSED = ("Nothing can be pasted (standard input is closed): waiting for t
 
 class _PastePrompt:
     """The pasted redirect; a blank line, or one that is not a redirect (a stray word, half
-    an address), asks again: one slip must not end the login. Called in a thread; the login
-    may end through the redirect while its prompt waits: `end_line` ends that line, else what
-    follows is printed on it."""
+    an address, another login's), asks again: one slip must not end the login. Called in a
+    thread; the login may end through the redirect while its prompt waits: `end_line` ends
+    that line, else what follows is printed on it."""
 
     def __init__(self) -> None:
         self.waiting = False
+        self.state: str | None = None
+
+    def expect_state_of(self, login_url: str) -> None:
+        """The `state` a redirect of this login carries: the one its login page was sent."""
+        self.state = parse_qs(urlparse(login_url).query).get("state", [None])[0]
 
     def __call__(self) -> str:
         prompt = PASTE_PROMPT
@@ -190,9 +202,14 @@ class _PastePrompt:
                 raise
             finally:
                 self.waiting = False
-            if "code=" in line or "error=" in line:
+            if "error=" in line:
                 return line
-            if line.strip():
+            if "code=" in line:
+                problem = None if self.state is None else state_problem(line, self.state)
+                if problem is None:
+                    return line
+                prompt = f"That is not it: {problem}: paste the whole address of this login: "
+            elif line.strip():
                 prompt = NOT_A_REDIRECT
 
     def end_line(self) -> None:

@@ -37,7 +37,7 @@ from mpdtui.spotify.session import (
     spotify_pkce,
     status,
 )
-from mpdtui.spotify.settings import SpotifySettings
+from mpdtui.spotify.settings import SpotifySettings, pasted_redirect, state_problem
 
 LOGIN_TIMEOUT_S = 300.0
 CALLBACK_IDLE_S = 10.0
@@ -174,16 +174,23 @@ def _wait_for_answer(answers: queue.Queue[str], timeout: float,
 
 
 def _code_from_redirect(answer: str, state: str) -> str:
-    query = parse_qs(urlparse(answer.strip()).query)
+    query = parse_qs(urlparse(pasted_redirect(answer)).query)
     if "error" in query:
-        raise LoginFailed(f"Spotify login was refused ({short_redacted(query['error'][0])})")
+        raise LoginFailed(_refusal(query["error"][0]))
     if "code" not in query:
         raise LoginFailed("that is not the redirected URL (it has no `code=`): paste the whole "
                           "address the browser was sent to")
-    if query.get("state", [""])[0] != state:
-        raise LoginFailed("the redirect's state does not match this login (a stale or forged "
-                          "redirect): run `mpdtui auth` again")
+    if problem := state_problem(answer, state):
+        raise LoginFailed(f"{problem}: run `mpdtui auth` again, then paste the whole address "
+                          "the browser lands on")
     return query["code"][0]
+
+
+def _refusal(error: str) -> str:
+    if error == "access_denied":  # the Cancel button on Spotify's page
+        return ("Spotify login was refused (access_denied: Cancel was chosen on Spotify's "
+                "page): run `mpdtui auth` again and choose Agree")
+    return f"Spotify login was refused ({short_redacted(error)}): run `mpdtui auth` again"
 
 
 def _exchange(pkce: SpotifyPKCE, code: str, settings: SpotifySettings,

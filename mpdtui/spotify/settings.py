@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlparse, urlsplit
 
 from mpdtui.printable import quoted
 
@@ -71,3 +71,24 @@ class SpotifySettings:
     @property
     def token_url(self) -> str:
         return self.accounts_url + "api/token"
+
+
+_AROUND_A_PASTE = "\"'`<>"
+"""What a copied address often comes wrapped in: a shell's or chat's quotes, a mail's <...>."""
+
+
+def pasted_redirect(text: str) -> str:
+    """The address in what was pasted, without the blanks and quotes around it."""
+    return text.strip().strip(_AROUND_A_PASTE).strip()
+
+
+def state_problem(answer: str, state: str) -> str | None:
+    """Why the pasted redirect is not this login's (None: it is): an address cut short (its
+    `state=` missing or part of it), or another login's (an earlier page's, a forged one)."""
+    given = parse_qs(urlparse(pasted_redirect(answer)).query).get("state", [""])[0]
+    if given == state:
+        return None
+    if state.startswith(given):
+        return "the pasted address is cut short (its `state=` is missing or not whole)"
+    return ("the redirect's state does not match this login (an earlier login's page, or a "
+            "forged redirect)")

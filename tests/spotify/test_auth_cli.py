@@ -120,3 +120,35 @@ def test_a_login_the_browser_ended_does_not_go_on_the_paste_prompt_s_line(
     finally:
         ended.set()
     assert f"{spotify_command.PASTE_PROMPT}\nLogged in to Spotify as Fake User" in said
+
+
+def test_a_pasted_redirect_cut_short_asks_again_and_one_in_quotes_logs_in(
+        fake: FakeSpotify, locations: Locations, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`mpdtui auth --no-browser`: an address pasted without the end of its `state=` (a
+    selection one character short) ended the login with "a stale or forged redirect", and
+    the same address pasted whole in quotes (as copied from a chat or a shell) did too."""
+    import requests
+
+    from mpdtui.commands import spotify as spotify_command
+
+    shown: list[str] = []
+    show_url = spotify_command._show_url
+    monkeypatch.setattr(spotify_command, "_show_url",
+                        lambda url, no_browser: (shown.append(url), show_url(url, no_browser)))
+    pasted: list[str] = []
+
+    def the_user_pastes() -> str:
+        redirect = requests.get(shown[0], allow_redirects=False, timeout=10)
+        whole = redirect.headers["Location"]
+        pasted.append(whole[:-1] if not pasted else f"'{whole}'")
+        return pasted[-1]
+
+    monkeypatch.setattr(spotify_command, "read_stdin_line", the_user_pastes)
+    typed = ["auth", "--client-id", fake.state.client_id, "--port", str(free_port()),
+             "--no-browser"]
+    assert spotify_command.run_auth(parse_arguments(typed), locations) == 0
+    said = capsys.readouterr().out
+    assert "That is not it: the pasted address is cut short" in said
+    assert "Logged in to Spotify as Fake User" in said
+    assert len(pasted) == 2

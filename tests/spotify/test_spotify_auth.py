@@ -107,6 +107,25 @@ def test_a_redirect_with_another_state_is_refused(fake: FakeSpotify,
     assert not locations.spotify_token.exists()
 
 
+def test_a_pasted_redirect_cut_short_says_so_and_one_in_quotes_logs_in(
+        fake: FakeSpotify, locations: Locations) -> None:
+    """An address whose `state=` was cut short was called "a stale or forged redirect", and
+    one pasted in quotes (copied from a chat, a shell) was refused the same way."""
+    shown: list[str] = []
+
+    def redirect() -> str:
+        return str(requests.get(shown[0], allow_redirects=False, timeout=10)
+                   .headers["Location"])
+
+    with pytest.raises(LoginFailed, match=r"cut short .* again, then paste the whole address"):
+        auth.login(locations, fake.state.client_id, port=0, open_url=None,
+                   paste=lambda: redirect()[:-3], on_url=shown.append, timeout=20)
+    shown.clear()
+    result = auth.login(locations, fake.state.client_id, port=0, open_url=None,
+                        paste=lambda: f' "{redirect()}" ', on_url=shown.append, timeout=20)
+    assert result.logged_in
+
+
 def test_a_refused_or_bogus_login_is_one_clear_error(fake: FakeSpotify,
                                                      locations: Locations) -> None:
     shown: list[str] = []
@@ -118,7 +137,7 @@ def test_a_refused_or_bogus_login_is_one_clear_error(fake: FakeSpotify,
     with pytest.raises(LoginFailed, match=r"refused the login code \(invalid_grant\)"):
         auth.login(locations, fake.state.client_id, port=0, open_url=None, paste=bogus_code,
                    on_url=shown.append, timeout=20)
-    with pytest.raises(LoginFailed, match="refused"):
+    with pytest.raises(LoginFailed, match=r"Cancel was chosen .* again and choose Agree"):
         auth.login(locations, fake.state.client_id, port=0, open_url=None,
                    paste=lambda: "http://127.0.0.1/callback?error=access_denied", timeout=20)
     with pytest.raises(LoginFailed, match="no `code=`"):

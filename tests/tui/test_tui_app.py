@@ -313,7 +313,8 @@ async def test_a_refused_login_says_why_beside_the_login_url(fake_spotify: Any,
         await wait_for(pilot, lambda: "Not logged in" in label_text(pilot, "#step-status"),
                        what="the refusal")
         assert label_text(pilot, "#step-status") == (
-            "Not logged in: Spotify login was refused (access_denied). Try again (ctrl+r) or "
+            "Not logged in: Spotify login was refused (access_denied: Cancel was chosen on "
+            "Spotify's page): log in here (ctrl+r) and choose Agree. Try again (ctrl+r) or "
             "skip (ctrl+n).")
 
 
@@ -334,7 +335,8 @@ async def test_a_login_failing_over_a_working_one_says_that_one_holds(
                        what="the refusal")
         assert label_text(pilot, "#step-status") == (
             "This login failed (the earlier one above still holds): Spotify login was refused "
-            "(access_denied). Try again (ctrl+r) or skip (ctrl+n).")
+            "(access_denied: Cancel was chosen on Spotify's page): log in here (ctrl+r) and "
+            "choose Agree. Try again (ctrl+r) or skip (ctrl+n).")
         assert "Logged in to Spotify as Fake User" in label_text(pilot, "#spotify-user")
 
 
@@ -362,7 +364,7 @@ async def test_the_spotify_steps_messages_say_here_and_not_f2(
                        what="the refusal")
         said = [label_text(pilot, "#step-status"), *notifications(app)]
         assert not [line for line in said if "(f2)" in line or "Spotify step" in line], said
-        assert "a stale or forged redirect): log in here (ctrl+r)." in said[0]
+        assert "a forged redirect): log in here (ctrl+r), then paste the whole" in said[0]
 
 
 async def test_spotify_login_by_pasted_url_then_export(fake_spotify: Any,
