@@ -120,6 +120,7 @@ def read_login(path: Path) -> dict[str, Any] | None:
         raw = path.read_bytes()
     except FileNotFoundError:
         return None
+    _kept_private(path)
     try:
         document = orjson.loads(raw)
     except orjson.JSONDecodeError:
@@ -131,6 +132,14 @@ def read_login(path: Path) -> dict[str, Any] | None:
         if problem is not None:
             raise DamagedLogin(f'{path} is damaged: field "{key}" {problem}: {REPAIR}')
     return document
+
+
+def _kept_private(path: Path) -> None:
+    """The login made readable to others (a copy, a restored backup, a chmod): its refresh
+    token lets anyone act as the user for months, so it is made the owner's alone again."""
+    with contextlib.suppress(OSError):  # another's file: reading it is all we may do
+        if path.stat().st_mode & 0o077:
+            os.chmod(path, 0o600)
 
 
 def _field_problem(key: str, value: Any) -> str | None:

@@ -229,6 +229,17 @@ def test_expired_token_is_refreshed_and_keeps_refresh_token(fake: FakeSpotify,
     assert stat.S_IMODE(os.stat(locations.spotify_token).st_mode) == 0o600
 
 
+def test_a_login_readable_by_others_is_made_the_owner_s_alone(
+        fake: FakeSpotify, locations: Locations) -> None:
+    """A token file restored from a backup or copied with mode 644 stayed readable by every
+    user of the machine (its refresh token acts as the user for months), also while in use."""
+    log_in(fake, locations)
+    os.chmod(locations.spotify_token, 0o644)
+
+    assert session.status(locations).logged_in
+    assert stat.S_IMODE(os.stat(locations.spotify_token).st_mode) == 0o600
+
+
 def test_401_refreshes_once_then_retries(fake: FakeSpotify, locations: Locations) -> None:
     log_in(fake, locations)
     client = open_client(locations)
