@@ -9,6 +9,8 @@ the token once on 401 and turns 403 into `Forbidden`.
 
 from __future__ import annotations
 
+import contextlib
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -127,7 +129,7 @@ class SpotifyClient:
                 if renew:  # here, so that a renewal that fails in passing is retried too
                     self.session.force_refresh()
                     renew = False
-                result = self._sp._internal_call(method, path, payload, dict(params or {}))
+                result = self._send(method, path, payload, dict(params or {}))
                 if result is None:
                     raise _Unreadable
                 return result
@@ -170,6 +172,31 @@ class SpotifyClient:
                 what, maybe_done = "Spotify sent an unreadable answer", True
             failures += 1
             self._backoff(endpoint, what, failures)
+
+    def _send(self, method: str, path: str, payload: Any, params: dict[str, Any]) -> Any:
+        """One HTTP request. A GET is given up the moment `cancel` is set: a slow or stalled
+        answer held a Ctrl-C (and the app's stop) until the request timed out, 20 s later.
+        A POST runs to its end: given up, it may still land (a second playlist, or tracks
+        added twice on the rerun)."""
+        if method != "GET" or self.cancel is None:
+            return self._sp._internal_call(method, path, payload, params)
+        self.session.get_access_token()  # a renewal is never given up halfway: done here
+        outcome: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=1)
+
+        def send() -> None:
+            try:
+                outcome.put((True, self._sp._internal_call(method, path, payload, params)))
+            except BaseException as exc:  # handed to the caller's thread
+                outcome.put((False, exc))
+
+        threading.Thread(target=send, name="spotify-request", daemon=True).start()
+        while True:
+            with contextlib.suppress(queue.Empty):
+                succeeded, answer = outcome.get(timeout=0.1)
+                if succeeded:
+                    return answer
+                raise answer
+            check_cancel(self.cancel)
 
     def _look(self, landed: Callable[[], Any], endpoint: str, late: bool) -> Any:
         """What `landed` finds; after a timeout (Spotify may still be carrying the request

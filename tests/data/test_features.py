@@ -179,6 +179,26 @@ def test_download_can_be_cancelled_during_a_rate_limit_wait(fake: FakeSpotify,
                           progress=on_event, cancel=cancel)
 
 
+
+def test_download_is_cancelled_during_a_request_spotify_is_slow_to_answer(
+        fake: FakeSpotify, logged_in: Locations) -> None:
+    """Ctrl-C (or the app's stop) while Spotify was slow to answer did nothing until the
+    request timed out 20 s later: then "connection to Spotify failed (ReadTimeout)", and only
+    then the stop."""
+    cancel, answer = threading.Event(), threading.Event()
+    fake.fail_next("audio-features", Fault(status=0, before=cancel.set, hold=answer))
+    waits: list[DownloadProgress] = []
+    try:
+        with FeatureStore.open(logged_in) as store, pytest.raises(Cancelled):
+            download_features(store, open_client(logged_in, policy=FAST), URIS,
+                              progress=lambda event: waits.append(event)
+                              if event.kind in ("retry", "rate_limited") else None,
+                              cancel=cancel)
+    finally:
+        answer.set()
+    assert waits == []  # stopped in the request, not after it failed
+
+
 TRACKS_FEATURES_HEADER = (
     "id,name,album,album_id,artists,artist_ids,track_number,disc_number,explicit,danceability,"
     "energy,key,loudness,mode,speechiness,acousticness,instrumentalness,liveness,valence,tempo,"
