@@ -381,7 +381,7 @@ class SpotifyImportStage(Stage):
             "user": result.user_id, "imported": result.imported, "tracks": result.tracks,
             "created": result.created, "updated": result.updated,
             "skipped_empty": result.skipped_empty, "skipped_not_own": result.skipped_not_own,
-            "skipped_exported": result.skipped_exported}
+            "skipped_exported": result.skipped_exported, "left_out": result.left_out}
         return counted(result.imported, "playlist")
 
 

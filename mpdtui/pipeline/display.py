@@ -35,7 +35,16 @@ def spotify_import_said(result: dict[str, Any], training: bool) -> str:
             f"{counted(result['created'], 'new saved playlist')}, {result['updated']} refreshed"
             + (", added as training playlists" if training else "")
             + f"; skipped {result['skipped_empty']} empty, {result['skipped_not_own']} not your "
-            f"own, {result['skipped_exported']} exported by mpdtui.")
+            f"own, {result['skipped_exported']} exported by mpdtui" + _left_out(result) + ".")
+
+
+def _left_out(result: dict[str, Any]) -> str:
+    """The playlists' items left out: a playlist of 120 came as 117 tracks, unexplained."""
+    left_out = int(result.get("left_out") or 0)  # (a summary from before it was counted)
+    if not left_out:
+        return ""
+    return (f"; left out {left_out:,} of their items (podcast episodes, local files or tracks "
+            "gone from Spotify: no Spotify tracks)")
 
 
 def playlist_called(name: str) -> str:

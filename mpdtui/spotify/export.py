@@ -209,6 +209,7 @@ class ImportedPlaylist:
     description: str
     collaborative: bool
     tracks: tuple[dict[str, Any], ...]  # Spotify track objects, in playlist order
+    left_out: int = 0  # its items that are no Spotify track: episodes, local files, gone ones
 
     @property
     def origin(self) -> str:
@@ -225,6 +226,7 @@ class ImportResult:
     skipped_exported: int  # made by mpdtui's own export: not fed back as training data
     created: int  # new saved playlists
     updated: int  # saved playlists from an earlier import, refreshed
+    left_out: int = 0  # items that are no Spotify track (episodes, local files, gone ones)
 
 
 def fetch_own_playlists(client: SpotifyClient, *, progress: ProgressCallback | None = None,
@@ -246,11 +248,18 @@ def fetch_own_playlists(client: SpotifyClient, *, progress: ProgressCallback | N
                              kept)
             found.append(ImportedPlaylist(str(simple["id"]), str(simple.get("name") or ""),
                                           str(simple.get("description") or ""),
-                                          bool(simple.get("collaborative")), tracks))
+                                          bool(simple.get("collaborative")), tracks,
+                                          _left_out(simple, tracks)))
             report(progress, "import-spotify", n, len(own), str(simple.get("name") or ""))
     finally:
         client.cancel = saved_cancel
     return user_id, found, len(listed) - len(own)
+
+
+def _left_out(simple: dict[str, Any], tracks: tuple[dict[str, Any], ...]) -> int:
+    """How many of the playlist's items its tracks lack: Spotify counts them all."""
+    total = (simple.get("items") or simple.get("tracks") or {}).get("total")
+    return max(0, total - len(tracks)) if isinstance(total, int) else 0
 
 
 def _tracks(client: SpotifyClient, playlist_id: str, snapshot_id: str,
@@ -348,7 +357,8 @@ def import_own_playlists(client: SpotifyClient, playlists: SavedPlaylists, *,
     skipped_exported = sum(1 for p in found if p.spotify_id in exported)
     return ImportResult(user_id, len(usable), sum(len(p.tracks) for p in usable), not_own,
                         len(found) - len(usable) - skipped_exported, skipped_exported,
-                        created, updated)
+                        created, updated,
+                        sum(p.left_out for p in found if p.spotify_id not in exported))
 
 
 def source_name(user_id: str, imported: list[ImportedPlaylist]) -> str:

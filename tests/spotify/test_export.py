@@ -485,6 +485,26 @@ def test_cli_import_spotify_adds_training_playlists(fake: FakeSpotify, locations
         assert f"spotify:track:{0:022d}" in catalog.track_uris()
 
 
+def test_cli_import_spotify_says_what_it_left_out(fake: FakeSpotify, locations: Locations,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """A playlist of 6 items came as 3 tracks, "imported 1 playlist (3 tracks)", the podcast
+    episode, the local file and the track gone from Spotify left out unsaid."""
+    from mpdtui.commands.spotify import run_import_spotify
+
+    episode = {"uri": f"spotify:episode:{'E' * 22}", "id": "E" * 22, "type": "episode",
+               "name": "A podcast"}
+    local = {"uri": "spotify:local:Band:Album:Home+demo:200", "id": None, "type": "track",
+             "name": "Home demo", "artists": [{"name": "Band", "uri": None}],
+             "album": {"name": "Album", "uri": None}, "duration_ms": 200_000}
+    fake.add_user_playlist("Mine", [spotify_track(1), None, episode, spotify_track(2), local,
+                                    spotify_track(3)])
+    assert run_import_spotify(argparse.Namespace(no_training=True), locations) == 0
+    said = capsys.readouterr().out
+    assert "imported 1 playlist (3 tracks)" in said
+    assert ("left out 3 of their items (podcast episodes, local files or tracks gone from "
+            "Spotify: no Spotify tracks).") in said
+
+
 def test_cli_import_spotify_s_waits_are_not_bare_seconds(
         fake: FakeSpotify, locations: Locations, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
