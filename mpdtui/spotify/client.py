@@ -29,6 +29,7 @@ from mpdtui.spotify.errors import (
     LoginRequired,
     NotFound,
     SpotifyError,
+    clock_after,
 )
 from mpdtui.spotify.redaction import install_log_redaction
 from mpdtui.spotify.session import (
@@ -45,6 +46,8 @@ SCOPE_MISSING = ("the Spotify login lacks a permission this needs (Spotify answe
                  "{endpoint}: {reason}; a login made by an older mpdtui?): run `mpdtui auth` to "
                  "log in again, allowing all that its page asks")
 """A login whose token lacks a permission (scope): a new login asks for all mpdtui needs."""
+LONG_WAIT_S = 120.0
+"""A rate limit's wait this long says when it ends: "retrying in 3600 s" is an hour to work out."""
 RENEWAL_RATE_LIMITED = "Spotify's accounts service rate-limits renewing the login"
 _TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 
@@ -217,8 +220,9 @@ class SpotifyClient:
             times = f", {limited} times in a row" if limited > 1 else ""
             raise ApiUnavailable(f"{what} (asked to wait {seconds:.0f} s{times})",
                                  wait_s=seconds) from None
+        until = f" (after {clock_after(seconds)})" if seconds >= LONG_WAIT_S else ""
         self._sleep(Wait("rate_limited", seconds,
-                         f"rate limited{doing}, retrying in {seconds:.0f} s"))
+                         f"rate limited{doing}, retrying in {seconds:.0f} s{until}"))
 
     def _backoff(self, endpoint: str, what: str, failures: int) -> None:
         if failures >= self.policy.max_attempts:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import re
 import sqlite3
 import threading
 import warnings
@@ -178,6 +179,25 @@ def test_download_can_be_cancelled_during_a_rate_limit_wait(fake: FakeSpotify,
         download_features(store, open_client(logged_in, policy=FAST), URIS,
                           progress=on_event, cancel=cancel)
 
+
+
+def test_a_long_rate_limit_says_when_it_ends(fake: FakeSpotify, logged_in: Locations) -> None:
+    """Spotify's `Retry-After: 3600` read "rate limited, retrying in 3600 s": an hour, to work
+    out when to come back after Ctrl-C."""
+    fake.fail_next("audio-features", too_many(3600))
+    cancel = threading.Event()
+    waits: list[DownloadProgress] = []
+
+    def on_event(event: DownloadProgress) -> None:
+        if event.kind == "rate_limited":
+            waits.append(event)
+            cancel.set()
+
+    with FeatureStore.open(logged_in) as store, pytest.raises(Cancelled):
+        download_features(store, open_client(logged_in, policy=FAST), URIS,
+                          progress=on_event, cancel=cancel)
+    assert re.fullmatch(r"rate limited, retrying in 3600 s \(after (\d{4}-\d\d-\d\d )?"
+                        r"\d\d:\d\d\)", waits[0].message), waits[0].message
 
 
 def test_download_is_cancelled_during_a_request_spotify_is_slow_to_answer(

@@ -608,8 +608,9 @@ async def test_an_export_to_spotify_stops_from_the_palette(
     app = make_app(trained_copy, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await export_three_tracks_to_spotify(pilot, app)
-        await wait_for(pilot, lambda: "Spotify export: rate limited, retrying in 600 s"
-                       in notifications(app), what="the wait said")
+        await wait_for(pilot, lambda: any(
+            n.startswith("Spotify export: rate limited, retrying in 600 s (after ")
+            for n in notifications(app)), what="the wait said")
         await run_command(pilot, "stop the export to spotify")
         await wait_for(pilot, lambda: any("stopped after 0 of 3 tracks (cancelled)" in n
                                           for n in notifications(app)), what="the stop")
