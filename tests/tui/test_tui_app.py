@@ -358,13 +358,34 @@ async def test_the_spotify_steps_messages_say_here_and_not_f2(
         assert label_text(pilot, "#step-status").startswith(
             "Waiting for the login in the browser (escape cancels)… No browser came up? Open "
             "the login page shown here in a browser yourself.")
-        paste.value = "http://127.0.0.1:8765/callback?code=abc&state=not-this-login"
+        paste.value = "http://127.0.0.1:8765/callback?error=access_denied&state=x"
         await pilot.press("enter")
         await wait_for(pilot, lambda: "Not logged in" in label_text(pilot, "#step-status"),
                        what="the refusal")
         said = [label_text(pilot, "#step-status"), *notifications(app)]
         assert not [line for line in said if "(f2)" in line or "Spotify step" in line], said
-        assert "a forged redirect): log in here (ctrl+r), then paste the whole" in said[0]
+        assert "page): log in here (ctrl+r) and choose Agree." in said[0]
+
+
+async def test_a_pasted_redirect_cut_short_is_asked_again_and_one_in_quotes_logs_in(
+        fake_spotify: Any, trained_copy: Locations, tmp_path: Path) -> None:
+    """An address pasted without the end of its `state=` ended the login: "a stale or forged
+    redirect", and the whole address pasted next in quotes was refused the same way."""
+    app = make_app(trained_copy, tmp_path, services=open_services(trained_copy, spotify=AnyPort))
+    async with app.run_test(size=SIZE) as pilot:
+        await start_login(pilot, fake_spotify.state.client_id)
+        shown = app.screen.query_one("#login-url", Static)
+        await wait_for(pilot, lambda: "authorize?" in str(shown.render()), what="the URL")
+        url = str(shown.render()).split(": ", 1)[1]
+        whole = requests.get(url, allow_redirects=False, timeout=10).headers["Location"]
+        await paste_redirect(pilot, whole[:-2])
+        await wait_for(pilot, lambda: "cut short" in label_text(pilot, "#step-status"),
+                       what="the slip said")
+        assert label_text(pilot, "#step-status").startswith(
+            "That is not it: the pasted address is cut short")
+        await paste_redirect(pilot, f'"{whole}"')
+        await wait_for(pilot, lambda: "Logged in" in label_text(pilot, "#step-status"),
+                       what="the login")
 
 
 async def test_spotify_login_by_pasted_url_then_export(fake_spotify: Any,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import queue
 import time
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlparse
 
 from textual import work
 from textual.app import ComposeResult
@@ -15,7 +16,7 @@ from textual.worker import Worker, WorkerState
 from mpdtui.browser import can_open_a_browser
 from mpdtui.errors import UserError, user_line
 from mpdtui.spotify.errors import LoginFailed
-from mpdtui.spotify.settings import login_trouble, not_a_client_id
+from mpdtui.spotify.settings import login_trouble, not_a_client_id, state_problem
 from mpdtui.tui.messages import LoginUrl
 from mpdtui.tui.screens.setup_step import SetupStep
 from mpdtui.tui.text import data_text, in_app
@@ -48,6 +49,7 @@ class SpotifyStep(SetupStep):
     def __init__(self) -> None:
         super().__init__()
         self.pasted: queue.Queue[str] = queue.Queue()
+        self.login_state = ""  # the `state` the waiting login's redirect carries
         self.bring_url_into_view_until = 0.0
 
     def body(self) -> ComposeResult:
@@ -85,6 +87,10 @@ class SpotifyStep(SetupStep):
             pasted = event.value.strip()
             if "code=" not in pasted and "error=" not in pasted:  # a slip: the login waits on
                 self.status(NOT_A_REDIRECT)  # (the login reads one paste: this would end it)
+                return
+            if "code=" in pasted and (problem := state_problem(pasted, self.login_state)):
+                self.status(f"That is not it: {problem}: paste the whole address, or escape to "
+                            "cancel the login.")  # a slip again: the login waits on
                 return
             self.pasted.put(pasted)
             self.status("Checking the pasted URL…")
@@ -133,6 +139,7 @@ class SpotifyStep(SetupStep):
         # to the clipboard as well: the URL wraps over several lines, and a selection of
         # them copies the line breaks into it
         self.app.copy_to_clipboard(message.url)
+        self.login_state = parse_qs(urlparse(message.url).query).get("state", [""])[0]
         self.status(f"{self._waiting()} {login_trouble(message.url)}")
         shown = self.query_one("#login-url", Static)
         shown.update(Content(f"Login page (copied to the clipboard): {message.url}"))
