@@ -45,7 +45,7 @@ from mpdtui.data.playlist_players import (
     other_markup,
 )
 from mpdtui.errors import UserError, damaged_zip, unopened_zip
-from mpdtui.printable import printable, quoted
+from mpdtui.printable import one_line, quoted
 
 IMPORT_SUFFIXES = (".m3u8", ".m3u", ".csv", ".json", ".txt", ".pls", ".xspf")
 LARGEST_FILE = 64 << 20
@@ -359,7 +359,7 @@ def _playlist_name(named: str, file_name: str) -> str:
     """The name the file gives, else its file name's ("rainy_sunday.csv": "rainy sunday"),
     without control characters."""
     for name in (named, Path(file_name).stem.replace("_", " ")):
-        name = " ".join("".join(c if printable(c) == c else " " for c in name).split())
+        name = one_line(name)
         if name:
             return name
     return "imported playlist"

@@ -25,6 +25,13 @@ def printable(text: str) -> str:
     return _UNSAFE.sub(_escape, text)
 
 
+def one_line(text: str) -> str:
+    """`text` with each run of control characters and spaces as one space, trimmed: a name
+    from data (a file's, a Spotify playlist's) fit to keep as a saved playlist's, which the
+    app puts as it is in an input box (an escape there would reach the terminal)."""
+    return " ".join(_UNSAFE.sub(" ", text).split())
+
+
 def quoted(text: str) -> str:
     """A name or a value from the user or the data, for a message: in single quotes, as typed
     (a backslash stays one, unlike `repr`), with control characters escaped as `printable`

@@ -32,7 +32,7 @@ from mpdtui.data.saved_playlists import (
     SavedPlaylists,
     TrackEntry,
 )
-from mpdtui.printable import quoted
+from mpdtui.printable import one_line, quoted
 from mpdtui.spotify.client import ITEMS_PER_ADD, SpotifyClient
 from mpdtui.spotify.errors import ApiUnavailable, LoginRequired, SpotifyError
 from mpdtui.spotify.fetched import FetchedPlaylists
@@ -345,9 +345,12 @@ def import_own_playlists(client: SpotifyClient, playlists: SavedPlaylists, *,
         earlier = playlists.find_by_origin(playlist.origin)
         if earlier is not None:
             playlists.set_tracks(earlier.id, entries)
+            if one_line(earlier.name) != earlier.name:  # kept by an import before names were
+                playlists.rename(earlier.id, playlists.free_name(  # cleaned
+                    one_line(earlier.name) or "Spotify playlist"))
             updated += 1
         else:
-            name = playlists.free_name(playlist.name or "Spotify playlist")
+            name = playlists.free_name(one_line(playlist.name) or "Spotify playlist")
             playlists.create(name, entries, origin=playlist.origin)
             created += 1
     if ingest is not None and usable:

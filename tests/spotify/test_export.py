@@ -473,6 +473,23 @@ def test_import_own_playlists(fake: FakeSpotify, locations: Locations) -> None:
     assert parsed[0]["tracks"][5]["artist_uri"] == "spotify:artist:2"
 
 
+def test_imported_playlist_names_keep_no_control_characters(fake: FakeSpotify,
+                                                            locations: Locations) -> None:
+    """A Spotify playlist's name is the user's text: the app put it, escapes and all, in the
+    builder's name box, whose ESC [2J cleared the terminal. Names from files were cleaned
+    already; those from Spotify are now too (markup and emoji stay as typed)."""
+    fake.add_user_playlist("Mine \x1b[2J [b]bold[/b] \U0001f3a7", [spotify_track(1)])
+    fake.add_user_playlist("two\nlines\u202e", [spotify_track(2)])
+    fake.add_user_playlist("\x1b\x07", [spotify_track(3)])
+    earlier = fake.add_user_playlist("old \x1b[31mone", [spotify_track(4)])
+    with SavedPlaylists.open(locations) as store:  # kept so by an earlier version's import
+        store.create("old \x1b[31mone", [], origin=f"spotify:playlist:{earlier}")
+        import_own_playlists(open_client(locations, policy=FAST), store)
+        names = sorted(summary.name for summary in store.list())
+    assert names == ["Mine [2J [b]bold[/b] \U0001f3a7", "Spotify playlist", "old [31mone",
+                     "two lines"]
+
+
 def test_cli_import_spotify_adds_training_playlists(fake: FakeSpotify, locations: Locations,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     from mpdtui.commands.spotify import run_import_spotify
