@@ -138,9 +138,11 @@ def login(locations: Locations, client_id: str, *, settings: SpotifySettings | N
     finally:
         server.close()
     code = _code_from_redirect(answer, state)
+    # who logged in is asked next: never the earlier login's user (someone else, perhaps)
     tokens.pending_meta = {
         "mpdtui_client_id": client_id, "mpdtui_redirect_uri": redirect_uri,
         "mpdtui_login_id": secrets.token_hex(8), "mpdtui_authorized_at": time.time(),
+        "mpdtui_user_id": None, "mpdtui_display_name": None,
     }
     _exchange(pkce, code, settings, http)
     _remember_user(locations, settings)

@@ -492,3 +492,19 @@ def test_redaction_masks_tokens() -> None:
                             "Body: {'refresh_token': 'RT-1', 'code': 'C-2', 'code_verifier': 'v'}")
     assert "abc.def" not in text and "RT-1" not in text and "C-2" not in text
     assert "'v'" not in text
+
+
+def test_a_login_as_another_user_never_says_the_earlier_user(fake: FakeSpotify,
+                                                             locations: Locations) -> None:
+    """Logging in again as someone else over a login (no logout first), where Spotify did not
+    say who (GET me failed): the login is kept, and its user is unknown, not the one before,
+    which `auth --status` went on naming."""
+    log_in(fake, locations)
+    assert session.status(locations).user_id == "fake-user"
+    fake.state.user_id, fake.state.display_name = "someone-else", "Someone Else"
+    fake.fail_next("me", Fault(503), Fault(503))
+    again = log_in(fake, locations)
+    assert again.logged_in and again.user_id is None and again.display_name is None
+    assert "Fake User" not in again.describe() and "fake-user" not in again.describe()
+    log_in(fake, locations)  # Spotify says who, this time
+    assert session.status(locations).user_id == "someone-else"
