@@ -21,7 +21,7 @@ import requests
 from spotipy.exceptions import SpotifyOauthError
 from spotipy.oauth2 import SpotifyPKCE
 
-from mpdtui.browser import open_in_browser
+from mpdtui.browser import can_open_a_browser, open_in_browser
 from mpdtui.locations import Locations
 from mpdtui.spotify.client import RetryPolicy, SpotifyClient, retry_after_seconds
 from mpdtui.spotify.errors import LoginFailed, SpotifyError, clock_after
@@ -121,9 +121,10 @@ def login(locations: Locations, client_id: str, *, settings: SpotifySettings | N
     settings = settings or SpotifySettings.from_env()
     state = secrets.token_urlsafe(16)
     answers: queue.Queue[str] = queue.Queue()
-    server = _CallbackServer(port, answers, state)
+    pasted_only = paste is not None and (open_url is None or not can_open_a_browser())
+    server = _catcher(port, answers, state, pasted_only)
     try:
-        redirect_uri = redirect_uri_for(server.port)
+        redirect_uri = redirect_uri_for(port if server is None else server.port)
         tokens = TokenFile(locations.spotify_token)
         http = TokenHttp()
         pkce = spotify_pkce(client_id, redirect_uri, settings, tokens, state, http)
@@ -136,7 +137,8 @@ def login(locations: Locations, client_id: str, *, settings: SpotifySettings | N
             open_url(url)
         answer = _wait_for_answer(answers, timeout, cancel, redirect_uri)
     finally:
-        server.close()
+        if server is not None:
+            server.close()
     code = _code_from_redirect(answer, state)
     # who logged in is asked next: never the earlier login's user (someone else, perhaps)
     tokens.pending_meta = {
@@ -147,6 +149,19 @@ def login(locations: Locations, client_id: str, *, settings: SpotifySettings | N
     _exchange(pkce, code, settings, http)
     _remember_user(locations, settings)
     return status(locations)
+
+
+def _catcher(port: int, answers: queue.Queue[str], state: str,
+             pasted_only: bool) -> _CallbackServer | None:
+    """The redirect catcher on `port`; None where the port is taken and the redirect is to be
+    pasted anyway (no browser here: over ssh, the browser's machine is another one, and its
+    redirect never reaches this one), so the port registered in the app still serves."""
+    try:
+        return _CallbackServer(port, answers, state)
+    except LoginFailed:
+        if pasted_only and port != 0:
+            return None
+        raise
 
 
 def _read_paste(paste: Callable[[], str], answers: queue.Queue[str]) -> None:

@@ -57,9 +57,11 @@ def test_a_failed_login_s_advice_logs_in_when_followed(
 
 
 def test_a_taken_port_s_advice_names_the_client_id_given(
-        fake: FakeSpotify, locations: Locations) -> None:
+        fake: FakeSpotify, locations: Locations, monkeypatch: pytest.MonkeyPatch) -> None:
     from mpdtui.commands import spotify as spotify_command
 
+    monkeypatch.setenv("DISPLAY", ":0")  # a desktop: the redirect comes to the port (without
+    # one, the address is pasted, and a taken port is no matter)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()

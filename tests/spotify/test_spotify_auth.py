@@ -508,3 +508,27 @@ def test_a_login_as_another_user_never_says_the_earlier_user(fake: FakeSpotify,
     assert "Fake User" not in again.describe() and "fake-user" not in again.describe()
     log_in(fake, locations)  # Spotify says who, this time
     assert session.status(locations).user_id == "someone-else"
+
+
+def test_a_pasted_login_needs_no_free_port(fake: FakeSpotify, locations: Locations,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over ssh (`auth --no-browser`) the browser runs on another machine: its redirect never
+    reaches this one, and the address is pasted. A port taken here (8765 by another service)
+    refused that login all the same, with advice to register another redirect URI."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        shown: list[str] = []
+
+        def paste() -> str:
+            return requests.get(shown[0], allow_redirects=False, timeout=10).headers["Location"]
+
+        result = auth.login(locations, fake.state.client_id, port=port, open_url=None,
+                            paste=paste, on_url=shown.append, timeout=20)
+        assert result.logged_in
+        assert f"127.0.0.1%3A{port}%2Fcallback" in shown[0]  # the redirect URI registered
+        monkeypatch.setenv("DISPLAY", ":0")  # a desktop: the browser's redirect comes here
+        with pytest.raises(LoginFailed, match=f"cannot listen on 127.0.0.1:{port}"):
+            auth.login(locations, fake.state.client_id, port=port, open_url=lambda url: None,
+                       paste=paste, timeout=20)
