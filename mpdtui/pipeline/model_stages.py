@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from models.base import Recommender
+from models.model_dir import peek_meta
+from models.npz_arrays import arrays_are_whole
 from models.registry import DEFAULT_MODELS, model_info
 from mpdtui import splits, training
 from mpdtui.data.catalog import Catalog
@@ -96,12 +98,13 @@ class EvaluateStage(Stage):
             saved = training.load_report(job.locations)
         except FormatVersionError:
             return False  # damaged, or of another version: evaluated again
-        return training.report_covers(job.locations, saved, job.split().fingerprint, job.models)
+        return (training.report_covers(job.locations, saved, job.split().fingerprint, job.models)
+                and not _unscored_names(job, job.models))
 
     def run(self, job: Job) -> str:
         models = self._models(job)
         if job.request.goal != "evaluate":
-            models = self._not_scored_yet(job, models)
+            models = self._not_scored_yet(job, {**models, **_saved_unscored(job, models)})
         fallback = training.title_fallback(job.locations, job.split().fingerprint,
                                            job.training_data(), job.models)
         report = training.evaluate_models(
@@ -126,6 +129,38 @@ class EvaluateStage(Stage):
             return models
         current = training.current_results(job.locations, saved, job.split().fingerprint)
         return {name: model for name, model in models.items() if name not in current} or models
+
+
+def _saved_unscored(job: Job, models: dict[str, Recommender]) -> dict[str, Recommender]:
+    """The models saved whole for this data, besides `models`, that the saved report does not
+    score as saved now (`_unscored_names`), loaded."""
+    wanted = _unscored_names(job, models)
+    for name in training.with_components(wanted):
+        if name not in job.models:
+            job.models[name] = training.load_model(job.locations, name, job.training_data(),
+                                                   job.models)
+    return {name: job.models[name] for name in wanted}
+
+
+def _unscored_names(job: Job, models: dict[str, Recommender]) -> list[str]:
+    """Those a training stopped before its evaluation had saved: a later `--train --models
+    popularity` scored popularity alone, and the default became popularity, "the best", over
+    the ALS never scored."""
+    fingerprint = job.split().fingerprint
+    try:
+        scored = training.current_results(job.locations, training.load_report(job.locations),
+                                          fingerprint)
+    except FormatVersionError:
+        scored = set()
+    return [name for name in training.servable_for(job.locations, fingerprint)
+            if name not in models and name not in scored and _saved_whole(job, name)]
+
+
+def _saved_whole(job: Job, name: str) -> bool:
+    """Built on the models as saved now, its arrays whole (a damaged one is trained again)."""
+    folder = job.locations.model_dir(name)
+    return (training.built_on_models_as_saved(job.locations, peek_meta(folder))
+            and arrays_are_whole(folder / "arrays.npz"))
 
 
 def _not_trained_for_this_data(job: Job, missing: list[str]) -> UserError:

@@ -18,7 +18,9 @@ TRAIN_STATE_VERSION = 2  # 1: the stages done, written by earlier versions and n
 
 class TrainingMark:
     """Passes a training job's events on, writing the mark as the first model's stage starts
-    (a job refused before any training changes nothing); `finished` removes it."""
+    (a job refused before any training changes nothing); `finished` removes it. The models an
+    earlier training that stopped was asked for and this job is not stay in the mark: a
+    `--train --models popularity` run after it had erased what `--train` was left to do."""
 
     def __init__(self, locations: Locations, emit: Callable[[Event], None]) -> None:
         self.locations, self._emit = locations, emit
@@ -27,15 +29,26 @@ class TrainingMark:
 
     def emit(self, event: Event) -> None:
         if not self._written and isinstance(event, StageStarted) and event.stage in self.models:
-            write_json(self.locations.train_state_json, TRAIN_STATE_FORMAT, TRAIN_STATE_VERSION,
-                       {"models": list(self.models)})
+            self._write([*self.models, *self._earlier_left()])
             self._written = True
         self._emit(event)
 
     def finished(self) -> None:
-        """The job ended well: no training is left unfinished (an earlier one's mark too)."""
-        self.locations.train_state_json.unlink(missing_ok=True)
+        """The job ended well: what it was asked for is done; an earlier training's models it
+        was not asked for are still left."""
+        left = self._earlier_left()
+        if left:
+            self._write(left)
+        else:
+            self.locations.train_state_json.unlink(missing_ok=True)
         self.locations.retrained_json.unlink(missing_ok=True)  # a `--retrain` run again retrains
+
+    def _earlier_left(self) -> list[str]:
+        return [name for name in unfinished_models(self.locations) if name not in self.models]
+
+    def _write(self, models: list[str]) -> None:
+        write_json(self.locations.train_state_json, TRAIN_STATE_FORMAT, TRAIN_STATE_VERSION,
+                   {"models": models})
 
 
 def unfinished_models(locations: Locations) -> list[str]:
