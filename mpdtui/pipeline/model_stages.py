@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from models.base import Recommender
+from models.checkpoint_run import made_for
 from models.model_dir import peek_meta
 from models.npz_arrays import arrays_are_whole
 from models.registry import DEFAULT_MODELS, model_info
@@ -19,9 +20,9 @@ from mpdtui.data.files import FormatVersionError
 from mpdtui.data.growth import added_since
 from mpdtui.errors import UserError
 from mpdtui.pipeline.display import trained_before
-from mpdtui.pipeline.events import ModelSaved
+from mpdtui.pipeline.events import ModelSaved, Notice
 from mpdtui.pipeline.job import Job, Stage
-from mpdtui.pipeline.unfinished import mark_retrained, retrained_before_a_stop
+from mpdtui.pipeline.unfinished import checkpoint_epochs, mark_retrained, retrained_before_a_stop
 
 
 class ModelStage(Stage):
@@ -48,6 +49,7 @@ class ModelStage(Stage):
 
     def run(self, job: Job) -> str:
         retrain = self._retrains(job)
+        self._say_if_starting_over(job)
         model = training.train_model(
             job.locations, self.name, job.training_data(), job.models,
             job.progress(self.name, name_inner=True), job.cancel, retrain, self._overrides(job))
@@ -56,6 +58,18 @@ class ModelStage(Stage):
         job.keep_model(self.name, model, "trained")
         job.emit(ModelSaved(self.name))
         return "trained"
+
+    def _say_if_starting_over(self, job: Job) -> None:
+        """A checkpoint made for other settings or data is not resumed: said, as the app's
+        bar says it (it started over silently, after `info` had said "continues it")."""
+        done = checkpoint_epochs(job.locations, self.name)
+        if done is None:
+            return
+        settings = training.new_model(self.name, {}, self._overrides(job)).settings
+        if made_for(job.locations.checkpoint_dir(self.name), job.split().fingerprint,
+                    settings) is False:
+            job.emit(Notice(self.name, f"settings or data changed since it stopped after epoch "
+                                       f"{done}: starting over"))
 
     def skip(self, job: Job) -> str:
         model = training.load_model(job.locations, self.name, job.training_data(), job.models)

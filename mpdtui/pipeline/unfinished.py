@@ -63,6 +63,23 @@ def unfinished_models(locations: Locations) -> list[str]:
     return [name for name in models if isinstance(name, str)] if isinstance(models, list) else []
 
 
+CHECKPOINT_FORMAT, CHECKPOINT_VERSION = "mpdtui-training-state", 1
+
+
+def checkpoint_epochs(locations: Locations, name: str) -> int | None:
+    """The epochs done of a training of `name` that stopped between epochs (the two-tower
+    model's checkpoint, `models.tf_checkpoints`); None without one."""
+    try:
+        state = read_json(locations.checkpoint_dir(name) / "state.json", CHECKPOINT_FORMAT,
+                          CHECKPOINT_VERSION, "")
+    except (FormatVersionError, OSError):
+        return None
+    done = (state or {}).get("epochs_done")
+    if not state or state.get("finished") or type(done) is not int or done < 1:
+        return None
+    return done
+
+
 RETRAINED_FORMAT, RETRAINED_VERSION = "mpdtui-retrained", 1
 
 

@@ -12,15 +12,14 @@ from models.dataset import Dataset, rows_with_audio
 from models.model_dir import META_JSON, not_trained, peek_meta
 from models.registry import DEFAULT_MODELS, MODEL_NAMES, SERVING_ORDER, model_class
 from mpdtui import config, splits, training
-from mpdtui.data.files import FormatVersionError, read_json
+from mpdtui.data.files import FormatVersionError
 from mpdtui.data.growth import added_since
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 from mpdtui.pipeline.lock import is_locked
-from mpdtui.pipeline.unfinished import unfinished_models
+from mpdtui.pipeline.unfinished import checkpoint_epochs, unfinished_models
 from mpdtui.services.catalog import CatalogService
 
-CHECKPOINT_FORMAT, CHECKPOINT_VERSION = "mpdtui-training-state", 1
 """`models.tf_checkpoints`' state.json (read here without importing TensorFlow)."""
 
 
@@ -221,13 +220,12 @@ class ModelStore:
         A checkpoint made for other settings or data (`models.checkpoint_run`) is not resumed:
         the training starts over."""
         directory = self.locations.checkpoint_dir(name)
+        done = checkpoint_epochs(self.locations, name)
         try:
-            state = read_json(directory / "state.json", CHECKPOINT_FORMAT, CHECKPOINT_VERSION, "")
             overrides = config.read(self.locations, check_models=False).model_settings
         except (FormatVersionError, OSError, UserError):
             return None
-        done = (state or {}).get("epochs_done")
-        if not state or state.get("finished") or type(done) is not int or done < 1:
+        if done is None:
             return None
         try:
             settings = training.new_model(name, {}, overrides.get(name)).settings

@@ -12,10 +12,12 @@ import pytest
 
 from models.progress import Cancelled, Progress
 from models.two_tower import TwoTowerRecommender, TwoTowerSettings
-from mpdtui import training
+from mpdtui import config, training
 from mpdtui.cli import main
 from mpdtui.locations import Locations
-from mpdtui.pipeline.events import StageStarted
+from mpdtui.pipeline.events import Event, Notice, StageStarted
+from mpdtui.pipeline.request import JobRequest
+from mpdtui.pipeline.runner import run_job
 from mpdtui.pipeline.unfinished import TrainingMark
 from mpdtui.services.root import open_services
 
@@ -148,3 +150,19 @@ def _shown_before_the_first_batch(messages: list[str]) -> str:
     """The words the bar (and a log's line) shows until the first batch ends."""
     return list(itertools.takewhile(lambda m: not m.startswith("epoch "), messages))[-1]
 
+
+
+def test_a_stopped_training_of_other_settings_says_it_starts_over(store: Locations) -> None:
+    """config.json's epochs changed after a stop: the checkpoint is not resumed, and the job
+    says so (the app's bar did; `--train` started over silently, after `info` had said
+    "continues it")."""
+    cancel = threading.Event()
+    with pytest.raises(Cancelled):
+        training.train_models(store, ["two_tower"], cancel=cancel,
+                              progress=lambda p: cancel.set() if p.message.startswith("epoch 2/")
+                              else None)
+    config.update(store, model_settings={"two_tower": {"epochs": 2}})
+    events: list[Event] = []
+    run_job(store, JobRequest("setup", models=("two_tower",)), events.append)
+    notices = [event.message for event in events if isinstance(event, Notice)]
+    assert notices == ["settings or data changed since it stopped after epoch 1: starting over"]
