@@ -64,6 +64,7 @@ def unfinished_models(locations: Locations) -> list[str]:
 
 
 CHECKPOINT_FORMAT, CHECKPOINT_VERSION = "mpdtui-training-state", 1
+"""`models.tf_checkpoints`' state.json (read here without importing TensorFlow)."""
 
 
 def checkpoint_epochs(locations: Locations, name: str) -> int | None:

@@ -20,8 +20,6 @@ from mpdtui.pipeline.lock import is_locked
 from mpdtui.pipeline.unfinished import checkpoint_epochs, unfinished_models
 from mpdtui.services.catalog import CatalogService
 
-"""`models.tf_checkpoints`' state.json (read here without importing TensorFlow)."""
-
 
 class ModelStore:
     """Loads each servable model once (thread-safe); a model built on others (the ranker, the
