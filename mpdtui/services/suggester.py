@@ -22,6 +22,7 @@ from mpdtui.errors import UserError
 from mpdtui.pipeline.display import counted
 from mpdtui.services.catalog import CatalogService
 from mpdtui.services.model_store import ModelStore
+from mpdtui.track_titles import track_title
 
 REASON_WORDS = {"similar_playlists": "in playlists like yours", "similar_sound": "similar sound",
                 "popular": "popular overall"}
@@ -55,7 +56,7 @@ class ReasonWords:
                 ids: np.ndarray) -> list[str]:
         reasons = recommender.explain(query, ids)
         named = [r.seed for r in reasons if r.seed is not None] + list(query.seeds[:1])
-        seeds = {t.id: t.name for t in self._catalog.tracks(named)}
+        seeds = {t.id: track_title(t.name, t.artist_name) for t in self._catalog.tracks(named)}
         only_seed = seeds.get(query.seeds[0]) if len(query.seeds) == 1 else None
         return [self.words(reason, seeds, query.name.strip(), only_seed) for reason in reasons]
 

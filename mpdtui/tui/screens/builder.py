@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState
 from mpdtui.pipeline.display import counted, playlist_length
 from mpdtui.pipeline.events import JobFinished, ModelSaved
 from mpdtui.printable import printable
+from mpdtui.track_titles import title_of
 from mpdtui.tui.jobs import JobUpdate
 from mpdtui.tui.messages import ModelsReady, SearchResults, SuggestionsReady
 from mpdtui.tui.screens.builder_exchange import BuilderExchange
@@ -133,7 +134,7 @@ class BuilderScreen(BuilderExchange):
         table = self.query_one("#suggestions")
         model = self.model_name or "no model"
         if self.like is not None:
-            table.border_title = data_text(f"More like '{self.like.name}' · {model}")
+            table.border_title = data_text(f"More like '{title_of(self.like)}' · {model}")
         else:
             table.border_title = f"Suggestions · {model}"
 
@@ -265,8 +266,8 @@ class BuilderScreen(BuilderExchange):
             self.notify("Nothing found: change the search.", severity="warning")
             return
         if self._add_track(track):
-            self.notify(printable(f"Added {quoted_name(track.name)}."), markup=False, timeout=2)  # brief:
-            # it covers the suggestions, and the ✓ in the results says it too
+            self.notify(printable(f"Added {quoted_name(title_of(track))}."), markup=False,
+                        timeout=2)  # brief: it covers the suggestions, and the ✓ in the results says it too
         results.action_cursor_down()  # Enter again adds the next one (past one it has too)
 
     def _show_results_box(self, shown: bool) -> None:
@@ -316,10 +317,10 @@ class BuilderScreen(BuilderExchange):
         there = next((t for t in self.playlist if t.song == track.song), None)
         if there is not None:
             version = "" if there.id == track.id else f" (its version from {quoted_name(there.album_name)})"
-            self.notify(printable(f"{quoted_name(track.name)} is already in the playlist{version}."),
+            self.notify(printable(f"{quoted_name(title_of(track))} is already in the playlist{version}."),
                         markup=False)
             return False
-        self._remember(f"added {quoted_name(track.name)}")
+        self._remember(f"added {quoted_name(title_of(track))}")
         self.playlist.append(track)
         self._playlist_changed()
         return True
@@ -328,7 +329,7 @@ class BuilderScreen(BuilderExchange):
         table = self._focused_table()
         if table is None or table.id != "playlist" or table.current() is None:
             return
-        self._remember(f"removed {quoted_name(self.playlist[table.cursor_row].name)}")
+        self._remember(f"removed {quoted_name(title_of(self.playlist[table.cursor_row]))}")
         del self.playlist[table.cursor_row]
         self._playlist_changed()
 

@@ -15,6 +15,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Input
 
 from mpdtui.printable import printable
+from mpdtui.track_titles import title_of
 from mpdtui.tui.context import NARROW_COLUMNS, SHORT_ROWS
 from mpdtui.tui.hidden import Hidden, hidden_ids
 from mpdtui.tui.history import EditHistory, Step
@@ -239,7 +240,7 @@ class BuilderBase(BaseScreen):
         track = table.current()
         if track is None:
             return
-        self._remember(f"hid {quoted_name(track.name)} from the suggestions")
+        self._remember(f"hid {quoted_name(title_of(track))} from the suggestions")
         self.hidden.append(track)
         self._refresh_keys()
         table.drop_current()

@@ -23,6 +23,7 @@ from mpdtui.data.mpd_validation import (
 from mpdtui.data.playlist_length import LENGTH_HINT, LengthError, PlaylistLength, parse_length
 from mpdtui.pipeline.display import counted, playlist_length
 from mpdtui.printable import printable
+from mpdtui.track_titles import title_of
 from mpdtui.tui.hidden import HiddenArtist
 from mpdtui.tui.models_news import models_news, removed_between, saved_between
 from mpdtui.tui.playlist_export import ExportChoice, PlaylistExport
@@ -248,7 +249,8 @@ class BuilderExchange(BuilderFiles):
     def _copy_link(self, track: Track, why: str = "") -> None:
         link = track_link(track.uri)
         self.app.copy_to_clipboard(link)
-        self.notify(printable(f"{why}Copied {link} ({quoted_name(track.name)})."), markup=False, timeout=8)
+        self.notify(printable(f"{why}Copied {link} ({quoted_name(title_of(track))})."), markup=False,
+                    timeout=8)
 
     def action_open_link(self) -> None:
         """The highlighted track's page on Spotify in the desktop's browser, to hear it before
@@ -260,8 +262,8 @@ class BuilderExchange(BuilderFiles):
             return
         link = track_link(track.uri)
         if self.app.options.open_browser and open_in_browser(link):  # said: if none opens
-            self.notify(printable(f"Opening {quoted_name(track.name)} on Spotify in the browser: {link}"),
-                        markup=False)
+            self.notify(printable(f"Opening {quoted_name(title_of(track))} on Spotify in the browser: "
+                                  f"{link}"), markup=False)
         else:
             self._copy_link(track, "No browser can open here (no desktop: an ssh login?). ")
 
