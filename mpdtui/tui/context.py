@@ -43,6 +43,12 @@ NARROW_COLUMNS = 64
 other: the builder's playlist above the suggestions (at 45 columns the suggestions were 13
 cells wide), the saved playlists' list above the preview (at 50, names 3 cells wide)."""
 
+TURNS_ROWS = 24
+"""Below this many rows, narrow, the builder's search results and suggestions take turns
+while a search is typed (the results while the cursor is in the search or them): at 60x20 the
+results' rows pushed the suggestions' bottom border, the sound filter and the status line
+below the screen."""
+
 P = ParamSpec("P")
 R = TypeVar("R")
 

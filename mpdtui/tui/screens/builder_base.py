@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Input
 
 from mpdtui.printable import printable
 from mpdtui.track_titles import title_of
-from mpdtui.tui.context import NARROW_COLUMNS, SHORT_ROWS
+from mpdtui.tui.context import NARROW_COLUMNS, SHORT_ROWS, TURNS_ROWS
 from mpdtui.tui.hidden import Hidden, hidden_ids
 from mpdtui.tui.history import EditHistory, Step
 from mpdtui.tui.idle_gc import IDLE_S, IdleCollector
@@ -271,6 +271,8 @@ class BuilderBase(BaseScreen):
         builder = self.query_one("#builder")
         builder.set_class(event.size.width < NARROW_COLUMNS, "-narrow")
         builder.set_class(event.size.height < SHORT_ROWS, "-short")
+        builder.set_class(event.size.width < NARROW_COLUMNS and event.size.height < TURNS_ROWS,
+                          "-lists-take-turns")
         self._update_totals()  # in the playlist's border where the pane is short and narrow
 
     def _collect_when_idle(self) -> None:
