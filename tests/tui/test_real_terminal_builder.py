@@ -206,3 +206,33 @@ def test_keys_typed_in_one_go_act_as_typed_one_by_one(trained_dir: Path, tmp_pat
         assert any(track.name[:8] in row for row in playlist), text
     finally:
         term.close()
+
+
+def test_at_60x20_the_filter_and_the_status_stay_in_view_with_a_search_typed(
+        trained_dir: Path, tmp_path: Path) -> None:
+    """A search typed, then tab on to the suggestions: the results' rows had pushed the
+    suggestions' bottom border, the sound filter and the status line below the screen."""
+    cache = tmp_path / "cache"
+    shutil.copytree(trained_dir, cache, ignore=shutil.ignore_patterns("demo-mpd"))
+    track = open_services(Locations.resolve(cache)).catalog.catalog().tracks([0])[0]
+    term = Terminal(cache, cols=60, rows=20)
+    try:
+        term.wait_for("Suggestions", timeout=90)
+        term.type("road")
+        term.wait_for(lambda t: "suggestions from" in t, timeout=60)
+        term.press("escape")
+        term.wait_for(lambda t: "Search" in footer(t), timeout=10)
+        term.press("/")
+        term.type(track.name.split()[0])
+        term.wait_for("Search results", timeout=30)
+        term.press("tab", "tab")  # to the results, then on to the suggestions
+        text = term.wait_for(lambda t: "Search results" not in t, timeout=10)
+        text = term.wait_for(lambda t: "suggestions from" in t and "Filter by sound" in t,
+                             timeout=10)
+        lines = text.splitlines()
+        filter_row = next(i for i, line in enumerate(lines) if "Filter by sound" in line)
+        assert lines[filter_row - 1].startswith("╰"), text  # the suggestions' bottom border
+        term.press("/")  # the search again: its results take their turn
+        term.wait_for("Search results", timeout=10)
+    finally:
+        term.close()
