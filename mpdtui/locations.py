@@ -9,6 +9,7 @@ Exported playlist files go to `default_export_dir()` (platformdirs' user data di
 
 from __future__ import annotations
 
+import errno
 import os
 import shlex
 from dataclasses import dataclass
@@ -21,6 +22,10 @@ from mpdtui.printable import quoted
 
 APP_NAME = "mpdtui"
 CACHE_DIR_ENV = "MPDTUI_CACHE_DIR"
+
+_SEEN_ROOTS: set[Path] = set()
+"""The cache dirs this process found or made: one of them gone since was moved, deleted or
+unmounted, and is not made again, empty, where the user will put it back."""
 
 
 def expand_home(path: str | os.PathLike[str]) -> Path:
@@ -53,6 +58,13 @@ def dangling_link(path: Path) -> Path | None:
         if part.is_symlink() and not part.exists():
             return part
     return None
+
+
+def cache_dir_gone(root: Path) -> str:
+    """What to say when the cache dir this process used is gone: nothing is made in its place."""
+    return (f"the cache dir {root} is gone (moved, deleted, or its disk unmounted): put it back "
+            "and try again (nothing was made in its place), or choose another folder (--cache-dir, "
+            "or the app's setup: f2)")
 
 
 def recordable(path: str | os.PathLike[str]) -> str:
@@ -144,16 +156,28 @@ class Locations:
     @classmethod
     def resolve(cls, cache_dir: str | os.PathLike[str] | None = None) -> Locations:
         root = expand_home(cache_dir) if cache_dir else default_cache_dir()
-        return cls(Path(recordable(real_path(root))))  # the demo's source is recorded in it
+        locations = cls(Path(recordable(real_path(root))))  # the demo's source is recorded in it
+        if locations.root.is_dir():
+            _SEEN_ROOTS.add(locations.root)
+        return locations
 
     def holds(self, path: Path) -> bool:
         """Whether `path` is the cache dir or lies inside it (links followed)."""
         return real_path(path).is_relative_to(real_path(self.root))
 
-    def ensure(self) -> Locations:
-        """Create the cache dir when missing, private (0700): it holds the Spotify login."""
+    def ensure(self, remake: bool = False) -> Locations:
+        """Create the cache dir when missing, private (0700): it holds the Spotify login.
+        FileNotFoundError when this process saw it and it is gone (an app open while it was
+        moved, deleted or its disk unmounted), unless `remake` (the user chose it again)."""
+        if self.root in _SEEN_ROOTS and not remake and not self.root.is_dir():
+            raise FileNotFoundError(errno.ENOENT, cache_dir_gone(self.root))
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _SEEN_ROOTS.add(self.root)
         return self
+
+    def seen_gone(self) -> bool:
+        """Whether the cache dir was there for this process and is gone now."""
+        return self.root in _SEEN_ROOTS and not self.root.is_dir()
 
     @property
     def catalog_db(self) -> Path:

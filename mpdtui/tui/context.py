@@ -131,7 +131,7 @@ class MpdtuiAppBase(KeysInOrder):
 
         if self.jobs.running:
             raise OSError(0, "a job is still running in the current folder")
-        locations = Locations.resolve(path).ensure()  # an OSError leaves the session as it was
+        locations = Locations.resolve(path).ensure(remake=True)  # an OSError leaves the session as it was
         if (closed := closed_to_this_user(locations)) is not None:  # another user's files
             raise closed_error(locations, closed)
         self.locations, self.services = locations, open_services(locations)

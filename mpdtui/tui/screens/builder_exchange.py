@@ -21,6 +21,7 @@ from mpdtui.data.mpd_validation import (
     track_link,
 )
 from mpdtui.data.playlist_length import LENGTH_HINT, LengthError, PlaylistLength, parse_length
+from mpdtui.locations import cache_dir_gone
 from mpdtui.pipeline.display import counted, playlist_length
 from mpdtui.printable import printable
 from mpdtui.track_titles import title_of
@@ -70,12 +71,15 @@ class BuilderExchange(BuilderFiles):
         self._rows_asked_at = 0  # the list's length when more were last asked for
         self._saved_elsewhere: list[str] | None = None  # models another process saved, to say
         self._removed_elsewhere: list[str] = []  # and those it removed
+        self._gone_said = False  # the cache dir's being gone, said
         self._jobs_seen = (0, False)  # the app's jobs started, and one running, at the last check
 
     # --- models saved by another process ---------------------------------------------------
     def _check_models(self) -> None:
         """Another process (`mpdtui --train`) may have saved models: pick them up, and say so
         once they are loaded; not those of a job of this app's (its header says what runs)."""
+        if self._cache_dir_gone():
+            return  # its files read as missing: the models loaded go on suggesting
         seen, jobs = self.services.models.signature(), self.app.jobs
         # one of the app's jobs ran since the last check, or runs (it saves to the end)
         own = jobs.running or self._jobs_seen != (jobs.started, False)
@@ -85,6 +89,17 @@ class BuilderExchange(BuilderFiles):
             self.services.forget_models()
             self._load_models()
         self._models_seen, self._jobs_seen = seen, (jobs.started, jobs.running)
+
+    def _cache_dir_gone(self) -> bool:
+        """The cache dir was moved, deleted or unmounted while the app ran: said once (not as
+        "No data yet", whose advice would ingest into an empty folder made in its place)."""
+        gone = self.services.locations.seen_gone()
+        if gone and not self._gone_said:
+            said = cache_dir_gone(self.services.locations.root)
+            self.notify(printable(f"{said[0].upper()}{said[1:]}. Suggestions go on from the "
+                                  "models loaded."), severity="warning", timeout=15, markup=False)
+        self._gone_said = gone
+        return gone
 
     def _say_saved_elsewhere(self, before: str | None) -> None:
         """The models loaded: which another process saved, and the model that suggests now."""
