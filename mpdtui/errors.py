@@ -22,6 +22,8 @@ _WHAT_TO_DO = {
     errno.EDQUOT: _FREE_SPACE,
     errno.EFBIG: "that disk takes no file this large (FAT32 stops at 4 GB): use a folder on "
                  "another disk",
+    errno.EROFS: "that disk is mounted read-only: mount it writable, or use a folder on another "
+                 "disk",
     errno.EIO: "the disk failed it: check that the disk is still there, has room and takes "
                "files this large (FAT32 stops at 4 GB), then run it again: what was finished is "
                "kept",

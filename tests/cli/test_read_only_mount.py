@@ -75,4 +75,6 @@ def test_training_there_names_the_file_it_cannot_write(template: Path, tmp_path:
     done = run_on_read_only_mount(cache, "--train", "--models", "popularity")
     assert done.returncode == 2
     assert done.stderr.startswith(f"mpdtui: {cache}/")
-    assert "Read-only file system" in done.stderr and done.stderr.count("\n") == 1
+    assert done.stderr.endswith(": Read-only file system (that disk is mounted read-only: mount "
+                                "it writable, or use a folder on another disk)\n")
+    assert done.stderr.count("\n") == 1
