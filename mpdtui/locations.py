@@ -12,7 +12,7 @@ from __future__ import annotations
 import errno
 import os
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
@@ -23,9 +23,6 @@ from mpdtui.printable import quoted
 APP_NAME = "mpdtui"
 CACHE_DIR_ENV = "MPDTUI_CACHE_DIR"
 
-_SEEN_ROOTS: set[Path] = set()
-"""The cache dirs this process found or made: one of them gone since was moved, deleted or
-unmounted, and is not made again, empty, where the user will put it back."""
 
 
 def expand_home(path: str | os.PathLike[str]) -> Path:
@@ -152,14 +149,16 @@ class Locations:
     """Paths inside one cache directory."""
 
     root: Path
+    found: bool = field(default=False, compare=False)
+    """The cache dir was there when resolved: gone since, it was moved, deleted or unmounted
+    while in use (the app open for hours), and is not made again, empty, where the user will
+    put it back."""
 
     @classmethod
     def resolve(cls, cache_dir: str | os.PathLike[str] | None = None) -> Locations:
         root = expand_home(cache_dir) if cache_dir else default_cache_dir()
-        locations = cls(Path(recordable(real_path(root))))  # the demo's source is recorded in it
-        if locations.root.is_dir():
-            _SEEN_ROOTS.add(locations.root)
-        return locations
+        path = Path(recordable(real_path(root)))  # the demo's source is recorded in it
+        return cls(path, found=path.is_dir())
 
     def holds(self, path: Path) -> bool:
         """Whether `path` is the cache dir or lies inside it (links followed)."""
@@ -167,17 +166,16 @@ class Locations:
 
     def ensure(self, remake: bool = False) -> Locations:
         """Create the cache dir when missing, private (0700): it holds the Spotify login.
-        FileNotFoundError when this process saw it and it is gone (an app open while it was
+        FileNotFoundError when it was there when resolved and is gone (an app open while it was
         moved, deleted or its disk unmounted), unless `remake` (the user chose it again)."""
-        if self.root in _SEEN_ROOTS and not remake and not self.root.is_dir():
+        if self.gone() and not remake:
             raise FileNotFoundError(errno.ENOENT, cache_dir_gone(self.root))
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        _SEEN_ROOTS.add(self.root)
         return self
 
-    def seen_gone(self) -> bool:
-        """Whether the cache dir was there for this process and is gone now."""
-        return self.root in _SEEN_ROOTS and not self.root.is_dir()
+    def gone(self) -> bool:
+        """Whether the cache dir was there when resolved and is not now."""
+        return self.found and not self.root.is_dir()
 
     @property
     def catalog_db(self) -> Path:

@@ -93,7 +93,7 @@ class BuilderExchange(BuilderFiles):
     def _cache_dir_gone(self) -> bool:
         """The cache dir was moved, deleted or unmounted while the app ran: said once (not as
         "No data yet", whose advice would ingest into an empty folder made in its place)."""
-        gone = self.services.locations.seen_gone()
+        gone = self.services.locations.gone()
         if gone and not self._gone_said:
             said = cache_dir_gone(self.services.locations.root)
             self.notify(printable(f"{said[0].upper()}{said[1:]}. Suggestions go on from the "
