@@ -23,7 +23,7 @@ from mpdtui.data.files import file_in_the_way, write_out
 from mpdtui.data.mpd_validation import TRACK_LINK, track_links
 from mpdtui.errors import UserError, what_to_do
 from mpdtui.locations import expand_home
-from mpdtui.printable import quoted
+from mpdtui.printable import one_line, quoted
 
 if TYPE_CHECKING:  # the CLI's option lists read FILE_FORMATS before any export
     from mpdtui.audio.describe import TrackAudio
@@ -158,12 +158,14 @@ def _is_an_export(path: Path) -> bool:
 
 def display_name(track: TrackEntry) -> str:
     """ "artist - title", or whichever of them is known, or the URI."""
-    parts = [_one_line(part) for part in (track.artist, track.title) if part.strip()]
+    parts = [one_line(part) for part in (track.artist, track.title) if part.strip()]
     return " - ".join(parts) if parts else track.uri
 
 
 def m3u8_text(playlist: SavedPlaylist) -> str:
-    lines = ["#EXTM3U", f"#PLAYLIST:{_one_line(playlist.name)}"]
+    """Lines from data have no line break nor control character (`one_line`): an escape
+    sequence in a title reached the terminal of whoever printed the file."""
+    lines = ["#EXTM3U", f"#PLAYLIST:{one_line(playlist.name)}"]
     for track in playlist.tracks:
         seconds = round(track.duration_ms / 1000) if track.duration_ms is not None else -1
         lines += [f"#EXTINF:{seconds},{display_name(track)}", track.uri]
@@ -198,7 +200,3 @@ def _audio_cells(sound: TrackAudio | None) -> tuple[str, ...]:
         return ("", "", "", "")
     tempo = "" if sound.tempo is None else f"{sound.tempo:.1f}"
     return (tempo, sound.key, sound.camelot, sound.energy_text())
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())

@@ -106,6 +106,16 @@ def test_m3u8_has_extinf_duration_and_artist_title(tmp_path: Path) -> None:
     assert rows[3][4] == ""
 
 
+def test_m3u8_lines_keep_no_control_characters_from_the_data(tmp_path: Path) -> None:
+    """A title with a terminal's escape sequence was written as it was: `cat mix.m3u8` set the
+    terminal's title; a carriage return split the line for a player reading it."""
+    entry = TrackEntry("spotify:track:aaaaaaaaaaaaaaaaaaaaaa", "\x1b]0;pwned\x07Song\r\x1b[2J",
+                       "Ana\tDo", 201_600)
+    with SavedPlaylists.open(Locations.resolve(tmp_path)) as store:
+        playlist = store.create("Mix", [entry])
+    assert m3u8_text(playlist).splitlines()[2] == "#EXTINF:202,Ana Do - ]0;pwned Song [2J"
+
+
 def export_args(name: str, to: str, out: Path | None = None) -> argparse.Namespace:
     return argparse.Namespace(name=name, to=to, out=str(out) if out else None, public=False)
 
@@ -222,7 +232,10 @@ def test_cli_export_out_dash_writes_the_file_to_stdout(
     assert main(["export", "Mix: Vol 1", "--to", fmt, "--out", "-", *cache]) == 0
     shown = capfdbinary.readouterr().out
     assert b"\x1b" not in shown
-    assert fmt == "links" or b"\\x1b[2Jbad" in shown or b"\\u001b[2Jbad" in shown
+    if fmt == "m3u":  # its lines keep no control character, in a file too
+        assert b"x - [2Jbad" in shown
+    else:
+        assert fmt == "links" or b"\\x1b[2Jbad" in shown or b"\\u001b[2Jbad" in shown
 
 
 @pytest.mark.parametrize(("ms", "shown"), [
