@@ -164,9 +164,7 @@ class Catalog:
 
     def __init__(self, connection: Connection, path: Path,
                  sources_copy: Path | None = None) -> None:
-        self.db = connection
-        self.path = path
-        self.sources_copy = sources_copy
+        self.db, self.path, self.sources_copy = connection, path, sources_copy
         """Where `add_source` keeps a copy of the sources (see `rebuild_hint`)."""
         self.lock = threading.RLock()
 
@@ -221,7 +219,8 @@ class Catalog:
         return cls(connection, path, locations.catalog_sources_json)
 
     def close(self) -> None:
-        self.db.close()
+        with self.lock:  # a query another thread runs ends first: closed under it, SQLite crashed
+            self.db.close()
 
     def __enter__(self) -> Catalog:
         return self

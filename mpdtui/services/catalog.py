@@ -105,7 +105,5 @@ class CatalogService:
         """Drop the connection and the features read: a job changed the data or the
         features (the next call reads them again)."""
         self.forget_features()
-        with self._lock:
-            if self._catalog is not None:
-                self._catalog.close()
-                self._catalog = None
+        with self._lock:  # not closed here: a thread may hold it still (the builder's
+            self._catalog = None  # suggestions as a job ends); closed as the last one lets go

@@ -1,0 +1,45 @@
+"""The catalog closed (a job ended: `Services.forget_loaded`) while another thread reads it (the
+builder's suggestions): the reader finishes, nothing crashes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+from mpdtui.locations import Locations
+
+RACE = textwrap.dedent("""
+    import sys, threading
+    from mpdtui.locations import Locations
+    from mpdtui.services.catalog import CatalogService
+
+    catalog = CatalogService(Locations.resolve(sys.argv[1]))
+    ids = list(range(2000))
+    stop, failures = threading.Event(), []
+
+    def read() -> None:
+        while not stop.is_set():
+            try:
+                assert len(catalog.tracks(ids)) == len(ids)
+            except Exception as exc:
+                failures.append(repr(exc))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    for _ in range(3000):
+        catalog.close()
+    stop.set()
+    reader.join()
+    print(failures[:3])
+    sys.exit(1 if failures else 0)
+""")
+
+
+def test_closing_the_catalog_while_a_thread_reads_it_crashes_nothing(
+        small_store: Locations) -> None:
+    """It closed the connection under the query: SQLite crashed the process (a segmentation
+    fault ended a test process of the suite, as a job ended beside the builder's suggestions)."""
+    race = subprocess.run([sys.executable, "-c", RACE, str(small_store.root)],
+                          capture_output=True, text=True, timeout=120)
+    assert race.returncode == 0, (race.returncode, race.stdout, race.stderr[-2000:])
