@@ -24,7 +24,6 @@ APP_NAME = "mpdtui"
 CACHE_DIR_ENV = "MPDTUI_CACHE_DIR"
 
 
-
 def expand_home(path: str | os.PathLike[str]) -> Path:
     """`path` with a leading `~` or `~user` replaced by that home folder; UserError when there
     is none to take (no such user, or no HOME), where pathlib raises RuntimeError."""

@@ -3,8 +3,10 @@ tracks' audio features, read once for the models and the audio filters alike."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from mpdtui.data.catalog import Catalog, Track
 from mpdtui.data.dataset import FeatureMatrix
@@ -13,6 +15,7 @@ from mpdtui.data.track_features import catalog_feature_matrix
 from mpdtui.data.track_search import has_search_words
 from mpdtui.locations import Locations
 
+T = TypeVar("T")
 
 class CatalogService:
     """The ingested tracks (thread-safe; the connection is opened on first use)."""
@@ -79,22 +82,34 @@ class CatalogService:
 
     def resolve_uris_naming_unknown(self, uris: Sequence[str]) -> tuple[list[int], list[str]]:
         """(track ids of the URIs the catalog knows, the URIs it does not), each in order."""
-        ids = self.catalog().track_ids(uris)
+        ids = self._read(lambda catalog: catalog.track_ids(uris))
         return ([i for i in ids if i is not None],
                 [uri for uri, i in zip(uris, ids, strict=True) if i is None])
 
     def same_artist(self, track_id: int) -> list[int]:
         """The ids of every track by the artist of track `track_id` (that one too): a scan of
         the tracks (no index on their artist), ~20 ms at 318k tracks."""
-        rows = self.catalog().query("SELECT id FROM tracks WHERE artist_id = "
-                                    "(SELECT artist_id FROM tracks WHERE id = ?)", [track_id])
+        rows = self._read(lambda catalog: catalog.query(
+            "SELECT id FROM tracks WHERE artist_id = (SELECT artist_id FROM tracks WHERE id = ?)",
+            [track_id]))
         return [track for (track,) in rows]
 
     def n_tracks(self) -> int:
-        return self.catalog().n_tracks()
+        return self._read(Catalog.n_tracks)
 
     def tracks(self, ids: Sequence[int]) -> list[Track]:
-        return self.catalog().tracks(list(ids))
+        return self._read(lambda catalog: catalog.tracks(list(ids)))
+
+    def _read(self, read: Callable[[Catalog], T]) -> T:
+        """`read` of the catalog, again of a fresh one where `close` (a job ended) closed it
+        between this thread's taking it and reading it (the builder's suggestions)."""
+        while True:
+            catalog = self.catalog()
+            try:
+                return read(catalog)
+            except sqlite3.ProgrammingError:  # "Cannot operate on a closed database."
+                if self._catalog is catalog:
+                    raise
 
     def forget_features(self) -> None:
         """Read the features again on next use (another process wrote some)."""
@@ -105,5 +120,7 @@ class CatalogService:
         """Drop the connection and the features read: a job changed the data or the
         features (the next call reads them again)."""
         self.forget_features()
-        with self._lock:  # not closed here: a thread may hold it still (the builder's
-            self._catalog = None  # suggestions as a job ends); closed as the last one lets go
+        with self._lock:
+            if self._catalog is not None:  # after a query under way (`Catalog.close`)
+                self._catalog.close()
+                self._catalog = None

@@ -6,7 +6,6 @@ names the folder or file, whose it is, and the `chown` that gives it back, which
 
 from __future__ import annotations
 
-import ctypes
 import os
 import pwd
 import sqlite3
@@ -15,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hostile_support import without_file_capabilities
 
 from mpdtui.errors import user_name
 
@@ -23,19 +23,10 @@ NOBODY = 65534
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="gives files to another user (chown)")
 
 
-def _without_file_capabilities() -> None:
-    """In the child: root's power over every file is dropped, so permissions apply to it."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    pr_capbset_drop, dac_override, dac_read_search, fowner = 24, 1, 2, 3
-    for capability in (dac_override, dac_read_search, fowner):
-        if libc.prctl(pr_capbset_drop, capability, 0, 0, 0) != 0:
-            raise OSError(ctypes.get_errno(), "cannot drop capabilities")
-
-
 def run_as_plain_user(*argv: str) -> subprocess.CompletedProcess[str]:
     try:
         return subprocess.run([sys.executable, *argv], capture_output=True, text=True,
-                              timeout=120, preexec_fn=_without_file_capabilities)
+                              timeout=120, preexec_fn=without_file_capabilities)
     except subprocess.SubprocessError as exc:  # the capabilities could not be dropped
         pytest.skip(f"cannot run as a plain user here: {exc}")
 

@@ -4,7 +4,6 @@ file is one line (exit 2) naming it, changes nothing, and its advice works when 
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import resource
@@ -37,6 +36,7 @@ from hostile_support import (  # noqa: F401 (jobs_in_process: a fixture)
     jobs_in_process,
     playlists_from,
     run_cli,
+    without_file_capabilities,
     write_slice,
 )
 from rich.text import Text
@@ -332,15 +332,6 @@ def test_a_config_written_by_hand_is_read(cache: Path, capsys: pytest.CaptureFix
     assert open_services(locations).data.demo_spec() == DemoSpec(500, 4)
 
 
-def _without_file_capabilities() -> None:
-    """In the child: root's power to write anything is dropped, so permissions apply to it."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    pr_capbset_drop, dac_override, dac_read_search, fowner = 24, 1, 2, 3
-    for capability in (dac_override, dac_read_search, fowner):
-        if libc.prctl(pr_capbset_drop, capability, 0, 0, 0) != 0:
-            raise OSError(ctypes.get_errno(), "cannot drop capabilities")
-
-
 @contextmanager
 def read_only(root: Path) -> Iterator[None]:
     modes = {path: path.stat().st_mode for path in [root, *root.rglob("*")]}
@@ -364,7 +355,7 @@ def run_child(cache: Path, *args: str, as_plain_user: bool = False, disk_full: b
               stdout: int = subprocess.PIPE) -> Outcome:
     """`mpdtui` in a child process; `as_plain_user`: subject to file permissions even as root;
     `disk_full`: no file it writes grows past 1 KB."""
-    preexec = (_without_file_capabilities if as_plain_user and os.geteuid() == 0
+    preexec = (without_file_capabilities if as_plain_user and os.geteuid() == 0
                else _disk_full if disk_full else None)
     done = subprocess.run([sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache), *args],
                           stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=300,
@@ -410,7 +401,7 @@ def test_a_read_only_cache_can_be_read(cache: Path) -> None:
         assert listed.code == 0 and "3 tracks" in listed.out, listed.err
         taken = subprocess.run([sys.executable, "-c", TAKE_DRAFT, str(cache)], text=True,
                                capture_output=True, timeout=120,
-                               preexec_fn=_without_file_capabilities)
+                               preexec_fn=without_file_capabilities)
         assert taken.stdout == "left\n", taken.stderr  # shown, though it stays where it is
         assert file_digests(cache) == before
 

@@ -10,7 +10,7 @@ import textwrap
 from mpdtui.locations import Locations
 
 RACE = textwrap.dedent("""
-    import sys, threading
+    import sys, threading, time
     from mpdtui.locations import Locations
     from mpdtui.services.catalog import CatalogService
 
@@ -27,8 +27,9 @@ RACE = textwrap.dedent("""
 
     reader = threading.Thread(target=read)
     reader.start()
-    for _ in range(3000):
+    for _ in range(2000):
         catalog.close()
+        time.sleep(0.001)
     stop.set()
     reader.join()
     print(failures[:3])
@@ -39,7 +40,8 @@ RACE = textwrap.dedent("""
 def test_closing_the_catalog_while_a_thread_reads_it_crashes_nothing(
         small_store: Locations) -> None:
     """It closed the connection under the query: SQLite crashed the process (a segmentation
-    fault ended a test process of the suite, as a job ended beside the builder's suggestions)."""
+    fault ended a test process of the suite, as a job ended beside the builder's suggestions).
+    A read of a catalog closed between its taking and its query is made again, not failed."""
     race = subprocess.run([sys.executable, "-c", RACE, str(small_store.root)],
                           capture_output=True, text=True, timeout=120)
     assert race.returncode == 0, (race.returncode, race.stdout, race.stderr[-2000:])

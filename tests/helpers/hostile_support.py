@@ -4,6 +4,7 @@ its answer, slices derived from the hand-made fixture, and following a message's
 from __future__ import annotations
 
 import copy
+import ctypes
 import hashlib
 import re
 import shlex
@@ -155,3 +156,13 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path)
     else:
         path.unlink()
+
+
+def without_file_capabilities() -> None:
+    """In a child process (`preexec_fn`): root's power over every file is dropped, so that
+    permissions apply to it as to a plain user."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_capbset_drop, dac_override, dac_read_search, fowner = 24, 1, 2, 3
+    for capability in (dac_override, dac_read_search, fowner):
+        if libc.prctl(pr_capbset_drop, capability, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "cannot drop capabilities")
