@@ -262,9 +262,6 @@ def run_features(args: argparse.Namespace, locations: Locations) -> int:
     else:
         label, _, value = describe_coverage(coverage).partition(": ")
         print(in_terminal_width(f"{label}: ", value))
-        if csv_beside is not None:  # a download refused (403), and the data came with a CSV
-            print(printable(f"{csv_beside} came with the data: `mpdtui features --csv "
-                            f"{csv_argument(csv_beside)}` imports it"))
     if other_data:  # whatever the features there before (it said so only without any)
         print(in_terminal_width("", printable(f"{', '.join(other_data)}: {OTHER_DATA} "
                                               "(`mpdtui features --csv FILE`).")), file=said)

@@ -42,20 +42,11 @@ class FeatureService:
         for path in paths:
             csv_parts(expand_home(path))
 
-    def _holds_features(self) -> bool:
-        """Whether features are stored: a store that holds only Spotify's 403 (`features
-        --download` refused) holds none."""
-        if not self.locations.features_db.exists():
-            return False
-        with FeatureStore.open(self.locations, write=False) as store:
-            counts = store.coverage()
-        return bool(counts["api"] or counts["csv"] or counts["no_features"])
-
     def csv_beside_the_data(self) -> Path | None:
         """A features CSV that came with the data, while no features are stored: the demo's
         own, or a tracks_features.csv / dataset.csv beside the ingested slices (as `mpdtui
         demo-data` writes it)."""
-        if self._holds_features():
+        if self.locations.features_db.exists():
             return None
         primary = self._data.state().primary
         if primary is None:

@@ -816,26 +816,3 @@ def test_a_download_refused_for_want_of_a_login_leaves_the_csv_beside_the_data_o
         open_services(locations).jobs.run(JobRequest("features", download="yes"))
     assert open_services(locations).features.csv_beside_the_data() == (
         folder / "tracks_features.csv")
-
-
-def test_a_download_spotify_refuses_names_the_csv_beside_the_data(
-        small_demo: Path, tmp_path: Path, fake: FakeSpotify, logged_in: Locations,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    """A 403 to audio features stores the refusal and no features: the download's advice said
-    `--csv FILE`, and `info` too, though the slices came with their tracks_features.csv."""
-    import shutil
-
-    from mpdtui.commands.spotify import run_features
-    from mpdtui.services.root import open_services
-
-    folder = tmp_path / "mpd"
-    folder.mkdir()
-    for name in (sorted(small_demo.glob("*.json"))[0].name, "tracks_features.csv"):
-        shutil.copy(small_demo / name, folder / name)
-    open_services(logged_in).jobs.ingest(folder)
-    fake.state.forbid_audio_features = True
-    assert run_features(features_args(download=True), logged_in) == 0
-    command = f"`mpdtui features --csv {folder / 'tracks_features.csv'}` imports it"
-    assert command in capsys.readouterr().out
-    assert open_services(logged_in).features.csv_beside_the_data() == (
-        folder / "tracks_features.csv")
