@@ -52,7 +52,9 @@ async def test_models_saved_by_another_process_are_said_and_the_apps_own_are_not
         assert app.jobs.start(JobRequest("setup", models=("als",), demo_features=False))
         await wait_for(pilot, lambda: not app.jobs.running, timeout=300, what="the app's job")
         saved = app.services.models.signature()
-        await wait_for(pilot, lambda: screen._models_seen == saved, what="the save checked")
+        # checked once the job had ended: a check while it ran takes the next save for its own
+        await wait_for(pilot, lambda: (screen._models_seen, screen._jobs_seen)
+                       == (saved, (app.jobs.started, False)), what="the save checked")
         await settle(pilot)
         assert "als" in screen.models
         assert not [n for n in notes if "another mpdtui" in n]
