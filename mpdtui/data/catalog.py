@@ -22,17 +22,16 @@ import numpy as np
 import orjson
 
 from models.text import normalize_name
-from mpdtui.data import track_search
+from mpdtui.data import track_query, track_search
 from mpdtui.data.files import DamagedFileError, FormatVersionError, read_json, write_json
 from mpdtui.data.sqlite_store import Connection, connect, create_whole, write_transaction
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 
 CATALOG_FORMAT = "mpdtui-catalog"
-CATALOG_VERSION = 2
-"""2: search tables without positions (`track_search`); version 1 is read and extended alike,
-and keeps its tables."""
-READABLE_CATALOG_VERSIONS = ("1", str(CATALOG_VERSION))
+CATALOG_VERSION = track_search.SEARCH_VERSION
+"""3: emoji, unspaced scripts searched (`track_search`); 1, 2 are read, reindexed by a writer."""
+READABLE_CATALOG_VERSIONS = ("1", "2", str(CATALOG_VERSION))
 PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL")
 SOURCES_COPY_FORMAT = "mpdtui-catalog-sources"
 
@@ -167,6 +166,7 @@ class Catalog:
         self.db, self.path, self.sources_copy = connection, path, sources_copy
         """Where `add_source` keeps a copy of the sources (see `rebuild_hint`)."""
         self.lock = threading.RLock()
+        track_search.register_search_text(connection)
 
     @classmethod
     def open(cls, locations: Locations) -> Catalog:
@@ -186,6 +186,7 @@ class Catalog:
             create_whole(locations.catalog_db, _damage(locations), PRAGMAS, _write_schema)
         catalog = cls._checked(locations, create=True)
         try:
+            track_search.reindex_older_search(catalog)
             track_search.index_search(catalog)  # after a killed ingest: search must find every track
             track_search.rank_stale_search_head(catalog)
         except BaseException:
@@ -313,7 +314,7 @@ class Catalog:
 
     def search(self, text: str, limit: int = 50) -> list[Track]:
         """Tracks matching every word of `text` (prefixes) in title/artist/album, most popular first."""
-        return [Track(*row) for row in track_search.search_rows(self, text, limit)]
+        return [Track(*row) for row in track_query.search_rows(self, text, limit)]
 
     def playlist_names(self) -> list[str]:
         """Normalised playlist names by row. A name stored as normalising to nothing is

@@ -17,15 +17,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import sqlite3
 import sys
 import threading
-import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol
 
+from mpdtui.data.search_words import TOKEN_CATEGORIES, index_text
 from mpdtui.data.sqlite_store import Connection, connect_beside, write_transaction
 
 SEARCH_INDEXED = "search_indexed"
@@ -51,7 +50,13 @@ LOWEST_PRIORITY = 19
 SEARCH_HEAD_MIN_TRACKS = 100_000
 """Catalogs with fewer tracks have an empty head: searching them all takes tens of ms."""
 
-_FTS = ("fts5(name, artist, album, content='', tokenize='unicode61 remove_diacritics 2', "
+SEARCH_VERSION = 3
+"""The catalog format version from which the search tables hold `index_text` (emoji and
+unspaced scripts as words) parted by `TOKEN_CATEGORIES`; an older catalog is reindexed by its
+next writer (`reindex_older_search`)."""
+
+_FTS = ("fts5(name, artist, album, content='', "
+        f"tokenize=\"unicode61 remove_diacritics 2 categories '{TOKEN_CATEGORIES}'\", "
         "prefix='1 2 3', columnsize=0, detail=none)")
 """Contentless (the texts are the tracks'); prefix indexes for the 1-3 letters typed first;
 no column sizes, which only bm25 reads (searches rank by popularity; at 317k tracks the build
@@ -59,11 +64,17 @@ takes 2.2-2.5 s instead of 2.8-3.1 s); no positions (`detail=none`), which only 
 column queries read (searches match words and prefixes anywhere; at 875k tracks the index
 takes 22 MB instead of 81 MB and builds in 3.9-5.2 s instead of 5.4-6.8 s, searching as
 fast). Catalogs made before keep their tables, searched alike."""
-_FTS_WITH_POSITIONS = _FTS.replace(", detail=none", "")
+_FTS_OF_WORDS = ("fts5(name, artist, album, content='', tokenize='unicode61 remove_diacritics 2', "
+                 "prefix='1 2 3', columnsize=0, detail=none)")
+"""The search tables of catalog format version 2 (of the texts as they are)."""
+_FTS_WITH_POSITIONS = _FTS_OF_WORDS.replace(", detail=none", "")
 """The search tables of catalog format version 1."""
-_DECLARATIONS = {f"CREATE VIRTUAL TABLE tracks_fts USING {fts}"
-                 for fts in (_FTS, _FTS_WITH_POSITIONS)}
-"""How SQLite records the search index's declarations of today (of each format version)."""
+_DECLARATION = f"CREATE VIRTUAL TABLE tracks_fts USING {_FTS}"
+"""How SQLite records the search index's declaration of today."""
+_INDEX_TEXT = "search_text"
+"""The SQL function of `index_text` (`register_search_text`)."""
+_INDEXED_TEXTS = ", ".join(f"{_INDEX_TEXT}({column}.name)" for column in ("t", "ar", "al"))
+"""What the search tables take of a track joined to its artist `ar` and album `al`."""
 _CATALOG = "catalog"
 """The catalog's schema name on the connection that builds a search index beside it."""
 
@@ -71,7 +82,7 @@ _CATALOG = "catalog"
 def search_schema(catalog_version: int) -> str:
     """Run whenever the catalog is opened for writing: catalogs from before the head get it
     (and `rank_stale_search_head` ranks it), with the search tables of their version."""
-    fts = _FTS if catalog_version >= 2 else _FTS_WITH_POSITIONS
+    fts = {1: _FTS_WITH_POSITIONS, 2: _FTS_OF_WORDS}.get(catalog_version, _FTS)
     return f"""
 CREATE VIRTUAL TABLE IF NOT EXISTS tracks_fts USING {fts};
 CREATE TABLE IF NOT EXISTS search_head (rank INTEGER PRIMARY KEY, track_id INTEGER NOT NULL);
@@ -85,29 +96,8 @@ FROM tracks t JOIN artists ar ON ar.id = t.artist_id JOIN albums al ON al.id = t
 """
 """The columns of a `catalog.Track`, in its order."""
 
-_EVERY_TRACK_SEARCH = f"""{TRACK_SELECT}
-WHERE t.id IN (SELECT rowid FROM tracks_fts WHERE tracks_fts MATCH ?)
-ORDER BY t.num_playlists DESC, t.id LIMIT ?
-"""
-_HEAD_SEARCH = f"""
-{TRACK_SELECT.replace("FROM tracks t", "FROM search_head h JOIN tracks t ON t.id = h.track_id")}
-WHERE h.rank IN (SELECT rowid FROM search_head_fts WHERE search_head_fts MATCH ? ORDER BY rowid LIMIT ?)
-AND (SELECT value FROM meta WHERE key = '{SEARCH_HEAD}') = (SELECT value FROM meta WHERE key = 'finalized')
-ORDER BY h.rank
-"""
-"""The most popular matches from the search head, none while it is stale (one statement: the
-head and the keys it is checked by come from one snapshot of a catalog being written)."""
-
 _AUTOMERGE = "tracks_fts(tracks_fts, rank) VALUES ('automerge', {})"
 _DEFAULT_AUTOMERGE = 4
-_WORD = re.compile(r"[^\W_]+")
-"""A search word: letters and digits (FTS5's tokenizer parts words at `_` too)."""
-APOSTROPHES = str.maketrans("", "", "'\u2019\u2018`\u00b4")
-"""Deletes apostrophes as typed or tagged (straight, curly, backtick, acute): `str.translate`."""
-_CONTRACTED = re.compile(r"(?<=n)t$|(?:s|m|d|re|ve|ll)$")
-"""What may follow an apostrophe at a word's end."""
-_PHRASES_REFUSED = "phrase queries are not supported"
-"""FTS5's error for a quoted word it reads as two or more, in a table without positions."""
 
 
 class CatalogAccess(Protocol):
@@ -124,70 +114,35 @@ class CatalogAccess(Protocol):
     def transaction(self) -> AbstractContextManager[Connection]: ...
 
 
-def has_search_words(text: str) -> bool:
-    """Whether `text` has a word to search for (a letter or digit): punctuation alone
-    ("*", "...") matches no track."""
-    return _WORD.search(text) is not None
+def holds_index_text(catalog: CatalogAccess) -> bool:
+    """Whether the search tables hold `index_text` (else, of an older catalog, the texts)."""
+    return int(catalog.meta("version") or SEARCH_VERSION) >= SEARCH_VERSION
 
 
-def search_rows(catalog: CatalogAccess, text: str, limit: int) -> list[tuple]:
-    """TRACK_SELECT rows of the tracks matching every word of `text` (as prefixes) in title,
-    artist or album, most popular first; short of `limit`, then those matching its words as
-    written without apostrophes (`_apostrophes_aside`)."""
-    words = _WORD.findall(text.lower())
-    rows = _rows_of(catalog, words, limit)
-    loose = _apostrophes_aside(text)
-    if len(rows) < limit and loose != words:
-        found = {row[0] for row in rows}
-        rows += [row for row in _rows_of(catalog, loose, limit)
-                 if row[0] not in found][:limit - len(rows)]
-    return rows
+
+def register_search_text(db: Connection) -> None:
+    """Give `db` the SQL function that inserts into the search tables use (`index_text`)."""
+    db.create_function(_INDEX_TEXT, 1, index_text, deterministic=True)
 
 
-def _apostrophes_aside(text: str) -> list[str]:
-    """The words of `text` without apostrophes, each less an ending an apostrophe may have
-    parted from it (n't, 's, 'm, 'd, 're, 've, 'll): the index holds "don't" as two words,
-    "don" and "t", so "dont" (as people type it) finds it as "don", as "don't" finds "dont"."""
-    return [_CONTRACTED.sub("", word) or word
-            for word in _WORD.findall(text.lower().translate(APOSTROPHES))]
-
-
-def _rows_of(catalog: CatalogAccess, words: list[str], limit: int) -> list[tuple]:
-    rows = _rows_unless_refused(catalog, words, limit)
-    if rows is None:
-        rows = _rows_unless_refused(catalog, _older_unicode_words(words), limit)
-    return rows or []  # refused again (another SQLite's tables): nothing found, not an error
-
-
-def _rows_unless_refused(catalog: CatalogAccess, words: list[str], limit: int) -> list[tuple] | None:
-    """The tracks matching every word; None when FTS5 refuses one as a phrase (its tokenizer
-    parts the word where `_WORD` does not)."""
-    if not words:
-        return []
-    try:
-        return _matching_rows(catalog, words, limit)
-    except sqlite3.OperationalError as exc:
-        if _PHRASES_REFUSED not in str(exc):
-            raise
-        return None
-
-
-def _matching_rows(catalog: CatalogAccess, words: list[str], limit: int) -> list[tuple]:
-    match = " AND ".join(f'"{word}"*' for word in words)
-    # the head's first `limit` matches are the catalog's: every other track ranks after it
-    rows = catalog.query(_HEAD_SEARCH, (match, limit)) if catalog.meta(SEARCH_HEAD) else []
-    if len(rows) < limit:
-        rows = catalog.query(_EVERY_TRACK_SEARCH, (match, limit))
-    return rows
-
-
-def _older_unicode_words(words: list[str]) -> list[str]:
-    """`words` parted also where Unicode 3.2 has no letter or digit. FTS5's tokenizer has
-    tables of an older Unicode than Python's: a few letters of today (New Tai Lue's vowel
-    signs, two Vedic signs) part a word there, which a table without positions refuses."""
-    parted = "".join(char if unicodedata.ucd_3_2_0.category(char)[0] in "LN" else " "
-                     for char in " ".join(words))
-    return parted.split()
+def reindex_older_search(catalog: CatalogAccess) -> bool:
+    """For a writer, once: replace the search tables of a catalog of a format version before
+    SEARCH_VERSION by today's, index every track (and the head) in them and record the
+    version, in one transaction (its readers search the old tables until it commits; MPD-like
+    demo, 317k tracks: about 2 s). Whether it did."""
+    if holds_index_text(catalog):
+        return False
+    with catalog.lock, catalog.transaction() as db:
+        for table in ("tracks_fts", "search_head_fts"):
+            db.execute(f"DROP TABLE IF EXISTS {table}")
+            db.execute(f"CREATE VIRTUAL TABLE {table} USING {_FTS}")
+        _insert_into_search(db, "", 0)
+        db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                   (SEARCH_INDEXED, str(_track_count(catalog))))
+        if catalog.meta(SEARCH_HEAD):
+            rank_search_head(catalog, str(catalog.meta(SEARCH_HEAD)))
+        db.execute("UPDATE meta SET value = ? WHERE key = 'version'", (str(SEARCH_VERSION),))
+    return True
 
 
 def search_indexed(catalog: CatalogAccess) -> int:
@@ -252,7 +207,7 @@ def index_search_beside(catalog: CatalogAccess) -> Iterator[_SearchIndexBeside |
 
 def _fills_beside(catalog: CatalogAccess) -> bool:
     """An empty index of a declaration of today (the copy is of its tables)."""
-    return _declaration(catalog) in _DECLARATIONS and search_indexed(catalog) == 0
+    return _declaration(catalog) == _DECLARATION and search_indexed(catalog) == 0
 
 
 def _declaration(catalog: CatalogAccess) -> object:
@@ -265,6 +220,7 @@ class _SearchIndexBeside:
     def __init__(self, catalog: CatalogAccess) -> None:
         self.catalog = catalog
         self.db = connect_beside(catalog.db, _CATALOG)
+        register_search_text(self.db)
         self.db.execute(f"PRAGMA {_CATALOG}.cache_size = -{BESIDE_CACHE_KIB}")
         self.db.execute(str(_declaration(catalog)).replace("tracks_fts", "main.tracks_fts", 1))
         self.indexed = 0
@@ -335,7 +291,7 @@ def _insert_into_search(db: Connection, tracks_schema: str, start: int,
     db.execute(f"INSERT INTO {_AUTOMERGE.format(0)}")
     at = tracks_schema
     db.execute("INSERT INTO tracks_fts(rowid, name, artist, album) "
-               f"SELECT t.id, t.name, ar.name, al.name FROM {at}tracks t "
+               f"SELECT t.id, {_INDEXED_TEXTS} FROM {at}tracks t "
                f"JOIN {at}artists ar ON ar.id = t.artist_id JOIN {at}albums al ON al.id = t.album_id "
                "WHERE t.id >= ? AND t.id < ? ORDER BY t.id", (start, end))
     db.execute(f"INSERT INTO {_AUTOMERGE.format(_DEFAULT_AUTOMERGE)}")
@@ -354,7 +310,7 @@ def rank_search_head(catalog: CatalogAccess, fingerprint: str) -> None:
         db.executemany("INSERT INTO search_head VALUES (?, ?)",
                        ((rank, track_id) for rank, (track_id,) in enumerate(most_popular)))
         db.execute("INSERT INTO search_head_fts(rowid, name, artist, album) "
-                   "SELECT h.rank, t.name, ar.name, al.name FROM search_head h "
+                   f"SELECT h.rank, {_INDEXED_TEXTS} FROM search_head h "
                    "JOIN tracks t ON t.id = h.track_id JOIN artists ar ON ar.id = t.artist_id "
                    "JOIN albums al ON al.id = t.album_id ORDER BY h.rank")
     db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (SEARCH_HEAD, fingerprint))

@@ -12,7 +12,7 @@ from mpdtui.data.catalog import Catalog, Track
 from mpdtui.data.dataset import FeatureMatrix
 from mpdtui.data.mpd_validation import no_track_linked, pasted_track_uri
 from mpdtui.data.track_features import catalog_feature_matrix
-from mpdtui.data.track_search import has_search_words
+from mpdtui.data.track_query import has_search_words
 from mpdtui.locations import Locations
 
 T = TypeVar("T")

@@ -16,7 +16,7 @@ from functools import lru_cache
 from mpdtui.data.catalog import Track
 from mpdtui.data.playlist_formats import FileTrack
 from mpdtui.data.saved_playlists import PlaylistExists, SavedPlaylist, SavedPlaylists, TrackEntry
-from mpdtui.data.track_search import APOSTROPHES
+from mpdtui.data.track_query import APOSTROPHES
 from mpdtui.errors import UserError
 from mpdtui.importing import PlaylistFile, ReadFiles, broken_links_said
 from mpdtui.pipeline.display import counted

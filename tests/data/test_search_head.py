@@ -9,13 +9,14 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from store_support import older_mpdtui
 
-import mpdtui.data.catalog as catalog_module
 import mpdtui.data.track_search as track_search
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.ingest import ingest
 from mpdtui.data.matrices import manifest_fingerprint
-from mpdtui.data.track_search import _HEAD_SEARCH, SEARCH_HEAD
+from mpdtui.data.track_query import _HEAD_SEARCH
+from mpdtui.data.track_search import SEARCH_HEAD
 from mpdtui.locations import Locations
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.pipeline.runner import run_job
@@ -184,39 +185,39 @@ def test_a_job_with_nothing_to_ingest_ranks_a_stale_head(headed: Locations, tmp_
         assert catalog.meta(SEARCH_HEAD) == manifest_fingerprint(catalog)
 
 
-@pytest.mark.parametrize("declared", ["positions", "positions and column sizes"])
-def test_version_1_search_tables_are_kept_and_answer_alike(
+@pytest.mark.parametrize("declared", ["positions", "positions and column sizes", "version 2"])
+def test_older_search_tables_answer_alike_and_their_writer_reindexes_them(
         declared: str, small_demo: Path, headed: Locations, tmp_path: Path) -> None:
     """A catalog of format version 1 (search tables with positions; the first ones also with
-    column sizes) is read and extended by this version, keeps its tables (CREATE ... IF NOT
-    EXISTS) and answers every search as a new one (version 2, no positions) does."""
-    locations = Locations.resolve(tmp_path / "before")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(catalog_module, "CATALOG_VERSION", 1)
+    column sizes) or 2 (of the texts as they are) is read as it is and answers every search
+    of Latin words as today's does; its next writer replaces its tables by today's, which
+    answer alike too."""
+    locations, version = Locations.resolve(tmp_path / "before"), 2 if declared == "version 2" else 1
+    with older_mpdtui(version), pytest.MonkeyPatch.context() as patch:
         if declared == "positions and column sizes":
             patch.setattr(track_search, "_FTS_WITH_POSITIONS",
                           track_search._FTS_WITH_POSITIONS.replace(", columnsize=0", ""))
-        Catalog.create_or_open(locations).close()
-    copies: list[object] = []
-    copy_in = track_search._SearchIndexBeside.copy_in
-    with pytest.MonkeyPatch.context() as patch:
         patch.setattr(track_search, "SEARCH_HEAD_MIN_TRACKS", 0)
         patch.setattr(track_search, "SEARCH_HEAD_TRACKS", HEAD)
-        patch.setattr(track_search._SearchIndexBeside, "copy_in",
-                      lambda beside: (copy_in(beside), copies.append(beside)))
         ingest(locations, small_demo)
-    # the last version 1 tables are built beside too; the first ones in place
-    assert len(copies) == (declared == "positions")
+    tables = "SELECT sql FROM sqlite_master WHERE name IN ('tracks_fts', 'search_head_fts')"
     with Catalog.open(locations) as before, Catalog.open(headed) as now:
-        tables = "SELECT sql FROM sqlite_master WHERE name IN ('tracks_fts', 'search_head_fts')"
-        assert (before.meta("version"), now.meta("version")) == ("1", "2")
+        queries = [*_queries(now), "under_score", "two words_here"]
+        assert (before.meta("version"), now.meta("version")) == (str(version), "3")
         assert [("detail=none" in sql, "columnsize=0" in sql) for (sql,) in before.query(tables)
-                ] == [(False, declared == "positions")] * 2
-        assert [("detail=none" in sql, "columnsize=0" in sql) for (sql,) in now.query(tables)
+                ] == [(declared == "version 2", declared != "positions and column sizes")] * 2
+        assert [("categories" in sql, "detail=none" in sql) for (sql,) in now.query(tables)
                 ] == [(True, True)] * 2
+        assert _answers(before, queries) == _answers(now, queries)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(track_search, "SEARCH_HEAD_TRACKS", HEAD)
+            Catalog.create_or_open(locations).close()
+        assert before.query(tables) == now.query(tables)
         assert before.query("INSERT INTO tracks_fts(tracks_fts, rank) "
                             "VALUES ('integrity-check', 1)") == []
-        for query in [*_queries(now), "under_score", "two words_here"]:
-            for limit in LIMITS:
-                assert ([track.id for track in before.search(query, limit)]
-                        == [track.id for track in now.search(query, limit)]), (query, limit)
+        assert _answers(before, queries) == _answers(now, queries)
+
+
+def _answers(catalog: Catalog, queries: list[str]) -> list[list[int]]:
+    return [[track.id for track in catalog.search(query, limit)]
+            for query in queries for limit in LIMITS]

@@ -5,9 +5,15 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+import mpdtui.data.catalog as catalog_module
+import mpdtui.data.track_search as track_search
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.matrices import load_interactions, load_sequences
 from mpdtui.locations import Locations
@@ -70,3 +76,14 @@ def demo_csv_head(small_demo: Path, target: Path, rows: int = 2000) -> Path:
     with (small_demo / "tracks_features.csv").open() as source:
         target.write_text("".join(itertools.islice(source, rows + 1)))
     return target
+
+
+@contextmanager
+def older_mpdtui(version: int) -> Iterator[None]:
+    """Make catalogs as mpdtui did at catalog format `version` (1 or 2): search tables of the
+    texts as they are, parted by FTS5's default categories."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(catalog_module, "CATALOG_VERSION", version)
+        patch.setattr(track_search, "SEARCH_VERSION", version)
+        patch.setattr(track_search, "index_text", str)
+        yield
