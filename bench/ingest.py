@@ -9,7 +9,8 @@ RSS (the writer's own high-water mark, and the sum over it and its workers, samp
 seconds (its own and its workers'; on a shared machine the CPU ratio moves less with the load
 than the wall-time one). With two sizes it extrapolates
 the peak RSS to the full MPD (1M playlists, 66M rows, 2.26M tracks). Also reports
-`Catalog.search` latency on the catalog it built (1-3 letter prefixes and whole title words).
+`Catalog.search` latency on the catalog it built (1-3 letter prefixes and whole title words),
+and the size of its search tables.
 
 Each pair also prints the ingest's CPU seconds spread over the machine's cores, against the
 bare parse: the wall-time ratio it could reach if no core ever waited. `--floor` also times
@@ -80,9 +81,11 @@ with Catalog.open(locations) as catalog:
         tick = time.perf_counter()
         catalog.search(query)
         latencies.append(time.perf_counter() - tick)
+    index_mb = sum(catalog.scalar(f"SELECT coalesce(sum(length(block)), 0) FROM {table}_data")
+                   for table in ("tracks_fts", "search_head_fts")) / 1e6
 latencies.sort()
 print(json.dumps({"seconds": seconds, "cpu_seconds": cpu_seconds, "rows": result.rows,
-                  "tracks": counts.tracks,
+                  "tracks": counts.tracks, "search_index_mb": index_mb,
                   "peak_rss_mb": peak_mb, "finalize_bytes_per_row": finalize_peak / result.rows,
                   "search_p50_ms": 1e3 * latencies[len(latencies) // 2],
                   "search_p95_ms": 1e3 * latencies[int(len(latencies) * 0.95)]}))
@@ -261,7 +264,7 @@ def measure(folder: Path, playlists: int) -> dict[str, float]:
           f"{run['cpu_seconds'] / CORES / parse:4.2f}x | "
           f"peak RSS {run['peak_rss_mb']:,.0f} MB writer, {run['peak_all_mb']:,.0f} MB with its "
           f"workers | search p50 {run['search_p50_ms']:.1f} ms "
-          f"p95 {run['search_p95_ms']:.1f} ms", flush=True)
+          f"p95 {run['search_p95_ms']:.1f} ms, index {run['search_index_mb']:.1f} MB", flush=True)
     return run
 
 

@@ -44,6 +44,9 @@ _UNSPACED = ((0x0E00, 0x0EFF),  # Thai, Lao
              (0x20000, 0x3FFFF))  # CJK extensions B-H
 """Scripts whose words are written without spaces between them (Korean's are spaced, but take
 endings: "방탄소년단의"), as code point ranges."""
+_MAY_PART = re.compile("[{}\u0e00-\U0010ffff]".format("".join(
+    char for char in map(chr, range(0x0E00)) if unicodedata.category(char) == "So")))
+"""Where text has none of these, `index_text` leaves it as it is (Latin with accents, say)."""
 _WORD = re.compile(r"[^\W_]+")
 """A search word in an index made before `search_words` (no marks; see `legacy_words`)."""
 
@@ -52,7 +55,7 @@ def index_text(text: str) -> str:
     """What the index holds for `text` (a title, artist or album): the text, with each run of
     unspaced characters or emoji as its characters and its pairs of neighbours, parted by
     spaces."""
-    if text.isascii():
+    if text.isascii() or not _MAY_PART.search(text):
         return text
     parts = []
     for unspaced, piece in _pieces(text):
