@@ -36,12 +36,12 @@ from mpdtui.data.known_slices import (
 from mpdtui.data.matrices import matrices_are_current
 from mpdtui.data.mpd import find_slices
 from mpdtui.data.mpd_validation import SliceError
-from mpdtui.data.track_search import search_head_is_stale
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations, expand_home
 from mpdtui.pipeline.display import counted
 from mpdtui.pipeline.events import Notice, StageProgress
 from mpdtui.pipeline.job import DEMO_MARKER_FORMAT, Job, Stage
+from mpdtui.pipeline.search_upkeep import bring_search_up_to_date, say_if_search_reindexed
 from mpdtui.pipeline.sources import (
     DataSource,
     DataState,
@@ -65,6 +65,7 @@ class SourceStage(Stage):
     def run(self, job: Job) -> str:
         plan = job.plan()
         assert plan.source is not None
+        say_if_search_reindexed(job)
         if plan.replace:
             check_before_replacing(plan.source, differing_slice(job.locations, plan.source))
             drop_playlists(job.locations)
@@ -165,6 +166,7 @@ class IngestStage(Stage):
             _resume_impossible(job)
         total, there_before = IngestResult(), known_names(job.locations)
         relay, asked = job.progress(self.name, "slices"), self._asked(job)
+        say_if_search_reindexed(job)
         for path in paths:  # a recorded source's slices --skip-bad left out are skipped again
             skip_bad = job.request.skip_bad or (path != asked and only_skipped_left(job.locations, path))
             try:
@@ -191,21 +193,11 @@ class IngestStage(Stage):
         return f"{new}, {total.already_done} already there{copies_said}"
 
     def skip(self, job: Job) -> str:
-        _rank_stale_search_head(job.locations)
+        bring_search_up_to_date(job)
         there = len(names_in(self._paths(job)))
         job.summary.ingest = {"ingested": 0, "already_done": there, "playlists": 0, "rows": 0,
                               "skipped": [], "copies": []}
         return "data ready"
-
-
-def _rank_stale_search_head(locations: Locations) -> None:
-    """With nothing to ingest, a catalog from before the search head (or one an older mpdtui
-    finalized) still gets a current one: opening it for writing ranks it."""
-    with Catalog.open(locations) as catalog:
-        stale = search_head_is_stale(catalog)
-    if stale:
-        with contextlib.suppress(PermissionError):  # a read-only catalog: searched in full
-            Catalog.create_or_open(locations).close()
 
 
 def _resume_impossible(job: Job) -> None:

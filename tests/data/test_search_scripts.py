@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 import pytest
-from hostile_support import write_slice
+from hostile_support import jobs_in_process, run_cli, write_slice  # noqa: F401 (a fixture)
 from store_support import mpd_playlist, older_mpdtui
 
 import mpdtui.data.track_search as track_search
@@ -131,3 +132,20 @@ def test_an_older_catalog_is_searched_as_before_until_its_writer_reindexes_it(
         assert reader.query("INSERT INTO tracks_fts(tracks_fts, rank) VALUES ('integrity-check', 1)") == []
     with Catalog.create_or_open(locations) as writer:
         assert not track_search.reindex_older_search(writer)  # once
+
+
+@pytest.mark.usefixtures("jobs_in_process")
+def test_the_next_ingest_reindexes_an_older_catalog_and_says_so(
+        scripts: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`mpdtui ingest` of the data already there (nothing to ingest) still reindexes once, and
+    says so, as that takes a while at the MPD's size; a search finds the runs' words then."""
+    cache = tmp_path / "cache"
+    with older_mpdtui(2):
+        ingest(Locations.resolve(cache), scripts.parent)
+    assert run_cli(capsys, cache, "search", "杰倫").out.count("告白氣球") == 0
+    first = run_cli(capsys, cache, "ingest", str(scripts.parent))
+    assert first.code == 0 and "reindexing the track search once" in first.out, first
+    again = run_cli(capsys, cache, "ingest", str(scripts.parent))
+    assert again.code == 0 and "reindexing" not in again.out, again
+    found = run_cli(capsys, cache, "search", "杰倫", "--json")
+    assert [track["track"] for track in orjson.loads(found.out)] == ["告白氣球"]
