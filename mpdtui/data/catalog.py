@@ -205,7 +205,7 @@ class Catalog:
             elif version not in READABLE_CATALOG_VERSIONS:  # None: an empty file, say
                 held = ("holds no catalog (it records no format version)" if version is None
                         else f"has catalog format version {version}, this mpdtui reads "
-                        f"{' and '.join(READABLE_CATALOG_VERSIONS)}")
+                        f"{', '.join(READABLE_CATALOG_VERSIONS[:-1])} and {CATALOG_VERSION}")
                 raise FormatVersionError(f"{path} {held}: {rebuild_hint(locations)}")
             if create:
                 connection.executescript(track_search.search_schema(

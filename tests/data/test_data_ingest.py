@@ -261,7 +261,8 @@ def test_skip_bad_ingests_the_rest_and_lists_skipped(small_demo: Path, tmp_path:
 def test_unknown_catalog_version_is_refused_with_rebuild_hint(handmade_store: Locations) -> None:
     with sqlite3.connect(handmade_store.catalog_db) as db:
         db.execute("UPDATE meta SET value = '99' WHERE key = 'version'")
-    with pytest.raises(FormatVersionError, match=r"version 99.*delete it and run `mpdtui ingest"):
+    with pytest.raises(FormatVersionError,
+                       match=r"version 99, this mpdtui reads 1, 2 and 3: delete it and run `mpdtui ingest"):
         Catalog.open(handmade_store)
 
 
