@@ -21,7 +21,8 @@ TOKEN_CATEGORIES = "L* N* Co So Mn Mc"
 """The Unicode categories of the characters FTS5's tokenizer keeps in words (its default,
 "L* N* Co", reads emoji (So) and marks (Mn, Mc) as spaces)."""
 _TOKEN_CATEGORIES = ("Co", "So", "Mn", "Mc")
-_MARKS = ("Mn", "Mc", "Me")
+_MARKS = ("Mn", "Mc")
+"""Marks written on the character before them (enclosing marks, Me, part words, as in FTS5)."""
 _FOLDED = dict.fromkeys([*range(0xFE00, 0xFE10), *range(0x1F3FB, 0x1F400), *range(0xE0020, 0xE0080),
                          0x200D])
 """Deleted as if not there: variation selectors ("❤️" is "❤"), skin tones, emoji tags and the
