@@ -128,7 +128,8 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
             "none yet (`mpdtui ingest PATH` or `mpdtui --train --demo`)"),
         "models": _models_text(info, state),
         "default_model": _default_model_text(info, held_out),
-        "features": (describe_coverage(info["features"]).removeprefix("Audio features: ")
+        "features": (describe_coverage(info["features"], csv_beside).removeprefix(
+            "Audio features: ")
                      if info["features"]
                      else f"none yet (`mpdtui features --csv {csv_argument(csv_beside)}`)")}
     if unfinished:

@@ -260,8 +260,9 @@ def run_features(args: argparse.Namespace, locations: Locations) -> int:
         print(printable(f"Audio features: none yet (`mpdtui features --csv "
                         f"{csv_argument(csv_beside)}` or `--download`)."))
     else:
-        label, _, value = describe_coverage(coverage).partition(": ")
-        print(in_terminal_width(f"{label}: ", value))
+        beside = None if download else csv_beside  # a 403 in this run has named it
+        label, _, value = describe_coverage(coverage, beside).partition(": ")
+        print(in_terminal_width(f"{label}: ", printable(value)))
     if other_data:  # whatever the features there before (it said so only without any)
         print(in_terminal_width("", printable(f"{', '.join(other_data)}: {OTHER_DATA} "
                                               "(`mpdtui features --csv FILE`).")), file=said)
@@ -277,13 +278,18 @@ def csv_argument(csv_beside: Path | None) -> str:
     return "FILE" if csv_beside is None else shlex.quote(str(csv_beside))
 
 
-def describe_coverage(counts: Coverage) -> str:
+def describe_coverage(counts: Coverage, csv_beside: Path | None = None) -> str:
+    """The feature store's counts in a sentence; with `csv_beside` (the CSV that came with
+    the data, while no features are known), the command that imports it."""
     text = (f"Audio features: {counts['api']:,} tracks from the Spotify API, {counts['csv']:,} "
             f"from CSV, {counts['no_features']:,} known to have none")
     if "tracks" in counts:
         text += f"; {counts['missing']:,} of the catalog's {counts['tracks']:,} tracks unknown"
     if counts.get("forbidden"):
         text += "; the API answered 403 to this app (fallback: CSV and MPD-derived features)"
+    if csv_beside is not None:
+        text += (f"; the data came with {csv_beside}: `mpdtui features --csv "
+                 f"{csv_argument(csv_beside)}` imports it")
     return text + "."
 
 

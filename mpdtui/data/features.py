@@ -239,6 +239,14 @@ class FeatureStore(SqliteStore):
         return Coverage(api=by_source.get("api", 0), csv=by_source.get("csv", 0),
                         no_features=no_features, forbidden=False)
 
+    def holds_features(self) -> bool:
+        """Whether any track's features are known (from the API or a CSV, or the API's "it
+        has none"): a store holding only Spotify's 403, or nothing, holds none."""
+        with self._lock:
+            (held,) = self._db.execute("SELECT EXISTS (SELECT 1 FROM features) "
+                                       "OR EXISTS (SELECT 1 FROM api_fetched)").fetchone()
+        return bool(held)
+
     def ids_to_fetch(self, track_uris: Sequence[str]) -> list[str]:
         """Bare ids, in the given order and without repeats, that the API was never asked
         about and no CSV covers."""

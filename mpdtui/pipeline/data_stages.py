@@ -321,7 +321,8 @@ def _download(job: Job) -> str:
             relay(report)
 
     result = download(job.locations, uris, progress=forward, cancel=job.cancel,
-                      retry_forbidden=job.request.retry_forbidden)
+                      retry_forbidden=job.request.retry_forbidden,
+                      csv_file=read_state(job.locations).features_csv(job.locations))
     return result.describe()
 
 

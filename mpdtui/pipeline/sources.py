@@ -29,6 +29,7 @@ from models.npz_arrays import stamp_path
 from mpdtui.config import read_raw
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.demo import DEFAULT_PLAYLISTS, GENERATOR_VERSION
+from mpdtui.data.demo_files import FEATURES_CSV as DEMO_FEATURES_CSV
 from mpdtui.data.files import read_json
 from mpdtui.data.known_slices import known_slices
 from mpdtui.data.mpd import find_slices
@@ -38,6 +39,8 @@ from mpdtui.locations import Locations, real_path
 
 DEMO_KIND, MPD_KIND, SPOTIFY_KIND = "demo", "mpd", "spotify"
 LEGACY_CONFIG_KEY = "data_source"
+FEATURES_CSV_NAMES = (DEMO_FEATURES_CSV, "dataset.csv")
+"""The public features files, as they are named (Kaggle's 1.2M-song and 114k-track files)."""
 """Where versions before the manifest kept the data source (config.json)."""
 
 
@@ -109,6 +112,20 @@ class DataState:
 
     def holds_demo(self) -> bool:
         return self.primary is not None and self.primary.is_demo
+
+    def features_csv(self, locations: Locations) -> Path | None:
+        """A features CSV that came with the data: the demo's own, or a tracks_features.csv /
+        dataset.csv beside the ingested slices (as `mpdtui demo-data` writes it)."""
+        primary = self.primary
+        if primary is None:
+            return None
+        if primary.is_demo:
+            folder = locations.demo_dir
+        else:
+            source = Path(primary.path)
+            folder = source if source.is_dir() else source.parent  # a slice file's, or a zip's
+        return next((folder / name for name in FEATURES_CSV_NAMES
+                     if (folder / name).is_file()), None)
 
 
 def read_state(locations: Locations) -> DataState:

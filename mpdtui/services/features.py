@@ -5,15 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from mpdtui.data.demo_files import FEATURES_CSV as DEMO_FEATURES_CSV
 from mpdtui.data.feature_csv_files import csv_parts
 from mpdtui.data.features import Coverage, FeatureStore
 from mpdtui.locations import Locations, expand_home
 from mpdtui.services.catalog import CatalogService
 from mpdtui.services.data import DataService
-
-FEATURES_CSV_NAMES = (DEMO_FEATURES_CSV, "dataset.csv")
-"""The public features files, as they are named (Kaggle's 1.2M-song and 114k-track files)."""
 
 
 class FeatureService:
@@ -43,18 +39,11 @@ class FeatureService:
             csv_parts(expand_home(path))
 
     def csv_beside_the_data(self) -> Path | None:
-        """A features CSV that came with the data, while no features are stored: the demo's
-        own, or a tracks_features.csv / dataset.csv beside the ingested slices (as `mpdtui
-        demo-data` writes it)."""
+        """A features CSV that came with the data (`DataState.features_csv`), while no
+        track's features are known: a store holding only Spotify's 403 (a download refused)
+        or nothing (a download without a login) holds none."""
         if self.locations.features_db.exists():
-            return None
-        primary = self._data.state().primary
-        if primary is None:
-            return None
-        if primary.is_demo:
-            folder = self.locations.demo_dir
-        else:
-            source = Path(primary.path)
-            folder = source if source.is_dir() else source.parent  # a slice file's, or a zip's
-        return next((folder / name for name in FEATURES_CSV_NAMES
-                     if (folder / name).is_file()), None)
+            with FeatureStore.open(self.locations, write=False) as store:
+                if store.holds_features():
+                    return None
+        return self._data.state().features_csv(self.locations)

@@ -816,3 +816,37 @@ def test_a_download_refused_for_want_of_a_login_leaves_the_csv_beside_the_data_o
         open_services(locations).jobs.run(JobRequest("features", download="yes"))
     assert open_services(locations).features.csv_beside_the_data() == (
         folder / "tracks_features.csv")
+
+
+def test_a_download_spotify_refuses_names_the_csv_beside_the_data_and_the_advice_imports_it(
+        small_demo: Path, tmp_path: Path, fake: FakeSpotify, logged_in: Locations,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A 403 to audio features stores the refusal and no features: the download's advice
+    said `--csv FILE`, and `features` and `info` after it no command at all, though the
+    slices came with their tracks_features.csv (offered only while no store existed)."""
+    import shlex
+    import shutil
+
+    from mpdtui.cli import main
+    from mpdtui.services.root import open_services
+
+    folder = tmp_path / "mpd"  # one slice and the features CSV, as `mpdtui demo-data` leaves
+    folder.mkdir()
+    for name in (sorted(small_demo.glob("*.json"))[0].name, "tracks_features.csv"):
+        shutil.copy(small_demo / name, folder / name)
+    cache = ["--cache-dir", str(logged_in.root)]
+    assert main([*cache, "ingest", str(folder)]) == 0
+    fake.state.forbid_audio_features = True
+    capsys.readouterr()
+    assert main([*cache, "features", "--download"]) == 0
+    said = capsys.readouterr().out
+    command = re.compile(r"`mpdtui (?:--cache-dir \S+ )?(features --csv [^`]+)` imports it")
+    advised = command.findall(said)
+    assert len(advised) == 1, said
+    assert shlex.split(advised[0])[2] == str(folder / "tracks_features.csv")
+    for later in (["features"], ["info"]):  # the refusal remembered, the advice too
+        assert main([*cache, *later]) == 0
+        assert command.findall(capsys.readouterr().out) == advised
+    assert main([*cache, *shlex.split(advised[0])]) == 0  # followed
+    coverage = open_services(logged_in).features.coverage()
+    assert coverage is not None and coverage["csv"] > 0

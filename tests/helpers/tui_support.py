@@ -41,8 +41,8 @@ SIZE = (130, 40)
 def build_trained(root: Path) -> None:
     """Ingest the demo and train the light models into `root`, without audio features: the
     builder's plain layout (the audio tests import them into their copy). The features store
-    is there, empty, as after a features step that found none (so the setup's features step
-    offers no demo CSV path, which would differ from run to run in the snapshots)."""
+    is there, empty, as after a features step that found none (the setup's features step
+    still offers the demo's CSV: the snapshots show its path in the cache dir as /cache)."""
     locations = Locations.resolve(root)
     services = open_services(locations)
     services.jobs.ingest(services.data.demo_source(DEMO))

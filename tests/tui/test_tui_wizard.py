@@ -947,6 +947,47 @@ async def test_the_features_step_offers_the_csv_that_came_with_the_slices(
         assert app.services.features.csv_beside_the_data() is None
 
 
+async def test_a_download_spotify_refuses_offers_the_csv_that_came_with_the_slices(
+        trained_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The field emptied, ctrl+r: Spotify's 403 said "using features from CSV files (this
+    step (ctrl+r))" with the field left empty, and the features store, holding only the
+    refusal, kept the CSV beside the slices from being offered again. Followed, the advice
+    imports it."""
+    import requests
+    from fake_spotify import FakeSpotify
+
+    from mpdtui.spotify import auth
+
+    folder = one_slice_folder(trained_dir, tmp_path / "mpd", "tracks_features.csv")
+    csv_file = str(folder.resolve() / "tracks_features.csv")
+    locations = ingested_from(folder, tmp_path / "cache")
+    app = make_app(locations, tmp_path)
+    with FakeSpotify() as fake:
+        for key, value in fake.env.items():
+            monkeypatch.setenv(key, value)  # the job process's too
+        auth.login(locations, fake.state.client_id, port=0, timeout=20,
+                   open_url=lambda url: requests.get(url, timeout=10))
+        fake.state.forbid_audio_features = True
+        async with app.run_test(size=SIZE) as pilot:
+            await builder_ready(pilot)
+            await run_command(pilot, "setup: audio features")
+            await wait_for(pilot, lambda: screen_name(pilot) == "FeaturesStep",
+                           what="features step")
+            field = app.screen.query_one("#csv-path", Input)
+            field.value = ""
+            await pilot.press("ctrl+r")
+            await wait_for(pilot, lambda: "Features now cover" in label_text(
+                pilot, "#step-status"), timeout=120, what="the download refused")
+            assert (f"(the data came with {csv_file}: this step (ctrl+r) imports it)"
+                    in label_text(pilot, "#step-status"))
+            await wait_for(pilot, lambda: field.value == csv_file, what="the CSV offered")
+            await pilot.press("ctrl+r")
+            await wait_for(pilot, lambda: "rows imported" in label_text(pilot, "#step-status"),
+                           timeout=120, what="the import")
+    coverage = open_services(locations).features.coverage()
+    assert coverage is not None and coverage["csv"] > 0
+
+
 async def test_a_features_csv_of_other_data_says_none_of_its_tracks_is_in_the_catalog(
         trained_dir: Path, tmp_path: Path) -> None:
     """Another demo's tracks_features.csv said "13,750 of 13,750 rows imported … Features now

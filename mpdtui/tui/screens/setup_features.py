@@ -119,6 +119,9 @@ class FeaturesStep(SetupStep):
         """The rows a CSV brings are not the catalog's tracks (Kaggle's 1.2M rows could cover
         at most about half of the MPD's): say how many of those have features now (2-3 s at
         2.26M tracks, `bench/catalog_features.py`)."""
+        beside = self.services.features.csv_beside_the_data()  # Spotify's 403 names it
+        if beside is not None:
+            self.app.call_from_thread(self._offer_csv, str(beside))
         counts = self._coverage()
         if counts is not None and other_data:  # a CSV none of whose tracks is in the catalog
             self.app.call_from_thread(
@@ -160,6 +163,12 @@ class FeaturesStep(SetupStep):
             return None
         tracks = coverage["tracks"]
         return tracks - coverage.get("missing", 0), tracks
+
+    def _offer_csv(self, path: str) -> None:
+        """The CSV that came with the data, in the empty field: enter imports it."""
+        field = self.query_one("#csv-path", Input)
+        if not field.value and self.running is None:
+            field.value = path
 
     def _coverage_ready(self, text: str) -> None:
         if self.running is None:  # else a newer job's status stands
