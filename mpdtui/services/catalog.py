@@ -3,19 +3,53 @@ tracks' audio features, read once for the models and the audio filters alike."""
 
 from __future__ import annotations
 
-import sqlite3
 import threading
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+from collections.abc import Sequence
 
 from mpdtui.data.catalog import Catalog, Track
 from mpdtui.data.dataset import FeatureMatrix
 from mpdtui.data.mpd_validation import no_track_linked, pasted_track_uri
+from mpdtui.data.sqlite_store import Connection
 from mpdtui.data.track_features import catalog_feature_matrix
 from mpdtui.data.track_query import has_search_words
 from mpdtui.locations import Locations
 
-T = TypeVar("T")
+
+class SharedCatalog(Catalog):
+    """The catalog the app's threads share: `release` (a job ended, the data may have changed)
+    closes its connection after any query under way, and the next query, whichever thread
+    holds this catalog (the builder's suggestions, a challenge's submission), opens the file
+    again: no reader meets "Cannot operate on a closed database"."""
+
+    _connection: Connection | None
+
+    def __init__(self, locations: Locations) -> None:
+        opened = Catalog.open(locations)
+        super().__init__(opened.db, opened.path, opened.sources_copy)
+        self._locations = locations
+
+    @property  # the base's attribute, opened again on use here
+    def db(self) -> Connection:
+        with self.lock:  # every query holds it too: `release` waits for the query
+            if self._connection is None:
+                self._connection = Catalog.open(self._locations).db
+            return self._connection
+
+    @db.setter
+    def db(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def release(self) -> None:
+        """Close the connection now (its -wal and -shm files go with it); the next query
+        opens the file again."""
+        with self.lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+    def close(self) -> None:
+        self.release()
+
 
 class CatalogService:
     """The ingested tracks (thread-safe; the connection is opened on first use)."""
@@ -23,15 +57,16 @@ class CatalogService:
     def __init__(self, locations: Locations) -> None:
         self.locations = locations
         self._lock = threading.Lock()
-        self._catalog: Catalog | None = None
+        self._catalog: SharedCatalog | None = None
         self._features_lock = threading.Lock()  # a read takes seconds: not under `_lock`
         self._features: FeatureMatrix | None = None
         self._features_read = False
 
     def catalog(self) -> Catalog:
+        """The catalog, safe to hold across a job's end (`SharedCatalog`)."""
         with self._lock:
             if self._catalog is None:
-                self._catalog = Catalog.open(self.locations)
+                self._catalog = SharedCatalog(self.locations)
             return self._catalog
 
     def file_identity(self) -> tuple[int, int] | None:
@@ -82,34 +117,23 @@ class CatalogService:
 
     def resolve_uris_naming_unknown(self, uris: Sequence[str]) -> tuple[list[int], list[str]]:
         """(track ids of the URIs the catalog knows, the URIs it does not), each in order."""
-        ids = self._read(lambda catalog: catalog.track_ids(uris))
+        ids = self.catalog().track_ids(uris)
         return ([i for i in ids if i is not None],
                 [uri for uri, i in zip(uris, ids, strict=True) if i is None])
 
     def same_artist(self, track_id: int) -> list[int]:
         """The ids of every track by the artist of track `track_id` (that one too): a scan of
         the tracks (no index on their artist), ~20 ms at 318k tracks."""
-        rows = self._read(lambda catalog: catalog.query(
+        rows = self.catalog().query(
             "SELECT id FROM tracks WHERE artist_id = (SELECT artist_id FROM tracks WHERE id = ?)",
-            [track_id]))
+            [track_id])
         return [track for (track,) in rows]
 
     def n_tracks(self) -> int:
-        return self._read(Catalog.n_tracks)
+        return self.catalog().n_tracks()
 
     def tracks(self, ids: Sequence[int]) -> list[Track]:
-        return self._read(lambda catalog: catalog.tracks(list(ids)))
-
-    def _read(self, read: Callable[[Catalog], T]) -> T:
-        """`read` of the catalog, again of a fresh one where `close` (a job ended) closed it
-        between this thread's taking it and reading it (the builder's suggestions)."""
-        while True:
-            catalog = self.catalog()
-            try:
-                return read(catalog)
-            except sqlite3.ProgrammingError:  # "Cannot operate on a closed database."
-                if self._catalog is catalog:
-                    raise
+        return self.catalog().tracks(list(ids))
 
     def forget_features(self) -> None:
         """Read the features again on next use (another process wrote some)."""
@@ -117,10 +141,9 @@ class CatalogService:
             self._features, self._features_read = None, False
 
     def close(self) -> None:
-        """Drop the connection and the features read: a job changed the data or the
-        features (the next call reads them again)."""
+        """Close the connection and drop the features read: a job changed the data or the
+        features (the next call reads them again; a catalog held meanwhile opens again)."""
         self.forget_features()
         with self._lock:
-            if self._catalog is not None:  # after a query under way (`Catalog.close`)
-                self._catalog.close()
-                self._catalog = None
+            if self._catalog is not None:  # after a query under way
+                self._catalog.release()
