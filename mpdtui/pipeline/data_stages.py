@@ -315,7 +315,7 @@ def _download(job: Job) -> str:
 
     def forward(report: Progress) -> None:
         kind = getattr(report, "kind", "batch")
-        if kind in ("rate_limited", "retry", "forbidden"):
+        if kind in ("rate_limited", "retry", "forbidden", "notice"):
             job.emit(Notice("features", report.message, float(getattr(report, "wait_s", 0.0))))
         else:
             relay(report)

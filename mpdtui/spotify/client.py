@@ -71,12 +71,13 @@ class RetryPolicy:
         return min(self.backoff_max, self.backoff_base * 2 ** (failures - 1))
 
 
-WaitKind = Literal["rate_limited", "retry"]
+WaitKind = Literal["rate_limited", "retry", "notice"]
 
 
 @dataclass(frozen=True)
 class Wait:
-    """The client is about to sleep: `kind` is "rate_limited" or "retry"."""
+    """The client is about to sleep: `kind` is "rate_limited" or "retry"; or (0 s) it has
+    something to say at once: "notice" (a renewed login that could not be saved)."""
 
     kind: WaitKind
     seconds: float
@@ -104,6 +105,7 @@ class SpotifyClient:
         self.settings = settings or SpotifySettings.from_env()
         self.on_wait = on_wait
         self.cancel = cancel
+        session.on_unsaved = self._notice
         self._sp = spotipy.Spotify(auth_manager=session, requests_session=requests.Session(),
                                    retries=0, status_retries=0,
                                    requests_timeout=REQUEST_TIMEOUT_S)
@@ -230,6 +232,10 @@ class SpotifyClient:
         seconds = self.policy.backoff(failures)
         self._sleep(Wait("retry", seconds, f"{what}, retrying in {seconds:g} s "
                                            f"(try {failures + 1} of {self.policy.max_attempts})"))
+
+    def _notice(self, message: str) -> None:
+        if self.on_wait is not None:  # whoever shows the waits shows it
+            self.on_wait(Wait("notice", 0.0, message))
 
     def _sleep(self, wait: Wait) -> None:
         if self.on_wait is not None:

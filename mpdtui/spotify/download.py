@@ -50,7 +50,7 @@ def forbidden_before(csv_file: Path | None = None) -> str:
 FORBIDDEN_NOW, FORBIDDEN_BEFORE = forbidden_now(), forbidden_before()
 
 
-DownloadKind = Literal["start", "batch", "rate_limited", "retry", "forbidden"]
+DownloadKind = Literal["start", "batch", "rate_limited", "retry", "forbidden", "notice"]
 
 
 @dataclass(frozen=True)

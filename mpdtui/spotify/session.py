@@ -15,6 +15,7 @@ import os
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +32,7 @@ from mpdtui.printable import printable
 from mpdtui.spotify.errors import DamagedLogin, LoginRequired, SpotifyError
 from mpdtui.spotify.redaction import short_redacted
 from mpdtui.spotify.settings import DEFAULT_PORT, SCOPES, SpotifySettings
+from mpdtui.spotify.unsaved import unsaved_renewal
 
 REFRESH_TOKEN_LIFETIME_S = 182 * 24 * 3600  # refresh tokens expire 6 months after login
 REQUEST_TIMEOUT_S = 20.0
@@ -61,10 +63,13 @@ class TokenFile(CacheFileHandler):
     """spotipy's file cache, written atomically and created with mode 600 (never briefly
     world-readable); keeps the `mpdtui_*` fields across refreshes."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, keep_unsaved: bool = False) -> None:
         super().__init__(cache_path=str(path))
-        self.path = path
+        self.path, self.keep_unsaved = path, keep_unsaved
         self.pending_meta: dict[str, Any] = {}
+        self.unsaved: tuple[dict[str, Any], OSError, str | None] | None = None
+        """`keep_unsaved`: a renewal the file could not take (the login, the error, the
+        refresh token left in the file), for this process to go on with."""
 
     def get_cached_token(self) -> dict[str, Any] | None:
         try:
@@ -81,7 +86,13 @@ class TokenFile(CacheFileHandler):
         merged.update(token_info)
         if "refresh_token" not in merged and "refresh_token" in previous:
             merged["refresh_token"] = previous["refresh_token"]  # refresh may omit it
-        self._write(merged)
+        try:
+            self._write(merged)
+            self.unsaved = None
+        except OSError as exc:  # a read-only folder, an immutable file: Spotify has replaced
+            if not self.keep_unsaved:  # the refresh token, so the new one is kept in memory
+                raise
+            self.unsaved = (merged, exc, previous.get("refresh_token"))
 
     def update(self, **fields: Any) -> None:
         current = self.get_cached_token()
@@ -288,7 +299,8 @@ class Session:
     the API answered 401. Never starts an interactive login (that is `login`'s job)."""
 
     def __init__(self, locations: Locations, settings: SpotifySettings | None = None) -> None:
-        self._tokens = TokenFile(locations.spotify_token)
+        self._tokens = TokenFile(locations.spotify_token, keep_unsaved=True)
+        self.on_unsaved: Callable[[str], None] | None = None  # said once (`unsaved_renewal`)
         self._lock = threading.Lock()
         info = read_login(locations.spotify_token)
         if not info or not info.get("refresh_token") or not info.get("mpdtui_client_id"):
@@ -324,8 +336,9 @@ class Session:
         this one read it: a refresh token is good for one renewal, so ours is spent. True when
         its access token is still good (no renewal needed)."""
         stored = self._tokens.get_cached_token()
+        left = None if self._tokens.unsaved is None else self._tokens.unsaved[2]
         if (not stored or not isinstance(stored.get("refresh_token"), str)
-                or stored["refresh_token"] == self._info.get("refresh_token")):
+                or stored["refresh_token"] in (self._info.get("refresh_token"), left)):
             return False
         if stored.get("mpdtui_client_id") not in (None, self._info.get("mpdtui_client_id")):
             self._pkce = self._pkce_for(stored)  # a login with another app: renewed by it
@@ -357,7 +370,13 @@ class Session:
             raise RenewalUnavailable(None) from None  # too, said as a file's error before)
         except requests.RequestException as exc:  # dropped, or no answer in time: the API
             raise RenewalUnavailable(None, failed=type(exc).__name__) from None  # never asked
-        self._info = self._tokens.get_cached_token() or self._info
+        if self._tokens.unsaved is None:
+            self._info = self._tokens.get_cached_token() or self._info
+            return
+        self._info, error, _ = self._tokens.unsaved
+        if self.on_unsaved is not None:
+            self.on_unsaved(unsaved_renewal(self._tokens.path, error))
+            self.on_unsaved = None
 
 
 class RenewalUnavailable(SpotifyError):

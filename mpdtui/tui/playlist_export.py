@@ -116,8 +116,9 @@ class PlaylistExport:
                               else f"Spotify export: {printable(progress)}")
 
     def _said_wait(self, wait: Wait) -> None:
+        shown = 30.0 if wait.kind == "notice" else max(5.0, min(wait.seconds, 30.0))
         self.app.call_from_thread(self.app.notify, f"Spotify export: {wait.message}",
-                                  markup=False, timeout=max(5.0, min(wait.seconds, 30.0)))
+                                  markup=False, timeout=shown)
 
     def _remember_folder(self, folder: Path) -> None:
         """A folder typed in the export dialog is the export folder from now on."""
