@@ -21,6 +21,7 @@ import orjson
 
 from mpdtui.data.files import file_in_the_way, write_out
 from mpdtui.data.mpd_validation import TRACK_LINK, track_links
+from mpdtui.data.playlist_csv import spreadsheet_text
 from mpdtui.errors import UserError, what_to_do
 from mpdtui.locations import expand_home
 from mpdtui.printable import one_line, quoted
@@ -173,14 +174,17 @@ def m3u8_text(playlist: SavedPlaylist) -> str:
 
 
 def csv_text(playlist: SavedPlaylist, audio: Audio = None) -> str:
+    """The data's text cells as `spreadsheet_text`: opened in a spreadsheet, a title such as
+    "=HYPERLINK(...)" is shown, not run."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for pos, (track, sound) in enumerate(zip(playlist.tracks, _aligned(playlist, audio),
                                              strict=True), start=1):
         duration = "" if track.duration_ms is None else track.duration_ms
-        writer.writerow((pos, track.uri, track.artist, track.title, duration, *_audio_cells(sound),
-                         playlist.name))
+        texts = map(spreadsheet_text, (track.uri, track.artist, track.title))
+        writer.writerow((pos, *texts, duration, *_audio_cells(sound),
+                         spreadsheet_text(playlist.name)))
     return buffer.getvalue()
 
 

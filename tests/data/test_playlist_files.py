@@ -39,6 +39,33 @@ def test_mpdtuis_own_exports_read_back_as_they_were_written(fmt: str) -> None:
     assert read.not_tracks == 0
 
 
+FORMULAS = SavedPlaylist(8, "=SUM(1+1)", (
+    TrackEntry(URIS[0], '=HYPERLINK("http://x.example","click")', "@evil", 200_000),
+    TrackEntry(URIS[1], "+44 Song", "-M-", 210_000),
+    TrackEntry(URIS[2], "\tTabbed", "Plain", 220_000)), created_at=0.0, updated_at=0.0)
+
+
+def test_a_csv_export_s_cells_a_spreadsheet_would_run_are_text_and_read_back() -> None:
+    """A title, an artist or a name starting with =, +, -, @ or a tab was written as it was:
+    a spreadsheet opening the export ran it as a formula (=HYPERLINK: a click sends data
+    away). Such cells get a leading ', which `mpdtui import` takes off; JSON is unchanged."""
+    import csv
+    import io
+
+    header, *rows = csv.reader(io.StringIO(export_bytes(FORMULAS, "csv").decode()))
+    cells = [dict(zip(header, row, strict=True)) for row in rows]
+    assert [(c["title"], c["artist"], c["playlist"]) for c in cells] == [
+        ("'=HYPERLINK(\"http://x.example\",\"click\")", "'@evil", "'=SUM(1+1)"),
+        ("'+44 Song", "'-M-", "'=SUM(1+1)"), ("'\tTabbed", "Plain", "'=SUM(1+1)")]
+    assert [c["uri"] for c in cells] == URIS[:3]
+    read = parse_playlist(export_bytes(FORMULAS, "csv"), "x", "mix.csv")
+    assert read.name == FORMULAS.name
+    assert [(t.title, t.artist) for t in read.tracks] == [  # an import strips spaces and tabs
+        (t.title.strip(), t.artist) for t in FORMULAS.tracks]
+    document = orjson.loads(export_bytes(FORMULAS, "json"))
+    assert [t["title"] for t in document["tracks"]] == [t.title for t in FORMULAS.tracks]
+
+
 @pytest.mark.parametrize("fmt", FILE_FORMATS)
 @pytest.mark.parametrize("suffix", [".m3u8", ".m3u", ".csv", ".json", ".txt", ""])
 def test_an_export_written_under_another_formats_suffix_reads_back(fmt: str, suffix: str) -> None:
