@@ -21,7 +21,7 @@ import orjson
 
 from mpdtui.data.files import file_in_the_way, write_out
 from mpdtui.data.mpd_validation import TRACK_LINK, track_links
-from mpdtui.data.playlist_csv import spreadsheet_text
+from mpdtui.data.spreadsheet_cells import spreadsheet_text
 from mpdtui.errors import UserError, what_to_do
 from mpdtui.locations import expand_home
 from mpdtui.printable import one_line, quoted

@@ -22,6 +22,7 @@ from mpdtui.data.playlist_formats import (
     lines_of,
     local_track,
 )
+from mpdtui.data.spreadsheet_cells import unguarded
 from mpdtui.errors import UserError
 from mpdtui.printable import quoted
 
@@ -138,20 +139,6 @@ def _no_track_why(header: list[str], columns: _Columns, read: ParsedPlaylist) ->
             "links' Track URI), then import it again")
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-"""How a cell a spreadsheet runs as a formula starts (OWASP's CSV injection list)."""
-
-
-def spreadsheet_text(cell: str) -> str:
-    """A cell from the data, as a spreadsheet shows it rather than runs it ("=HYPERLINK(...)"
-    as a title): a leading `'`, the common practice, taken off again by `from_csv`."""
-    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
-
-
-def _unguarded(cell: str) -> str:
-    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
-
-
 def _csv_rows(text: str, delimiter: str | None, source: str) -> Iterator[list[str]]:
     """The CSV's rows (`delimiter`, else the header's), whichever line ends it has; one the
     csv module cannot read (a quote that never closes) is a UserError naming the line it
@@ -162,7 +149,7 @@ def _csv_rows(text: str, delimiter: str | None, source: str) -> Iterator[list[st
     while True:
         start = reader.line_num + 1 + skipped
         try:
-            yield [_unguarded(cell) for cell in next(reader)]  # `spreadsheet_text`'s quote
+            yield [unguarded(cell) for cell in next(reader)]  # `spreadsheet_text`'s quote
         except StopIteration:
             return
         except csv.Error as exc:
