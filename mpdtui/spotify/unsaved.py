@@ -7,6 +7,8 @@ import errno
 import shlex
 from pathlib import Path
 
+UNSAVED = "the renewed Spotify login could not be saved"
+
 
 def unsaved_renewal(path: Path, error: OSError) -> str:
     """One line: what failed, what it means, and the fix (by what the write met)."""
@@ -18,6 +20,6 @@ def unsaved_renewal(path: Path, error: OSError) -> str:
         fix = "free space on its disk"
     else:  # EACCES: the folder (or the file) read-only
         fix = f"`chmod u+w {shlex.quote(str(path.parent))}` lets it be saved"
-    return (f"the renewed Spotify login could not be saved to {path} "
+    return (f"{UNSAVED} to {path} "
             f"({error.strerror or error}): it works until this run ends, after which Spotify "
             f"takes only a new login; {fix}, then run `mpdtui auth` to log in again")

@@ -18,9 +18,10 @@ import mpdtui.advice
 from mpdtui.errors import UserError, user_line
 from mpdtui.locations import Locations, closed_error, closed_to_this_user, default_export_dir
 from mpdtui.pipeline.display import spotify_import_said
-from mpdtui.pipeline.events import Event, JobFailed, JobFinished, ModelSaved, is_final
+from mpdtui.pipeline.events import Event, JobFailed, JobFinished, ModelSaved, Notice, is_final
 from mpdtui.pipeline.request import JobRequest
 from mpdtui.printable import printable
+from mpdtui.spotify.unsaved import UNSAVED
 from mpdtui.tui.jobs import Headline, JobRunner
 from mpdtui.tui.key_order import KeysInOrder
 from mpdtui.tui.text import DATA_STEP, FEATURES_STEP, TRAINING_STEP, in_app
@@ -143,6 +144,9 @@ class MpdtuiAppBase(KeysInOrder):
         runs, the services forget what the job changed, failures are reported."""
         if isinstance(event, ModelSaved) and self.services is not None:
             self.services.forget_models()
+        if isinstance(event, Notice) and event.message.startswith(UNSAVED):  # a step's status
+            self.notify(printable(self.in_app(event.message)), markup=False,  # would go over it
+                        severity="warning", timeout=30)
         if is_final(event):
             self.sub_title = self.SUB_TITLE
             self.job_headline = Headline()
