@@ -518,6 +518,29 @@ async def test_the_header_names_a_job_once(trained_copy: Locations, tmp_path: Pa
         assert app.sub_title.startswith("training: ")  # a job named apart from its stages
 
 
+async def test_a_renewed_login_the_job_could_not_save_is_a_warning_in_the_apps_words(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """The job's notice went to a step's status line, which its outcome replaced at once (the
+    saved playlists' Spotify import showed it nowhere): the login ends with the app."""
+    import errno
+
+    from mpdtui.pipeline.events import Notice
+    from mpdtui.spotify.unsaved import unsaved_renewal
+
+    token = trained_copy.spotify_token
+    said = unsaved_renewal(token, PermissionError(errno.EACCES, "Permission denied"))
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await builder_ready(pilot)
+        app.job_event(JobRequest("import_spotify"), Notice("spotify", said))
+        await pilot.pause()
+        assert notifications(app) == [
+            f"the renewed Spotify login could not be saved to {token} (Permission denied): it "
+            "works until this run ends, after which Spotify takes only a new login; `chmod u+w "
+            f"{trained_copy.root}` lets it be saved, then log in at the setup's Spotify step "
+            "(f2)"]
+
+
 async def test_a_catalog_of_no_format_is_said_not_a_crash(trained_copy: Locations,
                                                           tmp_path: Path) -> None:
     """A catalog file that records no format version (emptied; or one an ingest replacing the
