@@ -25,6 +25,12 @@ class Progress:
     """What `done` counts ("iterations", "playlists"...), for rates ("" when it goes unsaid)."""
 
 
+@dataclass(frozen=True)
+class Note(Progress):
+    """A report to say on a line of its own, not as a bar's passing words: what a stage takes
+    up from a stopped run ("continuing from round 120"), or drops ("starting over")."""
+
+
 ProgressCallback = Callable[[Progress], None]
 
 
@@ -32,6 +38,11 @@ def report(progress: ProgressCallback | None, stage: str, done: float, total: fl
            message: str = "", unit: str = "") -> None:
     if progress is not None:
         progress(Progress(stage, done, total, message, unit))
+
+
+def note(progress: ProgressCallback | None, stage: str, message: str) -> None:
+    if progress is not None:
+        progress(Note(stage, 0, None, message))
 
 
 def check_cancel(cancel: threading.Event | None) -> None:

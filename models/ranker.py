@@ -33,9 +33,10 @@ from models.base import PlaylistQuery, Reason, Recommendations, Recommender, lin
 from models.dataset import Dataset
 from models.evaluation import Case
 from models.model_dir import ModelFormatError, settings_from_json
-from models.progress import ProgressCallback, check_cancel, report
+from models.progress import ProgressCallback, check_cancel, note, report
 from models.ranker_booster import train_booster
 from models.ranker_features import CandidateFeatures
+from models.ranker_progress import PART_CASES, RankerProgress, progress_key
 from models.ranker_settings import RankerSettings
 from models.topk import top_k
 
@@ -82,10 +83,34 @@ class RankerRecommender(Recommender):
                 raise ValueError(f"the ranker needs '{name}' trained on the same data first")
         link_fallbacks(self.components)
         self.features = CandidateFeatures(self.components, data, self.settings)
-        rows = self._training_rows(progress, cancel)
+        cases = _sample(self.cases, self.settings.max_cases, self.settings.seed)
+        kept = self._kept_progress(data, cases, progress)
+        rows = self._training_rows(cases, kept, progress, cancel)
         self.booster, self.history = train_booster(rows, self.features.names, self.settings,
-                                                   progress, cancel)
+                                                   progress, cancel, kept)
         self._report_end(progress, len(rows))
+
+    def _kept_progress(self, data: Dataset, cases: Sequence[Case],
+                       progress: ProgressCallback | None) -> RankerProgress:
+        """What a stopped training of this ranker kept in `checkpoint_dir` (saved retrievers
+        only: a token says which save each is), said when continued or dropped."""
+        assert self.features is not None
+        tokens = {name: model.token for name, model in self.components.items()}
+        if self.checkpoint_dir is None or None in tokens.values():
+            return RankerProgress(None)
+        key = progress_key(data.fingerprint, self.settings, tokens, self.features.names,
+                           self.features.audio, cases)
+        kept = RankerProgress.load(self.checkpoint_dir, key)
+        kept.made_for = (data.fingerprint, self.settings)
+        if kept.dropped:
+            note(progress, self.name, f"{kept.dropped}: starting over")
+        elif kept.rounds:
+            note(progress, self.name, f"continuing from round {kept.rounds} (the candidates of "
+                                      f"all {len(cases):,} validation playlists kept)")
+        elif kept.rows:
+            note(progress, self.name, f"continuing from the candidates of {len(kept.rows):,} of "
+                                      f"{len(cases):,} validation playlists")
+        return kept
 
     def _report_end(self, progress: ProgressCallback | None, cases: int) -> None:
         """The bar's last words: full, on the rounds the booster ran (early stopping may end
@@ -101,21 +126,29 @@ class RankerRecommender(Recommender):
         said = (f"stopped early (at most {limit:,}): " if ran < limit else "") + f"best at round {best}"
         report(progress, self.name, ran, ran, said, "rounds")
 
-    def _training_rows(self, progress: ProgressCallback | None,
+    def _training_rows(self, cases: Sequence[Case], kept: RankerProgress,
+                       progress: ProgressCallback | None,
                        cancel: threading.Event | None) -> list[tuple[np.ndarray, np.ndarray]]:
-        """(features, labels) of each validation case's candidates."""
+        """(features, labels) of each validation case's candidates: those `kept` holds, then
+        the others, kept as they are made (a part every `PART_CASES`, and when cancelled)."""
         assert self.features is not None
-        rows = []
+        rows = list(kept.rows)
         rng = np.random.default_rng(self.settings.seed)
-        cases = _sample(self.cases, self.settings.max_cases, self.settings.seed)
-        for done, case in enumerate(cases):
-            check_cancel(cancel)
-            report(progress, self.name, done, len(cases), "candidate features",
-                   unit="validation playlists")
-            ids, matrix = self.features.of(case.query)
-            labels = np.isin(ids, case.truth).astype(np.int32)
-            keep = _some_negatives(labels, self.settings.negatives, rng)
-            rows.append((matrix[keep], labels[keep]))
+        if kept.rng_state is not None:
+            rng.bit_generator.state = kept.rng_state
+        try:
+            for done in range(len(rows), len(cases)):
+                check_cancel(cancel)
+                report(progress, self.name, done, len(cases), "candidate features",
+                       unit="validation playlists")
+                ids, matrix = self.features.of(cases[done].query)
+                labels = np.isin(ids, cases[done].truth).astype(np.int32)
+                keep = _some_negatives(labels, self.settings.negatives, rng)
+                rows.append((matrix[keep], labels[keep]))
+                if len(rows) % PART_CASES == 0:
+                    kept.keep_rows(rows, rng)
+        finally:  # cancelled too: what was made is kept
+            kept.keep_rows(rows, rng)
         return rows
 
     # -- serving ----------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from models.base import Recommender
 from models.dataset import Dataset
-from models.progress import Progress, ProgressCallback
+from models.progress import Note, Progress, ProgressCallback
 from models.registry import DEFAULT_MODELS
 from mpdtui import config, splits, training
 from mpdtui.data.files import read_json
@@ -202,7 +202,8 @@ class Job:
     def progress(self, stage: str, unit: str = "", name_inner: bool = False) -> ProgressCallback:
         """A `models.base.Progress` callback sending `StageProgress` events for `stage`, with
         the rate and time left so far (`ProgressRelay`)."""
-        return ProgressRelay(stage, unit, self.heartbeat.send, name_inner)
+        return ProgressRelay(stage, unit, self.heartbeat.send, name_inner,
+                             said=lambda text: self.emit(Notice(stage, text)))
 
 
 class ProgressRelay:
@@ -215,8 +216,11 @@ class ProgressRelay:
     bar, with that name leading the message when `name_inner`."""
 
     def __init__(self, stage: str, unit: str, send: Callable[[StageProgress], None],
-                 name_inner: bool = False, clock: Callable[[], float] = time.monotonic) -> None:
+                 name_inner: bool = False, clock: Callable[[], float] = time.monotonic,
+                 said: Callable[[str], None] | None = None) -> None:
         self.stage, self.unit, self.send, self.name_inner = stage, unit, send, name_inner
+        self.said = said
+        """Where a `Note` goes (a `Notice` of the stage); None: it shows as progress."""
         self.clock = clock
         self.started = clock()
         self.first_done = 0.0
@@ -226,6 +230,9 @@ class ProgressRelay:
         self.last_sent = 0.0
 
     def __call__(self, report: Progress) -> None:
+        if isinstance(report, Note) and self.said is not None:
+            self.said(report.message)
+            return
         now = self.clock()
         finished = report.total is not None and report.done >= report.total
         unit = getattr(report, "unit", "")
