@@ -101,7 +101,7 @@ class RankerRecommender(Recommender):
         key = progress_key(data.fingerprint, self.settings, tokens, self.features.names,
                            self.features.audio, cases)
         kept = RankerProgress.load(self.checkpoint_dir, key)
-        kept.made_for = (data.fingerprint, self.settings)
+        kept.made_for, kept.tracks_with_audio = (data.fingerprint, self.settings), self.tracks_with_audio
         if kept.dropped:
             note(progress, self.name, f"{kept.dropped}: starting over")
         elif kept.rounds:

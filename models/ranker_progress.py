@@ -69,8 +69,10 @@ class RankerProgress:
     cases_kept: int = 0
     """How many of `rows` are saved."""
     made_for: tuple[str, Any] | None = None
-    """(data fingerprint, settings) recorded beside what it keeps (`models.checkpoint_run`):
-    whether the next training continues it is told without the retrievers."""
+    """(data fingerprint, settings) recorded beside what it keeps (`models.checkpoint_run`),
+    with `tracks_with_audio`: whether the next training continues it is told without loading
+    the retrievers."""
+    tracks_with_audio: int | None = None
     dropped: str = ""
     """Why progress found there was deleted ("" when there was none, or it continues)."""
 
@@ -143,7 +145,8 @@ class RankerProgress:
             record_run(self.directory, *self.made_for)
         state = {"format": PROGRESS_FORMAT, "version": PROGRESS_VERSION, "key": self.key,
                  "cases": self.cases_kept, "parts": self.parts, "rng": self.rng_state,
-                 "booster": self.booster_text is not None, "evaluations": self.evaluations}
+                 "booster": self.booster_text is not None, "evaluations": self.evaluations,
+                 "tracks_with_audio": self.tracks_with_audio}
         _write_atomically(self.directory / PROGRESS_FILE, json.dumps(state))
 
     def discard(self) -> None:

@@ -138,7 +138,8 @@ def run_info(args: argparse.Namespace, locations: Locations) -> int:
         shown = _after_models(shown, "writing", _writer_text(Holder(**info["writer"])))
     del (shown["slices_skipped"], shown["disk_bytes"], shown["models_trained_without"],
          shown["models_behind_on_audio"],
-         shown["training_left"], shown["retrains_left"], shown["models_unservable"],
+         shown["training_left"], shown["retrains_left"], shown["training_kept"],
+         shown["models_unservable"],
          shown["models_damaged"],
          shown["r_precision"], shown["audio_gained"], shown["writer"])  # said in "models"
     shown["saved"] = saved
@@ -194,18 +195,19 @@ def _serving_text(info: CacheInfo, state: DataState) -> str:
     """"popularity, als", with what they were trained without, if anything, and what a training
     that stopped left; else why none."""
     left, stopped = info["training_left"], info["retrains_left"]
+    kept = "".join(f"; {text}" for text in info["training_kept"].values())
     if left and stopped:  # the retrain first: a ranker left to train is then built on it once
         return (f"{', '.join(info['models'])} (a retrain of {', '.join(stopped)} stopped before "
                 f"it saved, and a training before {', '.join(left)}: `mpdtui --train --retrain "
                 f"--models {' '.join(stopped)}` continues the retrain, then `mpdtui --train` "
-                "what is left; the saved ones serve meanwhile)")
+                f"what is left; the saved ones serve meanwhile{kept})")
     if left:
         return (f"{', '.join(info['models']) or 'none yet'} (a training stopped before "
-                f"{', '.join(left)}: `mpdtui --train` continues it)")
+                f"{', '.join(left)}: `mpdtui --train` continues it{kept})")
     if stopped:
         return (f"{', '.join(info['models'])} (a retrain of {', '.join(stopped)} stopped before "
                 f"it saved: `mpdtui --train --retrain --models {' '.join(stopped)}` continues "
-                "it; the saved one serves meanwhile)")
+                f"it; the saved one serves meanwhile{kept})")
     unservable = info["models_unservable"]
     if unservable:
         return (f"{', '.join(info['models']) or 'none yet'} (not {', '.join(unservable)}: saved "

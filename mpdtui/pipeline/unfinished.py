@@ -5,9 +5,11 @@ it left to do; running it again continues."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from models.model_dir import peek_meta
+from models.ranker_progress import PROGRESS_FILE, PROGRESS_FORMAT, PROGRESS_VERSION
 from mpdtui.data.files import FormatVersionError, read_json, write_json
 from mpdtui.locations import Locations
 from mpdtui.pipeline.events import Event, StageStarted
@@ -108,3 +110,17 @@ def _retrained(locations: Locations) -> dict[str, str]:
     models = (document or {}).get("models")
     return ({k: v for k, v in models.items() if isinstance(v, str)}
             if isinstance(models, dict) else {})
+
+
+def ranker_kept(locations: Locations) -> tuple[int, int, int | None] | None:
+    """(validation cases, boosting rounds, tracks with audio features then) a stopped training
+    of the ranker kept (`models.ranker_progress`); None without any."""
+    try:
+        state = json.loads((locations.checkpoint_dir("ranker") / PROGRESS_FILE).read_text())
+        if (state["format"], state["version"]) != (PROGRESS_FORMAT, PROGRESS_VERSION):
+            return None
+        rounds = len(next(iter(state["evaluations"].values()), []))
+        audio = state.get("tracks_with_audio")
+        return int(state["cases"]), rounds, audio if isinstance(audio, int) else None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None

@@ -17,7 +17,7 @@ from mpdtui.data.growth import added_since
 from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 from mpdtui.pipeline.lock import is_locked
-from mpdtui.pipeline.unfinished import checkpoint_epochs, unfinished_models
+from mpdtui.pipeline.unfinished import checkpoint_epochs, ranker_kept, unfinished_models
 from mpdtui.services.catalog import CatalogService
 
 
@@ -172,14 +172,15 @@ class ModelStore:
             return None
         return added_since(self._catalog.catalog(), split.earlier)
 
+    def _tracks_with_audio(self) -> int:
+        """The catalog's tracks with audio features now (`Dataset.tracks_with_audio`)."""
+        read = self._catalog.feature_matrix()
+        return rows_with_audio(None if read is None else read[0])
+
     def behind_on_audio(self) -> training.AudioBehind:
         """The serving models that learned from other audio features than the catalog's now
         (imported or downloaded since): `--train` trains them again (`training.audio_is_current`)."""
-        def with_audio() -> int:
-            read = self._catalog.feature_matrix()
-            return rows_with_audio(None if read is None else read[0])
-
-        behind = training.behind_on_audio(self.locations, with_audio)
+        behind = training.behind_on_audio(self.locations, self._tracks_with_audio)
         return replace(behind, models=[name for name in behind.models if name in self.servable()])
 
     def left_untrained(self) -> list[str]:
@@ -191,9 +192,9 @@ class ModelStore:
         asked = unfinished_models(self.locations)
         if not asked or is_locked(self.locations):
             return []
-        servable = set(self.servable())
+        servable, behind = set(self.servable()), set(self.behind_on_audio().models)
         return [name for name in asked if name not in servable or self.built_on_replaced(name)
-                or not as_configured(self.locations, name)]
+                or not as_configured(self.locations, name) or name in behind]
 
     def built_on_replaced(self, name: str) -> list[str]:
         """The models saved model `name` (a ranker, a blend) is built on that were saved anew
@@ -234,6 +235,39 @@ class ModelStore:
         epochs = getattr(settings, "epochs", None)
         return done, epochs if type(epochs) is int else None, resumes is not False
 
+    def kept_work(self, left: list[str]) -> dict[str, str]:
+        """What the next training of `left` (models a stopped one left) does with the work it
+        kept: "two_tower resumes after epoch 2 of 30", or "starts over" with why, as that
+        training will say."""
+        said = {name: _epochs_text(name, *stopped) for name in left
+                if (stopped := self.epochs_stopped(name)) is not None}
+        if "ranker" in left and (ranker := self._ranker_kept(left)):
+            said["ranker"] = ranker
+        return said
+
+    def _ranker_kept(self, left: list[str]) -> str:
+        """The ranker's part of `kept_work` ("" where it kept nothing)."""
+        kept = ranker_kept(self.locations)
+        if kept is None or not any(kept[:2]):
+            return ""
+        try:
+            overrides = config.read(self.locations, check_models=False).model_settings
+            model = training.new_model("ranker", {}, overrides.get("ranker"))
+        except (FormatVersionError, OSError, UserError, ValueError, TypeError):
+            return ""
+        split = splits.current_split(self.locations)
+        cases, rounds, audio = kept
+        if made_for(self.locations.checkpoint_dir("ranker"),
+                    split.fingerprint if split is not None else None, model.settings) is False:
+            return "ranker starts over, as its settings or data changed since it stopped"
+        if audio is not None and audio != self._tracks_with_audio():
+            return "ranker starts over, as the audio features changed since it stopped"
+        retrained = [name for name in left if name in model.components_needed()]
+        if retrained:
+            return f"ranker starts over, on the {', '.join(retrained)} trained again first"
+        return ("ranker continues from " + (f"round {rounds}" if rounds else
+                                            f"the candidates of {cases:,} validation playlists"))
+
     @staticmethod
     def trainable() -> tuple[str, ...]:
         """The models a plain `--train` trains, in training order."""
@@ -249,6 +283,14 @@ class ModelStore:
             self._models.clear()
             self._data = None
             self._servable, self._split_read = None, False
+
+
+def _epochs_text(name: str, done: int, epochs: int | None, resumes: bool) -> str:
+    """"two_tower resumes after epoch 2 of 30", or why it starts over."""
+    if not resumes:
+        return (f"{name} starts over, as its settings or data changed since it stopped after "
+                f"epoch {done}")
+    return f"{name} resumes after epoch {done}" + (f" of {epochs}" if epochs else "")
 
 
 def as_configured(locations: Locations, name: str) -> bool:

@@ -57,6 +57,9 @@ class CacheInfo(TypedDict):
     continues it); [] after one that finished."""
     retrains_left: list[str]
     """Saved models whose `--retrain` stopped before it saved (`ModelStore.retrains_left`)."""
+    training_kept: dict[str, str]
+    """Of those two lists, what the next training does with the work a stopped one kept
+    (`ModelStore.kept_work`): "two_tower resumes after epoch 2 of 30"."""
     models_unservable: list[str]
     """Models saved for this data that cannot serve: another mpdtui's version, or a ranker or
     blend built on one of those or on one gone (`--train` trains them again)."""
@@ -107,6 +110,7 @@ class Services:
         """The cache dir at a glance: counts, data source, servable models, feature coverage."""
         primary, counts = self.data.state().primary, self.data.counts()
         behind = self.models.behind_on_audio()
+        left, stopped = self.models.left_untrained(), self.models.retrains_left()
         return CacheInfo(cache_dir=str(self.locations.root), playlists=counts.playlists,
                          rows=counts.rows, tracks=counts.tracks, artists=counts.artists,
                          albums=counts.albums, slices=counts.slices,
@@ -116,8 +120,8 @@ class Services:
                          r_precision=self.models.scores(),
                          models_trained_without=_added(self.models.added_since_training()),
                          models_behind_on_audio=behind.models, audio_gained=behind.gained,
-                         training_left=self.models.left_untrained(),
-                         retrains_left=self.models.retrains_left(),
+                         training_left=left, retrains_left=stopped,
+                         training_kept=self.models.kept_work([*stopped, *left]),
                          models_unservable=self.models.unservable(),
                          models_damaged=self.models.damaged(),
                          features=self.features.coverage(),

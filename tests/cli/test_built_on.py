@@ -19,7 +19,7 @@ from store_support import demo_csv_head
 from models.model_dir import META_JSON, peek_meta
 from models.progress import Cancelled
 from mpdtui import config, splits, training
-from mpdtui.cli import build_parser
+from mpdtui.cli import build_parser, main
 from mpdtui.locations import Locations
 from mpdtui.pipeline.events import Event, ModelSaved, StageProgress
 from mpdtui.pipeline.request import JobRequest
@@ -231,3 +231,29 @@ def test_a_ranker_whose_component_cannot_load_is_not_served(trained: Locations,
     assert list(training.load_report(trained)["models"]) == ["title"]
     assert services.jobs.train(["ranker"]).trained == ["als", "ranker"]  # the advice works
     assert open_services(trained).models.servable() == ["title", "als", "ranker"]
+
+
+def test_a_training_for_new_features_stopped_is_said_as_left(
+        trained: Locations, small_demo: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Features imported after a training, then `--train` stopped while it trained the models
+    that read them again: the saved ones serve on, so `info` had no word of the stop (the
+    training left nothing, by `training_left`), and the app's start said nothing."""
+    csv = demo_csv_head(small_demo, tmp_path / "tracks_features.csv")
+    run_job(trained, JobRequest("features", features_csv=(str(csv),), download="no"),
+            lambda event: None)
+    cancel = threading.Event()
+
+    def stop_in_the_candidates(event: Event) -> None:
+        if (isinstance(event, StageProgress) and event.stage == "ranker"
+                and event.unit == "validation playlists" and event.done > 0):
+            cancel.set()
+
+    with pytest.raises(Cancelled):
+        open_services(trained).jobs.train(["ranker"], progress=stop_in_the_candidates,
+                                          cancel=cancel)
+    assert open_services(trained).info()["training_left"] == ["ranker"]
+    assert main(["--cache-dir", str(trained.root), "info"]) == 0
+    said = " ".join(capsys.readouterr().out.split())
+    assert re.search(r"\(a training stopped before ranker: `mpdtui --train` continues it; "
+                     r"ranker continues from the candidates of \d+ validation playlists\)", said)

@@ -108,7 +108,8 @@ def test_an_interrupted_retrain_resumes_when_run_again(
     assert open_services(trained).models.retrains_left() == ["two_tower"]
     assert main(["--cache-dir", str(trained.root), "info"]) == 0  # it had said nothing of it
     assert ("models: two_tower (a retrain of two_tower stopped before it saved: `mpdtui --train "
-            "--retrain --models two_tower` continues it; the saved one serves meanwhile)"
+            "--retrain --models two_tower` continues it; the saved one serves meanwhile; "
+            "two_tower resumes after epoch 1 of 3)"
             ) in capsys.readouterr().out
     messages: list[str] = []
     result = training.train_models(trained, ["two_tower"], retrain=True,
@@ -142,7 +143,8 @@ def test_info_names_a_stopped_retrain_beside_a_stopped_training(
     assert main(["--cache-dir", str(trained.root), "info"]) == 0
     assert ("models: two_tower (a retrain of two_tower stopped before it saved, and a training "
             "before popularity: `mpdtui --train --retrain --models two_tower` continues the "
-            "retrain, then `mpdtui --train` what is left; the saved ones serve meanwhile)"
+            "retrain, then `mpdtui --train` what is left; the saved ones serve meanwhile; "
+            "two_tower resumes after epoch 1 of 3)"
             ) in " ".join(capsys.readouterr().out.split())
 
 
@@ -166,3 +168,28 @@ def test_a_stopped_training_of_other_settings_says_it_starts_over(store: Locatio
     run_job(store, JobRequest("setup", models=("two_tower",)), events.append)
     notices = [event.message for event in events if isinstance(event, Notice)]
     assert notices == ["settings or data changed since it stopped after epoch 1: starting over"]
+
+
+def test_info_says_whether_the_two_tower_resumes_or_starts_over(
+        store: Locations, capsys: pytest.CaptureFixture[str]) -> None:
+    """`info` said "`mpdtui --train` continues it" of a checkpoint whose settings had changed
+    since (config.json edited after the stop), which the run then started over: it says what
+    the run will do."""
+    cancel = threading.Event()
+    with pytest.raises(Cancelled):
+        training.train_models(store, ["two_tower"], cancel=cancel,
+                              progress=lambda p: cancel.set() if p.message.startswith("epoch 2/")
+                              else None)
+    mark = TrainingMark(store, lambda event: None)  # as the job asked for it had left it
+    mark.models = ("two_tower",)
+    mark.emit(StageStarted("two_tower", "two_tower"))
+
+    def said() -> str:
+        assert main(["--cache-dir", str(store.root), "info"]) == 0
+        return " ".join(capsys.readouterr().out.split())
+
+    assert ("(a training stopped before two_tower: `mpdtui --train` continues it; two_tower "
+            "resumes after epoch 1 of 3)") in said()
+    config.update(store, model_settings={"two_tower": {"epochs": 2}})
+    assert ("(a training stopped before two_tower: `mpdtui --train` continues it; two_tower "
+            "starts over, as its settings or data changed since it stopped after epoch 1)") in said()
