@@ -117,3 +117,24 @@ def test_progress_of_other_settings_is_dropped_and_said(setup, tmp_path) -> None
     model.fit(setup[0], lambda p: notes.append(p.message) if isinstance(p, Note) else None)
     assert notes == ["data, settings, retrievers or audio features changed since it stopped: "
                      "starting over"]
+
+
+def test_early_stopping_counts_the_rounds_before_the_stop(setup, tmp_path) -> None:
+    """Rounds without a better validation score before the stop count towards early stopping
+    after it, as in an uninterrupted run (LightGBM's own counts from the rounds it is given)."""
+    early = RankerSettings(**{**SETTINGS.__dict__, "early_stopping": 8, "min_improvement": 0.01})
+    whole = ranker(setup, None, early)
+    whole.fit(setup[0])
+    best, ran = whole.history["rounds"], whole.history["ran"]
+    assert ran < early.max_rounds, "stops early"
+    stop = best + 2  # between the best round and the end: cancelled in the round after it
+    assert stop + 1 < ran
+    cancel = threading.Event()
+    with pytest.raises(Cancelled):
+        ranker(setup, tmp_path, early).fit(
+            setup[0], lambda p: cancel.set() if p.unit == "rounds" and p.done >= stop else None,
+            cancel)
+    again = ranker(setup, tmp_path, early)
+    again.fit(setup[0])
+    assert trees(again) == trees(whole)
+    assert again.history == whole.history
