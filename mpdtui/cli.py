@@ -149,6 +149,7 @@ def split_global_options(argv: Sequence[str]) -> tuple[list[str], str | None, bo
 
 def main(argv: Sequence[str] | None = None) -> int:
     debug = False  # until the options are read: a mistake there is one line too
+    open_closed_standard_streams()
     escape_what_stdout_cannot_encode()
     with stdout_closed_quietly(), _AdviceStreams():
         try:
@@ -238,6 +239,24 @@ def _report_error(exc: Exception, debug: bool) -> int:
 def _say(line: str) -> None:
     """One line on stderr, whatever the message holds (a file name with a newline, escapes)."""
     print(printable(line), file=sys.stderr)
+
+
+STANDARD_STREAMS = (("stdin", "r"), ("stdout", "w"), ("stderr", "w"))
+
+
+def open_closed_standard_streams() -> None:
+    """A standard stream closed by whoever started the command (`0<&-`, `>&-`, a supervisor)
+    reads and writes as /dev/null, as a pipe whose reader is gone does: Python leaves it None,
+    on which the first read or write failed with a traceback, and the next file opened would
+    take its descriptor (a child process given it as its output would write into that file)."""
+    for fd, (name, mode) in enumerate(STANDARD_STREAMS):
+        if getattr(sys, name) is not None:
+            continue
+        devnull = os.open(os.devnull, os.O_RDWR)
+        if devnull != fd:  # a lower descriptor was free: leave no gap
+            os.dup2(devnull, fd)
+            os.close(devnull)
+        setattr(sys, name, open(fd, mode, closefd=False, encoding="utf-8"))  # noqa: SIM115
 
 
 def escape_what_stdout_cannot_encode() -> None:
