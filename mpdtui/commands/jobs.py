@@ -45,6 +45,7 @@ class JobStopped(UserError):
                  running: Sequence[str] = ()) -> None:
         self.failure = failure
         self.running = tuple(running)  # the stages under way when it stopped
+        stopped_by = stopped_by or failure.stopped_by  # this process's signal, else the job's
         interrupted = EXIT_INTERRUPTED if stopped_by is None else 128 + stopped_by
         self.exit_code = {"user": EXIT_BAD_INPUT, "busy": EXIT_BAD_INPUT,
                           "cancelled": interrupted}.get(failure.reason, EXIT_FAILED)

@@ -17,16 +17,19 @@ import signal
 import sys
 import tempfile
 import threading
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 from typing import NoReturn
 
 CANCEL = threading.Event()
+CANCELLED_BY: list[int] = []  # the first signal that cancelled the job
 
 
 def _cancel(signum: int, frame: FrameType | None) -> None:
     if CANCEL.is_set():
         raise KeyboardInterrupt  # the second time: stop now
+    CANCELLED_BY.append(signum)
     CANCEL.set()
 
 
@@ -43,7 +46,7 @@ import argparse  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
 
 from mpdtui.locations import Locations  # noqa: E402
-from mpdtui.pipeline.events import Event, encode  # noqa: E402
+from mpdtui.pipeline.events import Event, JobFailed, encode  # noqa: E402
 from mpdtui.pipeline.request import JobRequest  # noqa: E402
 from mpdtui.procs import keep_freed_memory  # noqa: E402
 
@@ -63,6 +66,8 @@ class EventWriter:
         self.lock = threading.Lock()
 
     def emit(self, event: Event) -> None:
+        if isinstance(event, JobFailed) and event.reason == "cancelled" and CANCELLED_BY:
+            event = replace(event, stopped_by=CANCELLED_BY[0])
         data = encode(event)
         with self.lock:
             try:

@@ -91,6 +91,9 @@ class JobFailed(Event):
     message: str
     details: str = ""
     """A traceback for "unexpected" failures (shown with --debug)."""
+    stopped_by: int | None = None
+    """For "cancelled": the signal that reached the job process itself (`kill PID` with the pid
+    that `info` and a busy cache dir name), so the command exits 128 + it as if stopped itself."""
 
 
 EVENT_TYPES: dict[str, type[Event]] = {cls.kind: cls for cls in (

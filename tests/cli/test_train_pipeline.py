@@ -144,6 +144,28 @@ def test_ctrl_c_or_kill_stops_where_the_rerun_resumes(trained: tuple[Path, str],
     assert "stopped" not in _mpdtui("info", cache=cache).stdout
 
 
+def test_the_job_killed_by_the_pid_info_names_exits_143_as_the_command_killed_does(
+        trained: tuple[Path, str], tmp_path: Path) -> None:
+    """`info` and a busy cache dir say "stop it with `kill N`", N the job process: the
+    command then exited 130, as for Ctrl-C, where the README promises 143 for `kill`."""
+    cache = tmp_path / "cache"
+    shutil.copytree(trained[0], cache)
+    shutil.rmtree(cache / "models" / "als")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache), "--train", "--retrain",
+         "--models", "item_knn", "als"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("item_knn:"):
+            break
+    writer = open_services(Locations.resolve(cache)).info()["writer"]
+    assert writer is not None and writer["pid"] != process.pid
+    os.kill(writer["pid"], signal.SIGTERM)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 128 + signal.SIGTERM, err
+    assert err.strip().splitlines()[-1].startswith("interrupted")
+
+
 def test_under_nohup_a_hangup_leaves_the_training_going(trained: tuple[Path, str],
                                                         tmp_path: Path) -> None:
     """`nohup mpdtui --train &`: SIGHUP stays ignored, the job trains on."""
