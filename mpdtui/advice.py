@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from mpdtui.errors import UserError
 from mpdtui.locations import Locations
 from mpdtui.printable import shell_word
 
@@ -22,9 +23,17 @@ class Advice:
 def name_cache_dir(given: str | Path | None) -> None:
     """The cache dir in use from now on: named where it is not the default (`--cache-dir`, or
     the app's cache step switching to another folder)."""
-    if given is not None and Locations.resolve(given).root == Locations.resolve(None).root:
+    if given is not None and Locations.resolve(given).root == _default_root():
         given = None
     Advice.cache_dir = None if given is None else str(given)
+
+
+def _default_root() -> Path | None:
+    """The default cache dir; None where there is none (no home folder: only --cache-dir)."""
+    try:
+        return Locations.resolve(None).root
+    except UserError:
+        return None
 
 
 def advised(text: str) -> str:

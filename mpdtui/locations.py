@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import os
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -135,12 +136,27 @@ def default_cache_dir() -> Path:
             return expand_home(override)
         except UserError as exc:
             raise UserError(f"{CACHE_DIR_ENV}={exc}") from None
-    return Path(platformdirs.user_cache_dir(APP_NAME))
+    return _under_home(platformdirs.user_cache_dir, "XDG_CACHE_HOME",
+                       f"give one with --cache-dir DIR or ${CACHE_DIR_ENV}")
 
 
 def default_export_dir() -> Path:
     """~/.local/share/mpdtui/exports on Linux: the user's files, not a cache to be wiped."""
-    return Path(platformdirs.user_data_dir(APP_NAME)) / "exports"
+    return _under_home(platformdirs.user_data_dir, "XDG_DATA_HOME",
+                       "give a folder with --out, or `export_dir` in the cache dir's "
+                       "config.json") / "exports"
+
+
+def _under_home(user_dir: Callable[[str], str], variable: str, advice: str) -> Path:
+    """platformdirs' folder for mpdtui; UserError where it has no home to put it in (HOME
+    unset, a user id without a passwd entry: a container's `--user`), where platformdirs
+    raises RuntimeError (an "unexpected error", exit code 1)."""
+    try:
+        return Path(user_dir(APP_NAME))
+    except RuntimeError:
+        raise UserError(f"no home folder to keep mpdtui's files in (HOME is not set, and user "
+                        f"id {os.getuid()} has none): {advice}, or set HOME or "
+                        f"${variable}") from None
 
 
 @dataclass(frozen=True)

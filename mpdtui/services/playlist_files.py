@@ -79,10 +79,10 @@ class PlaylistFiles:
                             "path outside it")
 
     def _among_cache_files(self, path: Path) -> bool:
+        if not self.locations.holds(path):  # the export folder is not needed (nor, without a
+            return False                    # home folder, to be had: `--out` is the way then)
         exports = real_path(self.export_folder())
-        in_export_folder = (exports != self.locations.root
-                            and real_path(path).is_relative_to(exports))
-        return self.locations.holds(path) and not in_export_folder
+        return exports == self.locations.root or not real_path(path).is_relative_to(exports)
 
     def export_folder(self) -> Path:
         """Where exported files go: config.json's `export_dir`, else the default."""
