@@ -83,8 +83,18 @@ class HeadlessProgress:
     def __exit__(self, *exc: object) -> None:
         if self.bars is not None:
             self.bars.stop()
-            if self.echo is not None:
-                self.echo.restore()
+            self.echo_again()
+
+    def echo_again(self) -> None:
+        """The terminal echoes keys again (the command is suspended, or ends)."""
+        if self.echo is not None:
+            self.echo.restore()
+            self.echo = None
+
+    def echo_off_again(self) -> None:
+        """Back in the foreground after a suspension: no echo under the bars again."""
+        if self.bars is not None and self.echo is None:
+            self.echo = _EchoOff.of(sys.stdin)
 
     def show(self, event: Event) -> None:
         if isinstance(event, StageStarted) and self.bars is not None:

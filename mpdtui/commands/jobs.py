@@ -7,7 +7,7 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from types import FrameType
 from typing import Any, TextIO
 
@@ -75,7 +75,7 @@ def run_job(locations: Locations, request: JobRequest, out: TextIO | None = None
                 for signum in STOPPING_SIGNALS
                 if not (signum == signal.SIGHUP and signal.getsignal(signum) is signal.SIG_IGN)}
     try:
-        with HeadlessProgress(out=out) as view:
+        with HeadlessProgress(out=out) as view, _suspended_together(job, view):
             for event in job.events():
                 if isinstance(event, JobFinished):
                     return event.summary
@@ -90,6 +90,31 @@ def run_job(locations: Locations, request: JobRequest, out: TextIO | None = None
             signal.signal(signum, handler)
         job.close()
     raise AssertionError("a job's events always end with JobFinished or JobFailed")
+
+
+@contextlib.contextmanager
+def _suspended_together(job: JobProcess, view: HeadlessProgress) -> Iterator[None]:
+    """ctrl+z (SIGTSTP) suspends the job with the command, and `fg` or `bg` resumes both: the
+    job runs in a session of its own, which the terminal's ctrl+z does not reach, so it had
+    trained on while the shell said "Stopped"."""
+    if signal.getsignal(signal.SIGTSTP) is not signal.SIG_DFL:
+        yield  # ignored (no job control) or handled by whoever runs this
+        return
+
+    def suspend(signum: int, frame: FrameType | None) -> None:
+        job.pause()
+        view.echo_again()
+        signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTSTP)  # stops here until SIGCONT (`fg`, `bg`)
+        signal.signal(signal.SIGTSTP, suspend)
+        view.echo_off_again()
+        job.resume()
+
+    signal.signal(signal.SIGTSTP, suspend)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTSTP, signal.SIG_DFL)
 
 
 def _follow_stages(event: Event, running: list[str]) -> None:

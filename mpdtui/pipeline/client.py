@@ -91,6 +91,19 @@ class JobProcess:
     def kill(self) -> None:
         self._signal(signal.SIGKILL)
 
+    def pause(self) -> None:
+        """Stop the job and its workers where they are (its own session: the terminal's ctrl+z
+        does not reach it), until `resume`."""
+        self._signal_group(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self._signal_group(signal.SIGCONT)
+
+    def _signal_group(self, signum: int) -> None:
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.process.pid, signum)  # the job leads its process group
+
     def _signal(self, signum: int) -> None:
         if self.process.poll() is None:
             with contextlib.suppress(ProcessLookupError):

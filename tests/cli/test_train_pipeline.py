@@ -213,6 +213,49 @@ def test_a_terminal_closed_during_training_leaves_the_interrupted_line(
     assert child.signalstatus is None and child.exitstatus == 128 + signal.SIGHUP
 
 
+def _process_state(pid: int) -> str:
+    """R, S, T (stopped), ... from /proc; "gone" once it has ended."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return "gone"
+
+
+def test_ctrl_z_suspends_the_job_with_the_command_and_fg_resumes_it(
+        trained: tuple[Path, str], tmp_path: Path) -> None:
+    """ctrl+z in a shell: the command stopped ("Stopped"), but its job process, in a session of
+    its own, trained on behind the shell's prompt. Both stop now; `fg` resumes both."""
+    import pexpect
+
+    cache = tmp_path / "cache"
+    shutil.copytree(trained[0], cache)
+    shutil.rmtree(cache / "models" / "als")
+    command = shlex.join([sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache),
+                          "--train", "--retrain", "--models", "item_knn", "als"])
+    shell = pexpect.spawn("bash", ["--norc", "--noprofile", "-i"], dimensions=(24, 100),
+                          env={**os.environ, "TERM": "xterm-256color", "PS1": "$ "},
+                          encoding="utf-8", timeout=300)
+    try:
+        shell.sendline(command)
+        shell.expect_exact("--models item_knn als")  # the line typed, echoed
+        shell.expect("item_knn")
+        writer = open_services(Locations.resolve(cache)).info()["writer"]
+        assert writer is not None
+        shell.sendcontrol("z")
+        shell.expect("Stopped")
+        deadline = time.monotonic() + 30
+        while _process_state(writer["pid"]) not in ("T", "gone") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _process_state(writer["pid"]) == "T"
+        shell.sendline("fg")
+        shell.sendline("echo exit=$?")  # read by the shell once the command has ended
+        shell.expect(r"exit=(\d+)")
+        assert shell.match.group(1) == "0"
+    finally:
+        shell.close(force=True)
+    assert "als" in open_services(Locations.resolve(cache)).info()["models"]
+
+
 def _theme_of_uri(seed: int) -> dict[str, int]:
     return demo.track_themes(SMALL_DEMO_PLAYLISTS, seed)
 
