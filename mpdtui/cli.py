@@ -270,21 +270,25 @@ def escape_what_stdout_cannot_encode() -> None:
 
 @contextmanager
 def stdout_closed_quietly() -> Iterator[None]:
-    """While the command runs, output to a closed pipe is dropped instead of failing it."""
-    original = sys.stdout
-    guarded = sys.stdout = _ClosedPipeGuard(original)
+    """While the command runs, output to a closed pipe is dropped instead of failing it: on
+    standard error too, where `--json` puts the progress (`mpdtui evaluate --json 2>&1 |
+    head -1` stopped the evaluation at its first line, exit code 1, saying nothing)."""
+    originals = sys.stdout, sys.stderr
+    guarded = sys.stdout, sys.stderr = (_ClosedPipeGuard(originals[0], "standard output"),
+                                        _ClosedPipeGuard(originals[1], "standard error"))
     try:
         yield
     finally:
-        guarded.flush()
-        sys.stdout = original
+        for stream in guarded:
+            stream.flush()
+        sys.stdout, sys.stderr = originals
 
 
 class _ClosedPipeGuard:
-    """A stdout that turns into /dev/null once its reader is gone (EPIPE)."""
+    """A standard stream that turns into /dev/null once its reader is gone (EPIPE)."""
 
-    def __init__(self, stream: TextIO) -> None:
-        self._stream = stream
+    def __init__(self, stream: TextIO, name: str) -> None:
+        self._stream, self._name = stream, name
 
     def write(self, text: str) -> int:
         try:
@@ -293,7 +297,7 @@ class _ClosedPipeGuard:
             self._discard()
             return len(text)
         except OSError as exc:  # `> /dev/full`, a full disk: said naming it
-            raise _named_stdout(exc) from None
+            raise self._named(exc) from None
 
     def flush(self) -> None:
         try:
@@ -301,7 +305,11 @@ class _ClosedPipeGuard:
         except BrokenPipeError:
             self._discard()
         except OSError as exc:
-            raise _named_stdout(exc) from None
+            raise self._named(exc) from None
+
+    def _named(self, exc: OSError) -> OSError:
+        """A write that failed, naming the stream (its file has no name here)."""
+        return OSError(exc.errno, exc.strerror, exc.filename or self._name)
 
     def _discard(self) -> None:
         try:
@@ -315,11 +323,6 @@ class _ClosedPipeGuard:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
-
-
-def _named_stdout(exc: OSError) -> OSError:
-    """A write to standard output that failed, naming it (its file has no name here)."""
-    return OSError(exc.errno, exc.strerror, exc.filename or "standard output")
 
 
 class _AdviceStreams:

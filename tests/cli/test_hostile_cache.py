@@ -447,6 +447,24 @@ def test_output_into_a_closed_pipe_ends_quietly(cache: Path, command: tuple[str,
     assert (done.code, done.err) == (0, "")
 
 
+def test_progress_into_a_closed_standard_error_lets_the_json_come(cache: Path,
+                                                                   tmp_path: Path) -> None:
+    """`--json` puts the progress on stderr: `mpdtui evaluate --json 2>&1 >report.json | head
+    -1` stopped the evaluation at its first line (exit code 1, no JSON, nothing said)."""
+    reader, writer = os.pipe()
+    os.close(reader)
+    report = tmp_path / "report.json"
+    try:
+        with open(report, "w") as out:
+            done = subprocess.run([sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache),
+                                   "evaluate", "--json", "--no-save"], stdout=out, stderr=writer,
+                                  timeout=300)
+    finally:
+        os.close(writer)
+    assert done.returncode == 0
+    assert set(json.loads(report.read_text())["models"]) == set(MODELS)
+
+
 # --- escape sequences and markup in the data --------------------------------------------------------
 
 HOSTILE_NAMES = {
