@@ -125,6 +125,8 @@ def write_out(path: Path, data: bytes) -> None:
     try:
         with open(path, "wb") as fh:
             fh.write(data)
+    except BrokenPipeError:  # its reader stopped early (`--out /dev/stdout | head -1`): what
+        return               # it read it had, as with standard output (cli.py)
     except OSError as exc:
         raise _naming(exc, path) from None
 

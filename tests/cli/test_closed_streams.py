@@ -51,3 +51,30 @@ def test_a_file_opened_takes_no_closed_standard_descriptor() -> None:
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert int(done.stderr) > 2
+
+
+def test_an_export_to_dev_stdout_whose_reader_stopped_early_ends_quietly(tmp_path: Path) -> None:
+    """`mpdtui export ... --out /dev/stdout | head -1` said "/dev/stdout: cannot write the
+    playlist (Broken pipe): give another folder to write it to with --out DIR/" (submit's:
+    "Broken pipe (check the path and permissions)"), exit 2, where standard output itself is
+    dropped quietly."""
+    import os
+
+    from mpdtui.data.saved_playlists import SavedPlaylists, TrackEntry
+    from mpdtui.locations import Locations
+
+    cache = tmp_path / "cache"
+    tracks = [TrackEntry(f"spotify:track:{n:022d}", f"Song {n}", "Artist", 200_000)
+              for n in range(2000)]  # an M3U8 past a pipe's 64 KB buffer
+    with SavedPlaylists.open(Locations.resolve(cache).ensure()) as store:
+        store.create("Mix", tracks)
+    reader, writer = os.pipe()
+    os.close(reader)  # `| head -1` that has already exited
+    try:
+        done = subprocess.run([sys.executable, "-m", "mpdtui", "--cache-dir", str(cache),
+                               "export", "--to", "m3u", "Mix", "--out", "/dev/stdout"],
+                              stdout=writer, stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(writer)
+    assert done.returncode == 0, done.stderr
+    assert "Broken pipe" not in done.stderr
