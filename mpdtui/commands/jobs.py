@@ -33,8 +33,10 @@ STOPPING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 """Ctrl-C, `kill` (a service manager's stop) and a hangup (the terminal closed, an ssh
 session dropped, a logout): the job stops at a point it resumes from, and the command says
 so (into its log, where its output is redirected) and exits 128 + the signal. A hangup had
-ended the command at once, silently, with the job still stopping behind it. Under `nohup`
-(SIGHUP ignored) a hangup stays ignored: the job trains on."""
+ended the command at once, silently, with the job still stopping behind it. A signal that
+whoever started the command ignores stays ignored: under `nohup` (SIGHUP) the job trains on,
+and so it does started with `&` by a script (a shell without job control ignores SIGINT
+there, so that the ctrl+c meant for its foreground command spares it)."""
 
 
 class JobStopped(UserError):
@@ -72,8 +74,7 @@ def run_job(locations: Locations, request: JobRequest, out: TextIO | None = None
     stopped_by: list[int] = []
     running: list[str] = []  # the stages started and not finished, for the interrupted line
     previous = {signum: signal.signal(signum, _forward_to(job, stopped_by))
-                for signum in STOPPING_SIGNALS
-                if not (signum == signal.SIGHUP and signal.getsignal(signum) is signal.SIG_IGN)}
+                for signum in STOPPING_SIGNALS if signal.getsignal(signum) is not signal.SIG_IGN}
     try:
         with HeadlessProgress(out=out) as view, _suspended_together(job, view):
             for event in job.events():

@@ -185,6 +185,26 @@ def test_under_nohup_a_hangup_leaves_the_training_going(trained: tuple[Path, str
     assert "trained: item_knn" in out
 
 
+def test_started_in_the_background_by_a_script_ctrl_c_leaves_the_training_going(
+        trained: tuple[Path, str], tmp_path: Path) -> None:
+    """`mpdtui --train &` in a script: its shell ignores SIGINT there, so that the ctrl+c meant
+    for its foreground command spares it; the command set its own handler, and the job stopped."""
+    cache = tmp_path / "cache"
+    shutil.copytree(trained[0], cache)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache), "--train", "--retrain",
+         "--models", "item_knn"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("item_knn:"):
+            break
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=300)
+    assert process.returncode == 0, err
+    assert "trained: item_knn" in out
+
+
 def test_a_terminal_closed_during_training_leaves_the_interrupted_line(
         trained: tuple[Path, str], tmp_path: Path) -> None:
     """The ssh session dropped (the terminal hangs the command up): the job stops where the
