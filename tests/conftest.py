@@ -9,6 +9,15 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import signal
+
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    # The suite started in the background by a script (`make test &`, a CI runner's shell
+    # without job control) inherits SIGINT ignored, and so would every command the tests
+    # start: mpdtui keeps a signal its caller ignores (`commands/jobs.py`), so the tests'
+    # ctrl+c would not stop them. A handler here is reset to the default in each child.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
 from collections.abc import Iterator
 from pathlib import Path
 
