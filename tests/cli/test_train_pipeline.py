@@ -166,40 +166,24 @@ def test_the_job_killed_by_the_pid_info_names_exits_143_as_the_command_killed_do
     assert err.strip().splitlines()[-1].startswith("interrupted")
 
 
-def test_under_nohup_a_hangup_leaves_the_training_going(trained: tuple[Path, str],
-                                                        tmp_path: Path) -> None:
-    """`nohup mpdtui --train &`: SIGHUP stays ignored, the job trains on."""
+@pytest.mark.parametrize("ignored", [signal.SIGHUP, signal.SIGINT], ids=["nohup", "script-and"])
+def test_a_signal_its_caller_ignores_leaves_the_training_going(trained: tuple[Path, str],
+                                                               tmp_path: Path, ignored: int) -> None:
+    """`nohup mpdtui --train &` (SIGHUP ignored), or `mpdtui --train &` in a script, whose shell
+    ignores SIGINT there so that the ctrl+c meant for its foreground command spares it: the
+    signal stays ignored and the job trains on (the command had set its own handler for SIGINT,
+    and the job stopped)."""
     cache = tmp_path / "cache"
     shutil.copytree(trained[0], cache)
     process = subprocess.Popen(
         [sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache), "--train", "--retrain",
          "--models", "item_knn"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))
+        preexec_fn=lambda: signal.signal(ignored, signal.SIG_IGN))
     assert process.stdout is not None
     for line in process.stdout:
         if line.startswith("item_knn:"):
             break
-    process.send_signal(signal.SIGHUP)
-    out, err = process.communicate(timeout=300)
-    assert process.returncode == 0, err
-    assert "trained: item_knn" in out
-
-
-def test_started_in_the_background_by_a_script_ctrl_c_leaves_the_training_going(
-        trained: tuple[Path, str], tmp_path: Path) -> None:
-    """`mpdtui --train &` in a script: its shell ignores SIGINT there, so that the ctrl+c meant
-    for its foreground command spares it; the command set its own handler, and the job stopped."""
-    cache = tmp_path / "cache"
-    shutil.copytree(trained[0], cache)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache), "--train", "--retrain",
-         "--models", "item_knn"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
-    assert process.stdout is not None
-    for line in process.stdout:
-        if line.startswith("item_knn:"):
-            break
-    process.send_signal(signal.SIGINT)
+    process.send_signal(ignored)
     out, err = process.communicate(timeout=300)
     assert process.returncode == 0, err
     assert "trained: item_knn" in out
