@@ -44,7 +44,9 @@ class MpdtuiApp(MpdtuiAppBase):
     TITLE = "mpdtui"
     COMMANDS = App.COMMANDS | {MpdtuiCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("question_mark,f1", "help", "Help", key_display="?"),
+        # in a text field, where `?` is typed, f1 still opens the help, and the footer says so
+        Binding("f1", "help('field')", "Help"),
         Binding("f2", "setup", "Setup"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),  # in dialogs, too
         # to the shell, as other terminal programs go, dialogs or not; `fg` brings it back
@@ -216,10 +218,15 @@ class MpdtuiApp(MpdtuiAppBase):
 
         from mpdtui.tui.widgets.keyed_input import NameInput
 
+        if action != "help":
+            return True
         focused = self.screen.focused
         if isinstance(focused, NameInput):
-            return action != "help" or focused.takes_action(action)
-        return not (action == "help" and isinstance(focused, Input))
+            question_mark_helps = focused.takes_action(action)
+        else:
+            question_mark_helps = not isinstance(focused, Input)
+        # f1 as "help('field')" where `?` is typed, as plain "help" elsewhere
+        return question_mark_helps != (parameters == ("field",))
 
     async def action_quit(self) -> None:
         """ctrl+q: as the builder's q, asking first where a playlist's changes are unsaved
@@ -267,9 +274,9 @@ class MpdtuiApp(MpdtuiAppBase):
             return
         super().action_command_palette()
 
-    def action_help(self) -> None:
+    def action_help(self, _from: str = "") -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(getattr(self.screen, "HELP_SECTION", None)))
 
     def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
                            time_format: str | None = None) -> str | None:

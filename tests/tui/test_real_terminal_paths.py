@@ -81,3 +81,35 @@ def test_tab_in_the_empty_field_lists_the_folder_and_the_path_typed_next_is_inge
         assert not term.seen_errors, term.seen_errors
     finally:
         term.close()
+
+
+def test_a_new_user_finds_the_help_and_what_skipping_spotify_means_at_80x24(
+        tmp_path: Path) -> None:
+    """A person's first steps at 80x24: in the first step's path field `?` is typed and F1 did
+    nothing, so the help was out of reach; the Spotify step's explanation (optional, what for)
+    scrolls out of view as its field takes the cursor, and the line left in view named only
+    the login."""
+    term = Terminal(tmp_path / "cache", cols=80, rows=24)
+    try:
+        term.wait_for("Setup 1/5", timeout=60)
+        term.wait_for("f1 Help")  # the footer names it where `?` is typed
+        term.press("f1")
+        shown = term.wait_for("run this step")  # the setup's keys, in view at once
+        assert "Setup wizard" in shown and "Playlist builder" not in shown
+        term.press("f1")
+        term.wait_for(lambda t: "run this step" not in t and "Setup 1/5" in t)
+        term.press("ctrl+p")
+        term.type("Setup: Spotify")
+        term.wait_for("Spotify login")
+        term.press("enter")
+        # once the field has the cursor (the footer's f1), scrolled into view: the line above
+        # it is whole on screen
+        shown = term.wait_for(lambda t: "Setup 3/5" in t and "f1 Help" in t, timeout=15)
+        shown = term.wait_for(lambda t: "Client ID of your Spotify app" in t, timeout=15)
+        flat = " ".join(shown.split())
+        assert ("Or skip it (ctrl+n): all but exporting to and importing from Spotify works "
+                'without it, and the palette\'s "Setup: Spotify login" (ctrl+p) brings this step '
+                "back.") in flat, shown
+        assert not term.seen_errors, term.seen_errors
+    finally:
+        term.close()

@@ -290,6 +290,9 @@ async def test_a_training_that_stopped_is_said_at_the_next_start(trained_copy: L
         assert screen_name(pilot) == "TrainingStep"
         assert not [n for n in notifications(app) if "training step (f2)" in n], \
             "taken down: over the step it names, it read as stale"
+        # and the step says it too: at 80x24 its bars are below the fold (it had said nothing)
+        assert label_text(pilot, "#step-status") == (
+            "The last training stopped before als: continue it here (ctrl+r).")
 
 
 async def test_playlists_added_since_the_training_are_said_at_the_start(
@@ -315,6 +318,46 @@ async def test_demo_dataset_from_the_data_step(tmp_path: Path) -> None:
         await pilot.press("ctrl+n", "ctrl+r")  # empty path: the demo dataset
         await settle(pilot)
         assert "200 playlists" in label_text(pilot, "#data-now")
+
+
+async def test_f1_opens_the_help_at_the_setup_keys_from_a_path_field(tmp_path: Path) -> None:
+    """In a setup step's path field `?` is typed, and f1 did nothing: a new user had no key
+    to the help there, and `?` elsewhere opened it at the builder's keys, the setup's far below.
+    Now f1 opens it from the field (the footer says so) at the setup's keys, and closes it."""
+    app = make_app(Locations.resolve(tmp_path / "fresh"), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
+        assert isinstance(app.focused, Input)
+        assert "f1" in footer_keys(app.screen) and "question_mark" not in footer_keys(app.screen)
+        await pilot.press("f1")
+        assert screen_name(pilot) == "HelpScreen"
+        await settle(pilot)
+        keys = app.screen.query_one("#help", VerticalScroll)
+        heading = next(s for s in keys.query(".section").results(Static)
+                       if str(s.render()) == "Setup wizard")
+        assert keys.scroll_y > 0 and heading.region.y == keys.content_region.y
+        await pilot.press("f1")
+        assert screen_name(pilot) == "CacheStep"
+        assert app.screen.query_one("#cache-input", Input).value == ""
+        await run_command(pilot, "Setup: training")  # its list of models has the cursor
+        await wait_for(pilot, lambda: screen_name(pilot) == "TrainingStep")
+        assert {"question_mark", "f1"} <= footer_keys(app.screen)  # the footer shows ?
+        await pilot.press("question_mark")
+        assert screen_name(pilot) == "HelpScreen"
+
+
+async def test_the_spotify_step_says_what_skipping_it_loses_and_how_to_come_back(
+        tmp_path: Path) -> None:
+    """At 80x24 the explanation that Spotify is optional scrolls out of view as its field takes
+    the cursor; the line beside the field said only "enter the Client ID and press ctrl+r"."""
+    app = make_app(Locations.resolve(tmp_path / "fresh"), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
+        await run_command(pilot, "Setup: Spotify")
+        await wait_for(pilot, lambda: screen_name(pilot) == "SpotifyStep")
+        said = label_text(pilot, "#spotify-user")
+        assert "skip it (ctrl+n)" in said and "exporting to and importing from Spotify" in said
+        assert 'palette\'s "Setup: Spotify login" (ctrl+p)' in said
 
 
 async def test_cache_dir_can_be_changed(tmp_path: Path) -> None:

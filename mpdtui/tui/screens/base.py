@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ScreenStackError
 from textual.screen import Screen
@@ -23,6 +23,9 @@ class BaseScreen(Screen[Any]):
 
     if TYPE_CHECKING:
         app = getters.app(MpdtuiAppBase)
+
+    HELP_SECTION: ClassVar[str | None] = None
+    """The help's section for this screen, which `?` and f1 open at (None: the top)."""
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         self.app.report_worker(event)

@@ -59,7 +59,7 @@ class BuilderBase(BaseScreen):
         Binding("x,delete", "remove", "Remove"),
         Binding("x,delete", "hide", "Hide"),  # on a suggestion: not for this playlist
         Binding("ctrl+s", "save", "Save"),
-        Binding("question_mark", "app.help", "Help", key_display="?"),  # the app's own
+        Binding("question_mark,f1", "app.help", "Help", key_display="?"),  # the app's own
         Binding("q", "quit", "Quit"),
         Binding("slash", "focus_search", "Search", key_display="/"),
         Binding("n", "focus_name", "Name"),

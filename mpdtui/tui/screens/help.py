@@ -15,7 +15,8 @@ from mpdtui.tui.widgets.whole_key_footer import WholeKeyFooter
 
 KEYS: dict[str, list[tuple[str, str]]] = {
     "Everywhere": [
-        ("?", "this help"),
+        ("? / f1", "this help, at the section of the screen it is opened on (f1 in a "
+                   "text field too, where ? is typed)"),
         ("ctrl+p", "command palette (setup steps, models, save, export, the theme, stopping a "
                    "running job...)"),
         ("f2", "setup wizard (at the step a message on screen points to)"),
@@ -78,6 +79,7 @@ KEYS: dict[str, list[tuple[str, str]]] = {
     ],
     "Setup wizard": [
         ("ctrl+r", "run this step (ingest, log in, import/download, train)"),
+        ("space", "training step: tick / untick the highlighted model"),
         ("ctrl+n", "next step (skips this one)"),
         ("tab", "in a folder or file field: complete the name, as a shell does (the grey "
                 "text after the cursor; → takes it too); else the next field"),
@@ -100,7 +102,7 @@ def help_rows() -> Iterator[Static]:
     """Every key, a section at a time: in the help's two-column grid, a long description wraps
     in its own column."""
     for section, keys in KEYS.items():
-        yield Static(section, classes="section", markup=False)
+        yield Static(section, classes="section", markup=False, name=section)
         for key, what in keys:
             yield Static(key, classes="key", markup=False)
             yield Static(what, classes="what", markup=False)
@@ -108,13 +110,18 @@ def help_rows() -> Iterator[Static]:
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark", "dismiss", "Close", key_display="esc"),
+        Binding("escape,q,question_mark,f1", "dismiss", "Close", key_display="esc"),
         # the keys the help lists for moving in a list move in it too
         Binding("j", "scroll_help('down')", show=False),
         Binding("k", "scroll_help('up')", show=False),
         Binding("g", "scroll_help('home')", show=False),
         Binding("G", "scroll_help('end')", show=False),
     ]
+
+    def __init__(self, section: str | None = None) -> None:
+        super().__init__()
+        self.section = section
+        """The section shown first: the screen's the help was opened on."""
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
@@ -123,6 +130,13 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#help").border_title = "Keys"
+        if self.section is not None:  # once laid out: the section's place is known then
+            self.call_after_refresh(self._scroll_to_section)
+
+    def _scroll_to_section(self) -> None:
+        heading = next(s for s in self.query(".section").results(Static) if s.name == self.section)
+        self.query_one("#help", VerticalScroll).scroll_to_widget(heading, top=True,
+                                                                animate=False)
 
     def action_scroll_help(self, where: str) -> None:
         keys = self.query_one("#help", VerticalScroll)

@@ -57,6 +57,7 @@ def _fit_columns(rows: list[tuple[str, str, str]], width: int) -> list[tuple[str
 class PlaylistsScreen(BaseScreen):
     """Dismisses with the id of the playlist to open, or None."""
 
+    HELP_SECTION = "Saved playlists"
     BINDINGS: ClassVar[list[BindingType]] = [
         # priority: the list's own enter (select, not shown) would hide it from the footer;
         # in the filter, enter opens the highlighted match
@@ -64,7 +65,7 @@ class PlaylistsScreen(BaseScreen):
         # not in the footer: the filter's own field says its key, and 80 columns then fit "q Back"
         Binding("slash", "filter", "Filter", key_display="/", show=False),
         # here, not last (the app's): an 80-column footer has no room for every key
-        Binding("question_mark", "app.help", "Help", key_display="?"),
+        Binding("question_mark,f1", "app.help", "Help", key_display="?"),
         Binding("r", "rename", "Rename"),
         Binding("d", "duplicate", "Duplicate", show=False),  # the help and the palette say it
         Binding("e", "export", "Export"),

@@ -35,6 +35,12 @@ The login opens your browser. Over SSH, open the URL shown below (also copied to
 clipboard) on any machine, then paste the address the browser is sent to (it starts with \
 http://127.0.0.1:8765/callback?code=)."""
 
+NOT_LOGGED_IN = ("Not logged in to Spotify yet: enter the Client ID and press ctrl+r. Or skip it "
+                 "(ctrl+n): all but exporting to and importing from Spotify works without it, "
+                 "and the palette's \"Setup: Spotify login\" (ctrl+p) brings this step back.")
+"""Beside the field, in view at 80x24 (the explanation above it, saying Spotify is optional,
+scrolls out of view as the field takes the cursor)."""
+
 NOT_A_REDIRECT = ("That is not the address the browser landed on (it has code= in it): paste "
                   "it whole here, or escape to cancel the login.")
 
@@ -76,7 +82,7 @@ class SpotifyStep(SetupStep):
         if status is None:
             text = "Login state unknown."
         elif not status.logged_in:
-            text = "Not logged in to Spotify yet: enter the Client ID and press ctrl+r."
+            text = NOT_LOGGED_IN
         else:  # "then log in again here" rather than the CLI command
             text = in_app(status.describe(), self.here)
         self.query_one("#spotify-user", Label).update(data_text(text))

@@ -41,6 +41,7 @@ class SetupStep(BaseScreen):
     RUN_LABEL: ClassVar[str] = "Run"
     JOB_GOAL: ClassVar[str | None] = None
     """The goal of this step's jobs: a job of it still running when the step opens is its."""
+    HELP_SECTION = "Setup wizard"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "run", "Run"),
         Binding("ctrl+n", "next", "Next"),

@@ -37,7 +37,8 @@ from mpdtui.tui.screens.setup_training_text import (
     RETRAIN_QUESTION,
     SETTINGS_CHANGED,
     SETTINGS_CHANGED_STOPPED,
-    overall_first,
+    fill_overall_first,
+    stopped_training,
 )
 from mpdtui.tui.widgets.metric_chart import MetricChart
 from mpdtui.tui.widgets.stage_progress import StageProgress as StageBar
@@ -85,15 +86,17 @@ class TrainingStep(SetupStep):
         self.query_one("#models").border_title = "Models"
         self.watch(self.query_one("#step"), "virtual_size", self._keep_evaluation_in_view,
                    init=False)
-        self._describe_bars()
+        if left := self._describe_bars():  # the app quit during a run (or it failed): said
+            self.status(stopped_training(left, []))  # at 80x24 the bars are below the fold
         self.show_report(self.app.attempt(self.services.models.evaluation))
         self.query_one("#models").focus()
         self._say_what_is_behind()
 
-    def _describe_bars(self, moved: Collection[str] = ()) -> None:
+    def _describe_bars(self, moved: Collection[str] = ()) -> list[str]:
         """What each stage's bar shows outside a run (data, features, models, evaluation); after
         a failed run, on the bars it did not move: one refused at its start had left "0%
-        stopped" on models trained for this data, and "not selected" on the data."""
+        stopped" on models trained for this data, and "not selected" on the data. Returns the
+        models a training that did not finish left untrained."""
         bars = {bar.stage: bar for bar in self.query(StageBar) if bar.stage not in moved}
         for bar in bars.values():
             bar.reset("not started")
@@ -127,6 +130,7 @@ class TrainingStep(SetupStep):
         evaluated = self.app.attempt(self.services.models.evaluated) or set()
         if "evaluate" in bars and servable and set(servable) <= evaluated:
             bars["evaluate"].finish("results below")
+        return left
 
     def _say_epochs_stopped(self, name: str, retrain: bool = False) -> None:
         """A training of `name` stopped between epochs (the two-tower model's checkpoint):
@@ -373,11 +377,7 @@ class TrainingStep(SetupStep):
         from models.evaluation import table_rows
         from models.leads import HOLD_OUT_MORE, held_out, leads, too_few_to_lead
 
-        header, rows = table_rows(report, self.metric)
-        # "overall" first: the ten categories rarely fit, the summary must
-        table.add_columns(*overall_first(header))
-        for row in rows:
-            table.add_row(*overall_first(row))
+        fill_overall_first(table, *table_rows(report, self.metric))
         self.query_one("#eval-title", Label).update(
             f"Evaluation: {self.metric} on {held_out(report['n_cases'])} "
             "(v: next metric; tab, then ← → scroll the categories)")

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from textual.widgets import DataTable
+
+from mpdtui.tui.text import stopped_training
+
+__all__ = ["stopped_training"]  # the app's start says it too: one wording
+
 EXPLAIN = ("Tick the models to train (space), then ctrl+r. Models already trained for this "
            "data are reused, so a cancelled run continues where it stopped. The evaluation "
            "follows the RecSys Challenge 2018 (held-out playlists in ten categories).")
@@ -19,3 +25,11 @@ def overall_first(cells: list[str]) -> list[str]:
     """A table row as `table_rows` gives it (model, categories..., overall), with the overall
     column second."""
     return [cells[0], cells[-1], *cells[1:-1]]
+
+
+def fill_overall_first(table: DataTable[str], header: list[str], rows: list[list[str]]) -> None:
+    """The evaluation's table, "overall" first: the ten categories rarely fit, the summary
+    must."""
+    table.add_columns(*overall_first(header))
+    for row in rows:
+        table.add_row(*overall_first(row))
