@@ -25,7 +25,7 @@ class MpdtuiCommands(Provider):
              partial(app.action_setup, 0)),
             ("Setup: data", "ingest the demo dataset or the MPD",
              partial(app.action_setup, 1)),
-            ("Setup: Spotify login", "client id and PKCE login",
+            ("Setup: Spotify login", "optional: to export to Spotify and import your playlists",
              partial(app.action_setup, 2)),
             ("Setup: audio features", "download or import a CSV",
              partial(app.action_setup, 3)),

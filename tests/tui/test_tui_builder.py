@@ -1252,3 +1252,24 @@ async def test_a_stale_suggestion_answer_is_discarded(trained_copy: Locations,
         assert [t.id for t in screen.query_one("#suggestions").tracks] == newest
         stale = [s.track.id for s in services.suggester.suggest("sleep", [], model="als")]
         assert stale != newest
+
+
+async def test_a_start_after_a_playlist_was_saved_names_it_and_how_to_open_it(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """A new user saved 'rainy sunday', quit and started again: an empty builder said "Type a
+    name or add tracks to get suggestions" and nothing of the playlist saved. Now it names it
+    and the keys that open it (esc: the name field has the cursor, where p is typed). In the
+    search, whose results had no key shown adding them, the footer names enter."""
+    services = open_services(trained_copy)
+    services.playlists.save("rainy sunday", services.catalog.tracks([1, 2]))
+    app = make_app(trained_copy, tmp_path, services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await builder_ready(pilot)
+        await wait_for(pilot, lambda: "saved" in label_text(pilot, "#suggest-status"))
+        assert " ".join(label_text(pilot, "#suggest-status").split()) == (
+            "Type a name or add tracks for suggestions, or esc, p to open a saved playlist: "
+            "'rainy sunday'.")
+        await pilot.press("slash")
+        assert "enter" in footer_keys(app.screen)
+        await pilot.press("escape", "p")
+        await wait_for(pilot, lambda: screen_name(pilot) == "PlaylistsScreen")

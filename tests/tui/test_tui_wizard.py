@@ -19,7 +19,7 @@ from store_support import ingest_stopped_after_one_slice, mpd_playlist
 from textual import events
 from textual.containers import VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Button, DataTable, Input, Label, Static
+from textual.widgets import Button, DataTable, Input, Label, OptionList, Static
 from tui_support import (  # noqa: F401 (fixtures)
     MODELS,
     ONE_SLICE,
@@ -353,7 +353,14 @@ async def test_the_spotify_step_says_what_skipping_it_loses_and_how_to_come_back
     app = make_app(Locations.resolve(tmp_path / "fresh"), tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: screen_name(pilot) == "CacheStep")
-        await run_command(pilot, "Setup: Spotify")
+        await pilot.press("ctrl+p")
+        await type_text(pilot, "Setup: Spotify")
+        hits = app.screen.query_one("CommandList", OptionList)
+        await wait_for(pilot, lambda: hits.option_count, what="palette hits")
+        # the palette's line for it says what it is for ("client id and PKCE login" did not)
+        assert "optional: to export to Spotify and import your playlists" in str(
+            hits.get_option_at_index(0).prompt)
+        await pilot.press("enter")
         await wait_for(pilot, lambda: screen_name(pilot) == "SpotifyStep")
         said = label_text(pilot, "#spotify-user")
         assert "skip it (ctrl+n)" in said and "exporting to and importing from Spotify" in said

@@ -26,6 +26,7 @@ from mpdtui.track_titles import title_of
 from mpdtui.tui.jobs import JobUpdate
 from mpdtui.tui.messages import ModelsReady, SearchResults, SuggestionsReady
 from mpdtui.tui.screens.builder_exchange import BuilderExchange
+from mpdtui.tui.screens.builder_text import nothing_to_suggest_for
 from mpdtui.tui.suggestions_status import shared_reason, suggestions_status
 from mpdtui.tui.text import beside_the_best, data_text, quoted_name
 from mpdtui.tui.widgets.keyed_input import NameInput, SearchInput
@@ -169,7 +170,8 @@ class BuilderScreen(BuilderExchange):
         query = self._suggestions_for()
         if query is None:
             self.query_one("#suggestions", TrackTable).show([])
-            self._set_status("Type a name or add tracks to get suggestions.")
+            saved = self.app.attempt(self.services.playlists.summaries) or []
+            self._set_status(nothing_to_suggest_for(saved[0].name if saved else None))
             return
         self._set_status("thinking…", self.query_one(SoundFilter).error)
         self._suggest(request, self._with_count(query), self.model_name)

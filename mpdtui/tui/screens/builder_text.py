@@ -82,3 +82,14 @@ def tracks_added_kept(count: int) -> str:
     them = "it" if count == 1 else "them"
     return (f" {counted(count, 'track')} added meanwhile {'is' if count == 1 else 'are'} kept, "
             f"after its tracks (u takes {them} out).")
+
+
+def nothing_to_suggest_for(last_saved: str | None) -> str:
+    """The status of an empty playlist with no name. A playlist saved and the app quit, the
+    next start showed an empty one and said nothing of the saved one: it is named, and how to
+    open it (esc first: in the name field, which has the cursor, p is typed)."""
+    if last_saved is None:
+        return "Type a name or add tracks to get suggestions."
+    # the keys before the name: a narrow status line cuts the end
+    return ("Type a name or add tracks for suggestions, or esc, p to open a saved playlist: "
+            f"{quoted_name(last_saved)}.")

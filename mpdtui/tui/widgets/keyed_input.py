@@ -5,6 +5,9 @@ SearchInput, which leaves several Spotify links pasted at once to the builder, t
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
 from textual.events import Blur, Focus, Key, Paste
 
 from mpdtui.data.mpd_validation import linked_track_uri
@@ -80,6 +83,11 @@ def pasted_links(text: str) -> list[str]:
 class SearchInput(KeyedInput):
     """The builder's search. One link pasted finds its track; several (tracks copied in
     Spotify's app) are not typed: the paste goes on to the builder, which adds them."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # Input's own enter, named in the footer: a new user saw results and no key adding them
+        Binding("enter", "submit", "Add best", key_display="enter"),
+    ]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("Search tracks, artists, albums", "/", id=id)
