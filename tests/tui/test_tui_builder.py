@@ -1265,11 +1265,13 @@ async def test_a_start_after_a_playlist_was_saved_names_it_and_how_to_open_it(
     app = make_app(trained_copy, tmp_path, services)
     async with app.run_test(size=(80, 24)) as pilot:
         await builder_ready(pilot)
-        await wait_for(pilot, lambda: "saved" in label_text(pilot, "#suggest-status"))
+        await wait_for(pilot, lambda: "reopens" in label_text(pilot, "#suggest-status"))
         assert " ".join(label_text(pilot, "#suggest-status").split()) == (
-            "Type a name or add tracks for suggestions, or esc, p to open a saved playlist: "
-            "'rainy sunday'.")
+            "Type a name or add tracks for suggestions; esc, p, enter reopens 'rainy sunday'.")
         await pilot.press("slash")
         assert "enter" in footer_keys(app.screen)
-        await pilot.press("escape", "p")
+        await pilot.press("escape", "escape", "p")
         await wait_for(pilot, lambda: screen_name(pilot) == "PlaylistsScreen")
+        await pilot.press("enter")  # as said: the one saved last is the list's first
+        await wait_for(pilot, lambda: screen_name(pilot) == "BuilderScreen"
+                       and app.screen.query_one("#name", Input).value == "rainy sunday")

@@ -90,6 +90,6 @@ def nothing_to_suggest_for(last_saved: str | None) -> str:
     open it (esc first: in the name field, which has the cursor, p is typed)."""
     if last_saved is None:
         return "Type a name or add tracks to get suggestions."
-    # the keys before the name: a narrow status line cuts the end
-    return ("Type a name or add tracks for suggestions, or esc, p to open a saved playlist: "
+    # short: at 80x24 the line has two rows of 45 cells (the saved list has the last first)
+    return ("Type a name or add tracks for suggestions; esc, p, enter reopens "
             f"{quoted_name(last_saved)}.")
