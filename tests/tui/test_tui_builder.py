@@ -87,6 +87,7 @@ async def test_build_save_and_export_with_keys(trained_copy: Locations, tmp_path
         assert [(p.name, p.num_tracks) for p in saved] == [("road trip", 2)]
         await pilot.press("e")
         assert screen_name(pilot) == "ExportScreen"
+        assert "enter" in footer_keys(app.screen)  # the footer had said "esc Cancel" alone
         await pilot.press("enter")  # M3U8
         await settle(pilot)
         written = tmp_path / "exports" / "road-trip.m3u8"

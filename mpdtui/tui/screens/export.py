@@ -31,6 +31,12 @@ NOT_FILES = ("spotify", "links")
 """Choices that write no file: the folder is not theirs."""
 
 
+class FormatList(OptionList):
+    """The choices, whose enter the footer names: it showed "esc Cancel" alone."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "select", "Export")]
+
+
 class ExportScreen(ModalScreen[tuple[str, str] | None]):
     """Dismissed with (format, folder as typed), or None when cancelled. A folder that
     `check_folder` says no file can go to is not taken: the dialog says why under it."""
@@ -51,7 +57,7 @@ class ExportScreen(ModalScreen[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(data_text(f"Export {quoted_name(self.playlist_name)} as:"))
-            yield OptionList(*(Option(text, id=key) for key, text in CHOICES), id="formats")
+            yield FormatList(*(Option(text, id=key) for key, text in CHOICES), id="formats")
             yield Label("Files go to (tab to change):", classes="hint")
             yield PathInput(self.folder, makes_folders=True, id="export-folder",
                             classes="volatile")
