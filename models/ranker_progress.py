@@ -3,7 +3,8 @@
 Two parts, in `checkpoint_dir` (set by whoever trains it; deleted once the model is saved):
 - the candidates' feature rows of the validation cases done, `rows-NNNNN.npz` parts of at most
   `PART_CASES` cases each, with the random state that drew their negatives;
-- the booster's trees after its last kept round (`booster.txt`, LightGBM's text format) and
+- the booster's trees after its last kept round (`booster-NNNNN.txt`, LightGBM's text format,
+  named by its rounds: a kill between it and `progress.json` leaves the one named there) and
   every round's validation scores: LightGBM continues from them (`init_model`), and early
   stopping is replayed on the scores, so the booster ends as an uninterrupted run's does.
 
@@ -28,7 +29,7 @@ from models.checkpoint_run import RUN_FILE, record_run
 from models.evaluation import Case
 
 PROGRESS_FORMAT, PROGRESS_VERSION = "mpdtui-ranker-progress", 1
-PROGRESS_FILE, BOOSTER_FILE = "progress.json", "booster.txt"
+PROGRESS_FILE = "progress.json"
 PART_CASES = 100
 """Cases per saved part of the rows: a kill (`kill -9`) loses at most these; a cancel none."""
 KEEP_EVERY_ROUNDS = 10
@@ -106,7 +107,7 @@ class RankerProgress:
                             strict=True)
         if len(rows) != state["cases"]:
             raise ValueError("parts missing")
-        booster = (directory / BOOSTER_FILE).read_text() if state.get("booster") else None
+        booster = (directory / state["booster"]).read_text() if state.get("booster") else None
         return cls(directory, key, rows, state["rng"], list(state["parts"]), booster,
                    {k: [float(v) for v in values] for k, values in state["evaluations"].items()},
                    cases_kept=len(rows))
@@ -136,8 +137,12 @@ class RankerProgress:
         if self.directory is None:
             return
         self.booster_text, self.evaluations = text, {k: list(v) for k, v in evaluations.items()}
-        _write_atomically(self.directory / BOOSTER_FILE, text)
+        name = _booster_name(self.rounds)
+        _write_atomically(self.directory / name, text)
         self._write_state()
+        for older in self.directory.glob("booster-*.txt"):
+            if older.name != name:
+                older.unlink(missing_ok=True)
 
     def _write_state(self) -> None:
         assert self.directory is not None
@@ -145,7 +150,8 @@ class RankerProgress:
             record_run(self.directory, *self.made_for)
         state = {"format": PROGRESS_FORMAT, "version": PROGRESS_VERSION, "key": self.key,
                  "cases": self.cases_kept, "parts": self.parts, "rng": self.rng_state,
-                 "booster": self.booster_text is not None, "evaluations": self.evaluations,
+                 "booster": _booster_name(self.rounds) if self.booster_text is not None else None,
+                 "evaluations": self.evaluations,
                  "tracks_with_audio": self.tracks_with_audio}
         _write_atomically(self.directory / PROGRESS_FILE, json.dumps(state))
 
@@ -153,9 +159,13 @@ class RankerProgress:
         """Delete the kept progress (not the directory's other files: a retrain's mark)."""
         if self.directory is None:
             return
-        for path in [self.directory / PROGRESS_FILE, self.directory / BOOSTER_FILE,
-                     self.directory / RUN_FILE, *self.directory.glob("rows-*")]:
+        for path in [self.directory / PROGRESS_FILE, self.directory / RUN_FILE,
+                     *self.directory.glob("booster-*"), *self.directory.glob("rows-*")]:
             path.unlink(missing_ok=True)
+
+
+def _booster_name(rounds: int) -> str:
+    return f"booster-{rounds:05d}.txt"
 
 
 class _Stale(Exception):

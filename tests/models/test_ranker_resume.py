@@ -15,7 +15,7 @@ from models.base import Recommender
 from models.dataset import Dataset
 from models.progress import Cancelled, Note, Progress
 from models.ranker import RankerRecommender
-from models.ranker_progress import KEEP_EVERY_ROUNDS, PART_CASES
+from models.ranker_progress import KEEP_EVERY_ROUNDS, PART_CASES, RankerProgress
 from models.ranker_settings import RankerSettings
 
 SETTINGS = RankerSettings(components=("item_knn", "title"), candidates=40, max_rounds=60,
@@ -138,3 +138,25 @@ def test_early_stopping_counts_the_rounds_before_the_stop(setup, tmp_path) -> No
     again.fit(setup[0])
     assert trees(again) == trees(whole)
     assert again.history == whole.history
+
+
+
+def test_trees_written_after_the_kept_progress_are_not_taken_for_it(setup, uninterrupted, tmp_path,
+                                                                    monkeypatch) -> None:
+    """Killed between the trees of round 30 and `progress.json` naming them: the rerun continues
+    from round 20's trees, whose rounds its kept scores are (one file for both had been
+    overwritten by round 30's: the booster then boosted 10 rounds past its 60)."""
+    write_state = RankerProgress._write_state
+
+    def killed_at_round_30(progress: RankerProgress) -> None:
+        if progress.booster_text is not None and progress.rounds == 3 * KEEP_EVERY_ROUNDS:
+            raise SystemExit(137)  # as `kill -9` would, before the progress names the trees
+        write_state(progress)
+
+    monkeypatch.setattr(RankerProgress, "_write_state", killed_at_round_30)
+    with pytest.raises(SystemExit):
+        ranker(setup, tmp_path).fit(setup[0])
+    monkeypatch.undo()
+    model, notes, _reports = resumed(setup, tmp_path)
+    assert notes[0].startswith(f"continuing from round {2 * KEEP_EVERY_ROUNDS} ")
+    assert trees(model) == uninterrupted
