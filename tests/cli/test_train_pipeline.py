@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from unittest.mock import ANY
@@ -102,6 +103,20 @@ def test_a_model_not_trained_yet_names_the_command_that_trains_it(trained: tuple
     assert done.stderr.strip().endswith(f"train it with `mpdtui --train --models {model}`")
 
 
+def _training_begun(cache: Path, *models: str,
+                    preexec_fn: Callable[[], object] | None = None) -> subprocess.Popen[str]:
+    """`mpdtui --train --retrain --models MODELS` started, once item_knn's training began."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache), "--train", "--retrain",
+         "--models", *models], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=preexec_fn)
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("item_knn:"):
+            break
+    return process
+
+
 @pytest.mark.parametrize(("stop", "exit_code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143),
                                                   (signal.SIGHUP, 129)],
                          ids=["ctrl-c", "kill", "hangup"])
@@ -113,13 +128,7 @@ def test_ctrl_c_or_kill_stops_where_the_rerun_resumes(trained: tuple[Path, str],
     cache = tmp_path / "cache"
     shutil.copytree(trained[0], cache)
     shutil.rmtree(cache / "models" / "als")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache), "--train", "--retrain",
-         "--models", "item_knn", "als"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    for line in process.stdout:
-        if line.startswith("item_knn:"):
-            break
+    process = _training_begun(cache, "item_knn", "als")
     time.sleep(0.2)
     process.send_signal(stop)
     _, err = process.communicate(timeout=120)
@@ -151,13 +160,7 @@ def test_the_job_killed_by_the_pid_info_names_exits_143_as_the_command_killed_do
     cache = tmp_path / "cache"
     shutil.copytree(trained[0], cache)
     shutil.rmtree(cache / "models" / "als")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache), "--train", "--retrain",
-         "--models", "item_knn", "als"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    for line in process.stdout:
-        if line.startswith("item_knn:"):
-            break
+    process = _training_begun(cache, "item_knn", "als")
     writer = open_services(Locations.resolve(cache)).info()["writer"]
     assert writer is not None and writer["pid"] != process.pid
     os.kill(writer["pid"], signal.SIGTERM)
@@ -175,14 +178,8 @@ def test_a_signal_its_caller_ignores_leaves_the_training_going(trained: tuple[Pa
     and the job stopped)."""
     cache = tmp_path / "cache"
     shutil.copytree(trained[0], cache)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache), "--train", "--retrain",
-         "--models", "item_knn"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        preexec_fn=lambda: signal.signal(ignored, signal.SIG_IGN))
-    assert process.stdout is not None
-    for line in process.stdout:
-        if line.startswith("item_knn:"):
-            break
+    process = _training_begun(cache, "item_knn",
+                              preexec_fn=lambda: signal.signal(ignored, signal.SIG_IGN))
     process.send_signal(ignored)
     out, err = process.communicate(timeout=300)
     assert process.returncode == 0, err
