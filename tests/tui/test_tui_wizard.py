@@ -765,11 +765,15 @@ async def test_a_terminal_made_smaller_while_models_train_shows_the_bar_of_the_o
             said in label_text(pilot, "#bar-two_tower .stage-info")
             for said in ("starting", "TensorFlow", "batches")), what="two-tower's start")
         await pilot.resize_terminal(80, 24)
-        for _ in range(3):  # laid out at the new size, then scrolled (the job's worker goes on)
-            await pilot.pause(0.1)
+
+        def bar_in_view() -> bool:
+            shown = app.screen.query_one("#step", VerticalScroll).region
+            return Region.intersection(shown, bar.region) == bar.region
+
+        # laid out at the new size, then scrolled, two refreshes later: under load (two-tower's
+        # thread takes most of the CPU) three pauses of 0.1 s had not always seen it
+        await wait_for(pilot, bar_in_view, timeout=30, what="two-tower's bar in view")
         assert app.jobs.running, "two-tower still trains"
-        shown = app.screen.query_one("#step", VerticalScroll).region
-        assert Region.intersection(shown, bar.region) == bar.region, (shown, bar.region)
         await pilot.press("escape")  # cancel: not minutes of training more
         await wait_for(pilot, lambda: not app.jobs.running, what="the training stopped")
 
