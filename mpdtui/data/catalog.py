@@ -170,15 +170,15 @@ class Catalog:
 
     @classmethod
     def open(cls, locations: Locations) -> Catalog:
-        """The existing catalog (read-only in a read-only cache dir); UserError when nothing
-        was ingested yet."""
+        """The existing catalog (read-only in a read-only cache dir); UserError: none yet."""
         if not locations.catalog_db.exists():
             raise UserError(f"no data in {locations.root} yet: run `mpdtui ingest PATH` or "
                             "`mpdtui --train --demo`")
         return cls._checked(locations, create=False)
 
     @classmethod
-    def create_or_open(cls, locations: Locations) -> Catalog:
+    def create_or_open(cls, locations: Locations, on_reindex: Callable[[], object] | None = None) -> Catalog:
+        """The catalog for writing (made when missing); `on_reindex`: see `reindex_older_search`."""
         locations.ensure()
         if not locations.catalog_db.exists():  # a -wal left by another file must not be replayed
             for suffix in ("-wal", "-shm"):
@@ -186,7 +186,7 @@ class Catalog:
             create_whole(locations.catalog_db, _damage(locations), PRAGMAS, _write_schema)
         catalog = cls._checked(locations, create=True)
         try:
-            track_search.reindex_older_search(catalog)
+            track_search.reindex_older_search(catalog, on_reindex)
             track_search.index_search(catalog)  # after a killed ingest: search must find every track
             track_search.rank_stale_search_head(catalog)
         except BaseException:

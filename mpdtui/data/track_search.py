@@ -20,7 +20,7 @@ import os
 import sqlite3
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol
 
@@ -129,14 +129,20 @@ def register_search_text(db: Connection) -> None:
     db.create_function(_INDEX_TEXT, 1, index_text, deterministic=True)
 
 
-def reindex_older_search(catalog: CatalogAccess) -> bool:
+def reindex_older_search(catalog: CatalogAccess,
+                         on_start: Callable[[], object] | None = None) -> bool:
     """For a writer, once: replace the search tables of a catalog of a format version before
     SEARCH_VERSION by today's, index every track (and the head) in them and record the
     version, in one transaction (its readers search the old tables until it commits; MPD-like
-    demo, 317k tracks: about 2 s). Whether it did."""
+    demo, 317k tracks: about 2 s). `on_start` is called as the work starts (a catalog that
+    cannot be written fails before). Whether it did."""
     if holds_index_text(catalog):
         return False
     with catalog.lock, catalog.transaction() as db:
+        # the first write: a catalog that cannot be written fails here, before it is said
+        db.execute("UPDATE meta SET value = ? WHERE key = 'version'", (str(SEARCH_VERSION),))
+        if on_start is not None:
+            on_start()
         for table in ("tracks_fts", "search_head_fts"):
             db.execute(f"DROP TABLE IF EXISTS {table}")
             db.execute(f"CREATE VIRTUAL TABLE {table} USING {_FTS}")
@@ -145,7 +151,6 @@ def reindex_older_search(catalog: CatalogAccess) -> bool:
                    (SEARCH_INDEXED, str(_track_count(catalog))))
         if catalog.meta(SEARCH_HEAD):
             rank_search_head(catalog, str(catalog.meta(SEARCH_HEAD)))
-        db.execute("UPDATE meta SET value = ? WHERE key = 'version'", (str(SEARCH_VERSION),))
     return True
 
 

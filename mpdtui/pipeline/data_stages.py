@@ -41,7 +41,7 @@ from mpdtui.locations import Locations, expand_home
 from mpdtui.pipeline.display import counted
 from mpdtui.pipeline.events import Notice, StageProgress
 from mpdtui.pipeline.job import DEMO_MARKER_FORMAT, Job, Stage
-from mpdtui.pipeline.search_upkeep import bring_search_up_to_date, say_if_search_reindexed
+from mpdtui.pipeline.search_upkeep import bring_search_up_to_date
 from mpdtui.pipeline.sources import (
     DataSource,
     DataState,
@@ -54,7 +54,9 @@ from mpdtui.pipeline.sources import (
 
 
 class SourceStage(Stage):
-    """Record the source in the catalog (after dropping the data it replaces)."""
+    """Record the source in the catalog (after dropping the data it replaces). As the first
+    data stage, it brings a catalog kept from an earlier mpdtui up to date before anything
+    else writes it (`bring_search_up_to_date`), whether it runs or is skipped."""
 
     name, title = "source", "data source"
 
@@ -65,10 +67,11 @@ class SourceStage(Stage):
     def run(self, job: Job) -> str:
         plan = job.plan()
         assert plan.source is not None
-        say_if_search_reindexed(job)
         if plan.replace:
             check_before_replacing(plan.source, differing_slice(job.locations, plan.source))
             drop_playlists(job.locations)
+        else:
+            bring_search_up_to_date(job)
         with Catalog.create_or_open(job.locations) as catalog:
             if not plan.source.is_demo:  # refused before it is recorded, not after
                 refuse_changed_slices(catalog, find_slices(Path(plan.source.path)))
@@ -76,6 +79,7 @@ class SourceStage(Stage):
         return f"using {plan.source.describe()}"
 
     def skip(self, job: Job) -> str:
+        bring_search_up_to_date(job)
         source = job.plan().source
         return f"using {source.describe()}" if source else "using the data there"
 
@@ -166,7 +170,6 @@ class IngestStage(Stage):
             _resume_impossible(job)
         total, there_before = IngestResult(), known_names(job.locations)
         relay, asked = job.progress(self.name, "slices"), self._asked(job)
-        say_if_search_reindexed(job)
         for path in paths:  # a recorded source's slices --skip-bad left out are skipped again
             skip_bad = job.request.skip_bad or (path != asked and only_skipped_left(job.locations, path))
             try:
@@ -193,7 +196,6 @@ class IngestStage(Stage):
         return f"{new}, {total.already_done} already there{copies_said}"
 
     def skip(self, job: Job) -> str:
-        bring_search_up_to_date(job)
         there = len(names_in(self._paths(job)))
         job.summary.ingest = {"ingested": 0, "already_done": there, "playlists": 0, "rows": 0,
                               "skipped": [], "copies": []}

@@ -3,32 +3,37 @@ last popularity counts, and today's search index (an older catalog's is reindexe
 
 from __future__ import annotations
 
-import contextlib
+import errno
 
 from mpdtui.data.catalog import Catalog
 from mpdtui.data.track_search import holds_index_text, search_head_is_stale
 from mpdtui.pipeline.events import Notice
 from mpdtui.pipeline.job import Job
 
+REINDEX_NOTICE = ("reindexing the track search once, so that it finds emoji and words inside "
+                  "Chinese, Japanese, Korean and Thai (about 10 s a million tracks)")
+
 
 def bring_search_up_to_date(job: Job) -> None:
-    """With nothing to ingest, a catalog from before the search head or today's search index
-    (or one an older mpdtui finalized) still gets them: opening it for writing does it."""
-    with Catalog.open(job.locations) as catalog:
-        stale = search_head_is_stale(catalog)
-    if say_if_search_reindexed(job) or stale:
-        with contextlib.suppress(PermissionError):  # a read-only catalog: searched as it is
-            Catalog.create_or_open(job.locations).close()
-
-
-def say_if_search_reindexed(job: Job) -> bool:
-    """Whether the catalog's next writer reindexes its search (`reindex_older_search`), said
-    as it takes a while: about 10 s a million tracks."""
+    """The one place a job brings an existing catalog's search up to date, before anything
+    else writes it (`SourceStage`, the first data stage): a catalog from before the search
+    head or today's search index (or one an older mpdtui finalized) gets them. The reindex is
+    said as it starts, since it takes a while; a catalog that cannot be written is searched
+    as it is, and nothing is said."""
     if not job.locations.catalog_db.exists():
-        return False
+        return
     with Catalog.open(job.locations) as catalog:
-        older = not holds_index_text(catalog)
-    if older:
-        job.emit(Notice("ingest", "reindexing the track search once, so that it finds emoji and "
-                        "words inside Chinese, Japanese, Korean and Thai (about 10 s a million tracks)"))
-    return older
+        behind = not holds_index_text(catalog) or search_head_is_stale(catalog)
+    if not behind:
+        return
+    try:
+        Catalog.create_or_open(job.locations,
+                               on_reindex=lambda: job.emit(Notice("ingest", REINDEX_NOTICE))).close()
+    except OSError as exc:
+        if not _cannot_write(exc):
+            raise
+
+
+def _cannot_write(exc: OSError) -> bool:
+    """A read-only catalog: its file, or the disk it is on (a read-only mount)."""
+    return isinstance(exc, PermissionError) or exc.errno == errno.EROFS
