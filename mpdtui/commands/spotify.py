@@ -29,7 +29,7 @@ from mpdtui.commands.argtypes import (
     port_number,
 )
 from mpdtui.commands.jobs import not_said, report_models_serving_on, run_job
-from mpdtui.commands.terminal import in_terminal_width, said_beside
+from mpdtui.commands.terminal import in_terminal_width, said_beside, standard_input_ended
 from mpdtui.errors import UserError
 from mpdtui.exporting import FILE_FORMATS
 from mpdtui.locations import Locations
@@ -123,6 +123,8 @@ def run_auth(args: argparse.Namespace, locations: Locations) -> int:
     if client_id is None:
         raise UserError(NO_CLIENT_ID)
     no_browser = args.no_browser or not can_open_a_browser()  # over ssh: the URL and a paste
+    if no_browser and (stdin := standard_input_ended()) is not None:  # cron, `< /dev/null`
+        raise UserError(_as_given(nothing_to_paste(stdin), args, client_id, spotify.client_id()))
     paste = _PastePrompt() if no_browser else None
 
     def on_url(url: str) -> None:
@@ -168,6 +170,13 @@ def _show_url(url: str, no_browser: bool) -> None:
         print("Opening the Spotify login in your browser. If nothing opens, visit:", flush=True)
     print(url, flush=True)
     print(login_trouble(url), flush=True)
+
+
+def nothing_to_paste(stdin: str) -> str:
+    return (f"this login cannot end here: it opens no browser (--no-browser, or no desktop) and "
+            f"its redirected address cannot be pasted (standard input is {stdin}): run `mpdtui "
+            "auth` in a terminal, once (the login renews itself; `mpdtui auth --status` tells a "
+            "script whether it still works)")
 
 
 PASTE_PROMPT = "Then paste the address the browser was sent to (it starts with http://127.0.0.1): "

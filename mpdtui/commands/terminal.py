@@ -3,7 +3,9 @@ a command's own lines go when its output went elsewhere."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 import sys
 import textwrap
 from pathlib import Path
@@ -30,3 +32,18 @@ def said_beside(out: Path) -> TextIO:
     """Where a command says what it wrote to `out`: standard error when `out` is a device or a
     pipe (`--out /dev/stdout`), so that what goes through it is the file alone."""
     return sys.stderr if is_device_or_pipe(out) else sys.stdout
+
+
+def standard_input_ended() -> str | None:
+    """What standard input is where nothing will ever be typed into it: "/dev/null" (also a
+    closed one: `cli.open_closed_standard_streams`, as cron or `0<&-` leave it) or "a file";
+    None for a terminal or a pipe (a person, or a program that answers), or one it cannot tell."""
+    try:
+        mode, device = (found := os.fstat(sys.stdin.fileno())).st_mode, found.st_rdev
+    except (AttributeError, OSError, ValueError):  # not a descriptor (a test's stand-in)
+        return None
+    if stat.S_ISREG(mode):
+        return "a file"
+    if stat.S_ISCHR(mode) and device == os.stat(os.devnull).st_rdev:
+        return "/dev/null"
+    return None
