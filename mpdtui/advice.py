@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from mpdtui.errors import UserError
-from mpdtui.locations import Locations
+from mpdtui.locations import Locations, expand_home
 from mpdtui.printable import shell_word
 
 _QUOTED_COMMAND = re.compile(r"`mpdtui(?=[\s`])(?!\s+--cache-dir)(?!\s+--help`)")
@@ -22,10 +22,22 @@ class Advice:
 
 def name_cache_dir(given: str | Path | None) -> None:
     """The cache dir in use from now on: named where it is not the default (`--cache-dir`, or
-    the app's cache step switching to another folder)."""
+    the app's cache step switching to another folder), from the root (a relative one, followed
+    in another folder, where a script went with `cd`, named another cache dir)."""
     if given is not None and Locations.resolve(given).root == _default_root():
         given = None
-    Advice.cache_dir = None if given is None else str(given)
+    Advice.cache_dir = None if given is None else from_the_root(given)
+
+
+def from_the_root(given: str | Path) -> str:
+    """The cache dir `given` from the root, as commands quoting it name it (links and `..`
+    left for the system to follow, as it did for this command); as given where the current
+    folder is gone."""
+    path = expand_home(given)
+    try:
+        return str(Path.cwd() / path)
+    except OSError:
+        return str(path)
 
 
 def _default_root() -> Path | None:

@@ -155,7 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             rest, cache_dir, debug = split_global_options(sys.argv[1:] if argv is None else argv)
             mpdtui.advice.name_cache_dir(cache_dir)
-            args = parse_arguments(rest, ["--cache-dir", cache_dir] if cache_dir else [])
+            named = ["--cache-dir", mpdtui.advice.from_the_root(cache_dir)] if cache_dir else []
+            args = parse_arguments(rest, named)
             args.cache_dir, args.debug = cache_dir, debug
             return run(args, resolve_locations(cache_dir))
         except KeyboardInterrupt:

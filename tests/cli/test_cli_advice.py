@@ -120,15 +120,17 @@ def test_a_help_text_naming_the_cache_dir_fits_the_terminal(tmp_path: Path) -> N
     quoted commands after argparse had wrapped the lines, so "(needs `mpdtui auth`), or an"
     grew past 80 columns and the terminal cut it mid-word ("--cach" / "e-dir ..."). A path
     is not wrapped at its hyphens either: copied, it would not be the path."""
-    cache = "mpdtui-caches/demo-seed-8"  # relative, as typed, and named so in the commands
+    cache = "mpdtui-caches/demo-seed-8"  # relative, named from the root in the commands
+    named = str(tmp_path / cache)
     env = {**os.environ, "COLUMNS": "80", "MPDTUI_CACHE_DIR": str(tmp_path / "default")}
     for command in ("export", "suggest", "import"):
         shown = subprocess.run([sys.executable, "-m", "mpdtui.cli", "--cache-dir", cache,
                                 command, "--help"], capture_output=True, text=True, env=env,
                                cwd=tmp_path, check=True).stdout
-        assert max(len(line) for line in shown.splitlines()) <= 80, shown
+        # only a path longer than the room beside the options goes past it, on a line alone
+        assert all(len(line) <= 80 or line.strip() == named for line in shown.splitlines()), shown
         commands = [" ".join(command.split()) for command in quoted_commands(shown)]
-        assert commands and all(c.startswith(f"mpdtui --cache-dir {cache} ")
+        assert commands and all(c.startswith(f"mpdtui --cache-dir {named} ")
                                 for c in commands), commands
 
 
@@ -143,3 +145,38 @@ def test_every_commands_help_fits_an_80_column_terminal(monkeypatch: pytest.Monk
     for name, command in {"mpdtui": parser, **commands}.items():
         wide = [line for line in command.format_help().splitlines() if len(line) > 80]
         assert not wide, (name, wide)
+
+
+def test_a_relative_cache_dir_is_named_from_the_root_and_works_from_another_folder(
+        tmp_path: Path) -> None:
+    """`cd DIR && mpdtui --cache-dir rel ...` quoted `mpdtui --cache-dir rel ...`: a script that
+    followed it after another `cd` acted on another (new, empty) cache dir."""
+    (tmp_path / "here").mkdir()
+    (elsewhere := tmp_path / "elsewhere").mkdir()
+    cache = tmp_path / "here" / "my cache"
+    env = {**os.environ, "MPDTUI_CACHE_DIR": str(tmp_path / "default")}
+    listed = subprocess.run([sys.executable, "-m", "mpdtui.cli", "--cache-dir", "my cache",
+                             "playlists"], capture_output=True, text=True, env=env, check=True,
+                            cwd=tmp_path / "here")
+    advice = quoted_commands(listed.stdout)
+    assert f"mpdtui --cache-dir {shlex.quote(str(cache))} import FILE" in advice, listed.stdout
+
+    playlist = tmp_path / "road trip.m3u8"
+    playlist.write_text(f"{TRACK}\n")
+    typed = advice[-1].replace("FILE", shlex.quote(str(playlist)))
+    done = subprocess.run(typed.replace("mpdtui", f"{shlex.quote(sys.executable)} -m mpdtui.cli",
+                                        1), shell=True, capture_output=True, text=True, env=env,
+                          cwd=elsewhere)
+    assert done.returncode == 0, done
+    assert open_services(Locations.resolve(cache)).playlists.get("road trip").uris == [TRACK]
+    assert list(elsewhere.iterdir()) == [], "no cache dir made where the script went"
+
+
+def test_a_usage_mistake_names_a_relative_cache_dir_from_the_root(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The way to pass a dashed word is a command with --cache-dir in it already."""
+    monkeypatch.chdir(tmp_path)
+    refused = run_cli(capsys, Path("rel"), "search", "-dari")
+    assert refused.code == 2
+    assert f"mpdtui --cache-dir {tmp_path / 'rel'} search -- -dari" in refused.err, refused.err
