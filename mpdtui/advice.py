@@ -4,6 +4,7 @@ would use: copied into another terminal as written, they act on the same data.""
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 
 from mpdtui.errors import UserError
@@ -48,10 +49,16 @@ def _default_root() -> Path | None:
         return None
 
 
-def advised(text: str) -> str:
+def advised(text: str, encoding: str | None = None) -> str:
     """`text` with the commands it quotes (`mpdtui features --csv F`) naming the cache dir in
-    use: followed as written, they would act on the default cache dir instead."""
-    if Advice.cache_dir is None or "`mpdtui" not in text:
+    use: followed as written, they would act on the default cache dir instead. Written where
+    `encoding` has no code for some of its characters, it is named by its bytes (`shell_word`),
+    also where the command named it already (usage advice): escaped by the stream, it could
+    not be pasted."""
+    if Advice.cache_dir is None or "mpdtui " not in text:
         return text
-    named = f"`mpdtui --cache-dir {shell_word(Advice.cache_dir)}"
+    word = shell_word(Advice.cache_dir, encoding)
+    if word != (as_typed := shlex.quote(Advice.cache_dir)):
+        text = text.replace(f"--cache-dir {as_typed}", f"--cache-dir {word}")
+    named = f"`mpdtui --cache-dir {word}"
     return _QUOTED_COMMAND.sub(lambda _: named, text)  # as is: a backslash is no escape

@@ -346,7 +346,7 @@ class _Advising:
         self._stream = stream
 
     def write(self, text: str) -> int:
-        self._stream.write(mpdtui.advice.advised(text))
+        self._stream.write(mpdtui.advice.advised(text, getattr(self._stream, "encoding", None)))
         return len(text)
 
     def __getattr__(self, name: str) -> Any:

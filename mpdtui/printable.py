@@ -9,6 +9,8 @@ app pass data to Rich and Textual as `Text`, which never interprets `[red]`.
 
 from __future__ import annotations
 
+import codecs
+import os
 import re
 import shlex
 
@@ -39,10 +41,14 @@ def quoted(text: str) -> str:
     return f"'{printable(text)}'"
 
 
-def shell_word(text: str) -> str:
+def shell_word(text: str, encoding: str | None = None) -> str:
     """`text` as one shell word, for a command a message quotes: shlex's quoting, or, where it
     holds control characters, bash's $'...' with them escaped (`$'a\\x0ab'`): pasted, it gives
-    `text` back; shown, it is one line with nothing the terminal would act on."""
+    `text` back; shown, it is one line with nothing the terminal would act on. Where the
+    stream's `encoding` has no code for some of its characters (PYTHONIOENCODING=ascii), the
+    bytes that name them on disk instead (`$'/home/j\\xc3\\xb6rg'`): bash, zsh and ksh decode them."""
+    if encoding is not None and (as_bytes := _bytes_beyond(text, encoding)) is not None:
+        return "$'" + "".join(map(_byte_escape, as_bytes)) + "'"
     if not _UNSAFE.search(text):
         return shlex.quote(text)
     return "$'" + "".join("\\" + c if c in "\\'" else _UNSAFE.sub(_escape, c) for c in text) + "'"
@@ -59,3 +65,23 @@ def _escape(match: re.Match[str]) -> str:
     if 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's stand-in for the byte code - 0xDC00
         code -= 0xDC00
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _bytes_beyond(text: str, encoding: str) -> bytes | None:
+    """`text` as the file system's bytes where `encoding` cannot write it whole; else None."""
+    try:
+        codecs.encode(text, encoding)
+        return None
+    except (UnicodeEncodeError, LookupError):
+        pass
+    try:
+        return os.fsencode(text)
+    except UnicodeEncodeError:  # a surrogate no file name holds: said as printable says it
+        return None
+
+
+def _byte_escape(byte: int) -> str:
+    character = chr(byte)
+    if character in "\\'":
+        return "\\" + character
+    return character if 0x20 <= byte < 0x7f else f"\\x{byte:02x}"

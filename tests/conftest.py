@@ -70,7 +70,7 @@ def advice_as_without_cache_dir(request: pytest.FixtureRequest,
     read them as said with the cache dir in MPDTUI_CACHE_DIR (in a child process:
     `hostile_support.as_typed`)."""
     if not request.node.module.__name__.endswith("test_cli_advice"):
-        monkeypatch.setattr("mpdtui.advice.advised", lambda text: text)
+        monkeypatch.setattr("mpdtui.advice.advised", lambda text, encoding=None: text)
 
 
 @pytest.fixture(scope="session")

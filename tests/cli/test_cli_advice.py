@@ -180,3 +180,32 @@ def test_a_usage_mistake_names_a_relative_cache_dir_from_the_root(
     refused = run_cli(capsys, Path("rel"), "search", "-dari")
     assert refused.code == 2
     assert f"mpdtui --cache-dir {tmp_path / 'rel'} search -- -dari" in refused.err, refused.err
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_a_cache_dir_the_output_cannot_encode_is_named_so_that_it_pastes(
+        tmp_path: Path, encoding: str) -> None:
+    """With PYTHONIOENCODING=ascii (or a legacy locale's) the stream wrote 'Jörg' as
+    '/J\\xf6rg' (backslashreplace): pasted, that names a folder of a backslash and "xf6"."""
+    cache = tmp_path / "Jörg’s cache"  # ö: Latin-1 has it, ’ it has not
+    env = {**os.environ, "PYTHONIOENCODING": encoding,
+           "MPDTUI_CACHE_DIR": str(tmp_path / "default")}
+    listed = subprocess.run([sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache),
+                             "playlists"], capture_output=True, env=env, check=True)
+    said = listed.stdout.decode(encoding)
+    advice = quoted_commands(said)
+    assert "\\u2019" not in said.split("`")[1] and advice, said
+    usage = subprocess.run([sys.executable, "-m", "mpdtui.cli", "--cache-dir", str(cache),
+                            "search", "-dari"], capture_output=True, env=env)
+    assert usage.returncode == 2 and " -- -dari" in usage.stderr.decode(encoding)
+    dashed = usage.stderr.decode(encoding).split(": mpdtui ", 1)[1].split(" (see")[0]
+    assert dashed.startswith(advice[-1].split(" import ")[0].removeprefix("mpdtui ")), dashed
+
+    playlist = tmp_path / "road trip.m3u8"
+    playlist.write_text(f"{TRACK}\n")
+    typed = advice[-1].replace("FILE", shlex.quote(str(playlist)))
+    done = subprocess.run(typed.replace("mpdtui", f"{shlex.quote(sys.executable)} -m mpdtui.cli",
+                                        1), shell=True, executable="/bin/bash",
+                          capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done
+    assert open_services(Locations.resolve(cache)).playlists.get("road trip").uris == [TRACK]
