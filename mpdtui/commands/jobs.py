@@ -179,7 +179,7 @@ def report_slices_left_out(summary: dict[str, Any]) -> None:
 def report_models_serving_on(locations: Locations) -> None:
     """After playlists were added to the data: which models serve on, trained without them."""
     with open_services(locations) as services:
-        serving, added = services.models.servable(), services.models.added_since_training()
+        serving, added = services.models.servable(), services.training.added_since_training()
     if added is not None:
         serve = "serves" if len(serving) == 1 else "serve"
         print(f"{', '.join(serving)} {serve} on, {trained_before(added)}: `mpdtui --train` "

@@ -55,7 +55,7 @@ def playlist_called(name: str) -> str:
 
 def trained_before(added: tuple[int, int], with_tracks: bool = True) -> str:
     """"trained before 2 playlists and 35 new tracks were added": the serving models'
-    `ModelStore.added_since_training` (`with_tracks` False: the playlists only)."""
+    `TrainingState.added_since_training` (`with_tracks` False: the playlists only)."""
     playlists, tracks = added
     new_tracks = f" and {counted(tracks, 'new track')}" if tracks and with_tracks else ""
     were = "was" if playlists == 1 and not new_tracks else "were"

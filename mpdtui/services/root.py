@@ -22,6 +22,7 @@ from mpdtui.services.playlists import PlaylistService
 from mpdtui.services.preferences import Preferences
 from mpdtui.services.spotify import SpotifyService
 from mpdtui.services.suggester import Suggester
+from mpdtui.services.training_state import TrainingState
 
 
 class CacheInfo(TypedDict):
@@ -56,10 +57,10 @@ class CacheInfo(TypedDict):
     """Models a training that did not finish was asked for and did not save (`--train`
     continues it); [] after one that finished."""
     retrains_left: list[str]
-    """Saved models whose `--retrain` stopped before it saved (`ModelStore.retrains_left`)."""
+    """Saved models whose `--retrain` stopped before it saved (`TrainingState.retrains_left`)."""
     training_kept: dict[str, str]
     """Of those two lists, what the next training does with the work a stopped one kept
-    (`ModelStore.kept_work`): "two_tower resumes after epoch 2 of 30"."""
+    (`TrainingState.kept_work`): "two_tower resumes after epoch 2 of 30"."""
     models_unservable: list[str]
     """Models saved for this data that cannot serve: another mpdtui's version, or a ranker or
     blend built on one of those or on one gone (`--train` trains them again)."""
@@ -89,6 +90,7 @@ class Services:
     catalog: CatalogService
     features: FeatureService
     models: ModelStore
+    training: TrainingState
     suggester: Suggester
     audio: AudioService
     playlists: PlaylistService
@@ -109,8 +111,8 @@ class Services:
     def info(self) -> CacheInfo:
         """The cache dir at a glance: counts, data source, servable models, feature coverage."""
         primary, counts = self.data.state().primary, self.data.counts()
-        behind = self.models.behind_on_audio()
-        left, stopped = self.models.left_untrained(), self.models.retrains_left()
+        behind = self.training.behind_on_audio()
+        left, stopped = self.training.left_untrained(), self.training.retrains_left()
         return CacheInfo(cache_dir=str(self.locations.root), playlists=counts.playlists,
                          rows=counts.rows, tracks=counts.tracks, artists=counts.artists,
                          albums=counts.albums, slices=counts.slices,
@@ -118,10 +120,10 @@ class Services:
                          data_source=primary.path if primary else None,
                          models=self.models.servable(), default_model=self.models.default(),
                          r_precision=self.models.scores(),
-                         models_trained_without=_added(self.models.added_since_training()),
+                         models_trained_without=_added(self.training.added_since_training()),
                          models_behind_on_audio=behind.models, audio_gained=behind.gained,
                          training_left=left, retrains_left=stopped,
-                         training_kept=self.models.kept_work([*stopped, *left]),
+                         training_kept=self.training.kept_work([*stopped, *left]),
                          models_unservable=self.models.unservable(),
                          models_damaged=self.models.damaged(),
                          features=self.features.coverage(),
@@ -172,6 +174,7 @@ def open_services(locations: Locations, *, catalog: type[CatalogService] = Catal
     jobs = Jobs(locations, lambda: _forget_loaded(models, audio, catalog_service))
     return Services(
         locations, data, catalog_service, features,
-        models, suggester_service, audio, playlists,
+        models, TrainingState(locations, catalog_service, models), suggester_service, audio,
+        playlists,
         PlaylistFiles(locations, playlists, catalog_service), spotify(locations, playlists),
         ChallengeService(models, catalog_service), jobs, Preferences(locations))

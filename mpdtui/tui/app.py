@@ -89,11 +89,11 @@ class MpdtuiApp(MpdtuiAppBase):
 
             self.services = open_services(self.locations)
         first_run = not self.services.data.has_data()
-        models = self.services.models
-        left = [] if first_run else models.left_untrained()
-        added = None if first_run else models.added_since_training()
+        models, training = self.services.models, self.services.training
+        left = [] if first_run else training.left_untrained()
+        added = None if first_run else training.added_since_training()
         unservable = [] if first_run else models.unservable()
-        retrains = [] if first_run else models.retrains_left()
+        retrains = [] if first_run else training.retrains_left()
         self.post_message(ServiceReady(self.services, first_run, left, added, unservable, retrains))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

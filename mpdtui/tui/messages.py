@@ -25,13 +25,13 @@ class ServiceReady(Message):
     services: Services
     first_run: bool
     training_left: list[str]
-    """What a training that did not finish left untrained (`ModelStore.left_untrained`)."""
+    """What a training that did not finish left untrained (`TrainingState.left_untrained`)."""
     added: tuple[int, int] | None = None
     """Playlists and tracks added since the serving models were trained
-    (`ModelStore.added_since_training`)."""
+    (`TrainingState.added_since_training`)."""
     unservable: list[str] = field(default_factory=list)
     retrains_left: list[str] = field(default_factory=list)
-    """Saved models whose retrain stopped before it saved (`ModelStore.retrains_left`)."""
+    """Saved models whose retrain stopped before it saved (`TrainingState.retrains_left`)."""
     """Models saved for this data that cannot serve (`ModelStore.unservable`)."""
 
 

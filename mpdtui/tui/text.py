@@ -178,8 +178,8 @@ def beside_the_best(model: str, scores: dict[str, float]) -> str:
 
 
 def stopped_training(left: list[str], retrains: list[str]) -> str:
-    """The app's start: what a training that did not finish left (`ModelStore.left_untrained`)
-    and the retrains it stopped before they saved (`ModelStore.retrains_left`)."""
+    """The app's start: what a training that did not finish left (`TrainingState.left_untrained`)
+    and the retrains it stopped before they saved (`TrainingState.retrains_left`)."""
     retrain = f"a retrain of {', '.join(retrains)} stopped before it saved"
     if not left:
         return (f"{retrain[0].upper()}{retrain[1:]} (the saved one serves meanwhile): continue "

@@ -110,7 +110,7 @@ def test_a_retrain_stopped_after_a_model_keeps_it_when_run_again(trained: Locati
     als = _token(trained, "als")
     # the saved ranker serves on, built on the ALS replaced: `mpdtui info` names it as left
     assert open_services(trained).info()["training_left"] == ["ranker"]
-    assert open_services(trained).models.built_on_replaced("ranker") == ["als"]
+    assert open_services(trained).training.built_on_replaced("ranker") == ["als"]
     resumed = services.jobs.train(["als"], retrain=True)
     assert (resumed.trained, _token(trained, "als")) == (["ranker"], als)
     assert not trained.retrained_json.exists(), "the job ended well"

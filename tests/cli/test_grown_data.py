@@ -49,7 +49,7 @@ NEW = [f"spotify:track:{'new':0>19}{n:03d}" for n in range(3)]
 def test_models_serve_on_after_playlists_are_added(grown: Locations) -> None:
     services = open_services(grown)
     assert services.models.servable() == TRAINED
-    assert services.models.added_since_training() == (2, 3)
+    assert services.training.added_since_training() == (2, 3)
     n_tracks = services.catalog.n_tracks()
     new_ids = services.catalog.resolve_uris(NEW)
     assert min(new_ids) == n_tracks - 3, "the added tracks are the last ones"
@@ -97,7 +97,7 @@ def test_training_again_learns_from_the_added_playlists(grown: Locations) -> Non
     services.jobs.train(["popularity"])
     services = open_services(grown)
     assert services.models.servable() == ["popularity"], "the others wait for their training"
-    assert services.models.added_since_training() is None
+    assert services.training.added_since_training() is None
     split = serving_split(grown)
     assert split is not None and split.earlier is None
     new_ids = services.catalog.resolve_uris(NEW)

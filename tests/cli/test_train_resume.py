@@ -105,7 +105,7 @@ def test_an_interrupted_retrain_resumes_when_run_again(
         training.train_models(trained, ["two_tower"], retrain=True, cancel=cancel,
                               progress=lambda p: cancel.set() if p.message.startswith("epoch 2/")
                               else None)
-    assert open_services(trained).models.retrains_left() == ["two_tower"]
+    assert open_services(trained).training.retrains_left() == ["two_tower"]
     assert main(["--cache-dir", str(trained.root), "info"]) == 0  # it had said nothing of it
     assert ("models: two_tower (a retrain of two_tower stopped before it saved: `mpdtui --train "
             "--retrain --models two_tower` continues it; the saved one serves meanwhile; "
@@ -117,7 +117,7 @@ def test_an_interrupted_retrain_resumes_when_run_again(
     assert result.trained == ["two_tower"]
     assert _shown_before_the_first_batch(messages).startswith("resuming after epoch 1/3, training on ")
     assert not trained.checkpoint_dir("two_tower").exists(), "a saved model needs no checkpoint"
-    assert open_services(trained).models.retrains_left() == []
+    assert open_services(trained).training.retrains_left() == []
 
     again: list[str] = []  # a retrain of the model it saved starts over
     training.train_models(trained, ["two_tower"], retrain=True,

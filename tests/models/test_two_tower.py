@@ -146,7 +146,7 @@ def test_variants_train_and_serve(data: Dataset):
 
 def test_a_checkpoint_records_the_data_and_settings_it_is_for(data: Dataset, tmp_path: Path):
     """The app's training step tells from it whether the next training resumes or starts over
-    (`ModelStore.epochs_stopped`)."""
+    (`TrainingState.epochs_stopped`)."""
     settings = dataclasses.replace(TINY, epochs=1)
     model = TwoTowerRecommender(settings)
     model.checkpoint_dir = tmp_path / "two_tower"

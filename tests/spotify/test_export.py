@@ -578,7 +578,7 @@ def test_cli_import_says_the_models_serve_on_without_the_playlists(
                         "added: `mpdtui --train` trains them on these too.")
     services = open_services(locations)
     assert services.models.servable() == ["popularity"]
-    assert services.models.added_since_training() == (1, 12)
+    assert services.training.added_since_training() == (1, 12)
 
 
 def test_playlists_mpdtui_exported_are_not_imported_back(fake: FakeSpotify, locations: Locations,

@@ -701,7 +701,7 @@ async def test_the_training_step_says_a_stopped_run_of_other_settings_starts_ove
         assert label_text(pilot, "#bar-two_tower .stage-info") == (
             "settings or data changed since it stopped after epoch 3: ctrl+r starts it over")
     config.update(trained_copy, model_settings={})  # as they were: it resumes
-    assert app.services.models.epochs_stopped("two_tower")[2] is True
+    assert app.services.training.epochs_stopped("two_tower")[2] is True
 
 
 async def test_the_training_step_says_a_model_built_on_one_saved_since_trains_again(

@@ -139,7 +139,7 @@ class FeaturesStep(SetupStep):
         it holds), and the models that have not learned from them yet."""
         counts = self._coverage()
         if counts is not None and counts[0]:
-            behind = self.services.models.behind_on_audio()
+            behind = self.services.training.behind_on_audio()
             self.app.call_from_thread(
                 self._known_ready, f"Features are known for {_of_the_catalog(*counts)}. "
                                    f"{_next_step(behind)}")

@@ -29,7 +29,7 @@ from mpdtui.pipeline.events import (
     StageStarted,
 )
 from mpdtui.pipeline.request import JobRequest
-from mpdtui.services.model_store import as_configured
+from mpdtui.services.training_state import as_configured
 from mpdtui.training import AudioBehind, saved_dependents
 from mpdtui.tui.screens.setup_step import SetupStep
 from mpdtui.tui.screens.setup_training_text import (
@@ -71,7 +71,7 @@ class TrainingStep(SetupStep):
     def body(self) -> ComposeResult:
         yield Static(EXPLAIN, classes="explain")
         wanted = self.app.options.train_models
-        names = self.services.models.trainable()
+        names = self.services.training.trainable()
         yield SelectionList[str](*((name, name, wanted is None or name in wanted)
                                    for name in names), id="models")
         with Vertical(id="bars"):
@@ -107,14 +107,14 @@ class TrainingStep(SetupStep):
                 bars["features"].finish("imported")
             else:
                 bars["features"].reset("none (optional)")
-        names = [name for name in self.services.models.trainable() if name in bars]
-        added = self.app.attempt(self.services.models.added_since_training)
+        names = [name for name in self.services.training.trainable() if name in bars]
+        added = self.app.attempt(self.services.training.added_since_training)
         done = ("trained for this data" if added is None  # the bar leaves a short line
                 else trained_before(added, with_tracks=False))
         servable = self.app.attempt(self.services.models.servable) or []
-        left = self.app.attempt(self.services.models.left_untrained) or []
+        left = self.app.attempt(self.services.training.left_untrained) or []
         for name in (name for name in servable if name in bars):
-            replaced = self.app.attempt(self.services.models.built_on_replaced, name) or []
+            replaced = self.app.attempt(self.services.training.built_on_replaced, name) or []
             earlier = "an earlier " if len(replaced) == 1 else "earlier "
             changed = None if replaced or as_configured(self.services.locations, name) else (
                 SETTINGS_CHANGED_STOPPED if name in left else SETTINGS_CHANGED)
@@ -124,7 +124,7 @@ class TrainingStep(SetupStep):
                 bars[name].finish("trained on other features")
         for name in (name for name in names if name not in servable):
             self._say_epochs_stopped(name)
-        for name in self.app.attempt(self.services.models.retrains_left) or []:
+        for name in self.app.attempt(self.services.training.retrains_left) or []:
             if name in bars:
                 self._say_epochs_stopped(name, retrain=True)
         evaluated = self.app.attempt(self.services.models.evaluated) or set()
@@ -136,7 +136,7 @@ class TrainingStep(SetupStep):
         """A training of `name` stopped between epochs (the two-tower model's checkpoint):
         ctrl+r resumes after them, not from the start, so the bar says so rather than "not
         started"; a retrain (R) of a model that serves meanwhile, R resumes."""
-        stopped = self.app.attempt(self.services.models.epochs_stopped, name)
+        stopped = self.app.attempt(self.services.training.epochs_stopped, name)
         if stopped is None:
             return
         done, epochs, resumes = stopped
@@ -157,7 +157,7 @@ class TrainingStep(SetupStep):
         """Models that learned from other audio features than the catalog's now (a features
         import since) are not "trained for this data": ctrl+r trains them again. In a worker:
         it reads the catalog's features (0.2 s at 317k tracks)."""
-        behind = self.services.models.behind_on_audio()
+        behind = self.services.training.behind_on_audio()
         if behind.models:
             self.app.call_from_thread(self._behind_ready, behind)
 
@@ -172,7 +172,7 @@ class TrainingStep(SetupStep):
 
     def _selected(self) -> list[str]:
         chosen = set(self.query_one("#models", SelectionList).selected)
-        return [name for name in self.services.models.trainable() if name in chosen]
+        return [name for name in self.services.training.trainable() if name in chosen]
 
     def run(self) -> None:
         state = self.app.attempt(self.services.data.state)
@@ -204,7 +204,7 @@ class TrainingStep(SetupStep):
     def _say_what_trains(self) -> None:
         """The models this run trains, without those it found trained already (it names
         them reused), until the first is saved: then what that one's status says."""
-        left = [name for name in self.services.models.trainable() if name in self.training]
+        left = [name for name in self.services.training.trainable() if name in self.training]
         again = " again" if self.retraining else ""
         reused = f"{', '.join(self.reused)}: trained for this data already, reused"
         self.status(f"Training {', '.join(left)}{again}… ({reused}; escape cancels)" if left
@@ -227,7 +227,7 @@ class TrainingStep(SetupStep):
             if yes and self.running is None and not self.jobs.running:
                 self._train(models, retrain=True)
 
-        stopped = self.app.attempt(self.services.models.retrains_left) or []
+        stopped = self.app.attempt(self.services.training.retrains_left) or []
         resuming = [name for name in models if name in stopped]
         question = RETRAIN_QUESTION.format(
             models=", ".join(models),
