@@ -43,10 +43,9 @@ from mpdtui.data.catalog import Catalog, restore_uri_indexes, without_uri_indexe
 from mpdtui.data.files import write_npz
 from mpdtui.data.growth import remember_finalized
 from mpdtui.data.known_slices import (
-    CHANGED_SINCE,
     add_slice_copy,
     known_slices,
-    refuse_changed_slices,
+    refuse_slices_changed_since,
 )
 from mpdtui.data.matrices import (
     CHUNK_FORMAT,
@@ -134,17 +133,17 @@ class _Ids:
 
 def ingest(locations: Locations, source: Path, skip_bad: bool = False,
            progress: ProgressCallback | None = None, cancel: threading.Event | None = None,
-           workers: int | None = None) -> IngestResult:
+           workers: int | None = None, resumed: bool = False) -> IngestResult:
     """Ingest every slice under `source` not yet in the catalog, then rebuild the matrices.
 
     Slices are read and parsed by `workers` processes (default: one per core) ahead of the
-    commits, which stay in slice order in this process.
+    commits, which stay in slice order in this process. `resumed`: a recorded source, not named.
     """
     sources = find_slices(source)
     with Catalog.create_or_open(locations) as catalog:
         catalog.db.execute(f"PRAGMA cache_size = -{INGEST_CACHE_KIB}")
         catalog.db.execute(f"PRAGMA wal_autocheckpoint = {INGEST_WAL_PAGES}")
-        pending = _pending(catalog, sources)
+        pending = _pending(catalog, sources, resumed)
         result = IngestResult(already_done=len(sources) - len(pending))
         bulk = _in_bulk(catalog, pending)
         try:
@@ -194,10 +193,9 @@ def _in_bulk(catalog: Catalog, pending: list[SliceSource]) -> bool:
     return bool(pending) and len(pending) >= len(catalog.ingested_slices())
 
 
-def _pending(catalog: Catalog, sources: Sequence[SliceSource]) -> list[SliceSource]:
+def _pending(catalog: Catalog, sources: Sequence[SliceSource], resumed: bool) -> list[SliceSource]:
     done = known_slices(catalog)
-    # the data ingested before, changed since (other data is refused before it is recorded)
-    refuse_changed_slices(catalog, sources, done, remedy=CHANGED_SINCE)
+    refuse_slices_changed_since(catalog, sources, done, resumed)  # other data: refused before
     return [source for source in sources if source.name not in done]
 
 

@@ -93,6 +93,32 @@ def refuse_changed_slices(catalog: Catalog, sources: Sequence[SliceSource],
                 f"{source.size} vs {done[source.name][0]}): {remedy}")
 
 
+def refuse_slices_changed_since(catalog: Catalog, sources: Sequence[SliceSource],
+                                done: dict[str, tuple[int, str]], resumed: bool) -> None:
+    """`refuse_changed_slices` for the data ingested before, changed since. A slice the catalog
+    holds, at another size, from another file that holds it still never came in from here
+    (refused as bad, then other data brought a slice of its name): named, it is other data;
+    `resumed` (a recorded source, by `--train` or an ingest of other data), it is left out,
+    and the catalog's is kept."""
+    held = {name: (size, Path(label))
+            for name, size, label in catalog.query("SELECT name, size, source FROM slices")}
+    elsewhere = {source.name for source in sources
+                 if source.name in held and _holds(*held[source.name], source)}
+    refuse_changed_slices(catalog, [s for s in sources if s.name not in elsewhere], done,
+                          remedy=CHANGED_SINCE)
+    if not resumed:
+        refuse_changed_slices(catalog, [s for s in sources if s.name in elsewhere], done)
+
+
+def _holds(size: int, other: Path, source: SliceSource) -> bool:
+    """Whether the file `other` (a zip member's label is none) is `size` and not `source`."""
+    try:
+        return (other.is_absolute() and source.member is None and other.stat().st_size == size
+                and not other.samefile(source.path))
+    except OSError:
+        return False
+
+
 def slices_are_ingested(catalog: Catalog, sources: Sequence[SliceSource],
                         skipped_too: bool = False) -> bool:
     """Whether the catalog holds every one of `sources` (or knows it for a copy), at its size;

@@ -173,7 +173,8 @@ class IngestStage(Stage):
         for path in paths:  # a recorded source's slices --skip-bad left out are skipped again
             skip_bad = job.request.skip_bad or (path != asked and only_skipped_left(job.locations, path))
             try:
-                result = ingest(job.locations, path, skip_bad, progress=relay, cancel=job.cancel)
+                result = ingest(job.locations, path, skip_bad, progress=relay, cancel=job.cancel,
+                                resumed=path != asked)
             except SliceError:
                 forget_if_nothing_came(job.locations, path)
                 raise

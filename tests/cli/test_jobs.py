@@ -376,6 +376,27 @@ def test_a_source_refused_for_a_bad_slice_before_any_came_in_is_not_recorded(
         "checked before the data there is dropped"
 
 
+
+def test_a_slice_a_recorded_source_had_bad_comes_whole_with_other_data(
+        tmp_path: Path, small_demo: Path) -> None:
+    """A source stopped at its second slice is recorded; other data bringing a whole slice of
+    that name comes in, and resuming the first is no longer refused for that slice as "changed
+    since it was ingested" (it was after the other data was all in: exit 2)."""
+    cache, broken = tmp_path / "cache", tmp_path / "broken"
+    broken.mkdir()
+    shutil.copy(small_demo / "mpd.slice.0-999.json", broken)
+    whole = (small_demo / "mpd.slice.1000-1999.json").read_bytes()
+    (broken / "mpd.slice.1000-1999.json").write_bytes(whole[: len(whole) // 2])
+    assert "invalid JSON" in mpdtui("ingest", str(broken), cache=cache).stderr
+    other = mpdtui("ingest", str(small_demo), cache=cache)
+    assert other.returncode == 0, other.stderr
+    assert open_services(Locations.resolve(cache)).info()["playlists"] == 3000
+    resumed = mpdtui("--train", "--models", "popularity", cache=cache)  # both sources
+    assert resumed.returncode == 0, resumed.stderr
+    named = mpdtui("ingest", str(broken), cache=cache)  # its file is not the catalog's
+    assert named.returncode == 2 and "mpd.slice.1000-1999.json" in named.stderr
+    assert "changed since" not in named.stderr and "--replace" in named.stderr
+
 def _descendants(pid: int) -> list[psutil.Process]:
     try:
         return psutil.Process(pid).children(recursive=True)
