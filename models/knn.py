@@ -1,9 +1,10 @@
 """Item-kNN: tracks that co-occur with the seeds, via implicit's item-item neighbours.
 
-The similarity of every track to its `neighbours` nearest tracks is computed once by
-`implicit.nearest_neighbours` (cosine or BM25 weighting of the playlist x track matrix); a
-playlist's score for a track is the sum of its seeds' similarities to it. Tracks no seed is
-near, and every track when there are no seeds, are ranked by popularity.
+The similarity of every track to its `neighbours` nearest tracks is computed once, in blocks of
+tracks (`models.knn_blocks`: implicit's neighbours, stoppable between blocks), from the cosine or
+BM25 weighting of the playlist x track matrix; a playlist's score for a track is the sum of its
+seeds' similarities to it. Tracks no seed is near, and every track when there are no seeds, are
+ranked by popularity.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from typing import Any, Literal
 
 import numpy as np
 import scipy.sparse as sp
-from implicit.nearest_neighbours import ItemItemRecommender, bm25_weight
-from threadpoolctl import threadpool_limits
+from implicit.nearest_neighbours import bm25_weight
 
 from models.base import PlaylistQuery, Reason, Recommendations, Recommender
 from models.dataset import Dataset
+from models.knn_blocks import nearest_tracks
 from models.model_dir import ModelFormatError, settings_from_json
 from models.popularity import backoff_scores, check_arrays, seed_ids
 from models.progress import ProgressCallback, check_cancel, report
@@ -78,17 +79,20 @@ class ItemKNNRecommender(Recommender):
         s = self.settings
         if s.weighting not in ("bm25", "cosine"):
             raise ValueError(f"item_knn weighting '{s.weighting}': use 'bm25' or 'cosine'")
-        report(progress, self.name, 0, 1, f"{s.weighting} similarities of {data.n_tracks:,} tracks")
+        report(progress, self.name, 0, data.n_tracks,
+               f"{s.weighting} similarities of {data.n_tracks:,} tracks", unit="tracks")
         # the weighting implicit's BM25Recommender / CosineRecommender apply, kept in CSR
         by_track = data.interactions.T
         weighted = (bm25_weight(by_track, s.bm25_k1, s.bm25_b) if s.weighting == "bm25"
                     else damped_cosine(by_track, s.damping)).T.tocsr()
-        with threadpool_limits(1, "blas"):
-            knn = ItemItemRecommender(K=s.neighbours, num_threads=s.num_threads)
-            knn.fit(weighted, show_progress=False)
-        check_cancel(cancel)
-        self._set(knn.similarity.tocsr().astype(np.float32), data.track_popularity())
-        report(progress, self.name, 1, 1, f"{self.similarity.nnz:,} similarities")
+
+        def block_done(done: int, total: int) -> None:
+            report(progress, self.name, done, total, "similarities", unit="tracks")
+
+        similarity = nearest_tracks(weighted, s.neighbours, s.num_threads, block_done, cancel)
+        self._set(similarity.astype(np.float32), data.track_popularity())
+        report(progress, self.name, data.n_tracks, data.n_tracks,
+               f"{self.similarity.nnz:,} similarities", unit="tracks")
 
     def _set(self, similarity: sp.csr_matrix, popularity: np.ndarray) -> None:
         self.similarity = similarity
