@@ -80,7 +80,9 @@ def _block_bounds(by_track: sp.csr_matrix, playlist_lengths: np.ndarray,
     """Track ids where blocks start (and the end), cut so that each block's work (the lengths
     of its tracks' playlists, plus `ROW_WORK` a track) is about `block_work`; a track whose
     own work is more makes a block of its own."""
-    work = by_track @ playlist_lengths.astype(np.float64) + ROW_WORK
+    pattern = sp.csr_matrix((np.ones(by_track.nnz), by_track.indices, by_track.indptr),
+                            shape=by_track.shape)  # the work is in entries, whatever they weigh
+    work = pattern @ playlist_lengths.astype(np.float64) + ROW_WORK
     ends = np.cumsum(work)
     cuts = np.searchsorted(ends, np.arange(block_work, ends[-1], block_work) if len(ends) else [],
                            side="right")
@@ -102,11 +104,12 @@ def _nearest_of_block(scorer: NearestNeighboursScorer, by_track: sp.csr_matrix, 
     found = [scorer.recommend(indptr[track:track + 2], indices, by_track.data, K=k,
                               remove_own_likes=False) for track in range(start, stop)]
     counts = np.array([len(ids) for ids, _ in found], np.int64)
-    rows = np.repeat(np.arange(stop - start), counts)
-    columns = np.concatenate([ids for ids, _ in found]) if found else np.zeros(0, np.int32)
-    scores = np.concatenate([s for _, s in found]) if found else np.zeros(0)
-    order = np.lexsort((columns, rows))  # each row's tracks ascending, as CSR keeps them
-    return _Block(start, stop, counts, columns[order], scores[order])
+    rows = sp.csr_matrix((np.concatenate([s for _, s in found]),
+                          np.concatenate([ids for ids, _ in found]),
+                          np.concatenate([[0], np.cumsum(counts)])),
+                         shape=(stop - start, by_track.shape[0]))
+    rows.sort_indices()  # each row's tracks ascending, as all_pairs_knn's CSR has them
+    return _Block(start, stop, counts, rows.indices, rows.data)
 
 
 def _run_in_order(run: Callable[[int, int], _Block], bounds: np.ndarray, threads: int,
