@@ -35,17 +35,26 @@ class ModelInfo:
     trains_beside: bool = False
     """Its training keeps one to two cores busy for long (TensorFlow's steps): a job trains it
     in a background thread, beside the models that are not built on it."""
+    summary: str = ""
+    """What it suggests, in words a new user understands (the app's training step, README)."""
 
 
 MODELS: tuple[ModelInfo, ...] = (
-    ModelInfo("popularity", "models.popularity", "PopularityRecommender", 6),
-    ModelInfo("title", "models.title", "TitleRecommender", 5),
-    ModelInfo("item_knn", "models.knn", "ItemKNNRecommender", 4),
-    ModelInfo("als", "models.als", "ALSRecommender", 2),
-    ModelInfo("two_tower", "models.two_tower", "TwoTowerRecommender", 3, trains_beside=True),
+    ModelInfo("popularity", "models.popularity", "PopularityRecommender", 6,
+              summary="the songs in the most playlists: a baseline"),
+    ModelInfo("title", "models.title", "TitleRecommender", 5,
+              summary="songs of playlists named like yours"),
+    ModelInfo("item_knn", "models.knn", "ItemKNNRecommender", 4,
+              summary="songs often in the same playlists as yours"),
+    ModelInfo("als", "models.als", "ALSRecommender", 2,
+              summary="taste patterns learned from all playlists"),
+    ModelInfo("two_tower", "models.two_tower", "TwoTowerRecommender", 3, trains_beside=True,
+              summary="a neural net learning from names, songs, sound"),
     # the ranker's predecessor: a weighted mix, trained when asked for
-    ModelInfo("blend", "models.blend", "BlendRecommender", 1, trained_by_default=False),
-    ModelInfo("ranker", "models.ranker", "RankerRecommender", 0),
+    ModelInfo("blend", "models.blend", "BlendRecommender", 1, trained_by_default=False,
+              summary="mixes the other models' picks (the ranker's forerunner)"),
+    ModelInfo("ranker", "models.ranker", "RankerRecommender", 0,
+              summary="ranks the other models' picks (the default)"),
 )
 """Every model, in training order (a model built on others comes after them)."""
 _BY_NAME = {info.name: info for info in MODELS}

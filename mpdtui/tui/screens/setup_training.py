@@ -9,15 +9,13 @@ from typing import Any, ClassVar
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import DataTable, Label, SelectionList, Static
 
+from models.registry import model_info
 from mpdtui.pipeline.display import (
     NOTHING_HELD_OUT,
-    describe_progress,
     learned_from_other_audio,
-    trained_before,
 )
 from mpdtui.pipeline.events import (
     Event,
@@ -25,27 +23,29 @@ from mpdtui.pipeline.events import (
     JobFinished,
     ModelSaved,
     StageFinished,
-    StageProgress,
-    StageStarted,
 )
 from mpdtui.pipeline.request import JobRequest
-from mpdtui.services.training_state import as_configured
 from mpdtui.training import AudioBehind, saved_dependents
 from mpdtui.tui.screens.setup_step import SetupStep
 from mpdtui.tui.screens.setup_training_text import (
     EXPLAIN,
     RETRAIN_QUESTION,
-    SETTINGS_CHANGED,
-    SETTINGS_CHANGED_STOPPED,
     fill_overall_first,
     stopped_training,
 )
 from mpdtui.tui.widgets.metric_chart import MetricChart
 from mpdtui.tui.widgets.stage_progress import StageProgress as StageBar
+from mpdtui.tui.widgets.training_bars import TrainingBars
 
 FOLLOW_EVALUATION_S = 2.0
 """How long the step keeps the new evaluation in view while it is laid out."""
 MAIN_METRICS = ("r_precision", "ndcg", "clicks", "r_precision_artist")
+
+
+def described(model: str) -> Content:
+    """A model's row: its name, then what it is in plain words ("songs of playlists named
+    like yours"), which a new user could not tell from "item_knn"."""
+    return Content.assemble(f"{model:<11}", (model_info(model).summary, "dim"))
 
 
 class TrainingStep(SetupStep):
@@ -72,11 +72,9 @@ class TrainingStep(SetupStep):
         yield Static(EXPLAIN, classes="explain")
         wanted = self.app.options.train_models
         names = self.services.training.trainable()
-        yield SelectionList[str](*((name, name, wanted is None or name in wanted)
+        yield SelectionList[str](*((described(name), name, wanted is None or name in wanted)
                                    for name in names), id="models")
-        with Vertical(id="bars"):
-            for name in ("ingest", "features", *names, "evaluate"):
-                yield StageBar(name, id=f"bar-{name}")
+        yield TrainingBars(names, id="bars")
         yield Label("", id="eval-title")
         yield DataTable(id="evaluation", zebra_stripes=True)
         yield Label("", id="eval-lead")
@@ -87,69 +85,24 @@ class TrainingStep(SetupStep):
         self.watch(self.query_one("#step"), "virtual_size", self._keep_evaluation_in_view,
                    init=False)
         if left := self._describe_bars():  # the app quit during a run (or it failed): said
-            self.status(stopped_training(left, []))  # at 80x24 the bars are below the fold
+            self.status(self._stopped_with_kept_work(left))  # at 80x24 the bars are below the fold
         self.show_report(self.app.attempt(self.services.models.evaluation))
         self.query_one("#models").focus()
         self._say_what_is_behind()
 
     def _describe_bars(self, moved: Collection[str] = ()) -> list[str]:
-        """What each stage's bar shows outside a run (data, features, models, evaluation); after
-        a failed run, on the bars it did not move: one refused at its start had left "0%
-        stopped" on models trained for this data, and "not selected" on the data. Returns the
-        models a training that did not finish left untrained."""
-        bars = {bar.stage: bar for bar in self.query(StageBar) if bar.stage not in moved}
-        for bar in bars.values():
-            bar.reset("not started")
-        if "ingest" in bars and self.app.attempt(self.services.data.has_data):
-            bars["ingest"].finish("data ready")
-        if "features" in bars:
-            if self.services.locations.features_db.exists():
-                bars["features"].finish("imported")
-            else:
-                bars["features"].reset("none (optional)")
-        names = [name for name in self.services.training.trainable() if name in bars]
-        added = self.app.attempt(self.services.training.added_since_training)
-        done = ("trained for this data" if added is None  # the bar leaves a short line
-                else trained_before(added, with_tracks=False))
-        servable = self.app.attempt(self.services.models.servable) or []
-        left = self.app.attempt(self.services.training.left_untrained) or []
-        for name in (name for name in servable if name in bars):
-            replaced = self.app.attempt(self.services.training.built_on_replaced, name) or []
-            earlier = "an earlier " if len(replaced) == 1 else "earlier "
-            changed = None if replaced or as_configured(self.services.locations, name) else (
-                SETTINGS_CHANGED_STOPPED if name in left else SETTINGS_CHANGED)
-            bars[name].finish(f"built on {earlier}{', '.join(replaced)}: ctrl+r trains it again"
-                              if replaced else changed or done)
-            if name in self.behind_on_audio:
-                bars[name].finish("trained on other features")
-        for name in (name for name in names if name not in servable):
-            self._say_epochs_stopped(name)
-        for name in self.app.attempt(self.services.training.retrains_left) or []:
-            if name in bars:
-                self._say_epochs_stopped(name, retrain=True)
-        evaluated = self.app.attempt(self.services.models.evaluated) or set()
-        if "evaluate" in bars and servable and set(servable) <= evaluated:
-            bars["evaluate"].finish("results below")
-        return left
+        """The bars outside a run (`TrainingBars.describe`): the models a training that did
+        not finish left untrained."""
+        return self.query_one(TrainingBars).describe(self.services, self.app.attempt, moved,
+                                                     self.behind_on_audio)
 
-    def _say_epochs_stopped(self, name: str, retrain: bool = False) -> None:
-        """A training of `name` stopped between epochs (the two-tower model's checkpoint):
-        ctrl+r resumes after them, not from the start, so the bar says so rather than "not
-        started"; a retrain (R) of a model that serves meanwhile, R resumes."""
-        stopped = self.app.attempt(self.services.training.epochs_stopped, name)
-        if stopped is None:
-            return
-        done, epochs, resumes = stopped
-        if not resumes:  # its settings or data changed since: the next training starts over
-            self.query_one(f"#bar-{name}", StageBar).reset(
-                f"settings or data changed since it stopped after epoch {done}: "
-                f"{'R' if retrain else 'ctrl+r'} starts it over")
-            return
-        of = f" of {epochs}" if epochs else ""
-        # R retrains every ticked model: the one to resume is ticked alone
-        said = (f"retrain at epoch {done}{'/' + str(epochs) if epochs else ''}: tick it alone, "
-                "R resumes" if retrain else f"stopped after epoch {done}{of}: ctrl+r resumes it")
-        self.query_one(f"#bar-{name}", StageBar).paused(done, epochs or done + 1, said)
+    def _stopped_with_kept_work(self, left: list[str]) -> str:
+        """What the last training stopped before, and what the next does with the work it
+        kept, as `--train` will say it: "two_tower resumes after epoch 17 of 30"."""
+        kept = self.app.attempt(self.services.training.kept_work, left) or {}
+        stopped, _, what_to_do = stopped_training(left, []).partition(": ")
+        kept_said = f" ({'; '.join(kept.values())})" if kept else ""
+        return f"{stopped}{kept_said}: {what_to_do}"
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="behind",
           description="models behind on audio")
@@ -252,18 +205,13 @@ class TrainingStep(SetupStep):
             self.training.discard(stage)
             self.reused.append(stage)
             self._say_what_trains()
-        for bar in self.query(f"#bar-{stage}").results(StageBar) if stage else []:
+        bar = self.query_one(TrainingBars).show_event(event)
+        if bar is not None:
             self.moved.add(bar.stage)
-            if isinstance(event, StageStarted):
-                bar.show(0, None, "starting…")
-                bar.scroll_visible(animate=False)  # below the fold in a short terminal
-                self.latest_bar = bar
-            elif isinstance(event, StageProgress):
-                bar.show(event.done, event.total, describe_progress(event))
-                self.latest_bar = bar  # (two-tower's, in a thread beside the others, says no start)
-            elif isinstance(event, StageFinished):
-                bar.finish(event.message)
+            if isinstance(event, StageFinished):
                 self.training.discard(bar.stage)
+            else:  # the bar that moved last (two-tower's, in a thread beside, says no start)
+                self.latest_bar = bar
         if isinstance(event, ModelSaved):
             self.training.discard(event.model)
             self.saved.add(event.model)
