@@ -18,6 +18,7 @@ import numpy as np
 from mpdtui.audio.describe import TrackAudio, track_audio
 from mpdtui.audio.filters import AudioFilter
 from mpdtui.audio.flow import MIN_TRACKS, TOO_FEW, Direction, FlowResult, order_for_flow
+from mpdtui.data.features import FeatureStore
 from mpdtui.data.playlist_length import FILL_CANDIDATES, Filled, PlaylistLength, fill
 from mpdtui.data.saved_playlists import SavedPlaylist
 from mpdtui.data.track_features import TrackFeatures
@@ -31,6 +32,10 @@ from mpdtui.services.suggester import Suggester, Suggestion, without_tracks
 
 FEATURES_HINT = ("get them in the setup's audio features step (f2), or with `mpdtui features "
                  "--csv tracks_features.csv` or `mpdtui features --download`")
+
+
+SETUP_FEATURES = "the setup's features step (f2)"
+"""Where the app downloads or imports features (f2 opens it while a message names it)."""
 
 
 def features_hint(csv_beside: Path | None) -> str:
@@ -108,14 +113,17 @@ class AudioService:
 
     def __init__(self, locations: Locations, catalog: CatalogService, playlists: PlaylistService,
                  suggester: Suggester,
-                 csv_beside: Callable[[], Path | None] = lambda: None) -> None:
+                 csv_beside: Callable[[], Path | None] = lambda: None,
+                 logged_in: Callable[[], bool] = lambda: False) -> None:
         self.locations = locations
         self._csv_beside = csv_beside  # FeatureService.csv_beside_the_data
+        self._logged_in = logged_in  # a Spotify login that can download features
         self._catalog, self._playlists, self._suggester = catalog, playlists, suggester
         self._lock = threading.Lock()
         self._catalog_features: TrackFeatures | None = None
         self._files_read: tuple[tuple[int, int] | None, ...] = ()
         self._last_mask: tuple[AudioFilter, np.ndarray] | None = None
+        self._why_none: dict[str, str] = {}
 
     # --- features ----------------------------------------------------------------------------
     def catalog_features(self) -> TrackFeatures:
@@ -145,6 +153,29 @@ class AudioService:
         """How to get audio features, naming the CSV that came with the data where one did."""
         return features_hint(self._csv_beside())
 
+    def why_no_features(self, uri: str) -> str:
+        """Why the track `uri` has no audio features, and where to get them: Spotify said it
+        has none, or they were never downloaded (no login, or Spotify refused: 403) nor in a
+        CSV imported. Short: the builder says it in three lines of a third of 80 columns."""
+        with self._lock:
+            if uri in self._why_none:
+                return self._why_none[uri]
+        coverage = None
+        if self.locations.features_db.exists():
+            with FeatureStore.open(self.locations, write=False) as store:
+                coverage = store.coverage([uri])
+        if coverage is not None and coverage["no_features"]:
+            why = "no audio features: Spotify has none for this track"
+        elif coverage is not None and coverage["forbidden"]:
+            why = f"no audio features: Spotify refused them (403); {SETUP_FEATURES}"
+        elif not self._logged_in():
+            why = f"no audio features: not downloaded (no Spotify login); {SETUP_FEATURES}"
+        else:
+            why = f"no audio features: not downloaded yet; {SETUP_FEATURES}"
+        with self._lock:
+            self._why_none[uri] = why
+        return why
+
     def changed_elsewhere(self) -> bool:
         """Whether the features file changed since the features were read here: another
         process wrote to it (`mpdtui features --csv` in another terminal). `forget` then."""
@@ -162,6 +193,7 @@ class AudioService:
         with self._lock:
             self._catalog_features = None
             self._last_mask = None
+            self._why_none.clear()
 
     # --- suggestions -------------------------------------------------------------------------
     def suggest(self, name: str, seeds: Sequence[int], audio_filter: AudioFilter,

@@ -169,12 +169,13 @@ def open_services(locations: Locations, *, catalog: type[CatalogService] = Catal
     suggester_service = suggester(models, catalog_service)
     playlists = PlaylistService(locations, catalog_service)
     features = FeatureService(locations, catalog_service, data)
+    spotify_service = spotify(locations, playlists)
     audio = AudioService(locations, catalog_service, playlists, suggester_service,
-                         features.csv_beside_the_data)
+                         features.csv_beside_the_data, lambda: spotify_service.status().usable)
     jobs = Jobs(locations, lambda: _forget_loaded(models, audio, catalog_service))
     return Services(
         locations, data, catalog_service, features,
         models, TrainingState(locations, catalog_service, models), suggester_service, audio,
         playlists,
-        PlaylistFiles(locations, playlists, catalog_service), spotify(locations, playlists),
+        PlaylistFiles(locations, playlists, catalog_service), spotify_service,
         ChallengeService(models, catalog_service), jobs, Preferences(locations))

@@ -119,7 +119,8 @@ async def test_audio_columns_and_a_filter_typed_in_the_builder(audio_copy: Locat
         next_audio = suggestions.current_audio()
         next_reason = suggestions.current_reason() if suggestions.reason_column else ""
         expected = [*([next_reason] if next_reason else []),
-                    *(next_audio.describe_parts() if next_audio else ["no audio features"])]
+                    *(next_audio.describe_parts() if next_audio else
+                      [screen.services.audio.why_no_features(suggestions.current().uri)])]
         assert str(sound.render()) == packed(tuple(expected), sound.content_size.width, ROWS)
         await pilot.press("u")
         # narrow, the table keeps the columns the filter reads and leaves the others out
@@ -148,7 +149,7 @@ async def test_a_reason_all_suggestions_share_is_not_repeated_in_the_sound(
         await pilot.press("escape")  # out of the name: to the suggestions (the playlist is empty)
         assert screen.focused is suggestions
         audio = suggestions.current_audio()
-        first = audio.describe_parts()[0] if audio is not None else "no audio features"
+        first = audio.describe_parts()[0] if audio is not None else "no audio features:"
         assert str(screen.query_one(TrackSound).render()).startswith(first)
         asked = screen._request
         await pilot.press("f", *"tempo 60-200")  # under a filter too: no column of one reason

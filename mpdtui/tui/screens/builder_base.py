@@ -172,7 +172,10 @@ class BuilderBase(BaseScreen):
 
     def _update_sound(self) -> None:
         table = self._focused_table() if self.with_audio else None
-        self.query_one(TrackSound).describe(table)
+        self.query_one(TrackSound).describe(table, self._why_no_features)
+
+    def _why_no_features(self, uri: str) -> str:
+        return self.app.attempt(self.services.audio.why_no_features, uri) or "no audio features"
 
     def _suggestions_for(self) -> SuggestionsFor | None:
         """What the suggestions are for: the name and tracks (or the track of "more like

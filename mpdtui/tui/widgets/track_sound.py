@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
@@ -23,15 +24,18 @@ class TrackSound(Label):
 
     _parts: tuple[str, ...] = ()
 
-    def describe(self, table: TrackTable | None) -> None:
-        """Describe the highlighted track of `table` (None: nothing)."""
+    def describe(self, table: TrackTable | None,
+                 why_none: Callable[[str], str] = lambda uri: "no audio features") -> None:
+        """Describe the highlighted track of `table` (None: nothing); one without features by
+        `why_none` of its URI: why it has none and where to get them, where "no audio
+        features" had left a user guessing."""
         parts: list[str] = []
-        if table is not None and table.current() is not None:
+        if table is not None and (track := table.current()) is not None:
             sound = table.current_audio()
             # a reason all suggestions share is said once, under the list
             reason = table.current_reason() if table.reason_column else ""
             parts = [shown(reason)] if reason else []
-            parts += sound.describe_parts() if sound is not None else ["no audio features"]
+            parts += sound.describe_parts() if sound is not None else [why_none(track.uri)]
         self._parts = tuple(parts)
         self._show()
 
