@@ -86,8 +86,9 @@ class TrainingBars(Vertical):
             bar.show(0, None, "starting…")
             bar.scroll_visible(animate=False)  # below the fold in a short terminal
         elif isinstance(event, StageProgress):
-            if event.message.startswith(RESUMING):
-                self.say_kept(stage, event.message.split(",")[0])
+            if event.message.startswith(RESUMING) and (
+                    line := self.say_kept(stage, event.message.split(",")[0])) is not None:
+                self.call_after_refresh(line.scroll_visible, animate=False)
             bar.show(event.done, event.total, describe_progress(event))
         elif isinstance(event, StageFinished):
             bar.finish(event.message)
