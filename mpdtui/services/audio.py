@@ -8,6 +8,7 @@ again after a job changed the features or the data: `forget`).
 from __future__ import annotations
 
 import shlex
+import sqlite3
 import threading
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
@@ -161,9 +162,12 @@ class AudioService:
             if uri in self._why_none:
                 return self._why_none[uri]
         coverage = None
-        if self.locations.features_db.exists():
-            with FeatureStore.open(self.locations, write=False) as store:
-                coverage = store.coverage([uri])
+        try:
+            if self.locations.features_db.exists():
+                with FeatureStore.open(self.locations, write=False) as store:
+                    coverage = store.coverage([uri])
+        except (UserError, OSError, sqlite3.Error):  # unreadable: said where features are used
+            return "no audio features"
         if coverage is not None and coverage["no_features"]:
             why = "no audio features: Spotify has none for this track"
         elif coverage is not None and coverage["forbidden"]:

@@ -90,3 +90,11 @@ def test_a_refused_download_and_a_login_are_told_apart(audio_copy: Locations) ->
     audio.forget()  # as after the job that met it
     assert audio.why_no_features(track.uri) == (
         "no audio features: Spotify refused them (403); the setup's features step (f2)")
+
+
+def test_an_unreadable_features_file_leaves_the_line_plain(audio_copy: Locations) -> None:
+    """Not an error at every cursor move: the features' own users say what is wrong."""
+    services = open_services(audio_copy)
+    (track,) = featureless(services, 1)
+    audio_copy.features_db.write_bytes(b"not a database")
+    assert services.audio.why_no_features(track.uri) == "no audio features"
