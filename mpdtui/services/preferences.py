@@ -1,5 +1,5 @@
-"""What the user chose in the app for its next starts: its theme (the export folder is
-`PlaylistFiles`')."""
+"""What the user chose in the app for its next starts: its theme, the demo dataset's size (the
+export folder is `PlaylistFiles`')."""
 
 from __future__ import annotations
 
@@ -18,3 +18,8 @@ class Preferences:
 
     def set_theme(self, name: str) -> None:
         config.set_theme(self.locations, name)
+
+    def set_demo(self, playlists: int, seed: int) -> None:
+        """The demo dataset's size, as the data step generates it (config.json's `demo`, which
+        `--train --demo` and `ingest --demo` read too)."""
+        config.update(self.locations, demo={"playlists": playlists, "seed": seed})

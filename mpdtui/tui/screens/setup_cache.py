@@ -52,8 +52,9 @@ class CacheStep(SetupStep):
                      "folder.\n" + needed_text(self.demo_playlists()), classes="explain")
         yield Label("", id="cache-path", classes="volatile")
         yield Label("", id="cache-free", classes="volatile")
-        yield PathInput(placeholder="another folder (enter or ctrl+r to use it)",
-                        makes_folders=True, id="cache-input")
+        field = PathInput(makes_folders=True, id="cache-input")
+        field.fit_placeholder("another folder (enter or ctrl+r to use it)", "another folder")
+        yield field
         yield Static(f"A folder chosen here holds for this session; start with "
                      f"`mpdtui --cache-dir PATH` or set {CACHE_DIR_ENV} to keep using it.",
                      classes="hint")

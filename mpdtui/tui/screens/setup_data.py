@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Label, RadioSet, Static
 
 from mpdtui.data.files import FormatVersionError
 from mpdtui.errors import UserError, user_line
@@ -18,19 +18,21 @@ from mpdtui.progress_view import QUIET_SKIPS
 from mpdtui.tui.screens.setup_step import SetupStep
 from mpdtui.tui.text import data_text, in_app
 from mpdtui.tui.typed_path import typed_path
+from mpdtui.tui.widgets.demo_size import DemoSizeChoice
 from mpdtui.tui.widgets.path_input import PathInput
 from mpdtui.tui.widgets.stage_progress import StageProgress as StageBar
 
 if TYPE_CHECKING:
     from mpdtui.pipeline.sources import DataState
 
-EXPLAIN = ("Leave the path empty for the built-in demo dataset ({playlists:,} playlists in MPD "
-           "format, generated here), or give the MPD's data folder, one slice file or the MPD "
-           "zip. An interrupted ingest continues where it stopped.")
+EXPLAIN = ("Leave the path empty for the built-in demo dataset (playlists in MPD format, "
+           "generated here, as many as chosen below), or give the MPD's data folder, one slice "
+           "file or the MPD zip. An interrupted ingest continues where it stopped.")
 EXPLAIN_WITH_SOURCE = ("Leave the path empty to continue or refresh {source}, type demo for the "
-                       "built-in demo dataset ({playlists:,} playlists in MPD format, generated "
-                       "here), or give another MPD data folder, slice file or zip. An "
+                       "built-in demo dataset (playlists in MPD format, generated here, as many "
+                       "as chosen below), or give another MPD data folder, slice file or zip. An "
                        "interrupted ingest continues where it stopped.")
+SIZE_LABEL = "Demo size, with its time to train on 2 cores (shift+tab to change):"
 DEMO_WORD = "demo"
 """Typed as the path: the built-in demo dataset (where no file of that name is)."""
 
@@ -45,11 +47,12 @@ class DataStep(SetupStep):
     """The last ingest run here: run again without its bad slices when that is asked for."""
 
     def body(self) -> ComposeResult:
-        yield Static(EXPLAIN.format(playlists=self.demo_playlists()), classes="explain",
-                     id="data-explain")
+        yield Static(EXPLAIN, classes="explain", id="data-explain")
         yield Label("", id="data-now")
-        yield PathInput(placeholder="MPD folder or zip (empty: demo dataset)", id="mpd-path",
-                        file_suffixes=(".json", ".zip"))
+        yield Label(SIZE_LABEL, id="demo-size-label")
+        yield DemoSizeChoice(self._demo_size_there(), id="demo-size")
+        yield PathInput(placeholder="empty: the demo dataset; or an MPD folder or zip",
+                        id="mpd-path", file_suffixes=(".json", ".zip"))
         yield Label("", id="path-error", classes="error")
         yield StageBar("demo", "demo data", id="demo-progress")
         yield StageBar("ingest", "ingest", id="ingest-progress")
@@ -85,13 +88,55 @@ class DataStep(SetupStep):
                 "continues it."))
         else:
             self.query_one("#data-now", Label).update("No data yet.")
-        if state is not None and state.primary is not None:
-            self.query_one("#mpd-path", Input).placeholder = (  # what empty means first: a
-                f"empty: {state.primary.describe()}; or an MPD folder or zip")  # narrow field cuts
+        if state is None or state.primary is None:
+            playlists = f"{self._demo_size():,} playlists"
+            self.query_one("#mpd-path", PathInput).fit_placeholder(
+                f"empty: the demo dataset ({playlists}); or an MPD folder or zip",
+                f"empty: the demo ({playlists}); or an MPD folder or zip",
+                f"empty: the demo ({playlists})")
+        else:
+            field = self.query_one("#mpd-path", PathInput)
+            described = state.primary.describe()
             if not state.primary.is_demo:  # empty is that source: the demo needs its word
                 self.query_one("#data-explain", Static).update(data_text(EXPLAIN_WITH_SOURCE.format(
-                    source=state.primary.describe(), playlists=self.demo_playlists())))
+                    source=described)))
+            if self._other_demo_size(state):
+                field.fit_placeholder(f"empty: the demo at {self._demo_size():,} playlists, "
+                                      f"replacing {described}",
+                                      f"empty: the demo at {self._demo_size():,} playlists")
+            else:  # what empty means first: a narrow field cuts the rest
+                field.fit_placeholder(f"empty: {described}; or an MPD folder or zip",
+                                      f"empty: {described}", "empty: the data there")
         return state
+
+    def _demo_size_there(self) -> int:
+        """The size the choice starts at: the demo's ingested, else the one configured."""
+        state = self.app.attempt(self.services.data.state)
+        demo = state.primary.demo if state is not None and state.primary is not None else None
+        return demo.playlists if demo is not None else self.demo_playlists()
+
+    def _demo_size(self) -> int:
+        return self.query_one("#demo-size", DemoSizeChoice).playlists
+
+    def _other_demo_size(self, state: DataState) -> bool:
+        """Whether the demo there is of another size than the one chosen: empty is the chosen
+        one then (other data: asked first)."""
+        demo = state.primary.demo if state.primary is not None else None
+        return demo is not None and demo.playlists != self._demo_size()
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        """A size chosen: said with what an empty path does now, the cursor back in the path."""
+        event.stop()
+        state = self.show_data()
+        primary = state.primary if state is not None else None
+        run = ("ctrl+r (or enter in an empty path)" if primary is None or primary.is_demo
+               else "demo typed as the path")
+        replaces = (f"; it replaces {primary.describe()}, asked first"
+                    if state is not None and primary is not None and self._other_demo_size(state)
+                    else "")
+        self.status(f"The demo: {self._demo_size():,} playlists. {run} generates and ingests "
+                    f"it{replaces}.")
+        self.query_one("#mpd-path", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_run()
@@ -108,8 +153,10 @@ class DataStep(SetupStep):
 
     def _demo_request(self) -> JobRequest:
         options = self.app.options
-        return JobRequest("data", demo=True, demo_playlists=options.demo_playlists,
-                          demo_seed=options.demo_seed)
+        configured = None if options.demo_playlists else self.app.attempt(
+            self.services.data.demo_spec)
+        seed = configured.seed if configured is not None else options.demo_seed
+        return JobRequest("data", demo=True, demo_playlists=self._demo_size(), demo_seed=seed)
 
     def run(self) -> None:
         self.status("")  # what the last attempt said is stale now
@@ -144,7 +191,8 @@ class DataStep(SetupStep):
     def _request(self, text: str) -> JobRequest | None:
         if not text:
             state = self.app.attempt(self.services.data.state)
-            if state is not None and state.primary is not None:
+            if state is not None and state.primary is not None and not self._other_demo_size(
+                    state):
                 return JobRequest("data")  # the data there: continue or refresh it
             return self._demo_request()
         if text.casefold() == DEMO_WORD and not Path(text).exists():
@@ -158,6 +206,9 @@ class DataStep(SetupStep):
 
     def _ingest(self, request: JobRequest) -> None:
         self.last_request = request
+        if request.demo and request.demo_playlists:  # the size chosen, for the next runs too
+            self.app.attempt(self.services.preferences.set_demo, request.demo_playlists,
+                             request.demo_seed)
         where = request.source or ("the demo dataset" if request.demo else "the data there")
         self.status(f"Ingesting {where}… (escape cancels)")
         self.query_one("#demo-progress", StageBar).reset()

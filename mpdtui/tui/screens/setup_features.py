@@ -38,8 +38,10 @@ class FeaturesStep(SetupStep):
 
     def body(self) -> ComposeResult:
         yield Static(EXPLAIN, classes="explain")
-        yield PathInput(placeholder="features CSV (empty: download from Spotify)", id="csv-path",
-                        file_suffixes=(".csv", ".zip"))
+        field = PathInput(id="csv-path", file_suffixes=(".csv", ".zip"))
+        field.fit_placeholder("features CSV (empty: download from Spotify)",
+                              "features CSV (empty: download)", "features CSV")
+        yield field
         yield StageBar("features", "features", id="features-progress")
         yield Label("", id="countdown")
 

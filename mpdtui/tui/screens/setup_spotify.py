@@ -63,8 +63,11 @@ class SpotifyStep(SetupStep):
         yield Label("", id="spotify-user")
         yield InOrderInput(placeholder="Client ID of your Spotify app", id="client-id")
         yield Static("", id="login-url", classes="hint")
-        yield InOrderInput(placeholder="redirected URL (only when the browser cannot reach "
-                           "this machine)", id="redirect-url")
+        redirect = InOrderInput(id="redirect-url")
+        redirect.fit_placeholder("redirected URL (only when the browser cannot reach this "
+                                 "machine)", "redirected URL (when the browser cannot reach here)",
+                                 "redirected URL")
+        yield redirect
 
     def on_mount(self) -> None:
         self.query_one("#redirect-url").display = False

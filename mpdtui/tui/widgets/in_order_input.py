@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual.events import Key
+from textual.events import Key, Resize
 from textual.expand_tabs import expand_tabs_inline
 from textual.widgets import Input
 
@@ -23,7 +23,26 @@ class InOrderInput(Input):
 
     The value is drawn with emoji as wide as Rich lays them out in tmux and xterm too
     (`even_width_in_place`): a typed ❤️ drew the field's line one cell short in tmux, its
-    border doubled. The value itself keeps them."""
+    border doubled. The value itself keeps them.
+
+    `fit_placeholder` gives placeholders from the longest to the shortest: the longest the
+    field has room for shows, whole (at 80x24 the filter's read "…tempo 150-170, energ")."""
+
+    placeholders: tuple[str, ...] = ()
+
+    def fit_placeholder(self, *placeholders: str) -> None:
+        """Show the longest of these that the field's width takes whole (else the last)."""
+        self.placeholders = placeholders
+        self._fit_placeholder()
+
+    def on_resize(self, _: Resize) -> None:
+        self._fit_placeholder()
+
+    def _fit_placeholder(self) -> None:
+        if self.placeholders:
+            room = self.content_size.width - 1  # the cursor's cell past the end
+            self.placeholder = next((text for text in self.placeholders if cell_len(text) <= room),
+                                    self.placeholders[-1])
 
     @property
     def _value(self) -> Text:

@@ -15,11 +15,14 @@ from mpdtui.tui.widgets.in_order_input import InOrderInput
 
 
 class KeyedInput(InOrderInput):
+    """`label`: the placeholder; shorter ones after it (`shorter`) show where it does not fit."""
+
     def __init__(self, label: str, key: str, *, id: str | None = None,
-                 select_on_focus: bool = True) -> None:
+                 select_on_focus: bool = True, shorter: tuple[str, ...] = ()) -> None:
         super().__init__(placeholder=self._with_key(label, key), id=id,
                          select_on_focus=select_on_focus)
-        self.label, self.key = label, key
+        self.label, self.key, self.labels = label, key, (label, *shorter)
+        self.fit_placeholder(*(self._with_key(text, key) for text in self.labels))
 
     @staticmethod
     def _with_key(label: str, key: str) -> str:
@@ -29,14 +32,14 @@ class KeyedInput(InOrderInput):
         return f"{head} ({key}){colon}{rest}"
 
     def on_focus(self, event: Focus) -> None:
-        self.placeholder = self.label
+        self.fit_placeholder(*self.labels)
         if not self.select_on_focus and not event.from_app_focus:
             # a field to amend (the name, the filter): the cursor at its end, wherever it was
             # when its text was last set by the app (a playlist opened, a rename)
             self.cursor_position = len(self.value)
 
     def on_blur(self, _: Blur) -> None:
-        self.placeholder = self._with_key(self.label, self.key)
+        self.fit_placeholder(*(self._with_key(text, self.key) for text in self.labels))
 
 
 KEYS_WHILE_EMPTY = {"/": "screen.focus_search", "?": "app.help"}

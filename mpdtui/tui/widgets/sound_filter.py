@@ -6,6 +6,9 @@ from mpdtui.audio.filters import AudioFilter, FilterError, parse_filter
 from mpdtui.tui.widgets.keyed_input import KeyedInput
 
 LABEL = "Filter by sound: tempo 150-170, energy > 0.7, key 8A, acoustic"
+SHORTER = ("Filter by sound: tempo 150-170, energy > 0.7", "Filter by sound: tempo 150-170",
+           "Filter by sound")
+"""Where the whole example does not fit (at 80x24: "…tempo 150-170, energ")."""
 
 
 class SoundFilter(KeyedInput):
@@ -14,7 +17,8 @@ class SoundFilter(KeyedInput):
     ("" when it can)."""
 
     def __init__(self, id: str | None = None) -> None:
-        super().__init__(LABEL, "f", id=id, select_on_focus=False)  # f amends the filter
+        super().__init__(LABEL, "f", id=id, select_on_focus=False,  # f amends the filter
+                         shorter=SHORTER)
         self.audio_filter = AudioFilter()
         self.error = ""
 

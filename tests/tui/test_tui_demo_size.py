@@ -1,0 +1,96 @@
+"""A new user's data step: the demo's size is chosen there (it was config.json's alone, which
+only README named), and every field's placeholder is whole at 80x24."""
+
+# ruff: noqa: F811 (fixtures imported from tui_support are parameters here)
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from rich.cells import cell_len
+from textual.widgets import Input, Label
+from tui_support import (  # noqa: F401 (fixtures)
+    builder_ready,
+    label_text,
+    make_app,
+    on_to_the_data_step,
+    screen_name,
+    settle,
+    trained_copy,
+    trained_dir,
+    wait_for,
+)
+
+from mpdtui import config
+from mpdtui.locations import Locations
+from mpdtui.tui.screens.wizard import SETUP_STEPS
+from mpdtui.tui.widgets import demo_size
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_the_data_step_offers_demo_sizes_and_keeps_the_one_chosen(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """shift+tab from the path to the sizes, → and enter: the cursor is back in the path, whose
+    placeholder names the size; enter there generates and ingests it, and config.json keeps
+    it. Another size over the demo ingested is other data: asked first, and `n` keeps all."""
+    monkeypatch.setattr(demo_size, "DEMO_SIZES", ((120, "1 min"), (150, "2 min")))
+    locations = Locations.resolve(tmp_path / "fresh")
+    locations.ensure()
+    locations.config_json.write_text(json.dumps({"demo": {"playlists": 120, "seed": 2}}))
+    app = make_app(locations, tmp_path, demo_playlists=None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await on_to_the_data_step(pilot)
+        path = app.screen.query_one("#mpd-path", Input)
+        assert "120 playlists" in path.placeholder and app.screen.focused is path
+        await pilot.press("shift+tab", "right", "enter")
+        assert app.screen.focused is path  # back where enter ingests
+        assert path.placeholder.startswith("empty: the demo dataset (150 playlists)")
+        assert "The demo: 150 playlists." in label_text(pilot, "#step-status")
+        assert config.read(locations).demo_playlists == 120  # nothing done yet
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "Data ready" in label_text(pilot, "#step-status"),
+                       what="the demo ingested")
+        assert "Ingested: 150 playlists" in label_text(pilot, "#data-now")
+        settings = config.read(locations)
+        assert (settings.demo_playlists, settings.demo_seed) == (150, 2)
+        await pilot.press("shift+tab", "left", "enter")
+        assert path.placeholder.startswith("empty: the demo at 120 playlists, replacing the "
+                                           "demo dataset (150 playlists, seed 2)")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_name(pilot) == "ConfirmScreen", what="the question")
+        assert "Replace?" in str(app.screen.query_one(Label).render())
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.services.data.counts().playlists == 150
+        assert config.read(locations).demo_playlists == 150
+
+
+def cut_placeholders(app: object) -> list[tuple[str | None, str, int]]:
+    """The empty fields on screen whose placeholder is wider than the field has room for."""
+    cut = []
+    for field in app.screen.query(Input).results(Input):  # type: ignore[attr-defined]
+        room = field.content_size.width - 1  # the cursor's cell past the end
+        if field.display and not field.value and cell_len(field.placeholder) > room:
+            cut.append((field.id, field.placeholder, room))
+    return cut
+
+
+async def test_every_placeholder_is_whole_at_80x24(trained_copy: Locations,
+                                                   tmp_path: Path) -> None:
+    """At 80x24 the builder's filter read "Filter by sound (f): tempo 150-170, energ" and the
+    data step's path "empty: the demo dataset (1,500 playlists, seed 1); or an MPD folde"."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await builder_ready(pilot)
+        assert cut_placeholders(app) == []
+        await pilot.press("f")  # focused, the key leaves the placeholder: another text
+        assert cut_placeholders(app) == []
+        await pilot.press("escape", "f2")
+        for step in SETUP_STEPS:
+            await wait_for(pilot, lambda step=step: isinstance(app.screen, step), what=step.__name__)
+            await settle(pilot)
+            assert cut_placeholders(app) == [], step.__name__
+            if step is not SETUP_STEPS[-1]:
+                await pilot.press("ctrl+n")
