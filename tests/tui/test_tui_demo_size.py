@@ -94,3 +94,27 @@ async def test_every_placeholder_is_whole_at_80x24(trained_copy: Locations,
             assert cut_placeholders(app) == [], step.__name__
             if step is not SETUP_STEPS[-1]:
                 await pilot.press("ctrl+n")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (48, 30), (120, 40)])
+async def test_the_builders_notices_cover_neither_the_filter_nor_its_status(
+        trained_copy: Locations, tmp_path: Path, size: tuple[int, int]) -> None:
+    """At 80x24 the start's notice (20 s: a training stopped) stood over the filter by sound
+    and the line under it that says why a filter cannot be read."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await builder_ready(pilot)
+        app.notify("The last training stopped before two_tower, ranker: continue it at the "
+                   "setup's training step (f2).", severity="warning", timeout=20)
+        app.notify("A second notice, long enough to take a few lines in the corner.")
+        await pilot.pause(0.3)
+        parts = [app.screen.query_one(part) for part in ("#filter", "#suggest-status", "#name",
+                                                         "#search")]
+
+        def covered() -> list[object]:
+            toasts = [toast.region for toast in app.screen.query("Toast")]
+            return [(part.id, toasts) for part in parts
+                    if any(toast.overlaps(part.region) for toast in toasts)]
+
+        assert len(app.screen.query("Toast")) == 2
+        await wait_for(pilot, lambda: not covered(), timeout=10, what="no field covered")

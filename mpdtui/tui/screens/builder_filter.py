@@ -1,6 +1,7 @@
 """The suggestions' filter by sound belongs to the playlist it was set on: another playlist
 opened (p) or a new one started (ctrl+n) starts with none, and a playlist opened again in the
-same session gets its own back (an unsaved one's is kept with its draft instead)."""
+same session gets its own back (an unsaved one's is kept with its draft instead). The
+builder's notices show above the filter, never over it."""
 
 from __future__ import annotations
 
@@ -16,6 +17,19 @@ class BuilderFilter(BuilderBase):
     def __init__(self) -> None:
         super().__init__()
         self._filter_set_on: dict[int, str] = {}  # saved playlist id -> its filter, as typed
+
+    def on_mount(self) -> None:
+        # after each layout: the filter moves with the terminal's size and the builder's focus
+        self.screen_layout_refresh_signal.subscribe(self.query_one(SoundFilter),
+                                                    self._notices_above_the_filter)
+
+    def _notices_above_the_filter(self, _: object = None) -> None:
+        """Notices stack up from above the filter, over the lists, rather than from the bottom
+        over the filter and the line that says why it cannot be read: at 80x24 the start's
+        20-s notice covered them."""
+        field = self.query_one(SoundFilter)
+        for rack in self.query("#textual-toastrack"):  # each screen's (Textual's ToastRack)
+            rack.styles.margin = (0, 0, max(1, self.size.height - field.region.y), 0)
 
     def _filter_follows(self, leaving: int | None, left_name: str,
                         opening: int | None) -> str:

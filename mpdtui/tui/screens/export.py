@@ -37,6 +37,15 @@ class FormatList(OptionList):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "select", "Export")]
 
 
+class FolderInput(PathInput):
+    """The folder files go to, whose enter exports (as the choices' does): it went back to the
+    choices, and the footer named no enter (only "esc Cancel")."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "submit", "Export", key_display="enter"),
+    ]
+
+
 class ExportScreen(ModalScreen[tuple[str, str] | None]):
     """Dismissed with (format, folder as typed), or None when cancelled. A folder that
     `check_folder` says no file can go to is not taken: the dialog says why under it."""
@@ -58,9 +67,9 @@ class ExportScreen(ModalScreen[tuple[str, str] | None]):
         with Vertical(classes="dialog"):
             yield Label(data_text(f"Export {quoted_name(self.playlist_name)} as:"))
             yield FormatList(*(Option(text, id=key) for key, text in CHOICES), id="formats")
-            yield Label("Files go to (tab to change):", classes="hint")
-            yield PathInput(self.folder, makes_folders=True, id="export-folder",
-                            classes="volatile")
+            yield Label("Files go to (tab to change; enter exports):", classes="hint")
+            yield FolderInput(self.folder, makes_folders=True, id="export-folder",
+                              classes="volatile")
             refused = Label("", id="export-refused", classes="error")
             refused.display = False  # until a folder is refused
             yield refused
@@ -77,8 +86,13 @@ class ExportScreen(ModalScreen[tuple[str, str] | None]):
             self.dismiss((fmt, self.query_one("#export-folder", Input).value))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if self._folder_accepted():
-            self.query_one(OptionList).focus()  # the folder is set: now the format
+        """Export as the highlighted choice says, to the folder typed (where files can go)."""
+        choices = self.query_one(OptionList)
+        if choices.highlighted is None:
+            choices.focus()
+        elif self._folder_accepted():
+            chosen = choices.get_option_at_index(choices.highlighted)
+            self.dismiss((str(chosen.id), event.value))
 
     def _folder_accepted(self) -> bool:
         """Whether files can go to the folder in the field; if not, why shows under it and
