@@ -24,7 +24,8 @@ import pyte
 KEYS = {"ctrl+n": "\x0e", "ctrl+r": "\x12", "ctrl+q": "\x11", "ctrl+u": "\x15", "ctrl+z": "\x1a",
         "ctrl+p": "\x10",
         "enter": "\r",
-        "escape": "\x1b", "tab": "\t", "down": "\x1b[B", "up": "\x1b[A", "f1": "\x1bOP",
+        "escape": "\x1b", "tab": "\t", "shift+tab": "\x1b[Z", "down": "\x1b[B", "up": "\x1b[A",
+        "right": "\x1b[C", "left": "\x1b[D", "f1": "\x1bOP",
         "f2": "\x1bOQ"}
 ERROR_WORDS = ("Unexpected error", "Traceback", "Could not finish", "Error:")
 # Textual takes a lone ESC for the escape key only once 0.1 s (ESCDELAY) pass with nothing after

@@ -113,3 +113,29 @@ def test_a_new_user_finds_the_help_and_what_skipping_spotify_means_at_80x24(
         assert not term.seen_errors, term.seen_errors
     finally:
         term.close()
+
+
+def test_a_new_user_chooses_the_demos_size_at_80x24(tmp_path: Path) -> None:
+    """The data step offered no size: the demo was made at config.json's, which only README
+    named. At 80x24 the sizes show on one line with their setup's time, shift+tab from the
+    path reaches them, and the path's placeholder, whole, names the size chosen."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "config.json").write_text('{"demo": {"playlists": 300, "seed": 3}}')
+    term = Terminal(cache, cols=80, rows=24)
+    try:
+        term.wait_for("Setup 1/5", timeout=60)
+        term.press("ctrl+n")
+        shown = term.wait_for("empty: the demo (300 playlists); or an MPD folder or zip")
+        assert "▐●▌ 300   ▐●▌ 2,000 · 2 min   ▐●▌ 10,000 · 5 min   ▐●▌ 20,000 · 20 min" in shown
+        term.press("shift+tab")
+        term.wait_for("Choose this size")  # the footer names the key
+        term.press("right", "enter")
+        term.wait_for("empty: the demo (2,000 playlists); or an MPD folder or zip")
+        term.press("enter")
+        shown = term.wait_for("Data ready", timeout=120)
+        assert "Ingested: 2,000 playlists" in shown
+        assert '"playlists": 2000' in (cache / "config.json").read_text()
+        assert not term.seen_errors, term.seen_errors
+    finally:
+        term.close()

@@ -9,6 +9,7 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.events import Resize
+from textual.widget import Widget
 from textual.widgets import RadioButton, RadioSet
 
 DEMO_SIZES = ((2_000, "2 min"), (10_000, "5 min"), (20_000, "20 min"))
@@ -60,7 +61,11 @@ class DemoSizeChoice(RadioSet):
     def on_resize(self, event: Resize) -> None:
         labels = [cell_len(str(button.label)) for button in self.query(RadioButton)]
         across = sum(width + BUTTON_CELLS for width in labels) + GAP * (len(labels) - 1)
-        self.set_class(event.size.width >= across, "-across")
+        room = event.size.width
+        parent = self.parent
+        if isinstance(parent, Widget) and parent.show_vertical_scrollbar:
+            room += parent.styles.scrollbar_size_vertical  # one line less may take it away
+        self.set_class(room >= across, "-across")
 
     @property
     def playlists(self) -> int:
