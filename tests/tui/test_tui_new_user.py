@@ -1,5 +1,6 @@
-"""A new user's data step: the demo's size is chosen there (it was config.json's alone, which
-only README named), and every field's placeholder is whole at 80x24."""
+"""What stood in a new user's way: the demo's size, chosen at the data step (it was
+config.json's alone, which only README named); placeholders cut at 80x24; the builder's
+notices over its filter; the training step's model names unexplained."""
 
 # ruff: noqa: F811 (fixtures imported from tui_support are parameters here)
 from __future__ import annotations
@@ -15,6 +16,7 @@ from tui_support import (  # noqa: F401 (fixtures)
     label_text,
     make_app,
     on_to_the_data_step,
+    run_command,
     screen_name,
     settle,
     trained_copy,
