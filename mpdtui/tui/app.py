@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from platformdirs import user_downloads_path
 from textual import work
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.widgets import Header, Label, Static
@@ -36,6 +37,8 @@ from mpdtui.tui.text import even_width, stopped_training
 from mpdtui.tui.widgets.whole_key_footer import WholeKeyFooter
 
 if TYPE_CHECKING:  # the services load after the first paint (numpy, SQLite, the models)
+    from textual.screen import Screen
+
     from mpdtui.services.root import Services
     from mpdtui.tui.screens.builder import BuilderScreen
 
@@ -273,6 +276,16 @@ class MpdtuiApp(MpdtuiAppBase):
                         "first (esc).", timeout=4)
             return
         super().action_command_palette()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Textual's, less its "Keys", which squeezed the builder into a side panel of
+        Textual's own keys ("Page Left", "Copy selected text"): the palette's Keys opens the
+        app's help instead."""
+        for command in super().get_system_commands(screen):
+            if command.title == "Keys":
+                command = SystemCommand("Keys", "every key, at this screen's (? or f1)",
+                                        self.action_help)
+            yield command
 
     def action_help(self, _from: str = "") -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -120,3 +120,19 @@ async def test_the_builders_notices_cover_neither_the_filter_nor_its_status(
 
         assert len(app.screen.query("Toast")) == 2
         await wait_for(pilot, lambda: not covered(), timeout=10, what="no field covered")
+
+
+async def test_the_palettes_keys_opens_the_apps_help(trained_copy: Locations,
+                                                    tmp_path: Path) -> None:
+    """The palette's first command, Textual's Keys, squeezed the builder at 80x24 into 50
+    columns beside a panel of Textual's keys ("Page Left", "Copy selected text"): it opens the
+    app's help, at the builder's keys."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await builder_ready(pilot)
+        await run_command(pilot, "Keys")
+        await wait_for(pilot, lambda: screen_name(pilot) == "HelpScreen", what="the help")
+        assert not app.query("HelpPanel")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_name(pilot) == "BuilderScreen", what="the builder")
+        assert app.screen.query_one("#filter").size.width > 40  # not squeezed

@@ -7,7 +7,7 @@ from mpdtui.tui.widgets.keyed_input import KeyedInput
 
 LABEL = "Filter by sound: tempo 150-170, energy > 0.7, key 8A, acoustic"
 SHORTER = ("Filter by sound: tempo 150-170, energy > 0.7", "Filter by sound: tempo 150-170",
-           "Filter by sound")
+           "Filter by sound", "Filter")
 """Where the whole example does not fit (at 80x24: "…tempo 150-170, energ")."""
 
 
