@@ -28,6 +28,7 @@ from mpdtui import config
 from mpdtui.locations import Locations
 from mpdtui.tui.screens.wizard import SETUP_STEPS
 from mpdtui.tui.widgets import demo_size
+from mpdtui.tui.widgets.demo_size import DemoSizeChoice
 
 pytestmark = pytest.mark.asyncio
 
@@ -136,3 +137,11 @@ async def test_the_palettes_keys_opens_the_apps_help(trained_copy: Locations,
         await pilot.press("escape")
         await wait_for(pilot, lambda: screen_name(pilot) == "BuilderScreen", what="the builder")
         assert app.screen.query_one("#filter").size.width > 40  # not squeezed
+
+
+async def test_the_help_says_how_to_reach_the_demos_sizes() -> None:
+    from mpdtui.tui.screens.help import KEYS
+
+    said = dict(KEYS["Setup wizard"])
+    assert "demo's sizes" in said["shift+tab"]
+    assert DemoSizeChoice.BINDINGS  # enter and space, as said

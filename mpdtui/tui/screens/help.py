@@ -80,6 +80,8 @@ KEYS: dict[str, list[tuple[str, str]]] = {
     "Setup wizard": [
         ("ctrl+r", "run this step (ingest, log in, import/download, train)"),
         ("space", "training step: tick / untick the highlighted model"),
+        ("shift+tab", "data step: from the path to the demo's sizes (← → move, enter or space "
+                      "chooses, and the cursor goes back to the path)"),
         ("ctrl+n", "next step (skips this one)"),
         ("tab", "in a folder or file field: complete the name, as a shell does (the grey "
                 "text after the cursor; → takes it too); else the next field"),
