@@ -13,6 +13,7 @@ from rich.cells import cell_len
 from textual.widgets import Input, Label
 from tui_support import (  # noqa: F401 (fixtures)
     builder_ready,
+    footer_keys,
     label_text,
     make_app,
     on_to_the_data_step,
@@ -145,3 +146,21 @@ async def test_the_help_says_how_to_reach_the_demos_sizes() -> None:
     said = dict(KEYS["Setup wizard"])
     assert "demo's sizes" in said["shift+tab"]
     assert DemoSizeChoice.BINDINGS  # enter and space, as said
+
+
+async def test_a_dialogs_field_names_its_enter_in_the_footer(trained_copy: Locations,
+                                                             tmp_path: Path) -> None:
+    """The rename and fill dialogs' footer showed "esc Cancel" alone."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await builder_ready(pilot)
+        app.services.playlists.save("summer", app.services.catalog.tracks([1, 2]))
+        await pilot.press("escape", "p")
+        await wait_for(pilot, lambda: screen_name(pilot) == "PlaylistsScreen", what="the list")
+        await settle(pilot)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: screen_name(pilot) == "PromptScreen", what="the dialog")
+        assert {"enter", "escape"} <= footer_keys(app.screen)
+        await pilot.press("ctrl+u", *"winter", "enter")
+        await wait_for(pilot, lambda: screen_name(pilot) == "PlaylistsScreen", what="the list")
+        assert [p.name for p in app.services.playlists.summaries()] == ["winter"]

@@ -17,6 +17,17 @@ from mpdtui.tui.widgets.in_order_input import InOrderInput
 from mpdtui.tui.widgets.path_input import PathInput
 from mpdtui.tui.widgets.whole_key_footer import WholeKeyFooter
 
+OK_KEY: list[BindingType] = [Binding("enter", "submit", "OK", key_display="enter")]
+"""The answer's enter, named in the footer: it showed "esc Cancel" alone."""
+
+
+class Answer(InOrderInput):
+    BINDINGS: ClassVar[list[BindingType]] = OK_KEY
+
+
+class PathAnswer(PathInput):
+    BINDINGS: ClassVar[list[BindingType]] = OK_KEY
+
 
 class PromptScreen(ModalScreen[str | None]):
     """Dismissed with the answer (None: cancelled or blank). `accept` does what the answer is
@@ -42,9 +53,9 @@ class PromptScreen(ModalScreen[str | None]):
         with Vertical(classes="dialog"):
             yield Label(data_text(self.question))  # it may quote a name
             if self.file_suffixes is None:
-                yield InOrderInput(self.value, id="prompt-input")
+                yield Answer(self.value, id="prompt-input")
             else:
-                yield PathInput(self.value, file_suffixes=self.file_suffixes, id="prompt-input")
+                yield PathAnswer(self.value, file_suffixes=self.file_suffixes, id="prompt-input")
             refused = Label("", id="prompt-refused", classes="error")
             refused.display = False  # until an answer is refused
             yield refused
