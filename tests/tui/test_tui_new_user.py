@@ -164,3 +164,22 @@ async def test_a_dialogs_field_names_its_enter_in_the_footer(trained_copy: Locat
         await pilot.press("ctrl+u", *"winter", "enter")
         await wait_for(pilot, lambda: screen_name(pilot) == "PlaylistsScreen", what="the list")
         assert [p.name for p in app.services.playlists.summaries()] == ["winter"]
+
+
+async def test_the_data_steps_field_stays_in_view_as_the_terminal_shrinks(
+        trained_copy: Locations, tmp_path: Path) -> None:
+    """At 60x20 the sizes, one under the other, pushed the path with the cursor below the
+    step's fold."""
+    app = make_app(trained_copy, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await builder_ready(pilot)
+        await run_command(pilot, "setup: data")
+        await wait_for(pilot, lambda: screen_name(pilot) == "DataStep", what="the data step")
+        await settle(pilot)
+        field, step = app.screen.query_one("#mpd-path"), app.screen.query_one("#step")
+        for size in ((60, 20), (50, 16), (100, 30)):
+            await pilot.resize_terminal(*size)
+            await settle(pilot)
+            assert app.screen.focused is field
+            await wait_for(pilot, lambda: step.region.contains_region(field.region),
+                           timeout=10, what=f"the path in view at {size}")

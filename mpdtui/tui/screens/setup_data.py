@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
+from textual.events import Resize
 from textual.widgets import Input, Label, RadioSet, Static
 
 from mpdtui.data.files import FormatVersionError
@@ -108,6 +109,15 @@ class DataStep(SetupStep):
                 field.fit_placeholder(f"empty: {described}; or an MPD folder or zip",
                                       f"empty: {described}", "empty: the data there")
         return state
+
+    def on_resize(self, _: Resize) -> None:
+        """The field with the cursor stays in view as the terminal gets smaller (at 60x20 the
+        sizes, one under the other, pushed the path below the step's fold)."""
+        self.call_after_refresh(self._focused_into_view)
+
+    def _focused_into_view(self) -> None:
+        if self.focused is not None:
+            self.focused.scroll_visible(animate=False, immediate=True)
 
     def _demo_size_there(self) -> int:
         """The size the choice starts at: the demo's ingested, else the one configured."""
