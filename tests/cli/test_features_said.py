@@ -34,7 +34,8 @@ def test_the_models_to_train_again_are_said_in_words_whole_at_80_columns(
     said = [line.rstrip() for line in lines[start:] if line.strip()]
     assert max(len(line) for line in said) <= 80, said
     assert re.fullmatch(r"ranker learned from other audio features than these \([\d,]+ more "
-                        r"tracks have them now\): `mpdtui --cache-dir cache --train` trains "
+                        r"tracks have them now\): `mpdtui --cache-dir "  # named from the root
+                        + re.escape(str(tmp_path / "cache")) + r" --train` trains "
                         r"them again to use them\.", " ".join(said)), said
 
 
@@ -52,7 +53,8 @@ def test_a_csv_of_other_data_is_said_in_words_whole_at_80_columns(
     said = [line.rstrip() for line in lines[start:] if line.strip()]
     assert max(len(line) for line in said) <= 80, said
     assert " ".join(said) == (f"other.csv: {OTHER_DATA} "
-                              "(`mpdtui --cache-dir cache features --csv FILE`).")
+                              f"(`mpdtui --cache-dir {ingested_copy.root.parent / 'cache'} "
+                              "features --csv FILE`).")
 
 
 def _features_in_80_columns(csv: Path, cwd: Path) -> list[str]:
