@@ -102,8 +102,9 @@ def refuse_slices_changed_since(catalog: Catalog, sources: Sequence[SliceSource]
     and the catalog's is kept."""
     held = {name: (size, Path(label))
             for name, size, label in catalog.query("SELECT name, size, source FROM slices")}
-    elsewhere = {source.name for source in sources
-                 if source.name in held and _holds(*held[source.name], source)}
+    elsewhere = {source.name for source in sources if source.name in held  # sizes first:
+                 and held[source.name][0] != source.size  # no stat for a slice that matches
+                 and _holds(*held[source.name], source)}
     refuse_changed_slices(catalog, [s for s in sources if s.name not in elsewhere], done,
                           remedy=CHANGED_SINCE)
     if not resumed:

@@ -126,23 +126,23 @@ class TrainingBars(Vertical):
                 bars[name].finish("trained on other features")
         for name in (name for name in self.models if name in bars and name not in servable):
             self._say_epochs_stopped(services, attempt, name)
-        for name in attempt(services.training.retrains_left) or []:
-            if name in bars:
-                self._say_epochs_stopped(services, attempt, name, retrain=True)
-        self._say_kept_work(services, attempt, [name for name in self.models if name in bars])
+        retrains = attempt(services.training.retrains_left) or []
+        for name in (name for name in retrains if name in bars):
+            self._say_epochs_stopped(services, attempt, name, retrain=True)
+        self._say_kept_work(services, attempt, [name for name in self.models if name in bars],
+                            [*left, *retrains])
         evaluated = attempt(services.models.evaluated) or set()
         if "evaluate" in bars and servable and set(servable) <= evaluated:
             bars["evaluate"].finish("results below")
         return left
 
-    def _say_kept_work(self, services: Services, attempt: Attempt, models: list[str]) -> None:
+    def _say_kept_work(self, services: Services, attempt: Attempt, models: list[str],
+                       stopped: list[str]) -> None:
         """Under the ranker's bar, what its next training does with the rounds a stopped one
         kept ("continues from round 36"), as `info` says; the two-tower model's bar says its
-        epochs itself."""
+        epochs itself. `stopped`: the models a stopped training or retrain left."""
         for name in models:
             self.say_kept(name, "")
-        stopped = [*(attempt(services.training.left_untrained) or []),
-                   *(attempt(services.training.retrains_left) or [])]
         kept = attempt(services.training.kept_work, stopped) or {}
         if "ranker" in models and "ranker" in kept:
             self.say_kept("ranker", kept["ranker"].removeprefix("ranker "))
